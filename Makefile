@@ -1,0 +1,52 @@
+# SEN Track: `make run` serves the demo; `make test` runs the whole suite. Both set everything up.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+FLASK := $(BIN)/flask --app sentrack
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install lock assets db demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+db: install
+	$(FLASK) db upgrade
+
+demo: db
+	$(FLASK) demo --if-empty
+
+run: demo
+	@echo ""
+	@echo "SEN Track is at http://127.0.0.1:$(PORT)"
+	@echo "Demo sign-ins (password: sentrack-demo):"
+	@echo "  head@demo.test  senco@demo.test  teacher@demo.test  ta@demo.test"
+	@echo "  governor@demo.test  admin@demo.test  la@demo.test"
+	@echo ""
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest
+
+# Re-pin every dependency after changing requirements*.in.
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements.txt requirements.in
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --output-file requirements-dev.txt requirements-dev.in
+
+# Rebuild the committed front-end files from package-lock.json (needs Node.js; running does not).
+assets:
+	npm ci
+	npm run build
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

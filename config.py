@@ -1,0 +1,155 @@
+"""Configuration classes, read from environment variables.
+
+`SENTRACK_CONFIG` picks the class (development, testing, production); development is the
+default. `DATABASE_URL` selects the database in every configuration; without it, development
+uses SQLite in the instance folder and testing uses SQLite in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration the app can run with."""
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _normalise_database_url(url: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _parse_today(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ConfigError(f"SENTRACK_TODAY must be a date as YYYY-MM-DD, not {value!r}.") from exc
+
+
+class Config:
+    """Settings shared by every configuration."""
+
+    NAME = "base"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    # Sessions: the cookie only names a server-side session row (see sentrack/auth/sessions.py).
+    SESSION_COOKIE_NAME = "sentrack_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # Signed-in users who do nothing for this long must sign in again.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (idle-limited) session
+
+    # Failed sign-ins allowed before the form refuses more for a while.
+    SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_STRATEGY = "moving-window"
+
+    PUPILS_PER_PAGE = 25
+    DEMO_BANNER = False
+    # The app's clock: outside production SENTRACK_TODAY stands the app on another date.
+    TODAY: date | None = None
+    PROXY_FIX = _env_bool("PROXY_FIX", False)
+
+    @classmethod
+    def load(cls) -> dict:
+        """Return the settings as a mapping, reading the environment now."""
+        settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+        database_url = os.environ.get("DATABASE_URL")
+        if database_url:
+            settings["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(database_url)
+        if os.environ.get("SECRET_KEY"):
+            settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        settings["TODAY"] = _parse_today(os.environ.get("SENTRACK_TODAY"))
+        return settings
+
+
+class DevelopmentConfig(Config):
+    NAME = "development"
+    SECRET_KEY = "development-only-secret-key-not-for-production"
+    DEMO_BANNER = True
+    # SQLALCHEMY_DATABASE_URI is filled in by create_app: SQLite in the instance folder.
+
+
+class TestingConfig(Config):
+    NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    RATELIMIT_STORAGE_URI = "memory://"
+    WTF_CSRF_ENABLED = False  # request tests turn it on where CSRF is the point
+
+    @classmethod
+    def load(cls) -> dict:
+        settings = super().load()
+        test_url = os.environ.get("SENTRACK_TEST_DATABASE_URL")
+        if test_url:
+            settings["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(test_url)
+        settings["RATELIMIT_STORAGE_URI"] = "memory://"
+        return settings
+
+
+class ProductionConfig(Config):
+    NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PROXY_FIX = _env_bool("PROXY_FIX", True)
+
+    @classmethod
+    def load(cls) -> dict:
+        problems = []
+        if not os.environ.get("SECRET_KEY"):
+            problems.append("SECRET_KEY is not set: set it to a long random string.")
+        database_url = os.environ.get("DATABASE_URL", "")
+        if not database_url:
+            problems.append("DATABASE_URL is not set: set it to the PostgreSQL database's URL.")
+        elif not database_url.startswith(("postgres://", "postgresql://", "postgresql+psycopg://")):
+            problems.append("DATABASE_URL must name a PostgreSQL database in production.")
+        if os.environ.get("SENTRACK_TODAY"):
+            problems.append("SENTRACK_TODAY sets the clock for demos and tests; production refuses it.")
+        if problems:
+            raise ConfigError("SEN Track cannot start in production:\n- " + "\n- ".join(problems))
+        return super().load()
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment(name: str | None = None) -> dict:
+    """The settings for `name`, or for SENTRACK_CONFIG, or for development."""
+    name = name or os.environ.get("SENTRACK_CONFIG", "development")
+    try:
+        cls = CONFIGS[name]
+    except KeyError as exc:
+        raise ConfigError(
+            f"SENTRACK_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}."
+        ) from exc
+    return cls.load()

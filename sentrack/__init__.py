@@ -1,0 +1,212 @@
+"""SEN Track: the graduated approach for pupils with special educational needs, kept on track.
+
+`create_app()` builds the app in a few named steps: configuration, extensions, blueprints, error
+handlers, security headers and commands.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import config_from_environment
+from sentrack.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, config_name: str | None = None) -> Flask:
+    """Create the app. `config` overrides settings (tests pass their own mapping)."""
+    app = Flask(__name__, instance_relative_config=True)
+    if config_name is None and config is not None and config.get("TESTING"):
+        config_name = "testing"
+    app.config.update(config_from_environment(config_name))
+    if config:
+        app.config.update(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "sentrack.sqlite")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    register_templates(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def register_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            PackageLoader("sentrack"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    from sentrack import templating
+
+    templating.init_app(app)
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_connect(dbapi_connection, connection_record) -> None:
+    if _is_sqlite(dbapi_connection):
+        # SQLite enforces foreign keys only when asked, per connection.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+        # Let SQLAlchemy, not the sqlite3 module, begin transactions, so SAVEPOINTs work.
+        dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # the server-side session row is the protection
+
+    from sentrack.auth.sessions import SessionEnded, load_session
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        try:
+            user = load_session(db.session, token, idle_timeout=app.config["SESSION_IDLE_TIMEOUT"])
+        except SessionEnded:
+            g.session_timed_out = True
+            user = None
+        if db.session.dirty:
+            db.session.commit()
+        return user
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, redirect, url_for
+
+        if g.get("session_timed_out"):
+            minutes = int(app.config["SESSION_IDLE_TIMEOUT"].total_seconds() // 60)
+            flash(f"You were signed out after {minutes} minutes without activity. Sign in again.", "info")
+        else:
+            flash(login_manager.login_message, "info")
+        return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+
+
+def register_blueprints(app: Flask) -> None:
+    from sentrack import auth, main, pages, pupils, staff
+
+    for module in (auth, main, pages, pupils, staff):
+        app.register_blueprint(module.bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(code: int, **context):
+        return render_template(f"errors/{code}.html", **context), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/400.html"), 400
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return render_error(400)
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return render_error(403)
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return render_error(404)
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return render_error(404)
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        if request.endpoint == "auth.sign_in":
+            from sentrack.auth.views import throttled_sign_in
+
+            return throttled_sign_in()
+        return render_error(429, message="Wait a few minutes before you try again.")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)
+
+
+def register_security_headers(app: Flask) -> None:
+    csp = "; ".join(
+        [
+            "default-src 'self'",
+            # The hash admits the one inline script the GOV.UK page template always writes.
+            "script-src 'self' 'sha256-GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw='",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.endpoint != "static":
+            # Pages may carry pupil data: never keep them in a shared or back-button cache.
+            response.headers["Cache-Control"] = "no-store"
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return response
+
+    @app.context_processor
+    def inject_user_context():
+        return {"current_user": current_user}
+
+
+def register_commands(app: Flask) -> None:
+    from sentrack.commands import register
+
+    register(app)

@@ -1,0 +1,207 @@
+"""Who may see and do what: the one place that decides (DESIGN section 2).
+
+Every query for pupils starts from `pupil_scope` or `sen_scope`. A record outside the user's
+scope is answered with 404, so that the answer never confirms it exists; a page the user's roles
+do not open at all is answered with 403.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from sentrack.extensions import db
+from sentrack.models import (
+    Provision,
+    Pupil,
+    Role,
+    School,
+    SenStatus,
+    TeachingGroup,
+    User,
+    group_pupils,
+    group_teachers,
+)
+
+
+class Ability(enum.StrEnum):
+    VIEW_PUPILS = "view_pupils"  # the roll: names, details, contacts
+    VIEW_SEN = "view_sen"  # SEN status, needs and concerns of pupils in scope
+    EDIT_PUPIL = "edit_pupil"  # add and edit pupils and their contacts
+    CHANGE_SEN_STATUS = "change_sen_status"
+    RAISE_CONCERN = "raise_concern"
+    MANAGE_STAFF = "manage_staff"  # staff accounts, roles and classes
+    VIEW_FIGURES = "view_figures"  # anonymised figures for the school(s)
+    VIEW_AUDIT = "view_audit"
+
+
+ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
+    Role.SENCO: frozenset(
+        {
+            Ability.VIEW_PUPILS,
+            Ability.VIEW_SEN,
+            Ability.EDIT_PUPIL,
+            Ability.CHANGE_SEN_STATUS,
+            Ability.RAISE_CONCERN,
+            Ability.VIEW_FIGURES,
+            Ability.VIEW_AUDIT,
+        }
+    ),
+    Role.HEAD: frozenset(
+        {
+            Ability.VIEW_PUPILS,
+            Ability.VIEW_SEN,
+            Ability.RAISE_CONCERN,
+            Ability.MANAGE_STAFF,
+            Ability.VIEW_FIGURES,
+            Ability.VIEW_AUDIT,
+        }
+    ),
+    Role.TEACHER: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.RAISE_CONCERN}),
+    Role.SUPPORT_ASSISTANT: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN}),
+    Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES}),
+    Role.LA_OFFICER: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.VIEW_FIGURES}),
+    Role.ADMIN: frozenset({Ability.VIEW_PUPILS, Ability.EDIT_PUPIL, Ability.MANAGE_STAFF}),
+}
+
+
+def abilities(user: User) -> frozenset[Ability]:
+    if not user.is_authenticated:
+        return frozenset()
+    found: set[Ability] = set()
+    for role in user.roles:
+        found |= ROLE_ABILITIES[role]
+    return frozenset(found)
+
+
+def can(user: User, ability: Ability) -> bool:
+    return ability in abilities(user)
+
+
+def requires(ability: Ability) -> Callable:
+    """View decorator: 403 unless the signed-in user's roles give `ability` at all."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not can(current_user, ability):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# --- Scopes: SQL conditions on Pupil -------------------------------------------------------------
+
+def _taught_by(user: User) -> sa.ColumnElement[bool]:
+    taught = (
+        sa.select(group_pupils.c.pupil_id)
+        .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
+        .where(group_teachers.c.user_id == user.id)
+    )
+    return Pupil.id.in_(taught)
+
+
+def _on_ehc_plan_in_authority(user: User) -> sa.ColumnElement[bool]:
+    schools = sa.select(School.id).where(School.local_authority_id == user.local_authority_id)
+    on_plan = sa.select(SenStatus.pupil_id).where(
+        SenStatus.end_date.is_(None), SenStatus.provision == Provision.EHC_PLAN
+    )
+    return sa.and_(Pupil.school_id.in_(schools), Pupil.id.in_(on_plan))
+
+
+def _role_condition(user: User, role: Role) -> sa.ColumnElement[bool]:
+    """The pupils one role of the user reaches."""
+    if role in (Role.SENCO, Role.HEAD, Role.ADMIN):
+        return Pupil.school_id == user.school_id if user.school_id else sa.false()
+    if role is Role.TEACHER:
+        return sa.and_(Pupil.school_id == user.school_id, _taught_by(user))
+    if role is Role.LA_OFFICER:
+        return _on_ehc_plan_in_authority(user) if user.local_authority_id else sa.false()
+    # Support assistants reach the pupils of the interventions they deliver; governors none.
+    return sa.false()
+
+
+def _scope(user: User, ability: Ability) -> sa.ColumnElement[bool]:
+    if not user.is_authenticated:
+        return sa.false()
+    conditions = [_role_condition(user, role) for role in user.roles if ability in ROLE_ABILITIES[role]]
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def pupil_scope(user: User) -> sa.ColumnElement[bool]:
+    """The pupils whose record (details and contacts) the user may read."""
+    return _scope(user, Ability.VIEW_PUPILS)
+
+
+def sen_scope(user: User) -> sa.ColumnElement[bool]:
+    """The pupils whose SEN record (status, needs, concerns) the user may read."""
+    return _scope(user, Ability.VIEW_SEN)
+
+
+def scope_for(user: User, ability: Ability) -> sa.ColumnElement[bool]:
+    """The pupils on whom the user may exercise `ability`."""
+    return _scope(user, ability)
+
+
+def visible_pupils(user: User) -> sa.Select:
+    return sa.select(Pupil).where(pupil_scope(user))
+
+
+def get_pupil(user: User, public_id: str, ability: Ability = Ability.VIEW_PUPILS) -> Pupil:
+    """The pupil with `public_id` if `ability` reaches them for this user, else 404."""
+    pupil = db.session.scalar(
+        sa.select(Pupil).where(Pupil.public_id == public_id, _scope(user, ability))
+    )
+    if pupil is None:
+        abort(404)
+    return pupil
+
+
+def may(user: User, ability: Ability, pupil: Pupil) -> bool:
+    """Whether `ability` reaches this pupil for this user (one indexed query)."""
+    if ability not in abilities(user):
+        return False
+    return bool(
+        db.session.scalar(sa.select(sa.literal(True)).where(Pupil.id == pupil.id, _scope(user, ability)))
+    )
+
+
+# --- Staff, classes and schools ------------------------------------------------------------------
+
+def visible_schools(user: User) -> sa.Select:
+    """Schools whose (anonymised) figures the user may see."""
+    if not can(user, Ability.VIEW_FIGURES) and not can(user, Ability.VIEW_PUPILS):
+        return sa.select(School).where(sa.false())
+    conditions = []
+    if user.school_id:
+        conditions.append(School.id == user.school_id)
+    if user.has_role(Role.LA_OFFICER) and user.local_authority_id:
+        conditions.append(School.local_authority_id == user.local_authority_id)
+    return sa.select(School).where(sa.or_(*conditions) if conditions else sa.false())
+
+
+def get_staff_member(user: User, user_id: int) -> User:
+    """A member of the managing user's own school, else 404."""
+    if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
+        abort(404)
+    member = db.session.scalar(sa.select(User).where(User.id == user_id, User.school_id == user.school_id))
+    if member is None:
+        abort(404)
+    return member
+
+
+def school_groups(user: User) -> sa.Select:
+    """The classes of the user's school."""
+    return (
+        sa.select(TeachingGroup)
+        .where(TeachingGroup.school_id == (user.school_id if user.school_id else -1))
+        .order_by(TeachingGroup.year_group, TeachingGroup.name)
+    )

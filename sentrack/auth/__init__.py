@@ -1,0 +1,7 @@
+"""Signing in and out, changing a password, and the server-side sessions behind them."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from sentrack.auth import views  # noqa: E402,F401

@@ -1,0 +1,79 @@
+"""Form pieces shared by every blueprint: GOV.UK date fields, text clean-up and date checks."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from wtforms import Field
+from wtforms.fields import DateField
+from wtforms.validators import StopValidation, ValidationError
+
+# C0 control characters other than tab, newline and carriage return, and DEL.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_text(value):
+    """Filter: trim surrounding space and drop control characters that no form should carry."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value).strip()
+    return value
+
+
+def blank_to_none(value):
+    value = strip_text(value)
+    return value or None
+
+
+class GovDateField(DateField):
+    """A day / month / year date field with the GOV.UK messages for each way it can go wrong."""
+
+    widget = GovDateInput()
+
+    def __init__(self, label=None, validators=None, *, describe: str | None = None, **kwargs):
+        super().__init__(label, validators, format="%d %m %Y", **kwargs)
+        self.describe = describe or (label or "date").lower()
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        parts = [strip_text(v) or "" for v in valuelist[:3]] + [""] * (3 - len(valuelist[:3]))
+        self.raw_data = parts
+        if not any(parts):
+            self.data = None
+            return
+        missing = [name for name, part in zip(("day", "month", "year"), parts, strict=True) if not part]
+        if missing:
+            self.data = None
+            raise ValueError(f"The {self.describe} must include a {' and '.join(missing)}")
+        if not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+            self.data = None
+            raise ValueError(f"The {self.describe} must be a real date, for example 27 3 2025")
+        try:
+            self.data = date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError as exc:
+            self.data = None
+            raise ValueError(f"The {self.describe} must be a real date") from exc
+
+
+class DateRequired:
+    """Stop validation with a GOV.UK message when a date field was left empty."""
+
+    def __init__(self, message: str):
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form, field: Field):
+        if field.data is None and not field.errors:
+            raise StopValidation(self.message)
+
+
+class NotInFuture:
+    def __init__(self, today_getter, message: str):
+        self.today_getter = today_getter
+        self.message = message
+
+    def __call__(self, form, field: Field):
+        if field.data is not None and field.data > self.today_getter():
+            raise ValidationError(self.message)

@@ -1,0 +1,92 @@
+"""The home page, with a section for each role the user holds."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from sentrack import access
+from sentrack.clock import today
+from sentrack.extensions import db
+from sentrack.main import bp
+from sentrack.models import (
+    Concern,
+    ConcernStatus,
+    Pupil,
+    Role,
+    SenStatus,
+    TeachingGroup,
+    User,
+    group_teachers,
+)
+from sentrack.workflows.figures import register_figures
+
+
+def _open_statuses(pupil_ids: list[int]) -> dict[int, SenStatus]:
+    if not pupil_ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(SenStatus).where(SenStatus.pupil_id.in_(pupil_ids), SenStatus.end_date.is_(None))
+    )
+    return {status.pupil_id: status for status in rows}
+
+
+def _overdue_concerns(user: User, on: object) -> list[Concern]:
+    return list(
+        db.session.scalars(
+            sa.select(Concern)
+            .join(Pupil, Concern.pupil_id == Pupil.id)
+            .where(access.sen_scope(user), Concern.status == ConcernStatus.OPEN, Concern.deadline < on)
+            .options(selectinload(Concern.pupil))
+            .order_by(Concern.deadline)
+            .limit(20)
+        )
+    )
+
+
+def _teacher_classes(user: User) -> tuple[list[TeachingGroup], dict[int, SenStatus]]:
+    groups = list(
+        db.session.scalars(
+            sa.select(TeachingGroup)
+            .join(group_teachers, group_teachers.c.group_id == TeachingGroup.id)
+            .where(group_teachers.c.user_id == user.id)
+            .options(selectinload(TeachingGroup.pupils))
+            .order_by(TeachingGroup.name)
+        )
+    )
+    pupil_ids = [pupil.id for group in groups for pupil in group.pupils]
+    return groups, _open_statuses(pupil_ids)
+
+
+@bp.route("/")
+@login_required
+def home():
+    user = current_user._get_current_object()
+    on = today()
+    context: dict = {"today": on}
+    schools = list(db.session.scalars(access.visible_schools(user).order_by(sa.text("name"))))
+    context["schools"] = schools
+    if access.can(user, access.Ability.VIEW_FIGURES):
+        context["figures"] = register_figures(db.session, [s.id for s in schools])
+    if user.has_role(Role.SENCO, Role.HEAD):
+        context["overdue_concerns"] = _overdue_concerns(user, on)
+        context["open_concerns"] = db.session.scalar(
+            sa.select(sa.func.count(Concern.id))
+            .join(Pupil, Concern.pupil_id == Pupil.id)
+            .where(access.sen_scope(user), Concern.status == ConcernStatus.OPEN)
+        )
+    if user.has_role(Role.TEACHER):
+        context["classes"], context["statuses"] = _teacher_classes(user)
+    if user.has_role(Role.ADMIN, Role.HEAD):
+        context["staff_count"] = db.session.scalar(
+            sa.select(sa.func.count(User.id)).where(User.school_id == user.school_id, User.active)
+        )
+        context["roll_count"] = db.session.scalar(
+            sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == user.school_id)
+        )
+        context["class_count"] = db.session.scalar(
+            sa.select(sa.func.count(TeachingGroup.id)).where(TeachingGroup.school_id == user.school_id)
+        )
+    return render_template("main/home.html", user=user, **context)

@@ -1,0 +1,48 @@
+"""Typed SQLAlchemy models, one module per aggregate. Importing this package maps them all."""
+
+from sentrack.models.audit import AuditEvent
+from sentrack.models.base import Base
+from sentrack.models.enums import (
+    AreaOfNeed,
+    ConcernStatus,
+    ContactMethod,
+    NeedType,
+    Phase,
+    Provision,
+    Role,
+)
+from sentrack.models.organisation import (
+    LocalAuthority,
+    School,
+    SchoolTerm,
+    TeachingGroup,
+    group_pupils,
+    group_teachers,
+)
+from sentrack.models.people import RoleAssignment, User, UserSession
+from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
+
+__all__ = [
+    "AreaOfNeed",
+    "AuditEvent",
+    "Base",
+    "Concern",
+    "ConcernStatus",
+    "Contact",
+    "ContactMethod",
+    "LocalAuthority",
+    "NeedType",
+    "Phase",
+    "Provision",
+    "Pupil",
+    "Role",
+    "RoleAssignment",
+    "School",
+    "SchoolTerm",
+    "SenStatus",
+    "TeachingGroup",
+    "User",
+    "UserSession",
+    "group_pupils",
+    "group_teachers",
+]

@@ -1,0 +1,110 @@
+"""Local authorities, schools and their terms, and the teaching groups within a school."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sentrack.models.base import Base
+from sentrack.models.enums import Phase, enum_type
+
+group_teachers = sa.Table(
+    "group_teacher",
+    Base.metadata,
+    sa.Column("group_id", sa.ForeignKey("teaching_group.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+group_pupils = sa.Table(
+    "group_pupil",
+    Base.metadata,
+    sa.Column("group_id", sa.ForeignKey("teaching_group.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("pupil_id", sa.ForeignKey("pupil.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class LocalAuthority(Base):
+    __tablename__ = "local_authority"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(3), unique=True)  # the DfE LA number
+    name: Mapped[str] = mapped_column(sa.String(120))
+
+    schools: Mapped[list[School]] = relationship(back_populates="local_authority", order_by="School.name")
+
+
+class School(Base):
+    """A school, with the rule settings its SENCO may change."""
+
+    __tablename__ = "school"
+    __table_args__ = (
+        sa.CheckConstraint("concern_deadline_days BETWEEN 1 AND 90", name="concern_deadline"),
+        sa.CheckConstraint("review_interval_weeks BETWEEN 6 AND 12", name="review_interval"),
+        sa.CheckConstraint("parent_meeting_min_days BETWEEN 0 AND 90", name="parent_meeting_min_days"),
+        sa.CheckConstraint("parent_due_window_days BETWEEN 1 AND 60", name="parent_due_window"),
+        sa.CheckConstraint("records_stale_weeks BETWEEN 1 AND 52", name="records_stale_weeks"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    urn: Mapped[str] = mapped_column(sa.String(6), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    phase: Mapped[Phase] = mapped_column(enum_type(Phase, "phase"))
+    local_authority_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authority.id"), index=True)
+
+    # Rule settings (DESIGN sections 1 and 6), each with the Code of Practice's default.
+    concern_deadline_days: Mapped[int] = mapped_column(default=28, server_default="28")
+    review_interval_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
+    parent_meeting_min_days: Mapped[int] = mapped_column(default=28, server_default="28")
+    parent_due_window_days: Mapped[int] = mapped_column(default=21, server_default="21")
+    records_stale_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
+
+    local_authority: Mapped[LocalAuthority] = relationship(back_populates="schools")
+    terms: Mapped[list[SchoolTerm]] = relationship(
+        back_populates="school", order_by="SchoolTerm.starts_on", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<School {self.urn}>"
+
+
+class SchoolTerm(Base):
+    """A term of a school's year. Schools without terms of their own use the default dates."""
+
+    __tablename__ = "school_term"
+    __table_args__ = (
+        sa.UniqueConstraint("school_id", "starts_on"),
+        sa.CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(40))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+
+    school: Mapped[School] = relationship(back_populates="terms")
+
+
+class TeachingGroup(Base):
+    """A class (or tutor group): the pupils a teacher teaches."""
+
+    __tablename__ = "teaching_group"
+    __table_args__ = (sa.UniqueConstraint("school_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    year_group: Mapped[int | None]
+
+    school: Mapped[School] = relationship()
+    teachers: Mapped[list[User]] = relationship(  # noqa: F821
+        secondary=group_teachers, back_populates="groups", order_by="User.full_name"
+    )
+    pupils: Mapped[list[Pupil]] = relationship(  # noqa: F821
+        secondary=group_pupils, back_populates="groups", order_by="(Pupil.last_name, Pupil.first_name)"
+    )
+
+    def __repr__(self) -> str:
+        return f"<TeachingGroup {self.id}>"

@@ -1,0 +1,107 @@
+"""Staff accounts, the roles they hold, and their signed-in sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sentrack.clock import now
+from sentrack.models.base import Base, UTCDateTime
+from sentrack.models.enums import Role, enum_type
+from sentrack.models.organisation import LocalAuthority, School, TeachingGroup, group_teachers
+
+
+class User(Base):
+    """A member of staff, a governor or a local-authority officer."""
+
+    __tablename__ = "user"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "school_id IS NOT NULL OR local_authority_id IS NOT NULL", name="belongs_somewhere"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id"), index=True)
+    local_authority_id: Mapped[int | None] = mapped_column(sa.ForeignKey("local_authority.id"))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    school: Mapped[School | None] = relationship()
+    local_authority: Mapped[LocalAuthority | None] = relationship()
+    role_assignments: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+    groups: Mapped[list[TeachingGroup]] = relationship(
+        secondary=group_teachers, back_populates="teachers", order_by="TeachingGroup.name"
+    )
+
+    # Flask-Login: the id in the cookie is the session token, not the user id (see auth.sessions).
+    session_token = None
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(a.role for a in self.role_assignments)
+
+    def has_role(self, *roles: Role) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+class RoleAssignment(Base):
+    """A role held by a user; one person may hold several (a head who is also the SENCO)."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (sa.UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"), index=True)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+
+    user: Mapped[User] = relationship(back_populates="role_assignments")
+
+
+class UserSession(Base):
+    """A signed-in session, held on the server so that signing out really ends it.
+
+    The browser's cookie carries a random token; only its SHA-256 is stored here.
+    """
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(sa.String(40))
+    remote_addr: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+
+    user: Mapped[User] = relationship()

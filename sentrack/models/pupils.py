@@ -1,0 +1,188 @@
+"""Pupils, their parents and carers, their SEN status history, and concerns raised about them."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sentrack.clock import now
+from sentrack.models.base import Base, UTCDateTime
+from sentrack.models.enums import (
+    YEAR_GROUP_MAX,
+    YEAR_GROUP_MIN,
+    AreaOfNeed,
+    ConcernStatus,
+    ContactMethod,
+    NeedType,
+    Provision,
+    enum_type,
+    year_group_label,
+)
+from sentrack.models.organisation import School, TeachingGroup, group_pupils
+from sentrack.models.people import User
+
+
+def new_public_id() -> str:
+    """An opaque identifier for URLs: it says nothing about the pupil."""
+    return secrets.token_hex(12)
+
+
+class Pupil(Base):
+    __tablename__ = "pupil"
+    __table_args__ = (
+        sa.CheckConstraint(
+            f"year_group BETWEEN {YEAR_GROUP_MIN} AND {YEAR_GROUP_MAX}", name="year_group_range"
+        ),
+        sa.Index("ix_pupil_school_name", "school_id", "last_name", "first_name"),
+        sa.Index("ix_pupil_school_year", "school_id", "year_group"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(24), unique=True, default=new_public_id)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"))
+    upn: Mapped[str] = mapped_column(sa.String(13), unique=True)
+    first_name: Mapped[str] = mapped_column(sa.String(60))
+    last_name: Mapped[str] = mapped_column(sa.String(60))
+    preferred_name: Mapped[str | None] = mapped_column(sa.String(60))
+    date_of_birth: Mapped[date]
+    year_group: Mapped[int]
+    looked_after: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    medical_conditions: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    medical_notes: Mapped[str | None] = mapped_column(sa.Text)
+    admitted_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+
+    school: Mapped[School] = relationship()
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="pupil", order_by="(Contact.priority, Contact.id)", cascade="all, delete-orphan"
+    )
+    sen_statuses: Mapped[list[SenStatus]] = relationship(
+        back_populates="pupil", order_by="SenStatus.start_date.desc()"
+    )
+    concerns: Mapped[list[Concern]] = relationship(
+        back_populates="pupil", order_by="Concern.raised_on.desc()"
+    )
+    groups: Mapped[list[TeachingGroup]] = relationship(
+        secondary=group_pupils, back_populates="pupils", order_by="TeachingGroup.name"
+    )
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.preferred_name or self.first_name} {self.last_name}"
+
+    @property
+    def year_label(self) -> str:
+        return year_group_label(self.year_group)
+
+    def __repr__(self) -> str:  # never the name: reprs end up in logs
+        return f"<Pupil {self.id}>"
+
+
+class Contact(Base):
+    """A parent or carer."""
+
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(sa.ForeignKey("pupil.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    relationship_to_pupil: Mapped[str] = mapped_column(sa.String(40))
+    parental_responsibility: Mapped[bool] = mapped_column(default=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    address: Mapped[str | None] = mapped_column(sa.Text)
+    preferred_contact: Mapped[ContactMethod] = mapped_column(enum_type(ContactMethod, "preferred_contact"))
+    priority: Mapped[int] = mapped_column(default=1)
+
+    pupil: Mapped[Pupil] = relationship(back_populates="contacts")
+
+
+class SenStatus(Base):
+    """A dated period of census SEN provision. At most one is open per pupil; none is deleted.
+
+    `start_date` and `end_date` (inclusive) are effective dates; `recorded_at` is when it was typed.
+    """
+
+    __tablename__ = "sen_status"
+    __table_args__ = (
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
+        sa.CheckConstraint(
+            "(provision = 'N' AND primary_need IS NULL) OR (provision <> 'N' AND primary_need IS NOT NULL)",
+            name="need_matches_provision",
+        ),
+        sa.CheckConstraint("primary_need <> 'NSA' OR provision = 'K'", name="nsa_only_with_k"),
+        sa.CheckConstraint(
+            "secondary_need IS NULL OR (primary_need IS NOT NULL AND secondary_need <> primary_need"
+            " AND secondary_need <> 'NSA')",
+            name="secondary_need_valid",
+        ),
+        sa.Index(
+            "uq_sen_status_one_open_per_pupil",
+            "pupil_id",
+            unique=True,
+            sqlite_where=sa.text("end_date IS NULL"),
+            postgresql_where=sa.text("end_date IS NULL"),
+        ),
+        sa.Index("ix_sen_status_pupil_start", "pupil_id", "start_date"),
+        sa.Index("ix_sen_status_open_provision", "provision", "end_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"))
+    provision: Mapped[Provision] = mapped_column(enum_type(Provision, "provision"))
+    primary_need: Mapped[NeedType | None] = mapped_column(enum_type(NeedType, "primary_need"))
+    secondary_need: Mapped[NeedType | None] = mapped_column(enum_type(NeedType, "secondary_need"))
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+
+    pupil: Mapped[Pupil] = relationship(back_populates="sen_statuses")
+    recorded_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.end_date is None
+
+
+class Concern(Base):
+    """A concern about a pupil's progress. It must end in an assessment or a reasoned
+    'no further action' by its deadline: there is no monitoring list (guide, point 4)."""
+
+    __tablename__ = "concern"
+    __table_args__ = (
+        sa.CheckConstraint("deadline >= raised_on", name="deadline_after_raised"),
+        sa.CheckConstraint(
+            "(status = 'open' AND decided_on IS NULL) OR (status <> 'open' AND decided_on IS NOT NULL)",
+            name="decided_when_closed",
+        ),
+        sa.Index("ix_concern_pupil_raised", "pupil_id", "raised_on"),
+        sa.Index("ix_concern_status_deadline", "status", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"))
+    raised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    raised_on: Mapped[date]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+    area_of_need: Mapped[AreaOfNeed | None] = mapped_column(enum_type(AreaOfNeed, "area_of_need"))
+    description: Mapped[str] = mapped_column(sa.Text)
+    deadline: Mapped[date]
+    status: Mapped[ConcernStatus] = mapped_column(
+        enum_type(ConcernStatus, "status"), default=ConcernStatus.OPEN
+    )
+    decided_on: Mapped[date | None]
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+
+    pupil: Mapped[Pupil] = relationship(back_populates="concerns")
+    raised_by: Mapped[User | None] = relationship(foreign_keys=[raised_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status is ConcernStatus.OPEN and today > self.deadline

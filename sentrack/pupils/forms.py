@@ -1,0 +1,181 @@
+"""Forms for pupils, their contacts, their SEN status and concerns."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from sentrack.clock import today
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none, strip_text
+from sentrack.models import AreaOfNeed, ContactMethod, NeedType, Provision
+from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN, year_group_label
+
+YEAR_GROUP_CHOICES = [(str(y), year_group_label(y)) for y in range(YEAR_GROUP_MIN, YEAR_GROUP_MAX + 1)]
+NEED_CHOICES = [(n.value, f"{n.label} ({n.value})") for n in NeedType]
+RELATIONSHIPS = ["Mother", "Father", "Step-parent", "Carer", "Foster carer", "Grandparent", "Aunt or uncle", "Social worker", "Other"]
+
+
+def _text(label, message, max_length, **kwargs):
+    return StringField(
+        label,
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[InputRequired(message), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
+        **kwargs,
+    )
+
+
+def _optional_text(label, max_length, widget=None, **kwargs):
+    field = TextAreaField if isinstance(widget, GovTextArea) else StringField
+    return field(
+        label,
+        widget=widget or GovTextInput(),
+        filters=[blank_to_none],
+        validators=[Optional(), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
+        **kwargs,
+    )
+
+
+class PupilForm(FlaskForm):
+    upn = _text("Unique pupil number (UPN)", "Enter the pupil's UPN", 20, description="13 characters, for example A123456789012")
+    first_name = _text("First name", "Enter the pupil's first name", 60)
+    last_name = _text("Last name", "Enter the pupil's last name", 60)
+    preferred_name = _optional_text("Preferred name (optional)", 60)
+    date_of_birth = GovDateField(
+        "Date of birth",
+        describe="date of birth",
+        validators=[DateRequired("Enter the pupil's date of birth")],
+        description="For example, 27 3 2016",
+    )
+    year_group = SelectField("Year group", widget=GovSelect(), choices=YEAR_GROUP_CHOICES, validators=[InputRequired("Select a year group")])
+    groups = SelectMultipleField("Classes", widget=GovCheckboxesInput(), coerce=int, choices=[], validators=[Optional()])
+    admitted_on = GovDateField("Date admitted (optional)", describe="admission date", validators=[Optional()])
+    looked_after = BooleanField("Looked after by the local authority", widget=GovCheckboxInput())
+    medical_conditions = BooleanField("Has a medical condition", widget=GovCheckboxInput())
+    medical_notes = _optional_text(
+        "Medical arrangements (optional)",
+        2000,
+        widget=GovTextArea(),
+        description="What staff need to know and where the care plan is kept",
+    )
+    submit = SubmitField("Save pupil", widget=GovSubmitInput())
+
+
+class ContactForm(FlaskForm):
+    name = _text("Full name", "Enter the contact's name", 120)
+    relationship_to_pupil = SelectField(
+        "Relationship to the pupil", widget=GovSelect(), choices=[(r, r) for r in RELATIONSHIPS], validators=[InputRequired("Select the relationship")]
+    )
+    parental_responsibility = RadioField(
+        "Do they have parental responsibility?",
+        widget=GovRadioInput(),
+        choices=[("yes", "Yes"), ("no", "No")],
+        validators=[InputRequired("Select whether they have parental responsibility")],
+    )
+    phone = _optional_text("Phone number (optional)", 30)
+    email = StringField(
+        "Email address (optional)",
+        widget=GovTextInput(),
+        filters=[blank_to_none],
+        validators=[Optional(), Length(max=254), Email("Enter an email address in the correct format, like name@example.com")],
+    )
+    address = _optional_text("Postal address (optional)", 500, widget=GovTextArea())
+    preferred_contact = RadioField(
+        "How do they prefer to be contacted?",
+        widget=GovRadioInput(),
+        choices=[(m.value, m.label) for m in ContactMethod],
+        validators=[InputRequired("Select how they prefer to be contacted")],
+    )
+    priority = SelectField(
+        "Contact order", widget=GovSelect(), choices=[("1", "First contact"), ("2", "Second contact"), ("3", "Third contact"), ("4", "Fourth contact")]
+    )
+    submit = SubmitField("Save contact", widget=GovSubmitInput())
+
+
+class SenStatusForm(FlaskForm):
+    provision = RadioField(
+        "SEN provision",
+        widget=GovRadioInput(),
+        choices=[(p.value, p.label) for p in Provision],
+        validators=[InputRequired("Select the SEN provision")],
+    )
+    primary_need = SelectField(
+        "Primary type of need",
+        widget=GovSelect(),
+        choices=[("", "Select a need (not for No SEN)")] + NEED_CHOICES,
+        filters=[blank_to_none],
+        validators=[Optional()],
+    )
+    secondary_need = SelectField(
+        "Secondary type of need (optional)",
+        widget=GovSelect(),
+        choices=[("", "None")] + [c for c in NEED_CHOICES if c[0] != NeedType.NSA.value],
+        filters=[blank_to_none],
+        validators=[Optional()],
+    )
+    start_date = GovDateField(
+        "Date the status starts",
+        describe="start date",
+        validators=[DateRequired("Enter the date the status starts"), NotInFuture(today, "The date the status starts cannot be in the future")],
+        description="For example, 3 9 2025",
+    )
+    reason = TextAreaField(
+        "Reason for the change",
+        widget=GovTextArea(),
+        filters=[strip_text],
+        description="What the assessment or decision showed. Parents are told when SEN provision starts.",
+        validators=[InputRequired("Enter the reason for the change"), Length(max=2000, message="The reason must be 2000 characters or fewer")],
+    )
+    submit = SubmitField("Save SEN status", widget=GovSubmitInput())
+
+
+class ConcernForm(FlaskForm):
+    raised_on = GovDateField(
+        "Date the concern was noticed",
+        describe="date",
+        validators=[DateRequired("Enter the date the concern was noticed"), NotInFuture(today, "The date cannot be in the future")],
+    )
+    area_of_need = RadioField(
+        "Area of need",
+        widget=GovRadioInput(),
+        choices=[(a.value, a.label) for a in AreaOfNeed] + [("", "Not sure yet")],
+        default="",
+        validators=[Optional()],
+    )
+    description = TextAreaField(
+        "What have you noticed?",
+        widget=GovTextArea(),
+        filters=[strip_text],
+        description="What the pupil finds hard, what you have tried in class, and what the data shows.",
+        validators=[InputRequired("Describe what you have noticed"), Length(max=4000, message="The description must be 4000 characters or fewer")],
+    )
+    submit = SubmitField("Raise concern", widget=GovSubmitInput())
+
+
+class PupilSearchForm(FlaskForm):
+    """The pupil list's search and filters. Posted, so that a name never travels in a URL."""
+
+    q = StringField("Name or UPN", widget=GovTextInput(), filters=[strip_text], validators=[Optional(), Length(max=100)])
+    year = SelectField("Year group", widget=GovSelect(), choices=[("", "All year groups")] + YEAR_GROUP_CHOICES, validators=[Optional()])
+    group = SelectField("Class", widget=GovSelect(), choices=[], validators=[Optional()])
+    provision = SelectField("SEN provision", widget=GovSelect(), choices=[("", "Any provision")] + [(p.value, p.label) for p in Provision], validators=[Optional()])
+    need = SelectField("Type of need", widget=GovSelect(), choices=[("", "Any need")] + NEED_CHOICES, validators=[Optional()])
+    submit = SubmitField("Apply", widget=GovSubmitInput())

@@ -1,0 +1,121 @@
+"""The pupil list: search, filter, sort and page, all in SQL and always inside the user's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from sentrack import access
+from sentrack.models import NeedType, Provision, Pupil, SenStatus, User, group_pupils
+from sentrack.workflows.upn import normalise
+
+SORTS = {
+    "name": (Pupil.last_name, Pupil.first_name, Pupil.id),
+    "year": (Pupil.year_group, Pupil.last_name, Pupil.first_name, Pupil.id),
+}
+
+
+@dataclass
+class PupilFilters:
+    q: str | None = None
+    year: int | None = None
+    group: int | None = None
+    provision: Provision | None = None
+    need: NeedType | None = None
+    sort: str = "name"
+    descending: bool = False
+
+
+@dataclass
+class PupilRow:
+    pupil: Pupil
+    sen_visible: bool
+    provision: Provision | None
+    primary_need: NeedType | None
+
+
+@dataclass
+class PupilPage:
+    rows: list[PupilRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(user: User, filters: PupilFilters) -> list[sa.ColumnElement[bool]]:
+    sen_scope = access.sen_scope(user)
+    conditions = [access.pupil_scope(user)]
+    if filters.q:
+        upn = normalise(filters.q)
+        pattern = f"%{_escape_like(filters.q.lower())}%"
+        full_name = sa.func.lower(Pupil.first_name + " " + Pupil.last_name)
+        preferred = sa.func.lower(sa.func.coalesce(Pupil.preferred_name, "") + " " + Pupil.last_name)
+        conditions.append(
+            sa.or_(full_name.like(pattern, escape="\\"), preferred.like(pattern, escape="\\"), Pupil.upn == upn)
+        )
+    if filters.year is not None:
+        conditions.append(Pupil.year_group == filters.year)
+    if filters.group is not None:
+        conditions.append(Pupil.id.in_(sa.select(group_pupils.c.pupil_id).where(group_pupils.c.group_id == filters.group)))
+    if filters.provision is not None:
+        if filters.provision is Provision.NONE:
+            conditions.append(sa.and_(sen_scope, sa.or_(SenStatus.id.is_(None), SenStatus.provision == Provision.NONE)))
+        else:
+            conditions.append(sa.and_(sen_scope, SenStatus.provision == filters.provision))
+    if filters.need is not None:
+        conditions.append(
+            sa.and_(sen_scope, sa.or_(SenStatus.primary_need == filters.need, SenStatus.secondary_need == filters.need))
+        )
+    return conditions
+
+
+def pupil_page(session: Session, user: User, filters: PupilFilters, *, page: int, per_page: int) -> PupilPage:
+    """One page of the pupils the user may see, with SEN provision where the user may see it."""
+    open_status = sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None))
+    conditions = _conditions(user, filters)
+    total = session.scalar(
+        sa.select(sa.func.count(Pupil.id)).select_from(Pupil).outerjoin(SenStatus, open_status).where(*conditions)
+    ) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+
+    sen_visible = sa.case((access.sen_scope(user), sa.true()), else_=sa.false())
+    if filters.sort == "provision":
+        rank = sa.case((SenStatus.provision == Provision.EHC_PLAN, 0), (SenStatus.provision == Provision.SEN_SUPPORT, 1), else_=2)
+        # Provision is only a sort key where it is visible, so the order reveals nothing more.
+        order = [sa.case((access.sen_scope(user), rank), else_=3), Pupil.last_name, Pupil.first_name, Pupil.id]
+    else:
+        order = list(SORTS.get(filters.sort, SORTS["name"]))
+    if filters.descending:
+        order = [order[0].desc(), *order[1:]]
+    rows = session.execute(
+        sa.select(Pupil, sen_visible, SenStatus.provision, SenStatus.primary_need)
+        .outerjoin(SenStatus, open_status)
+        .where(*conditions)
+        .options(selectinload(Pupil.groups), selectinload(Pupil.school))
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return PupilPage(
+        rows=[
+            PupilRow(
+                pupil=pupil,
+                sen_visible=bool(visible),
+                provision=(provision or Provision.NONE) if visible else None,
+                primary_need=need if visible else None,
+            )
+            for pupil, visible, provision, need in rows
+        ],
+        total=total,
+        page=page,
+        pages=pages,
+        per_page=per_page,
+    )

@@ -1,0 +1,307 @@
+"""Pupil pages. Each view loads through `access`, calls one workflow operation, then renders or
+redirects; the request commits once."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from sentrack import access, audit
+from sentrack.access import Ability
+from sentrack.clock import today
+from sentrack.extensions import db
+from sentrack.models import AreaOfNeed, Contact, ContactMethod, NeedType, Provision, SenStatus
+from sentrack.pupils import bp
+from sentrack.pupils.forms import ConcernForm, ContactForm, PupilForm, PupilSearchForm, SenStatusForm
+from sentrack.pupils.queries import PupilFilters, pupil_page
+from sentrack.workflows import RuleBroken
+from sentrack.workflows.concerns import raise_concern
+from sentrack.workflows.pupils import ContactDetails, PupilDetails, add_contact, add_pupil, update_contact, update_pupil
+from sentrack.workflows.sen_status import change_sen_status, current_status
+
+SEARCH_KEY = "pupil_search"
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _attach(form, error: RuleBroken) -> None:
+    """Put a refused operation's message beside its field (or on the form if it has none)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        field = next(iter(form))
+    field.errors = [*field.errors, error.message]
+
+
+def _group_choices(user) -> list[tuple[int, str]]:
+    return [(g.id, g.name) for g in db.session.scalars(access.school_groups(user))]
+
+
+def _filters_from_args() -> PupilFilters:
+    def enum_arg(name, enum):
+        try:
+            return enum(request.args[name]) if request.args.get(name) else None
+        except ValueError:
+            return None
+
+    def int_arg(name):
+        value = request.args.get(name, "")
+        return int(value) if value.lstrip("-").isdigit() else None
+
+    sort = request.args.get("sort", "name")
+    return PupilFilters(
+        q=session.get(SEARCH_KEY) or None,
+        year=int_arg("year"),
+        group=int_arg("group"),
+        provision=enum_arg("provision", Provision),
+        need=enum_arg("need", NeedType),
+        sort=sort if sort in ("name", "year", "provision") else "name",
+        descending=request.args.get("order") == "desc",
+    )
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+@access.requires(Ability.VIEW_PUPILS)
+def index():
+    user = _user()
+    sen = access.can(user, Ability.VIEW_SEN)
+    form = PupilSearchForm(request.form if request.method == "POST" else None, data=None)
+    form.group.choices = [("", "All classes")] + [(str(i), n) for i, n in _group_choices(user)]
+    if request.method == "POST":
+        if form.validate():
+            # The search text stays in the signed session, out of URLs and server logs.
+            session[SEARCH_KEY] = form.q.data or ""
+            args = {
+                name: getattr(form, name).data
+                for name in ("year", "group", "provision", "need")
+                if getattr(form, name).data and (sen or name not in ("provision", "need"))
+            }
+            return redirect(url_for("pupils.index", **args))
+    filters = _filters_from_args()
+    if not sen:
+        filters.provision = filters.need = None
+    if request.method == "GET":
+        form.q.data = filters.q or ""
+        form.year.data = "" if filters.year is None else str(filters.year)
+        form.group.data = "" if filters.group is None else str(filters.group)
+        form.provision.data = filters.provision.value if filters.provision else ""
+        form.need.data = filters.need.value if filters.need else ""
+    page = pupil_page(
+        db.session,
+        user,
+        filters,
+        page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PUPILS_PER_PAGE"],
+    )
+    query_args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "pupils/index.html", form=form, page=page, filters=filters, sen=sen, query_args=query_args
+    )
+
+
+@bp.route("/clear-search", methods=["POST"])
+@login_required
+def clear_search():
+    session.pop(SEARCH_KEY, None)
+    return redirect(url_for("pupils.index"))
+
+
+def _details(form: PupilForm) -> PupilDetails:
+    return PupilDetails(
+        upn=form.upn.data,
+        first_name=form.first_name.data,
+        last_name=form.last_name.data,
+        preferred_name=form.preferred_name.data,
+        date_of_birth=form.date_of_birth.data,
+        year_group=int(form.year_group.data),
+        looked_after=form.looked_after.data,
+        medical_conditions=form.medical_conditions.data,
+        medical_notes=form.medical_notes.data,
+        admitted_on=form.admitted_on.data,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+@access.requires(Ability.EDIT_PUPIL)
+def new():
+    user = _user()
+    form = PupilForm()
+    form.groups.choices = _group_choices(user)
+    if form.validate_on_submit():
+        try:
+            pupil = add_pupil(
+                db.session, actor=user, school_id=user.school_id, details=_details(form),
+                group_ids=form.groups.data or [], today=today(),
+            )
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Pupil added to the roll.", "success")
+            return redirect(url_for("pupils.show", public_id=pupil.public_id))
+    return render_template("pupils/form.html", form=form, pupil=None)
+
+
+@bp.route("/<public_id>")
+@login_required
+def show(public_id: str):
+    user = _user()
+    pupil = access.get_pupil(user, public_id)
+    sen_visible = access.may(user, Ability.VIEW_SEN, pupil)
+    statuses = pupil.sen_statuses if sen_visible else []
+    concerns = pupil.concerns if sen_visible else []
+    audit.record(db.session, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
+    db.session.commit()
+    return render_template(
+        "pupils/show.html",
+        pupil=pupil,
+        sen_visible=sen_visible,
+        current=next((s for s in statuses if s.end_date is None), None),
+        statuses=statuses,
+        concerns=concerns,
+        today=today(),
+        may_edit=access.may(user, Ability.EDIT_PUPIL, pupil),
+        may_change_status=access.may(user, Ability.CHANGE_SEN_STATUS, pupil),
+        may_raise_concern=access.may(user, Ability.RAISE_CONCERN, pupil),
+    )
+
+
+@bp.route("/<public_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(public_id: str):
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.EDIT_PUPIL)
+    form = PupilForm(obj=pupil if request.method == "GET" else None)
+    form.groups.choices = _group_choices(user)
+    if request.method == "GET":
+        form.year_group.data = str(pupil.year_group)
+        form.groups.data = [g.id for g in pupil.groups]
+    if form.validate_on_submit():
+        try:
+            changed = update_pupil(
+                db.session, actor=user, pupil=pupil, details=_details(form),
+                group_ids=form.groups.data or [], today=today(),
+            )
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Pupil details saved." if changed else "Nothing was changed.", "success")
+            return redirect(url_for("pupils.show", public_id=pupil.public_id))
+    return render_template("pupils/form.html", form=form, pupil=pupil)
+
+
+def _contact_details(form: ContactForm) -> ContactDetails:
+    return ContactDetails(
+        name=form.name.data,
+        relationship_to_pupil=form.relationship_to_pupil.data,
+        parental_responsibility=form.parental_responsibility.data == "yes",
+        phone=form.phone.data,
+        email=form.email.data,
+        address=form.address.data,
+        preferred_contact=ContactMethod(form.preferred_contact.data),
+        priority=int(form.priority.data),
+    )
+
+
+@bp.route("/<public_id>/contacts/new", methods=["GET", "POST"])
+@bp.route("/<public_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
+@login_required
+def contact(public_id: str, contact_id: int | None = None):
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.EDIT_PUPIL)
+    existing = None
+    if contact_id is not None:
+        existing = db.session.scalar(sa.select(Contact).where(Contact.id == contact_id, Contact.pupil_id == pupil.id))
+        if existing is None:
+            abort(404)
+    form = ContactForm(obj=existing if request.method == "GET" else None)
+    if request.method == "GET" and existing is not None:
+        form.parental_responsibility.data = "yes" if existing.parental_responsibility else "no"
+        form.preferred_contact.data = existing.preferred_contact.value
+        form.priority.data = str(existing.priority)
+    if form.validate_on_submit():
+        try:
+            if existing is None:
+                add_contact(db.session, actor=user, pupil=pupil, details=_contact_details(form))
+            else:
+                update_contact(db.session, actor=user, contact=existing, details=_contact_details(form))
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Contact saved.", "success")
+            return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#contacts")
+    return render_template("pupils/contact.html", form=form, pupil=pupil, contact=existing)
+
+
+@bp.route("/<public_id>/sen-status", methods=["GET", "POST"])
+@login_required
+def sen_status(public_id: str):
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.CHANGE_SEN_STATUS)
+    open_period: SenStatus | None = current_status(db.session, pupil)
+    form = SenStatusForm()
+    if request.method == "GET" and open_period is not None:
+        form.provision.data = open_period.provision.value
+        form.primary_need.data = open_period.primary_need.value if open_period.primary_need else ""
+        form.secondary_need.data = open_period.secondary_need.value if open_period.secondary_need else ""
+    if form.validate_on_submit():
+        try:
+            change_sen_status(
+                db.session,
+                actor=user,
+                pupil=pupil,
+                provision=Provision(form.provision.data),
+                primary_need=NeedType(form.primary_need.data) if form.primary_need.data else None,
+                secondary_need=NeedType(form.secondary_need.data) if form.secondary_need.data else None,
+                start_date=form.start_date.data,
+                reason=form.reason.data,
+                today=today(),
+            )
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("SEN status saved.", "success")
+            return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#sen-status")
+    return render_template("pupils/sen_status.html", form=form, pupil=pupil, current=open_period)
+
+
+@bp.route("/<public_id>/concerns/new", methods=["GET", "POST"])
+@login_required
+def raise_concern_view(public_id: str):
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.RAISE_CONCERN)
+    form = ConcernForm()
+    if request.method == "GET":
+        form.raised_on.data = today()
+    if form.validate_on_submit():
+        try:
+            raise_concern(
+                db.session,
+                actor=user,
+                pupil=pupil,
+                raised_on=form.raised_on.data,
+                area_of_need=AreaOfNeed(form.area_of_need.data) if form.area_of_need.data else None,
+                description=form.description.data,
+                today=today(),
+            )
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Concern raised. The SENCO will see it on their home page.", "success")
+            return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#concerns")
+    return render_template("pupils/concern.html", form=form, pupil=pupil)
+
+

@@ -1,0 +1,66 @@
+"""Forms for staff accounts and classes."""
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovPasswordInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from sentrack.forms import strip_text
+from sentrack.pupils.forms import YEAR_GROUP_CHOICES
+from sentrack.workflows.staff import SCHOOL_ROLES
+
+
+class StaffForm(FlaskForm):
+    full_name = StringField(
+        "Full name",
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[InputRequired("Enter the person's full name"), Length(max=120, message="Full name must be 120 characters or fewer")],
+    )
+    email = StringField(
+        "Email address",
+        widget=GovTextInput(),
+        filters=[strip_text],
+        description="They sign in with this address",
+        validators=[
+            InputRequired("Enter an email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email("Enter an email address in the correct format, like name@school.sch.uk"),
+        ],
+    )
+    roles = SelectMultipleField(
+        "Roles",
+        widget=GovCheckboxesInput(),
+        choices=[(r.value, r.label) for r in SCHOOL_ROLES],
+        description="Select all that apply. In a small school one person may be head teacher and SENCO.",
+        validators=[InputRequired("Select at least one role")],
+    )
+    groups = SelectMultipleField("Classes they teach", widget=GovCheckboxesInput(), coerce=int, choices=[], validators=[Optional()])
+    active = BooleanField("Account is active (untick when someone leaves: they can no longer sign in)", widget=GovCheckboxInput(), default=True)
+    temporary_password = PasswordField(
+        "Temporary password",
+        widget=GovPasswordInput(),
+        description="At least 10 characters. Give it to them in person; they should change it when they first sign in.",
+        validators=[Optional()],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+
+class GroupForm(FlaskForm):
+    name = StringField(
+        "Class name",
+        widget=GovTextInput(),
+        filters=[strip_text],
+        description="For example, 4 Oak or 7C",
+        validators=[InputRequired("Enter the class name"), Length(max=40, message="Class name must be 40 characters or fewer")],
+    )
+    year_group = SelectField("Year group", widget=GovSelect(), choices=[("", "Mixed year groups")] + YEAR_GROUP_CHOICES, validators=[Optional()])
+    teachers = SelectMultipleField("Teachers", widget=GovCheckboxesInput(), coerce=int, choices=[], validators=[Optional()])
+    submit = SubmitField("Save class", widget=GovSubmitInput())

@@ -1,0 +1,166 @@
+"""Staff and class management for head teachers and administrators."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from sentrack import access
+from sentrack.access import Ability
+from sentrack.extensions import db
+from sentrack.models import Role, TeachingGroup, User, group_pupils
+from sentrack.staff import bp
+from sentrack.staff.forms import GroupForm, StaffForm
+from sentrack.workflows import RuleBroken
+from sentrack.workflows.staff import GroupDetails, StaffDetails, add_staff_member, save_group, update_staff_member
+
+
+def _user() -> User:
+    return current_user._get_current_object()
+
+
+def _attach(form, error: RuleBroken) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    field = field if field is not None else next(iter(form))
+    field.errors = [*field.errors, error.message]
+
+
+def _school_groups(user: User) -> list[tuple[int, str]]:
+    return [(g.id, g.name) for g in db.session.scalars(access.school_groups(user))]
+
+
+@bp.route("/")
+@login_required
+@access.requires(Ability.MANAGE_STAFF)
+def index():
+    user = _user()
+    members = db.session.scalars(
+        sa.select(User)
+        .where(User.school_id == user.school_id)
+        .options(selectinload(User.groups))
+        .order_by(User.active.desc(), User.full_name)
+    ).all()
+    return render_template("staff/index.html", members=members)
+
+
+def _details(form: StaffForm) -> StaffDetails:
+    return StaffDetails(
+        full_name=form.full_name.data,
+        email=form.email.data,
+        roles={Role(value) for value in form.roles.data or []},
+        group_ids=form.groups.data or [],
+        active=form.active.data,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"], endpoint="member_new")
+@login_required
+@access.requires(Ability.MANAGE_STAFF)
+def member_new():
+    user = _user()
+    form = StaffForm()
+    form.groups.choices = _school_groups(user)
+    if form.validate_on_submit():
+        if not form.temporary_password.data:
+            form.temporary_password.errors.append("Enter a temporary password")
+        else:
+            try:
+                add_staff_member(db.session, actor=user, details=_details(form), temporary_password=form.temporary_password.data)
+            except RuleBroken as error:
+                db.session.rollback()
+                _attach(form, error)
+            else:
+                db.session.commit()
+                flash(f"Account created for {form.full_name.data}.", "success")
+                return redirect(url_for("staff.index"))
+    return render_template("staff/member.html", form=form, member=None)
+
+
+@bp.route("/<int:user_id>", methods=["GET", "POST"], endpoint="member_edit")
+@login_required
+@access.requires(Ability.MANAGE_STAFF)
+def member_edit(user_id: int):
+    user = _user()
+    member = access.get_staff_member(user, user_id)
+    if member.has_role(Role.LA_OFFICER):
+        abort(404)
+    form = StaffForm(obj=member if request.method == "GET" else None)
+    form.groups.choices = _school_groups(user)
+    if request.method == "GET":
+        form.roles.data = [r.value for r in member.roles]
+        form.groups.data = [g.id for g in member.groups]
+    if form.validate_on_submit():
+        try:
+            update_staff_member(db.session, actor=user, member=member, details=_details(form))
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash(f"Changes to {member.full_name}'s account saved.", "success")
+            return redirect(url_for("staff.index"))
+    return render_template("staff/member.html", form=form, member=member)
+
+
+@bp.route("/classes")
+@login_required
+@access.requires(Ability.MANAGE_STAFF)
+def groups():
+    user = _user()
+    counts = dict(
+        db.session.execute(
+            sa.select(group_pupils.c.group_id, sa.func.count())
+            .join(TeachingGroup, TeachingGroup.id == group_pupils.c.group_id)
+            .where(TeachingGroup.school_id == user.school_id)
+            .group_by(group_pupils.c.group_id)
+        ).all()
+    )
+    classes = db.session.scalars(access.school_groups(user).options(selectinload(TeachingGroup.teachers))).all()
+    return render_template("staff/groups.html", classes=classes, counts=counts)
+
+
+def _teacher_choices(user: User) -> list[tuple[int, str]]:
+    return [
+        (member.id, member.full_name)
+        for member in db.session.scalars(
+            sa.select(User).where(User.school_id == user.school_id, User.active).order_by(User.full_name)
+        )
+    ]
+
+
+@bp.route("/classes/new", methods=["GET", "POST"], endpoint="group_new")
+@bp.route("/classes/<int:group_id>", methods=["GET", "POST"], endpoint="group_edit")
+@login_required
+@access.requires(Ability.MANAGE_STAFF)
+def group_form(group_id: int | None = None):
+    user = _user()
+    group = None
+    if group_id is not None:
+        group = db.session.scalar(
+            sa.select(TeachingGroup).where(TeachingGroup.id == group_id, TeachingGroup.school_id == user.school_id)
+        )
+        if group is None:
+            abort(404)
+    form = GroupForm(obj=group if request.method == "GET" else None)
+    form.teachers.choices = _teacher_choices(user)
+    if request.method == "GET" and group is not None:
+        form.year_group.data = "" if group.year_group is None else str(group.year_group)
+        form.teachers.data = [t.id for t in group.teachers]
+    if form.validate_on_submit():
+        details = GroupDetails(
+            name=form.name.data,
+            year_group=int(form.year_group.data) if form.year_group.data else None,
+            teacher_ids=form.teachers.data or [],
+        )
+        try:
+            save_group(db.session, actor=user, details=details, group=group)
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash(f"Class {details.name} saved.", "success")
+            return redirect(url_for("staff.groups"))
+    return render_template("staff/group.html", form=form, group=group)

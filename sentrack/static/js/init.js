@@ -1,0 +1,7 @@
+// Loaded as <script type="module"> at the end of <body>. Browsers without ES
+// module support skip it, and the page works without JavaScript.
+import { initAll as initGovukFrontend } from '../vendor/govuk-frontend.min.js'
+import { initAll as initMojFrontend } from '../vendor/moj-frontend.min.js'
+
+initGovukFrontend()
+initMojFrontend()

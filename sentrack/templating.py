@@ -1,0 +1,67 @@
+"""Template filters and the navigation each user sees."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, request, url_for
+from flask_login import current_user
+
+from sentrack.access import Ability, abilities
+from sentrack.models.enums import NeedType, Provision, Role, year_group_label
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def format_date(value: date | None, style: str = "long") -> str:
+    """'3 October 2025' (long) or '3 Oct 2025' (short), as GOV.UK writes dates."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(LONDON).date()
+    month = value.strftime("%B" if style == "long" else "%b")
+    return f"{value.day} {month} {value.year}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    return f"{format_date(local.date())} at {hour}:{local.strftime('%M')}{local.strftime('%p').lower()}"
+
+
+def navigation() -> list[dict]:
+    """The header links for the signed-in user's roles."""
+    if not current_user.is_authenticated:
+        return []
+    allowed = abilities(current_user)
+    items = [("Home", "main.home", None)]
+    if Ability.VIEW_PUPILS in allowed:
+        items.append(("Pupils", "pupils.index", "pupils."))
+    if Ability.MANAGE_STAFF in allowed:
+        items.append(("Staff", "staff.index", "staff.member"))
+        items.append(("Classes", "staff.groups", "staff.group"))
+    endpoint = request.endpoint or ""
+    nav = []
+    for text, target, prefix in items:
+        active = endpoint == target or (prefix is not None and endpoint.startswith(prefix))
+        nav.append({"text": text, "href": url_for(target), "active": active})
+    return nav
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(year_group_label, "year_group")
+    # Globals rather than context, so that imported macros see them too.
+    app.jinja_env.globals.update(Ability=Ability, Provision=Provision, NeedType=NeedType, Role=Role)
+
+    @app.context_processor
+    def common_context():
+        return {
+            "nav_items": navigation(),
+            "demo_banner": current_app.config.get("DEMO_BANNER", False),
+            "user_abilities": abilities(current_user) if current_user.is_authenticated else frozenset(),
+        }

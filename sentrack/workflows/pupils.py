@@ -1,0 +1,173 @@
+"""Adding pupils to the roll, keeping their details and their parents' and carers' contacts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sentrack import audit
+from sentrack.clock import now
+from sentrack.models import Contact, ContactMethod, Pupil, TeachingGroup, User
+from sentrack.workflows import RuleBroken
+from sentrack.workflows.upn import normalise, upn_problem
+
+PUPIL_FIELDS = (
+    "upn",
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "date_of_birth",
+    "year_group",
+    "looked_after",
+    "medical_conditions",
+    "medical_notes",
+    "admitted_on",
+)
+
+
+@dataclass
+class PupilDetails:
+    upn: str
+    first_name: str
+    last_name: str
+    preferred_name: str | None
+    date_of_birth: date
+    year_group: int
+    looked_after: bool
+    medical_conditions: bool
+    medical_notes: str | None
+    admitted_on: date | None
+
+
+def _check_details(session: Session, details: PupilDetails, *, today: date, pupil: Pupil | None) -> None:
+    details.upn = normalise(details.upn)
+    problem = upn_problem(details.upn)
+    if problem:
+        raise RuleBroken(problem, field="upn")
+    clash = sa.select(Pupil.id).where(Pupil.upn == details.upn)
+    if pupil is not None:
+        clash = clash.where(Pupil.id != pupil.id)
+    if session.scalar(clash) is not None:
+        raise RuleBroken("Another pupil already has this UPN", field="upn")
+    if details.date_of_birth >= today:
+        raise RuleBroken("The date of birth must be in the past", field="date_of_birth")
+    age = today.year - details.date_of_birth.year
+    if not 1 <= age <= 26:
+        raise RuleBroken("The date of birth must be within the last 26 years", field="date_of_birth")
+    if details.admitted_on is not None:
+        if details.admitted_on > today:
+            raise RuleBroken("The admission date cannot be in the future", field="admitted_on")
+        if details.admitted_on <= details.date_of_birth:
+            raise RuleBroken("The admission date must be after the date of birth", field="admitted_on")
+    if not details.medical_conditions:
+        details.medical_notes = None
+
+
+def _groups_in_school(session: Session, school_id: int, group_ids: list[int]) -> list[TeachingGroup]:
+    if not group_ids:
+        return []
+    groups = session.scalars(
+        sa.select(TeachingGroup).where(TeachingGroup.id.in_(group_ids), TeachingGroup.school_id == school_id)
+    ).all()
+    if len(groups) != len(set(group_ids)):
+        raise RuleBroken("Choose classes from this school", field="groups")
+    return list(groups)
+
+
+def add_pupil(
+    session: Session, *, actor: User, school_id: int, details: PupilDetails, group_ids: list[int], today: date
+) -> Pupil:
+    """Put a pupil on the school roll. Raises RuleBroken for a bad or duplicate UPN or bad dates."""
+    _check_details(session, details, today=today, pupil=None)
+    pupil = Pupil(school_id=school_id, **{name: getattr(details, name) for name in PUPIL_FIELDS})
+    pupil.groups = _groups_in_school(session, school_id, group_ids)
+    session.add(pupil)
+    session.flush()
+    audit.record(session, "pupil_added", actor=actor, pupil=pupil, object_type="pupil", object_id=pupil.id)
+    session.flush()
+    return pupil
+
+
+def update_pupil(
+    session: Session, *, actor: User, pupil: Pupil, details: PupilDetails, group_ids: list[int], today: date
+) -> list[str]:
+    """Change a pupil's details; returns the names of the fields that changed (for the audit)."""
+    _check_details(session, details, today=today, pupil=pupil)
+    changed = [name for name in PUPIL_FIELDS if getattr(pupil, name) != getattr(details, name)]
+    for name in changed:
+        setattr(pupil, name, getattr(details, name))
+    groups = _groups_in_school(session, pupil.school_id, group_ids)
+    if {g.id for g in groups} != {g.id for g in pupil.groups}:
+        pupil.groups = groups
+        changed.append("groups")
+    if changed:
+        pupil.updated_at = now()
+        audit.record(
+            session,
+            "pupil_updated",
+            actor=actor,
+            pupil=pupil,
+            object_type="pupil",
+            object_id=pupil.id,
+            details={"fields": changed},
+        )
+    session.flush()
+    return changed
+
+
+@dataclass
+class ContactDetails:
+    name: str
+    relationship_to_pupil: str
+    parental_responsibility: bool
+    phone: str | None
+    email: str | None
+    address: str | None
+    preferred_contact: ContactMethod
+    priority: int
+
+
+CONTACT_FIELDS = tuple(ContactDetails.__dataclass_fields__)
+
+
+def _check_contact(details: ContactDetails) -> None:
+    if details.preferred_contact is ContactMethod.PHONE and not details.phone:
+        raise RuleBroken("Enter a phone number, or choose another way to contact them", field="phone")
+    if details.preferred_contact is ContactMethod.EMAIL and not details.email:
+        raise RuleBroken("Enter an email address, or choose another way to contact them", field="email")
+    if details.preferred_contact is ContactMethod.LETTER and not details.address:
+        raise RuleBroken("Enter an address, or choose another way to contact them", field="address")
+
+
+def add_contact(session: Session, *, actor: User, pupil: Pupil, details: ContactDetails) -> Contact:
+    _check_contact(details)
+    contact = Contact(pupil=pupil, **{name: getattr(details, name) for name in CONTACT_FIELDS})
+    session.add(contact)
+    pupil.updated_at = now()
+    session.flush()
+    audit.record(session, "contact_added", actor=actor, pupil=pupil, object_type="contact", object_id=contact.id)
+    session.flush()
+    return contact
+
+
+def update_contact(session: Session, *, actor: User, contact: Contact, details: ContactDetails) -> list[str]:
+    _check_contact(details)
+    changed = [name for name in CONTACT_FIELDS if getattr(contact, name) != getattr(details, name)]
+    for name in changed:
+        setattr(contact, name, getattr(details, name))
+    if changed:
+        contact.pupil.updated_at = now()
+        audit.record(
+            session,
+            "contact_updated",
+            actor=actor,
+            pupil=contact.pupil,
+            object_type="contact",
+            object_id=contact.id,
+            details={"fields": changed},
+        )
+    session.flush()
+    return changed

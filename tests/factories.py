@@ -1,0 +1,150 @@
+"""Small, explicit test data: two schools in one local authority and one school in another."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from sentrack.auth.passwords import hash_password
+from sentrack.models import (
+    Contact,
+    ContactMethod,
+    LocalAuthority,
+    NeedType,
+    Phase,
+    Provision,
+    Pupil,
+    Role,
+    RoleAssignment,
+    School,
+    SenStatus,
+    TeachingGroup,
+    User,
+)
+from sentrack.workflows.upn import check_letter
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = hash_password(PASSWORD)  # hashing is slow by design: once per run
+_serial = iter(range(1, 1_000_000))
+
+
+def make_upn() -> str:
+    rest = f"9991001{next(_serial):05d}"
+    return check_letter(rest) + rest
+
+
+def make_user(session: Session, email: str, *roles: Role, school: School | None = None, la: LocalAuthority | None = None, name: str | None = None) -> User:
+    user = User(
+        email=email,
+        full_name=name or email.split("@")[0].replace(".", " ").title(),
+        password_hash=_PASSWORD_HASH,
+        school_id=school.id if school else None,
+        local_authority_id=la.id if la else (school.local_authority_id if school else None),
+        role_assignments=[RoleAssignment(role=r) for r in roles],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_pupil(
+    session: Session,
+    school: School,
+    *,
+    first: str = "Sam",
+    last: str = "Taylor",
+    year: int = 4,
+    provision: Provision | None = None,
+    need: NeedType | None = None,
+    since: date = date(2025, 9, 10),
+    group: TeachingGroup | None = None,
+) -> Pupil:
+    pupil = Pupil(
+        school_id=school.id,
+        upn=make_upn(),
+        first_name=first,
+        last_name=last,
+        date_of_birth=date(2026 - 5 - year, 1, 15),
+        year_group=year,
+    )
+    session.add(pupil)
+    session.flush()
+    if group is not None:
+        group.pupils.append(pupil)
+    if provision is not None:
+        session.add(
+            SenStatus(
+                pupil_id=pupil.id,
+                provision=provision,
+                primary_need=need or (None if provision is Provision.NONE else NeedType.SLCN),
+                start_date=since,
+                reason="Test status",
+            )
+        )
+    session.add(
+        Contact(
+            pupil_id=pupil.id,
+            name=f"Parent of {first}",
+            relationship_to_pupil="Mother",
+            parental_responsibility=True,
+            phone="07700 900123",
+            preferred_contact=ContactMethod.PHONE,
+            priority=1,
+        )
+    )
+    session.flush()
+    return pupil
+
+
+@dataclass
+class World:
+    la: LocalAuthority
+    other_la: LocalAuthority
+    school: School
+    sibling: School
+    foreign: School
+    group: TeachingGroup
+    users: dict[str, User] = field(default_factory=dict)
+    pupils: dict[str, Pupil] = field(default_factory=dict)
+
+
+def build_world(session: Session) -> World:
+    la = LocalAuthority(code="999", name="Test Borough")
+    other_la = LocalAuthority(code="998", name="Elsewhere County")
+    session.add_all([la, other_la])
+    session.flush()
+    school = School(urn="900001", name="Oak Primary", phase=Phase.PRIMARY, local_authority_id=la.id)
+    sibling = School(urn="900002", name="Ash Secondary", phase=Phase.SECONDARY, local_authority_id=la.id)
+    foreign = School(urn="900003", name="Far Primary", phase=Phase.PRIMARY, local_authority_id=other_la.id)
+    session.add_all([school, sibling, foreign])
+    session.flush()
+    group = TeachingGroup(school_id=school.id, name="4 Oak", year_group=4)
+    other_group = TeachingGroup(school_id=school.id, name="4 Elm", year_group=4)
+    session.add_all([group, other_group])
+    session.flush()
+
+    world = World(la=la, other_la=other_la, school=school, sibling=sibling, foreign=foreign, group=group)
+    u = world.users
+    u["senco"] = make_user(session, "senco@oak.test", Role.SENCO, school=school)
+    u["head"] = make_user(session, "head@oak.test", Role.HEAD, school=school)
+    u["teacher"] = make_user(session, "teacher@oak.test", Role.TEACHER, school=school)
+    u["ta"] = make_user(session, "ta@oak.test", Role.SUPPORT_ASSISTANT, school=school)
+    u["governor"] = make_user(session, "governor@oak.test", Role.GOVERNOR, school=school)
+    u["admin"] = make_user(session, "admin@oak.test", Role.ADMIN, school=school)
+    u["la"] = make_user(session, "officer@borough.test", Role.LA_OFFICER, la=la)
+    u["foreign_senco"] = make_user(session, "senco@far.test", Role.SENCO, school=foreign)
+    u["foreign_la"] = make_user(session, "officer@elsewhere.test", Role.LA_OFFICER, la=other_la)
+    group.teachers.append(u["teacher"])
+
+    p = world.pupils
+    p["taught"] = make_pupil(session, school, first="Ada", last="Brook", provision=Provision.SEN_SUPPORT, need=NeedType.SPLD, group=group)
+    p["taught_plain"] = make_pupil(session, school, first="Ben", last="Cole", group=group)
+    p["untaught"] = make_pupil(session, school, first="Cara", last="Dale", provision=Provision.EHC_PLAN, need=NeedType.ASD, group=other_group)
+    p["untaught_k"] = make_pupil(session, school, first="Dev", last="Ellis", provision=Provision.SEN_SUPPORT, group=other_group)
+    p["sibling_ehc"] = make_pupil(session, sibling, first="Eve", last="Frost", year=8, provision=Provision.EHC_PLAN, need=NeedType.SEMH)
+    p["sibling_k"] = make_pupil(session, sibling, first="Finn", last="Gray", year=8, provision=Provision.SEN_SUPPORT)
+    p["foreign"] = make_pupil(session, foreign, first="Gita", last="Hale", provision=Provision.EHC_PLAN)
+    session.flush()
+    return world
