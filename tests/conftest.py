@@ -11,15 +11,46 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-import sentrack.commands as _c_tmp; _c_tmp.register = lambda app: None  # TMPPATCH
 from sentrack import create_app
+from sentrack.auth.sessions import start_session
 from sentrack.extensions import db, limiter
+from sentrack.models import User
 from tests import factories
 
 TODAY = date(2026, 11, 27)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "no_transaction: the test manages its own database and app context"
+    )
+
+
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose every request sees a fresh `flask.g`, as it would in production.
+
+    Each test pushes one app context for the whole test (see `_isolated`), and Flask reuses an
+    app context that is already pushed instead of pushing one per request. Without this, `g`
+    would outlive a request: Flask-Login caches the signed-in user in `g._login_user` and
+    Flask-WTF marks `g.csrf_valid`, so a second client would act as the first one's user and a
+    request without a CSRF token could pass after one with it.
+    """
+
+    def open(self, *args, **kwargs):
+        ctx = _cv_app.get(None)
+        if ctx is None:
+            return super().open(*args, **kwargs)
+        saved = ctx.g
+        ctx.g = ctx.app.app_ctx_globals_class()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            ctx.g = saved
 
 
 def _reset_database(engine: sa.Engine) -> None:
@@ -42,10 +73,13 @@ def app(tmp_path_factory):
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "TODAY": TODAY})
+    app.test_client_class = FreshGlobalsClient
     with app.app_context():
         _reset_database(db.engine)
         upgrade()
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections now, not when garbage collected
 
 
 @pytest.fixture(autouse=True)
@@ -85,8 +119,14 @@ def session() -> Session:
 
 @pytest.fixture
 def world(app):
-    """Two schools in one authority and one in another, with a user for every role."""
-    return factories.build_world(db.session)
+    """Two schools in one authority and one in another, with a user for every role.
+
+    Committed (into the test's outer transaction, still rolled back after the test) so that an
+    app request that rolls its session back cannot take the world with it.
+    """
+    world = factories.build_world(db.session)
+    db.session.commit()
+    return world
 
 
 @pytest.fixture
@@ -108,3 +148,23 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def login(app, client):
+    """Sign a user in without the sign-in form: open a server-side session, as the sign-in
+    endpoint does, and put its token in the client's cookie. Argon2 makes the form slow, so
+    tests use this unless signing in is what they test. `login(user)` signs in on `client`;
+    `login(user, other_client)` on another client. Returns the client."""
+
+    def sign_in(user: User, on=None):
+        on = on if on is not None else client
+        token = start_session(db.session, user, remote_addr="127.0.0.1", user_agent="pytest")
+        db.session.commit()
+        with on.session_transaction() as cookie_session:
+            cookie_session.clear()
+            cookie_session["_user_id"] = token
+            cookie_session["_fresh"] = True
+        return on
+
+    return sign_in

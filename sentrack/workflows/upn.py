@@ -7,7 +7,12 @@ positions 2 to 13; a temporary UPN has a letter from that alphabet in position 1
 
 from __future__ import annotations
 
+import re
+
 CHECK_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
+
+
+_SHAPE = re.compile(r"[A-HJ-NP-RT-Z][0-9]{11}[0-9A-HJ-NP-RT-Z]", re.ASCII)
 
 
 def _value(char: str) -> int:
@@ -30,9 +35,8 @@ def upn_problem(upn: str) -> str | None:
     """Why `upn` is not a valid UPN, or None."""
     if len(upn) != 13:
         return "A UPN is 13 characters long"
-    head, middle, last = upn[0], upn[1:12], upn[12]
-    if head not in CHECK_ALPHABET or not middle.isdigit() or not (last.isdigit() or last in CHECK_ALPHABET):
+    if not _SHAPE.fullmatch(upn):
         return "A UPN is a letter followed by 11 digits and a final digit or letter"
-    if check_letter(upn[1:]) != head:
+    if check_letter(upn[1:]) != upn[0]:
         return "This UPN's check letter does not match: check it has been copied correctly"
     return None

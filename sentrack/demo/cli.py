@@ -1,0 +1,76 @@
+"""`flask demo`: fill the database with demo schools, pupils and staff (never in production)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+
+from sentrack import clock
+from sentrack.demo import DEMO_PASSWORD, DemoSummary, build_demo, demo_pupil_count
+from sentrack.extensions import db
+from sentrack.models import Base, School
+
+
+@click.command("demo")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the random data.")
+@click.option(
+    "--schools", type=click.IntRange(min=1), default=2, show_default=True,
+    help="Number of schools, alternately primary and secondary.",
+)
+@click.option(
+    "--pupils-per-school", type=click.IntRange(min=1), default=None,
+    help="Pupils in every school [default: 420 primary, 1000 secondary].",
+)
+@click.option("--reset", is_flag=True, help="Delete every row of every table first.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the database already holds a school.")
+@with_appcontext
+def demo_command(seed: int, schools: int, pupils_per_school: int | None, reset: bool, if_empty: bool) -> None:
+    """Build demo schools, staff and pupils dated from the app's today."""
+    if current_app.config.get("NAME") == "production":
+        raise click.ClickException("Refusing to build demo data in production.")
+    if reset and if_empty:
+        raise click.UsageError("Use --reset or --if-empty, not both.")
+    if reset:
+        _delete_everything()
+    elif db.session.scalar(sa.select(School.id).limit(1)) is not None:
+        if if_empty:
+            click.echo("The database already holds schools: no demo data added.")
+            return
+        raise click.ClickException(
+            "The database already holds schools. Run `flask demo --reset` to delete everything "
+            "and build the demo again."
+        )
+
+    today = clock.today()
+    total = demo_pupil_count(schools, pupils_per_school)
+    with click.progressbar(length=total, label="Creating pupils") as bar:
+        summary = build_demo(
+            db.session,
+            today=today,
+            seed=seed,
+            schools=schools,
+            pupils_per_school=pupils_per_school,
+            progress=bar.update,
+        )
+    db.session.commit()
+    _report(summary, today, seed)
+
+
+def _delete_everything() -> None:
+    for table in reversed(Base.metadata.sorted_tables):
+        db.session.execute(sa.delete(table))
+
+
+def _report(summary: DemoSummary, today: date, seed: int) -> None:
+    click.echo(f"Demo built for {today.day} {today:%B %Y} (seed {seed}):")
+    click.echo(f"  {summary.schools} schools, {summary.pupils:,} pupils, {summary.staff:,} staff accounts")
+    click.echo(f"  {summary.sen_support:,} on SEN support, {summary.ehc_plans:,} with an EHC plan")
+    click.echo(f"  {summary.concerns_open:,} open concerns, {summary.concerns_overdue:,} of them overdue")
+    click.echo(f"Sign in with the password {DEMO_PASSWORD!r} as:")
+    width = max(len(email) for email, _ in summary.sign_ins)
+    for email, role in summary.sign_ins:
+        click.echo(f"  {email:<{width}}  {role}")
