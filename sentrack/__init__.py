@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -105,7 +105,7 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(token: str):
         try:
-            user = load_session(db.session, token, idle_timeout=app.config["SESSION_IDLE_TIMEOUT"])
+            user = load_session(db.session, token, idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"])
         except SessionEnded:
             g.session_timed_out = True
             user = None
@@ -118,7 +118,7 @@ def register_extensions(app: Flask) -> None:
         from flask import flash, redirect, url_for
 
         if g.get("session_timed_out"):
-            minutes = int(app.config["SESSION_IDLE_TIMEOUT"].total_seconds() // 60)
+            minutes = int(current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds() // 60)
             flash(f"You were signed out after {minutes} minutes without activity. Sign in again.", "info")
         else:
             flash(login_manager.login_message, "info")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import email_validator
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import Field
 from wtforms.fields import DateField
@@ -37,6 +38,9 @@ class GovDateField(DateField):
 
     def process_formdata(self, valuelist):
         if not valuelist:
+            # Absent from the post (a client that drops empty inputs): the widget needs the
+            # three parts to render, and an empty date is what was sent.
+            self.raw_data = ["", "", ""]
             return
         parts = [strip_text(v) or "" for v in valuelist[:3]] + [""] * (3 - len(valuelist[:3]))
         self.raw_data = parts
@@ -77,3 +81,18 @@ class NotInFuture:
     def __call__(self, form, field: Field):
         if field.data is not None and field.data > self.today_getter():
             raise ValidationError(self.message)
+
+
+class EmailAddress:
+    """An email address in the correct format, as WTForms' Email checks, except that the
+    reserved `.test` domain (RFC 6761), which the demo and tests use, is allowed: without this
+    an account at @demo.test could not be edited, not even to deactivate it."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field: Field):
+        try:
+            email_validator.validate_email(field.data or "", check_deliverability=False, test_environment=True)
+        except email_validator.EmailNotValidError as exc:
+            raise ValidationError(self.message) from exc

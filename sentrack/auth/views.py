@@ -18,6 +18,7 @@ from sentrack.extensions import db, limiter
 from sentrack.models import User
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
+_DUMMY_HASH = hash_password("no account has this password")
 
 
 def _account_key() -> str:
@@ -31,6 +32,10 @@ def _failed(response) -> bool:
 
 def _safe_next(target: str | None) -> str | None:
     if not target:
+        return None
+    # Browsers read a backslash as a slash ("/\evil.example" is "//evil.example"), and control
+    # characters are either dropped by browsers or break the Location header.
+    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -59,7 +64,9 @@ def sign_in():
     if form.validate_on_submit():
         email = form.email.data.lower()
         user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
-        if user is not None and user.active and verify_password(user.password_hash, form.password.data):
+        # An unknown address costs the same hashing time, so timing does not reveal accounts.
+        password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, form.password.data)
+        if user is not None and user.active and password_ok:
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(form.password.data)
             session.clear()  # no state survives from before sign-in (session fixation)
@@ -137,8 +144,9 @@ def throttled_sign_in():
     audit.record(db.session, "sign_in_throttled", details=None)
     db.session.commit()
     form = SignInForm()
-    form.email.errors.append(
+    # Not validated, so `errors` is still WTForms' empty tuple: assign rather than append.
+    form.email.errors = [
         "Too many failed attempts to sign in. Wait 15 minutes, then try again, or ask your school's "
         "administrator to check your account."
-    )
+    ]
     return render_template("auth/sign_in.html", form=form), 429

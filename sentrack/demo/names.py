@@ -7,6 +7,8 @@ concerns) is generic and never names a person.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from sentrack.models.enums import AreaOfNeed, NeedType
@@ -28,6 +30,13 @@ class NameGroup:
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
+
+
+def ascii_word(text: str) -> str:
+    """`text` as a word fit for an email address or a domain name: lower case ASCII, accents
+    dropped, spaces as hyphens."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9-]", "", plain.lower().replace(" ", "-"))
 
 
 BRITISH_AND_IRISH = NameGroup(

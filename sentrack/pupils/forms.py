@@ -21,7 +21,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from sentrack.clock import today
 from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none, strip_text
@@ -34,11 +34,12 @@ RELATIONSHIPS = ["Mother", "Father", "Step-parent", "Carer", "Foster carer", "Gr
 
 
 def _text(label, message, max_length, **kwargs):
+    # DataRequired checks the stripped text: InputRequired would pass a field of only spaces.
     return StringField(
         label,
         widget=GovTextInput(),
         filters=[strip_text],
-        validators=[InputRequired(message), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
+        validators=[DataRequired(message), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
         **kwargs,
     )
 

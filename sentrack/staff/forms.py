@@ -10,19 +10,20 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from sentrack.forms import strip_text
+from sentrack.forms import EmailAddress, strip_text
 from sentrack.pupils.forms import YEAR_GROUP_CHOICES
 from sentrack.workflows.staff import SCHOOL_ROLES
 
 
+# Names use DataRequired, which checks the stripped text: InputRequired passes a name of spaces.
 class StaffForm(FlaskForm):
     full_name = StringField(
         "Full name",
         widget=GovTextInput(),
         filters=[strip_text],
-        validators=[InputRequired("Enter the person's full name"), Length(max=120, message="Full name must be 120 characters or fewer")],
+        validators=[DataRequired("Enter the person's full name"), Length(max=120, message="Full name must be 120 characters or fewer")],
     )
     email = StringField(
         "Email address",
@@ -32,7 +33,7 @@ class StaffForm(FlaskForm):
         validators=[
             InputRequired("Enter an email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email("Enter an email address in the correct format, like name@school.sch.uk"),
+            EmailAddress("Enter an email address in the correct format, like name@school.sch.uk"),
         ],
     )
     roles = SelectMultipleField(
@@ -59,7 +60,7 @@ class GroupForm(FlaskForm):
         widget=GovTextInput(),
         filters=[strip_text],
         description="For example, 4 Oak or 7C",
-        validators=[InputRequired("Enter the class name"), Length(max=40, message="Class name must be 40 characters or fewer")],
+        validators=[DataRequired("Enter the class name"), Length(max=40, message="Class name must be 40 characters or fewer")],
     )
     year_group = SelectField("Year group", widget=GovSelect(), choices=[("", "Mixed year groups")] + YEAR_GROUP_CHOICES, validators=[Optional()])
     teachers = SelectMultipleField("Teachers", widget=GovCheckboxesInput(), coerce=int, choices=[], validators=[Optional()])

@@ -16,6 +16,8 @@ from sentrack.workflows import RuleBroken
 # Roles a school may give. LA officers are set up by the local authority, not by a school.
 SCHOOL_ROLES = tuple(role for role in Role if role.is_school_role)
 MANAGING_ROLES = frozenset({Role.HEAD, Role.ADMIN})
+# Roles that open SEN records or run the school: only a head teacher gives or takes them away.
+HEAD_ONLY_ROLES = frozenset({Role.HEAD, Role.SENCO})
 
 
 @dataclass
@@ -52,6 +54,16 @@ def _check(session: Session, school_id: int, details: StaffDetails, member: User
     return groups
 
 
+def _check_role_change(actor: User, member: User | None, before: set[Role], after: set[Role]) -> None:
+    """An administrator manages accounts but cannot hand out SEN access or the headship, and
+    nobody but a head teacher gives themselves a role they did not have."""
+    changed = before ^ after
+    if changed & HEAD_ONLY_ROLES and not actor.has_role(Role.HEAD):
+        raise RuleBroken("Only the head teacher can give or take away the SENCO and head teacher roles", field="roles")
+    if member is not None and member.id == actor.id and (after - before) and not actor.has_role(Role.HEAD):
+        raise RuleBroken("You cannot give yourself a new role: ask the head teacher", field="roles")
+
+
 def _set_roles(member: User, roles: set[Role]) -> None:
     keep = [a for a in member.role_assignments if a.role in roles]
     have = {a.role for a in keep}
@@ -63,6 +75,7 @@ def add_staff_member(
 ) -> User:
     """Create an account at the actor's school. Refused for a used email, no role, a weak password."""
     groups = _check(session, actor.school_id, details, None)
+    _check_role_change(actor, None, set(), details.roles)
     problem = password_problem(temporary_password, email=details.email)
     if problem:
         raise RuleBroken(problem, field="temporary_password")
@@ -99,6 +112,7 @@ def update_staff_member(session: Session, *, actor: User, member: User, details:
         if not (details.roles & MANAGING_ROLES):
             raise RuleBroken("You cannot remove your own role as head teacher or administrator", field="roles")
     before_roles = {a.role for a in member.role_assignments}
+    _check_role_change(actor, member, before_roles, details.roles)
     changed = [name for name in ("full_name", "email", "active") if getattr(member, name) != getattr(details, name)]
     for name in changed:
         setattr(member, name, getattr(details, name))

@@ -1,0 +1,109 @@
+"""Building the demo: the local authority, then each school in turn (terms, classes, staff,
+pupils, the SEN register, contacts and concerns), inserted school by school.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from sentrack.demo.concerns import CONCERN_DEADLINE_DAYS, add_concerns
+from sentrack.demo.context import DemoContext, DemoSummary
+from sentrack.demo.dates import terms_of_year
+from sentrack.demo.pupils import PupilBuilder
+from sentrack.demo.register import add_sen_statuses, place_on_register
+from sentrack.demo.schools import Group, SchoolSpec, school_specs
+from sentrack.demo.staff import StaffBuilder
+from sentrack.models import LocalAuthority, Provision, Role, School, SchoolTerm, TeachingGroup
+
+LA_CODE = "999"
+LA_NAME = "Demo Borough Council"
+
+
+class DemoBuilder:
+    def __init__(
+        self, session: Session, *, today: date, seed: int, progress: Callable[[int], object] | None
+    ) -> None:
+        self.context = DemoContext(session, today=today, seed=seed)
+        self.progress = progress or (lambda n: None)
+        self.staff_builder = StaffBuilder(self.context)
+        self.pupil_builder = PupilBuilder(self.context, la_code=LA_CODE)
+
+    def build(self, specs: list[SchoolSpec]) -> DemoSummary:
+        rows = self.context.rows
+        la_id = rows.add(LocalAuthority, code=LA_CODE, name=LA_NAME)["id"]
+        for spec in specs:
+            self._add_school(spec, la_id)
+            rows.insert(self.progress)
+        self.staff_builder.add_user(Role.LA_OFFICER, la_id=la_id, email="la@demo.test")
+        rows.insert(self.progress)
+        rows.advance_sequences()
+        return self.context.summary
+
+    def _add_school(self, spec: SchoolSpec, la_id: int) -> None:
+        context, summary = self.context, self.context.summary
+        school_id = context.rows.add(
+            School,
+            urn=spec.urn,
+            name=spec.name,
+            phase=spec.phase,
+            local_authority_id=la_id,
+            concern_deadline_days=CONCERN_DEADLINE_DAYS,
+        )["id"]
+        self._add_terms(school_id)
+        groups = self._add_groups(spec, school_id)
+        staff = self.staff_builder.add_staff(spec, school_id, groups)
+        pupils = self.pupil_builder.add_pupils(spec, school_id, groups, staff)
+        place_on_register(context, spec, pupils, staff.demo_group_id)
+        add_sen_statuses(context, pupils, staff.senco_id)
+        self.pupil_builder.mark_looked_after(pupils)
+        self.pupil_builder.mark_medical_conditions(pupils)
+        self.pupil_builder.add_contacts(pupils)
+        add_concerns(context, pupils, staff)
+        summary.schools += 1
+        summary.pupils += len(pupils)
+        summary.sen_support += sum(p.provision is Provision.SEN_SUPPORT for p in pupils)
+        summary.ehc_plans += sum(p.provision is Provision.EHC_PLAN for p in pupils)
+
+    def _add_terms(self, school_id: int) -> None:
+        first = self.context.year_start.year
+        for year in (first - 1, first, first + 1):
+            for name, starts_on, ends_on in terms_of_year(year):
+                self.context.rows.add(
+                    SchoolTerm, school_id=school_id, name=name, starts_on=starts_on, ends_on=ends_on
+                )
+
+    def _add_groups(self, spec: SchoolSpec, school_id: int) -> list[Group]:
+        groups = []
+        for name, year_group, size in spec.classes():
+            row = self.context.rows.add(TeachingGroup, school_id=school_id, name=name, year_group=year_group)
+            groups.append(Group(row["id"], year_group, size))
+        return groups
+
+
+def build_demo(
+    session: Session,
+    *,
+    today: date,
+    seed: int = 2026,
+    schools: int = 2,
+    pupils_per_school: int | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> DemoSummary:
+    """Fill the database with a demo local authority and its schools, dated from `today`.
+
+    Schools alternate primary (odd numbers, URN 100001, ...) and secondary; `pupils_per_school`
+    overrides the roll of each (420 primary, 1,000 secondary). `progress(n)` is called as each
+    batch of n pupils is inserted. The same seed and `today` give the same data. The session is
+    flushed, not committed. Raises ValueError unless schools and pupils_per_school are positive.
+    """
+    if schools < 1:
+        raise ValueError("schools must be 1 or more")
+    if pupils_per_school is not None and pupils_per_school < 1:
+        raise ValueError("pupils_per_school must be 1 or more")
+    builder = DemoBuilder(session, today=today, seed=seed, progress=progress)
+    summary = builder.build(school_specs(schools, pupils_per_school))
+    session.flush()
+    return summary

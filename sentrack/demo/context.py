@@ -1,0 +1,58 @@
+"""What every part of one demo build shares: the seeded random generator, `today` and its
+academic year, the rows waiting to be inserted, and the summary of what has been made.
+
+Every random draw goes through the one generator, in a fixed order, so that the same seed and
+`today` give the same data.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
+
+from sentrack.demo import names
+from sentrack.demo.dates import DAY, academic_year_start, moment, random_school_day
+from sentrack.demo.rows import Rows
+
+T = TypeVar("T")
+
+
+@dataclass
+class DemoSummary:
+    """What `build_demo` made. `staff` counts every account, the LA officer's included."""
+
+    schools: int = 0
+    pupils: int = 0
+    staff: int = 0
+    sen_support: int = 0
+    ehc_plans: int = 0
+    concerns_open: int = 0
+    concerns_overdue: int = 0
+    sign_ins: list[tuple[str, str]] = field(default_factory=list)  # (email, role label)
+
+
+def weighted(rng: random.Random, pairs: Sequence[tuple[T, float]]) -> T:
+    return rng.choices([item for item, _ in pairs], weights=[weight for _, weight in pairs])[0]
+
+
+class DemoContext:
+    def __init__(self, session: Session, *, today: date, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.today = today
+        self.year_start = academic_year_start(today)
+        self.rows = Rows(session)
+        self.summary = DemoSummary()
+        self._name_group_weights = [(group, group.weight) for group in names.NAME_GROUPS]
+
+    def name_group(self) -> names.NameGroup:
+        return weighted(self.rng, self._name_group_weights)
+
+    def entered(self, effective: date, *, within_days: int) -> datetime:
+        """When a fact dated `effective` was typed in: a few days later, never after today."""
+        day = random_school_day(self.rng, effective, min(effective + within_days * DAY, self.today))
+        return moment(self.rng, day)

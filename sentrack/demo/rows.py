@@ -1,0 +1,100 @@
+"""The row buffer: demo rows held in memory, given their primary keys here and bulk-inserted.
+
+Assigning ids in Python lets the builder link rows (a pupil to its class, a status to its pupil)
+without a round trip per row, so that a hundred schools take seconds rather than minutes. On
+PostgreSQL the id sequences are then moved past the ids used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sentrack.models import (
+    Concern,
+    Contact,
+    LocalAuthority,
+    Pupil,
+    RoleAssignment,
+    School,
+    SchoolTerm,
+    SenStatus,
+    TeachingGroup,
+    User,
+    group_pupils,
+    group_teachers,
+)
+
+INSERT_CHUNK = 1000
+
+Target = type | sa.Table
+
+
+class Rows:
+    """Rows held in memory and inserted table by table, with primary keys assigned here.
+
+    Ids continue from the highest already in each table. A row may still be changed after
+    `add` until the next `insert`.
+    """
+
+    ORDER: tuple[Target, ...] = (
+        LocalAuthority,
+        School,
+        SchoolTerm,
+        User,
+        RoleAssignment,
+        TeachingGroup,
+        group_teachers,
+        Pupil,
+        group_pupils,
+        Contact,
+        SenStatus,
+        Concern,
+    )
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._pending: dict[Target, list[dict[str, Any]]] = {target: [] for target in self.ORDER}
+        self._next_id: dict[Target, int] = {}
+        for target in self.ORDER:
+            table = _table(target)
+            if "id" in table.c:
+                self._next_id[target] = (session.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1
+
+    def add(self, target: Target, **values: Any) -> dict[str, Any]:
+        if target in self._next_id:
+            values["id"] = self._next_id[target]
+            self._next_id[target] += 1
+        self._pending[target].append(values)
+        return values
+
+    def insert(self, progress: Callable[[int], object]) -> None:
+        for target in self.ORDER:
+            rows = self._pending[target]
+            for start in range(0, len(rows), INSERT_CHUNK):
+                chunk = rows[start : start + INSERT_CHUNK]
+                self.session.execute(sa.insert(target), chunk)
+                if target is Pupil:
+                    progress(len(chunk))
+            rows.clear()
+
+    def advance_sequences(self) -> None:
+        """On PostgreSQL, move each id sequence past the ids assigned here, so that rows the app
+        adds later get fresh ids."""
+        bind = self.session.get_bind()
+        if bind.dialect.name != "postgresql":
+            return
+        preparer = bind.dialect.identifier_preparer
+        for target, next_id in self._next_id.items():
+            if next_id > 1:
+                self.session.execute(
+                    sa.text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :last)"),
+                    {"table": preparer.format_table(_table(target)), "last": next_id - 1},
+                )
+
+
+def _table(target: Target) -> sa.Table:
+    return target if isinstance(target, sa.Table) else target.__table__

@@ -1,0 +1,67 @@
+"""Small helpers for reading pages and counting rows in request tests."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sentrack.models import AuditEvent
+
+_PUPIL_LINK = re.compile(r'href="/pupils/([0-9a-f]{24})"')
+_TAG = re.compile(r"<[^>]+>")
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def field_error(page: str, field_id: str) -> str | None:
+    """The GOV.UK error message shown beside the field with `field_id`, or None.
+
+    GOV.UK Frontend writes it as `<p id="FIELD-error" class="govuk-error-message">`, which the
+    field's aria-describedby names, so finding it by id is finding it beside that field.
+    """
+    match = re.search(
+        rf'<p id="{re.escape(field_id)}-error" class="govuk-error-message">(.*?)</p>', page, re.S
+    )
+    if match is None:
+        return None
+    message = html.unescape(_TAG.sub("", match.group(1)))
+    return " ".join(message.replace("Error:", "", 1).split())
+
+
+def pupil_links(page: str) -> list[str]:
+    """The public ids of the pupils linked from a page, in page order, without repeats."""
+    seen: list[str] = []
+    for public_id in _PUPIL_LINK.findall(page):
+        if public_id not in seen:
+            seen.append(public_id)
+    return seen
+
+
+def date_parts(value: date) -> list[str]:
+    """A date as the three inputs of a GOV.UK date field post it: day, month, year."""
+    return [str(value.day), str(value.month), str(value.year)]
+
+
+def count(session: Session, model, *conditions) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(model).where(*conditions))
+
+
+def audit_events(session: Session, action: str, **filters) -> list[AuditEvent]:
+    query = sa.select(AuditEvent).where(AuditEvent.action == action)
+    for name, value in filters.items():
+        query = query.where(getattr(AuditEvent, name) == value)
+    return list(session.scalars(query.order_by(AuditEvent.id)))
+
+
+def csrf_token(page: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page
+    )
+    assert match, "no CSRF token on the page"
+    return match.group(1)

@@ -1,0 +1,136 @@
+"""Configuration read from the environment: production refuses to start on a bad one."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+from flask import Flask
+
+import config
+from sentrack import clock, create_app
+
+ENVIRONMENT = ("SECRET_KEY", "DATABASE_URL", "SENTRACK_TODAY", "SENTRACK_CONFIG", "SENTRACK_TEST_DATABASE_URL")
+PRODUCTION_URL = "postgresql://sentrack@db.example/sentrack"
+
+
+@pytest.fixture
+def env(monkeypatch):
+    """An environment with none of the app's variables set; tests set what they need."""
+    for name in ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def production_env(env):
+    env.setenv("SECRET_KEY", "a-long-random-production-secret")
+    env.setenv("DATABASE_URL", PRODUCTION_URL)
+    return env
+
+
+def test_production_starts_with_a_complete_environment(production_env):
+    settings = config.config_from_environment("production")
+
+    assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://sentrack@db.example/sentrack"
+    assert settings["SECRET_KEY"] == "a-long-random-production-secret"
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["TODAY"] is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda env: env.delenv("SECRET_KEY"), "SECRET_KEY is not set"),
+        (lambda env: env.delenv("DATABASE_URL"), "DATABASE_URL is not set"),
+        (lambda env: env.setenv("DATABASE_URL", "sqlite:///sentrack.sqlite"), "DATABASE_URL must name a PostgreSQL database"),
+        (lambda env: env.setenv("DATABASE_URL", "mysql://sentrack@db/sentrack"), "DATABASE_URL must name a PostgreSQL database"),
+        (lambda env: env.setenv("SENTRACK_TODAY", "2026-01-05"), "production refuses it"),
+    ],
+    ids=["no-secret-key", "no-database-url", "sqlite-database", "mysql-database", "clock-set"],
+)
+def test_production_refuses_to_start(production_env, change, message):
+    change(production_env)
+
+    with pytest.raises(config.ConfigError, match=message) as refused:
+        create_app(config_name="production")
+
+    assert "cannot start in production" in str(refused.value)
+
+
+def test_production_names_every_problem_at_once(env):
+    with pytest.raises(config.ConfigError) as refused:
+        create_app(config_name="production")
+
+    assert "SECRET_KEY is not set" in str(refused.value)
+    assert "DATABASE_URL is not set" in str(refused.value)
+
+
+def test_an_unknown_configuration_name_is_refused(env):
+    env.setenv("SENTRACK_CONFIG", "staging")
+
+    with pytest.raises(config.ConfigError, match="SENTRACK_CONFIG must be one of"):
+        config.config_from_environment()
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u:p@db.example:5432/sen", "postgresql+psycopg://u:p@db.example:5432/sen"),
+        ("postgresql://u@db.example/sen", "postgresql+psycopg://u@db.example/sen"),
+        ("postgresql+psycopg://u@db.example/sen", "postgresql+psycopg://u@db.example/sen"),
+        ("sqlite:////srv/sentrack/sen.sqlite", "sqlite:////srv/sentrack/sen.sqlite"),
+    ],
+)
+def test_database_url_selects_the_database(env, url, expected):
+    env.setenv("DATABASE_URL", url)
+
+    assert config.config_from_environment("development")["SQLALCHEMY_DATABASE_URI"] == expected
+
+
+def test_database_url_reaches_the_app(env, tmp_path):
+    env.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'chosen.sqlite'}")
+
+    app = create_app(config_name="development")
+
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'chosen.sqlite'}"
+
+
+def test_development_without_database_url_uses_sqlite_in_the_instance_folder(env, tmp_path):
+    instance = tmp_path / "instance"
+    # Stand the instance folder in a temporary place rather than create one in the repository.
+    env.setattr(Flask, "auto_find_instance_path", lambda self: str(instance))
+
+    app = create_app(config_name="development")
+
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{os.path.join(instance, 'sentrack.sqlite')}"
+    assert instance.is_dir()
+
+
+def test_sentrack_today_sets_the_app_clock(env, tmp_path):
+    env.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'clock.sqlite'}")
+    env.setenv("SENTRACK_TODAY", "2025-03-04")
+
+    app = create_app(config_name="development")
+
+    with app.app_context():
+        assert clock.today() == date(2025, 3, 4)
+        assert clock.now().date() == date(2025, 3, 4)
+
+
+def test_without_sentrack_today_the_clock_is_the_real_date(env, tmp_path):
+    env.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'clock.sqlite'}")
+
+    app = create_app(config_name="development")
+
+    with app.app_context():
+        assert clock.today() == date.today()
+
+
+@pytest.mark.parametrize("value", ["04/03/2025", "2025-02-30", "tomorrow"])
+def test_a_malformed_sentrack_today_is_refused(env, value):
+    env.setenv("SENTRACK_TODAY", value)
+
+    with pytest.raises(config.ConfigError, match="SENTRACK_TODAY must be a date as YYYY-MM-DD"):
+        config.config_from_environment("development")
