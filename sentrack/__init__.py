@@ -126,9 +126,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from sentrack import auth, main, pages, pupils, staff
+    from sentrack import auth, cycles, main, pages, pupils, staff
 
-    for module in (auth, main, pages, pupils, staff):
+    for module in (auth, main, pages, pupils, staff, cycles):
         app.register_blueprint(module.bp)
 
 

@@ -38,6 +38,9 @@ class Ability(enum.StrEnum):
     MANAGE_STAFF = "manage_staff"  # staff accounts, roles and classes
     VIEW_FIGURES = "view_figures"  # anonymised figures for the school(s)
     VIEW_AUDIT = "view_audit"
+    OPEN_CYCLE = "open_cycle"  # open a support cycle and record its assessment
+    MANAGE_CYCLE = "manage_cycle"  # plan, outcomes, moves, review, letters, concern decisions
+    RECORD_OBSERVATION = "record_observation"
 
 
 ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
@@ -50,6 +53,9 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RAISE_CONCERN,
             Ability.VIEW_FIGURES,
             Ability.VIEW_AUDIT,
+            Ability.OPEN_CYCLE,
+            Ability.MANAGE_CYCLE,
+            Ability.RECORD_OBSERVATION,
         }
     ),
     Role.HEAD: frozenset(
@@ -62,8 +68,10 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.VIEW_AUDIT,
         }
     ),
-    Role.TEACHER: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.RAISE_CONCERN}),
-    Role.SUPPORT_ASSISTANT: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN}),
+    Role.TEACHER: frozenset(
+        {Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.RAISE_CONCERN, Ability.OPEN_CYCLE, Ability.RECORD_OBSERVATION}
+    ),
+    Role.SUPPORT_ASSISTANT: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.RECORD_OBSERVATION}),
     Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES}),
     Role.LA_OFFICER: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.VIEW_FIGURES}),
     Role.ADMIN: frozenset({Ability.VIEW_PUPILS, Ability.EDIT_PUPIL, Ability.MANAGE_STAFF}),

@@ -2,6 +2,20 @@
 
 from sentrack.models.audit import AuditEvent
 from sentrack.models.base import Base
+from sentrack.models.cycles import (
+    Assessment,
+    CycleState,
+    Observation,
+    Outcome,
+    OutcomeRating,
+    ParentLetter,
+    Plan,
+    RecordRevision,
+    Review,
+    ReviewDecision,
+    SupportCycle,
+    TimelineEvent,
+)
 from sentrack.models.enums import (
     AreaOfNeed,
     ConcernStatus,
@@ -24,6 +38,18 @@ from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 
 __all__ = [
     "AreaOfNeed",
+    "Assessment",
+    "CycleState",
+    "Observation",
+    "Outcome",
+    "OutcomeRating",
+    "ParentLetter",
+    "Plan",
+    "RecordRevision",
+    "Review",
+    "ReviewDecision",
+    "SupportCycle",
+    "TimelineEvent",
     "AuditEvent",
     "Base",
     "Concern",

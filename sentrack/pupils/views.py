@@ -11,7 +11,17 @@ from sentrack import access, audit
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
-from sentrack.models import AreaOfNeed, Contact, ContactMethod, NeedType, Provision, SenStatus
+from sentrack.models import (
+    AreaOfNeed,
+    Contact,
+    ContactMethod,
+    NeedType,
+    ParentLetter,
+    Provision,
+    SenStatus,
+    SupportCycle,
+    TimelineEvent,
+)
 from sentrack.pupils import bp
 from sentrack.pupils.forms import ConcernForm, ContactForm, PupilForm, PupilSearchForm, SenStatusForm
 from sentrack.pupils.queries import PupilFilters, pupil_page
@@ -155,12 +165,32 @@ def show(public_id: str):
     sen_visible = access.may(user, Ability.VIEW_SEN, pupil)
     statuses = pupil.sen_statuses if sen_visible else []
     concerns = pupil.concerns if sen_visible else []
+    cycles, letters, events = [], [], []
+    if sen_visible:
+        cycles = db.session.scalars(
+            sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id).order_by(SupportCycle.number.desc())
+        ).all()
+        letters = db.session.scalars(
+            sa.select(ParentLetter).where(ParentLetter.pupil_id == pupil.id).order_by(ParentLetter.created_on.desc())
+        ).all()
+        events = db.session.scalars(
+            sa.select(TimelineEvent)
+            .where(TimelineEvent.pupil_id == pupil.id)
+            .order_by(TimelineEvent.effective_on.desc(), TimelineEvent.id.desc())
+            .limit(5)
+        ).all()
     audit.record(db.session, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
     db.session.commit()
     return render_template(
         "pupils/show.html",
         pupil=pupil,
         sen_visible=sen_visible,
+        cycles=cycles,
+        open_cycle=next((c for c in cycles if c.is_open), None),
+        letters=letters,
+        events=events,
+        may_open_cycle=access.may(user, Ability.OPEN_CYCLE, pupil),
+        may_manage_cycle=access.may(user, Ability.MANAGE_CYCLE, pupil),
         current=next((s for s in statuses if s.end_date is None), None),
         statuses=statuses,
         concerns=concerns,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sentrack import audit
 from sentrack.models import AreaOfNeed, Concern, ConcernStatus, Pupil, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.timeline import add_event
 
 
 def raise_concern(
@@ -43,6 +44,40 @@ def raise_concern(
     )
     session.add(concern)
     session.flush()
+    add_event(
+        session, pupil=pupil, kind="concern_raised",
+        title="Concern raised" + (f": {area_of_need.label.lower()}" if area_of_need else ""),
+        effective_on=raised_on, actor=actor, detail=f"Decision due by {concern.deadline:%d/%m/%Y}",
+    )
     audit.record(session, "concern_raised", actor=actor, pupil=pupil, object_type="concern", object_id=concern.id)
     session.flush()
     return concern
+
+
+def decide_no_further_action(
+    session: Session, *, actor: User, concern: Concern, reason: str, decided_on: date, today: date
+) -> None:
+    """Close an open concern with a reasoned decision to take no further action.
+
+    Refused when the concern is already decided, the reason is empty, or the date is in the
+    future or before the concern was raised.
+    """
+    if concern.status is not ConcernStatus.OPEN:
+        raise RuleBroken("This concern has already been decided")
+    if not reason.strip():
+        raise RuleBroken("Give the reason no further action is needed", field="reason")
+    if decided_on > today:
+        raise RuleBroken("The date of the decision cannot be in the future", field="decided_on")
+    if decided_on < concern.raised_on:
+        raise RuleBroken("The decision cannot be before the concern was raised", field="decided_on")
+    concern.status = ConcernStatus.NO_FURTHER_ACTION
+    concern.decided_on = decided_on
+    concern.decided_by_id = actor.id
+    concern.decision_note = reason.strip()
+    add_event(
+        session, pupil=concern.pupil, kind="concern_decided", title="Concern closed: no further action",
+        effective_on=decided_on, actor=actor, detail=reason.strip(),
+    )
+    audit.record(session, "concern_decided", actor=actor, pupil=concern.pupil, object_type="concern",
+                 object_id=concern.id, details={"decision": concern.status.value})
+    session.flush()

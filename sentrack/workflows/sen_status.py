@@ -9,8 +9,11 @@ from sqlalchemy.orm import Session
 
 from sentrack import audit
 from sentrack.clock import now
-from sentrack.models import NeedType, Provision, Pupil, SenStatus, User
+from sentrack.models import NeedType, ParentLetter, Provision, Pupil, SenStatus, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.timeline import add_event
+
+SEN_SUPPORT_LETTER = "sen_support_notice"
 
 
 def current_status(session: Session, pupil: Pupil) -> SenStatus | None:
@@ -90,6 +93,23 @@ def change_sen_status(
     session.add(status)
     pupil.updated_at = now()
     session.flush()
+    before = current_provision(open_period)
+    title = {
+        Provision.SEN_SUPPORT: "Placed on SEN support",
+        Provision.EHC_PLAN: "EHC plan in place",
+        Provision.NONE: "Taken off the SEN register",
+    }[provision]
+    if before == provision:
+        title = "Needs recorded again"
+    needs = ", ".join(n.value for n in (primary_need, secondary_need) if n is not None)
+    add_event(
+        session, pupil=pupil, kind="sen_status", title=title, effective_on=start_date, actor=actor,
+        detail=f"{provision.label}{f' ({needs})' if needs else ''}. {reason.strip()}",
+        from_state=before.value, to_state=provision.value,
+    )
+    if provision is Provision.SEN_SUPPORT and before is not Provision.SEN_SUPPORT:
+        # Parents must be told formally when the school starts making SEN provision (CFA 2014 s.68).
+        session.add(ParentLetter(pupil_id=pupil.id, sen_status_id=status.id, kind=SEN_SUPPORT_LETTER, created_on=today))
     audit.record(
         session,
         "sen_status_changed",

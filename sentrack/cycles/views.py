@@ -1,0 +1,497 @@
+"""Support cycle pages. Each view loads the pupil and cycle through `access`, calls one workflow
+operation, and renders or redirects; the request commits once."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from sentrack import access, audit
+from sentrack.access import Ability
+from sentrack.clock import today
+from sentrack.cycles import bp
+from sentrack.cycles.forms import (
+    AssessmentForm,
+    ConcernDecisionForm,
+    MoveForm,
+    ObservationForm,
+    OutcomeForm,
+    PlanForm,
+    StartSupportForm,
+    review_form_class,
+)
+from sentrack.extensions import db
+from sentrack.models import (
+    AreaOfNeed,
+    Concern,
+    ConcernStatus,
+    NeedType,
+    Outcome,
+    OutcomeRating,
+    ParentLetter,
+    Pupil,
+    ReviewDecision,
+    Role,
+    RoleAssignment,
+    SupportCycle,
+    TimelineEvent,
+    User,
+)
+from sentrack.workflows import RuleBroken
+from sentrack.workflows import cycles as flow
+from sentrack.workflows.concerns import decide_no_further_action
+from sentrack.workflows.letters import mark_letter_sent
+from sentrack.workflows.revisions import EditConflict
+from sentrack.workflows.sen_status import current_status
+
+
+def _user() -> User:
+    return current_user._get_current_object()
+
+
+def _attach(form, error: RuleBroken) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        # A refusal that belongs to no one field (a locked cycle, say) heads the form.
+        form.general_errors = [*getattr(form, "general_errors", []), error.message]
+        return
+    field.errors = [*field.errors, error.message]
+
+
+def _cycle(pupil: Pupil, number: int) -> SupportCycle:
+    cycle = db.session.scalar(
+        sa.select(SupportCycle)
+        .where(SupportCycle.pupil_id == pupil.id, SupportCycle.number == number)
+        .options(selectinload(SupportCycle.outcomes), selectinload(SupportCycle.observations))
+    )
+    if cycle is None:
+        abort(404)
+    return cycle
+
+
+def _load(public_id: str, number: int, ability: Ability) -> tuple[Pupil, SupportCycle]:
+    pupil = access.get_pupil(_user(), public_id, ability)
+    return pupil, _cycle(pupil, number)
+
+
+def _to_cycle(cycle: SupportCycle, anchor: str = ""):
+    return redirect(url_for("cycles.show", public_id=cycle.pupil.public_id, number=cycle.number) + anchor)
+
+
+def _conflict(form, error: EditConflict) -> None:
+    """Keep what the user typed, tell them what the other person changed, and let them save again."""
+    form.version.data = str(error.current_version)
+    form.conflict = error
+
+
+# --- The cycle page -------------------------------------------------------------------------------
+
+@bp.route("/cycles/<int:number>")
+@login_required
+def show(public_id: str, number: int):
+    user = _user()
+    pupil, cycle = _load(public_id, number, Ability.VIEW_SEN)
+    on = today()
+    moves = flow.allowed_moves(cycle)
+    problems = {move: flow.guard_problems(cycle, move, today=on) for move in moves}
+    by_outcome: dict[int | None, list] = {}
+    for observation in cycle.observations:
+        by_outcome.setdefault(observation.outcome_id, []).append(observation)
+    audit.record(db.session, "cycle_viewed", actor=user, pupil=pupil, object_type="support_cycle", object_id=cycle.id)
+    db.session.commit()
+    return render_template(
+        "cycles/show.html", pupil=pupil, cycle=cycle, moves=moves, problems=problems, by_outcome=by_outcome,
+        today=on, form=MoveForm(),
+        may_manage=access.may(user, Ability.MANAGE_CYCLE, pupil),
+        may_assess=access.may(user, Ability.OPEN_CYCLE, pupil),
+        may_observe=access.may(user, Ability.RECORD_OBSERVATION, pupil),
+        cycles=db.session.scalars(
+            sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id).order_by(SupportCycle.number)
+        ).all(),
+    )
+
+
+@bp.route("/cycles", methods=["POST"])
+@login_required
+def open_new(public_id: str):
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.OPEN_CYCLE)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        cycle = flow.open_cycle(db.session, actor=user, pupil=pupil, today=today())
+    except RuleBroken as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("pupils.show", public_id=pupil.public_id))
+    db.session.commit()
+    flash(f"Support cycle {cycle.number} opened. Start with the assessment.", "success")
+    return redirect(url_for("cycles.assessment", public_id=pupil.public_id, number=cycle.number))
+
+
+@bp.route("/cycles/<int:number>/move/<move>", methods=["POST"])
+@login_required
+def move(public_id: str, number: int, move: str):
+    """The moves that need no fields: finish the assessment, start the review."""
+    user = _user()
+    pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
+    operations = {flow.Move.FINISH_ASSESSMENT.value: flow.finish_assessment, flow.Move.START_REVIEW.value: flow.start_review}
+    if move not in operations or not MoveForm().validate_on_submit():
+        abort(404)
+    try:
+        operations[move](db.session, actor=user, cycle=cycle, today=today())
+    except RuleBroken as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return _to_cycle(cycle)
+    db.session.commit()
+    flash(f"The cycle is now at '{cycle.state.label}'.", "success")
+    if cycle.review is not None and move == flow.Move.START_REVIEW.value:
+        return redirect(url_for("cycles.review", public_id=pupil.public_id, number=cycle.number))
+    return _to_cycle(cycle)
+
+
+# --- Assess ---------------------------------------------------------------------------------------
+
+@bp.route("/cycles/<int:number>/assessment", methods=["GET", "POST"])
+@login_required
+def assessment(public_id: str, number: int):
+    user = _user()
+    pupil, cycle = _load(public_id, number, Ability.OPEN_CYCLE)
+    existing = cycle.assessment
+    form = AssessmentForm(obj=existing if request.method == "GET" else None)
+    if request.method == "GET" and existing is None:
+        form.assessed_on.data = today()
+    if form.validate_on_submit():
+        details = flow.AssessmentDetails(
+            areas_of_need=form.areas_of_need.data, strengths=form.strengths.data, difficulties=form.difficulties.data,
+            evidence=form.evidence.data, pupil_views=form.pupil_views.data, parent_views=form.parent_views.data,
+            outside_agencies=form.outside_agencies.data, assessed_on=form.assessed_on.data,
+        )
+        try:
+            flow.save_assessment(db.session, actor=user, cycle=cycle, details=details, today=today())
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Assessment saved.", "success")
+            return _to_cycle(cycle, "#assessment")
+    return render_template("cycles/assessment.html", form=form, pupil=pupil, cycle=cycle)
+
+
+# --- Plan -----------------------------------------------------------------------------------------
+
+@bp.route("/cycles/<int:number>/plan", methods=["GET", "POST"])
+@login_required
+def plan(public_id: str, number: int):
+    user = _user()
+    pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
+    existing = cycle.plan
+    form = PlanForm(obj=existing if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = str(existing.version) if existing else ""
+        if existing is None:
+            form.starts_on.data = today()
+            form.review_date.data = flow.default_review_date(cycle, today())
+    if form.validate_on_submit():
+        details = flow.PlanDetails(
+            starts_on=form.starts_on.data, strategies=form.strategies.data, provision=form.provision.data,
+            responsibilities=form.responsibilities.data, review_date=form.review_date.data,
+            agreed_with_parents_on=form.agreed_with_parents_on.data,
+        )
+        try:
+            flow.save_plan(db.session, actor=user, cycle=cycle, details=details, expected_version=form.expected_version, today=today())
+        except EditConflict as error:
+            db.session.rollback()
+            _conflict(form, error)
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Plan saved.", "success")
+            return _to_cycle(cycle, "#plan")
+    return render_template("cycles/plan.html", form=form, pupil=pupil, cycle=cycle)
+
+
+@bp.route("/cycles/<int:number>/outcomes/new", methods=["GET", "POST"], endpoint="outcome_new")
+@bp.route("/cycles/<int:number>/outcomes/<int:outcome_id>", methods=["GET", "POST"], endpoint="outcome_edit")
+@login_required
+def outcome(public_id: str, number: int, outcome_id: int | None = None):
+    user = _user()
+    pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
+    existing = None
+    if outcome_id is not None:
+        existing = next((o for o in cycle.outcomes if o.id == outcome_id), None)
+        if existing is None:
+            abort(404)
+    form = OutcomeForm(obj=existing if request.method == "GET" else None)
+    if request.method == "GET" and existing is not None:
+        form.version.data = str(existing.version)
+        form.area_of_need.data = existing.area_of_need.value
+    if request.method == "GET" and existing is None and cycle.plan is not None and cycle.plan.review_date:
+        form.target_date.data = cycle.plan.review_date
+    if form.validate_on_submit():
+        details = flow.OutcomeDetails(
+            description=form.description.data, success_criteria=form.success_criteria.data,
+            area_of_need=AreaOfNeed(form.area_of_need.data), target_date=form.target_date.data,
+        )
+        try:
+            flow.save_outcome(db.session, actor=user, cycle=cycle, details=details, outcome=existing,
+                              expected_version=form.expected_version, today=today())
+        except EditConflict as error:
+            db.session.rollback()
+            _conflict(form, error)
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Outcome saved.", "success")
+            return _to_cycle(cycle, "#plan")
+    return render_template("cycles/outcome.html", form=form, pupil=pupil, cycle=cycle, outcome=existing)
+
+
+@bp.route("/cycles/<int:number>/outcomes/<int:outcome_id>/remove", methods=["POST"])
+@login_required
+def outcome_remove(public_id: str, number: int, outcome_id: int):
+    user = _user()
+    pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
+    existing = next((o for o in cycle.outcomes if o.id == outcome_id), None)
+    if existing is None or not MoveForm().validate_on_submit():
+        abort(404)
+    try:
+        flow.remove_outcome(db.session, actor=user, cycle=cycle, outcome=existing)
+    except RuleBroken as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Outcome removed.", "success")
+    return _to_cycle(cycle, "#plan")
+
+
+@bp.route("/cycles/<int:number>/start", methods=["GET", "POST"])
+@login_required
+def start(public_id: str, number: int):
+    user = _user()
+    pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
+    status = current_status(db.session, pupil)
+    needs_status = status is None or status.provision.value == "N"
+    form = StartSupportForm()
+    problems = flow.guard_problems(cycle, flow.Move.START_SUPPORT, today=today())
+    if form.validate_on_submit() and not problems:
+        try:
+            flow.start_support(
+                db.session, actor=user, cycle=cycle, today=today(),
+                primary_need=NeedType(form.primary_need.data) if form.primary_need.data else None,
+                secondary_need=NeedType(form.secondary_need.data) if form.secondary_need.data else None,
+            )
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("The plan has started." + (" The pupil is now on SEN support: send the letter to parents." if needs_status else ""), "success")
+            return _to_cycle(cycle)
+    return render_template("cycles/start.html", form=form, pupil=pupil, cycle=cycle, needs_status=needs_status, problems=problems)
+
+
+# --- Do -------------------------------------------------------------------------------------------
+
+@bp.route("/cycles/<int:number>/observations/new", methods=["GET", "POST"])
+@login_required
+def observation(public_id: str, number: int):
+    user = _user()
+    pupil, cycle = _load(public_id, number, Ability.RECORD_OBSERVATION)
+    form = ObservationForm()
+    form.outcome.choices = [("", "General: not about one outcome")] + [(str(o.id), o.description[:80]) for o in cycle.outcomes]
+    if request.method == "GET":
+        form.observed_on.data = today()
+        form.outcome.data = request.args.get("outcome", "")
+    if form.validate_on_submit():
+        chosen = next((o for o in cycle.outcomes if str(o.id) == form.outcome.data), None)
+        try:
+            flow.add_observation(db.session, actor=user, cycle=cycle, observed_on=form.observed_on.data,
+                                 note=form.note.data, outcome=chosen, today=today())
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            flash("Observation saved.", "success")
+            return _to_cycle(cycle, "#plan")
+    return render_template("cycles/observation.html", form=form, pupil=pupil, cycle=cycle)
+
+
+# --- Review ---------------------------------------------------------------------------------------
+
+@bp.route("/cycles/<int:number>/review", methods=["GET", "POST"])
+@login_required
+def review(public_id: str, number: int):
+    user = _user()
+    pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
+    if cycle.review is None:
+        abort(404)
+    form = review_form_class(cycle.outcomes)()
+    existing = cycle.review
+    if request.method == "GET":
+        form.process(obj=existing)
+        form.version.data = str(existing.version)
+        form.decision.data = existing.decision.value if existing.decision else None
+        for outcome in cycle.outcomes:
+            getattr(form, f"rating_{outcome.id}").data = outcome.rating.value if outcome.rating else None
+            getattr(form, f"note_{outcome.id}").data = outcome.rating_note
+    if form.validate_on_submit():
+        details = flow.ReviewDetails(
+            held_on=form.held_on.data, attendees=form.attendees.data, parent_attended=form.parent_attended.data,
+            provision_impact=form.provision_impact.data, pupil_views=form.pupil_views.data,
+            parent_views=form.parent_views.data, next_steps=form.next_steps.data,
+            decision=ReviewDecision(form.decision.data) if form.decision.data else None,
+            decision_reason=form.decision_reason.data, ehc_requested_on=form.ehc_requested_on.data,
+            ratings={
+                o.id: (
+                    OutcomeRating(getattr(form, f"rating_{o.id}").data) if getattr(form, f"rating_{o.id}").data else None,
+                    getattr(form, f"note_{o.id}").data,
+                )
+                for o in cycle.outcomes
+            },
+        )
+        try:
+            flow.save_review(db.session, actor=user, cycle=cycle, details=details,
+                             expected_version=form.expected_version, today=today())
+            following = None
+            if form.record.data:
+                following = flow.record_review(db.session, actor=user, cycle=cycle, today=today())
+        except EditConflict as error:
+            db.session.rollback()
+            _conflict(form, error)
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            if not form.record.data:
+                flash("Review saved as a draft.", "success")
+                return _to_cycle(cycle, "#review")
+            if following is not None:
+                flash(f"Review recorded. Support cycle {following.number} has opened with the outcomes not yet met.", "success")
+                return redirect(url_for("cycles.show", public_id=pupil.public_id, number=following.number))
+            flash("Review recorded and the cycle closed.", "success")
+            return _to_cycle(cycle)
+    return render_template("cycles/review.html", form=form, pupil=pupil, cycle=cycle)
+
+
+@bp.route("/cycles/<int:number>/plan/print")
+@login_required
+def plan_print(public_id: str, number: int):
+    user = _user()
+    pupil, cycle = _load(public_id, number, Ability.VIEW_SEN)
+    if cycle.plan is None:
+        abort(404)
+    audit.record(db.session, "plan_printed", actor=user, pupil=pupil, object_type="plan", object_id=cycle.plan.id)
+    db.session.commit()
+    return render_template("cycles/plan_print.html", pupil=pupil, cycle=cycle, today=today())
+
+
+# --- Timeline, letters, concerns ------------------------------------------------------------------
+
+@bp.route("/timeline")
+@login_required
+def timeline(public_id: str):
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.VIEW_SEN)
+    events = db.session.scalars(
+        sa.select(TimelineEvent)
+        .where(TimelineEvent.pupil_id == pupil.id)
+        .options(selectinload(TimelineEvent.actor))
+        .order_by(TimelineEvent.effective_on.desc(), TimelineEvent.id.desc())
+    ).all()
+    audit.record(db.session, "timeline_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
+    db.session.commit()
+    return render_template("cycles/timeline.html", pupil=pupil, events=events)
+
+
+def _letter(pupil: Pupil, letter_id: int) -> ParentLetter:
+    letter = db.session.scalar(sa.select(ParentLetter).where(ParentLetter.id == letter_id, ParentLetter.pupil_id == pupil.id))
+    if letter is None:
+        abort(404)
+    return letter
+
+
+@bp.route("/letters/<int:letter_id>")
+@login_required
+def letter(public_id: str, letter_id: int):
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.MANAGE_CYCLE)
+    found = _letter(pupil, letter_id)
+    status = next((s for s in pupil.sen_statuses if s.id == found.sen_status_id), None)
+    senco = db.session.scalar(
+        sa.select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.school_id == pupil.school_id, User.active, RoleAssignment.role == Role.SENCO)
+        .order_by(User.id)
+        .limit(1)
+    )
+    audit.record(db.session, "letter_printed", actor=user, pupil=pupil, object_type="parent_letter", object_id=found.id)
+    db.session.commit()
+    return render_template("cycles/letter.html", pupil=pupil, letter=found, status=status, senco=senco or user,
+                           contacts=[c for c in pupil.contacts if c.parental_responsibility], form=MoveForm())
+
+
+@bp.route("/letters/<int:letter_id>/sent", methods=["POST"])
+@login_required
+def letter_sent(public_id: str, letter_id: int):
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.MANAGE_CYCLE)
+    found = _letter(pupil, letter_id)
+    if not MoveForm().validate_on_submit():
+        abort(400)
+    try:
+        mark_letter_sent(db.session, actor=user, letter=found, pupil=pupil, today=today())
+    except RuleBroken as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Letter marked as sent.", "success")
+    return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#letters")
+
+
+@bp.route("/concerns/<int:concern_id>/decide", methods=["GET", "POST"])
+@login_required
+def decide_concern(public_id: str, concern_id: int):
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.MANAGE_CYCLE)
+    concern = db.session.scalar(sa.select(Concern).where(Concern.id == concern_id, Concern.pupil_id == pupil.id))
+    if concern is None:
+        abort(404)
+    form = ConcernDecisionForm()
+    if request.method == "GET":
+        form.decided_on.data = today()
+    if concern.status is not ConcernStatus.OPEN:
+        flash("This concern has already been decided.", "info")
+        return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#concerns")
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "assess":
+                cycle = flow.open_cycle(db.session, actor=user, pupil=pupil, today=today(), concern=concern)
+            else:
+                cycle = None
+                decide_no_further_action(db.session, actor=user, concern=concern, reason=form.reason.data or "",
+                                         decided_on=form.decided_on.data, today=today())
+        except RuleBroken as error:
+            db.session.rollback()
+            _attach(form, error)
+        else:
+            db.session.commit()
+            if cycle is not None:
+                flash(f"Support cycle {cycle.number} opened from the concern. Record the assessment.", "success")
+                return redirect(url_for("cycles.assessment", public_id=pupil.public_id, number=cycle.number))
+            flash("Concern closed with no further action.", "success")
+            return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#concerns")
+    return render_template("cycles/decide_concern.html", form=form, pupil=pupil, concern=concern)

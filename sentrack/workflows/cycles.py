@@ -1,0 +1,532 @@
+"""The support cycle of the graduated approach: assess -> plan -> do -> review -> closed.
+
+The moves a cycle may make are one table, `MOVES`. Each move has a guard that says why it is
+refused (`guard_problems`), and an operation that checks the guard, sets the state, writes a
+dated timeline event and the audit, and flushes. Nothing else sets a cycle's state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sentrack import audit
+from sentrack.models import Concern, ConcernStatus, NeedType, Provision, Pupil, User
+from sentrack.models.cycles import (
+    Assessment,
+    CycleState,
+    Observation,
+    Outcome,
+    OutcomeRating,
+    Plan,
+    Review,
+    ReviewDecision,
+    SupportCycle,
+    TimelineEvent,
+)
+from sentrack.workflows import RuleBroken
+from sentrack.workflows.revisions import check_version, record_revision
+from sentrack.workflows.sen_status import change_sen_status, current_status
+from sentrack.workflows.timeline import add_event
+
+
+class Move(StrEnum):
+    FINISH_ASSESSMENT = "finish_assessment"
+    START_SUPPORT = "start_support"
+    START_REVIEW = "start_review"
+    RECORD_REVIEW = "record_review"
+
+    @property
+    def label(self) -> str:
+        return {
+            "finish_assessment": "Move on to planning",
+            "start_support": "Start the plan",
+            "start_review": "Start the review",
+            "record_review": "Record the review and close the cycle",
+        }[self.value]
+
+
+# (state, move) -> new state: the only moves there are.
+MOVES: dict[tuple[CycleState, Move], CycleState] = {
+    (CycleState.ASSESS, Move.FINISH_ASSESSMENT): CycleState.PLAN,
+    (CycleState.PLAN, Move.START_SUPPORT): CycleState.DO,
+    (CycleState.DO, Move.START_REVIEW): CycleState.REVIEW,
+    (CycleState.REVIEW, Move.RECORD_REVIEW): CycleState.CLOSED,
+}
+
+PLAN_FIELDS = {
+    "starts_on": "Date the plan starts",
+    "strategies": "Strategies for everyone who teaches the pupil",
+    "provision": "Provision",
+    "responsibilities": "Who does what",
+    "review_date": "Review date",
+    "agreed_with_parents_on": "Date agreed with parents",
+}
+OUTCOME_FIELDS = {
+    "description": "Outcome",
+    "success_criteria": "Success criteria",
+    "area_of_need": "Area of need",
+    "target_date": "Target date",
+}
+REVIEW_FIELDS = {
+    "held_on": "Date of the review meeting",
+    "attendees": "Who attended",
+    "parent_attended": "A parent or carer attended",
+    "provision_impact": "Impact of the provision",
+    "pupil_views": "The pupil's views",
+    "parent_views": "The parents' views",
+    "next_steps": "Next steps",
+    "decision": "Decision",
+    "decision_reason": "Reason for the decision",
+    "ehc_requested_on": "Date of the EHC needs assessment request",
+}
+
+
+# --- Reading ---------------------------------------------------------------------------------------
+
+def open_cycle_of(session: Session, pupil: Pupil) -> SupportCycle | None:
+    return session.scalar(
+        sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id, SupportCycle.state != CycleState.CLOSED)
+    )
+
+
+def allowed_moves(cycle: SupportCycle) -> list[Move]:
+    return [move for (state, move) in MOVES if state is cycle.state]
+
+
+def guard_problems(cycle: SupportCycle, move: Move, *, today: date) -> list[RuleBroken]:
+    """Why `move` cannot be made now (empty when it can)."""
+    if (cycle.state, move) not in MOVES:
+        return [RuleBroken(f"A cycle at '{cycle.state.label}' cannot '{move.label.lower()}'")]
+    problems: list[RuleBroken] = []
+    if move is Move.FINISH_ASSESSMENT:
+        a = cycle.assessment
+        if a is None:
+            problems.append(RuleBroken("Record the assessment first", field="assessment"))
+    elif move is Move.START_SUPPORT:
+        plan = cycle.plan
+        if plan is None:
+            problems.append(RuleBroken("Write the plan first", field="plan"))
+        else:
+            if plan.review_date is None:
+                problems.append(RuleBroken("Set a review date for the plan", field="review_date"))
+            if plan.agreed_with_parents_on is None:
+                problems.append(RuleBroken("Record the date the plan was agreed with parents", field="agreed_with_parents_on"))
+        if not cycle.outcomes:
+            problems.append(RuleBroken("Add at least one outcome to the plan", field="outcomes"))
+    elif move is Move.START_REVIEW:
+        if cycle.plan is not None and cycle.plan.review_date and today < cycle.plan.review_date:
+            problems.append(
+                RuleBroken(f"The review is not due until {cycle.plan.review_date:%d/%m/%Y}", field="review_date")
+            )
+    elif move is Move.RECORD_REVIEW:
+        problems.extend(_review_problems(cycle, today=today))
+    return problems
+
+
+def _review_problems(cycle: SupportCycle, *, today: date) -> list[RuleBroken]:
+    review = cycle.review
+    if review is None:
+        return [RuleBroken("Record the review first", field="review")]
+    problems = []
+    if review.held_on is None:
+        problems.append(RuleBroken("Enter the date of the review meeting", field="held_on"))
+    elif review.held_on > today:
+        problems.append(RuleBroken("The review cannot be recorded before the meeting has been held", field="held_on"))
+    elif cycle.plan is not None and cycle.plan.review_date and review.held_on < cycle.plan.starts_on:
+        problems.append(RuleBroken("The review cannot be before the plan started", field="held_on"))
+    for outcome in cycle.outcomes:
+        if outcome.rating is None:
+            problems.append(RuleBroken(f"Rate the outcome '{_short(outcome.description)}'", field=f"rating_{outcome.id}"))
+    if review.decision is None:
+        problems.append(RuleBroken("Choose what happens next", field="decision"))
+    elif review.decision is ReviewDecision.STEP_DOWN and not (review.decision_reason or "").strip():
+        problems.append(RuleBroken("Give the reason the pupil no longer needs SEN support", field="decision_reason"))
+    elif review.decision is ReviewDecision.REQUEST_EHC and review.ehc_requested_on is None:
+        problems.append(RuleBroken("Enter the date the EHC needs assessment was requested", field="ehc_requested_on"))
+    if not (review.pupil_views or "").strip():
+        problems.append(RuleBroken("Record the pupil's views", field="pupil_views"))
+    if not (review.parent_views or "").strip():
+        problems.append(RuleBroken("Record the parents' views", field="parent_views"))
+    return problems
+
+
+def _short(text: str, length: int = 60) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _require_editable(cycle: SupportCycle, *states: CycleState, what: str) -> None:
+    if cycle.state is CycleState.CLOSED:
+        raise RuleBroken(f"This cycle was reviewed on {cycle.closed_on:%d/%m/%Y} and is locked: {what} in the next cycle")
+    if cycle.state not in states:
+        allowed = " or ".join(s.label.lower() for s in states)
+        raise RuleBroken(f"The cycle is at '{cycle.state.label}': {what} only at {allowed}")
+
+
+def _move(session: Session, cycle: SupportCycle, move: Move, *, actor: User, effective_on: date, today: date, title: str) -> None:
+    problems = guard_problems(cycle, move, today=today)
+    if problems:
+        raise problems[0]
+    old = cycle.state
+    cycle.state = MOVES[(old, move)]
+    if cycle.state is CycleState.CLOSED:
+        cycle.closed_on = effective_on
+    add_event(
+        session, pupil=cycle.pupil, cycle=cycle, kind="cycle_" + move.value, title=title,
+        effective_on=effective_on, actor=actor, from_state=old.value, to_state=cycle.state.value,
+    )
+    audit.record(
+        session, "cycle_moved", actor=actor, pupil=cycle.pupil, object_type="support_cycle",
+        object_id=cycle.id, details={"from": old.value, "to": cycle.state.value, "move": move.value},
+    )
+    session.flush()
+
+
+# --- Opening ---------------------------------------------------------------------------------------
+
+def open_cycle(
+    session: Session, *, actor: User, pupil: Pupil, today: date, concern: Concern | None = None,
+    previous: SupportCycle | None = None,
+) -> SupportCycle:
+    """Open a cycle at 'assess'. Refused when one is open already, or the pupil has an EHC plan
+    (those are reviewed through the annual review)."""
+    if open_cycle_of(session, pupil) is not None:
+        raise RuleBroken("This pupil already has an open support cycle")
+    if concern is not None and concern.status is not ConcernStatus.OPEN:
+        raise RuleBroken("This concern has already been decided")
+    status = current_status(session, pupil)
+    if status is not None and status.provision is Provision.EHC_PLAN:
+        raise RuleBroken("Pupils with an EHC plan are reviewed through the plan's annual review")
+    number = (session.scalar(sa.select(sa.func.max(SupportCycle.number)).where(SupportCycle.pupil_id == pupil.id)) or 0) + 1
+    cycle = SupportCycle(
+        pupil=pupil, number=number, state=CycleState.ASSESS, opened_on=today, opened_by_id=actor.id,
+        concern_id=concern.id if concern else None, previous_cycle_id=previous.id if previous else None,
+    )
+    session.add(cycle)
+    session.flush()
+    if concern is not None:
+        concern.status = ConcernStatus.ASSESSED
+        concern.decided_on = today
+        concern.decided_by_id = actor.id
+        concern.decision_note = "Assessment opened (support cycle %d)" % number
+    add_event(
+        session, pupil=pupil, cycle=cycle, kind="cycle_opened",
+        title=f"Support cycle {number} opened: assessment begins", effective_on=today, actor=actor,
+        detail="Opened from a concern" if concern else ("Continues the previous cycle" if previous else None),
+        to_state=CycleState.ASSESS.value,
+    )
+    audit.record(session, "cycle_opened", actor=actor, pupil=pupil, object_type="support_cycle", object_id=cycle.id)
+    session.flush()
+    return cycle
+
+
+# --- Assess ----------------------------------------------------------------------------------------
+
+@dataclass
+class AssessmentDetails:
+    areas_of_need: list[str]
+    strengths: str
+    difficulties: str
+    evidence: str
+    pupil_views: str | None
+    parent_views: str | None
+    outside_agencies: str | None
+    assessed_on: date
+
+
+def save_assessment(session: Session, *, actor: User, cycle: SupportCycle, details: AssessmentDetails, today: date) -> Assessment:
+    """Record or correct the assessment; open while the cycle is at assess or plan."""
+    _require_editable(cycle, CycleState.ASSESS, CycleState.PLAN, what="the assessment can be changed")
+    if not details.areas_of_need:
+        raise RuleBroken("Select at least one area of need", field="areas_of_need")
+    if details.assessed_on > today:
+        raise RuleBroken("The assessment date cannot be in the future", field="assessed_on")
+    previous = cycle.previous_cycle
+    if previous is not None and details.assessed_on < previous.closed_on:
+        raise RuleBroken(
+            f"The assessment date cannot be before the last cycle's review ({previous.closed_on:%d/%m/%Y})", field="assessed_on"
+        )
+    if details.assessed_on < cycle.pupil.date_of_birth:
+        raise RuleBroken("The assessment date cannot be before the pupil was born", field="assessed_on")
+    if details.assessed_on < cycle.opened_on:
+        # An assessment typed in after the event dates the cycle from when it really began.
+        cycle.opened_on = details.assessed_on
+        session.execute(
+            sa.update(TimelineEvent)
+            .where(TimelineEvent.cycle_id == cycle.id, TimelineEvent.kind == "cycle_opened")
+            .values(effective_on=details.assessed_on)
+        )
+    assessment = cycle.assessment or Assessment(cycle=cycle)
+    created = assessment.id is None
+    for name, value in vars(details).items():
+        setattr(assessment, name, value)
+    assessment.assessed_by_id = actor.id
+    session.add(assessment)
+    session.flush()
+    if created:
+        add_event(session, pupil=cycle.pupil, cycle=cycle, kind="assessment_recorded", title="Assessment recorded",
+                  effective_on=details.assessed_on, actor=actor)
+    audit.record(session, "assessment_saved", actor=actor, pupil=cycle.pupil, object_type="assessment", object_id=assessment.id)
+    session.flush()
+    return assessment
+
+
+def finish_assessment(session: Session, *, actor: User, cycle: SupportCycle, today: date) -> None:
+    _move(session, cycle, Move.FINISH_ASSESSMENT, actor=actor, effective_on=today, today=today,
+          title="Assessment finished: planning begins")
+
+
+# --- Plan ------------------------------------------------------------------------------------------
+
+@dataclass
+class PlanDetails:
+    starts_on: date
+    strategies: str | None
+    provision: str | None
+    responsibilities: str | None
+    review_date: date | None
+    agreed_with_parents_on: date | None
+
+
+def default_review_date(cycle: SupportCycle, starts_on: date) -> date:
+    from datetime import timedelta
+
+    return starts_on + timedelta(weeks=cycle.pupil.school.review_interval_weeks)
+
+
+def save_plan(
+    session: Session, *, actor: User, cycle: SupportCycle, details: PlanDetails, expected_version: int | None, today: date
+) -> Plan:
+    """Write or change the plan (at plan or do). Raises EditConflict when someone else saved it
+    after `expected_version`; RuleBroken for a review date not after the start, or a parent
+    agreement in the future."""
+    _require_editable(cycle, CycleState.PLAN, CycleState.DO, what="the plan can be changed")
+    if details.review_date is not None and details.review_date <= details.starts_on:
+        raise RuleBroken("The review date must be after the date the plan starts", field="review_date")
+    if details.agreed_with_parents_on is not None and details.agreed_with_parents_on > today:
+        raise RuleBroken("The date agreed with parents cannot be in the future", field="agreed_with_parents_on")
+    if details.starts_on < cycle.opened_on:
+        raise RuleBroken(f"The plan cannot start before the cycle opened ({cycle.opened_on:%d/%m/%Y})", field="starts_on")
+    plan = cycle.plan
+    if plan is None:
+        plan = Plan(cycle=cycle, version=0)
+        session.add(plan)
+    else:
+        check_version(session, "plan", plan, PLAN_FIELDS, expected_version)
+    for name, value in vars(details).items():
+        setattr(plan, name, value)
+    plan.version = (plan.version or 0) + 1
+    plan.updated_by_id = actor.id
+    from sentrack.clock import now
+
+    plan.updated_at = now()
+    session.flush()
+    record_revision(session, "plan", plan, PLAN_FIELDS, actor)
+    if plan.version == 1:
+        add_event(session, pupil=cycle.pupil, cycle=cycle, kind="plan_written", title="Plan written",
+                  effective_on=today, actor=actor,
+                  detail=f"Review date {details.review_date:%d/%m/%Y}" if details.review_date else None)
+    audit.record(session, "plan_saved", actor=actor, pupil=cycle.pupil, object_type="plan", object_id=plan.id,
+                 details={"version": plan.version})
+    session.flush()
+    return plan
+
+
+@dataclass
+class OutcomeDetails:
+    description: str
+    success_criteria: str
+    area_of_need: object
+    target_date: date
+
+
+def save_outcome(
+    session: Session, *, actor: User, cycle: SupportCycle, details: OutcomeDetails, outcome: Outcome | None = None,
+    expected_version: int | None = None, today: date,
+) -> Outcome:
+    """Add or change an outcome (at plan or do)."""
+    _require_editable(cycle, CycleState.PLAN, CycleState.DO, what="outcomes can be changed")
+    if details.target_date <= cycle.opened_on:
+        raise RuleBroken("The target date must be after the cycle opened", field="target_date")
+    if outcome is None:
+        position = len(cycle.outcomes) + 1
+        outcome = Outcome(cycle=cycle, position=position, version=0)
+        session.add(outcome)
+    else:
+        check_version(session, "outcome", outcome, OUTCOME_FIELDS, expected_version)
+    for name, value in vars(details).items():
+        setattr(outcome, name, value)
+    outcome.version = (outcome.version or 0) + 1
+    session.flush()
+    record_revision(session, "outcome", outcome, OUTCOME_FIELDS, actor)
+    audit.record(session, "outcome_saved", actor=actor, pupil=cycle.pupil, object_type="outcome", object_id=outcome.id)
+    session.flush()
+    return outcome
+
+
+def remove_outcome(session: Session, *, actor: User, cycle: SupportCycle, outcome: Outcome) -> None:
+    """Take an outcome out of a plan that has not started; once support starts, outcomes stay."""
+    _require_editable(cycle, CycleState.PLAN, what="outcomes can be removed")
+    session.delete(outcome)
+    audit.record(session, "outcome_removed", actor=actor, pupil=cycle.pupil, object_type="outcome", object_id=outcome.id)
+    session.flush()
+
+
+def start_support(
+    session: Session, *, actor: User, cycle: SupportCycle, today: date,
+    primary_need: NeedType | None = None, secondary_need: NeedType | None = None,
+) -> None:
+    """Plan -> do. A pupil not yet on SEN support is placed on it from the plan's start date, which
+    creates the letter telling parents (s.68); that needs a primary need."""
+    problems = guard_problems(cycle, Move.START_SUPPORT, today=today)
+    if problems:
+        raise problems[0]
+    plan = cycle.plan
+    status = current_status(session, cycle.pupil)
+    if status is None or status.provision is Provision.NONE:
+        if primary_need is None:
+            raise RuleBroken("Select the pupil's primary type of need to place them on SEN support", field="primary_need")
+        if plan.starts_on > today:
+            raise RuleBroken("The plan cannot start in the future", field="starts_on")
+        change_sen_status(
+            session, actor=actor, pupil=cycle.pupil, provision=Provision.SEN_SUPPORT, primary_need=primary_need,
+            secondary_need=secondary_need, start_date=plan.starts_on if (status is None or plan.starts_on > status.start_date) else today,
+            reason=f"Placed on SEN support: plan of support cycle {cycle.number} agreed with parents", today=today,
+        )
+    _move(session, cycle, Move.START_SUPPORT, actor=actor, effective_on=plan.starts_on, today=today,
+          title=f"Plan started: review on {plan.review_date:%d/%m/%Y}")
+
+
+def start_review(session: Session, *, actor: User, cycle: SupportCycle, today: date) -> Review:
+    """Do -> review, on or after the review date. Opens a draft review."""
+    _move(session, cycle, Move.START_REVIEW, actor=actor, effective_on=today, today=today, title="Review started")
+    review = Review(cycle=cycle, version=0)
+    session.add(review)
+    session.flush()
+    return review
+
+
+# --- Do --------------------------------------------------------------------------------------------
+
+def add_observation(
+    session: Session, *, actor: User, cycle: SupportCycle, observed_on: date, note: str,
+    outcome: Outcome | None, today: date,
+) -> Observation:
+    """A dated note against an outcome, while the plan is running (do or review)."""
+    _require_editable(cycle, CycleState.DO, CycleState.REVIEW, what="observations can be added")
+    if observed_on > today:
+        raise RuleBroken("The date cannot be in the future", field="observed_on")
+    if cycle.plan is not None and observed_on < cycle.plan.starts_on:
+        raise RuleBroken(f"The date cannot be before the plan started ({cycle.plan.starts_on:%d/%m/%Y})", field="observed_on")
+    if outcome is not None and outcome.cycle_id != cycle.id:
+        raise RuleBroken("Choose an outcome of this plan", field="outcome")
+    if not note.strip():
+        raise RuleBroken("Enter what you observed", field="note")
+    observation = Observation(cycle=cycle, outcome=outcome, observed_on=observed_on, note=note.strip(), recorded_by_id=actor.id)
+    session.add(observation)
+    session.flush()
+    add_event(session, pupil=cycle.pupil, cycle=cycle, kind="observation", title="Observation recorded",
+              effective_on=observed_on, actor=actor, detail=_short(note.strip(), 120))
+    audit.record(session, "observation_added", actor=actor, pupil=cycle.pupil, object_type="observation", object_id=observation.id)
+    session.flush()
+    return observation
+
+
+# --- Review ----------------------------------------------------------------------------------------
+
+@dataclass
+class ReviewDetails:
+    held_on: date | None
+    attendees: str | None
+    parent_attended: bool
+    provision_impact: str | None
+    pupil_views: str | None
+    parent_views: str | None
+    next_steps: str | None
+    decision: ReviewDecision | None
+    decision_reason: str | None
+    ehc_requested_on: date | None
+    ratings: dict[int, tuple[OutcomeRating | None, str | None]]
+
+
+def save_review(
+    session: Session, *, actor: User, cycle: SupportCycle, details: ReviewDetails, expected_version: int | None, today: date
+) -> Review:
+    """Save the review as a draft (at review). Raises EditConflict when someone else saved it
+    after `expected_version`; RuleBroken for a meeting dated in the future."""
+    _require_editable(cycle, CycleState.REVIEW, what="the review can be changed")
+    review = cycle.review
+    check_version(session, "review", review, REVIEW_FIELDS, expected_version)
+    if details.held_on is not None and details.held_on > today:
+        raise RuleBroken("The review meeting cannot be dated in the future", field="held_on")
+    if details.ehc_requested_on is not None and details.ehc_requested_on > today:
+        raise RuleBroken("The request date cannot be in the future", field="ehc_requested_on")
+    for name in REVIEW_FIELDS:
+        setattr(review, name, getattr(details, name))
+    for outcome in cycle.outcomes:
+        if outcome.id in details.ratings:
+            outcome.rating, outcome.rating_note = details.ratings[outcome.id]
+    review.version = (review.version or 0) + 1
+    review.updated_by_id = actor.id
+    from sentrack.clock import now
+
+    review.updated_at = now()
+    session.flush()
+    record_revision(session, "review", review, REVIEW_FIELDS, actor)
+    audit.record(session, "review_saved", actor=actor, pupil=cycle.pupil, object_type="review", object_id=review.id,
+                 details={"version": review.version})
+    session.flush()
+    return review
+
+
+def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: date) -> SupportCycle | None:
+    """Review -> closed, then act on the decision: `continue` opens the next cycle with the unmet
+    outcomes carried forward (returned); `step_down` ends SEN support from the meeting date;
+    `request_ehc` records the request for the EHC work that follows."""
+    review = cycle.review
+    problems = guard_problems(cycle, Move.RECORD_REVIEW, today=today)
+    if problems:
+        raise problems[0]
+    from sentrack.clock import now
+
+    review.recorded_at = now()
+    _move(session, cycle, Move.RECORD_REVIEW, actor=actor, effective_on=review.held_on, today=today,
+          title=f"Review held: {review.decision.label.lower()}")
+    pupil = cycle.pupil
+    if review.parent_attended:
+        add_event(session, pupil=pupil, cycle=cycle, kind="parent_meeting", title="Parents met at the review",
+                  effective_on=review.held_on, actor=actor)
+    if review.decision is ReviewDecision.CONTINUE:
+        following = open_cycle(session, actor=actor, pupil=pupil, today=today, previous=cycle)
+        for outcome in cycle.outcomes:
+            if outcome.rating is not None and not outcome.rating.met:
+                session.add(Outcome(
+                    cycle=following, position=len(following.outcomes) + 1, description=outcome.description,
+                    success_criteria=outcome.success_criteria, area_of_need=outcome.area_of_need,
+                    target_date=outcome.target_date, carried_from_id=outcome.id, version=1,
+                ))
+        session.flush()
+        return following
+    if review.decision is ReviewDecision.STEP_DOWN:
+        status = current_status(session, pupil)
+        if status is not None and status.provision is Provision.SEN_SUPPORT:
+            change_sen_status(
+                session, actor=actor, pupil=pupil, provision=Provision.NONE, primary_need=None, secondary_need=None,
+                start_date=max(review.held_on, status.start_date + _one_day()),
+                reason=f"Stepped down from SEN support at the review: {review.decision_reason}", today=today,
+            )
+    elif review.decision is ReviewDecision.REQUEST_EHC:
+        add_event(session, pupil=pupil, cycle=cycle, kind="ehc_requested",
+                  title="EHC needs assessment requested", effective_on=review.ehc_requested_on, actor=actor)
+    session.flush()
+    return None
+
+
+def _one_day():
+    from datetime import timedelta
+
+    return timedelta(days=1)
