@@ -96,3 +96,13 @@ class EmailAddress:
             email_validator.validate_email(field.data or "", check_deliverability=False, test_environment=True)
         except email_validator.EmailNotValidError as exc:
             raise ValidationError(self.message) from exc
+
+
+def attach_error(form, error) -> None:
+    """Put a refused operation's message beside its field, or at the head of the form when it
+    belongs to no one field (a locked record, say)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is None:
+        form.general_errors = [*getattr(form, "general_errors", []), error.message]
+        return
+    field.errors = [*field.errors, error.message]

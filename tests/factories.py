@@ -9,20 +9,26 @@ from sqlalchemy.orm import Session
 
 from sentrack.auth.passwords import hash_password
 from sentrack.models import (
+    AreaOfNeed,
     Contact,
     ContactMethod,
+    CycleState,
     LocalAuthority,
     NeedType,
+    OutcomeRating,
     Phase,
     Provision,
     Pupil,
+    ReviewDecision,
     Role,
     RoleAssignment,
     School,
     SenStatus,
+    SupportCycle,
     TeachingGroup,
     User,
 )
+from sentrack.workflows import cycles as flow
 from sentrack.workflows.upn import check_letter
 
 PASSWORD = "correct horse battery"
@@ -148,3 +154,104 @@ def build_world(session: Session) -> World:
     p["foreign"] = make_pupil(session, foreign, first="Gita", last="Hale", provision=Provision.EHC_PLAN)
     session.flush()
     return world
+
+
+# --- Support cycles -----------------------------------------------------------------------------
+# A cycle is driven through the workflow operations, each step on its own day, so the records are
+# the ones the app itself would write. The dates put the review date before the test date
+# (27 Nov 2026), so a cycle can always be taken on to review.
+
+OPENED_ON = date(2026, 9, 1)
+PLAN_STARTS = date(2026, 9, 7)
+REVIEW_DATE = date(2026, 11, 2)
+HELD_ON = date(2026, 11, 20)
+
+
+def assessment_details(**changes) -> flow.AssessmentDetails:
+    values = {
+        "areas_of_need": [AreaOfNeed.COGNITION.value],
+        "strengths": "Loves stories read aloud",
+        "difficulties": "Decoding unfamiliar words",
+        "evidence": "Phonics screening: 18 of 40",
+        "pupil_views": "Reading is hard when the words are long",
+        "parent_views": "Reads at home with support",
+        "outside_agencies": None,
+        "assessed_on": OPENED_ON,
+    }
+    values.update(changes)
+    return flow.AssessmentDetails(**values)
+
+
+def plan_details(**changes) -> flow.PlanDetails:
+    values = {
+        "starts_on": PLAN_STARTS,
+        "strategies": "Seat near the front; instructions one step at a time",
+        "provision": "Daily phonics catch-up, 15 minutes",
+        "responsibilities": "TA runs the group; class teacher checks progress weekly",
+        "review_date": REVIEW_DATE,
+        "agreed_with_parents_on": PLAN_STARTS,
+    }
+    values.update(changes)
+    return flow.PlanDetails(**values)
+
+
+def outcome_details(number: int = 1, **changes) -> flow.OutcomeDetails:
+    values = {
+        "description": f"Outcome {number}: reads a book banded at the right level",
+        "success_criteria": f"Criteria {number}: reads 9 words in 10 correctly",
+        "area_of_need": AreaOfNeed.COGNITION,
+        "target_date": REVIEW_DATE,
+    }
+    values.update(changes)
+    return flow.OutcomeDetails(**values)
+
+
+def review_details(cycle: SupportCycle, *, ratings: dict | None = None, **changes) -> flow.ReviewDetails:
+    """A complete review: every outcome rated (achieved unless `ratings` says otherwise)."""
+    ratings = ratings or {}
+    values = {
+        "held_on": HELD_ON,
+        "attendees": "SENCO, class teacher, mother",
+        "parent_attended": True,
+        "provision_impact": "Reading age up 6 months",
+        "pupil_views": "I like the reading group",
+        "parent_views": "Happy with progress",
+        "next_steps": "Keep the group going",
+        "decision": ReviewDecision.CONTINUE,
+        "decision_reason": None,
+        "ehc_requested_on": None,
+        "ratings": {o.id: (ratings.get(o.id, OutcomeRating.ACHIEVED), None) for o in cycle.outcomes},
+    }
+    values.update(changes)
+    return flow.ReviewDetails(**values)
+
+
+def drive_cycle(
+    session: Session, *, actor: User, pupil: Pupil, to: CycleState, outcomes: int = 2,
+    primary_need: NeedType | None = NeedType.SPLD, review: dict | None = None,
+) -> SupportCycle:
+    """Open a cycle for `pupil` and take it through the operations to the state `to`.
+
+    `review` (keyword arguments for `review_details`) is what the review records when `to` is
+    closed; by default a complete review deciding to step down.
+    """
+    cycle = flow.open_cycle(session, actor=actor, pupil=pupil, today=OPENED_ON)
+    if to is CycleState.ASSESS:
+        return cycle
+    flow.save_assessment(session, actor=actor, cycle=cycle, details=assessment_details(), today=OPENED_ON)
+    flow.finish_assessment(session, actor=actor, cycle=cycle, today=OPENED_ON)
+    if to is CycleState.PLAN:
+        return cycle
+    flow.save_plan(session, actor=actor, cycle=cycle, details=plan_details(), expected_version=None, today=PLAN_STARTS)
+    for number in range(1, outcomes + 1):
+        flow.save_outcome(session, actor=actor, cycle=cycle, details=outcome_details(number), today=PLAN_STARTS)
+    flow.start_support(session, actor=actor, cycle=cycle, today=PLAN_STARTS, primary_need=primary_need)
+    if to is CycleState.DO:
+        return cycle
+    flow.start_review(session, actor=actor, cycle=cycle, today=REVIEW_DATE)
+    if to is CycleState.REVIEW:
+        return cycle
+    review = {"decision": ReviewDecision.STEP_DOWN, "decision_reason": "Reading now at age-related expectations"} | (review or {})
+    flow.save_review(session, actor=actor, cycle=cycle, details=review_details(cycle, **review), expected_version=None, today=HELD_ON)
+    flow.record_review(session, actor=actor, cycle=cycle, today=HELD_ON)
+    return cycle

@@ -11,30 +11,47 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from sqlalchemy.orm import selectinload
+
 from sentrack.auth.passwords import verify_password
-from sentrack.demo import DEMO_PASSWORD, build_demo, demo_pupil_count
+from sentrack.demo import DEMO_PASSWORD, build_demo, demo_pupil_count, names, texts
 from sentrack.workflows.upn import check_letter, upn_problem
 from sentrack.demo.cli import demo_command
+from sentrack.demo.dates import term_day_on_or_after
 from sentrack.extensions import db
 from sentrack.models import (
+    Assessment,
     Base,
     Concern,
     ConcernStatus,
     Contact,
+    CycleState,
     NeedType,
+    Observation,
+    Outcome,
+    ParentLetter,
     Phase,
+    Plan,
     Provision,
     Pupil,
+    RecordRevision,
+    Review,
+    ReviewDecision,
     Role,
     RoleAssignment,
     School,
     SchoolTerm,
     SenStatus,
+    SupportCycle,
     TeachingGroup,
+    TimelineEvent,
     User,
     group_pupils,
     group_teachers,
 )
+from sentrack.workflows.cycles import OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS
+from sentrack.workflows.revisions import snapshot
+from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 
 TODAY = date(2026, 2, 10)
 
@@ -247,7 +264,7 @@ def test_primary_needs_follow_national_proportions(db_session):
     support = Counter(s.primary_need for s in statuses if s.provision is Provision.SEN_SUPPORT)
     plans = Counter(s.primary_need for s in statuses if s.provision is Provision.EHC_PLAN)
     assert support.most_common(1)[0][0] in {NeedType.SLCN, NeedType.SEMH, NeedType.SPLD}
-    assert plans.most_common(1)[0][0] is NeedType.ASD
+    assert plans[NeedType.ASD] == max(plans.values())  # the most common, perhaps with another
     assert NeedType.NSA not in plans
     with_secondary = sum(s.secondary_need is not None for s in statuses if s.provision.on_register)
     assert 0.3 <= with_secondary / sum(s.provision.on_register for s in statuses) <= 0.5
@@ -332,6 +349,408 @@ def test_open_concerns_are_about_pupils_off_the_register_raised_by_their_teacher
         assert open_provision.get(concern.pupil_id, Provision.NONE) is Provision.NONE
         assert concern.raised_by_id == teacher_of[concern.pupil_id]
         assert concern.description
+
+
+# --- Support cycles -------------------------------------------------------------------------------
+
+OPEN_STATES = {CycleState.ASSESS, CycleState.PLAN, CycleState.DO, CycleState.REVIEW}
+
+
+def _all_cycles(session: Session, *, school: School | None = None) -> list[SupportCycle]:
+    query = sa.select(SupportCycle).options(
+        selectinload(SupportCycle.assessment),
+        selectinload(SupportCycle.plan),
+        selectinload(SupportCycle.review),
+        selectinload(SupportCycle.outcomes),
+        selectinload(SupportCycle.observations),
+    )
+    if school is not None:
+        query = query.join(Pupil, Pupil.id == SupportCycle.pupil_id).where(Pupil.school_id == school.id)
+    return session.scalars(query.order_by(SupportCycle.pupil_id, SupportCycle.number)).all()
+
+
+def _histories(session: Session) -> dict[int, list[SenStatus]]:
+    periods = defaultdict(list)
+    for status in session.scalars(sa.select(SenStatus).order_by(SenStatus.pupil_id, SenStatus.start_date)):
+        periods[status.pupil_id].append(status)
+    return periods
+
+
+def _overdue(cycle: SupportCycle, today: date) -> bool:
+    return cycle.state is CycleState.DO and cycle.plan.review_date < today
+
+
+def test_the_primary_has_open_cycles_at_every_stage_most_running_and_about_a_tenth_overdue(db_session):
+    primary = _schools(db_session)[Phase.PRIMARY]
+    open_cycles = [c for c in _all_cycles(db_session, school=primary) if c.is_open]
+    states = Counter(c.state for c in open_cycles)
+    assert set(states) == OPEN_STATES
+    assert states[CycleState.DO] > len(open_cycles) / 2
+    overdue = [c for c in open_cycles if _overdue(c, TODAY)]
+    assert 0.05 <= len(overdue) / len(open_cycles) <= 0.2
+    running = [c for c in open_cycles if c.state is CycleState.DO and not _overdue(c, TODAY)]
+    assert all(TODAY < c.plan.review_date <= TODAY + timedelta(weeks=12) for c in running)
+    assert all(c.plan.review_date <= TODAY for c in open_cycles if c.state is CycleState.REVIEW)
+    assert all(c.plan is None for c in open_cycles if c.state is CycleState.ASSESS)
+    assert all(c.plan is not None for c in open_cycles if c.state is not CycleState.ASSESS)
+
+
+def test_the_secondary_has_open_cycles_at_every_stage_too(db_session):
+    secondary = _schools(db_session)[Phase.SECONDARY]
+    states = {c.state for c in _all_cycles(db_session, school=secondary) if c.is_open}
+    assert states == OPEN_STATES
+
+
+def test_every_pupil_on_sen_support_has_exactly_one_open_cycle_and_no_one_else_has_one(db_session):
+    """Pupils with an EHC plan are reviewed through the plan's annual review, and pupils who
+    stepped down have no support to review, so only pupils on SEN support have an open cycle."""
+    on_support = {p for p, provision in _open_provision(db_session).items() if provision is Provision.SEN_SUPPORT}
+    open_cycles = Counter(
+        db_session.scalars(sa.select(SupportCycle.pupil_id).where(SupportCycle.state != CycleState.CLOSED)).all()
+    )
+    assert set(open_cycles) == on_support
+    assert set(open_cycles.values()) == {1}
+
+
+def test_cycles_follow_the_support_period_one_after_another(db_session):
+    histories = _histories(db_session)
+    by_pupil = defaultdict(list)
+    for cycle in _all_cycles(db_session):
+        by_pupil[cycle.pupil_id].append(cycle)
+    for pupil_id, cycles in by_pupil.items():
+        support = next(s for s in histories[pupil_id] if s.provision is Provision.SEN_SUPPORT)
+        assert [c.number for c in cycles] == list(range(1, len(cycles) + 1))
+        assert cycles[0].previous_cycle_id is None
+        assert cycles[0].opened_on <= support.start_date
+        if cycles[0].plan is not None and cycles[0].plan.starts_on <= TODAY and cycles[0].state is not CycleState.PLAN:
+            latest = term_day_on_or_after(support.start_date) + timedelta(weeks=4)  # support from August
+            assert support.start_date <= cycles[0].plan.starts_on <= latest
+        for earlier, later in zip(cycles, cycles[1:]):
+            assert earlier.state is CycleState.CLOSED
+            assert later.previous_cycle_id == earlier.id
+            assert later.opened_on == earlier.closed_on  # opened by the review meeting
+            weeks = (later.opened_on - earlier.opened_on).days / 7
+            assert 5 <= weeks <= 21, (pupil_id, earlier.number, weeks)
+        for cycle in cycles:
+            plan = cycle.plan
+            if cycle.assessment is not None:
+                assert cycle.opened_on <= cycle.assessment.assessed_on
+                assert cycle.assessment.areas_of_need and cycle.assessment.evidence
+            if plan is not None:
+                assert cycle.assessment is not None and cycle.assessment.assessed_on <= plan.starts_on
+                assert plan.starts_on < plan.review_date and plan.version == 1
+                assert plan.strategies and plan.provision and plan.responsibilities
+                assert 1 <= len(cycle.outcomes) <= 4
+                assert [o.position for o in cycle.outcomes] == list(range(1, len(cycle.outcomes) + 1))
+            if cycle.state in (CycleState.DO, CycleState.REVIEW, CycleState.CLOSED):
+                assert plan.agreed_with_parents_on is not None and plan.agreed_with_parents_on <= plan.starts_on
+            end = cycle.closed_on or TODAY
+            assert all(plan.starts_on <= o.observed_on <= end for o in cycle.observations)
+            assert all(o.outcome_id is None or o.outcome_id in {x.id for x in cycle.outcomes} for o in cycle.observations)
+
+
+def test_closed_cycles_have_a_recorded_review_with_a_decision_and_every_outcome_rated(db_session):
+    closed = 0
+    for cycle in _all_cycles(db_session):
+        review = cycle.review
+        if cycle.is_open:
+            assert review is None or (review.recorded_at is None and review.decision is None)
+            assert cycle.state is CycleState.REVIEW or review is None
+            continue
+        closed += 1
+        assert review is not None and review.recorded_at is not None and review.decision is not None
+        assert review.held_on == cycle.closed_on
+        assert cycle.plan.starts_on <= review.held_on and review.recorded_at.date() >= review.held_on
+        assert review.pupil_views and review.parent_views and review.attendees and review.provision_impact
+        assert review.version == 1
+        assert 2 <= len(cycle.outcomes) <= 4
+        assert all(o.rating is not None and o.rating_note for o in cycle.outcomes)
+        assert len(cycle.observations) >= 2
+    assert closed > 500
+
+
+def test_continue_carries_exactly_the_unmet_outcomes_into_the_next_cycle(db_session):
+    cycles = _all_cycles(db_session)
+    following = {c.previous_cycle_id: c for c in cycles if c.previous_cycle_id}
+    outcomes = {o.id: o for c in cycles for o in c.outcomes}
+    carried_any = 0
+    for cycle in cycles:
+        if cycle.is_open:
+            continue
+        if cycle.review.decision is not ReviewDecision.CONTINUE:
+            assert cycle.id not in following
+            continue
+        unmet = {o.id for o in cycle.outcomes if not o.rating.met}
+        nxt = following[cycle.id]
+        carried = [o for o in nxt.outcomes if o.carried_from_id is not None]
+        assert {o.carried_from_id for o in carried} == unmet
+        assert [o.position for o in carried] == list(range(1, len(carried) + 1))  # first, as the app adds them
+        for outcome in carried:
+            source = outcomes[outcome.carried_from_id]
+            assert (outcome.description, outcome.success_criteria, outcome.area_of_need) == (
+                source.description, source.success_criteria, source.area_of_need
+            )
+        carried_any += bool(carried)
+    assert carried_any > 100
+
+
+def test_stepping_down_and_requesting_an_ehc_plan_close_the_last_cycle_of_support(db_session):
+    histories = _histories(db_session)
+    last_cycle = {}
+    for cycle in _all_cycles(db_session):
+        last_cycle[cycle.pupil_id] = cycle
+    shapes = Counter()
+    for pupil_id, history in histories.items():
+        provisions = tuple(s.provision for s in history)
+        cycle = last_cycle.get(pupil_id)
+        if provisions == (Provision.SEN_SUPPORT, Provision.NONE):
+            review = cycle.review
+            assert cycle.state is CycleState.CLOSED and review.decision is ReviewDecision.STEP_DOWN
+            assert review.held_on == history[1].start_date
+            assert review.decision_reason and history[1].reason.endswith(review.decision_reason)
+            assert history[1].reason.startswith("Stepped down from SEN support at the review: ")
+            assert all(o.rating.met for o in cycle.outcomes)
+        elif provisions == (Provision.SEN_SUPPORT, Provision.EHC_PLAN):
+            review = cycle.review
+            assert cycle.state is CycleState.CLOSED and review.decision is ReviewDecision.REQUEST_EHC
+            issued = history[1].start_date
+            assert review.held_on <= review.ehc_requested_on <= issued - timedelta(weeks=20)
+            assert review.ehc_requested_on >= issued - timedelta(weeks=27)
+        elif Provision.SEN_SUPPORT not in provisions:
+            assert cycle is None
+        shapes[provisions] += 1
+    assert shapes[(Provision.SEN_SUPPORT, Provision.NONE)] > 0
+    assert shapes[(Provision.SEN_SUPPORT, Provision.EHC_PLAN)] > 0
+
+
+def test_the_demo_teachers_class_has_a_running_plan_a_plan_to_start_and_an_overdue_review(db_session):
+    teacher = db_session.scalar(sa.select(User).where(User.email == "teacher@demo.test"))
+    (group,) = teacher.groups
+    pupil_ids = {pupil.id for pupil in group.pupils}
+    cycles = [c for c in _all_cycles(db_session) if c.pupil_id in pupil_ids and c.is_open]
+    assert any(c.state is CycleState.DO and not _overdue(c, TODAY) and c.observations for c in cycles)
+    assert any(c.state is CycleState.PLAN for c in cycles)
+    assert any(_overdue(c, TODAY) for c in cycles)
+
+
+def test_assessed_concerns_opened_the_pupils_first_cycle(db_session):
+    cycles = {c.concern_id: c for c in _all_cycles(db_session) if c.concern_id is not None}
+    assessed = db_session.scalars(sa.select(Concern).where(Concern.status == ConcernStatus.ASSESSED)).all()
+    assert assessed
+    assert set(cycles) == {c.id for c in assessed}
+    histories = _histories(db_session)
+    for concern in assessed:
+        cycle = cycles[concern.id]
+        assert (cycle.number, cycle.pupil_id) == (1, concern.pupil_id)
+        assert cycle.opened_on == concern.decided_on and concern.raised_on <= concern.decided_on <= concern.deadline
+        assert concern.decision_note == "Assessment opened (support cycle 1)"
+        assert cycle.plan.starts_on == histories[concern.pupil_id][0].start_date
+
+
+def test_plans_outcomes_and_reviews_are_saved_with_their_revision(db_session):
+    revisions = {
+        (r.record_type, r.record_id, r.version): r for r in db_session.scalars(sa.select(RecordRevision))
+    }
+    expected = 0
+    blank_review = dict.fromkeys(REVIEW_FIELDS) | {"parent_attended": False}
+    for cycle in _all_cycles(db_session):
+        records = [("outcome", o, OUTCOME_FIELDS) for o in cycle.outcomes]
+        if cycle.plan is not None:
+            records.append(("plan", cycle.plan, PLAN_FIELDS))
+            assert cycle.plan.version == 1
+        if cycle.review is not None:
+            records.append(("review", cycle.review, REVIEW_FIELDS))
+            unrated = "; ".join(f"{n}. not rated" for n in range(1, len(cycle.outcomes) + 1))
+            # as start_review saves it
+            assert revisions[("review", cycle.review.id, 0)].snapshot == blank_review | {"ratings_summary": unrated}
+            expected += 1
+        for record_type, record, fields in records:
+            revision = revisions[(record_type, record.id, record.version)]
+            assert revision.snapshot == snapshot(record, fields)
+            assert revision.saved_by_id is not None and revision.saved_at.date() <= TODAY
+            expected += record.version if record.version else 0
+        for outcome in cycle.outcomes:
+            # new outcomes are saved once; carried ones again when the new plan sets their target
+            assert outcome.version == (2 if outcome.carried_from_id and cycle.plan else 1)
+            assert outcome.target_date == (cycle.plan.review_date if cycle.plan else outcome.target_date)
+    assert len(revisions) == expected
+
+
+def test_the_timeline_has_an_event_for_every_move_titled_as_the_app_titles_it(db_session):
+    events = defaultdict(list)
+    for event in db_session.scalars(sa.select(TimelineEvent).order_by(TimelineEvent.id)):
+        events[event.cycle_id].append(event)
+    for cycle in _all_cycles(db_session):
+        found = events[cycle.id]
+        kinds = Counter(e.kind for e in found)
+        assert kinds["observation"] == len(cycle.observations)
+        (opened,) = [e for e in found if e.kind == "cycle_opened"]
+        assert opened.title == f"Support cycle {cycle.number} opened: assessment begins"
+        assert (opened.effective_on, opened.to_state) == (cycle.opened_on, "assess")
+        moves = [(e.kind, e.from_state, e.to_state) for e in found if e.from_state]
+        path = [
+            ("cycle_finish_assessment", "assess", "plan"),
+            ("cycle_start_support", "plan", "do"),
+            ("cycle_start_review", "do", "review"),
+            ("cycle_record_review", "review", "closed"),
+        ]
+        reached = {CycleState.ASSESS: 0, CycleState.PLAN: 1, CycleState.DO: 2, CycleState.REVIEW: 3, CycleState.CLOSED: 4}
+        if cycle.state is CycleState.ASSESS and cycle.assessment is not None:
+            assert moves == []
+        assert moves == path[: reached[cycle.state]]
+        assert kinds["assessment_recorded"] == (cycle.assessment is not None)
+        assert kinds["plan_written"] == (cycle.plan is not None)
+        for event in found:
+            if event.kind == "cycle_start_support":
+                assert event.title == f"Plan started: review on {cycle.plan.review_date:%d/%m/%Y}"
+                assert event.effective_on == cycle.plan.starts_on
+            if event.kind == "cycle_start_review":
+                assert (event.title, event.effective_on) == ("Review started", cycle.plan.review_date)
+            if event.kind == "cycle_record_review":
+                assert event.title == f"Review held: {cycle.review.decision.summary}"
+                assert event.effective_on == cycle.closed_on
+            if event.kind == "observation":
+                assert event.title == "Observation recorded"
+        assert kinds["parent_meeting"] == (cycle.review is not None and cycle.review.recorded_at is not None
+                                           and cycle.review.parent_attended)
+    statuses = db_session.scalars(sa.select(SenStatus)).all()
+    status_events = [e for e in events[None] if e.kind == "sen_status"]
+    assert len(status_events) == len(statuses)
+    titles = {"K": "Placed on SEN support", "E": "EHC plan in place", "N": "Taken off the SEN register"}
+    assert all(e.title == titles[e.to_state] and e.from_state in "NKE" for e in status_events)
+    concerns = db_session.scalars(sa.select(Concern)).all()
+    assert sum(e.kind == "concern_raised" for e in events[None]) == len(concerns)
+    assert sum(e.kind == "concern_decided" for e in events[None]) == sum(
+        c.status is ConcernStatus.NO_FURTHER_ACTION for c in concerns
+    )
+    assert all(e.title.startswith("Concern raised: ") for e in events[None] if e.kind == "concern_raised")
+
+
+def test_every_period_of_sen_support_has_a_letter_and_a_few_recent_ones_wait_to_be_sent(db_session):
+    letters = db_session.scalars(sa.select(ParentLetter)).all()
+    support = db_session.scalars(sa.select(SenStatus).where(SenStatus.provision == Provision.SEN_SUPPORT)).all()
+    assert sorted(letter.sen_status_id for letter in letters) == sorted(s.id for s in support)
+    assert {letter.kind for letter in letters} == {SEN_SUPPORT_LETTER}
+    sent_events = {
+        (e.pupil_id, e.effective_on)
+        for e in db_session.scalars(sa.select(TimelineEvent).where(TimelineEvent.kind == "letter_sent"))
+    }
+    unsent = [letter for letter in letters if letter.sent_on is None]
+    assert 1 <= len(unsent) <= 10
+    school_of = dict(db_session.execute(sa.select(Pupil.id, Pupil.school_id)).all())
+    latest = defaultdict(lambda: date.min)
+    for letter in letters:
+        latest[school_of[letter.pupil_id]] = max(latest[school_of[letter.pupil_id]], letter.created_on)
+    assert {school_of[letter.pupil_id] for letter in unsent} == set(latest)  # every school has some to send
+    for letter in unsent:  # recent ones, or the school's newest when few are recent
+        assert letter.created_on >= TODAY - timedelta(days=90) or letter.created_on == latest[school_of[letter.pupil_id]]
+    for letter in letters:
+        if letter.sent_on is not None:
+            assert letter.created_on <= letter.sent_on <= min(TODAY, letter.created_on + timedelta(days=9))
+            assert letter.sent_by_id is not None and (letter.pupil_id, letter.sent_on) in sent_events
+    assert len(sent_events) == len(letters) - len(unsent)
+
+
+def test_summary_counts_cycles_overdue_reviews_and_letters(demo):
+    session, summary = demo
+    cycles = _all_cycles(session)
+    assert summary.cycles == len(cycles)
+    assert summary.cycles_open == dict(Counter(c.state.value for c in cycles if c.is_open))
+    assert summary.reviews_overdue == sum(_overdue(c, TODAY) for c in cycles)
+    assert summary.letters_unsent == session.scalar(
+        sa.select(sa.func.count(ParentLetter.id)).where(ParentLetter.sent_on.is_(None))
+    )
+
+
+@pytest.mark.parametrize(
+    "today", [date(2025, 9, 1), date(2025, 9, 8), TODAY, date(2026, 7, 20), date(2026, 8, 31)]
+)
+def test_no_support_record_is_dated_after_today_and_every_pupil_on_support_has_an_open_cycle(session, today):
+    build_demo(session, today=today, seed=11, pupils_per_school=140)
+    admitted = dict(session.execute(sa.select(Pupil.id, Pupil.admitted_on)).all())
+    cycles = _all_cycles(session)
+    assert cycles
+    for cycle in cycles:
+        assert admitted[cycle.pupil_id] <= cycle.opened_on <= today
+        assert cycle.closed_on is None or cycle.opened_on <= cycle.closed_on <= today
+        assert cycle.created_at.date() <= today
+        if cycle.assessment is not None:
+            assert cycle.opened_on <= cycle.assessment.assessed_on <= cycle.assessment.recorded_at.date() <= today
+        if cycle.plan is not None:
+            plan = cycle.plan
+            assert cycle.opened_on <= plan.starts_on <= today and plan.review_date > plan.starts_on
+            assert plan.updated_at.date() <= today
+            assert plan.agreed_with_parents_on is None or plan.agreed_with_parents_on <= today
+        for observation in cycle.observations:
+            assert cycle.plan.starts_on <= observation.observed_on <= observation.recorded_at.date() <= today
+        if cycle.review is not None:
+            review = cycle.review
+            assert review.held_on is None or review.held_on <= today
+            assert review.updated_at.date() <= today
+            assert review.recorded_at is None or review.recorded_at.date() <= today
+            assert review.ehc_requested_on is None or review.ehc_requested_on <= today
+        for outcome in cycle.outcomes:
+            assert outcome.carried_from_id is not None or outcome.target_date > cycle.opened_on
+    for effective_on, recorded_at in session.execute(sa.select(TimelineEvent.effective_on, TimelineEvent.recorded_at)):
+        assert effective_on <= recorded_at.date() <= today
+    for created_on, sent_on in session.execute(sa.select(ParentLetter.created_on, ParentLetter.sent_on)):
+        assert created_on <= today and (sent_on is None or created_on <= sent_on <= today)
+    assert all(saved.date() <= today for saved in session.scalars(sa.select(RecordRevision.saved_at)))
+    on_support = {p for p, provision in _open_provision(session).items() if provision is Provision.SEN_SUPPORT}
+    open_cycles = Counter(
+        session.scalars(sa.select(SupportCycle.pupil_id).where(SupportCycle.state != CycleState.CLOSED)).all()
+    )
+    assert set(open_cycles) == on_support and set(open_cycles.values()) == {1}
+    primary = session.scalar(sa.select(School).where(School.urn == "100001"))
+    assert {c.state for c in _all_cycles(session, school=primary) if c.is_open} == OPEN_STATES
+
+
+def test_same_seed_and_today_give_the_same_cycles_timeline_and_letters():
+    def records(seed: int) -> list[list[tuple]]:
+        engine = _engine()
+        with Session(engine) as session:
+            build_demo(session, today=TODAY, seed=seed, pupils_per_school=80)
+            found = [
+                session.execute(sa.select(*columns).order_by(model.id)).all()
+                for model, columns in [
+                    (SupportCycle, SupportCycle.__table__.c),
+                    (Assessment, Assessment.__table__.c),
+                    (Plan, Plan.__table__.c),
+                    (Outcome, Outcome.__table__.c),
+                    (Observation, Observation.__table__.c),
+                    (Review, Review.__table__.c),
+                    (TimelineEvent, TimelineEvent.__table__.c),
+                    (RecordRevision, RecordRevision.__table__.c),
+                    (ParentLetter, ParentLetter.__table__.c),
+                ]
+            ]
+        engine.dispose()
+        return found
+
+    first, again, other = records(7), records(7), records(8)
+    assert all(first)
+    assert first == again
+    assert first != other
+
+
+def test_free_text_names_nobody():
+    """The wording of cycles names no one: not a single given name or surname the demo uses."""
+    people = set()
+    for group in names.NAME_GROUPS:
+        people.update(group.children, group.women, group.men, group.surnames)
+    words = set()
+    for value in vars(texts).values():
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                words.update(re.findall(r"[A-Z][a-z]+", item))
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, (list, tuple)):
+                stack.extend(item)
+    english = {"Can", "Foster"}  # as in "Can talk about feelings", "Foster carer"
+    assert not (words - english) & people, (words - english) & people
 
 
 # --- Staff and sign-ins ---------------------------------------------------------------------------
@@ -452,6 +871,7 @@ def test_command_builds_the_asked_number_of_schools_and_pupils(cli_app):
     assert _count(cli_app, School) == 3
     assert "sentrack-demo" in result.output
     assert "teacher@demo.test" in result.output
+    assert "support cycles" in result.output and "reviews overdue" in result.output
 
 
 def test_command_refuses_in_production(cli_app):

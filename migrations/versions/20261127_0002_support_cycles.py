@@ -105,7 +105,8 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['carried_from_id'], ['outcome.id'], name=op.f('fk_outcome_carried_from_id_outcome')),
     sa.ForeignKeyConstraint(['cycle_id'], ['support_cycle.id'], name=op.f('fk_outcome_cycle_id_support_cycle'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outcome'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outcome')),
+    sqlite_autoincrement=True
     )
     with op.batch_alter_table('outcome', schema=None) as batch_op:
         batch_op.create_index('ix_outcome_cycle', ['cycle_id', 'position'], unique=False)
@@ -126,7 +127,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['cycle_id'], ['support_cycle.id'], name=op.f('fk_plan_cycle_id_support_cycle'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_plan_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan')),
-    sa.UniqueConstraint('cycle_id', name=op.f('uq_plan_cycle_id'))
+    sa.UniqueConstraint('cycle_id', name=op.f('uq_plan_cycle_id')),
+    sqlite_autoincrement=True
     )
     op.create_table('review',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -149,7 +151,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['cycle_id'], ['support_cycle.id'], name=op.f('fk_review_cycle_id_support_cycle'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_review_updated_by_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review')),
-    sa.UniqueConstraint('cycle_id', name=op.f('uq_review_cycle_id'))
+    sa.UniqueConstraint('cycle_id', name=op.f('uq_review_cycle_id')),
+    sqlite_autoincrement=True
     )
     op.create_table('timeline_event',
     sa.Column('id', sa.Integer(), nullable=False),

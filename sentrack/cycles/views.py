@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from sentrack import access, audit
@@ -23,6 +24,7 @@ from sentrack.cycles.forms import (
     review_form_class,
 )
 from sentrack.extensions import db
+from sentrack.forms import attach_error
 from sentrack.models import (
     AreaOfNeed,
     Concern,
@@ -51,13 +53,6 @@ def _user() -> User:
     return current_user._get_current_object()
 
 
-def _attach(form, error: RuleBroken) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        # A refusal that belongs to no one field (a locked cycle, say) heads the form.
-        form.general_errors = [*getattr(form, "general_errors", []), error.message]
-        return
-    field.errors = [*field.errors, error.message]
 
 
 def _cycle(pupil: Pupil, number: int) -> SupportCycle:
@@ -123,11 +118,18 @@ def open_new(public_id: str):
         abort(400)
     try:
         cycle = flow.open_cycle(db.session, actor=user, pupil=pupil, today=today())
+        number = cycle.number
+        db.session.commit()
     except RuleBroken as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for("pupils.show", public_id=pupil.public_id))
-    db.session.commit()
+    except IntegrityError:
+        # Someone opened one at the same moment: the one-open-cycle index kept it to one.
+        db.session.rollback()
+        flash("This pupil already has an open support cycle", "error")
+        return redirect(url_for("pupils.show", public_id=pupil.public_id))
+    cycle = _cycle(pupil, number)
     flash(f"Support cycle {cycle.number} opened. Start with the assessment.", "success")
     return redirect(url_for("cycles.assessment", public_id=pupil.public_id, number=cycle.number))
 
@@ -175,7 +177,7 @@ def assessment(public_id: str, number: int):
             flow.save_assessment(db.session, actor=user, cycle=cycle, details=details, today=today())
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash("Assessment saved.", "success")
@@ -193,7 +195,9 @@ def plan(public_id: str, number: int):
     existing = cycle.plan
     form = PlanForm(obj=existing if request.method == "GET" else None)
     if request.method == "GET":
-        form.version.data = str(existing.version) if existing else ""
+        # A plan not yet written is version 0, so that of two people writing it at once the
+        # second is told, rather than saving over the first.
+        form.version.data = str(existing.version) if existing else "0"
         if existing is None:
             form.starts_on.data = today()
             form.review_date.data = flow.default_review_date(cycle, today())
@@ -210,7 +214,7 @@ def plan(public_id: str, number: int):
             _conflict(form, error)
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash("Plan saved.", "success")
@@ -248,7 +252,7 @@ def outcome(public_id: str, number: int, outcome_id: int | None = None):
             _conflict(form, error)
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash("Outcome saved.", "success")
@@ -293,7 +297,7 @@ def start(public_id: str, number: int):
             )
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash("The plan has started." + (" The pupil is now on SEN support: send the letter to parents." if needs_status else ""), "success")
@@ -320,7 +324,7 @@ def observation(public_id: str, number: int):
                                  note=form.note.data, outcome=chosen, today=today())
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash("Observation saved.", "success")
@@ -372,7 +376,7 @@ def review(public_id: str, number: int):
             _conflict(form, error)
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             if not form.record.data:
@@ -486,7 +490,7 @@ def decide_concern(public_id: str, concern_id: int):
                                          decided_on=form.decided_on.data, today=today())
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             if cycle is not None:

@@ -2,17 +2,20 @@
 
 `build_demo` fills a database with a primary and a secondary school (or as many as asked for):
 staff with roles, classes, pupils with parents and carers, an SEN register shaped like England's
-with dated histories, and concerns, some of them past their deadline. Everything is dated from
-`today`, so the demo looks lived-in on whatever date it runs, and everything comes from one
-seeded random generator, so the same seed and date give the same data.
+with dated histories, concerns (some past their deadline), support cycles at every stage with
+their assessments, plans, outcomes, observations and reviews (some reviews overdue), letters to
+parents (a few still to send) and each pupil's timeline. Everything is dated from `today`, so the
+demo looks lived-in on whatever date it runs, and everything comes from one seeded random
+generator, so the same seed and date give the same data.
 
 Rows are inserted with bulk statements and primary keys assigned in Python (`rows`), so that a
 hundred schools take seconds rather than minutes. The caller commits.
 
 The parts: `builder` builds the authority and each school in turn from `schools` (what to build),
-`staff`, `pupils` (with their `upn`s), `register` and `concerns`. They share a `context` (the
-seeded generator, `today`, the summary) and the `rows` buffer that inserts everything; `dates`
-holds the academic-year and school-day helpers, and `names` the names and wording.
+`staff`, `pupils` (with their `upn`s), `register`, `concerns`, `cycles` and `chronology` (timeline
+events and letters). They share a `context` (the seeded generator, `today`, the summary) and the
+`rows` buffer that inserts everything; `dates` holds the academic-year and school-day helpers,
+`names` the names and the register's wording, and `texts` the wording of the support cycles.
 """
 
 from __future__ import annotations

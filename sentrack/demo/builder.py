@@ -1,5 +1,6 @@
 """Building the demo: the local authority, then each school in turn (terms, classes, staff,
-pupils, the SEN register, contacts and concerns), inserted school by school.
+pupils, the SEN register, contacts, concerns, support cycles, the pupils' timelines and letters
+to parents), inserted school by school.
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from sentrack.demo.chronology import add_letters, add_status_events
 from sentrack.demo.concerns import CONCERN_DEADLINE_DAYS, add_concerns
 from sentrack.demo.context import DemoContext, DemoSummary
+from sentrack.demo.cycles import add_support_cycles
 from sentrack.demo.dates import terms_of_year
 from sentrack.demo.pupils import PupilBuilder
 from sentrack.demo.register import add_sen_statuses, place_on_register
@@ -62,6 +65,9 @@ class DemoBuilder:
         self.pupil_builder.mark_medical_conditions(pupils)
         self.pupil_builder.add_contacts(pupils)
         add_concerns(context, pupils, staff)
+        add_status_events(context, pupils, staff.senco_id)
+        add_support_cycles(context, spec, pupils, staff)
+        add_letters(context, pupils, staff)
         summary.schools += 1
         summary.pupils += len(pupils)
         summary.sen_support += sum(p.provision is Provision.SEN_SUPPORT for p in pupils)

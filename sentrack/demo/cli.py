@@ -70,6 +70,9 @@ def _report(summary: DemoSummary, today: date, seed: int) -> None:
     click.echo(f"  {summary.schools} schools, {summary.pupils:,} pupils, {summary.staff:,} staff accounts")
     click.echo(f"  {summary.sen_support:,} on SEN support, {summary.ehc_plans:,} with an EHC plan")
     click.echo(f"  {summary.concerns_open:,} open concerns, {summary.concerns_overdue:,} of them overdue")
+    stages = ", ".join(f"{summary.cycles_open.get(state, 0):,} at {state}" for state in ("assess", "plan", "do", "review"))
+    click.echo(f"  {summary.cycles:,} support cycles; open: {stages}")
+    click.echo(f"  {summary.reviews_overdue:,} reviews overdue, {summary.letters_unsent:,} letters to parents to send")
     click.echo(f"Sign in with the password {DEMO_PASSWORD!r} as:")
     width = max(len(email) for email, _ in summary.sign_ins)
     for email, role in summary.sign_ins:

@@ -7,8 +7,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from sentrack.demo import names
+from sentrack.demo.chronology import NEXT_MINUTES, add_event
 from sentrack.demo.context import DemoContext, weighted
 from sentrack.demo.dates import DAY, YEAR, random_school_day
 from sentrack.demo.pupils import PupilDraft
@@ -17,6 +19,7 @@ from sentrack.demo.staff import Staff
 from sentrack.models import AreaOfNeed, Concern, ConcernStatus, Phase, Provision
 
 CONCERN_DEADLINE_DAYS = 28  # the School default
+ASSESSMENT_OPENED_NOTE = "Assessment opened (support cycle 1)"  # as the app notes it
 
 # Concerns in a school of 420 pupils; other schools get a proportionate number.
 CONCERNS_PER_420 = {"open": 12, "overdue": 4, "closed": 10}
@@ -100,8 +103,9 @@ def _no_further_action_concerns(context: DemoContext, pupils: Picker, count: int
 
 
 def _assessed_concerns(context: DemoContext, pupils: list[PupilDraft], wanted: int, staff: Staff) -> int:
-    """Concerns that led to an assessment and then SEN support: raised 10 to 27 days before
-    the pupil went on SEN support, decided that day. Returns how many were made."""
+    """Concerns that led to an assessment and then SEN support, decided by opening support
+    cycle 1 (`cycles` dates the cycle from the decision) 10 to 35 days before the plan started
+    and the pupil went on SEN support. Returns how many were made."""
     rng = context.rng
     recent = [
         p for p in pupils
@@ -110,14 +114,14 @@ def _assessed_concerns(context: DemoContext, pupils: list[PupilDraft], wanted: i
         and p.periods[0].start >= max(p.admitted_on + 10 * DAY, context.today - 2 * YEAR)
     ]
     for pupil in rng.sample(recent, min(wanted, len(recent))):
-        period = pupil.periods[0]
-        raised = random_school_day(
-            rng, max(pupil.admitted_on, period.start - 27 * DAY), period.start - 10 * DAY
+        period, admitted = pupil.periods[0], pupil.admitted_on
+        decided = random_school_day(
+            rng, max(admitted, period.start - 35 * DAY), max(admitted, period.start - 10 * DAY)
         )
+        raised = random_school_day(rng, max(admitted, decided - 27 * DAY), max(admitted, decided - 3 * DAY))
         area = period.primary_need.area or weighted(rng, CONCERN_AREAS)
-        note = rng.choice(names.ASSESSED_NOTES[area])
-        decision = (ConcernStatus.ASSESSED, period.start, note)
-        _add_concern(context, pupil, raised, area, staff, decision=decision)
+        decision = (ConcernStatus.ASSESSED, decided, ASSESSMENT_OPENED_NOTE)
+        pupil.assessed_concern = _add_concern(context, pupil, raised, area, staff, decision=decision)
     return min(wanted, len(recent))
 
 
@@ -128,9 +132,11 @@ def _add_concern(
     area: AreaOfNeed,
     staff: Staff,
     decision: tuple[ConcernStatus, date, str] | None = None,
-) -> None:
+) -> dict[str, Any]:
+    """The concern's row, with the timeline events the app writes for it. A concern decided by
+    opening an assessment has no event of its own: the cycle's opening says so."""
     status, decided_on, note = decision or (ConcernStatus.OPEN, None, None)
-    context.rows.add(
+    row = context.rows.add(
         Concern,
         pupil_id=pupil.id,
         raised_by_id=pupil.teacher_id,
@@ -144,3 +150,14 @@ def _add_concern(
         decided_by_id=staff.senco_id if decision else None,
         decision_note=note,
     )
+    add_event(
+        context, pupil.id, "concern_raised", f"Concern raised: {area.label.lower()}", raised,
+        row["recorded_at"], row["raised_by_id"], detail=f"Decision due by {row['deadline']:%d/%m/%Y}",
+    )
+    if status is ConcernStatus.NO_FURTHER_ACTION:
+        add_event(
+            context, pupil.id, "concern_decided", "Concern closed: no further action", decided_on,
+            max(context.entered(decided_on, within_days=2), row["recorded_at"] + NEXT_MINUTES),
+            staff.senco_id, detail=note,
+        )
+    return row

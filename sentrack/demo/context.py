@@ -33,6 +33,10 @@ class DemoSummary:
     ehc_plans: int = 0
     concerns_open: int = 0
     concerns_overdue: int = 0
+    cycles: int = 0  # support cycles, open and closed
+    cycles_open: dict[str, int] = field(default_factory=dict)  # by state: assess, plan, do, review
+    reviews_overdue: int = 0  # cycles at 'do' whose review date has passed
+    letters_unsent: int = 0
     sign_ins: list[tuple[str, str]] = field(default_factory=list)  # (email, role label)
 
 

@@ -54,3 +54,40 @@ def random_school_day(rng: random.Random, earliest: date, latest: date) -> date:
 def moment(rng: random.Random, day: date) -> datetime:
     """A time in the school day of `day`, as an aware UTC datetime."""
     return datetime.combine(day, time(rng.randint(8, 16), rng.randrange(60)), tzinfo=UTC)
+
+
+def weekday_on_or_before(day: date) -> date:
+    """`day`, or the Friday before it when it falls at a weekend."""
+    return day - max(0, day.weekday() - 4) * DAY
+
+
+def weekday_on_or_after(day: date) -> date:
+    """`day`, or the Monday after it when it falls at a weekend."""
+    return day + (7 - day.weekday()) % 7 * DAY if day.weekday() >= 5 else day
+
+
+def in_long_holiday(day: date) -> bool:
+    """Whether `day` falls in the summer holiday (from 23 July) or the Christmas break, when
+    schools hold no reviews: a rough rule, the same for every school."""
+    month, dom = day.month, day.day
+    return (month == 7 and dom >= 23) or month == 8 or (month == 12 and dom >= 20) or (month == 1 and dom <= 3)
+
+
+def term_day_on_or_after(day: date) -> date:
+    """The first weekday on or after `day` outside the summer and Christmas holidays."""
+    if in_long_holiday(day):
+        if day.month in (7, 8):
+            day = first_school_day(day.year)
+        else:
+            day = date(day.year + 1 if day.month == 12 else day.year, 1, 4)
+    return weekday_on_or_after(day)
+
+
+def term_day_between(rng: random.Random, earliest: date, latest: date) -> date:
+    """A random weekday between the two dates, outside the long holidays if a few draws find
+    one."""
+    for _ in range(4):
+        day = random_school_day(rng, earliest, latest)
+        if not in_long_holiday(day):
+            return day
+    return day

@@ -353,6 +353,7 @@ CONTINUED_SEN_SUPPORT_REASON = (
 )
 EHC_PLAN_ISSUED_REASON = "EHC plan issued by the local authority"
 EHC_PLAN_ON_ENTRY_REASON = "EHC plan issued by the local authority before the pupil joined the school"
+STEPPED_DOWN_AT_REVIEW = "Stepped down from SEN support at the review: "  # as the app words it
 STEP_DOWN_REASONS = [
     "Made good progress; needs met by quality-first teaching",
     "Outcomes met at review; parents agreed to step down from SEN support",
@@ -392,26 +393,7 @@ CONCERN_DESCRIPTIONS = {
     ],
 }
 
-# How closed concerns were decided, by area of need.
-ASSESSED_NOTES = {
-    AreaOfNeed.COMMUNICATION: [
-        "Assessment opened: referral to the speech and language therapy service agreed with parents.",
-        "Assessment opened: SENCO observation in class and at lunchtime, and a language screen.",
-    ],
-    AreaOfNeed.COGNITION: [
-        "Assessment opened: standardised reading and spelling tests and a classroom observation.",
-        "Assessment opened: diagnostic maths assessment and an educational psychologist consultation.",
-    ],
-    AreaOfNeed.SEMH: [
-        "Assessment opened: a strengths and difficulties questionnaire with parents and an observation.",
-        "Assessment opened: referral to the school's mental health support team agreed with parents.",
-    ],
-    AreaOfNeed.SENSORY_PHYSICAL: [
-        "Assessment opened: hearing and vision checks requested through the school nurse.",
-        "Assessment opened: occupational therapy referral agreed with parents.",
-    ],
-}
-
+# Why closed concerns needed no further action, by area of need.
 NO_FURTHER_ACTION_NOTES = {
     AreaOfNeed.COMMUNICATION: [
         "Observed in class over three weeks: joins in well in small groups. No further action; "

@@ -35,6 +35,8 @@ class Period:
     reason: str
     primary_need: NeedType | None = None
     secondary_need: NeedType | None = None
+    decision_reason: str | None = None  # why a review stepped the pupil down, for an N period
+    row: dict[str, Any] | None = field(default=None, repr=False)  # its SenStatus row, once added
 
 
 @dataclass(eq=False)  # compared by identity
@@ -44,6 +46,7 @@ class PupilDraft:
     teacher_id: int
     family: names.NameGroup
     periods: list[Period] = field(default_factory=list)
+    assessed_concern: dict[str, Any] | None = None  # the concern that opened support cycle 1
 
     @property
     def id(self) -> int:

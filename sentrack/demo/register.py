@@ -19,6 +19,7 @@ SEN_SUPPORT_RATE = 0.13
 EHC_PLAN_RATE = {Phase.PRIMARY: 0.025, Phase.SECONDARY: 0.05}
 SECONDARY_NEED_RATE = 0.4
 STEP_DOWN_RATE = 0.01
+EHC_SUPPORT_DAYS = 210  # the shortest SEN support before an EHC plan: one cycle and 20 weeks
 SEN_SUPPORT_NEEDS = {
     Phase.PRIMARY: names.SEN_SUPPORT_NEEDS_PRIMARY,
     Phase.SECONDARY: names.SEN_SUPPORT_NEEDS_SECONDARY,
@@ -78,15 +79,15 @@ def _sen_support_start(context: DemoContext, admitted: date) -> tuple[date, bool
 
 
 def _ehc_history(context: DemoContext, pupil: PupilDraft) -> list[Period]:
-    """Most plans follow SEN support at this school (at least 20 weeks before the plan, the
-    statutory process); the rest came with the pupil."""
+    """Most plans follow SEN support at this school (at least 30 weeks before the plan: a cycle
+    of support, then the 20 weeks of the statutory process); the rest came with the pupil."""
     rng, today = context.rng, context.today
     needs = _needs(context, names.EHC_PLAN_NEEDS)
     admitted = pupil.admitted_on
-    earliest_issue = max(admitted + 140 * DAY, today - 3 * YEAR)
+    earliest_issue = max(admitted + EHC_SUPPORT_DAYS * DAY, today - 3 * YEAR)
     if earliest_issue <= today - 7 * DAY and rng.random() < 0.6:
         issued = random_school_day(rng, earliest_issue, today - 7 * DAY)
-        support_from = random_school_day(rng, max(admitted, issued - 2 * YEAR), issued - 140 * DAY)
+        support_from = random_school_day(rng, max(admitted, issued - 2 * YEAR), issued - EHC_SUPPORT_DAYS * DAY)
         return [
             Period(Provision.SEN_SUPPORT, support_from, names.SEN_SUPPORT_REASONS[needs[0]], *needs),
             Period(Provision.EHC_PLAN, issued, names.EHC_PLAN_ISSUED_REASON, *needs),
@@ -95,15 +96,17 @@ def _ehc_history(context: DemoContext, pupil: PupilDraft) -> list[Period]:
 
 
 def _step_down_history(context: DemoContext, spec: SchoolSpec, pupil: PupilDraft) -> list[Period]:
-    """SEN support that ended in the past year (the pupil was admitted 100 days ago or more)."""
+    """SEN support that ended in the past year (the pupil was admitted 100 days ago or more), at
+    a review that decided to step down, worded as the app words it."""
     rng, today = context.rng, context.today
     needs = _needs(context, SEN_SUPPORT_NEEDS[spec.phase])
     admitted = pupil.admitted_on
     ended = random_school_day(rng, max(today - YEAR, admitted + 90 * DAY), today - 7 * DAY)
     support_from = random_school_day(rng, max(admitted, ended - 3 * YEAR), ended - 90 * DAY)
+    reason = rng.choice(names.STEP_DOWN_REASONS)
     return [
         Period(Provision.SEN_SUPPORT, support_from, names.SEN_SUPPORT_REASONS[needs[0]], *needs),
-        Period(Provision.NONE, ended, rng.choice(names.STEP_DOWN_REASONS)),
+        Period(Provision.NONE, ended, names.STEPPED_DOWN_AT_REVIEW + reason, decision_reason=reason),
     ]
 
 
@@ -112,7 +115,7 @@ def add_sen_statuses(context: DemoContext, pupils: list[PupilDraft], senco_id: i
     for pupil in pupils:
         following_starts = [period.start for period in pupil.periods[1:]] + [None]
         for period, next_start in zip(pupil.periods, following_starts):
-            context.rows.add(
+            period.row = context.rows.add(
                 SenStatus,
                 pupil_id=pupil.id,
                 provision=period.provision,

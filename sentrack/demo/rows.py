@@ -14,15 +14,24 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack.models import (
+    Assessment,
     Concern,
     Contact,
     LocalAuthority,
+    Observation,
+    Outcome,
+    ParentLetter,
+    Plan,
     Pupil,
+    RecordRevision,
+    Review,
     RoleAssignment,
     School,
     SchoolTerm,
     SenStatus,
+    SupportCycle,
     TeachingGroup,
+    TimelineEvent,
     User,
     group_pupils,
     group_teachers,
@@ -37,7 +46,10 @@ class Rows:
     """Rows held in memory and inserted table by table, with primary keys assigned here.
 
     Ids continue from the highest already in each table. A row may still be changed after
-    `add` until the next `insert`.
+    `add` until the next `insert`. Every row of a table must name the same columns: they go in
+    as Core executemany inserts of the table, one statement a chunk (the ORM's bulk insert
+    splits a batch wherever rows leave different columns to their defaults, which cut the
+    timeline and reviews into thousands of small statements).
     """
 
     ORDER: tuple[Target, ...] = (
@@ -53,6 +65,15 @@ class Rows:
         Contact,
         SenStatus,
         Concern,
+        SupportCycle,
+        Assessment,
+        Plan,
+        Outcome,
+        Observation,
+        Review,
+        TimelineEvent,
+        RecordRevision,
+        ParentLetter,
     )
 
     def __init__(self, session: Session) -> None:
@@ -76,7 +97,7 @@ class Rows:
             rows = self._pending[target]
             for start in range(0, len(rows), INSERT_CHUNK):
                 chunk = rows[start : start + INSERT_CHUNK]
-                self.session.execute(sa.insert(target), chunk)
+                self.session.execute(sa.insert(_table(target)), chunk)
                 if target is Pupil:
                     progress(len(chunk))
             rows.clear()

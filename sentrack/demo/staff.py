@@ -25,6 +25,7 @@ class Staff:
     senco_id: int
     teacher_of: dict[int, int]  # class id -> its teacher's user id
     demo_group_id: int | None  # the class of teacher@demo.test
+    assistant_ids: list[int]  # the support assistants
 
 
 class StaffBuilder:
@@ -54,9 +55,11 @@ class StaffBuilder:
             teacher_id = self.add_user(Role.TEACHER, school_id=school_id, email=email, slug=spec.slug)
             self.context.rows.add(group_teachers, group_id=group.id, user_id=teacher_id)
             teacher_of[group.id] = teacher_id
-        for index in range(max(2, round(spec.pupils / 100))):
+        assistant_ids = [
             add(Role.SUPPORT_ASSISTANT, "ta@demo.test" if index == 0 else None)
-        return Staff(senco_id, teacher_of, demo_group_id)
+            for index in range(max(2, round(spec.pupils / 100)))
+        ]
+        return Staff(senco_id, teacher_of, demo_group_id, assistant_ids)
 
     def add_user(
         self,

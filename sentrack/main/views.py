@@ -14,6 +14,10 @@ from sentrack.main import bp
 from sentrack.models import (
     Concern,
     ConcernStatus,
+    CycleState,
+    ParentLetter,
+    Plan,
+    SupportCycle,
     Pupil,
     Role,
     SenStatus,
@@ -46,6 +50,40 @@ def _overdue_concerns(user: User, on: object) -> list[Concern]:
     )
 
 
+def _reviews_due(user: User, on, *, within_days: int = 14) -> list[tuple[SupportCycle, Plan]]:
+    """Running plans whose review date has passed or falls within `within_days`, soonest first."""
+    from datetime import timedelta
+
+    return list(
+        db.session.execute(
+            sa.select(SupportCycle, Plan)
+            .join(Plan, Plan.cycle_id == SupportCycle.id)
+            .join(Pupil, SupportCycle.pupil_id == Pupil.id)
+            .where(
+                access.sen_scope(user),
+                SupportCycle.state.in_([CycleState.DO, CycleState.REVIEW]),
+                Plan.review_date <= on + timedelta(days=within_days),
+            )
+            .options(selectinload(SupportCycle.pupil))
+            .order_by(Plan.review_date)
+            .limit(30)
+        ).tuples()
+    )
+
+
+def _letters_to_send(user: User) -> list[ParentLetter]:
+    return list(
+        db.session.scalars(
+            sa.select(ParentLetter)
+            .join(Pupil, ParentLetter.pupil_id == Pupil.id)
+            .where(access.sen_scope(user), ParentLetter.sent_on.is_(None))
+            .options(selectinload(ParentLetter.pupil))
+            .order_by(ParentLetter.created_on)
+            .limit(30)
+        )
+    )
+
+
 def _teacher_classes(user: User) -> tuple[list[TeachingGroup], dict[int, SenStatus]]:
     groups = list(
         db.session.scalars(
@@ -71,6 +109,8 @@ def home():
     if access.can(user, access.Ability.VIEW_FIGURES):
         context["figures"] = register_figures(db.session, [s.id for s in schools])
     if user.has_role(Role.SENCO, Role.HEAD):
+        context["reviews_due"] = _reviews_due(user, on)
+        context["letters_to_send"] = _letters_to_send(user)
         context["overdue_concerns"] = _overdue_concerns(user, on)
         context["open_concerns"] = db.session.scalar(
             sa.select(sa.func.count(Concern.id))
@@ -79,6 +119,15 @@ def home():
         )
     if user.has_role(Role.TEACHER):
         context["classes"], context["statuses"] = _teacher_classes(user)
+        pupil_ids = list(context["statuses"])
+        context["class_cycles"] = {
+            cycle.pupil_id: cycle
+            for cycle in db.session.scalars(
+                sa.select(SupportCycle)
+                .where(SupportCycle.pupil_id.in_(pupil_ids), SupportCycle.state != CycleState.CLOSED)
+                .options(selectinload(SupportCycle.plan))
+            )
+        } if pupil_ids else {}
     if user.has_role(Role.ADMIN, Role.HEAD):
         context["staff_count"] = db.session.scalar(
             sa.select(sa.func.count(User.id)).where(User.school_id == user.school_id, User.active)

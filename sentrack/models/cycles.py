@@ -51,6 +51,15 @@ class ReviewDecision(enum.StrEnum):
             "request_ehc": "Request an EHC needs assessment",
         }[self.value]
 
+    @property
+    def summary(self) -> str:
+        """The decision as it reads inside a sentence."""
+        return {
+            "continue": "SEN support continues in a new cycle",
+            "step_down": "stepped down from SEN support",
+            "request_ehc": "EHC needs assessment requested",
+        }[self.value]
+
 
 class OutcomeRating(enum.StrEnum):
     NOT_ACHIEVED = "not_achieved"
@@ -150,6 +159,8 @@ class Plan(Base):
     __tablename__ = "plan"
     __table_args__ = (
         sa.CheckConstraint("review_date IS NULL OR review_date > starts_on", name="review_after_start"),
+        # Revisions refer to the id: SQLite must never hand a deleted row's id to a new one.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -172,7 +183,7 @@ class Outcome(Base):
     """An outcome the plan aims at, with how success will be seen. Rated at the review."""
 
     __tablename__ = "outcome"
-    __table_args__ = (sa.Index("ix_outcome_cycle", "cycle_id", "position"),)
+    __table_args__ = (sa.Index("ix_outcome_cycle", "cycle_id", "position"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("support_cycle.id", ondelete="CASCADE"))
@@ -216,6 +227,7 @@ class Review(Base):
     __tablename__ = "review"
     __table_args__ = (
         sa.CheckConstraint("decision IS NOT NULL OR recorded_at IS NULL", name="decision_when_recorded"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -237,6 +249,14 @@ class Review(Base):
 
     cycle: Mapped[SupportCycle] = relationship(back_populates="review")
     updated_by: Mapped[User | None] = relationship()
+
+    @property
+    def ratings_summary(self) -> str:
+        """The outcome ratings in one line, so that a review's saved versions include them."""
+        return "; ".join(
+            f"{position}. {outcome.rating.label if outcome.rating else 'not rated'}"
+            for position, outcome in enumerate(self.cycle.outcomes, start=1)
+        )
 
 
 class TimelineEvent(Base):
@@ -292,3 +312,5 @@ class ParentLetter(Base):
     created_on: Mapped[date]
     sent_on: Mapped[date | None]
     sent_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    pupil: Mapped[Pupil] = relationship()

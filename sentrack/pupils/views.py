@@ -11,6 +11,7 @@ from sentrack import access, audit
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
+from sentrack.forms import attach_error
 from sentrack.models import (
     AreaOfNeed,
     Contact,
@@ -37,12 +38,6 @@ def _user():
     return current_user._get_current_object()
 
 
-def _attach(form, error: RuleBroken) -> None:
-    """Put a refused operation's message beside its field (or on the form if it has none)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        field = next(iter(form))
-    field.errors = [*field.errors, error.message]
 
 
 def _group_choices(user) -> list[tuple[int, str]]:
@@ -149,7 +144,7 @@ def new():
             )
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash("Pupil added to the roll.", "success")
@@ -219,7 +214,7 @@ def edit(public_id: str):
             )
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash("Pupil details saved." if changed else "Nothing was changed.", "success")
@@ -264,7 +259,7 @@ def contact(public_id: str, contact_id: int | None = None):
                 update_contact(db.session, actor=user, contact=existing, details=_contact_details(form))
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash("Contact saved.", "success")
@@ -298,7 +293,7 @@ def sen_status(public_id: str):
             )
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash("SEN status saved.", "success")
@@ -327,7 +322,7 @@ def raise_concern_view(public_id: str):
             )
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash("Concern raised. The SENCO will see it on their home page.", "success")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from sentrack import access
 from sentrack.access import Ability
 from sentrack.extensions import db
+from sentrack.forms import attach_error
 from sentrack.models import Role, TeachingGroup, User, group_pupils
 from sentrack.staff import bp
 from sentrack.staff.forms import GroupForm, StaffForm
@@ -21,10 +22,6 @@ def _user() -> User:
     return current_user._get_current_object()
 
 
-def _attach(form, error: RuleBroken) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    field = field if field is not None else next(iter(form))
-    field.errors = [*field.errors, error.message]
 
 
 def _school_groups(user: User) -> list[tuple[int, str]]:
@@ -70,7 +67,7 @@ def member_new():
                 add_staff_member(db.session, actor=user, details=_details(form), temporary_password=form.temporary_password.data)
             except RuleBroken as error:
                 db.session.rollback()
-                _attach(form, error)
+                attach_error(form, error)
             else:
                 db.session.commit()
                 flash(f"Account created for {form.full_name.data}.", "success")
@@ -96,7 +93,7 @@ def member_edit(user_id: int):
             update_staff_member(db.session, actor=user, member=member, details=_details(form))
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(f"Changes to {member.full_name}'s account saved.", "success")
@@ -158,7 +155,7 @@ def group_form(group_id: int | None = None):
             save_group(db.session, actor=user, details=details, group=group)
         except RuleBroken as error:
             db.session.rollback()
-            _attach(form, error)
+            attach_error(form, error)
         else:
             db.session.commit()
             flash(f"Class {details.name} saved.", "success")

@@ -8,13 +8,14 @@ dated timeline event and the audit, and flushes. Nothing else sets a cycle's sta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack import audit
+from sentrack.clock import now
 from sentrack.models import Concern, ConcernStatus, NeedType, Provision, Pupil, User
 from sentrack.models.cycles import (
     Assessment,
@@ -74,6 +75,7 @@ OUTCOME_FIELDS = {
 }
 REVIEW_FIELDS = {
     "held_on": "Date of the review meeting",
+    "ratings_summary": "Outcome ratings",
     "attendees": "Who attended",
     "parent_attended": "A parent or carer attended",
     "provision_impact": "Impact of the provision",
@@ -137,8 +139,10 @@ def _review_problems(cycle: SupportCycle, *, today: date) -> list[RuleBroken]:
         problems.append(RuleBroken("Enter the date of the review meeting", field="held_on"))
     elif review.held_on > today:
         problems.append(RuleBroken("The review cannot be recorded before the meeting has been held", field="held_on"))
-    elif cycle.plan is not None and cycle.plan.review_date and review.held_on < cycle.plan.starts_on:
-        problems.append(RuleBroken("The review cannot be before the plan started", field="held_on"))
+    elif cycle.plan is not None and cycle.plan.review_date and review.held_on < cycle.plan.review_date:
+        problems.append(RuleBroken(
+            f"The review meeting cannot be before the review date ({cycle.plan.review_date:%d/%m/%Y})", field="held_on"
+        ))
     for outcome in cycle.outcomes:
         if outcome.rating is None:
             problems.append(RuleBroken(f"Rate the outcome '{_short(outcome.description)}'", field=f"rating_{outcome.id}"))
@@ -190,10 +194,11 @@ def _move(session: Session, cycle: SupportCycle, move: Move, *, actor: User, eff
 
 def open_cycle(
     session: Session, *, actor: User, pupil: Pupil, today: date, concern: Concern | None = None,
-    previous: SupportCycle | None = None,
+    previous: SupportCycle | None = None, opened_on: date | None = None,
 ) -> SupportCycle:
-    """Open a cycle at 'assess'. Refused when one is open already, or the pupil has an EHC plan
-    (those are reviewed through the annual review)."""
+    """Open a cycle at 'assess' (on `opened_on`, by default today). Refused when one is open
+    already, or the pupil has an EHC plan (those are reviewed through the annual review)."""
+    opened_on = opened_on or today
     if open_cycle_of(session, pupil) is not None:
         raise RuleBroken("This pupil already has an open support cycle")
     if concern is not None and concern.status is not ConcernStatus.OPEN:
@@ -203,7 +208,7 @@ def open_cycle(
         raise RuleBroken("Pupils with an EHC plan are reviewed through the plan's annual review")
     number = (session.scalar(sa.select(sa.func.max(SupportCycle.number)).where(SupportCycle.pupil_id == pupil.id)) or 0) + 1
     cycle = SupportCycle(
-        pupil=pupil, number=number, state=CycleState.ASSESS, opened_on=today, opened_by_id=actor.id,
+        pupil=pupil, number=number, state=CycleState.ASSESS, opened_on=opened_on, opened_by_id=actor.id,
         concern_id=concern.id if concern else None, previous_cycle_id=previous.id if previous else None,
     )
     session.add(cycle)
@@ -215,7 +220,7 @@ def open_cycle(
         concern.decision_note = "Assessment opened (support cycle %d)" % number
     add_event(
         session, pupil=pupil, cycle=cycle, kind="cycle_opened",
-        title=f"Support cycle {number} opened: assessment begins", effective_on=today, actor=actor,
+        title=f"Support cycle {number} opened: assessment begins", effective_on=opened_on, actor=actor,
         detail="Opened from a concern" if concern else ("Continues the previous cycle" if previous else None),
         to_state=CycleState.ASSESS.value,
     )
@@ -276,7 +281,9 @@ def save_assessment(session: Session, *, actor: User, cycle: SupportCycle, detai
 
 
 def finish_assessment(session: Session, *, actor: User, cycle: SupportCycle, today: date) -> None:
-    _move(session, cycle, Move.FINISH_ASSESSMENT, actor=actor, effective_on=today, today=today,
+    # Moves are dated by the fact behind them, so a record typed in late keeps its chronology.
+    effective_on = cycle.assessment.assessed_on if cycle.assessment else today
+    _move(session, cycle, Move.FINISH_ASSESSMENT, actor=actor, effective_on=effective_on, today=today,
           title="Assessment finished: planning begins")
 
 
@@ -293,8 +300,6 @@ class PlanDetails:
 
 
 def default_review_date(cycle: SupportCycle, starts_on: date) -> date:
-    from datetime import timedelta
-
     return starts_on + timedelta(weeks=cycle.pupil.school.review_interval_weeks)
 
 
@@ -321,14 +326,12 @@ def save_plan(
         setattr(plan, name, value)
     plan.version = (plan.version or 0) + 1
     plan.updated_by_id = actor.id
-    from sentrack.clock import now
-
     plan.updated_at = now()
     session.flush()
     record_revision(session, "plan", plan, PLAN_FIELDS, actor)
     if plan.version == 1:
         add_event(session, pupil=cycle.pupil, cycle=cycle, kind="plan_written", title="Plan written",
-                  effective_on=today, actor=actor,
+                  effective_on=min(today, details.starts_on), actor=actor,
                   detail=f"Review date {details.review_date:%d/%m/%Y}" if details.review_date else None)
     audit.record(session, "plan_saved", actor=actor, pupil=cycle.pupil, object_type="plan", object_id=plan.id,
                  details={"version": plan.version})
@@ -386,12 +389,12 @@ def start_support(
     if problems:
         raise problems[0]
     plan = cycle.plan
+    if plan.starts_on > today:
+        raise RuleBroken(f"The plan starts on {plan.starts_on:%d/%m/%Y}: it can be started from then", field="starts_on")
     status = current_status(session, cycle.pupil)
     if status is None or status.provision is Provision.NONE:
         if primary_need is None:
             raise RuleBroken("Select the pupil's primary type of need to place them on SEN support", field="primary_need")
-        if plan.starts_on > today:
-            raise RuleBroken("The plan cannot start in the future", field="starts_on")
         change_sen_status(
             session, actor=actor, pupil=cycle.pupil, provision=Provision.SEN_SUPPORT, primary_need=primary_need,
             secondary_need=secondary_need, start_date=plan.starts_on if (status is None or plan.starts_on > status.start_date) else today,
@@ -403,9 +406,13 @@ def start_support(
 
 def start_review(session: Session, *, actor: User, cycle: SupportCycle, today: date) -> Review:
     """Do -> review, on or after the review date. Opens a draft review."""
-    _move(session, cycle, Move.START_REVIEW, actor=actor, effective_on=today, today=today, title="Review started")
+    due = cycle.plan.review_date if cycle.plan is not None and cycle.plan.review_date else today
+    _move(session, cycle, Move.START_REVIEW, actor=actor, effective_on=min(due, today), today=today, title="Review started")
     review = Review(cycle=cycle, version=0)
     session.add(review)
+    session.flush()
+    # The empty draft is version 0: a conflict on the first save compares against it.
+    record_revision(session, "review", review, REVIEW_FIELDS, actor)
     session.flush()
     return review
 
@@ -466,14 +473,13 @@ def save_review(
     if details.ehc_requested_on is not None and details.ehc_requested_on > today:
         raise RuleBroken("The request date cannot be in the future", field="ehc_requested_on")
     for name in REVIEW_FIELDS:
-        setattr(review, name, getattr(details, name))
+        if name != "ratings_summary":  # derived from the outcomes, set below
+            setattr(review, name, getattr(details, name))
     for outcome in cycle.outcomes:
         if outcome.id in details.ratings:
             outcome.rating, outcome.rating_note = details.ratings[outcome.id]
     review.version = (review.version or 0) + 1
     review.updated_by_id = actor.id
-    from sentrack.clock import now
-
     review.updated_at = now()
     session.flush()
     record_revision(session, "review", review, REVIEW_FIELDS, actor)
@@ -491,24 +497,31 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
     problems = guard_problems(cycle, Move.RECORD_REVIEW, today=today)
     if problems:
         raise problems[0]
-    from sentrack.clock import now
-
     review.recorded_at = now()
     _move(session, cycle, Move.RECORD_REVIEW, actor=actor, effective_on=review.held_on, today=today,
-          title=f"Review held: {review.decision.label.lower()}")
+          title=f"Review held: {review.decision.summary}")
     pupil = cycle.pupil
     if review.parent_attended:
         add_event(session, pupil=pupil, cycle=cycle, kind="parent_meeting", title="Parents met at the review",
                   effective_on=review.held_on, actor=actor)
     if review.decision is ReviewDecision.CONTINUE:
-        following = open_cycle(session, actor=actor, pupil=pupil, today=today, previous=cycle)
-        for outcome in cycle.outcomes:
-            if outcome.rating is not None and not outcome.rating.met:
-                session.add(Outcome(
-                    cycle=following, position=len(following.outcomes) + 1, description=outcome.description,
-                    success_criteria=outcome.success_criteria, area_of_need=outcome.area_of_need,
-                    target_date=outcome.target_date, carried_from_id=outcome.id, version=1,
-                ))
+        following = open_cycle(session, actor=actor, pupil=pupil, today=today, previous=cycle, opened_on=review.held_on)
+        # Unmet outcomes carry forward, aimed at the next cycle's default review date.
+        next_target = default_review_date(following, review.held_on)
+        carried = [
+            Outcome(
+                cycle=following, position=position, description=outcome.description,
+                success_criteria=outcome.success_criteria, area_of_need=outcome.area_of_need,
+                target_date=max(outcome.target_date, next_target), carried_from_id=outcome.id, version=1,
+            )
+            for position, outcome in enumerate(
+                (o for o in cycle.outcomes if o.rating is not None and not o.rating.met), start=1
+            )
+        ]
+        session.add_all(carried)
+        session.flush()
+        for outcome in carried:
+            record_revision(session, "outcome", outcome, OUTCOME_FIELDS, actor)
         session.flush()
         return following
     if review.decision is ReviewDecision.STEP_DOWN:
@@ -516,7 +529,7 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
         if status is not None and status.provision is Provision.SEN_SUPPORT:
             change_sen_status(
                 session, actor=actor, pupil=pupil, provision=Provision.NONE, primary_need=None, secondary_need=None,
-                start_date=max(review.held_on, status.start_date + _one_day()),
+                start_date=max(review.held_on, status.start_date + timedelta(days=1)),
                 reason=f"Stepped down from SEN support at the review: {review.decision_reason}", today=today,
             )
     elif review.decision is ReviewDecision.REQUEST_EHC:
@@ -525,8 +538,3 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
     session.flush()
     return None
 
-
-def _one_day():
-    from datetime import timedelta
-
-    return timedelta(days=1)

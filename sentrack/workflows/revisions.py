@@ -24,6 +24,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def display(value: Any) -> str:
+    """A saved value as a person reads it: dates in words, labels for codes, yes or no."""
+    if value is None or value == "":
+        return "(blank)"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
+    label = getattr(value, "label", None)
+    return str(label if label is not None else value)
+
+
 def snapshot(record: Any, fields: dict[str, str]) -> dict[str, Any]:
     return {name: _plain(getattr(record, name)) for name in fields}
 
@@ -79,7 +93,11 @@ def check_version(
     latest = revisions.get(record.version)
     current = snapshot(record, fields)
     before = opened.snapshot if opened else {}
-    changes = [Change(label, current[name]) for name, label in fields.items() if before.get(name) != current[name]]
+    changes = [
+        Change(label, display(getattr(record, name)))
+        for name, label in fields.items()
+        if before.get(name) != current[name]
+    ]
     raise EditConflict(
         changes=changes,
         by=latest.saved_by if latest else None,
