@@ -17,6 +17,8 @@ from flask_login import current_user
 
 from sentrack.extensions import db
 from sentrack.models import (
+    Intervention,
+    InterventionPupil,
     Provision,
     Pupil,
     Role,
@@ -41,6 +43,10 @@ class Ability(enum.StrEnum):
     OPEN_CYCLE = "open_cycle"  # open a support cycle and record its assessment
     MANAGE_CYCLE = "manage_cycle"  # plan, outcomes, moves, review, letters, concern decisions
     RECORD_OBSERVATION = "record_observation"
+    MANAGE_CATALOGUE = "manage_catalogue"  # the school's intervention types and impact scale
+    SET_UP_INTERVENTION = "set_up_intervention"  # start and change interventions
+    RECORD_SESSION = "record_session"  # registers, exit measures and impact
+    VIEW_PROVISION_MAP = "view_provision_map"
 
 
 ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
@@ -56,6 +62,10 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.OPEN_CYCLE,
             Ability.MANAGE_CYCLE,
             Ability.RECORD_OBSERVATION,
+            Ability.MANAGE_CATALOGUE,
+            Ability.SET_UP_INTERVENTION,
+            Ability.RECORD_SESSION,
+            Ability.VIEW_PROVISION_MAP,
         }
     ),
     Role.HEAD: frozenset(
@@ -66,12 +76,23 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.MANAGE_STAFF,
             Ability.VIEW_FIGURES,
             Ability.VIEW_AUDIT,
+            Ability.VIEW_PROVISION_MAP,
         }
     ),
     Role.TEACHER: frozenset(
-        {Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.RAISE_CONCERN, Ability.OPEN_CYCLE, Ability.RECORD_OBSERVATION}
+        {
+            Ability.VIEW_PUPILS,
+            Ability.VIEW_SEN,
+            Ability.RAISE_CONCERN,
+            Ability.OPEN_CYCLE,
+            Ability.RECORD_OBSERVATION,
+            Ability.SET_UP_INTERVENTION,
+            Ability.RECORD_SESSION,
+        }
     ),
-    Role.SUPPORT_ASSISTANT: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.RECORD_OBSERVATION}),
+    Role.SUPPORT_ASSISTANT: frozenset(
+        {Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.RECORD_OBSERVATION, Ability.RECORD_SESSION}
+    ),
     Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES}),
     Role.LA_OFFICER: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.VIEW_FIGURES}),
     Role.ADMIN: frozenset({Ability.VIEW_PUPILS, Ability.EDIT_PUPIL, Ability.MANAGE_STAFF}),
@@ -117,6 +138,15 @@ def _taught_by(user: User) -> sa.ColumnElement[bool]:
     return Pupil.id.in_(taught)
 
 
+def _in_interventions_delivered_by(user: User) -> sa.ColumnElement[bool]:
+    delivered = (
+        sa.select(InterventionPupil.pupil_id)
+        .join(Intervention, Intervention.id == InterventionPupil.intervention_id)
+        .where(Intervention.delivered_by_id == user.id)
+    )
+    return Pupil.id.in_(delivered)
+
+
 def _on_ehc_plan_in_authority(user: User) -> sa.ColumnElement[bool]:
     schools = sa.select(School.id).where(School.local_authority_id == user.local_authority_id)
     on_plan = sa.select(SenStatus.pupil_id).where(
@@ -133,8 +163,9 @@ def _role_condition(user: User, role: Role) -> sa.ColumnElement[bool]:
         return sa.and_(Pupil.school_id == user.school_id, _taught_by(user))
     if role is Role.LA_OFFICER:
         return _on_ehc_plan_in_authority(user) if user.local_authority_id else sa.false()
-    # Support assistants reach the pupils of the interventions they deliver; governors none.
-    return sa.false()
+    if role is Role.SUPPORT_ASSISTANT:
+        return sa.and_(Pupil.school_id == user.school_id, _in_interventions_delivered_by(user))
+    return sa.false()  # governors see no pupil
 
 
 def _scope(user: User, ability: Ability) -> sa.ColumnElement[bool]:
@@ -213,3 +244,51 @@ def school_groups(user: User) -> sa.Select:
         .where(TeachingGroup.school_id == (user.school_id if user.school_id else -1))
         .order_by(TeachingGroup.year_group, TeachingGroup.name)
     )
+
+
+# --- Interventions --------------------------------------------------------------------------------
+
+def intervention_scope(user: User, ability: Ability = Ability.VIEW_SEN) -> sa.ColumnElement[bool]:
+    """The interventions on which `ability` reaches for the user: the whole school for the SENCO
+    (and the head, reading); a teacher's, those with a pupil they teach or that they started or
+    deliver; an assistant's, those they deliver."""
+    if not user.is_authenticated or user.school_id is None:
+        return sa.false()
+    conditions = []
+    for role in user.roles:
+        if ability not in ROLE_ABILITIES[role]:
+            continue
+        if role in (Role.SENCO, Role.HEAD):
+            conditions.append(Intervention.school_id == user.school_id)
+        elif role is Role.TEACHER:
+            taught = (
+                sa.select(InterventionPupil.intervention_id)
+                .join(group_pupils, group_pupils.c.pupil_id == InterventionPupil.pupil_id)
+                .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
+                .where(group_teachers.c.user_id == user.id)
+            )
+            conditions.append(
+                sa.and_(
+                    Intervention.school_id == user.school_id,
+                    sa.or_(
+                        Intervention.id.in_(taught),
+                        Intervention.delivered_by_id == user.id,
+                        Intervention.created_by_id == user.id,
+                    ),
+                )
+            )
+        elif role is Role.SUPPORT_ASSISTANT:
+            conditions.append(
+                sa.and_(Intervention.school_id == user.school_id, Intervention.delivered_by_id == user.id)
+            )
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def get_intervention(user: User, intervention_id: int, ability: Ability = Ability.VIEW_SEN) -> Intervention:
+    """The intervention if `ability` reaches it for this user, else 404."""
+    found = db.session.scalar(
+        sa.select(Intervention).where(Intervention.id == intervention_id, intervention_scope(user, ability))
+    )
+    if found is None:
+        abort(404)
+    return found

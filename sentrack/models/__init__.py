@@ -25,6 +25,16 @@ from sentrack.models.enums import (
     Provision,
     Role,
 )
+from sentrack.models.interventions import (
+    CostBasis,
+    Delivery,
+    Intervention,
+    InterventionPupil,
+    InterventionSession,
+    InterventionType,
+    SessionAttendance,
+    Wave,
+)
 from sentrack.models.organisation import (
     LocalAuthority,
     School,
@@ -53,6 +63,14 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Concern",
+    "CostBasis",
+    "Delivery",
+    "Intervention",
+    "InterventionPupil",
+    "InterventionSession",
+    "InterventionType",
+    "SessionAttendance",
+    "Wave",
     "ConcernStatus",
     "Contact",
     "ContactMethod",

@@ -59,11 +59,20 @@ class School(Base):
     parent_meeting_min_days: Mapped[int] = mapped_column(default=28, server_default="28")
     parent_due_window_days: Mapped[int] = mapped_column(default=21, server_default="21")
     records_stale_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
+    # Labels for impact ratings -2..+2, as {"-2": "...", ...}; None means the default scale.
+    impact_scale: Mapped[dict | None] = mapped_column(sa.JSON)
 
     local_authority: Mapped[LocalAuthority] = relationship(back_populates="schools")
     terms: Mapped[list[SchoolTerm]] = relationship(
         back_populates="school", order_by="SchoolTerm.starts_on", cascade="all, delete-orphan"
     )
+
+    @property
+    def impact_labels(self) -> dict[int, str]:
+        from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
+
+        custom = {int(k): v for k, v in (self.impact_scale or {}).items()}
+        return {value: custom.get(value, label) for value, label in DEFAULT_IMPACT_SCALE.items()}
 
     def __repr__(self) -> str:
         return f"<School {self.urn}>"

@@ -1,0 +1,208 @@
+"""Interventions and the provision map: what is done for pupils beyond everyday teaching.
+
+The school's catalogue of intervention types (with the wave of provision each belongs to and
+what it costs), the interventions that run (who delivers them, for which pupils, on which days),
+a register for each session, and each pupil's entry and exit measures and impact.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sentrack.clock import now
+from sentrack.models.base import Base, UTCDateTime
+from sentrack.models.cycles import Outcome
+from sentrack.models.enums import AreaOfNeed, enum_type
+from sentrack.models.people import User
+from sentrack.models.pupils import Pupil
+
+
+class Wave(enum.IntEnum):
+    """Waves of provision (guide, 'things to remember')."""
+
+    QUALITY_FIRST = 1
+    CATCH_UP = 2
+    SEN_PROVISION = 3
+
+    @property
+    def label(self) -> str:
+        return {1: "Wave 1: quality-first teaching", 2: "Wave 2: catch-up", 3: "Wave 3: SEN provision"}[self.value]
+
+
+class CostBasis(enum.StrEnum):
+    PER_SESSION = "per_session"
+    STAFF_HOURS = "staff_hours"
+
+    @property
+    def label(self) -> str:
+        return {"per_session": "A cost per session", "staff_hours": "Staff hours at an hourly rate"}[self.value]
+
+
+class Delivery(enum.StrEnum):
+    GROUP = "group"
+    ONE_TO_ONE = "one_to_one"
+
+    @property
+    def label(self) -> str:
+        return {"group": "Group", "one_to_one": "One-to-one"}[self.value]
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+
+# The default impact scale; a school may relabel it.
+DEFAULT_IMPACT_SCALE = {
+    -2: "Much less progress than expected",
+    -1: "Less progress than expected",
+    0: "Expected progress",
+    1: "More progress than expected",
+    2: "Much more progress than expected",
+}
+
+
+class InterventionType(Base):
+    """An entry in the school's catalogue of interventions."""
+
+    __tablename__ = "intervention_type"
+    __table_args__ = (
+        sa.UniqueConstraint("school_id", "name"),
+        sa.CheckConstraint("wave BETWEEN 1 AND 3", name="wave_range"),
+        sa.CheckConstraint("sessions_per_week BETWEEN 1 AND 5", name="sessions_per_week_range"),
+        sa.CheckConstraint("minutes_per_session BETWEEN 5 AND 240", name="minutes_range"),
+        sa.CheckConstraint("weeks BETWEEN 1 AND 52", name="weeks_range"),
+        sa.CheckConstraint(
+            "(cost_basis = 'per_session' AND cost_per_session_pence IS NOT NULL) OR "
+            "(cost_basis = 'staff_hours' AND hourly_rate_pence IS NOT NULL)",
+            name="cost_given",
+        ),
+        sa.CheckConstraint("cost_per_session_pence IS NULL OR cost_per_session_pence >= 0", name="cost_not_negative"),
+        sa.CheckConstraint("hourly_rate_pence IS NULL OR hourly_rate_pence >= 0", name="rate_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    area_of_need: Mapped[AreaOfNeed] = mapped_column(enum_type(AreaOfNeed, "area_of_need"))
+    wave: Mapped[int]
+    sessions_per_week: Mapped[int]
+    minutes_per_session: Mapped[int]
+    weeks: Mapped[int]
+    cost_basis: Mapped[CostBasis] = mapped_column(enum_type(CostBasis, "cost_basis"))
+    cost_per_session_pence: Mapped[int | None]
+    hourly_rate_pence: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+
+    @property
+    def wave_label(self) -> str:
+        return Wave(self.wave).label
+
+
+class Intervention(Base):
+    """An intervention running for one pupil or a group, delivered by a member of staff on set
+    weekdays between two dates. The class teacher stays responsible for the pupils' progress."""
+
+    __tablename__ = "intervention"
+    __table_args__ = (
+        sa.CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+        sa.CheckConstraint("minutes_per_session BETWEEN 5 AND 240", name="minutes_range"),
+        sa.Index("ix_intervention_school_dates", "school_id", "starts_on", "ends_on"),
+        sa.Index("ix_intervention_delivered_by", "delivered_by_id", "ends_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"))
+    type_id: Mapped[int] = mapped_column(sa.ForeignKey("intervention_type.id"))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    delivery: Mapped[Delivery] = mapped_column(enum_type(Delivery, "delivery"))
+    delivered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    weekdays: Mapped[list[int]] = mapped_column(sa.JSON)  # 0 = Monday ... 4 = Friday
+    minutes_per_session: Mapped[int]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    measure: Mapped[str | None] = mapped_column(sa.String(120))  # what the entry and exit scores measure
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+
+    type: Mapped[InterventionType] = relationship()
+    delivered_by: Mapped[User] = relationship(foreign_keys=[delivered_by_id])
+    places: Mapped[list[InterventionPupil]] = relationship(
+        back_populates="intervention", cascade="all, delete-orphan", order_by="InterventionPupil.id"
+    )
+    sessions: Mapped[list[InterventionSession]] = relationship(
+        back_populates="intervention", cascade="all, delete-orphan", order_by="InterventionSession.held_on.desc()"
+    )
+
+    @property
+    def sessions_per_week(self) -> int:
+        return len(self.weekdays or [])
+
+    @property
+    def weekday_names(self) -> str:
+        return ", ".join(WEEKDAYS[d] for d in sorted(self.weekdays or []))
+
+    def runs_on(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on and day.weekday() in (self.weekdays or [])
+
+    def has_ended(self, today: date) -> bool:
+        return self.ends_on < today
+
+
+class InterventionPupil(Base):
+    """A pupil's place in an intervention: the outcome it serves, entry and exit measures, impact."""
+
+    __tablename__ = "intervention_pupil"
+    __table_args__ = (
+        sa.UniqueConstraint("intervention_id", "pupil_id"),
+        sa.CheckConstraint("impact IS NULL OR impact BETWEEN -2 AND 2", name="impact_range"),
+        sa.CheckConstraint("(impact IS NULL) = (impact_recorded_on IS NULL)", name="impact_dated"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(sa.ForeignKey("intervention.id", ondelete="CASCADE"))
+    pupil_id: Mapped[int] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"), index=True)
+    outcome_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outcome.id", ondelete="SET NULL"))
+    entry_score: Mapped[str | None] = mapped_column(sa.String(40))
+    exit_score: Mapped[str | None] = mapped_column(sa.String(40))
+    impact: Mapped[int | None]
+    impact_comment: Mapped[str | None] = mapped_column(sa.Text)
+    impact_recorded_on: Mapped[date | None]
+    impact_recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    intervention: Mapped[Intervention] = relationship(back_populates="places")
+    pupil: Mapped[Pupil] = relationship()
+    outcome: Mapped[Outcome | None] = relationship()
+
+
+class InterventionSession(Base):
+    """One session's register."""
+
+    __tablename__ = "intervention_session"
+    __table_args__ = (sa.UniqueConstraint("intervention_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    intervention_id: Mapped[int] = mapped_column(sa.ForeignKey("intervention.id", ondelete="CASCADE"))
+    held_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+
+    intervention: Mapped[Intervention] = relationship(back_populates="sessions")
+    attendance: Mapped[list[SessionAttendance]] = relationship(
+        back_populates="session", cascade="all, delete-orphan"
+    )
+
+
+class SessionAttendance(Base):
+    __tablename__ = "session_attendance"
+
+    session_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("intervention_session.id", ondelete="CASCADE"), primary_key=True
+    )
+    pupil_id: Mapped[int] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"), primary_key=True, index=True)
+    attended: Mapped[bool]
+
+    session: Mapped[InterventionSession] = relationship(back_populates="attendance")

@@ -1,0 +1,305 @@
+"""Interventions: the school's catalogue, starting an intervention for pupils, the register of
+each session, and the impact for each pupil when it ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sentrack import audit
+from sentrack.models import (
+    CostBasis,
+    CycleState,
+    Delivery,
+    Intervention,
+    InterventionPupil,
+    InterventionSession,
+    InterventionType,
+    Outcome,
+    Pupil,
+    Role,
+    School,
+    SessionAttendance,
+    SupportCycle,
+    User,
+)
+from sentrack.models.enums import AreaOfNeed
+from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
+from sentrack.workflows import RuleBroken
+from sentrack.workflows.timeline import add_event
+
+DELIVERING_ROLES = frozenset({Role.TEACHER, Role.SUPPORT_ASSISTANT, Role.SENCO})
+
+
+# --- Catalogue -------------------------------------------------------------------------------------
+
+@dataclass
+class TypeDetails:
+    name: str
+    description: str | None
+    area_of_need: AreaOfNeed
+    wave: int
+    sessions_per_week: int
+    minutes_per_session: int
+    weeks: int
+    cost_basis: CostBasis
+    cost_per_session_pence: int | None
+    hourly_rate_pence: int | None
+    active: bool = True
+
+
+def save_intervention_type(
+    session: Session, *, actor: User, details: TypeDetails, existing: InterventionType | None = None
+) -> InterventionType:
+    """Add or change a catalogue entry. Refused for a duplicate name, a missing cost, or numbers
+    out of range."""
+    clash = sa.select(InterventionType.id).where(
+        InterventionType.school_id == actor.school_id, sa.func.lower(InterventionType.name) == details.name.lower()
+    )
+    if existing is not None:
+        clash = clash.where(InterventionType.id != existing.id)
+    if session.scalar(clash) is not None:
+        raise RuleBroken("The catalogue already has an intervention with this name", field="name")
+    if details.wave not in (1, 2, 3):
+        raise RuleBroken("Choose wave 1, 2 or 3", field="wave")
+    if not 1 <= details.sessions_per_week <= 5:
+        raise RuleBroken("Sessions a week must be between 1 and 5", field="sessions_per_week")
+    if not 5 <= details.minutes_per_session <= 240:
+        raise RuleBroken("Minutes a session must be between 5 and 240", field="minutes_per_session")
+    if not 1 <= details.weeks <= 52:
+        raise RuleBroken("The number of weeks must be between 1 and 52", field="weeks")
+    if details.cost_basis is CostBasis.PER_SESSION:
+        if details.cost_per_session_pence is None or details.cost_per_session_pence < 0:
+            raise RuleBroken("Enter the cost of a session, for example 12.50", field="cost_per_session")
+        details.hourly_rate_pence = None
+    else:
+        if details.hourly_rate_pence is None or details.hourly_rate_pence < 0:
+            raise RuleBroken("Enter the hourly rate of the staff who deliver it, for example 18.20", field="hourly_rate")
+        details.cost_per_session_pence = None
+    entry = existing or InterventionType(school_id=actor.school_id)
+    for name, value in vars(details).items():
+        setattr(entry, name, value)
+    session.add(entry)
+    session.flush()
+    audit.record(session, "intervention_type_saved", actor=actor, object_type="intervention_type", object_id=entry.id)
+    session.flush()
+    return entry
+
+
+def set_impact_scale(session: Session, *, actor: User, school: School, labels: dict[int, str]) -> None:
+    """Relabel the impact scale (-2 to +2). Every label is needed and labels must differ."""
+    cleaned = {value: (labels.get(value) or "").strip() for value in DEFAULT_IMPACT_SCALE}
+    for value, label in cleaned.items():
+        if not label:
+            raise RuleBroken("Enter a label for every point of the scale", field=f"label_{value + 2}")
+    if len(set(cleaned.values())) != len(cleaned):
+        raise RuleBroken("Each point of the scale needs its own label", field="label_0")
+    school.impact_scale = {str(k): v for k, v in cleaned.items()}
+    audit.record(session, "impact_scale_saved", actor=actor, school_id=school.id, object_type="school", object_id=school.id)
+    session.flush()
+
+
+# --- Starting and changing an intervention ---------------------------------------------------------
+
+@dataclass
+class Place:
+    pupil: Pupil
+    entry_score: str | None = None
+    outcome_id: int | None = None
+
+
+@dataclass
+class InterventionDetails:
+    type_id: int
+    name: str
+    delivery: Delivery
+    delivered_by_id: int
+    weekdays: list[int]
+    minutes_per_session: int
+    starts_on: date
+    ends_on: date
+    measure: str | None
+
+
+def _check(session: Session, actor: User, details: InterventionDetails, places: list[Place]) -> InterventionType:
+    kind = session.scalar(
+        sa.select(InterventionType).where(InterventionType.id == details.type_id, InterventionType.school_id == actor.school_id)
+    )
+    if kind is None:
+        raise RuleBroken("Choose an intervention from the school's catalogue", field="type_id")
+    if details.ends_on <= details.starts_on:
+        raise RuleBroken("The end date must be after the start date", field="ends_on")
+    if not details.weekdays or not set(details.weekdays) <= {0, 1, 2, 3, 4}:
+        raise RuleBroken("Choose the days the sessions happen", field="weekdays")
+    if not 5 <= details.minutes_per_session <= 240:
+        raise RuleBroken("Minutes a session must be between 5 and 240", field="minutes_per_session")
+    deliverer = session.scalar(
+        sa.select(User).where(User.id == details.delivered_by_id, User.school_id == actor.school_id, User.active)
+    )
+    if deliverer is None or not deliverer.has_role(*DELIVERING_ROLES):
+        raise RuleBroken("Choose a teacher or support assistant of this school to deliver it", field="delivered_by_id")
+    if not places:
+        raise RuleBroken("Choose at least one pupil", field="pupils")
+    if details.delivery is Delivery.ONE_TO_ONE and len(places) != 1:
+        raise RuleBroken("A one-to-one intervention has exactly one pupil", field="pupils")
+    if len({p.pupil.id for p in places}) != len(places):
+        raise RuleBroken("Each pupil can be in the intervention once", field="pupils")
+    outcome_ids = [p.outcome_id for p in places if p.outcome_id is not None]
+    if outcome_ids:
+        allowed = dict(
+            session.execute(
+                sa.select(Outcome.id, SupportCycle.pupil_id)
+                .join(SupportCycle, SupportCycle.id == Outcome.cycle_id)
+                .where(Outcome.id.in_(outcome_ids), SupportCycle.state != CycleState.CLOSED)
+            ).all()
+        )
+        for place in places:
+            if place.outcome_id is not None and allowed.get(place.outcome_id) != place.pupil.id:
+                raise RuleBroken("Choose an outcome from the pupil's current plan", field="pupils")
+    return kind
+
+
+def start_intervention(
+    session: Session, *, actor: User, details: InterventionDetails, places: list[Place], today: date
+) -> Intervention:
+    """Set up an intervention for pupils the actor may reach (the caller resolves them through
+    access). Refused for an end before the start, no days, a deliverer from elsewhere, no pupil,
+    or a one-to-one with several pupils."""
+    _check(session, actor, details, places)
+    intervention = Intervention(school_id=actor.school_id, created_by_id=actor.id, **vars(details))
+    intervention.places = [
+        InterventionPupil(pupil_id=p.pupil.id, entry_score=p.entry_score, outcome_id=p.outcome_id) for p in places
+    ]
+    session.add(intervention)
+    session.flush()
+    for place in places:
+        add_event(session, pupil=place.pupil, kind="intervention_started", title=f"Intervention starts: {details.name}",
+                  effective_on=details.starts_on, actor=actor,
+                  detail=f"{intervention.sessions_per_week} x {details.minutes_per_session} minutes a week until {details.ends_on:%d/%m/%Y}")
+        audit.record(session, "intervention_started", actor=actor, pupil=place.pupil, object_type="intervention", object_id=intervention.id)
+    session.flush()
+    return intervention
+
+
+def update_intervention(
+    session: Session, *, actor: User, intervention: Intervention, details: InterventionDetails, places: list[Place]
+) -> None:
+    """Change an intervention. A pupil with attendance recorded cannot be taken out: their
+    register stays true."""
+    _check(session, actor, details, places)
+    for name, value in vars(details).items():
+        setattr(intervention, name, value)
+    wanted = {p.pupil.id: p for p in places}
+    attended = set(
+        session.scalars(
+            sa.select(SessionAttendance.pupil_id)
+            .join(InterventionSession, InterventionSession.id == SessionAttendance.session_id)
+            .where(InterventionSession.intervention_id == intervention.id)
+        )
+    )
+    kept = []
+    for place in intervention.places:
+        if place.pupil_id in wanted:
+            new = wanted.pop(place.pupil_id)
+            place.entry_score, place.outcome_id = new.entry_score, new.outcome_id
+            kept.append(place)
+        elif place.pupil_id in attended:
+            raise RuleBroken("A pupil with sessions recorded cannot be taken out of the intervention", field="pupils")
+    kept += [InterventionPupil(pupil_id=p.pupil.id, entry_score=p.entry_score, outcome_id=p.outcome_id) for p in wanted.values()]
+    intervention.places = kept
+    audit.record(session, "intervention_updated", actor=actor, school_id=intervention.school_id,
+                 object_type="intervention", object_id=intervention.id)
+    session.flush()
+
+
+def end_intervention(session: Session, *, actor: User, intervention: Intervention, ended_on: date, today: date) -> None:
+    """End early (or on time): the end date becomes `ended_on`."""
+    if ended_on > today:
+        raise RuleBroken("The end date cannot be in the future", field="ended_on")
+    if ended_on <= intervention.starts_on:
+        raise RuleBroken("The end date must be after the start date", field="ended_on")
+    if ended_on > intervention.ends_on:
+        raise RuleBroken("The intervention has already ended", field="ended_on")
+    intervention.ends_on = ended_on
+    audit.record(session, "intervention_ended", actor=actor, school_id=intervention.school_id,
+                 object_type="intervention", object_id=intervention.id)
+    session.flush()
+
+
+# --- Sessions and impact ---------------------------------------------------------------------------
+
+def record_session(
+    session: Session, *, actor: User, intervention: Intervention, held_on: date, attended: set[int],
+    note: str | None, today: date,
+) -> InterventionSession:
+    """Take the register of one session. Refused for a date in the future, outside the
+    intervention's dates, or already recorded; `attended` holds the ids of pupils present."""
+    if held_on > today:
+        raise RuleBroken("A session cannot be recorded for a date in the future", field="held_on")
+    if not intervention.starts_on <= held_on <= intervention.ends_on:
+        raise RuleBroken(
+            f"The date must be within the intervention: {intervention.starts_on:%d/%m/%Y} to {intervention.ends_on:%d/%m/%Y}",
+            field="held_on",
+        )
+    recorded = session.scalar(
+        sa.select(InterventionSession.id).where(
+            InterventionSession.intervention_id == intervention.id, InterventionSession.held_on == held_on
+        )
+    )
+    if recorded is not None:
+        raise RuleBroken("A session on this date is already recorded", field="held_on")
+    pupil_ids = {place.pupil_id for place in intervention.places}
+    if not attended <= pupil_ids:
+        raise RuleBroken("Only pupils in the intervention can be marked present", field="attended")
+    register = InterventionSession(
+        intervention=intervention, held_on=held_on, note=(note or "").strip() or None, recorded_by_id=actor.id,
+        attendance=[SessionAttendance(pupil_id=pid, attended=pid in attended) for pid in sorted(pupil_ids)],
+    )
+    session.add(register)
+    session.flush()
+    audit.record(session, "session_recorded", actor=actor, school_id=intervention.school_id,
+                 object_type="intervention_session", object_id=register.id)
+    session.flush()
+    return register
+
+
+@dataclass
+class ImpactResult:
+    exit_score: str | None
+    impact: int | None
+    comment: str | None
+
+
+def record_impact(
+    session: Session, *, actor: User, intervention: Intervention, results: dict[int, ImpactResult], today: date
+) -> None:
+    """Record each pupil's exit measure and impact once the intervention has ended. Every pupil
+    needs a rating on the school's scale (-2 to +2)."""
+    if intervention.ends_on > today:
+        raise RuleBroken(
+            f"Impact is recorded when the intervention ends ({intervention.ends_on:%d/%m/%Y}): end it early if it has finished"
+        )
+    for place in intervention.places:
+        result = results.get(place.pupil_id)
+        if result is None or result.impact is None:
+            raise RuleBroken("Choose the impact for every pupil", field=f"impact_{place.pupil_id}")
+        if not -2 <= result.impact <= 2:
+            raise RuleBroken("Choose the impact from the scale", field=f"impact_{place.pupil_id}")
+    labels = session.get(School, intervention.school_id).impact_labels
+    for place in intervention.places:
+        result = results[place.pupil_id]
+        first_time = place.impact is None
+        place.exit_score = (result.exit_score or "").strip() or None
+        place.impact = result.impact
+        place.impact_comment = (result.comment or "").strip() or None
+        place.impact_recorded_on = today
+        place.impact_recorded_by_id = actor.id
+        if first_time:
+            add_event(session, pupil=place.pupil, kind="intervention_impact",
+                      title=f"Intervention ended: {intervention.name}", effective_on=intervention.ends_on,
+                      actor=actor, detail=f"Impact: {labels[result.impact]}" + (f". Exit measure {place.exit_score}" if place.exit_score else ""))
+        audit.record(session, "impact_recorded", actor=actor, pupil=place.pupil, object_type="intervention", object_id=intervention.id)
+    session.flush()

@@ -1,0 +1,186 @@
+"""The provision map: each intervention running in a term, its pupils, wave, staff hours and
+cost, with cost per pupil and totals. One definition serves the page, the CSV and the print."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from sentrack.models import (
+    CostBasis,
+    Intervention,
+    InterventionPupil,
+    InterventionSession,
+    Pupil,
+    School,
+    SchoolTerm,
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    name: str
+    starts_on: date
+    ends_on: date
+
+    @property
+    def key(self) -> str:
+        return self.starts_on.isoformat()
+
+
+def _default_terms(year: int) -> list[Term]:
+    """The default terms of the academic year starting 1 September `year` (DESIGN section 6)."""
+    return [
+        Term(f"Autumn {year}", date(year, 9, 1), date(year, 12, 31)),
+        Term(f"Spring {year + 1}", date(year + 1, 1, 1), date(year + 1, 3, 31)),
+        Term(f"Summer {year + 1}", date(year + 1, 4, 1), date(year + 1, 8, 31)),
+    ]
+
+
+def school_terms(session: Session, school: School, today: date) -> list[Term]:
+    """The school's terms of last, this and next academic year (its own dates where it set them)."""
+    year = today.year if today.month >= 9 else today.year - 1
+    stored = session.scalars(
+        sa.select(SchoolTerm).where(
+            SchoolTerm.school_id == school.id,
+            SchoolTerm.starts_on >= date(year - 1, 9, 1),
+            SchoolTerm.starts_on < date(year + 2, 9, 1),
+        ).order_by(SchoolTerm.starts_on)
+    ).all()
+    if stored:
+        return [Term(t.name, t.starts_on, t.ends_on) for t in stored]
+    return [t for y in (year - 1, year, year + 1) for t in _default_terms(y)]
+
+
+def current_term(terms: list[Term], today: date) -> Term:
+    for term in terms:
+        if term.starts_on <= today <= term.ends_on:
+            return term
+    return min(terms, key=lambda t: abs((t.starts_on - today).days))
+
+
+def sessions_between(weekdays: list[int], start: date, end: date) -> int:
+    """How many of `weekdays` fall between `start` and `end` inclusive."""
+    if end < start:
+        return 0
+    days = (end - start).days + 1
+    weeks, extra = divmod(days, 7)
+    count = weeks * len(weekdays)
+    for offset in range(extra):
+        if (start + timedelta(days=weeks * 7 + offset)).weekday() in weekdays:
+            count += 1
+    return count
+
+
+@dataclass
+class MapRow:
+    intervention: Intervention
+    pupils: list[Pupil]
+    sessions: int  # planned in the term
+    sessions_recorded: int
+    staff_hours: float
+    cost_pence: int
+
+    @property
+    def cost_per_pupil_pence(self) -> int:
+        return round(self.cost_pence / len(self.pupils)) if self.pupils else 0
+
+
+@dataclass
+class ProvisionMap:
+    term: Term
+    rows: list[MapRow] = field(default_factory=list)
+
+    @property
+    def total_hours(self) -> float:
+        return round(sum(r.staff_hours for r in self.rows), 1)
+
+    @property
+    def total_cost_pence(self) -> int:
+        return sum(r.cost_pence for r in self.rows)
+
+    @property
+    def pupil_count(self) -> int:
+        return len({p.id for r in self.rows for p in r.pupils})
+
+    @property
+    def cost_per_pupil_pence(self) -> int:
+        return round(self.total_cost_pence / self.pupil_count) if self.pupil_count else 0
+
+
+SORTS = {
+    "name": lambda r: r.intervention.name.lower(),
+    "wave": lambda r: (r.intervention.type.wave, r.intervention.name.lower()),
+    "hours": lambda r: -r.staff_hours,
+    "cost": lambda r: -r.cost_pence,
+    "cost_per_pupil": lambda r: -r.cost_per_pupil_pence,
+}
+
+
+def provision_map(
+    session: Session, school: School, term: Term, *, year_group: int | None = None, wave: int | None = None,
+    sort: str = "name",
+) -> ProvisionMap:
+    """The map for one school and term: three queries, whatever the number of interventions."""
+    query = (
+        sa.select(Intervention)
+        .where(
+            Intervention.school_id == school.id,
+            Intervention.starts_on <= term.ends_on,
+            Intervention.ends_on >= term.starts_on,
+        )
+        .options(
+            selectinload(Intervention.type),
+            selectinload(Intervention.delivered_by),
+            selectinload(Intervention.places).selectinload(InterventionPupil.pupil),
+        )
+    )
+    if year_group is not None:
+        in_year = (
+            sa.select(InterventionPupil.intervention_id)
+            .join(Pupil, Pupil.id == InterventionPupil.pupil_id)
+            .where(Pupil.year_group == year_group)
+        )
+        query = query.where(Intervention.id.in_(in_year))
+    interventions = list(session.scalars(query))
+    if wave is not None:
+        interventions = [i for i in interventions if i.type.wave == wave]
+    recorded: dict[int, int] = defaultdict(int)
+    if interventions:
+        recorded.update(
+            session.execute(
+                sa.select(InterventionSession.intervention_id, sa.func.count())
+                .where(
+                    InterventionSession.intervention_id.in_([i.id for i in interventions]),
+                    InterventionSession.held_on.between(term.starts_on, term.ends_on),
+                )
+                .group_by(InterventionSession.intervention_id)
+            ).all()
+        )
+    result = ProvisionMap(term=term)
+    for intervention in interventions:
+        start = max(intervention.starts_on, term.starts_on)
+        end = min(intervention.ends_on, term.ends_on)
+        planned = sessions_between(intervention.weekdays, start, end)
+        hours = planned * intervention.minutes_per_session / 60
+        kind = intervention.type
+        if kind.cost_basis is CostBasis.PER_SESSION:
+            cost = planned * (kind.cost_per_session_pence or 0)
+        else:
+            cost = round(hours * (kind.hourly_rate_pence or 0))
+        result.rows.append(
+            MapRow(
+                intervention=intervention,
+                pupils=[place.pupil for place in intervention.places],
+                sessions=planned,
+                sessions_recorded=recorded.get(intervention.id, 0),
+                staff_hours=round(hours, 1),
+                cost_pence=cost,
+            )
+        )
+    result.rows.sort(key=SORTS.get(sort, SORTS["name"]))
+    return result
