@@ -7,6 +7,7 @@ another database, such as the PostgreSQL server CI uses.
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from datetime import date
 
 import pytest
@@ -21,6 +22,7 @@ from sentrack.auth.sessions import start_session
 from sentrack.extensions import db, limiter
 from sentrack.models import User
 from tests import factories
+from tests.helpers import own_postgresql_database
 
 TODAY = date(2026, 11, 27)
 
@@ -68,18 +70,22 @@ def _reset_database(engine: sa.Engine) -> None:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = os.environ.get("SENTRACK_TEST_DATABASE_URL")
-    if not url:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sentrack-test.sqlite'}"
-    elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "TODAY": TODAY})
-    app.test_client_class = FreshGlobalsClient
-    with app.app_context():
-        _reset_database(db.engine)
-        upgrade()
-    yield app
-    with app.app_context():
-        db.engine.dispose()  # close pooled connections now, not when garbage collected
+    with ExitStack() as stack:
+        if not url:
+            url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sentrack-test.sqlite'}"
+        else:
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            if url.startswith("postgresql"):
+                url = stack.enter_context(own_postgresql_database(url, f"sentrack_test_{os.getpid()}"))
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "TODAY": TODAY})
+        app.test_client_class = FreshGlobalsClient
+        with app.app_context():
+            _reset_database(db.engine)
+            upgrade()
+        yield app
+        with app.app_context():
+            db.engine.dispose()  # close pooled connections before the database is dropped
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from contextlib import contextmanager
 from datetime import date
 
 import sqlalchemy as sa
@@ -65,3 +66,20 @@ def csrf_token(page: str) -> str:
     )
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+@contextmanager
+def own_postgresql_database(url: str, name: str):
+    """A new, empty database called `name` on the PostgreSQL server `url` names, dropped
+    afterwards, so that two runs on one server (CI beside a developer) never touch each other."""
+    server = sa.make_url(url).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -14,6 +14,7 @@ from flask_migrate import downgrade, upgrade
 from sentrack import create_app
 from sentrack.extensions import db
 from sentrack.models import Base
+from tests.helpers import own_postgresql_database
 
 MIGRATION_CHECK_DATABASE = "sentrack_migration_check"
 
@@ -41,17 +42,8 @@ def sqlite_database(tmp_path):
 @pytest.fixture
 def postgresql_database():
     """A new, empty PostgreSQL database beside the test database, dropped afterwards."""
-    test_url = sa.make_url(os.environ["SENTRACK_TEST_DATABASE_URL"]).set(drivername="postgresql+psycopg")
-    admin = sa.create_engine(test_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {MIGRATION_CHECK_DATABASE}")
-        connection.exec_driver_sql(f"CREATE DATABASE {MIGRATION_CHECK_DATABASE}")
-    try:
-        yield test_url.set(database=MIGRATION_CHECK_DATABASE).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {MIGRATION_CHECK_DATABASE} WITH (FORCE)")
-        admin.dispose()
+    with own_postgresql_database(os.environ["SENTRACK_TEST_DATABASE_URL"], f"{MIGRATION_CHECK_DATABASE}_{os.getpid()}") as url:
+        yield url
 
 
 # PostgreSQL is checked too when the suite runs against it; the round trip always runs on SQLite.
