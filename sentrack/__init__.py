@@ -126,9 +126,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from sentrack import auth, cycles, main, pages, pupils, staff
+    from sentrack import auth, cycles, interventions, main, pages, pupils, staff
 
-    for module in (auth, main, pages, pupils, staff, cycles):
+    for module in (auth, main, pages, pupils, staff, cycles, interventions):
         app.register_blueprint(module.bp)
 
 

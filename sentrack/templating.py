@@ -32,6 +32,18 @@ def format_datetime(value: datetime | None) -> str:
     return f"{format_date(local.date())} at {hour}:{local.strftime('%M')}{local.strftime('%p').lower()}"
 
 
+def format_money(pence: int | None) -> str:
+    """Pence as pounds: 123450 -> '£1,234.50'."""
+    if pence is None:
+        return ""
+    sign = "-" if pence < 0 else ""
+    pounds, pennies = divmod(abs(pence), 100)
+    return f"{sign}£{pounds:,}.{pennies:02d}"
+
+
+MAP_ENDPOINTS = "interventions.provision_map"
+
+
 def navigation() -> list[dict]:
     """The header links for the signed-in user's roles."""
     if not current_user.is_authenticated:
@@ -40,6 +52,10 @@ def navigation() -> list[dict]:
     items = [("Home", "main.home", None)]
     if Ability.VIEW_PUPILS in allowed:
         items.append(("Pupils", "pupils.index", "pupils."))
+    if allowed & {Ability.RECORD_SESSION, Ability.SET_UP_INTERVENTION}:
+        items.append(("Interventions", "interventions.index", "interventions."))
+    if Ability.VIEW_PROVISION_MAP in allowed:
+        items.append(("Provision map", "interventions.provision_map_page", MAP_ENDPOINTS))
     if Ability.MANAGE_STAFF in allowed:
         items.append(("Staff", "staff.index", "staff.member"))
         items.append(("Classes", "staff.groups", "staff.group"))
@@ -47,6 +63,8 @@ def navigation() -> list[dict]:
     nav = []
     for text, target, prefix in items:
         active = endpoint == target or (prefix is not None and endpoint.startswith(prefix))
+        if prefix == "interventions." and endpoint.startswith(MAP_ENDPOINTS):
+            active = False  # the provision map has its own item
         nav.append({"text": text, "href": url_for(target), "active": active})
     return nav
 
@@ -54,6 +72,7 @@ def navigation() -> list[dict]:
 def init_app(app: Flask) -> None:
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_money, "money")
     app.add_template_filter(year_group_label, "year_group")
     # Globals rather than context, so that imported macros see them too.
     app.jinja_env.globals.update(Ability=Ability, Provision=Provision, NeedType=NeedType, Role=Role)

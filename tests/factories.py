@@ -255,3 +255,65 @@ def drive_cycle(
     flow.save_review(session, actor=actor, cycle=cycle, details=review_details(cycle, **review), expected_version=None, today=HELD_ON)
     flow.record_review(session, actor=actor, cycle=cycle, today=HELD_ON)
     return cycle
+
+
+
+# --- Interventions ------------------------------------------------------------------------------
+# Made through the workflow operations, like the cycles above. The default intervention runs on
+# Mondays and Thursdays from Monday 14 September to Friday 11 December 2026, so it is running on
+# the test date (27 Nov 2026). Imported here rather than at the top so that this section can be
+# added without touching lines other engineers change.
+
+from sentrack.models import CostBasis, Delivery, Intervention, InterventionType  # noqa: E402
+from sentrack.workflows import interventions as iflow  # noqa: E402
+
+INTERVENTION_STARTS = date(2026, 9, 14)
+INTERVENTION_ENDS = date(2026, 12, 11)
+
+
+def type_details(**changes) -> iflow.TypeDetails:
+    values = {
+        "name": "Reading catch-up",
+        "description": "Phonics and fluency in a small group",
+        "area_of_need": AreaOfNeed.COGNITION,
+        "wave": 2,
+        "sessions_per_week": 2,
+        "minutes_per_session": 30,
+        "weeks": 12,
+        "cost_basis": CostBasis.PER_SESSION,
+        "cost_per_session_pence": 1250,
+        "hourly_rate_pence": None,
+    }
+    values.update(changes)
+    return iflow.TypeDetails(**values)
+
+
+def make_intervention_type(session: Session, *, actor: User, **changes) -> InterventionType:
+    return iflow.save_intervention_type(session, actor=actor, details=type_details(**changes))
+
+
+def intervention_details(kind: InterventionType, deliverer: User, **changes) -> iflow.InterventionDetails:
+    values = {
+        "type_id": kind.id,
+        "name": "Reading group",
+        "delivery": Delivery.GROUP,
+        "delivered_by_id": deliverer.id,
+        "weekdays": [0, 3],
+        "minutes_per_session": 30,
+        "starts_on": INTERVENTION_STARTS,
+        "ends_on": INTERVENTION_ENDS,
+        "measure": "Words read correctly in a minute",
+    }
+    values.update(changes)
+    return iflow.InterventionDetails(**values)
+
+
+def make_intervention(
+    session: Session, *, actor: User, kind: InterventionType, deliverer: User, pupils: list[Pupil],
+    today: date = date(2026, 11, 27), **changes,
+) -> Intervention:
+    """An intervention started through the workflow for `pupils`; entry scores 20, 21, ..."""
+    places = [iflow.Place(pupil=p, entry_score=str(20 + n)) for n, p in enumerate(pupils)]
+    return iflow.start_intervention(
+        session, actor=actor, details=intervention_details(kind, deliverer, **changes), places=places, today=today
+    )

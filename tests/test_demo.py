@@ -14,18 +14,25 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
 
 from sentrack.auth.passwords import verify_password
-from sentrack.demo import DEMO_PASSWORD, build_demo, demo_pupil_count, names, texts
+from sentrack.demo import DEMO_PASSWORD, build_demo, catalogue, demo_pupil_count, names, texts
 from sentrack.workflows.upn import check_letter, upn_problem
 from sentrack.demo.cli import demo_command
-from sentrack.demo.dates import term_day_on_or_after
+from sentrack.demo.dates import in_long_holiday, next_weekday
 from sentrack.extensions import db
 from sentrack.models import (
+    AreaOfNeed,
     Assessment,
     Base,
     Concern,
     ConcernStatus,
     Contact,
+    CostBasis,
     CycleState,
+    Delivery,
+    Intervention,
+    InterventionPupil,
+    InterventionSession,
+    InterventionType,
     NeedType,
     Observation,
     Outcome,
@@ -42,6 +49,7 @@ from sentrack.models import (
     School,
     SchoolTerm,
     SenStatus,
+    SessionAttendance,
     SupportCycle,
     TeachingGroup,
     TimelineEvent,
@@ -49,6 +57,7 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
+from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
 from sentrack.workflows.cycles import OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS
 from sentrack.workflows.revisions import snapshot
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
@@ -376,6 +385,15 @@ def _histories(session: Session) -> dict[int, list[SenStatus]]:
     return periods
 
 
+def _term_time_later(day: date, *, weeks: int) -> date:
+    """The day `weeks` of term time after `day`, the summer and Christmas holidays not counted."""
+    left = 7 * weeks
+    while left:
+        day += timedelta(days=1)
+        left -= not in_long_holiday(day)
+    return day
+
+
 def _overdue(cycle: SupportCycle, today: date) -> bool:
     return cycle.state is CycleState.DO and cycle.plan.review_date < today
 
@@ -423,7 +441,7 @@ def test_cycles_follow_the_support_period_one_after_another(db_session):
         assert cycles[0].previous_cycle_id is None
         assert cycles[0].opened_on <= support.start_date
         if cycles[0].plan is not None and cycles[0].plan.starts_on <= TODAY and cycles[0].state is not CycleState.PLAN:
-            latest = term_day_on_or_after(support.start_date) + timedelta(weeks=4)  # support from August
+            latest = _term_time_later(support.start_date, weeks=4)  # the long holidays do not count
             assert support.start_date <= cycles[0].plan.starts_on <= latest
         for earlier, later in zip(cycles, cycles[1:]):
             assert earlier.state is CycleState.CLOSED
@@ -691,8 +709,12 @@ def test_no_support_record_is_dated_after_today_and_every_pupil_on_support_has_a
             assert review.ehc_requested_on is None or review.ehc_requested_on <= today
         for outcome in cycle.outcomes:
             assert outcome.carried_from_id is not None or outcome.target_date > cycle.opened_on
-    for effective_on, recorded_at in session.execute(sa.select(TimelineEvent.effective_on, TimelineEvent.recorded_at)):
-        assert effective_on <= recorded_at.date() <= today
+    for kind, effective_on, recorded_at in session.execute(
+        sa.select(TimelineEvent.kind, TimelineEvent.effective_on, TimelineEvent.recorded_at)
+    ):
+        assert recorded_at.date() <= today
+        if kind != "intervention_started":  # set up ahead of its start day, dated by the start
+            assert effective_on <= recorded_at.date()
     for created_on, sent_on in session.execute(sa.select(ParentLetter.created_on, ParentLetter.sent_on)):
         assert created_on <= today and (sent_on is None or created_on <= sent_on <= today)
     assert all(saved.date() <= today for saved in session.scalars(sa.select(RecordRevision.saved_at)))
@@ -705,7 +727,7 @@ def test_no_support_record_is_dated_after_today_and_every_pupil_on_support_has_a
     assert {c.state for c in _all_cycles(session, school=primary) if c.is_open} == OPEN_STATES
 
 
-def test_same_seed_and_today_give_the_same_cycles_timeline_and_letters():
+def test_same_seed_and_today_give_the_same_cycles_timeline_letters_and_interventions():
     def records(seed: int) -> list[list[tuple]]:
         engine = _engine()
         with Session(engine) as session:
@@ -722,8 +744,16 @@ def test_same_seed_and_today_give_the_same_cycles_timeline_and_letters():
                     (TimelineEvent, TimelineEvent.__table__.c),
                     (RecordRevision, RecordRevision.__table__.c),
                     (ParentLetter, ParentLetter.__table__.c),
+                    (InterventionType, InterventionType.__table__.c),
+                    (Intervention, Intervention.__table__.c),
+                    (InterventionPupil, InterventionPupil.__table__.c),
+                    (InterventionSession, InterventionSession.__table__.c),
                 ]
             ]
+            attendance = SessionAttendance.__table__.c
+            found.append(session.execute(
+                sa.select(attendance).order_by(attendance.session_id, attendance.pupil_id)
+            ).all())
         engine.dispose()
         return found
 
@@ -751,6 +781,355 @@ def test_free_text_names_nobody():
                 stack.extend(item)
     english = {"Can", "Foster"}  # as in "Can talk about feelings", "Foster carer"
     assert not (words - english) & people, (words - english) & people
+
+
+# --- Interventions --------------------------------------------------------------------------------
+
+ASSISTANT_RATES, TEACHER_RATES = range(1400, 1601), range(3000, 4001)
+
+
+def _interventions(session: Session, *, school: School | None = None) -> list[Intervention]:
+    query = sa.select(Intervention).options(
+        selectinload(Intervention.type),
+        selectinload(Intervention.places),
+        selectinload(Intervention.sessions).selectinload(InterventionSession.attendance),
+    )
+    if school is not None:
+        query = query.where(Intervention.school_id == school.id)
+    return session.scalars(query.order_by(Intervention.id)).all()
+
+
+def _state(intervention: Intervention, today: date) -> str:
+    if intervention.starts_on > today:
+        return "starting"
+    if intervention.ends_on >= today:
+        return "running"
+    impacts = {place.impact is None for place in intervention.places}
+    assert len(impacts) == 1  # impact is recorded for every pupil at once
+    return "awaiting impact" if impacts == {True} else "ended"
+
+
+def _provision_on(history: list[SenStatus], day: date) -> Provision:
+    found = Provision.NONE
+    for status in history:
+        if status.start_date <= day:
+            found = status.provision
+    return found
+
+
+def _user_id(session: Session, email: str) -> int:
+    return session.scalar(sa.select(User.id).where(User.email == email))
+
+
+def test_every_school_has_a_catalogue_of_well_known_programmes_with_costs(db_session):
+    catalogues = {}
+    for phase, school in _schools(db_session).items():
+        types = db_session.scalars(sa.select(InterventionType).where(InterventionType.school_id == school.id)).all()
+        catalogues[phase] = {t.name for t in types}
+        assert 14 <= len(types) <= 18
+        assert {t.area_of_need for t in types} == set(AreaOfNeed)
+        assert {t.wave for t in types} == {1, 2, 3}
+        assert {t.cost_basis for t in types} == set(CostBasis)
+        assert sum(not t.active for t in types) <= 1
+        for kind in types:
+            assert kind.description and 1 <= kind.sessions_per_week <= 5 and 5 <= kind.minutes_per_session <= 90
+            assert 4 <= kind.weeks <= 20
+            if kind.cost_basis is CostBasis.PER_SESSION:
+                assert kind.hourly_rate_pence is None and 100 <= kind.cost_per_session_pence <= 2500
+            else:
+                assert kind.cost_per_session_pence is None
+                assert kind.hourly_rate_pence in ASSISTANT_RATES or kind.hourly_rate_pence in TEACHER_RATES
+        rates = {t.hourly_rate_pence for t in types if t.cost_basis is CostBasis.STAFF_HOURS}
+        assert len(rates) == 2  # the school's rate for support assistants and for teachers
+    primary, secondary = catalogues[Phase.PRIMARY], catalogues[Phase.SECONDARY]
+    assert {"Nuffield Early Language Intervention (NELI)", "Numbers Count", "Sound Discovery"} <= primary
+    assert {"Lexia PowerUp Literacy", "Learning mentor sessions"} <= secondary
+    assert not {"Nuffield Early Language Intervention (NELI)", "Numbers Count"} & secondary
+    assert {"Precision Teaching", "ELSA sessions"} <= primary & secondary
+
+
+def test_every_school_has_interventions_ended_with_and_without_impact_running_and_starting(db_session):
+    for school in _schools(db_session).values():
+        interventions = _interventions(db_session, school=school)
+        states = Counter(_state(i, TODAY) for i in interventions)
+        assert set(states) == {"ended", "awaiting impact", "running", "starting"}
+        assert states["running"] >= 10 and states["ended"] >= 10
+        assert 1 <= states["awaiting impact"] <= states["running"] / 4  # a few
+        assert 1 <= states["starting"] <= states["running"] / 4
+        for intervention in interventions:
+            state = _state(intervention, TODAY)
+            if state == "running":
+                assert TODAY - timedelta(weeks=9) <= intervention.starts_on
+                assert TODAY < intervention.ends_on <= TODAY + timedelta(weeks=20)
+            elif state == "starting":  # next week
+                assert next_weekday(TODAY + timedelta(days=7 - TODAY.weekday())) <= intervention.starts_on
+                assert intervention.starts_on <= TODAY + timedelta(days=14)
+            else:
+                assert intervention.ends_on >= TODAY - timedelta(weeks=21)
+                assert intervention.starts_on >= date(2025, 9, 1)  # this academic year
+            if state == "awaiting impact":
+                assert intervention.ends_on >= TODAY - timedelta(weeks=3)
+
+
+def test_interventions_are_groups_of_three_to_six_or_one_to_one_from_the_catalogue(db_session):
+    deliveries = Counter()
+    shorts = {p.name: p.short for programmes in catalogue.PROGRAMMES.values() for p in programmes}
+    names = []
+    school_of = dict(db_session.execute(sa.select(Pupil.id, Pupil.school_id)).all())
+    admitted = dict(db_session.execute(sa.select(Pupil.id, Pupil.admitted_on)).all())
+    for intervention in _interventions(db_session):
+        pupils = [place.pupil_id for place in intervention.places]
+        deliveries[intervention.delivery] += 1
+        names.append(intervention.name)
+        if intervention.delivery is Delivery.ONE_TO_ONE:
+            assert len(pupils) == 1
+        else:
+            assert 3 <= len(pupils) <= 6
+        kind = intervention.type
+        assert kind.school_id == intervention.school_id and kind.active
+        assert intervention.name.startswith(f"{shorts[kind.name]}: ")
+        assert len(intervention.weekdays) == kind.sessions_per_week and set(intervention.weekdays) <= {0, 1, 2, 3, 4}
+        assert intervention.weekdays == sorted(set(intervention.weekdays))
+        assert intervention.minutes_per_session == kind.minutes_per_session
+        assert intervention.starts_on < intervention.ends_on
+        assert intervention.starts_on.weekday() < 5 and intervention.ends_on.weekday() < 5
+        assert {school_of[p] for p in pupils} == {intervention.school_id}
+        assert all(admitted[p] <= intervention.starts_on for p in pupils)
+        assert intervention.created_at.date() <= min(intervention.starts_on, TODAY)
+        assert intervention.measure
+    assert len(names) == len(set(names))
+    assert deliveries[Delivery.GROUP] > 20 and deliveries[Delivery.ONE_TO_ONE] > 20
+
+
+def test_no_pupil_is_in_more_than_three_interventions_at_once(db_session):
+    spans = defaultdict(list)
+    for intervention in _interventions(db_session):
+        for place in intervention.places:
+            spans[place.pupil_id].append((intervention.starts_on, intervention.ends_on, intervention.type_id))
+    for pupil_spans in spans.values():
+        for start, end, type_id in pupil_spans:
+            assert sum(s <= start <= e for s, e, _ in pupil_spans) <= 3  # at the busiest moments
+            overlapping = [t for s, e, t in pupil_spans if s <= end and start <= e]
+            assert overlapping.count(type_id) == 1  # never the same programme twice at a time
+
+
+def test_wave_3_is_for_pupils_on_the_register_and_wave_2_groups_include_catch_up(db_session):
+    histories = _histories(db_session)
+    wave3 = Counter()
+    catch_up_groups = 0
+    for intervention in _interventions(db_session):
+        day = min(intervention.starts_on, TODAY)
+        provisions = [_provision_on(histories.get(p.pupil_id, []), day) for p in intervention.places]
+        if intervention.type.wave == 3:
+            wave3.update(provision is not Provision.NONE for provision in provisions)
+        if intervention.type.wave == 2 and set(provisions) == {Provision.NONE}:
+            catch_up_groups += intervention.delivery is Delivery.GROUP
+    assert wave3[True] / sum(wave3.values()) >= 0.95  # a demo sign-in's own group may take others
+    assert catch_up_groups >= 5
+
+
+def test_places_link_an_outcome_of_the_cycle_open_when_the_intervention_was_set_up(db_session):
+    outcomes = {o.id: o for o in db_session.scalars(sa.select(Outcome).options(selectinload(Outcome.cycle)))}
+    linked = 0
+    for intervention in _interventions(db_session):
+        set_up = intervention.created_at.date()
+        for place in intervention.places:
+            if place.outcome_id is None:
+                continue
+            linked += 1
+            outcome = outcomes[place.outcome_id]
+            cycle = outcome.cycle
+            assert cycle.pupil_id == place.pupil_id
+            assert outcome.area_of_need is intervention.type.area_of_need
+            assert cycle.opened_on <= set_up and (cycle.closed_on is None or set_up < cycle.closed_on)
+    places = db_session.scalar(sa.select(sa.func.count(InterventionPupil.id)))
+    assert linked >= places / 4
+
+
+def test_entry_and_exit_measures_and_impact(db_session):
+    sencos = set(db_session.scalars(sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.SENCO)))
+    impacts = Counter()
+    for intervention in _interventions(db_session):
+        assert intervention.measure in {
+            m.name for m in vars(catalogue).values() if isinstance(m, catalogue.Measure)
+        }
+        for place in intervention.places:
+            assert place.entry_score.isdigit()
+            if place.impact is None:
+                assert place.exit_score is None and place.impact_comment is None
+                assert place.impact_recorded_on is None and place.impact_recorded_by_id is None
+                continue
+            impacts[place.impact] += 1
+            assert place.exit_score.isdigit()
+            latest = min(TODAY, intervention.ends_on + timedelta(days=16))
+            assert intervention.ends_on <= place.impact_recorded_on <= latest
+            assert place.impact_recorded_by_id in sencos | {intervention.delivered_by_id}
+    assert set(impacts) == {-2, -1, 0, 1, 2}
+    assert impacts[0] + impacts[1] > sum(impacts.values()) / 2
+    comments = db_session.scalars(
+        sa.select(InterventionPupil.impact_comment).where(InterventionPupil.impact.is_not(None))
+    ).all()
+    assert sum(c is not None for c in comments) >= 0.8 * len(comments)
+
+
+def test_registers_cover_every_pupil_and_about_nine_in_ten_attend(db_session):
+    attended = Counter()
+    expected_days = recorded = 0
+    for intervention in _interventions(db_session):
+        pupils = {place.pupil_id for place in intervention.places}
+        for register in intervention.sessions:
+            assert {a.pupil_id for a in register.attendance} == pupils
+            attended.update(a.attended for a in register.attendance)
+            assert register.recorded_by_id == intervention.delivered_by_id
+        last = min(intervention.ends_on, TODAY - timedelta(days=1))
+        day = intervention.starts_on
+        while day <= last:
+            expected_days += day.weekday() in intervention.weekdays and not in_long_holiday(day)
+            day += timedelta(days=1)
+        recorded += sum(r.held_on < TODAY for r in intervention.sessions)
+    assert 0.86 <= attended[True] / sum(attended.values()) <= 0.94
+    assert 0.93 <= recorded / expected_days < 1  # the odd register was never taken
+    notes = db_session.scalars(sa.select(InterventionSession.note)).all()
+    assert 0.05 <= sum(n is not None for n in notes) / len(notes) <= 0.2
+
+
+@pytest.mark.parametrize(
+    "today", [date(2025, 9, 1), date(2025, 9, 8), TODAY, date(2026, 7, 20), date(2026, 8, 31)]
+)
+def test_sessions_fall_on_the_interventions_weekdays_within_its_dates_and_never_after_today(session, today):
+    build_demo(session, today=today, seed=11, pupils_per_school=140)
+    interventions = _interventions(session)
+    assert {_state(i, today) for i in interventions} == {"ended", "awaiting impact", "running", "starting"}
+    for intervention in interventions:
+        assert intervention.created_at.date() <= today
+        pupils = {place.pupil_id for place in intervention.places}
+        for register in intervention.sessions:
+            assert register.held_on.weekday() in intervention.weekdays
+            assert intervention.starts_on <= register.held_on <= min(intervention.ends_on, today)
+            assert not in_long_holiday(register.held_on)
+            assert register.held_on <= register.recorded_at.date() <= today
+            assert {a.pupil_id for a in register.attendance} == pupils
+        for place in intervention.places:
+            assert place.impact_recorded_on is None or intervention.ends_on <= place.impact_recorded_on <= today
+    registers = session.scalar(sa.select(sa.func.count(InterventionSession.id)))
+    places = session.execute(
+        sa.select(InterventionSession.id, sa.func.count())
+        .join(InterventionPupil, InterventionPupil.intervention_id == InterventionSession.intervention_id)
+        .group_by(InterventionSession.id)
+    ).all()
+    assert sum(n for _, n in places) == session.scalar(sa.select(sa.func.count()).select_from(SessionAttendance))
+    assert len(places) == registers
+
+
+def test_the_timeline_records_interventions_starting_and_their_impact_as_the_app_does(db_session):
+    labels = DEFAULT_IMPACT_SCALE
+    events = defaultdict(list)
+    query = sa.select(TimelineEvent).where(TimelineEvent.kind.in_(["intervention_started", "intervention_impact"]))
+    for event in db_session.scalars(query):
+        assert event.cycle_id is None and event.from_state is None and event.to_state is None
+        events[(event.kind, event.pupil_id, event.title)].append(event)
+    expected = 0
+    for intervention in _interventions(db_session):
+        for place in intervention.places:
+            (started,) = events[("intervention_started", place.pupil_id, f"Intervention starts: {intervention.name}")]
+            assert started.effective_on == intervention.starts_on
+            assert started.detail == (
+                f"{len(intervention.weekdays)} x {intervention.minutes_per_session} minutes a week "
+                f"until {intervention.ends_on:%d/%m/%Y}"
+            )
+            assert (started.actor_id, started.recorded_at) == (intervention.created_by_id, intervention.created_at)
+            expected += 1
+            impact = events[("intervention_impact", place.pupil_id, f"Intervention ended: {intervention.name}")]
+            if place.impact is None:
+                assert impact == []
+                continue
+            (ended,) = impact
+            assert ended.effective_on == intervention.ends_on
+            assert ended.detail == f"Impact: {labels[place.impact]}. Exit measure {place.exit_score}"
+            assert ended.actor_id == place.impact_recorded_by_id
+            assert ended.recorded_at.date() == place.impact_recorded_on
+            expected += 1
+    assert sum(len(found) for found in events.values()) == expected
+
+
+def test_summary_counts_interventions(demo):
+    session, summary = demo
+    states = Counter(_state(i, TODAY) for i in _interventions(session))
+    assert summary.interventions == sum(states.values())
+    assert summary.interventions_running == states["running"]
+    assert summary.interventions_starting == states["starting"]
+    assert summary.interventions_awaiting_impact == states["awaiting impact"]
+    assert summary.intervention_sessions == session.scalar(sa.select(sa.func.count(InterventionSession.id)))
+
+
+@pytest.mark.parametrize(
+    "today",
+    [
+        date(2026, 2, 9),  # a Monday
+        date(2026, 2, 13),  # a Friday
+        date(2025, 11, 19),  # a Wednesday
+        date(2026, 3, 7),  # a Saturday: the assistant's next session is on Monday
+        date(2026, 6, 18),  # a Thursday in the summer term
+        date(2025, 9, 8),  # the second Monday of the year
+    ],
+)
+def test_the_demo_assistant_and_teacher_meet_interventions_on_their_home_pages(session, today):
+    build_demo(session, today=today, seed=3, schools=1, pupils_per_school=140)
+    ta, teacher = _user_id(session, "ta@demo.test"), _user_id(session, "teacher@demo.test")
+    interventions = _interventions(session)
+    mine = [i for i in interventions if i.delivered_by_id == ta]
+    running = [i for i in mine if _state(i, today) == "running"]
+    assert len(running) >= 3
+    next_day = next_weekday(today)
+    due = [i for i in running if i.runs_on(next_day)]
+    assert due and all(r.held_on != today for i in due for r in i.sessions)
+    if today.weekday() < 5:
+        assert any(i.runs_on(today) for i in running)
+    assert any(_state(i, today) == "awaiting impact" for i in mine)
+    assert any(_state(i, today) == "starting" for i in mine)
+    assert any(i.sessions for i in running)  # registers already taken, to look back on
+
+    (taught,) = session.scalars(
+        sa.select(TeachingGroup).join(group_teachers).where(group_teachers.c.user_id == teacher)
+    )
+    class_pupils = {p.id for p in taught.pupils}
+    (own,) = [i for i in interventions if i.delivered_by_id == teacher]
+    assert _state(own, today) == "running" and own.created_by_id == teacher
+    assert own.runs_on(next_day) and all(r.held_on != today for r in own.sessions)
+    assert {p.pupil_id for p in own.places} <= class_pupils
+    others_with_my_pupils = [
+        i for i in interventions
+        if i.delivered_by_id != teacher and class_pupils & {p.pupil_id for p in i.places}
+    ]
+    assert any(i.delivered_by_id == ta and _state(i, today) == "running" for i in others_with_my_pupils)
+
+    assistants = set(
+        session.scalars(sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.SUPPORT_ASSISTANT))
+    )
+    others = Counter(i.delivered_by_id for i in interventions if i.delivered_by_id not in (ta, teacher))
+    assert set(others) & (assistants - {ta})  # other assistants deliver the rest
+
+
+def test_intervention_wording_names_nobody():
+    people = set()
+    for group in names.NAME_GROUPS:
+        people.update(group.children, group.women, group.men, group.surnames)
+    words = set()
+    stack = list(vars(catalogue).values())
+    while stack:
+        item = stack.pop()
+        if isinstance(item, catalogue.Programme):
+            item = f"{item.name} {item.short} {item.description} {item.measure.name}"
+        elif isinstance(item, catalogue.Measure):
+            item = item.name
+        if isinstance(item, str):
+            words.update(re.findall(r"[A-Z][a-z]+", item))
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    assert "Lexia" in words and "Toe" in words
+    assert not words & people, words & people
 
 
 # --- Staff and sign-ins ---------------------------------------------------------------------------
@@ -872,6 +1251,9 @@ def test_command_builds_the_asked_number_of_schools_and_pupils(cli_app):
     assert "sentrack-demo" in result.output
     assert "teacher@demo.test" in result.output
     assert "support cycles" in result.output and "reviews overdue" in result.output
+    assert re.search(r"\d+ interventions: \d+ running, \d+ starting next week, \d+ ended with impact to record",
+                     result.output)
+    assert _count(cli_app, Intervention) > 0 and _count(cli_app, SessionAttendance) > 0
 
 
 def test_command_refuses_in_production(cli_app):

@@ -21,7 +21,11 @@ from sentrack.models import (
     Assessment,
     Concern,
     ConcernStatus,
+    CostBasis,
     CycleState,
+    Delivery,
+    Intervention,
+    InterventionType,
     NeedType,
     Outcome,
     ParentLetter,
@@ -32,6 +36,7 @@ from sentrack.models import (
     SupportCycle,
     TeachingGroup,
 )
+from sentrack.workflows import interventions as iflow
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER, change_sen_status
 from tests.factories import OPENED_ON, PLAN_STARTS, REVIEW_DATE, World
 from tests.helpers import pupil_links, text
@@ -64,13 +69,21 @@ class CycleRecords:
 
 @dataclass(frozen=True)
 class Target:
-    """What a URL is built around: a pupil, a member of staff or a class (or nothing)."""
+    """What a URL is built around: a pupil, a member of staff, a class, an intervention or a
+    catalogue entry (or nothing)."""
 
     world: World
     pupil_key: str | None = None
     member_key: str | None = None
     group: TeachingGroup | None = None
     records: CycleRecords | None = None  # the pupil's cycle, for the cycle pages
+    intervention: Intervention | None = None
+    entry: InterventionType | None = None
+
+    @property
+    def iv(self) -> str:
+        """The URL of the intervention."""
+        return f"/interventions/{self.intervention.id}"
 
     @property
     def pupil(self):
@@ -114,6 +127,8 @@ class Route:
 PUPIL = "pupil"
 MEMBER = "member"
 GROUP = "group"
+INTERVENTION = "intervention"
+ENTRY = "entry"  # an entry of a school's intervention catalogue
 
 # The key is the rule as Werkzeug spells it: one endpoint may have several rules.
 ROUTES: dict[str, Route] = {
@@ -208,6 +223,42 @@ ROUTES: dict[str, Route] = {
         lambda t: f"{t.base}/letters/{t.letter_id}/sent",
         only("senco", yes=Redirect(lambda t: f"{t.base}#letters"), no=404), method="POST", target=PUPIL,
     ),
+    # Interventions (sentrack/interventions). The list opens to whoever records sessions, sets
+    # interventions up or reads the provision map; the catalogue and the impact scale are the
+    # SENCO's. One intervention is read with VIEW_SEN (the head reads every one of the school),
+    # changed and ended with SET_UP_INTERVENTION (the SENCO, a teacher of its pupils), its
+    # registers and impact recorded with RECORD_SESSION (also the assistant who delivers it);
+    # each answer outside that is 404. The target runs today, so the one-click register succeeds.
+    "/interventions/": Route(lambda t: "/interventions/", only("senco", "head", "teacher", "ta")),
+    "/interventions/new": Route(lambda t: "/interventions/new", only("senco", "teacher")),
+    "/interventions/catalogue": Route(lambda t: "/interventions/catalogue", only("senco")),
+    "/interventions/catalogue/new": Route(lambda t: "/interventions/catalogue/new", only("senco")),
+    "/interventions/catalogue/<int:type_id>": Route(
+        lambda t: f"/interventions/catalogue/{t.entry.id}", only("senco"), target=ENTRY
+    ),
+    "/interventions/impact-scale": Route(lambda t: "/interventions/impact-scale", only("senco")),
+    "/interventions/<int:intervention_id>": Route(
+        lambda t: t.iv, only("senco", "head", "teacher", "ta", no=404), target=INTERVENTION
+    ),
+    "/interventions/<int:intervention_id>/edit": Route(
+        lambda t: f"{t.iv}/edit", only("senco", "teacher", no=404), target=INTERVENTION
+    ),
+    "/interventions/<int:intervention_id>/end": Route(
+        lambda t: f"{t.iv}/end", only("senco", "teacher", no=404), target=INTERVENTION
+    ),
+    "/interventions/<int:intervention_id>/sessions/new": Route(
+        lambda t: f"{t.iv}/sessions/new", only("senco", "teacher", "ta", no=404), target=INTERVENTION
+    ),
+    "/interventions/<int:intervention_id>/sessions/quick": Route(
+        lambda t: f"{t.iv}/sessions/quick", only("senco", "teacher", "ta", yes=Redirect("/"), no=404),
+        method="POST", target=INTERVENTION,
+    ),
+    "/interventions/<int:intervention_id>/impact": Route(
+        lambda t: f"{t.iv}/impact", only("senco", "teacher", "ta", no=404), target=INTERVENTION
+    ),
+    "/provision-map": Route(lambda t: "/provision-map", only("senco", "head")),
+    "/provision-map/export": Route(lambda t: "/provision-map/export", only("senco", "head")),
+    "/provision-map/print": Route(lambda t: "/provision-map/print", only("senco", "head")),
     "/staff/": Route(lambda t: "/staff/", only("head", "admin")),
     "/staff/new": Route(lambda t: "/staff/new", only("head", "admin")),
     "/staff/<int:user_id>": Route(lambda t: f"/staff/{t.member.id}", only("head", "admin"), target=MEMBER),
@@ -235,7 +286,12 @@ def _cases():
                 kinds += [("other-school", key) for key in OTHER_SCHOOL[role]]
                 for kind, key in kinds:
                     yield pytest.param(rule, role, (kind, key), id=f"{rule} {role} {kind}:{key}")
-            elif route.target in (MEMBER, GROUP):
+            elif route.target == INTERVENTION:
+                yield pytest.param(rule, role, "own", id=f"{rule} {role} own")
+                if role in ("teacher", "ta"):
+                    yield pytest.param(rule, role, "hidden", id=f"{rule} {role} hidden")
+                yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
+            elif route.target in (MEMBER, GROUP, ENTRY):
                 yield pytest.param(rule, role, "own", id=f"{rule} {role} own-school")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
             else:
@@ -275,7 +331,39 @@ def _cycle_records(session, pupil) -> CycleRecords:
     return CycleRecords(cycle=cycle, outcome=outcome, letter=letter, concern=concern)
 
 
+def _catalogue_entry(session, actor) -> InterventionType:
+    return iflow.save_intervention_type(session, actor=actor, details=iflow.TypeDetails(
+        name="Reading catch-up", description=None, area_of_need=AreaOfNeed.COGNITION, wave=2, sessions_per_week=3,
+        minutes_per_session=20, weeks=10, cost_basis=CostBasis.PER_SESSION, cost_per_session_pence=1250,
+        hourly_rate_pence=None,
+    ))
+
+
+def _intervention(session, world: World, kind: str) -> Intervention:
+    """'own': for a pupil the teacher teaches, delivered by the assistant; 'hidden': for a pupil
+    of another class, delivered by the SENCO; 'other-school': in the school of another authority.
+    Each runs on Mondays, Wednesdays and Fridays, today (Friday 27 November 2026) among them."""
+    actor, pupil, deliverer = {
+        "own": (world.users["senco"], world.pupils["taught"], world.users["ta"]),
+        "hidden": (world.users["senco"], world.pupils["untaught"], world.users["senco"]),
+        "other-school": (world.users["foreign_senco"], world.pupils["foreign"], world.users["foreign_senco"]),
+    }[kind]
+    entry = _catalogue_entry(session, actor)
+    intervention = iflow.start_intervention(session, actor=actor, details=iflow.InterventionDetails(
+        type_id=entry.id, name="Reading group", delivery=Delivery.GROUP, delivered_by_id=deliverer.id,
+        weekdays=[0, 2, 4], minutes_per_session=20, starts_on=date(2026, 11, 2), ends_on=date(2026, 12, 18), measure=None,
+    ), places=[iflow.Place(pupil=pupil, entry_score="12")], today=date(2026, 11, 2))
+    session.commit()
+    return intervention
+
+
 def _target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
+    if route.target == INTERVENTION:
+        return Target(world, intervention=_intervention(session, world, kind))
+    if route.target == ENTRY:
+        entry = _catalogue_entry(session, world.users["senco" if kind == "own" else "foreign_senco"])
+        session.commit()
+        return Target(world, entry=entry)
     if route.target == PUPIL:
         key = "taught" if kind == "own" else kind[1]
         records = _cycle_records(session, world.pupils[key]) if session is not None else None
@@ -293,8 +381,10 @@ def _expected(route: Route, role: str, kind) -> object:
     expected = route.expect[role]
     if route.target == PUPIL and kind[0] != "sees":
         return 404  # out of scope: never confirm the record exists
-    if route.target in (MEMBER, GROUP) and kind == "other-school" and expected == 200:
+    if route.target in (MEMBER, GROUP, ENTRY) and kind == "other-school" and expected == 200:
         return 404
+    if route.target == INTERVENTION and kind != "own":
+        return 404  # out of scope: never confirm the record exists
     return expected
 
 

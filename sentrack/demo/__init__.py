@@ -4,18 +4,22 @@
 staff with roles, classes, pupils with parents and carers, an SEN register shaped like England's
 with dated histories, concerns (some past their deadline), support cycles at every stage with
 their assessments, plans, outcomes, observations and reviews (some reviews overdue), letters to
-parents (a few still to send) and each pupil's timeline. Everything is dated from `today`, so the
-demo looks lived-in on whatever date it runs, and everything comes from one seeded random
-generator, so the same seed and date give the same data.
+parents (a few still to send), a catalogue of intervention programmes with interventions that
+ended (most with their impact recorded), are running (registers taken up to today) or start next
+week, and each pupil's timeline. Everything is dated from `today`, so the demo looks lived-in on
+whatever date it runs, and everything comes from one seeded random generator, so the same seed
+and date give the same data.
 
 Rows are inserted with bulk statements and primary keys assigned in Python (`rows`), so that a
 hundred schools take seconds rather than minutes. The caller commits.
 
 The parts: `builder` builds the authority and each school in turn from `schools` (what to build),
-`staff`, `pupils` (with their `upn`s), `register`, `concerns`, `cycles` and `chronology` (timeline
-events and letters). They share a `context` (the seeded generator, `today`, the summary) and the
-`rows` buffer that inserts everything; `dates` holds the academic-year and school-day helpers,
-`names` the names and the register's wording, and `texts` the wording of the support cycles.
+`staff`, `pupils` (with their `upn`s), `register`, `concerns`, `cycles`, `chronology` (timeline
+events and letters) and `interventions` (from the programmes in `catalogue`). They share a
+`context` (the seeded generator, `today`, the summary) and the `rows` buffer that inserts
+everything; `dates` holds the academic-year and school-day helpers, `names` the names and the
+register's wording, `texts` the wording of the support cycles and `catalogue` that of the
+interventions.
 """
 
 from __future__ import annotations

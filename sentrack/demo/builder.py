@@ -1,6 +1,7 @@
 """Building the demo: the local authority, then each school in turn (terms, classes, staff,
-pupils, the SEN register, contacts, concerns, support cycles, the pupils' timelines and letters
-to parents), inserted school by school.
+pupils, the SEN register, contacts, concerns, support cycles, the pupils' timelines, letters
+to parents, and the intervention catalogue with interventions, registers and impact), inserted
+school by school.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sentrack.demo.concerns import CONCERN_DEADLINE_DAYS, add_concerns
 from sentrack.demo.context import DemoContext, DemoSummary
 from sentrack.demo.cycles import add_support_cycles
 from sentrack.demo.dates import terms_of_year
+from sentrack.demo.interventions import add_interventions
 from sentrack.demo.pupils import PupilBuilder
 from sentrack.demo.register import add_sen_statuses, place_on_register
 from sentrack.demo.schools import Group, SchoolSpec, school_specs
@@ -66,8 +68,9 @@ class DemoBuilder:
         self.pupil_builder.add_contacts(pupils)
         add_concerns(context, pupils, staff)
         add_status_events(context, pupils, staff.senco_id)
-        add_support_cycles(context, spec, pupils, staff)
+        cycles = add_support_cycles(context, spec, pupils, staff)
         add_letters(context, pupils, staff)
+        add_interventions(context, spec, school_id, pupils, staff, cycles)
         summary.schools += 1
         summary.pupils += len(pupils)
         summary.sen_support += sum(p.provision is Provision.SEN_SUPPORT for p in pupils)

@@ -73,6 +73,12 @@ def _report(summary: DemoSummary, today: date, seed: int) -> None:
     stages = ", ".join(f"{summary.cycles_open.get(state, 0):,} at {state}" for state in ("assess", "plan", "do", "review"))
     click.echo(f"  {summary.cycles:,} support cycles; open: {stages}")
     click.echo(f"  {summary.reviews_overdue:,} reviews overdue, {summary.letters_unsent:,} letters to parents to send")
+    click.echo(
+        f"  {summary.interventions:,} interventions: {summary.interventions_running:,} running, "
+        f"{summary.interventions_starting:,} starting next week, "
+        f"{summary.interventions_awaiting_impact:,} ended with impact to record; "
+        f"{summary.intervention_sessions:,} sessions registered"
+    )
     click.echo(f"Sign in with the password {DEMO_PASSWORD!r} as:")
     width = max(len(email) for email, _ in summary.sign_ins)
     for email, role in summary.sign_ins:

@@ -37,6 +37,11 @@ class DemoSummary:
     cycles_open: dict[str, int] = field(default_factory=dict)  # by state: assess, plan, do, review
     reviews_overdue: int = 0  # cycles at 'do' whose review date has passed
     letters_unsent: int = 0
+    interventions: int = 0  # every intervention, in every state
+    interventions_running: int = 0  # started and not yet ended
+    interventions_starting: int = 0  # starting in the coming days
+    interventions_awaiting_impact: int = 0  # ended, impact not yet recorded
+    intervention_sessions: int = 0  # registers taken
     sign_ins: list[tuple[str, str]] = field(default_factory=list)  # (email, role label)
 
 

@@ -123,6 +123,20 @@ class CycleDates:
 
 
 @dataclass
+class CycleRecord:
+    """A cycle as written, for the records that link to its outcomes (an intervention's place):
+    open from `opened` until `closed` (None while open), each outcome with the day it was
+    added (carried outcomes when the cycle opened, new ones when the plan was written)."""
+
+    opened: date
+    closed: date | None
+    outcomes: list[tuple[dict[str, Any], date]]
+
+    def is_open_on(self, day: date) -> bool:
+        return self.opened <= day and (self.closed is None or day < self.closed)
+
+
+@dataclass
 class Ending:
     """How a pupil's last closed cycle ended, when it did not continue."""
 
@@ -131,8 +145,11 @@ class Ending:
     requested: date | None = None  # the EHC needs assessment request
 
 
-def add_support_cycles(context: DemoContext, spec: SchoolSpec, pupils: list[PupilDraft], staff: Staff) -> None:
-    """Cycles for each pupil with a period of SEN support in their history."""
+def add_support_cycles(
+    context: DemoContext, spec: SchoolSpec, pupils: list[PupilDraft], staff: Staff
+) -> dict[int, list[CycleRecord]]:
+    """Cycles for each pupil with a period of SEN support in their history; returns each such
+    pupil's cycles in order (pupil id -> records)."""
     today = context.today
     histories = []
     for pupil in pupils:
@@ -161,6 +178,7 @@ def add_support_cycles(context: DemoContext, spec: SchoolSpec, pupils: list[Pupi
             cycles = _closed_cycles(context, first, held)
             cycles[-1].recorded = min(today, max(cycles[-1].recorded, requested))
         writer.write(pupil, period, cycles, ending)
+    return writer.records
 
 
 # --- Dates ------------------------------------------------------------------------------------------
@@ -358,6 +376,7 @@ class CycleWriter:
         self.book = texts.TextBook.for_phase(spec.phase)
         self.senco_id = staff.senco_id
         self.assistant_ids = staff.assistant_ids
+        self.records: dict[int, list[CycleRecord]] = {}
 
     def write(self, pupil: PupilDraft, period: Period, cycles: list[CycleDates], ending: Ending | None) -> None:
         areas = self._areas(pupil, period)
@@ -445,6 +464,10 @@ class CycleWriter:
                 description, criteria, area = self._new_outcome(areas, outcomes)
                 at += NEXT_MINUTES
                 outcomes.append(self._outcome(cycle_id, len(outcomes) + 1, description, criteria, area, dates.due, at))
+        self.records.setdefault(pupil.id, []).append(CycleRecord(
+            dates.opened, dates.held if closed else None,
+            [(o, dates.opened if o["carried_from_id"] else dates.written) for o in outcomes],
+        ))
         if dates.state is CycleState.PLAN:
             return cycle, [], None
 

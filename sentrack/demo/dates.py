@@ -91,3 +91,18 @@ def term_day_between(rng: random.Random, earliest: date, latest: date) -> date:
         if not in_long_holiday(day):
             return day
     return day
+
+
+def term_day_on_or_before(day: date) -> date:
+    """The last weekday on or before `day` outside the summer and Christmas holidays."""
+    if in_long_holiday(day):
+        if day.month in (7, 8):
+            day = date(day.year, 7, 22)
+        else:
+            day = date(day.year if day.month == 12 else day.year - 1, 12, 19)
+    return weekday_on_or_before(day)
+
+
+def next_weekday(day: date) -> date:
+    """`day` if it is a weekday, else the Monday after: the next day sessions could be held."""
+    return weekday_on_or_after(day)

@@ -17,6 +17,10 @@ from sentrack.models import (
     Assessment,
     Concern,
     Contact,
+    Intervention,
+    InterventionPupil,
+    InterventionSession,
+    InterventionType,
     LocalAuthority,
     Observation,
     Outcome,
@@ -29,6 +33,7 @@ from sentrack.models import (
     School,
     SchoolTerm,
     SenStatus,
+    SessionAttendance,
     SupportCycle,
     TeachingGroup,
     TimelineEvent,
@@ -74,6 +79,11 @@ class Rows:
         TimelineEvent,
         RecordRevision,
         ParentLetter,
+        InterventionType,
+        Intervention,
+        InterventionPupil,
+        InterventionSession,
+        SessionAttendance,
     )
 
     def __init__(self, session: Session) -> None:

@@ -7,9 +7,11 @@ from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from sentrack import access
+from sentrack import access, audit
 from sentrack.clock import today
 from sentrack.extensions import db
+from sentrack.interventions import home as intervention_home
+from sentrack.interventions.forms import QuickRegisterForm
 from sentrack.main import bp
 from sentrack.models import (
     Concern,
@@ -104,6 +106,14 @@ def home():
     user = current_user._get_current_object()
     on = today()
     context: dict = {"today": on}
+    delivers = user.has_role(Role.TEACHER, Role.SUPPORT_ASSISTANT)
+    if delivers:
+        # The passports show pupils' SEN records: audited, and committed before the page's
+        # queries so that what they load is not expired by the commit.
+        shown, _ = intervention_home.passport_pupils(db.session, user, on)
+        for pupil in shown:
+            audit.record(db.session, "passport_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
+        db.session.commit()
     schools = list(db.session.scalars(access.visible_schools(user).order_by(sa.text("name"))))
     context["schools"] = schools
     if access.can(user, access.Ability.VIEW_FIGURES):
@@ -128,6 +138,12 @@ def home():
                 .options(selectinload(SupportCycle.plan))
             )
         } if pupil_ids else {}
+    if user.has_role(Role.SENCO):
+        context["ended_without_impact"] = intervention_home.ended_without_impact(db.session, user.school_id, on)
+    if delivers:
+        context["mine"] = intervention_home.home_interventions(db.session, user, on)
+        context["passports"] = intervention_home.passports(db.session, user, on)
+        context["quick_form"] = QuickRegisterForm()
     if user.has_role(Role.ADMIN, Role.HEAD):
         context["staff_count"] = db.session.scalar(
             sa.select(sa.func.count(User.id)).where(User.school_id == user.school_id, User.active)

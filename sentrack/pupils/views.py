@@ -12,6 +12,7 @@ from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.forms import attach_error
+from sentrack.interventions.queries import pupil_interventions
 from sentrack.models import (
     AreaOfNeed,
     Contact,
@@ -180,6 +181,7 @@ def show(public_id: str):
         "pupils/show.html",
         pupil=pupil,
         sen_visible=sen_visible,
+        interventions=pupil_interventions(db.session, user, pupil) if sen_visible else [],
         cycles=cycles,
         open_cycle=next((c for c in cycles if c.is_open), None),
         letters=letters,

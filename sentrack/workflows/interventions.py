@@ -57,10 +57,14 @@ def save_intervention_type(
     """Add or change a catalogue entry. Refused for a duplicate name, a missing cost, or numbers
     out of range."""
     clash = sa.select(InterventionType.id).where(
-        InterventionType.school_id == actor.school_id, sa.func.lower(InterventionType.name) == details.name.lower()
+        InterventionType.school_id == actor.school_id,
+        sa.func.lower(InterventionType.name) == details.name.strip().lower(),
     )
     if existing is not None:
         clash = clash.where(InterventionType.id != existing.id)
+    details.name = details.name.strip()
+    if not details.name:
+        raise RuleBroken("Enter the name of the intervention", field="name")
     if session.scalar(clash) is not None:
         raise RuleBroken("The catalogue already has an intervention with this name", field="name")
     if details.wave not in (1, 2, 3):
@@ -95,7 +99,7 @@ def set_impact_scale(session: Session, *, actor: User, school: School, labels: d
     for value, label in cleaned.items():
         if not label:
             raise RuleBroken("Enter a label for every point of the scale", field=f"label_{value + 2}")
-    if len(set(cleaned.values())) != len(cleaned):
+    if len({label.lower() for label in cleaned.values()}) != len(cleaned):
         raise RuleBroken("Each point of the scale needs its own label", field="label_0")
     school.impact_scale = {str(k): v for k, v in cleaned.items()}
     audit.record(session, "impact_scale_saved", actor=actor, school_id=school.id, object_type="school", object_id=school.id)
@@ -134,6 +138,7 @@ def _check(session: Session, actor: User, details: InterventionDetails, places: 
         raise RuleBroken("The end date must be after the start date", field="ends_on")
     if not details.weekdays or not set(details.weekdays) <= {0, 1, 2, 3, 4}:
         raise RuleBroken("Choose the days the sessions happen", field="weekdays")
+    details.weekdays = sorted(set(details.weekdays))  # a day posted twice is still one session a week
     if not 5 <= details.minutes_per_session <= 240:
         raise RuleBroken("Minutes a session must be between 5 and 240", field="minutes_per_session")
     deliverer = session.scalar(
@@ -143,6 +148,8 @@ def _check(session: Session, actor: User, details: InterventionDetails, places: 
         raise RuleBroken("Choose a teacher or support assistant of this school to deliver it", field="delivered_by_id")
     if not places:
         raise RuleBroken("Choose at least one pupil", field="pupils")
+    if any(place.pupil.school_id != actor.school_id for place in places):
+        raise RuleBroken("Choose pupils of this school", field="pupils")
     if details.delivery is Delivery.ONE_TO_ONE and len(places) != 1:
         raise RuleBroken("A one-to-one intervention has exactly one pupil", field="pupils")
     if len({p.pupil.id for p in places}) != len(places):
@@ -168,7 +175,9 @@ def start_intervention(
     """Set up an intervention for pupils the actor may reach (the caller resolves them through
     access). Refused for an end before the start, no days, a deliverer from elsewhere, no pupil,
     or a one-to-one with several pupils."""
-    _check(session, actor, details, places)
+    kind = _check(session, actor, details, places)
+    if not kind.active:
+        raise RuleBroken("This intervention is no longer offered: choose another from the catalogue", field="type_id")
     intervention = Intervention(school_id=actor.school_id, created_by_id=actor.id, **vars(details))
     intervention.places = [
         InterventionPupil(pupil_id=p.pupil.id, entry_score=p.entry_score, outcome_id=p.outcome_id) for p in places
@@ -184,14 +193,28 @@ def start_intervention(
     return intervention
 
 
+def _recorded_between(session: Session, intervention: Intervention) -> tuple[date | None, date | None]:
+    """The dates of the first and last sessions recorded."""
+    first, last = session.execute(
+        sa.select(sa.func.min(InterventionSession.held_on), sa.func.max(InterventionSession.held_on))
+        .where(InterventionSession.intervention_id == intervention.id)
+    ).one()
+    return first, last
+
+
 def update_intervention(
-    session: Session, *, actor: User, intervention: Intervention, details: InterventionDetails, places: list[Place]
+    session: Session, *, actor: User, intervention: Intervention, details: InterventionDetails, places: list[Place],
+    today: date,
 ) -> None:
-    """Change an intervention. A pupil with attendance recorded cannot be taken out: their
-    register stays true."""
+    """Change an intervention. A pupil with attendance recorded cannot be taken out, nor can the
+    dates move past a recorded session: the registers stay true. Everything is checked before
+    anything changes."""
     _check(session, actor, details, places)
-    for name, value in vars(details).items():
-        setattr(intervention, name, value)
+    first, last = _recorded_between(session, intervention)
+    if first is not None and details.starts_on > first:
+        raise RuleBroken(f"The start date cannot be after the first session recorded ({first:%d/%m/%Y})", field="starts_on")
+    if last is not None and details.ends_on < last:
+        raise RuleBroken(f"The end date cannot be before the last session recorded ({last:%d/%m/%Y})", field="ends_on")
     wanted = {p.pupil.id: p for p in places}
     attended = set(
         session.scalars(
@@ -200,15 +223,21 @@ def update_intervention(
             .where(InterventionSession.intervention_id == intervention.id)
         )
     )
+    if any(place.pupil_id not in wanted and place.pupil_id in attended for place in intervention.places):
+        raise RuleBroken("A pupil with sessions recorded cannot be taken out of the intervention", field="pupils")
+    for name, value in vars(details).items():
+        setattr(intervention, name, value)
     kept = []
     for place in intervention.places:
         if place.pupil_id in wanted:
             new = wanted.pop(place.pupil_id)
             place.entry_score, place.outcome_id = new.entry_score, new.outcome_id
             kept.append(place)
-        elif place.pupil_id in attended:
-            raise RuleBroken("A pupil with sessions recorded cannot be taken out of the intervention", field="pupils")
     kept += [InterventionPupil(pupil_id=p.pupil.id, entry_score=p.entry_score, outcome_id=p.outcome_id) for p in wanted.values()]
+    for place in wanted.values():
+        add_event(session, pupil=place.pupil, kind="intervention_started", title=f"Intervention starts: {intervention.name}",
+                  effective_on=max(intervention.starts_on, min(today, intervention.ends_on)), actor=actor,
+                  detail=f"Joined {intervention.sessions_per_week} x {intervention.minutes_per_session} minutes a week until {intervention.ends_on:%d/%m/%Y}")
     intervention.places = kept
     audit.record(session, "intervention_updated", actor=actor, school_id=intervention.school_id,
                  object_type="intervention", object_id=intervention.id)
@@ -216,13 +245,17 @@ def update_intervention(
 
 
 def end_intervention(session: Session, *, actor: User, intervention: Intervention, ended_on: date, today: date) -> None:
-    """End early (or on time): the end date becomes `ended_on`."""
+    """End early (or on time): the end date becomes `ended_on`. Refused for a date in the future,
+    on or before the start, after the planned end, or before the last session recorded."""
     if ended_on > today:
         raise RuleBroken("The end date cannot be in the future", field="ended_on")
     if ended_on <= intervention.starts_on:
         raise RuleBroken("The end date must be after the start date", field="ended_on")
     if ended_on > intervention.ends_on:
         raise RuleBroken("The intervention has already ended", field="ended_on")
+    _, last = _recorded_between(session, intervention)
+    if last is not None and ended_on < last:
+        raise RuleBroken(f"The end date cannot be before the last session recorded ({last:%d/%m/%Y})", field="ended_on")
     intervention.ends_on = ended_on
     audit.record(session, "intervention_ended", actor=actor, school_id=intervention.school_id,
                  object_type="intervention", object_id=intervention.id)

@@ -112,12 +112,13 @@ class ProvisionMap:
         return round(self.total_cost_pence / self.pupil_count) if self.pupil_count else 0
 
 
+# Each sort ends with the name and id, so that ties come out the same on every database.
 SORTS = {
-    "name": lambda r: r.intervention.name.lower(),
-    "wave": lambda r: (r.intervention.type.wave, r.intervention.name.lower()),
-    "hours": lambda r: -r.staff_hours,
-    "cost": lambda r: -r.cost_pence,
-    "cost_per_pupil": lambda r: -r.cost_per_pupil_pence,
+    "name": lambda r: (r.intervention.name.lower(), r.intervention.id),
+    "wave": lambda r: (r.intervention.type.wave, r.intervention.name.lower(), r.intervention.id),
+    "hours": lambda r: (-r.staff_hours, r.intervention.name.lower(), r.intervention.id),
+    "cost": lambda r: (-r.cost_pence, r.intervention.name.lower(), r.intervention.id),
+    "cost_per_pupil": lambda r: (-r.cost_per_pupil_pence, r.intervention.name.lower(), r.intervention.id),
 }
 
 
@@ -125,7 +126,8 @@ def provision_map(
     session: Session, school: School, term: Term, *, year_group: int | None = None, wave: int | None = None,
     sort: str = "name",
 ) -> ProvisionMap:
-    """The map for one school and term: three queries, whatever the number of interventions."""
+    """The map for one school and term: a fixed handful of queries (the interventions with their
+    types, deliverers and pupils loaded in bulk, and one count of sessions), whatever their number."""
     query = (
         sa.select(Intervention)
         .where(

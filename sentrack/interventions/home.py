@@ -1,0 +1,217 @@
+"""What the home pages show of interventions: for the staff who deliver them, the sessions to
+record today, their interventions this week and their pupils' passports; for the SENCO, the
+interventions that ended without their impact recorded. Each a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from sentrack import access
+from sentrack.interventions.queries import open_statuses
+from sentrack.models import (
+    CycleState,
+    Intervention,
+    InterventionPupil,
+    InterventionSession,
+    Provision,
+    Pupil,
+    Role,
+    SenStatus,
+    SupportCycle,
+    User,
+    group_pupils,
+    group_teachers,
+)
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday and Friday of the school week holding `day` (the next one at a weekend)."""
+    monday = day - timedelta(days=day.weekday())
+    if day.weekday() >= 5:
+        monday += timedelta(days=7)
+    return monday, monday + timedelta(days=4)
+
+
+def _mine(user: User) -> sa.ColumnElement[bool]:
+    """The interventions that are the user's own: those they deliver, and for a class teacher
+    those with a pupil they teach (the teacher stays responsible)."""
+    conditions = [Intervention.delivered_by_id == user.id]
+    if user.has_role(Role.TEACHER):
+        taught = (
+            sa.select(InterventionPupil.intervention_id)
+            .join(group_pupils, group_pupils.c.pupil_id == InterventionPupil.pupil_id)
+            .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
+            .where(group_teachers.c.user_id == user.id)
+        )
+        conditions.append(Intervention.id.in_(taught))
+    return sa.and_(Intervention.school_id == user.school_id, sa.or_(*conditions))
+
+
+@dataclass
+class WeekRow:
+    intervention: Intervention
+    planned: int  # sessions planned this week
+    recorded: int  # sessions recorded this week
+
+
+@dataclass
+class HomeInterventions:
+    to_record_today: list[Intervention]
+    this_week: list[WeekRow]
+    impact_to_record: list[Intervention]
+
+
+def home_interventions(session: Session, user: User, today: date) -> HomeInterventions:
+    """For a teacher or support assistant: the sessions to record today (interventions they
+    deliver running today without a register for today), their interventions this week, and
+    those they deliver that ended without impact recorded. Three queries."""
+    monday, friday = week_of(today)
+    week = list(
+        session.scalars(
+            sa.select(Intervention)
+            .where(_mine(user), Intervention.starts_on <= friday, Intervention.ends_on >= monday)
+            .options(
+                selectinload(Intervention.delivered_by),
+                selectinload(Intervention.places).selectinload(InterventionPupil.pupil),
+            )
+            .order_by(Intervention.name)
+        )
+    )
+    held: dict[int, set[date]] = defaultdict(set)
+    if week:
+        for intervention_id, held_on in session.execute(
+            sa.select(InterventionSession.intervention_id, InterventionSession.held_on).where(
+                InterventionSession.intervention_id.in_([i.id for i in week]),
+                InterventionSession.held_on.between(monday, friday),
+            )
+        ):
+            held[intervention_id].add(held_on)
+    rows = []
+    for intervention in week:
+        days = [monday + timedelta(days=d) for d in sorted(intervention.weekdays or [])]
+        planned = sum(1 for day in days if intervention.starts_on <= day <= intervention.ends_on)
+        rows.append(WeekRow(intervention, planned, len(held[intervention.id])))
+    to_record = [
+        i for i in week
+        if i.delivered_by_id == user.id and i.runs_on(today) and today not in held[i.id]
+    ]
+    awaiting = sa.select(InterventionPupil.intervention_id).where(InterventionPupil.impact.is_(None))
+    impact = list(
+        session.scalars(
+            sa.select(Intervention)
+            .where(Intervention.delivered_by_id == user.id, Intervention.ends_on < today, Intervention.id.in_(awaiting))
+            .order_by(Intervention.ends_on)
+            .limit(20)
+        )
+    )
+    return HomeInterventions(to_record, rows, impact)
+
+
+@dataclass
+class EndedRow:
+    intervention: Intervention
+    awaiting: int
+    pupils: int
+
+
+def ended_without_impact(session: Session, school_id: int, today: date, limit: int = 30) -> list[EndedRow]:
+    """The school's interventions that have ended with a pupil's impact not yet recorded."""
+    awaiting = (
+        sa.select(sa.func.count(InterventionPupil.id))
+        .where(InterventionPupil.intervention_id == Intervention.id, InterventionPupil.impact.is_(None))
+        .scalar_subquery()
+    )
+    pupils = (
+        sa.select(sa.func.count(InterventionPupil.id))
+        .where(InterventionPupil.intervention_id == Intervention.id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(Intervention, awaiting, pupils)
+        .where(Intervention.school_id == school_id, Intervention.ends_on < today, awaiting > 0)
+        .options(selectinload(Intervention.delivered_by))
+        .order_by(Intervention.ends_on)
+        .limit(limit)
+    ).all()
+    return [EndedRow(i, a, p) for i, a, p in rows]
+
+
+@dataclass
+class Passport:
+    """What everyone working with a pupil needs to know: their needs, the strategies of their
+    plan, and what helps (the strengths found at the assessment)."""
+
+    pupil: Pupil
+    status: SenStatus | None
+    strategies: str | None
+    strengths: str | None
+    interventions: list[str]
+
+
+def passport_pupils(session: Session, user: User, today: date) -> tuple[list[Pupil], dict[int, list[str]]]:
+    """The user's pupils, whose passports their home page shows: for a support assistant, the
+    pupils of the interventions they deliver that have not ended; for a class teacher, the pupils
+    of their classes on the SEN register and the pupils of the interventions they deliver. With
+    the names of those interventions, by pupil. Two queries."""
+    delivering = (
+        sa.select(InterventionPupil.pupil_id, Intervention.name)
+        .join(Intervention, Intervention.id == InterventionPupil.intervention_id)
+        .where(Intervention.delivered_by_id == user.id, Intervention.ends_on >= today)
+    )
+    names: dict[int, list[str]] = defaultdict(list)
+    for pupil_id, name in session.execute(delivering):
+        names[pupil_id].append(name)
+    conditions = [Pupil.id.in_(list(names))] if names else []
+    if user.has_role(Role.TEACHER):
+        on_register = sa.select(SenStatus.pupil_id).where(
+            SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE
+        )
+        taught = (
+            sa.select(group_pupils.c.pupil_id)
+            .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
+            .where(group_teachers.c.user_id == user.id)
+        )
+        conditions.append(sa.and_(Pupil.id.in_(taught), Pupil.id.in_(on_register)))
+    if not conditions:
+        return [], names
+    pupils = list(
+        session.scalars(
+            sa.select(Pupil)
+            .where(sa.or_(*conditions), access.sen_scope(user))
+            .options(selectinload(Pupil.groups))
+            .order_by(Pupil.last_name, Pupil.first_name)
+        )
+    )
+    return pupils, names
+
+
+def passports(session: Session, user: User, today: date) -> list[Passport]:
+    """The passports of the user's pupils (see `passport_pupils`): a fixed number of queries,
+    whatever the number of pupils."""
+    pupils, names = passport_pupils(session, user, today)
+    ids = [p.id for p in pupils]
+    statuses = open_statuses(session, ids)
+    cycles = {
+        cycle.pupil_id: cycle
+        for cycle in session.scalars(
+            sa.select(SupportCycle)
+            .where(SupportCycle.pupil_id.in_(ids), SupportCycle.state != CycleState.CLOSED)
+            .options(selectinload(SupportCycle.plan), selectinload(SupportCycle.assessment))
+        )
+    } if ids else {}
+    found = []
+    for pupil in pupils:
+        cycle = cycles.get(pupil.id)
+        found.append(Passport(
+            pupil=pupil,
+            status=statuses.get(pupil.id),
+            strategies=cycle.plan.strategies if cycle and cycle.plan else None,
+            strengths=cycle.assessment.strengths if cycle and cycle.assessment else None,
+            interventions=sorted(set(names.get(pupil.id, []))),
+        ))
+    return found

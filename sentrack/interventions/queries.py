@@ -1,0 +1,297 @@
+"""Reading interventions for the pages: always inside the user's scope, and set-based (a fixed
+number of queries whatever the number of pupils or interventions)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from sentrack import access
+from sentrack.access import Ability
+from sentrack.models import (
+    CycleState,
+    Intervention,
+    InterventionPupil,
+    InterventionSession,
+    InterventionType,
+    Outcome,
+    Provision,
+    Pupil,
+    Role,
+    RoleAssignment,
+    SenStatus,
+    SessionAttendance,
+    SupportCycle,
+    TeachingGroup,
+    User,
+    group_pupils,
+    group_teachers,
+)
+from sentrack.workflows.interventions import DELIVERING_ROLES
+
+# --- Choices for the forms -------------------------------------------------------------------------
+
+def catalogue(session: Session, school_id: int, *, active_only: bool = False) -> list[InterventionType]:
+    query = sa.select(InterventionType).where(InterventionType.school_id == school_id)
+    if active_only:
+        query = query.where(InterventionType.active)
+    return list(session.scalars(query.order_by(InterventionType.wave, sa.func.lower(InterventionType.name))))
+
+
+def deliverers(session: Session, school_id: int) -> list[User]:
+    """The school's active teachers, support assistants and SENCOs, who may deliver one."""
+    holds = sa.select(RoleAssignment.user_id).where(RoleAssignment.role.in_(list(DELIVERING_ROLES)))
+    return list(
+        session.scalars(
+            sa.select(User)
+            .where(User.school_id == school_id, User.active, User.id.in_(holds))
+            .order_by(User.full_name)
+        )
+    )
+
+
+def deliverer_label(user: User) -> str:
+    roles = [role.label for role in (Role.SUPPORT_ASSISTANT, Role.TEACHER, Role.SENCO) if role in user.roles]
+    return f"{user.full_name} ({', '.join(roles)})"
+
+
+def pickable_groups(session: Session, user: User) -> list[TeachingGroup]:
+    """The classes holding a pupil the user may set up an intervention for: a teacher's own
+    classes, or every class of the school for the SENCO."""
+    reachable = (
+        sa.select(group_pupils.c.group_id)
+        .join(Pupil, Pupil.id == group_pupils.c.pupil_id)
+        .where(access.scope_for(user, Ability.SET_UP_INTERVENTION))
+    )
+    return list(
+        session.scalars(
+            sa.select(TeachingGroup)
+            .where(TeachingGroup.school_id == user.school_id, TeachingGroup.id.in_(reachable))
+            .order_by(TeachingGroup.year_group, TeachingGroup.name)
+        )
+    )
+
+
+@dataclass
+class PupilChoice:
+    pupil: Pupil
+    provision: Provision | None = None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+@dataclass
+class ChoiceGroup:
+    label: str
+    choices: list[PupilChoice]
+
+
+def pupil_choices(
+    session: Session, user: User, group_ids: list[int], *, also: list[Pupil] = (), also_label: str = "Already chosen"
+) -> list[ChoiceGroup]:
+    """The pupils of the chosen classes whom the user may set up an intervention for, class by
+    class, each pupil once; then `also` (pupils already in the intervention or already chosen)
+    under `also_label` where no class listed them. With their SEN provision and the outcomes of
+    their open plan."""
+    rows = []
+    if group_ids:
+        rows = session.execute(
+            sa.select(TeachingGroup, Pupil)
+            .join(group_pupils, group_pupils.c.group_id == TeachingGroup.id)
+            .join(Pupil, Pupil.id == group_pupils.c.pupil_id)
+            .where(TeachingGroup.id.in_(group_ids), access.scope_for(user, Ability.SET_UP_INTERVENTION))
+            .order_by(TeachingGroup.year_group, TeachingGroup.name, Pupil.last_name, Pupil.first_name)
+        ).all()
+    groups: dict[int, ChoiceGroup] = {}
+    seen: dict[int, PupilChoice] = {}
+    for group, pupil in rows:
+        if pupil.id in seen:
+            continue
+        seen[pupil.id] = choice = PupilChoice(pupil)
+        groups.setdefault(group.id, ChoiceGroup(group.name, [])).choices.append(choice)
+    result = list(groups.values())
+    extra = [PupilChoice(p) for p in also if p.id not in seen]
+    for choice in extra:
+        seen[choice.pupil.id] = choice
+    if extra:
+        result.insert(0, ChoiceGroup(also_label, extra))
+    statuses = open_statuses(session, list(seen))
+    outcomes = open_outcomes(session, list(seen))
+    for pupil_id, choice in seen.items():
+        status = statuses.get(pupil_id)
+        choice.provision = status.provision if status else None
+        choice.outcomes = outcomes.get(pupil_id, [])
+    return result
+
+
+def pupils_in_scope(session: Session, user: User, public_ids: list[str], ability: Ability) -> dict[str, Pupil]:
+    """Those of `public_ids` the ability reaches for the user, by public id (one query)."""
+    if not public_ids:
+        return {}
+    found = session.scalars(
+        sa.select(Pupil).where(Pupil.public_id.in_(public_ids), access.scope_for(user, ability))
+    )
+    return {pupil.public_id: pupil for pupil in found}
+
+
+def open_statuses(session: Session, pupil_ids: list[int]) -> dict[int, SenStatus]:
+    if not pupil_ids:
+        return {}
+    rows = session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id.in_(pupil_ids), SenStatus.end_date.is_(None)))
+    return {status.pupil_id: status for status in rows}
+
+
+def open_outcomes(session: Session, pupil_ids: list[int]) -> dict[int, list[Outcome]]:
+    """The outcomes of each pupil's open support cycle."""
+    if not pupil_ids:
+        return {}
+    found: dict[int, list[Outcome]] = defaultdict(list)
+    rows = session.execute(
+        sa.select(SupportCycle.pupil_id, Outcome)
+        .join(Outcome, Outcome.cycle_id == SupportCycle.id)
+        .where(SupportCycle.pupil_id.in_(pupil_ids), SupportCycle.state != CycleState.CLOSED)
+        .order_by(Outcome.position, Outcome.id)
+    )
+    for pupil_id, outcome in rows:
+        found[pupil_id].append(outcome)
+    return found
+
+
+# --- One intervention ------------------------------------------------------------------------------
+
+def load_intervention(session: Session, intervention: Intervention) -> Intervention:
+    """The intervention with its type, deliverer, pupils and registers loaded in a few queries."""
+    return session.scalar(
+        sa.select(Intervention)
+        .where(Intervention.id == intervention.id)
+        .options(
+            selectinload(Intervention.type),
+            selectinload(Intervention.delivered_by),
+            selectinload(Intervention.places).selectinload(InterventionPupil.pupil).selectinload(Pupil.groups),
+            selectinload(Intervention.places).selectinload(InterventionPupil.outcome),
+            selectinload(Intervention.sessions).selectinload(InterventionSession.attendance),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+def responsible_teachers(session: Session, pupil_ids: list[int]) -> list[User]:
+    """The class teachers of the pupils: they stay responsible for the pupils' progress."""
+    if not pupil_ids:
+        return []
+    teaching = (
+        sa.select(group_teachers.c.user_id)
+        .join(group_pupils, group_pupils.c.group_id == group_teachers.c.group_id)
+        .where(group_pupils.c.pupil_id.in_(pupil_ids))
+    )
+    return list(session.scalars(sa.select(User).where(User.id.in_(teaching)).order_by(User.full_name)))
+
+
+@dataclass
+class Attendance:
+    attended: int = 0
+    recorded: int = 0
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.attended / self.recorded) if self.recorded else None
+
+
+def attendance(intervention: Intervention) -> dict[int, Attendance]:
+    """Each pupil's attendance over the sessions recorded (from the loaded registers)."""
+    found = {place.pupil_id: Attendance() for place in intervention.places}
+    for register in intervention.sessions:
+        for mark in register.attendance:
+            tally = found.setdefault(mark.pupil_id, Attendance())
+            tally.recorded += 1
+            tally.attended += int(mark.attended)
+    return found
+
+
+def may(session: Session, user: User, ability: Ability, intervention: Intervention) -> bool:
+    """Whether `ability` reaches this intervention for the user (one query)."""
+    if ability not in access.abilities(user):
+        return False
+    return bool(
+        session.scalar(
+            sa.select(sa.literal(True)).where(Intervention.id == intervention.id, access.intervention_scope(user, ability))
+        )
+    )
+
+
+# --- Lists -----------------------------------------------------------------------------------------
+
+@dataclass
+class ListRow:
+    intervention: Intervention
+    sessions_recorded: int
+    awaiting_impact: int
+
+
+def intervention_list(session: Session, user: User, *, ended: bool, today: date, limit: int = 200) -> list[ListRow]:
+    """The interventions the user may read, current (ending today or later) or ended."""
+    recorded = (
+        sa.select(sa.func.count(InterventionSession.id))
+        .where(InterventionSession.intervention_id == Intervention.id)
+        .scalar_subquery()
+    )
+    awaiting = (
+        sa.select(sa.func.count(InterventionPupil.id))
+        .where(InterventionPupil.intervention_id == Intervention.id, InterventionPupil.impact.is_(None))
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(Intervention, recorded, awaiting)
+        .where(access.intervention_scope(user, Ability.VIEW_SEN))
+        .options(
+            selectinload(Intervention.type),
+            selectinload(Intervention.delivered_by),
+            selectinload(Intervention.places).selectinload(InterventionPupil.pupil),
+        )
+        .limit(limit)
+    )
+    if ended:
+        query = query.where(Intervention.ends_on < today).order_by(Intervention.ends_on.desc(), Intervention.name)
+    else:
+        query = query.where(Intervention.ends_on >= today).order_by(Intervention.starts_on, Intervention.name)
+    return [ListRow(i, n, a) for i, n, a in session.execute(query).all()]
+
+
+@dataclass
+class PupilInterventionRow:
+    place: InterventionPupil
+    attendance: Attendance
+
+
+def pupil_interventions(session: Session, user: User, pupil: Pupil) -> list[PupilInterventionRow]:
+    """The pupil's interventions that the user may read, newest first, with their attendance."""
+    places = list(
+        session.scalars(
+            sa.select(InterventionPupil)
+            .join(Intervention, Intervention.id == InterventionPupil.intervention_id)
+            .where(InterventionPupil.pupil_id == pupil.id, access.intervention_scope(user, Ability.VIEW_SEN))
+            .options(
+                selectinload(InterventionPupil.intervention).selectinload(Intervention.type),
+                selectinload(InterventionPupil.intervention).selectinload(Intervention.delivered_by),
+            )
+            .order_by(Intervention.starts_on.desc(), Intervention.id.desc())
+        )
+    )
+    tallies: dict[int, Attendance] = {place.intervention_id: Attendance() for place in places}
+    if places:
+        rows = session.execute(
+            sa.select(
+                InterventionSession.intervention_id,
+                sa.func.count(),
+                sa.func.sum(sa.case((SessionAttendance.attended, 1), else_=0)),
+            )
+            .join(SessionAttendance, SessionAttendance.session_id == InterventionSession.id)
+            .where(SessionAttendance.pupil_id == pupil.id, InterventionSession.intervention_id.in_(list(tallies)))
+            .group_by(InterventionSession.intervention_id)
+        )
+        for intervention_id, recorded, attended in rows:
+            tallies[intervention_id] = Attendance(attended=int(attended or 0), recorded=recorded)
+    return [PupilInterventionRow(place, tallies[place.intervention_id]) for place in places]
