@@ -61,8 +61,9 @@ class GovDateField(DateField):
             raise ValueError(f"The {self.describe} must be a real date") from exc
 
 
-class DateRequired:
-    """Stop validation with a GOV.UK message when a date field was left empty."""
+class Required:
+    """Stop validation with a GOV.UK message when a field was left empty: its data is None and
+    no parsing error was raised already (a date or number field that could not be read says why)."""
 
     def __init__(self, message: str):
         self.message = message
@@ -71,6 +72,9 @@ class DateRequired:
     def __call__(self, form, field: Field):
         if field.data is None and not field.errors:
             raise StopValidation(self.message)
+
+
+DateRequired = Required  # the name the date fields use
 
 
 class NotInFuture:

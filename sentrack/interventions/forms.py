@@ -32,7 +32,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from sentrack.forms import DateRequired, GovDateField, blank_to_none, strip_text
+from sentrack.forms import DateRequired, GovDateField, Required, blank_to_none, strip_text
 from sentrack.models import AreaOfNeed, CostBasis, Delivery, Wave
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, WEEKDAYS
 
@@ -47,16 +47,6 @@ def pounds(pence: int | None) -> str:
     return "" if pence is None else f"{Decimal(pence) / 100:.2f}"
 
 
-class Required:
-    """Stop with `message` when the field was left empty (and could be read)."""
-
-    def __init__(self, message: str):
-        self.message = message
-        self.field_flags = {"required": True}
-
-    def __call__(self, form, field: Field):
-        if field.data is None and not field.errors:
-            raise StopValidation(self.message)
 
 
 class WholeNumberField(Field):
