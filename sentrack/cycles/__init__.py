@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("cycles", __name__, url_prefix="/pupils/<public_id>")
 
-from sentrack.cycles import views  # noqa: E402,F401
+from sentrack.cycles import records, views  # noqa: E402,F401

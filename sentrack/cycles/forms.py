@@ -15,7 +15,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMu
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sentrack.clock import today
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none, strip_text
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none
 from sentrack.models import AreaOfNeed, OutcomeRating, ReviewDecision
 from sentrack.pupils.forms import NEED_CHOICES
 

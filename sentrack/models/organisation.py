@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sentrack.models.base import Base
 from sentrack.models.enums import Phase, enum_type
+
+if TYPE_CHECKING:  # mapped in their own modules, which import this one
+    from sentrack.models.people import User
+    from sentrack.models.pupils import Pupil
 
 group_teachers = sa.Table(
     "group_teacher",
@@ -108,10 +113,10 @@ class TeachingGroup(Base):
     year_group: Mapped[int | None]
 
     school: Mapped[School] = relationship()
-    teachers: Mapped[list[User]] = relationship(  # noqa: F821
+    teachers: Mapped[list[User]] = relationship(
         secondary=group_teachers, back_populates="groups", order_by="User.full_name"
     )
-    pupils: Mapped[list[Pupil]] = relationship(  # noqa: F821
+    pupils: Mapped[list[Pupil]] = relationship(
         secondary=group_pupils, back_populates="groups", order_by="(Pupil.last_name, Pupil.first_name)"
     )
 
