@@ -32,6 +32,8 @@ run: demo
 	@echo "  head@demo.test  senco@demo.test  teacher@demo.test  ta@demo.test"
 	@echo "  governor@demo.test  admin@demo.test  la@demo.test"
 	@echo ""
+	@# The scheduler (daily sweep, outbox) runs in its own process beside the web server.
+	$(FLASK) scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install

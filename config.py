@@ -69,6 +69,18 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
 
+    # Email. Without MAIL_SERVER, mail is printed instead of sent (development) and kept in the
+    # outbox, where the notifications page lists it.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
+    MAIL_FROM = os.environ.get("MAIL_FROM", "SEN Track <no-reply@sentrack.invalid>")
+    MAIL_TIMEOUT = 10
+    # The address links in emails start with, for example https://sentrack.school.sch.uk
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
     PUPILS_PER_PAGE = 25
     DEMO_BANNER = False
     # The app's clock: outside production SENTRACK_TODAY stands the app on another date.
@@ -98,6 +110,8 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     NAME = "testing"
     TESTING = True
+    MAIL_SERVER = None
+    MAIL_USE_TLS = False
     SECRET_KEY = "testing-secret-key"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"

@@ -126,9 +126,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from sentrack import auth, cycles, interventions, main, pages, pupils, staff
+    from sentrack import auth, cycles, duties, interventions, main, meetings, pages, pupils, staff
 
-    for module in (auth, main, pages, pupils, staff, cycles, interventions):
+    for module in (auth, main, pages, pupils, staff, cycles, interventions, duties, meetings):
         app.register_blueprint(module.bp)
 
 

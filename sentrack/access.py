@@ -47,6 +47,8 @@ class Ability(enum.StrEnum):
     SET_UP_INTERVENTION = "set_up_intervention"  # start and change interventions
     RECORD_SESSION = "record_session"  # registers, exit measures and impact
     VIEW_PROVISION_MAP = "view_provision_map"
+    RECORD_PARENT_MEETING = "record_parent_meeting"  # plan and record meetings with parents
+    MANAGE_SETTINGS = "manage_settings"  # the school's term dates and rule settings
 
 
 ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
@@ -66,6 +68,8 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.SET_UP_INTERVENTION,
             Ability.RECORD_SESSION,
             Ability.VIEW_PROVISION_MAP,
+            Ability.RECORD_PARENT_MEETING,
+            Ability.MANAGE_SETTINGS,
         }
     ),
     Role.HEAD: frozenset(
@@ -88,6 +92,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RECORD_OBSERVATION,
             Ability.SET_UP_INTERVENTION,
             Ability.RECORD_SESSION,
+            Ability.RECORD_PARENT_MEETING,
         }
     ),
     Role.SUPPORT_ASSISTANT: frozenset(

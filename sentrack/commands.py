@@ -1,11 +1,14 @@
-"""Command-line commands: `flask demo` (the demo authority) and `flask create-user` (the first
-account of a real school)."""
+"""Command-line commands: `flask demo` (the demo authority), `flask create-user` (the first
+account of a real school) and `flask sweep` (the daily sweep of duties and reminders)."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from sentrack.auth.passwords import hash_password, password_problem
@@ -49,8 +52,40 @@ def create_user_command(email, full_name, roles, urn, la_code, password):
     click.echo(f"Created an account for {email} with roles: {', '.join(roles)}.")
 
 
+@click.command("sweep")
+@click.option("--date", "on", help="The date to sweep for, YYYY-MM-DD (default: the app's today)")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON")
+@with_appcontext
+def sweep_command(on, as_json):
+    """Create the tasks and notifications due on a date and not yet created. Safe to run again:
+    a second run for the same date creates nothing. In production only today may be swept, so that
+    no one creates next week's reminders early; elsewhere any date may be (demos, catching up)."""
+    from sentrack.clock import today
+    from sentrack.workflows.sweep import run_sweep
+
+    if on is None:
+        day = today()
+    else:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError as exc:
+            raise click.BadParameter("use the form YYYY-MM-DD", param_hint="--date") from exc
+    if current_app.config.get("NAME") == "production" and day != today():
+        raise click.BadParameter("in production only today can be swept", param_hint="--date")
+    summary = run_sweep(db.session, day)
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps(summary.as_dict()))
+    else:
+        click.echo(f"{day}: {summary.tasks_created} tasks and {summary.notifications_created} notifications created, "
+                   f"{summary.tasks_moved} tasks moved to the current holder of their role.")
+
+
 def register(app: Flask) -> None:
     from sentrack.demo.cli import demo_command
+    from sentrack.scheduler import scheduler_command
 
     app.cli.add_command(demo_command)
+    app.cli.add_command(scheduler_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(sweep_command)

@@ -56,9 +56,13 @@ def navigation() -> list[dict]:
         items.append(("Interventions", "interventions.index", "interventions."))
     if Ability.VIEW_PROVISION_MAP in allowed:
         items.append(("Provision map", "interventions.provision_map_page", MAP_ENDPOINTS))
+    items.append(("My tasks", "duties.my_tasks", "duties.task"))
+    items.append(("Notifications", "duties.notifications", None))
     if Ability.MANAGE_STAFF in allowed:
         items.append(("Staff", "staff.index", "staff.member"))
         items.append(("Classes", "staff.groups", "staff.group"))
+    if Ability.MANAGE_SETTINGS in allowed:
+        items.append(("Settings", "meetings.settings", "meetings.settings"))
     endpoint = request.endpoint or ""
     nav = []
     for text, target, prefix in items:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import socket
 from contextlib import contextmanager
 from datetime import date
 
@@ -83,3 +84,43 @@ def own_postgresql_database(url: str, name: str):
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+class Inbox:
+    """An SMTP handler that keeps every message it is given."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (at the moment of asking)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on loopback for the length of the block: (port, inbox)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port, inbox
+    finally:
+        controller.stop()
+
+
+def email_text(envelope) -> str:
+    """The decoded text of an email an SMTP test server received (headers and body)."""
+    from email import message_from_bytes, policy
+
+    message = message_from_bytes(envelope.content, policy=policy.default)
+    return f"Subject: {message['Subject']}\n{message.get_content()}"

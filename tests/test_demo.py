@@ -33,10 +33,12 @@ from sentrack.models import (
     InterventionPupil,
     InterventionSession,
     InterventionType,
+    MeetingMode,
     NeedType,
     Observation,
     Outcome,
     ParentLetter,
+    ParentMeeting,
     Phase,
     Plan,
     Provision,
@@ -59,6 +61,7 @@ from sentrack.models import (
 )
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
 from sentrack.workflows.cycles import OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS
+from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.revisions import snapshot
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 
@@ -727,7 +730,7 @@ def test_no_support_record_is_dated_after_today_and_every_pupil_on_support_has_a
     assert {c.state for c in _all_cycles(session, school=primary) if c.is_open} == OPEN_STATES
 
 
-def test_same_seed_and_today_give_the_same_cycles_timeline_letters_and_interventions():
+def test_same_seed_and_today_give_the_same_cycles_timeline_letters_interventions_and_meetings():
     def records(seed: int) -> list[list[tuple]]:
         engine = _engine()
         with Session(engine) as session:
@@ -748,6 +751,7 @@ def test_same_seed_and_today_give_the_same_cycles_timeline_letters_and_intervent
                     (Intervention, Intervention.__table__.c),
                     (InterventionPupil, InterventionPupil.__table__.c),
                     (InterventionSession, InterventionSession.__table__.c),
+                    (ParentMeeting, ParentMeeting.__table__.c),
                 ]
             ]
             attendance = SessionAttendance.__table__.c
@@ -781,6 +785,92 @@ def test_free_text_names_nobody():
                 stack.extend(item)
     english = {"Can", "Foster"}  # as in "Can talk about feelings", "Foster carer"
     assert not (words - english) & people, (words - english) & people
+
+
+# --- Meetings with parents -------------------------------------------------------------------------
+
+def test_every_review_a_parent_attended_is_a_meeting_led_by_the_senco(db_session):
+    sencos = set(db_session.scalars(sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.SENCO)))
+    meetings = {m.review_id: m for m in db_session.scalars(sa.select(ParentMeeting).where(ParentMeeting.review_id.is_not(None)))}
+    reviews = db_session.scalars(sa.select(Review).where(Review.parent_attended, Review.held_on.is_not(None))).all()
+    assert reviews and {r.id for r in reviews} == set(meetings)
+    for review in reviews:
+        meeting, cycle = meetings[review.id], review.cycle
+        assert (meeting.pupil_id, meeting.cycle_id, meeting.held_on) == (cycle.pupil_id, cycle.id, review.held_on)
+        assert meeting.mode is MeetingMode.IN_PERSON and meeting.led_by_id in sencos
+        assert meeting.attendees == review.attendees and meeting.pupil_views == review.pupil_views
+        assert meeting.actions == review.next_steps
+        assert meeting.outcomes.startswith(f"Review of support cycle {cycle.number}: ")
+        if review.recorded_at is not None:
+            assert meeting.recorded_at == review.recorded_at
+            assert meeting.outcomes.endswith(review.decision.summary)
+
+
+def test_class_teachers_meet_parents_of_pupils_on_the_register_and_some_meetings_are_planned(db_session):
+    teacher_of = dict(db_session.execute(
+        sa.select(group_pupils.c.pupil_id, group_teachers.c.user_id)
+        .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
+    ).all())
+    on_register = {p for p, v in _open_provision(db_session).items() if v is not Provision.NONE}
+    meetings = db_session.scalars(sa.select(ParentMeeting).where(ParentMeeting.review_id.is_(None))).all()
+    held = [m for m in meetings if m.held_on is not None]
+    planned = [m for m in meetings if m.held_on is None]
+    assert held and planned
+    assert {m.mode for m in held} == set(MeetingMode)
+    events = Counter(db_session.execute(
+        sa.select(TimelineEvent.pupil_id, TimelineEvent.title, TimelineEvent.effective_on)
+        .where(TimelineEvent.kind.in_(["parent_meeting", "parent_meeting_planned"]))
+    ).all())
+    for meeting in meetings:
+        assert meeting.pupil_id in on_register and meeting.cycle_id is None
+        assert meeting.led_by_id == meeting.recorded_by_id == teacher_of[meeting.pupil_id]
+    for meeting in held:
+        assert date(2025, 9, 1) <= meeting.held_on <= meeting.recorded_at.date() <= TODAY
+        assert meeting.outcomes and meeting.planned_for is None
+        shared = meeting.shared_with_parents_on
+        assert shared is None or meeting.held_on <= shared <= min(TODAY, meeting.held_on + timedelta(days=7))
+        assert events[(meeting.pupil_id, "Parents met", meeting.held_on)] >= 1
+    for meeting in planned:
+        assert TODAY < meeting.planned_for <= TODAY + timedelta(days=31) and meeting.outcomes is None
+        assert events[(meeting.pupil_id, "Meeting with parents planned", meeting.recorded_at.date())] >= 1
+    assert sum(events[key] for key in events if key[1] == "Meeting with parents planned") == len(planned)
+
+
+@pytest.mark.parametrize("today", [date(2025, 9, 1), TODAY, date(2026, 7, 20), date(2026, 11, 27)])
+def test_no_meeting_is_held_or_recorded_after_today(session, today):
+    build_demo(session, today=today, seed=11, pupils_per_school=140)
+    for meeting in session.scalars(sa.select(ParentMeeting)):
+        assert meeting.recorded_at.date() <= today
+        if meeting.held_on is not None:
+            assert meeting.held_on <= today
+            assert meeting.shared_with_parents_on is None or meeting.shared_with_parents_on <= today
+        else:
+            assert meeting.planned_for > today
+
+
+@pytest.mark.parametrize(
+    ("today", "overdue", "due"),
+    [
+        # The autumn term: no term of the year has ended (nobody can be overdue) and the term
+        # ends on 31 December, more than the 21 days of the due window away (nobody is due).
+        (date(2026, 11, 27), False, False),
+        # Autumn 2026 has ended and spring ends on 31 March, within the window.
+        (date(2027, 3, 19), True, True),
+        (TODAY, True, False),  # spring 2026 ends 49 days later
+    ],
+)
+def test_at_the_primary_most_pupils_are_on_track_with_parent_meetings(session, today, overdue, due):
+    build_demo(session, today=today, schools=1)
+    primary = session.scalar(sa.select(School))
+    found = Counter(e.status for e in engagement_for_school(session, primary, today).values())
+    total = sum(found.values())
+    assert total >= 40
+    assert found[Engagement.ON_TRACK] >= 0.7 * total
+    if overdue:
+        assert 0.08 * total <= found[Engagement.OVERDUE] <= 0.16 * total
+    else:
+        assert found[Engagement.OVERDUE] == 0
+    assert (found[Engagement.DUE] > 0) == due
 
 
 # --- Interventions --------------------------------------------------------------------------------

@@ -37,7 +37,8 @@ from sentrack.models import (
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import interventions as iflow
-from sentrack.workflows.provision_map import Term, current_term, provision_map, school_terms, sessions_between
+from sentrack.workflows.provision_map import provision_map, sessions_between
+from sentrack.workflows.terms import Term, current_term, school_terms
 from tests.factories import (
     INTERVENTION_ENDS,
     INTERVENTION_STARTS,

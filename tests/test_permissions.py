@@ -26,17 +26,24 @@ from sentrack.models import (
     Delivery,
     Intervention,
     InterventionType,
+    MeetingMode,
     NeedType,
     Outcome,
     ParentLetter,
+    ParentMeeting,
     Plan,
+    Notification,
     Provision,
     Review,
+    Role,
+    SchoolTerm,
     SenStatus,
     SupportCycle,
+    Task,
     TeachingGroup,
 )
 from sentrack.workflows import interventions as iflow
+from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER, change_sen_status
 from tests.factories import OPENED_ON, PLAN_STARTS, REVIEW_DATE, World
 from tests.helpers import pupil_links, text
@@ -65,6 +72,7 @@ class CycleRecords:
     outcome: Outcome
     letter: ParentLetter
     concern: Concern
+    meeting: ParentMeeting  # planned, not yet held
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,9 @@ class Target:
     records: CycleRecords | None = None  # the pupil's cycle, for the cycle pages
     intervention: Intervention | None = None
     entry: InterventionType | None = None
+    term: SchoolTerm | None = None
+    task: Task | None = None
+    notification: Notification | None = None
 
     @property
     def iv(self) -> str:
@@ -129,6 +140,8 @@ MEMBER = "member"
 GROUP = "group"
 INTERVENTION = "intervention"
 ENTRY = "entry"  # an entry of a school's intervention catalogue
+TERM = "term"  # a term of a school's year
+TASK = "task"  # a task assigned to a school's SENCO, with the notification that told them
 
 # The key is the rule as Werkzeug spells it: one endpoint may have several rules.
 ROUTES: dict[str, Route] = {
@@ -259,6 +272,36 @@ ROUTES: dict[str, Route] = {
     "/provision-map": Route(lambda t: "/provision-map", only("senco", "head")),
     "/provision-map/export": Route(lambda t: "/provision-map/export", only("senco", "head")),
     "/provision-map/print": Route(lambda t: "/provision-map/print", only("senco", "head")),
+    # Duties and tasks (sentrack/duties): the catalogue, My tasks and notifications are everyone's;
+    # everyone's tasks and reassigning are the SENCO's and the head's. A task is reached by its
+    # assignee and by the SENCO and head of its school; a notification by its recipient alone.
+    "/duties": Route(lambda t: "/duties", EVERYONE),
+    "/tasks": Route(lambda t: "/tasks", EVERYONE),
+    "/tasks/all": Route(lambda t: "/tasks/all", only("senco", "head")),
+    "/tasks/<int:task_id>": Route(lambda t: f"/tasks/{t.task.id}", only("senco", "head", no=404), target=TASK),
+    "/tasks/<int:task_id>/reassign": Route(lambda t: f"/tasks/{t.task.id}/reassign", only("senco", "head"), target=TASK),
+    "/notifications": Route(lambda t: "/notifications", EVERYONE),
+    "/notifications/email": Route(lambda t: "/notifications/email", only("senco", "head")),
+    "/notifications/<int:notification_id>/read": Route(
+        lambda t: f"/notifications/{t.notification.id}/read",
+        only("senco", yes=Redirect("/notifications"), no=404), method="POST", target=TASK,
+    ),
+    # Meetings with parents (sentrack/meetings): recorded and planned with RECORD_PARENT_MEETING,
+    # the SENCO's and, for their own pupils, the class teacher's; each answer outside that is 404.
+    # The target has a planned meeting to record. Term dates and rule settings are the SENCO's.
+    "/pupils/<public_id>/meetings/new": Route(
+        lambda t: f"{t.base}/meetings/new", only("senco", "teacher", no=404), target=PUPIL
+    ),
+    "/pupils/<public_id>/meetings/plan": Route(
+        lambda t: f"{t.base}/meetings/plan", only("senco", "teacher", no=404), target=PUPIL
+    ),
+    "/pupils/<public_id>/meetings/<int:meeting_id>/record": Route(
+        lambda t: f"{t.base}/meetings/{t.records.meeting.id}/record", only("senco", "teacher", no=404), target=PUPIL
+    ),
+    "/settings": Route(lambda t: "/settings", only("senco")),
+    "/settings/rules": Route(lambda t: "/settings/rules", only("senco")),
+    "/settings/terms/new": Route(lambda t: "/settings/terms/new", only("senco")),
+    "/settings/terms/<int:term_id>": Route(lambda t: f"/settings/terms/{t.term.id}", only("senco"), target=TERM),
     "/staff/": Route(lambda t: "/staff/", only("head", "admin")),
     "/staff/new": Route(lambda t: "/staff/new", only("head", "admin")),
     "/staff/<int:user_id>": Route(lambda t: f"/staff/{t.member.id}", only("head", "admin"), target=MEMBER),
@@ -291,7 +334,7 @@ def _cases():
                 if role in ("teacher", "ta"):
                     yield pytest.param(rule, role, "hidden", id=f"{rule} {role} hidden")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
-            elif route.target in (MEMBER, GROUP, ENTRY):
+            elif route.target in (MEMBER, GROUP, ENTRY, TASK, TERM):
                 yield pytest.param(rule, role, "own", id=f"{rule} {role} own-school")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
             else:
@@ -327,8 +370,10 @@ def _cycle_records(session, pupil) -> CycleRecords:
         Review(cycle_id=cycle.id, version=0),
         outcome, letter, concern,
     ])
+    meeting = ParentMeeting(pupil_id=pupil.id, planned_for=date(2026, 12, 3), mode=MeetingMode.IN_PERSON)
+    session.add(meeting)
     session.commit()
-    return CycleRecords(cycle=cycle, outcome=outcome, letter=letter, concern=concern)
+    return CycleRecords(cycle=cycle, outcome=outcome, letter=letter, concern=concern, meeting=meeting)
 
 
 def _catalogue_entry(session, actor) -> InterventionType:
@@ -357,9 +402,34 @@ def _intervention(session, world: World, kind: str) -> Intervention:
     return intervention
 
 
+def _task(session, world: World, kind: str) -> tuple[Task, Notification]:
+    """A task of the school assigned to its SENCO ('own'), or of the school of another authority
+    assigned to that school's SENCO ('other-school'), each with its notification."""
+    school, senco = (world.school, world.users["senco"]) if kind == "own" else (world.foreign, world.users["foreign_senco"])
+    duty = sync_catalogue(session)["senco_decides_concern"]
+    task = Task(school_id=school.id, duty_id=duty.id, subject_type="concern", subject_id=1, period="",
+                assigned_to_id=senco.id, for_role=Role.SENCO, title="Decide on the concern", due_on=date(2026, 12, 18))
+    session.add(task)
+    session.flush()
+    note = Notification(recipient_id=senco.id, kind="task_assigned", subject_type="task", subject_id=task.id, period="",
+                        title="Decide on the concern", body="Due by 18 December 2026.", link=f"/tasks/{task.id}")
+    session.add(note)
+    session.commit()
+    return task, note
+
+
 def _target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
+    if route.target == TASK:
+        task, note = _task(session, world, kind)
+        return Target(world, task=task, notification=note)
     if route.target == INTERVENTION:
         return Target(world, intervention=_intervention(session, world, kind))
+    if route.target == TERM:
+        term = SchoolTerm(school_id=(world.school if kind == "own" else world.foreign).id, name="Autumn 2026",
+                          starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
+        session.add(term)
+        session.commit()
+        return Target(world, term=term)
     if route.target == ENTRY:
         entry = _catalogue_entry(session, world.users["senco" if kind == "own" else "foreign_senco"])
         session.commit()
@@ -381,7 +451,9 @@ def _expected(route: Route, role: str, kind) -> object:
     expected = route.expect[role]
     if route.target == PUPIL and kind[0] != "sees":
         return 404  # out of scope: never confirm the record exists
-    if route.target in (MEMBER, GROUP, ENTRY) and kind == "other-school" and expected == 200:
+    if route.target in (MEMBER, GROUP, ENTRY, TERM) and kind == "other-school" and expected == 200:
+        return 404
+    if route.target == TASK and kind == "other-school" and (expected == 200 or isinstance(expected, Redirect)):
         return 404
     if route.target == INTERVENTION and kind != "own":
         return 404  # out of scope: never confirm the record exists
@@ -430,6 +502,9 @@ FORM_RULES = (
     "/pupils/<public_id>/cycles/<int:number>/start",
     "/pupils/<public_id>/cycles/<int:number>/observations/new",
     "/pupils/<public_id>/cycles/<int:number>/review",
+    "/pupils/<public_id>/meetings/new",
+    "/pupils/<public_id>/meetings/plan",
+    "/pupils/<public_id>/meetings/<int:meeting_id>/record",
 )
 
 
@@ -450,8 +525,9 @@ def _pupil_rows(session) -> tuple:
     session.expire_all()
     return tuple(
         session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in (SupportCycle, Assessment, Plan, Outcome, Review, Concern, SenStatus)
+        for model in (SupportCycle, Assessment, Plan, Outcome, Review, Concern, SenStatus, ParentMeeting)
     ) + (
+        session.scalar(sa.select(sa.func.count()).select_from(ParentMeeting).where(ParentMeeting.held_on.is_not(None))),
         session.scalar(sa.select(sa.func.count()).select_from(Concern).where(Concern.status != ConcernStatus.OPEN)),
         session.scalar(sa.select(sa.func.max(Plan.version))),
         session.scalar(sa.select(sa.func.max(Review.version))),

@@ -15,7 +15,8 @@ hundred schools take seconds rather than minutes. The caller commits.
 
 The parts: `builder` builds the authority and each school in turn from `schools` (what to build),
 `staff`, `pupils` (with their `upn`s), `register`, `concerns`, `cycles`, `chronology` (timeline
-events and letters) and `interventions` (from the programmes in `catalogue`). They share a
+events and letters), `interventions` (from the programmes in `catalogue`) and `meetings` (with
+parents). They share a
 `context` (the seeded generator, `today`, the summary) and the `rows` buffer that inserts
 everything; `dates` holds the academic-year and school-day helpers, `names` the names and the
 register's wording, `texts` the wording of the support cycles and `catalogue` that of the

@@ -1,7 +1,7 @@
 """Building the demo: the local authority, then each school in turn (terms, classes, staff,
 pupils, the SEN register, contacts, concerns, support cycles, the pupils' timelines, letters
-to parents, and the intervention catalogue with interventions, registers and impact), inserted
-school by school.
+to parents, the intervention catalogue with interventions, registers and impact, and meetings
+with parents), inserted school by school.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sentrack.demo.context import DemoContext, DemoSummary
 from sentrack.demo.cycles import add_support_cycles
 from sentrack.demo.dates import terms_of_year
 from sentrack.demo.interventions import add_interventions
+from sentrack.demo.meetings import add_parent_meetings
 from sentrack.demo.pupils import PupilBuilder
 from sentrack.demo.register import add_sen_statuses, place_on_register
 from sentrack.demo.schools import Group, SchoolSpec, school_specs
@@ -71,6 +72,7 @@ class DemoBuilder:
         cycles = add_support_cycles(context, spec, pupils, staff)
         add_letters(context, pupils, staff)
         add_interventions(context, spec, school_id, pupils, staff, cycles)
+        add_parent_meetings(context, spec, pupils, cycles)
         summary.schools += 1
         summary.pupils += len(pupils)
         summary.sen_support += sum(p.provision is Provision.SEN_SUPPORT for p in pupils)

@@ -10,7 +10,10 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from sentrack import clock
+from sentrack.clock import now
 from sentrack.demo import DEMO_PASSWORD, DemoSummary, build_demo, demo_pupil_count
+from sentrack.models.duties import EmailStatus, Notification
+from sentrack.workflows.sweep import run_sweep
 from sentrack.extensions import db
 from sentrack.models import Base, School
 
@@ -57,7 +60,17 @@ def demo_command(seed: int, schools: int, pupils_per_school: int | None, reset: 
             progress=bar.update,
         )
     db.session.commit()
+    # The daily sweep as the scheduler would run it this morning: the duties' tasks, due and
+    # overdue, and their notifications (marked as already emailed: a demo sends no mail).
+    swept = run_sweep(db.session, today)
+    db.session.execute(
+        sa.update(Notification).where(Notification.email_status == EmailStatus.PENDING).values(
+            email_status=EmailStatus.SENT, attempts=1, sent_at=now()
+        )
+    )
+    db.session.commit()
     _report(summary, today, seed)
+    click.echo(f"  {swept.tasks_created:,} tasks and {swept.notifications_created:,} notifications from today's sweep")
 
 
 def _delete_everything() -> None:
@@ -78,6 +91,10 @@ def _report(summary: DemoSummary, today: date, seed: int) -> None:
         f"{summary.interventions_starting:,} starting next week, "
         f"{summary.interventions_awaiting_impact:,} ended with impact to record; "
         f"{summary.intervention_sessions:,} sessions registered"
+    )
+    click.echo(
+        f"  {summary.parent_meetings:,} meetings with parents held this year besides reviews, "
+        f"{summary.parent_meetings_planned:,} planned"
     )
     click.echo(f"Sign in with the password {DEMO_PASSWORD!r} as:")
     width = max(len(email) for email, _ in summary.sign_ins)

@@ -37,6 +37,8 @@ class DemoSummary:
     cycles_open: dict[str, int] = field(default_factory=dict)  # by state: assess, plan, do, review
     reviews_overdue: int = 0  # cycles at 'do' whose review date has passed
     letters_unsent: int = 0
+    parent_meetings: int = 0  # held with the class teacher (reviews with parents not counted)
+    parent_meetings_planned: int = 0
     interventions: int = 0  # every intervention, in every state
     interventions_running: int = 0  # started and not yet ended
     interventions_starting: int = 0  # starting in the coming days

@@ -50,8 +50,10 @@ from sentrack.models import (
     Assessment,
     CycleState,
     Observation,
+    MeetingMode,
     Outcome,
     OutcomeRating,
+    ParentMeeting,
     Plan,
     Provision,
     RecordRevision,
@@ -131,6 +133,7 @@ class CycleRecord:
     opened: date
     closed: date | None
     outcomes: list[tuple[dict[str, Any], date]]
+    parent_met_on: date | None = None  # the review meeting, if a parent attended it
 
     def is_open_on(self, day: date) -> bool:
         return self.opened <= day and (self.closed is None or day < self.closed)
@@ -482,10 +485,10 @@ class CycleWriter:
         at = _after(moment(rng, dates.review_started), at)
         self._move(pupil, cycle_id, Move.START_REVIEW, "Review started", dates.due, at, CycleState.DO, CycleState.REVIEW)
         if not closed:
-            self._draft_review(cycle_id, dates, outcomes, at)
+            self._draft_review(pupil, cycle_id, number, dates, outcomes, at)
             return cycle, [], None
         recorded_at = _after(moment(rng, dates.recorded), at)
-        self._review(pupil, cycle_id, dates, outcomes, decision, at, recorded_at)
+        self._review(pupil, cycle_id, number, dates, outcomes, decision, at, recorded_at)
         unmet = [o for o in outcomes if not o["rating"].met] if decision.decision is ReviewDecision.CONTINUE else []
         return cycle, unmet, recorded_at
 
@@ -677,7 +680,7 @@ class CycleWriter:
             outcome["rating_note"] = rng.choice(texts.RATING_NOTES[rating.value])
         return sum(o["rating"].met for o in outcomes) / len(outcomes)
 
-    def _review(self, pupil: PupilDraft, cycle_id: int, dates: CycleDates, outcomes: list[dict[str, Any]],
+    def _review(self, pupil: PupilDraft, cycle_id: int, number: int, dates: CycleDates, outcomes: list[dict[str, Any]],
                 ending: Ending, started_at: datetime, recorded_at: datetime) -> None:
         rng = self.rng
         decision = ending.decision
@@ -714,11 +717,14 @@ class CycleWriter:
                    CycleState.REVIEW, CycleState.CLOSED)
         if parent_attended:
             self._event(pupil, cycle_id, "parent_meeting", "Parents met at the review", dates.held, recorded_at)
+            self._review_meeting(pupil, cycle_id, row, f"Review of support cycle {number}: {decision.summary}",
+                                 recorded_at)
         if decision is ReviewDecision.REQUEST_EHC:
             self._event(pupil, cycle_id, "ehc_requested", "EHC needs assessment requested", ending.requested,
                         recorded_at)
 
-    def _draft_review(self, cycle_id: int, dates: CycleDates, outcomes: list[dict[str, Any]], started_at: datetime) -> None:
+    def _draft_review(self, pupil: PupilDraft, cycle_id: int, number: int, dates: CycleDates,
+                      outcomes: list[dict[str, Any]], started_at: datetime) -> None:
         """The review of an open cycle: just started, or a draft saved with the meeting, some
         views and some ratings, the decision still to make."""
         rng = self.rng
@@ -761,6 +767,34 @@ class CycleWriter:
         )
         self._blank_review_revision(row["id"], started_at, outcomes)
         self._revision("review", row | {"ratings_summary": _ratings_summary(outcomes)}, REVIEW_FIELDS, saved_at)
+        if parent_attended:
+            self._review_meeting(pupil, cycle_id, row, f"Review of support cycle {number}: decision still to be made",
+                                 saved_at)
+
+    def _review_meeting(self, pupil: PupilDraft, cycle_id: int, review: dict[str, Any], outcomes: str,
+                        recorded_at: datetime) -> None:
+        """The held meeting with parents that a review they attended stands for, as
+        `sentrack.workflows.meetings.meeting_from_review` writes it (no timeline event of its own:
+        the review's 'Parents met at the review' is it). No random draws, so adding it changes
+        nothing else."""
+        self.rows.add(
+            ParentMeeting,
+            pupil_id=pupil.id,
+            planned_for=None,
+            held_on=review["held_on"],
+            mode=MeetingMode.IN_PERSON,
+            led_by_id=self.senco_id,
+            attendees=review["attendees"],
+            pupil_views=review["pupil_views"],
+            outcomes=outcomes,
+            actions=review["next_steps"],
+            shared_with_parents_on=None,
+            cycle_id=cycle_id,
+            review_id=review["id"],
+            recorded_by_id=self.senco_id,
+            recorded_at=recorded_at,
+        )
+        self.records[pupil.id][-1].parent_met_on = review["held_on"]
 
     def _blank_review_revision(self, review_id: int, started_at: datetime, outcomes: list[dict[str, Any]]) -> None:
         """Version 0, the empty draft that `start_review` saves."""

@@ -25,6 +25,7 @@ from sentrack.models import (
     Observation,
     Outcome,
     ParentLetter,
+    ParentMeeting,
     Plan,
     Pupil,
     RecordRevision,
@@ -79,6 +80,7 @@ class Rows:
         TimelineEvent,
         RecordRevision,
         ParentLetter,
+        ParentMeeting,
         InterventionType,
         Intervention,
         InterventionPupil,
@@ -101,6 +103,10 @@ class Rows:
             self._next_id[target] += 1
         self._pending[target].append(values)
         return values
+
+    def pending(self, target: Target) -> list[dict[str, Any]]:
+        """The rows of `target` added since the last `insert`."""
+        return self._pending[target]
 
     def insert(self, progress: Callable[[int], object]) -> None:
         for target in self.ORDER:

@@ -546,6 +546,48 @@ RATING_NOTES = {
 }
 
 
+# --- Meetings with parents (CoP 6.65) ---------------------------------------------------------------
+
+MEETING_ATTENDEES = [
+    "{Teacher}, Mum and the pupil",
+    "{Teacher} and both parents",
+    "{Teacher} and Dad; the pupil joined for the last ten minutes",
+    "{Teacher}, teaching assistant and Mum",
+    "{Teacher}, a parent and the SENCO",
+    "{Teacher} and a carer",
+]
+
+MEETING_PUPIL_VIEWS = [
+    "Likes the small-group sessions and says they help; finds busy lessons harder.",
+    "Says reading is getting easier and wants to choose their own books.",
+    "Enjoys the movement breaks and would like them before maths too.",
+    "Feels settled in class; worries about changes to the timetable.",
+    "Says the visual timetable helps; would like a quiet place to go at lunchtime.",
+    "Proud of the progress in writing; finds homework hard to start.",
+    "Gathered beforehand with a talking mat: happiest in practical lessons.",
+    None,
+]
+
+MEETING_OUTCOMES = [
+    "Progress since the last meeting shared; parents pleased with the reading sessions. The plan carries on.",
+    "Agreed that the current strategies are working at school and will be tried at home as well.",
+    "Parents raised worries about mornings; a meet-and-greet on arrival agreed for the rest of the term.",
+    "Went through the targets: one met, one partly met. Agreed to keep the focus on independent work.",
+    "Parents report the pupil is calmer at home. Agreed to keep the home-school book going.",
+    "Shared the latest assessments; parents asked about support for homework, which was agreed.",
+    "Talked through the move to the next stage of the plan; parents happy with the approach.",
+]
+
+MEETING_ACTIONS = [
+    "Class teacher to send home the word lists weekly; parents to read with the pupil three times a week.",
+    "Class teacher to share the visual timetable for home; next meeting next term.",
+    "SENCO to be told of the parents' worries; class teacher to check in by phone in four weeks.",
+    "Parents to send in the new glasses; class teacher to review seating.",
+    "Homework club offered on Tuesdays; parents to confirm.",
+    "Class teacher to update the pupil passport and send a copy home.",
+    None,
+]
+
 # --- Filling in the phase ----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -558,6 +600,7 @@ class TextBook:
     responsibilities: list[str]
     attendees: list[str]
     attendees_without_parents: list[str]
+    meeting_attendees: list[str]
 
     @classmethod
     def for_phase(cls, phase: Phase) -> TextBook:
@@ -578,6 +621,7 @@ class TextBook:
             responsibilities=fill(RESPONSIBILITIES),
             attendees=fill(ATTENDEES),
             attendees_without_parents=fill(ATTENDEES_WITHOUT_PARENTS),
+            meeting_attendees=fill(MEETING_ATTENDEES),
         )
 
 

@@ -20,7 +20,8 @@ from sentrack.interventions import bp
 from sentrack.interventions.forms import MapFilterForm, pounds
 from sentrack.models import Pupil, School
 from sentrack.models.enums import year_group_label
-from sentrack.workflows.provision_map import SORTS, ProvisionMap, Term, current_term, provision_map, school_terms
+from sentrack.workflows.provision_map import SORTS, ProvisionMap, provision_map
+from sentrack.workflows.terms import Term, current_term, school_terms
 
 NUMERIC_SORTS = ("hours", "cost", "cost_per_pupil")
 

@@ -27,6 +27,7 @@ from sentrack.models import (
     User,
     group_teachers,
 )
+from sentrack.workflows.engagement import engagement_for_school, engagement_summary
 from sentrack.workflows.figures import register_figures
 
 
@@ -122,6 +123,8 @@ def home():
         context["reviews_due"] = _reviews_due(user, on)
         context["letters_to_send"] = _letters_to_send(user)
         context["overdue_concerns"] = _overdue_concerns(user, on)
+        if user.school is not None:
+            context["engagement"] = engagement_summary(db.session, user.school, on)
         context["open_concerns"] = db.session.scalar(
             sa.select(sa.func.count(Concern.id))
             .join(Pupil, Concern.pupil_id == Pupil.id)
@@ -130,6 +133,8 @@ def home():
     if user.has_role(Role.TEACHER):
         context["classes"], context["statuses"] = _teacher_classes(user)
         pupil_ids = list(context["statuses"])
+        # Set-based for the whole school, then narrowed: a fixed number of queries.
+        context["class_engagement"] = engagement_for_school(db.session, user.school, on, pupil_ids=pupil_ids) if pupil_ids else {}
         context["class_cycles"] = {
             cycle.pupil_id: cycle
             for cycle in db.session.scalars(

@@ -16,6 +16,7 @@ from sentrack.models.cycles import (
     SupportCycle,
     TimelineEvent,
 )
+from sentrack.models.duties import Duty, EmailStatus, Notification, Task, TaskStatus, TriggerKind
 from sentrack.models.enums import (
     AreaOfNeed,
     ConcernStatus,
@@ -35,6 +36,7 @@ from sentrack.models.interventions import (
     SessionAttendance,
     Wave,
 )
+from sentrack.models.meetings import MeetingMode, ParentMeeting
 from sentrack.models.organisation import (
     LocalAuthority,
     School,
@@ -65,6 +67,12 @@ __all__ = [
     "Concern",
     "CostBasis",
     "Delivery",
+    "Duty",
+    "EmailStatus",
+    "Notification",
+    "Task",
+    "TaskStatus",
+    "TriggerKind",
     "Intervention",
     "InterventionPupil",
     "InterventionSession",
@@ -75,6 +83,8 @@ __all__ = [
     "Contact",
     "ContactMethod",
     "LocalAuthority",
+    "MeetingMode",
+    "ParentMeeting",
     "NeedType",
     "Phase",
     "Provision",

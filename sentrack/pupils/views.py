@@ -29,6 +29,8 @@ from sentrack.pupils.forms import ConcernForm, ContactForm, PupilForm, PupilSear
 from sentrack.pupils.queries import PupilFilters, pupil_page
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.concerns import raise_concern
+from sentrack.workflows.engagement import engagement_for_pupil
+from sentrack.workflows.meetings import held_meetings, planned_meetings
 from sentrack.workflows.pupils import ContactDetails, PupilDetails, add_contact, add_pupil, update_contact, update_pupil
 from sentrack.workflows.sen_status import change_sen_status, current_status
 
@@ -175,10 +177,19 @@ def show(public_id: str):
             .order_by(TimelineEvent.effective_on.desc(), TimelineEvent.id.desc())
             .limit(5)
         ).all()
+    engagement, meetings, planned = None, [], []
+    if sen_visible:
+        engagement = engagement_for_pupil(db.session, pupil, today())
+        meetings = held_meetings(db.session, pupil)
+        planned = planned_meetings(db.session, pupil)
     audit.record(db.session, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
     db.session.commit()
     return render_template(
         "pupils/show.html",
+        engagement=engagement,
+        meetings=meetings,
+        planned_meetings=planned,
+        may_record_meeting=access.may(user, Ability.RECORD_PARENT_MEETING, pupil),
         pupil=pupil,
         sen_visible=sen_visible,
         interventions=pupil_interventions(db.session, user, pupil) if sen_visible else [],

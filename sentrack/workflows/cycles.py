@@ -30,6 +30,7 @@ from sentrack.models.cycles import (
     TimelineEvent,
 )
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.meetings import meeting_from_review
 from sentrack.workflows.revisions import check_version, record_revision
 from sentrack.workflows.sen_status import change_sen_status, current_status
 from sentrack.workflows.timeline import add_event
@@ -502,8 +503,10 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
           title=f"Review held: {review.decision.summary}")
     pupil = cycle.pupil
     if review.parent_attended:
+        # The review is a meeting with parents (CoP 6.65): it counts towards the three a year.
         add_event(session, pupil=pupil, cycle=cycle, kind="parent_meeting", title="Parents met at the review",
                   effective_on=review.held_on, actor=actor)
+        meeting_from_review(session, actor=actor, cycle=cycle, review=review)
     if review.decision is ReviewDecision.CONTINUE:
         following = open_cycle(session, actor=actor, pupil=pupil, today=today, previous=cycle, opened_on=review.held_on)
         # Unmet outcomes carry forward, aimed at the next cycle's default review date.

@@ -17,50 +17,8 @@ from sentrack.models import (
     InterventionSession,
     Pupil,
     School,
-    SchoolTerm,
 )
-
-
-@dataclass(frozen=True)
-class Term:
-    name: str
-    starts_on: date
-    ends_on: date
-
-    @property
-    def key(self) -> str:
-        return self.starts_on.isoformat()
-
-
-def _default_terms(year: int) -> list[Term]:
-    """The default terms of the academic year starting 1 September `year` (DESIGN section 6)."""
-    return [
-        Term(f"Autumn {year}", date(year, 9, 1), date(year, 12, 31)),
-        Term(f"Spring {year + 1}", date(year + 1, 1, 1), date(year + 1, 3, 31)),
-        Term(f"Summer {year + 1}", date(year + 1, 4, 1), date(year + 1, 8, 31)),
-    ]
-
-
-def school_terms(session: Session, school: School, today: date) -> list[Term]:
-    """The school's terms of last, this and next academic year (its own dates where it set them)."""
-    year = today.year if today.month >= 9 else today.year - 1
-    stored = session.scalars(
-        sa.select(SchoolTerm).where(
-            SchoolTerm.school_id == school.id,
-            SchoolTerm.starts_on >= date(year - 1, 9, 1),
-            SchoolTerm.starts_on < date(year + 2, 9, 1),
-        ).order_by(SchoolTerm.starts_on)
-    ).all()
-    if stored:
-        return [Term(t.name, t.starts_on, t.ends_on) for t in stored]
-    return [t for y in (year - 1, year, year + 1) for t in _default_terms(y)]
-
-
-def current_term(terms: list[Term], today: date) -> Term:
-    for term in terms:
-        if term.starts_on <= today <= term.ends_on:
-            return term
-    return min(terms, key=lambda t: abs((t.starts_on - today).days))
+from sentrack.workflows.terms import Term
 
 
 def sessions_between(weekdays: list[int], start: date, end: date) -> int:

@@ -1,0 +1,177 @@
+"""Meetings with parents (CoP 6.65) for the pupils on the SEN register today (K or E).
+
+A review that a parent attended is already a held meeting (written with the review, in `cycles`).
+On top of those, the class teacher (the form tutor in a secondary) meets the parents once in each
+term of this academic year that counts for the pupil under the parent-engagement rule
+(`sentrack.workflows.engagement`) and holds no such review, on a school day of that term, never
+after today; the record is shared with the parents a few days later.
+
+So that the school's engagement page has something to show, about 12% of the pupils on the
+register (as many as can be: those whose reviews with parents do not already cover the terms
+ended) have let it lapse: the meetings held this year, reviews included, fall one short of the
+terms that have ended, and none has been held this term yet, so the pupil is overdue. In the
+autumn term no term of the year has ended yet, so nobody can be overdue. In the current term a meeting is
+already held with a chance that grows as the term goes on, which leaves some pupils without one
+near its end (due). Some of those still to meet this term have one planned in the coming weeks.
+Everything comes from the build's one generator, after every other part of the school, so the
+rest of the demo is the same with or without them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sentrack.demo.chronology import add_event
+from sentrack.demo.context import DemoContext, weighted
+from sentrack.demo.cycles import CycleRecord
+from sentrack.demo.dates import (
+    DAY,
+    moment,
+    random_school_day,
+    term_day_between,
+    term_day_on_or_after,
+    term_day_on_or_before,
+    terms_of_year,
+    weekday_on_or_after,
+)
+from sentrack.demo.pupils import PupilDraft
+from sentrack.demo.schools import SchoolSpec
+from sentrack.demo.texts import MEETING_ACTIONS, MEETING_OUTCOMES, MEETING_PUPIL_VIEWS, TextBook
+from sentrack.models import MeetingMode, ParentMeeting, Provision, User
+
+ON_REGISTER = (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
+MIN_DAYS = 28  # the school's parent_meeting_min_days, as the demo leaves it (the default)
+LAPSED_SHARE = 0.12  # of the pupils on the register, those whose meetings fell behind: overdue today
+THIS_TERM_HELD_MAX = 0.85  # the chance this term's meeting is held already, reached at the term's end
+PLANNED_RATE = 0.45  # of those yet to meet this term (or behind), the share with a meeting planned
+PLANNED_DAYS = (3, 28)  # a planned meeting is this many days ahead
+SHARED_DELAYS = (0, 1, 2, 3, 5)  # days from the meeting to the record being shared with parents
+MODES = [(MeetingMode.IN_PERSON, 60), (MeetingMode.PHONE, 25), (MeetingMode.VIDEO, 15)]
+
+
+def add_parent_meetings(
+    context: DemoContext, spec: SchoolSpec, pupils: list[PupilDraft], cycles: dict[int, list[CycleRecord]]
+) -> None:
+    """The class teachers' meetings with parents this year, held and planned, with their events."""
+    today, rng = context.today, context.rng
+    terms = [(start, end) for _, start, end in terms_of_year(context.year_start.year)]
+    current = next(((start, end) for start, end in terms if start <= today <= end), None)
+    found = []  # (pupil, on the register since, the terms ended that count, reviews with parents)
+    for pupil in pupils:
+        since = _on_register_since(pupil, today)
+        if since is None:
+            continue
+        counting = [(s, e) for s, e in terms if e < today and since <= e and (e - since).days + 1 >= MIN_DAYS]
+        reviews = [
+            record.parent_met_on for record in cycles.get(pupil.id, [])
+            if record.parent_met_on is not None and context.year_start <= record.parent_met_on <= today
+        ]
+        found.append((pupil, since, counting, reviews))
+    # Behind: only a pupil whose reviews with parents do not already cover the terms ended can be.
+    behind = [pupil for pupil, _, counting, reviews in found if len(reviews) < len(counting)]
+    lapsed_ids = {p.id for p in rng.sample(behind, min(len(behind), round(LAPSED_SHARE * len(found))))}
+    writer = _MeetingWriter(context, spec)
+    for pupil, since, counting, reviews in found:
+        lapsed = pupil.id in lapsed_ids
+        # Terms ended without a review with parents: one meeting each (one short in all, if lapsed).
+        without = [(s, e) for s, e in counting if not any(s <= day <= e for day in reviews)]
+        wanted = len(counting) - 1 - len(reviews) if lapsed else len(without)
+        for start, end in without[:wanted]:
+            writer.held(pupil, term_day_between(rng, max(start, since), end))
+        if current is None:
+            continue
+        start, end = current
+        met_this_term = any(start <= day <= today for day in reviews)
+        if not met_this_term and not lapsed:
+            elapsed = (today - max(start, since)).days / max(1, (end - start).days)
+            if rng.random() < THIS_TERM_HELD_MAX * min(1.0, elapsed):
+                writer.held(pupil, random_school_day(rng, max(start, since), today))
+                met_this_term = True
+        if not met_this_term and rng.random() < PLANNED_RATE:
+            writer.planned(pupil, since, _planned_day(today + rng.randint(*PLANNED_DAYS) * DAY, today))
+
+
+def _planned_day(day: date, today: date) -> date:
+    """`day`, moved out of a weekend or a long holiday: back into the term if that stays after
+    today, else on into the next."""
+    day = term_day_on_or_before(day)
+    return day if day > today else term_day_on_or_after(today + DAY)
+
+
+def _on_register_since(pupil: PupilDraft, today: date) -> date | None:
+    """When the pupil's unbroken stretch on the register (K or E) that holds today began."""
+    periods = [p for p in pupil.periods if p.start <= today]
+    if not periods or periods[-1].provision not in ON_REGISTER:
+        return None
+    since = periods[-1].start
+    for period in reversed(periods[:-1]):  # periods follow on day by day: K to E is one stretch
+        if period.provision not in ON_REGISTER:
+            break
+        since = period.start
+    return since
+
+
+class _MeetingWriter:
+    def __init__(self, context: DemoContext, spec: SchoolSpec) -> None:
+        self.context = context
+        self.rng = context.rng
+        self.book = TextBook.for_phase(spec.phase)
+        self.staff_names = {row["id"]: row["full_name"] for row in context.rows.pending(User)}
+
+    def held(self, pupil: PupilDraft, held_on: date) -> None:
+        """A meeting held on `held_on` (not after today), as `record_meeting` writes it."""
+        rng, context = self.rng, self.context
+        held_on = max(held_on, pupil.admitted_on)
+        mode = weighted(rng, MODES)
+        shared = weekday_on_or_after(held_on + rng.choice(SHARED_DELAYS) * DAY)
+        recorded_at = context.entered(held_on, within_days=2)
+        leader = pupil.teacher_id
+        context.rows.add(
+            ParentMeeting,
+            pupil_id=pupil.id,
+            planned_for=None,
+            held_on=held_on,
+            mode=mode,
+            led_by_id=leader,
+            attendees=rng.choice(self.book.meeting_attendees),
+            pupil_views=rng.choice(MEETING_PUPIL_VIEWS),
+            outcomes=rng.choice(MEETING_OUTCOMES),
+            actions=rng.choice(MEETING_ACTIONS),
+            shared_with_parents_on=shared if shared <= context.today else None,
+            cycle_id=None,
+            review_id=None,
+            recorded_by_id=leader,
+            recorded_at=recorded_at,
+        )
+        add_event(context, pupil.id, "parent_meeting", "Parents met", held_on, recorded_at, leader,
+                  detail=f"{mode.label}, led by {self.staff_names[leader]}")
+        context.summary.parent_meetings += 1
+
+    def planned(self, pupil: PupilDraft, since: date, planned_for: date) -> None:
+        """A meeting planned in the last fortnight for `planned_for` (after today), as
+        `plan_meeting` writes it."""
+        rng, context = self.rng, self.context
+        today = context.today
+        planned_on = random_school_day(rng, min(today, max(today - 14 * DAY, since)), today)
+        recorded_at = moment(rng, planned_on)
+        leader = pupil.teacher_id
+        context.rows.add(
+            ParentMeeting,
+            pupil_id=pupil.id,
+            planned_for=planned_for,
+            held_on=None,
+            mode=weighted(rng, MODES),
+            led_by_id=leader,
+            attendees=rng.choice(self.book.meeting_attendees) if rng.random() < 0.5 else None,
+            pupil_views=None,
+            outcomes=None,
+            actions=None,
+            shared_with_parents_on=None,
+            cycle_id=None,
+            review_id=None,
+            recorded_by_id=leader,
+            recorded_at=recorded_at,
+        )
+        add_event(context, pupil.id, "parent_meeting_planned", "Meeting with parents planned", planned_on,
+                  recorded_at, leader, detail=f"For {planned_for:%d/%m/%Y}")
+        context.summary.parent_meetings_planned += 1

@@ -1,0 +1,161 @@
+"""The duty catalogue, My tasks, everyone's tasks and notifications. Controllers load the record
+(a task or notification out of the user's reach is a 404), check access and call one operation."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from sentrack.clock import today
+from sentrack.duties import bp
+from sentrack.duties.forms import CompleteTaskForm, ReassignTaskForm
+from sentrack.extensions import db
+from sentrack.forms import attach_error
+from sentrack.models import Notification, Role, Task, TaskStatus, User
+from sentrack.models.duties import EmailStatus
+from sentrack.workflows import RuleBroken
+from sentrack.workflows import tasks as flow
+from sentrack.workflows.duty_catalogue import DUTIES
+
+
+def _user() -> User:
+    return current_user._get_current_object()
+
+
+def _task(task_id: int) -> Task:
+    """The task if it is the user's, or of a school whose tasks they oversee; else 404."""
+    user = _user()
+    task = db.session.get(Task, task_id)
+    if task is None or not (task.assigned_to_id == user.id or (flow.may_oversee(user) and task.school_id == user.school_id)):
+        abort(404)
+    return task
+
+
+@bp.route("/duties")
+@login_required
+def catalogue():
+    by_role = {}
+    for spec in DUTIES:
+        by_role.setdefault(spec.role, []).append(spec)
+    return render_template("duties/catalogue.html", by_role=by_role)
+
+
+@bp.route("/tasks")
+@login_required
+def my_tasks():
+    user = _user()
+    return render_template("duties/my_tasks.html", lists=flow.my_tasks(db.session, user, today()),
+                           may_oversee=flow.may_oversee(user), today=today())
+
+
+@bp.route("/tasks/all")
+@login_required
+def all_tasks():
+    user = _user()
+    if not flow.may_oversee(user):
+        abort(403)
+    role = request.args.get("role") or None
+    status = request.args.get("status", "open") or None
+    role_problem = None
+    if role is not None and role not in {r.value for r in Role}:
+        role_problem = "There is no such role: choose one from the list"
+    role = Role(role) if role in {r.value for r in Role} else None
+    status = TaskStatus(status) if status in {s.value for s in TaskStatus} else None
+    tasks = flow.school_tasks(db.session, user.school_id, role=role, status=status)
+    return render_template("duties/all_tasks.html", tasks=tasks, role=role, status=status, today=today(),
+                           role_problem=role_problem,
+                           roles=[r for r in Role if r not in (Role.ADMIN,)], statuses=list(TaskStatus))
+
+
+@bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
+@login_required
+def task(task_id: int):
+    found = _task(task_id)
+    form = CompleteTaskForm()
+    if found.status is TaskStatus.OPEN and form.validate_on_submit():
+        try:
+            flow.complete_task(db.session, actor=_user(), task=found, note=form.note.data, today=today())
+        except RuleBroken as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash("The task is done.", "success")
+            return redirect(url_for("duties.my_tasks"))
+    return render_template("duties/task.html", form=form, task=found, today=today(),
+                           may_reassign=flow.may_oversee(_user()) and found.status is TaskStatus.OPEN)
+
+
+@bp.route("/tasks/<int:task_id>/reassign", methods=["GET", "POST"])
+@login_required
+def reassign(task_id: int):
+    user = _user()
+    if not flow.may_oversee(user):
+        abort(403)
+    found = _task(task_id)
+    form = ReassignTaskForm()
+    staff = db.session.scalars(
+        sa.select(User).where(User.school_id == found.school_id, User.active).order_by(User.full_name)
+    ).all()
+    form.assign_to.choices = [(member.id, member.full_name) for member in staff]
+    if request.method == "GET" and found.assigned_to_id:
+        form.assign_to.data = found.assigned_to_id
+    if form.validate_on_submit():
+        try:
+            flow.reassign_task(db.session, actor=user, task=found, to=db.session.get(User, form.assign_to.data))
+        except RuleBroken as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash("The task is reassigned.", "success")
+            return redirect(url_for("duties.all_tasks"))
+    return render_template("duties/reassign.html", form=form, task=found)
+
+
+@bp.route("/notifications")
+@login_required
+def notifications():
+    rows = db.session.scalars(
+        sa.select(Notification).where(Notification.recipient_id == _user().id)
+        .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc()).limit(200)
+    ).all()
+    return render_template("duties/notifications.html", notifications=rows)
+
+
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@login_required
+def mark_read(notification_id: int):
+    user = _user()
+    found = db.session.scalar(
+        sa.select(Notification).where(Notification.id == notification_id, Notification.recipient_id == user.id)
+    )
+    if found is None:
+        abort(404)
+    flow.mark_read(db.session, user=user, notification=found)
+    db.session.commit()
+    return redirect(url_for("duties.notifications"))
+
+
+@bp.route("/notifications/email")
+@login_required
+def email_log():
+    """The emails sent to the school's staff: failures first, so that the SENCO can act on them.
+    Without an SMTP server (development) this is where the printed emails can be read back."""
+    user = _user()
+    if not flow.may_oversee(user):
+        abort(403)
+    rows = db.session.execute(
+        sa.select(Notification, User)
+        .join(User, User.id == Notification.recipient_id)
+        .where(User.school_id == user.school_id)
+        .order_by(
+            (Notification.email_status == EmailStatus.FAILED).desc(),
+            Notification.created_at.desc(),
+            Notification.id.desc(),
+        )
+        .limit(200)
+    ).tuples().all()
+    failed = sum(1 for notification, _ in rows if notification.email_status is EmailStatus.FAILED)
+    return render_template("duties/email_log.html", rows=rows, failed=failed, smtp=bool(current_app.config.get("MAIL_SERVER")))

@@ -1,0 +1,80 @@
+"""Forms for meetings with parents, term dates and the rule settings."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from sentrack.clock import today
+from sentrack.cycles.forms import text_area
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, Required, blank_to_none
+from sentrack.interventions.forms import WholeNumberField
+from sentrack.models import MeetingMode
+from sentrack.workflows.settings import RULE_SETTINGS
+
+MODE_CHOICES = [(m.value, m.label) for m in MeetingMode]
+
+
+def _mode():
+    return RadioField("How was it held?", widget=GovRadioInput(), choices=MODE_CHOICES,
+                      validators=[InputRequired("Select how the meeting is held")])
+
+
+def _leader():
+    return SelectField("Led by", widget=GovSelect(), coerce=str, validators=[DataRequired("Select who leads the meeting")],
+                       description="A teacher who knows the pupil well")
+
+
+class MeetingForm(FlaskForm):
+    held_on = GovDateField(
+        "Date of the meeting", describe="date of the meeting",
+        validators=[DateRequired("Enter the date of the meeting"),
+                    NotInFuture(today, "The meeting cannot be recorded as held on a date in the future")],
+    )
+    mode = _mode()
+    led_by_id = _leader()
+    attendees = text_area("Who attended", required="Enter who attended", max_length=1000, hint="Names and roles, for example the pupil's mother and the class teacher")
+    pupil_views = text_area("The pupil's views", hint="In the pupil's own words where possible")
+    outcomes = text_area("What was discussed and agreed", required="Record what was agreed at the meeting")
+    actions = text_area("Actions", hint="Who does what, by when, including support at home")
+    shared_with_parents_on = GovDateField(
+        "Date the record was shared with parents", describe="date shared with parents",
+        validators=[NotInFuture(today, "The date shared with parents cannot be in the future")],
+        description="Leave blank until the parents have been given the record",
+    )
+    submit = SubmitField("Save the meeting", widget=GovSubmitInput())
+
+
+class PlanMeetingForm(FlaskForm):
+    planned_for = GovDateField("Date of the meeting", describe="date of the meeting",
+                               validators=[DateRequired("Enter the date of the meeting")])
+    mode = _mode()
+    led_by_id = _leader()
+    attendees = text_area("Who is invited", max_length=1000)
+    submit = SubmitField("Plan the meeting", widget=GovSubmitInput())
+
+
+class TermForm(FlaskForm):
+    name = StringField("Name", widget=GovTextInput(), filters=[blank_to_none],
+                       validators=[DataRequired("Enter the name of the term"), Length(max=40, message="The name must be 40 characters or fewer")],
+                       description="For example Autumn 2026")
+    starts_on = GovDateField("First day", describe="first day", validators=[DateRequired("Enter the first day of the term")])
+    ends_on = GovDateField("Last day", describe="last day", validators=[DateRequired("Enter the last day of the term")])
+    submit = SubmitField("Save term", widget=GovSubmitInput())
+
+
+def _setting(name: str) -> WholeNumberField:
+    label, low, high = RULE_SETTINGS[name]
+    return WholeNumberField(label, validators=[Required(f"Enter a value for '{label.lower()}'")],
+                            invalid=f"{label} must be a whole number", description=f"Between {low} and {high}")
+
+
+class RuleSettingsForm(FlaskForm):
+    concern_deadline_days = _setting("concern_deadline_days")
+    review_interval_weeks = _setting("review_interval_weeks")
+    parent_meeting_min_days = _setting("parent_meeting_min_days")
+    parent_due_window_days = _setting("parent_due_window_days")
+    records_stale_weeks = _setting("records_stale_weeks")
+    submit = SubmitField("Save settings", widget=GovSubmitInput())

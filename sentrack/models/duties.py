@@ -1,0 +1,141 @@
+"""Duties, tasks and notifications (DESIGN sections 5 and 6).
+
+A Duty is one responsibility the roles guide gives a role, kept as data (its wording lives in
+`sentrack.duties.catalogue`). A Task is that duty falling due for one subject (a pupil, a cycle,
+a concern, the school...) in one period; the database holds it at most once per
+(duty, subject, period), so the daily sweep may run any number of times. A Notification is an
+outbox row: shown in the app, and carrying what a later email sender needs.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sentrack.clock import now
+from sentrack.models.base import Base, UTCDateTime
+from sentrack.models.enums import Role, enum_type
+from sentrack.models.organisation import School
+from sentrack.models.people import User
+
+
+class TriggerKind(enum.StrEnum):
+    EVENT = "event"
+    CALENDAR = "calendar"
+
+    @property
+    def label(self) -> str:
+        return {"event": "When something happens", "calendar": "On the calendar"}[self.value]
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Duty(Base):
+    """A responsibility from the roles guide that the app can follow."""
+
+    __tablename__ = "duty"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    clause: Mapped[str] = mapped_column(sa.Text)  # the guide's sentence, paraphrased
+    trigger_kind: Mapped[TriggerKind] = mapped_column(enum_type(TriggerKind, "trigger_kind"))
+    trigger: Mapped[str] = mapped_column(sa.Text)
+    due_rule: Mapped[str] = mapped_column(sa.Text)
+    due_days: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+
+
+class Task(Base):
+    """A duty fallen due for one subject in one period, for the role's current holder."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        sa.UniqueConstraint("duty_id", "subject_type", "subject_id", "period"),
+        sa.CheckConstraint(
+            "(status = 'done') = (completed_on IS NOT NULL)", name="completed_when_done"
+        ),
+        sa.Index("ix_task_assignee_status_due", "assigned_to_id", "status", "due_on"),
+        sa.Index("ix_task_school_status_due", "school_id", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"))
+    duty_id: Mapped[int] = mapped_column(sa.ForeignKey("duty.id"))
+    subject_type: Mapped[str] = mapped_column(sa.String(30))
+    subject_id: Mapped[int]
+    period: Mapped[str] = mapped_column(sa.String(40))  # "" for a duty that falls due once
+    pupil_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"))
+    assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))  # set when reassigned by hand
+    for_role: Mapped[Role] = mapped_column(enum_type(Role, "for_role"))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    link: Mapped[str | None] = mapped_column(sa.String(200))
+    due_on: Mapped[date]
+    status: Mapped[TaskStatus] = mapped_column(enum_type(TaskStatus, "status"), default=TaskStatus.OPEN)
+    completed_on: Mapped[date | None]
+    completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+
+    school: Mapped[School] = relationship()
+    duty: Mapped[Duty] = relationship()
+    assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+    def is_overdue(self, today: date) -> bool:
+        return self.status is TaskStatus.OPEN and today > self.due_on
+
+
+class Notification(Base):
+    """An outbox row: one per (recipient, kind, subject, period), so nothing is sent twice."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "recipient_id", "kind", "subject_type", "subject_id", "period", name="uq_notification_once_per_subject"
+        ),
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        sa.Index("ix_notification_recipient_read", "recipient_id", "read_at"),
+        sa.Index("ix_notification_email_due", "email_status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    subject_type: Mapped[str] = mapped_column(sa.String(30))
+    subject_id: Mapped[int]
+    period: Mapped[str] = mapped_column(sa.String(40))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    link: Mapped[str | None] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For the email sender (a later step): what it has done with this row.
+    email_status: Mapped[EmailStatus] = mapped_column(
+        enum_type(EmailStatus, "email_status"), default=EmailStatus.PENDING, server_default="pending"
+    )
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    recipient: Mapped[User] = relationship()

@@ -1,0 +1,70 @@
+"""Meetings with parents (CoP 6.65): at least three a year for a pupil on the SEN register, led by
+a teacher who knows the pupil, gathering the pupil's views, with a record shared with parents.
+
+A meeting is planned (`planned_for`) or held (`held_on`); a planned meeting becomes held when it
+is recorded. A review with a parent present is a held meeting too (`cycle_id`, `review_id`).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from sentrack.clock import now
+from sentrack.models.base import Base, UTCDateTime
+from sentrack.models.enums import enum_type
+from sentrack.models.people import User
+from sentrack.models.pupils import Pupil
+
+
+class MeetingMode(enum.StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+
+    @property
+    def label(self) -> str:
+        return {"in_person": "In person", "phone": "Phone", "video": "Video call"}[self.value]
+
+
+class ParentMeeting(Base):
+    __tablename__ = "parent_meeting"
+    __table_args__ = (
+        sa.CheckConstraint("held_on IS NOT NULL OR planned_for IS NOT NULL", name="held_or_planned"),
+        sa.CheckConstraint(
+            "shared_with_parents_on IS NULL OR (held_on IS NOT NULL AND shared_with_parents_on >= held_on)",
+            name="shared_after_held",
+        ),
+        sa.Index("ix_parent_meeting_pupil_held", "pupil_id", "held_on"),
+        sa.Index("ix_parent_meeting_pupil_planned", "pupil_id", "planned_for"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"))
+    planned_for: Mapped[date | None]
+    held_on: Mapped[date | None]
+    mode: Mapped[MeetingMode] = mapped_column(enum_type(MeetingMode, "mode"))
+    led_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    attendees: Mapped[str | None] = mapped_column(sa.Text)
+    pupil_views: Mapped[str | None] = mapped_column(sa.Text)
+    outcomes: Mapped[str | None] = mapped_column(sa.Text)
+    actions: Mapped[str | None] = mapped_column(sa.Text)
+    shared_with_parents_on: Mapped[date | None]
+    cycle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_cycle.id"))
+    review_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review.id"), unique=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+
+    pupil: Mapped[Pupil] = relationship()
+    led_by: Mapped[User | None] = relationship(foreign_keys=[led_by_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def is_held(self) -> bool:
+        return self.held_on is not None
+
+    def __repr__(self) -> str:
+        return f"<ParentMeeting {self.id}>"

@@ -1,0 +1,187 @@
+"""Sending the outbox: notifications waiting for email go out through SMTP, after the sweep that
+created them has committed. A failure is retried with growing waits and, after the last try,
+left marked as failed for the SENCO to see.
+
+Emails say what is due, for which pupil and by when, and link to the place to do it; the pupil
+is named by initials and year group only, since email leaves the school's systems. The full name
+is one sign-in away.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from sentrack.models import Pupil, Task, User
+from sentrack.models.duties import EmailStatus, Notification
+
+# Waits after the first, second, ... failed attempt; after the last, the email is failed.
+RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+BATCH = 200
+
+
+class Mailer(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class SMTPMailer:
+    """Sends through an SMTP server, one connection per batch."""
+
+    def __init__(self, *, host: str, port: int, username: str | None, password: str | None,
+                 use_tls: bool, timeout: float):
+        self.host, self.port, self.username, self.password = host, port, username, password
+        self.use_tls, self.timeout = use_tls, timeout
+        self._connection: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SMTPMailer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.quit()
+            except smtplib.SMTPException:
+                pass
+            self._connection = None
+
+    def _open(self) -> smtplib.SMTP:
+        if self._connection is None:
+            connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if self.use_tls:
+                connection.starttls()
+            if self.username:
+                connection.login(self.username, self.password or "")
+            self._connection = connection
+        return self._connection
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            self._open().send_message(message)
+        except (smtplib.SMTPServerDisconnected, ConnectionError):
+            self._connection = None
+            raise
+
+
+class ConsoleMailer:
+    """Development: prints each email instead of sending it."""
+
+    def __enter__(self) -> ConsoleMailer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def send(self, message: EmailMessage) -> None:
+        print(f"--- email to {message['To']}: {message['Subject']}\n{message.get_content()}", file=sys.stdout)
+
+
+def mailer_from_config(config) -> SMTPMailer | ConsoleMailer:
+    if not config.get("MAIL_SERVER"):
+        return ConsoleMailer()
+    return SMTPMailer(
+        host=config["MAIL_SERVER"], port=config["MAIL_PORT"], username=config.get("MAIL_USERNAME"),
+        password=config.get("MAIL_PASSWORD"), use_tls=config.get("MAIL_USE_TLS", True),
+        timeout=config.get("MAIL_TIMEOUT", 10),
+    )
+
+
+def initials(pupil: Pupil) -> str:
+    """How an email refers to a pupil: 'A.B. (Year 4)'."""
+    letters = ".".join(part[0].upper() for part in pupil.full_name.split() if part)
+    return f"{letters}. ({pupil.year_label})"
+
+
+def _without_name(text: str, pupil: Pupil | None) -> str:
+    if pupil is None:
+        return text
+    for name in {pupil.full_name, f"{pupil.first_name} {pupil.last_name}"}:
+        text = text.replace(f"{name}'s", f"{initials(pupil)}'s").replace(name, initials(pupil))
+    return text
+
+
+def compose(notification: Notification, *, sender: str, base_url: str, task: Task | None = None,
+            pupil: Pupil | None = None) -> EmailMessage:
+    """The email for a notification: what is due, for whom, by when, and the link."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = notification.recipient.email
+    what = _without_name(task.title if task is not None else notification.title, pupil)
+    message["Subject"] = f"SEN Track: {what}"[:200]
+    lines = [f"Hello {notification.recipient.full_name},", "", what]
+    if pupil is not None:
+        lines.append(f"Pupil: {initials(pupil)}")
+    if task is not None:
+        lines.append(f"Due by: {task.due_on.day} {task.due_on:%B %Y}")
+    link = f"{base_url.rstrip('/')}{notification.link or '/'}"
+    lines += ["", f"Do it here (sign in first): {link}", "",
+              "Pupils are named by initials in email; their full names are in SEN Track."]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+@dataclass
+class SendSummary:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: str) -> SendSummary:
+    """Send every notification whose email is pending and due now, committing each result at
+    once, so that a crash never sends one twice after it was recorded as sent."""
+    summary = SendSummary()
+    due = session.scalars(
+        sa.select(Notification)
+        .join(User, User.id == Notification.recipient_id)
+        .where(
+            Notification.email_status == EmailStatus.PENDING,
+            sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+            User.active,
+        )
+        .options(selectinload(Notification.recipient))
+        .order_by(Notification.id)
+        .limit(BATCH)
+    ).all()
+    # What each notification is about, fetched for the whole batch at once.
+    task_ids = [n.subject_id for n in due if n.subject_type == "task"]
+    tasks = {t.id: t for t in session.scalars(sa.select(Task).where(Task.id.in_(task_ids)))} if task_ids else {}
+    pupil_ids = {t.pupil_id for t in tasks.values() if t.pupil_id} | {
+        n.subject_id for n in due if n.subject_type == "pupil"
+    }
+    pupils = {p.id: p for p in session.scalars(sa.select(Pupil).where(Pupil.id.in_(pupil_ids)))} if pupil_ids else {}
+    with mailer:
+        for notification in due:
+            task = tasks.get(notification.subject_id) if notification.subject_type == "task" else None
+            pupil_id = task.pupil_id if task is not None else (
+                notification.subject_id if notification.subject_type == "pupil" else None
+            )
+            try:
+                mailer.send(compose(notification, sender=sender, base_url=base_url, task=task, pupil=pupils.get(pupil_id)))
+            except (smtplib.SMTPException, OSError) as error:
+                notification.attempts += 1
+                notification.last_error = f"{type(error).__name__}: {error}"[:500]
+                if notification.attempts > len(RETRY_WAITS):
+                    notification.email_status = EmailStatus.FAILED
+                    notification.next_attempt_at = None
+                    summary.failed += 1
+                else:
+                    notification.next_attempt_at = now + RETRY_WAITS[notification.attempts - 1]
+                    summary.retried += 1
+                summary.errors.append(notification.last_error)
+            else:
+                notification.attempts += 1
+                notification.email_status = EmailStatus.SENT
+                notification.sent_at = now
+                notification.next_attempt_at = None
+                notification.last_error = None
+                summary.sent += 1
+            session.commit()
+    return summary

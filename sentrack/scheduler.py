@@ -1,0 +1,99 @@
+"""The scheduler: its own process (`flask --app sentrack scheduler`), never inside web workers.
+
+Each morning it runs the daily sweep; every minute it sends the outbox. On PostgreSQL it first
+takes an advisory lock and holds it for its whole life, so that a second scheduler started by
+mistake waits instead of sending twice. Both jobs are safe to repeat: the sweep asks what is due
+and not yet done, and the outbox sends only what is still pending. The sweep also runs at start,
+so that a day the scheduler was down is caught up.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+import sqlalchemy as sa
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from sentrack.clock import today
+from sentrack.extensions import db
+from sentrack.outbox import mailer_from_config, send_due
+
+LOCK_KEY = 7_221_006_401  # any fixed number: the one lock every SEN Track scheduler takes
+TIMEZONE = "Europe/London"
+
+
+def take_scheduler_lock(connection: sa.Connection, *, wait: bool) -> bool:
+    """Hold the scheduler's advisory lock on `connection` (PostgreSQL). With `wait`, block until it
+    is free; without, answer whether it was free. Other databases have one process: always True."""
+    if connection.dialect.name != "postgresql":
+        return True
+    if wait:
+        connection.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": LOCK_KEY})
+        return True
+    return bool(connection.execute(sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": LOCK_KEY}).scalar())
+
+
+def release_scheduler_lock(connection: sa.Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+        connection.commit()
+
+
+def run_sweep_job(app: Flask) -> dict:
+    from sentrack.workflows.sweep import run_sweep
+
+    with app.app_context():
+        summary = run_sweep(db.session, today())
+        db.session.commit()
+        return summary.as_dict()
+
+
+def send_outbox_job(app: Flask) -> dict:
+    with app.app_context():
+        result = send_due(
+            db.session, mailer=mailer_from_config(app.config), now=datetime.now(UTC),
+            sender=app.config["MAIL_FROM"], base_url=app.config["BASE_URL"],
+        )
+        db.session.remove()
+        return {"sent": result.sent, "retried": result.retried, "failed": result.failed}
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run the sweep and send the outbox once, then stop.")
+@with_appcontext
+def scheduler_command(once: bool) -> None:
+    """Run the daily sweep each morning and send the outbox every minute."""
+    app = current_app._get_current_object()
+    with db.engine.connect() as lock_connection:
+        if not take_scheduler_lock(lock_connection, wait=False):
+            click.echo("Another scheduler is running: waiting until it stops.")
+            take_scheduler_lock(lock_connection, wait=True)
+        lock_connection.commit()  # end the implicit transaction; the session-level lock stays
+        try:
+            _run(app, once)
+        finally:
+            # The connection goes back to a pool: the lock must not go with it.
+            release_scheduler_lock(lock_connection)
+
+
+def _run(app: Flask, once: bool) -> None:
+    click.echo(f"Sweep: {run_sweep_job(app)}")
+    click.echo(f"Outbox: {send_outbox_job(app)}")
+    if once:
+        return
+    scheduler = BlockingScheduler(
+        timezone=TIMEZONE,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
+    )
+    scheduler.add_job(run_sweep_job, CronTrigger(hour=6, minute=30, timezone=TIMEZONE), args=[app], id="sweep")
+    scheduler.add_job(send_outbox_job, IntervalTrigger(minutes=1, timezone=TIMEZONE), args=[app], id="outbox")
+    click.echo("Scheduler running: the sweep at 06:30 each day, the outbox every minute. Ctrl+C stops it.")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass

@@ -1,0 +1,135 @@
+"""The catalogue of duties: every responsibility in the roles guide that the app can follow.
+
+Each entry names the role, the guide's sentence in our own words, what sets it off and when it
+is due. The catalogue is code, reviewed like code; `sync_catalogue` writes it into the `duty`
+table (adding new entries, refreshing wording) at the start of each sweep, so that a change here
+needs no data migration and every task can point at its duty row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sentrack.models import Duty, Role, TriggerKind
+
+
+@dataclass(frozen=True)
+class DutySpec:
+    code: str
+    role: Role
+    title: str
+    clause: str
+    trigger_kind: TriggerKind
+    trigger: str
+    due_rule: str
+    due_days: int | None = None
+
+
+EVENT, CALENDAR = TriggerKind.EVENT, TriggerKind.CALENDAR
+
+DUTIES: tuple[DutySpec, ...] = (
+    DutySpec(
+        "la_annual_review", Role.LA_OFFICER, "Hold the EHC plan's annual review",
+        "The local authority keeps education, health and care plans under review and follows the "
+        "progress of the children who have them.",
+        CALENDAR, "Eight weeks before each anniversary of the EHC plan starting.",
+        "By the anniversary: no more than 12 months after the plan began or was last reviewed.",
+    ),
+    DutySpec(
+        "head_told_engagement_overdue", Role.HEAD, "Act on parent meetings that are overdue",
+        "The head teacher makes sure parents are drawn into talking about their child's progress, "
+        "at least three times in the year.",
+        CALENDAR, "Each week in which at least one pupil's parent meetings are overdue.",
+        "Within the week (7 days).", 7,
+    ),
+    DutySpec(
+        "senco_tells_parents", Role.SENCO, "Tell the parents formally that SEN provision has started",
+        "The SENCO works with the parents of children with SEN; parents are told formally when "
+        "the school starts making SEN provision (Children and Families Act 2014, s.68).",
+        EVENT, "A pupil is placed on SEN support and the letter to parents is not yet sent.",
+        "14 days after the letter was created.", 14,
+    ),
+    DutySpec(
+        "senco_liaises_designated_teacher", Role.SENCO, "Liaise with the designated teacher",
+        "Where a looked-after child has SEN, the SENCO works with the school's designated teacher "
+        "for looked-after children.",
+        CALENDAR, "Each term, for every looked-after pupil on the SEN register (the personal "
+        "education plan is reviewed termly).",
+        "28 days into the term, or after the pupil joined the register, and never after the term ends.", 28,
+    ),
+    DutySpec(
+        "senco_supports_transition", Role.SENCO, "Plan the move to the next phase",
+        "The SENCO helps pupils move on to their next school or college, for example from primary "
+        "to secondary school.",
+        CALENDAR, "Each academic year, for pupils on the register in Year 6 or Year 11.",
+        "Year 6 by 15 February; Year 11 by 31 March (the phase transfer dates).",
+    ),
+    DutySpec(
+        "senco_keeps_records_current", Role.SENCO, "Bring the pupil's SEN record up to date",
+        "The SENCO makes sure the SEN records are kept up to date.",
+        EVENT, "A pupil on the register whose record has had no entry for the school's "
+        "'records stale' weeks (8 by default).",
+        "14 days after the record became stale.", 14,
+    ),
+    DutySpec(
+        "senco_holds_review", Role.SENCO, "Hold the review of the support plan",
+        "The SENCO guides the school through assess, plan, do and review, so each plan is "
+        "reviewed on the date agreed with parents.",
+        EVENT, "Two weeks before the plan's review date.", "On the plan's review date.",
+    ),
+    DutySpec(
+        "senco_decides_concern", Role.SENCO, "Decide what happens about a concern",
+        "There is no 'monitoring' list: a child who is having difficulties must be assessed and "
+        "helped, so each concern ends in an assessment or a reasoned decision.",
+        EVENT, "A concern is raised.", "By the concern's deadline (28 days by default).",
+    ),
+    DutySpec(
+        "teacher_meets_parents", Role.TEACHER, "Meet the pupil's parents this term",
+        "Parents are to be regularly involved in talking about their child's progress, at least "
+        "three times a year; the class teacher, who stays responsible for the pupil, leads it.",
+        CALENDAR, "Each term, for every pupil on the register, for the pupil's class teacher.",
+        "The last day of the term.",
+    ),
+    DutySpec(
+        "teacher_acknowledges_passport", Role.TEACHER, "Read and acknowledge the pupil's passport",
+        "When a pupil has SEN, the needs are made known to everyone likely to teach or support "
+        "the pupil.",
+        EVENT, "A pupil joins the register, or a teacher starts teaching a pupil on it.",
+        "14 days after the pupil joined the register; for a teacher who starts teaching the pupil later, "
+        "14 days after the task is created.", 14,
+    ),
+    DutySpec(
+        "assistant_records_impact", Role.SUPPORT_ASSISTANT, "Record the impact of the intervention",
+        "The support assistant works with the teacher to plan targeted interventions and to judge "
+        "their impact.",
+        EVENT, "An intervention ends and a pupil in it has no impact recorded.",
+        "14 days after the intervention ended.", 14,
+    ),
+    DutySpec(
+        "governors_publish_report", Role.GOVERNOR, "Publish the annual SEN information report",
+        "The governors report to parents on how the school's policy for pupils with SEN is "
+        "carried out.",
+        CALENDAR, "Each academic year, from 1 September.", "By 31 October.",
+    ),
+)
+
+BY_CODE = {spec.code: spec for spec in DUTIES}
+
+
+def sync_catalogue(session: Session) -> dict[str, Duty]:
+    """The duty rows by code, after adding any missing and refreshing the wording of the others.
+    A duty a school switched off (`active` false) stays off."""
+    rows = {duty.code: duty for duty in session.scalars(sa.select(Duty))}
+    for spec in DUTIES:
+        duty = rows.get(spec.code)
+        if duty is None:
+            duty = rows[spec.code] = Duty(code=spec.code, active=True)
+            session.add(duty)
+        for name in ("role", "title", "clause", "trigger_kind", "trigger", "due_rule", "due_days"):
+            if getattr(duty, name) != getattr(spec, name):
+                setattr(duty, name, getattr(spec, name))
+    session.flush()
+    return rows

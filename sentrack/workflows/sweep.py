@@ -1,0 +1,515 @@
+"""The daily sweep: a pure function of the database and `today` that creates the tasks and
+notifications that are due and not yet created (DESIGN section 6).
+
+Each duty of the catalogue has one rule function here, which finds, in a few set-based queries,
+every subject for which the duty is due today. The rows are inserted with ON CONFLICT DO NOTHING
+against the unique (duty, subject, period) and (recipient, kind, subject, period) constraints, so
+a second sweep, a restart or two schedulers at once create nothing twice, and a sweep after days
+without one catches up: it asks what is due, not what happened since yesterday.
+
+Tasks go to the current holder of the role at the school (or the pupil's class teacher, or the
+member of staff the duty names); open tasks follow the role when staff change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from sentrack.clock import now
+from sentrack.models import (
+    Concern,
+    ConcernStatus,
+    CycleState,
+    Duty,
+    Intervention,
+    InterventionPupil,
+    Notification,
+    ParentLetter,
+    Plan,
+    Provision,
+    Pupil,
+    Role,
+    RoleAssignment,
+    School,
+    SenStatus,
+    SupportCycle,
+    Task,
+    TaskStatus,
+    TimelineEvent,
+    User,
+    group_pupils,
+    group_teachers,
+)
+from sentrack.workflows.duty_catalogue import sync_catalogue
+from sentrack.workflows.terms import Term, school_terms
+from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
+
+TASK_ASSIGNED = "task_assigned"
+CHUNK = 500  # rows per INSERT: well inside SQLite's limit on bound parameters
+
+# Duties whose task belongs to one named person (the teacher who must read the passport, the
+# member of staff who delivered the intervention), not to whoever holds the role.
+PERSONAL = {"teacher_acknowledges_passport", "assistant_records_impact"}
+
+
+@dataclass
+class SweepSummary:
+    today: date
+    tasks_created: int = 0
+    notifications_created: int = 0
+    tasks_moved: int = 0
+    tasks_cancelled: int = 0
+    by_duty: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "date": self.today.isoformat(),
+            "tasks_created": self.tasks_created,
+            "notifications_created": self.notifications_created,
+            "tasks_moved": self.tasks_moved,
+            "tasks_cancelled": self.tasks_cancelled,
+            "by_duty": dict(sorted(self.by_duty.items())),
+            "skipped": self.skipped,
+        }
+
+
+@dataclass(frozen=True)
+class Due:
+    """A duty due for one subject: the task the rule asks for."""
+
+    school_id: int
+    subject_type: str
+    subject_id: int
+    period: str
+    due_on: date
+    title: str
+    link: str | None
+    pupil_id: int | None = None
+    assignee_id: int | None = None  # for personal duties and the class teacher; else the role holder
+
+
+@dataclass(frozen=True)
+class OnRegister:
+    pupil_id: int
+    public_id: str
+    name: str
+    school_id: int
+    year_group: int
+    looked_after: bool
+    status_id: int
+    provision: Provision
+    since: date
+    updated_at: date
+
+
+@dataclass
+class Context:
+    """What every rule reads, each loaded once per sweep."""
+
+    session: Session
+    today: date
+    schools: list[School]
+    holders: dict[tuple[int, Role], int]  # (school id, role) -> the holder's user id
+    la_officers: dict[int, int]  # local authority id -> an officer's user id
+    class_teachers: dict[int, int]  # pupil id -> the class teacher's user id
+    register: list[OnRegister]
+    _terms: dict[int, list[Term]] = field(default_factory=dict)
+
+    def term(self, school_id: int) -> Term | None:
+        """The school's term that today falls in (None in a holiday between terms)."""
+        if school_id not in self._terms:
+            school = next(s for s in self.schools if s.id == school_id)
+            self._terms[school_id] = school_terms(self.session, school, self.today)
+        return next((t for t in self._terms[school_id] if t.starts_on <= self.today <= t.ends_on), None)
+
+    def holder(self, duty: Duty, due: Due, school_la: dict[int, int]) -> int | None:
+        if due.assignee_id is not None or duty.role is Role.TEACHER:
+            return due.assignee_id  # a pupil with no class teacher waits for one, unassigned
+        if duty.role is Role.LA_OFFICER:
+            return self.la_officers.get(school_la.get(due.school_id, -1))
+        return self.holders.get((due.school_id, duty.role))
+
+
+def academic_year(today: date) -> int:
+    return today.year if today.month >= 9 else today.year - 1
+
+
+def _date(value) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+# --- Loading ---------------------------------------------------------------------------------------
+
+def _holders(session: Session) -> dict[tuple[int, Role], int]:
+    """The holder of each role at each school: the active member who has held it longest."""
+    rows = session.execute(
+        sa.select(User.school_id, RoleAssignment.role, User.id)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.active, User.school_id.is_not(None))
+        .order_by(RoleAssignment.assigned_at, RoleAssignment.id)
+    )
+    found: dict[tuple[int, Role], int] = {}
+    for school_id, role, user_id in rows:
+        found.setdefault((school_id, role), user_id)
+    return found
+
+
+def _la_officers(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        sa.select(User.local_authority_id, User.id)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.active, RoleAssignment.role == Role.LA_OFFICER, User.local_authority_id.is_not(None))
+        .order_by(RoleAssignment.assigned_at, RoleAssignment.id)
+    )
+    found: dict[int, int] = {}
+    for la_id, user_id in rows:
+        found.setdefault(la_id, user_id)
+    return found
+
+
+def _teacher_pairs(session: Session) -> list[tuple[int, int]]:
+    """(pupil id, teacher id) for every active teacher of every pupil on the register."""
+    return list(session.execute(
+        sa.select(group_pupils.c.pupil_id, group_teachers.c.user_id)
+        .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
+        .join(User, User.id == group_teachers.c.user_id)
+        .join(SenStatus, SenStatus.pupil_id == group_pupils.c.pupil_id)
+        .where(User.active, SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
+        .order_by(group_pupils.c.pupil_id, group_teachers.c.user_id)
+        .distinct()
+    ))
+
+
+def _register(session: Session) -> list[OnRegister]:
+    rows = session.execute(
+        sa.select(Pupil, SenStatus.id, SenStatus.provision, SenStatus.start_date)
+        .join(SenStatus, SenStatus.pupil_id == Pupil.id)
+        .where(SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
+        .order_by(Pupil.id)
+    )
+    return [
+        OnRegister(p.id, p.public_id, p.full_name, p.school_id, p.year_group, p.looked_after, status_id, provision,
+                   since, _date(p.updated_at))
+        for p, status_id, provision, since in rows
+    ]
+
+
+# --- The rules, one per duty -----------------------------------------------------------------------
+
+def _pupil_link(row: OnRegister, anchor: str = "") -> str:
+    return f"/pupils/{row.public_id}{anchor}"
+
+
+def rule_teacher_meets_parents(ctx: Context) -> Iterator[Due]:
+    for row in ctx.register:
+        term = ctx.term(row.school_id)
+        if term is not None:
+            yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.key}", term.ends_on,
+                      f"Meet the parents of {row.name} ({term.name})", _pupil_link(row), row.pupil_id,
+                      ctx.class_teachers.get(row.pupil_id))
+
+
+def rule_teacher_acknowledges_passport(ctx: Context) -> Iterator[Due]:
+    by_pupil = {row.pupil_id: row for row in ctx.register}
+    for pupil_id, teacher_id in _teacher_pairs(ctx.session):
+        row = by_pupil.get(pupil_id)
+        if row is None:
+            continue
+        due = row.since + timedelta(days=14)
+        if due < ctx.today:  # a teacher new to the pupil: 14 days from now
+            due = ctx.today + timedelta(days=14)
+        yield Due(row.school_id, "pupil", pupil_id, f"status:{row.status_id}:teacher:{teacher_id}", due,
+                  f"Read {row.name}'s passport", "/", pupil_id, teacher_id)
+
+
+def rule_senco_liaises_designated_teacher(ctx: Context) -> Iterator[Due]:
+    for row in ctx.register:
+        term = ctx.term(row.school_id) if row.looked_after else None
+        if term is not None:
+            due = min(max(term.starts_on, row.since) + timedelta(days=28), term.ends_on)
+            yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.key}", due,
+                      f"Liaise with the designated teacher about {row.name} ({term.name})", _pupil_link(row),
+                      row.pupil_id)
+
+
+def rule_senco_supports_transition(ctx: Context) -> Iterator[Due]:
+    year = academic_year(ctx.today)
+    deadlines = {6: date(year + 1, 2, 15), 11: date(year + 1, 3, 31)}
+    for row in ctx.register:
+        if row.year_group in deadlines:
+            yield Due(row.school_id, "pupil", row.pupil_id, f"year:{year}", deadlines[row.year_group],
+                      f"Plan {row.name}'s move to the next phase (Year {row.year_group})", _pupil_link(row),
+                      row.pupil_id)
+
+
+def rule_senco_keeps_records_current(ctx: Context) -> Iterator[Due]:
+    on_register = sa.select(SenStatus.pupil_id).where(SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
+    latest = dict(ctx.session.execute(
+        sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
+        .where(TimelineEvent.pupil_id.in_(on_register))
+        .group_by(TimelineEvent.pupil_id)
+    ).all())
+    stale_weeks = {s.id: s.records_stale_weeks for s in ctx.schools}
+    for row in ctx.register:
+        entries = [row.updated_at, row.since]
+        if latest.get(row.pupil_id) is not None:
+            entries.append(_date(latest[row.pupil_id]))
+        last = max(entries)
+        stale_on = last + timedelta(weeks=stale_weeks[row.school_id])
+        if stale_on <= ctx.today:
+            yield Due(row.school_id, "pupil", row.pupil_id, f"since:{last.isoformat()}", stale_on + timedelta(days=14),
+                      f"Bring {row.name}'s SEN record up to date", _pupil_link(row, "/timeline"), row.pupil_id)
+
+
+def rule_senco_holds_review(ctx: Context) -> Iterator[Due]:
+    rows = ctx.session.execute(
+        sa.select(SupportCycle.id, SupportCycle.number, Plan.review_date, Pupil)
+        .join(Plan, Plan.cycle_id == SupportCycle.id)
+        .join(Pupil, Pupil.id == SupportCycle.pupil_id)
+        .where(SupportCycle.state.in_([CycleState.DO, CycleState.REVIEW]),
+               Plan.review_date <= ctx.today + timedelta(days=14))
+    )
+    for cycle_id, number, review_date, pupil in rows:
+        yield Due(pupil.school_id, "support_cycle", cycle_id, "", review_date,
+                  f"Hold {pupil.full_name}'s review (cycle {number})",
+                  f"/pupils/{pupil.public_id}/cycles/{number}", pupil.id)
+
+
+def rule_senco_decides_concern(ctx: Context) -> Iterator[Due]:
+    rows = ctx.session.execute(
+        sa.select(Concern.id, Concern.deadline, Pupil).join(Pupil, Pupil.id == Concern.pupil_id)
+        .where(Concern.status == ConcernStatus.OPEN, Concern.raised_on <= ctx.today)
+    )
+    for concern_id, deadline, pupil in rows:
+        yield Due(pupil.school_id, "concern", concern_id, "", deadline,
+                  f"Decide on the concern about {pupil.full_name}",
+                  f"/pupils/{pupil.public_id}/concerns/{concern_id}/decide", pupil.id)
+
+
+def rule_senco_tells_parents(ctx: Context) -> Iterator[Due]:
+    rows = ctx.session.execute(
+        sa.select(ParentLetter.id, ParentLetter.created_on, Pupil).join(Pupil, Pupil.id == ParentLetter.pupil_id)
+        .where(ParentLetter.kind == SEN_SUPPORT_LETTER, ParentLetter.sent_on.is_(None),
+               ParentLetter.created_on <= ctx.today)
+    )
+    for letter_id, created_on, pupil in rows:
+        yield Due(pupil.school_id, "parent_letter", letter_id, "", created_on + timedelta(days=14),
+                  f"Send the SEN support letter to {pupil.full_name}'s parents",
+                  f"/pupils/{pupil.public_id}/letters/{letter_id}", pupil.id)
+
+
+def rule_assistant_records_impact(ctx: Context) -> Iterator[Due]:
+    without_impact = sa.select(InterventionPupil.intervention_id).where(InterventionPupil.impact.is_(None))
+    rows = ctx.session.execute(
+        sa.select(Intervention.id, Intervention.name, Intervention.school_id, Intervention.ends_on,
+                  Intervention.delivered_by_id, User.active)
+        .join(User, User.id == Intervention.delivered_by_id)
+        .where(Intervention.ends_on < ctx.today, Intervention.id.in_(without_impact))
+    )
+    for iv_id, name, school_id, ends_on, deliverer_id, active in rows:
+        assignee = deliverer_id if active else ctx.holders.get((school_id, Role.SENCO))
+        yield Due(school_id, "intervention", iv_id, "", ends_on + timedelta(days=14),
+                  f"Record the impact of {name}", f"/interventions/{iv_id}/impact", None, assignee)
+
+
+def rule_la_annual_review(ctx: Context) -> Iterator[Due]:
+    for row in ctx.register:
+        if row.provision is not Provision.EHC_PLAN:
+            continue
+        years, anniversary = 0, None
+        while True:  # the latest anniversary whose reminder (8 weeks before) has come
+            candidate = _add_years(row.since, years + 1)
+            if candidate - timedelta(weeks=8) > ctx.today:
+                break
+            years, anniversary = years + 1, candidate
+        if anniversary is not None:
+            yield Due(row.school_id, "sen_status", row.status_id, f"review:{years}", anniversary,
+                      f"Hold the annual review of {row.name}'s EHC plan", _pupil_link(row), row.pupil_id)
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def rule_governors_publish_report(ctx: Context) -> Iterator[Due]:
+    year = academic_year(ctx.today)
+    for school in ctx.schools:
+        yield Due(school.id, "school", school.id, f"year:{year}", date(year, 10, 31),
+                  f"Publish the SEN information report for {year}/{str(year + 1)[-2:]}", None)
+
+
+def rule_head_told_engagement_overdue(ctx: Context) -> Iterator[Due]:
+    from sentrack.workflows.engagement import Engagement, engagement_for_school
+
+    iso = ctx.today.isocalendar()
+    monday = ctx.today - timedelta(days=ctx.today.weekday())
+    for school in ctx.schools:
+        overdue = [p for p in engagement_for_school(ctx.session, school, ctx.today).values()
+                   if p.status == Engagement.OVERDUE]
+        if overdue:
+            count = len(overdue)
+            yield Due(school.id, "school", school.id, f"week:{iso.year}-W{iso.week:02d}", monday + timedelta(days=6),
+                      f"Parent meetings are overdue for {count} pupil{'s' if count != 1 else ''} "
+                      f"(week {iso.week})", "/tasks/all")
+
+
+RULES: dict[str, Callable[[Context], Iterator[Due]]] = {
+    "la_annual_review": rule_la_annual_review,
+    "head_told_engagement_overdue": rule_head_told_engagement_overdue,
+    "senco_tells_parents": rule_senco_tells_parents,
+    "senco_liaises_designated_teacher": rule_senco_liaises_designated_teacher,
+    "senco_supports_transition": rule_senco_supports_transition,
+    "senco_keeps_records_current": rule_senco_keeps_records_current,
+    "senco_holds_review": rule_senco_holds_review,
+    "senco_decides_concern": rule_senco_decides_concern,
+    "teacher_meets_parents": rule_teacher_meets_parents,
+    "teacher_acknowledges_passport": rule_teacher_acknowledges_passport,
+    "assistant_records_impact": rule_assistant_records_impact,
+    "governors_publish_report": rule_governors_publish_report,
+}
+
+
+# --- Writing ---------------------------------------------------------------------------------------
+
+def _insert_ignoring_duplicates(session: Session, table: sa.Table, rows: list[dict], keys: list[str], returning) -> list:
+    """Insert `rows`, skipping any that the unique constraint over `keys` already holds; the
+    returned columns of the rows actually inserted."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted = []
+    for start in range(0, len(rows), CHUNK):
+        statement = (
+            insert(table).values(rows[start:start + CHUNK])
+            .on_conflict_do_nothing(index_elements=keys)
+            .returning(*returning)
+        )
+        inserted.extend(session.execute(statement).all())
+    return inserted
+
+
+def notify_assignees(session: Session, tasks: list) -> int:
+    """One notification to the assignee of each task (rows of id, assigned_to_id, title, due_on,
+    link), unless they already have it. Returns how many were created."""
+    created_at = now()
+    rows = [
+        {
+            "recipient_id": t.assigned_to_id, "kind": TASK_ASSIGNED, "subject_type": "task", "subject_id": t.id,
+            "period": "", "title": t.title, "body": f"{t.title}. Due by {t.due_on.day} {t.due_on:%B %Y}.",
+            "link": t.link or "/tasks", "created_at": created_at, "email_status": "pending", "attempts": 0,
+        }
+        for t in tasks if t.assigned_to_id is not None
+    ]
+    table = Notification.__table__
+    return len(_insert_ignoring_duplicates(
+        session, table, rows, ["recipient_id", "kind", "subject_type", "subject_id", "period"], [table.c.id]
+    ))
+
+
+def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], school_la: dict[int, int]) -> list:
+    created_at = now()
+    rows, seen = [], set()
+    for due in dues:
+        key = (due.subject_type, due.subject_id, due.period)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append({
+            "school_id": due.school_id, "duty_id": duty.id, "subject_type": due.subject_type,
+            "subject_id": due.subject_id, "period": due.period, "pupil_id": due.pupil_id,
+            "assigned_to_id": ctx.holder(duty, due, school_la), "for_role": duty.role.value,
+            "title": due.title[:200], "link": due.link, "due_on": due.due_on, "status": TaskStatus.OPEN.value,
+            "created_at": created_at,
+        })
+    table = Task.__table__
+    c = table.c
+    return _insert_ignoring_duplicates(
+        session, table, rows, ["duty_id", "subject_type", "subject_id", "period"],
+        [c.id, c.assigned_to_id, c.title, c.due_on, c.link],
+    )
+
+
+def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], school_la: dict[int, int], summary: SweepSummary) -> list:
+    """Move open tasks whose assignee has left, or no longer holds the role, to the role's current
+    holder. A task reassigned by hand stays with that person while they are active at the school.
+    A personal task whose person has left goes to the SENCO (impact) or is cancelled (passport)."""
+    codes = {duty.id: code for code, duty in duties.items()}
+    holds_role = sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id, RoleAssignment.role == Task.for_role)
+    elsewhere = sa.and_(Task.for_role != Role.LA_OFFICER, User.school_id != Task.school_id)
+    stranded = sa.or_(
+        Task.assigned_to_id.is_(None), User.active.is_(False), elsewhere,
+        sa.and_(Task.assigned_by_id.is_(None), ~holds_role),
+    )
+    tasks = session.scalars(
+        sa.select(Task).outerjoin(User, User.id == Task.assigned_to_id)
+        .where(Task.status == TaskStatus.OPEN, stranded)
+    ).all()
+    moved = []
+    for task in tasks:
+        code = codes.get(task.duty_id)
+        if code in PERSONAL:
+            if task.assigned_to_id is not None and (task.assigned_to is None or task.assigned_to.active):
+                continue  # the person still works here: a personal task is theirs whatever their role
+            if code == "teacher_acknowledges_passport":
+                task.status = TaskStatus.CANCELLED
+                task.note = "The teacher no longer works at the school."
+                summary.tasks_cancelled += 1
+                continue
+            new = ctx.holders.get((task.school_id, Role.SENCO))
+        elif task.for_role is Role.TEACHER and task.pupil_id is not None:
+            new = ctx.class_teachers.get(task.pupil_id)
+        elif task.for_role is Role.LA_OFFICER:
+            new = ctx.la_officers.get(school_la.get(task.school_id, -1))
+        else:
+            new = ctx.holders.get((task.school_id, task.for_role))
+        if new is not None and new != task.assigned_to_id:
+            task.assigned_to_id = new
+            task.assigned_by_id = None
+            moved.append(task)
+    session.flush()
+    summary.tasks_moved = len(moved)
+    return moved
+
+
+def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) -> SweepSummary:
+    """Create every task and notification due on `today` and not yet created, and move open tasks
+    to the current holders of their roles. Flushes; the caller commits. `codes` limits the sweep
+    to some duties (tests)."""
+    summary = SweepSummary(today=today)
+    duties = sync_catalogue(session)
+    schools = list(session.scalars(sa.select(School).order_by(School.id)))
+    school_la = {s.id: s.local_authority_id for s in schools}
+    class_teachers: dict[int, int] = {}
+    for pupil_id, teacher_id in _teacher_pairs(session):
+        class_teachers.setdefault(pupil_id, teacher_id)
+    ctx = Context(session, today, schools, _holders(session), _la_officers(session), class_teachers, _register(session))
+
+    moved = _follow_the_role(session, ctx, duties, school_la, summary)
+    summary.notifications_created += notify_assignees(session, moved)
+
+    for code, rule in RULES.items():
+        duty = duties[code]
+        if not duty.active or (codes is not None and code not in codes):
+            continue
+        try:
+            dues = list(rule(ctx))
+        except ImportError:  # the engagement rule arrives with parent meetings
+            summary.skipped.append(code)
+            continue
+        created = _create_tasks(session, ctx, duty, dues, school_la)
+        summary.by_duty[code] = len(created)
+        summary.tasks_created += len(created)
+        summary.notifications_created += notify_assignees(session, created)
+    session.flush()
+    return summary

@@ -1,0 +1,101 @@
+"""Tasks and notifications on the user's side: completing a task with a note, reassigning it,
+marking notifications read, and the lists each page shows."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from sentrack import audit
+from sentrack.clock import now
+from sentrack.models import Notification, Role, Task, TaskStatus, User
+from sentrack.workflows import RuleBroken
+from sentrack.workflows.sweep import notify_assignees
+
+# Who sees and reassigns everyone's tasks at the school.
+OVERSEERS = (Role.SENCO, Role.HEAD)
+
+
+def may_oversee(user: User) -> bool:
+    return user.school_id is not None and user.has_role(*OVERSEERS)
+
+
+def complete_task(session: Session, *, actor: User, task: Task, note: str, today: date) -> None:
+    """Mark an open task done, with a note of what was done.
+
+    Refused when the task is not open or the note is empty."""
+    if task.status is not TaskStatus.OPEN:
+        raise RuleBroken("This task is already closed")
+    if not (note or "").strip():
+        raise RuleBroken("Say what was done", field="note")
+    task.status = TaskStatus.DONE
+    task.completed_on = today
+    task.completed_by_id = actor.id
+    task.note = note.strip()
+    audit.record(session, "task_completed", actor=actor, object_type="task", object_id=task.id)
+    session.flush()
+
+
+def reassign_task(session: Session, *, actor: User, task: Task, to: User | None) -> None:
+    """Give an open task to another active member of staff of the task's school, who is told.
+
+    Refused when the actor may not oversee tasks, the task is closed, or the person is not an
+    active member of the school's staff."""
+    if not may_oversee(actor) or actor.school_id != task.school_id:
+        raise RuleBroken("Only the SENCO or the head teacher can reassign a task")
+    if task.status is not TaskStatus.OPEN:
+        raise RuleBroken("This task is already closed")
+    if to is None or not to.active or to.school_id != task.school_id:
+        raise RuleBroken("Choose an active member of staff of the school", field="assign_to")
+    if to.id == task.assigned_to_id:
+        raise RuleBroken("The task is already theirs", field="assign_to")
+    task.assigned_to_id = to.id
+    task.assigned_by_id = actor.id
+    session.flush()
+    notify_assignees(session, [task])
+    audit.record(session, "task_reassigned", actor=actor, object_type="task", object_id=task.id,
+                 details={"to": to.id})
+    session.flush()
+
+
+def mark_read(session: Session, *, user: User, notification: Notification) -> None:
+    if notification.recipient_id != user.id:
+        raise RuleBroken("Not your notification")
+    if notification.read_at is None:
+        notification.read_at = now()
+        session.flush()
+
+
+def tasks_query(*, school_id: int) -> sa.Select:
+    return (
+        sa.select(Task).where(Task.school_id == school_id)
+        .options(joinedload(Task.assigned_to), joinedload(Task.duty))
+    )
+
+
+def my_tasks(session: Session, user: User, today: date) -> dict[str, list[Task]]:
+    """The user's tasks: overdue, due (open, not yet overdue) and done (the latest 50)."""
+    query = (
+        sa.select(Task).where(Task.assigned_to_id == user.id)
+        .options(joinedload(Task.duty))
+    )
+    open_tasks = session.scalars(query.where(Task.status == TaskStatus.OPEN).order_by(Task.due_on, Task.id)).all()
+    done = session.scalars(
+        query.where(Task.status == TaskStatus.DONE).order_by(Task.completed_on.desc(), Task.id.desc()).limit(50)
+    ).all()
+    return {
+        "overdue": [t for t in open_tasks if t.due_on < today],
+        "due": [t for t in open_tasks if t.due_on >= today],
+        "done": list(done),
+    }
+
+
+def school_tasks(session: Session, school_id: int, *, role: Role | None, status: TaskStatus | None) -> list[Task]:
+    query = tasks_query(school_id=school_id)
+    if role is not None:
+        query = query.where(Task.for_role == role)
+    if status is not None:
+        query = query.where(Task.status == status)
+    return list(session.scalars(query.order_by(Task.status, Task.due_on, Task.id).limit(500)))

@@ -1,0 +1,166 @@
+"""Duty and task pages through the test client: the catalogue with its clauses, My tasks (due,
+overdue, done), completing with a note, reassigning (and refusing someone of another school),
+everyone's tasks for the SENCO and head, and notifications marked read.
+
+The app's date is 27 Nov 2026.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from sentrack.models import Notification, Role, Task, TaskStatus
+from sentrack.workflows.duty_catalogue import DUTIES, sync_catalogue
+from tests.factories import make_user
+from tests.helpers import field_error, text
+
+TODAY = date(2026, 11, 27)
+
+
+def _task(session, world, *, assignee="senco", due=date(2026, 12, 18), title="Decide on the concern about Ada Brook",
+          role=Role.SENCO, subject_id=1, status=TaskStatus.OPEN) -> Task:
+    duty = sync_catalogue(session)["senco_decides_concern"]
+    task = Task(school_id=world.school.id, duty_id=duty.id, subject_type="concern", subject_id=subject_id, period="",
+                assigned_to_id=world.users[assignee].id, for_role=role, title=title, due_on=due, status=status,
+                link="/pupils/", completed_on=TODAY if status is TaskStatus.DONE else None)
+    session.add(task)
+    session.commit()
+    return task
+
+
+@pytest.fixture
+def senco(client, world, login):
+    return login(world.users["senco"])
+
+
+def test_the_catalogue_shows_every_duty_with_its_clause(client, world, login):
+    login(world.users["teacher"])
+
+    page = html.unescape(text(client.get("/duties")))
+
+    for duty in DUTIES:
+        assert duty.title in page
+        assert duty.clause in page
+
+
+def test_my_tasks_lists_overdue_due_and_done(session, world, senco):
+    _task(session, world, title="Late one", due=date(2026, 11, 1), subject_id=1)
+    _task(session, world, title="Coming one", subject_id=2)
+    _task(session, world, title="Finished one", subject_id=3, status=TaskStatus.DONE)
+    _task(session, world, title="Someone else's", assignee="teacher", role=Role.TEACHER, subject_id=4)
+
+    page = text(senco.get("/tasks"))
+
+    assert page.index("Overdue") < page.index("Late one") < page.index("Coming one") < page.index("Finished one")
+    assert "Someone else&#39;s" not in page
+
+
+def test_completing_a_task_needs_a_note(session, world, senco):
+    task = _task(session, world)
+
+    response = senco.post(f"/tasks/{task.id}", data={"note": "  "})
+
+    assert response.status_code == 200
+    assert field_error(text(response), "note") == "Say what was done"
+    session.expire_all()
+    assert session.get(Task, task.id).status is TaskStatus.OPEN
+
+
+def test_completing_a_task_with_a_note(session, world, senco):
+    task = _task(session, world)
+
+    response = senco.post(f"/tasks/{task.id}", data={"note": "Assessment opened"})
+
+    assert response.status_code == 302
+    session.expire_all()
+    done = session.get(Task, task.id)
+    assert (done.status, done.note, done.completed_on, done.completed_by_id) == (
+        TaskStatus.DONE, "Assessment opened", TODAY, world.users["senco"].id)
+
+
+def test_another_persons_task_is_not_found_for_a_teacher(session, world, client, login):
+    task = _task(session, world)
+    login(world.users["teacher"])
+
+    assert client.post(f"/tasks/{task.id}", data={"note": "Mine now"}).status_code == 404
+    session.expire_all()
+    assert session.get(Task, task.id).status is TaskStatus.OPEN
+
+
+def test_reassigning_to_a_colleague_tells_them(session, world, senco):
+    task = _task(session, world)
+    teacher = world.users["teacher"]
+
+    response = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": teacher.id})
+
+    assert response.status_code == 302
+    session.expire_all()
+    moved = session.get(Task, task.id)
+    assert (moved.assigned_to_id, moved.assigned_by_id) == (teacher.id, world.users["senco"].id)
+    assert session.scalar(sa.select(Notification).where(Notification.recipient_id == teacher.id,
+                                                       Notification.subject_id == task.id))
+
+
+@pytest.mark.parametrize("who", ["foreign_senco", "la"])
+def test_reassigning_to_someone_of_another_school_is_refused(session, world, senco, who):
+    task = _task(session, world)
+
+    response = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": world.users[who].id})
+
+    assert response.status_code == 200
+    assert field_error(text(response), "assign_to") == "Choose an active member of staff of the school"
+    session.expire_all()
+    assert session.get(Task, task.id).assigned_to_id == world.users["senco"].id
+    assert session.scalar(sa.select(sa.func.count(Notification.id))) == 0
+
+
+def test_reassigning_to_a_colleague_who_has_left_is_refused(session, world, senco):
+    task = _task(session, world)
+    gone = make_user(session, "gone@oak.test", Role.TEACHER, school=world.school)
+    gone.active = False
+    session.commit()
+
+    response = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": gone.id})
+
+    assert field_error(text(response), "assign_to") == "Choose an active member of staff of the school"
+    session.expire_all()
+    assert session.get(Task, task.id).assigned_to_id == world.users["senco"].id
+
+
+def test_everyone_s_tasks_filter_by_role_and_status(session, world, client, login):
+    _task(session, world, title="For the SENCO", subject_id=1)
+    _task(session, world, title="For the teacher", assignee="teacher", role=Role.TEACHER, subject_id=2)
+    login(world.users["head"])
+
+    page = text(client.get("/tasks/all?role=teacher&status=open"))
+
+    assert "For the teacher" in page
+    assert "For the SENCO" not in page
+
+
+def test_a_notification_is_listed_and_marked_read(session, world, senco):
+    note = Notification(recipient_id=world.users["senco"].id, kind="task_assigned", subject_type="task", subject_id=9,
+                        period="", title="Hold Ada Brook's review", body="Due by 2 December 2026.", link="/tasks/9")
+    session.add(note)
+    session.commit()
+
+    page = text(senco.get("/notifications"))
+    assert "Hold Ada Brook" in page and 'href="/tasks/9"' in page and "Mark as read" in page
+
+    assert senco.post(f"/notifications/{note.id}/read").status_code == 302
+    session.expire_all()
+    assert session.get(Notification, note.id).read_at is not None
+    assert "Mark as read" not in text(senco.get("/notifications"))
+
+
+def test_an_unknown_role_in_the_task_filter_gets_a_clear_message(client, world, login):
+    login(world.users["senco"])
+
+    response = client.get("/tasks/all?role=caretaker")
+
+    assert response.status_code == 200
+    assert field_error(text(response), "role") == "There is no such role: choose one from the list"
