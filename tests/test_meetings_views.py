@@ -54,7 +54,7 @@ def test_the_class_teacher_records_a_meeting_from_the_pupil_page(client, world, 
     assert meeting.recorded_by_id == world.users["teacher"].id
     page = text(client.get(response.headers["Location"]))
     assert "Keep the reading group going" in page
-    assert "Held 1 of 0 required this year" in page
+    assert "1 meeting held this year; 0 needed by now" in page
 
 
 @pytest.mark.parametrize(
@@ -138,7 +138,7 @@ def test_the_pupil_page_shows_the_engagement_status(client, world, senco, sessio
 
     # On K since 10 Sep 2025; autumn 2026 ends 31 Dec, 34 days away: within a 40-day window.
     assert "govuk-tag--yellow\">Due</strong>" in page
-    assert "Held 0 of 0 required this year" in page
+    assert "0 meetings held this year; 0 needed by now" in page
 
 
 def test_the_senco_home_page_counts_and_lists_overdue_pupils(client, world, senco, session):
@@ -167,7 +167,7 @@ def test_the_class_teacher_sees_the_engagement_of_their_pupils(client, world, lo
     page = text(client.get("/"))
 
     assert "Parent meetings" in page
-    assert "On track</strong> 0 of 0" in page
+    assert "On track</strong><br><span class=\"govuk-body-s\">0 held this year, 0 needed so far</span>" in page
 
 
 # --- Term dates and rule settings -----------------------------------------------------------
