@@ -1,5 +1,6 @@
 """Command-line commands: `flask demo` (the demo authority), `flask create-user` (the first
-account of a real school) and `flask sweep` (the daily sweep of duties and reminders)."""
+account of a real school), `flask sweep` (the daily sweep of duties and reminders) and `flask compliance` (the
+compliance dashboard's figures as JSON)."""
 
 from __future__ import annotations
 
@@ -81,6 +82,34 @@ def sweep_command(on, as_json):
                    f"{summary.tasks_moved} tasks moved to the current holder of their role.")
 
 
+@click.command("compliance")
+@click.option("--school", "urn", help="URN of the school (default: every school, keyed by URN)")
+@click.option("--date", "on", help="The date the figures are as of, YYYY-MM-DD (default: the app's today)")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (the only output for now)")
+@with_appcontext
+def compliance_command(urn, on, as_json):
+    """Print the compliance dashboard's figures as JSON: counts and percentages, no names."""
+    from sentrack.clock import today
+    from sentrack.workflows.compliance import compliance_figures, to_json
+
+    if on is None:
+        day = today()
+    else:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError as exc:
+            raise click.BadParameter("use the form YYYY-MM-DD", param_hint="--date") from exc
+    if urn is not None:
+        school = db.session.scalar(sa.select(School).where(School.urn == urn))
+        if school is None:
+            raise click.BadParameter(f"no school has URN {urn}", param_hint="--school")
+        output = to_json(compliance_figures(db.session, school, day))
+    else:
+        schools = db.session.scalars(sa.select(School).order_by(School.urn)).all()
+        output = {s.urn: to_json(compliance_figures(db.session, s, day)) for s in schools}
+    click.echo(json.dumps(output, indent=2 if not as_json else None, sort_keys=True))
+
+
 def register(app: Flask) -> None:
     from sentrack.demo.cli import demo_command
     from sentrack.scheduler import scheduler_command
@@ -89,3 +118,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(sweep_command)
+    app.cli.add_command(compliance_command)

@@ -1,0 +1,325 @@
+"""The compliance dashboard's figures (DESIGN section 7), each checked against a plain recomputation
+from every row of the raw tables (simple Python loops, not the module's queries), on a demo school
+made older and untidier by hand so that every figure has something to count."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from sentrack.demo import build_demo
+from sentrack.models import (
+    Concern,
+    ConcernStatus,
+    CycleState,
+    Duty,
+    Intervention,
+    InterventionPupil,
+    NeedType,
+    ParentMeeting,
+    Plan,
+    Provision,
+    Pupil,
+    School,
+    SchoolTerm,
+    SenStatus,
+    SupportCycle,
+    Task,
+    TaskStatus,
+    TimelineEvent,
+)
+from sentrack.workflows.compliance import compliance_figures, to_json
+from sentrack.workflows.sweep import run_sweep
+from sentrack.workflows.terms import default_terms
+from tests.conftest import TODAY
+
+
+def _all(session, model):
+    return session.scalars(sa.select(model)).all()
+
+
+def _add_ehc(session, school, start: date, year: int = 6) -> Pupil:
+    pupil = Pupil(school_id=school.id, upn=f"Z{abs(hash((school.id, start, year))) % 10**12:012d}",
+                  first_name="Zed", last_name="Quill", date_of_birth=date(2016, 1, 1), year_group=year)
+    session.add(pupil)
+    session.flush()
+    session.add(SenStatus(pupil_id=pupil.id, provision=Provision.EHC_PLAN, primary_need=NeedType.ASD,
+                          start_date=start, reason="Test"))
+    session.flush()
+    return pupil
+
+
+def _make_world(session, pupils: int = 80) -> School:
+    build_demo(session, today=TODAY, schools=1, pupils_per_school=pupils)
+    school = session.scalars(sa.select(School)).one()
+    run_sweep(session, TODAY - timedelta(days=40))
+    run_sweep(session, TODAY)
+    # EHC plans: anniversary in 2 weeks (due), passed (overdue), passed with the review done, far off.
+    _add_ehc(session, school, date(2025, 12, 11))
+    _add_ehc(session, school, date(2024, 10, 1))
+    done = _add_ehc(session, school, date(2023, 11, 1))
+    _add_ehc(session, school, date(2026, 3, 1))
+    run_sweep(session, TODAY, codes=["la_annual_review"])
+    done_status = session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == done.id)).one()
+    for task in _all(session, Task):
+        if task.subject_type == "sen_status" and task.subject_id == done_status.id:
+            task.status, task.completed_on = TaskStatus.DONE, TODAY
+    # Some records go stale: every third pupil's row and timeline are old.
+    old = datetime(2026, 6, 1, 9, tzinfo=UTC)
+    pupil_ids = sorted(p.id for p in _all(session, Pupil))
+    stale = pupil_ids[::3]
+    session.execute(sa.update(Pupil).where(Pupil.id.in_(stale)).values(updated_at=old))
+    session.execute(sa.update(TimelineEvent).where(TimelineEvent.pupil_id.in_(stale)).values(recorded_at=old))
+    # A pupil whose row is old but whose timeline is recent is not stale.
+    session.execute(sa.update(Pupil).where(Pupil.id == pupil_ids[1]).values(updated_at=old))
+    session.flush()
+    session.expire_all()
+    return school
+
+
+# --- The plain recomputation ----------------------------------------------------------------------
+
+def _on_register(statuses, pupil_id, day, provisions=("K", "E")):
+    return any(s.pupil_id == pupil_id and s.provision.value in provisions and s.start_date <= day
+               and (s.end_date is None or s.end_date >= day) for s in statuses)
+
+
+def _plain(session, school: School, today: date) -> dict:
+    pupils = [p for p in _all(session, Pupil) if p.school_id == school.id]
+    ids = {p.id for p in pupils}
+    statuses = [s for s in _all(session, SenStatus) if s.pupil_id in ids]
+    register = {p.id for p in pupils if _on_register(statuses, p.id, today)}
+    on_k = {p.id for p in pupils if _on_register(statuses, p.id, today, ("K",))}
+    on_e = {p.id for p in pupils if _on_register(statuses, p.id, today, ("E",))}
+    out: dict = {"register": register, "on_k": on_k, "on_e": on_e}
+
+    # Parent engagement, the rule of DESIGN section 6 walked day by day.
+    year = today.year if today.month >= 9 else today.year - 1
+    first, last = date(year, 9, 1), date(year + 1, 8, 31)
+    terms = sorted((t.starts_on, t.ends_on) for t in _all(session, SchoolTerm)
+                   if t.school_id == school.id and first <= t.starts_on <= last)
+    if not terms:
+        terms = [(t.starts_on, t.ends_on) for t in default_terms(year)]
+    meetings = _all(session, ParentMeeting)
+
+    def since(pid, day):
+        while _on_register(statuses, pid, day - timedelta(days=1)):
+            day -= timedelta(days=1)
+        return day
+
+    def counts(pid, day, term_end):
+        return (term_end - since(pid, day)).days + 1 >= school.parent_meeting_min_days
+
+    engagement = {"on_track": set(), "due": set(), "overdue": set()}
+    for pid in register:
+        required = sum(1 for start, end in terms
+                       if end < today and _on_register(statuses, pid, end) and counts(pid, end, end))
+        held = sum(1 for m in meetings if m.pupil_id == pid and m.held_on is not None
+                   and first <= m.held_on <= min(today, last))
+        current = next(((s, e) for s, e in terms if s <= today <= e), None)
+        if held < required:
+            engagement["overdue"].add(pid)
+        elif (current and counts(pid, today, current[1]) and held < required + 1
+              and (current[1] - today).days <= school.parent_due_window_days):
+            engagement["due"].add(pid)
+        else:
+            engagement["on_track"].add(pid)
+    out["engagement"] = engagement
+
+    cycles = [c for c in _all(session, SupportCycle) if c.pupil_id in ids and c.state is not CycleState.CLOSED]
+    plans = {p.cycle_id: p for p in _all(session, Plan)}
+    out["open_cycles"] = len(cycles)
+    out["reviews_overdue"] = {c.pupil_id for c in cycles if c.state is CycleState.DO and c.id in plans
+                              and plans[c.id].review_date is not None and plans[c.id].review_date < today}
+    with_plan = {c.pupil_id for c in cycles if c.state in (CycleState.DO, CycleState.REVIEW) and c.id in plans}
+    out["k_without_plan"] = on_k - with_plan
+
+    concerns = [c for c in _all(session, Concern) if c.pupil_id in ids and c.status is ConcernStatus.OPEN]
+    out["open_concerns"] = len(concerns)
+    out["concerns_past_deadline"] = {c.id for c in concerns if c.deadline < today}
+
+    ended = [i for i in _all(session, Intervention)
+             if i.school_id == school.id and first <= i.ends_on < today]
+    places = _all(session, InterventionPupil)
+    out["ended_interventions"] = len(ended)
+    out["without_impact"] = {i.id for i in ended
+                             if any(p.intervention_id == i.id and p.impact is None for p in places)}
+
+    tasks = [t for t in _all(session, Task) if t.school_id == school.id and t.status is TaskStatus.OPEN]
+    out["open_tasks"] = len(tasks)
+    out["tasks_overdue"] = {t.id for t in tasks if t.due_on < today}
+    out["by_role"] = {}
+    for t in tasks:
+        entry = out["by_role"].setdefault(t.for_role, [0, set()])
+        entry[0] += 1
+        if t.due_on < today:
+            entry[1].add(t.id)
+
+    events = _all(session, TimelineEvent)
+    cutoff = datetime(today.year, today.month, today.day, tzinfo=UTC) - timedelta(weeks=school.records_stale_weeks)
+    stale = set()
+    for p in pupils:
+        if p.id in register:
+            times = [e.recorded_at for e in events if e.pupil_id == p.id] + [p.updated_at]
+            if max(times) < cutoff:
+                stale.add(p.id)
+    out["stale"] = stale
+
+    duties = {d.id: d.code for d in _all(session, Duty)}
+    all_tasks = _all(session, Task)
+    due, overdue = set(), set()
+    for s in statuses:
+        if s.pupil_id in on_e and s.provision is Provision.EHC_PLAN and s.start_date <= today \
+                and (s.end_date is None or s.end_date >= today):
+            anniversaries = []
+            for n in range(1, 60):
+                try:
+                    a = s.start_date.replace(year=s.start_date.year + n)
+                except ValueError:
+                    a = s.start_date.replace(year=s.start_date.year + n, day=28)
+                if a - timedelta(days=56) <= today:
+                    anniversaries.append((n, a))
+            if not anniversaries:
+                continue
+            n, a = anniversaries[-1]
+            if a >= today:
+                due.add(s.pupil_id)
+            elif not any(duties[t.duty_id] == "la_annual_review" and t.subject_type == "sen_status"
+                         and t.subject_id == s.id and t.period == f"review:{n}" and t.status is TaskStatus.DONE
+                         for t in all_tasks):
+                overdue.add(s.pupil_id)
+    out["ehc_due"], out["ehc_overdue"] = due, overdue
+    return out
+
+
+def _check(figure, ids, population):
+    assert set(figure.ids) == set(ids)
+    assert figure.count == len(ids)
+    assert figure.population == population
+    assert figure.percent == (round(100 * len(ids) / population, 1) if population else 0.0)
+
+
+@pytest.mark.parametrize("today", [TODAY, date(2027, 1, 20), date(2027, 3, 20)])
+def test_every_figure_matches_a_plain_recomputation(session, today):
+    school = _make_world(session)
+    figures = compliance_figures(session, school, today)
+    plain = _plain(session, school, today)
+
+    n = len(plain["register"])
+    assert n > 0
+    for status in ("on_track", "due", "overdue"):
+        _check(figures[f"engagement_{status}"], plain["engagement"][status], n)
+    _check(figures["reviews_overdue"], plain["reviews_overdue"], plain["open_cycles"])
+    _check(figures["k_without_plan"], plain["k_without_plan"], len(plain["on_k"]))
+    _check(figures["concerns_past_deadline"], plain["concerns_past_deadline"], plain["open_concerns"])
+    _check(figures["interventions_without_impact"], plain["without_impact"], plain["ended_interventions"])
+    _check(figures["tasks_overdue"], plain["tasks_overdue"], plain["open_tasks"])
+    assert set(figures.tasks_overdue_by_role) == set(plain["by_role"])
+    for role, (population, ids) in plain["by_role"].items():
+        _check(figures.tasks_overdue_by_role[role], ids, population)
+    _check(figures["records_stale"], plain["stale"], n)
+    _check(figures["ehc_reviews_due"], plain["ehc_due"], len(plain["on_e"]))
+    _check(figures["ehc_reviews_overdue"], plain["ehc_overdue"], len(plain["on_e"]))
+
+    if today == TODAY:  # the world was built so that each figure has something to count
+        for key in ("reviews_overdue", "concerns_past_deadline", "interventions_without_impact",
+                    "tasks_overdue", "records_stale", "ehc_reviews_due", "ehc_reviews_overdue"):
+            assert figures[key].count > 0, key
+        assert 0 < figures["records_stale"].count < n
+
+
+def test_register_breakdown_matches_the_open_statuses(session):
+    school = _make_world(session)
+    register = compliance_figures(session, school, TODAY).register
+    pupils = [p for p in _all(session, Pupil) if p.school_id == school.id]
+    open_status = {s.pupil_id: s for s in _all(session, SenStatus) if s.end_date is None}
+    assert register.pupils == len(pupils)
+    for provision in Provision:
+        expected = sum(1 for p in pupils
+                       if (open_status[p.id].provision if p.id in open_status else Provision.NONE) is provision)
+        assert register.count(provision) == expected
+    for year in {p.year_group for p in pupils}:
+        assert sum(register.by_year[year].values()) == sum(1 for p in pupils if p.year_group == year)
+    needs = {}
+    for p in pupils:
+        s = open_status.get(p.id)
+        if s is not None and s.provision is not Provision.NONE:
+            needs.setdefault(s.primary_need, {}).setdefault(s.provision, 0)
+            needs[s.primary_need][s.provision] += 1
+    assert {k: dict(v) for k, v in register.by_need.items()} == needs
+
+
+def test_json_has_counts_and_percentages_and_no_names(session):
+    school = _make_world(session)
+    figures = compliance_figures(session, school, TODAY)
+    data = to_json(figures)
+    assert data["urn"] == school.urn and data["date"] == TODAY.isoformat()
+    assert data["figures"]["reviews_overdue"] == {
+        "count": figures["reviews_overdue"].count, "population": figures["reviews_overdue"].population,
+        "population_label": "open cycles", "percent": figures["reviews_overdue"].percent,
+    }
+    text = json.dumps(data)
+    for pupil in _all(session, Pupil):
+        for name in (pupil.first_name, pupil.last_name):
+            assert f'"{name}' not in text and f" {name}" not in text
+    assert "ids" not in text
+
+
+def _cli(app, *args):
+    return app.test_cli_runner().invoke(args=["compliance", *args])
+
+
+def test_command_prints_the_json_of_one_school_or_every_school(app, session):
+    school = _make_world(session)
+    session.commit()
+    result = _cli(app, "--school", school.urn, "--date", TODAY.isoformat(), "--json")
+    assert result.exit_code == 0, result.output
+    expected = to_json(compliance_figures(session, school, TODAY))
+    assert json.loads(result.output) == json.loads(json.dumps(expected))
+    names = {n for p in _all(session, Pupil) for n in (p.first_name, p.last_name)}
+    words = set(result.output.replace('"', " ").replace(",", " ").split())
+    assert not (names & words)
+
+    every = _cli(app, "--date", TODAY.isoformat(), "--json")
+    assert every.exit_code == 0, every.output
+    assert json.loads(every.output) == {school.urn: json.loads(json.dumps(expected))}
+
+
+def test_command_refuses_an_unknown_school_or_a_bad_date(app, session):
+    _make_world(session, pupils=20)
+    session.commit()
+    unknown = _cli(app, "--school", "999999", "--date", TODAY.isoformat(), "--json")
+    assert unknown.exit_code != 0
+    assert "no school has URN 999999" in unknown.output
+    bad = _cli(app, "--school", "100001", "--date", "27/11/2026")
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+
+
+def _statements(session, school) -> int:
+    """The statements `compliance_figures` runs for a school whose row is already loaded."""
+    session.refresh(school)
+    engine = session.get_bind()
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        compliance_figures(session, school, TODAY)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_school(session):
+    small = _make_world(session, pupils=40)
+    at_40 = _statements(session, small)
+    session.rollback()  # undo the first world (flushed, never committed), then build a bigger one
+    big = _make_world(session, pupils=120)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Pupil)) == 124
+    at_120 = _statements(session, big)
+    assert at_40 == at_120 == 12
