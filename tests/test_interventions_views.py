@@ -1062,3 +1062,39 @@ def test_navigation_offers_interventions_and_the_map_by_role(client, world, logi
 
     nav = page[page.index('aria-label="Main navigation"'):page.index("</nav>")]
     assert [item for item in ("Interventions", "Provision map") if re.search(rf">\s*{item}\s*</a>", nav)] == items
+
+
+def test_a_teacher_sees_the_other_classes_pupils_of_a_group_unnamed(client, world, session, login):
+    from tests.factories import make_intervention, make_intervention_type
+
+    kind = make_intervention_type(session, actor=world.users["senco"], name="Mixed reading group")
+    ours, theirs = world.pupils["taught"], world.pupils["untaught"]
+    group = make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
+                              pupils=[ours, theirs])
+    session.commit()
+
+    login(world.users["teacher"])
+    page = client.get(f"/interventions/{group.id}").get_data(as_text=True)
+    assert ours.last_name in page
+    assert theirs.first_name not in page and theirs.last_name not in page
+    assert "A pupil from another class" in page
+
+    login(world.users["senco"])
+    page = client.get(f"/interventions/{group.id}").get_data(as_text=True)
+    assert theirs.last_name in page and "A pupil from another class" not in page
+
+
+def test_the_intervention_list_counts_other_classes_pupils_without_naming_them(client, world, session, login):
+    from tests.factories import make_intervention, make_intervention_type
+
+    kind = make_intervention_type(session, actor=world.users["senco"], name="Mixed maths group")
+    ours, theirs = world.pupils["taught"], world.pupils["untaught"]
+    make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"], pupils=[ours, theirs])
+    session.commit()
+    login(world.users["teacher"])
+
+    page = client.get("/interventions/").get_data(as_text=True)
+
+    assert ours.full_name in page
+    assert theirs.last_name not in page
+    assert "1 from other classes" in page

@@ -69,10 +69,13 @@ def index():
         abort(403)
     ended = request.args.get("show") == "ended"
     on = today()
-    return render_template(
-        "interventions/index.html", rows=queries.intervention_list(db.session, user, ended=ended, today=on),
-        ended=ended, today=on,
-    )
+    rows = queries.intervention_list(db.session, user, ended=ended, today=on)
+    pupil_ids = {place.pupil_id for row in rows for place in row.intervention.places}
+    # Pupils of other classes in a teacher's groups are counted, not named.
+    visible = set(
+        db.session.scalars(sa.select(Pupil.id).where(Pupil.id.in_(pupil_ids), access.sen_scope(user)))
+    ) if pupil_ids else set()
+    return render_template("interventions/index.html", rows=rows, ended=ended, today=on, visible=visible)
 
 
 # --- Setting one up and changing it ----------------------------------------------------------------
@@ -288,13 +291,20 @@ def show(intervention_id: int):
         sa.select(Pupil).join(InterventionPupil, InterventionPupil.pupil_id == Pupil.id)
         .where(InterventionPupil.intervention_id == found.id)
     ).all()
+    # A teacher reaching a group through one of their pupils sees the others unnamed.
+    visible = set(
+        db.session.scalars(
+            sa.select(Pupil.id).where(Pupil.id.in_([p.id for p in pupils]), access.sen_scope(user))
+        )
+    )
     for pupil in pupils:
-        audit.record(db.session, "intervention_viewed", actor=user, pupil=pupil, object_type="intervention", object_id=found.id)
+        if pupil.id in visible:
+            audit.record(db.session, "intervention_viewed", actor=user, pupil=pupil, object_type="intervention", object_id=found.id)
     db.session.commit()
     intervention = queries.load_intervention(db.session, found)
     on = today()
     return render_template(
-        "interventions/show.html", intervention=intervention, today=on,
+        "interventions/show.html", intervention=intervention, today=on, visible=visible,
         teachers=queries.responsible_teachers(db.session, [p.id for p in pupils]),
         tallies=queries.attendance(intervention), labels=user.school.impact_labels,
         may_record=queries.may(db.session, user, Ability.RECORD_SESSION, intervention),
