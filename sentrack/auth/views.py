@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from sentrack import audit
-from sentrack.auth import bp
+from sentrack.auth import accounts, bp
 from sentrack.auth.forms import ChangePasswordForm, SignInForm
-from sentrack.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
-from sentrack.auth.sessions import end_all_sessions, end_session, start_session
-from sentrack.clock import now
 from sentrack.extensions import db, limiter
-from sentrack.models import User
+from sentrack.forms import attach_error
+from sentrack.workflows import RuleBroken
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
-_DUMMY_HASH = hash_password("no account has this password")
 
 
 def _account_key() -> str:
@@ -62,35 +58,15 @@ def sign_in():
         return redirect(url_for("main.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        email = form.email.data.lower()
-        user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email))
-        # An unknown address costs the same hashing time, so timing does not reveal accounts.
-        password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, form.password.data)
-        if user is not None and user.active and password_ok:
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(form.password.data)
+        user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        if user is not None:
             session.clear()  # no state survives from before sign-in (session fixation)
-            start_session(
-                db.session,
-                user,
-                remote_addr=request.remote_addr,
-                user_agent=request.headers.get("User-Agent"),
-            )
-            user.last_signed_in_at = now()
-            audit.record(db.session, "signed_in", actor=user, object_type="user", object_id=user.id)
+            accounts.sign_in(db.session, user, form.password.data, remote_addr=request.remote_addr,
+                             user_agent=request.headers.get("User-Agent"))
             db.session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-        audit.record(
-            db.session,
-            "sign_in_failed",
-            actor=user,
-            school_id=user.school_id if user else None,
-            object_type="user",
-            object_id=user.id if user else None,
-            details=None if user else {"unknown_account": True},
-        )
-        db.session.commit()
+        db.session.commit()  # the audit of the failure
         form.email.errors.append(SIGN_IN_FAILED)
         form.password.errors.append(SIGN_IN_FAILED)
     return render_template("auth/sign_in.html", form=form)
@@ -99,9 +75,7 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
-    user = current_user._get_current_object()
-    end_session(db.session, user.session_token, reason="signed_out")
-    audit.record(db.session, "signed_out", actor=user, object_type="user", object_id=user.id)
+    accounts.sign_out(db.session, current_user._get_current_object())
     db.session.commit()
     logout_user()
     session.clear()
@@ -115,23 +89,16 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        problem = password_problem(form.new_password.data, email=user.email)
-        if not verify_password(user.password_hash, form.current_password.data):
-            form.current_password.errors.append("Your current password is incorrect")
-        elif problem:
-            form.new_password.errors.append(problem)
-        elif form.new_password.data == form.current_password.data:
-            form.new_password.errors.append("The new password must be different from the current one")
-        else:
-            user.password_hash = hash_password(form.new_password.data)
-            user.password_changed_at = now()
-            # Every session ends, this one too: a cookie copied before the change stops working.
-            end_all_sessions(db.session, user, reason="password_changed")
-            session.clear()
-            start_session(
-                db.session, user, remote_addr=request.remote_addr, user_agent=request.headers.get("User-Agent")
+        try:
+            accounts.change_password(
+                db.session, user, current=form.current_password.data, new=form.new_password.data,
+                remote_addr=request.remote_addr, user_agent=request.headers.get("User-Agent"),
             )
-            audit.record(db.session, "password_changed", actor=user, object_type="user", object_id=user.id)
+        except RuleBroken as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            session.clear()
             db.session.commit()
             login_user(user)
             flash("Your password has been changed. You have been signed out everywhere else.", "success")

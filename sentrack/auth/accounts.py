@@ -1,0 +1,70 @@
+"""The account operations behind sign-in, sign-out and a password change. Each changes the
+records, writes the audit and leaves the commit to the caller, as the workflows do; the views
+only handle forms, the Flask session and redirects."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sentrack import audit
+from sentrack.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from sentrack.auth.sessions import end_all_sessions, end_session, start_session
+from sentrack.clock import now
+from sentrack.models import User
+from sentrack.workflows import RuleBroken
+
+# An unknown address costs the same hashing time as a known one, so timing reveals no account.
+_DUMMY_HASH = hash_password("no account has this password")
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active account with this email and password, or None (the failure is audited)."""
+    user = session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower()))
+    password_ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+    if user is not None and user.active and password_ok:
+        return user
+    audit.record(
+        session, "sign_in_failed", actor=user, school_id=user.school_id if user else None,
+        object_type="user", object_id=user.id if user else None,
+        details=None if user else {"unknown_account": True},
+    )
+    return None
+
+
+def sign_in(session: Session, user: User, password: str, *, remote_addr: str | None, user_agent: str | None) -> str:
+    """Open a server-side session for `user` (whose `password` was just checked) and return its
+    token; a hash made with older argon2 parameters is renewed on the way."""
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    token = start_session(session, user, remote_addr=remote_addr, user_agent=user_agent)
+    user.last_signed_in_at = now()
+    audit.record(session, "signed_in", actor=user, object_type="user", object_id=user.id)
+    return token
+
+
+def sign_out(session: Session, user: User) -> None:
+    end_session(session, user.session_token, reason="signed_out")
+    audit.record(session, "signed_out", actor=user, object_type="user", object_id=user.id)
+
+
+def change_password(
+    session: Session, user: User, *, current: str, new: str, remote_addr: str | None, user_agent: str | None
+) -> str:
+    """Set a new password, end every session of the account (this one too, so that a cookie copied
+    before the change stops working) and open a fresh one, whose token is returned.
+
+    Raises RuleBroken for a wrong current password, a weak new one, or an unchanged one."""
+    if not verify_password(user.password_hash, current):
+        raise RuleBroken("Your current password is incorrect", field="current_password")
+    problem = password_problem(new, email=user.email)
+    if problem:
+        raise RuleBroken(problem, field="new_password")
+    if new == current:
+        raise RuleBroken("The new password must be different from the current one", field="new_password")
+    user.password_hash = hash_password(new)
+    user.password_changed_at = now()
+    end_all_sessions(session, user, reason="password_changed")
+    token = start_session(session, user, remote_addr=remote_addr, user_agent=user_agent)
+    audit.record(session, "password_changed", actor=user, object_type="user", object_id=user.id)
+    return token
