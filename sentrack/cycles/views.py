@@ -79,6 +79,7 @@ def show(public_id: str, number: int):
     user = _user()
     pupil, cycle = _load(public_id, number, Ability.VIEW_SEN)
     on = today()
+    reach = access.abilities_on(user, pupil)
     moves = flow.allowed_moves(cycle)
     problems = {move: flow.guard_problems(cycle, move, today=on) for move in moves}
     by_outcome: dict[int | None, list] = {}
@@ -89,9 +90,9 @@ def show(public_id: str, number: int):
     return render_template(
         "cycles/show.html", pupil=pupil, cycle=cycle, moves=moves, problems=problems, by_outcome=by_outcome,
         today=on, form=MoveForm(),
-        may_manage=access.may(user, Ability.MANAGE_CYCLE, pupil),
-        may_assess=access.may(user, Ability.OPEN_CYCLE, pupil),
-        may_observe=access.may(user, Ability.RECORD_OBSERVATION, pupil),
+        may_manage=Ability.MANAGE_CYCLE in reach,
+        may_assess=Ability.OPEN_CYCLE in reach,
+        may_observe=Ability.RECORD_OBSERVATION in reach,
         cycles=db.session.scalars(
             sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id).order_by(SupportCycle.number)
         ).all(),

@@ -160,7 +160,8 @@ def new():
 def show(public_id: str):
     user = _user()
     pupil = access.get_pupil(user, public_id)
-    sen_visible = access.may(user, Ability.VIEW_SEN, pupil)
+    reach = access.abilities_on(user, pupil)
+    sen_visible = Ability.VIEW_SEN in reach
     statuses = pupil.sen_statuses if sen_visible else []
     concerns = pupil.concerns if sen_visible else []
     cycles, letters, events = [], [], []
@@ -189,7 +190,7 @@ def show(public_id: str):
         engagement=engagement,
         meetings=meetings,
         planned_meetings=planned,
-        may_record_meeting=access.may(user, Ability.RECORD_PARENT_MEETING, pupil),
+        may_record_meeting=Ability.RECORD_PARENT_MEETING in reach,
         pupil=pupil,
         sen_visible=sen_visible,
         interventions=pupil_interventions(db.session, user, pupil) if sen_visible else [],
@@ -197,15 +198,15 @@ def show(public_id: str):
         open_cycle=next((c for c in cycles if c.is_open), None),
         letters=letters,
         events=events,
-        may_open_cycle=access.may(user, Ability.OPEN_CYCLE, pupil),
-        may_manage_cycle=access.may(user, Ability.MANAGE_CYCLE, pupil),
+        may_open_cycle=Ability.OPEN_CYCLE in reach,
+        may_manage_cycle=Ability.MANAGE_CYCLE in reach,
         current=next((s for s in statuses if s.end_date is None), None),
         statuses=statuses,
         concerns=concerns,
         today=today(),
-        may_edit=access.may(user, Ability.EDIT_PUPIL, pupil),
-        may_change_status=access.may(user, Ability.CHANGE_SEN_STATUS, pupil),
-        may_raise_concern=access.may(user, Ability.RAISE_CONCERN, pupil),
+        may_edit=Ability.EDIT_PUPIL in reach,
+        may_change_status=Ability.CHANGE_SEN_STATUS in reach,
+        may_raise_concern=Ability.RAISE_CONCERN in reach,
     )
 
 
