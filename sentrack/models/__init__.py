@@ -2,6 +2,7 @@
 
 from sentrack.models.audit import AuditEvent
 from sentrack.models.base import Base
+from sentrack.models.compliance import ComplianceSnapshot
 from sentrack.models.cycles import (
     Assessment,
     CycleState,
@@ -51,6 +52,7 @@ from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 __all__ = [
     "AreaOfNeed",
     "Assessment",
+    "ComplianceSnapshot",
     "CycleState",
     "Observation",
     "Outcome",
