@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack.models import (
+    ComplianceSnapshot,
     Concern,
     ConcernStatus,
     CycleState,
@@ -40,19 +41,28 @@ from sentrack.models import (
     Intervention,
     InterventionPupil,
     Plan,
+    NeedType,
     Provision,
     Pupil,
     Role,
     School,
+    SchoolTerm,
     SenStatus,
     SupportCycle,
     Task,
     TaskStatus,
     TimelineEvent,
+    group_pupils,
 )
 from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.figures import RegisterFigures, register_figures
-from sentrack.workflows.terms import academic_year_bounds
+from sentrack.workflows.terms import (
+    Term,
+    academic_year_bounds,
+    academic_year_of,
+    default_terms,
+    term_holding,
+)
 
 EHC_REVIEW_WINDOW = timedelta(weeks=8)
 
@@ -109,12 +119,52 @@ def ehc_review_anniversary(start: date, today: date) -> tuple[int, date] | None:
     return found
 
 
-def compliance_figures(session: Session, school: School, today: date) -> SchoolCompliance:
-    """Every figure of the dashboard for `school` as of `today`: twelve queries."""
+@dataclass(frozen=True)
+class PupilFilter:
+    """Narrows the figures to some pupils: a year group, a class, a primary need on the register."""
+
+    year_group: int | None = None
+    group_id: int | None = None
+    need: NeedType | None = None
+
+    def __bool__(self) -> bool:
+        return any(v is not None for v in (self.year_group, self.group_id, self.need))
+
+    def pupil_ids(self, school_id: int, today: date) -> sa.Select:
+        """A query of the ids of the school's pupils who match."""
+        query = sa.select(Pupil.id).where(Pupil.school_id == school_id)
+        if self.year_group is not None:
+            query = query.where(Pupil.year_group == self.year_group)
+        if self.group_id is not None:
+            query = query.where(
+                Pupil.id.in_(sa.select(group_pupils.c.pupil_id).where(group_pupils.c.group_id == self.group_id))
+            )
+        if self.need is not None:
+            query = query.where(
+                Pupil.id.in_(
+                    sa.select(SenStatus.pupil_id).where(
+                        SenStatus.primary_need == self.need, SenStatus.start_date <= today,
+                        sa.or_(SenStatus.end_date.is_(None), SenStatus.end_date >= today),
+                    )
+                )
+            )
+        return query
+
+
+def compliance_figures(
+    session: Session, school: School, today: date, pupils: PupilFilter | None = None
+) -> SchoolCompliance:
+    """Every figure of the dashboard for `school` as of `today`: twelve queries. With `pupils`,
+    the figures about pupils count only those pupils: tasks those about them, interventions those
+    with a place of one of them."""
     year_start, _ = academic_year_bounds(today)
+    chosen = pupils.pupil_ids(school.id, today) if pupils else None
+
+    def narrowed(query: sa.Select, column) -> sa.Select:
+        return query if chosen is None else query.where(column.in_(chosen))
 
     # The register at `today` (1 query): pupil, last change to the pupil row, its status.
-    register_rows = session.execute(
+    register_rows = session.execute(narrowed(
         sa.select(Pupil.id, Pupil.updated_at, SenStatus.id, SenStatus.provision, SenStatus.start_date)
         .join(SenStatus, SenStatus.pupil_id == Pupil.id)
         .where(
@@ -122,7 +172,7 @@ def compliance_figures(session: Session, school: School, today: date) -> SchoolC
             SenStatus.provision.in_((Provision.SEN_SUPPORT, Provision.EHC_PLAN)),
             SenStatus.start_date <= today,
             sa.or_(SenStatus.end_date.is_(None), SenStatus.end_date >= today),
-        )
+        ), Pupil.id)
     ).all()
     register_ids = {row[0] for row in register_rows}
     on_k = {row[0] for row in register_rows if row[3] is Provision.SEN_SUPPORT}
@@ -131,7 +181,7 @@ def compliance_figures(session: Session, school: School, today: date) -> SchoolC
     figures: dict[str, Figure] = {}
 
     # Parent engagement (3 queries).
-    engagement = engagement_for_school(session, school, today)
+    engagement = engagement_for_school(session, school, today, pupil_ids=None if chosen is None else chosen)
     for status in Engagement:
         figures[f"engagement_{status.value}"] = _figure(
             f"Parent engagement: {status.label.lower()}",
@@ -140,11 +190,11 @@ def compliance_figures(session: Session, school: School, today: date) -> SchoolC
         )
 
     # Open cycles (1 query).
-    cycles = session.execute(
+    cycles = session.execute(narrowed(
         sa.select(SupportCycle.pupil_id, SupportCycle.state, Plan.id, Plan.review_date)
         .join(Pupil, Pupil.id == SupportCycle.pupil_id)
         .outerjoin(Plan, Plan.cycle_id == SupportCycle.id)
-        .where(Pupil.school_id == school.id, SupportCycle.state != CycleState.CLOSED)
+        .where(Pupil.school_id == school.id, SupportCycle.state != CycleState.CLOSED), Pupil.id)
     ).all()
     figures["reviews_overdue"] = _figure(
         "Reviews overdue",
@@ -159,10 +209,10 @@ def compliance_figures(session: Session, school: School, today: date) -> SchoolC
     )
 
     # Open concerns (1 query).
-    concerns = session.execute(
+    concerns = session.execute(narrowed(
         sa.select(Concern.id, Concern.deadline)
         .join(Pupil, Pupil.id == Concern.pupil_id)
-        .where(Pupil.school_id == school.id, Concern.status == ConcernStatus.OPEN)
+        .where(Pupil.school_id == school.id, Concern.status == ConcernStatus.OPEN), Pupil.id)
     ).all()
     figures["concerns_past_deadline"] = _figure(
         "Concerns past their deadline", [cid for cid, deadline in concerns if deadline < today],
@@ -171,11 +221,12 @@ def compliance_figures(session: Session, school: School, today: date) -> SchoolC
 
     # Interventions ended this academic year, with their places (1 query).
     ended: dict[int, bool] = {}
-    for iv_id, place_id, impact in session.execute(
+    ended_query = (
         sa.select(Intervention.id, InterventionPupil.id, InterventionPupil.impact)
         .outerjoin(InterventionPupil, InterventionPupil.intervention_id == Intervention.id)
         .where(Intervention.school_id == school.id, Intervention.ends_on < today, Intervention.ends_on >= year_start)
-    ):
+    )
+    for iv_id, place_id, impact in session.execute(narrowed(ended_query, InterventionPupil.pupil_id)):
         missing = place_id is not None and impact is None
         ended[iv_id] = ended.get(iv_id, False) or missing
     figures["interventions_without_impact"] = _figure(
@@ -184,9 +235,9 @@ def compliance_figures(session: Session, school: School, today: date) -> SchoolC
     )
 
     # Open tasks (1 query).
-    tasks = session.execute(
+    tasks = session.execute(narrowed(
         sa.select(Task.id, Task.for_role, Task.due_on)
-        .where(Task.school_id == school.id, Task.status == TaskStatus.OPEN)
+        .where(Task.school_id == school.id, Task.status == TaskStatus.OPEN), Task.pupil_id)
     ).all()
     figures["tasks_overdue"] = _figure(
         "Tasks overdue", [tid for tid, _, due in tasks if due < today], len(tasks), "open tasks", "task"
@@ -201,14 +252,14 @@ def compliance_figures(session: Session, school: School, today: date) -> SchoolC
     }
 
     # Latest timeline entry of each pupil on the register (1 query).
-    register_subquery = (
+    register_subquery = narrowed(
         sa.select(SenStatus.pupil_id).join(Pupil, Pupil.id == SenStatus.pupil_id)
         .where(
             Pupil.school_id == school.id,
             SenStatus.provision.in_((Provision.SEN_SUPPORT, Provision.EHC_PLAN)),
             SenStatus.start_date <= today,
             sa.or_(SenStatus.end_date.is_(None), SenStatus.end_date >= today),
-        )
+        ), Pupil.id
     )
     latest_event = dict(
         session.execute(
@@ -258,7 +309,7 @@ def compliance_figures(session: Session, school: School, today: date) -> SchoolC
     )
 
     # The register by provision, need type and year group (2 queries).
-    register = register_figures(session, [school.id])[school.id]
+    register = register_figures(session, [school.id], pupils=chosen)[school.id]
     return SchoolCompliance(school.id, school.urn, today, figures, tasks_by_role, register)
 
 
@@ -284,3 +335,103 @@ def to_json(compliance: SchoolCompliance) -> dict:
             "by_year": {str(year): {p.value: n for p, n in counts.items()} for year, counts in register.by_year.items()},
         },
     }
+
+
+# --- The trend: figures as of the end of each term ------------------------------------------------
+
+# The figures the trend follows, in the order the page shows them.
+HEADLINE = (
+    "engagement_overdue",
+    "reviews_overdue",
+    "k_without_plan",
+    "concerns_past_deadline",
+    "interventions_without_impact",
+    "tasks_overdue",
+    "records_stale",
+    "ehc_reviews_overdue",
+)
+
+
+def _terms_of_two_years(session: Session, schools: list[School], today: date) -> dict[int, list[Term]]:
+    """Each school's terms of last and this academic year (its own where it set any for a year,
+    else the defaults), in one query."""
+    year = academic_year_of(today)
+    stored: dict[int, dict[int, list[Term]]] = defaultdict(lambda: defaultdict(list))
+    for row in session.scalars(
+        sa.select(SchoolTerm).where(
+            SchoolTerm.school_id.in_([s.id for s in schools]),
+            SchoolTerm.starts_on >= date(year - 1, 9, 1), SchoolTerm.starts_on < date(year + 1, 9, 1),
+        ).order_by(SchoolTerm.starts_on)
+    ):
+        stored[row.school_id][academic_year_of(row.starts_on)].append(Term(row.name, row.starts_on, row.ends_on))
+    return {
+        school.id: [t for y in (year - 1, year) for t in (stored[school.id].get(y) or default_terms(y))]
+        for school in schools
+    }
+
+
+def record_term_snapshots(session: Session, today: date) -> int:
+    """Store, once, each school's figures as of the last day of every term of last and this
+    academic year that ended before `today`. Three queries when there is nothing to store, and
+    twelve more for each snapshot stored. Flushes; the caller commits. Returns the number stored."""
+    schools = list(session.scalars(sa.select(School).order_by(School.id)))
+    if not schools:
+        return 0
+    year = academic_year_of(today)
+    have = set(
+        session.execute(
+            sa.select(ComplianceSnapshot.school_id, ComplianceSnapshot.term_starts_on)
+            .where(ComplianceSnapshot.term_starts_on >= date(year - 1, 9, 1))
+        ).tuples()
+    )
+    stored = 0
+    terms_by_school = _terms_of_two_years(session, schools, today)
+    for school in schools:
+        for term in terms_by_school[school.id]:
+            if term.ends_on >= today or (school.id, term.starts_on) in have:
+                continue
+            figures = to_json(compliance_figures(session, school, term.ends_on))
+            session.add(ComplianceSnapshot(
+                school_id=school.id, term_name=term.name, term_starts_on=term.starts_on, as_of=term.ends_on,
+                figures=figures,
+            ))
+            stored += 1
+    session.flush()
+    return stored
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    label: str
+    as_of: date
+    figures: dict  # `to_json(...)["figures"]`
+    so_far: bool = False  # the current term, as of today
+
+    def count(self, key: str) -> int | None:
+        figure = self.figures.get(key)
+        return None if figure is None else figure["count"]
+
+    def percent(self, key: str) -> float | None:
+        figure = self.figures.get(key)
+        return None if figure is None else figure["percent"]
+
+
+def term_trend(session: Session, current: SchoolCompliance, terms: list[Term]) -> list[TrendPoint]:
+    """The school's figures at the end of each term of last and this academic year, as the sweep
+    stored them, then the current term's as of today (from `current`, the unfiltered figures).
+    One query."""
+    year = academic_year_of(current.today)
+    points = [
+        TrendPoint(snapshot.term_name, snapshot.as_of, snapshot.figures["figures"])
+        for snapshot in session.scalars(
+            sa.select(ComplianceSnapshot)
+            .where(ComplianceSnapshot.school_id == current.school_id,
+                   ComplianceSnapshot.term_starts_on >= date(year - 1, 9, 1),
+                   ComplianceSnapshot.as_of < current.today)
+            .order_by(ComplianceSnapshot.term_starts_on)
+        )
+    ]
+    now_term = term_holding(terms, current.today)
+    label = f"{now_term.name} so far" if now_term else "Today"
+    points.append(TrendPoint(label, current.today, to_json(current)["figures"], so_far=True))
+    return points

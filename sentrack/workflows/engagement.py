@@ -103,10 +103,10 @@ def assess(
 
 
 def engagement_for_school(
-    session: Session, school: School, today: date, *, pupil_ids: list[int] | None = None
+    session: Session, school: School, today: date, *, pupil_ids: list[int] | sa.Select | None = None
 ) -> dict[int, PupilEngagement]:
-    """Every pupil of `school` on the register (K or E) at `today`, by pupil id; `pupil_ids`
-    narrows it to those pupils. Three queries, whatever the number of pupils."""
+    """Every pupil of `school` on the register (K or E) at `today`, by pupil id; `pupil_ids` (a
+    list or a query of ids) narrows it to those pupils. Three queries, whatever the number of pupils."""
     terms = year_terms(session, school, today)
     year_start, year_end = academic_year_bounds(today)
     on_register_today = sa.select(SenStatus.pupil_id).join(Pupil, Pupil.id == SenStatus.pupil_id).where(

@@ -29,8 +29,11 @@ class RegisterFigures:
         return self.count(Provision.SEN_SUPPORT) + self.count(Provision.EHC_PLAN)
 
 
-def register_figures(session: Session, school_ids: list[int]) -> dict[int, RegisterFigures]:
-    """The register of each school, keyed by school id: two GROUP BY queries in all."""
+def register_figures(
+    session: Session, school_ids: list[int], *, pupils: sa.Select | None = None
+) -> dict[int, RegisterFigures]:
+    """The register of each school, keyed by school id: two GROUP BY queries in all. `pupils`, a
+    query of pupil ids, narrows it to those pupils."""
     figures: dict[int, RegisterFigures] = {school_id: RegisterFigures() for school_id in school_ids}
     if not school_ids:
         return figures
@@ -41,7 +44,7 @@ def register_figures(session: Session, school_ids: list[int]) -> dict[int, Regis
         sa.select(Pupil.school_id, Pupil.year_group, provision, sa.func.count())
         .select_from(Pupil)
         .outerjoin(SenStatus, open_status)
-        .where(Pupil.school_id.in_(school_ids))
+        .where(Pupil.school_id.in_(school_ids), *([] if pupils is None else [Pupil.id.in_(pupils)]))
         .group_by(Pupil.school_id, Pupil.year_group, provision)
     )
     for school_id, year_group, prov, count in rows:
@@ -54,7 +57,8 @@ def register_figures(session: Session, school_ids: list[int]) -> dict[int, Regis
     rows = session.execute(
         sa.select(Pupil.school_id, SenStatus.primary_need, SenStatus.provision, sa.func.count())
         .join(SenStatus, open_status)
-        .where(Pupil.school_id.in_(school_ids), SenStatus.provision != Provision.NONE)
+        .where(Pupil.school_id.in_(school_ids), SenStatus.provision != Provision.NONE,
+               *([] if pupils is None else [Pupil.id.in_(pupils)]))
         .group_by(Pupil.school_id, SenStatus.primary_need, SenStatus.provision)
     )
     for school_id, need, prov, count in rows:
