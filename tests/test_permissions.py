@@ -182,6 +182,10 @@ ROUTES: dict[str, Route] = {
     # (the SENCO, and a teacher for their own pupils); observations RECORD_OBSERVATION (support
     # assistants too, but their scope is empty until interventions exist); everything else
     # MANAGE_CYCLE, the SENCO's alone. Each answer outside that is 404.
+    # The audit trail of one pupil: the SENCO's and the head teacher's (Ability.VIEW_AUDIT).
+    "/pupils/<public_id>/audit": Route(
+        lambda t: f"{t.base}/audit", only("senco", "head", no=404), target=PUPIL
+    ),
     "/pupils/<public_id>/timeline": Route(
         lambda t: f"{t.base}/timeline", only("senco", "head", "teacher", "la", no=404), target=PUPIL
     ),
@@ -322,6 +326,9 @@ OTHER_SCHOOL = {role: ("sibling_ehc", "foreign") for role in ROLES if role != "l
 def _cases():
     for rule, route in ROUTES.items():
         yield pytest.param(rule, ANONYMOUS, "own", id=f"{rule} {ANONYMOUS}")
+        if route.target is not None:
+            other = ("other-school", "foreign") if route.target == PUPIL else "other-school"
+            yield pytest.param(rule, ANONYMOUS, other, id=f"{rule} {ANONYMOUS} other-school")
         for role in ROLES:
             if route.target == PUPIL:
                 kinds = ([("sees", SEES[role])] if role in SEES else [])
@@ -467,6 +474,37 @@ def test_every_route_has_an_entry_in_the_truth_table(app):
     assert ROUTES.keys() - rules == set(), "these ROUTES entries no longer exist"
 
 
+def _beyond_reach(world: World, role: str) -> list:
+    """The pupils whose names must never reach this user: every pupil for an anonymous user, the
+    pupils of other schools for school staff, of other authorities for an LA officer."""
+    if role == ANONYMOUS:
+        return list(world.pupils.values())
+    user = world.users[role]
+    if role == "la":
+        return [p for p in world.pupils.values() if p.school_id == world.foreign.id]
+    return [p for p in world.pupils.values() if p.school_id != user.school_id]
+
+
+def assert_no_data_beyond_reach(world: World, role: str, response, url: str) -> None:
+    """The response names no pupil beyond the user's reach. The URL asked for may come back (as
+    the `next` of a redirect to sign in): it is the user's own, so it is taken out first."""
+    page = (text(response) + response.headers.get("Location", "")).replace(url, "")
+    for pupil in _beyond_reach(world, role):
+        for name in (pupil.first_name, pupil.last_name, pupil.contacts[0].name):
+            assert not re.search(rf"\b{re.escape(name)}\b", page), f"{name} ({role})"
+        assert pupil.upn not in page
+        assert pupil.public_id not in page
+
+
+def _check_answer(expected, target: Target, response) -> None:
+    if isinstance(expected, Redirect):
+        assert response.status_code == 302, text(response)[:500]
+        to = expected.to(target) if callable(expected.to) else expected.to
+        assert response.headers["Location"].split("?")[0] == to
+    else:
+        assert response.status_code == expected
+
+
 @pytest.mark.parametrize(("rule", "role", "kind"), list(_cases()))
 def test_truth_table(client, world, login, foreign_group, session, rule, role, kind):
     route = ROUTES[rule]
@@ -477,13 +515,61 @@ def test_truth_table(client, world, login, foreign_group, session, rule, role, k
 
     response = client.open(url, method=route.method)
 
+    _check_answer(_expected(route, role, kind), target, response)
+    assert_no_data_beyond_reach(world, role, response, url)
+
+
+def _post_cases():
+    """Every case of every page that also takes a POST (a form): the POST is asked the same
+    questions as the page."""
+    for case in _cases():
+        rule = case.values[0]
+        if ROUTES[rule].method == "GET" and rule in POST_RULES:
+            yield case
+
+
+def _rules_taking(method: str) -> set[str]:
+    from sentrack import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return {rule.rule for rule in app.url_map.iter_rules() if method in rule.methods}
+
+
+POST_RULES = _rules_taking("POST")
+
+
+@pytest.mark.parametrize(("rule", "role", "kind"), list(_post_cases()))
+def test_truth_table_for_posts(client, world, login, foreign_group, session, rule, role, kind):
+    """A POST with an empty form: refused exactly as the page is (and changing nothing the
+    refusal test below counts); where the page opens, the form answers (200 with its errors, or
+    a redirect when an empty form is a complete one), never a refusal and never an error."""
+    route = ROUTES[rule]
+    target = _target(world, route, kind, foreign_group, session)
+    if role != ANONYMOUS:
+        login(world.users[role])
+    before = _pupil_rows(session)
+    url = route.url(target)
+
+    response = client.post(url, data={})
+
     expected = _expected(route, role, kind)
-    if isinstance(expected, Redirect):
-        assert response.status_code == 302, text(response)[:500]
-        to = expected.to(target) if callable(expected.to) else expected.to
-        assert response.headers["Location"].split("?")[0] == to
+    if expected == 200:
+        assert response.status_code in (200, 302), text(response)[:500]
+        if response.status_code == 302:
+            assert not response.headers["Location"].startswith("/sign-in")
     else:
-        assert response.status_code == expected
+        _check_answer(expected, target, response)
+        assert _pupil_rows(session) == before
+    assert_no_data_beyond_reach(world, role, response, url)
+
+
+def test_every_route_taking_a_post_is_in_the_post_truth_table(app):
+    """Every rule accepting POST is asked by a POST: either its entry's method is POST, or it
+    is a page whose form the POST truth table above submits."""
+    rules = {rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods}
+    asked = {case.values[0] for case in _post_cases()} | {r for r, route in ROUTES.items() if route.method == "POST"}
+
+    assert rules - asked == set()
 
 
 # Pages with a form answer a POST as they answer a GET when the answer is a refusal, and the
@@ -776,3 +862,17 @@ def test_404_pages_do_not_name_the_pupil(client, world, login):
     page = text(client.get(f"/pupils/{world.pupils['untaught'].public_id}"))
 
     assert not re.search(r"Cara|Dale", page)
+
+
+def test_the_check_for_data_beyond_reach_finds_a_name(client, world, login):
+    """The control for `assert_no_data_beyond_reach`: a page that does show another school's pupil
+    (to that school's own SENCO) fails the check made for this school's SENCO."""
+    pupil = world.pupils["foreign"]
+    login(world.users["foreign_senco"])
+    url = f"/pupils/{pupil.public_id}"
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    with pytest.raises(AssertionError):
+        assert_no_data_beyond_reach(world, "senco", response, url)

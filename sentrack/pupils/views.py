@@ -207,6 +207,7 @@ def show(public_id: str):
         may_edit=Ability.EDIT_PUPIL in reach,
         may_change_status=Ability.CHANGE_SEN_STATUS in reach,
         may_raise_concern=Ability.RAISE_CONCERN in reach,
+        may_view_audit=Ability.VIEW_AUDIT in reach,
     )
 
 
@@ -344,3 +345,31 @@ def raise_concern_view(public_id: str):
     return render_template("pupils/concern.html", form=form, pupil=pupil)
 
 
+AUDIT_PER_PAGE = 50
+
+
+@bp.route("/<public_id>/audit")
+@login_required
+def audit_trail(public_id: str):
+    """Who did what to the pupil's record, when and from where, newest first: for the SENCO and
+    the head teacher. Reading it is itself audited."""
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.VIEW_AUDIT)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    audit.record(db.session, "audit_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
+    db.session.commit()
+    events, total = audit.pupil_trail(db.session, pupil, page=page, per_page=AUDIT_PER_PAGE)
+    pages = max((total + AUDIT_PER_PAGE - 1) // AUDIT_PER_PAGE, 1)
+    if page > pages:
+        abort(404)
+    rows = [
+        {
+            "when": event.occurred_at,
+            "who": event.user.full_name if event.user else "No one signed in",
+            "roles": ", ".join(sorted(role.label for role in event.user.roles)) if event.user else "",
+            "what": audit.describe(event),
+            "where": event.remote_addr,
+        }
+        for event in events
+    ]
+    return render_template("pupils/audit.html", pupil=pupil, rows=rows, page=page, pages=pages, total=total)

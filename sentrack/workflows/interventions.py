@@ -228,12 +228,22 @@ def update_intervention(
     for name, value in vars(details).items():
         setattr(intervention, name, value)
     kept = []
+    removed = [place.pupil_id for place in intervention.places if place.pupil_id not in wanted]
+    changed = []
     for place in intervention.places:
         if place.pupil_id in wanted:
             new = wanted.pop(place.pupil_id)
+            if (place.entry_score, place.outcome_id) != (new.entry_score, new.outcome_id):
+                changed.append(place.pupil_id)
             place.entry_score, place.outcome_id = new.entry_score, new.outcome_id
             kept.append(place)
     kept += [InterventionPupil(pupil_id=p.pupil.id, entry_score=p.entry_score, outcome_id=p.outcome_id) for p in wanted.values()]
+    # Each pupil whose place changed has it in their own audit trail.
+    for action, pupil_ids in (("intervention_place_added", list(wanted)),
+                              ("intervention_place_removed", removed), ("intervention_place_changed", changed)):
+        for pupil_id in pupil_ids:
+            audit.record(session, action, actor=actor, pupil_id=pupil_id, school_id=intervention.school_id,
+                         object_type="intervention", object_id=intervention.id)
     for place in wanted.values():
         add_event(session, pupil=place.pupil, kind="intervention_started", title=f"Intervention starts: {intervention.name}",
                   effective_on=max(intervention.starts_on, min(today, intervention.ends_on)), actor=actor,
@@ -259,6 +269,9 @@ def end_intervention(session: Session, *, actor: User, intervention: Interventio
     intervention.ends_on = ended_on
     audit.record(session, "intervention_ended", actor=actor, school_id=intervention.school_id,
                  object_type="intervention", object_id=intervention.id)
+    for place in intervention.places:
+        audit.record(session, "intervention_place_ended", actor=actor, pupil_id=place.pupil_id,
+                     school_id=intervention.school_id, object_type="intervention", object_id=intervention.id)
     session.flush()
 
 
@@ -295,6 +308,10 @@ def record_session(
     session.flush()
     audit.record(session, "session_recorded", actor=actor, school_id=intervention.school_id,
                  object_type="intervention_session", object_id=register.id)
+    for place in intervention.places:
+        audit.record(session, "attendance_recorded", actor=actor, pupil_id=place.pupil_id, school_id=intervention.school_id,
+                     object_type="intervention_session", object_id=register.id,
+                     details={"attended": place.pupil_id in attended})
     session.flush()
     return register
 
