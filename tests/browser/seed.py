@@ -1,0 +1,95 @@
+"""The people and records the browser journeys need, in a database of their own.
+
+Built with the suite's factories (tests/factories.py) through the app's own workflow operations,
+and committed, because the app is served by another process. Each journey has its own pupils and
+records, so the journeys can run in any order and none depends on what another left behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from sentrack.models import CycleState, NeedType, Provision, Role
+from sentrack.workflows import concerns as concern_flow
+from tests import factories
+
+PASSWORD = factories.PASSWORD
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who signs in, and the names of the pupils and interventions each journey works on."""
+
+    school: str
+    senco: str
+    head: str
+    teacher: str
+    teacher_name: str
+    ta: str
+    governor: str
+    throttled: str  # an account only the throttle journey signs in to
+    cycle_pupil: str  # the SENCO raises a concern about this pupil and takes it to review
+    meeting_pupil: str  # the teacher records a parent meeting for this pupil
+    keyboard_pupil: str  # the keyboard-only journey records a parent meeting for this pupil
+    session_pupils: tuple[str, ...]  # in the teacher's intervention
+    teacher_intervention: str
+    ta_intervention: str  # ended, impact not yet recorded
+    ta_pupils: tuple[str, ...]
+
+
+def seed(session: Session) -> Cast:
+    world = factories.build_world(session)
+    school, group, users = world.school, world.group, world.users
+    senco, teacher, ta = users["senco"], users["teacher"], users["ta"]
+    throttled = factories.make_user(session, "supply@oak.test", Role.TEACHER, school=school)
+
+    def pupil(first: str, last: str, **kwargs):
+        return factories.make_pupil(session, school, first=first, last=last, group=group, **kwargs)
+
+    cycle_pupil = pupil("Hana", "Irwin")
+    meeting_pupil = pupil("Iris", "Jones", provision=Provision.SEN_SUPPORT, need=NeedType.SLCN)
+    keyboard_pupil = pupil("Jay", "Kemp", provision=Provision.SEN_SUPPORT, need=NeedType.ASD)
+    readers = [pupil("Kit", "Lowe", provision=Provision.SEN_SUPPORT), world.pupils["taught"]]
+    counters = [pupil("Lily", "Moss", provision=Provision.SEN_SUPPORT), pupil("Max", "Nash", provision=Provision.SEN_SUPPORT)]
+
+    # Figures for the dashboard: a review past its date, a concern past its deadline.
+    factories.drive_cycle(session, actor=senco, pupil=world.pupils["untaught_k"], to=CycleState.DO)
+    concern_flow.raise_concern(
+        session, actor=senco, pupil=world.pupils["taught_plain"], raised_on=date(2026, 9, 21),
+        area_of_need=None, description="Finds it hard to settle after break", today=date(2026, 9, 21),
+    )
+
+    reading = factories.make_intervention_type(session, actor=senco)
+    number = factories.make_intervention_type(session, actor=senco, name="Number sense", wave=2)
+    # The teacher's group meets on Mondays and Fridays: the suite's date, 27 November 2026, is a Friday.
+    session_group = factories.make_intervention(
+        session, actor=senco, kind=reading, deliverer=teacher, pupils=readers,
+        name="Reading group 4 Oak", weekdays=[0, 4], today=date(2026, 9, 14),
+    )
+    # The assistant's group ended on Friday 20 November: its impact is still to record.
+    ta_group = factories.make_intervention(
+        session, actor=senco, kind=number, deliverer=ta, pupils=counters,
+        name="Number sense group", weekdays=[1, 3], ends_on=date(2026, 11, 20),
+        measure="Number facts in a minute", today=date(2026, 9, 14),
+    )
+    session.flush()
+    return Cast(
+        school=school.name,
+        senco=senco.email,
+        head=users["head"].email,
+        teacher=teacher.email,
+        teacher_name=teacher.full_name,
+        ta=ta.email,
+        governor=users["governor"].email,
+        throttled=throttled.email,
+        cycle_pupil=cycle_pupil.full_name,
+        meeting_pupil=meeting_pupil.full_name,
+        keyboard_pupil=keyboard_pupil.full_name,
+        session_pupils=tuple(p.full_name for p in readers),
+        teacher_intervention=session_group.name,
+        ta_intervention=ta_group.name,
+        ta_pupils=tuple(p.full_name for p in counters),
+    )

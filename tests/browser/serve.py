@@ -1,0 +1,43 @@
+"""Serve SEN Track on loopback for the browser journeys, in a process of its own.
+
+    python -m tests.browser.serve DATABASE_URL
+
+Binds a free port on 127.0.0.1, prints it on the first line of standard output, and serves the
+app with werkzeug's threaded server until it is stopped. The app runs with the testing settings
+(SQLite or PostgreSQL as given, no email, the clock stood on the suite's date) but as a real
+server would: CSRF protection on, errors answered by the app's own error pages.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+from werkzeug.serving import make_server
+
+from sentrack import create_app
+
+TODAY = date(2026, 11, 27)  # the suite's date (tests/conftest.py)
+
+
+def build_app(database_url: str):
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "TODAY": TODAY,
+            "TESTING": False,
+            "WTF_CSRF_ENABLED": True,
+        },
+        config_name="testing",
+    )
+
+
+def main() -> None:
+    app = build_app(sys.argv[1])
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    print(server.server_port, flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
