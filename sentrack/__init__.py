@@ -10,7 +10,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, has_request_context, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -43,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, config_name: str | No
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
+    register_sql_count_header(app)
     register_commands(app)
     return app
 
@@ -126,9 +127,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from sentrack import auth, cycles, duties, interventions, main, meetings, pages, pupils, staff
+    from sentrack import auth, cycles, dashboard, duties, interventions, main, meetings, pages, pupils, staff
 
-    for module in (auth, main, pages, pupils, staff, cycles, interventions, duties, meetings):
+    for module in (auth, main, pages, pupils, staff, cycles, interventions, duties, meetings, dashboard):
         app.register_blueprint(module.bp)
 
 
@@ -204,6 +205,25 @@ def register_security_headers(app: Flask) -> None:
     @app.context_processor
     def inject_user_context():
         return {"current_user": current_user}
+
+
+def register_sql_count_header(app: Flask) -> None:
+    """With SQL_COUNT_HEADER (the benchmark's configuration only), count the SQL statements each
+    request runs and say how many in an X-SQL-Statements response header."""
+    if not app.config.get("SQL_COUNT_HEADER"):
+        return
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count_statement(conn, cursor, statement, parameters, context, executemany) -> None:
+        if has_request_context():
+            g.sql_statements = g.get("sql_statements", 0) + 1
+
+    @app.after_request
+    def sql_count_header(response):
+        response.headers["X-SQL-Statements"] = str(g.get("sql_statements", 0))
+        return response
 
 
 def register_commands(app: Flask) -> None:

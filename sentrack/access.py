@@ -39,6 +39,7 @@ class Ability(enum.StrEnum):
     RAISE_CONCERN = "raise_concern"
     MANAGE_STAFF = "manage_staff"  # staff accounts, roles and classes
     VIEW_FIGURES = "view_figures"  # anonymised figures for the school(s)
+    VIEW_FIGURE_LISTS = "view_figure_lists"  # the pupils and tasks behind the dashboard's figures
     VIEW_AUDIT = "view_audit"
     OPEN_CYCLE = "open_cycle"  # open a support cycle and record its assessment
     MANAGE_CYCLE = "manage_cycle"  # plan, outcomes, moves, review, letters, concern decisions
@@ -60,6 +61,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.CHANGE_SEN_STATUS,
             Ability.RAISE_CONCERN,
             Ability.VIEW_FIGURES,
+            Ability.VIEW_FIGURE_LISTS,
             Ability.VIEW_AUDIT,
             Ability.OPEN_CYCLE,
             Ability.MANAGE_CYCLE,
@@ -79,6 +81,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RAISE_CONCERN,
             Ability.MANAGE_STAFF,
             Ability.VIEW_FIGURES,
+            Ability.VIEW_FIGURE_LISTS,
             Ability.VIEW_AUDIT,
             Ability.VIEW_PROVISION_MAP,
         }

@@ -56,6 +56,8 @@ def navigation() -> list[dict]:
         items.append(("Interventions", "interventions.index", "interventions."))
     if Ability.VIEW_PROVISION_MAP in allowed:
         items.append(("Provision map", "interventions.provision_map_page", MAP_ENDPOINTS))
+    if Ability.VIEW_FIGURES in allowed:
+        items.append(("Dashboard", "dashboard.index", "dashboard."))
     items.append(("My tasks", "duties.my_tasks", "duties.task"))
     items.append(("Notifications", "duties.notifications", None))
     if Ability.MANAGE_STAFF in allowed:

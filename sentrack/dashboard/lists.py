@@ -1,0 +1,154 @@
+"""The drill-down behind a figure: the pupils, concerns, interventions or tasks it counts, each
+with the fact that put it there. A fixed number of queries for any number of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from sentrack.models import (
+    Concern,
+    CycleState,
+    Intervention,
+    InterventionPupil,
+    Plan,
+    Pupil,
+    SenStatus,
+    SupportCycle,
+    Task,
+    TimelineEvent,
+)
+from sentrack.workflows.compliance import Figure, ehc_review_anniversary
+from sentrack.workflows.engagement import engagement_for_school
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a drill-down: `pupil` when it is about a pupil, and what to link to."""
+
+    pupil: Pupil | None
+    subject: str  # the concern, intervention or task; "" for a pupil
+    detail: str
+    sort_key: tuple
+    link: tuple[str, dict] | None = None  # (endpoint, arguments)
+
+
+def _d(day: date | None) -> str:
+    return day.strftime("%-d %b %Y") if day else ""
+
+
+def _days_ago(today: date, day: date) -> str:
+    days = (today - day).days
+    return "1 day ago" if days == 1 else f"{days} days ago"
+
+
+def _pupils(session: Session, ids) -> dict[int, Pupil]:
+    return {
+        p.id: p
+        for p in session.scalars(
+            sa.select(Pupil).where(Pupil.id.in_(ids)).options(selectinload(Pupil.sen_statuses))
+        )
+    }
+
+
+def _pupil_details(session: Session, key: str, figure: Figure, school, today: date) -> dict[int, str]:
+    ids = list(figure.ids)
+    if key.startswith("engagement_"):
+        found = engagement_for_school(session, school, today, pupil_ids=ids)
+        return {pid: f"{e.held} of {e.required} meetings held this year" + (
+            f"; {e.required + 1} needed by {_d(e.term.ends_on)}" if e.term and key == "engagement_due" else "")
+            for pid, e in found.items()}
+    if key in ("reviews_overdue", "k_without_plan"):
+        cycles = {
+            pid: (state, review)
+            for pid, state, review in session.execute(
+                sa.select(SupportCycle.pupil_id, SupportCycle.state, Plan.review_date)
+                .outerjoin(Plan, Plan.cycle_id == SupportCycle.id)
+                .where(SupportCycle.pupil_id.in_(ids), SupportCycle.state != CycleState.CLOSED)
+            )
+        }
+        if key == "reviews_overdue":
+            return {pid: f"Review was due {_d(review)}" for pid, (_, review) in cycles.items()}
+        return {pid: (f"Cycle at {cycles[pid][0].label.lower()}" if pid in cycles else "No support cycle open")
+                for pid in ids}
+    if key == "records_stale":
+        latest = dict(session.execute(
+            sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
+            .where(TimelineEvent.pupil_id.in_(ids)).group_by(TimelineEvent.pupil_id)
+        ).all())
+        return {pid: f"Last recorded {_d(latest[pid].date())}" if latest.get(pid) else "Nothing recorded"
+                for pid in ids}
+    return {}
+
+
+def pupil_rows(session: Session, key: str, figure: Figure, school, today: date) -> list[Row]:
+    pupils = _pupils(session, figure.ids)
+    details = _pupil_details(session, key, figure, school, today)
+    rows = []
+    for pid in figure.ids:
+        pupil = pupils[pid]
+        detail = details.get(pid, "")
+        if key.startswith("ehc_reviews"):
+            status = next((s for s in pupil.sen_statuses if s.start_date <= today
+                           and (s.end_date is None or s.end_date >= today)), None)
+            found = status and ehc_review_anniversary(status.start_date, today)
+            detail = f"Annual review {'due' if key == 'ehc_reviews_due' else 'was due'} {_d(found[1])}" if found else ""
+        rows.append(Row(pupil, "", detail, (pupil.last_name.lower(), pupil.first_name.lower(), pid),
+                        ("pupils.show", {"public_id": pupil.public_id})))
+    return sorted(rows, key=lambda r: r.sort_key)
+
+
+def concern_rows(session: Session, figure: Figure, today: date) -> list[Row]:
+    concerns = session.scalars(
+        sa.select(Concern).where(Concern.id.in_(figure.ids)).options(selectinload(Concern.pupil))
+    )
+    return sorted(
+        (Row(c.pupil, f"Raised {_d(c.raised_on)}", f"Decision was due {_d(c.deadline)}, "
+             f"{_days_ago(today, c.deadline)}", (c.deadline, c.id),
+             ("pupils.show", {"public_id": c.pupil.public_id}))
+         for c in concerns),
+        key=lambda r: r.sort_key,
+    )
+
+
+def intervention_rows(session: Session, figure: Figure) -> list[Row]:
+    missing = dict(session.execute(
+        sa.select(InterventionPupil.intervention_id, sa.func.count())
+        .where(InterventionPupil.intervention_id.in_(figure.ids), InterventionPupil.impact.is_(None))
+        .group_by(InterventionPupil.intervention_id)
+    ).all())
+    interventions = session.scalars(sa.select(Intervention).where(Intervention.id.in_(figure.ids)))
+    return sorted(
+        (Row(None, iv.name, f"Ended {_d(iv.ends_on)}; impact missing for {missing.get(iv.id, 0)} "
+             f"pupil{'s' if missing.get(iv.id, 0) != 1 else ''}", (iv.ends_on, iv.id),
+             ("interventions.show", {"intervention_id": iv.id}))
+         for iv in interventions),
+        key=lambda r: r.sort_key,
+    )
+
+
+def task_rows(session: Session, figure: Figure) -> list[Row]:
+    tasks = session.scalars(
+        sa.select(Task).where(Task.id.in_(figure.ids)).options(selectinload(Task.assigned_to))
+    ).all()
+    pupils = _pupils(session, {t.pupil_id for t in tasks if t.pupil_id is not None})
+    return sorted(
+        (Row(pupils.get(t.pupil_id), t.title, f"{t.for_role.label}"
+             f"{': ' + t.assigned_to.full_name if t.assigned_to else ', not assigned'}; due {_d(t.due_on)}",
+             (t.due_on, t.id), ("duties.task", {"task_id": t.id}))
+         for t in tasks),
+        key=lambda r: r.sort_key,
+    )
+
+
+def rows_for(session: Session, key: str, figure: Figure, school, today: date) -> list[Row]:
+    if figure.id_kind == "pupil":
+        return pupil_rows(session, key, figure, school, today)
+    if figure.id_kind == "concern":
+        return concern_rows(session, figure, today)
+    if figure.id_kind == "intervention":
+        return intervention_rows(session, figure)
+    return task_rows(session, figure)

@@ -1,0 +1,280 @@
+"""The dashboard's pages and exports. Every figure comes from `workflows.compliance`, the one
+definition the page, the exports and `flask compliance` share. Views and exports are audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import Response, abort, render_template, request
+from flask_login import current_user, login_required
+
+from sentrack import access, audit
+from sentrack.access import Ability
+from sentrack.clock import today
+from sentrack.dashboard import bp
+from sentrack.dashboard.cards import BY_KEY, CARDS, SECTIONS
+from sentrack.dashboard.charts import sparkline
+from sentrack.dashboard.forms import DashboardFilterForm
+from sentrack.dashboard.lists import rows_for
+from sentrack.extensions import db
+from sentrack.models import NeedType, Provision, Pupil, Role, School, TeachingGroup
+from sentrack.models.enums import year_group_label
+from sentrack.workflows.compliance import (
+    HEADLINE,
+    Figure,
+    PupilFilter,
+    SchoolCompliance,
+    compliance_figures,
+    latest_snapshots,
+    term_trend,
+)
+from sentrack.workflows.terms import year_terms
+
+
+@dataclass
+class Selection:
+    school: School
+    groups: list[TeachingGroup]
+    years: list[int]
+    filter: PupilFilter
+
+    @property
+    def args(self) -> dict:
+        """The filters as query arguments, for links that keep them."""
+        f = self.filter
+        return {k: v for k, v in (("year", f.year_group), ("group", f.group_id),
+                                  ("need", f.need.value if f.need else None)) if v is not None}
+
+    @property
+    def description(self) -> str:
+        """The filters in words, for captions."""
+        f = self.filter
+        parts = []
+        if f.year_group is not None:
+            parts.append(year_group_label(f.year_group))
+        if f.group_id is not None:
+            parts.append(f"class {next(g.name for g in self.groups if g.id == f.group_id)}")
+        if f.need is not None:
+            parts.append(f.need.label)
+        return ", ".join(parts)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _selection(user) -> Selection:
+    """The user's school and the filters the query asks for; a filter that names nothing of the
+    school is ignored."""
+    if user.school_id is None:
+        abort(404)
+    school = db.session.get(School, user.school_id)
+    groups = list(db.session.scalars(
+        sa.select(TeachingGroup).where(TeachingGroup.school_id == school.id).order_by(TeachingGroup.name)
+    ))
+    years = list(db.session.scalars(
+        sa.select(Pupil.year_group).where(Pupil.school_id == school.id).distinct().order_by(Pupil.year_group)
+    ))
+    year = request.args.get("year", "")
+    year = int(year) if year.lstrip("-").isdigit() and int(year) in years else None
+    group = request.args.get("group", "")
+    group = int(group) if group.isdigit() and int(group) in {g.id for g in groups} else None
+    need = request.args.get("need", "")
+    need = NeedType(need) if need in NeedType.__members__.values() else None
+    return Selection(school, groups, years, PupilFilter(year, group, need))
+
+
+def _filter_form(selection: Selection) -> DashboardFilterForm:
+    form = DashboardFilterForm(formdata=None)
+    form.year.choices = [("", "All year groups")] + [(str(y), year_group_label(y)) for y in selection.years]
+    form.group.choices = [("", "All classes")] + [(str(g.id), g.name) for g in selection.groups]
+    form.need.choices = [("", "All needs")] + [(n.value, n.label) for n in NeedType]
+    f = selection.filter
+    form.year.data = "" if f.year_group is None else str(f.year_group)
+    form.group.data = "" if f.group_id is None else str(f.group_id)
+    form.need.data = f.need.value if f.need else ""
+    return form
+
+
+def _figure(compliance: SchoolCompliance, key: str) -> Figure:
+    """A figure by key: one of the figures, or `tasks_overdue_<role>`; else 404."""
+    if key in compliance.figures:
+        return compliance.figures[key]
+    if key.startswith("tasks_overdue_"):
+        role = key.removeprefix("tasks_overdue_")
+        for r, figure in compliance.tasks_overdue_by_role.items():
+            if r.value == role:
+                return figure
+    abort(404)
+
+
+def _trend(selection: Selection, compliance: SchoolCompliance):
+    """The term-by-term trend, for the whole school only: the stored figures are the school's."""
+    if selection.filter:
+        return None
+    terms = year_terms(db.session, selection.school, compliance.today)
+    points = term_trend(db.session, compliance, terms)
+    charts = {key: sparkline([p.count(key) for p in points]) for key in HEADLINE}
+    return {"points": points, "charts": charts}
+
+
+@bp.route("/")
+@login_required
+@access.requires(Ability.VIEW_FIGURES)
+def index():
+    user = _user()
+    if user.school_id is None:
+        return _authority(user)
+    selection = _selection(user)
+    compliance = compliance_figures(db.session, selection.school, today(), selection.filter)
+    audit.record(db.session, "dashboard_viewed", actor=user, object_type="school", object_id=selection.school.id,
+                 details=selection.args)
+    db.session.commit()
+    checks = [card for card in CARDS if card.tone == "action"]
+    return render_template(
+        "dashboard/index.html", selection=selection, compliance=compliance, form=_filter_form(selection),
+        checks=checks, attention=[card for card in checks if compliance.figures[card.key].count],
+        cards=CARDS, sections=SECTIONS, trend=_trend(selection, compliance), headline=HEADLINE, by_key=BY_KEY,
+        lists=access.can(user, Ability.VIEW_FIGURE_LISTS), roles=Role,
+    )
+
+
+def _authority_figures(user, action: str, output: str):
+    """The schools of the LA officer's authority and the latest daily snapshot of each (the
+    figures of a hundred schools are too many to count while the officer waits); audited."""
+    if not user.has_role(Role.LA_OFFICER):
+        abort(404)
+    schools = list(db.session.scalars(access.visible_schools(user).order_by(School.name)))
+    snapshots = latest_snapshots(db.session, [s.id for s in schools], today())
+    audit.record(db.session, action, actor=user, object_type="local_authority",
+                 object_id=user.local_authority_id, details={"schools": len(schools), "format": output})
+    db.session.commit()
+    return schools, snapshots
+
+
+def _authority(user, *, printing: bool = False):
+    """The LA officer's view: each school of the authority side by side."""
+    schools, snapshots = _authority_figures(
+        user, "dashboard_printed" if printing else "dashboard_viewed", "print" if printing else "page"
+    )
+    return render_template(
+        "dashboard/authority.html", schools=schools, snapshots=snapshots, headline=HEADLINE, by_key=BY_KEY,
+        today=today(), printing=printing,
+    )
+
+
+def _authority_csv(user) -> Response:
+    schools, snapshots = _authority_figures(user, "dashboard_exported", "csv")
+    rows = [["School", "URN", "Counted on"] + [
+        f"{BY_KEY[key].title} ({part})" for key in HEADLINE for part in ("count", "percent")
+    ]]
+    for school in schools:
+        snapshot = snapshots.get(school.id)
+        figures = snapshot.figures["figures"] if snapshot else {}
+        rows.append([school.name, school.urn, snapshot.as_of.isoformat() if snapshot else ""] + [
+            figures[key][part] if key in figures else "" for key in HEADLINE for part in ("count", "percent")
+        ])
+    return _csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
+
+
+@bp.route("/print")
+@login_required
+@access.requires(Ability.VIEW_FIGURES)
+def print_view():
+    user = _user()
+    if user.school_id is None:
+        return _authority(user, printing=True)
+    selection = _selection(user)
+    compliance = compliance_figures(db.session, selection.school, today(), selection.filter)
+    audit.record(db.session, "dashboard_printed", actor=user, object_type="school", object_id=selection.school.id,
+                 details=selection.args | {"format": "print"})
+    db.session.commit()
+    return render_template(
+        "dashboard/print.html", selection=selection, compliance=compliance, cards=CARDS, sections=SECTIONS,
+        trend=_trend(selection, compliance), headline=HEADLINE, by_key=BY_KEY,
+    )
+
+
+def figure_csv_rows(compliance: SchoolCompliance, trend) -> list[list]:
+    """The figures as spreadsheet rows: counts and percentages, no names."""
+    rows = [["Section", "Figure", "Count", "Out of", "Of", "Percent"]]
+    sections = dict(SECTIONS)
+    for card in CARDS:
+        f = compliance.figures[card.key]
+        rows.append([sections[card.section], card.title, f.count, f.population, f.population_label, f.percent])
+    for role, f in compliance.tasks_overdue_by_role.items():
+        rows.append(["Duties and records", f"Tasks overdue: {role.label}", f.count, f.population,
+                     f.population_label, f.percent])
+    register = compliance.register
+    for provision in Provision:
+        rows.append(["The register", provision.label, register.count(provision), register.pupils, "pupils",
+                     register.percent(provision)])
+    if trend:
+        rows.append([])
+        rows.append(["Term", "As of"] + [BY_KEY[key].title for key in HEADLINE])
+        for point in trend["points"]:
+            rows.append([point.label, point.as_of.isoformat()] + [point.count(key) for key in HEADLINE])
+    return rows
+
+
+def _csv_response(rows: list[list], filename: str) -> Response:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/figures.csv")
+@login_required
+@access.requires(Ability.VIEW_FIGURES)
+def figures_csv():
+    user = _user()
+    if user.school_id is None:
+        return _authority_csv(user)
+    selection = _selection(user)
+    compliance = compliance_figures(db.session, selection.school, today(), selection.filter)
+    audit.record(db.session, "dashboard_exported", actor=user, object_type="school", object_id=selection.school.id,
+                 details=selection.args | {"format": "csv"})
+    db.session.commit()
+    rows = figure_csv_rows(compliance, _trend(selection, compliance))
+    return _csv_response(rows, f"compliance-{selection.school.urn}-{compliance.today.isoformat()}.csv")
+
+
+def _drill_down(key: str):
+    user = _user()
+    selection = _selection(user)
+    compliance = compliance_figures(db.session, selection.school, today(), selection.filter)
+    figure = _figure(compliance, key)
+    rows = rows_for(db.session, key, figure, selection.school, compliance.today)
+    return user, selection, compliance, figure, rows
+
+
+@bp.route("/figures/<key>")
+@login_required
+@access.requires(Ability.VIEW_FIGURE_LISTS)
+def figure(key: str):
+    user, selection, compliance, found, rows = _drill_down(key)
+    audit.record(db.session, "dashboard_list_viewed", actor=user, object_type="school",
+                 object_id=selection.school.id, details=selection.args | {"figure": key, "rows": len(rows)})
+    db.session.commit()
+    return render_template("dashboard/figure.html", key=key, figure=found, card=BY_KEY.get(key), rows=rows,
+                           selection=selection, compliance=compliance)
+
+
+@bp.route("/figures/<key>.csv")
+@login_required
+@access.requires(Ability.VIEW_FIGURE_LISTS)
+def figure_csv(key: str):
+    user, selection, compliance, found, rows = _drill_down(key)
+    audit.record(db.session, "dashboard_list_exported", actor=user, object_type="school",
+                 object_id=selection.school.id,
+                 details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"})
+    db.session.commit()
+    table = [["Pupil", "Year group", "Subject", "Detail"]] + [
+        [row.pupil.full_name if row.pupil else "", row.pupil.year_label if row.pupil else "", row.subject, row.detail]
+        for row in rows
+    ]
+    return _csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{compliance.today.isoformat()}.csv")
