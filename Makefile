@@ -36,8 +36,13 @@ run: demo
 	$(FLASK) scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install
-	$(BIN)/python -m pytest
+# The browser journeys (tests/browser) need axe-core from npm and a Chromium, which
+# scripts/find-chromium finds or installs (and fails, saying what to do, when it cannot).
+test: install node_modules/.package-lock.json
+	SENTRACK_CHROMIUM="$$(scripts/find-chromium)" && export SENTRACK_CHROMIUM && $(BIN)/python -m pytest
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci
 
 # Re-pin every dependency after changing requirements*.in.
 lock: $(BIN)/python
