@@ -1,8 +1,10 @@
-"""What the compliance figures of a school were at the end of a term, for the dashboard's trend.
+"""What the compliance figures of a school were on a day.
 
 Figures such as "tasks overdue" or "records not updated" depend on the state of records on the
 day, which later work changes, so they cannot be recomputed for a past date from today's tables.
-The daily sweep stores each school's figures as of the last day of each term, once.
+The daily sweep stores each school's figures as of that day (the LA officer's side-by-side view
+reads these) and, once, as of the last day of each term (the dashboard's trend reads these).
+Daily snapshots that are not a term's end are kept for a week.
 """
 
 from __future__ import annotations
@@ -18,12 +20,15 @@ from sentrack.models.base import Base, UTCDateTime
 
 class ComplianceSnapshot(Base):
     __tablename__ = "compliance_snapshot"
-    __table_args__ = (sa.UniqueConstraint("school_id", "term_starts_on"),)
+    __table_args__ = (
+        sa.UniqueConstraint("school_id", "as_of"),
+        sa.Index("ix_compliance_snapshot_as_of", "as_of"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"))
-    term_name: Mapped[str] = mapped_column(sa.String(40))
-    term_starts_on: Mapped[date]
-    as_of: Mapped[date]  # the term's last day
+    as_of: Mapped[date]
+    term_name: Mapped[str | None] = mapped_column(sa.String(40))  # set when `as_of` is the term's last day
+    term_starts_on: Mapped[date | None]
     figures: Mapped[dict] = mapped_column(sa.JSON)  # `compliance.to_json`: counts and percentages only
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())

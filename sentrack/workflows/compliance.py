@@ -370,34 +370,73 @@ def _terms_of_two_years(session: Session, schools: list[School], today: date) ->
     }
 
 
-def record_term_snapshots(session: Session, today: date) -> int:
-    """Store, once, each school's figures as of the last day of every term of last and this
-    academic year that ended before `today`. Three queries when there is nothing to store, and
-    twelve more for each snapshot stored. Flushes; the caller commits. Returns the number stored."""
+DAILY_SNAPSHOTS_KEPT = timedelta(days=7)
+
+
+def record_snapshots(session: Session, today: date) -> int:
+    """Store each school's figures as of `today`, and, once, as of the last day of every term of
+    last and this academic year that ended before `today`; delete the daily ones older than a
+    week that are no term's end. Four queries when there is nothing to store, and twelve more for
+    each snapshot stored. Flushes; the caller commits. Returns the number stored."""
     schools = list(session.scalars(sa.select(School).order_by(School.id)))
     if not schools:
         return 0
     year = academic_year_of(today)
-    have = set(
-        session.execute(
-            sa.select(ComplianceSnapshot.school_id, ComplianceSnapshot.term_starts_on)
-            .where(ComplianceSnapshot.term_starts_on >= date(year - 1, 9, 1))
-        ).tuples()
-    )
-    stored = 0
+    have = {
+        (school_id, as_of): snapshot_id
+        for snapshot_id, school_id, as_of in session.execute(
+            sa.select(ComplianceSnapshot.id, ComplianceSnapshot.school_id, ComplianceSnapshot.as_of)
+            .where(ComplianceSnapshot.as_of >= date(year - 1, 9, 1))
+        )
+    }
     terms_by_school = _terms_of_two_years(session, schools, today)
+    stored = 0
     for school in schools:
-        for term in terms_by_school[school.id]:
-            if term.ends_on >= today or (school.id, term.starts_on) in have:
+        wanted: list[tuple[date, Term | None]] = [
+            (term.ends_on, term) for term in terms_by_school[school.id] if term.ends_on < today
+        ] + [(today, None)]
+        for as_of, term in wanted:
+            found = have.get((school.id, as_of))
+            if found is not None:
+                if term is not None:  # a day's snapshot that turned out to be a term's last day
+                    session.execute(
+                        sa.update(ComplianceSnapshot)
+                        .where(ComplianceSnapshot.id == found, ComplianceSnapshot.term_name.is_(None))
+                        .values(term_name=term.name, term_starts_on=term.starts_on)
+                    )
                 continue
-            figures = to_json(compliance_figures(session, school, term.ends_on))
             session.add(ComplianceSnapshot(
-                school_id=school.id, term_name=term.name, term_starts_on=term.starts_on, as_of=term.ends_on,
-                figures=figures,
+                school_id=school.id, as_of=as_of, figures=to_json(compliance_figures(session, school, as_of)),
+                term_name=term.name if term else None, term_starts_on=term.starts_on if term else None,
             ))
             stored += 1
+    session.execute(
+        sa.delete(ComplianceSnapshot).where(
+            ComplianceSnapshot.term_name.is_(None), ComplianceSnapshot.as_of < today - DAILY_SNAPSHOTS_KEPT
+        )
+    )
     session.flush()
     return stored
+
+
+def latest_snapshots(session: Session, school_ids: list[int], today: date) -> dict[int, ComplianceSnapshot]:
+    """The latest snapshot of each school as of `today` or before, within the daily snapshots'
+    week, by school id. One query."""
+    latest = (
+        sa.select(ComplianceSnapshot.school_id, sa.func.max(ComplianceSnapshot.as_of).label("as_of"))
+        .where(ComplianceSnapshot.school_id.in_(school_ids), ComplianceSnapshot.as_of <= today,
+               ComplianceSnapshot.as_of >= today - DAILY_SNAPSHOTS_KEPT)
+        .group_by(ComplianceSnapshot.school_id)
+        .subquery()
+    )
+    return {
+        snapshot.school_id: snapshot
+        for snapshot in session.scalars(
+            sa.select(ComplianceSnapshot).join(
+                latest, sa.and_(latest.c.school_id == ComplianceSnapshot.school_id, latest.c.as_of == ComplianceSnapshot.as_of)
+            )
+        )
+    }
 
 
 @dataclass(frozen=True)
@@ -425,10 +464,10 @@ def term_trend(session: Session, current: SchoolCompliance, terms: list[Term]) -
         TrendPoint(snapshot.term_name, snapshot.as_of, snapshot.figures["figures"])
         for snapshot in session.scalars(
             sa.select(ComplianceSnapshot)
-            .where(ComplianceSnapshot.school_id == current.school_id,
+            .where(ComplianceSnapshot.school_id == current.school_id, ComplianceSnapshot.term_name.is_not(None),
                    ComplianceSnapshot.term_starts_on >= date(year - 1, 9, 1),
                    ComplianceSnapshot.as_of < current.today)
-            .order_by(ComplianceSnapshot.term_starts_on)
+            .order_by(ComplianceSnapshot.as_of)
         )
     ]
     now_term = term_holding(terms, current.today)

@@ -46,7 +46,7 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
-from sentrack.workflows.compliance import record_term_snapshots
+from sentrack.workflows.compliance import record_snapshots
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.terms import Term, school_terms
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
@@ -66,7 +66,7 @@ class SweepSummary:
     notifications_created: int = 0
     tasks_moved: int = 0
     tasks_cancelled: int = 0
-    snapshots_stored: int = 0  # schools' compliance figures at the end of a term
+    snapshots_stored: int = 0  # schools' compliance figures of the day and of terms' ends
     by_duty: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
 
@@ -515,6 +515,6 @@ def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) 
         summary.tasks_created += len(created)
         summary.notifications_created += notify_assignees(session, created)
     if codes is None:
-        summary.snapshots_stored = record_term_snapshots(session, today)
+        summary.snapshots_stored = record_snapshots(session, today)
     session.flush()
     return summary
