@@ -57,3 +57,10 @@ assets:
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# The benchmark: the demo authority (100 schools, 60,000 pupils) in PostgreSQL, served by gunicorn
+# and driven at 8 concurrent requests; writes bench/results.json and bench/results.md.
+# BENCH_DATABASE_URL overrides the database (postgresql://postgres@127.0.0.1:5432/sentrack_bench).
+.PHONY: bench
+bench: install
+	$(BIN)/python bench/run.py

@@ -86,6 +86,9 @@ class Config:
     # The app's clock: outside production SENTRACK_TODAY stands the app on another date.
     TODAY: date | None = None
     PROXY_FIX = _env_bool("PROXY_FIX", False)
+    # Add an X-SQL-Statements header (the request's SQL statement count) to every response: for
+    # the benchmark only (`BenchConfig`); production never adds it.
+    SQL_COUNT_HEADER = False
 
     @classmethod
     def load(cls) -> dict:
@@ -150,10 +153,20 @@ class ProductionConfig(Config):
         return super().load()
 
 
+class BenchConfig(Config):
+    """`make bench`: served by gunicorn like production, on loopback over plain HTTP, against the
+    demo authority, with each response saying how many SQL statements it took."""
+
+    NAME = "bench"
+    SECRET_KEY = "bench-only-secret-key-not-for-production"
+    SQL_COUNT_HEADER = True
+
+
 CONFIGS: dict[str, type[Config]] = {
     "development": DevelopmentConfig,
     "testing": TestingConfig,
     "production": ProductionConfig,
+    "bench": BenchConfig,
 }
 
 

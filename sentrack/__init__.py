@@ -208,9 +208,9 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_sql_count_header(app: Flask) -> None:
-    """With SQL_COUNT_HEADER (the benchmark's configuration only), count the SQL statements each
-    request runs and say how many in an X-SQL-Statements response header."""
-    if not app.config.get("SQL_COUNT_HEADER"):
+    """With SQL_COUNT_HEADER (the benchmark's configuration), count the SQL statements each
+    request runs and say how many in an X-SQL-Statements response header. Never in production."""
+    if not app.config.get("SQL_COUNT_HEADER") or app.config.get("NAME") == "production":
         return
     with app.app_context():
         engine = db.engine

@@ -38,15 +38,25 @@ class DemoBuilder:
         self.pupil_builder = PupilBuilder(self.context, la_code=LA_CODE)
 
     def build(self, specs: list[SchoolSpec]) -> DemoSummary:
+        self.add_authority(LA_CODE, LA_NAME, specs, officer_email="la@demo.test")
+        self.context.rows.advance_sequences()
+        return self.context.summary
+
+    def add_authority(
+        self, code: str, name: str, specs: list[SchoolSpec], *, officer_email: str | None = None
+    ) -> int:
+        """A local authority with `specs`' schools and an LA officer (signing in as
+        `officer_email`, else at a made-up address), inserted school by school; returns its id.
+        Tests build authorities of their own shape with this (only school 1 carries the demo
+        sign-ins)."""
         rows = self.context.rows
-        la_id = rows.add(LocalAuthority, code=LA_CODE, name=LA_NAME)["id"]
+        la_id = rows.add(LocalAuthority, code=code, name=name)["id"]
         for spec in specs:
             self._add_school(spec, la_id)
             rows.insert(self.progress)
-        self.staff_builder.add_user(Role.LA_OFFICER, la_id=la_id, email="la@demo.test")
+        self.staff_builder.add_user(Role.LA_OFFICER, la_id=la_id, email=officer_email, slug=f"la{code}")
         rows.insert(self.progress)
-        rows.advance_sequences()
-        return self.context.summary
+        return la_id
 
     def _add_school(self, spec: SchoolSpec, la_id: int) -> None:
         context, summary = self.context, self.context.summary

@@ -1,0 +1,213 @@
+"""No page runs a query per row: each key page takes the same number of SQL statements at a school
+of 100 pupils as at one of 1,000, and at most 20.
+
+The two schools are built by the demo builder (bulk inserts), each in a local authority of its
+own so that the LA officer's pages can be compared too, and swept once so that tasks and
+notifications exist. In each school the page is asked about a subject of the same shape: the
+pupil on SEN support, with an open cycle, who has the most history; the class teacher with most
+pupils on the register; the school's SENCO and head.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from sentrack.demo.builder import DemoBuilder
+from sentrack.demo.schools import SchoolSpec
+from sentrack.extensions import db
+from sentrack.models import (
+    InterventionPupil,
+    Phase,
+    Provision,
+    Pupil,
+    Role,
+    RoleAssignment,
+    School,
+    SenStatus,
+    SupportCycle,
+    TimelineEvent,
+    User,
+    group_pupils,
+    group_teachers,
+)
+from sentrack.workflows.sweep import run_sweep
+from tests.conftest import TODAY
+
+MOST_STATEMENTS = 20
+SMALL, LARGE = 100, 1000
+# The test's transaction wraps each app commit in a savepoint; production runs none of these.
+HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+@dataclass
+class Subjects:
+    """Who and what one school's pages are asked about (ids: each request loads afresh)."""
+
+    head: int
+    senco: int
+    teacher: int
+    officer: int
+    pupil: str  # public id
+    cycle_number: int
+
+
+def _holder(school_id: int, role: Role) -> int:
+    return db.session.scalars(
+        sa.select(User.id).join(RoleAssignment).where(User.school_id == school_id, RoleAssignment.role == role).order_by(User.id)
+    ).first()
+
+
+def _subjects(school_id: int, la_id: int) -> Subjects:
+    on_register = sa.and_(SenStatus.pupil_id == group_pupils.c.pupil_id, SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
+    teacher_id = db.session.execute(
+        sa.select(group_teachers.c.user_id)
+        .join(group_pupils, group_pupils.c.group_id == group_teachers.c.group_id)
+        .join(SenStatus, on_register)
+        .join(User, User.id == group_teachers.c.user_id)
+        .where(User.school_id == school_id)
+        .group_by(group_teachers.c.user_id)
+        .order_by(sa.func.count().desc(), group_teachers.c.user_id)
+        .limit(1)
+    ).scalar_one()
+    history = sa.select(sa.func.count(TimelineEvent.id)).where(TimelineEvent.pupil_id == Pupil.id).scalar_subquery()
+    in_interventions = sa.select(InterventionPupil.id).where(InterventionPupil.pupil_id == Pupil.id).exists()
+    public_id, number = db.session.execute(
+        sa.select(Pupil.public_id, SupportCycle.number)
+        .join(SupportCycle, SupportCycle.pupil_id == Pupil.id)
+        .join(SenStatus, sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None)))
+        .where(Pupil.school_id == school_id, SupportCycle.state == "do", SenStatus.provision == Provision.SEN_SUPPORT, in_interventions)
+        .order_by(history.desc(), Pupil.id)
+        .limit(1)
+    ).one()
+    officer = db.session.scalars(
+        sa.select(User.id).join(RoleAssignment).where(User.local_authority_id == la_id, RoleAssignment.role == Role.LA_OFFICER)
+    ).one()
+    return Subjects(
+        head=_holder(school_id, Role.HEAD),
+        senco=_holder(school_id, Role.SENCO),
+        teacher=teacher_id,
+        officer=officer,
+        pupil=public_id,
+        cycle_number=number,
+    )
+
+
+@pytest.fixture
+def schools(app):
+    """{100: subjects at a school of 100 pupils, 1000: at a school of 1,000}."""
+    builder = DemoBuilder(db.session, today=TODAY, seed=2026, progress=None)
+    small_la = builder.add_authority("901", "Small Borough", [SchoolSpec(1, Phase.PRIMARY, SMALL)])
+    large_la = builder.add_authority("902", "Large Borough", [SchoolSpec(3, Phase.PRIMARY, LARGE)])
+    builder.context.rows.advance_sequences()
+    run_sweep(db.session, TODAY)
+    db.session.commit()
+    found = {}
+    for roll, la_id in ((SMALL, small_la), (LARGE, large_la)):
+        school_id = db.session.scalar(sa.select(School.id).where(School.local_authority_id == la_id))
+        assert db.session.scalar(sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == school_id)) == roll
+        found[roll] = _subjects(school_id, la_id)
+    return found
+
+
+def statements(client, path: str) -> int:
+    """The SQL statements one GET of `path` runs; it must answer 200."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(HARNESS):
+            seen.append(statement)
+
+    # Each test runs in one app context, whose session would keep what an earlier request
+    # loaded; a request in production starts with an empty session.
+    db.session.expunge_all()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = client.get(path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200, path
+    import os
+    if os.environ.get("QC_DEBUG"):
+        print("\n#####", path, len(seen))
+        for st in seen:
+            print("  ", " ".join(st.split())[:400])
+    return len(seen)
+
+
+def assert_flat(counts: dict[int, int]) -> None:
+    assert counts[SMALL] == counts[LARGE], f"{counts[SMALL]} statements at {SMALL} pupils, {counts[LARGE]} at {LARGE}"
+    assert counts[LARGE] <= MOST_STATEMENTS, f"{counts[LARGE]} statements"
+
+
+def count_pages(app, login, schools, who: str, path) -> dict[int, int]:
+    counts = {}
+    for roll, subject in schools.items():
+        client = login(db.session.get(User, getattr(subject, who)), app.test_client())
+        client.get(path(subject) if callable(path) else path)  # once first: the session's touch is not the page's
+        counts[roll] = statements(client, path(subject) if callable(path) else path)
+    return counts
+
+
+def test_pupil_list_with_search_and_filter(app, login, schools):
+    counts = {}
+    for roll, subject in schools.items():
+        client = login(db.session.get(User, subject.senco), app.test_client())
+        # The search is posted (a name never goes in a URL) and kept in the session.
+        response = client.post("/pupils/", data={"q": "a", "provision": "K"})
+        assert response.status_code == 302
+        path = response.headers["Location"]
+        assert "provision=K" in path
+        page = client.get(path)
+        assert page.status_code == 200 and page.get_data(as_text=True).count('href="/pupils/') >= 10
+        counts[roll] = statements(client, path)
+    assert_flat(counts)
+
+
+def test_pupil_page(app, login, schools):
+    assert_flat(count_pages(app, login, schools, "senco", lambda s: f"/pupils/{s.pupil}"))
+
+
+def test_cycle_page(app, login, schools):
+    assert_flat(count_pages(app, login, schools, "senco", lambda s: f"/pupils/{s.pupil}/cycles/{s.cycle_number}"))
+
+
+def test_teacher_home(app, login, schools):
+    assert_flat(count_pages(app, login, schools, "teacher", "/"))
+
+
+def test_senco_home(app, login, schools):
+    assert_flat(count_pages(app, login, schools, "senco", "/"))
+
+
+def test_head_home(app, login, schools):
+    assert_flat(count_pages(app, login, schools, "head", "/"))
+
+
+def test_provision_map(app, login, schools):
+    assert_flat(count_pages(app, login, schools, "senco", "/provision-map"))
+
+
+def test_la_officer_pupil_list(app, login, schools):
+    assert_flat(count_pages(app, login, schools, "officer", "/pupils/"))
+
+
+def test_dashboard(app, login, schools):
+    assert_flat(count_pages(app, login, schools, "head", "/dashboard"))
+
+
+def test_la_dashboard(app, login, schools):
+    assert_flat(count_pages(app, login, schools, "officer", "/dashboard"))
+
+
+def test_the_count_sees_every_statement(app, login, schools):
+    """The counter is not blind: a page that lists more rows without a query per row still
+    counts the statements it runs, and more pages of the list cost no more."""
+    subject = schools[LARGE]
+    client = login(db.session.get(User, subject.senco), app.test_client())
+    first = statements(client, "/pupils/?page=1")
+    later = statements(client, "/pupils/?page=30")
+    assert first == later > 3
