@@ -38,6 +38,7 @@ class Cast:
     teacher_intervention: str
     ta_intervention: str  # ended, impact not yet recorded
     ta_pupils: tuple[str, ...]
+    paths: dict[str, str]  # addresses of seeded records, for the checks at narrow widths and zoom
 
 
 def seed(session: Session) -> Cast:
@@ -56,8 +57,9 @@ def seed(session: Session) -> Cast:
     counters = [pupil("Lily", "Moss", provision=Provision.SEN_SUPPORT), pupil("Max", "Nash", provision=Provision.SEN_SUPPORT)]
 
     # Figures for the dashboard: a review past its date, a concern past its deadline.
-    factories.drive_cycle(session, actor=senco, pupil=world.pupils["untaught_k"], to=CycleState.DO)
-    concern_flow.raise_concern(
+    running = world.pupils["untaught_k"]
+    factories.drive_cycle(session, actor=senco, pupil=running, to=CycleState.DO)
+    late_concern = concern_flow.raise_concern(
         session, actor=senco, pupil=world.pupils["taught_plain"], raised_on=date(2026, 9, 21),
         area_of_need=None, description="Finds it hard to settle after break", today=date(2026, 9, 21),
     )
@@ -76,6 +78,23 @@ def seed(session: Session) -> Cast:
         measure="Number facts in a minute", today=date(2026, 9, 14),
     )
     session.flush()
+    cycle = f"/pupils/{running.public_id}/cycles/1"
+    paths = {
+        "running pupil": f"/pupils/{running.public_id}",
+        "running cycle": cycle,
+        "running plan": f"{cycle}/plan",
+        "new outcome": f"{cycle}/outcomes/new",
+        "new observation": f"{cycle}/observations/new",
+        "timeline": f"/pupils/{running.public_id}/timeline",
+        "decide concern": f"/pupils/{world.pupils['taught_plain'].public_id}/concerns/{late_concern.id}/decide",
+        "new concern": f"/pupils/{world.pupils['taught_plain'].public_id}/concerns/new",
+        "meeting pupil": f"/pupils/{meeting_pupil.public_id}",
+        "new meeting": f"/pupils/{meeting_pupil.public_id}/meetings/new",
+        "teacher intervention": f"/interventions/{session_group.id}",
+        "new session": f"/interventions/{session_group.id}/sessions/new",
+        "ta intervention": f"/interventions/{ta_group.id}",
+        "impact": f"/interventions/{ta_group.id}/impact",
+    }
     return Cast(
         school=school.name,
         senco=senco.email,
@@ -92,4 +111,5 @@ def seed(session: Session) -> Cast:
         teacher_intervention=session_group.name,
         ta_intervention=ta_group.name,
         ta_pupils=tuple(p.full_name for p in counters),
+        paths=paths,
     )

@@ -155,13 +155,26 @@ class Visitor:
 
 
 def page_fits(page: Page) -> dict:
-    """How the page sits in the viewport: the document's width against the viewport's, and
-    whether the main heading is visible and inside the viewport."""
+    """How the page sits in the viewport: the document's width against the viewport's, the
+    innermost elements reaching past the viewport's right edge (outside any scrolling region),
+    and whether the main heading is visible and inside the viewport."""
     return page.evaluate(
         """() => {
           const h1 = document.querySelector('h1');
           const box = h1 ? h1.getBoundingClientRect() : null;
+          const clipped = (el) => {
+            for (let up = el.parentElement; up && up !== document.documentElement; up = up.parentElement) {
+              if (['auto', 'scroll'].includes(getComputedStyle(up).overflowX)) return true;
+            }
+            return false;
+          };
+          const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+            [...el.classList].map(c => '.' + c).join('') + ` (right edge ${Math.round(el.getBoundingClientRect().right)}px)`;
+          const wide = [...document.body.querySelectorAll('*')].filter(el =>
+            el.getBoundingClientRect().right > window.innerWidth + 0.5 && !clipped(el));
+          const innermost = wide.filter(el => !wide.some(other => other !== el && el.contains(other)));
           return {
+            overflowing: innermost.slice(0, 5).map(describe),
             viewport: window.innerWidth,
             scrollWidth: document.documentElement.scrollWidth,
             bodyScrollWidth: document.body.scrollWidth,
