@@ -346,13 +346,29 @@ def test_the_sweep_stores_each_term_once_and_the_page_shows_the_trend(school, se
     page = client.get("/dashboard/").get_data(as_text=True)
     table = page.split("The figures term by term</caption>", 1)[1].split("</table>", 1)[0]
     headers = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th scope=\"col\"[^>]*>(.*?)</th>", table)]
-    assert headers == ["Figure", "Autumn 2025", "Spring 2026", "Summer 2026", "Autumn 2026 so far"]
+    assert headers == ["Figure", "Autumn 2025*", "Spring 2026*", "Summer 2026*", "Autumn 2026 so far"]
+    # Last year's terms were counted by the first sweep (on 18 October), long after they ended,
+    # and the page says so.
+    assert "Counted on 18 October 2026, after the term had ended" in page
     live = compliance_figures(session, school, TODAY)
     for key in HEADLINE:
         row = table.split(f">{html.escape(BY_KEY[key].title)}</th>", 1)[1].split("</tr>", 1)[0]
         values = [int(v) for v in re.findall(r">(\d+)</td>", row)]
         assert values == [s.figures["figures"][key]["count"] for s in snapshots[:3]] + [live[key].count], key
     assert page.count("<svg") >= len(HEADLINE)
+
+
+def test_a_term_counted_on_its_last_day_has_no_footnote(session, login, client):
+    build_demo(session, today=TODAY, schools=1, pupils_per_school=20)
+    run_sweep(session, date(2026, 8, 31))  # the summer term's last day: counted as the day's snapshot
+    run_sweep(session, date(2026, 9, 1))  # the next day it becomes the term's
+    session.commit()
+    summer = session.scalars(sa.select(ComplianceSnapshot).where(ComplianceSnapshot.term_name == "Summer 2026")).one()
+    assert summer.as_of == date(2026, 8, 31)
+    login(_user(session, "head@demo.test"))
+    page = client.get("/dashboard/").get_data(as_text=True)
+    table = page.split("The figures term by term</caption>", 1)[1].split("</table>", 1)[0]
+    assert "Summer 2026</th>" in table and "Spring 2026<sup>*</sup>" in table
 
 
 def test_a_term_snapshot_is_the_figures_as_of_its_last_day(session):

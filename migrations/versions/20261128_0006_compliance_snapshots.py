@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('term_name', sa.String(length=40), nullable=True),
     sa.Column('term_starts_on', sa.Date(), nullable=True),
     sa.Column('figures', sa.JSON(), nullable=False),
+    sa.Column('counted_on', sa.Date(), nullable=False),
     sa.Column('recorded_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_compliance_snapshot_school_id_school'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_compliance_snapshot')),

@@ -31,13 +31,12 @@ from sentrack.workflows.compliance import (
     latest_snapshots,
     term_trend,
 )
-from sentrack.workflows.terms import year_terms
 
 
 @dataclass
 class Selection:
     school: School
-    groups: list[TeachingGroup]
+    groups: list[tuple[int, str]]  # the school's classes: id, name
     years: list[int]
     filter: PupilFilter
 
@@ -56,7 +55,7 @@ class Selection:
         if f.year_group is not None:
             parts.append(year_group_label(f.year_group))
         if f.group_id is not None:
-            parts.append(f"class {next(g.name for g in self.groups if g.id == f.group_id)}")
+            parts.append(f"class {dict(self.groups)[f.group_id]}")
         if f.need is not None:
             parts.append(f.need.label)
         return ", ".join(parts)
@@ -72,16 +71,21 @@ def _selection(user) -> Selection:
     if user.school_id is None:
         abort(404)
     school = db.session.get(School, user.school_id)
-    groups = list(db.session.scalars(
-        sa.select(TeachingGroup).where(TeachingGroup.school_id == school.id).order_by(TeachingGroup.name)
-    ))
-    years = list(db.session.scalars(
-        sa.select(Pupil.year_group).where(Pupil.school_id == school.id).distinct().order_by(Pupil.year_group)
-    ))
+    # The school's classes and its pupils' year groups, in one query.
+    rows = db.session.execute(
+        sa.union_all(
+            sa.select(TeachingGroup.id, TeachingGroup.name, sa.null().label("year_group"))
+            .where(TeachingGroup.school_id == school.id),
+            sa.select(sa.null(), sa.null(), Pupil.year_group).where(Pupil.school_id == school.id)
+            .group_by(Pupil.year_group),
+        )
+    ).all()
+    groups = sorted(((gid, name) for gid, name, _ in rows if gid is not None), key=lambda g: g[1])
+    years = sorted(year for gid, _, year in rows if gid is None)
     year = request.args.get("year", "")
     year = int(year) if year.lstrip("-").isdigit() and int(year) in years else None
     group = request.args.get("group", "")
-    group = int(group) if group.isdigit() and int(group) in {g.id for g in groups} else None
+    group = int(group) if group.isdigit() and int(group) in dict(groups) else None
     need = request.args.get("need", "")
     need = NeedType(need) if need in NeedType.__members__.values() else None
     return Selection(school, groups, years, PupilFilter(year, group, need))
@@ -90,7 +94,7 @@ def _selection(user) -> Selection:
 def _filter_form(selection: Selection) -> DashboardFilterForm:
     form = DashboardFilterForm(formdata=None)
     form.year.choices = [("", "All year groups")] + [(str(y), year_group_label(y)) for y in selection.years]
-    form.group.choices = [("", "All classes")] + [(str(g.id), g.name) for g in selection.groups]
+    form.group.choices = [("", "All classes")] + [(str(gid), name) for gid, name in selection.groups]
     form.need.choices = [("", "All needs")] + [(n.value, n.label) for n in NeedType]
     f = selection.filter
     form.year.data = "" if f.year_group is None else str(f.year_group)
@@ -115,10 +119,17 @@ def _trend(selection: Selection, compliance: SchoolCompliance):
     """The term-by-term trend, for the whole school only: the stored figures are the school's."""
     if selection.filter:
         return None
-    terms = year_terms(db.session, selection.school, compliance.today)
-    points = term_trend(db.session, compliance, terms)
+    points = term_trend(db.session, compliance)
     charts = {key: sparkline([p.count(key) for p in points]) for key in HEADLINE}
     return {"points": points, "charts": charts}
+
+
+def _audited(body, user, action: str, *, object_type: str, object_id, details: dict):
+    """Record that the user was shown `body`, made before the commit so that what the page
+    loaded is not expired and loaded again row by row; returns `body`."""
+    audit.record(db.session, action, actor=user, object_type=object_type, object_id=object_id, details=details)
+    db.session.commit()
+    return body
 
 
 @bp.route("/")
@@ -130,44 +141,40 @@ def index():
         return _authority(user)
     selection = _selection(user)
     compliance = compliance_figures(db.session, selection.school, today(), selection.filter)
-    audit.record(db.session, "dashboard_viewed", actor=user, object_type="school", object_id=selection.school.id,
-                 details=selection.args)
-    db.session.commit()
     checks = [card for card in CARDS if card.tone == "action"]
-    return render_template(
+    body = render_template(
         "dashboard/index.html", selection=selection, compliance=compliance, form=_filter_form(selection),
         checks=checks, attention=[card for card in checks if compliance.figures[card.key].count],
         cards=CARDS, sections=SECTIONS, trend=_trend(selection, compliance), headline=HEADLINE, by_key=BY_KEY,
-        lists=access.can(user, Ability.VIEW_FIGURE_LISTS), roles=Role,
+        lists=access.can(user, Ability.VIEW_FIGURE_LISTS),
     )
+    return _audited(body, user, "dashboard_viewed", object_type="school", object_id=selection.school.id,
+                    details=selection.args)
 
 
-def _authority_figures(user, action: str, output: str):
+def _authority_figures(user):
     """The schools of the LA officer's authority and the latest daily snapshot of each (the
-    figures of a hundred schools are too many to count while the officer waits); audited."""
+    figures of a hundred schools are too many to count while the officer waits)."""
     if not user.has_role(Role.LA_OFFICER):
         abort(404)
     schools = list(db.session.scalars(access.visible_schools(user).order_by(School.name)))
-    snapshots = latest_snapshots(db.session, [s.id for s in schools], today())
-    audit.record(db.session, action, actor=user, object_type="local_authority",
-                 object_id=user.local_authority_id, details={"schools": len(schools), "format": output})
-    db.session.commit()
-    return schools, snapshots
+    return schools, latest_snapshots(db.session, [s.id for s in schools], today())
 
 
 def _authority(user, *, printing: bool = False):
     """The LA officer's view: each school of the authority side by side."""
-    schools, snapshots = _authority_figures(
-        user, "dashboard_printed" if printing else "dashboard_viewed", "print" if printing else "page"
-    )
-    return render_template(
+    schools, snapshots = _authority_figures(user)
+    body = render_template(
         "dashboard/authority.html", schools=schools, snapshots=snapshots, headline=HEADLINE, by_key=BY_KEY,
         today=today(), printing=printing,
     )
+    return _audited(body, user, "dashboard_printed" if printing else "dashboard_viewed",
+                    object_type="local_authority", object_id=user.local_authority_id,
+                    details={"schools": len(schools), "format": "print" if printing else "page"})
 
 
 def _authority_csv(user) -> Response:
-    schools, snapshots = _authority_figures(user, "dashboard_exported", "csv")
+    schools, snapshots = _authority_figures(user)
     rows = [["School", "URN", "Counted on"] + [
         f"{BY_KEY[key].title} ({part})" for key in HEADLINE for part in ("count", "percent")
     ]]
@@ -177,7 +184,9 @@ def _authority_csv(user) -> Response:
         rows.append([school.name, school.urn, snapshot.as_of.isoformat() if snapshot else ""] + [
             figures[key][part] if key in figures else "" for key in HEADLINE for part in ("count", "percent")
         ])
-    return _csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
+    body = _csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
+    return _audited(body, user, "dashboard_exported", object_type="local_authority",
+                    object_id=user.local_authority_id, details={"schools": len(schools), "format": "csv"})
 
 
 @bp.route("/print")
@@ -189,13 +198,12 @@ def print_view():
         return _authority(user, printing=True)
     selection = _selection(user)
     compliance = compliance_figures(db.session, selection.school, today(), selection.filter)
-    audit.record(db.session, "dashboard_printed", actor=user, object_type="school", object_id=selection.school.id,
-                 details=selection.args | {"format": "print"})
-    db.session.commit()
-    return render_template(
+    body = render_template(
         "dashboard/print.html", selection=selection, compliance=compliance, cards=CARDS, sections=SECTIONS,
         trend=_trend(selection, compliance), headline=HEADLINE, by_key=BY_KEY,
     )
+    return _audited(body, user, "dashboard_printed", object_type="school", object_id=selection.school.id,
+                    details=selection.args | {"format": "print"})
 
 
 def figure_csv_rows(compliance: SchoolCompliance, trend) -> list[list]:
@@ -236,11 +244,10 @@ def figures_csv():
         return _authority_csv(user)
     selection = _selection(user)
     compliance = compliance_figures(db.session, selection.school, today(), selection.filter)
-    audit.record(db.session, "dashboard_exported", actor=user, object_type="school", object_id=selection.school.id,
-                 details=selection.args | {"format": "csv"})
-    db.session.commit()
     rows = figure_csv_rows(compliance, _trend(selection, compliance))
-    return _csv_response(rows, f"compliance-{selection.school.urn}-{compliance.today.isoformat()}.csv")
+    body = _csv_response(rows, f"compliance-{selection.school.urn}-{compliance.today.isoformat()}.csv")
+    return _audited(body, user, "dashboard_exported", object_type="school", object_id=selection.school.id,
+                    details=selection.args | {"format": "csv"})
 
 
 def _drill_down(key: str):
@@ -257,11 +264,10 @@ def _drill_down(key: str):
 @access.requires(Ability.VIEW_FIGURE_LISTS)
 def figure(key: str):
     user, selection, compliance, found, rows = _drill_down(key)
-    audit.record(db.session, "dashboard_list_viewed", actor=user, object_type="school",
-                 object_id=selection.school.id, details=selection.args | {"figure": key, "rows": len(rows)})
-    db.session.commit()
-    return render_template("dashboard/figure.html", key=key, figure=found, card=BY_KEY.get(key), rows=rows,
+    body = render_template("dashboard/figure.html", key=key, figure=found, card=BY_KEY.get(key), rows=rows,
                            selection=selection, compliance=compliance)
+    return _audited(body, user, "dashboard_list_viewed", object_type="school", object_id=selection.school.id,
+                    details=selection.args | {"figure": key, "rows": len(rows)})
 
 
 @bp.route("/figures/<key>.csv")
@@ -269,12 +275,10 @@ def figure(key: str):
 @access.requires(Ability.VIEW_FIGURE_LISTS)
 def figure_csv(key: str):
     user, selection, compliance, found, rows = _drill_down(key)
-    audit.record(db.session, "dashboard_list_exported", actor=user, object_type="school",
-                 object_id=selection.school.id,
-                 details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"})
-    db.session.commit()
     table = [["Pupil", "Year group", "Subject", "Detail"]] + [
         [row.pupil.full_name if row.pupil else "", row.pupil.year_label if row.pupil else "", row.subject, row.detail]
         for row in rows
     ]
-    return _csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{compliance.today.isoformat()}.csv")
+    body = _csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{compliance.today.isoformat()}.csv")
+    return _audited(body, user, "dashboard_list_exported", object_type="school", object_id=selection.school.id,
+                    details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"})

@@ -31,4 +31,5 @@ class ComplianceSnapshot(Base):
     term_name: Mapped[str | None] = mapped_column(sa.String(40))  # set when `as_of` is the term's last day
     term_starts_on: Mapped[date | None]
     figures: Mapped[dict] = mapped_column(sa.JSON)  # `compliance.to_json`: counts and percentages only
+    counted_on: Mapped[date]  # the sweep's day: after `as_of` when a past term was counted late
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())

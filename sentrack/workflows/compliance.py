@@ -62,6 +62,7 @@ from sentrack.workflows.terms import (
     academic_year_of,
     default_terms,
     term_holding,
+    year_terms,
 )
 
 EHC_REVIEW_WINDOW = timedelta(weeks=8)
@@ -97,6 +98,7 @@ class SchoolCompliance:
     figures: dict[str, Figure]
     tasks_overdue_by_role: dict[Role, Figure]
     register: RegisterFigures = field(default_factory=RegisterFigures)
+    terms: list[Term] = field(default_factory=list)  # the school's terms of the year
 
     def __getitem__(self, key: str) -> Figure:
         return self.figures[key]
@@ -181,7 +183,8 @@ def compliance_figures(
     figures: dict[str, Figure] = {}
 
     # Parent engagement (3 queries).
-    engagement = engagement_for_school(session, school, today, pupil_ids=None if chosen is None else chosen)
+    terms = year_terms(session, school, today)
+    engagement = engagement_for_school(session, school, today, pupil_ids=chosen, terms=terms)
     for status in Engagement:
         figures[f"engagement_{status.value}"] = _figure(
             f"Parent engagement: {status.label.lower()}",
@@ -310,7 +313,7 @@ def compliance_figures(
 
     # The register by provision, need type and year group (2 queries).
     register = register_figures(session, [school.id], pupils=chosen)[school.id]
-    return SchoolCompliance(school.id, school.urn, today, figures, tasks_by_role, register)
+    return SchoolCompliance(school.id, school.urn, today, figures, tasks_by_role, register, terms)
 
 
 def _figure_json(figure: Figure) -> dict:
@@ -371,6 +374,9 @@ def _terms_of_two_years(session: Session, schools: list[School], today: date) ->
 
 
 DAILY_SNAPSHOTS_KEPT = timedelta(days=7)
+# A term's figures counted more than this after its last day (the first sweep after the school
+# began, say) come from records as they stood later, and the trend says so.
+LATE = timedelta(days=7)
 
 
 def record_snapshots(session: Session, today: date) -> int:
@@ -408,6 +414,7 @@ def record_snapshots(session: Session, today: date) -> int:
             session.add(ComplianceSnapshot(
                 school_id=school.id, as_of=as_of, figures=to_json(compliance_figures(session, school, as_of)),
                 term_name=term.name if term else None, term_starts_on=term.starts_on if term else None,
+                counted_on=today,
             ))
             stored += 1
     session.execute(
@@ -445,6 +452,7 @@ class TrendPoint:
     as_of: date
     figures: dict  # `to_json(...)["figures"]`
     so_far: bool = False  # the current term, as of today
+    counted_on: date | None = None  # set when the figures were counted well after `as_of`, from later records
 
     def count(self, key: str) -> int | None:
         figure = self.figures.get(key)
@@ -455,13 +463,14 @@ class TrendPoint:
         return None if figure is None else figure["percent"]
 
 
-def term_trend(session: Session, current: SchoolCompliance, terms: list[Term]) -> list[TrendPoint]:
+def term_trend(session: Session, current: SchoolCompliance) -> list[TrendPoint]:
     """The school's figures at the end of each term of last and this academic year, as the sweep
     stored them, then the current term's as of today (from `current`, the unfiltered figures).
     One query."""
     year = academic_year_of(current.today)
     points = [
-        TrendPoint(snapshot.term_name, snapshot.as_of, snapshot.figures["figures"])
+        TrendPoint(snapshot.term_name, snapshot.as_of, snapshot.figures["figures"],
+                   counted_on=snapshot.counted_on if snapshot.counted_on > snapshot.as_of + LATE else None)
         for snapshot in session.scalars(
             sa.select(ComplianceSnapshot)
             .where(ComplianceSnapshot.school_id == current.school_id, ComplianceSnapshot.term_name.is_not(None),
@@ -470,7 +479,7 @@ def term_trend(session: Session, current: SchoolCompliance, terms: list[Term]) -
             .order_by(ComplianceSnapshot.as_of)
         )
     ]
-    now_term = term_holding(terms, current.today)
+    now_term = term_holding(current.terms, current.today)
     label = f"{now_term.name} so far" if now_term else "Today"
     points.append(TrendPoint(label, current.today, to_json(current)["figures"], so_far=True))
     return points
