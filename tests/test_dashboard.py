@@ -22,6 +22,7 @@ from sentrack.models import (
     AuditEvent,
     ComplianceSnapshot,
     Concern,
+    Intervention,
     LocalAuthority,
     NeedType,
     Pupil,
@@ -127,7 +128,7 @@ def test_the_figures_csv_holds_the_page_figures(school, session, login, client):
     login(_user(session, "head@demo.test"))
     response = client.get("/dashboard/figures.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     figures = compliance_figures(session, school, TODAY)
     by_title = {row[1]: row for row in rows if len(row) >= 6}
     for card in CARDS:
@@ -181,12 +182,23 @@ def test_a_drill_down_by_role_and_its_csv(school, session, login, client):
     page = client.get(f"/dashboard/figures/tasks_overdue_{role.value}").get_data(as_text=True)
     assert set(map(int, re.findall(r'href="/tasks/(\d+)"', page))) == set(figure.ids)
     response = client.get(f"/dashboard/figures/tasks_overdue_{role.value}.csv")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["Pupil", "Year group", "Subject", "Detail"]
     titles = {t.id: t.title for t in _all(session, Task)}
     assert sorted(r[2] for r in rows[1:]) == sorted(titles[i] for i in figure.ids)
     assert client.get("/dashboard/figures/tasks_overdue_nobody").status_code == 404
     assert client.get("/dashboard/figures/no_such_figure").status_code == 404
+
+
+def test_a_list_export_never_hands_a_spreadsheet_a_formula(school, session, login, client):
+    figure = compliance_figures(session, school, TODAY)["interventions_without_impact"]
+    intervention = session.get(Intervention, figure.ids[0])
+    intervention.name = '=HYPERLINK("http://example.test","Open")'
+    session.commit()
+    login(_user(session, "senco@demo.test"))
+    body = client.get("/dashboard/figures/interventions_without_impact.csv").data.decode("utf-8-sig")
+    subjects = [row[2] for row in csv.reader(io.StringIO(body))]
+    assert "'" + intervention.name in subjects and intervention.name not in subjects
 
 
 # --- Filters -------------------------------------------------------------------------------------
@@ -314,7 +326,7 @@ def test_la_officer_sees_the_schools_of_their_authority_side_by_side(session, lo
     for school in schools:
         expected = to_json(compliance_figures(session, school, TODAY))["figures"]
         assert rows[f"{school.name} URN {school.urn}"] == [str(expected[key]["count"]) for key in HEADLINE]
-    exported = list(csv.reader(io.StringIO(client.get("/dashboard/figures.csv").get_data(as_text=True))))
+    exported = list(csv.reader(io.StringIO(client.get("/dashboard/figures.csv").data.decode("utf-8-sig"))))
     assert [r[1] for r in exported[1:]] == [s.urn for s in sorted(schools, key=lambda s: s.name)]
     assert client.get("/dashboard/figures/reviews_overdue").status_code == 403
     assert client.get("/dashboard/print").status_code == 200

@@ -3,8 +3,6 @@ definition the page, the exports and `flask compliance` share. Views and exports
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -19,6 +17,7 @@ from sentrack.dashboard.cards import BY_KEY, CARDS, SECTIONS
 from sentrack.dashboard.charts import sparkline
 from sentrack.dashboard.forms import DashboardFilterForm
 from sentrack.dashboard.lists import rows_for
+from sentrack.exports import csv_response
 from sentrack.extensions import db
 from sentrack.models import NeedType, Provision, Pupil, Role, School, TeachingGroup
 from sentrack.models.enums import year_group_label
@@ -115,6 +114,12 @@ def _figure(compliance: SchoolCompliance, key: str) -> Figure:
     abort(404)
 
 
+def _school_figures(user) -> tuple[Selection, SchoolCompliance]:
+    """The user's school, the filters asked for, and the figures they give, as of today."""
+    selection = _selection(user)
+    return selection, compliance_figures(db.session, selection.school, today(), selection.filter)
+
+
 def _trend(selection: Selection, compliance: SchoolCompliance):
     """The term-by-term trend, for the whole school only: the stored figures are the school's."""
     if selection.filter:
@@ -139,8 +144,7 @@ def index():
     user = _user()
     if user.school_id is None:
         return _authority(user)
-    selection = _selection(user)
-    compliance = compliance_figures(db.session, selection.school, today(), selection.filter)
+    selection, compliance = _school_figures(user)
     checks = [card for card in CARDS if card.tone == "action"]
     body = render_template(
         "dashboard/index.html", selection=selection, compliance=compliance, form=_filter_form(selection),
@@ -184,7 +188,7 @@ def _authority_csv(user) -> Response:
         rows.append([school.name, school.urn, snapshot.as_of.isoformat() if snapshot else ""] + [
             figures[key][part] if key in figures else "" for key in HEADLINE for part in ("count", "percent")
         ])
-    body = _csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
+    body = csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
     return _audited(body, user, "dashboard_exported", object_type="local_authority",
                     object_id=user.local_authority_id, details={"schools": len(schools), "format": "csv"})
 
@@ -196,8 +200,7 @@ def print_view():
     user = _user()
     if user.school_id is None:
         return _authority(user, printing=True)
-    selection = _selection(user)
-    compliance = compliance_figures(db.session, selection.school, today(), selection.filter)
+    selection, compliance = _school_figures(user)
     body = render_template(
         "dashboard/print.html", selection=selection, compliance=compliance, cards=CARDS, sections=SECTIONS,
         trend=_trend(selection, compliance), headline=HEADLINE, by_key=BY_KEY,
@@ -228,13 +231,6 @@ def figure_csv_rows(compliance: SchoolCompliance, trend) -> list[list]:
     return rows
 
 
-def _csv_response(rows: list[list], filename: str) -> Response:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return Response(buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @bp.route("/figures.csv")
 @login_required
 @access.requires(Ability.VIEW_FIGURES)
@@ -242,18 +238,16 @@ def figures_csv():
     user = _user()
     if user.school_id is None:
         return _authority_csv(user)
-    selection = _selection(user)
-    compliance = compliance_figures(db.session, selection.school, today(), selection.filter)
+    selection, compliance = _school_figures(user)
     rows = figure_csv_rows(compliance, _trend(selection, compliance))
-    body = _csv_response(rows, f"compliance-{selection.school.urn}-{compliance.today.isoformat()}.csv")
+    body = csv_response(rows, f"compliance-{selection.school.urn}-{compliance.today.isoformat()}.csv")
     return _audited(body, user, "dashboard_exported", object_type="school", object_id=selection.school.id,
                     details=selection.args | {"format": "csv"})
 
 
 def _drill_down(key: str):
     user = _user()
-    selection = _selection(user)
-    compliance = compliance_figures(db.session, selection.school, today(), selection.filter)
+    selection, compliance = _school_figures(user)
     figure = _figure(compliance, key)
     rows = rows_for(db.session, key, figure, selection.school, compliance.today)
     return user, selection, compliance, figure, rows
@@ -279,6 +273,6 @@ def figure_csv(key: str):
         [row.pupil.full_name if row.pupil else "", row.pupil.year_label if row.pupil else "", row.subject, row.detail]
         for row in rows
     ]
-    body = _csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{compliance.today.isoformat()}.csv")
+    body = csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{compliance.today.isoformat()}.csv")
     return _audited(body, user, "dashboard_list_exported", object_type="school", object_id=selection.school.id,
                     details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"})
