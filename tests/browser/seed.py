@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from sentrack.models import CycleState, NeedType, Provision, Role
 from sentrack.workflows import concerns as concern_flow
+from sentrack.workflows.sweep import run_sweep
 from tests import factories
 
 PASSWORD = factories.PASSWORD
@@ -78,6 +79,9 @@ def seed(session: Session) -> Cast:
         measure="Number facts in a minute", today=date(2026, 9, 14),
     )
     session.flush()
+    # The daily sweep, as the scheduler would have run it: tasks (some now overdue) and reminders.
+    run_sweep(session, date(2026, 10, 5))
+    run_sweep(session, date(2026, 11, 27))
     cycle = f"/pupils/{running.public_id}/cycles/1"
     paths = {
         "running pupil": f"/pupils/{running.public_id}",

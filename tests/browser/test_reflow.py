@@ -33,6 +33,8 @@ PAGES = {
     ],
     "teacher": ["/", "meeting pupil", "new meeting", "teacher intervention", "new session"],
     "ta": ["/", "ta intervention", "impact"],
+    "head": ["/", "/dashboard/", "/dashboard/figures/reviews_overdue", "/dashboard/figures/concerns_past_deadline"],
+    "governor": ["/", "/dashboard/"],
 }
 
 
