@@ -14,6 +14,7 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from sentrack.extensions import db
 from sentrack.models import (
@@ -205,7 +206,8 @@ def visible_pupils(user: User) -> sa.Select:
 def get_pupil(user: User, public_id: str, ability: Ability = Ability.VIEW_PUPILS) -> Pupil:
     """The pupil with `public_id` if `ability` reaches them for this user, else 404."""
     pupil = db.session.scalar(
-        sa.select(Pupil).where(Pupil.public_id == public_id, _scope(user, ability))
+        # The school comes with the pupil: every pupil page reads its settings.
+        sa.select(Pupil).where(Pupil.public_id == public_id, _scope(user, ability)).options(joinedload(Pupil.school))
     )
     if pupil is None:
         abort(404)

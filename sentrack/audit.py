@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy.orm import Session, selectinload
 
+from sentrack.clock import now
 from sentrack.models import AuditEvent, Pupil, User
 
 
@@ -40,6 +41,25 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_for_pupils(session: Session, action: str, *, actor: User, pupils: list[Pupil], object_type: str = "pupil") -> None:
+    """`record` for each of `pupils` (the object being the pupil), in one INSERT statement
+    whatever their number."""
+    if not pupils:
+        return
+    remote_addr = request.remote_addr if has_request_context() else None
+    session.execute(
+        sa.insert(AuditEvent),
+        [
+            {
+                "occurred_at": now(), "action": action, "user_id": actor.id, "school_id": pupil.school_id,
+                "pupil_id": pupil.id, "object_type": object_type, "object_id": str(pupil.id),
+                "remote_addr": remote_addr,
+            }
+            for pupil in pupils
+        ],
+    )
 
 
 # --- Reading the trail ------------------------------------------------------------------------------

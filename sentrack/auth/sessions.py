@@ -60,16 +60,23 @@ def load_session(session: Session, token: str, *, idle_timeout: timedelta) -> Us
 
     Raises SessionEnded when the session timed out just now, so the caller can say so.
     """
-    row = session.scalar(sa.select(UserSession).where(UserSession.token_hash == _hash(token)))
-    if row is None or row.ended_at is not None:
+    # The session row and its user in one query.
+    found = session.execute(
+        sa.select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == _hash(token))
+    ).first()
+    if found is None:
+        return None
+    row, user = found
+    if row.ended_at is not None:
         return None
     moment = _real_now()
     if moment - row.last_seen_at > idle_timeout:
         row.ended_at = moment
         row.ended_reason = "timed_out"
         raise SessionEnded("timed_out")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    if not user.active:
         return None
     if moment - row.last_seen_at > TOUCH_INTERVAL:
         row.last_seen_at = moment

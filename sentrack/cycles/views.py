@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from sentrack import access, audit
 from sentrack.access import Ability
@@ -24,6 +24,7 @@ from sentrack.cycles.forms import (
 )
 from sentrack.extensions import db
 from sentrack.forms import attach_error
+from sentrack.pupils.queries import load_staff
 from sentrack.models import (
     AreaOfNeed,
     NeedType,
@@ -49,7 +50,13 @@ def _cycle(pupil: Pupil, number: int) -> SupportCycle:
     cycle = db.session.scalar(
         sa.select(SupportCycle)
         .where(SupportCycle.pupil_id == pupil.id, SupportCycle.number == number)
-        .options(selectinload(SupportCycle.outcomes), selectinload(SupportCycle.observations))
+        .options(
+            selectinload(SupportCycle.outcomes),
+            selectinload(SupportCycle.observations),
+            joinedload(SupportCycle.assessment),
+            joinedload(SupportCycle.plan),
+            joinedload(SupportCycle.review),
+        )
     )
     if cycle is None:
         abort(404)
@@ -85,9 +92,14 @@ def show(public_id: str, number: int):
     by_outcome: dict[int | None, list] = {}
     for observation in cycle.observations:
         by_outcome.setdefault(observation.outcome_id, []).append(observation)
-    audit.record(db.session, "cycle_viewed", actor=user, pupil=pupil, object_type="support_cycle", object_id=cycle.id)
-    db.session.commit()
-    return render_template(
+    # Everyone the page names, in one query, held while the page renders.
+    staff = load_staff(
+        db.session,
+        [cycle.opened_by_id, cycle.assessment.assessed_by_id if cycle.assessment else None]
+        + [observation.recorded_by_id for observation in cycle.observations],
+    )
+    # Rendered before the view is audited and committed: the commit expires what was loaded.
+    page = render_template(
         "cycles/show.html", pupil=pupil, cycle=cycle, moves=moves, problems=problems, by_outcome=by_outcome,
         today=on, form=MoveForm(),
         may_manage=Ability.MANAGE_CYCLE in reach,
@@ -97,6 +109,10 @@ def show(public_id: str, number: int):
             sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id).order_by(SupportCycle.number)
         ).all(),
     )
+    del staff
+    audit.record(db.session, "cycle_viewed", actor=user, pupil=pupil, object_type="support_cycle", object_id=cycle.id)
+    db.session.commit()
+    return page
 
 
 @bp.route("/cycles", methods=["POST"])

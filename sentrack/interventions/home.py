@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sentrack import access
-from sentrack.interventions.queries import open_statuses
 from sentrack.models import (
     CycleState,
     Intervention,
@@ -76,8 +75,8 @@ def home_interventions(session: Session, user: User, today: date) -> HomeInterve
             sa.select(Intervention)
             .where(_mine(user), Intervention.starts_on <= friday, Intervention.ends_on >= monday)
             .options(
-                selectinload(Intervention.delivered_by),
-                selectinload(Intervention.places).selectinload(InterventionPupil.pupil),
+                joinedload(Intervention.delivered_by),
+                selectinload(Intervention.places).joinedload(InterventionPupil.pupil),
             )
             .order_by(Intervention.name)
         )
@@ -195,15 +194,22 @@ def passports(session: Session, user: User, today: date) -> list[Passport]:
     whatever the number of pupils."""
     pupils, names = passport_pupils(session, user, today)
     ids = [p.id for p in pupils]
-    statuses = open_statuses(session, ids)
-    cycles = {
-        cycle.pupil_id: cycle
-        for cycle in session.scalars(
-            sa.select(SupportCycle)
-            .where(SupportCycle.pupil_id.in_(ids), SupportCycle.state != CycleState.CLOSED)
-            .options(selectinload(SupportCycle.plan), selectinload(SupportCycle.assessment))
+    statuses: dict[int, SenStatus] = {}
+    cycles: dict[int, SupportCycle] = {}
+    if ids:
+        # Each pupil's open SEN status and open cycle (with its plan and assessment) in one query.
+        rows = session.execute(
+            sa.select(Pupil.id, SenStatus, SupportCycle)
+            .outerjoin(SenStatus, sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None)))
+            .outerjoin(SupportCycle, sa.and_(SupportCycle.pupil_id == Pupil.id, SupportCycle.state != CycleState.CLOSED))
+            .where(Pupil.id.in_(ids))
+            .options(joinedload(SupportCycle.plan), joinedload(SupportCycle.assessment))
         )
-    } if ids else {}
+        for pupil_id, status, cycle in rows:
+            if status is not None:
+                statuses[pupil_id] = status
+            if cycle is not None:
+                cycles[pupil_id] = cycle
     found = []
     for pupil in pupils:
         cycle = cycles.get(pupil.id)

@@ -91,13 +91,15 @@ def _filter_form(selection: Selection) -> MapFilterForm:
 def provision_map_page():
     user = current_user._get_current_object()
     selection = _selection(user)
-    audit.record(db.session, "provision_map_viewed", actor=user, object_type="school", object_id=selection.school.id,
-                 details=selection.audit_details)
-    db.session.commit()
-    return render_template(
+    # Rendered before the view is audited and committed: the commit expires what was loaded.
+    page = render_template(
         "interventions/provision_map.html", selection=selection, result=_build(selection),
         form=_filter_form(selection), numeric_sorts=NUMERIC_SORTS,
     )
+    audit.record(db.session, "provision_map_viewed", actor=user, object_type="school", object_id=selection.school.id,
+                 details=selection.audit_details)
+    db.session.commit()
+    return page
 
 
 @bp.route("/provision-map/print")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from sentrack import access
 from sentrack.access import Ability
@@ -274,8 +274,9 @@ def pupil_interventions(session: Session, user: User, pupil: Pupil) -> list[Pupi
             .join(Intervention, Intervention.id == InterventionPupil.intervention_id)
             .where(InterventionPupil.pupil_id == pupil.id, access.intervention_scope(user, Ability.VIEW_SEN))
             .options(
-                selectinload(InterventionPupil.intervention).selectinload(Intervention.type),
-                selectinload(InterventionPupil.intervention).selectinload(Intervention.delivered_by),
+                # One query for the places with their interventions and programmes; the pupil
+                # page loads who delivered them with the rest of the staff it names.
+                contains_eager(InterventionPupil.intervention).joinedload(Intervention.type),
             )
             .order_by(Intervention.starts_on.desc(), Intervention.id.desc())
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import render_template
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from sentrack import access, audit
 from sentrack.clock import today
@@ -108,13 +108,6 @@ def home():
     on = today()
     context: dict = {"today": on}
     delivers = user.has_role(Role.TEACHER, Role.SUPPORT_ASSISTANT)
-    if delivers:
-        # The passports show pupils' SEN records: audited, and committed before the page's
-        # queries so that what they load is not expired by the commit.
-        shown, _ = intervention_home.passport_pupils(db.session, user, on)
-        for pupil in shown:
-            audit.record(db.session, "passport_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
-        db.session.commit()
     schools = list(db.session.scalars(access.visible_schools(user).order_by(sa.text("name"))))
     context["schools"] = schools
     if access.can(user, access.Ability.VIEW_FIGURES):
@@ -140,7 +133,7 @@ def home():
             for cycle in db.session.scalars(
                 sa.select(SupportCycle)
                 .where(SupportCycle.pupil_id.in_(pupil_ids), SupportCycle.state != CycleState.CLOSED)
-                .options(selectinload(SupportCycle.plan))
+                .options(joinedload(SupportCycle.plan))
             )
         } if pupil_ids else {}
     if user.has_role(Role.SENCO):
@@ -159,4 +152,10 @@ def home():
         context["class_count"] = db.session.scalar(
             sa.select(sa.func.count(TeachingGroup.id)).where(TeachingGroup.school_id == user.school_id)
         )
-    return render_template("main/home.html", user=user, **context)
+    page = render_template("main/home.html", user=user, **context)
+    if delivers:
+        # The passports show pupils' SEN records: audited once the page is rendered (the commit
+        # expires what the page loaded), in one statement.
+        audit.record_for_pupils(db.session, "passport_viewed", actor=user, pupils=[p.pupil for p in context["passports"]])
+        db.session.commit()
+    return page

@@ -119,3 +119,12 @@ def pupil_page(session: Session, user: User, filters: PupilFilters, *, page: int
         pages=pages,
         per_page=per_page,
     )
+
+
+def load_staff(session: Session, user_ids) -> list[User]:
+    """The users with these ids, in one query (and one for their roles), so that a page's links to
+    them (who recorded, led or delivered something) find them in the session instead of loading
+    them one by one. Keep the list while the page renders: the session holds loaded objects only
+    as long as something refers to them."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    return list(session.scalars(sa.select(User).where(User.id.in_(wanted)))) if wanted else []

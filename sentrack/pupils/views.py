@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from sentrack import access, audit
 from sentrack.access import Ability
@@ -19,6 +20,7 @@ from sentrack.models import (
     ContactMethod,
     NeedType,
     ParentLetter,
+    ParentMeeting,
     Provision,
     SenStatus,
     SupportCycle,
@@ -26,11 +28,10 @@ from sentrack.models import (
 )
 from sentrack.pupils import bp
 from sentrack.pupils.forms import ConcernForm, ContactForm, PupilForm, PupilSearchForm, SenStatusForm
-from sentrack.pupils.queries import PupilFilters, pupil_page
+from sentrack.pupils.queries import PupilFilters, load_staff, pupil_page
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.concerns import raise_concern
 from sentrack.workflows.engagement import engagement_for_pupil
-from sentrack.workflows.meetings import held_meetings, planned_meetings
 from sentrack.workflows.pupils import ContactDetails, PupilDetails, add_contact, add_pupil, update_contact, update_pupil
 from sentrack.workflows.sen_status import change_sen_status, current_status
 
@@ -158,16 +159,23 @@ def new():
 @bp.route("/<public_id>")
 @login_required
 def show(public_id: str):
+    """The pupil's record. Each part is one query whatever the pupil's history, and the page is
+    rendered before the view is audited and committed, so that the commit expires nothing the
+    template still reads."""
     user = _user()
     pupil = access.get_pupil(user, public_id)
     reach = access.abilities_on(user, pupil)
     sen_visible = Ability.VIEW_SEN in reach
     statuses = pupil.sen_statuses if sen_visible else []
     concerns = pupil.concerns if sen_visible else []
-    cycles, letters, events = [], [], []
+    cycles, letters, events, interventions = [], [], [], []
+    engagement, meetings, planned = None, [], []
     if sen_visible:
         cycles = db.session.scalars(
-            sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id).order_by(SupportCycle.number.desc())
+            sa.select(SupportCycle)
+            .where(SupportCycle.pupil_id == pupil.id)
+            .options(joinedload(SupportCycle.plan), joinedload(SupportCycle.review))
+            .order_by(SupportCycle.number.desc())
         ).all()
         letters = db.session.scalars(
             sa.select(ParentLetter).where(ParentLetter.pupil_id == pupil.id).order_by(ParentLetter.created_on.desc())
@@ -178,14 +186,26 @@ def show(public_id: str):
             .order_by(TimelineEvent.effective_on.desc(), TimelineEvent.id.desc())
             .limit(5)
         ).all()
-    engagement, meetings, planned = None, [], []
-    if sen_visible:
         engagement = engagement_for_pupil(db.session, pupil, today())
-        meetings = held_meetings(db.session, pupil)
-        planned = planned_meetings(db.session, pupil)
-    audit.record(db.session, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
-    db.session.commit()
-    return render_template(
+        # Held, newest first, and planned, soonest first, in one query.
+        all_meetings = db.session.scalars(
+            sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil.id).order_by(ParentMeeting.id)
+        ).all()
+        meetings = sorted((m for m in all_meetings if m.held_on is not None), key=lambda m: (m.held_on, m.id), reverse=True)
+        planned = sorted((m for m in all_meetings if m.held_on is None), key=lambda m: (m.planned_for, m.id))
+        interventions = pupil_interventions(db.session, user, pupil)
+    # Everyone the page names (who recorded, led or delivered what), loaded at once: the links to
+    # them then find them in the session instead of loading them one by one.
+    staff = load_staff(
+        db.session,
+        [s.recorded_by_id for s in statuses]
+        + [c.raised_by_id for c in concerns]
+        + [e.actor_id for e in events]
+        + [m.led_by_id for m in meetings + planned]
+        + [m.recorded_by_id for m in meetings + planned]
+        + [row.place.intervention.delivered_by_id for row in interventions]
+    )
+    page = render_template(
         "pupils/show.html",
         engagement=engagement,
         meetings=meetings,
@@ -193,7 +213,7 @@ def show(public_id: str):
         may_record_meeting=Ability.RECORD_PARENT_MEETING in reach,
         pupil=pupil,
         sen_visible=sen_visible,
-        interventions=pupil_interventions(db.session, user, pupil) if sen_visible else [],
+        interventions=interventions,
         cycles=cycles,
         open_cycle=next((c for c in cycles if c.is_open), None),
         letters=letters,
@@ -209,6 +229,10 @@ def show(public_id: str):
         may_raise_concern=Ability.RAISE_CONCERN in reach,
         may_view_audit=Ability.VIEW_AUDIT in reach,
     )
+    del staff
+    audit.record(db.session, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
+    db.session.commit()
+    return page
 
 
 @bp.route("/<public_id>/edit", methods=["GET", "POST"])
