@@ -29,7 +29,7 @@ PAGES = {
     "senco": [
         "/", "/pupils/", "running pupil", "running cycle", "running plan", "new outcome",
         "new observation", "timeline", "new concern", "decide concern", "/interventions/",
-        "ta intervention", "/provision-map", "/tasks", "/notifications", "/settings", "/duties",
+        "ta intervention", "/interventions/catalogue/new", "/provision-map", "/tasks", "/notifications", "/settings", "/duties",
     ],
     "teacher": ["/", "meeting pupil", "new meeting", "teacher intervention", "new session"],
     "ta": ["/", "ta intervention", "impact"],
