@@ -77,6 +77,21 @@ class Required:
 DateRequired = Required  # the name the date fields use
 
 
+class Offered:
+    """Every value given must be one the field offers (its choices, set when the form is built or
+    later); an empty answer is left to the field's other validators. One clear `message` beside
+    the field, checked with the rest of the form rather than after it."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field: Field):
+        values = field.data if isinstance(field.data, (list, tuple)) else [field.data]
+        offered = {str(value) for value, *_ in (field.choices or [])}
+        if any(value not in (None, "") and str(value) not in offered for value in values):
+            raise StopValidation(self.message)
+
+
 class NotInFuture:
     def __init__(self, today_getter, message: str):
         self.today_getter = today_getter

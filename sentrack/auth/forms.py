@@ -3,7 +3,7 @@
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
 from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import EqualTo, InputRequired, Length
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from sentrack.forms import strip_text
 
@@ -13,7 +13,7 @@ class SignInForm(FlaskForm):
         "Email address",
         widget=GovTextInput(),
         filters=[strip_text],
-        validators=[InputRequired("Enter your email address"), Length(max=254, message="Email address must be 254 characters or fewer")],
+        validators=[DataRequired("Enter your email address"), Length(max=254, message="Email address must be 254 characters or fewer")],
     )
     password = PasswordField(
         "Password",
@@ -25,19 +25,21 @@ class SignInForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", widget=GovPasswordInput(), validators=[InputRequired("Enter your current password")]
+        "Current password", widget=GovPasswordInput(),
+        validators=[InputRequired("Enter your current password"), Length(max=128, message="Password must be 128 characters or fewer")],
     )
     new_password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
         description="At least 10 characters. A few unrelated words make a strong password.",
-        validators=[InputRequired("Enter a new password")],
+        validators=[InputRequired("Enter a new password"), Length(max=128, message="Password must be 128 characters or fewer")],
     )
     confirm_password = PasswordField(
         "Confirm new password",
         widget=GovPasswordInput(),
         validators=[
             InputRequired("Confirm your new password"),
+            Length(max=128, message="Password must be 128 characters or fewer"),
             EqualTo("new_password", message="The passwords do not match"),
         ],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea
 from wtforms import SelectField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import DataRequired, InputRequired, Length
 
 from sentrack.forms import strip_text
 
@@ -13,7 +13,7 @@ from sentrack.forms import strip_text
 class CompleteTaskForm(FlaskForm):
     note = TextAreaField(
         "What was done", widget=GovTextArea(), filters=[strip_text],
-        validators=[InputRequired("Say what was done"), Length(max=2000, message="The note must be 2,000 characters or fewer")],
+        validators=[DataRequired("Say what was done"), Length(max=2000, message="The note must be 2,000 characters or fewer")],
     )
     submit = SubmitField("Mark as done", widget=GovSubmitInput())
 

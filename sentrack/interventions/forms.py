@@ -32,7 +32,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from sentrack.forms import DateRequired, GovDateField, Required, blank_to_none, strip_text
+from sentrack.forms import DateRequired, GovDateField, Offered, Required, blank_to_none, strip_text
 from sentrack.models import AreaOfNeed, CostBasis, Delivery, Wave
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, WEEKDAYS
 
@@ -206,16 +206,18 @@ def intervention_form_class(pupil_keys: list[str], outcome_choices: dict[str, li
     who may be chosen (`pupil_keys` are public ids)."""
 
     class InterventionForm(FlaskForm):
-        type_id = SelectField("Intervention from the catalogue", widget=GovSelect(), choices=[], validate_choice=False)
+        type_id = SelectField("Intervention from the catalogue", widget=GovSelect(), choices=[], validate_choice=False,
+                              validators=[Chosen("Choose an intervention from the catalogue")])
         name = _text("Name", required="Enter a name for the intervention", description="For example, Year 4 phonics group")
         delivery = _choose("Group or one-to-one?", [(d.value, d.label) for d in Delivery], "Choose group or one-to-one")
         delivered_by_id = SelectField(
             "Who delivers it", widget=GovSelect(), choices=[], validate_choice=False,
+            validators=[Offered("Choose a teacher or support assistant of this school to deliver it")],
             description="The class teacher stays responsible for the pupils' progress",
         )
         weekdays = SelectMultipleField(
             "Days of the sessions", widget=GovCheckboxesInput(), coerce=int, choices=WEEKDAY_CHOICES,
-            validate_choice=False, validators=[Optional()],
+            validate_choice=False, validators=[Offered("Choose days from Monday to Friday")],
         )
         minutes_per_session = WholeNumberField(
             "Minutes a session", validators=[Required("Enter how many minutes a session lasts")],
@@ -235,6 +237,7 @@ def intervention_form_class(pupil_keys: list[str], outcome_choices: dict[str, li
         if outcome_choices.get(key):
             setattr(InterventionForm, f"outcome_{key}", SelectField(
                 "Outcome of the plan it serves (optional)", widget=GovSelect(), validate_choice=False,
+                validators=[Offered("Choose an outcome of the pupil's plan, or none")],
                 choices=[("", "Not linked to an outcome")] + outcome_choices[key],
             ))
     return InterventionForm
@@ -253,7 +256,7 @@ class SessionForm(FlaskForm):
     held_on = GovDateField("Date of the session", describe="date of the session", validators=[DateRequired("Enter the date of the session")])
     attended = SelectMultipleField(
         "Who attended?", widget=GovCheckboxesInput(), coerce=int, choices=[], validate_choice=False,
-        validators=[Optional()], description="Untick anyone who was absent",
+        validators=[Offered("Only pupils in the intervention can be marked present")], description="Untick anyone who was absent",
     )
     note = TextAreaField(
         "Note (optional)", widget=GovTextArea(), filters=[blank_to_none],

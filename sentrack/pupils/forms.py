@@ -143,7 +143,7 @@ class SenStatusForm(FlaskForm):
         widget=GovTextArea(),
         filters=[strip_text],
         description="What the assessment or decision showed. Parents are told when SEN provision starts.",
-        validators=[InputRequired("Enter the reason for the change"), Length(max=2000, message="The reason must be 2000 characters or fewer")],
+        validators=[DataRequired("Enter the reason for the change"), Length(max=2000, message="The reason must be 2000 characters or fewer")],
     )
     submit = SubmitField("Save SEN status", widget=GovSubmitInput())
 
@@ -166,7 +166,7 @@ class ConcernForm(FlaskForm):
         widget=GovTextArea(),
         filters=[strip_text],
         description="What the pupil finds hard, what you have tried in class, and what the data shows.",
-        validators=[InputRequired("Describe what you have noticed"), Length(max=4000, message="The description must be 4000 characters or fewer")],
+        validators=[DataRequired("Describe what you have noticed"), Length(max=4000, message="The description must be 4000 characters or fewer")],
     )
     submit = SubmitField("Raise concern", widget=GovSubmitInput())
 

@@ -49,7 +49,7 @@ class StaffForm(FlaskForm):
         "Temporary password",
         widget=GovPasswordInput(),
         description="At least 10 characters. Give it to them in person; they should change it when they first sign in.",
-        validators=[Optional()],
+        validators=[Optional(), Length(max=128, message="Temporary password must be 128 characters or fewer")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
 

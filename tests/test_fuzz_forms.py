@@ -1,0 +1,523 @@
+"""Bad input into every form of the app, generated with hypothesis.
+
+The forms are found from the app itself: every rule of the url_map that takes a POST is either a
+form page (GET and POST), which must have an entry in FORMS below, or a button (POST only),
+which must have an entry in BUTTONS. A new form without an entry fails
+`test_every_form_has_a_fuzz_entry`.
+
+Each form page is opened as a user who may use it (the first such role in the permission truth
+table, against a record of their own school), and the form object the page rendered is read from
+the template context: its fields, their kinds, their length limits and choices. Each example then
+breaks one field in a way no form may accept (text over the field's limit, only spaces and
+control characters where text is required, an impossible date, letters in a number, a choice
+that is not offered) and fills the other fields with hostile text (HTML and script, SQL
+fragments, control characters, other scripts). The answer must be the form again (never a 500)
+with the GOV.UK error summary and a message beside the broken field; nothing stored (every row of
+every table is the same after as before); and nothing posted shown back unescaped.
+
+Examples are derandomised, so CI repeats exactly the same inputs: EXAMPLES per form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from flask import template_rendered
+from flask_wtf import FlaskForm
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+)
+from wtforms.csrf.core import CSRFTokenField
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from sentrack.extensions import db, limiter
+from sentrack.forms import Required
+from sentrack.models import (
+    Assessment,
+    AuditEvent,
+    Concern,
+    Contact,
+    CycleState,
+    Intervention,
+    InterventionPupil,
+    InterventionSession,
+    InterventionType,
+    Observation,
+    Outcome,
+    ParentMeeting,
+    Plan,
+    Provision,
+    Pupil,
+    Review,
+    RoleAssignment,
+    School,
+    SchoolTerm,
+    SenStatus,
+    SessionAttendance,
+    SupportCycle,
+    Task,
+    TeachingGroup,
+    User,
+    UserSession,
+)
+from tests.factories import World
+from tests.helpers import field_error, text
+from tests.test_permissions import (
+    ANONYMOUS,
+    PUPIL,
+    ROUTES,
+    SEES,
+    Route,
+    Target,
+    _catalogue_entry,
+    _target,
+    foreign_group,  # noqa: F401  (a fixture the targets need)
+)
+
+EXAMPLES = 25
+
+# --- Which forms there are --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fuzz:
+    """A form page: the tables a successful post would write to (counted before and after each
+    example, beside the check that no row of any table changed), and, where the truth table's
+    target does not show the form yet, how to bring it to where it does (returning the URL)."""
+
+    writes: tuple
+    prepare: Callable[[World, Session, Target, str], str] | None = None
+
+
+def _choose_first(world: World, session: Session, target: Target, url: str) -> str:
+    """The second step of setting up: a catalogue entry and a class chosen."""
+    entry = _catalogue_entry(session, world.users["senco"])
+    session.commit()
+    return f"{url}?type={entry.id}&group={world.group.id}&chosen=1"
+
+
+def _ended(world: World, session: Session, target: Target, url: str) -> str:
+    """Impact is recorded once the intervention has ended."""
+    target.intervention.ends_on = date(2026, 11, 20)
+    session.commit()
+    return url
+
+
+def _planned(world: World, session: Session, target: Target, url: str) -> str:
+    """The plan starts from a cycle at plan, whose review date is still ahead, for a pupil not yet
+    on SEN support (so that the page asks for the need)."""
+    target.records.cycle.state = CycleState.PLAN
+    status = session.scalar(sa.select(SenStatus).where(SenStatus.pupil_id == target.pupil.id, SenStatus.end_date.is_(None)))
+    status.provision, status.primary_need, status.secondary_need = Provision.NONE, None, None  # not yet on SEN support
+    session.scalar(sa.select(Plan).where(Plan.cycle_id == target.records.cycle.id)).review_date = date(2027, 2, 1)
+    session.commit()
+    return url
+
+
+FORMS: dict[str, Fuzz] = {
+    "/sign-in": Fuzz((UserSession, AuditEvent)),
+    "/change-password": Fuzz((UserSession, AuditEvent)),
+    "/pupils/": Fuzz(()),  # the search: kept in the signed cookie, never in the database
+    "/pupils/new": Fuzz((Pupil, Contact, AuditEvent)),
+    "/pupils/<public_id>/edit": Fuzz((Pupil, AuditEvent)),
+    "/pupils/<public_id>/contacts/new": Fuzz((Contact, AuditEvent)),
+    "/pupils/<public_id>/contacts/<int:contact_id>": Fuzz((Contact, AuditEvent)),
+    "/pupils/<public_id>/sen-status": Fuzz((SenStatus, AuditEvent)),
+    "/pupils/<public_id>/concerns/new": Fuzz((Concern, AuditEvent)),
+    "/pupils/<public_id>/concerns/<int:concern_id>/decide": Fuzz((Concern, SupportCycle, AuditEvent)),
+    "/pupils/<public_id>/cycles/<int:number>/assessment": Fuzz((Assessment, AuditEvent)),
+    "/pupils/<public_id>/cycles/<int:number>/plan": Fuzz((Plan, AuditEvent)),
+    "/pupils/<public_id>/cycles/<int:number>/outcomes/new": Fuzz((Outcome, AuditEvent)),
+    "/pupils/<public_id>/cycles/<int:number>/outcomes/<int:outcome_id>": Fuzz((Outcome, AuditEvent)),
+    "/pupils/<public_id>/cycles/<int:number>/start": Fuzz((SupportCycle, SenStatus, AuditEvent), _planned),
+    "/pupils/<public_id>/cycles/<int:number>/observations/new": Fuzz((Observation, AuditEvent)),
+    "/pupils/<public_id>/cycles/<int:number>/review": Fuzz((Review, SupportCycle, AuditEvent)),
+    "/pupils/<public_id>/meetings/new": Fuzz((ParentMeeting, AuditEvent)),
+    "/pupils/<public_id>/meetings/plan": Fuzz((ParentMeeting, AuditEvent)),
+    "/pupils/<public_id>/meetings/<int:meeting_id>/record": Fuzz((ParentMeeting, AuditEvent)),
+    "/interventions/new": Fuzz((Intervention, InterventionPupil, AuditEvent), _choose_first),
+    "/interventions/<int:intervention_id>/edit": Fuzz((Intervention, InterventionPupil, AuditEvent)),
+    "/interventions/<int:intervention_id>/end": Fuzz((Intervention, AuditEvent)),
+    "/interventions/<int:intervention_id>/sessions/new": Fuzz((InterventionSession, SessionAttendance, AuditEvent)),
+    "/interventions/<int:intervention_id>/impact": Fuzz((InterventionPupil, AuditEvent), _ended),
+    "/interventions/catalogue/new": Fuzz((InterventionType, AuditEvent)),
+    "/interventions/catalogue/<int:type_id>": Fuzz((InterventionType, AuditEvent)),
+    "/interventions/impact-scale": Fuzz((School, AuditEvent)),
+    "/settings/rules": Fuzz((School, AuditEvent)),
+    "/settings/terms/new": Fuzz((SchoolTerm, AuditEvent)),
+    "/settings/terms/<int:term_id>": Fuzz((SchoolTerm, AuditEvent)),
+    "/staff/new": Fuzz((User, RoleAssignment, AuditEvent)),
+    "/staff/<int:user_id>": Fuzz((User, RoleAssignment, AuditEvent)),
+    "/staff/classes/new": Fuzz((TeachingGroup, AuditEvent)),
+    "/staff/classes/<int:group_id>": Fuzz((TeachingGroup, AuditEvent)),
+    "/tasks/<int:task_id>": Fuzz((Task, AuditEvent)),
+    "/tasks/<int:task_id>/reassign": Fuzz((Task, AuditEvent)),
+}
+
+# Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below
+# with junk fields (and, for moves, a junk move in the URL): never a 500.
+BUTTONS: dict[str, str] = {
+    "/sign-out": "sign out",
+    "/pupils/clear-search": "forget the search text",
+    "/pupils/<public_id>/cycles": "open a support cycle",
+    "/pupils/<public_id>/cycles/<int:number>/move/<move>": "move the cycle on",
+    "/pupils/<public_id>/cycles/<int:number>/outcomes/<int:outcome_id>/remove": "remove an outcome",
+    "/pupils/<public_id>/letters/<int:letter_id>/sent": "mark a letter sent",
+    "/interventions/<int:intervention_id>/sessions/quick": "everyone attended today",
+    "/notifications/<int:notification_id>/read": "mark a notification read",
+}
+
+
+def _post_rules(app) -> tuple[set[str], set[str]]:
+    forms, buttons = set(), set()
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods:
+            (forms if "GET" in rule.methods else buttons).add(rule.rule)
+    return forms, buttons
+
+
+def test_every_form_has_a_fuzz_entry(app):
+    forms, buttons = _post_rules(app)
+
+    assert forms ^ FORMS.keys() == set(), "add each form page to FORMS in test_fuzz_forms.py"
+    assert buttons ^ BUTTONS.keys() == set(), "add each POST-only rule to BUTTONS in test_fuzz_forms.py"
+
+
+# --- Who opens each form, and on what ---------------------------------------------------------
+
+ROLE_PREFERENCE = ("senco", "head", "admin", "teacher", "ta", "la")
+
+
+def _actor(route: Route) -> str:
+    if route.anonymous == 200:
+        return ANONYMOUS
+    return next(role for role in ROLE_PREFERENCE if route.expect[role] == 200)
+
+
+def _kind(route: Route, role: str):
+    return ("sees", SEES[role]) if route.target == PUPIL else "own"
+
+
+@contextmanager
+def rendered_forms(app):
+    """The forms the templates rendered while the block ran, as (template context name, form)."""
+    seen: list[tuple[str, FlaskForm]] = []
+
+    def keep(sender, template, context, **extra):
+        seen.extend((name, value) for name, value in context.items() if isinstance(value, FlaskForm))
+
+    template_rendered.connect(keep, app)
+    try:
+        yield seen
+    finally:
+        template_rendered.disconnect(keep, app)
+
+
+def open_form(app, client, world, login, session, foreign_group, rule: str):
+    """Sign in as the form's user, open its page and return (url, the form the page rendered)."""
+    route = ROUTES[rule]
+    role = _actor(route)
+    target = _target(world, route, _kind(route, role), foreign_group, session)
+    if role != ANONYMOUS:
+        login(world.users[role])
+    url = route.url(target)
+    if FORMS[rule].prepare is not None:
+        url = FORMS[rule].prepare(world, session, target, url)
+    with rendered_forms(app) as seen:
+        response = client.get(url)
+    assert response.status_code == 200, (rule, role, response.status_code)
+    named = [form for name, form in seen if name == "form"]
+    assert named or seen, f"{rule}: the page rendered no form"
+    return url, (named or [seen[0][1]])[0], text(response)
+
+
+# --- The fields of a form, by kind -------------------------------------------------------------
+
+TEXT, REQUIRED_TEXT, DATE, CHOICE, MULTI, NUMBER, FLAG, HIDDEN, SUBMIT = (
+    "text", "required text", "date", "choice", "multi", "number", "flag", "hidden", "submit",
+)
+NO_LIMIT = 10_000  # a text field without a length limit is sent more than this
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    id: str
+    kind: str
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+    value: str = ""
+
+
+def _max_length(field) -> int | None:
+    limits = [v.max for v in field.validators if isinstance(v, Length) and v.max and v.max > 0]
+    return min(limits) if limits else None
+
+
+def _required(field) -> bool:
+    return any(isinstance(v, (DataRequired, InputRequired, Required)) for v in field.validators)
+
+
+def _choices(field) -> tuple[str, ...]:
+    return tuple(str(value) for value, *_ in (field.choices or []))
+
+
+def fields_of(form: FlaskForm) -> list[FormField]:
+    found = []
+    for field in form:
+        if isinstance(field, CSRFTokenField):
+            continue
+        common = {"name": field.name, "id": field.id}
+        if isinstance(field, SubmitField):
+            found.append(FormField(kind=SUBMIT, value=str(field.label.text), **common))
+        elif isinstance(field, HiddenField):
+            found.append(FormField(kind=HIDDEN, value=field._value(), **common))
+        elif isinstance(field, BooleanField):
+            found.append(FormField(kind=FLAG, **common))
+        elif isinstance(field, DateField):
+            found.append(FormField(kind=DATE, **common))
+        elif isinstance(field, SelectMultipleField):
+            found.append(FormField(kind=MULTI, choices=_choices(field), **common))
+        elif isinstance(field, (SelectField, RadioField)):
+            found.append(FormField(kind=CHOICE, choices=_choices(field), **common))
+        elif type(field).__name__ in ("WholeNumberField", "MoneyField", "IntegerField", "DecimalField"):
+            found.append(FormField(kind=NUMBER, **common))
+        else:  # StringField, TextAreaField, PasswordField and anything else typed as text
+            # A password of spaces is still a password: only text fields are blank when blank.
+            kind = REQUIRED_TEXT if _required(field) and not isinstance(field, PasswordField) else TEXT
+            found.append(FormField(kind=kind, max_length=_max_length(field), **common))
+    return found
+
+
+# --- What goes into them -----------------------------------------------------------------------
+
+SCRIPT = "<script>alert('sentrack')</script>"
+IMAGE = '"><img src=x onerror=alert(1)>'
+HOSTILE = (
+    SCRIPT,
+    IMAGE,
+    "<b onmouseover=alert(2)>bold</b>",
+    "'; DROP TABLE pupil; --",
+    "1' OR '1'='1",
+    "Robert'); DELETE FROM audit_event WHERE ('1'='1",
+    "\x00\x07\x1b[31mred\x7f",
+    "line one\r\nline two\ttab",
+    "{{ 7 * 7 }} {% raw %}",
+    "%s %n %x ${jndi:ldap://x}",
+    "../../etc/passwd",
+    "\u202eevil\u202c",
+    "Zoë Ñúñez 名前 🙂 عربى",
+    "",
+)
+CONTROL = "\x00\x01\x02\x07\x08\x0b\x0c\x0e\x1b\x1f\x7f"
+HTML_MARKERS = ("<script>alert('sentrack')", "<img src=x onerror", "<b onmouseover")
+C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+IMPOSSIBLE_DATES = (
+    ("31", "2", "2026"),  # 31 February
+    ("29", "2", "2027"),  # not a leap year
+    ("1", "1", "0"),  # year 0
+    ("1", "1", "0000"),
+    ("0", "1", "2026"),
+    ("32", "1", "2026"),
+    ("1", "13", "2026"),
+    ("aa", "bb", "cccc"),
+    ("1", "1", "20x6"),
+    ("1", "", "2026"),
+    ("1", "1", "99999"),
+    ("-1", "1", "2026"),
+    ("1.5", "1", "2026"),
+    (SCRIPT, "1", "2026"),
+)
+NOT_NUMBERS = ("abc", "12abc", "1e5", "½", "0x10", "9" * 40, "1 000 000 000", SCRIPT, "'; DROP TABLE pupil; --", "NaN", "--1")
+
+hostile_text = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
+)
+
+
+def _unknown(choices: tuple[str, ...]):
+    return st.one_of(
+        st.sampled_from(["not-a-choice", "999999", "-1", SCRIPT, "' OR 1=1 --", "K; DROP TABLE pupil"]),
+        st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12),
+    ).filter(lambda value: value.strip() not in choices and value.strip() != "")
+
+
+def _breaks(field: FormField):
+    """Values for `field` that no form may accept, as (what was done, value)."""
+    if field.kind in (TEXT, REQUIRED_TEXT):
+        limit = field.max_length or NO_LIMIT
+        over = st.tuples(st.integers(1, 300), st.sampled_from(HOSTILE)).map(
+            lambda pair: ("over-long text", "x" * (limit + pair[0]) + pair[1])
+        )
+        if field.kind == REQUIRED_TEXT:
+            blank = st.text(st.sampled_from(CONTROL + " \t\r\n"), min_size=1, max_size=12).map(
+                lambda value: ("only control characters and spaces", value)
+            )
+            return st.one_of(over, blank)
+        return over
+    if field.kind == DATE:
+        return st.sampled_from(IMPOSSIBLE_DATES).map(lambda parts: ("impossible date", list(parts)))
+    if field.kind == NUMBER:
+        return st.one_of(
+            st.sampled_from(NOT_NUMBERS),
+            st.text(st.characters(categories=("L",)), min_size=1, max_size=8),
+        ).map(lambda value: ("not a number", value))
+    if field.kind == CHOICE:
+        return _unknown(field.choices).map(lambda value: ("unknown choice", value))
+    if field.kind == MULTI:
+        return st.lists(_unknown(field.choices), min_size=1, max_size=3).map(lambda values: ("unknown choices", values))
+    raise AssertionError(field.kind)
+
+
+def _filler(field: FormField):
+    """A value for a field that is not the broken one: hostile text in text fields, anything
+    offered (or not) in the others."""
+    if field.kind in (TEXT, REQUIRED_TEXT):
+        return hostile_text
+    if field.kind == DATE:
+        valid = st.dates().map(lambda d: [str(d.day), str(d.month), f"{d.year:04d}"])
+        return st.one_of(valid, st.sampled_from(IMPOSSIBLE_DATES).map(list))
+    if field.kind == NUMBER:
+        return st.one_of(st.integers(-5, 500).map(str), st.sampled_from(NOT_NUMBERS))
+    if field.kind == CHOICE:
+        offered = st.sampled_from(field.choices) if field.choices else st.just("")
+        return st.one_of(offered, _unknown(field.choices))
+    if field.kind == MULTI:
+        offered = st.lists(st.sampled_from(field.choices), max_size=3, unique=True) if field.choices else st.just([])
+        return st.one_of(offered, st.lists(_unknown(field.choices), max_size=2))
+    if field.kind == FLAG:
+        return st.sampled_from(["", "y", SCRIPT])
+    if field.kind == HIDDEN:
+        return st.one_of(st.just(field.value), st.sampled_from(["abc", "-1", "99999999999999999999", SCRIPT, ""]))
+    raise AssertionError(field.kind)
+
+
+BREAKABLE = (TEXT, REQUIRED_TEXT, DATE, CHOICE, MULTI, NUMBER)
+
+
+# --- Checking the answer ---------------------------------------------------------------------
+
+def snapshot(session) -> dict[str, list]:
+    """Every row of every table, except when sessions were last seen (each request may touch it)."""
+    session.expire_all()
+    rows = {}
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if not (table.name == "user_session" and c.name == "last_seen_at")]
+        query = sa.select(*columns).order_by(*table.primary_key.columns)
+        rows[table.name] = [tuple(row) for row in session.execute(query)]
+    return rows
+
+
+def counts(session, models) -> dict[str, int]:
+    return {
+        model.__tablename__: session.scalar(sa.select(sa.func.count()).select_from(model)) for model in models
+    }
+
+
+def assert_escaped(page: str, posted: dict) -> None:
+    for marker in HTML_MARKERS:
+        if any(marker in str(value) for value in posted.values()):
+            assert marker not in page, f"{marker!r} shown back unescaped"
+    assert not C0.search(page), "a control character was shown back"
+
+
+def _submission(data, fields: list[FormField], shown: set[str]):
+    breakable = [f for f in fields if f.kind in BREAKABLE and f.name in shown]
+    broken = data.draw(st.sampled_from(breakable), label="broken field")
+    how, value = data.draw(_breaks(broken), label=f"break {broken.name}")
+    posted = {broken.name: value}
+    for field in fields:
+        if field is broken or field.kind == SUBMIT:
+            continue
+        posted[field.name] = data.draw(_filler(field), label=field.name)
+    submits = [f for f in fields if f.kind == SUBMIT]
+    if submits:
+        button = data.draw(st.sampled_from(submits), label="button")
+        posted[button.name] = button.value
+    return broken, how, {name: v for name, v in posted.items() if v != [] and v is not None}
+
+
+@pytest.mark.parametrize("rule", list(FORMS))
+def test_bad_input_is_refused_beside_the_field_and_stores_nothing(app, client, world, login, session, foreign_group, rule):
+    url, form, page = open_form(app, client, world, login, session, foreign_group, rule)
+    fields = fields_of(form)
+    # Fields the page shows are broken; the others (shown only in another state) are still posted.
+    shown = {f.name for f in fields if f'name="{f.name}"' in page}
+    assert any(f.kind in BREAKABLE and f.name in shown for f in fields), f"{rule}: no field to break"
+
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=(Phase.explicit, Phase.generate),  # repeatable without shrinking: the report names the inputs
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
+    @given(st.data())
+    def post_bad_input(data):
+        broken, how, posted = _submission(data, fields, shown)
+        limiter.reset()
+        before, written = snapshot(session), counts(session, FORMS[rule].writes)
+
+        response = client.post(url, data=posted)
+
+        page = text(response)
+        assert response.status_code == 200, f"{rule}: {how} in {broken.name}: {response.status_code}"
+        assert "govuk-error-summary" in page, f"{rule}: {how} in {broken.name}: no error summary"
+        assert field_error(page, broken.id), f"{rule}: {how} in {broken.name}: no message beside the field"
+        assert counts(session, FORMS[rule].writes) == written
+        assert snapshot(session) == before, f"{rule}: {how} in {broken.name}: something was stored"
+        assert_escaped(page, posted)
+
+    post_bad_input()
+
+
+# --- Buttons ---------------------------------------------------------------------------------
+
+junk_fields = st.dictionaries(
+    st.sampled_from(["csrf_token", "submit", "version", "move", "pupil", "id", "school_id", "user_id", SCRIPT]),
+    st.one_of(st.sampled_from(HOSTILE), st.text(max_size=20)),
+    max_size=4,
+)
+
+
+@pytest.mark.parametrize("rule", list(BUTTONS))
+def test_buttons_take_junk_without_an_error(app, client, world, login, session, foreign_group, rule):
+    """Junk beside a button (and a junk move in a move's URL) never makes a server error, and no
+    junk is shown back unescaped."""
+    route = ROUTES[rule]
+    role = next(r for r in ROLE_PREFERENCE if route.expect[r] != 403 and route.expect[r] != 404)
+    target = _target(world, route, _kind(route, role), foreign_group, session)
+    url = route.url(target)
+    login(world.users[role])
+
+    @settings(max_examples=10, derandomize=True, deadline=None, database=None,
+              phases=(Phase.explicit, Phase.generate), suppress_health_check=[HealthCheck.too_slow])
+    @given(junk_fields, st.sampled_from(["start_review", "not-a-move", SCRIPT, "' OR 1=1 --", "%00", "review" * 50]))
+    def press(junk, move):
+        target_url = url.replace("/move/start_review", f"/move/{move}") if "/move/" in url else url
+        login(world.users[role])
+        response = client.post(target_url, data=junk)
+
+        assert response.status_code < 500
+        assert_escaped(text(response), {**junk, "move": move})
+
+    press()
