@@ -29,11 +29,13 @@ PAGES = {
     "senco": [
         "/", "/pupils/", "running pupil", "running cycle", "running plan", "new outcome",
         "new observation", "timeline", "new concern", "decide concern", "/interventions/",
-        "ta intervention", "/interventions/catalogue/new", "/provision-map", "/tasks", "/notifications", "/settings", "/duties",
+        "ta intervention", "/interventions/catalogue", "/interventions/catalogue/new", "/provision-map", "/tasks", "/tasks/all", "/notifications", "/settings", "/settings/rules", "/duties",
+        "/change-password",
     ],
     "teacher": ["/", "meeting pupil", "new meeting", "teacher intervention", "new session"],
     "ta": ["/", "ta intervention", "impact"],
-    "head": ["/", "/dashboard/", "/dashboard/figures/reviews_overdue", "/dashboard/figures/concerns_past_deadline"],
+    "head": ["/", "/dashboard/", "/dashboard/figures/reviews_overdue", "/dashboard/figures/concerns_past_deadline",
+             "/staff/", "/staff/classes"],
     "governor": ["/", "/dashboard/"],
 }
 
