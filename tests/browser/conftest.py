@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
+from playwright.sync_api import expect
 
 from sentrack import create_app
 from sentrack.extensions import db
@@ -39,6 +40,10 @@ CHROMIUM_ARGS = [
 ]
 RESULTS = ROOT / "test-results"
 _VISITORS = pytest.StashKey[list]()
+_SERVER_LOG: list[Path] = []  # the served app's log, quoted in the report of a failed test
+# Generous waits: CI machines are shared, and a wait only costs time when a step fails.
+TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(autouse=True)
@@ -118,6 +123,7 @@ def served(tmp_path_factory):
         url = _database_url(stack, folder)
         cast = _migrate_and_seed(url)
         log = stack.enter_context(open(folder / "server.log", "w+", encoding="utf-8"))
+        _SERVER_LOG[:] = [folder / "server.log"]
         server = subprocess.Popen(
             [sys.executable, "-m", "tests.browser.serve", url],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
@@ -172,7 +178,7 @@ def new_visitor(request, browser, base_url, axe):
     def make(**options) -> Visitor:
         options = {"viewport": {"width": 1280, "height": 900}, **options}
         context = browser.new_context(base_url=base_url, locale="en-GB", **options)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         visitor = Visitor(context.new_page(), axe)
         visitors.append(visitor)
@@ -207,6 +213,9 @@ def pytest_runtest_makereport(item, call):
                 report.sections.append(("browser artifacts", f"could not save page {number}: {error}"))
             else:
                 report.sections.append(("browser artifacts", f"saved {folder.relative_to(ROOT)}/page-{number}.png and .html"))
+        if _SERVER_LOG and _SERVER_LOG[0].is_file():
+            tail = _SERVER_LOG[0].read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
+            report.sections.append(("served app's log (last lines)", "\n".join(tail)))
     return report
 
 
