@@ -946,6 +946,8 @@ def test_every_school_has_interventions_ended_with_and_without_impact_running_an
         assert states["running"] >= 10 and states["ended"] >= 10
         assert 1 <= states["awaiting impact"] <= states["running"] / 4  # a few
         assert 1 <= states["starting"] <= states["running"] / 4
+        ended_in = Counter(i.ends_on.year - (i.ends_on.month < 9) for i in interventions if _state(i, TODAY) == "ended")
+        assert ended_in[2023] >= 5 and ended_in[2024] >= 5  # three academic years of history
         for intervention in interventions:
             state = _state(intervention, TODAY)
             if state == "running":
@@ -954,6 +956,9 @@ def test_every_school_has_interventions_ended_with_and_without_impact_running_an
             elif state == "starting":  # next week
                 assert next_weekday(TODAY + timedelta(days=7 - TODAY.weekday())) <= intervention.starts_on
                 assert intervention.starts_on <= TODAY + timedelta(days=14)
+            elif intervention.ends_on < date(2025, 9, 1):  # history: the two academic years before
+                assert state == "ended" and intervention.starts_on >= date(2023, 9, 1)
+                assert all(place.impact is not None for place in intervention.places)
             else:
                 assert intervention.ends_on >= TODAY - timedelta(weeks=21)
                 assert intervention.starts_on >= date(2025, 9, 1)  # this academic year
@@ -1370,3 +1375,24 @@ def test_command_needs_reset_when_schools_exist_and_reset_rebuilds(cli_app):
     assert rebuilt.exit_code == 0, rebuilt.output
     assert _count(cli_app, Pupil) == 20
     assert _count(cli_app, School) == 1
+
+
+def test_tasks_done_before_today_each_with_its_notification_and_todays_sweep_adds_none_of_them(db_session):
+    from sentrack.models import Notification, Task, TaskStatus
+    from sentrack.workflows.sweep import run_sweep
+
+    done = db_session.scalars(sa.select(Task).where(Task.status == TaskStatus.DONE)).all()
+    assert len(done) >= 100
+    assert {t.duty.code for t in done} == {"senco_holds_review", "senco_tells_parents", "senco_decides_concern"}
+    assert all(t.completed_on <= TODAY and t.created_at.date() <= t.completed_on for t in done)
+    assert min(t.completed_on for t in done) <= date(2023, 9, 1)  # three years and more of history
+    notified = dict(db_session.execute(
+        sa.select(Notification.subject_id, Notification.read_at).where(Notification.subject_type == "task")
+    ).all())
+    assert all(notified.get(t.id) is not None for t in done)  # each told, and read
+    before = {(t.duty_id, t.subject_type, t.subject_id, t.period) for t in done}
+    swept = run_sweep(db_session, TODAY)
+    made = db_session.execute(sa.select(Task.duty_id, Task.subject_type, Task.subject_id, Task.period, Task.status)).all()
+    assert all(status is TaskStatus.DONE for *key, status in made if tuple(key) in before)
+    assert swept.tasks_created == len(made) - len(done)
+    db_session.rollback()

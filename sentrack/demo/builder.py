@@ -1,7 +1,8 @@
 """Building the demo: the local authority, then each school in turn (terms, classes, staff,
 pupils, the SEN register, contacts, concerns, support cycles, the pupils' timelines, letters
-to parents, the intervention catalogue with interventions, registers and impact, and meetings
-with parents), inserted school by school.
+to parents, the intervention catalogue with interventions (this year's and two years before),
+registers and impact, meetings with parents, and the tasks and notifications of what was done
+before today), inserted school by school.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from sentrack.demo.pupils import PupilBuilder
 from sentrack.demo.register import add_sen_statuses, place_on_register
 from sentrack.demo.schools import Group, SchoolSpec, school_specs
 from sentrack.demo.staff import StaffBuilder
+from sentrack.demo.tasks import add_task_history
 from sentrack.models import LocalAuthority, Provision, Role, School, SchoolTerm, TeachingGroup
+from sentrack.workflows.duty_catalogue import sync_catalogue
 
 LA_CODE = "999"
 LA_NAME = "Demo Borough Council"
@@ -36,6 +39,7 @@ class DemoBuilder:
         self.progress = progress or (lambda n: None)
         self.staff_builder = StaffBuilder(self.context)
         self.pupil_builder = PupilBuilder(self.context, la_code=LA_CODE)
+        self.duties = sync_catalogue(session)
 
     def build(self, specs: list[SchoolSpec]) -> DemoSummary:
         self.add_authority(LA_CODE, LA_NAME, specs, officer_email="la@demo.test")
@@ -83,6 +87,7 @@ class DemoBuilder:
         add_letters(context, pupils, staff)
         add_interventions(context, spec, school_id, pupils, staff, cycles)
         add_parent_meetings(context, spec, pupils, cycles)
+        add_task_history(context, school_id, pupils, staff, self.duties)
         summary.schools += 1
         summary.pupils += len(pupils)
         summary.sen_support += sum(p.provision is Provision.SEN_SUPPORT for p in pupils)

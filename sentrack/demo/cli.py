@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import click
@@ -48,6 +49,7 @@ def demo_command(seed: int, schools: int, pupils_per_school: int | None, reset: 
             "and build the demo again."
         )
 
+    started = time.perf_counter()
     today = clock.today()
     total = demo_pupil_count(schools, pupils_per_school)
     with click.progressbar(length=total, label="Creating pupils") as bar:
@@ -70,7 +72,9 @@ def demo_command(seed: int, schools: int, pupils_per_school: int | None, reset: 
     )
     db.session.commit()
     _report(summary, today, seed)
+    click.echo(f"  {summary.tasks_done:,} tasks done before today, each with its notification")
     click.echo(f"  {swept.tasks_created:,} tasks and {swept.notifications_created:,} notifications from today's sweep")
+    click.echo(f"Built in {time.perf_counter() - started:.0f} s, today's sweep included.")
 
 
 def _delete_everything() -> None:

@@ -44,6 +44,7 @@ class DemoSummary:
     interventions_starting: int = 0  # starting in the coming days
     interventions_awaiting_impact: int = 0  # ended, impact not yet recorded
     intervention_sessions: int = 0  # registers taken
+    tasks_done: int = 0  # tasks from before today, done (each with its notification)
     sign_ins: list[tuple[str, str]] = field(default_factory=list)  # (email, role label)
 
 

@@ -83,6 +83,7 @@ class State(Enum):
     """Where an intervention stands today."""
 
     ENDED = "ended"  # ended, impact recorded
+    EARLIER = "earlier"  # ended in one of the two academic years before this one, impact recorded
     AWAITING_IMPACT = "awaiting_impact"  # ended, impact not yet recorded
     RUNNING = "running"
     STARTING = "starting"  # starts next week
@@ -91,6 +92,8 @@ class State(Enum):
 PER_REGISTER = 4  # about one intervention running for every four pupils on the register
 MAX_AT_ONCE = 3  # interventions a pupil is in at the same time
 ENDED_WINDOW = (140, 15)  # ended between these many days ago (impact recorded)
+EARLIER_YEARS = 2  # academic years of history before this one
+EARLIER_PER_YEAR = 1  # interventions each year for every one running now (fewer than ran: a sample, for speed)
 AWAITING_WINDOW = (20, 1)  # ended this recently, impact still to record
 IMPACT_DELAY_DAYS = 14  # impact recorded within this many days of the end
 RAN_AT_LEAST = 28 * DAY  # an intervention cut short by the start of the year ran at least this long
@@ -238,6 +241,7 @@ class InterventionBuilder:
         register = sum(p.provision in (Provision.SEN_SUPPORT, Provision.EHC_PLAN) for p in self.pupils)
         running = max(3, round(register / PER_REGISTER))
         counts = {
+            State.EARLIER: running * EARLIER_YEARS * EARLIER_PER_YEAR,
             State.RUNNING: running,
             State.ENDED: running,
             State.AWAITING_IMPACT: max(1, round(running / 6)),
@@ -302,10 +306,14 @@ class InterventionBuilder:
             monday = today + (7 - today.weekday()) * DAY
             starts = self._first_session(term_day_on_or_after(monday + rng.randint(0, 2) * DAY), weekdays)
             return starts, term_day_on_or_after(weekday_on_or_before(starts + length))
-        earliest, latest = ENDED_WINDOW if state is State.ENDED else AWAITING_WINDOW
-        low, high = today - earliest * DAY, today - latest * DAY
         this_year = first_school_day(self.context.year_start.year)
-        if this_year + RAN_AT_LEAST <= high:  # it ran this academic year
+        if state is State.EARLIER:  # ended in one of the earlier years, after it had run a while
+            low = first_school_day(self.context.year_start.year - EARLIER_YEARS) + RAN_AT_LEAST
+            high = self.context.year_start - DAY
+        else:
+            earliest, latest = ENDED_WINDOW if state is State.ENDED else AWAITING_WINDOW
+            low, high = today - earliest * DAY, today - latest * DAY
+        if state is not State.EARLIER and this_year + RAN_AT_LEAST <= high:  # it ran this academic year
             low = max(low, this_year + RAN_AT_LEAST)
         ends = term_day_between(rng, low, high)
         if in_long_holiday(ends):
@@ -359,8 +367,10 @@ class InterventionBuilder:
         rng, programme = self.rng, kind.programme
         on = min(starts, self.today)  # needs as they stood when it was set up
         low, high = programme.years
+        # Pupils move up a year each September: those in Year 5 now were in Year 4 last year.
+        shift = self._years_ago(starts)
         type_id = kind.id
-        pool = [p for y in range(low, high + 1) for p in self.by_year.get(y, ()) if p.admitted_on <= starts]
+        pool = [p for y in range(low + shift, high + shift + 1) for p in self.by_year.get(y, ()) if p.admitted_on <= starts]
         if slot.only_pool:
             pool = [p for p in pool if p in slot.pool]
         modes = ["register"]
@@ -428,7 +438,8 @@ class InterventionBuilder:
         ("Toe by Toe: Year 5 one-to-one (A.K.)"); groups running at the same time as another of
         the same programme and years get a letter ("... group B"), and a name used before the
         term the intervention starts ("..., spring term")."""
-        years = _year_label(sorted({p.row["year_group"] for p in chosen}))
+        shift = self._years_ago(starts)
+        years = _year_label(sorted({p.row["year_group"] - shift for p in chosen}))
         if programme.delivery is Delivery.ONE_TO_ONE:
             row = chosen[0].row
             initials = f"{(row['preferred_name'] or row['first_name'])[0]}.{row['last_name'][0]}."
@@ -446,6 +457,10 @@ class InterventionBuilder:
             name += f" ({len(spans)})"
         self.used.add(name)
         return name
+
+    def _years_ago(self, day: date) -> int:
+        """How many academic years before this one `day` falls in (0 this year)."""
+        return max(0, self.context.year_start.year - academic_year_start(day).year)
 
     def _deliverer(self, slot: Slot, programme: Programme) -> int:
         rng, senco = self.rng, self.staff.senco_id

@@ -22,6 +22,7 @@ from sentrack.models import (
     InterventionSession,
     InterventionType,
     LocalAuthority,
+    Notification,
     Observation,
     Outcome,
     ParentLetter,
@@ -36,6 +37,7 @@ from sentrack.models import (
     SenStatus,
     SessionAttendance,
     SupportCycle,
+    Task,
     TeachingGroup,
     TimelineEvent,
     User,
@@ -86,6 +88,8 @@ class Rows:
         InterventionPupil,
         InterventionSession,
         SessionAttendance,
+        Task,
+        Notification,
     )
 
     def __init__(self, session: Session) -> None:

@@ -1,0 +1,98 @@
+"""Tasks and notifications from before today: the daily sweep's tasks for what the SENCO has
+already done, completed on the day it was done, each with the notification that told them,
+read and emailed.
+
+For each review held (a closed cycle), each letter to parents sent and each concern decided, the
+task the sweep would have made (the same duty, subject, period, title and link, so that today's
+sweep sees it as made), due when the sweep would have said and done on the day the record shows.
+Written from the rows the school's other parts added, before they are inserted; today's sweep
+makes today's open tasks after the build.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sentrack.demo.context import DemoContext
+from sentrack.demo.dates import moment
+from sentrack.demo.pupils import PupilDraft
+from sentrack.demo.staff import Staff
+from sentrack.models import (
+    Concern,
+    ConcernStatus,
+    CycleState,
+    Duty,
+    EmailStatus,
+    Notification,
+    ParentLetter,
+    Plan,
+    Review,
+    Role,
+    SupportCycle,
+    Task,
+    TaskStatus,
+)
+
+TASK_ASSIGNED = "task_assigned"  # as sentrack.workflows.sweep names the notification
+NOTICE_DAYS = 14  # reviews: the sweep makes the task this many days before the review date
+LETTER_DAYS = 14  # a letter is due this many days after it was made
+READ_WITHIN_HOURS = (1, 30)
+
+
+def add_task_history(context: DemoContext, school_id: int, pupils: list[PupilDraft], staff: Staff, duties: dict[str, Duty]) -> None:
+    rows = context.rows
+    names = {p.id: f"{p.row['preferred_name'] or p.row['first_name']} {p.row['last_name']}" for p in pupils}
+    public = {p.id: p.row["public_id"] for p in pupils}
+    mine = set(names)
+
+    def add(code: str, subject_type: str, subject_id: int, pupil_id: int, title: str, link: str,
+            due: date, made: date, done: date) -> None:
+        made = min(made, done)
+        created_at = moment(context.rng, made)
+        task = rows.add(
+            Task, school_id=school_id, duty_id=duties[code].id, subject_type=subject_type, subject_id=subject_id,
+            period="", pupil_id=pupil_id, assigned_to_id=staff.senco_id, assigned_by_id=None, for_role=Role.SENCO,
+            title=title[:200], link=link, due_on=due, status=TaskStatus.DONE, completed_on=done,
+            completed_by_id=staff.senco_id, note=None, created_at=created_at,
+        )
+        context.summary.tasks_done += 1
+        read_at = created_at + timedelta(hours=context.rng.randint(*READ_WITHIN_HOURS))
+        rows.add(
+            Notification, recipient_id=staff.senco_id, kind=TASK_ASSIGNED, subject_type="task", subject_id=task["id"],
+            period="", title=task["title"], body=f"{task['title']}. Due by {due.day} {due:%B %Y}.", link=link,
+            created_at=created_at, read_at=min(read_at, _end_of(done)), email_status=EmailStatus.SENT, attempts=1,
+            next_attempt_at=None, last_error=None, sent_at=created_at + timedelta(minutes=1),
+        )
+
+    plans = {row["cycle_id"]: row for row in rows.pending(Plan)}
+    reviews = {row["cycle_id"]: row for row in rows.pending(Review)}
+    for cycle in rows.pending(SupportCycle):
+        plan, review = plans.get(cycle["id"]), reviews.get(cycle["id"])
+        if cycle["pupil_id"] not in mine or cycle["state"] is not CycleState.CLOSED or not plan or not review:
+            continue
+        if not plan["review_date"] or not review["held_on"]:
+            continue
+        pupil_id, number = cycle["pupil_id"], cycle["number"]
+        add("senco_holds_review", "support_cycle", cycle["id"], pupil_id,
+            f"Hold {names[pupil_id]}'s review (cycle {number})", f"/pupils/{public[pupil_id]}/cycles/{number}",
+            plan["review_date"], plan["review_date"] - timedelta(days=NOTICE_DAYS), review["held_on"])
+    for letter in rows.pending(ParentLetter):
+        if letter["pupil_id"] not in mine or letter["sent_on"] is None:
+            continue
+        pupil_id = letter["pupil_id"]
+        add("senco_tells_parents", "parent_letter", letter["id"], pupil_id,
+            f"Send the SEN support letter to {names[pupil_id]}'s parents",
+            f"/pupils/{public[pupil_id]}/letters/{letter['id']}",
+            letter["created_on"] + timedelta(days=LETTER_DAYS), letter["created_on"], letter["sent_on"])
+    for concern in rows.pending(Concern):
+        if concern["pupil_id"] not in mine or concern["status"] is ConcernStatus.OPEN or not concern["decided_on"]:
+            continue
+        pupil_id = concern["pupil_id"]
+        add("senco_decides_concern", "concern", concern["id"], pupil_id,
+            f"Decide on the concern about {names[pupil_id]}",
+            f"/pupils/{public[pupil_id]}/concerns/{concern['id']}/decide",
+            concern["deadline"], concern["raised_on"], concern["decided_on"])
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time(18), tzinfo=UTC)
