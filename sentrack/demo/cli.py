@@ -78,7 +78,14 @@ def demo_command(seed: int, schools: int, pupils_per_school: int | None, reset: 
 
 
 def _delete_everything() -> None:
-    for table in reversed(Base.metadata.sorted_tables):
+    tables = list(reversed(Base.metadata.sorted_tables))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # One TRUNCATE empties every table at once, without checking each deleted row's
+        # references one by one (minutes for a hundred schools).
+        preparer = db.session.get_bind().dialect.identifier_preparer
+        db.session.execute(sa.text(f"TRUNCATE {', '.join(preparer.format_table(t) for t in tables)} RESTART IDENTITY"))
+        return
+    for table in tables:
         db.session.execute(sa.delete(table))
 
 

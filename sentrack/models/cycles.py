@@ -99,8 +99,8 @@ class SupportCycle(Base):
     state: Mapped[CycleState] = mapped_column(enum_type(CycleState, "state"))
     opened_on: Mapped[date]
     opened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    concern_id: Mapped[int | None] = mapped_column(sa.ForeignKey("concern.id"))
-    previous_cycle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_cycle.id"))
+    concern_id: Mapped[int | None] = mapped_column(sa.ForeignKey("concern.id"), index=True)
+    previous_cycle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_cycle.id"), index=True)
     closed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
 
@@ -192,7 +192,7 @@ class Outcome(Base):
     success_criteria: Mapped[str] = mapped_column(sa.Text)
     area_of_need: Mapped[AreaOfNeed] = mapped_column(enum_type(AreaOfNeed, "area_of_need"))
     target_date: Mapped[date]
-    carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outcome.id"))
+    carried_from_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outcome.id"), index=True)
     rating: Mapped[OutcomeRating | None] = mapped_column(enum_type(OutcomeRating, "rating"))
     rating_note: Mapped[str | None] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(default=1)
@@ -209,7 +209,7 @@ class Observation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     cycle_id: Mapped[int] = mapped_column(sa.ForeignKey("support_cycle.id", ondelete="CASCADE"))
-    outcome_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outcome.id"))
+    outcome_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outcome.id"), index=True)
     observed_on: Mapped[date]
     note: Mapped[str] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
@@ -267,7 +267,7 @@ class TimelineEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pupil_id: Mapped[int] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"))
-    cycle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_cycle.id"))
+    cycle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_cycle.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     title: Mapped[str] = mapped_column(sa.String(200))
     detail: Mapped[str | None] = mapped_column(sa.Text)

@@ -83,7 +83,7 @@ class Task(Base):
     subject_type: Mapped[str] = mapped_column(sa.String(30))
     subject_id: Mapped[int]
     period: Mapped[str] = mapped_column(sa.String(40))  # "" for a duty that falls due once
-    pupil_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"))
+    pupil_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"), index=True)
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))  # set when reassigned by hand
     for_role: Mapped[Role] = mapped_column(enum_type(Role, "for_role"))

@@ -115,7 +115,7 @@ class Intervention(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"))
-    type_id: Mapped[int] = mapped_column(sa.ForeignKey("intervention_type.id"))
+    type_id: Mapped[int] = mapped_column(sa.ForeignKey("intervention_type.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     delivery: Mapped[Delivery] = mapped_column(enum_type(Delivery, "delivery"))
     delivered_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
@@ -164,7 +164,7 @@ class InterventionPupil(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     intervention_id: Mapped[int] = mapped_column(sa.ForeignKey("intervention.id", ondelete="CASCADE"))
     pupil_id: Mapped[int] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"), index=True)
-    outcome_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outcome.id", ondelete="SET NULL"))
+    outcome_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outcome.id", ondelete="SET NULL"), index=True)
     entry_score: Mapped[str | None] = mapped_column(sa.String(40))
     exit_score: Mapped[str | None] = mapped_column(sa.String(40))
     impact: Mapped[int | None]

@@ -53,7 +53,7 @@ class ParentMeeting(Base):
     outcomes: Mapped[str | None] = mapped_column(sa.Text)
     actions: Mapped[str | None] = mapped_column(sa.Text)
     shared_with_parents_on: Mapped[date | None]
-    cycle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_cycle.id"))
+    cycle_id: Mapped[int | None] = mapped_column(sa.ForeignKey("support_cycle.id"), index=True)
     review_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review.id"), unique=True)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
