@@ -19,7 +19,6 @@ from tests.helpers import count, csrf_token, text
 from tests.test_fuzz_forms import ROLE_PREFERENCE, _kind, fields_of, rendered_forms, snapshot
 from tests.test_permissions import (
     ANONYMOUS,
-    PUPIL,
     ROUTES,
     Redirect,
     _target,
