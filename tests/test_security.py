@@ -242,9 +242,8 @@ def production_app(monkeypatch, app):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-secret-for-the-production-config-test")
     monkeypatch.setenv("DATABASE_URL", "postgresql://sentrack@db.invalid/sentrack")  # never connected to
     monkeypatch.delenv("SENTRACK_TODAY", raising=False)
-    production = create_app(config_name="production")
-    production.config["RATELIMIT_STORAGE_URI"] = "memory://"
-    return production
+    monkeypatch.delenv("REDIS_URL", raising=False)  # the throttle keeps its counts in memory
+    return create_app(config_name="production")
 
 
 def test_production_sends_hsts_and_secure_cookies(production_app):
