@@ -276,6 +276,13 @@ ROUTES: dict[str, Route] = {
     "/provision-map": Route(lambda t: "/provision-map", only("senco", "head")),
     "/provision-map/export": Route(lambda t: "/provision-map/export", only("senco", "head")),
     "/provision-map/print": Route(lambda t: "/provision-map/print", only("senco", "head")),
+    # The dashboard: figures for the head, SENCO and governors of the school, the schools side by
+    # side for an LA officer; the pupils and tasks behind a figure for the head and SENCO only.
+    "/dashboard/": Route(lambda t: "/dashboard/", only("senco", "head", "governor", "la")),
+    "/dashboard/print": Route(lambda t: "/dashboard/print", only("senco", "head", "governor", "la")),
+    "/dashboard/figures.csv": Route(lambda t: "/dashboard/figures.csv", only("senco", "head", "governor", "la")),
+    "/dashboard/figures/<key>": Route(lambda t: "/dashboard/figures/reviews_overdue", only("senco", "head")),
+    "/dashboard/figures/<key>.csv": Route(lambda t: "/dashboard/figures/tasks_overdue.csv", only("senco", "head")),
     # Duties and tasks (sentrack/duties): the catalogue, My tasks and notifications are everyone's;
     # everyone's tasks and reassigning are the SENCO's and the head's. A task is reached by its
     # assignee and by the SENCO and head of its school; a notification by its recipient alone.
