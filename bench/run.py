@@ -299,6 +299,8 @@ def markdown(results: dict) -> str:
         "",
         "Targets missed: " + ("; ".join(results["missed"]) if results["missed"] else "none") + ".",
     ]
+    if run.get("demo_build_seconds"):
+        lines += ["", f"The demo authority was built in {run['demo_build_seconds']} s ({run['demo_date']}, `flask demo --reset`)."]
     return "\n".join(lines) + "\n"
 
 
