@@ -42,26 +42,6 @@ def _check_leader(session: Session, pupil: Pupil, led_by_id: int | None) -> None
         raise RuleBroken("Select a member of the school's staff to lead the meeting", field="led_by_id")
 
 
-def planned_meetings(session: Session, pupil: Pupil) -> list[ParentMeeting]:
-    return list(
-        session.scalars(
-            sa.select(ParentMeeting)
-            .where(ParentMeeting.pupil_id == pupil.id, ParentMeeting.held_on.is_(None))
-            .order_by(ParentMeeting.planned_for, ParentMeeting.id)
-        )
-    )
-
-
-def held_meetings(session: Session, pupil: Pupil) -> list[ParentMeeting]:
-    return list(
-        session.scalars(
-            sa.select(ParentMeeting)
-            .where(ParentMeeting.pupil_id == pupil.id, ParentMeeting.held_on.is_not(None))
-            .order_by(ParentMeeting.held_on.desc(), ParentMeeting.id.desc())
-        )
-    )
-
-
 @dataclass
 class PlannedDetails:
     planned_for: date
