@@ -38,8 +38,10 @@ run: demo
 
 # The browser journeys (tests/browser) need axe-core from npm and a Chromium, which
 # scripts/find-chromium finds or installs (and fails, saying what to do, when it cannot).
+# The suite runs on one worker per core (at most four), each with its own database.
 test: install node_modules/.package-lock.json
-	SENTRACK_CHROMIUM="$$(scripts/find-chromium)" && export SENTRACK_CHROMIUM && $(BIN)/python -m pytest
+	SENTRACK_CHROMIUM="$$(scripts/find-chromium)" && export SENTRACK_CHROMIUM && \
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci
