@@ -3,18 +3,17 @@ version, all from `workflows.provision_map`. Each is audited; the CSV as an expo
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Response, render_template, request
+from flask import render_template, request
 from flask_login import current_user, login_required
 
 from sentrack import access, audit
 from sentrack.access import Ability
 from sentrack.clock import today
+from sentrack.exports import csv_response, safe_cell
 from sentrack.extensions import db
 from sentrack.interventions import bp
 from sentrack.interventions.forms import MapFilterForm, pounds
@@ -125,13 +124,6 @@ HEADER = [
 ]
 
 
-def _cell(value):
-    """Text that a spreadsheet would run as a formula is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def provision_map_rows(result: ProvisionMap) -> list[list]:
     """The map as CSV rows: a header, one row per intervention, and the totals."""
     rows = [HEADER]
@@ -149,7 +141,7 @@ def provision_map_rows(result: ProvisionMap) -> list[list]:
         sum(r.sessions for r in result.rows), sum(r.sessions_recorded for r in result.rows),
         f"{result.total_hours:.1f}", pounds(result.total_cost_pence), pounds(result.cost_per_pupil_pence),
     ])
-    return [[_cell(value) for value in row] for row in rows]
+    return [[safe_cell(value) for value in row] for row in rows]
 
 
 def _filename(selection: Selection) -> str:
@@ -168,14 +160,8 @@ def provision_map_csv():
     user = current_user._get_current_object()
     selection = _selection(user)
     result = _build(selection)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # so that spreadsheets read the file as UTF-8 (the £ in the header)
-    csv.writer(buffer).writerows(provision_map_rows(result))
-    filename = _filename(selection)
+    response = csv_response(provision_map_rows(result), _filename(selection))
     audit.record(db.session, "provision_map_exported", actor=user, object_type="school", object_id=selection.school.id,
                  details=selection.audit_details | {"rows": len(result.rows), "format": "csv"})
     db.session.commit()
-    return Response(
-        buffer.getvalue(), mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return response
