@@ -1,5 +1,7 @@
 """The drill-down behind a figure: the pupils, concerns, interventions or tasks it counts, each
-with the fact that put it there. A fixed number of queries for any number of rows."""
+with the fact that put it there. A fixed number of queries for any number of rows. Pupils are
+loaded through the user's SEN scope (`access.sen_scope`), the whole school for those who may see
+these lists."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from sentrack import access
 from sentrack.models import (
     Concern,
     CycleState,
@@ -45,11 +48,11 @@ def _days_ago(today: date, day: date) -> str:
     return "1 day ago" if days == 1 else f"{days} days ago"
 
 
-def _pupils(session: Session, ids) -> dict[int, Pupil]:
+def _pupils(session: Session, user, ids) -> dict[int, Pupil]:
     return {
         p.id: p
         for p in session.scalars(
-            sa.select(Pupil).where(Pupil.id.in_(ids)).options(selectinload(Pupil.sen_statuses))
+            sa.select(Pupil).where(Pupil.id.in_(ids), access.sen_scope(user)).options(selectinload(Pupil.sen_statuses))
         )
     }
 
@@ -84,12 +87,14 @@ def _pupil_details(session: Session, key: str, figure: Figure, school, today: da
     return {}
 
 
-def pupil_rows(session: Session, key: str, figure: Figure, school, today: date) -> list[Row]:
-    pupils = _pupils(session, figure.ids)
+def pupil_rows(session: Session, user, key: str, figure: Figure, school, today: date) -> list[Row]:
+    pupils = _pupils(session, user, figure.ids)
     details = _pupil_details(session, key, figure, school, today)
     rows = []
     for pid in figure.ids:
-        pupil = pupils[pid]
+        pupil = pupils.get(pid)
+        if pupil is None:
+            continue
         detail = details.get(pid, "")
         if key.startswith("ehc_reviews"):
             status = next((s for s in pupil.sen_statuses if s.start_date <= today
@@ -101,9 +106,10 @@ def pupil_rows(session: Session, key: str, figure: Figure, school, today: date) 
     return sorted(rows, key=lambda r: r.sort_key)
 
 
-def concern_rows(session: Session, figure: Figure, today: date) -> list[Row]:
+def concern_rows(session: Session, user, figure: Figure, today: date) -> list[Row]:
     concerns = session.scalars(
-        sa.select(Concern).where(Concern.id.in_(figure.ids)).options(selectinload(Concern.pupil))
+        sa.select(Concern).join(Pupil, Pupil.id == Concern.pupil_id)
+        .where(Concern.id.in_(figure.ids), access.sen_scope(user)).options(selectinload(Concern.pupil))
     )
     return sorted(
         (Row(c.pupil, f"Raised {_d(c.raised_on)}", f"Decision was due {_d(c.deadline)}, "
@@ -130,11 +136,11 @@ def intervention_rows(session: Session, figure: Figure) -> list[Row]:
     )
 
 
-def task_rows(session: Session, figure: Figure) -> list[Row]:
+def task_rows(session: Session, user, figure: Figure) -> list[Row]:
     tasks = session.scalars(
         sa.select(Task).where(Task.id.in_(figure.ids)).options(selectinload(Task.assigned_to))
     ).all()
-    pupils = _pupils(session, {t.pupil_id for t in tasks if t.pupil_id is not None})
+    pupils = _pupils(session, user, {t.pupil_id for t in tasks if t.pupil_id is not None})
     return sorted(
         (Row(pupils.get(t.pupil_id), t.title, f"{t.for_role.label}"
              f"{': ' + t.assigned_to.full_name if t.assigned_to else ', not assigned'}; due {_d(t.due_on)}",
@@ -144,11 +150,11 @@ def task_rows(session: Session, figure: Figure) -> list[Row]:
     )
 
 
-def rows_for(session: Session, key: str, figure: Figure, school, today: date) -> list[Row]:
+def rows_for(session: Session, user, key: str, figure: Figure, school, today: date) -> list[Row]:
     if figure.id_kind == "pupil":
-        return pupil_rows(session, key, figure, school, today)
+        return pupil_rows(session, user, key, figure, school, today)
     if figure.id_kind == "concern":
-        return concern_rows(session, figure, today)
+        return concern_rows(session, user, figure, today)
     if figure.id_kind == "intervention":
         return intervention_rows(session, figure)
-    return task_rows(session, figure)
+    return task_rows(session, user, figure)

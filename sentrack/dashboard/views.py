@@ -249,7 +249,7 @@ def _drill_down(key: str):
     user = _user()
     selection, compliance = _school_figures(user)
     figure = _figure(compliance, key)
-    rows = rows_for(db.session, key, figure, selection.school, compliance.today)
+    rows = rows_for(db.session, user, key, figure, selection.school, compliance.today)
     return user, selection, compliance, figure, rows
 
 
