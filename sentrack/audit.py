@@ -43,6 +43,15 @@ def record(
     return event
 
 
+def shown(session: Session, page, action: str, **event: Any):
+    """Record that the user was shown `page` (a rendered page or a download) and commit; return
+    `page`. Views render first and call this last: committing earlier would expire what the page
+    had loaded, and the template would load it again row by row."""
+    record(session, action, **event)
+    session.commit()
+    return page
+
+
 def record_for_pupils(session: Session, action: str, *, actor: User, pupils: list[Pupil], object_type: str = "pupil") -> None:
     """`record` for each of `pupils` (the object being the pupil), in one INSERT statement
     whatever their number."""

@@ -419,7 +419,9 @@ def test_every_audited_action_reads_as_words():
     import pathlib
 
     source = "\n".join(p.read_text() for p in pathlib.Path(audit.__file__).parent.rglob("*.py"))
-    actions = set(re.findall(r'audit\.record(?:_for_pupils)?\(\s*(?:db\.)?session,\s*"([a-z_]+)"', source))
+    actions = set(re.findall(
+        r'audit\.(?:record(?:_for_pupils)?\(\s*(?:db\.)?session|shown\(\s*(?:db\.)?session,\s*\w+),\s*"([a-z_]+)"', source
+    ))
     actions |= {"intervention_place_added", "intervention_place_removed", "intervention_place_changed",
                 "intervention_place_ended", "attendance_recorded", "audit_viewed"}
     pupil_actions = {a for a in actions if a not in {
@@ -427,7 +429,8 @@ def test_every_audited_action_reads_as_words():
         "staff_updated", "class_added", "class_updated", "term_added", "term_changed", "rule_settings_changed",
         "intervention_type_saved", "impact_scale_saved", "task_completed", "task_reassigned",
         "provision_map_viewed", "provision_map_printed", "provision_map_exported", "intervention_updated",
-        "intervention_ended", "session_recorded"}}
+        "intervention_ended", "session_recorded", "dashboard_viewed", "dashboard_printed", "dashboard_exported",
+        "dashboard_list_viewed", "dashboard_list_exported"}}
 
     assert {"pupil_viewed", "sen_status_changed", "passport_viewed", "review_saved"} <= pupil_actions  # the search finds them
     assert pupil_actions - audit.DESCRIPTIONS.keys() == set()

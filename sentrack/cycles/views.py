@@ -110,9 +110,8 @@ def show(public_id: str, number: int):
         ).all(),
     )
     del staff
-    audit.record(db.session, "cycle_viewed", actor=user, pupil=pupil, object_type="support_cycle", object_id=cycle.id)
-    db.session.commit()
-    return page
+    return audit.shown(db.session, page, "cycle_viewed", actor=user, pupil=pupil, object_type="support_cycle",
+                       object_id=cycle.id)
 
 
 @bp.route("/cycles", methods=["POST"])
@@ -404,6 +403,6 @@ def plan_print(public_id: str, number: int):
     pupil, cycle = _load(public_id, number, Ability.VIEW_SEN)
     if cycle.plan is None:
         abort(404)
-    audit.record(db.session, "plan_printed", actor=user, pupil=pupil, object_type="plan", object_id=cycle.plan.id)
-    db.session.commit()
-    return render_template("cycles/plan_print.html", pupil=pupil, cycle=cycle, today=today())
+    page = render_template("cycles/plan_print.html", pupil=pupil, cycle=cycle, today=today())
+    return audit.shown(db.session, page, "plan_printed", actor=user, pupil=pupil, object_type="plan",
+                       object_id=cycle.plan.id)

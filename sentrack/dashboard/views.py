@@ -44,7 +44,7 @@ class Selection:
         """The filters as query arguments, for links that keep them."""
         f = self.filter
         return {k: v for k, v in (("year", f.year_group), ("group", f.group_id),
-                                  ("need", f.need.value if f.need else None)) if v is not None}
+                                     ("need", f.need.value if f.need else None)) if v is not None}
 
     @property
     def description(self) -> str:
@@ -129,14 +129,6 @@ def _trend(selection: Selection, compliance: SchoolCompliance):
     return {"points": points, "charts": charts}
 
 
-def _audited(body, user, action: str, *, object_type: str, object_id, details: dict):
-    """Record that the user was shown `body`, made before the commit so that what the page
-    loaded is not expired and loaded again row by row; returns `body`."""
-    audit.record(db.session, action, actor=user, object_type=object_type, object_id=object_id, details=details)
-    db.session.commit()
-    return body
-
-
 @bp.route("/")
 @login_required
 @access.requires(Ability.VIEW_FIGURES)
@@ -152,8 +144,8 @@ def index():
         cards=CARDS, sections=SECTIONS, trend=_trend(selection, compliance), headline=HEADLINE, by_key=BY_KEY,
         lists=access.can(user, Ability.VIEW_FIGURE_LISTS),
     )
-    return _audited(body, user, "dashboard_viewed", object_type="school", object_id=selection.school.id,
-                    details=selection.args)
+    return audit.shown(db.session, body, "dashboard_viewed", actor=user, object_type="school", object_id=selection.school.id,
+                       details=selection.args)
 
 
 def _authority_figures(user):
@@ -172,9 +164,9 @@ def _authority(user, *, printing: bool = False):
         "dashboard/authority.html", schools=schools, snapshots=snapshots, headline=HEADLINE, by_key=BY_KEY,
         today=today(), printing=printing,
     )
-    return _audited(body, user, "dashboard_printed" if printing else "dashboard_viewed",
-                    object_type="local_authority", object_id=user.local_authority_id,
-                    details={"schools": len(schools), "format": "print" if printing else "page"})
+    return audit.shown(db.session, body, "dashboard_printed" if printing else "dashboard_viewed", actor=user,
+                       object_type="local_authority", object_id=user.local_authority_id,
+                       details={"schools": len(schools), "format": "print" if printing else "page"})
 
 
 def _authority_csv(user) -> Response:
@@ -189,8 +181,8 @@ def _authority_csv(user) -> Response:
             figures[key][part] if key in figures else "" for key in HEADLINE for part in ("count", "percent")
         ])
     body = csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
-    return _audited(body, user, "dashboard_exported", object_type="local_authority",
-                    object_id=user.local_authority_id, details={"schools": len(schools), "format": "csv"})
+    return audit.shown(db.session, body, "dashboard_exported", actor=user, object_type="local_authority",
+                       object_id=user.local_authority_id, details={"schools": len(schools), "format": "csv"})
 
 
 @bp.route("/print")
@@ -205,8 +197,8 @@ def print_view():
         "dashboard/print.html", selection=selection, compliance=compliance, cards=CARDS, sections=SECTIONS,
         trend=_trend(selection, compliance), headline=HEADLINE, by_key=BY_KEY,
     )
-    return _audited(body, user, "dashboard_printed", object_type="school", object_id=selection.school.id,
-                    details=selection.args | {"format": "print"})
+    return audit.shown(db.session, body, "dashboard_printed", actor=user, object_type="school", object_id=selection.school.id,
+                       details=selection.args | {"format": "print"})
 
 
 def figure_csv_rows(compliance: SchoolCompliance, trend) -> list[list]:
@@ -218,11 +210,11 @@ def figure_csv_rows(compliance: SchoolCompliance, trend) -> list[list]:
         rows.append([sections[card.section], card.title, f.count, f.population, f.population_label, f.percent])
     for role, f in compliance.tasks_overdue_by_role.items():
         rows.append(["Duties and records", f"Tasks overdue: {role.label}", f.count, f.population,
-                     f.population_label, f.percent])
+                        f.population_label, f.percent])
     register = compliance.register
     for provision in Provision:
         rows.append(["The register", provision.label, register.count(provision), register.pupils, "pupils",
-                     register.percent(provision)])
+                        register.percent(provision)])
     if trend:
         rows.append([])
         rows.append(["Term", "As of"] + [BY_KEY[key].title for key in HEADLINE])
@@ -241,8 +233,8 @@ def figures_csv():
     selection, compliance = _school_figures(user)
     rows = figure_csv_rows(compliance, _trend(selection, compliance))
     body = csv_response(rows, f"compliance-{selection.school.urn}-{compliance.today.isoformat()}.csv")
-    return _audited(body, user, "dashboard_exported", object_type="school", object_id=selection.school.id,
-                    details=selection.args | {"format": "csv"})
+    return audit.shown(db.session, body, "dashboard_exported", actor=user, object_type="school", object_id=selection.school.id,
+                       details=selection.args | {"format": "csv"})
 
 
 def _drill_down(key: str):
@@ -259,9 +251,9 @@ def _drill_down(key: str):
 def figure(key: str):
     user, selection, compliance, found, rows = _drill_down(key)
     body = render_template("dashboard/figure.html", key=key, figure=found, card=BY_KEY.get(key), rows=rows,
-                           selection=selection, compliance=compliance)
-    return _audited(body, user, "dashboard_list_viewed", object_type="school", object_id=selection.school.id,
-                    details=selection.args | {"figure": key, "rows": len(rows)})
+                              selection=selection, compliance=compliance)
+    return audit.shown(db.session, body, "dashboard_list_viewed", actor=user, object_type="school", object_id=selection.school.id,
+                       details=selection.args | {"figure": key, "rows": len(rows)})
 
 
 @bp.route("/figures/<key>.csv")
@@ -274,5 +266,5 @@ def figure_csv(key: str):
         for row in rows
     ]
     body = csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{compliance.today.isoformat()}.csv")
-    return _audited(body, user, "dashboard_list_exported", object_type="school", object_id=selection.school.id,
-                    details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"})
+    return audit.shown(db.session, body, "dashboard_list_exported", actor=user, object_type="school", object_id=selection.school.id,
+                       details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"})

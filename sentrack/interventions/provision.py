@@ -95,10 +95,8 @@ def provision_map_page():
         "interventions/provision_map.html", selection=selection, result=_build(selection),
         form=_filter_form(selection), numeric_sorts=NUMERIC_SORTS,
     )
-    audit.record(db.session, "provision_map_viewed", actor=user, object_type="school", object_id=selection.school.id,
-                 details=selection.audit_details)
-    db.session.commit()
-    return page
+    return audit.shown(db.session, page, "provision_map_viewed", actor=user, object_type="school",
+                       object_id=selection.school.id, details=selection.audit_details)
 
 
 @bp.route("/provision-map/print")
@@ -107,12 +105,11 @@ def provision_map_page():
 def provision_map_print():
     user = current_user._get_current_object()
     selection = _selection(user)
-    audit.record(db.session, "provision_map_printed", actor=user, object_type="school", object_id=selection.school.id,
-                 details=selection.audit_details)
-    db.session.commit()
-    return render_template(
+    page = render_template(
         "interventions/provision_map_print.html", selection=selection, result=_build(selection), today=today(),
     )
+    return audit.shown(db.session, page, "provision_map_printed", actor=user, object_type="school",
+                       object_id=selection.school.id, details=selection.audit_details)
 
 
 # --- CSV -------------------------------------------------------------------------------------------
@@ -161,7 +158,6 @@ def provision_map_csv():
     selection = _selection(user)
     result = _build(selection)
     response = csv_response(provision_map_rows(result), _filename(selection))
-    audit.record(db.session, "provision_map_exported", actor=user, object_type="school", object_id=selection.school.id,
-                 details=selection.audit_details | {"rows": len(result.rows), "format": "csv"})
-    db.session.commit()
-    return response
+    return audit.shown(db.session, response, "provision_map_exported", actor=user, object_type="school",
+                       object_id=selection.school.id,
+                       details=selection.audit_details | {"rows": len(result.rows), "format": "csv"})

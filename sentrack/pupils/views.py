@@ -20,7 +20,6 @@ from sentrack.models import (
     ContactMethod,
     NeedType,
     ParentLetter,
-    ParentMeeting,
     Provision,
     SenStatus,
     SupportCycle,
@@ -32,6 +31,7 @@ from sentrack.pupils.queries import PupilFilters, load_staff, pupil_page
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.concerns import raise_concern
 from sentrack.workflows.engagement import engagement_for_pupil
+from sentrack.workflows.meetings import pupil_meetings
 from sentrack.workflows.pupils import ContactDetails, PupilDetails, add_contact, add_pupil, update_contact, update_pupil
 from sentrack.workflows.sen_status import change_sen_status, current_status
 
@@ -187,12 +187,7 @@ def show(public_id: str):
             .limit(5)
         ).all()
         engagement = engagement_for_pupil(db.session, pupil, today())
-        # Held, newest first, and planned, soonest first, in one query.
-        all_meetings = db.session.scalars(
-            sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil.id).order_by(ParentMeeting.id)
-        ).all()
-        meetings = sorted((m for m in all_meetings if m.held_on is not None), key=lambda m: (m.held_on, m.id), reverse=True)
-        planned = sorted((m for m in all_meetings if m.held_on is None), key=lambda m: (m.planned_for, m.id))
+        meetings, planned = pupil_meetings(db.session, pupil)
         interventions = pupil_interventions(db.session, user, pupil)
     # Everyone the page names (who recorded, led or delivered what), loaded at once: the links to
     # them then find them in the session instead of loading them one by one.
@@ -230,9 +225,7 @@ def show(public_id: str):
         may_view_audit=Ability.VIEW_AUDIT in reach,
     )
     del staff
-    audit.record(db.session, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
-    db.session.commit()
-    return page
+    return audit.shown(db.session, page, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
 
 
 @bp.route("/<public_id>/edit", methods=["GET", "POST"])

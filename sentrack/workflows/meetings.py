@@ -42,6 +42,15 @@ def _check_leader(session: Session, pupil: Pupil, led_by_id: int | None) -> None
         raise RuleBroken("Select a member of the school's staff to lead the meeting", field="led_by_id")
 
 
+def pupil_meetings(session: Session, pupil: Pupil) -> tuple[list[ParentMeeting], list[ParentMeeting]]:
+    """The pupil's meetings with parents, in one query: those held, newest first, and those
+    planned, soonest first."""
+    meetings = session.scalars(sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil.id)).all()
+    held = sorted((m for m in meetings if m.held_on is not None), key=lambda m: (m.held_on, m.id), reverse=True)
+    planned = sorted((m for m in meetings if m.held_on is None), key=lambda m: (m.planned_for, m.id))
+    return held, planned
+
+
 @dataclass
 class PlannedDetails:
     planned_for: date
