@@ -255,19 +255,10 @@ def compliance_figures(
     }
 
     # Latest timeline entry of each pupil on the register (1 query).
-    register_subquery = narrowed(
-        sa.select(SenStatus.pupil_id).join(Pupil, Pupil.id == SenStatus.pupil_id)
-        .where(
-            Pupil.school_id == school.id,
-            SenStatus.provision.in_((Provision.SEN_SUPPORT, Provision.EHC_PLAN)),
-            SenStatus.start_date <= today,
-            sa.or_(SenStatus.end_date.is_(None), SenStatus.end_date >= today),
-        ), Pupil.id
-    )
     latest_event = dict(
         session.execute(
             sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
-            .where(TimelineEvent.pupil_id.in_(register_subquery))
+            .where(TimelineEvent.pupil_id.in_(register_ids))
             .group_by(TimelineEvent.pupil_id)
         ).all()
     )
