@@ -82,15 +82,25 @@ def _make_world(session, pupils: int = 80) -> School:
 
 # --- The plain recomputation ----------------------------------------------------------------------
 
-def _on_register(statuses, pupil_id, day, provisions=("K", "E")):
+def _status_on(statuses, pupil_id, day, provisions=("K", "E")):
     return any(s.pupil_id == pupil_id and s.provision.value in provisions and s.start_date <= day
                and (s.end_date is None or s.end_date >= day) for s in statuses)
 
 
 def _plain(session, school: School, today: date) -> dict:
-    pupils = [p for p in _all(session, Pupil) if p.school_id == school.id]
+    every = {p.id: p for p in _all(session, Pupil) if p.school_id == school.id}
+
+    def on_roll(pid, day):
+        p = every[pid]
+        return (p.admitted_on is None or p.admitted_on <= day) and (p.left_on is None or day < p.left_on)
+
+    pupils = [p for p in every.values() if on_roll(p.id, today)]
     ids = {p.id for p in pupils}
     statuses = [s for s in _all(session, SenStatus) if s.pupil_id in ids]
+
+    def _on_register(statuses, pid, day, provisions=("K", "E")):
+        return on_roll(pid, day) and _status_on(statuses, pid, day, provisions)
+
     register = {p.id for p in pupils if _on_register(statuses, p.id, today)}
     on_k = {p.id for p in pupils if _on_register(statuses, p.id, today, ("K",))}
     on_e = {p.id for p in pupils if _on_register(statuses, p.id, today, ("E",))}
@@ -132,7 +142,8 @@ def _plain(session, school: School, today: date) -> dict:
     cycles = [c for c in _all(session, SupportCycle) if c.pupil_id in ids and c.state is not CycleState.CLOSED]
     plans = {p.cycle_id: p for p in _all(session, Plan)}
     out["open_cycles"] = len(cycles)
-    out["reviews_overdue"] = {c.pupil_id for c in cycles if c.state is CycleState.DO and c.id in plans
+    # Overdue whether the cycle is at "do" or at "review": the review is not recorded yet.
+    out["reviews_overdue"] = {c.pupil_id for c in cycles if c.state in (CycleState.DO, CycleState.REVIEW) and c.id in plans
                               and plans[c.id].review_date is not None and plans[c.id].review_date < today}
     with_plan = {c.pupil_id for c in cycles if c.state in (CycleState.DO, CycleState.REVIEW) and c.id in plans}
     out["k_without_plan"] = on_k - with_plan

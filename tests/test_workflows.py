@@ -259,7 +259,7 @@ def test_a_staff_member_cannot_be_given_an_la_officer_role_by_a_school(session, 
 # --- Figures ------------------------------------------------------------------------------------
 
 def test_register_figures_count_open_provision_by_school(session, world):
-    figures = register_figures(session, [world.school.id, world.sibling.id])
+    figures = register_figures(session, [world.school.id, world.sibling.id], TODAY)
 
     oak = figures[world.school.id]
     assert oak.pupils == 4
@@ -273,7 +273,7 @@ def test_register_figures_count_open_provision_by_school(session, world):
 def test_register_figures_ignore_closed_periods(session, world):
     _change(session, world, provision=Provision.NONE, primary_need=None)
 
-    assert register_figures(session, [world.school.id])[world.school.id].count(Provision.SEN_SUPPORT) == 1
+    assert register_figures(session, [world.school.id], TODAY)[world.school.id].count(Provision.SEN_SUPPORT) == 1
 
 
 # --- Database constraints hold even when the code is bypassed -----------------------------------
@@ -361,13 +361,31 @@ def test_class_names_are_unique_per_school_in_the_database(session, world):
     _insert_refused(session, TeachingGroup(school_id=world.school.id, name="4 Oak"))
 
 
-def test_upns_are_unique_in_the_database(session, world):
+def test_a_upn_is_unique_among_a_schools_roll_in_the_database(session, world):
     taught = world.pupils["taught"]
-    copy = Pupil(
-        school_id=world.foreign.id, upn=taught.upn, first_name="Copy", last_name="Cat",
-        date_of_birth=taught.date_of_birth, year_group=4,
-    )
-    _insert_refused(session, copy)
+
+    def copy(school_id, **extra):
+        return Pupil(school_id=school_id, upn=taught.upn, first_name="Copy", last_name="Cat",
+                     date_of_birth=taught.date_of_birth, year_group=4, **extra)
+
+    _insert_refused(session, copy(world.school.id))
+    # A pupil who moved to another school has a record there with the same UPN.
+    session.add(copy(world.foreign.id))
+    session.flush()
+    # A pupil who left keeps their UPN on the old record; a new stay at the school may reuse it.
+    taught.admitted_on, taught.left_on, taught.leaving_reason = date(2020, 9, 1), TODAY, "Moved away"
+    session.flush()
+    session.add(copy(world.school.id))
+    session.flush()
+
+
+def test_a_leaving_date_needs_a_reason_and_follows_admission_in_the_database(session, world):
+    taught = world.pupils["taught"]
+    for values in ({"left_on": TODAY}, {"leaving_reason": "Moved"},
+                   {"admitted_on": TODAY, "left_on": TODAY, "leaving_reason": "Moved"}):
+        with pytest.raises(IntegrityError):
+            with session.begin_nested():
+                session.execute(sa.update(Pupil).where(Pupil.id == taught.id).values(**values))
 
 
 def test_a_stored_enum_value_outside_the_list_is_refused_by_the_database(session, world):

@@ -29,6 +29,7 @@ from sentrack.models import (
 )
 from sentrack.workflows.engagement import engagement_for_school, engagement_summary
 from sentrack.workflows.figures import register_figures
+from sentrack.workflows.register import on_roll, review_due_within
 
 
 def _open_statuses(pupil_ids: list[int]) -> dict[int, SenStatus]:
@@ -54,19 +55,14 @@ def _overdue_concerns(user: User, on: object) -> list[Concern]:
 
 
 def _reviews_due(user: User, on, *, within_days: int = 14) -> list[tuple[SupportCycle, Plan]]:
-    """Running plans whose review date has passed or falls within `within_days`, soonest first."""
-    from datetime import timedelta
-
+    """Running plans whose review date has passed (overdue, by `register.review_overdue`) or falls
+    within `within_days`, soonest first."""
     return list(
         db.session.execute(
             sa.select(SupportCycle, Plan)
             .join(Plan, Plan.cycle_id == SupportCycle.id)
             .join(Pupil, SupportCycle.pupil_id == Pupil.id)
-            .where(
-                access.sen_scope(user),
-                SupportCycle.state.in_([CycleState.DO, CycleState.REVIEW]),
-                Plan.review_date <= on + timedelta(days=within_days),
-            )
+            .where(access.sen_scope(user), on_roll(on), review_due_within(on, within_days))
             .options(selectinload(SupportCycle.pupil))
             .order_by(Plan.review_date)
             .limit(30)
@@ -111,7 +107,7 @@ def home():
     schools = list(db.session.scalars(access.visible_schools(user).order_by(sa.text("name"))))
     context["schools"] = schools
     if access.can(user, access.Ability.VIEW_FIGURES):
-        context["figures"] = register_figures(db.session, [s.id for s in schools])
+        context["figures"] = register_figures(db.session, [s.id for s in schools], on)
     if user.has_role(Role.SENCO, Role.HEAD):
         context["reviews_due"] = _reviews_due(user, on)
         context["letters_to_send"] = _letters_to_send(user)

@@ -38,12 +38,21 @@ class Pupil(Base):
         ),
         sa.Index("ix_pupil_school_name", "school_id", "last_name", "first_name"),
         sa.Index("ix_pupil_school_year", "school_id", "year_group"),
+        sa.CheckConstraint("left_on IS NULL OR admitted_on IS NULL OR left_on > admitted_on", name="left_after_admitted"),
+        sa.CheckConstraint("(left_on IS NULL) = (leaving_reason IS NULL)", name="leaving_reason_when_left"),
+        # A UPN belongs to one pupil on a school's roll; a pupil who left keeps theirs, and a pupil
+        # who moves to another school gets a new record there with the same UPN.
+        sa.Index(
+            "uq_pupil_upn_on_roll", "school_id", "upn", unique=True,
+            sqlite_where=sa.text("left_on IS NULL"), postgresql_where=sa.text("left_on IS NULL"),
+        ),
+        sa.Index("ix_pupil_upn", "upn"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(sa.String(24), unique=True, default=new_public_id)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"))
-    upn: Mapped[str] = mapped_column(sa.String(13), unique=True)
+    upn: Mapped[str] = mapped_column(sa.String(13))
     first_name: Mapped[str] = mapped_column(sa.String(60))
     last_name: Mapped[str] = mapped_column(sa.String(60))
     preferred_name: Mapped[str | None] = mapped_column(sa.String(60))
@@ -53,6 +62,9 @@ class Pupil(Base):
     medical_conditions: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     medical_notes: Mapped[str | None] = mapped_column(sa.Text)
     admitted_on: Mapped[date | None]
+    # The first day the pupil is no longer on the school's roll, and why they left.
+    left_on: Mapped[date | None]
+    leaving_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
 

@@ -2,10 +2,12 @@
 count, the population it is a percentage of, and the ids behind it for a drill-down.
 
 Definitions (all as of `today`):
-- *on the register*: a SEN status K or E with start_date <= today and no end, or end >= today;
+- *on the register*: `register.on_roll` and `register.register_status` (on the school's roll,
+  with a K or E status covering the day);
 - parent engagement on track / due / overdue: `engagement_for_school`; population the register;
-- reviews overdue: open cycles at 'do' whose plan review date is before today; population open
-  cycles (any state but closed); ids are pupil ids (a pupil has at most one open cycle);
+- reviews overdue: `register.is_review_overdue` (a running plan, at 'do' or 'review', whose review
+  date is before today); population open cycles (any state but closed); ids are pupil ids (a pupil
+  has at most one open cycle);
 - pupils on K with no open plan: on K, with no open cycle at 'do' or 'review' that has a plan;
 - concerns past their deadline: open concerns with deadline < today; ids are concern ids;
 - interventions ended without impact: interventions ended (ends_on < today) this academic year
@@ -56,6 +58,7 @@ from sentrack.models import (
 )
 from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.figures import RegisterFigures, register_figures
+from sentrack.workflows.register import RUNNING, is_review_overdue, on_roll, register_status, status_covers
 from sentrack.workflows.terms import (
     Term,
     academic_year_bounds,
@@ -144,10 +147,7 @@ class PupilFilter:
         if self.need is not None:
             query = query.where(
                 Pupil.id.in_(
-                    sa.select(SenStatus.pupil_id).where(
-                        SenStatus.primary_need == self.need, SenStatus.start_date <= today,
-                        sa.or_(SenStatus.end_date.is_(None), SenStatus.end_date >= today),
-                    )
+                    sa.select(SenStatus.pupil_id).where(SenStatus.primary_need == self.need, status_covers(today))
                 )
             )
         return query
@@ -169,12 +169,7 @@ def compliance_figures(
     register_rows = session.execute(narrowed(
         sa.select(Pupil.id, Pupil.updated_at, SenStatus.id, SenStatus.provision, SenStatus.start_date)
         .join(SenStatus, SenStatus.pupil_id == Pupil.id)
-        .where(
-            Pupil.school_id == school.id,
-            SenStatus.provision.in_((Provision.SEN_SUPPORT, Provision.EHC_PLAN)),
-            SenStatus.start_date <= today,
-            sa.or_(SenStatus.end_date.is_(None), SenStatus.end_date >= today),
-        ), Pupil.id)
+        .where(Pupil.school_id == school.id, on_roll(today), register_status(today)), Pupil.id)
     ).all()
     register_ids = {row[0] for row in register_rows}
     on_k = {row[0] for row in register_rows if row[3] is Provision.SEN_SUPPORT}
@@ -197,16 +192,14 @@ def compliance_figures(
         sa.select(SupportCycle.pupil_id, SupportCycle.state, Plan.id, Plan.review_date)
         .join(Pupil, Pupil.id == SupportCycle.pupil_id)
         .outerjoin(Plan, Plan.cycle_id == SupportCycle.id)
-        .where(Pupil.school_id == school.id, SupportCycle.state != CycleState.CLOSED), Pupil.id)
+        .where(Pupil.school_id == school.id, on_roll(today), SupportCycle.state != CycleState.CLOSED), Pupil.id)
     ).all()
     figures["reviews_overdue"] = _figure(
         "Reviews overdue",
-        [pid for pid, state, _, review_date in cycles
-         if state is CycleState.DO and review_date is not None and review_date < today],
+        [pid for pid, state, _, review_date in cycles if is_review_overdue(state, review_date, today)],
         len(cycles), "open cycles", "pupil",
     )
-    planned = {pid for pid, state, plan_id, _ in cycles
-               if state in (CycleState.DO, CycleState.REVIEW) and plan_id is not None}
+    planned = {pid for pid, state, plan_id, _ in cycles if state in RUNNING and plan_id is not None}
     figures["k_without_plan"] = _figure(
         "Pupils on SEN support without an open plan", on_k - planned, len(on_k), "pupils on SEN support", "pupil"
     )
@@ -215,7 +208,7 @@ def compliance_figures(
     concerns = session.execute(narrowed(
         sa.select(Concern.id, Concern.deadline)
         .join(Pupil, Pupil.id == Concern.pupil_id)
-        .where(Pupil.school_id == school.id, Concern.status == ConcernStatus.OPEN), Pupil.id)
+        .where(Pupil.school_id == school.id, on_roll(today), Concern.status == ConcernStatus.OPEN), Pupil.id)
     ).all()
     figures["concerns_past_deadline"] = _figure(
         "Concerns past their deadline", [cid for cid, deadline in concerns if deadline < today],
@@ -303,7 +296,7 @@ def compliance_figures(
     )
 
     # The register by provision, need type and year group (2 queries).
-    register = register_figures(session, [school.id], pupils=chosen)[school.id]
+    register = register_figures(session, [school.id], today, pupils=chosen)[school.id]
     return SchoolCompliance(school.id, school.urn, today, figures, tasks_by_role, register, terms)
 
 

@@ -2,8 +2,9 @@
 the meetings with parents the year so far asks for.
 
 The rule, with the school's settings (defaults 28 and 21 days):
-- a term *counts* for a pupil if the pupil was on the register (K or E) on the term's last day
-  and, without a break, for at least `parent_meeting_min_days` days by then (that day included);
+- a term *counts* for a pupil if the pupil was on this school's roll and on the register (K or E)
+  on the term's last day and, without a break, both for at least `parent_meeting_min_days` days by
+  then (that day included; SEN status carried from a previous school counts from admission);
 - `required` = counting terms of this academic year that have ended (before `today`);
 - `held` = parent meetings held in this academic year, up to `today`;
 - **overdue** if held < required; **due** if the current term would count (were the pupil still
@@ -24,10 +25,9 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sentrack.models import ParentMeeting, Provision, Pupil, School, SenStatus
+from sentrack.models import ParentMeeting, Pupil, School, SenStatus
+from sentrack.workflows.register import ON_REGISTER, on_roll, on_roll_part, register_status
 from sentrack.workflows.terms import Term, academic_year_bounds, term_holding, year_terms
-
-ON_REGISTER = (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
 
 
 class Engagement(enum.StrEnum):
@@ -113,16 +113,14 @@ def engagement_for_school(
         terms = year_terms(session, school, today)
     year_start, year_end = academic_year_bounds(today)
     on_register_today = sa.select(SenStatus.pupil_id).join(Pupil, Pupil.id == SenStatus.pupil_id).where(
-        Pupil.school_id == school.id,
-        SenStatus.provision.in_(ON_REGISTER),
-        SenStatus.start_date <= today,
-        sa.or_(SenStatus.end_date.is_(None), SenStatus.end_date >= today),
+        Pupil.school_id == school.id, on_roll(today), register_status(today),
     )
     if pupil_ids is not None:
         on_register_today = on_register_today.where(SenStatus.pupil_id.in_(pupil_ids))
     periods: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
-    for pupil_id, start, end in session.execute(
-        sa.select(SenStatus.pupil_id, SenStatus.start_date, SenStatus.end_date)
+    for pupil_id, start, end, admitted_on, left_on in session.execute(
+        sa.select(SenStatus.pupil_id, SenStatus.start_date, SenStatus.end_date, Pupil.admitted_on, Pupil.left_on)
+        .join(Pupil, Pupil.id == SenStatus.pupil_id)
         .where(
             SenStatus.pupil_id.in_(on_register_today),
             SenStatus.provision.in_(ON_REGISTER),
@@ -130,7 +128,11 @@ def engagement_for_school(
         )
         .order_by(SenStatus.pupil_id, SenStatus.start_date)
     ):
-        periods[pupil_id].append((start, end))
+        # Only the days on this school's roll count: SEN status carried from a previous school
+        # counts from admission here.
+        start, end = on_roll_part(start, end, admitted_on, left_on)
+        if end is None or start <= end:
+            periods[pupil_id].append((start, end))
     if not periods:
         return {}
     held = dict(

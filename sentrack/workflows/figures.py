@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack.models import NeedType, Provision, Pupil, SenStatus
+from sentrack.workflows.register import on_roll, status_covers
 
 
 @dataclass
@@ -30,21 +32,22 @@ class RegisterFigures:
 
 
 def register_figures(
-    session: Session, school_ids: list[int], *, pupils: sa.Select | None = None
+    session: Session, school_ids: list[int], today: date, *, pupils: sa.Select | None = None
 ) -> dict[int, RegisterFigures]:
-    """The register of each school, keyed by school id: two GROUP BY queries in all. `pupils`, a
-    query of pupil ids, narrows it to those pupils."""
+    """The register of each school on `today`, keyed by school id: the pupils on the roll, by the
+    SEN status covering the day (`sentrack.workflows.register`). Two GROUP BY queries in all.
+    `pupils`, a query of pupil ids, narrows it to those pupils."""
     figures: dict[int, RegisterFigures] = {school_id: RegisterFigures() for school_id in school_ids}
     if not school_ids:
         return figures
-    open_status = sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None))
+    open_status = sa.and_(SenStatus.pupil_id == Pupil.id, status_covers(today))
     provision = sa.func.coalesce(SenStatus.provision, Provision.NONE.value)
 
     rows = session.execute(
         sa.select(Pupil.school_id, Pupil.year_group, provision, sa.func.count())
         .select_from(Pupil)
         .outerjoin(SenStatus, open_status)
-        .where(Pupil.school_id.in_(school_ids), *([] if pupils is None else [Pupil.id.in_(pupils)]))
+        .where(Pupil.school_id.in_(school_ids), on_roll(today), *([] if pupils is None else [Pupil.id.in_(pupils)]))
         .group_by(Pupil.school_id, Pupil.year_group, provision)
     )
     for school_id, year_group, prov, count in rows:
@@ -57,7 +60,7 @@ def register_figures(
     rows = session.execute(
         sa.select(Pupil.school_id, SenStatus.primary_need, SenStatus.provision, sa.func.count())
         .join(SenStatus, open_status)
-        .where(Pupil.school_id.in_(school_ids), SenStatus.provision != Provision.NONE,
+        .where(Pupil.school_id.in_(school_ids), on_roll(today), SenStatus.provision != Provision.NONE,
                *([] if pupils is None else [Pupil.id.in_(pupils)]))
         .group_by(Pupil.school_id, SenStatus.primary_need, SenStatus.provision)
     )

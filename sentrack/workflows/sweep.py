@@ -48,6 +48,7 @@ from sentrack.models import (
 )
 from sentrack.workflows.compliance import record_snapshots
 from sentrack.workflows.duty_catalogue import sync_catalogue
+from sentrack.workflows.register import on_roll, register_status
 from sentrack.workflows.terms import Term, school_terms
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 
@@ -177,24 +178,25 @@ def _la_officers(session: Session) -> dict[int, int]:
     return found
 
 
-def _teacher_pairs(session: Session) -> list[tuple[int, int]]:
+def _teacher_pairs(session: Session, today: date) -> list[tuple[int, int]]:
     """(pupil id, teacher id) for every active teacher of every pupil on the register."""
     return list(session.execute(
         sa.select(group_pupils.c.pupil_id, group_teachers.c.user_id)
         .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
         .join(User, User.id == group_teachers.c.user_id)
         .join(SenStatus, SenStatus.pupil_id == group_pupils.c.pupil_id)
-        .where(User.active, SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
+        .join(Pupil, Pupil.id == group_pupils.c.pupil_id)
+        .where(User.active, on_roll(today), register_status(today))
         .order_by(group_pupils.c.pupil_id, group_teachers.c.user_id)
         .distinct()
     ))
 
 
-def _register(session: Session) -> list[OnRegister]:
+def _register(session: Session, today: date) -> list[OnRegister]:
     rows = session.execute(
         sa.select(Pupil, SenStatus.id, SenStatus.provision, SenStatus.start_date)
         .join(SenStatus, SenStatus.pupil_id == Pupil.id)
-        .where(SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
+        .where(on_roll(today), register_status(today))
         .order_by(Pupil.id)
     )
     return [
@@ -221,7 +223,7 @@ def rule_teacher_meets_parents(ctx: Context) -> Iterator[Due]:
 
 def rule_teacher_acknowledges_passport(ctx: Context) -> Iterator[Due]:
     by_pupil = {row.pupil_id: row for row in ctx.register}
-    for pupil_id, teacher_id in _teacher_pairs(ctx.session):
+    for pupil_id, teacher_id in _teacher_pairs(ctx.session, ctx.today):
         row = by_pupil.get(pupil_id)
         if row is None:
             continue
@@ -502,9 +504,9 @@ def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) 
     schools = list(session.scalars(sa.select(School).order_by(School.id)))
     school_la = {s.id: s.local_authority_id for s in schools}
     class_teachers: dict[int, int] = {}
-    for pupil_id, teacher_id in _teacher_pairs(session):
+    for pupil_id, teacher_id in _teacher_pairs(session, today):
         class_teachers.setdefault(pupil_id, teacher_id)
-    ctx = Context(session, today, schools, _holders(session), _la_officers(session), class_teachers, _register(session))
+    ctx = Context(session, today, schools, _holders(session), _la_officers(session), class_teachers, _register(session, today))
 
     moved = _follow_the_role(session, ctx, duties, school_la, summary)
     summary.notifications_created += notify_assignees(session, moved)

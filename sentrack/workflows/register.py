@@ -1,0 +1,91 @@
+"""The definitions every page, export, figure and the daily sweep share: who is on a school's roll
+and on its SEN register on a day, and when a review is overdue. Each exists once, here, as a SQL
+expression (for set-based queries) and, where a caller already holds the rows, as a Python
+predicate with the same meaning.
+
+- *On the roll on a day*: admitted on or before the day (or no admission date recorded), and not
+  yet left: the leaving date is the first day the pupil is no longer on the roll.
+- *On the register on a day*: on the roll that day, with an SEN status of K or E that covers the
+  day (started on or before it, and open or ending on or after it).
+- *Review overdue*: a running plan (the cycle at "do", or at "review" with the review not yet
+  recorded) whose agreed review date is before today. A recorded review closes the cycle.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from sentrack.models import CycleState, Plan, Provision, Pupil, SenStatus, SupportCycle
+
+ON_REGISTER = (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
+RUNNING = (CycleState.DO, CycleState.REVIEW)
+
+
+def on_roll(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
+    """The pupil (the `Pupil` entity or an alias of it) is on the school's roll on `day`."""
+    return sa.and_(
+        sa.or_(pupil.admitted_on.is_(None), pupil.admitted_on <= day),
+        sa.or_(pupil.left_on.is_(None), pupil.left_on > day),
+    )
+
+
+def is_on_roll(pupil: Pupil, day: date) -> bool:
+    return (pupil.admitted_on is None or pupil.admitted_on <= day) and (pupil.left_on is None or pupil.left_on > day)
+
+
+def on_roll_part(
+    start: date, end: date | None, admitted_on: date | None, left_on: date | None
+) -> tuple[date, date | None]:
+    """The part of the period `start` to `end` (inclusive; None for open) on the roll: from
+    admission, to the day before leaving. The result is empty when its start is after its end."""
+    if admitted_on is not None and admitted_on > start:
+        start = admitted_on
+    if left_on is not None and (end is None or end >= left_on):
+        end = left_on - timedelta(days=1)
+    return start, end
+
+
+def status_covers(day: date, status=SenStatus) -> sa.ColumnElement[bool]:
+    """The SEN status period covers `day`."""
+    return sa.and_(status.start_date <= day, sa.or_(status.end_date.is_(None), status.end_date >= day))
+
+
+def register_status(day: date, status=SenStatus) -> sa.ColumnElement[bool]:
+    """The SEN status period is K or E and covers `day`."""
+    return sa.and_(status.provision.in_(ON_REGISTER), status_covers(day, status))
+
+
+def on_register(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
+    """The pupil is on the roll and on the SEN register on `day` (an EXISTS over their statuses)."""
+    return sa.and_(
+        on_roll(day, pupil),
+        sa.exists().where(SenStatus.pupil_id == pupil.id, register_status(day)),
+    )
+
+
+def register_rows(day: date) -> sa.Select:
+    """(Pupil, SenStatus) of every pupil on the register on `day`, with the status that puts them
+    there; callers add the school and their own narrowing."""
+    return (
+        sa.select(Pupil, SenStatus)
+        .join(SenStatus, SenStatus.pupil_id == Pupil.id)
+        .where(on_roll(day), register_status(day))
+    )
+
+
+def review_overdue(today: date) -> sa.ColumnElement[bool]:
+    """Over `SupportCycle` joined to its `Plan`: the agreed review date has passed and no review is
+    recorded, whether the cycle is at "do" or at "review"."""
+    return sa.and_(SupportCycle.state.in_(RUNNING), Plan.review_date < today)
+
+
+def is_review_overdue(state: CycleState, review_date: date | None, today: date) -> bool:
+    return state in RUNNING and review_date is not None and review_date < today
+
+
+def review_due_within(today: date, days: int) -> sa.ColumnElement[bool]:
+    """Over `SupportCycle` joined to its `Plan`: a running plan whose review date has passed or
+    falls within `days` days of `today`."""
+    return sa.and_(SupportCycle.state.in_(RUNNING), Plan.review_date <= today + timedelta(days=days))
