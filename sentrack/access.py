@@ -51,6 +51,7 @@ class Ability(enum.StrEnum):
     VIEW_PROVISION_MAP = "view_provision_map"
     RECORD_PARENT_MEETING = "record_parent_meeting"  # plan and record meetings with parents
     MANAGE_SETTINGS = "manage_settings"  # the school's term dates and rule settings
+    READ_PASSPORT = "read_passport"  # say "I have read it" of the passport of a pupil one teaches or supports
 
 
 ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
@@ -73,6 +74,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.VIEW_PROVISION_MAP,
             Ability.RECORD_PARENT_MEETING,
             Ability.MANAGE_SETTINGS,
+            Ability.READ_PASSPORT,
         }
     ),
     Role.HEAD: frozenset(
@@ -97,10 +99,12 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.SET_UP_INTERVENTION,
             Ability.RECORD_SESSION,
             Ability.RECORD_PARENT_MEETING,
+            Ability.READ_PASSPORT,
         }
     ),
     Role.SUPPORT_ASSISTANT: frozenset(
-        {Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.RECORD_OBSERVATION, Ability.RECORD_SESSION}
+        {Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.RECORD_OBSERVATION, Ability.RECORD_SESSION,
+         Ability.READ_PASSPORT}
     ),
     Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES}),
     Role.LA_OFFICER: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.VIEW_FIGURES}),

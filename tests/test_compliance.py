@@ -66,7 +66,7 @@ def _make_world(session, pupils: int = 80) -> School:
     done_status = session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == done.id)).one()
     for task in _all(session, Task):
         if task.subject_type == "sen_status" and task.subject_id == done_status.id:
-            task.status, task.completed_on = TaskStatus.DONE, TODAY
+            task.status, task.completed_on, task.closed_on = TaskStatus.DONE, TODAY, TODAY
     # Some records go stale: every third pupil's row and timeline are old.
     old = datetime(2026, 6, 1, 9, tzinfo=UTC)
     pupil_ids = sorted(p.id for p in _all(session, Pupil))

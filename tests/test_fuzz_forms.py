@@ -179,6 +179,7 @@ BUTTONS: dict[str, str] = {
     "/pupils/<public_id>/cycles/<int:number>/move/<move>": "move the cycle on",
     "/pupils/<public_id>/cycles/<int:number>/outcomes/<int:outcome_id>/remove": "remove an outcome",
     "/pupils/<public_id>/letters/<int:letter_id>/sent": "mark a letter sent",
+    "/pupils/<public_id>/passport/read": "say the passport is read",
     "/interventions/<int:intervention_id>/sessions/quick": "everyone attended today",
     "/notifications/<int:notification_id>/read": "mark a notification read",
 }

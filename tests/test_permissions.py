@@ -240,6 +240,11 @@ ROUTES: dict[str, Route] = {
         lambda t: f"{t.base}/letters/{t.letter_id}/sent",
         only("senco", yes=Redirect(lambda t: f"{t.base}#letters"), no=404), method="POST", target=PUPIL,
     ),
+    # "I have read it": whoever teaches or supports the pupil (and the SENCO); back to the home page.
+    "/pupils/<public_id>/passport/read": Route(
+        lambda t: f"{t.base}/passport/read",
+        only("senco", "teacher", "ta", yes=Redirect(lambda t: "/#passports-heading"), no=404), method="POST", target=PUPIL,
+    ),
     # Interventions (sentrack/interventions). The list opens to whoever records sessions, sets
     # interventions up or reads the provision map; the catalogue and the impact scale are the
     # SENCO's. One intervention is read with VIEW_SEN (the head reads every one of the school),
@@ -420,8 +425,8 @@ def _task(session, world: World, kind: str) -> tuple[Task, Notification]:
     """A task of the school assigned to its SENCO ('own'), or of the school of another authority
     assigned to that school's SENCO ('other-school'), each with its notification."""
     school, senco = (world.school, world.users["senco"]) if kind == "own" else (world.foreign, world.users["foreign_senco"])
-    duty = sync_catalogue(session)["senco_decides_concern"]
-    task = Task(school_id=school.id, duty_id=duty.id, subject_type="concern", subject_id=1, period="",
+    duty = sync_catalogue(session)["senco_supports_transition"]  # closed by hand, with a note
+    task = Task(school_id=school.id, duty_id=duty.id, subject_type="pupil", subject_id=1, period="",
                 assigned_to_id=senco.id, for_role=Role.SENCO, title="Decide on the concern", due_on=date(2026, 12, 18))
     session.add(task)
     session.flush()

@@ -148,7 +148,7 @@ def test_assistant_records_impact_when_an_intervention_ends(session, world):
     assert (task.subject_type, task.subject_id) == ("intervention", iv.id)
     assert task.assigned_to_id == world.users["ta"].id
     assert task.due_on == date(2026, 12, 4)
-    assert task.link == f"/interventions/{iv.id}/impact"
+    assert task.path == f"/interventions/{iv.id}/impact"
 
 
 def test_senco_holds_review_when_it_falls_due(session, world):
@@ -342,7 +342,7 @@ def test_a_task_reassigned_by_hand_stays_with_its_new_holder(session, world):
 def test_done_tasks_do_not_move(session, world):
     _sweep(session, TODAY, "governors_publish_report")
     task = _one(session, "governors_publish_report", school_id=world.school.id)
-    task.status, task.completed_on, task.note = TaskStatus.DONE, TODAY, "Published"
+    task.status, task.completed_on, task.closed_on, task.note = TaskStatus.DONE, TODAY, TODAY, "Published"
     world.users["governor"].active = False
     make_user(session, "chair@oak.test", Role.GOVERNOR, school=world.school)
     session.commit()

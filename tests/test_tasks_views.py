@@ -23,10 +23,13 @@ TODAY = date(2026, 11, 27)
 
 def _task(session, world, *, assignee="senco", due=date(2026, 12, 18), title="Decide on the concern about Ada Brook",
           role=Role.SENCO, subject_id=1, status=TaskStatus.OPEN) -> Task:
-    duty = sync_catalogue(session)["senco_decides_concern"]
-    task = Task(school_id=world.school.id, duty_id=duty.id, subject_type="concern", subject_id=subject_id, period="",
+    # A duty no record can prove, so that a person closes it with a note.
+    duty = sync_catalogue(session)["senco_supports_transition"]
+    task = Task(school_id=world.school.id, duty_id=duty.id, subject_type="pupil", subject_id=subject_id, period="",
                 assigned_to_id=world.users[assignee].id, for_role=role, title=title, due_on=due, status=status,
-                link="/pupils/", completed_on=TODAY if status is TaskStatus.DONE else None)
+                link_endpoint="duties.my_tasks", link_args={},
+                completed_on=TODAY if status is TaskStatus.DONE else None,
+                closed_on=TODAY if status is not TaskStatus.OPEN else None)
     session.add(task)
     session.commit()
     return task

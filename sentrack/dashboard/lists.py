@@ -24,7 +24,8 @@ from sentrack.models import (
     Task,
     TimelineEvent,
 )
-from sentrack.workflows.compliance import Figure, ehc_review_anniversary
+from sentrack.workflows.compliance import Figure
+from sentrack.workflows.ehc import ehc_review_anniversary
 from sentrack.workflows.engagement import engagement_for_school
 
 

@@ -26,6 +26,7 @@ class Staff:
     teacher_of: dict[int, int]  # class id -> its teacher's user id
     demo_group_id: int | None  # the class of teacher@demo.test
     assistant_ids: list[int]  # the support assistants
+    senco_name: str = ""
 
 
 class StaffBuilder:
@@ -33,6 +34,7 @@ class StaffBuilder:
         self.context = context
         self.password_hash = hash_password(DEMO_PASSWORD)  # once: hashing is slow on purpose
         self.emails: set[str] = set()
+        self.names: dict[int, str] = {}
 
     def add_staff(self, spec: SchoolSpec, school_id: int, groups: list[Group]) -> Staff:
         """A head, a SENCO, an admin, a governor, a teacher per class and a few support
@@ -59,7 +61,7 @@ class StaffBuilder:
             add(Role.SUPPORT_ASSISTANT, "ta@demo.test" if index == 0 else None)
             for index in range(max(2, round(spec.pupils / 100)))
         ]
-        return Staff(senco_id, teacher_of, demo_group_id, assistant_ids)
+        return Staff(senco_id, teacher_of, demo_group_id, assistant_ids, self.names[senco_id])
 
     def add_user(
         self,
@@ -95,6 +97,7 @@ class StaffBuilder:
             created_at=joined,
         )["id"]
         context.rows.add(RoleAssignment, user_id=user_id, role=role, assigned_at=joined)
+        self.names[user_id] = f"{first} {last}"
         context.summary.staff += 1
         return user_id
 

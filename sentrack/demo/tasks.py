@@ -17,6 +17,8 @@ from sentrack.demo.context import DemoContext
 from sentrack.demo.dates import moment
 from sentrack.demo.pupils import PupilDraft
 from sentrack.demo.staff import Staff
+from sentrack.workflows.duty_catalogue import BY_CODE
+from sentrack.workflows.sweep import TASK_ASSIGNED, path_for
 from sentrack.models import (
     Concern,
     ConcernStatus,
@@ -33,9 +35,8 @@ from sentrack.models import (
     TaskStatus,
 )
 
-TASK_ASSIGNED = "task_assigned"  # as sentrack.workflows.sweep names the notification
-NOTICE_DAYS = 14  # reviews: the sweep makes the task this many days before the review date
-LETTER_DAYS = 14  # a letter is due this many days after it was made
+NOTICE_DAYS = BY_CODE["senco_holds_review"].notice_days  # the task is made this long before the review date
+LETTER_DAYS = BY_CODE["senco_tells_parents"].due_days  # a letter is due this long after it was made
 READ_WITHIN_HOURS = (1, 30)
 
 
@@ -45,16 +46,20 @@ def add_task_history(context: DemoContext, school_id: int, pupils: list[PupilDra
     public = {p.id: p.row["public_id"] for p in pupils}
     mine = set(names)
 
-    def add(code: str, subject_type: str, subject_id: int, pupil_id: int, title: str, link: str,
-            due: date, made: date, done: date) -> None:
+    def add(code: str, subject_type: str, subject_id: int, pupil_id: int, title: str, link: tuple[str, dict],
+            due: date, made: date, done: date, what: str) -> None:
+        # Closed as the app closes it: done by the record, on the day the record was made.
         made = min(made, done)
         created_at = moment(context.rng, made)
         task = rows.add(
             Task, school_id=school_id, duty_id=duties[code].id, subject_type=subject_type, subject_id=subject_id,
             period="", pupil_id=pupil_id, assigned_to_id=staff.senco_id, assigned_by_id=None, for_role=Role.SENCO,
-            title=title[:200], link=link, due_on=due, status=TaskStatus.DONE, completed_on=done,
-            completed_by_id=staff.senco_id, note=None, created_at=created_at,
+            title=title[:200], link_endpoint=link[0], link_args=link[1], due_on=due, status=TaskStatus.DONE,
+            completed_on=done, completed_by_id=staff.senco_id, closed_on=done,
+            done_by_type=BY_CODE[code].fulfilled_by, done_by_id=subject_id,
+            note=f"Done: {what} of {done.day} {done:%B %Y}, recorded by {staff.senco_name}.", created_at=created_at,
         )
+        link = path_for(*link)
         context.summary.tasks_done += 1
         read_at = created_at + timedelta(hours=context.rng.randint(*READ_WITHIN_HOURS))
         rows.add(
@@ -74,24 +79,25 @@ def add_task_history(context: DemoContext, school_id: int, pupils: list[PupilDra
             continue
         pupil_id, number = cycle["pupil_id"], cycle["number"]
         add("senco_holds_review", "support_cycle", cycle["id"], pupil_id,
-            f"Hold {names[pupil_id]}'s review (cycle {number})", f"/pupils/{public[pupil_id]}/cycles/{number}",
-            plan["review_date"], plan["review_date"] - timedelta(days=NOTICE_DAYS), review["held_on"])
+            f"Hold {names[pupil_id]}'s review (cycle {number})",
+            ("cycles.show", {"public_id": public[pupil_id], "number": number}),
+            plan["review_date"], plan["review_date"] - timedelta(days=NOTICE_DAYS), review["held_on"], "review")
     for letter in rows.pending(ParentLetter):
         if letter["pupil_id"] not in mine or letter["sent_on"] is None:
             continue
         pupil_id = letter["pupil_id"]
         add("senco_tells_parents", "parent_letter", letter["id"], pupil_id,
             f"Send the SEN support letter to {names[pupil_id]}'s parents",
-            f"/pupils/{public[pupil_id]}/letters/{letter['id']}",
-            letter["created_on"] + timedelta(days=LETTER_DAYS), letter["created_on"], letter["sent_on"])
+            ("cycles.letter", {"public_id": public[pupil_id], "letter_id": letter["id"]}),
+            letter["created_on"] + timedelta(days=LETTER_DAYS), letter["created_on"], letter["sent_on"], "letter sent")
     for concern in rows.pending(Concern):
         if concern["pupil_id"] not in mine or concern["status"] is ConcernStatus.OPEN or not concern["decided_on"]:
             continue
         pupil_id = concern["pupil_id"]
         add("senco_decides_concern", "concern", concern["id"], pupil_id,
             f"Decide on the concern about {names[pupil_id]}",
-            f"/pupils/{public[pupil_id]}/concerns/{concern['id']}/decide",
-            concern["deadline"], concern["raised_on"], concern["decided_on"])
+            ("cycles.decide_concern", {"public_id": public[pupil_id], "concern_id": concern["id"]}),
+            concern["deadline"], concern["raised_on"], concern["decided_on"], "decision")
 
 
 def _end_of(day: date) -> datetime:

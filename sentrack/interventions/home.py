@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sentrack import access
+from sentrack.workflows.passports import passports_read
 from sentrack.models import (
     CycleState,
     Intervention,
@@ -150,6 +151,7 @@ class Passport:
     strategies: str | None
     strengths: str | None
     interventions: list[str]
+    read_on: date | None = None  # when the user said "I have read it" for the current status
 
 
 def passport_pupils(session: Session, user: User, today: date) -> tuple[list[Pupil], dict[int, list[str]]]:
@@ -210,6 +212,7 @@ def passports(session: Session, user: User, today: date) -> list[Passport]:
                 statuses[pupil_id] = status
             if cycle is not None:
                 cycles[pupil_id] = cycle
+    read = passports_read(session, user, [s.id for s in statuses.values()])
     found = []
     for pupil in pupils:
         cycle = cycles.get(pupil.id)
@@ -219,5 +222,6 @@ def passports(session: Session, user: User, today: date) -> list[Passport]:
             strategies=cycle.plan.strategies if cycle and cycle.plan else None,
             strengths=cycle.assessment.strengths if cycle and cycle.assessment else None,
             interventions=sorted(set(names.get(pupil.id, []))),
+            read_on=read.get(pupil.id),
         ))
     return found

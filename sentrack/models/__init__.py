@@ -17,7 +17,7 @@ from sentrack.models.cycles import (
     SupportCycle,
     TimelineEvent,
 )
-from sentrack.models.duties import Duty, EmailStatus, Notification, Task, TaskStatus, TriggerKind
+from sentrack.models.duties import Duty, EmailStatus, Notification, PassportRead, Task, TaskStatus, TriggerKind
 from sentrack.models.enums import (
     AreaOfNeed,
     ConcernStatus,
@@ -72,6 +72,7 @@ __all__ = [
     "Duty",
     "EmailStatus",
     "Notification",
+    "PassportRead",
     "Task",
     "TaskStatus",
     "TriggerKind",

@@ -34,11 +34,11 @@ class TriggerKind(enum.StrEnum):
 class TaskStatus(enum.StrEnum):
     OPEN = "open"
     DONE = "done"
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled"  # no longer needed: the reason for it went; never counted as done
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return {"open": "Open", "done": "Done", "cancelled": "No longer needed"}[self.value]
 
 
 class EmailStatus(enum.StrEnum):
@@ -73,6 +73,8 @@ class Task(Base):
         sa.CheckConstraint(
             "(status = 'done') = (completed_on IS NOT NULL)", name="completed_when_done"
         ),
+        sa.CheckConstraint("(status = 'open') = (closed_on IS NULL)", name="closed_when_not_open"),
+        sa.CheckConstraint("(done_by_type IS NULL) = (done_by_id IS NULL)", name="done_by_record"),
         sa.Index("ix_task_assignee_status_due", "assigned_to_id", "status", "due_on"),
         sa.Index("ix_task_school_status_due", "school_id", "status", "due_on"),
     )
@@ -88,12 +90,18 @@ class Task(Base):
     assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))  # set when reassigned by hand
     for_role: Mapped[Role] = mapped_column(enum_type(Role, "for_role"))
     title: Mapped[str] = mapped_column(sa.String(200))
-    link: Mapped[str | None] = mapped_column(sa.String(200))
+    # Where the work is done: an endpoint and its arguments, built with url_for when shown.
+    link_endpoint: Mapped[str | None] = mapped_column(sa.String(80))
+    link_args: Mapped[dict | None] = mapped_column(sa.JSON)
     due_on: Mapped[date]
     status: Mapped[TaskStatus] = mapped_column(enum_type(TaskStatus, "status"), default=TaskStatus.OPEN)
     completed_on: Mapped[date | None]
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # The record that did the work ("review" 12), when a record closed the task rather than a person.
+    done_by_type: Mapped[str | None] = mapped_column(sa.String(30))
+    done_by_id: Mapped[int | None]
+    closed_on: Mapped[date | None]  # the day it closed, done or no longer needed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
 
     school: Mapped[School] = relationship()
@@ -103,6 +111,38 @@ class Task(Base):
 
     def is_overdue(self, today: date) -> bool:
         return self.status is TaskStatus.OPEN and today > self.due_on
+
+    @property
+    def spec(self):
+        """The duty's entry in the catalogue (`sentrack.workflows.duty_catalogue.DutySpec`)."""
+        from sentrack.workflows.duty_catalogue import BY_CODE
+
+        return BY_CODE.get(self.duty.code)
+
+    @property
+    def closed_by_hand(self) -> bool:
+        return self.spec is None or self.spec.closed_by_hand
+
+    @property
+    def path(self) -> str | None:
+        """The path of the place to act, built from the stored endpoint when shown."""
+        from sentrack.workflows.sweep import path_for
+
+        return path_for(self.link_endpoint, self.link_args)
+
+
+class PassportRead(Base):
+    """A member of staff's "I have read it" for a pupil's passport, for the SEN status it describes."""
+
+    __tablename__ = "passport_read"
+    __table_args__ = (sa.UniqueConstraint("pupil_id", "user_id", "sen_status_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupil_id: Mapped[int] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    sen_status_id: Mapped[int] = mapped_column(sa.ForeignKey("sen_status.id"), index=True)
+    read_on: Mapped[date]
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
 
 
 class Notification(Base):

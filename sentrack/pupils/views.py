@@ -32,6 +32,7 @@ from sentrack.workflows import RuleBroken
 from sentrack.workflows.concerns import raise_concern
 from sentrack.workflows.engagement import engagement_for_pupil
 from sentrack.workflows.meetings import pupil_meetings
+from sentrack.workflows.passports import mark_passport_read
 from sentrack.workflows.pupils import ContactDetails, PupilDetails, add_contact, add_pupil, update_contact, update_pupil
 from sentrack.workflows.sen_status import change_sen_status, current_status
 
@@ -363,6 +364,23 @@ def raise_concern_view(public_id: str):
 
 
 AUDIT_PER_PAGE = 50
+
+
+@bp.route("/<public_id>/passport/read", methods=["POST"])
+@login_required
+def passport_read(public_id: str):
+    """'I have read it': the teacher or assistant has read the pupil's passport."""
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.READ_PASSPORT)  # the CSRF token is checked for every POST
+    try:
+        mark_passport_read(db.session, actor=user, pupil=pupil, today=today())
+    except RuleBroken as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("Passport marked as read.", "success")
+    return redirect(url_for("main.home") + "#passports-heading")
 
 
 @bp.route("/<public_id>/audit")

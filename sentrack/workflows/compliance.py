@@ -56,6 +56,7 @@ from sentrack.models import (
     TimelineEvent,
     group_pupils,
 )
+from sentrack.workflows.ehc import ehc_review_anniversary
 from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.figures import RegisterFigures, register_figures
 from sentrack.workflows.register import RUNNING, is_review_overdue, on_roll, register_status, status_covers
@@ -67,9 +68,6 @@ from sentrack.workflows.terms import (
     term_holding,
     year_terms,
 )
-
-EHC_REVIEW_WINDOW = timedelta(weeks=8)
-
 
 @dataclass(frozen=True)
 class Figure:
@@ -105,23 +103,6 @@ class SchoolCompliance:
 
     def __getitem__(self, key: str) -> Figure:
         return self.figures[key]
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def ehc_review_anniversary(start: date, today: date) -> tuple[int, date] | None:
-    """(years, anniversary) of the latest anniversary of `start` whose 8-week window has opened."""
-    found = None
-    years = 1
-    while _add_years(start, years) - EHC_REVIEW_WINDOW <= today:
-        found = (years, _add_years(start, years))
-        years += 1
-    return found
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sentrack import audit
 from sentrack.models import AreaOfNeed, Concern, ConcernStatus, Pupil, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.timeline import add_event
 
 
@@ -80,4 +81,4 @@ def decide_no_further_action(
     )
     audit.record(session, "concern_decided", actor=actor, pupil=concern.pupil, object_type="concern",
                  object_id=concern.id, details={"decision": concern.status.value})
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[concern.pupil_id])

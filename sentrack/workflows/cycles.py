@@ -30,6 +30,7 @@ from sentrack.models.cycles import (
     TimelineEvent,
 )
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.meetings import meeting_from_review
 from sentrack.workflows.revisions import check_version, record_revision
 from sentrack.workflows.sen_status import change_sen_status, current_status
@@ -188,7 +189,7 @@ def _move(session: Session, cycle: SupportCycle, move: Move, *, actor: User, eff
         session, "cycle_moved", actor=actor, pupil=cycle.pupil, object_type="support_cycle",
         object_id=cycle.id, details={"from": old.value, "to": cycle.state.value, "move": move.value},
     )
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[cycle.pupil_id])
 
 
 # --- Opening ---------------------------------------------------------------------------------------
@@ -226,7 +227,7 @@ def open_cycle(
         to_state=CycleState.ASSESS.value,
     )
     audit.record(session, "cycle_opened", actor=actor, pupil=pupil, object_type="support_cycle", object_id=cycle.id)
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[pupil.id])  # a concern decided by opening the assessment
     return cycle
 
 
@@ -525,7 +526,7 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
         session.flush()
         for outcome in carried:
             record_revision(session, "outcome", outcome, OUTCOME_FIELDS, actor)
-        session.flush()
+        settle_tasks(session, today, pupil_ids=[pupil.id])
         return following
     if review.decision is ReviewDecision.STEP_DOWN:
         status = current_status(session, pupil)
@@ -538,6 +539,6 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
     elif review.decision is ReviewDecision.REQUEST_EHC:
         add_event(session, pupil=pupil, cycle=cycle, kind="ehc_requested",
                   title="EHC needs assessment requested", effective_on=review.ehc_requested_on, actor=actor)
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[pupil.id])
     return None
 

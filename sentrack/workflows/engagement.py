@@ -52,6 +52,7 @@ class PupilEngagement:
     required: int
     held: int
     term: Term | None  # the current term; None in a holiday
+    term_counts: bool = False  # the current term will count if the pupil stays on the register
 
 
 def _spells(periods: list[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
@@ -88,18 +89,19 @@ def assess(
         1 for term in terms if term.ends_on < today and _counts(_on_register_since(spells, term.ends_on), term, min_days)
     )
     current = term_holding(terms, today)
+    current_counts = current is not None and _counts(_on_register_since(spells, today), current, min_days)
     if held < required:
         status = Engagement.OVERDUE
     elif (
-        current is not None
-        and _counts(_on_register_since(spells, today), current, min_days)
+        current_counts
         and held < required + 1
         and (current.ends_on - today).days <= school.parent_due_window_days
     ):
         status = Engagement.DUE
     else:
         status = Engagement.ON_TRACK
-    return PupilEngagement(pupil_id=pupil_id, status=status, required=required, held=held, term=current)
+    return PupilEngagement(pupil_id=pupil_id, status=status, required=required, held=held, term=current,
+                           term_counts=current_counts)
 
 
 def engagement_for_school(

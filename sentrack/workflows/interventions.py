@@ -29,6 +29,7 @@ from sentrack.models import (
 from sentrack.models.enums import AreaOfNeed
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.timeline import add_event
 
 DELIVERING_ROLES = frozenset({Role.TEACHER, Role.SUPPORT_ASSISTANT, Role.SENCO})
@@ -352,4 +353,5 @@ def record_impact(
                       title=f"Intervention ended: {intervention.name}", effective_on=intervention.ends_on,
                       actor=actor, detail=f"Impact: {labels[result.impact]}" + (f". Exit measure {place.exit_score}" if place.exit_score else ""))
         audit.record(session, "impact_recorded", actor=actor, pupil=place.pupil, object_type="intervention", object_id=intervention.id)
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[place.pupil_id for place in intervention.places],
+                 subjects=[("intervention", intervention.id)])

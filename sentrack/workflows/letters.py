@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sentrack import audit
 from sentrack.models import ParentLetter, Pupil, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.timeline import add_event
 
 
@@ -21,4 +22,4 @@ def mark_letter_sent(session: Session, *, actor: User, letter: ParentLetter, pup
     add_event(session, pupil=pupil, kind="letter_sent", title="Parents told in writing that SEN support has started",
               effective_on=today, actor=actor)
     audit.record(session, "letter_sent", actor=actor, pupil=pupil, object_type="parent_letter", object_id=letter.id)
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[pupil.id])

@@ -14,6 +14,7 @@ from sentrack.clock import now
 from sentrack.models import MeetingMode, ParentMeeting, Pupil, Role, RoleAssignment, User
 from sentrack.models.cycles import Review, SupportCycle
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.timeline import add_event
 
 # Who may lead a meeting with parents: staff who know the pupil (not governors or admins).
@@ -122,7 +123,7 @@ def record_meeting(
               detail=f"{details.mode.label}, led by {leader.full_name}", effective_on=details.held_on, actor=actor)
     audit.record(session, "parent_meeting_recorded", actor=actor, pupil=pupil, object_type="parent_meeting",
                  object_id=meeting.id, details={"planned": planned is not None})
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[pupil.id])
     return meeting
 
 

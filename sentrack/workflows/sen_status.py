@@ -11,6 +11,7 @@ from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import NeedType, ParentLetter, Provision, Pupil, SenStatus, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.timeline import add_event
 
 SEN_SUPPORT_LETTER = "sen_support_notice"
@@ -119,5 +120,5 @@ def change_sen_status(
         object_id=status.id,
         details={"from": current_provision(open_period).value, "to": provision.value},
     )
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[pupil.id])  # off the register: its tasks are no longer needed
     return status

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,7 +26,6 @@ from sentrack.clock import now
 from sentrack.models import (
     Concern,
     ConcernStatus,
-    CycleState,
     Duty,
     Intervention,
     InterventionPupil,
@@ -47,9 +47,11 @@ from sentrack.models import (
     group_teachers,
 )
 from sentrack.workflows.compliance import record_snapshots
-from sentrack.workflows.duty_catalogue import sync_catalogue
-from sentrack.workflows.register import on_roll, register_status
-from sentrack.workflows.terms import Term, school_terms
+from sentrack.workflows.duty_catalogue import BY_CODE, DutySpec, sync_catalogue
+from sentrack.workflows.ehc import ehc_review_anniversary
+from sentrack.workflows.fulfilment import settle_tasks
+from sentrack.workflows.register import on_roll, register_status, review_due_within
+from sentrack.workflows.terms import Term, academic_year_of, school_terms
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 
 TASK_ASSIGNED = "task_assigned"
@@ -66,7 +68,8 @@ class SweepSummary:
     tasks_created: int = 0
     notifications_created: int = 0
     tasks_moved: int = 0
-    tasks_cancelled: int = 0
+    tasks_done: int = 0  # closed by the records that did their work
+    tasks_cancelled: int = 0  # closed as no longer needed
     snapshots_stored: int = 0  # schools' compliance figures of the day and of terms' ends
     by_duty: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
@@ -77,6 +80,7 @@ class SweepSummary:
             "tasks_created": self.tasks_created,
             "notifications_created": self.notifications_created,
             "tasks_moved": self.tasks_moved,
+            "tasks_done": self.tasks_done,
             "tasks_cancelled": self.tasks_cancelled,
             "snapshots_stored": self.snapshots_stored,
             "by_duty": dict(sorted(self.by_duty.items())),
@@ -94,7 +98,7 @@ class Due:
     period: str
     due_on: date
     title: str
-    link: str | None
+    link: tuple[str, dict] | None  # the endpoint of the place to act, and its arguments
     pupil_id: int | None = None
     assignee_id: int | None = None  # for personal duties and the class teacher; else the role holder
 
@@ -125,6 +129,22 @@ class Context:
     class_teachers: dict[int, int]  # pupil id -> the class teacher's user id
     register: list[OnRegister]
     _terms: dict[int, list[Term]] = field(default_factory=dict)
+    _engagement: dict[int, dict] = field(default_factory=dict)
+
+    def engagement(self, school_id: int) -> dict:
+        """The parent-engagement rule for each pupil of the school on the register today."""
+        from sentrack.workflows.engagement import engagement_for_school
+
+        if school_id not in self._engagement:
+            school = next(s for s in self.schools if s.id == school_id)
+            self._engagement[school_id] = engagement_for_school(self.session, school, self.today)
+        return self._engagement[school_id]
+
+    def term_counts(self, row: OnRegister) -> bool:
+        """Whether the current term can still count for the pupil by the engagement rule (on the
+        roll and the register long enough by its last day): no task is made for one that cannot."""
+        found = self.engagement(row.school_id).get(row.pupil_id)
+        return found is not None and found.term_counts
 
     def term(self, school_id: int) -> Term | None:
         """The school's term that today falls in (None in a holiday between terms)."""
@@ -139,10 +159,6 @@ class Context:
         if duty.role is Role.LA_OFFICER:
             return self.la_officers.get(school_la.get(due.school_id, -1))
         return self.holders.get((due.school_id, duty.role))
-
-
-def academic_year(today: date) -> int:
-    return today.year if today.month >= 9 else today.year - 1
 
 
 def _date(value) -> date:
@@ -207,60 +223,65 @@ def _register(session: Session, today: date) -> list[OnRegister]:
 
 
 # --- The rules, one per duty -----------------------------------------------------------------------
+# Each rule reads its due date from the duty's entry in the catalogue (`DutySpec`).
 
-def _pupil_link(row: OnRegister, anchor: str = "") -> str:
-    return f"/pupils/{row.public_id}{anchor}"
+def _pupil_link(row: OnRegister, endpoint: str = "pupils.show") -> tuple[str, dict]:
+    return endpoint, {"public_id": row.public_id}
 
 
-def rule_teacher_meets_parents(ctx: Context) -> Iterator[Due]:
+def _days(spec: DutySpec, name: str = "due_days") -> timedelta:
+    return timedelta(days=getattr(spec, name))
+
+
+def rule_teacher_meets_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     for row in ctx.register:
         term = ctx.term(row.school_id)
-        if term is not None:
+        if term is not None and ctx.term_counts(row):
             yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.key}", term.ends_on,
                       f"Meet the parents of {row.name} ({term.name})", _pupil_link(row), row.pupil_id,
                       ctx.class_teachers.get(row.pupil_id))
 
 
-def rule_teacher_acknowledges_passport(ctx: Context) -> Iterator[Due]:
+def rule_teacher_acknowledges_passport(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     by_pupil = {row.pupil_id: row for row in ctx.register}
     for pupil_id, teacher_id in _teacher_pairs(ctx.session, ctx.today):
         row = by_pupil.get(pupil_id)
         if row is None:
             continue
-        due = row.since + timedelta(days=14)
-        if due < ctx.today:  # a teacher new to the pupil: 14 days from now
-            due = ctx.today + timedelta(days=14)
+        due = row.since + _days(spec)
+        if due < ctx.today:  # a teacher new to the pupil: the same number of days from now
+            due = ctx.today + _days(spec)
         yield Due(row.school_id, "pupil", pupil_id, f"status:{row.status_id}:teacher:{teacher_id}", due,
-                  f"Read {row.name}'s passport", "/", pupil_id, teacher_id)
+                  f"Read {row.name}'s passport", ("main.home", {}), pupil_id, teacher_id)
 
 
-def rule_senco_liaises_designated_teacher(ctx: Context) -> Iterator[Due]:
+def rule_senco_liaises_designated_teacher(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     for row in ctx.register:
         term = ctx.term(row.school_id) if row.looked_after else None
-        if term is not None:
-            due = min(max(term.starts_on, row.since) + timedelta(days=28), term.ends_on)
+        if term is not None and ctx.term_counts(row):
+            due = min(max(term.starts_on, row.since) + _days(spec), term.ends_on)
             yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.key}", due,
                       f"Liaise with the designated teacher about {row.name} ({term.name})", _pupil_link(row),
                       row.pupil_id)
 
 
-def rule_senco_supports_transition(ctx: Context) -> Iterator[Due]:
-    year = academic_year(ctx.today)
-    deadlines = {6: date(year + 1, 2, 15), 11: date(year + 1, 3, 31)}
+def rule_senco_supports_transition(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    year = academic_year_of(ctx.today)
     for row in ctx.register:
-        if row.year_group in deadlines:
-            yield Due(row.school_id, "pupil", row.pupil_id, f"year:{year}", deadlines[row.year_group],
+        when = spec.due_dates.get(row.year_group)
+        if when is not None:
+            month, day = when
+            yield Due(row.school_id, "pupil", row.pupil_id, f"year:{year}", date(year + 1, month, day),
                       f"Plan {row.name}'s move to the next phase (Year {row.year_group})", _pupil_link(row),
                       row.pupil_id)
 
 
-def rule_senco_keeps_records_current(ctx: Context) -> Iterator[Due]:
-    on_register = sa.select(SenStatus.pupil_id).where(SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
+def rule_senco_keeps_records_current(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     latest = dict(ctx.session.execute(
         sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
-        .where(TimelineEvent.pupil_id.in_(on_register))
+        .where(TimelineEvent.pupil_id.in_([row.pupil_id for row in ctx.register]))
         .group_by(TimelineEvent.pupil_id)
-    ).all())
+    ).all()) if ctx.register else {}
     stale_weeks = {s.id: s.records_stale_weeks for s in ctx.schools}
     for row in ctx.register:
         entries = [row.updated_at, row.since]
@@ -269,48 +290,50 @@ def rule_senco_keeps_records_current(ctx: Context) -> Iterator[Due]:
         last = max(entries)
         stale_on = last + timedelta(weeks=stale_weeks[row.school_id])
         if stale_on <= ctx.today:
-            yield Due(row.school_id, "pupil", row.pupil_id, f"since:{last.isoformat()}", stale_on + timedelta(days=14),
-                      f"Bring {row.name}'s SEN record up to date", _pupil_link(row, "/timeline"), row.pupil_id)
+            yield Due(row.school_id, "pupil", row.pupil_id, f"since:{last.isoformat()}", stale_on + _days(spec),
+                      f"Bring {row.name}'s SEN record up to date", _pupil_link(row, "cycles.timeline"), row.pupil_id)
 
 
-def rule_senco_holds_review(ctx: Context) -> Iterator[Due]:
+def rule_senco_holds_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     rows = ctx.session.execute(
         sa.select(SupportCycle.id, SupportCycle.number, Plan.review_date, Pupil)
         .join(Plan, Plan.cycle_id == SupportCycle.id)
         .join(Pupil, Pupil.id == SupportCycle.pupil_id)
-        .where(SupportCycle.state.in_([CycleState.DO, CycleState.REVIEW]),
-               Plan.review_date <= ctx.today + timedelta(days=14))
+        .where(on_roll(ctx.today), review_due_within(ctx.today, spec.notice_days))
     )
     for cycle_id, number, review_date, pupil in rows:
         yield Due(pupil.school_id, "support_cycle", cycle_id, "", review_date,
                   f"Hold {pupil.full_name}'s review (cycle {number})",
-                  f"/pupils/{pupil.public_id}/cycles/{number}", pupil.id)
+                  ("cycles.show", {"public_id": pupil.public_id, "number": number}), pupil.id)
 
 
-def rule_senco_decides_concern(ctx: Context) -> Iterator[Due]:
+def rule_senco_decides_concern(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     rows = ctx.session.execute(
         sa.select(Concern.id, Concern.deadline, Pupil).join(Pupil, Pupil.id == Concern.pupil_id)
-        .where(Concern.status == ConcernStatus.OPEN, Concern.raised_on <= ctx.today)
+        .where(Concern.status == ConcernStatus.OPEN, Concern.raised_on <= ctx.today, on_roll(ctx.today))
     )
     for concern_id, deadline, pupil in rows:
         yield Due(pupil.school_id, "concern", concern_id, "", deadline,
                   f"Decide on the concern about {pupil.full_name}",
-                  f"/pupils/{pupil.public_id}/concerns/{concern_id}/decide", pupil.id)
+                  ("cycles.decide_concern", {"public_id": pupil.public_id, "concern_id": concern_id}), pupil.id)
 
 
-def rule_senco_tells_parents(ctx: Context) -> Iterator[Due]:
+def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     rows = ctx.session.execute(
-        sa.select(ParentLetter.id, ParentLetter.created_on, Pupil).join(Pupil, Pupil.id == ParentLetter.pupil_id)
+        sa.select(ParentLetter.id, ParentLetter.created_on, Pupil)
+        .join(Pupil, Pupil.id == ParentLetter.pupil_id)
+        .join(SenStatus, SenStatus.id == ParentLetter.sen_status_id)
         .where(ParentLetter.kind == SEN_SUPPORT_LETTER, ParentLetter.sent_on.is_(None),
-               ParentLetter.created_on <= ctx.today)
+               ParentLetter.created_on <= ctx.today, on_roll(ctx.today),
+               sa.or_(SenStatus.end_date.is_(None), SenStatus.end_date >= ctx.today))
     )
     for letter_id, created_on, pupil in rows:
-        yield Due(pupil.school_id, "parent_letter", letter_id, "", created_on + timedelta(days=14),
+        yield Due(pupil.school_id, "parent_letter", letter_id, "", created_on + _days(spec),
                   f"Send the SEN support letter to {pupil.full_name}'s parents",
-                  f"/pupils/{pupil.public_id}/letters/{letter_id}", pupil.id)
+                  ("cycles.letter", {"public_id": pupil.public_id, "letter_id": letter_id}), pupil.id)
 
 
-def rule_assistant_records_impact(ctx: Context) -> Iterator[Due]:
+def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     without_impact = sa.select(InterventionPupil.intervention_id).where(InterventionPupil.impact.is_(None))
     rows = ctx.session.execute(
         sa.select(Intervention.id, Intervention.name, Intervention.school_id, Intervention.ends_on,
@@ -320,55 +343,44 @@ def rule_assistant_records_impact(ctx: Context) -> Iterator[Due]:
     )
     for iv_id, name, school_id, ends_on, deliverer_id, active in rows:
         assignee = deliverer_id if active else ctx.holders.get((school_id, Role.SENCO))
-        yield Due(school_id, "intervention", iv_id, "", ends_on + timedelta(days=14),
-                  f"Record the impact of {name}", f"/interventions/{iv_id}/impact", None, assignee)
+        yield Due(school_id, "intervention", iv_id, "", ends_on + _days(spec),
+                  f"Record the impact of {name}", ("interventions.impact", {"intervention_id": iv_id}), None, assignee)
 
 
-def rule_la_annual_review(ctx: Context) -> Iterator[Due]:
+def rule_la_annual_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     for row in ctx.register:
         if row.provision is not Provision.EHC_PLAN:
             continue
-        years, anniversary = 0, None
-        while True:  # the latest anniversary whose reminder (8 weeks before) has come
-            candidate = _add_years(row.since, years + 1)
-            if candidate - timedelta(weeks=8) > ctx.today:
-                break
-            years, anniversary = years + 1, candidate
-        if anniversary is not None:
+        found = ehc_review_anniversary(row.since, ctx.today, _days(spec, "notice_days"))
+        if found is not None:
+            years, anniversary = found
             yield Due(row.school_id, "sen_status", row.status_id, f"review:{years}", anniversary,
                       f"Hold the annual review of {row.name}'s EHC plan", _pupil_link(row), row.pupil_id)
 
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
-def rule_governors_publish_report(ctx: Context) -> Iterator[Due]:
-    year = academic_year(ctx.today)
+def rule_governors_publish_report(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    year = academic_year_of(ctx.today)
+    month, day = spec.due_dates[None]
     for school in ctx.schools:
-        yield Due(school.id, "school", school.id, f"year:{year}", date(year, 10, 31),
+        yield Due(school.id, "school", school.id, f"year:{year}", date(year if month >= 9 else year + 1, month, day),
                   f"Publish the SEN information report for {year}/{str(year + 1)[-2:]}", None)
 
 
-def rule_head_told_engagement_overdue(ctx: Context) -> Iterator[Due]:
-    from sentrack.workflows.engagement import Engagement, engagement_for_school
+def rule_head_told_engagement_overdue(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    from sentrack.workflows.engagement import Engagement
 
     iso = ctx.today.isocalendar()
     monday = ctx.today - timedelta(days=ctx.today.weekday())
     for school in ctx.schools:
-        overdue = [p for p in engagement_for_school(ctx.session, school, ctx.today).values()
-                   if p.status == Engagement.OVERDUE]
-        if overdue:
-            count = len(overdue)
-            yield Due(school.id, "school", school.id, f"week:{iso.year}-W{iso.week:02d}", monday + timedelta(days=6),
+        count = sum(1 for p in ctx.engagement(school.id).values() if p.status == Engagement.OVERDUE)
+        if count:
+            yield Due(school.id, "school", school.id, f"week:{iso.year}-W{iso.week:02d}",
+                      monday + _days(spec) - timedelta(days=1),
                       f"Parent meetings are overdue for {count} pupil{'s' if count != 1 else ''} "
-                      f"(week {iso.week})", "/tasks/all")
+                      f"(week {iso.week})", ("dashboard.figure", {"key": "engagement_overdue"}))
 
 
-RULES: dict[str, Callable[[Context], Iterator[Due]]] = {
+RULES: dict[str, Callable[[Context, DutySpec], Iterator[Due]]] = {
     "la_annual_review": rule_la_annual_review,
     "head_told_engagement_overdue": rule_head_told_engagement_overdue,
     "senco_tells_parents": rule_senco_tells_parents,
@@ -404,15 +416,24 @@ def _insert_ignoring_duplicates(session: Session, table: sa.Table, rows: list[di
     return inserted
 
 
+def path_for(endpoint: str | None, args: dict | None) -> str | None:
+    """The path of an endpoint, built from the app's routes (outside a request too, as the
+    scheduler runs)."""
+    if endpoint is None:
+        return None
+    return current_app.url_map.bind("localhost").build(endpoint, args or {})
+
+
 def notify_assignees(session: Session, tasks: list) -> int:
     """One notification to the assignee of each task (rows of id, assigned_to_id, title, due_on,
-    link), unless they already have it. Returns how many were created."""
+    link_endpoint, link_args), unless they already have it. Returns how many were created."""
     created_at = now()
     rows = [
         {
             "recipient_id": t.assigned_to_id, "kind": TASK_ASSIGNED, "subject_type": "task", "subject_id": t.id,
             "period": "", "title": t.title, "body": f"{t.title}. Due by {t.due_on.day} {t.due_on:%B %Y}.",
-            "link": t.link or "/tasks", "created_at": created_at, "email_status": "pending", "attempts": 0,
+            "link": path_for(t.link_endpoint, t.link_args) or "/tasks", "created_at": created_at,
+            "email_status": "pending", "attempts": 0,
         }
         for t in tasks if t.assigned_to_id is not None
     ]
@@ -442,14 +463,15 @@ def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], s
             "school_id": due.school_id, "duty_id": duty.id, "subject_type": due.subject_type,
             "subject_id": due.subject_id, "period": due.period, "pupil_id": due.pupil_id,
             "assigned_to_id": ctx.holder(duty, due, school_la), "for_role": duty.role.value,
-            "title": due.title[:200], "link": due.link, "due_on": due.due_on, "status": TaskStatus.OPEN.value,
-            "created_at": created_at,
+            "title": due.title[:200], "link_endpoint": due.link[0] if due.link else None,
+            "link_args": due.link[1] if due.link else None, "due_on": due.due_on,
+            "status": TaskStatus.OPEN.value, "created_at": created_at,
         })
     table = Task.__table__
     c = table.c
     return _insert_ignoring_duplicates(
         session, table, rows, ["duty_id", "subject_type", "subject_id", "period"],
-        [c.id, c.assigned_to_id, c.title, c.due_on, c.link],
+        [c.id, c.assigned_to_id, c.title, c.due_on, c.link_endpoint, c.link_args],
     )
 
 
@@ -476,7 +498,8 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
                 continue  # the person still works here: a personal task is theirs whatever their role
             if code == "teacher_acknowledges_passport":
                 task.status = TaskStatus.CANCELLED
-                task.note = "The teacher no longer works at the school."
+                task.closed_on = ctx.today
+                task.note = "No longer needed: the teacher no longer works at the school."
                 summary.tasks_cancelled += 1
                 continue
             new = ctx.holders.get((task.school_id, Role.SENCO))
@@ -501,6 +524,10 @@ def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) 
     to some duties (tests)."""
     summary = SweepSummary(today=today)
     duties = sync_catalogue(session)
+    # Work recorded since the last sweep, however it was recorded, closes its tasks first.
+    settled = settle_tasks(session, today)
+    summary.tasks_done += settled.done
+    summary.tasks_cancelled += settled.no_longer_needed
     schools = list(session.scalars(sa.select(School).order_by(School.id)))
     school_la = {s.id: s.local_authority_id for s in schools}
     class_teachers: dict[int, int] = {}
@@ -515,14 +542,20 @@ def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) 
         duty = duties[code]
         if not duty.active or (codes is not None and code not in codes):
             continue
-        try:
-            dues = list(rule(ctx))
-        except ImportError:  # the engagement rule arrives with parent meetings
-            summary.skipped.append(code)
-            continue
-        created = _create_tasks(session, ctx, duty, dues, school_la)
+        created = _create_tasks(session, ctx, duty, list(rule(ctx, BY_CODE[code])), school_la)
         summary.by_duty[code] = len(created)
         summary.tasks_created += len(created)
+        # A task whose work was already recorded (a meeting held earlier in the term) is made done
+        # at once, naming the record, and nobody is asked to do it.
+        if created:
+            settled = settle_tasks(session, today, task_ids=[t.id for t in created])
+            summary.tasks_done += settled.done
+            summary.tasks_cancelled += settled.no_longer_needed
+            if settled.done or settled.no_longer_needed:
+                still_open = set(session.scalars(
+                    sa.select(Task.id).where(Task.id.in_([t.id for t in created]), Task.status == TaskStatus.OPEN)
+                ))
+                created = [t for t in created if t.id in still_open]
         summary.notifications_created += notify_assignees(session, created)
     if codes is None:
         summary.snapshots_stored = record_snapshots(session, today)

@@ -12,6 +12,7 @@ from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import Notification, Role, Task, TaskStatus, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.duty_catalogue import BY_CODE
 from sentrack.workflows.sweep import notify_assignees
 
 # Who sees and reassigns everyone's tasks at the school.
@@ -23,15 +24,19 @@ def may_oversee(user: User) -> bool:
 
 
 def complete_task(session: Session, *, actor: User, task: Task, note: str, today: date) -> None:
-    """Mark an open task done, with a note of what was done.
+    """Mark an open task done by hand, with a note of what was done: only for a duty that no
+    record can prove (the others close when their record is made, `workflows.fulfilment`).
 
-    Refused when the task is not open or the note is empty."""
+    Refused when the task is not open, its duty closes by a record, or the note is empty."""
     if task.status is not TaskStatus.OPEN:
         raise RuleBroken("This task is already closed")
+    spec = BY_CODE.get(task.duty.code)
+    if spec is not None and not spec.closed_by_hand:
+        raise RuleBroken(f"This task closes by itself: {spec.closes_by[0].lower()}{spec.closes_by[1:]}")
     if not (note or "").strip():
         raise RuleBroken("Say what was done", field="note")
     task.status = TaskStatus.DONE
-    task.completed_on = today
+    task.completed_on = task.closed_on = today
     task.completed_by_id = actor.id
     task.note = note.strip()
     audit.record(session, "task_completed", actor=actor, object_type="task", object_id=task.id)

@@ -1,0 +1,344 @@
+"""Tasks follow the records (DESIGN section 5): the record that does a duty's work closes its task
+as done, naming the record; a task whose reason has gone closes as "no longer needed", which is
+not done and is never counted as done.
+
+`settle_tasks` is the one place that decides both. The operation that makes a record calls it
+for the pupil (or intervention) concerned, in the same transaction, and the daily sweep calls it
+for everything, so work recorded any other way is found the next morning. Each duty's rule is a
+set-based query over its open tasks; a duty no record can prove (`DutySpec.closed_by_hand`) is
+closed by a person with a note (`workflows.tasks.complete_task`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from sentrack.models import (
+    Concern,
+    ConcernStatus,
+    CycleState,
+    Duty,
+    InterventionPupil,
+    ParentLetter,
+    ParentMeeting,
+    PassportRead,
+    Provision,
+    Pupil,
+    Review,
+    SenStatus,
+    SupportCycle,
+    Task,
+    TaskStatus,
+    TimelineEvent,
+    User,
+)
+from sentrack.workflows.register import on_roll, register_status
+
+
+@dataclass(frozen=True)
+class Done:
+    """The record that did a task's work."""
+
+    task_id: int
+    record_type: str
+    record_id: int
+    on: date  # the record's effective date
+    by_id: int | None  # who made the record
+    what: str  # "review of 3 December 2026"
+
+
+@dataclass
+class Settled:
+    done: int = 0
+    no_longer_needed: int = 0
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def _period_start(period: str) -> date | None:
+    """The first day of a task's term, from its period ("term:2026-09-03")."""
+    if period.startswith("term:"):
+        try:
+            return date.fromisoformat(period[5:15])
+        except ValueError:
+            return None
+    return None
+
+
+# --- What does each duty's work --------------------------------------------------------------------
+
+def _review_recorded(session: Session, scope) -> list[Done]:
+    rows = session.execute(
+        sa.select(Task.id, Review.id, Review.held_on, Review.updated_by_id)
+        .join(Duty, Duty.id == Task.duty_id)
+        .join(Review, Review.cycle_id == Task.subject_id)
+        .where(Task.status == TaskStatus.OPEN, Duty.code == "senco_holds_review",
+               Task.subject_type == "support_cycle", Review.recorded_at.is_not(None), scope)
+    )
+    return [Done(t, "review", r, held, by, f"review of {_day(held)}") for t, r, held, by in rows]
+
+
+def _letter_sent(session: Session, scope) -> list[Done]:
+    rows = session.execute(
+        sa.select(Task.id, ParentLetter.id, ParentLetter.sent_on, ParentLetter.sent_by_id)
+        .join(Duty, Duty.id == Task.duty_id)
+        .join(ParentLetter, ParentLetter.id == Task.subject_id)
+        .where(Task.status == TaskStatus.OPEN, Duty.code == "senco_tells_parents",
+               Task.subject_type == "parent_letter", ParentLetter.sent_on.is_not(None), scope)
+    )
+    return [Done(t, "parent_letter", r, sent, by, f"letter sent on {_day(sent)}") for t, r, sent, by in rows]
+
+
+def _concern_decided(session: Session, scope) -> list[Done]:
+    rows = session.execute(
+        sa.select(Task.id, Concern.id, Concern.decided_on, Concern.decided_by_id, Concern.status)
+        .join(Duty, Duty.id == Task.duty_id)
+        .join(Concern, Concern.id == Task.subject_id)
+        .where(Task.status == TaskStatus.OPEN, Duty.code == "senco_decides_concern",
+               Task.subject_type == "concern", Concern.status != ConcernStatus.OPEN, scope)
+    )
+    return [Done(t, "concern", r, on, by, f"decision of {_day(on)}: {status.label.lower()}")
+            for t, r, on, by, status in rows]
+
+
+def _impact_recorded(session: Session, scope) -> list[Done]:
+    missing = sa.select(InterventionPupil.id).where(
+        InterventionPupil.intervention_id == Task.subject_id, InterventionPupil.impact.is_(None)
+    ).exists()
+    latest = (
+        sa.select(InterventionPupil.intervention_id, sa.func.max(InterventionPupil.impact_recorded_on).label("on"))
+        .group_by(InterventionPupil.intervention_id).subquery()
+    )
+    rows = session.execute(
+        sa.select(Task.id, Task.subject_id, latest.c.on)
+        .join(Duty, Duty.id == Task.duty_id)
+        .join(latest, latest.c.intervention_id == Task.subject_id)
+        .where(Task.status == TaskStatus.OPEN, Duty.code == "assistant_records_impact",
+               Task.subject_type == "intervention", latest.c.on.is_not(None), ~missing, scope)
+    ).all()
+    if not rows:
+        return []
+    by = dict(session.execute(
+        sa.select(InterventionPupil.intervention_id, InterventionPupil.impact_recorded_by_id)
+        .where(InterventionPupil.intervention_id.in_([r[1] for r in rows]))
+        .order_by(InterventionPupil.impact_recorded_on, InterventionPupil.id)
+    ).all())  # the last writer of each intervention
+    return [Done(t, "intervention", iv, on, by.get(iv), f"impact recorded on {_day(on)}") for t, iv, on in rows]
+
+
+def _meeting_held(session: Session, scope) -> list[Done]:
+    """A meeting with the pupil's parents held in the task's term (its period's first day to the
+    term's last day, the task's due date)."""
+    tasks = session.execute(
+        sa.select(Task.id, Task.pupil_id, Task.period, Task.due_on)
+        .join(Duty, Duty.id == Task.duty_id)
+        .where(Task.status == TaskStatus.OPEN, Duty.code == "teacher_meets_parents", scope)
+    ).all()
+    if not tasks:
+        return []
+    starts = [s for s in (_period_start(p) for _, _, p, _ in tasks) if s is not None]
+    if not starts:
+        return []
+    meetings: dict[int, list] = {}
+    for row in session.execute(
+        sa.select(ParentMeeting.pupil_id, ParentMeeting.id, ParentMeeting.held_on, ParentMeeting.recorded_by_id)
+        .where(ParentMeeting.pupil_id.in_({pupil_id for _, pupil_id, _, _ in tasks}),
+               ParentMeeting.held_on.between(min(starts), max(due for *_, due in tasks)))
+        .order_by(ParentMeeting.held_on, ParentMeeting.id)
+    ):
+        meetings.setdefault(row[0], []).append(row)
+    found = []
+    for task_id, pupil_id, period, due_on in tasks:
+        start = _period_start(period)
+        held = next((m for m in meetings.get(pupil_id, ()) if start is not None and start <= m[2] <= due_on), None)
+        if held is not None:
+            found.append(Done(task_id, "parent_meeting", held[1], held[2], held[3],
+                              f"meeting with parents of {_day(held[2])}"))
+    return found
+
+
+def _passport_read(session: Session, scope) -> list[Done]:
+    """The teacher's "I have read it" for the status the task was made for (period
+    "status:<id>:teacher:<id>")."""
+    tasks = session.execute(
+        sa.select(Task.id, Task.pupil_id, Task.period)
+        .join(Duty, Duty.id == Task.duty_id)
+        .where(Task.status == TaskStatus.OPEN, Duty.code == "teacher_acknowledges_passport", scope)
+    ).all()
+    if not tasks:
+        return []
+    reads = {
+        (r.pupil_id, r.user_id, r.sen_status_id): r
+        for r in session.scalars(sa.select(PassportRead).where(PassportRead.pupil_id.in_({t[1] for t in tasks})))
+    }
+    found = []
+    for task_id, pupil_id, period in tasks:
+        parts = period.split(":")
+        if len(parts) != 4 or not (parts[1].isdigit() and parts[3].isdigit()):
+            continue
+        read = reads.get((pupil_id, int(parts[3]), int(parts[1])))
+        if read is not None:
+            found.append(Done(task_id, "passport_read", read.id, read.read_on, read.user_id,
+                              f"passport read on {_day(read.read_on)}"))
+    return found
+
+
+def _record_updated(session: Session, scope) -> list[Done]:
+    """Anything recorded on the pupil's timeline after the day the record went quiet (period
+    "since:<date>")."""
+    tasks = session.execute(
+        sa.select(Task.id, Task.pupil_id, Task.period)
+        .join(Duty, Duty.id == Task.duty_id)
+        .where(Task.status == TaskStatus.OPEN, Duty.code == "senco_keeps_records_current", scope)
+    ).all()
+    if not tasks:
+        return []
+    latest = {
+        pupil_id: (event_id, recorded_at, actor_id)
+        for pupil_id, event_id, recorded_at, actor_id in session.execute(
+            sa.select(TimelineEvent.pupil_id, TimelineEvent.id, TimelineEvent.recorded_at, TimelineEvent.actor_id)
+            .where(TimelineEvent.pupil_id.in_({t[1] for t in tasks}))
+            .order_by(TimelineEvent.recorded_at, TimelineEvent.id)
+        )
+    }
+    found = []
+    for task_id, pupil_id, period in tasks:
+        try:
+            since = date.fromisoformat(period.removeprefix("since:"))
+        except ValueError:
+            continue
+        event = latest.get(pupil_id)
+        if event is not None and event[1].date() > since:
+            found.append(Done(task_id, "timeline_event", event[0], event[1].date(), event[2],
+                              f"entry of {_day(event[1].date())} on the pupil's timeline"))
+    return found
+
+
+FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = {
+    "review": _review_recorded,
+    "parent_letter": _letter_sent,
+    "concern": _concern_decided,
+    "intervention_impact": _impact_recorded,
+    "parent_meeting": _meeting_held,
+    "passport_read": _passport_read,
+    "timeline_event": _record_updated,
+}
+
+
+# --- When the reason has gone ----------------------------------------------------------------------
+
+# Duties about a pupil on the register: gone when the pupil is off the roll or off the register.
+_REGISTER_DUTIES = (
+    "teacher_meets_parents", "teacher_acknowledges_passport", "senco_liaises_designated_teacher",
+    "senco_supports_transition", "senco_keeps_records_current",
+)
+
+
+def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
+    """(condition over an open Task joined to its Duty and outer-joined to its Pupil, the note)."""
+    on_register_today = sa.exists().where(SenStatus.pupil_id == Task.pupil_id, register_status(today))
+    ehc_status = aliased(SenStatus)
+    ehc_still = sa.exists().where(ehc_status.id == Task.subject_id, ehc_status.provision == Provision.EHC_PLAN,
+                                  sa.or_(ehc_status.end_date.is_(None), ehc_status.end_date >= today))
+    letter = aliased(ParentLetter)
+    letter_status = aliased(SenStatus)
+    letter_moot = sa.exists().where(
+        letter.id == Task.subject_id, letter_status.id == letter.sen_status_id,
+        letter_status.end_date.is_not(None), letter_status.end_date < today, letter.sent_on.is_(None),
+    )
+    cycle = aliased(SupportCycle)
+    review = aliased(Review)
+    closed_unreviewed = sa.exists().where(
+        cycle.id == Task.subject_id, cycle.state == CycleState.CLOSED,
+        ~sa.exists().where(review.cycle_id == cycle.id, review.recorded_at.is_not(None)),
+    )
+    return [
+        (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today)), "No longer needed: the pupil has left the school."),
+        (sa.and_(Duty.code.in_(_REGISTER_DUTIES), ~on_register_today),
+         "No longer needed: the pupil is no longer on the SEN register."),
+        (sa.and_(Duty.code == "senco_liaises_designated_teacher", Pupil.looked_after.is_(False)),
+         "No longer needed: the pupil is no longer looked after."),
+        (sa.and_(Duty.code == "la_annual_review", Task.subject_type == "sen_status", ~ehc_still),
+         "No longer needed: the EHC plan has ended."),
+        (sa.and_(Duty.code == "senco_tells_parents", Task.subject_type == "parent_letter", letter_moot),
+         "No longer needed: the pupil came off SEN support before the letter was sent."),
+        (sa.and_(Duty.code == "senco_holds_review", Task.subject_type == "support_cycle", closed_unreviewed),
+         "No longer needed: the cycle was closed without a review."),
+    ]
+
+
+# --- Settling ---------------------------------------------------------------------------------------
+
+def task_scope(*, pupil_ids: Iterable[int] | None = None,
+               subjects: Iterable[tuple[str, int]] | None = None) -> sa.ColumnElement[bool]:
+    """Narrows settling to the tasks about some pupils or some subjects; everything without either."""
+    conditions = []
+    if pupil_ids is not None:
+        conditions.append(Task.pupil_id.in_(list(pupil_ids)))
+    for subject_type, subject_id in subjects or ():
+        conditions.append(sa.and_(Task.subject_type == subject_type, Task.subject_id == subject_id))
+    if pupil_ids is None and subjects is None:
+        return sa.true()
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def settle_tasks(
+    session: Session, today: date, *, pupil_ids: Iterable[int] | None = None,
+    subjects: Iterable[tuple[str, int]] | None = None, task_ids: Iterable[int] | None = None,
+) -> Settled:
+    """Close every open task (of `pupil_ids`, of `subjects`, or of `task_ids`; all when none is
+    given) whose work a record has done, as done on the record's date, naming the record; then
+    those whose reason has gone, as no longer needed. Flushes."""
+    session.flush()
+    scope = task_scope(pupil_ids=pupil_ids, subjects=subjects)
+    if task_ids is not None:
+        scope = sa.and_(scope, Task.id.in_(list(task_ids)))
+    settled = Settled()
+    found: dict[int, Done] = {}
+    for rule in FULFILLED.values():
+        for done in rule(session, scope):
+            found.setdefault(done.task_id, done)
+    if found:
+        names = dict(session.execute(
+            sa.select(User.id, User.full_name).where(User.id.in_({d.by_id for d in found.values() if d.by_id}))
+        ).all())
+        for done in found.values():
+            by = names.get(done.by_id)
+            session.execute(
+                sa.update(Task).where(Task.id == done.task_id, Task.status == TaskStatus.OPEN).values(
+                    status=TaskStatus.DONE, completed_on=done.on, completed_by_id=done.by_id, closed_on=today,
+                    done_by_type=done.record_type, done_by_id=done.record_id,
+                    note=f"Done: {done.what}{f', recorded by {by}' if by else ''}.",
+                ).execution_options(synchronize_session=False)
+            )
+        settled.done = len(found)
+    for condition, note in _gone(today):
+        ids = session.scalars(
+            sa.select(Task.id).join(Duty, Duty.id == Task.duty_id).outerjoin(Pupil, Pupil.id == Task.pupil_id)
+            .where(Task.status == TaskStatus.OPEN, scope, condition)
+        ).all()
+        if ids:
+            session.execute(
+                sa.update(Task).where(Task.id.in_(ids), Task.status == TaskStatus.OPEN)
+                .values(status=TaskStatus.CANCELLED, closed_on=today, note=note)
+                .execution_options(synchronize_session=False)
+            )
+            settled.no_longer_needed += len(ids)
+    if settled.done or settled.no_longer_needed:
+        _expire_tasks(session)
+    session.flush()
+    return settled
+
+
+def _expire_tasks(session: Session) -> None:
+    """Tasks loaded in the session show their new state on next access."""
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Task):
+            session.expire(obj)
