@@ -1,0 +1,314 @@
+"""Tasks follow the records: the record that does a duty's work closes its task as done, in the
+same transaction and naming the record; a task whose reason has gone closes as "no longer needed",
+which is not done; only duties no record can prove are closed by hand; no task is made for a term
+that can no longer count.
+
+The world (tests.factories): Oak Primary; Ada Brook (K since 10 Sep 2025) is in 4 Oak, taught by
+the teacher; Cara Dale (E) and Dev Ellis (K) are in 4 Elm, which has no teacher.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from sentrack.models import (
+    CycleState,
+    Duty,
+    MeetingMode,
+    NeedType,
+    Notification,
+    ParentLetter,
+    Provision,
+    Task,
+    TaskStatus,
+)
+from sentrack.workflows import RuleBroken
+from sentrack.workflows.concerns import decide_no_further_action, raise_concern
+from sentrack.workflows.duty_catalogue import DUTIES
+from sentrack.workflows.fulfilment import FULFILLED, settle_tasks
+from sentrack.workflows.letters import mark_letter_sent
+from sentrack.workflows.meetings import MeetingDetails, record_meeting
+from sentrack.workflows.passports import mark_passport_read
+from sentrack.workflows.sen_status import change_sen_status
+from sentrack.workflows.sweep import run_sweep
+from sentrack.workflows.tasks import complete_task
+from sentrack.models import ReviewDecision
+from sentrack.workflows import cycles as flow
+from tests.factories import HELD_ON, drive_cycle, make_pupil, review_details
+
+TODAY = date(2026, 11, 27)
+
+
+def _tasks(session, code: str, **filters) -> list[Task]:
+    session.expire_all()
+    query = sa.select(Task).join(Duty).where(Duty.code == code)
+    for name, value in filters.items():
+        query = query.where(getattr(Task, name) == value)
+    return list(session.scalars(query.order_by(Task.id)))
+
+
+def _one(session, code: str, **filters) -> Task:
+    found = _tasks(session, code, **filters)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _meeting(held_on: date, teacher) -> MeetingDetails:
+    return MeetingDetails(held_on=held_on, mode=MeetingMode.IN_PERSON, led_by_id=teacher.id, attendees="Mother",
+                          pupil_views="Likes reading with a friend", outcomes="Keep the reading group",
+                          actions=None, shared_with_parents_on=None)
+
+
+def test_every_duty_says_how_it_closes_and_each_record_kind_has_a_rule():
+    for spec in DUTIES:
+        assert spec.closes_by.strip(), spec.code
+        assert spec.fulfilled_by is None or spec.fulfilled_by in FULFILLED, spec.code
+    # The duties no record can prove are the ones the issue names, and no other.
+    assert {s.code for s in DUTIES if s.closed_by_hand} == {
+        "la_annual_review", "head_told_engagement_overdue", "senco_liaises_designated_teacher",
+        "senco_supports_transition", "governors_publish_report",
+    }
+
+
+# --- Done by the record, in the same transaction -----------------------------------------------
+
+def test_a_meeting_held_in_the_term_closes_the_teachers_task_at_once_naming_it(session, world):
+    ada, teacher = world.pupils["taught"], world.users["teacher"]
+    run_sweep(session, TODAY, codes=["teacher_meets_parents"])
+    task = _one(session, "teacher_meets_parents", pupil_id=ada.id)
+    assert task.status is TaskStatus.OPEN
+
+    meeting = record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 11, 25), teacher),
+                             today=TODAY)
+
+    task = _one(session, "teacher_meets_parents", pupil_id=ada.id)
+    assert task.status is TaskStatus.DONE
+    assert (task.done_by_type, task.done_by_id) == ("parent_meeting", meeting.id)
+    assert task.completed_on == date(2026, 11, 25)  # the meeting's date
+    assert task.closed_on == TODAY
+    assert task.completed_by_id == teacher.id
+    assert task.note == f"Done: meeting with parents of 25 November 2026, recorded by {teacher.full_name}."
+
+
+def test_a_meeting_of_another_term_does_not_close_this_terms_task(session, world):
+    ada, teacher = world.pupils["taught"], world.users["teacher"]
+    run_sweep(session, TODAY, codes=["teacher_meets_parents"])
+    # 31 August is the last day of last year's summer term; 1 September is this autumn's first.
+    record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 8, 31), teacher), today=TODAY)
+    assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.OPEN
+
+    record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 9, 1), teacher), today=TODAY)
+    assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.DONE
+
+
+def test_a_meeting_already_held_makes_the_task_done_at_once_and_nobody_is_told(session, world):
+    ada, teacher = world.pupils["taught"], world.users["teacher"]
+    record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 10, 5), teacher), today=TODAY)
+
+    summary = run_sweep(session, TODAY, codes=["teacher_meets_parents"])
+
+    task = _one(session, "teacher_meets_parents", pupil_id=ada.id)
+    assert task.status is TaskStatus.DONE and task.done_by_type == "parent_meeting"
+    assert summary.tasks_done >= 1
+    told = session.scalars(sa.select(Notification).where(Notification.subject_type == "task",
+                                                         Notification.subject_id == task.id)).all()
+    assert told == []
+
+
+def test_recording_the_review_closes_hold_the_review(session, world):
+    senco, ada = world.users["senco"], world.pupils["taught"]
+    cycle = drive_cycle(session, actor=senco, pupil=ada, to=CycleState.REVIEW)
+    run_sweep(session, TODAY, codes=["senco_holds_review"])
+    task = _one(session, "senco_holds_review", subject_id=cycle.id)
+    assert task.status is TaskStatus.OPEN and task.due_on < TODAY  # overdue: the review date was 2 Nov
+
+    flow.save_review(session, actor=senco, cycle=cycle, expected_version=None, today=HELD_ON,
+                     details=review_details(cycle, decision=ReviewDecision.CONTINUE))
+    flow.record_review(session, actor=senco, cycle=cycle, today=TODAY)
+
+    task = _one(session, "senco_holds_review", subject_id=cycle.id)
+    assert task.status is TaskStatus.DONE
+    assert (task.done_by_type, task.done_by_id) == ("review", cycle.review.id)
+    assert task.note.startswith(f"Done: review of {HELD_ON.day} {HELD_ON:%B %Y}, recorded by ")
+
+
+def test_marking_the_letter_sent_closes_its_task(session, world):
+    senco, dev = world.users["senco"], world.pupils["untaught_k"]
+    change_sen_status(session, actor=senco, pupil=dev, provision=Provision.NONE, primary_need=None,
+                      secondary_need=None, start_date=date(2026, 10, 1), reason="Progress", today=TODAY)
+    change_sen_status(session, actor=senco, pupil=dev, provision=Provision.SEN_SUPPORT, primary_need=NeedType.SPLD,
+                      secondary_need=None, start_date=date(2026, 11, 2), reason="Needs again", today=date(2026, 11, 2))
+    letter = session.scalars(sa.select(ParentLetter).where(ParentLetter.pupil_id == dev.id)).one()
+    run_sweep(session, TODAY, codes=["senco_tells_parents"])
+    assert _one(session, "senco_tells_parents", subject_id=letter.id).status is TaskStatus.OPEN
+
+    mark_letter_sent(session, actor=senco, letter=letter, pupil=dev, today=TODAY)
+
+    task = _one(session, "senco_tells_parents", subject_id=letter.id)
+    assert task.status is TaskStatus.DONE and task.done_by_type == "parent_letter"
+    assert task.note == f"Done: letter sent on 27 November 2026, recorded by {senco.full_name}."
+
+
+def test_deciding_the_concern_closes_its_task_and_a_decided_concern_gets_none(session, world):
+    senco, ben = world.users["senco"], world.pupils["taught_plain"]
+    concern = raise_concern(session, actor=senco, pupil=ben, raised_on=date(2026, 11, 2), area_of_need=None,
+                            description="Struggles to follow instructions", today=date(2026, 11, 2))
+    decided = raise_concern(session, actor=senco, pupil=ben, raised_on=date(2026, 11, 3), area_of_need=None,
+                            description="Reading", today=date(2026, 11, 3))
+    decide_no_further_action(session, actor=senco, concern=decided, reason="Caught up", decided_on=date(2026, 11, 10),
+                             today=date(2026, 11, 10))
+    run_sweep(session, TODAY, codes=["senco_decides_concern"])
+    assert _tasks(session, "senco_decides_concern", subject_id=decided.id) == []
+    assert _one(session, "senco_decides_concern", subject_id=concern.id).status is TaskStatus.OPEN
+
+    decide_no_further_action(session, actor=senco, concern=concern, reason="Hearing checked", decided_on=TODAY,
+                             today=TODAY)
+
+    task = _one(session, "senco_decides_concern", subject_id=concern.id)
+    assert task.status is TaskStatus.DONE and (task.done_by_type, task.done_by_id) == ("concern", concern.id)
+
+
+def test_reading_the_passport_closes_the_teachers_task(session, world):
+    ada, teacher = world.pupils["taught"], world.users["teacher"]
+    run_sweep(session, TODAY, codes=["teacher_acknowledges_passport"])
+    assert _one(session, "teacher_acknowledges_passport", pupil_id=ada.id).status is TaskStatus.OPEN
+
+    read = mark_passport_read(session, actor=teacher, pupil=ada, today=TODAY)
+    again = mark_passport_read(session, actor=teacher, pupil=ada, today=TODAY)
+
+    assert again.id == read.id  # a second "I have read it" is the first
+    task = _one(session, "teacher_acknowledges_passport", pupil_id=ada.id)
+    assert task.status is TaskStatus.DONE and (task.done_by_type, task.done_by_id) == ("passport_read", read.id)
+
+
+def test_a_pupil_off_the_register_has_no_passport_to_read(session, world):
+    with pytest.raises(RuleBroken):
+        mark_passport_read(session, actor=world.users["teacher"], pupil=world.pupils["taught_plain"], today=TODAY)
+
+
+def test_the_passport_route_closes_the_task_and_answers_404_outside_scope(session, world, login):
+    ada, cara = world.pupils["taught"], world.pupils["untaught"]
+    run_sweep(session, TODAY, codes=["teacher_acknowledges_passport"])
+    session.commit()
+    client = login(world.users["teacher"])
+
+    assert client.post(f"/pupils/{cara.public_id}/passport/read").status_code == 404
+    response = client.post(f"/pupils/{ada.public_id}/passport/read")
+
+    assert response.status_code == 302
+    assert _one(session, "teacher_acknowledges_passport", pupil_id=ada.id).status is TaskStatus.DONE
+
+
+def test_a_record_made_after_a_stale_record_task_closes_it(app, session, world, monkeypatch):
+    senco, ada = world.users["senco"], world.pupils["taught"]
+    later = TODAY + timedelta(weeks=9)
+    monkeypatch.setitem(app.config, "TODAY", later)  # entries are recorded on the app's date
+    run_sweep(session, later, codes=["senco_keeps_records_current"])
+    assert _one(session, "senco_keeps_records_current", pupil_id=ada.id).status is TaskStatus.OPEN
+
+    raise_concern(session, actor=senco, pupil=ada, raised_on=later, area_of_need=None, description="Anxious",
+                  today=later)
+    settle_tasks(session, later, pupil_ids=[ada.id])  # as the next sweep does
+
+    task = _one(session, "senco_keeps_records_current", pupil_id=ada.id)
+    assert task.status is TaskStatus.DONE and task.done_by_type == "timeline_event"
+
+
+# --- No longer needed --------------------------------------------------------------------------
+
+def test_stepping_down_closes_the_register_tasks_as_no_longer_needed_not_done(session, world):
+    senco, ada = world.users["senco"], world.pupils["taught"]
+    run_sweep(session, TODAY, codes=["teacher_meets_parents", "teacher_acknowledges_passport"])
+
+    change_sen_status(session, actor=senco, pupil=ada, provision=Provision.NONE, primary_need=None,
+                      secondary_need=None, start_date=TODAY, reason="Caught up", today=TODAY)
+
+    for code in ("teacher_meets_parents", "teacher_acknowledges_passport"):
+        task = _one(session, code, pupil_id=ada.id)
+        assert task.status is TaskStatus.CANCELLED and task.status.label == "No longer needed"
+        assert task.completed_on is None and task.closed_on == TODAY
+        assert "no longer on the SEN register" in task.note
+
+
+def test_a_pupil_who_leaves_has_their_tasks_closed_as_no_longer_needed_from_the_leaving_date(session, world):
+    ada = world.pupils["taught"]
+    run_sweep(session, TODAY, codes=["teacher_meets_parents"])
+    ada.admitted_on, ada.left_on, ada.leaving_reason = date(2025, 9, 1), TODAY + timedelta(days=1), "Moved away"
+    session.flush()
+
+    settle_tasks(session, TODAY, pupil_ids=[ada.id])  # the day before leaving: still needed
+    assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.OPEN
+    run_sweep(session, TODAY + timedelta(days=1))  # the leaving date
+    task = _one(session, "teacher_meets_parents", pupil_id=ada.id)
+    assert task.status is TaskStatus.CANCELLED and "left the school" in task.note
+
+
+def test_the_annual_review_task_goes_when_the_plan_ends(session, world):
+    senco, cara = world.users["senco"], world.pupils["untaught"]
+    cara_status = cara.sen_statuses[0]
+    cara_status.start_date = date(2025, 12, 20)  # anniversary within eight weeks of 27 Nov 2026
+    session.flush()
+    run_sweep(session, TODAY, codes=["la_annual_review"])
+    assert _one(session, "la_annual_review", pupil_id=cara.id).status is TaskStatus.OPEN
+
+    change_sen_status(session, actor=senco, pupil=cara, provision=Provision.SEN_SUPPORT,
+                      primary_need=cara_status.primary_need, secondary_need=None, start_date=TODAY,
+                      reason="Plan ceased", today=TODAY)
+
+    task = _one(session, "la_annual_review", pupil_id=cara.id)
+    assert task.status is TaskStatus.CANCELLED and "EHC plan has ended" in task.note
+
+
+# --- By hand only where no record can prove it -------------------------------------------------
+
+def test_a_task_a_record_closes_cannot_be_ticked_off_by_hand(session, world):
+    ada, teacher = world.pupils["taught"], world.users["teacher"]
+    run_sweep(session, TODAY, codes=["teacher_meets_parents"])
+    task = _one(session, "teacher_meets_parents", pupil_id=ada.id)
+
+    with pytest.raises(RuleBroken, match="closes by itself"):
+        complete_task(session, actor=teacher, task=task, note="Met them", today=TODAY)
+
+
+def test_a_duty_no_record_proves_is_closed_by_hand_with_a_note(session, world):
+    senco = world.users["senco"]
+    make_pupil(session, world.school, first="Yan", last="Six", year=6, provision=Provision.SEN_SUPPORT)
+    run_sweep(session, TODAY, codes=["senco_supports_transition"])
+    task = _tasks(session, "senco_supports_transition")[0]
+
+    complete_task(session, actor=senco, task=task, note="Met the secondary SENCO", today=TODAY)
+
+    assert (task.status, task.completed_on, task.closed_on, task.done_by_type) == (TaskStatus.DONE, TODAY, TODAY, None)
+
+
+# --- No task for a period that can no longer count ---------------------------------------------
+
+@pytest.mark.parametrize(("placed_on", "expected"), [
+    (date(2026, 12, 3), True),  # 29 days to 31 December, the day counted: the autumn counts
+    (date(2026, 12, 4), True),  # 28 days: still counts
+    (date(2026, 12, 5), False),  # 27 days: the autumn cannot count
+    (date(2026, 12, 26), False),
+])
+def test_a_pupil_placed_late_in_the_term_gets_no_task_for_it(session, world, placed_on, expected):
+    senco = world.users["senco"]
+    pupil = make_pupil(session, world.school, first="Late", last="Comer", group=world.group)
+    change_sen_status(session, actor=senco, pupil=pupil, provision=Provision.SEN_SUPPORT, primary_need=NeedType.MLD,
+                      secondary_need=None, start_date=placed_on, reason="Assessed", today=placed_on)
+    run_sweep(session, placed_on, codes=["teacher_meets_parents"])
+
+    assert bool(_tasks(session, "teacher_meets_parents", pupil_id=pupil.id)) is expected
+
+
+def test_tasks_overdue_on_the_dashboard_leaves_out_work_done(session, world):
+    from sentrack.workflows.compliance import compliance_figures
+
+    ada, teacher = world.pupils["taught"], world.users["teacher"]
+    run_sweep(session, date(2026, 12, 31), codes=["teacher_meets_parents"])
+    after = date(2027, 1, 4)
+    overdue_before = compliance_figures(session, world.school, after)["tasks_overdue"].count
+    record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 12, 18), teacher), today=after)
+
+    assert compliance_figures(session, world.school, after)["tasks_overdue"].count == overdue_before - 1
