@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sentrack import access
-from sentrack.workflows.passports import passports_read
 from sentrack.models import (
+    PassportRead,
     CycleState,
     Intervention,
     InterventionPupil,
@@ -198,21 +198,26 @@ def passports(session: Session, user: User, today: date) -> list[Passport]:
     ids = [p.id for p in pupils]
     statuses: dict[int, SenStatus] = {}
     cycles: dict[int, SupportCycle] = {}
+    read: dict[int, date] = {}
     if ids:
         # Each pupil's open SEN status and open cycle (with its plan and assessment) in one query.
+        # With the user's "I have read it" of the passport under that status.
         rows = session.execute(
-            sa.select(Pupil.id, SenStatus, SupportCycle)
+            sa.select(Pupil.id, SenStatus, SupportCycle, PassportRead.read_on)
             .outerjoin(SenStatus, sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None)))
             .outerjoin(SupportCycle, sa.and_(SupportCycle.pupil_id == Pupil.id, SupportCycle.state != CycleState.CLOSED))
+            .outerjoin(PassportRead, sa.and_(PassportRead.pupil_id == Pupil.id, PassportRead.sen_status_id == SenStatus.id,
+                                             PassportRead.user_id == user.id))
             .where(Pupil.id.in_(ids))
             .options(joinedload(SupportCycle.plan), joinedload(SupportCycle.assessment))
         )
-        for pupil_id, status, cycle in rows:
+        for pupil_id, status, cycle, read_on in rows:
             if status is not None:
                 statuses[pupil_id] = status
             if cycle is not None:
                 cycles[pupil_id] = cycle
-    read = passports_read(session, user, [s.id for s in statuses.values()])
+            if read_on is not None:
+                read[pupil_id] = read_on
     found = []
     for pupil in pupils:
         cycle = cycles.get(pupil.id)

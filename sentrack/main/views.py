@@ -29,7 +29,7 @@ from sentrack.models import (
 )
 from sentrack.workflows.engagement import engagement_for_school, engagement_summary
 from sentrack.workflows.figures import register_figures
-from sentrack.workflows.register import on_roll, review_due_within
+from sentrack.workflows.register import concern_past_deadline, on_roll, review_due_within, review_overdue
 
 
 def _open_statuses(pupil_ids: list[int]) -> dict[int, SenStatus]:
@@ -41,17 +41,32 @@ def _open_statuses(pupil_ids: list[int]) -> dict[int, SenStatus]:
     return {status.pupil_id: status for status in rows}
 
 
+OVERDUE_CONCERNS_SHOWN = 20
+REVIEWS_SHOWN = 30
+
+
 def _overdue_concerns(user: User, on: object) -> list[Concern]:
-    return list(
-        db.session.scalars(
-            sa.select(Concern)
-            .join(Pupil, Concern.pupil_id == Pupil.id)
-            .where(access.sen_scope(user), Concern.status == ConcernStatus.OPEN, Concern.deadline < on)
-            .options(selectinload(Concern.pupil))
-            .order_by(Concern.deadline)
-            .limit(20)
-        )
+    """The concerns past their deadline, the oldest first (the first 20)."""
+    return list(db.session.scalars(
+        sa.select(Concern).join(Pupil, Concern.pupil_id == Pupil.id)
+        .where(access.sen_scope(user), on_roll(on), concern_past_deadline(on))
+        .options(selectinload(Concern.pupil)).order_by(Concern.deadline).limit(OVERDUE_CONCERNS_SHOWN)
+    ))
+
+
+def _overdue_counts(user: User, on) -> tuple[int, int]:
+    """How many reviews are overdue (`register.review_overdue`) and how many concerns are past
+    their deadline, among the pupils in the user's scope, however many the lists show: one query."""
+    reviews = (
+        sa.select(sa.func.count(SupportCycle.id)).join(Plan, Plan.cycle_id == SupportCycle.id)
+        .join(Pupil, SupportCycle.pupil_id == Pupil.id)
+        .where(access.sen_scope(user), on_roll(on), review_overdue(on)).scalar_subquery()
     )
+    concerns = (
+        sa.select(sa.func.count(Concern.id)).join(Pupil, Concern.pupil_id == Pupil.id)
+        .where(access.sen_scope(user), on_roll(on), concern_past_deadline(on)).scalar_subquery()
+    )
+    return tuple(db.session.execute(sa.select(reviews, concerns)).one())
 
 
 def _reviews_due(user: User, on, *, within_days: int = 14) -> list[tuple[SupportCycle, Plan]]:
@@ -65,17 +80,17 @@ def _reviews_due(user: User, on, *, within_days: int = 14) -> list[tuple[Support
             .where(access.sen_scope(user), on_roll(on), review_due_within(on, within_days))
             .options(selectinload(SupportCycle.pupil))
             .order_by(Plan.review_date)
-            .limit(30)
+            .limit(REVIEWS_SHOWN)
         ).tuples()
     )
 
 
-def _letters_to_send(user: User) -> list[ParentLetter]:
+def _letters_to_send(user: User, on) -> list[ParentLetter]:
     return list(
         db.session.scalars(
             sa.select(ParentLetter)
             .join(Pupil, ParentLetter.pupil_id == Pupil.id)
-            .where(access.sen_scope(user), ParentLetter.sent_on.is_(None))
+            .where(access.sen_scope(user), on_roll(on), ParentLetter.sent_on.is_(None))
             .options(selectinload(ParentLetter.pupil))
             .order_by(ParentLetter.created_on)
             .limit(30)
@@ -110,14 +125,15 @@ def home():
         context["figures"] = register_figures(db.session, [s.id for s in schools], on)
     if user.has_role(Role.SENCO, Role.HEAD):
         context["reviews_due"] = _reviews_due(user, on)
-        context["letters_to_send"] = _letters_to_send(user)
+        context["reviews_overdue_count"], context["overdue_concern_count"] = _overdue_counts(user, on)
+        context["letters_to_send"] = _letters_to_send(user, on)
         context["overdue_concerns"] = _overdue_concerns(user, on)
         if user.school is not None:
             context["engagement"] = engagement_summary(db.session, user.school, on)
         context["open_concerns"] = db.session.scalar(
             sa.select(sa.func.count(Concern.id))
             .join(Pupil, Concern.pupil_id == Pupil.id)
-            .where(access.sen_scope(user), Concern.status == ConcernStatus.OPEN)
+            .where(access.sen_scope(user), on_roll(on), Concern.status == ConcernStatus.OPEN)
         )
     if user.has_role(Role.TEACHER):
         context["classes"], context["statuses"] = _teacher_classes(user)

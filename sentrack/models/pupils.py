@@ -197,4 +197,6 @@ class Concern(Base):
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
     def is_overdue(self, today: date) -> bool:
-        return self.status is ConcernStatus.OPEN and today > self.deadline
+        from sentrack.workflows.register import is_concern_past_deadline
+
+        return is_concern_past_deadline(self.status, self.deadline, today)

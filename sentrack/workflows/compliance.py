@@ -59,7 +59,14 @@ from sentrack.models import (
 from sentrack.workflows.ehc import ehc_review_anniversary
 from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.figures import RegisterFigures, register_figures
-from sentrack.workflows.register import RUNNING, is_review_overdue, on_roll, register_status, status_covers
+from sentrack.workflows.register import (
+    RUNNING,
+    is_concern_past_deadline,
+    is_review_overdue,
+    on_roll,
+    register_status,
+    status_covers,
+)
 from sentrack.workflows.terms import (
     Term,
     academic_year_bounds,
@@ -192,7 +199,8 @@ def compliance_figures(
         .where(Pupil.school_id == school.id, on_roll(today), Concern.status == ConcernStatus.OPEN), Pupil.id)
     ).all()
     figures["concerns_past_deadline"] = _figure(
-        "Concerns past their deadline", [cid for cid, deadline in concerns if deadline < today],
+        "Concerns past their deadline",
+        [cid for cid, deadline in concerns if is_concern_past_deadline(ConcernStatus.OPEN, deadline, today)],
         len(concerns), "open concerns", "concern",
     )
 

@@ -34,13 +34,3 @@ def mark_passport_read(session: Session, *, actor: User, pupil: Pupil, today: da
     audit.record(session, "passport_read", actor=actor, pupil=pupil, object_type="passport_read", object_id=found.id)
     settle_tasks(session, today, pupil_ids=[pupil.id])
     return found
-
-
-def passports_read(session: Session, user: User, status_ids: list[int]) -> dict[int, date]:
-    """When `user` read each pupil's passport under the given statuses, by pupil id. One query."""
-    if not status_ids:
-        return {}
-    return dict(session.execute(
-        sa.select(PassportRead.pupil_id, PassportRead.read_on)
-        .where(PassportRead.user_id == user.id, PassportRead.sen_status_id.in_(status_ids))
-    ).all())

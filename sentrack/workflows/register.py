@@ -9,6 +9,8 @@ predicate with the same meaning.
   day (started on or before it, and open or ending on or after it).
 - *Review overdue*: a running plan (the cycle at "do", or at "review" with the review not yet
   recorded) whose agreed review date is before today. A recorded review closes the cycle.
+- *Concern past its deadline*: still open (no assessment opened, no decision of no further
+  action) after its deadline day.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from sentrack.models import CycleState, Plan, Provision, Pupil, SenStatus, SupportCycle
+from sentrack.models import Concern, ConcernStatus, CycleState, Plan, Provision, Pupil, SenStatus, SupportCycle
 
 ON_REGISTER = (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
 RUNNING = (CycleState.DO, CycleState.REVIEW)
@@ -89,3 +91,12 @@ def review_due_within(today: date, days: int) -> sa.ColumnElement[bool]:
     """Over `SupportCycle` joined to its `Plan`: a running plan whose review date has passed or
     falls within `days` days of `today`."""
     return sa.and_(SupportCycle.state.in_(RUNNING), Plan.review_date <= today + timedelta(days=days))
+
+
+def concern_past_deadline(today: date) -> sa.ColumnElement[bool]:
+    """Over `Concern`: open, and its deadline was before `today` (due on the deadline day itself)."""
+    return sa.and_(Concern.status == ConcernStatus.OPEN, Concern.deadline < today)
+
+
+def is_concern_past_deadline(status: ConcernStatus, deadline: date, today: date) -> bool:
+    return status is ConcernStatus.OPEN and deadline < today
