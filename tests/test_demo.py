@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm import selectinload
 
 from sentrack.auth.passwords import verify_password
+from sentrack import create_app
 from sentrack.demo import DEMO_PASSWORD, build_demo, catalogue, demo_pupil_count, names, texts
 from sentrack.workflows.upn import check_letter, upn_problem
-from sentrack.demo.cli import demo_command
 from sentrack.demo.dates import in_long_holiday, next_weekday
 from sentrack.extensions import db
 from sentrack.models import (
@@ -80,18 +80,19 @@ def _engine() -> sa.Engine:
 
 
 @pytest.fixture
-def session():
+def session(app):
+    # The app's routes build the links of the tasks and notifications the demo writes.
     engine = _engine()
-    with Session(engine) as session:
+    with app.app_context(), Session(engine) as session:
         yield session
     engine.dispose()
 
 
 @pytest.fixture(scope="module")
-def demo():
+def demo(app):
     """The default demo (a primary and a secondary), built once for the read-only tests."""
     engine = _engine()
-    with Session(engine) as session:
+    with app.app_context(), Session(engine) as session:
         summary = build_demo(session, today=TODAY)
         session.commit()
         yield session, summary
@@ -398,7 +399,8 @@ def _term_time_later(day: date, *, weeks: int) -> date:
 
 
 def _overdue(cycle: SupportCycle, today: date) -> bool:
-    return cycle.state is CycleState.DO and cycle.plan.review_date < today
+    """A review is overdue when its date has passed and no review is recorded, at 'do' or 'review'."""
+    return cycle.state in (CycleState.DO, CycleState.REVIEW) and cycle.plan.review_date < today
 
 
 def test_the_primary_has_open_cycles_at_every_stage_most_running_and_about_a_tenth_overdue(db_session):
@@ -1315,12 +1317,10 @@ def test_more_schools_alternate_primary_and_secondary_with_the_given_roll(sessio
 
 @pytest.fixture
 def cli_app():
-    """A bare app with the command. Commands run inside its app context, so that the command
-    reads this app's settings even when a shared fixture has pushed another app."""
-    app = Flask(__name__)
-    app.config.update(NAME="testing", TODAY=TODAY, SQLALCHEMY_DATABASE_URI="sqlite://")
-    db.init_app(app)
-    app.cli.add_command(demo_command)
+    """An app of its own, on an empty database in memory. Commands run inside its app context,
+    so that the command reads this app's settings even when a shared fixture has pushed another
+    app; its routes build the links of the tasks the demo writes."""
+    app = create_app({"TESTING": True, "TODAY": TODAY, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     with app.app_context():
         db.create_all()
     yield app

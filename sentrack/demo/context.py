@@ -35,7 +35,7 @@ class DemoSummary:
     concerns_overdue: int = 0
     cycles: int = 0  # support cycles, open and closed
     cycles_open: dict[str, int] = field(default_factory=dict)  # by state: assess, plan, do, review
-    reviews_overdue: int = 0  # cycles at 'do' whose review date has passed
+    reviews_overdue: int = 0  # running cycles whose review date has passed (workflows.register)
     letters_unsent: int = 0
     parent_meetings: int = 0  # held with the class teacher (reviews with parents not counted)
     parent_meetings_planned: int = 0

@@ -45,6 +45,7 @@ from sentrack.demo.dates import (
 from sentrack.demo.pupils import Period, PupilDraft
 from sentrack.demo.schools import SchoolSpec
 from sentrack.demo.staff import Staff
+from sentrack.workflows.register import is_review_overdue
 from sentrack.models import (
     AreaOfNeed,
     Assessment,
@@ -437,7 +438,7 @@ class CycleWriter:
         if not closed:
             state = dates.state.value
             summary.cycles_open[state] = summary.cycles_open.get(state, 0) + 1
-            summary.reviews_overdue += dates.state is CycleState.DO and dates.due < self.today
+            summary.reviews_overdue += is_review_overdue(dates.state, dates.due, self.today)
         detail = "Opened from a concern" if concern else ("Continues the previous cycle" if previous else None)
         self._event(pupil, cycle_id, "cycle_opened", f"Support cycle {number} opened: assessment begins",
                     dates.opened, opened_at, detail=detail, to_state=CycleState.ASSESS.value)
