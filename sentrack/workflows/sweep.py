@@ -51,7 +51,7 @@ from sentrack.workflows.duty_catalogue import BY_CODE, DutySpec, sync_catalogue
 from sentrack.workflows.ehc import ehc_review_anniversary
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.register import on_roll, register_status, review_due_within
-from sentrack.workflows.terms import Term, academic_year_of, school_terms
+from sentrack.workflows.terms import Term, academic_year_of, date_in_academic_year, school_terms
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 
 TASK_ASSIGNED = "task_assigned"
@@ -271,7 +271,7 @@ def rule_senco_supports_transition(ctx: Context, spec: DutySpec) -> Iterator[Due
         when = spec.due_dates.get(row.year_group)
         if when is not None:
             month, day = when
-            yield Due(row.school_id, "pupil", row.pupil_id, f"year:{year}", date(year + 1, month, day),
+            yield Due(row.school_id, "pupil", row.pupil_id, f"year:{year}", date_in_academic_year(year, month, day),
                       f"Plan {row.name}'s move to the next phase (Year {row.year_group})", _pupil_link(row),
                       row.pupil_id)
 
@@ -362,7 +362,7 @@ def rule_governors_publish_report(ctx: Context, spec: DutySpec) -> Iterator[Due]
     year = academic_year_of(ctx.today)
     month, day = spec.due_dates[None]
     for school in ctx.schools:
-        yield Due(school.id, "school", school.id, f"year:{year}", date(year if month >= 9 else year + 1, month, day),
+        yield Due(school.id, "school", school.id, f"year:{year}", date_in_academic_year(year, month, day),
                   f"Publish the SEN information report for {year}/{str(year + 1)[-2:]}", None)
 
 

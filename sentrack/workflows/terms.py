@@ -84,3 +84,9 @@ def current_term(terms: list[Term], today: date) -> Term:
 def term_holding(terms: list[Term], today: date) -> Term | None:
     """The term `today` falls in; None in a holiday."""
     return next((t for t in terms if t.starts_on <= today <= t.ends_on), None)
+
+
+def date_in_academic_year(year: int, month: int, day: int) -> date:
+    """The `day` of `month` in the academic year starting 1 September `year` (15 February of
+    the year 2026/27 is 15 February 2027)."""
+    return date(year if month >= 9 else year + 1, month, day)
