@@ -23,7 +23,7 @@ from sentrack.demo.pupils import PupilBuilder
 from sentrack.demo.register import add_sen_statuses, place_on_register
 from sentrack.demo.schools import Group, SchoolSpec, school_specs
 from sentrack.demo.staff import StaffBuilder
-from sentrack.demo.tasks import add_task_history
+from sentrack.demo.tasks import add_passport_reads, add_task_history
 from sentrack.models import LocalAuthority, Provision, Role, School, SchoolTerm, TeachingGroup
 from sentrack.workflows.duty_catalogue import sync_catalogue
 
@@ -88,6 +88,7 @@ class DemoBuilder:
         add_interventions(context, spec, school_id, pupils, staff, cycles)
         add_parent_meetings(context, spec, pupils, cycles)
         add_task_history(context, school_id, pupils, staff, self.duties)
+        add_passport_reads(context, pupils)
         summary.schools += 1
         summary.pupils += len(pupils)
         summary.sen_support += sum(p.provision is Provision.SEN_SUPPORT for p in pupils)

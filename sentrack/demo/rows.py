@@ -28,6 +28,7 @@ from sentrack.models import (
     Outcome,
     ParentLetter,
     ParentMeeting,
+    PassportRead,
     Plan,
     Pupil,
     RecordRevision,
@@ -91,6 +92,7 @@ class Rows:
         SessionAttendance,
         Task,
         Notification,
+        PassportRead,
     )
 
     def __init__(self, session: Session) -> None:

@@ -27,9 +27,12 @@ from sentrack.models import (
     EmailStatus,
     Notification,
     ParentLetter,
+    PassportRead,
     Plan,
+    Provision,
     Review,
     Role,
+    SenStatus,
     SupportCycle,
     Task,
     TaskStatus,
@@ -102,3 +105,22 @@ def add_task_history(context: DemoContext, school_id: int, pupils: list[PupilDra
 
 def _end_of(day: date) -> datetime:
     return datetime.combine(day, time(18), tzinfo=UTC)
+
+
+PASSPORTS_READ = 0.85  # the share of teachers who have read the passport of a pupil on the register
+READ_WITHIN_DAYS = (1, 14)
+
+
+def add_passport_reads(context: DemoContext, pupils: list[PupilDraft]) -> None:
+    """The class teacher's "I have read it" for most pupils who joined the register more than three
+    weeks ago, a few days after they joined: the sweep then finds those passport tasks done."""
+    rng, today = context.rng, context.today
+    teachers = {p.id: p.teacher_id for p in pupils}
+    for status in context.rows.pending(SenStatus):
+        teacher_id = teachers.get(status["pupil_id"])
+        if (teacher_id is None or status["end_date"] is not None or status["provision"] is Provision.NONE
+                or status["start_date"] > today - timedelta(weeks=3) or rng.random() > PASSPORTS_READ):
+            continue
+        read_on = min(status["start_date"] + timedelta(days=rng.randint(*READ_WITHIN_DAYS)), today)
+        context.rows.add(PassportRead, pupil_id=status["pupil_id"], user_id=teacher_id, sen_status_id=status["id"],
+                         read_on=read_on, recorded_at=moment(rng, read_on))
