@@ -184,6 +184,21 @@ def test_reading_the_passport_closes_the_teachers_task(session, world):
     assert task.status is TaskStatus.DONE and (task.done_by_type, task.done_by_id) == ("passport_read", read.id)
 
 
+def test_a_new_sen_status_asks_for_the_new_passport_and_the_old_task_goes(session, world):
+    senco, ada = world.users["senco"], world.pupils["taught"]
+    run_sweep(session, TODAY, codes=["teacher_acknowledges_passport"])
+    old = _one(session, "teacher_acknowledges_passport", pupil_id=ada.id)
+
+    change_sen_status(session, actor=senco, pupil=ada, provision=Provision.EHC_PLAN, primary_need=NeedType.SPLD,
+                      secondary_need=None, start_date=TODAY, reason="EHC plan issued", today=TODAY)
+    run_sweep(session, TODAY, codes=["teacher_acknowledges_passport"])
+
+    tasks = _tasks(session, "teacher_acknowledges_passport", pupil_id=ada.id)
+    assert tasks[0].id == old.id
+    assert [t.status for t in tasks] == [TaskStatus.CANCELLED, TaskStatus.OPEN]
+    assert "passport changed" in tasks[0].note
+
+
 def test_a_pupil_off_the_register_has_no_passport_to_read(session, world):
     with pytest.raises(RuleBroken):
         mark_passport_read(session, actor=world.users["teacher"], pupil=world.pupils["taught_plain"], today=TODAY)

@@ -274,6 +274,24 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
     ]
 
 
+def _passports_superseded(session: Session, scope, today: date) -> list[int]:
+    """Open passport tasks whose SEN status has ended (the pupil moved from K to E, or their needs
+    were recorded again): the passport changed, and a task for the new status asks to read it."""
+    tasks = session.execute(
+        sa.select(Task.id, Task.period)
+        .join(Duty, Duty.id == Task.duty_id)
+        .where(Task.status == TaskStatus.OPEN, Duty.code == "teacher_acknowledges_passport", scope)
+    ).all()
+    status_of = {task_id: int(period.split(":")[1]) for task_id, period in tasks
+                 if period.startswith("status:") and period.split(":")[1].isdigit()}
+    if not status_of:
+        return []
+    ended = set(session.scalars(sa.select(SenStatus.id).where(
+        SenStatus.id.in_(set(status_of.values())), SenStatus.end_date.is_not(None), SenStatus.end_date < today
+    )))
+    return [task_id for task_id, status_id in status_of.items() if status_id in ended]
+
+
 # --- Settling ---------------------------------------------------------------------------------------
 
 def task_scope(*, pupil_ids: Iterable[int] | None = None,
@@ -331,6 +349,15 @@ def settle_tasks(
                 .execution_options(synchronize_session=False)
             )
             settled.no_longer_needed += len(ids)
+    superseded = _passports_superseded(session, scope, today)
+    if superseded:
+        session.execute(
+            sa.update(Task).where(Task.id.in_(superseded), Task.status == TaskStatus.OPEN)
+            .values(status=TaskStatus.CANCELLED, closed_on=today,
+                    note="No longer needed: the passport changed with the pupil's SEN status; read the new one.")
+            .execution_options(synchronize_session=False)
+        )
+        settled.no_longer_needed += len(superseded)
     if settled.done or settled.no_longer_needed:
         _expire_tasks(session)
     session.flush()
