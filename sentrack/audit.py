@@ -108,6 +108,7 @@ DESCRIPTIONS: dict[str, str] = {
     "impact_recorded": "Recorded the impact of an intervention",
     "intervention_viewed": "Viewed an intervention with the pupil in it",
     "passport_viewed": "Viewed the pupil's passport",
+    "passport_read": "Said they have read the pupil's passport",
     "audit_viewed": "Viewed this audit trail",
 }
 
