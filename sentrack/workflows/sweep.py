@@ -48,7 +48,7 @@ from sentrack.models import (
 )
 from sentrack.workflows.compliance import record_snapshots
 from sentrack.workflows.duty_catalogue import sync_catalogue
-from sentrack.workflows.terms import Term, school_terms
+from sentrack.workflows.terms import Term, academic_year_of, school_terms
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 
 TASK_ASSIGNED = "task_assigned"
@@ -138,10 +138,6 @@ class Context:
         if duty.role is Role.LA_OFFICER:
             return self.la_officers.get(school_la.get(due.school_id, -1))
         return self.holders.get((due.school_id, duty.role))
-
-
-def academic_year(today: date) -> int:
-    return today.year if today.month >= 9 else today.year - 1
 
 
 def _date(value) -> date:
@@ -243,7 +239,7 @@ def rule_senco_liaises_designated_teacher(ctx: Context) -> Iterator[Due]:
 
 
 def rule_senco_supports_transition(ctx: Context) -> Iterator[Due]:
-    year = academic_year(ctx.today)
+    year = academic_year_of(ctx.today)
     deadlines = {6: date(year + 1, 2, 15), 11: date(year + 1, 3, 31)}
     for row in ctx.register:
         if row.year_group in deadlines:
@@ -345,7 +341,7 @@ def _add_years(day: date, years: int) -> date:
 
 
 def rule_governors_publish_report(ctx: Context) -> Iterator[Due]:
-    year = academic_year(ctx.today)
+    year = academic_year_of(ctx.today)
     for school in ctx.schools:
         yield Due(school.id, "school", school.id, f"year:{year}", date(year, 10, 31),
                   f"Publish the SEN information report for {year}/{str(year + 1)[-2:]}", None)
