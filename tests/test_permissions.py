@@ -37,6 +37,7 @@ from sentrack.models import (
     Review,
     Role,
     SchoolTerm,
+    Season,
     SenStatus,
     SupportCycle,
     Task,
@@ -439,8 +440,8 @@ def _target(world: World, route: Route, kind, foreign_group, session=None) -> Ta
     if route.target == INTERVENTION:
         return Target(world, intervention=_intervention(session, world, kind))
     if route.target == TERM:
-        term = SchoolTerm(school_id=(world.school if kind == "own" else world.foreign).id, name="Autumn 2026",
-                          starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
+        term = SchoolTerm(school_id=(world.school if kind == "own" else world.foreign).id, academic_year=2026,
+                          season=Season.AUTUMN, starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
         session.add(term)
         session.commit()
         return Target(world, term=term)
