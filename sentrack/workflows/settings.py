@@ -103,7 +103,7 @@ def save_term(session: Session, *, actor: User, school: School, details: TermDet
         if (other.academic_year, other.season) == (year, season) or (term is not None and other.id == term.id):
             continue
         if other.starts_on <= ends_on and other.ends_on >= starts_on:
-            whose = "the school's dates" if other.own else "the default dates"
+            whose = "the school's dates" if other.own else f"the default dates: set {other.name}'s own dates first"
             raise RuleBroken(
                 f"The dates overlap {other.name} ({_long(other.starts_on)} to {_long(other.ends_on)}, {whose})",
                 field="starts_on" if other.starts_on < starts_on else "ends_on",
