@@ -852,12 +852,13 @@ def test_no_meeting_is_held_or_recorded_after_today(session, today):
 @pytest.mark.parametrize(
     ("today", "overdue", "due"),
     [
-        # The autumn term: no term of the year has ended (nobody can be overdue) and the term
-        # ends on 31 December, more than the 21 days of the due window away (nobody is due).
-        (date(2026, 11, 27), False, False),
-        # Autumn 2026 has ended and spring ends on 31 March, within the window.
+        # The autumn term: no term of the year has ended (nobody can be overdue); the demo school's
+        # autumn ends on 18 December, 21 days later: within the due window, so meetings are due,
+        # as a real school would see them in December.
+        (date(2026, 11, 27), False, True),
+        # Autumn 2026 has ended and spring ends on 26 March, within the window.
         (date(2027, 3, 19), True, True),
-        (TODAY, True, False),  # spring 2026 ends 49 days later
+        (TODAY, True, False),  # spring 2026 ends on 27 March, 45 days later
     ],
 )
 def test_at_the_primary_most_pupils_are_on_track_with_parent_meetings(session, today, overdue, due):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput
+from wtforms import RadioField, SelectField, SubmitField
+from wtforms.validators import DataRequired, InputRequired
 
 from sentrack.clock import today
 from sentrack.cycles.forms import text_area
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, Offered, Required, blank_to_none
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, Offered, Required
 from sentrack.interventions.forms import WholeNumberField
 from sentrack.models import MeetingMode, Season
 from sentrack.workflows.settings import RULE_SETTINGS
