@@ -265,6 +265,38 @@ def test_a_bad_term_is_refused_beside_its_field_and_nothing_is_stored(
     assert count(session, SchoolTerm, SchoolTerm.school_id == world.school.id) == 1
 
 
+def test_the_senco_gives_a_term_the_default_dates_again(client, world, senco, session):
+    term = SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season.AUTUMN,
+                      starts_on=date(2026, 9, 3), ends_on=date(2026, 12, 18))
+    session.add(term)
+    session.commit()
+    page = text(client.get(f"/settings/terms/{term.id}"))
+    assert "Use the default dates for Autumn 2026" in page
+    assert f'action="/settings/terms/{term.id}/default"' in page
+
+    response = client.post(f"/settings/terms/{term.id}/default")
+
+    assert response.status_code == 302 and response.headers["Location"].endswith("/settings#terms")
+    assert count(session, SchoolTerm, SchoolTerm.school_id == world.school.id) == 0
+    assert [e.details for e in audit_events(session, "term_removed", object_type="school_term")] == [{"term": "Autumn 2026"}]
+    assert "The term has the default dates again." in text(client.get("/settings"))
+
+
+def test_a_default_that_would_overlap_the_schools_other_term_is_refused(client, world, senco, session):
+    # Summer from 22 March stands only while spring ends before it: the default spring would not.
+    spring = SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season.SPRING,
+                        starts_on=date(2027, 1, 4), ends_on=date(2027, 3, 19))
+    session.add_all([spring, SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season.SUMMER,
+                                        starts_on=date(2027, 3, 22), ends_on=date(2027, 7, 21))])
+    session.commit()
+    response = client.post(f"/settings/terms/{spring.id}/default", follow_redirects=True)
+
+    assert ("The default dates of Spring 2027 (1 January 2027 to 31 March 2027) would overlap Summer 2027"
+            " (22 March 2027 to 21 July 2027): change Summer 2027 first") in text(response)
+    assert count(session, SchoolTerm, SchoolTerm.school_id == world.school.id) == 2
+    assert audit_events(session, "term_removed") == []
+
+
 def test_a_term_of_another_school_does_not_overlap_and_cannot_be_opened(client, world, senco, session):
     theirs = SchoolTerm(school_id=world.foreign.id, academic_year=2026, season=Season.AUTUMN,
                         starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))

@@ -26,7 +26,7 @@ from sentrack.models import (
 )
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.engagement import Engagement, describe, engagement_for_pupil
-from sentrack.workflows.settings import MAX_HALF_TERM_DAYS, TERM_BOUNDS, TermDetails, save_term
+from sentrack.workflows.settings import MAX_HALF_TERM_DAYS, TERM_BOUNDS, TermDetails, save_term, use_default_dates
 from sentrack.workflows.sweep import Context
 from sentrack.workflows.terms import (
     academic_year_of,
@@ -344,6 +344,19 @@ def test_setting_and_changing_a_term_is_audited(session, world):
                              .order_by(AuditEvent.id)).all()
     assert [(e.action, e.object_id, e.details) for e in events] == [
         ("term_added", str(term.id), {"term": "Autumn 2026"}), ("term_changed", str(term.id), {"term": "Autumn 2026"})]
+
+
+def test_a_term_given_the_default_dates_again_reads_as_the_default(session, world):
+    autumn = _set(session, world, 2026, AUTUMN, date(2026, 9, 3), date(2026, 12, 18))
+    _set(session, world, 2026, SPRING, date(2027, 1, 4), date(2027, 3, 26))
+
+    use_default_dates(session, actor=world.users["senco"], school=world.school, term=autumn)
+
+    assert _shape(year_terms(session, world.school, date(2026, 11, 27)))[:2] == [
+        ("Autumn 2026", date(2026, 9, 1), date(2026, 12, 31), False),
+        ("Spring 2027", date(2027, 1, 4), date(2027, 3, 26), True),
+    ]
+    assert _sweep_term(session, world.school, date(2026, 9, 1)).name == "Autumn 2026"
 
 
 # --- One reader, one query ---------------------------------------------------------------------

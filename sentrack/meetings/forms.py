@@ -76,6 +76,10 @@ class TermForm(FlaskForm):
     submit = SubmitField("Save the term dates", widget=GovSubmitInput())
 
 
+class UseDefaultDatesForm(FlaskForm):
+    """The button that gives a term the default dates again: it only carries the CSRF token."""
+
+
 def _setting(name: str) -> WholeNumberField:
     label, low, high = RULE_SETTINGS[name]
     return WholeNumberField(label, validators=[Required(f"Enter a value for '{label.lower()}'")],

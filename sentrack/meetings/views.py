@@ -13,7 +13,7 @@ from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.forms import attach_error
 from sentrack.meetings import bp
-from sentrack.meetings.forms import MeetingForm, PlanMeetingForm, RuleSettingsForm, TermForm
+from sentrack.meetings.forms import MeetingForm, PlanMeetingForm, RuleSettingsForm, TermForm, UseDefaultDatesForm
 from sentrack.models import MeetingMode, ParentMeeting, Pupil, School, SchoolTerm, Season, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import meetings as flow
@@ -178,4 +178,25 @@ def term(term_id: int | None = None):
             db.session.commit()
             flash("Term dates saved.", "success")
             return redirect(url_for("meetings.settings") + "#terms")
-    return render_template("meetings/term.html", form=form, term=existing)
+    return render_template("meetings/term.html", form=form, term=existing,
+                           default_form=UseDefaultDatesForm() if existing else None)
+
+
+@bp.route("/settings/terms/<int:term_id>/default", methods=["POST"])
+@login_required
+@access.requires(Ability.MANAGE_SETTINGS)
+def term_default(term_id: int):
+    user = _user()
+    school = _school(user)
+    existing = db.session.scalar(sa.select(SchoolTerm).where(SchoolTerm.id == term_id, SchoolTerm.school_id == school.id))
+    if existing is None or not UseDefaultDatesForm().validate_on_submit():
+        abort(404)
+    try:
+        settings_flow.use_default_dates(db.session, actor=user, school=school, term=existing)
+    except RuleBroken as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("meetings.term_edit", term_id=term_id))
+    db.session.commit()
+    flash("The term has the default dates again.", "success")
+    return redirect(url_for("meetings.settings") + "#terms")

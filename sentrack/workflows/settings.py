@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sentrack import audit
 from sentrack.models import School, SchoolTerm, Season, User
 from sentrack.workflows import RuleBroken
-from sentrack.workflows.terms import Term, academic_year_of, term_name, terms_of_schools, year_label
+from sentrack.workflows.terms import Term, academic_year_of, default_term, term_name, terms_of_schools, year_label
 
 # Each setting: its label and the range the database's CHECK constraint allows.
 RULE_SETTINGS: dict[str, tuple[str, int, int]] = {
@@ -137,6 +137,25 @@ def save_term(session: Session, *, actor: User, school: School, details: TermDet
                  object_type="school_term", object_id=term.id, details={"term": name})
     session.flush()
     return term
+
+
+def use_default_dates(session: Session, *, actor: User, school: School, term: SchoolTerm) -> None:
+    """Remove the school's own dates of a term, so that it has the default dates again. Refused
+    (RuleBroken) when the default dates would overlap the school's dates of another term."""
+    default = default_term(term.season, term.academic_year)
+    beside = terms_of_schools(session, [school.id], [term.academic_year - 1, term.academic_year, term.academic_year + 1])
+    for other in beside[school.id]:
+        if other.own and other.id != term.id and other.starts_on <= default.ends_on and other.ends_on >= default.starts_on:
+            raise RuleBroken(
+                f"The default dates of {default.name} ({_long(default.starts_on)} to {_long(default.ends_on)}) would"
+                f" overlap {other.name} ({_long(other.starts_on)} to {_long(other.ends_on)}): change {other.name} first"
+            )
+    name, term_id = default.name, term.id
+    session.delete(term)
+    session.flush()
+    audit.record(session, "term_removed", actor=actor, school_id=school.id, object_type="school_term",
+                 object_id=term_id, details={"term": name})
+    session.flush()
 
 
 def save_rule_settings(session: Session, *, actor: User, school: School, values: dict[str, int]) -> list[str]:
