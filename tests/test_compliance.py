@@ -109,10 +109,10 @@ def _plain(session, school: School, today: date) -> dict:
     # Parent engagement, the rule of DESIGN section 6 walked day by day.
     year = today.year if today.month >= 9 else today.year - 1
     first, last = date(year, 9, 1), date(year + 1, 8, 31)
-    terms = sorted((t.starts_on, t.ends_on) for t in _all(session, SchoolTerm)
-                   if t.school_id == school.id and first <= t.starts_on <= last)
-    if not terms:
-        terms = [(t.starts_on, t.ends_on) for t in default_terms(year)]
+    # The school's own dates replace the default of exactly the terms they name.
+    own = {t.season: (t.starts_on, t.ends_on) for t in _all(session, SchoolTerm)
+           if t.school_id == school.id and t.academic_year == year}
+    terms = sorted(own.get(t.season, (t.starts_on, t.ends_on)) for t in default_terms(year))
     meetings = _all(session, ParentMeeting)
 
     def since(pid, day):

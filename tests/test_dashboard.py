@@ -346,7 +346,8 @@ def test_the_sweep_stores_each_term_once_and_the_page_shows_the_trend(school, se
     # _make_world swept on TODAY already: last year's three terms, and today's daily snapshot.
     snapshots = session.scalars(sa.select(ComplianceSnapshot).order_by(ComplianceSnapshot.as_of)).all()
     assert [(s.term_name, s.as_of) for s in snapshots] == [
-        ("Autumn 2025", date(2025, 12, 31)), ("Spring 2026", date(2026, 3, 31)), ("Summer 2026", date(2026, 8, 31)),
+        # The demo school's own term dates: each term's snapshot is as of its last day.
+        ("Autumn 2025", date(2025, 12, 19)), ("Spring 2026", date(2026, 3, 27)), ("Summer 2026", date(2026, 7, 22)),
         (None, TODAY),
     ]
     assert run_sweep(session, TODAY).snapshots_stored == 0  # a second sweep stores nothing
@@ -372,11 +373,11 @@ def test_the_sweep_stores_each_term_once_and_the_page_shows_the_trend(school, se
 
 def test_a_term_counted_on_its_last_day_has_no_footnote(session, login, client):
     build_demo(session, today=TODAY, schools=1, pupils_per_school=20)
-    run_sweep(session, date(2026, 8, 31))  # the summer term's last day: counted as the day's snapshot
-    run_sweep(session, date(2026, 9, 1))  # the next day it becomes the term's
+    run_sweep(session, date(2026, 7, 22))  # the summer term's last day: counted as the day's snapshot
+    run_sweep(session, date(2026, 7, 23))  # the next day it becomes the term's
     session.commit()
     summer = session.scalars(sa.select(ComplianceSnapshot).where(ComplianceSnapshot.term_name == "Summer 2026")).one()
-    assert summer.as_of == date(2026, 8, 31)
+    assert summer.as_of == date(2026, 7, 22)
     login(_user(session, "head@demo.test"))
     page = client.get("/dashboard/").get_data(as_text=True)
     table = page.split("The figures term by term</caption>", 1)[1].split("</table>", 1)[0]
@@ -388,18 +389,18 @@ def test_a_term_snapshot_is_the_figures_as_of_its_last_day(session):
     school = session.scalars(sa.select(School)).one()
     run_sweep(session, TODAY)
     summer = session.scalars(sa.select(ComplianceSnapshot).where(ComplianceSnapshot.term_name == "Summer 2026")).one()
-    assert summer.figures == json.loads(json.dumps(to_json(compliance_figures(session, school, date(2026, 8, 31)))))
+    assert summer.figures == json.loads(json.dumps(to_json(compliance_figures(session, school, date(2026, 7, 22)))))
 
 
 def test_daily_snapshots_older_than_a_week_go_and_a_term_end_day_keeps_its_own(session):
     build_demo(session, today=TODAY, schools=1, pupils_per_school=20)
     run_sweep(session, TODAY)
-    # The autumn term ends on 31 December: the day's snapshot then becomes the term's.
-    run_sweep(session, date(2026, 12, 31))
+    # The demo school's autumn term ends on 18 December: the day's snapshot then becomes the term's.
+    run_sweep(session, date(2026, 12, 18))
     run_sweep(session, date(2027, 1, 12))
     rows = {(s.as_of, s.term_name) for s in _all(session, ComplianceSnapshot)}
     assert (TODAY, None) not in rows  # more than a week old by 12 January
-    assert (date(2026, 12, 31), "Autumn 2026") in rows
+    assert (date(2026, 12, 18), "Autumn 2026") in rows
     assert (date(2027, 1, 12), None) in rows
 
 

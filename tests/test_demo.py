@@ -50,6 +50,7 @@ from sentrack.models import (
     RoleAssignment,
     School,
     SchoolTerm,
+    Season,
     SenStatus,
     SessionAttendance,
     SupportCycle,
@@ -853,12 +854,13 @@ def test_no_meeting_is_held_or_recorded_after_today(session, today):
 @pytest.mark.parametrize(
     ("today", "overdue", "due"),
     [
-        # The autumn term: no term of the year has ended (nobody can be overdue) and the term
-        # ends on 31 December, more than the 21 days of the due window away (nobody is due).
-        (date(2026, 11, 27), False, False),
-        # Autumn 2026 has ended and spring ends on 31 March, within the window.
+        # The autumn term: no term of the year has ended (nobody can be overdue); the demo school's
+        # autumn ends on 18 December, 21 days later: within the due window, so meetings are due,
+        # as a real school would see them in December.
+        (date(2026, 11, 27), False, True),
+        # Autumn 2026 has ended and spring ends on 26 March, within the window.
         (date(2027, 3, 19), True, True),
-        (TODAY, True, False),  # spring 2026 ends 49 days later
+        (TODAY, True, False),  # spring 2026 ends on 27 March, 45 days later
     ],
 )
 def test_at_the_primary_most_pupils_are_on_track_with_parent_meetings(session, today, overdue, due):
@@ -1299,10 +1301,18 @@ def test_terms_cover_last_this_and_next_academic_year(db_session):
         terms = db_session.scalars(
             sa.select(SchoolTerm).where(SchoolTerm.school_id == school.id).order_by(SchoolTerm.starts_on)
         ).all()
+        # Three terms a year with a half-term holiday each, for 2024/25, 2025/26 and 2026/27.
+        assert [(t.academic_year, t.season) for t in terms] == [
+            (year, season) for year in (2024, 2025, 2026) for season in Season]
         assert [t.name for t in terms[:3]] == ["Autumn 2024", "Spring 2025", "Summer 2025"]
-        assert (terms[0].starts_on, terms[-1].ends_on) == (date(2024, 9, 1), date(2027, 8, 31))
+        assert (terms[0].starts_on, terms[-1].ends_on) == (date(2024, 9, 3), date(2027, 7, 22))
+        autumn = terms[6]
+        assert (autumn.starts_on, autumn.ends_on) == (date(2026, 9, 3), date(2026, 12, 18))
+        assert (autumn.half_term_starts_on, autumn.half_term_ends_on) == (date(2026, 10, 26), date(2026, 10, 30))
         for earlier, later in zip(terms, terms[1:]):
-            assert later.starts_on == earlier.ends_on + timedelta(days=1)
+            assert later.starts_on > earlier.ends_on + timedelta(days=1)  # a holiday between terms
+        for term in terms:
+            assert term.starts_on < term.half_term_starts_on < term.half_term_ends_on < term.ends_on
 
 
 def test_more_schools_alternate_primary_and_secondary_with_the_given_roll(session):

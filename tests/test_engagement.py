@@ -23,6 +23,7 @@ from sentrack.models import (
     ReviewDecision,
     Role,
     SchoolTerm,
+    Season,
     SenStatus,
     TimelineEvent,
 )
@@ -200,10 +201,10 @@ def test_a_pupil_placed_on_the_register_after_today_is_not_yet_on_it(session, wo
 
 @pytest.fixture
 def oak_terms(session, world):
-    for name, start, end in [("Autumn 2026", date(2026, 9, 2), date(2026, 12, 18)),
-                             ("Spring 2027", date(2027, 1, 5), date(2027, 3, 26)),
-                             ("Summer 2027", date(2027, 4, 12), date(2027, 7, 21))]:
-        session.add(SchoolTerm(school_id=world.school.id, name=name, starts_on=start, ends_on=end))
+    for season, start, end in [(Season.AUTUMN, date(2026, 9, 2), date(2026, 12, 18)),
+                               (Season.SPRING, date(2027, 1, 5), date(2027, 3, 26)),
+                               (Season.SUMMER, date(2027, 4, 12), date(2027, 7, 21))]:
+        session.add(SchoolTerm(school_id=world.school.id, academic_year=2026, season=season, starts_on=start, ends_on=end))
     session.flush()
 
 
@@ -225,7 +226,8 @@ def test_with_the_schools_own_terms_the_window_runs_to_their_end(session, iris, 
 
 
 def test_terms_of_another_school_change_nothing(session, world, iris):
-    session.add(SchoolTerm(school_id=world.foreign.id, name="Far autumn", starts_on=date(2026, 9, 7), ends_on=date(2026, 12, 1)))
+    session.add(SchoolTerm(school_id=world.foreign.id, academic_year=2026, season=Season.AUTUMN,
+                           starts_on=date(2026, 9, 7), ends_on=date(2026, 12, 1)))
     session.flush()
     assert _state(session, iris, date(2026, 12, 5)) == (ON_TRACK, 0, 0)
 

@@ -174,6 +174,7 @@ FORMS: dict[str, Fuzz] = {
 # with junk fields (and, for moves, a junk move in the URL): never a 500.
 BUTTONS: dict[str, str] = {
     "/sign-out": "sign out",
+    "/settings/terms/<int:term_id>/default": "give a term the default dates again",
     "/pupils/clear-search": "forget the search text",
     "/pupils/<public_id>/cycles": "open a support cycle",
     "/pupils/<public_id>/cycles/<int:number>/move/<move>": "move the cycle on",

@@ -30,6 +30,7 @@ from sentrack.models import (
     Pupil,
     Role,
     SchoolTerm,
+    Season,
     SessionAttendance,
     TeachingGroup,
     TimelineEvent,
@@ -766,15 +767,18 @@ OAK_TERMS = [
 
 @pytest.fixture
 def oak_terms(session, world):
-    for name, starts_on, ends_on in reversed(OAK_TERMS):
-        session.add(SchoolTerm(school_id=world.school.id, name=name, starts_on=starts_on, ends_on=ends_on))
-    session.add(SchoolTerm(school_id=world.school.id, name="Autumn 2024", starts_on=date(2024, 9, 3), ends_on=date(2024, 12, 20)))
-    session.add(SchoolTerm(school_id=world.foreign.id, name="Far autumn", starts_on=date(2026, 9, 7), ends_on=date(2026, 12, 16)))
+    for season, (_, starts_on, ends_on) in reversed(list(zip(Season, OAK_TERMS))):
+        session.add(SchoolTerm(school_id=world.school.id, academic_year=2026, season=season, starts_on=starts_on, ends_on=ends_on))
+    session.add(SchoolTerm(school_id=world.school.id, academic_year=2024, season=Season.AUTUMN,
+                           starts_on=date(2024, 9, 3), ends_on=date(2024, 12, 20)))
+    session.add(SchoolTerm(school_id=world.foreign.id, academic_year=2026, season=Season.AUTUMN,
+                           starts_on=date(2026, 9, 7), ends_on=date(2026, 12, 16)))
     session.flush()
 
 
 def test_a_school_with_terms_of_its_own_uses_them(session, world, oak_terms):
-    assert _terms(school_terms(session, world.school, TODAY)) == OAK_TERMS
+    # This year's own dates; last and next year, with none of their own, keep the defaults.
+    assert _terms(school_terms(session, world.school, TODAY)) == _default_year(2025) + OAK_TERMS + _default_year(2027)
     assert _terms(school_terms(session, world.sibling, TODAY)) == _default_year(2025) + _default_year(2026) + _default_year(2027)
 
 

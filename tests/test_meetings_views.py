@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from sentrack.models import MeetingMode, ParentMeeting, Provision, SchoolTerm, TimelineEvent
+from sentrack.models import MeetingMode, ParentMeeting, Provision, SchoolTerm, Season, TimelineEvent
 from tests.factories import make_pupil
-from tests.helpers import count, date_parts, field_error, text
+from tests.helpers import audit_events, count, date_parts, field_error, text
 
 TODAY = date(2026, 11, 27)
 
@@ -54,7 +54,7 @@ def test_the_class_teacher_records_a_meeting_from_the_pupil_page(client, world, 
     assert meeting.recorded_by_id == world.users["teacher"].id
     page = text(client.get(response.headers["Location"]))
     assert "Keep the reading group going" in page
-    assert "1 meeting held this year; 0 needed by now" in page
+    assert "1 meeting held this year; on track: the next is needed by 31 March." in page
 
 
 @pytest.mark.parametrize(
@@ -138,12 +138,13 @@ def test_the_pupil_page_shows_the_engagement_status(client, world, senco, sessio
 
     # On K since 10 Sep 2025; autumn 2026 ends 31 Dec, 34 days away: within a 40-day window.
     assert "govuk-tag--yellow\">Due</strong>" in page
-    assert "0 meetings held this year; 0 needed by now" in page
+    assert "No meetings held this year; 1 needed by 31 December." in page
 
 
 def test_the_senco_home_page_counts_and_lists_overdue_pupils(client, world, senco, session):
     # Terms of the school's own: autumn ended 20 Nov, so every Oak pupil on the register owes one.
-    session.add(SchoolTerm(school_id=world.school.id, name="Short autumn", starts_on=date(2026, 9, 1), ends_on=date(2026, 11, 20)))
+    session.add(SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season.AUTUMN,
+                           starts_on=date(2026, 9, 1), ends_on=date(2026, 11, 20)))
     session.add(ParentMeeting(pupil_id=world.pupils["untaught"].id, held_on=date(2026, 10, 1), mode=MeetingMode.IN_PERSON))
     session.commit()
 
@@ -153,6 +154,7 @@ def test_the_senco_home_page_counts_and_lists_overdue_pupils(client, world, senc
     assert 'id="engagement-overdue">2<' in page
     assert 'id="engagement-on-track">1<' in page
     assert world.pupils["taught"].last_name in page and world.pupils["untaught_k"].last_name in page
+    assert "No meetings held this year; 1 overdue, needed by 20 November" in page
 
 
 def test_the_head_sees_parent_engagement_too(client, world, login):
@@ -167,56 +169,141 @@ def test_the_class_teacher_sees_the_engagement_of_their_pupils(client, world, lo
     page = text(client.get("/"))
 
     assert "Parent meetings" in page
-    assert "On track</strong><br><span class=\"govuk-body-s\">0 held this year, 0 needed so far</span>" in page
+    assert ("On track</strong><br><span class=\"govuk-body-s\">No meetings held this year; on track: the next is"
+            " needed by 31 December</span>") in page
 
 
 # --- Term dates and rule settings -----------------------------------------------------------
 
-def _term(name, start, end) -> dict:
-    return {"name": name, "starts_on": date_parts(start), "ends_on": date_parts(end)}
+def _term(year, season, start, end, half=None) -> dict:
+    data = {"academic_year": str(year), "season": season, "starts_on": date_parts(start), "ends_on": date_parts(end)}
+    if half:
+        data |= {"half_term_starts_on": date_parts(half[0]), "half_term_ends_on": date_parts(half[1])}
+    return data
 
 
-def test_the_senco_adds_and_changes_a_term(client, world, senco, session):
-    response = client.post("/settings/terms/new", data=_term("Autumn 2026", date(2026, 9, 2), date(2026, 12, 18)))
+def test_the_senco_sets_and_changes_a_terms_dates(client, world, senco, session):
+    response = client.post("/settings/terms/new", data=_term(2026, "autumn", date(2026, 9, 2), date(2026, 12, 18),
+                                                             (date(2026, 10, 26), date(2026, 10, 30))))
     assert response.status_code == 302
     term = session.scalar(sa.select(SchoolTerm).where(SchoolTerm.school_id == world.school.id))
-    assert (term.name, term.ends_on) == ("Autumn 2026", date(2026, 12, 18))
+    assert (term.name, term.season, term.academic_year, term.ends_on) == ("Autumn 2026", Season.AUTUMN, 2026, date(2026, 12, 18))
+    assert (term.half_term_starts_on, term.half_term_ends_on) == (date(2026, 10, 26), date(2026, 10, 30))
+    assert [e.action for e in audit_events(session, "term_added", object_type="school_term")] == ["term_added"]
 
-    response = client.post(f"/settings/terms/{term.id}", data=_term("Autumn 2026", date(2026, 9, 2), date(2026, 12, 17)))
+    response = client.post(f"/settings/terms/{term.id}", data=_term(2026, "autumn", date(2026, 9, 2), date(2026, 12, 17)))
 
     assert response.status_code == 302
     session.expire_all()
-    assert session.get(SchoolTerm, term.id).ends_on == date(2026, 12, 17)
-    assert "Autumn 2026" in text(client.get("/settings"))
+    changed = session.get(SchoolTerm, term.id)
+    assert (changed.ends_on, changed.half_term_starts_on) == (date(2026, 12, 17), None)
+    assert count(session, SchoolTerm, SchoolTerm.school_id == world.school.id) == 1
+
+
+def test_the_settings_page_shows_this_and_next_years_terms_and_which_are_default(client, world, senco, session):
+    session.add(SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season.SPRING,
+                           starts_on=date(2027, 1, 5), ends_on=date(2027, 3, 26),
+                           half_term_starts_on=date(2027, 2, 15), half_term_ends_on=date(2027, 2, 19)))
+    session.commit()
+
+    page = text(client.get("/settings"))
+
+    assert "2026 to 2027 (this academic year)" in page and "2027 to 2028 (next academic year)" in page
+    # Five default terms (autumn and summer of this year, all of next) and the school's spring.
+    assert page.count(">Default</strong>") == 5
+    assert "15 Feb 2027 to 19 Feb 2027" in page
+    assert "/settings/terms/new?year=2026&amp;season=autumn" in page
+    assert "/settings/terms/new?year=2027&amp;season=summer" in page
+
+
+def test_the_new_term_form_is_filled_from_the_link(client, world, senco):
+    page = text(client.get("/settings/terms/new?year=2027&season=spring"))
+
+    assert '<option value="2027" selected>2027 to 2028</option>' in page
+    assert 'value="spring" checked' in page
 
 
 @pytest.mark.parametrize(
-    ("start", "end", "field", "message"),
+    ("year", "season", "start", "end", "half", "field", "message"),
     [
-        (date(2026, 12, 1), date(2027, 1, 10), "starts_on", "The dates overlap Autumn 2026 (02/09/2026 to 18/12/2026)"),
-        (date(2026, 8, 1), date(2026, 9, 2), "starts_on", "The dates overlap Autumn 2026 (02/09/2026 to 18/12/2026)"),
-        (date(2026, 10, 1), date(2026, 10, 30), "starts_on", "The dates overlap Autumn 2026 (02/09/2026 to 18/12/2026)"),
-        (date(2027, 3, 1), date(2027, 1, 5), "ends_on", "The last day of the term must be after its first day"),
+        (2026, "spring", date(2026, 12, 1), date(2027, 3, 10), None, "starts_on",
+         "The spring term of 2026 to 2027 must start between 1 January 2027 and 31 January 2027"),
+        (2026, "summer", date(2027, 3, 20), date(2027, 7, 20), None, "starts_on",
+         "The dates overlap Spring 2027 (1 January 2027 to 31 March 2027, the default dates: set Spring 2027's own dates first)"),
+        (2026, "spring", date(2027, 1, 4), date(2027, 4, 20), None, "ends_on",
+         "The dates overlap Summer 2027 (1 April 2027 to 31 August 2027, the default dates: set Summer 2027's own dates first)"),
+        (2026, "spring", date(2027, 3, 1), date(2027, 1, 5), None, "ends_on",
+         "The last day of the term must be after its first day"),
+        (2026, "autumn", date(2026, 9, 3), date(2026, 12, 18), None, "season",
+         "Autumn 2026 already has the school's own dates: change those instead"),
+        (2026, "spring", date(2027, 1, 4), date(2027, 3, 26), (date(2027, 2, 15), None), "half_term_ends_on",
+         "Enter the last day of the half-term holiday, or leave both days blank"),
+        (2026, "spring", date(2027, 1, 4), date(2027, 3, 26), (date(2027, 3, 22), date(2027, 3, 26)), "half_term_ends_on",
+         "The half-term holiday must end before the last day of the term"),
+        (2028, "spring", date(2029, 1, 4), date(2029, 3, 26), None, "academic_year",
+         "Select this academic year or the next"),
+        (2026, "winter", date(2027, 1, 4), date(2027, 3, 26), None, "season", "Select autumn, spring or summer"),
     ],
-    ids=["overlaps-the-end", "overlaps-the-start", "inside", "ends-before-it-starts"],
+    ids=["outside-its-place", "overlaps-a-default-before", "overlaps-a-default-after", "ends-before-it-starts",
+         "already-set", "half-term-missing-a-day", "half-term-at-the-end", "year-not-offered", "no-such-season"],
 )
-def test_a_bad_term_is_refused_and_nothing_is_stored(client, world, senco, session, start, end, field, message):
-    session.add(SchoolTerm(school_id=world.school.id, name="Autumn 2026", starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18)))
+def test_a_bad_term_is_refused_beside_its_field_and_nothing_is_stored(
+    client, world, senco, session, year, season, start, end, half, field, message
+):
+    session.add(SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season.AUTUMN,
+                           starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18)))
     session.commit()
+    data = _term(year, season, start, end)
+    if half:
+        data |= {"half_term_starts_on": date_parts(half[0]) if half[0] else ["", "", ""],
+                 "half_term_ends_on": date_parts(half[1]) if half[1] else ["", "", ""]}
 
-    response = client.post("/settings/terms/new", data=_term("Spring 2027", start, end))
+    response = client.post("/settings/terms/new", data=data)
 
     assert response.status_code == 200
     assert field_error(text(response), field) == message
     assert count(session, SchoolTerm, SchoolTerm.school_id == world.school.id) == 1
 
 
+def test_the_senco_gives_a_term_the_default_dates_again(client, world, senco, session):
+    term = SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season.AUTUMN,
+                      starts_on=date(2026, 9, 3), ends_on=date(2026, 12, 18))
+    session.add(term)
+    session.commit()
+    page = text(client.get(f"/settings/terms/{term.id}"))
+    assert "Use the default dates for Autumn 2026" in page
+    assert f'action="/settings/terms/{term.id}/default"' in page
+
+    response = client.post(f"/settings/terms/{term.id}/default")
+
+    assert response.status_code == 302 and response.headers["Location"].endswith("/settings#terms")
+    assert count(session, SchoolTerm, SchoolTerm.school_id == world.school.id) == 0
+    assert [e.details for e in audit_events(session, "term_removed", object_type="school_term")] == [{"term": "Autumn 2026"}]
+    assert "The term has the default dates again." in text(client.get("/settings"))
+
+
+def test_a_default_that_would_overlap_the_schools_other_term_is_refused(client, world, senco, session):
+    # Summer from 22 March stands only while spring ends before it: the default spring would not.
+    spring = SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season.SPRING,
+                        starts_on=date(2027, 1, 4), ends_on=date(2027, 3, 19))
+    session.add_all([spring, SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season.SUMMER,
+                                        starts_on=date(2027, 3, 22), ends_on=date(2027, 7, 21))])
+    session.commit()
+    response = client.post(f"/settings/terms/{spring.id}/default", follow_redirects=True)
+
+    assert ("The default dates of Spring 2027 (1 January 2027 to 31 March 2027) would overlap Summer 2027"
+            " (22 March 2027 to 21 July 2027): change Summer 2027 first") in text(response)
+    assert count(session, SchoolTerm, SchoolTerm.school_id == world.school.id) == 2
+    assert audit_events(session, "term_removed") == []
+
+
 def test_a_term_of_another_school_does_not_overlap_and_cannot_be_opened(client, world, senco, session):
-    theirs = SchoolTerm(school_id=world.foreign.id, name="Far autumn", starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
+    theirs = SchoolTerm(school_id=world.foreign.id, academic_year=2026, season=Season.AUTUMN,
+                        starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
     session.add(theirs)
     session.commit()
 
-    assert client.post("/settings/terms/new", data=_term("Autumn 2026", date(2026, 9, 2), date(2026, 12, 18))).status_code == 302
+    assert client.post("/settings/terms/new", data=_term(2026, "autumn", date(2026, 9, 2), date(2026, 12, 18))).status_code == 302
     assert client.get(f"/settings/terms/{theirs.id}").status_code == 404
 
 

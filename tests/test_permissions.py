@@ -37,6 +37,7 @@ from sentrack.models import (
     Review,
     Role,
     SchoolTerm,
+    Season,
     SenStatus,
     SupportCycle,
     Task,
@@ -318,6 +319,10 @@ ROUTES: dict[str, Route] = {
     "/settings/rules": Route(lambda t: "/settings/rules", only("senco")),
     "/settings/terms/new": Route(lambda t: "/settings/terms/new", only("senco")),
     "/settings/terms/<int:term_id>": Route(lambda t: f"/settings/terms/{t.term.id}", only("senco"), target=TERM),
+    "/settings/terms/<int:term_id>/default": Route(
+        lambda t: f"/settings/terms/{t.term.id}/default", only("senco", yes=Redirect("/settings#terms")),
+        method="POST", target=TERM,
+    ),
     "/staff/": Route(lambda t: "/staff/", only("head", "admin")),
     "/staff/new": Route(lambda t: "/staff/new", only("head", "admin")),
     "/staff/<int:user_id>": Route(lambda t: f"/staff/{t.member.id}", only("head", "admin"), target=MEMBER),
@@ -444,8 +449,8 @@ def _target(world: World, route: Route, kind, foreign_group, session=None) -> Ta
     if route.target == INTERVENTION:
         return Target(world, intervention=_intervention(session, world, kind))
     if route.target == TERM:
-        term = SchoolTerm(school_id=(world.school if kind == "own" else world.foreign).id, name="Autumn 2026",
-                          starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
+        term = SchoolTerm(school_id=(world.school if kind == "own" else world.foreign).id, academic_year=2026,
+                          season=Season.AUTUMN, starts_on=date(2026, 9, 2), ends_on=date(2026, 12, 18))
         session.add(term)
         session.commit()
         return Target(world, term=term)
@@ -472,6 +477,8 @@ def _expected(route: Route, role: str, kind) -> object:
         return 404  # out of scope: never confirm the record exists
     if route.target in (MEMBER, GROUP, ENTRY, TERM) and kind == "other-school" and expected == 200:
         return 404
+    if route.target == TERM and kind == "other-school" and isinstance(expected, Redirect):
+        return 404  # another school's term is never found
     if route.target == TASK and kind == "other-school" and (expected == 200 or isinstance(expected, Redirect)):
         return 404
     if route.target == INTERVENTION and kind != "own":

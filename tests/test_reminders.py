@@ -142,7 +142,8 @@ def test_a_pupils_parent_engagement_through_the_year_and_the_tasks_it_gives(sess
         .where(User.role_assignments.any(role=Role.HEAD))
     )
 
-    # Autumn term (1 Sep to 31 Dec): nothing required yet, and the term ends more than 21 days away.
+    # The demo school's autumn term (3 Sep to 18 Dec): nothing required yet, and the term ends more
+    # than 21 days away.
     assert _status(session, demo_school, pupil, date(2026, 9, 15)).status is Engagement.ON_TRACK
     # Within 21 days of the end of a term that counts, with no meeting this year: due.
     december = _status(session, demo_school, pupil, date(2026, 12, 15))
@@ -152,7 +153,7 @@ def test_a_pupils_parent_engagement_through_the_year_and_the_tasks_it_gives(sess
         sa.select(Task).join(Duty, Duty.id == Task.duty_id)
         .where(Duty.code == "teacher_meets_parents", Task.pupil_id == pupil.id)
     )
-    assert (meet.assigned_to_id, meet.due_on) == (teacher.id, date(2026, 12, 31))
+    assert (meet.assigned_to_id, meet.due_on) == (teacher.id, date(2026, 12, 18))
 
     # The autumn term ended without a meeting: overdue, and the head is told that week.
     january = _status(session, demo_school, pupil, date(2027, 1, 5))

@@ -26,7 +26,7 @@ from sentrack.models import (
 )
 from sentrack.workflows.compliance import Figure
 from sentrack.workflows.ehc import ehc_review_anniversary
-from sentrack.workflows.engagement import engagement_for_school
+from sentrack.workflows.engagement import describe, engagement_for_school
 
 
 @dataclass(frozen=True)
@@ -62,9 +62,7 @@ def _pupil_details(session: Session, key: str, figure: Figure, school, today: da
     ids = list(figure.ids)
     if key.startswith("engagement_"):
         found = engagement_for_school(session, school, today, pupil_ids=ids)
-        return {pid: f"{e.held} of {e.required} meetings held this year" + (
-            f"; {e.required + 1} needed by {_d(e.term.ends_on)}" if e.term and key == "engagement_due" else "")
-            for pid, e in found.items()}
+        return {pid: describe(e) for pid, e in found.items()}
     if key in ("reviews_overdue", "k_without_plan"):
         cycles = {
             pid: (state, review)

@@ -16,7 +16,7 @@ from sentrack.demo.chronology import add_letters, add_status_events
 from sentrack.demo.concerns import CONCERN_DEADLINE_DAYS, add_concerns
 from sentrack.demo.context import DemoContext, DemoSummary
 from sentrack.demo.cycles import add_support_cycles
-from sentrack.demo.dates import terms_of_year
+from sentrack.demo.dates import school_year
 from sentrack.demo.interventions import add_interventions
 from sentrack.demo.meetings import add_parent_meetings
 from sentrack.demo.pupils import PupilBuilder
@@ -97,9 +97,11 @@ class DemoBuilder:
     def _add_terms(self, school_id: int) -> None:
         first = self.context.year_start.year
         for year in (first - 1, first, first + 1):
-            for name, starts_on, ends_on in terms_of_year(year):
+            for term in school_year(year):
                 self.context.rows.add(
-                    SchoolTerm, school_id=school_id, name=name, starts_on=starts_on, ends_on=ends_on
+                    SchoolTerm, school_id=school_id, academic_year=year, season=term.season,
+                    starts_on=term.starts_on, ends_on=term.ends_on,
+                    half_term_starts_on=term.half_term[0], half_term_ends_on=term.half_term[1],
                 )
 
     def _add_groups(self, spec: SchoolSpec, school_id: int) -> list[Group]:

@@ -6,14 +6,18 @@ Everything is measured from the `today` the demo is built for, so nothing here r
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+
+from sentrack.models import Season
+from sentrack.workflows.terms import academic_year_of, term_name
 
 DAY = timedelta(days=1)
 YEAR = timedelta(days=365)
 
 
 def academic_year_start(today: date) -> date:
-    return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    return date(academic_year_of(today), 9, 1)
 
 
 def first_school_day(year: int) -> date:
@@ -23,13 +27,60 @@ def first_school_day(year: int) -> date:
     return day
 
 
-def terms_of_year(year: int) -> list[tuple[str, date, date]]:
-    """The default terms of the academic year starting in September of `year`."""
+@dataclass(frozen=True)
+class DemoTerm:
+    season: Season
+    academic_year: int
+    starts_on: date
+    ends_on: date
+    half_term: tuple[date, date]  # the half-term holiday's first and last day (Monday to Friday)
+
+    @property
+    def name(self) -> str:
+        return term_name(self.season, self.academic_year)
+
+
+def _friday_on_or_before(day: date) -> date:
+    return day - (day.weekday() - 4) % 7 * DAY
+
+
+def _monday_on_or_after(day: date) -> date:
+    return day + (7 - day.weekday()) % 7 * DAY
+
+
+def _week_of(monday: date) -> tuple[date, date]:
+    return monday, monday + 4 * DAY
+
+
+def school_year(year: int) -> list[DemoTerm]:
+    """A realistic English school year starting in September of `year`, with weekday dates for
+    any year: autumn from 3 September (or the Monday after, at a weekend) to 19 December (or
+    the Friday before), with half-term in the week of October's last weekday; spring from 4 January
+    (or the Monday after) to the Friday on or before 28 March, half-term in the week from the Monday
+    on or after 13 February; after two weeks of Easter holiday, summer to 22 July (or the Friday
+    before), half-term in the week of the last Monday of May."""
+    autumn_start = weekday_on_or_after(date(year, 9, 3))
+    autumn_end = weekday_on_or_before(date(year, 12, 19))
+    october_last = weekday_on_or_before(date(year, 10, 31))
+    autumn_half = _week_of(october_last - october_last.weekday() * DAY)
+    spring_start = weekday_on_or_after(date(year + 1, 1, 4))
+    spring_end = _friday_on_or_before(date(year + 1, 3, 28))
+    spring_half = _week_of(_monday_on_or_after(date(year + 1, 2, 13)))
+    summer_start = _monday_on_or_after(spring_end + 15 * DAY)  # after two weeks' holiday
+    summer_end = weekday_on_or_before(date(year + 1, 7, 22))
+    may_last = date(year + 1, 5, 31)
+    summer_half = _week_of(may_last - may_last.weekday() * DAY)
     return [
-        (f"Autumn {year}", date(year, 9, 1), date(year, 12, 31)),
-        (f"Spring {year + 1}", date(year + 1, 1, 1), date(year + 1, 3, 31)),
-        (f"Summer {year + 1}", date(year + 1, 4, 1), date(year + 1, 8, 31)),
+        DemoTerm(Season.AUTUMN, year, autumn_start, autumn_end, autumn_half),
+        DemoTerm(Season.SPRING, year, spring_start, spring_end, spring_half),
+        DemoTerm(Season.SUMMER, year, summer_start, summer_end, summer_half),
     ]
+
+
+def terms_of_year(year: int) -> list[tuple[str, date, date]]:
+    """The demo school's terms of the academic year starting in September of `year`: name, first
+    and last day."""
+    return [(t.name, t.starts_on, t.ends_on) for t in school_year(year)]
 
 
 def random_date(rng: random.Random, earliest: date, latest: date) -> date:

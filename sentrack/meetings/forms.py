@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput
+from wtforms import RadioField, SelectField, SubmitField
+from wtforms.validators import DataRequired, InputRequired
 
 from sentrack.clock import today
 from sentrack.cycles.forms import text_area
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, Required, blank_to_none
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, Offered, Required
 from sentrack.interventions.forms import WholeNumberField
-from sentrack.models import MeetingMode
+from sentrack.models import MeetingMode, Season
 from sentrack.workflows.settings import RULE_SETTINGS
 
 MODE_CHOICES = [(m.value, m.label) for m in MeetingMode]
@@ -56,13 +56,28 @@ class PlanMeetingForm(FlaskForm):
     submit = SubmitField("Plan the meeting", widget=GovSubmitInput())
 
 
+SEASON_CHOICES = [(s.value, s.label) for s in Season]
+
+
 class TermForm(FlaskForm):
-    name = StringField("Name", widget=GovTextInput(), filters=[blank_to_none],
-                       validators=[DataRequired("Enter the name of the term"), Length(max=40, message="The name must be 40 characters or fewer")],
-                       description="For example Autumn 2026")
-    starts_on = GovDateField("First day", describe="first day", validators=[DateRequired("Enter the first day of the term")])
-    ends_on = GovDateField("Last day", describe="last day", validators=[DateRequired("Enter the last day of the term")])
-    submit = SubmitField("Save term", widget=GovSubmitInput())
+    academic_year = SelectField("Academic year", widget=GovSelect(), coerce=str, validate_choice=False,
+                                validators=[DataRequired("Select the academic year"),
+                                            Offered("Select this academic year or the next")])
+    season = RadioField("Term", widget=GovRadioInput(), choices=SEASON_CHOICES, validate_choice=False,
+                        validators=[DataRequired("Select the term"), Offered("Select autumn, spring or summer")])
+    starts_on = GovDateField("First day of the term", describe="first day of the term",
+                             validators=[DateRequired("Enter the first day of the term")], description="For example 3 9 2026")
+    ends_on = GovDateField("Last day of the term", describe="last day of the term",
+                           validators=[DateRequired("Enter the last day of the term")], description="For example 18 12 2026")
+    half_term_starts_on = GovDateField("First day of the half-term holiday", describe="first day of the half-term holiday",
+                                       description="Optional: the first weekday with no school, for example 26 10 2026")
+    half_term_ends_on = GovDateField("Last day of the half-term holiday", describe="last day of the half-term holiday",
+                                     description="Optional: for example 30 10 2026")
+    submit = SubmitField("Save the term dates", widget=GovSubmitInput())
+
+
+class UseDefaultDatesForm(FlaskForm):
+    """The button that gives a term the default dates again: it only carries the CSRF token."""
 
 
 def _setting(name: str) -> WholeNumberField:

@@ -13,12 +13,12 @@ from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.forms import attach_error
 from sentrack.meetings import bp
-from sentrack.meetings.forms import MeetingForm, PlanMeetingForm, RuleSettingsForm, TermForm
-from sentrack.models import MeetingMode, ParentMeeting, Pupil, School, SchoolTerm, User
+from sentrack.meetings.forms import MeetingForm, PlanMeetingForm, RuleSettingsForm, TermForm, UseDefaultDatesForm
+from sentrack.models import MeetingMode, ParentMeeting, Pupil, School, SchoolTerm, Season, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import meetings as flow
 from sentrack.workflows import settings as settings_flow
-from sentrack.workflows.terms import year_terms
+from sentrack.workflows.terms import academic_year_of, year_label
 
 
 def _user() -> User:
@@ -115,8 +115,8 @@ def _school(user: User) -> School:
 def settings():
     school = _school(_user())
     return render_template(
-        "meetings/settings.html", school=school, terms=settings_flow.school_term_rows(db.session, school),
-        year_terms=year_terms(db.session, school, today()), rules=settings_flow.RULE_SETTINGS,
+        "meetings/settings.html", school=school, years=settings_flow.school_term_rows(db.session, school, today()),
+        rules=settings_flow.RULE_SETTINGS,
     )
 
 
@@ -154,8 +154,21 @@ def term(term_id: int | None = None):
         if existing is None:
             abort(404)
     form = TermForm(obj=existing if request.method == "GET" else None)
+    year = academic_year_of(today())
+    years = sorted({year, year + 1} | ({existing.academic_year} if existing else set()))
+    form.academic_year.choices = [(str(y), year_label(y)) for y in years]
+    if request.method == "GET" and existing is None:
+        asked_year, asked_season = request.args.get("year", ""), request.args.get("season", "")
+        form.academic_year.data = asked_year if asked_year in {str(y) for y in years} else str(year)
+        form.season.data = asked_season if asked_season in {s.value for s in Season} else None
+    elif request.method == "GET":
+        form.academic_year.data, form.season.data = str(existing.academic_year), existing.season.value
     if form.validate_on_submit():
-        details = settings_flow.TermDetails(name=form.name.data, starts_on=form.starts_on.data, ends_on=form.ends_on.data)
+        details = settings_flow.TermDetails(
+            academic_year=int(form.academic_year.data), season=Season(form.season.data),
+            starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+            half_term_starts_on=form.half_term_starts_on.data, half_term_ends_on=form.half_term_ends_on.data,
+        )
         try:
             settings_flow.save_term(db.session, actor=user, school=school, details=details, term=existing)
         except RuleBroken as error:
@@ -163,6 +176,27 @@ def term(term_id: int | None = None):
             attach_error(form, error)
         else:
             db.session.commit()
-            flash("Term saved.", "success")
+            flash("Term dates saved.", "success")
             return redirect(url_for("meetings.settings") + "#terms")
-    return render_template("meetings/term.html", form=form, term=existing)
+    return render_template("meetings/term.html", form=form, term=existing,
+                           default_form=UseDefaultDatesForm() if existing else None)
+
+
+@bp.route("/settings/terms/<int:term_id>/default", methods=["POST"])
+@login_required
+@access.requires(Ability.MANAGE_SETTINGS)
+def term_default(term_id: int):
+    user = _user()
+    school = _school(user)
+    existing = db.session.scalar(sa.select(SchoolTerm).where(SchoolTerm.id == term_id, SchoolTerm.school_id == school.id))
+    if existing is None or not UseDefaultDatesForm().validate_on_submit():
+        abort(404)
+    try:
+        settings_flow.use_default_dates(db.session, actor=user, school=school, term=existing)
+    except RuleBroken as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("meetings.term_edit", term_id=term_id))
+    db.session.commit()
+    flash("The term has the default dates again.", "success")
+    return redirect(url_for("meetings.settings") + "#terms")

@@ -26,6 +26,7 @@ from sentrack.models.enums import (
     Phase,
     Provision,
     Role,
+    Season,
 )
 from sentrack.models.interventions import (
     CostBasis,
@@ -96,6 +97,7 @@ __all__ = [
     "RoleAssignment",
     "School",
     "SchoolTerm",
+    "Season",
     "SenStatus",
     "TeachingGroup",
     "User",

@@ -47,6 +47,22 @@ class Phase(enum.StrEnum):
         return {"all_through": "All-through"}.get(self.value, self.value.capitalize())
 
 
+class Season(enum.StrEnum):
+    """The three terms of every school year, in their order."""
+
+    AUTUMN = "autumn"
+    SPRING = "spring"
+    SUMMER = "summer"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+    @property
+    def order(self) -> int:
+        return list(Season).index(self)
+
+
 class Provision(enum.StrEnum):
     """Census SEN provision: no SEN, SEN support, or an EHC plan."""
 

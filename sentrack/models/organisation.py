@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sentrack.models.base import Base
-from sentrack.models.enums import Phase, enum_type
+from sentrack.models.enums import Phase, Season, enum_type
 
 if TYPE_CHECKING:  # mapped in their own modules, which import this one
     from sentrack.models.people import User
@@ -84,21 +84,41 @@ class School(Base):
 
 
 class SchoolTerm(Base):
-    """A term of a school's year. Schools without terms of their own use the default dates."""
+    """A school's own dates for one term (autumn, spring or summer) of an academic year, with its
+    half-term holiday if recorded. A term the school has not set keeps the default dates
+    (`sentrack.workflows.terms`). Overlaps between terms are refused by the settings workflow."""
 
     __tablename__ = "school_term"
     __table_args__ = (
-        sa.UniqueConstraint("school_id", "starts_on"),
+        sa.UniqueConstraint("school_id", "academic_year", "season"),
         sa.CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+        sa.CheckConstraint("academic_year BETWEEN 2000 AND 2099", name="academic_year_range"),
+        sa.CheckConstraint(
+            "(half_term_starts_on IS NULL) = (half_term_ends_on IS NULL)", name="half_term_both_or_neither"
+        ),
+        sa.CheckConstraint(
+            "half_term_starts_on IS NULL OR (half_term_starts_on > starts_on AND half_term_ends_on >= half_term_starts_on"
+            " AND half_term_ends_on < ends_on)",
+            name="half_term_inside",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(sa.String(40))
+    academic_year: Mapped[int]  # the calendar year in which the academic year begins
+    season: Mapped[Season] = mapped_column(enum_type(Season, "season"))
     starts_on: Mapped[date]
     ends_on: Mapped[date]
+    half_term_starts_on: Mapped[date | None]  # the first day of the half-term holiday
+    half_term_ends_on: Mapped[date | None]  # its last day
 
     school: Mapped[School] = relationship(back_populates="terms")
+
+    @property
+    def name(self) -> str:
+        from sentrack.workflows.terms import term_name
+
+        return term_name(self.season, self.academic_year)
 
 
 class TeachingGroup(Base):

@@ -48,7 +48,6 @@ from sentrack.models import (
     Pupil,
     Role,
     School,
-    SchoolTerm,
     SenStatus,
     SupportCycle,
     Task,
@@ -71,8 +70,8 @@ from sentrack.workflows.terms import (
     Term,
     academic_year_bounds,
     academic_year_of,
-    default_terms,
     term_holding,
+    terms_of_schools,
     year_terms,
 )
 
@@ -329,21 +328,9 @@ HEADLINE = (
 
 
 def _terms_of_two_years(session: Session, schools: list[School], today: date) -> dict[int, list[Term]]:
-    """Each school's terms of last and this academic year (its own where it set any for a year,
-    else the defaults), in one query."""
+    """Each school's terms of last and this academic year, in one query."""
     year = academic_year_of(today)
-    stored: dict[int, dict[int, list[Term]]] = defaultdict(lambda: defaultdict(list))
-    for row in session.scalars(
-        sa.select(SchoolTerm).where(
-            SchoolTerm.school_id.in_([s.id for s in schools]),
-            SchoolTerm.starts_on >= date(year - 1, 9, 1), SchoolTerm.starts_on < date(year + 1, 9, 1),
-        ).order_by(SchoolTerm.starts_on)
-    ):
-        stored[row.school_id][academic_year_of(row.starts_on)].append(Term(row.name, row.starts_on, row.ends_on))
-    return {
-        school.id: [t for y in (year - 1, year) for t in (stored[school.id].get(y) or default_terms(y))]
-        for school in schools
-    }
+    return terms_of_schools(session, [s.id for s in schools], [year - 1, year])
 
 
 DAILY_SNAPSHOTS_KEPT = timedelta(days=7)

@@ -11,7 +11,10 @@ The rule, with the school's settings (defaults 28 and 21 days):
   on the register on its last day), held < required + 1 and the term ends within
   `parent_due_window_days` days of `today`; otherwise **on track**.
 
-A pupil on the register all year thus needs 3 by its end. Set-based: three queries for a whole
+A pupil on the register all year thus needs 3 by its end. The terms are the school's three terms
+of the year (`sentrack.workflows.terms.year_terms`: its own dates where set, else the defaults).
+`describe` puts the result in words for staff ("1 meeting held this year; 1 needed by
+18 December"), the one wording used wherever engagement is shown. Set-based: three queries for a whole
 school (its terms, the register's status periods, the meeting counts), whatever its size.
 """
 
@@ -53,6 +56,37 @@ class PupilEngagement:
     held: int
     term: Term | None  # the current term; None in a holiday
     term_counts: bool = False  # the current term will count if the pupil stays on the register
+    # The last day of the term by which the next meeting owed (the `held + 1`th of the year) is
+    # needed, were the pupil to stay on the register; in the past when overdue; None when no more
+    # are needed this year.
+    needed_by: date | None = None
+
+    @property
+    def words(self) -> str:
+        return describe(self)
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%B}"
+
+
+def describe(engagement: PupilEngagement) -> str:
+    """What the pupil's parent engagement owes, in words a teacher understands: "No meetings held
+    this year; 1 overdue, needed by 18 December", "1 meeting held this year; 1 needed by
+    31 March", "2 meetings held this year; on track: the next is needed by 31 March"."""
+    held = engagement.held
+    said = "No meetings" if held == 0 else f"{held} meeting" if held == 1 else f"{held} meetings"
+    said += " held this year"
+    if engagement.status is Engagement.OVERDUE:
+        missing = engagement.required - held
+        if missing == 1:
+            return f"{said}; 1 overdue, needed by {_day(engagement.needed_by)}"
+        return f"{said}; {missing} overdue, the first needed by {_day(engagement.needed_by)}"
+    if engagement.status is Engagement.DUE:
+        return f"{said}; 1 needed by {_day(engagement.needed_by)}"
+    if engagement.needed_by is None:
+        return f"{said}; on track: no more needed this year"
+    return f"{said}; on track: the next is needed by {_day(engagement.needed_by)}"
 
 
 def _spells(periods: list[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
@@ -89,7 +123,15 @@ def assess(
         1 for term in terms if term.ends_on < today and _counts(_on_register_since(spells, term.ends_on), term, min_days)
     )
     current = term_holding(terms, today)
-    current_counts = current is not None and _counts(_on_register_since(spells, today), current, min_days)
+    # The terms still to end that would count were the pupil to stay on the register.
+    since_today = _on_register_since(spells, today)
+    ahead = [term.ends_on for term in terms if term.ends_on >= today and _counts(since_today, term, min_days)]
+    deadlines = sorted(
+        [term.ends_on for term in terms
+         if term.ends_on < today and _counts(_on_register_since(spells, term.ends_on), term, min_days)] + ahead
+    )
+    needed_by = deadlines[held] if held < len(deadlines) else None
+    current_counts = current is not None and _counts(since_today, current, min_days)
     if held < required:
         status = Engagement.OVERDUE
     elif (
@@ -101,7 +143,7 @@ def assess(
     else:
         status = Engagement.ON_TRACK
     return PupilEngagement(pupil_id=pupil_id, status=status, required=required, held=held, term=current,
-                           term_counts=current_counts)
+                           term_counts=current_counts, needed_by=needed_by)
 
 
 def engagement_for_school(

@@ -9,8 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack import audit
-from sentrack.models import School, SchoolTerm, User
+from sentrack.models import School, SchoolTerm, Season, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.terms import Term, academic_year_of, default_term, term_name, terms_of_schools, year_label
 
 # Each setting: its label and the range the database's CHECK constraint allows.
 RULE_SETTINGS: dict[str, tuple[str, int, int]] = {
@@ -22,47 +23,139 @@ RULE_SETTINGS: dict[str, tuple[str, int, int]] = {
 }
 
 
-def school_term_rows(session: Session, school: School) -> list[SchoolTerm]:
-    return list(session.scalars(sa.select(SchoolTerm).where(SchoolTerm.school_id == school.id).order_by(SchoolTerm.starts_on)))
+def school_term_rows(session: Session, school: School, today: date) -> dict[int, list[Term]]:
+    """The school's terms of this and next academic year, by year, for the settings page: its own
+    dates where set, else the defaults. One query."""
+    year = academic_year_of(today)
+    terms = terms_of_schools(session, [school.id], [year, year + 1])[school.id]
+    return {y: [t for t in terms if t.academic_year == y] for y in (year, year + 1)}
 
 
 @dataclass
 class TermDetails:
-    name: str
+    academic_year: int | None
+    season: Season | None
     starts_on: date
     ends_on: date
+    half_term_starts_on: date | None = None
+    half_term_ends_on: date | None = None
+
+
+# Where each term may lie in the academic year starting in September of year Y: its first day
+# between the first two dates, its last day by the third; each as (years after Y, month, day).
+TERM_BOUNDS: dict[Season, tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]] = {
+    Season.AUTUMN: ((0, 9, 1), (0, 10, 31), (0, 12, 31)),
+    Season.SPRING: ((1, 1, 1), (1, 1, 31), (1, 4, 30)),
+    Season.SUMMER: ((1, 3, 1), (1, 5, 31), (1, 8, 31)),
+}
+MIN_TERM_DAYS = 28
+MAX_HALF_TERM_DAYS = 14
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # the academic years the database accepts
+
+
+def _long(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _bound(year: int, part: tuple[int, int, int]) -> date:
+    offset, month, day = part
+    return date(year + offset, month, day)
 
 
 def save_term(session: Session, *, actor: User, school: School, details: TermDetails, term: SchoolTerm | None = None) -> SchoolTerm:
-    """Add a term or change one. Refused (RuleBroken) without a name, for an end not after the
-    start, or for dates overlapping another term of the school."""
-    name = (details.name or "").strip()
-    if not name:
-        raise RuleBroken("Enter the name of the term", field="name")
-    if details.ends_on <= details.starts_on:
-        raise RuleBroken("The last day of the term must be after its first day", field="ends_on")
-    overlapping = session.scalar(
-        sa.select(SchoolTerm).where(
-            SchoolTerm.school_id == school.id,
+    """Set the school's own dates for one term of an academic year (its half-term holiday
+    optional), or change them. Refused (RuleBroken, beside the field at fault, nothing stored)
+    for a term the school already has dates for, an end not after the start, a term outside its
+    place in the year (autumn, then spring, then summer) or shorter than four weeks, dates
+    overlapping another of the school's terms (its own or the default ones beside it), or a
+    half-term holiday outside the term, longer than two weeks or missing a day."""
+    year, season = details.academic_year, details.season
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise RuleBroken("Select the academic year", field="academic_year")
+    if season is None:
+        raise RuleBroken("Select the term", field="season")
+    name = term_name(season, year)
+    taken = session.scalar(
+        sa.select(SchoolTerm.id).where(
+            SchoolTerm.school_id == school.id, SchoolTerm.academic_year == year, SchoolTerm.season == season,
             SchoolTerm.id != (term.id if term is not None else -1),
-            SchoolTerm.starts_on <= details.ends_on,
-            SchoolTerm.ends_on >= details.starts_on,
-        ).order_by(SchoolTerm.starts_on).limit(1)
+        )
     )
-    if overlapping is not None:
+    if taken is not None:
+        raise RuleBroken(f"{name} already has the school's own dates: change those instead", field="season")
+    starts_on, ends_on = details.starts_on, details.ends_on
+    if ends_on <= starts_on:
+        raise RuleBroken("The last day of the term must be after its first day", field="ends_on")
+    earliest, latest_start, latest_end = (_bound(year, part) for part in TERM_BOUNDS[season])
+    if not earliest <= starts_on <= latest_start:
         raise RuleBroken(
-            f"The dates overlap {overlapping.name} ({overlapping.starts_on:%d/%m/%Y} to {overlapping.ends_on:%d/%m/%Y})",
+            f"The {season.value} term of {year_label(year)} must start between {_long(earliest)} and {_long(latest_start)}",
             field="starts_on",
         )
+    if ends_on > latest_end:
+        raise RuleBroken(
+            f"The {season.value} term of {year_label(year)} must end by {_long(latest_end)}", field="ends_on"
+        )
+    if (ends_on - starts_on).days + 1 < MIN_TERM_DAYS:
+        raise RuleBroken("A term must be at least 4 weeks long", field="ends_on")
+    beside = terms_of_schools(session, [school.id], [year - 1, year, year + 1])[school.id]
+    for other in beside:
+        if (other.academic_year, other.season) == (year, season) or (term is not None and other.id == term.id):
+            continue
+        if other.starts_on <= ends_on and other.ends_on >= starts_on:
+            whose = "the school's dates" if other.own else f"the default dates: set {other.name}'s own dates first"
+            raise RuleBroken(
+                f"The dates overlap {other.name} ({_long(other.starts_on)} to {_long(other.ends_on)}, {whose})",
+                field="starts_on" if other.starts_on < starts_on else "ends_on",
+            )
+    half_start, half_end = details.half_term_starts_on, details.half_term_ends_on
+    if half_start is None and half_end is not None:
+        raise RuleBroken("Enter the first day of the half-term holiday, or leave both days blank",
+                         field="half_term_starts_on")
+    if half_start is not None and half_end is None:
+        raise RuleBroken("Enter the last day of the half-term holiday, or leave both days blank",
+                         field="half_term_ends_on")
+    if half_start is not None:
+        if not starts_on < half_start < ends_on:
+            raise RuleBroken("The half-term holiday must start after the first day of the term and before its last day",
+                             field="half_term_starts_on")
+        if half_end < half_start:
+            raise RuleBroken("The last day of the half-term holiday must be on or after its first day",
+                             field="half_term_ends_on")
+        if half_end >= ends_on:
+            raise RuleBroken("The half-term holiday must end before the last day of the term", field="half_term_ends_on")
+        if (half_end - half_start).days + 1 > MAX_HALF_TERM_DAYS:
+            raise RuleBroken("A half-term holiday can be at most 2 weeks long", field="half_term_ends_on")
     created = term is None
     term = term or SchoolTerm(school_id=school.id)
-    term.name, term.starts_on, term.ends_on = name, details.starts_on, details.ends_on
+    term.academic_year, term.season = year, season
+    term.starts_on, term.ends_on = starts_on, ends_on
+    term.half_term_starts_on, term.half_term_ends_on = half_start, half_end
     session.add(term)
     session.flush()
     audit.record(session, "term_added" if created else "term_changed", actor=actor, school_id=school.id,
-                 object_type="school_term", object_id=term.id)
+                 object_type="school_term", object_id=term.id, details={"term": name})
     session.flush()
     return term
+
+
+def use_default_dates(session: Session, *, actor: User, school: School, term: SchoolTerm) -> None:
+    """Remove the school's own dates of a term, so that it has the default dates again. Refused
+    (RuleBroken) when the default dates would overlap the school's dates of another term."""
+    default = default_term(term.season, term.academic_year)
+    beside = terms_of_schools(session, [school.id], [term.academic_year - 1, term.academic_year, term.academic_year + 1])
+    for other in beside[school.id]:
+        if other.own and other.id != term.id and other.starts_on <= default.ends_on and other.ends_on >= default.starts_on:
+            raise RuleBroken(
+                f"The default dates of {default.name} ({_long(default.starts_on)} to {_long(default.ends_on)}) would"
+                f" overlap {other.name} ({_long(other.starts_on)} to {_long(other.ends_on)}): change {other.name} first"
+            )
+    name, term_id = default.name, term.id
+    session.delete(term)
+    session.flush()
+    audit.record(session, "term_removed", actor=actor, school_id=school.id, object_type="school_term",
+                 object_id=term_id, details={"term": name})
+    session.flush()
 
 
 def save_rule_settings(session: Session, *, actor: User, school: School, values: dict[str, int]) -> list[str]:
