@@ -117,6 +117,7 @@ def _plan_form(version="", **changes) -> dict:
         "starts_on": date_parts(PLAN_STARTS),
         "strategies": "Seat near the front; instructions one step at a time",
         "provision": "Daily phonics catch-up, 15 minutes",
+        "expected_impact": "Reading age up 6 months by the review",
         "responsibilities": "TA runs the group; class teacher checks progress weekly",
         "review_date": date_parts(REVIEW_DATE),
         "agreed_with_parents_on": date_parts(PLAN_STARTS),
@@ -236,6 +237,10 @@ def test_the_next_cycle_ends_in_a_step_down_shown_in_the_history_and_timeline(se
     # Cycle 2: a short plan whose review date (26 Nov) has been reached by today (27 Nov).
     assert senco.post(f"{base}/assessment", data=_assessment_form(assessed_on=date_parts(date(2026, 11, 21)))).status_code == 302
     assert senco.post(f"{base}/move/finish_assessment").status_code == 302
+    # The carried outcome aims at the default review date: brought within this short plan first.
+    carried = _cycle(session, pupil, 2).outcomes[0]
+    assert senco.post(f"{base}/outcomes/{carried.id}", data=_outcome_form(
+        carried.description, version=str(carried.version), target_date=date_parts(date(2026, 11, 26)))).status_code == 302
     plan = _plan_form(starts_on=date_parts(date(2026, 11, 21)), review_date=date_parts(date(2026, 11, 26)),
                       agreed_with_parents_on=date_parts(date(2026, 11, 21)))
     assert senco.post(f"{base}/plan", data=plan).status_code == 302

@@ -209,11 +209,11 @@ def test_the_review_cannot_start_before_the_review_date(session, world):
     cycle = _drive(session, world, CycleState.DO)
 
     assert _problems(cycle, Move.START_REVIEW, today=REVIEW_DATE - DAY) == [
-        ("review_date", "The review is not due until 02/11/2026")
+        ("early_reason", "The review is not due until 02/11/2026: to hold it earlier, choose why")
     ]
     with pytest.raises(RuleBroken) as refused:
         flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=REVIEW_DATE - DAY)
-    assert refused.value.field == "review_date"
+    assert refused.value.field == "early_reason"
     assert cycle.state is CycleState.DO
     assert count(session, Review, Review.cycle_id == cycle.id) == 0
 
@@ -241,7 +241,7 @@ def _first_outcome_unrated(cycle):
         ({"pupil_views": None}, "pupil_views", "Record the pupil's views"),
         ({"parent_views": " "}, "parent_views", "Record the parents' views"),
         ({"held_on": None}, "held_on", "Enter the date of the review meeting"),
-        ({"held_on": REVIEW_DATE - DAY}, "held_on", "The review meeting cannot be before the review date (02/11/2026)"),
+        ({"held_on": REVIEW_DATE - DAY}, "early_reason", "The review is not due until 02/11/2026: to hold it earlier, choose why"),
     ],
     ids=["unrated-outcome", "no-decision", "step-down-without-reason", "ehc-without-date", "no-pupil-views", "no-parent-views", "not-held", "held-before-review-date"],
 )
