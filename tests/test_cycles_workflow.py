@@ -1232,7 +1232,8 @@ def test_a_teacher_cannot_save_an_early_reason(session, world):
 
     with pytest.raises(RuleBroken) as refused:
         flow.save_review(session, actor=world.users["teacher"], cycle=cycle, expected_version=None, today=HELD_ON,
-                         details=review_details(cycle, early_reason=EARLY.reason, early_reason_detail=EARLY.detail))
+                         details=review_details(cycle, held_on=REVIEW_DATE - DAY, early_reason=EARLY.reason,
+                                                early_reason_detail=EARLY.detail))
 
     assert (refused.value.field, refused.value.message) == ("early_reason", "Only the SENCO can hold a review before the review date")
     assert cycle.review.version == 0

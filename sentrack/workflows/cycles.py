@@ -571,14 +571,14 @@ def save_review(
     started = plan_started_on(cycle)
     if details.held_on is not None and started is not None and details.held_on < started:
         raise RuleBroken(f"The review cannot be before the plan started ({started:%d/%m/%Y})", field="held_on")
-    if details.early_reason is not None and not may_hold_early_review(actor):
-        raise RuleBroken("Only the SENCO can hold a review before the review date", field="early_reason")
+    values = {name: getattr(details, name) for name in REVIEW_FIELDS if name != "ratings_summary"}  # derived, set below
     if details.held_on is not None and cycle.plan.review_date is not None and details.held_on >= cycle.plan.review_date:
         # Held on or after the review date: not early, whatever was said before.
-        details.early_reason = details.early_reason_detail = None
-    for name in REVIEW_FIELDS:
-        if name != "ratings_summary":  # derived from the outcomes, set below
-            setattr(review, name, getattr(details, name))
+        values["early_reason"] = values["early_reason_detail"] = None
+    if values["early_reason"] is not None and not may_hold_early_review(actor):
+        raise RuleBroken("Only the SENCO can hold a review before the review date", field="early_reason")
+    for name, value in values.items():
+        setattr(review, name, value)
     for outcome in cycle.outcomes:
         if outcome.id in details.ratings:
             outcome.rating, outcome.rating_note = details.ratings[outcome.id]
