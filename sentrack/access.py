@@ -52,6 +52,7 @@ class Ability(enum.StrEnum):
     RECORD_PARENT_MEETING = "record_parent_meeting"  # plan and record meetings with parents
     MANAGE_SETTINGS = "manage_settings"  # the school's term dates and rule settings
     READ_PASSPORT = "read_passport"  # say "I have read it" of the passport of a pupil one teaches or supports
+    HOLD_EARLY_REVIEW = "hold_early_review"  # review a plan before its agreed review date, saying why
 
 
 ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
@@ -75,6 +76,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RECORD_PARENT_MEETING,
             Ability.MANAGE_SETTINGS,
             Ability.READ_PASSPORT,
+            Ability.HOLD_EARLY_REVIEW,
         }
     ),
     Role.HEAD: frozenset(
@@ -123,6 +125,18 @@ def abilities(user: User) -> frozenset[Ability]:
 
 def can(user: User, ability: Ability) -> bool:
     return ability in abilities(user)
+
+
+def may_hold_early_review(user: User) -> bool:
+    """Whether the user may hold a review before the plan's agreed review date (CoP 6.52: the
+    SENCO decides when needs or the parents call for it). Their reach to the pupil is decided
+    when the pupil is loaded."""
+    return can(user, Ability.HOLD_EARLY_REVIEW)
+
+
+def may_change_sen_status(user: User) -> bool:
+    """Whether the user may place a pupil on SEN support (or change their status) themselves."""
+    return can(user, Ability.CHANGE_SEN_STATUS)
 
 
 def requires(ability: Ability) -> Callable:

@@ -187,6 +187,7 @@ def plan_details(**changes) -> flow.PlanDetails:
         "starts_on": PLAN_STARTS,
         "strategies": "Seat near the front; instructions one step at a time",
         "provision": "Daily phonics catch-up, 15 minutes",
+        "expected_impact": "Reading age up 6 months by the review",
         "responsibilities": "TA runs the group; class teacher checks progress weekly",
         "review_date": REVIEW_DATE,
         "agreed_with_parents_on": PLAN_STARTS,

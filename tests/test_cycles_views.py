@@ -117,6 +117,7 @@ def _plan_form(version="", **changes) -> dict:
         "starts_on": date_parts(PLAN_STARTS),
         "strategies": "Seat near the front; instructions one step at a time",
         "provision": "Daily phonics catch-up, 15 minutes",
+        "expected_impact": "Reading age up 6 months by the review",
         "responsibilities": "TA runs the group; class teacher checks progress weekly",
         "review_date": date_parts(REVIEW_DATE),
         "agreed_with_parents_on": date_parts(PLAN_STARTS),
@@ -236,6 +237,10 @@ def test_the_next_cycle_ends_in_a_step_down_shown_in_the_history_and_timeline(se
     # Cycle 2: a short plan whose review date (26 Nov) has been reached by today (27 Nov).
     assert senco.post(f"{base}/assessment", data=_assessment_form(assessed_on=date_parts(date(2026, 11, 21)))).status_code == 302
     assert senco.post(f"{base}/move/finish_assessment").status_code == 302
+    # The carried outcome aims at the default review date: brought within this short plan first.
+    carried = _cycle(session, pupil, 2).outcomes[0]
+    assert senco.post(f"{base}/outcomes/{carried.id}", data=_outcome_form(
+        carried.description, version=str(carried.version), target_date=date_parts(date(2026, 11, 26)))).status_code == 302
     plan = _plan_form(starts_on=date_parts(date(2026, 11, 21)), review_date=date_parts(date(2026, 11, 26)),
                       agreed_with_parents_on=date_parts(date(2026, 11, 21)))
     assert senco.post(f"{base}/plan", data=plan).status_code == 302
@@ -837,3 +842,162 @@ def test_the_head_sees_the_cycle_but_cannot_change_it(client, login, world, sess
     page = text(client.get(_url(cycle)))
     assert "Complete the review" not in page
     assert _url(cycle, "/observations/new") not in page
+
+
+# --- The cycle as the Code of Practice reads (CoP 6.48 to 6.52) -----------------------------------
+
+def test_the_expected_impact_is_written_on_the_plan_and_shown_to_staff_and_parents(senco, world, session):
+    cycle = _drive(session, world, CycleState.PLAN)
+
+    page = text(senco.get(_url(cycle, "/plan")))
+    assert 'name="expected_impact"' in page
+    response = senco.post(_url(cycle, "/plan"), data=_plan_form(version="0", expected_impact="Reads Book Band 5 fluently by the review"))
+
+    assert response.status_code == 302
+    assert _cycle(session, cycle.pupil, 1).plan.expected_impact == "Reads Book Band 5 fluently by the review"
+    assert "Reads Book Band 5 fluently by the review" in text(senco.get(_url(cycle)))
+    printed = text(senco.get(_url(cycle, "/plan/print")))
+    assert "What difference we expect it to make" in printed and "Reads Book Band 5 fluently by the review" in printed
+
+
+def test_the_cycle_page_asks_for_the_expected_impact_before_support_starts(senco, world, session):
+    cycle = _drive(session, world, CycleState.PLAN)
+    senco.post(_url(cycle, "/plan"), data=_plan_form(version="0", expected_impact=""))
+    senco.post(_url(cycle, "/outcomes/new"), data=_outcome_form())
+
+    page = text(senco.get(_url(cycle)))
+
+    assert "Describe the expected impact of the support" in page
+    assert senco.post(_url(cycle, "/start"), data={}).status_code == 200
+    assert _cycle(session, cycle.pupil, 1).state is CycleState.PLAN
+
+
+def test_the_next_cycles_plan_form_starts_from_the_last_plan(senco, world, session):
+    cycle = _drive(session, world, CycleState.CLOSED, review={"decision": ReviewDecision.CONTINUE})
+    base = f"/pupils/{cycle.pupil.public_id}/cycles/2"
+
+    page = text(senco.get(f"{base}/plan"))
+
+    assert _textarea(page, "provision") == "Daily phonics catch-up, 15 minutes"
+    assert _textarea(page, "expected_impact") == "Reading age up 6 months by the review"
+    assert _textarea(page, "strategies") == "Seat near the front; instructions one step at a time"
+    assert _date_value(page, "starts_on") == TODAY
+    assert "The last cycle's plan is filled in as a starting point" in page
+
+
+def test_an_outcome_aimed_after_the_review_date_is_refused_beside_the_target_date(senco, world, session):
+    cycle = _drive(session, world, CycleState.DO)
+    before = count(session, Outcome, Outcome.cycle_id == cycle.id)
+
+    response = senco.post(_url(cycle, "/outcomes/new"), data=_outcome_form(target_date=date_parts(date(2026, 11, 3))))
+
+    assert response.status_code == 200
+    assert field_error(text(response), "target_date") == "The target date cannot be after the plan's review date (02/11/2026)"
+    assert count(session, Outcome, Outcome.cycle_id == cycle.id) == before
+
+
+def test_a_review_date_before_an_outcomes_target_is_refused_beside_it_naming_the_outcome(senco, world, session):
+    cycle = _drive(session, world, CycleState.DO)
+    version = str(cycle.plan.version)
+
+    response = senco.post(_url(cycle, "/plan"), data=_plan_form(version=version, review_date=date_parts(date(2026, 11, 1))))
+
+    assert response.status_code == 200
+    assert field_error(text(response), "review_date") == (
+        "The outcome 'Outcome 1: reads a book banded at the right level' has a target date of 02/11/2026, "
+        "after this review date: choose a later review date or change the outcome first")
+    assert _cycle(session, cycle.pupil, 1).plan.review_date == REVIEW_DATE
+
+
+@pytest.fixture
+def before_review_date(app, monkeypatch):
+    """The app's date the day before the plan's review date (2 Nov 2026)."""
+    monkeypatch.setitem(app.config, "TODAY", date(2026, 11, 1))
+
+
+def test_before_the_review_date_the_senco_is_offered_to_start_early(senco, world, session, before_review_date):
+    cycle = _drive(session, world, CycleState.DO)
+
+    page = text(senco.get(_url(cycle)))
+
+    assert "The review is not due until 02/11/2026: to hold it earlier, choose why" in page
+    assert "Start the review early" in page and 'name="early_reason"' in page
+
+
+def test_starting_early_without_a_reason_is_refused_beside_the_choice(senco, world, session, before_review_date):
+    cycle = _drive(session, world, CycleState.DO)
+
+    response = senco.post(_url(cycle, "/move/start_review"), data={"early_reason": "", "early_reason_detail": ""})
+
+    assert response.status_code == 200
+    assert field_error(text(response), "early_reason") == "The review is not due until 02/11/2026: to hold it earlier, choose why"
+    assert _cycle(session, cycle.pupil, 1).state is CycleState.DO
+    assert count(session, Review, Review.cycle_id == cycle.id) == 0
+
+
+def test_starting_early_with_a_choice_but_no_words_keeps_the_choice_and_asks_for_them(senco, world, session, before_review_date):
+    cycle = _drive(session, world, CycleState.DO)
+
+    response = senco.post(_url(cycle, "/move/start_review"), data={"early_reason": "needs_changed", "early_reason_detail": ""})
+
+    page = text(response)
+    assert field_error(page, "early_reason_detail") == "Say why the review is held before the review date"
+    assert re.search(r'value="needs_changed"[^>]*checked', page)
+    assert _cycle(session, cycle.pupil, 1).state is CycleState.DO
+
+
+def test_the_senco_starts_the_review_early_with_a_reason(senco, world, session, before_review_date):
+    cycle = _drive(session, world, CycleState.DO)
+
+    response = senco.post(_url(cycle, "/move/start_review"),
+                          data={"early_reason": "needs_changed", "early_reason_detail": "New diagnosis of dyslexia"})
+
+    assert response.headers["Location"] == _url(cycle, "/review")
+    review = _cycle(session, cycle.pupil, 1).review
+    assert (review.early_reason.value, review.early_reason_detail) == ("needs_changed", "New diagnosis of dyslexia")
+    page = text(senco.get(_url(cycle)))
+    assert "The pupil&#39;s needs have changed: New diagnosis of dyslexia" in page or "The pupil's needs have changed: New diagnosis of dyslexia" in page
+
+
+def test_a_teacher_cannot_start_a_review_at_all(client, world, login, session, before_review_date):
+    cycle = _drive(session, world, CycleState.DO)
+    login(world.users["teacher"])
+
+    response = client.post(_url(cycle, "/move/start_review"), data={"early_reason": "parents_asked", "early_reason_detail": "Asked"})
+
+    assert response.status_code == 404
+    assert _cycle(session, cycle.pupil, 1).state is CycleState.DO
+
+
+@pytest.mark.parametrize(("held_on", "error"), [
+    (date(2026, 9, 6), "The review cannot be before the plan started (07/09/2026)"),
+    (date(2026, 9, 7), None),
+], ids=["day-before-the-plan-started", "day-the-plan-started"])
+def test_a_review_cannot_be_dated_before_the_plan_started(senco, world, session, app, monkeypatch, held_on, error):
+    cycle = _drive(session, world, CycleState.DO)
+    monkeypatch.setitem(app.config, "TODAY", date(2026, 9, 8))
+    senco.post(_url(cycle, "/move/start_review"), data={"early_reason": "parents_asked", "early_reason_detail": "Parents worried"})
+    cycle = _cycle(session, cycle.pupil, 1)
+
+    response = senco.post(_url(cycle, "/review"), data=_review_form(
+        cycle, version=0, record=True, held_on=date_parts(held_on), early_reason="parents_asked",
+        early_reason_detail="Parents worried"))
+
+    if error:
+        assert response.status_code == 200
+        assert field_error(text(response), "held_on") == error
+        assert _cycle(session, cycle.pupil, 1).review.held_on is None
+        assert _cycle(session, cycle.pupil, 1).state is CycleState.REVIEW
+    else:
+        assert response.status_code == 302
+        closed = _cycle(session, cycle.pupil, 1)
+        assert (closed.state, closed.closed_on, closed.review.early_reason.value) == (CycleState.CLOSED, held_on, "parents_asked")
+
+
+def test_an_early_review_without_a_reason_is_refused_beside_the_reason(senco, world, session):
+    cycle = _drive(session, world, CycleState.REVIEW)
+
+    response = senco.post(_url(cycle, "/review"), data=_review_form(cycle, version=0, record=True, held_on=date_parts(date(2026, 11, 1))))
+
+    assert field_error(text(response), "early_reason") == "The review is not due until 02/11/2026: to hold it earlier, choose why"
+    assert _cycle(session, cycle.pupil, 1).state is CycleState.REVIEW

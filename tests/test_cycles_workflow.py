@@ -20,6 +20,7 @@ from sentrack.models import (
     Concern,
     ConcernStatus,
     CycleState,
+    EarlyReviewReason,
     NeedType,
     Observation,
     Outcome,
@@ -209,11 +210,11 @@ def test_the_review_cannot_start_before_the_review_date(session, world):
     cycle = _drive(session, world, CycleState.DO)
 
     assert _problems(cycle, Move.START_REVIEW, today=REVIEW_DATE - DAY) == [
-        ("review_date", "The review is not due until 02/11/2026")
+        ("early_reason", "The review is not due until 02/11/2026: to hold it earlier, choose why")
     ]
     with pytest.raises(RuleBroken) as refused:
         flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=REVIEW_DATE - DAY)
-    assert refused.value.field == "review_date"
+    assert refused.value.field == "early_reason"
     assert cycle.state is CycleState.DO
     assert count(session, Review, Review.cycle_id == cycle.id) == 0
 
@@ -241,7 +242,7 @@ def _first_outcome_unrated(cycle):
         ({"pupil_views": None}, "pupil_views", "Record the pupil's views"),
         ({"parent_views": " "}, "parent_views", "Record the parents' views"),
         ({"held_on": None}, "held_on", "Enter the date of the review meeting"),
-        ({"held_on": REVIEW_DATE - DAY}, "held_on", "The review meeting cannot be before the review date (02/11/2026)"),
+        ({"held_on": REVIEW_DATE - DAY}, "early_reason", "The review is not due until 02/11/2026: to hold it earlier, choose why"),
     ],
     ids=["unrated-outcome", "no-decision", "step-down-without-reason", "ehc-without-date", "no-pupil-views", "no-parent-views", "not-held", "held-before-review-date"],
 )
@@ -978,3 +979,272 @@ def test_a_review_recorded_without_a_decision_is_refused_by_the_database(session
         with session.begin_nested():
             review.recorded_at = review.updated_at
             session.flush()
+
+
+# --- The cycle as the Code of Practice reads (CoP 6.48 to 6.52) -----------------------------------
+
+EARLY = flow.EarlyReview(reason=EarlyReviewReason.PARENTS_ASKED, detail="Mother asked at parents' evening")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"provision": None}, "provision", "Describe the provision to be made"),
+        ({"provision": "   "}, "provision", "Describe the provision to be made"),
+        ({"expected_impact": None}, "expected_impact", "Describe the expected impact of the support"),
+        ({"expected_impact": " "}, "expected_impact", "Describe the expected impact of the support"),
+    ],
+    ids=["no-provision", "blank-provision", "no-expected-impact", "blank-expected-impact"],
+)
+def test_support_cannot_start_without_the_provision_and_its_expected_impact(session, world, changes, field, message):
+    cycle = _ready_at(session, world, CycleState.PLAN)
+    flow.save_plan(session, actor=world.users["senco"], cycle=cycle, details=plan_details(**changes), expected_version=None, today=PLAN_STARTS)
+
+    assert _problems(cycle, Move.START_SUPPORT) == [(field, message)]
+    with pytest.raises(RuleBroken) as refused:
+        flow.start_support(session, actor=world.users["senco"], cycle=cycle, today=TODAY, primary_need=NeedType.SPLD)
+    assert refused.value.field == field
+    assert cycle.state is CycleState.PLAN
+
+
+def test_the_expected_impact_is_kept_with_the_plan_and_its_revisions(session, world):
+    cycle = _drive(session, world, CycleState.DO)
+
+    assert cycle.plan.expected_impact == "Reading age up 6 months by the review"
+    snapshot = session.scalar(sa.select(RecordRevision.snapshot).where(
+        RecordRevision.record_type == "plan", RecordRevision.record_id == cycle.plan.id))
+    assert snapshot["expected_impact"] == "Reading age up 6 months by the review"
+
+
+def test_a_first_plan_starts_from_nothing_but_the_dates(session, world):
+    cycle = _drive(session, world, CycleState.PLAN)
+
+    start = flow.plan_starting_point(cycle, TODAY)
+
+    assert (start.starts_on, start.review_date, start.agreed_with_parents_on) == (TODAY, flow.default_review_date(cycle, TODAY), None)
+    assert (start.strategies, start.provision, start.expected_impact, start.responsibilities) == (None, None, None, None)
+
+
+def test_the_next_cycles_plan_starts_from_the_last_plan(session, world):
+    cycle = _drive(session, world, CycleState.CLOSED, review={"decision": ReviewDecision.CONTINUE})
+    following = flow.open_cycle_of(session, world.pupils["taught"])
+
+    start = flow.plan_starting_point(following, TODAY)
+
+    before = cycle.plan
+    assert (start.strategies, start.provision, start.expected_impact, start.responsibilities) == (
+        before.strategies, before.provision, before.expected_impact, before.responsibilities)
+    assert (start.starts_on, start.agreed_with_parents_on) == (TODAY, None)
+
+
+@pytest.mark.parametrize(("target", "allowed"), [(REVIEW_DATE - DAY, True), (REVIEW_DATE, True), (REVIEW_DATE + DAY, False)],
+                         ids=["day-before", "on-review-date", "day-after"])
+def test_an_outcomes_target_date_cannot_fall_after_the_review_date(session, world, target, allowed):
+    cycle = _ready_at(session, world, CycleState.PLAN)
+    details = outcome_details(2, target_date=target)
+
+    if allowed:
+        outcome = flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=details, today=PLAN_STARTS)
+        assert outcome.target_date == target
+    else:
+        with pytest.raises(RuleBroken) as refused:
+            flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=details, today=PLAN_STARTS)
+        assert (refused.value.field, refused.value.message) == (
+            "target_date", "The target date cannot be after the plan's review date (02/11/2026)")
+        assert len(cycle.outcomes) == 1
+
+
+def test_changing_an_outcome_to_after_the_review_date_is_refused(session, world):
+    cycle = _drive(session, world, CycleState.DO)
+    outcome = cycle.outcomes[0]
+
+    with pytest.raises(RuleBroken) as refused:
+        flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, outcome=outcome, expected_version=outcome.version,
+                          details=outcome_details(1, target_date=REVIEW_DATE + DAY), today=TODAY)
+
+    assert refused.value.field == "target_date"
+
+
+def test_an_outcome_of_a_cycle_without_a_plan_has_no_review_date_to_keep_within(session, world):
+    cycle = _drive(session, world, CycleState.PLAN)
+
+    outcome = flow.save_outcome(session, actor=world.users["senco"], cycle=cycle,
+                                details=outcome_details(1, target_date=REVIEW_DATE + 30 * DAY), today=PLAN_STARTS)
+
+    assert outcome.target_date == REVIEW_DATE + 30 * DAY
+
+
+@pytest.mark.parametrize(("review_date", "allowed"), [(REVIEW_DATE - 2 * DAY, False), (REVIEW_DATE - DAY, True), (REVIEW_DATE, True)],
+                         ids=["day-before-the-target", "on-the-target", "day-after-the-target"])
+def test_a_plans_review_date_cannot_move_before_an_outcomes_target_date(session, world, review_date, allowed):
+    cycle = _drive(session, world, CycleState.DO)
+    senco = world.users["senco"]
+    second = cycle.outcomes[1]
+    flow.save_outcome(session, actor=senco, cycle=cycle, outcome=second, expected_version=second.version,
+                      details=outcome_details(2, target_date=REVIEW_DATE - DAY), today=TODAY)
+    flow.save_outcome(session, actor=senco, cycle=cycle, outcome=cycle.outcomes[0], expected_version=cycle.outcomes[0].version,
+                      details=outcome_details(1, target_date=REVIEW_DATE - 5 * DAY), today=TODAY)
+    version = cycle.plan.version
+
+    if allowed:
+        flow.save_plan(session, actor=senco, cycle=cycle, details=plan_details(review_date=review_date), expected_version=version, today=TODAY)
+        assert cycle.plan.review_date == review_date
+    else:
+        with pytest.raises(RuleBroken) as refused:
+            flow.save_plan(session, actor=senco, cycle=cycle, details=plan_details(review_date=review_date), expected_version=version, today=TODAY)
+        assert refused.value.field == "review_date"
+        assert refused.value.message == (
+            "The outcome 'Outcome 2: reads a book banded at the right level' has a target date of 01/11/2026, "
+            "after this review date: choose a later review date or change the outcome first")
+        assert (cycle.plan.review_date, cycle.plan.version) == (REVIEW_DATE, version)
+
+
+def test_the_senco_starts_the_review_early_with_the_reason(session, world):
+    cycle = _drive(session, world, CycleState.DO)
+
+    review = flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=REVIEW_DATE - DAY, early=EARLY)
+
+    assert cycle.state is CycleState.REVIEW
+    assert (review.early_reason, review.early_reason_detail) == (EarlyReviewReason.PARENTS_ASKED, "Mother asked at parents' evening")
+    event = _events(session, cycle.pupil)[-1]
+    assert (event.kind, event.title, event.effective_on) == (
+        "cycle_start_review", "Review started early: the parents asked for an earlier review", REVIEW_DATE - DAY)
+
+
+def test_an_early_reason_without_words_is_refused_beside_the_text(session, world):
+    cycle = _drive(session, world, CycleState.DO)
+
+    with pytest.raises(RuleBroken) as refused:
+        flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=REVIEW_DATE - DAY,
+                          early=flow.EarlyReview(EarlyReviewReason.NEEDS_CHANGED, "  "))
+
+    assert (refused.value.field, refused.value.message) == (
+        "early_reason_detail", "Say why the review is held before the review date")
+    assert cycle.state is CycleState.DO
+
+
+def test_a_teacher_cannot_start_a_review_early_even_with_a_reason(session, world):
+    cycle = _drive(session, world, CycleState.DO)
+
+    with pytest.raises(RuleBroken) as refused:
+        flow.start_review(session, actor=world.users["teacher"], cycle=cycle, today=REVIEW_DATE - DAY, early=EARLY)
+
+    assert refused.value.message == "The review is not due until 02/11/2026: only the SENCO can hold it earlier"
+    assert cycle.state is CycleState.DO
+    assert count(session, Review, Review.cycle_id == cycle.id) == 0
+
+
+def test_on_the_review_date_no_reason_is_asked_for_and_none_is_kept(session, world):
+    cycle = _drive(session, world, CycleState.DO)
+
+    review = flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=REVIEW_DATE, early=EARLY)
+
+    assert review.early_reason is None
+
+
+def _early_plan(session, world) -> SupportCycle:
+    """A plan starting on 7 Sep and agreed with parents on 10 Sep, started on the 10th."""
+    senco = world.users["senco"]
+    cycle = _drive(session, world, CycleState.PLAN)
+    agreed = PLAN_STARTS + 3 * DAY
+    flow.save_plan(session, actor=senco, cycle=cycle, details=plan_details(agreed_with_parents_on=agreed), expected_version=None, today=agreed)
+    flow.save_outcome(session, actor=senco, cycle=cycle, details=outcome_details(), today=agreed)
+    flow.start_support(session, actor=senco, cycle=cycle, today=agreed, primary_need=NeedType.SPLD)
+    return cycle
+
+
+def test_a_review_cannot_start_before_the_plan_was_agreed(session, world):
+    cycle = _early_plan(session, world)
+    agreed = cycle.plan.agreed_with_parents_on
+
+    assert flow.plan_started_on(cycle) == agreed
+    with pytest.raises(RuleBroken) as refused:
+        flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=agreed - DAY, early=EARLY)
+    assert (refused.value.field, refused.value.message) == ("review_date", "The review cannot be before the plan started (10/09/2026)")
+    assert cycle.state is CycleState.DO
+
+    flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=agreed, early=EARLY)
+    assert cycle.state is CycleState.REVIEW
+
+
+def test_a_review_held_on_the_day_the_plan_started_is_recorded_with_the_reason(session, world):
+    cycle = _drive(session, world, CycleState.DO)
+    senco = world.users["senco"]
+    flow.start_review(session, actor=senco, cycle=cycle, today=PLAN_STARTS, early=EARLY)
+    _save_review(session, world, cycle, today=PLAN_STARTS, held_on=PLAN_STARTS,
+                 early_reason=EARLY.reason, early_reason_detail=EARLY.detail)
+
+    flow.record_review(session, actor=senco, cycle=cycle, today=PLAN_STARTS)
+
+    assert (cycle.state, cycle.closed_on) == (CycleState.CLOSED, PLAN_STARTS)
+    assert cycle.review.early_reason is EarlyReviewReason.PARENTS_ASKED
+
+
+def test_a_review_dated_the_day_before_the_plan_started_is_refused_and_nothing_stored(session, world):
+    cycle = _drive(session, world, CycleState.DO)
+    flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=PLAN_STARTS, early=EARLY)
+
+    with pytest.raises(RuleBroken) as refused:
+        _save_review(session, world, cycle, today=PLAN_STARTS, held_on=PLAN_STARTS - DAY,
+                     early_reason=EARLY.reason, early_reason_detail=EARLY.detail)
+
+    assert (refused.value.field, refused.value.message) == ("held_on", "The review cannot be before the plan started (07/09/2026)")
+    assert (cycle.review.version, cycle.review.held_on) == (0, None)
+
+
+def test_the_guard_refuses_a_meeting_before_the_plan_started_even_if_one_got_in(session, world):
+    cycle = _drive(session, world, CycleState.REVIEW)
+    _save_review(session, world, cycle, early_reason=EARLY.reason, early_reason_detail=EARLY.detail)
+    cycle.review.held_on = PLAN_STARTS - DAY
+
+    assert _problems(cycle, Move.RECORD_REVIEW) == [("held_on", "The review cannot be before the plan started (07/09/2026)")]
+
+
+@pytest.mark.parametrize(("early", "recorded"), [(None, False), (EARLY, True)], ids=["without-reason", "with-reason"])
+def test_a_review_held_the_day_before_the_review_date_needs_the_reason(session, world, early, recorded):
+    cycle = _drive(session, world, CycleState.REVIEW)
+    _save_review(session, world, cycle, held_on=REVIEW_DATE - DAY,
+                 early_reason=early.reason if early else None, early_reason_detail=early.detail if early else None)
+
+    if recorded:
+        flow.record_review(session, actor=world.users["senco"], cycle=cycle, today=TODAY)
+        assert cycle.state is CycleState.CLOSED
+    else:
+        with pytest.raises(RuleBroken) as refused:
+            flow.record_review(session, actor=world.users["senco"], cycle=cycle, today=TODAY)
+        assert refused.value.field == "early_reason"
+        assert cycle.state is CycleState.REVIEW
+
+
+def test_a_teacher_cannot_record_an_early_review(session, world):
+    cycle = _drive(session, world, CycleState.REVIEW)
+    _save_review(session, world, cycle, held_on=REVIEW_DATE - DAY, early_reason=EARLY.reason, early_reason_detail=EARLY.detail)
+
+    with pytest.raises(RuleBroken) as refused:
+        flow.record_review(session, actor=world.users["teacher"], cycle=cycle, today=TODAY)
+
+    assert refused.value.message == "The review is not due until 02/11/2026: only the SENCO can hold it earlier"
+    assert cycle.state is CycleState.REVIEW
+
+
+def test_a_teacher_cannot_save_an_early_reason(session, world):
+    cycle = _drive(session, world, CycleState.REVIEW)
+
+    with pytest.raises(RuleBroken) as refused:
+        flow.save_review(session, actor=world.users["teacher"], cycle=cycle, expected_version=None, today=HELD_ON,
+                         details=review_details(cycle, held_on=REVIEW_DATE - DAY, early_reason=EARLY.reason,
+                                                early_reason_detail=EARLY.detail))
+
+    assert (refused.value.field, refused.value.message) == ("early_reason", "Only the SENCO can hold a review before the review date")
+    assert cycle.review.version == 0
+
+
+@pytest.mark.parametrize("held_on", [REVIEW_DATE, REVIEW_DATE + DAY], ids=["on-review-date", "after"])
+def test_a_review_on_or_after_the_review_date_keeps_no_early_reason(session, world, held_on):
+    cycle = _drive(session, world, CycleState.REVIEW)
+
+    _save_review(session, world, cycle, held_on=held_on, early_reason=EARLY.reason, early_reason_detail=EARLY.detail)
+    flow.record_review(session, actor=world.users["senco"], cycle=cycle, today=TODAY)
+
+    assert (cycle.review.early_reason, cycle.review.early_reason_detail) == (None, None)
+    assert cycle.state is CycleState.CLOSED

@@ -493,6 +493,26 @@ def test_closed_cycles_have_a_recorded_review_with_a_decision_and_every_outcome_
     assert closed > 500
 
 
+def test_started_plans_have_provision_expected_impact_and_outcomes_within_the_review_date(db_session):
+    """As the workflow requires (CoP 6.48): support starts only with the provision and its expected
+    impact written, no outcome aims past the review date, and no review is before the plan began."""
+    started = 0
+    for cycle in _all_cycles(db_session):
+        plan = cycle.plan
+        if plan is None:
+            continue
+        assert all(o.target_date <= plan.review_date for o in cycle.outcomes)
+        if cycle.state in (CycleState.ASSESS, CycleState.PLAN):
+            continue
+        started += 1
+        assert (plan.provision or "").strip() and (plan.expected_impact or "").strip()
+        review = cycle.review
+        if review is not None and review.held_on is not None:
+            assert review.held_on >= max(plan.starts_on, plan.agreed_with_parents_on or plan.starts_on)
+            assert review.held_on >= plan.review_date or review.early_reason is not None
+    assert started > 500
+
+
 def test_continue_carries_exactly_the_unmet_outcomes_into_the_next_cycle(db_session):
     cycles = _all_cycles(db_session)
     following = {c.previous_cycle_id: c for c in cycles if c.previous_cycle_id}

@@ -25,11 +25,16 @@ from sentrack.models import (
     InterventionPupil,
     InterventionSession,
     InterventionType,
+    NeedType,
+    Notification,
+    ParentLetter,
+    Provision,
     School,
     SessionAttendance,
     TeachingGroup,
 )
 from sentrack.workflows import interventions as flow
+from sentrack.workflows.sen_status import current_status
 from tests.factories import make_pupil
 from tests.helpers import audit_events, count, csrf_token, date_parts, field_error, text
 
@@ -1098,3 +1103,113 @@ def test_the_intervention_list_counts_other_classes_pupils_without_naming_them(c
     assert ours.full_name in page
     assert theirs.last_name not in page
     assert "1 from other classes" in page
+
+
+# --- Wave 3 for a pupil off the SEN register ------------------------------------------------------
+
+def _wave3(session, world):
+    entry = _entry(session, world, name="Speech one-to-one", wave=3)
+    session.commit()
+    return entry
+
+
+def _told(session) -> list[Notification]:
+    session.expire_all()
+    return list(session.scalars(sa.select(Notification).where(Notification.kind == flow.OFF_REGISTER_WAVE_3)))
+
+
+def test_wave_3_offers_the_senco_to_place_a_pupil_off_the_register_on_sen_support(client, world, login, session):
+    entry = _wave3(session, world)
+    login(world.users["senco"])
+    plain, on_k = world.pupils["taught_plain"], world.pupils["taught"]
+
+    page = text(client.get(_new_url(entry, world.group)))
+
+    assert f'name="sen_{plain.public_id}"' in page and f'name="need_{plain.public_id}"' in page
+    assert f'name="sen_{on_k.public_id}"' not in page
+    assert "Ben Cole is not on the SEN register" in page
+
+
+def test_wave_2_asks_nothing_about_the_register(client, world, login, session):
+    entry = _entry(session, world)
+    session.commit()
+    login(world.users["senco"])
+
+    page = text(client.get(_new_url(entry, world.group)))
+
+    assert f'name="sen_{world.pupils["taught_plain"].public_id}"' not in page
+    assert "not on the SEN register" not in page
+
+
+def test_the_senco_must_choose_for_a_pupil_off_the_register(client, world, login, session):
+    entry = _wave3(session, world)
+    login(world.users["senco"])
+    plain = world.pupils["taught_plain"]
+    before = count(session, Intervention)
+
+    response = client.post(_new_url(entry, world.group), data=_setup_form(world, entry, [plain]))
+
+    assert response.status_code == 200
+    assert field_error(text(response), f"sen_{plain.public_id}") == "Choose whether to place Ben Cole on SEN support"
+    assert _rows(session, Intervention) == before
+
+
+def test_the_senco_places_the_pupil_on_sen_support_as_the_intervention_starts(client, world, login, session):
+    entry = _wave3(session, world)
+    login(world.users["senco"])
+    plain = world.pupils["taught_plain"]
+
+    response = client.post(_new_url(entry, world.group), data=_setup_form(
+        world, entry, [plain], **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}))
+
+    assert response.status_code == 302
+    session.expire_all()
+    status = current_status(session, plain)
+    assert (status.provision, status.primary_need, status.start_date) == (Provision.SEN_SUPPORT, NeedType.SLCN, TODAY)
+    assert count(session, ParentLetter, ParentLetter.pupil_id == plain.id) == 1
+    page = text(client.get(response.headers["Location"]))
+    assert "1 pupil is now on SEN support: send the letter to parents." in page
+
+
+def test_placing_without_a_need_is_refused_beside_the_need(client, world, login, session):
+    entry = _wave3(session, world)
+    login(world.users["senco"])
+    plain = world.pupils["taught_plain"]
+
+    response = client.post(_new_url(entry, world.group), data=_setup_form(world, entry, [plain], **{f"sen_{plain.public_id}": "place"}))
+
+    assert field_error(text(response), f"need_{plain.public_id}") == "Select Ben Cole's primary type of need"
+    assert current_status(session, plain) is None or current_status(session, plain).provision is Provision.NONE
+    assert _rows(session, Intervention) == 0
+
+
+def test_the_senco_may_leave_the_pupil_off_the_register(client, world, login, session):
+    entry = _wave3(session, world)
+    login(world.users["senco"])
+    plain = world.pupils["taught_plain"]
+
+    response = client.post(_new_url(entry, world.group), data=_setup_form(world, entry, [plain], **{f"sen_{plain.public_id}": "leave"}))
+
+    assert response.status_code == 302
+    session.expire_all()
+    assert current_status(session, plain) is None or current_status(session, plain).provision is Provision.NONE
+    assert _told(session) == []  # the only SENCO made the choice
+
+
+def test_a_teacher_is_told_the_senco_will_decide_and_the_senco_is_told(client, world, login, session):
+    entry = _wave3(session, world)
+    login(world.users["teacher"])
+    plain = world.pupils["taught_plain"]
+
+    page = text(client.get(_new_url(entry, world.group)))
+    assert f'name="sen_{plain.public_id}"' not in page
+    assert "Ben Cole is not on the SEN register.</strong> This is wave 3 provision: the SENCO will be told" in page
+
+    response = client.post(_new_url(entry, world.group), data=_setup_form(
+        world, entry, [plain], **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}))
+
+    assert response.status_code == 302  # the offer is not the teacher's: what was posted for it is ignored
+    [told] = _told(session)
+    assert told.recipient_id == world.users["senco"].id
+    assert current_status(session, plain) is None or current_status(session, plain).provision is Provision.NONE
+    assert "1 pupil is not on SEN support: the SENCO has been told" in text(client.get(response.headers["Location"]))

@@ -27,6 +27,10 @@ from sentrack.models import (
     InterventionPupil,
     InterventionSession,
     InterventionType,
+    NeedType,
+    Notification,
+    ParentLetter,
+    Provision,
     Pupil,
     Role,
     SchoolTerm,
@@ -39,6 +43,7 @@ from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import interventions as iflow
 from sentrack.workflows.provision_map import provision_map, sessions_between
+from sentrack.workflows.sen_status import change_sen_status, current_status
 from sentrack.workflows.terms import Term, current_term, school_terms
 from tests.factories import (
     INTERVENTION_ENDS,
@@ -1122,3 +1127,110 @@ def test_a_pupil_who_joins_later_gets_a_timeline_event_dated_when_they_join(sess
     ).all()
     assert event.effective_on == min(TODAY, intervention.ends_on)
     assert event.title == f"Intervention starts: {intervention.name}"
+
+
+# --- Wave 3 for a pupil off the SEN register ------------------------------------------------------
+
+@pytest.fixture
+def wave3(session, world) -> InterventionType:
+    return make_intervention_type(session, actor=world.users["senco"], name="Speech and language one-to-one", wave=3)
+
+
+def _start_with(session, world, kind, actor_key, places) -> Intervention:
+    return iflow.start_intervention(
+        session, actor=world.users[actor_key], details=intervention_details(kind, world.users["ta"]), places=places, today=TODAY,
+    )
+
+
+def _told(session) -> list[Notification]:
+    return list(session.scalars(sa.select(Notification).where(Notification.kind == iflow.OFF_REGISTER_WAVE_3).order_by(Notification.id)))
+
+
+def _provision(session, pupil) -> Provision:
+    status = current_status(session, pupil)
+    return status.provision if status else Provision.NONE
+
+
+def test_a_teacher_starting_wave_3_for_a_pupil_off_the_register_tells_the_senco(session, world, wave3):
+    plain = world.pupils["taught_plain"]
+
+    intervention = _start_with(session, world, wave3, "teacher", [iflow.Place(pupil=plain), iflow.Place(pupil=world.pupils["taught"])])
+
+    [told] = _told(session)
+    place = next(p for p in intervention.places if p.pupil_id == plain.id)
+    assert (told.recipient_id, told.subject_type, told.subject_id, told.period) == (world.users["senco"].id, "intervention_pupil", place.id, "")
+    assert told.title == "A pupil starting a wave 3 intervention is not on SEN support"
+    assert plain.first_name not in told.title and plain.last_name not in told.title
+    assert plain.first_name not in told.body and plain.last_name not in told.body
+    assert told.link == f"/pupils/{plain.public_id}"
+    assert _provision(session, plain) is Provision.NONE
+
+
+def test_a_teacher_cannot_place_a_pupil_on_sen_support_through_an_intervention(session, world, wave3):
+    plain = world.pupils["taught_plain"]
+    before = count(session, Intervention)
+
+    with pytest.raises(RuleBroken) as refused:
+        _start_with(session, world, wave3, "teacher", [iflow.Place(pupil=plain, sen_support=True, primary_need=NeedType.SLCN)])
+
+    assert refused.value.field == f"sen_{plain.public_id}"
+    assert refused.value.message.startswith("Only the SENCO can place a pupil on SEN support")
+    assert count(session, Intervention) == before
+    assert _provision(session, plain) is Provision.NONE
+
+
+def test_the_senco_places_the_pupil_on_sen_support_with_the_letter(session, world, wave3):
+    plain = world.pupils["taught_plain"]
+
+    _start_with(session, world, wave3, "senco", [iflow.Place(pupil=plain, sen_support=True, primary_need=NeedType.SLCN)])
+
+    status = current_status(session, plain)
+    assert (status.provision, status.primary_need, status.start_date) == (Provision.SEN_SUPPORT, NeedType.SLCN, TODAY)
+    [letter] = session.scalars(sa.select(ParentLetter).where(ParentLetter.pupil_id == plain.id)).all()
+    assert (letter.sen_status_id, letter.sent_on) == (status.id, None)
+    assert [e.title for e in _events(session, plain, "sen_status")] == ["Placed on SEN support"]
+    assert _told(session) == []
+
+
+def test_placing_on_sen_support_needs_the_primary_need(session, world, wave3):
+    plain = world.pupils["taught_plain"]
+    before = count(session, Intervention)
+
+    with pytest.raises(RuleBroken) as refused:
+        _start_with(session, world, wave3, "senco", [iflow.Place(pupil=plain, sen_support=True)])
+
+    assert (refused.value.field, refused.value.message) == (f"need_{plain.public_id}", "Select Ben Cole's primary type of need")
+    assert count(session, Intervention) == before
+
+
+def test_the_senco_leaving_the_pupil_off_tells_the_other_sencos_not_themselves(session, world, wave3):
+    deputy = make_user(session, "deputy@oak.test", Role.SENCO, school=world.school)
+    plain = world.pupils["taught_plain"]
+
+    _start_with(session, world, wave3, "senco", [iflow.Place(pupil=plain, sen_support=False)])
+
+    assert [n.recipient_id for n in _told(session)] == [deputy.id]
+    assert _provision(session, plain) is Provision.NONE
+
+
+@pytest.mark.parametrize(("wave", "pupil_key", "told"), [
+    (2, "taught_plain", False),
+    (3, "taught_plain", True),
+    (3, "taught", False),   # on SEN support (K)
+    (3, "untaught", False),  # with an EHC plan (E)
+], ids=["wave-2-off-register", "wave-3-off-register", "wave-3-on-k", "wave-3-on-e"])
+def test_only_wave_3_for_a_pupil_off_the_register_asks(session, world, wave, pupil_key, told):
+    kind = make_intervention_type(session, actor=world.users["senco"], name=f"Entry {wave}", wave=wave)
+    pupil = world.pupils[pupil_key]
+
+    assert iflow.needs_sen_decision(session, kind, [pupil]) == ({pupil.id} if told else set())
+    _start_with(session, world, kind, "senco" if pupil_key == "untaught" else "teacher", [iflow.Place(pupil=pupil)])
+    assert len(_told(session)) == (1 if told else 0)
+
+
+def test_a_pupil_whose_sen_support_ended_is_off_the_register(session, world, wave3):
+    pupil = world.pupils["taught"]
+    change_sen_status(session, actor=world.users["senco"], pupil=pupil, provision=Provision.NONE, primary_need=None,
+                      secondary_need=None, start_date=TODAY - DAY, reason="Stepped down", today=TODAY)
+
+    assert iflow.needs_sen_decision(session, wave3, [pupil]) == {pupil.id}

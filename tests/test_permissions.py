@@ -390,7 +390,8 @@ def _cycle_records(session, pupil) -> CycleRecords:
     session.add_all([
         Assessment(cycle_id=cycle.id, areas_of_need=["cognition"], strengths="Stories", difficulties="Decoding",
                    evidence="Screening", assessed_on=OPENED_ON),
-        Plan(cycle_id=cycle.id, starts_on=PLAN_STARTS, review_date=REVIEW_DATE, agreed_with_parents_on=PLAN_STARTS, version=1),
+        Plan(cycle_id=cycle.id, starts_on=PLAN_STARTS, review_date=REVIEW_DATE, agreed_with_parents_on=PLAN_STARTS, version=1,
+             provision="Daily phonics catch-up", expected_impact="Reads a banded book by the review"),
         Review(cycle_id=cycle.id, version=0),
         outcome, letter, concern,
     ])

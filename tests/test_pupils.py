@@ -342,6 +342,36 @@ def test_saving_without_a_change_writes_no_audit_event(senco, world, session):
     assert audit_events(session, "pupil_updated", pupil_id=pupil.id) == []
 
 
+def test_unticking_the_medical_condition_keeps_the_medical_notes(senco, world, session):
+    pupil = world.pupils["taught"]
+    pupil.medical_conditions = True
+    pupil.medical_notes = "Inhaler kept in the office"
+    session.commit()
+
+    response = senco.post(
+        f"/pupils/{pupil.public_id}/edit", data=_edit_form(pupil, medical_notes="Inhaler kept in the office")
+    )
+
+    assert response.status_code == 302
+    session.refresh(pupil)
+    assert pupil.medical_conditions is False
+    assert pupil.medical_notes == "Inhaler kept in the office"
+    assert "Inhaler kept in the office" in text(senco.get(f"/pupils/{pupil.public_id}"))
+
+
+def test_ticking_the_medical_condition_again_shows_the_kept_notes_on_the_form(senco, world, session):
+    pupil = world.pupils["taught"]
+    pupil.medical_conditions = False
+    pupil.medical_notes = "Epipen in the bag"
+    session.commit()
+
+    senco.post(f"/pupils/{pupil.public_id}/edit", data=_edit_form(pupil, medical_conditions="y", medical_notes="Epipen in the bag"))
+
+    session.refresh(pupil)
+    assert (pupil.medical_conditions, pupil.medical_notes) == (True, "Epipen in the bag")
+    assert "Epipen in the bag" in text(senco.get(f"/pupils/{pupil.public_id}/edit"))
+
+
 def test_editing_may_keep_the_pupils_own_upn(senco, world, session):
     pupil = world.pupils["taught"]
 

@@ -16,7 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sentrack.clock import today
 from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none
-from sentrack.models import AreaOfNeed, OutcomeRating, ReviewDecision
+from sentrack.models import AreaOfNeed, EarlyReviewReason, OutcomeRating, ReviewDecision
 from sentrack.pupils.forms import NEED_CHOICES
 
 AREA_CHOICES = [(a.value, a.label) for a in AreaOfNeed]
@@ -62,7 +62,11 @@ class AssessmentForm(FlaskForm):
 class PlanForm(VersionedForm):
     starts_on = GovDateField("Date the plan starts", describe="start date", validators=[DateRequired("Enter the date the plan starts")])
     strategies = text_area("Strategies for everyone who teaches the pupil", hint="What helps in every lesson: seating, instructions, resources")
-    provision = text_area("Provision", hint="Interventions and support beyond quality-first teaching: what, how often, for how long")
+    provision = text_area("Provision", hint="Interventions and support beyond quality-first teaching: what, how often, for how long. Needed before the plan starts")
+    expected_impact = text_area(
+        "Expected impact on progress, development or behaviour",
+        hint="What difference the support should make by the review date. Needed before the plan starts",
+    )
     responsibilities = text_area("Who does what", hint="Class teacher, support assistant, SENCO, parents, the pupil")
     review_date = GovDateField("Review date", describe="review date", validators=[DateRequired("Enter the review date")])
     agreed_with_parents_on = GovDateField(
@@ -104,6 +108,24 @@ class MoveForm(FlaskForm):
     """A bare form for a move that needs no fields: it only carries the CSRF token."""
 
 
+EARLY_REASON_CHOICES = [(r.value, r.label) for r in EarlyReviewReason]
+
+
+def early_reason_field():
+    return RadioField("Why the review is held before the review date", widget=GovRadioInput(), choices=EARLY_REASON_CHOICES, validators=[Optional()])
+
+
+def early_reason_detail_field():
+    return text_area("Say why the review is early", max_length=2000, hint="For example what has changed, or what the parents asked")
+
+
+class StartReviewForm(FlaskForm):
+    """Starting the review: on or after the review date it needs nothing; before it, the SENCO's reason."""
+
+    early_reason = early_reason_field()
+    early_reason_detail = early_reason_detail_field()
+
+
 RATING_CHOICES = [(r.value, r.label) for r in OutcomeRating]
 
 
@@ -112,6 +134,8 @@ def review_form_class(outcomes):
 
     class ReviewForm(VersionedForm):
         held_on = GovDateField("Date of the review meeting", describe="date of the review meeting", validators=[Optional(), NotInFuture(today, "The review meeting cannot be dated in the future")])
+        early_reason = early_reason_field()
+        early_reason_detail = early_reason_detail_field()
         attendees = text_area("Who attended")
         parent_attended = BooleanField("A parent or carer attended the meeting", widget=GovCheckboxInput())
         provision_impact = text_area("Impact of the provision", hint="What difference each intervention and strategy made")

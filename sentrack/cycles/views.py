@@ -19,6 +19,7 @@ from sentrack.cycles.forms import (
     ObservationForm,
     OutcomeForm,
     PlanForm,
+    StartReviewForm,
     StartSupportForm,
     review_form_class,
 )
@@ -27,6 +28,7 @@ from sentrack.forms import attach_error
 from sentrack.pupils.queries import load_staff
 from sentrack.models import (
     AreaOfNeed,
+    EarlyReviewReason,
     NeedType,
     OutcomeRating,
     Pupil,
@@ -80,15 +82,28 @@ def _conflict(form, error: EditConflict) -> None:
 
 # --- The cycle page -------------------------------------------------------------------------------
 
+def _early(form) -> flow.EarlyReview | None:
+    """The reason for an early review the form gives, if any."""
+    value = form.early_reason.data
+    reason = EarlyReviewReason(value) if value in {r.value for r in EarlyReviewReason} else None
+    if reason is None and not form.early_reason_detail.data:
+        return None
+    return flow.EarlyReview(reason=reason, detail=form.early_reason_detail.data)
+
+
 @bp.route("/cycles/<int:number>")
 @login_required
 def show(public_id: str, number: int):
     user = _user()
     pupil, cycle = _load(public_id, number, Ability.VIEW_SEN)
+    return _show_page(user, pupil, cycle, StartReviewForm(formdata=None))
+
+
+def _show_page(user: User, pupil: Pupil, cycle: SupportCycle, start_form: StartReviewForm):
     on = today()
     reach = access.abilities_on(user, pupil)
     moves = flow.allowed_moves(cycle)
-    problems = {move: flow.guard_problems(cycle, move, today=on) for move in moves}
+    problems = {move: flow.guard_problems(cycle, move, today=on, actor=user) for move in moves}
     by_outcome: dict[int | None, list] = {}
     for observation in cycle.observations:
         by_outcome.setdefault(observation.outcome_id, []).append(observation)
@@ -101,7 +116,7 @@ def show(public_id: str, number: int):
     # Rendered before the view is audited and committed: the commit expires what was loaded.
     page = render_template(
         "cycles/show.html", pupil=pupil, cycle=cycle, moves=moves, problems=problems, by_outcome=by_outcome,
-        today=on, form=MoveForm(),
+        today=on, form=MoveForm(), start_form=start_form, may_review_early=access.may_hold_early_review(user),
         may_manage=Ability.MANAGE_CYCLE in reach,
         may_assess=Ability.OPEN_CYCLE in reach,
         may_observe=Ability.RECORD_OBSERVATION in reach,
@@ -147,12 +162,20 @@ def move(public_id: str, number: int, move: str):
     user = _user()
     pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
     operations = {flow.Move.FINISH_ASSESSMENT.value: flow.finish_assessment, flow.Move.START_REVIEW.value: flow.start_review}
-    if move not in operations or not MoveForm().validate_on_submit():
+    form = StartReviewForm() if move == flow.Move.START_REVIEW.value else MoveForm()
+    if move not in operations or not form.validate_on_submit():
         abort(404)
     try:
-        operations[move](db.session, actor=user, cycle=cycle, today=today())
+        if move == flow.Move.START_REVIEW.value:
+            flow.start_review(db.session, actor=user, cycle=cycle, today=today(), early=_early(form))
+        else:
+            operations[move](db.session, actor=user, cycle=cycle, today=today())
     except RuleBroken as error:
         db.session.rollback()
+        if move == flow.Move.START_REVIEW.value and error.field in ("early_reason", "early_reason_detail"):
+            # The reason for an early review is refused beside its field, keeping what was typed.
+            attach_error(form, error)
+            return _show_page(user, pupil, _cycle(pupil, number), form)
         flash(error.message, "error")
         return _to_cycle(cycle)
     db.session.commit()
@@ -205,13 +228,14 @@ def plan(public_id: str, number: int):
         # second is told, rather than saving over the first.
         form.version.data = str(existing.version) if existing else "0"
         if existing is None:
-            form.starts_on.data = today()
-            form.review_date.data = flow.default_review_date(cycle, today())
+            start = flow.plan_starting_point(cycle, today())
+            for name, value in vars(start).items():
+                getattr(form, name).data = value
     if form.validate_on_submit():
         details = flow.PlanDetails(
             starts_on=form.starts_on.data, strategies=form.strategies.data, provision=form.provision.data,
             responsibilities=form.responsibilities.data, review_date=form.review_date.data,
-            agreed_with_parents_on=form.agreed_with_parents_on.data,
+            agreed_with_parents_on=form.agreed_with_parents_on.data, expected_impact=form.expected_impact.data,
         )
         try:
             flow.save_plan(db.session, actor=user, cycle=cycle, details=details, expected_version=form.expected_version, today=today())
@@ -353,6 +377,7 @@ def review(public_id: str, number: int):
         form.process(obj=existing)
         form.version.data = str(existing.version)
         form.decision.data = existing.decision.value if existing.decision else None
+        form.early_reason.data = existing.early_reason.value if existing.early_reason else None
         for outcome in cycle.outcomes:
             getattr(form, f"rating_{outcome.id}").data = outcome.rating.value if outcome.rating else None
             getattr(form, f"note_{outcome.id}").data = outcome.rating_note
@@ -363,6 +388,8 @@ def review(public_id: str, number: int):
             parent_views=form.parent_views.data, next_steps=form.next_steps.data,
             decision=ReviewDecision(form.decision.data) if form.decision.data else None,
             decision_reason=form.decision_reason.data, ehc_requested_on=form.ehc_requested_on.data,
+            early_reason=EarlyReviewReason(form.early_reason.data) if form.early_reason.data else None,
+            early_reason_detail=form.early_reason_detail.data,
             ratings={
                 o.id: (
                     OutcomeRating(getattr(form, f"rating_{o.id}").data) if getattr(form, f"rating_{o.id}").data else None,

@@ -574,12 +574,17 @@ class CycleWriter:
         for area in areas:
             strategies += rng.sample(texts.STRATEGIES[area], 2 if len(areas) > 1 else 3)
         provision = [rng.choice(self.book.provision[area]) for area in areas]
+        # Chosen by the cycle's id, not drawn from `rng`, so that every later draw is as before.
+        expected_impact = [
+            texts.EXPECTED_IMPACT[area][(cycle_id + n) % len(texts.EXPECTED_IMPACT[area])] for n, area in enumerate(areas)
+        ]
         row = self.rows.add(
             Plan,
             cycle_id=cycle_id,
             starts_on=dates.starts,
             strategies="\n".join(strategies),
             provision="\n".join(provision),
+            expected_impact="\n".join(expected_impact),
             responsibilities=rng.choice(self.book.responsibilities),
             review_date=dates.due,
             agreed_with_parents_on=agreed,
@@ -707,6 +712,8 @@ class CycleWriter:
             decision=decision,
             decision_reason=reason,
             ehc_requested_on=ending.requested,
+            early_reason=None,
+            early_reason_detail=None,
             version=1,
             updated_by_id=self.senco_id,
             updated_at=recorded_at,
@@ -733,7 +740,8 @@ class CycleWriter:
             row = self.rows.add(
                 Review, cycle_id=cycle_id, held_on=None, attendees=None, parent_attended=False,
                 provision_impact=None, pupil_views=None, parent_views=None, next_steps=None, decision=None,
-                decision_reason=None, ehc_requested_on=None, version=0, updated_by_id=None,
+                decision_reason=None, ehc_requested_on=None, early_reason=None, early_reason_detail=None,
+                version=0, updated_by_id=None,
                 updated_at=started_at, recorded_at=None,
             )
             self._blank_review_revision(row["id"], started_at, outcomes)
@@ -761,6 +769,8 @@ class CycleWriter:
             decision=None,
             decision_reason=None,
             ehc_requested_on=None,
+            early_reason=None,
+            early_reason_detail=None,
             version=1,
             updated_by_id=self.senco_id,
             updated_at=saved_at,

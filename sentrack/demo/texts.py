@@ -320,6 +320,34 @@ PROVISION = {
     ],
 }
 
+# The expected impact of the support on progress, development or behaviour (CoP 6.48).
+EXPECTED_IMPACT = {
+    C: [
+        "Follows a two-step instruction in class without a reminder in most lessons",
+        "Takes turns in a small-group conversation for five minutes with one prompt",
+        "Uses the new topic words when explaining work to an adult",
+        "Asks an adult for help using a taught phrase instead of leaving the task",
+    ],
+    L: [
+        "Reading accuracy on a book at the right band rises to 9 words in 10",
+        "Spells the taught high-frequency words correctly in independent writing",
+        "Completes the core task in maths lessons with the planned resources",
+        "Reading age gains at least six months by the review",
+    ],
+    S: [
+        "Fewer incidents logged: at most one a week by the review",
+        "Starts the day calmly after the check-in on four days in five",
+        "Uses the calm space pass instead of leaving the room without permission",
+        "Joins in a structured game at lunchtime at least three times a week",
+    ],
+    P: [
+        "Forms letters correctly and legibly in a short piece of independent writing",
+        "Takes part in PE with the agreed adaptations every week",
+        "Uses the radio aid and checks it is working with an adult each morning",
+        "Completes written work on the laptop at the same pace as peers",
+    ],
+}
+
 RESPONSIBILITIES = [
     "{Teacher} plans the strategies into every lesson; the teaching assistant delivers the sessions "
     "and keeps the tracking sheet; the SENCO checks progress half-termly; parents practise the "

@@ -35,6 +35,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, St
 from sentrack.forms import DateRequired, GovDateField, Offered, Required, blank_to_none, strip_text
 from sentrack.models import AreaOfNeed, CostBasis, Delivery, Wave
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, WEEKDAYS
+from sentrack.pupils.forms import NEED_CHOICES
 
 AREA_CHOICES = [(a.value, a.label) for a in AreaOfNeed]
 WAVE_CHOICES = [(str(w.value), w.label) for w in Wave]
@@ -201,9 +202,16 @@ class ChooseTypeForm(FlaskForm):
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
-def intervention_form_class(pupil_keys: list[str], outcome_choices: dict[str, list[tuple[str, str]]]):
+SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE = "place", "leave"
+
+
+def intervention_form_class(
+    pupil_keys: list[str], outcome_choices: dict[str, list[tuple[str, str]]], sen_keys: frozenset[str] = frozenset(),
+):
     """The details of an intervention, with an entry score and an optional outcome for each pupil
-    who may be chosen (`pupil_keys` are public ids)."""
+    who may be chosen (`pupil_keys` are public ids), and for each of `sen_keys` (pupils off the
+    SEN register joining wave 3 provision, offered to a user who may place them) the choice of
+    placing them on SEN support, with their primary need."""
 
     class InterventionForm(FlaskForm):
         type_id = SelectField("Intervention from the catalogue", widget=GovSelect(), choices=[], validate_choice=False,
@@ -239,6 +247,19 @@ def intervention_form_class(pupil_keys: list[str], outcome_choices: dict[str, li
                 "Outcome of the plan it serves (optional)", widget=GovSelect(), validate_choice=False,
                 validators=[Offered("Choose an outcome of the pupil's plan, or none")],
                 choices=[("", "Not linked to an outcome")] + outcome_choices[key],
+            ))
+        if key in sen_keys:
+            setattr(InterventionForm, f"sen_{key}", RadioField(
+                "Not on the SEN register: wave 3 is SEN provision", widget=GovRadioInput(), validators=[Optional()],
+                choices=[
+                    (SEN_SUPPORT_PLACE, "Place them on SEN support from today (the letter to parents is prepared)"),
+                    (SEN_SUPPORT_LEAVE, "Leave them off the SEN register for now"),
+                ],
+            ))
+            setattr(InterventionForm, f"need_{key}", SelectField(
+                "Primary type of need (to place them on SEN support)", widget=GovSelect(), validate_choice=False,
+                validators=[Offered("Choose a type of need from the list")],
+                choices=[("", "Select a need")] + NEED_CHOICES,
             ))
     return InterventionForm
 

@@ -18,6 +18,8 @@ from sentrack.extensions import db
 from sentrack.forms import attach_error
 from sentrack.interventions import bp, queries
 from sentrack.interventions.forms import (
+    SEN_SUPPORT_LEAVE,
+    SEN_SUPPORT_PLACE,
     ChooseTypeForm,
     EndForm,
     QuickRegisterForm,
@@ -25,7 +27,7 @@ from sentrack.interventions.forms import (
     impact_form_class,
     intervention_form_class,
 )
-from sentrack.models import Delivery, InterventionPupil, InterventionType, Pupil, User
+from sentrack.models import Delivery, InterventionPupil, InterventionType, NeedType, Pupil, User
 from sentrack.templating import format_date
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import interventions as flow
@@ -84,10 +86,16 @@ def _type_choices(types: list[InterventionType]) -> list[tuple[str, str]]:
     return [(str(t.id), t.name) for t in types]
 
 
-def _intervention_form(user: User, group_ids: list[int], current: list[Pupil], also_label: str):
+def _intervention_form(
+    user: User, group_ids: list[int], current: list[Pupil], also_label: str, kind: InterventionType | None = None
+):
     """The form with a place for each pupil who may be chosen: the pupils of the chosen classes,
     those already in the intervention, and any other pupil posted whom the user may reach.
-    Returns the form, the pupils by class, and the pupils by public id that a post may name."""
+    Returns the form, the pupils by class, and the pupils by public id that a post may name.
+
+    Starting `kind` when it is wave 3: `form.sen_asked` holds the pupils (public ids) off the SEN
+    register, and `form.may_place` whether the user may place them on SEN support (then the form
+    asks, for each, whether to); otherwise the SENCO is told and the form says so."""
     posted = request.form.getlist("pupils") if request.method == "POST" else []
     in_scope = queries.pupils_in_scope(db.session, user, posted, Ability.SET_UP_INTERVENTION)
     current_ids = {p.id for p in current}
@@ -97,7 +105,11 @@ def _intervention_form(user: User, group_ids: list[int], current: list[Pupil], a
     outcome_choices = {
         c.pupil.public_id: [(str(o.id), o.description[:90]) for o in c.outcomes] for g in groups for c in g.choices
     }
-    form = intervention_form_class(list(reachable), outcome_choices)()
+    asked = flow.needs_sen_decision(db.session, kind, list(reachable.values()))
+    sen_asked = frozenset(key for key, pupil in reachable.items() if pupil.id in asked)
+    may_place = access.may_change_sen_status(user)
+    form = intervention_form_class(list(reachable), outcome_choices, sen_asked if may_place else frozenset())()
+    form.sen_asked, form.may_place = sen_asked, may_place
     form.delivered_by_id.choices = [("", "Choose who delivers it")] + [
         (str(u.id), queries.deliverer_label(u)) for u in queries.deliverers(db.session, user.school_id)
     ]
@@ -115,11 +127,36 @@ def _posted_places(form, reachable: dict[str, Pupil]) -> list[flow.Place] | None
             return None
         entry = getattr(form, f"entry_{key}", None)
         outcome = getattr(form, f"outcome_{key}", None)
+        choice = getattr(form, f"sen_{key}", None)
+        need = getattr(form, f"need_{key}", None)
+        if choice is not None and choice.data not in (SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE):
+            # The choice is the user's to make, never left to a default.
+            choice.errors = [*choice.errors, f"Choose whether to place {pupil.full_name} on SEN support"]
+            return None
         places.append(flow.Place(
             pupil=pupil, entry_score=entry.data if entry is not None else None,
             outcome_id=_int(outcome.data) or None if outcome is not None else None,
+            sen_support=choice.data == SEN_SUPPORT_PLACE if choice is not None else None,
+            primary_need=NeedType(need.data) if need is not None and need.data in NeedType._value2member_map_ else None,
         ))
     return places
+
+
+def _sen_message(form, places: list[flow.Place]) -> str:
+    """What happened to wave 3 pupils off the register, in words naming no pupil (a flash
+    message travels in the session cookie)."""
+    asked = [p for p in places if p.pupil.public_id in getattr(form, "sen_asked", ())]
+    placed = sum(1 for p in asked if p.sen_support)
+    left = len(asked) - placed
+    parts = []
+    if placed:
+        parts.append(f" {placed} pupil{'s are' if placed > 1 else ' is'} now on SEN support: send the letter to parents.")
+    if left and not form.may_place:
+        parts.append(
+            f" {left} pupil{'s are' if left > 1 else ' is'} not on SEN support: the SENCO has been told, and decides "
+            "whether to place them on it."
+        )
+    return "".join(parts)
 
 
 def _details(form) -> flow.InterventionDetails:
@@ -159,7 +196,7 @@ def new():
     group_ids = [g.id for g in classes if str(g.id) in asked]
     if kind is None or not group_ids:
         return _choose_page(user, types, classes)
-    form, groups, reachable = _intervention_form(user, group_ids, [], "Other pupils chosen")
+    form, groups, reachable = _intervention_form(user, group_ids, [], "Other pupils chosen", kind=kind)
     form.type_id.choices = _type_choices(types)
     if request.method == "GET":
         starts = next_school_day(today())
@@ -183,8 +220,9 @@ def new():
                 attach_error(form, error)
             else:
                 intervention_id, name = intervention.id, intervention.name
+                told = _sen_message(form, places)
                 db.session.commit()
-                flash(f"{name} is set up.", "success")
+                flash(f"{name} is set up.{told}", "success")
                 return redirect(url_for("interventions.show", intervention_id=intervention_id))
     elif request.method == "POST":
         _posted_places(form, reachable)  # a pupil out of reach is named even beside other mistakes

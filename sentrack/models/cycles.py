@@ -61,6 +61,22 @@ class ReviewDecision(enum.StrEnum):
         }[self.value]
 
 
+class EarlyReviewReason(enum.StrEnum):
+    """Why a review is held before the agreed review date (the SENCO's decision)."""
+
+    NEEDS_CHANGED = "needs_changed"
+    PARENTS_ASKED = "parents_asked"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "needs_changed": "The pupil's needs have changed",
+            "parents_asked": "The parents asked for an earlier review",
+            "other": "Another reason",
+        }[self.value]
+
+
 class OutcomeRating(enum.StrEnum):
     NOT_ACHIEVED = "not_achieved"
     PARTLY_ACHIEVED = "partly_achieved"
@@ -168,6 +184,8 @@ class Plan(Base):
     starts_on: Mapped[date]
     strategies: Mapped[str | None] = mapped_column(sa.Text)
     provision: Mapped[str | None] = mapped_column(sa.Text)
+    # CoP 6.48: the expected impact on progress, development or behaviour.
+    expected_impact: Mapped[str | None] = mapped_column(sa.Text)
     responsibilities: Mapped[str | None] = mapped_column(sa.Text)
     review_date: Mapped[date | None]
     agreed_with_parents_on: Mapped[date | None]
@@ -221,7 +239,7 @@ class Observation(Base):
 
 
 class Review(Base):
-    """Review: held on or after the review date, with the pupil's and parents' views, a rating
+    """Review: held on or after the review date (earlier only with the SENCO's reason), with the pupil's and parents' views, a rating
     for every outcome (on the outcomes) and the decision. Saved as a draft until it is recorded."""
 
     __tablename__ = "review"
@@ -242,6 +260,9 @@ class Review(Base):
     decision: Mapped[ReviewDecision | None] = mapped_column(enum_type(ReviewDecision, "decision"))
     decision_reason: Mapped[str | None] = mapped_column(sa.Text)
     ehc_requested_on: Mapped[date | None]
+    # A review held before the plan's review date says why (the SENCO's decision).
+    early_reason: Mapped[EarlyReviewReason | None] = mapped_column(enum_type(EarlyReviewReason, "early_reason"))
+    early_reason_detail: Mapped[str | None] = mapped_column(sa.Text)
     version: Mapped[int] = mapped_column(default=1)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())

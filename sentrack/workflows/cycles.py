@@ -15,11 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack import audit
+from sentrack.access import may_hold_early_review
 from sentrack.clock import now
 from sentrack.models import Concern, ConcernStatus, NeedType, Provision, Pupil, User
 from sentrack.models.cycles import (
     Assessment,
     CycleState,
+    EarlyReviewReason,
     Observation,
     Outcome,
     OutcomeRating,
@@ -65,6 +67,7 @@ PLAN_FIELDS = {
     "starts_on": "Date the plan starts",
     "strategies": "Strategies for everyone who teaches the pupil",
     "provision": "Provision",
+    "expected_impact": "Expected impact on progress, development or behaviour",
     "responsibilities": "Who does what",
     "review_date": "Review date",
     "agreed_with_parents_on": "Date agreed with parents",
@@ -87,6 +90,8 @@ REVIEW_FIELDS = {
     "decision": "Decision",
     "decision_reason": "Reason for the decision",
     "ehc_requested_on": "Date of the EHC needs assessment request",
+    "early_reason": "Reason for reviewing before the review date",
+    "early_reason_detail": "Why the review is early",
 }
 
 
@@ -102,8 +107,54 @@ def allowed_moves(cycle: SupportCycle) -> list[Move]:
     return [move for (state, move) in MOVES if state is cycle.state]
 
 
-def guard_problems(cycle: SupportCycle, move: Move, *, today: date) -> list[RuleBroken]:
-    """Why `move` cannot be made now (empty when it can)."""
+@dataclass
+class EarlyReview:
+    """The SENCO's reason for a review before the agreed review date: a choice and text."""
+
+    reason: EarlyReviewReason | None
+    detail: str | None
+
+
+def plan_started_on(cycle: SupportCycle) -> date | None:
+    """The day the plan began: its start date, or the day it was agreed with parents when that
+    came later. No review can be held before it."""
+    plan = cycle.plan
+    if plan is None:
+        return None
+    agreed = plan.agreed_with_parents_on
+    return max(plan.starts_on, agreed) if agreed is not None else plan.starts_on
+
+
+def early_review_problems(
+    cycle: SupportCycle, on: date, *, early: EarlyReview | None, actor: User | None, field: str = "held_on"
+) -> list[RuleBroken]:
+    """Why a review on `on` cannot be held (empty when it can): never before the plan began;
+    before the review date only by the SENCO (access decides), with a reason chosen and given."""
+    plan = cycle.plan
+    if plan is None or plan.review_date is None:
+        return []
+    started = plan_started_on(cycle)
+    if on < started:
+        return [RuleBroken(f"The review cannot be before the plan started ({started:%d/%m/%Y})", field=field)]
+    if on >= plan.review_date:
+        return []
+    due = f"{plan.review_date:%d/%m/%Y}"
+    if actor is not None and not may_hold_early_review(actor):
+        return [RuleBroken(f"The review is not due until {due}: only the SENCO can hold it earlier", field=field)]
+    if early is None or early.reason is None:
+        return [RuleBroken(
+            f"The review is not due until {due}: to hold it earlier, choose why", field="early_reason"
+        )]
+    if not (early.detail or "").strip():
+        return [RuleBroken("Say why the review is held before the review date", field="early_reason_detail")]
+    return []
+
+
+def guard_problems(
+    cycle: SupportCycle, move: Move, *, today: date, actor: User | None = None, early: EarlyReview | None = None
+) -> list[RuleBroken]:
+    """Why `move` cannot be made now (empty when it can). `actor` and `early` matter to a review
+    before the review date: without an actor the SENCO-only rule is not asked (page display)."""
     if (cycle.state, move) not in MOVES:
         return [RuleBroken(f"A cycle at '{cycle.state.label}' cannot '{move.label.lower()}'")]
     problems: list[RuleBroken] = []
@@ -120,19 +171,21 @@ def guard_problems(cycle: SupportCycle, move: Move, *, today: date) -> list[Rule
                 problems.append(RuleBroken("Set a review date for the plan", field="review_date"))
             if plan.agreed_with_parents_on is None:
                 problems.append(RuleBroken("Record the date the plan was agreed with parents", field="agreed_with_parents_on"))
+            # CoP 6.48: the support to be provided and its expected impact are part of the plan.
+            if not (plan.provision or "").strip():
+                problems.append(RuleBroken("Describe the provision to be made", field="provision"))
+            if not (plan.expected_impact or "").strip():
+                problems.append(RuleBroken("Describe the expected impact of the support", field="expected_impact"))
         if not cycle.outcomes:
             problems.append(RuleBroken("Add at least one outcome to the plan", field="outcomes"))
     elif move is Move.START_REVIEW:
-        if cycle.plan is not None and cycle.plan.review_date and today < cycle.plan.review_date:
-            problems.append(
-                RuleBroken(f"The review is not due until {cycle.plan.review_date:%d/%m/%Y}", field="review_date")
-            )
+        problems.extend(early_review_problems(cycle, today, early=early, actor=actor, field="review_date"))
     elif move is Move.RECORD_REVIEW:
-        problems.extend(_review_problems(cycle, today=today))
+        problems.extend(_review_problems(cycle, today=today, actor=actor))
     return problems
 
 
-def _review_problems(cycle: SupportCycle, *, today: date) -> list[RuleBroken]:
+def _review_problems(cycle: SupportCycle, *, today: date, actor: User | None) -> list[RuleBroken]:
     review = cycle.review
     if review is None:
         return [RuleBroken("Record the review first", field="review")]
@@ -141,9 +194,9 @@ def _review_problems(cycle: SupportCycle, *, today: date) -> list[RuleBroken]:
         problems.append(RuleBroken("Enter the date of the review meeting", field="held_on"))
     elif review.held_on > today:
         problems.append(RuleBroken("The review cannot be recorded before the meeting has been held", field="held_on"))
-    elif cycle.plan is not None and cycle.plan.review_date and review.held_on < cycle.plan.review_date:
-        problems.append(RuleBroken(
-            f"The review meeting cannot be before the review date ({cycle.plan.review_date:%d/%m/%Y})", field="held_on"
+    else:
+        problems.extend(early_review_problems(
+            cycle, review.held_on, early=EarlyReview(review.early_reason, review.early_reason_detail), actor=actor,
         ))
     for outcome in cycle.outcomes:
         if outcome.rating is None:
@@ -173,8 +226,11 @@ def _require_editable(cycle: SupportCycle, *states: CycleState, what: str) -> No
         raise RuleBroken(f"The cycle is at '{cycle.state.label}': {what} only at {allowed}")
 
 
-def _move(session: Session, cycle: SupportCycle, move: Move, *, actor: User, effective_on: date, today: date, title: str) -> None:
-    problems = guard_problems(cycle, move, today=today)
+def _move(
+    session: Session, cycle: SupportCycle, move: Move, *, actor: User, effective_on: date, today: date, title: str,
+    early: EarlyReview | None = None,
+) -> None:
+    problems = guard_problems(cycle, move, today=today, actor=actor, early=early)
     if problems:
         raise problems[0]
     old = cycle.state
@@ -299,10 +355,24 @@ class PlanDetails:
     responsibilities: str | None
     review_date: date | None
     agreed_with_parents_on: date | None
+    expected_impact: str | None = None
 
 
 def default_review_date(cycle: SupportCycle, starts_on: date) -> date:
     return starts_on + timedelta(weeks=cycle.pupil.school.review_interval_weeks)
+
+
+def plan_starting_point(cycle: SupportCycle, today: date) -> PlanDetails:
+    """What a new plan's form starts from: today, the default review date, and (in a cycle that
+    continues the last) the last plan's strategies, provision, expected impact and who does what,
+    to be changed as the review decided."""
+    before = cycle.previous_cycle.plan if cycle.previous_cycle is not None else None
+    return PlanDetails(
+        starts_on=today, review_date=default_review_date(cycle, today), agreed_with_parents_on=None,
+        strategies=before.strategies if before else None, provision=before.provision if before else None,
+        responsibilities=before.responsibilities if before else None,
+        expected_impact=before.expected_impact if before else None,
+    )
 
 
 def save_plan(
@@ -318,6 +388,14 @@ def save_plan(
         raise RuleBroken("The date agreed with parents cannot be in the future", field="agreed_with_parents_on")
     if details.starts_on < cycle.opened_on:
         raise RuleBroken(f"The plan cannot start before the cycle opened ({cycle.opened_on:%d/%m/%Y})", field="starts_on")
+    if details.review_date is not None:
+        for outcome in cycle.outcomes:
+            if outcome.target_date > details.review_date:
+                raise RuleBroken(
+                    f"The outcome '{_short(outcome.description)}' has a target date of {outcome.target_date:%d/%m/%Y}, "
+                    "after this review date: choose a later review date or change the outcome first",
+                    field="review_date",
+                )
     plan = cycle.plan
     if plan is None:
         plan = Plan(cycle=cycle, version=0)
@@ -357,6 +435,10 @@ def save_outcome(
     _require_editable(cycle, CycleState.PLAN, CycleState.DO, what="outcomes can be changed")
     if details.target_date <= cycle.opened_on:
         raise RuleBroken("The target date must be after the cycle opened", field="target_date")
+    if cycle.plan is not None and cycle.plan.review_date is not None and details.target_date > cycle.plan.review_date:
+        raise RuleBroken(
+            f"The target date cannot be after the plan's review date ({cycle.plan.review_date:%d/%m/%Y})", field="target_date"
+        )
     if outcome is None:
         position = len(cycle.outcomes) + 1
         outcome = Outcome(cycle=cycle, position=position, version=0)
@@ -406,11 +488,22 @@ def start_support(
           title=f"Plan started: review on {plan.review_date:%d/%m/%Y}")
 
 
-def start_review(session: Session, *, actor: User, cycle: SupportCycle, today: date) -> Review:
-    """Do -> review, on or after the review date. Opens a draft review."""
+def start_review(
+    session: Session, *, actor: User, cycle: SupportCycle, today: date, early: EarlyReview | None = None
+) -> Review:
+    """Do -> review, on or after the review date, or before it when the SENCO gives the reason
+    (`early`), which the draft review keeps. Opens a draft review."""
     due = cycle.plan.review_date if cycle.plan is not None and cycle.plan.review_date else today
-    _move(session, cycle, Move.START_REVIEW, actor=actor, effective_on=min(due, today), today=today, title="Review started")
+    is_early = today < due
+    problems = guard_problems(cycle, Move.START_REVIEW, today=today, actor=actor, early=early)
+    if problems:
+        raise problems[0]
+    title = f"Review started early: {early.reason.label[0].lower()}{early.reason.label[1:]}" if is_early else "Review started"
+    _move(session, cycle, Move.START_REVIEW, actor=actor, effective_on=min(due, today), today=today, title=title,
+          early=early)
     review = Review(cycle=cycle, version=0)
+    if is_early:
+        review.early_reason, review.early_reason_detail = early.reason, early.detail.strip()
     session.add(review)
     session.flush()
     # The empty draft is version 0: a conflict on the first save compares against it.
@@ -460,6 +553,8 @@ class ReviewDetails:
     decision_reason: str | None
     ehc_requested_on: date | None
     ratings: dict[int, tuple[OutcomeRating | None, str | None]]
+    early_reason: EarlyReviewReason | None = None
+    early_reason_detail: str | None = None
 
 
 def save_review(
@@ -474,9 +569,17 @@ def save_review(
         raise RuleBroken("The review meeting cannot be dated in the future", field="held_on")
     if details.ehc_requested_on is not None and details.ehc_requested_on > today:
         raise RuleBroken("The request date cannot be in the future", field="ehc_requested_on")
-    for name in REVIEW_FIELDS:
-        if name != "ratings_summary":  # derived from the outcomes, set below
-            setattr(review, name, getattr(details, name))
+    started = plan_started_on(cycle)
+    if details.held_on is not None and started is not None and details.held_on < started:
+        raise RuleBroken(f"The review cannot be before the plan started ({started:%d/%m/%Y})", field="held_on")
+    values = {name: getattr(details, name) for name in REVIEW_FIELDS if name != "ratings_summary"}  # derived, set below
+    if details.held_on is not None and cycle.plan.review_date is not None and details.held_on >= cycle.plan.review_date:
+        # Held on or after the review date: not early, whatever was said before.
+        values["early_reason"] = values["early_reason_detail"] = None
+    if values["early_reason"] is not None and not may_hold_early_review(actor):
+        raise RuleBroken("Only the SENCO can hold a review before the review date", field="early_reason")
+    for name, value in values.items():
+        setattr(review, name, value)
     for outcome in cycle.outcomes:
         if outcome.id in details.ratings:
             outcome.rating, outcome.rating_note = details.ratings[outcome.id]
@@ -496,7 +599,7 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
     outcomes carried forward (returned); `step_down` ends SEN support from the meeting date;
     `request_ehc` records the request for the EHC work that follows."""
     review = cycle.review
-    problems = guard_problems(cycle, Move.RECORD_REVIEW, today=today)
+    problems = guard_problems(cycle, Move.RECORD_REVIEW, today=today, actor=actor)
     if problems:
         raise problems[0]
     review.recorded_at = now()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack import audit
+from sentrack.access import may_change_sen_status
 from sentrack.models import (
     CostBasis,
     CycleState,
@@ -18,18 +19,24 @@ from sentrack.models import (
     InterventionPupil,
     InterventionSession,
     InterventionType,
+    NeedType,
+    Notification,
     Outcome,
+    Provision,
     Pupil,
     Role,
+    RoleAssignment,
     School,
+    SenStatus,
     SessionAttendance,
     SupportCycle,
     User,
 )
 from sentrack.models.enums import AreaOfNeed
-from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
+from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, Wave
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
+from sentrack.workflows.sen_status import change_sen_status
 from sentrack.workflows.timeline import add_event
 
 DELIVERING_ROLES = frozenset({Role.TEACHER, Role.SUPPORT_ASSISTANT, Role.SENCO})
@@ -114,6 +121,88 @@ class Place:
     pupil: Pupil
     entry_score: str | None = None
     outcome_id: int | None = None
+    # For a wave 3 intervention and a pupil not on the SEN register: True places them on SEN
+    # support (with `primary_need`), which prepares the letter to parents; otherwise they stay
+    # off the register and the SENCO is told.
+    sen_support: bool | None = None
+    primary_need: NeedType | None = None
+
+
+OFF_REGISTER_WAVE_3 = "wave3_off_register"
+
+
+def off_register(session: Session, pupils: list[Pupil]) -> set[int]:
+    """The ids of `pupils` not on the SEN register (neither SEN support nor an EHC plan) now."""
+    if not pupils:
+        return set()
+    on = set(session.scalars(
+        sa.select(SenStatus.pupil_id).where(
+            SenStatus.pupil_id.in_([p.id for p in pupils]), SenStatus.end_date.is_(None),
+            SenStatus.provision.in_([Provision.SEN_SUPPORT, Provision.EHC_PLAN]),
+        )
+    ))
+    return {p.id for p in pupils} - on
+
+
+def needs_sen_decision(session: Session, kind: InterventionType | None, pupils: list[Pupil]) -> set[int]:
+    """The pupils (ids) whom starting `kind` asks about: wave 3 is SEN provision, so a pupil in it
+    who is not on the register is offered SEN support, or the SENCO is told."""
+    if kind is None or kind.wave != Wave.SEN_PROVISION:
+        return set()
+    return off_register(session, pupils)
+
+
+def _sen_decisions(session: Session, actor: User, kind: InterventionType, places: list[Place]) -> tuple[list[Place], list[Place]]:
+    """Check the choices made for wave 3 pupils off the register: (to place on SEN support, to
+    leave off and tell the SENCO about). Only a user whom access lets change SEN status places."""
+    asked = needs_sen_decision(session, kind, [p.pupil for p in places])
+    placing, leaving = [], []
+    for place in places:
+        if place.pupil.id not in asked:
+            continue
+        if not place.sen_support:
+            leaving.append(place)
+            continue
+        key = place.pupil.public_id
+        if not may_change_sen_status(actor):
+            raise RuleBroken(
+                "Only the SENCO can place a pupil on SEN support: leave this to the SENCO, who will be told",
+                field=f"sen_{key}",
+            )
+        if place.primary_need is None:
+            raise RuleBroken(f"Select {place.pupil.full_name}'s primary type of need", field=f"need_{key}")
+        placing.append(place)
+    return placing, leaving
+
+
+def _tell_the_senco(session: Session, actor: User, intervention: Intervention, leaving: list[Place]) -> int:
+    """An in-app notification to each SENCO of the school (but the actor) for each pupil left off
+    the register in a wave 3 intervention. The title names no pupil; the link is the pupil's
+    record, opened only through access. Returns how many were made."""
+    if not leaving:
+        return 0
+    sencos = session.scalars(
+        sa.select(User.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.school_id == intervention.school_id, User.active, RoleAssignment.role == Role.SENCO,
+               User.id != actor.id)
+        .distinct()
+    ).all()
+    place_ids = {p.pupil_id: p.id for p in intervention.places}
+    made = 0
+    for place in leaving:
+        for senco_id in sencos:
+            session.add(Notification(
+                recipient_id=senco_id, kind=OFF_REGISTER_WAVE_3, subject_type="intervention_pupil",
+                subject_id=place_ids[place.pupil.id], period="",
+                title="A pupil starting a wave 3 intervention is not on SEN support",
+                body=(f"{actor.full_name} set up {intervention.name} (wave 3: SEN provision) from "
+                      f"{intervention.starts_on.day} {intervention.starts_on:%B %Y} for a pupil who is not on the SEN "
+                      "register. Decide whether to place them on SEN support: the pupil's record has the details."),
+                link=f"/pupils/{place.pupil.public_id}",
+            ))
+            made += 1
+    session.flush()
+    return made
 
 
 @dataclass
@@ -179,6 +268,7 @@ def start_intervention(
     kind = _check(session, actor, details, places)
     if not kind.active:
         raise RuleBroken("This intervention is no longer offered: choose another from the catalogue", field="type_id")
+    placing, leaving = _sen_decisions(session, actor, kind, places)
     intervention = Intervention(school_id=actor.school_id, created_by_id=actor.id, **vars(details))
     intervention.places = [
         InterventionPupil(pupil_id=p.pupil.id, entry_score=p.entry_score, outcome_id=p.outcome_id) for p in places
@@ -190,6 +280,17 @@ def start_intervention(
                   effective_on=details.starts_on, actor=actor,
                   detail=f"{intervention.sessions_per_week} x {details.minutes_per_session} minutes a week until {details.ends_on:%d/%m/%Y}")
         audit.record(session, "intervention_started", actor=actor, pupil=place.pupil, object_type="intervention", object_id=intervention.id)
+    for place in placing:
+        try:
+            change_sen_status(
+                session, actor=actor, pupil=place.pupil, provision=Provision.SEN_SUPPORT, primary_need=place.primary_need,
+                secondary_need=None, start_date=today,
+                reason=f"Placed on SEN support on starting {details.name}, a wave 3 intervention", today=today,
+            )
+        except RuleBroken as error:
+            key = place.pupil.public_id
+            raise RuleBroken(error.message, field=f"need_{key}" if error.field == "primary_need" else f"sen_{key}") from error
+    _tell_the_senco(session, actor, intervention, leaving)
     session.flush()
     return intervention
 

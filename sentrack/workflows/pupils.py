@@ -62,8 +62,6 @@ def _check_details(session: Session, details: PupilDetails, *, today: date, pupi
             raise RuleBroken("The admission date cannot be in the future", field="admitted_on")
         if details.admitted_on <= details.date_of_birth:
             raise RuleBroken("The admission date must be after the date of birth", field="admitted_on")
-    if not details.medical_conditions:
-        details.medical_notes = None
 
 
 def _groups_in_school(session: Session, school_id: int, group_ids: list[int]) -> list[TeachingGroup]:

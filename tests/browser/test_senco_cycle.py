@@ -63,6 +63,7 @@ def test_senco_takes_a_concern_through_assess_plan_do_review(visitor, cast):
     visitor.fill_date("Date the plan starts", 12, 10, 2026)
     visitor.fill("Strategies for everyone who teaches the pupil", "Pre-teach key words; one instruction at a time")
     visitor.fill("Provision", "Reading catch-up twice a week, 30 minutes")
+    visitor.fill("Expected impact on progress, development or behaviour", "Reads two-syllable words fluently by the review")
     visitor.fill("Who does what", "Class teacher plans; assistant runs the group; SENCO checks each half term")
     visitor.fill_date("Review date", 23, 11, 2026)
     visitor.fill_date("Date the plan was agreed with parents", 12, 10, 2026)
