@@ -120,6 +120,7 @@ def _plan_form(version="", **changes) -> dict:
         "responsibilities": "TA runs the group; class teacher checks progress weekly",
         "review_date": date_parts(REVIEW_DATE),
         "agreed_with_parents_on": date_parts(PLAN_STARTS),
+        "agreed_how": "without_meeting",
     }
     form.update(changes)
     return form

@@ -46,7 +46,8 @@ def _pupil(session, world, periods: list[tuple[Provision, date, date | None]], *
 
 
 def _meeting(session, pupil, held_on: date) -> None:
-    session.add(ParentMeeting(pupil_id=pupil.id, held_on=held_on, mode=MeetingMode.IN_PERSON, outcomes="Agreed"))
+    session.add(ParentMeeting(pupil_id=pupil.id, held_on=held_on, mode=MeetingMode.IN_PERSON, outcomes="Agreed",
+                               pupil_views="Likes reading"))
     session.flush()
 
 

@@ -144,7 +144,8 @@ def test_the_pupil_page_shows_the_engagement_status(client, world, senco, sessio
 def test_the_senco_home_page_counts_and_lists_overdue_pupils(client, world, senco, session):
     # Terms of the school's own: autumn ended 20 Nov, so every Oak pupil on the register owes one.
     session.add(SchoolTerm(school_id=world.school.id, name="Short autumn", starts_on=date(2026, 9, 1), ends_on=date(2026, 11, 20)))
-    session.add(ParentMeeting(pupil_id=world.pupils["untaught"].id, held_on=date(2026, 10, 1), mode=MeetingMode.IN_PERSON))
+    session.add(ParentMeeting(pupil_id=world.pupils["untaught"].id, held_on=date(2026, 10, 1), mode=MeetingMode.IN_PERSON,
+                               pupil_views="Likes maths"))
     session.commit()
 
     page = text(client.get("/"))
