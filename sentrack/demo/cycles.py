@@ -767,9 +767,8 @@ class CycleWriter:
         )
         self._blank_review_revision(row["id"], started_at, outcomes)
         self._revision("review", row | {"ratings_summary": _ratings_summary(outcomes)}, REVIEW_FIELDS, saved_at)
-        if parent_attended:
-            self._review_meeting(pupil, cycle_id, row, f"Review of support cycle {number}: decision still to be made",
-                                 saved_at)
+        # No meeting with parents yet, even when a parent attended: the app records (or links) the
+        # review's meeting only when the review is recorded (`record_review`).
 
     def _review_meeting(self, pupil: PupilDraft, cycle_id: int, review: dict[str, Any], outcomes: str,
                         recorded_at: datetime) -> None:
@@ -789,8 +788,11 @@ class CycleWriter:
             outcomes=outcomes,
             actions=review["next_steps"],
             shared_with_parents_on=None,
+            views_not_gathered=None,
+            separate_with=None,
             cycle_id=cycle_id,
             review_id=review["id"],
+            plan_id=None,
             recorded_by_id=self.senco_id,
             recorded_at=recorded_at,
         )
