@@ -16,7 +16,9 @@ near its end (due). Some of those still to meet this term have one planned in th
 Now and then (SEPARATE_RATE) the parents live apart and the teacher meets the other parent on
 the same day, recorded as a separate meeting with them (the engagement rule counts the day once).
 Everything comes from the build's one generator, after every other part of the school, so the
-rest of the demo is the same with or without them.
+rest of the demo is the same with or without them. (Which meetings are followed by a separate one,
+and the reason given when the pupil's views were not gathered, follow from the pupil and the day
+without a draw, so that they change nothing else.)
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ THIS_TERM_HELD_MAX = 0.85  # the chance this term's meeting is held already, rea
 PLANNED_RATE = 0.45  # of those yet to meet this term (or behind), the share with a meeting planned
 PLANNED_DAYS = (3, 28)  # a planned meeting is this many days ahead
 SHARED_DELAYS = (0, 1, 2, 3, 5)  # days from the meeting to the record being shared with parents
-SEPARATE_RATE = 0.04  # of the meetings held, those followed that day by one with the other parent
+SEPARATE_EVERY = 25  # about one meeting held in this many is followed that day by one with the other parent
 SEPARATE_WITH = ["The other parent, who lives apart from the family", "The pupil's other parent (the parents live apart)"]
 MODES = [(MeetingMode.IN_PERSON, 60), (MeetingMode.PHONE, 25), (MeetingMode.VIDEO, 15)]
 
@@ -133,8 +135,9 @@ class _MeetingWriter:
         then followed that day by a separate meeting with the other parent."""
         held_on = max(held_on, pupil.admitted_on)
         self._held(pupil, held_on, None)
-        if self.rng.random() < SEPARATE_RATE:
-            self._held(pupil, held_on, self.rng.choice(SEPARATE_WITH))
+        turn = pupil.id * 31 + held_on.toordinal()
+        if turn % SEPARATE_EVERY == 0:
+            self._held(pupil, held_on, SEPARATE_WITH[turn // SEPARATE_EVERY % len(SEPARATE_WITH)])
 
     def _held(self, pupil: PupilDraft, held_on: date, separate_with: str | None) -> None:
         rng, context = self.rng, self.context
@@ -156,7 +159,9 @@ class _MeetingWriter:
             outcomes=rng.choice(MEETING_OUTCOMES),
             actions=rng.choice(MEETING_ACTIONS),
             shared_with_parents_on=shared if shared <= context.today else None,
-            views_not_gathered=rng.choice(MEETING_VIEWS_NOT_GATHERED) if views is None else None,
+            views_not_gathered=(
+                MEETING_VIEWS_NOT_GATHERED[held_on.toordinal() % len(MEETING_VIEWS_NOT_GATHERED)] if views is None else None
+            ),
             separate_with=separate_with,
             cycle_id=None,
             review_id=None,
