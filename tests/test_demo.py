@@ -804,6 +804,14 @@ def test_every_recorded_review_a_parent_attended_is_a_meeting_led_by_the_senco(d
         if review.recorded_at is not None:
             assert meeting.recorded_at == review.recorded_at
             assert meeting.outcomes.endswith(review.decision.summary)
+        # Marked shared a few school days after the review was recorded, unless that is still ahead.
+        shared = meeting.shared_with_parents_on
+        assert shared is None or review.recorded_at.date() < shared <= min(TODAY, review.recorded_at.date() + timedelta(days=6))
+        assert shared is not None or review.recorded_at.date() + timedelta(days=1) > TODAY - timedelta(days=6)
+    shared_events = Counter(db_session.execute(
+        sa.select(TimelineEvent.pupil_id, TimelineEvent.effective_on).where(TimelineEvent.kind == "parent_meeting_shared")
+    ).all())
+    assert shared_events == Counter((m.pupil_id, m.shared_with_parents_on) for m in meetings.values() if m.shared_with_parents_on)
 
 
 def test_a_review_still_in_progress_has_no_meeting_yet_even_with_a_parent_there(db_session):
