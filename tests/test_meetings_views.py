@@ -4,6 +4,7 @@ settings, and the engagement shown on the pupil and home pages. The app's date i
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -232,6 +233,22 @@ def test_recording_a_planned_meeting_on_a_day_already_recorded_is_refused(client
     assert "already recorded" in field_error(text(response), "held_on")
     session.expire_all()
     assert session.get(ParentMeeting, planned.id).held_on is None
+
+
+def test_a_separate_meeting_planned_is_recorded_as_separate(client, world, senco, session):
+    assert client.post(_url(world), data=_meeting_form(world, held_on=date_parts(TODAY), shared_with_parents_on=["", "", ""])).status_code == 302
+    planned = ParentMeeting(pupil_id=world.pupils["taught"].id, planned_for=TODAY, mode=MeetingMode.PHONE, separate_with="Father")
+    session.add(planned)
+    session.commit()
+
+    page = text(client.get(_url(world, rest=f"/meetings/{planned.id}/record")))
+    assert re.search(r'name="separate"[^>]*checked', page) and 'value="Father"' in page
+
+    response = client.post(_url(world, rest=f"/meetings/{planned.id}/record"), data=_meeting_form(
+        world, held_on=date_parts(TODAY), shared_with_parents_on=["", "", ""], separate="y", separate_with="Father"))
+
+    assert response.status_code == 302
+    assert [(m.held_on, m.separate_with) for m in _held(session, world)] == [(TODAY, None), (TODAY, "Father")]
 
 
 # --- The pupil's views, and the record shared with parents ----------------------------------------

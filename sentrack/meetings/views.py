@@ -60,6 +60,8 @@ def record(public_id: str, meeting_id: int | None = None):
         form.mode.data = planned.mode.value if planned else MeetingMode.IN_PERSON.value
         if planned and planned.led_by_id:
             form.led_by_id.data = str(planned.led_by_id)
+        if planned and planned.separate_with:
+            form.separate.data = True
     if form.validate_on_submit():
         details = flow.MeetingDetails(
             held_on=form.held_on.data, mode=MeetingMode(form.mode.data), led_by_id=_leader_id(form),
