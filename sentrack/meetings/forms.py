@@ -48,8 +48,8 @@ class MeetingForm(FlaskForm):
     led_by_id = _leader()
     attendees = text_area("Who attended", required="Enter who attended", max_length=1000, hint="Names and roles, for example the pupil's mother and the class teacher")
     pupil_views = text_area("The pupil's views", hint="In the pupil's own words where possible", max_length=4000)
-    views_not_gathered = text_area("Or, why the pupil's views could not be gathered", max_length=1000,
-                                   hint="Only when they could not be: for example the pupil was absent and will be asked in school")
+    views_not_gathered = text_area("Or, why they could not be gathered", max_length=1000,
+                                   hint="Only when the pupil's views could not be gathered: for example the pupil was absent and will be asked in school")
     outcomes = text_area("What was discussed and agreed", required="Record what was agreed at the meeting")
     actions = text_area("Actions", hint="Who does what, by when, including support at home")
     shared_with_parents_on = GovDateField(
