@@ -56,7 +56,7 @@ THIS_TERM_HELD_MAX = 0.85  # the chance this term's meeting is held already, rea
 PLANNED_RATE = 0.45  # of those yet to meet this term (or behind), the share with a meeting planned
 PLANNED_DAYS = (3, 28)  # a planned meeting is this many days ahead
 SHARED_DELAYS = (0, 1, 2, 3, 5)  # days from the meeting to the record being shared with parents
-SEPARATE_EVERY = 25  # about one meeting held in this many is followed that day by one with the other parent
+SEPARATE_EVERY = 10  # about one meeting held in this many is followed that day by one with the other parent
 SEPARATE_WITH = ["The other parent, who lives apart from the family", "The pupil's other parent (the parents live apart)"]
 MODES = [(MeetingMode.IN_PERSON, 60), (MeetingMode.PHONE, 25), (MeetingMode.VIDEO, 15)]
 
