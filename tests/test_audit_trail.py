@@ -188,7 +188,13 @@ def test_every_change_to_pupil_data_through_the_app_is_audited(from_address, wor
     change(senco, f"{cycle}/review", _review_form(found, version=str(found.review.version), record=True), what="record the review")
 
     # Meetings with parents.
-    change(teacher, f"{base}/meetings/new", _meeting_form(world), what="record a meeting")
+    # The review of 20 Nov was a meeting with parents already: this one is of another day.
+    change(teacher, f"{base}/meetings/new", _meeting_form(world, held_on=date_parts(date(2026, 11, 19))),
+           what="record a meeting")
+    review_meeting = session.scalar(sa.select(ParentMeeting).where(
+        ParentMeeting.pupil_id == pupil.id, ParentMeeting.review_id.is_not(None)))
+    change(teacher, f"{base}/meetings/{review_meeting.id}/shared",
+           {"shared_with_parents_on": date_parts(date(2026, 11, 24))}, what="mark a meeting record shared")
     change(teacher, f"{base}/meetings/plan",
            {"planned_for": date_parts(date(2026, 12, 10)), "mode": "in_person", "led_by_id": str(teacher.id)},
            what="plan a meeting")
@@ -217,7 +223,7 @@ def test_every_change_to_pupil_data_through_the_app_is_audited(from_address, wor
            {f"exit_{pupil.id}": "30", f"impact_{pupil.id}": "1", f"comment_{pupil.id}": "Reads faster"},
            what="record the impact")
 
-    assert steps == 30
+    assert steps == 31
     # Every action recorded about the pupil reads as words on the audit page.
     recorded = set(session.scalars(sa.select(AuditEvent.action).where(AuditEvent.pupil_id == pupil.id)))
     assert recorded - audit.DESCRIPTIONS.keys() == set()

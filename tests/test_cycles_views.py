@@ -121,6 +121,7 @@ def _plan_form(version="", **changes) -> dict:
         "responsibilities": "TA runs the group; class teacher checks progress weekly",
         "review_date": date_parts(REVIEW_DATE),
         "agreed_with_parents_on": date_parts(PLAN_STARTS),
+        "agreed_how": "without_meeting",
     }
     form.update(changes)
     return form
@@ -349,6 +350,41 @@ def test_a_review_date_not_after_the_start_is_refused(senco, world, session):
     assert response.status_code == 200
     assert field_error(text(response), "review_date") == "The review date must be after the date the plan starts"
     assert count(session, Plan) == 0
+
+
+def test_a_plan_agreed_on_a_date_must_say_whether_at_a_meeting(senco, world, session):
+    cycle = _drive(session, world, CycleState.PLAN)
+
+    response = senco.post(_url(cycle, "/plan"), data=_plan_form(agreed_how=""))
+
+    assert response.status_code == 200
+    assert field_error(text(response), "agreed_how") == "Select how the plan was agreed with parents"
+    assert count(session, Plan) == 0
+    # Not yet agreed: no choice needed.
+    assert senco.post(_url(cycle, "/plan"), data=_plan_form(agreed_how="", agreed_with_parents_on=["", "", ""])).status_code == 302
+
+
+def test_a_plan_agreed_at_a_meeting_records_it_once_and_the_pupil_page_says_so(senco, world, session):
+    from sentrack.models import ParentMeeting
+
+    cycle = _drive(session, world, CycleState.PLAN)
+
+    response = senco.post(_url(cycle, "/plan"), data=_plan_form(agreed_how="meeting"))
+
+    assert response.status_code == 302
+    (meeting,) = session.scalars(sa.select(ParentMeeting)).all()
+    assert (meeting.held_on, meeting.plan_id) == (PLAN_STARTS, cycle.plan.id)
+    page = text(senco.get(f"/pupils/{cycle.pupil.public_id}"))
+    assert "(plan for cycle 1 agreed)" in page
+    form = text(senco.get(_url(cycle, "/plan")))
+    assert re.search(r'value="meeting"\s+checked', form) or re.search(r'checked[^>]*value="meeting"', form)
+    # Recording the same meeting again by hand is refused: it is the day's meeting already.
+    again = senco.post(f"/pupils/{cycle.pupil.public_id}/meetings/new", data={
+        "held_on": date_parts(PLAN_STARTS), "mode": "in_person", "led_by_id": str(world.users["senco"].id),
+        "attendees": "Mother", "pupil_views": "Fine", "outcomes": "Plan agreed"})
+    assert "already recorded" in field_error(text(again), "held_on")
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(ParentMeeting)) == 1
 
 
 def test_an_empty_outcome_is_refused(senco, world, session):

@@ -1248,3 +1248,173 @@ def test_a_review_on_or_after_the_review_date_keeps_no_early_reason(session, wor
 
     assert (cycle.review.early_reason, cycle.review.early_reason_detail) == (None, None)
     assert cycle.state is CycleState.CLOSED
+
+
+# --- The meeting with parents a review or a plan stands for -------------------------------------
+
+from sentrack.models import MeetingMode, ParentMeeting  # noqa: E402
+from sentrack.workflows.meetings import MeetingDetails, PLAN_VIEWS_NOT_GATHERED, record_meeting  # noqa: E402
+
+
+def _meetings(session, pupil) -> list[ParentMeeting]:
+    return list(session.scalars(sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil.id).order_by(ParentMeeting.id)))
+
+
+def _recorded_meeting(session, world, pupil, held_on, **changes) -> ParentMeeting:
+    values = dict(held_on=held_on, mode=MeetingMode.PHONE, led_by_id=world.users["teacher"].id, attendees="Mother",
+                  pupil_views="Likes the group", outcomes="Keep going", actions=None, shared_with_parents_on=None)
+    values.update(changes)
+    return record_meeting(session, actor=world.users["teacher"], pupil=pupil, details=MeetingDetails(**values), today=TODAY)
+
+
+def test_a_review_with_a_parent_on_the_day_of_a_recorded_meeting_links_it(session, world):
+    pupil = world.pupils["taught"]
+    recorded = _recorded_meeting(session, world, pupil, HELD_ON)
+
+    cycle = _drive(session, world, CycleState.CLOSED)
+
+    assert _meetings(session, pupil) == [recorded]
+    assert (recorded.review_id, recorded.cycle_id) == (cycle.review.id, cycle.id)
+    assert recorded.outcomes == "Keep going"  # the teacher's record stays as written
+    event = [e for e in _events(session, pupil) if e.title == "Parents met at the review"]
+    assert [(e.effective_on, e.detail) for e in event] == [(HELD_ON, "The meeting with parents recorded for 20/11/2026")]
+    assert [e.object_id for e in audit_events(session, "parent_meeting_linked")] == [str(recorded.id)]
+
+
+@pytest.mark.parametrize("day", [HELD_ON - DAY, HELD_ON + DAY], ids=["day-before", "day-after"])
+def test_a_meeting_of_another_day_is_not_linked_to_the_review(session, world, day):
+    pupil = world.pupils["taught"]
+    recorded = _recorded_meeting(session, world, pupil, day)
+
+    cycle = _drive(session, world, CycleState.CLOSED)
+
+    other, made = _meetings(session, pupil)
+    assert other is recorded and recorded.review_id is None
+    assert (made.held_on, made.review_id, made.pupil_views) == (HELD_ON, cycle.review.id, "I like the reading group")
+
+
+def test_a_review_whose_meeting_is_already_recorded_is_recorded_without_a_second(session, world):
+    """What the demo had made: the meeting of a review still in progress. Recording the review
+    links it instead of failing on the unique parent_meeting.review_id."""
+    pupil = world.pupils["taught"]
+    cycle = _drive(session, world, CycleState.REVIEW)
+    _save_review(session, world, cycle)
+    early = ParentMeeting(pupil_id=pupil.id, held_on=HELD_ON, mode=MeetingMode.IN_PERSON, pupil_views="Views",
+                          outcomes="Review of support cycle 1: decision still to be made", cycle_id=cycle.id,
+                          review_id=cycle.review.id)
+    session.add(early)
+    session.flush()
+
+    flow.record_review(session, actor=world.users["senco"], cycle=cycle, today=HELD_ON)
+
+    assert _meetings(session, pupil) == [early]
+    assert cycle.state is CycleState.CLOSED
+
+
+def test_a_review_without_a_parent_leaves_the_days_meeting_unlinked(session, world):
+    pupil = world.pupils["taught"]
+    recorded = _recorded_meeting(session, world, pupil, HELD_ON)
+
+    _drive(session, world, CycleState.CLOSED, review={"parent_attended": False})
+
+    assert _meetings(session, pupil) == [recorded] and recorded.review_id is None
+
+
+def _save_plan(session, world, cycle, **changes):
+    return flow.save_plan(session, actor=world.users["senco"], cycle=cycle, details=plan_details(**changes),
+                          expected_version=cycle.plan.version if cycle.plan else None, today=TODAY)
+
+
+def test_a_plan_agreed_at_a_meeting_records_the_meeting_with_the_pupils_views_from_the_assessment(session, world):
+    pupil = world.pupils["taught"]
+    cycle = _drive(session, world, CycleState.PLAN)
+
+    plan = _save_plan(session, world, cycle, agreed_at_meeting=True)
+
+    (meeting,) = _meetings(session, pupil)
+    assert (meeting.held_on, meeting.plan_id, meeting.cycle_id, meeting.review_id) == (PLAN_STARTS, plan.id, cycle.id, None)
+    assert (meeting.pupil_views, meeting.views_not_gathered) == ("Reading is hard when the words are long", None)
+    assert meeting.outcomes == "Plan for support cycle 1 agreed with parents"
+    assert [(e.kind, e.title, e.effective_on) for e in _events(session, pupil) if e.kind.startswith("parent_meeting")] == [
+        ("parent_meeting", "Parents met: plan agreed", PLAN_STARTS)]
+    # Saved again the same way: still the one meeting.
+    _save_plan(session, world, cycle, agreed_at_meeting=True, strategies="Changed")
+    assert _meetings(session, pupil) == [meeting]
+
+
+def test_a_plan_agreed_at_a_meeting_without_the_pupils_views_says_so(session, world):
+    pupil = world.pupils["taught"]
+    cycle = _drive(session, world, CycleState.ASSESS)
+    flow.save_assessment(session, actor=world.users["senco"], cycle=cycle, details=assessment_details(pupil_views=None), today=OPENED_ON)
+    flow.finish_assessment(session, actor=world.users["senco"], cycle=cycle, today=OPENED_ON)
+
+    _save_plan(session, world, cycle, agreed_at_meeting=True)
+
+    (meeting,) = _meetings(session, pupil)
+    assert (meeting.pupil_views, meeting.views_not_gathered) == (None, PLAN_VIEWS_NOT_GATHERED)
+
+
+def test_a_plan_agreed_on_the_day_of_a_recorded_meeting_links_it(session, world):
+    pupil = world.pupils["taught"]
+    recorded = _recorded_meeting(session, world, pupil, PLAN_STARTS)
+    cycle = _drive(session, world, CycleState.PLAN)
+
+    plan = _save_plan(session, world, cycle, agreed_at_meeting=True)
+
+    assert _meetings(session, pupil) == [recorded]
+    assert (recorded.plan_id, recorded.cycle_id) == (plan.id, cycle.id)
+    assert [e.title for e in _events(session, pupil) if e.kind == "parent_meeting_linked"] == ["Plan agreed at the meeting with parents"]
+
+
+@pytest.mark.parametrize("how", [False, None], ids=["without-a-meeting", "not-said"])
+def test_a_plan_agreed_without_a_meeting_records_none(session, world, how):
+    pupil = world.pupils["taught"]
+    cycle = _drive(session, world, CycleState.PLAN)
+
+    _save_plan(session, world, cycle, agreed_at_meeting=how)
+
+    assert _meetings(session, pupil) == []
+
+
+def test_a_plan_said_to_be_agreed_at_a_meeting_needs_its_date(session, world):
+    cycle = _drive(session, world, CycleState.PLAN)
+
+    with pytest.raises(RuleBroken) as refused:
+        _save_plan(session, world, cycle, agreed_with_parents_on=None, agreed_at_meeting=True)
+
+    assert refused.value.field == "agreed_with_parents_on"
+    assert count(session, ParentMeeting) == 0 and cycle.plan is None
+
+
+def test_changing_how_or_when_the_plan_was_agreed_moves_its_link_and_keeps_the_meeting_held(session, world):
+    pupil = world.pupils["taught"]
+    cycle = _drive(session, world, CycleState.PLAN)
+    plan = _save_plan(session, world, cycle, agreed_at_meeting=True)
+    (first,) = _meetings(session, pupil)
+
+    _save_plan(session, world, cycle, agreed_with_parents_on=PLAN_STARTS + DAY, agreed_at_meeting=True)
+
+    first_again, second = _meetings(session, pupil)
+    assert first_again is first and first.plan_id is None and first.held_on == PLAN_STARTS
+    assert (second.held_on, second.plan_id) == (PLAN_STARTS + DAY, plan.id)
+
+    _save_plan(session, world, cycle, agreed_with_parents_on=PLAN_STARTS + DAY, agreed_at_meeting=False)
+
+    assert second.plan_id is None and len(_meetings(session, pupil)) == 2
+    assert len(audit_events(session, "parent_meeting_unlinked")) == 2
+
+
+def test_the_next_plan_agreed_at_the_review_links_the_reviews_meeting(session, world):
+    pupil = world.pupils["taught"]
+    cycle = _drive(session, world, CycleState.CLOSED, review={"decision": ReviewDecision.CONTINUE})
+    following = flow.open_cycle_of(session, pupil)
+    flow.save_assessment(session, actor=world.users["senco"], cycle=following,
+                         details=assessment_details(assessed_on=HELD_ON), today=HELD_ON)
+    flow.finish_assessment(session, actor=world.users["senco"], cycle=following, today=HELD_ON)
+
+    plan = flow.save_plan(session, actor=world.users["senco"], cycle=following, expected_version=None, today=TODAY,
+                          details=plan_details(starts_on=HELD_ON, review_date=HELD_ON + 42 * DAY,
+                                               agreed_with_parents_on=HELD_ON, agreed_at_meeting=True))
+
+    (meeting,) = _meetings(session, pupil)
+    assert (meeting.review_id, meeting.plan_id, meeting.cycle_id) == (cycle.review.id, plan.id, cycle.id)

@@ -812,10 +812,10 @@ def test_free_text_names_nobody():
 
 # --- Meetings with parents -------------------------------------------------------------------------
 
-def test_every_review_a_parent_attended_is_a_meeting_led_by_the_senco(db_session):
+def test_every_recorded_review_a_parent_attended_is_a_meeting_led_by_the_senco(db_session):
     sencos = set(db_session.scalars(sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.SENCO)))
     meetings = {m.review_id: m for m in db_session.scalars(sa.select(ParentMeeting).where(ParentMeeting.review_id.is_not(None)))}
-    reviews = db_session.scalars(sa.select(Review).where(Review.parent_attended, Review.held_on.is_not(None))).all()
+    reviews = db_session.scalars(sa.select(Review).where(Review.parent_attended, Review.recorded_at.is_not(None))).all()
     assert reviews and {r.id for r in reviews} == set(meetings)
     for review in reviews:
         meeting, cycle = meetings[review.id], review.cycle
@@ -827,6 +827,73 @@ def test_every_review_a_parent_attended_is_a_meeting_led_by_the_senco(db_session
         if review.recorded_at is not None:
             assert meeting.recorded_at == review.recorded_at
             assert meeting.outcomes.endswith(review.decision.summary)
+        # Marked shared a few school days after the review was recorded, unless that is still ahead.
+        shared = meeting.shared_with_parents_on
+        assert shared is None or review.recorded_at.date() < shared <= min(TODAY, review.recorded_at.date() + timedelta(days=6))
+        assert shared is not None or review.recorded_at.date() + timedelta(days=1) > TODAY - timedelta(days=6)
+    shared_events = Counter(db_session.execute(
+        sa.select(TimelineEvent.pupil_id, TimelineEvent.effective_on).where(TimelineEvent.kind == "parent_meeting_shared")
+    ).all())
+    assert shared_events == Counter((m.pupil_id, m.shared_with_parents_on) for m in meetings.values() if m.shared_with_parents_on)
+
+
+def test_a_review_still_in_progress_has_no_meeting_yet_even_with_a_parent_there(db_session):
+    """As in the app, which records (or links) the review's meeting only when the review is
+    recorded: a draft's meeting would make recording it fail (parent_meeting.review_id is unique)."""
+    drafts = db_session.scalars(sa.select(Review).where(Review.recorded_at.is_(None))).all()
+    assert any(r.parent_attended and r.held_on is not None for r in drafts)
+    linked = db_session.scalars(sa.select(ParentMeeting.review_id).where(ParentMeeting.review_id.in_([r.id for r in drafts]))).all()
+    assert linked == []
+
+
+def test_every_held_meeting_has_the_pupils_views_and_a_day_counts_once(db_session):
+    held = db_session.scalars(sa.select(ParentMeeting).where(ParentMeeting.held_on.is_not(None))).all()
+    assert all((m.pupil_views or "").strip() or (m.views_not_gathered or "").strip() for m in held)
+    by_day = Counter((m.pupil_id, m.held_on) for m in held)
+    separate = [m for m in held if m.separate_with]
+    assert separate  # the demo shows a separate meeting with the other parent
+    for meeting in held:
+        # A second record of a day is only ever a separate meeting, after the first.
+        if by_day[(meeting.pupil_id, meeting.held_on)] > 1:
+            first = min((m for m in held if (m.pupil_id, m.held_on) == (meeting.pupil_id, meeting.held_on)), key=lambda m: m.id)
+            assert first.separate_with is None
+            assert all(m.separate_with for m in held if (m.pupil_id, m.held_on) == (meeting.pupil_id, meeting.held_on) and m is not first)
+        else:
+            assert meeting.separate_with is None
+
+
+def test_a_demo_review_in_progress_with_a_parent_there_can_be_recorded(session):
+    """The demo fault: the demo had made the meeting of a review still in progress, so recording
+    the review in the app failed on the unique parent_meeting.review_id. Built on 4 December 2026,
+    every demo cycle at review with its meeting held can be recorded, and each such review is
+    then one meeting with parents."""
+    from sentrack.workflows import cycles as flow
+    from tests.factories import review_details
+
+    today = date(2026, 12, 4)
+    build_demo(session, today=today, seed=2026, schools=1, pupils_per_school=200)
+    session.flush()
+    senco = session.get(User, _user_id(session, "senco@demo.test"))
+    cycles = session.scalars(
+        sa.select(SupportCycle).join(Review, Review.cycle_id == SupportCycle.id)
+        .where(SupportCycle.state == CycleState.REVIEW, Review.held_on.is_not(None))
+        .order_by(SupportCycle.id)
+    ).all()
+    assert any(c.review.parent_attended for c in cycles)  # the case that failed
+    for cycle in cycles:
+        review = cycle.review
+        details = review_details(cycle, held_on=review.held_on, attendees=review.attendees or "SENCO, mother",
+                                 parent_attended=True)
+        flow.save_review(session, actor=senco, cycle=cycle, details=details, expected_version=review.version, today=today)
+        flow.record_review(session, actor=senco, cycle=cycle, today=today)
+        session.flush()
+        meetings = session.scalars(sa.select(ParentMeeting).where(ParentMeeting.review_id == review.id)).all()
+        assert [(m.pupil_id, m.held_on) for m in meetings] == [(cycle.pupil_id, review.held_on)]
+        assert len(meetings_held_on(session, cycle.pupil_id, review.held_on)) == 1
+
+
+def meetings_held_on(session: Session, pupil_id: int, day: date) -> list[ParentMeeting]:
+    return session.scalars(sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil_id, ParentMeeting.held_on == day)).all()
 
 
 def test_class_teachers_meet_parents_of_pupils_on_the_register_and_some_meetings_are_planned(db_session):

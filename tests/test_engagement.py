@@ -47,7 +47,8 @@ def _pupil(session, world, periods: list[tuple[Provision, date, date | None]], *
 
 
 def _meeting(session, pupil, held_on: date) -> None:
-    session.add(ParentMeeting(pupil_id=pupil.id, held_on=held_on, mode=MeetingMode.IN_PERSON, outcomes="Agreed"))
+    session.add(ParentMeeting(pupil_id=pupil.id, held_on=held_on, mode=MeetingMode.IN_PERSON, outcomes="Agreed",
+                               pupil_views="Likes reading"))
     session.flush()
 
 
@@ -369,3 +370,62 @@ def test_a_review_without_a_parent_is_not_a_parent_meeting(session, world):
                 review={"parent_attended": False, "decision": ReviewDecision.CONTINUE})
 
     assert session.scalar(sa.select(sa.func.count()).select_from(ParentMeeting)) == 0
+
+
+# --- A day counts once ------------------------------------------------------------------------------
+
+def test_two_records_of_one_day_count_as_one_meeting(session, iris):
+    # Whatever wrote them (older records, a separate meeting with the other parent): one day held.
+    _meeting(session, iris, date(2026, 10, 1))
+    _meeting(session, iris, date(2026, 10, 1))
+    assert _state(session, iris, date(2026, 11, 27)) == (ON_TRACK, 1, 0)
+    # ...so in spring, with autumn ended (required 1), a second day is still owed before the end.
+    assert _state(session, iris, date(2027, 3, 15)) == (DUE, 1, 1)
+    _meeting(session, iris, date(2026, 10, 2))
+    assert _state(session, iris, date(2026, 11, 27)) == (ON_TRACK, 2, 0)
+
+
+def test_a_separate_meeting_with_another_parent_is_recorded_and_counted_once(session, world):
+    pupil = world.pupils["taught"]
+    record_meeting(session, actor=world.users["senco"], pupil=pupil, details=_details(world), today=date(2026, 11, 27))
+    with pytest.raises(RuleBroken) as refused:
+        record_meeting(session, actor=world.users["senco"], pupil=pupil, details=_details(world), today=date(2026, 11, 27))
+    assert refused.value.field == "held_on" and "already recorded" in refused.value.message
+
+    separate = record_meeting(session, actor=world.users["senco"], pupil=pupil, today=date(2026, 11, 27),
+                              details=_details(world, separate=True, separate_with="Father"))
+
+    assert (separate.held_on, separate.separate_with) == (date(2026, 11, 20), "Father")
+    assert engagement_for_pupil(session, pupil, date(2026, 11, 27)).held == 1
+    # The next day is another meeting.
+    record_meeting(session, actor=world.users["senco"], pupil=pupil, details=_details(world, held_on=date(2026, 11, 21)),
+                   today=date(2026, 11, 27))
+    assert engagement_for_pupil(session, pupil, date(2026, 11, 27)).held == 2
+
+
+def test_a_review_on_the_day_of_a_recorded_meeting_links_it_and_counts_once(session, world):
+    pupil = world.pupils["taught"]
+    first = record_meeting(session, actor=world.users["teacher"], pupil=pupil, details=_details(world, held_on=HELD_ON),
+                           today=date(2026, 11, 27))
+
+    cycle = drive_cycle(session, actor=world.users["senco"], pupil=pupil, to=CycleState.CLOSED,
+                        review={"decision": ReviewDecision.CONTINUE})
+
+    assert session.scalars(sa.select(ParentMeeting.id).where(ParentMeeting.pupil_id == pupil.id)).all() == [first.id]
+    assert (first.review_id, first.cycle_id) == (cycle.review.id, cycle.id)
+    assert engagement_for_pupil(session, pupil, date(2026, 11, 27)).held == 1
+
+
+def test_a_plan_agreed_at_a_meeting_with_parents_is_counted(session, world):
+    from sentrack.workflows import cycles as flow
+    from tests.factories import plan_details
+
+    pupil = world.pupils["untaught_k"]
+    cycle = drive_cycle(session, actor=world.users["senco"], pupil=pupil, to=CycleState.PLAN)
+    assert engagement_for_pupil(session, pupil, date(2026, 11, 27)).held == 0
+
+    flow.save_plan(session, actor=world.users["senco"], cycle=cycle, expected_version=None, today=date(2026, 11, 27),
+                   details=plan_details(agreed_with_parents_on=date(2026, 11, 24), agreed_at_meeting=True))
+
+    assert engagement_for_pupil(session, pupil, date(2026, 11, 23)).held == 0  # not before the day
+    assert engagement_for_pupil(session, pupil, date(2026, 11, 24)).held == 1

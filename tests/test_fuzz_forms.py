@@ -151,6 +151,7 @@ FORMS: dict[str, Fuzz] = {
     "/pupils/<public_id>/meetings/new": Fuzz((ParentMeeting, AuditEvent)),
     "/pupils/<public_id>/meetings/plan": Fuzz((ParentMeeting, AuditEvent)),
     "/pupils/<public_id>/meetings/<int:meeting_id>/record": Fuzz((ParentMeeting, AuditEvent)),
+    "/pupils/<public_id>/meetings/<int:meeting_id>/shared": Fuzz((ParentMeeting, AuditEvent)),
     "/interventions/new": Fuzz((Intervention, InterventionPupil, AuditEvent), _choose_first),
     "/interventions/<int:intervention_id>/edit": Fuzz((Intervention, InterventionPupil, AuditEvent)),
     "/interventions/<int:intervention_id>/end": Fuzz((Intervention, AuditEvent)),

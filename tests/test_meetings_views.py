@@ -4,6 +4,7 @@ settings, and the engagement shown on the pupil and home pages. The app's date i
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 
 from sentrack.models import MeetingMode, ParentMeeting, Provision, SchoolTerm, Season, TimelineEvent
 from tests.factories import make_pupil
+from sentrack.workflows.engagement import engagement_for_pupil
 from tests.helpers import audit_events, count, date_parts, field_error, text
 
 TODAY = date(2026, 11, 27)
@@ -129,6 +131,220 @@ def test_a_planned_meeting_of_another_pupil_is_not_found(client, world, senco, s
     assert client.get(_url(world, rest=f"/meetings/{other.id}/record")).status_code == 404
 
 
+# --- One meeting a day: duplicates, separate meetings with another parent ---------------------
+
+def _held(session, world, key="taught") -> list[ParentMeeting]:
+    return list(session.scalars(sa.select(ParentMeeting).where(
+        ParentMeeting.pupil_id == world.pupils[key].id, ParentMeeting.held_on.is_not(None)).order_by(ParentMeeting.id)))
+
+
+def test_a_second_meeting_on_the_same_day_is_refused_and_the_first_is_offered(client, world, senco, session):
+    assert client.post(_url(world), data=_meeting_form(world)).status_code == 302
+    first = _held(session, world)[0]
+
+    response = client.post(_url(world), data=_meeting_form(world, outcomes="The same meeting again"))
+
+    assert response.status_code == 200
+    page = text(response)
+    assert field_error(page, "held_on") == (
+        "A meeting with parents on 20/11/2026 is already recorded for this pupil. "
+        "If this was a separate meeting with another parent or carer, say so below")
+    assert f'/pupils/{world.pupils["taught"].public_id}#meeting-{first.id}"' in page
+    assert [m.id for m in _held(session, world)] == [first.id]
+    assert count(session, TimelineEvent, TimelineEvent.kind == "parent_meeting") == 1
+    # The link finds it on the pupil page.
+    assert f'id="meeting-{first.id}"' in text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
+
+
+def test_the_same_day_for_another_pupil_is_not_a_duplicate(client, world, senco, session):
+    assert client.post(_url(world), data=_meeting_form(world)).status_code == 302
+    assert client.post(_url(world, key="untaught"), data=_meeting_form(world)).status_code == 302
+    assert len(_held(session, world)) == len(_held(session, world, "untaught")) == 1
+
+
+@pytest.mark.parametrize("day", [date(2026, 11, 19), date(2026, 11, 21)], ids=["day-before", "day-after"])
+def test_a_meeting_the_day_before_or_after_is_another_meeting_and_counts(client, world, senco, session, day):
+    assert client.post(_url(world), data=_meeting_form(world)).status_code == 302
+
+    response = client.post(_url(world), data=_meeting_form(world, held_on=date_parts(day), shared_with_parents_on=["", "", ""]))
+
+    assert response.status_code == 302
+    assert [m.held_on for m in _held(session, world)] == [date(2026, 11, 20), day]
+    assert engagement_for_pupil(session, world.pupils["taught"], TODAY).held == 2
+
+
+def test_a_separate_meeting_with_another_parent_is_recorded_and_the_day_counts_once(client, world, senco, session):
+    assert client.post(_url(world), data=_meeting_form(world)).status_code == 302
+
+    response = client.post(_url(world), data=_meeting_form(
+        world, attendees="Father; class teacher", separate="y", separate_with="The pupil's father (parents live apart)"))
+
+    assert response.status_code == 302
+    first, second = _held(session, world)
+    assert (first.separate_with, second.separate_with) == (None, "The pupil's father (parents live apart)")
+    assert second.held_on == first.held_on == date(2026, 11, 20)
+    assert engagement_for_pupil(session, world.pupils["taught"], TODAY).held == 1
+    assert audit_events(session, "parent_meeting_recorded")[-1].details == {"planned": False, "separate": True}
+    page = text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
+    assert "(a separate meeting with The pupil&#39;s father (parents live apart))" in page
+    assert "1 meeting held this year" in page
+
+
+def test_a_separate_meeting_must_say_who_it_was_with(client, world, senco, session):
+    assert client.post(_url(world), data=_meeting_form(world)).status_code == 302
+
+    response = client.post(_url(world), data=_meeting_form(world, separate="y", separate_with="  "))
+
+    assert response.status_code == 200
+    assert field_error(text(response), "separate_with") == "Enter the parent or carer this separate meeting was with"
+    assert len(_held(session, world)) == 1
+
+
+def test_planning_a_second_meeting_for_a_day_already_planned_is_refused_unless_separate(client, world, senco, session):
+    plan = {"planned_for": date_parts(date(2026, 12, 3)), "mode": "video", "led_by_id": str(world.users["senco"].id)}
+    assert client.post(_url(world, rest="/meetings/plan"), data=plan).status_code == 302
+    first = session.scalar(sa.select(ParentMeeting))
+
+    response = client.post(_url(world, rest="/meetings/plan"), data=plan)
+
+    assert response.status_code == 200
+    assert field_error(text(response), "planned_for").startswith(
+        "A meeting with parents on 03/12/2026 is already planned for this pupil.")
+    assert f"#meeting-{first.id}" in text(response)
+    assert count(session, ParentMeeting) == 1
+    # The next day is free; a separate meeting with the other parent the same day may be planned.
+    assert client.post(_url(world, rest="/meetings/plan"), data={**plan, "planned_for": date_parts(date(2026, 12, 4))}).status_code == 302
+    assert client.post(_url(world, rest="/meetings/plan"), data={**plan, "separate": "y", "separate_with": "Father"}).status_code == 302
+    assert sorted((m.planned_for, m.separate_with or "") for m in session.scalars(sa.select(ParentMeeting))) == [
+        (date(2026, 12, 3), ""), (date(2026, 12, 3), "Father"), (date(2026, 12, 4), "")]
+
+
+def test_recording_a_planned_meeting_on_a_day_already_recorded_is_refused(client, world, senco, session):
+    assert client.post(_url(world), data=_meeting_form(world, held_on=date_parts(date(2026, 11, 26)),
+                                                       shared_with_parents_on=["", "", ""])).status_code == 302
+    planned = ParentMeeting(pupil_id=world.pupils["taught"].id, planned_for=date(2026, 12, 3), mode=MeetingMode.PHONE)
+    session.add(planned)
+    session.commit()
+
+    response = client.post(_url(world, rest=f"/meetings/{planned.id}/record"),
+                           data=_meeting_form(world, held_on=date_parts(date(2026, 11, 26)), shared_with_parents_on=["", "", ""]))
+
+    assert response.status_code == 200
+    assert "already recorded" in field_error(text(response), "held_on")
+    session.expire_all()
+    assert session.get(ParentMeeting, planned.id).held_on is None
+
+
+def test_a_separate_meeting_planned_is_recorded_as_separate(client, world, senco, session):
+    assert client.post(_url(world), data=_meeting_form(world, held_on=date_parts(TODAY), shared_with_parents_on=["", "", ""])).status_code == 302
+    planned = ParentMeeting(pupil_id=world.pupils["taught"].id, planned_for=TODAY, mode=MeetingMode.PHONE, separate_with="Father")
+    session.add(planned)
+    session.commit()
+
+    page = text(client.get(_url(world, rest=f"/meetings/{planned.id}/record")))
+    assert re.search(r'name="separate"[^>]*checked', page) and 'value="Father"' in page
+
+    response = client.post(_url(world, rest=f"/meetings/{planned.id}/record"), data=_meeting_form(
+        world, held_on=date_parts(TODAY), shared_with_parents_on=["", "", ""], separate="y", separate_with="Father"))
+
+    assert response.status_code == 302
+    assert [(m.held_on, m.separate_with) for m in _held(session, world)] == [(TODAY, None), (TODAY, "Father")]
+
+
+# --- The pupil's views, and the record shared with parents ----------------------------------------
+
+def test_the_pupils_views_or_why_they_could_not_be_gathered_is_required(client, world, senco, session):
+    response = client.post(_url(world), data=_meeting_form(world, pupil_views="", views_not_gathered=" "))
+
+    assert response.status_code == 200
+    assert field_error(text(response), "pupil_views") == "Record the pupil's views, or why they could not be gathered"
+    assert count(session, ParentMeeting) == 0
+
+
+def test_the_reason_the_views_could_not_be_gathered_stands_for_them(client, world, senco, session):
+    reason = "The pupil was absent; the teacher will ask them in school"
+    response = client.post(_url(world), data=_meeting_form(world, pupil_views="", views_not_gathered=reason))
+
+    assert response.status_code == 302
+    meeting = session.scalar(sa.select(ParentMeeting))
+    assert (meeting.pupil_views, meeting.views_not_gathered) == (None, reason)
+    page = text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
+    assert "The pupil&#39;s views were not gathered" in page and reason in page
+
+
+def test_views_given_make_a_reason_unnecessary(client, world, senco, session):
+    assert client.post(_url(world), data=_meeting_form(world, views_not_gathered="Absent")).status_code == 302
+    meeting = session.scalar(sa.select(ParentMeeting))
+    assert (meeting.pupil_views, meeting.views_not_gathered) == ("Likes the reading group", None)
+
+
+def test_a_record_may_be_shared_on_the_day_of_the_meeting(client, world, senco, session):
+    response = client.post(_url(world), data=_meeting_form(world, shared_with_parents_on=date_parts(date(2026, 11, 20))))
+    assert response.status_code == 302
+    assert session.scalar(sa.select(ParentMeeting)).shared_with_parents_on == date(2026, 11, 20)
+
+
+def _unshared(client, world, session) -> ParentMeeting:
+    assert client.post(_url(world), data=_meeting_form(world, shared_with_parents_on=["", "", ""])).status_code == 302
+    return session.scalar(sa.select(ParentMeeting))
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        (date(2026, 11, 19), "The record cannot be shared with parents before the meeting was held"),
+        (date(2026, 11, 28), "The date shared with parents cannot be in the future"),
+        (None, "Enter the date the record was shared with parents"),
+    ],
+    ids=["day-before-the-meeting", "tomorrow", "no-date"],
+)
+def test_marking_the_record_shared_on_a_bad_date_is_refused(client, world, senco, session, day, message):
+    meeting = _unshared(client, world, session)
+
+    response = client.post(_url(world, rest=f"/meetings/{meeting.id}/shared"),
+                           data={"shared_with_parents_on": date_parts(day) if day else ["", "", ""]})
+
+    assert response.status_code == 200
+    assert field_error(text(response), "shared_with_parents_on") == message
+    session.expire_all()
+    assert session.get(ParentMeeting, meeting.id).shared_with_parents_on is None
+    assert audit_events(session, "parent_meeting_shared") == []
+
+
+@pytest.mark.parametrize("day", [date(2026, 11, 20), TODAY], ids=["day-of-the-meeting", "today"])
+def test_the_pupil_page_offers_to_mark_the_record_shared_which_is_audited_and_on_the_timeline(client, world, senco, session, day):
+    meeting = _unshared(client, world, session)
+    url = _url(world, rest=f"/meetings/{meeting.id}/shared")
+    page = text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
+    assert "Record not yet shared" in page and f'href="{url}"' in page
+
+    response = client.post(url, data={"shared_with_parents_on": date_parts(day)})
+
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(ParentMeeting, meeting.id).shared_with_parents_on == day
+    (event,) = audit_events(session, "parent_meeting_shared")
+    assert (event.object_id, event.details) == (str(meeting.id), {"shared_on": day.isoformat()})
+    timeline = session.scalar(sa.select(TimelineEvent).where(TimelineEvent.kind == "parent_meeting_shared"))
+    assert (timeline.effective_on, timeline.title) == (day, "Meeting record shared with parents")
+    page = text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
+    assert "Record not yet shared" not in page and f'href="{url}"' not in page
+    # Shared once: marking it again is refused and changes nothing.
+    again = client.post(url, data={"shared_with_parents_on": date_parts(TODAY)})
+    assert again.status_code == 200 and "already shared" in text(again)
+    session.expire_all()
+    assert session.get(ParentMeeting, meeting.id).shared_with_parents_on == day
+
+
+def test_a_planned_meeting_or_another_pupils_cannot_be_marked_shared(client, world, senco, session):
+    planned = ParentMeeting(pupil_id=world.pupils["taught"].id, planned_for=date(2026, 12, 3), mode=MeetingMode.PHONE)
+    session.add(planned)
+    session.commit()
+    assert client.get(_url(world, rest=f"/meetings/{planned.id}/shared")).status_code == 404
+    meeting = _unshared(client, world, session)
+    assert client.get(_url(world, key="untaught", rest=f"/meetings/{meeting.id}/shared")).status_code == 404
+
+
 # --- Engagement on the pupil and home pages ---------------------------------------------------
 
 def test_the_pupil_page_shows_the_engagement_status(client, world, senco, session):
@@ -145,7 +361,8 @@ def test_the_senco_home_page_counts_and_lists_overdue_pupils(client, world, senc
     # Terms of the school's own: autumn ended 20 Nov, so every Oak pupil on the register owes one.
     session.add(SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season.AUTUMN,
                            starts_on=date(2026, 9, 1), ends_on=date(2026, 11, 20)))
-    session.add(ParentMeeting(pupil_id=world.pupils["untaught"].id, held_on=date(2026, 10, 1), mode=MeetingMode.IN_PERSON))
+    session.add(ParentMeeting(pupil_id=world.pupils["untaught"].id, held_on=date(2026, 10, 1), mode=MeetingMode.IN_PERSON,
+                               pupil_views="Likes maths"))
     session.commit()
 
     page = text(client.get("/"))

@@ -74,6 +74,7 @@ class CycleRecords:
     letter: ParentLetter
     concern: Concern
     meeting: ParentMeeting  # planned, not yet held
+    held_meeting: ParentMeeting  # held, its record not yet shared with parents
 
 
 @dataclass(frozen=True)
@@ -315,6 +316,9 @@ ROUTES: dict[str, Route] = {
     "/pupils/<public_id>/meetings/<int:meeting_id>/record": Route(
         lambda t: f"{t.base}/meetings/{t.records.meeting.id}/record", only("senco", "teacher", no=404), target=PUPIL
     ),
+    "/pupils/<public_id>/meetings/<int:meeting_id>/shared": Route(
+        lambda t: f"{t.base}/meetings/{t.records.held_meeting.id}/shared", only("senco", "teacher", no=404), target=PUPIL
+    ),
     "/settings": Route(lambda t: "/settings", only("senco")),
     "/settings/rules": Route(lambda t: "/settings/rules", only("senco")),
     "/settings/terms/new": Route(lambda t: "/settings/terms/new", only("senco")),
@@ -396,9 +400,12 @@ def _cycle_records(session, pupil) -> CycleRecords:
         outcome, letter, concern,
     ])
     meeting = ParentMeeting(pupil_id=pupil.id, planned_for=date(2026, 12, 3), mode=MeetingMode.IN_PERSON)
-    session.add(meeting)
+    held_meeting = ParentMeeting(pupil_id=pupil.id, held_on=date(2026, 11, 13), mode=MeetingMode.PHONE,
+                                 pupil_views="Likes the group", outcomes="Keep going")
+    session.add_all([meeting, held_meeting])
     session.commit()
-    return CycleRecords(cycle=cycle, outcome=outcome, letter=letter, concern=concern, meeting=meeting)
+    return CycleRecords(cycle=cycle, outcome=outcome, letter=letter, concern=concern, meeting=meeting,
+                        held_meeting=held_meeting)
 
 
 def _catalogue_entry(session, actor) -> InterventionType:
@@ -620,6 +627,7 @@ FORM_RULES = (
     "/pupils/<public_id>/meetings/new",
     "/pupils/<public_id>/meetings/plan",
     "/pupils/<public_id>/meetings/<int:meeting_id>/record",
+    "/pupils/<public_id>/meetings/<int:meeting_id>/shared",
 )
 
 
@@ -643,6 +651,7 @@ def _pupil_rows(session) -> tuple:
         for model in (SupportCycle, Assessment, Plan, Outcome, Review, Concern, SenStatus, ParentMeeting)
     ) + (
         session.scalar(sa.select(sa.func.count()).select_from(ParentMeeting).where(ParentMeeting.held_on.is_not(None))),
+        session.scalar(sa.select(sa.func.count()).select_from(ParentMeeting).where(ParentMeeting.shared_with_parents_on.is_not(None))),
         session.scalar(sa.select(sa.func.count()).select_from(Concern).where(Concern.status != ConcernStatus.OPEN)),
         session.scalar(sa.select(sa.func.max(Plan.version))),
         session.scalar(sa.select(sa.func.max(Review.version))),

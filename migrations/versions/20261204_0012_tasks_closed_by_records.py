@@ -5,7 +5,7 @@ renamed route cannot break them); a teacher's "I have read it" for a pupil's pas
 Reviewed by hand against sentrack/models/duties.py.
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04 22:50:00
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

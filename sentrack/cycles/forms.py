@@ -12,7 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
 )
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from sentrack.clock import today
 from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none
@@ -74,7 +74,18 @@ class PlanForm(VersionedForm):
         validators=[Optional(), NotInFuture(today, "The date agreed with parents cannot be in the future")],
         description="Leave blank until the parents have agreed it",
     )
+    agreed_how = RadioField(
+        "How was the plan agreed with parents?", widget=GovRadioInput(), validate_choice=False,
+        choices=[("meeting", "At a meeting with parents (recorded as their meeting of that day)"),
+                 ("without_meeting", "By letter or phone, without a meeting")],
+    )
     submit = SubmitField("Save plan", widget=GovSubmitInput())
+
+    def validate_agreed_how(self, field):
+        if field.data and field.data not in dict(field.choices):
+            raise ValidationError("Select how the plan was agreed with parents")
+        if self.agreed_with_parents_on.data is not None and not field.data:
+            raise ValidationError("Select how the plan was agreed with parents")
 
 
 class OutcomeForm(VersionedForm):

@@ -38,6 +38,7 @@ from sentrack.models import (
 )
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import cycles as flow
+from sentrack.workflows.meetings import plan_meeting_of
 from sentrack.workflows.revisions import EditConflict
 from sentrack.workflows.sen_status import current_status
 
@@ -231,11 +232,15 @@ def plan(public_id: str, number: int):
             start = flow.plan_starting_point(cycle, today())
             for name, value in vars(start).items():
                 getattr(form, name).data = value
+        elif existing.agreed_with_parents_on is not None:
+            at_meeting = plan_meeting_of(db.session, existing) is not None
+            form.agreed_how.data = "meeting" if at_meeting else "without_meeting"
     if form.validate_on_submit():
         details = flow.PlanDetails(
             starts_on=form.starts_on.data, strategies=form.strategies.data, provision=form.provision.data,
             responsibilities=form.responsibilities.data, review_date=form.review_date.data,
             agreed_with_parents_on=form.agreed_with_parents_on.data, expected_impact=form.expected_impact.data,
+            agreed_at_meeting={"meeting": True, "without_meeting": False}.get(form.agreed_how.data or "", False),
         )
         try:
             flow.save_plan(db.session, actor=user, cycle=cycle, details=details, expected_version=form.expected_version, today=today())

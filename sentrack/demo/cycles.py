@@ -24,7 +24,7 @@ again, as version 2, when the new plan gives it its review date as target).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from enum import Enum
 from typing import Any
 
@@ -778,16 +778,20 @@ class CycleWriter:
         )
         self._blank_review_revision(row["id"], started_at, outcomes)
         self._revision("review", row | {"ratings_summary": _ratings_summary(outcomes)}, REVIEW_FIELDS, saved_at)
-        if parent_attended:
-            self._review_meeting(pupil, cycle_id, row, f"Review of support cycle {number}: decision still to be made",
-                                 saved_at)
+        # No meeting with parents yet, even when a parent attended: the app records (or links) the
+        # review's meeting only when the review is recorded (`record_review`).
 
     def _review_meeting(self, pupil: PupilDraft, cycle_id: int, review: dict[str, Any], outcomes: str,
                         recorded_at: datetime) -> None:
         """The held meeting with parents that a review they attended stands for, as
         `sentrack.workflows.meetings.meeting_from_review` writes it (no timeline event of its own:
-        the review's 'Parents met at the review' is it). No random draws, so adding it changes
+        the review's 'Parents met at the review' is it). Its record is marked shared with the
+        parents (from the pupil page, with its timeline event) one to four school days after the
+        review was recorded, when that is not after today. No random draws, so adding it changes
         nothing else."""
+        shared = weekday_on_or_after(recorded_at.date() + (review["id"] % 4 + 1) * DAY)
+        if shared > self.today:
+            shared = None
         self.rows.add(
             ParentMeeting,
             pupil_id=pupil.id,
@@ -799,13 +803,20 @@ class CycleWriter:
             pupil_views=review["pupil_views"],
             outcomes=outcomes,
             actions=review["next_steps"],
-            shared_with_parents_on=None,
+            shared_with_parents_on=shared,
+            views_not_gathered=None,
+            separate_with=None,
             cycle_id=cycle_id,
             review_id=review["id"],
+            plan_id=None,
             recorded_by_id=self.senco_id,
             recorded_at=recorded_at,
         )
         self.records[pupil.id][-1].parent_met_on = review["held_on"]
+        if shared is not None:
+            add_event(self.context, pupil.id, "parent_meeting_shared", "Meeting record shared with parents", shared,
+                      datetime.combine(shared, time(15, 30), tzinfo=UTC), self.senco_id,
+                      detail=f"The record of the meeting of {review['held_on']:%d/%m/%Y}")
 
     def _blank_review_revision(self, review_id: int, started_at: datetime, outcomes: list[dict[str, Any]]) -> None:
         """Version 0, the empty draft that `start_review` saves."""

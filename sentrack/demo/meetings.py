@@ -13,8 +13,12 @@ terms that have ended, and none has been held this term yet, so the pupil is ove
 autumn term no term of the year has ended yet, so nobody can be overdue. In the current term a meeting is
 already held with a chance that grows as the term goes on, which leaves some pupils without one
 near its end (due). Some of those still to meet this term have one planned in the coming weeks.
+Now and then (SEPARATE_RATE) the parents live apart and the teacher meets the other parent on
+the same day, recorded as a separate meeting with them (the engagement rule counts the day once).
 Everything comes from the build's one generator, after every other part of the school, so the
-rest of the demo is the same with or without them.
+rest of the demo is the same with or without them. (Which meetings are followed by a separate one,
+and the reason given when the pupil's views were not gathered, follow from the pupil and the day
+without a draw, so that they change nothing else.)
 """
 
 from __future__ import annotations
@@ -36,7 +40,13 @@ from sentrack.demo.dates import (
 )
 from sentrack.demo.pupils import PupilDraft
 from sentrack.demo.schools import SchoolSpec
-from sentrack.demo.texts import MEETING_ACTIONS, MEETING_OUTCOMES, MEETING_PUPIL_VIEWS, TextBook
+from sentrack.demo.texts import (
+    MEETING_ACTIONS,
+    MEETING_OUTCOMES,
+    MEETING_PUPIL_VIEWS,
+    MEETING_VIEWS_NOT_GATHERED,
+    TextBook,
+)
 from sentrack.models import MeetingMode, ParentMeeting, Provision, User
 
 ON_REGISTER = (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
@@ -46,6 +56,8 @@ THIS_TERM_HELD_MAX = 0.85  # the chance this term's meeting is held already, rea
 PLANNED_RATE = 0.45  # of those yet to meet this term (or behind), the share with a meeting planned
 PLANNED_DAYS = (3, 28)  # a planned meeting is this many days ahead
 SHARED_DELAYS = (0, 1, 2, 3, 5)  # days from the meeting to the record being shared with parents
+SEPARATE_EVERY = 10  # about one meeting held in this many is followed that day by one with the other parent
+SEPARATE_WITH = ["The other parent, who lives apart from the family", "The pupil's other parent (the parents live apart)"]
 MODES = [(MeetingMode.IN_PERSON, 60), (MeetingMode.PHONE, 25), (MeetingMode.VIDEO, 15)]
 
 
@@ -119,13 +131,22 @@ class _MeetingWriter:
         self.staff_names = {row["id"]: row["full_name"] for row in context.rows.pending(User)}
 
     def held(self, pupil: PupilDraft, held_on: date) -> None:
-        """A meeting held on `held_on` (not after today), as `record_meeting` writes it."""
-        rng, context = self.rng, self.context
+        """A meeting held on `held_on` (not after today), as `record_meeting` writes it; now and
+        then followed that day by a separate meeting with the other parent."""
         held_on = max(held_on, pupil.admitted_on)
+        self._held(pupil, held_on, None)
+        turn = pupil.id * 31 + held_on.toordinal()
+        if turn % SEPARATE_EVERY == 0:
+            self._held(pupil, held_on, SEPARATE_WITH[turn // SEPARATE_EVERY % len(SEPARATE_WITH)])
+
+    def _held(self, pupil: PupilDraft, held_on: date, separate_with: str | None) -> None:
+        rng, context = self.rng, self.context
         mode = weighted(rng, MODES)
         shared = weekday_on_or_after(held_on + rng.choice(SHARED_DELAYS) * DAY)
         recorded_at = context.entered(held_on, within_days=2)
         leader = pupil.teacher_id
+        attendees = rng.choice(self.book.meeting_attendees)
+        views = rng.choice(MEETING_PUPIL_VIEWS)
         context.rows.add(
             ParentMeeting,
             pupil_id=pupil.id,
@@ -133,18 +154,25 @@ class _MeetingWriter:
             held_on=held_on,
             mode=mode,
             led_by_id=leader,
-            attendees=rng.choice(self.book.meeting_attendees),
-            pupil_views=rng.choice(MEETING_PUPIL_VIEWS),
+            attendees=attendees,
+            pupil_views=views,
             outcomes=rng.choice(MEETING_OUTCOMES),
             actions=rng.choice(MEETING_ACTIONS),
             shared_with_parents_on=shared if shared <= context.today else None,
+            views_not_gathered=(
+                MEETING_VIEWS_NOT_GATHERED[held_on.toordinal() % len(MEETING_VIEWS_NOT_GATHERED)] if views is None else None
+            ),
+            separate_with=separate_with,
             cycle_id=None,
             review_id=None,
+            plan_id=None,
             recorded_by_id=leader,
             recorded_at=recorded_at,
         )
-        add_event(context, pupil.id, "parent_meeting", "Parents met", held_on, recorded_at, leader,
-                  detail=f"{mode.label}, led by {self.staff_names[leader]}")
+        detail = f"{mode.label}, led by {self.staff_names[leader]}"
+        if separate_with:
+            detail += f"; a separate meeting with {separate_with}"
+        add_event(context, pupil.id, "parent_meeting", "Parents met", held_on, recorded_at, leader, detail=detail)
         context.summary.parent_meetings += 1
 
     def planned(self, pupil: PupilDraft, since: date, planned_for: date) -> None:
@@ -167,8 +195,11 @@ class _MeetingWriter:
             outcomes=None,
             actions=None,
             shared_with_parents_on=None,
+            views_not_gathered=None,
+            separate_with=None,
             cycle_id=None,
             review_id=None,
+            plan_id=None,
             recorded_by_id=leader,
             recorded_at=recorded_at,
         )

@@ -596,6 +596,13 @@ MEETING_PUPIL_VIEWS = [
     None,
 ]
 
+# Why the pupil's views could not be gathered for a meeting (CoP 6.65 to 6.71 ask for them).
+MEETING_VIEWS_NOT_GATHERED = [
+    "The pupil was absent that week; the class teacher will ask them in school and add their views to the next meeting.",
+    "The pupil did not want to take part this time; their key adult will try again with a talking mat.",
+    "A short phone call about one worry: the pupil's views will be gathered for the review.",
+]
+
 MEETING_OUTCOMES = [
     "Progress since the last meeting shared; parents pleased with the reading sessions. The plan carries on.",
     "Agreed that the current strategies are working at school and will be tried at home as well.",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput
-from wtforms import RadioField, SelectField, SubmitField
-from wtforms.validators import DataRequired, InputRequired
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sentrack.clock import today
 from sentrack.cycles.forms import text_area
@@ -27,6 +27,17 @@ def _leader():
                        description="A teacher who knows the pupil well")
 
 
+def _separate():
+    return BooleanField("This is a separate meeting with another parent or carer on a day that already has one "
+                        "(for example with separated parents)", widget=GovCheckboxInput())
+
+
+def _separate_with():
+    return StringField("Who the separate meeting is with", widget=GovTextInput(), filters=[blank_to_none],
+                       validators=[Optional(), Length(max=200, message="Who the separate meeting is with must be 200 characters or fewer")],
+                       description="For example the pupil's father")
+
+
 class MeetingForm(FlaskForm):
     held_on = GovDateField(
         "Date of the meeting", describe="date of the meeting",
@@ -36,7 +47,9 @@ class MeetingForm(FlaskForm):
     mode = _mode()
     led_by_id = _leader()
     attendees = text_area("Who attended", required="Enter who attended", max_length=1000, hint="Names and roles, for example the pupil's mother and the class teacher")
-    pupil_views = text_area("The pupil's views", hint="In the pupil's own words where possible")
+    pupil_views = text_area("The pupil's views", hint="In the pupil's own words where possible", max_length=4000)
+    views_not_gathered = text_area("Or, why they could not be gathered", max_length=1000,
+                                   hint="Only when the pupil's views could not be gathered: for example the pupil was absent and will be asked in school")
     outcomes = text_area("What was discussed and agreed", required="Record what was agreed at the meeting")
     actions = text_area("Actions", hint="Who does what, by when, including support at home")
     shared_with_parents_on = GovDateField(
@@ -44,6 +57,8 @@ class MeetingForm(FlaskForm):
         validators=[NotInFuture(today, "The date shared with parents cannot be in the future")],
         description="Leave blank until the parents have been given the record",
     )
+    separate = _separate()
+    separate_with = _separate_with()
     submit = SubmitField("Save the meeting", widget=GovSubmitInput())
 
 
@@ -53,10 +68,21 @@ class PlanMeetingForm(FlaskForm):
     mode = _mode()
     led_by_id = _leader()
     attendees = text_area("Who is invited", max_length=1000)
+    separate = _separate()
+    separate_with = _separate_with()
     submit = SubmitField("Plan the meeting", widget=GovSubmitInput())
 
 
 SEASON_CHOICES = [(s.value, s.label) for s in Season]
+
+
+class SharedForm(FlaskForm):
+    shared_with_parents_on = GovDateField(
+        "Date the record was shared with parents", describe="date shared with parents",
+        validators=[DateRequired("Enter the date the record was shared with parents"),
+                    NotInFuture(today, "The date shared with parents cannot be in the future")],
+    )
+    submit = SubmitField("Save the date", widget=GovSubmitInput())
 
 
 class TermForm(FlaskForm):

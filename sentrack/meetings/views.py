@@ -13,7 +13,7 @@ from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.forms import attach_error
 from sentrack.meetings import bp
-from sentrack.meetings.forms import MeetingForm, PlanMeetingForm, RuleSettingsForm, TermForm, UseDefaultDatesForm
+from sentrack.meetings.forms import MeetingForm, PlanMeetingForm, RuleSettingsForm, SharedForm, TermForm, UseDefaultDatesForm
 from sentrack.models import MeetingMode, ParentMeeting, Pupil, School, SchoolTerm, Season, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import meetings as flow
@@ -54,27 +54,33 @@ def record(public_id: str, meeting_id: int | None = None):
             abort(404)
     form = MeetingForm(obj=planned if request.method == "GET" else None)
     _leaders(form, pupil, user)
+    existing = None  # the meeting already recorded that day, when the form is refused for it
     if request.method == "GET":
         form.held_on.data = planned.planned_for if planned and planned.planned_for <= today() else today()
         form.mode.data = planned.mode.value if planned else MeetingMode.IN_PERSON.value
         if planned and planned.led_by_id:
             form.led_by_id.data = str(planned.led_by_id)
+        if planned and planned.separate_with:
+            form.separate.data = True
     if form.validate_on_submit():
         details = flow.MeetingDetails(
             held_on=form.held_on.data, mode=MeetingMode(form.mode.data), led_by_id=_leader_id(form),
             attendees=form.attendees.data, pupil_views=form.pupil_views.data, outcomes=form.outcomes.data,
             actions=form.actions.data, shared_with_parents_on=form.shared_with_parents_on.data,
+            views_not_gathered=form.views_not_gathered.data, separate=form.separate.data,
+            separate_with=form.separate_with.data,
         )
         try:
             flow.record_meeting(db.session, actor=user, pupil=pupil, details=details, today=today(), planned=planned)
         except RuleBroken as error:
+            existing = error.meeting.id if isinstance(error, flow.MeetingExists) else None
             db.session.rollback()
             attach_error(form, error)
         else:
             db.session.commit()
             flash("Meeting with parents saved.", "success")
             return _to_pupil(pupil)
-    return render_template("meetings/record.html", form=form, pupil=pupil, planned=planned)
+    return render_template("meetings/record.html", form=form, pupil=pupil, planned=planned, existing=existing)
 
 
 @bp.route("/pupils/<public_id>/meetings/plan", methods=["GET", "POST"])
@@ -84,21 +90,47 @@ def plan(public_id: str):
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
     form = PlanMeetingForm()
     _leaders(form, pupil, user)
+    existing = None  # the meeting already planned that day, when the form is refused for it
     if request.method == "GET":
         form.mode.data = MeetingMode.IN_PERSON.value
     if form.validate_on_submit():
         details = flow.PlannedDetails(planned_for=form.planned_for.data, mode=MeetingMode(form.mode.data),
-                                      led_by_id=_leader_id(form), attendees=form.attendees.data)
+                                      led_by_id=_leader_id(form), attendees=form.attendees.data,
+                                      separate=form.separate.data, separate_with=form.separate_with.data)
         try:
             flow.plan_meeting(db.session, actor=user, pupil=pupil, details=details, today=today())
         except RuleBroken as error:
+            existing = error.meeting.id if isinstance(error, flow.MeetingExists) else None
             db.session.rollback()
             attach_error(form, error)
         else:
             db.session.commit()
             flash("Meeting with parents planned.", "success")
             return _to_pupil(pupil)
-    return render_template("meetings/plan.html", form=form, pupil=pupil)
+    return render_template("meetings/plan.html", form=form, pupil=pupil, existing=existing)
+
+
+@bp.route("/pupils/<public_id>/meetings/<int:meeting_id>/shared", methods=["GET", "POST"])
+@login_required
+def shared(public_id: str, meeting_id: int):
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
+    meeting = db.session.scalar(sa.select(ParentMeeting).where(
+        ParentMeeting.id == meeting_id, ParentMeeting.pupil_id == pupil.id, ParentMeeting.held_on.is_not(None)))
+    if meeting is None:
+        abort(404)
+    form = SharedForm()
+    if form.validate_on_submit():
+        try:
+            flow.mark_shared(db.session, actor=user, meeting=meeting, shared_on=form.shared_with_parents_on.data, today=today())
+        except RuleBroken as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash("The date the record was shared with parents is saved.", "success")
+            return _to_pupil(pupil)
+    return render_template("meetings/shared.html", form=form, pupil=pupil, meeting=meeting)
 
 
 # --- Settings: term dates and rule settings ----------------------------------------------------

@@ -33,7 +33,7 @@ from sentrack.models.cycles import (
 )
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
-from sentrack.workflows.meetings import meeting_from_review
+from sentrack.workflows.meetings import meeting_from_plan, meeting_from_review, unlink_plan_meeting
 from sentrack.workflows.revisions import check_version, record_revision
 from sentrack.workflows.sen_status import change_sen_status, current_status
 from sentrack.workflows.timeline import add_event
@@ -356,6 +356,9 @@ class PlanDetails:
     review_date: date | None
     agreed_with_parents_on: date | None
     expected_impact: str | None = None
+    # True: agreed at a meeting with parents (recorded, or linked to the one held that day);
+    # False: by letter or phone, without a meeting; None: as before (callers that do not say).
+    agreed_at_meeting: bool | None = None
 
 
 def default_review_date(cycle: SupportCycle, starts_on: date) -> date:
@@ -396,6 +399,8 @@ def save_plan(
                     "after this review date: choose a later review date or change the outcome first",
                     field="review_date",
                 )
+    if details.agreed_at_meeting and details.agreed_with_parents_on is None:
+        raise RuleBroken("Enter the date of the meeting at which the plan was agreed", field="agreed_with_parents_on")
     plan = cycle.plan
     if plan is None:
         plan = Plan(cycle=cycle, version=0)
@@ -403,7 +408,8 @@ def save_plan(
     else:
         check_version(session, "plan", plan, PLAN_FIELDS, expected_version)
     for name, value in vars(details).items():
-        setattr(plan, name, value)
+        if name != "agreed_at_meeting":
+            setattr(plan, name, value)
     plan.version = (plan.version or 0) + 1
     plan.updated_by_id = actor.id
     plan.updated_at = now()
@@ -415,7 +421,11 @@ def save_plan(
                   detail=f"Review date {details.review_date:%d/%m/%Y}" if details.review_date else None)
     audit.record(session, "plan_saved", actor=actor, pupil=cycle.pupil, object_type="plan", object_id=plan.id,
                  details={"version": plan.version})
-    session.flush()
+    if details.agreed_at_meeting:
+        meeting_from_plan(session, actor=actor, cycle=cycle, plan=plan)
+    elif details.agreed_at_meeting is False:
+        unlink_plan_meeting(session, actor=actor, cycle=cycle, plan=plan)
+    settle_tasks(session, today, pupil_ids=[cycle.pupil_id])  # a meeting held, a record kept current
     return plan
 
 
@@ -607,9 +617,8 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
           title=f"Review held: {review.decision.summary}")
     pupil = cycle.pupil
     if review.parent_attended:
-        # The review is a meeting with parents (CoP 6.65): it counts towards the three a year.
-        add_event(session, pupil=pupil, cycle=cycle, kind="parent_meeting", title="Parents met at the review",
-                  effective_on=review.held_on, actor=actor)
+        # The review is a meeting with parents (CoP 6.65): it counts towards the three a year. The
+        # meeting already recorded that day is linked rather than entered twice.
         meeting_from_review(session, actor=actor, cycle=cycle, review=review)
     if review.decision is ReviewDecision.CONTINUE:
         following = open_cycle(session, actor=actor, pupil=pupil, today=today, previous=cycle, opened_on=review.held_on)

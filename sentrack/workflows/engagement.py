@@ -6,7 +6,8 @@ The rule, with the school's settings (defaults 28 and 21 days):
   on the term's last day and, without a break, both for at least `parent_meeting_min_days` days by
   then (that day included; SEN status carried from a previous school counts from admission);
 - `required` = counting terms of this academic year that have ended (before `today`);
-- `held` = parent meetings held in this academic year, up to `today`;
+- `held` = the days in this academic year, up to `today`, on which a meeting with parents was
+  held (two records of one day are one meeting);
 - **overdue** if held < required; **due** if the current term would count (were the pupil still
   on the register on its last day), held < required + 1 and the term ends within
   `parent_due_window_days` days of `today`; otherwise **on track**.
@@ -181,7 +182,9 @@ def engagement_for_school(
         return {}
     held = dict(
         session.execute(
-            sa.select(ParentMeeting.pupil_id, sa.func.count())
+            # Days, not records: two records of one day (a separate meeting with another parent,
+            # or a meeting recorded twice) are one meeting held.
+            sa.select(ParentMeeting.pupil_id, sa.func.count(sa.distinct(ParentMeeting.held_on)))
             .where(
                 ParentMeeting.pupil_id.in_(on_register_today),
                 ParentMeeting.held_on.between(year_start, min(today, year_end)),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import MeetingMode, ParentMeeting, Pupil, Role, RoleAssignment, User
-from sentrack.models.cycles import Review, SupportCycle
+from sentrack.models.cycles import Plan, Review, SupportCycle
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.timeline import add_event
@@ -52,28 +52,81 @@ def pupil_meetings(session: Session, pupil: Pupil) -> tuple[list[ParentMeeting],
     return held, planned
 
 
+class MeetingExists(RuleBroken):
+    """A meeting with parents is already recorded (or planned) for the pupil on that day: `meeting`
+    is it, for the page to offer."""
+
+    def __init__(self, message: str, *, field: str | None, meeting: ParentMeeting):
+        super().__init__(message, field=field)
+        self.meeting = meeting
+
+
+def held_on_day(session: Session, pupil_id: int, day: date) -> list[ParentMeeting]:
+    """The pupil's meetings with parents held on `day`, first recorded first."""
+    return list(session.scalars(
+        sa.select(ParentMeeting)
+        .where(ParentMeeting.pupil_id == pupil_id, ParentMeeting.held_on == day)
+        .order_by(ParentMeeting.id)
+    ))
+
+
+def planned_for_day(session: Session, pupil_id: int, day: date) -> list[ParentMeeting]:
+    """The pupil's meetings with parents planned for `day` and not yet held."""
+    return list(session.scalars(
+        sa.select(ParentMeeting)
+        .where(ParentMeeting.pupil_id == pupil_id, ParentMeeting.planned_for == day, ParentMeeting.held_on.is_(None))
+        .order_by(ParentMeeting.id)
+    ))
+
+
+def _separate_with(separate: bool, separate_with: str | None) -> str | None:
+    """Whom a separate meeting was with; RuleBroken when it is said to be separate without it."""
+    if not separate:
+        return None
+    who = (separate_with or "").strip()
+    if not who:
+        raise RuleBroken("Enter the parent or carer this separate meeting was with", field="separate_with")
+    return who
+
+
 @dataclass
 class PlannedDetails:
     planned_for: date
     mode: MeetingMode
     led_by_id: int | None
     attendees: str | None
+    separate: bool = False  # a separate meeting that day, with another parent or carer
+    separate_with: str | None = None
 
 
 def plan_meeting(session: Session, *, actor: User, pupil: Pupil, details: PlannedDetails, today: date) -> ParentMeeting:
-    """Plan a meeting ahead. Refused for a date before today or a leader who is not staff."""
+    """Plan a meeting ahead. Refused for a date before today, a leader who is not staff, or a day
+    that already has a meeting planned or held for the pupil (MeetingExists) unless this is a
+    separate meeting with another parent or carer."""
     if details.planned_for < today:
         raise RuleBroken("The planned date cannot be in the past: record a meeting already held instead", field="planned_for")
     _check_leader(session, pupil, details.led_by_id)
+    separate_with = _separate_with(details.separate, details.separate_with)
+    if separate_with is None:
+        existing = planned_for_day(session, pupil.id, details.planned_for) or held_on_day(session, pupil.id, details.planned_for)
+        if existing:
+            what = "planned" if existing[0].held_on is None else "recorded"
+            raise MeetingExists(
+                f"A meeting with parents on {details.planned_for:%d/%m/%Y} is already {what} for this pupil. "
+                "If this is a separate meeting with another parent or carer, say so below",
+                field="planned_for", meeting=existing[0],
+            )
     meeting = ParentMeeting(
         pupil_id=pupil.id, planned_for=details.planned_for, mode=details.mode, led_by_id=details.led_by_id,
-        attendees=details.attendees, recorded_by_id=actor.id,
+        attendees=details.attendees, separate_with=separate_with, recorded_by_id=actor.id,
     )
     session.add(meeting)
     session.flush()
+    detail = f"For {details.planned_for:%d/%m/%Y}" + (f", a separate meeting with {separate_with}" if separate_with else "")
     add_event(session, pupil=pupil, kind="parent_meeting_planned", title="Meeting with parents planned",
-              detail=f"For {details.planned_for:%d/%m/%Y}", effective_on=today, actor=actor)
-    audit.record(session, "parent_meeting_planned", actor=actor, pupil=pupil, object_type="parent_meeting", object_id=meeting.id)
+              detail=detail, effective_on=today, actor=actor)
+    audit.record(session, "parent_meeting_planned", actor=actor, pupil=pupil, object_type="parent_meeting",
+                 object_id=meeting.id, details={"separate": separate_with is not None})
     session.flush()
     return meeting
 
@@ -88,6 +141,16 @@ class MeetingDetails:
     outcomes: str | None
     actions: str | None
     shared_with_parents_on: date | None
+    views_not_gathered: str | None = None  # why the pupil's views could not be gathered
+    separate: bool = False  # a separate meeting that day, with another parent or carer
+    separate_with: str | None = None
+
+
+def _check_shared(shared: date | None, held_on: date, today: date) -> None:
+    if shared is not None and shared < held_on:
+        raise RuleBroken("The record cannot be shared with parents before the meeting was held", field="shared_with_parents_on")
+    if shared is not None and shared > today:
+        raise RuleBroken("The date shared with parents cannot be in the future", field="shared_with_parents_on")
 
 
 def record_meeting(
@@ -95,49 +158,171 @@ def record_meeting(
     planned: ParentMeeting | None = None,
 ) -> ParentMeeting:
     """Record a meeting held (a planned one becomes held). Refused (RuleBroken) for a meeting dated
-    in the future or before the pupil was born, a leader who is not staff of the school, no
-    outcomes, or a date shared with parents before the meeting or in the future."""
+    in the future or before the pupil was born, a leader who is not staff of the school, neither
+    the pupil's views nor the reason they could not be gathered, no outcomes, a date shared with
+    parents before the meeting or in the future; and (MeetingExists) for a day that already has a
+    meeting held with the pupil's parents, unless this is a separate meeting with another parent
+    or carer (which the engagement rule counts with the other as one day)."""
     if details.held_on > today:
         raise RuleBroken("The meeting cannot be recorded as held on a date in the future", field="held_on")
     if details.held_on < pupil.date_of_birth:
         raise RuleBroken("The meeting cannot be before the pupil was born", field="held_on")
     _check_leader(session, pupil, details.led_by_id)
+    views = (details.pupil_views or "").strip() or None
+    reason = (details.views_not_gathered or "").strip() or None
+    if views is None and reason is None:
+        raise RuleBroken("Record the pupil's views, or why they could not be gathered", field="pupil_views")
+    if views is not None:
+        reason = None  # the views were gathered: no reason to keep
     if not (details.outcomes or "").strip():
         raise RuleBroken("Record what was agreed at the meeting", field="outcomes")
-    shared = details.shared_with_parents_on
-    if shared is not None and shared < details.held_on:
-        raise RuleBroken("The record cannot be shared with parents before the meeting was held", field="shared_with_parents_on")
-    if shared is not None and shared > today:
-        raise RuleBroken("The date shared with parents cannot be in the future", field="shared_with_parents_on")
+    _check_shared(details.shared_with_parents_on, details.held_on, today)
     if planned is not None and (planned.pupil_id != pupil.id or planned.held_on is not None):
         raise RuleBroken("This meeting has already been recorded")
+    separate_with = _separate_with(details.separate, details.separate_with)
+    if separate_with is None:
+        existing = [m for m in held_on_day(session, pupil.id, details.held_on) if m is not planned]
+        if existing:
+            raise MeetingExists(
+                f"A meeting with parents on {details.held_on:%d/%m/%Y} is already recorded for this pupil. "
+                "If this was a separate meeting with another parent or carer, say so below",
+                field="held_on", meeting=existing[0],
+            )
     meeting = planned or ParentMeeting(pupil_id=pupil.id)
-    for name, value in vars(details).items():
-        setattr(meeting, name, value)
+    for name in ("held_on", "mode", "led_by_id", "attendees", "outcomes", "actions", "shared_with_parents_on"):
+        setattr(meeting, name, getattr(details, name))
+    meeting.pupil_views, meeting.views_not_gathered = views, reason
+    meeting.separate_with = separate_with
     meeting.recorded_by_id = actor.id
     meeting.recorded_at = now()
     session.add(meeting)
     session.flush()
     leader = session.get(User, details.led_by_id)
-    add_event(session, pupil=pupil, kind="parent_meeting", title="Parents met",
-              detail=f"{details.mode.label}, led by {leader.full_name}", effective_on=details.held_on, actor=actor)
+    detail = f"{details.mode.label}, led by {leader.full_name}"
+    if separate_with:
+        detail += f"; a separate meeting with {separate_with}"
+    add_event(session, pupil=pupil, kind="parent_meeting", title="Parents met", detail=detail,
+              effective_on=details.held_on, actor=actor)
     audit.record(session, "parent_meeting_recorded", actor=actor, pupil=pupil, object_type="parent_meeting",
-                 object_id=meeting.id, details={"planned": planned is not None})
+                 object_id=meeting.id, details={"planned": planned is not None, "separate": separate_with is not None})
     settle_tasks(session, today, pupil_ids=[pupil.id])
     return meeting
 
 
+def mark_shared(session: Session, *, actor: User, meeting: ParentMeeting, shared_on: date | None, today: date) -> ParentMeeting:
+    """Record the date the meeting's record was shared with parents. Refused for a meeting not yet
+    held or already marked shared, no date, or a date before the meeting or in the future."""
+    if meeting.held_on is None:
+        raise RuleBroken("Record the meeting before marking its record as shared")
+    if meeting.shared_with_parents_on is not None:
+        raise RuleBroken(f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}")
+    if shared_on is None:
+        raise RuleBroken("Enter the date the record was shared with parents", field="shared_with_parents_on")
+    _check_shared(shared_on, meeting.held_on, today)
+    meeting.shared_with_parents_on = shared_on
+    session.flush()
+    add_event(session, pupil=meeting.pupil, kind="parent_meeting_shared", title="Meeting record shared with parents",
+              detail=f"The record of the meeting of {meeting.held_on:%d/%m/%Y}", effective_on=shared_on, actor=actor)
+    audit.record(session, "parent_meeting_shared", actor=actor, pupil=meeting.pupil, object_type="parent_meeting",
+                 object_id=meeting.id, details={"shared_on": shared_on.isoformat()})
+    session.flush()
+    return meeting
+
+
+def _linkable(session: Session, pupil_id: int, day: date, column) -> ParentMeeting | None:
+    """The meeting held that day that a review or plan may link: the first recorded not already
+    linked to another review or plan (through `column`)."""
+    return next((m for m in held_on_day(session, pupil_id, day) if getattr(m, column.key) is None), None)
+
+
 def meeting_from_review(session: Session, *, actor: User, cycle: SupportCycle, review: Review) -> ParentMeeting:
-    """The held meeting that a review with a parent present stands for (its timeline event is
-    the review's own 'Parents met at the review')."""
+    """The held meeting that a review with a parent present stands for, with the timeline's
+    'Parents met at the review': the meeting already linked to this review; else the meeting with
+    parents already recorded for the pupil that day, now linked to the review (so the day is not
+    entered twice); else a new one."""
+    meeting = session.scalar(sa.select(ParentMeeting).where(ParentMeeting.review_id == review.id))
+    if meeting is None:
+        meeting = _linkable(session, cycle.pupil_id, review.held_on, ParentMeeting.review_id)
+    if meeting is not None:
+        meeting.review_id, meeting.cycle_id = review.id, meeting.cycle_id or cycle.id
+        session.flush()
+        add_event(session, pupil=cycle.pupil, cycle=cycle, kind="parent_meeting", title="Parents met at the review",
+                  detail=f"The meeting with parents recorded for {review.held_on:%d/%m/%Y}", effective_on=review.held_on,
+                  actor=actor)
+        audit.record(session, "parent_meeting_linked", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
+                     object_id=meeting.id, details={"review": review.id})
+        return meeting
     meeting = ParentMeeting(
         pupil_id=cycle.pupil_id, held_on=review.held_on, mode=MeetingMode.IN_PERSON, led_by_id=actor.id,
         attendees=review.attendees, pupil_views=review.pupil_views,
+        views_not_gathered=None if review.pupil_views else "Not recorded with the review",
         outcomes=f"Review of support cycle {cycle.number}: {review.decision.summary}",
         actions=review.next_steps, cycle_id=cycle.id, review_id=review.id, recorded_by_id=actor.id,
     )
     session.add(meeting)
     session.flush()
+    add_event(session, pupil=cycle.pupil, cycle=cycle, kind="parent_meeting", title="Parents met at the review",
+              effective_on=review.held_on, actor=actor)
     audit.record(session, "parent_meeting_recorded", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
                  object_id=meeting.id, details={"review": review.id})
     return meeting
+
+
+PLAN_VIEWS_NOT_GATHERED = "Not recorded with the plan: the plan was agreed at this meeting"
+
+
+def meeting_from_plan(session: Session, *, actor: User, cycle: SupportCycle, plan: Plan) -> ParentMeeting:
+    """The held meeting at which the plan was agreed with parents (on `plan.agreed_with_parents_on`):
+    the one already linked to the plan if held that day; else the meeting with parents already
+    recorded for the pupil that day, now linked to the plan; else a new one, with the pupil's views
+    from the cycle's assessment when it has them. A meeting linked to the plan on another day (the
+    date agreed was changed) is unlinked; its record stays."""
+    day = plan.agreed_with_parents_on
+    current = session.scalar(sa.select(ParentMeeting).where(ParentMeeting.plan_id == plan.id))
+    if current is not None and current.held_on == day:
+        return current
+    if current is not None:
+        current.plan_id = None
+        session.flush()
+        audit.record(session, "parent_meeting_unlinked", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
+                     object_id=current.id, details={"plan": plan.id})
+    meeting = _linkable(session, cycle.pupil_id, day, ParentMeeting.plan_id)
+    if meeting is not None:
+        meeting.plan_id, meeting.cycle_id = plan.id, meeting.cycle_id or cycle.id
+        session.flush()
+        add_event(session, pupil=cycle.pupil, cycle=cycle, kind="parent_meeting_linked",
+                  title="Plan agreed at the meeting with parents",
+                  detail=f"The meeting with parents recorded for {day:%d/%m/%Y}", effective_on=day, actor=actor)
+        audit.record(session, "parent_meeting_linked", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
+                     object_id=meeting.id, details={"plan": plan.id})
+        return meeting
+    views = cycle.assessment.pupil_views if cycle.assessment is not None else None
+    meeting = ParentMeeting(
+        pupil_id=cycle.pupil_id, held_on=day, mode=MeetingMode.IN_PERSON, led_by_id=actor.id,
+        pupil_views=views, views_not_gathered=None if views else PLAN_VIEWS_NOT_GATHERED,
+        outcomes=f"Plan for support cycle {cycle.number} agreed with parents",
+        actions=plan.responsibilities, cycle_id=cycle.id, plan_id=plan.id, recorded_by_id=actor.id,
+    )
+    session.add(meeting)
+    session.flush()
+    add_event(session, pupil=cycle.pupil, cycle=cycle, kind="parent_meeting", title="Parents met: plan agreed",
+              effective_on=day, actor=actor)
+    audit.record(session, "parent_meeting_recorded", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
+                 object_id=meeting.id, details={"plan": plan.id})
+    return meeting
+
+
+def plan_meeting_of(session: Session, plan: Plan) -> ParentMeeting | None:
+    """The meeting with parents the plan was agreed at, if it is recorded as one."""
+    return session.scalar(sa.select(ParentMeeting).where(ParentMeeting.plan_id == plan.id))
+
+
+def unlink_plan_meeting(session: Session, *, actor: User, cycle: SupportCycle, plan: Plan) -> None:
+    """The plan is now said to be agreed without a meeting: the meeting it was linked to keeps its
+    record (it was held) but no longer stands for the plan."""
+    current = plan_meeting_of(session, plan)
+    if current is not None:
+        current.plan_id = None
+        session.flush()
+        audit.record(session, "parent_meeting_unlinked", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
+                     object_id=current.id, details={"plan": plan.id})
