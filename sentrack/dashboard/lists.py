@@ -19,7 +19,6 @@ from sentrack.models import (
     InterventionPupil,
     Plan,
     Pupil,
-    SenStatus,
     SupportCycle,
     Task,
     TimelineEvent,

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sentrack.clock import today
 from sentrack.cycles.forms import text_area
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, Offered, Required
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, Offered, Required, blank_to_none
 from sentrack.interventions.forms import WholeNumberField
 from sentrack.models import MeetingMode, Season
 from sentrack.workflows.settings import RULE_SETTINGS

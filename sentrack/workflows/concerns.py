@@ -51,7 +51,7 @@ def raise_concern(
         effective_on=raised_on, actor=actor, detail=f"Decision due by {concern.deadline:%d/%m/%Y}",
     )
     audit.record(session, "concern_raised", actor=actor, pupil=pupil, object_type="concern", object_id=concern.id)
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[pupil.id])  # the record kept current
     return concern
 
 

@@ -334,7 +334,7 @@ def save_assessment(session: Session, *, actor: User, cycle: SupportCycle, detai
         add_event(session, pupil=cycle.pupil, cycle=cycle, kind="assessment_recorded", title="Assessment recorded",
                   effective_on=details.assessed_on, actor=actor)
     audit.record(session, "assessment_saved", actor=actor, pupil=cycle.pupil, object_type="assessment", object_id=assessment.id)
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[cycle.pupil_id])  # the record kept current
     return assessment
 
 
@@ -544,7 +544,7 @@ def add_observation(
     add_event(session, pupil=cycle.pupil, cycle=cycle, kind="observation", title="Observation recorded",
               effective_on=observed_on, actor=actor, detail=_short(note.strip(), 120))
     audit.record(session, "observation_added", actor=actor, pupil=cycle.pupil, object_type="observation", object_id=observation.id)
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[cycle.pupil_id])  # the record kept current
     return observation
 
 

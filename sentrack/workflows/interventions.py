@@ -291,7 +291,7 @@ def start_intervention(
             key = place.pupil.public_id
             raise RuleBroken(error.message, field=f"need_{key}" if error.field == "primary_need" else f"sen_{key}") from error
     _tell_the_senco(session, actor, intervention, leaving)
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[place.pupil_id for place in intervention.places])
     return intervention
 
 
@@ -353,7 +353,7 @@ def update_intervention(
     intervention.places = kept
     audit.record(session, "intervention_updated", actor=actor, school_id=intervention.school_id,
                  object_type="intervention", object_id=intervention.id)
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[place.pupil_id for place in kept])
 
 
 def end_intervention(session: Session, *, actor: User, intervention: Intervention, ended_on: date, today: date) -> None:

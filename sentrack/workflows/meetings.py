@@ -127,7 +127,7 @@ def plan_meeting(session: Session, *, actor: User, pupil: Pupil, details: Planne
               detail=detail, effective_on=today, actor=actor)
     audit.record(session, "parent_meeting_planned", actor=actor, pupil=pupil, object_type="parent_meeting",
                  object_id=meeting.id, details={"separate": separate_with is not None})
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[pupil.id])  # the record kept current
     return meeting
 
 
@@ -225,7 +225,7 @@ def mark_shared(session: Session, *, actor: User, meeting: ParentMeeting, shared
               detail=f"The record of the meeting of {meeting.held_on:%d/%m/%Y}", effective_on=shared_on, actor=actor)
     audit.record(session, "parent_meeting_shared", actor=actor, pupil=meeting.pupil, object_type="parent_meeting",
                  object_id=meeting.id, details={"shared_on": shared_on.isoformat()})
-    session.flush()
+    settle_tasks(session, today, pupil_ids=[meeting.pupil_id])
     return meeting
 
 
