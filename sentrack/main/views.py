@@ -46,7 +46,7 @@ def _overdue_concerns(user: User, on: object) -> list[Concern]:
         db.session.scalars(
             sa.select(Concern)
             .join(Pupil, Concern.pupil_id == Pupil.id)
-            .where(access.sen_scope(user), Concern.status == ConcernStatus.OPEN, Concern.deadline < on)
+            .where(access.sen_scope(user), on_roll(on), Concern.status == ConcernStatus.OPEN, Concern.deadline < on)
             .options(selectinload(Concern.pupil))
             .order_by(Concern.deadline)
             .limit(20)
@@ -70,12 +70,12 @@ def _reviews_due(user: User, on, *, within_days: int = 14) -> list[tuple[Support
     )
 
 
-def _letters_to_send(user: User) -> list[ParentLetter]:
+def _letters_to_send(user: User, on) -> list[ParentLetter]:
     return list(
         db.session.scalars(
             sa.select(ParentLetter)
             .join(Pupil, ParentLetter.pupil_id == Pupil.id)
-            .where(access.sen_scope(user), ParentLetter.sent_on.is_(None))
+            .where(access.sen_scope(user), on_roll(on), ParentLetter.sent_on.is_(None))
             .options(selectinload(ParentLetter.pupil))
             .order_by(ParentLetter.created_on)
             .limit(30)
@@ -83,13 +83,14 @@ def _letters_to_send(user: User) -> list[ParentLetter]:
     )
 
 
-def _teacher_classes(user: User) -> tuple[list[TeachingGroup], dict[int, SenStatus]]:
+def _teacher_classes(user: User, on) -> tuple[list[TeachingGroup], dict[int, SenStatus]]:
+    """The teacher's classes with the pupils on the roll `on` that day."""
     groups = list(
         db.session.scalars(
             sa.select(TeachingGroup)
             .join(group_teachers, group_teachers.c.group_id == TeachingGroup.id)
             .where(group_teachers.c.user_id == user.id)
-            .options(selectinload(TeachingGroup.pupils))
+            .options(selectinload(TeachingGroup.pupils.and_(on_roll(on))))
             .order_by(TeachingGroup.name)
         )
     )
@@ -110,17 +111,17 @@ def home():
         context["figures"] = register_figures(db.session, [s.id for s in schools], on)
     if user.has_role(Role.SENCO, Role.HEAD):
         context["reviews_due"] = _reviews_due(user, on)
-        context["letters_to_send"] = _letters_to_send(user)
+        context["letters_to_send"] = _letters_to_send(user, on)
         context["overdue_concerns"] = _overdue_concerns(user, on)
         if user.school is not None:
             context["engagement"] = engagement_summary(db.session, user.school, on)
         context["open_concerns"] = db.session.scalar(
             sa.select(sa.func.count(Concern.id))
             .join(Pupil, Concern.pupil_id == Pupil.id)
-            .where(access.sen_scope(user), Concern.status == ConcernStatus.OPEN)
+            .where(access.sen_scope(user), on_roll(on), Concern.status == ConcernStatus.OPEN)
         )
     if user.has_role(Role.TEACHER):
-        context["classes"], context["statuses"] = _teacher_classes(user)
+        context["classes"], context["statuses"] = _teacher_classes(user, on)
         pupil_ids = list(context["statuses"])
         # Set-based for the whole school, then narrowed: a fixed number of queries.
         context["class_engagement"] = engagement_for_school(db.session, user.school, on, pupil_ids=pupil_ids) if pupil_ids else {}
@@ -143,7 +144,7 @@ def home():
             sa.select(sa.func.count(User.id)).where(User.school_id == user.school_id, User.active)
         )
         context["roll_count"] = db.session.scalar(
-            sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == user.school_id)
+            sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == user.school_id, on_roll(on))
         )
         context["class_count"] = db.session.scalar(
             sa.select(sa.func.count(TeachingGroup.id)).where(TeachingGroup.school_id == user.school_id)
