@@ -584,3 +584,56 @@ def test_sen_status_changed_before_a_leaving_keeps_the_history(session, world):
     assert [s.provision for s in sorted(pupil.sen_statuses, key=lambda s: s.start_date)] == [
         Provision.SEN_SUPPORT, Provision.EHC_PLAN,
     ]
+
+
+# --- The demo ----------------------------------------------------------------------------------
+
+def test_the_demo_has_pupils_who_left_this_year_after_their_last_record(session):
+    from sentrack.demo import build_demo
+    from sentrack.models import ParentMeeting, SessionAttendance, InterventionSession
+
+    summary = build_demo(session, today=TODAY, schools=2, pupils_per_school=140)
+
+    leavers = session.scalars(sa.select(Pupil).where(Pupil.left_on.is_not(None))).all()
+    assert summary.leavers == len(leavers) == 6
+    for pupil in leavers:
+        assert date(2026, 9, 15) <= pupil.left_on < TODAY
+        assert pupil.left_on.weekday() < 5
+        assert pupil.leaving_reason
+        last = session.scalar(sa.select(sa.func.max(TimelineEvent.effective_on)).where(
+            TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind != LEFT_EVENT))
+        assert last is None or last < pupil.left_on
+        registers = session.scalar(
+            sa.select(sa.func.max(InterventionSession.held_on))
+            .join(SessionAttendance, SessionAttendance.session_id == InterventionSession.id)
+            .where(SessionAttendance.pupil_id == pupil.id)
+        )
+        assert registers is None or registers < pupil.left_on
+        meetings = session.scalar(sa.select(sa.func.max(ParentMeeting.held_on)).where(ParentMeeting.pupil_id == pupil.id))
+        assert meetings is None or meetings < pupil.left_on
+        assert len(audit_events(session, "pupil_left", pupil_id=pupil.id)) == 1
+    # Those on the register leave first, so that the leavers' list shows SEN records.
+    assert any(
+        session.scalar(sa.select(SenStatus.provision).where(SenStatus.pupil_id == p.id, SenStatus.end_date.is_(None)))
+        in (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
+        for p in leavers
+    )
+
+
+def test_the_demo_admits_a_pupil_in_january_with_support_from_a_previous_school(session):
+    from sentrack.demo import build_demo
+    from sentrack.models import SupportCycle
+
+    summary = build_demo(session, today=TODAY, schools=1, pupils_per_school=140)
+
+    carried = session.execute(
+        sa.select(Pupil, SenStatus).join(SenStatus, SenStatus.pupil_id == Pupil.id)
+        .where(SenStatus.start_date < Pupil.admitted_on)
+    ).all()
+    assert summary.carried_admissions == len(carried) == 1
+    [(pupil, status)] = carried
+    assert pupil.admitted_on == date(2026, 1, 5)  # the first school day after the new year's break
+    assert status.provision is Provision.SEN_SUPPORT
+    assert status.recorded_at.date() >= pupil.admitted_on
+    cycles = session.scalars(sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id)).all()
+    assert all(cycle.opened_on >= pupil.admitted_on for cycle in cycles)

@@ -8,7 +8,7 @@ not on the roll), in the list of pupils who have left.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -62,9 +62,10 @@ def leaving_reason(choice: str | None, detail: str | None) -> str:
 
 def record_leaving(
     session: Session, *, actor: User, pupil: Pupil, left_on: date, reason: str | None, detail: str | None,
-    today: date,
+    today: date, entered: datetime | None = None,
 ) -> None:
-    """Record that the pupil leaves the roll on `left_on` (their first day no longer on it).
+    """Record that the pupil leaves the roll on `left_on` (their first day no longer on it);
+    `entered` is when it was typed (now, unless the demo dates it).
 
     Refused (RuleBroken) when a leaving is already recorded; the date is on or before admission,
     on or before the date of the pupil's latest record, or more than 31 days ahead; or no reason
@@ -87,18 +88,20 @@ def record_leaving(
             f"The pupil has a record dated {latest:%d/%m/%Y}: the leaving date must be after it", field="left_on"
         )
     text = leaving_reason(reason, detail)
+    at = entered or now()
     pupil.left_on = left_on
     pupil.leaving_reason = text
-    pupil.updated_at = now()
+    pupil.updated_at = at
     session.flush()
-    add_event(
+    event = add_event(
         session, pupil=pupil, kind=LEFT_EVENT, title="Left the school's roll", effective_on=left_on, actor=actor,
         detail=text,
     )
+    event.recorded_at = at
     audit.record(
         session, "pupil_left", actor=actor, pupil=pupil, object_type="pupil", object_id=pupil.id,
         details={"fields": ["left_on", "leaving_reason"]},
-    )
+    ).occurred_at = at
     session.flush()
 
 
