@@ -60,7 +60,7 @@ class Ability(enum.StrEnum):
 
 # What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
 # the school's roll today: a pupil who has left is read-only, whatever the route (undoing the
-# leaving aside, which reaches only pupils with a leaving recorded).
+# leaving aside).
 READING = frozenset(
     {
         Ability.VIEW_PUPILS,
@@ -216,7 +216,7 @@ def _scope(user: User, ability: Ability) -> sa.ColumnElement[bool]:
         return sa.false()
     reach = sa.or_(*conditions)
     if ability is Ability.UNDO_LEAVING:
-        return sa.and_(reach, Pupil.left_on.is_not(None))
+        return reach  # a pupil who left, above all (the workflow refuses one with no leaving)
     if ability not in READING:
         # A write reaches only a pupil on the roll today, and recording a leaving only a pupil
         # with none recorded yet.

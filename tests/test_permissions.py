@@ -163,13 +163,14 @@ ROUTES: dict[str, Route] = {
         lambda t: "/pupils/left/clear-search", {role: Redirect("/pupils/left") for role in ROLES}, method="POST"
     ),
     # Recording a leaving (Ability.RECORD_LEAVING) is the SENCO's, the head's and the admin's;
-    # undoing one the SENCO's and the head's, and only for a pupil with a leaving recorded, which
-    # the target has not: every answer is 404 (tests/test_roll.py undoes one).
+    # undoing one the SENCO's and the head's. The target has no leaving to undo, so the undo is
+    # refused back to the pupil record (tests/test_roll.py undoes one).
     "/pupils/<public_id>/leaving": Route(
         lambda t: f"{t.base}/leaving", only("senco", "head", "admin", no=404), target=PUPIL
     ),
     "/pupils/<public_id>/leaving/undo": Route(
-        lambda t: f"{t.base}/leaving/undo", only(no=404), method="POST", target=PUPIL
+        lambda t: f"{t.base}/leaving/undo", only("senco", "head", yes=Redirect(lambda t: t.base), no=404),
+        method="POST", target=PUPIL,
     ),
     "/pupils/<public_id>": Route(
         lambda t: f"/pupils/{t.pupil.public_id}", only("senco", "head", "teacher", "admin", "la", no=404), target=PUPIL
