@@ -213,6 +213,27 @@ def test_a_leaving_cannot_be_undone_while_another_pupil_on_the_roll_holds_the_up
     assert pupil.left_on == TODAY
 
 
+def test_undoing_a_leaving_that_was_never_recorded_changes_nothing(client, world, login, session):
+    pupil = world.pupils["taught"]
+    login(world.users["head"])
+
+    response = client.post(f"/pupils/{pupil.public_id}/leaving/undo", follow_redirects=True)
+
+    assert "No leaving is recorded for this pupil" in text(response)
+    assert audit_events(session, "leaving_undone") == []
+    assert count(session, TimelineEvent, TimelineEvent.pupil_id == pupil.id) == 0
+
+
+def test_the_head_undoes_a_leaving_ahead_of_its_date(client, world, login, session):
+    pupil = world.pupils["taught"]
+    _leave(session, pupil, TOMORROW)
+    login(world.users["head"])
+
+    assert client.post(f"/pupils/{pupil.public_id}/leaving/undo").status_code == 302
+    session.refresh(pupil)
+    assert pupil.left_on is None
+
+
 @pytest.mark.parametrize("role", ["admin", "teacher"])
 def test_only_the_senco_and_head_undo_a_leaving(client, world, login, session, role):
     pupil = world.pupils["taught"]
