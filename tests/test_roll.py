@@ -658,3 +658,26 @@ def test_the_demo_admits_a_pupil_in_january_with_support_from_a_previous_school(
     assert status.recorded_at.date() >= pupil.admitted_on
     cycles = session.scalars(sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id)).all()
     assert all(cycle.opened_on >= pupil.admitted_on for cycle in cycles)
+
+
+@pytest.mark.parametrize(("left_on", "listed"), BOUNDARIES)
+def test_passports_on_the_home_page_of_staff_who_deliver(session, world, left_on, listed):
+    """A SENCO who also teaches reads every record of the school, the leavers' too: the passports
+    of the pupils they work with still leave out a pupil who left."""
+    from sentrack.interventions.home import home_interventions, passport_pupils
+    from sentrack.models import Role
+    from tests.factories import make_user
+
+    both = make_user(session, "both@oak.test", Role.SENCO, Role.TEACHER, school=world.school)
+    pupil, other = world.pupils["taught"], world.pupils["taught_plain"]
+    kind = make_intervention_type(session, actor=world.users["senco"])
+    make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=both, pupils=[pupil, other],
+                      weekdays=[0, 1, 2, 3, 4])
+    _leave(session, pupil, left_on)
+
+    pupils, _names = passport_pupils(session, both, TODAY)
+    week = home_interventions(session, both, TODAY).this_week
+
+    assert other.id in {p.id for p in pupils}
+    assert (pupil.id in {p.id for p in pupils}) is listed
+    assert (pupil.id in {place.pupil_id for row in week for place in row.intervention.places}) is listed
