@@ -346,6 +346,7 @@ def test_figures_engagement_and_class_counts(client, world, login, session, left
     _leave(session, pupil, left_on)
 
     figures = register_figures(session, [world.school.id], TODAY)[world.school.id]
+    assert figures.pupils == (4 if counted else 3)
     assert figures.count(Provision.SEN_SUPPORT) == (2 if counted else 1)
     assert (pupil.id in engagement_for_school(session, world.school, TODAY)) is counted
     login(world.users["head"])
@@ -353,6 +354,9 @@ def test_figures_engagement_and_class_counts(client, world, login, session, left
     # 4 Oak holds Ada (the leaver) and Ben; 4 Elm holds Cara and Dev.
     counts = re.findall(r'>(4 (?:Oak|Elm))</a>.*?numeric">(\d+)</td>', page, re.S)
     assert counts == [("4 Elm", "2"), ("4 Oak", "2" if counted else "1")]
+    login(world.users["admin"])
+    home = text(client.get("/"))
+    assert re.search(rf'app-card__figure">{4 if counted else 3}</p><p class="app-card__label">pupils on roll', home)
 
 
 @pytest.mark.parametrize(("left_on", "listed"), BOUNDARIES)

@@ -71,10 +71,6 @@ def _check_details(
             raise RuleBroken("The admission date cannot be in the future", field="admitted_on")
         if details.admitted_on <= details.date_of_birth:
             raise RuleBroken("The admission date must be after the date of birth", field="admitted_on")
-        if pupil is not None and pupil.left_on is not None and details.admitted_on >= pupil.left_on:
-            raise RuleBroken(
-                f"The admission date must be before the pupil leaves ({pupil.left_on:%d/%m/%Y})", field="admitted_on"
-            )
     if not details.medical_conditions:
         details.medical_notes = None
 
