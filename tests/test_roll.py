@@ -685,3 +685,20 @@ def test_passports_on_the_home_page_of_staff_who_deliver(session, world, left_on
     assert other.id in {p.id for p in pupils}
     assert (pupil.id in {p.id for p in pupils}) is listed
     assert (pupil.id in {place.pupil_id for row in week for place in row.intervention.places}) is listed
+
+
+def test_the_demo_senco_finds_the_leavers_and_their_read_only_records(client, login, session):
+    from sentrack.demo import build_demo
+    from sentrack.models import User
+
+    build_demo(session, today=TODAY, schools=1, pupils_per_school=140)
+    session.commit()
+    login(session.scalar(sa.select(User).where(User.email == "senco@demo.test")))
+
+    listed = pupil_links(text(client.get("/pupils/left")))
+    on_roll = pupil_links(text(client.get("/pupils/")))
+
+    assert len(listed) == 3
+    assert not set(listed) & set(on_roll)
+    page = text(client.get(f"/pupils/{listed[0]}"))
+    assert "Left on " in page and "Undo the leaving" in page and "Edit details" not in page
