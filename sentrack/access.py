@@ -16,6 +16,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.models import (
     Intervention,
@@ -30,6 +31,7 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
+from sentrack.workflows.register import on_roll
 
 
 class Ability(enum.StrEnum):
@@ -53,6 +55,25 @@ class Ability(enum.StrEnum):
     MANAGE_SETTINGS = "manage_settings"  # the school's term dates and rule settings
     READ_PASSPORT = "read_passport"  # say "I have read it" of the passport of a pupil one teaches or supports
     HOLD_EARLY_REVIEW = "hold_early_review"  # review a plan before its agreed review date, saying why
+    RECORD_LEAVING = "record_leaving"  # record that a pupil left the school's roll
+    UNDO_LEAVING = "undo_leaving"  # undo a leaving recorded by mistake
+    VIEW_LEAVERS = "view_leavers"  # the list of pupils who have left, and their records
+
+
+# What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
+# the school's roll today: a pupil who has left is read-only, whatever the route (undoing the
+# leaving aside).
+READING = frozenset(
+    {
+        Ability.VIEW_PUPILS,
+        Ability.VIEW_SEN,
+        Ability.VIEW_FIGURES,
+        Ability.VIEW_FIGURE_LISTS,
+        Ability.VIEW_AUDIT,
+        Ability.VIEW_PROVISION_MAP,
+        Ability.VIEW_LEAVERS,
+    }
+)
 
 
 ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
@@ -77,6 +98,9 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.MANAGE_SETTINGS,
             Ability.READ_PASSPORT,
             Ability.HOLD_EARLY_REVIEW,
+            Ability.RECORD_LEAVING,
+            Ability.UNDO_LEAVING,
+            Ability.VIEW_LEAVERS,
         }
     ),
     Role.HEAD: frozenset(
@@ -89,6 +113,9 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.VIEW_FIGURE_LISTS,
             Ability.VIEW_AUDIT,
             Ability.VIEW_PROVISION_MAP,
+            Ability.RECORD_LEAVING,
+            Ability.UNDO_LEAVING,
+            Ability.VIEW_LEAVERS,
         }
     ),
     Role.TEACHER: frozenset(
@@ -110,7 +137,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
     ),
     Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES}),
     Role.LA_OFFICER: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.VIEW_FIGURES}),
-    Role.ADMIN: frozenset({Ability.VIEW_PUPILS, Ability.EDIT_PUPIL, Ability.MANAGE_STAFF}),
+    Role.ADMIN: frozenset({Ability.VIEW_PUPILS, Ability.EDIT_PUPIL, Ability.MANAGE_STAFF, Ability.RECORD_LEAVING}),
 }
 
 
@@ -183,15 +210,19 @@ def _on_ehc_plan_in_authority(user: User) -> sa.ColumnElement[bool]:
 
 
 def _role_condition(user: User, role: Role) -> sa.ColumnElement[bool]:
-    """The pupils one role of the user reaches."""
-    if role in (Role.SENCO, Role.HEAD, Role.ADMIN):
+    """The pupils one role of the user reaches. The SENCO and the head teacher keep the records of
+    pupils who have left, and an LA officer those of the authority's pupils with an EHC plan;
+    class teachers, support assistants and administrators reach only the pupils on the roll."""
+    if role in (Role.SENCO, Role.HEAD):
         return Pupil.school_id == user.school_id if user.school_id else sa.false()
+    if role is Role.ADMIN:
+        return sa.and_(Pupil.school_id == user.school_id, on_roll(today())) if user.school_id else sa.false()
     if role is Role.TEACHER:
-        return sa.and_(Pupil.school_id == user.school_id, _taught_by(user))
+        return sa.and_(Pupil.school_id == user.school_id, on_roll(today()), _taught_by(user))
     if role is Role.LA_OFFICER:
         return _on_ehc_plan_in_authority(user) if user.local_authority_id else sa.false()
     if role is Role.SUPPORT_ASSISTANT:
-        return sa.and_(Pupil.school_id == user.school_id, _in_interventions_delivered_by(user))
+        return sa.and_(Pupil.school_id == user.school_id, on_roll(today()), _in_interventions_delivered_by(user))
     return sa.false()  # governors see no pupil
 
 
@@ -199,7 +230,18 @@ def _scope(user: User, ability: Ability) -> sa.ColumnElement[bool]:
     if not user.is_authenticated:
         return sa.false()
     conditions = [_role_condition(user, role) for role in user.roles if ability in ROLE_ABILITIES[role]]
-    return sa.or_(*conditions) if conditions else sa.false()
+    if not conditions:
+        return sa.false()
+    reach = sa.or_(*conditions)
+    if ability is Ability.UNDO_LEAVING:
+        return reach  # a pupil who left, above all (the workflow refuses one with no leaving)
+    if ability not in READING:
+        # A write reaches only a pupil on the roll today, and recording a leaving only a pupil
+        # with none recorded yet.
+        reach = sa.and_(reach, on_roll(today()))
+        if ability is Ability.RECORD_LEAVING:
+            reach = sa.and_(reach, Pupil.left_on.is_(None))
+    return reach
 
 
 def pupil_scope(user: User) -> sa.ColumnElement[bool]:

@@ -79,6 +79,8 @@ DESCRIPTIONS: dict[str, str] = {
     "pupil_added": "Added the pupil to the roll",
     "pupil_updated": "Changed the pupil's details",
     "pupil_viewed": "Viewed the pupil's record",
+    "pupil_left": "Recorded that the pupil left the school",
+    "leaving_undone": "Undid a leaving recorded by mistake",
     "contact_added": "Added a parent or carer contact",
     "contact_updated": "Changed a parent or carer contact",
     "sen_status_changed": "Changed the SEN status",

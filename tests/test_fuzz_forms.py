@@ -73,6 +73,7 @@ from sentrack.models import (
     SupportCycle,
     Task,
     TeachingGroup,
+    TimelineEvent,
     User,
     UserSession,
 )
@@ -135,6 +136,8 @@ FORMS: dict[str, Fuzz] = {
     "/change-password": Fuzz((UserSession, AuditEvent)),
     "/pupils/": Fuzz(()),  # the search: kept in the signed cookie, never in the database
     "/pupils/new": Fuzz((Pupil, Contact, AuditEvent)),
+    "/pupils/left": Fuzz(()),  # the search of the leavers: kept in the signed cookie
+    "/pupils/<public_id>/leaving": Fuzz((Pupil, TimelineEvent, AuditEvent)),
     "/pupils/<public_id>/edit": Fuzz((Pupil, AuditEvent)),
     "/pupils/<public_id>/contacts/new": Fuzz((Contact, AuditEvent)),
     "/pupils/<public_id>/contacts/<int:contact_id>": Fuzz((Contact, AuditEvent)),
@@ -177,6 +180,8 @@ BUTTONS: dict[str, str] = {
     "/sign-out": "sign out",
     "/settings/terms/<int:term_id>/default": "give a term the default dates again",
     "/pupils/clear-search": "forget the search text",
+    "/pupils/left/clear-search": "forget the search text of the leavers' list",
+    "/pupils/<public_id>/leaving/undo": "undo a leaving recorded by mistake",
     "/pupils/<public_id>/cycles": "open a support cycle",
     "/pupils/<public_id>/cycles/<int:number>/move/<move>": "move the cycle on",
     "/pupils/<public_id>/cycles/<int:number>/outcomes/<int:outcome_id>/remove": "remove an outcome",

@@ -159,6 +159,21 @@ ROUTES: dict[str, Route] = {
     # Clearing the search only forgets the search text: harmless for anyone signed in.
     "/pupils/clear-search": Route(lambda t: "/pupils/clear-search", {role: Redirect("/pupils/") for role in ROLES}, method="POST"),
     "/pupils/new": Route(lambda t: "/pupils/new", only("senco", "admin")),
+    # The pupils who have left (Ability.VIEW_LEAVERS): the SENCO's and the head teacher's.
+    "/pupils/left": Route(lambda t: "/pupils/left", only("senco", "head")),
+    "/pupils/left/clear-search": Route(
+        lambda t: "/pupils/left/clear-search", {role: Redirect("/pupils/left") for role in ROLES}, method="POST"
+    ),
+    # Recording a leaving (Ability.RECORD_LEAVING) is the SENCO's, the head's and the admin's;
+    # undoing one the SENCO's and the head's. The target has no leaving to undo, so the undo is
+    # refused back to the pupil record (tests/test_roll.py undoes one).
+    "/pupils/<public_id>/leaving": Route(
+        lambda t: f"{t.base}/leaving", only("senco", "head", "admin", no=404), target=PUPIL
+    ),
+    "/pupils/<public_id>/leaving/undo": Route(
+        lambda t: f"{t.base}/leaving/undo", only("senco", "head", yes=Redirect(lambda t: t.base), no=404),
+        method="POST", target=PUPIL,
+    ),
     "/pupils/<public_id>": Route(
         lambda t: f"/pupils/{t.pupil.public_id}", only("senco", "head", "teacher", "admin", "la", no=404), target=PUPIL
     ),
@@ -628,6 +643,7 @@ FORM_RULES = (
     "/pupils/<public_id>/meetings/plan",
     "/pupils/<public_id>/meetings/<int:meeting_id>/record",
     "/pupils/<public_id>/meetings/<int:meeting_id>/shared",
+    "/pupils/<public_id>/leaving",
 )
 
 
@@ -914,3 +930,86 @@ def test_the_check_for_data_beyond_reach_finds_a_name(client, world, login):
     assert response.status_code == 200
     with pytest.raises(AssertionError):
         assert_no_data_beyond_reach(world, "senco", response, url)
+
+
+# --- A pupil who has left: the record stays, read-only --------------------------------------------
+
+# The pupil routes that only read (or, for undoing a leaving, that reach only a pupil who left).
+READING_RULES = {
+    "/pupils/<public_id>",
+    "/pupils/<public_id>/audit",
+    "/pupils/<public_id>/timeline",
+    "/pupils/<public_id>/cycles/<int:number>",
+    "/pupils/<public_id>/cycles/<int:number>/plan/print",
+    "/pupils/<public_id>/leaving/undo",
+}
+WRITING_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and rule not in READING_RULES)
+
+
+def _leave(session, pupil, left_on=date(2026, 11, 27)):
+    pupil.left_on, pupil.leaving_reason = left_on, "Moved away from the area"
+    session.commit()
+
+
+@pytest.mark.parametrize("rule", WRITING_RULES)
+def test_every_write_to_a_pupil_who_has_left_is_refused(client, world, login, foreign_group, session, rule):
+    """The SENCO reaches every write route for a pupil on the roll (the truth table above); from
+    the leaving date each answers 404, to a GET and to a POST carrying a complete-looking form, and
+    nothing is stored."""
+    route = ROUTES[rule]
+    target = _target(world, route, ("sees", "taught"), foreign_group, session)
+    _leave(session, target.pupil)
+    login(world.users["senco"])
+    before = _pupil_rows(session)
+    name = target.pupil.first_name
+    url = route.url(target)
+
+    answers = [client.open(url, method=route.method).status_code]
+    if route.method == "GET":
+        answers.append(client.post(url, data={
+            "strengths": "Changed", "description": "Changed", "decision": "no_further_action", "reason": "moved_away",
+            "note": "Changed", "primary_need": "SPLD", "provision": "K", "first_name": "Changed",
+        }).status_code)
+
+    assert answers == [404] * len(answers)
+    assert _pupil_rows(session) == before
+    session.refresh(target.pupil)
+    assert (target.pupil.first_name, target.pupil.left_on) == (name, date(2026, 11, 27))
+
+
+def test_every_write_route_is_open_the_day_before_the_pupil_leaves(client, world, login, foreign_group, session):
+    """The control for the test above: with the leaving tomorrow the same pages open (recording a
+    leaving aside: one is recorded already)."""
+    login(world.users["senco"])
+    for rule in WRITING_RULES:
+        route = ROUTES[rule]
+        if route.method != "GET" or route.expect["senco"] != 200 or rule == "/pupils/<public_id>/leaving":
+            continue
+        target = _target(world, route, ("sees", "taught"), foreign_group, session)
+        _leave(session, target.pupil, left_on=date(2026, 11, 28))
+        assert client.get(route.url(target)).status_code == 200, rule
+        target.pupil.left_on = target.pupil.leaving_reason = None
+        session.commit()
+        session.execute(sa.delete(ParentMeeting))
+        for model in (Review, Plan, Outcome, Assessment, ParentLetter, Concern):
+            session.execute(sa.delete(model))
+        session.execute(sa.delete(SupportCycle))
+        session.commit()
+
+
+@pytest.mark.parametrize("rule", sorted(READING_RULES - {"/pupils/<public_id>/leaving/undo"}))
+@pytest.mark.parametrize(("role", "key", "status"), [
+    ("senco", "taught", 200), ("head", "taught", 200), ("teacher", "taught", 404), ("admin", "taught", 404),
+    ("la", "untaught", 200),
+])
+def test_who_reads_the_record_of_a_pupil_who_has_left(client, world, login, foreign_group, session, rule, role, key, status):
+    """The SENCO and head keep the record, and the LA officer that of a pupil with an EHC plan;
+    the class teacher and the administrator no longer reach it."""
+    route = ROUTES[rule]
+    target = _target(world, route, ("sees", key), foreign_group, session)
+    _leave(session, target.pupil)
+    login(world.users[role])
+
+    expected = status if route.expect[role] == 200 else 404
+
+    assert client.get(route.url(target)).status_code == expected

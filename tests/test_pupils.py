@@ -274,10 +274,21 @@ def test_adding_a_pupil_refused_with_the_message_beside_the_field(senco, world, 
 def test_a_duplicate_upn_is_refused(senco, world, session):
     before = count(session, Pupil)
 
+    response = senco.post("/pupils/new", data=_pupil_form(upn=world.pupils["untaught"].upn))
+
+    assert field_error(text(response), "upn") == "Another pupil on the school's roll already has this UPN"
+    assert count(session, Pupil) == before
+
+
+def test_the_upn_of_a_pupil_at_another_school_is_not_this_schools_business(senco, world, session):
+    """A pupil who moves between schools of the authority gets a record at each: the UPN is unique
+    per school's roll, so the other school's record does not block this one."""
+    before = count(session, Pupil)
+
     response = senco.post("/pupils/new", data=_pupil_form(upn=world.pupils["foreign"].upn))
 
-    assert field_error(text(response), "upn") == "Another pupil already has this UPN"
-    assert count(session, Pupil) == before
+    assert response.status_code == 302
+    assert count(session, Pupil) == before + 1
 
 
 def test_a_date_field_missing_from_the_post_is_an_error_not_a_crash(senco, world, session):
@@ -386,7 +397,7 @@ def test_editing_to_another_pupils_upn_is_refused(senco, world, session):
 
     response = senco.post(f"/pupils/{pupil.public_id}/edit", data=_edit_form(pupil, upn=world.pupils["untaught"].upn))
 
-    assert field_error(text(response), "upn") == "Another pupil already has this UPN"
+    assert field_error(text(response), "upn") == "Another pupil on the school's roll already has this UPN"
     session.refresh(pupil)
     assert pupil.upn == upn
 

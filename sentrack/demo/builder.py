@@ -21,6 +21,7 @@ from sentrack.demo.interventions import add_interventions
 from sentrack.demo.meetings import add_parent_meetings
 from sentrack.demo.pupils import PupilBuilder
 from sentrack.demo.register import add_sen_statuses, place_on_register
+from sentrack.demo.roll import SchoolRoll, add_leavers, admit_in_january_with_carried_support
 from sentrack.demo.schools import Group, SchoolSpec, school_specs
 from sentrack.demo.staff import StaffBuilder
 from sentrack.demo.tasks import add_passport_reads, add_task_history
@@ -40,10 +41,14 @@ class DemoBuilder:
         self.staff_builder = StaffBuilder(self.context)
         self.pupil_builder = PupilBuilder(self.context, la_code=LA_CODE)
         self.duties = sync_catalogue(session)
+        self.rolls: list[SchoolRoll] = []
 
     def build(self, specs: list[SchoolSpec]) -> DemoSummary:
         self.add_authority(LA_CODE, LA_NAME, specs, officer_email="la@demo.test")
         self.context.rows.advance_sequences()
+        # The leavers go through the app's workflow, once the sequences are past the demo's rows.
+        for school in self.rolls:
+            self.context.summary.leavers += add_leavers(self.context.rows.session, self.context, school)
         return self.context.summary
 
     def add_authority(
@@ -77,6 +82,8 @@ class DemoBuilder:
         staff = self.staff_builder.add_staff(spec, school_id, groups)
         pupils = self.pupil_builder.add_pupils(spec, school_id, groups, staff)
         place_on_register(context, spec, pupils, staff.demo_group_id)
+        if admit_in_january_with_carried_support(context, spec, school_id, pupils) is not None:
+            summary.carried_admissions += 1
         add_sen_statuses(context, pupils, staff.senco_id)
         self.pupil_builder.mark_looked_after(pupils)
         self.pupil_builder.mark_medical_conditions(pupils)
@@ -89,6 +96,7 @@ class DemoBuilder:
         add_parent_meetings(context, spec, pupils, cycles)
         add_task_history(context, school_id, pupils, staff, self.duties)
         add_passport_reads(context, pupils)
+        self.rolls.append(SchoolRoll(school_id, staff.senco_id))
         summary.schools += 1
         summary.pupils += len(pupils)
         summary.sen_support += sum(p.provision is Provision.SEN_SUPPORT for p in pupils)

@@ -93,6 +93,10 @@ def _report(summary: DemoSummary, today: date, seed: int) -> None:
     click.echo(f"Demo built for {today.day} {today:%B %Y} (seed {seed}):")
     click.echo(f"  {summary.schools} schools, {summary.pupils:,} pupils, {summary.staff:,} staff accounts")
     click.echo(f"  {summary.sen_support:,} on SEN support, {summary.ehc_plans:,} with an EHC plan")
+    click.echo(
+        f"  {summary.leavers:,} pupils who left this year; {summary.carried_admissions:,} admitted in January"
+        " with SEN support from a previous school"
+    )
     click.echo(f"  {summary.concerns_open:,} open concerns, {summary.concerns_overdue:,} of them overdue")
     stages = ", ".join(f"{summary.cycles_open.get(state, 0):,} at {state}" for state in ("assess", "plan", "do", "review"))
     click.echo(f"  {summary.cycles:,} support cycles; open: {stages}")

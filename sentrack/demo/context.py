@@ -45,6 +45,8 @@ class DemoSummary:
     interventions_awaiting_impact: int = 0  # ended, impact not yet recorded
     intervention_sessions: int = 0  # registers taken
     tasks_done: int = 0  # tasks from before today, done (each with its notification)
+    leavers: int = 0  # pupils who left the roll this year
+    carried_admissions: int = 0  # admitted in January with SEN support from a previous school
     sign_ins: list[tuple[str, str]] = field(default_factory=list)  # (email, role label)
 
 
@@ -55,6 +57,7 @@ def weighted(rng: random.Random, pairs: Sequence[tuple[T, float]]) -> T:
 class DemoContext:
     def __init__(self, session: Session, *, today: date, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.today = today
         self.year_start = academic_year_start(today)
         self.rows = Rows(session)

@@ -216,7 +216,9 @@ def _first_cycle(context: DemoContext, pupil: PupilDraft, period: Period) -> Cyc
     SENCO) 10 to 35 days before the plan started and the pupil was placed on SEN support."""
     rng, start, admitted = context.rng, period.start, pupil.admitted_on
     if period.reason == names.CONTINUED_SEN_SUPPORT_REASON:
-        return _pre_plan_forward(context, start)
+        # Support carried from a previous school may have begun before admission: the cycle
+        # opens here on arrival.
+        return _pre_plan_forward(context, max(start, admitted))
     concern = pupil.assessed_concern
     if concern is not None:
         opened = concern["decided_on"]

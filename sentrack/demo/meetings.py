@@ -120,7 +120,9 @@ def _on_register_since(pupil: PupilDraft, today: date) -> date | None:
         if period.provision not in ON_REGISTER:
             break
         since = period.start
-    return since
+    # Only the days on this school's roll count: support carried from a previous school counts
+    # from admission (as in sentrack.workflows.engagement).
+    return max(since, pupil.admitted_on)
 
 
 class _MeetingWriter:

@@ -125,5 +125,6 @@ def add_sen_statuses(context: DemoContext, pupils: list[PupilDraft], senco_id: i
                 end_date=next_start - DAY if next_start else None,
                 reason=period.reason,
                 recorded_by_id=senco_id,
-                recorded_at=context.entered(period.start, within_days=5),
+                # History carried from a previous school is entered here on admission.
+                recorded_at=context.entered(max(period.start, pupil.admitted_on), within_days=5),
             )

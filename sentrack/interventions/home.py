@@ -27,6 +27,7 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
+from sentrack.workflows.register import on_roll
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -77,7 +78,10 @@ def home_interventions(session: Session, user: User, today: date) -> HomeInterve
             .where(_mine(user), Intervention.starts_on <= friday, Intervention.ends_on >= monday)
             .options(
                 joinedload(Intervention.delivered_by),
-                selectinload(Intervention.places).joinedload(InterventionPupil.pupil),
+                # The places of pupils on the roll today: a pupil who left is on no register.
+                selectinload(
+                    Intervention.places.and_(InterventionPupil.pupil_id.in_(sa.select(Pupil.id).where(on_roll(today))))
+                ).joinedload(InterventionPupil.pupil),
             )
             .order_by(Intervention.name)
         )
@@ -183,7 +187,7 @@ def passport_pupils(session: Session, user: User, today: date) -> tuple[list[Pup
     pupils = list(
         session.scalars(
             sa.select(Pupil)
-            .where(sa.or_(*conditions), access.sen_scope(user))
+            .where(sa.or_(*conditions), access.sen_scope(user), on_roll(today))
             .options(selectinload(Pupil.groups))
             .order_by(Pupil.last_name, Pupil.first_name)
         )

@@ -361,10 +361,12 @@ def record_session(intervention_id: int):
     )
     from_home = request.args.get("from") == "home"
     form = SessionForm()
-    form.attended.choices = [(place.pupil_id, place.pupil.full_name) for place in intervention.places]
+    # The register lists the pupils on the roll on the day the session is recorded for.
+    places = flow.register_places(intervention, form.held_on.data or today())
+    form.attended.choices = [(place.pupil_id, place.pupil.full_name) for place in places]
     if request.method == "GET":
         form.held_on.data = today()
-        form.attended.data = [place.pupil_id for place in intervention.places]
+        form.attended.data = [place.pupil_id for place in places]
     if form.validate_on_submit():
         present = set(form.attended.data or [])
         try:
@@ -378,7 +380,7 @@ def record_session(intervention_id: int):
         else:
             message = (
                 f"Register saved for {intervention.name} on {format_date(form.held_on.data)}: "
-                f"{len(present)} of {len(intervention.places)} attended."
+                f"{len(present)} of {len(places)} attended."
             )
             db.session.commit()
             flash(message, "success")
@@ -400,7 +402,7 @@ def quick_register(intervention_id: int):
     try:
         flow.record_session(
             db.session, actor=user, intervention=intervention, held_on=today(),
-            attended={place.pupil_id for place in intervention.places}, note=None, today=today(),
+            attended={place.pupil_id for place in flow.register_places(intervention, today())}, note=None, today=today(),
         )
     except RuleBroken as error:
         db.session.rollback()

@@ -98,13 +98,14 @@ def _letters_to_send(user: User, on) -> list[ParentLetter]:
     )
 
 
-def _teacher_classes(user: User) -> tuple[list[TeachingGroup], dict[int, SenStatus]]:
+def _teacher_classes(user: User, on) -> tuple[list[TeachingGroup], dict[int, SenStatus]]:
+    """The teacher's classes with the pupils on the roll `on` that day."""
     groups = list(
         db.session.scalars(
             sa.select(TeachingGroup)
             .join(group_teachers, group_teachers.c.group_id == TeachingGroup.id)
             .where(group_teachers.c.user_id == user.id)
-            .options(selectinload(TeachingGroup.pupils))
+            .options(selectinload(TeachingGroup.pupils.and_(on_roll(on))))
             .order_by(TeachingGroup.name)
         )
     )
@@ -136,7 +137,7 @@ def home():
             .where(access.sen_scope(user), on_roll(on), Concern.status == ConcernStatus.OPEN)
         )
     if user.has_role(Role.TEACHER):
-        context["classes"], context["statuses"] = _teacher_classes(user)
+        context["classes"], context["statuses"] = _teacher_classes(user, on)
         pupil_ids = list(context["statuses"])
         # Set-based for the whole school, then narrowed: a fixed number of queries.
         context["class_engagement"] = engagement_for_school(db.session, user.school, on, pupil_ids=pupil_ids) if pupil_ids else {}
@@ -159,7 +160,7 @@ def home():
             sa.select(sa.func.count(User.id)).where(User.school_id == user.school_id, User.active)
         )
         context["roll_count"] = db.session.scalar(
-            sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == user.school_id)
+            sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == user.school_id, on_roll(on))
         )
         context["class_count"] = db.session.scalar(
             sa.select(sa.func.count(TeachingGroup.id)).where(TeachingGroup.school_id == user.school_id)

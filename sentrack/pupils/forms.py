@@ -27,6 +27,7 @@ from sentrack.clock import today
 from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none, strip_text
 from sentrack.models import AreaOfNeed, ContactMethod, NeedType, Provision
 from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN, year_group_label
+from sentrack.workflows.roll import LEAVING_REASONS
 
 YEAR_GROUP_CHOICES = [(str(y), year_group_label(y)) for y in range(YEAR_GROUP_MIN, YEAR_GROUP_MAX + 1)]
 NEED_CHOICES = [(n.value, f"{n.label} ({n.value})") for n in NeedType]
@@ -180,3 +181,40 @@ class PupilSearchForm(FlaskForm):
     provision = SelectField("SEN provision", widget=GovSelect(), choices=[("", "Any provision")] + [(p.value, p.label) for p in Provision], validators=[Optional()])
     need = SelectField("Type of need", widget=GovSelect(), choices=[("", "Any need")] + NEED_CHOICES, validators=[Optional()])
     submit = SubmitField("Apply", widget=GovSubmitInput())
+
+
+class LeavingForm(FlaskForm):
+    """That a pupil left the school's roll: the first day they are no longer on it, and why."""
+
+    left_on = GovDateField(
+        "Date the pupil leaves the roll",
+        describe="leaving date",
+        validators=[DateRequired("Enter the date the pupil leaves the roll")],
+        description="The first day they are no longer on the school's roll, at most 31 days ahead. For example, 12 1 2027",
+    )
+    reason = RadioField(
+        "Why did the pupil leave?",
+        widget=GovRadioInput(),
+        choices=[(key, label) for key, label in LEAVING_REASONS.items()],
+        validators=[InputRequired("Select why the pupil left")],
+    )
+    detail = _optional_text(
+        "More detail (needed for another reason)",
+        500,
+        widget=GovTextArea(),
+        description="For example, the new school. Do not write anything you would not share with the pupil's parents.",
+    )
+    submit = SubmitField("Record leaving", widget=GovSubmitInput())
+
+
+class UndoLeavingForm(FlaskForm):
+    """Undoing a leaving recorded by mistake: a button, with its CSRF token."""
+
+    submit = SubmitField("Undo the leaving: it was recorded by mistake", widget=GovSubmitInput())
+
+
+class LeaverSearchForm(FlaskForm):
+    """The search of the list of pupils who have left. Posted, so that a name never travels in a URL."""
+
+    q = StringField("Name or UPN", widget=GovTextInput(), filters=[strip_text], validators=[Optional(), Length(max=100)])
+    submit = SubmitField("Search", widget=GovSubmitInput())

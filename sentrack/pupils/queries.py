@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from sentrack import access
 from sentrack.models import NeedType, Provision, Pupil, SenStatus, User, group_pupils
+from sentrack.workflows.register import on_roll
 from sentrack.workflows.upn import normalise
 
 SORTS = {
@@ -49,17 +51,20 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(user: User, filters: PupilFilters) -> list[sa.ColumnElement[bool]]:
+def _name_or_upn(q: str) -> sa.ColumnElement[bool]:
+    upn = normalise(q)
+    pattern = f"%{_escape_like(q.lower())}%"
+    full_name = sa.func.lower(Pupil.first_name + " " + Pupil.last_name)
+    preferred = sa.func.lower(sa.func.coalesce(Pupil.preferred_name, "") + " " + Pupil.last_name)
+    return sa.or_(full_name.like(pattern, escape="\\"), preferred.like(pattern, escape="\\"), Pupil.upn == upn)
+
+
+def _conditions(user: User, filters: PupilFilters, today: date) -> list[sa.ColumnElement[bool]]:
     sen_scope = access.sen_scope(user)
-    conditions = [access.pupil_scope(user)]
+    # The pupils on the roll today: a pupil who has left is in the list of leavers instead.
+    conditions = [access.pupil_scope(user), on_roll(today)]
     if filters.q:
-        upn = normalise(filters.q)
-        pattern = f"%{_escape_like(filters.q.lower())}%"
-        full_name = sa.func.lower(Pupil.first_name + " " + Pupil.last_name)
-        preferred = sa.func.lower(sa.func.coalesce(Pupil.preferred_name, "") + " " + Pupil.last_name)
-        conditions.append(
-            sa.or_(full_name.like(pattern, escape="\\"), preferred.like(pattern, escape="\\"), Pupil.upn == upn)
-        )
+        conditions.append(_name_or_upn(filters.q))
     if filters.year is not None:
         conditions.append(Pupil.year_group == filters.year)
     if filters.group is not None:
@@ -76,10 +81,13 @@ def _conditions(user: User, filters: PupilFilters) -> list[sa.ColumnElement[bool
     return conditions
 
 
-def pupil_page(session: Session, user: User, filters: PupilFilters, *, page: int, per_page: int) -> PupilPage:
-    """One page of the pupils the user may see, with SEN provision where the user may see it."""
+def pupil_page(
+    session: Session, user: User, filters: PupilFilters, *, page: int, per_page: int, today: date
+) -> PupilPage:
+    """One page of the pupils on the roll today that the user may see, with SEN provision where
+    the user may see it."""
     open_status = sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None))
-    conditions = _conditions(user, filters)
+    conditions = _conditions(user, filters, today)
     total = session.scalar(
         sa.select(sa.func.count(Pupil.id)).select_from(Pupil).outerjoin(SenStatus, open_status).where(*conditions)
     ) or 0
@@ -119,6 +127,38 @@ def pupil_page(session: Session, user: User, filters: PupilFilters, *, page: int
         pages=pages,
         per_page=per_page,
     )
+
+
+@dataclass
+class LeaverPage:
+    pupils: list[Pupil]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def leaver_page(session: Session, user: User, q: str | None, *, page: int, per_page: int, today: date) -> LeaverPage:
+    """One page of the pupils of the user's reach who have left the roll by `today` (no longer on
+    it, and admitted before they left), the latest leavers first."""
+    conditions = [
+        access.scope_for(user, access.Ability.VIEW_LEAVERS),
+        Pupil.left_on.is_not(None),
+        sa.not_(on_roll(today)),
+    ]
+    if q:
+        conditions.append(_name_or_upn(q))
+    total = session.scalar(sa.select(sa.func.count(Pupil.id)).where(*conditions)) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    pupils = session.scalars(
+        sa.select(Pupil)
+        .where(*conditions)
+        .order_by(Pupil.left_on.desc(), Pupil.last_name, Pupil.first_name, Pupil.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return LeaverPage(pupils=list(pupils), total=total, page=page, pages=pages, per_page=per_page)
 
 
 def load_staff(session: Session, user_ids) -> list[User]:

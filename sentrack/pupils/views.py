@@ -26,17 +26,29 @@ from sentrack.models import (
     TimelineEvent,
 )
 from sentrack.pupils import bp
-from sentrack.pupils.forms import ConcernForm, ContactForm, PupilForm, PupilSearchForm, SenStatusForm
-from sentrack.pupils.queries import PupilFilters, load_staff, pupil_page
+from sentrack.pupils.forms import (
+    ConcernForm,
+    ContactForm,
+    LeaverSearchForm,
+    LeavingForm,
+    PupilForm,
+    PupilSearchForm,
+    SenStatusForm,
+    UndoLeavingForm,
+)
+from sentrack.pupils.queries import PupilFilters, leaver_page, load_staff, pupil_page
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.concerns import raise_concern
 from sentrack.workflows.engagement import engagement_for_pupil
 from sentrack.workflows.meetings import pupil_meetings
 from sentrack.workflows.passports import mark_passport_read
 from sentrack.workflows.pupils import ContactDetails, PupilDetails, add_contact, add_pupil, update_contact, update_pupil
+from sentrack.workflows.register import is_on_roll
+from sentrack.workflows.roll import record_leaving, undo_leaving
 from sentrack.workflows.sen_status import change_sen_status, current_status
 
 SEARCH_KEY = "pupil_search"
+LEAVER_SEARCH_KEY = "leaver_search"
 
 
 def _user():
@@ -105,6 +117,7 @@ def index():
         filters,
         page=request.args.get("page", 1, type=int),
         per_page=current_app.config["PUPILS_PER_PAGE"],
+        today=today(),
     )
     query_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
@@ -117,6 +130,35 @@ def index():
 def clear_search():
     session.pop(SEARCH_KEY, None)
     return redirect(url_for("pupils.index"))
+
+
+@bp.route("/left", methods=["GET", "POST"])
+@login_required
+@access.requires(Ability.VIEW_LEAVERS)
+def leavers():
+    """The pupils who have left the roll: their records stay, read-only."""
+    user = _user()
+    form = LeaverSearchForm(request.form if request.method == "POST" else None, data=None)
+    if request.method == "POST":
+        if form.validate():
+            # As on the pupil list, the search text stays in the signed session, out of URLs.
+            session[LEAVER_SEARCH_KEY] = form.q.data or ""
+            return redirect(url_for("pupils.leavers"))
+    q = session.get(LEAVER_SEARCH_KEY) or None
+    if request.method == "GET":
+        form.q.data = q or ""
+    page = leaver_page(
+        db.session, user, q, page=request.args.get("page", 1, type=int),
+        per_page=current_app.config["PUPILS_PER_PAGE"], today=today(),
+    )
+    return render_template("pupils/leavers.html", form=form, page=page, q=q)
+
+
+@bp.route("/left/clear-search", methods=["POST"])
+@login_required
+def clear_leaver_search():
+    session.pop(LEAVER_SEARCH_KEY, None)
+    return redirect(url_for("pupils.leavers"))
 
 
 def _details(form: PupilForm) -> PupilDetails:
@@ -224,6 +266,10 @@ def show(public_id: str):
         may_change_status=Ability.CHANGE_SEN_STATUS in reach,
         may_raise_concern=Ability.RAISE_CONCERN in reach,
         may_view_audit=Ability.VIEW_AUDIT in reach,
+        on_roll=is_on_roll(pupil, today()),
+        may_record_leaving=Ability.RECORD_LEAVING in reach,
+        may_undo_leaving=Ability.UNDO_LEAVING in reach,
+        undo_form=UndoLeavingForm() if Ability.UNDO_LEAVING in reach else None,
     )
     del staff
     return audit.shown(db.session, page, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
@@ -361,6 +407,50 @@ def raise_concern_view(public_id: str):
             flash("Concern raised. The SENCO will see it on their home page.", "success")
             return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#concerns")
     return render_template("pupils/concern.html", form=form, pupil=pupil)
+
+
+@bp.route("/<public_id>/leaving", methods=["GET", "POST"])
+@login_required
+def leaving(public_id: str):
+    """Record that the pupil leaves the roll."""
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.RECORD_LEAVING)
+    form = LeavingForm()
+    if form.validate_on_submit():
+        try:
+            record_leaving(
+                db.session, actor=user, pupil=pupil, left_on=form.left_on.data, reason=form.reason.data,
+                detail=form.detail.data, today=today(),
+            )
+        except RuleBroken as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            db.session.commit()
+            flash("Leaving recorded. From the leaving date the pupil is in the list of pupils who have left.", "success")
+            if access.may(user, Ability.VIEW_PUPILS, pupil):
+                return redirect(url_for("pupils.show", public_id=pupil.public_id))
+            return redirect(url_for("pupils.index"))
+    return render_template("pupils/leaving.html", form=form, pupil=pupil)
+
+
+@bp.route("/<public_id>/leaving/undo", methods=["POST"])
+@login_required
+def undo_leaving_view(public_id: str):
+    """Put the pupil back on the roll: the leaving was recorded by mistake."""
+    user = _user()
+    pupil = access.get_pupil(user, public_id, Ability.UNDO_LEAVING)
+    if not UndoLeavingForm().validate_on_submit():
+        abort(400)
+    try:
+        undo_leaving(db.session, actor=user, pupil=pupil, today=today())
+    except RuleBroken as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash("The leaving was undone: the pupil is on the roll again.", "success")
+    return redirect(url_for("pupils.show", public_id=pupil.public_id))
 
 
 AUDIT_PER_PAGE = 50

@@ -9,12 +9,14 @@ from sqlalchemy.orm import selectinload
 
 from sentrack import access
 from sentrack.access import Ability
+from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.forms import attach_error
-from sentrack.models import Role, TeachingGroup, User, group_pupils
+from sentrack.models import Pupil, Role, TeachingGroup, User, group_pupils
 from sentrack.staff import bp
 from sentrack.staff.forms import GroupForm, StaffForm
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.register import on_roll
 from sentrack.workflows.staff import GroupDetails, StaffDetails, add_staff_member, save_group, update_staff_member
 
 
@@ -110,7 +112,8 @@ def groups():
         db.session.execute(
             sa.select(group_pupils.c.group_id, sa.func.count())
             .join(TeachingGroup, TeachingGroup.id == group_pupils.c.group_id)
-            .where(TeachingGroup.school_id == user.school_id)
+            .join(Pupil, Pupil.id == group_pupils.c.pupil_id)
+            .where(TeachingGroup.school_id == user.school_id, on_roll(today()))
             .group_by(group_pupils.c.group_id)
         ).all()
     )

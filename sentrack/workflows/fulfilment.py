@@ -234,6 +234,8 @@ FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = 
 
 # --- When the reason has gone ----------------------------------------------------------------------
 
+LEFT_NOTE = "No longer needed: the pupil has left the school."
+
 # Duties about a pupil on the register: gone when the pupil is off the roll or off the register.
 _REGISTER_DUTIES = (
     "teacher_meets_parents", "teacher_acknowledges_passport", "senco_liaises_designated_teacher",
@@ -260,7 +262,7 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
         ~sa.exists().where(review.cycle_id == cycle.id, review.recorded_at.is_not(None)),
     )
     return [
-        (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today)), "No longer needed: the pupil has left the school."),
+        (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today)), LEFT_NOTE),
         (sa.and_(Duty.code.in_(_REGISTER_DUTIES), ~on_register_today),
          "No longer needed: the pupil is no longer on the SEN register."),
         (sa.and_(Duty.code == "senco_liaises_designated_teacher", Pupil.looked_after.is_(False)),
@@ -369,3 +371,16 @@ def _expire_tasks(session: Session) -> None:
     for obj in list(session.identity_map.values()):
         if isinstance(obj, Task):
             session.expire(obj)
+
+
+def reopen_after_leaving_undone(session: Session, pupil_id: int, today: date) -> int:
+    """A leaving recorded by mistake and undone: the pupil's tasks it closed are open again (and
+    settled at once, in case their work was done meanwhile). Returns how many reopened."""
+    reopened = session.execute(
+        sa.update(Task).where(Task.pupil_id == pupil_id, Task.status == TaskStatus.CANCELLED, Task.note == LEFT_NOTE)
+        .values(status=TaskStatus.OPEN, closed_on=None, note=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    _expire_tasks(session)
+    settle_tasks(session, today, pupil_ids=[pupil_id])
+    return reopened

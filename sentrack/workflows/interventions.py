@@ -37,6 +37,7 @@ from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, Wave
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.sen_status import change_sen_status
+from sentrack.workflows.register import is_on_roll
 from sentrack.workflows.timeline import add_event
 
 DELIVERING_ROLES = frozenset({Role.TEACHER, Role.SUPPORT_ASSISTANT, Role.SENCO})
@@ -379,6 +380,12 @@ def end_intervention(session: Session, *, actor: User, intervention: Interventio
 
 # --- Sessions and impact ---------------------------------------------------------------------------
 
+def register_places(intervention: Intervention, day: date) -> list[InterventionPupil]:
+    """The places of the intervention whose pupils are on the roll on `day`: a pupil who has left
+    is on no register from their leaving date."""
+    return [place for place in intervention.places if is_on_roll(place.pupil, day)]
+
+
 def record_session(
     session: Session, *, actor: User, intervention: Intervention, held_on: date, attended: set[int],
     note: str | None, today: date,
@@ -399,7 +406,9 @@ def record_session(
     )
     if recorded is not None:
         raise RuleBroken("A session on this date is already recorded", field="held_on")
-    pupil_ids = {place.pupil_id for place in intervention.places}
+    # The register holds the pupils on the roll on the day of the session.
+    places = register_places(intervention, held_on)
+    pupil_ids = {place.pupil_id for place in places}
     if not attended <= pupil_ids:
         raise RuleBroken("Only pupils in the intervention can be marked present", field="attended")
     register = InterventionSession(
@@ -410,7 +419,7 @@ def record_session(
     session.flush()
     audit.record(session, "session_recorded", actor=actor, school_id=intervention.school_id,
                  object_type="intervention_session", object_id=register.id)
-    for place in intervention.places:
+    for place in places:
         audit.record(session, "attendance_recorded", actor=actor, pupil_id=place.pupil_id, school_id=intervention.school_id,
                      object_type="intervention_session", object_id=register.id,
                      details={"attended": place.pupil_id in attended})

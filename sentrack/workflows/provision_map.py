@@ -18,6 +18,7 @@ from sentrack.models import (
     Pupil,
     School,
 )
+from sentrack.workflows.register import on_roll_part
 from sentrack.workflows.terms import Term
 
 
@@ -80,6 +81,13 @@ SORTS = {
 }
 
 
+def on_roll_during(pupil: Pupil, start: date, end: date) -> bool:
+    """Whether the pupil was on the roll on any day from `start` to `end`: a pupil who left counts
+    in the terms (and the part of an intervention) when they were still on it, and no later."""
+    first, last = on_roll_part(start, end, pupil.admitted_on, pupil.left_on)
+    return last is None or first <= last
+
+
 def provision_map(
     session: Session, school: School, term: Term, *, year_group: int | None = None, wave: int | None = None,
     sort: str = "name",
@@ -135,7 +143,7 @@ def provision_map(
         result.rows.append(
             MapRow(
                 intervention=intervention,
-                pupils=[place.pupil for place in intervention.places],
+                pupils=[place.pupil for place in intervention.places if on_roll_during(place.pupil, start, end)],
                 sessions=planned,
                 sessions_recorded=recorded.get(intervention.id, 0),
                 staff_hours=round(hours, 1),

@@ -42,16 +42,25 @@ class PupilDetails:
     admitted_on: date | None
 
 
-def _check_details(session: Session, details: PupilDetails, *, today: date, pupil: Pupil | None) -> None:
+def upn_on_roll_clash(session: Session, *, school_id: int, upn: str, pupil_id: int | None) -> bool:
+    """Whether another pupil of the school holds `upn` with no leaving recorded: the rule of the
+    index `uq_pupil_upn_on_roll`. A pupil who left keeps their UPN without blocking it, and the
+    same UPN at another school is not this school's business."""
+    clash = sa.select(Pupil.id).where(Pupil.school_id == school_id, Pupil.upn == upn, Pupil.left_on.is_(None))
+    if pupil_id is not None:
+        clash = clash.where(Pupil.id != pupil_id)
+    return session.scalar(clash.limit(1)) is not None
+
+
+def _check_details(
+    session: Session, details: PupilDetails, *, today: date, school_id: int, pupil: Pupil | None
+) -> None:
     details.upn = normalise(details.upn)
     problem = upn_problem(details.upn)
     if problem:
         raise RuleBroken(problem, field="upn")
-    clash = sa.select(Pupil.id).where(Pupil.upn == details.upn)
-    if pupil is not None:
-        clash = clash.where(Pupil.id != pupil.id)
-    if session.scalar(clash) is not None:
-        raise RuleBroken("Another pupil already has this UPN", field="upn")
+    if upn_on_roll_clash(session, school_id=school_id, upn=details.upn, pupil_id=pupil.id if pupil else None):
+        raise RuleBroken("Another pupil on the school's roll already has this UPN", field="upn")
     if details.date_of_birth >= today:
         raise RuleBroken("The date of birth must be in the past", field="date_of_birth")
     age = today.year - details.date_of_birth.year
@@ -79,7 +88,7 @@ def add_pupil(
     session: Session, *, actor: User, school_id: int, details: PupilDetails, group_ids: list[int], today: date
 ) -> Pupil:
     """Put a pupil on the school roll. Raises RuleBroken for a bad or duplicate UPN or bad dates."""
-    _check_details(session, details, today=today, pupil=None)
+    _check_details(session, details, today=today, school_id=school_id, pupil=None)
     pupil = Pupil(school_id=school_id, **{name: getattr(details, name) for name in PUPIL_FIELDS})
     pupil.groups = _groups_in_school(session, school_id, group_ids)
     session.add(pupil)
@@ -93,7 +102,7 @@ def update_pupil(
     session: Session, *, actor: User, pupil: Pupil, details: PupilDetails, group_ids: list[int], today: date
 ) -> list[str]:
     """Change a pupil's details; returns the names of the fields that changed (for the audit)."""
-    _check_details(session, details, today=today, pupil=pupil)
+    _check_details(session, details, today=today, school_id=pupil.school_id, pupil=pupil)
     changed = [name for name in PUPIL_FIELDS if getattr(pupil, name) != getattr(details, name)]
     for name in changed:
         setattr(pupil, name, getattr(details, name))

@@ -42,7 +42,7 @@ def change_sen_status(
 ) -> SenStatus:
     """Close the open period the day before `start_date` and open a new one.
 
-    Refused (RuleBroken) when: the date is in the future or before the pupil was born, or not after
+    Refused (RuleBroken) when: the date is in the future, before the pupil was born or was admitted, or not after
     the open period began; K or E has no primary need; NSA goes with anything but K; the secondary
     need repeats the primary or is NSA; or nothing would change.
     """
@@ -63,6 +63,14 @@ def change_sen_status(
         raise RuleBroken("The date the status starts cannot be in the future", field="start_date")
     if start_date < pupil.date_of_birth:
         raise RuleBroken("The date the status starts cannot be before the pupil was born", field="start_date")
+    # Recorded here, a status starts on the roll. History carried from a previous school (brought
+    # in with the pupil's records, never through this form) may start earlier: the rules of this
+    # school count it only from admission (`register.on_roll`, `register.on_roll_part`).
+    if pupil.admitted_on is not None and start_date < pupil.admitted_on:
+        raise RuleBroken(
+            f"The date the status starts cannot be before the pupil was admitted ({pupil.admitted_on:%d/%m/%Y})",
+            field="start_date",
+        )
     if not reason.strip():
         raise RuleBroken("Enter the reason for the change", field="reason")
 

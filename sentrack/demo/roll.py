@@ -1,0 +1,167 @@
+"""The roll in the demo: a pupil admitted in January with SEN support carried from a previous
+school, and a few pupils who left this year, in the middle of a term, with their records.
+
+The leavers are recorded through the app's own workflow (`sentrack.workflows.roll`), once every
+school's rows are inserted and the id sequences are past them; each leaves after the last thing
+recorded about them (so no register, meeting or record of theirs falls after their leaving).
+Both use a generator of their own, seeded from the build's seed, so that the rest of the demo
+draws the same data with them as without them.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from sentrack.demo import names
+from sentrack.demo.context import DemoContext
+from sentrack.demo.dates import DAY, YEAR, first_school_day, moment, random_school_day, weekday_on_or_after
+from sentrack.demo.pupils import PupilDraft
+from sentrack.demo.schools import SchoolSpec
+from sentrack.models import (
+    Concern,
+    Intervention,
+    InterventionPupil,
+    InterventionSession,
+    ParentLetter,
+    ParentMeeting,
+    Provision,
+    Pupil,
+    SenStatus,
+    SessionAttendance,
+    SupportCycle,
+    Task,
+    TimelineEvent,
+    User,
+)
+from sentrack.workflows.roll import record_leaving
+
+LEAVERS_PER_SCHOOL = 3
+LEAVER_REASONS = ["moved_away", "moved_school", "moved_school", "home_education", "specialist"]
+MIN_CARRIED_DAYS = 60  # carried support began at least this long before admission
+
+
+def own_rng(context: DemoContext, school_id: int, purpose: str) -> random.Random:
+    return random.Random(f"{context.seed}-{school_id}-{purpose}")
+
+
+def january_admission(context: DemoContext) -> date | None:
+    """The first school day after the new year's break of the latest January a week or more
+    before `today`."""
+    today = context.today
+    for year in (today.year, today.year - 1):
+        day = weekday_on_or_after(date(year, 1, 5))
+        if day <= today - 7 * DAY:
+            return day
+    return None
+
+
+def admit_in_january_with_carried_support(
+    context: DemoContext, spec: SchoolSpec, school_id: int, pupils: list[PupilDraft]
+) -> PupilDraft | None:
+    """One pupil on SEN support, admitted in January (in the school's phase by then), whose SEN
+    support began at their previous school months before: the status starts before admission,
+    and the school's rules count it only from admission. Called before the statuses are added."""
+    jan = january_admission(context)
+    if jan is None:
+        return None
+    rng = own_rng(context, school_id, "january")
+    eligible = [
+        p for p in pupils
+        if [period.provision for period in p.periods] == [Provision.SEN_SUPPORT]
+        and first_school_day(context.year_start.year - (p.row["year_group"] - spec.year_groups[0])) < jan
+        and p.row["date_of_birth"] + 5 * YEAR < jan - YEAR
+    ]
+    if not eligible:
+        return None
+    pupil = rng.choice(sorted(eligible, key=lambda p: p.id))
+    pupil.row["admitted_on"] = jan
+    entered = datetime.combine(max(jan, context.year_start), time(7, 30), tzinfo=UTC)
+    pupil.row["created_at"] = pupil.row["updated_at"] = entered
+    period = pupil.periods[0]
+    period.start = random_school_day(rng, jan - YEAR, jan - MIN_CARRIED_DAYS * DAY)
+    period.reason = names.CONTINUED_SEN_SUPPORT_REASON
+    return pupil
+
+
+@dataclass
+class SchoolRoll:
+    school_id: int
+    senco_id: int
+
+
+def _latest_records(session: Session, school_id: int) -> dict[int, date]:
+    """For each pupil of the school, the date of the last thing recorded about them (or planned
+    for them): statuses, concerns, the timeline, meetings, letters, cycles, interventions they have
+    a place in (to their end), registers and tasks."""
+    of_school = sa.select(Pupil.id).where(Pupil.school_id == school_id)
+    sources = [
+        sa.select(SenStatus.pupil_id, SenStatus.start_date),
+        sa.select(Concern.pupil_id, sa.func.coalesce(Concern.decided_on, Concern.deadline)),
+        sa.select(TimelineEvent.pupil_id, TimelineEvent.effective_on),
+        sa.select(ParentMeeting.pupil_id, sa.func.coalesce(ParentMeeting.held_on, ParentMeeting.planned_for)),
+        sa.select(ParentLetter.pupil_id, sa.func.coalesce(ParentLetter.sent_on, ParentLetter.created_on)),
+        sa.select(SupportCycle.pupil_id, sa.func.coalesce(SupportCycle.closed_on, SupportCycle.opened_on)),
+        sa.select(InterventionPupil.pupil_id, Intervention.ends_on).join(
+            Intervention, Intervention.id == InterventionPupil.intervention_id
+        ),
+        sa.select(SessionAttendance.pupil_id, InterventionSession.held_on).join(
+            InterventionSession, InterventionSession.id == SessionAttendance.session_id
+        ),
+        sa.select(Task.pupil_id, Task.due_on).where(Task.pupil_id.is_not(None)),
+    ]
+    latest: dict[int, date] = {}
+    for source in sources:
+        pupil_column = source.selected_columns[0]
+        for pupil_id, day in session.execute(source.where(pupil_column.in_(of_school))):
+            if day is not None and (pupil_id not in latest or day > latest[pupil_id]):
+                latest[pupil_id] = day
+    return latest
+
+
+def add_leavers(session: Session, context: DemoContext, school: SchoolRoll, *, count: int = LEAVERS_PER_SCHOOL) -> int:
+    """Up to `count` pupils of the school who left this academic year, on a school day after the
+    last thing recorded about them and before today, recorded by the SENCO through the workflow.
+    Those on the SEN register come first, so that the leavers' list shows records. Returns how
+    many left."""
+    rng = own_rng(context, school.school_id, "leavers")
+    today, year_start = context.today, context.year_start
+    earliest = year_start + 14 * DAY  # a fortnight into the year: the middle of a term
+    latest_records = _latest_records(session, school.school_id)
+    on_register = set(
+        session.scalars(
+            sa.select(SenStatus.pupil_id).where(SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
+        )
+    )
+    candidates = []
+    for pupil_id, admitted_on in session.execute(
+        sa.select(Pupil.id, Pupil.admitted_on)
+        .where(Pupil.school_id == school.school_id, Pupil.left_on.is_(None))
+        .order_by(Pupil.id)
+    ):
+        first = max(earliest, (latest_records.get(pupil_id) or year_start) + DAY, (admitted_on or year_start) + DAY)
+        if first <= today - 3 * DAY:
+            candidates.append((pupil_id in on_register, pupil_id, first))
+    rng.shuffle(candidates)
+    candidates.sort(key=lambda c: not c[0])  # those on the register first, in shuffled order
+    senco = session.get(User, school.senco_id)
+    made = 0
+    for _registered, pupil_id, first in candidates[:count]:
+        pupil = session.get(Pupil, pupil_id)
+        left_on = random_school_day(rng, first, today - DAY)
+        if left_on > today - DAY or left_on < first:
+            continue
+        # Entered on the day the pupil left, as a school would: not at the moment the demo ran.
+        record_leaving(
+            session, actor=senco, pupil=pupil, left_on=left_on, reason=rng.choice(LEAVER_REASONS), detail=None,
+            today=today, entered=moment(rng, left_on),
+        )
+        made += 1
+    session.flush()
+    return made
+
+
