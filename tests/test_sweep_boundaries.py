@@ -257,7 +257,7 @@ def test_a_term_counts_only_from_admission_for_status_carried_from_another_schoo
     pupil.admitted_on = admitted_on
     session.commit()
 
-    _sweep(session, admitted_on, "teacher_meets_parents", "senco_liaises_designated_teacher")
+    _sweep(session, admitted_on, "teacher_meets_parents")
 
     assert bool(_tasks(session, "teacher_meets_parents", pupil_id=pupil.id)) is expected
 
@@ -655,6 +655,15 @@ def test_the_head_is_told_from_the_day_after_the_term_ends(session, world, day, 
         assert tasks[0].assigned_to_id == world.users["head"].id
 
 
+@pytest.mark.parametrize(("day", "expected"), [(date(2026, 12, 18), False), (date(2026, 12, 19), True)])
+def test_the_head_is_told_from_the_day_after_the_schools_own_term_ends(session, world, day, expected):
+    _own_terms(session, world)  # autumn 3 September to 18 December
+
+    _sweep(session, day, "head_told_engagement_overdue")
+
+    assert bool(_tasks(session, "head_told_engagement_overdue", school_id=world.school.id)) is expected
+
+
 def test_the_head_is_not_told_when_every_counting_pupil_was_met(session, world):
     teacher = world.users["teacher"]
     for key in ("taught", "untaught", "untaught_k"):
@@ -691,6 +700,27 @@ def test_two_sweeps_on_days_of_the_same_periods_make_each_task_once(session, wor
         .group_by(Task.duty_id, Task.subject_type, Task.subject_id, Task.period).having(sa.func.count() > 1)
     ).all()
     assert doubled == []
+
+
+def test_a_second_sweep_offers_the_database_no_task_it_already_has(session, world):
+    """Tasks already made are left out before the insert (a sweep after a sweep must not be as slow
+    as the first): the second sweep of the day sends no INSERT for tasks or notifications at all."""
+    _everything(session, world)
+    _sweep(session, TODAY, *PUPIL_DUTIES)
+    statements = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.lstrip().upper())
+
+    engine = session.get_bind().engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        summary = _sweep(session, TODAY, *PUPIL_DUTIES)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+
+    assert summary.tasks_created == 0
+    assert [s for s in statements if s.startswith(("INSERT INTO TASK ", "INSERT INTO NOTIFICATION "))] == []
 
 
 def test_a_task_already_inserted_by_another_sweep_is_skipped_by_the_insert_itself(session, world):
