@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import render_template
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from sentrack import access, audit
 from sentrack.clock import today
@@ -78,7 +78,7 @@ def _reviews_due(user: User, on, *, within_days: int = 14) -> list[tuple[Support
             .join(Plan, Plan.cycle_id == SupportCycle.id)
             .join(Pupil, SupportCycle.pupil_id == Pupil.id)
             .where(access.sen_scope(user), on_roll(on), review_due_within(on, within_days))
-            .options(selectinload(SupportCycle.pupil))
+            .options(selectinload(SupportCycle.pupil), contains_eager(SupportCycle.plan))
             .order_by(Plan.review_date)
             .limit(REVIEWS_SHOWN)
         ).tuples()

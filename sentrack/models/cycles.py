@@ -138,6 +138,12 @@ class SupportCycle(Base):
     def is_open(self) -> bool:
         return self.state is not CycleState.CLOSED
 
+    def review_overdue(self, today: date) -> bool:
+        """The agreed review date has passed and no review is recorded (`workflows.register`)."""
+        from sentrack.workflows.register import is_review_overdue
+
+        return self.plan is not None and is_review_overdue(self.state, self.plan.review_date, today)
+
     def __repr__(self) -> str:
         return f"<SupportCycle {self.id} {self.state}>"
 

@@ -13,9 +13,9 @@ Definitions (all as of `today`):
 - interventions ended without impact: interventions ended (ends_on < today) this academic year
   with some place whose impact is not recorded; ids are intervention ids;
 - tasks overdue: open tasks due before today; per `for_role`, each of the role's open tasks;
-- records not updated: pupils on the register whose latest change (the later of their latest
-  timeline event's recorded_at and the pupil's updated_at) is before the start of the day
-  `records_stale_weeks` weeks before today;
+- records not updated: pupils on the register whose record is stale (`register.is_record_stale`:
+  the later of their latest timeline entry and the pupil row's update is `records_stale_weeks`
+  weeks or more before today);
 - EHC annual reviews: pupils on E; the review falls on the latest anniversary of the E status's
   start whose 8-week window has opened (as the sweep's `la_annual_review` rule). *Due* if that
   anniversary is today or later; *overdue* if it has passed and the LA's annual review task for it
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -61,6 +61,8 @@ from sentrack.workflows.figures import RegisterFigures, register_figures
 from sentrack.workflows.register import (
     RUNNING,
     is_concern_past_deadline,
+    is_record_stale,
+    last_recorded,
     is_review_overdue,
     on_roll,
     register_status,
@@ -243,15 +245,10 @@ def compliance_figures(
             .group_by(TimelineEvent.pupil_id)
         ).all()
     )
-    cutoff = datetime.combine(today - timedelta(weeks=school.records_stale_weeks), time(), UTC)
-    stale = []
-    for pid, updated_at, *_ in register_rows:
-        event_at = latest_event.get(pid)
-        if event_at is not None and event_at.tzinfo is None:  # max() may lose the column type
-            event_at = event_at.replace(tzinfo=UTC)
-        last = max(t for t in (updated_at, event_at) if t is not None)
-        if last < cutoff:
-            stale.append(pid)
+    stale = [
+        pid for pid, updated_at, *_ in register_rows
+        if is_record_stale(last_recorded(updated_at, latest_event.get(pid)), school.records_stale_weeks, today)
+    ]
     figures["records_stale"] = _figure(
         f"Records not updated for {school.records_stale_weeks} weeks", stale, n_register,
         "pupils on the register", "pupil",

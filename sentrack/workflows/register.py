@@ -9,13 +9,16 @@ predicate with the same meaning.
   day (started on or before it, and open or ending on or after it).
 - *Review overdue*: a running plan (the cycle at "do", or at "review" with the review not yet
   recorded) whose agreed review date is before today. A recorded review closes the cycle.
+- *Record not updated*: the day of the latest change to the pupil's record (the later of the
+  pupil row's last update and the entry of their latest timeline event, in UTC) is the school's
+  `records_stale_weeks` or more before today: stale from the day that many weeks have passed.
 - *Concern past its deadline*: still open (no assessment opened, no decision of no further
   action) after its deadline day.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -100,3 +103,26 @@ def concern_past_deadline(today: date) -> sa.ColumnElement[bool]:
 
 def is_concern_past_deadline(status: ConcernStatus, deadline: date, today: date) -> bool:
     return status is ConcernStatus.OPEN and deadline < today
+
+
+def _day_of(moment: datetime | date | str) -> date:
+    if isinstance(moment, str):  # SQLite's max() of a timestamp column
+        moment = datetime.fromisoformat(moment)
+    if isinstance(moment, datetime):
+        return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
+    return moment
+
+
+def last_recorded(updated_at: datetime | None, latest_event: datetime | date | str | None) -> date:
+    """The day of the latest change to a pupil's record: the later of the pupil row's last update
+    and their latest timeline entry (when it was entered)."""
+    return max(_day_of(v) for v in (updated_at, latest_event) if v is not None)
+
+
+def record_stale_on(last: date, weeks: int) -> date:
+    """The day a record last changed on `last` becomes stale: `weeks` weeks later."""
+    return last + timedelta(weeks=weeks)
+
+
+def is_record_stale(last: date, weeks: int, today: date) -> bool:
+    return record_stale_on(last, weeks) <= today

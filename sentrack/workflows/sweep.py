@@ -50,7 +50,14 @@ from sentrack.workflows.compliance import record_snapshots
 from sentrack.workflows.duty_catalogue import BY_CODE, DutySpec, sync_catalogue
 from sentrack.workflows.ehc import ehc_review_anniversary
 from sentrack.workflows.fulfilment import settle_tasks
-from sentrack.workflows.register import on_roll, register_status, review_due_within
+from sentrack.workflows.register import (
+    is_record_stale,
+    last_recorded,
+    on_roll,
+    record_stale_on,
+    register_status,
+    review_due_within,
+)
 from sentrack.workflows.terms import Term, academic_year_of, date_in_academic_year, school_terms
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 
@@ -284,12 +291,9 @@ def rule_senco_keeps_records_current(ctx: Context, spec: DutySpec) -> Iterator[D
     ).all()) if ctx.register else {}
     stale_weeks = {s.id: s.records_stale_weeks for s in ctx.schools}
     for row in ctx.register:
-        entries = [row.updated_at, row.since]
-        if latest.get(row.pupil_id) is not None:
-            entries.append(_date(latest[row.pupil_id]))
-        last = max(entries)
-        stale_on = last + timedelta(weeks=stale_weeks[row.school_id])
-        if stale_on <= ctx.today:
+        last = last_recorded(row.updated_at, latest.get(row.pupil_id))
+        stale_on = record_stale_on(last, stale_weeks[row.school_id])
+        if is_record_stale(last, stale_weeks[row.school_id], ctx.today):
             yield Due(row.school_id, "pupil", row.pupil_id, f"since:{last.isoformat()}", stale_on + _days(spec),
                       f"Bring {row.name}'s SEN record up to date", _pupil_link(row, "cycles.timeline"), row.pupil_id)
 
