@@ -31,6 +31,7 @@ from sentrack.models import (
     Plan,
     Provision,
     Pupil,
+    ReviewDecision,
     Role,
     School,
     SchoolTerm,
@@ -47,7 +48,8 @@ from sentrack.dashboard.cards import BY_KEY
 from sentrack.workflows.compliance import PupilFilter, compliance_figures, to_json
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.fulfilment import settle_tasks
-from tests.factories import make_upn, make_user
+from sentrack.workflows.sen_status import change_sen_status
+from tests.factories import HELD_ON, REVIEW_DATE, drive_cycle, make_upn, make_user
 from tests.test_dashboard import _cards, _linked_public_ids, _role_rows
 
 K, E, N = Provision.SEN_SUPPORT, Provision.EHC_PLAN, Provision.NONE
@@ -307,6 +309,28 @@ def test_only_a_running_plan_can_be_overdue_and_a_closed_cycle_is_not_counted(se
     assert figure.population == 4  # the open cycles: plan, assess and two at do
 
 
+def test_reviews_overdue_with_cycles_driven_through_the_workflow(session, school, senco):
+    # Plans written and started by the workflow, review date 2 November 2026.
+    doing = pupil(session, school, k_since())
+    drive_cycle(session, actor=senco, pupil=doing, to=CycleState.DO)
+    reviewing = pupil(session, school, k_since())
+    drive_cycle(session, actor=senco, pupil=reviewing, to=CycleState.REVIEW)
+    continued = pupil(session, school, k_since())  # reviewed on 20 November; the next cycle at 'assess'
+    drive_cycle(session, actor=senco, pupil=continued, to=CycleState.CLOSED,
+                review={"decision": ReviewDecision.CONTINUE, "decision_reason": None})
+    stepped_down = pupil(session, school, k_since())  # reviewed and stepped down
+    drive_cycle(session, actor=senco, pupil=stepped_down, to=CycleState.CLOSED)
+    for day, overdue in ((REVIEW_DATE, set()), (REVIEW_DATE + ONE, {doing.id, reviewing.id}),
+                         (HELD_ON + ONE, {doing.id, reviewing.id})):
+        found = figures(session, school, day)
+        assert set(found["reviews_overdue"].ids) == overdue, day
+        assert found["reviews_overdue"].population == 3, day  # the continued pupil's new cycle is open
+    after = figures(session, school, HELD_ON + ONE)
+    # Stepped down from SEN support on the review day: no longer on K, so not "without a plan".
+    assert set(after["k_without_plan"].ids) == {continued.id}
+    assert after["k_without_plan"].population == 3
+
+
 # --- On SEN support without a plan ------------------------------------------------------------------
 
 def test_sen_support_without_a_plan_at_do_or_review(session, school):
@@ -472,6 +496,15 @@ def test_an_ended_ehc_plan_is_not_counted_after_its_end_day(session, school):
     assert after["ehc_reviews_due"].ids == () and after["ehc_reviews_due"].population == 0
 
 
+def test_an_ehc_plan_started_on_29_february_is_reviewed_on_28_february(session, school):
+    p = pupil(session, school, e_since(D(2024, 2, 29)))
+    for day, (due, overdue) in {D(2026, 2, 27): (True, False), D(2026, 2, 28): (True, False),
+                                D(2026, 3, 1): (False, True)}.items():
+        found = figures(session, school, day)
+        assert set(found["ehc_reviews_due"].ids) == ({p.id} if due else set()), day
+        assert set(found["ehc_reviews_overdue"].ids) == ({p.id} if overdue else set()), day
+
+
 # --- Parent engagement: the 28-day rule at a term's last day ----------------------------------------
 
 def test_a_term_counts_when_on_the_register_28_days_by_its_last_day(session, school):
@@ -554,6 +587,50 @@ def test_the_need_filter_matches_only_the_need_of_the_status_covering_the_day(se
         assert found["tasks_overdue"].population == len(chosen), (day, need)
         by_need = {n: sum(c.values()) for n, c in found.register.by_need.items()}
         assert by_need == ({need: len(chosen)} if chosen else {}), (day, need)
+
+
+def test_a_need_changed_through_the_workflow_moves_the_pupil_between_need_filters(session, school, senco):
+    p = pupil(session, school)
+    change_sen_status(session, actor=senco, pupil=p, provision=K, primary_need=NeedType.SLCN, secondary_need=None,
+                      start_date=D(2026, 9, 1), reason="Speech assessed", today=D(2026, 9, 1))
+    change_sen_status(session, actor=senco, pupil=p, provision=K, primary_need=NeedType.ASD, secondary_need=None,
+                      start_date=D(2026, 11, 21), reason="Diagnosis", today=D(2026, 11, 21))
+    for day, slcn, asd in ((D(2026, 8, 31), 0, 0), (D(2026, 9, 1), 1, 0), (D(2026, 11, 20), 1, 0),
+                           (D(2026, 11, 21), 0, 1)):
+        assert figures(session, school, day, need=NeedType.SLCN).register.pupils == slcn, day
+        assert figures(session, school, day, need=NeedType.ASD).register.pupils == asd, day
+        assert figures(session, school, day).register.by_need == (
+            {NeedType.SLCN: {K: 1}} if slcn else {NeedType.ASD: {K: 1}} if asd else {}), day
+
+
+def test_a_filter_counts_an_intervention_by_its_chosen_pupils_places(session, school, senco):
+    day = D(2026, 11, 27)
+    ends = D(2026, 11, 20)
+    kind = intervention(session, school, senco, D(2026, 12, 11), []).type_id  # running still: not counted
+    year4 = pupil(session, school, k_since(), year=4)
+    year5 = pupil(session, school, k_since(), year=5)
+
+    def ended(places):
+        iv = Intervention(school_id=school.id, type_id=kind, name=f"Group {next(_names)}", delivery=Delivery.GROUP,
+                          delivered_by_id=senco.id, weekdays=[1], minutes_per_session=30,
+                          starts_on=D(2026, 9, 14), ends_on=ends)
+        session.add(iv)
+        session.flush()
+        for p, impact in places:
+            session.add(InterventionPupil(intervention_id=iv.id, pupil_id=p.id, impact=impact,
+                                          impact_recorded_on=None if impact is None else ends))
+        session.flush()
+        return iv
+
+    both_missing = ended([(year4, None), (year5, None)])
+    year5_missing = ended([(year4, 1), (year5, None)])
+    only_year5 = ended([(year5, None)])
+    whole = figures(session, school, day)["interventions_without_impact"]
+    assert set(whole.ids) == {both_missing.id, year5_missing.id, only_year5.id} and whole.population == 3
+    in_year4 = figures(session, school, day, year_group=4)["interventions_without_impact"]
+    assert set(in_year4.ids) == {both_missing.id} and in_year4.population == 2
+    in_year5 = figures(session, school, day, year_group=5)["interventions_without_impact"]
+    assert set(in_year5.ids) == {both_missing.id, year5_missing.id, only_year5.id} and in_year5.population == 3
 
 
 def test_the_year_and_class_filters_narrow_every_figure(session, school):
@@ -641,3 +718,44 @@ def test_the_page_the_drill_down_and_the_command_count_the_same_at_the_boundary(
         assert roles[role.label] == (figure.count, figure.population)
         listed = client.get(f"/dashboard/figures/tasks_overdue_{role.value}").get_data(as_text=True)
         assert _drill_down_count(listed, "task") == figure.count, role
+
+
+@pytest.mark.parametrize("day", [D(2026, 12, 18), D(2026, 12, 19)])
+def test_the_page_and_the_command_agree_on_engagement_staleness_and_impact_at_a_term_end(
+        app, session, school, senco, login, client, monkeypatch, day):
+    real_terms(session, school)  # autumn ends on 18 December
+    head = make_user(session, "head@boundary.test", Role.HEAD, school=school)
+    last_day = D(2026, 12, 18)
+    owed = pupil(session, school, k_since(D(2026, 11, 21)))  # 28 days on the register by the term's end
+    pupil(session, school, k_since(D(2026, 11, 22)))  # 27 days: the term does not count
+    cutoff = datetime(2026, 10, 23, tzinfo=UTC)  # the start of the day 8 weeks before 18 December
+    stale = pupil(session, school, k_since(), updated_at=cutoff)  # stale from the 19th
+    iv = intervention(session, school, senco, last_day, [None])
+    in_group = session.scalars(sa.select(InterventionPupil.pupil_id).where(InterventionPupil.intervention_id == iv.id)).one()
+    for met in (stale.id, in_group):  # their parents were met this term
+        session.add(ParentMeeting(pupil_id=met, held_on=D(2026, 10, 1), mode=MeetingMode.PHONE))
+    session.commit()
+    expected = figures(session, school, day)
+    after = day > last_day
+    assert expected["engagement_overdue"].ids == ((owed.id,) if after else ())
+    assert expected["engagement_due"].ids == (() if after else (owed.id,))
+    assert expected["records_stale"].count == (1 if after else 0)
+    assert expected["interventions_without_impact"].ids == ((iv.id,) if after else ())
+
+    result = app.test_cli_runner().invoke(
+        args=["compliance", "--school", school.urn, "--date", day.isoformat(), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    monkeypatch.setitem(app.config, "TODAY", day)
+    login(head)
+    cards = _cards(client.get("/dashboard/").get_data(as_text=True))
+    for key in ("engagement_overdue", "engagement_due", "engagement_on_track", "records_stale",
+                "interventions_without_impact"):
+        figure = expected[key]
+        assert data["figures"][key]["count"] == cards[BY_KEY[key].title][0] == figure.count, key
+        assert data["figures"][key]["population"] == cards[BY_KEY[key].title][2] == figure.population, key
+        listed = client.get(f"/dashboard/figures/{key}").get_data(as_text=True)
+        if figure.id_kind == "intervention":
+            assert set(map(int, re.findall(r'href="/interventions/(\d+)"', listed))) == set(figure.ids), key
+        else:
+            assert len(_linked_public_ids(listed)) == figure.count, key
