@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from sentrack.dashboard.cards import BY_KEY
 from sentrack.models import (
     Concern,
     ConcernStatus,
@@ -44,7 +45,6 @@ from sentrack.models import (
 )
 from sentrack.models.enums import AreaOfNeed
 from sentrack.models.meetings import MeetingMode
-from sentrack.dashboard.cards import BY_KEY
 from sentrack.workflows.compliance import PupilFilter, compliance_figures, to_json
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.fulfilment import settle_tasks
@@ -141,7 +141,7 @@ def task(session, school, due_on, *, role=Role.SENCO, status=TaskStatus.OPEN, pu
     return t
 
 
-def intervention(session, school, senco, ends_on, impacts: list[int | None], starts_on=None) -> Intervention:
+def intervention(session, school, senco, ends_on, impacts: list[int | None]) -> Intervention:
     """An intervention ending `ends_on` with one place per entry of `impacts` (None: not recorded)."""
     kind = session.scalars(sa.select(InterventionType).where(InterventionType.school_id == school.id)).first()
     if kind is None:
@@ -152,7 +152,7 @@ def intervention(session, school, senco, ends_on, impacts: list[int | None], sta
         session.flush()
     iv = Intervention(school_id=school.id, type_id=kind.id, name=f"Group {next(_names)}", delivery=Delivery.GROUP,
                       delivered_by_id=senco.id, weekdays=[0, 3], minutes_per_session=30,
-                      starts_on=starts_on or ends_on - timedelta(days=60), ends_on=ends_on)
+                      starts_on=ends_on - timedelta(days=60), ends_on=ends_on)
     session.add(iv)
     session.flush()
     for impact in impacts:
@@ -181,10 +181,6 @@ def real_terms(session, school):
 
 def figures(session, school, day, **narrow):
     return compliance_figures(session, school, day, PupilFilter(**narrow) if narrow else None)
-
-
-def ids(session, school, day, key, **narrow) -> set[int]:
-    return set(figures(session, school, day, **narrow)[key].ids)
 
 
 def engagement(session, school, day) -> dict[int, str]:
