@@ -22,6 +22,7 @@ from sentrack.models import (
     CostBasis,
     CycleState,
     Delivery,
+    Duty,
     Intervention,
     InterventionPupil,
     InterventionType,
@@ -49,6 +50,7 @@ from sentrack.workflows.compliance import PupilFilter, compliance_figures, to_js
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.sen_status import change_sen_status
+from sentrack.workflows.sweep import run_sweep
 from tests.factories import HELD_ON, REVIEW_DATE, drive_cycle, make_upn, make_user
 from tests.test_dashboard import _cards, _linked_public_ids, _role_rows
 
@@ -755,3 +757,60 @@ def test_the_page_and_the_command_agree_on_engagement_staleness_and_impact_at_a_
             assert set(map(int, re.findall(r'href="/interventions/(\d+)"', listed))) == set(figure.ids), key
         else:
             assert len(_linked_public_ids(listed)) == figure.count, key
+
+
+# --- One definition: the figure and the sweep's task about the same record ----------------------------
+
+@pytest.mark.parametrize("day", [D(2026, 11, 26), D(2026, 11, 27), D(2026, 11, 28)])
+def test_records_the_figure_counts_as_stale_are_those_the_sweep_asks_to_bring_up_to_date(
+        app, session, school, senco, monkeypatch, day):
+    """A record last changed on 2 October 2026 (placed on SEN support through the workflow that
+    day): "not updated for 8 weeks" must start on the same day for the dashboard figure and for the
+    SENCO's task "Bring the pupil's SEN record up to date"."""
+    p = pupil(session, school, updated_at=datetime(2026, 6, 1, 9, tzinfo=UTC))
+    monkeypatch.setitem(app.config, "TODAY", D(2026, 10, 2))  # entered on the day it took effect
+    change_sen_status(session, actor=senco, pupil=p, provision=K, primary_need=NeedType.SLCN, secondary_need=None,
+                      start_date=D(2026, 10, 2), reason="Speech assessed", today=D(2026, 10, 2))
+    monkeypatch.setitem(app.config, "TODAY", day)
+    run_sweep(session, day, codes=["senco_keeps_records_current"])
+    asked = set(session.scalars(
+        sa.select(Task.pupil_id).join(Duty, Duty.id == Task.duty_id)
+        .where(Task.status == TaskStatus.OPEN, Duty.code == "senco_keeps_records_current")
+    ))
+    counted = set(figures(session, school, day)["records_stale"].ids)
+    assert counted == asked, f"on {day} the figure counts {counted or 'nobody'}, the sweep asks about {asked or 'nobody'}"
+
+
+def test_the_overdue_figures_name_the_records_whose_sweep_tasks_are_overdue(session, school, senco):
+    """Reviews, concerns, EHC reviews and meetings with parents all fall due on 10 December: on the
+    day before, on and after it, each overdue figure counts exactly the records whose task from
+    the daily sweep is open and overdue."""
+    last_day = D(2026, 12, 10)
+    session.add(SchoolTerm(school_id=school.id, name="Autumn 2026", starts_on=D(2026, 9, 3), ends_on=last_day))
+    session.add(SchoolTerm(school_id=school.id, name="Spring 2027", starts_on=D(2027, 1, 5), ends_on=D(2027, 3, 26)))
+    reviewed = pupil(session, school, k_since())
+    cycle(session, reviewed, CycleState.DO, review_date=last_day)
+    concerned = pupil(session, school, k_since())
+    raised = Concern(pupil_id=concerned.id, raised_on=D(2026, 11, 12), description="Slow to read", deadline=last_day)
+    session.add(raised)
+    ehc = pupil(session, school, e_since(D(2025, 12, 10)))
+    met = pupil(session, school, k_since())
+    meeting(session, met, D(2026, 10, 1))  # the only pupil whose parents were met this term
+    session.flush()
+    pairs = {"reviews_overdue": "senco_holds_review", "concerns_past_deadline": "senco_decides_concern",
+             "ehc_reviews_overdue": "la_annual_review", "engagement_overdue": "teacher_meets_parents"}
+    for day in (D(2026, 11, 26), last_day - ONE, last_day, last_day + ONE):
+        run_sweep(session, day, codes=list(pairs.values()))
+        found = figures(session, school, day)
+        for key, code in pairs.items():
+            overdue = set(session.scalars(
+                sa.select(Task.subject_id if key == "concerns_past_deadline" else Task.pupil_id)
+                .join(Duty, Duty.id == Task.duty_id)
+                .where(Duty.code == code, Task.status == TaskStatus.OPEN, Task.due_on < day)
+            ))
+            assert set(found[key].ids) == overdue, (day, key)
+        everyone = {reviewed.id, concerned.id, ehc.id, met.id}
+        assert set(found["reviews_overdue"].ids) == ({reviewed.id} if day > last_day else set()), day
+        assert set(found["concerns_past_deadline"].ids) == ({raised.id} if day > last_day else set()), day
+        assert set(found["ehc_reviews_overdue"].ids) == ({ehc.id} if day > last_day else set()), day
+        assert set(found["engagement_overdue"].ids) == (everyone - {met.id} if day > last_day else set()), day
