@@ -37,6 +37,7 @@ from sentrack.models import (
     Role,
     School,
     SchoolTerm,
+    Season,
     SenStatus,
     SupportCycle,
     Task,
@@ -166,7 +167,7 @@ def intervention(session, school, senco, ends_on, impacts: list[int | None]) -> 
 
 
 def meeting(session, p, held_on) -> ParentMeeting:
-    m = ParentMeeting(pupil_id=p.id, held_on=held_on, mode=MeetingMode.IN_PERSON)
+    m = ParentMeeting(pupil_id=p.id, held_on=held_on, mode=MeetingMode.IN_PERSON, pupil_views="Likes maths")
     session.add(m)
     session.flush()
     return m
@@ -177,7 +178,8 @@ def real_terms(session, school):
     for name, start, end in (("Autumn 2026", D(2026, 9, 3), D(2026, 12, 18)),
                              ("Spring 2027", D(2027, 1, 5), D(2027, 3, 26)),
                              ("Summer 2027", D(2027, 4, 12), D(2027, 7, 21))):
-        session.add(SchoolTerm(school_id=school.id, name=name, starts_on=start, ends_on=end))
+        session.add(SchoolTerm(school_id=school.id, academic_year=2026, season=Season(name.split()[0].lower()),
+                               starts_on=start, ends_on=end))
     session.flush()
 
 
@@ -418,27 +420,28 @@ def test_a_task_is_overdue_only_the_day_after_it_is_due_and_never_once_closed(se
 
 # --- Records not updated ----------------------------------------------------------------------------
 
-def test_a_record_is_stale_only_when_its_latest_change_is_before_the_cutoff(session, school):
+def test_a_record_is_stale_from_the_day_the_schools_weeks_have_passed_since_its_latest_change(session, school):
     today = D(2026, 11, 27)
-    cutoff = datetime(2026, 10, 2, tzinfo=UTC)  # the start of the day 8 weeks before
-    second = timedelta(seconds=1)
+    last_moment = datetime(2026, 10, 2, 23, 59, 59, tzinfo=UTC)  # the last moment of the day 8 weeks before
+    next_day = datetime(2026, 10, 3, tzinfo=UTC)
     old = datetime(2026, 6, 1, 9, tzinfo=UTC)
-    at_cutoff = pupil(session, school, k_since(), updated_at=cutoff)
-    before_cutoff = pupil(session, school, k_since(), updated_at=cutoff - second)
-    event_at_cutoff = pupil(session, school, k_since(), updated_at=old)
-    event_before = pupil(session, school, k_since(), updated_at=old)
-    for p, at in ((event_at_cutoff, cutoff), (event_before, cutoff - second), (event_before, old)):
+    eight_weeks = pupil(session, school, k_since(), updated_at=last_moment)
+    under_eight = pupil(session, school, k_since(), updated_at=next_day)
+    event_eight_weeks = pupil(session, school, k_since(), updated_at=old)
+    event_under_eight = pupil(session, school, k_since(), updated_at=old)
+    for p, at in ((event_eight_weeks, last_moment), (event_under_eight, next_day), (event_under_eight, old)):
         session.add(TimelineEvent(pupil_id=p.id, kind="note", title="Note", effective_on=at.date(), recorded_at=at))
     pupil(session, school, (N, None, D(2025, 9, 1), None), updated_at=old)  # not on the register
     pupil(session, school, k_since(end=D(2026, 9, 1)), updated_at=old)  # off the register since September
     session.flush()
+    assert set(figures(session, school, today - ONE)["records_stale"].ids) == set()
     figure = figures(session, school, today)["records_stale"]
-    assert set(figure.ids) == {before_cutoff.id, event_before.id}
+    assert set(figure.ids) == {eight_weeks.id, event_eight_weeks.id}
     assert figure.population == 4
-    # A day later the cutoff moves on by a day: the ones at the old cutoff go stale too.
+    # A day later the changes of the day after go stale too.
     assert set(figures(session, school, today + ONE)["records_stale"].ids) == {
-        at_cutoff.id, before_cutoff.id, event_at_cutoff.id, event_before.id}
-    # The school's own number of weeks sets the cutoff.
+        eight_weeks.id, under_eight.id, event_eight_weeks.id, event_under_eight.id}
+    # The school's own number of weeks sets the day.
     school.records_stale_weeks = 9
     session.flush()
     assert figures(session, school, today)["records_stale"].ids == ()
@@ -726,12 +729,12 @@ def test_the_page_and_the_command_agree_on_engagement_staleness_and_impact_at_a_
     last_day = D(2026, 12, 18)
     owed = pupil(session, school, k_since(D(2026, 11, 21)))  # 28 days on the register by the term's end
     pupil(session, school, k_since(D(2026, 11, 22)))  # 27 days: the term does not count
-    cutoff = datetime(2026, 10, 23, tzinfo=UTC)  # the start of the day 8 weeks before 18 December
-    stale = pupil(session, school, k_since(), updated_at=cutoff)  # stale from the 19th
+    changed = datetime(2026, 10, 24, tzinfo=UTC)  # 8 weeks before 19 December
+    stale = pupil(session, school, k_since(), updated_at=changed)  # stale from the 19th
     iv = intervention(session, school, senco, last_day, [None])
     in_group = session.scalars(sa.select(InterventionPupil.pupil_id).where(InterventionPupil.intervention_id == iv.id)).one()
     for met in (stale.id, in_group):  # their parents were met this term
-        session.add(ParentMeeting(pupil_id=met, held_on=D(2026, 10, 1), mode=MeetingMode.PHONE))
+        session.add(ParentMeeting(pupil_id=met, held_on=D(2026, 10, 1), mode=MeetingMode.PHONE, pupil_views="Likes maths"))
     session.commit()
     expected = figures(session, school, day)
     after = day > last_day
@@ -786,8 +789,8 @@ def test_the_overdue_figures_name_the_records_whose_sweep_tasks_are_overdue(sess
     day before, on and after it, each overdue figure counts exactly the records whose task from
     the daily sweep is open and overdue."""
     last_day = D(2026, 12, 10)
-    session.add(SchoolTerm(school_id=school.id, name="Autumn 2026", starts_on=D(2026, 9, 3), ends_on=last_day))
-    session.add(SchoolTerm(school_id=school.id, name="Spring 2027", starts_on=D(2027, 1, 5), ends_on=D(2027, 3, 26)))
+    session.add(SchoolTerm(school_id=school.id, academic_year=2026, season=Season.AUTUMN, starts_on=D(2026, 9, 3), ends_on=last_day))
+    session.add(SchoolTerm(school_id=school.id, academic_year=2026, season=Season.SPRING, starts_on=D(2027, 1, 5), ends_on=D(2027, 3, 26)))
     reviewed = pupil(session, school, k_since())
     cycle(session, reviewed, CycleState.DO, review_date=last_day)
     concerned = pupil(session, school, k_since())

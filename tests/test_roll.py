@@ -337,7 +337,7 @@ def test_the_senco_home_pages_concerns_and_letters(client, world, login, session
 
     assert (f"/pupils/{pupil.public_id}#concerns" in page) is listed
     assert (f"/pupils/{pupil.public_id}/letters/" in page) is listed
-    assert ("1 open concern." in page) is listed
+    assert ("1 open concern, 1 past its deadline." in page) is listed
 
 
 @pytest.mark.parametrize(("left_on", "counted"), BOUNDARIES)

@@ -32,6 +32,7 @@ from sentrack.models import (
     Pupil,
     Role,
     SchoolTerm,
+    Season,
     SenStatus,
     Task,
     TaskStatus,
@@ -225,7 +226,8 @@ def _own_terms(session, world):
         ("Spring 2027", date(2027, 1, 4), date(2027, 3, 26)),
         ("Summer 2027", date(2027, 4, 12), date(2027, 7, 21)),
     ]:
-        session.add(SchoolTerm(school_id=world.school.id, name=name, starts_on=starts, ends_on=ends))
+        session.add(SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season(name.split()[0].lower()),
+                               starts_on=starts, ends_on=ends))
     session.commit()
 
 

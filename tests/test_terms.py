@@ -69,7 +69,8 @@ def _pupil(session, world, since: date):
 
 def _meetings(session, pupil, *days: date) -> None:
     for day in days:
-        session.add(ParentMeeting(pupil_id=pupil.id, held_on=day, mode=MeetingMode.IN_PERSON, outcomes="Agreed"))
+        session.add(ParentMeeting(pupil_id=pupil.id, held_on=day, mode=MeetingMode.IN_PERSON, outcomes="Agreed",
+                                  pupil_views="Likes maths"))
     session.flush()
 
 

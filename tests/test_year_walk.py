@@ -33,6 +33,7 @@ import sqlalchemy as sa
 
 from sentrack.dashboard.cards import BY_KEY
 from sentrack.models import (
+    Season,
     Concern,
     ConcernStatus,
     CycleState,
@@ -520,7 +521,8 @@ def _build(app, session, monkeypatch, login) -> Walk:
     school, users, pupils = world.school, world.users, world.pupils
     for name, starts_on, ends_on in TERMS:
         save_term(session, actor=users["senco"], school=school,
-                  details=TermDetails(name=name, starts_on=starts_on, ends_on=ends_on))
+                  details=TermDetails(academic_year=2026, season=Season(name.split()[0].lower()),
+                                      starts_on=starts_on, ends_on=ends_on))
     users["teacher6"] = factories.make_user(session, "teacher6@oak.test", Role.TEACHER, school=school)
     year6 = TeachingGroup(school_id=school.id, name="6 Ash", year_group=6)
     session.add(year6)
