@@ -171,12 +171,13 @@ def _plain(session, school: School, today: date) -> dict:
             entry[1].add(t.id)
 
     events = _all(session, TimelineEvent)
-    cutoff = datetime(today.year, today.month, today.day, tzinfo=UTC) - timedelta(weeks=school.records_stale_weeks)
+    # Stale from the day the school's weeks have passed since the latest change (in UTC).
     stale = set()
     for p in pupils:
         if p.id in register:
             times = [e.recorded_at for e in events if e.pupil_id == p.id] + [p.updated_at]
-            if max(times) < cutoff:
+            last = max(t.astimezone(UTC) if t.tzinfo else t for t in times).date()
+            if last + timedelta(weeks=school.records_stale_weeks) <= today:
                 stale.add(p.id)
     out["stale"] = stale
 

@@ -327,3 +327,31 @@ def test_tasks_overdue_on_the_dashboard_leaves_out_work_done(session, world):
     record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 12, 18), teacher), today=after)
 
     assert compliance_figures(session, world.school, after)["tasks_overdue"].count == overdue_before - 1
+
+
+def test_every_operation_that_writes_on_a_timeline_settles_the_pupils_tasks():
+    """A record kept current closes its task the day it is made: every workflow operation that
+    adds a timeline event (and knows the day) settles tasks; the two that do not know the day are
+    called only from operations that do."""
+    import ast
+    import pathlib
+
+    import sentrack.workflows as package
+
+    called_within = {"meeting_from_review": "record_review", "meeting_from_plan": "save_plan"}
+    missing = []
+    for path in pathlib.Path(package.__file__).parent.glob("*.py"):
+        source = path.read_text()
+        for node in ast.parse(source).body:
+            if not isinstance(node, ast.FunctionDef) or node.name == "add_event":
+                continue
+            body = ast.get_source_segment(source, node)
+            if "add_event(" not in body:
+                continue
+            arguments = {a.arg for a in node.args.args + node.args.kwonlyargs}
+            if "today" in arguments:
+                if "settle_tasks(" not in body and "reopen_after_leaving_undone(" not in body:
+                    missing.append(f"{path.name}:{node.name}")
+            else:
+                assert node.name in called_within, f"{path.name}:{node.name} writes on a timeline without knowing the day"
+    assert missing == []

@@ -231,7 +231,8 @@ def plan(public_id: str, number: int):
         if existing is None:
             start = flow.plan_starting_point(cycle, today())
             for name, value in vars(start).items():
-                getattr(form, name).data = value
+                if name in form:  # how the plan was agreed is asked afresh
+                    form[name].data = value
         elif existing.agreed_with_parents_on is not None:
             at_meeting = plan_meeting_of(db.session, existing) is not None
             form.agreed_how.data = "meeting" if at_meeting else "without_meeting"
