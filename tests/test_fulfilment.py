@@ -16,13 +16,11 @@ import sqlalchemy as sa
 
 from sentrack.models import (
     CycleState,
-    Duty,
     MeetingMode,
     NeedType,
     Notification,
     ParentLetter,
     Provision,
-    Task,
     TaskStatus,
 )
 from sentrack.workflows import RuleBroken
@@ -38,22 +36,9 @@ from sentrack.workflows.tasks import complete_task
 from sentrack.models import ReviewDecision
 from sentrack.workflows import cycles as flow
 from tests.factories import HELD_ON, drive_cycle, make_pupil, review_details
+from tests.test_sweep import _one, _tasks
 
 TODAY = date(2026, 11, 27)
-
-
-def _tasks(session, code: str, **filters) -> list[Task]:
-    session.expire_all()
-    query = sa.select(Task).join(Duty).where(Duty.code == code)
-    for name, value in filters.items():
-        query = query.where(getattr(Task, name) == value)
-    return list(session.scalars(query.order_by(Task.id)))
-
-
-def _one(session, code: str, **filters) -> Task:
-    found = _tasks(session, code, **filters)
-    assert len(found) == 1, found
-    return found[0]
 
 
 def _meeting(held_on: date, teacher) -> MeetingDetails:

@@ -72,6 +72,15 @@ def _period_start(period: str) -> date | None:
     return None
 
 
+def _open_tasks(session: Session, duty_code: str, scope, *columns) -> list:
+    """(id, pupil id, period, *columns) of the duty's open tasks within `scope`."""
+    return session.execute(
+        sa.select(Task.id, Task.pupil_id, Task.period, *columns)
+        .join(Duty, Duty.id == Task.duty_id)
+        .where(Task.status == TaskStatus.OPEN, Duty.code == duty_code, scope)
+    ).all()
+
+
 # --- What does each duty's work --------------------------------------------------------------------
 
 def _review_recorded(session: Session, scope) -> list[Done]:
@@ -136,11 +145,7 @@ def _impact_recorded(session: Session, scope) -> list[Done]:
 def _meeting_held(session: Session, scope) -> list[Done]:
     """A meeting with the pupil's parents held in the task's term (its period's first day to the
     term's last day, the task's due date)."""
-    tasks = session.execute(
-        sa.select(Task.id, Task.pupil_id, Task.period, Task.due_on)
-        .join(Duty, Duty.id == Task.duty_id)
-        .where(Task.status == TaskStatus.OPEN, Duty.code == "teacher_meets_parents", scope)
-    ).all()
+    tasks = _open_tasks(session, "teacher_meets_parents", scope, Task.due_on)
     if not tasks:
         return []
     starts = [s for s in (_period_start(p) for _, _, p, _ in tasks) if s is not None]
@@ -167,11 +172,7 @@ def _meeting_held(session: Session, scope) -> list[Done]:
 def _passport_read(session: Session, scope) -> list[Done]:
     """The teacher's "I have read it" for the status the task was made for (period
     "status:<id>:teacher:<id>")."""
-    tasks = session.execute(
-        sa.select(Task.id, Task.pupil_id, Task.period)
-        .join(Duty, Duty.id == Task.duty_id)
-        .where(Task.status == TaskStatus.OPEN, Duty.code == "teacher_acknowledges_passport", scope)
-    ).all()
+    tasks = _open_tasks(session, "teacher_acknowledges_passport", scope)
     if not tasks:
         return []
     reads = {
@@ -193,11 +194,7 @@ def _passport_read(session: Session, scope) -> list[Done]:
 def _record_updated(session: Session, scope) -> list[Done]:
     """Anything recorded on the pupil's timeline after the day the record went quiet (period
     "since:<date>")."""
-    tasks = session.execute(
-        sa.select(Task.id, Task.pupil_id, Task.period)
-        .join(Duty, Duty.id == Task.duty_id)
-        .where(Task.status == TaskStatus.OPEN, Duty.code == "senco_keeps_records_current", scope)
-    ).all()
+    tasks = _open_tasks(session, "senco_keeps_records_current", scope)
     if not tasks:
         return []
     latest = {
@@ -279,12 +276,8 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
 def _passports_superseded(session: Session, scope, today: date) -> list[int]:
     """Open passport tasks whose SEN status has ended (the pupil moved from K to E, or their needs
     were recorded again): the passport changed, and a task for the new status asks to read it."""
-    tasks = session.execute(
-        sa.select(Task.id, Task.period)
-        .join(Duty, Duty.id == Task.duty_id)
-        .where(Task.status == TaskStatus.OPEN, Duty.code == "teacher_acknowledges_passport", scope)
-    ).all()
-    status_of = {task_id: int(period.split(":")[1]) for task_id, period in tasks
+    tasks = _open_tasks(session, "teacher_acknowledges_passport", scope)
+    status_of = {task_id: int(period.split(":")[1]) for task_id, _, period in tasks
                  if period.startswith("status:") and period.split(":")[1].isdigit()}
     if not status_of:
         return []
