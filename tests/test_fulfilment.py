@@ -340,3 +340,27 @@ def test_every_operation_that_writes_on_a_timeline_settles_the_pupils_tasks():
             else:
                 assert node.name in called_within, f"{path.name}:{node.name} writes on a timeline without knowing the day"
     assert missing == []
+
+
+def test_a_terms_task_follows_the_dates_the_school_sets_for_the_term_after_it_was_made(session, world):
+    from sentrack.models import Season
+    from sentrack.workflows.settings import TermDetails, save_term
+
+    ada, teacher, senco = world.pupils["taught"], world.users["teacher"], world.users["senco"]
+    run_sweep(session, date(2026, 9, 7), codes=["teacher_meets_parents"])  # the default autumn: 1 Sep to 31 Dec
+    task = _one(session, "teacher_meets_parents", pupil_id=ada.id)
+    assert (task.period, task.due_on) == ("term:2026-autumn", date(2026, 12, 31))
+
+    save_term(session, actor=senco, school=world.school, details=TermDetails(
+        academic_year=2026, season=Season.AUTUMN, starts_on=date(2026, 9, 3), ends_on=date(2026, 12, 18)))
+    run_sweep(session, date(2026, 9, 10), codes=["teacher_meets_parents"])
+
+    task = _one(session, "teacher_meets_parents", pupil_id=ada.id)  # still one task for the autumn
+    assert (task.period, task.due_on) == ("term:2026-autumn", date(2026, 12, 18))
+    # A meeting held on 19 December is after the school's autumn: it does not close the task.
+    record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 12, 19), teacher),
+                   today=date(2026, 12, 21))
+    assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.OPEN
+    record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 12, 18), teacher),
+                   today=date(2026, 12, 21))
+    assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.DONE

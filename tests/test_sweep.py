@@ -76,7 +76,7 @@ def test_class_teacher_meets_parents_of_each_pupil_on_the_register_each_term(ses
     task = _one(session, "teacher_meets_parents", pupil_id=world.pupils["taught"].id)
     assert task.assigned_to_id == world.users["teacher"].id
     assert task.due_on == date(2026, 12, 31)
-    assert task.period == "term:2026-09-01"
+    assert task.period == "term:2026-autumn"
     assert _tasks(session, "teacher_meets_parents", pupil_id=world.pupils["taught_plain"].id) == []
     # 4 Elm has no teacher: the task waits for one, unassigned.
     assert _one(session, "teacher_meets_parents", pupil_id=world.pupils["untaught_k"].id).assigned_to_id is None
@@ -269,7 +269,7 @@ def test_a_new_term_brings_new_term_tasks(session, world):
 
     periods = [t.period for t in _tasks(session, "teacher_meets_parents", pupil_id=world.pupils["taught"].id)]
 
-    assert periods == ["term:2026-09-01", "term:2027-01-01"]
+    assert periods == ["term:2026-autumn", "term:2026-spring"]
 
 
 def test_the_task_unique_constraint_holds_without_the_sweep(session, world):

@@ -83,6 +83,8 @@ TERMS = [
     ("Spring 2027", date(2027, 1, 5), date(2027, 3, 26)),
     ("Summer 2027", date(2027, 4, 12), date(2027, 7, 21)),
 ]
+# A term task's period names the term ("term:2026-autumn"); the school's first day of it.
+TERM_STARTS = {f"2026-{name.split()[0].lower()}": starts_on for name, starts_on, _ in TERMS}
 
 # The record kind each record-fulfilled duty names when its task is done (Task.done_by_type).
 RECORD_TYPE = {
@@ -219,7 +221,7 @@ class Walk:
             if code == "senco_holds_review" and task.subject_id in reviewed:
                 self.problem(f"{what}: the review is recorded")
             elif code == "teacher_meets_parents":
-                start = date.fromisoformat(task.period[5:15])
+                start = TERM_STARTS[task.period.removeprefix("term:")]
                 held = [on for pid, on in meetings if pid == task.pupil_id and start <= on <= task.due_on]
                 if held:
                     self.problem(f"{what}: a meeting with parents was held on {held[0]}")

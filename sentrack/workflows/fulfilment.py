@@ -38,6 +38,7 @@ from sentrack.models import (
     User,
 )
 from sentrack.workflows.register import on_roll, register_status
+from sentrack.workflows.terms import terms_of_schools
 
 
 @dataclass(frozen=True)
@@ -60,16 +61,6 @@ class Settled:
 
 def _day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
-
-
-def _period_start(period: str) -> date | None:
-    """The first day of a task's term, from its period ("term:2026-09-03")."""
-    if period.startswith("term:"):
-        try:
-            return date.fromisoformat(period[5:15])
-        except ValueError:
-            return None
-    return None
 
 
 def _open_tasks(session: Session, duty_code: str, scope, *columns) -> list:
@@ -143,26 +134,33 @@ def _impact_recorded(session: Session, scope) -> list[Done]:
 
 
 def _meeting_held(session: Session, scope) -> list[Done]:
-    """A meeting with the pupil's parents held in the task's term (its period's first day to the
-    term's last day, the task's due date)."""
-    tasks = _open_tasks(session, "teacher_meets_parents", scope, Task.due_on)
+    """A meeting with the pupil's parents held in the task's term (period "term:2026-autumn"), by
+    the school's dates for the term."""
+    tasks = _open_tasks(session, "teacher_meets_parents", scope, Task.school_id)
     if not tasks:
         return []
-    starts = [s for s in (_period_start(p) for _, _, p, _ in tasks) if s is not None]
-    if not starts:
+    years = {int(period[5:9]) for _, _, period, _ in tasks if period[5:9].isdigit()}
+    terms = {
+        (school_id, term.period): term
+        for school_id, found in terms_of_schools(session, {t[3] for t in tasks}, years).items() for term in found
+    }
+    windows = {task_id: terms.get((school_id, period.removeprefix("term:")))
+               for task_id, _, period, school_id in tasks}
+    if not any(windows.values()):
         return []
     meetings: dict[int, list] = {}
     for row in session.execute(
         sa.select(ParentMeeting.pupil_id, ParentMeeting.id, ParentMeeting.held_on, ParentMeeting.recorded_by_id)
         .where(ParentMeeting.pupil_id.in_({pupil_id for _, pupil_id, _, _ in tasks}),
-               ParentMeeting.held_on.between(min(starts), max(due for *_, due in tasks)))
+               ParentMeeting.held_on.between(min(t.starts_on for t in windows.values() if t),
+                                             max(t.ends_on for t in windows.values() if t)))
         .order_by(ParentMeeting.held_on, ParentMeeting.id)
     ):
         meetings.setdefault(row[0], []).append(row)
     found = []
-    for task_id, pupil_id, period, due_on in tasks:
-        start = _period_start(period)
-        held = next((m for m in meetings.get(pupil_id, ()) if start is not None and start <= m[2] <= due_on), None)
+    for task_id, pupil_id, _, _ in tasks:
+        term = windows[task_id]
+        held = next((m for m in meetings.get(pupil_id, ()) if term is not None and term.holds(m[2])), None)
         if held is not None:
             found.append(Done(task_id, "parent_meeting", held[1], held[2], held[3],
                               f"meeting with parents of {_day(held[2])}"))

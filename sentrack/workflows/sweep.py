@@ -67,6 +67,8 @@ CHUNK = 500  # rows per INSERT: well inside SQLite's limit on bound parameters
 # Duties whose task belongs to one named person (the teacher who must read the passport, the
 # member of staff who delivered the intervention), not to whoever holds the role.
 PERSONAL = {"teacher_acknowledges_passport", "assistant_records_impact"}
+# Duties due by a term's dates: their open tasks move with the dates the school sets for the term.
+FOLLOW_TERM_DATES = {"teacher_meets_parents", "senco_liaises_designated_teacher"}
 
 
 @dataclass
@@ -244,7 +246,7 @@ def rule_teacher_meets_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     for row in ctx.register:
         term = ctx.term(row.school_id)
         if term is not None and ctx.term_counts(row):
-            yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.key}", term.ends_on,
+            yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.period}", term.ends_on,
                       f"Meet the parents of {row.name} ({term.name})", _pupil_link(row), row.pupil_id,
                       ctx.class_teachers.get(row.pupil_id))
 
@@ -267,7 +269,7 @@ def rule_senco_liaises_designated_teacher(ctx: Context, spec: DutySpec) -> Itera
         term = ctx.term(row.school_id) if row.looked_after else None
         if term is not None and ctx.term_counts(row):
             due = min(max(term.starts_on, row.since) + _days(spec), term.ends_on)
-            yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.key}", due,
+            yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.period}", due,
                       f"Liaise with the designated teacher about {row.name} ({term.name})", _pupil_link(row),
                       row.pupil_id)
 
@@ -452,15 +454,23 @@ def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], s
     # The duty's tasks already created, read in one query, are left out before inserting: most of
     # what is due each day was created on an earlier day, and offering it again to the insert only
     # for the constraint to turn it away made a sweep after a sweep as slow as the first.
-    seen = set(
-        session.execute(
-            sa.select(Task.subject_type, Task.subject_id, Task.period).where(Task.duty_id == duty.id)
-        ).tuples()
-    )
+    made = {
+        (subject_type, subject_id, period): (task_id, status, due_on)
+        for task_id, subject_type, subject_id, period, status, due_on in session.execute(
+            sa.select(Task.id, Task.subject_type, Task.subject_id, Task.period, Task.status, Task.due_on)
+            .where(Task.duty_id == duty.id)
+        )
+    }
+    seen = set(made)
+    moved_dates: dict[date, list[int]] = {}
     rows = []
     for due in dues:
         key = (due.subject_type, due.subject_id, due.period)
         if key in seen:
+            # A term's task follows the school's dates for the term, entered after it was made.
+            task_id, status, due_on = made.get(key, (None, None, None))
+            if duty.code in FOLLOW_TERM_DATES and status is TaskStatus.OPEN and due_on != due.due_on:
+                moved_dates.setdefault(due.due_on, []).append(task_id)
             continue
         seen.add(key)
         rows.append({
@@ -471,6 +481,9 @@ def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], s
             "link_args": due.link[1] if due.link else None, "due_on": due.due_on,
             "status": TaskStatus.OPEN.value, "created_at": created_at,
         })
+    for due_on, task_ids in moved_dates.items():
+        session.execute(sa.update(Task).where(Task.id.in_(task_ids)).values(due_on=due_on)
+                        .execution_options(synchronize_session=False))
     table = Task.__table__
     c = table.c
     return _insert_ignoring_duplicates(

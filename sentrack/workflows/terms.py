@@ -39,6 +39,11 @@ class Term:
         return self.starts_on.isoformat()
 
     @property
+    def period(self) -> str:
+        """The term as a task's period ("2026-autumn"): the same whatever dates the school gives it."""
+        return f"{self.academic_year}-{self.season.value}"
+
+    @property
     def year_label(self) -> str:
         """"2026 to 2027" for the academic year starting in 2026."""
         return year_label(self.academic_year) if self.academic_year is not None else ""
