@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sentrack.models import CycleState, NeedType, Provision, Role
+from sentrack.models import CycleState, NeedType, Provision, Role, Task
 from sentrack.workflows import concerns as concern_flow
 from sentrack.workflows.sweep import run_sweep
 from tests import factories
@@ -83,6 +84,7 @@ def seed(session: Session) -> Cast:
     run_sweep(session, date(2026, 10, 5))
     run_sweep(session, date(2026, 11, 27))
     cycle = f"/pupils/{running.public_id}/cycles/1"
+    first_task = session.scalar(sa.select(Task.id).where(Task.assigned_to_id == senco.id).order_by(Task.id).limit(1))
     paths = {
         "running pupil": f"/pupils/{running.public_id}",
         "running cycle": cycle,
@@ -98,6 +100,8 @@ def seed(session: Session) -> Cast:
         "new session": f"/interventions/{session_group.id}/sessions/new",
         "ta intervention": f"/interventions/{ta_group.id}",
         "impact": f"/interventions/{ta_group.id}/impact",
+        "leaving": f"/pupils/{running.public_id}/leaving",
+        "a senco task": f"/tasks/{first_task}",
     }
     return Cast(
         school=school.name,

@@ -29,7 +29,8 @@ PAGES = {
     "senco": [
         "/", "/pupils/", "running pupil", "running cycle", "running plan", "new outcome",
         "new observation", "timeline", "new concern", "decide concern", "/interventions/",
-        "ta intervention", "/interventions/catalogue", "/interventions/catalogue/new", "/provision-map", "/tasks", "/tasks/all", "/notifications", "/settings", "/settings/rules", "/duties",
+        "ta intervention", "/interventions/catalogue", "/interventions/catalogue/new", "/provision-map", "/tasks", "/tasks/all", "/notifications", "/settings", "/settings/rules", "/settings/terms/new", "/duties",
+        "/pupils/left", "leaving", "a senco task",
         "/change-password",
     ],
     "teacher": ["/", "meeting pupil", "new meeting", "teacher intervention", "new session"],
