@@ -157,8 +157,11 @@ def _plain(session, school: School, today: date) -> dict:
              if i.school_id == school.id and first <= i.ends_on < today]
     places = _all(session, InterventionPupil)
     out["ended_interventions"] = len(ended)
+    # A pupil who left before the intervention ended has no impact to record.
+    left = {p.id: p.left_on for p in _all(session, Pupil)}
     out["without_impact"] = {i.id for i in ended
-                             if any(p.intervention_id == i.id and p.impact is None for p in places)}
+                             if any(p.intervention_id == i.id and p.impact is None
+                                    and (left[p.pupil_id] is None or left[p.pupil_id] > i.ends_on) for p in places)}
 
     tasks = [t for t in _all(session, Task) if t.school_id == school.id and t.status is TaskStatus.OPEN]
     out["open_tasks"] = len(tasks)

@@ -364,3 +364,35 @@ def test_a_terms_task_follows_the_dates_the_school_sets_for_the_term_after_it_wa
     record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 12, 18), teacher),
                    today=date(2026, 12, 21))
     assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.DONE
+
+
+@pytest.mark.parametrize(("left_on", "needs_impact"), [
+    (date(2026, 11, 19), False),  # left the day before the intervention's last day
+    (date(2026, 11, 20), False),  # left on its last day: not on the roll that day
+    (date(2026, 11, 21), True),  # left the day after it ended: took part to the end
+])
+def test_a_pupil_who_left_before_an_intervention_ended_has_no_impact_to_record(session, world, left_on, needs_impact):
+    from sentrack.workflows import interventions as iflow
+    from sentrack.workflows.compliance import compliance_figures
+    from tests.factories import make_intervention, make_intervention_type
+
+    senco, ada, dev = world.users["senco"], world.pupils["taught"], world.pupils["untaught_k"]
+    kind = make_intervention_type(session, actor=senco)
+    iv = make_intervention(session, actor=senco, kind=kind, deliverer=world.users["ta"], pupils=[ada, dev],
+                           starts_on=date(2026, 9, 14), ends_on=date(2026, 11, 20))
+    dev.admitted_on, dev.left_on, dev.leaving_reason = date(2025, 9, 1), left_on, "Moved away"
+    session.flush()
+    run_sweep(session, TODAY, codes=["assistant_records_impact"])
+
+    assert {p.pupil_id for p in iflow.impact_places(iv)} == ({ada.id, dev.id} if needs_impact else {ada.id})
+    ada_only = {ada.id: iflow.ImpactResult(None, 1, None)}
+    if needs_impact:
+        with pytest.raises(RuleBroken, match="every pupil"):
+            iflow.record_impact(session, actor=world.users["ta"], intervention=iv, today=TODAY, results=ada_only)
+    else:
+        iflow.record_impact(session, actor=world.users["ta"], intervention=iv, today=TODAY, results=ada_only)
+
+    task = _one(session, "assistant_records_impact", subject_id=iv.id)
+    assert (task.status is TaskStatus.DONE) is not needs_impact
+    figure = compliance_figures(session, world.school, TODAY)["interventions_without_impact"]
+    assert (iv.id in figure.ids) is needs_impact

@@ -26,6 +26,7 @@ from sentrack.models import (
 from sentrack.workflows.compliance import Figure
 from sentrack.workflows.ehc import ehc_review_anniversary
 from sentrack.workflows.engagement import describe, engagement_for_school
+from sentrack.workflows.register import awaiting_impact
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def concern_rows(session: Session, user, figure: Figure, today: date) -> list[Ro
 def intervention_rows(session: Session, figure: Figure) -> list[Row]:
     missing = dict(session.execute(
         sa.select(InterventionPupil.intervention_id, sa.func.count())
-        .where(InterventionPupil.intervention_id.in_(figure.ids), InterventionPupil.impact.is_(None))
+        .where(InterventionPupil.intervention_id.in_(figure.ids), awaiting_impact())
         .group_by(InterventionPupil.intervention_id)
     ).all())
     interventions = session.scalars(sa.select(Intervention).where(Intervention.id.in_(figure.ids)))

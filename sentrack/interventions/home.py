@@ -27,7 +27,7 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
-from sentrack.workflows.register import on_roll
+from sentrack.workflows.register import awaiting_impact, on_roll
 
 
 def week_of(day: date) -> tuple[date, date]:
@@ -104,7 +104,7 @@ def home_interventions(session: Session, user: User, today: date) -> HomeInterve
         i for i in week
         if i.delivered_by_id == user.id and i.runs_on(today) and today not in held[i.id]
     ]
-    awaiting = sa.select(InterventionPupil.intervention_id).where(InterventionPupil.impact.is_(None))
+    awaiting = sa.select(InterventionPupil.intervention_id).where(awaiting_impact())
     impact = list(
         session.scalars(
             sa.select(Intervention)
@@ -127,7 +127,7 @@ def ended_without_impact(session: Session, school_id: int, today: date, limit: i
     """The school's interventions that have ended with a pupil's impact not yet recorded."""
     awaiting = (
         sa.select(sa.func.count(InterventionPupil.id))
-        .where(InterventionPupil.intervention_id == Intervention.id, InterventionPupil.impact.is_(None))
+        .where(InterventionPupil.intervention_id == Intervention.id, awaiting_impact())
         .scalar_subquery()
     )
     pupils = (

@@ -32,6 +32,7 @@ from sentrack.models import (
     group_teachers,
 )
 from sentrack.workflows.interventions import DELIVERING_ROLES
+from sentrack.workflows.register import awaiting_impact
 
 # --- Choices for the forms -------------------------------------------------------------------------
 
@@ -240,7 +241,7 @@ def intervention_list(session: Session, user: User, *, ended: bool, today: date,
     )
     awaiting = (
         sa.select(sa.func.count(InterventionPupil.id))
-        .where(InterventionPupil.intervention_id == Intervention.id, InterventionPupil.impact.is_(None))
+        .where(InterventionPupil.intervention_id == Intervention.id, awaiting_impact())
         .scalar_subquery()
     )
     query = (

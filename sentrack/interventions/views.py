@@ -424,9 +424,10 @@ def impact(intervention_id: int):
     )
     on = today()
     ended = intervention.ends_on <= on
-    form = impact_form_class(intervention.places, user.school.impact_labels)()
+    places = flow.impact_places(intervention)
+    form = impact_form_class(places, user.school.impact_labels)()
     if request.method == "GET":
-        for place in intervention.places:
+        for place in places:
             getattr(form, f"exit_{place.pupil_id}").data = place.exit_score
             getattr(form, f"impact_{place.pupil_id}").data = place.impact
             getattr(form, f"comment_{place.pupil_id}").data = place.impact_comment
@@ -437,7 +438,7 @@ def impact(intervention_id: int):
                 impact=getattr(form, f"impact_{place.pupil_id}").data,
                 comment=getattr(form, f"comment_{place.pupil_id}").data,
             )
-            for place in intervention.places
+            for place in places
         }
         try:
             flow.record_impact(db.session, actor=user, intervention=intervention, results=results, today=on)
@@ -450,7 +451,8 @@ def impact(intervention_id: int):
             flash(f"Impact saved for {name}.", "success")
             return redirect(url_for("interventions.show", intervention_id=intervention_id) + "#pupils")
     return render_template(
-        "interventions/impact.html", form=form, intervention=intervention, ended=ended,
+        "interventions/impact.html", form=form, intervention=intervention, ended=ended, places=places,
+        left_early=[p for p in intervention.places if p not in places],
         tallies=queries.attendance(intervention),
         may_end=queries.may(db.session, user, Ability.SET_UP_INTERVENTION, intervention),
     )

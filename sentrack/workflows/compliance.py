@@ -60,6 +60,7 @@ from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.figures import RegisterFigures, register_figures
 from sentrack.workflows.register import (
     RUNNING,
+    is_awaiting_impact,
     is_concern_past_deadline,
     is_record_stale,
     last_recorded,
@@ -208,12 +209,13 @@ def compliance_figures(
     # Interventions ended this academic year, with their places (1 query).
     ended: dict[int, bool] = {}
     ended_query = (
-        sa.select(Intervention.id, InterventionPupil.id, InterventionPupil.impact)
+        sa.select(Intervention.id, InterventionPupil.id, InterventionPupil.impact, Pupil.left_on, Intervention.ends_on)
         .outerjoin(InterventionPupil, InterventionPupil.intervention_id == Intervention.id)
+        .outerjoin(Pupil, Pupil.id == InterventionPupil.pupil_id)
         .where(Intervention.school_id == school.id, Intervention.ends_on < today, Intervention.ends_on >= year_start)
     )
-    for iv_id, place_id, impact in session.execute(narrowed(ended_query, InterventionPupil.pupil_id)):
-        missing = place_id is not None and impact is None
+    for iv_id, place_id, impact, left_on, ends_on in session.execute(narrowed(ended_query, InterventionPupil.pupil_id)):
+        missing = place_id is not None and is_awaiting_impact(impact, left_on, ends_on)
         ended[iv_id] = ended.get(iv_id, False) or missing
     figures["interventions_without_impact"] = _figure(
         "Interventions ended without impact recorded", [i for i, missing in ended.items() if missing],

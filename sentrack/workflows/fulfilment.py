@@ -37,7 +37,7 @@ from sentrack.models import (
     TimelineEvent,
     User,
 )
-from sentrack.workflows.register import on_roll, register_status
+from sentrack.workflows.register import awaiting_impact, on_roll, register_status
 from sentrack.workflows.terms import terms_of_schools
 
 
@@ -110,7 +110,7 @@ def _concern_decided(session: Session, scope) -> list[Done]:
 
 def _impact_recorded(session: Session, scope) -> list[Done]:
     missing = sa.select(InterventionPupil.id).where(
-        InterventionPupil.intervention_id == Task.subject_id, InterventionPupil.impact.is_(None)
+        InterventionPupil.intervention_id == Task.subject_id, awaiting_impact()
     ).exists()
     latest = (
         sa.select(InterventionPupil.intervention_id, sa.func.max(InterventionPupil.impact_recorded_on).label("on"))

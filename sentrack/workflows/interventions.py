@@ -37,7 +37,7 @@ from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, Wave
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.sen_status import change_sen_status
-from sentrack.workflows.register import is_on_roll
+from sentrack.workflows.register import is_on_roll, needs_impact
 from sentrack.workflows.timeline import add_event
 
 DELIVERING_ROLES = frozenset({Role.TEACHER, Role.SUPPORT_ASSISTANT, Role.SENCO})
@@ -434,23 +434,31 @@ class ImpactResult:
     comment: str | None
 
 
+def impact_places(intervention: Intervention) -> list[InterventionPupil]:
+    """The places whose impact is to be recorded: those of pupils still on the roll on the
+    intervention's last day (`register.needs_impact`)."""
+    return [place for place in intervention.places if needs_impact(place, intervention.ends_on)]
+
+
 def record_impact(
     session: Session, *, actor: User, intervention: Intervention, results: dict[int, ImpactResult], today: date
 ) -> None:
     """Record each pupil's exit measure and impact once the intervention has ended. Every pupil
-    needs a rating on the school's scale (-2 to +2)."""
+    who was still on the roll on its last day (`impact_places`) needs a rating on the school's
+    scale (-2 to +2)."""
     if intervention.ends_on > today:
         raise RuleBroken(
             f"Impact is recorded when the intervention ends ({intervention.ends_on:%d/%m/%Y}): end it early if it has finished"
         )
-    for place in intervention.places:
+    places = impact_places(intervention)
+    for place in places:
         result = results.get(place.pupil_id)
         if result is None or result.impact is None:
             raise RuleBroken("Choose the impact for every pupil", field=f"impact_{place.pupil_id}")
         if not -2 <= result.impact <= 2:
             raise RuleBroken("Choose the impact from the scale", field=f"impact_{place.pupil_id}")
     labels = session.get(School, intervention.school_id).impact_labels
-    for place in intervention.places:
+    for place in places:
         result = results[place.pupil_id]
         first_time = place.impact is None
         place.exit_score = (result.exit_score or "").strip() or None

@@ -12,6 +12,8 @@ predicate with the same meaning.
 - *Record not updated*: the day of the latest change to the pupil's record (the later of the
   pupil row's last update and the entry of their latest timeline event, in UTC) is the school's
   `records_stale_weeks` or more before today: stale from the day that many weeks have passed.
+- *Awaiting impact*: a place in an intervention with no impact recorded, whose pupil was still on
+  the roll on the intervention's last day (a pupil who left before it ended has no impact to record).
 - *Concern past its deadline*: still open (no assessment opened, no decision of no further
   action) after its deadline day.
 """
@@ -22,7 +24,18 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from sentrack.models import Concern, ConcernStatus, CycleState, Plan, Provision, Pupil, SenStatus, SupportCycle
+from sentrack.models import (
+    Concern,
+    ConcernStatus,
+    CycleState,
+    Intervention,
+    InterventionPupil,
+    Plan,
+    Provision,
+    Pupil,
+    SenStatus,
+    SupportCycle,
+)
 
 ON_REGISTER = (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
 RUNNING = (CycleState.DO, CycleState.REVIEW)
@@ -126,3 +139,22 @@ def record_stale_on(last: date, weeks: int) -> date:
 
 def is_record_stale(last: date, weeks: int, today: date) -> bool:
     return record_stale_on(last, weeks) <= today
+
+
+def awaiting_impact() -> sa.ColumnElement[bool]:
+    """Over `InterventionPupil`: no impact recorded, and the pupil had not left the roll by the
+    intervention's last day."""
+    left_before_the_end = sa.exists().where(
+        Pupil.id == InterventionPupil.pupil_id, Intervention.id == InterventionPupil.intervention_id,
+        Pupil.left_on.is_not(None), Pupil.left_on <= Intervention.ends_on,
+    )
+    return sa.and_(InterventionPupil.impact.is_(None), ~left_before_the_end)
+
+
+def needs_impact(place: InterventionPupil, ends_on: date) -> bool:
+    """Whether the place's pupil was on the roll on the intervention's last day, `ends_on`."""
+    return place.pupil.left_on is None or place.pupil.left_on > ends_on
+
+
+def is_awaiting_impact(impact: int | None, left_on: date | None, ends_on: date) -> bool:
+    return impact is None and (left_on is None or left_on > ends_on)

@@ -51,6 +51,7 @@ from sentrack.workflows.duty_catalogue import BY_CODE, DutySpec, sync_catalogue
 from sentrack.workflows.ehc import ehc_review_anniversary
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.register import (
+    awaiting_impact,
     is_record_stale,
     last_recorded,
     on_roll,
@@ -340,7 +341,7 @@ def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
 
 
 def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]:
-    without_impact = sa.select(InterventionPupil.intervention_id).where(InterventionPupil.impact.is_(None))
+    without_impact = sa.select(InterventionPupil.intervention_id).where(awaiting_impact())
     rows = ctx.session.execute(
         sa.select(Intervention.id, Intervention.name, Intervention.school_id, Intervention.ends_on,
                   Intervention.delivered_by_id, User.active)
