@@ -1213,3 +1213,46 @@ def test_a_teacher_is_told_the_senco_will_decide_and_the_senco_is_told(client, w
     assert told.recipient_id == world.users["senco"].id
     assert current_status(session, plain) is None or current_status(session, plain).provision is Provision.NONE
     assert "1 pupil is not on SEN support: the SENCO has been told" in text(client.get(response.headers["Location"]))
+
+
+def _running_wave3(session, world, client):
+    """A wave 3 intervention started by the SENCO with Ada (on SEN support) only."""
+    entry = _wave3(session, world)
+    ada = world.pupils["taught"]
+    response = client.post(_new_url(entry, world.group), data=_setup_form(world, entry, [ada]))
+    assert response.status_code == 302
+    return entry, int(response.headers["Location"].rstrip("/").split("/")[-1])
+
+
+def test_a_pupil_off_the_register_joining_a_running_wave_3_intervention_is_asked_about(client, world, login, session):
+    login(world.users["senco"])
+    entry, iv_id = _running_wave3(session, world, client)
+    ada, plain = world.pupils["taught"], world.pupils["taught_plain"]
+
+    page = text(client.get(f"/interventions/{iv_id}/edit?group={world.group.id}"))
+    assert f'name="sen_{plain.public_id}"' in page and f'name="sen_{ada.public_id}"' not in page
+
+    refused = client.post(f"/interventions/{iv_id}/edit?group={world.group.id}", data=_setup_form(world, entry, [ada, plain]))
+    assert field_error(text(refused), f"sen_{plain.public_id}") == "Choose whether to place Ben Cole on SEN support"
+
+    response = client.post(f"/interventions/{iv_id}/edit?group={world.group.id}", data=_setup_form(
+        world, entry, [ada, plain], **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}))
+    assert response.status_code == 302
+    session.expire_all()
+    assert current_status(session, plain).provision is Provision.SEN_SUPPORT
+    assert count(session, ParentLetter, ParentLetter.pupil_id == plain.id) == 1
+
+
+def test_a_teacher_adding_a_pupil_off_the_register_to_a_running_wave_3_intervention_tells_the_senco(
+        client, world, login, session):
+    login(world.users["senco"])
+    entry, iv_id = _running_wave3(session, world, client)
+    ada, plain = world.pupils["taught"], world.pupils["taught_plain"]
+    login(world.users["teacher"])
+
+    response = client.post(f"/interventions/{iv_id}/edit?group={world.group.id}", data=_setup_form(world, entry, [ada, plain]))
+
+    assert response.status_code == 302
+    [told] = _told(session)
+    assert told.recipient_id == world.users["senco"].id
+    assert "1 pupil is not on SEN support: the SENCO has been told" in text(client.get(response.headers["Location"]))

@@ -87,7 +87,8 @@ def _type_choices(types: list[InterventionType]) -> list[tuple[str, str]]:
 
 
 def _intervention_form(
-    user: User, group_ids: list[int], current: list[Pupil], also_label: str, kind: InterventionType | None = None
+    user: User, group_ids: list[int], current: list[Pupil], also_label: str, kind: InterventionType | None = None,
+    *, joining_only: bool = False,
 ):
     """The form with a place for each pupil who may be chosen: the pupils of the chosen classes,
     those already in the intervention, and any other pupil posted whom the user may reach.
@@ -95,7 +96,8 @@ def _intervention_form(
 
     Starting `kind` when it is wave 3: `form.sen_asked` holds the pupils (public ids) off the SEN
     register, and `form.may_place` whether the user may place them on SEN support (then the form
-    asks, for each, whether to); otherwise the SENCO is told and the form says so."""
+    asks, for each, whether to); otherwise the SENCO is told and the form says so. With
+    `joining_only` (changing an intervention), only pupils joining it are asked about."""
     posted = request.form.getlist("pupils") if request.method == "POST" else []
     in_scope = queries.pupils_in_scope(db.session, user, posted, Ability.SET_UP_INTERVENTION)
     current_ids = {p.id for p in current}
@@ -105,7 +107,9 @@ def _intervention_form(
     outcome_choices = {
         c.pupil.public_id: [(str(o.id), o.description[:90]) for o in c.outcomes] for g in groups for c in g.choices
     }
-    asked = flow.needs_sen_decision(db.session, kind, list(reachable.values()))
+    asked = flow.needs_sen_decision(
+        db.session, kind, [p for p in reachable.values() if not (joining_only and p.id in current_ids)]
+    )
     sen_asked = frozenset(key for key, pupil in reachable.items() if pupil.id in asked)
     may_place = access.may_change_sen_status(user)
     form = intervention_form_class(list(reachable), outcome_choices, sen_asked if may_place else frozenset())()
@@ -247,7 +251,8 @@ def edit(intervention_id: int):
     else:
         theirs = {g.id for pupil in current for g in pupil.groups}
         group_ids = [g.id for g in classes if g.id in theirs]
-    form, groups, reachable = _intervention_form(user, group_ids, current, "In the intervention")
+    form, groups, reachable = _intervention_form(user, group_ids, current, "In the intervention", intervention.type,
+                                                 joining_only=True)
     types = queries.catalogue(db.session, user.school_id, active_only=True)
     if intervention.type not in types:
         types.append(intervention.type)
@@ -283,13 +288,14 @@ def edit(intervention_id: int):
                 attach_error(form, error)
             else:
                 name = intervention.name
+                told = _sen_message(form, places)
                 db.session.commit()
-                flash(f"{name} is saved.", "success")
+                flash(f"{name} is saved.{told}", "success")
                 return redirect(url_for("interventions.show", intervention_id=intervention_id))
     elif request.method == "POST":
         _posted_places(form, reachable)
     return render_template(
-        "interventions/form.html", form=form, groups=groups, intervention=intervention, kind=None,
+        "interventions/form.html", form=form, groups=groups, intervention=intervention, kind=intervention.type,
         classes=classes, group_ids=group_ids,
     )
 

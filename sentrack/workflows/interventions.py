@@ -176,6 +176,21 @@ def _sen_decisions(session: Session, actor: User, kind: InterventionType, places
     return placing, leaving
 
 
+def _place_on_sen_support(session: Session, actor: User, intervention: Intervention, placing: list[Place], today: date) -> None:
+    """Place the chosen pupils starting a wave 3 intervention on SEN support (the s.68 letter is
+    prepared with it); a refusal is told beside the pupil's choice."""
+    for place in placing:
+        try:
+            change_sen_status(
+                session, actor=actor, pupil=place.pupil, provision=Provision.SEN_SUPPORT, primary_need=place.primary_need,
+                secondary_need=None, start_date=today,
+                reason=f"Placed on SEN support on starting {intervention.name}, a wave 3 intervention", today=today,
+            )
+        except RuleBroken as error:
+            key = place.pupil.public_id
+            raise RuleBroken(error.message, field=f"need_{key}" if error.field == "primary_need" else f"sen_{key}") from error
+
+
 def _tell_the_senco(session: Session, actor: User, intervention: Intervention, leaving: list[Place]) -> int:
     """An in-app notification to each SENCO of the school (but the actor) for each pupil left off
     the register in a wave 3 intervention. The title names no pupil; the link is the pupil's
@@ -281,16 +296,7 @@ def start_intervention(
                   effective_on=details.starts_on, actor=actor,
                   detail=f"{intervention.sessions_per_week} x {details.minutes_per_session} minutes a week until {details.ends_on:%d/%m/%Y}")
         audit.record(session, "intervention_started", actor=actor, pupil=place.pupil, object_type="intervention", object_id=intervention.id)
-    for place in placing:
-        try:
-            change_sen_status(
-                session, actor=actor, pupil=place.pupil, provision=Provision.SEN_SUPPORT, primary_need=place.primary_need,
-                secondary_need=None, start_date=today,
-                reason=f"Placed on SEN support on starting {details.name}, a wave 3 intervention", today=today,
-            )
-        except RuleBroken as error:
-            key = place.pupil.public_id
-            raise RuleBroken(error.message, field=f"need_{key}" if error.field == "primary_need" else f"sen_{key}") from error
+    _place_on_sen_support(session, actor, intervention, placing, today)
     _tell_the_senco(session, actor, intervention, leaving)
     settle_tasks(session, today, pupil_ids=[place.pupil_id for place in intervention.places])
     return intervention
@@ -310,9 +316,12 @@ def update_intervention(
     today: date,
 ) -> None:
     """Change an intervention. A pupil with attendance recorded cannot be taken out, nor can the
-    dates move past a recorded session: the registers stay true. Everything is checked before
-    anything changes."""
-    _check(session, actor, details, places)
+    dates move past a recorded session: the registers stay true. A pupil joining a wave 3
+    intervention off the SEN register is placed on SEN support or the SENCO is told, as when one
+    starts. Everything is checked before anything changes."""
+    kind = _check(session, actor, details, places)
+    current_ids = {place.pupil_id for place in intervention.places}
+    placing, leaving = _sen_decisions(session, actor, kind, [p for p in places if p.pupil.id not in current_ids])
     first, last = _recorded_between(session, intervention)
     if first is not None and details.starts_on > first:
         raise RuleBroken(f"The start date cannot be after the first session recorded ({first:%d/%m/%Y})", field="starts_on")
@@ -354,6 +363,9 @@ def update_intervention(
     intervention.places = kept
     audit.record(session, "intervention_updated", actor=actor, school_id=intervention.school_id,
                  object_type="intervention", object_id=intervention.id)
+    session.flush()
+    _place_on_sen_support(session, actor, intervention, placing, today)
+    _tell_the_senco(session, actor, intervention, leaving)
     settle_tasks(session, today, pupil_ids=[place.pupil_id for place in kept])
 
 
