@@ -191,6 +191,17 @@ def _place_on_sen_support(session: Session, actor: User, intervention: Intervent
             raise RuleBroken(error.message, field=f"need_{key}" if error.field == "primary_need" else f"sen_{key}") from error
 
 
+def wave3_notice(actor_name: str, intervention_name: str, starts_on: date) -> tuple[str, str]:
+    """The title and body of the SENCO's notice of a pupil off the register in a wave 3
+    intervention: neither names the pupil."""
+    return (
+        "A pupil starting a wave 3 intervention is not on SEN support",
+        f"{actor_name} set up {intervention_name} (wave 3: SEN provision) from {starts_on.day} {starts_on:%B %Y} "
+        "for a pupil who is not on the SEN register. Decide whether to place them on SEN support: the pupil's "
+        "record has the details.",
+    )
+
+
 def _tell_the_senco(session: Session, actor: User, intervention: Intervention, leaving: list[Place]) -> int:
     """An in-app notification to each SENCO of the school (but the actor) for each pupil left off
     the register in a wave 3 intervention. The title names no pupil; the link is the pupil's
@@ -207,13 +218,10 @@ def _tell_the_senco(session: Session, actor: User, intervention: Intervention, l
     made = 0
     for place in leaving:
         for senco_id in sencos:
+            title, body = wave3_notice(actor.full_name, intervention.name, intervention.starts_on)
             session.add(Notification(
                 recipient_id=senco_id, kind=OFF_REGISTER_WAVE_3, subject_type="intervention_pupil",
-                subject_id=place_ids[place.pupil.id], period="",
-                title="A pupil starting a wave 3 intervention is not on SEN support",
-                body=(f"{actor.full_name} set up {intervention.name} (wave 3: SEN provision) from "
-                      f"{intervention.starts_on.day} {intervention.starts_on:%B %Y} for a pupil who is not on the SEN "
-                      "register. Decide whether to place them on SEN support: the pupil's record has the details."),
+                subject_id=place_ids[place.pupil.id], period="", title=title, body=body,
                 link=f"/pupils/{place.pupil.public_id}",
             ))
             made += 1
