@@ -31,7 +31,14 @@ from sqlalchemy.orm import Session
 
 from sentrack.models import ParentMeeting, Pupil, School, SenStatus
 from sentrack.workflows.register import ON_REGISTER, on_roll, on_roll_part, register_status
-from sentrack.workflows.terms import Term, academic_year_bounds, term_holding, year_terms
+from sentrack.workflows.terms import (
+    Term,
+    academic_year_bounds,
+    academic_year_of,
+    term_holding,
+    terms_of_schools,
+    year_terms,
+)
 
 
 class Engagement(enum.StrEnum):
@@ -156,15 +163,30 @@ def engagement_for_school(
     when the caller has them, saves a query. Three queries, whatever the number of pupils."""
     if terms is None:
         terms = year_terms(session, school, today)
+    return engagement_for_schools(session, [school], today, pupil_ids=pupil_ids, terms={school.id: terms})[school.id]
+
+
+def engagement_for_schools(
+    session: Session, schools: list[School], today: date, *, pupil_ids: list[int] | sa.Select | None = None,
+    terms: dict[int, list[Term]] | None = None,
+) -> dict[int, dict[int, PupilEngagement]]:
+    """`engagement_for_school` for many schools at once (the daily sweep): by school id, then
+    pupil id. Three queries, whatever the number of schools and pupils."""
+    by_id = {school.id: school for school in schools}
+    if terms is None:
+        year = academic_year_of(today)
+        terms = terms_of_schools(session, list(by_id), [year])
     year_start, year_end = academic_year_bounds(today)
     on_register_today = sa.select(SenStatus.pupil_id).join(Pupil, Pupil.id == SenStatus.pupil_id).where(
-        Pupil.school_id == school.id, on_roll(today), register_status(today),
+        Pupil.school_id.in_(list(by_id)), on_roll(today), register_status(today),
     )
     if pupil_ids is not None:
         on_register_today = on_register_today.where(SenStatus.pupil_id.in_(pupil_ids))
     periods: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
-    for pupil_id, start, end, admitted_on, left_on in session.execute(
-        sa.select(SenStatus.pupil_id, SenStatus.start_date, SenStatus.end_date, Pupil.admitted_on, Pupil.left_on)
+    school_of: dict[int, int] = {}
+    for pupil_id, school_id, start, end, admitted_on, left_on in session.execute(
+        sa.select(SenStatus.pupil_id, Pupil.school_id, SenStatus.start_date, SenStatus.end_date, Pupil.admitted_on,
+                  Pupil.left_on)
         .join(Pupil, Pupil.id == SenStatus.pupil_id)
         .where(
             SenStatus.pupil_id.in_(on_register_today),
@@ -176,10 +198,12 @@ def engagement_for_school(
         # Only the days on this school's roll count: SEN status carried from a previous school
         # counts from admission here.
         start, end = on_roll_part(start, end, admitted_on, left_on)
+        school_of[pupil_id] = school_id
         if end is None or start <= end:
             periods[pupil_id].append((start, end))
+    found: dict[int, dict[int, PupilEngagement]] = {school_id: {} for school_id in by_id}
     if not periods:
-        return {}
+        return found
     held = dict(
         session.execute(
             # Days, not records: two records of one day (a separate meeting with another parent,
@@ -192,12 +216,13 @@ def engagement_for_school(
             .group_by(ParentMeeting.pupil_id)
         ).all()
     )
-    return {
-        pupil_id: assess(
-            pupil_id=pupil_id, spells=_spells(found), held=held.get(pupil_id, 0), terms=terms, school=school, today=today
+    for pupil_id, spells in periods.items():
+        school_id = school_of[pupil_id]
+        found[school_id][pupil_id] = assess(
+            pupil_id=pupil_id, spells=_spells(spells), held=held.get(pupil_id, 0), terms=terms[school_id],
+            school=by_id[school_id], today=today,
         )
-        for pupil_id, found in periods.items()
-    }
+    return found
 
 
 def engagement_for_pupil(session: Session, pupil: Pupil, today: date) -> PupilEngagement | None:

@@ -142,13 +142,13 @@ class Context:
     _engagement: dict[int, dict] = field(default_factory=dict)
 
     def engagement(self, school_id: int) -> dict:
-        """The parent-engagement rule for each pupil of the school on the register today."""
-        from sentrack.workflows.engagement import engagement_for_school
+        """The parent-engagement rule for each pupil of the school on the register today (for
+        every school at once, the first time it is asked)."""
+        from sentrack.workflows.engagement import engagement_for_schools
 
-        if school_id not in self._engagement:
-            school = next(s for s in self.schools if s.id == school_id)
-            self._engagement[school_id] = engagement_for_school(self.session, school, self.today)
-        return self._engagement[school_id]
+        if not self._engagement:
+            self._engagement = engagement_for_schools(self.session, self.schools, self.today)
+        return self._engagement.get(school_id, {})
 
     def term_counts(self, row: OnRegister) -> bool:
         """Whether the current term can still count for the pupil by the engagement rule (on the
