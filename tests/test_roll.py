@@ -579,6 +579,26 @@ def test_a_pupil_admitted_mid_spring_with_support_from_a_previous_school_owes_no
     assert (early.required, early.status.value) == (1, "overdue")
 
 
+@pytest.mark.parametrize(("held_on", "counted"), [
+    (date(2027, 1, 3), False),  # the day before admission: a meeting of the pupil's time elsewhere
+    (date(2027, 1, 4), True),  # the day of admission
+    (date(2027, 1, 5), True),
+])
+def test_only_meetings_held_while_the_pupil_was_on_this_schools_roll_count(session, world, held_on, counted):
+    from sentrack.models import MeetingMode, ParentMeeting
+
+    pupil = _carried(session, world, admitted_on=date(2027, 1, 4), last="January")
+    session.add(ParentMeeting(pupil_id=pupil.id, held_on=held_on, mode=MeetingMode.IN_PERSON, outcomes="Agreed",
+                              pupil_views="Likes reading"))
+    session.flush()
+
+    # Spring (1 January to 31 March) counts: on the roll and the register from 4 January.
+    found = engagement_for_pupil(session, pupil, date(2027, 4, 1))
+
+    assert found.required == 1
+    assert (found.held, found.status.value) == ((1, "on_track") if counted else (0, "overdue"))
+
+
 @pytest.mark.parametrize(("admitted_on", "on_register"), [
     (date(2027, 2, 26), False),  # admitted tomorrow
     (date(2027, 2, 25), True),  # admitted today
