@@ -722,3 +722,23 @@ def test_the_demo_senco_finds_the_leavers_and_their_read_only_records(client, lo
     assert not set(listed) & set(on_roll)
     page = text(client.get(f"/pupils/{listed[0]}"))
     assert "Left on " in page and "Undo the leaving" in page and "Edit details" not in page
+
+
+@pytest.mark.parametrize(("left_on", "counted"), BOUNDARIES)
+def test_the_record_of_a_pupil_who_left_tags_nothing_overdue(client, world, login, session, left_on, counted):
+    from sentrack.models import Concern, CycleState
+    from tests.factories import drive_cycle
+
+    pupil = world.pupils["taught"]
+    cycle = drive_cycle(session, actor=world.users["senco"], pupil=pupil, to=CycleState.DO)  # review date 2 Nov
+    session.add(Concern(pupil_id=pupil.id, raised_by_id=world.users["teacher"].id, raised_on=date(2026, 10, 1),
+                        deadline=date(2026, 10, 29), description="Reading"))
+    _leave(session, pupil, left_on)
+    login(world.users["senco"])
+
+    shown = text(client.get(f"/pupils/{pupil.public_id}"))
+    cycle_page = text(client.get(f"/pupils/{pupil.public_id}/cycles/{cycle.number}"))
+
+    assert ("Review overdue" in shown) is counted
+    assert ("Past deadline" in shown) is counted
+    assert ("Review overdue" in cycle_page) is counted
