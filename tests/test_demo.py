@@ -1501,3 +1501,30 @@ def test_tasks_done_before_today_each_with_its_notification_and_todays_sweep_add
     assert all(status is TaskStatus.DONE for *key, status in made if tuple(key) in before)
     assert swept.tasks_created == len(made) - len(done)
     db_session.rollback()
+
+
+def test_the_history_of_done_tasks_names_the_record_as_the_app_does_when_it_closes_them(db_session):
+    """Reopened and settled by the app's own rule, each done task of the demo's history gets
+    back the note, record and date the demo wrote ("Done: letter sent on 10 November 2025, ...")."""
+    from sentrack.models import Task, TaskStatus
+    from sentrack.workflows.fulfilment import settle_tasks
+
+    done = db_session.scalars(sa.select(Task).where(Task.status == TaskStatus.DONE).order_by(Task.id)).all()
+    by_duty: dict[str, list[Task]] = {}
+    for task in done:
+        by_duty.setdefault(task.duty.code, []).append(task)
+    sample = [task for tasks in by_duty.values() for task in tasks[:15]]
+    written = {t.id: (t.note, t.completed_on, t.done_by_type, t.done_by_id, t.completed_by_id) for t in sample}
+    try:
+        for task in sample:
+            task.status, task.note, task.completed_on, task.done_by_type, task.done_by_id = (
+                TaskStatus.OPEN, None, None, None, None)
+            task.completed_by_id = task.closed_on = None
+        db_session.flush()
+        settle_tasks(db_session, TODAY, task_ids=list(written))
+        db_session.expire_all()
+        again = {t.id: (t.note, t.completed_on, t.done_by_type, t.done_by_id, t.completed_by_id)
+                 for t in db_session.scalars(sa.select(Task).where(Task.id.in_(list(written))))}
+        assert again == written
+    finally:
+        db_session.rollback()

@@ -89,6 +89,18 @@ def test_a_meeting_of_another_term_does_not_close_this_terms_task(session, world
     assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.DONE
 
 
+def test_a_meeting_before_the_pupil_was_admitted_does_not_close_the_terms_task(session, world):
+    ada, teacher = world.pupils["taught"], world.users["teacher"]
+    ada.admitted_on = date(2026, 9, 2)  # on SEN support from a previous school since 2025
+    run_sweep(session, TODAY, codes=["teacher_meets_parents"])
+    # In the autumn term, but the day before admission: the pupil's time elsewhere.
+    record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 9, 1), teacher), today=TODAY)
+    assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.OPEN
+
+    record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 9, 2), teacher), today=TODAY)
+    assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.DONE
+
+
 def test_a_meeting_already_held_makes_the_task_done_at_once_and_nobody_is_told(session, world):
     ada, teacher = world.pupils["taught"], world.users["teacher"]
     record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 10, 5), teacher), today=TODAY)

@@ -1256,3 +1256,19 @@ def test_a_teacher_adding_a_pupil_off_the_register_to_a_running_wave_3_intervent
     [told] = _told(session)
     assert told.recipient_id == world.users["senco"].id
     assert "1 pupil is not on SEN support: the SENCO has been told" in text(client.get(response.headers["Location"]))
+
+
+def test_the_current_list_names_no_pupil_who_has_left_from_the_leaving_date(client, world, login, session, running, trio):
+    gone = trio[2]
+    login(world.users["senco"])
+    gone.left_on, gone.leaving_reason = date(2026, 11, 28), "Moved away from the area"  # the day after today
+    session.commit()
+    assert gone.full_name in text(client.get("/interventions/"))  # still on the roll today
+
+    gone.left_on = date(2026, 11, 27)  # leaves today: off every list from today
+    session.commit()
+    listed = text(client.get("/interventions/"))
+
+    assert "Phonics group" in listed
+    assert gone.full_name not in listed and "from other classes" not in listed
+    assert trio[0].full_name in listed and trio[1].full_name in listed

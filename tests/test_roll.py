@@ -579,6 +579,26 @@ def test_a_pupil_admitted_mid_spring_with_support_from_a_previous_school_owes_no
     assert (early.required, early.status.value) == (1, "overdue")
 
 
+@pytest.mark.parametrize(("held_on", "counted"), [
+    (date(2027, 1, 3), False),  # the day before admission: a meeting of the pupil's time elsewhere
+    (date(2027, 1, 4), True),  # the day of admission
+    (date(2027, 1, 5), True),
+])
+def test_only_meetings_held_while_the_pupil_was_on_this_schools_roll_count(session, world, held_on, counted):
+    from sentrack.models import MeetingMode, ParentMeeting
+
+    pupil = _carried(session, world, admitted_on=date(2027, 1, 4), last="January")
+    session.add(ParentMeeting(pupil_id=pupil.id, held_on=held_on, mode=MeetingMode.IN_PERSON, outcomes="Agreed",
+                              pupil_views="Likes reading"))
+    session.flush()
+
+    # Spring (1 January to 31 March) counts: on the roll and the register from 4 January.
+    found = engagement_for_pupil(session, pupil, date(2027, 4, 1))
+
+    assert found.required == 1
+    assert (found.held, found.status.value) == ((1, "on_track") if counted else (0, "overdue"))
+
+
 @pytest.mark.parametrize(("admitted_on", "on_register"), [
     (date(2027, 2, 26), False),  # admitted tomorrow
     (date(2027, 2, 25), True),  # admitted today
@@ -702,3 +722,23 @@ def test_the_demo_senco_finds_the_leavers_and_their_read_only_records(client, lo
     assert not set(listed) & set(on_roll)
     page = text(client.get(f"/pupils/{listed[0]}"))
     assert "Left on " in page and "Undo the leaving" in page and "Edit details" not in page
+
+
+@pytest.mark.parametrize(("left_on", "counted"), BOUNDARIES)
+def test_the_record_of_a_pupil_who_left_tags_nothing_overdue(client, world, login, session, left_on, counted):
+    from sentrack.models import Concern, CycleState
+    from tests.factories import drive_cycle
+
+    pupil = world.pupils["taught"]
+    cycle = drive_cycle(session, actor=world.users["senco"], pupil=pupil, to=CycleState.DO)  # review date 2 Nov
+    session.add(Concern(pupil_id=pupil.id, raised_by_id=world.users["teacher"].id, raised_on=date(2026, 10, 1),
+                        deadline=date(2026, 10, 29), description="Reading"))
+    _leave(session, pupil, left_on)
+    login(world.users["senco"])
+
+    shown = text(client.get(f"/pupils/{pupil.public_id}"))
+    cycle_page = text(client.get(f"/pupils/{pupil.public_id}/cycles/{cycle.number}"))
+
+    assert ("Review overdue" in shown) is counted
+    assert ("Past deadline" in shown) is counted
+    assert ("Review overdue" in cycle_page) is counted

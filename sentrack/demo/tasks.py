@@ -50,8 +50,9 @@ def add_task_history(context: DemoContext, school_id: int, pupils: list[PupilDra
     mine = set(names)
 
     def add(code: str, subject_type: str, subject_id: int, pupil_id: int, title: str, link: tuple[str, dict],
-            due: date, made: date, done: date, what: str) -> None:
-        # Closed as the app closes it: done by the record, on the day the record was made.
+            due: date, made: date, done: date, what: str, record_id: int) -> None:
+        # Closed as the app closes it (`fulfilment.settle_tasks`): done by the record, on the day
+        # the record was made, with the app's note naming it.
         made = min(made, done)
         created_at = moment(context.rng, made)
         task = rows.add(
@@ -59,8 +60,8 @@ def add_task_history(context: DemoContext, school_id: int, pupils: list[PupilDra
             period="", pupil_id=pupil_id, assigned_to_id=staff.senco_id, assigned_by_id=None, for_role=Role.SENCO,
             title=title[:200], link_endpoint=link[0], link_args=link[1], due_on=due, status=TaskStatus.DONE,
             completed_on=done, completed_by_id=staff.senco_id, closed_on=done,
-            done_by_type=BY_CODE[code].fulfilled_by, done_by_id=subject_id,
-            note=f"Done: {what} of {done.day} {done:%B %Y}, recorded by {staff.senco_name}.", created_at=created_at,
+            done_by_type=BY_CODE[code].fulfilled_by, done_by_id=record_id,
+            note=f"Done: {what}, recorded by {staff.senco_name}.", created_at=created_at,
         )
         link = path_for(*link)
         context.summary.tasks_done += 1
@@ -84,7 +85,8 @@ def add_task_history(context: DemoContext, school_id: int, pupils: list[PupilDra
         add("senco_holds_review", "support_cycle", cycle["id"], pupil_id,
             f"Hold {names[pupil_id]}'s review (cycle {number})",
             ("cycles.show", {"public_id": public[pupil_id], "number": number}),
-            plan["review_date"], plan["review_date"] - timedelta(days=NOTICE_DAYS), review["held_on"], "review")
+            plan["review_date"], plan["review_date"] - timedelta(days=NOTICE_DAYS), review["held_on"],
+            f"review of {_day(review['held_on'])}", review["id"])
     for letter in rows.pending(ParentLetter):
         if letter["pupil_id"] not in mine or letter["sent_on"] is None:
             continue
@@ -92,7 +94,8 @@ def add_task_history(context: DemoContext, school_id: int, pupils: list[PupilDra
         add("senco_tells_parents", "parent_letter", letter["id"], pupil_id,
             f"Send the SEN support letter to {names[pupil_id]}'s parents",
             ("cycles.letter", {"public_id": public[pupil_id], "letter_id": letter["id"]}),
-            letter["created_on"] + timedelta(days=LETTER_DAYS), letter["created_on"], letter["sent_on"], "letter sent")
+            letter["created_on"] + timedelta(days=LETTER_DAYS), letter["created_on"], letter["sent_on"],
+            f"letter sent on {_day(letter['sent_on'])}", letter["id"])
     for concern in rows.pending(Concern):
         if concern["pupil_id"] not in mine or concern["status"] is ConcernStatus.OPEN or not concern["decided_on"]:
             continue
@@ -100,7 +103,12 @@ def add_task_history(context: DemoContext, school_id: int, pupils: list[PupilDra
         add("senco_decides_concern", "concern", concern["id"], pupil_id,
             f"Decide on the concern about {names[pupil_id]}",
             ("cycles.decide_concern", {"public_id": public[pupil_id], "concern_id": concern["id"]}),
-            concern["deadline"], concern["raised_on"], concern["decided_on"], "decision")
+            concern["deadline"], concern["raised_on"], concern["decided_on"],
+            f"decision of {_day(concern['decided_on'])}: {concern['status'].label.lower()}", concern["id"])
+
+
+def _day(value: date) -> str:
+    return f"{value.day} {value:%B %Y}"
 
 
 def _end_of(day: date) -> datetime:

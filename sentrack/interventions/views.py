@@ -31,6 +31,7 @@ from sentrack.models import Delivery, InterventionPupil, InterventionType, NeedT
 from sentrack.templating import format_date
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import interventions as flow
+from sentrack.workflows.register import is_on_roll
 
 LIST_ABILITIES = frozenset({Ability.RECORD_SESSION, Ability.SET_UP_INTERVENTION, Ability.VIEW_PROVISION_MAP})
 # Days of the week a catalogue entry's sessions fall on by default, by sessions a week.
@@ -77,7 +78,12 @@ def index():
     visible = set(
         db.session.scalars(sa.select(Pupil.id).where(Pupil.id.in_(pupil_ids), access.sen_scope(user)))
     ) if pupil_ids else set()
-    return render_template("interventions/index.html", rows=rows, ended=ended, today=on, visible=visible)
+    # A current intervention lists only the pupils on the roll today: one who has left is in no
+    # list from the leaving date. An ended one keeps everyone who was in it.
+    listed = pupil_ids if ended else {
+        place.pupil_id for row in rows for place in row.intervention.places if is_on_roll(place.pupil, on)
+    }
+    return render_template("interventions/index.html", rows=rows, ended=ended, today=on, visible=visible, listed=listed)
 
 
 # --- Setting one up and changing it ----------------------------------------------------------------

@@ -6,8 +6,8 @@ The rule, with the school's settings (defaults 28 and 21 days):
   on the term's last day and, without a break, both for at least `parent_meeting_min_days` days by
   then (that day included; SEN status carried from a previous school counts from admission);
 - `required` = counting terms of this academic year that have ended (before `today`);
-- `held` = the days in this academic year, up to `today`, on which a meeting with parents was
-  held (two records of one day are one meeting);
+- `held` = the days in this academic year, up to `today` and on this school's roll, on which a
+  meeting with parents was held (two records of one day are one meeting);
 - **overdue** if held < required; **due** if the current term would count (were the pupil still
   on the register on its last day), held < required + 1 and the term ends within
   `parent_due_window_days` days of `today`; otherwise **on track**.
@@ -208,10 +208,14 @@ def engagement_for_schools(
         session.execute(
             # Days, not records: two records of one day (a separate meeting with another parent,
             # or a meeting recorded twice) are one meeting held.
+            # Only the days on this school's roll: a meeting before admission was the pupil's
+            # time elsewhere.
             sa.select(ParentMeeting.pupil_id, sa.func.count(sa.distinct(ParentMeeting.held_on)))
+            .join(Pupil, Pupil.id == ParentMeeting.pupil_id)
             .where(
                 ParentMeeting.pupil_id.in_(on_register_today),
                 ParentMeeting.held_on.between(year_start, min(today, year_end)),
+                on_roll(ParentMeeting.held_on),
             )
             .group_by(ParentMeeting.pupil_id)
         ).all()

@@ -135,7 +135,7 @@ def _impact_recorded(session: Session, scope) -> list[Done]:
 
 def _meeting_held(session: Session, scope) -> list[Done]:
     """A meeting with the pupil's parents held in the task's term (period "term:2026-autumn"), by
-    the school's dates for the term."""
+    the school's dates for the term, while the pupil was on the school's roll."""
     tasks = _open_tasks(session, "teacher_meets_parents", scope, Task.school_id)
     if not tasks:
         return []
@@ -151,7 +151,9 @@ def _meeting_held(session: Session, scope) -> list[Done]:
     meetings: dict[int, list] = {}
     for row in session.execute(
         sa.select(ParentMeeting.pupil_id, ParentMeeting.id, ParentMeeting.held_on, ParentMeeting.recorded_by_id)
+        .join(Pupil, Pupil.id == ParentMeeting.pupil_id)
         .where(ParentMeeting.pupil_id.in_({pupil_id for _, pupil_id, _, _ in tasks}),
+               on_roll(ParentMeeting.held_on),  # as the engagement rule: not a meeting before admission
                ParentMeeting.held_on.between(min(t.starts_on for t in windows.values() if t),
                                              max(t.ends_on for t in windows.values() if t)))
         .order_by(ParentMeeting.held_on, ParentMeeting.id)
