@@ -1,6 +1,12 @@
 """Sending the outbox: notifications waiting for email go out through SMTP, after the sweep that
-created them has committed. A failure is retried with growing waits and, after the last try,
-left marked as failed for the SENCO to see.
+created them has committed. A failure to reach the server is retried with growing waits, capped
+at RETRY_CAP, for at least three days (an outage over a weekend loses nothing); after the last try
+the email is marked failed for the SENCO to see and resend. A message that cannot be built (an
+address the server refuses to take, say) is marked failed with its reason at once, and the rest of
+the outbox goes on: one bad message never stops the others.
+
+Headers are built with a strict policy and from text cleaned of control characters, so that no
+data (a name with a line break in it, say) can add a header.
 
 Emails say what is due, for which pupil and by when, and link to the place to do it; the pupil
 is named by initials and year group only, since email leaves the school's systems. The full name
@@ -9,10 +15,14 @@ is one sign-in away.
 
 from __future__ import annotations
 
+import logging
+import re
 import smtplib
 import sys
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import policy
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -22,9 +32,41 @@ from sqlalchemy.orm import Session, selectinload
 from sentrack.models import Pupil, Task, User
 from sentrack.models.duties import EmailStatus, Notification
 
-# Waits after the first, second, ... failed attempt; after the last, the email is failed.
+log = logging.getLogger(__name__)
+
+# Waits after the first, second, ... failed attempt, then RETRY_CAP between tries until the waits
+# add up to RETRY_FOR; the try after that is the last, and if it fails the email is failed.
 RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+RETRY_CAP = timedelta(hours=4)
+RETRY_FOR = timedelta(days=3)
 BATCH = 200
+
+# Headers: the default policy refuses a CR or LF in a header value (raising rather than folding
+# it into a new header); the clean-up below makes sure no such value is handed to it.
+HEADER_POLICY = policy.default.clone(raise_on_defect=True)
+
+
+def retry_wait(attempts: int) -> timedelta | None:
+    """The wait before the next try after `attempts` failed ones, or None once the waits so far
+    add up to RETRY_FOR (then the email is failed)."""
+    waited = sum(RETRY_WAITS[: attempts - 1], timedelta())
+    if attempts - 1 > len(RETRY_WAITS):
+        waited += RETRY_CAP * (attempts - 1 - len(RETRY_WAITS))
+    if waited >= RETRY_FOR:
+        return None
+    return RETRY_WAITS[attempts - 1] if attempts <= len(RETRY_WAITS) else RETRY_CAP
+
+
+MAX_ATTEMPTS = next(n for n in range(1, 1000) if retry_wait(n) is None)
+
+_UNSAFE_IN_HEADER = re.compile(r"\s+")
+
+
+def header_text(text: str) -> str:
+    """`text` fit for a header: every control or format character (line breaks, NUL, bidirectional
+    overrides, zero-width characters) and run of spaces becomes one space."""
+    cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+    return _UNSAFE_IN_HEADER.sub(" ", cleaned).strip()
 
 
 class Mailer(Protocol):
@@ -109,12 +151,12 @@ def _without_name(text: str, pupil: Pupil | None) -> str:
 def compose(notification: Notification, *, sender: str, base_url: str, task: Task | None = None,
             pupil: Pupil | None = None) -> EmailMessage:
     """The email for a notification: what is due, for whom, by when, and the link."""
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADER_POLICY)
     message["From"] = sender
     message["To"] = notification.recipient.email
-    what = _without_name(task.title if task is not None else notification.title, pupil)
+    what = header_text(_without_name(task.title if task is not None else notification.title, pupil))
     message["Subject"] = f"SEN Track: {what}"[:200]
-    lines = [f"Hello {notification.recipient.full_name},", "", what]
+    lines = [f"Hello {header_text(notification.recipient.full_name)},", "", what]
     if pupil is not None:
         lines.append(f"Pupil: {initials(pupil)}")
     if task is not None:
@@ -164,18 +206,25 @@ def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: 
                 notification.subject_id if notification.subject_type == "pupil" else None
             )
             try:
-                mailer.send(compose(notification, sender=sender, base_url=base_url, task=task, pupil=pupils.get(pupil_id)))
+                message = compose(notification, sender=sender, base_url=base_url, task=task, pupil=pupils.get(pupil_id))
+            except Exception as error:  # noqa: BLE001 - one message that cannot be built fails alone
+                _fail(notification, f"Could not be built: {type(error).__name__}", summary)
+                session.commit()
+                continue
+            try:
+                mailer.send(message)
             except (smtplib.SMTPException, OSError) as error:
                 notification.attempts += 1
                 notification.last_error = f"{type(error).__name__}: {error}"[:500]
-                if notification.attempts > len(RETRY_WAITS):
-                    notification.email_status = EmailStatus.FAILED
-                    notification.next_attempt_at = None
-                    summary.failed += 1
+                wait = retry_wait(notification.attempts)
+                if wait is None:
+                    _fail(notification, notification.last_error, summary, counted=True)
                 else:
-                    notification.next_attempt_at = now + RETRY_WAITS[notification.attempts - 1]
+                    notification.next_attempt_at = now + wait
                     summary.retried += 1
-                summary.errors.append(notification.last_error)
+                    summary.errors.append(notification.last_error)
+            except Exception as error:  # noqa: BLE001 - the server would never take it: fail it alone
+                _fail(notification, f"Could not be sent: {type(error).__name__}", summary)
             else:
                 notification.attempts += 1
                 notification.email_status = EmailStatus.SENT
@@ -185,3 +234,16 @@ def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: 
                 summary.sent += 1
             session.commit()
     return summary
+
+
+def _fail(notification: Notification, reason: str, summary: SendSummary, *, counted: bool = False) -> None:
+    """Mark `notification`'s email failed for good with `reason` (no pupil details: the reason is
+    the error's kind, or the server's answer). `counted`: its attempt is already counted."""
+    if not counted:
+        notification.attempts += 1
+    notification.email_status = EmailStatus.FAILED
+    notification.last_error = reason[:500]
+    notification.next_attempt_at = None
+    summary.failed += 1
+    summary.errors.append(notification.last_error)
+    log.warning("Email for notification %s failed: %s", notification.id, notification.last_error)
