@@ -138,7 +138,7 @@ def test_an_smtp_outage_longer_than_a_day_loses_nothing(session, world):
 def test_a_line_break_in_a_subject_adds_no_header_and_the_email_is_sent(session, world, smtp):
     port, inbox = smtp
     notification = _notification(session, world.users["senco"])
-    notification.title = "Lego group\r\nBcc: x@y.test\u202e\x00 starts"
+    notification.title = "Lego group\r\nBcc: x@y.test\u202e\x1b starts"  # (PostgreSQL stores no NUL)
     session.flush()
 
     summary = _send(session, port)
