@@ -19,12 +19,14 @@ import logging
 import re
 import smtplib
 import sys
+import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -33,6 +35,7 @@ from sentrack.models import Pupil, Task, User
 from sentrack.models.duties import EmailStatus, Notification
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Waits after the first, second, ... failed attempt, then RETRY_CAP between tries until the waits
 # add up to RETRY_FOR; the try after that is the last, and if it fails the email is failed.
@@ -40,6 +43,9 @@ RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30)
 RETRY_CAP = timedelta(hours=4)
 RETRY_FOR = timedelta(days=3)
 BATCH = 200
+# How long a sender holds a message it has claimed: another sender takes it up only after this, so
+# a sender that dies while sending loses nothing (the message may then go twice, but is never lost).
+LEASE = timedelta(minutes=10)
 
 # Headers: the default policy refuses a CR or LF in a header value (raising rather than folding
 # it into a new header); the clean-up below makes sure no such value is handed to it.
@@ -173,12 +179,15 @@ class SendSummary:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    taken_elsewhere: int = 0
     errors: list[str] = field(default_factory=list)
 
 
 def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: str) -> SendSummary:
-    """Send every notification whose email is pending and due now, committing each result at
-    once, so that a crash never sends one twice after it was recorded as sent."""
+    """Send every notification whose email is pending and due now, each claimed with a lease just
+    before it is sent and its result committed at once: however many senders run, a message is
+    sent once (a sender killed after the server took a message but before its result was
+    committed leaves it to be sent again when the lease ends: at least once, never lost)."""
     summary = SendSummary()
     due = session.scalars(
         sa.select(Notification)
@@ -201,49 +210,102 @@ def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: 
     pupils = {p.id: p for p in session.scalars(sa.select(Pupil).where(Pupil.id.in_(pupil_ids)))} if pupil_ids else {}
     with mailer:
         for notification in due:
+            notification_id = notification.id
             task = tasks.get(notification.subject_id) if notification.subject_type == "task" else None
             pupil_id = task.pupil_id if task is not None else (
                 notification.subject_id if notification.subject_type == "pupil" else None
             )
+            if not _committed(session, lambda: _claim(session, notification_id, now)):
+                summary.taken_elsewhere += 1
+                continue
             try:
                 message = compose(notification, sender=sender, base_url=base_url, task=task, pupil=pupils.get(pupil_id))
             except Exception as error:  # noqa: BLE001 - one message that cannot be built fails alone
-                _fail(notification, f"Could not be built: {type(error).__name__}", summary)
-                session.commit()
-                continue
-            try:
-                mailer.send(message)
-            except (smtplib.SMTPException, OSError) as error:
-                notification.attempts += 1
-                notification.last_error = f"{type(error).__name__}: {error}"[:500]
-                wait = retry_wait(notification.attempts)
-                if wait is None:
-                    _fail(notification, notification.last_error, summary, counted=True)
-                else:
-                    notification.next_attempt_at = now + wait
-                    summary.retried += 1
-                    summary.errors.append(notification.last_error)
-            except Exception as error:  # noqa: BLE001 - the server would never take it: fail it alone
-                _fail(notification, f"Could not be sent: {type(error).__name__}", summary)
+                outcome = _committed(session, lambda e=error: _fail(notification, f"Could not be built: {type(e).__name__}"))
             else:
-                notification.attempts += 1
-                notification.email_status = EmailStatus.SENT
-                notification.sent_at = now
-                notification.next_attempt_at = None
-                notification.last_error = None
+                try:
+                    mailer.send(message)
+                except (smtplib.SMTPException, OSError) as error:
+                    outcome = _committed(session, lambda e=error: _retry_or_fail(notification, f"{type(e).__name__}: {e}", now))
+                except Exception as error:  # noqa: BLE001 - the server would never take it: fail it alone
+                    outcome = _committed(session, lambda e=error: _fail(notification, f"Could not be sent: {type(e).__name__}"))
+                else:
+                    outcome = _committed(session, lambda: _sent(notification, now))
+            if outcome == "sent":
                 summary.sent += 1
-            session.commit()
+            else:
+                summary.errors.append(notification.last_error)
+                if outcome == "retried":
+                    summary.retried += 1
+                else:
+                    summary.failed += 1
+                    log.warning("Email for notification %s failed: %s", notification_id, notification.last_error)
     return summary
 
 
-def _fail(notification: Notification, reason: str, summary: SendSummary, *, counted: bool = False) -> None:
+LOCKED_TRIES = 20
+
+
+def _committed(session: Session, change: Callable[[], T]) -> T:
+    """Make `change` and commit it; when the database is busy (SQLite's lock, held by another
+    sender), roll back, wait a moment and make it again from the stored state."""
+    for attempt in range(LOCKED_TRIES):
+        try:
+            result = change()
+            session.commit()
+            return result
+        except sa.exc.OperationalError:
+            session.rollback()
+            if attempt == LOCKED_TRIES - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _claim(session: Session, notification_id: int, now: datetime) -> bool:
+    """Claim a pending, due email for this sender for LEASE: one conditional UPDATE, which two
+    senders cannot both win (on PostgreSQL the second waits for the first's row lock, then finds
+    the row no longer due). False when another sender holds it or has sent it."""
+    return session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.email_status == EmailStatus.PENDING,
+            sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+        )
+        .values(next_attempt_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def _sent(notification: Notification, now: datetime) -> str:
+    notification.attempts += 1
+    notification.email_status = EmailStatus.SENT
+    notification.sent_at = now
+    notification.next_attempt_at = None
+    notification.last_error = None
+    return "sent"
+
+
+def _retry_or_fail(notification: Notification, reason: str, now: datetime) -> str:
+    """After a failure to reach the server: try again after the next wait, or fail it once the
+    waits add up to RETRY_FOR."""
+    notification.attempts += 1
+    notification.last_error = reason[:500]
+    wait = retry_wait(notification.attempts)
+    if wait is None:
+        notification.email_status = EmailStatus.FAILED
+        notification.next_attempt_at = None
+        return "failed"
+    notification.next_attempt_at = now + wait
+    return "retried"
+
+
+def _fail(notification: Notification, reason: str) -> str:
     """Mark `notification`'s email failed for good with `reason` (no pupil details: the reason is
-    the error's kind, or the server's answer). `counted`: its attempt is already counted."""
-    if not counted:
-        notification.attempts += 1
+    the error's kind, or the server's answer)."""
+    notification.attempts += 1
     notification.email_status = EmailStatus.FAILED
     notification.last_error = reason[:500]
     notification.next_attempt_at = None
-    summary.failed += 1
-    summary.errors.append(notification.last_error)
-    log.warning("Email for notification %s failed: %s", notification.id, notification.last_error)
+    return "failed"

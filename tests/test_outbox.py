@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sentrack.extensions import db
 from sentrack.models import Pupil
 from sentrack.models.duties import EmailStatus, Notification
-from sentrack.outbox import MAX_ATTEMPTS, RETRY_CAP, RETRY_FOR, RETRY_WAITS, SMTPMailer, send_due
+from sentrack.outbox import LEASE, MAX_ATTEMPTS, RETRY_CAP, RETRY_FOR, RETRY_WAITS, SMTPMailer, send_due
 from sentrack.scheduler import take_scheduler_lock
 from tests.helpers import audit_events, email_text, free_port, smtp_server, text
 
@@ -257,3 +257,149 @@ def test_the_scheduler_survives_a_job_that_raises_and_logs_no_pupil_details(app,
     assert "Sweep: {'error': 'RuntimeError'}" in result.output
     assert "'sent': 1" in result.output and len(inbox.messages) == 1  # the outbox ran all the same
     assert "RuntimeError" in caplog.text and "Ada" not in caplog.text and "Brook" not in caplog.text
+
+
+# --- Several senders, and a sender killed part way -----------------------------------------------
+
+
+class Killed(BaseException):
+    """The sender's process ending (kill, power cut): nothing in send_due catches it."""
+
+
+class DiesAt:
+    """An SMTP mailer that dies on its `call`-th send: before handing the message over
+    (`after_handing_over` False: killed between messages) or just after the server took it
+    (True: killed during one, before the database recorded it)."""
+
+    def __init__(self, port: int, call: int, *, after_handing_over: bool):
+        self.mailer, self.call, self.after = _mailer(port), call, after_handing_over
+        self.calls = 0
+
+    def __enter__(self):
+        self.mailer.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.mailer.__exit__(*exc)
+
+    def send(self, message):
+        self.calls += 1
+        if self.calls == self.call and not self.after:
+            raise Killed
+        self.mailer.send(message)
+        if self.calls == self.call:
+            raise Killed
+
+
+def _numbered(session, world, how_many: int) -> list[Notification]:
+    notifications = []
+    for number in range(how_many):
+        notification = _notification(session, world.users["senco"], period=f"2026-11-27/{number}")
+        notification.title = f"Message {number:02d}"
+        notifications.append(notification)
+    session.commit()
+    return notifications
+
+
+def _subjects(inbox) -> list[str]:
+    return sorted(email_text(m).splitlines()[0].removeprefix("Subject: SEN Track: ") for m in inbox.messages)
+
+
+@pytest.fixture
+def own_database(tmp_path):
+    """A database of this test's own, outside the test transaction, so that two senders can work
+    on it at once through their own connections: SQLite, or PostgreSQL when the suite runs on it."""
+    import os
+    from contextlib import ExitStack
+
+    from flask_migrate import upgrade
+
+    from sentrack import create_app
+    from tests.helpers import own_postgresql_database
+
+    with ExitStack() as stack:
+        url = os.environ.get("SENTRACK_TEST_DATABASE_URL")
+        if url:
+            url = stack.enter_context(own_postgresql_database(url, f"sentrack_outbox_{os.getpid()}"))
+        else:
+            url = f"sqlite:///{tmp_path / 'senders.sqlite'}"
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.mark.no_transaction
+@pytest.mark.parametrize("senders", [2, 4])
+def test_senders_running_at_once_send_each_message_once(own_database, senders):
+    import threading
+
+    from tests import factories
+
+    app = own_database
+    with app.app_context():
+        world = factories.build_world(db.session)
+        db.session.commit()
+        _numbered(db.session, world, 24)
+        db.session.remove()
+
+    start, results, errors = threading.Barrier(senders), [], []
+
+    def sender(port):
+        try:
+            with app.app_context():
+                start.wait()
+                results.append(send_due(db.session, mailer=_mailer(port), now=NOW, sender=SENDER, base_url=BASE))
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    with smtp_server() as (port, inbox):
+        threads = [threading.Thread(target=sender, args=(port,)) for _ in range(senders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+    assert errors == []
+    assert _subjects(inbox) == [f"Message {n:02d}" for n in range(24)]
+    assert sum(r.sent for r in results) == 24
+    with app.app_context():
+        statuses = db.session.scalars(sa.select(Notification.email_status)).all()
+        db.session.remove()
+    assert statuses == [EmailStatus.SENT] * 24
+
+
+def test_a_sender_killed_between_messages_loses_none_and_repeats_none(session, world, smtp):
+    port, inbox = smtp
+    notifications = _numbered(session, world, 4)
+
+    with pytest.raises(Killed):  # sends Message 00, claims Message 01 and dies before sending it
+        send_due(session, mailer=DiesAt(port, 2, after_handing_over=False), now=NOW, sender=SENDER, base_url=BASE)
+    session.rollback()
+    other = send_due(session, mailer=_mailer(port), now=NOW + timedelta(minutes=1), sender=SENDER, base_url=BASE)
+    lease_over = send_due(session, mailer=_mailer(port), now=NOW + LEASE, sender=SENDER, base_url=BASE)
+
+    assert (other.sent, lease_over.sent) == (2, 1)  # Message 01 waits for the lease to end
+    assert _subjects(inbox) == [f"Message {n:02d}" for n in range(4)]
+    assert {n.email_status for n in notifications} == {EmailStatus.SENT}
+
+
+def test_a_sender_killed_during_a_message_sends_that_one_again_and_no_other(session, world, smtp):
+    port, inbox = smtp
+    notifications = _numbered(session, world, 3)
+
+    with pytest.raises(Killed):  # the server took Message 00; the sender died before recording it
+        send_due(session, mailer=DiesAt(port, 1, after_handing_over=True), now=NOW, sender=SENDER, base_url=BASE)
+    session.rollback()
+    other = send_due(session, mailer=_mailer(port), now=NOW + LEASE - timedelta(seconds=1), sender=SENDER, base_url=BASE)
+    lease_over = send_due(session, mailer=_mailer(port), now=NOW + LEASE, sender=SENDER, base_url=BASE)
+    later = send_due(session, mailer=_mailer(port), now=NOW + timedelta(days=1), sender=SENDER, base_url=BASE)
+
+    assert (other.sent, lease_over.sent, later.sent) == (2, 1, 0)
+    assert _subjects(inbox) == ["Message 00", "Message 00", "Message 01", "Message 02"]
+    assert {n.email_status for n in notifications} == {EmailStatus.SENT}
