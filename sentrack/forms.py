@@ -32,7 +32,10 @@ _INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
 def single_line_problem(text: str) -> str | None:
     """What is wrong with `text` as one line of text, or None: 'controls' for a line break, NUL or
     other control character, a line or paragraph separator or a bidirectional override;
-    'invisible' for text of only zero-width characters."""
+    'invisible' for text of only zero-width characters. Text of only spaces (tabs included) is
+    blank, left to the field's required check."""
+    if not text.strip():
+        return None  # blank: whether that is allowed is the field's own check
     for char in text:
         if char in _BIDI or unicodedata.category(char) in ("Cc", "Zl", "Zp"):
             return "controls"
