@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 import email_validator
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import Field
-from wtforms.fields import DateField
+from wtforms.fields import DateField, StringField
 from wtforms.validators import StopValidation, ValidationError
 
 # C0 control characters other than tab, newline and carriage return, and DEL.
@@ -20,6 +21,45 @@ def strip_text(value):
     if isinstance(value, str):
         return _CONTROL.sub("", value).strip()
     return value
+
+
+# Bidirectional embeddings, overrides, isolates and marks: they can make text read other than it is.
+_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Characters that show nothing: text made of only these (and spaces) is empty to the reader.
+_INVISIBLE = set("\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")
+
+
+def single_line_problem(text: str) -> str | None:
+    """What is wrong with `text` as one line of text, or None: 'controls' for a line break, NUL or
+    other control character, a line or paragraph separator or a bidirectional override;
+    'invisible' for text of only zero-width characters. Text of only spaces (tabs included) is
+    blank, left to the field's required check."""
+    if not text.strip():
+        return None  # blank: whether that is allowed is the field's own check
+    for char in text:
+        if char in _BIDI or unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return "controls"
+    if text.strip() and all(char in _INVISIBLE or char.isspace() for char in text):
+        return "invisible"
+    return None
+
+
+class TextField(StringField):
+    """A single-line text field (names, titles, short answers): refuses line breaks, NUL and other
+    control characters, bidirectional overrides and text of only invisible characters, with one
+    message beside the field, before its other checks. Every one-line text input is one of these."""
+
+    def pre_validate(self, form):
+        raw = self.raw_data[0] if self.raw_data and isinstance(self.raw_data[0], str) else ""
+        problem = single_line_problem(raw)
+        if problem is None:
+            return
+        name = str(self.label.text).removesuffix(" (optional)") if self.label else "This field"
+        if problem == "controls":
+            message = f"{name} must be on one line, without line breaks or hidden control characters"
+        else:
+            message = f"{name} must have letters or numbers in it, not only invisible characters"
+        raise StopValidation(message)
 
 
 def blank_to_none(value):

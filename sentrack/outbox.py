@@ -1,6 +1,12 @@
 """Sending the outbox: notifications waiting for email go out through SMTP, after the sweep that
-created them has committed. A failure is retried with growing waits and, after the last try,
-left marked as failed for the SENCO to see.
+created them has committed. A failure to reach the server is retried with growing waits, capped
+at RETRY_CAP, for at least three days (an outage over a weekend loses nothing); after the last try
+the email is marked failed for the SENCO to see and resend. A message that cannot be built (an
+address the server refuses to take, say) is marked failed with its reason at once, and the rest of
+the outbox goes on: one bad message never stops the others.
+
+Headers are built with a strict policy and from text cleaned of control characters, so that no
+data (a name with a line break in it, say) can add a header.
 
 Emails say what is due, for which pupil and by when, and link to the place to do it; the pupil
 is named by initials and year group only, since email leaves the school's systems. The full name
@@ -9,12 +15,18 @@ is one sign-in away.
 
 from __future__ import annotations
 
+import logging
+import re
 import smtplib
 import sys
+import time
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import policy
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -22,9 +34,45 @@ from sqlalchemy.orm import Session, selectinload
 from sentrack.models import Pupil, Task, User
 from sentrack.models.duties import EmailStatus, Notification
 
-# Waits after the first, second, ... failed attempt; after the last, the email is failed.
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Waits after the first, second, ... failed attempt, then RETRY_CAP between tries until the waits
+# add up to RETRY_FOR; the try after that is the last, and if it fails the email is failed.
 RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2))
+RETRY_CAP = timedelta(hours=4)
+RETRY_FOR = timedelta(days=3)
 BATCH = 200
+# How long a sender holds a message it has claimed: another sender takes it up only after this, so
+# a sender that dies while sending loses nothing (the message may then go twice, but is never lost).
+LEASE = timedelta(minutes=10)
+
+# Headers: the default policy refuses a CR or LF in a header value (raising rather than folding
+# it into a new header); the clean-up below makes sure no such value is handed to it.
+HEADER_POLICY = policy.default.clone(raise_on_defect=True)
+
+
+def retry_wait(attempts: int) -> timedelta | None:
+    """The wait before the next try after `attempts` failed ones, or None once the waits so far
+    add up to RETRY_FOR (then the email is failed)."""
+    waited = sum(RETRY_WAITS[: attempts - 1], timedelta())
+    if attempts - 1 > len(RETRY_WAITS):
+        waited += RETRY_CAP * (attempts - 1 - len(RETRY_WAITS))
+    if waited >= RETRY_FOR:
+        return None
+    return RETRY_WAITS[attempts - 1] if attempts <= len(RETRY_WAITS) else RETRY_CAP
+
+
+MAX_ATTEMPTS = next(n for n in range(1, 1000) if retry_wait(n) is None)
+
+_UNSAFE_IN_HEADER = re.compile(r"\s+")
+
+
+def header_text(text: str) -> str:
+    """`text` fit for a header: every control or format character (line breaks, NUL, bidirectional
+    overrides, zero-width characters) and run of spaces becomes one space."""
+    cleaned = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+    return _UNSAFE_IN_HEADER.sub(" ", cleaned).strip()
 
 
 class Mailer(Protocol):
@@ -109,12 +157,12 @@ def _without_name(text: str, pupil: Pupil | None) -> str:
 def compose(notification: Notification, *, sender: str, base_url: str, task: Task | None = None,
             pupil: Pupil | None = None) -> EmailMessage:
     """The email for a notification: what is due, for whom, by when, and the link."""
-    message = EmailMessage()
+    message = EmailMessage(policy=HEADER_POLICY)
     message["From"] = sender
     message["To"] = notification.recipient.email
-    what = _without_name(task.title if task is not None else notification.title, pupil)
+    what = header_text(_without_name(task.title if task is not None else notification.title, pupil))
     message["Subject"] = f"SEN Track: {what}"[:200]
-    lines = [f"Hello {notification.recipient.full_name},", "", what]
+    lines = [f"Hello {header_text(notification.recipient.full_name)},", "", what]
     if pupil is not None:
         lines.append(f"Pupil: {initials(pupil)}")
     if task is not None:
@@ -131,12 +179,15 @@ class SendSummary:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    taken_elsewhere: int = 0
     errors: list[str] = field(default_factory=list)
 
 
 def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: str) -> SendSummary:
-    """Send every notification whose email is pending and due now, committing each result at
-    once, so that a crash never sends one twice after it was recorded as sent."""
+    """Send every notification whose email is pending and due now, each claimed with a lease just
+    before it is sent and its result committed at once: however many senders run, a message is
+    sent once (a sender killed after the server took a message but before its result was
+    committed leaves it to be sent again when the lease ends: at least once, never lost)."""
     summary = SendSummary()
     due = session.scalars(
         sa.select(Notification)
@@ -159,29 +210,102 @@ def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: 
     pupils = {p.id: p for p in session.scalars(sa.select(Pupil).where(Pupil.id.in_(pupil_ids)))} if pupil_ids else {}
     with mailer:
         for notification in due:
+            notification_id = notification.id
             task = tasks.get(notification.subject_id) if notification.subject_type == "task" else None
             pupil_id = task.pupil_id if task is not None else (
                 notification.subject_id if notification.subject_type == "pupil" else None
             )
+            if not _committed(session, lambda: _claim(session, notification_id, now)):
+                summary.taken_elsewhere += 1
+                continue
             try:
-                mailer.send(compose(notification, sender=sender, base_url=base_url, task=task, pupil=pupils.get(pupil_id)))
-            except (smtplib.SMTPException, OSError) as error:
-                notification.attempts += 1
-                notification.last_error = f"{type(error).__name__}: {error}"[:500]
-                if notification.attempts > len(RETRY_WAITS):
-                    notification.email_status = EmailStatus.FAILED
-                    notification.next_attempt_at = None
-                    summary.failed += 1
-                else:
-                    notification.next_attempt_at = now + RETRY_WAITS[notification.attempts - 1]
-                    summary.retried += 1
-                summary.errors.append(notification.last_error)
+                message = compose(notification, sender=sender, base_url=base_url, task=task, pupil=pupils.get(pupil_id))
+            except Exception as error:  # noqa: BLE001 - one message that cannot be built fails alone
+                outcome = _committed(session, lambda e=error: _fail(notification, f"Could not be built: {type(e).__name__}"))
             else:
-                notification.attempts += 1
-                notification.email_status = EmailStatus.SENT
-                notification.sent_at = now
-                notification.next_attempt_at = None
-                notification.last_error = None
+                try:
+                    mailer.send(message)
+                except (smtplib.SMTPException, OSError) as error:
+                    outcome = _committed(session, lambda e=error: _retry_or_fail(notification, f"{type(e).__name__}: {e}", now))
+                except Exception as error:  # noqa: BLE001 - the server would never take it: fail it alone
+                    outcome = _committed(session, lambda e=error: _fail(notification, f"Could not be sent: {type(e).__name__}"))
+                else:
+                    outcome = _committed(session, lambda: _sent(notification, now))
+            if outcome == "sent":
                 summary.sent += 1
-            session.commit()
+            else:
+                summary.errors.append(notification.last_error)
+                if outcome == "retried":
+                    summary.retried += 1
+                else:
+                    summary.failed += 1
+                    log.warning("Email for notification %s failed: %s", notification_id, notification.last_error)
     return summary
+
+
+LOCKED_TRIES = 20
+
+
+def _committed(session: Session, change: Callable[[], T]) -> T:
+    """Make `change` and commit it; when the database is busy (SQLite's lock, held by another
+    sender), roll back, wait a moment and make it again from the stored state."""
+    for attempt in range(LOCKED_TRIES):
+        try:
+            result = change()
+            session.commit()
+            return result
+        except sa.exc.OperationalError:
+            session.rollback()
+            if attempt == LOCKED_TRIES - 1:
+                raise
+            time.sleep(0.02 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _claim(session: Session, notification_id: int, now: datetime) -> bool:
+    """Claim a pending, due email for this sender for LEASE: one conditional UPDATE, which two
+    senders cannot both win (on PostgreSQL the second waits for the first's row lock, then finds
+    the row no longer due). False when another sender holds it or has sent it."""
+    return session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.email_status == EmailStatus.PENDING,
+            sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+        )
+        .values(next_attempt_at=now + LEASE)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+
+
+def _sent(notification: Notification, now: datetime) -> str:
+    notification.attempts += 1
+    notification.email_status = EmailStatus.SENT
+    notification.sent_at = now
+    notification.next_attempt_at = None
+    notification.last_error = None
+    return "sent"
+
+
+def _retry_or_fail(notification: Notification, reason: str, now: datetime) -> str:
+    """After a failure to reach the server: try again after the next wait, or fail it once the
+    waits add up to RETRY_FOR."""
+    notification.attempts += 1
+    notification.last_error = reason[:500]
+    wait = retry_wait(notification.attempts)
+    if wait is None:
+        notification.email_status = EmailStatus.FAILED
+        notification.next_attempt_at = None
+        return "failed"
+    notification.next_attempt_at = now + wait
+    return "retried"
+
+
+def _fail(notification: Notification, reason: str) -> str:
+    """Mark `notification`'s email failed for good with `reason` (no pupil details: the reason is
+    the error's kind, or the server's answer)."""
+    notification.attempts += 1
+    notification.email_status = EmailStatus.FAILED
+    notification.last_error = reason[:500]
+    notification.next_attempt_at = None
+    return "failed"

@@ -5,10 +5,17 @@ takes an advisory lock and holds it for its whole life, so that a second schedul
 mistake waits instead of sending twice. Both jobs are safe to repeat: the sweep asks what is due
 and not yet done, and the outbox sends only what is still pending. The sweep also runs at start,
 so that a day the scheduler was down is caught up.
+
+No job can stop the scheduler: a job that raises is logged (the kind of error and where, never its
+message, which may carry pupil details), its transaction rolled back, and the next run goes on;
+the runs at start go through the same guard.
 """
 
 from __future__ import annotations
 
+import logging
+import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import click
@@ -25,6 +32,31 @@ from sentrack.outbox import mailer_from_config, send_due
 
 LOCK_KEY = 7_221_006_401  # any fixed number: the one lock every SEN Track scheduler takes
 TIMEZONE = "Europe/London"
+
+log = logging.getLogger(__name__)
+
+
+def guarded(job: Callable[[Flask], dict]) -> Callable[[Flask], dict]:
+    """`job`, made unable to raise: an exception is logged without its message and answered with
+    {"error": its kind}, after the session is rolled back."""
+
+    def run(app: Flask) -> dict:
+        try:
+            return job(app)
+        except Exception as error:  # noqa: BLE001 - one bad run must not end the scheduler
+            frame = traceback.extract_tb(error.__traceback__)[-1] if error.__traceback__ else None
+            where = f"{frame.filename}:{frame.lineno}" if frame else "?"
+            log.error("Scheduler job %s failed: %s at %s", job.__name__, type(error).__name__, where)
+            try:
+                with app.app_context():
+                    db.session.rollback()
+                    db.session.remove()
+            except Exception:  # noqa: BLE001 - the database may be what failed
+                log.error("Scheduler job %s: the rollback failed too", job.__name__)
+            return {"error": type(error).__name__}
+
+    run.__name__ = job.__name__
+    return run
 
 
 def take_scheduler_lock(connection: sa.Connection, *, wait: bool) -> bool:
@@ -82,16 +114,16 @@ def scheduler_command(once: bool) -> None:
 
 
 def _run(app: Flask, once: bool) -> None:
-    click.echo(f"Sweep: {run_sweep_job(app)}")
-    click.echo(f"Outbox: {send_outbox_job(app)}")
+    click.echo(f"Sweep: {guarded(run_sweep_job)(app)}")
+    click.echo(f"Outbox: {guarded(send_outbox_job)(app)}")
     if once:
         return
     scheduler = BlockingScheduler(
         timezone=TIMEZONE,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
     )
-    scheduler.add_job(run_sweep_job, CronTrigger(hour=6, minute=30, timezone=TIMEZONE), args=[app], id="sweep")
-    scheduler.add_job(send_outbox_job, IntervalTrigger(minutes=1, timezone=TIMEZONE), args=[app], id="outbox")
+    scheduler.add_job(guarded(run_sweep_job), CronTrigger(hour=6, minute=30, timezone=TIMEZONE), args=[app], id="sweep")
+    scheduler.add_job(guarded(send_outbox_job), IntervalTrigger(minutes=1, timezone=TIMEZONE), args=[app], id="outbox")
     click.echo("Scheduler running: the sweep at 06:30 each day, the outbox every minute. Ctrl+C stops it.")
     try:
         scheduler.start()

@@ -60,6 +60,7 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
+from sentrack.models.duties import EmailStatus, Notification
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
 from sentrack.workflows.cycles import OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS
 from sentrack.workflows.engagement import Engagement, engagement_for_school
@@ -1454,6 +1455,12 @@ def test_command_builds_the_asked_number_of_schools_and_pupils(cli_app):
     assert re.search(r"\d+ interventions: \d+ running, \d+ starting next week, \d+ ended with impact to record",
                      result.output)
     assert _count(cli_app, Intervention) > 0 and _count(cli_app, SessionAttendance) > 0
+    with cli_app.app_context():  # each school's SENCO has a failed email to see and resend
+        failed = db.session.execute(
+            sa.select(User.school_id, sa.func.count()).join(Notification, Notification.recipient_id == User.id)
+            .where(Notification.email_status == EmailStatus.FAILED).group_by(User.school_id)
+        ).all()
+    assert sorted(n for _, n in failed) == [1, 1, 1]
 
 
 def test_command_refuses_in_production(cli_app):

@@ -189,6 +189,7 @@ BUTTONS: dict[str, str] = {
     "/pupils/<public_id>/passport/read": "say the passport is read",
     "/interventions/<int:intervention_id>/sessions/quick": "everyone attended today",
     "/notifications/<int:notification_id>/read": "mark a notification read",
+    "/notifications/email/resend": "resend the failed emails",
 }
 
 

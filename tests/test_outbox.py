@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from sentrack.extensions import db
 from sentrack.models import Pupil
 from sentrack.models.duties import EmailStatus, Notification
-from sentrack.outbox import RETRY_WAITS, SMTPMailer, send_due
+from sentrack.outbox import LEASE, MAX_ATTEMPTS, RETRY_CAP, RETRY_FOR, RETRY_WAITS, SMTPMailer, send_due
 from sentrack.scheduler import take_scheduler_lock
-from tests.helpers import email_text, free_port, smtp_server
+from tests.helpers import audit_events, email_text, free_port, smtp_server, text
 
 NOW = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
 SENDER = "SEN Track <no-reply@sentrack.invalid>"
@@ -88,18 +88,127 @@ def test_a_failed_send_is_retried_after_a_wait_and_then_succeeds(session, world,
     assert len(inbox.messages) == 1
 
 
-def test_after_the_last_retry_the_email_is_marked_failed_with_its_error(session, world):
+def _fail_until_failed(session, notification, port) -> list[datetime]:
+    """Send against `port` at each moment the outbox asks for, until the email is failed: the
+    moments of the tries."""
+    moments, moment = [], NOW
+    while notification.email_status is EmailStatus.PENDING and len(moments) < 100:
+        send_due(session, mailer=_mailer(port), now=moment, sender=SENDER, base_url=BASE)
+        moments.append(moment)
+        if notification.next_attempt_at is not None:
+            moment = notification.next_attempt_at
+    return moments
+
+
+def test_after_three_days_of_retries_the_email_is_marked_failed_with_its_error(session, world):
+    notification = _notification(session, world.users["senco"])
+
+    moments = _fail_until_failed(session, notification, free_port())
+
+    assert notification.email_status is EmailStatus.FAILED
+    assert notification.attempts == len(moments) == MAX_ATTEMPTS
+    # Retried for at least three days, never waiting longer than the cap between two tries.
+    assert moments[-1] - moments[0] >= RETRY_FOR
+    assert moments[-2] - moments[0] < RETRY_FOR
+    assert max(b - a for a, b in zip(moments, moments[1:])) == RETRY_CAP
+    assert "Error" in notification.last_error
+    assert notification.next_attempt_at is None
+
+
+def test_an_smtp_outage_longer_than_a_day_loses_nothing(session, world):
     notification = _notification(session, world.users["senco"])
     closed_port = free_port()
     moment = NOW
-    for _ in range(len(RETRY_WAITS) + 1):
+    while moment < NOW + timedelta(days=2, hours=12):  # the server is down for two and a half days
         send_due(session, mailer=_mailer(closed_port), now=moment, sender=SENDER, base_url=BASE)
-        moment += timedelta(hours=3)
+        assert notification.email_status is EmailStatus.PENDING
+        assert notification.next_attempt_at - moment <= RETRY_CAP
+        moment = notification.next_attempt_at
+    tries = notification.attempts
 
-    assert notification.email_status is EmailStatus.FAILED
-    assert notification.attempts == len(RETRY_WAITS) + 1
-    assert "Error" in notification.last_error
-    assert notification.next_attempt_at is None
+    with smtp_server() as (port, inbox):
+        too_soon = send_due(session, mailer=_mailer(port), now=moment - timedelta(seconds=1), sender=SENDER, base_url=BASE)
+        back = send_due(session, mailer=_mailer(port), now=moment, sender=SENDER, base_url=BASE)
+
+    assert (too_soon.sent, back.sent) == (0, 1)
+    assert notification.email_status is EmailStatus.SENT and notification.attempts == tries + 1
+    assert [m.rcpt_tos for m in inbox.messages] == [["senco@oak.test"]]
+
+
+def test_a_line_break_in_a_subject_adds_no_header_and_the_email_is_sent(session, world, smtp):
+    port, inbox = smtp
+    notification = _notification(session, world.users["senco"])
+    notification.title = "Lego group\r\nBcc: x@y.test\u202e\x1b starts"  # (PostgreSQL stores no NUL)
+    session.flush()
+
+    summary = _send(session, port)
+
+    assert summary.sent == 1 and notification.email_status is EmailStatus.SENT
+    [message] = inbox.messages
+    assert message.rcpt_tos == ["senco@oak.test"]
+    headers = message.content.split(b"\r\n\r\n", 1)[0]
+    assert b"Bcc" not in headers.replace(b"Subject: SEN Track: Lego group Bcc: x@y.test starts", b"")
+    assert "Subject: SEN Track: Lego group Bcc: x@y.test starts" in email_text(message)
+
+
+def test_a_message_that_cannot_be_built_fails_alone_and_the_rest_are_sent_once(session, world, smtp):
+    port, inbox = smtp
+    first = _notification(session, world.users["head"], period="2026-11-26")
+    bad = _notification(session, world.users["teacher"])
+    world.users["teacher"].email = "teacher@oak.test\r\nBcc: x@y.test"
+    behind = [_notification(session, world.users["senco"], period=f"2026-11-{day}") for day in (28, 29)]
+    session.flush()
+
+    summary = _send(session, port)
+    again = _send(session, port)
+
+    assert (summary.sent, summary.failed, again.sent, again.failed) == (3, 1, 0, 0)
+    assert bad.email_status is EmailStatus.FAILED and bad.attempts == 1 and bad.next_attempt_at is None
+    assert bad.last_error == "Could not be built: ValueError"
+    assert [n.email_status for n in (first, *behind)] == [EmailStatus.SENT] * 3
+    assert sorted(m.rcpt_tos[0] for m in inbox.messages) == ["head@oak.test", "senco@oak.test", "senco@oak.test"]
+    assert not any("x@y.test" in m.rcpt_tos for m in inbox.messages)
+
+
+def test_the_senco_resends_failed_emails_audited_and_they_are_sent(client, login, session, world, smtp):
+    port, inbox = smtp
+    notification = _notification(session, world.users["head"])
+    _fail_until_failed(session, notification, free_port())
+    other = _notification(session, world.users["senco"], period="2026-11-28")  # still waiting: untouched
+    other.attempts, other.next_attempt_at = 2, NOW + timedelta(hours=1)
+    session.commit()
+    login(world.users["senco"])
+
+    page = text(client.get("/notifications/email"))
+    response = client.post("/notifications/email/resend")
+    nothing_left = client.post("/notifications/email/resend", follow_redirects=True)
+
+    assert "Resend the failed email" in page
+    assert response.status_code == 302 and response.headers["Location"] == "/notifications/email"
+    assert "There are no failed emails to resend" in text(nothing_left)
+    session.expire_all()
+    assert (notification.email_status, notification.attempts, notification.next_attempt_at) == (EmailStatus.PENDING, 0, None)
+    assert (other.email_status, other.attempts) == (EmailStatus.PENDING, 2)
+    [event] = audit_events(session, "email_resent", user_id=world.users["senco"].id)
+    assert event.object_id == str(notification.id)
+
+    summary = _send(session, port)
+
+    assert summary.sent == 1 and notification.email_status is EmailStatus.SENT
+    assert [m.rcpt_tos for m in inbox.messages] == [["head@oak.test"]]
+
+
+def test_a_teacher_cannot_resend_failed_emails(client, login, session, world):
+    notification = _notification(session, world.users["head"])
+    _fail_until_failed(session, notification, free_port())
+    session.commit()
+    login(world.users["teacher"])
+
+    response = client.post("/notifications/email/resend")
+
+    session.expire_all()
+    assert response.status_code == 403 and notification.email_status is EmailStatus.FAILED
+    assert audit_events(session, "email_resent") == []
 
 
 def test_no_email_goes_to_an_account_that_was_deactivated(session, world, smtp):
@@ -124,3 +233,173 @@ def test_a_second_scheduler_waits_for_the_first(app):
             first.execute(sa.text("SELECT pg_advisory_unlock(7221006401)"))
             assert take_scheduler_lock(second, wait=False) is True
             second.execute(sa.text("SELECT pg_advisory_unlock(7221006401)"))
+
+
+def test_the_scheduler_survives_a_job_that_raises_and_logs_no_pupil_details(app, session, world, monkeypatch, caplog):
+    import sentrack.workflows.sweep as sweep
+
+    def broken_sweep(*args, **kwargs):
+        raise RuntimeError("Ada Brook's review could not be read")
+
+    monkeypatch.setattr(sweep, "run_sweep", broken_sweep)
+    _notification(session, world.users["senco"])
+    session.commit()
+    runner = app.test_cli_runner()
+    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
+    with smtp_server() as (port, inbox), caplog.at_level("ERROR"):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+        try:
+            result = runner.invoke(args=["scheduler", "--once"])
+        finally:
+            app.config.update(saved)
+
+    assert result.exit_code == 0, result.output
+    assert "Sweep: {'error': 'RuntimeError'}" in result.output
+    assert "'sent': 1" in result.output and len(inbox.messages) == 1  # the outbox ran all the same
+    assert "RuntimeError" in caplog.text and "Ada" not in caplog.text and "Brook" not in caplog.text
+
+
+# --- Several senders, and a sender killed part way -----------------------------------------------
+
+
+class Killed(BaseException):
+    """The sender's process ending (kill, power cut): nothing in send_due catches it."""
+
+
+class DiesAt:
+    """An SMTP mailer that dies on its `call`-th send: before handing the message over
+    (`after_handing_over` False: killed between messages) or just after the server took it
+    (True: killed during one, before the database recorded it)."""
+
+    def __init__(self, port: int, call: int, *, after_handing_over: bool):
+        self.mailer, self.call, self.after = _mailer(port), call, after_handing_over
+        self.calls = 0
+
+    def __enter__(self):
+        self.mailer.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.mailer.__exit__(*exc)
+
+    def send(self, message):
+        self.calls += 1
+        if self.calls == self.call and not self.after:
+            raise Killed
+        self.mailer.send(message)
+        if self.calls == self.call:
+            raise Killed
+
+
+def _numbered(session, world, how_many: int) -> list[Notification]:
+    notifications = []
+    for number in range(how_many):
+        notification = _notification(session, world.users["senco"], period=f"2026-11-27/{number}")
+        notification.title = f"Message {number:02d}"
+        notifications.append(notification)
+    session.commit()
+    return notifications
+
+
+def _subjects(inbox) -> list[str]:
+    return sorted(email_text(m).splitlines()[0].removeprefix("Subject: SEN Track: ") for m in inbox.messages)
+
+
+@pytest.fixture
+def own_database(tmp_path):
+    """A database of this test's own, outside the test transaction, so that two senders can work
+    on it at once through their own connections: SQLite, or PostgreSQL when the suite runs on it."""
+    import os
+    from contextlib import ExitStack
+
+    from flask_migrate import upgrade
+
+    from sentrack import create_app
+    from tests.helpers import own_postgresql_database
+
+    with ExitStack() as stack:
+        url = os.environ.get("SENTRACK_TEST_DATABASE_URL")
+        if url:
+            url = stack.enter_context(own_postgresql_database(url, f"sentrack_outbox_{os.getpid()}"))
+        else:
+            url = f"sqlite:///{tmp_path / 'senders.sqlite'}"
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+        with app.app_context():
+            upgrade()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.mark.no_transaction
+@pytest.mark.parametrize("senders", [2, 4])
+def test_senders_running_at_once_send_each_message_once(own_database, senders):
+    import threading
+
+    from tests import factories
+
+    app = own_database
+    with app.app_context():
+        world = factories.build_world(db.session)
+        db.session.commit()
+        _numbered(db.session, world, 24)
+        db.session.remove()
+
+    start, results, errors = threading.Barrier(senders), [], []
+
+    def sender(port):
+        try:
+            with app.app_context():
+                start.wait()
+                results.append(send_due(db.session, mailer=_mailer(port), now=NOW, sender=SENDER, base_url=BASE))
+                db.session.remove()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    with smtp_server() as (port, inbox):
+        threads = [threading.Thread(target=sender, args=(port,)) for _ in range(senders)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+    assert errors == []
+    assert _subjects(inbox) == [f"Message {n:02d}" for n in range(24)]
+    assert sum(r.sent for r in results) == 24
+    with app.app_context():
+        statuses = db.session.scalars(sa.select(Notification.email_status)).all()
+        db.session.remove()
+    assert statuses == [EmailStatus.SENT] * 24
+
+
+def test_a_sender_killed_between_messages_loses_none_and_repeats_none(session, world, smtp):
+    port, inbox = smtp
+    notifications = _numbered(session, world, 4)
+
+    with pytest.raises(Killed):  # sends Message 00, claims Message 01 and dies before sending it
+        send_due(session, mailer=DiesAt(port, 2, after_handing_over=False), now=NOW, sender=SENDER, base_url=BASE)
+    session.rollback()
+    other = send_due(session, mailer=_mailer(port), now=NOW + timedelta(minutes=1), sender=SENDER, base_url=BASE)
+    lease_over = send_due(session, mailer=_mailer(port), now=NOW + LEASE, sender=SENDER, base_url=BASE)
+
+    assert (other.sent, lease_over.sent) == (2, 1)  # Message 01 waits for the lease to end
+    assert _subjects(inbox) == [f"Message {n:02d}" for n in range(4)]
+    assert {n.email_status for n in notifications} == {EmailStatus.SENT}
+
+
+def test_a_sender_killed_during_a_message_sends_that_one_again_and_no_other(session, world, smtp):
+    port, inbox = smtp
+    notifications = _numbered(session, world, 3)
+
+    with pytest.raises(Killed):  # the server took Message 00; the sender died before recording it
+        send_due(session, mailer=DiesAt(port, 1, after_handing_over=True), now=NOW, sender=SENDER, base_url=BASE)
+    session.rollback()
+    other = send_due(session, mailer=_mailer(port), now=NOW + LEASE - timedelta(seconds=1), sender=SENDER, base_url=BASE)
+    lease_over = send_due(session, mailer=_mailer(port), now=NOW + LEASE, sender=SENDER, base_url=BASE)
+    later = send_due(session, mailer=_mailer(port), now=NOW + timedelta(days=1), sender=SENDER, base_url=BASE)
+
+    assert (other.sent, lease_over.sent, later.sent) == (2, 1, 0)
+    assert _subjects(inbox) == ["Message 00", "Message 00", "Message 01", "Message 02"]
+    assert {n.email_status for n in notifications} == {EmailStatus.SENT}

@@ -315,6 +315,9 @@ ROUTES: dict[str, Route] = {
     "/tasks/<int:task_id>/reassign": Route(lambda t: f"/tasks/{t.task.id}/reassign", only("senco", "head"), target=TASK),
     "/notifications": Route(lambda t: "/notifications", EVERYONE),
     "/notifications/email": Route(lambda t: "/notifications/email", only("senco", "head")),
+    "/notifications/email/resend": Route(
+        lambda t: "/notifications/email/resend", only("senco", "head", yes=Redirect("/notifications/email")), method="POST",
+    ),
     "/notifications/<int:notification_id>/read": Route(
         lambda t: f"/notifications/{t.notification.id}/read",
         only("senco", yes=Redirect("/notifications"), no=404), method="POST", target=TASK,

@@ -2,14 +2,14 @@
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import PasswordField, StringField, SubmitField
+from wtforms import PasswordField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from sentrack.forms import strip_text
+from sentrack.forms import TextField, strip_text
 
 
 class SignInForm(FlaskForm):
-    email = StringField(
+    email = TextField(
         "Email address",
         widget=GovTextInput(),
         filters=[strip_text],

@@ -70,11 +70,32 @@ def demo_command(seed: int, schools: int, pupils_per_school: int | None, reset: 
             email_status=EmailStatus.SENT, attempts=1, sent_at=now()
         )
     )
+    _one_failed_email_per_school()
     db.session.commit()
     _report(summary, today, seed)
     click.echo(f"  {summary.tasks_done:,} tasks done before today, each with its notification")
     click.echo(f"  {swept.tasks_created:,} tasks and {swept.notifications_created:,} notifications from today's sweep")
     click.echo(f"Built in {time.perf_counter() - started:.0f} s, today's sweep included.")
+
+
+def _one_failed_email_per_school() -> None:
+    """Each school's newest email failed after every retry (an address the server refused), so
+    that the SENCO's email page shows a failure and the button that resends it."""
+    from sentrack.models import User
+    from sentrack.outbox import MAX_ATTEMPTS
+
+    newest = (
+        sa.select(sa.func.max(Notification.id))
+        .join(User, User.id == Notification.recipient_id)
+        .where(User.school_id.is_not(None))
+        .group_by(User.school_id)
+    )
+    db.session.execute(
+        sa.update(Notification).where(Notification.id.in_(newest)).values(
+            email_status=EmailStatus.FAILED, attempts=MAX_ATTEMPTS, sent_at=None, next_attempt_at=None,
+            last_error="SMTPRecipientsRefused: 550 5.1.1 mailbox unavailable",
+        ).execution_options(synchronize_session=False)
+    )
 
 
 def _delete_everything() -> None:

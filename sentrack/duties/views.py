@@ -159,3 +159,20 @@ def email_log():
     ).tuples().all()
     failed = sum(1 for notification, _ in rows if notification.email_status is EmailStatus.FAILED)
     return render_template("duties/email_log.html", rows=rows, failed=failed, smtp=bool(current_app.config.get("MAIL_SERVER")))
+
+
+@bp.route("/notifications/email/resend", methods=["POST"])
+@login_required
+def resend_failed_emails():
+    """Put the failed emails back in the outbox (after the address is put right, say)."""
+    user = _user()
+    if not flow.may_oversee(user):
+        abort(403)
+    try:
+        count = flow.resend_failed_emails(db.session, actor=user)
+    except RuleBroken as error:
+        flash(error.message)
+        return redirect(url_for("duties.email_log"))
+    db.session.commit()
+    flash(f"{count} {'email' if count == 1 else 'emails'} will be sent again in the next minute or so.")
+    return redirect(url_for("duties.email_log"))

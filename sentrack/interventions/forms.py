@@ -26,13 +26,12 @@ from wtforms import (
     RadioField,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from sentrack.forms import DateRequired, GovDateField, Offered, Required, blank_to_none, strip_text
+from sentrack.forms import DateRequired, GovDateField, Offered, Required, TextField, blank_to_none, strip_text
 from sentrack.models import AreaOfNeed, CostBasis, Delivery, Wave
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, WEEKDAYS
 from sentrack.pupils.forms import NEED_CHOICES
@@ -102,10 +101,10 @@ class MoneyField(Field):
         self.data = int(Decimal(text) * 100)
 
 
-def _text(label: str, *, required: str | None = None, max_length: int = 120, **kwargs) -> StringField:
+def _text(label: str, *, required: str | None = None, max_length: int = 120, **kwargs) -> TextField:
     validators = [DataRequired(required)] if required else [Optional()]
     validators.append(Length(max=max_length, message=f"{label.removesuffix(' (optional)')} must be {max_length} characters or fewer"))
-    return StringField(label, widget=GovTextInput(), filters=[blank_to_none], validators=validators, **kwargs)
+    return TextField(label, widget=GovTextInput(), filters=[blank_to_none], validators=validators, **kwargs)
 
 
 class Chosen:
@@ -177,7 +176,7 @@ def impact_scale_form_class():
         submit = SubmitField("Save the scale", widget=GovSubmitInput())
 
     for value in DEFAULT_IMPACT_SCALE:
-        setattr(ImpactScaleForm, f"label_{value + 2}", StringField(
+        setattr(ImpactScaleForm, f"label_{value + 2}", TextField(
             f"{value:+d}" if value else "0", widget=GovTextInput(), filters=[strip_text],
             validators=[Length(max=120, message="A label must be 120 characters or fewer")],
         ))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
-from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, RadioField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sentrack.clock import today
 from sentrack.cycles.forms import text_area
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, Offered, Required, blank_to_none
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, Offered, Required, TextField, blank_to_none
 from sentrack.interventions.forms import WholeNumberField
 from sentrack.models import MeetingMode, Season
 from sentrack.workflows.settings import RULE_SETTINGS
@@ -33,7 +33,7 @@ def _separate():
 
 
 def _separate_with():
-    return StringField("Who the separate meeting is with", widget=GovTextInput(), filters=[blank_to_none],
+    return TextField("Who the separate meeting is with", widget=GovTextInput(), filters=[blank_to_none],
                        validators=[Optional(), Length(max=200, message="Who the separate meeting is with must be 200 characters or fewer")],
                        description="For example the pupil's father")
 

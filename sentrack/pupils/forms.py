@@ -17,14 +17,13 @@ from wtforms import (
     RadioField,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from sentrack.clock import today
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none, strip_text
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, TextField, blank_to_none, strip_text
 from sentrack.models import AreaOfNeed, ContactMethod, NeedType, Provision
 from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN, year_group_label
 from sentrack.workflows.roll import LEAVING_REASONS
@@ -36,7 +35,7 @@ RELATIONSHIPS = ["Mother", "Father", "Step-parent", "Carer", "Foster carer", "Gr
 
 def _text(label, message, max_length, **kwargs):
     # DataRequired checks the stripped text: InputRequired would pass a field of only spaces.
-    return StringField(
+    return TextField(
         label,
         widget=GovTextInput(),
         filters=[strip_text],
@@ -46,7 +45,7 @@ def _text(label, message, max_length, **kwargs):
 
 
 def _optional_text(label, max_length, widget=None, **kwargs):
-    field = TextAreaField if isinstance(widget, GovTextArea) else StringField
+    field = TextAreaField if isinstance(widget, GovTextArea) else TextField
     return field(
         label,
         widget=widget or GovTextInput(),
@@ -93,7 +92,7 @@ class ContactForm(FlaskForm):
         validators=[InputRequired("Select whether they have parental responsibility")],
     )
     phone = _optional_text("Phone number (optional)", 30)
-    email = StringField(
+    email = TextField(
         "Email address (optional)",
         widget=GovTextInput(),
         filters=[blank_to_none],
@@ -175,7 +174,7 @@ class ConcernForm(FlaskForm):
 class PupilSearchForm(FlaskForm):
     """The pupil list's search and filters. Posted, so that a name never travels in a URL."""
 
-    q = StringField("Name or UPN", widget=GovTextInput(), filters=[strip_text], validators=[Optional(), Length(max=100)])
+    q = TextField("Name or UPN", widget=GovTextInput(), filters=[strip_text], validators=[Optional(), Length(max=100)])
     year = SelectField("Year group", widget=GovSelect(), choices=[("", "All year groups")] + YEAR_GROUP_CHOICES, validators=[Optional()])
     group = SelectField("Class", widget=GovSelect(), choices=[], validators=[Optional()])
     provision = SelectField("SEN provision", widget=GovSelect(), choices=[("", "Any provision")] + [(p.value, p.label) for p in Provision], validators=[Optional()])
@@ -216,5 +215,5 @@ class UndoLeavingForm(FlaskForm):
 class LeaverSearchForm(FlaskForm):
     """The search of the list of pupils who have left. Posted, so that a name never travels in a URL."""
 
-    q = StringField("Name or UPN", widget=GovTextInput(), filters=[strip_text], validators=[Optional(), Length(max=100)])
+    q = TextField("Name or UPN", widget=GovTextInput(), filters=[strip_text], validators=[Optional(), Length(max=100)])
     submit = SubmitField("Search", widget=GovSubmitInput())

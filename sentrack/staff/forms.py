@@ -9,23 +9,23 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from sentrack.forms import EmailAddress, strip_text
+from sentrack.forms import EmailAddress, TextField, strip_text
 from sentrack.pupils.forms import YEAR_GROUP_CHOICES
 from sentrack.workflows.staff import SCHOOL_ROLES
 
 
 # Names use DataRequired, which checks the stripped text: InputRequired passes a name of spaces.
 class StaffForm(FlaskForm):
-    full_name = StringField(
+    full_name = TextField(
         "Full name",
         widget=GovTextInput(),
         filters=[strip_text],
         validators=[DataRequired("Enter the person's full name"), Length(max=120, message="Full name must be 120 characters or fewer")],
     )
-    email = StringField(
+    email = TextField(
         "Email address",
         widget=GovTextInput(),
         filters=[strip_text],
@@ -55,7 +55,7 @@ class StaffForm(FlaskForm):
 
 
 class GroupForm(FlaskForm):
-    name = StringField(
+    name = TextField(
         "Class name",
         widget=GovTextInput(),
         filters=[strip_text],

@@ -1,5 +1,5 @@
 """Tasks and notifications on the user's side: completing a task with a note, reassigning it,
-marking notifications read, and the lists each page shows."""
+marking notifications read, resending failed emails, and the lists each page shows."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import Notification, Role, Task, TaskStatus, User
+from sentrack.models.duties import EmailStatus
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.duty_catalogue import BY_CODE
 from sentrack.workflows.sweep import notify_assignees
@@ -71,6 +72,32 @@ def mark_read(session: Session, *, user: User, notification: Notification) -> No
     if notification.read_at is None:
         notification.read_at = now()
         session.flush()
+
+
+def resend_failed_emails(session: Session, *, actor: User) -> int:
+    """Put every failed email to an active member of the actor's school back in the outbox, with
+    a fresh round of retries; the scheduler sends them on its next run. Audited per email.
+    Answers how many; refused when there is none."""
+    if not may_oversee(actor):
+        raise RuleBroken("Only the SENCO or head teacher can resend emails")
+    failed = session.scalars(
+        sa.select(Notification)
+        .join(User, User.id == Notification.recipient_id)
+        .where(User.school_id == actor.school_id, User.active, Notification.email_status == EmailStatus.FAILED)
+        .order_by(Notification.id)
+    ).all()
+    if not failed:
+        raise RuleBroken("There are no failed emails to resend")
+    for notification in failed:
+        audit.record(
+            session, "email_resent", actor=actor, school_id=actor.school_id, object_type="notification",
+            object_id=notification.id, details={"attempts": notification.attempts, "error": notification.last_error},
+        )
+        notification.email_status = EmailStatus.PENDING
+        notification.attempts = 0
+        notification.next_attempt_at = None
+    session.flush()
+    return len(failed)
 
 
 def tasks_query(*, school_id: int) -> sa.Select:
