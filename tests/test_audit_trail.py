@@ -433,7 +433,7 @@ def test_every_audited_action_reads_as_words():
     pupil_actions = {a for a in actions if a not in {
         "signed_in", "signed_out", "sign_in_failed", "sign_in_throttled", "password_changed", "staff_added",
         "staff_updated", "class_added", "class_updated", "term_added", "term_changed", "term_removed", "rule_settings_changed",
-        "intervention_type_saved", "impact_scale_saved", "task_completed", "task_reassigned",
+        "intervention_type_saved", "impact_scale_saved", "task_completed", "task_reassigned", "email_resent",
         "provision_map_viewed", "provision_map_printed", "provision_map_exported", "intervention_updated",
         "intervention_ended", "session_recorded", "dashboard_viewed", "dashboard_printed", "dashboard_exported",
         "dashboard_list_viewed", "dashboard_list_exported"}}
