@@ -74,38 +74,45 @@ def _open_tasks(session: Session, duty_code: str, scope, *columns) -> list:
 
 # --- What does each duty's work --------------------------------------------------------------------
 
-def _review_recorded(session: Session, scope) -> list[Done]:
+def _record_of_subject(
+    session: Session, scope, *, duty_code: str, subject_type: str, record_type: str, record_id, joined_on,
+    on, by, done_when, what: Callable[[date, object], str], extra=sa.null(),
+) -> list[Done]:
+    """The tasks of a duty whose subject's own record shows the work done (`done_when`)."""
     rows = session.execute(
-        sa.select(Task.id, Review.id, Review.held_on, Review.updated_by_id)
+        sa.select(Task.id, record_id, on, by, extra)
         .join(Duty, Duty.id == Task.duty_id)
-        .join(Review, Review.cycle_id == Task.subject_id)
-        .where(Task.status == TaskStatus.OPEN, Duty.code == "senco_holds_review",
-               Task.subject_type == "support_cycle", Review.recorded_at.is_not(None), scope)
+        .join(record_id.class_, joined_on)
+        .where(Task.status == TaskStatus.OPEN, Duty.code == duty_code, Task.subject_type == subject_type,
+               done_when, scope)
     )
-    return [Done(t, "review", r, held, by, f"review of {_day(held)}") for t, r, held, by in rows]
+    return [Done(t, record_type, r, day, who, what(day, more)) for t, r, day, who, more in rows]
+
+
+def _review_recorded(session: Session, scope) -> list[Done]:
+    return _record_of_subject(
+        session, scope, duty_code="senco_holds_review", subject_type="support_cycle", record_type="review",
+        record_id=Review.id, joined_on=Review.cycle_id == Task.subject_id, on=Review.held_on, by=Review.updated_by_id,
+        done_when=Review.recorded_at.is_not(None), what=lambda day, _: f"review of {_day(day)}",
+    )
 
 
 def _letter_sent(session: Session, scope) -> list[Done]:
-    rows = session.execute(
-        sa.select(Task.id, ParentLetter.id, ParentLetter.sent_on, ParentLetter.sent_by_id)
-        .join(Duty, Duty.id == Task.duty_id)
-        .join(ParentLetter, ParentLetter.id == Task.subject_id)
-        .where(Task.status == TaskStatus.OPEN, Duty.code == "senco_tells_parents",
-               Task.subject_type == "parent_letter", ParentLetter.sent_on.is_not(None), scope)
+    return _record_of_subject(
+        session, scope, duty_code="senco_tells_parents", subject_type="parent_letter", record_type="parent_letter",
+        record_id=ParentLetter.id, joined_on=ParentLetter.id == Task.subject_id, on=ParentLetter.sent_on,
+        by=ParentLetter.sent_by_id, done_when=ParentLetter.sent_on.is_not(None),
+        what=lambda day, _: f"letter sent on {_day(day)}",
     )
-    return [Done(t, "parent_letter", r, sent, by, f"letter sent on {_day(sent)}") for t, r, sent, by in rows]
 
 
 def _concern_decided(session: Session, scope) -> list[Done]:
-    rows = session.execute(
-        sa.select(Task.id, Concern.id, Concern.decided_on, Concern.decided_by_id, Concern.status)
-        .join(Duty, Duty.id == Task.duty_id)
-        .join(Concern, Concern.id == Task.subject_id)
-        .where(Task.status == TaskStatus.OPEN, Duty.code == "senco_decides_concern",
-               Task.subject_type == "concern", Concern.status != ConcernStatus.OPEN, scope)
+    return _record_of_subject(
+        session, scope, duty_code="senco_decides_concern", subject_type="concern", record_type="concern",
+        record_id=Concern.id, joined_on=Concern.id == Task.subject_id, on=Concern.decided_on, by=Concern.decided_by_id,
+        done_when=Concern.status != ConcernStatus.OPEN, extra=Concern.status,
+        what=lambda day, status: f"decision of {_day(day)}: {status.label.lower()}",
     )
-    return [Done(t, "concern", r, on, by, f"decision of {_day(on)}: {status.label.lower()}")
-            for t, r, on, by, status in rows]
 
 
 def _impact_recorded(session: Session, scope) -> list[Done]:
