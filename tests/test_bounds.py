@@ -203,3 +203,15 @@ def test_a_request_just_under_the_limit_is_not_refused_for_size(app, client, wor
     response = client.post("/pupils/new", data={"first_name": "x" * (limit - 1000)})
 
     assert response.status_code == 200  # the form again, with its own message about the name
+
+
+def test_an_oversized_request_is_a_413_page_before_the_csrf_check(app, client, world, login, monkeypatch):
+    """With CSRF protection on (as in production) the token check reads the form first: the
+    size limit still answers with the 413 page, not a 400 or a 500."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    login(world.users["senco"])
+
+    response = client.post("/pupils/new", data={"first_name": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)})
+
+    assert response.status_code == 413
+    assert "too large" in text(response).lower()
