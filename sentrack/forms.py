@@ -43,11 +43,12 @@ def bounded_int(value) -> int | None:
 def coerce_int(value) -> int:
     """`coerce` for choice fields whose values are numbers (record ids, weekdays, scores): a
     number beyond the database's range can be no choice, so it becomes one that is never offered
-    (MIN_INT - 1) and the field's own check refuses it beside the field."""
+    but that the database can still be asked about (MIN_INT: no id, weekday or score), and the
+    field's own check refuses it beside the field."""
     number = bounded_int(value) if not isinstance(value, int) else value
     if number is None:
         if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-            return MIN_INT - 1
+            return MIN_INT
         return int(value)  # not a number at all: WTForms' usual refusal
     return number
 
