@@ -81,6 +81,10 @@ class Config:
     # The address links in emails start with, for example https://sentrack.school.sch.uk
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
+    # The largest request body taken, in bytes (1 MB unless MAX_CONTENT_LENGTH says otherwise): no
+    # form comes near it; a larger request is refused with a 413 page before it is read.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+
     PUPILS_PER_PAGE = 25
     DEMO_BANNER = False
     # The app's clock: outside production SENTRACK_TODAY stands the app on another date.

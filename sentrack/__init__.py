@@ -18,6 +18,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import config_from_environment
 from sentrack.extensions import csrf, db, limiter, login_manager, migrate
@@ -40,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, config_name: str | No
 
     register_templates(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
@@ -126,6 +128,21 @@ def register_extensions(app: Flask) -> None:
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
 
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:...>` in every route: a number beyond the database's integer range names no record,
+    so the URL is not found (404) rather than reaching the database and failing there."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):
+        from sentrack.forms import MAX_INT
+
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_INT if max is None else max, signed=signed)
+
+
+def register_converters(app: Flask) -> None:
+    """Before any blueprint adds its routes, so that every `<int:...>` is bounded."""
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+
 def register_blueprints(app: Flask) -> None:
     from sentrack import auth, cycles, dashboard, duties, interventions, main, meetings, pages, pupils, staff
 
@@ -156,6 +173,12 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(error):
         return render_error(404)
+
+    @app.errorhandler(413)
+    def request_too_large(error):
+        db.session.rollback()
+        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+        return render_error(413, limit=f"{limit / (1024 * 1024):g} MB")
 
     @app.errorhandler(429)
     def too_many_requests(error):

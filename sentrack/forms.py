@@ -1,4 +1,5 @@
-"""Form pieces shared by every blueprint: GOV.UK date fields, text clean-up and date checks."""
+"""Form pieces shared by every blueprint: GOV.UK date fields, text clean-up, date checks and the
+bounds every number and date the app takes must stay within."""
 
 from __future__ import annotations
 
@@ -14,6 +15,47 @@ from wtforms.validators import StopValidation, ValidationError
 
 # C0 control characters other than tab, newline and carriage return, and DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# The database's integer columns are 32-bit: a number beyond this names no record and would make
+# an error in the database (or in the SQLite driver, which refuses integers over 64 bits).
+MAX_INT = 2**31 - 1
+MIN_INT = -(2**31)
+
+# Every date the app takes lies in this range: dates of birth, reviews, terms, interventions.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+DATE_RANGE_MESSAGE = "between 1 January 1900 and 31 December 2100"
+
+
+def bounded_int(value) -> int | None:
+    """The whole number written in `value` (a query-string argument, say) if it is one the
+    database can hold, otherwise None: a filter that names nothing."""
+    if isinstance(value, int):
+        number = value
+    else:
+        value = (value or "").strip() if isinstance(value, str) else ""
+        if not re.fullmatch(r"-?\d{1,20}", value):
+            return None
+        number = int(value)
+    return number if MIN_INT <= number <= MAX_INT else None
+
+
+def coerce_int(value) -> int:
+    """`coerce` for choice fields whose values are numbers (record ids, weekdays, scores): a
+    number beyond the database's range can be no choice, so it becomes one that is never offered
+    but that the database can still be asked about (MIN_INT: no id, weekday or score), and the
+    field's own check refuses it beside the field."""
+    number = bounded_int(value) if not isinstance(value, int) else value
+    if number is None:
+        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+            return MIN_INT
+        return int(value)  # not a number at all: WTForms' usual refusal
+    return number
+
+
+def in_date_range(day: date | None) -> bool:
+    return day is None or EARLIEST_DATE <= day <= LATEST_DATE
 
 
 def strip_text(value):
@@ -99,6 +141,9 @@ class GovDateField(DateField):
         except ValueError as exc:
             self.data = None
             raise ValueError(f"The {self.describe} must be a real date") from exc
+        if not in_date_range(self.data):
+            self.data = None
+            raise ValueError(f"The {self.describe} must be {DATE_RANGE_MESSAGE}")
 
 
 class Required:

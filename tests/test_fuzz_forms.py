@@ -343,6 +343,10 @@ IMPOSSIBLE_DATES = (
     ("29", "2", "2027"),  # not a leap year
     ("1", "1", "0"),  # year 0
     ("1", "1", "0000"),
+    ("1", "1", "0001"),  # real dates, but outside 1900 to 2100
+    ("31", "12", "9999"),
+    ("31", "12", "1899"),
+    ("1", "1", "2101"),
     ("0", "1", "2026"),
     ("32", "1", "2026"),
     ("1", "13", "2026"),
@@ -364,7 +368,7 @@ hostile_text = st.one_of(
 
 def _unknown(choices: tuple[str, ...]):
     return st.one_of(
-        st.sampled_from(["not-a-choice", "999999", "-1", SCRIPT, "' OR 1=1 --", "K; DROP TABLE pupil"]),
+        st.sampled_from(["not-a-choice", "999999", "-1", "99999999999999999999", "2147483648", SCRIPT, "' OR 1=1 --", "K; DROP TABLE pupil"]),
         st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12),
     ).filter(lambda value: value.strip() not in choices and value.strip() != "")
 

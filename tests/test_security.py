@@ -214,6 +214,16 @@ def test_error_pages_carry_the_headers(client, world, login, status_path):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_the_too_large_page_carries_the_headers(app, client, world, login):
+    login(world.users["senco"])
+
+    response = client.post("/pupils/new", data={"first_name": "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)})
+
+    assert response.status_code == 413
+    assert_security_headers(response)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
 def test_the_pupil_record_and_the_csv_export_are_not_stored(client, world, login):
     login(world.users["senco"])
 

@@ -15,7 +15,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMu
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from sentrack.clock import today
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none, bounded_int
 from sentrack.models import AreaOfNeed, EarlyReviewReason, OutcomeRating, ReviewDecision
 from sentrack.pupils.forms import NEED_CHOICES
 
@@ -38,7 +38,12 @@ class VersionedForm(FlaskForm):
     @property
     def expected_version(self) -> int | None:
         value = (self.version.data or "").strip()
-        return int(value) if value.isdigit() else None
+        if not value.isdigit():
+            return None
+        # A version beyond any the database holds was never opened: 0 matches no record's
+        # version, so the save is stopped as a conflict rather than failing in the database.
+        version = bounded_int(value)
+        return 0 if version is None else version
 
 
 class AssessmentForm(FlaskForm):

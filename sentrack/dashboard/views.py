@@ -19,6 +19,7 @@ from sentrack.dashboard.forms import DashboardFilterForm
 from sentrack.dashboard.lists import rows_for
 from sentrack.exports import csv_response
 from sentrack.extensions import db
+from sentrack.forms import bounded_int
 from sentrack.models import NeedType, Provision, Pupil, Role, School, TeachingGroup
 from sentrack.models.enums import year_group_label
 from sentrack.workflows.compliance import (
@@ -82,9 +83,9 @@ def _selection(user) -> Selection:
     groups = sorted(((gid, name) for gid, name, _ in rows if gid is not None), key=lambda g: g[1])
     years = sorted(year for gid, _, year in rows if gid is None)
     year = request.args.get("year", "")
-    year = int(year) if year.lstrip("-").isdigit() and int(year) in years else None
+    year = year if (year := bounded_int(year)) in years else None
     group = request.args.get("group", "")
-    group = int(group) if group.isdigit() and int(group) in dict(groups) else None
+    group = group if (group := bounded_int(group)) in dict(groups) else None
     need = request.args.get("need", "")
     need = NeedType(need) if need in NeedType.__members__.values() else None
     return Selection(school, groups, years, PupilFilter(year, group, need))

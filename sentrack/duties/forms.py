@@ -7,7 +7,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTex
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from sentrack.forms import strip_text
+from sentrack.forms import coerce_int, strip_text
 
 
 class CompleteTaskForm(FlaskForm):
@@ -20,7 +20,7 @@ class CompleteTaskForm(FlaskForm):
 
 class ReassignTaskForm(FlaskForm):
     assign_to = SelectField(
-        "Give the task to", widget=GovSelect(), coerce=int, choices=[], validate_choice=False,
+        "Give the task to", widget=GovSelect(), coerce=coerce_int, choices=[], validate_choice=False,
         validators=[InputRequired("Choose who the task goes to")],
     )
     submit = SubmitField("Reassign", widget=GovSubmitInput())

@@ -31,7 +31,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from sentrack.forms import DateRequired, GovDateField, Offered, Required, TextField, blank_to_none, strip_text
+from sentrack.forms import DateRequired, GovDateField, Offered, Required, TextField, blank_to_none, coerce_int, strip_text
 from sentrack.models import AreaOfNeed, CostBasis, Delivery, Wave
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, WEEKDAYS
 from sentrack.pupils.forms import NEED_CHOICES
@@ -223,7 +223,7 @@ def intervention_form_class(
             description="The class teacher stays responsible for the pupils' progress",
         )
         weekdays = SelectMultipleField(
-            "Days of the sessions", widget=GovCheckboxesInput(), coerce=int, choices=WEEKDAY_CHOICES,
+            "Days of the sessions", widget=GovCheckboxesInput(), coerce=coerce_int, choices=WEEKDAY_CHOICES,
             validate_choice=False, validators=[Offered("Choose days from Monday to Friday")],
         )
         minutes_per_session = WholeNumberField(
@@ -275,7 +275,7 @@ class QuickRegisterForm(FlaskForm):
 class SessionForm(FlaskForm):
     held_on = GovDateField("Date of the session", describe="date of the session", validators=[DateRequired("Enter the date of the session")])
     attended = SelectMultipleField(
-        "Who attended?", widget=GovCheckboxesInput(), coerce=int, choices=[], validate_choice=False,
+        "Who attended?", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validate_choice=False,
         validators=[Offered("Only pupils in the intervention can be marked present")], description="Untick anyone who was absent",
     )
     note = TextAreaField(
@@ -298,7 +298,7 @@ def impact_form_class(places, labels: dict[int, str]):
         name = place.pupil.full_name
         setattr(ImpactForm, f"exit_{place.pupil_id}", _text("Exit score (optional)", max_length=40))
         setattr(ImpactForm, f"impact_{place.pupil_id}", RadioField(
-            f"Impact for {name}", widget=GovRadioInput(), coerce=int, choices=choices, validate_choice=False,
+            f"Impact for {name}", widget=GovRadioInput(), coerce=coerce_int, choices=choices, validate_choice=False,
             validators=[Chosen(f"Choose the impact for {name}")],
         ))
         setattr(ImpactForm, f"comment_{place.pupil_id}", TextAreaField(

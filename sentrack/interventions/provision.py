@@ -15,6 +15,7 @@ from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.exports import csv_response, safe_cell
 from sentrack.extensions import db
+from sentrack.forms import bounded_int
 from sentrack.interventions import bp
 from sentrack.interventions.forms import MapFilterForm, pounds
 from sentrack.models import Pupil, School
@@ -58,7 +59,7 @@ def _selection(user) -> Selection:
     sort = request.args.get("sort", "name")
     return Selection(
         school=school, terms=terms, term=term,
-        year=int(year) if year.lstrip("-").isdigit() else None,
+        year=bounded_int(year),
         wave=int(wave) if wave in ("1", "2", "3") else None,
         sort=sort if sort in SORTS else "name",
     )

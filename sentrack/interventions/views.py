@@ -15,7 +15,7 @@ from sentrack import access, audit
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
-from sentrack.forms import attach_error
+from sentrack.forms import attach_error, bounded_int
 from sentrack.interventions import bp, queries
 from sentrack.interventions.forms import (
     SEN_SUPPORT_LEAVE,
@@ -44,7 +44,7 @@ def _user() -> User:
 
 def _int(value) -> int:
     text = str(value or "").strip()
-    return int(text) if text.isdigit() else 0
+    return (bounded_int(text) or 0) if text.isdigit() else 0
 
 
 def next_school_day(day: date) -> date:

@@ -11,7 +11,7 @@ from sentrack import access
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
-from sentrack.forms import attach_error
+from sentrack.forms import attach_error, bounded_int
 from sentrack.meetings import bp
 from sentrack.meetings.forms import MeetingForm, PlanMeetingForm, RuleSettingsForm, SharedForm, TermForm, UseDefaultDatesForm
 from sentrack.models import MeetingMode, ParentMeeting, Pupil, School, SchoolTerm, Season, User
@@ -37,7 +37,7 @@ def _leaders(form, pupil: Pupil, user: User) -> None:
 
 def _leader_id(form) -> int | None:
     value = form.led_by_id.data or ""
-    return int(value) if value.isdigit() else None
+    return bounded_int(value) if value.isdigit() else None
 
 
 @bp.route("/pupils/<public_id>/meetings/new", methods=["GET", "POST"], endpoint="record")

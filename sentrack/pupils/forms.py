@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from sentrack.clock import today
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, TextField, blank_to_none, strip_text
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, TextField, blank_to_none, coerce_int, strip_text
 from sentrack.models import AreaOfNeed, ContactMethod, NeedType, Provision
 from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN, year_group_label
 from sentrack.workflows.roll import LEAVING_REASONS
@@ -67,7 +67,7 @@ class PupilForm(FlaskForm):
         description="For example, 27 3 2016",
     )
     year_group = SelectField("Year group", widget=GovSelect(), choices=YEAR_GROUP_CHOICES, validators=[InputRequired("Select a year group")])
-    groups = SelectMultipleField("Classes", widget=GovCheckboxesInput(), coerce=int, choices=[], validators=[Optional()])
+    groups = SelectMultipleField("Classes", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()])
     admitted_on = GovDateField("Date admitted (optional)", describe="admission date", validators=[Optional()])
     looked_after = BooleanField("Looked after by the local authority", widget=GovCheckboxInput())
     medical_conditions = BooleanField("Has a medical condition", widget=GovCheckboxInput())

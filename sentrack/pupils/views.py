@@ -12,7 +12,7 @@ from sentrack import access, audit
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
-from sentrack.forms import attach_error
+from sentrack.forms import attach_error, bounded_int
 from sentrack.interventions.queries import pupil_interventions
 from sentrack.models import (
     AreaOfNeed,
@@ -69,8 +69,7 @@ def _filters_from_args() -> PupilFilters:
             return None
 
     def int_arg(name):
-        value = request.args.get(name, "")
-        return int(value) if value.lstrip("-").isdigit() else None
+        return bounded_int(request.args.get(name, ""))
 
     sort = request.args.get("sort", "name")
     return PupilFilters(
@@ -115,7 +114,7 @@ def index():
         db.session,
         user,
         filters,
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", type=bounded_int) or 1,
         per_page=current_app.config["PUPILS_PER_PAGE"],
         today=today(),
     )
@@ -148,7 +147,7 @@ def leavers():
     if request.method == "GET":
         form.q.data = q or ""
     page = leaver_page(
-        db.session, user, q, page=request.args.get("page", 1, type=int),
+        db.session, user, q, page=request.args.get("page", type=bounded_int) or 1,
         per_page=current_app.config["PUPILS_PER_PAGE"], today=today(),
     )
     return render_template("pupils/leavers.html", form=form, page=page, q=q)
@@ -480,7 +479,7 @@ def audit_trail(public_id: str):
     the head teacher. Reading it is itself audited."""
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.VIEW_AUDIT)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(request.args.get("page", type=bounded_int) or 1, 1)
     audit.record(db.session, "audit_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
     db.session.commit()
     events, total = audit.pupil_trail(db.session, pupil, page=page, per_page=AUDIT_PER_PAGE)

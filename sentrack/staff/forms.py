@@ -12,7 +12,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from sentrack.forms import EmailAddress, TextField, strip_text
+from sentrack.forms import EmailAddress, TextField, coerce_int, strip_text
 from sentrack.pupils.forms import YEAR_GROUP_CHOICES
 from sentrack.workflows.staff import SCHOOL_ROLES
 
@@ -43,7 +43,7 @@ class StaffForm(FlaskForm):
         description="Select all that apply. In a small school one person may be head teacher and SENCO.",
         validators=[InputRequired("Select at least one role")],
     )
-    groups = SelectMultipleField("Classes they teach", widget=GovCheckboxesInput(), coerce=int, choices=[], validators=[Optional()])
+    groups = SelectMultipleField("Classes they teach", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()])
     active = BooleanField("Account is active (untick when someone leaves: they can no longer sign in)", widget=GovCheckboxInput(), default=True)
     temporary_password = PasswordField(
         "Temporary password",
@@ -63,5 +63,5 @@ class GroupForm(FlaskForm):
         validators=[DataRequired("Enter the class name"), Length(max=40, message="Class name must be 40 characters or fewer")],
     )
     year_group = SelectField("Year group", widget=GovSelect(), choices=[("", "Mixed year groups")] + YEAR_GROUP_CHOICES, validators=[Optional()])
-    teachers = SelectMultipleField("Teachers", widget=GovCheckboxesInput(), coerce=int, choices=[], validators=[Optional()])
+    teachers = SelectMultipleField("Teachers", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()])
     submit = SubmitField("Save class", widget=GovSubmitInput())
