@@ -23,6 +23,8 @@ Every disagreement found on the way is collected with its day, so that one run n
 
 from __future__ import annotations
 
+import zlib
+
 import json
 import re
 from collections import Counter
@@ -321,9 +323,14 @@ class Walk:
         they come up; then on every other walked day."""
         if task.pupil_id == self.pupils["lee"].id and task.subject_type == "concern":
             return False  # nobody decides it before the pupil leaves
-        late = task.id % 2 == 0 or task.subject_type in ("concern", "intervention")
+        # Chosen by what the task is, not by its id: ids differ between databases (PostgreSQL's
+        # sequences move on for rows that ON CONFLICT turns away, and for rolled-back tests).
+        key = zlib.crc32(f"{task.duty_id}:{task.subject_type}:{task.title}:{task.period}".encode())
+        # Every concern, intervention and term task of the spring is done late, so that each kind
+        # of work is done late at least once whatever the database.
+        late = key % 2 == 0 or task.subject_type in ("concern", "intervention") or task.period.endswith("-spring")
         start = task.due_on + timedelta(days=8) if late else task.created_at.date()
-        return self.day >= start and (task.id + index) % 2 == 0
+        return self.day >= start and (key // 2 + index) % 2 == 0
 
     def meeting(self, pupil: Pupil, actor: User, held_on: date) -> ParentMeeting:
         return record_meeting(self.session, actor=actor, pupil=pupil, today=self.day, details=MeetingDetails(
@@ -574,7 +581,11 @@ def test_a_year_walked_week_by_week(app, session, monkeypatch, login):
     by_record = {spec.code for spec in BY_CODE.values() if spec.fulfilled_by}
     if set(walk.done_by_record) != by_record:
         shortfalls.append(f"duties never closed by their record: {sorted(by_record - set(walk.done_by_record))}")
-    late = {"senco_holds_review", "teacher_meets_parents", "senco_tells_parents", "senco_decides_concern",
+    # The meetings of this walk are held within their terms (reviews with parents, the record kept
+    # current), so no "meet the parents" task here waits until it is overdue; a meeting recorded
+    # after its term's task fell due closes it in tests/test_fulfilment.py
+    # (test_tasks_overdue_on_the_dashboard_leaves_out_work_done).
+    late = {"senco_holds_review", "senco_tells_parents", "senco_decides_concern",
             "assistant_records_impact", "teacher_acknowledges_passport"}
     if not late <= {code for code, n in walk.done_late.items() if n}:
         shortfalls.append(f"duties never done late: {sorted(late - set(walk.done_late))}")
