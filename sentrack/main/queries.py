@@ -1,0 +1,126 @@
+"""The home page's queries: each list and count through the user's scope and the shared
+definitions of `sentrack.workflows.register`, a fixed number of statements whatever the school's size."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
+
+from sentrack import access
+from sentrack.models import (
+    Concern,
+    ConcernStatus,
+    CycleState,
+    ParentLetter,
+    Plan,
+    Pupil,
+    SenStatus,
+    SupportCycle,
+    TeachingGroup,
+    User,
+    group_teachers,
+)
+from sentrack.workflows.register import concern_past_deadline, on_roll, review_due_within, review_overdue
+
+OVERDUE_CONCERNS_SHOWN = 20
+REVIEWS_SHOWN = 30
+LETTERS_SHOWN = 30
+
+
+def open_statuses(session: Session, pupil_ids: list[int]) -> dict[int, SenStatus]:
+    if not pupil_ids:
+        return {}
+    rows = session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id.in_(pupil_ids), SenStatus.end_date.is_(None)))
+    return {status.pupil_id: status for status in rows}
+
+
+def overdue_concerns(session: Session, user: User, on: date) -> list[Concern]:
+    """The concerns past their deadline, the oldest first (the first 20)."""
+    return list(session.scalars(
+        sa.select(Concern).join(Pupil, Concern.pupil_id == Pupil.id)
+        .where(access.sen_scope(user), on_roll(on), concern_past_deadline(on))
+        .options(selectinload(Concern.pupil)).order_by(Concern.deadline).limit(OVERDUE_CONCERNS_SHOWN)
+    ))
+
+
+def overdue_counts(session: Session, user: User, on: date) -> tuple[int, int, int]:
+    """How many reviews are overdue (`register.review_overdue`), how many concerns are past their
+    deadline and how many are open, among the pupils in the user's scope, however many the lists
+    show: one query."""
+    reviews = (
+        sa.select(sa.func.count(SupportCycle.id)).join(Plan, Plan.cycle_id == SupportCycle.id)
+        .join(Pupil, SupportCycle.pupil_id == Pupil.id)
+        .where(access.sen_scope(user), on_roll(on), review_overdue(on)).scalar_subquery()
+    )
+
+    def concerns(*conditions) -> sa.ScalarSelect:
+        return (
+            sa.select(sa.func.count(Concern.id)).join(Pupil, Concern.pupil_id == Pupil.id)
+            .where(access.sen_scope(user), on_roll(on), *conditions).scalar_subquery()
+        )
+
+    return tuple(session.execute(sa.select(
+        reviews, concerns(concern_past_deadline(on)), concerns(Concern.status == ConcernStatus.OPEN)
+    )).one())
+
+
+def reviews_due(session: Session, user: User, on: date, *, within_days: int = 14) -> list[tuple[SupportCycle, Plan]]:
+    """Running plans whose review date has passed (overdue, by `register.review_overdue`) or falls
+    within `within_days`, soonest first."""
+    return list(session.execute(
+        sa.select(SupportCycle, Plan)
+        .join(Plan, Plan.cycle_id == SupportCycle.id)
+        .join(Pupil, SupportCycle.pupil_id == Pupil.id)
+        .where(access.sen_scope(user), on_roll(on), review_due_within(on, within_days))
+        .options(selectinload(SupportCycle.pupil), contains_eager(SupportCycle.plan))
+        .order_by(Plan.review_date)
+        .limit(REVIEWS_SHOWN)
+    ).tuples())
+
+
+def letters_to_send(session: Session, user: User, on: date) -> list[ParentLetter]:
+    return list(session.scalars(
+        sa.select(ParentLetter)
+        .join(Pupil, ParentLetter.pupil_id == Pupil.id)
+        .where(access.sen_scope(user), on_roll(on), ParentLetter.sent_on.is_(None))
+        .options(selectinload(ParentLetter.pupil))
+        .order_by(ParentLetter.created_on)
+        .limit(LETTERS_SHOWN)
+    ))
+
+
+def teacher_classes(session: Session, user: User, on: date) -> tuple[list[TeachingGroup], dict[int, SenStatus]]:
+    """The teacher's classes with the pupils on the roll `on` that day, and those pupils' open SEN
+    statuses."""
+    groups = list(session.scalars(
+        sa.select(TeachingGroup)
+        .join(group_teachers, group_teachers.c.group_id == TeachingGroup.id)
+        .where(group_teachers.c.user_id == user.id)
+        .options(selectinload(TeachingGroup.pupils.and_(on_roll(on))))
+        .order_by(TeachingGroup.name)
+    ))
+    return groups, open_statuses(session, [pupil.id for group in groups for pupil in group.pupils])
+
+
+def open_cycles(session: Session, pupil_ids: list[int]) -> dict[int, SupportCycle]:
+    """Each pupil's open support cycle, with its plan."""
+    if not pupil_ids:
+        return {}
+    return {
+        cycle.pupil_id: cycle
+        for cycle in session.scalars(
+            sa.select(SupportCycle)
+            .where(SupportCycle.pupil_id.in_(pupil_ids), SupportCycle.state != CycleState.CLOSED)
+            .options(joinedload(SupportCycle.plan))
+        )
+    }
+
+
+def school_counts(session: Session, school_id: int, on: date) -> tuple[int, int, int]:
+    """Active staff, pupils on the roll and classes of the school: one query."""
+    staff = sa.select(sa.func.count(User.id)).where(User.school_id == school_id, User.active).scalar_subquery()
+    roll = sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == school_id, on_roll(on)).scalar_subquery()
+    classes = sa.select(sa.func.count(TeachingGroup.id)).where(TeachingGroup.school_id == school_id).scalar_subquery()
+    return tuple(session.execute(sa.select(staff, roll, classes)).one())
