@@ -176,6 +176,19 @@ def _meeting_held(session: Session, scope) -> list[Done]:
     return found
 
 
+def passport_period(status_id: int, teacher_id: int) -> str:
+    """The period of a passport task: one per SEN status and member of staff."""
+    return f"status:{status_id}:teacher:{teacher_id}"
+
+
+def passport_of(period: str) -> tuple[int | None, int | None]:
+    """(status id, teacher id) of a passport task's period; (None, None) for another period."""
+    parts = period.split(":")
+    if len(parts) == 4 and parts[0] == "status" and parts[1].isdigit() and parts[3].isdigit():
+        return int(parts[1]), int(parts[3])
+    return None, None
+
+
 def _passport_read(session: Session, scope) -> list[Done]:
     """The teacher's "I have read it" for the status the task was made for (period
     "status:<id>:teacher:<id>")."""
@@ -188,10 +201,8 @@ def _passport_read(session: Session, scope) -> list[Done]:
     }
     found = []
     for task_id, pupil_id, period in tasks:
-        parts = period.split(":")
-        if len(parts) != 4 or not (parts[1].isdigit() and parts[3].isdigit()):
-            continue
-        read = reads.get((pupil_id, int(parts[3]), int(parts[1])))
+        status_id, teacher_id = passport_of(period)
+        read = reads.get((pupil_id, teacher_id, status_id))
         if read is not None:
             found.append(Done(task_id, "passport_read", read.id, read.read_on, read.user_id,
                               f"passport read on {_day(read.read_on)}"))
@@ -204,12 +215,17 @@ def _record_updated(session: Session, scope) -> list[Done]:
     tasks = _open_tasks(session, "senco_keeps_records_current", scope)
     if not tasks:
         return []
-    latest = {
+    newest = (
+        sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at).label("at"))
+        .where(TimelineEvent.pupil_id.in_({t[1] for t in tasks}))
+        .group_by(TimelineEvent.pupil_id).subquery()
+    )
+    latest = {  # each pupil's latest entry only, not every entry
         pupil_id: (event_id, recorded_at, actor_id)
         for pupil_id, event_id, recorded_at, actor_id in session.execute(
             sa.select(TimelineEvent.pupil_id, TimelineEvent.id, TimelineEvent.recorded_at, TimelineEvent.actor_id)
-            .where(TimelineEvent.pupil_id.in_({t[1] for t in tasks}))
-            .order_by(TimelineEvent.recorded_at, TimelineEvent.id)
+            .join(newest, sa.and_(newest.c.pupil_id == TimelineEvent.pupil_id, newest.c.at == TimelineEvent.recorded_at))
+            .order_by(TimelineEvent.id)
         )
     }
     found = []
@@ -284,8 +300,7 @@ def _passports_superseded(session: Session, scope, today: date) -> list[int]:
     """Open passport tasks whose SEN status has ended (the pupil moved from K to E, or their needs
     were recorded again): the passport changed, and a task for the new status asks to read it."""
     tasks = _open_tasks(session, "teacher_acknowledges_passport", scope)
-    status_of = {task_id: int(period.split(":")[1]) for task_id, _, period in tasks
-                 if period.startswith("status:") and period.split(":")[1].isdigit()}
+    status_of = {task_id: passport_of(period)[0] for task_id, _, period in tasks if passport_of(period)[0]}
     if not status_of:
         return []
     ended = set(session.scalars(sa.select(SenStatus.id).where(

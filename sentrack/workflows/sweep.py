@@ -49,7 +49,7 @@ from sentrack.models import (
 from sentrack.workflows.compliance import record_snapshots
 from sentrack.workflows.duty_catalogue import BY_CODE, DutySpec, sync_catalogue
 from sentrack.workflows.ehc import ehc_review_anniversary
-from sentrack.workflows.fulfilment import settle_tasks
+from sentrack.workflows.fulfilment import passport_period, settle_tasks
 from sentrack.workflows.register import (
     awaiting_impact,
     is_record_stale,
@@ -261,7 +261,7 @@ def rule_teacher_acknowledges_passport(ctx: Context, spec: DutySpec) -> Iterator
         due = row.since + _days(spec)
         if due < ctx.today:  # a teacher new to the pupil: the same number of days from now
             due = ctx.today + _days(spec)
-        yield Due(row.school_id, "pupil", pupil_id, f"status:{row.status_id}:teacher:{teacher_id}", due,
+        yield Due(row.school_id, "pupil", pupil_id, passport_period(row.status_id, teacher_id), due,
                   f"Read {row.name}'s passport", ("main.home", {}), pupil_id, teacher_id)
 
 
