@@ -3,7 +3,6 @@ loads through `access`, calls one workflow operation, and renders or redirects."
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -12,9 +11,9 @@ from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.forms import attach_error, bounded_int
-from sentrack.meetings import bp
+from sentrack.meetings import bp, queries
 from sentrack.meetings.forms import MeetingForm, PlanMeetingForm, RuleSettingsForm, SharedForm, TermForm, UseDefaultDatesForm
-from sentrack.models import MeetingMode, ParentMeeting, Pupil, School, SchoolTerm, Season, User
+from sentrack.models import MeetingMode, Pupil, School, Season, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import meetings as flow
 from sentrack.workflows import settings as settings_flow
@@ -48,8 +47,7 @@ def record(public_id: str, meeting_id: int | None = None):
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
     planned = None
     if meeting_id is not None:
-        planned = db.session.scalar(sa.select(ParentMeeting).where(
-            ParentMeeting.id == meeting_id, ParentMeeting.pupil_id == pupil.id, ParentMeeting.held_on.is_(None)))
+        planned = queries.pupil_meeting(db.session, pupil, meeting_id, held=False)
         if planned is None:
             abort(404)
     form = MeetingForm(obj=planned if request.method == "GET" else None)
@@ -115,8 +113,7 @@ def plan(public_id: str):
 def shared(public_id: str, meeting_id: int):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
-    meeting = db.session.scalar(sa.select(ParentMeeting).where(
-        ParentMeeting.id == meeting_id, ParentMeeting.pupil_id == pupil.id, ParentMeeting.held_on.is_not(None)))
+    meeting = queries.pupil_meeting(db.session, pupil, meeting_id, held=True)
     if meeting is None:
         abort(404)
     form = SharedForm()
@@ -182,7 +179,7 @@ def term(term_id: int | None = None):
     school = _school(user)
     existing = None
     if term_id is not None:
-        existing = db.session.scalar(sa.select(SchoolTerm).where(SchoolTerm.id == term_id, SchoolTerm.school_id == school.id))
+        existing = queries.school_term(db.session, school, term_id)
         if existing is None:
             abort(404)
     form = TermForm(obj=existing if request.method == "GET" else None)
@@ -220,7 +217,7 @@ def term(term_id: int | None = None):
 def term_default(term_id: int):
     user = _user()
     school = _school(user)
-    existing = db.session.scalar(sa.select(SchoolTerm).where(SchoolTerm.id == term_id, SchoolTerm.school_id == school.id))
+    existing = queries.school_term(db.session, school, term_id)
     if existing is None or not UseDefaultDatesForm().validate_on_submit():
         abort(404)
     try:
