@@ -35,6 +35,7 @@ from sentrack.workflows.terms import (
     terms_of_schools,
     year_terms,
 )
+from tests.test_engagement import _queries
 from tests.factories import make_pupil
 
 DAY = timedelta(days=1)
@@ -361,21 +362,6 @@ def test_a_term_given_the_default_dates_again_reads_as_the_default(session, worl
 
 
 # --- One reader, one query ---------------------------------------------------------------------
-
-def _queries(session, work) -> int:
-    engine = session.get_bind()
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        work()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len([s for s in statements if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE"))])
-
 
 def test_the_terms_of_many_schools_over_three_years_are_read_in_one_query(session, world):
     _set(session, world, 2026, SPRING, date(2027, 1, 5), date(2027, 3, 26))
