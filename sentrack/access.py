@@ -26,6 +26,7 @@ from sentrack.models import (
     Role,
     School,
     SenStatus,
+    Task,
     TeachingGroup,
     User,
     group_pupils,
@@ -374,3 +375,63 @@ def get_intervention(user: User, intervention_id: int, ability: Ability = Abilit
     if found is None:
         abort(404)
     return found
+
+
+# --- Tasks -----------------------------------------------------------------------------------------
+
+# Who sees and reassigns everyone's tasks at their school.
+TASK_OVERSEERS = frozenset({Role.SENCO, Role.HEAD})
+
+# What each duty's task asks of whoever does it, as the ability that must reach the task's pupil;
+# any other duty about a pupil asks that the pupil's SEN record be open to them.
+TASK_ABILITIES: dict[str, Ability] = {
+    "teacher_meets_parents": Ability.RECORD_PARENT_MEETING,
+    "teacher_acknowledges_passport": Ability.READ_PASSPORT,
+    "senco_holds_review": Ability.MANAGE_CYCLE,
+    "senco_decides_concern": Ability.MANAGE_CYCLE,
+    "senco_tells_parents": Ability.MANAGE_CYCLE,
+    "senco_keeps_records_current": Ability.MANAGE_CYCLE,
+}
+
+
+def may_oversee_tasks(user: User) -> bool:
+    """Whether the user sees and reassigns everyone's tasks at their school (and the school's
+    email log)."""
+    return user.is_authenticated and user.school_id is not None and not user.roles.isdisjoint(TASK_OVERSEERS)
+
+
+def may_see_task(user: User, task: Task) -> bool:
+    """A task is its assignee's, and open to whoever oversees the tasks of its school."""
+    return task.assigned_to_id == user.id or (may_oversee_tasks(user) and task.school_id == user.school_id)
+
+
+def task_ability(task: Task) -> Ability:
+    return TASK_ABILITIES.get(task.duty.code, Ability.VIEW_SEN)
+
+
+def task_assignees(task: Task) -> list[User]:
+    """The people a task may be given to, by name: active members of the task's school (and, for
+    the authority's duties, the officers of its local authority) whose abilities reach the task's pupil for what the task asks
+    (`TASK_ABILITIES`); for a task about no pupil, those who hold the role the duty is for. Two
+    queries and one for the roles, whatever the number of staff."""
+    where = User.school_id == task.school_id
+    if task.for_role is Role.LA_OFFICER:  # the authority's duty: its officers too
+        authority = sa.select(School.local_authority_id).where(School.id == task.school_id).scalar_subquery()
+        where = sa.or_(where, sa.and_(User.school_id.is_(None), User.local_authority_id == authority))
+    people = db.session.scalars(sa.select(User).where(User.active, where).order_by(User.full_name, User.id)).all()
+    if task.pupil_id is None:
+        return [person for person in people if task.for_role in person.roles]
+    ability = task_ability(task)
+    able = [person for person in people if ability in abilities(person)]
+    if not able:
+        return []
+    row = db.session.execute(
+        sa.select(*(sa.case((_scope(person, ability), 1), else_=0) for person in able))
+        .where(Pupil.id == task.pupil_id)
+    ).first()
+    return [person for person, reached in zip(able, row or (), strict=False) if reached]
+
+
+def may_be_given_task(person: User | None, task: Task) -> bool:
+    """Whether `task` may be given to `person` (see `task_assignees`)."""
+    return person is not None and any(p.id == person.id for p in task_assignees(task))

@@ -8,6 +8,7 @@ The app's date is 27 Nov 2026.
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 
 import pytest
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 
 from sentrack.models import Notification, Role, Task, TaskStatus
 from sentrack.workflows.duty_catalogue import DUTIES, sync_catalogue
+from sentrack.workflows.tasks import ASSIGNEE_PROBLEM
 from tests.factories import make_user
 from tests.helpers import field_error, text
 
@@ -22,10 +24,12 @@ TODAY = date(2026, 11, 27)
 
 
 def _task(session, world, *, assignee="senco", due=date(2026, 12, 18), title="Decide on the concern about Ada Brook",
-          role=Role.SENCO, subject_id=1, status=TaskStatus.OPEN) -> Task:
+          role=Role.SENCO, subject_id=1, status=TaskStatus.OPEN, pupil=None, code="senco_supports_transition") -> Task:
     # A duty no record can prove, so that a person closes it with a note.
-    duty = sync_catalogue(session)["senco_supports_transition"]
+    duty = sync_catalogue(session)[code]
     task = Task(school_id=world.school.id, duty_id=duty.id, subject_type="pupil", subject_id=subject_id, period="",
+                pupil_id=pupil.id if pupil is not None else None,
+                title_template=title.replace(pupil.full_name, "{pupil}") if pupil is not None else None,
                 assigned_to_id=world.users[assignee].id, for_role=role, title=title, due_on=due, status=status,
                 link_endpoint="duties.my_tasks", link_args={},
                 completed_on=TODAY if status is TaskStatus.DONE else None,
@@ -95,7 +99,7 @@ def test_another_persons_task_is_not_found_for_a_teacher(session, world, client,
 
 
 def test_reassigning_to_a_colleague_tells_them(session, world, senco):
-    task = _task(session, world)
+    task = _task(session, world, pupil=world.pupils["taught"])
     teacher = world.users["teacher"]
 
     response = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": teacher.id})
@@ -108,28 +112,75 @@ def test_reassigning_to_a_colleague_tells_them(session, world, senco):
                                                        Notification.subject_id == task.id))
 
 
-@pytest.mark.parametrize("who", ["foreign_senco", "la"])
-def test_reassigning_to_someone_of_another_school_is_refused(session, world, senco, who):
-    task = _task(session, world)
+def _offered(page: str) -> set[str]:
+    select = re.search(r'<select[^>]*name="assign_to".*?</select>', page, re.S).group(0)
+    return {html.unescape(name).strip() for name in re.findall(r"<option[^>]*>(.*?)</option>", select, re.S)}
+
+
+def test_reassigning_a_task_about_a_pupil_offers_only_those_whose_scope_holds_the_pupil(session, world, senco):
+    """Cara is in the class the teacher does not teach: the teacher, the assistant (who delivers
+    nothing to her), the governor and the administrator are not offered, nor anyone of another
+    school or the authority; the SENCO and the head, whose scope holds her, are."""
+    cara = world.pupils["untaught"]
+    task = _task(session, world, pupil=cara, title="Plan Cara Dale's move to the next phase")
+    taught = _task(session, world, pupil=world.pupils["taught"], title="Plan Ada Brook's move", subject_id=2)
+    names = {key: world.users[key].full_name for key in world.users}
+
+    offered = _offered(text(senco.get(f"/tasks/{task.id}/reassign")))
+    offered_for_ada = _offered(text(senco.get(f"/tasks/{taught.id}/reassign")))
+
+    assert offered == {names["senco"], names["head"]}
+    assert offered_for_ada == {names["senco"], names["head"], names["teacher"]}
+
+
+@pytest.mark.parametrize("who", ["teacher", "governor", "admin", "ta", "la", "foreign_senco"])
+def test_reassigning_to_someone_whose_scope_does_not_hold_the_pupil_is_refused(session, world, senco, who):
+    task = _task(session, world, pupil=world.pupils["untaught"], title="Plan Cara Dale's move to the next phase")
 
     response = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": world.users[who].id})
 
     assert response.status_code == 200
-    assert field_error(text(response), "assign_to") == "Choose an active member of staff of the school"
+    assert field_error(text(response), "assign_to") == ASSIGNEE_PROBLEM
     session.expire_all()
     assert session.get(Task, task.id).assigned_to_id == world.users["senco"].id
     assert session.scalar(sa.select(sa.func.count(Notification.id))) == 0
 
 
+def test_a_task_asking_for_a_review_goes_only_to_whoever_may_hold_one(session, world, senco):
+    """The teacher teaches Ada but may not hold her review: the task asks what only the SENCO may do."""
+    task = _task(session, world, pupil=world.pupils["taught"], code="senco_holds_review", title="Hold Ada Brook's review")
+
+    offered = _offered(text(senco.get(f"/tasks/{task.id}/reassign")))
+    response = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": world.users["teacher"].id})
+
+    assert offered == {world.users["senco"].full_name}
+    assert field_error(text(response), "assign_to") == ASSIGNEE_PROBLEM
+
+
+def test_a_task_about_no_pupil_goes_only_to_staff_whose_role_the_duty_is_for(session, world, senco):
+    head_task = _task(session, world, code="head_told_engagement_overdue", role=Role.HEAD, assignee="head",
+                      title="Parent meetings are overdue for 3 pupils (week 48)")
+    other_head = make_user(session, "deputy@oak.test", Role.HEAD, school=world.school)
+    session.commit()
+
+    offered = _offered(text(senco.get(f"/tasks/{head_task.id}/reassign")))
+    refused = senco.post(f"/tasks/{head_task.id}/reassign", data={"assign_to": world.users["teacher"].id})
+    taken = senco.post(f"/tasks/{head_task.id}/reassign", data={"assign_to": other_head.id})
+
+    assert offered == {world.users["head"].full_name, other_head.full_name}
+    assert field_error(text(refused), "assign_to") == ASSIGNEE_PROBLEM
+    assert taken.status_code == 302
+
+
 def test_reassigning_to_a_colleague_who_has_left_is_refused(session, world, senco):
     task = _task(session, world)
-    gone = make_user(session, "gone@oak.test", Role.TEACHER, school=world.school)
+    gone = make_user(session, "gone@oak.test", Role.SENCO, school=world.school)
     gone.active = False
     session.commit()
 
     response = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": gone.id})
 
-    assert field_error(text(response), "assign_to") == "Choose an active member of staff of the school"
+    assert field_error(text(response), "assign_to") == ASSIGNEE_PROBLEM
     session.expire_all()
     assert session.get(Task, task.id).assigned_to_id == world.users["senco"].id
 

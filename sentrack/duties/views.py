@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from sentrack import access
 from sentrack.clock import today
 from sentrack.duties import bp
 from sentrack.duties.forms import CompleteTaskForm, ReassignTaskForm
@@ -19,6 +20,10 @@ from sentrack.workflows import tasks as flow
 from sentrack.workflows.duty_catalogue import DUTIES
 
 
+# The roles that duties are for, in the order of the roles: the filter of everyone's tasks.
+DUTY_ROLES = frozenset(spec.role for spec in DUTIES)
+
+
 def _user() -> User:
     return current_user._get_current_object()
 
@@ -27,7 +32,7 @@ def _task(task_id: int) -> Task:
     """The task if it is the user's, or of a school whose tasks they oversee; else 404."""
     user = _user()
     task = db.session.get(Task, task_id)
-    if task is None or not (task.assigned_to_id == user.id or (flow.may_oversee(user) and task.school_id == user.school_id)):
+    if task is None or not access.may_see_task(user, task):
         abort(404)
     return task
 
@@ -65,7 +70,7 @@ def all_tasks():
     tasks = flow.school_tasks(db.session, user.school_id, role=role, status=status)
     return render_template("duties/all_tasks.html", tasks=tasks, role=role, status=status, today=today(),
                            role_problem=role_problem,
-                           roles=[r for r in Role if r not in (Role.ADMIN,)], statuses=list(TaskStatus))
+                           roles=[r for r in Role if r in DUTY_ROLES], statuses=list(TaskStatus))
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
@@ -95,10 +100,8 @@ def reassign(task_id: int):
         abort(403)
     found = _task(task_id)
     form = ReassignTaskForm()
-    staff = db.session.scalars(
-        sa.select(User).where(User.school_id == found.school_id, User.active).order_by(User.full_name)
-    ).all()
-    form.assign_to.choices = [(member.id, member.full_name) for member in staff]
+    # Only those who may be given the task are offered; a POST naming anyone else is refused.
+    form.assign_to.choices = [(member.id, member.full_name) for member in access.task_assignees(found)]
     if request.method == "GET" and found.assigned_to_id:
         form.assign_to.data = found.assigned_to_id
     if form.validate_on_submit():
@@ -117,11 +120,13 @@ def reassign(task_id: int):
 @bp.route("/notifications")
 @login_required
 def notifications():
+    user = _user()
     rows = db.session.scalars(
-        sa.select(Notification).where(Notification.recipient_id == _user().id)
+        sa.select(Notification).where(Notification.recipient_id == user.id)
         .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc()).limit(200)
     ).all()
-    return render_template("duties/notifications.html", notifications=rows)
+    return render_template("duties/notifications.html", notifications=rows, may_oversee=flow.may_oversee(user),
+                           titles=flow.notification_titles(db.session, user, rows))
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])

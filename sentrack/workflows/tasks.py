@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from sentrack import audit
+from sentrack import access, audit
 from sentrack.clock import now
 from sentrack.models import Notification, Role, Task, TaskStatus, User
 from sentrack.models.duties import EmailStatus
@@ -16,12 +16,12 @@ from sentrack.workflows import RuleBroken
 from sentrack.workflows.duty_catalogue import BY_CODE
 from sentrack.workflows.sweep import notify_assignees
 
-# Who sees and reassigns everyone's tasks at the school.
-OVERSEERS = (Role.SENCO, Role.HEAD)
-
-
 def may_oversee(user: User) -> bool:
-    return user.school_id is not None and user.has_role(*OVERSEERS)
+    """Whether the user sees and reassigns everyone's tasks at the school (`access` decides)."""
+    return access.may_oversee_tasks(user)
+
+
+ASSIGNEE_PROBLEM = "Choose someone from the list: a member of staff who can act on this task"
 
 
 def complete_task(session: Session, *, actor: User, task: Task, note: str, today: date) -> None:
@@ -45,16 +45,18 @@ def complete_task(session: Session, *, actor: User, task: Task, note: str, today
 
 
 def reassign_task(session: Session, *, actor: User, task: Task, to: User | None) -> None:
-    """Give an open task to another active member of staff of the task's school, who is told.
+    """Give an open task to another person who may be given it (`access.task_assignees`: an
+    active member of the school whose access reaches the task's pupil for what the task asks), who
+    is told.
 
-    Refused when the actor may not oversee tasks, the task is closed, or the person is not an
-    active member of the school's staff."""
+    Refused when the actor may not oversee tasks, the task is closed, or the person may not be
+    given the task (a governor, an administrator, a teacher of another class, someone who left)."""
     if not may_oversee(actor) or actor.school_id != task.school_id:
         raise RuleBroken("Only the SENCO or the head teacher can reassign a task")
     if task.status is not TaskStatus.OPEN:
         raise RuleBroken("This task is already closed")
-    if to is None or not to.active or to.school_id != task.school_id:
-        raise RuleBroken("Choose an active member of staff of the school", field="assign_to")
+    if not access.may_be_given_task(to, task):
+        raise RuleBroken(ASSIGNEE_PROBLEM, field="assign_to")
     if to.id == task.assigned_to_id:
         raise RuleBroken("The task is already theirs", field="assign_to")
     task.assigned_to_id = to.id
@@ -100,10 +102,27 @@ def resend_failed_emails(session: Session, *, actor: User) -> int:
     return len(failed)
 
 
+def notification_titles(session: Session, user: User, notifications: list[Notification]) -> dict[int, str]:
+    """The title of each notification about a task the user may see, as the task is shown now
+    (naming its pupil as their record names them today), by notification id: one query."""
+    task_ids = {n.subject_id for n in notifications if n.subject_type == "task"}
+    if not task_ids:
+        return {}
+    tasks = {
+        task.id: task for task in session.scalars(
+            sa.select(Task).where(Task.id.in_(task_ids)).options(joinedload(Task.pupil), joinedload(Task.duty))
+        )
+    }
+    return {
+        n.id: tasks[n.subject_id].shown_title for n in notifications
+        if n.subject_type == "task" and n.subject_id in tasks and access.may_see_task(user, tasks[n.subject_id])
+    }
+
+
 def tasks_query(*, school_id: int) -> sa.Select:
     return (
         sa.select(Task).where(Task.school_id == school_id)
-        .options(joinedload(Task.assigned_to), joinedload(Task.duty))
+        .options(joinedload(Task.assigned_to), joinedload(Task.duty), joinedload(Task.pupil))
     )
 
 
@@ -111,7 +130,7 @@ def my_tasks(session: Session, user: User, today: date) -> dict[str, list[Task]]
     """The user's tasks: overdue, due (open, not yet overdue) and done (the latest 50)."""
     query = (
         sa.select(Task).where(Task.assigned_to_id == user.id)
-        .options(joinedload(Task.duty))
+        .options(joinedload(Task.duty), joinedload(Task.pupil))
     )
     open_tasks = session.scalars(query.where(Task.status == TaskStatus.OPEN).order_by(Task.due_on, Task.id)).all()
     done = session.scalars(
