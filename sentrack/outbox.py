@@ -8,9 +8,9 @@ the outbox goes on: one bad message never stops the others.
 Headers are built with a strict policy and from text cleaned of control characters, so that no
 data (a name with a line break in it, say) can add a header.
 
-Emails say what is due, for which pupil and by when, and link to the place to do it; the pupil
-is named by initials and year group only, since email leaves the school's systems. The full name
-is one sign-in away.
+Emails say what kind of thing is due and by when, and link to the place to do it; they name no
+pupil, not even by initials, and carry no text typed by anyone (a title, an intervention's name),
+since email leaves the school's systems. The pupil is one sign-in away.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from typing import Protocol, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from sentrack.models import Pupil, Task, User
+from sentrack.models import Task, User
 from sentrack.models.duties import EmailStatus, Notification
 
 log = logging.getLogger(__name__)
@@ -140,36 +140,36 @@ def mailer_from_config(config) -> SMTPMailer | ConsoleMailer:
     )
 
 
-def initials(pupil: Pupil) -> str:
-    """How an email refers to a pupil: 'A.B. (Year 4)'."""
-    letters = ".".join(part[0].upper() for part in pupil.full_name.split() if part)
-    return f"{letters}. ({pupil.year_label})"
+# What an email says a notification is about, by its kind: fixed wording that names no pupil.
+# A task's email says which duty fell due (the catalogue's wording), never the task's title.
+EMAIL_WHAT = {
+    "wave3_off_register": "A pupil in a wave 3 intervention is not on the SEN register",
+}
+EMAIL_WHAT_DEFAULT = "You have a new notification"
 
 
-def _without_name(text: str, pupil: Pupil | None) -> str:
-    if pupil is None:
-        return text
-    for name in {pupil.full_name, f"{pupil.first_name} {pupil.last_name}"}:
-        text = text.replace(f"{name}'s", f"{initials(pupil)}'s").replace(name, initials(pupil))
-    return text
+def email_what(notification: Notification, task: Task | None) -> str:
+    """What the email is about, in words that name no pupil and hold no text typed by anyone
+    (an intervention's name, a title): the duty's title from the catalogue for a task."""
+    if task is not None:
+        return f"A task for you: {task.duty.title}"
+    return EMAIL_WHAT.get(notification.kind, EMAIL_WHAT_DEFAULT)
 
 
-def compose(notification: Notification, *, sender: str, base_url: str, task: Task | None = None,
-            pupil: Pupil | None = None) -> EmailMessage:
-    """The email for a notification: what is due, for whom, by when, and the link."""
+def compose(notification: Notification, *, sender: str, base_url: str, task: Task | None = None) -> EmailMessage:
+    """The email for a notification: what is due and by when, and the link to it in the app. It
+    names no pupil: the pupil, and the task's full title, are one sign-in away."""
     message = EmailMessage(policy=HEADER_POLICY)
     message["From"] = sender
     message["To"] = notification.recipient.email
-    what = header_text(_without_name(task.title if task is not None else notification.title, pupil))
+    what = header_text(email_what(notification, task))
     message["Subject"] = f"SEN Track: {what}"[:200]
-    lines = [f"Hello {header_text(notification.recipient.full_name)},", "", what]
-    if pupil is not None:
-        lines.append(f"Pupil: {initials(pupil)}")
+    lines = [f"Hello {header_text(notification.recipient.full_name)},", "", f"{what}."]
     if task is not None:
         lines.append(f"Due by: {task.due_on.day} {task.due_on:%B %Y}")
     link = f"{base_url.rstrip('/')}{notification.link or '/'}"
-    lines += ["", f"Do it here (sign in first): {link}", "",
-              "Pupils are named by initials in email; their full names are in SEN Track."]
+    lines += ["", f"See it here (sign in first): {link}", "",
+              "Emails name no pupil: the details are in SEN Track."]
     message.set_content("\n".join(lines) + "\n")
     return message
 
@@ -201,25 +201,20 @@ def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: 
         .order_by(Notification.id)
         .limit(BATCH)
     ).all()
-    # What each notification is about, fetched for the whole batch at once.
+    # The tasks the notifications are about, with their duties, fetched for the whole batch at once.
     task_ids = [n.subject_id for n in due if n.subject_type == "task"]
-    tasks = {t.id: t for t in session.scalars(sa.select(Task).where(Task.id.in_(task_ids)))} if task_ids else {}
-    pupil_ids = {t.pupil_id for t in tasks.values() if t.pupil_id} | {
-        n.subject_id for n in due if n.subject_type == "pupil"
-    }
-    pupils = {p.id: p for p in session.scalars(sa.select(Pupil).where(Pupil.id.in_(pupil_ids)))} if pupil_ids else {}
+    tasks = {
+        t.id: t for t in session.scalars(sa.select(Task).where(Task.id.in_(task_ids)).options(selectinload(Task.duty)))
+    } if task_ids else {}
     with mailer:
         for notification in due:
             notification_id = notification.id
             task = tasks.get(notification.subject_id) if notification.subject_type == "task" else None
-            pupil_id = task.pupil_id if task is not None else (
-                notification.subject_id if notification.subject_type == "pupil" else None
-            )
             if not _committed(session, lambda: _claim(session, notification_id, now)):
                 summary.taken_elsewhere += 1
                 continue
             try:
-                message = compose(notification, sender=sender, base_url=base_url, task=task, pupil=pupils.get(pupil_id))
+                message = compose(notification, sender=sender, base_url=base_url, task=task)
             except Exception as error:  # noqa: BLE001 - one message that cannot be built fails alone
                 outcome = _committed(session, lambda e=error: _fail(notification, f"Could not be built: {type(e).__name__}"))
             else:

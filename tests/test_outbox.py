@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -59,7 +60,7 @@ def test_each_pending_email_is_sent_once_and_only_once(session, world, smtp):
     assert [(n.email_status, n.sent_at, n.attempts) for n in (first, second)] == [(EmailStatus.SENT, NOW, 1)] * 2
 
 
-def test_an_email_names_the_pupil_by_initials_only_and_links_to_the_place_to_act(session, world, smtp):
+def test_an_email_names_no_pupil_not_even_by_initials_and_links_to_the_place_to_act(session, world, smtp):
     port, inbox = smtp
     _notification(session, world.users["senco"])
 
@@ -67,8 +68,8 @@ def test_an_email_names_the_pupil_by_initials_only_and_links_to_the_place_to_act
 
     [message] = inbox.messages
     text = email_text(message)
-    assert "Ada" not in text and "Brook" not in text
-    assert "Hold the review for A.B. (Year 4)" in text
+    assert "Ada" not in text and "Brook" not in text and "A.B." not in text
+    assert "Subject: SEN Track: You have a new notification" in text
     assert f"{BASE}/pupils/abc123/cycles/1" in text
     assert message.mail_from == "no-reply@sentrack.invalid"
 
@@ -135,10 +136,11 @@ def test_an_smtp_outage_longer_than_a_day_loses_nothing(session, world):
     assert [m.rcpt_tos for m in inbox.messages] == [["senco@oak.test"]]
 
 
-def test_a_line_break_in_a_subject_adds_no_header_and_the_email_is_sent(session, world, smtp):
+def test_a_line_break_in_a_title_or_a_name_adds_no_header_and_the_email_is_sent(session, world, smtp):
     port, inbox = smtp
     notification = _notification(session, world.users["senco"])
     notification.title = "Lego group\r\nBcc: x@y.test\u202e\x1b starts"  # (PostgreSQL stores no NUL)
+    world.users["senco"].full_name = "Sam\r\nBcc: z@y.test"
     session.flush()
 
     summary = _send(session, port)
@@ -147,8 +149,9 @@ def test_a_line_break_in_a_subject_adds_no_header_and_the_email_is_sent(session,
     [message] = inbox.messages
     assert message.rcpt_tos == ["senco@oak.test"]
     headers = message.content.split(b"\r\n\r\n", 1)[0]
-    assert b"Bcc" not in headers.replace(b"Subject: SEN Track: Lego group Bcc: x@y.test starts", b"")
-    assert "Subject: SEN Track: Lego group Bcc: x@y.test starts" in email_text(message)
+    assert b"Bcc" not in headers and b"x@y.test" not in message.content
+    assert "Subject: SEN Track: You have a new notification" in email_text(message)
+    assert "Hello Sam Bcc: z@y.test," in email_text(message)
 
 
 def test_a_message_that_cannot_be_built_fails_alone_and_the_rest_are_sent_once(session, world, smtp):
@@ -295,14 +298,16 @@ def _numbered(session, world, how_many: int) -> list[Notification]:
     notifications = []
     for number in range(how_many):
         notification = _notification(session, world.users["senco"], period=f"2026-11-27/{number}")
-        notification.title = f"Message {number:02d}"
+        notification.link = f"/messages/{number:02d}"
         notifications.append(notification)
     session.commit()
     return notifications
 
 
 def _subjects(inbox) -> list[str]:
-    return sorted(email_text(m).splitlines()[0].removeprefix("Subject: SEN Track: ") for m in inbox.messages)
+    """Which numbered message each email was, by the link it carries."""
+    found = [re.search(r"/messages/(\d\d)", email_text(m)) for m in inbox.messages]
+    return sorted(f"Message {match.group(1)}" for match in found)
 
 
 @pytest.fixture

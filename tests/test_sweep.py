@@ -241,7 +241,10 @@ def test_each_task_created_notifies_its_assignee_with_what_by_when_and_where(ses
     note = session.scalar(sa.select(Notification).where(Notification.subject_type == "task", Notification.subject_id == task.id))
 
     assert note.recipient_id == world.users["teacher"].id
-    assert "Ada Brook" in note.body and "31 December 2026" in note.body
+    # The notification stores no pupil's name; the task names Ada as her record does when shown.
+    assert "Ada" not in note.body + note.title and "Brook" not in note.body + note.title
+    assert "Meet the parents of a pupil" in note.body and "31 December 2026" in note.body
+    assert task.shown_title.startswith("Meet the parents of Ada Brook (")
     assert note.link == f"/pupils/{world.pupils['taught'].public_id}"
     assert note.email_status.value == "pending" and note.attempts == 0
 

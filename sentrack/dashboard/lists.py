@@ -23,6 +23,7 @@ from sentrack.models import (
     Task,
     TimelineEvent,
 )
+from sentrack.models.duties import task_title
 from sentrack.workflows.compliance import Figure
 from sentrack.workflows.ehc import ehc_review_anniversary
 from sentrack.workflows.engagement import describe, engagement_for_school
@@ -141,7 +142,7 @@ def task_rows(session: Session, user, figure: Figure) -> list[Row]:
     ).all()
     pupils = _pupils(session, user, {t.pupil_id for t in tasks if t.pupil_id is not None})
     return sorted(
-        (Row(pupils.get(t.pupil_id), t.title, f"{t.for_role.label}"
+        (Row(pupils.get(t.pupil_id), task_title(t.title, t.title_template, pupils.get(t.pupil_id)), f"{t.for_role.label}"
              f"{': ' + t.assigned_to.full_name if t.assigned_to else ', not assigned'}; due {_d(t.due_on)}",
              (t.due_on, t.id), ("duties.task", {"task_id": t.id}))
          for t in tasks),

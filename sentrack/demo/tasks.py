@@ -17,6 +17,7 @@ from sentrack.demo.context import DemoContext
 from sentrack.demo.dates import moment
 from sentrack.demo.pupils import PupilDraft
 from sentrack.demo.staff import Staff
+from sentrack.models.duties import PUPIL_IN_TITLE, task_title
 from sentrack.workflows.duty_catalogue import BY_CODE
 from sentrack.workflows.sweep import TASK_ASSIGNED, path_for
 from sentrack.models import (
@@ -58,7 +59,8 @@ def add_task_history(context: DemoContext, school_id: int, pupils: list[PupilDra
         task = rows.add(
             Task, school_id=school_id, duty_id=duties[code].id, subject_type=subject_type, subject_id=subject_id,
             period="", pupil_id=pupil_id, assigned_to_id=staff.senco_id, assigned_by_id=None, for_role=Role.SENCO,
-            title=title[:200], link_endpoint=link[0], link_args=link[1], due_on=due, status=TaskStatus.DONE,
+            title=title[:200], title_template=title.replace(names[pupil_id], PUPIL_IN_TITLE)[:200],
+            link_endpoint=link[0], link_args=link[1], due_on=due, status=TaskStatus.DONE,
             completed_on=done, completed_by_id=staff.senco_id, closed_on=done,
             done_by_type=BY_CODE[code].fulfilled_by, done_by_id=record_id,
             note=f"Done: {what}, recorded by {staff.senco_name}.", created_at=created_at,
@@ -68,7 +70,8 @@ def add_task_history(context: DemoContext, school_id: int, pupils: list[PupilDra
         read_at = created_at + timedelta(hours=context.rng.randint(*READ_WITHIN_HOURS))
         rows.add(
             Notification, recipient_id=staff.senco_id, kind=TASK_ASSIGNED, subject_type="task", subject_id=task["id"],
-            period="", title=task["title"], body=f"{task['title']}. Due by {due.day} {due:%B %Y}.", link=link,
+            period="", title=task_title(title, task["title_template"], None)[:200],
+            body=f"{task_title(title, task['title_template'], None)}. Due by {due.day} {due:%B %Y}.", link=link,
             created_at=created_at, read_at=min(read_at, _end_of(done)), email_status=EmailStatus.SENT, attempts=1,
             next_attempt_at=None, last_error=None, sent_at=created_at + timedelta(minutes=1),
         )

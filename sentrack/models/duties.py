@@ -20,6 +20,18 @@ from sentrack.models.base import Base, UTCDateTime
 from sentrack.models.enums import Role, enum_type
 from sentrack.models.organisation import School
 from sentrack.models.people import User
+from sentrack.models.pupils import Pupil
+
+# Where a task's title template names the pupil.
+PUPIL_IN_TITLE = "{pupil}"
+
+
+def task_title(title: str, template: str | None, pupil: Pupil | None) -> str:
+    """A task's title with the pupil named as their record names them now, or, without the
+    pupil (out of the reader's scope, or for an email), as "a pupil"."""
+    if template:
+        return template.replace(PUPIL_IN_TITLE, pupil.full_name if pupil is not None else "a pupil")
+    return title
 
 
 class TriggerKind(enum.StrEnum):
@@ -89,7 +101,12 @@ class Task(Base):
     assigned_to_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))  # set when reassigned by hand
     for_role: Mapped[Role] = mapped_column(enum_type(Role, "for_role"))
+    # The title as made, naming the pupil as they were then: shown only for a task about no pupil
+    # (or, failing a template, as it stands). A task about a pupil is shown by `title_template`,
+    # which holds PUPIL_IN_TITLE where the pupil's name goes, filled in from the current record
+    # when shown (`shown_title`), so that a pupil renamed is never shown by their previous name.
     title: Mapped[str] = mapped_column(sa.String(200))
+    title_template: Mapped[str | None] = mapped_column(sa.String(200))
     # Where the work is done: an endpoint and its arguments, built with url_for when shown.
     link_endpoint: Mapped[str | None] = mapped_column(sa.String(80))
     link_args: Mapped[dict | None] = mapped_column(sa.JSON)
@@ -107,7 +124,13 @@ class Task(Base):
     school: Mapped[School] = relationship()
     duty: Mapped[Duty] = relationship()
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    pupil: Mapped[Pupil | None] = relationship()
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+    @property
+    def shown_title(self) -> str:
+        """The task's title as every page shows it: the one place it is composed."""
+        return task_title(self.title, self.title_template, self.pupil)
 
     def is_overdue(self, today: date) -> bool:
         return self.status is TaskStatus.OPEN and today > self.due_on

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sentrack.clock import now
+from sentrack.models.duties import PUPIL_IN_TITLE, task_title
 from sentrack.models import (
     Concern,
     ConcernStatus,
@@ -63,6 +64,7 @@ from sentrack.workflows.terms import Term, academic_year_of, date_in_academic_ye
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 
 TASK_ASSIGNED = "task_assigned"
+NAME = PUPIL_IN_TITLE  # where a title names the pupil: filled in from the record whenever shown
 CHUNK = 500  # rows per INSERT: well inside SQLite's limit on bound parameters
 
 # Duties whose task belongs to one named person (the teacher who must read the passport, the
@@ -111,6 +113,7 @@ class Due:
     link: tuple[str, dict] | None  # the endpoint of the place to act, and its arguments
     pupil_id: int | None = None
     assignee_id: int | None = None  # for personal duties and the class teacher; else the role holder
+    name: str | None = None  # the pupil's name today, where the title template holds NAME
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,9 @@ def _holders(session: Session) -> dict[tuple[int, Role], int]:
     return found
 
 
-def _la_officers(session: Session) -> dict[int, int]:
+def la_officers(session: Session) -> dict[int, int]:
+    """The officer each local authority's tasks go to: the active officer who has held the role
+    longest (local authority id -> user id)."""
     rows = session.execute(
         sa.select(User.local_authority_id, User.id)
         .join(RoleAssignment, RoleAssignment.user_id == User.id)
@@ -248,8 +253,8 @@ def rule_teacher_meets_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         term = ctx.term(row.school_id)
         if term is not None and ctx.term_counts(row):
             yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.period}", term.ends_on,
-                      f"Meet the parents of {row.name} ({term.name})", _pupil_link(row), row.pupil_id,
-                      ctx.class_teachers.get(row.pupil_id))
+                      f"Meet the parents of {NAME} ({term.name})", _pupil_link(row), row.pupil_id,
+                      ctx.class_teachers.get(row.pupil_id), name=row.name)
 
 
 def rule_teacher_acknowledges_passport(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -262,7 +267,7 @@ def rule_teacher_acknowledges_passport(ctx: Context, spec: DutySpec) -> Iterator
         if due < ctx.today:  # a teacher new to the pupil: the same number of days from now
             due = ctx.today + _days(spec)
         yield Due(row.school_id, "pupil", pupil_id, passport_period(row.status_id, teacher_id), due,
-                  f"Read {row.name}'s passport", ("main.home", {}), pupil_id, teacher_id)
+                  f"Read {NAME}'s passport", ("main.home", {}), pupil_id, teacher_id, name=row.name)
 
 
 def rule_senco_liaises_designated_teacher(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -271,8 +276,8 @@ def rule_senco_liaises_designated_teacher(ctx: Context, spec: DutySpec) -> Itera
         if term is not None and ctx.term_counts(row):
             due = min(max(term.starts_on, row.since) + _days(spec), term.ends_on)
             yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.period}", due,
-                      f"Liaise with the designated teacher about {row.name} ({term.name})", _pupil_link(row),
-                      row.pupil_id)
+                      f"Liaise with the designated teacher about {NAME} ({term.name})", _pupil_link(row),
+                      row.pupil_id, name=row.name)
 
 
 def rule_senco_supports_transition(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -282,8 +287,8 @@ def rule_senco_supports_transition(ctx: Context, spec: DutySpec) -> Iterator[Due
         if when is not None:
             month, day = when
             yield Due(row.school_id, "pupil", row.pupil_id, f"year:{year}", date_in_academic_year(year, month, day),
-                      f"Plan {row.name}'s move to the next phase (Year {row.year_group})", _pupil_link(row),
-                      row.pupil_id)
+                      f"Plan {NAME}'s move to the next phase (Year {row.year_group})", _pupil_link(row),
+                      row.pupil_id, name=row.name)
 
 
 def rule_senco_keeps_records_current(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -298,7 +303,7 @@ def rule_senco_keeps_records_current(ctx: Context, spec: DutySpec) -> Iterator[D
         stale_on = record_stale_on(last, stale_weeks[row.school_id])
         if is_record_stale(last, stale_weeks[row.school_id], ctx.today):
             yield Due(row.school_id, "pupil", row.pupil_id, f"since:{last.isoformat()}", stale_on + _days(spec),
-                      f"Bring {row.name}'s SEN record up to date", _pupil_link(row, "cycles.timeline"), row.pupil_id)
+                      f"Bring {NAME}'s SEN record up to date", _pupil_link(row, "cycles.timeline"), row.pupil_id, name=row.name)
 
 
 def rule_senco_holds_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -310,8 +315,8 @@ def rule_senco_holds_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     )
     for cycle_id, number, review_date, pupil in rows:
         yield Due(pupil.school_id, "support_cycle", cycle_id, "", review_date,
-                  f"Hold {pupil.full_name}'s review (cycle {number})",
-                  ("cycles.show", {"public_id": pupil.public_id, "number": number}), pupil.id)
+                  f"Hold {NAME}'s review (cycle {number})",
+                  ("cycles.show", {"public_id": pupil.public_id, "number": number}), pupil.id, name=pupil.full_name)
 
 
 def rule_senco_decides_concern(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -321,8 +326,8 @@ def rule_senco_decides_concern(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     )
     for concern_id, deadline, pupil in rows:
         yield Due(pupil.school_id, "concern", concern_id, "", deadline,
-                  f"Decide on the concern about {pupil.full_name}",
-                  ("cycles.decide_concern", {"public_id": pupil.public_id, "concern_id": concern_id}), pupil.id)
+                  f"Decide on the concern about {NAME}",
+                  ("cycles.decide_concern", {"public_id": pupil.public_id, "concern_id": concern_id}), pupil.id, name=pupil.full_name)
 
 
 def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -336,8 +341,8 @@ def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     )
     for letter_id, created_on, pupil in rows:
         yield Due(pupil.school_id, "parent_letter", letter_id, "", created_on + _days(spec),
-                  f"Send the SEN support letter to {pupil.full_name}'s parents",
-                  ("cycles.letter", {"public_id": pupil.public_id, "letter_id": letter_id}), pupil.id)
+                  f"Send the SEN support letter to {NAME}'s parents",
+                  ("cycles.letter", {"public_id": pupil.public_id, "letter_id": letter_id}), pupil.id, name=pupil.full_name)
 
 
 def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -362,7 +367,7 @@ def rule_la_annual_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         if found is not None:
             years, anniversary = found
             yield Due(row.school_id, "sen_status", row.status_id, f"review:{years}", anniversary,
-                      f"Hold the annual review of {row.name}'s EHC plan", _pupil_link(row), row.pupil_id)
+                      f"Hold the annual review of {NAME}'s EHC plan", _pupil_link(row), row.pupil_id, name=row.name)
 
 
 def rule_governors_publish_report(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -431,14 +436,20 @@ def path_for(endpoint: str | None, args: dict | None) -> str | None:
     return current_app.url_map.bind("localhost").build(endpoint, args or {})
 
 
+def _unnamed(task) -> str:
+    return task_title(task.title, task.title_template, None)
+
+
 def notify_assignees(session: Session, tasks: list) -> int:
-    """One notification to the assignee of each task (rows of id, assigned_to_id, title, due_on,
-    link_endpoint, link_args), unless they already have it. Returns how many were created."""
+    """One notification to the assignee of each task (rows of id, assigned_to_id, title,
+    title_template, due_on, link_endpoint, link_args), unless they already have it. Returns how
+    many were created. What it stores names no pupil ("a pupil"): the notifications page shows the
+    task's title as it is when read, and an email names no pupil at all."""
     created_at = now()
     rows = [
         {
             "recipient_id": t.assigned_to_id, "kind": TASK_ASSIGNED, "subject_type": "task", "subject_id": t.id,
-            "period": "", "title": t.title, "body": f"{t.title}. Due by {t.due_on.day} {t.due_on:%B %Y}.",
+            "period": "", "title": _unnamed(t)[:200], "body": f"{_unnamed(t)}. Due by {t.due_on.day} {t.due_on:%B %Y}.",
             "link": path_for(t.link_endpoint, t.link_args) or "/tasks", "created_at": created_at,
             "email_status": "pending", "attempts": 0,
         }
@@ -448,6 +459,10 @@ def notify_assignees(session: Session, tasks: list) -> int:
     return len(_insert_ignoring_duplicates(
         session, table, rows, ["recipient_id", "kind", "subject_type", "subject_id", "period"], [table.c.id]
     ))
+
+
+def _made_title(due: Due) -> str:
+    return due.title.replace(NAME, due.name) if due.name else due.title
 
 
 def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], school_la: dict[int, int]) -> list:
@@ -478,7 +493,8 @@ def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], s
             "school_id": due.school_id, "duty_id": duty.id, "subject_type": due.subject_type,
             "subject_id": due.subject_id, "period": due.period, "pupil_id": due.pupil_id,
             "assigned_to_id": ctx.holder(duty, due, school_la), "for_role": duty.role.value,
-            "title": due.title[:200], "link_endpoint": due.link[0] if due.link else None,
+            "title": _made_title(due)[:200], "title_template": due.title[:200] if due.name else None,
+            "link_endpoint": due.link[0] if due.link else None,
             "link_args": due.link[1] if due.link else None, "due_on": due.due_on,
             "status": TaskStatus.OPEN.value, "created_at": created_at,
         })
@@ -489,8 +505,26 @@ def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], s
     c = table.c
     return _insert_ignoring_duplicates(
         session, table, rows, ["duty_id", "subject_type", "subject_id", "period"],
-        [c.id, c.assigned_to_id, c.title, c.due_on, c.link_endpoint, c.link_args],
+        [c.id, c.assigned_to_id, c.title, c.title_template, c.due_on, c.link_endpoint, c.link_args],
     )
+
+
+def covers_school(school_id, authority_duty) -> sa.ColumnElement[bool]:
+    """SQL, on User: whether the user covers the school `school_id` for a task: a member of its
+    staff, or for an authority's duty (`authority_duty`) an officer of the school's authority.
+    Never NULL, so that its negation is exact."""
+    authority = sa.select(School.local_authority_id).where(School.id == school_id).scalar_subquery()
+    return sa.or_(
+        sa.func.coalesce(User.school_id, -1) == school_id,
+        sa.and_(authority_duty, User.school_id.is_(None), sa.func.coalesce(User.local_authority_id, -1) == authority),
+    )
+
+
+def _covers(user: User, task: Task, school_la: dict[int, int]) -> bool:
+    """`covers_school` for one loaded user and task."""
+    if user.school_id is not None:
+        return user.school_id == task.school_id
+    return task.for_role is Role.LA_OFFICER and user.local_authority_id == school_la.get(task.school_id)
 
 
 def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], school_la: dict[int, int], summary: SweepSummary) -> list:
@@ -499,7 +533,9 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
     A personal task whose person has left goes to the SENCO (impact) or is cancelled (passport)."""
     codes = {duty.id: code for code, duty in duties.items()}
     holds_role = sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id, RoleAssignment.role == Task.for_role)
-    elsewhere = sa.and_(Task.for_role != Role.LA_OFFICER, User.school_id != Task.school_id)
+    # An assignee who no longer covers the task's school: staff of another school, or, for the
+    # authority's duties, an officer of another authority (the school moved, even by hand).
+    elsewhere = sa.not_(covers_school(Task.school_id, Task.for_role == Role.LA_OFFICER))
     stranded = sa.or_(
         Task.assigned_to_id.is_(None), User.active.is_(False), elsewhere,
         sa.and_(Task.assigned_by_id.is_(None), ~holds_role),
@@ -525,6 +561,9 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
             new = ctx.class_teachers.get(task.pupil_id)
         elif task.for_role is Role.LA_OFFICER:
             new = ctx.la_officers.get(school_la.get(task.school_id, -1))
+            if new is None and task.assigned_to is not None and not _covers(task.assigned_to, task, school_la):
+                task.assigned_to_id = task.assigned_by_id = None  # no officer of the new authority yet
+                continue
         else:
             new = ctx.holders.get((task.school_id, task.for_role))
         if new is not None and new != task.assigned_to_id:
@@ -551,7 +590,7 @@ def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) 
     class_teachers: dict[int, int] = {}
     for pupil_id, teacher_id in _teacher_pairs(session, today):
         class_teachers.setdefault(pupil_id, teacher_id)
-    ctx = Context(session, today, schools, _holders(session), _la_officers(session), class_teachers, _register(session, today))
+    ctx = Context(session, today, schools, _holders(session), la_officers(session), class_teachers, _register(session, today))
 
     moved = _follow_the_role(session, ctx, duties, school_la, summary)
     summary.notifications_created += notify_assignees(session, moved)

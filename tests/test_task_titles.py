@@ -1,0 +1,106 @@
+"""Task titles are composed from the pupil's current record whenever they are shown, and emails
+name no pupil at all: a pupil renamed is shown by their new name in every list of tasks, on each
+task and in notifications, and by their previous name nowhere.
+
+The app's date is 27 Nov 2026.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from sentrack.models import Notification, Pupil, Task, TaskStatus
+from sentrack.outbox import SMTPMailer, send_due
+from sentrack.workflows.sweep import run_sweep
+from sentrack.workflows.tasks import reassign_task
+from tests.conftest import TODAY
+from tests.helpers import email_text, smtp_server, text
+
+SENDER = "SEN Track <no-reply@sentrack.invalid>"
+
+
+def _page(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return html.unescape(text(response))
+
+
+def _rename(session, pupil: Pupil) -> None:
+    pupil.first_name, pupil.last_name, pupil.preferred_name = "Zainab", "Quarrie", None
+    session.commit()
+
+
+def test_a_renamed_pupil_is_shown_by_the_new_name_in_every_task_list_and_the_old_nowhere(session, world, client, login):
+    run_sweep(session, TODAY)
+    session.commit()
+    ada = world.pupils["taught"]
+    tasks = session.scalars(sa.select(Task).where(Task.pupil_id == ada.id, Task.status == TaskStatus.OPEN)).all()
+    assert {t.duty.code for t in tasks} >= {"teacher_meets_parents", "teacher_acknowledges_passport"}
+    assert all("Ada Brook" in t.title for t in tasks)  # as made, before the rename
+
+    _rename(session, ada)
+
+    login(world.users["teacher"])
+    pages = [_page(client, "/tasks"), _page(client, "/notifications")]
+    pages += [_page(client, f"/tasks/{t.id}") for t in tasks if t.assigned_to_id == world.users["teacher"].id]
+    login(world.users["senco"])
+    pages += [_page(client, "/tasks/all?status="), _page(client, "/tasks/all?status=open&role=teacher")]
+    pages += [_page(client, f"/tasks/{t.id}") for t in tasks] + [_page(client, f"/tasks/{t.id}/reassign") for t in tasks]
+    for page in pages:
+        assert "Ada" not in page and "Brook" not in page
+    for page in pages[:3]:
+        assert "Meet the parents of Zainab Quarrie" in page
+    assert "Read Zainab Quarrie's passport" in pages[0]
+
+
+def test_notifications_show_the_task_as_it_is_now(session, world, client, login):
+    run_sweep(session, TODAY)
+    session.commit()
+    ada = world.pupils["taught"]
+    task = session.scalar(sa.select(Task).where(Task.pupil_id == ada.id, Task.period.like("term:%")))
+    stored = session.scalars(sa.select(Notification).where(Notification.subject_id == task.id)).all()
+
+    _rename(session, ada)
+    login(world.users["teacher"])
+    page = _page(client, "/notifications")
+
+    assert stored and not any("Ada" in n.title + n.body or "Brook" in n.title + n.body for n in stored)
+    assert "Meet the parents of Zainab Quarrie" in page and "Brook" not in page
+
+
+def test_no_email_the_sweep_or_a_workflow_sends_names_a_pupil(session, world):
+    """Every email of a sweep over every duty, at the start of term and later in the year (with
+    the reminders it makes), and of a task reassigned by hand, names no pupil by first, preferred
+    or last name, nor by initials."""
+    world.pupils["untaught_k"].preferred_name = "Devraj"
+    session.commit()
+    moments = [datetime(2026, 11, 27, 6, 30, tzinfo=UTC)]
+    run_sweep(session, TODAY)
+    later = TODAY + timedelta(days=150)
+    run_sweep(session, later)
+    task = session.scalar(sa.select(Task).where(Task.pupil_id == world.pupils["taught"].id,
+                                                Task.status == TaskStatus.OPEN).order_by(Task.id))
+    reassign_task(session, actor=world.users["senco"], task=task, to=world.users["senco"])
+    session.commit()
+    pupils = session.scalars(sa.select(Pupil)).all()
+    words = {w for p in pupils for w in (p.first_name, p.last_name, p.preferred_name) if w}
+    initials = {f"{p.first_name[0]}.{p.last_name[0]}." for p in pupils}
+    expected = session.scalar(sa.select(sa.func.count(Notification.id)))
+
+    with smtp_server() as (port, inbox):
+        mailer = SMTPMailer(host="127.0.0.1", port=port, username=None, password=None, use_tls=False, timeout=5)
+        sent = 0
+        while True:  # batches of 200 until the outbox is empty
+            summary = send_due(session, mailer=mailer, now=moments[0], sender=SENDER, base_url="https://s.example")
+            sent += summary.sent
+            if summary.sent == 0:
+                break
+
+    assert sent == expected == len(inbox.messages) > 5
+    for message in inbox.messages:
+        body = email_text(message)
+        assert not any(word in body for word in words | initials), body
+        assert "A task for you: " in body and "sign in first" in body
