@@ -76,6 +76,7 @@ def record_for_pupils(session: Session, action: str, *, actor: User, pupils: lis
 # action missing here is shown by its name, so a new one is never hidden.
 
 DESCRIPTIONS: dict[str, str] = {
+    "school_moved": "Moved the school to another local authority",
     "pupil_added": "Added the pupil to the roll",
     "pupil_updated": "Changed the pupil's details",
     "pupil_viewed": "Viewed the pupil's record",

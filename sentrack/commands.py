@@ -1,6 +1,7 @@
 """Command-line commands: `flask demo` (the demo authority), `flask create-user` (the first
-account of a real school), `flask sweep` (the daily sweep of duties and reminders) and `flask compliance` (the
-compliance dashboard's figures as JSON)."""
+account of a real school), `flask sweep` (the daily sweep of duties and reminders), `flask compliance` (the
+compliance dashboard's figures as JSON) and `flask move-school` (a school moving to another
+local authority)."""
 
 from __future__ import annotations
 
@@ -110,6 +111,32 @@ def compliance_command(urn, on, as_json):
     click.echo(json.dumps(output, indent=2 if not as_json else None, sort_keys=True))
 
 
+@click.command("move-school")
+@click.argument("urn")
+@click.argument("la_code")
+@with_appcontext
+def move_school_command(urn, la_code):
+    """Move the school with URN to the local authority with LA_CODE: its open tasks of the
+    authority's duties pass to the new authority's officer. Audited."""
+    from sentrack.workflows import RuleBroken
+    from sentrack.workflows.schools import move_school
+
+    school = db.session.scalar(sa.select(School).where(School.urn == urn))
+    if school is None:
+        raise click.BadParameter(f"no school has URN {urn}", param_hint="URN")
+    authority = db.session.scalar(sa.select(LocalAuthority).where(LocalAuthority.code == la_code))
+    if authority is None:
+        raise click.BadParameter(f"no local authority has code {la_code}", param_hint="LA_CODE")
+    try:
+        moved = move_school(db.session, school=school, authority=authority)
+    except RuleBroken as error:
+        raise click.UsageError(error.message) from error
+    db.session.commit()
+    officer = "its officer" if moved.officer_id is not None else "no one (the authority has no officer yet)"
+    click.echo(f"Moved {school.name} to {authority.name}: {moved.tasks_moved} open "
+               f"{'task' if moved.tasks_moved == 1 else 'tasks'} of the authority's duties passed to {officer}.")
+
+
 def register(app: Flask) -> None:
     from sentrack.demo.cli import demo_command
     from sentrack.scheduler import scheduler_command
@@ -119,3 +146,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(sweep_command)
     app.cli.add_command(compliance_command)
+    app.cli.add_command(move_school_command)
