@@ -259,15 +259,22 @@ def _committed(session: Session, change: Callable[[], T]) -> T:
 
 def _claim(session: Session, notification_id: int, now: datetime) -> bool:
     """Claim a pending, due email for this sender for LEASE: one conditional UPDATE, which two
-    senders cannot both win (on PostgreSQL the second waits for the first's row lock, then finds
-    the row no longer due). False when another sender holds it or has sent it."""
+    senders cannot both win. On PostgreSQL the row is locked with SKIP LOCKED first, so that a
+    sender never waits on a row another sender is claiming: it passes over it at once (on SQLite,
+    where one writer runs at a time, the lock clause is left out). False when another sender holds
+    it or has sent it."""
+    due = sa.and_(
+        Notification.email_status == EmailStatus.PENDING,
+        sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+    )
+    free = (
+        sa.select(Notification.id).where(Notification.id == notification_id, due)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
     return session.execute(
         sa.update(Notification)
-        .where(
-            Notification.id == notification_id,
-            Notification.email_status == EmailStatus.PENDING,
-            sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
-        )
+        .where(Notification.id == free, due)
         .values(next_attempt_at=now + LEASE)
         .execution_options(synchronize_session=False)
     ).rowcount == 1

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import pathlib
 import re
+import signal
+import subprocess
+import sys
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -408,3 +414,161 @@ def test_a_sender_killed_during_a_message_sends_that_one_again_and_no_other(sess
     assert (other.sent, lease_over.sent, later.sent) == (2, 1, 0)
     assert _subjects(inbox) == ["Message 00", "Message 00", "Message 01", "Message 02"]
     assert {n.email_status for n in notifications} == {EmailStatus.SENT}
+
+
+# --- Senders in processes of their own, and a sender killed with SIGKILL -----------------------------
+
+
+class HoldingInbox:
+    """An SMTP handler that keeps every message, and holds the `hold`-th one: at RCPT, before
+    the server has it (`taken` False: a sender killed then has handed nothing over), or after DATA
+    was received and kept but before the server answers (`taken` True: the server has the message,
+    the sender never hears so). `holding` is set once it holds."""
+
+    def __init__(self, hold: int, *, taken: bool):
+        import threading
+
+        self.messages, self.hold, self.taken = [], hold, taken
+        self.holding = threading.Event()
+        self.rcpts = 0
+
+    async def _hold_forever(self):
+        import asyncio
+
+        self.holding.set()
+        await asyncio.Event().wait()  # until the sender is killed and the server stops
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.rcpts += 1
+        if self.rcpts == self.hold and not self.taken:
+            await self._hold_forever()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        if len(self.messages) == self.hold and self.taken:
+            await self._hold_forever()
+        return "250 OK"
+
+
+@contextmanager
+def _server(handler):
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()
+
+
+def _sender_process(app, port: int, moment: datetime) -> subprocess.Popen:
+    """`python -m tests.outbox_sender` on the test's own database: a sender in its own process."""
+    root = pathlib.Path(__file__).resolve().parent.parent
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.outbox_sender", app.config["SQLALCHEMY_DATABASE_URI"], str(port),
+         moment.isoformat()],
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+
+
+def _filled(app, how_many: int) -> None:
+    from tests import factories
+
+    with app.app_context():
+        world = factories.build_world(db.session)
+        db.session.commit()
+        _numbered(db.session, world, how_many)
+        db.session.remove()
+
+
+def _send_in(app, port: int, moment: datetime):
+    with app.app_context():
+        summary = send_due(db.session, mailer=_mailer(port), now=moment, sender=SENDER, base_url=BASE)
+        statuses = db.session.scalars(sa.select(Notification.email_status).order_by(Notification.id)).all()
+        db.session.remove()
+    return summary, statuses
+
+
+@pytest.mark.no_transaction
+def test_senders_in_processes_of_their_own_send_each_message_once(own_database):
+    """Three senders, each a process of its own, on one database (an SQLite file, or PostgreSQL):
+    every message is sent, none twice."""
+    app = own_database
+    _filled(app, 30)
+
+    with smtp_server() as (port, inbox):
+        senders = [_sender_process(app, port, NOW) for _ in range(3)]
+        outputs = [sender.communicate(timeout=180) for sender in senders]
+
+    assert [sender.returncode for sender in senders] == [0, 0, 0], outputs
+    assert sum(int(out.split()[1]) for out, _ in outputs) == 30
+    assert _subjects(inbox) == [f"Message {n:02d}" for n in range(30)]
+    _, statuses = _send_in(app, free_port(), NOW + timedelta(days=1))
+    assert statuses == [EmailStatus.SENT] * 30
+
+
+@pytest.mark.no_transaction
+@pytest.mark.parametrize("taken", [False, True], ids=["between-messages", "during-a-message"])
+def test_a_sender_killed_with_sigkill_loses_no_message_and_repeats_at_most_the_one_in_flight(own_database, taken):
+    """A sender process is killed (SIGKILL) while the SMTP server holds its third message: before
+    the server has taken it (killed between handing messages over), or after (killed during one,
+    before the database recorded it). Another sender then sends the rest at once, and the third
+    when its lease ends: every message is delivered, only the one in flight may come twice."""
+    app = own_database
+    _filled(app, 6)
+
+    holding = HoldingInbox(3, taken=taken)
+    with _server(holding) as port:
+        sender = _sender_process(app, port, NOW)
+        try:
+            assert holding.holding.wait(timeout=120), "the sender never reached the third message"
+        finally:
+            os.kill(sender.pid, signal.SIGKILL)
+            sender.communicate(timeout=60)  # reaps it and closes its pipes
+    assert sender.returncode == -signal.SIGKILL
+    kept_before = [m for m in holding.messages]
+
+    with smtp_server() as (port, inbox):
+        other, _ = _send_in(app, port, NOW + timedelta(minutes=1))
+        lease_over, statuses = _send_in(app, port, NOW + LEASE)
+        later, _ = _send_in(app, port, NOW + timedelta(days=1))
+
+    assert (other.sent, lease_over.sent, later.sent) == (3, 1, 0)
+    delivered = _subjects(type("Both", (), {"messages": kept_before + inbox.messages}))
+    twice = ["Message 02"] if taken else []
+    assert delivered == sorted([f"Message {n:02d}" for n in range(6)] + twice)
+    assert statuses == [EmailStatus.SENT] * 6
+
+
+@pytest.mark.no_transaction
+def test_a_sender_passes_over_a_message_another_is_claiming_without_waiting_for_it(own_database):
+    """On PostgreSQL a message whose row another sender holds locked is skipped (SKIP LOCKED), not
+    waited for: the sender sends the others and leaves it to the holder. SQLite has one writer at
+    a time, so there is no row to hold: everything is sent."""
+    import threading
+
+    app = own_database
+    _filled(app, 3)
+    with app.app_context():
+        postgres = db.engine.dialect.name == "postgresql"
+        holder = db.engine.connect()
+        if postgres:
+            holder.execute(sa.text("SELECT id FROM notification ORDER BY id LIMIT 1 FOR UPDATE"))
+    results = []
+    with smtp_server() as (port, inbox):
+        worker = threading.Thread(target=lambda: results.append(_send_in(app, port, NOW)))
+        worker.start()
+        worker.join(timeout=30)
+        finished_while_held = not worker.is_alive()
+        holder.rollback()
+        holder.close()
+        worker.join(timeout=60)
+
+    [(summary, _)] = results
+    assert finished_while_held
+    assert (summary.sent, summary.taken_elsewhere) == ((2, 1) if postgres else (3, 0))
+    assert _subjects(inbox) == (["Message 01", "Message 02"] if postgres else ["Message 00", "Message 01", "Message 02"])
