@@ -435,3 +435,39 @@ def task_assignees(task: Task) -> list[User]:
 def may_be_given_task(person: User | None, task: Task) -> bool:
     """Whether `task` may be given to `person` (see `task_assignees`)."""
     return person is not None and any(p.id == person.id for p in task_assignees(task))
+
+
+# --- The home page --------------------------------------------------------------------------------
+
+# The sections of the home page, by the roles that open them.
+HOME_SECTIONS: dict[str, frozenset[Role]] = {
+    "delivers": frozenset({Role.TEACHER, Role.SUPPORT_ASSISTANT}),  # interventions delivered, passports
+    "oversight": frozenset({Role.SENCO, Role.HEAD}),  # reviews, concerns, letters, engagement
+    "classes": frozenset({Role.TEACHER}),  # the teacher's classes
+    "impact_missing": frozenset({Role.SENCO}),  # interventions ended without impact
+    "school": frozenset({Role.ADMIN, Role.HEAD}),  # the school's counts and staff links
+    "figures_only": frozenset({Role.GOVERNOR, Role.LA_OFFICER}),  # says that figures name no pupil
+}
+
+
+def home_sections(user: User) -> frozenset[str]:
+    """The sections of the home page the user's roles open (`HOME_SECTIONS`)."""
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(name for name, roles in HOME_SECTIONS.items() if not user.roles.isdisjoint(roles))
+
+
+# --- What pages show, by role ---------------------------------------------------------------------
+
+# Wording and columns of pages that differ by role, given to every template as `user_sees`.
+PAGE_FLAGS: dict[str, frozenset[Role]] = {
+    "several_schools": frozenset({Role.LA_OFFICER}),  # pupils of several schools: lists name the school
+    "every_intervention": frozenset({Role.SENCO, Role.HEAD, Role.TEACHER}),  # a pupil's interventions, not only one's own
+}
+
+
+def page_flags(user: User) -> frozenset[str]:
+    """The `PAGE_FLAGS` the user's roles set."""
+    if not user.is_authenticated:
+        return frozenset()
+    return frozenset(name for name, roles in PAGE_FLAGS.items() if not user.roles.isdisjoint(roles))

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
-from sentrack.access import Ability, abilities
+from sentrack.access import Ability, abilities, page_flags
 from sentrack.models.enums import NeedType, Provision, Role, year_group_label
 
 LONDON = ZoneInfo("Europe/London")
@@ -89,4 +89,5 @@ def init_app(app: Flask) -> None:
             "nav_items": navigation(),
             "demo_banner": current_app.config.get("DEMO_BANNER", False),
             "user_abilities": abilities(current_user) if current_user.is_authenticated else frozenset(),
+            "user_sees": page_flags(current_user) if current_user.is_authenticated else frozenset(),
         }
