@@ -572,3 +572,57 @@ def test_a_sender_passes_over_a_message_another_is_claiming_without_waiting_for_
     assert finished_while_held
     assert (summary.sent, summary.taken_elsewhere) == ((2, 1) if postgres else (3, 0))
     assert _subjects(inbox) == (["Message 01", "Message 02"] if postgres else ["Message 00", "Message 01", "Message 02"])
+
+
+def _scheduler_once(app):
+    runner = app.test_cli_runner()
+    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
+    with smtp_server() as (port, inbox):
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+        try:
+            result = runner.invoke(args=["scheduler", "--once"])
+        finally:
+            app.config.update(saved)
+    return result, inbox
+
+
+def test_the_scheduler_sends_the_rest_when_one_message_has_a_bad_header(app, session, world):
+    """A name with a line break used to stop the scheduler at start-up: now that one message fails
+    with its reason and the others go."""
+    bad = _notification(session, world.users["teacher"])
+    world.users["teacher"].email = "teacher@oak.test\r\nBcc: x@y.test"
+    good = [_notification(session, world.users["senco"], period=f"2026-11-{day}").id for day in (28, 29)]
+    session.commit()
+    teacher_id, bad_id = world.users["teacher"].id, bad.id
+
+    result, inbox = _scheduler_once(app)
+
+    assert result.exit_code == 0, result.output
+    rows = session.scalars(sa.select(Notification)).all()  # with those the sweep made at start-up
+    to_teacher = [n for n in rows if n.recipient_id == teacher_id]
+    others = [n for n in rows if n.recipient_id != teacher_id]
+    assert f"Outbox: {{'sent': {len(others)}, 'retried': 0, 'failed': {len(to_teacher)}}}" in result.output
+    assert bad_id in {n.id for n in to_teacher} and {n.last_error for n in to_teacher} == {"Could not be built: ValueError"}
+    assert {n.email_status for n in to_teacher} == {EmailStatus.FAILED}
+    assert {n.email_status for n in others} == {EmailStatus.SENT} and set(good) <= {n.id for n in others}
+    assert len(inbox.messages) == len(others)
+    assert not any("x@y.test" in m.rcpt_tos or "teacher@oak.test" in m.rcpt_tos for m in inbox.messages)
+
+
+def test_the_scheduler_survives_an_outbox_run_that_raises(app, session, world, monkeypatch, caplog):
+    import sentrack.scheduler as scheduler
+
+    def broken_send(*args, **kwargs):
+        raise RuntimeError("Ada Brook's email could not be read")
+
+    monkeypatch.setattr(scheduler, "send_due", broken_send)
+    session.commit()
+
+    with caplog.at_level("ERROR"):
+        result, inbox = _scheduler_once(app)
+        after = scheduler.guarded(scheduler.send_outbox_job)(app)  # the next run goes on too
+
+    assert result.exit_code == 0, result.output
+    assert "Sweep: {'date'" in result.output and "Outbox: {'error': 'RuntimeError'}" in result.output
+    assert after == {"error": "RuntimeError"} and inbox.messages == []
+    assert "Ada" not in caplog.text and "Brook" not in caplog.text
