@@ -412,13 +412,24 @@ def task_ability(task: Task) -> Ability:
 def task_assignees(task: Task) -> list[User]:
     """The people a task may be given to, by name: active members of the task's school (and, for
     the authority's duties, the officers of its local authority) whose abilities reach the task's pupil for what the task asks
-    (`TASK_ABILITIES`); for a task about no pupil, those who hold the role the duty is for. Two
-    queries and one for the roles, whatever the number of staff."""
+    (`TASK_ABILITIES`); for an intervention's task, those who may record its sessions and impact;
+    for a task about no pupil otherwise, those who hold the role the duty is for. Two queries and
+    one for the roles, whatever the number of staff."""
     where = User.school_id == task.school_id
     if task.for_role is Role.LA_OFFICER:  # the authority's duty: its officers too
         authority = sa.select(School.local_authority_id).where(School.id == task.school_id).scalar_subquery()
         where = sa.or_(where, sa.and_(User.school_id.is_(None), User.local_authority_id == authority))
     people = db.session.scalars(sa.select(User).where(User.active, where).order_by(User.full_name, User.id)).all()
+    if task.pupil_id is None and task.subject_type == "intervention":
+        # An intervention's impact: whoever may record sessions and impact on that intervention.
+        able = [person for person in people if Ability.RECORD_SESSION in abilities(person)]
+        if not able:
+            return []
+        row = db.session.execute(
+            sa.select(*(sa.case((intervention_scope(person, Ability.RECORD_SESSION), 1), else_=0) for person in able))
+            .where(Intervention.id == task.subject_id)
+        ).first()
+        return [person for person, reached in zip(able, row or (), strict=False) if reached]
     if task.pupil_id is None:
         return [person for person in people if task.for_role in person.roles]
     ability = task_ability(task)

@@ -218,3 +218,26 @@ def test_an_unknown_role_in_the_task_filter_gets_a_clear_message(client, world, 
 
     assert response.status_code == 200
     assert field_error(text(response), "role") == "There is no such role: choose one from the list"
+
+
+def test_an_intervention_s_impact_task_goes_to_whoever_may_record_its_impact(session, world, senco):
+    """The assistant delivers the intervention, and the teacher teaches a pupil in it: both may
+    record its impact, and so may be given the task; the governor, the administrator and the
+    head (who records nothing) may not."""
+    from tests.factories import make_intervention, make_intervention_type
+
+    kind = make_intervention_type(session, actor=world.users["senco"])
+    intervention = make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
+                                     pupils=[world.pupils["taught"]])
+    duty = sync_catalogue(session)["assistant_records_impact"]
+    task = Task(school_id=world.school.id, duty_id=duty.id, subject_type="intervention", subject_id=intervention.id,
+                period="", assigned_to_id=world.users["ta"].id, for_role=Role.SUPPORT_ASSISTANT,
+                title="Record the impact of Lego group", due_on=date(2026, 12, 18), status=TaskStatus.OPEN)
+    session.add(task)
+    session.commit()
+
+    offered = _offered(text(senco.get(f"/tasks/{task.id}/reassign")))
+    refused = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": world.users["head"].id})
+
+    assert offered == {world.users[k].full_name for k in ("senco", "teacher", "ta")}
+    assert field_error(text(refused), "assign_to") == ASSIGNEE_PROBLEM
