@@ -23,7 +23,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sentrack.clock import now
-from sentrack.models.duties import PUPIL_IN_TITLE, task_title
 from sentrack.models import (
     Concern,
     ConcernStatus,
@@ -47,6 +46,7 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
+from sentrack.models.duties import PUPIL_IN_TITLE, task_title
 from sentrack.workflows.compliance import record_snapshots
 from sentrack.workflows.duty_catalogue import BY_CODE, DutySpec, sync_catalogue
 from sentrack.workflows.ehc import ehc_review_anniversary
@@ -437,11 +437,15 @@ def path_for(endpoint: str | None, args: dict | None) -> str | None:
 
 
 def _unnamed(task) -> str:
+    """The task's title naming no pupil ("a pupil"); a task about a pupil without a template (made
+    before templates) by its duty's kind of work only."""
+    if task.pupil_id is not None and not task.title_template:
+        return "A task about a pupil"
     return task_title(task.title, task.title_template, None)
 
 
 def notify_assignees(session: Session, tasks: list) -> int:
-    """One notification to the assignee of each task (rows of id, assigned_to_id, title,
+    """One notification to the assignee of each task (rows of id, assigned_to_id, pupil_id, title,
     title_template, due_on, link_endpoint, link_args), unless they already have it. Returns how
     many were created. What it stores names no pupil ("a pupil"): the notifications page shows the
     task's title as it is when read, and an email names no pupil at all."""
@@ -505,7 +509,7 @@ def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], s
     c = table.c
     return _insert_ignoring_duplicates(
         session, table, rows, ["duty_id", "subject_type", "subject_id", "period"],
-        [c.id, c.assigned_to_id, c.title, c.title_template, c.due_on, c.link_endpoint, c.link_args],
+        [c.id, c.assigned_to_id, c.pupil_id, c.title, c.title_template, c.due_on, c.link_endpoint, c.link_args],
     )
 
 
