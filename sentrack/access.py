@@ -24,6 +24,7 @@ from sentrack.models import (
     Provision,
     Pupil,
     Role,
+    RoleProposal,
     School,
     SenStatus,
     TeachingGroup,
@@ -84,6 +85,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.EDIT_PUPIL,
             Ability.CHANGE_SEN_STATUS,
             Ability.RAISE_CONCERN,
+            Ability.MANAGE_STAFF,  # to grant and confirm the roles that open SEN records
             Ability.VIEW_FIGURES,
             Ability.VIEW_FIGURE_LISTS,
             Ability.VIEW_AUDIT,
@@ -317,6 +319,68 @@ def get_staff_member(user: User, user_id: int) -> User:
     if member is None:
         abort(404)
     return member
+
+
+# Roles whose holders read SEN records: granted (or confirmed when proposed) only by the head
+# teacher or the SENCO. Derived from the abilities, so a role given SEN reading later is covered.
+SEN_ROLES = frozenset(role for role in Role if role.is_school_role and Ability.VIEW_SEN in ROLE_ABILITIES[role])
+SCHOOL_ROLES = frozenset(role for role in Role if role.is_school_role)
+
+
+def roles_grantable_by(user: User) -> frozenset[Role]:
+    """The roles `user` may give to (or take from) a member of their school themselves. The head
+    teacher gives any school role; the SENCO any but the headship; an administrator only roles
+    that open no SEN record (administrator, governor)."""
+    if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
+        return frozenset()
+    if user.has_role(Role.HEAD):
+        return SCHOOL_ROLES
+    if user.has_role(Role.SENCO):
+        return SCHOOL_ROLES - {Role.HEAD}
+    return SCHOOL_ROLES - SEN_ROLES
+
+
+def roles_proposable_by(user: User) -> frozenset[Role]:
+    """The roles `user` may only propose: stored, giving no access until confirmed."""
+    if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
+        return frozenset()
+    return SCHOOL_ROLES - roles_grantable_by(user)
+
+
+def may_decide_proposal(user: User, role: Role) -> bool:
+    """Whether `user` may confirm or decline a proposal of `role`."""
+    return role in roles_grantable_by(user)
+
+
+def may_control_account(user: User, member: User) -> bool:
+    """Whether `user` may change `member`'s sign-in (email address), send them a new invitation's
+    address, or reactivate them: only if `user` could grant every role `member` holds, so an
+    administrator never takes over, or revives, an account that opens SEN records."""
+    return member.school_id == user.school_id and member.roles <= roles_grantable_by(user)
+
+
+def may_deactivate(user: User, member: User) -> bool:
+    """Whether `user` may deactivate `member`: anyone managing staff may stop the account of a
+    class teacher or assistant who leaves; the head teacher's and the SENCO's accounts are
+    stopped only by whoever could grant those roles (the head, or the SENCO for a SENCO)."""
+    keeping = {Role.HEAD, Role.SENCO}
+    return member.school_id == user.school_id and (member.roles & keeping) <= roles_grantable_by(user)
+
+
+def get_proposal(user: User, proposal_id: int) -> RoleProposal:
+    """A role proposed for a member of the user's school, else 404; 403 when the user may not
+    decide on that role."""
+    if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
+        abort(404)
+    proposal = db.session.scalar(
+        sa.select(RoleProposal).join(User, User.id == RoleProposal.user_id)
+        .where(RoleProposal.id == proposal_id, User.school_id == user.school_id)
+    )
+    if proposal is None:
+        abort(404)
+    if not may_decide_proposal(user, proposal.role):
+        abort(403)
+    return proposal
 
 
 def school_groups(user: User) -> sa.Select:
