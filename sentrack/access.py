@@ -316,7 +316,7 @@ def get_staff_member(user: User, user_id: int) -> User:
     if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
         abort(404)
     member = db.session.scalar(sa.select(User).where(User.id == user_id, User.school_id == user.school_id))
-    if member is None:
+    if member is None or member.has_role(Role.LA_OFFICER):  # an officer is the authority's, not the school's
         abort(404)
     return member
 
@@ -345,6 +345,12 @@ def roles_proposable_by(user: User) -> frozenset[Role]:
     if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
         return frozenset()
     return SCHOOL_ROLES - roles_grantable_by(user)
+
+
+def may_give_self_roles(user: User) -> bool:
+    """Whether `user` may give themselves a role they do not hold: only the head teacher (in a
+    small school, the head who is also the SENCO); anyone else asks the head."""
+    return can(user, Ability.MANAGE_STAFF) and user.has_role(Role.HEAD)
 
 
 def may_decide_proposal(user: User, role: Role) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
@@ -41,8 +41,9 @@ class SetPasswordForm(FlaskForm):
     submit = SubmitField("Set password", widget=GovSubmitInput())
 
 
-def _private(response):
+def _private(body, status: int | None = None):
     """The link's token is in the URL: keep it out of Referer headers and caches."""
+    response = make_response(body) if status is None else make_response(body, status)
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -54,7 +55,7 @@ def invitation(token: str):
     moment = datetime.now(UTC)
     found = flow.find_open(db.session, token, moment)
     if found is None:
-        return _private(render_template("auth/invitation_ended.html")), 404
+        return _private(render_template("auth/invitation_ended.html"), 404)
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:

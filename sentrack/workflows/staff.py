@@ -83,7 +83,7 @@ def _plan_roles(actor: User, member: User | None, held: set[Role], proposed: set
     propose = (added - grantable) - proposed
     if (added - grantable) - proposable:
         raise RuleBroken("Select roles from the list", field="roles")
-    if member is not None and member.id == actor.id and (grant | propose) and not actor.has_role(Role.HEAD):
+    if member is not None and member.id == actor.id and (grant | propose) and not access.may_give_self_roles(actor):
         raise RuleBroken("You cannot give yourself a new role: ask the head teacher", field="roles")
     if member is not None and (grant or propose or removed) and not access.may_control_account(actor, member):
         raise RuleBroken(
@@ -257,7 +257,7 @@ def decide_proposal(session: Session, *, actor: User, proposal: RoleProposal, co
     if not access.may_decide_proposal(actor, proposal.role):
         raise RuleBroken(f"Only {_who_decides({proposal.role})} can decide on this role")
     member = proposal.user
-    if confirm and member.id == actor.id and not actor.has_role(Role.HEAD):
+    if confirm and member.id == actor.id and not access.may_give_self_roles(actor):
         raise RuleBroken("You cannot give yourself a new role: ask the head teacher")
     role, proposed_by_id = proposal.role, proposal.proposed_by_id
     session.delete(proposal)
