@@ -147,9 +147,23 @@ def test_the_link_expires_after_seven_days(app, world, session):
     assert visitor.get(f"/invitation/{flow.token_for(open_one, app.config['SECRET_KEY'])}").status_code == 200
 
 
-@pytest.mark.parametrize("token", ["x", "A" * 43, "A" * 500, "%00", "..%2f..%2fetc"])
-def test_a_made_up_token_finds_nothing(app, world, token):
+@pytest.mark.parametrize("token", ["x", "A" * 43, "A" * 500, "%00", "..", "<script>"])
+def test_a_made_up_token_finds_nothing(app, world, session, token):
     assert app.test_client().get(f"/invitation/{token}").status_code == 404
+    assert len(audit_events(session, "invitation_link_refused")) == 1
+
+
+def test_changing_the_address_ends_the_link_sent_to_the_old_one(app, client, world, session, login, smtp):
+    port, inbox = smtp
+    _add_member(client, login, world)
+    path = _emailed_link(session, port, inbox)
+    member = session.scalar(sa.select(User).where(User.email == "nina.patel@oak.test"))
+
+    response = client.post(f"/staff/{member.id}", data={"full_name": "Nina Patel", "email": "nina.p@oak.test",
+                                                          "roles": ["teacher"], "active": "y"})
+
+    assert response.status_code == 302
+    assert app.test_client().get(path).status_code == 404
 
 
 def test_a_new_invitation_ends_the_earlier_one(app, client, world, session, login, smtp):

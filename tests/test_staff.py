@@ -166,6 +166,21 @@ def test_only_who_may_grant_a_role_decides_on_its_proposal(client, world, sessio
     assert (Role(role) in member.roles) == (answer == 302)
 
 
+def test_a_proposal_is_decided_once(client, world, session, login):
+    member = make_user(session, "nina.patel@oak.test", Role.GOVERNOR, school=world.school)
+    proposal = RoleProposal(user_id=member.id, role=Role.TEACHER, proposed_by_id=world.users["admin"].id)
+    session.add(proposal)
+    session.commit()
+    login(world.users["head"])
+
+    first = client.post(f"/staff/proposals/{proposal.id}/confirm")
+    again = client.post(f"/staff/proposals/{proposal.id}/decline")
+
+    assert (first.status_code, again.status_code) == (302, 404)
+    session.expire_all()
+    assert member.roles == {Role.GOVERNOR, Role.TEACHER}
+
+
 def test_a_proposal_at_another_school_is_not_found(client, world, session, login):
     member = make_user(session, "far.person@far.test", Role.GOVERNOR, school=world.foreign)
     proposal = RoleProposal(user_id=member.id, role=Role.TEACHER, proposed_by_id=None)
@@ -500,3 +515,39 @@ def test_the_class_form_offers_only_this_schools_active_staff(client, world, ses
     assert world.users["teacher"].id in offered
     assert world.users["ta"].id not in offered
     assert world.users["foreign_senco"].id not in offered
+
+
+# --- What the "already used" checks tell about other schools --------------------------------------
+
+@pytest.mark.parametrize("key", ["head", "senco", "admin"])
+def test_an_email_in_use_gets_the_same_neutral_answer_whichever_school_holds_it(client, world, session, login, key):
+    """Emails are sign-in names, unique across schools: the refusal must not tell whether the
+    address belongs to another school's account (or to which), so it reads the same for both."""
+    login(world.users[key])
+    governor = world.users["governor"]
+
+    answers = [
+        field_error(text(client.post("/staff/new", data=_member_form(email=email))), "email")
+        for email in ("teacher@oak.test", "senco@far.test", "OFFICER@elsewhere.test")
+    ] + [
+        field_error(text(client.post(f"/staff/{governor.id}", data=_edit_form(governor, email=email))), "email")
+        for email in ("teacher@oak.test", "senco@far.test")
+    ]
+
+    assert answers == [EMAIL_UNAVAILABLE] * 5
+    assert "already" not in EMAIL_UNAVAILABLE and "school" not in EMAIL_UNAVAILABLE
+    session.refresh(governor)
+    assert governor.email == "governor@oak.test"
+
+
+def test_a_upn_is_checked_against_this_schools_roll_only(world, session):
+    """Adding or editing a pupil: another school's pupil with the same UPN neither blocks it nor is
+    revealed by it (the index uq_pupil_upn_on_roll is per school too)."""
+    from sentrack.workflows.pupils import upn_on_roll_clash
+
+    foreign = world.pupils["foreign"]
+    own = world.pupils["taught"]
+
+    assert upn_on_roll_clash(session, school_id=world.school.id, upn=foreign.upn, pupil_id=None) is False
+    assert upn_on_roll_clash(session, school_id=world.school.id, upn=foreign.upn, pupil_id=own.id) is False
+    assert upn_on_roll_clash(session, school_id=world.school.id, upn=world.pupils["untaught"].upn, pupil_id=own.id) is True

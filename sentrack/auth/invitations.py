@@ -3,8 +3,6 @@ sign-in with a password chosen by someone else leads to."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -12,6 +10,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length
 
+from sentrack import audit
 from sentrack.auth import bp
 from sentrack.extensions import db
 from sentrack.forms import attach_error
@@ -52,9 +51,11 @@ def _private(body, status: int | None = None):
 @bp.route("/invitation/<token>", methods=["GET", "POST"])
 def invitation(token: str):
     # Expiry is a security timing: the real clock, never the app's demo date.
-    moment = datetime.now(UTC)
+    moment = flow.now_utc()
     found = flow.find_open(db.session, token, moment)
     if found is None:
+        audit.record(db.session, "invitation_link_refused", details=None)
+        db.session.commit()
         return _private(render_template("auth/invitation_ended.html"), 404)
     form = SetPasswordForm()
     if form.validate_on_submit():

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from datetime import UTC, datetime
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -19,7 +17,7 @@ from sentrack.staff import bp
 from sentrack.staff.forms import GroupForm, StaffForm
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.register import on_roll
-from sentrack.workflows.invitations import invite
+from sentrack.workflows.invitations import invite, now_utc
 from sentrack.workflows.staff import (
     GroupDetails,
     StaffDetails,
@@ -83,7 +81,7 @@ def member_new():
         try:
             member = add_staff_member(
                 db.session, actor=user, details=_details(form), secret_key=current_app.config["SECRET_KEY"],
-                moment=datetime.now(UTC),
+                moment=now_utc(),
             )
         except RuleBroken as error:
             db.session.rollback()
@@ -132,7 +130,7 @@ def member_invite(user_id: int):
     member = access.get_staff_member(user, user_id)
     try:
         invite(db.session, actor=user, member=member, secret_key=current_app.config["SECRET_KEY"],
-               moment=datetime.now(UTC))
+               moment=now_utc())
     except RuleBroken as error:
         db.session.rollback()
         flash(error.message, "important")

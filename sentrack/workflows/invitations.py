@@ -14,7 +14,7 @@ import base64
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -45,6 +45,17 @@ def token_for(invitation: Invitation, secret_key: str) -> str:
 
 def is_open(invitation: Invitation, moment: datetime) -> bool:
     return invitation.used_at is None and invitation.revoked_at is None and moment < invitation.expires_at
+
+
+def now_utc() -> datetime:
+    """Invitations expire by the real clock (a security timing), never the app's demo date."""
+    return datetime.now(UTC)
+
+
+def revoke_open_invitations(session: Session, user: User, moment: datetime) -> None:
+    """End every link of `user` still open (a new one was sent, the password was set, or the
+    address changed)."""
+    _revoke_open(session, user, moment)
 
 
 def _revoke_open(session: Session, user: User, moment: datetime) -> None:

@@ -12,7 +12,7 @@ from sentrack import access, audit
 from sentrack.auth.sessions import end_all_sessions
 from sentrack.models import NO_PASSWORD, Notification, Role, RoleAssignment, RoleProposal, School, TeachingGroup, User
 from sentrack.workflows import RuleBroken
-from sentrack.workflows.invitations import invite
+from sentrack.workflows.invitations import invite, now_utc, revoke_open_invitations
 
 # Roles a school may give. LA officers are set up by the local authority, not by a school.
 SCHOOL_ROLES = tuple(role for role in Role if role.is_school_role)
@@ -232,8 +232,9 @@ def update_staff_member(session: Session, *, actor: User, member: User, details:
         changed.append("groups")
     if "active" in changed and not member.active:
         end_all_sessions(session, member, reason="deactivated")
-    if "roles" in changed and plan.remove:
-        end_all_sessions(session, member, reason="roles_removed")
+    if "email" in changed:
+        # A link sent to the old address must not open the account any more.
+        revoke_open_invitations(session, member, now_utc())
     if changed:
         audit.record(
             session,
@@ -260,7 +261,14 @@ def decide_proposal(session: Session, *, actor: User, proposal: RoleProposal, co
     if confirm and member.id == actor.id and not access.may_give_self_roles(actor):
         raise RuleBroken("You cannot give yourself a new role: ask the head teacher")
     role, proposed_by_id = proposal.role, proposal.proposed_by_id
-    session.delete(proposal)
+    _lock_school(session, member.school_id)
+    # One statement that two people deciding at once cannot both win.
+    ended = session.execute(
+        sa.delete(RoleProposal).where(RoleProposal.id == proposal.id).execution_options(synchronize_session=False)
+    ).rowcount
+    session.expunge(proposal)
+    if ended != 1:
+        raise RuleBroken("Someone else has decided on this role already")
     if confirm and role not in member.roles:
         member.role_assignments.append(RoleAssignment(role=role))
     audit.record(session, "role_confirmed" if confirm else "role_declined", actor=actor, object_type="user",
