@@ -135,6 +135,22 @@ def test_a_proposed_role_gives_no_access_until_confirmed(app, client, world, ses
     assert browser.get(f"/pupils/{pupil.public_id}").status_code == 200
 
 
+def test_the_home_page_tells_the_head_and_senco_of_roles_waiting(client, world, session, login):
+    member = make_user(session, "nina.patel@oak.test", Role.GOVERNOR, school=world.school)
+    session.add_all([RoleProposal(user_id=member.id, role=Role.TEACHER, proposed_by_id=world.users["admin"].id),
+                     RoleProposal(user_id=member.id, role=Role.HEAD, proposed_by_id=world.users["admin"].id)])
+    session.commit()
+
+    seen = {}
+    for key in ("head", "senco", "admin", "teacher"):
+        login(world.users[key])
+        page = text(client.get("/"))
+        found = re.search(r'id="roles-waiting">\s*(\d+)', page)
+        seen[key] = int(found.group(1)) if found else 0
+
+    assert seen == {"head": 2, "senco": 1, "admin": 0, "teacher": 0}
+
+
 def test_a_declined_proposal_ends_without_a_role(client, world, session, login):
     member = make_user(session, "nina.patel@oak.test", Role.GOVERNOR, school=world.school)
     proposal = RoleProposal(user_id=member.id, role=Role.SENCO, proposed_by_id=world.users["admin"].id)
