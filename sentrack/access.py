@@ -327,17 +327,26 @@ SEN_ROLES = frozenset(role for role in Role if role.is_school_role and Ability.V
 SCHOOL_ROLES = frozenset(role for role in Role if role.is_school_role)
 
 
+# What each role may give to (or take from) a member of its school itself: the head teacher any
+# school role; the SENCO any but the headship; an administrator only roles that open no SEN record
+# (administrator, governor). Other roles manage no staff.
+GRANTS: dict[Role, frozenset[Role]] = {
+    Role.HEAD: SCHOOL_ROLES,
+    Role.SENCO: SCHOOL_ROLES - {Role.HEAD},
+    Role.ADMIN: SCHOOL_ROLES - SEN_ROLES,
+}
+
+
 def roles_grantable_by(user: User) -> frozenset[Role]:
-    """The roles `user` may give to (or take from) a member of their school themselves. The head
-    teacher gives any school role; the SENCO any but the headship; an administrator only roles
-    that open no SEN record (administrator, governor)."""
+    """The roles `user` may give to (or take from) a member of their school themselves."""
     if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
         return frozenset()
-    if user.has_role(Role.HEAD):
-        return SCHOOL_ROLES
-    if user.has_role(Role.SENCO):
-        return SCHOOL_ROLES - {Role.HEAD}
-    return SCHOOL_ROLES - SEN_ROLES
+    return frozenset().union(*(GRANTS.get(role, frozenset()) for role in user.roles))
+
+
+def roles_deciding_on(role: Role) -> frozenset[Role]:
+    """The roles whose holders may confirm (or decline) a proposal of `role`."""
+    return frozenset(holder for holder, grants in GRANTS.items() if role in grants)
 
 
 def roles_proposable_by(user: User) -> frozenset[Role]:

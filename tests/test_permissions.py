@@ -1062,3 +1062,30 @@ def test_who_reads_the_record_of_a_pupil_who_has_left(client, world, login, fore
     expected = status if route.expect[role] == 200 else 404
 
     assert client.get(route.url(target)).status_code == expected
+
+
+# --- Who gives which role ------------------------------------------------------------------------
+
+# Per signed-in role, what each school role is for them on the staff pages: "grant" (given at
+# once), "propose" (stored, no access until the head teacher or SENCO confirms) or None (no staff
+# pages at all). Roles that open SEN records are granted only by the head teacher or the SENCO.
+ROLE_GRANTS = {
+    "head": dict.fromkeys(("senco", "head", "teacher", "support_assistant", "governor", "admin"), "grant"),
+    "senco": {"senco": "grant", "head": "propose", "teacher": "grant", "support_assistant": "grant",
+              "governor": "grant", "admin": "grant"},
+    "admin": {"senco": "propose", "head": "propose", "teacher": "propose", "support_assistant": "propose",
+              "governor": "grant", "admin": "grant"},
+    "teacher": {}, "ta": {}, "governor": {}, "la": {},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_grants_and_who_proposes_each_role(world, role):
+    from sentrack import access
+
+    user = world.users[role]
+    grantable, proposable = access.roles_grantable_by(user), access.roles_proposable_by(user)
+    found = {r.value: ("grant" if r in grantable else "propose") for r in grantable | proposable}
+
+    assert found == ROLE_GRANTS[role]
+    assert access.SEN_ROLES == {Role.SENCO, Role.HEAD, Role.TEACHER, Role.SUPPORT_ASSISTANT}

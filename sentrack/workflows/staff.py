@@ -108,7 +108,7 @@ def proposed_roles(session: Session, member: User) -> set[Role]:
 
 def _deciders(session: Session, school_id: int, role: Role) -> list[int]:
     """The active members of the school who may confirm a proposal of `role`."""
-    deciding = [Role.HEAD] if role is Role.HEAD else [Role.HEAD, Role.SENCO]
+    deciding = sorted(access.roles_deciding_on(role))
     return list(session.scalars(
         sa.select(User.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
         .where(User.school_id == school_id, User.active, RoleAssignment.role.in_(deciding))
