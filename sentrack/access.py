@@ -24,6 +24,7 @@ from sentrack.models import (
     Provision,
     Pupil,
     Role,
+    RoleProposal,
     School,
     SenStatus,
     Task,
@@ -85,6 +86,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.EDIT_PUPIL,
             Ability.CHANGE_SEN_STATUS,
             Ability.RAISE_CONCERN,
+            Ability.MANAGE_STAFF,  # to grant and confirm the roles that open SEN records
             Ability.VIEW_FIGURES,
             Ability.VIEW_FIGURE_LISTS,
             Ability.VIEW_AUDIT,
@@ -315,9 +317,86 @@ def get_staff_member(user: User, user_id: int) -> User:
     if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
         abort(404)
     member = db.session.scalar(sa.select(User).where(User.id == user_id, User.school_id == user.school_id))
-    if member is None:
+    if member is None or member.has_role(Role.LA_OFFICER):  # an officer is the authority's, not the school's
         abort(404)
     return member
+
+
+# Roles whose holders read SEN records: granted (or confirmed when proposed) only by the head
+# teacher or the SENCO. Derived from the abilities, so a role given SEN reading later is covered.
+SEN_ROLES = frozenset(role for role in Role if role.is_school_role and Ability.VIEW_SEN in ROLE_ABILITIES[role])
+SCHOOL_ROLES = frozenset(role for role in Role if role.is_school_role)
+
+
+# What each role may give to (or take from) a member of its school itself: the head teacher any
+# school role; the SENCO any but the headship; an administrator only roles that open no SEN record
+# (administrator, governor). Other roles manage no staff.
+GRANTS: dict[Role, frozenset[Role]] = {
+    Role.HEAD: SCHOOL_ROLES,
+    Role.SENCO: SCHOOL_ROLES - {Role.HEAD},
+    Role.ADMIN: SCHOOL_ROLES - SEN_ROLES,
+}
+
+
+def roles_grantable_by(user: User) -> frozenset[Role]:
+    """The roles `user` may give to (or take from) a member of their school themselves."""
+    if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
+        return frozenset()
+    return frozenset().union(*(GRANTS.get(role, frozenset()) for role in user.roles))
+
+
+def roles_deciding_on(role: Role) -> frozenset[Role]:
+    """The roles whose holders may confirm (or decline) a proposal of `role`."""
+    return frozenset(holder for holder, grants in GRANTS.items() if role in grants)
+
+
+def roles_proposable_by(user: User) -> frozenset[Role]:
+    """The roles `user` may only propose: stored, giving no access until confirmed."""
+    if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
+        return frozenset()
+    return SCHOOL_ROLES - roles_grantable_by(user)
+
+
+def may_give_self_roles(user: User) -> bool:
+    """Whether `user` may give themselves a role they do not hold: only the head teacher (in a
+    small school, the head who is also the SENCO); anyone else asks the head."""
+    return can(user, Ability.MANAGE_STAFF) and user.has_role(Role.HEAD)
+
+
+def may_decide_proposal(user: User, role: Role) -> bool:
+    """Whether `user` may confirm or decline a proposal of `role`."""
+    return role in roles_grantable_by(user)
+
+
+def may_control_account(user: User, member: User) -> bool:
+    """Whether `user` may change `member`'s sign-in (email address), send them a new invitation's
+    address, or reactivate them: only if `user` could grant every role `member` holds, so an
+    administrator never takes over, or revives, an account that opens SEN records."""
+    return member.school_id == user.school_id and member.roles <= roles_grantable_by(user)
+
+
+def may_deactivate(user: User, member: User) -> bool:
+    """Whether `user` may deactivate `member`: anyone managing staff may stop the account of a
+    class teacher or assistant who leaves; the head teacher's and the SENCO's accounts are
+    stopped only by whoever could grant those roles (the head, or the SENCO for a SENCO)."""
+    keeping = {Role.HEAD, Role.SENCO}
+    return member.school_id == user.school_id and (member.roles & keeping) <= roles_grantable_by(user)
+
+
+def get_proposal(user: User, proposal_id: int) -> RoleProposal:
+    """A role proposed for a member of the user's school, else 404; 403 when the user may not
+    decide on that role."""
+    if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
+        abort(404)
+    proposal = db.session.scalar(
+        sa.select(RoleProposal).join(User, User.id == RoleProposal.user_id)
+        .where(RoleProposal.id == proposal_id, User.school_id == user.school_id)
+    )
+    if proposal is None:
+        abort(404)
+    if not may_decide_proposal(user, proposal.role):
+        abort(403)
+    return proposal
 
 
 def school_groups(user: User) -> sa.Select:

@@ -48,10 +48,12 @@ def create_user_command(email, full_name, roles, urn, la_code, password):
         school_id=school.id if school else None,
         local_authority_id=authority.id if authority else (school.local_authority_id if school else None),
         role_assignments=[RoleAssignment(role=Role(r)) for r in roles],
+        must_change_password=True,  # chosen by whoever ran the command: its owner changes it first
     )
     db.session.add(user)
     db.session.commit()
-    click.echo(f"Created an account for {email} with roles: {', '.join(roles)}.")
+    click.echo(f"Created an account for {email} with roles: {', '.join(roles)}. "
+               "They must change the password when they first sign in.")
 
 
 @click.command("sweep")

@@ -174,6 +174,45 @@ def compose(notification: Notification, *, sender: str, base_url: str, task: Tas
     return message
 
 
+def compose_invitation(notification: Notification, *, sender: str, base_url: str, link: str) -> EmailMessage:
+    """The email inviting a new member of staff to set their own password. It names no pupil."""
+    message = EmailMessage(policy=HEADER_POLICY)
+    message["From"] = sender
+    message["To"] = notification.recipient.email
+    message["Subject"] = "SEN Track: set your password"
+    lines = [
+        f"Hello {header_text(notification.recipient.full_name)},", "",
+        "An account has been made for you in SEN Track. Set your own password with this link:", "",
+        f"{base_url.rstrip('/')}{link}", "",
+        "The link works once and ends after 7 days. If it has ended, ask your head teacher, SENCO or "
+        "school administrator to send a new one. If you did not expect this email, ignore it.",
+    ]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def _invitation_links(session: Session, due: list[Notification], secret_key: str | None, now: datetime) -> dict[int, str | None]:
+    """The link of each invitation email in the batch, built from the invitation's nonce and the
+    app's secret key (the token itself is stored nowhere); None for an invitation that has been
+    used, replaced or has expired since."""
+    from sentrack.models import Invitation
+    from sentrack.workflows.invitations import INVITATION, is_open, token_for
+
+    ids = [n.subject_id for n in due if n.subject_type == INVITATION]
+    if not ids:
+        return {}
+    if secret_key is None:
+        from flask import current_app
+
+        secret_key = current_app.config["SECRET_KEY"]
+    found = {i.id: i for i in session.scalars(sa.select(Invitation).where(Invitation.id.in_(ids)))}
+    return {
+        invitation_id: (f"/invitation/{token_for(found[invitation_id], secret_key)}"
+                        if invitation_id in found and is_open(found[invitation_id], now) else None)
+        for invitation_id in ids
+    }
+
+
 @dataclass
 class SendSummary:
     sent: int = 0
@@ -183,7 +222,8 @@ class SendSummary:
     errors: list[str] = field(default_factory=list)
 
 
-def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: str) -> SendSummary:
+def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: str,
+             secret_key: str | None = None) -> SendSummary:
     """Send every notification whose email is pending and due now, each claimed with a lease just
     before it is sent and its result committed at once: however many senders run, a message is
     sent once (a sender killed after the server took a message but before its result was
@@ -206,6 +246,7 @@ def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: 
     tasks = {
         t.id: t for t in session.scalars(sa.select(Task).where(Task.id.in_(task_ids)).options(selectinload(Task.duty)))
     } if task_ids else {}
+    invitation_links = _invitation_links(session, due, secret_key, now)
     with mailer:
         for notification in due:
             notification_id = notification.id
@@ -214,7 +255,13 @@ def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: 
                 summary.taken_elsewhere += 1
                 continue
             try:
-                message = compose(notification, sender=sender, base_url=base_url, task=task)
+                if notification.subject_type == "invitation":
+                    link = invitation_links.get(notification.subject_id)
+                    if link is None:
+                        raise LookupError("the invitation was used, replaced or ended before it was sent")
+                    message = compose_invitation(notification, sender=sender, base_url=base_url, link=link)
+                else:
+                    message = compose(notification, sender=sender, base_url=base_url, task=task)
             except Exception as error:  # noqa: BLE001 - one message that cannot be built fails alone
                 outcome = _committed(session, lambda e=error: _fail(notification, f"Could not be built: {type(e).__name__}"))
             else:

@@ -436,7 +436,8 @@ def test_every_audited_action_reads_as_words():
         "intervention_type_saved", "impact_scale_saved", "task_completed", "task_reassigned", "email_resent",
         "provision_map_viewed", "provision_map_printed", "provision_map_exported", "intervention_updated",
         "intervention_ended", "session_recorded", "dashboard_viewed", "dashboard_printed", "dashboard_exported",
-        "dashboard_list_viewed", "dashboard_list_exported"}}
+        "dashboard_list_viewed", "dashboard_list_exported", "invitation_sent", "invitation_accepted",
+        "invitation_link_refused", "role_proposed", "role_proposal_withdrawn", "role_confirmed", "role_declined"}}
 
     assert {"pupil_viewed", "sen_status_changed", "passport_viewed", "review_saved"} <= pupil_actions  # the search finds them
     assert pupil_actions - audit.DESCRIPTIONS.keys() == set()

@@ -47,6 +47,7 @@ from sentrack.models import (
     Review,
     ReviewDecision,
     Role,
+    RoleProposal,
     RoleAssignment,
     School,
     SchoolTerm,
@@ -1349,10 +1350,18 @@ def test_demo_accounts_have_their_roles_and_the_demo_password(demo):
         user = users[email]
         assert user.roles == {role}
         assert verify_password(user.password_hash, DEMO_PASSWORD)
+        assert user.must_change_password is False  # the demo's own accounts sign in straight away
         if role is Role.LA_OFFICER:
             assert user.school_id is None and user.local_authority_id == primary.local_authority_id
         else:
             assert user.school_id == primary.id
+
+
+def test_the_demo_school_has_a_role_waiting_for_the_head_or_senco(db_session):
+    [proposal] = db_session.scalars(sa.select(RoleProposal)).all()
+    assert proposal.role is Role.TEACHER
+    assert proposal.user.roles == {Role.SUPPORT_ASSISTANT}  # no access from the proposal itself
+    assert proposal.proposed_by.email == "admin@demo.test"
 
 
 def test_every_school_has_its_staff_and_every_class_a_teacher(db_session):

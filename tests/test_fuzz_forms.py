@@ -65,7 +65,10 @@ from sentrack.models import (
     Provision,
     Pupil,
     Review,
+    Invitation,
+    Notification,
     RoleAssignment,
+    RoleProposal,
     School,
     SchoolTerm,
     SenStatus,
@@ -166,8 +169,9 @@ FORMS: dict[str, Fuzz] = {
     "/settings/rules": Fuzz((School, AuditEvent)),
     "/settings/terms/new": Fuzz((SchoolTerm, AuditEvent)),
     "/settings/terms/<int:term_id>": Fuzz((SchoolTerm, AuditEvent)),
-    "/staff/new": Fuzz((User, RoleAssignment, AuditEvent)),
-    "/staff/<int:user_id>": Fuzz((User, RoleAssignment, AuditEvent)),
+    "/staff/new": Fuzz((User, RoleAssignment, RoleProposal, Invitation, Notification, AuditEvent)),
+    "/staff/<int:user_id>": Fuzz((User, RoleAssignment, RoleProposal, Notification, AuditEvent)),
+    "/invitation/<token>": Fuzz((User, Invitation, UserSession, AuditEvent)),
     "/staff/classes/new": Fuzz((TeachingGroup, AuditEvent)),
     "/staff/classes/<int:group_id>": Fuzz((TeachingGroup, AuditEvent)),
     "/tasks/<int:task_id>": Fuzz((Task, AuditEvent)),
@@ -190,6 +194,9 @@ BUTTONS: dict[str, str] = {
     "/interventions/<int:intervention_id>/sessions/quick": "everyone attended today",
     "/notifications/<int:notification_id>/read": "mark a notification read",
     "/notifications/email/resend": "resend the failed emails",
+    "/staff/<int:user_id>/invitation": "email a new link to set a password",
+    "/staff/proposals/<int:proposal_id>/confirm": "confirm a proposed role",
+    "/staff/proposals/<int:proposal_id>/decline": "decline a proposed role",
 }
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from itertools import count as _counter
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 
 from sentrack.models import (
     AreaOfNeed,
@@ -35,7 +37,9 @@ from sentrack.models import (
     Notification,
     Provision,
     Review,
+    NO_PASSWORD,
     Role,
+    RoleProposal,
     SchoolTerm,
     Season,
     SenStatus,
@@ -44,12 +48,14 @@ from sentrack.models import (
     TeachingGroup,
 )
 from sentrack.workflows import interventions as iflow
+from sentrack.workflows.invitations import invite, token_for
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER, change_sen_status
-from tests.factories import OPENED_ON, PLAN_STARTS, REVIEW_DATE, World
+from tests.factories import OPENED_ON, PLAN_STARTS, REVIEW_DATE, World, make_user
 from tests.helpers import pupil_links, text
 
 ROLES = ("senco", "head", "teacher", "ta", "governor", "admin", "la")
+_newcomers = _counter(1)
 ANONYMOUS = "anonymous"
 
 
@@ -92,6 +98,8 @@ class Target:
     term: SchoolTerm | None = None
     task: Task | None = None
     notification: Notification | None = None
+    proposal: RoleProposal | None = None
+    invitation_token: str | None = None
 
     @property
     def iv(self) -> str:
@@ -144,6 +152,9 @@ INTERVENTION = "intervention"
 ENTRY = "entry"  # an entry of a school's intervention catalogue
 TERM = "term"  # a term of a school's year
 TASK = "task"  # a task assigned to a school's SENCO, with the notification that told them
+PROPOSAL = "proposal"  # a role proposed by the administrator for a member of a school
+INVITATION = "invitation"  # an open invitation to set a password, of a new member of a school
+MANAGERS = ("senco", "head", "admin")  # who manages a school's staff (Ability.MANAGE_STAFF)
 
 # The key is the rule as Werkzeug spells it: one endpoint may have several rules.
 ROUTES: dict[str, Route] = {
@@ -345,12 +356,29 @@ ROUTES: dict[str, Route] = {
         lambda t: f"/settings/terms/{t.term.id}/default", only("senco", yes=Redirect("/settings#terms")),
         method="POST", target=TERM,
     ),
-    "/staff/": Route(lambda t: "/staff/", only("head", "admin")),
-    "/staff/new": Route(lambda t: "/staff/new", only("head", "admin")),
-    "/staff/<int:user_id>": Route(lambda t: f"/staff/{t.member.id}", only("head", "admin"), target=MEMBER),
-    "/staff/classes": Route(lambda t: "/staff/classes", only("head", "admin")),
-    "/staff/classes/new": Route(lambda t: "/staff/classes/new", only("head", "admin")),
-    "/staff/classes/<int:group_id>": Route(lambda t: f"/staff/classes/{t.group.id}", only("head", "admin"), target=GROUP),
+    # Staff are managed by the head teacher, the SENCO and the administrator; roles that open SEN
+    # records are granted (or, proposed by the administrator, confirmed) only by the head or SENCO.
+    "/staff/": Route(lambda t: "/staff/", only(*MANAGERS)),
+    "/staff/new": Route(lambda t: "/staff/new", only(*MANAGERS)),
+    "/staff/<int:user_id>": Route(lambda t: f"/staff/{t.member.id}", only(*MANAGERS), target=MEMBER),
+    # The target has a password already: the new link is refused back to their page.
+    "/staff/<int:user_id>/invitation": Route(
+        lambda t: f"/staff/{t.member.id}/invitation", only(*MANAGERS, yes=Redirect(lambda t: f"/staff/{t.member.id}")),
+        method="POST", target=MEMBER,
+    ),
+    "/staff/proposals/<int:proposal_id>/confirm": Route(
+        lambda t: f"/staff/proposals/{t.proposal.id}/confirm", only("senco", "head", yes=Redirect("/staff/")),
+        method="POST", target=PROPOSAL,
+    ),
+    "/staff/proposals/<int:proposal_id>/decline": Route(
+        lambda t: f"/staff/proposals/{t.proposal.id}/decline", only("senco", "head", yes=Redirect("/staff/")),
+        method="POST", target=PROPOSAL,
+    ),
+    "/staff/classes": Route(lambda t: "/staff/classes", only(*MANAGERS)),
+    "/staff/classes/new": Route(lambda t: "/staff/classes/new", only(*MANAGERS)),
+    "/staff/classes/<int:group_id>": Route(lambda t: f"/staff/classes/{t.group.id}", only(*MANAGERS), target=GROUP),
+    # The link in an invitation email: the token is the key, whoever (signed in or not) opens it.
+    "/invitation/<token>": Route(lambda t: f"/invitation/{t.invitation_token}", EVERYONE, anonymous=200, target=INVITATION),
 }
 
 # Pupils by how they stand to each role (names are keys of World.pupils).
@@ -380,7 +408,7 @@ def _cases():
                 if role in ("teacher", "ta"):
                     yield pytest.param(rule, role, "hidden", id=f"{rule} {role} hidden")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
-            elif route.target in (MEMBER, GROUP, ENTRY, TASK, TERM):
+            elif route.target in (MEMBER, GROUP, ENTRY, TASK, TERM, PROPOSAL, INVITATION):
                 yield pytest.param(rule, role, "own", id=f"{rule} {role} own-school")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
             else:
@@ -469,6 +497,20 @@ def _task(session, world: World, kind: str) -> tuple[Task, Notification]:
 
 
 def _target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
+    if route.target in (PROPOSAL, INVITATION):
+        school = world.school if kind == "own" else world.foreign
+        member = make_user(session, f"newcomer{next(_newcomers)}@{'oak' if kind == 'own' else 'far'}.test",
+                           Role.GOVERNOR, school=school)
+        if route.target == PROPOSAL:
+            proposal = RoleProposal(user_id=member.id, role=Role.TEACHER, proposed_by_id=world.users["admin"].id)
+            session.add(proposal)
+            session.commit()
+            return Target(world, proposal=proposal)
+        member.password_hash = NO_PASSWORD
+        invitation = invite(session, actor=world.users["head"], member=member,
+                            secret_key=current_app.config["SECRET_KEY"], moment=datetime.now(UTC))
+        session.commit()
+        return Target(world, invitation_token=token_for(invitation, current_app.config["SECRET_KEY"]))
     if route.target == TASK:
         task, note = _task(session, world, kind)
         return Target(world, task=task, notification=note)
@@ -503,6 +545,10 @@ def _expected(route: Route, role: str, kind) -> object:
         return 404  # out of scope: never confirm the record exists
     if route.target in (MEMBER, GROUP, ENTRY, TERM) and kind == "other-school" and expected == 200:
         return 404
+    if route.target == MEMBER and kind == "other-school" and isinstance(expected, Redirect):
+        return 404  # another school's member is never found
+    if route.target == PROPOSAL and kind == "other-school" and role in MANAGERS:
+        return 404  # another school's proposal is never found, whoever may decide on one
     if route.target == TERM and kind == "other-school" and isinstance(expected, Redirect):
         return 404  # another school's term is never found
     if route.target == TASK and kind == "other-school" and (expected == 200 or isinstance(expected, Redirect)):
@@ -858,14 +904,14 @@ def test_support_assistant_list_is_empty_without_interventions(client, world, lo
 
 # --- Staff pages stay inside the school ---------------------------------------------------------
 
-@pytest.mark.parametrize("manager", ["head", "admin"])
+@pytest.mark.parametrize("manager", ["head", "senco", "admin"])
 def test_another_schools_staff_member_is_not_found(client, world, login, manager):
     login(world.users[manager])
 
     assert client.get(f"/staff/{world.users['foreign_senco'].id}").status_code == 404
 
 
-@pytest.mark.parametrize("manager", ["head", "admin"])
+@pytest.mark.parametrize("manager", ["head", "senco", "admin"])
 def test_an_la_officer_account_is_not_a_schools_to_manage(client, world, login, manager, session):
     officer = world.users["la"]
     officer.school_id = world.school.id
@@ -875,14 +921,14 @@ def test_an_la_officer_account_is_not_a_schools_to_manage(client, world, login, 
     assert client.get(f"/staff/{officer.id}").status_code == 404
 
 
-@pytest.mark.parametrize("manager", ["head", "admin"])
+@pytest.mark.parametrize("manager", ["head", "senco", "admin"])
 def test_another_schools_class_is_not_found(client, world, login, foreign_group, manager):
     login(world.users[manager])
 
     assert client.get(f"/staff/classes/{foreign_group.id}").status_code == 404
 
 
-@pytest.mark.parametrize("manager", ["head", "admin"])
+@pytest.mark.parametrize("manager", ["head", "senco", "admin"])
 def test_the_staff_list_holds_only_the_school_s_own_staff(client, world, login, manager):
     login(world.users[manager])
 
@@ -1016,3 +1062,30 @@ def test_who_reads_the_record_of_a_pupil_who_has_left(client, world, login, fore
     expected = status if route.expect[role] == 200 else 404
 
     assert client.get(route.url(target)).status_code == expected
+
+
+# --- Who gives which role ------------------------------------------------------------------------
+
+# Per signed-in role, what each school role is for them on the staff pages: "grant" (given at
+# once), "propose" (stored, no access until the head teacher or SENCO confirms) or None (no staff
+# pages at all). Roles that open SEN records are granted only by the head teacher or the SENCO.
+ROLE_GRANTS = {
+    "head": dict.fromkeys(("senco", "head", "teacher", "support_assistant", "governor", "admin"), "grant"),
+    "senco": {"senco": "grant", "head": "propose", "teacher": "grant", "support_assistant": "grant",
+              "governor": "grant", "admin": "grant"},
+    "admin": {"senco": "propose", "head": "propose", "teacher": "propose", "support_assistant": "propose",
+              "governor": "grant", "admin": "grant"},
+    "teacher": {}, "ta": {}, "governor": {}, "la": {},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_who_grants_and_who_proposes_each_role(world, role):
+    from sentrack import access
+
+    user = world.users[role]
+    grantable, proposable = access.roles_grantable_by(user), access.roles_proposable_by(user)
+    found = {r.value: ("grant" if r in grantable else "propose") for r in grantable | proposable}
+
+    assert found == ROLE_GRANTS[role]
+    assert access.SEN_ROLES == {Role.SENCO, Role.HEAD, Role.TEACHER, Role.SUPPORT_ASSISTANT}

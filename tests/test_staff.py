@@ -7,13 +7,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from sentrack.auth.passwords import verify_password
-from sentrack.models import Role, TeachingGroup, User, UserSession
-from tests.factories import PASSWORD
+from sentrack.models import NO_PASSWORD, Invitation, Notification, Role, RoleProposal, TeachingGroup, User, UserSession
+from sentrack.workflows.staff import EMAIL_UNAVAILABLE
+from tests.factories import PASSWORD, make_user
 from tests.helpers import audit_events, count, field_error, text
 
 COOKIE = "sentrack_session"
-TEMPORARY_PASSWORD = "plum orchard tuesday"
 
 
 @pytest.fixture(params=["head", "admin"])
@@ -29,7 +28,6 @@ def _member_form(**changes) -> dict:
         "email": "nina.patel@oak.test",
         "roles": ["teacher"],
         "groups": [],
-        "temporary_password": TEMPORARY_PASSWORD,
     }
     form.update(changes)
     return form
@@ -49,7 +47,10 @@ def _edit_form(member: User, **changes) -> dict:
 
 # --- Adding a member ----------------------------------------------------------------------------
 
-def test_a_manager_adds_a_member_with_roles_and_classes(client, world, session, manager):
+def test_the_head_adds_a_member_with_roles_and_classes_and_no_password(client, world, session, login):
+    head = world.users["head"]
+    login(head)
+
     response = client.post(
         "/staff/new", data=_member_form(roles=["teacher", "support_assistant"], groups=[str(world.group.id)])
     )
@@ -60,9 +61,11 @@ def test_a_manager_adds_a_member_with_roles_and_classes(client, world, session, 
     assert member.roles == {Role.TEACHER, Role.SUPPORT_ASSISTANT}
     assert [g.id for g in member.groups] == [world.group.id]
     assert (member.school_id, member.active) == (world.school.id, True)
-    assert verify_password(member.password_hash, TEMPORARY_PASSWORD)
-    [event] = audit_events(session, "staff_added", user_id=manager.id)
-    assert event.details == {"roles": ["support_assistant", "teacher"]}
+    assert member.password_hash == NO_PASSWORD  # they set it themselves, through the invitation
+    assert count(session, Invitation, Invitation.user_id == member.id) == 1
+    assert count(session, RoleProposal) == 0
+    [event] = audit_events(session, "staff_added", user_id=head.id)
+    assert event.details == {"roles": ["support_assistant", "teacher"], "proposed": []}
 
 
 def test_the_head_gives_the_senco_role(client, world, session, login):
@@ -75,66 +78,265 @@ def test_the_head_gives_the_senco_role(client, world, session, login):
     assert member.roles == {Role.TEACHER, Role.SENCO}
 
 
-@pytest.mark.parametrize("role", ["senco", "head"])
-def test_an_administrator_cannot_give_sen_access_or_the_headship(client, world, session, login, role):
-    login(world.users["admin"])
+def test_the_senco_gives_a_teacher_role_but_only_proposes_the_headship(client, world, session, login):
+    login(world.users["senco"])
 
-    response = client.post("/staff/new", data=_member_form(roles=["teacher", role]))
+    assert client.post("/staff/new", data=_member_form(roles=["teacher"])).status_code == 302
+    assert client.post("/staff/new", data=_member_form(email="pat.head@oak.test", roles=["teacher", "head"])).status_code == 302
 
-    assert response.status_code == 200
-    assert field_error(text(response), "roles") == "Only the head teacher can give or take away the SENCO and head teacher roles"
-    assert count(session, User, User.email == "nina.patel@oak.test") == 0
+    assert session.scalar(sa.select(User).where(User.email == "nina.patel@oak.test")).roles == {Role.TEACHER}
+    proposed = session.scalar(sa.select(User).where(User.email == "pat.head@oak.test"))
+    assert proposed.roles == {Role.TEACHER}
+    assert session.scalars(sa.select(RoleProposal.role).where(RoleProposal.user_id == proposed.id)).all() == [Role.HEAD]
+
+
+@pytest.mark.parametrize("roles", [["teacher"], ["support_assistant"], ["senco"], ["head"], ["teacher", "head", "senco"]])
+def test_an_administrator_only_proposes_roles_that_open_sen_records(client, world, session, login, roles):
+    admin = world.users["admin"]
+    login(admin)
+
+    response = client.post("/staff/new", data=_member_form(roles=roles + ["governor"]))
+
+    assert response.status_code == 302
+    member = session.scalar(sa.select(User).where(User.email == "nina.patel@oak.test"))
+    assert member.roles == {Role.GOVERNOR}  # an administrator may give roles that open no SEN record
+    proposals = session.scalars(sa.select(RoleProposal).where(RoleProposal.user_id == member.id)).all()
+    assert {p.role.value for p in proposals} == set(roles)
+    assert {p.proposed_by_id for p in proposals} == {admin.id}
+    assert len(audit_events(session, "role_proposed", user_id=admin.id)) == len(roles)
+    # The head teacher (and the SENCO, for roles other than the headship) are told.
+    told = set(session.scalars(sa.select(Notification.recipient_id).where(Notification.kind == "role_proposed")))
+    assert world.users["head"].id in told and admin.id not in told
+    assert (world.users["senco"].id in told) == (roles != ["head"])
+
+
+def test_a_proposed_role_gives_no_access_until_confirmed(app, client, world, session, login):
+    """A proposed teacher of the class sees none of its pupils; once the SENCO confirms, they do."""
+    member = make_user(session, "nina.patel@oak.test", Role.GOVERNOR, school=world.school)
+    world.group.teachers.append(member)
+    session.add(RoleProposal(user_id=member.id, role=Role.TEACHER, proposed_by_id=world.users["admin"].id))
+    session.commit()
+    pupil = world.pupils["taught"]
+    browser = login(member, app.test_client())
+    assert browser.get(f"/pupils/{pupil.public_id}").status_code in (403, 404)
+
+    login(world.users["senco"])
+    [proposal] = session.scalars(sa.select(RoleProposal)).all()
+    page = text(client.get("/staff/"))
+    assert "Roles waiting for your confirmation" in page and "nina.patel@oak.test" in page
+    response = client.post(f"/staff/proposals/{proposal.id}/confirm")
+
+    assert response.status_code == 302
+    session.expire_all()
+    assert member.roles == {Role.GOVERNOR, Role.TEACHER}
+    assert count(session, RoleProposal) == 0
+    [event] = audit_events(session, "role_confirmed", user_id=world.users["senco"].id)
+    assert event.details == {"role": "teacher", "proposed_by": world.users["admin"].id}
+    assert browser.get(f"/pupils/{pupil.public_id}").status_code == 200
+
+
+def test_the_home_page_tells_the_head_and_senco_of_roles_waiting(client, world, session, login):
+    member = make_user(session, "nina.patel@oak.test", Role.GOVERNOR, school=world.school)
+    session.add_all([RoleProposal(user_id=member.id, role=Role.TEACHER, proposed_by_id=world.users["admin"].id),
+                     RoleProposal(user_id=member.id, role=Role.HEAD, proposed_by_id=world.users["admin"].id)])
+    session.commit()
+
+    seen = {}
+    for key in ("head", "senco", "admin", "teacher"):
+        login(world.users[key])
+        page = text(client.get("/"))
+        found = re.search(r'id="roles-waiting">\s*(\d+)', page)
+        seen[key] = int(found.group(1)) if found else 0
+
+    assert seen == {"head": 2, "senco": 1, "admin": 0, "teacher": 0}
+
+
+def test_a_declined_proposal_ends_without_a_role(client, world, session, login):
+    member = make_user(session, "nina.patel@oak.test", Role.GOVERNOR, school=world.school)
+    proposal = RoleProposal(user_id=member.id, role=Role.SENCO, proposed_by_id=world.users["admin"].id)
+    session.add(proposal)
+    session.commit()
+    login(world.users["head"])
+
+    assert client.post(f"/staff/proposals/{proposal.id}/decline").status_code == 302
+
+    session.expire_all()
+    assert member.roles == {Role.GOVERNOR}
+    assert count(session, RoleProposal) == 0
+    assert len(audit_events(session, "role_declined", user_id=world.users["head"].id)) == 1
+
+
+@pytest.mark.parametrize(("decider", "role", "answer"), [
+    ("admin", "teacher", 403), ("senco", "head", 403), ("head", "head", 302),
+])
+def test_only_who_may_grant_a_role_decides_on_its_proposal(client, world, session, login, decider, role, answer):
+    member = make_user(session, "nina.patel@oak.test", Role.GOVERNOR, school=world.school)
+    proposal = RoleProposal(user_id=member.id, role=Role(role), proposed_by_id=world.users["admin"].id)
+    session.add(proposal)
+    session.commit()
+    login(world.users[decider])
+
+    assert client.post(f"/staff/proposals/{proposal.id}/confirm").status_code == answer
+
+    session.expire_all()
+    assert (Role(role) in member.roles) == (answer == 302)
+
+
+def test_a_proposal_is_decided_once(client, world, session, login):
+    member = make_user(session, "nina.patel@oak.test", Role.GOVERNOR, school=world.school)
+    proposal = RoleProposal(user_id=member.id, role=Role.TEACHER, proposed_by_id=world.users["admin"].id)
+    session.add(proposal)
+    session.commit()
+    login(world.users["head"])
+
+    first = client.post(f"/staff/proposals/{proposal.id}/confirm")
+    again = client.post(f"/staff/proposals/{proposal.id}/decline")
+
+    assert (first.status_code, again.status_code) == (302, 404)
+    session.expire_all()
+    assert member.roles == {Role.GOVERNOR, Role.TEACHER}
+
+
+def test_a_proposal_at_another_school_is_not_found(client, world, session, login):
+    member = make_user(session, "far.person@far.test", Role.GOVERNOR, school=world.foreign)
+    proposal = RoleProposal(user_id=member.id, role=Role.TEACHER, proposed_by_id=None)
+    session.add(proposal)
+    session.commit()
+    login(world.users["head"])
+
+    assert client.post(f"/staff/proposals/{proposal.id}/confirm").status_code == 404
+    session.expire_all()
+    assert member.roles == {Role.GOVERNOR}
 
 
 def test_an_administrator_cannot_give_themselves_a_new_role(client, world, session, login):
     admin = world.users["admin"]
     login(admin)
 
-    response = client.post(f"/staff/{admin.id}", data=_edit_form(admin, roles=["admin", "teacher"]))
+    for roles in (["admin", "teacher"], ["admin", "senco"], ["admin", "governor"]):
+        response = client.post(f"/staff/{admin.id}", data=_edit_form(admin, roles=roles))
 
-    assert response.status_code == 200
-    assert field_error(text(response), "roles") == "You cannot give yourself a new role: ask the head teacher"
+        assert response.status_code == 200
+        assert field_error(text(response), "roles") == "You cannot give yourself a new role: ask the head teacher"
     session.refresh(admin)
     assert admin.roles == {Role.ADMIN}
+    assert count(session, RoleProposal) == 0
 
 
-def test_a_head_in_a_small_school_makes_themselves_the_senco(client, world, session, login):
+@pytest.mark.parametrize("member_key", ["teacher", "ta", "senco", "head"])
+def test_an_administrator_cannot_change_the_roles_of_a_holder_of_sen_records(client, world, session, login, member_key):
+    member = world.users[member_key]
+    held = set(member.roles)
+    login(world.users["admin"])
+
+    for roles in (["governor"], [r.value for r in held] + ["admin"], [r.value for r in held] + ["teacher", "senco"]):
+        response = client.post(f"/staff/{member.id}", data=_edit_form(member, roles=roles))
+
+        assert response.status_code == 200
+        assert field_error(text(response), "roles").startswith("Only the head teacher")
+    session.refresh(member)
+    assert member.roles == held
+    assert count(session, RoleProposal) == 0
+
+
+def test_an_administrator_proposes_a_role_for_a_governor(client, world, session, login):
+    governor = world.users["governor"]
+    login(world.users["admin"])
+
+    response = client.post(f"/staff/{governor.id}", data=_edit_form(governor, roles=["governor", "teacher"]))
+
+    assert response.status_code == 302
+    session.refresh(governor)
+    assert governor.roles == {Role.GOVERNOR}
+    assert session.scalars(sa.select(RoleProposal.role)).all() == [Role.TEACHER]
+    # Saved again (the form shows the proposal ticked), it stays one proposal; unticked, it is withdrawn.
+    assert client.post(f"/staff/{governor.id}", data=_edit_form(governor, roles=["governor", "teacher"])).status_code == 302
+    assert count(session, RoleProposal) == 1
+    assert client.post(f"/staff/{governor.id}", data=_edit_form(governor, roles=["governor"])).status_code == 302
+    assert count(session, RoleProposal) == 0
+
+
+def test_an_administrator_cannot_take_over_an_account_holding_sen_records(client, world, session, login):
+    """Changing the sign-in address of a teacher (then sending a new invitation to it) or
+    reviving a deactivated one would hand the administrator their access."""
+    teacher = world.users["teacher"]
+    login(world.users["admin"])
+
+    response = client.post(f"/staff/{teacher.id}", data=_edit_form(teacher, email="mine@oak.test"))
+
+    assert field_error(text(response), "email").startswith("Only the head teacher or SENCO")
+    session.refresh(teacher)
+    assert teacher.email == "teacher@oak.test"
+    assert client.post(f"/staff/{teacher.id}/invitation").status_code == 302
+    assert count(session, Invitation) == 0  # they have a password: no new link
+
+
+def test_an_administrator_cannot_deactivate_the_head_or_the_senco(client, world, session, login):
+    login(world.users["admin"])
+    for key in ("head", "senco"):
+        member = world.users[key]
+
+        response = client.post(f"/staff/{member.id}", data=_edit_form(member, active=""))
+
+        assert response.status_code == 200
+        assert field_error(text(response), "active").startswith("Only the head teacher")
+        session.refresh(member)
+        assert member.active is True
+
+
+def test_with_a_second_head_teacher_one_may_step_down(client, world, session, login):
+    login(world.users["head"])
+    second = make_user(session, "deputy@oak.test", Role.HEAD, Role.TEACHER, school=world.school)
+    session.commit()
+
+    assert client.post(f"/staff/{second.id}", data=_edit_form(second, roles=["teacher"])).status_code == 302
+
+    session.refresh(second)
+    assert second.roles == {Role.TEACHER}
+
+
+def test_the_last_active_senco_cannot_be_deactivated_or_demoted(client, world, session, login):
+    senco = world.users["senco"]
+    login(world.users["head"])
+
+    demoted = client.post(f"/staff/{senco.id}", data=_edit_form(senco, roles=["teacher"]))
+    deactivated = client.post(f"/staff/{senco.id}", data=_edit_form(senco, active=""))
+
+    assert field_error(text(demoted), "roles") == f"{senco.full_name} is the school's only active SENCO. Give the role to someone else first"
+    assert field_error(text(deactivated), "active") == f"{senco.full_name} is the school's only active SENCO. Give the role to someone else first"
+    session.refresh(senco)
+    assert (senco.roles, senco.active) == ({Role.SENCO}, True)
+    # With another SENCO in post, the first may step down.
+    make_user(session, "second.senco@oak.test", Role.SENCO, school=world.school)
+    session.commit()
+    assert client.post(f"/staff/{senco.id}", data=_edit_form(senco, roles=["teacher"])).status_code == 302
+
+
+def test_the_last_head_teacher_cannot_be_demoted_by_themselves_or_a_second_account(client, world, session, login):
     head = world.users["head"]
     login(head)
 
-    response = client.post(f"/staff/{head.id}", data=_edit_form(head, roles=["head", "senco"]))
-
-    assert response.status_code == 302
+    response = client.post(f"/staff/{head.id}", data=_edit_form(head, roles=["head", "admin"]))
+    assert response.status_code == 302  # keeping the headship is fine
     session.refresh(head)
-    assert head.roles == {Role.HEAD, Role.SENCO}
+    response = client.post(f"/staff/{head.id}", data=_edit_form(head, roles=["admin"]))
 
-
-def test_a_new_member_signs_in_with_the_temporary_password(app, client, world, manager):
-    client.post("/staff/new", data=_member_form(email="New.Person@Oak.Test"))
-    newcomer = app.test_client()
-
-    response = newcomer.post("/sign-in", data={"email": "new.person@oak.test", "password": TEMPORARY_PASSWORD})
-
-    assert response.status_code == 302
+    assert field_error(text(response), "roles") == f"{head.full_name} is the school's only active head teacher. Give the role to someone else first"
+    session.refresh(head)
+    assert Role.HEAD in head.roles
 
 
 @pytest.mark.parametrize(
     ("changes", "field_id", "message"),
     [
-        ({"email": "SENCO@oak.test"}, "email", "Another account already uses this email address"),
-        ({"email": "senco@far.test"}, "email", "Another account already uses this email address"),
+        ({"email": "SENCO@oak.test"}, "email", EMAIL_UNAVAILABLE),
+        ({"email": "senco@far.test"}, "email", EMAIL_UNAVAILABLE),
         ({"roles": []}, "roles", "Select at least one role"),
         ({"roles": ["la_officer"]}, "roles", None),
-        ({"temporary_password": "short"}, "temporary_password", "Password must be 10 characters or more"),
-        ({"temporary_password": "nina.patel@oak.test"}, "temporary_password", "Password must not be your email address"),
-        ({"temporary_password": ""}, "temporary_password", "Enter a temporary password"),
         ({"full_name": "   "}, "full_name", "Enter the person's full name"),
         ({"email": "not an email"}, "email", "Enter an email address in the correct format, like name@school.sch.uk"),
     ],
-    ids=[
-        "duplicate-email", "email-of-another-school", "no-role", "la-officer-role", "weak-password",
-        "password-is-email", "no-password", "blank-name", "bad-email",
-    ],
+    ids=["duplicate-email", "email-of-another-school", "no-role", "la-officer-role", "blank-name", "bad-email"],
 )
 def test_adding_a_member_is_refused(client, world, session, manager, changes, field_id, message):
     before = count(session, User)
@@ -168,7 +370,7 @@ def test_a_manager_cannot_remove_their_own_managing_role(client, world, session,
     response = client.post(f"/staff/{manager.id}", data=_edit_form(manager, roles=["teacher"]))
 
     assert response.status_code == 200
-    assert field_error(text(response), "roles") == "You cannot remove your own role as head teacher or administrator"
+    assert field_error(text(response), "roles") == "You cannot remove your own role as head teacher, SENCO or administrator"
     session.refresh(manager)
     assert manager.has_role(Role.HEAD, Role.ADMIN)
 
@@ -191,7 +393,10 @@ def test_a_manager_may_change_their_own_name(client, world, session, manager):
     assert manager.full_name == "Pat Renamed"
 
 
-def test_a_manager_changes_another_members_roles(client, world, session, manager):
+@pytest.mark.parametrize("key", ["head", "senco"])
+def test_the_head_or_senco_changes_another_members_roles(client, world, session, login, key):
+    manager = world.users[key]
+    login(manager)
     teacher = world.users["teacher"]
 
     response = client.post(f"/staff/{teacher.id}", data=_edit_form(teacher, roles=["teacher", "support_assistant"]))
@@ -233,7 +438,8 @@ def test_a_deactivated_member_cannot_sign_in(app, client, world, session, manage
     assert field_error(text(response), "email") == "Enter a correct email address and password"
 
 
-def test_reactivating_a_member_does_not_revive_their_old_sessions(app, client, world, session, login, manager):
+def test_reactivating_a_member_does_not_revive_their_old_sessions(app, client, world, session, login):
+    login(world.users["head"])
     teacher = world.users["teacher"]
     teachers_browser = login(teacher, app.test_client())
     client.post(f"/staff/{teacher.id}", data=_edit_form(teacher, active=""))
@@ -325,3 +531,39 @@ def test_the_class_form_offers_only_this_schools_active_staff(client, world, ses
     assert world.users["teacher"].id in offered
     assert world.users["ta"].id not in offered
     assert world.users["foreign_senco"].id not in offered
+
+
+# --- What the "already used" checks tell about other schools --------------------------------------
+
+@pytest.mark.parametrize("key", ["head", "senco", "admin"])
+def test_an_email_in_use_gets_the_same_neutral_answer_whichever_school_holds_it(client, world, session, login, key):
+    """Emails are sign-in names, unique across schools: the refusal must not tell whether the
+    address belongs to another school's account (or to which), so it reads the same for both."""
+    login(world.users[key])
+    governor = world.users["governor"]
+
+    answers = [
+        field_error(text(client.post("/staff/new", data=_member_form(email=email))), "email")
+        for email in ("teacher@oak.test", "senco@far.test", "OFFICER@elsewhere.test")
+    ] + [
+        field_error(text(client.post(f"/staff/{governor.id}", data=_edit_form(governor, email=email))), "email")
+        for email in ("teacher@oak.test", "senco@far.test")
+    ]
+
+    assert answers == [EMAIL_UNAVAILABLE] * 5
+    assert "already" not in EMAIL_UNAVAILABLE and "school" not in EMAIL_UNAVAILABLE
+    session.refresh(governor)
+    assert governor.email == "governor@oak.test"
+
+
+def test_a_upn_is_checked_against_this_schools_roll_only(world, session):
+    """Adding or editing a pupil: another school's pupil with the same UPN neither blocks it nor is
+    revealed by it (the index uq_pupil_upn_on_roll is per school too)."""
+    from sentrack.workflows.pupils import upn_on_roll_clash
+
+    foreign = world.pupils["foreign"]
+    own = world.pupils["taught"]
+
+    assert upn_on_roll_clash(session, school_id=world.school.id, upn=foreign.upn, pupil_id=None) is False
+    assert upn_on_roll_clash(session, school_id=world.school.id, upn=foreign.upn, pupil_id=own.id) is False
+    assert upn_on_roll_clash(session, school_id=world.school.id, upn=world.pupils["untaught"].upn, pupil_id=own.id) is True

@@ -64,6 +64,7 @@ def change_password(
         raise RuleBroken("The new password must be different from the current one", field="new_password")
     user.password_hash = hash_password(new)
     user.password_changed_at = now()
+    user.must_change_password = False
     end_all_sessions(session, user, reason="password_changed")
     token = start_session(session, user, remote_addr=remote_addr, user_agent=user_agent)
     audit.record(session, "password_changed", actor=user, object_type="user", object_id=user.id)

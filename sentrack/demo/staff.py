@@ -15,7 +15,7 @@ from sentrack.demo import names
 from sentrack.demo.context import DemoContext
 from sentrack.demo.dates import DAY
 from sentrack.demo.schools import Group, SchoolSpec
-from sentrack.models import Role, RoleAssignment, User, group_teachers
+from sentrack.models import Role, RoleAssignment, RoleProposal, User, group_teachers
 
 DEMO_PASSWORD = "sentrack-demo"
 
@@ -46,7 +46,7 @@ class StaffBuilder:
 
         add(Role.HEAD, "head@demo.test")
         senco_id = add(Role.SENCO, "senco@demo.test")
-        add(Role.ADMIN, "admin@demo.test")
+        admin_id = add(Role.ADMIN, "admin@demo.test")
         add(Role.GOVERNOR, "governor@demo.test")
         demo_group_id = None
         if spec.is_demo_school:
@@ -61,6 +61,12 @@ class StaffBuilder:
             add(Role.SUPPORT_ASSISTANT, "ta@demo.test" if index == 0 else None)
             for index in range(max(2, round(spec.pupils / 100)))
         ]
+        if spec.is_demo_school and len(assistant_ids) > 1:
+            # The administrator has proposed that an assistant teach a class: a role that opens
+            # SEN records waits on the staff page for the head teacher or SENCO to confirm it.
+            proposed_at = datetime.combine(self.context.today - 2 * DAY, time(10, 30), tzinfo=UTC)
+            self.context.rows.add(RoleProposal, user_id=assistant_ids[1], role=Role.TEACHER, proposed_by_id=admin_id,
+                                  proposed_at=proposed_at)
         return Staff(senco_id, teacher_of, demo_group_id, assistant_ids, self.names[senco_id])
 
     def add_user(

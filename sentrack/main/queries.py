@@ -16,6 +16,7 @@ from sentrack.models import (
     ParentLetter,
     Plan,
     Pupil,
+    RoleProposal,
     SenStatus,
     SupportCycle,
     TeachingGroup,
@@ -124,3 +125,15 @@ def school_counts(session: Session, school_id: int, on: date) -> tuple[int, int,
     roll = sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == school_id, on_roll(on)).scalar_subquery()
     classes = sa.select(sa.func.count(TeachingGroup.id)).where(TeachingGroup.school_id == school_id).scalar_subquery()
     return tuple(session.execute(sa.select(staff, roll, classes)).one())
+
+
+def roles_waiting(session: Session, user: User) -> int:
+    """How many roles proposed for members of the user's school wait for this user to confirm
+    or decline them (0 for anyone who decides on none)."""
+    deciding = access.roles_grantable_by(user) & access.SEN_ROLES
+    if not deciding:
+        return 0
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(RoleProposal).join(User, User.id == RoleProposal.user_id)
+        .where(User.school_id == user.school_id, RoleProposal.role.in_(deciding))
+    ) or 0

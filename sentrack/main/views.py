@@ -51,6 +51,7 @@ def home():
     if "school" in sections:
         context["staff_count"], context["roll_count"], context["class_count"] = queries.school_counts(
             db.session, user.school_id, on)
+    context["roles_waiting"] = queries.roles_waiting(db.session, user)
     page = render_template("main/home.html", user=user, **context)
     if delivers:
         # The passports show pupils' SEN records: audited once the page is rendered (the commit

@@ -48,7 +48,7 @@ from sentrack.models.organisation import (
     group_pupils,
     group_teachers,
 )
-from sentrack.models.people import RoleAssignment, User, UserSession
+from sentrack.models.people import NO_PASSWORD, Invitation, RoleAssignment, RoleProposal, User, UserSession
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 
 __all__ = [
@@ -97,6 +97,9 @@ __all__ = [
     "Pupil",
     "Role",
     "RoleAssignment",
+    "RoleProposal",
+    "NO_PASSWORD",
+    "Invitation",
     "School",
     "SchoolTerm",
     "Season",

@@ -13,6 +13,11 @@ from sentrack.models.enums import Role, enum_type
 from sentrack.models.organisation import LocalAuthority, School, TeachingGroup, group_teachers
 
 
+# What an account holds until its owner sets a password through their invitation: not an argon2
+# hash, so no password verifies against it.
+NO_PASSWORD = "!"
+
+
 class User(Base):
     """A member of staff, a governor or a local-authority officer."""
 
@@ -33,6 +38,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when someone else chose the password (`flask create-user --password`): the account's
+    # first sign-in leads straight to changing it.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     school: Mapped[School | None] = relationship()
     local_authority: Mapped[LocalAuthority | None] = relationship()
@@ -52,6 +60,11 @@ class User(Base):
 
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
+
+    @property
+    def has_password(self) -> bool:
+        """Whether the account's owner has a password yet (they set it through their invitation)."""
+        return self.password_hash != NO_PASSWORD
 
     @property
     def is_authenticated(self) -> bool:
@@ -84,6 +97,43 @@ class RoleAssignment(Base):
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
 
     user: Mapped[User] = relationship(back_populates="role_assignments")
+
+
+class RoleProposal(Base):
+    """A role proposed for a user by someone who may not grant it (an administrator proposing a
+    teacher, say). It gives no access: the head teacher or the SENCO confirms it, which turns it
+    into a RoleAssignment, or declines it."""
+
+    __tablename__ = "role_proposal"
+    __table_args__ = (sa.UniqueConstraint("user_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "role"))
+    proposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
+
+
+class Invitation(Base):
+    """An emailed link with which a new member of staff sets their own password: it works once,
+    until `expires_at`. Only the SHA-256 of the link's token is stored (see workflows.invitations)."""
+
+    __tablename__ = "invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
 class UserSession(Base):

@@ -4,12 +4,11 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
-    GovPasswordInput,
     GovSelect,
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, SubmitField
+from wtforms import BooleanField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sentrack.forms import EmailAddress, TextField, coerce_int, strip_text
@@ -29,7 +28,7 @@ class StaffForm(FlaskForm):
         "Email address",
         widget=GovTextInput(),
         filters=[strip_text],
-        description="They sign in with this address",
+        description="They sign in with this address. We email them a link to set their own password.",
         validators=[
             InputRequired("Enter an email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
@@ -40,17 +39,15 @@ class StaffForm(FlaskForm):
         "Roles",
         widget=GovCheckboxesInput(),
         choices=[(r.value, r.label) for r in SCHOOL_ROLES],
-        description="Select all that apply. In a small school one person may be head teacher and SENCO.",
+        description=(
+            "Select all that apply. In a small school one person may be head teacher and SENCO. "
+            "Roles that open SEN records are given by the head teacher or SENCO: chosen by anyone "
+            "else, they wait for the head teacher or SENCO to confirm them."
+        ),
         validators=[InputRequired("Select at least one role")],
     )
     groups = SelectMultipleField("Classes they teach", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()])
     active = BooleanField("Account is active (untick when someone leaves: they can no longer sign in)", widget=GovCheckboxInput(), default=True)
-    temporary_password = PasswordField(
-        "Temporary password",
-        widget=GovPasswordInput(),
-        description="At least 10 characters. Give it to them in person; they should change it when they first sign in.",
-        validators=[Optional(), Length(max=128, message="Temporary password must be 128 characters or fewer")],
-    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
@@ -65,3 +62,4 @@ class GroupForm(FlaskForm):
     year_group = SelectField("Year group", widget=GovSelect(), choices=[("", "Mixed year groups")] + YEAR_GROUP_CHOICES, validators=[Optional()])
     teachers = SelectMultipleField("Teachers", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()])
     submit = SubmitField("Save class", widget=GovSubmitInput())
+

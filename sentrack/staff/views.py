@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -17,7 +17,17 @@ from sentrack.staff import bp
 from sentrack.staff.forms import GroupForm, StaffForm
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.register import on_roll
-from sentrack.workflows.staff import GroupDetails, StaffDetails, add_staff_member, save_group, update_staff_member
+from sentrack.workflows.invitations import invite, now_utc
+from sentrack.workflows.staff import (
+    GroupDetails,
+    StaffDetails,
+    add_staff_member,
+    decide_proposal,
+    pending_proposals,
+    proposed_roles,
+    save_group,
+    update_staff_member,
+)
 
 
 def _user() -> User:
@@ -41,7 +51,13 @@ def index():
         .options(selectinload(User.groups))
         .order_by(User.active.desc(), User.full_name)
     ).all()
-    return render_template("staff/index.html", members=members)
+    proposals = pending_proposals(db.session, user.school_id)
+    proposed: dict[int, list] = {}
+    for proposal in proposals:
+        proposed.setdefault(proposal.user_id, []).append(proposal.role)
+    decidable = [p for p in proposals if access.may_decide_proposal(user, p.role)]
+    return render_template("staff/index.html", members=members, proposals=proposals, proposed=proposed,
+                           decidable=decidable)
 
 
 def _details(form: StaffForm) -> StaffDetails:
@@ -62,18 +78,22 @@ def member_new():
     form = StaffForm()
     form.groups.choices = _school_groups(user)
     if form.validate_on_submit():
-        if not form.temporary_password.data:
-            form.temporary_password.errors.append("Enter a temporary password")
+        try:
+            member = add_staff_member(
+                db.session, actor=user, details=_details(form), secret_key=current_app.config["SECRET_KEY"],
+                moment=now_utc(),
+            )
+        except RuleBroken as error:
+            db.session.rollback()
+            attach_error(form, error)
         else:
-            try:
-                add_staff_member(db.session, actor=user, details=_details(form), temporary_password=form.temporary_password.data)
-            except RuleBroken as error:
-                db.session.rollback()
-                attach_error(form, error)
-            else:
-                db.session.commit()
-                flash(f"Account created for {form.full_name.data}.", "success")
-                return redirect(url_for("staff.index"))
+            waiting = proposed_roles(db.session, member)
+            db.session.commit()
+            message = f"Account created for {form.full_name.data}. We have emailed them a link to set their password."
+            if waiting:
+                message += " The roles that open SEN records wait for the head teacher or SENCO to confirm them."
+            flash(message, "success")
+            return redirect(url_for("staff.index"))
     return render_template("staff/member.html", form=form, member=None)
 
 
@@ -83,12 +103,10 @@ def member_new():
 def member_edit(user_id: int):
     user = _user()
     member = access.get_staff_member(user, user_id)
-    if member.has_role(Role.LA_OFFICER):
-        abort(404)
     form = StaffForm(obj=member if request.method == "GET" else None)
     form.groups.choices = _school_groups(user)
     if request.method == "GET":
-        form.roles.data = [r.value for r in member.roles]
+        form.roles.data = [r.value for r in member.roles | proposed_roles(db.session, member)]
         form.groups.data = [g.id for g in member.groups]
     if form.validate_on_submit():
         try:
@@ -100,7 +118,57 @@ def member_edit(user_id: int):
             db.session.commit()
             flash(f"Changes to {member.full_name}'s account saved.", "success")
             return redirect(url_for("staff.index"))
-    return render_template("staff/member.html", form=form, member=member)
+    return render_template("staff/member.html", form=form, member=member,
+                           proposed=proposed_roles(db.session, member))
+
+
+@bp.route("/<int:user_id>/invitation", methods=["POST"], endpoint="member_invite")
+@login_required
+@access.requires(Ability.MANAGE_STAFF)
+def member_invite(user_id: int):
+    user = _user()
+    member = access.get_staff_member(user, user_id)
+    try:
+        invite(db.session, actor=user, member=member, secret_key=current_app.config["SECRET_KEY"],
+               moment=now_utc())
+    except RuleBroken as error:
+        db.session.rollback()
+        flash(error.message, "important")
+    else:
+        db.session.commit()
+        flash(f"A new link to set their password has been emailed to {member.full_name}. Earlier links no longer work.",
+              "success")
+    return redirect(url_for("staff.member_edit", user_id=member.id))
+
+
+def _decide(proposal_id: int, confirm: bool):
+    user = _user()
+    proposal = access.get_proposal(user, proposal_id)
+    name, label = proposal.user.full_name, proposal.role.label
+    try:
+        decide_proposal(db.session, actor=user, proposal=proposal, confirm=confirm)
+    except RuleBroken as error:
+        db.session.rollback()
+        flash(error.message, "important")
+    else:
+        db.session.commit()
+        flash(f"{name} now holds the {label} role." if confirm else f"The {label} role proposed for {name} was declined.",
+              "success")
+    return redirect(url_for("staff.index"))
+
+
+@bp.route("/proposals/<int:proposal_id>/confirm", methods=["POST"], endpoint="proposal_confirm")
+@login_required
+@access.requires(Ability.MANAGE_STAFF)
+def proposal_confirm(proposal_id: int):
+    return _decide(proposal_id, True)
+
+
+@bp.route("/proposals/<int:proposal_id>/decline", methods=["POST"], endpoint="proposal_decline")
+@login_required
+@access.requires(Ability.MANAGE_STAFF)
+def proposal_decline(proposal_id: int):
+    return _decide(proposal_id, False)
 
 
 @bp.route("/classes")

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from sentrack import audit
-from sentrack.auth.passwords import hash_password, password_problem
+from sentrack import access, audit
 from sentrack.auth.sessions import end_all_sessions
-from sentrack.models import Role, RoleAssignment, TeachingGroup, User
+from sentrack.models import NO_PASSWORD, Notification, Role, RoleAssignment, RoleProposal, School, TeachingGroup, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.invitations import invite, now_utc, revoke_open_invitations
 
 # Roles a school may give. LA officers are set up by the local authority, not by a school.
 SCHOOL_ROLES = tuple(role for role in Role if role.is_school_role)
-MANAGING_ROLES = frozenset({Role.HEAD, Role.ADMIN})
-# Roles that open SEN records or run the school: only a head teacher gives or takes them away.
-HEAD_ONLY_ROLES = frozenset({Role.HEAD, Role.SENCO})
+MANAGING_ROLES = frozenset({Role.HEAD, Role.SENCO, Role.ADMIN})
+# The roles a school must always have someone active in.
+KEPT_ROLES = (Role.HEAD, Role.SENCO)
+# The same answer whichever account (of this school or another) holds the address: emails are
+# sign-in names, unique across every school, and the answer must not say which school uses one.
+EMAIL_UNAVAILABLE = "This email address cannot be used for a new account. Check it, or use another address for this person"
+ROLE_PROPOSED = "role_proposed"
 
 
 @dataclass
@@ -35,7 +40,7 @@ def _check(session: Session, school_id: int, details: StaffDetails, member: User
     if member is not None:
         clash = clash.where(User.id != member.id)
     if session.scalar(clash) is not None:
-        raise RuleBroken("Another account already uses this email address", field="email")
+        raise RuleBroken(EMAIL_UNAVAILABLE, field="email")
     if not details.roles:
         raise RuleBroken("Select at least one role", field="roles")
     if not details.roles <= set(SCHOOL_ROLES):
@@ -54,14 +59,41 @@ def _check(session: Session, school_id: int, details: StaffDetails, member: User
     return groups
 
 
-def _check_role_change(actor: User, member: User | None, before: set[Role], after: set[Role]) -> None:
-    """An administrator manages accounts but cannot hand out SEN access or the headship, and
-    nobody but a head teacher gives themselves a role they did not have."""
-    changed = before ^ after
-    if changed & HEAD_ONLY_ROLES and not actor.has_role(Role.HEAD):
-        raise RuleBroken("Only the head teacher can give or take away the SENCO and head teacher roles", field="roles")
-    if member is not None and member.id == actor.id and (after - before) and not actor.has_role(Role.HEAD):
+def _who_decides(roles: set[Role] | frozenset[Role]) -> str:
+    return "the head teacher" if Role.HEAD in roles else "the head teacher or SENCO"
+
+
+@dataclass
+class RolePlan:
+    grant: set[Role]
+    remove: set[Role]
+    propose: set[Role]
+    withdraw: set[Role]
+
+
+def _plan_roles(actor: User, member: User | None, held: set[Role], proposed: set[Role], wanted: set[Role]) -> RolePlan:
+    """What giving `member` the roles `wanted` means for `actor`: roles granted at once, taken
+    away, proposed (for the head teacher or SENCO to confirm) and proposals withdrawn. Who may
+    grant which role is decided in access.py; here the refusals."""
+    grantable = access.roles_grantable_by(actor)
+    proposable = access.roles_proposable_by(actor)
+    added = wanted - held
+    removed = held - wanted
+    grant = added & grantable
+    propose = (added - grantable) - proposed
+    if (added - grantable) - proposable:
+        raise RuleBroken("Select roles from the list", field="roles")
+    if member is not None and member.id == actor.id and (grant | propose) and not access.may_give_self_roles(actor):
         raise RuleBroken("You cannot give yourself a new role: ask the head teacher", field="roles")
+    if member is not None and (grant or propose or removed) and not access.may_control_account(actor, member):
+        raise RuleBroken(
+            f"Only {_who_decides(held)} can change the roles of someone who holds "
+            f"{', '.join(sorted(r.label for r in held - grantable))}",
+            field="roles",
+        )
+    if removed - grantable:
+        raise RuleBroken(f"Only {_who_decides(removed)} can take away these roles", field="roles")
+    return RolePlan(grant=grant, remove=removed, propose=propose, withdraw=proposed - wanted)
 
 
 def _set_roles(member: User, roles: set[Role]) -> None:
@@ -70,23 +102,85 @@ def _set_roles(member: User, roles: set[Role]) -> None:
     member.role_assignments = keep + [RoleAssignment(role=r) for r in sorted(roles - have)]
 
 
-def add_staff_member(
-    session: Session, *, actor: User, details: StaffDetails, temporary_password: str
-) -> User:
-    """Create an account at the actor's school. Refused for a used email, no role, a weak password."""
+def proposed_roles(session: Session, member: User) -> set[Role]:
+    return set(session.scalars(sa.select(RoleProposal.role).where(RoleProposal.user_id == member.id)))
+
+
+def _deciders(session: Session, school_id: int, role: Role) -> list[int]:
+    """The active members of the school who may confirm a proposal of `role`."""
+    deciding = sorted(access.roles_deciding_on(role))
+    return list(session.scalars(
+        sa.select(User.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.school_id == school_id, User.active, RoleAssignment.role.in_(deciding))
+        .distinct().order_by(User.id)
+    ))
+
+
+def _propose(session: Session, *, actor: User, member: User, roles: set[Role]) -> None:
+    for role in sorted(roles):
+        proposal = RoleProposal(user_id=member.id, role=role, proposed_by_id=actor.id)
+        session.add(proposal)
+        session.flush()
+        for decider_id in _deciders(session, member.school_id, role):
+            if decider_id == member.id:
+                continue
+            session.add(Notification(
+                recipient_id=decider_id, kind=ROLE_PROPOSED, subject_type="role_proposal", subject_id=proposal.id,
+                period="", title="A role for a member of staff waits for your confirmation",
+                body=f"{actor.full_name} proposed a role that opens SEN records. Confirm or decline it on the staff page.",
+                link="/staff/#proposals",
+            ))
+        audit.record(session, "role_proposed", actor=actor, object_type="user", object_id=member.id,
+                     details={"role": role.value})
+
+
+def _withdraw(session: Session, *, actor: User, member: User, roles: set[Role]) -> None:
+    if not roles:
+        return
+    session.execute(sa.delete(RoleProposal).where(RoleProposal.user_id == member.id, RoleProposal.role.in_(roles)))
+    audit.record(session, "role_proposal_withdrawn", actor=actor, object_type="user", object_id=member.id,
+                 details={"roles": sorted(r.value for r in roles)})
+
+
+def _lock_school(session: Session, school_id: int) -> None:
+    """Changes to a school's staff one at a time (PostgreSQL), so two people cannot each remove
+    one of the school's last two head teachers at once."""
+    session.execute(sa.select(School.id).where(School.id == school_id).with_for_update())
+
+
+def _keep_the_last(session: Session, member: User, *, roles_after: set[Role], active_after: bool) -> None:
+    """Refuse to leave the school with no active head teacher or no active SENCO."""
+    if not member.active:
+        return
+    for role in KEPT_ROLES:
+        if role not in member.roles or (active_after and role in roles_after):
+            continue
+        others = session.scalar(
+            sa.select(sa.func.count(sa.distinct(User.id))).join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(User.school_id == member.school_id, User.active, User.id != member.id, RoleAssignment.role == role)
+        )
+        if not others:
+            field = "roles" if active_after else "active"
+            raise RuleBroken(
+                f"{member.full_name} is the school's only active {role.label.lower() if role is Role.HEAD else role.label}. "
+                f"Give the role to someone else first",
+                field=field,
+            )
+
+
+def add_staff_member(session: Session, *, actor: User, details: StaffDetails, secret_key: str, moment: datetime) -> User:
+    """Create an account at the actor's school and email its owner an invitation to set their own
+    password. Roles the actor may not grant are proposed. Refused for a used email or no role."""
     groups = _check(session, actor.school_id, details, None)
-    _check_role_change(actor, None, set(), details.roles)
-    problem = password_problem(temporary_password, email=details.email)
-    if problem:
-        raise RuleBroken(problem, field="temporary_password")
+    plan = _plan_roles(actor, None, set(), set(), details.roles)
     member = User(
         email=details.email,
         full_name=details.full_name,
-        password_hash=hash_password(temporary_password),
+        password_hash=NO_PASSWORD,
         school_id=actor.school_id,
         active=True,
     )
-    _set_roles(member, details.roles)
+    _set_roles(member, plan.grant)
     member.groups = groups
     session.add(member)
     session.flush()
@@ -96,34 +190,51 @@ def add_staff_member(
         actor=actor,
         object_type="user",
         object_id=member.id,
-        details={"roles": sorted(r.value for r in details.roles)},
+        details={"roles": sorted(r.value for r in plan.grant), "proposed": sorted(r.value for r in plan.propose)},
     )
+    _propose(session, actor=actor, member=member, roles=plan.propose)
+    invite(session, actor=actor, member=member, secret_key=secret_key, moment=moment)
     session.flush()
     return member
 
 
 def update_staff_member(session: Session, *, actor: User, member: User, details: StaffDetails) -> None:
     """Change an account. Managers cannot take away their own managing role or deactivate
-    themselves, so a school is never left with nobody able to manage staff by accident."""
+    themselves; nobody leaves the school without an active head teacher or SENCO; and an
+    administrator neither grants, takes away nor revives access to SEN records."""
+    _lock_school(session, member.school_id)
     groups = _check(session, member.school_id, details, member)
     if member.id == actor.id:
         if not details.active:
             raise RuleBroken("You cannot deactivate your own account", field="active")
         if not (details.roles & MANAGING_ROLES):
-            raise RuleBroken("You cannot remove your own role as head teacher or administrator", field="roles")
-    before_roles = {a.role for a in member.role_assignments}
-    _check_role_change(actor, member, before_roles, details.roles)
+            raise RuleBroken("You cannot remove your own role as head teacher, SENCO or administrator", field="roles")
+    held = set(member.roles)
+    proposed = proposed_roles(session, member)
+    plan = _plan_roles(actor, member, held, proposed, details.roles)
+    if details.email != member.email and not access.may_control_account(actor, member):
+        raise RuleBroken(f"Only {_who_decides(held)} can change the email address of someone who holds this role",
+                         field="email")
+    if member.active and not details.active and not access.may_deactivate(actor, member):
+        raise RuleBroken(f"Only {_who_decides(held)} can deactivate this account", field="active")
+    if not member.active and details.active and not access.may_control_account(actor, member):
+        raise RuleBroken(f"Only {_who_decides(held)} can reactivate this account", field="active")
+    roles_after = (held | plan.grant) - plan.remove
+    _keep_the_last(session, member, roles_after=roles_after, active_after=details.active)
     changed = [name for name in ("full_name", "email", "active") if getattr(member, name) != getattr(details, name)]
     for name in changed:
         setattr(member, name, getattr(details, name))
-    if before_roles != details.roles:
-        _set_roles(member, details.roles)
+    if roles_after != held:
+        _set_roles(member, roles_after)
         changed.append("roles")
     if {g.id for g in member.groups} != {g.id for g in groups}:
         member.groups = groups
         changed.append("groups")
     if "active" in changed and not member.active:
         end_all_sessions(session, member, reason="deactivated")
+    if "email" in changed:
+        # A link sent to the old address must not open the account any more.
+        revoke_open_invitations(session, member, now_utc())
     if changed:
         audit.record(
             session,
@@ -131,9 +242,47 @@ def update_staff_member(session: Session, *, actor: User, member: User, details:
             actor=actor,
             object_type="user",
             object_id=member.id,
-            details={"fields": changed, "roles": sorted(r.value for r in details.roles)},
+            details={"fields": changed, "roles": sorted(r.value for r in roles_after)},
         )
+    _withdraw(session, actor=actor, member=member, roles=plan.withdraw - plan.grant)
+    if plan.grant & proposed:
+        session.execute(sa.delete(RoleProposal).where(RoleProposal.user_id == member.id,
+                                                      RoleProposal.role.in_(plan.grant & proposed)))
+    _propose(session, actor=actor, member=member, roles=plan.propose)
     session.flush()
+
+
+def decide_proposal(session: Session, *, actor: User, proposal: RoleProposal, confirm: bool) -> None:
+    """Confirm a proposed role (the member then holds it) or decline it; either way the proposal
+    ends. Only whoever may grant the role decides, and nobody but the head confirms their own."""
+    if not access.may_decide_proposal(actor, proposal.role):
+        raise RuleBroken(f"Only {_who_decides({proposal.role})} can decide on this role")
+    member = proposal.user
+    if confirm and member.id == actor.id and not access.may_give_self_roles(actor):
+        raise RuleBroken("You cannot give yourself a new role: ask the head teacher")
+    role, proposed_by_id = proposal.role, proposal.proposed_by_id
+    _lock_school(session, member.school_id)
+    # One statement that two people deciding at once cannot both win.
+    ended = session.execute(
+        sa.delete(RoleProposal).where(RoleProposal.id == proposal.id).execution_options(synchronize_session=False)
+    ).rowcount
+    session.expunge(proposal)
+    if ended != 1:
+        raise RuleBroken("Someone else has decided on this role already")
+    if confirm and role not in member.roles:
+        member.role_assignments.append(RoleAssignment(role=role))
+    audit.record(session, "role_confirmed" if confirm else "role_declined", actor=actor, object_type="user",
+                 object_id=member.id, details={"role": role.value, "proposed_by": proposed_by_id})
+    session.flush()
+
+
+def pending_proposals(session: Session, school_id: int) -> list[RoleProposal]:
+    """The school's proposed roles, oldest first, with their member and proposer."""
+    return list(session.scalars(
+        sa.select(RoleProposal).join(User, User.id == RoleProposal.user_id).where(User.school_id == school_id)
+        .options(joinedload(RoleProposal.user), joinedload(RoleProposal.proposed_by))
+        .order_by(RoleProposal.proposed_at, RoleProposal.id)
+    ))
 
 
 @dataclass
