@@ -16,6 +16,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from sentrack import audit
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.models import (
@@ -271,6 +272,7 @@ def get_pupil(user: User, public_id: str, ability: Ability = Ability.VIEW_PUPILS
     )
     if pupil is None:
         abort(404)
+    audit.note_loaded(pupil)  # a page that shows the pupil is audited after the request
     return pupil
 
 

@@ -276,13 +276,19 @@ def test_each_view_of_a_pupils_record_is_audited(from_address, world, login, ses
     assert found.occurred_at is not None
 
 
-def test_a_refused_view_records_no_view(from_address, world, login, session):
-    login(world.users["teacher"])
+def test_a_refused_view_records_a_refusal_not_a_view(from_address, world, login, session):
+    """A 404 for a pupil beyond the user's reach is audited as a refusal, with the route and the
+    user, the pupil's id (which the user never sees), and no view."""
+    teacher, pupil = world.users["teacher"], world.pupils["untaught"]
+    login(teacher)
     before = _last_event_id(session)
 
-    assert from_address.get(f"/pupils/{world.pupils['untaught'].public_id}").status_code == 404
+    assert from_address.get(f"/pupils/{pupil.public_id}").status_code == 404
 
-    assert [e.action for e in _events_since(session, before)] == []
+    events = _events_since(session, before)
+    assert [(e.action, e.user_id, e.pupil_id, e.remote_addr) for e in events] == [
+        ("access_refused", teacher.id, pupil.id, ADDRESS)]
+    assert events[0].details == {"endpoint": "pupils.show", "method": "GET", "status": 404}
 
 
 @pytest.mark.parametrize(("url", "action"), [
@@ -417,7 +423,7 @@ def test_another_schools_pupils_audit_is_not_found(client, world, login, session
     before = _last_event_id(session)
 
     assert client.get(f"/pupils/{world.pupils[pupil_key].public_id}/audit").status_code == 404
-    assert _events_since(session, before) == []
+    assert [e.action for e in _events_since(session, before)] == ["access_refused"]  # no view
 
 
 def test_every_audited_action_reads_as_words():

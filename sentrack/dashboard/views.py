@@ -238,6 +238,11 @@ def figures_csv():
                        details=selection.args | {"format": "csv"})
 
 
+def _named(rows) -> list[Pupil]:
+    """The pupils a drill-down names, each audited in their own trail."""
+    return [row.pupil for row in rows if row.pupil is not None]
+
+
 def _drill_down(key: str):
     user = _user()
     selection, compliance = _school_figures(user)
@@ -253,6 +258,8 @@ def figure(key: str):
     user, selection, compliance, found, rows = _drill_down(key)
     body = render_template("dashboard/figure.html", key=key, figure=found, card=BY_KEY.get(key), rows=rows,
                               selection=selection, compliance=compliance)
+    audit.record_for_pupils(db.session, "dashboard_list_viewed", actor=user, pupils=_named(rows),
+                            details={"figure": key})
     return audit.shown(db.session, body, "dashboard_list_viewed", actor=user, object_type="school", object_id=selection.school.id,
                        details=selection.args | {"figure": key, "rows": len(rows)})
 
@@ -267,5 +274,7 @@ def figure_csv(key: str):
         for row in rows
     ]
     body = csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{compliance.today.isoformat()}.csv")
+    audit.record_for_pupils(db.session, "dashboard_list_exported", actor=user, pupils=_named(rows),
+                            details={"figure": key, "format": "csv"})
     return audit.shown(db.session, body, "dashboard_list_exported", actor=user, object_type="school", object_id=selection.school.id,
                        details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"})
