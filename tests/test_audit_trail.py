@@ -37,7 +37,7 @@ from sentrack.models import (
     SupportCycle,
 )
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
-from tests.factories import PASSWORD, make_intervention_type
+from tests.factories import PASSWORD, make_intervention, make_intervention_type
 from tests.helpers import date_parts, text
 from tests.test_cycles_views import _assessment_form, _outcome_form, _plan_form, _review_form
 from tests.test_meetings_views import _meeting_form
@@ -446,3 +446,169 @@ def test_every_audited_action_reads_as_words():
 
     assert {"pupil_viewed", "sen_status_changed", "passport_viewed", "review_saved"} <= pupil_actions  # the search finds them
     assert pupil_actions - audit.DESCRIPTIONS.keys() == set()
+
+
+# --- Every page that shows a pupil, every refusal, names as they were, exports per pupil ---------
+
+from tests.test_permissions import (  # noqa: E402
+    HIDDEN_NEARBY,
+    INTERVENTION,
+    PUPIL,
+    ROUTES,
+    SEES,
+    _expected,
+    _target,
+    foreign_group,  # noqa: F401  (a fixture)
+)
+
+PUPIL_GET_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and route.method == "GET")
+PUPIL_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL)
+
+
+def _seer(rule: str) -> str:
+    """A role that is shown the page of a pupil it may see."""
+    route = ROUTES[rule]
+    return next(role for role in ("senco", "head", "teacher", "la", "admin") if route.expect.get(role) == 200)
+
+
+def test_the_walk_covers_every_page_under_a_pupil(app):
+    """Every GET route with a pupil in its URL is walked below (the truth table holds them all)."""
+    rules = {rule.rule for rule in app.url_map.iter_rules() if "<public_id>" in rule.rule and "GET" in rule.methods}
+    assert rules == set(PUPIL_GET_RULES)
+
+
+@pytest.mark.parametrize("rule", PUPIL_GET_RULES)
+def test_every_page_that_shows_a_pupil_is_audited(from_address, world, login, session, foreign_group, rule):
+    """Forms, SEN status, plan, review, letters, timeline and the rest: each GET that shows a pupil
+    leaves an event in that pupil's trail, by the user, from their address."""
+    role = _seer(rule)
+    target = _target(world, ROUTES[rule], ("sees", SEES[role]), foreign_group, session)
+    actor = world.users[role]
+    login(actor)
+    before = _last_event_id(session)
+
+    response = from_address.get(ROUTES[rule].url(target))
+
+    assert response.status_code == 200, rule
+    mine = [e for e in _events_since(session, before) if e.pupil_id == target.pupil.id]
+    assert mine, f"{rule}: no audit event for the pupil shown"
+    assert all((e.user_id, e.remote_addr) == (actor.id, ADDRESS) for e in mine)
+
+
+def _refusal(rule: str) -> tuple[str, tuple[str, str]]:
+    """A role refused the route (403 if some role is refused the page itself, else 404 for a pupil
+    beyond its reach), and the pupil it asks for."""
+    route = ROUTES[rule]
+    for role, expected in route.expect.items():
+        if expected == 403 and role in SEES:
+            return role, ("sees", SEES[role])
+    return "teacher", ("hidden", HIDDEN_NEARBY["teacher"])
+
+
+@pytest.mark.parametrize("rule", PUPIL_RULES)
+def test_every_refusal_on_a_pupils_route_is_audited(from_address, world, login, session, foreign_group, rule):
+    """A 403 or 404 on a pupil's route writes a refusal with the user, the route and the answer,
+    and the pupil's id (never shown to the user); nothing else."""
+    route = ROUTES[rule]
+    role, kind = _refusal(rule)
+    target = _target(world, route, kind, foreign_group, session)
+    expected = _expected(route, role, kind)
+    assert expected in (403, 404)
+    actor = world.users[role]
+    login(actor)
+    before = _last_event_id(session)
+
+    response = from_address.open(route.url(target), method=route.method)
+
+    assert response.status_code == expected, rule
+    events = _events_since(session, before)
+    assert [(e.action, e.user_id, e.pupil_id, e.remote_addr) for e in events] == [
+        ("access_refused", actor.id, target.pupil.id, ADDRESS)], rule
+    assert events[0].details["status"] == expected
+    assert events[0].details["method"] == route.method
+    assert events[0].details["endpoint"]
+
+
+def test_a_403_on_a_pupils_page_is_audited(from_address, world, login, session):
+    """The administrator may see a pupil's details but not change their SEN status: refused (403)
+    and audited as such."""
+    admin, pupil = world.users["admin"], world.pupils["taught"]
+    login(admin)
+    before = _last_event_id(session)
+
+    assert from_address.get(f"/pupils/{pupil.public_id}/sen-status").status_code in (403, 404)
+
+    assert [(e.action, e.user_id, e.pupil_id) for e in _events_since(session, before)] == [
+        ("access_refused", admin.id, pupil.id)]
+
+
+def test_a_refusal_on_an_intervention_is_audited(from_address, world, login, session, foreign_group):
+    route = ROUTES["/interventions/<int:intervention_id>"]
+    target = _target(world, route, "other-school", foreign_group, session)
+    actor = world.users["senco"]
+    login(actor)
+    before = _last_event_id(session)
+
+    assert from_address.get(route.url(target)).status_code == 404
+
+    events = _events_since(session, before)
+    assert [(e.action, e.user_id, e.pupil_id, e.object_type, e.object_id) for e in events] == [
+        ("access_refused", actor.id, None, "intervention_id", str(target.intervention.id))]
+    assert route.target == INTERVENTION
+
+
+def test_a_rename_leaves_the_trail_with_the_name_the_actor_had(from_address, world, login, session):
+    """Renaming a member of staff rewrites no history: the events they wrote keep their old name."""
+    teacher, head, pupil = world.users["teacher"], world.users["head"], world.pupils["taught"]
+    old_name = teacher.full_name
+    login(teacher)
+    assert from_address.get(f"/pupils/{pupil.public_id}").status_code == 200
+    teacher.full_name = "Renamed Person"
+    session.commit()
+
+    login(head)
+    page = html.unescape(text(from_address.get(f"/pupils/{pupil.public_id}/audit")))
+
+    assert old_name in page
+    assert "Renamed Person" not in page
+
+
+@pytest.mark.parametrize(("url", "action"), [
+    ("/provision-map", "provision_map_viewed"),
+    ("/provision-map/print", "provision_map_printed"),
+    ("/provision-map/export", "provision_map_exported"),
+])
+def test_the_provision_map_names_its_pupils_in_each_trail(from_address, world, login, session, url, action):
+    senco = world.users["senco"]
+    shown = [world.pupils["taught"], world.pupils["untaught"]]
+    make_intervention(session, actor=senco, kind=make_intervention_type(session, actor=senco), deliverer=senco,
+                      pupils=shown)
+    session.commit()
+    login(senco)
+    before = _last_event_id(session)
+
+    assert from_address.get(url).status_code == 200
+
+    events = _events_since(session, before)
+    assert {e.pupil_id for e in events if e.action == action and e.pupil_id} == {p.id for p in shown}
+
+
+def test_a_dashboard_list_names_its_pupils_in_each_trail(from_address, world, login, session):
+    """The download of the pupils behind a figure appears in each named pupil's trail."""
+    senco = world.users["senco"]
+    login(senco)
+    before = _last_event_id(session)
+
+    response = from_address.get("/dashboard/figures/k_without_plan.csv")
+
+    assert response.status_code == 200
+    named = {e.pupil_id for e in _events_since(session, before) if e.action == "dashboard_list_exported" and e.pupil_id}
+    on_k = set(session.scalars(sa.select(SenStatus.pupil_id).where(SenStatus.end_date.is_(None), SenStatus.provision == "K")))
+    assert named and named <= on_k
+
+
+def test_the_new_actions_read_as_words(from_address, world, login, session):
+    for action in ("page_viewed", "access_refused", "provision_map_exported", "dashboard_list_exported"):
+        assert action in audit.DESCRIPTIONS
+    event = AuditEvent(action="page_viewed", details={"endpoint": "cycles.plan"})
+    assert audit.describe(event) == "Viewed a page of the pupil's record: the plan"
