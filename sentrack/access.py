@@ -162,6 +162,14 @@ def may_hold_early_review(user: User) -> bool:
     return can(user, Ability.HOLD_EARLY_REVIEW)
 
 
+def sees_small_numbers(user: User) -> bool:
+    """Whether the user is shown figures of fewer than 5 pupils as they are: those who may see the
+    pupils behind the figures (the SENCO, the head teacher). Everyone else who sees figures
+    (governors, LA officers) sees anonymised figures only, with small numbers suppressed
+    (`sentrack.workflows.small_numbers`)."""
+    return can(user, Ability.VIEW_FIGURE_LISTS)
+
+
 def may_change_sen_status(user: User) -> bool:
     """Whether the user may place a pupil on SEN support (or change their status) themselves."""
     return can(user, Ability.CHANGE_SEN_STATUS)

@@ -602,13 +602,14 @@ def test_a_dashboard_list_names_its_pupils_in_each_trail(from_address, world, lo
     response = from_address.get("/dashboard/figures/k_without_plan.csv")
 
     assert response.status_code == 200
-    named = {e.pupil_id for e in _events_since(session, before) if e.action == "dashboard_list_exported" and e.pupil_id}
+    named = {e.pupil_id for e in _events_since(session, before) if e.action == "named_in_dashboard_export"}
     on_k = set(session.scalars(sa.select(SenStatus.pupil_id).where(SenStatus.end_date.is_(None), SenStatus.provision == "K")))
     assert named and named <= on_k
 
 
 def test_the_new_actions_read_as_words(from_address, world, login, session):
-    for action in ("page_viewed", "access_refused", "provision_map_exported", "dashboard_list_exported"):
+    for action in ("page_viewed", "access_refused", "provision_map_exported", "named_in_dashboard_export",
+                   "named_in_dashboard_list"):
         assert action in audit.DESCRIPTIONS
     event = AuditEvent(action="page_viewed", details={"endpoint": "cycles.plan"})
     assert audit.describe(event) == "Viewed a page of the pupil's record: the plan"
