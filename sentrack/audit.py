@@ -207,9 +207,9 @@ DESCRIPTIONS: dict[str, str] = {
     "access_refused": "Was refused access to the pupil's record",
     "named_in_dashboard_list": "Viewed a list of pupils behind a dashboard figure",
     "named_in_dashboard_export": "Downloaded a list of pupils behind a dashboard figure",
-    "provision_map_viewed": "Viewed the provision map with the pupil on it",
-    "provision_map_printed": "Printed the provision map with the pupil on it",
-    "provision_map_exported": "Downloaded the provision map with the pupil on it",
+    "named_in_provision_map": "Viewed the provision map with the pupil on it",
+    "named_in_provision_map_print": "Printed the provision map with the pupil on it",
+    "named_in_provision_map_export": "Downloaded the provision map with the pupil on it",
 }
 
 # The pages of a pupil's record, by endpoint, for "page_viewed" and "access_refused". An endpoint

@@ -103,7 +103,7 @@ def provision_map_page():
         "interventions/provision_map.html", selection=selection, result=result,
         form=_filter_form(selection), numeric_sorts=NUMERIC_SORTS,
     )
-    _audit_pupils(user, result, "provision_map_viewed")
+    _audit_pupils(user, result, "named_in_provision_map")
     return audit.shown(db.session, page, "provision_map_viewed", actor=user, object_type="school",
                        object_id=selection.school.id, details=selection.audit_details)
 
@@ -118,7 +118,7 @@ def provision_map_print():
     page = render_template(
         "interventions/provision_map_print.html", selection=selection, result=result, today=today(),
     )
-    _audit_pupils(user, result, "provision_map_printed")
+    _audit_pupils(user, result, "named_in_provision_map_print")
     return audit.shown(db.session, page, "provision_map_printed", actor=user, object_type="school",
                        object_id=selection.school.id, details=selection.audit_details)
 
@@ -169,7 +169,7 @@ def provision_map_csv():
     selection = _selection(user)
     result = _build(selection)
     response = csv_response(provision_map_rows(result), _filename(selection))
-    _audit_pupils(user, result, "provision_map_exported")
+    _audit_pupils(user, result, "named_in_provision_map_export")
     return audit.shown(db.session, response, "provision_map_exported", actor=user, object_type="school",
                        object_id=selection.school.id,
                        details=selection.audit_details | {"rows": len(result.rows), "format": "csv"})
