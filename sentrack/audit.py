@@ -96,10 +96,13 @@ def _note_audited(pupil_ids: set[int | None]) -> None:
         g.setdefault("audited_pupils", set()).update(pid for pid in pupil_ids if pid is not None)
 
 
-def note_loaded(pupil: Pupil) -> None:
-    """Note that this request loaded `pupil` to show or change it."""
-    if has_request_context():
-        g.setdefault("loaded_pupils", {})[pupil.id] = pupil.school_id
+def note_loaded(pupil: Pupil | None = None, *, pupil_id: int | None = None, school_id: int | None = None) -> None:
+    """Note that this request loaded `pupil` (or the pupil with `pupil_id`, of `school_id`) to
+    show or change it."""
+    if pupil is not None:
+        pupil_id, school_id = pupil.id, pupil.school_id
+    if pupil_id is not None and has_request_context():
+        g.setdefault("loaded_pupils", {})[pupil_id] = school_id
 
 
 def _signed_in() -> User | None:
@@ -241,6 +244,8 @@ PAGES: dict[str, str] = {
     "meetings.record_planned": "a planned meeting with parents",
     "meetings.plan": "the form to plan a meeting with parents",
     "meetings.shared": "a meeting with parents shared with them",
+    "duties.task": "a task about the pupil",
+    "duties.reassign": "the form to reassign a task about the pupil",
     "interventions.edit": "the form to change an intervention",
 }
 

@@ -613,3 +613,23 @@ def test_the_new_actions_read_as_words(from_address, world, login, session):
         assert action in audit.DESCRIPTIONS
     event = AuditEvent(action="page_viewed", details={"endpoint": "cycles.plan"})
     assert audit.describe(event) == "Viewed a page of the pupil's record: the plan"
+
+
+def test_a_task_page_that_names_a_pupil_is_audited_in_their_trail(from_address, world, login, session):
+    from sentrack.models import Role, Task
+    from sentrack.workflows.duty_catalogue import sync_catalogue
+
+    senco, pupil = world.users["senco"], world.pupils["taught"]
+    duty = sync_catalogue(session)["senco_supports_transition"]
+    task = Task(school_id=world.school.id, duty_id=duty.id, subject_type="pupil", subject_id=pupil.id, period="",
+                pupil_id=pupil.id, assigned_to_id=senco.id, for_role=Role.SENCO, title="Support the move",
+                due_on=date(2026, 12, 18))
+    session.add(task)
+    session.commit()
+    login(senco)
+    before = _last_event_id(session)
+
+    assert from_address.get(f"/tasks/{task.id}").status_code == 200
+
+    assert [(e.action, e.pupil_id, e.user_id, e.details) for e in _events_since(session, before)] == [
+        ("page_viewed", pupil.id, senco.id, {"endpoint": "duties.task"})]
