@@ -529,17 +529,21 @@ def test_every_refusal_on_a_pupils_route_is_audited(from_address, world, login, 
     assert events[0].details["endpoint"]
 
 
-def test_a_403_on_a_pupils_page_is_audited(from_address, world, login, session):
-    """The administrator may see a pupil's details but not change their SEN status: refused (403)
-    and audited as such."""
-    admin, pupil = world.users["admin"], world.pupils["taught"]
-    login(admin)
+@pytest.mark.parametrize(("role", "url"), [("governor", "/pupils/"), ("teacher", "/provision-map"),
+                                         ("ta", "/pupils/left")])
+def test_a_403_on_a_pupils_route_is_audited(from_address, world, login, session, role, url):
+    """A page of pupils the user's roles do not open at all: refused (403) and audited, with the
+    route and the user and no pupil."""
+    actor = world.users[role]
+    login(actor)
     before = _last_event_id(session)
 
-    assert from_address.get(f"/pupils/{pupil.public_id}/sen-status").status_code in (403, 404)
+    assert from_address.get(url).status_code == 403
 
-    assert [(e.action, e.user_id, e.pupil_id) for e in _events_since(session, before)] == [
-        ("access_refused", admin.id, pupil.id)]
+    events = _events_since(session, before)
+    assert [(e.action, e.user_id, e.pupil_id, e.remote_addr) for e in events] == [
+        ("access_refused", actor.id, None, ADDRESS)]
+    assert events[0].details["status"] == 403
 
 
 def test_a_refusal_on_an_intervention_is_audited(from_address, world, login, session, foreign_group):
