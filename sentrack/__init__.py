@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, config_name: str | No
     register_errorhandlers(app)
     register_security_headers(app)
     register_sql_count_header(app)
+    register_audit(app)  # after the count's hook, so that it runs before it and is counted
     register_commands(app)
     return app
 
@@ -192,6 +193,14 @@ def register_errorhandlers(app: Flask) -> None:
     def server_error(error):
         db.session.rollback()
         return render_error(500)
+
+
+def register_audit(app: Flask) -> None:
+    """Refused requests on pupils' and records' routes, and pages that showed a pupil, are audited
+    after each request (`sentrack.audit.init_app`)."""
+    from sentrack import audit
+
+    audit.init_app(app, lambda: db.session)
 
 
 def register_security_headers(app: Flask) -> None:

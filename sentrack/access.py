@@ -16,6 +16,7 @@ from flask import abort
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from sentrack import audit
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.models import (
@@ -164,6 +165,14 @@ def may_hold_early_review(user: User) -> bool:
     return can(user, Ability.HOLD_EARLY_REVIEW)
 
 
+def sees_small_numbers(user: User) -> bool:
+    """Whether the user is shown figures of fewer than 5 pupils as they are: those who may see the
+    pupils behind the figures (the SENCO, the head teacher). Everyone else who sees figures
+    (governors, LA officers) sees anonymised figures only, with small numbers suppressed
+    (`sentrack.workflows.small_numbers`)."""
+    return can(user, Ability.VIEW_FIGURE_LISTS)
+
+
 def may_change_sen_status(user: User) -> bool:
     """Whether the user may place a pupil on SEN support (or change their status) themselves."""
     return can(user, Ability.CHANGE_SEN_STATUS)
@@ -274,6 +283,7 @@ def get_pupil(user: User, public_id: str, ability: Ability = Ability.VIEW_PUPILS
     )
     if pupil is None:
         abort(404)
+    audit.note_loaded(pupil)  # a page that shows the pupil is audited after the request
     return pupil
 
 

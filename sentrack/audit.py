@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
+from flask_login import current_user
 from sqlalchemy.orm import Session, selectinload
 
 from sentrack.clock import now
@@ -32,6 +33,7 @@ def record(
     event = AuditEvent(
         action=action,
         user_id=actor.id if actor is not None else None,
+        actor_name=actor.full_name if actor is not None else None,
         school_id=school_id,
         pupil_id=pupil.id if pupil is not None else pupil_id,
         object_type=object_type,
@@ -40,6 +42,7 @@ def record(
         details=details,
     )
     session.add(event)
+    _note_audited({pupil.id if pupil is not None else pupil_id})
     return event
 
 
@@ -52,23 +55,111 @@ def shown(session: Session, page, action: str, **event: Any):
     return page
 
 
-def record_for_pupils(session: Session, action: str, *, actor: User, pupils: list[Pupil], object_type: str = "pupil") -> None:
+def record_for_pupils(
+    session: Session, action: str, *, actor: User | None, pupils: list[Pupil] | None = None,
+    object_type: str = "pupil", pupil_schools: dict[int, int | None] | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
     """`record` for each of `pupils` (the object being the pupil), in one INSERT statement
-    whatever their number."""
-    if not pupils:
+    whatever their number. A caller holding only ids gives `pupil_schools` (pupil id: school id)."""
+    found = dict(pupil_schools or {})
+    found.update({pupil.id: pupil.school_id for pupil in pupils or ()})
+    if not found:
         return
     remote_addr = request.remote_addr if has_request_context() else None
     session.execute(
         sa.insert(AuditEvent),
         [
             {
-                "occurred_at": now(), "action": action, "user_id": actor.id, "school_id": pupil.school_id,
-                "pupil_id": pupil.id, "object_type": object_type, "object_id": str(pupil.id),
-                "remote_addr": remote_addr,
+                "occurred_at": now(), "action": action, "user_id": actor.id if actor is not None else None,
+                "actor_name": actor.full_name if actor is not None else None, "school_id": school_id,
+                "pupil_id": pupil_id, "object_type": object_type, "object_id": str(pupil_id),
+                "remote_addr": remote_addr, "details": details,
             }
-            for pupil in pupils
+            for pupil_id, school_id in sorted(found.items())
         ],
     )
+    _note_audited(set(found))
+
+
+# --- What a request showed and was refused --------------------------------------------------------
+# The loaders of `sentrack.access` note each pupil a request loads; `record` and `record_for_pupils`
+# note each pupil they audit. After the request, one hook audits what the view did not: a page
+# that showed a pupil, and any refusal on a route under a pupil or another record.
+
+# The blueprints whose every route is about pupils or their records.
+RECORD_BLUEPRINTS = frozenset({"pupils", "cycles", "meetings", "interventions", "duties"})
+
+
+def _note_audited(pupil_ids: set[int | None]) -> None:
+    if has_request_context():
+        g.setdefault("audited_pupils", set()).update(pid for pid in pupil_ids if pid is not None)
+
+
+def note_loaded(pupil: Pupil | None = None, *, pupil_id: int | None = None, school_id: int | None = None) -> None:
+    """Note that this request loaded `pupil` (or the pupil with `pupil_id`, of `school_id`) to
+    show or change it."""
+    if pupil is not None:
+        pupil_id, school_id = pupil.id, pupil.school_id
+    if pupil_id is not None and has_request_context():
+        g.setdefault("loaded_pupils", {})[pupil_id] = school_id
+
+
+def _signed_in() -> User | None:
+    user = current_user._get_current_object() if current_user else None
+    return user if user is not None and user.is_authenticated else None
+
+
+def _is_record_route() -> bool:
+    return request.endpoint != "static" and (bool(request.view_args) or request.blueprint in RECORD_BLUEPRINTS)
+
+
+def _audit_refusal(session: Session, response: Response) -> None:
+    """A refused request (403 or 404) on a route under a pupil or record: who, which route and the
+    answer; the pupil's id only when the pupil exists (the user lacked the reach to them). Nothing
+    the refused request may have begun is kept."""
+    session.rollback()
+    args = dict(request.view_args or {})
+    public_id = args.pop("public_id", None)
+    pupil_id = school_id = None
+    if isinstance(public_id, str):
+        row = session.execute(sa.select(Pupil.id, Pupil.school_id).where(Pupil.public_id == public_id)).first()
+        if row is not None:
+            pupil_id, school_id = row
+    user = _signed_in()
+    if school_id is None and user is not None:
+        school_id = user.school_id
+    object_type, object_id = next(iter(args.items()), (None, None))
+    record(session, "access_refused", actor=user, pupil_id=pupil_id, school_id=school_id,
+           object_type=object_type, object_id=object_id,
+           details={"endpoint": request.endpoint, "method": request.method, "status": response.status_code})
+    session.commit()
+
+
+def _audit_pages_shown(session: Session) -> None:
+    """The pupils a successful GET loaded and the view did not audit itself: one INSERT."""
+    loaded = g.get("loaded_pupils") or {}
+    audited = g.get("audited_pupils") or set()
+    unaudited = {pid: school_id for pid, school_id in loaded.items() if pid not in audited}
+    if not unaudited:
+        return
+    record_for_pupils(session, "page_viewed", actor=_signed_in(), pupil_schools=unaudited,
+                      details={"endpoint": request.endpoint})
+    session.commit()
+
+
+def init_app(app: Flask, session_of) -> None:
+    """Audit refusals and pages shown after each request; `session_of()` is the app's session."""
+
+    @app.after_request
+    def audit_request(response: Response) -> Response:
+        if request.url_rule is None:
+            return response
+        if response.status_code in (403, 404) and _is_record_route():
+            _audit_refusal(session_of(), response)
+        elif request.method == "GET" and response.status_code == 200 and g.get("loaded_pupils"):
+            _audit_pages_shown(session_of())
+        return response
 
 
 # --- Reading the trail ------------------------------------------------------------------------------
@@ -116,6 +207,47 @@ DESCRIPTIONS: dict[str, str] = {
     "passport_viewed": "Viewed the pupil's passport",
     "passport_read": "Said they have read the pupil's passport",
     "audit_viewed": "Viewed this audit trail",
+    "page_viewed": "Viewed a page of the pupil's record",
+    "access_refused": "Was refused access to the pupil's record",
+    "named_in_dashboard_list": "Viewed a list of pupils behind a dashboard figure",
+    "named_in_dashboard_export": "Downloaded a list of pupils behind a dashboard figure",
+    "named_in_provision_map": "Viewed the provision map with the pupil on it",
+    "named_in_provision_map_print": "Printed the provision map with the pupil on it",
+    "named_in_provision_map_export": "Downloaded the provision map with the pupil on it",
+}
+
+# The pages of a pupil's record, by endpoint, for "page_viewed" and "access_refused". An endpoint
+# missing here is shown by its name.
+PAGES: dict[str, str] = {
+    "pupils.show": "the pupil's record",
+    "pupils.edit": "the form to change the pupil's details",
+    "pupils.sen_status": "the SEN status",
+    "pupils.audit_trail": "the audit trail",
+    "cycles.show": "a support cycle",
+    "cycles.plan": "the plan",
+    "cycles.review": "the review",
+    "cycles.assessment": "the assessment",
+    "cycles.timeline": "the timeline",
+    "cycles.letter": "a letter to parents",
+    "interventions.show": "an intervention",
+    "interventions.impact": "the impact of an intervention",
+    "interventions.record_session": "an intervention's register",
+    "pupils.contact": "a parent or carer contact",
+    "pupils.raise_concern_view": "the form to raise a concern",
+    "pupils.leaving": "the form to record a leaving",
+    "cycles.outcome_new": "the form to add an outcome",
+    "cycles.outcome_edit": "an outcome of the plan",
+    "cycles.start": "the form to start the plan",
+    "cycles.observation": "the form to record an observation",
+    "cycles.plan_print": "the plan for printing",
+    "cycles.decide_concern": "the decision on a concern",
+    "meetings.record": "the form to record a meeting with parents",
+    "meetings.record_planned": "a planned meeting with parents",
+    "meetings.plan": "the form to plan a meeting with parents",
+    "meetings.shared": "a meeting with parents shared with them",
+    "duties.task": "a task about the pupil",
+    "duties.reassign": "the form to reassign a task about the pupil",
+    "interventions.edit": "the form to change an intervention",
 }
 
 _STATES = {"assess": "assess", "plan": "plan", "do": "do", "review": "review", "closed": "closed"}
@@ -130,6 +262,9 @@ def describe(event: AuditEvent) -> str:
         text += ": " + ", ".join(str(name).replace("_", " ") for name in fields)
     if event.action == "cycle_moved" and details.get("from") and details.get("to"):
         text += f" from {_STATES.get(details['from'], details['from'])} to {_STATES.get(details['to'], details['to'])}"
+    if event.action in ("page_viewed", "access_refused") and details.get("endpoint"):
+        endpoint = str(details["endpoint"])
+        text += ": " + PAGES.get(endpoint, endpoint.split(".")[-1].replace("_", " "))
     if event.action == "attendance_recorded" and "attended" in details:
         text += " (present)" if details["attended"] else " (absent)"
     return text

@@ -37,7 +37,7 @@ from sentrack.models import (
     SupportCycle,
 )
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
-from tests.factories import PASSWORD, make_intervention_type
+from tests.factories import PASSWORD, make_intervention, make_intervention_type
 from tests.helpers import date_parts, text
 from tests.test_cycles_views import _assessment_form, _outcome_form, _plan_form, _review_form
 from tests.test_meetings_views import _meeting_form
@@ -276,13 +276,19 @@ def test_each_view_of_a_pupils_record_is_audited(from_address, world, login, ses
     assert found.occurred_at is not None
 
 
-def test_a_refused_view_records_no_view(from_address, world, login, session):
-    login(world.users["teacher"])
+def test_a_refused_view_records_a_refusal_not_a_view(from_address, world, login, session):
+    """A 404 for a pupil beyond the user's reach is audited as a refusal, with the route and the
+    user, the pupil's id (which the user never sees), and no view."""
+    teacher, pupil = world.users["teacher"], world.pupils["untaught"]
+    login(teacher)
     before = _last_event_id(session)
 
-    assert from_address.get(f"/pupils/{world.pupils['untaught'].public_id}").status_code == 404
+    assert from_address.get(f"/pupils/{pupil.public_id}").status_code == 404
 
-    assert [e.action for e in _events_since(session, before)] == []
+    events = _events_since(session, before)
+    assert [(e.action, e.user_id, e.pupil_id, e.remote_addr) for e in events] == [
+        ("access_refused", teacher.id, pupil.id, ADDRESS)]
+    assert events[0].details == {"endpoint": "pupils.show", "method": "GET", "status": 404}
 
 
 @pytest.mark.parametrize(("url", "action"), [
@@ -417,7 +423,7 @@ def test_another_schools_pupils_audit_is_not_found(client, world, login, session
     before = _last_event_id(session)
 
     assert client.get(f"/pupils/{world.pupils[pupil_key].public_id}/audit").status_code == 404
-    assert _events_since(session, before) == []
+    assert [e.action for e in _events_since(session, before)] == ["access_refused"]  # no view
 
 
 def test_every_audited_action_reads_as_words():
@@ -441,3 +447,194 @@ def test_every_audited_action_reads_as_words():
 
     assert {"pupil_viewed", "sen_status_changed", "passport_viewed", "review_saved"} <= pupil_actions  # the search finds them
     assert pupil_actions - audit.DESCRIPTIONS.keys() == set()
+
+
+# --- Every page that shows a pupil, every refusal, names as they were, exports per pupil ---------
+
+from tests.test_permissions import (  # noqa: E402
+    HIDDEN_NEARBY,
+    INTERVENTION,
+    PUPIL,
+    ROUTES,
+    SEES,
+    _expected,
+    _target,
+    foreign_group,  # noqa: F401  (a fixture)
+)
+
+PUPIL_GET_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and route.method == "GET")
+PUPIL_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL)
+
+
+def _seer(rule: str) -> str:
+    """A role that is shown the page of a pupil it may see."""
+    route = ROUTES[rule]
+    return next(role for role in ("senco", "head", "teacher", "la", "admin") if route.expect.get(role) == 200)
+
+
+def test_the_walk_covers_every_page_under_a_pupil(app):
+    """Every GET route with a pupil in its URL is walked below (the truth table holds them all)."""
+    rules = {rule.rule for rule in app.url_map.iter_rules() if "<public_id>" in rule.rule and "GET" in rule.methods}
+    assert rules == set(PUPIL_GET_RULES)
+
+
+@pytest.mark.parametrize("rule", PUPIL_GET_RULES)
+def test_every_page_that_shows_a_pupil_is_audited(from_address, world, login, session, foreign_group, rule):
+    """Forms, SEN status, plan, review, letters, timeline and the rest: each GET that shows a pupil
+    leaves an event in that pupil's trail, by the user, from their address."""
+    role = _seer(rule)
+    target = _target(world, ROUTES[rule], ("sees", SEES[role]), foreign_group, session)
+    actor = world.users[role]
+    login(actor)
+    before = _last_event_id(session)
+
+    response = from_address.get(ROUTES[rule].url(target))
+
+    assert response.status_code == 200, rule
+    mine = [e for e in _events_since(session, before) if e.pupil_id == target.pupil.id]
+    assert mine, f"{rule}: no audit event for the pupil shown"
+    assert all((e.user_id, e.remote_addr) == (actor.id, ADDRESS) for e in mine)
+
+
+def _refusal(rule: str) -> tuple[str, tuple[str, str]]:
+    """A role refused the route (403 if some role is refused the page itself, else 404 for a pupil
+    beyond its reach), and the pupil it asks for."""
+    route = ROUTES[rule]
+    for role, expected in route.expect.items():
+        if expected == 403 and role in SEES:
+            return role, ("sees", SEES[role])
+    return "teacher", ("hidden", HIDDEN_NEARBY["teacher"])
+
+
+@pytest.mark.parametrize("rule", PUPIL_RULES)
+def test_every_refusal_on_a_pupils_route_is_audited(from_address, world, login, session, foreign_group, rule):
+    """A 403 or 404 on a pupil's route writes a refusal with the user, the route and the answer,
+    and the pupil's id (never shown to the user); nothing else."""
+    route = ROUTES[rule]
+    role, kind = _refusal(rule)
+    target = _target(world, route, kind, foreign_group, session)
+    expected = _expected(route, role, kind)
+    assert expected in (403, 404)
+    actor = world.users[role]
+    login(actor)
+    before = _last_event_id(session)
+
+    response = from_address.open(route.url(target), method=route.method)
+
+    assert response.status_code == expected, rule
+    events = _events_since(session, before)
+    assert [(e.action, e.user_id, e.pupil_id, e.remote_addr) for e in events] == [
+        ("access_refused", actor.id, target.pupil.id, ADDRESS)], rule
+    assert events[0].details["status"] == expected
+    assert events[0].details["method"] == route.method
+    assert events[0].details["endpoint"]
+
+
+@pytest.mark.parametrize(("role", "url"), [("governor", "/pupils/"), ("teacher", "/provision-map"),
+                                         ("ta", "/pupils/left")])
+def test_a_403_on_a_pupils_route_is_audited(from_address, world, login, session, role, url):
+    """A page of pupils the user's roles do not open at all: refused (403) and audited, with the
+    route and the user and no pupil."""
+    actor = world.users[role]
+    login(actor)
+    before = _last_event_id(session)
+
+    assert from_address.get(url).status_code == 403
+
+    events = _events_since(session, before)
+    assert [(e.action, e.user_id, e.pupil_id, e.remote_addr) for e in events] == [
+        ("access_refused", actor.id, None, ADDRESS)]
+    assert events[0].details["status"] == 403
+
+
+def test_a_refusal_on_an_intervention_is_audited(from_address, world, login, session, foreign_group):
+    route = ROUTES["/interventions/<int:intervention_id>"]
+    target = _target(world, route, "other-school", foreign_group, session)
+    actor = world.users["senco"]
+    login(actor)
+    before = _last_event_id(session)
+
+    assert from_address.get(route.url(target)).status_code == 404
+
+    events = _events_since(session, before)
+    assert [(e.action, e.user_id, e.pupil_id, e.object_type, e.object_id) for e in events] == [
+        ("access_refused", actor.id, None, "intervention_id", str(target.intervention.id))]
+    assert route.target == INTERVENTION
+
+
+def test_a_rename_leaves_the_trail_with_the_name_the_actor_had(from_address, world, login, session):
+    """Renaming a member of staff rewrites no history: the events they wrote keep their old name."""
+    teacher, head, pupil = world.users["teacher"], world.users["head"], world.pupils["taught"]
+    old_name = teacher.full_name
+    login(teacher)
+    assert from_address.get(f"/pupils/{pupil.public_id}").status_code == 200
+    teacher.full_name = "Renamed Person"
+    session.commit()
+
+    login(head)
+    page = html.unescape(text(from_address.get(f"/pupils/{pupil.public_id}/audit")))
+
+    assert old_name in page
+    assert "Renamed Person" not in page
+
+
+@pytest.mark.parametrize(("url", "action"), [
+    ("/provision-map", "named_in_provision_map"),
+    ("/provision-map/print", "named_in_provision_map_print"),
+    ("/provision-map/export", "named_in_provision_map_export"),
+])
+def test_the_provision_map_names_its_pupils_in_each_trail(from_address, world, login, session, url, action):
+    senco = world.users["senco"]
+    shown = [world.pupils["taught"], world.pupils["untaught"]]
+    make_intervention(session, actor=senco, kind=make_intervention_type(session, actor=senco), deliverer=senco,
+                      pupils=shown)
+    session.commit()
+    login(senco)
+    before = _last_event_id(session)
+
+    assert from_address.get(url).status_code == 200
+
+    events = _events_since(session, before)
+    assert {e.pupil_id for e in events if e.action == action} == {p.id for p in shown}
+
+
+def test_a_dashboard_list_names_its_pupils_in_each_trail(from_address, world, login, session):
+    """The download of the pupils behind a figure appears in each named pupil's trail."""
+    senco = world.users["senco"]
+    login(senco)
+    before = _last_event_id(session)
+
+    response = from_address.get("/dashboard/figures/k_without_plan.csv")
+
+    assert response.status_code == 200
+    named = {e.pupil_id for e in _events_since(session, before) if e.action == "named_in_dashboard_export"}
+    on_k = set(session.scalars(sa.select(SenStatus.pupil_id).where(SenStatus.end_date.is_(None), SenStatus.provision == "K")))
+    assert named and named <= on_k
+
+
+def test_the_new_actions_read_as_words(from_address, world, login, session):
+    for action in ("page_viewed", "access_refused", "named_in_provision_map_export", "named_in_dashboard_export",
+                   "named_in_dashboard_list"):
+        assert action in audit.DESCRIPTIONS
+    event = AuditEvent(action="page_viewed", details={"endpoint": "cycles.plan"})
+    assert audit.describe(event) == "Viewed a page of the pupil's record: the plan"
+
+
+def test_a_task_page_that_names_a_pupil_is_audited_in_their_trail(from_address, world, login, session):
+    from sentrack.models import Role, Task
+    from sentrack.workflows.duty_catalogue import sync_catalogue
+
+    senco, pupil = world.users["senco"], world.pupils["taught"]
+    duty = sync_catalogue(session)["senco_supports_transition"]
+    task = Task(school_id=world.school.id, duty_id=duty.id, subject_type="pupil", subject_id=pupil.id, period="",
+                pupil_id=pupil.id, assigned_to_id=senco.id, for_role=Role.SENCO, title="Support the move",
+                due_on=date(2026, 12, 18))
+    session.add(task)
+    session.commit()
+    login(senco)
+    before = _last_event_id(session)
+
+    assert from_address.get(f"/tasks/{task.id}").status_code == 200
+
+    assert [(e.action, e.pupil_id, e.user_id, e.details) for e in _events_since(session, before)] == [
+        ("page_viewed", pupil.id, senco.id, {"endpoint": "duties.task"})]

@@ -22,6 +22,8 @@ from sentrack.extensions import db
 from sentrack.forms import bounded_int
 from sentrack.models import NeedType, Provision, Pupil, Role, School, TeachingGroup
 from sentrack.models.enums import year_group_label
+from sentrack.workflows import small_numbers
+from sentrack.workflows.small_numbers import ShownSchool
 from sentrack.workflows.compliance import (
     HEADLINE,
     Figure,
@@ -121,13 +123,19 @@ def _school_figures(user) -> tuple[Selection, SchoolCompliance]:
     return selection, compliance_figures(db.session, selection.school, today(), selection.filter)
 
 
-def _trend(selection: Selection, compliance: SchoolCompliance):
-    """The term-by-term trend, for the whole school only: the stored figures are the school's."""
-    if selection.filter:
-        return None
-    points = term_trend(db.session, compliance)
-    charts = {key: sparkline([p.count(key) for p in points]) for key in HEADLINE}
-    return {"points": points, "charts": charts}
+def _shown(user, selection: Selection, compliance: SchoolCompliance) -> tuple[ShownSchool, dict | None]:
+    """The figures and their term-by-term trend as this user is shown them (small numbers
+    suppressed for those who see anonymised figures only). The trend is for the whole school only:
+    the stored figures are the school's."""
+    points = None if selection.filter else term_trend(db.session, compliance)
+    shown = small_numbers.present(compliance, suppress=not access.sees_small_numbers(user), trend_points=points)
+    if shown.trend is None:
+        return shown, None
+    charts = {
+        key: sparkline([c.value if c is not None and c.shown else None for c in (p.count(key) for p in shown.trend)])
+        for key in HEADLINE
+    }
+    return shown, {"points": shown.trend, "charts": charts}
 
 
 @bp.route("/")
@@ -138,11 +146,12 @@ def index():
     if user.school_id is None:
         return _authority(user)
     selection, compliance = _school_figures(user)
+    shown, trend = _shown(user, selection, compliance)
     checks = [card for card in CARDS if card.tone == "action"]
     body = render_template(
-        "dashboard/index.html", selection=selection, compliance=compliance, form=_filter_form(selection),
-        checks=checks, attention=[card for card in checks if compliance.figures[card.key].count],
-        cards=CARDS, sections=SECTIONS, trend=_trend(selection, compliance), headline=HEADLINE, by_key=BY_KEY,
+        "dashboard/index.html", selection=selection, compliance=shown, form=_filter_form(selection),
+        checks=checks, attention=[card for card in checks if shown.figures[card.key].count.flagged],
+        cards=CARDS, sections=SECTIONS, trend=trend, headline=HEADLINE, by_key=BY_KEY,
         lists=access.can(user, Ability.VIEW_FIGURE_LISTS),
     )
     return audit.shown(db.session, body, "dashboard_viewed", actor=user, object_type="school", object_id=selection.school.id,
@@ -158,11 +167,19 @@ def _authority_figures(user):
     return schools, latest_snapshots(db.session, [s.id for s in schools], today())
 
 
+def _shown_snapshots(user, snapshots) -> dict:
+    """Each school's stored figures as the user is shown them."""
+    suppress = not access.sees_small_numbers(user)
+    return {school_id: small_numbers.present(snapshot.figures["figures"], suppress=suppress)
+            for school_id, snapshot in snapshots.items()}
+
+
 def _authority(user, *, printing: bool = False):
     """The LA officer's view: each school of the authority side by side."""
     schools, snapshots = _authority_figures(user)
     body = render_template(
-        "dashboard/authority.html", schools=schools, snapshots=snapshots, headline=HEADLINE, by_key=BY_KEY,
+        "dashboard/authority.html", schools=schools, snapshots=snapshots, shown=_shown_snapshots(user, snapshots),
+        headline=HEADLINE, by_key=BY_KEY,
         today=today(), printing=printing,
     )
     return audit.shown(db.session, body, "dashboard_printed" if printing else "dashboard_viewed", actor=user,
@@ -175,11 +192,12 @@ def _authority_csv(user) -> Response:
     rows = [["School", "URN", "Counted on"] + [
         f"{BY_KEY[key].title} ({part})" for key in HEADLINE for part in ("count", "percent")
     ]]
+    shown = _shown_snapshots(user, snapshots)
     for school in schools:
         snapshot = snapshots.get(school.id)
-        figures = snapshot.figures["figures"] if snapshot else {}
+        figures = shown[school.id].figures if snapshot else {}
         rows.append([school.name, school.urn, snapshot.as_of.isoformat() if snapshot else ""] + [
-            figures[key][part] if key in figures else "" for key in HEADLINE for part in ("count", "percent")
+            getattr(figures[key], part).csv() if key in figures else "" for key in HEADLINE for part in ("count", "percent")
         ])
     body = csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
     return audit.shown(db.session, body, "dashboard_exported", actor=user, object_type="local_authority",
@@ -194,33 +212,37 @@ def print_view():
     if user.school_id is None:
         return _authority(user, printing=True)
     selection, compliance = _school_figures(user)
+    shown, trend = _shown(user, selection, compliance)
     body = render_template(
-        "dashboard/print.html", selection=selection, compliance=compliance, cards=CARDS, sections=SECTIONS,
-        trend=_trend(selection, compliance), headline=HEADLINE, by_key=BY_KEY,
+        "dashboard/print.html", selection=selection, compliance=shown, cards=CARDS, sections=SECTIONS,
+        trend=trend, headline=HEADLINE, by_key=BY_KEY,
     )
     return audit.shown(db.session, body, "dashboard_printed", actor=user, object_type="school", object_id=selection.school.id,
                        details=selection.args | {"format": "print"})
 
 
-def figure_csv_rows(compliance: SchoolCompliance, trend) -> list[list]:
-    """The figures as spreadsheet rows: counts and percentages, no names."""
+def figure_csv_rows(compliance: ShownSchool, trend) -> list[list]:
+    """The figures as spreadsheet rows, as the user is shown them: counts and percentages, no
+    names."""
     rows = [["Section", "Figure", "Count", "Out of", "Of", "Percent"]]
     sections = dict(SECTIONS)
     for card in CARDS:
         f = compliance.figures[card.key]
-        rows.append([sections[card.section], card.title, f.count, f.population, f.population_label, f.percent])
+        rows.append([sections[card.section], card.title, f.count.csv(), f.population.csv(), f.population_label,
+                     f.percent.csv()])
     for role, f in compliance.tasks_overdue_by_role.items():
-        rows.append(["Duties and records", f"Tasks overdue: {role.label}", f.count, f.population,
-                        f.population_label, f.percent])
+        rows.append(["Duties and records", f"Tasks overdue: {role.label}", f.count.csv(), f.population.csv(),
+                        f.population_label, f.percent.csv()])
     register = compliance.register
     for provision in Provision:
-        rows.append(["The register", provision.label, register.count(provision), register.pupils, "pupils",
-                        register.percent(provision)])
+        rows.append(["The register", provision.label, register.count(provision).csv(), register.pupils.csv(), "pupils",
+                        register.percent(provision).csv()])
     if trend:
         rows.append([])
         rows.append(["Term", "As of"] + [BY_KEY[key].title for key in HEADLINE])
         for point in trend["points"]:
-            rows.append([point.label, point.as_of.isoformat()] + [point.count(key) for key in HEADLINE])
+            rows.append([point.label, point.as_of.isoformat()] + [
+                "" if point.count(key) is None else point.count(key).csv() for key in HEADLINE])
     return rows
 
 
@@ -232,10 +254,15 @@ def figures_csv():
     if user.school_id is None:
         return _authority_csv(user)
     selection, compliance = _school_figures(user)
-    rows = figure_csv_rows(compliance, _trend(selection, compliance))
+    rows = figure_csv_rows(*_shown(user, selection, compliance))
     body = csv_response(rows, f"compliance-{selection.school.urn}-{compliance.today.isoformat()}.csv")
     return audit.shown(db.session, body, "dashboard_exported", actor=user, object_type="school", object_id=selection.school.id,
                        details=selection.args | {"format": "csv"})
+
+
+def _named(rows) -> list[Pupil]:
+    """The pupils a drill-down names, each audited in their own trail."""
+    return [row.pupil for row in rows if row.pupil is not None]
 
 
 def _drill_down(key: str):
@@ -253,6 +280,8 @@ def figure(key: str):
     user, selection, compliance, found, rows = _drill_down(key)
     body = render_template("dashboard/figure.html", key=key, figure=found, card=BY_KEY.get(key), rows=rows,
                               selection=selection, compliance=compliance)
+    audit.record_for_pupils(db.session, "named_in_dashboard_list", actor=user, pupils=_named(rows),
+                            details={"figure": key})
     return audit.shown(db.session, body, "dashboard_list_viewed", actor=user, object_type="school", object_id=selection.school.id,
                        details=selection.args | {"figure": key, "rows": len(rows)})
 
@@ -267,5 +296,7 @@ def figure_csv(key: str):
         for row in rows
     ]
     body = csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{compliance.today.isoformat()}.csv")
+    audit.record_for_pupils(db.session, "named_in_dashboard_export", actor=user, pupils=_named(rows),
+                            details={"figure": key, "format": "csv"})
     return audit.shown(db.session, body, "dashboard_list_exported", actor=user, object_type="school", object_id=selection.school.id,
                        details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"})

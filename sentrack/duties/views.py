@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from sentrack import access
+from sentrack import access, audit
 from sentrack.clock import today
 from sentrack.duties import bp
 from sentrack.duties.forms import CompleteTaskForm, ReassignTaskForm
@@ -34,6 +34,7 @@ def _task(task_id: int) -> Task:
     task = db.session.get(Task, task_id)
     if task is None or not access.may_see_task(user, task):
         abort(404)
+    audit.note_loaded(pupil_id=task.pupil_id, school_id=task.school_id)  # a task's page names its pupil
     return task
 
 

@@ -85,6 +85,12 @@ def _filter_form(selection: Selection) -> MapFilterForm:
     return form
 
 
+def _audit_pupils(user, result: ProvisionMap, action: str) -> None:
+    """The map names its pupils: each has the view, print or download in their own trail."""
+    pupils = {p.id: p for row in result.rows for p in row.pupils}
+    audit.record_for_pupils(db.session, action, actor=user, pupils=list(pupils.values()))
+
+
 @bp.route("/provision-map")
 @login_required
 @access.requires(Ability.VIEW_PROVISION_MAP)
@@ -92,10 +98,12 @@ def provision_map_page():
     user = current_user._get_current_object()
     selection = _selection(user)
     # Rendered before the view is audited and committed: the commit expires what was loaded.
+    result = _build(selection)
     page = render_template(
-        "interventions/provision_map.html", selection=selection, result=_build(selection),
+        "interventions/provision_map.html", selection=selection, result=result,
         form=_filter_form(selection), numeric_sorts=NUMERIC_SORTS,
     )
+    _audit_pupils(user, result, "named_in_provision_map")
     return audit.shown(db.session, page, "provision_map_viewed", actor=user, object_type="school",
                        object_id=selection.school.id, details=selection.audit_details)
 
@@ -106,9 +114,11 @@ def provision_map_page():
 def provision_map_print():
     user = current_user._get_current_object()
     selection = _selection(user)
+    result = _build(selection)
     page = render_template(
-        "interventions/provision_map_print.html", selection=selection, result=_build(selection), today=today(),
+        "interventions/provision_map_print.html", selection=selection, result=result, today=today(),
     )
+    _audit_pupils(user, result, "named_in_provision_map_print")
     return audit.shown(db.session, page, "provision_map_printed", actor=user, object_type="school",
                        object_id=selection.school.id, details=selection.audit_details)
 
@@ -159,6 +169,7 @@ def provision_map_csv():
     selection = _selection(user)
     result = _build(selection)
     response = csv_response(provision_map_rows(result), _filename(selection))
+    _audit_pupils(user, result, "named_in_provision_map_export")
     return audit.shown(db.session, response, "provision_map_exported", actor=user, object_type="school",
                        object_id=selection.school.id,
                        details=selection.audit_details | {"rows": len(result.rows), "format": "csv"})

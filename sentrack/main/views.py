@@ -12,6 +12,7 @@ from sentrack.extensions import db
 from sentrack.interventions import home as intervention_home
 from sentrack.interventions.forms import QuickRegisterForm
 from sentrack.main import bp, queries
+from sentrack.workflows import small_numbers
 from sentrack.workflows.engagement import engagement_for_school, engagement_summary
 from sentrack.workflows.figures import register_figures
 
@@ -27,7 +28,11 @@ def home():
     schools = list(db.session.scalars(access.visible_schools(user).order_by(sa.text("name"))))
     context["schools"] = schools
     if access.can(user, access.Ability.VIEW_FIGURES):
-        context["figures"] = register_figures(db.session, [s.id for s in schools], on)
+        suppress = not access.sees_small_numbers(user)
+        context["figures"] = {
+            school_id: small_numbers.present(found, suppress=suppress)
+            for school_id, found in register_figures(db.session, [s.id for s in schools], on).items()
+        }
     if "oversight" in sections:
         context["reviews_due"] = queries.reviews_due(db.session, user, on)
         (context["reviews_overdue_count"], context["overdue_concern_count"],

@@ -25,6 +25,8 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # The actor's name as it was when the event was written: renaming a user rewrites no history.
+    actor_name: Mapped[str | None] = mapped_column(sa.String(120))
     school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id", ondelete="SET NULL"))
     pupil_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pupil.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(sa.String(40))

@@ -489,7 +489,8 @@ def audit_trail(public_id: str):
     rows = [
         {
             "when": event.occurred_at,
-            "who": event.user.full_name if event.user else "No one signed in",
+            # The name the actor had when they acted: a later rename rewrites no history.
+            "who": event.actor_name or (event.user.full_name if event.user else "No one signed in"),
             "roles": ", ".join(sorted(role.label for role in event.user.roles)) if event.user else "",
             "what": audit.describe(event),
             "where": event.remote_addr,
