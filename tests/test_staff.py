@@ -7,7 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from sentrack.auth.passwords import verify_password
+from sentrack.auth.passwords import ADVICE, verify_password
 from sentrack.models import Role, TeachingGroup, User, UserSession
 from tests.factories import PASSWORD
 from tests.helpers import audit_events, count, field_error, text
@@ -125,7 +125,7 @@ def test_a_new_member_signs_in_with_the_temporary_password(app, client, world, m
         ({"email": "senco@far.test"}, "email", "Another account already uses this email address"),
         ({"roles": []}, "roles", "Select at least one role"),
         ({"roles": ["la_officer"]}, "roles", None),
-        ({"temporary_password": "short"}, "temporary_password", "Password must be 10 characters or more"),
+        ({"temporary_password": "short"}, "temporary_password", f"Password must be 12 characters or more. {ADVICE}"),
         ({"temporary_password": "nina.patel@oak.test"}, "temporary_password", "Password must not be your email address"),
         ({"temporary_password": ""}, "temporary_password", "Enter a temporary password"),
         ({"full_name": "   "}, "full_name", "Enter the person's full name"),

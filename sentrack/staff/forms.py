@@ -48,7 +48,7 @@ class StaffForm(FlaskForm):
     temporary_password = PasswordField(
         "Temporary password",
         widget=GovPasswordInput(),
-        description="At least 10 characters. Give it to them in person; they should change it when they first sign in.",
+        description="At least 12 characters. Give it to them in person; they should change it when they first sign in.",
         validators=[Optional(), Length(max=128, message="Temporary password must be 128 characters or fewer")],
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
