@@ -46,7 +46,8 @@ from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from sentrack.extensions import db, limiter
+from sentrack.auth import throttle
+from sentrack.extensions import db
 from sentrack.forms import Required
 from sentrack.models import (
     Assessment,
@@ -490,7 +491,7 @@ def test_bad_input_is_refused_beside_the_field_and_stores_nothing(app, client, w
     @given(st.data())
     def post_bad_input(data):
         broken, how, posted = _submission(data, fields, shown)
-        limiter.reset()
+        throttle.reset()
 
         response = client.post(url, data=posted)
 

@@ -48,7 +48,7 @@ from sentrack.models.organisation import (
     group_pupils,
     group_teachers,
 )
-from sentrack.models.people import RoleAssignment, User, UserSession
+from sentrack.models.people import RoleAssignment, SessionValue, User, UserSession
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 
 __all__ = [
@@ -101,6 +101,7 @@ __all__ = [
     "SchoolTerm",
     "Season",
     "SenStatus",
+    "SessionValue",
     "TeachingGroup",
     "User",
     "UserSession",
