@@ -659,6 +659,17 @@ def test_a_cookie_from_before_the_search_moved_to_the_server_loses_it(app, clien
     assert "brook" not in _cookie_text(client).lower()
 
 
+def test_what_an_abandoned_session_remembered_is_deleted_at_the_next_sign_in(app, client, world, login, session, auth):
+    senco = world.users["senco"]
+    login(senco)
+    client.post("/pupils/", data={"q": "Brook"})
+    _idle_for(session, senco, timedelta(days=2))  # never used again, never signed out
+
+    assert app.test_client().post("/sign-in", data={"email": senco.email, "password": PASSWORD}).status_code == 302
+
+    assert count(session, SessionValue) == 0
+
+
 def test_the_cookie_refuses_any_key_but_the_sign_in_token_csrf_and_messages(app):
     from flask import session as cookie_session
 

@@ -27,6 +27,10 @@ from sentrack.models import SessionValue, User, UserSession
 MAX_TOUCH_INTERVAL = timedelta(seconds=60)
 
 
+# Longer than any session can last (SESSION_ABSOLUTE_LIFETIME, 12 hours by default).
+ABANDONED_AFTER = timedelta(days=1)
+
+
 def touch_interval(idle_timeout: timedelta) -> timedelta:
     return min(MAX_TOUCH_INTERVAL, idle_timeout / 10)
 
@@ -40,9 +44,14 @@ def _real_now() -> datetime:
 
 
 def start_session(session: Session, user: User, *, remote_addr: str | None, user_agent: str | None) -> str:
-    """Open a session for `user` and return the token for the cookie."""
+    """Open a session for `user` and return the token for the cookie. What the user's abandoned
+    sessions (unused for longer than any session may last) still remember is deleted."""
     token = secrets.token_urlsafe(32)
     moment = _real_now()
+    _forget_all(
+        session,
+        sa.select(UserSession.id).where(UserSession.user_id == user.id, UserSession.last_seen_at < moment - ABANDONED_AFTER),
+    )
     session.add(
         UserSession(
             user_id=user.id,
