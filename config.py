@@ -40,6 +40,14 @@ def _parse_today(value: str | None) -> date | None:
         raise ConfigError(f"SENTRACK_TODAY must be a date as YYYY-MM-DD, not {value!r}.") from exc
 
 
+def _parse_hops(value: str | None) -> int:
+    if value is None or not value.strip():
+        return 0
+    if not value.strip().isdigit() or int(value) > 10:
+        raise ConfigError(f"PROXY_HOPS must be the number of proxies in front of the app (0 to 10), not {value!r}.")
+    return int(value)
+
+
 class Config:
     """Settings shared by every configuration."""
 
@@ -58,14 +66,29 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
     # Signed-in users who do nothing for this long must sign in again.
     SESSION_IDLE_TIMEOUT = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+    # Every session ends this long after signing in, however active it has been.
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")))
 
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the (idle-limited) session
 
-    # Failed sign-ins allowed before the form refuses more for a while.
+    # Failed sign-ins allowed per account before the form refuses it for a while, whatever the
+    # address (see sentrack/auth/throttle.py).
     SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 15 minutes")
+    # Failed sign-ins from one address before guessing from it is slowed: past this, each account
+    # gets only SIGN_IN_LIMIT_PER_ACCOUNT_FROM_BUSY_ADDRESS failed tries from that address. A right
+    # password for an account that is not itself locked is never refused, so one school's shared
+    # connection cannot lock all its staff out.
     SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 15 minutes")
-    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    SIGN_IN_LIMIT_PER_ACCOUNT_FROM_BUSY_ADDRESS = os.environ.get(
+        "SIGN_IN_LIMIT_PER_ACCOUNT_FROM_BUSY_ADDRESS", "1 per 15 minutes"
+    )
+    # Wrong current passwords on the change-password page, per account.
+    CURRENT_PASSWORD_LIMIT = os.environ.get("CURRENT_PASSWORD_LIMIT", "5 per 15 minutes")
+    # The counts live here: Redis (REDIS_URL) so that every worker and server counts together;
+    # production refuses to start without it.
+    RATELIMIT_STORAGE_URI = "memory://"  # read from REDIS_URL by load()
+    THROTTLE_KEY_PREFIX = "sentrack-throttle"
     RATELIMIT_HEADERS_ENABLED = False
     RATELIMIT_STRATEGY = "moving-window"
 
@@ -89,7 +112,10 @@ class Config:
     DEMO_BANNER = False
     # The app's clock: outside production SENTRACK_TODAY stands the app on another date.
     TODAY: date | None = None
-    PROXY_FIX = _env_bool("PROXY_FIX", False)
+    # How many proxies in front of the app add X-Forwarded-For/-Proto/-Host: their headers are
+    # trusted for that many hops and no more (0, the default, trusts none: a client could write
+    # any address there). The address found is checked (sentrack/proxies.py).
+    PROXY_HOPS = 0  # read from the environment by load()
     # Add an X-SQL-Statements header (the request's SQL statement count) to every response: for
     # the benchmark only (`BenchConfig`); production never adds it.
     SQL_COUNT_HEADER = False
@@ -104,6 +130,10 @@ class Config:
         if os.environ.get("SECRET_KEY"):
             settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
         settings["TODAY"] = _parse_today(os.environ.get("SENTRACK_TODAY"))
+        settings["RATELIMIT_STORAGE_URI"] = os.environ.get("REDIS_URL") or "memory://"
+        settings["PROXY_HOPS"] = _parse_hops(os.environ.get("PROXY_HOPS"))
+        if os.environ.get("PROXY_HOPS") is None and _env_bool("PROXY_FIX", False):
+            settings["PROXY_HOPS"] = 1  # the setting's older name: one proxy
         return settings
 
 
@@ -138,7 +168,6 @@ class ProductionConfig(Config):
     NAME = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
-    PROXY_FIX = _env_bool("PROXY_FIX", True)
 
     @classmethod
     def load(cls) -> dict:
@@ -152,6 +181,15 @@ class ProductionConfig(Config):
             problems.append("DATABASE_URL must name a PostgreSQL database in production.")
         if os.environ.get("SENTRACK_TODAY"):
             problems.append("SENTRACK_TODAY sets the clock for demos and tests; production refuses it.")
+        redis_url = os.environ.get("REDIS_URL", "")
+        if not redis_url:
+            problems.append(
+                "REDIS_URL is not set: set it to the Redis server's URL, where every worker keeps the "
+                "sign-in throttle's counts (in each worker's memory, an attacker would get a full "
+                "allowance of guesses per worker)."
+            )
+        elif not (redis_url.startswith(("redis://", "rediss://")) or redis_url.startswith("redis+")):
+            problems.append("REDIS_URL must name a Redis server (redis://, rediss:// or redis+...://).")
         if problems:
             raise ConfigError("SEN Track cannot start in production:\n- " + "\n- ".join(problems))
         return super().load()

@@ -17,11 +17,11 @@ from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from config import config_from_environment
-from sentrack.extensions import csrf, db, limiter, login_manager, migrate
+from sentrack.extensions import csrf, db, login_manager, migrate
+from sentrack.proxies import trusted_proxies
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, config_name: str | None = None) -> Flask:
@@ -36,8 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, config_name: str | No
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "sentrack.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
-    if app.config.get("PROXY_FIX"):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.wsgi_app = trusted_proxies(app.wsgi_app, app.config.get("PROXY_HOPS", 0))
 
     register_templates(app)
     register_extensions(app)
@@ -97,7 +96,11 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     csrf.init_app(app)
-    limiter.init_app(app)
+    from sentrack.auth import throttle
+    from sentrack.auth.cookie import TokenOnlySessionInterface
+
+    throttle.init_app(app)
+    app.session_interface = TokenOnlySessionInterface()
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Sign in to continue."
@@ -109,9 +112,12 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(token: str):
         try:
-            user = load_session(db.session, token, idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"])
-        except SessionEnded:
-            g.session_timed_out = True
+            user = load_session(
+                db.session, token, idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
+                absolute_timeout=current_app.config["SESSION_ABSOLUTE_LIFETIME"],
+            )
+        except SessionEnded as ended:
+            g.session_ended = ended.reason
             user = None
         if db.session.dirty:
             db.session.commit()
@@ -121,9 +127,12 @@ def register_extensions(app: Flask) -> None:
     def unauthorized():
         from flask import flash, redirect, url_for
 
-        if g.get("session_timed_out"):
+        if g.get("session_ended") == "timed_out":
             minutes = int(current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds() // 60)
             flash(f"You were signed out after {minutes} minutes without activity. Sign in again.", "info")
+        elif g.get("session_ended") == "expired":
+            hours = int(current_app.config["SESSION_ABSOLUTE_LIFETIME"].total_seconds() // 3600)
+            flash(f"You were signed out {hours} hours after you signed in. Sign in again.", "info")
         else:
             flash(login_manager.login_message, "info")
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
@@ -183,10 +192,6 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many_requests(error):
-        if request.endpoint == "auth.sign_in":
-            from sentrack.auth.views import throttled_sign_in
-
-            return throttled_sign_in()
         return render_error(429, message="Wait a few minutes before you try again.")
 
     @app.errorhandler(500)

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from sentrack import create_app
 from sentrack.auth.sessions import start_session
-from sentrack.extensions import db, limiter
+from sentrack.auth import throttle
+from sentrack.extensions import db
 from sentrack.models import User
 from tests import factories
 from tests.helpers import own_postgresql_database
@@ -107,7 +108,7 @@ def _isolated(request, app):
     db.session = scoped_session(
         sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=True)
     )
-    limiter.reset()
+    throttle.reset()
     try:
         yield
     finally:

@@ -437,7 +437,7 @@ def test_every_audited_action_reads_as_words():
     actions |= {"intervention_place_added", "intervention_place_removed", "intervention_place_changed",
                 "intervention_place_ended", "attendance_recorded", "audit_viewed"}
     pupil_actions = {a for a in actions if a not in {
-        "signed_in", "signed_out", "sign_in_failed", "sign_in_throttled", "password_changed", "staff_added",
+        "signed_in", "signed_out", "sign_in_failed", "sign_in_throttled", "current_password_throttled", "password_changed", "staff_added",
         "staff_updated", "class_added", "class_updated", "term_added", "term_changed", "term_removed", "rule_settings_changed",
         "intervention_type_saved", "impact_scale_saved", "task_completed", "task_reassigned", "email_resent",
         "provision_map_viewed", "provision_map_printed", "provision_map_exported", "intervention_updated",

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import zlib
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from sentrack.auth.passwords import verify_password
-from sentrack.models import Pupil, UserSession
+from sentrack.auth.passwords import ADVICE, verify_password
+from sentrack.models import Pupil, SessionValue, UserSession
 from tests.factories import PASSWORD, make_upn
 from tests.helpers import audit_events, count, csrf_token, date_parts, field_error, text
 
@@ -102,12 +105,12 @@ def test_signing_out_records_an_audit_event(world, auth, session):
 def test_sign_in_starts_a_new_cookie_session(app, client, world, auth):
     """Nothing set in the cookie before sign-in survives it (session fixation)."""
     with client.session_transaction() as cookie_session:
-        cookie_session["planted"] = "by an attacker"
+        cookie_session["csrf_token"] = "planted by an attacker"
 
     auth.sign_in("senco@oak.test")
 
     with client.session_transaction() as cookie_session:
-        assert "planted" not in cookie_session
+        assert cookie_session.get("csrf_token") != "planted by an attacker"
 
 
 # --- Where sign-in leads ------------------------------------------------------------------------
@@ -222,11 +225,21 @@ def test_changing_the_password_ends_other_sessions_but_not_this_one(app, client,
     [
         ({"current": "not my password"}, "current_password", "Your current password is incorrect"),
         ({"confirm": "something else entirely"}, "confirm_password", "The passwords do not match"),
-        ({"new": "short", "confirm": "short"}, "new_password", "Password must be 10 characters or more"),
+        ({"new": "short", "confirm": "short"}, "new_password", f"Password must be 12 characters or more. {ADVICE}"),
+        ({"new": "password12", "confirm": "password12"}, "new_password", f"Password must be 12 characters or more. {ADVICE}"),
+        ({"new": "  eleven chr ", "confirm": "  eleven chr "}, "new_password", f"Password must be 12 characters or more. {ADVICE}"),
+        ({"new": " " * 12, "confirm": " " * 12}, "new_password", f"Password must not be only spaces. {ADVICE}"),
+        ({"new": "password1234", "confirm": "password1234"}, "new_password",
+         f"Password is too easy to guess (this is a very common password). {ADVICE}"),
+        ({"new": "qwertyuiop12", "confirm": "qwertyuiop12"}, "new_password",
+         f"Password is too easy to guess (this is similar to a commonly used password). {ADVICE}"),
+        ({"new": "aaaaaaaaaaaaaaaa", "confirm": "aaaaaaaaaaaaaaaa"}, "new_password",
+         f'Password is too easy to guess (repeats like "aaa" are easy to guess). {ADVICE}'),
         ({"new": PASSWORD, "confirm": PASSWORD}, "new_password", "The new password must be different from the current one"),
         ({"new": "Teacher@Oak.Test", "confirm": "Teacher@Oak.Test"}, "new_password", "Password must not be your email address"),
     ],
-    ids=["wrong-current", "mismatch", "short", "unchanged", "email"],
+    ids=["wrong-current", "mismatch", "short", "password12", "eleven-after-trimming", "twelve-spaces",
+         "common", "keyboard", "repeats", "unchanged", "email"],
 )
 def test_change_password_refuses(client, world, login, session, fields, field_id, message):
     user = world.users["teacher"]
@@ -240,6 +253,40 @@ def test_change_password_refuses(client, world, login, session, fields, field_id
     session.refresh(user)
     assert user.password_hash == before
     assert client.get("/").status_code == 200
+
+
+def test_wrong_current_passwords_are_throttled(app, client, world, login, session):
+    """A stolen signed-in session cannot be used to guess the account's password."""
+    user = world.users["teacher"]
+    login(user)
+    before = user.password_hash
+    for n in range(5):
+        response = _change_password(client, current=f"guess number {n}")
+        assert field_error(text(response), "current_password") == "Your current password is incorrect"
+
+    refused = _change_password(client)  # the right password, now refused for a while
+
+    assert refused.status_code == 429
+    assert field_error(text(refused), "current_password") == (
+        "Too many incorrect current passwords. Wait 15 minutes, then try again"
+    )
+    session.refresh(user)
+    assert user.password_hash == before
+    assert len(audit_events(session, "current_password_throttled", user_id=user.id)) == 1
+    # Another account is not affected.
+    login(world.users["senco"], other := app.test_client())
+    assert _change_password(other).status_code == 302
+
+
+def test_a_new_password_is_checked_against_the_persons_name(client, world, login, session):
+    user = world.users["teacher"]
+    user.full_name = "Nina Patelworth"
+    session.commit()
+    login(user)
+
+    response = _change_password(client, new="Patelworth2026")
+
+    assert field_error(text(response), "new_password") == f"Password is too easy to guess. {ADVICE}"
 
 
 # --- Idle timeout -------------------------------------------------------------------------------
@@ -269,6 +316,72 @@ def test_a_session_used_within_the_idle_timeout_stays_open(app, client, world, l
     user = world.users["senco"]
     login(user)
     _idle_for(session, user, app.config["SESSION_IDLE_TIMEOUT"] - timedelta(minutes=1))
+
+    assert client.get("/pupils/").status_code == 200
+
+
+def _session_row(session, user) -> UserSession:
+    return session.scalar(sa.select(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None)))
+
+
+def test_with_a_short_idle_timeout_an_active_user_stays_signed_in(app, client, world, login, session, monkeypatch):
+    """The last-seen time is refreshed well within the timeout: someone using the app every
+    70 seconds under a 2-minute timeout is never signed out."""
+    monkeypatch.setitem(app.config, "SESSION_IDLE_TIMEOUT", timedelta(minutes=2))
+    user = world.users["senco"]
+    login(user)
+    _idle_for(session, user, timedelta(seconds=55))  # the last page was 55 seconds ago
+
+    for _ in range(4):
+        assert client.get("/pupils/").status_code == 200
+        _idle_for(session, user, timedelta(seconds=70))  # then 70 seconds pass before the next
+
+    assert client.get("/pupils/").status_code == 200
+
+
+def test_activity_just_under_the_idle_timeout_keeps_the_session(app, client, world, login, session):
+    user = world.users["senco"]
+    login(user)
+    gap = app.config["SESSION_IDLE_TIMEOUT"] - timedelta(seconds=5)
+
+    for _ in range(3):
+        _idle_for(session, user, gap)
+        assert client.get("/pupils/").status_code == 200
+
+
+def test_the_last_seen_time_is_refreshed_at_less_than_half_the_timeout():
+    from sentrack.auth.sessions import touch_interval
+
+    for minutes in (1, 2, 5, 30, 240):
+        timeout = timedelta(minutes=minutes)
+        assert touch_interval(timeout) < timeout / 2
+
+
+def _opened_ago(session, user, age: timedelta) -> None:
+    for row in session.scalars(sa.select(UserSession).where(UserSession.user_id == user.id)):
+        row.created_at -= age
+    session.commit()
+
+
+def test_a_session_ends_twelve_hours_after_sign_in_however_active(app, client, world, login, session):
+    assert app.config["SESSION_ABSOLUTE_LIFETIME"] == timedelta(hours=12)
+    user = world.users["senco"]
+    login(user)
+    _opened_ago(session, user, timedelta(hours=12, minutes=1))  # last seen just now: active
+
+    response = client.get("/pupils/")
+
+    assert _is_signed_out(response)
+    assert "You were signed out 12 hours after you signed in" in text(client.get(response.headers["Location"]))
+    row = session.scalar(sa.select(UserSession).where(UserSession.user_id == user.id))
+    assert row.ended_reason == "expired"
+    assert _is_signed_out(client.get("/"))
+
+
+def test_a_session_just_under_twelve_hours_old_stays_open(app, client, world, login, session):
+    user = world.users["senco"]
+    login(user)
+    _opened_ago(session, user, timedelta(hours=11, minutes=59))
 
     assert client.get("/pupils/").status_code == 200
 
@@ -323,16 +436,43 @@ def test_the_per_account_limit_leaves_other_accounts_alone(client, world):
     assert _attempt(client, "head@oak.test", PASSWORD, address="198.51.100.7").status_code == 302
 
 
-def test_after_the_per_address_limit_every_account_is_refused_from_that_address(app, client, world):
+def _make_address_busy(app, client, address="192.0.2.1"):
     limit = int(app.config["SIGN_IN_LIMIT_PER_ADDRESS"].split()[0])
     for n in range(limit):
-        assert _attempt(client, f"guess{n}@oak.test").status_code == 200
+        assert _attempt(client, f"guess{n}@oak.test", address=address).status_code == 200
 
-    refused = _attempt(client, "head@oak.test", PASSWORD)
 
+def test_after_the_per_address_limit_a_right_password_still_signs_in(app, client, world):
+    """A school's shared connection: guesses from it must not lock every member of staff out."""
+    _make_address_busy(app, client)
+
+    assert _attempt(client, "head@oak.test", PASSWORD).status_code == 302
+    assert app.test_client().post(
+        "/sign-in", data={"email": "senco@oak.test", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "192.0.2.1"}
+    ).status_code == 302
+
+
+def test_after_the_per_address_limit_guessing_from_it_is_slowed(app, client, world):
+    _make_address_busy(app, client)
+
+    # From the busy address each account gets one wrong try, not five; then even its right
+    # password is refused from there (but not from elsewhere).
+    assert _attempt(client, "teacher@oak.test").status_code == 200
+    refused = _attempt(client, "teacher@oak.test")
     assert refused.status_code == 429
     assert THROTTLED in text(refused)
-    assert _attempt(client, "head@oak.test", PASSWORD, address="198.51.100.7").status_code == 302
+    assert _attempt(client, "teacher@oak.test", PASSWORD).status_code == 429
+    assert _attempt(client, "teacher@oak.test", PASSWORD, address="198.51.100.7").status_code == 302
+    # Another account, not yet tried from the busy address, still signs in with its password.
+    assert _attempt(client, "head@oak.test", PASSWORD).status_code == 302
+
+
+def test_the_per_account_limit_still_holds_from_a_busy_address(app, client, world):
+    for _ in range(5):
+        _attempt(client, "senco@oak.test", address="198.51.100.7")
+    _make_address_busy(app, client)
+
+    assert _attempt(client, "senco@oak.test", PASSWORD).status_code == 429
 
 
 def test_successful_sign_ins_do_not_count_towards_the_limit(app, client, world, monkeypatch):
@@ -439,3 +579,103 @@ def test_signed_in_pages_are_never_cached(client, world, login, path):
 
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
+
+
+# --- Nothing about pupils in the cookie --------------------------------------------------------
+
+def _cookie_text(client) -> str:
+    """What anyone holding the cookie can read: it is signed, not encrypted."""
+    value = client.get_cookie(COOKIE).value
+    payload = value.lstrip(".").split(".")[0]
+    data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    if value.startswith("."):
+        data = zlib.decompress(data)
+    return data.decode()
+
+
+@pytest.mark.parametrize(
+    ("search", "clear", "pupil"),
+    [("/pupils/", "/pupils/clear-search", "taught"), ("/pupils/left", "/pupils/left/clear-search", "untaught")],
+    ids=["pupil-list", "leavers"],
+)
+def test_the_search_text_is_kept_on_the_server_not_in_the_cookie(app, client, world, login, session, search, clear, pupil):
+    login(world.users["senco"])
+    name = world.pupils[pupil].last_name
+
+    assert client.post(search, data={"q": name}).status_code == 302
+
+    cookie = _cookie_text(client)
+    assert name.lower() not in cookie.lower()
+    assert set(json.loads(cookie)) <= {"_user_id", "_fresh", "_id", "csrf_token", "_flashes"}
+    # Still remembered on the next pages, in the search box.
+    for _ in range(2):
+        page = text(client.get(search))
+        assert f'value="{name}"' in page
+    assert name.lower() not in _cookie_text(client).lower()
+    stored = session.scalars(sa.select(SessionValue.value)).all()
+    assert stored == [name]
+
+    client.post(clear)
+
+    assert f'value="{name}"' not in text(client.get(search))
+    assert session.scalars(sa.select(SessionValue)).all() == []
+
+
+def test_the_search_text_belongs_to_one_signed_in_session_and_ends_with_it(app, client, world, login, session):
+    senco = world.users["senco"]
+    login(senco)
+    other_device = login(senco, app.test_client())
+    client.post("/pupils/", data={"q": "Brook"})
+
+    assert 'value="Brook"' not in text(other_device.get("/pupils/"))
+    assert count(session, SessionValue) == 1
+
+    client.post("/sign-out")
+
+    assert count(session, SessionValue) == 0
+
+
+def test_a_search_text_left_on_a_timed_out_session_is_deleted(app, client, world, login, session):
+    senco = world.users["senco"]
+    login(senco)
+    client.post("/pupils/", data={"q": "Brook"})
+    _idle_for(session, senco, app.config["SESSION_IDLE_TIMEOUT"] + timedelta(minutes=1))
+
+    assert _is_signed_out(client.get("/pupils/"))
+    assert count(session, SessionValue) == 0
+
+
+def test_a_cookie_from_before_the_search_moved_to_the_server_loses_it(app, client, world, login):
+    login(world.users["senco"])
+    serializer = app.session_interface.get_signing_serializer(app)
+    with client.session_transaction() as cookie_session:
+        token = cookie_session["_user_id"]
+    client.set_cookie(COOKIE, serializer.dumps({"_user_id": token, "_fresh": True, "pupil_search": "Brook"}))
+
+    page = client.get("/pupils/")
+
+    assert page.status_code == 200
+    assert 'value="Brook"' not in text(page)
+    assert "brook" not in _cookie_text(client).lower()
+
+
+def test_what_an_abandoned_session_remembered_is_deleted_at_the_next_sign_in(app, client, world, login, session, auth):
+    senco = world.users["senco"]
+    login(senco)
+    client.post("/pupils/", data={"q": "Brook"})
+    _idle_for(session, senco, timedelta(days=2))  # never used again, never signed out
+
+    assert app.test_client().post("/sign-in", data={"email": senco.email, "password": PASSWORD}).status_code == 302
+
+    assert count(session, SessionValue) == 0
+
+
+def test_the_cookie_refuses_any_key_but_the_sign_in_token_csrf_and_messages(app):
+    from flask import session as cookie_session
+
+    from sentrack.auth.cookie import CookieHoldsNoDetails
+
+    with app.test_request_context("/"):
+        cookie_session["pupil_search"] = "Brook"
+        with pytest.raises(CookieHoldsNoDetails, match="pupil_search"):
+            app.session_interface.save_session(app, cookie_session, app.response_class())

@@ -17,7 +17,7 @@ import pytest
 from werkzeug.datastructures import MultiDict
 from wtforms import Form
 
-from sentrack.extensions import limiter
+from sentrack.auth import throttle
 from sentrack.forms import EARLIEST_DATE, LATEST_DATE, MAX_INT, GovDateField, bounded_int
 from tests.helpers import field_error, text
 from tests.test_fuzz_forms import (
@@ -169,7 +169,7 @@ def test_every_form_refuses_far_dates_and_huge_integers_beside_the_field(app, cl
         else:
             continue
         for value in values:
-            limiter.reset()
+            throttle.reset()
             response = client.post(url, data={field.name: value})
             assert response.status_code < 500, (rule, field.name, value, response.status_code)
             if field.kind == HIDDEN:

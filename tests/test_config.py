@@ -11,7 +11,10 @@ from flask import Flask
 import config
 from sentrack import clock, create_app
 
-ENVIRONMENT = ("SECRET_KEY", "DATABASE_URL", "SENTRACK_TODAY", "SENTRACK_CONFIG", "SENTRACK_TEST_DATABASE_URL")
+ENVIRONMENT = (
+    "SECRET_KEY", "DATABASE_URL", "SENTRACK_TODAY", "SENTRACK_CONFIG", "SENTRACK_TEST_DATABASE_URL",
+    "REDIS_URL", "PROXY_HOPS", "PROXY_FIX",
+)
 PRODUCTION_URL = "postgresql://sentrack@db.example/sentrack"
 
 
@@ -27,6 +30,7 @@ def env(monkeypatch):
 def production_env(env):
     env.setenv("SECRET_KEY", "a-long-random-production-secret")
     env.setenv("DATABASE_URL", PRODUCTION_URL)
+    env.setenv("REDIS_URL", "redis://cache.example:6379/0")
     return env
 
 
@@ -47,8 +51,12 @@ def test_production_starts_with_a_complete_environment(production_env):
         (lambda env: env.setenv("DATABASE_URL", "sqlite:///sentrack.sqlite"), "DATABASE_URL must name a PostgreSQL database"),
         (lambda env: env.setenv("DATABASE_URL", "mysql://sentrack@db/sentrack"), "DATABASE_URL must name a PostgreSQL database"),
         (lambda env: env.setenv("SENTRACK_TODAY", "2026-01-05"), "production refuses it"),
+        (lambda env: env.delenv("REDIS_URL"), "REDIS_URL is not set"),
+        (lambda env: env.setenv("REDIS_URL", ""), "REDIS_URL is not set"),
+        (lambda env: env.setenv("REDIS_URL", "memory://"), "REDIS_URL must name a Redis server"),
     ],
-    ids=["no-secret-key", "no-database-url", "sqlite-database", "mysql-database", "clock-set"],
+    ids=["no-secret-key", "no-database-url", "sqlite-database", "mysql-database", "clock-set",
+         "no-redis-url", "empty-redis-url", "memory-storage"],
 )
 def test_production_refuses_to_start(production_env, change, message):
     change(production_env)
@@ -65,6 +73,7 @@ def test_production_names_every_problem_at_once(env):
 
     assert "SECRET_KEY is not set" in str(refused.value)
     assert "DATABASE_URL is not set" in str(refused.value)
+    assert "REDIS_URL is not set" in str(refused.value)
 
 
 def test_an_unknown_configuration_name_is_refused(env):
@@ -133,4 +142,32 @@ def test_a_malformed_sentrack_today_is_refused(env, value):
     env.setenv("SENTRACK_TODAY", value)
 
     with pytest.raises(config.ConfigError, match="SENTRACK_TODAY must be a date as YYYY-MM-DD"):
+        config.config_from_environment("development")
+
+
+def test_production_keeps_the_sign_in_counts_in_redis(production_env):
+    app = create_app(config_name="production")
+
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://cache.example:6379/0"
+    assert type(app.extensions["sentrack.throttle"].storage).__name__ == "RedisStorage"
+
+
+def test_forwarded_addresses_are_trusted_for_no_proxy_unless_configured(production_env):
+    assert config.config_from_environment("production")["PROXY_HOPS"] == 0
+
+    production_env.setenv("PROXY_HOPS", "2")
+    assert config.config_from_environment("production")["PROXY_HOPS"] == 2
+
+
+def test_the_older_proxy_setting_means_one_proxy(production_env):
+    production_env.setenv("PROXY_FIX", "1")
+
+    assert config.config_from_environment("production")["PROXY_HOPS"] == 1
+
+
+@pytest.mark.parametrize("value", ["-1", "one", "1.5", "99"])
+def test_a_malformed_proxy_hops_is_refused(env, value):
+    env.setenv("PROXY_HOPS", value)
+
+    with pytest.raises(config.ConfigError, match="PROXY_HOPS must be the number of proxies"):
         config.config_from_environment("development")

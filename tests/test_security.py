@@ -252,7 +252,8 @@ def production_app(monkeypatch, app):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-secret-for-the-production-config-test")
     monkeypatch.setenv("DATABASE_URL", "postgresql://sentrack@db.invalid/sentrack")  # never connected to
     monkeypatch.delenv("SENTRACK_TODAY", raising=False)
-    monkeypatch.delenv("REDIS_URL", raising=False)  # the throttle keeps its counts in memory
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")  # not reached by these requests
+    monkeypatch.delenv("PROXY_HOPS", raising=False)
     return create_app(config_name="production")
 
 

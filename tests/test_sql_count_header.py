@@ -48,6 +48,7 @@ def test_other_configurations_say_nothing(client):
 def test_production_never_adds_it(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret")
     monkeypatch.setenv("DATABASE_URL", "postgresql://sentrack@db.example/sentrack")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")  # not reached by this request
     monkeypatch.delenv("SENTRACK_TODAY", raising=False)
     app = create_app({"SQL_COUNT_HEADER": True}, config_name="production")
     response = app.test_client().get("/sign-in")

@@ -57,7 +57,7 @@ def change_password(
     Raises RuleBroken for a wrong current password, a weak new one, or an unchanged one."""
     if not verify_password(user.password_hash, current):
         raise RuleBroken("Your current password is incorrect", field="current_password")
-    problem = password_problem(new, email=user.email)
+    problem = password_problem(new, email=user.email, names=[user.full_name])
     if problem:
         raise RuleBroken(problem, field="new_password")
     if new == current:

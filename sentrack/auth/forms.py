@@ -31,7 +31,7 @@ class ChangePasswordForm(FlaskForm):
     new_password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
-        description="At least 10 characters. A few unrelated words make a strong password.",
+        description="At least 12 characters. Three or four unrelated words make a strong password.",
         validators=[InputRequired("Enter a new password"), Length(max=128, message="Password must be 128 characters or fewer")],
     )
     confirm_password = PasswordField(

@@ -2,8 +2,12 @@
 
 The Flask session cookie holds only a random token; the `user_session` row it names must be open
 for the cookie to mean anything. Signing out or changing the password ends the row, so a copied
-cookie stops working. A session left idle longer than SESSION_IDLE_TIMEOUT is ended the next time
-it is used. These timings use the real clock, never the app's demo date.
+cookie stops working. A session left idle longer than SESSION_IDLE_TIMEOUT, or opened longer than
+SESSION_ABSOLUTE_LIFETIME ago whatever the activity, is ended the next time it is used. These timings
+use the real clock, never the app's demo date.
+
+What a session remembers from page to page (the pupil search text) is kept in `session_value` rows
+of the session, never in the cookie, and deleted when the session ends.
 """
 
 from __future__ import annotations
@@ -15,10 +19,20 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sentrack.models import User, UserSession
+from sentrack.models import SessionValue, User, UserSession
 
-# Writing last_seen_at on every request would be a write per page; a minute's slack is enough.
-TOUCH_INTERVAL = timedelta(seconds=60)
+# Writing last_seen_at on every request would be a write per page, so it is written only when it
+# is older than the touch interval: at most a minute, and never more than a tenth of the idle
+# timeout, so that someone active at any pace under 90% of the timeout is never signed out.
+MAX_TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+# Longer than any session can last (SESSION_ABSOLUTE_LIFETIME, 12 hours by default).
+ABANDONED_AFTER = timedelta(days=1)
+
+
+def touch_interval(idle_timeout: timedelta) -> timedelta:
+    return min(MAX_TOUCH_INTERVAL, idle_timeout / 10)
 
 
 def _hash(token: str) -> str:
@@ -30,9 +44,14 @@ def _real_now() -> datetime:
 
 
 def start_session(session: Session, user: User, *, remote_addr: str | None, user_agent: str | None) -> str:
-    """Open a session for `user` and return the token for the cookie."""
+    """Open a session for `user` and return the token for the cookie. What the user's abandoned
+    sessions (unused for longer than any session may last) still remember is deleted."""
     token = secrets.token_urlsafe(32)
     moment = _real_now()
+    _forget_all(
+        session,
+        sa.select(UserSession.id).where(UserSession.user_id == user.id, UserSession.last_seen_at < moment - ABANDONED_AFTER),
+    )
     session.add(
         UserSession(
             user_id=user.id,
@@ -55,10 +74,13 @@ class SessionEnded(Exception):
         self.reason = reason
 
 
-def load_session(session: Session, token: str, *, idle_timeout: timedelta) -> User | None:
+def load_session(
+    session: Session, token: str, *, idle_timeout: timedelta, absolute_timeout: timedelta | None = None
+) -> User | None:
     """The signed-in user for `token`, touching the session; None when there is no such session.
 
-    Raises SessionEnded when the session timed out just now, so the caller can say so.
+    Raises SessionEnded when the session ended just now, idle too long ('timed_out') or open
+    longer than `absolute_timeout` ('expired'), so the caller can say so.
     """
     # The session row and its user in one query.
     found = session.execute(
@@ -72,19 +94,27 @@ def load_session(session: Session, token: str, *, idle_timeout: timedelta) -> Us
     if row.ended_at is not None:
         return None
     moment = _real_now()
-    if moment - row.last_seen_at > idle_timeout:
+    reason = None
+    if absolute_timeout is not None and moment - row.created_at > absolute_timeout:
+        reason = "expired"
+    elif moment - row.last_seen_at > idle_timeout:
+        reason = "timed_out"
+    if reason:
         row.ended_at = moment
-        row.ended_reason = "timed_out"
-        raise SessionEnded("timed_out")
+        row.ended_reason = reason
+        _forget_all(session, sa.select(UserSession.id).where(UserSession.id == row.id))
+        raise SessionEnded(reason)
     if not user.active:
         return None
-    if moment - row.last_seen_at > TOUCH_INTERVAL:
+    if moment - row.last_seen_at > touch_interval(idle_timeout):
         row.last_seen_at = moment
     user.session_token = token
+    user.session_row_id = row.id
     return user
 
 
 def end_session(session: Session, token: str, *, reason: str) -> None:
+    _forget_all(session, sa.select(UserSession.id).where(UserSession.token_hash == _hash(token)))
     session.execute(
         sa.update(UserSession)
         .where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None))
@@ -94,9 +124,57 @@ def end_session(session: Session, token: str, *, reason: str) -> None:
 
 def end_all_sessions(session: Session, user: User, *, reason: str) -> int:
     """End every open session of `user`; returns how many were ended."""
+    _forget_all(session, sa.select(UserSession.id).where(UserSession.user_id == user.id))
     result = session.execute(
         sa.update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
         .values(ended_at=_real_now(), ended_reason=reason)
     )
     return result.rowcount
+
+
+# --- What a session remembers ---------------------------------------------------------------------
+
+def remember(session: Session, user: User, name: str, value: str | None) -> None:
+    """Keep `value` under `name` for the user's signed-in session (None or "" forgets it)."""
+    if user.session_row_id is None:
+        return
+    if not value:
+        forget(session, user, name)
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - the app runs on PostgreSQL and SQLite only
+        raise RuntimeError(f"No upsert for {dialect}")
+    statement = insert(SessionValue).values(user_session_id=user.session_row_id, name=name, value=value)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[SessionValue.user_session_id, SessionValue.name], set_={"value": value}
+        )
+    )
+
+
+def recall(session: Session, user: User, name: str) -> str | None:
+    """The value kept under `name` for the user's signed-in session, or None."""
+    if user.session_row_id is None:
+        return None
+    return session.scalar(
+        sa.select(SessionValue.value).where(
+            SessionValue.user_session_id == user.session_row_id, SessionValue.name == name
+        )
+    )
+
+
+def forget(session: Session, user: User, name: str) -> None:
+    if user.session_row_id is None:
+        return
+    session.execute(
+        sa.delete(SessionValue).where(SessionValue.user_session_id == user.session_row_id, SessionValue.name == name)
+    )
+
+
+def _forget_all(session: Session, session_ids: sa.Select) -> None:
+    session.execute(sa.delete(SessionValue).where(SessionValue.user_session_id.in_(session_ids)))

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from sentrack import audit
-from sentrack.auth import accounts, bp
+from sentrack.auth import accounts, bp, throttle
 from sentrack.auth.forms import ChangePasswordForm, SignInForm
-from sentrack.extensions import db, limiter
+from sentrack.extensions import db
 from sentrack.forms import attach_error
 from sentrack.workflows import RuleBroken
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
 
 
-def _account_key() -> str:
-    return "sign-in-account:" + (request.form.get("email") or "").strip().lower()[:254]
-
-
-def _failed(response) -> bool:
-    """Only refused sign-ins count towards the throttle (a success redirects)."""
-    return response.status_code == 200
+CURRENT_PASSWORD_THROTTLED = "Too many incorrect current passwords. Wait 15 minutes, then try again"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -40,24 +34,15 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ADDRESS"],
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="sign-in-address",
-)
-@limiter.limit(
-    lambda: current_app.config["SIGN_IN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    scope="sign-in-account",
-)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = SignInForm()
     if form.validate_on_submit():
+        # Failed tries are counted (sentrack/auth/throttle.py); too many refuse the next before
+        # its password is even checked.
+        if throttle.sign_in_refused(form.email.data, request.remote_addr):
+            return throttled_sign_in()
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             session.clear()  # no state survives from before sign-in (session fixation)
@@ -66,6 +51,7 @@ def sign_in():
             db.session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        throttle.sign_in_failed(form.email.data, request.remote_addr)
         db.session.commit()  # the audit of the failure
         form.email.errors.append(SIGN_IN_FAILED)
         form.password.errors.append(SIGN_IN_FAILED)
@@ -89,6 +75,11 @@ def change_password():
     user = current_user._get_current_object()
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        if throttle.current_password_refused(user.id):
+            audit.record(db.session, "current_password_throttled", actor=user, object_type="user", object_id=user.id)
+            db.session.commit()
+            form.current_password.errors.append(CURRENT_PASSWORD_THROTTLED)
+            return render_template("auth/change_password.html", form=form), 429
         try:
             accounts.change_password(
                 db.session, user, current=form.current_password.data, new=form.new_password.data,
@@ -96,6 +87,8 @@ def change_password():
             )
         except RuleBroken as error:
             db.session.rollback()
+            if error.field == "current_password":
+                throttle.current_password_failed(user.id)
             attach_error(form, error)
         else:
             session.clear()

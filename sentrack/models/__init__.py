@@ -48,7 +48,7 @@ from sentrack.models.organisation import (
     group_pupils,
     group_teachers,
 )
-from sentrack.models.people import NO_PASSWORD, Invitation, RoleAssignment, RoleProposal, User, UserSession
+from sentrack.models.people import NO_PASSWORD, Invitation, RoleAssignment, RoleProposal, SessionValue, User, UserSession
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 
 __all__ = [
@@ -104,6 +104,7 @@ __all__ = [
     "SchoolTerm",
     "Season",
     "SenStatus",
+    "SessionValue",
     "TeachingGroup",
     "User",
     "UserSession",

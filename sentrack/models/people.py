@@ -53,6 +53,8 @@ class User(Base):
 
     # Flask-Login: the id in the cookie is the session token, not the user id (see auth.sessions).
     session_token = None
+    # The id of the signed-in session's row, for what it remembers server-side (auth.sessions).
+    session_row_id = None
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -155,3 +157,16 @@ class UserSession(Base):
     user_agent: Mapped[str | None] = mapped_column(sa.String(200))
 
     user: Mapped[User] = relationship()
+
+
+class SessionValue(Base):
+    """Something a signed-in session remembers from page to page (the pupil search text), kept
+    on the server rather than in the cookie, and deleted when the session ends."""
+
+    __tablename__ = "session_value"
+    __table_args__ = (sa.UniqueConstraint("user_session_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_session_id: Mapped[int] = mapped_column(sa.ForeignKey("user_session.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(sa.String(40))
+    value: Mapped[str] = mapped_column(sa.Text)

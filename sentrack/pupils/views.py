@@ -4,12 +4,13 @@ redirects; the request commits once."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from sentrack import access, audit
 from sentrack.access import Ability
+from sentrack.auth.sessions import recall, remember
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.forms import attach_error, bounded_int
@@ -47,6 +48,8 @@ from sentrack.workflows.register import is_on_roll
 from sentrack.workflows.roll import record_leaving, undo_leaving
 from sentrack.workflows.sen_status import change_sen_status, current_status
 
+# The search text is kept on the server, with the signed-in session (auth/sessions.py), never in
+# the cookie or the URL: it is often a pupil's name.
 SEARCH_KEY = "pupil_search"
 LEAVER_SEARCH_KEY = "leaver_search"
 
@@ -73,7 +76,7 @@ def _filters_from_args() -> PupilFilters:
 
     sort = request.args.get("sort", "name")
     return PupilFilters(
-        q=session.get(SEARCH_KEY) or None,
+        q=recall(db.session, _user(), SEARCH_KEY) or None,
         year=int_arg("year"),
         group=int_arg("group"),
         provision=enum_arg("provision", Provision),
@@ -93,8 +96,8 @@ def index():
     form.group.choices = [("", "All classes")] + [(str(i), n) for i, n in _group_choices(user)]
     if request.method == "POST":
         if form.validate():
-            # The search text stays in the signed session, out of URLs and server logs.
-            session[SEARCH_KEY] = form.q.data or ""
+            remember(db.session, user, SEARCH_KEY, form.q.data)
+            db.session.commit()
             args = {
                 name: getattr(form, name).data
                 for name in ("year", "group", "provision", "need")
@@ -127,7 +130,8 @@ def index():
 @bp.route("/clear-search", methods=["POST"])
 @login_required
 def clear_search():
-    session.pop(SEARCH_KEY, None)
+    remember(db.session, _user(), SEARCH_KEY, None)
+    db.session.commit()
     return redirect(url_for("pupils.index"))
 
 
@@ -140,10 +144,10 @@ def leavers():
     form = LeaverSearchForm(request.form if request.method == "POST" else None, data=None)
     if request.method == "POST":
         if form.validate():
-            # As on the pupil list, the search text stays in the signed session, out of URLs.
-            session[LEAVER_SEARCH_KEY] = form.q.data or ""
+            remember(db.session, user, LEAVER_SEARCH_KEY, form.q.data)
+            db.session.commit()
             return redirect(url_for("pupils.leavers"))
-    q = session.get(LEAVER_SEARCH_KEY) or None
+    q = recall(db.session, user, LEAVER_SEARCH_KEY) or None
     if request.method == "GET":
         form.q.data = q or ""
     page = leaver_page(
@@ -156,7 +160,8 @@ def leavers():
 @bp.route("/left/clear-search", methods=["POST"])
 @login_required
 def clear_leaver_search():
-    session.pop(LEAVER_SEARCH_KEY, None)
+    remember(db.session, _user(), LEAVER_SEARCH_KEY, None)
+    db.session.commit()
     return redirect(url_for("pupils.leavers"))
 
 

@@ -112,7 +112,7 @@ def accept(session: Session, invitation: Invitation, *, password: str, moment: d
     password is checked by the one check every new password goes through. Raises RuleBroken for
     a weak password, or when the link was used (by a second submit, say) or ended meanwhile."""
     user = invitation.user
-    problem = password_problem(password, email=user.email)
+    problem = password_problem(password, email=user.email, names=[user.full_name])
     if problem:
         raise RuleBroken(problem, field="new_password")
     used = session.execute(

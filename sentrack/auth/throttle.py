@@ -1,0 +1,102 @@
+"""Counting failed password checks: the sign-in throttle and the change-password throttle.
+
+The counts live in the storage RATELIMIT_STORAGE_URI names: Redis in production (the app refuses
+to start there without REDIS_URL), so that every worker and every server counts together; memory
+only in development and tests. Each app has its own connection (`init_app`).
+
+Signing in:
+- an account with SIGN_IN_LIMIT_PER_ACCOUNT failures (5 in 15 minutes) is refused from anywhere,
+  even with the right password, until its count falls;
+- an address with SIGN_IN_LIMIT_PER_ADDRESS failures (20 in 15 minutes) is "busy": from it, each
+  account gets only SIGN_IN_LIMIT_PER_ACCOUNT_FROM_BUSY_ADDRESS failed tries (1 in 15 minutes),
+  which slows guessing many accounts from one place. The right password of an account that has
+  not failed there since is still let in, so a school's shared connection never locks every
+  member of staff out.
+IPv6 addresses count by their /64 network, which one household or attacker usually holds whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+
+from flask import Flask, current_app
+from limits import parse, strategies
+from limits.storage import storage_from_string
+
+EXTENSION = "sentrack.throttle"
+
+
+class Throttle:
+    def __init__(self, uri: str, key_prefix: str | None = None):
+        options = {"key_prefix": key_prefix} if key_prefix and not uri.startswith("memory") else {}
+        self.storage = storage_from_string(uri, **options)
+        self._strategy = strategies.MovingWindowRateLimiter(self.storage)
+
+    def allows(self, limit: str, *keys: str) -> bool:
+        """Whether one more failure would still be within `limit` for `keys`."""
+        return self._strategy.test(parse(limit), *keys)
+
+    def count(self, limit: str, *keys: str) -> None:
+        self._strategy.hit(parse(limit), *keys)
+
+    def reset(self) -> None:
+        self.storage.reset()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = Throttle(app.config["RATELIMIT_STORAGE_URI"], app.config.get("THROTTLE_KEY_PREFIX"))
+
+
+def _throttle() -> Throttle:
+    return current_app.extensions[EXTENSION]
+
+
+def reset() -> None:
+    """Forget every count of the current app (tests start each case afresh)."""
+    _throttle().reset()
+
+
+def _account(email: str) -> str:
+    # A digest, so that the storage holds no email address.
+    return hashlib.sha256(email.strip().lower()[:254].encode()).hexdigest()
+
+
+def _address(remote_addr: str | None) -> str:
+    try:
+        address = ipaddress.ip_address(remote_addr or "")
+    except ValueError:
+        return "unknown"
+    if address.version == 6:
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def sign_in_refused(email: str, remote_addr: str | None) -> bool:
+    """Whether a sign-in to `email` from `remote_addr` is refused before its password is checked."""
+    config, throttle = current_app.config, _throttle()
+    account, address = _account(email), _address(remote_addr)
+    if not throttle.allows(config["SIGN_IN_LIMIT_PER_ACCOUNT"], "sign-in-account", account):
+        return True
+    if not throttle.allows(config["SIGN_IN_LIMIT_PER_ADDRESS"], "sign-in-address", address):
+        limit = config["SIGN_IN_LIMIT_PER_ACCOUNT_FROM_BUSY_ADDRESS"]
+        return not throttle.allows(limit, "sign-in-busy-address", address, account)
+    return False
+
+
+def sign_in_failed(email: str, remote_addr: str | None) -> None:
+    """Count a wrong password (or unknown account) for `email` from `remote_addr`."""
+    config, throttle = current_app.config, _throttle()
+    account, address = _account(email), _address(remote_addr)
+    if not throttle.allows(config["SIGN_IN_LIMIT_PER_ADDRESS"], "sign-in-address", address):
+        throttle.count(config["SIGN_IN_LIMIT_PER_ACCOUNT_FROM_BUSY_ADDRESS"], "sign-in-busy-address", address, account)
+    throttle.count(config["SIGN_IN_LIMIT_PER_ACCOUNT"], "sign-in-account", account)
+    throttle.count(config["SIGN_IN_LIMIT_PER_ADDRESS"], "sign-in-address", address)
+
+
+def current_password_refused(user_id: int) -> bool:
+    return not _throttle().allows(current_app.config["CURRENT_PASSWORD_LIMIT"], "current-password", str(user_id))
+
+
+def current_password_failed(user_id: int) -> None:
+    _throttle().count(current_app.config["CURRENT_PASSWORD_LIMIT"], "current-password", str(user_id))
