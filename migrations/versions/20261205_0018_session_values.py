@@ -2,7 +2,7 @@
 server in session_value rather than in the browser's cookie.
 
 Revision ID: 0018
-Revises: 0012
+Revises: 0017
 Create Date: 2026-12-05 01:20:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0012'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

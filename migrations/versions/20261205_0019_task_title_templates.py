@@ -6,7 +6,7 @@ pupil as their record names them now.
 Reviewed by hand against sentrack/models/duties.py.
 
 Revision ID: 0019
-Revises: 0012
+Revises: 0018
 Create Date: 2026-12-05 01:30:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0012'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
