@@ -52,9 +52,11 @@ def shown(session: Session, page, action: str, **event: Any):
     return page
 
 
-def record_for_pupils(session: Session, action: str, *, actor: User, pupils: list[Pupil], object_type: str = "pupil") -> None:
-    """`record` for each of `pupils` (the object being the pupil), in one INSERT statement
-    whatever their number."""
+def record_for_pupils(
+    session: Session, action: str, *, actor: User, pupils: list[Pupil], object_type: str = "pupil", object_id: Any = None,
+) -> None:
+    """`record` for each of `pupils` (the object being the pupil, or `object_id` when given), in
+    one INSERT statement whatever their number."""
     if not pupils:
         return
     remote_addr = request.remote_addr if has_request_context() else None
@@ -63,7 +65,8 @@ def record_for_pupils(session: Session, action: str, *, actor: User, pupils: lis
         [
             {
                 "occurred_at": now(), "action": action, "user_id": actor.id, "school_id": pupil.school_id,
-                "pupil_id": pupil.id, "object_type": object_type, "object_id": str(pupil.id),
+                "pupil_id": pupil.id, "object_type": object_type,
+                "object_id": str(pupil.id if object_id is None else object_id),
                 "remote_addr": remote_addr,
             }
             for pupil in pupils
