@@ -310,9 +310,10 @@ def edit(intervention_id: int):
         "interventions/form.html", form=form, groups=groups, intervention=intervention, kind=intervention.type,
         classes=classes, group_ids=group_ids, others=len(kept),
     )
-    audit.record_for_pupils(db.session, "intervention_form_viewed", actor=user, pupils=current,
-                            object_type="intervention", object_id=intervention.id)
-    db.session.commit()
+    if request.method == "GET":  # a view of the page; a refused post stores nothing
+        audit.record_for_pupils(db.session, "intervention_form_viewed", actor=user, pupils=current,
+                                object_type="intervention", object_id=intervention.id)
+        db.session.commit()
     return page
 
 
@@ -407,9 +408,10 @@ def record_session(intervention_id: int):
             return redirect(url_for("interventions.show", intervention_id=intervention_id) + "#register")
     page = render_template("interventions/session.html", form=form, intervention=intervention, from_home=from_home,
                            others=others)
-    audit.record_for_pupils(db.session, "register_viewed", actor=user, pupils=[place.pupil for place in places],
-                            object_type="intervention", object_id=intervention.id)
-    db.session.commit()
+    if request.method == "GET":  # a view of the page; a refused post stores nothing
+        audit.record_for_pupils(db.session, "register_viewed", actor=user, pupils=[place.pupil for place in places],
+                                object_type="intervention", object_id=intervention.id)
+        db.session.commit()
     return page
 
 
@@ -483,7 +485,8 @@ def impact(intervention_id: int):
         tallies=queries.attendance(intervention),
         may_end=queries.may(db.session, user, Ability.SET_UP_INTERVENTION, intervention),
     )
-    audit.record_for_pupils(db.session, "impact_viewed", actor=user, pupils=[place.pupil for place in places],
-                            object_type="intervention", object_id=intervention.id)
-    db.session.commit()
+    if request.method == "GET":  # a view of the page; a refused post stores nothing
+        audit.record_for_pupils(db.session, "impact_viewed", actor=user, pupils=[p.pupil for p in places] if ended else [],
+                                object_type="intervention", object_id=intervention.id)
+        db.session.commit()
     return page
