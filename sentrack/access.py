@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from datetime import date, timedelta
 from functools import wraps
 
 import sqlalchemy as sa
@@ -204,11 +205,29 @@ def _taught_by(user: User) -> sa.ColumnElement[bool]:
     return Pupil.id.in_(taught)
 
 
+def assistant_access_from(user: User, on: date | None = None) -> date:
+    """The earliest end date of an intervention whose pupils a support assistant who delivered it
+    still reaches: access lasts while it runs and for the school's set number of weeks after its
+    last day (that day included)."""
+    weeks = user.school.assistant_access_weeks if user.school is not None else 0
+    return (on or today()) - timedelta(weeks=weeks)
+
+
+def _delivered_by(user: User, role: Role) -> sa.ColumnElement[bool]:
+    """The interventions of the user's school that `role` of the user reaches by delivering them:
+    a teacher's or the SENCO's for as long as they exist, a support assistant's while they run
+    and for the school's set period after they end."""
+    condition = sa.and_(Intervention.school_id == user.school_id, Intervention.delivered_by_id == user.id)
+    if role is Role.SUPPORT_ASSISTANT:
+        condition = sa.and_(condition, Intervention.ends_on >= assistant_access_from(user))
+    return condition
+
+
 def _in_interventions_delivered_by(user: User) -> sa.ColumnElement[bool]:
     delivered = (
         sa.select(InterventionPupil.pupil_id)
         .join(Intervention, Intervention.id == InterventionPupil.intervention_id)
-        .where(Intervention.delivered_by_id == user.id)
+        .where(_delivered_by(user, Role.SUPPORT_ASSISTANT))
     )
     return Pupil.id.in_(delivered)
 
@@ -423,7 +442,8 @@ def school_groups(user: User) -> sa.Select:
 def intervention_scope(user: User, ability: Ability = Ability.VIEW_SEN) -> sa.ColumnElement[bool]:
     """The interventions on which `ability` reaches for the user: the whole school for the SENCO
     (and the head, reading); a teacher's, those with a pupil they teach or that they started or
-    deliver; an assistant's, those they deliver."""
+    deliver; an assistant's, those they deliver, while they run and for the school's set period
+    after they end. Reaching an intervention is not reaching all its pupils: see `place_scope`."""
     if not user.is_authenticated or user.school_id is None:
         return sa.false()
     conditions = []
@@ -450,9 +470,7 @@ def intervention_scope(user: User, ability: Ability = Ability.VIEW_SEN) -> sa.Co
                 )
             )
         elif role is Role.SUPPORT_ASSISTANT:
-            conditions.append(
-                sa.and_(Intervention.school_id == user.school_id, Intervention.delivered_by_id == user.id)
-            )
+            conditions.append(_delivered_by(user, role))
     return sa.or_(*conditions) if conditions else sa.false()
 
 
@@ -571,3 +589,86 @@ def page_flags(user: User) -> frozenset[str]:
     if not user.is_authenticated:
         return frozenset()
     return frozenset(name for name, roles in PAGE_FLAGS.items() if not user.roles.isdisjoint(roles))
+
+
+# The roles whose holders may deliver an intervention, and so reach its pupils on its pages.
+DELIVERING_ROLES = frozenset({Role.TEACHER, Role.SUPPORT_ASSISTANT, Role.SENCO})
+
+
+def place_scope(user: User, ability: Ability = Ability.VIEW_SEN) -> sa.ColumnElement[bool]:
+    """The places (InterventionPupil rows, in a query joined to their Pupil and Intervention) whose
+    pupil the user reaches with `ability` on that intervention's pages: its register, impact,
+    entry and exit scores and the plan outcome it serves.
+
+    A pupil in the user's own scope, on every intervention; and whoever delivers an intervention
+    reaches all its pupils, for that intervention only (an assistant while their access to it
+    lasts). The pupil's other records stay outside their scope. A pupil reached by neither is
+    counted on the intervention's pages, never named, shown or written.
+
+    Writing a place follows the same reach, not the roll: a register of a day before a pupil left
+    and the impact of one who took part to the end are kept by the workflow's own date rules."""
+    if not user.is_authenticated or user.school_id is None:
+        return sa.false()
+    conditions = []
+    for role in user.roles:
+        if ability not in ROLE_ABILITIES[role]:
+            continue
+        conditions.append(_role_condition(user, role))
+        if role in DELIVERING_ROLES:
+            conditions.append(sa.and_(_delivered_by(user, role), Pupil.school_id == Intervention.school_id))
+    if not conditions:
+        return sa.false()
+    return sa.and_(Intervention.school_id == user.school_id, sa.or_(*conditions))
+
+
+def intervention_pupil_ids(user: User, intervention: Intervention, ability: Ability = Ability.VIEW_SEN) -> frozenset[int]:
+    """The ids of the pupils of `intervention` whom `ability` reaches for the user on its pages
+    (`place_scope`): the others are counted, never named, shown or written. One query."""
+    if ability not in abilities(user):
+        return frozenset()
+    return frozenset(
+        db.session.scalars(
+            sa.select(InterventionPupil.pupil_id)
+            .join(Pupil, Pupil.id == InterventionPupil.pupil_id)
+            .join(Intervention, Intervention.id == InterventionPupil.intervention_id)
+            .where(InterventionPupil.intervention_id == intervention.id, place_scope(user, ability))
+        )
+    )
+
+
+def may_write_place(user: User, intervention: Intervention, pupil_id: int, ability: Ability = Ability.RECORD_SESSION) -> bool:
+    """Whether the user may write the pupil's row of the intervention (attendance, scores, impact,
+    the outcome it serves, their place in it) with `ability`."""
+    return pupil_id in intervention_pupil_ids(user, intervention, ability)
+
+
+def delivered_interventions(user: User) -> sa.ColumnElement[bool]:
+    """The interventions the user delivers and still reaches by delivering them (`_delivered_by`)."""
+    if not user.is_authenticated or user.school_id is None:
+        return sa.false()
+    conditions = [_delivered_by(user, role) for role in user.roles if role in DELIVERING_ROLES]
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def own_interventions(user: User) -> sa.ColumnElement[bool]:
+    """The interventions a home page calls the user's own: those they deliver (an assistant's
+    while their access lasts), and for a class teacher those with a pupil they teach (the teacher
+    stays responsible)."""
+    if not user.is_authenticated or user.school_id is None:
+        return sa.false()
+    conditions = [delivered_interventions(user)]
+    if Role.TEACHER in user.roles:
+        taught = (
+            sa.select(InterventionPupil.intervention_id)
+            .join(group_pupils, group_pupils.c.pupil_id == InterventionPupil.pupil_id)
+            .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
+            .where(group_teachers.c.user_id == user.id)
+        )
+        conditions.append(sa.and_(Intervention.school_id == user.school_id, Intervention.id.in_(taught)))
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def may_see_addresses(user: User) -> bool:
+    """Whether the user may see parents' and carers' home addresses: every role that reads
+    pupils' contacts but a support assistant's (who may hold another role that does)."""
+    return any(Ability.VIEW_PUPILS in ROLE_ABILITIES[role] for role in user.roles if role is not Role.SUPPORT_ASSISTANT)

@@ -57,11 +57,12 @@ def shown(session: Session, page, action: str, **event: Any):
 
 def record_for_pupils(
     session: Session, action: str, *, actor: User | None, pupils: list[Pupil] | None = None,
-    object_type: str = "pupil", pupil_schools: dict[int, int | None] | None = None,
+    object_type: str = "pupil", object_id: Any = None, pupil_schools: dict[int, int | None] | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """`record` for each of `pupils` (the object being the pupil), in one INSERT statement
-    whatever their number. A caller holding only ids gives `pupil_schools` (pupil id: school id)."""
+    """`record` for each of `pupils` (the object being the pupil, or `object_id` when given), in
+    one INSERT statement whatever their number. A caller holding only ids gives `pupil_schools`
+    (pupil id: school id)."""
     found = dict(pupil_schools or {})
     found.update({pupil.id: pupil.school_id for pupil in pupils or ()})
     if not found:
@@ -73,7 +74,8 @@ def record_for_pupils(
             {
                 "occurred_at": now(), "action": action, "user_id": actor.id if actor is not None else None,
                 "actor_name": actor.full_name if actor is not None else None, "school_id": school_id,
-                "pupil_id": pupil_id, "object_type": object_type, "object_id": str(pupil_id),
+                "pupil_id": pupil_id, "object_type": object_type,
+                "object_id": str(pupil_id if object_id is None else object_id),
                 "remote_addr": remote_addr, "details": details,
             }
             for pupil_id, school_id in sorted(found.items())
@@ -204,6 +206,9 @@ DESCRIPTIONS: dict[str, str] = {
     "attendance_recorded": "Recorded the pupil's attendance at an intervention session",
     "impact_recorded": "Recorded the impact of an intervention",
     "intervention_viewed": "Viewed an intervention with the pupil in it",
+    "intervention_form_viewed": "Opened the change form of an intervention with the pupil in it",
+    "register_viewed": "Opened the register of an intervention with the pupil on it",
+    "impact_viewed": "Opened the impact page of an intervention with the pupil in it",
     "passport_viewed": "Viewed the pupil's passport",
     "passport_read": "Said they have read the pupil's passport",
     "audit_viewed": "Viewed this audit trail",

@@ -91,8 +91,11 @@ from tests.test_permissions import (
     ROUTES,
     SEES,
     Route,
+    SHARED_SECRET,
     Target,
     _catalogue_entry,
+    _pupil_state,
+    _shared_posts,
     _target,
     foreign_group,  # noqa: F401  (a fixture the targets need)
 )
@@ -546,3 +549,61 @@ def test_buttons_take_junk_without_an_error(app, client, world, login, session, 
         assert_escaped(text(response), {**junk, "move": move})
 
     press()
+
+
+# --- Intervention forms, per pupil -----------------------------------------------------------
+# The class teacher on an intervention shared with another class's pupil: whatever is posted for
+# that pupil (their fields, their id among those present, their place among the pupils), beside
+# a complete or broken form for the teacher's own pupil, nothing of theirs changes or is shown.
+
+SHARED_FORM_RULES = (
+    "/interventions/<int:intervention_id>/edit",
+    "/interventions/<int:intervention_id>/sessions/new",
+    "/interventions/<int:intervention_id>/impact",
+)
+their_values = st.one_of(st.sampled_from(HOSTILE), st.sampled_from(["-2", "2", "0", "Overwritten", ""]), hostile_text)
+
+
+@pytest.mark.parametrize("rule", SHARED_FORM_RULES)
+def test_posts_on_a_shared_intervention_never_reach_the_other_class_s_pupil(
+    app, client, world, login, session, foreign_group, rule,
+):
+    route = ROUTES[rule]
+    target = _target(world, route, "shared", foreign_group, session)
+    ours, theirs = world.pupils["taught"], world.pupils["untaught_k"]
+    login(world.users["teacher"])
+    url = route.url(target)
+    with rendered_forms(app) as seen:
+        assert client.get(url).status_code == 200
+    fields = fields_of(next(form for name, form in seen if name == "form"))
+    complete = _shared_posts(target)[rule]
+    theirs_named = {f"entry_{theirs.public_id}", f"outcome_{theirs.public_id}", f"exit_{theirs.id}",
+                    f"impact_{theirs.id}", f"comment_{theirs.id}", f"sen_{theirs.public_id}", f"need_{theirs.public_id}"}
+    before = _pupil_state(session, target.intervention, theirs)
+
+    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+              phases=(Phase.explicit, Phase.generate),
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    @given(st.data())
+    def post(data):
+        posted = dict(complete)
+        # Some of the teacher's own fields filled with anything, or the complete form as it is.
+        for field in fields:
+            if field.kind != SUBMIT and field.name not in ("pupils", "attended") and data.draw(st.booleans(), label=f"fill {field.name}"):
+                posted[field.name] = data.draw(_filler(field), label=field.name)
+        for name in theirs_named:
+            posted[name] = data.draw(their_values, label=name)
+        posted["pupils"] = [ours.public_id, theirs.public_id]
+        posted["attended"] = data.draw(st.sampled_from([[str(theirs.id)], [str(ours.id), str(theirs.id)], [str(ours.id)]]),
+                                       label="attended")
+        limiter.reset()
+
+        response = client.post(url, data=posted)
+
+        assert response.status_code in (200, 302), response.status_code
+        assert _pupil_state(session, target.intervention, theirs) == before
+        page = text(response)
+        assert SHARED_SECRET not in page and not re.search(rf"\b{theirs.last_name}\b", page)
+        assert_escaped(page, posted)
+
+    post()

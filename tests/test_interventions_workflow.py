@@ -1062,11 +1062,23 @@ def test_who_reaches_an_intervention(session, world, staff, delivered, user_key,
             get_intervention(user, mine.id, ability)
 
 
-def test_a_teacher_reaches_an_intervention_they_set_up_for_pupils_they_do_not_teach(session, world, staff, kind):
-    teacher = staff["other_teacher"]
-    intervention = make_intervention(session, actor=teacher, kind=kind, deliverer=staff["ta"], pupils=[world.pupils["untaught"]])
+def test_a_teacher_reaches_an_intervention_they_set_up_once_its_pupil_moves_class(session, world, staff, kind):
+    from sentrack.access import intervention_pupil_ids
+
+    teacher, pupil = staff["teacher"], world.pupils["taught"]
+    intervention = make_intervention(session, actor=teacher, kind=kind, deliverer=staff["ta"], pupils=[pupil])
+    pupil.groups.remove(world.group)
+    session.flush()
 
     assert get_intervention(teacher, intervention.id, Ability.RECORD_SESSION) is intervention
+    # Reaching the intervention is not reaching its pupil, who is now another teacher's.
+    assert intervention_pupil_ids(teacher, intervention) == frozenset()
+
+
+def test_a_teacher_cannot_set_up_an_intervention_for_a_pupil_they_do_not_teach(session, world, staff, kind):
+    with pytest.raises(RuleBroken, match="not a pupil you can set up an intervention for"):
+        make_intervention(session, actor=staff["other_teacher"], kind=kind, deliverer=staff["ta"],
+                          pupils=[world.pupils["untaught"]])
 
 
 # --- Further refusals ---------------------------------------------------------------------------

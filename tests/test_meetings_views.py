@@ -526,7 +526,7 @@ def test_a_term_of_another_school_does_not_overlap_and_cannot_be_opened(client, 
 
 def _rules(**changes) -> dict:
     data = {"concern_deadline_days": "28", "review_interval_weeks": "8", "parent_meeting_min_days": "28",
-            "parent_due_window_days": "14", "records_stale_weeks": "8"}
+            "parent_due_window_days": "14", "records_stale_weeks": "8", "assistant_access_weeks": "4"}
     data.update(changes)
     return data
 

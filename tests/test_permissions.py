@@ -52,7 +52,7 @@ from sentrack.workflows.invitations import invite, token_for
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER, change_sen_status
 from tests.factories import OPENED_ON, PLAN_STARTS, REVIEW_DATE, World, make_user
-from tests.helpers import pupil_links, text
+from tests.helpers import date_parts, pupil_links, text
 
 ROLES = ("senco", "head", "teacher", "ta", "governor", "admin", "la")
 _newcomers = _counter(1)
@@ -405,6 +405,7 @@ def _cases():
                     yield pytest.param(rule, role, (kind, key), id=f"{rule} {role} {kind}:{key}")
             elif route.target == INTERVENTION:
                 yield pytest.param(rule, role, "own", id=f"{rule} {role} own")
+                yield pytest.param(rule, role, "shared", id=f"{rule} {role} shared")
                 if role in ("teacher", "ta"):
                     yield pytest.param(rule, role, "hidden", id=f"{rule} {role} hidden")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
@@ -462,20 +463,36 @@ def _catalogue_entry(session, actor) -> InterventionType:
     ))
 
 
+# What only the other class's pupil's place on the 'shared' intervention holds.
+SHARED_SECRET = "Entry-of-the-other-class-pupil-77"
+
+
 def _intervention(session, world: World, kind: str) -> Intervention:
     """'own': for a pupil the teacher teaches, delivered by the assistant; 'hidden': for a pupil
-    of another class, delivered by the SENCO; 'other-school': in the school of another authority.
-    Each runs on Mondays, Wednesdays and Fridays, today (Friday 27 November 2026) among them."""
-    actor, pupil, deliverer = {
-        "own": (world.users["senco"], world.pupils["taught"], world.users["ta"]),
-        "hidden": (world.users["senco"], world.pupils["untaught"], world.users["senco"]),
-        "other-school": (world.users["foreign_senco"], world.pupils["foreign"], world.users["foreign_senco"]),
+    of another class, delivered by the SENCO; 'other-school': in the school of another authority;
+    'shared': the teacher's pupil with a pupil of another class (Dev), delivered by the assistant,
+    ended on Friday 20 November with a register and both pupils' impact recorded. The others run
+    on Mondays, Wednesdays and Fridays, today (Friday 27 November 2026) among them."""
+    actor, pupils, deliverer = {
+        "own": (world.users["senco"], [world.pupils["taught"]], world.users["ta"]),
+        "hidden": (world.users["senco"], [world.pupils["untaught"]], world.users["senco"]),
+        "other-school": (world.users["foreign_senco"], [world.pupils["foreign"]], world.users["foreign_senco"]),
+        "shared": (world.users["senco"], [world.pupils["taught"], world.pupils["untaught_k"]], world.users["ta"]),
     }[kind]
+    starts, ends = (date(2026, 10, 5), date(2026, 11, 20)) if kind == "shared" else (date(2026, 11, 2), date(2026, 12, 18))
     entry = _catalogue_entry(session, actor)
     intervention = iflow.start_intervention(session, actor=actor, details=iflow.InterventionDetails(
         type_id=entry.id, name="Reading group", delivery=Delivery.GROUP, delivered_by_id=deliverer.id,
-        weekdays=[0, 2, 4], minutes_per_session=20, starts_on=date(2026, 11, 2), ends_on=date(2026, 12, 18), measure=None,
-    ), places=[iflow.Place(pupil=pupil, entry_score="12")], today=date(2026, 11, 2))
+        weekdays=[0, 2, 4], minutes_per_session=20, starts_on=starts, ends_on=ends, measure=None,
+    ), places=[iflow.Place(pupil=pupil, entry_score="12" if n == 0 else SHARED_SECRET) for n, pupil in enumerate(pupils)],
+        today=starts)
+    if kind == "shared":
+        ours, theirs = pupils
+        iflow.record_session(session, actor=deliverer, intervention=intervention, held_on=date(2026, 11, 16),
+                             attended={ours.id}, note=None, today=date(2026, 11, 16))
+        iflow.record_impact(session, actor=deliverer, intervention=intervention, today=date(2026, 11, 23), results={
+            ours.id: iflow.ImpactResult("14", 1, None), theirs.id: iflow.ImpactResult(SHARED_SECRET, 2, SHARED_SECRET),
+        })
     session.commit()
     return intervention
 
@@ -553,7 +570,7 @@ def _expected(route: Route, role: str, kind) -> object:
         return 404  # another school's term is never found
     if route.target == TASK and kind == "other-school" and (expected == 200 or isinstance(expected, Redirect)):
         return 404
-    if route.target == INTERVENTION and kind != "own":
+    if route.target == INTERVENTION and kind not in ("own", "shared"):
         return 404  # out of scope: never confirm the record exists
     return expected
 
@@ -587,6 +604,26 @@ def assert_no_data_beyond_reach(world: World, role: str, response, url: str) -> 
         assert pupil.public_id not in page
 
 
+# Who reaches which pupils of the 'shared' intervention on its pages: the SENCO and the head all
+# of them, the assistant who delivers it all of them; the class teacher only their own pupil.
+SHARED_HIDDEN = {"teacher": ("untaught_k",)}
+
+
+def assert_no_pupil_beyond_reach_on_the_intervention(world: World, role: str, kind, response) -> None:
+    """On the 'shared' intervention's pages, nothing of a pupil outside the user's reach there:
+    name, parent, UPN, link, entry or exit score, comment."""
+    if kind != "shared":
+        return
+    page = text(response)
+    for key in SHARED_HIDDEN.get(role, ()):
+        pupil = world.pupils[key]
+        for name in (pupil.first_name, pupil.last_name, pupil.contacts[0].name):
+            assert not re.search(rf"\b{re.escape(name)}\b", page), f"{name} ({role})"
+        assert pupil.upn not in page and pupil.public_id not in page
+    if role in SHARED_HIDDEN or role not in ("senco", "head", "ta"):
+        assert SHARED_SECRET not in page
+
+
 def _check_answer(expected, target: Target, response) -> None:
     if isinstance(expected, Redirect):
         assert response.status_code == 302, text(response)[:500]
@@ -608,6 +645,7 @@ def test_truth_table(client, world, login, foreign_group, session, rule, role, k
 
     _check_answer(_expected(route, role, kind), target, response)
     assert_no_data_beyond_reach(world, role, response, url)
+    assert_no_pupil_beyond_reach_on_the_intervention(world, role, kind, response)
 
 
 def _post_cases():
@@ -670,6 +708,76 @@ def test_every_route_taking_a_post_is_in_the_post_truth_table(app):
     asked = {case.values[0] for case in _post_cases()} | {r for r, route in ROUTES.items() if route.method == "POST"}
 
     assert rules - asked == set()
+
+
+# --- Intervention posts, per pupil ------------------------------------------------------------------
+# Each post to an intervention's pages, naming both pupils of the 'shared' intervention: a user
+# who does not reach the other class's pupil there changes nothing of theirs, whatever is posted.
+
+def _shared_posts(target: Target) -> dict[str, dict]:
+    iv, ours, theirs = target.intervention, target.world.pupils["taught"], target.world.pupils["untaught_k"]
+    return {
+        "/interventions/<int:intervention_id>/edit": {
+            "type_id": str(iv.type_id), "name": iv.name, "delivery": iv.delivery.value,
+            "delivered_by_id": str(iv.delivered_by_id), "weekdays": [str(d) for d in iv.weekdays],
+            "minutes_per_session": str(iv.minutes_per_session), "starts_on": date_parts(iv.starts_on),
+            "ends_on": date_parts(iv.ends_on), "pupils": [ours.public_id, theirs.public_id],
+            f"entry_{ours.public_id}": "13", f"entry_{theirs.public_id}": "Overwritten",
+        },
+        "/interventions/<int:intervention_id>/end": {"ended_on": date_parts(date(2026, 11, 18))},
+        "/interventions/<int:intervention_id>/sessions/new": {
+            "held_on": date_parts(date(2026, 11, 18)), "attended": [str(ours.id), str(theirs.id)],
+        },
+        "/interventions/<int:intervention_id>/sessions/quick": {},
+        "/interventions/<int:intervention_id>/impact": {
+            f"impact_{ours.id}": "2", f"impact_{theirs.id}": "-2", f"exit_{theirs.id}": "Overwritten",
+            f"comment_{theirs.id}": "Overwritten",
+        },
+    }
+
+
+SHARED_POST_RULES = sorted(
+    rule for rule, route in ROUTES.items() if route.target == INTERVENTION and (route.method == "POST" or rule in POST_RULES)
+)
+
+
+def _pupil_state(session, intervention: Intervention, pupil) -> tuple:
+    from sentrack.models import InterventionPupil, InterventionSession, SessionAttendance
+
+    session.expire_all()
+    place = session.scalar(sa.select(InterventionPupil).where(
+        InterventionPupil.intervention_id == intervention.id, InterventionPupil.pupil_id == pupil.id))
+    marks = session.execute(
+        sa.select(InterventionSession.held_on, SessionAttendance.attended)
+        .join(SessionAttendance, SessionAttendance.session_id == InterventionSession.id)
+        .where(InterventionSession.intervention_id == intervention.id, SessionAttendance.pupil_id == pupil.id)
+        .order_by(InterventionSession.held_on)
+    ).all()
+    return (place.entry_score, place.outcome_id, place.exit_score, place.impact, place.impact_comment,
+            place.impact_recorded_on, place.impact_recorded_by_id, tuple(marks))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("rule", SHARED_POST_RULES)
+def test_intervention_posts_change_nothing_of_a_pupil_beyond_reach(client, world, login, foreign_group, session, rule, role):
+    route = ROUTES[rule]
+    target = _target(world, route, "shared", foreign_group, session)
+    theirs = world.pupils["untaught_k"]
+    before = _pupil_state(session, target.intervention, theirs)
+    login(world.users[role])
+
+    response = client.post(route.url(target), data=_shared_posts(target)[rule])
+
+    assert response.status_code < 500
+    if role not in ("senco", "ta"):  # who reach every pupil of it (the head only reads)
+        assert _pupil_state(session, target.intervention, theirs) == before
+        assert SHARED_SECRET not in text(response)
+
+
+def test_every_intervention_post_is_in_the_per_pupil_table(client, world, login, foreign_group, session):
+    target = _target(world, ROUTES["/interventions/<int:intervention_id>"], "shared", foreign_group, session)
+
+    assert set(SHARED_POST_RULES) == set(_shared_posts(target))
 
 
 # Pages with a form answer a POST as they answer a GET when the answer is a refusal, and the

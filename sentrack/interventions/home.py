@@ -38,21 +38,6 @@ def week_of(day: date) -> tuple[date, date]:
     return monday, monday + timedelta(days=4)
 
 
-def _mine(user: User) -> sa.ColumnElement[bool]:
-    """The interventions that are the user's own: those they deliver, and for a class teacher
-    those with a pupil they teach (the teacher stays responsible)."""
-    conditions = [Intervention.delivered_by_id == user.id]
-    if user.has_role(Role.TEACHER):
-        taught = (
-            sa.select(InterventionPupil.intervention_id)
-            .join(group_pupils, group_pupils.c.pupil_id == InterventionPupil.pupil_id)
-            .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
-            .where(group_teachers.c.user_id == user.id)
-        )
-        conditions.append(Intervention.id.in_(taught))
-    return sa.and_(Intervention.school_id == user.school_id, sa.or_(*conditions))
-
-
 @dataclass
 class WeekRow:
     intervention: Intervention
@@ -75,7 +60,7 @@ def home_interventions(session: Session, user: User, today: date) -> HomeInterve
     week = list(
         session.scalars(
             sa.select(Intervention)
-            .where(_mine(user), Intervention.starts_on <= friday, Intervention.ends_on >= monday)
+            .where(access.own_interventions(user), Intervention.starts_on <= friday, Intervention.ends_on >= monday)
             .options(
                 joinedload(Intervention.delivered_by),
                 # The places of pupils on the roll today: a pupil who left is on no register.
@@ -108,7 +93,7 @@ def home_interventions(session: Session, user: User, today: date) -> HomeInterve
     impact = list(
         session.scalars(
             sa.select(Intervention)
-            .where(Intervention.delivered_by_id == user.id, Intervention.ends_on < today, Intervention.id.in_(awaiting))
+            .where(access.delivered_interventions(user), Intervention.ends_on < today, Intervention.id.in_(awaiting))
             .order_by(Intervention.ends_on)
             .limit(20)
         )

@@ -225,6 +225,23 @@ def may(session: Session, user: User, ability: Ability, intervention: Interventi
 
 # --- Lists -----------------------------------------------------------------------------------------
 
+def visible_places(session: Session, user: User, interventions: list[Intervention]) -> dict[int, frozenset[int]]:
+    """For each of `interventions`, the ids of its pupils the user reaches on its pages
+    (`access.place_scope`): the others are counted, never named. One query."""
+    if not interventions:
+        return {}
+    found: dict[int, set[int]] = defaultdict(set)
+    rows = session.execute(
+        sa.select(InterventionPupil.intervention_id, InterventionPupil.pupil_id)
+        .join(Pupil, Pupil.id == InterventionPupil.pupil_id)
+        .join(Intervention, Intervention.id == InterventionPupil.intervention_id)
+        .where(InterventionPupil.intervention_id.in_([i.id for i in interventions]), access.place_scope(user))
+    )
+    for intervention_id, pupil_id in rows:
+        found[intervention_id].add(pupil_id)
+    return {i.id: frozenset(found[i.id]) for i in interventions}
+
+
 @dataclass
 class ListRow:
     intervention: Intervention

@@ -27,7 +27,7 @@ from sentrack.interventions.forms import (
     impact_form_class,
     intervention_form_class,
 )
-from sentrack.models import Delivery, InterventionPupil, InterventionType, NeedType, Pupil, User
+from sentrack.models import Delivery, InterventionType, NeedType, Pupil, User
 from sentrack.templating import format_date
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import interventions as flow
@@ -74,10 +74,8 @@ def index():
     on = today()
     rows = queries.intervention_list(db.session, user, ended=ended, today=on)
     pupil_ids = {place.pupil_id for row in rows for place in row.intervention.places}
-    # Pupils of other classes in a teacher's groups are counted, not named.
-    visible = set(
-        db.session.scalars(sa.select(Pupil.id).where(Pupil.id.in_(pupil_ids), access.sen_scope(user)))
-    ) if pupil_ids else set()
+    # Pupils outside the user's reach on an intervention are counted, not named.
+    visible = queries.visible_places(db.session, user, [row.intervention for row in rows])
     # A current intervention lists only the pupils on the roll today: one who has left is in no
     # list from the leaving date. An ended one keeps everyone who was in it.
     listed = pupil_ids if ended else {
@@ -126,11 +124,14 @@ def _intervention_form(
     return form, groups, reachable
 
 
-def _posted_places(form, reachable: dict[str, Pupil]) -> list[flow.Place] | None:
+def _posted_places(form, reachable: dict[str, Pupil], kept: frozenset[str] = frozenset()) -> list[flow.Place] | None:
     """The places the form asks for, or None with a message beside the pupils when one of them
-    is not a pupil the user may choose."""
+    is not a pupil the user may choose. `kept`: the public ids of pupils in the intervention whose
+    places the user may not change, which stay as they are whether posted or not."""
     places = []
     for key in dict.fromkeys(form.pupils.data or []):
+        if key in kept:
+            continue
         pupil = reachable.get(key)
         if pupil is None:
             form.pupils.errors = [*form.pupils.errors, "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"]
@@ -238,7 +239,7 @@ def new():
         _posted_places(form, reachable)  # a pupil out of reach is named even beside other mistakes
     return render_template(
         "interventions/form.html", form=form, groups=groups, intervention=None, kind=kind, classes=classes,
-        group_ids=group_ids,
+        group_ids=group_ids, others=0,
     )
 
 
@@ -250,7 +251,10 @@ def edit(intervention_id: int):
         db.session, access.get_intervention(user, intervention_id, Ability.SET_UP_INTERVENTION)
     )
     classes = queries.pickable_groups(db.session, user)
-    current = [place.pupil for place in intervention.places]
+    # Only the places the user may change are offered: the others stay in it as they are, counted.
+    writable = access.intervention_pupil_ids(user, intervention, Ability.SET_UP_INTERVENTION)
+    current = [place.pupil for place in intervention.places if place.pupil_id in writable]
+    kept = frozenset(place.pupil.public_id for place in intervention.places if place.pupil_id not in writable)
     asked = request.args.getlist("group")
     if asked:
         group_ids = [g.id for g in classes if str(g.id) in asked]
@@ -277,12 +281,14 @@ def edit(intervention_id: int):
         form.measure.data = intervention.measure
         form.pupils.data = [p.public_id for p in current]
         for place in intervention.places:
+            if place.pupil_id not in writable:
+                continue
             getattr(form, f"entry_{place.pupil.public_id}").data = place.entry_score
             outcome = getattr(form, f"outcome_{place.pupil.public_id}", None)
             if outcome is not None:
                 outcome.data = str(place.outcome_id or "")
     if form.validate_on_submit():
-        places = _posted_places(form, reachable)
+        places = _posted_places(form, reachable, kept)
         if places is not None:
             try:
                 flow.update_intervention(
@@ -299,11 +305,16 @@ def edit(intervention_id: int):
                 flash(f"{name} is saved.{told}", "success")
                 return redirect(url_for("interventions.show", intervention_id=intervention_id))
     elif request.method == "POST":
-        _posted_places(form, reachable)
-    return render_template(
+        _posted_places(form, reachable, kept)
+    page = render_template(
         "interventions/form.html", form=form, groups=groups, intervention=intervention, kind=intervention.type,
-        classes=classes, group_ids=group_ids,
+        classes=classes, group_ids=group_ids, others=len(kept),
     )
+    if request.method == "GET":  # a view of the page; a refused post stores nothing
+        audit.record_for_pupils(db.session, "intervention_form_viewed", actor=user, pupils=current,
+                                object_type="intervention", object_id=intervention.id)
+        db.session.commit()
+    return page
 
 
 @bp.route("/interventions/<int:intervention_id>/end", methods=["GET", "POST"])
@@ -337,24 +348,17 @@ def end(intervention_id: int):
 def show(intervention_id: int):
     user = _user()
     found = access.get_intervention(user, intervention_id)
-    pupils = db.session.scalars(
-        sa.select(Pupil).join(InterventionPupil, InterventionPupil.pupil_id == Pupil.id)
-        .where(InterventionPupil.intervention_id == found.id)
-    ).all()
-    # A teacher reaching a group through one of their pupils sees the others unnamed.
-    visible = set(
-        db.session.scalars(
-            sa.select(Pupil.id).where(Pupil.id.in_([p.id for p in pupils]), access.sen_scope(user))
-        )
-    )
-    for pupil in pupils:
-        if pupil.id in visible:
-            audit.record(db.session, "intervention_viewed", actor=user, pupil=pupil, object_type="intervention", object_id=found.id)
+    # A user reaching an intervention through one of its pupils sees the others counted, unnamed.
+    visible = access.intervention_pupil_ids(user, found)
+    pupils = db.session.scalars(sa.select(Pupil).where(Pupil.id.in_(visible))).all() if visible else []
+    audit.record_for_pupils(db.session, "intervention_viewed", actor=user, pupils=pupils, object_type="intervention",
+                            object_id=found.id)
     db.session.commit()
     intervention = queries.load_intervention(db.session, found)
     on = today()
     return render_template(
         "interventions/show.html", intervention=intervention, today=on, visible=visible,
+        others=sum(1 for place in intervention.places if place.pupil_id not in visible),
         teachers=queries.responsible_teachers(db.session, [p.id for p in pupils]),
         tallies=queries.attendance(intervention), labels=user.school.impact_labels,
         may_record=queries.may(db.session, user, Ability.RECORD_SESSION, intervention),
@@ -373,8 +377,11 @@ def record_session(intervention_id: int):
     )
     from_home = request.args.get("from") == "home"
     form = SessionForm()
-    # The register lists the pupils on the roll on the day the session is recorded for.
-    places = flow.register_places(intervention, form.held_on.data or today())
+    # The register lists the pupils on the roll on the day the session is recorded for whose
+    # attendance the user records; the others are counted.
+    day = form.held_on.data or today()
+    places = flow.writable_register(user, intervention, day)
+    others = len(flow.register_places(intervention, day)) - len(places)
     form.attended.choices = [(place.pupil_id, place.pupil.full_name) for place in places]
     if request.method == "GET":
         form.held_on.data = today()
@@ -399,7 +406,13 @@ def record_session(intervention_id: int):
             if from_home:
                 return redirect(url_for("main.home"))
             return redirect(url_for("interventions.show", intervention_id=intervention_id) + "#register")
-    return render_template("interventions/session.html", form=form, intervention=intervention, from_home=from_home)
+    page = render_template("interventions/session.html", form=form, intervention=intervention, from_home=from_home,
+                           others=others)
+    if request.method == "GET":  # a view of the page; a refused post stores nothing
+        audit.record_for_pupils(db.session, "register_viewed", actor=user, pupils=[place.pupil for place in places],
+                                object_type="intervention", object_id=intervention.id)
+        db.session.commit()
+    return page
 
 
 @bp.route("/interventions/<int:intervention_id>/sessions/quick", methods=["POST"])
@@ -414,7 +427,8 @@ def quick_register(intervention_id: int):
     try:
         flow.record_session(
             db.session, actor=user, intervention=intervention, held_on=today(),
-            attended={place.pupil_id for place in flow.register_places(intervention, today())}, note=None, today=today(),
+            attended={place.pupil_id for place in flow.writable_register(user, intervention, today())}, note=None,
+            today=today(),
         )
     except RuleBroken as error:
         db.session.rollback()
@@ -436,7 +450,9 @@ def impact(intervention_id: int):
     )
     on = today()
     ended = intervention.ends_on <= on
-    places = flow.impact_places(intervention)
+    # The pupils whose impact the user records; the others are counted, never shown.
+    visible = access.intervention_pupil_ids(user, intervention, Ability.RECORD_SESSION)
+    places = flow.writable_impact_places(user, intervention)
     form = impact_form_class(places, user.school.impact_labels)()
     if request.method == "GET":
         for place in places:
@@ -462,9 +478,15 @@ def impact(intervention_id: int):
             db.session.commit()
             flash(f"Impact saved for {name}.", "success")
             return redirect(url_for("interventions.show", intervention_id=intervention_id) + "#pupils")
-    return render_template(
+    page = render_template(
         "interventions/impact.html", form=form, intervention=intervention, ended=ended, places=places,
-        left_early=[p for p in intervention.places if p not in places],
+        left_early=[p for p in intervention.places if p.pupil_id in visible and p not in places],
+        others=sum(1 for p in intervention.places if p.pupil_id not in visible),
         tallies=queries.attendance(intervention),
         may_end=queries.may(db.session, user, Ability.SET_UP_INTERVENTION, intervention),
     )
+    if request.method == "GET":  # a view of the page; a refused post stores nothing
+        audit.record_for_pupils(db.session, "impact_viewed", actor=user, pupils=[p.pupil for p in places] if ended else [],
+                                object_type="intervention", object_id=intervention.id)
+        db.session.commit()
+    return page

@@ -118,4 +118,5 @@ class RuleSettingsForm(FlaskForm):
     parent_meeting_min_days = _setting("parent_meeting_min_days")
     parent_due_window_days = _setting("parent_due_window_days")
     records_stale_weeks = _setting("records_stale_weeks")
+    assistant_access_weeks = _setting("assistant_access_weeks")
     submit = SubmitField("Save settings", widget=GovSubmitInput())

@@ -50,6 +50,7 @@ class School(Base):
         sa.CheckConstraint("parent_meeting_min_days BETWEEN 0 AND 90", name="parent_meeting_min_days"),
         sa.CheckConstraint("parent_due_window_days BETWEEN 1 AND 60", name="parent_due_window"),
         sa.CheckConstraint("records_stale_weeks BETWEEN 1 AND 52", name="records_stale_weeks"),
+        sa.CheckConstraint("assistant_access_weeks BETWEEN 0 AND 52", name="assistant_access_weeks"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,6 +65,8 @@ class School(Base):
     parent_meeting_min_days: Mapped[int] = mapped_column(default=28, server_default="28")
     parent_due_window_days: Mapped[int] = mapped_column(default=21, server_default="21")
     records_stale_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
+    # How long a support assistant keeps access to the pupils of an intervention after it ends.
+    assistant_access_weeks: Mapped[int] = mapped_column(default=4, server_default="4")
     # Labels for impact ratings -2..+2, as {"-2": "...", ...}; None means the default scale.
     impact_scale: Mapped[dict | None] = mapped_column(sa.JSON)
 

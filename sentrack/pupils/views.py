@@ -267,6 +267,7 @@ def show(public_id: str):
         concerns=concerns,
         today=today(),
         may_edit=Ability.EDIT_PUPIL in reach,
+        may_see_addresses=access.may_see_addresses(user),
         may_change_status=Ability.CHANGE_SEN_STATUS in reach,
         may_raise_concern=Ability.RAISE_CONCERN in reach,
         may_view_audit=Ability.VIEW_AUDIT in reach,

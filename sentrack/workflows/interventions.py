@@ -9,8 +9,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sentrack import audit
-from sentrack.access import may_change_sen_status
+from sentrack import access, audit
+from sentrack.access import DELIVERING_ROLES, Ability, may_change_sen_status
 from sentrack.models import (
     CostBasis,
     CycleState,
@@ -39,9 +39,6 @@ from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.sen_status import change_sen_status
 from sentrack.workflows.register import is_on_roll, needs_impact
 from sentrack.workflows.timeline import add_event
-
-DELIVERING_ROLES = frozenset({Role.TEACHER, Role.SUPPORT_ASSISTANT, Role.SENCO})
-
 
 # --- Catalogue -------------------------------------------------------------------------------------
 
@@ -242,7 +239,10 @@ class InterventionDetails:
     measure: str | None
 
 
-def _check(session: Session, actor: User, details: InterventionDetails, places: list[Place]) -> InterventionType:
+def _check(
+    session: Session, actor: User, details: InterventionDetails, places: list[Place], *, kept: int = 0
+) -> InterventionType:
+    """`kept`: places the actor cannot reach, which stay in the intervention as they are."""
     kind = session.scalar(
         sa.select(InterventionType).where(InterventionType.id == details.type_id, InterventionType.school_id == actor.school_id)
     )
@@ -260,11 +260,11 @@ def _check(session: Session, actor: User, details: InterventionDetails, places: 
     )
     if deliverer is None or not deliverer.has_role(*DELIVERING_ROLES):
         raise RuleBroken("Choose a teacher or support assistant of this school to deliver it", field="delivered_by_id")
-    if not places:
+    if not places and not kept:
         raise RuleBroken("Choose at least one pupil", field="pupils")
     if any(place.pupil.school_id != actor.school_id for place in places):
         raise RuleBroken("Choose pupils of this school", field="pupils")
-    if details.delivery is Delivery.ONE_TO_ONE and len(places) != 1:
+    if details.delivery is Delivery.ONE_TO_ONE and len(places) + kept != 1:
         raise RuleBroken("A one-to-one intervention has exactly one pupil", field="pupils")
     if len({p.pupil.id for p in places}) != len(places):
         raise RuleBroken("Each pupil can be in the intervention once", field="pupils")
@@ -283,6 +283,21 @@ def _check(session: Session, actor: User, details: InterventionDetails, places: 
     return kind
 
 
+def _refuse_out_of_reach(session: Session, actor: User, places: list[Place], on_it: frozenset[int]) -> None:
+    """Refuse a pupil joining whom the actor may not set up an intervention for (`on_it`: the
+    pupils already in it whose places the actor may change)."""
+    joining = {place.pupil.id for place in places} - on_it
+    if not joining:
+        return
+    reached = set(session.scalars(
+        sa.select(Pupil.id).where(Pupil.id.in_(joining), access.scope_for(actor, Ability.SET_UP_INTERVENTION))
+    ))
+    if joining - reached:
+        raise RuleBroken(
+            "Choose pupils from the list: one of them is not a pupil you can set up an intervention for", field="pupils"
+        )
+
+
 def start_intervention(
     session: Session, *, actor: User, details: InterventionDetails, places: list[Place], today: date
 ) -> Intervention:
@@ -290,6 +305,7 @@ def start_intervention(
     access). Refused for an end before the start, no days, a deliverer from elsewhere, no pupil,
     or a one-to-one with several pupils."""
     kind = _check(session, actor, details, places)
+    _refuse_out_of_reach(session, actor, places, frozenset())
     if not kind.active:
         raise RuleBroken("This intervention is no longer offered: choose another from the catalogue", field="type_id")
     placing, leaving = _sen_decisions(session, actor, kind, places)
@@ -326,9 +342,16 @@ def update_intervention(
     """Change an intervention. A pupil with attendance recorded cannot be taken out, nor can the
     dates move past a recorded session: the registers stay true. A pupil joining a wave 3
     intervention off the SEN register is placed on SEN support or the SENCO is told, as when one
-    starts. Everything is checked before anything changes."""
-    kind = _check(session, actor, details, places)
+    starts. Everything is checked before anything changes.
+
+    The actor adds, changes and takes out only the places they may change (`access.place_scope`):
+    the other pupils' places stay as they are, whatever is posted for them."""
+    writable = access.intervention_pupil_ids(actor, intervention, Ability.SET_UP_INTERVENTION)
     current_ids = {place.pupil_id for place in intervention.places}
+    hidden = current_ids - writable
+    places = [place for place in places if place.pupil.id not in hidden]
+    kind = _check(session, actor, details, places, kept=len(hidden))
+    _refuse_out_of_reach(session, actor, places, frozenset(writable))
     placing, leaving = _sen_decisions(session, actor, kind, [p for p in places if p.pupil.id not in current_ids])
     first, last = _recorded_between(session, intervention)
     if first is not None and details.starts_on > first:
@@ -336,6 +359,8 @@ def update_intervention(
     if last is not None and details.ends_on < last:
         raise RuleBroken(f"The end date cannot be before the last session recorded ({last:%d/%m/%Y})", field="ends_on")
     wanted = {p.pupil.id: p for p in places}
+    for pupil_id in hidden:  # kept as they are
+        wanted.pop(pupil_id, None)
     attended = set(
         session.scalars(
             sa.select(SessionAttendance.pupil_id)
@@ -343,15 +368,18 @@ def update_intervention(
             .where(InterventionSession.intervention_id == intervention.id)
         )
     )
-    if any(place.pupil_id not in wanted and place.pupil_id in attended for place in intervention.places):
+    if any(place.pupil_id not in wanted and place.pupil_id not in hidden and place.pupil_id in attended
+           for place in intervention.places):
         raise RuleBroken("A pupil with sessions recorded cannot be taken out of the intervention", field="pupils")
     for name, value in vars(details).items():
         setattr(intervention, name, value)
     kept = []
-    removed = [place.pupil_id for place in intervention.places if place.pupil_id not in wanted]
+    removed = [place.pupil_id for place in intervention.places if place.pupil_id not in wanted and place.pupil_id not in hidden]
     changed = []
     for place in intervention.places:
-        if place.pupil_id in wanted:
+        if place.pupil_id in hidden:
+            kept.append(place)
+        elif place.pupil_id in wanted:
             new = wanted.pop(place.pupil_id)
             if (place.entry_score, place.outcome_id) != (new.entry_score, new.outcome_id):
                 changed.append(place.pupil_id)
@@ -406,12 +434,22 @@ def register_places(intervention: Intervention, day: date) -> list[InterventionP
     return [place for place in intervention.places if is_on_roll(place.pupil, day)]
 
 
+def writable_register(actor: User, intervention: Intervention, day: date) -> list[InterventionPupil]:
+    """The places on the register of `day` whose attendance the actor may record: the others are
+    recorded by whoever reaches them (`access.place_scope`)."""
+    writable = access.intervention_pupil_ids(actor, intervention, Ability.RECORD_SESSION)
+    return [place for place in register_places(intervention, day) if place.pupil_id in writable]
+
+
 def record_session(
     session: Session, *, actor: User, intervention: Intervention, held_on: date, attended: set[int],
     note: str | None, today: date,
 ) -> InterventionSession:
-    """Take the register of one session. Refused for a date in the future, outside the
-    intervention's dates, or already recorded; `attended` holds the ids of pupils present."""
+    """Take the register of one session for the pupils whose attendance the actor may record.
+    Refused for a date in the future, outside the intervention's dates, or already recorded for
+    all of them; `attended` holds the ids of pupils present, and may name only those pupils. A
+    register already taken for that date by someone reaching other pupils is completed: the rows
+    already recorded stay as they are."""
     if held_on > today:
         raise RuleBroken("A session cannot be recorded for a date in the future", field="held_on")
     if not intervention.starts_on <= held_on <= intervention.ends_on:
@@ -419,23 +457,32 @@ def record_session(
             f"The date must be within the intervention: {intervention.starts_on:%d/%m/%Y} to {intervention.ends_on:%d/%m/%Y}",
             field="held_on",
         )
-    recorded = session.scalar(
-        sa.select(InterventionSession.id).where(
+    register = session.scalar(
+        sa.select(InterventionSession).where(
             InterventionSession.intervention_id == intervention.id, InterventionSession.held_on == held_on
         )
     )
-    if recorded is not None:
+    marked = {row.pupil_id for row in register.attendance} if register is not None else set()
+    # The register holds the pupils on the roll on the day of the session; the actor marks those
+    # of them they reach and not yet marked.
+    reached = writable_register(actor, intervention, held_on)
+    places = [place for place in reached if place.pupil_id not in marked]
+    if register is not None and not places:
         raise RuleBroken("A session on this date is already recorded", field="held_on")
-    # The register holds the pupils on the roll on the day of the session.
-    places = register_places(intervention, held_on)
-    pupil_ids = {place.pupil_id for place in places}
-    if not attended <= pupil_ids:
+    if not attended <= {place.pupil_id for place in reached}:
         raise RuleBroken("Only pupils in the intervention can be marked present", field="attended")
-    register = InterventionSession(
-        intervention=intervention, held_on=held_on, note=(note or "").strip() or None, recorded_by_id=actor.id,
-        attendance=[SessionAttendance(pupil_id=pid, attended=pid in attended) for pid in sorted(pupil_ids)],
-    )
-    session.add(register)
+    if not places:
+        raise RuleBroken("None of the pupils on this date's register is one whose attendance you record", field="held_on")
+    pupil_ids = {place.pupil_id for place in places}
+    rows = [SessionAttendance(pupil_id=pid, attended=pid in attended) for pid in sorted(pupil_ids)]
+    if register is None:
+        register = InterventionSession(
+            intervention=intervention, held_on=held_on, note=(note or "").strip() or None, recorded_by_id=actor.id,
+            attendance=rows,
+        )
+        session.add(register)
+    else:
+        register.attendance.extend(rows)
     session.flush()
     audit.record(session, "session_recorded", actor=actor, school_id=intervention.school_id,
                  object_type="intervention_session", object_id=register.id)
@@ -460,17 +507,27 @@ def impact_places(intervention: Intervention) -> list[InterventionPupil]:
     return [place for place in intervention.places if needs_impact(place, intervention.ends_on)]
 
 
+def writable_impact_places(actor: User, intervention: Intervention) -> list[InterventionPupil]:
+    """The places of `impact_places` whose exit measure and impact the actor may record
+    (`access.place_scope`)."""
+    writable = access.intervention_pupil_ids(actor, intervention, Ability.RECORD_SESSION)
+    return [place for place in impact_places(intervention) if place.pupil_id in writable]
+
+
 def record_impact(
     session: Session, *, actor: User, intervention: Intervention, results: dict[int, ImpactResult], today: date
 ) -> None:
-    """Record each pupil's exit measure and impact once the intervention has ended. Every pupil
-    who was still on the roll on its last day (`impact_places`) needs a rating on the school's
-    scale (-2 to +2)."""
+    """Record each pupil's exit measure and impact once the intervention has ended, for the
+    pupils whose impact the actor may record: each of them who was still on the roll on its last
+    day (`writable_impact_places`) needs a rating on the school's scale (-2 to +2). What is
+    posted for any other pupil is ignored: their row, and who recorded it, stay as they are."""
     if intervention.ends_on > today:
         raise RuleBroken(
             f"Impact is recorded when the intervention ends ({intervention.ends_on:%d/%m/%Y}): end it early if it has finished"
         )
-    places = impact_places(intervention)
+    places = writable_impact_places(actor, intervention)
+    if not places:
+        raise RuleBroken("No pupil of this intervention is one whose impact you record")
     for place in places:
         result = results.get(place.pupil_id)
         if result is None or result.impact is None:

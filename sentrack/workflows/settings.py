@@ -20,6 +20,7 @@ RULE_SETTINGS: dict[str, tuple[str, int, int]] = {
     "parent_meeting_min_days": ("Days on the register before a term counts for parent meetings", 0, 90),
     "parent_due_window_days": ("Days before a term ends that a parent meeting is due", 1, 60),
     "records_stale_weeks": ("Weeks without an update before a record is stale", 1, 52),
+    "assistant_access_weeks": ("Weeks a support assistant keeps access to an intervention's pupils after it ends", 0, 52),
 }
 
 
