@@ -668,6 +668,21 @@ def own_interventions(user: User) -> sa.ColumnElement[bool]:
     return sa.or_(*conditions) if conditions else sa.false()
 
 
+def may_deliver(user: User) -> bool:
+    """Whether the user may be chosen to deliver an intervention (`DELIVERING_ROLES`)."""
+    return not user.roles.isdisjoint(DELIVERING_ROLES)
+
+
+def teaches_classes(user: User) -> bool:
+    """Whether the user is a class teacher, whose home page follows the pupils of their classes."""
+    return user.is_authenticated and Role.TEACHER in user.roles
+
+
+def may_see_authority_figures(user: User) -> bool:
+    """Whether the user sees the side-by-side figures of their local authority's schools."""
+    return user.is_authenticated and Role.LA_OFFICER in user.roles and user.local_authority_id is not None
+
+
 def may_see_addresses(user: User) -> bool:
     """Whether the user may see parents' and carers' home addresses: every role that reads
     pupils' contacts but a support assistant's (who may hold another role that does)."""

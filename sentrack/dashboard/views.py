@@ -20,7 +20,7 @@ from sentrack.dashboard.lists import rows_for
 from sentrack.exports import csv_response
 from sentrack.extensions import db
 from sentrack.forms import bounded_int
-from sentrack.models import NeedType, Provision, Pupil, Role, School, TeachingGroup
+from sentrack.models import NeedType, Provision, Pupil, School, TeachingGroup
 from sentrack.models.enums import year_group_label
 from sentrack.workflows import small_numbers
 from sentrack.workflows.small_numbers import ShownSchool
@@ -161,7 +161,7 @@ def index():
 def _authority_figures(user):
     """The schools of the LA officer's authority and the latest daily snapshot of each (the
     figures of a hundred schools are too many to count while the officer waits)."""
-    if not user.has_role(Role.LA_OFFICER):
+    if not access.may_see_authority_figures(user):
         abort(404)
     schools = list(db.session.scalars(access.visible_schools(user).order_by(School.name)))
     return schools, latest_snapshots(db.session, [s.id for s in schools], today())

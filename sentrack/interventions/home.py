@@ -20,7 +20,6 @@ from sentrack.models import (
     InterventionSession,
     Provision,
     Pupil,
-    Role,
     SenStatus,
     SupportCycle,
     User,
@@ -157,7 +156,7 @@ def passport_pupils(session: Session, user: User, today: date) -> tuple[list[Pup
     for pupil_id, name in session.execute(delivering):
         names[pupil_id].append(name)
     conditions = [Pupil.id.in_(list(names))] if names else []
-    if user.has_role(Role.TEACHER):
+    if access.teaches_classes(user):
         on_register = sa.select(SenStatus.pupil_id).where(
             SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE
         )

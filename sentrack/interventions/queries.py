@@ -31,7 +31,7 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
-from sentrack.workflows.interventions import DELIVERING_ROLES
+from sentrack.access import DELIVERING_ROLES
 from sentrack.workflows.register import awaiting_impact
 
 # --- Choices for the forms -------------------------------------------------------------------------

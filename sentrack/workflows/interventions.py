@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack import access, audit
-from sentrack.access import DELIVERING_ROLES, Ability, may_change_sen_status
+from sentrack.access import Ability, may_change_sen_status, may_deliver
 from sentrack.models import (
     CostBasis,
     CycleState,
@@ -258,7 +258,7 @@ def _check(
     deliverer = session.scalar(
         sa.select(User).where(User.id == details.delivered_by_id, User.school_id == actor.school_id, User.active)
     )
-    if deliverer is None or not deliverer.has_role(*DELIVERING_ROLES):
+    if deliverer is None or not may_deliver(deliverer):
         raise RuleBroken("Choose a teacher or support assistant of this school to deliver it", field="delivered_by_id")
     if not places and not kept:
         raise RuleBroken("Choose at least one pupil", field="pupils")
