@@ -96,8 +96,9 @@ def _general_errors(page: str) -> str:
 
 # --- Forms as the browser posts them -----------------------------------------------------------
 
-def _assessment_form(**changes) -> dict:
+def _assessment_form(version="0", **changes) -> dict:
     form = {
+        "version": version,
         "areas_of_need": ["cognition", "communication"],
         "strengths": "Loves stories read aloud",
         "difficulties": "Decoding unfamiliar words",
@@ -111,7 +112,7 @@ def _assessment_form(**changes) -> dict:
     return form
 
 
-def _plan_form(version="", **changes) -> dict:
+def _plan_form(version="0", **changes) -> dict:
     form = {
         "version": version,
         "starts_on": date_parts(PLAN_STARTS),
@@ -127,7 +128,7 @@ def _plan_form(version="", **changes) -> dict:
     return form
 
 
-def _outcome_form(description="Reads a book at the right band", version="", **changes) -> dict:
+def _outcome_form(description="Reads a book at the right band", version="0", **changes) -> dict:
     form = {
         "version": version,
         "description": description,

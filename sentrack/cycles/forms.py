@@ -15,7 +15,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMu
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from sentrack.clock import today
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none, bounded_int
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, VersionedForm, blank_to_none
 from sentrack.models import AreaOfNeed, EarlyReviewReason, OutcomeRating, ReviewDecision
 from sentrack.pupils.forms import NEED_CHOICES
 
@@ -30,23 +30,7 @@ def text_area(label, *, required: str | None = None, max_length: int = 4000, hin
     )
 
 
-class VersionedForm(FlaskForm):
-    """A form for a record two people may edit at once: it carries the version it was opened at."""
-
-    version = HiddenField()
-
-    @property
-    def expected_version(self) -> int | None:
-        value = (self.version.data or "").strip()
-        if not value.isdigit():
-            return None
-        # A version beyond any the database holds was never opened: 0 matches no record's
-        # version, so the save is stopped as a conflict rather than failing in the database.
-        version = bounded_int(value)
-        return 0 if version is None else version
-
-
-class AssessmentForm(FlaskForm):
+class AssessmentForm(VersionedForm):
     areas_of_need = SelectMultipleField(
         "Areas of need", widget=GovCheckboxesInput(), choices=AREA_CHOICES,
         description="Select all that apply", validators=[InputRequired("Select at least one area of need")],

@@ -95,6 +95,8 @@ class InterventionType(Base):
     cost_per_session_pence: Mapped[int | None]
     hourly_rate_pence: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @property
     def wave_label(self) -> str:
@@ -126,6 +128,8 @@ class Intervention(Base):
     measure: Mapped[str | None] = mapped_column(sa.String(120))  # what the entry and exit scores measure
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     type: Mapped[InterventionType] = relationship()
     delivered_by: Mapped[User] = relationship(foreign_keys=[delivered_by_id])

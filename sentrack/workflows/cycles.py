@@ -13,6 +13,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sentrack import audit
 from sentrack.access import may_hold_early_review
@@ -34,7 +35,7 @@ from sentrack.models.cycles import (
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.meetings import meeting_from_plan, meeting_from_review, unlink_plan_meeting
-from sentrack.workflows.revisions import check_version, record_revision
+from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, insert_once, record_revision
 from sentrack.workflows.sen_status import change_sen_status, current_status
 from sentrack.workflows.timeline import add_event
 
@@ -301,8 +302,24 @@ class AssessmentDetails:
     assessed_on: date
 
 
-def save_assessment(session: Session, *, actor: User, cycle: SupportCycle, details: AssessmentDetails, today: date) -> Assessment:
-    """Record or correct the assessment; open while the cycle is at assess or plan."""
+ASSESSMENT_FIELDS = {
+    "areas_of_need": "Areas of need",
+    "strengths": "Strengths",
+    "difficulties": "Difficulties",
+    "evidence": "Evidence and data used",
+    "pupil_views": "The pupil's views",
+    "parent_views": "The parents' views",
+    "outside_agencies": "Outside agencies involved",
+    "assessed_on": "Date of the assessment",
+}
+
+
+def save_assessment(
+    session: Session, *, actor: User, cycle: SupportCycle, details: AssessmentDetails, today: date,
+    expected_version: int | None = None,
+) -> Assessment:
+    """Record or correct the assessment; open while the cycle is at assess or plan. Raises
+    EditConflict when someone else saved it after `expected_version` (0: not yet written)."""
     _require_editable(cycle, CycleState.ASSESS, CycleState.PLAN, what="the assessment can be changed")
     if not details.areas_of_need:
         raise RuleBroken("Select at least one area of need", field="areas_of_need")
@@ -323,13 +340,19 @@ def save_assessment(session: Session, *, actor: User, cycle: SupportCycle, detai
             .where(TimelineEvent.cycle_id == cycle.id, TimelineEvent.kind == "cycle_opened")
             .values(effective_on=details.assessed_on)
         )
-    assessment = cycle.assessment or Assessment(cycle=cycle)
-    created = assessment.id is None
-    for name, value in vars(details).items():
-        setattr(assessment, name, value)
-    assessment.assessed_by_id = actor.id
-    session.add(assessment)
-    session.flush()
+    assessment = cycle.assessment
+    created = assessment is None
+    if created:
+        assessment = Assessment(cycle_id=cycle.id, assessed_by_id=actor.id, **vars(details))
+        insert_once(session, "assessment", assessment, ASSESSMENT_FIELDS, actor,
+                    existing=lambda: session.scalar(sa.select(Assessment).where(Assessment.cycle_id == cycle.id)))
+        set_committed_value(cycle, "assessment", assessment)
+    else:
+        begin_edit(session, "assessment", assessment, ASSESSMENT_FIELDS, expected_version)
+        for name, value in vars(details).items():
+            setattr(assessment, name, value)
+        assessment.assessed_by_id = actor.id
+        finish_edit(session, "assessment", assessment, ASSESSMENT_FIELDS, actor)
     if created:
         add_event(session, pupil=cycle.pupil, cycle=cycle, kind="assessment_recorded", title="Assessment recorded",
                   effective_on=details.assessed_on, actor=actor)
@@ -402,19 +425,20 @@ def save_plan(
     if details.agreed_at_meeting and details.agreed_with_parents_on is None:
         raise RuleBroken("Enter the date of the meeting at which the plan was agreed", field="agreed_with_parents_on")
     plan = cycle.plan
+    values = {name: value for name, value in vars(details).items() if name != "agreed_at_meeting"}
     if plan is None:
-        plan = Plan(cycle=cycle, version=0)
-        session.add(plan)
+        # Two people writing the first plan at once: the cycle holds one, the second is told.
+        plan = Plan(cycle_id=cycle.id, updated_by_id=actor.id, updated_at=now(), **values)
+        insert_once(session, "plan", plan, PLAN_FIELDS, actor,
+                    existing=lambda: session.scalar(sa.select(Plan).where(Plan.cycle_id == cycle.id)))
+        set_committed_value(cycle, "plan", plan)
     else:
-        check_version(session, "plan", plan, PLAN_FIELDS, expected_version)
-    for name, value in vars(details).items():
-        if name != "agreed_at_meeting":
+        begin_edit(session, "plan", plan, PLAN_FIELDS, expected_version)
+        for name, value in values.items():
             setattr(plan, name, value)
-    plan.version = (plan.version or 0) + 1
-    plan.updated_by_id = actor.id
-    plan.updated_at = now()
-    session.flush()
-    record_revision(session, "plan", plan, PLAN_FIELDS, actor)
+        plan.updated_by_id = actor.id
+        plan.updated_at = now()
+        finish_edit(session, "plan", plan, PLAN_FIELDS, actor)
     if plan.version == 1:
         add_event(session, pupil=cycle.pupil, cycle=cycle, kind="plan_written", title="Plan written",
                   effective_on=min(today, details.starts_on), actor=actor,
@@ -451,15 +475,15 @@ def save_outcome(
         )
     if outcome is None:
         position = len(cycle.outcomes) + 1
-        outcome = Outcome(cycle=cycle, position=position, version=0)
+        outcome = Outcome(cycle=cycle, position=position, version=1, **vars(details))
         session.add(outcome)
+        session.flush()
+        record_revision(session, "outcome", outcome, OUTCOME_FIELDS, actor)
     else:
-        check_version(session, "outcome", outcome, OUTCOME_FIELDS, expected_version)
-    for name, value in vars(details).items():
-        setattr(outcome, name, value)
-    outcome.version = (outcome.version or 0) + 1
-    session.flush()
-    record_revision(session, "outcome", outcome, OUTCOME_FIELDS, actor)
+        begin_edit(session, "outcome", outcome, OUTCOME_FIELDS, expected_version)
+        for name, value in vars(details).items():
+            setattr(outcome, name, value)
+        finish_edit(session, "outcome", outcome, OUTCOME_FIELDS, actor)
     audit.record(session, "outcome_saved", actor=actor, pupil=cycle.pupil, object_type="outcome", object_id=outcome.id)
     session.flush()
     return outcome
@@ -588,16 +612,15 @@ def save_review(
         values["early_reason"] = values["early_reason_detail"] = None
     if values["early_reason"] is not None and not may_hold_early_review(actor):
         raise RuleBroken("Only the SENCO can hold a review before the review date", field="early_reason")
+    begin_edit(session, "review", review, REVIEW_FIELDS, expected_version)
     for name, value in values.items():
         setattr(review, name, value)
     for outcome in cycle.outcomes:
         if outcome.id in details.ratings:
             outcome.rating, outcome.rating_note = details.ratings[outcome.id]
-    review.version = (review.version or 0) + 1
     review.updated_by_id = actor.id
     review.updated_at = now()
-    session.flush()
-    record_revision(session, "review", review, REVIEW_FIELDS, actor)
+    finish_edit(session, "review", review, REVIEW_FIELDS, actor)
     audit.record(session, "review_saved", actor=actor, pupil=cycle.pupil, object_type="review", object_id=review.id,
                  details={"version": review.version})
     session.flush()
