@@ -159,7 +159,7 @@ def review_form_class(outcomes):
     return ReviewForm
 
 
-class ConcernDecisionForm(FlaskForm):
+class ConcernDecisionForm(VersionedForm):
     decision = RadioField(
         "What is the decision?", widget=GovRadioInput(),
         choices=[("assess", "Assess the pupil: open a support cycle"), ("no_further_action", "No further action")],

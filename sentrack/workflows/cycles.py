@@ -33,6 +33,7 @@ from sentrack.models.cycles import (
     TimelineEvent,
 )
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.concerns import CONCERN_FIELDS
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.meetings import meeting_from_plan, meeting_from_review, unlink_plan_meeting
 from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, insert_once, record_revision
@@ -253,6 +254,7 @@ def _move(
 
 def open_cycle(
     session: Session, *, actor: User, pupil: Pupil, today: date, concern: Concern | None = None,
+    concern_version: int | None = None,
     previous: SupportCycle | None = None, opened_on: date | None = None,
 ) -> SupportCycle:
     """Open a cycle at 'assess' (on `opened_on`, by default today). Refused when one is open
@@ -260,6 +262,8 @@ def open_cycle(
     opened_on = opened_on or today
     if open_cycle_of(session, pupil) is not None:
         raise RuleBroken("This pupil already has an open support cycle")
+    if concern is not None:
+        check_version(session, "concern", concern, CONCERN_FIELDS, concern_version)
     if concern is not None and concern.status is not ConcernStatus.OPEN:
         raise RuleBroken("This concern has already been decided")
     status = current_status(session, pupil)
@@ -273,10 +277,12 @@ def open_cycle(
     session.add(cycle)
     session.flush()
     if concern is not None:
+        begin_edit(session, "concern", concern, CONCERN_FIELDS, concern_version)
         concern.status = ConcernStatus.ASSESSED
         concern.decided_on = today
         concern.decided_by_id = actor.id
         concern.decision_note = "Assessment opened (support cycle %d)" % number
+        finish_edit(session, "concern", concern, CONCERN_FIELDS, actor)
     add_event(
         session, pupil=pupil, cycle=cycle, kind="cycle_opened",
         title=f"Support cycle {number} opened: assessment begins", effective_on=opened_on, actor=actor,
