@@ -144,6 +144,20 @@ class Intervention(Base):
     def sessions_per_week(self) -> int:
         return len(self.weekdays or [])
 
+    # For the saved versions of an intervention (sentrack/workflows/revisions.py): pupils are
+    # counted, never named, since not everyone who edits it may see every pupil.
+    @property
+    def type_name(self) -> str:
+        return self.type.name
+
+    @property
+    def delivered_by_name(self) -> str:
+        return self.delivered_by.full_name
+
+    @property
+    def pupil_count(self) -> int:
+        return len(self.places)
+
     @property
     def weekday_names(self) -> str:
         return ", ".join(WEEKDAYS[d] for d in sorted(self.weekdays or []))

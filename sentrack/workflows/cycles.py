@@ -36,7 +36,7 @@ from sentrack.workflows import RuleBroken
 from sentrack.workflows.concerns import CONCERN_FIELDS
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.meetings import meeting_from_plan, meeting_from_review, unlink_plan_meeting
-from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, insert_once, record_revision
+from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, forget, insert_once, record_revision
 from sentrack.workflows.sen_status import change_sen_status, current_status
 from sentrack.workflows.timeline import add_event
 
@@ -499,6 +499,7 @@ def remove_outcome(session: Session, *, actor: User, cycle: SupportCycle, outcom
     """Take an outcome out of a plan that has not started; once support starts, outcomes stay."""
     _require_editable(cycle, CycleState.PLAN, what="outcomes can be removed")
     session.delete(outcome)
+    forget(session, "outcome", outcome.id)
     audit.record(session, "outcome_removed", actor=actor, pupil=cycle.pupil, object_type="outcome", object_id=outcome.id)
     session.flush()
 

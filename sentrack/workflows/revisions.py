@@ -52,6 +52,8 @@ def display(value: Any) -> str:
         return f"{value.day} {value:%B %Y}"
     if isinstance(value, (list, tuple, set)):
         return ", ".join(display(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {display(item)}" for key, item in value.items())
     label = getattr(value, "label", None)
     return str(label if label is not None else value)
 
@@ -184,11 +186,21 @@ def finish_edit(session: Session, record_type: str, record: Any, fields: dict[st
     try:
         with session.begin_nested():
             session.flush()
+            # A changed foreign key (who delivers it, say) is read again, so the snapshot names the new one.
+            session.expire(record, [rel.key for rel in sa.inspect(type(record)).relationships if rel.direction.name == "MANYTOONE"])
             record_revision(session, record_type, record, fields, actor)
             session.flush()
     except IntegrityError:
         session.refresh(record)
         raise _conflict(session, record_type, record, fields, opened_version) from None
+
+
+def forget(session: Session, record_type: str, record_id: int) -> None:
+    """A record deleted takes its saved versions with it: SQLite may give its id to a new record,
+    which must not inherit them."""
+    session.execute(
+        sa.delete(RecordRevision).where(RecordRevision.record_type == record_type, RecordRevision.record_id == record_id)
+    )
 
 
 @contextmanager
@@ -214,6 +226,7 @@ def insert_once(
         with session.begin_nested():
             session.add(record)
             session.flush()
+            forget(session, record_type, record.id)  # a new record has no history, whatever its id
             record_revision(session, record_type, record, fields, actor)
             session.flush()
     except IntegrityError:
