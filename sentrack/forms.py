@@ -11,7 +11,7 @@ import email_validator
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from flask_wtf import FlaskForm
 from wtforms import Field
-from wtforms.fields import DateField, StringField
+from wtforms.fields import DateField, HiddenField, StringField
 from wtforms.validators import StopValidation, ValidationError
 
 # C0 control characters other than tab, newline and carriage return, and DEL.
@@ -222,15 +222,13 @@ def attach_error(form, error) -> None:
 VERSION_MESSAGE = "This page is out of date or incomplete: open the record again and make your change there"
 
 
-class VersionField(Field):
+class VersionField(HiddenField):
     """Hidden: the version of the record the form was opened at. Required, a whole number from 0
     (a record not written yet) to the database's limit; anything else is refused beside the form,
     nothing saved, so that a save is never made without knowing what the person saw."""
 
     def __init__(self, label="Version", **kwargs):
-        from wtforms.widgets import HiddenInput
-
-        super().__init__(label, widget=HiddenInput(), **kwargs)
+        super().__init__(label, **kwargs)
 
     def _value(self) -> str:
         return "" if self.data is None else str(self.data)
