@@ -271,5 +271,4 @@ class VersionedForm(FlaskForm):
 
     @property
     def expected_version(self) -> int | None:
-        version = getattr(self, "version", None)
-        return version.expected if version is not None else None
+        return self.version.expected

@@ -77,12 +77,16 @@ class PlanForm(VersionedForm):
             raise ValidationError("Select how the plan was agreed with parents")
 
 
-class OutcomeForm(VersionedForm):
+class OutcomeForm(FlaskForm):
     description = text_area("Outcome", required="Describe the outcome", max_length=1000, hint="What the pupil will be able to do")
     success_criteria = text_area("Success criteria", required="Describe how success will be seen", max_length=1000, hint="How everyone will know it has been achieved")
     area_of_need = RadioField("Area of need", widget=GovRadioInput(), choices=AREA_CHOICES, validators=[InputRequired("Select the area of need")])
     target_date = GovDateField("Target date", describe="target date", validators=[DateRequired("Enter the target date")])
     submit = SubmitField("Save outcome", widget=GovSubmitInput())
+
+
+class OutcomeEditForm(VersionedForm, OutcomeForm):
+    """An outcome as changed: with the version of the record the form was opened at."""
 
 
 class ObservationForm(FlaskForm):

@@ -17,6 +17,7 @@ from sentrack.cycles.forms import (
     AssessmentForm,
     MoveForm,
     ObservationForm,
+    OutcomeEditForm,
     OutcomeForm,
     PlanForm,
     StartReviewForm,
@@ -262,12 +263,9 @@ def outcome(public_id: str, number: int, outcome_id: int | None = None):
         existing = next((o for o in cycle.outcomes if o.id == outcome_id), None)
         if existing is None:
             abort(404)
-    form = OutcomeForm(obj=existing if request.method == "GET" else None)
-    if existing is None:
-        del form.version  # a new outcome is one of several: there is no version to have seen
-    if request.method == "GET":
-        opened_at(form, existing)
+    form = (OutcomeEditForm if existing is not None else OutcomeForm)(obj=existing if request.method == "GET" else None)
     if request.method == "GET" and existing is not None:
+        opened_at(form, existing)
         form.area_of_need.data = existing.area_of_need.value
     if request.method == "GET" and existing is None and cycle.plan is not None and cycle.plan.review_date:
         form.target_date.data = cycle.plan.review_date
@@ -278,7 +276,7 @@ def outcome(public_id: str, number: int, outcome_id: int | None = None):
         )
         try:
             flow.save_outcome(db.session, actor=user, cycle=cycle, details=details, outcome=existing,
-                              expected_version=form.expected_version, today=today())
+                              expected_version=form.expected_version if existing is not None else None, today=today())
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)

@@ -36,7 +36,7 @@ from sentrack.models.enums import AreaOfNeed
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, Wave
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
-from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
+from sentrack.workflows.revisions import begin_edit, check_version, edit, finish_edit
 from sentrack.workflows.sen_status import change_sen_status
 from sentrack.workflows.register import is_on_roll, needs_impact
 from sentrack.workflows.timeline import add_event
@@ -436,7 +436,9 @@ def end_intervention(session: Session, *, actor: User, intervention: Interventio
     _, last = _recorded_between(session, intervention)
     if last is not None and ended_on < last:
         raise RuleBroken(f"The end date cannot be before the last session recorded ({last:%d/%m/%Y})", field="ended_on")
-    intervention.ends_on = ended_on
+    # A new version, so that an edit opened before it ended is told, not saved over the end date.
+    with edit(session, "intervention", intervention, INTERVENTION_FIELDS, None, actor):
+        intervention.ends_on = ended_on
     audit.record(session, "intervention_ended", actor=actor, school_id=intervention.school_id,
                  object_type="intervention", object_id=intervention.id)
     for place in intervention.places:
