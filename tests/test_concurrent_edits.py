@@ -446,3 +446,24 @@ def test_four_writers_saving_25_times_each_get_no_error(own_app):
         db.session.remove()
     assert final == statuses.count(302)  # every save that succeeded is one version: none lost, none doubled
     assert _revisions(own_app, "review", review_id) == list(range(final + 1))
+
+
+def test_a_version_already_kept_by_someone_else_is_a_conflict_not_an_error(app, session, world, login, second_senco):
+    """Were two saves ever to claim the same version, the second's snapshot meets the first's
+    (the unique key on the saved versions): the person is told, as for any conflict."""
+    from sentrack.workflows.revisions import EditConflict
+    from sentrack.workflows.pupils import PupilDetails, update_pupil
+
+    pupil = world.pupils["taught"]
+    opened = pupil.version
+    session.add(RecordRevision(record_type="pupil", record_id=pupil.id, version=pupil.version + 1,
+                               snapshot={"medical_notes": "Theirs"}, saved_by_id=second_senco.id))
+    session.commit()
+    details = PupilDetails(**{name: getattr(pupil, name) for name in PupilDetails.__dataclass_fields__})
+    details.medical_notes = "Mine"
+
+    with pytest.raises(EditConflict) as conflict:
+        update_pupil(session, actor=world.users["senco"], pupil=pupil, details=details,
+                     group_ids=[g.id for g in pupil.groups], today=TODAY, expected_version=pupil.version)
+
+    assert (conflict.value.by.full_name, conflict.value.current_version) == (SECOND, opened + 1)
