@@ -8,11 +8,13 @@ import unicodedata
 from datetime import date
 
 import email_validator
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import Field
 from wtforms.fields import DateField, HiddenField, StringField
 from wtforms.validators import StopValidation, ValidationError
+
+from sentrack.workflows.revisions import VERSION_MESSAGE, EditConflict
 
 # C0 control characters other than tab, newline and carriage return, and DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -207,7 +209,7 @@ def attach_error(form, error) -> None:
     """Put a refused operation's message beside its field, or at the head of the form when it
     belongs to no one field (a locked record, say). An edit conflict (someone else saved the
     record first) shows what they changed and keeps the form as typed."""
-    if hasattr(error, "current_version") and hasattr(form, "version"):
+    if isinstance(error, EditConflict) and hasattr(form, "version"):
         attach_conflict(form, error)
         return
     field = getattr(form, error.field, None) if error.field else None
@@ -219,16 +221,10 @@ def attach_error(form, error) -> None:
 
 # --- Versions: every form that edits a record says which version of it the person opened -------
 
-VERSION_MESSAGE = "This page is out of date or incomplete: open the record again and make your change there"
-
-
 class VersionField(HiddenField):
     """Hidden: the version of the record the form was opened at. Required, a whole number from 0
     (a record not written yet) to the database's limit; anything else is refused beside the form,
     nothing saved, so that a save is never made without knowing what the person saw."""
-
-    def __init__(self, label="Version", **kwargs):
-        super().__init__(label, **kwargs)
 
     def _value(self) -> str:
         return "" if self.data is None else str(self.data)
@@ -267,7 +263,7 @@ class VersionedForm(FlaskForm):
     """A form that edits a record two people may edit at once: it carries the version it was
     opened at, and refuses to be saved without one."""
 
-    version = VersionField()
+    version = VersionField("Version")
 
     @property
     def expected_version(self) -> int | None:

@@ -8,6 +8,9 @@ after (or `edit`, a context manager doing both); one that creates a record that 
 of (a cycle's plan, say) inserts it with `insert_once`. Whatever the database (SQLite, where writers
 take turns, or PostgreSQL, where two transactions may read the same version at once), two saves
 of the same version give one winner and one `EditConflict`, never an error.
+
+A record's kind (`record_type`) is its table's name; `fields` name what a conflict lists, each with
+the label the form gives it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sentrack.models import User
 from sentrack.models.cycles import RecordRevision
 from sentrack.workflows import RuleBroken
 
+# What a form says when the version it carries is missing or garbled (sentrack/forms.py).
 VERSION_MESSAGE = "This page is out of date or incomplete: open the record again and make your change there"
 
 
@@ -79,13 +83,6 @@ class EditConflict(RuleBroken):
         self.by = by
         self.at = at
         self.current_version = current_version
-
-
-class VersionMissing(RuleBroken):
-    """A save that does not say which version it was made from: refused, never guessed."""
-
-    def __init__(self) -> None:
-        super().__init__(VERSION_MESSAGE, field="version")
 
 
 def record_revision(session: Session, record_type: str, record: Any, fields: dict[str, str], actor: User | None) -> None:
@@ -144,8 +141,7 @@ def check_version(
 
 
 def begin_edit(
-    session: Session, record_type: str, record: Any, fields: dict[str, str], expected_version: int | None, *,
-    required: bool = False,
+    session: Session, record_type: str, record: Any, fields: dict[str, str], expected_version: int | None
 ) -> None:
     """Before `record` is changed: refuse a save made from another version than the saved one
     (EditConflict, listing what changed), and claim the next version with one compare-and-set,
@@ -153,11 +149,10 @@ def begin_edit(
     once from the same version, one updates the row and the other (which PostgreSQL makes wait
     for the first to commit) updates none: it is told what the first changed.
 
-    `expected_version` None means the caller holds the record as it just loaded it (work done in
-    the app itself); with `required` (a person's save) it is refused."""
+    `expected_version` None means the caller holds the record as it just loaded it (work done by
+    the app itself, or a record being decided once); a person's save always carries the version
+    their form was opened at, which the form refuses to be without (`sentrack.forms.VersionField`)."""
     if expected_version is None:
-        if required:
-            raise VersionMissing()
         expected_version = record.version
     check_version(session, record_type, record, fields, expected_version)
     model = type(record)
@@ -206,10 +201,10 @@ def forget(session: Session, record_type: str, record_id: int) -> None:
 @contextmanager
 def edit(
     session: Session, record_type: str, record: Any, fields: dict[str, str], expected_version: int | None,
-    actor: User | None, *, required: bool = False,
+    actor: User | None,
 ) -> Iterator[Any]:
     """`with edit(...):` change the record inside; see `begin_edit` and `finish_edit`."""
-    begin_edit(session, record_type, record, fields, expected_version, required=required)
+    begin_edit(session, record_type, record, fields, expected_version)
     yield record
     finish_edit(session, record_type, record, fields, actor)
 
