@@ -213,7 +213,7 @@ def test_every_change_to_pupil_data_through_the_app_is_audited(from_address, wor
             f"entry_{pupil.public_id}": "12"}
     change(senco, f"/interventions/new?type={entry.id}&group={world.group.id}&chosen=1", form, what="set up an intervention")
     intervention = session.scalar(sa.select(Intervention).where(Intervention.name == "Phonics group"))
-    change(senco, f"/interventions/{intervention.id}/edit", {**form, f"entry_{pupil.public_id}": "14"},
+    change(senco, f"/interventions/{intervention.id}/edit", {**form, f"entry_{pupil.public_id}": "14", "version": "1"},
            what="change a pupil's place in an intervention")
     change(ta, f"/interventions/{intervention.id}/sessions/new",
            {"held_on": date_parts(date(2026, 11, 25)), "attended": [str(pupil.id)], "note": "Good focus"},
