@@ -71,6 +71,9 @@ def register_templates(app: Flask) -> None:
     templating.init_app(app)
 
 
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 def _is_sqlite(dbapi_connection) -> bool:
     return type(dbapi_connection).__module__.startswith("sqlite3")
 
@@ -84,12 +87,23 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
         cursor.close()
         # Let SQLAlchemy, not the sqlite3 module, begin transactions, so SAVEPOINTs work.
         dbapi_connection.isolation_level = None
+        # Several requests write at once: they wait their turn (up to 15 s) instead of failing,
+        # and readers never wait for a writer (write-ahead log). An in-memory database has no log.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection) -> None:
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock when the transaction begins, waiting for it within the busy
+        # timeout. A deferred transaction that read first and writes later cannot wait: if another
+        # connection wrote in between, SQLite refuses the write at once ("database is locked").
+        # Requests read and then write (a save, the last-seen time, the audit trail), so every
+        # transaction is a write transaction; SAVEPOINTs nest inside it as before.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def register_extensions(app: Flask) -> None:

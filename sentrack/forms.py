@@ -8,10 +8,13 @@ import unicodedata
 from datetime import date
 
 import email_validator
+from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovDateInput
 from wtforms import Field
-from wtforms.fields import DateField, StringField
+from wtforms.fields import DateField, HiddenField, StringField
 from wtforms.validators import StopValidation, ValidationError
+
+from sentrack.workflows.revisions import VERSION_MESSAGE, EditConflict
 
 # C0 control characters other than tab, newline and carriage return, and DEL.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -204,9 +207,64 @@ class EmailAddress:
 
 def attach_error(form, error) -> None:
     """Put a refused operation's message beside its field, or at the head of the form when it
-    belongs to no one field (a locked record, say)."""
+    belongs to no one field (a locked record, say). An edit conflict (someone else saved the
+    record first) shows what they changed and keeps the form as typed."""
+    if isinstance(error, EditConflict) and hasattr(form, "version"):
+        attach_conflict(form, error)
+        return
     field = getattr(form, error.field, None) if error.field else None
     if field is None:
         form.general_errors = [*getattr(form, "general_errors", []), error.message]
         return
     field.errors = [*field.errors, error.message]
+
+
+# --- Versions: every form that edits a record says which version of it the person opened -------
+
+class VersionField(HiddenField):
+    """Hidden: the version of the record the form was opened at. Required, a whole number from 0
+    (a record not written yet) to the database's limit; anything else is refused beside the form,
+    nothing saved, so that a save is never made without knowing what the person saw."""
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data)
+
+    def process_formdata(self, valuelist) -> None:
+        self.data = valuelist[0] if valuelist else None
+
+    def pre_validate(self, form) -> None:
+        if self.expected is None:
+            raise StopValidation(VERSION_MESSAGE)
+
+    @property
+    def expected(self) -> int | None:
+        """The version as a number, or None when it is missing or malformed."""
+        value = self.data if isinstance(self.data, str) else ("" if self.data is None else str(self.data))
+        if not re.fullmatch(r"\d{1,10}", value):
+            return None
+        number = int(value)
+        return number if number <= MAX_INT else None
+
+
+def opened_at(form, record) -> None:
+    """Set a versioned form's version to `record`'s (0 for a record not yet written). Called on GET."""
+    form.version.data = str(getattr(record, "version", None) or 0) if record is not None else "0"
+
+
+def attach_conflict(form, error) -> None:
+    """Someone else saved the record after this person opened it: keep what they typed, show what
+    the other person changed (the form page lists it), and let their next save carry the version
+    they have now seen."""
+    form.version.data = str(error.current_version)
+    form.conflict = error
+
+
+class VersionedForm(FlaskForm):
+    """A form that edits a record two people may edit at once: it carries the version it was
+    opened at, and refuses to be saved without one."""
+
+    version = VersionField("Version")
+
+    @property
+    def expected_version(self) -> int | None:
+        return self.version.expected

@@ -189,7 +189,7 @@ def test_senco_edits_an_entry_and_takes_it_out_of_use(client, world, login, sess
     page = text(client.get(f"/interventions/catalogue/{entry.id}"))
     assert 'value="12.50"' in page
 
-    client.post(f"/interventions/catalogue/{entry.id}", data=_catalogue_form(name="Phonics catch-up", minutes_per_session="25"))
+    client.post(f"/interventions/catalogue/{entry.id}", data=_catalogue_form(name="Phonics catch-up", minutes_per_session="25", version="1"))
 
     session.expire_all()
     assert (entry.minutes_per_session, entry.active) == (25, False)
@@ -210,7 +210,8 @@ def test_another_schools_catalogue_entry_is_not_found(client, world, login, sess
 
 def test_senco_relabels_the_impact_scale(client, world, login, session):
     login(world.users["senco"])
-    labels = {"label_0": "Went backwards", "label_1": "Slower", "label_2": "As expected", "label_3": "Faster", "label_4": "Flew"}
+    labels = {"label_0": "Went backwards", "label_1": "Slower", "label_2": "As expected", "label_3": "Faster", "label_4": "Flew",
+              "version": "1"}
 
     client.post("/interventions/impact-scale", data=labels)
 
@@ -221,7 +222,7 @@ def test_senco_relabels_the_impact_scale(client, world, login, session):
 def test_a_blank_point_of_the_scale_is_refused_beside_it(client, world, login, session):
     login(world.users["senco"])
 
-    page = text(client.post("/interventions/impact-scale", data={"label_0": "A", "label_1": "", "label_2": "C", "label_3": "D", "label_4": "E"}))
+    page = text(client.post("/interventions/impact-scale", data={"label_0": "A", "label_1": "", "label_2": "C", "label_3": "D", "label_4": "E", "version": "1"}))
 
     assert field_error(page, "label_1") == "Enter a label for every point of the scale"
     session.expire_all()
@@ -393,6 +394,7 @@ def test_a_support_assistant_cannot_set_one_up(client, world, login, session, tr
 
 def _edit_form(world, intervention, **changes) -> dict:
     form = {
+        "version": str(intervention.version),
         "type_id": str(intervention.type_id), "name": intervention.name, "delivery": intervention.delivery.value,
         "delivered_by_id": str(intervention.delivered_by_id), "weekdays": [str(d) for d in intervention.weekdays],
         "minutes_per_session": str(intervention.minutes_per_session), "starts_on": date_parts(intervention.starts_on),
@@ -1232,11 +1234,12 @@ def test_a_pupil_off_the_register_joining_a_running_wave_3_intervention_is_asked
     page = text(client.get(f"/interventions/{iv_id}/edit?group={world.group.id}"))
     assert f'name="sen_{plain.public_id}"' in page and f'name="sen_{ada.public_id}"' not in page
 
-    refused = client.post(f"/interventions/{iv_id}/edit?group={world.group.id}", data=_setup_form(world, entry, [ada, plain]))
+    refused = client.post(f"/interventions/{iv_id}/edit?group={world.group.id}",
+                          data=_setup_form(world, entry, [ada, plain], version="1"))
     assert field_error(text(refused), f"sen_{plain.public_id}") == "Choose whether to place Ben Cole on SEN support"
 
     response = client.post(f"/interventions/{iv_id}/edit?group={world.group.id}", data=_setup_form(
-        world, entry, [ada, plain], **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}))
+        world, entry, [ada, plain], version="1", **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}))
     assert response.status_code == 302
     session.expire_all()
     assert current_status(session, plain).provision is Provision.SEN_SUPPORT
@@ -1250,7 +1253,8 @@ def test_a_teacher_adding_a_pupil_off_the_register_to_a_running_wave_3_intervent
     ada, plain = world.pupils["taught"], world.pupils["taught_plain"]
     login(world.users["teacher"])
 
-    response = client.post(f"/interventions/{iv_id}/edit?group={world.group.id}", data=_setup_form(world, entry, [ada, plain]))
+    response = client.post(f"/interventions/{iv_id}/edit?group={world.group.id}",
+                           data=_setup_form(world, entry, [ada, plain], version="1"))
 
     assert response.status_code == 302
     [told] = _told(session)

@@ -408,7 +408,7 @@ def test_the_senco_sets_and_changes_a_terms_dates(client, world, senco, session)
     assert (term.half_term_starts_on, term.half_term_ends_on) == (date(2026, 10, 26), date(2026, 10, 30))
     assert [e.action for e in audit_events(session, "term_added", object_type="school_term")] == ["term_added"]
 
-    response = client.post(f"/settings/terms/{term.id}", data=_term(2026, "autumn", date(2026, 9, 2), date(2026, 12, 17)))
+    response = client.post(f"/settings/terms/{term.id}", data=dict(_term(2026, "autumn", date(2026, 9, 2), date(2026, 12, 17)), version=str(term.version)))
 
     assert response.status_code == 302
     session.expire_all()
@@ -526,7 +526,8 @@ def test_a_term_of_another_school_does_not_overlap_and_cannot_be_opened(client, 
 
 def _rules(**changes) -> dict:
     data = {"concern_deadline_days": "28", "review_interval_weeks": "8", "parent_meeting_min_days": "28",
-            "parent_due_window_days": "14", "records_stale_weeks": "8", "assistant_access_weeks": "4"}
+            "parent_due_window_days": "14", "records_stale_weeks": "8", "assistant_access_weeks": "4",
+            "version": "1"}
     data.update(changes)
     return data
 

@@ -318,6 +318,7 @@ def test_a_class_of_another_school_cannot_be_chosen(senco, world, session):
 
 def _edit_form(pupil: Pupil, **changes) -> dict:
     form = {
+        "version": str(pupil.version),
         "upn": pupil.upn,
         "first_name": pupil.first_name,
         "last_name": pupil.last_name,
@@ -437,7 +438,7 @@ def test_editing_a_contact_audits_the_changed_fields(senco, world, session):
     contact = pupil.contacts[0]
     form = _contact_form(
         name=contact.name, relationship_to_pupil=contact.relationship_to_pupil, parental_responsibility="yes",
-        phone="07700 900999", email="", preferred_contact="phone", priority="1",
+        phone="07700 900999", email="", preferred_contact="phone", priority="1", version=str(contact.version),
     )
 
     response = senco.post(f"/pupils/{pupil.public_id}/contacts/{contact.id}", data=form)
@@ -487,7 +488,7 @@ def test_a_contact_edit_refused_leaves_the_contact_as_it_was(senco, world, sessi
 
     response = senco.post(
         f"/pupils/{pupil.public_id}/contacts/{contact.id}",
-        data=_contact_form(name=contact.name, phone="", preferred_contact="phone"),
+        data=_contact_form(name=contact.name, phone="", preferred_contact="phone", version=str(contact.version)),
     )
 
     assert field_error(text(response), "phone") is not None

@@ -15,7 +15,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, SelectMu
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from sentrack.clock import today
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, blank_to_none, bounded_int
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, VersionedForm, blank_to_none
 from sentrack.models import AreaOfNeed, EarlyReviewReason, OutcomeRating, ReviewDecision
 from sentrack.pupils.forms import NEED_CHOICES
 
@@ -30,23 +30,7 @@ def text_area(label, *, required: str | None = None, max_length: int = 4000, hin
     )
 
 
-class VersionedForm(FlaskForm):
-    """A form for a record two people may edit at once: it carries the version it was opened at."""
-
-    version = HiddenField()
-
-    @property
-    def expected_version(self) -> int | None:
-        value = (self.version.data or "").strip()
-        if not value.isdigit():
-            return None
-        # A version beyond any the database holds was never opened: 0 matches no record's
-        # version, so the save is stopped as a conflict rather than failing in the database.
-        version = bounded_int(value)
-        return 0 if version is None else version
-
-
-class AssessmentForm(FlaskForm):
+class AssessmentForm(VersionedForm):
     areas_of_need = SelectMultipleField(
         "Areas of need", widget=GovCheckboxesInput(), choices=AREA_CHOICES,
         description="Select all that apply", validators=[InputRequired("Select at least one area of need")],
@@ -93,12 +77,16 @@ class PlanForm(VersionedForm):
             raise ValidationError("Select how the plan was agreed with parents")
 
 
-class OutcomeForm(VersionedForm):
+class OutcomeForm(FlaskForm):
     description = text_area("Outcome", required="Describe the outcome", max_length=1000, hint="What the pupil will be able to do")
     success_criteria = text_area("Success criteria", required="Describe how success will be seen", max_length=1000, hint="How everyone will know it has been achieved")
     area_of_need = RadioField("Area of need", widget=GovRadioInput(), choices=AREA_CHOICES, validators=[InputRequired("Select the area of need")])
     target_date = GovDateField("Target date", describe="target date", validators=[DateRequired("Enter the target date")])
     submit = SubmitField("Save outcome", widget=GovSubmitInput())
+
+
+class OutcomeEditForm(VersionedForm, OutcomeForm):
+    """An outcome as changed: with the version of the record the form was opened at."""
 
 
 class ObservationForm(FlaskForm):
@@ -175,7 +163,7 @@ def review_form_class(outcomes):
     return ReviewForm
 
 
-class ConcernDecisionForm(FlaskForm):
+class ConcernDecisionForm(VersionedForm):
     decision = RadioField(
         "What is the decision?", widget=GovRadioInput(),
         choices=[("assess", "Assess the pupil: open a support cycle"), ("no_further_action", "No further action")],

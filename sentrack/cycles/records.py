@@ -15,7 +15,7 @@ from sentrack.cycles import bp
 from sentrack.cycles.forms import ConcernDecisionForm, MoveForm
 from sentrack.cycles.views import _user
 from sentrack.extensions import db
-from sentrack.forms import attach_error
+from sentrack.forms import attach_error, opened_at
 from sentrack.models import Concern, ConcernStatus, ParentLetter, Pupil, Role, RoleAssignment, TimelineEvent, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import cycles as flow
@@ -96,17 +96,20 @@ def decide_concern(public_id: str, concern_id: int):
     form = ConcernDecisionForm()
     if request.method == "GET":
         form.decided_on.data = today()
-    if concern.status is not ConcernStatus.OPEN:
+        opened_at(form, concern)
+    if concern.status is not ConcernStatus.OPEN and (request.method == "GET" or form.expected_version == concern.version):
         flash("This concern has already been decided.", "info")
         return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#concerns")
     if form.validate_on_submit():
         try:
             if form.decision.data == "assess":
-                cycle = flow.open_cycle(db.session, actor=user, pupil=pupil, today=today(), concern=concern)
+                cycle = flow.open_cycle(db.session, actor=user, pupil=pupil, today=today(), concern=concern,
+                                        concern_version=form.expected_version)
             else:
                 cycle = None
                 decide_no_further_action(db.session, actor=user, concern=concern, reason=form.reason.data or "",
-                                         decided_on=form.decided_on.data, today=today())
+                                         decided_on=form.decided_on.data, today=today(),
+                                         expected_version=form.expected_version)
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)

@@ -17,6 +17,7 @@ from sentrack.cycles.forms import (
     AssessmentForm,
     MoveForm,
     ObservationForm,
+    OutcomeEditForm,
     OutcomeForm,
     PlanForm,
     StartReviewForm,
@@ -24,7 +25,7 @@ from sentrack.cycles.forms import (
     review_form_class,
 )
 from sentrack.extensions import db
-from sentrack.forms import attach_error
+from sentrack.forms import attach_error, opened_at
 from sentrack.pupils.queries import load_staff
 from sentrack.models import (
     AreaOfNeed,
@@ -39,7 +40,6 @@ from sentrack.models import (
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import cycles as flow
 from sentrack.workflows.meetings import plan_meeting_of
-from sentrack.workflows.revisions import EditConflict
 from sentrack.workflows.sen_status import current_status
 
 
@@ -73,12 +73,6 @@ def _load(public_id: str, number: int, ability: Ability) -> tuple[Pupil, Support
 
 def _to_cycle(cycle: SupportCycle, anchor: str = ""):
     return redirect(url_for("cycles.show", public_id=cycle.pupil.public_id, number=cycle.number) + anchor)
-
-
-def _conflict(form, error: EditConflict) -> None:
-    """Keep what the user typed, tell them what the other person changed, and let them save again."""
-    form.version.data = str(error.current_version)
-    form.conflict = error
 
 
 # --- The cycle page -------------------------------------------------------------------------------
@@ -195,6 +189,8 @@ def assessment(public_id: str, number: int):
     pupil, cycle = _load(public_id, number, Ability.OPEN_CYCLE)
     existing = cycle.assessment
     form = AssessmentForm(obj=existing if request.method == "GET" else None)
+    if request.method == "GET":
+        opened_at(form, existing)
     if request.method == "GET" and existing is None:
         form.assessed_on.data = today()
     if form.validate_on_submit():
@@ -204,7 +200,8 @@ def assessment(public_id: str, number: int):
             outside_agencies=form.outside_agencies.data, assessed_on=form.assessed_on.data,
         )
         try:
-            flow.save_assessment(db.session, actor=user, cycle=cycle, details=details, today=today())
+            flow.save_assessment(db.session, actor=user, cycle=cycle, details=details, today=today(),
+                                 expected_version=form.expected_version)
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -227,7 +224,7 @@ def plan(public_id: str, number: int):
     if request.method == "GET":
         # A plan not yet written is version 0, so that of two people writing it at once the
         # second is told, rather than saving over the first.
-        form.version.data = str(existing.version) if existing else "0"
+        opened_at(form, existing)
         if existing is None:
             start = flow.plan_starting_point(cycle, today())
             for name, value in vars(start).items():
@@ -245,9 +242,6 @@ def plan(public_id: str, number: int):
         )
         try:
             flow.save_plan(db.session, actor=user, cycle=cycle, details=details, expected_version=form.expected_version, today=today())
-        except EditConflict as error:
-            db.session.rollback()
-            _conflict(form, error)
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -269,9 +263,9 @@ def outcome(public_id: str, number: int, outcome_id: int | None = None):
         existing = next((o for o in cycle.outcomes if o.id == outcome_id), None)
         if existing is None:
             abort(404)
-    form = OutcomeForm(obj=existing if request.method == "GET" else None)
+    form = (OutcomeEditForm if existing is not None else OutcomeForm)(obj=existing if request.method == "GET" else None)
     if request.method == "GET" and existing is not None:
-        form.version.data = str(existing.version)
+        opened_at(form, existing)
         form.area_of_need.data = existing.area_of_need.value
     if request.method == "GET" and existing is None and cycle.plan is not None and cycle.plan.review_date:
         form.target_date.data = cycle.plan.review_date
@@ -282,10 +276,7 @@ def outcome(public_id: str, number: int, outcome_id: int | None = None):
         )
         try:
             flow.save_outcome(db.session, actor=user, cycle=cycle, details=details, outcome=existing,
-                              expected_version=form.expected_version, today=today())
-        except EditConflict as error:
-            db.session.rollback()
-            _conflict(form, error)
+                              expected_version=form.expected_version if existing is not None else None, today=today())
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -381,7 +372,7 @@ def review(public_id: str, number: int):
     existing = cycle.review
     if request.method == "GET":
         form.process(obj=existing)
-        form.version.data = str(existing.version)
+        opened_at(form, existing)
         form.decision.data = existing.decision.value if existing.decision else None
         form.early_reason.data = existing.early_reason.value if existing.early_reason else None
         for outcome in cycle.outcomes:
@@ -410,9 +401,6 @@ def review(public_id: str, number: int):
             following = None
             if form.record.data:
                 following = flow.record_review(db.session, actor=user, cycle=cycle, today=today())
-        except EditConflict as error:
-            db.session.rollback()
-            _conflict(form, error)
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)

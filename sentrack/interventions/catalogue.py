@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from sentrack import access
 from sentrack.access import Ability
 from sentrack.extensions import db
-from sentrack.forms import attach_error
+from sentrack.forms import attach_error, opened_at
 from sentrack.interventions import bp, queries
-from sentrack.interventions.forms import CatalogueForm, impact_scale_form_class
+from sentrack.interventions.forms import CatalogueEditForm, CatalogueForm, impact_scale_form_class
 from sentrack.models import AreaOfNeed, CostBasis, InterventionType, School
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import interventions as flow
@@ -52,8 +52,9 @@ def catalogue_entry(type_id: int | None = None):
         )
         if existing is None:
             abort(404)
-    form = CatalogueForm(obj=existing if request.method == "GET" else None)
+    form = (CatalogueEditForm if existing is not None else CatalogueForm)(obj=existing if request.method == "GET" else None)
     if request.method == "GET" and existing is not None:
+        opened_at(form, existing)
         form.area_of_need.data = existing.area_of_need.value
         form.wave.data = str(existing.wave)
         form.cost_basis.data = existing.cost_basis.value
@@ -61,7 +62,9 @@ def catalogue_entry(type_id: int | None = None):
         form.hourly_rate.data = existing.hourly_rate_pence
     if form.validate_on_submit():
         try:
-            entry = flow.save_intervention_type(db.session, actor=user, details=_type_details(form, new=existing is None), existing=existing)
+            entry = flow.save_intervention_type(db.session, actor=user, details=_type_details(form, new=existing is None),
+                                                existing=existing,
+                                                expected_version=form.expected_version if existing is not None else None)
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -81,12 +84,13 @@ def impact_scale():
     school = db.session.get(School, user.school_id)
     form = impact_scale_form_class()()
     if request.method == "GET":
+        opened_at(form, school)
         for value, label in school.impact_labels.items():
             getattr(form, f"label_{value + 2}").data = label
     if form.validate_on_submit():
         labels = {value - 2: getattr(form, f"label_{value}").data for value in range(5)}
         try:
-            flow.set_impact_scale(db.session, actor=user, school=school, labels=labels)
+            flow.set_impact_scale(db.session, actor=user, school=school, labels=labels, expected_version=form.expected_version)
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)

@@ -31,7 +31,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
 
-from sentrack.forms import DateRequired, GovDateField, Offered, Required, TextField, blank_to_none, coerce_int, strip_text
+from sentrack.forms import (
+    DateRequired,
+    GovDateField,
+    Offered,
+    Required,
+    TextField,
+    VersionedForm,
+    blank_to_none,
+    coerce_int,
+    strip_text,
+)
 from sentrack.models import AreaOfNeed, CostBasis, Delivery, Wave
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, WEEKDAYS
 from sentrack.pupils.forms import NEED_CHOICES
@@ -169,10 +179,14 @@ class CatalogueForm(FlaskForm):
         return not self.errors
 
 
+class CatalogueEditForm(VersionedForm, CatalogueForm):
+    """A catalogue entry as changed: with the version of the record the form was opened at."""
+
+
 def impact_scale_form_class():
     """Five labels, one for each point of the scale; `label_0` is -2 and `label_4` is +2."""
 
-    class ImpactScaleForm(FlaskForm):
+    class ImpactScaleForm(VersionedForm):
         submit = SubmitField("Save the scale", widget=GovSubmitInput())
 
     for value in DEFAULT_IMPACT_SCALE:
@@ -206,13 +220,14 @@ SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE = "place", "leave"
 
 def intervention_form_class(
     pupil_keys: list[str], outcome_choices: dict[str, list[tuple[str, str]]], sen_keys: frozenset[str] = frozenset(),
+    *, versioned: bool = False,
 ):
     """The details of an intervention, with an entry score and an optional outcome for each pupil
     who may be chosen (`pupil_keys` are public ids), and for each of `sen_keys` (pupils off the
     SEN register joining wave 3 provision, offered to a user who may place them) the choice of
     placing them on SEN support, with their primary need."""
 
-    class InterventionForm(FlaskForm):
+    class InterventionForm(VersionedForm if versioned else FlaskForm):
         type_id = SelectField("Intervention from the catalogue", widget=GovSelect(), choices=[], validate_choice=False,
                               validators=[Chosen("Choose an intervention from the catalogue")])
         name = _text("Name", required="Enter a name for the intervention", description="For example, Year 4 phonics group")

@@ -15,7 +15,7 @@ from sentrack import access, audit
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
-from sentrack.forms import attach_error, bounded_int
+from sentrack.forms import attach_error, bounded_int, opened_at
 from sentrack.interventions import bp, queries
 from sentrack.interventions.forms import (
     SEN_SUPPORT_LEAVE,
@@ -92,7 +92,7 @@ def _type_choices(types: list[InterventionType]) -> list[tuple[str, str]]:
 
 def _intervention_form(
     user: User, group_ids: list[int], current: list[Pupil], also_label: str, kind: InterventionType | None = None,
-    *, joining_only: bool = False,
+    *, joining_only: bool = False, versioned: bool = False,
 ):
     """The form with a place for each pupil who may be chosen: the pupils of the chosen classes,
     those already in the intervention, and any other pupil posted whom the user may reach.
@@ -116,7 +116,8 @@ def _intervention_form(
     )
     sen_asked = frozenset(key for key, pupil in reachable.items() if pupil.id in asked)
     may_place = access.may_change_sen_status(user)
-    form = intervention_form_class(list(reachable), outcome_choices, sen_asked if may_place else frozenset())()
+    form = intervention_form_class(list(reachable), outcome_choices, sen_asked if may_place else frozenset(),
+                                   versioned=versioned)()
     form.sen_asked, form.may_place = sen_asked, may_place
     form.delivered_by_id.choices = [("", "Choose who delivers it")] + [
         (str(u.id), queries.deliverer_label(u)) for u in queries.deliverers(db.session, user.school_id)
@@ -262,12 +263,13 @@ def edit(intervention_id: int):
         theirs = {g.id for pupil in current for g in pupil.groups}
         group_ids = [g.id for g in classes if g.id in theirs]
     form, groups, reachable = _intervention_form(user, group_ids, current, "In the intervention", intervention.type,
-                                                 joining_only=True)
+                                                 joining_only=True, versioned=True)
     types = queries.catalogue(db.session, user.school_id, active_only=True)
     if intervention.type not in types:
         types.append(intervention.type)
     form.type_id.choices = _type_choices(types)
     if request.method == "GET":
+        opened_at(form, intervention)
         form.type_id.data = str(intervention.type_id)
         form.name.data = intervention.name
         form.delivery.data = intervention.delivery.value
@@ -293,7 +295,7 @@ def edit(intervention_id: int):
             try:
                 flow.update_intervention(
                     db.session, actor=user, intervention=intervention, details=_details(form), places=places,
-                    today=today(),
+                    today=today(), expected_version=form.expected_version,
                 )
             except RuleBroken as error:
                 db.session.rollback()

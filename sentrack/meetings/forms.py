@@ -9,7 +9,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sentrack.clock import today
 from sentrack.cycles.forms import text_area
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, Offered, Required, TextField, blank_to_none
+from sentrack.forms import (
+    DateRequired,
+    GovDateField,
+    NotInFuture,
+    Offered,
+    Required,
+    TextField,
+    VersionedForm,
+    blank_to_none,
+)
 from sentrack.interventions.forms import WholeNumberField
 from sentrack.models import MeetingMode, Season
 from sentrack.workflows.settings import RULE_SETTINGS
@@ -112,7 +121,11 @@ def _setting(name: str) -> WholeNumberField:
                             invalid=f"{label} must be a whole number", description=f"Between {low} and {high}")
 
 
-class RuleSettingsForm(FlaskForm):
+class TermEditForm(VersionedForm, TermForm):
+    """A term's dates as changed: with the version of the record the form was opened at."""
+
+
+class RuleSettingsForm(VersionedForm):
     concern_deadline_days = _setting("concern_deadline_days")
     review_interval_weeks = _setting("review_interval_weeks")
     parent_meeting_min_days = _setting("parent_meeting_min_days")

@@ -10,9 +10,17 @@ from sentrack import access
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
-from sentrack.forms import attach_error, bounded_int
+from sentrack.forms import attach_error, bounded_int, opened_at
 from sentrack.meetings import bp, queries
-from sentrack.meetings.forms import MeetingForm, PlanMeetingForm, RuleSettingsForm, SharedForm, TermForm, UseDefaultDatesForm
+from sentrack.meetings.forms import (
+    MeetingForm,
+    PlanMeetingForm,
+    RuleSettingsForm,
+    SharedForm,
+    TermEditForm,
+    TermForm,
+    UseDefaultDatesForm,
+)
 from sentrack.models import MeetingMode, Pupil, School, Season, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import meetings as flow
@@ -156,10 +164,13 @@ def rules():
     user = _user()
     school = _school(user)
     form = RuleSettingsForm(obj=school if request.method == "GET" else None)
+    if request.method == "GET":
+        opened_at(form, school)
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in settings_flow.RULE_SETTINGS}
         try:
-            settings_flow.save_rule_settings(db.session, actor=user, school=school, values=values)
+            settings_flow.save_rule_settings(db.session, actor=user, school=school, values=values,
+                                             expected_version=form.expected_version)
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -182,7 +193,7 @@ def term(term_id: int | None = None):
         existing = queries.school_term(db.session, school, term_id)
         if existing is None:
             abort(404)
-    form = TermForm(obj=existing if request.method == "GET" else None)
+    form = (TermEditForm if existing is not None else TermForm)(obj=existing if request.method == "GET" else None)
     year = academic_year_of(today())
     years = sorted({year, year + 1} | ({existing.academic_year} if existing else set()))
     form.academic_year.choices = [(str(y), year_label(y)) for y in years]
@@ -192,6 +203,7 @@ def term(term_id: int | None = None):
         form.season.data = asked_season if asked_season in {s.value for s in Season} else None
     elif request.method == "GET":
         form.academic_year.data, form.season.data = str(existing.academic_year), existing.season.value
+        opened_at(form, existing)
     if form.validate_on_submit():
         details = settings_flow.TermDetails(
             academic_year=int(form.academic_year.data), season=Season(form.season.data),
@@ -199,7 +211,8 @@ def term(term_id: int | None = None):
             half_term_starts_on=form.half_term_starts_on.data, half_term_ends_on=form.half_term_ends_on.data,
         )
         try:
-            settings_flow.save_term(db.session, actor=user, school=school, details=details, term=existing)
+            settings_flow.save_term(db.session, actor=user, school=school, details=details, term=existing,
+                                    expected_version=form.expected_version if existing is not None else None)
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)

@@ -308,8 +308,9 @@ class TimelineEvent(Base):
 
 
 class RecordRevision(Base):
-    """Each saved version of a plan, outcome or review, so that two people editing at once see
-    exactly what the other changed, and nothing is lost."""
+    """Each saved version of a record people edit (a plan, a pupil's details, a term's dates...;
+    `record_type` is its table), so that two people editing at once see exactly what the other
+    changed, and nothing is lost (sentrack/workflows/revisions.py)."""
 
     __tablename__ = "record_revision"
     __table_args__ = (sa.UniqueConstraint("record_type", "record_id", "version"),)

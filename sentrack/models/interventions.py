@@ -95,6 +95,8 @@ class InterventionType(Base):
     cost_per_session_pence: Mapped[int | None]
     hourly_rate_pence: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     @property
     def wave_label(self) -> str:
@@ -126,6 +128,8 @@ class Intervention(Base):
     measure: Mapped[str | None] = mapped_column(sa.String(120))  # what the entry and exit scores measure
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     type: Mapped[InterventionType] = relationship()
     delivered_by: Mapped[User] = relationship(foreign_keys=[delivered_by_id])
@@ -139,6 +143,20 @@ class Intervention(Base):
     @property
     def sessions_per_week(self) -> int:
         return len(self.weekdays or [])
+
+    # For the saved versions of an intervention (sentrack/workflows/revisions.py): pupils are
+    # counted, never named, since not everyone who edits it may see every pupil.
+    @property
+    def type_name(self) -> str:
+        return self.type.name
+
+    @property
+    def delivered_by_name(self) -> str:
+        return self.delivered_by.full_name
+
+    @property
+    def pupil_count(self) -> int:
+        return len(self.places)
 
     @property
     def weekday_names(self) -> str:

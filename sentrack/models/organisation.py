@@ -69,6 +69,8 @@ class School(Base):
     assistant_access_weeks: Mapped[int] = mapped_column(default=4, server_default="4")
     # Labels for impact ratings -2..+2, as {"-2": "...", ...}; None means the default scale.
     impact_scale: Mapped[dict | None] = mapped_column(sa.JSON)
+    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     local_authority: Mapped[LocalAuthority] = relationship(back_populates="schools")
     terms: Mapped[list[SchoolTerm]] = relationship(
@@ -114,6 +116,8 @@ class SchoolTerm(Base):
     ends_on: Mapped[date]
     half_term_starts_on: Mapped[date | None]  # the first day of the half-term holiday
     half_term_ends_on: Mapped[date | None]  # its last day
+    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     school: Mapped[School] = relationship(back_populates="terms")
 

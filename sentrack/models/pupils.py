@@ -67,6 +67,8 @@ class Pupil(Base):
     leaving_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     school: Mapped[School] = relationship()
     contacts: Mapped[list[Contact]] = relationship(
@@ -81,6 +83,11 @@ class Pupil(Base):
     groups: Mapped[list[TeachingGroup]] = relationship(
         secondary=group_pupils, back_populates="pupils", order_by="TeachingGroup.name"
     )
+
+    @property
+    def class_names(self) -> str:
+        """The pupil's classes in one line, so that a pupil's saved versions include them."""
+        return ", ".join(sorted(group.name for group in self.groups))
 
     @property
     def full_name(self) -> str:
@@ -109,6 +116,8 @@ class Contact(Base):
     address: Mapped[str | None] = mapped_column(sa.Text)
     preferred_contact: Mapped[ContactMethod] = mapped_column(enum_type(ContactMethod, "preferred_contact"))
     priority: Mapped[int] = mapped_column(default=1)
+    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     pupil: Mapped[Pupil] = relationship(back_populates="contacts")
 
@@ -191,6 +200,8 @@ class Concern(Base):
     decided_on: Mapped[date | None]
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     decision_note: Mapped[str | None] = mapped_column(sa.Text)
+    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     pupil: Mapped[Pupil] = relationship(back_populates="concerns")
     raised_by: Mapped[User | None] = relationship(foreign_keys=[raised_by_id])

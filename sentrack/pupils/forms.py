@@ -23,7 +23,16 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from sentrack.clock import today
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, TextField, blank_to_none, coerce_int, strip_text
+from sentrack.forms import (
+    DateRequired,
+    GovDateField,
+    NotInFuture,
+    TextField,
+    VersionedForm,
+    blank_to_none,
+    coerce_int,
+    strip_text,
+)
 from sentrack.models import AreaOfNeed, ContactMethod, NeedType, Provision
 from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN, year_group_label
 from sentrack.workflows.roll import LEAVING_REASONS
@@ -109,6 +118,14 @@ class ContactForm(FlaskForm):
         "Contact order", widget=GovSelect(), choices=[("1", "First contact"), ("2", "Second contact"), ("3", "Third contact"), ("4", "Fourth contact")]
     )
     submit = SubmitField("Save contact", widget=GovSubmitInput())
+
+
+class PupilEditForm(VersionedForm, PupilForm):
+    """A pupil's details as changed: with the version of the record the form was opened at."""
+
+
+class ContactEditForm(VersionedForm, ContactForm):
+    """A contact as changed: with the version of the record the form was opened at."""
 
 
 class SenStatusForm(FlaskForm):

@@ -13,7 +13,7 @@ from sentrack.access import Ability
 from sentrack.auth.sessions import recall, remember
 from sentrack.clock import today
 from sentrack.extensions import db
-from sentrack.forms import attach_error, bounded_int
+from sentrack.forms import attach_error, bounded_int, opened_at
 from sentrack.interventions.queries import pupil_interventions
 from sentrack.models import (
     AreaOfNeed,
@@ -29,9 +29,11 @@ from sentrack.models import (
 from sentrack.pupils import bp
 from sentrack.pupils.forms import (
     ConcernForm,
+    ContactEditForm,
     ContactForm,
     LeaverSearchForm,
     LeavingForm,
+    PupilEditForm,
     PupilForm,
     PupilSearchForm,
     SenStatusForm,
@@ -285,16 +287,17 @@ def show(public_id: str):
 def edit(public_id: str):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.EDIT_PUPIL)
-    form = PupilForm(obj=pupil if request.method == "GET" else None)
+    form = PupilEditForm(obj=pupil if request.method == "GET" else None)
     form.groups.choices = _group_choices(user)
     if request.method == "GET":
+        opened_at(form, pupil)
         form.year_group.data = str(pupil.year_group)
         form.groups.data = [g.id for g in pupil.groups]
     if form.validate_on_submit():
         try:
             changed = update_pupil(
                 db.session, actor=user, pupil=pupil, details=_details(form),
-                group_ids=form.groups.data or [], today=today(),
+                group_ids=form.groups.data or [], today=today(), expected_version=form.expected_version,
             )
         except RuleBroken as error:
             db.session.rollback()
@@ -330,8 +333,9 @@ def contact(public_id: str, contact_id: int | None = None):
         existing = db.session.scalar(sa.select(Contact).where(Contact.id == contact_id, Contact.pupil_id == pupil.id))
         if existing is None:
             abort(404)
-    form = ContactForm(obj=existing if request.method == "GET" else None)
+    form = (ContactEditForm if existing is not None else ContactForm)(obj=existing if request.method == "GET" else None)
     if request.method == "GET" and existing is not None:
+        opened_at(form, existing)
         form.parental_responsibility.data = "yes" if existing.parental_responsibility else "no"
         form.preferred_contact.data = existing.preferred_contact.value
         form.priority.data = str(existing.priority)
@@ -340,7 +344,8 @@ def contact(public_id: str, contact_id: int | None = None):
             if existing is None:
                 add_contact(db.session, actor=user, pupil=pupil, details=_contact_details(form))
             else:
-                update_contact(db.session, actor=user, contact=existing, details=_contact_details(form))
+                update_contact(db.session, actor=user, contact=existing, details=_contact_details(form),
+                               expected_version=form.expected_version)
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)

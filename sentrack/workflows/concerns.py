@@ -11,7 +11,15 @@ from sentrack import audit
 from sentrack.models import AreaOfNeed, Concern, ConcernStatus, Pupil, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
+from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
 from sentrack.workflows.timeline import add_event
+
+# A concern is decided once: two people deciding it at once are told of each other.
+CONCERN_FIELDS = {
+    "status": "Decision",
+    "decided_on": "Date of the decision",
+    "decision_note": "Reason",
+}
 
 
 def raise_concern(
@@ -56,13 +64,15 @@ def raise_concern(
 
 
 def decide_no_further_action(
-    session: Session, *, actor: User, concern: Concern, reason: str, decided_on: date, today: date
+    session: Session, *, actor: User, concern: Concern, reason: str, decided_on: date, today: date,
+    expected_version: int | None = None,
 ) -> None:
     """Close an open concern with a reasoned decision to take no further action.
 
     Refused when the concern is already decided, the reason is empty, or the date is in the
     future or before the concern was raised.
     """
+    check_version(session, "concern", concern, CONCERN_FIELDS, expected_version)
     if concern.status is not ConcernStatus.OPEN:
         raise RuleBroken("This concern has already been decided")
     if not reason.strip():
@@ -71,10 +81,12 @@ def decide_no_further_action(
         raise RuleBroken("The date of the decision cannot be in the future", field="decided_on")
     if decided_on < concern.raised_on:
         raise RuleBroken("The decision cannot be before the concern was raised", field="decided_on")
+    begin_edit(session, "concern", concern, CONCERN_FIELDS, expected_version)
     concern.status = ConcernStatus.NO_FURTHER_ACTION
     concern.decided_on = decided_on
     concern.decided_by_id = actor.id
     concern.decision_note = reason.strip()
+    finish_edit(session, "concern", concern, CONCERN_FIELDS, actor)
     add_event(
         session, pupil=concern.pupil, kind="concern_decided", title="Concern closed: no further action",
         effective_on=decided_on, actor=actor, detail=reason.strip(),

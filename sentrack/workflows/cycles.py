@@ -13,6 +13,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from sentrack import audit
 from sentrack.access import may_hold_early_review
@@ -32,9 +33,10 @@ from sentrack.models.cycles import (
     TimelineEvent,
 )
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.concerns import CONCERN_FIELDS
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.meetings import meeting_from_plan, meeting_from_review, unlink_plan_meeting
-from sentrack.workflows.revisions import check_version, record_revision
+from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, forget, insert_once, record_revision
 from sentrack.workflows.sen_status import change_sen_status, current_status
 from sentrack.workflows.timeline import add_event
 
@@ -252,6 +254,7 @@ def _move(
 
 def open_cycle(
     session: Session, *, actor: User, pupil: Pupil, today: date, concern: Concern | None = None,
+    concern_version: int | None = None,
     previous: SupportCycle | None = None, opened_on: date | None = None,
 ) -> SupportCycle:
     """Open a cycle at 'assess' (on `opened_on`, by default today). Refused when one is open
@@ -259,6 +262,8 @@ def open_cycle(
     opened_on = opened_on or today
     if open_cycle_of(session, pupil) is not None:
         raise RuleBroken("This pupil already has an open support cycle")
+    if concern is not None:
+        check_version(session, "concern", concern, CONCERN_FIELDS, concern_version)
     if concern is not None and concern.status is not ConcernStatus.OPEN:
         raise RuleBroken("This concern has already been decided")
     status = current_status(session, pupil)
@@ -272,10 +277,12 @@ def open_cycle(
     session.add(cycle)
     session.flush()
     if concern is not None:
+        begin_edit(session, "concern", concern, CONCERN_FIELDS, concern_version)
         concern.status = ConcernStatus.ASSESSED
         concern.decided_on = today
         concern.decided_by_id = actor.id
         concern.decision_note = "Assessment opened (support cycle %d)" % number
+        finish_edit(session, "concern", concern, CONCERN_FIELDS, actor)
     add_event(
         session, pupil=pupil, cycle=cycle, kind="cycle_opened",
         title=f"Support cycle {number} opened: assessment begins", effective_on=opened_on, actor=actor,
@@ -301,8 +308,24 @@ class AssessmentDetails:
     assessed_on: date
 
 
-def save_assessment(session: Session, *, actor: User, cycle: SupportCycle, details: AssessmentDetails, today: date) -> Assessment:
-    """Record or correct the assessment; open while the cycle is at assess or plan."""
+ASSESSMENT_FIELDS = {
+    "areas_of_need": "Areas of need",
+    "strengths": "Strengths",
+    "difficulties": "Difficulties",
+    "evidence": "Evidence and data used",
+    "pupil_views": "The pupil's views",
+    "parent_views": "The parents' views",
+    "outside_agencies": "Outside agencies involved",
+    "assessed_on": "Date of the assessment",
+}
+
+
+def save_assessment(
+    session: Session, *, actor: User, cycle: SupportCycle, details: AssessmentDetails, today: date,
+    expected_version: int | None = None,
+) -> Assessment:
+    """Record or correct the assessment; open while the cycle is at assess or plan. Raises
+    EditConflict when someone else saved it after `expected_version` (0: not yet written)."""
     _require_editable(cycle, CycleState.ASSESS, CycleState.PLAN, what="the assessment can be changed")
     if not details.areas_of_need:
         raise RuleBroken("Select at least one area of need", field="areas_of_need")
@@ -323,13 +346,19 @@ def save_assessment(session: Session, *, actor: User, cycle: SupportCycle, detai
             .where(TimelineEvent.cycle_id == cycle.id, TimelineEvent.kind == "cycle_opened")
             .values(effective_on=details.assessed_on)
         )
-    assessment = cycle.assessment or Assessment(cycle=cycle)
-    created = assessment.id is None
-    for name, value in vars(details).items():
-        setattr(assessment, name, value)
-    assessment.assessed_by_id = actor.id
-    session.add(assessment)
-    session.flush()
+    assessment = cycle.assessment
+    created = assessment is None
+    if created:
+        assessment = Assessment(cycle_id=cycle.id, assessed_by_id=actor.id, **vars(details))
+        insert_once(session, "assessment", assessment, ASSESSMENT_FIELDS, actor,
+                    existing=lambda: session.scalar(sa.select(Assessment).where(Assessment.cycle_id == cycle.id)))
+        set_committed_value(cycle, "assessment", assessment)
+    else:
+        begin_edit(session, "assessment", assessment, ASSESSMENT_FIELDS, expected_version)
+        for name, value in vars(details).items():
+            setattr(assessment, name, value)
+        assessment.assessed_by_id = actor.id
+        finish_edit(session, "assessment", assessment, ASSESSMENT_FIELDS, actor)
     if created:
         add_event(session, pupil=cycle.pupil, cycle=cycle, kind="assessment_recorded", title="Assessment recorded",
                   effective_on=details.assessed_on, actor=actor)
@@ -402,19 +431,20 @@ def save_plan(
     if details.agreed_at_meeting and details.agreed_with_parents_on is None:
         raise RuleBroken("Enter the date of the meeting at which the plan was agreed", field="agreed_with_parents_on")
     plan = cycle.plan
+    values = {name: value for name, value in vars(details).items() if name != "agreed_at_meeting"}
     if plan is None:
-        plan = Plan(cycle=cycle, version=0)
-        session.add(plan)
+        # Two people writing the first plan at once: the cycle holds one, the second is told.
+        plan = Plan(cycle_id=cycle.id, updated_by_id=actor.id, updated_at=now(), **values)
+        insert_once(session, "plan", plan, PLAN_FIELDS, actor,
+                    existing=lambda: session.scalar(sa.select(Plan).where(Plan.cycle_id == cycle.id)))
+        set_committed_value(cycle, "plan", plan)
     else:
-        check_version(session, "plan", plan, PLAN_FIELDS, expected_version)
-    for name, value in vars(details).items():
-        if name != "agreed_at_meeting":
+        begin_edit(session, "plan", plan, PLAN_FIELDS, expected_version)
+        for name, value in values.items():
             setattr(plan, name, value)
-    plan.version = (plan.version or 0) + 1
-    plan.updated_by_id = actor.id
-    plan.updated_at = now()
-    session.flush()
-    record_revision(session, "plan", plan, PLAN_FIELDS, actor)
+        plan.updated_by_id = actor.id
+        plan.updated_at = now()
+        finish_edit(session, "plan", plan, PLAN_FIELDS, actor)
     if plan.version == 1:
         add_event(session, pupil=cycle.pupil, cycle=cycle, kind="plan_written", title="Plan written",
                   effective_on=min(today, details.starts_on), actor=actor,
@@ -451,15 +481,15 @@ def save_outcome(
         )
     if outcome is None:
         position = len(cycle.outcomes) + 1
-        outcome = Outcome(cycle=cycle, position=position, version=0)
+        outcome = Outcome(cycle=cycle, position=position, version=1, **vars(details))
         session.add(outcome)
+        session.flush()
+        record_revision(session, "outcome", outcome, OUTCOME_FIELDS, actor)
     else:
-        check_version(session, "outcome", outcome, OUTCOME_FIELDS, expected_version)
-    for name, value in vars(details).items():
-        setattr(outcome, name, value)
-    outcome.version = (outcome.version or 0) + 1
-    session.flush()
-    record_revision(session, "outcome", outcome, OUTCOME_FIELDS, actor)
+        begin_edit(session, "outcome", outcome, OUTCOME_FIELDS, expected_version)
+        for name, value in vars(details).items():
+            setattr(outcome, name, value)
+        finish_edit(session, "outcome", outcome, OUTCOME_FIELDS, actor)
     audit.record(session, "outcome_saved", actor=actor, pupil=cycle.pupil, object_type="outcome", object_id=outcome.id)
     session.flush()
     return outcome
@@ -469,6 +499,7 @@ def remove_outcome(session: Session, *, actor: User, cycle: SupportCycle, outcom
     """Take an outcome out of a plan that has not started; once support starts, outcomes stay."""
     _require_editable(cycle, CycleState.PLAN, what="outcomes can be removed")
     session.delete(outcome)
+    forget(session, "outcome", outcome.id)
     audit.record(session, "outcome_removed", actor=actor, pupil=cycle.pupil, object_type="outcome", object_id=outcome.id)
     session.flush()
 
@@ -588,16 +619,15 @@ def save_review(
         values["early_reason"] = values["early_reason_detail"] = None
     if values["early_reason"] is not None and not may_hold_early_review(actor):
         raise RuleBroken("Only the SENCO can hold a review before the review date", field="early_reason")
+    begin_edit(session, "review", review, REVIEW_FIELDS, expected_version)
     for name, value in values.items():
         setattr(review, name, value)
     for outcome in cycle.outcomes:
         if outcome.id in details.ratings:
             outcome.rating, outcome.rating_note = details.ratings[outcome.id]
-    review.version = (review.version or 0) + 1
     review.updated_by_id = actor.id
     review.updated_at = now()
-    session.flush()
-    record_revision(session, "review", review, REVIEW_FIELDS, actor)
+    finish_edit(session, "review", review, REVIEW_FIELDS, actor)
     audit.record(session, "review_saved", actor=actor, pupil=cycle.pupil, object_type="review", object_id=review.id,
                  details={"version": review.version})
     session.flush()

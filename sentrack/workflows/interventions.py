@@ -36,6 +36,7 @@ from sentrack.models.enums import AreaOfNeed
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, Wave
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
+from sentrack.workflows.revisions import begin_edit, check_version, edit, finish_edit
 from sentrack.workflows.sen_status import change_sen_status
 from sentrack.workflows.register import is_on_roll, needs_impact
 from sentrack.workflows.timeline import add_event
@@ -57,11 +58,41 @@ class TypeDetails:
     active: bool = True
 
 
+TYPE_FIELDS = {
+    "name": "Name",
+    "description": "Description",
+    "area_of_need": "Area of need",
+    "wave": "Wave",
+    "sessions_per_week": "Sessions a week",
+    "minutes_per_session": "Minutes a session",
+    "weeks": "Weeks",
+    "cost_basis": "Cost basis",
+    "cost_per_session_pence": "Cost of a session (pence)",
+    "hourly_rate_pence": "Hourly rate (pence)",
+    "active": "Offered for new interventions",
+}
+INTERVENTION_FIELDS = {
+    "name": "Name",
+    "type_name": "Intervention from the catalogue",
+    "delivery": "Delivery",
+    "delivered_by_name": "Delivered by",
+    "weekday_names": "Days",
+    "minutes_per_session": "Minutes a session",
+    "starts_on": "Start date",
+    "ends_on": "End date",
+    "measure": "What the scores measure",
+    "pupil_count": "Number of pupils",
+}
+
+
 def save_intervention_type(
-    session: Session, *, actor: User, details: TypeDetails, existing: InterventionType | None = None
+    session: Session, *, actor: User, details: TypeDetails, existing: InterventionType | None = None,
+    expected_version: int | None = None,
 ) -> InterventionType:
     """Add or change a catalogue entry. Refused for a duplicate name, a missing cost, or numbers
-    out of range."""
+    out of range; EditConflict when someone else saved the entry after `expected_version`."""
+    if existing is not None:
+        check_version(session, "intervention_type", existing, TYPE_FIELDS, expected_version)
     clash = sa.select(InterventionType.id).where(
         InterventionType.school_id == actor.school_id,
         sa.func.lower(InterventionType.name) == details.name.strip().lower(),
@@ -90,24 +121,36 @@ def save_intervention_type(
             raise RuleBroken("Enter the hourly rate of the staff who deliver it, for example 18.20", field="hourly_rate")
         details.cost_per_session_pence = None
     entry = existing or InterventionType(school_id=actor.school_id)
+    if existing is not None:
+        begin_edit(session, "intervention_type", entry, TYPE_FIELDS, expected_version)
     for name, value in vars(details).items():
         setattr(entry, name, value)
     session.add(entry)
+    if existing is not None:
+        finish_edit(session, "intervention_type", entry, TYPE_FIELDS, actor)
     session.flush()
     audit.record(session, "intervention_type_saved", actor=actor, object_type="intervention_type", object_id=entry.id)
     session.flush()
     return entry
 
 
-def set_impact_scale(session: Session, *, actor: User, school: School, labels: dict[int, str]) -> None:
-    """Relabel the impact scale (-2 to +2). Every label is needed and labels must differ."""
+def set_impact_scale(
+    session: Session, *, actor: User, school: School, labels: dict[int, str], expected_version: int | None = None
+) -> None:
+    """Relabel the impact scale (-2 to +2). Every label is needed and labels must differ.
+    EditConflict when someone else saved the school's settings after `expected_version`."""
+    from sentrack.workflows.settings import SCHOOL_FIELDS
+
+    check_version(session, "school", school, SCHOOL_FIELDS, expected_version)
     cleaned = {value: (labels.get(value) or "").strip() for value in DEFAULT_IMPACT_SCALE}
     for value, label in cleaned.items():
         if not label:
             raise RuleBroken("Enter a label for every point of the scale", field=f"label_{value + 2}")
     if len({label.lower() for label in cleaned.values()}) != len(cleaned):
         raise RuleBroken("Each point of the scale needs its own label", field="label_0")
+    begin_edit(session, "school", school, SCHOOL_FIELDS, expected_version)
     school.impact_scale = {str(k): v for k, v in cleaned.items()}
+    finish_edit(session, "school", school, SCHOOL_FIELDS, actor)
     audit.record(session, "impact_scale_saved", actor=actor, school_id=school.id, object_type="school", object_id=school.id)
     session.flush()
 
@@ -337,15 +380,17 @@ def _recorded_between(session: Session, intervention: Intervention) -> tuple[dat
 
 def update_intervention(
     session: Session, *, actor: User, intervention: Intervention, details: InterventionDetails, places: list[Place],
-    today: date,
+    today: date, expected_version: int | None = None,
 ) -> None:
     """Change an intervention. A pupil with attendance recorded cannot be taken out, nor can the
     dates move past a recorded session: the registers stay true. A pupil joining a wave 3
     intervention off the SEN register is placed on SEN support or the SENCO is told, as when one
-    starts. Everything is checked before anything changes.
+    starts. Everything is checked before anything changes. EditConflict when someone else saved
+    the intervention after `expected_version`.
 
     The actor adds, changes and takes out only the places they may change (`access.place_scope`):
     the other pupils' places stay as they are, whatever is posted for them."""
+    check_version(session, "intervention", intervention, INTERVENTION_FIELDS, expected_version)
     writable = access.intervention_pupil_ids(actor, intervention, Ability.SET_UP_INTERVENTION)
     current_ids = {place.pupil_id for place in intervention.places}
     hidden = current_ids - writable
@@ -371,6 +416,7 @@ def update_intervention(
     if any(place.pupil_id not in wanted and place.pupil_id not in hidden and place.pupil_id in attended
            for place in intervention.places):
         raise RuleBroken("A pupil with sessions recorded cannot be taken out of the intervention", field="pupils")
+    begin_edit(session, "intervention", intervention, INTERVENTION_FIELDS, expected_version)
     for name, value in vars(details).items():
         setattr(intervention, name, value)
     kept = []
@@ -397,6 +443,7 @@ def update_intervention(
                   effective_on=max(intervention.starts_on, min(today, intervention.ends_on)), actor=actor,
                   detail=f"Joined {intervention.sessions_per_week} x {intervention.minutes_per_session} minutes a week until {intervention.ends_on:%d/%m/%Y}")
     intervention.places = kept
+    finish_edit(session, "intervention", intervention, INTERVENTION_FIELDS, actor)
     audit.record(session, "intervention_updated", actor=actor, school_id=intervention.school_id,
                  object_type="intervention", object_id=intervention.id)
     session.flush()
@@ -417,7 +464,9 @@ def end_intervention(session: Session, *, actor: User, intervention: Interventio
     _, last = _recorded_between(session, intervention)
     if last is not None and ended_on < last:
         raise RuleBroken(f"The end date cannot be before the last session recorded ({last:%d/%m/%Y})", field="ended_on")
-    intervention.ends_on = ended_on
+    # A new version, so that an edit opened before it ended is told, not saved over the end date.
+    with edit(session, "intervention", intervention, INTERVENTION_FIELDS, None, actor):
+        intervention.ends_on = ended_on
     audit.record(session, "intervention_ended", actor=actor, school_id=intervention.school_id,
                  object_type="intervention", object_id=intervention.id)
     for place in intervention.places:

@@ -12,6 +12,7 @@ from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import Contact, ContactMethod, Pupil, TeachingGroup, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
 from sentrack.workflows.upn import normalise, upn_problem
 
 PUPIL_FIELDS = (
@@ -26,6 +27,31 @@ PUPIL_FIELDS = (
     "medical_notes",
     "admitted_on",
 )
+
+# What a conflicting save lists, field by field, with the labels of the form.
+PUPIL_LABELS = {
+    "upn": "Unique pupil number (UPN)",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "preferred_name": "Preferred name",
+    "date_of_birth": "Date of birth",
+    "year_group": "Year group",
+    "class_names": "Classes",
+    "admitted_on": "Date admitted",
+    "looked_after": "Looked after by the local authority",
+    "medical_conditions": "Has a medical condition",
+    "medical_notes": "Medical arrangements",
+}
+CONTACT_LABELS = {
+    "name": "Full name",
+    "relationship_to_pupil": "Relationship to the pupil",
+    "parental_responsibility": "Parental responsibility",
+    "phone": "Phone number",
+    "email": "Email address",
+    "address": "Postal address",
+    "preferred_contact": "How they prefer to be contacted",
+    "priority": "Contact order",
+}
 
 
 @dataclass
@@ -99,19 +125,26 @@ def add_pupil(
 
 
 def update_pupil(
-    session: Session, *, actor: User, pupil: Pupil, details: PupilDetails, group_ids: list[int], today: date
+    session: Session, *, actor: User, pupil: Pupil, details: PupilDetails, group_ids: list[int], today: date,
+    expected_version: int | None = None,
 ) -> list[str]:
-    """Change a pupil's details; returns the names of the fields that changed (for the audit)."""
+    """Change a pupil's details; returns the names of the fields that changed (for the audit).
+    Raises EditConflict when someone else saved the pupil after `expected_version`."""
+    check_version(session, "pupil", pupil, PUPIL_LABELS, expected_version)
     _check_details(session, details, today=today, school_id=pupil.school_id, pupil=pupil)
     changed = [name for name in PUPIL_FIELDS if getattr(pupil, name) != getattr(details, name)]
+    groups = _groups_in_school(session, pupil.school_id, group_ids)
+    new_groups = {g.id for g in groups} != {g.id for g in pupil.groups}
+    if changed or new_groups:
+        begin_edit(session, "pupil", pupil, PUPIL_LABELS, expected_version)
     for name in changed:
         setattr(pupil, name, getattr(details, name))
-    groups = _groups_in_school(session, pupil.school_id, group_ids)
-    if {g.id for g in groups} != {g.id for g in pupil.groups}:
+    if new_groups:
         pupil.groups = groups
         changed.append("groups")
     if changed:
         pupil.updated_at = now()
+        finish_edit(session, "pupil", pupil, PUPIL_LABELS, actor)
         audit.record(
             session,
             "pupil_updated",
@@ -160,12 +193,20 @@ def add_contact(session: Session, *, actor: User, pupil: Pupil, details: Contact
     return contact
 
 
-def update_contact(session: Session, *, actor: User, contact: Contact, details: ContactDetails) -> list[str]:
+def update_contact(
+    session: Session, *, actor: User, contact: Contact, details: ContactDetails, expected_version: int | None = None
+) -> list[str]:
+    """Change a contact; returns the names of the fields that changed. Raises EditConflict when
+    someone else saved the contact after `expected_version`."""
+    check_version(session, "contact", contact, CONTACT_LABELS, expected_version)
     _check_contact(details)
     changed = [name for name in CONTACT_FIELDS if getattr(contact, name) != getattr(details, name)]
+    if changed:
+        begin_edit(session, "contact", contact, CONTACT_LABELS, expected_version)
     for name in changed:
         setattr(contact, name, getattr(details, name))
     if changed:
+        finish_edit(session, "contact", contact, CONTACT_LABELS, actor)
         contact.pupil.updated_at = now()
         audit.record(
             session,

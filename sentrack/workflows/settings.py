@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sentrack import audit
 from sentrack.models import School, SchoolTerm, Season, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, forget, insert_once
 from sentrack.workflows.terms import Term, academic_year_of, default_term, term_name, terms_of_schools, year_label
 
 # Each setting: its label and the range the database's CHECK constraint allows.
@@ -30,6 +31,15 @@ def school_term_rows(session: Session, school: School, today: date) -> dict[int,
     year = academic_year_of(today)
     terms = terms_of_schools(session, [school.id], [year, year + 1])[school.id]
     return {y: [t for t in terms if t.academic_year == y] for y in (year, year + 1)}
+
+# What a conflicting save of the school's settings lists: the rule settings and the impact scale.
+SCHOOL_FIELDS = {name: label for name, (label, _low, _high) in RULE_SETTINGS.items()} | {"impact_scale": "Impact scale"}
+TERM_FIELDS = {
+    "starts_on": "First day of the term",
+    "ends_on": "Last day of the term",
+    "half_term_starts_on": "First day of the half-term holiday",
+    "half_term_ends_on": "Last day of the half-term holiday",
+}
 
 
 @dataclass
@@ -63,13 +73,18 @@ def _bound(year: int, part: tuple[int, int, int]) -> date:
     return date(year + offset, month, day)
 
 
-def save_term(session: Session, *, actor: User, school: School, details: TermDetails, term: SchoolTerm | None = None) -> SchoolTerm:
+def save_term(
+    session: Session, *, actor: User, school: School, details: TermDetails, term: SchoolTerm | None = None,
+    expected_version: int | None = None,
+) -> SchoolTerm:
     """Set the school's own dates for one term of an academic year (its half-term holiday
     optional), or change them. Refused (RuleBroken, beside the field at fault, nothing stored)
     for a term the school already has dates for, an end not after the start, a term outside its
     place in the year (autumn, then spring, then summer) or shorter than four weeks, dates
     overlapping another of the school's terms (its own or the default ones beside it), or a
     half-term holiday outside the term, longer than two weeks or missing a day."""
+    if term is not None:
+        check_version(session, "school_term", term, TERM_FIELDS, expected_version)
     year, season = details.academic_year, details.season
     if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
         raise RuleBroken("Select the academic year", field="academic_year")
@@ -128,12 +143,19 @@ def save_term(session: Session, *, actor: User, school: School, details: TermDet
         if (half_end - half_start).days + 1 > MAX_HALF_TERM_DAYS:
             raise RuleBroken("A half-term holiday can be at most 2 weeks long", field="half_term_ends_on")
     created = term is None
-    term = term or SchoolTerm(school_id=school.id)
-    term.academic_year, term.season = year, season
-    term.starts_on, term.ends_on = starts_on, ends_on
-    term.half_term_starts_on, term.half_term_ends_on = half_start, half_end
-    session.add(term)
-    session.flush()
+    if created:
+        # Two people setting the same term at once: the school holds one, the second is told.
+        term = SchoolTerm(school_id=school.id, academic_year=year, season=season, starts_on=starts_on, ends_on=ends_on,
+                          half_term_starts_on=half_start, half_term_ends_on=half_end)
+        insert_once(session, "school_term", term, TERM_FIELDS, actor, existing=lambda: session.scalar(
+            sa.select(SchoolTerm).where(SchoolTerm.school_id == school.id, SchoolTerm.academic_year == year,
+                                        SchoolTerm.season == season)))
+    else:
+        begin_edit(session, "school_term", term, TERM_FIELDS, expected_version)
+        term.academic_year, term.season = year, season
+        term.starts_on, term.ends_on = starts_on, ends_on
+        term.half_term_starts_on, term.half_term_ends_on = half_start, half_end
+        finish_edit(session, "school_term", term, TERM_FIELDS, actor)
     audit.record(session, "term_added" if created else "term_changed", actor=actor, school_id=school.id,
                  object_type="school_term", object_id=term.id, details={"term": name})
     session.flush()
@@ -153,22 +175,29 @@ def use_default_dates(session: Session, *, actor: User, school: School, term: Sc
             )
     name, term_id = default.name, term.id
     session.delete(term)
+    forget(session, "school_term", term_id)
     session.flush()
     audit.record(session, "term_removed", actor=actor, school_id=school.id, object_type="school_term",
                  object_id=term_id, details={"term": name})
     session.flush()
 
 
-def save_rule_settings(session: Session, *, actor: User, school: School, values: dict[str, int]) -> list[str]:
+def save_rule_settings(
+    session: Session, *, actor: User, school: School, values: dict[str, int], expected_version: int | None = None
+) -> list[str]:
     """Change the rule settings; returns the names changed. Refused (RuleBroken) for a value
-    outside its range."""
+    outside its range; EditConflict when someone else saved the settings after `expected_version`."""
+    check_version(session, "school", school, SCHOOL_FIELDS, expected_version)
     for name, value in values.items():
         label, low, high = RULE_SETTINGS[name]
         if value is None or not low <= value <= high:
             raise RuleBroken(f"{label} must be between {low} and {high}", field=name)
     changed = [name for name, value in values.items() if getattr(school, name) != value]
-    for name in changed:
-        setattr(school, name, values[name])
+    if changed:
+        begin_edit(session, "school", school, SCHOOL_FIELDS, expected_version)
+        for name in changed:
+            setattr(school, name, values[name])
+        finish_edit(session, "school", school, SCHOOL_FIELDS, actor)
     session.flush()
     if changed:
         audit.record(session, "rule_settings_changed", actor=actor, school_id=school.id, object_type="school",
