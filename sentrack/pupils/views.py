@@ -37,6 +37,7 @@ from sentrack.pupils.forms import (
     UndoLeavingForm,
 )
 from sentrack.pupils.queries import PupilFilters, leaver_page, load_staff, pupil_page
+from sentrack.submissions import once
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.concerns import raise_concern
 from sentrack.workflows.engagement import engagement_for_pupil
@@ -178,6 +179,7 @@ def _details(form: PupilForm) -> PupilDetails:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @access.requires(Ability.EDIT_PUPIL)
+@once
 def new():
     user = _user()
     form = PupilForm()
@@ -316,6 +318,7 @@ def _contact_details(form: ContactForm) -> ContactDetails:
 @bp.route("/<public_id>/contacts/new", methods=["GET", "POST"])
 @bp.route("/<public_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
 @login_required
+@once
 def contact(public_id: str, contact_id: int | None = None):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.EDIT_PUPIL)
@@ -347,6 +350,7 @@ def contact(public_id: str, contact_id: int | None = None):
 
 @bp.route("/<public_id>/sen-status", methods=["GET", "POST"])
 @login_required
+@once
 def sen_status(public_id: str):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.CHANGE_SEN_STATUS)
@@ -381,6 +385,7 @@ def sen_status(public_id: str):
 
 @bp.route("/<public_id>/concerns/new", methods=["GET", "POST"])
 @login_required
+@once
 def raise_concern_view(public_id: str):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.RAISE_CONCERN)
@@ -410,6 +415,7 @@ def raise_concern_view(public_id: str):
 
 @bp.route("/<public_id>/leaving", methods=["GET", "POST"])
 @login_required
+@once
 def leaving(public_id: str):
     """Record that the pupil leaves the roll."""
     user = _user()
@@ -457,6 +463,7 @@ AUDIT_PER_PAGE = 50
 
 @bp.route("/<public_id>/passport/read", methods=["POST"])
 @login_required
+@once
 def passport_read(public_id: str):
     """'I have read it': the teacher or assistant has read the pupil's passport."""
     user = _user()
