@@ -20,11 +20,25 @@ def test_a_double_click_on_save_raises_one_concern(visitor, cast):
     visitor.choose("Area of need", "Communication and interaction")
     visitor.fill("What have you noticed?", "Answers a different question from the one asked")
     posts = []
-    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
+    save = page.get_by_role("button", name="Raise concern")
+    box = save.bounding_box()
+    # A slow connection: the first post is still on its way when the second click comes.
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions",
+                 {"offline": False, "latency": 1500, "downloadThroughput": -1, "uploadThroughput": -1})
 
-    page.get_by_role("button", name="Raise concern").dblclick()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(300)  # the first post is sent
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
     visitor.heading(pupil)
+    network.send("Network.emulateNetworkConditions",
+                 {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
     visitor.check()
     expect(page.get_by_text("Answers a different question from the one asked")).to_have_count(1)
-    assert len([url for url in posts if url.endswith("/concerns/new")]) == 1
+    concern_posts = [request for request in posts if request.url.endswith("/concerns/new")]
+    assert len(concern_posts) == 1
+    # The disabled button's name and value still went with the form.
+    assert "submit=y" in concern_posts[0].post_data
