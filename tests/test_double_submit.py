@@ -132,8 +132,7 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
           {"held_on": date_parts(date(2026, 11, 25)), "attended": [str(pupil.id)], "note": "Good focus"})
     twice(ta, f"/interventions/{intervention.id}/sessions/quick", page="/",
           action=f"/interventions/{intervention.id}/sessions/quick")
-    intervention.ends_on = date(2026, 11, 26)
-    session.commit()
+    twice(senco, f"/interventions/{intervention.id}/end", {"ended_on": date_parts(date(2026, 11, 27))})
     twice(ta, f"/interventions/{intervention.id}/impact",
           {f"exit_{pupil.id}": "30", f"impact_{pupil.id}": "1", f"comment_{pupil.id}": "Reads faster"})
 
@@ -148,7 +147,7 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
     twice(head, "/staff/classes/new", {"name": "5 Birch", "year_group": "5", "teachers": [str(teacher.id)]})
     twice(senco, f"/pupils/{world.pupils['untaught'].public_id}/leaving", _leaving_form(date(2026, 12, 7), detail="Leeds"))
 
-    assert len(sent) == 30
+    assert len(sent) == 31
 
 
 def _concern_page(client, pupil) -> tuple[str, dict]:
@@ -377,7 +376,7 @@ def test_the_views_that_create_records_save_once(app):
         "cycles.outcome_new", "cycles.outcome_edit", "cycles.start", "cycles.observation", "cycles.review",
         "cycles.letter_sent", "cycles.decide_concern", "meetings.record", "meetings.record_planned", "meetings.plan",
         "meetings.shared", "meetings.term_new", "meetings.term_edit", "interventions.new",
-        "interventions.record_session", "interventions.quick_register", "interventions.impact",
+        "interventions.record_session", "interventions.quick_register", "interventions.end", "interventions.impact",
         "interventions.catalogue_new", "interventions.catalogue_edit", "staff.member_new", "staff.group_new",
         "staff.group_edit",
     }

@@ -310,6 +310,7 @@ def edit(intervention_id: int):
 
 @bp.route("/interventions/<int:intervention_id>/end", methods=["GET", "POST"])
 @login_required
+@once
 def end(intervention_id: int):
     user = _user()
     intervention = access.get_intervention(user, intervention_id, Ability.SET_UP_INTERVENTION)
