@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('location', sa.String(length=2000), nullable=True),
+    sa.Column('location', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_form_submission_user_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_form_submission')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_form_submission_token_hash'))

@@ -24,4 +24,4 @@ class FormSubmission(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # Where the first post was redirected; empty until its answer is known.
-    location: Mapped[str | None] = mapped_column(sa.String(2000))
+    location: Mapped[str | None] = mapped_column(sa.Text)
