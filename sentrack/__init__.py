@@ -66,9 +66,10 @@ def register_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
-    from sentrack import templating
+    from sentrack import submissions, templating
 
     templating.init_app(app)
+    submissions.init_app(app)
 
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000

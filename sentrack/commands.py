@@ -6,7 +6,7 @@ local authority)."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import click
 import sqlalchemy as sa
@@ -77,6 +77,9 @@ def sweep_command(on, as_json):
     if current_app.config.get("NAME") == "production" and day != today():
         raise click.BadParameter("in production only today can be swept", param_hint="--date")
     summary = run_sweep(db.session, day)
+    from sentrack.submissions import purge
+
+    purge(db.session, datetime.now(UTC))  # one-time form tokens older than a day (real time)
     db.session.commit()
     if as_json:
         click.echo(json.dumps(summary.as_dict()))

@@ -79,10 +79,14 @@ def release_scheduler_lock(connection: sa.Connection) -> None:
 def run_sweep_job(app: Flask) -> dict:
     from sentrack.workflows.sweep import run_sweep
 
+    from sentrack.submissions import purge
+
     with app.app_context():
         summary = run_sweep(db.session, today())
+        # One-time form tokens outlive their use by a day at most (real time, not the app's date).
+        purged = purge(db.session, datetime.now(UTC))
         db.session.commit()
-        return summary.as_dict()
+        return {**summary.as_dict(), "form_tokens_purged": purged}
 
 
 def send_outbox_job(app: Flask) -> dict:

@@ -6,6 +6,7 @@ another database, such as the PostgreSQL server CI uses.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from contextlib import ExitStack
 from datetime import date
@@ -17,11 +18,11 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from sentrack import create_app
+from sentrack import create_app, submissions
 from sentrack.auth.sessions import start_session
 from sentrack.auth import throttle
 from sentrack.extensions import db
-from sentrack.models import User
+from sentrack.models import User, UserSession
 from tests import factories
 from tests.helpers import own_postgresql_database
 
@@ -44,7 +45,13 @@ class FreshGlobalsClient(FlaskClient):
     request without a CSRF token could pass after one with it.
     """
 
+    # Like a browser sending the form it was shown, each POST carries a one-time submission token
+    # for the signed-in user unless the test sends its own (tests of the token itself turn this off).
+    sends_submission_tokens = True
+
     def open(self, *args, **kwargs):
+        if self.sends_submission_tokens and str(kwargs.get("method", "GET")).upper() == "POST":
+            kwargs["data"] = self._with_submission_token(kwargs.get("data"))
         ctx = _cv_app.get(None)
         if ctx is None:
             return super().open(*args, **kwargs)
@@ -54,6 +61,36 @@ class FreshGlobalsClient(FlaskClient):
             return super().open(*args, **kwargs)
         finally:
             ctx.g = saved
+
+    def _with_submission_token(self, data):
+        if data is None:
+            data = {}
+        if not isinstance(data, dict) or submissions.FIELD in data:
+            return data
+        user_id = signed_in_user_id(self)
+        if user_id is None:
+            return data
+        token = submissions.issue(user_id, secret_key=self.application.secret_key)
+        return {**data, submissions.FIELD: token}
+
+
+def signed_in_user_id(client: FlaskClient) -> int | None:
+    """The id of the user signed in on `client`, read from its session cookie and session row."""
+    cookie = client.get_cookie(client.application.config["SESSION_COOKIE_NAME"])
+    if cookie is None:
+        return None
+    app = client.application
+    try:
+        token = app.session_interface.get_signing_serializer(app).loads(cookie.value).get("_user_id")
+    except Exception:  # noqa: BLE001 - a cookie the test set by hand
+        return None
+    if not token:
+        return None
+    query = sa.select(UserSession.user_id).where(UserSession.token_hash == hashlib.sha256(token.encode()).hexdigest())
+    if _cv_app.get(None) is not None:
+        return db.session.scalar(query)
+    with app.app_context():  # a test without the app context of its own (no_transaction)
+        return db.session.scalar(query)
 
 
 def _reset_database(engine: sa.Engine) -> None:

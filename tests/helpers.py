@@ -124,3 +124,20 @@ def email_text(envelope) -> str:
 
     message = message_from_bytes(envelope.content, policy=policy.default)
     return f"Subject: {message['Subject']}\n{message.get_content()}"
+
+
+_FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
+_SUBMISSION_TOKEN = re.compile(r'name="submission_token" value="([^"]+)"')
+
+
+def submission_token(page: str, action: str | None = None) -> str:
+    """The one-time submission token of a form on `page`: the form posting to `action`, or the
+    page's first form that carries one. Fails when the form has none."""
+    for form in _FORM.findall(page):
+        opening = form[: form.index(">")]
+        if action is not None and f'action="{html.escape(action)}"' not in opening:
+            continue
+        found = _SUBMISSION_TOKEN.search(form)
+        if found:
+            return html.unescape(found.group(1))
+    raise AssertionError(f"no form{' posting to ' + action if action else ''} with a submission token on the page")

@@ -47,7 +47,7 @@ ADDRESS = "203.0.113.7"  # TEST-NET-3: where the requests in these tests come fr
 # The tables of pupil data. Audit events, sessions, tasks and notifications are not pupil data.
 NOT_PUPIL_DATA = {"audit_event", "user_session", "task", "notification", "user", "role_assignment", "duty",
                   "school", "local_authority", "school_term", "intervention_type", "teaching_group",
-                  "compliance_snapshot", "intervention_session"}
+                  "compliance_snapshot", "intervention_session", "form_submission"}
 
 
 def _pupils_behind(session: Session, obj) -> set[int]:

@@ -84,7 +84,8 @@ from sentrack.models import (
     UserSession,
 )
 from tests.factories import World
-from tests.helpers import field_error, text
+from sentrack import submissions
+from tests.helpers import field_error, submission_token, text
 from tests.test_permissions import (
     ANONYMOUS,
     PUPIL,
@@ -465,7 +466,16 @@ def assert_escaped(page: str, posted: dict) -> None:
     assert not C0.search(page), "a control character was shown back"
 
 
-def _submission(data, fields: list[FormField], shown: set[str]):
+# What a one-time submission token may be made into: the page's own, another form's, none, junk.
+def _tokens(page_token: str | None):
+    junk = st.one_of(
+        st.sampled_from(["", "   ", "garbled", SCRIPT, "x" * 400, "WzEsImFiYyJd.abc.def", "\x00\x1b"]),
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=60),
+    )
+    return junk if page_token is None else st.one_of(st.just(page_token), junk)
+
+
+def _submission(data, fields: list[FormField], shown: set[str], page_token: str | None = None):
     breakable = [f for f in fields if f.kind in BREAKABLE and f.name in shown]
     broken = data.draw(st.sampled_from(breakable), label="broken field")
     how, value = data.draw(_breaks(broken), label=f"break {broken.name}")
@@ -474,6 +484,7 @@ def _submission(data, fields: list[FormField], shown: set[str]):
         if field is broken or field.kind == SUBMIT:
             continue
         posted[field.name] = data.draw(_filler(field), label=field.name)
+    posted[submissions.FIELD] = data.draw(_tokens(page_token), label="submission token")
     submits = [f for f in fields if f.kind == SUBMIT]
     if submits:
         button = data.draw(st.sampled_from(submits), label="button")
@@ -490,6 +501,8 @@ def test_bad_input_is_refused_beside_the_field_and_stores_nothing(app, client, w
     fields = fields_of(form)
     # Fields the page shows are broken; the others (shown only in another state) are still posted.
     shown = {f.name for f in fields if f'name="{f.name}"' in page}
+    # The token the page carried (a page for signed-in users carries one), fuzzed with the fields.
+    page_token = submission_token(page) if f'name="{submissions.FIELD}"' in page else None
     assert any(f.kind in BREAKABLE and f.name in shown for f in fields), f"{rule}: no field to break"
 
     # Every example must leave the database as it was, so one picture before them all serves each.
@@ -505,7 +518,7 @@ def test_bad_input_is_refused_beside_the_field_and_stores_nothing(app, client, w
     )
     @given(st.data())
     def post_bad_input(data):
-        broken, how, posted = _submission(data, fields, shown)
+        broken, how, posted = _submission(data, fields, shown, page_token)
         # A catalogue entry ignores, by design, what is typed in the cost of the basis not chosen.
         assume((broken.name, posted.get("cost_basis")) not in IGNORED_BESIDE)
         limiter.reset()
@@ -526,7 +539,7 @@ def test_bad_input_is_refused_beside_the_field_and_stores_nothing(app, client, w
 # --- Buttons ---------------------------------------------------------------------------------
 
 junk_fields = st.dictionaries(
-    st.sampled_from(["csrf_token", "submit", "version", "move", "pupil", "id", "school_id", "user_id", SCRIPT]),
+    st.sampled_from(["csrf_token", submissions.FIELD, "submit", "version", "move", "pupil", "id", "school_id", "user_id", SCRIPT]),
     st.one_of(st.sampled_from(HOSTILE), st.text(max_size=20)),
     max_size=4,
 )
@@ -612,3 +625,56 @@ def test_posts_on_a_shared_intervention_never_reach_the_other_class_s_pupil(
         assert_escaped(page, posted)
 
     post()
+
+
+# --- One-time tokens of the buttons that create records -----------------------------------------
+
+def _saves_once(app, rule: str) -> bool:
+    endpoint = next(r.endpoint for r in app.url_map.iter_rules() if r.rule == rule)
+    return getattr(app.view_functions[endpoint], "saved_once", False)
+
+
+def _once_buttons():
+    from sentrack import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return [rule for rule in BUTTONS if _saves_once(app, rule)]
+
+
+def test_the_buttons_that_create_records_save_once(app):
+    """The POST-only buttons whose press creates a record carry a one-time token (the
+    double-submit walk sends each twice); they are fuzzed below."""
+    assert set(_once_buttons()) == {
+        "/pupils/<public_id>/cycles",
+        "/pupils/<public_id>/cycles/<int:number>/move/<move>",
+        "/pupils/<public_id>/letters/<int:letter_id>/sent",
+        "/pupils/<public_id>/passport/read",
+        "/interventions/<int:intervention_id>/sessions/quick",
+    }
+
+
+@pytest.mark.parametrize("rule", _once_buttons())
+def test_a_button_that_creates_a_record_refuses_a_bad_token_and_stores_nothing(app, client, world, login, session, foreign_group, rule):
+    """A button whose press creates a record, pressed with a token that is missing, garbled or
+    junk: refused (sent back with an error message, never a 500), and nothing is stored."""
+    route = ROUTES[rule]
+    role = next(r for r in ROLE_PREFERENCE if route.expect[r] != 403 and route.expect[r] != 404)
+    target = _target(world, route, _kind(route, role), foreign_group, session)
+    url = route.url(target)
+    login(world.users[role])
+    before = snapshot(session)
+
+    @settings(max_examples=15, derandomize=True, deadline=None, database=None,
+              phases=(Phase.explicit, Phase.generate), suppress_health_check=[HealthCheck.too_slow])
+    @given(_tokens(None))
+    def press(token):
+        response = client.post(url, data={submissions.FIELD: token})
+
+        assert response.status_code == 302, (token, response.status_code)
+        assert snapshot(session) == before, f"{rule}: a press with the token {token!r} stored something"
+        with client.session_transaction() as cookie:
+            flashed = cookie.pop("_flashes", [])
+        # Refused with a message: for the token, or by a rule that refuses the press before any write.
+        assert flashed and all(category == "error" for category, _ in flashed), flashed
+
+    press()

@@ -701,6 +701,62 @@ def test_truth_table_for_posts(client, world, login, foreign_group, session, rul
     assert_no_data_beyond_reach(world, role, response, url)
 
 
+def _tokenless_cases():
+    """The POST truth table's cases, and for each button (a POST-only route) the first target
+    of each role answered each way: posted without a one-time submission token."""
+    yield from _post_cases()
+    seen = set()
+    for case in _cases():
+        rule, role, kind = case.values
+        route = ROUTES[rule]
+        if route.method != "POST":
+            continue
+        answer = _expected(route, role, kind)
+        key = (rule, role, answer if not isinstance(answer, Redirect) else "redirect")
+        if key not in seen:
+            seen.add(key)
+            yield case
+
+
+def _saves_once(rule: str) -> bool:
+    from flask import current_app
+
+    endpoint = next(r.endpoint for r in current_app.url_map.iter_rules() if r.rule == rule)
+    return getattr(current_app.view_functions[endpoint], "saved_once", False)
+
+
+@pytest.mark.parametrize(("rule", "role", "kind"), list(_tokenless_cases()))
+def test_a_post_without_a_submission_token_meets_the_same_checks(client, world, login, foreign_group, session, rule, role, kind):
+    """Without its one-time token a POST is refused exactly as with one wherever the user may not
+    use the form (the token never answers before the access check, so it confirms nothing), and
+    where they may, a form that creates a record stores nothing."""
+    client.sends_submission_tokens = False
+    route = ROUTES[rule]
+    target = _target(world, route, kind, foreign_group, session)
+    if role != ANONYMOUS:
+        login(world.users[role])
+    before = _pupil_rows(session)
+    url = route.url(target)
+
+    response = client.post(url, data={})
+
+    expected = _expected(route, role, kind)
+    allowed = role != ANONYMOUS and (expected == 200 or isinstance(expected, Redirect))
+    if allowed and _saves_once(rule):
+        assert response.status_code in (200, 302), text(response)[:500]
+        if response.status_code == 302:
+            assert not response.headers["Location"].startswith("/sign-in")
+        assert _pupil_rows(session) == before
+    elif allowed and expected == 200:
+        assert response.status_code in (200, 302), text(response)[:500]
+    elif allowed:
+        _check_answer(expected, target, response)  # a button that creates nothing needs no token
+    else:
+        _check_answer(expected, target, response)
+        assert _pupil_rows(session) == before
+    assert_no_data_beyond_reach(world, role, response, url)
+
+
 def test_every_route_taking_a_post_is_in_the_post_truth_table(app):
     """Every rule accepting POST is asked by a POST: either its entry's method is POST, or it
     is a page whose form the POST truth table above submits."""

@@ -17,6 +17,7 @@ from sentrack.cycles.views import _user
 from sentrack.extensions import db
 from sentrack.forms import attach_error, opened_at
 from sentrack.models import Concern, ConcernStatus, ParentLetter, Pupil, Role, RoleAssignment, TimelineEvent, User
+from sentrack.submissions import once
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import cycles as flow
 from sentrack.workflows.concerns import decide_no_further_action
@@ -68,6 +69,7 @@ def letter(public_id: str, letter_id: int):
 
 @bp.route("/letters/<int:letter_id>/sent", methods=["POST"])
 @login_required
+@once
 def letter_sent(public_id: str, letter_id: int):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.MANAGE_CYCLE)
@@ -87,6 +89,7 @@ def letter_sent(public_id: str, letter_id: int):
 
 @bp.route("/concerns/<int:concern_id>/decide", methods=["GET", "POST"])
 @login_required
+@once
 def decide_concern(public_id: str, concern_id: int):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.MANAGE_CYCLE)

@@ -37,6 +37,7 @@ from sentrack.models import (
     SupportCycle,
     User,
 )
+from sentrack.submissions import once
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import cycles as flow
 from sentrack.workflows.meetings import plan_meeting_of
@@ -126,6 +127,7 @@ def _show_page(user: User, pupil: Pupil, cycle: SupportCycle, start_form: StartR
 
 @bp.route("/cycles", methods=["POST"])
 @login_required
+@once
 def open_new(public_id: str):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.OPEN_CYCLE)
@@ -152,6 +154,7 @@ def open_new(public_id: str):
 
 @bp.route("/cycles/<int:number>/move/<move>", methods=["POST"])
 @login_required
+@once
 def move(public_id: str, number: int, move: str):
     """The moves that need no fields: finish the assessment, start the review."""
     user = _user()
@@ -184,6 +187,7 @@ def move(public_id: str, number: int, move: str):
 
 @bp.route("/cycles/<int:number>/assessment", methods=["GET", "POST"])
 @login_required
+@once
 def assessment(public_id: str, number: int):
     user = _user()
     pupil, cycle = _load(public_id, number, Ability.OPEN_CYCLE)
@@ -216,6 +220,7 @@ def assessment(public_id: str, number: int):
 
 @bp.route("/cycles/<int:number>/plan", methods=["GET", "POST"])
 @login_required
+@once
 def plan(public_id: str, number: int):
     user = _user()
     pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
@@ -255,6 +260,7 @@ def plan(public_id: str, number: int):
 @bp.route("/cycles/<int:number>/outcomes/new", methods=["GET", "POST"], endpoint="outcome_new")
 @bp.route("/cycles/<int:number>/outcomes/<int:outcome_id>", methods=["GET", "POST"], endpoint="outcome_edit")
 @login_required
+@once
 def outcome(public_id: str, number: int, outcome_id: int | None = None):
     user = _user()
     pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
@@ -308,6 +314,7 @@ def outcome_remove(public_id: str, number: int, outcome_id: int):
 
 @bp.route("/cycles/<int:number>/start", methods=["GET", "POST"])
 @login_required
+@once
 def start(public_id: str, number: int):
     user = _user()
     pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
@@ -336,6 +343,7 @@ def start(public_id: str, number: int):
 
 @bp.route("/cycles/<int:number>/observations/new", methods=["GET", "POST"])
 @login_required
+@once
 def observation(public_id: str, number: int):
     user = _user()
     pupil, cycle = _load(public_id, number, Ability.RECORD_OBSERVATION)
@@ -363,6 +371,7 @@ def observation(public_id: str, number: int):
 
 @bp.route("/cycles/<int:number>/review", methods=["GET", "POST"])
 @login_required
+@once
 def review(public_id: str, number: int):
     user = _user()
     pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)

@@ -13,6 +13,7 @@ from sentrack.forms import attach_error, opened_at
 from sentrack.interventions import bp, queries
 from sentrack.interventions.forms import CatalogueEditForm, CatalogueForm, impact_scale_form_class
 from sentrack.models import AreaOfNeed, CostBasis, InterventionType, School
+from sentrack.submissions import once
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import interventions as flow
 
@@ -43,6 +44,7 @@ def _type_details(form: CatalogueForm, *, new: bool) -> flow.TypeDetails:
 @bp.route("/interventions/catalogue/<int:type_id>", methods=["GET", "POST"], endpoint="catalogue_edit")
 @login_required
 @access.requires(Ability.MANAGE_CATALOGUE)
+@once
 def catalogue_entry(type_id: int | None = None):
     user = _user()
     existing = None

@@ -29,6 +29,7 @@ from sentrack.interventions.forms import (
 )
 from sentrack.models import Delivery, InterventionType, NeedType, Pupil, User
 from sentrack.templating import format_date
+from sentrack.submissions import once
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import interventions as flow
 from sentrack.workflows.register import is_on_roll
@@ -199,6 +200,7 @@ def _choose_page(user: User, types: list[InterventionType], classes):
 @bp.route("/interventions/new", methods=["GET", "POST"])
 @login_required
 @access.requires(Ability.SET_UP_INTERVENTION)
+@once
 def new():
     user = _user()
     types = queries.catalogue(db.session, user.school_id, active_only=True)
@@ -321,6 +323,7 @@ def edit(intervention_id: int):
 
 @bp.route("/interventions/<int:intervention_id>/end", methods=["GET", "POST"])
 @login_required
+@once
 def end(intervention_id: int):
     user = _user()
     intervention = access.get_intervention(user, intervention_id, Ability.SET_UP_INTERVENTION)
@@ -372,6 +375,7 @@ def show(intervention_id: int):
 
 @bp.route("/interventions/<int:intervention_id>/sessions/new", methods=["GET", "POST"])
 @login_required
+@once
 def record_session(intervention_id: int):
     user = _user()
     intervention = queries.load_intervention(
@@ -419,6 +423,7 @@ def record_session(intervention_id: int):
 
 @bp.route("/interventions/<int:intervention_id>/sessions/quick", methods=["POST"])
 @login_required
+@once
 def quick_register(intervention_id: int):
     """The home page's one-click register: today's session, everyone present."""
     user = _user()
@@ -445,6 +450,7 @@ def quick_register(intervention_id: int):
 
 @bp.route("/interventions/<int:intervention_id>/impact", methods=["GET", "POST"])
 @login_required
+@once
 def impact(intervention_id: int):
     user = _user()
     intervention = queries.load_intervention(

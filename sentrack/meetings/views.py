@@ -22,6 +22,7 @@ from sentrack.meetings.forms import (
     UseDefaultDatesForm,
 )
 from sentrack.models import MeetingMode, Pupil, School, Season, User
+from sentrack.submissions import once
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import meetings as flow
 from sentrack.workflows import settings as settings_flow
@@ -50,6 +51,7 @@ def _leader_id(form) -> int | None:
 @bp.route("/pupils/<public_id>/meetings/new", methods=["GET", "POST"], endpoint="record")
 @bp.route("/pupils/<public_id>/meetings/<int:meeting_id>/record", methods=["GET", "POST"], endpoint="record_planned")
 @login_required
+@once
 def record(public_id: str, meeting_id: int | None = None):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
@@ -91,6 +93,7 @@ def record(public_id: str, meeting_id: int | None = None):
 
 @bp.route("/pupils/<public_id>/meetings/plan", methods=["GET", "POST"])
 @login_required
+@once
 def plan(public_id: str):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
@@ -118,6 +121,7 @@ def plan(public_id: str):
 
 @bp.route("/pupils/<public_id>/meetings/<int:meeting_id>/shared", methods=["GET", "POST"])
 @login_required
+@once
 def shared(public_id: str, meeting_id: int):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
@@ -185,6 +189,7 @@ def rules():
 @bp.route("/settings/terms/<int:term_id>", methods=["GET", "POST"], endpoint="term_edit")
 @login_required
 @access.requires(Ability.MANAGE_SETTINGS)
+@once
 def term(term_id: int | None = None):
     user = _user()
     school = _school(user)

@@ -50,12 +50,14 @@ from sentrack.models.organisation import (
 )
 from sentrack.models.people import NO_PASSWORD, Invitation, RoleAssignment, RoleProposal, SessionValue, User, UserSession
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
+from sentrack.models.submissions import FormSubmission
 
 __all__ = [
     "AreaOfNeed",
     "Assessment",
     "ComplianceSnapshot",
     "CycleState",
+    "FormSubmission",
     "Observation",
     "Outcome",
     "EarlyReviewReason",

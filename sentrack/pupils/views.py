@@ -40,6 +40,7 @@ from sentrack.pupils.forms import (
     UndoLeavingForm,
 )
 from sentrack.pupils.queries import PupilFilters, leaver_page, load_staff, pupil_page
+from sentrack.submissions import once
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.concerns import raise_concern
 from sentrack.workflows.engagement import engagement_for_pupil
@@ -185,6 +186,7 @@ def _details(form: PupilForm) -> PupilDetails:
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 @access.requires(Ability.EDIT_PUPIL)
+@once
 def new():
     user = _user()
     form = PupilForm()
@@ -325,6 +327,7 @@ def _contact_details(form: ContactForm) -> ContactDetails:
 @bp.route("/<public_id>/contacts/new", methods=["GET", "POST"])
 @bp.route("/<public_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
 @login_required
+@once
 def contact(public_id: str, contact_id: int | None = None):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.EDIT_PUPIL)
@@ -358,6 +361,7 @@ def contact(public_id: str, contact_id: int | None = None):
 
 @bp.route("/<public_id>/sen-status", methods=["GET", "POST"])
 @login_required
+@once
 def sen_status(public_id: str):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.CHANGE_SEN_STATUS)
@@ -392,6 +396,7 @@ def sen_status(public_id: str):
 
 @bp.route("/<public_id>/concerns/new", methods=["GET", "POST"])
 @login_required
+@once
 def raise_concern_view(public_id: str):
     user = _user()
     pupil = access.get_pupil(user, public_id, Ability.RAISE_CONCERN)
@@ -421,6 +426,7 @@ def raise_concern_view(public_id: str):
 
 @bp.route("/<public_id>/leaving", methods=["GET", "POST"])
 @login_required
+@once
 def leaving(public_id: str):
     """Record that the pupil leaves the roll."""
     user = _user()
@@ -468,6 +474,7 @@ AUDIT_PER_PAGE = 50
 
 @bp.route("/<public_id>/passport/read", methods=["POST"])
 @login_required
+@once
 def passport_read(public_id: str):
     """'I have read it': the teacher or assistant has read the pupil's passport."""
     user = _user()

@@ -15,6 +15,7 @@ from sentrack.forms import attach_error
 from sentrack.models import Pupil, Role, TeachingGroup, User, group_pupils
 from sentrack.staff import bp
 from sentrack.staff.forms import GroupForm, StaffForm
+from sentrack.submissions import once
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.register import on_roll
 from sentrack.workflows.invitations import invite, now_utc
@@ -73,6 +74,7 @@ def _details(form: StaffForm) -> StaffDetails:
 @bp.route("/new", methods=["GET", "POST"], endpoint="member_new")
 @login_required
 @access.requires(Ability.MANAGE_STAFF)
+@once
 def member_new():
     user = _user()
     form = StaffForm()
@@ -202,6 +204,7 @@ def _teacher_choices(user: User) -> list[tuple[int, str]]:
 @bp.route("/classes/<int:group_id>", methods=["GET", "POST"], endpoint="group_edit")
 @login_required
 @access.requires(Ability.MANAGE_STAFF)
+@once
 def group_form(group_id: int | None = None):
     user = _user()
     group = None

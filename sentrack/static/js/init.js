@@ -2,6 +2,8 @@
 // module support skip it, and the page works without JavaScript.
 import { initAll as initGovukFrontend } from '../vendor/govuk-frontend.min.js'
 import { initAll as initMojFrontend } from '../vendor/moj-frontend.min.js'
+import { initSaveOnce } from './save-once.js'
 
 initGovukFrontend()
 initMojFrontend()
+initSaveOnce()

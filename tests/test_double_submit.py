@@ -1,0 +1,382 @@
+"""A form sent twice is saved once: every form that creates a record carries a one-time token.
+
+The same POST twice (a double click, or Back then Save) is answered the second time with the
+redirect the first got, and writes nothing more; a post without a token, or with a garbled one,
+another user's or an out-of-date one, is refused with a message and stores nothing; two identical
+posts at the same moment (threads, on a SQLite file and on PostgreSQL) store one record.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from sentrack import create_app, submissions
+from sentrack.auth.sessions import start_session
+from sentrack.extensions import db
+from sentrack.models import (
+    Concern,
+    FormSubmission,
+    Intervention,
+    ParentLetter,
+    ParentMeeting,
+    SupportCycle,
+)
+from sentrack.scheduler import run_sweep_job
+from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
+from sentrack.workflows.sweep import run_sweep
+from tests import factories
+from tests.conftest import TODAY, FreshGlobalsClient
+from tests.factories import make_intervention_type
+from tests.helpers import count, date_parts, own_postgresql_database, submission_token, text
+from tests.test_cycles_views import _assessment_form, _outcome_form, _plan_form, _review_form
+from tests.test_fuzz_forms import snapshot
+from tests.test_meetings_views import _meeting_form, _term
+from tests.test_pupils import _concern_form, _contact_form, _pupil_form, _status_form
+from tests.test_roll import _leaving_form
+from tests.test_interventions_views import _catalogue_form
+from tests.test_staff import _member_form
+
+
+def _rows(session) -> dict:
+    """Every row of every table but the tokens' own (and when sessions were last seen)."""
+    rows = snapshot(session)
+    rows.pop("form_submission")
+    return rows
+
+
+@pytest.fixture
+def as_browser(client):
+    """A client that sends only the submission tokens the pages gave it, as a browser does."""
+    client.sends_submission_tokens = False
+    return client
+
+
+def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, session):
+    """The year of a pupil's record, made through the pages: each form that creates a record is
+    opened, then sent twice with the token its page carried. The first post saves; the second is
+    answered with the same redirect and changes nothing."""
+    client = as_browser
+    senco, teacher, ta, head = world.users["senco"], world.users["teacher"], world.users["ta"], world.users["head"]
+    pupil = world.pupils["taught_plain"]
+    base = f"/pupils/{pupil.public_id}"
+    sent = []
+
+    def twice(actor, url, data=None, *, page=None, action=None):
+        """Open `page` (the form itself unless named), take its token and post `data` twice."""
+        login(actor)
+        opened = client.get(page or url)
+        assert opened.status_code == 200, f"{page or url}: {opened.status_code}"
+        token = submission_token(text(opened), action)
+        posted = {**(data or {}), submissions.FIELD: token}
+        before = _rows(session)
+        first = client.post(url, data=posted)
+        assert first.status_code == 302, f"{url}: {first.status_code} {text(first)[:300]}"
+        after_first = _rows(session)
+        assert after_first != before, f"{url}: the first post saved nothing"
+        second = client.post(url, data=posted)
+        assert second.status_code == 302, f"{url}: the repeat answered {second.status_code}"
+        assert second.headers["Location"] == first.headers["Location"], url
+        assert _rows(session) == after_first, f"{url}: the repeat saved something"
+        sent.append(url)
+        return first
+
+    twice(senco, "/pupils/new", _pupil_form(groups=[str(world.group.id)]))
+    twice(senco, f"{base}/contacts/new", _contact_form())
+    twice(senco, f"{base}/sen-status", _status_form(provision="K", primary="SPLD", reason="Screening showed decoding difficulties"))
+    twice(teacher, f"{base}/concerns/new", _concern_form())
+    concern = session.scalar(sa.select(Concern).where(Concern.pupil_id == pupil.id))
+    twice(senco, f"{base}/concerns/{concern.id}/decide",
+          {"decision": "no_further_action", "reason": "Class strategies are working", "decided_on": date_parts(date(2026, 11, 24))})
+    letter = session.scalar(sa.select(ParentLetter).where(ParentLetter.pupil_id == pupil.id, ParentLetter.kind == SEN_SUPPORT_LETTER))
+    twice(senco, f"{base}/letters/{letter.id}/sent", page=f"{base}/letters/{letter.id}", action=f"{base}/letters/{letter.id}/sent")
+
+    twice(senco, f"{base}/cycles", page=base, action=f"{base}/cycles")
+    cycle = f"{base}/cycles/1"
+    twice(senco, f"{cycle}/assessment", _assessment_form())
+    twice(senco, f"{cycle}/move/finish_assessment", page=cycle, action=f"{cycle}/move/finish_assessment")
+    twice(senco, f"{cycle}/plan", _plan_form(version="0"))
+    twice(senco, f"{cycle}/outcomes/new", _outcome_form())
+    found = session.scalar(sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id))
+    twice(senco, f"{cycle}/start", {"primary_need": "SPLD", "secondary_need": ""})
+    twice(teacher, f"{cycle}/observations/new",
+          {"observed_on": date_parts(date(2026, 11, 10)), "outcome": str(found.outcomes[0].id), "note": "Read 8 of 10 words"})
+    twice(senco, f"{cycle}/move/start_review", page=cycle, action=f"{cycle}/move/start_review")
+    session.expire_all()
+    twice(senco, f"{cycle}/review", _review_form(found, version=str(found.review.version)))
+    session.expire_all()
+    twice(senco, f"{cycle}/review", _review_form(found, version=str(found.review.version), record=True))
+
+    twice(teacher, f"{base}/meetings/new", _meeting_form(world, held_on=date_parts(date(2026, 11, 19))))
+    twice(teacher, f"{base}/meetings/plan",
+          {"planned_for": date_parts(date(2026, 12, 10)), "mode": "in_person", "led_by_id": str(teacher.id)})
+    planned = session.scalar(sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil.id, ParentMeeting.held_on.is_(None)))
+    twice(teacher, f"{base}/meetings/{planned.id}/record",
+          _meeting_form(world, held_on=date_parts(date(2026, 11, 26)), shared_with_parents_on=date_parts(date(2026, 11, 26))))
+    held = session.scalar(sa.select(ParentMeeting).where(
+        ParentMeeting.pupil_id == pupil.id, ParentMeeting.shared_with_parents_on.is_(None)))
+    twice(teacher, f"{base}/meetings/{held.id}/shared", {"shared_with_parents_on": date_parts(date(2026, 11, 27))})
+
+    entry = make_intervention_type(session, actor=senco)
+    session.commit()
+    setup = f"/interventions/new?type={entry.id}&group={world.group.id}&chosen=1"
+    twice(senco, setup, {"type_id": str(entry.id), "name": "Phonics group", "delivery": "group", "delivered_by_id": str(ta.id),
+                         "weekdays": ["0", "2", "4"], "minutes_per_session": "20", "starts_on": date_parts(date(2026, 11, 2)),
+                         "ends_on": date_parts(date(2026, 12, 18)), "measure": "Words a minute", "pupils": [pupil.public_id],
+                         f"entry_{pupil.public_id}": "12"})
+    intervention = session.scalar(sa.select(Intervention).where(Intervention.name == "Phonics group"))
+    twice(ta, f"/interventions/{intervention.id}/sessions/new",
+          {"held_on": date_parts(date(2026, 11, 25)), "attended": [str(pupil.id)], "note": "Good focus"})
+    twice(ta, f"/interventions/{intervention.id}/sessions/quick", page="/",
+          action=f"/interventions/{intervention.id}/sessions/quick")
+    twice(senco, f"/interventions/{intervention.id}/end", {"ended_on": date_parts(date(2026, 11, 27))})
+    twice(ta, f"/interventions/{intervention.id}/impact",
+          {f"exit_{pupil.id}": "30", f"impact_{pupil.id}": "1", f"comment_{pupil.id}": "Reads faster"})
+
+    run_sweep(session, TODAY, codes=["teacher_acknowledges_passport"])
+    session.commit()
+    taught = world.pupils["taught"]
+    twice(teacher, f"/pupils/{taught.public_id}/passport/read", page="/", action=f"/pupils/{taught.public_id}/passport/read")
+
+    twice(senco, "/interventions/catalogue/new", _catalogue_form(name="Reading buddies"))
+    twice(senco, "/settings/terms/new", _term(2026, "autumn", date(2026, 9, 2), date(2026, 12, 18)))
+    twice(head, "/staff/new", _member_form())
+    twice(head, "/staff/classes/new", {"name": "5 Birch", "year_group": "5", "teachers": [str(teacher.id)]})
+    twice(senco, f"/pupils/{world.pupils['untaught'].public_id}/leaving", _leaving_form(date(2026, 12, 7), detail="Leeds"))
+
+    assert len(sent) == 31
+
+
+def _concern_page(client, pupil) -> tuple[str, dict]:
+    url = f"/pupils/{pupil.public_id}/concerns/new"
+    token = submission_token(text(client.get(url)))
+    return url, {**_concern_form(), submissions.FIELD: token}
+
+
+def _concerns(session, pupil) -> int:
+    session.expire_all()
+    return count(session, Concern, Concern.pupil_id == pupil.id)
+
+
+def test_back_then_save_again_is_answered_as_the_first_save(as_browser, world, login, session):
+    pupil = world.pupils["taught"]
+    login(world.users["teacher"])
+    url, data = _concern_page(as_browser, pupil)
+
+    first = as_browser.post(url, data=data)
+    as_browser.get(first.headers["Location"])  # the pupil page, where the first save was reported
+    second = as_browser.post(url, data=data)  # Back to the form, Save again
+
+    assert second.headers["Location"] == first.headers["Location"] == f"/pupils/{pupil.public_id}#concerns"
+    assert _concerns(session, pupil) == 1
+
+
+def test_a_post_without_a_token_is_refused_with_a_message(as_browser, world, login, session):
+    pupil = world.pupils["taught"]
+    login(world.users["teacher"])
+    url = f"/pupils/{pupil.public_id}/concerns/new"
+
+    response = as_browser.post(url, data=_concern_form(), follow_redirects=True)
+
+    assert "Nothing was saved: the form was sent without the code that stops it being saved twice" in text(response)
+    assert _concerns(session, pupil) == 0
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "   ", "garbled", "x" * 1000, "WzEsImFiYyJd.abc.def", "<script>alert(1)</script>"],
+    ids=["empty", "spaces", "garbled", "too-long", "bad-signature", "markup"],
+)
+def test_a_garbled_token_is_refused_with_a_message(as_browser, world, login, session, token):
+    pupil = world.pupils["taught"]
+    login(world.users["teacher"])
+    url = f"/pupils/{pupil.public_id}/concerns/new"
+
+    response = as_browser.post(url, data={**_concern_form(), submissions.FIELD: token}, follow_redirects=True)
+
+    page = text(response)
+    assert response.status_code == 200
+    assert "Nothing was saved" in page
+    assert "<script>alert(1)" not in page
+    assert _concerns(session, pupil) == 0
+
+
+def test_a_token_of_another_user_is_refused(app, as_browser, world, login, session):
+    """The SENCO's token, taken from the SENCO's page, is useless to the teacher, even unused."""
+    pupil = world.pupils["taught"]
+    login(world.users["senco"])
+    url, data = _concern_page(as_browser, pupil)
+    login(world.users["teacher"])
+
+    response = as_browser.post(url, data=data, follow_redirects=True)
+
+    assert "Nothing was saved: the form was out of date or was not opened from your account" in text(response)
+    assert _concerns(session, pupil) == 0
+
+
+def test_a_used_token_of_another_user_does_not_give_away_their_answer(app, as_browser, world, login, session):
+    pupil = world.pupils["taught"]
+    login(world.users["senco"])
+    url, data = _concern_page(as_browser, pupil)
+    assert as_browser.post(url, data=data).status_code == 302
+    login(world.users["teacher"])
+
+    response = as_browser.post(url, data=data)
+
+    assert response.headers["Location"] == url  # back to the form, refused: not the SENCO's answer
+    assert _concerns(session, pupil) == 1
+
+
+def test_an_out_of_date_token_is_refused(app, as_browser, world, login, session, monkeypatch):
+    pupil = world.pupils["taught"]
+    login(world.users["teacher"])
+    url = f"/pupils/{pupil.public_id}/concerns/new"
+    long_ago = int(datetime.now(UTC).timestamp() - submissions.MAX_AGE.total_seconds() - 60)
+    with monkeypatch.context() as then:
+        then.setattr("itsdangerous.timed.TimestampSigner.get_timestamp", lambda self: long_ago)
+        token = submissions.issue(world.users["teacher"].id)
+
+    response = as_browser.post(url, data={**_concern_form(), submissions.FIELD: token}, follow_redirects=True)
+
+    assert "Nothing was saved: the form was out of date" in text(response)
+    assert _concerns(session, pupil) == 0
+
+
+def test_a_refused_token_still_lets_the_access_check_answer_first(as_browser, world, login, session):
+    """Without a token, a pupil outside the user's reach is still not found: the token is checked
+    at the first write, after the view's own checks."""
+    login(world.users["teacher"])
+
+    response = as_browser.post(f"/pupils/{world.pupils['untaught'].public_id}/concerns/new", data=_concern_form())
+
+    assert response.status_code == 404
+
+
+def test_a_form_with_errors_keeps_its_token_unused(as_browser, world, login, session):
+    """A post refused for its fields saves nothing, so the same token saves the corrected form."""
+    pupil = world.pupils["taught"]
+    login(world.users["teacher"])
+    url, data = _concern_page(as_browser, pupil)
+
+    refused = as_browser.post(url, data={**data, "description": ""})
+    saved = as_browser.post(url, data=data)
+
+    assert refused.status_code == 200
+    assert saved.status_code == 302
+    assert _concerns(session, pupil) == 1
+
+
+def test_the_daily_job_purges_tokens_older_than_a_day(app, world, session):
+    now = datetime.now(UTC)
+    user = world.users["senco"]
+    session.add_all([
+        FormSubmission(token_hash="a" * 64, user_id=user.id, created_at=now - timedelta(days=1, minutes=1), location="/"),
+        FormSubmission(token_hash="b" * 64, user_id=user.id, created_at=now - timedelta(hours=23), location="/"),
+    ])
+    session.commit()
+
+    result = run_sweep_job(app)
+
+    session.expire_all()
+    assert result["form_tokens_purged"] == 1
+    assert list(session.scalars(sa.select(FormSubmission.token_hash))) == ["b" * 64]
+
+
+def test_the_sweep_command_purges_tokens_older_than_a_day_too(app, world, session):
+    user = world.users["senco"]
+    session.add(FormSubmission(token_hash="c" * 64, user_id=user.id,
+                               created_at=datetime.now(UTC) - timedelta(days=2), location="/"))
+    session.commit()
+
+    result = app.test_cli_runner().invoke(args=["sweep", "--json"])
+
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert count(session, FormSubmission) == 0
+
+
+# --- Two identical posts at the same moment ----------------------------------------------------
+
+def _race(url_of_database: str, tmp_path) -> None:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url_of_database, "TODAY": TODAY})
+    app.test_client_class = FreshGlobalsClient
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        world = factories.build_world(db.session)
+        db.session.commit()
+        teacher, pupil = world.users["teacher"], world.pupils["taught"]
+        url = f"/pupils/{pupil.public_id}/concerns/new"
+        clients = []
+        for _ in range(2):
+            client = app.test_client()
+            client.sends_submission_tokens = False
+            token = start_session(db.session, teacher, remote_addr="127.0.0.1", user_agent="pytest")
+            db.session.commit()
+            with client.session_transaction() as cookie:
+                cookie["_user_id"] = token
+                cookie["_fresh"] = True
+            clients.append(client)
+        form_token = submission_token(text(clients[0].get(url)))
+        pupil_id, expected = pupil.id, f"/pupils/{pupil.public_id}#concerns"
+        db.session.remove()
+
+    data = {**_concern_form(), submissions.FIELD: form_token}
+    answers: list = [None, None]
+    start = threading.Barrier(2)
+
+    def post(index: int) -> None:
+        with app.app_context():
+            start.wait()
+            answers[index] = clients[index].post(url, data=data)
+            db.session.remove()
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    with app.app_context():
+        assert count(db.session, Concern, Concern.pupil_id == pupil_id) == 1
+        assert [a.status_code for a in answers] == [302, 302]
+        assert answers[0].headers["Location"] == answers[1].headers["Location"] == expected
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.no_transaction
+def test_two_identical_posts_at_once_on_a_sqlite_file_save_one_record(tmp_path):
+    _race(f"sqlite:///{tmp_path / 'race.sqlite'}", tmp_path)
+
+
+@pytest.mark.no_transaction
+def test_two_identical_posts_at_once_on_postgresql_save_one_record(tmp_path):
+    import os
+
+    url = os.environ.get("SENTRACK_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    with own_postgresql_database(url, f"sentrack_race_{os.getpid()}") as own:
+        _race(own, tmp_path)
+
+
+def test_the_views_that_create_records_save_once(app):
+    """The views decorated with `once`: each is sent twice in the walk above. A new form that
+    creates a record is added here and to the walk."""
+    saved_once = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, "saved_once", False)}
+
+    assert saved_once == {
+        "pupils.new", "pupils.contact", "pupils.sen_status", "pupils.raise_concern_view", "pupils.leaving",
+        "pupils.passport_read", "cycles.open_new", "cycles.move", "cycles.assessment", "cycles.plan",
+        "cycles.outcome_new", "cycles.outcome_edit", "cycles.start", "cycles.observation", "cycles.review",
+        "cycles.letter_sent", "cycles.decide_concern", "meetings.record", "meetings.record_planned", "meetings.plan",
+        "meetings.shared", "meetings.term_new", "meetings.term_edit", "interventions.new",
+        "interventions.record_session", "interventions.quick_register", "interventions.end", "interventions.impact",
+        "interventions.catalogue_new", "interventions.catalogue_edit", "staff.member_new", "staff.group_new",
+        "staff.group_edit",
+    }
