@@ -26,7 +26,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from sentrack import create_app
+from sentrack import create_app, submissions
 from sentrack.auth.sessions import start_session
 from sentrack.extensions import db
 from sentrack.forms import VERSION_MESSAGE
@@ -53,7 +53,7 @@ from sentrack.workflows.concerns import raise_concern
 from sentrack.workflows.settings import TermDetails, save_term
 from tests import factories
 from tests.conftest import TODAY
-from tests.helpers import date_parts, field_error, own_postgresql_database, text
+from tests.helpers import date_parts, field_error, own_postgresql_database, submission_token, text
 from tests.test_cycles_views import _hidden, _plan_form, _review_form
 from tests.test_fuzz_forms import rendered_forms, snapshot
 from tests.test_security import _form_data
@@ -405,10 +405,13 @@ def test_saves_of_the_same_version_at_the_same_moment_give_one_winner_and_no_err
         record = db.session.scalar(sa.select(model).where(model.cycle_id == cycle_id))
         record_id, version = record.id, record.version
         db.session.remove()
-    opened = [_hidden(text(c.get(url)), "version") for c in clients]
+    pages = [text(c.get(url)) for c in clients]
+    opened = [_hidden(page, "version") for page in pages]
+    tokens = [submission_token(page) for page in pages]
     assert opened == [str(version)] * 4
 
-    responses = _at_once(clients, lambda n, c: c.post(url, data=_form_for(what, info, opened[n], f"Writer {n}'s words")))
+    responses = _at_once(clients, lambda n, c: c.post(
+        url, data={**_form_for(what, info, opened[n], f"Writer {n}'s words"), submissions.FIELD: tokens[n]}))
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200, 200, 200, 302], [re.findall(r'error-summary__list">(.*?)</ul>', text(r), re.S) for r in responses]
@@ -432,8 +435,10 @@ def test_four_writers_saving_25_times_each_get_no_error(own_app):
     def writer(n, client):
         statuses = []
         for round_ in range(25):
-            version = _hidden(text(client.get(url)), "version")
-            statuses.append(client.post(url, data=_form_for("review", info, version, f"Writer {n}, save {round_}")).status_code)
+            page = text(client.get(url))
+            data = {**_form_for("review", info, _hidden(page, "version"), f"Writer {n}, save {round_}"),
+                    submissions.FIELD: submission_token(page)}
+            statuses.append(client.post(url, data=data).status_code)
         return statuses
 
     results = _at_once(clients, writer)

@@ -90,7 +90,8 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
     twice(teacher, f"{base}/concerns/new", _concern_form())
     concern = session.scalar(sa.select(Concern).where(Concern.pupil_id == pupil.id))
     twice(senco, f"{base}/concerns/{concern.id}/decide",
-          {"decision": "no_further_action", "reason": "Class strategies are working", "decided_on": date_parts(date(2026, 11, 24))})
+          {"decision": "no_further_action", "reason": "Class strategies are working", "decided_on": date_parts(date(2026, 11, 24)),
+           "version": str(concern.version)})
     letter = session.scalar(sa.select(ParentLetter).where(ParentLetter.pupil_id == pupil.id, ParentLetter.kind == SEN_SUPPORT_LETTER))
     twice(senco, f"{base}/letters/{letter.id}/sent", page=f"{base}/letters/{letter.id}", action=f"{base}/letters/{letter.id}/sent")
 

@@ -291,7 +291,7 @@ def _edit_form(intervention, pupils, **changes) -> dict:
         "delivered_by_id": str(intervention.delivered_by_id), "weekdays": [str(d) for d in intervention.weekdays],
         "minutes_per_session": str(intervention.minutes_per_session), "starts_on": date_parts(intervention.starts_on),
         "ends_on": date_parts(intervention.ends_on), "measure": intervention.measure or "",
-        "pupils": [p.public_id for p in pupils],
+        "pupils": [p.public_id for p in pupils], "version": str(intervention.version),
     }
     form.update({f"entry_{p.public_id}": "13" for p in pupils})
     form.update(changes)
@@ -401,9 +401,10 @@ def test_an_assistant_reaches_an_intervention_s_pupils_for_four_weeks_after_it_e
     assert _reaches(client, intervention, ours) == expected
 
 
-def _rules(weeks: str) -> dict:
+def _rules(weeks: str, school) -> dict:
     return {"concern_deadline_days": "28", "review_interval_weeks": "8", "parent_meeting_min_days": "28",
-            "parent_due_window_days": "21", "records_stale_weeks": "8", "assistant_access_weeks": weeks}
+            "parent_due_window_days": "21", "records_stale_weeks": "8", "assistant_access_weeks": weeks,
+            "version": str(school.version)}
 
 
 @pytest.mark.parametrize(("weeks", "days_ago", "reached"), [
@@ -418,7 +419,7 @@ def test_the_setting_changes_how_long_the_assistant_keeps_access(
 ):
     intervention = _delivered_by_the_assistant(session, world, ours, days_ago)
     login(world.users["senco"])
-    assert client.post("/settings/rules", data=_rules(weeks)).status_code == 302
+    assert client.post("/settings/rules", data=_rules(weeks, world.school)).status_code == 302
     session.expire_all()
     assert world.school.assistant_access_weeks == int(weeks)
     login(world.users["ta"])
@@ -434,7 +435,7 @@ def test_the_setting_changes_how_long_the_assistant_keeps_access(
 def test_the_setting_is_bounded(client, world, login, session, weeks, message):
     login(world.users["senco"])
 
-    response = client.post("/settings/rules", data=_rules(weeks))
+    response = client.post("/settings/rules", data=_rules(weeks, world.school))
 
     assert response.status_code == 200
     assert field_error(text(response), "assistant_access_weeks") == message
