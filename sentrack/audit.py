@@ -131,7 +131,9 @@ def _audit_refusal(session: Session, response: Response) -> None:
     user = _signed_in()
     if school_id is None and user is not None:
         school_id = user.school_id
-    object_type, object_id = next(iter(args.items()), (None, None))
+    # The record asked for, by its number only: any other part of the address (a link's secret
+    # token, whatever was typed into it) is never written down.
+    object_type, object_id = next(((name, value) for name, value in args.items() if isinstance(value, int)), (None, None))
     record(session, "access_refused", actor=user, pupil_id=pupil_id, school_id=school_id,
            object_type=object_type, object_id=object_id,
            details={"endpoint": request.endpoint, "method": request.method, "status": response.status_code})

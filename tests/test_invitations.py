@@ -151,6 +151,9 @@ def test_the_link_expires_after_seven_days(app, world, session):
 def test_a_made_up_token_finds_nothing(app, world, session, token):
     assert app.test_client().get(f"/invitation/{token}").status_code == 404
     assert len(audit_events(session, "invitation_link_refused")) == 1
+    # The refusal is in the trail, but what was typed into the address (a link's secret) never is.
+    refused = audit_events(session, "access_refused")
+    assert [(e.object_type, e.object_id) for e in refused] == [(None, None)]
 
 
 def test_changing_the_address_ends_the_link_sent_to_the_old_one(app, client, world, session, login, smtp):
