@@ -46,6 +46,7 @@ from sentrack.models import (
     SchoolTerm,
     Season,
     SupportCycle,
+    TeachingGroup,
     User,
 )
 from sentrack.models.cycles import Outcome
@@ -198,6 +199,18 @@ KINDS = {
         mine={"ends_on": date_parts(date(2027, 3, 25))}, theirs={"starts_on": date_parts(date(2027, 1, 6))},
         kept_pattern=r'id="starts_on-day"[^>]*value="6"', label="Last day of the term", shown="25 March 2027",
         saved=lambda w, s: _one(s, SchoolTerm).ends_on, mine_saved=date(2027, 3, 25),
+    ),
+    "staff member": Kind(
+        setup=lambda w, s: f"/staff/{w.users['ta'].id}",
+        mine={"full_name": "Tess Assistant-Hall"}, theirs={"email": "tess.hall@oak.test"}, kept=["tess.hall@oak.test"],
+        label="Full name", shown="Tess Assistant-Hall",
+        saved=lambda w, s: (s.expire_all(), s.get(User, w.users["ta"].id).full_name)[1], mine_saved="Tess Assistant-Hall",
+    ),
+    "class": Kind(
+        setup=lambda w, s: f"/staff/classes/{w.group.id}",
+        mine={"name": "4 Oak Tree"}, theirs={"year_group": "5"}, kept_pattern=r'<option selected value="5"|value="5" selected',
+        label="Class name", shown="4 Oak Tree",
+        saved=lambda w, s: (s.expire_all(), s.get(TeachingGroup, w.group.id).name)[1], mine_saved="4 Oak Tree",
     ),
 }
 
