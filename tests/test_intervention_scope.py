@@ -264,8 +264,8 @@ def test_impact_posted_for_the_other_pupil_changes_nothing_of_theirs(client, wor
     login(world.users["teacher"])
 
     response = client.post(f"/interventions/{ended.id}/impact", data={
-        f"impact_{ours.id}": "2", f"exit_{ours.id}": "18",
-        f"impact_{theirs.id}": "-2", f"exit_{theirs.id}": "Overwritten", f"comment_{theirs.id}": "Overwritten",
+        f"impact_{ours.id}": "2", f"exit_{ours.id}": "18", f"version_{ours.id}": str(_place(session, ended, ours).version),
+        f"impact_{theirs.id}": "-2", f"version_{theirs.id}": str(_place(session, ended, theirs).version), f"exit_{theirs.id}": "Overwritten", f"comment_{theirs.id}": "Overwritten",
     })
 
     assert response.status_code == 302
@@ -278,7 +278,8 @@ def test_impact_only_for_the_other_pupil_is_refused(client, world, login, sessio
     before = (_row(_place(session, ended, ours)), _row(_place(session, ended, theirs)))
     login(world.users["teacher"])
 
-    response = client.post(f"/interventions/{ended.id}/impact", data={f"impact_{theirs.id}": "-2"})
+    response = client.post(f"/interventions/{ended.id}/impact", data={f"impact_{theirs.id}": "-2",
+                                                                   f"version_{ours.id}": str(_place(session, ended, ours).version)})
 
     assert response.status_code == 200
     assert field_error(text(response), f"impact_{ours.id}") == "Choose the impact for Ada Brook"

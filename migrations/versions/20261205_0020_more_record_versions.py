@@ -1,5 +1,6 @@
-"""Staff accounts and classes carry a version, so that two people editing the same account or
-class at once are told of each other's change instead of saving over it.
+"""Staff accounts, classes and each pupil's place in an intervention (its exit measure and impact)
+carry a version, so that two people editing the same one at once are told of each other's change
+instead of saving over it.
 
 Revision ID: 0020
 Revises: 0019
@@ -16,7 +17,7 @@ down_revision = '0019'
 branch_labels = None
 depends_on = None
 
-TABLES = ('user', 'teaching_group')
+TABLES = ('user', 'teaching_group', 'intervention_pupil')
 
 
 def upgrade():
