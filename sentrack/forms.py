@@ -209,7 +209,7 @@ def attach_error(form, error) -> None:
     """Put a refused operation's message beside its field, or at the head of the form when it
     belongs to no one field (a locked record, say). An edit conflict (someone else saved the
     record first) shows what they changed and keeps the form as typed."""
-    if isinstance(error, EditConflict) and hasattr(form, "version"):
+    if isinstance(error, EditConflict) and (hasattr(form, "version") or error.versions):
         attach_conflict(form, error)
         return
     field = getattr(form, error.field, None) if error.field else None
@@ -255,7 +255,8 @@ def attach_conflict(form, error) -> None:
     """Someone else saved the record after this person opened it: keep what they typed, show what
     the other person changed (the form page lists it), and let their next save carry the version
     they have now seen."""
-    form.version.data = str(error.current_version)
+    for name, version in (error.versions or {"version": error.current_version}).items():
+        getattr(form, name).data = str(version)
     form.conflict = error
 
 

@@ -221,7 +221,8 @@ def test_every_change_to_pupil_data_through_the_app_is_audited(from_address, wor
     change(ta, f"/interventions/{intervention.id}/sessions/quick", what="everyone attended today")
     change(senco, f"/interventions/{intervention.id}/end", {"ended_on": date_parts(date(2026, 11, 27))}, what="end the intervention")
     change(ta, f"/interventions/{intervention.id}/impact",
-           {f"exit_{pupil.id}": "30", f"impact_{pupil.id}": "1", f"comment_{pupil.id}": "Reads faster"},
+           {f"exit_{pupil.id}": "30", f"impact_{pupil.id}": "1", f"comment_{pupil.id}": "Reads faster",
+            f"version_{pupil.id}": str(intervention.places[0].version)},
            what="record the impact")
 
     assert steps == 31
@@ -235,7 +236,8 @@ def test_a_staff_change_that_touches_no_pupil_leaves_no_pupil_event(from_address
     login(world.users["head"])
 
     _, changed, events = _act(from_address, session, world.users["head"], "POST", f"/staff/classes/{world.group.id}",
-                              {"name": "4 Oak renamed", "year_group": "4", "teachers": [str(world.users["teacher"].id)]})
+                              {"name": "4 Oak renamed", "year_group": "4", "teachers": [str(world.users["teacher"].id)],
+                               "version": str(world.group.version)})
 
     assert changed == set()
     assert [e.action for e in events] == ["class_updated"]

@@ -135,7 +135,8 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
           action=f"/interventions/{intervention.id}/sessions/quick")
     twice(senco, f"/interventions/{intervention.id}/end", {"ended_on": date_parts(date(2026, 11, 27))})
     twice(ta, f"/interventions/{intervention.id}/impact",
-          {f"exit_{pupil.id}": "30", f"impact_{pupil.id}": "1", f"comment_{pupil.id}": "Reads faster"})
+          {f"exit_{pupil.id}": "30", f"impact_{pupil.id}": "1", f"comment_{pupil.id}": "Reads faster",
+           f"version_{pupil.id}": str(intervention.places[0].version)})
 
     run_sweep(session, TODAY, codes=["teacher_acknowledges_passport"])
     session.commit()

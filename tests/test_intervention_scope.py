@@ -264,8 +264,8 @@ def test_impact_posted_for_the_other_pupil_changes_nothing_of_theirs(client, wor
     login(world.users["teacher"])
 
     response = client.post(f"/interventions/{ended.id}/impact", data={
-        f"impact_{ours.id}": "2", f"exit_{ours.id}": "18",
-        f"impact_{theirs.id}": "-2", f"exit_{theirs.id}": "Overwritten", f"comment_{theirs.id}": "Overwritten",
+        f"impact_{ours.id}": "2", f"exit_{ours.id}": "18", f"version_{ours.id}": str(_place(session, ended, ours).version),
+        f"impact_{theirs.id}": "-2", f"version_{theirs.id}": str(_place(session, ended, theirs).version), f"exit_{theirs.id}": "Overwritten", f"comment_{theirs.id}": "Overwritten",
     })
 
     assert response.status_code == 302
@@ -274,11 +274,39 @@ def test_impact_posted_for_the_other_pupil_changes_nothing_of_theirs(client, wor
     assert (mine.impact, mine.exit_score, mine.impact_recorded_by_id) == (2, "18", world.users["teacher"].id)
 
 
+def test_an_impact_conflict_lists_only_the_pupils_whose_impact_the_person_records(
+    client, world, login, session, ended, ours, theirs
+):
+    """The teacher opens the impact page; the assistant then records both pupils' impact again.
+    The teacher's save is stopped with what changed for her own pupil, her typing kept, and
+    nothing of the other class's pupil on the page."""
+    opened = str(_place(session, ended, ours).version)
+    flow.record_impact(session, actor=world.users["ta"], intervention=ended, today=TODAY, results={
+        ours.id: flow.ImpactResult("16", 2, None), theirs.id: flow.ImpactResult("Dev-exit-12", -1, THEIR_COMMENT),
+    })
+    session.commit()
+    login(world.users["teacher"])
+
+    response = client.post(f"/interventions/{ended.id}/impact", data={
+        f"version_{ours.id}": opened, f"impact_{ours.id}": "1", f"exit_{ours.id}": "15",
+        f"comment_{ours.id}": "Reads to the class now",
+    })
+
+    assert response.status_code == 200
+    page = text(response)
+    assert re.search(r"<th[^>]*>Ada Brook: Exit score</th><td[^>]*>16</td>", page)
+    assert "Reads to the class now" in page
+    assert_not_shown(page, theirs)
+    assert "Dev-exit-12" not in page
+    assert _place(session, ended, ours).exit_score == "16"
+
+
 def test_impact_only_for_the_other_pupil_is_refused(client, world, login, session, ended, ours, theirs):
     before = (_row(_place(session, ended, ours)), _row(_place(session, ended, theirs)))
     login(world.users["teacher"])
 
-    response = client.post(f"/interventions/{ended.id}/impact", data={f"impact_{theirs.id}": "-2"})
+    response = client.post(f"/interventions/{ended.id}/impact", data={f"impact_{theirs.id}": "-2",
+                                                                   f"version_{ours.id}": str(_place(session, ended, ours).version)})
 
     assert response.status_code == 200
     assert field_error(text(response), f"impact_{ours.id}") == "Choose the impact for Ada Brook"

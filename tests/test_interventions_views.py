@@ -824,6 +824,7 @@ def test_list_and_map_reads_do_not_grow_with_interventions(client, world, login,
 def _impact_form(places, impact=1, **changes) -> dict:
     form = {}
     for place in places:
+        form[f"version_{place.pupil_id}"] = str(place.version)  # as the page was opened
         form[f"exit_{place.pupil_id}"] = "30"
         form[f"impact_{place.pupil_id}"] = str(impact)
         form[f"comment_{place.pupil_id}"] = "Reads more fluently"

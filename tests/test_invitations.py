@@ -163,7 +163,8 @@ def test_changing_the_address_ends_the_link_sent_to_the_old_one(app, client, wor
     member = session.scalar(sa.select(User).where(User.email == "nina.patel@oak.test"))
 
     response = client.post(f"/staff/{member.id}", data={"full_name": "Nina Patel", "email": "nina.p@oak.test",
-                                                          "roles": ["teacher"], "active": "y"})
+                                                          "roles": ["teacher"], "active": "y",
+                                                          "version": str(member.version)})
 
     assert response.status_code == 302
     assert app.test_client().get(path).status_code == 404

@@ -40,6 +40,7 @@ def _edit_form(member: User, **changes) -> dict:
         "roles": [role.value for role in member.roles],
         "groups": [str(g.id) for g in member.groups],
         "active": "y" if member.active else "",
+        "version": str(member.version),  # the version the edit page was opened at
     }
     form.update(changes)
     return {name: value for name, value in form.items() if value != ""}
@@ -478,7 +479,8 @@ def test_a_new_class_may_not_take_an_existing_name(client, world, session, manag
 
 
 def test_renaming_a_class_to_another_classes_name_is_refused(client, world, session, manager):
-    response = client.post(f"/staff/classes/{world.group.id}", data={"name": "4 Elm", "year_group": "4"})
+    response = client.post(f"/staff/classes/{world.group.id}", data={"name": "4 Elm", "year_group": "4",
+                                                                    "version": str(world.group.version)})
 
     assert field_error(text(response), "name") == "There is already a class with this name"
     session.refresh(world.group)
@@ -487,7 +489,8 @@ def test_renaming_a_class_to_another_classes_name_is_refused(client, world, sess
 
 def test_a_class_keeps_its_own_name_when_edited(client, world, session, manager):
     response = client.post(
-        f"/staff/classes/{world.group.id}", data={"name": "4 Oak", "year_group": "5", "teachers": [str(world.users["head"].id)]}
+        f"/staff/classes/{world.group.id}", data={"name": "4 Oak", "year_group": "5", "teachers": [str(world.users["head"].id)],
+                                            "version": str(world.group.version)}
     )
 
     assert response.status_code == 302
@@ -510,7 +513,8 @@ def test_a_teacher_of_another_school_cannot_be_assigned_to_a_class(client, world
     far_teacher = world.users["foreign_senco"]
 
     response = client.post(
-        f"/staff/classes/{world.group.id}", data={"name": "4 Oak", "year_group": "4", "teachers": [str(far_teacher.id)]}
+        f"/staff/classes/{world.group.id}", data={"name": "4 Oak", "year_group": "4", "teachers": [str(far_teacher.id)],
+                                            "version": str(world.group.version)}
     )
 
     assert response.status_code == 200

@@ -38,6 +38,7 @@ from sentrack.forms import (
     Required,
     TextField,
     VersionedForm,
+    VersionField,
     blank_to_none,
     coerce_int,
     strip_text,
@@ -302,7 +303,8 @@ class SessionForm(FlaskForm):
 
 
 def impact_form_class(places, labels: dict[int, str]):
-    """An exit score, an impact rating on the school's scale and a comment for each pupil."""
+    """An exit score, an impact rating on the school's scale and a comment for each pupil, and the
+    version of each pupil's place as the page was opened."""
 
     choices = [(value, f"{value:+d}: {label}" if value else f"0: {label}") for value, label in sorted(labels.items())]
 
@@ -311,6 +313,7 @@ def impact_form_class(places, labels: dict[int, str]):
 
     for place in places:
         name = place.pupil.full_name
+        setattr(ImpactForm, f"version_{place.pupil_id}", VersionField("Version"))
         setattr(ImpactForm, f"exit_{place.pupil_id}", _text("Exit score (optional)", max_length=40))
         setattr(ImpactForm, f"impact_{place.pupil_id}", RadioField(
             f"Impact for {name}", widget=GovRadioInput(), coerce=coerce_int, choices=choices, validate_choice=False,

@@ -464,6 +464,7 @@ def impact(intervention_id: int):
     form = impact_form_class(places, user.school.impact_labels)()
     if request.method == "GET":
         for place in places:
+            getattr(form, flow.impact_version_field(place.pupil_id)).data = str(place.version)
             getattr(form, f"exit_{place.pupil_id}").data = place.exit_score
             getattr(form, f"impact_{place.pupil_id}").data = place.impact
             getattr(form, f"comment_{place.pupil_id}").data = place.impact_comment
@@ -477,7 +478,12 @@ def impact(intervention_id: int):
             for place in places
         }
         try:
-            flow.record_impact(db.session, actor=user, intervention=intervention, results=results, today=on)
+            flow.record_impact(
+                db.session, actor=user, intervention=intervention, results=results, today=on,
+                expected_versions={
+                    place.pupil_id: getattr(form, flow.impact_version_field(place.pupil_id)).expected for place in places
+                },
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)

@@ -189,6 +189,8 @@ class InterventionPupil(Base):
     impact_comment: Mapped[str | None] = mapped_column(sa.Text)
     impact_recorded_on: Mapped[date | None]
     impact_recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # Each save of the impact moves the place to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     intervention: Mapped[Intervention] = relationship(back_populates="places")
     pupil: Mapped[Pupil] = relationship()

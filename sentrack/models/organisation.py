@@ -138,6 +138,8 @@ class TeachingGroup(Base):
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(40))
     year_group: Mapped[int | None]
+    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     school: Mapped[School] = relationship()
     teachers: Mapped[list[User]] = relationship(
@@ -146,6 +148,11 @@ class TeachingGroup(Base):
     pupils: Mapped[list[Pupil]] = relationship(
         secondary=group_pupils, back_populates="groups", order_by="(Pupil.last_name, Pupil.first_name)"
     )
+
+    @property
+    def teacher_names(self) -> list[str]:
+        """The teachers by name, in a steady order (what an edit conflict lists)."""
+        return sorted(teacher.full_name for teacher in self.teachers)
 
     def __repr__(self) -> str:
         return f"<TeachingGroup {self.id}>"

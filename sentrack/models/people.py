@@ -41,6 +41,8 @@ class User(Base):
     # Set when someone else chose the password (`flask create-user --password`): the account's
     # first sign-in leads straight to changing it.
     must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Each save of the account by its managers moves it to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     school: Mapped[School | None] = relationship()
     local_authority: Mapped[LocalAuthority | None] = relationship()
@@ -59,6 +61,15 @@ class User(Base):
     @property
     def roles(self) -> frozenset[Role]:
         return frozenset(a.role for a in self.role_assignments)
+
+    @property
+    def role_labels(self) -> list[str]:
+        """The roles held, by name, in a steady order (what an edit conflict lists)."""
+        return sorted(role.label for role in self.roles)
+
+    @property
+    def class_names(self) -> list[str]:
+        return sorted(group.name for group in self.groups)
 
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)

@@ -11,7 +11,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
 from wtforms import BooleanField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from sentrack.forms import EmailAddress, TextField, coerce_int, strip_text
+from sentrack.forms import EmailAddress, TextField, VersionedForm, coerce_int, strip_text
 from sentrack.pupils.forms import YEAR_GROUP_CHOICES
 from sentrack.workflows.staff import SCHOOL_ROLES
 
@@ -51,6 +51,10 @@ class StaffForm(FlaskForm):
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
+class StaffEditForm(VersionedForm, StaffForm):
+    """Changing an account: it carries the version the page was opened at."""
+
+
 class GroupForm(FlaskForm):
     name = TextField(
         "Class name",
@@ -63,3 +67,7 @@ class GroupForm(FlaskForm):
     teachers = SelectMultipleField("Teachers", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()])
     submit = SubmitField("Save class", widget=GovSubmitInput())
 
+
+
+class GroupEditForm(VersionedForm, GroupForm):
+    """Changing a class: it carries the version the page was opened at."""

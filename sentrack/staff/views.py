@@ -11,10 +11,10 @@ from sentrack import access
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
-from sentrack.forms import attach_error
+from sentrack.forms import attach_error, opened_at
 from sentrack.models import Pupil, Role, TeachingGroup, User, group_pupils
 from sentrack.staff import bp
-from sentrack.staff.forms import GroupForm, StaffForm
+from sentrack.staff.forms import GroupEditForm, GroupForm, StaffEditForm, StaffForm
 from sentrack.submissions import once
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.register import on_roll
@@ -105,14 +105,16 @@ def member_new():
 def member_edit(user_id: int):
     user = _user()
     member = access.get_staff_member(user, user_id)
-    form = StaffForm(obj=member if request.method == "GET" else None)
+    form = StaffEditForm(obj=member if request.method == "GET" else None)
     form.groups.choices = _school_groups(user)
     if request.method == "GET":
+        opened_at(form, member)
         form.roles.data = [r.value for r in member.roles | proposed_roles(db.session, member)]
         form.groups.data = [g.id for g in member.groups]
     if form.validate_on_submit():
         try:
-            update_staff_member(db.session, actor=user, member=member, details=_details(form))
+            update_staff_member(db.session, actor=user, member=member, details=_details(form),
+                                expected_version=form.expected_version)
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -214,9 +216,10 @@ def group_form(group_id: int | None = None):
         )
         if group is None:
             abort(404)
-    form = GroupForm(obj=group if request.method == "GET" else None)
+    form = (GroupForm if group is None else GroupEditForm)(obj=group if request.method == "GET" else None)
     form.teachers.choices = _teacher_choices(user)
     if request.method == "GET" and group is not None:
+        opened_at(form, group)
         form.year_group.data = "" if group.year_group is None else str(group.year_group)
         form.teachers.data = [t.id for t in group.teachers]
     if form.validate_on_submit():
@@ -226,7 +229,8 @@ def group_form(group_id: int | None = None):
             teacher_ids=form.teachers.data or [],
         )
         try:
-            save_group(db.session, actor=user, details=details, group=group)
+            save_group(db.session, actor=user, details=details, group=group,
+                       expected_version=form.expected_version if group is not None else None)
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)

@@ -36,7 +36,7 @@ from sentrack.models.enums import AreaOfNeed
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, Wave
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
-from sentrack.workflows.revisions import begin_edit, check_version, edit, finish_edit
+from sentrack.workflows.revisions import Change, EditConflict, begin_edit, check_version, edit, finish_edit
 from sentrack.workflows.sen_status import change_sen_status
 from sentrack.workflows.register import is_on_roll, needs_impact
 from sentrack.workflows.timeline import add_event
@@ -563,13 +563,38 @@ def writable_impact_places(actor: User, intervention: Intervention) -> list[Inte
     return [place for place in impact_places(intervention) if place.pupil_id in writable]
 
 
+# What an impact conflict lists of a pupil's place, with the labels the impact form gives.
+IMPACT_FIELDS = {"exit_score": "Exit score", "impact": "Impact", "impact_comment": "Comment"}
+
+
+def impact_version_field(pupil_id: int) -> str:
+    """The impact form's field carrying the version of this pupil's place."""
+    return f"version_{pupil_id}"
+
+
+def _impact_conflict(conflicts: list[tuple[InterventionPupil, EditConflict]]) -> EditConflict:
+    """One conflict for the impact page from those of its places: each change named by its pupil
+    (all of them pupils whose impact the person records), and the version each place's field
+    must carry now."""
+    first = conflicts[0][1]
+    return EditConflict(
+        changes=[Change(f"{place.pupil.full_name}: {change.label}", change.value)
+                 for place, conflict in conflicts for change in conflict.changes],
+        by=first.by, at=first.at, current_version=first.current_version,
+        versions={impact_version_field(place.pupil_id): conflict.current_version for place, conflict in conflicts},
+    )
+
+
 def record_impact(
-    session: Session, *, actor: User, intervention: Intervention, results: dict[int, ImpactResult], today: date
+    session: Session, *, actor: User, intervention: Intervention, results: dict[int, ImpactResult], today: date,
+    expected_versions: dict[int, int | None] | None = None,
 ) -> None:
     """Record each pupil's exit measure and impact once the intervention has ended, for the
     pupils whose impact the actor may record: each of them who was still on the roll on its last
     day (`writable_impact_places`) needs a rating on the school's scale (-2 to +2). What is
-    posted for any other pupil is ignored: their row, and who recorded it, stay as they are."""
+    posted for any other pupil is ignored: their row, and who recorded it, stay as they are.
+    Each place is a record of its own: `expected_versions` (by pupil id) the versions the person
+    opened; EditConflict, listing every place someone else saved since, when any moved on."""
     if intervention.ends_on > today:
         raise RuleBroken(
             f"Impact is recorded when the intervention ends ({intervention.ends_on:%d/%m/%Y}): end it early if it has finished"
@@ -583,15 +608,32 @@ def record_impact(
             raise RuleBroken("Choose the impact for every pupil", field=f"impact_{place.pupil_id}")
         if not -2 <= result.impact <= 2:
             raise RuleBroken("Choose the impact from the scale", field=f"impact_{place.pupil_id}")
+    expected = expected_versions or {}
+    conflicts = []
+    for place in places:
+        try:
+            check_version(session, "intervention_pupil", place, IMPACT_FIELDS, expected.get(place.pupil_id))
+        except EditConflict as conflict:
+            conflicts.append((place, conflict))
+    if conflicts:
+        raise _impact_conflict(conflicts)
     labels = session.get(School, intervention.school_id).impact_labels
     for place in places:
         result = results[place.pupil_id]
         first_time = place.impact is None
+        try:
+            begin_edit(session, "intervention_pupil", place, IMPACT_FIELDS, expected.get(place.pupil_id))
+        except EditConflict as conflict:
+            raise _impact_conflict([(place, conflict)]) from None
         place.exit_score = (result.exit_score or "").strip() or None
         place.impact = result.impact
         place.impact_comment = (result.comment or "").strip() or None
         place.impact_recorded_on = today
         place.impact_recorded_by_id = actor.id
+        try:
+            finish_edit(session, "intervention_pupil", place, IMPACT_FIELDS, actor)
+        except EditConflict as conflict:
+            raise _impact_conflict([(place, conflict)]) from None
         if first_time:
             add_event(session, pupil=place.pupil, kind="intervention_impact",
                       title=f"Intervention ended: {intervention.name}", effective_on=intervention.ends_on,

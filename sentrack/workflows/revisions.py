@@ -74,15 +74,19 @@ class Change:
 
 class EditConflict(RuleBroken):
     """Someone else saved this record after the user opened it. `changes` lists what they changed
-    (label and their value); `current_version` is what the user's next save must carry."""
+    (label and their value); `current_version` is what the user's next save must carry, and
+    `versions`, for a form carrying the versions of several records, what each of those of its
+    version fields (by name) must carry."""
 
-    def __init__(self, *, changes: list[Change], by: User | None, at: datetime | None, current_version: int):
+    def __init__(self, *, changes: list[Change], by: User | None, at: datetime | None, current_version: int,
+                 versions: dict[str, int] | None = None):
         who = by.full_name if by else "someone else"
         super().__init__(f"{who} changed this record while you were editing it", field=None)
         self.changes = changes
         self.by = by
         self.at = at
         self.current_version = current_version
+        self.versions = versions or {}
 
 
 def record_revision(session: Session, record_type: str, record: Any, fields: dict[str, str], actor: User | None) -> None:

@@ -13,6 +13,7 @@ from sentrack.auth.sessions import end_all_sessions
 from sentrack.models import NO_PASSWORD, Notification, Role, RoleAssignment, RoleProposal, School, TeachingGroup, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.invitations import invite, now_utc, revoke_open_invitations
+from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
 
 # Roles a school may give. LA officers are set up by the local authority, not by a school.
 SCHOOL_ROLES = tuple(role for role in Role if role.is_school_role)
@@ -23,6 +24,15 @@ KEPT_ROLES = (Role.HEAD, Role.SENCO)
 # sign-in names, unique across every school, and the answer must not say which school uses one.
 EMAIL_UNAVAILABLE = "This email address cannot be used for a new account. Check it, or use another address for this person"
 ROLE_PROPOSED = "role_proposed"
+# What an edit conflict lists of an account and of a class, with the labels their forms give.
+STAFF_FIELDS = {
+    "full_name": "Full name",
+    "email": "Email address",
+    "role_labels": "Roles",
+    "class_names": "Classes they teach",
+    "active": "Account is active",
+}
+GROUP_FIELDS = {"name": "Class name", "year_group": "Year group", "teacher_names": "Teachers"}
 
 
 @dataclass
@@ -198,11 +208,15 @@ def add_staff_member(session: Session, *, actor: User, details: StaffDetails, se
     return member
 
 
-def update_staff_member(session: Session, *, actor: User, member: User, details: StaffDetails) -> None:
+def update_staff_member(
+    session: Session, *, actor: User, member: User, details: StaffDetails, expected_version: int | None = None
+) -> None:
     """Change an account. Managers cannot take away their own managing role or deactivate
     themselves; nobody leaves the school without an active head teacher or SENCO; and an
-    administrator neither grants, takes away nor revives access to SEN records."""
+    administrator neither grants, takes away nor revives access to SEN records. EditConflict when
+    someone else saved the account after `expected_version`."""
     _lock_school(session, member.school_id)
+    check_version(session, "user", member, STAFF_FIELDS, expected_version)
     groups = _check(session, member.school_id, details, member)
     if member.id == actor.id:
         if not details.active:
@@ -221,6 +235,7 @@ def update_staff_member(session: Session, *, actor: User, member: User, details:
         raise RuleBroken(f"Only {_who_decides(held)} can reactivate this account", field="active")
     roles_after = (held | plan.grant) - plan.remove
     _keep_the_last(session, member, roles_after=roles_after, active_after=details.active)
+    begin_edit(session, "user", member, STAFF_FIELDS, expected_version)
     changed = [name for name in ("full_name", "email", "active") if getattr(member, name) != getattr(details, name)]
     for name in changed:
         setattr(member, name, getattr(details, name))
@@ -235,6 +250,7 @@ def update_staff_member(session: Session, *, actor: User, member: User, details:
     if "email" in changed:
         # A link sent to the old address must not open the account any more.
         revoke_open_invitations(session, member, now_utc())
+    finish_edit(session, "user", member, STAFF_FIELDS, actor)
     if changed:
         audit.record(
             session,
@@ -270,7 +286,10 @@ def decide_proposal(session: Session, *, actor: User, proposal: RoleProposal, co
     if ended != 1:
         raise RuleBroken("Someone else has decided on this role already")
     if confirm and role not in member.roles:
+        # A new version of the account, so that an edit opened before the role was confirmed is told.
+        begin_edit(session, "user", member, STAFF_FIELDS, None)
         member.role_assignments.append(RoleAssignment(role=role))
+        finish_edit(session, "user", member, STAFF_FIELDS, actor)
     audit.record(session, "role_confirmed" if confirm else "role_declined", actor=actor, object_type="user",
                  object_id=member.id, details={"role": role.value, "proposed_by": proposed_by_id})
     session.flush()
@@ -293,9 +312,13 @@ class GroupDetails:
 
 
 def save_group(
-    session: Session, *, actor: User, details: GroupDetails, group: TeachingGroup | None = None
+    session: Session, *, actor: User, details: GroupDetails, group: TeachingGroup | None = None,
+    expected_version: int | None = None,
 ) -> TeachingGroup:
-    """Create or change a class of the actor's school."""
+    """Create or change a class of the actor's school. Changing one: EditConflict when someone else
+    saved the class after `expected_version`."""
+    if group is not None:
+        check_version(session, "teaching_group", group, GROUP_FIELDS, expected_version)
     clash = sa.select(TeachingGroup.id).where(
         TeachingGroup.school_id == actor.school_id, sa.func.lower(TeachingGroup.name) == details.name.lower()
     )
@@ -316,10 +339,14 @@ def save_group(
     if group is None:
         group = TeachingGroup(school_id=actor.school_id, name=details.name)
         session.add(group)
+    else:
+        begin_edit(session, "teaching_group", group, GROUP_FIELDS, expected_version)
     group.name = details.name
     group.year_group = details.year_group
     group.teachers = teachers
     session.flush()
+    if not created:
+        finish_edit(session, "teaching_group", group, GROUP_FIELDS, actor)
     audit.record(
         session,
         "class_added" if created else "class_updated",
