@@ -573,3 +573,53 @@ def test_settings_change_the_engagement_rule(client, world, senco, session):
 
     # 34 days to 31 Dec is inside a 40-day window.
     assert ">Due</strong>" in page
+
+
+# --- One-time steps taken by two people at once -------------------------------------------------
+# Each person's request loaded the meeting before the other saved: the step is claimed in one
+# compare-and-set, so the second is told and the first person's record stays as they saved it.
+
+def _taken_meanwhile(session, meeting, **values) -> None:
+    """Someone else's save of `meeting`, reaching the database after this request loaded it."""
+    session.execute(sa.update(ParentMeeting).where(ParentMeeting.id == meeting.id).values(**values)
+                    .execution_options(synchronize_session=False))
+
+
+def test_a_planned_meeting_recorded_by_someone_else_meanwhile_is_not_recorded_over(world, session):
+    from sentrack.workflows import RuleBroken
+    from sentrack.workflows.meetings import MeetingDetails, record_meeting
+
+    pupil, senco = world.pupils["taught"], world.users["senco"]
+    planned = ParentMeeting(pupil_id=pupil.id, planned_for=date(2026, 11, 26), mode=MeetingMode.PHONE)
+    session.add(planned)
+    session.commit()
+    assert planned.held_on is None  # loaded by this request
+    _taken_meanwhile(session, planned, held_on=date(2026, 11, 26), outcomes="Theirs", pupil_views="Theirs too")
+
+    with pytest.raises(RuleBroken, match="already been recorded"):
+        record_meeting(session, actor=senco, pupil=pupil, today=TODAY, planned=planned, details=MeetingDetails(
+            held_on=date(2026, 11, 25), mode=MeetingMode.IN_PERSON, led_by_id=senco.id, attendees="Mother",
+            pupil_views="Likes maths", outcomes="Mine", actions="", shared_with_parents_on=None))
+
+    session.expire_all()
+    kept = session.get(ParentMeeting, planned.id)
+    assert (kept.held_on, kept.outcomes) == (date(2026, 11, 26), "Theirs")
+
+
+def test_a_record_marked_shared_by_someone_else_meanwhile_keeps_their_date(world, session):
+    from sentrack.workflows import RuleBroken
+    from sentrack.workflows.meetings import mark_shared
+
+    pupil, senco = world.pupils["taught"], world.users["senco"]
+    held = ParentMeeting(pupil_id=pupil.id, held_on=date(2026, 11, 20), mode=MeetingMode.PHONE, outcomes="Agreed",
+                         pupil_views="Likes maths")
+    session.add(held)
+    session.commit()
+    assert held.shared_with_parents_on is None  # loaded by this request
+    _taken_meanwhile(session, held, shared_with_parents_on=date(2026, 11, 23))
+
+    with pytest.raises(RuleBroken, match="already shared with parents on 23/11/2026"):
+        mark_shared(session, actor=senco, meeting=held, shared_on=date(2026, 11, 25), today=TODAY)
+
+    session.expire_all()
+    assert session.get(ParentMeeting, held.id).shared_with_parents_on == date(2026, 11, 23)

@@ -15,6 +15,7 @@ from sentrack.models import MeetingMode, ParentMeeting, Pupil, Role, RoleAssignm
 from sentrack.models.cycles import Plan, Review, SupportCycle
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
+from sentrack.workflows.revisions import take_step
 from sentrack.workflows.timeline import add_event
 
 # Who may lead a meeting with parents: staff who know the pupil (not governors or admins).
@@ -188,13 +189,16 @@ def record_meeting(
                 "If this was a separate meeting with another parent or carer, say so below",
                 field="held_on", meeting=existing[0],
             )
-    meeting = planned or ParentMeeting(pupil_id=pupil.id)
-    for name in ("held_on", "mode", "led_by_id", "attendees", "outcomes", "actions", "shared_with_parents_on"):
-        setattr(meeting, name, getattr(details, name))
-    meeting.pupil_views, meeting.views_not_gathered = views, reason
-    meeting.separate_with = separate_with
-    meeting.recorded_by_id = actor.id
-    meeting.recorded_at = now()
+    record = {name: getattr(details, name)
+              for name in ("held_on", "mode", "led_by_id", "attendees", "outcomes", "actions", "shared_with_parents_on")}
+    record |= {"pupil_views": views, "views_not_gathered": reason, "separate_with": separate_with,
+               "recorded_by_id": actor.id, "recorded_at": now()}
+    if planned is not None:
+        if not take_step(session, planned, "held_on", record):
+            raise RuleBroken("This meeting has already been recorded")  # by someone else, a moment ago
+        meeting = planned
+    else:
+        meeting = ParentMeeting(pupil_id=pupil.id, **record)
     session.add(meeting)
     session.flush()
     leader = session.get(User, details.led_by_id)
@@ -219,7 +223,8 @@ def mark_shared(session: Session, *, actor: User, meeting: ParentMeeting, shared
     if shared_on is None:
         raise RuleBroken("Enter the date the record was shared with parents", field="shared_with_parents_on")
     _check_shared(shared_on, meeting.held_on, today)
-    meeting.shared_with_parents_on = shared_on
+    if not take_step(session, meeting, "shared_with_parents_on", {"shared_with_parents_on": shared_on}):
+        raise RuleBroken(f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}")
     session.flush()
     add_event(session, pupil=meeting.pupil, kind="parent_meeting_shared", title="Meeting record shared with parents",
               detail=f"The record of the meeting of {meeting.held_on:%d/%m/%Y}", effective_on=shared_on, actor=actor)

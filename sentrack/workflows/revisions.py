@@ -234,3 +234,23 @@ def insert_once(
         if theirs is None:
             raise
         raise _conflict(session, record_type, theirs, fields, 0) from None
+
+
+def take_step(session: Session, record: Any, column: str, values: dict[str, Any]) -> bool:
+    """Write `values` to `record` only if its `column` is still empty, in one compare-and-set
+    (`UPDATE ... SET ... WHERE id = :id AND column IS NULL`): of two people taking the same
+    one-time step at once (recording a planned meeting as held, marking its record shared), one
+    wins and the other is told, rather than saving over the first. Whether this call took it."""
+    model = type(record)
+    taken = session.execute(
+        sa.update(model)
+        .where(model.id == record.id, getattr(model, column).is_(None))
+        .values(values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken:
+        for name, value in values.items():
+            set_committed_value(record, name, value)
+    else:
+        session.refresh(record, list(values))
+    return bool(taken)
