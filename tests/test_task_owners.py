@@ -3,7 +3,7 @@ can no longer reach its pupil to the person the duty is for, audited and notifie
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -85,8 +85,6 @@ def test_a_teacher_who_also_leads_keeps_a_class_task_given_by_hand(session, worl
 
 
 def test_a_task_moved_from_a_deactivated_senco_is_audited(session, world):
-    from datetime import date
-
     from sentrack.models import Concern, ConcernStatus
     session.add(Concern(pupil_id=world.pupils["taught_plain"].id, raised_on=date(2026, 11, 20), description="Struggles",
                         deadline=date(2026, 12, 18), status=ConcernStatus.OPEN))
@@ -101,3 +99,41 @@ def test_a_task_moved_from_a_deactivated_senco_is_audited(session, world):
     task = _one(session, "senco_decides_concern")
     assert task.assigned_to_id == new.id
     assert [e.pupil_id for e in _moved_events(session, task.id)] == [world.pupils["taught_plain"].id]
+
+
+def _impact_task(session, world):
+    from tests.factories import make_intervention, make_intervention_type
+    kind = make_intervention_type(session, actor=world.users["senco"])
+    make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
+                      pupils=[world.pupils["taught"]], starts_on=date(2026, 9, 14), ends_on=date(2026, 11, 20))
+    world.school.assistant_access_weeks = 2
+    session.commit()
+    _sweep(session, TODAY, "assistant_records_impact")
+    task = _one(session, "assistant_records_impact")
+    assert task.assigned_to_id == world.users["ta"].id
+    return task
+
+
+def test_an_impact_task_moves_to_the_senco_when_the_assistants_access_ends(session, world):
+    task = _impact_task(session, world)
+
+    # Access lasts two weeks after the last day (20 November), that day included: to 4 December.
+    assert _sweep(session, date(2026, 12, 4), "assistant_records_impact").tasks_moved == 0
+    assert _one(session, "assistant_records_impact").assigned_to_id == world.users["ta"].id
+    summary = _sweep(session, date(2026, 12, 5), "assistant_records_impact")
+
+    senco = world.users["senco"]
+    assert summary.tasks_moved == 1
+    assert _one(session, "assistant_records_impact").assigned_to_id == senco.id
+    assert session.scalar(sa.select(Notification).where(
+        Notification.recipient_id == senco.id, Notification.subject_id == task.id))
+    assert len(_moved_events(session, task.id)) == 1
+
+
+def test_an_impact_task_stays_with_a_teacher_who_delivered_it(session, world):
+    task = _impact_task(session, world)
+    task.assigned_to_id = task.assigned_by_id = world.users["teacher"].id
+    session.commit()
+
+    assert _sweep(session, TODAY + timedelta(days=60), "assistant_records_impact").tasks_moved == 0
+    assert _one(session, "assistant_records_impact").assigned_to_id == world.users["teacher"].id

@@ -552,20 +552,35 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
         Task.for_role == Role.TEACHER, Task.pupil_id.is_not(None), Task.assigned_to_id.is_not(None),
         ~other_role, ~teaches,
     )
+    # An intervention's task held by a support assistant (and nothing more) whose access to it
+    # ended the school's set number of weeks after its last day (`access.assistant_access_from`).
+    access_weeks = sorted({school.assistant_access_weeks for school in ctx.schools})
+    access_ended = sa.and_(
+        Task.subject_type == "intervention", Task.assigned_to_id.is_not(None),
+        ~sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id, RoleAssignment.role != Role.SUPPORT_ASSISTANT),
+        sa.exists().where(
+            Intervention.id == Task.subject_id, School.id == Task.school_id,
+            sa.or_(sa.false(), *(
+                sa.and_(School.assistant_access_weeks == weeks, Intervention.ends_on < ctx.today - timedelta(weeks=weeks))
+                for weeks in access_weeks
+            )),
+        ),
+    )
+    cannot_act = sa.or_(not_teaching, access_ended)
     stranded = sa.or_(
         Task.assigned_to_id.is_(None), User.active.is_(False), elsewhere,
-        sa.and_(Task.assigned_by_id.is_(None), ~holds_role), not_teaching,
+        sa.and_(Task.assigned_by_id.is_(None), ~holds_role), cannot_act,
     )
     rows = session.execute(
-        sa.select(Task, not_teaching).outerjoin(User, User.id == Task.assigned_to_id)
+        sa.select(Task, cannot_act).outerjoin(User, User.id == Task.assigned_to_id)
         .where(Task.status == TaskStatus.OPEN, stranded)
     ).all()
     moved = []
-    for task, no_longer_teaching in rows:
+    for task, no_longer_able in rows:
         code = codes.get(task.duty_id)
         if code in PERSONAL:
             still_here = task.assigned_to_id is not None and (task.assigned_to is None or task.assigned_to.active)
-            if still_here and not no_longer_teaching:
+            if still_here and not no_longer_able:
                 continue  # the person still works here: a personal task is theirs whatever their role
             if code == "teacher_acknowledges_passport":
                 task.status = TaskStatus.CANCELLED
@@ -588,8 +603,8 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
             task.assigned_to_id = new
             task.assigned_by_id = None
             moved.append(task)
-        elif new is None and no_longer_teaching:
-            # No class teacher yet: unassigned, in the lists of those who oversee tasks.
+        elif new is None and no_longer_able:
+            # No one to give it to yet: unassigned, in the lists of those who oversee tasks.
             task.assigned_to_id = task.assigned_by_id = None
     session.flush()
     summary.tasks_moved = len(moved)
