@@ -137,3 +137,20 @@ def test_an_impact_task_stays_with_a_teacher_who_delivered_it(session, world):
 
     assert _sweep(session, TODAY + timedelta(days=60), "assistant_records_impact").tasks_moved == 0
     assert _one(session, "assistant_records_impact").assigned_to_id == world.users["teacher"].id
+
+
+def test_a_task_given_by_hand_moves_on_when_its_holder_has_no_role_left(session, world):
+    from sentrack.models import RoleAssignment
+    _sweep(session, TODAY, "governors_publish_report")
+    task = _one(session, "governors_publish_report", school_id=world.school.id)
+    head = world.users["head"]
+    task.assigned_to_id, task.assigned_by_id = head.id, head.id
+    session.commit()
+    session.execute(sa.delete(RoleAssignment).where(RoleAssignment.user_id == head.id))
+    session.commit()
+
+    summary = _sweep(session, TODAY + timedelta(days=1), "governors_publish_report")
+
+    assert summary.tasks_moved == 1
+    assert _one(session, "governors_publish_report", school_id=world.school.id).assigned_to_id == world.users["governor"].id
+    assert len(_moved_events(session, task.id)) == 1

@@ -566,7 +566,9 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
             )),
         ),
     )
-    cannot_act = sa.or_(not_teaching, access_ended)
+    # Anyone left with no role at all, even holding a task given to them by hand.
+    no_role = sa.and_(Task.assigned_to_id.is_not(None), ~sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id))
+    cannot_act = sa.or_(not_teaching, access_ended, no_role)
     stranded = sa.or_(
         Task.assigned_to_id.is_(None), User.active.is_(False), elsewhere,
         sa.and_(Task.assigned_by_id.is_(None), ~holds_role), cannot_act,
