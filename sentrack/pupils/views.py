@@ -128,9 +128,10 @@ def index():
     shown = render_template(
         "pupils/index.html", form=form, page=page, filters=filters, sen=sen, query_args=query_args
     )
-    # Each pupil the page names, in one statement, once rendered (the commit expires what it loaded).
-    audit.record_for_pupils(db.session, "named_in_pupil_list", actor=user, pupils=[row.pupil for row in page.rows])
-    db.session.commit()
+    if request.method == "GET":  # a refused search stores nothing, its audit included
+        # Each pupil the page names, in one statement, once rendered (the commit expires what it loaded).
+        audit.record_for_pupils(db.session, "named_in_pupil_list", actor=user, pupils=[row.pupil for row in page.rows])
+        db.session.commit()
     return shown
 
 
@@ -162,8 +163,9 @@ def leavers():
         per_page=current_app.config["PUPILS_PER_PAGE"], today=today(),
     )
     shown = render_template("pupils/leavers.html", form=form, page=page, q=q)
-    audit.record_for_pupils(db.session, "named_in_leavers_list", actor=user, pupils=page.pupils)
-    db.session.commit()
+    if request.method == "GET":  # a refused search stores nothing, its audit included
+        audit.record_for_pupils(db.session, "named_in_leavers_list", actor=user, pupils=page.pupils)
+        db.session.commit()
     return shown
 
 

@@ -348,14 +348,19 @@ def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
 
 def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     without_impact = sa.select(InterventionPupil.intervention_id).where(awaiting_impact())
+    # A support assistant (and nothing more) whose access to the intervention has ended cannot
+    # record its impact: the SENCO does (as `_follow_the_role` moves such a task later).
+    assistant_only = ~sa.exists().where(RoleAssignment.user_id == User.id, RoleAssignment.role != Role.SUPPORT_ASSISTANT)
     rows = ctx.session.execute(
         sa.select(Intervention.id, Intervention.name, Intervention.school_id, Intervention.ends_on,
-                  Intervention.delivered_by_id, User.active)
+                  Intervention.delivered_by_id, User.active, assistant_only, School.assistant_access_weeks)
         .join(User, User.id == Intervention.delivered_by_id)
+        .join(School, School.id == Intervention.school_id)
         .where(Intervention.ends_on < ctx.today, Intervention.id.in_(without_impact))
     )
-    for iv_id, name, school_id, ends_on, deliverer_id, active in rows:
-        assignee = deliverer_id if active else ctx.holders.get((school_id, Role.SENCO))
+    for iv_id, name, school_id, ends_on, deliverer_id, active, only_assists, weeks in rows:
+        able = active and not (only_assists and ends_on < ctx.today - timedelta(weeks=weeks))
+        assignee = deliverer_id if able else ctx.holders.get((school_id, Role.SENCO))
         yield Due(school_id, "intervention", iv_id, "", ends_on + _days(spec),
                   f"Record the impact of {name}", ("interventions.impact", {"intervention_id": iv_id}), None, assignee)
 
