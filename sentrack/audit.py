@@ -84,6 +84,19 @@ def record_for_pupils(
     _note_audited(set(found))
 
 
+def record_each(session: Session, action: str, events: list[dict[str, Any]]) -> None:
+    """Events with no actor (the daily sweep's): each a dict of school_id, pupil_id, object_type,
+    object_id and details, in one INSERT statement whatever their number."""
+    if not events:
+        return
+    session.execute(sa.insert(AuditEvent), [
+        {"occurred_at": now(), "action": action, "user_id": None, "actor_name": None, "remote_addr": None,
+         "school_id": e.get("school_id"), "pupil_id": e.get("pupil_id"), "object_type": e.get("object_type"),
+         "object_id": None if e.get("object_id") is None else str(e["object_id"]), "details": e.get("details")}
+        for e in events
+    ])
+
+
 # --- What a request showed and was refused --------------------------------------------------------
 # The loaders of `sentrack.access` note each pupil a request loads; `record` and `record_for_pupils`
 # note each pupil they audit. After the request, one hook audits what the view did not: a page
@@ -175,6 +188,11 @@ DESCRIPTIONS: dict[str, str] = {
     "pupil_added": "Added the pupil to the roll",
     "pupil_updated": "Changed the pupil's details",
     "pupil_viewed": "Viewed the pupil's record",
+    "task_moved_by_sweep": "A task about the pupil was moved to someone who can do it",
+    "named_in_pupil_list": "Saw the pupil named in the list of pupils",
+    "named_in_leavers_list": "Saw the pupil named in the list of pupils who have left",
+    "named_in_intervention_list": "Saw the pupil named in the list of interventions",
+    "named_on_home_page": "Saw the pupil named on the home page",
     "pupil_left": "Recorded that the pupil left the school",
     "leaving_undone": "Undid a leaving recorded by mistake",
     "contact_added": "Added a parent or carer contact",

@@ -641,3 +641,96 @@ def test_a_task_page_that_names_a_pupil_is_audited_in_their_trail(from_address, 
 
     assert [(e.action, e.pupil_id, e.user_id, e.details) for e in _events_since(session, before)] == [
         ("page_viewed", pupil.id, senco.id, {"endpoint": "duties.task"})]
+
+
+# --- Pages that list pupils by name -----------------------------------------------------------
+
+def _linked_pupils(session, response) -> set[int]:
+    """The pupils the page links to by their public id: those it names."""
+    public_ids = set(re.findall(r'href="/pupils/([0-9a-f]{24})', text(response)))
+    return set(session.scalars(sa.select(Pupil.id).where(Pupil.public_id.in_(public_ids)))) if public_ids else set()
+
+
+def _named(session, before: int, action: str, actor) -> list[int]:
+    events = [e for e in _events_since(session, before) if e.action == action]
+    for event in events:
+        assert (event.user_id, event.remote_addr) == (actor.id, ADDRESS)
+    return sorted(e.pupil_id for e in events)
+
+
+def test_each_page_of_the_pupil_list_audits_the_pupils_it_shows(app, from_address, world, login, session, monkeypatch):
+    monkeypatch.setitem(app.config, "PUPILS_PER_PAGE", 2)
+    senco = world.users["senco"]
+    login(senco)
+    shown = {}
+    for number in (1, 2):
+        before = _last_event_id(session)
+        response = from_address.get(f"/pupils/?page={number}")
+        assert response.status_code == 200
+        shown[number] = _linked_pupils(session, response)
+        assert len(shown[number]) == 2
+        assert _named(session, before, "named_in_pupil_list", senco) == sorted(shown[number])
+    assert not shown[1] & shown[2]
+
+
+
+def test_the_leavers_list_audits_the_pupils_it_shows(from_address, world, login, session):
+    leaver = world.pupils["untaught"]
+    leaver.left_on, leaver.leaving_reason = date(2026, 11, 2), "Moved away from the area"
+    session.commit()
+    senco = world.users["senco"]
+    login(senco)
+    before = _last_event_id(session)
+
+    response = from_address.get("/pupils/left")
+
+    assert response.status_code == 200
+    assert _linked_pupils(session, response) == {leaver.id}
+    assert _named(session, before, "named_in_leavers_list", senco) == [leaver.id]
+
+
+def test_the_intervention_list_audits_the_pupils_it_names_not_those_it_counts(from_address, world, login, session):
+    senco, teacher = world.users["senco"], world.users["teacher"]
+    make_intervention(session, actor=senco, kind=make_intervention_type(session, actor=senco), deliverer=teacher,
+                      pupils=[world.pupils["taught"], world.pupils["untaught"]])
+    session.commit()
+    login(teacher)
+    before = _last_event_id(session)
+
+    response = from_address.get("/interventions/")
+
+    assert response.status_code == 200
+    assert "Ada Brook" in text(response)
+    assert _named(session, before, "named_in_intervention_list", teacher) == sorted(
+        p.id for p in session.scalars(sa.select(Pupil).where(Pupil.first_name.in_(
+            [name for name in ("Ada", "Cara") if f"{name} " in text(response)]))))
+
+
+@pytest.mark.parametrize("role", ["teacher", "ta"])
+def test_the_home_page_audits_each_pupil_it_names_once(from_address, world, login, session, role):
+    senco, user = world.users["senco"], world.users[role]
+    make_intervention(session, actor=senco, kind=make_intervention_type(session, actor=senco), deliverer=user,
+                      pupils=[world.pupils["taught"], world.pupils["untaught_k"]])
+    session.commit()
+    login(user)
+    before = _last_event_id(session)
+
+    response = from_address.get("/")
+
+    assert response.status_code == 200
+    events = [e for e in _events_since(session, before) if e.action in ("named_on_home_page", "passport_viewed")]
+    audited = [e.pupil_id for e in events]
+    assert len(audited) == len(set(audited))
+    assert set(audited) == _linked_pupils(session, response) | _named_in_text(session, response)
+    assert audited
+    assert not [e for e in _events_since(session, before) if e.action == "page_viewed"]
+
+
+def _named_in_text(session, response) -> set[int]:
+    page = text(response)
+    return {pupil.id for pupil in session.scalars(sa.select(Pupil)) if pupil.full_name in page}
+
+
+def test_the_list_actions_read_as_words():
+    for action in ("named_in_pupil_list", "named_in_leavers_list", "named_in_intervention_list", "named_on_home_page"):
+        assert action in audit.DESCRIPTIONS

@@ -6,6 +6,8 @@ storage, as two gunicorn processes would.
 
 from __future__ import annotations
 
+import logging
+import socket
 import uuid
 
 import pytest
@@ -163,3 +165,30 @@ def test_a_malformed_or_long_forwarded_address_is_ignored_not_an_error(app, worl
 )
 def test_client_addresses_are_checked_and_written_one_way(value, address):
     assert client_address(value) == address
+
+
+# --- Storage unreachable -------------------------------------------------------------------------
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the block ends: nothing listens there
+
+
+@pytest.mark.parametrize("password", [PASSWORD, "wrong password"])
+def test_with_the_throttles_storage_unreachable_sign_in_is_refused_with_a_clear_page(
+        app, world, session, caplog, password):
+    worker = _worker(app, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{_closed_port()}/0")
+    client = worker.test_client()
+    with caplog.at_level(logging.DEBUG):
+        response = client.post("/sign-in", data={"email": "senco@oak.test", "password": password},
+                               environ_base={"REMOTE_ADDR": "192.0.2.7"})
+
+    assert response.status_code == 503
+    assert "Sign-in is unavailable for a moment, try again" in text(response)
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 0
+    assert client.get("/pupils/").status_code == 302  # not signed in
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "unreachable" in logged
+    assert "senco" not in logged and "oak.test" not in logged and "192.0.2.7" not in logged

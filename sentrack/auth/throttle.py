@@ -19,12 +19,19 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 
 from flask import Flask, current_app
 from limits import parse, strategies
 from limits.storage import storage_from_string
+from redis.exceptions import RedisError
 
 EXTENSION = "sentrack.throttle"
+log = logging.getLogger(__name__)
+
+
+class ThrottleUnavailable(Exception):
+    """The throttle's storage cannot be reached: a password check it cannot count is refused."""
 
 
 class Throttle:
@@ -35,10 +42,22 @@ class Throttle:
 
     def allows(self, limit: str, *keys: str) -> bool:
         """Whether one more failure would still be within `limit` for `keys`."""
-        return self._strategy.test(parse(limit), *keys)
+        try:
+            return self._strategy.test(parse(limit), *keys)
+        except (RedisError, OSError) as error:
+            raise self._unavailable(error) from error
 
     def count(self, limit: str, *keys: str) -> None:
-        self._strategy.hit(parse(limit), *keys)
+        try:
+            self._strategy.hit(parse(limit), *keys)
+        except (RedisError, OSError) as error:
+            raise self._unavailable(error) from error
+
+    @staticmethod
+    def _unavailable(error: Exception) -> ThrottleUnavailable:
+        # The kind of fault only: never the keys (account digests, addresses).
+        log.error("The sign-in throttle's storage is unreachable (%s)", type(error).__name__)
+        return ThrottleUnavailable()
 
     def reset(self) -> None:
         self.storage.reset()

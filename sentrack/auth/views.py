@@ -99,6 +99,13 @@ def change_password():
     return render_template("auth/change_password.html", form=form)
 
 
+@bp.errorhandler(throttle.ThrottleUnavailable)
+def throttle_unavailable(error):
+    """The throttle cannot count password checks: refuse them rather than check uncounted."""
+    db.session.rollback()
+    return render_template("errors/503_sign_in.html"), 503, {"Retry-After": "60"}
+
+
 def throttled_sign_in():
     """The sign-in page, refusing further attempts for now (called by the 429 handler)."""
     audit.record(db.session, "sign_in_throttled", details=None)

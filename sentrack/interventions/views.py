@@ -82,7 +82,13 @@ def index():
     listed = pupil_ids if ended else {
         place.pupil_id for row in rows for place in row.intervention.places if is_on_roll(place.pupil, on)
     }
-    return render_template("interventions/index.html", rows=rows, ended=ended, today=on, visible=visible, listed=listed)
+    page = render_template("interventions/index.html", rows=rows, ended=ended, today=on, visible=visible, listed=listed)
+    # The pupils the list names: listed and within the user's reach.
+    named = [place.pupil for row in rows for place in row.intervention.places
+             if place.pupil_id in listed and place.pupil_id in visible.get(row.intervention.id, ())]
+    audit.record_for_pupils(db.session, "named_in_intervention_list", actor=user, pupils=named)
+    db.session.commit()
+    return page
 
 
 # --- Setting one up and changing it ----------------------------------------------------------------

@@ -12,6 +12,7 @@ from sentrack.extensions import db
 from sentrack.interventions import home as intervention_home
 from sentrack.interventions.forms import QuickRegisterForm
 from sentrack.main import bp, queries
+from sentrack.models.enums import Provision
 from sentrack.workflows import small_numbers
 from sentrack.workflows.engagement import engagement_for_school, engagement_summary
 from sentrack.workflows.figures import register_figures
@@ -58,9 +59,35 @@ def home():
             db.session, user.school_id, on)
     context["roles_waiting"] = queries.roles_waiting(db.session, user)
     page = render_template("main/home.html", user=user, **context)
+    # Audited once the page is rendered (the commit expires what the page loaded), one statement
+    # each: the passports show pupils' SEN records; the lists name other pupils.
+    passported = {p.pupil.id for p in context.get("passports", ())}
     if delivers:
-        # The passports show pupils' SEN records: audited once the page is rendered (the commit
-        # expires what the page loaded), in one statement.
         audit.record_for_pupils(db.session, "passport_viewed", actor=user, pupils=[p.pupil for p in context["passports"]])
-        db.session.commit()
+    named = [pupil for pupil in _named_on_home(user, context) if pupil.id not in passported]
+    audit.record_for_pupils(db.session, "named_on_home_page", actor=user, pupils=named)
+    db.session.commit()
     return page
+
+
+def _named_on_home(user, context: dict) -> list:
+    """The pupils the home page names, as its template lists them (main/home.html)."""
+    named: dict[int, object] = {}
+    mine = context.get("mine")
+    if mine is not None:
+        for intervention in mine.to_record_today:
+            named.update((place.pupil.id, place.pupil) for place in intervention.places)
+    for cycle, _plan in context.get("reviews_due") or ():
+        named[cycle.pupil.id] = cycle.pupil
+    if context.get("letters_to_send") and access.can(user, access.Ability.MANAGE_CYCLE):
+        named.update((letter.pupil.id, letter.pupil) for letter in context["letters_to_send"])
+    engagement = context.get("engagement")
+    for pupil, _status in getattr(engagement, "overdue_pupils", None) or ():
+        named[pupil.id] = pupil
+    for concern in context.get("overdue_concerns") or ():
+        named[concern.pupil.id] = concern.pupil
+    statuses = context.get("statuses") or {}
+    for group in context.get("classes") or ():
+        named.update((pupil.id, pupil) for pupil in group.pupils
+                     if pupil.id in statuses and statuses[pupil.id].provision != Provision.NONE)
+    return list(named.values())

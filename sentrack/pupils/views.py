@@ -125,9 +125,14 @@ def index():
         today=today(),
     )
     query_args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template(
+    shown = render_template(
         "pupils/index.html", form=form, page=page, filters=filters, sen=sen, query_args=query_args
     )
+    if request.method == "GET":  # a refused search stores nothing, its audit included
+        # Each pupil the page names, in one statement, once rendered (the commit expires what it loaded).
+        audit.record_for_pupils(db.session, "named_in_pupil_list", actor=user, pupils=[row.pupil for row in page.rows])
+        db.session.commit()
+    return shown
 
 
 @bp.route("/clear-search", methods=["POST"])
@@ -157,7 +162,11 @@ def leavers():
         db.session, user, q, page=request.args.get("page", type=bounded_int) or 1,
         per_page=current_app.config["PUPILS_PER_PAGE"], today=today(),
     )
-    return render_template("pupils/leavers.html", form=form, page=page, q=q)
+    shown = render_template("pupils/leavers.html", form=form, page=page, q=q)
+    if request.method == "GET":  # a refused search stores nothing, its audit included
+        audit.record_for_pupils(db.session, "named_in_leavers_list", actor=user, pupils=page.pupils)
+        db.session.commit()
+    return shown
 
 
 @bp.route("/left/clear-search", methods=["POST"])

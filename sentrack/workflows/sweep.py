@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import (
     Concern,
@@ -347,14 +348,19 @@ def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
 
 def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     without_impact = sa.select(InterventionPupil.intervention_id).where(awaiting_impact())
+    # A support assistant (and nothing more) whose access to the intervention has ended cannot
+    # record its impact: the SENCO does (as `_follow_the_role` moves such a task later).
+    assistant_only = ~sa.exists().where(RoleAssignment.user_id == User.id, RoleAssignment.role != Role.SUPPORT_ASSISTANT)
     rows = ctx.session.execute(
         sa.select(Intervention.id, Intervention.name, Intervention.school_id, Intervention.ends_on,
-                  Intervention.delivered_by_id, User.active)
+                  Intervention.delivered_by_id, User.active, assistant_only, School.assistant_access_weeks)
         .join(User, User.id == Intervention.delivered_by_id)
+        .join(School, School.id == Intervention.school_id)
         .where(Intervention.ends_on < ctx.today, Intervention.id.in_(without_impact))
     )
-    for iv_id, name, school_id, ends_on, deliverer_id, active in rows:
-        assignee = deliverer_id if active else ctx.holders.get((school_id, Role.SENCO))
+    for iv_id, name, school_id, ends_on, deliverer_id, active, only_assists, weeks in rows:
+        able = active and not (only_assists and ends_on < ctx.today - timedelta(weeks=weeks))
+        assignee = deliverer_id if able else ctx.holders.get((school_id, Role.SENCO))
         yield Due(school_id, "intervention", iv_id, "", ends_on + _days(spec),
                   f"Record the impact of {name}", ("interventions.impact", {"intervention_id": iv_id}), None, assignee)
 
@@ -540,24 +546,54 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
     # An assignee who no longer covers the task's school: staff of another school, or, for the
     # authority's duties, an officer of another authority (the school moved, even by hand).
     elsewhere = sa.not_(covers_school(Task.school_id, Task.for_role == Role.LA_OFFICER))
+    # A class teacher's task about a pupil, held by a teacher (and nothing more) who no longer
+    # teaches the pupil: they can no longer reach the pupil's record to do it.
+    teaches = sa.exists().where(
+        group_teachers.c.user_id == Task.assigned_to_id, group_pupils.c.pupil_id == Task.pupil_id,
+        group_teachers.c.group_id == group_pupils.c.group_id,
+    )
+    other_role = sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id, RoleAssignment.role != Role.TEACHER)
+    not_teaching = sa.and_(
+        Task.for_role == Role.TEACHER, Task.pupil_id.is_not(None), Task.assigned_to_id.is_not(None),
+        ~other_role, ~teaches,
+    )
+    # An intervention's task held by a support assistant (and nothing more) whose access to it
+    # ended the school's set number of weeks after its last day (`access.assistant_access_from`).
+    access_weeks = sorted({school.assistant_access_weeks for school in ctx.schools})
+    access_ended = sa.and_(
+        Task.subject_type == "intervention", Task.assigned_to_id.is_not(None),
+        ~sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id, RoleAssignment.role != Role.SUPPORT_ASSISTANT),
+        sa.exists().where(
+            Intervention.id == Task.subject_id, School.id == Task.school_id,
+            sa.or_(sa.false(), *(
+                sa.and_(School.assistant_access_weeks == weeks, Intervention.ends_on < ctx.today - timedelta(weeks=weeks))
+                for weeks in access_weeks
+            )),
+        ),
+    )
+    # Anyone left with no role at all, even holding a task given to them by hand.
+    no_role = sa.and_(Task.assigned_to_id.is_not(None), ~sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id))
+    cannot_act = sa.or_(not_teaching, access_ended, no_role)
     stranded = sa.or_(
         Task.assigned_to_id.is_(None), User.active.is_(False), elsewhere,
-        sa.and_(Task.assigned_by_id.is_(None), ~holds_role),
+        sa.and_(Task.assigned_by_id.is_(None), ~holds_role), cannot_act,
     )
-    tasks = session.scalars(
-        sa.select(Task).outerjoin(User, User.id == Task.assigned_to_id)
+    rows = session.execute(
+        sa.select(Task, cannot_act).outerjoin(User, User.id == Task.assigned_to_id)
         .where(Task.status == TaskStatus.OPEN, stranded)
     ).all()
     moved = []
-    for task in tasks:
+    for task, no_longer_able in rows:
         code = codes.get(task.duty_id)
         if code in PERSONAL:
-            if task.assigned_to_id is not None and (task.assigned_to is None or task.assigned_to.active):
+            still_here = task.assigned_to_id is not None and (task.assigned_to is None or task.assigned_to.active)
+            if still_here and not no_longer_able:
                 continue  # the person still works here: a personal task is theirs whatever their role
             if code == "teacher_acknowledges_passport":
                 task.status = TaskStatus.CANCELLED
                 task.closed_on = ctx.today
-                task.note = "No longer needed: the teacher no longer works at the school."
+                task.note = ("No longer needed: the teacher no longer teaches the pupil." if still_here
+                             else "No longer needed: the teacher no longer works at the school.")
                 summary.tasks_cancelled += 1
                 continue
             new = ctx.holders.get((task.school_id, Role.SENCO))
@@ -574,8 +610,16 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
             task.assigned_to_id = new
             task.assigned_by_id = None
             moved.append(task)
+        elif new is None and no_longer_able:
+            # No one to give it to yet: unassigned, in the lists of those who oversee tasks.
+            task.assigned_to_id = task.assigned_by_id = None
     session.flush()
     summary.tasks_moved = len(moved)
+    audit.record_each(session, "task_moved_by_sweep", [
+        {"school_id": task.school_id, "pupil_id": task.pupil_id, "object_type": "task", "object_id": task.id,
+         "details": {"assigned_to_id": task.assigned_to_id}}
+        for task in moved
+    ])
     return moved
 
 
