@@ -21,6 +21,7 @@ from sentrack import audit
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.models import (
+    RoleAssignment,
     Intervention,
     InterventionPupil,
     Provision,
@@ -681,6 +682,13 @@ def teaches_classes(user: User) -> bool:
 def may_see_authority_figures(user: User) -> bool:
     """Whether the user sees the side-by-side figures of their local authority's schools."""
     return user.is_authenticated and Role.LA_OFFICER in user.roles and user.local_authority_id is not None
+
+
+def holds_only(user_id, role: Role) -> sa.ColumnElement[bool]:
+    """SQL: the user whose id is `user_id` (a column) holds no role but `role`, so that what they
+    reach is that role's reach alone (a support assistant's end with their interventions; a class
+    teacher's with their classes)."""
+    return ~sa.exists().where(RoleAssignment.user_id == user_id, RoleAssignment.role != role)
 
 
 def may_see_addresses(user: User) -> bool:

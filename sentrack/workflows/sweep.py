@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from sentrack import audit
+from sentrack import access, audit
 from sentrack.clock import now
 from sentrack.models import (
     Concern,
@@ -350,7 +350,7 @@ def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]
     without_impact = sa.select(InterventionPupil.intervention_id).where(awaiting_impact())
     # A support assistant (and nothing more) whose access to the intervention has ended cannot
     # record its impact: the SENCO does (as `_follow_the_role` moves such a task later).
-    assistant_only = ~sa.exists().where(RoleAssignment.user_id == User.id, RoleAssignment.role != Role.SUPPORT_ASSISTANT)
+    assistant_only = access.holds_only(User.id, Role.SUPPORT_ASSISTANT)
     rows = ctx.session.execute(
         sa.select(Intervention.id, Intervention.name, Intervention.school_id, Intervention.ends_on,
                   Intervention.delivered_by_id, User.active, assistant_only, School.assistant_access_weeks)
@@ -552,17 +552,16 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
         group_teachers.c.user_id == Task.assigned_to_id, group_pupils.c.pupil_id == Task.pupil_id,
         group_teachers.c.group_id == group_pupils.c.group_id,
     )
-    other_role = sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id, RoleAssignment.role != Role.TEACHER)
     not_teaching = sa.and_(
         Task.for_role == Role.TEACHER, Task.pupil_id.is_not(None), Task.assigned_to_id.is_not(None),
-        ~other_role, ~teaches,
+        access.holds_only(Task.assigned_to_id, Role.TEACHER), ~teaches,
     )
     # An intervention's task held by a support assistant (and nothing more) whose access to it
     # ended the school's set number of weeks after its last day (`access.assistant_access_from`).
     access_weeks = sorted({school.assistant_access_weeks for school in ctx.schools})
     access_ended = sa.and_(
         Task.subject_type == "intervention", Task.assigned_to_id.is_not(None),
-        ~sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id, RoleAssignment.role != Role.SUPPORT_ASSISTANT),
+        access.holds_only(Task.assigned_to_id, Role.SUPPORT_ASSISTANT),
         sa.exists().where(
             Intervention.id == Task.subject_id, School.id == Task.school_id,
             sa.or_(sa.false(), *(
