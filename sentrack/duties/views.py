@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from sentrack import access, audit
 from sentrack.clock import today
-from sentrack.duties import bp
+from sentrack.duties import bp, queries
 from sentrack.duties.forms import CompleteTaskForm, ReassignTaskForm
 from sentrack.extensions import db
 from sentrack.forms import attach_error
@@ -122,10 +122,7 @@ def reassign(task_id: int):
 @login_required
 def notifications():
     user = _user()
-    rows = db.session.scalars(
-        sa.select(Notification).where(Notification.recipient_id == user.id)
-        .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc()).limit(200)
-    ).all()
+    rows = queries.notifications_of(db.session, user)
     return render_template("duties/notifications.html", notifications=rows, may_oversee=flow.may_oversee(user),
                            titles=flow.notification_titles(db.session, user, rows))
 

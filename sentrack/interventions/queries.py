@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from sentrack import access
-from sentrack.access import Ability
+from sentrack.access import DELIVERING_ROLES, Ability
 from sentrack.models import (
     CycleState,
     Intervention,
@@ -31,7 +31,6 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
-from sentrack.access import DELIVERING_ROLES
 from sentrack.workflows.register import awaiting_impact
 
 # --- Choices for the forms -------------------------------------------------------------------------

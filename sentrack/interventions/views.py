@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -361,16 +360,16 @@ def show(intervention_id: int):
     found = access.get_intervention(user, intervention_id)
     # A user reaching an intervention through one of its pupils sees the others counted, unnamed.
     visible = access.intervention_pupil_ids(user, found)
-    pupils = db.session.scalars(sa.select(Pupil).where(Pupil.id.in_(visible))).all() if visible else []
-    audit.record_for_pupils(db.session, "intervention_viewed", actor=user, pupils=pupils, object_type="intervention",
-                            object_id=found.id)
+    # Its pupils are of its school: audited by id, with nothing more to load.
+    audit.record_for_pupils(db.session, "intervention_viewed", actor=user, object_type="intervention", object_id=found.id,
+                            pupil_schools={pupil_id: found.school_id for pupil_id in visible})
     db.session.commit()
     intervention = queries.load_intervention(db.session, found)
     on = today()
     return render_template(
         "interventions/show.html", intervention=intervention, today=on, visible=visible,
         others=sum(1 for place in intervention.places if place.pupil_id not in visible),
-        teachers=queries.responsible_teachers(db.session, [p.id for p in pupils]),
+        teachers=queries.responsible_teachers(db.session, sorted(visible)),
         tallies=queries.attendance(intervention), labels=user.school.impact_labels,
         may_record=queries.may(db.session, user, Ability.RECORD_SESSION, intervention),
         may_change=queries.may(db.session, user, Ability.SET_UP_INTERVENTION, intervention),
