@@ -7,7 +7,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app sentrack
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lock assets db demo clean
+.PHONY: run test lint install lock assets db demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,13 @@ run: demo
 test: install node_modules/.package-lock.json
 	SENTRACK_CHROMIUM="$$(scripts/find-chromium)" && export SENTRACK_CHROMIUM && \
 	$(BIN)/python -m pytest -n auto --maxprocesses 4
+
+# ruff.toml holds the rules: pyflakes, pycodestyle, bugbear, simplify, pyupgrade, import order and
+# complexity, with the format every file keeps (`.venv/bin/ruff format .` applies it).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/check-structure
 
 node_modules/.package-lock.json: package-lock.json
 	npm ci

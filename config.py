@@ -25,9 +25,9 @@ def _env_bool(name: str, default: bool) -> bool:
 def _normalise_database_url(url: str) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -218,7 +218,5 @@ def config_from_environment(name: str | None = None) -> dict:
     try:
         cls = CONFIGS[name]
     except KeyError as exc:
-        raise ConfigError(
-            f"SENTRACK_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}."
-        ) from exc
+        raise ConfigError(f"SENTRACK_CONFIG must be one of {', '.join(CONFIGS)}, not {name!r}.") from exc
     return cls.load()

@@ -38,7 +38,9 @@ class Client:
         self.host, self.port = host, port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None, *, keep_cookies: bool = True) -> Response:
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None, *, keep_cookies: bool = True
+    ) -> Response:
         connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
         headers = {"User-Agent": "sentrack-bench"}
         if self.cookies:

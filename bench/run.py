@@ -104,12 +104,29 @@ def build_if_needed(url: str, schools: int, per_school: int) -> dict:
     today = date.today()
     log(f"Building the demo: {schools} schools of {per_school} pupils, dated {today.isoformat()}")
     started = time.perf_counter()
-    flask(url, "demo", "--reset", "--seed", str(SEED), "--schools", str(schools), "--pupils-per-school", str(per_school), today=today)
+    flask(
+        url,
+        "demo",
+        "--reset",
+        "--seed",
+        str(SEED),
+        "--schools",
+        str(schools),
+        "--pupils-per-school",
+        str(per_school),
+        today=today,
+    )
     seconds = round(time.perf_counter() - started, 1)
     log(f"Built in {seconds} s")
     with psycopg.connect(plain_url(url), autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
-    recorded = {"database": plain_url(url), "pupils": expected, "schools": schools, "today": today.isoformat(), "build_seconds": seconds}
+    recorded = {
+        "database": plain_url(url),
+        "pupils": expected,
+        "schools": schools,
+        "today": today.isoformat(),
+        "build_seconds": seconds,
+    }
     DATA.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps(recorded, indent=2) + "\n")
     return recorded
@@ -119,7 +136,9 @@ def subjects(url: str) -> dict:
     """What the pages are asked about, at the demo school: pupils on SEN support with an open
     cycle, the year group with most of them, and a surname to search for."""
     with psycopg.connect(plain_url(url)) as connection:
-        school_id = connection.execute('SELECT school_id FROM "user" WHERE email = %s', ("head@demo.test",)).fetchone()[0]
+        school_id = connection.execute('SELECT school_id FROM "user" WHERE email = %s', ("head@demo.test",)).fetchone()[
+            0
+        ]
         cycles = connection.execute(
             """
             SELECT p.public_id, c.number, p.year_group
@@ -147,8 +166,14 @@ def subjects(url: str) -> dict:
 
 def start_server(url: str, today: date, port: int, workers: int) -> subprocess.Popen:
     command = [
-        str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-        "--log-level", "warning", "sentrack:create_app()",
+        str(BIN / "gunicorn"),
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "sentrack:create_app()",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=app_env(url, today), start_new_session=True)
     deadline = time.monotonic() + 60
@@ -227,8 +252,12 @@ def measure(port: int, subject: dict, *, requests: int, concurrency: int, warmup
 
 def sweeps(url: str, today: date) -> dict:
     output = subprocess.run(
-        [sys.executable, str(HERE / "sweep.py")], cwd=ROOT, env=app_env(url, today),
-        check=True, capture_output=True, text=True,
+        [sys.executable, str(HERE / "sweep.py")],
+        cwd=ROOT,
+        env=app_env(url, today),
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -258,7 +287,9 @@ def verdicts(pages: list[dict], sweep: dict) -> list[str]:
         if page["p95_ms"] >= P95_TARGET_MS:
             missed.append(f"{page['page']}: p95 {page['p95_ms']} ms, target under {P95_TARGET_MS} ms")
         if page.get("floor_ratio", 0) > FLOOR_RATIO_TARGET:
-            missed.append(f"{page['page']}: median {page['floor_ratio']}x the floor's, target at most {FLOOR_RATIO_TARGET}x")
+            missed.append(
+                f"{page['page']}: median {page['floor_ratio']}x the floor's, target at most {FLOOR_RATIO_TARGET}x"
+            )
     if sweep["first"]["seconds"] >= SWEEP_TARGET_S:
         missed.append(f"sweep: {sweep['first']['seconds']} s, target under {SWEEP_TARGET_S} s")
     if sweep["second"]["seconds"] >= SECOND_SWEEP_TARGET_S:
@@ -300,7 +331,10 @@ def markdown(results: dict) -> str:
         "Targets missed: " + ("; ".join(results["missed"]) if results["missed"] else "none") + ".",
     ]
     if run.get("demo_build_seconds"):
-        lines += ["", f"The demo authority was built in {run['demo_build_seconds']} s ({run['demo_date']}, `flask demo --reset`)."]
+        lines += [
+            "",
+            f"The demo authority was built in {run['demo_build_seconds']} s ({run['demo_date']}, `flask demo --reset`).",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -333,8 +367,13 @@ def main() -> int:
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": machine(),
         "run": {
-            "schools": schools, "pupils": schools * per_school, "workers": workers, "concurrency": concurrency,
-            "requests": requests, "warmup": warmup, "demo_date": built["today"],
+            "schools": schools,
+            "pupils": schools * per_school,
+            "workers": workers,
+            "concurrency": concurrency,
+            "requests": requests,
+            "warmup": warmup,
+            "demo_date": built["today"],
             "demo_build_seconds": built.get("build_seconds"),
         },
         "pages": pages,

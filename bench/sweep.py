@@ -48,14 +48,18 @@ def main() -> None:
         first = timed_sweep(day)
         second = timed_sweep(day)
         db.session.rollback()
-        print(json.dumps({
-            "date": day.isoformat(),
-            "pupils": pupils,
-            "tasks_before": tasks_before,
-            "notifications_before": notifications_before,
-            "first": first,
-            "second": second,
-        }))
+        print(
+            json.dumps(
+                {
+                    "date": day.isoformat(),
+                    "pupils": pupils,
+                    "tasks_before": tasks_before,
+                    "notifications_before": notifications_before,
+                    "first": first,
+                    "second": second,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -45,7 +45,10 @@ def create_app(config: Mapping[str, Any] | None = None, *, config_name: str | No
     register_errorhandlers(app)
     register_security_headers(app)
     register_sql_count_header(app)
-    register_audit(app)  # after the count's hook, so that it runs before it and is counted
+    # After the count's hook and before the audit's: after-request hooks run last-registered
+    # first, so the audit adds its rows, the request commits them, and the count sees both.
+    register_operations(app)
+    register_audit(app)
     register_commands(app)
     return app
 
@@ -128,15 +131,15 @@ def register_extensions(app: Flask) -> None:
     def load_user(token: str):
         try:
             user = load_session(
-                db.session, token, idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
+                db.session,
+                token,
+                idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
                 absolute_timeout=current_app.config["SESSION_ABSOLUTE_LIFETIME"],
             )
         except SessionEnded as ended:
             g.session_ended = ended.reason
             user = None
-        if db.session.dirty:
-            db.session.commit()
-        return user
+        return user  # the session's last activity is committed with the request
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -213,6 +216,13 @@ def register_errorhandlers(app: Flask) -> None:
     def server_error(error):
         db.session.rollback()
         return render_error(500)
+
+
+def register_operations(app: Flask) -> None:
+    """Refused operations outside a form, and the request's one commit (`sentrack.operations`)."""
+    from sentrack import operations
+
+    operations.init_app(app)
 
 
 def register_audit(app: Flask) -> None:

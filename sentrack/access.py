@@ -21,12 +21,12 @@ from sentrack import audit
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.models import (
-    RoleAssignment,
     Intervention,
     InterventionPupil,
     Provision,
     Pupil,
     Role,
+    RoleAssignment,
     RoleProposal,
     School,
     SenStatus,
@@ -138,8 +138,13 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
         }
     ),
     Role.SUPPORT_ASSISTANT: frozenset(
-        {Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.RECORD_OBSERVATION, Ability.RECORD_SESSION,
-         Ability.READ_PASSPORT}
+        {
+            Ability.VIEW_PUPILS,
+            Ability.VIEW_SEN,
+            Ability.RECORD_OBSERVATION,
+            Ability.RECORD_SESSION,
+            Ability.READ_PASSPORT,
+        }
     ),
     Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES}),
     Role.LA_OFFICER: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.VIEW_FIGURES}),
@@ -196,6 +201,7 @@ def requires(ability: Ability) -> Callable:
 
 
 # --- Scopes: SQL conditions on Pupil -------------------------------------------------------------
+
 
 def _taught_by(user: User) -> sa.ColumnElement[bool]:
     taught = (
@@ -323,12 +329,11 @@ def may(user: User, ability: Ability, pupil: Pupil) -> bool:
     """Whether `ability` reaches this pupil for this user (one indexed query)."""
     if ability not in abilities(user):
         return False
-    return bool(
-        db.session.scalar(sa.select(sa.literal(True)).where(Pupil.id == pupil.id, _scope(user, ability)))
-    )
+    return bool(db.session.scalar(sa.select(sa.literal(True)).where(Pupil.id == pupil.id, _scope(user, ability))))
 
 
 # --- Staff, classes and schools ------------------------------------------------------------------
+
 
 def visible_schools(user: User) -> sa.Select:
     """Schools whose (anonymised) figures the user may see."""
@@ -419,7 +424,8 @@ def get_proposal(user: User, proposal_id: int) -> RoleProposal:
     if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:
         abort(404)
     proposal = db.session.scalar(
-        sa.select(RoleProposal).join(User, User.id == RoleProposal.user_id)
+        sa.select(RoleProposal)
+        .join(User, User.id == RoleProposal.user_id)
         .where(RoleProposal.id == proposal_id, User.school_id == user.school_id)
     )
     if proposal is None:
@@ -439,6 +445,7 @@ def school_groups(user: User) -> sa.Select:
 
 
 # --- Interventions --------------------------------------------------------------------------------
+
 
 def intervention_scope(user: User, ability: Ability = Ability.VIEW_SEN) -> sa.ColumnElement[bool]:
     """The interventions on which `ability` reaches for the user: the whole school for the SENCO
@@ -534,8 +541,9 @@ def task_assignees(task: Task) -> list[User]:
         if not able:
             return []
         row = db.session.execute(
-            sa.select(*(sa.case((intervention_scope(person, Ability.RECORD_SESSION), 1), else_=0) for person in able))
-            .where(Intervention.id == task.subject_id)
+            sa.select(
+                *(sa.case((intervention_scope(person, Ability.RECORD_SESSION), 1), else_=0) for person in able)
+            ).where(Intervention.id == task.subject_id)
         ).first()
         return [person for person, reached in zip(able, row or (), strict=False) if reached]
     if task.pupil_id is None:
@@ -545,8 +553,7 @@ def task_assignees(task: Task) -> list[User]:
     if not able:
         return []
     row = db.session.execute(
-        sa.select(*(sa.case((_scope(person, ability), 1), else_=0) for person in able))
-        .where(Pupil.id == task.pupil_id)
+        sa.select(*(sa.case((_scope(person, ability), 1), else_=0) for person in able)).where(Pupil.id == task.pupil_id)
     ).first()
     return [person for person, reached in zip(able, row or (), strict=False) if reached]
 
@@ -581,7 +588,9 @@ def home_sections(user: User) -> frozenset[str]:
 # Wording and columns of pages that differ by role, given to every template as `user_sees`.
 PAGE_FLAGS: dict[str, frozenset[Role]] = {
     "several_schools": frozenset({Role.LA_OFFICER}),  # pupils of several schools: lists name the school
-    "every_intervention": frozenset({Role.SENCO, Role.HEAD, Role.TEACHER}),  # a pupil's interventions, not only one's own
+    "every_intervention": frozenset(
+        {Role.SENCO, Role.HEAD, Role.TEACHER}
+    ),  # a pupil's interventions, not only one's own
 }
 
 
@@ -622,7 +631,9 @@ def place_scope(user: User, ability: Ability = Ability.VIEW_SEN) -> sa.ColumnEle
     return sa.and_(Intervention.school_id == user.school_id, sa.or_(*conditions))
 
 
-def intervention_pupil_ids(user: User, intervention: Intervention, ability: Ability = Ability.VIEW_SEN) -> frozenset[int]:
+def intervention_pupil_ids(
+    user: User, intervention: Intervention, ability: Ability = Ability.VIEW_SEN
+) -> frozenset[int]:
     """The ids of the pupils of `intervention` whom `ability` reaches for the user on its pages
     (`place_scope`): the others are counted, never named, shown or written. One query."""
     if ability not in abilities(user):
@@ -637,7 +648,9 @@ def intervention_pupil_ids(user: User, intervention: Intervention, ability: Abil
     )
 
 
-def may_write_place(user: User, intervention: Intervention, pupil_id: int, ability: Ability = Ability.RECORD_SESSION) -> bool:
+def may_write_place(
+    user: User, intervention: Intervention, pupil_id: int, ability: Ability = Ability.RECORD_SESSION
+) -> bool:
     """Whether the user may write the pupil's row of the intervention (attendance, scores, impact,
     the outcome it serves, their place in it) with `ability`."""
     return pupil_id in intervention_pupil_ids(user, intervention, ability)

@@ -47,17 +47,21 @@ def record(
 
 
 def shown(session: Session, page, action: str, **event: Any):
-    """Record that the user was shown `page` (a rendered page or a download) and commit; return
-    `page`. Views render first and call this last: committing earlier would expire what the page
-    had loaded, and the template would load it again row by row."""
+    """Record that the user was shown `page` (a rendered page or a download); return `page`. The
+    request commits the row once, after the view (`operations.finish_request`)."""
     record(session, action, **event)
-    session.commit()
     return page
 
 
 def record_for_pupils(
-    session: Session, action: str, *, actor: User | None, pupils: list[Pupil] | None = None,
-    object_type: str = "pupil", object_id: Any = None, pupil_schools: dict[int, int | None] | None = None,
+    session: Session,
+    action: str,
+    *,
+    actor: User | None,
+    pupils: list[Pupil] | None = None,
+    object_type: str = "pupil",
+    object_id: Any = None,
+    pupil_schools: dict[int, int | None] | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
     """`record` for each of `pupils` (the object being the pupil, or `object_id` when given), in
@@ -72,11 +76,16 @@ def record_for_pupils(
         sa.insert(AuditEvent),
         [
             {
-                "occurred_at": now(), "action": action, "user_id": actor.id if actor is not None else None,
-                "actor_name": actor.full_name if actor is not None else None, "school_id": school_id,
-                "pupil_id": pupil_id, "object_type": object_type,
+                "occurred_at": now(),
+                "action": action,
+                "user_id": actor.id if actor is not None else None,
+                "actor_name": actor.full_name if actor is not None else None,
+                "school_id": school_id,
+                "pupil_id": pupil_id,
+                "object_type": object_type,
                 "object_id": str(pupil_id if object_id is None else object_id),
-                "remote_addr": remote_addr, "details": details,
+                "remote_addr": remote_addr,
+                "details": details,
             }
             for pupil_id, school_id in sorted(found.items())
         ],
@@ -89,12 +98,24 @@ def record_each(session: Session, action: str, events: list[dict[str, Any]]) -> 
     object_id and details, in one INSERT statement whatever their number."""
     if not events:
         return
-    session.execute(sa.insert(AuditEvent), [
-        {"occurred_at": now(), "action": action, "user_id": None, "actor_name": None, "remote_addr": None,
-         "school_id": e.get("school_id"), "pupil_id": e.get("pupil_id"), "object_type": e.get("object_type"),
-         "object_id": None if e.get("object_id") is None else str(e["object_id"]), "details": e.get("details")}
-        for e in events
-    ])
+    session.execute(
+        sa.insert(AuditEvent),
+        [
+            {
+                "occurred_at": now(),
+                "action": action,
+                "user_id": None,
+                "actor_name": None,
+                "remote_addr": None,
+                "school_id": e.get("school_id"),
+                "pupil_id": e.get("pupil_id"),
+                "object_type": e.get("object_type"),
+                "object_id": None if e.get("object_id") is None else str(e["object_id"]),
+                "details": e.get("details"),
+            }
+            for e in events
+        ],
+    )
 
 
 # --- What a request showed and was refused --------------------------------------------------------
@@ -146,11 +167,19 @@ def _audit_refusal(session: Session, response: Response) -> None:
         school_id = user.school_id
     # The record asked for, by its number only: any other part of the address (a link's secret
     # token, whatever was typed into it) is never written down.
-    object_type, object_id = next(((name, value) for name, value in args.items() if isinstance(value, int)), (None, None))
-    record(session, "access_refused", actor=user, pupil_id=pupil_id, school_id=school_id,
-           object_type=object_type, object_id=object_id,
-           details={"endpoint": request.endpoint, "method": request.method, "status": response.status_code})
-    session.commit()
+    object_type, object_id = next(
+        ((name, value) for name, value in args.items() if isinstance(value, int)), (None, None)
+    )
+    record(
+        session,
+        "access_refused",
+        actor=user,
+        pupil_id=pupil_id,
+        school_id=school_id,
+        object_type=object_type,
+        object_id=object_id,
+        details={"endpoint": request.endpoint, "method": request.method, "status": response.status_code},
+    )
 
 
 def _audit_pages_shown(session: Session) -> None:
@@ -160,13 +189,14 @@ def _audit_pages_shown(session: Session) -> None:
     unaudited = {pid: school_id for pid, school_id in loaded.items() if pid not in audited}
     if not unaudited:
         return
-    record_for_pupils(session, "page_viewed", actor=_signed_in(), pupil_schools=unaudited,
-                      details={"endpoint": request.endpoint})
-    session.commit()
+    record_for_pupils(
+        session, "page_viewed", actor=_signed_in(), pupil_schools=unaudited, details={"endpoint": request.endpoint}
+    )
 
 
 def init_app(app: Flask, session_of) -> None:
-    """Audit refusals and pages shown after each request; `session_of()` is the app's session."""
+    """Audit refusals and pages shown after each request; `session_of()` is the app's session.
+    The rows are committed with the rest of the request by `operations.finish_request`."""
 
     @app.after_request
     def audit_request(response: Response) -> Response:

@@ -52,8 +52,10 @@ def create_user_command(email, full_name, roles, urn, la_code, password):
     )
     db.session.add(user)
     db.session.commit()
-    click.echo(f"Created an account for {email} with roles: {', '.join(roles)}. "
-               "They must change the password when they first sign in.")
+    click.echo(
+        f"Created an account for {email} with roles: {', '.join(roles)}. "
+        "They must change the password when they first sign in."
+    )
 
 
 @click.command("sweep")
@@ -84,8 +86,10 @@ def sweep_command(on, as_json):
     if as_json:
         click.echo(json.dumps(summary.as_dict()))
     else:
-        click.echo(f"{day}: {summary.tasks_created} tasks and {summary.notifications_created} notifications created, "
-                   f"{summary.tasks_moved} tasks moved to the current holder of their role.")
+        click.echo(
+            f"{day}: {summary.tasks_created} tasks and {summary.notifications_created} notifications created, "
+            f"{summary.tasks_moved} tasks moved to the current holder of their role."
+        )
 
 
 @click.command("compliance")
@@ -138,8 +142,10 @@ def move_school_command(urn, la_code):
         raise click.UsageError(error.message) from error
     db.session.commit()
     officer = "its officer" if moved.officer_id is not None else "no one (the authority has no officer yet)"
-    click.echo(f"Moved {school.name} to {authority.name}: {moved.tasks_moved} open "
-               f"{'task' if moved.tasks_moved == 1 else 'tasks'} of the authority's duties passed to {officer}.")
+    click.echo(
+        f"Moved {school.name} to {authority.name}: {moved.tasks_moved} open "
+        f"{'task' if moved.tasks_moved == 1 else 'tasks'} of the authority's duties passed to {officer}."
+    )
 
 
 def register(app: Flask) -> None:

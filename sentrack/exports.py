@@ -23,6 +23,7 @@ def csv_response(rows: Iterable[list], filename: str) -> Response:
     buffer.write("\ufeff")  # so that spreadsheets read the file as UTF-8
     csv.writer(buffer).writerows([safe_cell(value) for value in row] for row in rows)
     return Response(
-        buffer.getvalue(), mimetype="text/csv",
+        buffer.getvalue(),
+        mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

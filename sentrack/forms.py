@@ -221,6 +221,7 @@ def attach_error(form, error) -> None:
 
 # --- Versions: every form that edits a record says which version of it the person opened -------
 
+
 class VersionField(HiddenField):
     """Hidden: the version of the record the form was opened at. Required, a whole number from 0
     (a record not written yet) to the database's limit; anything else is refused beside the form,

@@ -82,8 +82,9 @@ class Mailer(Protocol):
 class SMTPMailer:
     """Sends through an SMTP server, one connection per batch."""
 
-    def __init__(self, *, host: str, port: int, username: str | None, password: str | None,
-                 use_tls: bool, timeout: float):
+    def __init__(
+        self, *, host: str, port: int, username: str | None, password: str | None, use_tls: bool, timeout: float
+    ):
         self.host, self.port, self.username, self.password = host, port, username, password
         self.use_tls, self.timeout = use_tls, timeout
         self._connection: smtplib.SMTP | None = None
@@ -134,8 +135,11 @@ def mailer_from_config(config) -> SMTPMailer | ConsoleMailer:
     if not config.get("MAIL_SERVER"):
         return ConsoleMailer()
     return SMTPMailer(
-        host=config["MAIL_SERVER"], port=config["MAIL_PORT"], username=config.get("MAIL_USERNAME"),
-        password=config.get("MAIL_PASSWORD"), use_tls=config.get("MAIL_USE_TLS", True),
+        host=config["MAIL_SERVER"],
+        port=config["MAIL_PORT"],
+        username=config.get("MAIL_USERNAME"),
+        password=config.get("MAIL_PASSWORD"),
+        use_tls=config.get("MAIL_USE_TLS", True),
         timeout=config.get("MAIL_TIMEOUT", 10),
     )
 
@@ -168,8 +172,7 @@ def compose(notification: Notification, *, sender: str, base_url: str, task: Tas
     if task is not None:
         lines.append(f"Due by: {task.due_on.day} {task.due_on:%B %Y}")
     link = f"{base_url.rstrip('/')}{notification.link or '/'}"
-    lines += ["", f"See it here (sign in first): {link}", "",
-              "Emails name no pupil: the details are in SEN Track."]
+    lines += ["", f"See it here (sign in first): {link}", "", "Emails name no pupil: the details are in SEN Track."]
     message.set_content("\n".join(lines) + "\n")
     return message
 
@@ -181,9 +184,12 @@ def compose_invitation(notification: Notification, *, sender: str, base_url: str
     message["To"] = notification.recipient.email
     message["Subject"] = "SEN Track: set your password"
     lines = [
-        f"Hello {header_text(notification.recipient.full_name)},", "",
-        "An account has been made for you in SEN Track. Set your own password with this link:", "",
-        f"{base_url.rstrip('/')}{link}", "",
+        f"Hello {header_text(notification.recipient.full_name)},",
+        "",
+        "An account has been made for you in SEN Track. Set your own password with this link:",
+        "",
+        f"{base_url.rstrip('/')}{link}",
+        "",
         "The link works once and ends after 7 days. If it has ended, ask your head teacher, SENCO or "
         "school administrator to send a new one. If you did not expect this email, ignore it.",
     ]
@@ -191,7 +197,9 @@ def compose_invitation(notification: Notification, *, sender: str, base_url: str
     return message
 
 
-def _invitation_links(session: Session, due: list[Notification], secret_key: str | None, now: datetime) -> dict[int, str | None]:
+def _invitation_links(
+    session: Session, due: list[Notification], secret_key: str | None, now: datetime
+) -> dict[int, str | None]:
     """The link of each invitation email in the batch, built from the invitation's nonce and the
     app's secret key (the token itself is stored nowhere); None for an invitation that has been
     used, replaced or has expired since."""
@@ -207,8 +215,11 @@ def _invitation_links(session: Session, due: list[Notification], secret_key: str
         secret_key = current_app.config["SECRET_KEY"]
     found = {i.id: i for i in session.scalars(sa.select(Invitation).where(Invitation.id.in_(ids)))}
     return {
-        invitation_id: (f"/invitation/{token_for(found[invitation_id], secret_key)}"
-                        if invitation_id in found and is_open(found[invitation_id], now) else None)
+        invitation_id: (
+            f"/invitation/{token_for(found[invitation_id], secret_key)}"
+            if invitation_id in found and is_open(found[invitation_id], now)
+            else None
+        )
         for invitation_id in ids
     }
 
@@ -222,8 +233,9 @@ class SendSummary:
     errors: list[str] = field(default_factory=list)
 
 
-def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: str,
-             secret_key: str | None = None) -> SendSummary:
+def send_due(
+    session: Session, *, mailer, now: datetime, sender: str, base_url: str, secret_key: str | None = None
+) -> SendSummary:
     """Send every notification whose email is pending and due now, each claimed with a lease just
     before it is sent and its result committed at once: however many senders run, a message is
     sent once (a sender killed after the server took a message but before its result was
@@ -243,9 +255,14 @@ def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: 
     ).all()
     # The tasks the notifications are about, with their duties, fetched for the whole batch at once.
     task_ids = [n.subject_id for n in due if n.subject_type == "task"]
-    tasks = {
-        t.id: t for t in session.scalars(sa.select(Task).where(Task.id.in_(task_ids)).options(selectinload(Task.duty)))
-    } if task_ids else {}
+    tasks = (
+        {
+            t.id: t
+            for t in session.scalars(sa.select(Task).where(Task.id.in_(task_ids)).options(selectinload(Task.duty)))
+        }
+        if task_ids
+        else {}
+    )
     invitation_links = _invitation_links(session, due, secret_key, now)
     with mailer:
         for notification in due:
@@ -263,14 +280,20 @@ def send_due(session: Session, *, mailer, now: datetime, sender: str, base_url: 
                 else:
                     message = compose(notification, sender=sender, base_url=base_url, task=task)
             except Exception as error:  # noqa: BLE001 - one message that cannot be built fails alone
-                outcome = _committed(session, lambda e=error: _fail(notification, f"Could not be built: {type(e).__name__}"))
+                outcome = _committed(
+                    session, lambda e=error: _fail(notification, f"Could not be built: {type(e).__name__}")
+                )
             else:
                 try:
                     mailer.send(message)
                 except (smtplib.SMTPException, OSError) as error:
-                    outcome = _committed(session, lambda e=error: _retry_or_fail(notification, f"{type(e).__name__}: {e}", now))
+                    outcome = _committed(
+                        session, lambda e=error: _retry_or_fail(notification, f"{type(e).__name__}: {e}", now)
+                    )
                 except Exception as error:  # noqa: BLE001 - the server would never take it: fail it alone
-                    outcome = _committed(session, lambda e=error: _fail(notification, f"Could not be sent: {type(e).__name__}"))
+                    outcome = _committed(
+                        session, lambda e=error: _fail(notification, f"Could not be sent: {type(e).__name__}")
+                    )
                 else:
                     outcome = _committed(session, lambda: _sent(notification, now))
             if outcome == "sent":
@@ -315,16 +338,20 @@ def _claim(session: Session, notification_id: int, now: datetime) -> bool:
         sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
     )
     free = (
-        sa.select(Notification.id).where(Notification.id == notification_id, due)
+        sa.select(Notification.id)
+        .where(Notification.id == notification_id, due)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    return session.execute(
-        sa.update(Notification)
-        .where(Notification.id == free, due)
-        .values(next_attempt_at=now + LEASE)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    return (
+        session.execute(
+            sa.update(Notification)
+            .where(Notification.id == free, due)
+            .values(next_attempt_at=now + LEASE)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
 
 
 def _sent(notification: Notification, now: datetime) -> str:

@@ -77,9 +77,8 @@ def release_scheduler_lock(connection: sa.Connection) -> None:
 
 
 def run_sweep_job(app: Flask) -> dict:
-    from sentrack.workflows.sweep import run_sweep
-
     from sentrack.submissions import purge
+    from sentrack.workflows.sweep import run_sweep
 
     with app.app_context():
         summary = run_sweep(db.session, today())
@@ -92,8 +91,11 @@ def run_sweep_job(app: Flask) -> dict:
 def send_outbox_job(app: Flask) -> dict:
     with app.app_context():
         result = send_due(
-            db.session, mailer=mailer_from_config(app.config), now=datetime.now(UTC),
-            sender=app.config["MAIL_FROM"], base_url=app.config["BASE_URL"],
+            db.session,
+            mailer=mailer_from_config(app.config),
+            now=datetime.now(UTC),
+            sender=app.config["MAIL_FROM"],
+            base_url=app.config["BASE_URL"],
         )
         db.session.remove()
         return {"sent": result.sent, "retried": result.retried, "failed": result.failed}

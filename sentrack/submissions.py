@@ -20,7 +20,8 @@ import hashlib
 import secrets
 import sqlite3
 import time
-from dataclasses import dataclass, field as dataclass_field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from urllib.parse import urlsplit
@@ -49,12 +50,10 @@ _WAIT_STEPS = 100
 _LOCKED_TRIES = 20
 
 MISSING = (
-    "Nothing was saved: the form was sent without the code that stops it being saved twice. "
-    "Fill it in again and save."
+    "Nothing was saved: the form was sent without the code that stops it being saved twice. Fill it in again and save."
 )
 NOT_VALID = (
-    "Nothing was saved: the form was out of date or was not opened from your account. "
-    "Fill it in again and save."
+    "Nothing was saved: the form was out of date or was not opened from your account. Fill it in again and save."
 )
 STILL_SAVING = "This form was already sent and is still being saved. Check the record before you send it again."
 
@@ -156,6 +155,7 @@ def _claim_with_the_first_write(db_session: Session, flush_context, instances) -
 
 
 # --- The decorator ---------------------------------------------------------------------------------
+
 
 def _back() -> str:
     """Where a refused post is sent: the form's own page, else the page the form was on."""

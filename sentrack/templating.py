@@ -1,4 +1,6 @@
-"""Template filters and the navigation each user sees."""
+"""Template filters, the small HTML pieces table cells are made of, and the navigation each user
+sees. The pieces (`link`, `tag`) are Python, not macros: a long table calls them once a row, and a
+macro call costs many times more than a function call."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from sentrack.access import Ability, abilities, page_flags
 from sentrack.models.enums import NeedType, Provision, Role, year_group_label
@@ -75,7 +78,30 @@ def navigation() -> list[dict]:
     return nav
 
 
+def link(href: str, text, *, classes: str = "") -> Markup:
+    """A GOV.UK link; `text` is escaped unless it is already Markup."""
+    extra = f" {classes}" if classes else ""
+    return Markup('<a class="govuk-link{}" href="{}">{}</a>').format(extra, href, text)
+
+
+# The GOV.UK tag colours; a tag of any other colour is a mistake in a template.
+TAG_COLOURS = frozenset(
+    {"grey", "green", "turquoise", "blue", "light-blue", "purple", "pink", "red", "orange", "yellow"}
+)
+
+
+def tag(text, colour: str | None = None) -> Markup:
+    """A GOV.UK tag (`<strong class="govuk-tag ...">`), in one of the GOV.UK colours or the default."""
+    if colour is not None and colour not in TAG_COLOURS:
+        raise ValueError(f"no GOV.UK tag is {colour}")
+    modifier = f" govuk-tag--{colour}" if colour else ""
+    return Markup('<strong class="govuk-tag{}">{}</strong>').format(modifier, text)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")  # `{% do rows.append(...) %}` builds a table's rows
+    app.add_template_global(link, "link")
+    app.add_template_global(tag, "tag")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_money, "money")

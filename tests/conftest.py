@@ -19,8 +19,8 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from sentrack import create_app, submissions
-from sentrack.auth.sessions import start_session
 from sentrack.auth import throttle
+from sentrack.auth.sessions import start_session
 from sentrack.extensions import db
 from sentrack.models import User, UserSession
 from tests import factories
@@ -30,9 +30,7 @@ TODAY = date(2026, 11, 27)
 
 
 def pytest_configure(config):
-    config.addinivalue_line(
-        "markers", "no_transaction: the test manages its own database and app context"
-    )
+    config.addinivalue_line("markers", "no_transaction: the test manages its own database and app context")
 
 
 class FreshGlobalsClient(FlaskClient):
@@ -113,7 +111,7 @@ def app(tmp_path_factory):
             url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'sentrack-test.sqlite'}"
         else:
             if url.startswith("postgresql://"):
-                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
             if url.startswith("postgresql"):
                 url = stack.enter_context(own_postgresql_database(url, f"sentrack_test_{os.getpid()}"))
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "TODAY": TODAY})

@@ -41,7 +41,14 @@ def make_upn() -> str:
     return check_letter(rest) + rest
 
 
-def make_user(session: Session, email: str, *roles: Role, school: School | None = None, la: LocalAuthority | None = None, name: str | None = None) -> User:
+def make_user(
+    session: Session,
+    email: str,
+    *roles: Role,
+    school: School | None = None,
+    la: LocalAuthority | None = None,
+    name: str | None = None,
+) -> User:
     user = User(
         email=email,
         full_name=name or email.split("@")[0].replace(".", " ").title(),
@@ -145,11 +152,19 @@ def build_world(session: Session) -> World:
     group.teachers.append(u["teacher"])
 
     p = world.pupils
-    p["taught"] = make_pupil(session, school, first="Ada", last="Brook", provision=Provision.SEN_SUPPORT, need=NeedType.SPLD, group=group)
+    p["taught"] = make_pupil(
+        session, school, first="Ada", last="Brook", provision=Provision.SEN_SUPPORT, need=NeedType.SPLD, group=group
+    )
     p["taught_plain"] = make_pupil(session, school, first="Ben", last="Cole", group=group)
-    p["untaught"] = make_pupil(session, school, first="Cara", last="Dale", provision=Provision.EHC_PLAN, need=NeedType.ASD, group=other_group)
-    p["untaught_k"] = make_pupil(session, school, first="Dev", last="Ellis", provision=Provision.SEN_SUPPORT, group=other_group)
-    p["sibling_ehc"] = make_pupil(session, sibling, first="Eve", last="Frost", year=8, provision=Provision.EHC_PLAN, need=NeedType.SEMH)
+    p["untaught"] = make_pupil(
+        session, school, first="Cara", last="Dale", provision=Provision.EHC_PLAN, need=NeedType.ASD, group=other_group
+    )
+    p["untaught_k"] = make_pupil(
+        session, school, first="Dev", last="Ellis", provision=Provision.SEN_SUPPORT, group=other_group
+    )
+    p["sibling_ehc"] = make_pupil(
+        session, sibling, first="Eve", last="Frost", year=8, provision=Provision.EHC_PLAN, need=NeedType.SEMH
+    )
     p["sibling_k"] = make_pupil(session, sibling, first="Finn", last="Gray", year=8, provision=Provision.SEN_SUPPORT)
     p["foreign"] = make_pupil(session, foreign, first="Gita", last="Hale", provision=Provision.EHC_PLAN)
     session.flush()
@@ -228,8 +243,14 @@ def review_details(cycle: SupportCycle, *, ratings: dict | None = None, **change
 
 
 def drive_cycle(
-    session: Session, *, actor: User, pupil: Pupil, to: CycleState, outcomes: int = 2,
-    primary_need: NeedType | None = NeedType.SPLD, review: dict | None = None,
+    session: Session,
+    *,
+    actor: User,
+    pupil: Pupil,
+    to: CycleState,
+    outcomes: int = 2,
+    primary_need: NeedType | None = NeedType.SPLD,
+    review: dict | None = None,
 ) -> SupportCycle:
     """Open a cycle for `pupil` and take it through the operations to the state `to`.
 
@@ -252,11 +273,14 @@ def drive_cycle(
     flow.start_review(session, actor=actor, cycle=cycle, today=REVIEW_DATE)
     if to is CycleState.REVIEW:
         return cycle
-    review = {"decision": ReviewDecision.STEP_DOWN, "decision_reason": "Reading now at age-related expectations"} | (review or {})
-    flow.save_review(session, actor=actor, cycle=cycle, details=review_details(cycle, **review), expected_version=None, today=HELD_ON)
+    review = {"decision": ReviewDecision.STEP_DOWN, "decision_reason": "Reading now at age-related expectations"} | (
+        review or {}
+    )
+    flow.save_review(
+        session, actor=actor, cycle=cycle, details=review_details(cycle, **review), expected_version=None, today=HELD_ON
+    )
     flow.record_review(session, actor=actor, cycle=cycle, today=HELD_ON)
     return cycle
-
 
 
 # --- Interventions ------------------------------------------------------------------------------
@@ -310,8 +334,14 @@ def intervention_details(kind: InterventionType, deliverer: User, **changes) -> 
 
 
 def make_intervention(
-    session: Session, *, actor: User, kind: InterventionType, deliverer: User, pupils: list[Pupil],
-    today: date = date(2026, 11, 27), **changes,
+    session: Session,
+    *,
+    actor: User,
+    kind: InterventionType,
+    deliverer: User,
+    pupils: list[Pupil],
+    today: date = date(2026, 11, 27),
+    **changes,
 ) -> Intervention:
     """An intervention started through the workflow for `pupils`; entry scores 20, 21, ..."""
     places = [iflow.Place(pupil=p, entry_score=str(20 + n)) for n, p in enumerate(pupils)]

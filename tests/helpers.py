@@ -27,9 +27,7 @@ def field_error(page: str, field_id: str) -> str | None:
     GOV.UK Frontend writes it as `<p id="FIELD-error" class="govuk-error-message">`, which the
     field's aria-describedby names, so finding it by id is finding it beside that field.
     """
-    match = re.search(
-        rf'<p id="{re.escape(field_id)}-error" class="govuk-error-message">(.*?)</p>', page, re.S
-    )
+    match = re.search(rf'<p id="{re.escape(field_id)}-error" class="govuk-error-message">(.*?)</p>', page, re.S)
     if match is None:
         return None
     message = html.unescape(_TAG.sub("", match.group(1)))

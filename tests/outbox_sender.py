@@ -20,8 +20,13 @@ def main(url: str, port: int, now: datetime) -> None:
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         mailer = SMTPMailer(host="127.0.0.1", port=port, username=None, password=None, use_tls=False, timeout=60)
-        summary = send_due(db.session, mailer=mailer, now=now, sender="SEN Track <no-reply@sentrack.invalid>",
-                           base_url="https://sentrack.example.sch.uk")
+        summary = send_due(
+            db.session,
+            mailer=mailer,
+            now=now,
+            sender="SEN Track <no-reply@sentrack.invalid>",
+            base_url="https://sentrack.example.sch.uk",
+        )
         db.session.remove()
     print(f"sent {summary.sent} taken elsewhere {summary.taken_elsewhere}", flush=True)
 

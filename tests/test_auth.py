@@ -29,6 +29,7 @@ def _is_signed_out(response) -> bool:
 
 # --- Signing in ---------------------------------------------------------------------------------
 
+
 def test_sign_in_redirects_home_and_signs_the_user_in(client, world, auth):
     response = auth.sign_in("senco@oak.test")
 
@@ -115,6 +116,7 @@ def test_sign_in_starts_a_new_cookie_session(app, client, world, auth):
 
 # --- Where sign-in leads ------------------------------------------------------------------------
 
+
 def test_sign_in_returns_to_the_page_asked_for(client, world):
     response = client.post("/sign-in?next=/pupils/", data={"email": "senco@oak.test", "password": PASSWORD})
 
@@ -140,7 +142,16 @@ def test_a_page_that_needs_sign_in_sends_the_user_to_sign_in_and_back(client, wo
         "evil.example",
         "/pupils/\r\nSet-Cookie: planted=1",
     ],
-    ids=["absolute", "scheme-relative", "slash-backslash", "backslashes", "tab", "javascript", "relative", "header-injection"],
+    ids=[
+        "absolute",
+        "scheme-relative",
+        "slash-backslash",
+        "backslashes",
+        "tab",
+        "javascript",
+        "relative",
+        "header-injection",
+    ],
 )
 def test_sign_in_never_redirects_off_the_site(client, world, target):
     response = client.post(
@@ -152,6 +163,7 @@ def test_sign_in_never_redirects_off_the_site(client, world, target):
 
 
 # --- Server-side sessions -----------------------------------------------------------------------
+
 
 def test_a_copied_cookie_works_while_the_session_is_open(app, client, world, auth):
     """The control for the tests below: copying the cookie does carry the session."""
@@ -198,7 +210,11 @@ NEW_PASSWORD = "a different long passphrase"
 def _change_password(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
     return client.post(
         "/change-password",
-        data={"current_password": current, "new_password": new, "confirm_password": confirm if confirm is not None else new},
+        data={
+            "current_password": current,
+            "new_password": new,
+            "confirm_password": confirm if confirm is not None else new,
+        },
     )
 
 
@@ -226,20 +242,56 @@ def test_changing_the_password_ends_other_sessions_but_not_this_one(app, client,
         ({"current": "not my password"}, "current_password", "Your current password is incorrect"),
         ({"confirm": "something else entirely"}, "confirm_password", "The passwords do not match"),
         ({"new": "short", "confirm": "short"}, "new_password", f"Password must be 12 characters or more. {ADVICE}"),
-        ({"new": "password12", "confirm": "password12"}, "new_password", f"Password must be 12 characters or more. {ADVICE}"),
-        ({"new": "  eleven chr ", "confirm": "  eleven chr "}, "new_password", f"Password must be 12 characters or more. {ADVICE}"),
+        (
+            {"new": "password12", "confirm": "password12"},
+            "new_password",
+            f"Password must be 12 characters or more. {ADVICE}",
+        ),
+        (
+            {"new": "  eleven chr ", "confirm": "  eleven chr "},
+            "new_password",
+            f"Password must be 12 characters or more. {ADVICE}",
+        ),
         ({"new": " " * 12, "confirm": " " * 12}, "new_password", f"Password must not be only spaces. {ADVICE}"),
-        ({"new": "password1234", "confirm": "password1234"}, "new_password",
-         f"Password is too easy to guess (this is a very common password). {ADVICE}"),
-        ({"new": "qwertyuiop12", "confirm": "qwertyuiop12"}, "new_password",
-         f"Password is too easy to guess (this is similar to a commonly used password). {ADVICE}"),
-        ({"new": "aaaaaaaaaaaaaaaa", "confirm": "aaaaaaaaaaaaaaaa"}, "new_password",
-         f'Password is too easy to guess (repeats like "aaa" are easy to guess). {ADVICE}'),
-        ({"new": PASSWORD, "confirm": PASSWORD}, "new_password", "The new password must be different from the current one"),
-        ({"new": "Teacher@Oak.Test", "confirm": "Teacher@Oak.Test"}, "new_password", "Password must not be your email address"),
+        (
+            {"new": "password1234", "confirm": "password1234"},
+            "new_password",
+            f"Password is too easy to guess (this is a very common password). {ADVICE}",
+        ),
+        (
+            {"new": "qwertyuiop12", "confirm": "qwertyuiop12"},
+            "new_password",
+            f"Password is too easy to guess (this is similar to a commonly used password). {ADVICE}",
+        ),
+        (
+            {"new": "aaaaaaaaaaaaaaaa", "confirm": "aaaaaaaaaaaaaaaa"},
+            "new_password",
+            f'Password is too easy to guess (repeats like "aaa" are easy to guess). {ADVICE}',
+        ),
+        (
+            {"new": PASSWORD, "confirm": PASSWORD},
+            "new_password",
+            "The new password must be different from the current one",
+        ),
+        (
+            {"new": "Teacher@Oak.Test", "confirm": "Teacher@Oak.Test"},
+            "new_password",
+            "Password must not be your email address",
+        ),
     ],
-    ids=["wrong-current", "mismatch", "short", "password12", "eleven-after-trimming", "twelve-spaces",
-         "common", "keyboard", "repeats", "unchanged", "email"],
+    ids=[
+        "wrong-current",
+        "mismatch",
+        "short",
+        "password12",
+        "eleven-after-trimming",
+        "twelve-spaces",
+        "common",
+        "keyboard",
+        "repeats",
+        "unchanged",
+        "email",
+    ],
 )
 def test_change_password_refuses(client, world, login, session, fields, field_id, message):
     user = world.users["teacher"]
@@ -290,6 +342,7 @@ def test_a_new_password_is_checked_against_the_persons_name(client, world, login
 
 
 # --- Idle timeout -------------------------------------------------------------------------------
+
 
 def _idle_for(session, user, idle: timedelta) -> None:
     for row in session.scalars(sa.select(UserSession).where(UserSession.user_id == user.id)):
@@ -401,9 +454,7 @@ THROTTLED = "Too many failed attempts to sign in"
 
 
 def _attempt(client, email, password="wrong password", address="192.0.2.1"):
-    return client.post(
-        "/sign-in", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}
-    )
+    return client.post("/sign-in", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address})
 
 
 def test_the_default_per_account_limit_is_five_in_fifteen_minutes(app):
@@ -447,9 +498,16 @@ def test_after_the_per_address_limit_a_right_password_still_signs_in(app, client
     _make_address_busy(app, client)
 
     assert _attempt(client, "head@oak.test", PASSWORD).status_code == 302
-    assert app.test_client().post(
-        "/sign-in", data={"email": "senco@oak.test", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "192.0.2.1"}
-    ).status_code == 302
+    assert (
+        app.test_client()
+        .post(
+            "/sign-in",
+            data={"email": "senco@oak.test", "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": "192.0.2.1"},
+        )
+        .status_code
+        == 302
+    )
 
 
 def test_after_the_per_address_limit_guessing_from_it_is_slowed(app, client, world):
@@ -478,9 +536,10 @@ def test_the_per_account_limit_still_holds_from_a_busy_address(app, client, worl
 def test_successful_sign_ins_do_not_count_towards_the_limit(app, client, world, monkeypatch):
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_PER_ACCOUNT", "2 per 15 minutes")
     for _ in range(3):
-        assert app.test_client().post(
-            "/sign-in", data={"email": "senco@oak.test", "password": PASSWORD}
-        ).status_code == 302
+        assert (
+            app.test_client().post("/sign-in", data={"email": "senco@oak.test", "password": PASSWORD}).status_code
+            == 302
+        )
 
     assert _attempt(client, "senco@oak.test").status_code == 200
     assert _attempt(client, "senco@oak.test").status_code == 200
@@ -488,6 +547,7 @@ def test_successful_sign_ins_do_not_count_towards_the_limit(app, client, world, 
 
 
 # --- CSRF ---------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def csrf_on(app, monkeypatch):
@@ -542,6 +602,7 @@ def test_sign_in_without_the_csrf_token_is_refused(client, world, session, csrf_
 
 # --- Cookies and headers ------------------------------------------------------------------------
 
+
 def test_the_session_cookie_is_http_only_and_same_site_lax(client, world, auth):
     response = auth.sign_in("senco@oak.test")
 
@@ -583,6 +644,7 @@ def test_signed_in_pages_are_never_cached(client, world, login, path):
 
 # --- Nothing about pupils in the cookie --------------------------------------------------------
 
+
 def _cookie_text(client) -> str:
     """What anyone holding the cookie can read: it is signed, not encrypted."""
     value = client.get_cookie(COOKIE).value
@@ -598,7 +660,9 @@ def _cookie_text(client) -> str:
     [("/pupils/", "/pupils/clear-search", "taught"), ("/pupils/left", "/pupils/left/clear-search", "untaught")],
     ids=["pupil-list", "leavers"],
 )
-def test_the_search_text_is_kept_on_the_server_not_in_the_cookie(app, client, world, login, session, search, clear, pupil):
+def test_the_search_text_is_kept_on_the_server_not_in_the_cookie(
+    app, client, world, login, session, search, clear, pupil
+):
     login(world.users["senco"])
     name = world.pupils[pupil].last_name
 

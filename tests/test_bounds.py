@@ -43,6 +43,7 @@ INT_SEGMENT = re.compile(r"^<int:[^>]+>$")
 
 # --- 14: integers beyond the database's range ----------------------------------------------------
 
+
 def test_bounded_int_takes_the_database_range_only():
     assert bounded_int(str(MAX_INT)) == MAX_INT == 2**31 - 1
     assert bounded_int(str(MAX_INT + 1)) is None
@@ -76,10 +77,10 @@ def test_a_huge_integer_in_a_path_is_not_found(client, world, login, session, fo
     for index, segment in enumerate(segments):
         if INT_SEGMENT.match(segment):
             assert parts[index].isdigit()
-            huge = [*parts[:index], HUGE, *parts[index + 1:]]
+            huge = [*parts[:index], HUGE, *parts[index + 1 :]]
             response = client.open("/".join(huge), method=route.method)
             assert response.status_code == 404, ("/".join(huge), response.status_code)
-            just_beyond = [*parts[:index], str(MAX_INT + 1), *parts[index + 1:]]
+            just_beyond = [*parts[:index], str(MAX_INT + 1), *parts[index + 1 :]]
             response = client.open("/".join(just_beyond), method=route.method)
             assert response.status_code == 404, ("/".join(just_beyond), response.status_code)
 
@@ -110,6 +111,7 @@ def test_a_huge_integer_in_a_query_string_is_ignored(client, world, login, query
 
 
 # --- 16: dates far out of range ------------------------------------------------------------------
+
 
 class _DateForm(Form):
     day = GovDateField("Start date")
@@ -146,18 +148,21 @@ def test_the_date_field_takes_1900_to_2100(parts, accepted):
 
 
 def test_the_bounds_are_the_ones_the_message_names():
-    assert EARLIEST_DATE == date(1900, 1, 1)
-    assert LATEST_DATE == date(2100, 12, 31)
+    assert date(1900, 1, 1) == EARLIEST_DATE
+    assert date(2100, 12, 31) == LATEST_DATE
 
 
 # --- Every form: far dates and huge integers are refused beside the field -----------------------
+
 
 def _shown(form, page):
     return [f for f in fields_of(form) if f'name="{f.name}"' in page]
 
 
 @pytest.mark.parametrize("rule", list(FORMS))
-def test_every_form_refuses_far_dates_and_huge_integers_beside_the_field(app, client, world, login, session, foreign_group, rule):
+def test_every_form_refuses_far_dates_and_huge_integers_beside_the_field(
+    app, client, world, login, session, foreign_group, rule
+):
     url, form, page = open_form(app, client, world, login, session, foreign_group, rule)
     for field in _shown(form, page):
         if field.kind == DATE:
@@ -179,6 +184,7 @@ def test_every_form_refuses_far_dates_and_huge_integers_beside_the_field(app, cl
 
 
 # --- 15: request size ----------------------------------------------------------------------------
+
 
 def test_a_request_size_limit_is_set(app):
     assert 0 < app.config["MAX_CONTENT_LENGTH"] <= 10 * 1024 * 1024

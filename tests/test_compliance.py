@@ -43,12 +43,21 @@ def _all(session, model):
 
 
 def _add_ehc(session, school, start: date, year: int = 6) -> Pupil:
-    pupil = Pupil(school_id=school.id, upn=f"Z{abs(hash((school.id, start, year))) % 10**12:012d}",
-                  first_name="Zed", last_name="Quill", date_of_birth=date(2016, 1, 1), year_group=year)
+    pupil = Pupil(
+        school_id=school.id,
+        upn=f"Z{abs(hash((school.id, start, year))) % 10**12:012d}",
+        first_name="Zed",
+        last_name="Quill",
+        date_of_birth=date(2016, 1, 1),
+        year_group=year,
+    )
     session.add(pupil)
     session.flush()
-    session.add(SenStatus(pupil_id=pupil.id, provision=Provision.EHC_PLAN, primary_need=NeedType.ASD,
-                          start_date=start, reason="Test"))
+    session.add(
+        SenStatus(
+            pupil_id=pupil.id, provision=Provision.EHC_PLAN, primary_need=NeedType.ASD, start_date=start, reason="Test"
+        )
+    )
     session.flush()
     return pupil
 
@@ -83,9 +92,15 @@ def _make_world(session, pupils: int = 80) -> School:
 
 # --- The plain recomputation ----------------------------------------------------------------------
 
+
 def _status_on(statuses, pupil_id, day, provisions=("K", "E")):
-    return any(s.pupil_id == pupil_id and s.provision.value in provisions and s.start_date <= day
-               and (s.end_date is None or s.end_date >= day) for s in statuses)
+    return any(
+        s.pupil_id == pupil_id
+        and s.provision.value in provisions
+        and s.start_date <= day
+        and (s.end_date is None or s.end_date >= day)
+        for s in statuses
+    )
 
 
 def _plain(session, school: School, today: date) -> dict:
@@ -111,8 +126,11 @@ def _plain(session, school: School, today: date) -> dict:
     year = today.year if today.month >= 9 else today.year - 1
     first, last = date(year, 9, 1), date(year + 1, 8, 31)
     # The school's own dates replace the default of exactly the terms they name.
-    own = {t.season: (t.starts_on, t.ends_on) for t in _all(session, SchoolTerm)
-           if t.school_id == school.id and t.academic_year == year}
+    own = {
+        t.season: (t.starts_on, t.ends_on)
+        for t in _all(session, SchoolTerm)
+        if t.school_id == school.id and t.academic_year == year
+    }
     terms = sorted(own.get(t.season, (t.starts_on, t.ends_on)) for t in default_terms(year))
     meetings = _all(session, ParentMeeting)
 
@@ -126,15 +144,23 @@ def _plain(session, school: School, today: date) -> dict:
 
     engagement = {"on_track": set(), "due": set(), "overdue": set()}
     for pid in register:
-        required = sum(1 for start, end in terms
-                       if end < today and _on_register(statuses, pid, end) and counts(pid, end, end))
-        held = sum(1 for m in meetings if m.pupil_id == pid and m.held_on is not None
-                   and first <= m.held_on <= min(today, last))
+        required = sum(
+            1 for start, end in terms if end < today and _on_register(statuses, pid, end) and counts(pid, end, end)
+        )
+        held = sum(
+            1
+            for m in meetings
+            if m.pupil_id == pid and m.held_on is not None and first <= m.held_on <= min(today, last)
+        )
         current = next(((s, e) for s, e in terms if s <= today <= e), None)
         if held < required:
             engagement["overdue"].add(pid)
-        elif (current and counts(pid, today, current[1]) and held < required + 1
-              and (current[1] - today).days <= school.parent_due_window_days):
+        elif (
+            current
+            and counts(pid, today, current[1])
+            and held < required + 1
+            and (current[1] - today).days <= school.parent_due_window_days
+        ):
             engagement["due"].add(pid)
         else:
             engagement["on_track"].add(pid)
@@ -144,8 +170,14 @@ def _plain(session, school: School, today: date) -> dict:
     plans = {p.cycle_id: p for p in _all(session, Plan)}
     out["open_cycles"] = len(cycles)
     # Overdue whether the cycle is at "do" or at "review": the review is not recorded yet.
-    out["reviews_overdue"] = {c.pupil_id for c in cycles if c.state in (CycleState.DO, CycleState.REVIEW) and c.id in plans
-                              and plans[c.id].review_date is not None and plans[c.id].review_date < today}
+    out["reviews_overdue"] = {
+        c.pupil_id
+        for c in cycles
+        if c.state in (CycleState.DO, CycleState.REVIEW)
+        and c.id in plans
+        and plans[c.id].review_date is not None
+        and plans[c.id].review_date < today
+    }
     with_plan = {c.pupil_id for c in cycles if c.state in (CycleState.DO, CycleState.REVIEW) and c.id in plans}
     out["k_without_plan"] = on_k - with_plan
 
@@ -153,15 +185,21 @@ def _plain(session, school: School, today: date) -> dict:
     out["open_concerns"] = len(concerns)
     out["concerns_past_deadline"] = {c.id for c in concerns if c.deadline < today}
 
-    ended = [i for i in _all(session, Intervention)
-             if i.school_id == school.id and first <= i.ends_on < today]
+    ended = [i for i in _all(session, Intervention) if i.school_id == school.id and first <= i.ends_on < today]
     places = _all(session, InterventionPupil)
     out["ended_interventions"] = len(ended)
     # A pupil who left before the intervention ended has no impact to record.
     left = {p.id: p.left_on for p in _all(session, Pupil)}
-    out["without_impact"] = {i.id for i in ended
-                             if any(p.intervention_id == i.id and p.impact is None
-                                    and (left[p.pupil_id] is None or left[p.pupil_id] > i.ends_on) for p in places)}
+    out["without_impact"] = {
+        i.id
+        for i in ended
+        if any(
+            p.intervention_id == i.id
+            and p.impact is None
+            and (left[p.pupil_id] is None or left[p.pupil_id] > i.ends_on)
+            for p in places
+        )
+    }
 
     tasks = [t for t in _all(session, Task) if t.school_id == school.id and t.status is TaskStatus.OPEN]
     out["open_tasks"] = len(tasks)
@@ -188,8 +226,12 @@ def _plain(session, school: School, today: date) -> dict:
     all_tasks = _all(session, Task)
     due, overdue = set(), set()
     for s in statuses:
-        if s.pupil_id in on_e and s.provision is Provision.EHC_PLAN and s.start_date <= today \
-                and (s.end_date is None or s.end_date >= today):
+        if (
+            s.pupil_id in on_e
+            and s.provision is Provision.EHC_PLAN
+            and s.start_date <= today
+            and (s.end_date is None or s.end_date >= today)
+        ):
             anniversaries = []
             for n in range(1, 60):
                 try:
@@ -203,9 +245,14 @@ def _plain(session, school: School, today: date) -> dict:
             n, a = anniversaries[-1]
             if a >= today:
                 due.add(s.pupil_id)
-            elif not any(duties[t.duty_id] == "la_annual_review" and t.subject_type == "sen_status"
-                         and t.subject_id == s.id and t.period == f"review:{n}" and t.status is TaskStatus.DONE
-                         for t in all_tasks):
+            elif not any(
+                duties[t.duty_id] == "la_annual_review"
+                and t.subject_type == "sen_status"
+                and t.subject_id == s.id
+                and t.period == f"review:{n}"
+                and t.status is TaskStatus.DONE
+                for t in all_tasks
+            ):
                 overdue.add(s.pupil_id)
     out["ehc_due"], out["ehc_overdue"] = due, overdue
     return out
@@ -241,8 +288,15 @@ def test_every_figure_matches_a_plain_recomputation(session, today):
     _check(figures["ehc_reviews_overdue"], plain["ehc_overdue"], len(plain["on_e"]))
 
     if today == TODAY:  # the world was built so that each figure has something to count
-        for key in ("reviews_overdue", "concerns_past_deadline", "interventions_without_impact",
-                    "tasks_overdue", "records_stale", "ehc_reviews_due", "ehc_reviews_overdue"):
+        for key in (
+            "reviews_overdue",
+            "concerns_past_deadline",
+            "interventions_without_impact",
+            "tasks_overdue",
+            "records_stale",
+            "ehc_reviews_due",
+            "ehc_reviews_overdue",
+        ):
             assert figures[key].count > 0, key
         assert 0 < figures["records_stale"].count < n
 
@@ -256,8 +310,9 @@ def test_register_breakdown_matches_the_open_statuses(session):
     open_status = {s.pupil_id: s for s in _all(session, SenStatus) if s.end_date is None}
     assert register.pupils == len(pupils)
     for provision in Provision:
-        expected = sum(1 for p in pupils
-                       if (open_status[p.id].provision if p.id in open_status else Provision.NONE) is provision)
+        expected = sum(
+            1 for p in pupils if (open_status[p.id].provision if p.id in open_status else Provision.NONE) is provision
+        )
         assert register.count(provision) == expected
     for year in {p.year_group for p in pupils}:
         assert sum(register.by_year[year].values()) == sum(1 for p in pupils if p.year_group == year)
@@ -276,8 +331,10 @@ def test_json_has_counts_and_percentages_and_no_names(session):
     data = to_json(figures)
     assert data["urn"] == school.urn and data["date"] == TODAY.isoformat()
     assert data["figures"]["reviews_overdue"] == {
-        "count": figures["reviews_overdue"].count, "population": figures["reviews_overdue"].population,
-        "population_label": "open cycles", "percent": figures["reviews_overdue"].percent,
+        "count": figures["reviews_overdue"].count,
+        "population": figures["reviews_overdue"].population,
+        "population_label": "open cycles",
+        "percent": figures["reviews_overdue"].percent,
     }
     text = json.dumps(data)
     for pupil in _all(session, Pupil):

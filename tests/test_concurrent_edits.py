@@ -65,6 +65,7 @@ SECOND = "Sam Second"
 
 # --- Every kind of record people edit -----------------------------------------------------------
 
+
 @dataclass
 class Kind:
     """An edit page: how to make the record and its URL, the first person's change (what the
@@ -85,7 +86,9 @@ class Kind:
 
     def fields(self, world) -> tuple[dict, dict, str]:
         """Mine, theirs and the version field, for this world."""
-        return tuple(value(world) if callable(value) else value for value in (self.mine, self.theirs, self.version_field))
+        return tuple(
+            value(world) if callable(value) else value for value in (self.mine, self.theirs, self.version_field)
+        )
 
 
 def _cycle_at(session, world, state: CycleState) -> SupportCycle:
@@ -104,21 +107,43 @@ def _first_cycle(session, world) -> SupportCycle:
 
 def _concern_url(world, session) -> str:
     pupil = world.pupils["taught"]
-    concern = raise_concern(session, actor=world.users["teacher"], pupil=pupil, raised_on=date(2026, 11, 20),
-                            area_of_need=None, description="Reverses letters", today=TODAY)
+    concern = raise_concern(
+        session,
+        actor=world.users["teacher"],
+        pupil=pupil,
+        raised_on=date(2026, 11, 20),
+        area_of_need=None,
+        description="Reverses letters",
+        today=TODAY,
+    )
     return f"/pupils/{pupil.public_id}/concerns/{concern.id}/decide"
 
 
 def _intervention(world, session) -> Intervention:
     kind = factories.make_intervention_type(session, actor=world.users["senco"])
-    return factories.make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
-                                       pupils=[world.pupils["taught"], world.pupils["taught_plain"]])
+    return factories.make_intervention(
+        session,
+        actor=world.users["senco"],
+        kind=kind,
+        deliverer=world.users["ta"],
+        pupils=[world.pupils["taught"], world.pupils["taught_plain"]],
+    )
 
 
 def _term_url(world, session) -> str:
-    term = save_term(session, actor=world.users["senco"], school=world.school, details=TermDetails(
-        academic_year=2026, season=Season.SPRING, starts_on=date(2027, 1, 5), ends_on=date(2027, 3, 26),
-        half_term_starts_on=None, half_term_ends_on=None))
+    term = save_term(
+        session,
+        actor=world.users["senco"],
+        school=world.school,
+        details=TermDetails(
+            academic_year=2026,
+            season=Season.SPRING,
+            starts_on=date(2027, 1, 5),
+            ends_on=date(2027, 3, 26),
+            half_term_starts_on=None,
+            half_term_ends_on=None,
+        ),
+    )
     return f"/settings/terms/{term.id}"
 
 
@@ -126,9 +151,15 @@ def _ended_intervention(world, session) -> str:
     """An intervention that has ended, its impact to record for two pupils."""
     kind = factories.make_intervention_type(session, actor=world.users["senco"])
     intervention = factories.make_intervention(
-        session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
-        pupils=[world.pupils["taught"], world.pupils["taught_plain"]], starts_on=date(2026, 9, 14), ends_on=date(2026, 11, 20),
-        today=date(2026, 9, 14))
+        session,
+        actor=world.users["senco"],
+        kind=kind,
+        deliverer=world.users["ta"],
+        pupils=[world.pupils["taught"], world.pupils["taught_plain"]],
+        starts_on=date(2026, 9, 14),
+        ends_on=date(2026, 11, 20),
+        today=date(2026, 9, 14),
+    )
     return f"/interventions/{intervention.id}/impact"
 
 
@@ -151,101 +182,169 @@ KINDS = {
     "pupil details": Kind(
         setup=lambda w, s: f"/pupils/{w.pupils['taught'].public_id}/edit",
         mine={"medical_conditions": "y", "medical_notes": "Epipen in the bag"},
-        theirs={"preferred_name": "Addie"}, kept=["Addie"],
-        label="Medical arrangements", shown="Epipen in the bag",
+        theirs={"preferred_name": "Addie"},
+        kept=["Addie"],
+        label="Medical arrangements",
+        shown="Epipen in the bag",
         saved=lambda w, s: (s.expire_all(), s.get(Pupil, w.pupils["taught"].id).medical_notes)[1],
         mine_saved="Epipen in the bag",
     ),
     "contact": Kind(
         setup=lambda w, s: f"/pupils/{w.pupils['taught'].public_id}/contacts/{w.pupils['taught'].contacts[0].id}",
-        mine={"phone": "07700 900111"}, theirs={"address": "12 Long Lane, Oakton"}, kept=["12 Long Lane, Oakton"],
-        label="Phone number", shown="07700 900111",
+        mine={"phone": "07700 900111"},
+        theirs={"address": "12 Long Lane, Oakton"},
+        kept=["12 Long Lane, Oakton"],
+        label="Phone number",
+        shown="07700 900111",
         saved=lambda w, s: (s.expire_all(), s.get(Contact, w.pupils["taught"].contacts[0].id).phone)[1],
         mine_saved="07700 900111",
     ),
     "assessment": Kind(
         setup=lambda w, s: _cycle_url(_cycle_at(s, w, CycleState.PLAN), "/assessment"),
-        mine={"strengths": "Draws detailed maps"}, theirs={"difficulties": "Copying from the board"},
-        kept=["Copying from the board"], label="Strengths", shown="Draws detailed maps",
-        saved=lambda w, s: _one(s, Assessment).strengths, mine_saved="Draws detailed maps",
+        mine={"strengths": "Draws detailed maps"},
+        theirs={"difficulties": "Copying from the board"},
+        kept=["Copying from the board"],
+        label="Strengths",
+        shown="Draws detailed maps",
+        saved=lambda w, s: _one(s, Assessment).strengths,
+        mine_saved="Draws detailed maps",
     ),
     "plan": Kind(
         setup=lambda w, s: _cycle_url(_cycle_at(s, w, CycleState.DO), "/plan"),
-        mine={"provision": "Reading group three times a week"}, theirs={"strategies": "Coloured overlay in every lesson"},
-        kept=["Coloured overlay in every lesson"], label="Provision", shown="Reading group three times a week",
-        saved=lambda w, s: _one(s, Plan).provision, mine_saved="Reading group three times a week",
+        mine={"provision": "Reading group three times a week"},
+        theirs={"strategies": "Coloured overlay in every lesson"},
+        kept=["Coloured overlay in every lesson"],
+        label="Provision",
+        shown="Reading group three times a week",
+        saved=lambda w, s: _one(s, Plan).provision,
+        mine_saved="Reading group three times a week",
     ),
     "outcome": Kind(
         setup=lambda w, s: _cycle_url(c := _cycle_at(s, w, CycleState.DO), f"/outcomes/{c.outcomes[0].id}"),
-        mine={"description": "Reads a book at band 6"}, theirs={"success_criteria": "Nine words in ten, twice running"},
-        kept=["Nine words in ten, twice running"], label="Outcome", shown="Reads a book at band 6",
-        saved=lambda w, s: (s.expire_all(), s.scalars(sa.select(Outcome).order_by(Outcome.position)).first().description)[1],
+        mine={"description": "Reads a book at band 6"},
+        theirs={"success_criteria": "Nine words in ten, twice running"},
+        kept=["Nine words in ten, twice running"],
+        label="Outcome",
+        shown="Reads a book at band 6",
+        saved=lambda w, s: (
+            s.expire_all(),
+            s.scalars(sa.select(Outcome).order_by(Outcome.position)).first().description,
+        )[1],
         mine_saved="Reads a book at band 6",
     ),
     "review": Kind(
         setup=lambda w, s: _cycle_url(_cycle_at(s, w, CycleState.REVIEW), "/review"),
-        mine={"pupil_views": "I can read the signs now", "held_on": date_parts(date(2026, 11, 20)), "decision": "continue"},
-        theirs={"parent_views": "Reads to her brother", "held_on": date_parts(date(2026, 11, 20)), "decision": "continue"},
-        kept=["Reads to her brother"], label="The pupil's views", shown="I can read the signs now",
-        saved=lambda w, s: _one(s, Review).pupil_views, mine_saved="I can read the signs now",
+        mine={
+            "pupil_views": "I can read the signs now",
+            "held_on": date_parts(date(2026, 11, 20)),
+            "decision": "continue",
+        },
+        theirs={
+            "parent_views": "Reads to her brother",
+            "held_on": date_parts(date(2026, 11, 20)),
+            "decision": "continue",
+        },
+        kept=["Reads to her brother"],
+        label="The pupil's views",
+        shown="I can read the signs now",
+        saved=lambda w, s: _one(s, Review).pupil_views,
+        mine_saved="I can read the signs now",
     ),
     "concern decision": Kind(
         setup=_concern_url,
         mine={"decision": "no_further_action", "reason": "Caught up after a phonics recap"},
         theirs={"decision": "no_further_action", "reason": "Class strategies are enough"},
-        kept=["Class strategies are enough"], label="Reason", shown="Caught up after a phonics recap",
-        saved=lambda w, s: _one(s, Concern).decision_note, mine_saved="Caught up after a phonics recap",
+        kept=["Class strategies are enough"],
+        label="Reason",
+        shown="Caught up after a phonics recap",
+        saved=lambda w, s: _one(s, Concern).decision_note,
+        mine_saved="Caught up after a phonics recap",
     ),
     "intervention": Kind(
         setup=lambda w, s: f"/interventions/{_intervention(w, s).id}/edit",
-        mine={"name": "Reading group A"}, theirs={"measure": "Reading age in months"},
-        kept=["Reading age in months"], label="Name", shown="Reading group A",
-        saved=lambda w, s: _one(s, Intervention).name, mine_saved="Reading group A",
+        mine={"name": "Reading group A"},
+        theirs={"measure": "Reading age in months"},
+        kept=["Reading age in months"],
+        label="Name",
+        shown="Reading group A",
+        saved=lambda w, s: _one(s, Intervention).name,
+        mine_saved="Reading group A",
     ),
     "catalogue entry": Kind(
         setup=lambda w, s: f"/interventions/catalogue/{factories.make_intervention_type(s, actor=w.users['senco']).id}",
-        mine={"description": "Phonics, fluency and a reading buddy"}, theirs={"name": "Reading catch-up plus"},
-        kept=["Reading catch-up plus"], label="Description", shown="Phonics, fluency and a reading buddy",
-        saved=lambda w, s: _one(s, InterventionType).description, mine_saved="Phonics, fluency and a reading buddy",
+        mine={"description": "Phonics, fluency and a reading buddy"},
+        theirs={"name": "Reading catch-up plus"},
+        kept=["Reading catch-up plus"],
+        label="Description",
+        shown="Phonics, fluency and a reading buddy",
+        saved=lambda w, s: _one(s, InterventionType).description,
+        mine_saved="Phonics, fluency and a reading buddy",
     ),
     "rule settings": Kind(
         setup=lambda w, s: "/settings/rules",
-        mine={"concern_deadline_days": "20"}, theirs={"records_stale_weeks": "11"}, kept=['value="11"'],
-        label="Days to decide on a concern", shown="20",
-        saved=lambda w, s: (s.expire_all(), s.get(School, w.school.id).concern_deadline_days)[1], mine_saved=20,
+        mine={"concern_deadline_days": "20"},
+        theirs={"records_stale_weeks": "11"},
+        kept=['value="11"'],
+        label="Days to decide on a concern",
+        shown="20",
+        saved=lambda w, s: (s.expire_all(), s.get(School, w.school.id).concern_deadline_days)[1],
+        mine_saved=20,
     ),
     "impact scale": Kind(
         setup=lambda w, s: "/interventions/impact-scale",
-        mine={"label_0": "Went backwards"}, theirs={"label_4": "Flew ahead"}, kept=["Flew ahead"],
-        label="Impact scale", shown="-2: Went backwards",
-        saved=lambda w, s: (s.expire_all(), s.get(School, w.school.id).impact_labels[-2])[1], mine_saved="Went backwards",
+        mine={"label_0": "Went backwards"},
+        theirs={"label_4": "Flew ahead"},
+        kept=["Flew ahead"],
+        label="Impact scale",
+        shown="-2: Went backwards",
+        saved=lambda w, s: (s.expire_all(), s.get(School, w.school.id).impact_labels[-2])[1],
+        mine_saved="Went backwards",
     ),
     "term dates": Kind(
         setup=_term_url,
-        mine={"ends_on": date_parts(date(2027, 3, 25))}, theirs={"starts_on": date_parts(date(2027, 1, 6))},
-        kept_pattern=r'id="starts_on-day"[^>]*value="6"', label="Last day of the term", shown="25 March 2027",
-        saved=lambda w, s: _one(s, SchoolTerm).ends_on, mine_saved=date(2027, 3, 25),
+        mine={"ends_on": date_parts(date(2027, 3, 25))},
+        theirs={"starts_on": date_parts(date(2027, 1, 6))},
+        kept_pattern=r'id="starts_on-day"[^>]*value="6"',
+        label="Last day of the term",
+        shown="25 March 2027",
+        saved=lambda w, s: _one(s, SchoolTerm).ends_on,
+        mine_saved=date(2027, 3, 25),
     ),
     "staff member": Kind(
         setup=lambda w, s: f"/staff/{w.users['ta'].id}",
-        mine={"full_name": "Tess Assistant-Hall"}, theirs={"email": "tess.hall@oak.test"}, kept=["tess.hall@oak.test"],
-        label="Full name", shown="Tess Assistant-Hall",
-        saved=lambda w, s: (s.expire_all(), s.get(User, w.users["ta"].id).full_name)[1], mine_saved="Tess Assistant-Hall",
+        mine={"full_name": "Tess Assistant-Hall"},
+        theirs={"email": "tess.hall@oak.test"},
+        kept=["tess.hall@oak.test"],
+        label="Full name",
+        shown="Tess Assistant-Hall",
+        saved=lambda w, s: (s.expire_all(), s.get(User, w.users["ta"].id).full_name)[1],
+        mine_saved="Tess Assistant-Hall",
     ),
     "class": Kind(
         setup=lambda w, s: f"/staff/classes/{w.group.id}",
-        mine={"name": "4 Oak Tree"}, theirs={"year_group": "5"}, kept_pattern=r'<option selected value="5"|value="5" selected',
-        label="Class name", shown="4 Oak Tree",
-        saved=lambda w, s: (s.expire_all(), s.get(TeachingGroup, w.group.id).name)[1], mine_saved="4 Oak Tree",
+        mine={"name": "4 Oak Tree"},
+        theirs={"year_group": "5"},
+        kept_pattern=r'<option selected value="5"|value="5" selected',
+        label="Class name",
+        shown="4 Oak Tree",
+        saved=lambda w, s: (s.expire_all(), s.get(TeachingGroup, w.group.id).name)[1],
+        mine_saved="4 Oak Tree",
     ),
     "intervention impact": Kind(
         setup=_ended_intervention,
         mine=lambda w: _impacts(w, impact_of_taught="2", exit_of_taught="31"),
         theirs=lambda w: _impacts(w, comment_of_taught="Reads road signs now"),
-        kept=["Reads road signs now"], label="Ada Brook: Exit score", shown="31",
-        saved=lambda w, s: (s.expire_all(), s.scalar(sa.select(InterventionPupil.exit_score).where(
-            InterventionPupil.pupil_id == w.pupils["taught"].id)))[1],
-        mine_saved="31", version_field=lambda w: f"version_{w.pupils['taught'].id}",
+        kept=["Reads road signs now"],
+        label="Ada Brook: Exit score",
+        shown="31",
+        saved=lambda w, s: (
+            s.expire_all(),
+            s.scalar(
+                sa.select(InterventionPupil.exit_score).where(InterventionPupil.pupil_id == w.pupils["taught"].id)
+            ),
+        )[1],
+        mine_saved="31",
+        version_field=lambda w: f"version_{w.pupils['taught'].id}",
     ),
 }
 
@@ -291,14 +390,16 @@ def test_the_second_save_is_told_what_the_first_changed_and_keeps_its_own_typing
     mine, theirs = (_opened(app, first, url)), (_opened(app, other, url))
 
     saved = first.post(url, data=(_merge(mine, my_change)))
-    assert saved.status_code == 302, re.findall(r"govuk-error-message\">(.*?)</p>|error-summary__list\">(.*?)</ul>", text(saved), re.S)
+    assert saved.status_code == 302, re.findall(
+        r"govuk-error-message\">(.*?)</p>|error-summary__list\">(.*?)</ul>", text(saved), re.S
+    )
 
     stopped = other.post(url, data=(_merge(theirs, their_change)))
 
     assert stopped.status_code == 200
     page = html.unescape(text(stopped))
     assert f"{world.users['senco'].full_name} saved a change to this record" in page
-    table = page[page.index("What they changed"):page.index("</table>", page.index("What they changed"))]
+    table = page[page.index("What they changed") : page.index("</table>", page.index("What they changed"))]
     row = re.search(rf"<th[^>]*>{re.escape(case.label)}</th><td[^>]*>(.*?)</td>", table, re.S)
     assert row, f"the conflict does not list {case.label!r}: {table}"
     assert case.shown in row.group(1)
@@ -346,8 +447,11 @@ def test_a_stale_version_is_a_conflict_even_when_the_form_says_nothing_new(app, 
     url = KINDS["pupil details"].setup(world, session)
     session.commit()
     first, other = _two_people(app, login, world, second_senco)
-    stale = (_opened(app, other, url))
-    assert first.post(url, data=_merge((_opened(app, first, url)), {"medical_notes": "Inhaler in the office"})).status_code == 302
+    stale = _opened(app, other, url)
+    assert (
+        first.post(url, data=_merge((_opened(app, first, url)), {"medical_notes": "Inhaler in the office"})).status_code
+        == 302
+    )
 
     response = other.post(url, data=stale)
 
@@ -358,6 +462,7 @@ def test_a_stale_version_is_a_conflict_even_when_the_form_says_nothing_new(app, 
 
 # --- Real concurrency ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def own_app(tmp_path):
     """An app with a database of its own, outside the test transaction, which threads reach
@@ -366,7 +471,7 @@ def own_app(tmp_path):
         url = os.environ.get("SENTRACK_TEST_DATABASE_URL")
         if url:
             if url.startswith("postgresql://"):
-                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
             url = stack.enter_context(own_postgresql_database(url, f"sentrack_edits_{os.getpid()}"))
         else:
             url = f"sqlite:///{tmp_path / 'edits.sqlite'}"
@@ -385,10 +490,15 @@ def _writers(app, count: int) -> tuple[list, dict]:
     with app.app_context():
         world = factories.build_world(db.session)
         users = [world.users["senco"]] + [
-            factories.make_user(db.session, f"senco{n}@oak.test", Role.SENCO, school=world.school) for n in range(1, count)
+            factories.make_user(db.session, f"senco{n}@oak.test", Role.SENCO, school=world.school)
+            for n in range(1, count)
         ]
-        cycle = factories.drive_cycle(db.session, actor=world.users["senco"], pupil=world.pupils["taught"], to=CycleState.REVIEW)
-        planning = factories.drive_cycle(db.session, actor=world.users["senco"], pupil=world.pupils["taught_plain"], to=CycleState.DO)
+        cycle = factories.drive_cycle(
+            db.session, actor=world.users["senco"], pupil=world.pupils["taught"], to=CycleState.REVIEW
+        )
+        planning = factories.drive_cycle(
+            db.session, actor=world.users["senco"], pupil=world.pupils["taught_plain"], to=CycleState.DO
+        )
         db.session.commit()
         clients = []
         for user in users:
@@ -398,9 +508,11 @@ def _writers(app, count: int) -> tuple[list, dict]:
             with client.session_transaction() as cookie:
                 cookie["_user_id"], cookie["_fresh"] = token, True
             clients.append(client)
-        info = {"review": (f"/pupils/{cycle.pupil.public_id}/cycles/{cycle.number}/review", cycle.id),
-                "plan": (f"/pupils/{planning.pupil.public_id}/cycles/{planning.number}/plan", planning.id),
-                "outcomes": [o.id for o in cycle.outcomes]}
+        info = {
+            "review": (f"/pupils/{cycle.pupil.public_id}/cycles/{cycle.number}/review", cycle.id),
+            "plan": (f"/pupils/{planning.pupil.public_id}/cycles/{planning.number}/plan", planning.id),
+            "outcomes": [o.id for o in cycle.outcomes],
+        }
         db.session.remove()
     return clients, info
 
@@ -440,9 +552,13 @@ def _at_once(clients, act) -> list:
 
 def _revisions(app, record_type: str, record_id: int) -> list[int]:
     with app.app_context():
-        versions = list(db.session.scalars(
-            sa.select(RecordRevision.version).where(RecordRevision.record_type == record_type,
-                                                    RecordRevision.record_id == record_id).order_by(RecordRevision.version)))
+        versions = list(
+            db.session.scalars(
+                sa.select(RecordRevision.version)
+                .where(RecordRevision.record_type == record_type, RecordRevision.record_id == record_id)
+                .order_by(RecordRevision.version)
+            )
+        )
         db.session.remove()
     return versions
 
@@ -462,11 +578,17 @@ def test_saves_of_the_same_version_at_the_same_moment_give_one_winner_and_no_err
     tokens = [submission_token(page) for page in pages]
     assert opened == [str(version)] * 4
 
-    responses = _at_once(clients, lambda n, c: c.post(
-        url, data={**_form_for(what, info, opened[n], f"Writer {n}'s words"), submissions.FIELD: tokens[n]}))
+    responses = _at_once(
+        clients,
+        lambda n, c: c.post(
+            url, data={**_form_for(what, info, opened[n], f"Writer {n}'s words"), submissions.FIELD: tokens[n]}
+        ),
+    )
 
     statuses = sorted(r.status_code for r in responses)
-    assert statuses == [200, 200, 200, 302], [re.findall(r'error-summary__list">(.*?)</ul>', text(r), re.S) for r in responses]
+    assert statuses == [200, 200, 200, 302], [
+        re.findall(r'error-summary__list">(.*?)</ul>', text(r), re.S) for r in responses
+    ]
     winner = next(n for n, r in enumerate(responses) if r.status_code == 302)
     for n, response in enumerate(responses):
         if n != winner:
@@ -474,7 +596,10 @@ def test_saves_of_the_same_version_at_the_same_moment_give_one_winner_and_no_err
             assert "saved a change to this record" in page and f"Writer {n}'s words" in page
     with own_app.app_context():
         saved = db.session.get(model, record_id)
-        assert (saved.version, saved.provision if what == "plan" else saved.pupil_views) == (version + 1, f"Writer {winner}'s words")
+        assert (saved.version, saved.provision if what == "plan" else saved.pupil_views) == (
+            version + 1,
+            f"Writer {winner}'s words",
+        )
         db.session.remove()
     assert _revisions(own_app, what, record_id)[-2:] == [version, version + 1]
 
@@ -488,8 +613,10 @@ def test_four_writers_saving_25_times_each_get_no_error(own_app):
         statuses = []
         for round_ in range(25):
             page = text(client.get(url))
-            data = {**_form_for("review", info, _hidden(page, "version"), f"Writer {n}, save {round_}"),
-                    submissions.FIELD: submission_token(page)}
+            data = {
+                **_form_for("review", info, _hidden(page, "version"), f"Writer {n}, save {round_}"),
+                submissions.FIELD: submission_token(page),
+            }
             statuses.append(client.post(url, data=data).status_code)
         return statuses
 
@@ -508,19 +635,33 @@ def test_four_writers_saving_25_times_each_get_no_error(own_app):
 def test_a_version_already_kept_by_someone_else_is_a_conflict_not_an_error(app, session, world, login, second_senco):
     """Were two saves ever to claim the same version, the second's snapshot meets the first's
     (the unique key on the saved versions): the person is told, as for any conflict."""
-    from sentrack.workflows.revisions import EditConflict
     from sentrack.workflows.pupils import PupilDetails, update_pupil
+    from sentrack.workflows.revisions import EditConflict
 
     pupil = world.pupils["taught"]
     opened = pupil.version
-    session.add(RecordRevision(record_type="pupil", record_id=pupil.id, version=pupil.version + 1,
-                               snapshot={"medical_notes": "Theirs"}, saved_by_id=second_senco.id))
+    session.add(
+        RecordRevision(
+            record_type="pupil",
+            record_id=pupil.id,
+            version=pupil.version + 1,
+            snapshot={"medical_notes": "Theirs"},
+            saved_by_id=second_senco.id,
+        )
+    )
     session.commit()
     details = PupilDetails(**{name: getattr(pupil, name) for name in PupilDetails.__dataclass_fields__})
     details.medical_notes = "Mine"
 
     with pytest.raises(EditConflict) as conflict:
-        update_pupil(session, actor=world.users["senco"], pupil=pupil, details=details,
-                     group_ids=[g.id for g in pupil.groups], today=TODAY, expected_version=pupil.version)
+        update_pupil(
+            session,
+            actor=world.users["senco"],
+            pupil=pupil,
+            details=details,
+            group_ids=[g.id for g in pupil.groups],
+            today=TODAY,
+            expected_version=pupil.version,
+        )
 
     assert (conflict.value.by.full_name, conflict.value.current_version) == (SECOND, opened + 1)

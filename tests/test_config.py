@@ -12,8 +12,14 @@ import config
 from sentrack import clock, create_app
 
 ENVIRONMENT = (
-    "SECRET_KEY", "DATABASE_URL", "SENTRACK_TODAY", "SENTRACK_CONFIG", "SENTRACK_TEST_DATABASE_URL",
-    "REDIS_URL", "PROXY_HOPS", "PROXY_FIX",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "SENTRACK_TODAY",
+    "SENTRACK_CONFIG",
+    "SENTRACK_TEST_DATABASE_URL",
+    "REDIS_URL",
+    "PROXY_HOPS",
+    "PROXY_FIX",
 )
 PRODUCTION_URL = "postgresql://sentrack@db.example/sentrack"
 
@@ -48,15 +54,29 @@ def test_production_starts_with_a_complete_environment(production_env):
     [
         (lambda env: env.delenv("SECRET_KEY"), "SECRET_KEY is not set"),
         (lambda env: env.delenv("DATABASE_URL"), "DATABASE_URL is not set"),
-        (lambda env: env.setenv("DATABASE_URL", "sqlite:///sentrack.sqlite"), "DATABASE_URL must name a PostgreSQL database"),
-        (lambda env: env.setenv("DATABASE_URL", "mysql://sentrack@db/sentrack"), "DATABASE_URL must name a PostgreSQL database"),
+        (
+            lambda env: env.setenv("DATABASE_URL", "sqlite:///sentrack.sqlite"),
+            "DATABASE_URL must name a PostgreSQL database",
+        ),
+        (
+            lambda env: env.setenv("DATABASE_URL", "mysql://sentrack@db/sentrack"),
+            "DATABASE_URL must name a PostgreSQL database",
+        ),
         (lambda env: env.setenv("SENTRACK_TODAY", "2026-01-05"), "production refuses it"),
         (lambda env: env.delenv("REDIS_URL"), "REDIS_URL is not set"),
         (lambda env: env.setenv("REDIS_URL", ""), "REDIS_URL is not set"),
         (lambda env: env.setenv("REDIS_URL", "memory://"), "REDIS_URL must name a Redis server"),
     ],
-    ids=["no-secret-key", "no-database-url", "sqlite-database", "mysql-database", "clock-set",
-         "no-redis-url", "empty-redis-url", "memory-storage"],
+    ids=[
+        "no-secret-key",
+        "no-database-url",
+        "sqlite-database",
+        "mysql-database",
+        "clock-set",
+        "no-redis-url",
+        "empty-redis-url",
+        "memory-storage",
+    ],
 )
 def test_production_refuses_to_start(production_env, change, message):
     change(production_env)

@@ -65,7 +65,9 @@ def _url(cycle: SupportCycle, rest: str = "") -> str:
 
 def _cycle(session, pupil, number) -> SupportCycle:
     session.expire_all()
-    return session.scalar(sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id, SupportCycle.number == number))
+    return session.scalar(
+        sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id, SupportCycle.number == number)
+    )
 
 
 def _hidden(page: str, name: str) -> str:
@@ -95,6 +97,7 @@ def _general_errors(page: str) -> str:
 
 
 # --- Forms as the browser posts them -----------------------------------------------------------
+
 
 def _assessment_form(version="0", **changes) -> dict:
     form = {
@@ -165,6 +168,7 @@ def _review_form(cycle, *, version, record=False, ratings=None, **changes) -> di
 
 # --- The journey --------------------------------------------------------------------------------
 
+
 def _first_cycle_to_review(client, session, pupil) -> SupportCycle:
     """Open, assess, plan (two outcomes), start and observe, through the pages; then start the
     review, and add an observation made in October."""
@@ -178,21 +182,31 @@ def _first_cycle_to_review(client, session, pupil) -> SupportCycle:
 
     assert client.post(f"{base}/plan", data=_plan_form()).status_code == 302
     assert client.post(f"{base}/outcomes/new", data=_outcome_form("Reads a book at the right band")).status_code == 302
-    assert client.post(f"{base}/outcomes/new", data=_outcome_form("Writes a sentence with a capital letter")).status_code == 302
+    assert (
+        client.post(f"{base}/outcomes/new", data=_outcome_form("Writes a sentence with a capital letter")).status_code
+        == 302
+    )
     response = client.post(f"{base}/start", data={"primary_need": "SPLD", "secondary_need": ""})
     assert response.status_code == 302
     cycle = _cycle(session, pupil, 1)
     assert cycle.state is CycleState.DO
 
     first, second = cycle.outcomes
-    for outcome, note in ((first, "Read 7 of 10 words on the banded book"), (second, "Capital letters in 3 of 5 sentences")):
+    for outcome, note in (
+        (first, "Read 7 of 10 words on the banded book"),
+        (second, "Capital letters in 3 of 5 sentences"),
+    ):
         data = {"observed_on": date_parts(date(2026, 10, 1)), "outcome": str(outcome.id), "note": note}
         assert client.post(f"{base}/observations/new", data=data).status_code == 302
 
     response = client.post(f"{base}/move/start_review")
     assert response.headers["Location"] == f"{base}/review"
     # Typed in now, about mid-October: it belongs there in the chronology.
-    late = {"observed_on": date_parts(date(2026, 10, 15)), "outcome": "", "note": "Reading with more confidence at home"}
+    late = {
+        "observed_on": date_parts(date(2026, 10, 15)),
+        "outcome": "",
+        "note": "Reading with more confidence at home",
+    }
     assert client.post(f"{base}/observations/new", data=late).status_code == 302
     return _cycle(session, pupil, 1)
 
@@ -204,7 +218,11 @@ def test_a_senco_takes_a_pupil_through_a_cycle_that_continues(senco, world, sess
 
     # Placed on SEN support from the plan's start, with the letter to parents prepared.
     [status] = session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id)).all()
-    assert (status.provision, status.primary_need, status.start_date) == (Provision.SEN_SUPPORT, NeedType.SPLD, PLAN_STARTS)
+    assert (status.provision, status.primary_need, status.start_date) == (
+        Provision.SEN_SUPPORT,
+        NeedType.SPLD,
+        PLAN_STARTS,
+    )
     assert count(session, ParentLetter, ParentLetter.pupil_id == pupil.id) == 1
     # The cycle page shows what was planned beside what was recorded.
     page = text(senco.get(_url(cycle)))
@@ -223,9 +241,15 @@ def test_a_senco_takes_a_pupil_through_a_cycle_that_continues(senco, world, sess
 
     assert recorded.headers["Location"] == f"/pupils/{pupil.public_id}/cycles/2"
     closed, following = _cycle(session, pupil, 1), _cycle(session, pupil, 2)
-    assert (closed.state, closed.closed_on, closed.review.decision) == (CycleState.CLOSED, HELD_ON, ReviewDecision.CONTINUE)
+    assert (closed.state, closed.closed_on, closed.review.decision) == (
+        CycleState.CLOSED,
+        HELD_ON,
+        ReviewDecision.CONTINUE,
+    )
     assert following.state is CycleState.ASSESS
-    assert [(o.description, o.carried_from_id) for o in following.outcomes] == [("Reads a book at the right band", first.id)]
+    assert [(o.description, o.carried_from_id) for o in following.outcomes] == [
+        ("Reads a book at the right band", first.id)
+    ]
     assert "carried forward from the last cycle" in text(senco.get(_url(following)))
 
 
@@ -237,28 +261,48 @@ def test_the_next_cycle_ends_in_a_step_down_shown_in_the_history_and_timeline(se
     base = f"/pupils/{pupil.public_id}/cycles/2"
 
     # Cycle 2: a short plan whose review date (26 Nov) has been reached by today (27 Nov).
-    assert senco.post(f"{base}/assessment", data=_assessment_form(assessed_on=date_parts(date(2026, 11, 21)))).status_code == 302
+    assert (
+        senco.post(f"{base}/assessment", data=_assessment_form(assessed_on=date_parts(date(2026, 11, 21)))).status_code
+        == 302
+    )
     assert senco.post(f"{base}/move/finish_assessment").status_code == 302
     # The carried outcome aims at the default review date: brought within this short plan first.
     carried = _cycle(session, pupil, 2).outcomes[0]
-    assert senco.post(f"{base}/outcomes/{carried.id}", data=_outcome_form(
-        carried.description, version=str(carried.version), target_date=date_parts(date(2026, 11, 26)))).status_code == 302
-    plan = _plan_form(starts_on=date_parts(date(2026, 11, 21)), review_date=date_parts(date(2026, 11, 26)),
-                      agreed_with_parents_on=date_parts(date(2026, 11, 21)))
+    assert (
+        senco.post(
+            f"{base}/outcomes/{carried.id}",
+            data=_outcome_form(
+                carried.description, version=str(carried.version), target_date=date_parts(date(2026, 11, 26))
+            ),
+        ).status_code
+        == 302
+    )
+    plan = _plan_form(
+        starts_on=date_parts(date(2026, 11, 21)),
+        review_date=date_parts(date(2026, 11, 26)),
+        agreed_with_parents_on=date_parts(date(2026, 11, 21)),
+    )
     assert senco.post(f"{base}/plan", data=plan).status_code == 302
     assert senco.post(f"{base}/start", data={}).status_code == 302  # already on K: no need asked for
     assert senco.post(f"{base}/move/start_review").status_code == 302
     second = _cycle(session, pupil, 2)
     step_down = _review_form(
-        second, version=0, record=True, held_on=date_parts(TODAY), decision="step_down",
-        decision_reason="Reading now at age-related expectations", ratings={second.outcomes[0].id: "achieved"},
+        second,
+        version=0,
+        record=True,
+        held_on=date_parts(TODAY),
+        decision="step_down",
+        decision_reason="Reading now at age-related expectations",
+        ratings={second.outcomes[0].id: "achieved"},
     )
     response = senco.post(f"{base}/review", data=step_down)
 
     assert response.headers["Location"] == base
     assert _cycle(session, pupil, 2).state is CycleState.CLOSED
     assert count(session, SupportCycle, SupportCycle.pupil_id == pupil.id) == 2
-    support, none = session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date)).all()
+    support, none = session.scalars(
+        sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date)
+    ).all()
     assert (support.start_date, support.end_date) == (PLAN_STARTS, date(2026, 11, 26))
     assert (none.provision, none.start_date, none.end_date) == (Provision.NONE, TODAY, None)
 
@@ -267,11 +311,13 @@ def test_the_next_cycle_ends_in_a_step_down_shown_in_the_history_and_timeline(se
     assert "Stepped down from SEN support at the review: Reading now at age-related expectations" in history
 
     timeline = text(senco.get(f"/pupils/{pupil.public_id}/timeline"))
-    events = list(zip(
-        [date.fromisoformat(d) for d in re.findall(r'<time datetime="([0-9-]+)">', timeline)],
-        re.findall(r'<h3 class="moj-timeline__title">(.*?)</h3>', timeline),
-        strict=True,
-    ))
+    events = list(
+        zip(
+            [date.fromisoformat(d) for d in re.findall(r'<time datetime="([0-9-]+)">', timeline)],
+            re.findall(r'<h3 class="moj-timeline__title">(.*?)</h3>', timeline),
+            strict=True,
+        )
+    )
     assert len(events) == count(session, TimelineEvent, TimelineEvent.pupil_id == pupil.id)
     assert [when for when, _ in events] == sorted((when for when, _ in events), reverse=True)
     assert events == [
@@ -320,7 +366,9 @@ def test_an_assessment_records_who_assessed_and_every_part(senco, world, session
     assessment = _cycle(session, cycle.pupil, 1).assessment
     assert assessment.areas == [AreaOfNeed.COGNITION, AreaOfNeed.COMMUNICATION]
     assert (assessment.pupil_views, assessment.parent_views, assessment.outside_agencies) == (
-        "Long words are hard", "Reads at home with support", "Speech and language therapy",
+        "Long words are hard",
+        "Reads at home with support",
+        "Speech and language therapy",
     )
     assert (assessment.assessed_by_id, assessment.assessed_on) == (world.users["senco"].id, date(2026, 9, 1))
 
@@ -343,6 +391,7 @@ def test_an_unknown_move_is_not_found(senco, world, session):
 
 # --- Bad input: a message beside the field, and nothing stored ---------------------------------
 
+
 def test_a_review_date_not_after_the_start_is_refused(senco, world, session):
     cycle = _drive(session, world, CycleState.PLAN)
 
@@ -362,7 +411,12 @@ def test_a_plan_agreed_on_a_date_must_say_whether_at_a_meeting(senco, world, ses
     assert field_error(text(response), "agreed_how") == "Select how the plan was agreed with parents"
     assert count(session, Plan) == 0
     # Not yet agreed: no choice needed.
-    assert senco.post(_url(cycle, "/plan"), data=_plan_form(agreed_how="", agreed_with_parents_on=["", "", ""])).status_code == 302
+    assert (
+        senco.post(
+            _url(cycle, "/plan"), data=_plan_form(agreed_how="", agreed_with_parents_on=["", "", ""])
+        ).status_code
+        == 302
+    )
 
 
 def test_a_plan_agreed_at_a_meeting_records_it_once_and_the_pupil_page_says_so(senco, world, session):
@@ -380,9 +434,17 @@ def test_a_plan_agreed_at_a_meeting_records_it_once_and_the_pupil_page_says_so(s
     form = text(senco.get(_url(cycle, "/plan")))
     assert re.search(r'value="meeting"\s+checked', form) or re.search(r'checked[^>]*value="meeting"', form)
     # Recording the same meeting again by hand is refused: it is the day's meeting already.
-    again = senco.post(f"/pupils/{cycle.pupil.public_id}/meetings/new", data={
-        "held_on": date_parts(PLAN_STARTS), "mode": "in_person", "led_by_id": str(world.users["senco"].id),
-        "attendees": "Mother", "pupil_views": "Fine", "outcomes": "Plan agreed"})
+    again = senco.post(
+        f"/pupils/{cycle.pupil.public_id}/meetings/new",
+        data={
+            "held_on": date_parts(PLAN_STARTS),
+            "mode": "in_person",
+            "led_by_id": str(world.users["senco"].id),
+            "attendees": "Mother",
+            "pupil_views": "Fine",
+            "outcomes": "Plan agreed",
+        },
+    )
     assert "already recorded" in field_error(text(again), "held_on")
     session.expire_all()
     assert session.scalar(sa.select(sa.func.count()).select_from(ParentMeeting)) == 1
@@ -402,10 +464,15 @@ def test_recording_a_review_with_an_outcome_unrated_is_refused(senco, world, ses
     cycle = _drive(session, world, CycleState.REVIEW)
     first, second = cycle.outcomes
 
-    response = senco.post(_url(cycle, "/review"), data=_review_form(cycle, version=0, record=True, ratings={second.id: "achieved"}))
+    response = senco.post(
+        _url(cycle, "/review"), data=_review_form(cycle, version=0, record=True, ratings={second.id: "achieved"})
+    )
 
     assert response.status_code == 200
-    assert field_error(text(response), f"rating_{first.id}") == "Rate the outcome 'Outcome 1: reads a book banded at the right level'"
+    assert (
+        field_error(text(response), f"rating_{first.id}")
+        == "Rate the outcome 'Outcome 1: reads a book banded at the right level'"
+    )
     cycle = _cycle(session, cycle.pupil, 1)
     assert (cycle.state, cycle.review.version, cycle.review.pupil_views) == (CycleState.REVIEW, 0, None)
     assert [o.rating for o in cycle.outcomes] == [None, None]
@@ -416,7 +483,9 @@ def test_recording_a_review_with_an_outcome_unrated_is_refused(senco, world, ses
 def test_a_review_meeting_dated_in_the_future_is_refused(senco, world, session):
     cycle = _drive(session, world, CycleState.REVIEW)
 
-    response = senco.post(_url(cycle, "/review"), data=_review_form(cycle, version=0, held_on=date_parts(date(2026, 11, 28))))
+    response = senco.post(
+        _url(cycle, "/review"), data=_review_form(cycle, version=0, held_on=date_parts(date(2026, 11, 28)))
+    )
 
     assert response.status_code == 200
     assert field_error(text(response), "held_on") == "The review meeting cannot be dated in the future"
@@ -443,14 +512,24 @@ def test_starting_support_for_a_pupil_not_on_the_register_needs_a_primary_need(s
     response = senco.post(_url(cycle, "/start"), data={"primary_need": "", "secondary_need": ""})
 
     assert response.status_code == 200
-    assert field_error(text(response), "primary_need") == "Select the pupil's primary type of need to place them on SEN support"
+    assert (
+        field_error(text(response), "primary_need")
+        == "Select the pupil's primary type of need to place them on SEN support"
+    )
     assert _cycle(session, cycle.pupil, 1).state is CycleState.PLAN
     assert (count(session, SenStatus, SenStatus.pupil_id == cycle.pupil_id), count(session, ParentLetter)) == (0, 0)
 
 
 def _overdue_concern(session, world, pupil_key="taught_plain") -> Concern:
-    concern = raise_concern(session, actor=world.users["teacher"], pupil=world.pupils[pupil_key], raised_on=date(2026, 10, 1),
-                            area_of_need=AreaOfNeed.COGNITION, description="Reverses letters", today=TODAY)
+    concern = raise_concern(
+        session,
+        actor=world.users["teacher"],
+        pupil=world.pupils[pupil_key],
+        raised_on=date(2026, 10, 1),
+        area_of_need=AreaOfNeed.COGNITION,
+        description="Reverses letters",
+        today=TODAY,
+    )
     session.commit()
     return concern
 
@@ -469,12 +548,17 @@ def test_no_further_action_without_a_reason_is_refused(senco, world, session):
 
 # --- Two people editing at once -----------------------------------------------------------------
 
-def test_a_plan_saved_by_someone_else_meanwhile_is_a_conflict_that_loses_nothing(app, senco, login, world, session, colleague):
+
+def test_a_plan_saved_by_someone_else_meanwhile_is_a_conflict_that_loses_nothing(
+    app, senco, login, world, session, colleague
+):
     cycle = _drive(session, world, CycleState.DO)
     opened = text(senco.get(_url(cycle, "/plan")))
     assert _hidden(opened, "version") == "1"
     other = login(colleague, app.test_client())
-    assert other.post(_url(cycle, "/plan"), data=_plan_form(version="1", strategies="Visual timetable")).status_code == 302
+    assert (
+        other.post(_url(cycle, "/plan"), data=_plan_form(version="1", strategies="Visual timetable")).status_code == 302
+    )
 
     mine = _plan_form(version="1", provision="Precision teaching, 10 minutes daily")
     response = senco.post(_url(cycle, "/plan"), data=mine)
@@ -488,13 +572,21 @@ def test_a_plan_saved_by_someone_else_meanwhile_is_a_conflict_that_loses_nothing
     assert _textarea(page, "provision") == "Precision teaching, 10 minutes daily"
     assert _hidden(page, "version") == "2"
     plan = _cycle(session, cycle.pupil, 1).plan
-    assert (plan.version, plan.strategies, plan.provision) == (2, "Visual timetable", "Daily phonics catch-up, 15 minutes")
+    assert (plan.version, plan.strategies, plan.provision) == (
+        2,
+        "Visual timetable",
+        "Daily phonics catch-up, 15 minutes",
+    )
 
     again = senco.post(_url(cycle, "/plan"), data=dict(mine, version=_hidden(page, "version")))
 
     assert again.status_code == 302
     plan = _cycle(session, cycle.pupil, 1).plan
-    assert (plan.version, plan.provision, plan.updated_by_id) == (3, "Precision teaching, 10 minutes daily", world.users["senco"].id)
+    assert (plan.version, plan.provision, plan.updated_by_id) == (
+        3,
+        "Precision teaching, 10 minutes daily",
+        world.users["senco"].id,
+    )
 
 
 def test_two_people_writing_the_first_plan_at_once_is_a_conflict(app, senco, login, world, session, colleague):
@@ -511,7 +603,9 @@ def test_two_people_writing_the_first_plan_at_once_is_a_conflict(app, senco, log
     assert _cycle(session, cycle.pupil, 1).plan.provision == "Theirs"
 
 
-def test_a_review_saved_by_someone_else_meanwhile_is_a_conflict_that_loses_nothing(app, senco, login, world, session, colleague):
+def test_a_review_saved_by_someone_else_meanwhile_is_a_conflict_that_loses_nothing(
+    app, senco, login, world, session, colleague
+):
     cycle = _drive(session, world, CycleState.REVIEW)
     assert _hidden(text(senco.get(_url(cycle, "/review"))), "version") == "0"
     other = login(colleague, app.test_client())
@@ -552,12 +646,20 @@ def test_an_outcome_changed_by_someone_else_meanwhile_is_a_conflict(app, senco, 
 
 # --- A reviewed cycle is locked -----------------------------------------------------------------
 
+
 def _state_of(session, cycle) -> tuple:
     cycle = _cycle(session, cycle.pupil, cycle.number)
     return (
-        cycle.state, cycle.plan.version, cycle.plan.strategies, cycle.review.version, cycle.review.pupil_views,
-        cycle.assessment.strengths, [(o.description, o.version, o.rating) for o in cycle.outcomes],
-        count(session, Outcome), count(session, Observation), count(session, TimelineEvent),
+        cycle.state,
+        cycle.plan.version,
+        cycle.plan.strategies,
+        cycle.review.version,
+        cycle.review.pupil_views,
+        cycle.assessment.strengths,
+        [(o.description, o.version, o.rating) for o in cycle.outcomes],
+        count(session, Outcome),
+        count(session, Observation),
+        count(session, TimelineEvent),
     )
 
 
@@ -565,10 +667,19 @@ LOCKED_POSTS = {
     "assessment": lambda c: ("/assessment", _assessment_form(strengths="Changed")),
     "plan": lambda c: ("/plan", _plan_form(version=str(c.plan.version), strategies="Changed")),
     "new outcome": lambda c: ("/outcomes/new", _outcome_form("Changed")),
-    "outcome": lambda c: (f"/outcomes/{c.outcomes[0].id}", _outcome_form("Changed", version=str(c.outcomes[0].version))),
-    "observation": lambda c: ("/observations/new", {"observed_on": date_parts(TODAY), "outcome": "", "note": "Late note"}),
+    "outcome": lambda c: (
+        f"/outcomes/{c.outcomes[0].id}",
+        _outcome_form("Changed", version=str(c.outcomes[0].version)),
+    ),
+    "observation": lambda c: (
+        "/observations/new",
+        {"observed_on": date_parts(TODAY), "outcome": "", "note": "Late note"},
+    ),
     "review draft": lambda c: ("/review", _review_form(c, version=c.review.version, pupil_views="Changed")),
-    "review record": lambda c: ("/review", _review_form(c, version=c.review.version, record=True, pupil_views="Changed")),
+    "review record": lambda c: (
+        "/review",
+        _review_form(c, version=c.review.version, record=True, pupil_views="Changed"),
+    ),
 }
 
 
@@ -603,11 +714,12 @@ def test_a_reviewed_cycle_offers_no_change_links(senco, world, session):
     page = text(senco.get(_url(cycle)))
 
     assert "This cycle is locked" in page
-    for link in ("/plan\"", "/outcomes/new", "/observations/new", "/assessment\""):
+    for link in ('/plan"', "/outcomes/new", "/observations/new", '/assessment"'):
         assert _url(cycle, link) not in page
 
 
 # --- Concerns -----------------------------------------------------------------------------------
+
 
 def _past_deadline(page: str) -> str:
     return page.split("Past their deadline", 1)[1].split("</table>", 1)[0] if "Past their deadline" in page else ""
@@ -623,7 +735,11 @@ def test_assessing_a_concern_opens_a_cycle_linked_to_it(senco, world, session):
 
     assert response.headers["Location"] == f"/pupils/{pupil.public_id}/cycles/1/assessment"
     session.refresh(concern)
-    assert (concern.status, concern.decided_on, concern.decided_by_id) == (ConcernStatus.ASSESSED, TODAY, world.users["senco"].id)
+    assert (concern.status, concern.decided_on, concern.decided_by_id) == (
+        ConcernStatus.ASSESSED,
+        TODAY,
+        world.users["senco"].id,
+    )
     assert _cycle(session, pupil, 1).concern_id == concern.id
     assert pupil.public_id not in _past_deadline(text(senco.get("/")))
 
@@ -632,13 +748,20 @@ def test_no_further_action_with_a_reason_closes_the_concern(senco, world, sessio
     concern = _overdue_concern(session, world)
     pupil = concern.pupil
 
-    data = {"decision": "no_further_action", "reason": "Caught up after a phonics recap", "version": "1", "decided_on": date_parts(date(2026, 11, 2))}
+    data = {
+        "decision": "no_further_action",
+        "reason": "Caught up after a phonics recap",
+        "version": "1",
+        "decided_on": date_parts(date(2026, 11, 2)),
+    }
     response = senco.post(f"/pupils/{pupil.public_id}/concerns/{concern.id}/decide", data=data)
 
     assert response.status_code == 302
     session.refresh(concern)
     assert (concern.status, concern.decided_on, concern.decision_note) == (
-        ConcernStatus.NO_FURTHER_ACTION, date(2026, 11, 2), "Caught up after a phonics recap",
+        ConcernStatus.NO_FURTHER_ACTION,
+        date(2026, 11, 2),
+        "Caught up after a phonics recap",
     )
     assert count(session, SupportCycle) == 0
     home = text(senco.get("/"))
@@ -649,9 +772,13 @@ def test_no_further_action_with_a_reason_closes_the_concern(senco, world, sessio
 def test_a_decided_concern_cannot_be_decided_again(senco, world, session):
     concern = _overdue_concern(session, world)
     url = f"/pupils/{concern.pupil.public_id}/concerns/{concern.id}/decide"
-    senco.post(url, data={"decision": "no_further_action", "reason": "Fine", "version": "1", "decided_on": date_parts(TODAY)})
+    senco.post(
+        url, data={"decision": "no_further_action", "reason": "Fine", "version": "1", "decided_on": date_parts(TODAY)}
+    )
 
-    response = senco.post(url, data={"decision": "assess", "reason": "", "version": "1", "decided_on": date_parts(TODAY)})
+    response = senco.post(
+        url, data={"decision": "assess", "reason": "", "version": "1", "decided_on": date_parts(TODAY)}
+    )
 
     assert response.status_code == 200  # opened before the first decision: told of it
     assert "changed this record" in text(response) or "saved a change to this record" in text(response)
@@ -661,6 +788,7 @@ def test_a_decided_concern_cannot_be_decided_again(senco, world, session):
 
 
 # --- The letter to parents and the printable plan -----------------------------------------------
+
 
 def test_the_letter_names_the_pupil_and_the_parents(senco, world, session):
     _drive(session, world, CycleState.DO, pupil_key="taught_plain")
@@ -727,6 +855,7 @@ def test_text_typed_into_a_cycle_is_escaped(senco, world, session):
 
 # --- Who may do what ----------------------------------------------------------------------------
 
+
 def test_another_pupils_records_are_not_found_under_this_pupil(senco, world, session):
     mine = _drive(session, world, CycleState.DO)
     theirs = _drive(session, world, CycleState.DO, pupil_key="taught_plain")
@@ -734,14 +863,25 @@ def test_another_pupils_records_are_not_found_under_this_pupil(senco, world, ses
     concern = _overdue_concern(session, world, pupil_key="taught_plain")
     base = f"/pupils/{mine.pupil.public_id}"
 
-    for url in (_url(mine, f"/outcomes/{theirs.outcomes[0].id}"), f"{base}/letters/{letter.id}",
-                f"{base}/concerns/{concern.id}/decide", _url(mine).replace("/cycles/1", "/cycles/2")):
+    for url in (
+        _url(mine, f"/outcomes/{theirs.outcomes[0].id}"),
+        f"{base}/letters/{letter.id}",
+        f"{base}/concerns/{concern.id}/decide",
+        _url(mine).replace("/cycles/1", "/cycles/2"),
+    ):
         assert senco.get(url).status_code == 404, url
     assert senco.post(f"{base}/letters/{letter.id}/sent").status_code == 404
-    assert senco.post(_url(mine, f"/outcomes/{theirs.outcomes[0].id}"), data=_outcome_form("Changed", version="1")).status_code == 404
+    assert (
+        senco.post(
+            _url(mine, f"/outcomes/{theirs.outcomes[0].id}"), data=_outcome_form("Changed", version="1")
+        ).status_code
+        == 404
+    )
     session.refresh(letter)
     assert letter.sent_on is None
-    assert _cycle(session, theirs.pupil, 1).outcomes[0].description == "Outcome 1: reads a book banded at the right level"
+    assert (
+        _cycle(session, theirs.pupil, 1).outcomes[0].description == "Outcome 1: reads a book banded at the right level"
+    )
 
 
 def test_the_pupils_teacher_opens_a_cycle_and_records_the_assessment(client, login, world, session):
@@ -761,13 +901,19 @@ def test_the_pupils_teacher_records_observations(client, login, world, session):
     cycle = _drive(session, world, CycleState.DO)
     login(world.users["teacher"])
 
-    data = {"observed_on": date_parts(date(2026, 11, 2)), "outcome": str(cycle.outcomes[0].id), "note": "Read the whole page"}
+    data = {
+        "observed_on": date_parts(date(2026, 11, 2)),
+        "outcome": str(cycle.outcomes[0].id),
+        "note": "Read the whole page",
+    }
     response = client.post(_url(cycle, "/observations/new"), data=data)
 
     assert response.status_code == 302
     [observation] = session.scalars(sa.select(Observation)).all()
     assert (observation.recorded_by_id, observation.outcome_id, observation.observed_on) == (
-        world.users["teacher"].id, cycle.outcomes[0].id, date(2026, 11, 2),
+        world.users["teacher"].id,
+        cycle.outcomes[0].id,
+        date(2026, 11, 2),
     )
 
 
@@ -799,18 +945,27 @@ def cycle_at_review_with_letter(session, world):
 def _snapshot(session, cycle, letter) -> tuple:
     session.expire_all()
     return (
-        _cycle(session, cycle.pupil, 1).state, count(session, Plan), count(session, Outcome), count(session, Review),
-        session.get(Review, cycle.review.id).version, session.get(ParentLetter, letter.id).sent_on,
+        _cycle(session, cycle.pupil, 1).state,
+        count(session, Plan),
+        count(session, Outcome),
+        count(session, Review),
+        session.get(Review, cycle.review.id).version,
+        session.get(ParentLetter, letter.id).sent_on,
         count(session, TimelineEvent),
     )
 
 
-def test_the_pupils_teacher_may_not_plan_review_start_or_send_letters(client, login, world, session, cycle_at_review_with_letter):
+def test_the_pupils_teacher_may_not_plan_review_start_or_send_letters(
+    client, login, world, session, cycle_at_review_with_letter
+):
     cycle, letter = cycle_at_review_with_letter
     before = _snapshot(session, cycle, letter)
     login(world.users["teacher"])
 
-    answers = {(method, url): client.open(url, method=method, data={}).status_code for method, url in _manage_requests(cycle, letter)}
+    answers = {
+        (method, url): client.open(url, method=method, data={}).status_code
+        for method, url in _manage_requests(cycle, letter)
+    }
 
     assert set(answers.values()) == {404}, answers
     assert _snapshot(session, cycle, letter) == before
@@ -855,7 +1010,9 @@ def other_class_teacher(session, world):
 
 
 @pytest.mark.parametrize("who", ["other_class_teacher", "la", "governor", "ta", "admin", "foreign_senco"])
-def test_everyone_else_is_told_the_cycle_does_not_exist(request, client, login, world, session, cycle_at_review_with_letter, who):
+def test_everyone_else_is_told_the_cycle_does_not_exist(
+    request, client, login, world, session, cycle_at_review_with_letter, who
+):
     cycle, letter = cycle_at_review_with_letter
     before = _snapshot(session, cycle, letter)
     login(request.getfixturevalue(who) if who == "other_class_teacher" else world.users[who])
@@ -884,12 +1041,15 @@ def test_the_head_sees_the_cycle_but_cannot_change_it(client, login, world, sess
 
 # --- The cycle as the Code of Practice reads (CoP 6.48 to 6.52) -----------------------------------
 
+
 def test_the_expected_impact_is_written_on_the_plan_and_shown_to_staff_and_parents(senco, world, session):
     cycle = _drive(session, world, CycleState.PLAN)
 
     page = text(senco.get(_url(cycle, "/plan")))
     assert 'name="expected_impact"' in page
-    response = senco.post(_url(cycle, "/plan"), data=_plan_form(version="0", expected_impact="Reads Book Band 5 fluently by the review"))
+    response = senco.post(
+        _url(cycle, "/plan"), data=_plan_form(version="0", expected_impact="Reads Book Band 5 fluently by the review")
+    )
 
     assert response.status_code == 302
     assert _cycle(session, cycle.pupil, 1).plan.expected_impact == "Reads Book Band 5 fluently by the review"
@@ -930,7 +1090,10 @@ def test_an_outcome_aimed_after_the_review_date_is_refused_beside_the_target_dat
     response = senco.post(_url(cycle, "/outcomes/new"), data=_outcome_form(target_date=date_parts(date(2026, 11, 3))))
 
     assert response.status_code == 200
-    assert field_error(text(response), "target_date") == "The target date cannot be after the plan's review date (02/11/2026)"
+    assert (
+        field_error(text(response), "target_date")
+        == "The target date cannot be after the plan's review date (02/11/2026)"
+    )
     assert count(session, Outcome, Outcome.cycle_id == cycle.id) == before
 
 
@@ -938,12 +1101,15 @@ def test_a_review_date_before_an_outcomes_target_is_refused_beside_it_naming_the
     cycle = _drive(session, world, CycleState.DO)
     version = str(cycle.plan.version)
 
-    response = senco.post(_url(cycle, "/plan"), data=_plan_form(version=version, review_date=date_parts(date(2026, 11, 1))))
+    response = senco.post(
+        _url(cycle, "/plan"), data=_plan_form(version=version, review_date=date_parts(date(2026, 11, 1)))
+    )
 
     assert response.status_code == 200
     assert field_error(text(response), "review_date") == (
         "The outcome 'Outcome 1: reads a book banded at the right level' has a target date of 02/11/2026, "
-        "after this review date: choose a later review date or change the outcome first")
+        "after this review date: choose a later review date or change the outcome first"
+    )
     assert _cycle(session, cycle.pupil, 1).plan.review_date == REVIEW_DATE
 
 
@@ -968,15 +1134,22 @@ def test_starting_early_without_a_reason_is_refused_beside_the_choice(senco, wor
     response = senco.post(_url(cycle, "/move/start_review"), data={"early_reason": "", "early_reason_detail": ""})
 
     assert response.status_code == 200
-    assert field_error(text(response), "early_reason") == "The review is not due until 02/11/2026: to hold it earlier, choose why"
+    assert (
+        field_error(text(response), "early_reason")
+        == "The review is not due until 02/11/2026: to hold it earlier, choose why"
+    )
     assert _cycle(session, cycle.pupil, 1).state is CycleState.DO
     assert count(session, Review, Review.cycle_id == cycle.id) == 0
 
 
-def test_starting_early_with_a_choice_but_no_words_keeps_the_choice_and_asks_for_them(senco, world, session, before_review_date):
+def test_starting_early_with_a_choice_but_no_words_keeps_the_choice_and_asks_for_them(
+    senco, world, session, before_review_date
+):
     cycle = _drive(session, world, CycleState.DO)
 
-    response = senco.post(_url(cycle, "/move/start_review"), data={"early_reason": "needs_changed", "early_reason_detail": ""})
+    response = senco.post(
+        _url(cycle, "/move/start_review"), data={"early_reason": "needs_changed", "early_reason_detail": ""}
+    )
 
     page = text(response)
     assert field_error(page, "early_reason_detail") == "Say why the review is held before the review date"
@@ -987,39 +1160,61 @@ def test_starting_early_with_a_choice_but_no_words_keeps_the_choice_and_asks_for
 def test_the_senco_starts_the_review_early_with_a_reason(senco, world, session, before_review_date):
     cycle = _drive(session, world, CycleState.DO)
 
-    response = senco.post(_url(cycle, "/move/start_review"),
-                          data={"early_reason": "needs_changed", "early_reason_detail": "New diagnosis of dyslexia"})
+    response = senco.post(
+        _url(cycle, "/move/start_review"),
+        data={"early_reason": "needs_changed", "early_reason_detail": "New diagnosis of dyslexia"},
+    )
 
     assert response.headers["Location"] == _url(cycle, "/review")
     review = _cycle(session, cycle.pupil, 1).review
     assert (review.early_reason.value, review.early_reason_detail) == ("needs_changed", "New diagnosis of dyslexia")
     page = text(senco.get(_url(cycle)))
-    assert "The pupil&#39;s needs have changed: New diagnosis of dyslexia" in page or "The pupil's needs have changed: New diagnosis of dyslexia" in page
+    assert (
+        "The pupil&#39;s needs have changed: New diagnosis of dyslexia" in page
+        or "The pupil's needs have changed: New diagnosis of dyslexia" in page
+    )
 
 
 def test_a_teacher_cannot_start_a_review_at_all(client, world, login, session, before_review_date):
     cycle = _drive(session, world, CycleState.DO)
     login(world.users["teacher"])
 
-    response = client.post(_url(cycle, "/move/start_review"), data={"early_reason": "parents_asked", "early_reason_detail": "Asked"})
+    response = client.post(
+        _url(cycle, "/move/start_review"), data={"early_reason": "parents_asked", "early_reason_detail": "Asked"}
+    )
 
     assert response.status_code == 404
     assert _cycle(session, cycle.pupil, 1).state is CycleState.DO
 
 
-@pytest.mark.parametrize(("held_on", "error"), [
-    (date(2026, 9, 6), "The review cannot be before the plan started (07/09/2026)"),
-    (date(2026, 9, 7), None),
-], ids=["day-before-the-plan-started", "day-the-plan-started"])
+@pytest.mark.parametrize(
+    ("held_on", "error"),
+    [
+        (date(2026, 9, 6), "The review cannot be before the plan started (07/09/2026)"),
+        (date(2026, 9, 7), None),
+    ],
+    ids=["day-before-the-plan-started", "day-the-plan-started"],
+)
 def test_a_review_cannot_be_dated_before_the_plan_started(senco, world, session, app, monkeypatch, held_on, error):
     cycle = _drive(session, world, CycleState.DO)
     monkeypatch.setitem(app.config, "TODAY", date(2026, 9, 8))
-    senco.post(_url(cycle, "/move/start_review"), data={"early_reason": "parents_asked", "early_reason_detail": "Parents worried"})
+    senco.post(
+        _url(cycle, "/move/start_review"),
+        data={"early_reason": "parents_asked", "early_reason_detail": "Parents worried"},
+    )
     cycle = _cycle(session, cycle.pupil, 1)
 
-    response = senco.post(_url(cycle, "/review"), data=_review_form(
-        cycle, version=0, record=True, held_on=date_parts(held_on), early_reason="parents_asked",
-        early_reason_detail="Parents worried"))
+    response = senco.post(
+        _url(cycle, "/review"),
+        data=_review_form(
+            cycle,
+            version=0,
+            record=True,
+            held_on=date_parts(held_on),
+            early_reason="parents_asked",
+            early_reason_detail="Parents worried",
+        ),
+    )
 
     if error:
         assert response.status_code == 200
@@ -1029,13 +1224,22 @@ def test_a_review_cannot_be_dated_before_the_plan_started(senco, world, session,
     else:
         assert response.status_code == 302
         closed = _cycle(session, cycle.pupil, 1)
-        assert (closed.state, closed.closed_on, closed.review.early_reason.value) == (CycleState.CLOSED, held_on, "parents_asked")
+        assert (closed.state, closed.closed_on, closed.review.early_reason.value) == (
+            CycleState.CLOSED,
+            held_on,
+            "parents_asked",
+        )
 
 
 def test_an_early_review_without_a_reason_is_refused_beside_the_reason(senco, world, session):
     cycle = _drive(session, world, CycleState.REVIEW)
 
-    response = senco.post(_url(cycle, "/review"), data=_review_form(cycle, version=0, record=True, held_on=date_parts(date(2026, 11, 1))))
+    response = senco.post(
+        _url(cycle, "/review"), data=_review_form(cycle, version=0, record=True, held_on=date_parts(date(2026, 11, 1)))
+    )
 
-    assert field_error(text(response), "early_reason") == "The review is not due until 02/11/2026: to hold it earlier, choose why"
+    assert (
+        field_error(text(response), "early_reason")
+        == "The review is not due until 02/11/2026: to hold it earlier, choose why"
+    )
     assert _cycle(session, cycle.pupil, 1).state is CycleState.REVIEW

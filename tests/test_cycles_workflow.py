@@ -70,31 +70,51 @@ def _problems(cycle, move, today=TODAY) -> list[tuple[str | None, str]]:
 
 
 def _events(session, pupil) -> list[TimelineEvent]:
-    return list(session.scalars(sa.select(TimelineEvent).where(TimelineEvent.pupil_id == pupil.id).order_by(TimelineEvent.id)))
+    return list(
+        session.scalars(sa.select(TimelineEvent).where(TimelineEvent.pupil_id == pupil.id).order_by(TimelineEvent.id))
+    )
 
 
 def _statuses(session, pupil) -> list[SenStatus]:
-    return list(session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date)))
+    return list(
+        session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date))
+    )
 
 
 def _save_review(session, world, cycle, today=HELD_ON, **changes):
     return flow.save_review(
-        session, actor=world.users["senco"], cycle=cycle, details=review_details(cycle, **changes),
-        expected_version=None, today=today,
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        details=review_details(cycle, **changes),
+        expected_version=None,
+        today=today,
     )
 
 
 # --- The table of moves -------------------------------------------------------------------------
 
+
 def _ready_at(session, world, state: CycleState) -> SupportCycle:
     """A cycle at `state` that has everything its own move needs."""
     if state is CycleState.ASSESS:
         cycle = _drive(session, world, CycleState.ASSESS)
-        flow.save_assessment(session, actor=world.users["senco"], cycle=cycle, details=assessment_details(), today=OPENED_ON)
+        flow.save_assessment(
+            session, actor=world.users["senco"], cycle=cycle, details=assessment_details(), today=OPENED_ON
+        )
     elif state is CycleState.PLAN:
         cycle = _drive(session, world, CycleState.PLAN)
-        flow.save_plan(session, actor=world.users["senco"], cycle=cycle, details=plan_details(), expected_version=None, today=PLAN_STARTS)
-        flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=outcome_details(), today=PLAN_STARTS)
+        flow.save_plan(
+            session,
+            actor=world.users["senco"],
+            cycle=cycle,
+            details=plan_details(),
+            expected_version=None,
+            today=PLAN_STARTS,
+        )
+        flow.save_outcome(
+            session, actor=world.users["senco"], cycle=cycle, details=outcome_details(), today=PLAN_STARTS
+        )
     elif state is CycleState.REVIEW:
         cycle = _drive(session, world, CycleState.REVIEW)
         _save_review(session, world, cycle)
@@ -166,6 +186,7 @@ def test_allowed_moves_are_read_from_the_table(session, world, state):
 
 # --- Guards: why a move is refused --------------------------------------------------------------
 
+
 def test_finish_assessment_needs_the_assessment(session, world):
     cycle = _drive(session, world, CycleState.ASSESS)
 
@@ -181,7 +202,11 @@ def test_finish_assessment_needs_the_assessment(session, world):
         (None, 1, [("plan", "Write the plan first")]),
         ({}, 0, [("outcomes", "Add at least one outcome to the plan")]),
         ({"review_date": None}, 1, [("review_date", "Set a review date for the plan")]),
-        ({"agreed_with_parents_on": None}, 1, [("agreed_with_parents_on", "Record the date the plan was agreed with parents")]),
+        (
+            {"agreed_with_parents_on": None},
+            1,
+            [("agreed_with_parents_on", "Record the date the plan was agreed with parents")],
+        ),
     ],
     ids=["no-plan", "no-outcome", "no-review-date", "no-parent-agreement"],
 )
@@ -189,7 +214,9 @@ def test_start_support_guards(session, world, plan, outcomes, expected):
     actor = world.users["senco"]
     cycle = _drive(session, world, CycleState.PLAN)
     if plan is not None:
-        flow.save_plan(session, actor=actor, cycle=cycle, details=plan_details(**plan), expected_version=None, today=PLAN_STARTS)
+        flow.save_plan(
+            session, actor=actor, cycle=cycle, details=plan_details(**plan), expected_version=None, today=PLAN_STARTS
+        )
     for number in range(1, outcomes + 1):
         flow.save_outcome(session, actor=actor, cycle=cycle, details=outcome_details(number), today=PLAN_STARTS)
 
@@ -235,16 +262,41 @@ def _first_outcome_unrated(cycle):
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        (_first_outcome_unrated, "rating_{first}", "Rate the outcome 'Outcome 1: reads a book banded at the right level'"),
+        (
+            _first_outcome_unrated,
+            "rating_{first}",
+            "Rate the outcome 'Outcome 1: reads a book banded at the right level'",
+        ),
         ({"decision": None}, "decision", "Choose what happens next"),
-        ({"decision": ReviewDecision.STEP_DOWN, "decision_reason": "  "}, "decision_reason", "Give the reason the pupil no longer needs SEN support"),
-        ({"decision": ReviewDecision.REQUEST_EHC, "ehc_requested_on": None}, "ehc_requested_on", "Enter the date the EHC needs assessment was requested"),
+        (
+            {"decision": ReviewDecision.STEP_DOWN, "decision_reason": "  "},
+            "decision_reason",
+            "Give the reason the pupil no longer needs SEN support",
+        ),
+        (
+            {"decision": ReviewDecision.REQUEST_EHC, "ehc_requested_on": None},
+            "ehc_requested_on",
+            "Enter the date the EHC needs assessment was requested",
+        ),
         ({"pupil_views": None}, "pupil_views", "Record the pupil's views"),
         ({"parent_views": " "}, "parent_views", "Record the parents' views"),
         ({"held_on": None}, "held_on", "Enter the date of the review meeting"),
-        ({"held_on": REVIEW_DATE - DAY}, "early_reason", "The review is not due until 02/11/2026: to hold it earlier, choose why"),
+        (
+            {"held_on": REVIEW_DATE - DAY},
+            "early_reason",
+            "The review is not due until 02/11/2026: to hold it earlier, choose why",
+        ),
     ],
-    ids=["unrated-outcome", "no-decision", "step-down-without-reason", "ehc-without-date", "no-pupil-views", "no-parent-views", "not-held", "held-before-review-date"],
+    ids=[
+        "unrated-outcome",
+        "no-decision",
+        "step-down-without-reason",
+        "ehc-without-date",
+        "no-pupil-views",
+        "no-parent-views",
+        "not-held",
+        "held-before-review-date",
+    ],
 )
 def test_record_review_guards(session, world, changes, field, message):
     cycle = _drive(session, world, CycleState.REVIEW)
@@ -274,7 +326,12 @@ def test_a_review_with_several_problems_lists_them_all(session, world):
     cycle = _drive(session, world, CycleState.REVIEW)
 
     assert [field for field, _ in _problems(cycle, Move.RECORD_REVIEW)] == [
-        "held_on", f"rating_{cycle.outcomes[0].id}", f"rating_{cycle.outcomes[1].id}", "decision", "pupil_views", "parent_views",
+        "held_on",
+        f"rating_{cycle.outcomes[0].id}",
+        f"rating_{cycle.outcomes[1].id}",
+        "decision",
+        "pupil_views",
+        "parent_views",
     ]
 
 
@@ -282,7 +339,11 @@ def test_a_review_with_several_problems_lists_them_all(session, world):
     ("changes", "field", "message"),
     [
         ({"held_on": TODAY + DAY}, "held_on", "The review meeting cannot be dated in the future"),
-        ({"decision": ReviewDecision.REQUEST_EHC, "ehc_requested_on": TODAY + DAY}, "ehc_requested_on", "The request date cannot be in the future"),
+        (
+            {"decision": ReviewDecision.REQUEST_EHC, "ehc_requested_on": TODAY + DAY},
+            "ehc_requested_on",
+            "The request date cannot be in the future",
+        ),
     ],
     ids=["held-in-future", "requested-in-future"],
 )
@@ -299,6 +360,7 @@ def test_save_review_refuses_future_dates(session, world, changes, field, messag
 
 # --- Rules of each operation --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
@@ -312,7 +374,9 @@ def test_save_assessment_rules(session, world, changes, field, message):
     cycle = flow.open_cycle(session, actor=world.users["senco"], pupil=world.pupils["taught"], today=TODAY)
 
     with pytest.raises(RuleBroken) as refused:
-        flow.save_assessment(session, actor=world.users["senco"], cycle=cycle, details=assessment_details(**changes), today=TODAY)
+        flow.save_assessment(
+            session, actor=world.users["senco"], cycle=cycle, details=assessment_details(**changes), today=TODAY
+        )
 
     assert (refused.value.field, refused.value.message) == (field, message)
     assert count(session, Assessment) == 0
@@ -321,7 +385,9 @@ def test_save_assessment_rules(session, world, changes, field, message):
 def test_an_assessment_typed_in_later_dates_the_cycle_from_when_it_began(session, world):
     cycle = flow.open_cycle(session, actor=world.users["senco"], pupil=world.pupils["taught"], today=TODAY)
 
-    flow.save_assessment(session, actor=world.users["senco"], cycle=cycle, details=assessment_details(assessed_on=OPENED_ON), today=TODAY)
+    flow.save_assessment(
+        session, actor=world.users["senco"], cycle=cycle, details=assessment_details(assessed_on=OPENED_ON), today=TODAY
+    )
 
     opened = next(e for e in _events(session, cycle.pupil) if e.kind == "cycle_opened")
     assert cycle.opened_on == OPENED_ON
@@ -335,8 +401,13 @@ def test_the_next_cycles_assessment_cannot_be_before_the_last_review(session, wo
     following = flow.record_review(session, actor=world.users["senco"], cycle=first, today=TODAY)
 
     with pytest.raises(RuleBroken) as refused:
-        flow.save_assessment(session, actor=world.users["senco"], cycle=following,
-                             details=assessment_details(assessed_on=HELD_ON - DAY), today=TODAY)
+        flow.save_assessment(
+            session,
+            actor=world.users["senco"],
+            cycle=following,
+            details=assessment_details(assessed_on=HELD_ON - DAY),
+            today=TODAY,
+        )
 
     assert refused.value.field == "assessed_on"
     assert "before the last cycle's review (20/11/2026)" in refused.value.message
@@ -347,8 +418,16 @@ def test_the_next_cycles_assessment_cannot_be_before_the_last_review(session, wo
     [
         ({"review_date": PLAN_STARTS}, "review_date", "The review date must be after the date the plan starts"),
         ({"review_date": PLAN_STARTS - DAY}, "review_date", "The review date must be after the date the plan starts"),
-        ({"agreed_with_parents_on": TODAY + DAY}, "agreed_with_parents_on", "The date agreed with parents cannot be in the future"),
-        ({"starts_on": OPENED_ON - DAY, "review_date": REVIEW_DATE}, "starts_on", "The plan cannot start before the cycle opened (01/09/2026)"),
+        (
+            {"agreed_with_parents_on": TODAY + DAY},
+            "agreed_with_parents_on",
+            "The date agreed with parents cannot be in the future",
+        ),
+        (
+            {"starts_on": OPENED_ON - DAY, "review_date": REVIEW_DATE},
+            "starts_on",
+            "The plan cannot start before the cycle opened (01/09/2026)",
+        ),
     ],
     ids=["review-on-start", "review-before-start", "agreed-in-future", "starts-before-opened"],
 )
@@ -356,7 +435,14 @@ def test_save_plan_rules(session, world, changes, field, message):
     cycle = _drive(session, world, CycleState.PLAN)
 
     with pytest.raises(RuleBroken) as refused:
-        flow.save_plan(session, actor=world.users["senco"], cycle=cycle, details=plan_details(**changes), expected_version=None, today=TODAY)
+        flow.save_plan(
+            session,
+            actor=world.users["senco"],
+            cycle=cycle,
+            details=plan_details(**changes),
+            expected_version=None,
+            today=TODAY,
+        )
 
     assert (refused.value.field, refused.value.message) == (field, message)
     assert count(session, Plan) == 0
@@ -374,7 +460,13 @@ def test_an_outcome_target_must_be_after_the_cycle_opened(session, world):
     cycle = _drive(session, world, CycleState.PLAN)
 
     with pytest.raises(RuleBroken) as refused:
-        flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=outcome_details(target_date=OPENED_ON), today=TODAY)
+        flow.save_outcome(
+            session,
+            actor=world.users["senco"],
+            cycle=cycle,
+            details=outcome_details(target_date=OPENED_ON),
+            today=TODAY,
+        )
 
     assert refused.value.field == "target_date"
     assert count(session, Outcome) == 0
@@ -395,9 +487,17 @@ def test_an_outcome_may_be_added_after_one_was_removed(session, world):
     cycle = _ready_at(session, world, CycleState.PLAN)
     flow.remove_outcome(session, actor=world.users["senco"], cycle=cycle, outcome=cycle.outcomes[0])
 
-    added = flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=outcome_details(description="Replacement"), today=TODAY)
+    added = flow.save_outcome(
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        details=outcome_details(description="Replacement"),
+        today=TODAY,
+    )
 
-    [revision] = session.scalars(sa.select(RecordRevision).where(RecordRevision.record_type == "outcome", RecordRevision.record_id == added.id)).all()
+    [revision] = session.scalars(
+        sa.select(RecordRevision).where(RecordRevision.record_type == "outcome", RecordRevision.record_id == added.id)
+    ).all()
     assert (revision.version, revision.snapshot["description"]) == (1, "Replacement")
 
 
@@ -438,11 +538,20 @@ def test_add_observation_rules(session, world, changes, field):
 def test_an_observation_is_dated_on_the_timeline_when_it_was_made(session, world):
     cycle = _drive(session, world, CycleState.DO)
 
-    observation = flow.add_observation(session, actor=world.users["teacher"], cycle=cycle, observed_on=date(2026, 10, 1),
-                                       note="  Read 8 of 10 words  ", outcome=cycle.outcomes[1], today=TODAY)
+    observation = flow.add_observation(
+        session,
+        actor=world.users["teacher"],
+        cycle=cycle,
+        observed_on=date(2026, 10, 1),
+        note="  Read 8 of 10 words  ",
+        outcome=cycle.outcomes[1],
+        today=TODAY,
+    )
 
     assert (observation.note, observation.outcome_id, observation.recorded_by_id) == (
-        "Read 8 of 10 words", cycle.outcomes[1].id, world.users["teacher"].id,
+        "Read 8 of 10 words",
+        cycle.outcomes[1].id,
+        world.users["teacher"].id,
     )
     event = _events(session, cycle.pupil)[-1]
     assert (event.kind, event.effective_on, event.detail) == ("observation", date(2026, 10, 1), "Read 8 of 10 words")
@@ -451,17 +560,29 @@ def test_an_observation_is_dated_on_the_timeline_when_it_was_made(session, world
 def test_observations_may_be_added_while_the_review_is_open(session, world):
     cycle = _drive(session, world, CycleState.REVIEW)
 
-    flow.add_observation(session, actor=world.users["senco"], cycle=cycle, observed_on=TODAY, note="Final check", outcome=None, today=TODAY)
+    flow.add_observation(
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        observed_on=TODAY,
+        note="Final check",
+        outcome=None,
+        today=TODAY,
+    )
 
     assert count(session, Observation, Observation.cycle_id == cycle.id) == 1
 
 
 # --- A reviewed cycle is locked -----------------------------------------------------------------
 
+
 def _lock_snapshot(session, cycle) -> dict:
     session.expire_all()
     return {
-        "outcomes": [(o.id, o.description, o.version, o.rating) for o in session.scalars(sa.select(Outcome).where(Outcome.cycle_id == cycle.id))],
+        "outcomes": [
+            (o.id, o.description, o.version, o.rating)
+            for o in session.scalars(sa.select(Outcome).where(Outcome.cycle_id == cycle.id))
+        ],
         "observations": count(session, Observation, Observation.cycle_id == cycle.id),
         "assessment": (cycle.assessment.strengths, cycle.assessment.assessed_on),
         "plan": (cycle.plan.version, cycle.plan.strategies),
@@ -473,13 +594,34 @@ def _lock_snapshot(session, cycle) -> dict:
 
 
 EDITS = {
-    "save_assessment": lambda s, a, c: flow.save_assessment(s, actor=a, cycle=c, details=assessment_details(strengths="Changed"), today=TODAY),
-    "save_plan": lambda s, a, c: flow.save_plan(s, actor=a, cycle=c, details=plan_details(strategies="Changed"), expected_version=c.plan.version, today=TODAY),
+    "save_assessment": lambda s, a, c: flow.save_assessment(
+        s, actor=a, cycle=c, details=assessment_details(strengths="Changed"), today=TODAY
+    ),
+    "save_plan": lambda s, a, c: flow.save_plan(
+        s, actor=a, cycle=c, details=plan_details(strategies="Changed"), expected_version=c.plan.version, today=TODAY
+    ),
     "add_outcome": lambda s, a, c: flow.save_outcome(s, actor=a, cycle=c, details=outcome_details(9), today=TODAY),
-    "change_outcome": lambda s, a, c: flow.save_outcome(s, actor=a, cycle=c, details=outcome_details(description="Changed"), outcome=c.outcomes[0], expected_version=c.outcomes[0].version, today=TODAY),
+    "change_outcome": lambda s, a, c: flow.save_outcome(
+        s,
+        actor=a,
+        cycle=c,
+        details=outcome_details(description="Changed"),
+        outcome=c.outcomes[0],
+        expected_version=c.outcomes[0].version,
+        today=TODAY,
+    ),
     "remove_outcome": lambda s, a, c: flow.remove_outcome(s, actor=a, cycle=c, outcome=c.outcomes[0]),
-    "add_observation": lambda s, a, c: flow.add_observation(s, actor=a, cycle=c, observed_on=TODAY, note="Late note", outcome=None, today=TODAY),
-    "save_review": lambda s, a, c: flow.save_review(s, actor=a, cycle=c, details=review_details(c, pupil_views="Changed"), expected_version=c.review.version, today=TODAY),
+    "add_observation": lambda s, a, c: flow.add_observation(
+        s, actor=a, cycle=c, observed_on=TODAY, note="Late note", outcome=None, today=TODAY
+    ),
+    "save_review": lambda s, a, c: flow.save_review(
+        s,
+        actor=a,
+        cycle=c,
+        details=review_details(c, pupil_views="Changed"),
+        expected_version=c.review.version,
+        today=TODAY,
+    ),
 }
 
 
@@ -498,15 +640,26 @@ def test_every_edit_of_a_reviewed_cycle_is_refused(session, world, edit):
 
 # --- Opening ------------------------------------------------------------------------------------
 
+
 def test_opening_a_cycle(session, world):
     pupil = world.pupils["taught"]
 
     cycle = flow.open_cycle(session, actor=world.users["teacher"], pupil=pupil, today=TODAY)
 
-    assert (cycle.number, cycle.state, cycle.opened_on, cycle.opened_by_id) == (1, CycleState.ASSESS, TODAY, world.users["teacher"].id)
+    assert (cycle.number, cycle.state, cycle.opened_on, cycle.opened_by_id) == (
+        1,
+        CycleState.ASSESS,
+        TODAY,
+        world.users["teacher"].id,
+    )
     assert flow.open_cycle_of(session, pupil) is cycle
     [event] = _events(session, pupil)
-    assert (event.kind, event.effective_on, event.to_state, event.cycle_id) == ("cycle_opened", TODAY, "assess", cycle.id)
+    assert (event.kind, event.effective_on, event.to_state, event.cycle_id) == (
+        "cycle_opened",
+        TODAY,
+        "assess",
+        cycle.id,
+    )
 
 
 def test_opening_is_refused_for_a_pupil_with_an_ehc_plan(session, world):
@@ -536,8 +689,15 @@ def test_a_cycle_may_open_after_the_last_one_closed(session, world):
 
 
 def _concern(session, world, pupil_key="taught_plain", raised_on=date(2026, 10, 1)) -> Concern:
-    return raise_concern(session, actor=world.users["teacher"], pupil=world.pupils[pupil_key], raised_on=raised_on,
-                         area_of_need=AreaOfNeed.COGNITION, description="Finds phonics hard", today=TODAY)
+    return raise_concern(
+        session,
+        actor=world.users["teacher"],
+        pupil=world.pupils[pupil_key],
+        raised_on=raised_on,
+        area_of_need=AreaOfNeed.COGNITION,
+        description="Finds phonics hard",
+        today=TODAY,
+    )
 
 
 def test_opening_from_a_concern_decides_it(session, world):
@@ -546,14 +706,20 @@ def test_opening_from_a_concern_decides_it(session, world):
     cycle = flow.open_cycle(session, actor=world.users["senco"], pupil=concern.pupil, today=TODAY, concern=concern)
 
     assert cycle.concern_id == concern.id
-    assert (concern.status, concern.decided_on, concern.decided_by_id) == (ConcernStatus.ASSESSED, TODAY, world.users["senco"].id)
+    assert (concern.status, concern.decided_on, concern.decided_by_id) == (
+        ConcernStatus.ASSESSED,
+        TODAY,
+        world.users["senco"].id,
+    )
     assert concern.decision_note == "Assessment opened (support cycle 1)"
     assert not concern.is_overdue(TODAY)
 
 
 def test_a_decided_concern_cannot_open_a_cycle(session, world):
     concern = _concern(session, world)
-    decide_no_further_action(session, actor=world.users["senco"], concern=concern, reason="Progress is good", decided_on=TODAY, today=TODAY)
+    decide_no_further_action(
+        session, actor=world.users["senco"], concern=concern, reason="Progress is good", decided_on=TODAY, today=TODAY
+    )
 
     with pytest.raises(RuleBroken) as refused:
         flow.open_cycle(session, actor=world.users["senco"], pupil=concern.pupil, today=TODAY, concern=concern)
@@ -564,17 +730,30 @@ def test_a_decided_concern_cannot_open_a_cycle(session, world):
 
 # --- Concerns: no further action ----------------------------------------------------------------
 
+
 def test_no_further_action_closes_the_concern_with_its_reason(session, world):
     concern = _concern(session, world)
 
-    decide_no_further_action(session, actor=world.users["senco"], concern=concern, reason="  Caught up after phonics recap ",
-                             decided_on=date(2026, 10, 20), today=TODAY)
+    decide_no_further_action(
+        session,
+        actor=world.users["senco"],
+        concern=concern,
+        reason="  Caught up after phonics recap ",
+        decided_on=date(2026, 10, 20),
+        today=TODAY,
+    )
 
     assert (concern.status, concern.decided_on, concern.decision_note) == (
-        ConcernStatus.NO_FURTHER_ACTION, date(2026, 10, 20), "Caught up after phonics recap",
+        ConcernStatus.NO_FURTHER_ACTION,
+        date(2026, 10, 20),
+        "Caught up after phonics recap",
     )
     event = _events(session, concern.pupil)[-1]
-    assert (event.kind, event.effective_on, event.detail) == ("concern_decided", date(2026, 10, 20), "Caught up after phonics recap")
+    assert (event.kind, event.effective_on, event.detail) == (
+        "concern_decided",
+        date(2026, 10, 20),
+        "Caught up after phonics recap",
+    )
 
 
 @pytest.mark.parametrize(
@@ -586,7 +765,9 @@ def test_no_further_action_rules(session, world, reason, decided_on, field):
     concern = _concern(session, world)
 
     with pytest.raises(RuleBroken) as refused:
-        decide_no_further_action(session, actor=world.users["senco"], concern=concern, reason=reason, decided_on=decided_on, today=TODAY)
+        decide_no_further_action(
+            session, actor=world.users["senco"], concern=concern, reason=reason, decided_on=decided_on, today=TODAY
+        )
 
     assert refused.value.field == field
     assert concern.status is ConcernStatus.OPEN
@@ -597,18 +778,25 @@ def test_a_concern_is_decided_once(session, world):
     flow.open_cycle(session, actor=world.users["senco"], pupil=concern.pupil, today=TODAY, concern=concern)
 
     with pytest.raises(RuleBroken):
-        decide_no_further_action(session, actor=world.users["senco"], concern=concern, reason="Fine", decided_on=TODAY, today=TODAY)
+        decide_no_further_action(
+            session, actor=world.users["senco"], concern=concern, reason="Fine", decided_on=TODAY, today=TODAY
+        )
 
     assert concern.status is ConcernStatus.ASSESSED
 
 
 # --- Decisions at the review --------------------------------------------------------------------
 
+
 def test_continue_opens_the_next_cycle_with_exactly_the_unmet_outcomes(session, world):
     cycle = _drive(session, world, CycleState.REVIEW, outcomes=4)
     first, second, third, fourth = cycle.outcomes
-    ratings = {first.id: OutcomeRating.NOT_ACHIEVED, second.id: OutcomeRating.PARTLY_ACHIEVED,
-               third.id: OutcomeRating.ACHIEVED, fourth.id: OutcomeRating.EXCEEDED}
+    ratings = {
+        first.id: OutcomeRating.NOT_ACHIEVED,
+        second.id: OutcomeRating.PARTLY_ACHIEVED,
+        third.id: OutcomeRating.ACHIEVED,
+        fourth.id: OutcomeRating.EXCEEDED,
+    }
     _save_review(session, world, cycle, ratings=ratings)
 
     following = flow.record_review(session, actor=world.users["senco"], cycle=cycle, today=TODAY)
@@ -616,13 +804,22 @@ def test_continue_opens_the_next_cycle_with_exactly_the_unmet_outcomes(session, 
     assert (cycle.state, cycle.closed_on) == (CycleState.CLOSED, HELD_ON)
     assert cycle.review.recorded_at is not None
     # The next cycle begins at the review meeting, whenever the review was typed in.
-    assert (following.number, following.state, following.opened_on, following.previous_cycle_id) == (2, CycleState.ASSESS, HELD_ON, cycle.id)
+    assert (following.number, following.state, following.opened_on, following.previous_cycle_id) == (
+        2,
+        CycleState.ASSESS,
+        HELD_ON,
+        cycle.id,
+    )
     assert flow.open_cycle_of(session, cycle.pupil) is following
-    carried = session.scalars(sa.select(Outcome).where(Outcome.cycle_id == following.id).order_by(Outcome.position)).all()
+    carried = session.scalars(
+        sa.select(Outcome).where(Outcome.cycle_id == following.id).order_by(Outcome.position)
+    ).all()
     assert [(o.carried_from_id, o.position) for o in carried] == [(first.id, 1), (second.id, 2)]
     for new, old in zip(carried, (first, second), strict=True):
         assert (new.description, new.success_criteria, new.area_of_need) == (
-            old.description, old.success_criteria, old.area_of_need,
+            old.description,
+            old.success_criteria,
+            old.area_of_need,
         )
         # Aimed at the next cycle's default review date: the school's interval after the meeting.
         assert new.target_date == HELD_ON + timedelta(weeks=world.school.review_interval_weeks)
@@ -646,10 +843,19 @@ def test_continue_with_every_outcome_met_carries_none(session, world):
 def test_step_down_ends_sen_support_from_the_meeting_with_the_reason(session, world):
     pupil = world.pupils["taught"]
 
-    _drive(session, world, CycleState.CLOSED, review={"decision": ReviewDecision.STEP_DOWN, "decision_reason": "Reading at age-related expectations"})
+    _drive(
+        session,
+        world,
+        CycleState.CLOSED,
+        review={"decision": ReviewDecision.STEP_DOWN, "decision_reason": "Reading at age-related expectations"},
+    )
 
     support, none = _statuses(session, pupil)
-    assert (support.provision, support.start_date, support.end_date) == (Provision.SEN_SUPPORT, date(2025, 9, 10), HELD_ON - DAY)
+    assert (support.provision, support.start_date, support.end_date) == (
+        Provision.SEN_SUPPORT,
+        date(2025, 9, 10),
+        HELD_ON - DAY,
+    )
     assert (none.provision, none.start_date, none.end_date, none.primary_need) == (Provision.NONE, HELD_ON, None, None)
     assert none.reason == "Stepped down from SEN support at the review: Reading at age-related expectations"
     assert flow.open_cycle_of(session, pupil) is None
@@ -660,23 +866,37 @@ def test_step_down_ends_sen_support_from_the_meeting_with_the_reason(session, wo
 def test_request_ehc_records_the_date_and_a_timeline_event(session, world):
     pupil = world.pupils["taught"]
     cycle = _drive(session, world, CycleState.REVIEW)
-    _save_review(session, world, cycle, today=TODAY, decision=ReviewDecision.REQUEST_EHC, ehc_requested_on=date(2026, 11, 24))
+    _save_review(
+        session, world, cycle, today=TODAY, decision=ReviewDecision.REQUEST_EHC, ehc_requested_on=date(2026, 11, 24)
+    )
 
     following = flow.record_review(session, actor=world.users["senco"], cycle=cycle, today=TODAY)
 
     assert following is None
     assert (cycle.state, cycle.review.ehc_requested_on) == (CycleState.CLOSED, date(2026, 11, 24))
     [event] = [e for e in _events(session, pupil) if e.kind == "ehc_requested"]
-    assert (event.effective_on, event.title, event.cycle_id) == (date(2026, 11, 24), "EHC needs assessment requested", cycle.id)
+    assert (event.effective_on, event.title, event.cycle_id) == (
+        date(2026, 11, 24),
+        "EHC needs assessment requested",
+        cycle.id,
+    )
     assert [s.provision for s in _statuses(session, pupil)] == [Provision.SEN_SUPPORT]
     assert count(session, SupportCycle, SupportCycle.pupil_id == pupil.id) == 1
 
 
 # --- Starting support: placing a pupil on SEN support -------------------------------------------
 
+
 def _ready_plan(session, world, pupil_key):
     cycle = _drive(session, world, CycleState.PLAN, pupil_key=pupil_key)
-    flow.save_plan(session, actor=world.users["senco"], cycle=cycle, details=plan_details(), expected_version=None, today=PLAN_STARTS)
+    flow.save_plan(
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        details=plan_details(),
+        expected_version=None,
+        today=PLAN_STARTS,
+    )
     flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=outcome_details(), today=PLAN_STARTS)
     return cycle
 
@@ -699,11 +919,20 @@ def test_start_support_places_a_pupil_with_no_status_on_k_and_prepares_one_lette
     flow.start_support(session, actor=world.users["senco"], cycle=cycle, today=TODAY, primary_need=NeedType.NSA)
 
     [status] = _statuses(session, pupil)
-    assert (status.provision, status.primary_need, status.start_date, status.end_date) == (Provision.SEN_SUPPORT, NeedType.NSA, PLAN_STARTS, None)
+    assert (status.provision, status.primary_need, status.start_date, status.end_date) == (
+        Provision.SEN_SUPPORT,
+        NeedType.NSA,
+        PLAN_STARTS,
+        None,
+    )
     assert status.reason == "Placed on SEN support: plan of support cycle 1 agreed with parents"
     [letter] = session.scalars(sa.select(ParentLetter)).all()
     assert (letter.pupil_id, letter.sen_status_id, letter.kind, letter.created_on, letter.sent_on) == (
-        pupil.id, status.id, SEN_SUPPORT_LETTER, TODAY, None,
+        pupil.id,
+        status.id,
+        SEN_SUPPORT_LETTER,
+        TODAY,
+        None,
     )
     placed = next(e for e in _events(session, pupil) if e.kind == "sen_status")
     assert (placed.title, placed.effective_on, placed.to_state) == ("Placed on SEN support", PLAN_STARTS, "K")
@@ -713,15 +942,32 @@ def test_start_support_places_a_pupil_with_no_status_on_k_and_prepares_one_lette
 def test_start_support_moves_a_pupil_recorded_as_n_onto_k(session, world):
     pupil = make_pupil(session, world.school, first="Nia", provision=Provision.NONE, since=date(2025, 9, 10))
     cycle = drive_cycle(session, actor=world.users["senco"], pupil=pupil, to=CycleState.PLAN)
-    flow.save_plan(session, actor=world.users["senco"], cycle=cycle, details=plan_details(), expected_version=None, today=PLAN_STARTS)
+    flow.save_plan(
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        details=plan_details(),
+        expected_version=None,
+        today=PLAN_STARTS,
+    )
     flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=outcome_details(), today=PLAN_STARTS)
 
-    flow.start_support(session, actor=world.users["senco"], cycle=cycle, today=TODAY, primary_need=NeedType.MLD, secondary_need=NeedType.SLCN)
+    flow.start_support(
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        today=TODAY,
+        primary_need=NeedType.MLD,
+        secondary_need=NeedType.SLCN,
+    )
 
     none, support = _statuses(session, pupil)
     assert (none.provision, none.end_date) == (Provision.NONE, PLAN_STARTS - DAY)
     assert (support.provision, support.primary_need, support.secondary_need, support.start_date) == (
-        Provision.SEN_SUPPORT, NeedType.MLD, NeedType.SLCN, PLAN_STARTS,
+        Provision.SEN_SUPPORT,
+        NeedType.MLD,
+        NeedType.SLCN,
+        PLAN_STARTS,
     )
     assert count(session, ParentLetter, ParentLetter.pupil_id == pupil.id) == 1
 
@@ -732,15 +978,24 @@ def test_start_support_leaves_a_pupil_already_on_k_as_they_are(session, world):
 
     flow.start_support(session, actor=world.users["senco"], cycle=cycle, today=TODAY)
 
-    assert [(s.provision, s.primary_need, s.end_date) for s in _statuses(session, pupil)] == [(Provision.SEN_SUPPORT, NeedType.SPLD, None)]
+    assert [(s.provision, s.primary_need, s.end_date) for s in _statuses(session, pupil)] == [
+        (Provision.SEN_SUPPORT, NeedType.SPLD, None)
+    ]
     assert count(session, ParentLetter) == 0
 
 
 def test_a_plan_starting_in_the_future_cannot_place_a_pupil_on_k(session, world):
     cycle = _drive(session, world, CycleState.PLAN, pupil_key="taught_plain")
-    flow.save_plan(session, actor=world.users["senco"], cycle=cycle,
-                   details=plan_details(starts_on=TODAY + DAY, review_date=TODAY + timedelta(weeks=8), agreed_with_parents_on=TODAY),
-                   expected_version=None, today=TODAY)
+    flow.save_plan(
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        details=plan_details(
+            starts_on=TODAY + DAY, review_date=TODAY + timedelta(weeks=8), agreed_with_parents_on=TODAY
+        ),
+        expected_version=None,
+        today=TODAY,
+    )
     flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=outcome_details(), today=TODAY)
 
     with pytest.raises(RuleBroken) as refused:
@@ -752,6 +1007,7 @@ def test_a_plan_starting_in_the_future_cannot_place_a_pupil_on_k(session, world)
 
 # --- Two people editing at once -----------------------------------------------------------------
 
+
 @pytest.fixture
 def colleague(session, world):
     return make_user(session, "deputy.senco@oak.test", Role.SENCO, school=world.school, name="Dana Deputy")
@@ -761,11 +1017,19 @@ def test_a_stale_plan_save_is_refused_with_the_other_persons_changes(session, wo
     senco = world.users["senco"]
     cycle = _drive(session, world, CycleState.PLAN)
     plan = flow.save_plan(session, actor=senco, cycle=cycle, details=plan_details(), expected_version=None, today=TODAY)
-    flow.save_plan(session, actor=colleague, cycle=cycle, expected_version=1, today=TODAY,
-                   details=plan_details(strategies="Visual timetable", review_date=date(2026, 11, 9)))
+    flow.save_plan(
+        session,
+        actor=colleague,
+        cycle=cycle,
+        expected_version=1,
+        today=TODAY,
+        details=plan_details(strategies="Visual timetable", review_date=date(2026, 11, 9)),
+    )
 
     with pytest.raises(EditConflict) as conflict:
-        flow.save_plan(session, actor=senco, cycle=cycle, expected_version=1, today=TODAY, details=plan_details(provision="Mine"))
+        flow.save_plan(
+            session, actor=senco, cycle=cycle, expected_version=1, today=TODAY, details=plan_details(provision="Mine")
+        )
 
     assert conflict.value.changes == [
         Change("Strategies for everyone who teaches the pupil", "Visual timetable"),
@@ -774,9 +1038,15 @@ def test_a_stale_plan_save_is_refused_with_the_other_persons_changes(session, wo
     assert (conflict.value.by, conflict.value.current_version) == (colleague, 2)
     assert conflict.value.message == "Dana Deputy changed this record while you were editing it"
     session.expire_all()
-    assert (plan.version, plan.strategies, plan.provision) == (2, "Visual timetable", "Daily phonics catch-up, 15 minutes")
+    assert (plan.version, plan.strategies, plan.provision) == (
+        2,
+        "Visual timetable",
+        "Daily phonics catch-up, 15 minutes",
+    )
 
-    flow.save_plan(session, actor=senco, cycle=cycle, expected_version=2, today=TODAY, details=plan_details(provision="Mine"))
+    flow.save_plan(
+        session, actor=senco, cycle=cycle, expected_version=2, today=TODAY, details=plan_details(provision="Mine")
+    )
 
     assert (plan.version, plan.provision, plan.updated_by_id) == (3, "Mine", senco.id)
 
@@ -785,12 +1055,26 @@ def test_a_stale_outcome_save_is_refused_with_the_other_persons_changes(session,
     senco = world.users["senco"]
     cycle = _drive(session, world, CycleState.DO)
     outcome = cycle.outcomes[0]
-    flow.save_outcome(session, actor=colleague, cycle=cycle, outcome=outcome, expected_version=1, today=TODAY,
-                      details=outcome_details(description="Reads 50 common exception words"))
+    flow.save_outcome(
+        session,
+        actor=colleague,
+        cycle=cycle,
+        outcome=outcome,
+        expected_version=1,
+        today=TODAY,
+        details=outcome_details(description="Reads 50 common exception words"),
+    )
 
     with pytest.raises(EditConflict) as conflict:
-        flow.save_outcome(session, actor=senco, cycle=cycle, outcome=outcome, expected_version=1, today=TODAY,
-                          details=outcome_details(success_criteria="Mine"))
+        flow.save_outcome(
+            session,
+            actor=senco,
+            cycle=cycle,
+            outcome=outcome,
+            expected_version=1,
+            today=TODAY,
+            details=outcome_details(success_criteria="Mine"),
+        )
 
     assert conflict.value.changes == [Change("Outcome", "Reads 50 common exception words")]
     assert (conflict.value.by, conflict.value.current_version) == (colleague, 2)
@@ -802,14 +1086,29 @@ def test_a_stale_review_save_is_refused_with_the_other_persons_changes(session, 
     senco = world.users["senco"]
     cycle = _drive(session, world, CycleState.REVIEW)
     flow.save_review(session, actor=senco, cycle=cycle, details=review_details(cycle), expected_version=0, today=TODAY)
-    flow.save_review(session, actor=colleague, cycle=cycle, expected_version=1, today=TODAY,
-                     details=review_details(cycle, parent_views="Worried about spelling", attendees="SENCO, father"))
+    flow.save_review(
+        session,
+        actor=colleague,
+        cycle=cycle,
+        expected_version=1,
+        today=TODAY,
+        details=review_details(cycle, parent_views="Worried about spelling", attendees="SENCO, father"),
+    )
 
     with pytest.raises(EditConflict) as conflict:
-        flow.save_review(session, actor=senco, cycle=cycle, expected_version=1, today=TODAY,
-                         details=review_details(cycle, next_steps="Mine"))
+        flow.save_review(
+            session,
+            actor=senco,
+            cycle=cycle,
+            expected_version=1,
+            today=TODAY,
+            details=review_details(cycle, next_steps="Mine"),
+        )
 
-    assert conflict.value.changes == [Change("Who attended", "SENCO, father"), Change("The parents' views", "Worried about spelling")]
+    assert conflict.value.changes == [
+        Change("Who attended", "SENCO, father"),
+        Change("The parents' views", "Worried about spelling"),
+    ]
     assert (conflict.value.by, conflict.value.current_version) == (colleague, 2)
     session.expire_all()
     assert (cycle.review.version, cycle.review.next_steps) == (2, "Keep the group going")
@@ -818,13 +1117,30 @@ def test_a_stale_review_save_is_refused_with_the_other_persons_changes(session, 
 def test_a_conflict_on_the_first_save_of_a_draft_review_lists_only_what_was_changed(session, world, colleague):
     """Both opened the empty draft (version 0); the colleague saved only the pupil's views."""
     cycle = _drive(session, world, CycleState.REVIEW)
-    empty = flow.ReviewDetails(held_on=None, attendees=None, parent_attended=False, provision_impact=None,
-                               pupil_views="Likes the group", parent_views=None, next_steps=None, decision=None,
-                               decision_reason=None, ehc_requested_on=None, ratings={})
+    empty = flow.ReviewDetails(
+        held_on=None,
+        attendees=None,
+        parent_attended=False,
+        provision_impact=None,
+        pupil_views="Likes the group",
+        parent_views=None,
+        next_steps=None,
+        decision=None,
+        decision_reason=None,
+        ehc_requested_on=None,
+        ratings={},
+    )
     flow.save_review(session, actor=colleague, cycle=cycle, details=empty, expected_version=0, today=TODAY)
 
     with pytest.raises(EditConflict) as conflict:
-        flow.save_review(session, actor=world.users["senco"], cycle=cycle, details=review_details(cycle), expected_version=0, today=TODAY)
+        flow.save_review(
+            session,
+            actor=world.users["senco"],
+            cycle=cycle,
+            details=review_details(cycle),
+            expected_version=0,
+            today=TODAY,
+        )
 
     assert conflict.value.changes == [Change("The pupil's views", "Likes the group")]
 
@@ -832,10 +1148,19 @@ def test_a_conflict_on_the_first_save_of_a_draft_review_lists_only_what_was_chan
 def test_a_plan_written_meanwhile_is_a_conflict_for_a_form_opened_before_it_existed(session, world, colleague):
     """A form opened before the plan was written carries version 0."""
     cycle = _drive(session, world, CycleState.PLAN)
-    flow.save_plan(session, actor=colleague, cycle=cycle, details=plan_details(provision="Theirs"), expected_version=0, today=TODAY)
+    flow.save_plan(
+        session, actor=colleague, cycle=cycle, details=plan_details(provision="Theirs"), expected_version=0, today=TODAY
+    )
 
     with pytest.raises(EditConflict) as conflict:
-        flow.save_plan(session, actor=world.users["senco"], cycle=cycle, details=plan_details(provision="Mine"), expected_version=0, today=TODAY)
+        flow.save_plan(
+            session,
+            actor=world.users["senco"],
+            cycle=cycle,
+            details=plan_details(provision="Mine"),
+            expected_version=0,
+            today=TODAY,
+        )
 
     assert Change("Provision", "Theirs") in conflict.value.changes
     assert cycle.plan.provision == "Theirs"
@@ -844,12 +1169,27 @@ def test_a_plan_written_meanwhile_is_a_conflict_for_a_form_opened_before_it_exis
 def test_a_conflict_lists_ratings_the_other_person_changed(session, world, colleague):
     cycle = _drive(session, world, CycleState.REVIEW)
     first = cycle.outcomes[0]
-    flow.save_review(session, actor=world.users["senco"], cycle=cycle, details=review_details(cycle), expected_version=0, today=TODAY)
-    flow.save_review(session, actor=colleague, cycle=cycle, expected_version=1, today=TODAY,
-                     details=review_details(cycle, ratings={first.id: OutcomeRating.NOT_ACHIEVED}))
+    flow.save_review(
+        session, actor=world.users["senco"], cycle=cycle, details=review_details(cycle), expected_version=0, today=TODAY
+    )
+    flow.save_review(
+        session,
+        actor=colleague,
+        cycle=cycle,
+        expected_version=1,
+        today=TODAY,
+        details=review_details(cycle, ratings={first.id: OutcomeRating.NOT_ACHIEVED}),
+    )
 
     with pytest.raises(EditConflict) as conflict:
-        flow.save_review(session, actor=world.users["senco"], cycle=cycle, details=review_details(cycle), expected_version=1, today=TODAY)
+        flow.save_review(
+            session,
+            actor=world.users["senco"],
+            cycle=cycle,
+            details=review_details(cycle),
+            expected_version=1,
+            today=TODAY,
+        )
 
     [change] = conflict.value.changes
     assert change.label == "Outcome ratings"
@@ -858,19 +1198,42 @@ def test_a_conflict_lists_ratings_the_other_person_changed(session, world, colle
 
 def test_a_save_without_a_version_is_not_checked(session, world, colleague):
     cycle = _drive(session, world, CycleState.DO)
-    flow.save_plan(session, actor=colleague, cycle=cycle, details=plan_details(strategies="Theirs"), expected_version=1, today=TODAY)
+    flow.save_plan(
+        session,
+        actor=colleague,
+        cycle=cycle,
+        details=plan_details(strategies="Theirs"),
+        expected_version=1,
+        today=TODAY,
+    )
 
-    plan = flow.save_plan(session, actor=world.users["senco"], cycle=cycle, details=plan_details(strategies="Mine"), expected_version=None, today=TODAY)
+    plan = flow.save_plan(
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        details=plan_details(strategies="Mine"),
+        expected_version=None,
+        today=TODAY,
+    )
 
     assert (plan.version, plan.strategies) == (3, "Mine")
 
 
 def test_each_save_keeps_a_revision(session, world, colleague):
     cycle = _drive(session, world, CycleState.DO)
-    flow.save_plan(session, actor=colleague, cycle=cycle, details=plan_details(strategies="Theirs"), expected_version=1, today=TODAY)
+    flow.save_plan(
+        session,
+        actor=colleague,
+        cycle=cycle,
+        details=plan_details(strategies="Theirs"),
+        expected_version=1,
+        today=TODAY,
+    )
 
     revisions = session.scalars(
-        sa.select(RecordRevision).where(RecordRevision.record_type == "plan", RecordRevision.record_id == cycle.plan.id).order_by(RecordRevision.version)
+        sa.select(RecordRevision)
+        .where(RecordRevision.record_type == "plan", RecordRevision.record_id == cycle.plan.id)
+        .order_by(RecordRevision.version)
     ).all()
 
     assert [(r.version, r.saved_by_id, r.snapshot["strategies"]) for r in revisions] == [
@@ -880,6 +1243,7 @@ def test_each_save_keeps_a_revision(session, world, colleague):
 
 
 # --- The timeline -------------------------------------------------------------------------------
+
 
 def test_every_step_writes_a_dated_event(session, world):
     pupil = world.pupils["taught"]
@@ -910,11 +1274,11 @@ def test_moves_are_audited(session, world):
 
 # --- The database keeps the rules even when the code is bypassed --------------------------------
 
+
 def _insert_refused(session, *rows) -> None:
-    with pytest.raises(IntegrityError):
-        with session.begin_nested():
-            session.add_all(rows)
-            session.flush()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add_all(rows)
+        session.flush()
 
 
 def _raw_cycle(pupil, number, state=CycleState.ASSESS, **values) -> SupportCycle:
@@ -933,12 +1297,14 @@ def test_a_second_open_cycle_is_refused_by_the_database(session, world):
 def test_closed_cycles_do_not_count_against_the_open_one(session, world):
     pupil = world.pupils["taught"]
     with session.begin_nested():
-        session.add_all([
-            _raw_cycle(pupil, 1, CycleState.CLOSED, closed_on=TODAY),
-            _raw_cycle(pupil, 2, CycleState.CLOSED, closed_on=TODAY),
-            _raw_cycle(pupil, 3, CycleState.ASSESS),
-            _raw_cycle(world.pupils["taught_plain"], 1, CycleState.ASSESS),
-        ])
+        session.add_all(
+            [
+                _raw_cycle(pupil, 1, CycleState.CLOSED, closed_on=TODAY),
+                _raw_cycle(pupil, 2, CycleState.CLOSED, closed_on=TODAY),
+                _raw_cycle(pupil, 3, CycleState.ASSESS),
+                _raw_cycle(world.pupils["taught_plain"], 1, CycleState.ASSESS),
+            ]
+        )
         session.flush()
 
     assert count(session, SupportCycle) == 4
@@ -975,10 +1341,9 @@ def test_a_review_recorded_without_a_decision_is_refused_by_the_database(session
     cycle = _drive(session, world, CycleState.REVIEW)
     review = cycle.review
 
-    with pytest.raises(IntegrityError):
-        with session.begin_nested():
-            review.recorded_at = review.updated_at
-            session.flush()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        review.recorded_at = review.updated_at
+        session.flush()
 
 
 # --- The cycle as the Code of Practice reads (CoP 6.48 to 6.52) -----------------------------------
@@ -998,7 +1363,14 @@ EARLY = flow.EarlyReview(reason=EarlyReviewReason.PARENTS_ASKED, detail="Mother 
 )
 def test_support_cannot_start_without_the_provision_and_its_expected_impact(session, world, changes, field, message):
     cycle = _ready_at(session, world, CycleState.PLAN)
-    flow.save_plan(session, actor=world.users["senco"], cycle=cycle, details=plan_details(**changes), expected_version=None, today=PLAN_STARTS)
+    flow.save_plan(
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        details=plan_details(**changes),
+        expected_version=None,
+        today=PLAN_STARTS,
+    )
 
     assert _problems(cycle, Move.START_SUPPORT) == [(field, message)]
     with pytest.raises(RuleBroken) as refused:
@@ -1011,8 +1383,11 @@ def test_the_expected_impact_is_kept_with_the_plan_and_its_revisions(session, wo
     cycle = _drive(session, world, CycleState.DO)
 
     assert cycle.plan.expected_impact == "Reading age up 6 months by the review"
-    snapshot = session.scalar(sa.select(RecordRevision.snapshot).where(
-        RecordRevision.record_type == "plan", RecordRevision.record_id == cycle.plan.id))
+    snapshot = session.scalar(
+        sa.select(RecordRevision.snapshot).where(
+            RecordRevision.record_type == "plan", RecordRevision.record_id == cycle.plan.id
+        )
+    )
     assert snapshot["expected_impact"] == "Reading age up 6 months by the review"
 
 
@@ -1021,8 +1396,17 @@ def test_a_first_plan_starts_from_nothing_but_the_dates(session, world):
 
     start = flow.plan_starting_point(cycle, TODAY)
 
-    assert (start.starts_on, start.review_date, start.agreed_with_parents_on) == (TODAY, flow.default_review_date(cycle, TODAY), None)
-    assert (start.strategies, start.provision, start.expected_impact, start.responsibilities) == (None, None, None, None)
+    assert (start.starts_on, start.review_date, start.agreed_with_parents_on) == (
+        TODAY,
+        flow.default_review_date(cycle, TODAY),
+        None,
+    )
+    assert (start.strategies, start.provision, start.expected_impact, start.responsibilities) == (
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def test_the_next_cycles_plan_starts_from_the_last_plan(session, world):
@@ -1033,24 +1417,35 @@ def test_the_next_cycles_plan_starts_from_the_last_plan(session, world):
 
     before = cycle.plan
     assert (start.strategies, start.provision, start.expected_impact, start.responsibilities) == (
-        before.strategies, before.provision, before.expected_impact, before.responsibilities)
+        before.strategies,
+        before.provision,
+        before.expected_impact,
+        before.responsibilities,
+    )
     assert (start.starts_on, start.agreed_with_parents_on) == (TODAY, None)
 
 
-@pytest.mark.parametrize(("target", "allowed"), [(REVIEW_DATE - DAY, True), (REVIEW_DATE, True), (REVIEW_DATE + DAY, False)],
-                         ids=["day-before", "on-review-date", "day-after"])
+@pytest.mark.parametrize(
+    ("target", "allowed"),
+    [(REVIEW_DATE - DAY, True), (REVIEW_DATE, True), (REVIEW_DATE + DAY, False)],
+    ids=["day-before", "on-review-date", "day-after"],
+)
 def test_an_outcomes_target_date_cannot_fall_after_the_review_date(session, world, target, allowed):
     cycle = _ready_at(session, world, CycleState.PLAN)
     details = outcome_details(2, target_date=target)
 
     if allowed:
-        outcome = flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=details, today=PLAN_STARTS)
+        outcome = flow.save_outcome(
+            session, actor=world.users["senco"], cycle=cycle, details=details, today=PLAN_STARTS
+        )
         assert outcome.target_date == target
     else:
         with pytest.raises(RuleBroken) as refused:
             flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=details, today=PLAN_STARTS)
         assert (refused.value.field, refused.value.message) == (
-            "target_date", "The target date cannot be after the plan's review date (02/11/2026)")
+            "target_date",
+            "The target date cannot be after the plan's review date (02/11/2026)",
+        )
         assert len(cycle.outcomes) == 1
 
 
@@ -1059,8 +1454,15 @@ def test_changing_an_outcome_to_after_the_review_date_is_refused(session, world)
     outcome = cycle.outcomes[0]
 
     with pytest.raises(RuleBroken) as refused:
-        flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, outcome=outcome, expected_version=outcome.version,
-                          details=outcome_details(1, target_date=REVIEW_DATE + DAY), today=TODAY)
+        flow.save_outcome(
+            session,
+            actor=world.users["senco"],
+            cycle=cycle,
+            outcome=outcome,
+            expected_version=outcome.version,
+            details=outcome_details(1, target_date=REVIEW_DATE + DAY),
+            today=TODAY,
+        )
 
     assert refused.value.field == "target_date"
 
@@ -1068,34 +1470,71 @@ def test_changing_an_outcome_to_after_the_review_date_is_refused(session, world)
 def test_an_outcome_of_a_cycle_without_a_plan_has_no_review_date_to_keep_within(session, world):
     cycle = _drive(session, world, CycleState.PLAN)
 
-    outcome = flow.save_outcome(session, actor=world.users["senco"], cycle=cycle,
-                                details=outcome_details(1, target_date=REVIEW_DATE + 30 * DAY), today=PLAN_STARTS)
+    outcome = flow.save_outcome(
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        details=outcome_details(1, target_date=REVIEW_DATE + 30 * DAY),
+        today=PLAN_STARTS,
+    )
 
     assert outcome.target_date == REVIEW_DATE + 30 * DAY
 
 
-@pytest.mark.parametrize(("review_date", "allowed"), [(REVIEW_DATE - 2 * DAY, False), (REVIEW_DATE - DAY, True), (REVIEW_DATE, True)],
-                         ids=["day-before-the-target", "on-the-target", "day-after-the-target"])
+@pytest.mark.parametrize(
+    ("review_date", "allowed"),
+    [(REVIEW_DATE - 2 * DAY, False), (REVIEW_DATE - DAY, True), (REVIEW_DATE, True)],
+    ids=["day-before-the-target", "on-the-target", "day-after-the-target"],
+)
 def test_a_plans_review_date_cannot_move_before_an_outcomes_target_date(session, world, review_date, allowed):
     cycle = _drive(session, world, CycleState.DO)
     senco = world.users["senco"]
     second = cycle.outcomes[1]
-    flow.save_outcome(session, actor=senco, cycle=cycle, outcome=second, expected_version=second.version,
-                      details=outcome_details(2, target_date=REVIEW_DATE - DAY), today=TODAY)
-    flow.save_outcome(session, actor=senco, cycle=cycle, outcome=cycle.outcomes[0], expected_version=cycle.outcomes[0].version,
-                      details=outcome_details(1, target_date=REVIEW_DATE - 5 * DAY), today=TODAY)
+    flow.save_outcome(
+        session,
+        actor=senco,
+        cycle=cycle,
+        outcome=second,
+        expected_version=second.version,
+        details=outcome_details(2, target_date=REVIEW_DATE - DAY),
+        today=TODAY,
+    )
+    flow.save_outcome(
+        session,
+        actor=senco,
+        cycle=cycle,
+        outcome=cycle.outcomes[0],
+        expected_version=cycle.outcomes[0].version,
+        details=outcome_details(1, target_date=REVIEW_DATE - 5 * DAY),
+        today=TODAY,
+    )
     version = cycle.plan.version
 
     if allowed:
-        flow.save_plan(session, actor=senco, cycle=cycle, details=plan_details(review_date=review_date), expected_version=version, today=TODAY)
+        flow.save_plan(
+            session,
+            actor=senco,
+            cycle=cycle,
+            details=plan_details(review_date=review_date),
+            expected_version=version,
+            today=TODAY,
+        )
         assert cycle.plan.review_date == review_date
     else:
         with pytest.raises(RuleBroken) as refused:
-            flow.save_plan(session, actor=senco, cycle=cycle, details=plan_details(review_date=review_date), expected_version=version, today=TODAY)
+            flow.save_plan(
+                session,
+                actor=senco,
+                cycle=cycle,
+                details=plan_details(review_date=review_date),
+                expected_version=version,
+                today=TODAY,
+            )
         assert refused.value.field == "review_date"
         assert refused.value.message == (
             "The outcome 'Outcome 2: reads a book banded at the right level' has a target date of 01/11/2026, "
-            "after this review date: choose a later review date or change the outcome first")
+            "after this review date: choose a later review date or change the outcome first"
+        )
         assert (cycle.plan.review_date, cycle.plan.version) == (REVIEW_DATE, version)
 
 
@@ -1105,21 +1544,34 @@ def test_the_senco_starts_the_review_early_with_the_reason(session, world):
     review = flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=REVIEW_DATE - DAY, early=EARLY)
 
     assert cycle.state is CycleState.REVIEW
-    assert (review.early_reason, review.early_reason_detail) == (EarlyReviewReason.PARENTS_ASKED, "Mother asked at parents' evening")
+    assert (review.early_reason, review.early_reason_detail) == (
+        EarlyReviewReason.PARENTS_ASKED,
+        "Mother asked at parents' evening",
+    )
     event = _events(session, cycle.pupil)[-1]
     assert (event.kind, event.title, event.effective_on) == (
-        "cycle_start_review", "Review started early: the parents asked for an earlier review", REVIEW_DATE - DAY)
+        "cycle_start_review",
+        "Review started early: the parents asked for an earlier review",
+        REVIEW_DATE - DAY,
+    )
 
 
 def test_an_early_reason_without_words_is_refused_beside_the_text(session, world):
     cycle = _drive(session, world, CycleState.DO)
 
     with pytest.raises(RuleBroken) as refused:
-        flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=REVIEW_DATE - DAY,
-                          early=flow.EarlyReview(EarlyReviewReason.NEEDS_CHANGED, "  "))
+        flow.start_review(
+            session,
+            actor=world.users["senco"],
+            cycle=cycle,
+            today=REVIEW_DATE - DAY,
+            early=flow.EarlyReview(EarlyReviewReason.NEEDS_CHANGED, "  "),
+        )
 
     assert (refused.value.field, refused.value.message) == (
-        "early_reason_detail", "Say why the review is held before the review date")
+        "early_reason_detail",
+        "Say why the review is held before the review date",
+    )
     assert cycle.state is CycleState.DO
 
 
@@ -1147,7 +1599,14 @@ def _early_plan(session, world) -> SupportCycle:
     senco = world.users["senco"]
     cycle = _drive(session, world, CycleState.PLAN)
     agreed = PLAN_STARTS + 3 * DAY
-    flow.save_plan(session, actor=senco, cycle=cycle, details=plan_details(agreed_with_parents_on=agreed), expected_version=None, today=agreed)
+    flow.save_plan(
+        session,
+        actor=senco,
+        cycle=cycle,
+        details=plan_details(agreed_with_parents_on=agreed),
+        expected_version=None,
+        today=agreed,
+    )
     flow.save_outcome(session, actor=senco, cycle=cycle, details=outcome_details(), today=agreed)
     flow.start_support(session, actor=senco, cycle=cycle, today=agreed, primary_need=NeedType.SPLD)
     return cycle
@@ -1160,7 +1619,10 @@ def test_a_review_cannot_start_before_the_plan_was_agreed(session, world):
     assert flow.plan_started_on(cycle) == agreed
     with pytest.raises(RuleBroken) as refused:
         flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=agreed - DAY, early=EARLY)
-    assert (refused.value.field, refused.value.message) == ("review_date", "The review cannot be before the plan started (10/09/2026)")
+    assert (refused.value.field, refused.value.message) == (
+        "review_date",
+        "The review cannot be before the plan started (10/09/2026)",
+    )
     assert cycle.state is CycleState.DO
 
     flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=agreed, early=EARLY)
@@ -1171,8 +1633,15 @@ def test_a_review_held_on_the_day_the_plan_started_is_recorded_with_the_reason(s
     cycle = _drive(session, world, CycleState.DO)
     senco = world.users["senco"]
     flow.start_review(session, actor=senco, cycle=cycle, today=PLAN_STARTS, early=EARLY)
-    _save_review(session, world, cycle, today=PLAN_STARTS, held_on=PLAN_STARTS,
-                 early_reason=EARLY.reason, early_reason_detail=EARLY.detail)
+    _save_review(
+        session,
+        world,
+        cycle,
+        today=PLAN_STARTS,
+        held_on=PLAN_STARTS,
+        early_reason=EARLY.reason,
+        early_reason_detail=EARLY.detail,
+    )
 
     flow.record_review(session, actor=senco, cycle=cycle, today=PLAN_STARTS)
 
@@ -1185,10 +1654,20 @@ def test_a_review_dated_the_day_before_the_plan_started_is_refused_and_nothing_s
     flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=PLAN_STARTS, early=EARLY)
 
     with pytest.raises(RuleBroken) as refused:
-        _save_review(session, world, cycle, today=PLAN_STARTS, held_on=PLAN_STARTS - DAY,
-                     early_reason=EARLY.reason, early_reason_detail=EARLY.detail)
+        _save_review(
+            session,
+            world,
+            cycle,
+            today=PLAN_STARTS,
+            held_on=PLAN_STARTS - DAY,
+            early_reason=EARLY.reason,
+            early_reason_detail=EARLY.detail,
+        )
 
-    assert (refused.value.field, refused.value.message) == ("held_on", "The review cannot be before the plan started (07/09/2026)")
+    assert (refused.value.field, refused.value.message) == (
+        "held_on",
+        "The review cannot be before the plan started (07/09/2026)",
+    )
     assert (cycle.review.version, cycle.review.held_on) == (0, None)
 
 
@@ -1197,14 +1676,22 @@ def test_the_guard_refuses_a_meeting_before_the_plan_started_even_if_one_got_in(
     _save_review(session, world, cycle, early_reason=EARLY.reason, early_reason_detail=EARLY.detail)
     cycle.review.held_on = PLAN_STARTS - DAY
 
-    assert _problems(cycle, Move.RECORD_REVIEW) == [("held_on", "The review cannot be before the plan started (07/09/2026)")]
+    assert _problems(cycle, Move.RECORD_REVIEW) == [
+        ("held_on", "The review cannot be before the plan started (07/09/2026)")
+    ]
 
 
 @pytest.mark.parametrize(("early", "recorded"), [(None, False), (EARLY, True)], ids=["without-reason", "with-reason"])
 def test_a_review_held_the_day_before_the_review_date_needs_the_reason(session, world, early, recorded):
     cycle = _drive(session, world, CycleState.REVIEW)
-    _save_review(session, world, cycle, held_on=REVIEW_DATE - DAY,
-                 early_reason=early.reason if early else None, early_reason_detail=early.detail if early else None)
+    _save_review(
+        session,
+        world,
+        cycle,
+        held_on=REVIEW_DATE - DAY,
+        early_reason=early.reason if early else None,
+        early_reason_detail=early.detail if early else None,
+    )
 
     if recorded:
         flow.record_review(session, actor=world.users["senco"], cycle=cycle, today=TODAY)
@@ -1218,7 +1705,9 @@ def test_a_review_held_the_day_before_the_review_date_needs_the_reason(session, 
 
 def test_a_teacher_cannot_record_an_early_review(session, world):
     cycle = _drive(session, world, CycleState.REVIEW)
-    _save_review(session, world, cycle, held_on=REVIEW_DATE - DAY, early_reason=EARLY.reason, early_reason_detail=EARLY.detail)
+    _save_review(
+        session, world, cycle, held_on=REVIEW_DATE - DAY, early_reason=EARLY.reason, early_reason_detail=EARLY.detail
+    )
 
     with pytest.raises(RuleBroken) as refused:
         flow.record_review(session, actor=world.users["teacher"], cycle=cycle, today=TODAY)
@@ -1231,11 +1720,21 @@ def test_a_teacher_cannot_save_an_early_reason(session, world):
     cycle = _drive(session, world, CycleState.REVIEW)
 
     with pytest.raises(RuleBroken) as refused:
-        flow.save_review(session, actor=world.users["teacher"], cycle=cycle, expected_version=None, today=HELD_ON,
-                         details=review_details(cycle, held_on=REVIEW_DATE - DAY, early_reason=EARLY.reason,
-                                                early_reason_detail=EARLY.detail))
+        flow.save_review(
+            session,
+            actor=world.users["teacher"],
+            cycle=cycle,
+            expected_version=None,
+            today=HELD_ON,
+            details=review_details(
+                cycle, held_on=REVIEW_DATE - DAY, early_reason=EARLY.reason, early_reason_detail=EARLY.detail
+            ),
+        )
 
-    assert (refused.value.field, refused.value.message) == ("early_reason", "Only the SENCO can hold a review before the review date")
+    assert (refused.value.field, refused.value.message) == (
+        "early_reason",
+        "Only the SENCO can hold a review before the review date",
+    )
     assert cycle.review.version == 0
 
 
@@ -1253,18 +1752,30 @@ def test_a_review_on_or_after_the_review_date_keeps_no_early_reason(session, wor
 # --- The meeting with parents a review or a plan stands for -------------------------------------
 
 from sentrack.models import MeetingMode, ParentMeeting  # noqa: E402
-from sentrack.workflows.meetings import MeetingDetails, PLAN_VIEWS_NOT_GATHERED, record_meeting  # noqa: E402
+from sentrack.workflows.meetings import PLAN_VIEWS_NOT_GATHERED, MeetingDetails, record_meeting  # noqa: E402
 
 
 def _meetings(session, pupil) -> list[ParentMeeting]:
-    return list(session.scalars(sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil.id).order_by(ParentMeeting.id)))
+    return list(
+        session.scalars(sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil.id).order_by(ParentMeeting.id))
+    )
 
 
 def _recorded_meeting(session, world, pupil, held_on, **changes) -> ParentMeeting:
-    values = dict(held_on=held_on, mode=MeetingMode.PHONE, led_by_id=world.users["teacher"].id, attendees="Mother",
-                  pupil_views="Likes the group", outcomes="Keep going", actions=None, shared_with_parents_on=None)
+    values = dict(
+        held_on=held_on,
+        mode=MeetingMode.PHONE,
+        led_by_id=world.users["teacher"].id,
+        attendees="Mother",
+        pupil_views="Likes the group",
+        outcomes="Keep going",
+        actions=None,
+        shared_with_parents_on=None,
+    )
     values.update(changes)
-    return record_meeting(session, actor=world.users["teacher"], pupil=pupil, details=MeetingDetails(**values), today=TODAY)
+    return record_meeting(
+        session, actor=world.users["teacher"], pupil=pupil, details=MeetingDetails(**values), today=TODAY
+    )
 
 
 def test_a_review_with_a_parent_on_the_day_of_a_recorded_meeting_links_it(session, world):
@@ -1277,7 +1788,9 @@ def test_a_review_with_a_parent_on_the_day_of_a_recorded_meeting_links_it(sessio
     assert (recorded.review_id, recorded.cycle_id) == (cycle.review.id, cycle.id)
     assert recorded.outcomes == "Keep going"  # the teacher's record stays as written
     event = [e for e in _events(session, pupil) if e.title == "Parents met at the review"]
-    assert [(e.effective_on, e.detail) for e in event] == [(HELD_ON, "The meeting with parents recorded for 20/11/2026")]
+    assert [(e.effective_on, e.detail) for e in event] == [
+        (HELD_ON, "The meeting with parents recorded for 20/11/2026")
+    ]
     assert [e.object_id for e in audit_events(session, "parent_meeting_linked")] == [str(recorded.id)]
 
 
@@ -1299,9 +1812,15 @@ def test_a_review_whose_meeting_is_already_recorded_is_recorded_without_a_second
     pupil = world.pupils["taught"]
     cycle = _drive(session, world, CycleState.REVIEW)
     _save_review(session, world, cycle)
-    early = ParentMeeting(pupil_id=pupil.id, held_on=HELD_ON, mode=MeetingMode.IN_PERSON, pupil_views="Views",
-                          outcomes="Review of support cycle 1: decision still to be made", cycle_id=cycle.id,
-                          review_id=cycle.review.id)
+    early = ParentMeeting(
+        pupil_id=pupil.id,
+        held_on=HELD_ON,
+        mode=MeetingMode.IN_PERSON,
+        pupil_views="Views",
+        outcomes="Review of support cycle 1: decision still to be made",
+        cycle_id=cycle.id,
+        review_id=cycle.review.id,
+    )
     session.add(early)
     session.flush()
 
@@ -1321,8 +1840,14 @@ def test_a_review_without_a_parent_leaves_the_days_meeting_unlinked(session, wor
 
 
 def _save_plan(session, world, cycle, **changes):
-    return flow.save_plan(session, actor=world.users["senco"], cycle=cycle, details=plan_details(**changes),
-                          expected_version=cycle.plan.version if cycle.plan else None, today=TODAY)
+    return flow.save_plan(
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        details=plan_details(**changes),
+        expected_version=cycle.plan.version if cycle.plan else None,
+        today=TODAY,
+    )
 
 
 def test_a_plan_agreed_at_a_meeting_records_the_meeting_with_the_pupils_views_from_the_assessment(session, world):
@@ -1332,11 +1857,17 @@ def test_a_plan_agreed_at_a_meeting_records_the_meeting_with_the_pupils_views_fr
     plan = _save_plan(session, world, cycle, agreed_at_meeting=True)
 
     (meeting,) = _meetings(session, pupil)
-    assert (meeting.held_on, meeting.plan_id, meeting.cycle_id, meeting.review_id) == (PLAN_STARTS, plan.id, cycle.id, None)
+    assert (meeting.held_on, meeting.plan_id, meeting.cycle_id, meeting.review_id) == (
+        PLAN_STARTS,
+        plan.id,
+        cycle.id,
+        None,
+    )
     assert (meeting.pupil_views, meeting.views_not_gathered) == ("Reading is hard when the words are long", None)
     assert meeting.outcomes == "Plan for support cycle 1 agreed with parents"
-    assert [(e.kind, e.title, e.effective_on) for e in _events(session, pupil) if e.kind.startswith("parent_meeting")] == [
-        ("parent_meeting", "Parents met: plan agreed", PLAN_STARTS)]
+    assert [
+        (e.kind, e.title, e.effective_on) for e in _events(session, pupil) if e.kind.startswith("parent_meeting")
+    ] == [("parent_meeting", "Parents met: plan agreed", PLAN_STARTS)]
     # Saved again the same way: still the one meeting.
     _save_plan(session, world, cycle, agreed_at_meeting=True, strategies="Changed")
     assert _meetings(session, pupil) == [meeting]
@@ -1345,7 +1876,9 @@ def test_a_plan_agreed_at_a_meeting_records_the_meeting_with_the_pupils_views_fr
 def test_a_plan_agreed_at_a_meeting_without_the_pupils_views_says_so(session, world):
     pupil = world.pupils["taught"]
     cycle = _drive(session, world, CycleState.ASSESS)
-    flow.save_assessment(session, actor=world.users["senco"], cycle=cycle, details=assessment_details(pupil_views=None), today=OPENED_ON)
+    flow.save_assessment(
+        session, actor=world.users["senco"], cycle=cycle, details=assessment_details(pupil_views=None), today=OPENED_ON
+    )
     flow.finish_assessment(session, actor=world.users["senco"], cycle=cycle, today=OPENED_ON)
 
     _save_plan(session, world, cycle, agreed_at_meeting=True)
@@ -1363,7 +1896,9 @@ def test_a_plan_agreed_on_the_day_of_a_recorded_meeting_links_it(session, world)
 
     assert _meetings(session, pupil) == [recorded]
     assert (recorded.plan_id, recorded.cycle_id) == (plan.id, cycle.id)
-    assert [e.title for e in _events(session, pupil) if e.kind == "parent_meeting_linked"] == ["Plan agreed at the meeting with parents"]
+    assert [e.title for e in _events(session, pupil) if e.kind == "parent_meeting_linked"] == [
+        "Plan agreed at the meeting with parents"
+    ]
 
 
 @pytest.mark.parametrize("how", [False, None], ids=["without-a-meeting", "not-said"])
@@ -1408,13 +1943,25 @@ def test_the_next_plan_agreed_at_the_review_links_the_reviews_meeting(session, w
     pupil = world.pupils["taught"]
     cycle = _drive(session, world, CycleState.CLOSED, review={"decision": ReviewDecision.CONTINUE})
     following = flow.open_cycle_of(session, pupil)
-    flow.save_assessment(session, actor=world.users["senco"], cycle=following,
-                         details=assessment_details(assessed_on=HELD_ON), today=HELD_ON)
+    flow.save_assessment(
+        session,
+        actor=world.users["senco"],
+        cycle=following,
+        details=assessment_details(assessed_on=HELD_ON),
+        today=HELD_ON,
+    )
     flow.finish_assessment(session, actor=world.users["senco"], cycle=following, today=HELD_ON)
 
-    plan = flow.save_plan(session, actor=world.users["senco"], cycle=following, expected_version=None, today=TODAY,
-                          details=plan_details(starts_on=HELD_ON, review_date=HELD_ON + 42 * DAY,
-                                               agreed_with_parents_on=HELD_ON, agreed_at_meeting=True))
+    plan = flow.save_plan(
+        session,
+        actor=world.users["senco"],
+        cycle=following,
+        expected_version=None,
+        today=TODAY,
+        details=plan_details(
+            starts_on=HELD_ON, review_date=HELD_ON + 42 * DAY, agreed_with_parents_on=HELD_ON, agreed_at_meeting=True
+        ),
+    )
 
     (meeting,) = _meetings(session, pupil)
     assert (meeting.review_id, meeting.plan_id, meeting.cycle_id) == (cycle.review.id, plan.id, cycle.id)

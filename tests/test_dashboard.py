@@ -11,7 +11,7 @@ import html
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -49,7 +49,8 @@ def _cards(page: str) -> dict[str, tuple[int, float, int, str]]:
     found = {}
     for count, title, percent, population, label in re.findall(
         r'<p class="app-card__figure">(\d+)</p>\s*<h3 class="app-card__label[^"]*">([^<]+)</h3>\s*'
-        r'<p class="govuk-body-s[^"]*">([\d.]+)% of (\d+) ([^<]+)</p>', page
+        r'<p class="govuk-body-s[^"]*">([\d.]+)% of (\d+) ([^<]+)</p>',
+        page,
     ):
         found[html.unescape(title)] = (int(count), float(percent), int(population), html.unescape(label))
     return found
@@ -73,6 +74,7 @@ def school(session):
 
 
 # --- The head teacher's page ---------------------------------------------------------------------
+
 
 def test_head_teacher_sees_the_figures_a_plain_recomputation_gives(school, session, login, client):
     plain = _plain(session, school, TODAY)
@@ -107,7 +109,9 @@ def test_head_teacher_sees_the_figures_a_plain_recomputation_gives(school, sessi
 
 
 def test_the_page_and_the_command_line_json_agree(app, school, session, login, client):
-    result = app.test_cli_runner().invoke(args=["compliance", "--school", school.urn, "--date", TODAY.isoformat(), "--json"])
+    result = app.test_cli_runner().invoke(
+        args=["compliance", "--school", school.urn, "--date", TODAY.isoformat(), "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     login(_user(session, "head@demo.test"))
@@ -115,13 +119,20 @@ def test_the_page_and_the_command_line_json_agree(app, school, session, login, c
     cards = _cards(page)
     for card in CARDS:
         figure = data["figures"][card.key]
-        assert cards[card.title] == (figure["count"], figure["percent"], figure["population"], figure["population_label"])
+        assert cards[card.title] == (
+            figure["count"],
+            figure["percent"],
+            figure["population"],
+            figure["population_label"],
+        )
     roles = _role_rows(page)
     assert {label: v for label, v in roles.items()} == {
         Role(role).label: (f["count"], f["population"]) for role, f in data["tasks_overdue_by_role"].items()
     }
     # The register: pupils on roll and each provision's count.
-    assert f'<p class="app-card__figure">{data["register"]["pupils"]}</p><p class="app-card__label">pupils on roll' in page
+    assert (
+        f'<p class="app-card__figure">{data["register"]["pupils"]}</p><p class="app-card__label">pupils on roll' in page
+    )
 
 
 def test_the_figures_csv_holds_the_page_figures(school, session, login, client):
@@ -134,11 +145,14 @@ def test_the_figures_csv_holds_the_page_figures(school, session, login, client):
     for card in CARDS:
         f = figures[card.key]
         assert by_title[card.title][2:6] == [str(f.count), str(f.population), f.population_label, str(f.percent)]
-    assert [e.details["format"] for e in session.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "dashboard_exported"))] == ["csv"]
+    assert [
+        e.details["format"]
+        for e in session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "dashboard_exported"))
+    ] == ["csv"]
 
 
 # --- Drill-downs ---------------------------------------------------------------------------------
+
 
 def _linked_public_ids(page: str) -> set[str]:
     return set(re.findall(r'href="/pupils/([A-Za-z0-9_-]+)"', page))
@@ -148,11 +162,16 @@ def _linked_public_ids(page: str) -> set[str]:
 def test_each_drill_down_lists_exactly_what_its_figure_counts(school, session, login, client, key):
     plain = _plain(session, school, TODAY)
     ids = {
-        "engagement_overdue": plain["engagement"]["overdue"], "engagement_due": plain["engagement"]["due"],
-        "engagement_on_track": plain["engagement"]["on_track"], "reviews_overdue": plain["reviews_overdue"],
-        "k_without_plan": plain["k_without_plan"], "concerns_past_deadline": plain["concerns_past_deadline"],
-        "interventions_without_impact": plain["without_impact"], "tasks_overdue": plain["tasks_overdue"],
-        "records_stale": plain["stale"], "ehc_reviews_due": plain["ehc_due"],
+        "engagement_overdue": plain["engagement"]["overdue"],
+        "engagement_due": plain["engagement"]["due"],
+        "engagement_on_track": plain["engagement"]["on_track"],
+        "reviews_overdue": plain["reviews_overdue"],
+        "k_without_plan": plain["k_without_plan"],
+        "concerns_past_deadline": plain["concerns_past_deadline"],
+        "interventions_without_impact": plain["without_impact"],
+        "tasks_overdue": plain["tasks_overdue"],
+        "records_stale": plain["stale"],
+        "ehc_reviews_due": plain["ehc_due"],
         "ehc_reviews_overdue": plain["ehc_overdue"],
     }[key]
     login(_user(session, "senco@demo.test"))
@@ -172,7 +191,8 @@ def test_each_drill_down_lists_exactly_what_its_figure_counts(school, session, l
     else:
         assert set(map(int, re.findall(r'href="/tasks/(\d+)"', page))) == ids
     assert session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "dashboard_list_viewed")).one().details[
-        "rows"] == len(ids)
+        "rows"
+    ] == len(ids)
 
 
 def test_a_drill_down_by_role_and_its_csv(school, session, login, client):
@@ -203,10 +223,13 @@ def test_a_list_export_never_hands_a_spreadsheet_a_formula(school, session, logi
 
 # --- Filters -------------------------------------------------------------------------------------
 
+
 def _narrowed(plain: dict, keep: set[int]) -> dict[str, set[int]]:
     return {
-        "reviews_overdue": plain["reviews_overdue"] & keep, "k_without_plan": plain["k_without_plan"] & keep,
-        "records_stale": plain["stale"] & keep, "engagement_on_track": plain["engagement"]["on_track"] & keep,
+        "reviews_overdue": plain["reviews_overdue"] & keep,
+        "k_without_plan": plain["k_without_plan"] & keep,
+        "records_stale": plain["stale"] & keep,
+        "engagement_on_track": plain["engagement"]["on_track"] & keep,
         "ehc_reviews_overdue": plain["ehc_overdue"] & keep,
     }
 
@@ -216,15 +239,22 @@ def test_filters_narrow_the_figures_to_the_pupils_chosen(school, session, login,
     pupils = [p for p in _all(session, Pupil) if p.school_id == school.id]
     login(_user(session, "head@demo.test"))
 
-    year = max({p.year_group for p in pupils}, key=lambda y: len(plain["reviews_overdue"] & {p.id for p in pupils if p.year_group == y}))
+    year = max(
+        {p.year_group for p in pupils},
+        key=lambda y: len(plain["reviews_overdue"] & {p.id for p in pupils if p.year_group == y}),
+    )
     in_year = {p.id for p in pupils if p.year_group == year}
     group = session.scalars(sa.select(TeachingGroup).where(TeachingGroup.school_id == school.id)).first()
     in_group = set(session.scalars(sa.select(group_pupils.c.pupil_id).where(group_pupils.c.group_id == group.id)))
     need = NeedType.SLCN
-    with_need = {s.pupil_id for s in _all(session, SenStatus)
-                 if s.primary_need is need and s.start_date <= TODAY and (s.end_date is None or s.end_date >= TODAY)}
+    with_need = {
+        s.pupil_id
+        for s in _all(session, SenStatus)
+        if s.primary_need is need and s.start_date <= TODAY and (s.end_date is None or s.end_date >= TODAY)
+    }
     for query, keep, words in (
-        (f"year={year}", in_year, None), (f"group={group.id}", in_group, f"class {group.name}"),
+        (f"year={year}", in_year, None),
+        (f"group={group.id}", in_group, f"class {group.name}"),
         (f"need={need.value}", with_need, need.label),
     ):
         page = client.get(f"/dashboard/?{query}").get_data(as_text=True)
@@ -238,7 +268,13 @@ def test_filters_narrow_the_figures_to_the_pupils_chosen(school, session, login,
     # Filters that name nothing of the school are ignored: the whole school's figures.
     whole = _cards(client.get("/dashboard/").get_data(as_text=True))
     other_group = session.scalars(sa.select(TeachingGroup.id).where(TeachingGroup.school_id != school.id)).first()
-    for query in ("year=abc", "year=99", "need=XYZ", "group=999999", f"group={other_group}" if other_group else "group=0"):
+    for query in (
+        "year=abc",
+        "year=99",
+        "need=XYZ",
+        "group=999999",
+        f"group={other_group}" if other_group else "group=0",
+    ):
         assert _cards(client.get(f"/dashboard/?{query}").get_data(as_text=True)) == whole, query
 
 
@@ -253,6 +289,7 @@ def test_a_filtered_drill_down_lists_only_the_pupils_chosen(school, session, log
 
 
 # --- Governors -----------------------------------------------------------------------------------
+
 
 def _names(session) -> set[str]:
     names = set()
@@ -269,8 +306,14 @@ def test_a_governor_finds_no_pupil_name_on_the_dashboard_or_its_exports(school, 
     group = session.scalars(sa.select(TeachingGroup).where(TeachingGroup.school_id == school.id)).first()
     names = _names(session)
     bodies = []
-    for url in ("/dashboard/", f"/dashboard/?group={group.id}", "/dashboard/?year=3&need=SLCN",
-                "/dashboard/print", "/dashboard/figures.csv", f"/dashboard/figures.csv?group={group.id}"):
+    for url in (
+        "/dashboard/",
+        f"/dashboard/?group={group.id}",
+        "/dashboard/?year=3&need=SLCN",
+        "/dashboard/print",
+        "/dashboard/figures.csv",
+        f"/dashboard/figures.csv?group={group.id}",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         bodies.append(html.unescape(response.get_data(as_text=True)))
@@ -302,13 +345,18 @@ def test_staff_without_the_figures_are_refused(school, session, login, client, e
 
 # --- The local authority -------------------------------------------------------------------------
 
+
 def test_la_officer_sees_the_schools_of_their_authority_side_by_side(session, login, client):
     build_demo(session, today=TODAY, schools=2, pupils_per_school=40)
     stranger_la = LocalAuthority(code="998", name="Elsewhere Council")
     session.add(stranger_la)
     session.flush()
-    stranger = School(urn="999001", name="Faraway School", local_authority_id=stranger_la.id,
-                      phase=session.scalars(sa.select(School)).first().phase)
+    stranger = School(
+        urn="999001",
+        name="Faraway School",
+        local_authority_id=stranger_la.id,
+        phase=session.scalars(sa.select(School)).first().phase,
+    )
     session.add(stranger)
     session.flush()
     summary = run_sweep(session, TODAY)
@@ -350,12 +398,15 @@ def test_a_school_not_counted_this_week_says_so(session, login, client):
 
 # --- The trend -----------------------------------------------------------------------------------
 
+
 def test_the_sweep_stores_each_term_once_and_the_page_shows_the_trend(school, session, login, client):
     # _make_world swept on TODAY already: last year's three terms, and today's daily snapshot.
     snapshots = session.scalars(sa.select(ComplianceSnapshot).order_by(ComplianceSnapshot.as_of)).all()
     assert [(s.term_name, s.as_of) for s in snapshots] == [
         # The demo school's own term dates: each term's snapshot is as of its last day.
-        ("Autumn 2025", date(2025, 12, 19)), ("Spring 2026", date(2026, 3, 27)), ("Summer 2026", date(2026, 7, 22)),
+        ("Autumn 2025", date(2025, 12, 19)),
+        ("Spring 2026", date(2026, 3, 27)),
+        ("Summer 2026", date(2026, 7, 22)),
         (None, TODAY),
     ]
     assert run_sweep(session, TODAY).snapshots_stored == 0  # a second sweep stores nothing
@@ -429,8 +480,9 @@ def test_the_dashboard_view_is_audited_without_pupil_details(school, session, lo
     client.get("/dashboard/?need=SLCN")
     client.get("/dashboard/figures/reviews_overdue")
     client.get("/dashboard/figures/reviews_overdue.csv")
-    events = session.scalars(sa.select(AuditEvent).where(AuditEvent.action.like("dashboard%"))
-                             .order_by(AuditEvent.id)).all()
+    events = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action.like("dashboard%")).order_by(AuditEvent.id)
+    ).all()
     assert [e.action for e in events] == ["dashboard_viewed", "dashboard_list_viewed", "dashboard_list_exported"]
     assert all(e.pupil_id is None and e.school_id == school.id for e in events)
     text = json.dumps([e.details for e in events])

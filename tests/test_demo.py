@@ -9,14 +9,11 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from sqlalchemy.orm import selectinload
-
-from sentrack.auth.passwords import verify_password
 from sentrack import create_app
+from sentrack.auth.passwords import verify_password
 from sentrack.demo import DEMO_PASSWORD, build_demo, catalogue, demo_pupil_count, names, texts
-from sentrack.workflows.upn import check_letter, upn_problem
 from sentrack.demo.dates import in_long_holiday, next_weekday
 from sentrack.extensions import db
 from sentrack.models import (
@@ -47,8 +44,8 @@ from sentrack.models import (
     Review,
     ReviewDecision,
     Role,
-    RoleProposal,
     RoleAssignment,
+    RoleProposal,
     School,
     SchoolTerm,
     Season,
@@ -67,6 +64,7 @@ from sentrack.workflows.cycles import OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS
 from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.revisions import snapshot
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
+from sentrack.workflows.upn import check_letter, upn_problem
 
 TODAY = date(2026, 2, 10)
 
@@ -109,15 +107,12 @@ def db_session(demo):
 
 def _pupil_rows(session: Session) -> list[tuple]:
     return session.execute(
-        sa.select(Pupil.upn, Pupil.first_name, Pupil.last_name, Pupil.date_of_birth, Pupil.public_id)
-        .order_by(Pupil.id)
+        sa.select(Pupil.upn, Pupil.first_name, Pupil.last_name, Pupil.date_of_birth, Pupil.public_id).order_by(Pupil.id)
     ).all()
 
 
 def _open_provision(session: Session) -> dict[int, Provision]:
-    rows = session.execute(
-        sa.select(SenStatus.pupil_id, SenStatus.provision).where(SenStatus.end_date.is_(None))
-    )
+    rows = session.execute(sa.select(SenStatus.pupil_id, SenStatus.provision).where(SenStatus.end_date.is_(None)))
     return dict(rows.all())
 
 
@@ -126,6 +121,7 @@ def _schools(session: Session) -> dict[Phase, School]:
 
 
 # --- UPNs -----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("rest12", "letter"),
@@ -156,6 +152,7 @@ def test_every_upn_is_valid_and_unique_across_the_authority(db_session):
 
 # --- Determinism ----------------------------------------------------------------------------------
 
+
 def test_same_seed_and_today_give_the_same_pupils_and_another_seed_does_not():
     def pupils(seed: int) -> list[tuple]:
         engine = _engine()
@@ -179,6 +176,7 @@ def test_build_flushes_but_leaves_the_commit_to_the_caller(session):
 
 
 # --- Schools, classes and pupils ------------------------------------------------------------------
+
 
 def test_default_demo_is_a_primary_of_420_and_a_secondary_of_1000(demo):
     session, summary = demo
@@ -240,9 +238,7 @@ def test_looked_after_and_medical_pupils(db_session):
 
 
 def test_every_pupil_has_one_or_two_contacts_with_drama_range_phones(db_session):
-    contacts = db_session.execute(
-        sa.select(Contact.pupil_id, Contact.priority, Contact.phone, Contact.email)
-    )
+    contacts = db_session.execute(sa.select(Contact.pupil_id, Contact.priority, Contact.phone, Contact.email))
     priorities = defaultdict(list)
     for pupil_id, priority, phone, email in contacts:
         priorities[pupil_id].append(priority)
@@ -253,6 +249,7 @@ def test_every_pupil_has_one_or_two_contacts_with_drama_range_phones(db_session)
 
 
 # --- The SEN register -----------------------------------------------------------------------------
+
 
 def test_register_is_shaped_like_englands(db_session):
     open_provision = _open_provision(db_session)
@@ -302,11 +299,7 @@ def test_histories_have_one_open_period_each_closed_the_day_before_the_next(db_s
 
 
 def test_status_rows_are_recorded_by_the_senco_with_plain_reasons(db_session):
-    sencos = set(
-        db_session.scalars(
-            sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.SENCO)
-        ).all()
-    )
+    sencos = set(db_session.scalars(sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.SENCO)).all())
     for status in db_session.scalars(sa.select(SenStatus)):
         assert status.recorded_by_id in sencos
         assert status.reason and len(status.reason) > 20
@@ -316,9 +309,7 @@ def test_status_rows_are_recorded_by_the_senco_with_plain_reasons(db_session):
             assert status.primary_need is not NeedType.NSA
 
 
-@pytest.mark.parametrize(
-    "today", [date(2025, 9, 1), date(2025, 9, 8), TODAY, date(2026, 7, 20), date(2026, 8, 31)]
-)
+@pytest.mark.parametrize("today", [date(2025, 9, 1), date(2025, 9, 8), TODAY, date(2026, 7, 20), date(2026, 8, 31)])
 def test_no_status_or_concern_is_dated_before_admission_or_after_today(session, today):
     build_demo(session, today=today, seed=11, pupils_per_school=140)
     admitted = dict(session.execute(sa.select(Pupil.id, Pupil.admitted_on)).all())
@@ -340,11 +331,10 @@ def test_no_status_or_concern_is_dated_before_admission_or_after_today(session, 
 
 # --- Concerns -------------------------------------------------------------------------------------
 
+
 def test_primary_has_about_twelve_recent_open_concerns_and_some_are_overdue(db_session):
     primary = _schools(db_session)[Phase.PRIMARY]
-    concerns = db_session.scalars(
-        sa.select(Concern).join(Pupil).where(Pupil.school_id == primary.id)
-    ).all()
+    concerns = db_session.scalars(sa.select(Concern).join(Pupil).where(Pupil.school_id == primary.id)).all()
     open_ = [c for c in concerns if c.status is ConcernStatus.OPEN]
     closed = [c for c in concerns if c.status is not ConcernStatus.OPEN]
     assert 10 <= len(open_) <= 14
@@ -480,7 +470,9 @@ def test_cycles_follow_the_support_period_one_after_another(db_session):
                 assert plan.agreed_with_parents_on is not None and plan.agreed_with_parents_on <= plan.starts_on
             end = cycle.closed_on or TODAY
             assert all(plan.starts_on <= o.observed_on <= end for o in cycle.observations)
-            assert all(o.outcome_id is None or o.outcome_id in {x.id for x in cycle.outcomes} for o in cycle.observations)
+            assert all(
+                o.outcome_id is None or o.outcome_id in {x.id for x in cycle.outcomes} for o in cycle.observations
+            )
 
 
 def test_closed_cycles_have_a_recorded_review_with_a_decision_and_every_outcome_rated(db_session):
@@ -542,7 +534,9 @@ def test_continue_carries_exactly_the_unmet_outcomes_into_the_next_cycle(db_sess
         for outcome in carried:
             source = outcomes[outcome.carried_from_id]
             assert (outcome.description, outcome.success_criteria, outcome.area_of_need) == (
-                source.description, source.success_criteria, source.area_of_need
+                source.description,
+                source.success_criteria,
+                source.area_of_need,
             )
         carried_any += bool(carried)
     assert carried_any > 100
@@ -602,9 +596,7 @@ def test_assessed_concerns_opened_the_pupils_first_cycle(db_session):
 
 
 def test_plans_outcomes_and_reviews_are_saved_with_their_revision(db_session):
-    revisions = {
-        (r.record_type, r.record_id, r.version): r for r in db_session.scalars(sa.select(RecordRevision))
-    }
+    revisions = {(r.record_type, r.record_id, r.version): r for r in db_session.scalars(sa.select(RecordRevision))}
     expected = 0
     blank_review = dict.fromkeys(REVIEW_FIELDS) | {"parent_attended": False}
     for cycle in _all_cycles(db_session):
@@ -648,7 +640,13 @@ def test_the_timeline_has_an_event_for_every_move_titled_as_the_app_titles_it(db
             ("cycle_start_review", "do", "review"),
             ("cycle_record_review", "review", "closed"),
         ]
-        reached = {CycleState.ASSESS: 0, CycleState.PLAN: 1, CycleState.DO: 2, CycleState.REVIEW: 3, CycleState.CLOSED: 4}
+        reached = {
+            CycleState.ASSESS: 0,
+            CycleState.PLAN: 1,
+            CycleState.DO: 2,
+            CycleState.REVIEW: 3,
+            CycleState.CLOSED: 4,
+        }
         if cycle.state is CycleState.ASSESS and cycle.assessment is not None:
             assert moves == []
         assert moves == path[: reached[cycle.state]]
@@ -665,8 +663,9 @@ def test_the_timeline_has_an_event_for_every_move_titled_as_the_app_titles_it(db
                 assert event.effective_on == cycle.closed_on
             if event.kind == "observation":
                 assert event.title == "Observation recorded"
-        assert kinds["parent_meeting"] == (cycle.review is not None and cycle.review.recorded_at is not None
-                                           and cycle.review.parent_attended)
+        assert kinds["parent_meeting"] == (
+            cycle.review is not None and cycle.review.recorded_at is not None and cycle.review.parent_attended
+        )
     statuses = db_session.scalars(sa.select(SenStatus)).all()
     status_events = [e for e in events[None] if e.kind == "sen_status"]
     assert len(status_events) == len(statuses)
@@ -697,7 +696,9 @@ def test_every_period_of_sen_support_has_a_letter_and_a_few_recent_ones_wait_to_
         latest[school_of[letter.pupil_id]] = max(latest[school_of[letter.pupil_id]], letter.created_on)
     assert {school_of[letter.pupil_id] for letter in unsent} == set(latest)  # every school has some to send
     for letter in unsent:  # recent ones, or the school's newest when few are recent
-        assert letter.created_on >= TODAY - timedelta(days=90) or letter.created_on == latest[school_of[letter.pupil_id]]
+        assert (
+            letter.created_on >= TODAY - timedelta(days=90) or letter.created_on == latest[school_of[letter.pupil_id]]
+        )
     for letter in letters:
         if letter.sent_on is not None:
             assert letter.created_on <= letter.sent_on <= min(TODAY, letter.created_on + timedelta(days=9))
@@ -716,9 +717,7 @@ def test_summary_counts_cycles_overdue_reviews_and_letters(demo):
     )
 
 
-@pytest.mark.parametrize(
-    "today", [date(2025, 9, 1), date(2025, 9, 8), TODAY, date(2026, 7, 20), date(2026, 8, 31)]
-)
+@pytest.mark.parametrize("today", [date(2025, 9, 1), date(2025, 9, 8), TODAY, date(2026, 7, 20), date(2026, 8, 31)])
 def test_no_support_record_is_dated_after_today_and_every_pupil_on_support_has_an_open_cycle(session, today):
     build_demo(session, today=today, seed=11, pupils_per_school=140)
     admitted = dict(session.execute(sa.select(Pupil.id, Pupil.admitted_on)).all())
@@ -788,9 +787,9 @@ def test_same_seed_and_today_give_the_same_cycles_timeline_letters_interventions
                 ]
             ]
             attendance = SessionAttendance.__table__.c
-            found.append(session.execute(
-                sa.select(attendance).order_by(attendance.session_id, attendance.pupil_id)
-            ).all())
+            found.append(
+                session.execute(sa.select(attendance).order_by(attendance.session_id, attendance.pupil_id)).all()
+            )
         engine.dispose()
         return found
 
@@ -822,9 +821,12 @@ def test_free_text_names_nobody():
 
 # --- Meetings with parents -------------------------------------------------------------------------
 
+
 def test_every_recorded_review_a_parent_attended_is_a_meeting_led_by_the_senco(db_session):
     sencos = set(db_session.scalars(sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.SENCO)))
-    meetings = {m.review_id: m for m in db_session.scalars(sa.select(ParentMeeting).where(ParentMeeting.review_id.is_not(None)))}
+    meetings = {
+        m.review_id: m for m in db_session.scalars(sa.select(ParentMeeting).where(ParentMeeting.review_id.is_not(None)))
+    }
     reviews = db_session.scalars(sa.select(Review).where(Review.parent_attended, Review.recorded_at.is_not(None))).all()
     assert reviews and {r.id for r in reviews} == set(meetings)
     for review in reviews:
@@ -839,12 +841,20 @@ def test_every_recorded_review_a_parent_attended_is_a_meeting_led_by_the_senco(d
             assert meeting.outcomes.endswith(review.decision.summary)
         # Marked shared a few school days after the review was recorded, unless that is still ahead.
         shared = meeting.shared_with_parents_on
-        assert shared is None or review.recorded_at.date() < shared <= min(TODAY, review.recorded_at.date() + timedelta(days=6))
+        assert shared is None or review.recorded_at.date() < shared <= min(
+            TODAY, review.recorded_at.date() + timedelta(days=6)
+        )
         assert shared is not None or review.recorded_at.date() + timedelta(days=1) > TODAY - timedelta(days=6)
-    shared_events = Counter(db_session.execute(
-        sa.select(TimelineEvent.pupil_id, TimelineEvent.effective_on).where(TimelineEvent.kind == "parent_meeting_shared")
-    ).all())
-    assert shared_events == Counter((m.pupil_id, m.shared_with_parents_on) for m in meetings.values() if m.shared_with_parents_on)
+    shared_events = Counter(
+        db_session.execute(
+            sa.select(TimelineEvent.pupil_id, TimelineEvent.effective_on).where(
+                TimelineEvent.kind == "parent_meeting_shared"
+            )
+        ).all()
+    )
+    assert shared_events == Counter(
+        (m.pupil_id, m.shared_with_parents_on) for m in meetings.values() if m.shared_with_parents_on
+    )
 
 
 def test_a_review_still_in_progress_has_no_meeting_yet_even_with_a_parent_there(db_session):
@@ -852,7 +862,9 @@ def test_a_review_still_in_progress_has_no_meeting_yet_even_with_a_parent_there(
     recorded: a draft's meeting would make recording it fail (parent_meeting.review_id is unique)."""
     drafts = db_session.scalars(sa.select(Review).where(Review.recorded_at.is_(None))).all()
     assert any(r.parent_attended and r.held_on is not None for r in drafts)
-    linked = db_session.scalars(sa.select(ParentMeeting.review_id).where(ParentMeeting.review_id.in_([r.id for r in drafts]))).all()
+    linked = db_session.scalars(
+        sa.select(ParentMeeting.review_id).where(ParentMeeting.review_id.in_([r.id for r in drafts]))
+    ).all()
     assert linked == []
 
 
@@ -865,9 +877,15 @@ def test_every_held_meeting_has_the_pupils_views_and_a_day_counts_once(db_sessio
     for meeting in held:
         # A second record of a day is only ever a separate meeting, after the first.
         if by_day[(meeting.pupil_id, meeting.held_on)] > 1:
-            first = min((m for m in held if (m.pupil_id, m.held_on) == (meeting.pupil_id, meeting.held_on)), key=lambda m: m.id)
+            first = min(
+                (m for m in held if (m.pupil_id, m.held_on) == (meeting.pupil_id, meeting.held_on)), key=lambda m: m.id
+            )
             assert first.separate_with is None
-            assert all(m.separate_with for m in held if (m.pupil_id, m.held_on) == (meeting.pupil_id, meeting.held_on) and m is not first)
+            assert all(
+                m.separate_with
+                for m in held
+                if (m.pupil_id, m.held_on) == (meeting.pupil_id, meeting.held_on) and m is not first
+            )
         else:
             assert meeting.separate_with is None
 
@@ -885,16 +903,20 @@ def test_a_demo_review_in_progress_with_a_parent_there_can_be_recorded(session):
     session.flush()
     senco = session.get(User, _user_id(session, "senco@demo.test"))
     cycles = session.scalars(
-        sa.select(SupportCycle).join(Review, Review.cycle_id == SupportCycle.id)
+        sa.select(SupportCycle)
+        .join(Review, Review.cycle_id == SupportCycle.id)
         .where(SupportCycle.state == CycleState.REVIEW, Review.held_on.is_not(None))
         .order_by(SupportCycle.id)
     ).all()
     assert any(c.review.parent_attended for c in cycles)  # the case that failed
     for cycle in cycles:
         review = cycle.review
-        details = review_details(cycle, held_on=review.held_on, attendees=review.attendees or "SENCO, mother",
-                                 parent_attended=True)
-        flow.save_review(session, actor=senco, cycle=cycle, details=details, expected_version=review.version, today=today)
+        details = review_details(
+            cycle, held_on=review.held_on, attendees=review.attendees or "SENCO, mother", parent_attended=True
+        )
+        flow.save_review(
+            session, actor=senco, cycle=cycle, details=details, expected_version=review.version, today=today
+        )
         flow.record_review(session, actor=senco, cycle=cycle, today=today)
         session.flush()
         meetings = session.scalars(sa.select(ParentMeeting).where(ParentMeeting.review_id == review.id)).all()
@@ -903,24 +925,32 @@ def test_a_demo_review_in_progress_with_a_parent_there_can_be_recorded(session):
 
 
 def meetings_held_on(session: Session, pupil_id: int, day: date) -> list[ParentMeeting]:
-    return session.scalars(sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil_id, ParentMeeting.held_on == day)).all()
+    return session.scalars(
+        sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil_id, ParentMeeting.held_on == day)
+    ).all()
 
 
 def test_class_teachers_meet_parents_of_pupils_on_the_register_and_some_meetings_are_planned(db_session):
-    teacher_of = dict(db_session.execute(
-        sa.select(group_pupils.c.pupil_id, group_teachers.c.user_id)
-        .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
-    ).all())
+    teacher_of = dict(
+        db_session.execute(
+            sa.select(group_pupils.c.pupil_id, group_teachers.c.user_id).join(
+                group_teachers, group_teachers.c.group_id == group_pupils.c.group_id
+            )
+        ).all()
+    )
     on_register = {p for p, v in _open_provision(db_session).items() if v is not Provision.NONE}
     meetings = db_session.scalars(sa.select(ParentMeeting).where(ParentMeeting.review_id.is_(None))).all()
     held = [m for m in meetings if m.held_on is not None]
     planned = [m for m in meetings if m.held_on is None]
     assert held and planned
     assert {m.mode for m in held} == set(MeetingMode)
-    events = Counter(db_session.execute(
-        sa.select(TimelineEvent.pupil_id, TimelineEvent.title, TimelineEvent.effective_on)
-        .where(TimelineEvent.kind.in_(["parent_meeting", "parent_meeting_planned"]))
-    ).all())
+    events = Counter(
+        db_session.execute(
+            sa.select(TimelineEvent.pupil_id, TimelineEvent.title, TimelineEvent.effective_on).where(
+                TimelineEvent.kind.in_(["parent_meeting", "parent_meeting_planned"])
+            )
+        ).all()
+    )
     for meeting in meetings:
         assert meeting.pupil_id in on_register and meeting.cycle_id is None
         assert meeting.led_by_id == meeting.recorded_by_id == teacher_of[meeting.pupil_id]
@@ -1146,9 +1176,7 @@ def test_entry_and_exit_measures_and_impact(db_session):
     sencos = set(db_session.scalars(sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.SENCO)))
     impacts = Counter()
     for intervention in _interventions(db_session):
-        assert intervention.measure in {
-            m.name for m in vars(catalogue).values() if isinstance(m, catalogue.Measure)
-        }
+        assert intervention.measure in {m.name for m in vars(catalogue).values() if isinstance(m, catalogue.Measure)}
         for place in intervention.places:
             assert place.entry_score.isdigit()
             if place.impact is None:
@@ -1189,9 +1217,7 @@ def test_registers_cover_every_pupil_and_about_nine_in_ten_attend(db_session):
     assert 0.05 <= sum(n is not None for n in notes) / len(notes) <= 0.2
 
 
-@pytest.mark.parametrize(
-    "today", [date(2025, 9, 1), date(2025, 9, 8), TODAY, date(2026, 7, 20), date(2026, 8, 31)]
-)
+@pytest.mark.parametrize("today", [date(2025, 9, 1), date(2025, 9, 8), TODAY, date(2026, 7, 20), date(2026, 8, 31)])
 def test_sessions_fall_on_the_interventions_weekdays_within_its_dates_and_never_after_today(session, today):
     build_demo(session, today=today, seed=11, pupils_per_school=140)
     interventions = _interventions(session)
@@ -1294,8 +1320,7 @@ def test_the_demo_assistant_and_teacher_meet_interventions_on_their_home_pages(s
     assert own.runs_on(next_day) and all(r.held_on != today for r in own.sessions)
     assert {p.pupil_id for p in own.places} <= class_pupils
     others_with_my_pupils = [
-        i for i in interventions
-        if i.delivered_by_id != teacher and class_pupils & {p.pupil_id for p in i.places}
+        i for i in interventions if i.delivered_by_id != teacher and class_pupils & {p.pupil_id for p in i.places}
     ]
     assert any(i.delivered_by_id == ta and _state(i, today) == "running" for i in others_with_my_pupils)
 
@@ -1367,13 +1392,9 @@ def test_the_demo_school_has_a_role_waiting_for_the_head_or_senco(db_session):
 def test_every_school_has_its_staff_and_every_class_a_teacher(db_session):
     for school in _schools(db_session).values():
         roles = Counter(
-            db_session.scalars(
-                sa.select(RoleAssignment.role).join(User).where(User.school_id == school.id)
-            ).all()
+            db_session.scalars(sa.select(RoleAssignment.role).join(User).where(User.school_id == school.id)).all()
         )
-        groups = db_session.scalars(
-            sa.select(TeachingGroup.id).where(TeachingGroup.school_id == school.id)
-        ).all()
+        groups = db_session.scalars(sa.select(TeachingGroup.id).where(TeachingGroup.school_id == school.id)).all()
         assert roles[Role.HEAD] == roles[Role.SENCO] == roles[Role.ADMIN] == roles[Role.GOVERNOR] == 1
         assert roles[Role.TEACHER] == len(groups)
         assert roles[Role.SUPPORT_ASSISTANT] >= 2
@@ -1408,7 +1429,8 @@ def test_terms_cover_last_this_and_next_academic_year(db_session):
         ).all()
         # Three terms a year with a half-term holiday each, for 2024/25, 2025/26 and 2026/27.
         assert [(t.academic_year, t.season) for t in terms] == [
-            (year, season) for year in (2024, 2025, 2026) for season in Season]
+            (year, season) for year in (2024, 2025, 2026) for season in Season
+        ]
         assert [t.name for t in terms[:3]] == ["Autumn 2024", "Spring 2025", "Summer 2025"]
         assert (terms[0].starts_on, terms[-1].ends_on) == (date(2024, 9, 3), date(2027, 7, 22))
         autumn = terms[6]
@@ -1429,6 +1451,7 @@ def test_more_schools_alternate_primary_and_secondary_with_the_given_roll(sessio
 
 
 # --- The command ----------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def cli_app():
@@ -1461,13 +1484,16 @@ def test_command_builds_the_asked_number_of_schools_and_pupils(cli_app):
     assert "sentrack-demo" in result.output
     assert "teacher@demo.test" in result.output
     assert "support cycles" in result.output and "reviews overdue" in result.output
-    assert re.search(r"\d+ interventions: \d+ running, \d+ starting next week, \d+ ended with impact to record",
-                     result.output)
+    assert re.search(
+        r"\d+ interventions: \d+ running, \d+ starting next week, \d+ ended with impact to record", result.output
+    )
     assert _count(cli_app, Intervention) > 0 and _count(cli_app, SessionAttendance) > 0
     with cli_app.app_context():  # each school's SENCO has a failed email to see and resend
         failed = db.session.execute(
-            sa.select(User.school_id, sa.func.count()).join(Notification, Notification.recipient_id == User.id)
-            .where(Notification.email_status == EmailStatus.FAILED).group_by(User.school_id)
+            sa.select(User.school_id, sa.func.count())
+            .join(Notification, Notification.recipient_id == User.id)
+            .where(Notification.email_status == EmailStatus.FAILED)
+            .group_by(User.school_id)
         ).all()
     assert sorted(n for _, n in failed) == [1, 1, 1]
 
@@ -1507,13 +1533,17 @@ def test_tasks_done_before_today_each_with_its_notification_and_todays_sweep_add
     assert {t.duty.code for t in done} == {"senco_holds_review", "senco_tells_parents", "senco_decides_concern"}
     assert all(t.completed_on <= TODAY and t.created_at.date() <= t.completed_on for t in done)
     assert min(t.completed_on for t in done) <= date(2023, 9, 1)  # three years and more of history
-    notified = dict(db_session.execute(
-        sa.select(Notification.subject_id, Notification.read_at).where(Notification.subject_type == "task")
-    ).all())
+    notified = dict(
+        db_session.execute(
+            sa.select(Notification.subject_id, Notification.read_at).where(Notification.subject_type == "task")
+        ).all()
+    )
     assert all(notified.get(t.id) is not None for t in done)  # each told, and read
     before = {(t.duty_id, t.subject_type, t.subject_id, t.period) for t in done}
     swept = run_sweep(db_session, TODAY)
-    made = db_session.execute(sa.select(Task.duty_id, Task.subject_type, Task.subject_id, Task.period, Task.status)).all()
+    made = db_session.execute(
+        sa.select(Task.duty_id, Task.subject_type, Task.subject_id, Task.period, Task.status)
+    ).all()
     assert all(status is TaskStatus.DONE for *key, status in made if tuple(key) in before)
     assert swept.tasks_created == len(made) - len(done)
     db_session.rollback()
@@ -1534,13 +1564,20 @@ def test_the_history_of_done_tasks_names_the_record_as_the_app_does_when_it_clos
     try:
         for task in sample:
             task.status, task.note, task.completed_on, task.done_by_type, task.done_by_id = (
-                TaskStatus.OPEN, None, None, None, None)
+                TaskStatus.OPEN,
+                None,
+                None,
+                None,
+                None,
+            )
             task.completed_by_id = task.closed_on = None
         db_session.flush()
         settle_tasks(db_session, TODAY, task_ids=list(written))
         db_session.expire_all()
-        again = {t.id: (t.note, t.completed_on, t.done_by_type, t.done_by_id, t.completed_by_id)
-                 for t in db_session.scalars(sa.select(Task).where(Task.id.in_(list(written))))}
+        again = {
+            t.id: (t.note, t.completed_on, t.done_by_type, t.done_by_id, t.completed_by_id)
+            for t in db_session.scalars(sa.select(Task).where(Task.id.in_(list(written))))
+        }
         assert again == written
     finally:
         db_session.rollback()

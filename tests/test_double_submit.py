@@ -34,10 +34,10 @@ from tests.factories import make_intervention_type
 from tests.helpers import count, date_parts, own_postgresql_database, submission_token, text
 from tests.test_cycles_views import _assessment_form, _outcome_form, _plan_form, _review_form
 from tests.test_fuzz_forms import snapshot
+from tests.test_interventions_views import _catalogue_form
 from tests.test_meetings_views import _meeting_form, _term
 from tests.test_pupils import _concern_form, _contact_form, _pupil_form, _status_form
 from tests.test_roll import _leaving_form
-from tests.test_interventions_views import _catalogue_form
 from tests.test_staff import _member_form
 
 
@@ -86,14 +86,32 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
 
     twice(senco, "/pupils/new", _pupil_form(groups=[str(world.group.id)]))
     twice(senco, f"{base}/contacts/new", _contact_form())
-    twice(senco, f"{base}/sen-status", _status_form(provision="K", primary="SPLD", reason="Screening showed decoding difficulties"))
+    twice(
+        senco,
+        f"{base}/sen-status",
+        _status_form(provision="K", primary="SPLD", reason="Screening showed decoding difficulties"),
+    )
     twice(teacher, f"{base}/concerns/new", _concern_form())
     concern = session.scalar(sa.select(Concern).where(Concern.pupil_id == pupil.id))
-    twice(senco, f"{base}/concerns/{concern.id}/decide",
-          {"decision": "no_further_action", "reason": "Class strategies are working", "decided_on": date_parts(date(2026, 11, 24)),
-           "version": str(concern.version)})
-    letter = session.scalar(sa.select(ParentLetter).where(ParentLetter.pupil_id == pupil.id, ParentLetter.kind == SEN_SUPPORT_LETTER))
-    twice(senco, f"{base}/letters/{letter.id}/sent", page=f"{base}/letters/{letter.id}", action=f"{base}/letters/{letter.id}/sent")
+    twice(
+        senco,
+        f"{base}/concerns/{concern.id}/decide",
+        {
+            "decision": "no_further_action",
+            "reason": "Class strategies are working",
+            "decided_on": date_parts(date(2026, 11, 24)),
+            "version": str(concern.version),
+        },
+    )
+    letter = session.scalar(
+        sa.select(ParentLetter).where(ParentLetter.pupil_id == pupil.id, ParentLetter.kind == SEN_SUPPORT_LETTER)
+    )
+    twice(
+        senco,
+        f"{base}/letters/{letter.id}/sent",
+        page=f"{base}/letters/{letter.id}",
+        action=f"{base}/letters/{letter.id}/sent",
+    )
 
     twice(senco, f"{base}/cycles", page=base, action=f"{base}/cycles")
     cycle = f"{base}/cycles/1"
@@ -103,8 +121,15 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
     twice(senco, f"{cycle}/outcomes/new", _outcome_form())
     found = session.scalar(sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id))
     twice(senco, f"{cycle}/start", {"primary_need": "SPLD", "secondary_need": ""})
-    twice(teacher, f"{cycle}/observations/new",
-          {"observed_on": date_parts(date(2026, 11, 10)), "outcome": str(found.outcomes[0].id), "note": "Read 8 of 10 words"})
+    twice(
+        teacher,
+        f"{cycle}/observations/new",
+        {
+            "observed_on": date_parts(date(2026, 11, 10)),
+            "outcome": str(found.outcomes[0].id),
+            "note": "Read 8 of 10 words",
+        },
+    )
     twice(senco, f"{cycle}/move/start_review", page=cycle, action=f"{cycle}/move/start_review")
     session.expire_all()
     twice(senco, f"{cycle}/review", _review_form(found, version=str(found.review.version)))
@@ -112,42 +137,89 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
     twice(senco, f"{cycle}/review", _review_form(found, version=str(found.review.version), record=True))
 
     twice(teacher, f"{base}/meetings/new", _meeting_form(world, held_on=date_parts(date(2026, 11, 19))))
-    twice(teacher, f"{base}/meetings/plan",
-          {"planned_for": date_parts(date(2026, 12, 10)), "mode": "in_person", "led_by_id": str(teacher.id)})
-    planned = session.scalar(sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil.id, ParentMeeting.held_on.is_(None)))
-    twice(teacher, f"{base}/meetings/{planned.id}/record",
-          _meeting_form(world, held_on=date_parts(date(2026, 11, 26)), shared_with_parents_on=date_parts(date(2026, 11, 26))))
-    held = session.scalar(sa.select(ParentMeeting).where(
-        ParentMeeting.pupil_id == pupil.id, ParentMeeting.shared_with_parents_on.is_(None)))
+    twice(
+        teacher,
+        f"{base}/meetings/plan",
+        {"planned_for": date_parts(date(2026, 12, 10)), "mode": "in_person", "led_by_id": str(teacher.id)},
+    )
+    planned = session.scalar(
+        sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil.id, ParentMeeting.held_on.is_(None))
+    )
+    twice(
+        teacher,
+        f"{base}/meetings/{planned.id}/record",
+        _meeting_form(
+            world, held_on=date_parts(date(2026, 11, 26)), shared_with_parents_on=date_parts(date(2026, 11, 26))
+        ),
+    )
+    held = session.scalar(
+        sa.select(ParentMeeting).where(
+            ParentMeeting.pupil_id == pupil.id, ParentMeeting.shared_with_parents_on.is_(None)
+        )
+    )
     twice(teacher, f"{base}/meetings/{held.id}/shared", {"shared_with_parents_on": date_parts(date(2026, 11, 27))})
 
     entry = make_intervention_type(session, actor=senco)
     session.commit()
     setup = f"/interventions/new?type={entry.id}&group={world.group.id}&chosen=1"
-    twice(senco, setup, {"type_id": str(entry.id), "name": "Phonics group", "delivery": "group", "delivered_by_id": str(ta.id),
-                         "weekdays": ["0", "2", "4"], "minutes_per_session": "20", "starts_on": date_parts(date(2026, 11, 2)),
-                         "ends_on": date_parts(date(2026, 12, 18)), "measure": "Words a minute", "pupils": [pupil.public_id],
-                         f"entry_{pupil.public_id}": "12"})
+    twice(
+        senco,
+        setup,
+        {
+            "type_id": str(entry.id),
+            "name": "Phonics group",
+            "delivery": "group",
+            "delivered_by_id": str(ta.id),
+            "weekdays": ["0", "2", "4"],
+            "minutes_per_session": "20",
+            "starts_on": date_parts(date(2026, 11, 2)),
+            "ends_on": date_parts(date(2026, 12, 18)),
+            "measure": "Words a minute",
+            "pupils": [pupil.public_id],
+            f"entry_{pupil.public_id}": "12",
+        },
+    )
     intervention = session.scalar(sa.select(Intervention).where(Intervention.name == "Phonics group"))
-    twice(ta, f"/interventions/{intervention.id}/sessions/new",
-          {"held_on": date_parts(date(2026, 11, 25)), "attended": [str(pupil.id)], "note": "Good focus"})
-    twice(ta, f"/interventions/{intervention.id}/sessions/quick", page="/",
-          action=f"/interventions/{intervention.id}/sessions/quick")
+    twice(
+        ta,
+        f"/interventions/{intervention.id}/sessions/new",
+        {"held_on": date_parts(date(2026, 11, 25)), "attended": [str(pupil.id)], "note": "Good focus"},
+    )
+    twice(
+        ta,
+        f"/interventions/{intervention.id}/sessions/quick",
+        page="/",
+        action=f"/interventions/{intervention.id}/sessions/quick",
+    )
     twice(senco, f"/interventions/{intervention.id}/end", {"ended_on": date_parts(date(2026, 11, 27))})
-    twice(ta, f"/interventions/{intervention.id}/impact",
-          {f"exit_{pupil.id}": "30", f"impact_{pupil.id}": "1", f"comment_{pupil.id}": "Reads faster",
-           f"version_{pupil.id}": str(intervention.places[0].version)})
+    twice(
+        ta,
+        f"/interventions/{intervention.id}/impact",
+        {
+            f"exit_{pupil.id}": "30",
+            f"impact_{pupil.id}": "1",
+            f"comment_{pupil.id}": "Reads faster",
+            f"version_{pupil.id}": str(intervention.places[0].version),
+        },
+    )
 
     run_sweep(session, TODAY, codes=["teacher_acknowledges_passport"])
     session.commit()
     taught = world.pupils["taught"]
-    twice(teacher, f"/pupils/{taught.public_id}/passport/read", page="/", action=f"/pupils/{taught.public_id}/passport/read")
+    twice(
+        teacher,
+        f"/pupils/{taught.public_id}/passport/read",
+        page="/",
+        action=f"/pupils/{taught.public_id}/passport/read",
+    )
 
     twice(senco, "/interventions/catalogue/new", _catalogue_form(name="Reading buddies"))
     twice(senco, "/settings/terms/new", _term(2026, "autumn", date(2026, 9, 2), date(2026, 12, 18)))
     twice(head, "/staff/new", _member_form())
     twice(head, "/staff/classes/new", {"name": "5 Birch", "year_group": "5", "teachers": [str(teacher.id)]})
-    twice(senco, f"/pupils/{world.pupils['untaught'].public_id}/leaving", _leaving_form(date(2026, 12, 7), detail="Leeds"))
+    twice(
+        senco, f"/pupils/{world.pupils['untaught'].public_id}/leaving", _leaving_form(date(2026, 12, 7), detail="Leeds")
+    )
 
     assert len(sent) == 31
 
@@ -274,10 +346,14 @@ def test_a_form_with_errors_keeps_its_token_unused(as_browser, world, login, ses
 def test_the_daily_job_purges_tokens_older_than_a_day(app, world, session):
     now = datetime.now(UTC)
     user = world.users["senco"]
-    session.add_all([
-        FormSubmission(token_hash="a" * 64, user_id=user.id, created_at=now - timedelta(days=1, minutes=1), location="/"),
-        FormSubmission(token_hash="b" * 64, user_id=user.id, created_at=now - timedelta(hours=23), location="/"),
-    ])
+    session.add_all(
+        [
+            FormSubmission(
+                token_hash="a" * 64, user_id=user.id, created_at=now - timedelta(days=1, minutes=1), location="/"
+            ),
+            FormSubmission(token_hash="b" * 64, user_id=user.id, created_at=now - timedelta(hours=23), location="/"),
+        ]
+    )
     session.commit()
 
     result = run_sweep_job(app)
@@ -289,8 +365,11 @@ def test_the_daily_job_purges_tokens_older_than_a_day(app, world, session):
 
 def test_the_sweep_command_purges_tokens_older_than_a_day_too(app, world, session):
     user = world.users["senco"]
-    session.add(FormSubmission(token_hash="c" * 64, user_id=user.id,
-                               created_at=datetime.now(UTC) - timedelta(days=2), location="/"))
+    session.add(
+        FormSubmission(
+            token_hash="c" * 64, user_id=user.id, created_at=datetime.now(UTC) - timedelta(days=2), location="/"
+        )
+    )
     session.commit()
 
     result = app.test_cli_runner().invoke(args=["sweep", "--json"])
@@ -301,6 +380,7 @@ def test_the_sweep_command_purges_tokens_older_than_a_day_too(app, world, sessio
 
 
 # --- Two identical posts at the same moment ----------------------------------------------------
+
 
 def _race(url_of_database: str, tmp_path) -> None:
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url_of_database, "TODAY": TODAY})
@@ -362,7 +442,7 @@ def test_two_identical_posts_at_once_on_postgresql_save_one_record(tmp_path):
 
     url = os.environ.get("SENTRACK_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     with own_postgresql_database(url, f"sentrack_race_{os.getpid()}") as own:
         _race(own, tmp_path)
 
@@ -373,12 +453,37 @@ def test_the_views_that_create_records_save_once(app):
     saved_once = {endpoint for endpoint, view in app.view_functions.items() if getattr(view, "saved_once", False)}
 
     assert saved_once == {
-        "pupils.new", "pupils.contact", "pupils.sen_status", "pupils.raise_concern_view", "pupils.leaving",
-        "pupils.passport_read", "cycles.open_new", "cycles.move", "cycles.assessment", "cycles.plan",
-        "cycles.outcome_new", "cycles.outcome_edit", "cycles.start", "cycles.observation", "cycles.review",
-        "cycles.letter_sent", "cycles.decide_concern", "meetings.record", "meetings.record_planned", "meetings.plan",
-        "meetings.shared", "meetings.term_new", "meetings.term_edit", "interventions.new",
-        "interventions.record_session", "interventions.quick_register", "interventions.end", "interventions.impact",
-        "interventions.catalogue_new", "interventions.catalogue_edit", "staff.member_new", "staff.group_new",
+        "pupils.new",
+        "pupils.contact",
+        "pupils.sen_status",
+        "pupils.raise_concern_view",
+        "pupils.leaving",
+        "pupils.passport_read",
+        "cycles.open_new",
+        "cycles.move",
+        "cycles.assessment",
+        "cycles.plan",
+        "cycles.outcome_new",
+        "cycles.outcome_edit",
+        "cycles.start",
+        "cycles.observation",
+        "cycles.review",
+        "cycles.letter_sent",
+        "cycles.decide_concern",
+        "meetings.record",
+        "meetings.record_planned",
+        "meetings.plan",
+        "meetings.shared",
+        "meetings.term_new",
+        "meetings.term_edit",
+        "interventions.new",
+        "interventions.record_session",
+        "interventions.quick_register",
+        "interventions.end",
+        "interventions.impact",
+        "interventions.catalogue_new",
+        "interventions.catalogue_edit",
+        "staff.member_new",
+        "staff.group_new",
         "staff.group_edit",
     }

@@ -38,17 +38,34 @@ ON_TRACK, DUE, OVERDUE = Engagement.ON_TRACK, Engagement.DUE, Engagement.OVERDUE
 
 def _pupil(session, world, periods: list[tuple[Provision, date, date | None]], **kwargs) -> Pupil:
     """A pupil of Oak with the SEN status periods given (provision, start, end)."""
-    pupil = make_pupil(session, world.school, first=kwargs.pop("first", "Iris"), last=kwargs.pop("last", "Jones"), **kwargs)
+    pupil = make_pupil(
+        session, world.school, first=kwargs.pop("first", "Iris"), last=kwargs.pop("last", "Jones"), **kwargs
+    )
     for provision, start, end in periods:
-        session.add(SenStatus(pupil_id=pupil.id, provision=provision, start_date=start, end_date=end, reason="Test",
-                              primary_need=None if provision is Provision.NONE else NeedType.SLCN))
+        session.add(
+            SenStatus(
+                pupil_id=pupil.id,
+                provision=provision,
+                start_date=start,
+                end_date=end,
+                reason="Test",
+                primary_need=None if provision is Provision.NONE else NeedType.SLCN,
+            )
+        )
     session.flush()
     return pupil
 
 
 def _meeting(session, pupil, held_on: date) -> None:
-    session.add(ParentMeeting(pupil_id=pupil.id, held_on=held_on, mode=MeetingMode.IN_PERSON, outcomes="Agreed",
-                               pupil_views="Likes reading"))
+    session.add(
+        ParentMeeting(
+            pupil_id=pupil.id,
+            held_on=held_on,
+            mode=MeetingMode.IN_PERSON,
+            outcomes="Agreed",
+            pupil_views="Likes reading",
+        )
+    )
     session.flush()
 
 
@@ -64,6 +81,7 @@ def iris(session, world):
 
 
 # --- One pupil through the year -------------------------------------------------------------
+
 
 def test_early_in_the_autumn_term_nothing_is_required_or_due(session, iris):
     # No term has ended (required 0); autumn ends 31 Dec, 34 days away: outside the window.
@@ -128,6 +146,7 @@ def test_two_meetings_in_one_term_count_as_two(session, iris):
 
 # --- The 28-day rule and pupils joining or leaving the register --------------------------------
 
+
 @pytest.mark.parametrize(
     ("placed_on", "required"),
     [(date(2026, 12, 4), 1), (date(2026, 12, 5), 0)],
@@ -166,29 +185,41 @@ def test_the_due_window_setting_is_the_schools(session, world, iris):
 
 
 def test_an_ehc_plan_counts_like_sen_support_and_a_move_from_k_to_e_is_no_break(session, world):
-    pupil = _pupil(session, world, [
-        (Provision.SEN_SUPPORT, date(2026, 9, 1), date(2026, 12, 14)),
-        (Provision.EHC_PLAN, date(2026, 12, 15), None),
-    ])
+    pupil = _pupil(
+        session,
+        world,
+        [
+            (Provision.SEN_SUPPORT, date(2026, 9, 1), date(2026, 12, 14)),
+            (Provision.EHC_PLAN, date(2026, 12, 15), None),
+        ],
+    )
     # On the register without a break since 1 Sep: autumn counts though the plan began 15 Dec.
     assert _state(session, pupil, date(2027, 1, 5)) == (OVERDUE, 0, 1)
 
 
 def test_a_break_off_the_register_starts_the_28_days_again(session, world):
-    pupil = _pupil(session, world, [
-        (Provision.SEN_SUPPORT, date(2026, 9, 1), date(2026, 11, 15)),
-        (Provision.NONE, date(2026, 11, 16), date(2026, 12, 19)),
-        (Provision.EHC_PLAN, date(2026, 12, 20), None),
-    ])
+    pupil = _pupil(
+        session,
+        world,
+        [
+            (Provision.SEN_SUPPORT, date(2026, 9, 1), date(2026, 11, 15)),
+            (Provision.NONE, date(2026, 11, 16), date(2026, 12, 19)),
+            (Provision.EHC_PLAN, date(2026, 12, 20), None),
+        ],
+    )
     # On the register on 31 Dec, but only since 20 Dec (12 days): autumn does not count.
     assert _state(session, pupil, date(2027, 1, 5)) == (ON_TRACK, 0, 0)
 
 
 def test_a_pupil_off_the_register_today_has_no_engagement_status(session, world):
-    pupil = _pupil(session, world, [
-        (Provision.SEN_SUPPORT, date(2026, 9, 1), date(2026, 11, 30)),
-        (Provision.NONE, date(2026, 12, 1), None),
-    ])
+    pupil = _pupil(
+        session,
+        world,
+        [
+            (Provision.SEN_SUPPORT, date(2026, 9, 1), date(2026, 11, 30)),
+            (Provision.NONE, date(2026, 12, 1), None),
+        ],
+    )
     assert _state(session, pupil, date(2026, 12, 10)) is None
     assert pupil.id not in engagement_for_school(session, world.school, date(2026, 12, 10))
 
@@ -200,12 +231,17 @@ def test_a_pupil_placed_on_the_register_after_today_is_not_yet_on_it(session, wo
 
 # --- School-defined terms ---------------------------------------------------------------------
 
+
 @pytest.fixture
 def oak_terms(session, world):
-    for season, start, end in [(Season.AUTUMN, date(2026, 9, 2), date(2026, 12, 18)),
-                               (Season.SPRING, date(2027, 1, 5), date(2027, 3, 26)),
-                               (Season.SUMMER, date(2027, 4, 12), date(2027, 7, 21))]:
-        session.add(SchoolTerm(school_id=world.school.id, academic_year=2026, season=season, starts_on=start, ends_on=end))
+    for season, start, end in [
+        (Season.AUTUMN, date(2026, 9, 2), date(2026, 12, 18)),
+        (Season.SPRING, date(2027, 1, 5), date(2027, 3, 26)),
+        (Season.SUMMER, date(2027, 4, 12), date(2027, 7, 21)),
+    ]:
+        session.add(
+            SchoolTerm(school_id=world.school.id, academic_year=2026, season=season, starts_on=start, ends_on=end)
+        )
     session.flush()
 
 
@@ -227,13 +263,21 @@ def test_with_the_schools_own_terms_the_window_runs_to_their_end(session, iris, 
 
 
 def test_terms_of_another_school_change_nothing(session, world, iris):
-    session.add(SchoolTerm(school_id=world.foreign.id, academic_year=2026, season=Season.AUTUMN,
-                           starts_on=date(2026, 9, 7), ends_on=date(2026, 12, 1)))
+    session.add(
+        SchoolTerm(
+            school_id=world.foreign.id,
+            academic_year=2026,
+            season=Season.AUTUMN,
+            starts_on=date(2026, 9, 7),
+            ends_on=date(2026, 12, 1),
+        )
+    )
     session.flush()
     assert _state(session, iris, date(2026, 12, 5)) == (ON_TRACK, 0, 0)
 
 
 # --- Set-based ---------------------------------------------------------------------------------
+
 
 def _queries(session, work) -> int:
     engine = session.get_bind()
@@ -255,8 +299,15 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_pupils(session, 
     session.flush()
     one = _queries(session, lambda: engagement_for_school(session, world.school, on))
     for n in range(12):
-        pupil = _pupil(session, world, [(Provision.SEN_SUPPORT, date(2026, 9, 1), date(2026, 10, 31)),
-                                        (Provision.EHC_PLAN, date(2026, 11, 1), None)], first=f"P{n}")
+        pupil = _pupil(
+            session,
+            world,
+            [
+                (Provision.SEN_SUPPORT, date(2026, 9, 1), date(2026, 10, 31)),
+                (Provision.EHC_PLAN, date(2026, 11, 1), None),
+            ],
+            first=f"P{n}",
+        )
         _meeting(session, pupil, date(2026, 10, n + 1))
     session.flush()
     many = _queries(session, lambda: engagement_for_school(session, world.school, on))
@@ -274,22 +325,33 @@ def test_the_whole_school_holds_every_pupil_on_the_register_and_only_them(sessio
 
 # --- Meetings: planning, recording, and reviews with parents -------------------------------------
 
+
 def _details(world, **changes) -> MeetingDetails:
-    values = dict(held_on=date(2026, 11, 20), mode=MeetingMode.PHONE, led_by_id=world.users["teacher"].id,
-                  attendees="Mother; class teacher", pupil_views="Likes the reading group",
-                  outcomes="Keep going with the reading group", actions="Read at home nightly",
-                  shared_with_parents_on=date(2026, 11, 23))
+    values = dict(
+        held_on=date(2026, 11, 20),
+        mode=MeetingMode.PHONE,
+        led_by_id=world.users["teacher"].id,
+        attendees="Mother; class teacher",
+        pupil_views="Likes the reading group",
+        outcomes="Keep going with the reading group",
+        actions="Read at home nightly",
+        shared_with_parents_on=date(2026, 11, 23),
+    )
     values.update(changes)
     return MeetingDetails(**values)
 
 
 def test_recording_a_meeting_counts_it_and_writes_the_timeline_and_audit(session, world):
     pupil = world.pupils["taught"]
-    meeting = record_meeting(session, actor=world.users["senco"], pupil=pupil, details=_details(world), today=date(2026, 11, 27))
+    meeting = record_meeting(
+        session, actor=world.users["senco"], pupil=pupil, details=_details(world), today=date(2026, 11, 27)
+    )
 
     assert meeting.held_on == date(2026, 11, 20)
     assert engagement_for_pupil(session, pupil, date(2026, 11, 27)).held == 1
-    event = session.scalar(sa.select(TimelineEvent).where(TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind == "parent_meeting"))
+    event = session.scalar(
+        sa.select(TimelineEvent).where(TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind == "parent_meeting")
+    )
     assert (event.title, event.effective_on) == ("Parents met", date(2026, 11, 20))
     assert len(audit_events(session, "parent_meeting_recorded", pupil_id=pupil.id)) == 1
 
@@ -307,8 +369,13 @@ def test_recording_a_meeting_counts_it_and_writes_the_timeline_and_audit(session
 )
 def test_a_meeting_with_bad_details_is_refused(session, world, changes, field):
     with pytest.raises(RuleBroken) as refused:
-        record_meeting(session, actor=world.users["senco"], pupil=world.pupils["taught"],
-                       details=_details(world, **changes), today=date(2026, 11, 27))
+        record_meeting(
+            session,
+            actor=world.users["senco"],
+            pupil=world.pupils["taught"],
+            details=_details(world, **changes),
+            today=date(2026, 11, 27),
+        )
     assert refused.value.field == field
     assert session.scalar(sa.select(sa.func.count()).select_from(ParentMeeting)) == 0
 
@@ -316,8 +383,13 @@ def test_a_meeting_with_bad_details_is_refused(session, world, changes, field):
 @pytest.mark.parametrize("leader", ["governor", "admin", "foreign_senco", "la"])
 def test_the_meeting_must_be_led_by_staff_of_the_school(session, world, leader):
     with pytest.raises(RuleBroken, match="staff"):
-        record_meeting(session, actor=world.users["senco"], pupil=world.pupils["taught"],
-                       details=_details(world, led_by_id=world.users[leader].id), today=date(2026, 11, 27))
+        record_meeting(
+            session,
+            actor=world.users["senco"],
+            pupil=world.pupils["taught"],
+            details=_details(world, led_by_id=world.users[leader].id),
+            today=date(2026, 11, 27),
+        )
 
 
 def test_a_deactivated_member_of_staff_cannot_lead(session, world):
@@ -325,18 +397,39 @@ def test_a_deactivated_member_of_staff_cannot_lead(session, world):
     former.active = False
     session.flush()
     with pytest.raises(RuleBroken):
-        record_meeting(session, actor=world.users["senco"], pupil=world.pupils["taught"],
-                       details=_details(world, led_by_id=former.id), today=date(2026, 11, 27))
+        record_meeting(
+            session,
+            actor=world.users["senco"],
+            pupil=world.pupils["taught"],
+            details=_details(world, led_by_id=former.id),
+            today=date(2026, 11, 27),
+        )
 
 
 def test_a_planned_meeting_does_not_count_until_it_is_recorded_as_held(session, world):
     pupil = world.pupils["taught"]
-    planned = plan_meeting(session, actor=world.users["teacher"], pupil=pupil, today=date(2026, 11, 27), details=PlannedDetails(
-        planned_for=date(2026, 12, 3), mode=MeetingMode.IN_PERSON, led_by_id=world.users["teacher"].id, attendees=None))
+    planned = plan_meeting(
+        session,
+        actor=world.users["teacher"],
+        pupil=pupil,
+        today=date(2026, 11, 27),
+        details=PlannedDetails(
+            planned_for=date(2026, 12, 3),
+            mode=MeetingMode.IN_PERSON,
+            led_by_id=world.users["teacher"].id,
+            attendees=None,
+        ),
+    )
     assert engagement_for_pupil(session, pupil, date(2026, 12, 4)).held == 0
 
-    record_meeting(session, actor=world.users["teacher"], pupil=pupil, planned=planned,
-                   details=_details(world, held_on=date(2026, 12, 3), shared_with_parents_on=None), today=date(2026, 12, 4))
+    record_meeting(
+        session,
+        actor=world.users["teacher"],
+        pupil=pupil,
+        planned=planned,
+        details=_details(world, held_on=date(2026, 12, 3), shared_with_parents_on=None),
+        today=date(2026, 12, 4),
+    )
 
     assert session.scalar(sa.select(sa.func.count()).select_from(ParentMeeting)) == 1
     assert planned.held_on == date(2026, 12, 3)
@@ -345,34 +438,55 @@ def test_a_planned_meeting_does_not_count_until_it_is_recorded_as_held(session, 
 
 def test_a_meeting_cannot_be_planned_in_the_past(session, world):
     with pytest.raises(RuleBroken, match="past") as refused:
-        plan_meeting(session, actor=world.users["teacher"], pupil=world.pupils["taught"], today=date(2026, 11, 27),
-                     details=PlannedDetails(planned_for=date(2026, 11, 26), mode=MeetingMode.PHONE,
-                                            led_by_id=world.users["teacher"].id, attendees=None))
+        plan_meeting(
+            session,
+            actor=world.users["teacher"],
+            pupil=world.pupils["taught"],
+            today=date(2026, 11, 27),
+            details=PlannedDetails(
+                planned_for=date(2026, 11, 26),
+                mode=MeetingMode.PHONE,
+                led_by_id=world.users["teacher"].id,
+                attendees=None,
+            ),
+        )
     assert refused.value.field == "planned_for"
 
 
 def test_a_review_with_a_parent_present_is_a_parent_meeting(session, world):
     pupil = world.pupils["taught"]
-    cycle = drive_cycle(session, actor=world.users["senco"], pupil=pupil, to=CycleState.CLOSED,
-                        review={"decision": ReviewDecision.CONTINUE})
+    cycle = drive_cycle(
+        session,
+        actor=world.users["senco"],
+        pupil=pupil,
+        to=CycleState.CLOSED,
+        review={"decision": ReviewDecision.CONTINUE},
+    )
 
     meeting = session.scalar(sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil.id))
     assert (meeting.held_on, meeting.review_id, meeting.cycle_id) == (HELD_ON, cycle.review.id, cycle.id)
-    titles = session.scalars(sa.select(TimelineEvent.title).where(
-        TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind == "parent_meeting")).all()
+    titles = session.scalars(
+        sa.select(TimelineEvent.title).where(TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind == "parent_meeting")
+    ).all()
     assert titles == ["Parents met at the review"]
     assert engagement_for_pupil(session, pupil, date(2026, 11, 27)).held == 1
 
 
 def test_a_review_without_a_parent_is_not_a_parent_meeting(session, world):
     pupil = world.pupils["taught"]
-    drive_cycle(session, actor=world.users["senco"], pupil=pupil, to=CycleState.CLOSED,
-                review={"parent_attended": False, "decision": ReviewDecision.CONTINUE})
+    drive_cycle(
+        session,
+        actor=world.users["senco"],
+        pupil=pupil,
+        to=CycleState.CLOSED,
+        review={"parent_attended": False, "decision": ReviewDecision.CONTINUE},
+    )
 
     assert session.scalar(sa.select(sa.func.count()).select_from(ParentMeeting)) == 0
 
 
 # --- A day counts once ------------------------------------------------------------------------------
+
 
 def test_two_records_of_one_day_count_as_one_meeting(session, iris):
     # Whatever wrote them (older records, a separate meeting with the other parent): one day held.
@@ -389,27 +503,49 @@ def test_a_separate_meeting_with_another_parent_is_recorded_and_counted_once(ses
     pupil = world.pupils["taught"]
     record_meeting(session, actor=world.users["senco"], pupil=pupil, details=_details(world), today=date(2026, 11, 27))
     with pytest.raises(RuleBroken) as refused:
-        record_meeting(session, actor=world.users["senco"], pupil=pupil, details=_details(world), today=date(2026, 11, 27))
+        record_meeting(
+            session, actor=world.users["senco"], pupil=pupil, details=_details(world), today=date(2026, 11, 27)
+        )
     assert refused.value.field == "held_on" and "already recorded" in refused.value.message
 
-    separate = record_meeting(session, actor=world.users["senco"], pupil=pupil, today=date(2026, 11, 27),
-                              details=_details(world, separate=True, separate_with="Father"))
+    separate = record_meeting(
+        session,
+        actor=world.users["senco"],
+        pupil=pupil,
+        today=date(2026, 11, 27),
+        details=_details(world, separate=True, separate_with="Father"),
+    )
 
     assert (separate.held_on, separate.separate_with) == (date(2026, 11, 20), "Father")
     assert engagement_for_pupil(session, pupil, date(2026, 11, 27)).held == 1
     # The next day is another meeting.
-    record_meeting(session, actor=world.users["senco"], pupil=pupil, details=_details(world, held_on=date(2026, 11, 21)),
-                   today=date(2026, 11, 27))
+    record_meeting(
+        session,
+        actor=world.users["senco"],
+        pupil=pupil,
+        details=_details(world, held_on=date(2026, 11, 21)),
+        today=date(2026, 11, 27),
+    )
     assert engagement_for_pupil(session, pupil, date(2026, 11, 27)).held == 2
 
 
 def test_a_review_on_the_day_of_a_recorded_meeting_links_it_and_counts_once(session, world):
     pupil = world.pupils["taught"]
-    first = record_meeting(session, actor=world.users["teacher"], pupil=pupil, details=_details(world, held_on=HELD_ON),
-                           today=date(2026, 11, 27))
+    first = record_meeting(
+        session,
+        actor=world.users["teacher"],
+        pupil=pupil,
+        details=_details(world, held_on=HELD_ON),
+        today=date(2026, 11, 27),
+    )
 
-    cycle = drive_cycle(session, actor=world.users["senco"], pupil=pupil, to=CycleState.CLOSED,
-                        review={"decision": ReviewDecision.CONTINUE})
+    cycle = drive_cycle(
+        session,
+        actor=world.users["senco"],
+        pupil=pupil,
+        to=CycleState.CLOSED,
+        review={"decision": ReviewDecision.CONTINUE},
+    )
 
     assert session.scalars(sa.select(ParentMeeting.id).where(ParentMeeting.pupil_id == pupil.id)).all() == [first.id]
     assert (first.review_id, first.cycle_id) == (cycle.review.id, cycle.id)
@@ -424,8 +560,14 @@ def test_a_plan_agreed_at_a_meeting_with_parents_is_counted(session, world):
     cycle = drive_cycle(session, actor=world.users["senco"], pupil=pupil, to=CycleState.PLAN)
     assert engagement_for_pupil(session, pupil, date(2026, 11, 27)).held == 0
 
-    flow.save_plan(session, actor=world.users["senco"], cycle=cycle, expected_version=None, today=date(2026, 11, 27),
-                   details=plan_details(agreed_with_parents_on=date(2026, 11, 24), agreed_at_meeting=True))
+    flow.save_plan(
+        session,
+        actor=world.users["senco"],
+        cycle=cycle,
+        expected_version=None,
+        today=date(2026, 11, 27),
+        details=plan_details(agreed_with_parents_on=date(2026, 11, 24), agreed_at_meeting=True),
+    )
 
     assert engagement_for_pupil(session, pupil, date(2026, 11, 23)).held == 0  # not before the day
     assert engagement_for_pupil(session, pupil, date(2026, 11, 24)).held == 1

@@ -63,6 +63,7 @@ RECENT = datetime(2026, 11, 25, 9, tzinfo=UTC)  # a record touched lately: never
 
 # --- Building a school row by row -------------------------------------------------------------------
 
+
 @pytest.fixture
 def school(session) -> School:
     la = LocalAuthority(code="990", name="Boundary Borough")
@@ -81,16 +82,33 @@ def senco(session, school):
 
 def pupil(session, school, *statuses, year=4, admitted_on=None, left_on=None, updated_at=RECENT, group=None) -> Pupil:
     """A pupil with `statuses`, each (provision, need, start, end or None), in order."""
-    p = Pupil(school_id=school.id, upn=make_upn(), first_name="Pat", last_name=f"Row{next(_names)}",
-              date_of_birth=D(2016, 1, 15), year_group=year, admitted_on=admitted_on, left_on=left_on,
-              leaving_reason="Moved away" if left_on else None, updated_at=updated_at)
+    p = Pupil(
+        school_id=school.id,
+        upn=make_upn(),
+        first_name="Pat",
+        last_name=f"Row{next(_names)}",
+        date_of_birth=D(2016, 1, 15),
+        year_group=year,
+        admitted_on=admitted_on,
+        left_on=left_on,
+        leaving_reason="Moved away" if left_on else None,
+        updated_at=updated_at,
+    )
     session.add(p)
     session.flush()
     if group is not None:
         group.pupils.append(p)
     for provision, need, start, end in statuses:
-        session.add(SenStatus(pupil_id=p.id, provision=provision, primary_need=None if provision is N else need,
-                              start_date=start, end_date=end, reason="Test"))
+        session.add(
+            SenStatus(
+                pupil_id=p.id,
+                provision=provision,
+                primary_need=None if provision is N else need,
+                start_date=start,
+                end_date=end,
+                reason="Test",
+            )
+        )
     session.flush()
     return p
 
@@ -111,8 +129,13 @@ _cycle_numbers: dict[int, int] = {}
 
 def cycle(session, p, state: CycleState, review_date: date | None = None, plan=True) -> SupportCycle:
     number = _cycle_numbers[p.id] = _cycle_numbers.get(p.id, 0) + 1
-    c = SupportCycle(pupil_id=p.id, number=number, state=state, opened_on=D(2026, 9, 1),
-                     closed_on=D(2026, 10, 1) if state is CycleState.CLOSED else None)
+    c = SupportCycle(
+        pupil_id=p.id,
+        number=number,
+        state=state,
+        opened_on=D(2026, 9, 1),
+        closed_on=D(2026, 10, 1) if state is CycleState.CLOSED else None,
+    )
     session.add(c)
     session.flush()
     if plan:
@@ -122,8 +145,14 @@ def cycle(session, p, state: CycleState, review_date: date | None = None, plan=T
 
 
 def concern(session, p, deadline, status=ConcernStatus.OPEN) -> Concern:
-    c = Concern(pupil_id=p.id, raised_on=D(2026, 10, 1), description="Slow to read", deadline=deadline,
-                status=status, decided_on=None if status is ConcernStatus.OPEN else D(2026, 10, 20))
+    c = Concern(
+        pupil_id=p.id,
+        raised_on=D(2026, 10, 1),
+        description="Slow to read",
+        deadline=deadline,
+        status=status,
+        decided_on=None if status is ConcernStatus.OPEN else D(2026, 10, 20),
+    )
     session.add(c)
     session.flush()
     return c
@@ -132,13 +161,25 @@ def concern(session, p, deadline, status=ConcernStatus.OPEN) -> Concern:
 _subjects = iter(range(1, 1_000_000))
 
 
-def task(session, school, due_on, *, role=Role.SENCO, status=TaskStatus.OPEN, pupil_id=None,
-         code="senco_holds_review") -> Task:
+def task(
+    session, school, due_on, *, role=Role.SENCO, status=TaskStatus.OPEN, pupil_id=None, code="senco_holds_review"
+) -> Task:
     duty = sync_catalogue(session)[code]
     closed = None if status is TaskStatus.OPEN else D(2026, 10, 1)
-    t = Task(school_id=school.id, duty_id=duty.id, subject_type="pupil", subject_id=next(_subjects), period="",
-             pupil_id=pupil_id, for_role=role, title="Do the work", due_on=due_on, status=status,
-             completed_on=closed if status is TaskStatus.DONE else None, closed_on=closed)
+    t = Task(
+        school_id=school.id,
+        duty_id=duty.id,
+        subject_type="pupil",
+        subject_id=next(_subjects),
+        period="",
+        pupil_id=pupil_id,
+        for_role=role,
+        title="Do the work",
+        due_on=due_on,
+        status=status,
+        completed_on=closed if status is TaskStatus.DONE else None,
+        closed_on=closed,
+    )
     session.add(t)
     session.flush()
     return t
@@ -148,20 +189,42 @@ def intervention(session, school, senco, ends_on, impacts: list[int | None]) -> 
     """An intervention ending `ends_on` with one place per entry of `impacts` (None: not recorded)."""
     kind = session.scalars(sa.select(InterventionType).where(InterventionType.school_id == school.id)).first()
     if kind is None:
-        kind = InterventionType(school_id=school.id, name="Reading", area_of_need=AreaOfNeed.COGNITION, wave=2,
-                                sessions_per_week=2, minutes_per_session=30, weeks=10,
-                                cost_basis=CostBasis.PER_SESSION, cost_per_session_pence=100)
+        kind = InterventionType(
+            school_id=school.id,
+            name="Reading",
+            area_of_need=AreaOfNeed.COGNITION,
+            wave=2,
+            sessions_per_week=2,
+            minutes_per_session=30,
+            weeks=10,
+            cost_basis=CostBasis.PER_SESSION,
+            cost_per_session_pence=100,
+        )
         session.add(kind)
         session.flush()
-    iv = Intervention(school_id=school.id, type_id=kind.id, name=f"Group {next(_names)}", delivery=Delivery.GROUP,
-                      delivered_by_id=senco.id, weekdays=[0, 3], minutes_per_session=30,
-                      starts_on=ends_on - timedelta(days=60), ends_on=ends_on)
+    iv = Intervention(
+        school_id=school.id,
+        type_id=kind.id,
+        name=f"Group {next(_names)}",
+        delivery=Delivery.GROUP,
+        delivered_by_id=senco.id,
+        weekdays=[0, 3],
+        minutes_per_session=30,
+        starts_on=ends_on - timedelta(days=60),
+        ends_on=ends_on,
+    )
     session.add(iv)
     session.flush()
     for impact in impacts:
         p = pupil(session, school, k_since())
-        session.add(InterventionPupil(intervention_id=iv.id, pupil_id=p.id, impact=impact,
-                                      impact_recorded_on=None if impact is None else ends_on))
+        session.add(
+            InterventionPupil(
+                intervention_id=iv.id,
+                pupil_id=p.id,
+                impact=impact,
+                impact_recorded_on=None if impact is None else ends_on,
+            )
+        )
     session.flush()
     return iv
 
@@ -175,11 +238,20 @@ def meeting(session, p, held_on) -> ParentMeeting:
 
 def real_terms(session, school):
     """The school's own terms of 2026/27, with holidays between them."""
-    for name, start, end in (("Autumn 2026", D(2026, 9, 3), D(2026, 12, 18)),
-                             ("Spring 2027", D(2027, 1, 5), D(2027, 3, 26)),
-                             ("Summer 2027", D(2027, 4, 12), D(2027, 7, 21))):
-        session.add(SchoolTerm(school_id=school.id, academic_year=2026, season=Season(name.split()[0].lower()),
-                               starts_on=start, ends_on=end))
+    for name, start, end in (
+        ("Autumn 2026", D(2026, 9, 3), D(2026, 12, 18)),
+        ("Spring 2027", D(2027, 1, 5), D(2027, 3, 26)),
+        ("Summer 2027", D(2027, 4, 12), D(2027, 7, 21)),
+    ):
+        session.add(
+            SchoolTerm(
+                school_id=school.id,
+                academic_year=2026,
+                season=Season(name.split()[0].lower()),
+                starts_on=start,
+                ends_on=end,
+            )
+        )
     session.flush()
 
 
@@ -199,6 +271,7 @@ def engagement(session, school, day) -> dict[int, str]:
 
 
 # --- On the register and on the roll ----------------------------------------------------------------
+
 
 def test_a_status_is_on_the_register_from_its_start_day_to_its_end_day(session, school):
     # SEN support from 5 October to 20 November, then no SEN.
@@ -223,8 +296,12 @@ def test_a_status_is_on_the_register_from_its_start_day_to_its_end_day(session, 
 
 
 def test_moving_from_sen_support_to_an_ehc_plan_changes_column_and_need_on_the_day(session, school):
-    p = pupil(session, school, k_since(D(2025, 9, 1), NeedType.SLCN, end=D(2026, 11, 20)),
-              e_since(D(2026, 11, 21), NeedType.ASD))
+    p = pupil(
+        session,
+        school,
+        k_since(D(2025, 9, 1), NeedType.SLCN, end=D(2026, 11, 20)),
+        e_since(D(2026, 11, 21), NeedType.ASD),
+    )
     before = figures(session, school, D(2026, 11, 20))
     assert (before.register.count(K), before.register.count(E)) == (1, 0)
     assert dict(before.register.by_need) == {NeedType.SLCN: {K: 1}}
@@ -239,8 +316,13 @@ def test_the_roll_runs_from_the_admission_date_to_the_day_before_leaving(session
     # SEN support carried from a previous school, long before admission here.
     p = pupil(session, school, k_since(D(2024, 9, 1)), admitted_on=D(2026, 10, 5), left_on=D(2026, 11, 20))
     always = pupil(session, school, k_since(D(2024, 9, 1)))  # no admission date recorded: on the roll
-    expected = {D(2026, 10, 4): False, D(2026, 10, 5): True, D(2026, 11, 19): True, D(2026, 11, 20): False,
-                D(2026, 11, 21): False}
+    expected = {
+        D(2026, 10, 4): False,
+        D(2026, 10, 5): True,
+        D(2026, 11, 19): True,
+        D(2026, 11, 20): False,
+        D(2026, 11, 21): False,
+    }
     for day, on in expected.items():
         found = figures(session, school, day)
         assert found.register.pupils == (2 if on else 1), day
@@ -283,6 +365,7 @@ def test_a_pupil_who_left_counts_in_no_figure_from_the_leaving_date(session, sch
 
 # --- Reviews overdue --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("state", [CycleState.DO, CycleState.REVIEW])
 def test_a_review_is_overdue_only_the_day_after_its_date_at_do_or_review(session, school, state):
     p = pupil(session, school, k_since())
@@ -316,12 +399,20 @@ def test_reviews_overdue_with_cycles_driven_through_the_workflow(session, school
     reviewing = pupil(session, school, k_since())
     drive_cycle(session, actor=senco, pupil=reviewing, to=CycleState.REVIEW)
     continued = pupil(session, school, k_since())  # reviewed on 20 November; the next cycle at 'assess'
-    drive_cycle(session, actor=senco, pupil=continued, to=CycleState.CLOSED,
-                review={"decision": ReviewDecision.CONTINUE, "decision_reason": None})
+    drive_cycle(
+        session,
+        actor=senco,
+        pupil=continued,
+        to=CycleState.CLOSED,
+        review={"decision": ReviewDecision.CONTINUE, "decision_reason": None},
+    )
     stepped_down = pupil(session, school, k_since())  # reviewed and stepped down
     drive_cycle(session, actor=senco, pupil=stepped_down, to=CycleState.CLOSED)
-    for day, overdue in ((REVIEW_DATE, set()), (REVIEW_DATE + ONE, {doing.id, reviewing.id}),
-                         (HELD_ON + ONE, {doing.id, reviewing.id})):
+    for day, overdue in (
+        (REVIEW_DATE, set()),
+        (REVIEW_DATE + ONE, {doing.id, reviewing.id}),
+        (HELD_ON + ONE, {doing.id, reviewing.id}),
+    ):
         found = figures(session, school, day)
         assert set(found["reviews_overdue"].ids) == overdue, day
         assert found["reviews_overdue"].population == 3, day  # the continued pupil's new cycle is open
@@ -332,6 +423,7 @@ def test_reviews_overdue_with_cycles_driven_through_the_workflow(session, school
 
 
 # --- On SEN support without a plan ------------------------------------------------------------------
+
 
 def test_sen_support_without_a_plan_at_do_or_review(session, school):
     day = D(2026, 11, 27)
@@ -357,6 +449,7 @@ def test_sen_support_without_a_plan_at_do_or_review(session, school):
 
 # --- Concerns past their deadline -------------------------------------------------------------------
 
+
 def test_a_concern_is_past_its_deadline_only_the_day_after_it_and_never_once_decided(session, school):
     p = pupil(session, school)
     open_one = concern(session, p, deadline=D(2026, 11, 29))
@@ -370,6 +463,7 @@ def test_a_concern_is_past_its_deadline_only_the_day_after_it_and_never_once_dec
 
 # --- Interventions ended without impact -------------------------------------------------------------
 
+
 def test_an_intervention_counts_from_the_day_after_it_ends_until_every_impact_is_recorded(session, school, senco):
     ends = D(2026, 11, 20)
     missing_one = intervention(session, school, senco, ends, [1, None])
@@ -378,8 +472,11 @@ def test_an_intervention_counts_from_the_day_after_it_ends_until_every_impact_is
         figure = figures(session, school, day)["interventions_without_impact"]
         assert set(figure.ids) == ({missing_one.id} if ended else set()), day
         assert figure.population == (2 if ended else 0), day
-    place = session.scalars(sa.select(InterventionPupil).where(
-        InterventionPupil.intervention_id == missing_one.id, InterventionPupil.impact.is_(None))).one()
+    place = session.scalars(
+        sa.select(InterventionPupil).where(
+            InterventionPupil.intervention_id == missing_one.id, InterventionPupil.impact.is_(None)
+        )
+    ).one()
     place.impact, place.impact_recorded_on = 0, ends + ONE
     session.flush()
     figure = figures(session, school, ends + ONE)["interventions_without_impact"]
@@ -398,6 +495,7 @@ def test_interventions_count_in_the_academic_year_they_ended(session, school, se
 
 
 # --- Tasks overdue ----------------------------------------------------------------------------------
+
 
 def test_a_task_is_overdue_only_the_day_after_it_is_due_and_never_once_closed(session, school):
     due = D(2026, 11, 20)
@@ -420,6 +518,7 @@ def test_a_task_is_overdue_only_the_day_after_it_is_due_and_never_once_closed(se
 
 # --- Records not updated ----------------------------------------------------------------------------
 
+
 def test_a_record_is_stale_from_the_day_the_schools_weeks_have_passed_since_its_latest_change(session, school):
     today = D(2026, 11, 27)
     last_moment = datetime(2026, 10, 2, 23, 59, 59, tzinfo=UTC)  # the last moment of the day 8 weeks before
@@ -440,7 +539,11 @@ def test_a_record_is_stale_from_the_day_the_schools_weeks_have_passed_since_its_
     assert figure.population == 4
     # A day later the changes of the day after go stale too.
     assert set(figures(session, school, today + ONE)["records_stale"].ids) == {
-        eight_weeks.id, under_eight.id, event_eight_weeks.id, event_under_eight.id}
+        eight_weeks.id,
+        under_eight.id,
+        event_eight_weeks.id,
+        event_under_eight.id,
+    }
     # The school's own number of weeks sets the day.
     school.records_stale_weeks = 9
     session.flush()
@@ -449,13 +552,18 @@ def test_a_record_is_stale_from_the_day_the_schools_weeks_have_passed_since_its_
 
 # --- EHC annual reviews -----------------------------------------------------------------------------
 
+
 def test_an_ehc_review_is_due_from_eight_weeks_before_the_anniversary_and_overdue_after_it(session, school):
     p = pupil(session, school, e_since(D(2025, 12, 11)))
     anniversary = D(2026, 12, 11)
     opens = anniversary - timedelta(weeks=8)  # 16 October 2026
     assert opens == D(2026, 10, 16)
-    expected = {opens - ONE: (False, False), opens: (True, False), anniversary: (True, False),
-                anniversary + ONE: (False, True)}
+    expected = {
+        opens - ONE: (False, False),
+        opens: (True, False),
+        anniversary: (True, False),
+        anniversary + ONE: (False, True),
+    }
     for day, (due, overdue) in expected.items():
         found = figures(session, school, day)
         assert set(found["ehc_reviews_due"].ids) == ({p.id} if due else set()), day
@@ -466,10 +574,22 @@ def test_an_ehc_review_is_due_from_eight_weeks_before_the_anniversary_and_overdu
 def _la_task(session, school, status_row, period, status):
     duty = sync_catalogue(session)["la_annual_review"]
     closed = None if status is TaskStatus.OPEN else D(2026, 12, 10)
-    session.add(Task(school_id=school.id, duty_id=duty.id, subject_type="sen_status", subject_id=status_row.id,
-                     period=period, pupil_id=status_row.pupil_id, for_role=Role.LA_OFFICER, title="Hold the review",
-                     due_on=D(2026, 12, 11), status=status, completed_on=closed if status is TaskStatus.DONE else None,
-                     closed_on=closed))
+    session.add(
+        Task(
+            school_id=school.id,
+            duty_id=duty.id,
+            subject_type="sen_status",
+            subject_id=status_row.id,
+            period=period,
+            pupil_id=status_row.pupil_id,
+            for_role=Role.LA_OFFICER,
+            title="Hold the review",
+            due_on=D(2026, 12, 11),
+            status=status,
+            completed_on=closed if status is TaskStatus.DONE else None,
+            closed_on=closed,
+        )
+    )
     session.flush()
 
 
@@ -479,8 +599,10 @@ def test_only_the_done_review_of_that_anniversary_stops_it_being_overdue(session
     done_last_year = pupil(session, school, e_since(D(2024, 12, 11)))
     cancelled = pupil(session, school, e_since(D(2024, 12, 11)))
     still_open = pupil(session, school, e_since(D(2024, 12, 11)))
-    status_of = {p.id: session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == p.id)).one()
-                 for p in (done, done_last_year, cancelled, still_open)}
+    status_of = {
+        p.id: session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == p.id)).one()
+        for p in (done, done_last_year, cancelled, still_open)
+    }
     _la_task(session, school, status_of[done.id], "review:2", TaskStatus.DONE)
     _la_task(session, school, status_of[done_last_year.id], "review:1", TaskStatus.DONE)  # last year's review
     _la_task(session, school, status_of[cancelled.id], "review:2", TaskStatus.CANCELLED)  # not the same as done
@@ -499,14 +621,18 @@ def test_an_ended_ehc_plan_is_not_counted_after_its_end_day(session, school):
 
 def test_an_ehc_plan_started_on_29_february_is_reviewed_on_28_february(session, school):
     p = pupil(session, school, e_since(D(2024, 2, 29)))
-    for day, (due, overdue) in {D(2026, 2, 27): (True, False), D(2026, 2, 28): (True, False),
-                                D(2026, 3, 1): (False, True)}.items():
+    for day, (due, overdue) in {
+        D(2026, 2, 27): (True, False),
+        D(2026, 2, 28): (True, False),
+        D(2026, 3, 1): (False, True),
+    }.items():
         found = figures(session, school, day)
         assert set(found["ehc_reviews_due"].ids) == ({p.id} if due else set()), day
         assert set(found["ehc_reviews_overdue"].ids) == ({p.id} if overdue else set()), day
 
 
 # --- Parent engagement: the 28-day rule at a term's last day ----------------------------------------
+
 
 def test_a_term_counts_when_on_the_register_28_days_by_its_last_day(session, school):
     real_terms(session, school)  # autumn ends on Friday 18 December
@@ -543,8 +669,13 @@ def test_statuses_that_follow_on_day_by_day_are_one_stretch_on_the_register(sess
     # SEN support to 21 November then an EHC plan from the 22nd: one unbroken stretch.
     joined = pupil(session, school, k_since(D(2026, 9, 1), end=D(2026, 11, 21)), e_since(D(2026, 11, 22)))
     # A day off the register on 21 November: the stretch at the term's end is only 27 days.
-    broken = pupil(session, school, k_since(D(2026, 9, 1), end=D(2026, 11, 20)),
-                   (N, None, D(2026, 11, 21), D(2026, 11, 21)), e_since(D(2026, 11, 22)))
+    broken = pupil(
+        session,
+        school,
+        k_since(D(2026, 9, 1), end=D(2026, 11, 20)),
+        (N, None, D(2026, 11, 21), D(2026, 11, 21)),
+        e_since(D(2026, 11, 22)),
+    )
     assert engagement(session, school, D(2026, 12, 19)) == {joined.id: "overdue", broken.id: "on_track"}
 
 
@@ -566,12 +697,18 @@ def test_engagement_stops_on_the_leaving_date(session, school):
 
 # --- The filters ------------------------------------------------------------------------------------
 
+
 def test_the_need_filter_matches_only_the_need_of_the_status_covering_the_day(session, school):
-    changed = pupil(session, school, k_since(D(2025, 9, 1), NeedType.SLCN, end=D(2026, 11, 20)),
-                    k_since(D(2026, 11, 21), NeedType.ASD))
+    changed = pupil(
+        session,
+        school,
+        k_since(D(2025, 9, 1), NeedType.SLCN, end=D(2026, 11, 20)),
+        k_since(D(2026, 11, 21), NeedType.ASD),
+    )
     always = pupil(session, school, k_since(D(2025, 9, 1), NeedType.SLCN))
-    formerly = pupil(session, school, k_since(D(2025, 9, 1), NeedType.SLCN, end=D(2026, 10, 1)),
-                     (N, None, D(2026, 10, 2), None))
+    formerly = pupil(
+        session, school, k_since(D(2025, 9, 1), NeedType.SLCN, end=D(2026, 10, 1)), (N, None, D(2026, 10, 2), None)
+    )
     for p in (changed, always, formerly):
         task(session, school, D(2026, 11, 1), pupil_id=p.id)
     expected = {
@@ -592,16 +729,39 @@ def test_the_need_filter_matches_only_the_need_of_the_status_covering_the_day(se
 
 def test_a_need_changed_through_the_workflow_moves_the_pupil_between_need_filters(session, school, senco):
     p = pupil(session, school)
-    change_sen_status(session, actor=senco, pupil=p, provision=K, primary_need=NeedType.SLCN, secondary_need=None,
-                      start_date=D(2026, 9, 1), reason="Speech assessed", today=D(2026, 9, 1))
-    change_sen_status(session, actor=senco, pupil=p, provision=K, primary_need=NeedType.ASD, secondary_need=None,
-                      start_date=D(2026, 11, 21), reason="Diagnosis", today=D(2026, 11, 21))
-    for day, slcn, asd in ((D(2026, 8, 31), 0, 0), (D(2026, 9, 1), 1, 0), (D(2026, 11, 20), 1, 0),
-                           (D(2026, 11, 21), 0, 1)):
+    change_sen_status(
+        session,
+        actor=senco,
+        pupil=p,
+        provision=K,
+        primary_need=NeedType.SLCN,
+        secondary_need=None,
+        start_date=D(2026, 9, 1),
+        reason="Speech assessed",
+        today=D(2026, 9, 1),
+    )
+    change_sen_status(
+        session,
+        actor=senco,
+        pupil=p,
+        provision=K,
+        primary_need=NeedType.ASD,
+        secondary_need=None,
+        start_date=D(2026, 11, 21),
+        reason="Diagnosis",
+        today=D(2026, 11, 21),
+    )
+    for day, slcn, asd in (
+        (D(2026, 8, 31), 0, 0),
+        (D(2026, 9, 1), 1, 0),
+        (D(2026, 11, 20), 1, 0),
+        (D(2026, 11, 21), 0, 1),
+    ):
         assert figures(session, school, day, need=NeedType.SLCN).register.pupils == slcn, day
         assert figures(session, school, day, need=NeedType.ASD).register.pupils == asd, day
         assert figures(session, school, day).register.by_need == (
-            {NeedType.SLCN: {K: 1}} if slcn else {NeedType.ASD: {K: 1}} if asd else {}), day
+            {NeedType.SLCN: {K: 1}} if slcn else {NeedType.ASD: {K: 1}} if asd else {}
+        ), day
 
 
 def test_a_filter_counts_an_intervention_by_its_chosen_pupils_places(session, school, senco):
@@ -612,14 +772,28 @@ def test_a_filter_counts_an_intervention_by_its_chosen_pupils_places(session, sc
     year5 = pupil(session, school, k_since(), year=5)
 
     def ended(places):
-        iv = Intervention(school_id=school.id, type_id=kind, name=f"Group {next(_names)}", delivery=Delivery.GROUP,
-                          delivered_by_id=senco.id, weekdays=[1], minutes_per_session=30,
-                          starts_on=D(2026, 9, 14), ends_on=ends)
+        iv = Intervention(
+            school_id=school.id,
+            type_id=kind,
+            name=f"Group {next(_names)}",
+            delivery=Delivery.GROUP,
+            delivered_by_id=senco.id,
+            weekdays=[1],
+            minutes_per_session=30,
+            starts_on=D(2026, 9, 14),
+            ends_on=ends,
+        )
         session.add(iv)
         session.flush()
         for p, impact in places:
-            session.add(InterventionPupil(intervention_id=iv.id, pupil_id=p.id, impact=impact,
-                                          impact_recorded_on=None if impact is None else ends))
+            session.add(
+                InterventionPupil(
+                    intervention_id=iv.id,
+                    pupil_id=p.id,
+                    impact=impact,
+                    impact_recorded_on=None if impact is None else ends,
+                )
+            )
         session.flush()
         return iv
 
@@ -649,8 +823,11 @@ def test_the_year_and_class_filters_narrow_every_figure(session, school):
         concern(session, p, deadline=D(2026, 11, 1))
         task(session, school, D(2026, 11, 1), pupil_id=p.id)
     task(session, school, D(2026, 11, 1))  # about the school, no pupil
-    cases = (({"year_group": 4}, {in_both, year_only}), ({"group_id": oak.id}, {in_both, class_only}),
-             ({"year_group": 4, "group_id": oak.id}, {in_both}))
+    cases = (
+        ({"year_group": 4}, {in_both, year_only}),
+        ({"group_id": oak.id}, {in_both, class_only}),
+        ({"year_group": 4, "group_id": oak.id}, {in_both}),
+    )
     for narrow, chosen in cases:
         found = figures(session, school, day, **narrow)
         ids_ = {p.id for p in chosen}
@@ -664,6 +841,7 @@ def test_the_year_and_class_filters_narrow_every_figure(session, school):
 
 # --- The page, its drill-down and the command agree -------------------------------------------------
 
+
 def _drill_down_count(page: str, kind: str) -> int:
     if kind in ("pupil", "concern"):
         return len(_linked_public_ids(page)) if kind == "pupil" else page.count("Decision was due")
@@ -672,7 +850,8 @@ def _drill_down_count(page: str, kind: str) -> int:
 
 @pytest.mark.parametrize("day", [D(2026, 11, 10), D(2026, 11, 11)])
 def test_the_page_the_drill_down_and_the_command_count_the_same_at_the_boundary(
-        app, session, school, login, client, monkeypatch, day):
+    app, session, school, login, client, monkeypatch, day
+):
     head = make_user(session, "head@boundary.test", Role.HEAD, school=school)
     boundary = D(2026, 11, 10)
     for _ in range(2):
@@ -697,7 +876,8 @@ def test_the_page_the_drill_down_and_the_command_count_the_same_at_the_boundary(
     assert expected["k_without_plan"].count == 1
 
     result = app.test_cli_runner().invoke(
-        args=["compliance", "--school", school.urn, "--date", day.isoformat(), "--json"])
+        args=["compliance", "--school", school.urn, "--date", day.isoformat(), "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     monkeypatch.setitem(app.config, "TODAY", day)
@@ -705,8 +885,14 @@ def test_the_page_the_drill_down_and_the_command_count_the_same_at_the_boundary(
     page = client.get("/dashboard/").get_data(as_text=True)
     cards = _cards(page)
     roles = _role_rows(page)
-    for key in ("reviews_overdue", "concerns_past_deadline", "tasks_overdue", "ehc_reviews_due", "k_without_plan",
-                "ehc_reviews_overdue"):
+    for key in (
+        "reviews_overdue",
+        "concerns_past_deadline",
+        "tasks_overdue",
+        "ehc_reviews_due",
+        "k_without_plan",
+        "ehc_reviews_overdue",
+    ):
         figure = expected[key]
         assert data["figures"][key]["count"] == figure.count, key
         assert data["figures"][key]["population"] == figure.population, key
@@ -723,7 +909,8 @@ def test_the_page_the_drill_down_and_the_command_count_the_same_at_the_boundary(
 
 @pytest.mark.parametrize("day", [D(2026, 12, 18), D(2026, 12, 19)])
 def test_the_page_and_the_command_agree_on_engagement_staleness_and_impact_at_a_term_end(
-        app, session, school, senco, login, client, monkeypatch, day):
+    app, session, school, senco, login, client, monkeypatch, day
+):
     real_terms(session, school)  # autumn ends on 18 December
     head = make_user(session, "head@boundary.test", Role.HEAD, school=school)
     last_day = D(2026, 12, 18)
@@ -732,9 +919,13 @@ def test_the_page_and_the_command_agree_on_engagement_staleness_and_impact_at_a_
     changed = datetime(2026, 10, 24, tzinfo=UTC)  # 8 weeks before 19 December
     stale = pupil(session, school, k_since(), updated_at=changed)  # stale from the 19th
     iv = intervention(session, school, senco, last_day, [None])
-    in_group = session.scalars(sa.select(InterventionPupil.pupil_id).where(InterventionPupil.intervention_id == iv.id)).one()
+    in_group = session.scalars(
+        sa.select(InterventionPupil.pupil_id).where(InterventionPupil.intervention_id == iv.id)
+    ).one()
     for met in (stale.id, in_group):  # their parents were met this term
-        session.add(ParentMeeting(pupil_id=met, held_on=D(2026, 10, 1), mode=MeetingMode.PHONE, pupil_views="Likes maths"))
+        session.add(
+            ParentMeeting(pupil_id=met, held_on=D(2026, 10, 1), mode=MeetingMode.PHONE, pupil_views="Likes maths")
+        )
     session.commit()
     expected = figures(session, school, day)
     after = day > last_day
@@ -744,14 +935,20 @@ def test_the_page_and_the_command_agree_on_engagement_staleness_and_impact_at_a_
     assert expected["interventions_without_impact"].ids == ((iv.id,) if after else ())
 
     result = app.test_cli_runner().invoke(
-        args=["compliance", "--school", school.urn, "--date", day.isoformat(), "--json"])
+        args=["compliance", "--school", school.urn, "--date", day.isoformat(), "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     monkeypatch.setitem(app.config, "TODAY", day)
     login(head)
     cards = _cards(client.get("/dashboard/").get_data(as_text=True))
-    for key in ("engagement_overdue", "engagement_due", "engagement_on_track", "records_stale",
-                "interventions_without_impact"):
+    for key in (
+        "engagement_overdue",
+        "engagement_due",
+        "engagement_on_track",
+        "records_stale",
+        "interventions_without_impact",
+    ):
         figure = expected[key]
         assert data["figures"][key]["count"] == cards[BY_KEY[key].title][0] == figure.count, key
         assert data["figures"][key]["population"] == cards[BY_KEY[key].title][2] == figure.population, key
@@ -764,24 +961,40 @@ def test_the_page_and_the_command_agree_on_engagement_staleness_and_impact_at_a_
 
 # --- One definition: the figure and the sweep's task about the same record ----------------------------
 
+
 @pytest.mark.parametrize("day", [D(2026, 11, 26), D(2026, 11, 27), D(2026, 11, 28)])
 def test_records_the_figure_counts_as_stale_are_those_the_sweep_asks_to_bring_up_to_date(
-        app, session, school, senco, monkeypatch, day):
+    app, session, school, senco, monkeypatch, day
+):
     """A record last changed on 2 October 2026 (placed on SEN support through the workflow that
     day): "not updated for 8 weeks" must start on the same day for the dashboard figure and for the
     SENCO's task "Bring the pupil's SEN record up to date"."""
     p = pupil(session, school, updated_at=datetime(2026, 6, 1, 9, tzinfo=UTC))
     monkeypatch.setitem(app.config, "TODAY", D(2026, 10, 2))  # entered on the day it took effect
-    change_sen_status(session, actor=senco, pupil=p, provision=K, primary_need=NeedType.SLCN, secondary_need=None,
-                      start_date=D(2026, 10, 2), reason="Speech assessed", today=D(2026, 10, 2))
+    change_sen_status(
+        session,
+        actor=senco,
+        pupil=p,
+        provision=K,
+        primary_need=NeedType.SLCN,
+        secondary_need=None,
+        start_date=D(2026, 10, 2),
+        reason="Speech assessed",
+        today=D(2026, 10, 2),
+    )
     monkeypatch.setitem(app.config, "TODAY", day)
     run_sweep(session, day, codes=["senco_keeps_records_current"])
-    asked = set(session.scalars(
-        sa.select(Task.pupil_id).join(Duty, Duty.id == Task.duty_id)
-        .where(Task.status == TaskStatus.OPEN, Duty.code == "senco_keeps_records_current")
-    ))
+    asked = set(
+        session.scalars(
+            sa.select(Task.pupil_id)
+            .join(Duty, Duty.id == Task.duty_id)
+            .where(Task.status == TaskStatus.OPEN, Duty.code == "senco_keeps_records_current")
+        )
+    )
     counted = set(figures(session, school, day)["records_stale"].ids)
-    assert counted == asked, f"on {day} the figure counts {counted or 'nobody'}, the sweep asks about {asked or 'nobody'}"
+    assert counted == asked, (
+        f"on {day} the figure counts {counted or 'nobody'}, the sweep asks about {asked or 'nobody'}"
+    )
 
 
 def test_the_overdue_figures_name_the_records_whose_sweep_tasks_are_overdue(session, school, senco):
@@ -789,8 +1002,20 @@ def test_the_overdue_figures_name_the_records_whose_sweep_tasks_are_overdue(sess
     day before, on and after it, each overdue figure counts exactly the records whose task from
     the daily sweep is open and overdue."""
     last_day = D(2026, 12, 10)
-    session.add(SchoolTerm(school_id=school.id, academic_year=2026, season=Season.AUTUMN, starts_on=D(2026, 9, 3), ends_on=last_day))
-    session.add(SchoolTerm(school_id=school.id, academic_year=2026, season=Season.SPRING, starts_on=D(2027, 1, 5), ends_on=D(2027, 3, 26)))
+    session.add(
+        SchoolTerm(
+            school_id=school.id, academic_year=2026, season=Season.AUTUMN, starts_on=D(2026, 9, 3), ends_on=last_day
+        )
+    )
+    session.add(
+        SchoolTerm(
+            school_id=school.id,
+            academic_year=2026,
+            season=Season.SPRING,
+            starts_on=D(2027, 1, 5),
+            ends_on=D(2027, 3, 26),
+        )
+    )
     reviewed = pupil(session, school, k_since())
     cycle(session, reviewed, CycleState.DO, review_date=last_day)
     concerned = pupil(session, school, k_since())
@@ -800,17 +1025,23 @@ def test_the_overdue_figures_name_the_records_whose_sweep_tasks_are_overdue(sess
     met = pupil(session, school, k_since())
     meeting(session, met, D(2026, 10, 1))  # the only pupil whose parents were met this term
     session.flush()
-    pairs = {"reviews_overdue": "senco_holds_review", "concerns_past_deadline": "senco_decides_concern",
-             "ehc_reviews_overdue": "la_annual_review", "engagement_overdue": "teacher_meets_parents"}
+    pairs = {
+        "reviews_overdue": "senco_holds_review",
+        "concerns_past_deadline": "senco_decides_concern",
+        "ehc_reviews_overdue": "la_annual_review",
+        "engagement_overdue": "teacher_meets_parents",
+    }
     for day in (D(2026, 11, 26), last_day - ONE, last_day, last_day + ONE):
         run_sweep(session, day, codes=list(pairs.values()))
         found = figures(session, school, day)
         for key, code in pairs.items():
-            overdue = set(session.scalars(
-                sa.select(Task.subject_id if key == "concerns_past_deadline" else Task.pupil_id)
-                .join(Duty, Duty.id == Task.duty_id)
-                .where(Duty.code == code, Task.status == TaskStatus.OPEN, Task.due_on < day)
-            ))
+            overdue = set(
+                session.scalars(
+                    sa.select(Task.subject_id if key == "concerns_past_deadline" else Task.pupil_id)
+                    .join(Duty, Duty.id == Task.duty_id)
+                    .where(Duty.code == code, Task.status == TaskStatus.OPEN, Task.due_on < day)
+                )
+            )
             assert set(found[key].ids) == overdue, (day, key)
         everyone = {reviewed.id, concerned.id, ehc.id, met.id}
         assert set(found["reviews_overdue"].ids) == ({reviewed.id} if day > last_day else set()), day

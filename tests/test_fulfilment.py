@@ -21,9 +21,11 @@ from sentrack.models import (
     Notification,
     ParentLetter,
     Provision,
+    ReviewDecision,
     TaskStatus,
 )
 from sentrack.workflows import RuleBroken
+from sentrack.workflows import cycles as flow
 from sentrack.workflows.concerns import decide_no_further_action, raise_concern
 from sentrack.workflows.duty_catalogue import DUTIES
 from sentrack.workflows.fulfilment import FULFILLED, settle_tasks
@@ -33,8 +35,6 @@ from sentrack.workflows.passports import mark_passport_read
 from sentrack.workflows.sen_status import change_sen_status
 from sentrack.workflows.sweep import run_sweep
 from sentrack.workflows.tasks import complete_task
-from sentrack.models import ReviewDecision
-from sentrack.workflows import cycles as flow
 from tests.factories import HELD_ON, drive_cycle, make_pupil, review_details
 from tests.test_sweep import _one, _tasks
 
@@ -42,9 +42,16 @@ TODAY = date(2026, 11, 27)
 
 
 def _meeting(held_on: date, teacher) -> MeetingDetails:
-    return MeetingDetails(held_on=held_on, mode=MeetingMode.IN_PERSON, led_by_id=teacher.id, attendees="Mother",
-                          pupil_views="Likes reading with a friend", outcomes="Keep the reading group",
-                          actions=None, shared_with_parents_on=None)
+    return MeetingDetails(
+        held_on=held_on,
+        mode=MeetingMode.IN_PERSON,
+        led_by_id=teacher.id,
+        attendees="Mother",
+        pupil_views="Likes reading with a friend",
+        outcomes="Keep the reading group",
+        actions=None,
+        shared_with_parents_on=None,
+    )
 
 
 def test_every_duty_says_how_it_closes_and_each_record_kind_has_a_rule():
@@ -53,12 +60,16 @@ def test_every_duty_says_how_it_closes_and_each_record_kind_has_a_rule():
         assert spec.fulfilled_by is None or spec.fulfilled_by in FULFILLED, spec.code
     # The duties no record can prove are the ones the issue names, and no other.
     assert {s.code for s in DUTIES if s.closed_by_hand} == {
-        "la_annual_review", "head_told_engagement_overdue", "senco_liaises_designated_teacher",
-        "senco_supports_transition", "governors_publish_report",
+        "la_annual_review",
+        "head_told_engagement_overdue",
+        "senco_liaises_designated_teacher",
+        "senco_supports_transition",
+        "governors_publish_report",
     }
 
 
 # --- Done by the record, in the same transaction -----------------------------------------------
+
 
 def test_a_meeting_held_in_the_term_closes_the_teachers_task_at_once_naming_it(session, world):
     ada, teacher = world.pupils["taught"], world.users["teacher"]
@@ -66,8 +77,9 @@ def test_a_meeting_held_in_the_term_closes_the_teachers_task_at_once_naming_it(s
     task = _one(session, "teacher_meets_parents", pupil_id=ada.id)
     assert task.status is TaskStatus.OPEN
 
-    meeting = record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 11, 25), teacher),
-                             today=TODAY)
+    meeting = record_meeting(
+        session, actor=teacher, pupil=ada, details=_meeting(date(2026, 11, 25), teacher), today=TODAY
+    )
 
     task = _one(session, "teacher_meets_parents", pupil_id=ada.id)
     assert task.status is TaskStatus.DONE
@@ -110,8 +122,9 @@ def test_a_meeting_already_held_makes_the_task_done_at_once_and_nobody_is_told(s
     task = _one(session, "teacher_meets_parents", pupil_id=ada.id)
     assert task.status is TaskStatus.DONE and task.done_by_type == "parent_meeting"
     assert summary.tasks_done >= 1
-    told = session.scalars(sa.select(Notification).where(Notification.subject_type == "task",
-                                                         Notification.subject_id == task.id)).all()
+    told = session.scalars(
+        sa.select(Notification).where(Notification.subject_type == "task", Notification.subject_id == task.id)
+    ).all()
     assert told == []
 
 
@@ -122,8 +135,14 @@ def test_recording_the_review_closes_hold_the_review(session, world):
     task = _one(session, "senco_holds_review", subject_id=cycle.id)
     assert task.status is TaskStatus.OPEN and task.due_on < TODAY  # overdue: the review date was 2 Nov
 
-    flow.save_review(session, actor=senco, cycle=cycle, expected_version=None, today=HELD_ON,
-                     details=review_details(cycle, decision=ReviewDecision.CONTINUE))
+    flow.save_review(
+        session,
+        actor=senco,
+        cycle=cycle,
+        expected_version=None,
+        today=HELD_ON,
+        details=review_details(cycle, decision=ReviewDecision.CONTINUE),
+    )
     flow.record_review(session, actor=senco, cycle=cycle, today=TODAY)
 
     task = _one(session, "senco_holds_review", subject_id=cycle.id)
@@ -134,10 +153,28 @@ def test_recording_the_review_closes_hold_the_review(session, world):
 
 def test_marking_the_letter_sent_closes_its_task(session, world):
     senco, dev = world.users["senco"], world.pupils["untaught_k"]
-    change_sen_status(session, actor=senco, pupil=dev, provision=Provision.NONE, primary_need=None,
-                      secondary_need=None, start_date=date(2026, 10, 1), reason="Progress", today=TODAY)
-    change_sen_status(session, actor=senco, pupil=dev, provision=Provision.SEN_SUPPORT, primary_need=NeedType.SPLD,
-                      secondary_need=None, start_date=date(2026, 11, 2), reason="Needs again", today=date(2026, 11, 2))
+    change_sen_status(
+        session,
+        actor=senco,
+        pupil=dev,
+        provision=Provision.NONE,
+        primary_need=None,
+        secondary_need=None,
+        start_date=date(2026, 10, 1),
+        reason="Progress",
+        today=TODAY,
+    )
+    change_sen_status(
+        session,
+        actor=senco,
+        pupil=dev,
+        provision=Provision.SEN_SUPPORT,
+        primary_need=NeedType.SPLD,
+        secondary_need=None,
+        start_date=date(2026, 11, 2),
+        reason="Needs again",
+        today=date(2026, 11, 2),
+    )
     letter = session.scalars(sa.select(ParentLetter).where(ParentLetter.pupil_id == dev.id)).one()
     run_sweep(session, TODAY, codes=["senco_tells_parents"])
     assert _one(session, "senco_tells_parents", subject_id=letter.id).status is TaskStatus.OPEN
@@ -151,18 +188,39 @@ def test_marking_the_letter_sent_closes_its_task(session, world):
 
 def test_deciding_the_concern_closes_its_task_and_a_decided_concern_gets_none(session, world):
     senco, ben = world.users["senco"], world.pupils["taught_plain"]
-    concern = raise_concern(session, actor=senco, pupil=ben, raised_on=date(2026, 11, 2), area_of_need=None,
-                            description="Struggles to follow instructions", today=date(2026, 11, 2))
-    decided = raise_concern(session, actor=senco, pupil=ben, raised_on=date(2026, 11, 3), area_of_need=None,
-                            description="Reading", today=date(2026, 11, 3))
-    decide_no_further_action(session, actor=senco, concern=decided, reason="Caught up", decided_on=date(2026, 11, 10),
-                             today=date(2026, 11, 10))
+    concern = raise_concern(
+        session,
+        actor=senco,
+        pupil=ben,
+        raised_on=date(2026, 11, 2),
+        area_of_need=None,
+        description="Struggles to follow instructions",
+        today=date(2026, 11, 2),
+    )
+    decided = raise_concern(
+        session,
+        actor=senco,
+        pupil=ben,
+        raised_on=date(2026, 11, 3),
+        area_of_need=None,
+        description="Reading",
+        today=date(2026, 11, 3),
+    )
+    decide_no_further_action(
+        session,
+        actor=senco,
+        concern=decided,
+        reason="Caught up",
+        decided_on=date(2026, 11, 10),
+        today=date(2026, 11, 10),
+    )
     run_sweep(session, TODAY, codes=["senco_decides_concern"])
     assert _tasks(session, "senco_decides_concern", subject_id=decided.id) == []
     assert _one(session, "senco_decides_concern", subject_id=concern.id).status is TaskStatus.OPEN
 
-    decide_no_further_action(session, actor=senco, concern=concern, reason="Hearing checked", decided_on=TODAY,
-                             today=TODAY)
+    decide_no_further_action(
+        session, actor=senco, concern=concern, reason="Hearing checked", decided_on=TODAY, today=TODAY
+    )
 
     task = _one(session, "senco_decides_concern", subject_id=concern.id)
     assert task.status is TaskStatus.DONE and (task.done_by_type, task.done_by_id) == ("concern", concern.id)
@@ -186,8 +244,17 @@ def test_a_new_sen_status_asks_for_the_new_passport_and_the_old_task_goes(sessio
     run_sweep(session, TODAY, codes=["teacher_acknowledges_passport"])
     old = _one(session, "teacher_acknowledges_passport", pupil_id=ada.id)
 
-    change_sen_status(session, actor=senco, pupil=ada, provision=Provision.EHC_PLAN, primary_need=NeedType.SPLD,
-                      secondary_need=None, start_date=TODAY, reason="EHC plan issued", today=TODAY)
+    change_sen_status(
+        session,
+        actor=senco,
+        pupil=ada,
+        provision=Provision.EHC_PLAN,
+        primary_need=NeedType.SPLD,
+        secondary_need=None,
+        start_date=TODAY,
+        reason="EHC plan issued",
+        today=TODAY,
+    )
     run_sweep(session, TODAY, codes=["teacher_acknowledges_passport"])
 
     tasks = _tasks(session, "teacher_acknowledges_passport", pupil_id=ada.id)
@@ -221,8 +288,9 @@ def test_a_record_made_after_a_stale_record_task_closes_it(app, session, world, 
     run_sweep(session, later, codes=["senco_keeps_records_current"])
     assert _one(session, "senco_keeps_records_current", pupil_id=ada.id).status is TaskStatus.OPEN
 
-    raise_concern(session, actor=senco, pupil=ada, raised_on=later, area_of_need=None, description="Anxious",
-                  today=later)
+    raise_concern(
+        session, actor=senco, pupil=ada, raised_on=later, area_of_need=None, description="Anxious", today=later
+    )
     settle_tasks(session, later, pupil_ids=[ada.id])  # as the next sweep does
 
     task = _one(session, "senco_keeps_records_current", pupil_id=ada.id)
@@ -231,12 +299,22 @@ def test_a_record_made_after_a_stale_record_task_closes_it(app, session, world, 
 
 # --- No longer needed --------------------------------------------------------------------------
 
+
 def test_stepping_down_closes_the_register_tasks_as_no_longer_needed_not_done(session, world):
     senco, ada = world.users["senco"], world.pupils["taught"]
     run_sweep(session, TODAY, codes=["teacher_meets_parents", "teacher_acknowledges_passport"])
 
-    change_sen_status(session, actor=senco, pupil=ada, provision=Provision.NONE, primary_need=None,
-                      secondary_need=None, start_date=TODAY, reason="Caught up", today=TODAY)
+    change_sen_status(
+        session,
+        actor=senco,
+        pupil=ada,
+        provision=Provision.NONE,
+        primary_need=None,
+        secondary_need=None,
+        start_date=TODAY,
+        reason="Caught up",
+        today=TODAY,
+    )
 
     for code in ("teacher_meets_parents", "teacher_acknowledges_passport"):
         task = _one(session, code, pupil_id=ada.id)
@@ -266,15 +344,24 @@ def test_the_annual_review_task_goes_when_the_plan_ends(session, world):
     run_sweep(session, TODAY, codes=["la_annual_review"])
     assert _one(session, "la_annual_review", pupil_id=cara.id).status is TaskStatus.OPEN
 
-    change_sen_status(session, actor=senco, pupil=cara, provision=Provision.SEN_SUPPORT,
-                      primary_need=cara_status.primary_need, secondary_need=None, start_date=TODAY,
-                      reason="Plan ceased", today=TODAY)
+    change_sen_status(
+        session,
+        actor=senco,
+        pupil=cara,
+        provision=Provision.SEN_SUPPORT,
+        primary_need=cara_status.primary_need,
+        secondary_need=None,
+        start_date=TODAY,
+        reason="Plan ceased",
+        today=TODAY,
+    )
 
     task = _one(session, "la_annual_review", pupil_id=cara.id)
     assert task.status is TaskStatus.CANCELLED and "EHC plan has ended" in task.note
 
 
 # --- By hand only where no record can prove it -------------------------------------------------
+
 
 def test_a_task_a_record_closes_cannot_be_ticked_off_by_hand(session, world):
     ada, teacher = world.pupils["taught"], world.users["teacher"]
@@ -298,17 +385,30 @@ def test_a_duty_no_record_proves_is_closed_by_hand_with_a_note(session, world):
 
 # --- No task for a period that can no longer count ---------------------------------------------
 
-@pytest.mark.parametrize(("placed_on", "expected"), [
-    (date(2026, 12, 3), True),  # 29 days to 31 December, the day counted: the autumn counts
-    (date(2026, 12, 4), True),  # 28 days: still counts
-    (date(2026, 12, 5), False),  # 27 days: the autumn cannot count
-    (date(2026, 12, 26), False),
-])
+
+@pytest.mark.parametrize(
+    ("placed_on", "expected"),
+    [
+        (date(2026, 12, 3), True),  # 29 days to 31 December, the day counted: the autumn counts
+        (date(2026, 12, 4), True),  # 28 days: still counts
+        (date(2026, 12, 5), False),  # 27 days: the autumn cannot count
+        (date(2026, 12, 26), False),
+    ],
+)
 def test_a_pupil_placed_late_in_the_term_gets_no_task_for_it(session, world, placed_on, expected):
     senco = world.users["senco"]
     pupil = make_pupil(session, world.school, first="Late", last="Comer", group=world.group)
-    change_sen_status(session, actor=senco, pupil=pupil, provision=Provision.SEN_SUPPORT, primary_need=NeedType.MLD,
-                      secondary_need=None, start_date=placed_on, reason="Assessed", today=placed_on)
+    change_sen_status(
+        session,
+        actor=senco,
+        pupil=pupil,
+        provision=Provision.SEN_SUPPORT,
+        primary_need=NeedType.MLD,
+        secondary_need=None,
+        start_date=placed_on,
+        reason="Assessed",
+        today=placed_on,
+    )
     run_sweep(session, placed_on, codes=["teacher_meets_parents"])
 
     assert bool(_tasks(session, "teacher_meets_parents", pupil_id=pupil.id)) is expected
@@ -350,7 +450,9 @@ def test_every_operation_that_writes_on_a_timeline_settles_the_pupils_tasks():
                 if "settle_tasks(" not in body and "reopen_after_leaving_undone(" not in body:
                     missing.append(f"{path.name}:{node.name}")
             else:
-                assert node.name in called_within, f"{path.name}:{node.name} writes on a timeline without knowing the day"
+                assert node.name in called_within, (
+                    f"{path.name}:{node.name} writes on a timeline without knowing the day"
+                )
     assert missing == []
 
 
@@ -363,26 +465,37 @@ def test_a_terms_task_follows_the_dates_the_school_sets_for_the_term_after_it_wa
     task = _one(session, "teacher_meets_parents", pupil_id=ada.id)
     assert (task.period, task.due_on) == ("term:2026-autumn", date(2026, 12, 31))
 
-    save_term(session, actor=senco, school=world.school, details=TermDetails(
-        academic_year=2026, season=Season.AUTUMN, starts_on=date(2026, 9, 3), ends_on=date(2026, 12, 18)))
+    save_term(
+        session,
+        actor=senco,
+        school=world.school,
+        details=TermDetails(
+            academic_year=2026, season=Season.AUTUMN, starts_on=date(2026, 9, 3), ends_on=date(2026, 12, 18)
+        ),
+    )
     run_sweep(session, date(2026, 9, 10), codes=["teacher_meets_parents"])
 
     task = _one(session, "teacher_meets_parents", pupil_id=ada.id)  # still one task for the autumn
     assert (task.period, task.due_on) == ("term:2026-autumn", date(2026, 12, 18))
     # A meeting held on 19 December is after the school's autumn: it does not close the task.
-    record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 12, 19), teacher),
-                   today=date(2026, 12, 21))
+    record_meeting(
+        session, actor=teacher, pupil=ada, details=_meeting(date(2026, 12, 19), teacher), today=date(2026, 12, 21)
+    )
     assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.OPEN
-    record_meeting(session, actor=teacher, pupil=ada, details=_meeting(date(2026, 12, 18), teacher),
-                   today=date(2026, 12, 21))
+    record_meeting(
+        session, actor=teacher, pupil=ada, details=_meeting(date(2026, 12, 18), teacher), today=date(2026, 12, 21)
+    )
     assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.DONE
 
 
-@pytest.mark.parametrize(("left_on", "needs_impact"), [
-    (date(2026, 11, 19), False),  # left the day before the intervention's last day
-    (date(2026, 11, 20), False),  # left on its last day: not on the roll that day
-    (date(2026, 11, 21), True),  # left the day after it ended: took part to the end
-])
+@pytest.mark.parametrize(
+    ("left_on", "needs_impact"),
+    [
+        (date(2026, 11, 19), False),  # left the day before the intervention's last day
+        (date(2026, 11, 20), False),  # left on its last day: not on the roll that day
+        (date(2026, 11, 21), True),  # left the day after it ended: took part to the end
+    ],
+)
 def test_a_pupil_who_left_before_an_intervention_ended_has_no_impact_to_record(session, world, left_on, needs_impact):
     from sentrack.workflows import interventions as iflow
     from sentrack.workflows.compliance import compliance_figures
@@ -390,8 +503,15 @@ def test_a_pupil_who_left_before_an_intervention_ended_has_no_impact_to_record(s
 
     senco, ada, dev = world.users["senco"], world.pupils["taught"], world.pupils["untaught_k"]
     kind = make_intervention_type(session, actor=senco)
-    iv = make_intervention(session, actor=senco, kind=kind, deliverer=world.users["ta"], pupils=[ada, dev],
-                           starts_on=date(2026, 9, 14), ends_on=date(2026, 11, 20))
+    iv = make_intervention(
+        session,
+        actor=senco,
+        kind=kind,
+        deliverer=world.users["ta"],
+        pupils=[ada, dev],
+        starts_on=date(2026, 9, 14),
+        ends_on=date(2026, 11, 20),
+    )
     dev.admitted_on, dev.left_on, dev.leaving_reason = date(2025, 9, 1), left_on, "Moved away"
     session.flush()
     run_sweep(session, TODAY, codes=["assistant_records_impact"])

@@ -28,11 +28,11 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 from flask import template_rendered
 from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
+from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -45,6 +45,8 @@ from wtforms import (
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length
+
+from sentrack import submissions
 
 # The sign-in and password throttles, reset between examples. (Named as before: hypothesis seeds
 # its derandomized examples from the test's source.)
@@ -61,6 +63,8 @@ from sentrack.models import (
     InterventionPupil,
     InterventionSession,
     InterventionType,
+    Invitation,
+    Notification,
     Observation,
     Outcome,
     ParentMeeting,
@@ -68,8 +72,6 @@ from sentrack.models import (
     Provision,
     Pupil,
     Review,
-    Invitation,
-    Notification,
     RoleAssignment,
     RoleProposal,
     School,
@@ -84,15 +86,14 @@ from sentrack.models import (
     UserSession,
 )
 from tests.factories import World
-from sentrack import submissions
 from tests.helpers import field_error, submission_token, text
 from tests.test_permissions import (
     ANONYMOUS,
     PUPIL,
     ROUTES,
     SEES,
-    Route,
     SHARED_SECRET,
+    Route,
     Target,
     _catalogue_entry,
     _pupil_state,
@@ -134,7 +135,9 @@ def _planned(world: World, session: Session, target: Target, url: str) -> str:
     """The plan starts from a cycle at plan, whose review date is still ahead, for a pupil not yet
     on SEN support (so that the page asks for the need)."""
     target.records.cycle.state = CycleState.PLAN
-    status = session.scalar(sa.select(SenStatus).where(SenStatus.pupil_id == target.pupil.id, SenStatus.end_date.is_(None)))
+    status = session.scalar(
+        sa.select(SenStatus).where(SenStatus.pupil_id == target.pupil.id, SenStatus.end_date.is_(None))
+    )
     status.provision, status.primary_need, status.secondary_need = Provision.NONE, None, None  # not yet on SEN support
     session.scalar(sa.select(Plan).where(Plan.cycle_id == target.records.cycle.id)).review_date = date(2027, 2, 1)
     session.commit()
@@ -273,7 +276,15 @@ def open_form(app, client, world, login, session, foreign_group, rule: str):
 # --- The fields of a form, by kind -------------------------------------------------------------
 
 TEXT, REQUIRED_TEXT, DATE, CHOICE, MULTI, NUMBER, FLAG, HIDDEN, SUBMIT = (
-    "text", "required text", "date", "choice", "multi", "number", "flag", "hidden", "submit",
+    "text",
+    "required text",
+    "date",
+    "choice",
+    "multi",
+    "number",
+    "flag",
+    "hidden",
+    "submit",
 )
 NO_LIMIT = 10_000  # a text field without a length limit is sent more than this
 
@@ -372,7 +383,19 @@ IMPOSSIBLE_DATES = (
     ("1.5", "1", "2026"),
     (SCRIPT, "1", "2026"),
 )
-NOT_NUMBERS = ("abc", "12abc", "1e5", "½", "0x10", "9" * 40, "1 000 000 000", SCRIPT, "'; DROP TABLE pupil; --", "NaN", "--1")
+NOT_NUMBERS = (
+    "abc",
+    "12abc",
+    "1e5",
+    "½",
+    "0x10",
+    "9" * 40,
+    "1 000 000 000",
+    SCRIPT,
+    "'; DROP TABLE pupil; --",
+    "NaN",
+    "--1",
+)
 
 hostile_text = st.one_of(
     st.sampled_from(HOSTILE),
@@ -382,7 +405,18 @@ hostile_text = st.one_of(
 
 def _unknown(choices: tuple[str, ...]):
     return st.one_of(
-        st.sampled_from(["not-a-choice", "999999", "-1", "99999999999999999999", "2147483648", SCRIPT, "' OR 1=1 --", "K; DROP TABLE pupil"]),
+        st.sampled_from(
+            [
+                "not-a-choice",
+                "999999",
+                "-1",
+                "99999999999999999999",
+                "2147483648",
+                SCRIPT,
+                "' OR 1=1 --",
+                "K; DROP TABLE pupil",
+            ]
+        ),
         st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12),
     ).filter(lambda value: value.strip() not in choices and value.strip() != "")
 
@@ -442,6 +476,7 @@ BREAKABLE = (TEXT, REQUIRED_TEXT, DATE, CHOICE, MULTI, NUMBER)
 
 # --- Checking the answer ---------------------------------------------------------------------
 
+
 def snapshot(session) -> dict[str, list]:
     """Every row of every table, except when sessions were last seen (each request may touch it)."""
     session.expire_all()
@@ -454,9 +489,7 @@ def snapshot(session) -> dict[str, list]:
 
 
 def counts(session, models) -> dict[str, int]:
-    return {
-        model.__tablename__: session.scalar(sa.select(sa.func.count()).select_from(model)) for model in models
-    }
+    return {model.__tablename__: session.scalar(sa.select(sa.func.count()).select_from(model)) for model in models}
 
 
 def assert_escaped(page: str, posted: dict) -> None:
@@ -496,7 +529,9 @@ IGNORED_BESIDE = {("cost_per_session", "staff_hours"), ("hourly_rate", "per_sess
 
 
 @pytest.mark.parametrize("rule", list(FORMS))
-def test_bad_input_is_refused_beside_the_field_and_stores_nothing(app, client, world, login, session, foreign_group, rule):
+def test_bad_input_is_refused_beside_the_field_and_stores_nothing(
+    app, client, world, login, session, foreign_group, rule
+):
     url, form, page = open_form(app, client, world, login, session, foreign_group, rule)
     fields = fields_of(form)
     # Fields the page shows are broken; the others (shown only in another state) are still posted.
@@ -539,7 +574,9 @@ def test_bad_input_is_refused_beside_the_field_and_stores_nothing(app, client, w
 # --- Buttons ---------------------------------------------------------------------------------
 
 junk_fields = st.dictionaries(
-    st.sampled_from(["csrf_token", submissions.FIELD, "submit", "version", "move", "pupil", "id", "school_id", "user_id", SCRIPT]),
+    st.sampled_from(
+        ["csrf_token", submissions.FIELD, "submit", "version", "move", "pupil", "id", "school_id", "user_id", SCRIPT]
+    ),
     st.one_of(st.sampled_from(HOSTILE), st.text(max_size=20)),
     max_size=4,
 )
@@ -555,8 +592,14 @@ def test_buttons_take_junk_without_an_error(app, client, world, login, session, 
     url = route.url(target)
     login(world.users[role])
 
-    @settings(max_examples=10, derandomize=True, deadline=None, database=None,
-              phases=(Phase.explicit, Phase.generate), suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=10,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(junk_fields, st.sampled_from(["start_review", "not-a-move", SCRIPT, "' OR 1=1 --", "%00", "review" * 50]))
     def press(junk, move):
         target_url = url.replace("/move/start_review", f"/move/{move}") if "/move/" in url else url
@@ -584,7 +627,13 @@ their_values = st.one_of(st.sampled_from(HOSTILE), st.sampled_from(["-2", "2", "
 
 @pytest.mark.parametrize("rule", SHARED_FORM_RULES)
 def test_posts_on_a_shared_intervention_never_reach_the_other_class_s_pupil(
-    app, client, world, login, session, foreign_group, rule,
+    app,
+    client,
+    world,
+    login,
+    session,
+    foreign_group,
+    rule,
 ):
     route = ROUTES[rule]
     target = _target(world, route, "shared", foreign_group, session)
@@ -595,25 +644,42 @@ def test_posts_on_a_shared_intervention_never_reach_the_other_class_s_pupil(
         assert client.get(url).status_code == 200
     fields = fields_of(next(form for name, form in seen if name == "form"))
     complete = _shared_posts(target)[rule]
-    theirs_named = {f"entry_{theirs.public_id}", f"outcome_{theirs.public_id}", f"exit_{theirs.id}",
-                    f"impact_{theirs.id}", f"comment_{theirs.id}", f"sen_{theirs.public_id}", f"need_{theirs.public_id}"}
+    theirs_named = {
+        f"entry_{theirs.public_id}",
+        f"outcome_{theirs.public_id}",
+        f"exit_{theirs.id}",
+        f"impact_{theirs.id}",
+        f"comment_{theirs.id}",
+        f"sen_{theirs.public_id}",
+        f"need_{theirs.public_id}",
+    }
     before = _pupil_state(session, target.intervention, theirs)
 
-    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-              phases=(Phase.explicit, Phase.generate),
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
     @given(st.data())
     def post(data):
         posted = dict(complete)
         # Some of the teacher's own fields filled with anything, or the complete form as it is.
         for field in fields:
-            if field.kind != SUBMIT and field.name not in ("pupils", "attended") and data.draw(st.booleans(), label=f"fill {field.name}"):
+            if (
+                field.kind != SUBMIT
+                and field.name not in ("pupils", "attended")
+                and data.draw(st.booleans(), label=f"fill {field.name}")
+            ):
                 posted[field.name] = data.draw(_filler(field), label=field.name)
         for name in theirs_named:
             posted[name] = data.draw(their_values, label=name)
         posted["pupils"] = [ours.public_id, theirs.public_id]
-        posted["attended"] = data.draw(st.sampled_from([[str(theirs.id)], [str(ours.id), str(theirs.id)], [str(ours.id)]]),
-                                       label="attended")
+        posted["attended"] = data.draw(
+            st.sampled_from([[str(theirs.id)], [str(ours.id), str(theirs.id)], [str(ours.id)]]), label="attended"
+        )
         limiter.reset()
 
         response = client.post(url, data=posted)
@@ -628,6 +694,7 @@ def test_posts_on_a_shared_intervention_never_reach_the_other_class_s_pupil(
 
 
 # --- One-time tokens of the buttons that create records -----------------------------------------
+
 
 def _saves_once(app, rule: str) -> bool:
     endpoint = next(r.endpoint for r in app.url_map.iter_rules() if r.rule == rule)
@@ -654,7 +721,9 @@ def test_the_buttons_that_create_records_save_once(app):
 
 
 @pytest.mark.parametrize("rule", _once_buttons())
-def test_a_button_that_creates_a_record_refuses_a_bad_token_and_stores_nothing(app, client, world, login, session, foreign_group, rule):
+def test_a_button_that_creates_a_record_refuses_a_bad_token_and_stores_nothing(
+    app, client, world, login, session, foreign_group, rule
+):
     """A button whose press creates a record, pressed with a token that is missing, garbled or
     junk: refused (sent back with an error message, never a 500), and nothing is stored."""
     route = ROUTES[rule]
@@ -664,8 +733,14 @@ def test_a_button_that_creates_a_record_refuses_a_bad_token_and_stores_nothing(a
     login(world.users[role])
     before = snapshot(session)
 
-    @settings(max_examples=15, derandomize=True, deadline=None, database=None,
-              phases=(Phase.explicit, Phase.generate), suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=15,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(_tokens(None))
     def press(token):
         response = client.post(url, data={submissions.FIELD: token})

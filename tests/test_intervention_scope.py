@@ -38,20 +38,45 @@ THEIR_EXIT, THEIR_COMMENT = "Dev-exit-9", "Dev-comment: quiet in the first weeks
 
 
 def _entry(session, world):
-    return flow.save_intervention_type(session, actor=world.users["senco"], details=flow.TypeDetails(
-        name="Talk group", description=None, area_of_need=AreaOfNeed.COMMUNICATION, wave=2, sessions_per_week=3,
-        minutes_per_session=20, weeks=8, cost_basis=CostBasis.PER_SESSION, cost_per_session_pence=900,
-        hourly_rate_pence=None,
-    ))
+    return flow.save_intervention_type(
+        session,
+        actor=world.users["senco"],
+        details=flow.TypeDetails(
+            name="Talk group",
+            description=None,
+            area_of_need=AreaOfNeed.COMMUNICATION,
+            wave=2,
+            sessions_per_week=3,
+            minutes_per_session=20,
+            weeks=8,
+            cost_basis=CostBasis.PER_SESSION,
+            cost_per_session_pence=900,
+            hourly_rate_pence=None,
+        ),
+    )
 
 
-def _start(session, world, places, *, deliverer="ta", starts=date(2026, 11, 2), ends=date(2026, 12, 18), name="Talk group"):
+def _start(
+    session, world, places, *, deliverer="ta", starts=date(2026, 11, 2), ends=date(2026, 12, 18), name="Talk group"
+):
     entry = session.scalar(sa.select(flow.InterventionType).where(flow.InterventionType.name == "Talk group"))
-    intervention = flow.start_intervention(session, actor=world.users["senco"], details=flow.InterventionDetails(
-        type_id=(entry or _entry(session, world)).id, name=name, delivery=Delivery.GROUP,
-        delivered_by_id=world.users[deliverer].id, weekdays=[0, 2, 4], minutes_per_session=20, starts_on=starts,
-        ends_on=ends, measure="Words in a minute",
-    ), places=places, today=starts)
+    intervention = flow.start_intervention(
+        session,
+        actor=world.users["senco"],
+        details=flow.InterventionDetails(
+            type_id=(entry or _entry(session, world)).id,
+            name=name,
+            delivery=Delivery.GROUP,
+            delivered_by_id=world.users[deliverer].id,
+            weekdays=[0, 2, 4],
+            minutes_per_session=20,
+            starts_on=starts,
+            ends_on=ends,
+            measure="Words in a minute",
+        ),
+        places=places,
+        today=starts,
+    )
     session.commit()
     return intervention
 
@@ -76,14 +101,17 @@ def _their_outcome(session, pupil) -> int:
     from sentrack.models import SupportCycle
 
     return session.scalar(
-        sa.select(Outcome.id).join(SupportCycle, SupportCycle.id == Outcome.cycle_id)
+        sa.select(Outcome.id)
+        .join(SupportCycle, SupportCycle.id == Outcome.cycle_id)
         .where(SupportCycle.pupil_id == pupil.id, Outcome.description == THEIR_OUTCOME)
     )
 
 
 def _places(session, ours, theirs):
-    return [flow.Place(pupil=ours, entry_score="12"),
-            flow.Place(pupil=theirs, entry_score=THEIR_ENTRY, outcome_id=_their_outcome(session, theirs))]
+    return [
+        flow.Place(pupil=ours, entry_score="12"),
+        flow.Place(pupil=theirs, entry_score=THEIR_ENTRY, outcome_id=_their_outcome(session, theirs)),
+    ]
 
 
 @pytest.fixture
@@ -91,8 +119,15 @@ def running(session, world, ours, theirs):
     """Running today (Mondays, Wednesdays and Fridays), delivered by the assistant; a register
     on Monday 23 November with Ada present and Dev absent."""
     intervention = _start(session, world, _places(session, ours, theirs))
-    flow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=date(2026, 11, 23),
-                        attended={ours.id}, note=None, today=TODAY)
+    flow.record_session(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        held_on=date(2026, 11, 23),
+        attended={ours.id},
+        note=None,
+        today=TODAY,
+    )
     session.commit()
     return intervention
 
@@ -101,13 +136,33 @@ def running(session, world, ours, theirs):
 def ended(session, world, ours, theirs):
     """Ended on Friday 20 November, with a register and the impact of both pupils recorded by the
     assistant on the 23rd."""
-    intervention = _start(session, world, _places(session, ours, theirs), starts=date(2026, 10, 5),
-                          ends=date(2026, 11, 20), name="Talk group, autumn")
-    flow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=date(2026, 11, 16),
-                        attended={ours.id}, note=None, today=TODAY)
-    flow.record_impact(session, actor=world.users["ta"], intervention=intervention, today=date(2026, 11, 23), results={
-        ours.id: flow.ImpactResult("14", 1, None), theirs.id: flow.ImpactResult(THEIR_EXIT, 2, THEIR_COMMENT),
-    })
+    intervention = _start(
+        session,
+        world,
+        _places(session, ours, theirs),
+        starts=date(2026, 10, 5),
+        ends=date(2026, 11, 20),
+        name="Talk group, autumn",
+    )
+    flow.record_session(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        held_on=date(2026, 11, 16),
+        attended={ours.id},
+        note=None,
+        today=TODAY,
+    )
+    flow.record_impact(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        today=date(2026, 11, 23),
+        results={
+            ours.id: flow.ImpactResult("14", 1, None),
+            theirs.id: flow.ImpactResult(THEIR_EXIT, 2, THEIR_COMMENT),
+        },
+    )
     session.commit()
     return intervention
 
@@ -123,22 +178,34 @@ def assert_not_shown(page: str, pupil) -> None:
 
 def _place(session, intervention, pupil) -> InterventionPupil:
     session.expire_all()
-    return session.scalar(sa.select(InterventionPupil).where(
-        InterventionPupil.intervention_id == intervention.id, InterventionPupil.pupil_id == pupil.id))
+    return session.scalar(
+        sa.select(InterventionPupil).where(
+            InterventionPupil.intervention_id == intervention.id, InterventionPupil.pupil_id == pupil.id
+        )
+    )
 
 
 def _row(place: InterventionPupil) -> tuple:
-    return (place.entry_score, place.outcome_id, place.exit_score, place.impact, place.impact_comment,
-            place.impact_recorded_on, place.impact_recorded_by_id)
+    return (
+        place.entry_score,
+        place.outcome_id,
+        place.exit_score,
+        place.impact,
+        place.impact_comment,
+        place.impact_recorded_on,
+        place.impact_recorded_by_id,
+    )
 
 
 def _marks(session, intervention, held_on) -> dict[int, bool]:
     session.expire_all()
-    return dict(session.execute(
-        sa.select(SessionAttendance.pupil_id, SessionAttendance.attended)
-        .join(InterventionSession, InterventionSession.id == SessionAttendance.session_id)
-        .where(InterventionSession.intervention_id == intervention.id, InterventionSession.held_on == held_on)
-    ).all())
+    return dict(
+        session.execute(
+            sa.select(SessionAttendance.pupil_id, SessionAttendance.attended)
+            .join(InterventionSession, InterventionSession.id == SessionAttendance.session_id)
+            .where(InterventionSession.intervention_id == intervention.id, InterventionSession.held_on == held_on)
+        ).all()
+    )
 
 
 # --- Pages: the teacher sees only their own pupil ------------------------------------------------
@@ -162,7 +229,14 @@ NAMES_OURS = {"list", "ended list", "show", "show ended", "edit", "edit ended", 
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_a_teacher_sees_nothing_of_another_class_s_pupil_on_a_shared_intervention(
-    client, world, login, running, ended, ours, theirs, page,
+    client,
+    world,
+    login,
+    running,
+    ended,
+    ours,
+    theirs,
+    page,
 ):
     login(world.users["teacher"])
 
@@ -200,15 +274,21 @@ def test_the_register_shows_only_the_teacher_s_pupils_marks(client, world, login
 
     shown = text(client.get(f"/interventions/{running.id}"))
 
-    register = shown[shown.index('id="register"'):]
+    register = shown[shown.index('id="register"') :]
     assert "1 of 1" in register  # Ada's mark only: Dev's absence is not told
     assert "None" in register  # nobody the teacher reaches was absent
 
 
 @pytest.mark.parametrize("page", ["show", "register", "impact", "edit"])
-def test_each_page_is_audited_for_the_pupils_it_shows(client, world, login, session, running, ended, ours, theirs, page):
-    action = {"show": "intervention_viewed", "register": "register_viewed", "impact": "impact_viewed",
-              "edit": "intervention_form_viewed"}[page]
+def test_each_page_is_audited_for_the_pupils_it_shows(
+    client, world, login, session, running, ended, ours, theirs, page
+):
+    action = {
+        "show": "intervention_viewed",
+        "register": "register_viewed",
+        "impact": "impact_viewed",
+        "edit": "intervention_form_viewed",
+    }[page]
     login(world.users["teacher"])
 
     client.get(PAGES[page](running, ended))
@@ -218,11 +298,14 @@ def test_each_page_is_audited_for_the_pupils_it_shows(client, world, login, sess
 
 # --- Posts: nothing of the other pupil is written -------------------------------------------------
 
+
 def test_a_register_naming_the_other_pupil_is_refused(client, world, login, session, running, ours, theirs):
     login(world.users["teacher"])
 
-    response = client.post(f"/interventions/{running.id}/sessions/new",
-                           data={"held_on": date_parts(date(2026, 11, 25)), "attended": [str(ours.id), str(theirs.id)]})
+    response = client.post(
+        f"/interventions/{running.id}/sessions/new",
+        data={"held_on": date_parts(date(2026, 11, 25)), "attended": [str(ours.id), str(theirs.id)]},
+    )
 
     assert response.status_code == 200
     assert field_error(text(response), "attended") == "Only pupils in the intervention can be marked present"
@@ -230,23 +313,33 @@ def test_a_register_naming_the_other_pupil_is_refused(client, world, login, sess
 
 
 def test_a_teacher_s_register_marks_only_their_pupils_and_the_deliverer_completes_it(
-    client, world, login, session, running, ours, theirs,
+    client,
+    world,
+    login,
+    session,
+    running,
+    ours,
+    theirs,
 ):
     wednesday = date(2026, 11, 25)
     login(world.users["teacher"])
-    response = client.post(f"/interventions/{running.id}/sessions/new",
-                           data={"held_on": date_parts(wednesday), "attended": [str(ours.id)]})
+    response = client.post(
+        f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(wednesday), "attended": [str(ours.id)]}
+    )
     assert response.status_code == 302
     assert _marks(session, running, wednesday) == {ours.id: True}
 
     login(world.users["ta"])
-    response = client.post(f"/interventions/{running.id}/sessions/new",
-                           data={"held_on": date_parts(wednesday), "attended": [str(theirs.id)]})
+    response = client.post(
+        f"/interventions/{running.id}/sessions/new",
+        data={"held_on": date_parts(wednesday), "attended": [str(theirs.id)]},
+    )
     assert response.status_code == 302
     assert _marks(session, running, wednesday) == {ours.id: True, theirs.id: True}
 
-    response = client.post(f"/interventions/{running.id}/sessions/new",
-                           data={"held_on": date_parts(wednesday), "attended": [str(ours.id)]})
+    response = client.post(
+        f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(wednesday), "attended": [str(ours.id)]}
+    )
     assert field_error(text(response), "held_on") == "A session on this date is already recorded"
     assert _marks(session, running, wednesday) == {ours.id: True, theirs.id: True}
 
@@ -259,14 +352,24 @@ def test_the_one_click_register_marks_only_the_teacher_s_pupils(client, world, l
     assert _marks(session, running, TODAY) == {ours.id: True}
 
 
-def test_impact_posted_for_the_other_pupil_changes_nothing_of_theirs(client, world, login, session, ended, ours, theirs):
+def test_impact_posted_for_the_other_pupil_changes_nothing_of_theirs(
+    client, world, login, session, ended, ours, theirs
+):
     before = _row(_place(session, ended, theirs))
     login(world.users["teacher"])
 
-    response = client.post(f"/interventions/{ended.id}/impact", data={
-        f"impact_{ours.id}": "2", f"exit_{ours.id}": "18", f"version_{ours.id}": str(_place(session, ended, ours).version),
-        f"impact_{theirs.id}": "-2", f"version_{theirs.id}": str(_place(session, ended, theirs).version), f"exit_{theirs.id}": "Overwritten", f"comment_{theirs.id}": "Overwritten",
-    })
+    response = client.post(
+        f"/interventions/{ended.id}/impact",
+        data={
+            f"impact_{ours.id}": "2",
+            f"exit_{ours.id}": "18",
+            f"version_{ours.id}": str(_place(session, ended, ours).version),
+            f"impact_{theirs.id}": "-2",
+            f"version_{theirs.id}": str(_place(session, ended, theirs).version),
+            f"exit_{theirs.id}": "Overwritten",
+            f"comment_{theirs.id}": "Overwritten",
+        },
+    )
 
     assert response.status_code == 302
     assert _row(_place(session, ended, theirs)) == before  # "recorded by" the assistant still
@@ -281,16 +384,28 @@ def test_an_impact_conflict_lists_only_the_pupils_whose_impact_the_person_record
     The teacher's save is stopped with what changed for her own pupil, her typing kept, and
     nothing of the other class's pupil on the page."""
     opened = str(_place(session, ended, ours).version)
-    flow.record_impact(session, actor=world.users["ta"], intervention=ended, today=TODAY, results={
-        ours.id: flow.ImpactResult("16", 2, None), theirs.id: flow.ImpactResult("Dev-exit-12", -1, THEIR_COMMENT),
-    })
+    flow.record_impact(
+        session,
+        actor=world.users["ta"],
+        intervention=ended,
+        today=TODAY,
+        results={
+            ours.id: flow.ImpactResult("16", 2, None),
+            theirs.id: flow.ImpactResult("Dev-exit-12", -1, THEIR_COMMENT),
+        },
+    )
     session.commit()
     login(world.users["teacher"])
 
-    response = client.post(f"/interventions/{ended.id}/impact", data={
-        f"version_{ours.id}": opened, f"impact_{ours.id}": "1", f"exit_{ours.id}": "15",
-        f"comment_{ours.id}": "Reads to the class now",
-    })
+    response = client.post(
+        f"/interventions/{ended.id}/impact",
+        data={
+            f"version_{ours.id}": opened,
+            f"impact_{ours.id}": "1",
+            f"exit_{ours.id}": "15",
+            f"comment_{ours.id}": "Reads to the class now",
+        },
+    )
 
     assert response.status_code == 200
     page = text(response)
@@ -305,8 +420,10 @@ def test_impact_only_for_the_other_pupil_is_refused(client, world, login, sessio
     before = (_row(_place(session, ended, ours)), _row(_place(session, ended, theirs)))
     login(world.users["teacher"])
 
-    response = client.post(f"/interventions/{ended.id}/impact", data={f"impact_{theirs.id}": "-2",
-                                                                   f"version_{ours.id}": str(_place(session, ended, ours).version)})
+    response = client.post(
+        f"/interventions/{ended.id}/impact",
+        data={f"impact_{theirs.id}": "-2", f"version_{ours.id}": str(_place(session, ended, ours).version)},
+    )
 
     assert response.status_code == 200
     assert field_error(text(response), f"impact_{ours.id}") == "Choose the impact for Ada Brook"
@@ -315,11 +432,17 @@ def test_impact_only_for_the_other_pupil_is_refused(client, world, login, sessio
 
 def _edit_form(intervention, pupils, **changes) -> dict:
     form = {
-        "type_id": str(intervention.type_id), "name": intervention.name, "delivery": intervention.delivery.value,
-        "delivered_by_id": str(intervention.delivered_by_id), "weekdays": [str(d) for d in intervention.weekdays],
-        "minutes_per_session": str(intervention.minutes_per_session), "starts_on": date_parts(intervention.starts_on),
-        "ends_on": date_parts(intervention.ends_on), "measure": intervention.measure or "",
-        "pupils": [p.public_id for p in pupils], "version": str(intervention.version),
+        "type_id": str(intervention.type_id),
+        "name": intervention.name,
+        "delivery": intervention.delivery.value,
+        "delivered_by_id": str(intervention.delivered_by_id),
+        "weekdays": [str(d) for d in intervention.weekdays],
+        "minutes_per_session": str(intervention.minutes_per_session),
+        "starts_on": date_parts(intervention.starts_on),
+        "ends_on": date_parts(intervention.ends_on),
+        "measure": intervention.measure or "",
+        "pupils": [p.public_id for p in pupils],
+        "version": str(intervention.version),
     }
     form.update({f"entry_{p.public_id}": "13" for p in pupils})
     form.update(changes)
@@ -327,13 +450,19 @@ def _edit_form(intervention, pupils, **changes) -> dict:
 
 
 @pytest.mark.parametrize("posted", ["ours-only", "both"])
-def test_saving_an_intervention_keeps_the_other_pupil_as_they_are(client, world, login, session, running, ours, theirs, posted):
+def test_saving_an_intervention_keeps_the_other_pupil_as_they_are(
+    client, world, login, session, running, ours, theirs, posted
+):
     before = _row(_place(session, running, theirs))
     pupils = [ours] if posted == "ours-only" else [ours, theirs]
     login(world.users["teacher"])
 
-    response = client.post(f"/interventions/{running.id}/edit", data=_edit_form(
-        running, pupils, **{f"entry_{theirs.public_id}": "Overwritten", f"outcome_{theirs.public_id}": ""}))
+    response = client.post(
+        f"/interventions/{running.id}/edit",
+        data=_edit_form(
+            running, pupils, **{f"entry_{theirs.public_id}": "Overwritten", f"outcome_{theirs.public_id}": ""}
+        ),
+    )
 
     assert response.status_code == 302
     assert _row(_place(session, running, theirs)) == before
@@ -354,12 +483,24 @@ def test_a_teacher_cannot_add_a_pupil_they_do_not_teach(client, world, login, se
 def test_a_teacher_cannot_take_the_other_pupil_out_through_the_workflow(session, world, running, ours, theirs):
     """The workflow keeps the places the actor may not change, whoever calls it."""
     details = flow.InterventionDetails(
-        type_id=running.type_id, name=running.name, delivery=running.delivery, delivered_by_id=running.delivered_by_id,
-        weekdays=list(running.weekdays), minutes_per_session=20, starts_on=running.starts_on, ends_on=running.ends_on,
+        type_id=running.type_id,
+        name=running.name,
+        delivery=running.delivery,
+        delivered_by_id=running.delivered_by_id,
+        weekdays=list(running.weekdays),
+        minutes_per_session=20,
+        starts_on=running.starts_on,
+        ends_on=running.ends_on,
         measure=None,
     )
-    flow.update_intervention(session, actor=world.users["teacher"], intervention=running, details=details,
-                             places=[flow.Place(pupil=ours, entry_score="12")], today=TODAY)
+    flow.update_intervention(
+        session,
+        actor=world.users["teacher"],
+        intervention=running,
+        details=details,
+        places=[flow.Place(pupil=ours, entry_score="12")],
+        today=TODAY,
+    )
 
     assert _place(session, running, theirs).entry_score == THEIR_ENTRY
 
@@ -367,16 +508,26 @@ def test_a_teacher_cannot_take_the_other_pupil_out_through_the_workflow(session,
 def test_the_workflow_ignores_impact_for_pupils_the_actor_does_not_reach(session, world, ended, ours, theirs):
     before = _row(_place(session, ended, theirs))
 
-    flow.record_impact(session, actor=world.users["teacher"], intervention=ended, today=TODAY, results={
-        ours.id: flow.ImpactResult(None, 0, None), theirs.id: flow.ImpactResult("Overwritten", -2, "Overwritten"),
-    })
+    flow.record_impact(
+        session,
+        actor=world.users["teacher"],
+        intervention=ended,
+        today=TODAY,
+        results={
+            ours.id: flow.ImpactResult(None, 0, None),
+            theirs.id: flow.ImpactResult("Overwritten", -2, "Overwritten"),
+        },
+    )
 
     assert _row(_place(session, ended, theirs)) == before
 
 
 # --- Whoever delivers it reaches its pupils there, and no further ---------------------------------
 
-def test_a_teacher_delivering_an_intervention_reaches_its_pupils_on_its_pages_only(client, world, login, session, theirs):
+
+def test_a_teacher_delivering_an_intervention_reaches_its_pupils_on_its_pages_only(
+    client, world, login, session, theirs
+):
     from sentrack.access import intervention_pupil_ids
 
     delivered = _start(session, world, [flow.Place(pupil=theirs, entry_score=THEIR_ENTRY)], deliverer="teacher")
@@ -385,8 +536,10 @@ def test_a_teacher_delivering_an_intervention_reaches_its_pupils_on_its_pages_on
 
     assert THEIR_ENTRY in text(client.get(f"/interventions/{delivered.id}"))
     assert theirs.full_name in text(client.get(f"/interventions/{delivered.id}/sessions/new"))
-    response = client.post(f"/interventions/{delivered.id}/sessions/new",
-                           data={"held_on": date_parts(date(2026, 11, 25)), "attended": [str(theirs.id)]})
+    response = client.post(
+        f"/interventions/{delivered.id}/sessions/new",
+        data={"held_on": date_parts(date(2026, 11, 25)), "attended": [str(theirs.id)]},
+    )
     assert response.status_code == 302
     assert _marks(session, delivered, date(2026, 11, 25)) == {theirs.id: True}
     # Not their other records.
@@ -397,10 +550,17 @@ def test_a_teacher_delivering_an_intervention_reaches_its_pupils_on_its_pages_on
 
 # --- A support assistant's access ends a set period after the intervention ends --------------------
 
+
 def _delivered_by_the_assistant(session, world, pupil, days_ago: int):
     ends = TODAY - timedelta(days=days_ago)
-    return _start(session, world, [flow.Place(pupil=pupil, entry_score="10")], starts=ends - timedelta(weeks=6),
-                  ends=ends, name="Reading pairs")
+    return _start(
+        session,
+        world,
+        [flow.Place(pupil=pupil, entry_score="10")],
+        starts=ends - timedelta(weeks=6),
+        ends=ends,
+        name="Reading pairs",
+    )
 
 
 def _reaches(client, intervention, pupil) -> tuple:
@@ -413,14 +573,23 @@ def _reaches(client, intervention, pupil) -> tuple:
     )
 
 
-@pytest.mark.parametrize(("days_ago", "reached"), [
-    pytest.param(27, True, id="the-day-before-the-boundary"),
-    pytest.param(28, True, id="at-the-boundary"),  # four weeks after its last day: the last day of access
-    pytest.param(29, False, id="the-day-after"),
-    pytest.param(800, False, id="years-ago"),
-])
+@pytest.mark.parametrize(
+    ("days_ago", "reached"),
+    [
+        pytest.param(27, True, id="the-day-before-the-boundary"),
+        pytest.param(28, True, id="at-the-boundary"),  # four weeks after its last day: the last day of access
+        pytest.param(29, False, id="the-day-after"),
+        pytest.param(800, False, id="years-ago"),
+    ],
+)
 def test_an_assistant_reaches_an_intervention_s_pupils_for_four_weeks_after_it_ends(
-    client, world, login, session, ours, days_ago, reached,
+    client,
+    world,
+    login,
+    session,
+    ours,
+    days_ago,
+    reached,
 ):
     intervention = _delivered_by_the_assistant(session, world, ours, days_ago)
     login(world.users["ta"])
@@ -430,20 +599,36 @@ def test_an_assistant_reaches_an_intervention_s_pupils_for_four_weeks_after_it_e
 
 
 def _rules(weeks: str, school) -> dict:
-    return {"concern_deadline_days": "28", "review_interval_weeks": "8", "parent_meeting_min_days": "28",
-            "parent_due_window_days": "21", "records_stale_weeks": "8", "assistant_access_weeks": weeks,
-            "version": str(school.version)}
+    return {
+        "concern_deadline_days": "28",
+        "review_interval_weeks": "8",
+        "parent_meeting_min_days": "28",
+        "parent_due_window_days": "21",
+        "records_stale_weeks": "8",
+        "assistant_access_weeks": weeks,
+        "version": str(school.version),
+    }
 
 
-@pytest.mark.parametrize(("weeks", "days_ago", "reached"), [
-    pytest.param("5", 35, True, id="five-weeks-at-the-boundary"),
-    pytest.param("5", 36, False, id="five-weeks-the-day-after"),
-    pytest.param("0", 0, True, id="none-on-its-last-day"),
-    pytest.param("0", 1, False, id="none-the-day-after"),
-    pytest.param("52", 364, True, id="a-year"),
-])
+@pytest.mark.parametrize(
+    ("weeks", "days_ago", "reached"),
+    [
+        pytest.param("5", 35, True, id="five-weeks-at-the-boundary"),
+        pytest.param("5", 36, False, id="five-weeks-the-day-after"),
+        pytest.param("0", 0, True, id="none-on-its-last-day"),
+        pytest.param("0", 1, False, id="none-the-day-after"),
+        pytest.param("52", 364, True, id="a-year"),
+    ],
+)
 def test_the_setting_changes_how_long_the_assistant_keeps_access(
-    client, world, login, session, ours, weeks, days_ago, reached,
+    client,
+    world,
+    login,
+    session,
+    ours,
+    weeks,
+    days_ago,
+    reached,
 ):
     intervention = _delivered_by_the_assistant(session, world, ours, days_ago)
     login(world.users["senco"])
@@ -455,11 +640,23 @@ def test_the_setting_changes_how_long_the_assistant_keeps_access(
     assert _reaches(client, intervention, ours)[:3] == ((200, 200, 200) if reached else (404, 404, 404))
 
 
-@pytest.mark.parametrize(("weeks", "message"), [
-    ("53", "Weeks a support assistant keeps access to an intervention's pupils after it ends must be between 0 and 52"),
-    ("-1", "Weeks a support assistant keeps access to an intervention's pupils after it ends must be between 0 and 52"),
-    ("four", "Weeks a support assistant keeps access to an intervention's pupils after it ends must be a whole number"),
-])
+@pytest.mark.parametrize(
+    ("weeks", "message"),
+    [
+        (
+            "53",
+            "Weeks a support assistant keeps access to an intervention's pupils after it ends must be between 0 and 52",
+        ),
+        (
+            "-1",
+            "Weeks a support assistant keeps access to an intervention's pupils after it ends must be between 0 and 52",
+        ),
+        (
+            "four",
+            "Weeks a support assistant keeps access to an intervention's pupils after it ends must be a whole number",
+        ),
+    ],
+)
 def test_the_setting_is_bounded(client, world, login, session, weeks, message):
     login(world.users["senco"])
 
@@ -480,6 +677,7 @@ def test_the_settings_page_shows_the_assistants_access(client, world, login):
 
 
 # --- Parents' home addresses -----------------------------------------------------------------------
+
 
 def test_an_assistant_sees_no_parents_home_address(client, world, login, session, ours):
     ours.contacts[0].address = "12 Acacia Road, Oakford"

@@ -45,31 +45,86 @@ ENDS = date(2026, 12, 18)  # a Friday
 
 # --- Records made through the workflow ---------------------------------------------------------
 
-def _entry(session, world, *, name="Phonics catch-up", wave=2, basis=CostBasis.PER_SESSION, pence=1250,
-           sessions_per_week=3, minutes=20, weeks=8) -> InterventionType:
-    return flow.save_intervention_type(session, actor=world.users["senco"], details=flow.TypeDetails(
-        name=name, description=None, area_of_need=AreaOfNeed.COGNITION, wave=wave, sessions_per_week=sessions_per_week,
-        minutes_per_session=minutes, weeks=weeks, cost_basis=basis,
-        cost_per_session_pence=pence if basis is CostBasis.PER_SESSION else None,
-        hourly_rate_pence=pence if basis is CostBasis.STAFF_HOURS else None,
-    ))
+
+def _entry(
+    session,
+    world,
+    *,
+    name="Phonics catch-up",
+    wave=2,
+    basis=CostBasis.PER_SESSION,
+    pence=1250,
+    sessions_per_week=3,
+    minutes=20,
+    weeks=8,
+) -> InterventionType:
+    return flow.save_intervention_type(
+        session,
+        actor=world.users["senco"],
+        details=flow.TypeDetails(
+            name=name,
+            description=None,
+            area_of_need=AreaOfNeed.COGNITION,
+            wave=wave,
+            sessions_per_week=sessions_per_week,
+            minutes_per_session=minutes,
+            weeks=weeks,
+            cost_basis=basis,
+            cost_per_session_pence=pence if basis is CostBasis.PER_SESSION else None,
+            hourly_rate_pence=pence if basis is CostBasis.STAFF_HOURS else None,
+        ),
+    )
 
 
-def _start(session, world, pupils, *, entry=None, deliverer="ta", name="Phonics group", weekdays=(0, 2, 4),
-           minutes=20, starts=STARTS, ends=ENDS, delivery=Delivery.GROUP) -> Intervention:
-    entry = entry or session.scalar(sa.select(InterventionType).where(InterventionType.name == "Phonics catch-up")) or _entry(session, world)
-    intervention = flow.start_intervention(session, actor=world.users["senco"], details=flow.InterventionDetails(
-        type_id=entry.id, name=name, delivery=delivery, delivered_by_id=world.users[deliverer].id,
-        weekdays=list(weekdays), minutes_per_session=minutes, starts_on=starts, ends_on=ends, measure="Words read in a minute",
-    ), places=[flow.Place(pupil=p, entry_score=str(10 + n)) for n, p in enumerate(pupils)], today=starts)
+def _start(
+    session,
+    world,
+    pupils,
+    *,
+    entry=None,
+    deliverer="ta",
+    name="Phonics group",
+    weekdays=(0, 2, 4),
+    minutes=20,
+    starts=STARTS,
+    ends=ENDS,
+    delivery=Delivery.GROUP,
+) -> Intervention:
+    entry = (
+        entry
+        or session.scalar(sa.select(InterventionType).where(InterventionType.name == "Phonics catch-up"))
+        or _entry(session, world)
+    )
+    intervention = flow.start_intervention(
+        session,
+        actor=world.users["senco"],
+        details=flow.InterventionDetails(
+            type_id=entry.id,
+            name=name,
+            delivery=delivery,
+            delivered_by_id=world.users[deliverer].id,
+            weekdays=list(weekdays),
+            minutes_per_session=minutes,
+            starts_on=starts,
+            ends_on=ends,
+            measure="Words read in a minute",
+        ),
+        places=[flow.Place(pupil=p, entry_score=str(10 + n)) for n, p in enumerate(pupils)],
+        today=starts,
+    )
     session.commit()
     return intervention
 
 
 def _register(session, world, intervention, held_on, *, absent=(), actor="ta"):
     flow.record_session(
-        session, actor=world.users[actor], intervention=intervention, held_on=held_on,
-        attended={p.pupil_id for p in intervention.places} - {p.id for p in absent}, note=None, today=TODAY,
+        session,
+        actor=world.users[actor],
+        intervention=intervention,
+        held_on=held_on,
+        attended={p.pupil_id for p in intervention.places} - {p.id for p in absent},
+        note=None,
+        today=TODAY,
     )
     session.commit()
 
@@ -97,7 +152,9 @@ def running(session, world, trio) -> Intervention:
 @pytest.fixture
 def ended(session, world, trio) -> Intervention:
     """The same group, ended a week ago with two sessions registered and no impact yet."""
-    intervention = _start(session, world, trio, starts=date(2026, 10, 5), ends=date(2026, 11, 20), name="Spelling group")
+    intervention = _start(
+        session, world, trio, starts=date(2026, 10, 5), ends=date(2026, 11, 20), name="Spelling group"
+    )
     _register(session, world, intervention, date(2026, 11, 16))
     _register(session, world, intervention, date(2026, 11, 18), absent=[trio[1]])
     return intervention
@@ -116,11 +173,19 @@ def _date_value(page: str, name: str) -> date:
 
 # --- The catalogue and the impact scale ---------------------------------------------------------
 
+
 def _catalogue_form(**changes) -> dict:
     form = {
-        "name": "Precision teaching", "description": "", "area_of_need": "cognition", "wave": "3",
-        "sessions_per_week": "5", "minutes_per_session": "10", "weeks": "8",
-        "cost_basis": "per_session", "cost_per_session": "12.50", "hourly_rate": "",
+        "name": "Precision teaching",
+        "description": "",
+        "area_of_need": "cognition",
+        "wave": "3",
+        "sessions_per_week": "5",
+        "minutes_per_session": "10",
+        "weeks": "8",
+        "cost_basis": "per_session",
+        "cost_per_session": "12.50",
+        "hourly_rate": "",
     }
     form.update(changes)
     return form
@@ -140,7 +205,10 @@ def test_senco_adds_to_the_catalogue_in_pounds_stored_in_pence(client, world, lo
 def test_staff_hours_ignore_a_cost_per_session_typed_before_changing_basis(client, world, login, session):
     login(world.users["senco"])
 
-    client.post("/interventions/catalogue/new", data=_catalogue_form(cost_basis="staff_hours", cost_per_session="abc", hourly_rate="18.20"))
+    client.post(
+        "/interventions/catalogue/new",
+        data=_catalogue_form(cost_basis="staff_hours", cost_per_session="abc", hourly_rate="18.20"),
+    )
 
     entry = session.scalar(sa.select(InterventionType).where(InterventionType.name == "Precision teaching"))
     assert (entry.hourly_rate_pence, entry.cost_per_session_pence) == (1820, None)
@@ -153,14 +221,31 @@ def test_staff_hours_ignore_a_cost_per_session_typed_before_changing_basis(clien
         ({"minutes_per_session": "ten"}, "minutes_per_session", "Enter the minutes as a whole number, like 20"),
         ({"sessions_per_week": "6"}, "sessions_per_week", "Sessions a week must be between 1 and 5"),
         ({"weeks": ""}, "weeks", "Enter how many weeks it runs for"),
-        ({"cost_per_session": "12.5.0"}, "cost_per_session", "Enter the cost of a session in pounds and pence, for example 12.50"),
+        (
+            {"cost_per_session": "12.5.0"},
+            "cost_per_session",
+            "Enter the cost of a session in pounds and pence, for example 12.50",
+        ),
         ({"cost_per_session": "-3"}, "cost_per_session", "Enter the cost of a session, for example 12.50"),
-        ({"cost_basis": "staff_hours", "hourly_rate": ""}, "hourly_rate", "Enter the hourly rate of the staff who deliver it, for example 18.20"),
+        (
+            {"cost_basis": "staff_hours", "hourly_rate": ""},
+            "hourly_rate",
+            "Enter the hourly rate of the staff who deliver it, for example 18.20",
+        ),
         ({"wave": "4"}, "wave", "Choose the wave of provision"),
         ({"name": "  "}, "name", "Enter the name of the intervention"),
     ],
-    ids=["negative-minutes", "minutes-not-a-number", "six-a-week", "no-weeks", "money-unreadable", "negative-cost",
-         "no-rate", "wave-4", "blank-name"],
+    ids=[
+        "negative-minutes",
+        "minutes-not-a-number",
+        "six-a-week",
+        "no-weeks",
+        "money-unreadable",
+        "negative-cost",
+        "no-rate",
+        "wave-4",
+        "blank-name",
+    ],
 )
 def test_bad_catalogue_input_is_refused_beside_the_field(client, world, login, session, changes, field, message):
     login(world.users["senco"])
@@ -189,17 +274,32 @@ def test_senco_edits_an_entry_and_takes_it_out_of_use(client, world, login, sess
     page = text(client.get(f"/interventions/catalogue/{entry.id}"))
     assert 'value="12.50"' in page
 
-    client.post(f"/interventions/catalogue/{entry.id}", data=_catalogue_form(name="Phonics catch-up", minutes_per_session="25", version="1"))
+    client.post(
+        f"/interventions/catalogue/{entry.id}",
+        data=_catalogue_form(name="Phonics catch-up", minutes_per_session="25", version="1"),
+    )
 
     session.expire_all()
     assert (entry.minutes_per_session, entry.active) == (25, False)
 
 
 def test_another_schools_catalogue_entry_is_not_found(client, world, login, session):
-    other = flow.save_intervention_type(session, actor=world.users["foreign_senco"], details=flow.TypeDetails(
-        name="Far entry", description=None, area_of_need=AreaOfNeed.SEMH, wave=2, sessions_per_week=1,
-        minutes_per_session=30, weeks=6, cost_basis=CostBasis.PER_SESSION, cost_per_session_pence=500, hourly_rate_pence=None,
-    ))
+    other = flow.save_intervention_type(
+        session,
+        actor=world.users["foreign_senco"],
+        details=flow.TypeDetails(
+            name="Far entry",
+            description=None,
+            area_of_need=AreaOfNeed.SEMH,
+            wave=2,
+            sessions_per_week=1,
+            minutes_per_session=30,
+            weeks=6,
+            cost_basis=CostBasis.PER_SESSION,
+            cost_per_session_pence=500,
+            hourly_rate_pence=None,
+        ),
+    )
     session.commit()
     login(world.users["senco"])
 
@@ -210,19 +310,36 @@ def test_another_schools_catalogue_entry_is_not_found(client, world, login, sess
 
 def test_senco_relabels_the_impact_scale(client, world, login, session):
     login(world.users["senco"])
-    labels = {"label_0": "Went backwards", "label_1": "Slower", "label_2": "As expected", "label_3": "Faster", "label_4": "Flew",
-              "version": "1"}
+    labels = {
+        "label_0": "Went backwards",
+        "label_1": "Slower",
+        "label_2": "As expected",
+        "label_3": "Faster",
+        "label_4": "Flew",
+        "version": "1",
+    }
 
     client.post("/interventions/impact-scale", data=labels)
 
     session.expire_all()
-    assert session.get(School, world.school.id).impact_labels == {-2: "Went backwards", -1: "Slower", 0: "As expected", 1: "Faster", 2: "Flew"}
+    assert session.get(School, world.school.id).impact_labels == {
+        -2: "Went backwards",
+        -1: "Slower",
+        0: "As expected",
+        1: "Faster",
+        2: "Flew",
+    }
 
 
 def test_a_blank_point_of_the_scale_is_refused_beside_it(client, world, login, session):
     login(world.users["senco"])
 
-    page = text(client.post("/interventions/impact-scale", data={"label_0": "A", "label_1": "", "label_2": "C", "label_3": "D", "label_4": "E", "version": "1"}))
+    page = text(
+        client.post(
+            "/interventions/impact-scale",
+            data={"label_0": "A", "label_1": "", "label_2": "C", "label_3": "D", "label_4": "E", "version": "1"},
+        )
+    )
 
     assert field_error(page, "label_1") == "Enter a label for every point of the scale"
     session.expire_all()
@@ -231,15 +348,23 @@ def test_a_blank_point_of_the_scale_is_refused_beside_it(client, world, login, s
 
 # --- Setting one up ------------------------------------------------------------------------------
 
+
 def _new_url(entry, *groups) -> str:
     return f"/interventions/new?type={entry.id}&" + "&".join(f"group={g.id}" for g in groups) + "&chosen=1"
 
 
 def _setup_form(world, entry, chosen, **changes) -> dict:
     form = {
-        "type_id": str(entry.id), "name": "Year 4 phonics", "delivery": "group", "delivered_by_id": str(world.users["ta"].id),
-        "weekdays": ["0", "2", "4"], "minutes_per_session": "20", "starts_on": date_parts(STARTS),
-        "ends_on": date_parts(ENDS), "measure": "Words read in a minute", "pupils": [p.public_id for p in chosen],
+        "type_id": str(entry.id),
+        "name": "Year 4 phonics",
+        "delivery": "group",
+        "delivered_by_id": str(world.users["ta"].id),
+        "weekdays": ["0", "2", "4"],
+        "minutes_per_session": "20",
+        "starts_on": date_parts(STARTS),
+        "ends_on": date_parts(ENDS),
+        "measure": "Words read in a minute",
+        "pupils": [p.public_id for p in chosen],
     }
     form.update({f"entry_{p.public_id}": str(20 + n) for n, p in enumerate(chosen)})
     form.update(changes)
@@ -255,7 +380,7 @@ def test_the_first_step_offers_the_catalogue_and_the_teachers_own_classes(client
 
     assert "Phonics catch-up" in page
     assert "4 Oak" in page and "4 Elm" not in page
-    assert 'value="{}" checked'.format(world.group.id) in page  # the teacher's only class is ticked
+    assert f'value="{world.group.id}" checked' in page  # the teacher's only class is ticked
 
 
 def test_the_catalogue_fills_in_the_days_minutes_and_a_default_end(client, world, login, session):
@@ -307,9 +432,13 @@ def test_a_teacher_sets_up_a_group_for_three_pupils(client, world, login, sessio
     intervention = session.scalar(sa.select(Intervention).where(Intervention.name == "Year 4 phonics"))
     assert response.headers["Location"] == f"/interventions/{intervention.id}"
     assert (intervention.delivered_by_id, intervention.weekdays, intervention.created_by_id) == (
-        world.users["ta"].id, [0, 2, 4], world.users["teacher"].id)
+        world.users["ta"].id,
+        [0, 2, 4],
+        world.users["teacher"].id,
+    )
     assert sorted((p.pupil_id, p.entry_score) for p in intervention.places) == sorted(
-        (p.id, str(20 + n)) for n, p in enumerate(trio))
+        (p.id, str(20 + n)) for n, p in enumerate(trio)
+    )
 
 
 def test_an_outcome_of_the_pupils_plan_can_be_linked(client, world, login, session, trio):
@@ -323,7 +452,10 @@ def test_an_outcome_of_the_pupils_plan_can_be_linked(client, world, login, sessi
     outcome = cycle.outcomes[0]
     assert outcome.description[:40] in text(client.get(_new_url(entry, world.group)))
 
-    client.post(_new_url(entry, world.group), data=_setup_form(world, entry, trio, **{f"outcome_{trio[0].public_id}": str(outcome.id)}))
+    client.post(
+        _new_url(entry, world.group),
+        data=_setup_form(world, entry, trio, **{f"outcome_{trio[0].public_id}": str(outcome.id)}),
+    )
 
     place = session.scalar(sa.select(InterventionPupil).where(InterventionPupil.pupil_id == trio[0].id))
     assert place.outcome_id == outcome.id
@@ -335,14 +467,26 @@ def test_an_outcome_of_the_pupils_plan_can_be_linked(client, world, login, sessi
         ({"ends_on": date_parts(date(2026, 11, 1))}, "ends_on", "The end date must be after the start date"),
         ({"minutes_per_session": "-20"}, "minutes_per_session", "Minutes a session must be between 5 and 240"),
         ({"weekdays": []}, "weekdays", "Choose the days the sessions happen"),
-        ({"delivered_by_id": ""}, "delivered_by_id", "Choose a teacher or support assistant of this school to deliver it"),
+        (
+            {"delivered_by_id": ""},
+            "delivered_by_id",
+            "Choose a teacher or support assistant of this school to deliver it",
+        ),
         ({"pupils": []}, "pupils", "Choose at least one pupil"),
         ({"delivery": "one_to_one"}, "pupils", "A one-to-one intervention has exactly one pupil"),
         ({"ends_on": ["31", "2", "2027"]}, "ends_on", "The end date must be a real date"),
         ({"name": ""}, "name", "Enter a name for the intervention"),
     ],
-    ids=["end-before-start", "negative-minutes", "no-days", "no-deliverer", "no-pupil", "one-to-one-for-three",
-         "unreal-date", "no-name"],
+    ids=[
+        "end-before-start",
+        "negative-minutes",
+        "no-days",
+        "no-deliverer",
+        "no-pupil",
+        "one-to-one-for-three",
+        "unreal-date",
+        "no-name",
+    ],
 )
 def test_bad_set_up_input_is_refused_beside_the_field(client, world, login, session, trio, changes, field, message):
     entry = _entry(session, world)
@@ -364,7 +508,10 @@ def test_a_pupil_outside_the_teachers_classes_is_refused_beside_the_pupils(clien
 
     page = text(client.post(_new_url(entry, world.group), data=_setup_form(world, entry, [*trio, outsider])))
 
-    assert field_error(page, "pupils") == "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"
+    assert (
+        field_error(page, "pupils")
+        == "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"
+    )
     assert "Cara Dale" not in page
     assert _rows(session, Intervention) == 0
 
@@ -374,8 +521,12 @@ def test_a_deliverer_of_another_school_is_refused(client, world, login, session,
     session.commit()
     login(world.users["teacher"])
 
-    page = text(client.post(_new_url(entry, world.group), data=_setup_form(
-        world, entry, trio, delivered_by_id=str(world.users["foreign_senco"].id))))
+    page = text(
+        client.post(
+            _new_url(entry, world.group),
+            data=_setup_form(world, entry, trio, delivered_by_id=str(world.users["foreign_senco"].id)),
+        )
+    )
 
     assert field_error(page, "delivered_by_id") == "Choose a teacher or support assistant of this school to deliver it"
     assert _rows(session, Intervention) == 0
@@ -392,13 +543,19 @@ def test_a_support_assistant_cannot_set_one_up(client, world, login, session, tr
 
 # --- Changing and ending -------------------------------------------------------------------------
 
+
 def _edit_form(world, intervention, **changes) -> dict:
     form = {
         "version": str(intervention.version),
-        "type_id": str(intervention.type_id), "name": intervention.name, "delivery": intervention.delivery.value,
-        "delivered_by_id": str(intervention.delivered_by_id), "weekdays": [str(d) for d in intervention.weekdays],
-        "minutes_per_session": str(intervention.minutes_per_session), "starts_on": date_parts(intervention.starts_on),
-        "ends_on": date_parts(intervention.ends_on), "measure": intervention.measure or "",
+        "type_id": str(intervention.type_id),
+        "name": intervention.name,
+        "delivery": intervention.delivery.value,
+        "delivered_by_id": str(intervention.delivered_by_id),
+        "weekdays": [str(d) for d in intervention.weekdays],
+        "minutes_per_session": str(intervention.minutes_per_session),
+        "starts_on": date_parts(intervention.starts_on),
+        "ends_on": date_parts(intervention.ends_on),
+        "measure": intervention.measure or "",
         "pupils": [p.pupil.public_id for p in intervention.places],
     }
     form.update({f"entry_{p.pupil.public_id}": p.entry_score or "" for p in intervention.places})
@@ -465,6 +622,7 @@ def test_ending_in_the_future_is_refused_beside_the_date(client, world, login, s
 
 # --- The intervention page ----------------------------------------------------------------------
 
+
 def test_the_page_shows_pupils_teachers_attendance_and_the_register(client, world, login, session, running, trio):
     _register(session, world, running, date(2026, 11, 23))
     _register(session, world, running, date(2026, 11, 25), absent=[trio[1]])
@@ -499,6 +657,7 @@ def test_the_list_holds_the_users_interventions_current_and_ended(client, world,
 
 # --- Who may reach an intervention --------------------------------------------------------------
 
+
 @pytest.fixture
 def elsewhere(session, world) -> Intervention:
     """An intervention for a pupil of another class, delivered by the SENCO."""
@@ -518,7 +677,9 @@ def test_a_register_cannot_be_posted_out_of_scope(client, world, login, session,
     login(world.users[user])
 
     quick = client.post(f"/interventions/{elsewhere.id}/sessions/quick")
-    full = client.post(f"/interventions/{elsewhere.id}/sessions/new", data={"held_on": date_parts(TODAY), "attended": []})
+    full = client.post(
+        f"/interventions/{elsewhere.id}/sessions/new", data={"held_on": date_parts(TODAY), "attended": []}
+    )
 
     assert (quick.status_code, full.status_code) == (404, 404)
     assert _rows(session, InterventionSession) == 0
@@ -533,7 +694,9 @@ def test_changes_posted_out_of_scope_are_not_found_and_change_nothing(client, wo
         "/impact": _impact_form(elsewhere.places),
     }
 
-    answers = {path: client.post(f"/interventions/{elsewhere.id}{path}", data=data).status_code for path, data in posts.items()}
+    answers = {
+        path: client.post(f"/interventions/{elsewhere.id}{path}", data=data).status_code for path, data in posts.items()
+    }
 
     assert answers == {"/edit": 404, "/end": 404, "/impact": 404}
     session.expire_all()
@@ -548,7 +711,10 @@ def test_a_teacher_cannot_add_a_pupil_of_another_class_when_editing(client, worl
 
     page = text(client.post(f"/interventions/{running.id}/edit", data=form))
 
-    assert field_error(page, "pupils") == "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"
+    assert (
+        field_error(page, "pupils")
+        == "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"
+    )
     session.expire_all()
     assert running.name == "Phonics group" and len(running.places) == 3
 
@@ -557,11 +723,16 @@ def test_a_teacher_keeps_pupils_of_other_classes_the_senco_added(client, world, 
     mixed = _start(session, world, [trio[0], world.pupils["untaught"]], name="Mixed group")
     login(world.users["teacher"])
 
-    response = client.post(f"/interventions/{mixed.id}/edit", data=_edit_form(world, mixed, name="Mixed group, renamed"))
+    response = client.post(
+        f"/interventions/{mixed.id}/edit", data=_edit_form(world, mixed, name="Mixed group, renamed")
+    )
 
     assert response.status_code == 302
     session.expire_all()
-    assert mixed.name == "Mixed group, renamed" and {p.pupil_id for p in mixed.places} == {trio[0].id, world.pupils["untaught"].id}
+    assert mixed.name == "Mixed group, renamed" and {p.pupil_id for p in mixed.places} == {
+        trio[0].id,
+        world.pupils["untaught"].id,
+    }
 
 
 def test_an_assistant_sees_only_the_pupils_of_what_they_deliver(client, world, login, running, elsewhere):
@@ -584,6 +755,7 @@ def test_an_assistant_cannot_change_or_end_what_they_deliver(client, world, logi
 
 # --- Registers ----------------------------------------------------------------------------------
 
+
 def test_the_register_starts_with_today_and_everyone_ticked(client, world, login, running):
     login(world.users["ta"])
 
@@ -597,13 +769,19 @@ def test_an_assistant_records_a_session_with_an_absence(client, world, login, se
     login(world.users["ta"])
     present = [str(trio[0].id), str(trio[2].id)]
 
-    response = client.post(f"/interventions/{running.id}/sessions/new",
-                           data={"held_on": date_parts(date(2026, 11, 25)), "attended": present, "note": "Blending"})
+    response = client.post(
+        f"/interventions/{running.id}/sessions/new",
+        data={"held_on": date_parts(date(2026, 11, 25)), "attended": present, "note": "Blending"},
+    )
 
     assert response.headers["Location"] == f"/interventions/{running.id}#register"
     register = session.scalar(sa.select(InterventionSession).where(InterventionSession.intervention_id == running.id))
     assert (register.held_on, register.note) == (date(2026, 11, 25), "Blending")
-    assert {a.pupil_id: a.attended for a in register.attendance} == {trio[0].id: True, trio[1].id: False, trio[2].id: True}
+    assert {a.pupil_id: a.attended for a in register.attendance} == {
+        trio[0].id: True,
+        trio[1].id: False,
+        trio[2].id: True,
+    }
 
 
 @pytest.mark.parametrize(
@@ -614,11 +792,17 @@ def test_an_assistant_records_a_session_with_an_absence(client, world, login, se
     ],
     ids=["before-it-started", "future"],
 )
-def test_a_session_date_outside_the_intervention_is_refused_beside_the_date(client, world, login, session, running, trio, held_on, message):
+def test_a_session_date_outside_the_intervention_is_refused_beside_the_date(
+    client, world, login, session, running, trio, held_on, message
+):
     login(world.users["ta"])
 
-    page = text(client.post(f"/interventions/{running.id}/sessions/new",
-                            data={"held_on": date_parts(held_on), "attended": [str(trio[0].id)]}))
+    page = text(
+        client.post(
+            f"/interventions/{running.id}/sessions/new",
+            data={"held_on": date_parts(held_on), "attended": [str(trio[0].id)]},
+        )
+    )
 
     assert field_error(page, "held_on") == message
     assert _rows(session, InterventionSession) == 0
@@ -629,7 +813,9 @@ def test_a_second_register_for_a_day_is_refused(client, world, login, session, r
     _register(session, world, running, date(2026, 11, 25))
     login(world.users["ta"])
 
-    page = text(client.post(f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(date(2026, 11, 25))}))
+    page = text(
+        client.post(f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(date(2026, 11, 25))})
+    )
 
     assert field_error(page, "held_on") == "A session on this date is already recorded"
     assert _rows(session, InterventionSession) == 1
@@ -638,8 +824,12 @@ def test_a_second_register_for_a_day_is_refused(client, world, login, session, r
 def test_a_pupil_not_in_the_intervention_cannot_be_marked_present(client, world, login, session, running):
     login(world.users["ta"])
 
-    page = text(client.post(f"/interventions/{running.id}/sessions/new",
-                            data={"held_on": date_parts(TODAY), "attended": [str(world.pupils["untaught"].id)]}))
+    page = text(
+        client.post(
+            f"/interventions/{running.id}/sessions/new",
+            data={"held_on": date_parts(TODAY), "attended": [str(world.pupils["untaught"].id)]},
+        )
+    )
 
     assert field_error(page, "attended") == "Only pupils in the intervention can be marked present"
     assert _rows(session, InterventionSession) == 0
@@ -647,12 +837,13 @@ def test_a_pupil_not_in_the_intervention_cannot_be_marked_present(client, world,
 
 # --- The home page: three interactions at most ---------------------------------------------------
 
+
 def test_the_assistants_home_lists_todays_session_with_a_one_click_register(client, world, login, running):
     login(world.users["ta"])
 
     page = text(client.get("/"))
 
-    section = page[page.index("Sessions to record today"):page.index("My interventions this week")]
+    section = page[page.index("Sessions to record today") : page.index("My interventions this week")]
     assert f'action="/interventions/{running.id}/sessions/quick"' in section
     assert "Record: everyone attended" in section
     assert f'href="/interventions/{running.id}/sessions/new?from=home"' in section
@@ -677,7 +868,9 @@ def test_one_click_needs_the_csrf_token(client, world, login, session, running, 
     login(world.users["ta"])
 
     refused = client.post(f"/interventions/{running.id}/sessions/quick")
-    accepted = client.post(f"/interventions/{running.id}/sessions/quick", data={"csrf_token": csrf_token(text(client.get("/")))})
+    accepted = client.post(
+        f"/interventions/{running.id}/sessions/quick", data={"csrf_token": csrf_token(text(client.get("/")))}
+    )
 
     assert (refused.status_code, accepted.status_code) == (400, 302)
     assert _rows(session, InterventionSession) == 1
@@ -689,7 +882,9 @@ def test_recording_with_absences_from_home_takes_three_interactions(client, worl
     link = re.search(rf'href="(/interventions/{running.id}/sessions/new\?from=home)"', home).group(1)  # 1: the link
 
     form = text(client.get(link))  # 2: untick the absent pupil
-    response = client.post(link, data={"held_on": date_parts(TODAY), "attended": [str(trio[0].id), str(trio[2].id)]})  # 3: save
+    response = client.post(
+        link, data={"held_on": date_parts(TODAY), "attended": [str(trio[0].id), str(trio[2].id)]}
+    )  # 3: save
 
     assert "Record a session" in form
     assert response.headers["Location"] == "/"
@@ -703,7 +898,7 @@ def test_a_session_not_due_today_is_not_listed(client, world, login, session, tr
     page = text(client.get("/"))
 
     assert "No session to record today." in page
-    assert "Tuesday group" in page[page.index("My interventions this week"):]
+    assert "Tuesday group" in page[page.index("My interventions this week") :]
 
 
 def test_a_refused_one_click_says_why(client, world, login, session, running):
@@ -716,7 +911,9 @@ def test_a_refused_one_click_says_why(client, world, login, session, running):
     assert _rows(session, InterventionSession) == 1
 
 
-def test_the_assistants_passports_hold_only_the_pupils_they_work_with(client, world, login, session, running, elsewhere, trio):
+def test_the_assistants_passports_hold_only_the_pupils_they_work_with(
+    client, world, login, session, running, elsewhere, trio
+):
     from sentrack.models import CycleState
     from tests.factories import drive_cycle
 
@@ -726,7 +923,7 @@ def test_the_assistants_passports_hold_only_the_pupils_they_work_with(client, wo
 
     page = text(client.get("/"))
 
-    passports = page[page.index('id="passports-heading"'):]
+    passports = page[page.index('id="passports-heading"') :]
     assert "Ada Brook" in passports and "Cy Dunn" in passports
     assert "Cara Dale" not in page
     assert "Seat near the front; instructions one step at a time" in passports  # the plan's strategies
@@ -740,8 +937,10 @@ def test_the_teachers_home_shows_this_weeks_interventions_of_their_pupils(client
 
     page = text(client.get("/"))
 
-    week = page[page.index("My interventions this week"):page.index('id="passports-heading"')]
-    assert "Phonics group" in week and re.search(r'<td class="govuk-table__cell">Ta</td>', week)  # the assistant delivers it
+    week = page[page.index("My interventions this week") : page.index('id="passports-heading"')]
+    assert "Phonics group" in week and re.search(
+        r'<td class="govuk-table__cell">Ta</td>', week
+    )  # the assistant delivers it
     assert "0 of 3" in week  # Monday, Wednesday and Friday planned this week, none recorded
 
 
@@ -750,7 +949,7 @@ def test_the_senco_sees_interventions_ended_without_impact(client, world, login,
 
     page = text(client.get("/"))
 
-    section = page[page.index("Interventions ended without impact recorded"):]
+    section = page[page.index("Interventions ended without impact recorded") :]
     assert "Spelling group" in section and "3 of 3" in section
     assert "Phonics group" not in section
 
@@ -778,9 +977,13 @@ def test_the_home_page_reads_do_not_grow_with_pupils_or_interventions(client, wo
     login(world.users[user])
     few = _reads(lambda: client.get("/"))
     for n in range(3):
-        more = [make_pupil(session, world.school, first=f"Kid{n}{k}", last="Extra", group=world.group) for k in range(3)]
+        more = [
+            make_pupil(session, world.school, first=f"Kid{n}{k}", last="Extra", group=world.group) for k in range(3)
+        ]
         _start(session, world, more, entry=entry, name=f"Group {n}")
-    _register(session, world, session.scalar(sa.select(Intervention).where(Intervention.name == "One")), date(2026, 11, 25))
+    _register(
+        session, world, session.scalar(sa.select(Intervention).where(Intervention.name == "One")), date(2026, 11, 25)
+    )
 
     many = _reads(lambda: client.get("/"))
 
@@ -792,7 +995,15 @@ def test_the_intervention_page_reads_do_not_grow_with_pupils_or_sessions(client,
     _register(session, world, small, date(2026, 11, 16))
     login(world.users["senco"])
     few = _reads(lambda: client.get(f"/interventions/{small.id}"))
-    big = _start(session, world, [*trio, *(make_pupil(session, world.school, first=f"Kid{k}", last="Extra", group=world.group) for k in range(5))], name="Big")
+    big = _start(
+        session,
+        world,
+        [
+            *trio,
+            *(make_pupil(session, world.school, first=f"Kid{k}", last="Extra", group=world.group) for k in range(5)),
+        ],
+        name="Big",
+    )
     for day in (16, 18, 20, 23, 25):
         _register(session, world, big, date(2026, 11, day))
 
@@ -801,7 +1012,16 @@ def test_the_intervention_page_reads_do_not_grow_with_pupils_or_sessions(client,
     assert many == few
 
 
-@pytest.mark.parametrize("path", ["/interventions/", "/interventions/?show=ended", "/provision-map", "/provision-map/export", "/provision-map/print"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/interventions/",
+        "/interventions/?show=ended",
+        "/provision-map",
+        "/provision-map/export",
+        "/provision-map/print",
+    ],
+)
 def test_list_and_map_reads_do_not_grow_with_interventions(client, world, login, session, trio, path):
     entry = _entry(session, world)
     first = _start(session, world, trio[:1], entry=entry, name="One", starts=date(2026, 10, 5), ends=date(2026, 11, 20))
@@ -809,9 +1029,18 @@ def test_list_and_map_reads_do_not_grow_with_interventions(client, world, login,
     login(world.users["senco"])
     few = _reads(lambda: client.get(path))
     for n in range(3):
-        more = [make_pupil(session, world.school, first=f"Kid{n}{k}", last="Extra", group=world.group) for k in range(3)]
-        other = _start(session, world, more, entry=_entry(session, world, name=f"Entry {n}"), name=f"Group {n}",
-                       starts=date(2026, 10, 5), ends=date(2026, 11, 20))
+        more = [
+            make_pupil(session, world.school, first=f"Kid{n}{k}", last="Extra", group=world.group) for k in range(3)
+        ]
+        other = _start(
+            session,
+            world,
+            more,
+            entry=_entry(session, world, name=f"Entry {n}"),
+            name=f"Group {n}",
+            starts=date(2026, 10, 5),
+            ends=date(2026, 11, 20),
+        )
         _register(session, world, other, date(2026, 11, 16))
 
     many = _reads(lambda: client.get(path))
@@ -820,6 +1049,7 @@ def test_list_and_map_reads_do_not_grow_with_interventions(client, world, login,
 
 
 # --- Impact -------------------------------------------------------------------------------------
+
 
 def _impact_form(places, impact=1, **changes) -> dict:
     form = {}
@@ -842,8 +1072,12 @@ def test_impact_waits_for_the_end(client, world, login, session, running):
 
 
 def test_the_impact_form_uses_the_schools_scale(client, world, login, session, ended):
-    flow.set_impact_scale(session, actor=world.users["senco"], school=world.school,
-                          labels={-2: "Went backwards", -1: "Slower", 0: "As expected", 1: "Faster", 2: "Flew"})
+    flow.set_impact_scale(
+        session,
+        actor=world.users["senco"],
+        school=world.school,
+        labels={-2: "Went backwards", -1: "Slower", 0: "As expected", 1: "Faster", 2: "Flew"},
+    )
     session.commit()
     login(world.users["ta"])
 
@@ -860,7 +1094,9 @@ def test_the_assistant_records_the_impact_at_the_end(client, world, login, sessi
 
     assert response.headers["Location"] == f"/interventions/{ended.id}#pupils"
     session.expire_all()
-    assert {(p.exit_score, p.impact, p.impact_comment, p.impact_recorded_on) for p in ended.places} == {("30", 2, "Reads more fluently", TODAY)}
+    assert {(p.exit_score, p.impact, p.impact_comment, p.impact_recorded_on) for p in ended.places} == {
+        ("30", 2, "Reads more fluently", TODAY)
+    }
     assert "+2: Much more progress than expected" in text(client.get(f"/interventions/{ended.id}"))
     login(world.users["senco"])
     assert "Every intervention that has ended has its impact recorded." in text(client.get("/"))
@@ -888,15 +1124,25 @@ def test_an_impact_off_the_scale_is_refused(client, world, login, session, ended
 
 # --- The pupil page -----------------------------------------------------------------------------
 
-def test_the_pupil_page_lists_current_and_past_interventions_with_impact(client, world, login, session, running, ended, trio):
-    flow.record_impact(session, actor=world.users["ta"], intervention=ended, today=TODAY, results={
-        p.pupil_id: flow.ImpactResult(exit_score="31", impact=-1, comment="Absent a lot") for p in ended.places})
+
+def test_the_pupil_page_lists_current_and_past_interventions_with_impact(
+    client, world, login, session, running, ended, trio
+):
+    flow.record_impact(
+        session,
+        actor=world.users["ta"],
+        intervention=ended,
+        today=TODAY,
+        results={
+            p.pupil_id: flow.ImpactResult(exit_score="31", impact=-1, comment="Absent a lot") for p in ended.places
+        },
+    )
     session.commit()
     login(world.users["teacher"])
 
     page = text(client.get(f"/pupils/{trio[1].public_id}"))
 
-    section = page[page.index('id="interventions"'):page.index('id="timeline"')]
+    section = page[page.index('id="interventions"') : page.index('id="timeline"')]
     assert "Phonics group" in section and "Running" in section
     assert "Spelling group" in section and "-1: Less progress than expected" in section and "Absent a lot" in section
     assert "1 of 2 (50%)" in section and "11 to 31" in section
@@ -913,6 +1159,7 @@ def test_the_pupil_page_shows_an_assistant_only_what_they_deliver(client, world,
 
 # --- The provision map --------------------------------------------------------------------------
 
+
 @pytest.fixture
 def mapped(session, world, trio):
     """Two interventions of the autumn term (1 September to 31 December 2026).
@@ -928,8 +1175,15 @@ def mapped(session, world, trio):
     older = make_pupil(session, world.school, first="Fay", last="Gale", year=5, group=year5)
     phonics = _start(session, world, trio[:2], entry=_entry(session, world, pence=1250), name="Phonics group")
     speech = _start(
-        session, world, [older], name="Speech one-to-one", weekdays=(1,), minutes=60, starts=date(2026, 11, 3),
-        ends=date(2026, 12, 15), delivery=Delivery.ONE_TO_ONE,
+        session,
+        world,
+        [older],
+        name="Speech one-to-one",
+        weekdays=(1,),
+        minutes=60,
+        starts=date(2026, 11, 3),
+        ends=date(2026, 12, 15),
+        delivery=Delivery.ONE_TO_ONE,
         entry=_entry(session, world, name="Speech", wave=3, basis=CostBasis.STAFF_HOURS, pence=5000),
     )
     _register(session, world, phonics, date(2026, 11, 25))
@@ -937,7 +1191,7 @@ def mapped(session, world, trio):
 
 
 def _map_rows(page: str) -> list[str]:
-    body = page[page.index('<tbody class="govuk-table__body">'):page.index("</tbody>")]
+    body = page[page.index('<tbody class="govuk-table__body">') : page.index("</tbody>")]
     return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr.*?</tr>", body, re.S)]
 
 
@@ -968,7 +1222,9 @@ def test_the_map_filters_and_sorts(client, world, login, mapped, query, names):
 
     page = text(client.get(f"/provision-map?{query}"))
 
-    listed = [name for row in _map_rows(page) for name in ("Phonics group", "Speech one-to-one") if row.startswith(name)]
+    listed = [
+        name for row in _map_rows(page) for name in ("Phonics group", "Speech one-to-one") if row.startswith(name)
+    ]
     assert listed == names
 
 
@@ -994,9 +1250,18 @@ def test_the_csv_holds_the_map_and_its_totals(client, world, login, session, map
     assert header[0] == "Intervention" and header[-3:] == ["Staff hours", "Cost (£)", "Cost per pupil (£)"]
     phonics = dict(zip(header, rows[1], strict=True))
     assert (phonics["Intervention"], phonics["Wave"], phonics["Pupils"], phonics["Number of pupils"]) == (
-        "Phonics group", "Wave 2: catch-up", "Ada Brook; Ben Cole", "2")
-    assert (phonics["Sessions in the term"], phonics["Sessions recorded"], phonics["Staff hours"], phonics["Cost (£)"],
-            phonics["Cost per pupil (£)"]) == ("21", "1", "7.0", "262.50", "131.25")
+        "Phonics group",
+        "Wave 2: catch-up",
+        "Ada Brook; Ben Cole",
+        "2",
+    )
+    assert (
+        phonics["Sessions in the term"],
+        phonics["Sessions recorded"],
+        phonics["Staff hours"],
+        phonics["Cost (£)"],
+        phonics["Cost per pupil (£)"],
+    ) == ("21", "1", "7.0", "262.50", "131.25")
     assert rows[2][0] == "Speech one-to-one" and rows[2][-3:] == ["7.0", "350.00", "350.00"]
     assert rows[3][0] == "Total" and rows[3][-6:] == ["3", "28", "1", "14.0", "612.50", "204.17"]
     assert len(rows) == 4
@@ -1030,19 +1295,44 @@ def test_the_printable_map_has_the_table_and_the_totals(client, world, login, se
 
     assert "Provision map: Autumn 2026" in page and "Printed 27 November 2026" in page
     assert _map_rows(page)[-1] == "Total 3 pupils 28 14.0 £612.50 £204.17"
-    main = page[page.index('id="main-content"'):]
+    main = page[page.index('id="main-content"') :]
     assert 'href="/interventions/' not in main  # paper needs no links to records
     assert len(audit_events(session, "provision_map_printed")) == 1
 
 
 def test_the_map_holds_only_the_users_school(client, world, login, session, mapped):
-    flow.start_intervention(session, actor=world.users["foreign_senco"], details=flow.InterventionDetails(
-        type_id=flow.save_intervention_type(session, actor=world.users["foreign_senco"], details=flow.TypeDetails(
-            name="Far phonics", description=None, area_of_need=AreaOfNeed.COGNITION, wave=2, sessions_per_week=1,
-            minutes_per_session=20, weeks=6, cost_basis=CostBasis.PER_SESSION, cost_per_session_pence=100, hourly_rate_pence=None,
-        )).id, name="Far group", delivery=Delivery.GROUP, delivered_by_id=world.users["foreign_senco"].id, weekdays=[0],
-        minutes_per_session=20, starts_on=STARTS, ends_on=ENDS, measure=None,
-    ), places=[flow.Place(pupil=world.pupils["foreign"])], today=STARTS)
+    flow.start_intervention(
+        session,
+        actor=world.users["foreign_senco"],
+        details=flow.InterventionDetails(
+            type_id=flow.save_intervention_type(
+                session,
+                actor=world.users["foreign_senco"],
+                details=flow.TypeDetails(
+                    name="Far phonics",
+                    description=None,
+                    area_of_need=AreaOfNeed.COGNITION,
+                    wave=2,
+                    sessions_per_week=1,
+                    minutes_per_session=20,
+                    weeks=6,
+                    cost_basis=CostBasis.PER_SESSION,
+                    cost_per_session_pence=100,
+                    hourly_rate_pence=None,
+                ),
+            ).id,
+            name="Far group",
+            delivery=Delivery.GROUP,
+            delivered_by_id=world.users["foreign_senco"].id,
+            weekdays=[0],
+            minutes_per_session=20,
+            starts_on=STARTS,
+            ends_on=ENDS,
+            measure=None,
+        ),
+        places=[flow.Place(pupil=world.pupils["foreign"])],
+        today=STARTS,
+    )
     session.commit()
     login(world.users["senco"])
 
@@ -1051,6 +1341,7 @@ def test_the_map_holds_only_the_users_school(client, world, login, session, mapp
 
 
 # --- Navigation ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("user", "items"),
@@ -1068,7 +1359,7 @@ def test_navigation_offers_interventions_and_the_map_by_role(client, world, logi
 
     page = text(client.get("/"))
 
-    nav = page[page.index('aria-label="Main navigation"'):page.index("</nav>")]
+    nav = page[page.index('aria-label="Main navigation"') : page.index("</nav>")]
     assert [item for item in ("Interventions", "Provision map") if re.search(rf">\s*{item}\s*</a>", nav)] == items
 
 
@@ -1077,8 +1368,9 @@ def test_a_teacher_sees_the_other_classes_pupils_of_a_group_unnamed(client, worl
 
     kind = make_intervention_type(session, actor=world.users["senco"], name="Mixed reading group")
     ours, theirs = world.pupils["taught"], world.pupils["untaught"]
-    group = make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
-                              pupils=[ours, theirs])
+    group = make_intervention(
+        session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"], pupils=[ours, theirs]
+    )
     session.commit()
 
     login(world.users["teacher"])
@@ -1097,7 +1389,9 @@ def test_the_intervention_list_counts_other_classes_pupils_without_naming_them(c
 
     kind = make_intervention_type(session, actor=world.users["senco"], name="Mixed maths group")
     ours, theirs = world.pupils["taught"], world.pupils["untaught"]
-    make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"], pupils=[ours, theirs])
+    make_intervention(
+        session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"], pupils=[ours, theirs]
+    )
     session.commit()
     login(world.users["teacher"])
 
@@ -1109,6 +1403,7 @@ def test_the_intervention_list_counts_other_classes_pupils_without_naming_them(c
 
 
 # --- Wave 3 for a pupil off the SEN register ------------------------------------------------------
+
 
 def _wave3(session, world):
     entry = _entry(session, world, name="Speech one-to-one", wave=3)
@@ -1162,8 +1457,12 @@ def test_the_senco_places_the_pupil_on_sen_support_as_the_intervention_starts(cl
     login(world.users["senco"])
     plain = world.pupils["taught_plain"]
 
-    response = client.post(_new_url(entry, world.group), data=_setup_form(
-        world, entry, [plain], **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}))
+    response = client.post(
+        _new_url(entry, world.group),
+        data=_setup_form(
+            world, entry, [plain], **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}
+        ),
+    )
 
     assert response.status_code == 302
     session.expire_all()
@@ -1179,7 +1478,9 @@ def test_placing_without_a_need_is_refused_beside_the_need(client, world, login,
     login(world.users["senco"])
     plain = world.pupils["taught_plain"]
 
-    response = client.post(_new_url(entry, world.group), data=_setup_form(world, entry, [plain], **{f"sen_{plain.public_id}": "place"}))
+    response = client.post(
+        _new_url(entry, world.group), data=_setup_form(world, entry, [plain], **{f"sen_{plain.public_id}": "place"})
+    )
 
     assert field_error(text(response), f"need_{plain.public_id}") == "Select Ben Cole's primary type of need"
     assert current_status(session, plain) is None or current_status(session, plain).provision is Provision.NONE
@@ -1191,7 +1492,9 @@ def test_the_senco_may_leave_the_pupil_off_the_register(client, world, login, se
     login(world.users["senco"])
     plain = world.pupils["taught_plain"]
 
-    response = client.post(_new_url(entry, world.group), data=_setup_form(world, entry, [plain], **{f"sen_{plain.public_id}": "leave"}))
+    response = client.post(
+        _new_url(entry, world.group), data=_setup_form(world, entry, [plain], **{f"sen_{plain.public_id}": "leave"})
+    )
 
     assert response.status_code == 302
     session.expire_all()
@@ -1208,8 +1511,12 @@ def test_a_teacher_is_told_the_senco_will_decide_and_the_senco_is_told(client, w
     assert f'name="sen_{plain.public_id}"' not in page
     assert "Ben Cole is not on the SEN register.</strong> This is wave 3 provision: the SENCO will be told" in page
 
-    response = client.post(_new_url(entry, world.group), data=_setup_form(
-        world, entry, [plain], **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}))
+    response = client.post(
+        _new_url(entry, world.group),
+        data=_setup_form(
+            world, entry, [plain], **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}
+        ),
+    )
 
     assert response.status_code == 302  # the offer is not the teacher's: what was posted for it is ignored
     [told] = _told(session)
@@ -1235,12 +1542,21 @@ def test_a_pupil_off_the_register_joining_a_running_wave_3_intervention_is_asked
     page = text(client.get(f"/interventions/{iv_id}/edit?group={world.group.id}"))
     assert f'name="sen_{plain.public_id}"' in page and f'name="sen_{ada.public_id}"' not in page
 
-    refused = client.post(f"/interventions/{iv_id}/edit?group={world.group.id}",
-                          data=_setup_form(world, entry, [ada, plain], version="1"))
+    refused = client.post(
+        f"/interventions/{iv_id}/edit?group={world.group.id}", data=_setup_form(world, entry, [ada, plain], version="1")
+    )
     assert field_error(text(refused), f"sen_{plain.public_id}") == "Choose whether to place Ben Cole on SEN support"
 
-    response = client.post(f"/interventions/{iv_id}/edit?group={world.group.id}", data=_setup_form(
-        world, entry, [ada, plain], version="1", **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}))
+    response = client.post(
+        f"/interventions/{iv_id}/edit?group={world.group.id}",
+        data=_setup_form(
+            world,
+            entry,
+            [ada, plain],
+            version="1",
+            **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"},
+        ),
+    )
     assert response.status_code == 302
     session.expire_all()
     assert current_status(session, plain).provision is Provision.SEN_SUPPORT
@@ -1248,14 +1564,16 @@ def test_a_pupil_off_the_register_joining_a_running_wave_3_intervention_is_asked
 
 
 def test_a_teacher_adding_a_pupil_off_the_register_to_a_running_wave_3_intervention_tells_the_senco(
-        client, world, login, session):
+    client, world, login, session
+):
     login(world.users["senco"])
     entry, iv_id = _running_wave3(session, world, client)
     ada, plain = world.pupils["taught"], world.pupils["taught_plain"]
     login(world.users["teacher"])
 
-    response = client.post(f"/interventions/{iv_id}/edit?group={world.group.id}",
-                           data=_setup_form(world, entry, [ada, plain], version="1"))
+    response = client.post(
+        f"/interventions/{iv_id}/edit?group={world.group.id}", data=_setup_form(world, entry, [ada, plain], version="1")
+    )
 
     assert response.status_code == 302
     [told] = _told(session)
@@ -1263,7 +1581,9 @@ def test_a_teacher_adding_a_pupil_off_the_register_to_a_running_wave_3_intervent
     assert "1 pupil is not on SEN support: the SENCO has been told" in text(client.get(response.headers["Location"]))
 
 
-def test_the_current_list_names_no_pupil_who_has_left_from_the_leaving_date(client, world, login, session, running, trio):
+def test_the_current_list_names_no_pupil_who_has_left_from_the_leaving_date(
+    client, world, login, session, running, trio
+):
     gone = trio[2]
     login(world.users["senco"])
     gone.left_on, gone.leaving_reason = date(2026, 11, 28), "Moved away from the area"  # the day after today

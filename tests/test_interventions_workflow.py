@@ -70,15 +70,23 @@ def kind(session, world) -> InterventionType:
 
 def _start(session, world, kind, pupils=("taught", "taught_plain"), deliverer="ta", **changes) -> Intervention:
     return make_intervention(
-        session, actor=world.users["senco"], kind=kind, deliverer=world.users[deliverer],
-        pupils=[world.pupils[key] for key in pupils], **changes,
+        session,
+        actor=world.users["senco"],
+        kind=kind,
+        deliverer=world.users[deliverer],
+        pupils=[world.pupils[key] for key in pupils],
+        **changes,
     )
 
 
 def _events(session, pupil, kind: str) -> list[TimelineEvent]:
-    return list(session.scalars(
-        sa.select(TimelineEvent).where(TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind == kind).order_by(TimelineEvent.id)
-    ))
+    return list(
+        session.scalars(
+            sa.select(TimelineEvent)
+            .where(TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind == kind)
+            .order_by(TimelineEvent.id)
+        )
+    )
 
 
 def _refusal(refused) -> tuple[str | None, str]:
@@ -87,25 +95,51 @@ def _refusal(refused) -> tuple[str | None, str]:
 
 # --- The catalogue ------------------------------------------------------------------------------
 
+
 def test_a_catalogue_entry_is_saved_with_its_cost_and_audited(session, world):
     senco = world.users["senco"]
 
     entry = make_intervention_type(session, actor=senco, hourly_rate_pence=1820)
 
-    assert (entry.school_id, entry.name, entry.wave, entry.sessions_per_week, entry.minutes_per_session, entry.weeks) == (
-        world.school.id, "Reading catch-up", 2, 2, 30, 12,
+    assert (
+        entry.school_id,
+        entry.name,
+        entry.wave,
+        entry.sessions_per_week,
+        entry.minutes_per_session,
+        entry.weeks,
+    ) == (
+        world.school.id,
+        "Reading catch-up",
+        2,
+        2,
+        30,
+        12,
     )
-    assert (entry.cost_basis, entry.cost_per_session_pence, entry.hourly_rate_pence) == (CostBasis.PER_SESSION, 1250, None)
+    assert (entry.cost_basis, entry.cost_per_session_pence, entry.hourly_rate_pence) == (
+        CostBasis.PER_SESSION,
+        1250,
+        None,
+    )
     assert [(e.user_id, e.school_id, e.object_id) for e in audit_events(session, "intervention_type_saved")] == [
         (senco.id, world.school.id, str(entry.id))
     ]
 
 
 def test_a_staff_hours_entry_keeps_the_rate_and_drops_a_cost_per_session(session, world):
-    entry = make_intervention_type(session, actor=world.users["senco"], cost_basis=CostBasis.STAFF_HOURS,
-                                   cost_per_session_pence=1250, hourly_rate_pence=1820)
+    entry = make_intervention_type(
+        session,
+        actor=world.users["senco"],
+        cost_basis=CostBasis.STAFF_HOURS,
+        cost_per_session_pence=1250,
+        hourly_rate_pence=1820,
+    )
 
-    assert (entry.cost_basis, entry.cost_per_session_pence, entry.hourly_rate_pence) == (CostBasis.STAFF_HOURS, None, 1820)
+    assert (entry.cost_basis, entry.cost_per_session_pence, entry.hourly_rate_pence) == (
+        CostBasis.STAFF_HOURS,
+        None,
+        1820,
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,16 +153,37 @@ def test_a_staff_hours_entry_keeps_the_rate_and_drops_a_cost_per_session(session
         ({"minutes_per_session": 241}, "minutes_per_session", "Minutes a session must be between 5 and 240"),
         ({"weeks": 0}, "weeks", "The number of weeks must be between 1 and 52"),
         ({"weeks": 53}, "weeks", "The number of weeks must be between 1 and 52"),
-        ({"cost_per_session_pence": None, "hourly_rate_pence": 1820}, "cost_per_session",
-         "Enter the cost of a session, for example 12.50"),
+        (
+            {"cost_per_session_pence": None, "hourly_rate_pence": 1820},
+            "cost_per_session",
+            "Enter the cost of a session, for example 12.50",
+        ),
         ({"cost_per_session_pence": -1}, "cost_per_session", "Enter the cost of a session, for example 12.50"),
-        ({"cost_basis": CostBasis.STAFF_HOURS, "hourly_rate_pence": None}, "hourly_rate",
-         "Enter the hourly rate of the staff who deliver it, for example 18.20"),
-        ({"cost_basis": CostBasis.STAFF_HOURS, "hourly_rate_pence": -1}, "hourly_rate",
-         "Enter the hourly rate of the staff who deliver it, for example 18.20"),
+        (
+            {"cost_basis": CostBasis.STAFF_HOURS, "hourly_rate_pence": None},
+            "hourly_rate",
+            "Enter the hourly rate of the staff who deliver it, for example 18.20",
+        ),
+        (
+            {"cost_basis": CostBasis.STAFF_HOURS, "hourly_rate_pence": -1},
+            "hourly_rate",
+            "Enter the hourly rate of the staff who deliver it, for example 18.20",
+        ),
     ],
-    ids=["wave-0", "wave-4", "sessions-0", "sessions-6", "minutes-4", "minutes-241", "weeks-0", "weeks-53",
-         "per-session-without-cost", "per-session-negative", "staff-hours-without-rate", "staff-hours-negative"],
+    ids=[
+        "wave-0",
+        "wave-4",
+        "sessions-0",
+        "sessions-6",
+        "minutes-4",
+        "minutes-241",
+        "weeks-0",
+        "weeks-53",
+        "per-session-without-cost",
+        "per-session-negative",
+        "staff-hours-without-rate",
+        "staff-hours-negative",
+    ],
 )
 def test_a_catalogue_entry_out_of_range_or_without_its_cost_is_refused(session, world, changes, field, message):
     with pytest.raises(RuleBroken) as refused:
@@ -141,8 +196,10 @@ def test_a_catalogue_entry_out_of_range_or_without_its_cost_is_refused(session, 
 
 @pytest.mark.parametrize(
     "changes",
-    [{"wave": 1, "sessions_per_week": 1, "minutes_per_session": 5, "weeks": 1, "cost_per_session_pence": 0},
-     {"wave": 3, "sessions_per_week": 5, "minutes_per_session": 240, "weeks": 52}],
+    [
+        {"wave": 1, "sessions_per_week": 1, "minutes_per_session": 5, "weeks": 1, "cost_per_session_pence": 0},
+        {"wave": 3, "sessions_per_week": 5, "minutes_per_session": 240, "weeks": 52},
+    ],
     ids=["lowest", "highest"],
 )
 def test_the_ends_of_each_range_are_accepted(session, world, changes):
@@ -181,7 +238,9 @@ SCHOOL_SCALE = {-2: "Went backwards", -1: "Slower than hoped", 0: "As hoped", 1:
 def test_a_school_relabels_its_impact_scale(session, world):
     senco = world.users["senco"]
 
-    iflow.set_impact_scale(session, actor=senco, school=world.school, labels={k: f"  {v} " for k, v in SCHOOL_SCALE.items()})
+    iflow.set_impact_scale(
+        session, actor=senco, school=world.school, labels={k: f"  {v} " for k, v in SCHOOL_SCALE.items()}
+    )
 
     assert world.school.impact_scale == {str(k): v for k, v in SCHOOL_SCALE.items()}
     assert world.school.impact_labels == SCHOOL_SCALE
@@ -220,6 +279,7 @@ def test_two_points_with_the_same_label_are_refused(session, world):
 
 # --- Starting an intervention -------------------------------------------------------------------
 
+
 def _deliverer(key):
     return lambda session, world: {"delivered_by_id": world.users[key].id}
 
@@ -241,18 +301,46 @@ def _foreign_type(session, world):
 
 DETAIL_REFUSALS = {
     "type-of-another-school": (_foreign_type, "type_id", "Choose an intervention from the school's catalogue"),
-    "ends-before-start": ({"ends_on": INTERVENTION_STARTS - DAY}, "ends_on", "The end date must be after the start date"),
+    "ends-before-start": (
+        {"ends_on": INTERVENTION_STARTS - DAY},
+        "ends_on",
+        "The end date must be after the start date",
+    ),
     "ends-on-start": ({"ends_on": INTERVENTION_STARTS}, "ends_on", "The end date must be after the start date"),
     "no-weekdays": ({"weekdays": []}, "weekdays", "Choose the days the sessions happen"),
     "saturday": ({"weekdays": [MON, 5]}, "weekdays", "Choose the days the sessions happen"),
     "minutes-4": ({"minutes_per_session": 4}, "minutes_per_session", "Minutes a session must be between 5 and 240"),
     "minutes-241": ({"minutes_per_session": 241}, "minutes_per_session", "Minutes a session must be between 5 and 240"),
-    "deliverer-of-another-authority": (_deliverer("foreign_senco"), "delivered_by_id", "Choose a teacher or support assistant of this school to deliver it"),
-    "deliverer-of-a-sibling-school": (_sibling_teacher, "delivered_by_id", "Choose a teacher or support assistant of this school to deliver it"),
-    "deliverer-head": (_deliverer("head"), "delivered_by_id", "Choose a teacher or support assistant of this school to deliver it"),
-    "deliverer-governor": (_deliverer("governor"), "delivered_by_id", "Choose a teacher or support assistant of this school to deliver it"),
-    "deliverer-admin": (_deliverer("admin"), "delivered_by_id", "Choose a teacher or support assistant of this school to deliver it"),
-    "deliverer-inactive": (_inactive_assistant, "delivered_by_id", "Choose a teacher or support assistant of this school to deliver it"),
+    "deliverer-of-another-authority": (
+        _deliverer("foreign_senco"),
+        "delivered_by_id",
+        "Choose a teacher or support assistant of this school to deliver it",
+    ),
+    "deliverer-of-a-sibling-school": (
+        _sibling_teacher,
+        "delivered_by_id",
+        "Choose a teacher or support assistant of this school to deliver it",
+    ),
+    "deliverer-head": (
+        _deliverer("head"),
+        "delivered_by_id",
+        "Choose a teacher or support assistant of this school to deliver it",
+    ),
+    "deliverer-governor": (
+        _deliverer("governor"),
+        "delivered_by_id",
+        "Choose a teacher or support assistant of this school to deliver it",
+    ),
+    "deliverer-admin": (
+        _deliverer("admin"),
+        "delivered_by_id",
+        "Choose a teacher or support assistant of this school to deliver it",
+    ),
+    "deliverer-inactive": (
+        _inactive_assistant,
+        "delivered_by_id",
+        "Choose a teacher or support assistant of this school to deliver it",
+    ),
 }
 
 
@@ -279,26 +367,32 @@ def _open_outcome(session, world, pupil_key):
 
 
 def _closed_outcome(session, world, pupil_key):
-    return drive_cycle(session, actor=world.users["senco"], pupil=world.pupils[pupil_key], to=CycleState.CLOSED).outcomes[0]
+    return drive_cycle(
+        session, actor=world.users["senco"], pupil=world.pupils[pupil_key], to=CycleState.CLOSED
+    ).outcomes[0]
 
 
 PLACE_REFUSALS = {
     "no-pupil": (lambda s, w: [], {}, "Choose at least one pupil"),
     "one-to-one-with-two": (
         lambda s, w: [iflow.Place(w.pupils["taught"]), iflow.Place(w.pupils["taught_plain"])],
-        {"delivery": Delivery.ONE_TO_ONE}, "A one-to-one intervention has exactly one pupil",
+        {"delivery": Delivery.ONE_TO_ONE},
+        "A one-to-one intervention has exactly one pupil",
     ),
     "same-pupil-twice": (
         lambda s, w: [iflow.Place(w.pupils["taught"]), iflow.Place(w.pupils["taught"], entry_score="9")],
-        {}, "Each pupil can be in the intervention once",
+        {},
+        "Each pupil can be in the intervention once",
     ),
     "outcome-of-another-pupils-plan": (
         lambda s, w: [iflow.Place(w.pupils["taught"], outcome_id=_open_outcome(s, w, "untaught_k").id)],
-        {}, "Choose an outcome from the pupil's current plan",
+        {},
+        "Choose an outcome from the pupil's current plan",
     ),
     "outcome-of-a-reviewed-plan": (
         lambda s, w: [iflow.Place(w.pupils["taught"], outcome_id=_closed_outcome(s, w, "taught").id)],
-        {}, "Choose an outcome from the pupil's current plan",
+        {},
+        "Choose an outcome from the pupil's current plan",
     ),
 }
 
@@ -308,8 +402,13 @@ def test_starting_with_the_wrong_pupils_is_refused(session, world, kind, arrange
     places = arrange(session, world)
 
     with pytest.raises(RuleBroken) as refused:
-        iflow.start_intervention(session, actor=world.users["senco"], details=intervention_details(kind, world.users["ta"], **changes),
-                                 places=places, today=TODAY)
+        iflow.start_intervention(
+            session,
+            actor=world.users["senco"],
+            details=intervention_details(kind, world.users["ta"], **changes),
+            places=places,
+            today=TODAY,
+        )
 
     assert _refusal(refused) == ("pupils", message)
     _nothing_started(session)
@@ -322,15 +421,29 @@ def test_starting_gives_each_pupil_a_place_with_their_entry_score(session, world
     intervention = _start(session, world, kind)
 
     session.expire_all()
-    assert (intervention.school_id, intervention.type_id, intervention.name, intervention.delivery, intervention.delivered_by_id) == (
-        world.school.id, kind.id, "Reading group", Delivery.GROUP, ta.id,
+    assert (
+        intervention.school_id,
+        intervention.type_id,
+        intervention.name,
+        intervention.delivery,
+        intervention.delivered_by_id,
+    ) == (
+        world.school.id,
+        kind.id,
+        "Reading group",
+        Delivery.GROUP,
+        ta.id,
     )
     assert (intervention.weekdays, intervention.minutes_per_session, intervention.starts_on, intervention.ends_on) == (
-        [MON, THU], 30, INTERVENTION_STARTS, INTERVENTION_ENDS,
+        [MON, THU],
+        30,
+        INTERVENTION_STARTS,
+        INTERVENTION_ENDS,
     )
     assert (intervention.measure, intervention.created_by_id) == ("Words read correctly in a minute", senco.id)
     assert [(p.pupil_id, p.entry_score, p.outcome_id, p.exit_score, p.impact) for p in intervention.places] == [
-        (taught.id, "20", None, None, None), (plain.id, "21", None, None, None),
+        (taught.id, "20", None, None, None),
+        (plain.id, "21", None, None, None),
     ]
 
 
@@ -340,7 +453,9 @@ def test_starting_writes_an_event_on_each_pupils_timeline(session, world, kind):
     for key in ("taught", "taught_plain"):
         [event] = _events(session, world.pupils[key], "intervention_started")
         assert (event.title, event.effective_on, event.actor_id) == (
-            "Intervention starts: Reading group", INTERVENTION_STARTS, world.users["senco"].id,
+            "Intervention starts: Reading group",
+            INTERVENTION_STARTS,
+            world.users["senco"].id,
         )
         assert event.detail == "2 x 30 minutes a week until 11/12/2026"
     assert [(e.pupil_id, e.user_id, e.object_id) for e in audit_events(session, "intervention_started")] == [
@@ -353,8 +468,11 @@ def test_a_place_may_serve_an_outcome_of_the_pupils_open_plan(session, world, ki
     outcome = _open_outcome(session, world, "taught")
 
     intervention = iflow.start_intervention(
-        session, actor=world.users["teacher"], details=intervention_details(kind, world.users["teacher"], delivery=Delivery.ONE_TO_ONE),
-        places=[iflow.Place(world.pupils["taught"], entry_score="12", outcome_id=outcome.id)], today=TODAY,
+        session,
+        actor=world.users["teacher"],
+        details=intervention_details(kind, world.users["teacher"], delivery=Delivery.ONE_TO_ONE),
+        places=[iflow.Place(world.pupils["taught"], entry_score="12", outcome_id=outcome.id)],
+        today=TODAY,
     )
 
     assert [(p.pupil_id, p.outcome_id) for p in intervention.places] == [(world.pupils["taught"].id, outcome.id)]
@@ -372,20 +490,26 @@ def test_a_day_chosen_twice_counts_once(session, world, kind):
 
 # --- Changing an intervention -------------------------------------------------------------------
 
+
 def test_changing_keeps_adds_and_takes_out_pupils(session, world, kind):
     taught, untaught = world.pupils["taught"], world.pupils["untaught"]
     intervention = _start(session, world, kind)
     kept = intervention.places[0]
 
     iflow.update_intervention(
-        session, today=TODAY, actor=world.users["senco"], intervention=intervention,
+        session,
+        today=TODAY,
+        actor=world.users["senco"],
+        intervention=intervention,
         details=intervention_details(kind, world.users["teacher"], name="Reading group B", minutes_per_session=20),
         places=[iflow.Place(taught, entry_score="25"), iflow.Place(untaught, entry_score="8")],
     )
 
     session.expire_all()
     assert (intervention.name, intervention.minutes_per_session, intervention.delivered_by_id) == (
-        "Reading group B", 20, world.users["teacher"].id,
+        "Reading group B",
+        20,
+        world.users["teacher"].id,
     )
     assert [(p.id, p.pupil_id, p.entry_score) for p in intervention.places][0] == (kept.id, taught.id, "25")
     assert [(p.pupil_id, p.entry_score) for p in intervention.places] == [(taught.id, "25"), (untaught.id, "8")]
@@ -398,7 +522,10 @@ def test_changing_is_checked_like_starting(session, world, kind):
 
     with pytest.raises(RuleBroken) as refused:
         iflow.update_intervention(
-            session, today=TODAY, actor=world.users["senco"], intervention=intervention,
+            session,
+            today=TODAY,
+            actor=world.users["senco"],
+            intervention=intervention,
             details=intervention_details(kind, world.users["ta"], name="Renamed", delivery=Delivery.ONE_TO_ONE),
             places=[iflow.Place(world.pupils["taught"]), iflow.Place(world.pupils["taught_plain"])],
         )
@@ -411,12 +538,22 @@ def test_changing_is_checked_like_starting(session, world, kind):
 def test_a_pupil_on_a_register_cannot_be_taken_out(session, world, kind, present):
     taught, plain = world.pupils["taught"], world.pupils["taught_plain"]
     intervention = _start(session, world, kind)
-    iflow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=date(2026, 11, 26),
-                         attended={plain.id} if present else set(), note=None, today=TODAY)
+    iflow.record_session(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        held_on=date(2026, 11, 26),
+        attended={plain.id} if present else set(),
+        note=None,
+        today=TODAY,
+    )
 
     with pytest.raises(RuleBroken) as refused:
         iflow.update_intervention(
-            session, today=TODAY, actor=world.users["senco"], intervention=intervention,
+            session,
+            today=TODAY,
+            actor=world.users["senco"],
+            intervention=intervention,
             details=intervention_details(kind, world.users["ta"], name="Renamed", ends_on=date(2026, 12, 18)),
             places=[iflow.Place(taught, entry_score="99")],
         )
@@ -434,21 +571,41 @@ def test_a_pupil_on_a_register_cannot_be_taken_out(session, world, kind, present
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"starts_on": date(2026, 11, 12)}, "starts_on", "The start date cannot be after the first session recorded (09/11/2026)"),
-        ({"ends_on": date(2026, 11, 25)}, "ends_on", "The end date cannot be before the last session recorded (26/11/2026)"),
+        (
+            {"starts_on": date(2026, 11, 12)},
+            "starts_on",
+            "The start date cannot be after the first session recorded (09/11/2026)",
+        ),
+        (
+            {"ends_on": date(2026, 11, 25)},
+            "ends_on",
+            "The end date cannot be before the last session recorded (26/11/2026)",
+        ),
     ],
     ids=["start-after-first-register", "end-before-last-register"],
 )
 def test_the_dates_cannot_move_past_a_register(session, world, kind, changes, field, message):
     intervention = _start(session, world, kind)
     for held_on in (date(2026, 11, 9), date(2026, 11, 26)):
-        iflow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=held_on,
-                             attended=set(), note=None, today=TODAY)
+        iflow.record_session(
+            session,
+            actor=world.users["ta"],
+            intervention=intervention,
+            held_on=held_on,
+            attended=set(),
+            note=None,
+            today=TODAY,
+        )
 
     with pytest.raises(RuleBroken) as refused:
-        iflow.update_intervention(session, today=TODAY, actor=world.users["senco"], intervention=intervention,
-                                  details=intervention_details(kind, world.users["ta"], **changes),
-                                  places=[iflow.Place(world.pupils["taught"]), iflow.Place(world.pupils["taught_plain"])])
+        iflow.update_intervention(
+            session,
+            today=TODAY,
+            actor=world.users["senco"],
+            intervention=intervention,
+            details=intervention_details(kind, world.users["ta"], **changes),
+            places=[iflow.Place(world.pupils["taught"]), iflow.Place(world.pupils["taught_plain"])],
+        )
 
     assert _refusal(refused) == (field, message)
     assert (intervention.starts_on, intervention.ends_on) == (INTERVENTION_STARTS, INTERVENTION_ENDS)
@@ -457,12 +614,24 @@ def test_the_dates_cannot_move_past_a_register(session, world, kind, changes, fi
 def test_the_dates_may_move_up_to_the_registers(session, world, kind):
     intervention = _start(session, world, kind)
     for held_on in (date(2026, 11, 9), date(2026, 11, 26)):
-        iflow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=held_on,
-                             attended=set(), note=None, today=TODAY)
+        iflow.record_session(
+            session,
+            actor=world.users["ta"],
+            intervention=intervention,
+            held_on=held_on,
+            attended=set(),
+            note=None,
+            today=TODAY,
+        )
 
-    iflow.update_intervention(session, today=TODAY, actor=world.users["senco"], intervention=intervention,
-                              details=intervention_details(kind, world.users["ta"], starts_on=date(2026, 11, 9), ends_on=date(2026, 11, 26)),
-                              places=[iflow.Place(world.pupils["taught"]), iflow.Place(world.pupils["taught_plain"])])
+    iflow.update_intervention(
+        session,
+        today=TODAY,
+        actor=world.users["senco"],
+        intervention=intervention,
+        details=intervention_details(kind, world.users["ta"], starts_on=date(2026, 11, 9), ends_on=date(2026, 11, 26)),
+        places=[iflow.Place(world.pupils["taught"]), iflow.Place(world.pupils["taught_plain"])],
+    )
 
     assert (intervention.starts_on, intervention.ends_on) == (date(2026, 11, 9), date(2026, 11, 26))
 
@@ -470,20 +639,40 @@ def test_the_dates_may_move_up_to_the_registers(session, world, kind):
 def test_a_pupil_added_after_the_last_register_can_be_taken_out(session, world, kind):
     taught, plain, untaught = world.pupils["taught"], world.pupils["taught_plain"], world.pupils["untaught"]
     intervention = _start(session, world, kind)
-    iflow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=date(2026, 11, 26),
-                         attended={taught.id}, note=None, today=TODAY)
+    iflow.record_session(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        held_on=date(2026, 11, 26),
+        attended={taught.id},
+        note=None,
+        today=TODAY,
+    )
     details = intervention_details(kind, world.users["ta"])
-    iflow.update_intervention(session, today=TODAY, actor=world.users["senco"], intervention=intervention, details=details,
-                              places=[iflow.Place(taught), iflow.Place(plain), iflow.Place(untaught)])
+    iflow.update_intervention(
+        session,
+        today=TODAY,
+        actor=world.users["senco"],
+        intervention=intervention,
+        details=details,
+        places=[iflow.Place(taught), iflow.Place(plain), iflow.Place(untaught)],
+    )
 
-    iflow.update_intervention(session, today=TODAY, actor=world.users["senco"], intervention=intervention, details=details,
-                              places=[iflow.Place(taught), iflow.Place(plain)])
+    iflow.update_intervention(
+        session,
+        today=TODAY,
+        actor=world.users["senco"],
+        intervention=intervention,
+        details=details,
+        places=[iflow.Place(taught), iflow.Place(plain)],
+    )
 
     assert [p.pupil_id for p in intervention.places] == [taught.id, plain.id]
     assert count(session, InterventionPupil, InterventionPupil.pupil_id == untaught.id) == 0
 
 
 # --- Ending early -------------------------------------------------------------------------------
+
 
 def test_ending_early_moves_the_end_date(session, world, kind):
     intervention = _start(session, world, kind)
@@ -510,7 +699,9 @@ def test_ending_on_a_wrong_date_is_refused(session, world, kind, ended_on, ends_
     intervention = _start(session, world, kind, ends_on=ends_on)
 
     with pytest.raises(RuleBroken) as refused:
-        iflow.end_intervention(session, actor=world.users["senco"], intervention=intervention, ended_on=ended_on, today=TODAY)
+        iflow.end_intervention(
+            session, actor=world.users["senco"], intervention=intervention, ended_on=ended_on, today=TODAY
+        )
 
     assert _refusal(refused) == ("ended_on", message)
     assert intervention.ends_on == ends_on
@@ -519,11 +710,20 @@ def test_ending_on_a_wrong_date_is_refused(session, world, kind, ended_on, ends_
 
 def test_ending_before_a_recorded_session_is_refused(session, world, kind):
     intervention = _start(session, world, kind)
-    iflow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=date(2026, 11, 26),
-                         attended=set(), note=None, today=TODAY)
+    iflow.record_session(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        held_on=date(2026, 11, 26),
+        attended=set(),
+        note=None,
+        today=TODAY,
+    )
 
     with pytest.raises(RuleBroken) as refused:
-        iflow.end_intervention(session, actor=world.users["senco"], intervention=intervention, ended_on=date(2026, 11, 25), today=TODAY)
+        iflow.end_intervention(
+            session, actor=world.users["senco"], intervention=intervention, ended_on=date(2026, 11, 25), today=TODAY
+        )
 
     assert _refusal(refused) == ("ended_on", "The end date cannot be before the last session recorded (26/11/2026)")
     assert intervention.ends_on == INTERVENTION_ENDS
@@ -531,16 +731,27 @@ def test_ending_before_a_recorded_session_is_refused(session, world, kind):
 
 # --- Registers ----------------------------------------------------------------------------------
 
+
 def test_a_register_has_a_row_for_every_pupil(session, world, kind):
     taught, plain = world.pupils["taught"], world.pupils["taught_plain"]
     intervention = _start(session, world, kind)
 
-    register = iflow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=date(2026, 11, 26),
-                                    attended={plain.id}, note="  Read the new book  ", today=TODAY)
+    register = iflow.record_session(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        held_on=date(2026, 11, 26),
+        attended={plain.id},
+        note="  Read the new book  ",
+        today=TODAY,
+    )
 
     session.expire_all()
     assert (register.intervention_id, register.held_on, register.note, register.recorded_by_id) == (
-        intervention.id, date(2026, 11, 26), "Read the new book", world.users["ta"].id,
+        intervention.id,
+        date(2026, 11, 26),
+        "Read the new book",
+        world.users["ta"].id,
     )
     assert sorted((a.pupil_id, a.attended) for a in register.attendance) == [(taught.id, False), (plain.id, True)]
     assert [(e.user_id, e.school_id, e.object_id) for e in audit_events(session, "session_recorded")] == [
@@ -551,8 +762,15 @@ def test_a_register_has_a_row_for_every_pupil(session, world, kind):
 def test_a_register_with_nobody_present_marks_everyone_absent(session, world, kind):
     intervention = _start(session, world, kind)
 
-    register = iflow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=TODAY,
-                                    attended=set(), note=" ", today=TODAY)
+    register = iflow.record_session(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        held_on=TODAY,
+        attended=set(),
+        note=" ",
+        today=TODAY,
+    )
 
     assert [a.attended for a in register.attendance] == [False, False]
     assert register.note is None
@@ -562,20 +780,45 @@ def test_a_register_with_nobody_present_marks_everyone_absent(session, world, ki
     ("held_on", "ends_on", "attended", "field", "message"),
     [
         (TODAY + 3 * DAY, INTERVENTION_ENDS, (), "held_on", "A session cannot be recorded for a date in the future"),
-        (INTERVENTION_STARTS - 4 * DAY, INTERVENTION_ENDS, (), "held_on",
-         "The date must be within the intervention: 14/09/2026 to 11/12/2026"),
-        (date(2026, 11, 16), date(2026, 11, 13), (), "held_on",
-         "The date must be within the intervention: 14/09/2026 to 13/11/2026"),
-        (date(2026, 11, 12), INTERVENTION_ENDS, ("untaught",), "attended", "Only pupils in the intervention can be marked present"),
+        (
+            INTERVENTION_STARTS - 4 * DAY,
+            INTERVENTION_ENDS,
+            (),
+            "held_on",
+            "The date must be within the intervention: 14/09/2026 to 11/12/2026",
+        ),
+        (
+            date(2026, 11, 16),
+            date(2026, 11, 13),
+            (),
+            "held_on",
+            "The date must be within the intervention: 14/09/2026 to 13/11/2026",
+        ),
+        (
+            date(2026, 11, 12),
+            INTERVENTION_ENDS,
+            ("untaught",),
+            "attended",
+            "Only pupils in the intervention can be marked present",
+        ),
     ],
     ids=["future", "before-start", "after-end", "pupil-not-in-it"],
 )
-def test_a_register_on_a_wrong_date_or_with_a_stranger_is_refused(session, world, kind, held_on, ends_on, attended, field, message):
+def test_a_register_on_a_wrong_date_or_with_a_stranger_is_refused(
+    session, world, kind, held_on, ends_on, attended, field, message
+):
     intervention = _start(session, world, kind, ends_on=ends_on)
 
     with pytest.raises(RuleBroken) as refused:
-        iflow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=held_on,
-                             attended={world.pupils[k].id for k in attended} | {world.pupils["taught"].id}, note=None, today=TODAY)
+        iflow.record_session(
+            session,
+            actor=world.users["ta"],
+            intervention=intervention,
+            held_on=held_on,
+            attended={world.pupils[k].id for k in attended} | {world.pupils["taught"].id},
+            note=None,
+            today=TODAY,
+        )
 
     assert _refusal(refused) == (field, message)
     assert (count(session, InterventionSession), count(session, SessionAttendance)) == (0, 0)
@@ -584,12 +827,26 @@ def test_a_register_on_a_wrong_date_or_with_a_stranger_is_refused(session, world
 
 def test_a_second_register_on_one_date_is_refused(session, world, kind):
     intervention = _start(session, world, kind)
-    first = iflow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=date(2026, 11, 26),
-                                 attended=set(), note=None, today=TODAY)
+    first = iflow.record_session(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        held_on=date(2026, 11, 26),
+        attended=set(),
+        note=None,
+        today=TODAY,
+    )
 
     with pytest.raises(RuleBroken) as refused:
-        iflow.record_session(session, actor=world.users["senco"], intervention=intervention, held_on=date(2026, 11, 26),
-                             attended={world.pupils["taught"].id}, note=None, today=TODAY)
+        iflow.record_session(
+            session,
+            actor=world.users["senco"],
+            intervention=intervention,
+            held_on=date(2026, 11, 26),
+            attended={world.pupils["taught"].id},
+            note=None,
+            today=TODAY,
+        )
 
     assert _refusal(refused) == ("held_on", "A session on this date is already recorded")
     assert session.scalars(sa.select(InterventionSession.id)).all() == [first.id]
@@ -602,8 +859,10 @@ ENDED_ON = date(2026, 11, 13)
 
 
 def _results(world, **ratings) -> dict[int, iflow.ImpactResult]:
-    return {world.pupils[key].id: iflow.ImpactResult(exit_score=exit_score, impact=impact, comment=None)
-            for key, (impact, exit_score) in ratings.items()}
+    return {
+        world.pupils[key].id: iflow.ImpactResult(exit_score=exit_score, impact=impact, comment=None)
+        for key, (impact, exit_score) in ratings.items()
+    }
 
 
 def _no_impact_recorded(session, intervention) -> None:
@@ -617,11 +876,17 @@ def test_impact_waits_for_the_end(session, world, kind):
     intervention = _start(session, world, kind)
 
     with pytest.raises(RuleBroken) as refused:
-        iflow.record_impact(session, actor=world.users["ta"], intervention=intervention,
-                            results=_results(world, taught=(1, "30"), taught_plain=(0, "25")), today=TODAY)
+        iflow.record_impact(
+            session,
+            actor=world.users["ta"],
+            intervention=intervention,
+            results=_results(world, taught=(1, "30"), taught_plain=(0, "25")),
+            today=TODAY,
+        )
 
     assert _refusal(refused) == (
-        None, "Impact is recorded when the intervention ends (11/12/2026): end it early if it has finished"
+        None,
+        "Impact is recorded when the intervention ends (11/12/2026): end it early if it has finished",
     )
     _no_impact_recorded(session, intervention)
 
@@ -640,7 +905,9 @@ def test_impact_needs_a_rating_on_the_scale_for_every_pupil(session, world, kind
     intervention = _start(session, world, kind, ends_on=ENDED_ON)
 
     with pytest.raises(RuleBroken) as refused:
-        iflow.record_impact(session, actor=world.users["ta"], intervention=intervention, results=_results(world, **ratings), today=TODAY)
+        iflow.record_impact(
+            session, actor=world.users["ta"], intervention=intervention, results=_results(world, **ratings), today=TODAY
+        )
 
     assert _refusal(refused) == (f"impact_{world.pupils['taught_plain'].id}", message)
     _no_impact_recorded(session, intervention)
@@ -656,8 +923,10 @@ def test_impact_is_recorded_for_each_pupil_with_an_event_on_their_timeline(sessi
     iflow.record_impact(session, actor=ta, intervention=intervention, results=results, today=TODAY)
 
     session.expire_all()
-    assert [(p.pupil_id, p.exit_score, p.impact, p.impact_comment, p.impact_recorded_on, p.impact_recorded_by_id)
-            for p in intervention.places] == [
+    assert [
+        (p.pupil_id, p.exit_score, p.impact, p.impact_comment, p.impact_recorded_on, p.impact_recorded_by_id)
+        for p in intervention.places
+    ] == [
         (taught.id, "34", 2, "Reads with expression", TODAY, ta.id),
         (plain.id, None, -1, None, TODAY, ta.id),
     ]
@@ -667,7 +936,8 @@ def test_impact_is_recorded_for_each_pupil_with_an_event_on_their_timeline(sessi
     assert first.detail == "Impact: Much more progress than expected. Exit measure 34"
     assert second.detail == "Impact: Less progress than expected"
     assert [(e.pupil_id, e.object_id) for e in audit_events(session, "impact_recorded")] == [
-        (taught.id, str(intervention.id)), (plain.id, str(intervention.id)),
+        (taught.id, str(intervention.id)),
+        (plain.id, str(intervention.id)),
     ]
 
 
@@ -675,19 +945,31 @@ def test_the_timeline_uses_the_schools_own_labels(session, world, kind):
     iflow.set_impact_scale(session, actor=world.users["senco"], school=world.school, labels=SCHOOL_SCALE)
     intervention = _start(session, world, kind, ends_on=ENDED_ON)
 
-    iflow.record_impact(session, actor=world.users["ta"], intervention=intervention,
-                        results=_results(world, taught=(2, "34"), taught_plain=(-1, None)), today=TODAY)
+    iflow.record_impact(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        results=_results(world, taught=(2, "34"), taught_plain=(-1, None)),
+        today=TODAY,
+    )
 
     assert _events(session, world.pupils["taught"], "intervention_impact")[0].detail == "Impact: Flew. Exit measure 34"
-    assert _events(session, world.pupils["taught_plain"], "intervention_impact")[0].detail == "Impact: Slower than hoped"
+    assert (
+        _events(session, world.pupils["taught_plain"], "intervention_impact")[0].detail == "Impact: Slower than hoped"
+    )
 
 
 def test_impact_may_be_recorded_on_the_day_an_intervention_is_ended_early(session, world, kind):
     intervention = _start(session, world, kind)
     iflow.end_intervention(session, actor=world.users["senco"], intervention=intervention, ended_on=TODAY, today=TODAY)
 
-    iflow.record_impact(session, actor=world.users["ta"], intervention=intervention,
-                        results=_results(world, taught=(0, None), taught_plain=(0, None)), today=TODAY)
+    iflow.record_impact(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        results=_results(world, taught=(0, None), taught_plain=(0, None)),
+        today=TODAY,
+    )
 
     assert [p.impact for p in intervention.places] == [0, 0]
     assert _events(session, world.pupils["taught"], "intervention_impact")[0].effective_on == TODAY
@@ -695,20 +977,36 @@ def test_impact_may_be_recorded_on_the_day_an_intervention_is_ended_early(sessio
 
 def test_correcting_the_impact_changes_it_without_a_second_timeline_event(session, world, kind):
     intervention = _start(session, world, kind, ends_on=ENDED_ON)
-    iflow.record_impact(session, actor=world.users["ta"], intervention=intervention,
-                        results=_results(world, taught=(2, "34"), taught_plain=(-1, None)), today=TODAY - DAY)
+    iflow.record_impact(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        results=_results(world, taught=(2, "34"), taught_plain=(-1, None)),
+        today=TODAY - DAY,
+    )
 
-    iflow.record_impact(session, actor=world.users["senco"], intervention=intervention,
-                        results=_results(world, taught=(1, "33"), taught_plain=(-1, None)), today=TODAY)
+    iflow.record_impact(
+        session,
+        actor=world.users["senco"],
+        intervention=intervention,
+        results=_results(world, taught=(1, "33"), taught_plain=(-1, None)),
+        today=TODAY,
+    )
 
-    assert [(p.impact, p.exit_score, p.impact_recorded_on, p.impact_recorded_by_id) for p in intervention.places][0] == (
-        1, "33", TODAY, world.users["senco"].id,
+    assert [(p.impact, p.exit_score, p.impact_recorded_on, p.impact_recorded_by_id) for p in intervention.places][
+        0
+    ] == (
+        1,
+        "33",
+        TODAY,
+        world.users["senco"].id,
     )
     assert len(_events(session, world.pupils["taught"], "intervention_impact")) == 1
     assert len(audit_events(session, "impact_recorded")) == 4
 
 
 # --- Counting sessions --------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("weekdays", "start", "end", "sessions"),
@@ -731,14 +1029,24 @@ def test_correcting_the_impact_changes_it_without_a_second_timeline_event(sessio
         # An end before the start.
         ([MON, TUE, WED, THU, FRI], date(2026, 11, 27), date(2026, 11, 26), 0),
     ],
-    ids=["four-weeks", "weekend", "across-a-weekend", "partial-week", "week-and-a-day", "one-day", "one-other-day",
-         "autumn-thursdays", "backwards"],
+    ids=[
+        "four-weeks",
+        "weekend",
+        "across-a-weekend",
+        "partial-week",
+        "week-and-a-day",
+        "one-day",
+        "one-other-day",
+        "autumn-thursdays",
+        "backwards",
+    ],
 )
 def test_sessions_between_counts_the_chosen_weekdays(weekdays, start, end, sessions):
     assert sessions_between(weekdays, start, end) == sessions
 
 
 # --- Terms --------------------------------------------------------------------------------------
+
 
 def _terms(terms) -> list[tuple[str, date, date]]:
     return [(t.name, t.starts_on, t.ends_on) for t in terms]
@@ -757,7 +1065,9 @@ def _default_year(year: int) -> list[tuple[str, date, date]]:
     [(TODAY, 2026), (date(2027, 8, 31), 2026), (date(2026, 8, 31), 2025), (date(2026, 9, 1), 2026)],
     ids=["autumn", "last-day-of-summer", "day-before-the-year", "first-day-of-the-year"],
 )
-def test_a_school_without_terms_of_its_own_has_the_default_terms_of_last_this_and_next_year(session, world, today, this_year):
+def test_a_school_without_terms_of_its_own_has_the_default_terms_of_last_this_and_next_year(
+    session, world, today, this_year
+):
     assert _terms(school_terms(session, world.school, today)) == (
         _default_year(this_year - 1) + _default_year(this_year) + _default_year(this_year + 1)
     )
@@ -773,24 +1083,48 @@ OAK_TERMS = [
 @pytest.fixture
 def oak_terms(session, world):
     for season, (_, starts_on, ends_on) in reversed(list(zip(Season, OAK_TERMS))):
-        session.add(SchoolTerm(school_id=world.school.id, academic_year=2026, season=season, starts_on=starts_on, ends_on=ends_on))
-    session.add(SchoolTerm(school_id=world.school.id, academic_year=2024, season=Season.AUTUMN,
-                           starts_on=date(2024, 9, 3), ends_on=date(2024, 12, 20)))
-    session.add(SchoolTerm(school_id=world.foreign.id, academic_year=2026, season=Season.AUTUMN,
-                           starts_on=date(2026, 9, 7), ends_on=date(2026, 12, 16)))
+        session.add(
+            SchoolTerm(
+                school_id=world.school.id, academic_year=2026, season=season, starts_on=starts_on, ends_on=ends_on
+            )
+        )
+    session.add(
+        SchoolTerm(
+            school_id=world.school.id,
+            academic_year=2024,
+            season=Season.AUTUMN,
+            starts_on=date(2024, 9, 3),
+            ends_on=date(2024, 12, 20),
+        )
+    )
+    session.add(
+        SchoolTerm(
+            school_id=world.foreign.id,
+            academic_year=2026,
+            season=Season.AUTUMN,
+            starts_on=date(2026, 9, 7),
+            ends_on=date(2026, 12, 16),
+        )
+    )
     session.flush()
 
 
 def test_a_school_with_terms_of_its_own_uses_them(session, world, oak_terms):
     # This year's own dates; last and next year, with none of their own, keep the defaults.
     assert _terms(school_terms(session, world.school, TODAY)) == _default_year(2025) + OAK_TERMS + _default_year(2027)
-    assert _terms(school_terms(session, world.sibling, TODAY)) == _default_year(2025) + _default_year(2026) + _default_year(2027)
+    assert _terms(school_terms(session, world.sibling, TODAY)) == _default_year(2025) + _default_year(
+        2026
+    ) + _default_year(2027)
 
 
 @pytest.mark.parametrize(
     ("today", "term"),
-    [(TODAY, "Autumn 2026"), (date(2026, 12, 18), "Autumn 2026"), (date(2027, 1, 5), "Spring 2027"),
-     (date(2026, 12, 22), "Spring 2027")],
+    [
+        (TODAY, "Autumn 2026"),
+        (date(2026, 12, 18), "Autumn 2026"),
+        (date(2027, 1, 5), "Spring 2027"),
+        (date(2026, 12, 22), "Spring 2027"),
+    ],
     ids=["in-term", "last-day", "first-day", "holiday-nearest-start"],
 )
 def test_the_current_term_is_the_one_today_falls_in_or_the_nearest(session, world, oak_terms, today, term):
@@ -821,29 +1155,78 @@ def oak_map(session, world):
     p = world.pupils
     year6 = make_pupil(session, world.school, first="Hana", last="Iqbal", year=6)
     reading = make_intervention_type(session, actor=senco, name="Reading catch-up", wave=2, cost_per_session_pence=250)
-    talk = make_intervention_type(session, actor=senco, name="Talk boost", wave=1, cost_basis=CostBasis.STAFF_HOURS,
-                                  cost_per_session_pence=None, hourly_rate_pence=1820)
+    talk = make_intervention_type(
+        session,
+        actor=senco,
+        name="Talk boost",
+        wave=1,
+        cost_basis=CostBasis.STAFF_HOURS,
+        cost_per_session_pence=None,
+        hourly_rate_pence=1820,
+    )
     maths = make_intervention_type(session, actor=senco, name="Maths booster", wave=3, cost_per_session_pence=900)
     made = {
-        "Reading group": make_intervention(session, actor=senco, kind=reading, deliverer=ta, pupils=[p["taught"], p["taught_plain"]]),
-        "Talk boost": make_intervention(session, actor=senco, kind=talk, deliverer=ta, pupils=[p["untaught"]], name="Talk boost",
-                                        delivery=Delivery.ONE_TO_ONE, weekdays=[TUE], minutes_per_session=25,
-                                        starts_on=date(2026, 11, 3), ends_on=date(2027, 1, 26)),
-        "Maths booster": make_intervention(session, actor=senco, kind=maths, deliverer=teacher, pupils=[p["taught"], year6],
-                                           name="Maths booster", weekdays=[FRI], minutes_per_session=45,
-                                           starts_on=date(2026, 10, 2), ends_on=date(2026, 11, 20)),
+        "Reading group": make_intervention(
+            session, actor=senco, kind=reading, deliverer=ta, pupils=[p["taught"], p["taught_plain"]]
+        ),
+        "Talk boost": make_intervention(
+            session,
+            actor=senco,
+            kind=talk,
+            deliverer=ta,
+            pupils=[p["untaught"]],
+            name="Talk boost",
+            delivery=Delivery.ONE_TO_ONE,
+            weekdays=[TUE],
+            minutes_per_session=25,
+            starts_on=date(2026, 11, 3),
+            ends_on=date(2027, 1, 26),
+        ),
+        "Maths booster": make_intervention(
+            session,
+            actor=senco,
+            kind=maths,
+            deliverer=teacher,
+            pupils=[p["taught"], year6],
+            name="Maths booster",
+            weekdays=[FRI],
+            minutes_per_session=45,
+            starts_on=date(2026, 10, 2),
+            ends_on=date(2026, 11, 20),
+        ),
     }
-    make_intervention(session, actor=senco, kind=reading, deliverer=ta, pupils=[p["untaught_k"]], name="Summer reading",
-                      starts_on=date(2026, 5, 4), ends_on=date(2026, 7, 10))
+    make_intervention(
+        session,
+        actor=senco,
+        kind=reading,
+        deliverer=ta,
+        pupils=[p["untaught_k"]],
+        name="Summer reading",
+        starts_on=date(2026, 5, 4),
+        ends_on=date(2026, 7, 10),
+    )
     far = world.users["foreign_senco"]
-    make_intervention(session, actor=far, kind=make_intervention_type(session, actor=far), deliverer=far, pupils=[p["foreign"]])
+    make_intervention(
+        session, actor=far, kind=make_intervention_type(session, actor=far), deliverer=far, pupils=[p["foreign"]]
+    )
     for held_on in (date(2026, 11, 23), date(2026, 11, 26)):
-        iflow.record_session(session, actor=ta, intervention=made["Reading group"], held_on=held_on, attended=set(), note=None, today=TODAY)
+        iflow.record_session(
+            session,
+            actor=ta,
+            intervention=made["Reading group"],
+            held_on=held_on,
+            attended=set(),
+            note=None,
+            today=TODAY,
+        )
     return made
 
 
 def _rows(result) -> list[tuple]:
-    return [(r.intervention.name, r.sessions, r.staff_hours, r.cost_pence, len(r.pupils), r.cost_per_pupil_pence) for r in result.rows]
+    return [
+        (r.intervention.name, r.sessions, r.staff_hours, r.cost_pence, len(r.pupils), r.cost_per_pupil_pence)
+        for r in result.rows
+    ]
 
 
 def test_the_map_lists_the_terms_interventions_with_hours_and_cost(session, world, oak_map):
@@ -872,7 +1255,7 @@ def test_an_intervention_spanning_two_terms_counts_in_each_only_for_its_part(ses
     talk = oak_map["Talk boost"]
 
     assert _rows(provision_map(session, world.school, SPRING)) == [("Talk boost", 4, 1.7, 3033, 1, 3033)]
-    assert 9 + 4 == sessions_between(talk.weekdays, talk.starts_on, talk.ends_on)
+    assert sessions_between(talk.weekdays, talk.starts_on, talk.ends_on) == 9 + 4
 
 
 def test_the_map_counts_the_registers_taken_in_the_term(session, world, oak_map):
@@ -893,14 +1276,22 @@ def test_the_totals_count_each_pupil_once(session, world, oak_map):
 def test_an_empty_map_has_nothing_to_divide(session, world):
     result = provision_map(session, world.school, AUTUMN)
 
-    assert (result.rows, result.total_hours, result.total_cost_pence, result.pupil_count, result.cost_per_pupil_pence) == ([], 0, 0, 0, 0)
+    assert (
+        result.rows,
+        result.total_hours,
+        result.total_cost_pence,
+        result.pupil_count,
+        result.cost_per_pupil_pence,
+    ) == ([], 0, 0, 0, 0)
 
 
 @pytest.mark.parametrize(
     ("year_group", "names"),
     [(6, ["Maths booster"]), (4, ["Maths booster", "Reading group", "Talk boost"]), (5, [])],
 )
-def test_the_year_group_filter_keeps_interventions_with_a_pupil_in_that_year(session, world, oak_map, year_group, names):
+def test_the_year_group_filter_keeps_interventions_with_a_pupil_in_that_year(
+    session, world, oak_map, year_group, names
+):
     result = provision_map(session, world.school, AUTUMN, year_group=year_group)
 
     assert [r.intervention.name for r in result.rows] == names
@@ -958,10 +1349,23 @@ def _add_interventions(session, world, number: int) -> None:
     done = count(session, Intervention)
     for n in range(done, done + number):
         pupils = [make_pupil(session, world.school, first=f"Pupil{n}", last=x, year=3 + n % 4) for x in ("A", "B")]
-        intervention = make_intervention(session, actor=senco, kind=kinds[n % 3], deliverer=world.users[("ta", "teacher")[n % 2]],
-                                         pupils=pupils, name=f"Group {n:02}")
-        iflow.record_session(session, actor=senco, intervention=intervention, held_on=date(2026, 11, 26),
-                             attended={pupils[0].id}, note=None, today=TODAY)
+        intervention = make_intervention(
+            session,
+            actor=senco,
+            kind=kinds[n % 3],
+            deliverer=world.users[("ta", "teacher")[n % 2]],
+            pupils=pupils,
+            name=f"Group {n:02}",
+        )
+        iflow.record_session(
+            session,
+            actor=senco,
+            intervention=intervention,
+            held_on=date(2026, 11, 26),
+            attended={pupils[0].id},
+            note=None,
+            today=TODAY,
+        )
 
 
 def _statements_for_map(session, school, **filters) -> tuple[int, int]:
@@ -989,6 +1393,7 @@ def test_the_map_sends_as_many_statements_for_twenty_interventions_as_for_two(se
 
 # --- Who reaches interventions and their pupils -------------------------------------------------
 
+
 @pytest.fixture
 def staff(session, world):
     other_teacher = make_user(session, "teacher2@oak.test", Role.TEACHER, school=world.school)
@@ -1006,8 +1411,15 @@ def delivered(session, world, staff, kind):
     """The assistant's group (Ada, taught by the teacher, and Cara) and the other assistant's
     one-to-one (Dev, taught by the other teacher)."""
     mine = _start(session, world, kind, pupils=("taught", "untaught"))
-    theirs = make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=staff["other_ta"], name="Dev's reading",
-                               delivery=Delivery.ONE_TO_ONE, pupils=[world.pupils["untaught_k"]])
+    theirs = make_intervention(
+        session,
+        actor=world.users["senco"],
+        kind=kind,
+        deliverer=staff["other_ta"],
+        name="Dev's reading",
+        delivery=Delivery.ONE_TO_ONE,
+        pupils=[world.pupils["untaught_k"]],
+    )
     return mine, theirs
 
 
@@ -1018,7 +1430,9 @@ def _pupils_in(session, condition) -> set[int]:
 def test_an_assistant_reaches_exactly_the_pupils_of_the_interventions_they_deliver(session, world, staff, delivered):
     mine, _ = delivered
     # Places for pupils of other schools, put in behind the workflow's back, stay out of reach.
-    session.add_all([InterventionPupil(intervention_id=mine.id, pupil_id=world.pupils[k].id) for k in ("sibling_k", "foreign")])
+    session.add_all(
+        [InterventionPupil(intervention_id=mine.id, pupil_id=world.pupils[k].id) for k in ("sibling_k", "foreign")]
+    )
     session.flush()
     expected = {world.pupils["taught"].id, world.pupils["untaught"].id}
 
@@ -1052,7 +1466,9 @@ def test_who_reaches_an_intervention(session, world, staff, delivered, user_key,
     user = staff[user_key]
     expected = REACHES[user_key][ABILITIES.index(ability)]
 
-    in_scope = session.scalar(sa.select(sa.func.count()).where(Intervention.id == mine.id, intervention_scope(user, ability)))
+    in_scope = session.scalar(
+        sa.select(sa.func.count()).where(Intervention.id == mine.id, intervention_scope(user, ability))
+    )
 
     assert bool(in_scope) is expected
     if expected:
@@ -1077,11 +1493,13 @@ def test_a_teacher_reaches_an_intervention_they_set_up_once_its_pupil_moves_clas
 
 def test_a_teacher_cannot_set_up_an_intervention_for_a_pupil_they_do_not_teach(session, world, staff, kind):
     with pytest.raises(RuleBroken, match="not a pupil you can set up an intervention for"):
-        make_intervention(session, actor=staff["other_teacher"], kind=kind, deliverer=staff["ta"],
-                          pupils=[world.pupils["untaught"]])
+        make_intervention(
+            session, actor=staff["other_teacher"], kind=kind, deliverer=staff["ta"], pupils=[world.pupils["untaught"]]
+        )
 
 
 # --- Further refusals ---------------------------------------------------------------------------
+
 
 def test_pupils_of_another_school_cannot_be_placed(session, world, kind):
     with pytest.raises(RuleBroken) as refused:
@@ -1129,19 +1547,25 @@ def test_a_pupil_who_joins_later_gets_a_timeline_event_dated_when_they_join(sess
     joining = world.pupils["untaught"]
 
     iflow.update_intervention(
-        session, today=TODAY, actor=world.users["senco"], intervention=intervention,
+        session,
+        today=TODAY,
+        actor=world.users["senco"],
+        intervention=intervention,
         details=intervention_details(kind, world.users["ta"]),
         places=[iflow.Place(world.pupils["taught"]), iflow.Place(world.pupils["taught_plain"]), iflow.Place(joining)],
     )
 
     [event] = session.scalars(
-        sa.select(TimelineEvent).where(TimelineEvent.pupil_id == joining.id, TimelineEvent.kind == "intervention_started")
+        sa.select(TimelineEvent).where(
+            TimelineEvent.pupil_id == joining.id, TimelineEvent.kind == "intervention_started"
+        )
     ).all()
     assert event.effective_on == min(TODAY, intervention.ends_on)
     assert event.title == f"Intervention starts: {intervention.name}"
 
 
 # --- Wave 3 for a pupil off the SEN register ------------------------------------------------------
+
 
 @pytest.fixture
 def wave3(session, world) -> InterventionType:
@@ -1150,12 +1574,20 @@ def wave3(session, world) -> InterventionType:
 
 def _start_with(session, world, kind, actor_key, places) -> Intervention:
     return iflow.start_intervention(
-        session, actor=world.users[actor_key], details=intervention_details(kind, world.users["ta"]), places=places, today=TODAY,
+        session,
+        actor=world.users[actor_key],
+        details=intervention_details(kind, world.users["ta"]),
+        places=places,
+        today=TODAY,
     )
 
 
 def _told(session) -> list[Notification]:
-    return list(session.scalars(sa.select(Notification).where(Notification.kind == iflow.OFF_REGISTER_WAVE_3).order_by(Notification.id)))
+    return list(
+        session.scalars(
+            sa.select(Notification).where(Notification.kind == iflow.OFF_REGISTER_WAVE_3).order_by(Notification.id)
+        )
+    )
 
 
 def _provision(session, pupil) -> Provision:
@@ -1166,11 +1598,18 @@ def _provision(session, pupil) -> Provision:
 def test_a_teacher_starting_wave_3_for_a_pupil_off_the_register_tells_the_senco(session, world, wave3):
     plain = world.pupils["taught_plain"]
 
-    intervention = _start_with(session, world, wave3, "teacher", [iflow.Place(pupil=plain), iflow.Place(pupil=world.pupils["taught"])])
+    intervention = _start_with(
+        session, world, wave3, "teacher", [iflow.Place(pupil=plain), iflow.Place(pupil=world.pupils["taught"])]
+    )
 
     [told] = _told(session)
     place = next(p for p in intervention.places if p.pupil_id == plain.id)
-    assert (told.recipient_id, told.subject_type, told.subject_id, told.period) == (world.users["senco"].id, "intervention_pupil", place.id, "")
+    assert (told.recipient_id, told.subject_type, told.subject_id, told.period) == (
+        world.users["senco"].id,
+        "intervention_pupil",
+        place.id,
+        "",
+    )
     assert told.title == "A pupil starting a wave 3 intervention is not on SEN support"
     assert plain.first_name not in told.title and plain.last_name not in told.title
     assert plain.first_name not in told.body and plain.last_name not in told.body
@@ -1183,7 +1622,9 @@ def test_a_teacher_cannot_place_a_pupil_on_sen_support_through_an_intervention(s
     before = count(session, Intervention)
 
     with pytest.raises(RuleBroken) as refused:
-        _start_with(session, world, wave3, "teacher", [iflow.Place(pupil=plain, sen_support=True, primary_need=NeedType.SLCN)])
+        _start_with(
+            session, world, wave3, "teacher", [iflow.Place(pupil=plain, sen_support=True, primary_need=NeedType.SLCN)]
+        )
 
     assert refused.value.field == f"sen_{plain.public_id}"
     assert refused.value.message.startswith("Only the SENCO can place a pupil on SEN support")
@@ -1194,7 +1635,9 @@ def test_a_teacher_cannot_place_a_pupil_on_sen_support_through_an_intervention(s
 def test_the_senco_places_the_pupil_on_sen_support_with_the_letter(session, world, wave3):
     plain = world.pupils["taught_plain"]
 
-    _start_with(session, world, wave3, "senco", [iflow.Place(pupil=plain, sen_support=True, primary_need=NeedType.SLCN)])
+    _start_with(
+        session, world, wave3, "senco", [iflow.Place(pupil=plain, sen_support=True, primary_need=NeedType.SLCN)]
+    )
 
     status = current_status(session, plain)
     assert (status.provision, status.primary_need, status.start_date) == (Provision.SEN_SUPPORT, NeedType.SLCN, TODAY)
@@ -1211,7 +1654,10 @@ def test_placing_on_sen_support_needs_the_primary_need(session, world, wave3):
     with pytest.raises(RuleBroken) as refused:
         _start_with(session, world, wave3, "senco", [iflow.Place(pupil=plain, sen_support=True)])
 
-    assert (refused.value.field, refused.value.message) == (f"need_{plain.public_id}", "Select Ben Cole's primary type of need")
+    assert (refused.value.field, refused.value.message) == (
+        f"need_{plain.public_id}",
+        "Select Ben Cole's primary type of need",
+    )
     assert count(session, Intervention) == before
 
 
@@ -1225,12 +1671,16 @@ def test_the_senco_leaving_the_pupil_off_tells_the_other_sencos_not_themselves(s
     assert _provision(session, plain) is Provision.NONE
 
 
-@pytest.mark.parametrize(("wave", "pupil_key", "told"), [
-    (2, "taught_plain", False),
-    (3, "taught_plain", True),
-    (3, "taught", False),   # on SEN support (K)
-    (3, "untaught", False),  # with an EHC plan (E)
-], ids=["wave-2-off-register", "wave-3-off-register", "wave-3-on-k", "wave-3-on-e"])
+@pytest.mark.parametrize(
+    ("wave", "pupil_key", "told"),
+    [
+        (2, "taught_plain", False),
+        (3, "taught_plain", True),
+        (3, "taught", False),  # on SEN support (K)
+        (3, "untaught", False),  # with an EHC plan (E)
+    ],
+    ids=["wave-2-off-register", "wave-3-off-register", "wave-3-on-k", "wave-3-on-e"],
+)
 def test_only_wave_3_for_a_pupil_off_the_register_asks(session, world, wave, pupil_key, told):
     kind = make_intervention_type(session, actor=world.users["senco"], name=f"Entry {wave}", wave=wave)
     pupil = world.pupils[pupil_key]
@@ -1242,7 +1692,16 @@ def test_only_wave_3_for_a_pupil_off_the_register_asks(session, world, wave, pup
 
 def test_a_pupil_whose_sen_support_ended_is_off_the_register(session, world, wave3):
     pupil = world.pupils["taught"]
-    change_sen_status(session, actor=world.users["senco"], pupil=pupil, provision=Provision.NONE, primary_need=None,
-                      secondary_need=None, start_date=TODAY - DAY, reason="Stepped down", today=TODAY)
+    change_sen_status(
+        session,
+        actor=world.users["senco"],
+        pupil=pupil,
+        provision=Provision.NONE,
+        primary_need=None,
+        secondary_need=None,
+        start_date=TODAY - DAY,
+        reason="Stepped down",
+        today=TODAY,
+    )
 
     assert iflow.needs_sen_decision(session, wave3, [pupil]) == {pupil.id}

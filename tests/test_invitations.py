@@ -90,7 +90,9 @@ def test_the_link_sets_the_members_own_password_once(app, client, world, session
     # Used once, the link is dead: nobody else (who saw the email later) can set the password.
     again = app.test_client()
     assert again.get(path).status_code == 404
-    second = again.post(path, data={"new_password": "another long passphrase", "confirm_password": "another long passphrase"})
+    second = again.post(
+        path, data={"new_password": "another long passphrase", "confirm_password": "another long passphrase"}
+    )
     assert second.status_code == 404
     session.refresh(member)
     assert verify_password(member.password_hash, OWN_PASSWORD)
@@ -127,18 +129,22 @@ def test_the_link_expires_after_seven_days(app, world, session):
     member = make_user(session, "nina.patel@oak.test", Role.TEACHER, school=world.school)
     member.password_hash = NO_PASSWORD
     eight_days_ago = datetime.now(UTC) - timedelta(days=8)
-    invitation = flow.invite(session, actor=world.users["head"], member=member, secret_key=app.config["SECRET_KEY"],
-                             moment=eight_days_ago)
+    invitation = flow.invite(
+        session, actor=world.users["head"], member=member, secret_key=app.config["SECRET_KEY"], moment=eight_days_ago
+    )
     fresh = make_user(session, "sam.new@oak.test", Role.TEACHER, school=world.school)
     fresh.password_hash = NO_PASSWORD
     six_days_ago = datetime.now(UTC) - timedelta(days=6)
-    open_one = flow.invite(session, actor=world.users["head"], member=fresh, secret_key=app.config["SECRET_KEY"],
-                           moment=six_days_ago)
+    open_one = flow.invite(
+        session, actor=world.users["head"], member=fresh, secret_key=app.config["SECRET_KEY"], moment=six_days_ago
+    )
     session.commit()
     visitor = app.test_client()
 
-    expired = visitor.post(f"/invitation/{flow.token_for(invitation, app.config['SECRET_KEY'])}",
-                           data={"new_password": OWN_PASSWORD, "confirm_password": OWN_PASSWORD})
+    expired = visitor.post(
+        f"/invitation/{flow.token_for(invitation, app.config['SECRET_KEY'])}",
+        data={"new_password": OWN_PASSWORD, "confirm_password": OWN_PASSWORD},
+    )
 
     assert expired.status_code == 404
     assert "This link does not work" in text(expired)
@@ -162,9 +168,16 @@ def test_changing_the_address_ends_the_link_sent_to_the_old_one(app, client, wor
     path = _emailed_link(session, port, inbox)
     member = session.scalar(sa.select(User).where(User.email == "nina.patel@oak.test"))
 
-    response = client.post(f"/staff/{member.id}", data={"full_name": "Nina Patel", "email": "nina.p@oak.test",
-                                                          "roles": ["teacher"], "active": "y",
-                                                          "version": str(member.version)})
+    response = client.post(
+        f"/staff/{member.id}",
+        data={
+            "full_name": "Nina Patel",
+            "email": "nina.p@oak.test",
+            "roles": ["teacher"],
+            "active": "y",
+            "version": str(member.version),
+        },
+    )
 
     assert response.status_code == 302
     assert app.test_client().get(path).status_code == 404
@@ -189,10 +202,12 @@ def test_an_invitation_used_before_its_email_went_is_not_sent(app, world, sessio
     port, inbox = smtp
     member = make_user(session, "nina.patel@oak.test", Role.TEACHER, school=world.school)
     member.password_hash = NO_PASSWORD
-    flow.invite(session, actor=world.users["head"], member=member, secret_key=app.config["SECRET_KEY"],
-                moment=datetime.now(UTC))
-    flow.invite(session, actor=world.users["head"], member=member, secret_key=app.config["SECRET_KEY"],
-                moment=datetime.now(UTC))
+    flow.invite(
+        session, actor=world.users["head"], member=member, secret_key=app.config["SECRET_KEY"], moment=datetime.now(UTC)
+    )
+    flow.invite(
+        session, actor=world.users["head"], member=member, secret_key=app.config["SECRET_KEY"], moment=datetime.now(UTC)
+    )
     session.commit()
 
     summary = _send(session, port)
@@ -214,8 +229,15 @@ def test_the_staff_form_takes_no_password_chosen_for_someone_else(client, world,
     login(world.users["head"])
 
     page = text(client.get("/staff/new"))
-    client.post("/staff/new", data={"full_name": "Nina Patel", "email": "nina.patel@oak.test", "roles": ["teacher"],
-                                     "temporary_password": "chosen by the head"})
+    client.post(
+        "/staff/new",
+        data={
+            "full_name": "Nina Patel",
+            "email": "nina.patel@oak.test",
+            "roles": ["teacher"],
+            "temporary_password": "chosen by the head",
+        },
+    )
 
     assert 'type="password"' not in page
     member = session.scalar(sa.select(User).where(User.email == "nina.patel@oak.test"))
@@ -225,25 +247,47 @@ def test_the_staff_form_takes_no_password_chosen_for_someone_else(client, world,
 
 # --- A password chosen by someone else -----------------------------------------------------------
 
+
 def test_a_password_set_with_create_user_is_changed_at_first_sign_in(app, client, world, session):
-    result = app.test_cli_runner().invoke(args=[
-        "create-user", "--email", "first.head@oak.test", "--name", "First Head", "--role", "head",
-        "--school", world.school.urn, "--password", "chosen by the installer",
-    ])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "--email",
+            "first.head@oak.test",
+            "--name",
+            "First Head",
+            "--role",
+            "head",
+            "--school",
+            world.school.urn,
+            "--password",
+            "chosen by the installer",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = session.scalar(sa.select(User).where(User.email == "first.head@oak.test"))
     assert user.must_change_password is True
 
-    assert client.post("/sign-in", data={"email": "first.head@oak.test", "password": "chosen by the installer"}).status_code == 302
+    assert (
+        client.post(
+            "/sign-in", data={"email": "first.head@oak.test", "password": "chosen by the installer"}
+        ).status_code
+        == 302
+    )
     for path in ("/", "/staff/", f"/pupils/{world.pupils['taught'].public_id}", "/settings"):
         response = client.get(path)
         assert response.status_code == 302, path
         assert response.headers["Location"] == "/change-password"
     assert client.get("/change-password").status_code == 200
 
-    changed = client.post("/change-password", data={
-        "current_password": "chosen by the installer", "new_password": OWN_PASSWORD, "confirm_password": OWN_PASSWORD,
-    })
+    changed = client.post(
+        "/change-password",
+        data={
+            "current_password": "chosen by the installer",
+            "new_password": OWN_PASSWORD,
+            "confirm_password": OWN_PASSWORD,
+        },
+    )
 
     assert changed.status_code == 302
     session.refresh(user)

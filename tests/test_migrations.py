@@ -42,7 +42,9 @@ def sqlite_database(tmp_path):
 @pytest.fixture
 def postgresql_database():
     """A new, empty PostgreSQL database beside the test database, dropped afterwards."""
-    with own_postgresql_database(os.environ["SENTRACK_TEST_DATABASE_URL"], f"{MIGRATION_CHECK_DATABASE}_{os.getpid()}") as url:
+    with own_postgresql_database(
+        os.environ["SENTRACK_TEST_DATABASE_URL"], f"{MIGRATION_CHECK_DATABASE}_{os.getpid()}"
+    ) as url:
         yield url
 
 

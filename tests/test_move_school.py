@@ -25,8 +25,13 @@ from tests.helpers import audit_events
 def _la_task(session, world, *, by_hand=False) -> Task:
     """The open task of Cara's EHC annual review the sweep gives Test Borough's officer."""
     run_sweep(session, TODAY, codes=["la_annual_review"])
-    task = session.scalar(sa.select(Task).where(Task.pupil_id == world.pupils["untaught"].id,
-                                                Task.for_role == Role.LA_OFFICER, Task.status == TaskStatus.OPEN))
+    task = session.scalar(
+        sa.select(Task).where(
+            Task.pupil_id == world.pupils["untaught"].id,
+            Task.for_role == Role.LA_OFFICER,
+            Task.status == TaskStatus.OPEN,
+        )
+    )
     assert task.assigned_to_id == world.users["la"].id
     if by_hand:
         task.assigned_by_id = world.users["senco"].id
@@ -37,10 +42,18 @@ def _la_task(session, world, *, by_hand=False) -> Task:
 def _closed_la_task(session, world) -> Task:
     duty = sync_catalogue(session)["la_annual_review"]
     task = Task(
-        school_id=world.school.id, duty_id=duty.id, subject_type="sen_status", subject_id=0, period="review:0",
-        pupil_id=world.pupils["untaught"].id, assigned_to_id=world.users["la"].id, for_role=Role.LA_OFFICER,
-        title="Hold the annual review of Cara Dale's EHC plan", due_on=date(2026, 1, 15),
-        status=TaskStatus.CANCELLED, closed_on=date(2026, 2, 1),
+        school_id=world.school.id,
+        duty_id=duty.id,
+        subject_type="sen_status",
+        subject_id=0,
+        period="review:0",
+        pupil_id=world.pupils["untaught"].id,
+        assigned_to_id=world.users["la"].id,
+        for_role=Role.LA_OFFICER,
+        title="Hold the annual review of Cara Dale's EHC plan",
+        due_on=date(2026, 1, 15),
+        status=TaskStatus.CANCELLED,
+        closed_on=date(2026, 2, 1),
     )
     session.add(task)
     session.commit()
@@ -114,8 +127,11 @@ def test_the_sweep_moves_authority_tasks_of_a_school_moved_by_hand_to_the_new_of
     session.expire_all()
     assert task.status is TaskStatus.OPEN
     assert task.assigned_to_id == world.users["foreign_la"].id and summary.tasks_moved >= 1
-    assert session.scalar(sa.select(Notification.id).where(Notification.recipient_id == world.users["foreign_la"].id,
-                                                           Notification.subject_id == task.id))
+    assert session.scalar(
+        sa.select(Notification.id).where(
+            Notification.recipient_id == world.users["foreign_la"].id, Notification.subject_id == task.id
+        )
+    )
 
 
 def test_the_sweep_takes_an_authority_task_from_an_officer_of_another_authority_with_none_to_give_it(session, world):

@@ -40,8 +40,13 @@ def _notification(session, recipient, *, kind="review_due", subject_id=None, per
     if subject_id is None:  # Ada Brook, of the test world
         subject_id = session.scalar(sa.select(Pupil.id).where(Pupil.first_name == "Ada", Pupil.last_name == "Brook"))
     notification = Notification(
-        recipient_id=recipient.id, kind=kind, subject_type="pupil", subject_id=subject_id, period=period,
-        title="Hold the review for Ada Brook", body="Ada Brook's review is due on 3 December.",
+        recipient_id=recipient.id,
+        kind=kind,
+        subject_type="pupil",
+        subject_id=subject_id,
+        period=period,
+        title="Hold the review for Ada Brook",
+        body="Ada Brook's review is due on 3 December.",
         link="/pupils/abc123/cycles/1",
     )
     session.add(notification)
@@ -134,7 +139,9 @@ def test_an_smtp_outage_longer_than_a_day_loses_nothing(session, world):
     tries = notification.attempts
 
     with smtp_server() as (port, inbox):
-        too_soon = send_due(session, mailer=_mailer(port), now=moment - timedelta(seconds=1), sender=SENDER, base_url=BASE)
+        too_soon = send_due(
+            session, mailer=_mailer(port), now=moment - timedelta(seconds=1), sender=SENDER, base_url=BASE
+        )
         back = send_due(session, mailer=_mailer(port), now=moment, sender=SENDER, base_url=BASE)
 
     assert (too_soon.sent, back.sent) == (0, 1)
@@ -196,7 +203,11 @@ def test_the_senco_resends_failed_emails_audited_and_they_are_sent(client, login
     assert response.status_code == 302 and response.headers["Location"] == "/notifications/email"
     assert "There are no failed emails to resend" in text(nothing_left)
     session.expire_all()
-    assert (notification.email_status, notification.attempts, notification.next_attempt_at) == (EmailStatus.PENDING, 0, None)
+    assert (notification.email_status, notification.attempts, notification.next_attempt_at) == (
+        EmailStatus.PENDING,
+        0,
+        None,
+    )
     assert (other.email_status, other.attempts) == (EmailStatus.PENDING, 2)
     [event] = audit_events(session, "email_resent", user_id=world.users["senco"].id)
     assert event.object_id == str(notification.id)
@@ -407,7 +418,9 @@ def test_a_sender_killed_during_a_message_sends_that_one_again_and_no_other(sess
     with pytest.raises(Killed):  # the server took Message 00; the sender died before recording it
         send_due(session, mailer=DiesAt(port, 1, after_handing_over=True), now=NOW, sender=SENDER, base_url=BASE)
     session.rollback()
-    other = send_due(session, mailer=_mailer(port), now=NOW + LEASE - timedelta(seconds=1), sender=SENDER, base_url=BASE)
+    other = send_due(
+        session, mailer=_mailer(port), now=NOW + LEASE - timedelta(seconds=1), sender=SENDER, base_url=BASE
+    )
     lease_over = send_due(session, mailer=_mailer(port), now=NOW + LEASE, sender=SENDER, base_url=BASE)
     later = send_due(session, mailer=_mailer(port), now=NOW + timedelta(days=1), sender=SENDER, base_url=BASE)
 
@@ -468,9 +481,18 @@ def _sender_process(app, port: int, moment: datetime) -> subprocess.Popen:
     """`python -m tests.outbox_sender` on the test's own database: a sender in its own process."""
     root = pathlib.Path(__file__).resolve().parent.parent
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.outbox_sender", app.config["SQLALCHEMY_DATABASE_URI"], str(port),
-         moment.isoformat()],
-        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.outbox_sender",
+            app.config["SQLALCHEMY_DATABASE_URI"],
+            str(port),
+            moment.isoformat(),
+        ],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
 
@@ -571,7 +593,9 @@ def test_a_sender_passes_over_a_message_another_is_claiming_without_waiting_for_
     [(summary, _)] = results
     assert finished_while_held
     assert (summary.sent, summary.taken_elsewhere) == ((2, 1) if postgres else (3, 0))
-    assert _subjects(inbox) == (["Message 01", "Message 02"] if postgres else ["Message 00", "Message 01", "Message 02"])
+    assert _subjects(inbox) == (
+        ["Message 01", "Message 02"] if postgres else ["Message 00", "Message 01", "Message 02"]
+    )
 
 
 def _scheduler_once(app):
@@ -602,7 +626,9 @@ def test_the_scheduler_sends_the_rest_when_one_message_has_a_bad_header(app, ses
     to_teacher = [n for n in rows if n.recipient_id == teacher_id]
     others = [n for n in rows if n.recipient_id != teacher_id]
     assert f"Outbox: {{'sent': {len(others)}, 'retried': 0, 'failed': {len(to_teacher)}}}" in result.output
-    assert bad_id in {n.id for n in to_teacher} and {n.last_error for n in to_teacher} == {"Could not be built: ValueError"}
+    assert bad_id in {n.id for n in to_teacher} and {n.last_error for n in to_teacher} == {
+        "Could not be built: ValueError"
+    }
     assert {n.email_status for n in to_teacher} == {EmailStatus.FAILED}
     assert {n.email_status for n in others} == {EmailStatus.SENT} and set(good) <= {n.id for n in others}
     assert len(inbox.messages) == len(others)

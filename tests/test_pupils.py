@@ -33,6 +33,7 @@ def _listed(client, url="/pupils/") -> list[str]:
 
 # --- Search -------------------------------------------------------------------------------------
 
+
 def test_search_by_name_is_posted_and_never_in_the_url(senco, world):
     response = senco.post("/pupils/", data={"q": "Brook"})
 
@@ -102,6 +103,7 @@ def test_filters_posted_with_a_search_go_in_the_url_but_the_name_does_not(senco,
 
 # --- Filters, sorting and pages -----------------------------------------------------------------
 
+
 def test_filter_by_year_group(senco, world, session):
     year_six = make_pupil(session, world.school, first="Hal", last="Ince", year=6)
     session.commit()
@@ -122,7 +124,9 @@ def test_filter_by_provision(senco, world, provision, keys):
 
 
 def test_filter_by_need_type_matches_primary_and_secondary_needs(senco, world, session):
-    secondary = make_pupil(session, world.school, first="Ivo", last="Jay", provision=Provision.SEN_SUPPORT, need=NeedType.MLD)
+    secondary = make_pupil(
+        session, world.school, first="Ivo", last="Jay", provision=Provision.SEN_SUPPORT, need=NeedType.MLD
+    )
     secondary.sen_statuses[0].secondary_need = NeedType.SPLD
     session.commit()
 
@@ -132,7 +136,9 @@ def test_filter_by_need_type_matches_primary_and_secondary_needs(senco, world, s
 def test_a_closed_sen_period_does_not_count_for_the_filters(senco, world, session):
     pupil = world.pupils["taught"]
     pupil.sen_statuses[0].end_date = date(2026, 9, 30)
-    session.add(SenStatus(pupil_id=pupil.id, provision=Provision.NONE, start_date=date(2026, 10, 1), reason="Stepped down"))
+    session.add(
+        SenStatus(pupil_id=pupil.id, provision=Provision.NONE, start_date=date(2026, 10, 1), reason="Stepped down")
+    )
     session.commit()
 
     assert _listed(senco, "/pupils/?provision=K") == _ids(world, "untaught_k")
@@ -199,6 +205,7 @@ def test_a_teacher_lists_only_the_pupils_of_their_classes(client, world, login, 
 
 # --- Adding a pupil -----------------------------------------------------------------------------
 
+
 def _pupil_form(**changes) -> dict:
     form = {
         "upn": make_upn(),
@@ -241,7 +248,11 @@ def _wrong_check_letter_upn() -> str:
 @pytest.mark.parametrize(
     ("changes", "field_id", "message"),
     [
-        ({"upn": _wrong_check_letter_upn()}, "upn", "This UPN's check letter does not match: check it has been copied correctly"),
+        (
+            {"upn": _wrong_check_letter_upn()},
+            "upn",
+            "This UPN's check letter does not match: check it has been copied correctly",
+        ),
         ({"upn": "A12345"}, "upn", "A UPN is 13 characters long"),
         ({"upn": "A1234567890BC"}, "upn", "A UPN is a letter followed by 11 digits and a final digit or letter"),
         ({"date_of_birth": date_parts(date(2027, 1, 1))}, "date_of_birth", "The date of birth must be in the past"),
@@ -253,12 +264,26 @@ def _wrong_check_letter_upn() -> str:
         ({"last_name": ""}, "last_name", "Enter the pupil's last name"),
         ({"first_name": "   "}, "first_name", "Enter the pupil's first name"),
         ({"last_name": " \t "}, "last_name", "Enter the pupil's last name"),
-        ({"admitted_on": date_parts(date(2018, 1, 1))}, "admitted_on", "The admission date must be after the date of birth"),
+        (
+            {"admitted_on": date_parts(date(2018, 1, 1))},
+            "admitted_on",
+            "The admission date must be after the date of birth",
+        ),
     ],
     ids=[
-        "check-letter", "upn-short", "upn-shape", "born-in-future", "no-month", "no-day-or-year",
-        "no-date", "impossible-date", "no-first-name", "no-last-name", "blank-first-name",
-        "blank-last-name", "admitted-before-birth",
+        "check-letter",
+        "upn-short",
+        "upn-shape",
+        "born-in-future",
+        "no-month",
+        "no-day-or-year",
+        "no-date",
+        "impossible-date",
+        "no-first-name",
+        "no-last-name",
+        "blank-first-name",
+        "blank-last-name",
+        "admitted-before-birth",
     ],
 )
 def test_adding_a_pupil_refused_with_the_message_beside_the_field(senco, world, session, changes, field_id, message):
@@ -316,6 +341,7 @@ def test_a_class_of_another_school_cannot_be_chosen(senco, world, session):
 
 # --- Editing a pupil ----------------------------------------------------------------------------
 
+
 def _edit_form(pupil: Pupil, **changes) -> dict:
     form = {
         "version": str(pupil.version),
@@ -336,7 +362,9 @@ def _edit_form(pupil: Pupil, **changes) -> dict:
 def test_editing_audits_the_names_of_the_changed_fields_not_their_values(senco, world, session):
     pupil = world.pupils["taught"]
 
-    response = senco.post(f"/pupils/{pupil.public_id}/edit", data=_edit_form(pupil, first_name="Adaline", year_group="5"))
+    response = senco.post(
+        f"/pupils/{pupil.public_id}/edit", data=_edit_form(pupil, first_name="Adaline", year_group="5")
+    )
 
     assert response.status_code == 302
     session.refresh(pupil)
@@ -377,7 +405,10 @@ def test_ticking_the_medical_condition_again_shows_the_kept_notes_on_the_form(se
     pupil.medical_notes = "Epipen in the bag"
     session.commit()
 
-    senco.post(f"/pupils/{pupil.public_id}/edit", data=_edit_form(pupil, medical_conditions="y", medical_notes="Epipen in the bag"))
+    senco.post(
+        f"/pupils/{pupil.public_id}/edit",
+        data=_edit_form(pupil, medical_conditions="y", medical_notes="Epipen in the bag"),
+    )
 
     session.refresh(pupil)
     assert (pupil.medical_conditions, pupil.medical_notes) == (True, "Epipen in the bag")
@@ -404,6 +435,7 @@ def test_editing_to_another_pupils_upn_is_refused(senco, world, session):
 
 
 # --- Contacts -----------------------------------------------------------------------------------
+
 
 def _contact_form(**changes) -> dict:
     form = {
@@ -437,8 +469,14 @@ def test_editing_a_contact_audits_the_changed_fields(senco, world, session):
     pupil = world.pupils["taught"]
     contact = pupil.contacts[0]
     form = _contact_form(
-        name=contact.name, relationship_to_pupil=contact.relationship_to_pupil, parental_responsibility="yes",
-        phone="07700 900999", email="", preferred_contact="phone", priority="1", version=str(contact.version),
+        name=contact.name,
+        relationship_to_pupil=contact.relationship_to_pupil,
+        parental_responsibility="yes",
+        phone="07700 900999",
+        email="",
+        preferred_contact="phone",
+        priority="1",
+        version=str(contact.version),
     )
 
     response = senco.post(f"/pupils/{pupil.public_id}/contacts/{contact.id}", data=form)
@@ -498,7 +536,10 @@ def test_a_contact_edit_refused_leaves_the_contact_as_it_was(senco, world, sessi
 
 # --- SEN status ---------------------------------------------------------------------------------
 
-def _status_form(provision="E", primary="SPLD", secondary="", start=date(2026, 11, 1), reason="EHC plan issued") -> dict:
+
+def _status_form(
+    provision="E", primary="SPLD", secondary="", start=date(2026, 11, 1), reason="EHC plan issued"
+) -> dict:
     return {
         "provision": provision,
         "primary_need": primary,
@@ -509,7 +550,9 @@ def _status_form(provision="E", primary="SPLD", secondary="", start=date(2026, 1
 
 
 def _periods(session, pupil) -> list[SenStatus]:
-    return list(session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date)))
+    return list(
+        session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date))
+    )
 
 
 def test_changing_k_to_e_closes_the_old_period_the_day_before_and_keeps_history(senco, world, session):
@@ -519,8 +562,17 @@ def test_changing_k_to_e_closes_the_old_period_the_day_before_and_keeps_history(
 
     assert response.status_code == 302
     old, new = _periods(session, pupil)
-    assert (old.provision, old.start_date, old.end_date) == (Provision.SEN_SUPPORT, date(2025, 9, 10), date(2026, 10, 31))
-    assert (new.provision, new.primary_need, new.start_date, new.end_date) == (Provision.EHC_PLAN, NeedType.SPLD, date(2026, 11, 1), None)
+    assert (old.provision, old.start_date, old.end_date) == (
+        Provision.SEN_SUPPORT,
+        date(2025, 9, 10),
+        date(2026, 10, 31),
+    )
+    assert (new.provision, new.primary_need, new.start_date, new.end_date) == (
+        Provision.EHC_PLAN,
+        NeedType.SPLD,
+        date(2026, 11, 1),
+        None,
+    )
     assert new.recorded_by_id == world.users["senco"].id
     [event] = audit_events(session, "sen_status_changed", pupil_id=pupil.id)
     assert event.details == {"from": "K", "to": "E"}
@@ -531,7 +583,9 @@ def test_changing_k_to_e_closes_the_old_period_the_day_before_and_keeps_history(
 def test_no_sen_with_no_needs_is_accepted(senco, world, session):
     pupil = world.pupils["taught"]
 
-    response = senco.post(f"/pupils/{pupil.public_id}/sen-status", data=_status_form(provision="N", primary="", reason="Stepped down"))
+    response = senco.post(
+        f"/pupils/{pupil.public_id}/sen-status", data=_status_form(provision="N", primary="", reason="Stepped down")
+    )
 
     assert response.status_code == 302
     new = _periods(session, pupil)[-1]
@@ -551,16 +605,45 @@ def test_the_first_status_of_a_pupil_with_none_recorded(senco, world, session):
 @pytest.mark.parametrize(
     ("form", "field_id", "message"),
     [
-        (_status_form(primary="NSA"), "primary_need", "'No specialist assessment' can only be recorded for SEN support"),
-        (_status_form(primary="ASD", secondary="ASD"), "secondary_need", "The secondary need must differ from the primary need"),
+        (
+            _status_form(primary="NSA"),
+            "primary_need",
+            "'No specialist assessment' can only be recorded for SEN support",
+        ),
+        (
+            _status_form(primary="ASD", secondary="ASD"),
+            "secondary_need",
+            "The secondary need must differ from the primary need",
+        ),
         (_status_form(primary=""), "primary_need", "Select the pupil's primary type of need"),
         (_status_form(start=date(2026, 11, 28)), "start_date", "The date the status starts cannot be in the future"),
-        (_status_form(start=date(2025, 9, 10)), "start_date", "The date must be after the current status began (10/09/2025)"),
-        (_status_form(start=date(2025, 1, 6)), "start_date", "The date must be after the current status began (10/09/2025)"),
-        (_status_form(provision="K", primary="SPLD"), "provision", "This is already the pupil's SEN status: change the provision or the needs"),
+        (
+            _status_form(start=date(2025, 9, 10)),
+            "start_date",
+            "The date must be after the current status began (10/09/2025)",
+        ),
+        (
+            _status_form(start=date(2025, 1, 6)),
+            "start_date",
+            "The date must be after the current status began (10/09/2025)",
+        ),
+        (
+            _status_form(provision="K", primary="SPLD"),
+            "provision",
+            "This is already the pupil's SEN status: change the provision or the needs",
+        ),
         (_status_form(reason="  "), "reason", "Enter the reason for the change"),
     ],
-    ids=["nsa-with-e", "secondary-equals-primary", "no-primary-need", "future", "same-day-as-current", "before-current", "unchanged", "no-reason"],
+    ids=[
+        "nsa-with-e",
+        "secondary-equals-primary",
+        "no-primary-need",
+        "future",
+        "same-day-as-current",
+        "before-current",
+        "unchanged",
+        "no-reason",
+    ],
 )
 def test_a_sen_status_change_is_refused(senco, world, session, form, field_id, message):
     pupil = world.pupils["taught"]
@@ -574,6 +657,7 @@ def test_a_sen_status_change_is_refused(senco, world, session, form, field_id, m
 
 
 # --- Concerns -----------------------------------------------------------------------------------
+
 
 def _concern_form(raised_on=date(2026, 11, 20), area="cognition", description="Reverses letters when writing") -> dict:
     return {"raised_on": date_parts(raised_on), "area_of_need": area, "description": description}
@@ -629,6 +713,7 @@ def test_the_senco_home_page_lists_concerns_past_their_deadline(client, world, l
 
 
 # --- The record page ----------------------------------------------------------------------------
+
 
 def test_viewing_a_pupil_is_audited(client, world, login, session):
     login(world.users["teacher"])

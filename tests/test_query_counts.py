@@ -58,12 +58,19 @@ class Subjects:
 
 def _holder(school_id: int, role: Role) -> int:
     return db.session.scalars(
-        sa.select(User.id).join(RoleAssignment).where(User.school_id == school_id, RoleAssignment.role == role).order_by(User.id)
+        sa.select(User.id)
+        .join(RoleAssignment)
+        .where(User.school_id == school_id, RoleAssignment.role == role)
+        .order_by(User.id)
     ).first()
 
 
 def _subjects(school_id: int, la_id: int) -> Subjects:
-    on_register = sa.and_(SenStatus.pupil_id == group_pupils.c.pupil_id, SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
+    on_register = sa.and_(
+        SenStatus.pupil_id == group_pupils.c.pupil_id,
+        SenStatus.end_date.is_(None),
+        SenStatus.provision != Provision.NONE,
+    )
     teacher_id = db.session.execute(
         sa.select(group_teachers.c.user_id)
         .join(group_pupils, group_pupils.c.group_id == group_teachers.c.group_id)
@@ -80,12 +87,19 @@ def _subjects(school_id: int, la_id: int) -> Subjects:
         sa.select(Pupil.public_id, SupportCycle.number)
         .join(SupportCycle, SupportCycle.pupil_id == Pupil.id)
         .join(SenStatus, sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None)))
-        .where(Pupil.school_id == school_id, SupportCycle.state == "do", SenStatus.provision == Provision.SEN_SUPPORT, in_interventions)
+        .where(
+            Pupil.school_id == school_id,
+            SupportCycle.state == "do",
+            SenStatus.provision == Provision.SEN_SUPPORT,
+            in_interventions,
+        )
         .order_by(history.desc(), Pupil.id)
         .limit(1)
     ).one()
     officer = db.session.scalars(
-        sa.select(User.id).join(RoleAssignment).where(User.local_authority_id == la_id, RoleAssignment.role == Role.LA_OFFICER)
+        sa.select(User.id)
+        .join(RoleAssignment)
+        .where(User.local_authority_id == la_id, RoleAssignment.role == Role.LA_OFFICER)
     ).one()
     return Subjects(
         head=_holder(school_id, Role.HEAD),

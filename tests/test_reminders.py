@@ -10,7 +10,18 @@ import pytest
 import sqlalchemy as sa
 
 from sentrack.demo import build_demo
-from sentrack.models import Duty, Notification, Provision, Pupil, Role, SenStatus, Task, User, group_pupils, group_teachers
+from sentrack.models import (
+    Duty,
+    Notification,
+    Provision,
+    Pupil,
+    Role,
+    SenStatus,
+    Task,
+    User,
+    group_pupils,
+    group_teachers,
+)
 from sentrack.models.meetings import MeetingMode
 from sentrack.outbox import SMTPMailer, send_due
 from sentrack.workflows.concerns import raise_concern
@@ -84,9 +95,15 @@ def test_the_scheduler_run_twice_sends_nothing_the_second_time(app, session, wor
 def test_a_skipped_week_is_caught_up_with_what_daily_sweeps_would_have_made(session, world):
     start = TODAY
     # A concern whose decision falls due in the middle of the week the scheduler misses.
-    raise_concern(session, actor=world.users["teacher"], pupil=world.pupils["taught_plain"],
-                  raised_on=start - timedelta(days=25), area_of_need=None, description="Struggles to follow reading",
-                  today=start)
+    raise_concern(
+        session,
+        actor=world.users["teacher"],
+        pupil=world.pupils["taught_plain"],
+        raised_on=start - timedelta(days=25),
+        area_of_need=None,
+        description="Struggles to follow reading",
+        today=start,
+    )
     days = [start + timedelta(days=n) for n in range(8)]
 
     daily = session.begin_nested()
@@ -105,6 +122,7 @@ def test_a_skipped_week_is_caught_up_with_what_daily_sweeps_would_have_made(sess
 
 # --- A school year on the demo data -------------------------------------------------------------
 
+
 @pytest.fixture
 def demo_school(session):
     """The demo primary as it stands on the first day of the school year 2026/27."""
@@ -120,8 +138,11 @@ def _pupil_on_support_with_a_teacher(session, school_id: int) -> tuple[Pupil, Us
         .join(group_pupils, group_pupils.c.pupil_id == Pupil.id)
         .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
         .join(User, User.id == group_teachers.c.user_id)
-        .where(Pupil.school_id == school_id, SenStatus.provision == Provision.SEN_SUPPORT,
-               SenStatus.start_date < date(2026, 7, 1))
+        .where(
+            Pupil.school_id == school_id,
+            SenStatus.provision == Provision.SEN_SUPPORT,
+            SenStatus.start_date < date(2026, 7, 1),
+        )
         .order_by(Pupil.id)
         .limit(1)
     ).first()
@@ -138,7 +159,9 @@ def _status(session, school_id, pupil, on: date):
 def test_a_pupils_parent_engagement_through_the_year_and_the_tasks_it_gives(session, demo_school):
     pupil, teacher = _pupil_on_support_with_a_teacher(session, demo_school)
     head = session.scalar(
-        sa.select(User).join(User.role_assignments).where(User.school_id == demo_school, User.active)
+        sa.select(User)
+        .join(User.role_assignments)
+        .where(User.school_id == demo_school, User.active)
         .where(User.role_assignments.any(role=Role.HEAD))
     )
 
@@ -150,7 +173,8 @@ def test_a_pupils_parent_engagement_through_the_year_and_the_tasks_it_gives(sess
     assert (december.status, december.required, december.held) == (Engagement.DUE, 0, 0)
     run_sweep(session, date(2026, 12, 15))
     meet = session.scalar(
-        sa.select(Task).join(Duty, Duty.id == Task.duty_id)
+        sa.select(Task)
+        .join(Duty, Duty.id == Task.duty_id)
         .where(Duty.code == "teacher_meets_parents", Task.pupil_id == pupil.id)
     )
     assert (meet.assigned_to_id, meet.due_on) == (teacher.id, date(2026, 12, 18))
@@ -160,18 +184,28 @@ def test_a_pupils_parent_engagement_through_the_year_and_the_tasks_it_gives(sess
     assert (january.status, january.required, january.held) == (Engagement.OVERDUE, 1, 0)
     run_sweep(session, date(2027, 1, 5))
     notice = session.scalar(
-        sa.select(Task).join(Duty, Duty.id == Task.duty_id)
+        sa.select(Task)
+        .join(Duty, Duty.id == Task.duty_id)
         .where(Duty.code == "head_told_engagement_overdue", Task.school_id == demo_school)
     )
     assert notice.assigned_to_id == head.id and notice.period == "week:2027-W01"
 
     # The class teacher meets the parents: back on track.
     record_meeting(
-        session, actor=teacher, pupil=pupil, today=date(2027, 1, 8),
-        details=MeetingDetails(held_on=date(2027, 1, 8), mode=MeetingMode.IN_PERSON, led_by_id=teacher.id,
-                               attendees="Mother, class teacher", pupil_views="Likes the reading group",
-                               outcomes="Agreed reading at home", actions="Send home the word list",
-                               shared_with_parents_on=date(2027, 1, 8)),
+        session,
+        actor=teacher,
+        pupil=pupil,
+        today=date(2027, 1, 8),
+        details=MeetingDetails(
+            held_on=date(2027, 1, 8),
+            mode=MeetingMode.IN_PERSON,
+            led_by_id=teacher.id,
+            attendees="Mother, class teacher",
+            pupil_views="Likes the reading group",
+            outcomes="Agreed reading at home",
+            actions="Send home the word list",
+            shared_with_parents_on=date(2027, 1, 8),
+        ),
     )
     after = _status(session, demo_school, pupil, date(2027, 1, 10))
     assert (after.status, after.required, after.held) == (Engagement.ON_TRACK, 1, 1)

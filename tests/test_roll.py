@@ -58,6 +58,7 @@ def _leaving_form(left_on: date, reason: str = "moved_away", detail: str = "") -
 
 # --- Recording a leaving -----------------------------------------------------------------------
 
+
 def test_the_senco_records_a_leaving_audited_and_on_the_timeline(client, world, login, session):
     pupil = world.pupils["taught"]
     login(world.users["senco"])
@@ -69,7 +70,9 @@ def test_the_senco_records_a_leaving_audited_and_on_the_timeline(client, world, 
     assert (pupil.left_on, pupil.leaving_reason) == (date(2026, 12, 7), "Moved away from the area: Leeds")
     [event] = audit_events(session, "pupil_left", pupil_id=pupil.id)
     assert event.user_id == world.users["senco"].id
-    [entry] = session.scalars(sa.select(TimelineEvent).where(TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind == LEFT_EVENT))
+    [entry] = session.scalars(
+        sa.select(TimelineEvent).where(TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind == LEFT_EVENT)
+    )
     assert entry.effective_on == date(2026, 12, 7)
 
 
@@ -85,7 +88,9 @@ def test_the_head_and_the_administrator_record_a_leaving(client, world, login, s
     assert (pupil.left_on, pupil.leaving_reason) == (TODAY, "Educated at home")
 
 
-def test_a_leaving_date_before_admission_is_refused_beside_the_field_and_nothing_is_stored(client, world, login, session):
+def test_a_leaving_date_before_admission_is_refused_beside_the_field_and_nothing_is_stored(
+    client, world, login, session
+):
     pupil = world.pupils["taught"]
     pupil.admitted_on = date(2026, 9, 3)
     session.commit()
@@ -94,18 +99,23 @@ def test_a_leaving_date_before_admission_is_refused_beside_the_field_and_nothing
     response = client.post(f"/pupils/{pupil.public_id}/leaving", data=_leaving_form(date(2026, 9, 2)))
 
     assert response.status_code == 200
-    assert field_error(text(response), "left_on") == "The leaving date must be after the pupil was admitted (03/09/2026)"
+    assert (
+        field_error(text(response), "left_on") == "The leaving date must be after the pupil was admitted (03/09/2026)"
+    )
     session.refresh(pupil)
     assert (pupil.left_on, pupil.leaving_reason) == (None, None)
     assert audit_events(session, "pupil_left") == []
     assert count(session, TimelineEvent, TimelineEvent.kind == LEFT_EVENT) == 0
 
 
-@pytest.mark.parametrize(("form", "field", "message"), [
-    ({"reason": ""}, "reason", "Select why the pupil left"),
-    ({"reason": "other", "detail": "  "}, "detail", "Enter why the pupil left"),
-    ({"left_on": ["", "", ""]}, "left_on", "Enter the date the pupil leaves the roll"),
-])
+@pytest.mark.parametrize(
+    ("form", "field", "message"),
+    [
+        ({"reason": ""}, "reason", "Select why the pupil left"),
+        ({"reason": "other", "detail": "  "}, "detail", "Enter why the pupil left"),
+        ({"left_on": ["", "", ""]}, "left_on", "Enter the date the pupil leaves the roll"),
+    ],
+)
 def test_bad_leaving_input_is_refused_beside_the_field(client, world, login, session, form, field, message):
     pupil = world.pupils["taught"]
     login(world.users["senco"])
@@ -118,10 +128,13 @@ def test_bad_leaving_input_is_refused_beside_the_field(client, world, login, ses
     assert pupil.left_on is None
 
 
-@pytest.mark.parametrize(("left_on", "refused"), [
-    (date(2026, 9, 3), True),  # on the admission day: the pupil was on the roll that day
-    (date(2026, 9, 4), False),  # the day after
-])
+@pytest.mark.parametrize(
+    ("left_on", "refused"),
+    [
+        (date(2026, 9, 3), True),  # on the admission day: the pupil was on the roll that day
+        (date(2026, 9, 4), False),  # the day after
+    ],
+)
 def test_the_leaving_date_follows_admission(session, world, left_on, refused):
     pupil = world.pupils["taught"]
     pupil.admitted_on = date(2026, 9, 3)
@@ -129,13 +142,27 @@ def test_the_leaving_date_follows_admission(session, world, left_on, refused):
 
     if refused:
         with pytest.raises(RuleBroken) as error:
-            record_leaving(session, actor=world.users["senco"], pupil=pupil, left_on=left_on, reason="moved_away",
-                           detail=None, today=TODAY)
+            record_leaving(
+                session,
+                actor=world.users["senco"],
+                pupil=pupil,
+                left_on=left_on,
+                reason="moved_away",
+                detail=None,
+                today=TODAY,
+            )
         assert error.value.field == "left_on"
         assert pupil.left_on is None
     else:
-        record_leaving(session, actor=world.users["senco"], pupil=pupil, left_on=left_on, reason="moved_away",
-                       detail=None, today=TODAY)
+        record_leaving(
+            session,
+            actor=world.users["senco"],
+            pupil=pupil,
+            left_on=left_on,
+            reason="moved_away",
+            detail=None,
+            today=TODAY,
+        )
         assert pupil.left_on == left_on
 
 
@@ -146,12 +173,26 @@ def test_a_leaving_is_recorded_at_most_31_days_ahead(session, world, days_ahead,
 
     if refused:
         with pytest.raises(RuleBroken, match="at most 31 days ahead") as error:
-            record_leaving(session, actor=world.users["senco"], pupil=pupil, left_on=left_on, reason="moved_away",
-                           detail=None, today=TODAY)
+            record_leaving(
+                session,
+                actor=world.users["senco"],
+                pupil=pupil,
+                left_on=left_on,
+                reason="moved_away",
+                detail=None,
+                today=TODAY,
+            )
         assert error.value.field == "left_on"
     else:
-        record_leaving(session, actor=world.users["senco"], pupil=pupil, left_on=left_on, reason="moved_away",
-                       detail=None, today=TODAY)
+        record_leaving(
+            session,
+            actor=world.users["senco"],
+            pupil=pupil,
+            left_on=left_on,
+            reason="moved_away",
+            detail=None,
+            today=TODAY,
+        )
         assert pupil.left_on == left_on
 
 
@@ -161,31 +202,61 @@ def test_the_leaving_date_follows_the_pupils_latest_record(session, world, left_
     from sentrack.workflows.concerns import raise_concern
 
     pupil = world.pupils["taught"]
-    raise_concern(session, actor=world.users["teacher"], pupil=pupil, raised_on=date(2026, 11, 20), area_of_need=None,
-                  description="Reverses letters", today=TODAY)
+    raise_concern(
+        session,
+        actor=world.users["teacher"],
+        pupil=pupil,
+        raised_on=date(2026, 11, 20),
+        area_of_need=None,
+        description="Reverses letters",
+        today=TODAY,
+    )
 
     if refused:
         with pytest.raises(RuleBroken, match="record dated 20/11/2026"):
-            record_leaving(session, actor=world.users["senco"], pupil=pupil, left_on=left_on, reason="moved_away",
-                           detail=None, today=TODAY)
+            record_leaving(
+                session,
+                actor=world.users["senco"],
+                pupil=pupil,
+                left_on=left_on,
+                reason="moved_away",
+                detail=None,
+                today=TODAY,
+            )
     else:
-        record_leaving(session, actor=world.users["senco"], pupil=pupil, left_on=left_on, reason="moved_away",
-                       detail=None, today=TODAY)
+        record_leaving(
+            session,
+            actor=world.users["senco"],
+            pupil=pupil,
+            left_on=left_on,
+            reason="moved_away",
+            detail=None,
+            today=TODAY,
+        )
         assert pupil.left_on == left_on
 
 
 def test_a_second_leaving_is_refused(session, world):
     pupil = world.pupils["taught"]
-    record_leaving(session, actor=world.users["senco"], pupil=pupil, left_on=TOMORROW, reason="moved_away", detail=None,
-                   today=TODAY)
+    record_leaving(
+        session,
+        actor=world.users["senco"],
+        pupil=pupil,
+        left_on=TOMORROW,
+        reason="moved_away",
+        detail=None,
+        today=TODAY,
+    )
 
     with pytest.raises(RuleBroken, match="already recorded"):
-        record_leaving(session, actor=world.users["senco"], pupil=pupil, left_on=TODAY, reason="excluded", detail=None,
-                       today=TODAY)
+        record_leaving(
+            session, actor=world.users["senco"], pupil=pupil, left_on=TODAY, reason="excluded", detail=None, today=TODAY
+        )
     assert pupil.left_on == TOMORROW
 
 
 # --- Undoing a leaving recorded by mistake -------------------------------------------------------
+
 
 def test_the_senco_undoes_a_leaving_recorded_by_mistake(client, world, login, session):
     pupil = world.pupils["taught"]
@@ -247,6 +318,7 @@ def test_only_the_senco_and_head_undo_a_leaving(client, world, login, session, r
 
 # --- The record of a pupil who left: read-only -----------------------------------------------------
 
+
 def test_the_record_of_a_pupil_who_left_says_so_and_offers_no_change(client, world, login, session):
     pupil = world.pupils["taught"]
     _leave(session, pupil, date(2026, 11, 16))
@@ -255,8 +327,14 @@ def test_the_record_of_a_pupil_who_left_says_so_and_offers_no_change(client, wor
     page = text(client.get(f"/pupils/{pupil.public_id}"))
 
     assert "Left on 16 November 2026: moved away from the area" in page
-    for action in ("Edit details", "Change SEN status", "Raise a concern", "Add a parent or carer",
-                   "Record that the pupil left", "Open a support cycle"):
+    for action in (
+        "Edit details",
+        "Change SEN status",
+        "Raise a concern",
+        "Add a parent or carer",
+        "Record that the pupil left",
+        "Open a support cycle",
+    ):
         assert action not in page, action
     assert "Undo the leaving" in page
     assert "Audit trail" in page
@@ -287,6 +365,7 @@ def test_a_leaving_recorded_ahead_shows_the_date_and_leaves_the_record_open(clie
 
 
 # --- Dropping off lists and figures from the leaving date ------------------------------------------
+
 
 @pytest.mark.parametrize(("left_on", "listed"), BOUNDARIES)
 def test_the_pupil_list_and_its_search(client, world, login, session, left_on, listed):
@@ -325,11 +404,20 @@ def test_the_teachers_home_page_and_record(client, world, login, session, left_o
 def test_the_senco_home_pages_concerns_and_letters(client, world, login, session, left_on, listed):
     pupil = world.pupils["taught"]
     status = session.scalar(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id))
-    session.add_all([
-        Concern(pupil_id=pupil.id, raised_on=date(2026, 10, 1), description="Reverses letters",
-                deadline=date(2026, 10, 29), status=ConcernStatus.OPEN),
-        ParentLetter(pupil_id=pupil.id, sen_status_id=status.id, kind=SEN_SUPPORT_LETTER, created_on=date(2026, 11, 2)),
-    ])
+    session.add_all(
+        [
+            Concern(
+                pupil_id=pupil.id,
+                raised_on=date(2026, 10, 1),
+                description="Reverses letters",
+                deadline=date(2026, 10, 29),
+                status=ConcernStatus.OPEN,
+            ),
+            ParentLetter(
+                pupil_id=pupil.id, sen_status_id=status.id, kind=SEN_SUPPORT_LETTER, created_on=date(2026, 11, 2)
+            ),
+        ]
+    )
     _leave(session, pupil, left_on)
     login(world.users["senco"])
 
@@ -363,19 +451,39 @@ def test_figures_engagement_and_class_counts(client, world, login, session, left
 def test_intervention_registers(session, world, left_on, listed):
     pupil, other = world.pupils["taught"], world.pupils["taught_plain"]
     kind = make_intervention_type(session, actor=world.users["senco"])
-    intervention = make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
-                                     pupils=[pupil, other], weekdays=[0, 1, 2, 3, 4])
+    intervention = make_intervention(
+        session,
+        actor=world.users["senco"],
+        kind=kind,
+        deliverer=world.users["ta"],
+        pupils=[pupil, other],
+        weekdays=[0, 1, 2, 3, 4],
+    )
     _leave(session, pupil, left_on)
 
     on_register = {place.pupil_id for place in iflow.register_places(intervention, TODAY)}
-    register = iflow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=TODAY,
-                                    attended={other.id}, note=None, today=TODAY)
+    register = iflow.record_session(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        held_on=TODAY,
+        attended={other.id},
+        note=None,
+        today=TODAY,
+    )
 
     assert (pupil.id in on_register) is listed
     assert (pupil.id in {row.pupil_id for row in register.attendance}) is listed
     # A session before the leaving date still has the pupil on its register.
-    earlier = iflow.record_session(session, actor=world.users["ta"], intervention=intervention,
-                                   held_on=date(2026, 11, 20), attended={pupil.id, other.id}, note=None, today=TODAY)
+    earlier = iflow.record_session(
+        session,
+        actor=world.users["ta"],
+        intervention=intervention,
+        held_on=date(2026, 11, 20),
+        attended={pupil.id, other.id},
+        note=None,
+        today=TODAY,
+    )
     assert pupil.id in {row.pupil_id for row in earlier.attendance}
 
 
@@ -395,26 +503,49 @@ def test_the_add_pupil_choices_of_an_intervention(client, world, login, session,
 def test_a_leaver_is_refused_a_place_on_a_register_they_are_off(session, world):
     pupil, other = world.pupils["taught"], world.pupils["taught_plain"]
     kind = make_intervention_type(session, actor=world.users["senco"])
-    intervention = make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
-                                     pupils=[pupil, other], weekdays=[0, 1, 2, 3, 4])
+    intervention = make_intervention(
+        session,
+        actor=world.users["senco"],
+        kind=kind,
+        deliverer=world.users["ta"],
+        pupils=[pupil, other],
+        weekdays=[0, 1, 2, 3, 4],
+    )
     _leave(session, pupil, TODAY)
 
     with pytest.raises(RuleBroken, match="Only pupils in the intervention"):
-        iflow.record_session(session, actor=world.users["ta"], intervention=intervention, held_on=TODAY,
-                             attended={pupil.id, other.id}, note=None, today=TODAY)
+        iflow.record_session(
+            session,
+            actor=world.users["ta"],
+            intervention=intervention,
+            held_on=TODAY,
+            attended={pupil.id, other.id},
+            note=None,
+            today=TODAY,
+        )
 
 
-@pytest.mark.parametrize(("left_on", "expected"), [
-    (date(2026, 9, 1), False),  # left on the first day of the term: never on the roll in it
-    (date(2026, 9, 2), True),  # on the roll on its first day
-    (None, True),
-])
+@pytest.mark.parametrize(
+    ("left_on", "expected"),
+    [
+        (date(2026, 9, 1), False),  # left on the first day of the term: never on the roll in it
+        (date(2026, 9, 2), True),  # on the roll on its first day
+        (None, True),
+    ],
+)
 def test_the_provision_map_counts_a_pupil_in_the_terms_they_were_on_the_roll(session, world, left_on, expected):
     pupil = world.pupils["taught"]
     term = Term("Autumn 2026", date(2026, 9, 1), date(2026, 12, 31))
     kind = make_intervention_type(session, actor=world.users["senco"])
-    make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"], pupils=[pupil],
-                      starts_on=date(2026, 9, 1), today=date(2026, 9, 1))
+    make_intervention(
+        session,
+        actor=world.users["senco"],
+        kind=kind,
+        deliverer=world.users["ta"],
+        pupils=[pupil],
+        starts_on=date(2026, 9, 1),
+        today=date(2026, 9, 1),
+    )
     if left_on is not None:
         _leave(session, pupil, left_on)
 
@@ -427,8 +558,16 @@ def test_the_provision_map_counts_a_pupil_in_the_terms_they_were_on_the_roll(ses
 def test_the_provision_map_of_the_next_term_leaves_out_a_pupil_who_left_in_this_one(session, world):
     pupil = world.pupils["taught"]
     kind = make_intervention_type(session, actor=world.users["senco"])
-    make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"], pupils=[pupil],
-                      starts_on=date(2026, 9, 1), ends_on=date(2027, 2, 12), today=date(2026, 9, 1))
+    make_intervention(
+        session,
+        actor=world.users["senco"],
+        kind=kind,
+        deliverer=world.users["ta"],
+        pupils=[pupil],
+        starts_on=date(2026, 9, 1),
+        ends_on=date(2027, 2, 12),
+        today=date(2026, 9, 1),
+    )
     _leave(session, pupil, date(2026, 12, 31))
 
     autumn = provision_map(session, world.school, Term("Autumn 2026", date(2026, 9, 1), date(2026, 12, 31)))
@@ -439,6 +578,7 @@ def test_the_provision_map_of_the_next_term_leaves_out_a_pupil_who_left_in_this_
 
 
 # --- The list of pupils who have left ------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("left_on", "on_roll"), BOUNDARIES)
 def test_the_leavers_list_holds_a_pupil_from_the_leaving_date(client, world, login, session, left_on, on_roll):
@@ -497,10 +637,16 @@ def test_the_leavers_list_holds_no_other_school(client, world, login, session):
 
 # --- UPN reuse ----------------------------------------------------------------------------------
 
+
 def _pupil_form(upn: str) -> dict:
     return {
-        "upn": upn, "first_name": "Ada", "last_name": "Brook", "preferred_name": "",
-        "date_of_birth": date_parts(date(2017, 1, 15)), "year_group": "4", "admitted_on": date_parts(TODAY),
+        "upn": upn,
+        "first_name": "Ada",
+        "last_name": "Brook",
+        "preferred_name": "",
+        "date_of_birth": date_parts(date(2017, 1, 15)),
+        "year_group": "4",
+        "admitted_on": date_parts(TODAY),
         "medical_notes": "",
     }
 
@@ -531,9 +677,15 @@ def test_a_upn_held_by_a_pupil_on_the_roll_is_refused(client, world, login, sess
 
 # --- SEN status and admission ------------------------------------------------------------------
 
+
 def _status_form(start: date) -> dict:
-    return {"provision": "E", "primary_need": "SPLD", "secondary_need": "", "start_date": date_parts(start),
-            "reason": "EHC plan issued"}
+    return {
+        "provision": "E",
+        "primary_need": "SPLD",
+        "secondary_need": "",
+        "start_date": date_parts(start),
+        "reason": "EHC plan issued",
+    }
 
 
 @pytest.mark.parametrize(("start", "refused"), [(date(2026, 11, 1), True), (date(2026, 11, 2), False)])
@@ -559,10 +711,12 @@ def test_sen_status_recorded_here_cannot_start_before_admission(client, world, l
 
 # --- Admission and leaving in the middle of terms: the parent-engagement rule ------------------------
 
+
 def _carried(session, world, *, admitted_on: date, last: str) -> Pupil:
     """A pupil on SEN support since 2025, carried from a previous school, admitted on `admitted_on`."""
-    pupil = make_pupil(session, world.school, last=last, provision=Provision.SEN_SUPPORT, need=NeedType.SPLD,
-                       since=date(2025, 3, 1))
+    pupil = make_pupil(
+        session, world.school, last=last, provision=Provision.SEN_SUPPORT, need=NeedType.SPLD, since=date(2025, 3, 1)
+    )
     pupil.admitted_on = admitted_on
     session.flush()
     return pupil
@@ -579,17 +733,27 @@ def test_a_pupil_admitted_mid_spring_with_support_from_a_previous_school_owes_no
     assert (early.required, early.status.value) == (1, "overdue")
 
 
-@pytest.mark.parametrize(("held_on", "counted"), [
-    (date(2027, 1, 3), False),  # the day before admission: a meeting of the pupil's time elsewhere
-    (date(2027, 1, 4), True),  # the day of admission
-    (date(2027, 1, 5), True),
-])
+@pytest.mark.parametrize(
+    ("held_on", "counted"),
+    [
+        (date(2027, 1, 3), False),  # the day before admission: a meeting of the pupil's time elsewhere
+        (date(2027, 1, 4), True),  # the day of admission
+        (date(2027, 1, 5), True),
+    ],
+)
 def test_only_meetings_held_while_the_pupil_was_on_this_schools_roll_count(session, world, held_on, counted):
     from sentrack.models import MeetingMode, ParentMeeting
 
     pupil = _carried(session, world, admitted_on=date(2027, 1, 4), last="January")
-    session.add(ParentMeeting(pupil_id=pupil.id, held_on=held_on, mode=MeetingMode.IN_PERSON, outcomes="Agreed",
-                              pupil_views="Likes reading"))
+    session.add(
+        ParentMeeting(
+            pupil_id=pupil.id,
+            held_on=held_on,
+            mode=MeetingMode.IN_PERSON,
+            outcomes="Agreed",
+            pupil_views="Likes reading",
+        )
+    )
     session.flush()
 
     # Spring (1 January to 31 March) counts: on the roll and the register from 4 January.
@@ -599,10 +763,13 @@ def test_only_meetings_held_while_the_pupil_was_on_this_schools_roll_count(sessi
     assert (found.held, found.status.value) == ((1, "on_track") if counted else (0, "overdue"))
 
 
-@pytest.mark.parametrize(("admitted_on", "on_register"), [
-    (date(2027, 2, 26), False),  # admitted tomorrow
-    (date(2027, 2, 25), True),  # admitted today
-])
+@pytest.mark.parametrize(
+    ("admitted_on", "on_register"),
+    [
+        (date(2027, 2, 26), False),  # admitted tomorrow
+        (date(2027, 2, 25), True),  # admitted today
+    ],
+)
 def test_a_pupil_is_on_the_register_here_from_admission(session, world, admitted_on, on_register):
     pupil = _carried(session, world, admitted_on=admitted_on, last="Newcomer")
 
@@ -620,22 +787,39 @@ def test_a_pupil_leaving_mid_term_drops_off_the_engagement_figures_from_that_day
 def test_sen_status_changed_before_a_leaving_keeps_the_history(session, world):
     """The leaving closes nothing: the SEN history stays as recorded, read-only."""
     pupil = world.pupils["taught"]
-    change_sen_status(session, actor=world.users["senco"], pupil=pupil, provision=Provision.EHC_PLAN,
-                      primary_need=NeedType.SPLD, secondary_need=None, start_date=date(2026, 11, 2),
-                      reason="Plan issued", today=TODAY)
-    record_leaving(session, actor=world.users["senco"], pupil=pupil, left_on=TOMORROW, reason="moved_school",
-                   detail=None, today=TODAY)
+    change_sen_status(
+        session,
+        actor=world.users["senco"],
+        pupil=pupil,
+        provision=Provision.EHC_PLAN,
+        primary_need=NeedType.SPLD,
+        secondary_need=None,
+        start_date=date(2026, 11, 2),
+        reason="Plan issued",
+        today=TODAY,
+    )
+    record_leaving(
+        session,
+        actor=world.users["senco"],
+        pupil=pupil,
+        left_on=TOMORROW,
+        reason="moved_school",
+        detail=None,
+        today=TODAY,
+    )
 
     assert [s.provision for s in sorted(pupil.sen_statuses, key=lambda s: s.start_date)] == [
-        Provision.SEN_SUPPORT, Provision.EHC_PLAN,
+        Provision.SEN_SUPPORT,
+        Provision.EHC_PLAN,
     ]
 
 
 # --- The demo ----------------------------------------------------------------------------------
 
+
 def test_the_demo_has_pupils_who_left_this_year_after_their_last_record(session):
     from sentrack.demo import build_demo
-    from sentrack.models import ParentMeeting, SessionAttendance, InterventionSession
+    from sentrack.models import InterventionSession, ParentMeeting, SessionAttendance
 
     summary = build_demo(session, today=TODAY, schools=2, pupils_per_school=140)
 
@@ -645,8 +829,11 @@ def test_the_demo_has_pupils_who_left_this_year_after_their_last_record(session)
         assert date(2026, 9, 15) <= pupil.left_on < TODAY
         assert pupil.left_on.weekday() < 5
         assert pupil.leaving_reason
-        last = session.scalar(sa.select(sa.func.max(TimelineEvent.effective_on)).where(
-            TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind != LEFT_EVENT))
+        last = session.scalar(
+            sa.select(sa.func.max(TimelineEvent.effective_on)).where(
+                TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind != LEFT_EVENT
+            )
+        )
         assert last is None or last < pupil.left_on
         registers = session.scalar(
             sa.select(sa.func.max(InterventionSession.held_on))
@@ -654,7 +841,9 @@ def test_the_demo_has_pupils_who_left_this_year_after_their_last_record(session)
             .where(SessionAttendance.pupil_id == pupil.id)
         )
         assert registers is None or registers < pupil.left_on
-        meetings = session.scalar(sa.select(sa.func.max(ParentMeeting.held_on)).where(ParentMeeting.pupil_id == pupil.id))
+        meetings = session.scalar(
+            sa.select(sa.func.max(ParentMeeting.held_on)).where(ParentMeeting.pupil_id == pupil.id)
+        )
         assert meetings is None or meetings < pupil.left_on
         assert len(audit_events(session, "pupil_left", pupil_id=pupil.id)) == 1
     # Those on the register leave first, so that the leavers' list shows SEN records.
@@ -672,7 +861,8 @@ def test_the_demo_admits_a_pupil_in_january_with_support_from_a_previous_school(
     summary = build_demo(session, today=TODAY, schools=1, pupils_per_school=140)
 
     carried = session.execute(
-        sa.select(Pupil, SenStatus).join(SenStatus, SenStatus.pupil_id == Pupil.id)
+        sa.select(Pupil, SenStatus)
+        .join(SenStatus, SenStatus.pupil_id == Pupil.id)
         .where(SenStatus.start_date < Pupil.admitted_on)
     ).all()
     assert summary.carried_admissions == len(carried) == 1
@@ -695,8 +885,9 @@ def test_passports_on_the_home_page_of_staff_who_deliver(session, world, left_on
     both = make_user(session, "both@oak.test", Role.SENCO, Role.TEACHER, school=world.school)
     pupil, other = world.pupils["taught"], world.pupils["taught_plain"]
     kind = make_intervention_type(session, actor=world.users["senco"])
-    make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=both, pupils=[pupil, other],
-                      weekdays=[0, 1, 2, 3, 4])
+    make_intervention(
+        session, actor=world.users["senco"], kind=kind, deliverer=both, pupils=[pupil, other], weekdays=[0, 1, 2, 3, 4]
+    )
     _leave(session, pupil, left_on)
 
     pupils, _names = passport_pupils(session, both, TODAY)
@@ -731,8 +922,15 @@ def test_the_record_of_a_pupil_who_left_tags_nothing_overdue(client, world, logi
 
     pupil = world.pupils["taught"]
     cycle = drive_cycle(session, actor=world.users["senco"], pupil=pupil, to=CycleState.DO)  # review date 2 Nov
-    session.add(Concern(pupil_id=pupil.id, raised_by_id=world.users["teacher"].id, raised_on=date(2026, 10, 1),
-                        deadline=date(2026, 10, 29), description="Reading"))
+    session.add(
+        Concern(
+            pupil_id=pupil.id,
+            raised_by_id=world.users["teacher"].id,
+            raised_on=date(2026, 10, 1),
+            deadline=date(2026, 10, 29),
+            description="Reading",
+        )
+    )
     _leave(session, pupil, left_on)
     login(world.users["senco"])
 

@@ -44,8 +44,10 @@ def _post_actor(rule: str) -> str:
     if route.anonymous == 200:
         return ANONYMOUS
     return next(
-        role for role in ROLE_PREFERENCE
-        if route.expect[role] == 200 or (isinstance(route.expect[role], Redirect) and route.expect[role].to != "/sign-in")
+        role
+        for role in ROLE_PREFERENCE
+        if route.expect[role] == 200
+        or (isinstance(route.expect[role], Redirect) and route.expect[role].to != "/sign-in")
         or (rule == "/sign-out" and isinstance(route.expect[role], Redirect))
     )
 
@@ -95,7 +97,9 @@ def _rules_with_posts() -> list[str]:
 
 
 @pytest.mark.parametrize("rule", _rules_with_posts())
-def test_a_post_without_a_csrf_token_is_refused_and_stores_nothing(app, client, world, login, session, foreign_group, csrf_on, rule):
+def test_a_post_without_a_csrf_token_is_refused_and_stores_nothing(
+    app, client, world, login, session, foreign_group, csrf_on, rule
+):
     url, data, _token = _prepare(app, client, world, login, session, foreign_group, rule)
     before = snapshot(session)
 
@@ -106,7 +110,9 @@ def test_a_post_without_a_csrf_token_is_refused_and_stores_nothing(app, client, 
 
 
 @pytest.mark.parametrize("rule", _rules_with_posts())
-def test_a_post_with_a_wrong_csrf_token_is_refused_and_stores_nothing(app, client, world, login, session, foreign_group, csrf_on, rule):
+def test_a_post_with_a_wrong_csrf_token_is_refused_and_stores_nothing(
+    app, client, world, login, session, foreign_group, csrf_on, rule
+):
     url, data, token = _prepare(app, client, world, login, session, foreign_group, rule)
     # A token the app issued, but to another browser's session; and one it never issued.
     stranger = app.test_client()
@@ -147,6 +153,7 @@ def test_the_csrf_refusal_is_a_page_not_a_trace(client, world, login, csrf_on):
 
 # --- Response headers ------------------------------------------------------------------------
 
+
 def _csp(response) -> dict[str, list[str]]:
     policy = {}
     for directive in response.headers["Content-Security-Policy"].split(";"):
@@ -170,7 +177,12 @@ def assert_security_headers(response) -> None:
     assert policy["base-uri"] == ["'self'"]
     assert policy["form-action"] == ["'self'"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"] in ("same-origin", "no-referrer", "strict-origin", "strict-origin-when-cross-origin")
+    assert response.headers["Referrer-Policy"] in (
+        "same-origin",
+        "no-referrer",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+    )
     assert response.headers["X-Frame-Options"] == "DENY"
     # Every inline script of the page is one the policy admits by its hash (none are blocked,
     # and no other inline script could run).
@@ -227,8 +239,11 @@ def test_the_too_large_page_carries_the_headers(app, client, world, login):
 def test_the_pupil_record_and_the_csv_export_are_not_stored(client, world, login):
     login(world.users["senco"])
 
-    for url in (f"/pupils/{world.pupils['taught'].public_id}", "/provision-map/export",
-                f"/pupils/{world.pupils['taught'].public_id}/audit"):
+    for url in (
+        f"/pupils/{world.pupils['taught'].public_id}",
+        "/provision-map/export",
+        f"/pupils/{world.pupils['taught'].public_id}/audit",
+    ):
         response = client.get(url)
 
         assert response.status_code == 200, url
@@ -275,6 +290,7 @@ def test_production_sends_hsts_and_secure_cookies(production_app):
 
 # --- Sessions end on the server --------------------------------------------------------------
 
+
 def _copy_cookie(source, target) -> None:
     target.set_cookie(COOKIE, source.get_cookie(COOKIE).value)
 
@@ -294,8 +310,10 @@ def test_a_cookie_copied_before_sign_out_no_longer_works_after_it(app, client, w
         assert response.status_code == 302, url
         assert response.headers["Location"].startswith("/sign-in"), url
         assert pupil.last_name not in text(response)
-    response = thief.post(f"/pupils/{pupil.public_id}/concerns/new",
-                          data={"raised_on": ["20", "11", "2026"], "description": "Written with a stolen cookie"})
+    response = thief.post(
+        f"/pupils/{pupil.public_id}/concerns/new",
+        data={"raised_on": ["20", "11", "2026"], "description": "Written with a stolen cookie"},
+    )
     assert response.headers["Location"].startswith("/sign-in")
     assert count(session, Concern) == concerns
 

@@ -24,10 +24,14 @@ THROTTLED = "Too many failed attempts to sign in"
 
 
 def _worker(app, **settings):
-    worker = create_app({
-        "TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-        "TODAY": app.config["TODAY"], **settings,
-    })
+    worker = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "TODAY": app.config["TODAY"],
+            **settings,
+        }
+    )
     return worker
 
 
@@ -43,18 +47,23 @@ def redis_workers(app):
 def _attempt(worker, email, password="wrong password", address="192.0.2.1", forwarded=None):
     headers = {"X-Forwarded-For": forwarded} if forwarded is not None else {}
     return worker.test_client().post(
-        "/sign-in", data={"email": email, "password": password},
-        environ_base={"REMOTE_ADDR": address}, headers=headers,
+        "/sign-in",
+        data={"email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+        headers=headers,
     )
 
 
 def _failed_from(session) -> list[str | None]:
-    return list(session.scalars(
-        sa.select(AuditEvent.remote_addr).where(AuditEvent.action == "sign_in_failed").order_by(AuditEvent.id)
-    ))
+    return list(
+        session.scalars(
+            sa.select(AuditEvent.remote_addr).where(AuditEvent.action == "sign_in_failed").order_by(AuditEvent.id)
+        )
+    )
 
 
 # --- Shared storage ------------------------------------------------------------------------------
+
 
 def test_two_workers_on_redis_count_one_accounts_failures_together(world, redis_workers):
     first, second = redis_workers
@@ -92,6 +101,7 @@ def test_workers_counting_in_their_own_memory_each_allow_the_full_limit(app, wor
 
 # --- Forwarded addresses -------------------------------------------------------------------------
 
+
 def test_with_no_trusted_proxy_a_forwarded_address_changes_nothing(app, world, session):
     assert app.config["PROXY_HOPS"] == 0
     limit = int(app.config["SIGN_IN_LIMIT_PER_ADDRESS"].split()[0])
@@ -112,10 +122,16 @@ def test_with_one_trusted_proxy_only_the_last_forwarded_address_is_believed(app,
         _attempt(worker, f"guess{n}@oak.test", address="10.0.0.1", forwarded=f"203.0.113.{n + 1}, 198.51.100.20")
 
     assert set(_failed_from(session)) == {"198.51.100.20"}
-    assert _attempt(worker, "teacher@oak.test", address="10.0.0.1", forwarded="1.1.1.1, 198.51.100.20").status_code == 200
-    assert _attempt(worker, "teacher@oak.test", address="10.0.0.1", forwarded="2.2.2.2, 198.51.100.20").status_code == 429
+    assert (
+        _attempt(worker, "teacher@oak.test", address="10.0.0.1", forwarded="1.1.1.1, 198.51.100.20").status_code == 200
+    )
+    assert (
+        _attempt(worker, "teacher@oak.test", address="10.0.0.1", forwarded="2.2.2.2, 198.51.100.20").status_code == 429
+    )
     # Another client behind the same proxy is counted apart.
-    assert _attempt(worker, "teacher@oak.test", PASSWORD, address="10.0.0.1", forwarded="198.51.100.21").status_code == 302
+    assert (
+        _attempt(worker, "teacher@oak.test", PASSWORD, address="10.0.0.1", forwarded="198.51.100.21").status_code == 302
+    )
 
 
 MALFORMED = [
@@ -169,6 +185,7 @@ def test_client_addresses_are_checked_and_written_one_way(value, address):
 
 # --- Storage unreachable -------------------------------------------------------------------------
 
+
 def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -177,12 +194,16 @@ def _closed_port() -> int:
 
 @pytest.mark.parametrize("password", [PASSWORD, "wrong password"])
 def test_with_the_throttles_storage_unreachable_sign_in_is_refused_with_a_clear_page(
-        app, world, session, caplog, password):
+    app, world, session, caplog, password
+):
     worker = _worker(app, RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{_closed_port()}/0")
     client = worker.test_client()
     with caplog.at_level(logging.DEBUG):
-        response = client.post("/sign-in", data={"email": "senco@oak.test", "password": password},
-                               environ_base={"REMOTE_ADDR": "192.0.2.7"})
+        response = client.post(
+            "/sign-in",
+            data={"email": "senco@oak.test", "password": password},
+            environ_base={"REMOTE_ADDR": "192.0.2.7"},
+        )
 
     assert response.status_code == 503
     assert "Sign-in is unavailable for a moment, try again" in text(response)

@@ -53,7 +53,10 @@ def test_a_class_name_of_only_invisible_characters_is_refused(client, world, ses
 
     response = client.post("/staff/classes/new", data={"name": value, "year_group": "4"})
 
-    assert field_error(text(response), "name") == "Class name must have letters or numbers in it, not only invisible characters"
+    assert (
+        field_error(text(response), "name")
+        == "Class name must have letters or numbers in it, not only invisible characters"
+    )
     assert count(session, TeachingGroup) == before
 
 
@@ -61,10 +64,15 @@ def test_a_staff_name_with_a_line_break_is_refused(client, world, session, login
     login(world.users["head"])
     before = count(session, User)
 
-    response = client.post("/staff/new", data={
-        "full_name": "Nina Patel\r\nBcc: x@y.test", "email": "nina.patel@oak.test", "roles": ["teacher"],
-        "temporary_password": "plum orchard tuesday",
-    })
+    response = client.post(
+        "/staff/new",
+        data={
+            "full_name": "Nina Patel\r\nBcc: x@y.test",
+            "email": "nina.patel@oak.test",
+            "roles": ["teacher"],
+            "temporary_password": "plum orchard tuesday",
+        },
+    )
 
     assert field_error(text(response), "full_name") == (
         "Full name must be on one line, without line breaks or hidden control characters"
@@ -98,8 +106,10 @@ def test_every_one_line_text_input_of_every_form_is_a_text_field():
         for name in dir(cls):
             field = getattr(cls, name, None)
             if (
-                isinstance(field, UnboundField) and issubclass(field.field_class, StringField)
-                and isinstance(field.kwargs.get("widget"), GovTextInput) and not issubclass(field.field_class, TextField)
+                isinstance(field, UnboundField)
+                and issubclass(field.field_class, StringField)
+                and isinstance(field.kwargs.get("widget"), GovTextInput)
+                and not issubclass(field.field_class, TextField)
             ):
                 offenders.append(f"{cls.__module__}.{cls.__name__}.{name}")
     assert offenders == []

@@ -127,7 +127,9 @@ def _narrow_filter(session, school) -> tuple[dict, object]:
     for group in groups:
         for need in NeedType:
             real = compliance_figures(session, school, TODAY, PupilFilter(group_id=group.id, need=need))
-            if any(_small(f.count) for f in real.figures.values()) or _small(real.register.count(Provision.SEN_SUPPORT)):
+            if any(_small(f.count) for f in real.figures.values()) or _small(
+                real.register.count(Provision.SEN_SUPPORT)
+            ):
                 return {"group": group.id, "need": need.value}, real
     raise AssertionError("the demo school has no class and need with fewer than 5 pupils")
 
@@ -151,7 +153,9 @@ def test_a_governors_csv_suppresses_small_numbers_and_their_complements(school, 
     args, real = _narrow_filter(session, school)
     login(_user(session, "governor@demo.test"))
 
-    rows = list(csv.reader(io.StringIO(client.get("/dashboard/figures.csv", query_string=args).data.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(client.get("/dashboard/figures.csv", query_string=args).data.decode("utf-8-sig")))
+    )
 
     assert any("fewer than 5" in row for row in rows)
     by_title = {row[1]: row for row in rows[1:] if len(row) == 6}
@@ -174,7 +178,9 @@ def test_the_senco_and_head_see_the_real_numbers_on_the_same_filter(school, sess
         page = client.get("/dashboard/", query_string=args).get_data(as_text=True)
         cards = _cards(page)
         assert {title: cards[title][0] for title in cards} == {c.title: real.figures[c.key].count for c in CARDS}
-        rows = list(csv.reader(io.StringIO(client.get("/dashboard/figures.csv", query_string=args).data.decode("utf-8-sig"))))
+        rows = list(
+            csv.reader(io.StringIO(client.get("/dashboard/figures.csv", query_string=args).data.decode("utf-8-sig")))
+        )
         assert not any(cell in HIDDEN for row in rows for cell in row)
 
 
@@ -194,8 +200,12 @@ def test_the_governors_trend_shows_no_small_number_or_small_change(school, sessi
 
 
 def _point(label: str, day: date, counts: dict[str, int], *, so_far: bool = False) -> TrendPoint:
-    return TrendPoint(label, day, {k: {"count": n, "population": 100, "population_label": "x", "percent": 0.0}
-                                   for k, n in counts.items()}, so_far=so_far)
+    return TrendPoint(
+        label,
+        day,
+        {k: {"count": n, "population": 100, "population_label": "x", "percent": 0.0} for k, n in counts.items()},
+        so_far=so_far,
+    )
 
 
 def test_term_to_term_changes_of_fewer_than_5_are_withheld(school, session):
@@ -223,10 +233,14 @@ def test_the_register_suppresses_a_small_cell_and_its_complement():
     register = RegisterFigures(
         pupils=60,
         by_provision={Provision.NONE: 48, Provision.SEN_SUPPORT: 9, Provision.EHC_PLAN: 3},
-        by_need={NeedType.SLCN: {Provision.SEN_SUPPORT: 6, Provision.EHC_PLAN: 3},
-                 NeedType.SEMH: {Provision.SEN_SUPPORT: 3}},
-        by_year={3: {Provision.NONE: 28, Provision.SEN_SUPPORT: 9, Provision.EHC_PLAN: 1},
-                 4: {Provision.NONE: 20, Provision.EHC_PLAN: 2}},
+        by_need={
+            NeedType.SLCN: {Provision.SEN_SUPPORT: 6, Provision.EHC_PLAN: 3},
+            NeedType.SEMH: {Provision.SEN_SUPPORT: 3},
+        },
+        by_year={
+            3: {Provision.NONE: 28, Provision.SEN_SUPPORT: 9, Provision.EHC_PLAN: 1},
+            4: {Provision.NONE: 20, Provision.EHC_PLAN: 2},
+        },
     )
     shown = small_numbers.present(register, suppress=True)
 
@@ -236,8 +250,9 @@ def test_the_register_suppresses_a_small_cell_and_its_complement():
     _check_line(60, [None if not c.shown else c.value for c in shown.by_provision.values()], "by provision")
     for year, cells in shown.by_year.items():
         total = shown.year_totals[year]
-        _check_line(total.value if total.shown else None,
-                    [c.value if c.shown else None for c in cells.values()], f"year {year}")
+        _check_line(
+            total.value if total.shown else None, [c.value if c.shown else None for c in cells.values()], f"year {year}"
+        )
     for provision in (Provision.SEN_SUPPORT, Provision.EHC_PLAN):
         column = [cells[provision] for cells in shown.by_need.values() if provision in cells]
         total = shown.count(provision)
@@ -262,10 +277,16 @@ def test_the_la_officers_schools_side_by_side_suppress_small_numbers():
     assert str(shown["k_without_plan"].count) == "0"
 
 
-@pytest.mark.parametrize(("roles", "sees"), [
-    ({Role.SENCO}, True), ({Role.HEAD}, True), ({Role.GOVERNOR}, False), ({Role.LA_OFFICER}, False),
-    ({Role.GOVERNOR, Role.SENCO}, True),
-])
+@pytest.mark.parametrize(
+    ("roles", "sees"),
+    [
+        ({Role.SENCO}, True),
+        ({Role.HEAD}, True),
+        ({Role.GOVERNOR}, False),
+        ({Role.LA_OFFICER}, False),
+        ({Role.GOVERNOR, Role.SENCO}, True),
+    ],
+)
 def test_who_sees_small_numbers_is_decided_in_access(roles, sees):
     class Someone:
         is_authenticated = True

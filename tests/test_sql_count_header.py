@@ -31,7 +31,9 @@ def test_the_bench_configuration_counts_each_requests_statements(tmp_path, monke
         event.listen(db.engine, "before_cursor_execute", count)
         try:
             # A failed sign-in looks the account up and audits the failure.
-            response = app.test_client().post("/sign-in", data={"email": "nobody@school.test", "password": "wrong-password"})
+            response = app.test_client().post(
+                "/sign-in", data={"email": "nobody@school.test", "password": "wrong-password"}
+            )
         finally:
             event.remove(db.engine, "before_cursor_execute", count)
         db.engine.dispose()

@@ -48,6 +48,7 @@ def _edit_form(member: User, **changes) -> dict:
 
 # --- Adding a member ----------------------------------------------------------------------------
 
+
 def test_the_head_adds_a_member_with_roles_and_classes_and_no_password(client, world, session, login):
     head = world.users["head"]
     login(head)
@@ -83,7 +84,10 @@ def test_the_senco_gives_a_teacher_role_but_only_proposes_the_headship(client, w
     login(world.users["senco"])
 
     assert client.post("/staff/new", data=_member_form(roles=["teacher"])).status_code == 302
-    assert client.post("/staff/new", data=_member_form(email="pat.head@oak.test", roles=["teacher", "head"])).status_code == 302
+    assert (
+        client.post("/staff/new", data=_member_form(email="pat.head@oak.test", roles=["teacher", "head"])).status_code
+        == 302
+    )
 
     assert session.scalar(sa.select(User).where(User.email == "nina.patel@oak.test")).roles == {Role.TEACHER}
     proposed = session.scalar(sa.select(User).where(User.email == "pat.head@oak.test"))
@@ -91,7 +95,9 @@ def test_the_senco_gives_a_teacher_role_but_only_proposes_the_headship(client, w
     assert session.scalars(sa.select(RoleProposal.role).where(RoleProposal.user_id == proposed.id)).all() == [Role.HEAD]
 
 
-@pytest.mark.parametrize("roles", [["teacher"], ["support_assistant"], ["senco"], ["head"], ["teacher", "head", "senco"]])
+@pytest.mark.parametrize(
+    "roles", [["teacher"], ["support_assistant"], ["senco"], ["head"], ["teacher", "head", "senco"]]
+)
 def test_an_administrator_only_proposes_roles_that_open_sen_records(client, world, session, login, roles):
     admin = world.users["admin"]
     login(admin)
@@ -138,8 +144,12 @@ def test_a_proposed_role_gives_no_access_until_confirmed(app, client, world, ses
 
 def test_the_home_page_tells_the_head_and_senco_of_roles_waiting(client, world, session, login):
     member = make_user(session, "nina.patel@oak.test", Role.GOVERNOR, school=world.school)
-    session.add_all([RoleProposal(user_id=member.id, role=Role.TEACHER, proposed_by_id=world.users["admin"].id),
-                     RoleProposal(user_id=member.id, role=Role.HEAD, proposed_by_id=world.users["admin"].id)])
+    session.add_all(
+        [
+            RoleProposal(user_id=member.id, role=Role.TEACHER, proposed_by_id=world.users["admin"].id),
+            RoleProposal(user_id=member.id, role=Role.HEAD, proposed_by_id=world.users["admin"].id),
+        ]
+    )
     session.commit()
 
     seen = {}
@@ -167,9 +177,14 @@ def test_a_declined_proposal_ends_without_a_role(client, world, session, login):
     assert len(audit_events(session, "role_declined", user_id=world.users["head"].id)) == 1
 
 
-@pytest.mark.parametrize(("decider", "role", "answer"), [
-    ("admin", "teacher", 403), ("senco", "head", 403), ("head", "head", 302),
-])
+@pytest.mark.parametrize(
+    ("decider", "role", "answer"),
+    [
+        ("admin", "teacher", 403),
+        ("senco", "head", 403),
+        ("head", "head", 302),
+    ],
+)
 def test_only_who_may_grant_a_role_decides_on_its_proposal(client, world, session, login, decider, role, answer):
     member = make_user(session, "nina.patel@oak.test", Role.GOVERNOR, school=world.school)
     proposal = RoleProposal(user_id=member.id, role=Role(role), proposed_by_id=world.users["admin"].id)
@@ -251,7 +266,10 @@ def test_an_administrator_proposes_a_role_for_a_governor(client, world, session,
     assert governor.roles == {Role.GOVERNOR}
     assert session.scalars(sa.select(RoleProposal.role)).all() == [Role.TEACHER]
     # Saved again (the form shows the proposal ticked), it stays one proposal; unticked, it is withdrawn.
-    assert client.post(f"/staff/{governor.id}", data=_edit_form(governor, roles=["governor", "teacher"])).status_code == 302
+    assert (
+        client.post(f"/staff/{governor.id}", data=_edit_form(governor, roles=["governor", "teacher"])).status_code
+        == 302
+    )
     assert count(session, RoleProposal) == 1
     assert client.post(f"/staff/{governor.id}", data=_edit_form(governor, roles=["governor"])).status_code == 302
     assert count(session, RoleProposal) == 0
@@ -303,8 +321,14 @@ def test_the_last_active_senco_cannot_be_deactivated_or_demoted(client, world, s
     demoted = client.post(f"/staff/{senco.id}", data=_edit_form(senco, roles=["teacher"]))
     deactivated = client.post(f"/staff/{senco.id}", data=_edit_form(senco, active=""))
 
-    assert field_error(text(demoted), "roles") == f"{senco.full_name} is the school's only active SENCO. Give the role to someone else first"
-    assert field_error(text(deactivated), "active") == f"{senco.full_name} is the school's only active SENCO. Give the role to someone else first"
+    assert (
+        field_error(text(demoted), "roles")
+        == f"{senco.full_name} is the school's only active SENCO. Give the role to someone else first"
+    )
+    assert (
+        field_error(text(deactivated), "active")
+        == f"{senco.full_name} is the school's only active SENCO. Give the role to someone else first"
+    )
     session.refresh(senco)
     assert (senco.roles, senco.active) == ({Role.SENCO}, True)
     # With another SENCO in post, the first may step down.
@@ -322,7 +346,10 @@ def test_the_last_head_teacher_cannot_be_demoted_by_themselves_or_a_second_accou
     session.refresh(head)
     response = client.post(f"/staff/{head.id}", data=_edit_form(head, roles=["admin"]))
 
-    assert field_error(text(response), "roles") == f"{head.full_name} is the school's only active head teacher. Give the role to someone else first"
+    assert (
+        field_error(text(response), "roles")
+        == f"{head.full_name} is the school's only active head teacher. Give the role to someone else first"
+    )
     session.refresh(head)
     assert Role.HEAD in head.roles
 
@@ -367,11 +394,15 @@ def test_a_class_of_another_school_cannot_be_given_to_a_member(client, world, se
 
 # --- Managers and their own account -------------------------------------------------------------
 
+
 def test_a_manager_cannot_remove_their_own_managing_role(client, world, session, manager):
     response = client.post(f"/staff/{manager.id}", data=_edit_form(manager, roles=["teacher"]))
 
     assert response.status_code == 200
-    assert field_error(text(response), "roles") == "You cannot remove your own role as head teacher, SENCO or administrator"
+    assert (
+        field_error(text(response), "roles")
+        == "You cannot remove your own role as head teacher, SENCO or administrator"
+    )
     session.refresh(manager)
     assert manager.has_role(Role.HEAD, Role.ADMIN)
 
@@ -410,6 +441,7 @@ def test_the_head_or_senco_changes_another_members_roles(client, world, session,
 
 
 # --- Deactivating a member ----------------------------------------------------------------------
+
 
 def test_deactivating_a_member_ends_their_sessions(app, client, world, session, login, manager):
     teacher = world.users["teacher"]
@@ -455,6 +487,7 @@ def test_reactivating_a_member_does_not_revive_their_old_sessions(app, client, w
 
 # --- Classes ------------------------------------------------------------------------------------
 
+
 def test_a_manager_creates_a_class_with_teachers(client, world, session, manager):
     response = client.post(
         "/staff/classes/new", data={"name": "5 Pine", "year_group": "5", "teachers": [str(world.users["teacher"].id)]}
@@ -479,8 +512,10 @@ def test_a_new_class_may_not_take_an_existing_name(client, world, session, manag
 
 
 def test_renaming_a_class_to_another_classes_name_is_refused(client, world, session, manager):
-    response = client.post(f"/staff/classes/{world.group.id}", data={"name": "4 Elm", "year_group": "4",
-                                                                    "version": str(world.group.version)})
+    response = client.post(
+        f"/staff/classes/{world.group.id}",
+        data={"name": "4 Elm", "year_group": "4", "version": str(world.group.version)},
+    )
 
     assert field_error(text(response), "name") == "There is already a class with this name"
     session.refresh(world.group)
@@ -489,8 +524,13 @@ def test_renaming_a_class_to_another_classes_name_is_refused(client, world, sess
 
 def test_a_class_keeps_its_own_name_when_edited(client, world, session, manager):
     response = client.post(
-        f"/staff/classes/{world.group.id}", data={"name": "4 Oak", "year_group": "5", "teachers": [str(world.users["head"].id)],
-                                            "version": str(world.group.version)}
+        f"/staff/classes/{world.group.id}",
+        data={
+            "name": "4 Oak",
+            "year_group": "5",
+            "teachers": [str(world.users["head"].id)],
+            "version": str(world.group.version),
+        },
     )
 
     assert response.status_code == 302
@@ -513,8 +553,13 @@ def test_a_teacher_of_another_school_cannot_be_assigned_to_a_class(client, world
     far_teacher = world.users["foreign_senco"]
 
     response = client.post(
-        f"/staff/classes/{world.group.id}", data={"name": "4 Oak", "year_group": "4", "teachers": [str(far_teacher.id)],
-                                            "version": str(world.group.version)}
+        f"/staff/classes/{world.group.id}",
+        data={
+            "name": "4 Oak",
+            "year_group": "4",
+            "teachers": [str(far_teacher.id)],
+            "version": str(world.group.version),
+        },
     )
 
     assert response.status_code == 200
@@ -538,6 +583,7 @@ def test_the_class_form_offers_only_this_schools_active_staff(client, world, ses
 
 
 # --- What the "already used" checks tell about other schools --------------------------------------
+
 
 @pytest.mark.parametrize("key", ["head", "senco", "admin"])
 def test_an_email_in_use_gets_the_same_neutral_answer_whichever_school_holds_it(client, world, session, login, key):
@@ -570,4 +616,6 @@ def test_a_upn_is_checked_against_this_schools_roll_only(world, session):
 
     assert upn_on_roll_clash(session, school_id=world.school.id, upn=foreign.upn, pupil_id=None) is False
     assert upn_on_roll_clash(session, school_id=world.school.id, upn=foreign.upn, pupil_id=own.id) is False
-    assert upn_on_roll_clash(session, school_id=world.school.id, upn=world.pupils["untaught"].upn, pupil_id=own.id) is True
+    assert (
+        upn_on_roll_clash(session, school_id=world.school.id, upn=world.pupils["untaught"].upn, pupil_id=own.id) is True
+    )

@@ -70,6 +70,7 @@ def test_the_catalogue_is_written_into_the_duty_table(session, world):
 
 # --- Each duty's rule -------------------------------------------------------------------------------
 
+
 def test_class_teacher_meets_parents_of_each_pupil_on_the_register_each_term(session, world):
     _sweep(session, TODAY, "teacher_meets_parents")
 
@@ -85,7 +86,9 @@ def test_class_teacher_meets_parents_of_each_pupil_on_the_register_each_term(ses
 def test_senco_tells_parents_when_sen_support_starts(session, world):
     pupil = world.pupils["taught"]
     status = session.scalar(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id))
-    letter = ParentLetter(pupil_id=pupil.id, sen_status_id=status.id, kind="sen_support_notice", created_on=date(2026, 11, 20))
+    letter = ParentLetter(
+        pupil_id=pupil.id, sen_status_id=status.id, kind="sen_support_notice", created_on=date(2026, 11, 20)
+    )
     session.add(letter)
     session.commit()
 
@@ -138,8 +141,15 @@ def test_senco_keeps_records_current_after_8_weeks_untouched(session, world):
 
 def test_assistant_records_impact_when_an_intervention_ends(session, world):
     kind = make_intervention_type(session, actor=world.users["senco"])
-    iv = make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
-                           pupils=[world.pupils["taught"]], starts_on=date(2026, 9, 14), ends_on=date(2026, 11, 20))
+    iv = make_intervention(
+        session,
+        actor=world.users["senco"],
+        kind=kind,
+        deliverer=world.users["ta"],
+        pupils=[world.pupils["taught"]],
+        starts_on=date(2026, 9, 14),
+        ends_on=date(2026, 11, 20),
+    )
     session.commit()
 
     _sweep(session, TODAY, "assistant_records_impact")
@@ -164,8 +174,13 @@ def test_senco_holds_review_when_it_falls_due(session, world):
 
 
 def test_a_concern_is_decided_within_its_deadline(session, world):
-    concern = Concern(pupil_id=world.pupils["taught_plain"].id, raised_on=date(2026, 11, 20), description="Struggles",
-                      deadline=date(2026, 12, 18), status=ConcernStatus.OPEN)
+    concern = Concern(
+        pupil_id=world.pupils["taught_plain"].id,
+        raised_on=date(2026, 11, 20),
+        description="Struggles",
+        deadline=date(2026, 12, 18),
+        status=ConcernStatus.OPEN,
+    )
     session.add(concern)
     session.commit()
 
@@ -179,7 +194,11 @@ def test_governors_publish_the_annual_report(session, world):
     _sweep(session, TODAY, "governors_publish_report")
 
     task = _one(session, "governors_publish_report", school_id=world.school.id)
-    assert (task.assigned_to_id, task.due_on, task.period) == (world.users["governor"].id, date(2026, 10, 31), "year:2026")
+    assert (task.assigned_to_id, task.due_on, task.period) == (
+        world.users["governor"].id,
+        date(2026, 10, 31),
+        "year:2026",
+    )
 
 
 def test_each_teacher_of_the_pupil_acknowledges_the_passport(session, world):
@@ -195,13 +214,19 @@ def test_each_teacher_of_the_pupil_acknowledges_the_passport(session, world):
 
 
 def test_la_holds_each_ehc_plans_annual_review_within_12_months(session, world):
-    pupil = make_pupil(session, world.school, first="Kit", last="Moss", provision=Provision.EHC_PLAN, since=date(2026, 1, 10))
+    pupil = make_pupil(
+        session, world.school, first="Kit", last="Moss", provision=Provision.EHC_PLAN, since=date(2026, 1, 10)
+    )
     session.commit()
 
     _sweep(session, TODAY, "la_annual_review")
 
     task = _one(session, "la_annual_review", pupil_id=pupil.id)
-    assert (task.due_on, task.assigned_to_id, task.for_role) == (date(2027, 1, 10), world.users["la"].id, Role.LA_OFFICER)
+    assert (task.due_on, task.assigned_to_id, task.for_role) == (
+        date(2027, 1, 10),
+        world.users["la"].id,
+        Role.LA_OFFICER,
+    )
     # Cara Dale's plan began 10 Sep 2025: its review was due 10 Sep 2026, and is overdue.
     assert _one(session, "la_annual_review", pupil_id=world.pupils["untaught"].id).due_on == date(2026, 9, 10)
 
@@ -222,9 +247,13 @@ def test_head_is_told_each_week_of_overdue_parent_engagement(session, world):
 
 # --- Nothing twice, catching up, constraints ---------------------------------------------------------
 
+
 def test_a_second_sweep_on_the_same_day_creates_nothing(session, world):
     first = _sweep(session)
-    tasks, notes = session.scalar(sa.select(sa.func.count(Task.id))), session.scalar(sa.select(sa.func.count(Notification.id)))
+    tasks, notes = (
+        session.scalar(sa.select(sa.func.count(Task.id))),
+        session.scalar(sa.select(sa.func.count(Notification.id))),
+    )
 
     second = _sweep(session)
 
@@ -238,7 +267,9 @@ def test_each_task_created_notifies_its_assignee_with_what_by_when_and_where(ses
     _sweep(session, TODAY, "teacher_meets_parents")
     task = _one(session, "teacher_meets_parents", pupil_id=world.pupils["taught"].id)
 
-    note = session.scalar(sa.select(Notification).where(Notification.subject_type == "task", Notification.subject_id == task.id))
+    note = session.scalar(
+        sa.select(Notification).where(Notification.subject_type == "task", Notification.subject_id == task.id)
+    )
 
     assert note.recipient_id == world.users["teacher"].id
     # The notification stores no pupil's name; the task names Ada as her record does when shown.
@@ -252,8 +283,13 @@ def test_each_task_created_notifies_its_assignee_with_what_by_when_and_where(ses
 def test_a_sweep_after_a_gap_catches_up(session, world):
     """No sweep ran between 1 Sep and 27 Nov: a concern raised and a letter created in that time
     still get their tasks, and the term's tasks are created."""
-    concern = Concern(pupil_id=world.pupils["taught_plain"].id, raised_on=date(2026, 10, 1), description="Struggles",
-                      deadline=date(2026, 10, 29), status=ConcernStatus.OPEN)
+    concern = Concern(
+        pupil_id=world.pupils["taught_plain"].id,
+        raised_on=date(2026, 10, 1),
+        description="Struggles",
+        deadline=date(2026, 10, 29),
+        status=ConcernStatus.OPEN,
+    )
     session.add(concern)
     session.commit()
     _sweep(session, date(2026, 9, 1))
@@ -279,9 +315,18 @@ def test_the_task_unique_constraint_holds_without_the_sweep(session, world):
     _sweep(session, TODAY, "governors_publish_report")
     task = _one(session, "governors_publish_report", school_id=world.school.id)
 
-    session.add(Task(school_id=task.school_id, duty_id=task.duty_id, subject_type=task.subject_type,
-                     subject_id=task.subject_id, period=task.period, for_role=task.for_role, title="Again",
-                     due_on=task.due_on))
+    session.add(
+        Task(
+            school_id=task.school_id,
+            duty_id=task.duty_id,
+            subject_type=task.subject_type,
+            subject_id=task.subject_id,
+            period=task.period,
+            for_role=task.for_role,
+            title="Again",
+            due_on=task.due_on,
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
     session.rollback()
@@ -290,8 +335,17 @@ def test_the_task_unique_constraint_holds_without_the_sweep(session, world):
 def test_the_notification_unique_constraint_holds_without_the_sweep(session, world):
     recipient = world.users["senco"]
     for _ in range(2):
-        session.add(Notification(recipient_id=recipient.id, kind="task_assigned", subject_type="task", subject_id=1,
-                                 period="", title="T", body="B"))
+        session.add(
+            Notification(
+                recipient_id=recipient.id,
+                kind="task_assigned",
+                subject_type="task",
+                subject_id=1,
+                period="",
+                title="T",
+                body="B",
+            )
+        )
     with pytest.raises(IntegrityError):
         session.flush()
     session.rollback()
@@ -299,9 +353,15 @@ def test_the_notification_unique_constraint_holds_without_the_sweep(session, wor
 
 # --- Following the role ------------------------------------------------------------------------------
 
+
 def test_open_tasks_follow_the_senco_role_when_staff_change(session, world):
-    concern = Concern(pupil_id=world.pupils["taught_plain"].id, raised_on=date(2026, 11, 20), description="Struggles",
-                      deadline=date(2026, 12, 18), status=ConcernStatus.OPEN)
+    concern = Concern(
+        pupil_id=world.pupils["taught_plain"].id,
+        raised_on=date(2026, 11, 20),
+        description="Struggles",
+        deadline=date(2026, 12, 18),
+        status=ConcernStatus.OPEN,
+    )
     session.add(concern)
     session.commit()
     _sweep(session, TODAY, "senco_decides_concern")
@@ -315,7 +375,9 @@ def test_open_tasks_follow_the_senco_role_when_staff_change(session, world):
     task = _one(session, "senco_decides_concern")
     assert task.assigned_to_id == new.id
     assert summary.tasks_moved == 1
-    assert session.scalar(sa.select(Notification).where(Notification.recipient_id == new.id, Notification.subject_id == task.id))
+    assert session.scalar(
+        sa.select(Notification).where(Notification.recipient_id == new.id, Notification.subject_id == task.id)
+    )
 
 
 def test_a_task_follows_the_role_when_its_holder_gives_the_role_up(session, world):
@@ -354,6 +416,7 @@ def test_done_tasks_do_not_move(session, world):
 
 
 # --- The command line and the query count ------------------------------------------------------------
+
 
 def test_the_sweep_command_prints_a_json_summary(app, session, world):
     runner = app.test_cli_runner()
@@ -394,8 +457,16 @@ def _count_queries(session, today) -> int:
 def test_the_query_count_does_not_grow_with_the_number_of_pupils(session, world):
     def add(n):
         for i in range(n):
-            pupil = make_pupil(session, world.school, first=f"P{i}", last="Many", year=6, provision=Provision.EHC_PLAN,
-                               since=date(2025, 9, 10), group=world.group)
+            pupil = make_pupil(
+                session,
+                world.school,
+                first=f"P{i}",
+                last="Many",
+                year=6,
+                provision=Provision.EHC_PLAN,
+                since=date(2025, 9, 10),
+                group=world.group,
+            )
             pupil.looked_after = True
         session.commit()
 

@@ -60,6 +60,7 @@ LONG_AGO = date(2025, 9, 10)  # the world's pupils were placed on the register t
 
 # --- Helpers -----------------------------------------------------------------------------------------
 
+
 def _sweep(session, day: date, *codes: str):
     summary = run_sweep(session, day, codes=list(codes))
     session.commit()
@@ -85,9 +86,9 @@ def _one(session, code: str, **filters) -> Task:
 def _codes_for(session, pupil: Pupil) -> set[str]:
     """The duties of every task about the pupil, whatever the task's status."""
     session.expire_all()
-    return set(session.scalars(
-        sa.select(Duty.code).join(Task, Task.duty_id == Duty.id).where(Task.pupil_id == pupil.id)
-    ))
+    return set(
+        session.scalars(sa.select(Duty.code).join(Task, Task.duty_id == Duty.id).where(Task.pupil_id == pupil.id))
+    )
 
 
 def _stamp(day: date) -> datetime:
@@ -102,20 +103,33 @@ def _quiet_since(session, pupil: Pupil, day: date) -> None:
 
 
 def _status(session, pupil: Pupil) -> SenStatus:
-    return session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date)).first()
+    return session.scalars(
+        sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date)
+    ).first()
 
 
 def _letter(session, pupil: Pupil, created_on: date, sent_on: date | None = None) -> ParentLetter:
-    letter = ParentLetter(pupil_id=pupil.id, sen_status_id=_status(session, pupil).id, kind=SEN_SUPPORT_LETTER,
-                          created_on=created_on, sent_on=sent_on)
+    letter = ParentLetter(
+        pupil_id=pupil.id,
+        sen_status_id=_status(session, pupil).id,
+        kind=SEN_SUPPORT_LETTER,
+        created_on=created_on,
+        sent_on=sent_on,
+    )
     session.add(letter)
     session.commit()
     return letter
 
 
 def _concern(session, pupil: Pupil, raised_on: date, deadline: date, status=ConcernStatus.OPEN, decided_on=None):
-    concern = Concern(pupil_id=pupil.id, raised_on=raised_on, description="Finds it hard to follow instructions",
-                      deadline=deadline, status=status, decided_on=decided_on)
+    concern = Concern(
+        pupil_id=pupil.id,
+        raised_on=raised_on,
+        description="Finds it hard to follow instructions",
+        deadline=deadline,
+        status=status,
+        decided_on=decided_on,
+    )
     session.add(concern)
     session.commit()
     return concern
@@ -124,8 +138,13 @@ def _concern(session, pupil: Pupil, raised_on: date, deadline: date, status=Conc
 # Every duty whose task is about one pupil on the register, and the ones the sweep can give the
 # pupil of `_everything` below on 27 November 2026.
 PUPIL_DUTIES = {
-    "teacher_meets_parents", "teacher_acknowledges_passport", "senco_liaises_designated_teacher",
-    "senco_supports_transition", "senco_keeps_records_current", "senco_holds_review", "senco_decides_concern",
+    "teacher_meets_parents",
+    "teacher_acknowledges_passport",
+    "senco_liaises_designated_teacher",
+    "senco_supports_transition",
+    "senco_keeps_records_current",
+    "senco_holds_review",
+    "senco_decides_concern",
     "senco_tells_parents",
 }
 
@@ -134,8 +153,16 @@ def _everything(session, world) -> Pupil:
     """A pupil every pupil duty applies to on 27 November 2026: Year 6, looked after, on SEN support
     since 10 Sep 2025, in 4 Oak, with a plan whose review (2 Nov) is due, an open concern, an unsent
     letter to parents, and a record untouched since 1 Sep 2026."""
-    pupil = make_pupil(session, world.school, first="Lee", last="Marsh", year=6, provision=Provision.SEN_SUPPORT,
-                       since=LONG_AGO, group=world.group)
+    pupil = make_pupil(
+        session,
+        world.school,
+        first="Lee",
+        last="Marsh",
+        year=6,
+        provision=Provision.SEN_SUPPORT,
+        since=LONG_AGO,
+        group=world.group,
+    )
     pupil.looked_after = True
     pupil.admitted_on = date(2025, 9, 1)
     session.commit()
@@ -150,6 +177,7 @@ def _everything(session, world) -> Pupil:
 
 # --- Records that must and must not count, across every pupil duty ----------------------------------
 
+
 def test_the_pupil_of_everything_gets_every_pupil_duty(session, world):
     """The control for the two tests after it: the same pupil, on the roll and on the register."""
     pupil = _everything(session, world)
@@ -160,11 +188,14 @@ def test_the_pupil_of_everything_gets_every_pupil_duty(session, world):
     assert all(t.status is TaskStatus.OPEN for t in _tasks(session, pupil_id=pupil.id))
 
 
-@pytest.mark.parametrize(("left_on", "expected"), [
-    (TODAY + ONE, PUPIL_DUTIES),  # the day before leaving: still on the roll
-    (TODAY, set()),  # the leaving date is the first day off the roll: nothing from that day
-    (TODAY - ONE, set()),
-])
+@pytest.mark.parametrize(
+    ("left_on", "expected"),
+    [
+        (TODAY + ONE, PUPIL_DUTIES),  # the day before leaving: still on the roll
+        (TODAY, set()),  # the leaving date is the first day off the roll: nothing from that day
+        (TODAY - ONE, set()),
+    ],
+)
 def test_a_pupil_who_left_gets_nothing_from_the_leaving_date(session, world, left_on, expected):
     pupil = _everything(session, world)
     session.execute(sa.update(Pupil).where(Pupil.id == pupil.id).values(left_on=left_on, leaving_reason="Moved away"))
@@ -175,12 +206,15 @@ def test_a_pupil_who_left_gets_nothing_from_the_leaving_date(session, world, lef
     assert _codes_for(session, pupil) == expected
 
 
-@pytest.mark.parametrize(("ended_on", "expected"), [
-    (TODAY + ONE, PUPIL_DUTIES),
-    (TODAY, PUPIL_DUTIES),  # the status covers its last day
-    # The day after: off the register. The review and the concern are not about the register.
-    (TODAY - ONE, {"senco_holds_review", "senco_decides_concern"}),
-])
+@pytest.mark.parametrize(
+    ("ended_on", "expected"),
+    [
+        (TODAY + ONE, PUPIL_DUTIES),
+        (TODAY, PUPIL_DUTIES),  # the status covers its last day
+        # The day after: off the register. The review and the concern are not about the register.
+        (TODAY - ONE, {"senco_holds_review", "senco_decides_concern"}),
+    ],
+)
 def test_an_ended_sen_status_is_not_on_the_register(session, world, ended_on, expected):
     pupil = _everything(session, world)
     session.execute(sa.update(SenStatus).where(SenStatus.pupil_id == pupil.id).values(end_date=ended_on))
@@ -193,8 +227,16 @@ def test_an_ended_sen_status_is_not_on_the_register(session, world, ended_on, ex
 
 @pytest.mark.parametrize(("starts_on", "expected"), [(TODAY + ONE, False), (TODAY, True)])
 def test_a_status_starting_tomorrow_is_not_on_the_register_today(session, world, starts_on, expected):
-    pupil = make_pupil(session, world.school, first="Nia", last="Shaw", year=6, provision=Provision.SEN_SUPPORT,
-                       since=starts_on, group=world.group)
+    pupil = make_pupil(
+        session,
+        world.school,
+        first="Nia",
+        last="Shaw",
+        year=6,
+        provision=Provision.SEN_SUPPORT,
+        since=starts_on,
+        group=world.group,
+    )
     session.commit()
 
     _sweep(session, TODAY, "teacher_meets_parents", "teacher_acknowledges_passport", "senco_supports_transition")
@@ -206,12 +248,16 @@ def test_a_status_starting_tomorrow_is_not_on_the_register_today(session, world,
 
 # --- teacher_meets_parents: terms and the 28 days --------------------------------------------------
 
-@pytest.mark.parametrize(("day", "period", "due"), [
-    (date(2026, 8, 31), "term:2025-summer", date(2026, 8, 31)),  # last day of last year's summer
-    (date(2026, 9, 1), "term:2026-autumn", date(2026, 12, 31)),  # first day of the autumn
-    (date(2026, 12, 31), "term:2026-autumn", date(2026, 12, 31)),  # its last day
-    (date(2027, 1, 1), "term:2026-spring", date(2027, 3, 31)),  # first day of the spring
-])
+
+@pytest.mark.parametrize(
+    ("day", "period", "due"),
+    [
+        (date(2026, 8, 31), "term:2025-summer", date(2026, 8, 31)),  # last day of last year's summer
+        (date(2026, 9, 1), "term:2026-autumn", date(2026, 12, 31)),  # first day of the autumn
+        (date(2026, 12, 31), "term:2026-autumn", date(2026, 12, 31)),  # its last day
+        (date(2027, 1, 1), "term:2026-spring", date(2027, 3, 31)),  # first day of the spring
+    ],
+)
 def test_meet_the_parents_belongs_to_the_term_the_day_falls_in(session, world, day, period, due):
     _sweep(session, day, "teacher_meets_parents")
 
@@ -226,19 +272,29 @@ def _own_terms(session, world):
         ("Spring 2027", date(2027, 1, 4), date(2027, 3, 26)),
         ("Summer 2027", date(2027, 4, 12), date(2027, 7, 21)),
     ]:
-        session.add(SchoolTerm(school_id=world.school.id, academic_year=2026, season=Season(name.split()[0].lower()),
-                               starts_on=starts, ends_on=ends))
+        session.add(
+            SchoolTerm(
+                school_id=world.school.id,
+                academic_year=2026,
+                season=Season(name.split()[0].lower()),
+                starts_on=starts,
+                ends_on=ends,
+            )
+        )
     session.commit()
 
 
-@pytest.mark.parametrize(("day", "expected"), [
-    (date(2026, 9, 2), None),  # the holiday before the school's autumn
-    (date(2026, 9, 3), ("term:2026-autumn", date(2026, 12, 18))),
-    (date(2026, 12, 18), ("term:2026-autumn", date(2026, 12, 18))),
-    (date(2026, 12, 19), None),  # the Christmas holiday
-    (date(2027, 1, 3), None),
-    (date(2027, 1, 4), ("term:2026-spring", date(2027, 3, 26))),
-])
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 9, 2), None),  # the holiday before the school's autumn
+        (date(2026, 9, 3), ("term:2026-autumn", date(2026, 12, 18))),
+        (date(2026, 12, 18), ("term:2026-autumn", date(2026, 12, 18))),
+        (date(2026, 12, 19), None),  # the Christmas holiday
+        (date(2027, 1, 3), None),
+        (date(2027, 1, 4), ("term:2026-spring", date(2027, 3, 26))),
+    ],
+)
 def test_meet_the_parents_follows_the_schools_own_term_dates(session, world, day, expected):
     _own_terms(session, world)
 
@@ -248,14 +304,26 @@ def test_meet_the_parents_follows_the_schools_own_term_dates(session, world, day
     assert found == ([expected] if expected else [])
 
 
-@pytest.mark.parametrize(("admitted_on", "expected"), [
-    (date(2026, 12, 3), True),  # 29 days on the roll by 31 December
-    (date(2026, 12, 4), True),  # 28 days, the last day counted: the autumn counts
-    (date(2026, 12, 5), False),  # 27 days: status carried from a previous school counts only from admission
-])
-def test_a_term_counts_only_from_admission_for_status_carried_from_another_school(session, world, admitted_on, expected):
-    pupil = make_pupil(session, world.school, first="Ola", last="Reed", provision=Provision.SEN_SUPPORT, since=LONG_AGO,
-                       group=world.group)
+@pytest.mark.parametrize(
+    ("admitted_on", "expected"),
+    [
+        (date(2026, 12, 3), True),  # 29 days on the roll by 31 December
+        (date(2026, 12, 4), True),  # 28 days, the last day counted: the autumn counts
+        (date(2026, 12, 5), False),  # 27 days: status carried from a previous school counts only from admission
+    ],
+)
+def test_a_term_counts_only_from_admission_for_status_carried_from_another_school(
+    session, world, admitted_on, expected
+):
+    pupil = make_pupil(
+        session,
+        world.school,
+        first="Ola",
+        last="Reed",
+        provision=Provision.SEN_SUPPORT,
+        since=LONG_AGO,
+        group=world.group,
+    )
     pupil.admitted_on = admitted_on
     session.commit()
 
@@ -279,15 +347,25 @@ def test_a_pupil_whose_teacher_is_inactive_waits_for_a_teacher(session, world):
 PLACED = date(2026, 11, 2)
 
 
-@pytest.mark.parametrize(("day", "due"), [
-    (PLACED - ONE, None),  # not yet on the register
-    (PLACED, date(2026, 11, 16)),  # 14 days after joining
-    (date(2026, 11, 16), date(2026, 11, 16)),  # a first sweep on that day: still those 14 days
-    (date(2026, 11, 17), date(2026, 12, 1)),  # a later first sweep: 14 days from the task
-])
+@pytest.mark.parametrize(
+    ("day", "due"),
+    [
+        (PLACED - ONE, None),  # not yet on the register
+        (PLACED, date(2026, 11, 16)),  # 14 days after joining
+        (date(2026, 11, 16), date(2026, 11, 16)),  # a first sweep on that day: still those 14 days
+        (date(2026, 11, 17), date(2026, 12, 1)),  # a later first sweep: 14 days from the task
+    ],
+)
 def test_the_passport_is_due_14_days_after_the_pupil_joins_the_register(session, world, day, due):
-    pupil = make_pupil(session, world.school, first="Pat", last="Quinn", provision=Provision.SEN_SUPPORT, since=PLACED,
-                       group=world.group)
+    pupil = make_pupil(
+        session,
+        world.school,
+        first="Pat",
+        last="Quinn",
+        provision=Provision.SEN_SUPPORT,
+        since=PLACED,
+        group=world.group,
+    )
     session.commit()
 
     _sweep(session, day, "teacher_acknowledges_passport")
@@ -310,14 +388,20 @@ def test_only_active_teachers_of_the_pupil_are_asked_to_read_the_passport(sessio
 
 # --- senco_liaises_designated_teacher: 28 days into the term or after joining, never after it ends ---
 
-@pytest.mark.parametrize(("placed_on", "due"), [
-    (date(2026, 10, 1), date(2026, 10, 29)),  # 28 days after joining the register mid-term
-    (date(2026, 12, 3), date(2026, 12, 31)),  # 28 days after joining is the term's last day
-    (date(2026, 12, 4), date(2026, 12, 31)),  # would be 1 January: never after the term ends
-    (date(2026, 12, 5), None),  # the autumn cannot count for the pupil
-])
+
+@pytest.mark.parametrize(
+    ("placed_on", "due"),
+    [
+        (date(2026, 10, 1), date(2026, 10, 29)),  # 28 days after joining the register mid-term
+        (date(2026, 12, 3), date(2026, 12, 31)),  # 28 days after joining is the term's last day
+        (date(2026, 12, 4), date(2026, 12, 31)),  # would be 1 January: never after the term ends
+        (date(2026, 12, 5), None),  # the autumn cannot count for the pupil
+    ],
+)
 def test_liaison_is_due_28_days_after_joining_and_within_the_term(session, world, placed_on, due):
-    pupil = make_pupil(session, world.school, first="Rae", last="Lowe", provision=Provision.SEN_SUPPORT, since=placed_on)
+    pupil = make_pupil(
+        session, world.school, first="Rae", last="Lowe", provision=Provision.SEN_SUPPORT, since=placed_on
+    )
     pupil.looked_after = True
     session.commit()
 
@@ -327,10 +411,13 @@ def test_liaison_is_due_28_days_after_joining_and_within_the_term(session, world
     assert found == ([("term:2026-autumn", due)] if due else [])
 
 
-@pytest.mark.parametrize(("day", "due"), [
-    (date(2026, 9, 1), date(2026, 9, 29)),
-    (date(2027, 1, 1), date(2027, 1, 29)),
-])
+@pytest.mark.parametrize(
+    ("day", "due"),
+    [
+        (date(2026, 9, 1), date(2026, 9, 29)),
+        (date(2027, 1, 1), date(2027, 1, 29)),
+    ],
+)
 def test_liaison_is_due_28_days_into_each_term(session, world, day, due):
     world.pupils["untaught_k"].looked_after = True
     session.commit()
@@ -345,12 +432,16 @@ def test_liaison_is_due_28_days_into_each_term(session, world, day, due):
 
 # --- senco_supports_transition: Year 6 by 15 February, Year 11 by 31 March, each academic year ------
 
-@pytest.mark.parametrize(("year", "day", "period", "due"), [
-    (6, date(2026, 8, 31), "year:2025", date(2026, 2, 15)),  # the last day of the academic year
-    (6, date(2026, 9, 1), "year:2026", date(2027, 2, 15)),  # the first day of the next
-    (11, date(2026, 8, 31), "year:2025", date(2026, 3, 31)),
-    (11, date(2026, 9, 1), "year:2026", date(2027, 3, 31)),
-])
+
+@pytest.mark.parametrize(
+    ("year", "day", "period", "due"),
+    [
+        (6, date(2026, 8, 31), "year:2025", date(2026, 2, 15)),  # the last day of the academic year
+        (6, date(2026, 9, 1), "year:2026", date(2027, 2, 15)),  # the first day of the next
+        (11, date(2026, 8, 31), "year:2025", date(2026, 3, 31)),
+        (11, date(2026, 9, 1), "year:2026", date(2027, 3, 31)),
+    ],
+)
 def test_transition_is_due_on_the_phase_transfer_date_of_the_academic_year(session, world, year, day, period, due):
     pupil = make_pupil(session, world.school, first="Sol", last="Pike", year=year, provision=Provision.SEN_SUPPORT)
     session.commit()
@@ -376,11 +467,14 @@ def test_no_transition_task_outside_year_6_and_year_11(session, world, year):
 QUIET = date(2026, 9, 1)  # stale 8 weeks on, from 27 October
 
 
-@pytest.mark.parametrize(("day", "expected"), [
-    (date(2026, 10, 26), None),
-    (date(2026, 10, 27), ("since:2026-09-01", date(2026, 11, 10))),
-    (date(2026, 10, 28), ("since:2026-09-01", date(2026, 11, 10))),
-])
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 10, 26), None),
+        (date(2026, 10, 27), ("since:2026-09-01", date(2026, 11, 10))),
+        (date(2026, 10, 28), ("since:2026-09-01", date(2026, 11, 10))),
+    ],
+)
 def test_a_record_is_stale_eight_weeks_after_its_last_change(session, world, day, expected):
     pupil = world.pupils["untaught_k"]
     _quiet_since(session, pupil, QUIET)
@@ -406,8 +500,15 @@ def test_the_schools_own_records_stale_weeks_count(session, world, day, expected
 def test_a_later_timeline_entry_restarts_the_weeks(session, world, day, expected):
     pupil = world.pupils["untaught_k"]
     _quiet_since(session, pupil, QUIET)
-    session.add(TimelineEvent(pupil_id=pupil.id, kind="note", title="Spoke to mother", effective_on=date(2026, 10, 1),
-                              recorded_at=_stamp(date(2026, 10, 1))))
+    session.add(
+        TimelineEvent(
+            pupil_id=pupil.id,
+            kind="note",
+            title="Spoke to mother",
+            effective_on=date(2026, 10, 1),
+            recorded_at=_stamp(date(2026, 10, 1)),
+        )
+    )
     session.commit()
 
     _sweep(session, day, "senco_keeps_records_current")
@@ -431,6 +532,7 @@ def test_the_sweep_and_the_dashboard_agree_on_the_day_a_record_goes_stale(sessio
 
 
 # --- senco_holds_review: a running plan, two weeks before its review date ---------------------------
+
 
 def test_a_cycle_at_review_with_no_review_recorded_gets_the_task(session, world):
     cycle = drive_cycle(session, actor=world.users["senco"], pupil=world.pupils["taught"], to=CycleState.REVIEW)
@@ -459,9 +561,13 @@ def test_the_review_reminder_and_its_notification_come_on_the_notice_day(session
 
     task = _one(session, "senco_holds_review", subject_id=cycle.id)
     assert task.due_on == date(2026, 11, 2)
-    assert session.scalar(sa.select(Notification).where(
-        Notification.subject_type == "task", Notification.subject_id == task.id,
-        Notification.recipient_id == world.users["senco"].id))
+    assert session.scalar(
+        sa.select(Notification).where(
+            Notification.subject_type == "task",
+            Notification.subject_id == task.id,
+            Notification.recipient_id == world.users["senco"].id,
+        )
+    )
 
 
 # --- senco_decides_concern --------------------------------------------------------------------------
@@ -480,8 +586,14 @@ def test_a_concern_gets_its_task_from_the_day_it_is_raised_due_by_its_deadline(s
 
 
 def test_a_concern_decided_by_opening_an_assessment_gets_no_task(session, world):
-    _concern(session, world.pupils["taught_plain"], RAISED, date(2026, 12, 18), status=ConcernStatus.ASSESSED,
-             decided_on=date(2026, 11, 24))
+    _concern(
+        session,
+        world.pupils["taught_plain"],
+        RAISED,
+        date(2026, 12, 18),
+        status=ConcernStatus.ASSESSED,
+        decided_on=date(2026, 11, 24),
+    )
 
     _sweep(session, TODAY, "senco_decides_concern")
 
@@ -503,9 +615,13 @@ def test_the_letter_task_is_made_the_day_the_letter_is_created_due_14_days_later
     assert found == ([(letter.id, date(2026, 12, 4))] if expected else [])
     if expected:  # the SENCO is told the same day
         task = _one(session, "senco_tells_parents")
-        assert session.scalar(sa.select(Notification).where(
-            Notification.subject_type == "task", Notification.subject_id == task.id,
-            Notification.recipient_id == world.users["senco"].id))
+        assert session.scalar(
+            sa.select(Notification).where(
+                Notification.subject_type == "task",
+                Notification.subject_id == task.id,
+                Notification.recipient_id == world.users["senco"].id,
+            )
+        )
 
 
 def test_a_sent_letter_gets_no_task(session, world):
@@ -523,9 +639,16 @@ ENDED = date(2026, 11, 20)
 
 def _intervention(session, world, pupils=None):
     kind = make_intervention_type(session, actor=world.users["senco"])
-    iv = make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
-                           pupils=pupils or [world.pupils["taught"]], starts_on=date(2026, 9, 14), ends_on=ENDED,
-                           today=date(2026, 9, 14))
+    iv = make_intervention(
+        session,
+        actor=world.users["senco"],
+        kind=kind,
+        deliverer=world.users["ta"],
+        pupils=pupils or [world.pupils["taught"]],
+        starts_on=date(2026, 9, 14),
+        ends_on=ENDED,
+        today=date(2026, 9, 14),
+    )
     session.commit()
     return iv
 
@@ -542,8 +665,13 @@ def test_impact_is_asked_for_once_the_intervention_has_ended(session, world, day
 
 def test_an_intervention_with_every_impact_recorded_gets_no_task(session, world):
     iv = _intervention(session, world)
-    record_impact(session, actor=world.users["ta"], intervention=iv,
-                  results={world.pupils["taught"].id: ImpactResult("30", 1, None)}, today=ENDED)
+    record_impact(
+        session,
+        actor=world.users["ta"],
+        intervention=iv,
+        results={world.pupils["taught"].id: ImpactResult("30", 1, None)},
+        today=ENDED,
+    )
     session.commit()
 
     _sweep(session, TODAY, "assistant_records_impact")
@@ -574,15 +702,19 @@ def test_impact_of_an_inactive_assistants_intervention_goes_to_the_senco(session
 
 # --- la_annual_review: eight weeks before each anniversary of the EHC plan --------------------------
 
-@pytest.mark.parametrize(("start", "day", "expected"), [
-    (date(2025, 12, 20), date(2026, 10, 24), []),  # 57 days before the first anniversary
-    (date(2025, 12, 20), date(2026, 10, 25), [("review:1", date(2026, 12, 20))]),  # 56 days: 8 weeks
-    (date(2025, 12, 20), date(2026, 12, 21), [("review:1", date(2026, 12, 20))]),
-    (date(2024, 12, 20), date(2026, 10, 24), [("review:1", date(2025, 12, 20))]),  # last year's, overdue
-    (date(2024, 12, 20), date(2026, 10, 25), [("review:2", date(2026, 12, 20))]),  # the next anniversary
-    (date(2024, 2, 29), date(2025, 1, 2), []),  # a plan begun on 29 February
-    (date(2024, 2, 29), date(2025, 1, 3), [("review:1", date(2025, 2, 28))]),  # 8 weeks before 28 February
-])
+
+@pytest.mark.parametrize(
+    ("start", "day", "expected"),
+    [
+        (date(2025, 12, 20), date(2026, 10, 24), []),  # 57 days before the first anniversary
+        (date(2025, 12, 20), date(2026, 10, 25), [("review:1", date(2026, 12, 20))]),  # 56 days: 8 weeks
+        (date(2025, 12, 20), date(2026, 12, 21), [("review:1", date(2026, 12, 20))]),
+        (date(2024, 12, 20), date(2026, 10, 24), [("review:1", date(2025, 12, 20))]),  # last year's, overdue
+        (date(2024, 12, 20), date(2026, 10, 25), [("review:2", date(2026, 12, 20))]),  # the next anniversary
+        (date(2024, 2, 29), date(2025, 1, 2), []),  # a plan begun on 29 February
+        (date(2024, 2, 29), date(2025, 1, 3), [("review:1", date(2025, 2, 28))]),  # 8 weeks before 28 February
+    ],
+)
 def test_the_annual_review_task_comes_eight_weeks_before_each_anniversary(session, world, start, day, expected):
     pupil = make_pupil(session, world.school, first="Uri", last="Kent", provision=Provision.EHC_PLAN, since=start)
     session.commit()
@@ -599,8 +731,9 @@ def test_the_annual_review_task_comes_eight_weeks_before_each_anniversary(sessio
 
 @pytest.mark.parametrize(("ended_on", "expected"), [(date(2026, 10, 25), True), (date(2026, 10, 24), False)])
 def test_an_ended_ehc_plan_gets_no_annual_review_task(session, world, ended_on, expected):
-    pupil = make_pupil(session, world.school, first="Vic", last="Lund", provision=Provision.EHC_PLAN,
-                       since=date(2025, 12, 20))
+    pupil = make_pupil(
+        session, world.school, first="Vic", last="Lund", provision=Provision.EHC_PLAN, since=date(2025, 12, 20)
+    )
     _status(session, pupil).end_date = ended_on
     session.commit()
 
@@ -618,11 +751,15 @@ def test_pupils_on_sen_support_get_no_annual_review_task(session, world):
 
 # --- governors_publish_report: each academic year, by 31 October -------------------------------------
 
-@pytest.mark.parametrize(("day", "period", "due"), [
-    (date(2026, 8, 31), "year:2025", date(2025, 10, 31)),
-    (date(2026, 9, 1), "year:2026", date(2026, 10, 31)),
-    (date(2027, 8, 31), "year:2026", date(2026, 10, 31)),
-])
+
+@pytest.mark.parametrize(
+    ("day", "period", "due"),
+    [
+        (date(2026, 8, 31), "year:2025", date(2025, 10, 31)),
+        (date(2026, 9, 1), "year:2026", date(2026, 10, 31)),
+        (date(2027, 8, 31), "year:2026", date(2026, 10, 31)),
+    ],
+)
 def test_the_report_is_due_by_31_october_of_the_academic_year(session, world, day, period, due):
     _sweep(session, day, "governors_publish_report")
 
@@ -641,12 +778,16 @@ def test_an_inactive_governor_is_not_given_the_report(session, world):
 
 # --- head_told_engagement_overdue: the week after a counting term ends without a meeting ------------
 
-@pytest.mark.parametrize(("day", "expected"), [
-    (date(2026, 12, 31), []),  # the autumn's last day: nothing is overdue yet
-    (date(2027, 1, 1), [("week:2026-W53", date(2027, 1, 3))]),  # Friday; the week ends Sunday 3 January
-    (date(2027, 1, 3), [("week:2026-W53", date(2027, 1, 3))]),
-    (date(2027, 1, 4), [("week:2027-W01", date(2027, 1, 10))]),  # a new week, a new task
-])
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 12, 31), []),  # the autumn's last day: nothing is overdue yet
+        (date(2027, 1, 1), [("week:2026-W53", date(2027, 1, 3))]),  # Friday; the week ends Sunday 3 January
+        (date(2027, 1, 3), [("week:2026-W53", date(2027, 1, 3))]),
+        (date(2027, 1, 4), [("week:2027-W01", date(2027, 1, 10))]),  # a new week, a new task
+    ],
+)
 def test_the_head_is_told_from_the_day_after_the_term_ends(session, world, day, expected):
     _sweep(session, day, "head_told_engagement_overdue")
 
@@ -669,9 +810,22 @@ def test_the_head_is_told_from_the_day_after_the_schools_own_term_ends(session, 
 def test_the_head_is_not_told_when_every_counting_pupil_was_met(session, world):
     teacher = world.users["teacher"]
     for key in ("taught", "untaught", "untaught_k"):
-        record_meeting(session, actor=teacher, pupil=world.pupils[key], today=TODAY, details=MeetingDetails(
-            held_on=date(2026, 11, 20), mode=MeetingMode.IN_PERSON, led_by_id=teacher.id, attendees="Mother",
-            pupil_views="Likes reading", outcomes="Keep going", actions=None, shared_with_parents_on=None))
+        record_meeting(
+            session,
+            actor=teacher,
+            pupil=world.pupils[key],
+            today=TODAY,
+            details=MeetingDetails(
+                held_on=date(2026, 11, 20),
+                mode=MeetingMode.IN_PERSON,
+                led_by_id=teacher.id,
+                attendees="Mother",
+                pupil_views="Likes reading",
+                outcomes="Keep going",
+                actions=None,
+                shared_with_parents_on=None,
+            ),
+        )
     session.commit()
 
     _sweep(session, date(2027, 1, 1), "head_told_engagement_overdue")
@@ -681,15 +835,25 @@ def test_the_head_is_not_told_when_every_counting_pupil_was_met(session, world):
 
 # --- Once per (duty, subject, period) ---------------------------------------------------------------
 
+
 def test_two_sweeps_on_days_of_the_same_periods_make_each_task_once(session, world):
     _everything(session, world)
     _intervention(session, world)
     make_pupil(session, world.school, first="Wyn", last="Ford", provision=Provision.EHC_PLAN, since=date(2025, 12, 20))
     session.commit()
     every = [
-        "la_annual_review", "head_told_engagement_overdue", "senco_tells_parents", "senco_liaises_designated_teacher",
-        "senco_supports_transition", "senco_keeps_records_current", "senco_holds_review", "senco_decides_concern",
-        "teacher_meets_parents", "teacher_acknowledges_passport", "assistant_records_impact", "governors_publish_report",
+        "la_annual_review",
+        "head_told_engagement_overdue",
+        "senco_tells_parents",
+        "senco_liaises_designated_teacher",
+        "senco_supports_transition",
+        "senco_keeps_records_current",
+        "senco_holds_review",
+        "senco_decides_concern",
+        "teacher_meets_parents",
+        "teacher_acknowledges_passport",
+        "assistant_records_impact",
+        "governors_publish_report",
     ]
 
     first = _sweep(session, date(2027, 1, 4), *every)
@@ -699,7 +863,8 @@ def test_two_sweeps_on_days_of_the_same_periods_make_each_task_once(session, wor
     assert second.tasks_created == 0 and second.notifications_created == 0, second.by_duty
     doubled = session.execute(
         sa.select(Task.duty_id, Task.subject_type, Task.subject_id, Task.period)
-        .group_by(Task.duty_id, Task.subject_type, Task.subject_id, Task.period).having(sa.func.count() > 1)
+        .group_by(Task.duty_id, Task.subject_type, Task.subject_id, Task.period)
+        .having(sa.func.count() > 1)
     ).all()
     assert doubled == []
 
@@ -731,13 +896,26 @@ def test_a_task_already_inserted_by_another_sweep_is_skipped_by_the_insert_itsel
     _sweep(session, TODAY, "governors_publish_report")
     task = _one(session, "governors_publish_report", school_id=world.school.id)
     table = Task.__table__
-    row = {"school_id": task.school_id, "duty_id": task.duty_id, "subject_type": task.subject_type,
-           "subject_id": task.subject_id, "period": task.period, "pupil_id": None, "assigned_to_id": None,
-           "for_role": task.for_role.value, "title": "Again", "link_endpoint": None, "link_args": None,
-           "due_on": task.due_on, "status": TaskStatus.OPEN.value, "created_at": _stamp(TODAY)}
+    row = {
+        "school_id": task.school_id,
+        "duty_id": task.duty_id,
+        "subject_type": task.subject_type,
+        "subject_id": task.subject_id,
+        "period": task.period,
+        "pupil_id": None,
+        "assigned_to_id": None,
+        "for_role": task.for_role.value,
+        "title": "Again",
+        "link_endpoint": None,
+        "link_args": None,
+        "due_on": task.due_on,
+        "status": TaskStatus.OPEN.value,
+        "created_at": _stamp(TODAY),
+    }
 
-    inserted = _insert_ignoring_duplicates(session, table, [row], ["duty_id", "subject_type", "subject_id", "period"],
-                                           [table.c.id])
+    inserted = _insert_ignoring_duplicates(
+        session, table, [row], ["duty_id", "subject_type", "subject_id", "period"], [table.c.id]
+    )
 
     assert inserted == []
     assert len(_tasks(session, "governors_publish_report", school_id=world.school.id)) == 1
@@ -758,12 +936,16 @@ def test_a_task_moving_back_to_someone_already_told_tells_them_nothing_twice(ses
     task = _one(session, "senco_decides_concern")
     assert (moved.tasks_moved, back.tasks_moved, task.assigned_to_id) == (1, 1, first.id)
     assert back.notifications_created == 0
-    told = session.scalars(sa.select(Notification.recipient_id).where(
-        Notification.subject_type == "task", Notification.subject_id == task.id).order_by(Notification.id)).all()
+    told = session.scalars(
+        sa.select(Notification.recipient_id)
+        .where(Notification.subject_type == "task", Notification.subject_id == task.id)
+        .order_by(Notification.id)
+    ).all()
     assert told == [first.id, second.id]
 
 
 # --- Overdue only from the day after the due date ----------------------------------------------------
+
 
 def test_a_task_is_overdue_only_the_day_after_its_due_date(session, world):
     concern = _concern(session, world.pupils["taught_plain"], RAISED, date(2026, 12, 18))
@@ -797,8 +979,11 @@ def test_a_task_no_longer_needed_is_not_overdue(session, world):
     pupil = make_pupil(session, world.school, first="Zoe", last="Hart", year=6, provision=Provision.SEN_SUPPORT)
     _sweep(session, date(2027, 2, 1), "senco_supports_transition")  # due 15 February 2027
     task = _one(session, "senco_supports_transition", pupil_id=pupil.id)
-    session.execute(sa.update(Pupil).where(Pupil.id == pupil.id).values(
-        admitted_on=date(2020, 9, 1), left_on=date(2027, 2, 10), leaving_reason="Moved away"))
+    session.execute(
+        sa.update(Pupil)
+        .where(Pupil.id == pupil.id)
+        .values(admitted_on=date(2020, 9, 1), left_on=date(2027, 2, 10), leaving_reason="Moved away")
+    )
     session.commit()
 
     _sweep(session, date(2027, 2, 16), "senco_supports_transition")

@@ -13,8 +13,13 @@ from tests.test_sweep import TODAY, _one, _sweep, _tasks
 
 
 def _moved_events(session, task_id: int) -> list[AuditEvent]:
-    return list(session.scalars(sa.select(AuditEvent).where(
-        AuditEvent.action == "task_moved_by_sweep", AuditEvent.object_id == str(task_id))))
+    return list(
+        session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "task_moved_by_sweep", AuditEvent.object_id == str(task_id)
+            )
+        )
+    )
 
 
 def _new_class(session, world, pupil):
@@ -40,8 +45,9 @@ def test_a_class_teachers_task_moves_to_the_pupils_new_teacher(session, world):
     task = _one(session, "teacher_meets_parents", pupil_id=pupil.id)
     assert task.assigned_to_id == teacher.id
     assert summary.tasks_moved == 1
-    assert session.scalar(sa.select(Notification).where(
-        Notification.recipient_id == teacher.id, Notification.subject_id == task.id))
+    assert session.scalar(
+        sa.select(Notification).where(Notification.recipient_id == teacher.id, Notification.subject_id == task.id)
+    )
     [event] = _moved_events(session, task.id)
     assert (event.pupil_id, event.school_id, event.user_id) == (pupil.id, world.school.id, None)
     assert event.details == {"assigned_to_id": teacher.id}
@@ -86,8 +92,16 @@ def test_a_teacher_who_also_leads_keeps_a_class_task_given_by_hand(session, worl
 
 def test_a_task_moved_from_a_deactivated_senco_is_audited(session, world):
     from sentrack.models import Concern, ConcernStatus
-    session.add(Concern(pupil_id=world.pupils["taught_plain"].id, raised_on=date(2026, 11, 20), description="Struggles",
-                        deadline=date(2026, 12, 18), status=ConcernStatus.OPEN))
+
+    session.add(
+        Concern(
+            pupil_id=world.pupils["taught_plain"].id,
+            raised_on=date(2026, 11, 20),
+            description="Struggles",
+            deadline=date(2026, 12, 18),
+            status=ConcernStatus.OPEN,
+        )
+    )
     session.commit()
     _sweep(session, TODAY, "senco_decides_concern")
     new = make_user(session, "new.senco@oak.test", Role.SENCO, school=world.school)
@@ -103,9 +117,17 @@ def test_a_task_moved_from_a_deactivated_senco_is_audited(session, world):
 
 def _impact_task(session, world):
     from tests.factories import make_intervention, make_intervention_type
+
     kind = make_intervention_type(session, actor=world.users["senco"])
-    make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
-                      pupils=[world.pupils["taught"]], starts_on=date(2026, 9, 14), ends_on=date(2026, 11, 20))
+    make_intervention(
+        session,
+        actor=world.users["senco"],
+        kind=kind,
+        deliverer=world.users["ta"],
+        pupils=[world.pupils["taught"]],
+        starts_on=date(2026, 9, 14),
+        ends_on=date(2026, 11, 20),
+    )
     world.school.assistant_access_weeks = 2
     session.commit()
     _sweep(session, TODAY, "assistant_records_impact")
@@ -125,8 +147,9 @@ def test_an_impact_task_moves_to_the_senco_when_the_assistants_access_ends(sessi
     senco = world.users["senco"]
     assert summary.tasks_moved == 1
     assert _one(session, "assistant_records_impact").assigned_to_id == senco.id
-    assert session.scalar(sa.select(Notification).where(
-        Notification.recipient_id == senco.id, Notification.subject_id == task.id))
+    assert session.scalar(
+        sa.select(Notification).where(Notification.recipient_id == senco.id, Notification.subject_id == task.id)
+    )
     assert len(_moved_events(session, task.id)) == 1
 
 
@@ -141,6 +164,7 @@ def test_an_impact_task_stays_with_a_teacher_who_delivered_it(session, world):
 
 def test_a_task_given_by_hand_moves_on_when_its_holder_has_no_role_left(session, world):
     from sentrack.models import RoleAssignment
+
     _sweep(session, TODAY, "governors_publish_report")
     task = _one(session, "governors_publish_report", school_id=world.school.id)
     head = world.users["head"]
@@ -152,5 +176,8 @@ def test_a_task_given_by_hand_moves_on_when_its_holder_has_no_role_left(session,
     summary = _sweep(session, TODAY + timedelta(days=1), "governors_publish_report")
 
     assert summary.tasks_moved == 1
-    assert _one(session, "governors_publish_report", school_id=world.school.id).assigned_to_id == world.users["governor"].id
+    assert (
+        _one(session, "governors_publish_report", school_id=world.school.id).assigned_to_id
+        == world.users["governor"].id
+    )
     assert len(_moved_events(session, task.id)) == 1

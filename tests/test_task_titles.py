@@ -48,7 +48,9 @@ def test_a_renamed_pupil_is_shown_by_the_new_name_in_every_task_list_and_the_old
     pages += [_page(client, f"/tasks/{t.id}") for t in tasks if t.assigned_to_id == world.users["teacher"].id]
     login(world.users["senco"])
     pages += [_page(client, "/tasks/all?status="), _page(client, "/tasks/all?status=open&role=teacher")]
-    pages += [_page(client, f"/tasks/{t.id}") for t in tasks] + [_page(client, f"/tasks/{t.id}/reassign") for t in tasks]
+    pages += [_page(client, f"/tasks/{t.id}") for t in tasks] + [
+        _page(client, f"/tasks/{t.id}/reassign") for t in tasks
+    ]
     for page in pages:
         assert "Ada" not in page and "Brook" not in page
     for page in pages[:3]:
@@ -81,8 +83,11 @@ def test_no_email_the_sweep_or_a_workflow_sends_names_a_pupil(session, world):
     run_sweep(session, TODAY)
     later = TODAY + timedelta(days=150)
     run_sweep(session, later)
-    task = session.scalar(sa.select(Task).where(Task.pupil_id == world.pupils["taught"].id,
-                                                Task.status == TaskStatus.OPEN).order_by(Task.id))
+    task = session.scalar(
+        sa.select(Task)
+        .where(Task.pupil_id == world.pupils["taught"].id, Task.status == TaskStatus.OPEN)
+        .order_by(Task.id)
+    )
     reassign_task(session, actor=world.users["senco"], task=task, to=world.users["senco"])
     session.commit()
     pupils = session.scalars(sa.select(Pupil)).all()

@@ -23,17 +23,39 @@ from tests.helpers import field_error, text
 TODAY = date(2026, 11, 27)
 
 
-def _task(session, world, *, assignee="senco", due=date(2026, 12, 18), title="Decide on the concern about Ada Brook",
-          role=Role.SENCO, subject_id=1, status=TaskStatus.OPEN, pupil=None, code="senco_supports_transition") -> Task:
+def _task(
+    session,
+    world,
+    *,
+    assignee="senco",
+    due=date(2026, 12, 18),
+    title="Decide on the concern about Ada Brook",
+    role=Role.SENCO,
+    subject_id=1,
+    status=TaskStatus.OPEN,
+    pupil=None,
+    code="senco_supports_transition",
+) -> Task:
     # A duty no record can prove, so that a person closes it with a note.
     duty = sync_catalogue(session)[code]
-    task = Task(school_id=world.school.id, duty_id=duty.id, subject_type="pupil", subject_id=subject_id, period="",
-                pupil_id=pupil.id if pupil is not None else None,
-                title_template=title.replace(pupil.full_name, "{pupil}") if pupil is not None else None,
-                assigned_to_id=world.users[assignee].id, for_role=role, title=title, due_on=due, status=status,
-                link_endpoint="duties.my_tasks", link_args={},
-                completed_on=TODAY if status is TaskStatus.DONE else None,
-                closed_on=TODAY if status is not TaskStatus.OPEN else None)
+    task = Task(
+        school_id=world.school.id,
+        duty_id=duty.id,
+        subject_type="pupil",
+        subject_id=subject_id,
+        period="",
+        pupil_id=pupil.id if pupil is not None else None,
+        title_template=title.replace(pupil.full_name, "{pupil}") if pupil is not None else None,
+        assigned_to_id=world.users[assignee].id,
+        for_role=role,
+        title=title,
+        due_on=due,
+        status=status,
+        link_endpoint="duties.my_tasks",
+        link_args={},
+        completed_on=TODAY if status is TaskStatus.DONE else None,
+        closed_on=TODAY if status is not TaskStatus.OPEN else None,
+    )
     session.add(task)
     session.commit()
     return task
@@ -86,7 +108,11 @@ def test_completing_a_task_with_a_note(session, world, senco):
     session.expire_all()
     done = session.get(Task, task.id)
     assert (done.status, done.note, done.completed_on, done.completed_by_id) == (
-        TaskStatus.DONE, "Assessment opened", TODAY, world.users["senco"].id)
+        TaskStatus.DONE,
+        "Assessment opened",
+        TODAY,
+        world.users["senco"].id,
+    )
 
 
 def test_another_persons_task_is_not_found_for_a_teacher(session, world, client, login):
@@ -108,8 +134,9 @@ def test_reassigning_to_a_colleague_tells_them(session, world, senco):
     session.expire_all()
     moved = session.get(Task, task.id)
     assert (moved.assigned_to_id, moved.assigned_by_id) == (teacher.id, world.users["senco"].id)
-    assert session.scalar(sa.select(Notification).where(Notification.recipient_id == teacher.id,
-                                                       Notification.subject_id == task.id))
+    assert session.scalar(
+        sa.select(Notification).where(Notification.recipient_id == teacher.id, Notification.subject_id == task.id)
+    )
 
 
 def _offered(page: str) -> set[str]:
@@ -148,7 +175,9 @@ def test_reassigning_to_someone_whose_scope_does_not_hold_the_pupil_is_refused(s
 
 def test_a_task_asking_for_a_review_goes_only_to_whoever_may_hold_one(session, world, senco):
     """The teacher teaches Ada but may not hold her review: the task asks what only the SENCO may do."""
-    task = _task(session, world, pupil=world.pupils["taught"], code="senco_holds_review", title="Hold Ada Brook's review")
+    task = _task(
+        session, world, pupil=world.pupils["taught"], code="senco_holds_review", title="Hold Ada Brook's review"
+    )
 
     offered = _offered(text(senco.get(f"/tasks/{task.id}/reassign")))
     response = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": world.users["teacher"].id})
@@ -158,8 +187,14 @@ def test_a_task_asking_for_a_review_goes_only_to_whoever_may_hold_one(session, w
 
 
 def test_a_task_about_no_pupil_goes_only_to_staff_whose_role_the_duty_is_for(session, world, senco):
-    head_task = _task(session, world, code="head_told_engagement_overdue", role=Role.HEAD, assignee="head",
-                      title="Parent meetings are overdue for 3 pupils (week 48)")
+    head_task = _task(
+        session,
+        world,
+        code="head_told_engagement_overdue",
+        role=Role.HEAD,
+        assignee="head",
+        title="Parent meetings are overdue for 3 pupils (week 48)",
+    )
     other_head = make_user(session, "deputy@oak.test", Role.HEAD, school=world.school)
     session.commit()
 
@@ -197,8 +232,16 @@ def test_everyone_s_tasks_filter_by_role_and_status(session, world, client, logi
 
 
 def test_a_notification_is_listed_and_marked_read(session, world, senco):
-    note = Notification(recipient_id=world.users["senco"].id, kind="task_assigned", subject_type="task", subject_id=9,
-                        period="", title="Hold Ada Brook's review", body="Due by 2 December 2026.", link="/tasks/9")
+    note = Notification(
+        recipient_id=world.users["senco"].id,
+        kind="task_assigned",
+        subject_type="task",
+        subject_id=9,
+        period="",
+        title="Hold Ada Brook's review",
+        body="Due by 2 December 2026.",
+        link="/tasks/9",
+    )
     session.add(note)
     session.commit()
 
@@ -227,12 +270,22 @@ def test_an_intervention_s_impact_task_goes_to_whoever_may_record_its_impact(ses
     from tests.factories import make_intervention, make_intervention_type
 
     kind = make_intervention_type(session, actor=world.users["senco"])
-    intervention = make_intervention(session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"],
-                                     pupils=[world.pupils["taught"]])
+    intervention = make_intervention(
+        session, actor=world.users["senco"], kind=kind, deliverer=world.users["ta"], pupils=[world.pupils["taught"]]
+    )
     duty = sync_catalogue(session)["assistant_records_impact"]
-    task = Task(school_id=world.school.id, duty_id=duty.id, subject_type="intervention", subject_id=intervention.id,
-                period="", assigned_to_id=world.users["ta"].id, for_role=Role.SUPPORT_ASSISTANT,
-                title="Record the impact of Lego group", due_on=date(2026, 12, 18), status=TaskStatus.OPEN)
+    task = Task(
+        school_id=world.school.id,
+        duty_id=duty.id,
+        subject_type="intervention",
+        subject_id=intervention.id,
+        period="",
+        assigned_to_id=world.users["ta"].id,
+        for_role=Role.SUPPORT_ASSISTANT,
+        title="Record the impact of Lego group",
+        due_on=date(2026, 12, 18),
+        status=TaskStatus.OPEN,
+    )
     session.add(task)
     session.commit()
 

@@ -35,8 +35,8 @@ from sentrack.workflows.terms import (
     terms_of_schools,
     year_terms,
 )
-from tests.test_engagement import _queries
 from tests.factories import make_pupil
+from tests.test_engagement import _queries
 
 DAY = timedelta(days=1)
 ON_TRACK, DUE, OVERDUE = Engagement.ON_TRACK, Engagement.DUE, Engagement.OVERDUE
@@ -46,7 +46,9 @@ AUTUMN, SPRING, SUMMER = Season.AUTUMN, Season.SPRING, Season.SUMMER
 def _set(session, world, year, season, starts_on, ends_on, half=None, school=None):
     """Set a term's dates through the settings workflow, as the SENCO does."""
     return save_term(
-        session, actor=world.users["senco"], school=school or world.school,
+        session,
+        actor=world.users["senco"],
+        school=school or world.school,
         details=TermDetails(year, season, starts_on, ends_on, *(half or (None, None))),
     )
 
@@ -62,16 +64,27 @@ def _sweep_term(session, school, today):
 
 def _pupil(session, world, since: date):
     pupil = make_pupil(session, world.school, first="Iris", last="Jones")
-    session.add(SenStatus(pupil_id=pupil.id, provision=Provision.SEN_SUPPORT, start_date=since, end_date=None,
-                          reason="Test", primary_need=NeedType.SLCN))
+    session.add(
+        SenStatus(
+            pupil_id=pupil.id,
+            provision=Provision.SEN_SUPPORT,
+            start_date=since,
+            end_date=None,
+            reason="Test",
+            primary_need=NeedType.SLCN,
+        )
+    )
     session.flush()
     return pupil
 
 
 def _meetings(session, pupil, *days: date) -> None:
     for day in days:
-        session.add(ParentMeeting(pupil_id=pupil.id, held_on=day, mode=MeetingMode.IN_PERSON, outcomes="Agreed",
-                                  pupil_views="Likes maths"))
+        session.add(
+            ParentMeeting(
+                pupil_id=pupil.id, held_on=day, mode=MeetingMode.IN_PERSON, outcomes="Agreed", pupil_views="Likes maths"
+            )
+        )
     session.flush()
 
 
@@ -80,6 +93,7 @@ def _rows(session, world) -> int:
 
 
 # --- The school's own dates replace exactly the terms they name --------------------------------
+
 
 def test_without_dates_of_its_own_a_school_has_the_three_default_terms(session, world):
     assert _shape(year_terms(session, world.school, date(2026, 11, 27))) == [
@@ -110,7 +124,10 @@ def test_only_autumn_entered_leaves_spring_and_summer_at_their_defaults(session,
 
     assert [t.own for t in year_terms(session, world.school, date(2026, 11, 27))] == [True, False, False]
     assert [t.name for t in year_terms(session, world.school, date(2026, 11, 27))] == [
-        "Autumn 2026", "Spring 2027", "Summer 2027"]
+        "Autumn 2026",
+        "Spring 2027",
+        "Summer 2027",
+    ]
 
 
 def test_another_schools_dates_change_nothing_here(session, world):
@@ -120,7 +137,15 @@ def test_another_schools_dates_change_nothing_here(session, world):
 
 
 def test_a_half_term_holiday_never_makes_a_term(session, world):
-    _set(session, world, 2026, AUTUMN, date(2026, 9, 3), date(2026, 12, 18), half=(date(2026, 10, 26), date(2026, 10, 30)))
+    _set(
+        session,
+        world,
+        2026,
+        AUTUMN,
+        date(2026, 9, 3),
+        date(2026, 12, 18),
+        half=(date(2026, 10, 26), date(2026, 10, 30)),
+    )
 
     terms = year_terms(session, world.school, date(2026, 10, 28))
     assert [t.name for t in terms] == ["Autumn 2026", "Spring 2027", "Summer 2027"]
@@ -136,6 +161,7 @@ def test_a_half_term_holiday_never_makes_a_term(session, world):
 
 # --- Next year's dates entered in June never hide this summer -----------------------------------
 
+
 def test_next_years_dates_entered_in_june_leave_this_summer_in_place(session, world):
     pupil = _pupil(session, world, date(2026, 9, 1))
     _meetings(session, pupil, date(2026, 10, 1), date(2027, 2, 1))
@@ -148,8 +174,17 @@ def test_next_years_dates_entered_in_june_leave_this_summer_in_place(session, wo
 
     after = school_terms(session, world.school, june)
     assert _shape(after[:6]) == _shape(before[:6])  # last and this year unchanged
-    assert [t.name for t in after] == ["Autumn 2025", "Spring 2026", "Summer 2026", "Autumn 2026", "Spring 2027",
-                                       "Summer 2027", "Autumn 2027", "Spring 2028", "Summer 2028"]
+    assert [t.name for t in after] == [
+        "Autumn 2025",
+        "Spring 2026",
+        "Summer 2026",
+        "Autumn 2026",
+        "Spring 2027",
+        "Summer 2027",
+        "Autumn 2027",
+        "Spring 2028",
+        "Summer 2028",
+    ]
     # The sweep still sees this summer (default, to 31 Aug), in June and on its last day.
     assert _sweep_term(session, world.school, june).name == "Summer 2027"
     assert _sweep_term(session, world.school, date(2027, 8, 31)).name == "Summer 2027"
@@ -170,9 +205,18 @@ def test_next_years_autumn_starts_the_sweeps_next_term(session, world):
 
 # --- Boundaries: the day before, on and after each term's first and last day --------------------
 
+
 @pytest.fixture
 def oak(session, world):
-    _set(session, world, 2026, AUTUMN, date(2026, 9, 3), date(2026, 12, 18), half=(date(2026, 10, 26), date(2026, 10, 30)))
+    _set(
+        session,
+        world,
+        2026,
+        AUTUMN,
+        date(2026, 9, 3),
+        date(2026, 12, 18),
+        half=(date(2026, 10, 26), date(2026, 10, 30)),
+    )
     _set(session, world, 2026, SPRING, date(2027, 1, 4), date(2027, 3, 26), half=(date(2027, 2, 15), date(2027, 2, 19)))
     _set(session, world, 2026, SUMMER, date(2027, 4, 12), date(2027, 7, 21))
 
@@ -180,12 +224,24 @@ def oak(session, world):
 @pytest.mark.parametrize(
     ("day", "term"),
     [
-        (date(2026, 9, 2), None), (date(2026, 9, 3), "Autumn 2026"), (date(2026, 9, 4), "Autumn 2026"),
-        (date(2026, 12, 17), "Autumn 2026"), (date(2026, 12, 18), "Autumn 2026"), (date(2026, 12, 19), None),
-        (date(2027, 1, 3), None), (date(2027, 1, 4), "Spring 2027"), (date(2027, 1, 5), "Spring 2027"),
-        (date(2027, 3, 25), "Spring 2027"), (date(2027, 3, 26), "Spring 2027"), (date(2027, 3, 27), None),
-        (date(2027, 4, 11), None), (date(2027, 4, 12), "Summer 2027"), (date(2027, 4, 13), "Summer 2027"),
-        (date(2027, 7, 20), "Summer 2027"), (date(2027, 7, 21), "Summer 2027"), (date(2027, 7, 22), None),
+        (date(2026, 9, 2), None),
+        (date(2026, 9, 3), "Autumn 2026"),
+        (date(2026, 9, 4), "Autumn 2026"),
+        (date(2026, 12, 17), "Autumn 2026"),
+        (date(2026, 12, 18), "Autumn 2026"),
+        (date(2026, 12, 19), None),
+        (date(2027, 1, 3), None),
+        (date(2027, 1, 4), "Spring 2027"),
+        (date(2027, 1, 5), "Spring 2027"),
+        (date(2027, 3, 25), "Spring 2027"),
+        (date(2027, 3, 26), "Spring 2027"),
+        (date(2027, 3, 27), None),
+        (date(2027, 4, 11), None),
+        (date(2027, 4, 12), "Summer 2027"),
+        (date(2027, 4, 13), "Summer 2027"),
+        (date(2027, 7, 20), "Summer 2027"),
+        (date(2027, 7, 21), "Summer 2027"),
+        (date(2027, 7, 22), None),
     ],
 )
 def test_the_sweep_and_engagement_see_the_same_term_on_each_boundary(session, world, oak, day, term):
@@ -200,9 +256,12 @@ def test_the_sweep_and_engagement_see_the_same_term_on_each_boundary(session, wo
 @pytest.mark.parametrize(
     ("day", "required"),
     [
-        (date(2026, 12, 18), 0), (date(2026, 12, 19), 1),  # autumn ends 18 Dec
-        (date(2027, 3, 26), 1), (date(2027, 3, 27), 2),  # spring ends 26 Mar
-        (date(2027, 7, 21), 2), (date(2027, 7, 22), 3),  # summer ends 21 Jul
+        (date(2026, 12, 18), 0),
+        (date(2026, 12, 19), 1),  # autumn ends 18 Dec
+        (date(2027, 3, 26), 1),
+        (date(2027, 3, 27), 2),  # spring ends 26 Mar
+        (date(2027, 7, 21), 2),
+        (date(2027, 7, 22), 3),  # summer ends 21 Jul
     ],
 )
 def test_a_term_is_required_from_the_day_after_its_last_day(session, world, oak, day, required):
@@ -225,6 +284,7 @@ def test_due_from_21_days_before_the_schools_own_last_day(session, world, oak, d
 
 # --- Refusals: beside the field, nothing stored -------------------------------------------------
 
+
 def _refused(session, world, field, *args, **kwargs) -> str:
     rows, audits = _rows(session, world), session.scalar(sa.select(sa.func.count(AuditEvent.id)))
     with pytest.raises(RuleBroken) as error:
@@ -238,7 +298,8 @@ def test_a_spring_running_into_april_waits_for_summers_own_dates(session, world)
     # Easter late: spring to 16 Apr overlaps the default summer until summer has its own dates.
     assert _refused(session, world, "ends_on", 2026, SPRING, date(2027, 1, 4), date(2027, 4, 16)) == (
         "The dates overlap Summer 2027 (1 April 2027 to 31 August 2027, the default dates:"
-        " set Summer 2027's own dates first)")
+        " set Summer 2027's own dates first)"
+    )
     _set(session, world, 2026, SUMMER, date(2027, 5, 3), date(2027, 7, 21))
     _set(session, world, 2026, SPRING, date(2027, 1, 4), date(2027, 4, 16))
 
@@ -251,15 +312,23 @@ def test_terms_that_overlap_each_other_are_refused(session, world):
 
     # Summer starting on spring's last day overlaps it: the first day is at fault.
     assert _refused(session, world, "starts_on", 2026, SUMMER, date(2027, 4, 16), date(2027, 7, 21)) == (
-        "The dates overlap Spring 2027 (4 January 2027 to 16 April 2027, the school's dates)")
+        "The dates overlap Spring 2027 (4 January 2027 to 16 April 2027, the school's dates)"
+    )
     _set(session, world, 2026, SUMMER, date(2027, 4, 19), date(2027, 7, 21))  # the day after is fine
     # Spring changed to run into summer: its last day is at fault.
     spring = session.scalar(sa.select(SchoolTerm).where(SchoolTerm.season == SPRING))
     with pytest.raises(RuleBroken) as error:
-        save_term(session, actor=world.users["senco"], school=world.school, term=spring,
-                  details=TermDetails(2026, SPRING, date(2027, 1, 4), date(2027, 4, 19)))
+        save_term(
+            session,
+            actor=world.users["senco"],
+            school=world.school,
+            term=spring,
+            details=TermDetails(2026, SPRING, date(2027, 1, 4), date(2027, 4, 19)),
+        )
     assert (error.value.field, error.value.message) == (
-        "ends_on", "The dates overlap Summer 2027 (19 April 2027 to 21 July 2027, the school's dates)")
+        "ends_on",
+        "The dates overlap Summer 2027 (19 April 2027 to 21 July 2027, the school's dates)",
+    )
     session.expire_all()
     assert session.get(SchoolTerm, spring.id).ends_on == date(2027, 4, 16)
 
@@ -268,7 +337,8 @@ def test_a_term_overlapping_the_default_beside_it_is_refused(session, world):
     # Default spring ends 31 Mar: a summer from 31 Mar overlaps it, from 1 Apr does not.
     assert _refused(session, world, "starts_on", 2026, SUMMER, date(2027, 3, 31), date(2027, 7, 21)) == (
         "The dates overlap Spring 2027 (1 January 2027 to 31 March 2027, the default dates:"
-        " set Spring 2027's own dates first)")
+        " set Spring 2027's own dates first)"
+    )
     _set(session, world, 2026, SUMMER, date(2027, 4, 1), date(2027, 7, 21))
 
 
@@ -276,7 +346,8 @@ def test_a_term_already_set_is_refused_as_a_second_row(session, world):
     _set(session, world, 2026, AUTUMN, date(2026, 9, 3), date(2026, 12, 18))
 
     assert _refused(session, world, "season", 2026, AUTUMN, date(2026, 9, 4), date(2026, 12, 17)) == (
-        "Autumn 2026 already has the school's own dates: change those instead")
+        "Autumn 2026 already has the school's own dates: change those instead"
+    )
 
 
 @pytest.mark.parametrize("season", list(Season))
@@ -302,8 +373,14 @@ def test_each_term_starts_within_its_place_in_the_year(session, world, season):
 
 def test_a_term_must_last_four_weeks(session, world):
     start = date(2026, 9, 3)
-    assert _refused(session, world, "ends_on", 2026, AUTUMN, start, start + 26 * DAY) == "A term must be at least 4 weeks long"
-    assert _refused(session, world, "ends_on", 2026, AUTUMN, start, start) == "The last day of the term must be after its first day"
+    assert (
+        _refused(session, world, "ends_on", 2026, AUTUMN, start, start + 26 * DAY)
+        == "A term must be at least 4 weeks long"
+    )
+    assert (
+        _refused(session, world, "ends_on", 2026, AUTUMN, start, start)
+        == "The last day of the term must be after its first day"
+    )
     _set(session, world, 2026, AUTUMN, start, start + 27 * DAY)
 
 
@@ -326,8 +403,11 @@ def test_a_half_term_outside_its_term_or_incomplete_is_refused(session, world, h
 
 @pytest.mark.parametrize(
     "half",
-    [(date(2026, 9, 4), date(2026, 9, 4)), (date(2026, 12, 17), date(2026, 12, 17)),
-     (date(2026, 10, 19), date(2026, 10, 19) + (MAX_HALF_TERM_DAYS - 1) * DAY)],
+    [
+        (date(2026, 9, 4), date(2026, 9, 4)),
+        (date(2026, 12, 17), date(2026, 12, 17)),
+        (date(2026, 10, 19), date(2026, 10, 19) + (MAX_HALF_TERM_DAYS - 1) * DAY),
+    ],
     ids=["the-day-after-the-first", "the-day-before-the-last", "two-weeks"],
 )
 def test_a_half_term_just_inside_its_term_is_kept(session, world, half):
@@ -339,13 +419,21 @@ def test_a_half_term_just_inside_its_term_is_kept(session, world, half):
 
 def test_setting_and_changing_a_term_is_audited(session, world):
     term = _set(session, world, 2026, AUTUMN, date(2026, 9, 3), date(2026, 12, 18))
-    save_term(session, actor=world.users["senco"], school=world.school, term=term,
-              details=TermDetails(2026, AUTUMN, date(2026, 9, 3), date(2026, 12, 17)))
+    save_term(
+        session,
+        actor=world.users["senco"],
+        school=world.school,
+        term=term,
+        details=TermDetails(2026, AUTUMN, date(2026, 9, 3), date(2026, 12, 17)),
+    )
 
-    events = session.scalars(sa.select(AuditEvent).where(AuditEvent.object_type == "school_term")
-                             .order_by(AuditEvent.id)).all()
+    events = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.object_type == "school_term").order_by(AuditEvent.id)
+    ).all()
     assert [(e.action, e.object_id, e.details) for e in events] == [
-        ("term_added", str(term.id), {"term": "Autumn 2026"}), ("term_changed", str(term.id), {"term": "Autumn 2026"})]
+        ("term_added", str(term.id), {"term": "Autumn 2026"}),
+        ("term_changed", str(term.id), {"term": "Autumn 2026"}),
+    ]
 
 
 def test_a_term_given_the_default_dates_again_reads_as_the_default(session, world):
@@ -362,6 +450,7 @@ def test_a_term_given_the_default_dates_again_reads_as_the_default(session, worl
 
 
 # --- One reader, one query ---------------------------------------------------------------------
+
 
 def test_the_terms_of_many_schools_over_three_years_are_read_in_one_query(session, world):
     _set(session, world, 2026, SPRING, date(2027, 1, 5), date(2027, 3, 26))
@@ -387,21 +476,44 @@ def test_the_academic_year_starts_on_1_september(day, year):
 
 # --- The wording --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("since", "held", "day", "words"),
     [
         (date(2026, 6, 1), [], date(2026, 12, 1), "No meetings held this year; 1 needed by 18 December"),
-        (date(2026, 6, 1), [date(2026, 10, 1)], date(2026, 12, 1),
-         "1 meeting held this year; on track: the next is needed by 26 March"),
+        (
+            date(2026, 6, 1),
+            [date(2026, 10, 1)],
+            date(2026, 12, 1),
+            "1 meeting held this year; on track: the next is needed by 26 March",
+        ),
         (date(2026, 6, 1), [], date(2027, 1, 10), "No meetings held this year; 1 overdue, needed by 18 December"),
-        (date(2026, 6, 1), [], date(2027, 4, 20), "No meetings held this year; 2 overdue, the first needed by 18 December"),
+        (
+            date(2026, 6, 1),
+            [],
+            date(2027, 4, 20),
+            "No meetings held this year; 2 overdue, the first needed by 18 December",
+        ),
         (date(2026, 6, 1), [date(2026, 10, 1)], date(2027, 3, 10), "1 meeting held this year; 1 needed by 26 March"),
-        (date(2026, 6, 1), [date(2026, 10, 1), date(2027, 2, 1)], date(2027, 2, 10),
-         "2 meetings held this year; on track: the next is needed by 21 July"),
-        (date(2026, 6, 1), [date(2026, 10, 1), date(2027, 2, 1), date(2027, 5, 1)], date(2027, 6, 1),
-         "3 meetings held this year; on track: no more needed this year"),
+        (
+            date(2026, 6, 1),
+            [date(2026, 10, 1), date(2027, 2, 1)],
+            date(2027, 2, 10),
+            "2 meetings held this year; on track: the next is needed by 21 July",
+        ),
+        (
+            date(2026, 6, 1),
+            [date(2026, 10, 1), date(2027, 2, 1), date(2027, 5, 1)],
+            date(2027, 6, 1),
+            "3 meetings held this year; on track: no more needed this year",
+        ),
         # Placed on 1 Dec: 18 days by autumn's end is under 28, so spring is the first term owed.
-        (date(2026, 12, 1), [], date(2026, 12, 10), "No meetings held this year; on track: the next is needed by 26 March"),
+        (
+            date(2026, 12, 1),
+            [],
+            date(2026, 12, 10),
+            "No meetings held this year; on track: the next is needed by 26 March",
+        ),
     ],
     ids=["due", "ahead", "overdue", "two-overdue", "due-again", "on-track", "all-held", "joined-late"],
 )
@@ -417,10 +529,14 @@ def test_engagement_says_what_is_owed_in_words(session, world, oak, since, held,
 
 # --- The demo school's year --------------------------------------------------------------------
 
+
 def test_the_demo_school_year_has_the_dates_of_a_real_school():
     autumn, spring, summer = school_year(2026)
     assert (autumn.starts_on, autumn.ends_on, autumn.half_term) == (
-        date(2026, 9, 3), date(2026, 12, 18), (date(2026, 10, 26), date(2026, 10, 30)))
+        date(2026, 9, 3),
+        date(2026, 12, 18),
+        (date(2026, 10, 26), date(2026, 10, 30)),
+    )
     assert (spring.starts_on, spring.ends_on) == (date(2027, 1, 4), date(2027, 3, 26))
     assert (summer.starts_on, summer.ends_on) == (date(2027, 4, 12), date(2027, 7, 22))
 

@@ -94,6 +94,7 @@ def test_normalise_removes_spaces_and_upper_cases():
 
 # --- SEN status ---------------------------------------------------------------------------------
 
+
 def _change(session, world, pupil_key="taught", **overrides):
     arguments = {
         "actor": world.users["senco"],
@@ -148,11 +149,23 @@ def test_a_change_may_start_on_today(session, world):
         ({"start_date": date(2025, 9, 10)}, "start_date", "after the current status began"),
         ({"start_date": date(2025, 9, 9)}, "start_date", "after the current status began"),
         ({"reason": " \n "}, "reason", "reason for the change"),
-        ({"provision": Provision.SEN_SUPPORT, "primary_need": NeedType.SPLD}, "provision", "already the pupil's SEN status"),
+        (
+            {"provision": Provision.SEN_SUPPORT, "primary_need": NeedType.SPLD},
+            "provision",
+            "already the pupil's SEN status",
+        ),
     ],
     ids=[
-        "no-primary-need", "nsa-with-e", "secondary-nsa", "secondary-equals-primary", "future",
-        "before-birth", "same-day-as-open-period", "before-open-period", "blank-reason", "unchanged",
+        "no-primary-need",
+        "nsa-with-e",
+        "secondary-nsa",
+        "secondary-equals-primary",
+        "future",
+        "before-birth",
+        "same-day-as-open-period",
+        "before-open-period",
+        "blank-reason",
+        "unchanged",
     ],
 )
 def test_change_sen_status_rules(session, world, overrides, field, message):
@@ -172,6 +185,7 @@ def test_no_sen_again_for_a_pupil_with_none_recorded_is_unchanged(session, world
 
 
 # --- Concerns -----------------------------------------------------------------------------------
+
 
 def _raise(session, world, **overrides):
     arguments = {
@@ -224,6 +238,7 @@ def test_raise_concern_rules(session, world, overrides, field):
 
 # --- Staff and classes --------------------------------------------------------------------------
 
+
 def test_a_class_cannot_be_given_a_teacher_of_another_school(session, world):
     details = GroupDetails(name="5 Pine", year_group=5, teacher_ids=[world.users["foreign_senco"].id])
 
@@ -241,7 +256,9 @@ def test_class_names_are_unique_in_a_school_whatever_the_case(session, world):
 
 
 def test_another_school_may_use_the_same_class_name(session, world):
-    group = save_group(session, actor=world.users["foreign_senco"], details=GroupDetails(name="4 Oak", year_group=4, teacher_ids=[]))
+    group = save_group(
+        session, actor=world.users["foreign_senco"], details=GroupDetails(name="4 Oak", year_group=4, teacher_ids=[])
+    )
 
     assert group.school_id == world.foreign.id
 
@@ -257,6 +274,7 @@ def test_a_staff_member_cannot_be_given_an_la_officer_role_by_a_school(session, 
 
 
 # --- Figures ------------------------------------------------------------------------------------
+
 
 def test_register_figures_count_open_provision_by_school(session, world):
     figures = register_figures(session, [world.school.id, world.sibling.id], TODAY)
@@ -278,11 +296,11 @@ def test_register_figures_ignore_closed_periods(session, world):
 
 # --- Database constraints hold even when the code is bypassed -----------------------------------
 
+
 def _insert_refused(session, *rows) -> None:
-    with pytest.raises(IntegrityError):
-        with session.begin_nested():
-            session.add_all(rows)
-            session.flush()
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add_all(rows)
+        session.flush()
 
 
 def _status(pupil, **overrides) -> SenStatus:
@@ -306,11 +324,13 @@ def test_a_second_open_sen_period_is_refused_by_the_database(session, world):
 def test_two_closed_periods_and_one_open_are_allowed(session, world):
     pupil = world.pupils["taught_plain"]
     with session.begin_nested():
-        session.add_all([
-            _status(pupil, start_date=date(2025, 1, 6), end_date=date(2025, 3, 31)),
-            _status(pupil, start_date=date(2025, 4, 1), end_date=date(2025, 8, 31)),
-            _status(pupil, start_date=date(2025, 9, 1)),
-        ])
+        session.add_all(
+            [
+                _status(pupil, start_date=date(2025, 1, 6), end_date=date(2025, 3, 31)),
+                _status(pupil, start_date=date(2025, 4, 1), end_date=date(2025, 8, 31)),
+                _status(pupil, start_date=date(2025, 9, 1)),
+            ]
+        )
         session.flush()
 
     assert session.scalar(sa.select(sa.func.count()).where(SenStatus.pupil_id == pupil.id)) == 3
@@ -326,7 +346,14 @@ def test_two_closed_periods_and_one_open_are_allowed(session, world):
         {"secondary_need": NeedType.NSA},
         {"end_date": date(2026, 1, 4)},
     ],
-    ids=["nsa-with-e", "k-without-need", "n-with-need", "secondary-equals-primary", "secondary-nsa", "ends-before-start"],
+    ids=[
+        "nsa-with-e",
+        "k-without-need",
+        "n-with-need",
+        "secondary-equals-primary",
+        "secondary-nsa",
+        "ends-before-start",
+    ],
 )
 def test_invalid_sen_periods_are_refused_by_the_database(session, world, overrides):
     _insert_refused(session, _status(world.pupils["taught_plain"], **overrides))
@@ -365,8 +392,15 @@ def test_a_upn_is_unique_among_a_schools_roll_in_the_database(session, world):
     taught = world.pupils["taught"]
 
     def copy(school_id, **extra):
-        return Pupil(school_id=school_id, upn=taught.upn, first_name="Copy", last_name="Cat",
-                     date_of_birth=taught.date_of_birth, year_group=4, **extra)
+        return Pupil(
+            school_id=school_id,
+            upn=taught.upn,
+            first_name="Copy",
+            last_name="Cat",
+            date_of_birth=taught.date_of_birth,
+            year_group=4,
+            **extra,
+        )
 
     _insert_refused(session, copy(world.school.id))
     # A pupil who moved to another school has a record there with the same UPN.
@@ -381,20 +415,21 @@ def test_a_upn_is_unique_among_a_schools_roll_in_the_database(session, world):
 
 def test_a_leaving_date_needs_a_reason_and_follows_admission_in_the_database(session, world):
     taught = world.pupils["taught"]
-    for values in ({"left_on": TODAY}, {"leaving_reason": "Moved"},
-                   {"admitted_on": TODAY, "left_on": TODAY, "leaving_reason": "Moved"}):
-        with pytest.raises(IntegrityError):
-            with session.begin_nested():
-                session.execute(sa.update(Pupil).where(Pupil.id == taught.id).values(**values))
+    for values in (
+        {"left_on": TODAY},
+        {"leaving_reason": "Moved"},
+        {"admitted_on": TODAY, "left_on": TODAY, "leaving_reason": "Moved"},
+    ):
+        with pytest.raises(IntegrityError), session.begin_nested():
+            session.execute(sa.update(Pupil).where(Pupil.id == taught.id).values(**values))
 
 
 def test_a_stored_enum_value_outside_the_list_is_refused_by_the_database(session, world):
-    with pytest.raises(IntegrityError):
-        with session.begin_nested():
-            session.execute(
-                sa.text(
-                    "INSERT INTO sen_status (pupil_id, provision, start_date, reason, recorded_at)"
-                    " VALUES (:pupil, 'X', :start, 'bypass', CURRENT_TIMESTAMP)"
-                ),
-                {"pupil": world.pupils["taught_plain"].id, "start": date(2026, 1, 5)},
-            )
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.execute(
+            sa.text(
+                "INSERT INTO sen_status (pupil_id, provision, start_date, reason, recorded_at)"
+                " VALUES (:pupil, 'X', :start, 'bypass', CURRENT_TIMESTAMP)"
+            ),
+            {"pupil": world.pupils["taught_plain"].id, "start": date(2026, 1, 5)},
+        )

@@ -23,10 +23,9 @@ Every disagreement found on the way is collected with its day, so that one run n
 
 from __future__ import annotations
 
-import zlib
-
 import json
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,7 +34,6 @@ import sqlalchemy as sa
 
 from sentrack.dashboard.cards import BY_KEY
 from sentrack.models import (
-    Season,
     Concern,
     ConcernStatus,
     CycleState,
@@ -53,6 +51,7 @@ from sentrack.models import (
     Review,
     ReviewDecision,
     Role,
+    Season,
     SenStatus,
     SupportCycle,
     Task,
@@ -99,8 +98,11 @@ RECORD_TYPE = {
     "timeline_event": "timeline_event",
 }
 REGISTER_DUTIES = {
-    "teacher_meets_parents", "teacher_acknowledges_passport", "senco_liaises_designated_teacher",
-    "senco_supports_transition", "senco_keeps_records_current",
+    "teacher_meets_parents",
+    "teacher_acknowledges_passport",
+    "senco_liaises_designated_teacher",
+    "senco_supports_transition",
+    "senco_keeps_records_current",
 }
 OVERDUE_TAG = 'govuk-tag--red">Overdue</strong>'
 
@@ -167,12 +169,15 @@ class Walk:
 
     def on_roll(self, pupil: Pupil) -> bool:
         return (pupil.admitted_on is None or pupil.admitted_on <= self.day) and (
-            pupil.left_on is None or pupil.left_on > self.day)
+            pupil.left_on is None or pupil.left_on > self.day
+        )
 
     def on_register(self, pupil: Pupil, statuses: list[SenStatus]) -> bool:
         return self.on_roll(pupil) and any(
-            s.pupil_id == pupil.id and s.provision in (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
-            and s.start_date <= self.day and (s.end_date is None or s.end_date >= self.day)
+            s.pupil_id == pupil.id
+            and s.provision in (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
+            and s.start_date <= self.day
+            and (s.end_date is None or s.end_date >= self.day)
             for s in statuses
         )
 
@@ -184,20 +189,34 @@ class Walk:
         for cycle in self._all(SupportCycle):
             pupil = pupils.get(cycle.pupil_id)
             plan = plans.get(cycle.id)
-            if (pupil is not None and self.on_roll(pupil) and cycle.state in (CycleState.DO, CycleState.REVIEW)
-                    and plan is not None and plan.review_date is not None and plan.review_date < self.day):
+            if (
+                pupil is not None
+                and self.on_roll(pupil)
+                and cycle.state in (CycleState.DO, CycleState.REVIEW)
+                and plan is not None
+                and plan.review_date is not None
+                and plan.review_date < self.day
+            ):
                 reviews.add(pupil.id)
         concerns = {
-            c.id for c in self._all(Concern)
-            if c.pupil_id in pupils and self.on_roll(pupils[c.pupil_id]) and c.status is ConcernStatus.OPEN
+            c.id
+            for c in self._all(Concern)
+            if c.pupil_id in pupils
+            and self.on_roll(pupils[c.pupil_id])
+            and c.status is ConcernStatus.OPEN
             and c.deadline < self.day
         }
         tasks = {
-            t.id for t in self._all(Task)
+            t.id
+            for t in self._all(Task)
             if t.school_id == self.school.id and t.status is TaskStatus.OPEN and t.due_on < self.day
         }
-        return {"pupils": pupils, "reviews_overdue": reviews, "concerns_past_deadline": concerns,
-                "tasks_overdue": tasks}
+        return {
+            "pupils": pupils,
+            "reviews_overdue": reviews,
+            "concerns_past_deadline": concerns,
+            "tasks_overdue": tasks,
+        }
 
     def check_open_tasks(self, when: str) -> None:
         """No open task whose work a record has done, or whose reason has gone (every school)."""
@@ -231,8 +250,11 @@ class Walk:
                 self.problem(f"{what}: the letter was sent on {letters[task.subject_id].sent_on}")
             elif code == "senco_decides_concern" and concerns[task.subject_id].status is not ConcernStatus.OPEN:
                 self.problem(f"{what}: the concern was decided on {concerns[task.subject_id].decided_on}")
-            elif code == "assistant_records_impact" and places.get(task.subject_id) and all(
-                    p.impact is not None for p in places[task.subject_id]):
+            elif (
+                code == "assistant_records_impact"
+                and places.get(task.subject_id)
+                and all(p.impact is not None for p in places[task.subject_id])
+            ):
                 self.problem(f"{what}: every pupil's impact is recorded")
             elif code == "teacher_acknowledges_passport":
                 _, status_id, _, teacher_id = task.period.split(":")
@@ -256,7 +278,8 @@ class Walk:
         public = {pid: p.public_id for pid, p in plain["pupils"].items()}
         concerns = {c.id: c for c in self._all(Concern)}
         result = self.app.test_cli_runner().invoke(
-            args=["compliance", "--school", self.school.urn, "--date", self.day.isoformat(), "--json"])
+            args=["compliance", "--school", self.school.urn, "--date", self.day.isoformat(), "--json"]
+        )
         if result.exit_code != 0:
             self.problem(f"flask compliance failed: {result.output}")
             return
@@ -289,8 +312,10 @@ class Walk:
                 listed = {"drill-down": rows}
                 want = expected
             if any(n != len(expected) for n in seen.values()):
-                self.problem(f"{key}: the plain count is {len(expected)}, but " +
-                             ", ".join(f"{where} says {n}" for where, n in seen.items()))
+                self.problem(
+                    f"{key}: the plain count is {len(expected)}, but "
+                    + ", ".join(f"{where} says {n}" for where, n in seen.items())
+                )
             for where, found in listed.items():
                 if found != want:
                     self.problem(f"{key}: the {where} lists {sorted(found)}, the plain count {sorted(want)}")
@@ -300,17 +325,20 @@ class Walk:
             client = self.clients[name]
             page = client.get("/").get_data(as_text=True)
             tagged = _overdue_rows(_section(page, "classes-heading"), column=3)  # the support cycle
-            in_class = set(self.session.scalars(
-                sa.select(group_pupils.c.pupil_id).where(group_pupils.c.group_id == group.id)))
+            in_class = set(
+                self.session.scalars(sa.select(group_pupils.c.pupil_id).where(group_pupils.c.group_id == group.id))
+            )
             want = {public[i] for i in plain["reviews_overdue"] & in_class}
-            counted = compliance_figures(self.session, self.school, self.day,
-                                         PupilFilter(group_id=group.id))["reviews_overdue"].count
+            counted = compliance_figures(self.session, self.school, self.day, PupilFilter(group_id=group.id))[
+                "reviews_overdue"
+            ].count
             if set(tagged) != want or counted != len(want):
                 self.problem(
                     f"reviews_overdue in class {group.name}: the plain count is {len(want)} {sorted(want)}, "
                     f"the figures for the class (the dashboard's filter) say {counted}, the {name}'s home page "
                     f"tags {len(tagged)} "
-                    f"{sorted(tagged)}")
+                    f"{sorted(tagged)}"
+                )
 
     # --- Doing the work -------------------------------------------------------------------------
 
@@ -329,29 +357,55 @@ class Walk:
         # Every concern, intervention, letter and term task of the spring is done late, so that each
         # kind of work is done late at least once whatever the database and the names the pupils
         # of earlier tests left in the titles.
-        late = (key % 2 == 0 or task.subject_type in ("concern", "intervention", "parent_letter")
-                or task.period.endswith("-spring"))
+        late = (
+            key % 2 == 0
+            or task.subject_type in ("concern", "intervention", "parent_letter")
+            or task.period.endswith("-spring")
+        )
         start = task.due_on + timedelta(days=8) if late else task.created_at.date()
         return self.day >= start and (key // 2 + index) % 2 == 0
 
     def meeting(self, pupil: Pupil, actor: User, held_on: date) -> ParentMeeting:
-        return record_meeting(self.session, actor=actor, pupil=pupil, today=self.day, details=MeetingDetails(
-            held_on=held_on, mode=MeetingMode.IN_PERSON, led_by_id=actor.id, attendees="Class teacher, mother",
-            pupil_views="Likes the reading group", outcomes="Progress talked through; targets agreed",
-            actions="Practise spellings at home", shared_with_parents_on=self.day))
+        return record_meeting(
+            self.session,
+            actor=actor,
+            pupil=pupil,
+            today=self.day,
+            details=MeetingDetails(
+                held_on=held_on,
+                mode=MeetingMode.IN_PERSON,
+                led_by_id=actor.id,
+                attendees="Class teacher, mother",
+                pupil_views="Likes the reading group",
+                outcomes="Progress talked through; targets agreed",
+                actions="Practise spellings at home",
+                shared_with_parents_on=self.day,
+            ),
+        )
 
     def next_plan(self, cycle: SupportCycle, primary_need: NeedType | None = None) -> None:
         """The SENCO takes a cycle at 'assess' to 'do' today, reviewing it in eight weeks."""
         senco, day = self.users["senco"], self.day
         review_date = day + timedelta(weeks=8)
-        flow.save_assessment(self.session, actor=senco, cycle=cycle,
-                             details=factories.assessment_details(assessed_on=day), today=day)
+        flow.save_assessment(
+            self.session, actor=senco, cycle=cycle, details=factories.assessment_details(assessed_on=day), today=day
+        )
         flow.finish_assessment(self.session, actor=senco, cycle=cycle, today=day)
-        flow.save_plan(self.session, actor=senco, cycle=cycle, expected_version=None, today=day,
-                       details=factories.plan_details(starts_on=day, review_date=review_date,
-                                                      agreed_with_parents_on=day))
-        flow.save_outcome(self.session, actor=senco, cycle=cycle, today=day,
-                          details=factories.outcome_details(1, target_date=review_date))
+        flow.save_plan(
+            self.session,
+            actor=senco,
+            cycle=cycle,
+            expected_version=None,
+            today=day,
+            details=factories.plan_details(starts_on=day, review_date=review_date, agreed_with_parents_on=day),
+        )
+        flow.save_outcome(
+            self.session,
+            actor=senco,
+            cycle=cycle,
+            today=day,
+            details=factories.outcome_details(1, target_date=review_date),
+        )
         flow.start_support(self.session, actor=senco, cycle=cycle, today=day, primary_need=primary_need)
 
     def review(self, task: Task) -> int | None:
@@ -365,11 +419,14 @@ class Walk:
             flow.start_review(self.session, actor=senco, cycle=cycle, today=self.day)
             step_down = cycle.pupil_id == self.pupils["dev"].id
             details = factories.review_details(
-                cycle, held_on=self.day,
+                cycle,
+                held_on=self.day,
                 decision=ReviewDecision.STEP_DOWN if step_down else ReviewDecision.CONTINUE,
-                decision_reason="Reading now at age-related expectations" if step_down else None)
-            flow.save_review(self.session, actor=senco, cycle=cycle, details=details, expected_version=None,
-                             today=self.day)
+                decision_reason="Reading now at age-related expectations" if step_down else None,
+            )
+            flow.save_review(
+                self.session, actor=senco, cycle=cycle, details=details, expected_version=None, today=self.day
+            )
             if task.id % 3 == 0:
                 self.drafts.add(cycle.id)  # the meeting is held; the record is finished another week
                 return None
@@ -403,28 +460,49 @@ class Walk:
                 cycle = flow.open_cycle(s, actor=self.users["senco"], pupil=concern.pupil, today=day, concern=concern)
                 self.next_plan(cycle, primary_need=NeedType.SPLD)  # placed on SEN support: a letter to send
             else:
-                decide_no_further_action(s, actor=self.users["senco"], concern=concern, decided_on=day, today=day,
-                                         reason="Spelling is in line with the class after a term's practice")
+                decide_no_further_action(
+                    s,
+                    actor=self.users["senco"],
+                    concern=concern,
+                    decided_on=day,
+                    today=day,
+                    reason="Spelling is in line with the class after a term's practice",
+                )
             return "concern", concern.id
         if code == "assistant_records_impact":
             intervention = s.get(Intervention, task.subject_id)
             results = {p.pupil_id: ImpactResult("32", 1, "Reads more fluently") for p in intervention.places}
-            record_impact(s, actor=self.user(task.assigned_to_id), intervention=intervention, results=results,
-                          today=day)
+            record_impact(
+                s, actor=self.user(task.assigned_to_id), intervention=intervention, results=results, today=day
+            )
             return "intervention", intervention.id
         if code == "senco_keeps_records_current":
             cycle = flow.open_cycle_of(s, pupil)
             if cycle is not None and cycle.state in (CycleState.DO, CycleState.REVIEW):
-                flow.add_observation(s, actor=self.users["senco"], cycle=cycle, observed_on=day, outcome=None,
-                                     note="Joins in with the group readily", today=day)
+                flow.add_observation(
+                    s,
+                    actor=self.users["senco"],
+                    cycle=cycle,
+                    observed_on=day,
+                    outcome=None,
+                    note="Joins in with the group readily",
+                    today=day,
+                )
             else:
                 self.meeting(pupil, self.users["senco"], day)
-            latest = s.scalar(sa.select(TimelineEvent.id).where(TimelineEvent.pupil_id == pupil.id)
-                              .order_by(TimelineEvent.recorded_at.desc(), TimelineEvent.id.desc()).limit(1))
+            latest = s.scalar(
+                sa.select(TimelineEvent.id)
+                .where(TimelineEvent.pupil_id == pupil.id)
+                .order_by(TimelineEvent.recorded_at.desc(), TimelineEvent.id.desc())
+                .limit(1)
+            )
             return "timeline_event", latest
         # Closed by hand, with a note, by the person the task is for.
-        actor = {Role.LA_OFFICER: self.users["la"], Role.GOVERNOR: self.users["governor"],
-                 Role.HEAD: self.users["head"]}.get(task.for_role, self.users["senco"])
+        actor = {
+            Role.LA_OFFICER: self.users["la"],
+            Role.GOVERNOR: self.users["governor"],
+            Role.HEAD: self.users["head"],
+        }.get(task.for_role, self.users["senco"])
         complete_task(s, actor=actor, task=task, note=f"Done on {day:%d/%m/%Y}: see the file note", today=day)
         return None, None
 
@@ -433,15 +511,13 @@ class Walk:
         each closes today."""
         duties = {d.id: d.code for d in self._all(Duty)}
         for task_id in self.session.scalars(
-            sa.select(Task.id).where(Task.school_id == self.school.id, Task.status == TaskStatus.OPEN)
-            .order_by(Task.id)
+            sa.select(Task.id).where(Task.school_id == self.school.id, Task.status == TaskStatus.OPEN).order_by(Task.id)
         ).all():
             task = self.session.get(Task, task_id)
             if task.status is not TaskStatus.OPEN or not self.wants(task, index):
                 continue  # closed already by work done for another task today
             code = duties[task.duty_id]
-            open_before = set(self.session.scalars(
-                sa.select(Task.id).where(Task.status == TaskStatus.OPEN)))
+            open_before = set(self.session.scalars(sa.select(Task.id).where(Task.status == TaskStatus.OPEN)))
             kind, record_id = self.do(task, code)
             self.session.flush()
             self.session.expire_all()
@@ -453,12 +529,15 @@ class Walk:
                 continue
             spec = BY_CODE[code]
             if task.status is not TaskStatus.DONE or task.closed_on != self.day:
-                self.problem(f"{what}: its work was done today, but it is {task.status.value}, "
-                             f"closed on {task.closed_on}")
+                self.problem(
+                    f"{what}: its work was done today, but it is {task.status.value}, closed on {task.closed_on}"
+                )
             elif spec.fulfilled_by is not None:
                 if (task.done_by_type, task.done_by_id) != (RECORD_TYPE[spec.fulfilled_by], record_id):
-                    self.problem(f"{what}: done by {task.done_by_type} {task.done_by_id}, "
-                                 f"not by the {kind} {record_id} made today")
+                    self.problem(
+                        f"{what}: done by {task.done_by_type} {task.done_by_id}, "
+                        f"not by the {kind} {record_id} made today"
+                    )
                 if not (task.note or "").startswith("Done: "):
                     self.problem(f"{what}: its note does not say what did it: {task.note!r}")
                 self.done_by_record[code] += 1
@@ -469,8 +548,9 @@ class Walk:
             if task.status is TaskStatus.DONE and task.due_on < self.day:
                 self.done_late[code] += 1
             # Whatever else the record closed closed today too.
-            for other in self.session.scalars(sa.select(Task).where(
-                    Task.id.in_(open_before - {task_id}), Task.status != TaskStatus.OPEN)):
+            for other in self.session.scalars(
+                sa.select(Task).where(Task.id.in_(open_before - {task_id}), Task.status != TaskStatus.OPEN)
+            ):
                 if other.closed_on != self.day:
                     self.problem(f"task {other.id} ({other.title!r}) closed by today's work on {other.closed_on}")
 
@@ -480,50 +560,118 @@ class Walk:
         s, day, senco, p = self.session, self.day, self.users["senco"], self.pupils
         if day == date(2026, 9, 7):
             # Plans agreed with parents at the start of the year, reviewed through the autumn.
-            for name, review_date in (("ada", date(2026, 10, 19)), ("dev", date(2026, 11, 2)),
-                                      ("ivy", date(2026, 11, 16)), ("jay", date(2026, 11, 9)),
-                                      ("lee", date(2026, 11, 30))):
+            for name, review_date in (
+                ("ada", date(2026, 10, 19)),
+                ("dev", date(2026, 11, 2)),
+                ("ivy", date(2026, 11, 16)),
+                ("jay", date(2026, 11, 9)),
+                ("lee", date(2026, 11, 30)),
+            ):
                 cycle = flow.open_cycle(s, actor=senco, pupil=p[name], today=day)
-                flow.save_assessment(s, actor=senco, cycle=cycle, today=day,
-                                     details=factories.assessment_details(assessed_on=day))
+                flow.save_assessment(
+                    s, actor=senco, cycle=cycle, today=day, details=factories.assessment_details(assessed_on=day)
+                )
                 flow.finish_assessment(s, actor=senco, cycle=cycle, today=day)
-                flow.save_plan(s, actor=senco, cycle=cycle, expected_version=None, today=day,
-                               details=factories.plan_details(starts_on=day, review_date=review_date,
-                                                              agreed_with_parents_on=day))
-                flow.save_outcome(s, actor=senco, cycle=cycle, today=day,
-                                  details=factories.outcome_details(1, target_date=review_date))
+                flow.save_plan(
+                    s,
+                    actor=senco,
+                    cycle=cycle,
+                    expected_version=None,
+                    today=day,
+                    details=factories.plan_details(starts_on=day, review_date=review_date, agreed_with_parents_on=day),
+                )
+                flow.save_outcome(
+                    s,
+                    actor=senco,
+                    cycle=cycle,
+                    today=day,
+                    details=factories.outcome_details(1, target_date=review_date),
+                )
                 flow.start_support(s, actor=senco, cycle=cycle, today=day)
         elif day == date(2026, 9, 14):
-            self.to_assess.add(raise_concern(
-                s, actor=self.users["teacher"], pupil=p["hal"], raised_on=day, area_of_need=None,
-                description="Finds it hard to follow spoken instructions", today=day).id)
+            self.to_assess.add(
+                raise_concern(
+                    s,
+                    actor=self.users["teacher"],
+                    pupil=p["hal"],
+                    raised_on=day,
+                    area_of_need=None,
+                    description="Finds it hard to follow spoken instructions",
+                    today=day,
+                ).id
+            )
             kind = factories.make_intervention_type(s, actor=senco)
-            factories.make_intervention(s, actor=senco, kind=kind, deliverer=self.users["ta"],
-                                        pupils=[p["ada"], p["dev"]], today=day, starts_on=day,
-                                        ends_on=date(2026, 12, 11))
+            factories.make_intervention(
+                s,
+                actor=senco,
+                kind=kind,
+                deliverer=self.users["ta"],
+                pupils=[p["ada"], p["dev"]],
+                today=day,
+                starts_on=day,
+                ends_on=date(2026, 12, 11),
+            )
         elif day == date(2026, 11, 2):
-            raise_concern(s, actor=self.users["teacher"], pupil=p["ben"], raised_on=day, area_of_need=None,
-                          description="Spelling well below the class", today=day)
+            raise_concern(
+                s,
+                actor=self.users["teacher"],
+                pupil=p["ben"],
+                raised_on=day,
+                area_of_need=None,
+                description="Spelling well below the class",
+                today=day,
+            )
         elif day == date(2027, 1, 11):
             kind = factories.make_intervention_type(s, actor=senco, name="Number sense")
-            factories.make_intervention(s, actor=senco, kind=kind, deliverer=self.users["ta"], name="Maths group",
-                                        pupils=[p["ivy"], p["jay"]], today=day, starts_on=day,
-                                        ends_on=date(2027, 3, 26))
-            raise_concern(s, actor=self.users["teacher6"], pupil=p["lee"], raised_on=day, area_of_need=None,
-                          description="Withdrawn at playtimes", today=day)
+            factories.make_intervention(
+                s,
+                actor=senco,
+                kind=kind,
+                deliverer=self.users["ta"],
+                name="Maths group",
+                pupils=[p["ivy"], p["jay"]],
+                today=day,
+                starts_on=day,
+                ends_on=date(2027, 3, 26),
+            )
+            raise_concern(
+                s,
+                actor=self.users["teacher6"],
+                pupil=p["lee"],
+                raised_on=day,
+                area_of_need=None,
+                description="Withdrawn at playtimes",
+                today=day,
+            )
         elif day == date(2027, 2, 1):
             # The pupil leaves the school (the roll has no leaving operation of its own yet).
             lee = p["lee"]
             lee.left_on, lee.leaving_reason = day, "Moved out of the area"
             settle_tasks(s, day, pupil_ids=[lee.id])  # as the operation that records a leaver will
         elif day == date(2027, 3, 1):
-            change_sen_status(s, actor=senco, pupil=p["kit"], provision=Provision.SEN_SUPPORT,
-                              primary_need=NeedType.SLCN, secondary_need=None, start_date=day,
-                              reason="Speech and language therapist's assessment", today=day)
+            change_sen_status(
+                s,
+                actor=senco,
+                pupil=p["kit"],
+                provision=Provision.SEN_SUPPORT,
+                primary_need=NeedType.SLCN,
+                secondary_need=None,
+                start_date=day,
+                reason="Speech and language therapist's assessment",
+                today=day,
+            )
         elif day == date(2027, 6, 7):
-            self.to_assess.add(raise_concern(
-                s, actor=self.users["teacher"], pupil=p["ben"], raised_on=day, area_of_need=None,
-                description="Spelling has fallen behind again", today=day).id)
+            self.to_assess.add(
+                raise_concern(
+                    s,
+                    actor=self.users["teacher"],
+                    pupil=p["ben"],
+                    raised_on=day,
+                    area_of_need=None,
+                    description="Spelling has fallen behind again",
+                    today=day,
+                ).id
+            )
 
 
 def _build(app, session, monkeypatch, login) -> Walk:
@@ -531,9 +679,14 @@ def _build(app, session, monkeypatch, login) -> Walk:
     world = factories.build_world(session)
     school, users, pupils = world.school, world.users, world.pupils
     for name, starts_on, ends_on in TERMS:
-        save_term(session, actor=users["senco"], school=school,
-                  details=TermDetails(academic_year=2026, season=Season(name.split()[0].lower()),
-                                      starts_on=starts_on, ends_on=ends_on))
+        save_term(
+            session,
+            actor=users["senco"],
+            school=school,
+            details=TermDetails(
+                academic_year=2026, season=Season(name.split()[0].lower()), starts_on=starts_on, ends_on=ends_on
+            ),
+        )
     users["teacher6"] = factories.make_user(session, "teacher6@oak.test", Role.TEACHER, school=school)
     year6 = TeachingGroup(school_id=school.id, name="6 Ash", year_group=6)
     session.add(year6)
@@ -541,16 +694,37 @@ def _build(app, session, monkeypatch, login) -> Walk:
     year6.teachers.append(users["teacher6"])
     oak = world.group
     pupils["ada"], pupils["ben"], pupils["cara"], pupils["dev"] = (
-        pupils["taught"], pupils["taught_plain"], pupils["untaught"], pupils["untaught_k"])
+        pupils["taught"],
+        pupils["taught_plain"],
+        pupils["untaught"],
+        pupils["untaught_k"],
+    )
     pupils["hal"] = factories.make_pupil(session, school, first="Hal", last="Innes", group=oak)
-    pupils["ivy"] = factories.make_pupil(session, school, first="Ivy", last="Jones", group=oak,
-                                         provision=Provision.SEN_SUPPORT, need=NeedType.SEMH)
+    pupils["ivy"] = factories.make_pupil(
+        session, school, first="Ivy", last="Jones", group=oak, provision=Provision.SEN_SUPPORT, need=NeedType.SEMH
+    )
     pupils["ivy"].looked_after = True
-    pupils["jay"] = factories.make_pupil(session, school, first="Jay", last="Kerr", year=6, group=year6,
-                                         provision=Provision.SEN_SUPPORT, need=NeedType.MLD)
+    pupils["jay"] = factories.make_pupil(
+        session,
+        school,
+        first="Jay",
+        last="Kerr",
+        year=6,
+        group=year6,
+        provision=Provision.SEN_SUPPORT,
+        need=NeedType.MLD,
+    )
     pupils["kit"] = factories.make_pupil(session, school, first="Kit", last="Lowe", year=6, group=year6)
-    pupils["lee"] = factories.make_pupil(session, school, first="Lee", last="Moss", year=6, group=year6,
-                                         provision=Provision.SEN_SUPPORT, need=NeedType.SLCN)
+    pupils["lee"] = factories.make_pupil(
+        session,
+        school,
+        first="Lee",
+        last="Moss",
+        year=6,
+        group=year6,
+        provision=Provision.SEN_SUPPORT,
+        need=NeedType.SLCN,
+    )
     session.flush()
     session.commit()
     clients = {
@@ -587,12 +761,21 @@ def test_a_year_walked_week_by_week(app, session, monkeypatch, login):
     # current), so no "meet the parents" task here waits until it is overdue; a meeting recorded
     # after its term's task fell due closes it in tests/test_fulfilment.py
     # (test_tasks_overdue_on_the_dashboard_leaves_out_work_done).
-    late = {"senco_holds_review", "senco_tells_parents", "senco_decides_concern",
-            "assistant_records_impact", "teacher_acknowledges_passport"}
+    late = {
+        "senco_holds_review",
+        "senco_tells_parents",
+        "senco_decides_concern",
+        "assistant_records_impact",
+        "teacher_acknowledges_passport",
+    }
     if not late <= {code for code, n in walk.done_late.items() if n}:
         shortfalls.append(f"duties never done late: {sorted(late - set(walk.done_late))}")
-    by_hand = {"senco_liaises_designated_teacher", "senco_supports_transition", "la_annual_review",
-               "governors_publish_report"}
+    by_hand = {
+        "senco_liaises_designated_teacher",
+        "senco_supports_transition",
+        "la_annual_review",
+        "governors_publish_report",
+    }
     if not by_hand <= set(walk.done_by_hand):
         shortfalls.append(f"duties never closed by hand: {sorted(by_hand - set(walk.done_by_hand))}")
     if not walk.drafts:
@@ -603,11 +786,13 @@ def test_a_year_walked_week_by_week(app, session, monkeypatch, login):
     left_on = walk.pupils["lee"].left_on
     lee = session.scalars(sa.select(Task).where(Task.pupil_id == walk.pupils["lee"].id)).all()
     after = [t for t in lee if t.closed_on is None or t.closed_on >= left_on]
-    if not after or any(t.status is not TaskStatus.CANCELLED or t.closed_on != left_on
-                        or "left the school" not in t.note for t in after):
+    if not after or any(
+        t.status is not TaskStatus.CANCELLED or t.closed_on != left_on or "left the school" not in t.note for t in after
+    ):
         shortfalls.append(f"the tasks of the pupil who left: {[(t.title, t.status.value, t.closed_on) for t in lee]}")
     if not all(walk.peaks[key] > 0 for key in ("reviews_overdue", "concerns_past_deadline", "tasks_overdue")):
         shortfalls.append(f"a figure never had anything to count: {dict(walk.peaks)}")
     assert not (shortfalls + walk.problems), (
         f"{len(shortfalls)} shortfalls of the walk, {len(walk.problems)} disagreements:\n"
-        + "\n".join(shortfalls + walk.problems))
+        + "\n".join(shortfalls + walk.problems)
+    )

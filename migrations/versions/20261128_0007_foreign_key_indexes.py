@@ -9,35 +9,35 @@ Revises: 0006
 Create Date: 2026-11-28 00:25:00
 
 """
+
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
 INDEXES = [
-    ('support_cycle', 'concern_id'),
-    ('support_cycle', 'previous_cycle_id'),
-    ('outcome', 'carried_from_id'),
-    ('observation', 'outcome_id'),
-    ('timeline_event', 'cycle_id'),
-    ('intervention', 'type_id'),
-    ('intervention_pupil', 'outcome_id'),
-    ('parent_meeting', 'cycle_id'),
-    ('task', 'pupil_id'),
+    ("support_cycle", "concern_id"),
+    ("support_cycle", "previous_cycle_id"),
+    ("outcome", "carried_from_id"),
+    ("observation", "outcome_id"),
+    ("timeline_event", "cycle_id"),
+    ("intervention", "type_id"),
+    ("intervention_pupil", "outcome_id"),
+    ("parent_meeting", "cycle_id"),
+    ("task", "pupil_id"),
 ]
 
 
 def upgrade():
     for table, column in INDEXES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.create_index(batch_op.f(f'ix_{table}_{column}'), [column], unique=False)
+            batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
 
 
 def downgrade():
     for table, column in reversed(INDEXES):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_index(batch_op.f(f'ix_{table}_{column}'))
+            batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))

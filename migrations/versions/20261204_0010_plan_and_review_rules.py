@@ -7,34 +7,34 @@ Revises: 0009
 Create Date: 2026-12-04 22:10:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('plan', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('expected_impact', sa.Text(), nullable=True))
+    with op.batch_alter_table("plan", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("expected_impact", sa.Text(), nullable=True))
 
-    with op.batch_alter_table('review', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('early_reason', sa.String(length=13), nullable=True))
-        batch_op.add_column(sa.Column('early_reason_detail', sa.Text(), nullable=True))
+    with op.batch_alter_table("review", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("early_reason", sa.String(length=13), nullable=True))
+        batch_op.add_column(sa.Column("early_reason_detail", sa.Text(), nullable=True))
         batch_op.create_check_constraint(
-            op.f('ck_review_early_reason'), "early_reason IN ('needs_changed', 'parents_asked', 'other')"
+            op.f("ck_review_early_reason"), "early_reason IN ('needs_changed', 'parents_asked', 'other')"
         )
 
 
 def downgrade():
-    with op.batch_alter_table('review', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_review_early_reason'), type_='check')
-        batch_op.drop_column('early_reason_detail')
-        batch_op.drop_column('early_reason')
+    with op.batch_alter_table("review", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_review_early_reason"), type_="check")
+        batch_op.drop_column("early_reason_detail")
+        batch_op.drop_column("early_reason")
 
-    with op.batch_alter_table('plan', schema=None) as batch_op:
-        batch_op.drop_column('expected_impact')
+    with op.batch_alter_table("plan", schema=None) as batch_op:
+        batch_op.drop_column("expected_impact")

@@ -6,26 +6,26 @@ Revises: 0012
 Create Date: 2026-12-05 01:10:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0013'
-down_revision = '0012'
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('school', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('assistant_access_weeks', sa.Integer(), server_default='4', nullable=False))
+    with op.batch_alter_table("school", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("assistant_access_weeks", sa.Integer(), server_default="4", nullable=False))
         batch_op.create_check_constraint(
-            op.f('ck_school_assistant_access_weeks'), 'assistant_access_weeks BETWEEN 0 AND 52'
+            op.f("ck_school_assistant_access_weeks"), "assistant_access_weeks BETWEEN 0 AND 52"
         )
 
 
 def downgrade():
-    with op.batch_alter_table('school', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_school_assistant_access_weeks'), type_='check')
-        batch_op.drop_column('assistant_access_weeks')
+    with op.batch_alter_table("school", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_school_assistant_access_weeks"), type_="check")
+        batch_op.drop_column("assistant_access_weeks")

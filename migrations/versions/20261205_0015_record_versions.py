@@ -8,26 +8,26 @@ Revises: 0014
 Create Date: 2026-12-05 01:10:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0015'
-down_revision = '0014'
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
-TABLES = ['pupil', 'contact', 'concern', 'school', 'school_term', 'intervention_type', 'intervention']
+TABLES = ["pupil", "contact", "concern", "school", "school_term", "intervention_type", "intervention"]
 
 
 def upgrade():
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+            batch_op.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
 
 
 def downgrade():
     for table in reversed(TABLES):
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('version')
+            batch_op.drop_column("version")

@@ -10,41 +10,53 @@ Revises: 0018
 Create Date: 2026-12-05 01:30:00
 
 """
-from alembic import op
-import sqlalchemy as sa
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0019'
-down_revision = '0018'
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
-PUPIL_IN_TITLE = '{pupil}'
+PUPIL_IN_TITLE = "{pupil}"
 
 
 def upgrade():
-    with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('title_template', sa.String(length=200), nullable=True))
+    with op.batch_alter_table("task", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("title_template", sa.String(length=200), nullable=True))
 
-    task = sa.table('task', sa.column('id', sa.Integer), sa.column('title', sa.String),
-                    sa.column('title_template', sa.String), sa.column('pupil_id', sa.Integer))
-    pupil = sa.table('pupil', sa.column('id', sa.Integer), sa.column('first_name', sa.String),
-                     sa.column('last_name', sa.String), sa.column('preferred_name', sa.String))
+    task = sa.table(
+        "task",
+        sa.column("id", sa.Integer),
+        sa.column("title", sa.String),
+        sa.column("title_template", sa.String),
+        sa.column("pupil_id", sa.Integer),
+    )
+    pupil = sa.table(
+        "pupil",
+        sa.column("id", sa.Integer),
+        sa.column("first_name", sa.String),
+        sa.column("last_name", sa.String),
+        sa.column("preferred_name", sa.String),
+    )
     connection = op.get_bind()
     rows = connection.execute(
-        sa.select(task.c.id, task.c.title, pupil.c.first_name, pupil.c.last_name, pupil.c.preferred_name)
-        .join(pupil, pupil.c.id == task.c.pupil_id)
+        sa.select(task.c.id, task.c.title, pupil.c.first_name, pupil.c.last_name, pupil.c.preferred_name).join(
+            pupil, pupil.c.id == task.c.pupil_id
+        )
     ).all()
     for task_id, title, first, last, preferred in rows:
-        name = f'{preferred or first} {last}'
+        name = f"{preferred or first} {last}"
         if name in title:
             connection.execute(
-                sa.update(task).where(task.c.id == task_id)
+                sa.update(task)
+                .where(task.c.id == task_id)
                 .values(title_template=title.replace(name, PUPIL_IN_TITLE)[:200])
             )
 
 
 def downgrade():
-    with op.batch_alter_table('task', schema=None) as batch_op:
-        batch_op.drop_column('title_template')
+    with op.batch_alter_table("task", schema=None) as batch_op:
+        batch_op.drop_column("title_template")

@@ -25,8 +25,12 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     if user is not None and user.active and password_ok:
         return user
     audit.record(
-        session, "sign_in_failed", actor=user, school_id=user.school_id if user else None,
-        object_type="user", object_id=user.id if user else None,
+        session,
+        "sign_in_failed",
+        actor=user,
+        school_id=user.school_id if user else None,
+        object_type="user",
+        object_id=user.id if user else None,
         details=None if user else {"unknown_account": True},
     )
     return None

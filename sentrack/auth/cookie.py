@@ -13,7 +13,11 @@ from flask.sessions import SecureCookieSessionInterface
 
 ALLOWED_KEYS = frozenset(
     {
-        "_user_id", "_fresh", "_id", "_remember", "_remember_seconds",  # Flask-Login
+        "_user_id",
+        "_fresh",
+        "_id",
+        "_remember",
+        "_remember_seconds",  # Flask-Login
         "csrf_token",  # Flask-WTF
         "_flashes",  # Flask's one-page messages
         "_permanent",

@@ -13,26 +13,39 @@ class SignInForm(FlaskForm):
         "Email address",
         widget=GovTextInput(),
         filters=[strip_text],
-        validators=[DataRequired("Enter your email address"), Length(max=254, message="Email address must be 254 characters or fewer")],
+        validators=[
+            DataRequired("Enter your email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+        ],
     )
     password = PasswordField(
         "Password",
         widget=GovPasswordInput(),
-        validators=[InputRequired("Enter your password"), Length(max=128, message="Password must be 128 characters or fewer")],
+        validators=[
+            InputRequired("Enter your password"),
+            Length(max=128, message="Password must be 128 characters or fewer"),
+        ],
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password", widget=GovPasswordInput(),
-        validators=[InputRequired("Enter your current password"), Length(max=128, message="Password must be 128 characters or fewer")],
+        "Current password",
+        widget=GovPasswordInput(),
+        validators=[
+            InputRequired("Enter your current password"),
+            Length(max=128, message="Password must be 128 characters or fewer"),
+        ],
     )
     new_password = PasswordField(
         "New password",
         widget=GovPasswordInput(),
         description="At least 12 characters. Three or four unrelated words make a strong password.",
-        validators=[InputRequired("Enter a new password"), Length(max=128, message="Password must be 128 characters or fewer")],
+        validators=[
+            InputRequired("Enter a new password"),
+            Length(max=128, message="Password must be 128 characters or fewer"),
+        ],
     )
     confirm_password = PasswordField(
         "Confirm new password",

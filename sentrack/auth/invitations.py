@@ -26,7 +26,10 @@ class SetPasswordForm(FlaskForm):
         "Choose a password",
         widget=GovPasswordInput(),
         description="A few unrelated words make a strong password that is easy to remember.",
-        validators=[InputRequired("Enter a password"), Length(max=128, message="Password must be 128 characters or fewer")],
+        validators=[
+            InputRequired("Enter a password"),
+            Length(max=128, message="Password must be 128 characters or fewer"),
+        ],
     )
     confirm_password = PasswordField(
         "Type the password again",

@@ -50,7 +50,9 @@ def start_session(session: Session, user: User, *, remote_addr: str | None, user
     moment = _real_now()
     _forget_all(
         session,
-        sa.select(UserSession.id).where(UserSession.user_id == user.id, UserSession.last_seen_at < moment - ABANDONED_AFTER),
+        sa.select(UserSession.id).where(
+            UserSession.user_id == user.id, UserSession.last_seen_at < moment - ABANDONED_AFTER
+        ),
     )
     session.add(
         UserSession(
@@ -134,6 +136,7 @@ def end_all_sessions(session: Session, user: User, *, reason: str) -> int:
 
 
 # --- What a session remembers ---------------------------------------------------------------------
+
 
 def remember(session: Session, user: User, name: str, value: str | None) -> None:
     """Keep `value` under `name` for the user's signed-in session (None or "" forgets it)."""

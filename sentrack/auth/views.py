@@ -46,8 +46,13 @@ def sign_in():
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             session.clear()  # no state survives from before sign-in (session fixation)
-            accounts.sign_in(db.session, user, form.password.data, remote_addr=request.remote_addr,
-                             user_agent=request.headers.get("User-Agent"))
+            accounts.sign_in(
+                db.session,
+                user,
+                form.password.data,
+                remote_addr=request.remote_addr,
+                user_agent=request.headers.get("User-Agent"),
+            )
             db.session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
@@ -82,8 +87,12 @@ def change_password():
             return render_template("auth/change_password.html", form=form), 429
         try:
             accounts.change_password(
-                db.session, user, current=form.current_password.data, new=form.new_password.data,
-                remote_addr=request.remote_addr, user_agent=request.headers.get("User-Agent"),
+                db.session,
+                user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                remote_addr=request.remote_addr,
+                user_agent=request.headers.get("User-Agent"),
             )
         except RuleBroken as error:
             db.session.rollback()

@@ -41,7 +41,9 @@ def timeline(public_id: str):
 
 
 def _letter(pupil: Pupil, letter_id: int) -> ParentLetter:
-    letter = db.session.scalar(sa.select(ParentLetter).where(ParentLetter.id == letter_id, ParentLetter.pupil_id == pupil.id))
+    letter = db.session.scalar(
+        sa.select(ParentLetter).where(ParentLetter.id == letter_id, ParentLetter.pupil_id == pupil.id)
+    )
     if letter is None:
         abort(404)
     return letter
@@ -63,8 +65,15 @@ def letter(public_id: str, letter_id: int):
     )
     audit.record(db.session, "letter_printed", actor=user, pupil=pupil, object_type="parent_letter", object_id=found.id)
     db.session.commit()
-    return render_template("cycles/letter.html", pupil=pupil, letter=found, status=status, senco=senco or user,
-                           contacts=[c for c in pupil.contacts if c.parental_responsibility], form=MoveForm())
+    return render_template(
+        "cycles/letter.html",
+        pupil=pupil,
+        letter=found,
+        status=status,
+        senco=senco or user,
+        contacts=[c for c in pupil.contacts if c.parental_responsibility],
+        form=MoveForm(),
+    )
 
 
 @bp.route("/letters/<int:letter_id>/sent", methods=["POST"])
@@ -100,19 +109,33 @@ def decide_concern(public_id: str, concern_id: int):
     if request.method == "GET":
         form.decided_on.data = today()
         opened_at(form, concern)
-    if concern.status is not ConcernStatus.OPEN and (request.method == "GET" or form.expected_version == concern.version):
+    if concern.status is not ConcernStatus.OPEN and (
+        request.method == "GET" or form.expected_version == concern.version
+    ):
         flash("This concern has already been decided.", "info")
         return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#concerns")
     if form.validate_on_submit():
         try:
             if form.decision.data == "assess":
-                cycle = flow.open_cycle(db.session, actor=user, pupil=pupil, today=today(), concern=concern,
-                                        concern_version=form.expected_version)
+                cycle = flow.open_cycle(
+                    db.session,
+                    actor=user,
+                    pupil=pupil,
+                    today=today(),
+                    concern=concern,
+                    concern_version=form.expected_version,
+                )
             else:
                 cycle = None
-                decide_no_further_action(db.session, actor=user, concern=concern, reason=form.reason.data or "",
-                                         decided_on=form.decided_on.data, today=today(),
-                                         expected_version=form.expected_version)
+                decide_no_further_action(
+                    db.session,
+                    actor=user,
+                    concern=concern,
+                    reason=form.reason.data or "",
+                    decided_on=form.decided_on.data,
+                    today=today(),
+                    expected_version=form.expected_version,
+                )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)

@@ -26,7 +26,6 @@ from sentrack.cycles.forms import (
 )
 from sentrack.extensions import db
 from sentrack.forms import attach_error, opened_at
-from sentrack.pupils.queries import load_staff
 from sentrack.models import (
     AreaOfNeed,
     EarlyReviewReason,
@@ -37,6 +36,7 @@ from sentrack.models import (
     SupportCycle,
     User,
 )
+from sentrack.pupils.queries import load_staff
 from sentrack.submissions import once
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import cycles as flow
@@ -46,8 +46,6 @@ from sentrack.workflows.sen_status import current_status
 
 def _user() -> User:
     return current_user._get_current_object()
-
-
 
 
 def _cycle(pupil: Pupil, number: int) -> SupportCycle:
@@ -77,6 +75,7 @@ def _to_cycle(cycle: SupportCycle, anchor: str = ""):
 
 
 # --- The cycle page -------------------------------------------------------------------------------
+
 
 def _early(form) -> flow.EarlyReview | None:
     """The reason for an early review the form gives, if any."""
@@ -111,8 +110,16 @@ def _show_page(user: User, pupil: Pupil, cycle: SupportCycle, start_form: StartR
     )
     # Rendered before the view is audited and committed: the commit expires what was loaded.
     page = render_template(
-        "cycles/show.html", pupil=pupil, cycle=cycle, moves=moves, problems=problems, by_outcome=by_outcome,
-        today=on, form=MoveForm(), start_form=start_form, may_review_early=access.may_hold_early_review(user),
+        "cycles/show.html",
+        pupil=pupil,
+        cycle=cycle,
+        moves=moves,
+        problems=problems,
+        by_outcome=by_outcome,
+        today=on,
+        form=MoveForm(),
+        start_form=start_form,
+        may_review_early=access.may_hold_early_review(user),
         may_manage=Ability.MANAGE_CYCLE in reach,
         may_assess=Ability.OPEN_CYCLE in reach,
         may_observe=Ability.RECORD_OBSERVATION in reach,
@@ -121,8 +128,9 @@ def _show_page(user: User, pupil: Pupil, cycle: SupportCycle, start_form: StartR
         ).all(),
     )
     del staff
-    return audit.shown(db.session, page, "cycle_viewed", actor=user, pupil=pupil, object_type="support_cycle",
-                       object_id=cycle.id)
+    return audit.shown(
+        db.session, page, "cycle_viewed", actor=user, pupil=pupil, object_type="support_cycle", object_id=cycle.id
+    )
 
 
 @bp.route("/cycles", methods=["POST"])
@@ -159,7 +167,10 @@ def move(public_id: str, number: int, move: str):
     """The moves that need no fields: finish the assessment, start the review."""
     user = _user()
     pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
-    operations = {flow.Move.FINISH_ASSESSMENT.value: flow.finish_assessment, flow.Move.START_REVIEW.value: flow.start_review}
+    operations = {
+        flow.Move.FINISH_ASSESSMENT.value: flow.finish_assessment,
+        flow.Move.START_REVIEW.value: flow.start_review,
+    }
     form = StartReviewForm() if move == flow.Move.START_REVIEW.value else MoveForm()
     if move not in operations or not form.validate_on_submit():
         abort(404)
@@ -185,6 +196,7 @@ def move(public_id: str, number: int, move: str):
 
 # --- Assess ---------------------------------------------------------------------------------------
 
+
 @bp.route("/cycles/<int:number>/assessment", methods=["GET", "POST"])
 @login_required
 @once
@@ -199,13 +211,24 @@ def assessment(public_id: str, number: int):
         form.assessed_on.data = today()
     if form.validate_on_submit():
         details = flow.AssessmentDetails(
-            areas_of_need=form.areas_of_need.data, strengths=form.strengths.data, difficulties=form.difficulties.data,
-            evidence=form.evidence.data, pupil_views=form.pupil_views.data, parent_views=form.parent_views.data,
-            outside_agencies=form.outside_agencies.data, assessed_on=form.assessed_on.data,
+            areas_of_need=form.areas_of_need.data,
+            strengths=form.strengths.data,
+            difficulties=form.difficulties.data,
+            evidence=form.evidence.data,
+            pupil_views=form.pupil_views.data,
+            parent_views=form.parent_views.data,
+            outside_agencies=form.outside_agencies.data,
+            assessed_on=form.assessed_on.data,
         )
         try:
-            flow.save_assessment(db.session, actor=user, cycle=cycle, details=details, today=today(),
-                                 expected_version=form.expected_version)
+            flow.save_assessment(
+                db.session,
+                actor=user,
+                cycle=cycle,
+                details=details,
+                today=today(),
+                expected_version=form.expected_version,
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -217,6 +240,7 @@ def assessment(public_id: str, number: int):
 
 
 # --- Plan -----------------------------------------------------------------------------------------
+
 
 @bp.route("/cycles/<int:number>/plan", methods=["GET", "POST"])
 @login_required
@@ -240,13 +264,24 @@ def plan(public_id: str, number: int):
             form.agreed_how.data = "meeting" if at_meeting else "without_meeting"
     if form.validate_on_submit():
         details = flow.PlanDetails(
-            starts_on=form.starts_on.data, strategies=form.strategies.data, provision=form.provision.data,
-            responsibilities=form.responsibilities.data, review_date=form.review_date.data,
-            agreed_with_parents_on=form.agreed_with_parents_on.data, expected_impact=form.expected_impact.data,
+            starts_on=form.starts_on.data,
+            strategies=form.strategies.data,
+            provision=form.provision.data,
+            responsibilities=form.responsibilities.data,
+            review_date=form.review_date.data,
+            agreed_with_parents_on=form.agreed_with_parents_on.data,
+            expected_impact=form.expected_impact.data,
             agreed_at_meeting={"meeting": True, "without_meeting": False}.get(form.agreed_how.data or "", False),
         )
         try:
-            flow.save_plan(db.session, actor=user, cycle=cycle, details=details, expected_version=form.expected_version, today=today())
+            flow.save_plan(
+                db.session,
+                actor=user,
+                cycle=cycle,
+                details=details,
+                expected_version=form.expected_version,
+                today=today(),
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -277,12 +312,21 @@ def outcome(public_id: str, number: int, outcome_id: int | None = None):
         form.target_date.data = cycle.plan.review_date
     if form.validate_on_submit():
         details = flow.OutcomeDetails(
-            description=form.description.data, success_criteria=form.success_criteria.data,
-            area_of_need=AreaOfNeed(form.area_of_need.data), target_date=form.target_date.data,
+            description=form.description.data,
+            success_criteria=form.success_criteria.data,
+            area_of_need=AreaOfNeed(form.area_of_need.data),
+            target_date=form.target_date.data,
         )
         try:
-            flow.save_outcome(db.session, actor=user, cycle=cycle, details=details, outcome=existing,
-                              expected_version=form.expected_version if existing is not None else None, today=today())
+            flow.save_outcome(
+                db.session,
+                actor=user,
+                cycle=cycle,
+                details=details,
+                outcome=existing,
+                expected_version=form.expected_version if existing is not None else None,
+                today=today(),
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -325,7 +369,10 @@ def start(public_id: str, number: int):
     if form.validate_on_submit() and not problems:
         try:
             flow.start_support(
-                db.session, actor=user, cycle=cycle, today=today(),
+                db.session,
+                actor=user,
+                cycle=cycle,
+                today=today(),
                 primary_need=NeedType(form.primary_need.data) if form.primary_need.data else None,
                 secondary_need=NeedType(form.secondary_need.data) if form.secondary_need.data else None,
             )
@@ -334,12 +381,19 @@ def start(public_id: str, number: int):
             attach_error(form, error)
         else:
             db.session.commit()
-            flash("The plan has started." + (" The pupil is now on SEN support: send the letter to parents." if needs_status else ""), "success")
+            flash(
+                "The plan has started."
+                + (" The pupil is now on SEN support: send the letter to parents." if needs_status else ""),
+                "success",
+            )
             return _to_cycle(cycle)
-    return render_template("cycles/start.html", form=form, pupil=pupil, cycle=cycle, needs_status=needs_status, problems=problems)
+    return render_template(
+        "cycles/start.html", form=form, pupil=pupil, cycle=cycle, needs_status=needs_status, problems=problems
+    )
 
 
 # --- Do -------------------------------------------------------------------------------------------
+
 
 @bp.route("/cycles/<int:number>/observations/new", methods=["GET", "POST"])
 @login_required
@@ -348,15 +402,24 @@ def observation(public_id: str, number: int):
     user = _user()
     pupil, cycle = _load(public_id, number, Ability.RECORD_OBSERVATION)
     form = ObservationForm()
-    form.outcome.choices = [("", "General: not about one outcome")] + [(str(o.id), o.description[:80]) for o in cycle.outcomes]
+    form.outcome.choices = [("", "General: not about one outcome")] + [
+        (str(o.id), o.description[:80]) for o in cycle.outcomes
+    ]
     if request.method == "GET":
         form.observed_on.data = today()
         form.outcome.data = request.args.get("outcome", "")
     if form.validate_on_submit():
         chosen = next((o for o in cycle.outcomes if str(o.id) == form.outcome.data), None)
         try:
-            flow.add_observation(db.session, actor=user, cycle=cycle, observed_on=form.observed_on.data,
-                                 note=form.note.data, outcome=chosen, today=today())
+            flow.add_observation(
+                db.session,
+                actor=user,
+                cycle=cycle,
+                observed_on=form.observed_on.data,
+                note=form.note.data,
+                outcome=chosen,
+                today=today(),
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -368,6 +431,7 @@ def observation(public_id: str, number: int):
 
 
 # --- Review ---------------------------------------------------------------------------------------
+
 
 @bp.route("/cycles/<int:number>/review", methods=["GET", "POST"])
 @login_required
@@ -389,24 +453,37 @@ def review(public_id: str, number: int):
             getattr(form, f"note_{outcome.id}").data = outcome.rating_note
     if form.validate_on_submit():
         details = flow.ReviewDetails(
-            held_on=form.held_on.data, attendees=form.attendees.data, parent_attended=form.parent_attended.data,
-            provision_impact=form.provision_impact.data, pupil_views=form.pupil_views.data,
-            parent_views=form.parent_views.data, next_steps=form.next_steps.data,
+            held_on=form.held_on.data,
+            attendees=form.attendees.data,
+            parent_attended=form.parent_attended.data,
+            provision_impact=form.provision_impact.data,
+            pupil_views=form.pupil_views.data,
+            parent_views=form.parent_views.data,
+            next_steps=form.next_steps.data,
             decision=ReviewDecision(form.decision.data) if form.decision.data else None,
-            decision_reason=form.decision_reason.data, ehc_requested_on=form.ehc_requested_on.data,
+            decision_reason=form.decision_reason.data,
+            ehc_requested_on=form.ehc_requested_on.data,
             early_reason=EarlyReviewReason(form.early_reason.data) if form.early_reason.data else None,
             early_reason_detail=form.early_reason_detail.data,
             ratings={
                 o.id: (
-                    OutcomeRating(getattr(form, f"rating_{o.id}").data) if getattr(form, f"rating_{o.id}").data else None,
+                    OutcomeRating(getattr(form, f"rating_{o.id}").data)
+                    if getattr(form, f"rating_{o.id}").data
+                    else None,
                     getattr(form, f"note_{o.id}").data,
                 )
                 for o in cycle.outcomes
             },
         )
         try:
-            flow.save_review(db.session, actor=user, cycle=cycle, details=details,
-                             expected_version=form.expected_version, today=today())
+            flow.save_review(
+                db.session,
+                actor=user,
+                cycle=cycle,
+                details=details,
+                expected_version=form.expected_version,
+                today=today(),
+            )
             following = None
             if form.record.data:
                 following = flow.record_review(db.session, actor=user, cycle=cycle, today=today())
@@ -419,7 +496,10 @@ def review(public_id: str, number: int):
                 flash("Review saved as a draft.", "success")
                 return _to_cycle(cycle, "#review")
             if following is not None:
-                flash(f"Review recorded. Support cycle {following.number} has opened with the outcomes not yet met.", "success")
+                flash(
+                    f"Review recorded. Support cycle {following.number} has opened with the outcomes not yet met.",
+                    "success",
+                )
                 return redirect(url_for("cycles.show", public_id=pupil.public_id, number=following.number))
             flash("Review recorded and the cycle closed.", "success")
             return _to_cycle(cycle)
@@ -434,5 +514,6 @@ def plan_print(public_id: str, number: int):
     if cycle.plan is None:
         abort(404)
     page = render_template("cycles/plan_print.html", pupil=pupil, cycle=cycle, today=today())
-    return audit.shown(db.session, page, "plan_printed", actor=user, pupil=pupil, object_type="plan",
-                       object_id=cycle.plan.id)
+    return audit.shown(
+        db.session, page, "plan_printed", actor=user, pupil=pupil, object_type="plan", object_id=cycle.plan.id
+    )

@@ -26,7 +26,6 @@ def sparkline(values: list[int | None], *, width: int = 240, height: int = 64, p
     top = max((v for v in values if v is not None), default=0) or 1
     step = (width - 2 * pad) / max(len(values) - 1, 1)
     points = [
-        (pad + i * step, height - pad - (height - 2 * pad) * v / top, v)
-        for i, v in enumerate(values) if v is not None
+        (pad + i * step, height - pad - (height - 2 * pad) * v / top, v) for i, v in enumerate(values) if v is not None
     ]
     return Sparkline(width, height, points)

@@ -75,15 +75,21 @@ def _pupil_details(session: Session, key: str, figure: Figure, school, today: da
         }
         if key == "reviews_overdue":
             return {pid: f"Review was due {_d(review)}" for pid, (_, review) in cycles.items()}
-        return {pid: (f"Cycle at {cycles[pid][0].label.lower()}" if pid in cycles else "No support cycle open")
-                for pid in ids}
+        return {
+            pid: (f"Cycle at {cycles[pid][0].label.lower()}" if pid in cycles else "No support cycle open")
+            for pid in ids
+        }
     if key == "records_stale":
-        latest = dict(session.execute(
-            sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
-            .where(TimelineEvent.pupil_id.in_(ids)).group_by(TimelineEvent.pupil_id)
-        ).all())
-        return {pid: f"Last recorded {_d(latest[pid].date())}" if latest.get(pid) else "Nothing recorded"
-                for pid in ids}
+        latest = dict(
+            session.execute(
+                sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
+                .where(TimelineEvent.pupil_id.in_(ids))
+                .group_by(TimelineEvent.pupil_id)
+            ).all()
+        )
+        return {
+            pid: f"Last recorded {_d(latest[pid].date())}" if latest.get(pid) else "Nothing recorded" for pid in ids
+        }
     return {}
 
 
@@ -97,41 +103,71 @@ def pupil_rows(session: Session, user, key: str, figure: Figure, school, today: 
             continue
         detail = details.get(pid, "")
         if key.startswith("ehc_reviews"):
-            status = next((s for s in pupil.sen_statuses if s.start_date <= today
-                           and (s.end_date is None or s.end_date >= today)), None)
+            status = next(
+                (
+                    s
+                    for s in pupil.sen_statuses
+                    if s.start_date <= today and (s.end_date is None or s.end_date >= today)
+                ),
+                None,
+            )
             found = status and ehc_review_anniversary(status.start_date, today)
             detail = f"Annual review {'due' if key == 'ehc_reviews_due' else 'was due'} {_d(found[1])}" if found else ""
-        rows.append(Row(pupil, "", detail, (pupil.last_name.lower(), pupil.first_name.lower(), pid),
-                        ("pupils.show", {"public_id": pupil.public_id})))
+        rows.append(
+            Row(
+                pupil,
+                "",
+                detail,
+                (pupil.last_name.lower(), pupil.first_name.lower(), pid),
+                ("pupils.show", {"public_id": pupil.public_id}),
+            )
+        )
     return sorted(rows, key=lambda r: r.sort_key)
 
 
 def concern_rows(session: Session, user, figure: Figure, today: date) -> list[Row]:
     concerns = session.scalars(
-        sa.select(Concern).join(Pupil, Pupil.id == Concern.pupil_id)
-        .where(Concern.id.in_(figure.ids), access.sen_scope(user)).options(selectinload(Concern.pupil))
+        sa.select(Concern)
+        .join(Pupil, Pupil.id == Concern.pupil_id)
+        .where(Concern.id.in_(figure.ids), access.sen_scope(user))
+        .options(selectinload(Concern.pupil))
     )
     return sorted(
-        (Row(c.pupil, f"Raised {_d(c.raised_on)}", f"Decision was due {_d(c.deadline)}, "
-             f"{_days_ago(today, c.deadline)}", (c.deadline, c.id),
-             ("pupils.show", {"public_id": c.pupil.public_id}))
-         for c in concerns),
+        (
+            Row(
+                c.pupil,
+                f"Raised {_d(c.raised_on)}",
+                f"Decision was due {_d(c.deadline)}, {_days_ago(today, c.deadline)}",
+                (c.deadline, c.id),
+                ("pupils.show", {"public_id": c.pupil.public_id}),
+            )
+            for c in concerns
+        ),
         key=lambda r: r.sort_key,
     )
 
 
 def intervention_rows(session: Session, figure: Figure) -> list[Row]:
-    missing = dict(session.execute(
-        sa.select(InterventionPupil.intervention_id, sa.func.count())
-        .where(InterventionPupil.intervention_id.in_(figure.ids), awaiting_impact())
-        .group_by(InterventionPupil.intervention_id)
-    ).all())
+    missing = dict(
+        session.execute(
+            sa.select(InterventionPupil.intervention_id, sa.func.count())
+            .where(InterventionPupil.intervention_id.in_(figure.ids), awaiting_impact())
+            .group_by(InterventionPupil.intervention_id)
+        ).all()
+    )
     interventions = session.scalars(sa.select(Intervention).where(Intervention.id.in_(figure.ids)))
     return sorted(
-        (Row(None, iv.name, f"Ended {_d(iv.ends_on)}; impact missing for {missing.get(iv.id, 0)} "
-             f"pupil{'s' if missing.get(iv.id, 0) != 1 else ''}", (iv.ends_on, iv.id),
-             ("interventions.show", {"intervention_id": iv.id}))
-         for iv in interventions),
+        (
+            Row(
+                None,
+                iv.name,
+                f"Ended {_d(iv.ends_on)}; impact missing for {missing.get(iv.id, 0)} "
+                f"pupil{'s' if missing.get(iv.id, 0) != 1 else ''}",
+                (iv.ends_on, iv.id),
+                ("interventions.show", {"intervention_id": iv.id}),
+            )
+            for iv in interventions
+        ),
         key=lambda r: r.sort_key,
     )
 
@@ -142,10 +178,17 @@ def task_rows(session: Session, user, figure: Figure) -> list[Row]:
     ).all()
     pupils = _pupils(session, user, {t.pupil_id for t in tasks if t.pupil_id is not None})
     return sorted(
-        (Row(pupils.get(t.pupil_id), task_title(t.title, t.title_template, pupils.get(t.pupil_id)), f"{t.for_role.label}"
-             f"{': ' + t.assigned_to.full_name if t.assigned_to else ', not assigned'}; due {_d(t.due_on)}",
-             (t.due_on, t.id), ("duties.task", {"task_id": t.id}))
-         for t in tasks),
+        (
+            Row(
+                pupils.get(t.pupil_id),
+                task_title(t.title, t.title_template, pupils.get(t.pupil_id)),
+                f"{t.for_role.label}"
+                f"{': ' + t.assigned_to.full_name if t.assigned_to else ', not assigned'}; due {_d(t.due_on)}",
+                (t.due_on, t.id),
+                ("duties.task", {"task_id": t.id}),
+            )
+            for t in tasks
+        ),
         key=lambda r: r.sort_key,
     )
 

@@ -23,7 +23,6 @@ from sentrack.forms import bounded_int
 from sentrack.models import NeedType, Provision, Pupil, School, TeachingGroup
 from sentrack.models.enums import year_group_label
 from sentrack.workflows import small_numbers
-from sentrack.workflows.small_numbers import ShownSchool
 from sentrack.workflows.compliance import (
     HEADLINE,
     Figure,
@@ -33,6 +32,7 @@ from sentrack.workflows.compliance import (
     latest_snapshots,
     term_trend,
 )
+from sentrack.workflows.small_numbers import ShownSchool
 
 
 @dataclass
@@ -46,8 +46,11 @@ class Selection:
     def args(self) -> dict:
         """The filters as query arguments, for links that keep them."""
         f = self.filter
-        return {k: v for k, v in (("year", f.year_group), ("group", f.group_id),
-                                     ("need", f.need.value if f.need else None)) if v is not None}
+        return {
+            k: v
+            for k, v in (("year", f.year_group), ("group", f.group_id), ("need", f.need.value if f.need else None))
+            if v is not None
+        }
 
     @property
     def description(self) -> str:
@@ -76,9 +79,11 @@ def _selection(user) -> Selection:
     # The school's classes and its pupils' year groups, in one query.
     rows = db.session.execute(
         sa.union_all(
-            sa.select(TeachingGroup.id, TeachingGroup.name, sa.null().label("year_group"))
-            .where(TeachingGroup.school_id == school.id),
-            sa.select(sa.null(), sa.null(), Pupil.year_group).where(Pupil.school_id == school.id)
+            sa.select(TeachingGroup.id, TeachingGroup.name, sa.null().label("year_group")).where(
+                TeachingGroup.school_id == school.id
+            ),
+            sa.select(sa.null(), sa.null(), Pupil.year_group)
+            .where(Pupil.school_id == school.id)
             .group_by(Pupil.year_group),
         )
     ).all()
@@ -149,13 +154,28 @@ def index():
     shown, trend = _shown(user, selection, compliance)
     checks = [card for card in CARDS if card.tone == "action"]
     body = render_template(
-        "dashboard/index.html", selection=selection, compliance=shown, form=_filter_form(selection),
-        checks=checks, attention=[card for card in checks if shown.figures[card.key].count.flagged],
-        cards=CARDS, sections=SECTIONS, trend=trend, headline=HEADLINE, by_key=BY_KEY,
+        "dashboard/index.html",
+        selection=selection,
+        compliance=shown,
+        form=_filter_form(selection),
+        checks=checks,
+        attention=[card for card in checks if shown.figures[card.key].count.flagged],
+        cards=CARDS,
+        sections=SECTIONS,
+        trend=trend,
+        headline=HEADLINE,
+        by_key=BY_KEY,
         lists=access.can(user, Ability.VIEW_FIGURE_LISTS),
     )
-    return audit.shown(db.session, body, "dashboard_viewed", actor=user, object_type="school", object_id=selection.school.id,
-                       details=selection.args)
+    return audit.shown(
+        db.session,
+        body,
+        "dashboard_viewed",
+        actor=user,
+        object_type="school",
+        object_id=selection.school.id,
+        details=selection.args,
+    )
 
 
 def _authority_figures(user):
@@ -170,38 +190,64 @@ def _authority_figures(user):
 def _shown_snapshots(user, snapshots) -> dict:
     """Each school's stored figures as the user is shown them."""
     suppress = not access.sees_small_numbers(user)
-    return {school_id: small_numbers.present(snapshot.figures["figures"], suppress=suppress)
-            for school_id, snapshot in snapshots.items()}
+    return {
+        school_id: small_numbers.present(snapshot.figures["figures"], suppress=suppress)
+        for school_id, snapshot in snapshots.items()
+    }
 
 
 def _authority(user, *, printing: bool = False):
     """The LA officer's view: each school of the authority side by side."""
     schools, snapshots = _authority_figures(user)
     body = render_template(
-        "dashboard/authority.html", schools=schools, snapshots=snapshots, shown=_shown_snapshots(user, snapshots),
-        headline=HEADLINE, by_key=BY_KEY,
-        today=today(), printing=printing,
+        "dashboard/authority.html",
+        schools=schools,
+        snapshots=snapshots,
+        shown=_shown_snapshots(user, snapshots),
+        headline=HEADLINE,
+        by_key=BY_KEY,
+        today=today(),
+        printing=printing,
     )
-    return audit.shown(db.session, body, "dashboard_printed" if printing else "dashboard_viewed", actor=user,
-                       object_type="local_authority", object_id=user.local_authority_id,
-                       details={"schools": len(schools), "format": "print" if printing else "page"})
+    return audit.shown(
+        db.session,
+        body,
+        "dashboard_printed" if printing else "dashboard_viewed",
+        actor=user,
+        object_type="local_authority",
+        object_id=user.local_authority_id,
+        details={"schools": len(schools), "format": "print" if printing else "page"},
+    )
 
 
 def _authority_csv(user) -> Response:
     schools, snapshots = _authority_figures(user)
-    rows = [["School", "URN", "Counted on"] + [
-        f"{BY_KEY[key].title} ({part})" for key in HEADLINE for part in ("count", "percent")
-    ]]
+    rows = [
+        ["School", "URN", "Counted on"]
+        + [f"{BY_KEY[key].title} ({part})" for key in HEADLINE for part in ("count", "percent")]
+    ]
     shown = _shown_snapshots(user, snapshots)
     for school in schools:
         snapshot = snapshots.get(school.id)
         figures = shown[school.id].figures if snapshot else {}
-        rows.append([school.name, school.urn, snapshot.as_of.isoformat() if snapshot else ""] + [
-            getattr(figures[key], part).csv() if key in figures else "" for key in HEADLINE for part in ("count", "percent")
-        ])
+        rows.append(
+            [school.name, school.urn, snapshot.as_of.isoformat() if snapshot else ""]
+            + [
+                getattr(figures[key], part).csv() if key in figures else ""
+                for key in HEADLINE
+                for part in ("count", "percent")
+            ]
+        )
     body = csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
-    return audit.shown(db.session, body, "dashboard_exported", actor=user, object_type="local_authority",
-                       object_id=user.local_authority_id, details={"schools": len(schools), "format": "csv"})
+    return audit.shown(
+        db.session,
+        body,
+        "dashboard_exported",
+        actor=user,
+        object_type="local_authority",
+        object_id=user.local_authority_id,
+        details={"schools": len(schools), "format": "csv"},
+    )
 
 
 @bp.route("/print")
@@ -214,11 +260,24 @@ def print_view():
     selection, compliance = _school_figures(user)
     shown, trend = _shown(user, selection, compliance)
     body = render_template(
-        "dashboard/print.html", selection=selection, compliance=shown, cards=CARDS, sections=SECTIONS,
-        trend=trend, headline=HEADLINE, by_key=BY_KEY,
+        "dashboard/print.html",
+        selection=selection,
+        compliance=shown,
+        cards=CARDS,
+        sections=SECTIONS,
+        trend=trend,
+        headline=HEADLINE,
+        by_key=BY_KEY,
     )
-    return audit.shown(db.session, body, "dashboard_printed", actor=user, object_type="school", object_id=selection.school.id,
-                       details=selection.args | {"format": "print"})
+    return audit.shown(
+        db.session,
+        body,
+        "dashboard_printed",
+        actor=user,
+        object_type="school",
+        object_id=selection.school.id,
+        details=selection.args | {"format": "print"},
+    )
 
 
 def figure_csv_rows(compliance: ShownSchool, trend) -> list[list]:
@@ -228,21 +287,40 @@ def figure_csv_rows(compliance: ShownSchool, trend) -> list[list]:
     sections = dict(SECTIONS)
     for card in CARDS:
         f = compliance.figures[card.key]
-        rows.append([sections[card.section], card.title, f.count.csv(), f.population.csv(), f.population_label,
-                     f.percent.csv()])
+        rows.append(
+            [sections[card.section], card.title, f.count.csv(), f.population.csv(), f.population_label, f.percent.csv()]
+        )
     for role, f in compliance.tasks_overdue_by_role.items():
-        rows.append(["Duties and records", f"Tasks overdue: {role.label}", f.count.csv(), f.population.csv(),
-                        f.population_label, f.percent.csv()])
+        rows.append(
+            [
+                "Duties and records",
+                f"Tasks overdue: {role.label}",
+                f.count.csv(),
+                f.population.csv(),
+                f.population_label,
+                f.percent.csv(),
+            ]
+        )
     register = compliance.register
     for provision in Provision:
-        rows.append(["The register", provision.label, register.count(provision).csv(), register.pupils.csv(), "pupils",
-                        register.percent(provision).csv()])
+        rows.append(
+            [
+                "The register",
+                provision.label,
+                register.count(provision).csv(),
+                register.pupils.csv(),
+                "pupils",
+                register.percent(provision).csv(),
+            ]
+        )
     if trend:
         rows.append([])
         rows.append(["Term", "As of"] + [BY_KEY[key].title for key in HEADLINE])
         for point in trend["points"]:
-            rows.append([point.label, point.as_of.isoformat()] + [
-                "" if point.count(key) is None else point.count(key).csv() for key in HEADLINE])
+            rows.append(
+                [point.label, point.as_of.isoformat()]
+                + ["" if point.count(key) is None else point.count(key).csv() for key in HEADLINE]
+            )
     return rows
 
 
@@ -256,8 +334,15 @@ def figures_csv():
     selection, compliance = _school_figures(user)
     rows = figure_csv_rows(*_shown(user, selection, compliance))
     body = csv_response(rows, f"compliance-{selection.school.urn}-{compliance.today.isoformat()}.csv")
-    return audit.shown(db.session, body, "dashboard_exported", actor=user, object_type="school", object_id=selection.school.id,
-                       details=selection.args | {"format": "csv"})
+    return audit.shown(
+        db.session,
+        body,
+        "dashboard_exported",
+        actor=user,
+        object_type="school",
+        object_id=selection.school.id,
+        details=selection.args | {"format": "csv"},
+    )
 
 
 def _named(rows) -> list[Pupil]:
@@ -278,12 +363,27 @@ def _drill_down(key: str):
 @access.requires(Ability.VIEW_FIGURE_LISTS)
 def figure(key: str):
     user, selection, compliance, found, rows = _drill_down(key)
-    body = render_template("dashboard/figure.html", key=key, figure=found, card=BY_KEY.get(key), rows=rows,
-                              selection=selection, compliance=compliance)
-    audit.record_for_pupils(db.session, "named_in_dashboard_list", actor=user, pupils=_named(rows),
-                            details={"figure": key})
-    return audit.shown(db.session, body, "dashboard_list_viewed", actor=user, object_type="school", object_id=selection.school.id,
-                       details=selection.args | {"figure": key, "rows": len(rows)})
+    body = render_template(
+        "dashboard/figure.html",
+        key=key,
+        figure=found,
+        card=BY_KEY.get(key),
+        rows=rows,
+        selection=selection,
+        compliance=compliance,
+    )
+    audit.record_for_pupils(
+        db.session, "named_in_dashboard_list", actor=user, pupils=_named(rows), details={"figure": key}
+    )
+    return audit.shown(
+        db.session,
+        body,
+        "dashboard_list_viewed",
+        actor=user,
+        object_type="school",
+        object_id=selection.school.id,
+        details=selection.args | {"figure": key, "rows": len(rows)},
+    )
 
 
 @bp.route("/figures/<key>.csv")
@@ -296,7 +396,19 @@ def figure_csv(key: str):
         for row in rows
     ]
     body = csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{compliance.today.isoformat()}.csv")
-    audit.record_for_pupils(db.session, "named_in_dashboard_export", actor=user, pupils=_named(rows),
-                            details={"figure": key, "format": "csv"})
-    return audit.shown(db.session, body, "dashboard_list_exported", actor=user, object_type="school", object_id=selection.school.id,
-                       details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"})
+    audit.record_for_pupils(
+        db.session,
+        "named_in_dashboard_export",
+        actor=user,
+        pupils=_named(rows),
+        details={"figure": key, "format": "csv"},
+    )
+    return audit.shown(
+        db.session,
+        body,
+        "dashboard_list_exported",
+        actor=user,
+        object_type="school",
+        object_id=selection.school.id,
+        details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"},
+    )

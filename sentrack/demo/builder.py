@@ -33,9 +33,7 @@ LA_NAME = "Demo Borough Council"
 
 
 class DemoBuilder:
-    def __init__(
-        self, session: Session, *, today: date, seed: int, progress: Callable[[int], object] | None
-    ) -> None:
+    def __init__(self, session: Session, *, today: date, seed: int, progress: Callable[[int], object] | None) -> None:
         self.context = DemoContext(session, today=today, seed=seed)
         self.progress = progress or (lambda n: None)
         self.staff_builder = StaffBuilder(self.context)
@@ -51,9 +49,7 @@ class DemoBuilder:
             self.context.summary.leavers += add_leavers(self.context.rows.session, self.context, school)
         return self.context.summary
 
-    def add_authority(
-        self, code: str, name: str, specs: list[SchoolSpec], *, officer_email: str | None = None
-    ) -> int:
+    def add_authority(self, code: str, name: str, specs: list[SchoolSpec], *, officer_email: str | None = None) -> int:
         """A local authority with `specs`' schools and an LA officer (signing in as
         `officer_email`, else at a made-up address), inserted school by school; returns its id.
         Tests build authorities of their own shape with this (only school 1 carries the demo
@@ -107,9 +103,14 @@ class DemoBuilder:
         for year in (first - 1, first, first + 1):
             for term in school_year(year):
                 self.context.rows.add(
-                    SchoolTerm, school_id=school_id, academic_year=year, season=term.season,
-                    starts_on=term.starts_on, ends_on=term.ends_on,
-                    half_term_starts_on=term.half_term[0], half_term_ends_on=term.half_term[1],
+                    SchoolTerm,
+                    school_id=school_id,
+                    academic_year=year,
+                    season=term.season,
+                    starts_on=term.starts_on,
+                    ends_on=term.ends_on,
+                    half_term_starts_on=term.half_term[0],
+                    half_term_ends_on=term.half_term[1],
                 )
 
     def _add_groups(self, spec: SchoolSpec, school_id: int) -> list[Group]:

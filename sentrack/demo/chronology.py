@@ -73,10 +73,16 @@ def add_status_events(context: DemoContext, pupils: list[PupilDraft], senco_id: 
             row = period.row
             needs = ", ".join(n.value for n in (period.primary_need, period.secondary_need) if n is not None)
             add_event(
-                context, pupil.id, "sen_status", STATUS_TITLES[period.provision], period.start,
-                row["recorded_at"], senco_id,
+                context,
+                pupil.id,
+                "sen_status",
+                STATUS_TITLES[period.provision],
+                period.start,
+                row["recorded_at"],
+                senco_id,
                 detail=f"{period.provision.label}{f' ({needs})' if needs else ''}. {period.reason}",
-                from_state=before.value, to_state=period.provision.value,
+                from_state=before.value,
+                to_state=period.provision.value,
             )
             before = period.provision
 
@@ -93,14 +99,20 @@ def add_letters(context: DemoContext, pupils: list[PupilDraft], staff: Staff) ->
             if period.provision is Provision.SEN_SUPPORT and before is not Provision.SEN_SUPPORT:
                 recorded = period.row["recorded_at"]
                 row = context.rows.add(
-                    ParentLetter, pupil_id=pupil.id, sen_status_id=period.row["id"], kind=SEN_SUPPORT_LETTER,
-                    created_on=recorded.date(), sent_on=None, sent_by_id=None,
+                    ParentLetter,
+                    pupil_id=pupil.id,
+                    sen_status_id=period.row["id"],
+                    kind=SEN_SUPPORT_LETTER,
+                    created_on=recorded.date(),
+                    sent_on=None,
+                    sent_by_id=None,
                 )
                 letters.append(row)
                 made_at[row["id"]] = recorded
             before = period.provision
     unsent = {
-        row["id"] for row in letters
+        row["id"]
+        for row in letters
         if row["created_on"] >= today - UNSENT_LETTER_DAYS * DAY and rng.random() < UNSENT_LETTER_RATE
     }
     newest = sorted(letters, key=lambda row: (row["created_on"], row["id"]), reverse=True)

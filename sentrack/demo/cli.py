@@ -13,20 +13,25 @@ from flask.cli import with_appcontext
 from sentrack import clock
 from sentrack.clock import now
 from sentrack.demo import DEMO_PASSWORD, DemoSummary, build_demo, demo_pupil_count
-from sentrack.models.duties import EmailStatus, Notification
-from sentrack.workflows.sweep import run_sweep
 from sentrack.extensions import db
 from sentrack.models import Base, School
+from sentrack.models.duties import EmailStatus, Notification
+from sentrack.workflows.sweep import run_sweep
 
 
 @click.command("demo")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed of the random data.")
 @click.option(
-    "--schools", type=click.IntRange(min=1), default=2, show_default=True,
+    "--schools",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
     help="Number of schools, alternately primary and secondary.",
 )
 @click.option(
-    "--pupils-per-school", type=click.IntRange(min=1), default=None,
+    "--pupils-per-school",
+    type=click.IntRange(min=1),
+    default=None,
     help="Pupils in every school [default: 420 primary, 1000 secondary].",
 )
 @click.option("--reset", is_flag=True, help="Delete every row of every table first.")
@@ -66,9 +71,9 @@ def demo_command(seed: int, schools: int, pupils_per_school: int | None, reset: 
     # overdue, and their notifications (marked as already emailed: a demo sends no mail).
     swept = run_sweep(db.session, today)
     db.session.execute(
-        sa.update(Notification).where(Notification.email_status == EmailStatus.PENDING).values(
-            email_status=EmailStatus.SENT, attempts=1, sent_at=now()
-        )
+        sa.update(Notification)
+        .where(Notification.email_status == EmailStatus.PENDING)
+        .values(email_status=EmailStatus.SENT, attempts=1, sent_at=now())
     )
     _one_failed_email_per_school()
     db.session.commit()
@@ -91,10 +96,16 @@ def _one_failed_email_per_school() -> None:
         .group_by(User.school_id)
     )
     db.session.execute(
-        sa.update(Notification).where(Notification.id.in_(newest)).values(
-            email_status=EmailStatus.FAILED, attempts=MAX_ATTEMPTS, sent_at=None, next_attempt_at=None,
+        sa.update(Notification)
+        .where(Notification.id.in_(newest))
+        .values(
+            email_status=EmailStatus.FAILED,
+            attempts=MAX_ATTEMPTS,
+            sent_at=None,
+            next_attempt_at=None,
             last_error="SMTPRecipientsRefused: 550 5.1.1 mailbox unavailable",
-        ).execution_options(synchronize_session=False)
+        )
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -119,7 +130,9 @@ def _report(summary: DemoSummary, today: date, seed: int) -> None:
         " with SEN support from a previous school"
     )
     click.echo(f"  {summary.concerns_open:,} open concerns, {summary.concerns_overdue:,} of them overdue")
-    stages = ", ".join(f"{summary.cycles_open.get(state, 0):,} at {state}" for state in ("assess", "plan", "do", "review"))
+    stages = ", ".join(
+        f"{summary.cycles_open.get(state, 0):,} at {state}" for state in ("assess", "plan", "do", "review")
+    )
     click.echo(f"  {summary.cycles:,} support cycles; open: {stages}")
     click.echo(f"  {summary.reviews_overdue:,} reviews overdue, {summary.letters_unsent:,} letters to parents to send")
     click.echo(

@@ -60,9 +60,7 @@ def add_concerns(context: DemoContext, pupils: list[PupilDraft], staff: Staff) -
     _no_further_action_concerns(context, off_register, closed_count - assessed, staff)
 
 
-def _open_concerns(
-    context: DemoContext, pupils: Picker, count: int, overdue_count: int, staff: Staff
-) -> None:
+def _open_concerns(context: DemoContext, pupils: Picker, count: int, overdue_count: int, staff: Staff) -> None:
     """Open concerns, the demo teacher's class's first; `overdue_count` past their deadline."""
     rng, today = context.rng, context.today
     last_overdue_day = today - (CONCERN_DEADLINE_DAYS + 1) * DAY
@@ -97,9 +95,7 @@ def _no_further_action_concerns(context: DemoContext, pupils: Picker, count: int
         decided = random_school_day(rng, raised + 7 * DAY, raised + CONCERN_DEADLINE_DAYS * DAY)
         area = weighted(rng, CONCERN_AREAS)
         note = rng.choice(names.NO_FURTHER_ACTION_NOTES[area])
-        _add_concern(
-            context, pupil, raised, area, staff, decision=(ConcernStatus.NO_FURTHER_ACTION, decided, note)
-        )
+        _add_concern(context, pupil, raised, area, staff, decision=(ConcernStatus.NO_FURTHER_ACTION, decided, note))
 
 
 def _assessed_concerns(context: DemoContext, pupils: list[PupilDraft], wanted: int, staff: Staff) -> int:
@@ -108,16 +104,15 @@ def _assessed_concerns(context: DemoContext, pupils: list[PupilDraft], wanted: i
     and the pupil went on SEN support. Returns how many were made."""
     rng = context.rng
     recent = [
-        p for p in pupils
+        p
+        for p in pupils
         if p.provision is Provision.SEN_SUPPORT
         and p.periods[0].reason != names.CONTINUED_SEN_SUPPORT_REASON
         and p.periods[0].start >= max(p.admitted_on + 10 * DAY, context.today - 2 * YEAR)
     ]
     for pupil in rng.sample(recent, min(wanted, len(recent))):
         period, admitted = pupil.periods[0], pupil.admitted_on
-        decided = random_school_day(
-            rng, max(admitted, period.start - 35 * DAY), max(admitted, period.start - 10 * DAY)
-        )
+        decided = random_school_day(rng, max(admitted, period.start - 35 * DAY), max(admitted, period.start - 10 * DAY))
         raised = random_school_day(rng, max(admitted, decided - 27 * DAY), max(admitted, decided - 3 * DAY))
         area = period.primary_need.area or weighted(rng, CONCERN_AREAS)
         decision = (ConcernStatus.ASSESSED, decided, ASSESSMENT_OPENED_NOTE)
@@ -151,13 +146,24 @@ def _add_concern(
         decision_note=note,
     )
     add_event(
-        context, pupil.id, "concern_raised", f"Concern raised: {area.label.lower()}", raised,
-        row["recorded_at"], row["raised_by_id"], detail=f"Decision due by {row['deadline']:%d/%m/%Y}",
+        context,
+        pupil.id,
+        "concern_raised",
+        f"Concern raised: {area.label.lower()}",
+        raised,
+        row["recorded_at"],
+        row["raised_by_id"],
+        detail=f"Decision due by {row['deadline']:%d/%m/%Y}",
     )
     if status is ConcernStatus.NO_FURTHER_ACTION:
         add_event(
-            context, pupil.id, "concern_decided", "Concern closed: no further action", decided_on,
+            context,
+            pupil.id,
+            "concern_decided",
+            "Concern closed: no further action",
+            decided_on,
             max(context.entered(decided_on, within_days=2), row["recorded_at"] + NEXT_MINUTES),
-            staff.senco_id, detail=note,
+            staff.senco_id,
+            detail=note,
         )
     return row

@@ -45,13 +45,12 @@ from sentrack.demo.dates import (
 from sentrack.demo.pupils import Period, PupilDraft
 from sentrack.demo.schools import SchoolSpec
 from sentrack.demo.staff import Staff
-from sentrack.workflows.register import is_review_overdue
 from sentrack.models import (
     AreaOfNeed,
     Assessment,
     CycleState,
-    Observation,
     MeetingMode,
+    Observation,
     Outcome,
     OutcomeRating,
     ParentMeeting,
@@ -63,6 +62,7 @@ from sentrack.models import (
     SupportCycle,
 )
 from sentrack.workflows.cycles import OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS, Move
+from sentrack.workflows.register import is_review_overdue
 
 
 class Stage(Enum):
@@ -97,12 +97,16 @@ PARENT_ATTENDED_RATE = 0.85
 
 RATINGS = {
     "new": [
-        (OutcomeRating.NOT_ACHIEVED, 10), (OutcomeRating.PARTLY_ACHIEVED, 38),
-        (OutcomeRating.ACHIEVED, 40), (OutcomeRating.EXCEEDED, 12),
+        (OutcomeRating.NOT_ACHIEVED, 10),
+        (OutcomeRating.PARTLY_ACHIEVED, 38),
+        (OutcomeRating.ACHIEVED, 40),
+        (OutcomeRating.EXCEEDED, 12),
     ],
     "carried": [
-        (OutcomeRating.NOT_ACHIEVED, 5), (OutcomeRating.PARTLY_ACHIEVED, 25),
-        (OutcomeRating.ACHIEVED, 55), (OutcomeRating.EXCEEDED, 15),
+        (OutcomeRating.NOT_ACHIEVED, 5),
+        (OutcomeRating.PARTLY_ACHIEVED, 25),
+        (OutcomeRating.ACHIEVED, 55),
+        (OutcomeRating.EXCEEDED, 15),
     ],
     ReviewDecision.STEP_DOWN: [(OutcomeRating.ACHIEVED, 70), (OutcomeRating.EXCEEDED, 30)],
     ReviewDecision.REQUEST_EHC: [(OutcomeRating.NOT_ACHIEVED, 55), (OutcomeRating.PARTLY_ACHIEVED, 45)],
@@ -186,6 +190,7 @@ def add_support_cycles(
 
 
 # --- Dates ------------------------------------------------------------------------------------------
+
 
 def _days(context: DemoContext, low: int, high: int):
     return context.rng.randint(low, high) * DAY
@@ -353,6 +358,7 @@ def _deal_stages(
 
 # --- Rows -------------------------------------------------------------------------------------------
 
+
 def _after(at: datetime, earlier: datetime) -> datetime:
     """`at`, unless that is not after `earlier`: entries made in order stay in order."""
     return at if at > earlier else earlier + NEXT_MINUTES
@@ -442,23 +448,47 @@ class CycleWriter:
             summary.cycles_open[state] = summary.cycles_open.get(state, 0) + 1
             summary.reviews_overdue += is_review_overdue(dates.state, dates.due, self.today)
         detail = "Opened from a concern" if concern else ("Continues the previous cycle" if previous else None)
-        self._event(pupil, cycle_id, "cycle_opened", f"Support cycle {number} opened: assessment begins",
-                    dates.opened, opened_at, detail=detail, to_state=CycleState.ASSESS.value)
+        self._event(
+            pupil,
+            cycle_id,
+            "cycle_opened",
+            f"Support cycle {number} opened: assessment begins",
+            dates.opened,
+            opened_at,
+            detail=detail,
+            to_state=CycleState.ASSESS.value,
+        )
 
         outcomes = []
         for old in carried:  # as record_review carries them, into the cycle it opens
-            outcomes.append(self._outcome(
-                cycle_id, len(outcomes) + 1, old["description"], old["success_criteria"], old["area_of_need"],
-                old["target_date"], opened_at, carried_from_id=old["id"],
-            ))
+            outcomes.append(
+                self._outcome(
+                    cycle_id,
+                    len(outcomes) + 1,
+                    old["description"],
+                    old["success_criteria"],
+                    old["area_of_need"],
+                    old["target_date"],
+                    opened_at,
+                    carried_from_id=old["id"],
+                )
+            )
 
         at = opened_at
         if dates.assessed is not None:
             at = self._assessment(pupil, cycle_id, dates, areas, number, at)
         if dates.finished is not None:
             at = _after(moment(rng, dates.finished), at)
-            self._move(pupil, cycle_id, Move.FINISH_ASSESSMENT, "Assessment finished: planning begins",
-                       dates.assessed, at, CycleState.ASSESS, CycleState.PLAN)
+            self._move(
+                pupil,
+                cycle_id,
+                Move.FINISH_ASSESSMENT,
+                "Assessment finished: planning begins",
+                dates.assessed,
+                at,
+                CycleState.ASSESS,
+                CycleState.PLAN,
+            )
         if dates.written is not None:
             at = self._plan(pupil, cycle_id, dates, areas, at)
             for outcome in outcomes:  # the carried outcomes get the new plan's review date
@@ -470,23 +500,36 @@ class CycleWriter:
                 description, criteria, area = self._new_outcome(areas, outcomes)
                 at += NEXT_MINUTES
                 outcomes.append(self._outcome(cycle_id, len(outcomes) + 1, description, criteria, area, dates.due, at))
-        self.records.setdefault(pupil.id, []).append(CycleRecord(
-            dates.opened, dates.held if closed else None,
-            [(o, dates.opened if o["carried_from_id"] else dates.written) for o in outcomes],
-        ))
+        self.records.setdefault(pupil.id, []).append(
+            CycleRecord(
+                dates.opened,
+                dates.held if closed else None,
+                [(o, dates.opened if o["carried_from_id"] else dates.written) for o in outcomes],
+            )
+        )
         if dates.state is CycleState.PLAN:
             return cycle, [], None
 
         if dates.starts is not None:
             at = _after(self.context.entered(dates.starts, within_days=2), at)
-            self._move(pupil, cycle_id, Move.START_SUPPORT, f"Plan started: review on {dates.due:%d/%m/%Y}",
-                       dates.starts, at, CycleState.PLAN, CycleState.DO)
+            self._move(
+                pupil,
+                cycle_id,
+                Move.START_SUPPORT,
+                f"Plan started: review on {dates.due:%d/%m/%Y}",
+                dates.starts,
+                at,
+                CycleState.PLAN,
+                CycleState.DO,
+            )
             self._observations(pupil, cycle_id, outcomes, dates.starts, dates.held if closed else None)
         if dates.review_started is None:
             return cycle, [], None
 
         at = _after(moment(rng, dates.review_started), at)
-        self._move(pupil, cycle_id, Move.START_REVIEW, "Review started", dates.due, at, CycleState.DO, CycleState.REVIEW)
+        self._move(
+            pupil, cycle_id, Move.START_REVIEW, "Review started", dates.due, at, CycleState.DO, CycleState.REVIEW
+        )
         if not closed:
             self._draft_review(pupil, cycle_id, number, dates, outcomes, at)
             return cycle, [], None
@@ -495,21 +538,61 @@ class CycleWriter:
         unmet = [o for o in outcomes if not o["rating"].met] if decision.decision is ReviewDecision.CONTINUE else []
         return cycle, unmet, recorded_at
 
-    def _event(self, pupil: PupilDraft, cycle_id: int, kind: str, title: str, effective_on: date,
-               recorded_at: datetime, *, actor_id: int | None = None, detail: str | None = None,
-               from_state: str | None = None, to_state: str | None = None) -> None:
-        add_event(self.context, pupil.id, kind, title, effective_on, recorded_at, actor_id or self.senco_id,
-                  cycle_id=cycle_id, detail=detail, from_state=from_state, to_state=to_state)
+    def _event(
+        self,
+        pupil: PupilDraft,
+        cycle_id: int,
+        kind: str,
+        title: str,
+        effective_on: date,
+        recorded_at: datetime,
+        *,
+        actor_id: int | None = None,
+        detail: str | None = None,
+        from_state: str | None = None,
+        to_state: str | None = None,
+    ) -> None:
+        add_event(
+            self.context,
+            pupil.id,
+            kind,
+            title,
+            effective_on,
+            recorded_at,
+            actor_id or self.senco_id,
+            cycle_id=cycle_id,
+            detail=detail,
+            from_state=from_state,
+            to_state=to_state,
+        )
 
-    def _move(self, pupil: PupilDraft, cycle_id: int, move: Move, title: str, effective_on: date,
-              recorded_at: datetime, old: CycleState, new: CycleState) -> None:
-        self._event(pupil, cycle_id, "cycle_" + move.value, title, effective_on, recorded_at,
-                    from_state=old.value, to_state=new.value)
+    def _move(
+        self,
+        pupil: PupilDraft,
+        cycle_id: int,
+        move: Move,
+        title: str,
+        effective_on: date,
+        recorded_at: datetime,
+        old: CycleState,
+        new: CycleState,
+    ) -> None:
+        self._event(
+            pupil,
+            cycle_id,
+            "cycle_" + move.value,
+            title,
+            effective_on,
+            recorded_at,
+            from_state=old.value,
+            to_state=new.value,
+        )
 
     # --- Assess -----------------------------------------------------------------------------------
 
-    def _assessment(self, pupil: PupilDraft, cycle_id: int, dates: CycleDates, areas: list[AreaOfNeed],
-                    number: int, after: datetime) -> datetime:
+    def _assessment(
+        self, pupil: PupilDraft, cycle_id: int, dates: CycleDates, areas: list[AreaOfNeed], number: int, after: datetime
+    ) -> datetime:
         rng = self.rng
         assessed = dates.assessed
         recorded_at = _after(self.context.entered(assessed, within_days=3), after)
@@ -564,8 +647,9 @@ class CycleWriter:
 
     # --- Plan -------------------------------------------------------------------------------------
 
-    def _plan(self, pupil: PupilDraft, cycle_id: int, dates: CycleDates, areas: list[AreaOfNeed],
-              after: datetime) -> datetime:
+    def _plan(
+        self, pupil: PupilDraft, cycle_id: int, dates: CycleDates, areas: list[AreaOfNeed], after: datetime
+    ) -> datetime:
         rng = self.rng
         saved_at = _after(moment(rng, dates.written), after)
         if dates.state is CycleState.PLAN:  # not started: perhaps still waiting for parents to agree
@@ -578,7 +662,8 @@ class CycleWriter:
         provision = [rng.choice(self.book.provision[area]) for area in areas]
         # Chosen by the cycle's id, not drawn from `rng`, so that every later draw is as before.
         expected_impact = [
-            texts.EXPECTED_IMPACT[area][(cycle_id + n) % len(texts.EXPECTED_IMPACT[area])] for n, area in enumerate(areas)
+            texts.EXPECTED_IMPACT[area][(cycle_id + n) % len(texts.EXPECTED_IMPACT[area])]
+            for n, area in enumerate(areas)
         ]
         row = self.rows.add(
             Plan,
@@ -595,8 +680,15 @@ class CycleWriter:
             updated_at=saved_at,
         )
         self._revision("plan", row, PLAN_FIELDS, saved_at)
-        self._event(pupil, cycle_id, "plan_written", "Plan written", min(saved_at.date(), dates.starts), saved_at,
-                    detail=f"Review date {dates.due:%d/%m/%Y}")
+        self._event(
+            pupil,
+            cycle_id,
+            "plan_written",
+            "Plan written",
+            min(saved_at.date(), dates.starts),
+            saved_at,
+            detail=f"Review date {dates.due:%d/%m/%Y}",
+        )
         return saved_at
 
     def _new_outcome(self, areas: list[AreaOfNeed], outcomes: list[dict[str, Any]]) -> tuple[str, str, AreaOfNeed]:
@@ -607,8 +699,18 @@ class CycleWriter:
         description, criteria = rng.choice(choices)
         return description, criteria, area
 
-    def _outcome(self, cycle_id: int, position: int, description: str, criteria: str, area: AreaOfNeed,
-                 target: date, saved_at: datetime, *, carried_from_id: int | None = None) -> dict[str, Any]:
+    def _outcome(
+        self,
+        cycle_id: int,
+        position: int,
+        description: str,
+        criteria: str,
+        area: AreaOfNeed,
+        target: date,
+        saved_at: datetime,
+        *,
+        carried_from_id: int | None = None,
+    ) -> dict[str, Any]:
         row = self.rows.add(
             Outcome,
             cycle_id=cycle_id,
@@ -638,8 +740,9 @@ class CycleWriter:
 
     # --- Do ---------------------------------------------------------------------------------------
 
-    def _observations(self, pupil: PupilDraft, cycle_id: int, outcomes: list[dict[str, Any]],
-                      starts: date, held: date | None) -> None:
+    def _observations(
+        self, pupil: PupilDraft, cycle_id: int, outcomes: list[dict[str, Any]], starts: date, held: date | None
+    ) -> None:
         """A few dated notes by the class teacher or a support assistant while the plan ran: two
         to four in a closed cycle (up to the review meeting), about one every three weeks so far
         in an open one."""
@@ -670,8 +773,16 @@ class CycleWriter:
                 recorded_by_id=by,
                 recorded_at=recorded_at,
             )
-            self._event(pupil, cycle_id, "observation", "Observation recorded", day, recorded_at,
-                        actor_id=by, detail=short(note, 120))
+            self._event(
+                pupil,
+                cycle_id,
+                "observation",
+                "Observation recorded",
+                day,
+                recorded_at,
+                actor_id=by,
+                detail=short(note, 120),
+            )
 
     # --- Review -----------------------------------------------------------------------------------
 
@@ -688,12 +799,29 @@ class CycleWriter:
             outcome["rating_note"] = rng.choice(texts.RATING_NOTES[rating.value])
         return sum(o["rating"].met for o in outcomes) / len(outcomes)
 
-    def _review(self, pupil: PupilDraft, cycle_id: int, number: int, dates: CycleDates, outcomes: list[dict[str, Any]],
-                ending: Ending, started_at: datetime, recorded_at: datetime) -> None:
+    def _review(
+        self,
+        pupil: PupilDraft,
+        cycle_id: int,
+        number: int,
+        dates: CycleDates,
+        outcomes: list[dict[str, Any]],
+        ending: Ending,
+        started_at: datetime,
+        recorded_at: datetime,
+    ) -> None:
         rng = self.rng
         decision = ending.decision
         met = self._rate(outcomes, decision)
-        impact = "poor" if decision is ReviewDecision.REQUEST_EHC else "good" if met >= 0.66 else "mixed" if met > 0 else "poor"
+        impact = (
+            "poor"
+            if decision is ReviewDecision.REQUEST_EHC
+            else "good"
+            if met >= 0.66
+            else "mixed"
+            if met > 0
+            else "poor"
+        )
         parent_attended = rng.random() < PARENT_ATTENDED_RATE
         if decision is ReviewDecision.STEP_DOWN:
             reason = ending.reason
@@ -723,28 +851,58 @@ class CycleWriter:
         )
         self._blank_review_revision(row["id"], started_at, outcomes)
         self._revision("review", row | {"ratings_summary": _ratings_summary(outcomes)}, REVIEW_FIELDS, recorded_at)
-        self._move(pupil, cycle_id, Move.RECORD_REVIEW, review_held_title(decision), dates.held, recorded_at,
-                   CycleState.REVIEW, CycleState.CLOSED)
+        self._move(
+            pupil,
+            cycle_id,
+            Move.RECORD_REVIEW,
+            review_held_title(decision),
+            dates.held,
+            recorded_at,
+            CycleState.REVIEW,
+            CycleState.CLOSED,
+        )
         if parent_attended:
             self._event(pupil, cycle_id, "parent_meeting", "Parents met at the review", dates.held, recorded_at)
-            self._review_meeting(pupil, cycle_id, row, f"Review of support cycle {number}: {decision.summary}",
-                                 recorded_at)
+            self._review_meeting(
+                pupil, cycle_id, row, f"Review of support cycle {number}: {decision.summary}", recorded_at
+            )
         if decision is ReviewDecision.REQUEST_EHC:
-            self._event(pupil, cycle_id, "ehc_requested", "EHC needs assessment requested", ending.requested,
-                        recorded_at)
+            self._event(
+                pupil, cycle_id, "ehc_requested", "EHC needs assessment requested", ending.requested, recorded_at
+            )
 
-    def _draft_review(self, pupil: PupilDraft, cycle_id: int, number: int, dates: CycleDates,
-                      outcomes: list[dict[str, Any]], started_at: datetime) -> None:
+    def _draft_review(
+        self,
+        pupil: PupilDraft,
+        cycle_id: int,
+        number: int,
+        dates: CycleDates,
+        outcomes: list[dict[str, Any]],
+        started_at: datetime,
+    ) -> None:
         """The review of an open cycle: just started, or a draft saved with the meeting, some
         views and some ratings, the decision still to make."""
         rng = self.rng
         if rng.random() < 0.3:
             row = self.rows.add(
-                Review, cycle_id=cycle_id, held_on=None, attendees=None, parent_attended=False,
-                provision_impact=None, pupil_views=None, parent_views=None, next_steps=None, decision=None,
-                decision_reason=None, ehc_requested_on=None, early_reason=None, early_reason_detail=None,
-                version=0, updated_by_id=None,
-                updated_at=started_at, recorded_at=None,
+                Review,
+                cycle_id=cycle_id,
+                held_on=None,
+                attendees=None,
+                parent_attended=False,
+                provision_impact=None,
+                pupil_views=None,
+                parent_views=None,
+                next_steps=None,
+                decision=None,
+                decision_reason=None,
+                ehc_requested_on=None,
+                early_reason=None,
+                early_reason_detail=None,
+                version=0,
+                updated_by_id=None,
+                updated_at=started_at,
+                recorded_at=None,
             )
             self._blank_review_revision(row["id"], started_at, outcomes)
             return
@@ -765,7 +923,9 @@ class CycleWriter:
             attendees=attendees,
             parent_attended=parent_attended,
             provision_impact=rng.choice(texts.IMPACT["mixed"]) if held else None,
-            pupil_views=rng.choice(texts.REVIEW_PUPIL_VIEWS[outcomes[0]["area_of_need"]]) if rng.random() < 0.6 else None,
+            pupil_views=rng.choice(texts.REVIEW_PUPIL_VIEWS[outcomes[0]["area_of_need"]])
+            if rng.random() < 0.6
+            else None,
             parent_views=rng.choice(texts.REVIEW_PARENT_VIEWS["mixed"]) if parent_attended else None,
             next_steps=None,
             decision=None,
@@ -783,8 +943,9 @@ class CycleWriter:
         # No meeting with parents yet, even when a parent attended: the app records (or links) the
         # review's meeting only when the review is recorded (`record_review`).
 
-    def _review_meeting(self, pupil: PupilDraft, cycle_id: int, review: dict[str, Any], outcomes: str,
-                        recorded_at: datetime) -> None:
+    def _review_meeting(
+        self, pupil: PupilDraft, cycle_id: int, review: dict[str, Any], outcomes: str, recorded_at: datetime
+    ) -> None:
         """The held meeting with parents that a review they attended stands for, as
         `sentrack.workflows.meetings.meeting_from_review` writes it (no timeline event of its own:
         the review's 'Parents met at the review' is it). Its record is marked shared with the
@@ -816,14 +977,23 @@ class CycleWriter:
         )
         self.records[pupil.id][-1].parent_met_on = review["held_on"]
         if shared is not None:
-            add_event(self.context, pupil.id, "parent_meeting_shared", "Meeting record shared with parents", shared,
-                      datetime.combine(shared, time(15, 30), tzinfo=UTC), self.senco_id,
-                      detail=f"The record of the meeting of {review['held_on']:%d/%m/%Y}")
+            add_event(
+                self.context,
+                pupil.id,
+                "parent_meeting_shared",
+                "Meeting record shared with parents",
+                shared,
+                datetime.combine(shared, time(15, 30), tzinfo=UTC),
+                self.senco_id,
+                detail=f"The record of the meeting of {review['held_on']:%d/%m/%Y}",
+            )
 
     def _blank_review_revision(self, review_id: int, started_at: datetime, outcomes: list[dict[str, Any]]) -> None:
         """Version 0, the empty draft that `start_review` saves."""
         blank = dict.fromkeys(REVIEW_FIELDS, None) | {
-            "parent_attended": False, "id": review_id, "version": 0,
+            "parent_attended": False,
+            "id": review_id,
+            "version": 0,
             "ratings_summary": _ratings_summary([{**o, "rating": None} for o in outcomes]),
         }
         self._revision("review", blank, REVIEW_FIELDS, started_at)

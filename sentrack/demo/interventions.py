@@ -139,7 +139,11 @@ class Kind:
 
 
 def add_interventions(
-    context: DemoContext, spec: SchoolSpec, school_id: int, pupils: list[PupilDraft], staff: Staff,
+    context: DemoContext,
+    spec: SchoolSpec,
+    school_id: int,
+    pupils: list[PupilDraft],
+    staff: Staff,
     cycles: dict[int, list[CycleRecord]],
 ) -> None:
     """The school's catalogue and its interventions, with their places, registers, impact and
@@ -156,7 +160,7 @@ def _weekday_choices(count: int, required: int | None) -> tuple[list[tuple[int, 
 
 
 def _year_label(years: list[int]) -> str:
-    """"Reception", "Year 5", "Years 3 and 4", "Reception to Year 2" for sorted year groups."""
+    """ "Reception", "Year 5", "Years 3 and 4", "Reception to Year 2" for sorted year groups."""
     first, last = years[0], years[-1]
     if first == 0:
         return "Reception" if last == 0 else f"Reception {'and' if len(years) == 2 else 'to'} Year {last}"
@@ -171,7 +175,12 @@ def _term_name(day: date) -> str:
 
 class InterventionBuilder:
     def __init__(
-        self, context: DemoContext, spec: SchoolSpec, school_id: int, pupils: list[PupilDraft], staff: Staff,
+        self,
+        context: DemoContext,
+        spec: SchoolSpec,
+        school_id: int,
+        pupils: list[PupilDraft],
+        staff: Staff,
         cycles: dict[int, list[CycleRecord]],
     ) -> None:
         self.context, self.rng, self.rows, self.today = context, context.rng, context.rows, context.today
@@ -260,8 +269,18 @@ class InterventionBuilder:
                 Slot(State.STARTING, ta, ASSISTANT, forced=True),
             ]
             if self.demo_teacher is not None:
-                slots.append(Slot(State.RUNNING, self.demo_teacher, TEACHER, weekday=next_day, pool=demo_class or None,
-                                  only_pool=bool(demo_class), created_by=self.demo_teacher, forced=True))
+                slots.append(
+                    Slot(
+                        State.RUNNING,
+                        self.demo_teacher,
+                        TEACHER,
+                        weekday=next_day,
+                        pool=demo_class or None,
+                        only_pool=bool(demo_class),
+                        created_by=self.demo_teacher,
+                        forced=True,
+                    )
+                )
             for slot in slots:
                 counts[slot.state] = max(0, counts[slot.state] - 1)
         for state, count in counts.items():
@@ -370,7 +389,9 @@ class InterventionBuilder:
         # Pupils move up a year each September: those in Year 5 now were in Year 4 last year.
         shift = self._years_ago(starts)
         type_id = kind.id
-        pool = [p for y in range(low + shift, high + shift + 1) for p in self.by_year.get(y, ()) if p.admitted_on <= starts]
+        pool = [
+            p for y in range(low + shift, high + shift + 1) for p in self.by_year.get(y, ()) if p.admitted_on <= starts
+        ]
         if slot.only_pool:
             pool = [p for p in pool if p in slot.pool]
         modes = ["register"]
@@ -474,8 +495,9 @@ class InterventionBuilder:
             return senco
         return min(self.assistants, key=lambda a: (self.load.get(a, 0), rng.random()))
 
-    def _write(self, slot: Slot, kind: Kind, chosen: list[PupilDraft], weekdays: list[int],
-               starts: date, ends: date) -> None:
+    def _write(
+        self, slot: Slot, kind: Kind, chosen: list[PupilDraft], weekdays: list[int], starts: date, ends: date
+    ) -> None:
         rng, rows, today, context = self.rng, self.rows, self.today, self.context
         programme = kind.programme
         by = self._deliverer(slot, programme)
@@ -507,20 +529,30 @@ class InterventionBuilder:
         for pupil in chosen:
             self.busy.setdefault(pupil.id, []).append((starts, ends, kind.id))
             entry = self._entry(programme.measure, pupil, starts)
-            places.append(rows.add(
-                InterventionPupil,
-                intervention_id=intervention["id"],
-                pupil_id=pupil.id,
-                outcome_id=self._outcome_id(pupil, programme.area, set_up),
-                entry_score=str(entry),
-                exit_score=None,
-                impact=None,
-                impact_comment=None,
-                impact_recorded_on=None,
-                impact_recorded_by_id=None,
-            ))
-            add_event(context, pupil.id, "intervention_started", f"Intervention starts: {name}", starts, created_at,
-                      created_by, detail=f"{len(weekdays)} x {programme.minutes} minutes a week until {ends:%d/%m/%Y}")
+            places.append(
+                rows.add(
+                    InterventionPupil,
+                    intervention_id=intervention["id"],
+                    pupil_id=pupil.id,
+                    outcome_id=self._outcome_id(pupil, programme.area, set_up),
+                    entry_score=str(entry),
+                    exit_score=None,
+                    impact=None,
+                    impact_comment=None,
+                    impact_recorded_on=None,
+                    impact_recorded_by_id=None,
+                )
+            )
+            add_event(
+                context,
+                pupil.id,
+                "intervention_started",
+                f"Intervention starts: {name}",
+                starts,
+                created_at,
+                created_by,
+                detail=f"{len(weekdays)} x {programme.minutes} minutes a week until {ends:%d/%m/%Y}",
+            )
         attended = self._sessions(intervention["id"], by, places, weekdays, starts, ends)
         summary = context.summary
         summary.interventions += 1
@@ -533,8 +565,9 @@ class InterventionBuilder:
         else:
             self._impact(name, programme, by, places, chosen, attended, starts, ends)
 
-    def _sessions(self, intervention_id: int, by: int, places: list[dict[str, Any]], weekdays: list[int],
-                  starts: date, ends: date) -> dict[int, tuple[int, int]]:
+    def _sessions(
+        self, intervention_id: int, by: int, places: list[dict[str, Any]], weekdays: list[int], starts: date, ends: date
+    ) -> dict[int, tuple[int, int]]:
         """The registers taken so far; returns each pupil's (sessions attended, sessions held)."""
         rng, rows, today = self.rng, self.rows, self.today
         last = min(ends, today)
@@ -584,8 +617,17 @@ class InterventionBuilder:
             score = min(measure.top, score)
         return max(measure.bottom, score)
 
-    def _impact(self, name: str, programme: Programme, by: int, places: list[dict[str, Any]],
-                chosen: list[PupilDraft], attended: dict[int, tuple[int, int]], starts: date, ends: date) -> None:
+    def _impact(
+        self,
+        name: str,
+        programme: Programme,
+        by: int,
+        places: list[dict[str, Any]],
+        chosen: list[PupilDraft],
+        attended: dict[int, tuple[int, int]],
+        starts: date,
+        ends: date,
+    ) -> None:
         """Exit measures, impact and comments for every pupil, recorded at once as `record_impact`
         records them, with its 'intervention_impact' event for each pupil."""
         rng, today = self.rng, self.today
@@ -604,7 +646,20 @@ class InterventionBuilder:
                 comment = rng.choice(IMPACT_COMMENTS[impact])
             else:
                 comment = None
-            place.update(exit_score=exit_score, impact=impact, impact_comment=comment,
-                         impact_recorded_on=recorded_on, impact_recorded_by_id=recorder)
-            add_event(self.context, place["pupil_id"], "intervention_impact", f"Intervention ended: {name}", ends,
-                      recorded_at, recorder, detail=f"Impact: {self.labels[impact]}. Exit measure {exit_score}")
+            place.update(
+                exit_score=exit_score,
+                impact=impact,
+                impact_comment=comment,
+                impact_recorded_on=recorded_on,
+                impact_recorded_by_id=recorder,
+            )
+            add_event(
+                self.context,
+                place["pupil_id"],
+                "intervention_impact",
+                f"Intervention ended: {name}",
+                ends,
+                recorded_at,
+                recorder,
+                detail=f"Impact: {self.labels[impact]}. Exit measure {exit_score}",
+            )

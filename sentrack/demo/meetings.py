@@ -57,7 +57,10 @@ PLANNED_RATE = 0.45  # of those yet to meet this term (or behind), the share wit
 PLANNED_DAYS = (3, 28)  # a planned meeting is this many days ahead
 SHARED_DELAYS = (0, 1, 2, 3, 5)  # days from the meeting to the record being shared with parents
 SEPARATE_EVERY = 10  # about one meeting held in this many is followed that day by one with the other parent
-SEPARATE_WITH = ["The other parent, who lives apart from the family", "The pupil's other parent (the parents live apart)"]
+SEPARATE_WITH = [
+    "The other parent, who lives apart from the family",
+    "The pupil's other parent (the parents live apart)",
+]
 MODES = [(MeetingMode.IN_PERSON, 60), (MeetingMode.PHONE, 25), (MeetingMode.VIDEO, 15)]
 
 
@@ -75,7 +78,8 @@ def add_parent_meetings(
             continue
         counting = [(s, e) for s, e in terms if e < today and since <= e and (e - since).days + 1 >= MIN_DAYS]
         reviews = [
-            record.parent_met_on for record in cycles.get(pupil.id, [])
+            record.parent_met_on
+            for record in cycles.get(pupil.id, [])
             if record.parent_met_on is not None and context.year_start <= record.parent_met_on <= today
         ]
         found.append((pupil, since, counting, reviews))
@@ -162,7 +166,9 @@ class _MeetingWriter:
             actions=rng.choice(MEETING_ACTIONS),
             shared_with_parents_on=shared if shared <= context.today else None,
             views_not_gathered=(
-                MEETING_VIEWS_NOT_GATHERED[held_on.toordinal() % len(MEETING_VIEWS_NOT_GATHERED)] if views is None else None
+                MEETING_VIEWS_NOT_GATHERED[held_on.toordinal() % len(MEETING_VIEWS_NOT_GATHERED)]
+                if views is None
+                else None
             ),
             separate_with=separate_with,
             cycle_id=None,
@@ -205,6 +211,14 @@ class _MeetingWriter:
             recorded_by_id=leader,
             recorded_at=recorded_at,
         )
-        add_event(context, pupil.id, "parent_meeting_planned", "Meeting with parents planned", planned_on,
-                  recorded_at, leader, detail=f"For {planned_for:%d/%m/%Y}")
+        add_event(
+            context,
+            pupil.id,
+            "parent_meeting_planned",
+            "Meeting with parents planned",
+            planned_on,
+            recorded_at,
+            leader,
+            detail=f"For {planned_for:%d/%m/%Y}",
+        )
         context.summary.parent_meetings_planned += 1

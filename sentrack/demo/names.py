@@ -212,31 +212,15 @@ PREFERRED_NAMES = {
 
 # --- Schools and places ---------------------------------------------------------------------------
 
-SCHOOL_PLACE_NAMES = """
-Greenfield Hillside Meadowbank Riverside Oakwood Brookfield Ashdown Fairmead Kingsbridge
-Northgate Southfields Westbury Eastwood Highcliffe Longmead Millbrook Parkside Queensway Redhill
-Stonebridge Thornbury Underwood Valley Woodlands Beechcroft Castlefield Elmhurst Foxhill
-Goldington Hawthorn Ivybridge Juniper Larkrise Mapleton Newlands Orchard Pinewood Rosedale
-Sandringham Templeton Upton Victoria Willowbrook Yarrow Abbeyfield Bramley Chestnut Dovecote
-Edgewood Ferncliffe Glebe Harewood Ingleside Kingfisher Lindenfield Moorside Netherton Oldfield
-Pembroke Quarry Ravenscroft Shelford Tanners Uplands Vernon Whitecross Amberley Bishopsgate
-Canalside Dunmore Eldon Fieldway Grangewood Holmwood Islington Kestrel Lyndhurst Merrydale
-Norbury Oaklands Priory Ridgeway Saxon Tudor Vale Wellington Westfield Ashcombe Birchwood
-Coppice Deanfield Elmfield Forest Gorseland Heathfield Lakeside Marlowe Nightingale Parkfield
-Ridgeview Swallowfield Tollgate Woodside
-""".split()
+SCHOOL_PLACE_NAMES = ["Greenfield", "Hillside", "Meadowbank", "Riverside", "Oakwood", "Brookfield", "Ashdown", "Fairmead", "Kingsbridge", "Northgate", "Southfields", "Westbury", "Eastwood", "Highcliffe", "Longmead", "Millbrook", "Parkside", "Queensway", "Redhill", "Stonebridge", "Thornbury", "Underwood", "Valley", "Woodlands", "Beechcroft", "Castlefield", "Elmhurst", "Foxhill", "Goldington", "Hawthorn", "Ivybridge", "Juniper", "Larkrise", "Mapleton", "Newlands", "Orchard", "Pinewood", "Rosedale", "Sandringham", "Templeton", "Upton", "Victoria", "Willowbrook", "Yarrow", "Abbeyfield", "Bramley", "Chestnut", "Dovecote", "Edgewood", "Ferncliffe", "Glebe", "Harewood", "Ingleside", "Kingfisher", "Lindenfield", "Moorside", "Netherton", "Oldfield", "Pembroke", "Quarry", "Ravenscroft", "Shelford", "Tanners", "Uplands", "Vernon", "Whitecross", "Amberley", "Bishopsgate", "Canalside", "Dunmore", "Eldon", "Fieldway", "Grangewood", "Holmwood", "Islington", "Kestrel", "Lyndhurst", "Merrydale", "Norbury", "Oaklands", "Priory", "Ridgeway", "Saxon", "Tudor", "Vale", "Wellington", "Westfield", "Ashcombe", "Birchwood", "Coppice", "Deanfield", "Elmfield", "Forest", "Gorseland", "Heathfield", "Lakeside", "Marlowe", "Nightingale", "Parkfield", "Ridgeview", "Swallowfield", "Tollgate", "Woodside"]
 
 # Two distinct trees a year group, Reception to Year 6 ("R Ash", "R Beech", "1 Birch", ...).
-CLASS_TREES = """
-Ash Beech Birch Cedar Cherry Elm Hazel Holly Larch Maple Oak Rowan Willow Yew
-""".split()
+CLASS_TREES = ["Ash", "Beech", "Birch", "Cedar", "Cherry", "Elm", "Hazel", "Holly", "Larch", "Maple", "Oak", "Rowan", "Willow", "Yew"]
 
-STREETS = [street.replace("_", " ") for street in """
-Acacia_Road Albert_Street Beech_Grove Church_Lane Clarence_Road Elm_Close Station_Road High_Street
-Mill_Lane Park_Avenue Queen_Street Victoria_Road Kings_Road Orchard_Way Meadow_View Brook_Street
-Chapel_Row Windsor_Close Springfield_Road Hawthorn_Drive Manor_Way The_Crescent Grange_Road
-Cromwell_Terrace Oak_Tree_Walk Bridge_Street Market_Place Nelson_Street Raven_Court Lime_Avenue
-""".split()]
+STREETS = [
+    street.replace("_", " ")
+    for street in ["Acacia_Road", "Albert_Street", "Beech_Grove", "Church_Lane", "Clarence_Road", "Elm_Close", "Station_Road", "High_Street", "Mill_Lane", "Park_Avenue", "Queen_Street", "Victoria_Road", "Kings_Road", "Orchard_Way", "Meadow_View", "Brook_Street", "Chapel_Row", "Windsor_Close", "Springfield_Road", "Hawthorn_Drive", "Manor_Way", "The_Crescent", "Grange_Road", "Cromwell_Terrace", "Oak_Tree_Walk", "Bridge_Street", "Market_Place", "Nelson_Street", "Raven_Court", "Lime_Avenue"]
+]
 
 TOWN = "Demoton"
 
@@ -314,21 +298,50 @@ MEDICAL_NOTES = [
 # England" figures. NSA goes only with SEN support; EHC plans never carry it.
 
 SEN_SUPPORT_NEEDS_PRIMARY = [
-    (NeedType.SLCN, 24), (NeedType.SEMH, 20), (NeedType.MLD, 15), (NeedType.SPLD, 13),
-    (NeedType.ASD, 9), (NeedType.OTH, 4), (NeedType.NSA, 4), (NeedType.PD, 3), (NeedType.HI, 1.5),
-    (NeedType.VI, 1), (NeedType.SLD, 0.4), (NeedType.MSI, 0.2), (NeedType.PMLD, 0.1),
+    (NeedType.SLCN, 24),
+    (NeedType.SEMH, 20),
+    (NeedType.MLD, 15),
+    (NeedType.SPLD, 13),
+    (NeedType.ASD, 9),
+    (NeedType.OTH, 4),
+    (NeedType.NSA, 4),
+    (NeedType.PD, 3),
+    (NeedType.HI, 1.5),
+    (NeedType.VI, 1),
+    (NeedType.SLD, 0.4),
+    (NeedType.MSI, 0.2),
+    (NeedType.PMLD, 0.1),
 ]
 
 SEN_SUPPORT_NEEDS_SECONDARY = [
-    (NeedType.SEMH, 24), (NeedType.SPLD, 20), (NeedType.MLD, 15), (NeedType.SLCN, 13),
-    (NeedType.ASD, 10), (NeedType.OTH, 5), (NeedType.NSA, 4), (NeedType.PD, 3), (NeedType.HI, 2),
-    (NeedType.VI, 1.5), (NeedType.SLD, 0.3), (NeedType.MSI, 0.2), (NeedType.PMLD, 0.1),
+    (NeedType.SEMH, 24),
+    (NeedType.SPLD, 20),
+    (NeedType.MLD, 15),
+    (NeedType.SLCN, 13),
+    (NeedType.ASD, 10),
+    (NeedType.OTH, 5),
+    (NeedType.NSA, 4),
+    (NeedType.PD, 3),
+    (NeedType.HI, 2),
+    (NeedType.VI, 1.5),
+    (NeedType.SLD, 0.3),
+    (NeedType.MSI, 0.2),
+    (NeedType.PMLD, 0.1),
 ]
 
 EHC_PLAN_NEEDS = [
-    (NeedType.ASD, 33), (NeedType.SLCN, 20), (NeedType.SEMH, 14), (NeedType.SLD, 7),
-    (NeedType.MLD, 7), (NeedType.PD, 5), (NeedType.SPLD, 3), (NeedType.HI, 2), (NeedType.VI, 2),
-    (NeedType.OTH, 2), (NeedType.PMLD, 1), (NeedType.MSI, 0.5),
+    (NeedType.ASD, 33),
+    (NeedType.SLCN, 20),
+    (NeedType.SEMH, 14),
+    (NeedType.SLD, 7),
+    (NeedType.MLD, 7),
+    (NeedType.PD, 5),
+    (NeedType.SPLD, 3),
+    (NeedType.HI, 2),
+    (NeedType.VI, 2),
+    (NeedType.OTH, 2),
+    (NeedType.PMLD, 1),
+    (NeedType.MSI, 0.5),
 ]
 
 # Why a pupil was placed on SEN support, by primary need.
@@ -348,9 +361,7 @@ SEN_SUPPORT_REASONS = {
     NeedType.NSA: "Difficulties persisted after a term of targeted teaching; specialist assessment awaited",
 }
 
-CONTINUED_SEN_SUPPORT_REASON = (
-    "SEN support continued from the previous setting; needs confirmed by the SENCO"
-)
+CONTINUED_SEN_SUPPORT_REASON = "SEN support continued from the previous setting; needs confirmed by the SENCO"
 EHC_PLAN_ISSUED_REASON = "EHC plan issued by the local authority"
 EHC_PLAN_ON_ENTRY_REASON = "EHC plan issued by the local authority before the pupil joined the school"
 STEPPED_DOWN_AT_REVIEW = "Stepped down from SEN support at the review: "  # as the app words it
@@ -400,14 +411,11 @@ NO_FURTHER_ACTION_NOTES = {
         "class teacher to keep parents informed.",
     ],
     AreaOfNeed.COGNITION: [
-        "Short catch-up programme closed the gap; progress now in line with the class. "
-        "No further action.",
-        "Difficulties were linked to missed schooling after a house move and have settled. "
-        "No further action.",
+        "Short catch-up programme closed the gap; progress now in line with the class. No further action.",
+        "Difficulties were linked to missed schooling after a house move and have settled. No further action.",
     ],
     AreaOfNeed.SEMH: [
-        "Discussed with parents: behaviour has improved since lunchtime arrangements changed. "
-        "No further action.",
+        "Discussed with parents: behaviour has improved since lunchtime arrangements changed. No further action.",
         "Worries were linked to a family bereavement; pastoral support is in place. No further action.",
     ],
     AreaOfNeed.SENSORY_PHYSICAL: [

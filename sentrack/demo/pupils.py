@@ -67,9 +67,7 @@ class PupilBuilder:
         self.upns = UpnAllocator(la_code)
         self.public_ids: set[str] = set()
 
-    def add_pupils(
-        self, spec: SchoolSpec, school_id: int, groups: list[Group], staff: Staff
-    ) -> list[PupilDraft]:
+    def add_pupils(self, spec: SchoolSpec, school_id: int, groups: list[Group], staff: Staff) -> list[PupilDraft]:
         pupils = []
         for group in groups:
             for _ in range(group.size):

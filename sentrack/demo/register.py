@@ -49,9 +49,7 @@ def place_on_register(
         pupil.periods = _step_down_history(context, spec, pupil)
 
 
-def _needs(
-    context: DemoContext, table: Sequence[tuple[NeedType, float]]
-) -> tuple[NeedType, NeedType | None]:
+def _needs(context: DemoContext, table: Sequence[tuple[NeedType, float]]) -> tuple[NeedType, NeedType | None]:
     primary = weighted(context.rng, table)
     if primary is NeedType.NSA or context.rng.random() >= SECONDARY_NEED_RATE:
         return primary, None

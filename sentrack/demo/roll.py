@@ -71,7 +71,8 @@ def admit_in_january_with_carried_support(
         return None
     rng = own_rng(context, school_id, "january")
     eligible = [
-        p for p in pupils
+        p
+        for p in pupils
         if [period.provision for period in p.periods] == [Provision.SEN_SUPPORT]
         and first_school_day(context.year_start.year - (p.row["year_group"] - spec.year_groups[0])) < jan
         and p.row["date_of_birth"] + 5 * YEAR < jan - YEAR
@@ -157,11 +158,15 @@ def add_leavers(session: Session, context: DemoContext, school: SchoolRoll, *, c
             continue
         # Entered on the day the pupil left, as a school would: not at the moment the demo ran.
         record_leaving(
-            session, actor=senco, pupil=pupil, left_on=left_on, reason=rng.choice(LEAVER_REASONS), detail=None,
-            today=today, entered=moment(rng, left_on),
+            session,
+            actor=senco,
+            pupil=pupil,
+            left_on=left_on,
+            reason=rng.choice(LEAVER_REASONS),
+            detail=None,
+            today=today,
+            entered=moment(rng, left_on),
         )
         made += 1
     session.flush()
     return made
-
-

@@ -148,10 +148,12 @@ class Rows:
         cursor = self.session.connection().connection.driver_connection.cursor()
         with cursor, cursor.copy(statement) as copy:
             for row in rows:
-                copy.write_row([
-                    process(row[name]) if process is not None else row[name]
-                    for name, process in zip(names, processors)
-                ])
+                copy.write_row(
+                    [
+                        process(row[name]) if process is not None else row[name]
+                        for name, process in zip(names, processors)
+                    ]
+                )
         return True
 
     def advance_sequences(self) -> None:

@@ -65,8 +65,13 @@ class StaffBuilder:
             # The administrator has proposed that an assistant teach a class: a role that opens
             # SEN records waits on the staff page for the head teacher or SENCO to confirm it.
             proposed_at = datetime.combine(self.context.today - 2 * DAY, time(10, 30), tzinfo=UTC)
-            self.context.rows.add(RoleProposal, user_id=assistant_ids[1], role=Role.TEACHER, proposed_by_id=admin_id,
-                                  proposed_at=proposed_at)
+            self.context.rows.add(
+                RoleProposal,
+                user_id=assistant_ids[1],
+                role=Role.TEACHER,
+                proposed_by_id=admin_id,
+                proposed_at=proposed_at,
+            )
         return Staff(senco_id, teacher_of, demo_group_id, assistant_ids, self.names[senco_id])
 
     def add_user(

@@ -92,17 +92,29 @@ DIFFICULTIES = {
 # (lowest year group, highest year group, template): scores come from `scores()` below.
 EVIDENCE = {
     C: [
-        (0, 6, "Language screen: standard score {standard} (average 85 to 115); expressive language weaker than understanding."),
+        (
+            0,
+            6,
+            "Language screen: standard score {standard} (average 85 to 115); expressive language weaker than understanding.",
+        ),
         (0, 11, "Speech and language therapy report: delayed expressive language; targets shared with school."),
         (0, 11, "SENCO observation in class and at lunchtime: initiates interaction with peers rarely."),
-        (7, 11, "Word-finding difficulties noted by English and humanities teachers; vocabulary test standard score {standard}."),
+        (
+            7,
+            11,
+            "Word-finding difficulties noted by English and humanities teachers; vocabulary test standard score {standard}.",
+        ),
         (0, 11, "Autism assessment pathway report received; sensory profile completed with parents."),
     ],
     L: [
         (1, 2, "Phonics screening {phonics}/40; reading age {reading_age} (chronological age {age})."),
         (2, 6, "Reading age {reading_age} (chronological age {age}); single-word spelling age {spelling_age}."),
         (1, 6, "Diagnostic maths assessment: secure to number bonds within 10 only; standard score {standard}."),
-        (7, 11, "Reading age {reading_age} on the group reading test (chronological age {age}); comprehension standard score {standard}."),
+        (
+            7,
+            11,
+            "Reading age {reading_age} on the group reading test (chronological age {age}); comprehension standard score {standard}.",
+        ),
         (7, 11, "Cognitive abilities test: verbal {standard}, non-verbal {standard2}; processing speed low."),
         (0, 11, "Educational psychologist consultation: working memory and processing speed well below average."),
         (0, 0, "Early learning goals not met in literacy or maths; baseline well below the cohort."),
@@ -117,7 +129,11 @@ EVIDENCE = {
     P: [
         (0, 11, "Audiology report: moderate bilateral hearing loss; hearing aids fitted."),
         (0, 11, "Qualified teacher of the visually impaired visit: enlarged print (N18) recommended."),
-        (0, 6, "Occupational therapy assessment: fine motor skills below age expectations; handwriting speed {wpm} words a minute."),
+        (
+            0,
+            6,
+            "Occupational therapy assessment: fine motor skills below age expectations; handwriting speed {wpm} words a minute.",
+        ),
         (7, 11, "Handwriting speed {wpm} words a minute (age expectation 16 or more); laptop trialled in English."),
         (0, 11, "Physiotherapy report with a programme of daily exercises; risk assessment updated."),
     ],
@@ -158,9 +174,17 @@ ASSESSMENT_PARENT_VIEWS = [
 ]
 
 OUTSIDE_AGENCIES = {
-    C: ["Speech and language therapy service", "Autism outreach team", "Communication and interaction advisory teacher"],
+    C: [
+        "Speech and language therapy service",
+        "Autism outreach team",
+        "Communication and interaction advisory teacher",
+    ],
     L: ["Educational psychology service", "Specialist teacher for literacy", "Learning support service"],
-    S: ["Mental health support team in schools", "Child and adolescent mental health services", "Family support worker"],
+    S: [
+        "Mental health support team in schools",
+        "Child and adolescent mental health services",
+        "Family support worker",
+    ],
     P: ["Sensory support service", "Occupational therapy", "Physiotherapy", "School nursing team"],
 }
 
@@ -169,86 +193,140 @@ OUTSIDE_AGENCIES = {
 # (description, success criteria), for any phase unless in the phase tables after.
 OUTCOMES = {
     C: [
-        ("Follow two-step spoken instructions in class with a visual prompt.",
-         "Follows two-step instructions independently on 4 out of 5 occasions, checked weekly by the class staff."),
-        ("Use sentences of five or more words to explain an idea.",
-         "Uses five-word sentences in 3 out of 5 speech and language sessions and in class discussion."),
-        ("Take turns in a small-group game without adult prompting.",
-         "Waits for a turn and responds to a peer in three group sessions running."),
-        ("Manage changes to the timetable using a now-and-next board.",
-         "Moves between activities calmly after a warning, with no more than one difficult transition a week."),
-        ("Ask for help using an agreed phrase or card.",
-         "Uses the help card or phrase at least once a lesson, recorded on the tracking sheet."),
-        ("Join in paired talk in lessons.",
-         "Contributes one idea in paired talk in most lessons, seen in two observations."),
+        (
+            "Follow two-step spoken instructions in class with a visual prompt.",
+            "Follows two-step instructions independently on 4 out of 5 occasions, checked weekly by the class staff.",
+        ),
+        (
+            "Use sentences of five or more words to explain an idea.",
+            "Uses five-word sentences in 3 out of 5 speech and language sessions and in class discussion.",
+        ),
+        (
+            "Take turns in a small-group game without adult prompting.",
+            "Waits for a turn and responds to a peer in three group sessions running.",
+        ),
+        (
+            "Manage changes to the timetable using a now-and-next board.",
+            "Moves between activities calmly after a warning, with no more than one difficult transition a week.",
+        ),
+        (
+            "Ask for help using an agreed phrase or card.",
+            "Uses the help card or phrase at least once a lesson, recorded on the tracking sheet.",
+        ),
+        (
+            "Join in paired talk in lessons.",
+            "Contributes one idea in paired talk in most lessons, seen in two observations.",
+        ),
     ],
     L: [
-        ("Read and spell the next set of high-frequency words.",
-         "Reads 40 of the 45 words on the list and spells 20 correctly in a weekly check."),
-        ("Recall number bonds to 20 quickly.",
-         "Answers 18 out of 20 bonds correctly within two minutes."),
-        ("Plan and write a paragraph using a writing frame.",
-         "Writes a paragraph of four linked sentences using the frame, in two pieces of work."),
-        ("Use a checklist to start independent tasks without adult prompting.",
-         "Starts work within two minutes of the instruction in 4 out of 5 lessons."),
-        ("Improve reading comprehension through guided questioning.",
-         "Answers literal and simple inference questions on a short text with 80% accuracy."),
-        ("Use a multiplication grid and concrete resources to solve word problems.",
-         "Solves two-step word problems with resources in 3 of 4 weekly tasks."),
+        (
+            "Read and spell the next set of high-frequency words.",
+            "Reads 40 of the 45 words on the list and spells 20 correctly in a weekly check.",
+        ),
+        ("Recall number bonds to 20 quickly.", "Answers 18 out of 20 bonds correctly within two minutes."),
+        (
+            "Plan and write a paragraph using a writing frame.",
+            "Writes a paragraph of four linked sentences using the frame, in two pieces of work.",
+        ),
+        (
+            "Use a checklist to start independent tasks without adult prompting.",
+            "Starts work within two minutes of the instruction in 4 out of 5 lessons.",
+        ),
+        (
+            "Improve reading comprehension through guided questioning.",
+            "Answers literal and simple inference questions on a short text with 80% accuracy.",
+        ),
+        (
+            "Use a multiplication grid and concrete resources to solve word problems.",
+            "Solves two-step word problems with resources in 3 of 4 weekly tasks.",
+        ),
     ],
     S: [
-        ("Recognise and name feelings using the zones of regulation.",
-         "Names the zone and a strategy when asked, in 4 of 5 daily check-ins."),
-        ("Use the agreed calm-down strategy instead of leaving the classroom.",
-         "Uses the calm space or a movement break, with no unplanned exits in three weeks."),
-        ("Come into school calmly each morning.",
-         "Arrives and settles within ten minutes on 9 days out of 10."),
-        ("Resolve disagreements with peers with less adult help.",
-         "Fewer than two lunchtime incidents a week over the half term."),
-        ("Take part in whole-class activities for the full lesson.",
-         "Stays in the lesson and joins in for the full time in 4 of 5 lessons."),
-        ("Build confidence to try tasks that might show a mistake.",
-         "Attempts the first question of independent tasks without refusal in most lessons."),
+        (
+            "Recognise and name feelings using the zones of regulation.",
+            "Names the zone and a strategy when asked, in 4 of 5 daily check-ins.",
+        ),
+        (
+            "Use the agreed calm-down strategy instead of leaving the classroom.",
+            "Uses the calm space or a movement break, with no unplanned exits in three weeks.",
+        ),
+        ("Come into school calmly each morning.", "Arrives and settles within ten minutes on 9 days out of 10."),
+        (
+            "Resolve disagreements with peers with less adult help.",
+            "Fewer than two lunchtime incidents a week over the half term.",
+        ),
+        (
+            "Take part in whole-class activities for the full lesson.",
+            "Stays in the lesson and joins in for the full time in 4 of 5 lessons.",
+        ),
+        (
+            "Build confidence to try tasks that might show a mistake.",
+            "Attempts the first question of independent tasks without refusal in most lessons.",
+        ),
     ],
     P: [
-        ("Form letters correctly and write more quickly.",
-         "Writes a short sentence legibly in under two minutes; letter formation checked fortnightly."),
-        ("Use the radio aid and check understanding of instructions.",
-         "Repeats back or checks the instruction in most lessons; radio aid used every day."),
-        ("Access enlarged print and the board independently.",
-         "Uses the enlarged resources and tablet camera without reminders in all lessons."),
-        ("Complete the physiotherapy programme daily in school.",
-         "Programme completed on 9 days out of 10, recorded on the exercise sheet."),
-        ("Manage noisy spaces using ear defenders and a planned exit.",
-         "Attends assembly and lunch with the agreed supports on most days."),
-        ("Use a laptop for extended writing.",
-         "Produces extended writing on the laptop in English and humanities every week."),
+        (
+            "Form letters correctly and write more quickly.",
+            "Writes a short sentence legibly in under two minutes; letter formation checked fortnightly.",
+        ),
+        (
+            "Use the radio aid and check understanding of instructions.",
+            "Repeats back or checks the instruction in most lessons; radio aid used every day.",
+        ),
+        (
+            "Access enlarged print and the board independently.",
+            "Uses the enlarged resources and tablet camera without reminders in all lessons.",
+        ),
+        (
+            "Complete the physiotherapy programme daily in school.",
+            "Programme completed on 9 days out of 10, recorded on the exercise sheet.",
+        ),
+        (
+            "Manage noisy spaces using ear defenders and a planned exit.",
+            "Attends assembly and lunch with the agreed supports on most days.",
+        ),
+        (
+            "Use a laptop for extended writing.",
+            "Produces extended writing on the laptop in English and humanities every week.",
+        ),
     ],
 }
 
 PRIMARY_OUTCOMES = {
     L: [
-        ("Blend and segment words with adjacent consonants.",
-         "Reads 8 of 10 unfamiliar CVCC and CCVC words in the phonics check each fortnight."),
-        ("Learn the phase 5 alternative spellings taught this term.",
-         "Reads 15 of 20 words with the new graphemes correctly."),
+        (
+            "Blend and segment words with adjacent consonants.",
+            "Reads 8 of 10 unfamiliar CVCC and CCVC words in the phonics check each fortnight.",
+        ),
+        (
+            "Learn the phase 5 alternative spellings taught this term.",
+            "Reads 15 of 20 words with the new graphemes correctly.",
+        ),
     ],
     C: [
-        ("Listen to a short story and answer who, what and where questions.",
-         "Answers three of four questions correctly in small-group sessions."),
+        (
+            "Listen to a short story and answer who, what and where questions.",
+            "Answers three of four questions correctly in small-group sessions.",
+        ),
     ],
 }
 
 SECONDARY_OUTCOMES = {
     L: [
-        ("Organise homework and equipment using a planner.",
-         "Homework handed in on time for 4 of 5 subjects each week."),
-        ("Use revision strategies that suit the pupil's memory.",
-         "Uses two taught strategies before each assessment and improves scores in two subjects."),
+        (
+            "Organise homework and equipment using a planner.",
+            "Homework handed in on time for 4 of 5 subjects each week.",
+        ),
+        (
+            "Use revision strategies that suit the pupil's memory.",
+            "Uses two taught strategies before each assessment and improves scores in two subjects.",
+        ),
     ],
     S: [
-        ("Use the exit card sensibly when anxiety rises.",
-         "Uses the card no more than twice a week and returns to lessons within ten minutes."),
+        (
+            "Use the exit card sensibly when anxiety rises.",
+            "Uses the card no more than twice a week and returns to lessons within ten minutes.",
+        ),
     ],
 }
 
@@ -624,6 +702,7 @@ MEETING_ACTIONS = [
 ]
 
 # --- Filling in the phase ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TextBook:

@@ -14,8 +14,11 @@ NOTIFICATIONS_SHOWN = 200
 
 def notifications_of(session: Session, user: User) -> list[Notification]:
     """The user's notifications for their page: unread first, then newest first."""
-    return list(session.scalars(
-        sa.select(Notification).where(Notification.recipient_id == user.id)
-        .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
-        .limit(NOTIFICATIONS_SHOWN)
-    ))
+    return list(
+        session.scalars(
+            sa.select(Notification)
+            .where(Notification.recipient_id == user.id)
+            .order_by(Notification.read_at.is_not(None), Notification.created_at.desc(), Notification.id.desc())
+            .limit(NOTIFICATIONS_SHOWN)
+        )
+    )

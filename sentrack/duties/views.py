@@ -19,7 +19,6 @@ from sentrack.workflows import RuleBroken
 from sentrack.workflows import tasks as flow
 from sentrack.workflows.duty_catalogue import DUTIES
 
-
 # The roles that duties are for, in the order of the roles: the filter of everyone's tasks.
 DUTY_ROLES = frozenset(spec.role for spec in DUTIES)
 
@@ -51,8 +50,12 @@ def catalogue():
 @login_required
 def my_tasks():
     user = _user()
-    return render_template("duties/my_tasks.html", lists=flow.my_tasks(db.session, user, today()),
-                           may_oversee=flow.may_oversee(user), today=today())
+    return render_template(
+        "duties/my_tasks.html",
+        lists=flow.my_tasks(db.session, user, today()),
+        may_oversee=flow.may_oversee(user),
+        today=today(),
+    )
 
 
 @bp.route("/tasks/all")
@@ -69,9 +72,16 @@ def all_tasks():
     role = Role(role) if role in {r.value for r in Role} else None
     status = TaskStatus(status) if status in {s.value for s in TaskStatus} else None
     tasks = flow.school_tasks(db.session, user.school_id, role=role, status=status)
-    return render_template("duties/all_tasks.html", tasks=tasks, role=role, status=status, today=today(),
-                           role_problem=role_problem,
-                           roles=[r for r in Role if r in DUTY_ROLES], statuses=list(TaskStatus))
+    return render_template(
+        "duties/all_tasks.html",
+        tasks=tasks,
+        role=role,
+        status=status,
+        today=today(),
+        role_problem=role_problem,
+        roles=[r for r in Role if r in DUTY_ROLES],
+        statuses=list(TaskStatus),
+    )
 
 
 @bp.route("/tasks/<int:task_id>", methods=["GET", "POST"])
@@ -89,8 +99,13 @@ def task(task_id: int):
             db.session.commit()
             flash("The task is done.", "success")
             return redirect(url_for("duties.my_tasks"))
-    return render_template("duties/task.html", form=form, task=found, today=today(),
-                           may_reassign=flow.may_oversee(_user()) and found.status is TaskStatus.OPEN)
+    return render_template(
+        "duties/task.html",
+        form=form,
+        task=found,
+        today=today(),
+        may_reassign=flow.may_oversee(_user()) and found.status is TaskStatus.OPEN,
+    )
 
 
 @bp.route("/tasks/<int:task_id>/reassign", methods=["GET", "POST"])
@@ -123,8 +138,12 @@ def reassign(task_id: int):
 def notifications():
     user = _user()
     rows = queries.notifications_of(db.session, user)
-    return render_template("duties/notifications.html", notifications=rows, may_oversee=flow.may_oversee(user),
-                           titles=flow.notification_titles(db.session, user, rows))
+    return render_template(
+        "duties/notifications.html",
+        notifications=rows,
+        may_oversee=flow.may_oversee(user),
+        titles=flow.notification_titles(db.session, user, rows),
+    )
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
@@ -149,19 +168,25 @@ def email_log():
     user = _user()
     if not flow.may_oversee(user):
         abort(403)
-    rows = db.session.execute(
-        sa.select(Notification, User)
-        .join(User, User.id == Notification.recipient_id)
-        .where(User.school_id == user.school_id)
-        .order_by(
-            (Notification.email_status == EmailStatus.FAILED).desc(),
-            Notification.created_at.desc(),
-            Notification.id.desc(),
+    rows = (
+        db.session.execute(
+            sa.select(Notification, User)
+            .join(User, User.id == Notification.recipient_id)
+            .where(User.school_id == user.school_id)
+            .order_by(
+                (Notification.email_status == EmailStatus.FAILED).desc(),
+                Notification.created_at.desc(),
+                Notification.id.desc(),
+            )
+            .limit(200)
         )
-        .limit(200)
-    ).tuples().all()
+        .tuples()
+        .all()
+    )
     failed = sum(1 for notification, _ in rows if notification.email_status is EmailStatus.FAILED)
-    return render_template("duties/email_log.html", rows=rows, failed=failed, smtp=bool(current_app.config.get("MAIL_SERVER")))
+    return render_template(
+        "duties/email_log.html", rows=rows, failed=failed, smtp=bool(current_app.config.get("MAIL_SERVER"))
+    )
 
 
 @bp.route("/notifications/email/resend", methods=["POST"])

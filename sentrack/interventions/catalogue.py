@@ -32,11 +32,17 @@ def catalogue():
 
 def _type_details(form: CatalogueForm, *, new: bool) -> flow.TypeDetails:
     return flow.TypeDetails(
-        name=form.name.data, description=form.description.data, area_of_need=AreaOfNeed(form.area_of_need.data),
-        wave=int(form.wave.data), sessions_per_week=form.sessions_per_week.data,
-        minutes_per_session=form.minutes_per_session.data, weeks=form.weeks.data,
-        cost_basis=CostBasis(form.cost_basis.data), cost_per_session_pence=form.cost_per_session.data,
-        hourly_rate_pence=form.hourly_rate.data, active=new or bool(form.active.data),
+        name=form.name.data,
+        description=form.description.data,
+        area_of_need=AreaOfNeed(form.area_of_need.data),
+        wave=int(form.wave.data),
+        sessions_per_week=form.sessions_per_week.data,
+        minutes_per_session=form.minutes_per_session.data,
+        weeks=form.weeks.data,
+        cost_basis=CostBasis(form.cost_basis.data),
+        cost_per_session_pence=form.cost_per_session.data,
+        hourly_rate_pence=form.hourly_rate.data,
+        active=new or bool(form.active.data),
     )
 
 
@@ -50,11 +56,15 @@ def catalogue_entry(type_id: int | None = None):
     existing = None
     if type_id is not None:
         existing = db.session.scalar(
-            sa.select(InterventionType).where(InterventionType.id == type_id, InterventionType.school_id == user.school_id)
+            sa.select(InterventionType).where(
+                InterventionType.id == type_id, InterventionType.school_id == user.school_id
+            )
         )
         if existing is None:
             abort(404)
-    form = (CatalogueEditForm if existing is not None else CatalogueForm)(obj=existing if request.method == "GET" else None)
+    form = (CatalogueEditForm if existing is not None else CatalogueForm)(
+        obj=existing if request.method == "GET" else None
+    )
     if request.method == "GET" and existing is not None:
         opened_at(form, existing)
         form.area_of_need.data = existing.area_of_need.value
@@ -64,9 +74,13 @@ def catalogue_entry(type_id: int | None = None):
         form.hourly_rate.data = existing.hourly_rate_pence
     if form.validate_on_submit():
         try:
-            entry = flow.save_intervention_type(db.session, actor=user, details=_type_details(form, new=existing is None),
-                                                existing=existing,
-                                                expected_version=form.expected_version if existing is not None else None)
+            entry = flow.save_intervention_type(
+                db.session,
+                actor=user,
+                details=_type_details(form, new=existing is None),
+                existing=existing,
+                expected_version=form.expected_version if existing is not None else None,
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -92,7 +106,9 @@ def impact_scale():
     if form.validate_on_submit():
         labels = {value - 2: getattr(form, f"label_{value}").data for value in range(5)}
         try:
-            flow.set_impact_scale(db.session, actor=user, school=school, labels=labels, expected_version=form.expected_version)
+            flow.set_impact_scale(
+                db.session, actor=user, school=school, labels=labels, expected_version=form.expected_version
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)

@@ -58,8 +58,6 @@ def pounds(pence: int | None) -> str:
     return "" if pence is None else f"{Decimal(pence) / 100:.2f}"
 
 
-
-
 class WholeNumberField(Field):
     """A whole number typed into a text box: anything else is refused with `invalid`."""
 
@@ -114,7 +112,9 @@ class MoneyField(Field):
 
 def _text(label: str, *, required: str | None = None, max_length: int = 120, **kwargs) -> TextField:
     validators = [DataRequired(required)] if required else [Optional()]
-    validators.append(Length(max=max_length, message=f"{label.removesuffix(' (optional)')} must be {max_length} characters or fewer"))
+    validators.append(
+        Length(max=max_length, message=f"{label.removesuffix(' (optional)')} must be {max_length} characters or fewer")
+    )
     return TextField(label, widget=GovTextInput(), filters=[blank_to_none], validators=validators, **kwargs)
 
 
@@ -132,42 +132,59 @@ class Chosen:
 
 
 def _choose(label: str, choices, message: str, **kwargs) -> RadioField:
-    return RadioField(label, widget=GovRadioInput(), choices=choices, validate_choice=False, validators=[Chosen(message)], **kwargs)
+    return RadioField(
+        label, widget=GovRadioInput(), choices=choices, validate_choice=False, validators=[Chosen(message)], **kwargs
+    )
 
 
 # --- Catalogue and impact scale --------------------------------------------------------------------
 
+
 class CatalogueForm(FlaskForm):
     name = _text("Name", required="Enter the name of the intervention")
     description = TextAreaField(
-        "Description (optional)", widget=GovTextArea(), filters=[blank_to_none],
+        "Description (optional)",
+        widget=GovTextArea(),
+        filters=[blank_to_none],
         validators=[Optional(), Length(max=2000, message="The description must be 2000 characters or fewer")],
         description="What happens in a session, and who it is for",
     )
     area_of_need = _choose("Area of need", AREA_CHOICES, "Choose the area of need")
     wave = _choose("Wave of provision", WAVE_CHOICES, "Choose the wave of provision")
     sessions_per_week = WholeNumberField(
-        "Sessions a week", validators=[Required("Enter how many sessions a week")],
-        invalid="Enter the sessions a week as a whole number, like 3", description="Between 1 and 5",
+        "Sessions a week",
+        validators=[Required("Enter how many sessions a week")],
+        invalid="Enter the sessions a week as a whole number, like 3",
+        description="Between 1 and 5",
     )
     minutes_per_session = WholeNumberField(
-        "Minutes a session", validators=[Required("Enter how many minutes a session lasts")],
-        invalid="Enter the minutes as a whole number, like 20", description="Between 5 and 240",
+        "Minutes a session",
+        validators=[Required("Enter how many minutes a session lasts")],
+        invalid="Enter the minutes as a whole number, like 20",
+        description="Between 5 and 240",
     )
     weeks = WholeNumberField(
-        "Number of weeks", validators=[Required("Enter how many weeks it runs for")],
-        invalid="Enter the number of weeks as a whole number, like 10", description="Between 1 and 52",
+        "Number of weeks",
+        validators=[Required("Enter how many weeks it runs for")],
+        invalid="Enter the number of weeks as a whole number, like 10",
+        description="Between 1 and 52",
     )
-    cost_basis = _choose("How is the cost worked out?", [(c.value, c.label) for c in CostBasis], "Choose how the cost is worked out")
+    cost_basis = _choose(
+        "How is the cost worked out?", [(c.value, c.label) for c in CostBasis], "Choose how the cost is worked out"
+    )
     cost_per_session = MoneyField(
-        "Cost of a session", invalid="Enter the cost of a session in pounds and pence, for example 12.50",
+        "Cost of a session",
+        invalid="Enter the cost of a session in pounds and pence, for example 12.50",
         description="For example a provider's fee or materials, in pounds",
     )
     hourly_rate = MoneyField(
-        "Hourly rate", invalid="Enter the hourly rate in pounds and pence, for example 18.20",
+        "Hourly rate",
+        invalid="Enter the hourly rate in pounds and pence, for example 18.20",
         description="Of the staff who deliver it, in pounds",
     )
-    active = BooleanField("Staff can choose it when they set up an intervention", widget=GovCheckboxInput(), default=True)
+    active = BooleanField(
+        "Staff can choose it when they set up an intervention", widget=GovCheckboxInput(), default=True
+    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
     def validate(self, extra_validators=None) -> bool:
@@ -191,14 +208,21 @@ def impact_scale_form_class():
         submit = SubmitField("Save the scale", widget=GovSubmitInput())
 
     for value in DEFAULT_IMPACT_SCALE:
-        setattr(ImpactScaleForm, f"label_{value + 2}", TextField(
-            f"{value:+d}" if value else "0", widget=GovTextInput(), filters=[strip_text],
-            validators=[Length(max=120, message="A label must be 120 characters or fewer")],
-        ))
+        setattr(
+            ImpactScaleForm,
+            f"label_{value + 2}",
+            TextField(
+                f"{value:+d}" if value else "0",
+                widget=GovTextInput(),
+                filters=[strip_text],
+                validators=[Length(max=120, message="A label must be 120 characters or fewer")],
+            ),
+        )
     return ImpactScaleForm
 
 
 # --- Interventions --------------------------------------------------------------------------------
+
 
 class ChooseTypeForm(FlaskForm):
     """The first step of setting one up: what from the catalogue, for pupils of which classes.
@@ -209,8 +233,12 @@ class ChooseTypeForm(FlaskForm):
 
     type = _choose("Which intervention?", [], "Choose an intervention from the catalogue")
     group = SelectMultipleField(
-        "Pupils from which classes?", widget=GovCheckboxesInput(), coerce=str, choices=[],
-        validate_choice=False, validators=[InputRequired("Choose at least one class")],
+        "Pupils from which classes?",
+        widget=GovCheckboxesInput(),
+        coerce=str,
+        choices=[],
+        validate_choice=False,
+        validators=[InputRequired("Choose at least one class")],
         description="You choose the pupils on the next page",
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
@@ -220,8 +248,11 @@ SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE = "place", "leave"
 
 
 def intervention_form_class(
-    pupil_keys: list[str], outcome_choices: dict[str, list[tuple[str, str]]], sen_keys: frozenset[str] = frozenset(),
-    *, versioned: bool = False,
+    pupil_keys: list[str],
+    outcome_choices: dict[str, list[tuple[str, str]]],
+    sen_keys: frozenset[str] = frozenset(),
+    *,
+    versioned: bool = False,
 ):
     """The details of an intervention, with an entry score and an optional outcome for each pupil
     who may be chosen (`pupil_keys` are public ids), and for each of `sen_keys` (pupils off the
@@ -229,21 +260,36 @@ def intervention_form_class(
     placing them on SEN support, with their primary need."""
 
     class InterventionForm(VersionedForm if versioned else FlaskForm):
-        type_id = SelectField("Intervention from the catalogue", widget=GovSelect(), choices=[], validate_choice=False,
-                              validators=[Chosen("Choose an intervention from the catalogue")])
-        name = _text("Name", required="Enter a name for the intervention", description="For example, Year 4 phonics group")
+        type_id = SelectField(
+            "Intervention from the catalogue",
+            widget=GovSelect(),
+            choices=[],
+            validate_choice=False,
+            validators=[Chosen("Choose an intervention from the catalogue")],
+        )
+        name = _text(
+            "Name", required="Enter a name for the intervention", description="For example, Year 4 phonics group"
+        )
         delivery = _choose("Group or one-to-one?", [(d.value, d.label) for d in Delivery], "Choose group or one-to-one")
         delivered_by_id = SelectField(
-            "Who delivers it", widget=GovSelect(), choices=[], validate_choice=False,
+            "Who delivers it",
+            widget=GovSelect(),
+            choices=[],
+            validate_choice=False,
             validators=[Offered("Choose a teacher or support assistant of this school to deliver it")],
             description="The class teacher stays responsible for the pupils' progress",
         )
         weekdays = SelectMultipleField(
-            "Days of the sessions", widget=GovCheckboxesInput(), coerce=coerce_int, choices=WEEKDAY_CHOICES,
-            validate_choice=False, validators=[Offered("Choose days from Monday to Friday")],
+            "Days of the sessions",
+            widget=GovCheckboxesInput(),
+            coerce=coerce_int,
+            choices=WEEKDAY_CHOICES,
+            validate_choice=False,
+            validators=[Offered("Choose days from Monday to Friday")],
         )
         minutes_per_session = WholeNumberField(
-            "Minutes a session", validators=[Required("Enter how many minutes a session lasts")],
+            "Minutes a session",
+            validators=[Required("Enter how many minutes a session lasts")],
             invalid="Enter the minutes as a whole number, like 20",
         )
         starts_on = GovDateField("Start date", describe="start date", validators=[DateRequired("Enter the start date")])
@@ -258,29 +304,49 @@ def intervention_form_class(
     for key in pupil_keys:
         setattr(InterventionForm, f"entry_{key}", _text("Entry score (optional)", max_length=40))
         if outcome_choices.get(key):
-            setattr(InterventionForm, f"outcome_{key}", SelectField(
-                "Outcome of the plan it serves (optional)", widget=GovSelect(), validate_choice=False,
-                validators=[Offered("Choose an outcome of the pupil's plan, or none")],
-                choices=[("", "Not linked to an outcome")] + outcome_choices[key],
-            ))
+            setattr(
+                InterventionForm,
+                f"outcome_{key}",
+                SelectField(
+                    "Outcome of the plan it serves (optional)",
+                    widget=GovSelect(),
+                    validate_choice=False,
+                    validators=[Offered("Choose an outcome of the pupil's plan, or none")],
+                    choices=[("", "Not linked to an outcome")] + outcome_choices[key],
+                ),
+            )
         if key in sen_keys:
-            setattr(InterventionForm, f"sen_{key}", RadioField(
-                "Not on the SEN register: wave 3 is SEN provision", widget=GovRadioInput(), validators=[Optional()],
-                choices=[
-                    (SEN_SUPPORT_PLACE, "Place them on SEN support from today (the letter to parents is prepared)"),
-                    (SEN_SUPPORT_LEAVE, "Leave them off the SEN register for now"),
-                ],
-            ))
-            setattr(InterventionForm, f"need_{key}", SelectField(
-                "Primary type of need (to place them on SEN support)", widget=GovSelect(), validate_choice=False,
-                validators=[Offered("Choose a type of need from the list")],
-                choices=[("", "Select a need")] + NEED_CHOICES,
-            ))
+            setattr(
+                InterventionForm,
+                f"sen_{key}",
+                RadioField(
+                    "Not on the SEN register: wave 3 is SEN provision",
+                    widget=GovRadioInput(),
+                    validators=[Optional()],
+                    choices=[
+                        (SEN_SUPPORT_PLACE, "Place them on SEN support from today (the letter to parents is prepared)"),
+                        (SEN_SUPPORT_LEAVE, "Leave them off the SEN register for now"),
+                    ],
+                ),
+            )
+            setattr(
+                InterventionForm,
+                f"need_{key}",
+                SelectField(
+                    "Primary type of need (to place them on SEN support)",
+                    widget=GovSelect(),
+                    validate_choice=False,
+                    validators=[Offered("Choose a type of need from the list")],
+                    choices=[("", "Select a need")] + NEED_CHOICES,
+                ),
+            )
     return InterventionForm
 
 
 class EndForm(FlaskForm):
-    ended_on = GovDateField("Date of the last session", describe="end date", validators=[DateRequired("Enter the date it ended")])
+    ended_on = GovDateField(
+        "Date of the last session", describe="end date", validators=[DateRequired("Enter the date it ended")]
+    )
     submit = SubmitField("End the intervention", widget=GovSubmitInput())
 
 
@@ -289,13 +355,24 @@ class QuickRegisterForm(FlaskForm):
 
 
 class SessionForm(FlaskForm):
-    held_on = GovDateField("Date of the session", describe="date of the session", validators=[DateRequired("Enter the date of the session")])
+    held_on = GovDateField(
+        "Date of the session",
+        describe="date of the session",
+        validators=[DateRequired("Enter the date of the session")],
+    )
     attended = SelectMultipleField(
-        "Who attended?", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validate_choice=False,
-        validators=[Offered("Only pupils in the intervention can be marked present")], description="Untick anyone who was absent",
+        "Who attended?",
+        widget=GovCheckboxesInput(),
+        coerce=coerce_int,
+        choices=[],
+        validate_choice=False,
+        validators=[Offered("Only pupils in the intervention can be marked present")],
+        description="Untick anyone who was absent",
     )
     note = TextAreaField(
-        "Note (optional)", widget=GovTextArea(), filters=[blank_to_none],
+        "Note (optional)",
+        widget=GovTextArea(),
+        filters=[blank_to_none],
         validators=[Optional(), Length(max=1000, message="The note must be 1000 characters or fewer")],
         description="What you worked on, or anything the class teacher should know",
     )
@@ -315,18 +392,33 @@ def impact_form_class(places, labels: dict[int, str]):
         name = place.pupil.full_name
         setattr(ImpactForm, f"version_{place.pupil_id}", VersionField("Version"))
         setattr(ImpactForm, f"exit_{place.pupil_id}", _text("Exit score (optional)", max_length=40))
-        setattr(ImpactForm, f"impact_{place.pupil_id}", RadioField(
-            f"Impact for {name}", widget=GovRadioInput(), coerce=coerce_int, choices=choices, validate_choice=False,
-            validators=[Chosen(f"Choose the impact for {name}")],
-        ))
-        setattr(ImpactForm, f"comment_{place.pupil_id}", TextAreaField(
-            "Comment (optional)", widget=GovTextArea(), filters=[blank_to_none],
-            validators=[Optional(), Length(max=1000, message="The comment must be 1000 characters or fewer")],
-        ))
+        setattr(
+            ImpactForm,
+            f"impact_{place.pupil_id}",
+            RadioField(
+                f"Impact for {name}",
+                widget=GovRadioInput(),
+                coerce=coerce_int,
+                choices=choices,
+                validate_choice=False,
+                validators=[Chosen(f"Choose the impact for {name}")],
+            ),
+        )
+        setattr(
+            ImpactForm,
+            f"comment_{place.pupil_id}",
+            TextAreaField(
+                "Comment (optional)",
+                widget=GovTextArea(),
+                filters=[blank_to_none],
+                validators=[Optional(), Length(max=1000, message="The comment must be 1000 characters or fewer")],
+            ),
+        )
     return ImpactForm
 
 
 # --- Provision map ---------------------------------------------------------------------------------
+
 
 class MapFilterForm(FlaskForm):
     """The provision map's filters, sent by GET."""

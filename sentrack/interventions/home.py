@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sentrack import access
 from sentrack.models import (
-    PassportRead,
     CycleState,
     Intervention,
     InterventionPupil,
     InterventionSession,
+    PassportRead,
     Provision,
     Pupil,
     SenStatus,
@@ -84,10 +84,7 @@ def home_interventions(session: Session, user: User, today: date) -> HomeInterve
         days = [monday + timedelta(days=d) for d in sorted(intervention.weekdays or [])]
         planned = sum(1 for day in days if intervention.starts_on <= day <= intervention.ends_on)
         rows.append(WeekRow(intervention, planned, len(held[intervention.id])))
-    to_record = [
-        i for i in week
-        if i.delivered_by_id == user.id and i.runs_on(today) and today not in held[i.id]
-    ]
+    to_record = [i for i in week if i.delivered_by_id == user.id and i.runs_on(today) and today not in held[i.id]]
     awaiting = sa.select(InterventionPupil.intervention_id).where(awaiting_impact())
     impact = list(
         session.scalars(
@@ -193,9 +190,17 @@ def passports(session: Session, user: User, today: date) -> list[Passport]:
         rows = session.execute(
             sa.select(Pupil.id, SenStatus, SupportCycle, PassportRead.read_on)
             .outerjoin(SenStatus, sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None)))
-            .outerjoin(SupportCycle, sa.and_(SupportCycle.pupil_id == Pupil.id, SupportCycle.state != CycleState.CLOSED))
-            .outerjoin(PassportRead, sa.and_(PassportRead.pupil_id == Pupil.id, PassportRead.sen_status_id == SenStatus.id,
-                                             PassportRead.user_id == user.id))
+            .outerjoin(
+                SupportCycle, sa.and_(SupportCycle.pupil_id == Pupil.id, SupportCycle.state != CycleState.CLOSED)
+            )
+            .outerjoin(
+                PassportRead,
+                sa.and_(
+                    PassportRead.pupil_id == Pupil.id,
+                    PassportRead.sen_status_id == SenStatus.id,
+                    PassportRead.user_id == user.id,
+                ),
+            )
             .where(Pupil.id.in_(ids))
             .options(joinedload(SupportCycle.plan), joinedload(SupportCycle.assessment))
         )
@@ -209,12 +214,14 @@ def passports(session: Session, user: User, today: date) -> list[Passport]:
     found = []
     for pupil in pupils:
         cycle = cycles.get(pupil.id)
-        found.append(Passport(
-            pupil=pupil,
-            status=statuses.get(pupil.id),
-            strategies=cycle.plan.strategies if cycle and cycle.plan else None,
-            strengths=cycle.assessment.strengths if cycle and cycle.assessment else None,
-            interventions=sorted(set(names.get(pupil.id, []))),
-            read_on=read.get(pupil.id),
-        ))
+        found.append(
+            Passport(
+                pupil=pupil,
+                status=statuses.get(pupil.id),
+                strategies=cycle.plan.strategies if cycle and cycle.plan else None,
+                strengths=cycle.assessment.strengths if cycle and cycle.assessment else None,
+                interventions=sorted(set(names.get(pupil.id, []))),
+                read_on=read.get(pupil.id),
+            )
+        )
     return found

@@ -58,7 +58,9 @@ def _selection(user) -> Selection:
     wave = request.args.get("wave", "")
     sort = request.args.get("sort", "name")
     return Selection(
-        school=school, terms=terms, term=term,
+        school=school,
+        terms=terms,
+        term=term,
         year=bounded_int(year),
         wave=int(wave) if wave in ("1", "2", "3") else None,
         sort=sort if sort in SORTS else "name",
@@ -67,7 +69,11 @@ def _selection(user) -> Selection:
 
 def _build(selection: Selection) -> ProvisionMap:
     return provision_map(
-        db.session, selection.school, selection.term, year_group=selection.year, wave=selection.wave,
+        db.session,
+        selection.school,
+        selection.term,
+        year_group=selection.year,
+        wave=selection.wave,
         sort=selection.sort,
     )
 
@@ -100,12 +106,22 @@ def provision_map_page():
     # Rendered before the view is audited and committed: the commit expires what was loaded.
     result = _build(selection)
     page = render_template(
-        "interventions/provision_map.html", selection=selection, result=result,
-        form=_filter_form(selection), numeric_sorts=NUMERIC_SORTS,
+        "interventions/provision_map.html",
+        selection=selection,
+        result=result,
+        form=_filter_form(selection),
+        numeric_sorts=NUMERIC_SORTS,
     )
     _audit_pupils(user, result, "named_in_provision_map")
-    return audit.shown(db.session, page, "provision_map_viewed", actor=user, object_type="school",
-                       object_id=selection.school.id, details=selection.audit_details)
+    return audit.shown(
+        db.session,
+        page,
+        "provision_map_viewed",
+        actor=user,
+        object_type="school",
+        object_id=selection.school.id,
+        details=selection.audit_details,
+    )
 
 
 @bp.route("/provision-map/print")
@@ -116,19 +132,44 @@ def provision_map_print():
     selection = _selection(user)
     result = _build(selection)
     page = render_template(
-        "interventions/provision_map_print.html", selection=selection, result=result, today=today(),
+        "interventions/provision_map_print.html",
+        selection=selection,
+        result=result,
+        today=today(),
     )
     _audit_pupils(user, result, "named_in_provision_map_print")
-    return audit.shown(db.session, page, "provision_map_printed", actor=user, object_type="school",
-                       object_id=selection.school.id, details=selection.audit_details)
+    return audit.shown(
+        db.session,
+        page,
+        "provision_map_printed",
+        actor=user,
+        object_type="school",
+        object_id=selection.school.id,
+        details=selection.audit_details,
+    )
 
 
 # --- CSV -------------------------------------------------------------------------------------------
 
 HEADER = [
-    "Intervention", "Catalogue entry", "Area of need", "Wave", "Delivery", "Delivered by", "Days",
-    "Minutes a session", "Starts", "Ends", "Pupils", "Year groups", "Number of pupils", "Sessions in the term",
-    "Sessions recorded", "Staff hours", "Cost (£)", "Cost per pupil (£)",
+    "Intervention",
+    "Catalogue entry",
+    "Area of need",
+    "Wave",
+    "Delivery",
+    "Delivered by",
+    "Days",
+    "Minutes a session",
+    "Starts",
+    "Ends",
+    "Pupils",
+    "Year groups",
+    "Number of pupils",
+    "Sessions in the term",
+    "Sessions recorded",
+    "Staff hours",
+    "Cost (£)",
+    "Cost per pupil (£)",
 ]
 
 
@@ -137,18 +178,50 @@ def provision_map_rows(result: ProvisionMap) -> list[list]:
     rows = [HEADER]
     for row in result.rows:
         i = row.intervention
-        rows.append([
-            i.name, i.type.name, i.type.area_of_need.label, i.type.wave_label, i.delivery.label,
-            i.delivered_by.full_name, i.weekday_names, i.minutes_per_session, i.starts_on.isoformat(),
-            i.ends_on.isoformat(), "; ".join(p.full_name for p in row.pupils),
-            ", ".join(sorted({year_group_label(p.year_group) for p in row.pupils})), len(row.pupils), row.sessions,
-            row.sessions_recorded, f"{row.staff_hours:.1f}", pounds(row.cost_pence), pounds(row.cost_per_pupil_pence),
-        ])
-    rows.append([
-        "Total", "", "", "", "", "", "", "", "", "", "", "", result.pupil_count,
-        sum(r.sessions for r in result.rows), sum(r.sessions_recorded for r in result.rows),
-        f"{result.total_hours:.1f}", pounds(result.total_cost_pence), pounds(result.cost_per_pupil_pence),
-    ])
+        rows.append(
+            [
+                i.name,
+                i.type.name,
+                i.type.area_of_need.label,
+                i.type.wave_label,
+                i.delivery.label,
+                i.delivered_by.full_name,
+                i.weekday_names,
+                i.minutes_per_session,
+                i.starts_on.isoformat(),
+                i.ends_on.isoformat(),
+                "; ".join(p.full_name for p in row.pupils),
+                ", ".join(sorted({year_group_label(p.year_group) for p in row.pupils})),
+                len(row.pupils),
+                row.sessions,
+                row.sessions_recorded,
+                f"{row.staff_hours:.1f}",
+                pounds(row.cost_pence),
+                pounds(row.cost_per_pupil_pence),
+            ]
+        )
+    rows.append(
+        [
+            "Total",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            result.pupil_count,
+            sum(r.sessions for r in result.rows),
+            sum(r.sessions_recorded for r in result.rows),
+            f"{result.total_hours:.1f}",
+            pounds(result.total_cost_pence),
+            pounds(result.cost_per_pupil_pence),
+        ]
+    )
     return [[safe_cell(value) for value in row] for row in rows]
 
 
@@ -170,6 +243,12 @@ def provision_map_csv():
     result = _build(selection)
     response = csv_response(provision_map_rows(result), _filename(selection))
     _audit_pupils(user, result, "named_in_provision_map_export")
-    return audit.shown(db.session, response, "provision_map_exported", actor=user, object_type="school",
-                       object_id=selection.school.id,
-                       details=selection.audit_details | {"rows": len(result.rows), "format": "csv"})
+    return audit.shown(
+        db.session,
+        response,
+        "provision_map_exported",
+        actor=user,
+        object_type="school",
+        object_id=selection.school.id,
+        details=selection.audit_details | {"rows": len(result.rows), "format": "csv"},
+    )

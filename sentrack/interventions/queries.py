@@ -35,6 +35,7 @@ from sentrack.workflows.register import awaiting_impact
 
 # --- Choices for the forms -------------------------------------------------------------------------
 
+
 def catalogue(session: Session, school_id: int, *, active_only: bool = False) -> list[InterventionType]:
     query = sa.select(InterventionType).where(InterventionType.school_id == school_id)
     if active_only:
@@ -47,9 +48,7 @@ def deliverers(session: Session, school_id: int) -> list[User]:
     holds = sa.select(RoleAssignment.user_id).where(RoleAssignment.role.in_(list(DELIVERING_ROLES)))
     return list(
         session.scalars(
-            sa.select(User)
-            .where(User.school_id == school_id, User.active, User.id.in_(holds))
-            .order_by(User.full_name)
+            sa.select(User).where(User.school_id == school_id, User.active, User.id.in_(holds)).order_by(User.full_name)
         )
     )
 
@@ -131,9 +130,7 @@ def pupils_in_scope(session: Session, user: User, public_ids: list[str], ability
     """Those of `public_ids` the ability reaches for the user, by public id (one query)."""
     if not public_ids:
         return {}
-    found = session.scalars(
-        sa.select(Pupil).where(Pupil.public_id.in_(public_ids), access.scope_for(user, ability))
-    )
+    found = session.scalars(sa.select(Pupil).where(Pupil.public_id.in_(public_ids), access.scope_for(user, ability)))
     return {pupil.public_id: pupil for pupil in found}
 
 
@@ -161,6 +158,7 @@ def open_outcomes(session: Session, pupil_ids: list[int]) -> dict[int, list[Outc
 
 
 # --- One intervention ------------------------------------------------------------------------------
+
 
 def load_intervention(session: Session, intervention: Intervention) -> Intervention:
     """The intervention with its type, deliverer, pupils and registers loaded in a few queries."""
@@ -217,12 +215,15 @@ def may(session: Session, user: User, ability: Ability, intervention: Interventi
         return False
     return bool(
         session.scalar(
-            sa.select(sa.literal(True)).where(Intervention.id == intervention.id, access.intervention_scope(user, ability))
+            sa.select(sa.literal(True)).where(
+                Intervention.id == intervention.id, access.intervention_scope(user, ability)
+            )
         )
     )
 
 
 # --- Lists -----------------------------------------------------------------------------------------
+
 
 def visible_places(session: Session, user: User, interventions: list[Intervention]) -> dict[int, frozenset[int]]:
     """For each of `interventions`, the ids of its pupils the user reaches on its pages

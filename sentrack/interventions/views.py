@@ -27,8 +27,8 @@ from sentrack.interventions.forms import (
     intervention_form_class,
 )
 from sentrack.models import Delivery, InterventionType, NeedType, Pupil, User
-from sentrack.templating import format_date
 from sentrack.submissions import once
+from sentrack.templating import format_date
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import interventions as flow
 from sentrack.workflows.register import is_on_roll
@@ -64,6 +64,7 @@ def default_end(starts_on: date, weeks: int) -> date:
 
 # --- The list --------------------------------------------------------------------------------------
 
+
 @bp.route("/interventions/")
 @login_required
 def index():
@@ -78,13 +79,19 @@ def index():
     visible = queries.visible_places(db.session, user, [row.intervention for row in rows])
     # A current intervention lists only the pupils on the roll today: one who has left is in no
     # list from the leaving date. An ended one keeps everyone who was in it.
-    listed = pupil_ids if ended else {
-        place.pupil_id for row in rows for place in row.intervention.places if is_on_roll(place.pupil, on)
-    }
+    listed = (
+        pupil_ids
+        if ended
+        else {place.pupil_id for row in rows for place in row.intervention.places if is_on_roll(place.pupil, on)}
+    )
     page = render_template("interventions/index.html", rows=rows, ended=ended, today=on, visible=visible, listed=listed)
     # The pupils the list names: listed and within the user's reach.
-    named = [place.pupil for row in rows for place in row.intervention.places
-             if place.pupil_id in listed and place.pupil_id in visible.get(row.intervention.id, ())]
+    named = [
+        place.pupil
+        for row in rows
+        for place in row.intervention.places
+        if place.pupil_id in listed and place.pupil_id in visible.get(row.intervention.id, ())
+    ]
     audit.record_for_pupils(db.session, "named_in_intervention_list", actor=user, pupils=named)
     db.session.commit()
     return page
@@ -92,13 +99,20 @@ def index():
 
 # --- Setting one up and changing it ----------------------------------------------------------------
 
+
 def _type_choices(types: list[InterventionType]) -> list[tuple[str, str]]:
     return [(str(t.id), t.name) for t in types]
 
 
 def _intervention_form(
-    user: User, group_ids: list[int], current: list[Pupil], also_label: str, kind: InterventionType | None = None,
-    *, joining_only: bool = False, versioned: bool = False,
+    user: User,
+    group_ids: list[int],
+    current: list[Pupil],
+    also_label: str,
+    kind: InterventionType | None = None,
+    *,
+    joining_only: bool = False,
+    versioned: bool = False,
 ):
     """The form with a place for each pupil who may be chosen: the pupils of the chosen classes,
     those already in the intervention, and any other pupil posted whom the user may reach.
@@ -122,8 +136,9 @@ def _intervention_form(
     )
     sen_asked = frozenset(key for key, pupil in reachable.items() if pupil.id in asked)
     may_place = access.may_change_sen_status(user)
-    form = intervention_form_class(list(reachable), outcome_choices, sen_asked if may_place else frozenset(),
-                                   versioned=versioned)()
+    form = intervention_form_class(
+        list(reachable), outcome_choices, sen_asked if may_place else frozenset(), versioned=versioned
+    )()
     form.sen_asked, form.may_place = sen_asked, may_place
     form.delivered_by_id.choices = [("", "Choose who delivers it")] + [
         (str(u.id), queries.deliverer_label(u)) for u in queries.deliverers(db.session, user.school_id)
@@ -141,7 +156,10 @@ def _posted_places(form, reachable: dict[str, Pupil], kept: frozenset[str] = fro
             continue
         pupil = reachable.get(key)
         if pupil is None:
-            form.pupils.errors = [*form.pupils.errors, "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"]
+            form.pupils.errors = [
+                *form.pupils.errors,
+                "Choose pupils from the list: one of them is not a pupil you can set up an intervention for",
+            ]
             return None
         entry = getattr(form, f"entry_{key}", None)
         outcome = getattr(form, f"outcome_{key}", None)
@@ -151,12 +169,17 @@ def _posted_places(form, reachable: dict[str, Pupil], kept: frozenset[str] = fro
             # The choice is the user's to make, never left to a default.
             choice.errors = [*choice.errors, f"Choose whether to place {pupil.full_name} on SEN support"]
             return None
-        places.append(flow.Place(
-            pupil=pupil, entry_score=entry.data if entry is not None else None,
-            outcome_id=_int(outcome.data) or None if outcome is not None else None,
-            sen_support=choice.data == SEN_SUPPORT_PLACE if choice is not None else None,
-            primary_need=NeedType(need.data) if need is not None and need.data in NeedType._value2member_map_ else None,
-        ))
+        places.append(
+            flow.Place(
+                pupil=pupil,
+                entry_score=entry.data if entry is not None else None,
+                outcome_id=_int(outcome.data) or None if outcome is not None else None,
+                sen_support=choice.data == SEN_SUPPORT_PLACE if choice is not None else None,
+                primary_need=NeedType(need.data)
+                if need is not None and need.data in NeedType._value2member_map_
+                else None,
+            )
+        )
     return places
 
 
@@ -168,7 +191,9 @@ def _sen_message(form, places: list[flow.Place]) -> str:
     left = len(asked) - placed
     parts = []
     if placed:
-        parts.append(f" {placed} pupil{'s are' if placed > 1 else ' is'} now on SEN support: send the letter to parents.")
+        parts.append(
+            f" {placed} pupil{'s are' if placed > 1 else ' is'} now on SEN support: send the letter to parents."
+        )
     if left and not form.may_place:
         parts.append(
             f" {left} pupil{'s are' if left > 1 else ' is'} not on SEN support: the SENCO has been told, and decides "
@@ -183,10 +208,15 @@ def _details(form) -> flow.InterventionDetails:
     except ValueError:
         delivery = Delivery.GROUP
     return flow.InterventionDetails(
-        type_id=_int(form.type_id.data), name=form.name.data, delivery=delivery,
-        delivered_by_id=_int(form.delivered_by_id.data), weekdays=sorted(set(form.weekdays.data or [])),
-        minutes_per_session=form.minutes_per_session.data, starts_on=form.starts_on.data,
-        ends_on=form.ends_on.data, measure=form.measure.data,
+        type_id=_int(form.type_id.data),
+        name=form.name.data,
+        delivery=delivery,
+        delivered_by_id=_int(form.delivered_by_id.data),
+        weekdays=sorted(set(form.weekdays.data or [])),
+        minutes_per_session=form.minutes_per_session.data,
+        starts_on=form.starts_on.data,
+        ends_on=form.ends_on.data,
+        measure=form.measure.data,
     )
 
 
@@ -222,7 +252,9 @@ def new():
         form.type_id.data = str(kind.id)
         form.name.data = kind.name
         form.delivery.data = Delivery.GROUP.value
-        form.delivered_by_id.data = str(user.id) if any(c[0] == str(user.id) for c in form.delivered_by_id.choices) else ""
+        form.delivered_by_id.data = (
+            str(user.id) if any(c[0] == str(user.id) for c in form.delivered_by_id.choices) else ""
+        )
         form.weekdays.data = DEFAULT_WEEKDAYS[kind.sessions_per_week]
         form.minutes_per_session.data = kind.minutes_per_session
         form.starts_on.data = starts
@@ -246,8 +278,14 @@ def new():
     elif request.method == "POST":
         _posted_places(form, reachable)  # a pupil out of reach is named even beside other mistakes
     return render_template(
-        "interventions/form.html", form=form, groups=groups, intervention=None, kind=kind, classes=classes,
-        group_ids=group_ids, others=0,
+        "interventions/form.html",
+        form=form,
+        groups=groups,
+        intervention=None,
+        kind=kind,
+        classes=classes,
+        group_ids=group_ids,
+        others=0,
     )
 
 
@@ -269,8 +307,9 @@ def edit(intervention_id: int):
     else:
         theirs = {g.id for pupil in current for g in pupil.groups}
         group_ids = [g.id for g in classes if g.id in theirs]
-    form, groups, reachable = _intervention_form(user, group_ids, current, "In the intervention", intervention.type,
-                                                 joining_only=True, versioned=True)
+    form, groups, reachable = _intervention_form(
+        user, group_ids, current, "In the intervention", intervention.type, joining_only=True, versioned=True
+    )
     types = queries.catalogue(db.session, user.school_id, active_only=True)
     if intervention.type not in types:
         types.append(intervention.type)
@@ -301,8 +340,13 @@ def edit(intervention_id: int):
         if places is not None:
             try:
                 flow.update_intervention(
-                    db.session, actor=user, intervention=intervention, details=_details(form), places=places,
-                    today=today(), expected_version=form.expected_version,
+                    db.session,
+                    actor=user,
+                    intervention=intervention,
+                    details=_details(form),
+                    places=places,
+                    today=today(),
+                    expected_version=form.expected_version,
                 )
             except RuleBroken as error:
                 db.session.rollback()
@@ -316,12 +360,24 @@ def edit(intervention_id: int):
     elif request.method == "POST":
         _posted_places(form, reachable, kept)
     page = render_template(
-        "interventions/form.html", form=form, groups=groups, intervention=intervention, kind=intervention.type,
-        classes=classes, group_ids=group_ids, others=len(kept),
+        "interventions/form.html",
+        form=form,
+        groups=groups,
+        intervention=intervention,
+        kind=intervention.type,
+        classes=classes,
+        group_ids=group_ids,
+        others=len(kept),
     )
     if request.method == "GET":  # a view of the page; a refused post stores nothing
-        audit.record_for_pupils(db.session, "intervention_form_viewed", actor=user, pupils=current,
-                                object_type="intervention", object_id=intervention.id)
+        audit.record_for_pupils(
+            db.session,
+            "intervention_form_viewed",
+            actor=user,
+            pupils=current,
+            object_type="intervention",
+            object_id=intervention.id,
+        )
         db.session.commit()
     return page
 
@@ -353,6 +409,7 @@ def end(intervention_id: int):
 
 # --- One intervention ------------------------------------------------------------------------------
 
+
 @bp.route("/interventions/<int:intervention_id>")
 @login_required
 def show(intervention_id: int):
@@ -361,22 +418,33 @@ def show(intervention_id: int):
     # A user reaching an intervention through one of its pupils sees the others counted, unnamed.
     visible = access.intervention_pupil_ids(user, found)
     # Its pupils are of its school: audited by id, with nothing more to load.
-    audit.record_for_pupils(db.session, "intervention_viewed", actor=user, object_type="intervention", object_id=found.id,
-                            pupil_schools={pupil_id: found.school_id for pupil_id in visible})
+    audit.record_for_pupils(
+        db.session,
+        "intervention_viewed",
+        actor=user,
+        object_type="intervention",
+        object_id=found.id,
+        pupil_schools={pupil_id: found.school_id for pupil_id in visible},
+    )
     db.session.commit()
     intervention = queries.load_intervention(db.session, found)
     on = today()
     return render_template(
-        "interventions/show.html", intervention=intervention, today=on, visible=visible,
+        "interventions/show.html",
+        intervention=intervention,
+        today=on,
+        visible=visible,
         others=sum(1 for place in intervention.places if place.pupil_id not in visible),
         teachers=queries.responsible_teachers(db.session, sorted(visible)),
-        tallies=queries.attendance(intervention), labels=user.school.impact_labels,
+        tallies=queries.attendance(intervention),
+        labels=user.school.impact_labels,
         may_record=queries.may(db.session, user, Ability.RECORD_SESSION, intervention),
         may_change=queries.may(db.session, user, Ability.SET_UP_INTERVENTION, intervention),
     )
 
 
 # --- Registers -------------------------------------------------------------------------------------
+
 
 @bp.route("/interventions/<int:intervention_id>/sessions/new", methods=["GET", "POST"])
 @login_required
@@ -401,8 +469,13 @@ def record_session(intervention_id: int):
         present = set(form.attended.data or [])
         try:
             flow.record_session(
-                db.session, actor=user, intervention=intervention, held_on=form.held_on.data, attended=present,
-                note=form.note.data, today=today(),
+                db.session,
+                actor=user,
+                intervention=intervention,
+                held_on=form.held_on.data,
+                attended=present,
+                note=form.note.data,
+                today=today(),
             )
         except RuleBroken as error:
             db.session.rollback()
@@ -417,11 +490,18 @@ def record_session(intervention_id: int):
             if from_home:
                 return redirect(url_for("main.home"))
             return redirect(url_for("interventions.show", intervention_id=intervention_id) + "#register")
-    page = render_template("interventions/session.html", form=form, intervention=intervention, from_home=from_home,
-                           others=others)
+    page = render_template(
+        "interventions/session.html", form=form, intervention=intervention, from_home=from_home, others=others
+    )
     if request.method == "GET":  # a view of the page; a refused post stores nothing
-        audit.record_for_pupils(db.session, "register_viewed", actor=user, pupils=[place.pupil for place in places],
-                                object_type="intervention", object_id=intervention.id)
+        audit.record_for_pupils(
+            db.session,
+            "register_viewed",
+            actor=user,
+            pupils=[place.pupil for place in places],
+            object_type="intervention",
+            object_id=intervention.id,
+        )
         db.session.commit()
     return page
 
@@ -438,8 +518,12 @@ def quick_register(intervention_id: int):
     name = intervention.name
     try:
         flow.record_session(
-            db.session, actor=user, intervention=intervention, held_on=today(),
-            attended={place.pupil_id for place in flow.writable_register(user, intervention, today())}, note=None,
+            db.session,
+            actor=user,
+            intervention=intervention,
+            held_on=today(),
+            attended={place.pupil_id for place in flow.writable_register(user, intervention, today())},
+            note=None,
             today=today(),
         )
     except RuleBroken as error:
@@ -452,6 +536,7 @@ def quick_register(intervention_id: int):
 
 
 # --- Impact ----------------------------------------------------------------------------------------
+
 
 @bp.route("/interventions/<int:intervention_id>/impact", methods=["GET", "POST"])
 @login_required
@@ -484,9 +569,14 @@ def impact(intervention_id: int):
         }
         try:
             flow.record_impact(
-                db.session, actor=user, intervention=intervention, results=results, today=on,
+                db.session,
+                actor=user,
+                intervention=intervention,
+                results=results,
+                today=on,
                 expected_versions={
-                    place.pupil_id: getattr(form, flow.impact_version_field(place.pupil_id)).expected for place in places
+                    place.pupil_id: getattr(form, flow.impact_version_field(place.pupil_id)).expected
+                    for place in places
                 },
             )
         except RuleBroken as error:
@@ -498,14 +588,24 @@ def impact(intervention_id: int):
             flash(f"Impact saved for {name}.", "success")
             return redirect(url_for("interventions.show", intervention_id=intervention_id) + "#pupils")
     page = render_template(
-        "interventions/impact.html", form=form, intervention=intervention, ended=ended, places=places,
+        "interventions/impact.html",
+        form=form,
+        intervention=intervention,
+        ended=ended,
+        places=places,
         left_early=[p for p in intervention.places if p.pupil_id in visible and p not in places],
         others=sum(1 for p in intervention.places if p.pupil_id not in visible),
         tallies=queries.attendance(intervention),
         may_end=queries.may(db.session, user, Ability.SET_UP_INTERVENTION, intervention),
     )
     if request.method == "GET":  # a view of the page; a refused post stores nothing
-        audit.record_for_pupils(db.session, "impact_viewed", actor=user, pupils=[p.pupil for p in places] if ended else [],
-                                object_type="intervention", object_id=intervention.id)
+        audit.record_for_pupils(
+            db.session,
+            "impact_viewed",
+            actor=user,
+            pupils=[p.pupil for p in places] if ended else [],
+            object_type="intervention",
+            object_id=intervention.id,
+        )
         db.session.commit()
     return page

@@ -39,11 +39,16 @@ def open_statuses(session: Session, pupil_ids: list[int]) -> dict[int, SenStatus
 
 def overdue_concerns(session: Session, user: User, on: date) -> list[Concern]:
     """The concerns past their deadline, the oldest first (the first 20)."""
-    return list(session.scalars(
-        sa.select(Concern).join(Pupil, Concern.pupil_id == Pupil.id)
-        .where(access.sen_scope(user), on_roll(on), concern_past_deadline(on))
-        .options(selectinload(Concern.pupil)).order_by(Concern.deadline).limit(OVERDUE_CONCERNS_SHOWN)
-    ))
+    return list(
+        session.scalars(
+            sa.select(Concern)
+            .join(Pupil, Concern.pupil_id == Pupil.id)
+            .where(access.sen_scope(user), on_roll(on), concern_past_deadline(on))
+            .options(selectinload(Concern.pupil))
+            .order_by(Concern.deadline)
+            .limit(OVERDUE_CONCERNS_SHOWN)
+        )
+    )
 
 
 def overdue_counts(session: Session, user: User, on: date) -> tuple[int, int, int]:
@@ -51,57 +56,69 @@ def overdue_counts(session: Session, user: User, on: date) -> tuple[int, int, in
     deadline and how many are open, among the pupils in the user's scope, however many the lists
     show: one query."""
     reviews = (
-        sa.select(sa.func.count(SupportCycle.id)).join(Plan, Plan.cycle_id == SupportCycle.id)
+        sa.select(sa.func.count(SupportCycle.id))
+        .join(Plan, Plan.cycle_id == SupportCycle.id)
         .join(Pupil, SupportCycle.pupil_id == Pupil.id)
-        .where(access.sen_scope(user), on_roll(on), review_overdue(on)).scalar_subquery()
+        .where(access.sen_scope(user), on_roll(on), review_overdue(on))
+        .scalar_subquery()
     )
 
     def concerns(*conditions) -> sa.ScalarSelect:
         return (
-            sa.select(sa.func.count(Concern.id)).join(Pupil, Concern.pupil_id == Pupil.id)
-            .where(access.sen_scope(user), on_roll(on), *conditions).scalar_subquery()
+            sa.select(sa.func.count(Concern.id))
+            .join(Pupil, Concern.pupil_id == Pupil.id)
+            .where(access.sen_scope(user), on_roll(on), *conditions)
+            .scalar_subquery()
         )
 
-    return tuple(session.execute(sa.select(
-        reviews, concerns(concern_past_deadline(on)), concerns(Concern.status == ConcernStatus.OPEN)
-    )).one())
+    return tuple(
+        session.execute(
+            sa.select(reviews, concerns(concern_past_deadline(on)), concerns(Concern.status == ConcernStatus.OPEN))
+        ).one()
+    )
 
 
 def reviews_due(session: Session, user: User, on: date, *, within_days: int = 14) -> list[tuple[SupportCycle, Plan]]:
     """Running plans whose review date has passed (overdue, by `register.review_overdue`) or falls
     within `within_days`, soonest first."""
-    return list(session.execute(
-        sa.select(SupportCycle, Plan)
-        .join(Plan, Plan.cycle_id == SupportCycle.id)
-        .join(Pupil, SupportCycle.pupil_id == Pupil.id)
-        .where(access.sen_scope(user), on_roll(on), review_due_within(on, within_days))
-        .options(selectinload(SupportCycle.pupil), contains_eager(SupportCycle.plan))
-        .order_by(Plan.review_date)
-        .limit(REVIEWS_SHOWN)
-    ).tuples())
+    return list(
+        session.execute(
+            sa.select(SupportCycle, Plan)
+            .join(Plan, Plan.cycle_id == SupportCycle.id)
+            .join(Pupil, SupportCycle.pupil_id == Pupil.id)
+            .where(access.sen_scope(user), on_roll(on), review_due_within(on, within_days))
+            .options(selectinload(SupportCycle.pupil), contains_eager(SupportCycle.plan))
+            .order_by(Plan.review_date)
+            .limit(REVIEWS_SHOWN)
+        ).tuples()
+    )
 
 
 def letters_to_send(session: Session, user: User, on: date) -> list[ParentLetter]:
-    return list(session.scalars(
-        sa.select(ParentLetter)
-        .join(Pupil, ParentLetter.pupil_id == Pupil.id)
-        .where(access.sen_scope(user), on_roll(on), ParentLetter.sent_on.is_(None))
-        .options(selectinload(ParentLetter.pupil))
-        .order_by(ParentLetter.created_on)
-        .limit(LETTERS_SHOWN)
-    ))
+    return list(
+        session.scalars(
+            sa.select(ParentLetter)
+            .join(Pupil, ParentLetter.pupil_id == Pupil.id)
+            .where(access.sen_scope(user), on_roll(on), ParentLetter.sent_on.is_(None))
+            .options(selectinload(ParentLetter.pupil))
+            .order_by(ParentLetter.created_on)
+            .limit(LETTERS_SHOWN)
+        )
+    )
 
 
 def teacher_classes(session: Session, user: User, on: date) -> tuple[list[TeachingGroup], dict[int, SenStatus]]:
     """The teacher's classes with the pupils on the roll `on` that day, and those pupils' open SEN
     statuses."""
-    groups = list(session.scalars(
-        sa.select(TeachingGroup)
-        .join(group_teachers, group_teachers.c.group_id == TeachingGroup.id)
-        .where(group_teachers.c.user_id == user.id)
-        .options(selectinload(TeachingGroup.pupils.and_(on_roll(on))))
-        .order_by(TeachingGroup.name)
-    ))
+    groups = list(
+        session.scalars(
+            sa.select(TeachingGroup)
+            .join(group_teachers, group_teachers.c.group_id == TeachingGroup.id)
+            .where(group_teachers.c.user_id == user.id)
+            .options(selectinload(TeachingGroup.pupils.and_(on_roll(on))))
+            .order_by(TeachingGroup.name)
+        )
+    )
     return groups, open_statuses(session, [pupil.id for group in groups for pupil in group.pupils])
 
 
@@ -133,7 +150,12 @@ def roles_waiting(session: Session, user: User) -> int:
     deciding = access.roles_grantable_by(user) & access.SEN_ROLES
     if not deciding:
         return 0
-    return session.scalar(
-        sa.select(sa.func.count()).select_from(RoleProposal).join(User, User.id == RoleProposal.user_id)
-        .where(User.school_id == user.school_id, RoleProposal.role.in_(deciding))
-    ) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(RoleProposal)
+            .join(User, User.id == RoleProposal.user_id)
+            .where(User.school_id == user.school_id, RoleProposal.role.in_(deciding))
+        )
+        or 0
+    )

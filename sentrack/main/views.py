@@ -36,8 +36,9 @@ def home():
         }
     if "oversight" in sections:
         context["reviews_due"] = queries.reviews_due(db.session, user, on)
-        (context["reviews_overdue_count"], context["overdue_concern_count"],
-         context["open_concerns"]) = queries.overdue_counts(db.session, user, on)
+        (context["reviews_overdue_count"], context["overdue_concern_count"], context["open_concerns"]) = (
+            queries.overdue_counts(db.session, user, on)
+        )
         context["letters_to_send"] = queries.letters_to_send(db.session, user, on)
         context["overdue_concerns"] = queries.overdue_concerns(db.session, user, on)
         if user.school is not None:
@@ -46,7 +47,9 @@ def home():
         context["classes"], context["statuses"] = queries.teacher_classes(db.session, user, on)
         pupil_ids = list(context["statuses"])
         # Set-based for the whole school, then narrowed: a fixed number of queries.
-        context["class_engagement"] = engagement_for_school(db.session, user.school, on, pupil_ids=pupil_ids) if pupil_ids else {}
+        context["class_engagement"] = (
+            engagement_for_school(db.session, user.school, on, pupil_ids=pupil_ids) if pupil_ids else {}
+        )
         context["class_cycles"] = queries.open_cycles(db.session, pupil_ids)
     if "impact_missing" in sections:
         context["ended_without_impact"] = intervention_home.ended_without_impact(db.session, user.school_id, on)
@@ -56,14 +59,17 @@ def home():
         context["quick_form"] = QuickRegisterForm()
     if "school" in sections:
         context["staff_count"], context["roll_count"], context["class_count"] = queries.school_counts(
-            db.session, user.school_id, on)
+            db.session, user.school_id, on
+        )
     context["roles_waiting"] = queries.roles_waiting(db.session, user)
     page = render_template("main/home.html", user=user, **context)
     # Audited once the page is rendered (the commit expires what the page loaded), one statement
     # each: the passports show pupils' SEN records; the lists name other pupils.
     passported = {p.pupil.id for p in context.get("passports", ())}
     if delivers:
-        audit.record_for_pupils(db.session, "passport_viewed", actor=user, pupils=[p.pupil for p in context["passports"]])
+        audit.record_for_pupils(
+            db.session, "passport_viewed", actor=user, pupils=[p.pupil for p in context["passports"]]
+        )
     named = [pupil for pupil in _named_on_home(user, context) if pupil.id not in passported]
     audit.record_for_pupils(db.session, "named_on_home_page", actor=user, pupils=named)
     db.session.commit()
@@ -88,6 +94,9 @@ def _named_on_home(user, context: dict) -> list:
         named[concern.pupil.id] = concern.pupil
     statuses = context.get("statuses") or {}
     for group in context.get("classes") or ():
-        named.update((pupil.id, pupil) for pupil in group.pupils
-                     if pupil.id in statuses and statuses[pupil.id].provision != Provision.NONE)
+        named.update(
+            (pupil.id, pupil)
+            for pupil in group.pupils
+            if pupil.id in statuses and statuses[pupil.id].provision != Provision.NONE
+        )
     return list(named.values())

@@ -27,42 +27,73 @@ MODE_CHOICES = [(m.value, m.label) for m in MeetingMode]
 
 
 def _mode():
-    return RadioField("How was it held?", widget=GovRadioInput(), choices=MODE_CHOICES,
-                      validators=[InputRequired("Select how the meeting is held")])
+    return RadioField(
+        "How was it held?",
+        widget=GovRadioInput(),
+        choices=MODE_CHOICES,
+        validators=[InputRequired("Select how the meeting is held")],
+    )
 
 
 def _leader():
-    return SelectField("Led by", widget=GovSelect(), coerce=str, validators=[DataRequired("Select who leads the meeting")],
-                       description="A teacher who knows the pupil well")
+    return SelectField(
+        "Led by",
+        widget=GovSelect(),
+        coerce=str,
+        validators=[DataRequired("Select who leads the meeting")],
+        description="A teacher who knows the pupil well",
+    )
 
 
 def _separate():
-    return BooleanField("This is a separate meeting with another parent or carer on a day that already has one "
-                        "(for example with separated parents)", widget=GovCheckboxInput())
+    return BooleanField(
+        "This is a separate meeting with another parent or carer on a day that already has one "
+        "(for example with separated parents)",
+        widget=GovCheckboxInput(),
+    )
 
 
 def _separate_with():
-    return TextField("Who the separate meeting is with", widget=GovTextInput(), filters=[blank_to_none],
-                       validators=[Optional(), Length(max=200, message="Who the separate meeting is with must be 200 characters or fewer")],
-                       description="For example the pupil's father")
+    return TextField(
+        "Who the separate meeting is with",
+        widget=GovTextInput(),
+        filters=[blank_to_none],
+        validators=[
+            Optional(),
+            Length(max=200, message="Who the separate meeting is with must be 200 characters or fewer"),
+        ],
+        description="For example the pupil's father",
+    )
 
 
 class MeetingForm(FlaskForm):
     held_on = GovDateField(
-        "Date of the meeting", describe="date of the meeting",
-        validators=[DateRequired("Enter the date of the meeting"),
-                    NotInFuture(today, "The meeting cannot be recorded as held on a date in the future")],
+        "Date of the meeting",
+        describe="date of the meeting",
+        validators=[
+            DateRequired("Enter the date of the meeting"),
+            NotInFuture(today, "The meeting cannot be recorded as held on a date in the future"),
+        ],
     )
     mode = _mode()
     led_by_id = _leader()
-    attendees = text_area("Who attended", required="Enter who attended", max_length=1000, hint="Names and roles, for example the pupil's mother and the class teacher")
+    attendees = text_area(
+        "Who attended",
+        required="Enter who attended",
+        max_length=1000,
+        hint="Names and roles, for example the pupil's mother and the class teacher",
+    )
     pupil_views = text_area("The pupil's views", hint="In the pupil's own words where possible", max_length=4000)
-    views_not_gathered = text_area("Or, why they could not be gathered", max_length=1000,
-                                   hint="Only when the pupil's views could not be gathered: for example the pupil was absent and will be asked in school")
+    views_not_gathered = text_area(
+        "Or, why they could not be gathered",
+        max_length=1000,
+        hint="Only when the pupil's views could not be gathered: for example the pupil was absent and will be asked in school",
+    )
     outcomes = text_area("What was discussed and agreed", required="Record what was agreed at the meeting")
     actions = text_area("Actions", hint="Who does what, by when, including support at home")
     shared_with_parents_on = GovDateField(
-        "Date the record was shared with parents", describe="date shared with parents",
+        "Date the record was shared with parents",
+        describe="date shared with parents",
         validators=[NotInFuture(today, "The date shared with parents cannot be in the future")],
         description="Leave blank until the parents have been given the record",
     )
@@ -72,8 +103,11 @@ class MeetingForm(FlaskForm):
 
 
 class PlanMeetingForm(FlaskForm):
-    planned_for = GovDateField("Date of the meeting", describe="date of the meeting",
-                               validators=[DateRequired("Enter the date of the meeting")])
+    planned_for = GovDateField(
+        "Date of the meeting",
+        describe="date of the meeting",
+        validators=[DateRequired("Enter the date of the meeting")],
+    )
     mode = _mode()
     led_by_id = _leader()
     attendees = text_area("Who is invited", max_length=1000)
@@ -87,27 +121,53 @@ SEASON_CHOICES = [(s.value, s.label) for s in Season]
 
 class SharedForm(FlaskForm):
     shared_with_parents_on = GovDateField(
-        "Date the record was shared with parents", describe="date shared with parents",
-        validators=[DateRequired("Enter the date the record was shared with parents"),
-                    NotInFuture(today, "The date shared with parents cannot be in the future")],
+        "Date the record was shared with parents",
+        describe="date shared with parents",
+        validators=[
+            DateRequired("Enter the date the record was shared with parents"),
+            NotInFuture(today, "The date shared with parents cannot be in the future"),
+        ],
     )
     submit = SubmitField("Save the date", widget=GovSubmitInput())
 
 
 class TermForm(FlaskForm):
-    academic_year = SelectField("Academic year", widget=GovSelect(), coerce=str, validate_choice=False,
-                                validators=[DataRequired("Select the academic year"),
-                                            Offered("Select this academic year or the next")])
-    season = RadioField("Term", widget=GovRadioInput(), choices=SEASON_CHOICES, validate_choice=False,
-                        validators=[DataRequired("Select the term"), Offered("Select autumn, spring or summer")])
-    starts_on = GovDateField("First day of the term", describe="first day of the term",
-                             validators=[DateRequired("Enter the first day of the term")], description="For example 3 9 2026")
-    ends_on = GovDateField("Last day of the term", describe="last day of the term",
-                           validators=[DateRequired("Enter the last day of the term")], description="For example 18 12 2026")
-    half_term_starts_on = GovDateField("First day of the half-term holiday", describe="first day of the half-term holiday",
-                                       description="Optional: the first weekday with no school, for example 26 10 2026")
-    half_term_ends_on = GovDateField("Last day of the half-term holiday", describe="last day of the half-term holiday",
-                                     description="Optional: for example 30 10 2026")
+    academic_year = SelectField(
+        "Academic year",
+        widget=GovSelect(),
+        coerce=str,
+        validate_choice=False,
+        validators=[DataRequired("Select the academic year"), Offered("Select this academic year or the next")],
+    )
+    season = RadioField(
+        "Term",
+        widget=GovRadioInput(),
+        choices=SEASON_CHOICES,
+        validate_choice=False,
+        validators=[DataRequired("Select the term"), Offered("Select autumn, spring or summer")],
+    )
+    starts_on = GovDateField(
+        "First day of the term",
+        describe="first day of the term",
+        validators=[DateRequired("Enter the first day of the term")],
+        description="For example 3 9 2026",
+    )
+    ends_on = GovDateField(
+        "Last day of the term",
+        describe="last day of the term",
+        validators=[DateRequired("Enter the last day of the term")],
+        description="For example 18 12 2026",
+    )
+    half_term_starts_on = GovDateField(
+        "First day of the half-term holiday",
+        describe="first day of the half-term holiday",
+        description="Optional: the first weekday with no school, for example 26 10 2026",
+    )
+    half_term_ends_on = GovDateField(
+        "Last day of the half-term holiday",
+        describe="last day of the half-term holiday",
+        description="Optional: for example 30 10 2026",
+    )
     submit = SubmitField("Save the term dates", widget=GovSubmitInput())
 
 
@@ -117,8 +177,12 @@ class UseDefaultDatesForm(FlaskForm):
 
 def _setting(name: str) -> WholeNumberField:
     label, low, high = RULE_SETTINGS[name]
-    return WholeNumberField(label, validators=[Required(f"Enter a value for '{label.lower()}'")],
-                            invalid=f"{label} must be a whole number", description=f"Between {low} and {high}")
+    return WholeNumberField(
+        label,
+        validators=[Required(f"Enter a value for '{label.lower()}'")],
+        invalid=f"{label} must be a whole number",
+        description=f"Between {low} and {high}",
+    )
 
 
 class TermEditForm(VersionedForm, TermForm):

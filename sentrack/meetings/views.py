@@ -38,7 +38,9 @@ def _to_pupil(pupil: Pupil):
 
 
 def _leaders(form, pupil: Pupil, user: User) -> None:
-    form.led_by_id.choices = [("", "Choose")] + [(str(u.id), u.full_name) for u in flow.staff_who_may_lead(db.session, pupil.school_id)]
+    form.led_by_id.choices = [("", "Choose")] + [
+        (str(u.id), u.full_name) for u in flow.staff_who_may_lead(db.session, pupil.school_id)
+    ]
     if request.method == "GET" and not form.led_by_id.data:
         form.led_by_id.data = str(user.id)
 
@@ -72,10 +74,16 @@ def record(public_id: str, meeting_id: int | None = None):
             form.separate.data = True
     if form.validate_on_submit():
         details = flow.MeetingDetails(
-            held_on=form.held_on.data, mode=MeetingMode(form.mode.data), led_by_id=_leader_id(form),
-            attendees=form.attendees.data, pupil_views=form.pupil_views.data, outcomes=form.outcomes.data,
-            actions=form.actions.data, shared_with_parents_on=form.shared_with_parents_on.data,
-            views_not_gathered=form.views_not_gathered.data, separate=form.separate.data,
+            held_on=form.held_on.data,
+            mode=MeetingMode(form.mode.data),
+            led_by_id=_leader_id(form),
+            attendees=form.attendees.data,
+            pupil_views=form.pupil_views.data,
+            outcomes=form.outcomes.data,
+            actions=form.actions.data,
+            shared_with_parents_on=form.shared_with_parents_on.data,
+            views_not_gathered=form.views_not_gathered.data,
+            separate=form.separate.data,
             separate_with=form.separate_with.data,
         )
         try:
@@ -103,9 +111,14 @@ def plan(public_id: str):
     if request.method == "GET":
         form.mode.data = MeetingMode.IN_PERSON.value
     if form.validate_on_submit():
-        details = flow.PlannedDetails(planned_for=form.planned_for.data, mode=MeetingMode(form.mode.data),
-                                      led_by_id=_leader_id(form), attendees=form.attendees.data,
-                                      separate=form.separate.data, separate_with=form.separate_with.data)
+        details = flow.PlannedDetails(
+            planned_for=form.planned_for.data,
+            mode=MeetingMode(form.mode.data),
+            led_by_id=_leader_id(form),
+            attendees=form.attendees.data,
+            separate=form.separate.data,
+            separate_with=form.separate_with.data,
+        )
         try:
             flow.plan_meeting(db.session, actor=user, pupil=pupil, details=details, today=today())
         except RuleBroken as error:
@@ -131,7 +144,9 @@ def shared(public_id: str, meeting_id: int):
     form = SharedForm()
     if form.validate_on_submit():
         try:
-            flow.mark_shared(db.session, actor=user, meeting=meeting, shared_on=form.shared_with_parents_on.data, today=today())
+            flow.mark_shared(
+                db.session, actor=user, meeting=meeting, shared_on=form.shared_with_parents_on.data, today=today()
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -143,6 +158,7 @@ def shared(public_id: str, meeting_id: int):
 
 
 # --- Settings: term dates and rule settings ----------------------------------------------------
+
 
 def _school(user: User) -> School:
     if user.school_id is None:
@@ -156,7 +172,9 @@ def _school(user: User) -> School:
 def settings():
     school = _school(_user())
     return render_template(
-        "meetings/settings.html", school=school, years=settings_flow.school_term_rows(db.session, school, today()),
+        "meetings/settings.html",
+        school=school,
+        years=settings_flow.school_term_rows(db.session, school, today()),
         rules=settings_flow.RULE_SETTINGS,
     )
 
@@ -173,8 +191,9 @@ def rules():
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in settings_flow.RULE_SETTINGS}
         try:
-            settings_flow.save_rule_settings(db.session, actor=user, school=school, values=values,
-                                             expected_version=form.expected_version)
+            settings_flow.save_rule_settings(
+                db.session, actor=user, school=school, values=values, expected_version=form.expected_version
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -211,13 +230,22 @@ def term(term_id: int | None = None):
         opened_at(form, existing)
     if form.validate_on_submit():
         details = settings_flow.TermDetails(
-            academic_year=int(form.academic_year.data), season=Season(form.season.data),
-            starts_on=form.starts_on.data, ends_on=form.ends_on.data,
-            half_term_starts_on=form.half_term_starts_on.data, half_term_ends_on=form.half_term_ends_on.data,
+            academic_year=int(form.academic_year.data),
+            season=Season(form.season.data),
+            starts_on=form.starts_on.data,
+            ends_on=form.ends_on.data,
+            half_term_starts_on=form.half_term_starts_on.data,
+            half_term_ends_on=form.half_term_ends_on.data,
         )
         try:
-            settings_flow.save_term(db.session, actor=user, school=school, details=details, term=existing,
-                                    expected_version=form.expected_version if existing is not None else None)
+            settings_flow.save_term(
+                db.session,
+                actor=user,
+                school=school,
+                details=details,
+                term=existing,
+                expected_version=form.expected_version if existing is not None else None,
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -225,8 +253,9 @@ def term(term_id: int | None = None):
             db.session.commit()
             flash("Term dates saved.", "success")
             return redirect(url_for("meetings.settings") + "#terms")
-    return render_template("meetings/term.html", form=form, term=existing,
-                           default_form=UseDefaultDatesForm() if existing else None)
+    return render_template(
+        "meetings/term.html", form=form, term=existing, default_form=UseDefaultDatesForm() if existing else None
+    )
 
 
 @bp.route("/settings/terms/<int:term_id>/default", methods=["POST"])

@@ -6,9 +6,9 @@ from sentrack.models.compliance import ComplianceSnapshot
 from sentrack.models.cycles import (
     Assessment,
     CycleState,
+    EarlyReviewReason,
     Observation,
     Outcome,
-    EarlyReviewReason,
     OutcomeRating,
     ParentLetter,
     Plan,
@@ -48,7 +48,15 @@ from sentrack.models.organisation import (
     group_pupils,
     group_teachers,
 )
-from sentrack.models.people import NO_PASSWORD, Invitation, RoleAssignment, RoleProposal, SessionValue, User, UserSession
+from sentrack.models.people import (
+    NO_PASSWORD,
+    Invitation,
+    RoleAssignment,
+    RoleProposal,
+    SessionValue,
+    User,
+    UserSession,
+)
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 from sentrack.models.submissions import FormSubmission
 

@@ -103,9 +103,7 @@ class SupportCycle(Base):
             sqlite_where=sa.text("state <> 'closed'"),
             postgresql_where=sa.text("state <> 'closed'"),
         ),
-        sa.CheckConstraint(
-            "(state = 'closed') = (closed_on IS NOT NULL)", name="closed_on_when_closed"
-        ),
+        sa.CheckConstraint("(state = 'closed') = (closed_on IS NOT NULL)", name="closed_on_when_closed"),
         sa.Index("ix_support_cycle_state", "state"),
     )
 
@@ -127,9 +125,7 @@ class SupportCycle(Base):
     assessment: Mapped[Assessment | None] = relationship(back_populates="cycle", uselist=False)
     plan: Mapped[Plan | None] = relationship(back_populates="cycle", uselist=False)
     review: Mapped[Review | None] = relationship(back_populates="cycle", uselist=False)
-    outcomes: Mapped[list[Outcome]] = relationship(
-        back_populates="cycle", order_by="(Outcome.position, Outcome.id)"
-    )
+    outcomes: Mapped[list[Outcome]] = relationship(back_populates="cycle", order_by="(Outcome.position, Outcome.id)")
     observations: Mapped[list[Observation]] = relationship(
         back_populates="cycle", order_by="(Observation.observed_on.desc(), Observation.id.desc())"
     )

@@ -82,9 +82,7 @@ class Task(Base):
     __tablename__ = "task"
     __table_args__ = (
         sa.UniqueConstraint("duty_id", "subject_type", "subject_id", "period"),
-        sa.CheckConstraint(
-            "(status = 'done') = (completed_on IS NOT NULL)", name="completed_when_done"
-        ),
+        sa.CheckConstraint("(status = 'done') = (completed_on IS NOT NULL)", name="completed_when_done"),
         sa.CheckConstraint("(status = 'open') = (closed_on IS NULL)", name="closed_when_not_open"),
         sa.CheckConstraint("(done_by_type IS NULL) = (done_by_id IS NULL)", name="done_by_record"),
         sa.Index("ix_task_assignee_status_due", "assigned_to_id", "status", "due_on"),

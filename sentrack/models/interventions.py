@@ -211,9 +211,7 @@ class InterventionSession(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
 
     intervention: Mapped[Intervention] = relationship(back_populates="sessions")
-    attendance: Mapped[list[SessionAttendance]] = relationship(
-        back_populates="session", cascade="all, delete-orphan"
-    )
+    attendance: Mapped[list[SessionAttendance]] = relationship(back_populates="session", cascade="all, delete-orphan")
 
 
 class SessionAttendance(Base):

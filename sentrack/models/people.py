@@ -12,7 +12,6 @@ from sentrack.models.base import Base, UTCDateTime
 from sentrack.models.enums import Role, enum_type
 from sentrack.models.organisation import LocalAuthority, School, TeachingGroup, group_teachers
 
-
 # What an account holds until its owner sets a password through their invitation: not an argon2
 # hash, so no password verifies against it.
 NO_PASSWORD = "!"
@@ -23,9 +22,7 @@ class User(Base):
 
     __tablename__ = "user"
     __table_args__ = (
-        sa.CheckConstraint(
-            "school_id IS NOT NULL OR local_authority_id IS NOT NULL", name="belongs_somewhere"
-        ),
+        sa.CheckConstraint("school_id IS NOT NULL OR local_authority_id IS NOT NULL", name="belongs_somewhere"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -33,18 +33,22 @@ def new_public_id() -> str:
 class Pupil(Base):
     __tablename__ = "pupil"
     __table_args__ = (
-        sa.CheckConstraint(
-            f"year_group BETWEEN {YEAR_GROUP_MIN} AND {YEAR_GROUP_MAX}", name="year_group_range"
-        ),
+        sa.CheckConstraint(f"year_group BETWEEN {YEAR_GROUP_MIN} AND {YEAR_GROUP_MAX}", name="year_group_range"),
         sa.Index("ix_pupil_school_name", "school_id", "last_name", "first_name"),
         sa.Index("ix_pupil_school_year", "school_id", "year_group"),
-        sa.CheckConstraint("left_on IS NULL OR admitted_on IS NULL OR left_on > admitted_on", name="left_after_admitted"),
+        sa.CheckConstraint(
+            "left_on IS NULL OR admitted_on IS NULL OR left_on > admitted_on", name="left_after_admitted"
+        ),
         sa.CheckConstraint("(left_on IS NULL) = (leaving_reason IS NULL)", name="leaving_reason_when_left"),
         # A UPN belongs to one pupil on a school's roll; a pupil who left keeps theirs, and a pupil
         # who moves to another school gets a new record there with the same UPN.
         sa.Index(
-            "uq_pupil_upn_on_roll", "school_id", "upn", unique=True,
-            sqlite_where=sa.text("left_on IS NULL"), postgresql_where=sa.text("left_on IS NULL"),
+            "uq_pupil_upn_on_roll",
+            "school_id",
+            "upn",
+            unique=True,
+            sqlite_where=sa.text("left_on IS NULL"),
+            postgresql_where=sa.text("left_on IS NULL"),
         ),
         sa.Index("ix_pupil_upn", "upn"),
     )
@@ -74,12 +78,8 @@ class Pupil(Base):
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="pupil", order_by="(Contact.priority, Contact.id)", cascade="all, delete-orphan"
     )
-    sen_statuses: Mapped[list[SenStatus]] = relationship(
-        back_populates="pupil", order_by="SenStatus.start_date.desc()"
-    )
-    concerns: Mapped[list[Concern]] = relationship(
-        back_populates="pupil", order_by="Concern.raised_on.desc()"
-    )
+    sen_statuses: Mapped[list[SenStatus]] = relationship(back_populates="pupil", order_by="SenStatus.start_date.desc()")
+    concerns: Mapped[list[Concern]] = relationship(back_populates="pupil", order_by="Concern.raised_on.desc()")
     groups: Mapped[list[TeachingGroup]] = relationship(
         secondary=group_pupils, back_populates="pupils", order_by="TeachingGroup.name"
     )
@@ -194,9 +194,7 @@ class Concern(Base):
     area_of_need: Mapped[AreaOfNeed | None] = mapped_column(enum_type(AreaOfNeed, "area_of_need"))
     description: Mapped[str] = mapped_column(sa.Text)
     deadline: Mapped[date]
-    status: Mapped[ConcernStatus] = mapped_column(
-        enum_type(ConcernStatus, "status"), default=ConcernStatus.OPEN
-    )
+    status: Mapped[ConcernStatus] = mapped_column(enum_type(ConcernStatus, "status"), default=ConcernStatus.OPEN)
     decided_on: Mapped[date | None]
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     decision_note: Mapped[str | None] = mapped_column(sa.Text)

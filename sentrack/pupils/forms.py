@@ -39,7 +39,17 @@ from sentrack.workflows.roll import LEAVING_REASONS
 
 YEAR_GROUP_CHOICES = [(str(y), year_group_label(y)) for y in range(YEAR_GROUP_MIN, YEAR_GROUP_MAX + 1)]
 NEED_CHOICES = [(n.value, f"{n.label} ({n.value})") for n in NeedType]
-RELATIONSHIPS = ["Mother", "Father", "Step-parent", "Carer", "Foster carer", "Grandparent", "Aunt or uncle", "Social worker", "Other"]
+RELATIONSHIPS = [
+    "Mother",
+    "Father",
+    "Step-parent",
+    "Carer",
+    "Foster carer",
+    "Grandparent",
+    "Aunt or uncle",
+    "Social worker",
+    "Other",
+]
 
 
 def _text(label, message, max_length, **kwargs):
@@ -48,7 +58,10 @@ def _text(label, message, max_length, **kwargs):
         label,
         widget=GovTextInput(),
         filters=[strip_text],
-        validators=[DataRequired(message), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
+        validators=[
+            DataRequired(message),
+            Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
+        ],
         **kwargs,
     )
 
@@ -65,7 +78,9 @@ def _optional_text(label, max_length, widget=None, **kwargs):
 
 
 class PupilForm(FlaskForm):
-    upn = _text("Unique pupil number (UPN)", "Enter the pupil's UPN", 20, description="13 characters, for example A123456789012")
+    upn = _text(
+        "Unique pupil number (UPN)", "Enter the pupil's UPN", 20, description="13 characters, for example A123456789012"
+    )
     first_name = _text("First name", "Enter the pupil's first name", 60)
     last_name = _text("Last name", "Enter the pupil's last name", 60)
     preferred_name = _optional_text("Preferred name (optional)", 60)
@@ -75,8 +90,12 @@ class PupilForm(FlaskForm):
         validators=[DateRequired("Enter the pupil's date of birth")],
         description="For example, 27 3 2016",
     )
-    year_group = SelectField("Year group", widget=GovSelect(), choices=YEAR_GROUP_CHOICES, validators=[InputRequired("Select a year group")])
-    groups = SelectMultipleField("Classes", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()])
+    year_group = SelectField(
+        "Year group", widget=GovSelect(), choices=YEAR_GROUP_CHOICES, validators=[InputRequired("Select a year group")]
+    )
+    groups = SelectMultipleField(
+        "Classes", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()]
+    )
     admitted_on = GovDateField("Date admitted (optional)", describe="admission date", validators=[Optional()])
     looked_after = BooleanField("Looked after by the local authority", widget=GovCheckboxInput())
     medical_conditions = BooleanField("Has a medical condition", widget=GovCheckboxInput())
@@ -92,7 +111,10 @@ class PupilForm(FlaskForm):
 class ContactForm(FlaskForm):
     name = _text("Full name", "Enter the contact's name", 120)
     relationship_to_pupil = SelectField(
-        "Relationship to the pupil", widget=GovSelect(), choices=[(r, r) for r in RELATIONSHIPS], validators=[InputRequired("Select the relationship")]
+        "Relationship to the pupil",
+        widget=GovSelect(),
+        choices=[(r, r) for r in RELATIONSHIPS],
+        validators=[InputRequired("Select the relationship")],
     )
     parental_responsibility = RadioField(
         "Do they have parental responsibility?",
@@ -105,7 +127,11 @@ class ContactForm(FlaskForm):
         "Email address (optional)",
         widget=GovTextInput(),
         filters=[blank_to_none],
-        validators=[Optional(), Length(max=254), Email("Enter an email address in the correct format, like name@example.com")],
+        validators=[
+            Optional(),
+            Length(max=254),
+            Email("Enter an email address in the correct format, like name@example.com"),
+        ],
     )
     address = _optional_text("Postal address (optional)", 500, widget=GovTextArea())
     preferred_contact = RadioField(
@@ -115,7 +141,9 @@ class ContactForm(FlaskForm):
         validators=[InputRequired("Select how they prefer to be contacted")],
     )
     priority = SelectField(
-        "Contact order", widget=GovSelect(), choices=[("1", "First contact"), ("2", "Second contact"), ("3", "Third contact"), ("4", "Fourth contact")]
+        "Contact order",
+        widget=GovSelect(),
+        choices=[("1", "First contact"), ("2", "Second contact"), ("3", "Third contact"), ("4", "Fourth contact")],
     )
     submit = SubmitField("Save contact", widget=GovSubmitInput())
 
@@ -152,7 +180,10 @@ class SenStatusForm(FlaskForm):
     start_date = GovDateField(
         "Date the status starts",
         describe="start date",
-        validators=[DateRequired("Enter the date the status starts"), NotInFuture(today, "The date the status starts cannot be in the future")],
+        validators=[
+            DateRequired("Enter the date the status starts"),
+            NotInFuture(today, "The date the status starts cannot be in the future"),
+        ],
         description="For example, 3 9 2025",
     )
     reason = TextAreaField(
@@ -160,7 +191,10 @@ class SenStatusForm(FlaskForm):
         widget=GovTextArea(),
         filters=[strip_text],
         description="What the assessment or decision showed. Parents are told when SEN provision starts.",
-        validators=[DataRequired("Enter the reason for the change"), Length(max=2000, message="The reason must be 2000 characters or fewer")],
+        validators=[
+            DataRequired("Enter the reason for the change"),
+            Length(max=2000, message="The reason must be 2000 characters or fewer"),
+        ],
     )
     submit = SubmitField("Save SEN status", widget=GovSubmitInput())
 
@@ -169,7 +203,10 @@ class ConcernForm(FlaskForm):
     raised_on = GovDateField(
         "Date the concern was noticed",
         describe="date",
-        validators=[DateRequired("Enter the date the concern was noticed"), NotInFuture(today, "The date cannot be in the future")],
+        validators=[
+            DateRequired("Enter the date the concern was noticed"),
+            NotInFuture(today, "The date cannot be in the future"),
+        ],
     )
     area_of_need = RadioField(
         "Area of need",
@@ -183,7 +220,10 @@ class ConcernForm(FlaskForm):
         widget=GovTextArea(),
         filters=[strip_text],
         description="What the pupil finds hard, what you have tried in class, and what the data shows.",
-        validators=[DataRequired("Describe what you have noticed"), Length(max=4000, message="The description must be 4000 characters or fewer")],
+        validators=[
+            DataRequired("Describe what you have noticed"),
+            Length(max=4000, message="The description must be 4000 characters or fewer"),
+        ],
     )
     submit = SubmitField("Raise concern", widget=GovSubmitInput())
 
@@ -192,10 +232,22 @@ class PupilSearchForm(FlaskForm):
     """The pupil list's search and filters. Posted, so that a name never travels in a URL."""
 
     q = TextField("Name or UPN", widget=GovTextInput(), filters=[strip_text], validators=[Optional(), Length(max=100)])
-    year = SelectField("Year group", widget=GovSelect(), choices=[("", "All year groups")] + YEAR_GROUP_CHOICES, validators=[Optional()])
+    year = SelectField(
+        "Year group",
+        widget=GovSelect(),
+        choices=[("", "All year groups")] + YEAR_GROUP_CHOICES,
+        validators=[Optional()],
+    )
     group = SelectField("Class", widget=GovSelect(), choices=[], validators=[Optional()])
-    provision = SelectField("SEN provision", widget=GovSelect(), choices=[("", "Any provision")] + [(p.value, p.label) for p in Provision], validators=[Optional()])
-    need = SelectField("Type of need", widget=GovSelect(), choices=[("", "Any need")] + NEED_CHOICES, validators=[Optional()])
+    provision = SelectField(
+        "SEN provision",
+        widget=GovSelect(),
+        choices=[("", "Any provision")] + [(p.value, p.label) for p in Provision],
+        validators=[Optional()],
+    )
+    need = SelectField(
+        "Type of need", widget=GovSelect(), choices=[("", "Any need")] + NEED_CHOICES, validators=[Optional()]
+    )
     submit = SubmitField("Apply", widget=GovSubmitInput())
 
 

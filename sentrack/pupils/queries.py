@@ -68,7 +68,9 @@ def _conditions(user: User, filters: PupilFilters, today: date) -> list[sa.Colum
     if filters.year is not None:
         conditions.append(Pupil.year_group == filters.year)
     if filters.group is not None:
-        conditions.append(Pupil.id.in_(sa.select(group_pupils.c.pupil_id).where(group_pupils.c.group_id == filters.group)))
+        conditions.append(
+            Pupil.id.in_(sa.select(group_pupils.c.pupil_id).where(group_pupils.c.group_id == filters.group))
+        )
     if filters.provision is not None:
         if filters.provision is Provision.NONE:
             conditions.append(sa.and_(sen_scope, sa.or_(SenStatus.id.is_(None), SenStatus.provision == Provision.NONE)))
@@ -88,15 +90,20 @@ def pupil_page(
     the user may see it."""
     open_status = sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None))
     conditions = _conditions(user, filters, today)
-    total = session.scalar(
-        sa.select(sa.func.count(Pupil.id)).select_from(Pupil).outerjoin(SenStatus, open_status).where(*conditions)
-    ) or 0
+    total = (
+        session.scalar(
+            sa.select(sa.func.count(Pupil.id)).select_from(Pupil).outerjoin(SenStatus, open_status).where(*conditions)
+        )
+        or 0
+    )
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
 
     sen_visible = sa.case((access.sen_scope(user), sa.true()), else_=sa.false())
     if filters.sort == "provision":
-        rank = sa.case((SenStatus.provision == Provision.EHC_PLAN, 0), (SenStatus.provision == Provision.SEN_SUPPORT, 1), else_=2)
+        rank = sa.case(
+            (SenStatus.provision == Provision.EHC_PLAN, 0), (SenStatus.provision == Provision.SEN_SUPPORT, 1), else_=2
+        )
         # Provision is only a sort key where it is visible, so the order reveals nothing more.
         order = [sa.case((access.sen_scope(user), rank), else_=3), Pupil.last_name, Pupil.first_name, Pupil.id]
     else:

@@ -61,8 +61,6 @@ def _user():
     return current_user._get_current_object()
 
 
-
-
 def _group_choices(user) -> list[tuple[int, str]]:
     return [(g.id, g.name) for g in db.session.scalars(access.school_groups(user))]
 
@@ -125,9 +123,7 @@ def index():
         today=today(),
     )
     query_args = {k: v for k, v in request.args.items() if k != "page"}
-    shown = render_template(
-        "pupils/index.html", form=form, page=page, filters=filters, sen=sen, query_args=query_args
-    )
+    shown = render_template("pupils/index.html", form=form, page=page, filters=filters, sen=sen, query_args=query_args)
     if request.method == "GET":  # a refused search stores nothing, its audit included
         # Each pupil the page names, in one statement, once rendered (the commit expires what it loaded).
         audit.record_for_pupils(db.session, "named_in_pupil_list", actor=user, pupils=[row.pupil for row in page.rows])
@@ -159,8 +155,12 @@ def leavers():
     if request.method == "GET":
         form.q.data = q or ""
     page = leaver_page(
-        db.session, user, q, page=request.args.get("page", type=bounded_int) or 1,
-        per_page=current_app.config["PUPILS_PER_PAGE"], today=today(),
+        db.session,
+        user,
+        q,
+        page=request.args.get("page", type=bounded_int) or 1,
+        per_page=current_app.config["PUPILS_PER_PAGE"],
+        today=today(),
     )
     shown = render_template("pupils/leavers.html", form=form, page=page, q=q)
     if request.method == "GET":  # a refused search stores nothing, its audit included
@@ -203,8 +203,12 @@ def new():
     if form.validate_on_submit():
         try:
             pupil = add_pupil(
-                db.session, actor=user, school_id=user.school_id, details=_details(form),
-                group_ids=form.groups.data or [], today=today(),
+                db.session,
+                actor=user,
+                school_id=user.school_id,
+                details=_details(form),
+                group_ids=form.groups.data or [],
+                today=today(),
             )
         except RuleBroken as error:
             db.session.rollback()
@@ -258,7 +262,7 @@ def show(public_id: str):
         + [e.actor_id for e in events]
         + [m.led_by_id for m in meetings + planned]
         + [m.recorded_by_id for m in meetings + planned]
-        + [row.place.intervention.delivered_by_id for row in interventions]
+        + [row.place.intervention.delivered_by_id for row in interventions],
     )
     page = render_template(
         "pupils/show.html",
@@ -290,7 +294,9 @@ def show(public_id: str):
         undo_form=UndoLeavingForm() if Ability.UNDO_LEAVING in reach else None,
     )
     del staff
-    return audit.shown(db.session, page, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
+    return audit.shown(
+        db.session, page, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id
+    )
 
 
 @bp.route("/<public_id>/edit", methods=["GET", "POST"])
@@ -307,8 +313,13 @@ def edit(public_id: str):
     if form.validate_on_submit():
         try:
             changed = update_pupil(
-                db.session, actor=user, pupil=pupil, details=_details(form),
-                group_ids=form.groups.data or [], today=today(), expected_version=form.expected_version,
+                db.session,
+                actor=user,
+                pupil=pupil,
+                details=_details(form),
+                group_ids=form.groups.data or [],
+                today=today(),
+                expected_version=form.expected_version,
             )
         except RuleBroken as error:
             db.session.rollback()
@@ -356,8 +367,13 @@ def contact(public_id: str, contact_id: int | None = None):
             if existing is None:
                 add_contact(db.session, actor=user, pupil=pupil, details=_contact_details(form))
             else:
-                update_contact(db.session, actor=user, contact=existing, details=_contact_details(form),
-                               expected_version=form.expected_version)
+                update_contact(
+                    db.session,
+                    actor=user,
+                    contact=existing,
+                    details=_contact_details(form),
+                    expected_version=form.expected_version,
+                )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -444,15 +460,22 @@ def leaving(public_id: str):
     if form.validate_on_submit():
         try:
             record_leaving(
-                db.session, actor=user, pupil=pupil, left_on=form.left_on.data, reason=form.reason.data,
-                detail=form.detail.data, today=today(),
+                db.session,
+                actor=user,
+                pupil=pupil,
+                left_on=form.left_on.data,
+                reason=form.reason.data,
+                detail=form.detail.data,
+                today=today(),
             )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
         else:
             db.session.commit()
-            flash("Leaving recorded. From the leaving date the pupil is in the list of pupils who have left.", "success")
+            flash(
+                "Leaving recorded. From the leaving date the pupil is in the list of pupils who have left.", "success"
+            )
             if access.may(user, Ability.VIEW_PUPILS, pupil):
                 return redirect(url_for("pupils.show", public_id=pupil.public_id))
             return redirect(url_for("pupils.index"))

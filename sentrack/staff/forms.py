@@ -22,7 +22,10 @@ class StaffForm(FlaskForm):
         "Full name",
         widget=GovTextInput(),
         filters=[strip_text],
-        validators=[DataRequired("Enter the person's full name"), Length(max=120, message="Full name must be 120 characters or fewer")],
+        validators=[
+            DataRequired("Enter the person's full name"),
+            Length(max=120, message="Full name must be 120 characters or fewer"),
+        ],
     )
     email = TextField(
         "Email address",
@@ -46,8 +49,14 @@ class StaffForm(FlaskForm):
         ),
         validators=[InputRequired("Select at least one role")],
     )
-    groups = SelectMultipleField("Classes they teach", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()])
-    active = BooleanField("Account is active (untick when someone leaves: they can no longer sign in)", widget=GovCheckboxInput(), default=True)
+    groups = SelectMultipleField(
+        "Classes they teach", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()]
+    )
+    active = BooleanField(
+        "Account is active (untick when someone leaves: they can no longer sign in)",
+        widget=GovCheckboxInput(),
+        default=True,
+    )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
 
@@ -61,12 +70,21 @@ class GroupForm(FlaskForm):
         widget=GovTextInput(),
         filters=[strip_text],
         description="For example, 4 Oak or 7C",
-        validators=[DataRequired("Enter the class name"), Length(max=40, message="Class name must be 40 characters or fewer")],
+        validators=[
+            DataRequired("Enter the class name"),
+            Length(max=40, message="Class name must be 40 characters or fewer"),
+        ],
     )
-    year_group = SelectField("Year group", widget=GovSelect(), choices=[("", "Mixed year groups")] + YEAR_GROUP_CHOICES, validators=[Optional()])
-    teachers = SelectMultipleField("Teachers", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()])
+    year_group = SelectField(
+        "Year group",
+        widget=GovSelect(),
+        choices=[("", "Mixed year groups")] + YEAR_GROUP_CHOICES,
+        validators=[Optional()],
+    )
+    teachers = SelectMultipleField(
+        "Teachers", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()]
+    )
     submit = SubmitField("Save class", widget=GovSubmitInput())
-
 
 
 class GroupEditForm(VersionedForm, GroupForm):

@@ -17,8 +17,8 @@ from sentrack.staff import bp
 from sentrack.staff.forms import GroupEditForm, GroupForm, StaffEditForm, StaffForm
 from sentrack.submissions import once
 from sentrack.workflows import RuleBroken
-from sentrack.workflows.register import on_roll
 from sentrack.workflows.invitations import invite, now_utc
+from sentrack.workflows.register import on_roll
 from sentrack.workflows.staff import (
     GroupDetails,
     StaffDetails,
@@ -33,8 +33,6 @@ from sentrack.workflows.staff import (
 
 def _user() -> User:
     return current_user._get_current_object()
-
-
 
 
 def _school_groups(user: User) -> list[tuple[int, str]]:
@@ -57,8 +55,9 @@ def index():
     for proposal in proposals:
         proposed.setdefault(proposal.user_id, []).append(proposal.role)
     decidable = [p for p in proposals if access.may_decide_proposal(user, p.role)]
-    return render_template("staff/index.html", members=members, proposals=proposals, proposed=proposed,
-                           decidable=decidable)
+    return render_template(
+        "staff/index.html", members=members, proposals=proposals, proposed=proposed, decidable=decidable
+    )
 
 
 def _details(form: StaffForm) -> StaffDetails:
@@ -82,7 +81,10 @@ def member_new():
     if form.validate_on_submit():
         try:
             member = add_staff_member(
-                db.session, actor=user, details=_details(form), secret_key=current_app.config["SECRET_KEY"],
+                db.session,
+                actor=user,
+                details=_details(form),
+                secret_key=current_app.config["SECRET_KEY"],
                 moment=now_utc(),
             )
         except RuleBroken as error:
@@ -113,8 +115,9 @@ def member_edit(user_id: int):
         form.groups.data = [g.id for g in member.groups]
     if form.validate_on_submit():
         try:
-            update_staff_member(db.session, actor=user, member=member, details=_details(form),
-                                expected_version=form.expected_version)
+            update_staff_member(
+                db.session, actor=user, member=member, details=_details(form), expected_version=form.expected_version
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)
@@ -122,8 +125,7 @@ def member_edit(user_id: int):
             db.session.commit()
             flash(f"Changes to {member.full_name}'s account saved.", "success")
             return redirect(url_for("staff.index"))
-    return render_template("staff/member.html", form=form, member=member,
-                           proposed=proposed_roles(db.session, member))
+    return render_template("staff/member.html", form=form, member=member, proposed=proposed_roles(db.session, member))
 
 
 @bp.route("/<int:user_id>/invitation", methods=["POST"], endpoint="member_invite")
@@ -133,15 +135,16 @@ def member_invite(user_id: int):
     user = _user()
     member = access.get_staff_member(user, user_id)
     try:
-        invite(db.session, actor=user, member=member, secret_key=current_app.config["SECRET_KEY"],
-               moment=now_utc())
+        invite(db.session, actor=user, member=member, secret_key=current_app.config["SECRET_KEY"], moment=now_utc())
     except RuleBroken as error:
         db.session.rollback()
         flash(error.message, "important")
     else:
         db.session.commit()
-        flash(f"A new link to set their password has been emailed to {member.full_name}. Earlier links no longer work.",
-              "success")
+        flash(
+            f"A new link to set their password has been emailed to {member.full_name}. Earlier links no longer work.",
+            "success",
+        )
     return redirect(url_for("staff.member_edit", user_id=member.id))
 
 
@@ -156,8 +159,10 @@ def _decide(proposal_id: int, confirm: bool):
         flash(error.message, "important")
     else:
         db.session.commit()
-        flash(f"{name} now holds the {label} role." if confirm else f"The {label} role proposed for {name} was declined.",
-              "success")
+        flash(
+            f"{name} now holds the {label} role." if confirm else f"The {label} role proposed for {name} was declined.",
+            "success",
+        )
     return redirect(url_for("staff.index"))
 
 
@@ -229,8 +234,13 @@ def group_form(group_id: int | None = None):
             teacher_ids=form.teachers.data or [],
         )
         try:
-            save_group(db.session, actor=user, details=details, group=group,
-                       expected_version=form.expected_version if group is not None else None)
+            save_group(
+                db.session,
+                actor=user,
+                details=details,
+                group=group,
+                expected_version=form.expected_version if group is not None else None,
+            )
         except RuleBroken as error:
             db.session.rollback()
             attach_error(form, error)

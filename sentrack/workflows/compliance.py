@@ -42,8 +42,8 @@ from sentrack.models import (
     Duty,
     Intervention,
     InterventionPupil,
-    Plan,
     NeedType,
+    Plan,
     Provision,
     Pupil,
     Role,
@@ -63,8 +63,8 @@ from sentrack.workflows.register import (
     is_awaiting_impact,
     is_concern_past_deadline,
     is_record_stale,
-    last_recorded,
     is_review_overdue,
+    last_recorded,
     on_roll,
     register_status,
     status_covers,
@@ -77,6 +77,7 @@ from sentrack.workflows.terms import (
     terms_of_schools,
     year_terms,
 )
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -156,10 +157,13 @@ def compliance_figures(
         return query if chosen is None else query.where(column.in_(chosen))
 
     # The register at `today` (1 query): pupil, last change to the pupil row, its status.
-    register_rows = session.execute(narrowed(
-        sa.select(Pupil.id, Pupil.updated_at, SenStatus.id, SenStatus.provision, SenStatus.start_date)
-        .join(SenStatus, SenStatus.pupil_id == Pupil.id)
-        .where(Pupil.school_id == school.id, on_roll(today), register_status(today)), Pupil.id)
+    register_rows = session.execute(
+        narrowed(
+            sa.select(Pupil.id, Pupil.updated_at, SenStatus.id, SenStatus.provision, SenStatus.start_date)
+            .join(SenStatus, SenStatus.pupil_id == Pupil.id)
+            .where(Pupil.school_id == school.id, on_roll(today), register_status(today)),
+            Pupil.id,
+        )
     ).all()
     register_ids = {row[0] for row in register_rows}
     on_k = {row[0] for row in register_rows if row[3] is Provision.SEN_SUPPORT}
@@ -174,20 +178,27 @@ def compliance_figures(
         figures[f"engagement_{status.value}"] = _figure(
             f"Parent engagement: {status.label.lower()}",
             [pid for pid, e in engagement.items() if e.status is status],
-            len(engagement), "pupils on the register", "pupil",
+            len(engagement),
+            "pupils on the register",
+            "pupil",
         )
 
     # Open cycles (1 query).
-    cycles = session.execute(narrowed(
-        sa.select(SupportCycle.pupil_id, SupportCycle.state, Plan.id, Plan.review_date)
-        .join(Pupil, Pupil.id == SupportCycle.pupil_id)
-        .outerjoin(Plan, Plan.cycle_id == SupportCycle.id)
-        .where(Pupil.school_id == school.id, on_roll(today), SupportCycle.state != CycleState.CLOSED), Pupil.id)
+    cycles = session.execute(
+        narrowed(
+            sa.select(SupportCycle.pupil_id, SupportCycle.state, Plan.id, Plan.review_date)
+            .join(Pupil, Pupil.id == SupportCycle.pupil_id)
+            .outerjoin(Plan, Plan.cycle_id == SupportCycle.id)
+            .where(Pupil.school_id == school.id, on_roll(today), SupportCycle.state != CycleState.CLOSED),
+            Pupil.id,
+        )
     ).all()
     figures["reviews_overdue"] = _figure(
         "Reviews overdue",
         [pid for pid, state, _, review_date in cycles if is_review_overdue(state, review_date, today)],
-        len(cycles), "open cycles", "pupil",
+        len(cycles),
+        "open cycles",
+        "pupil",
     )
     planned = {pid for pid, state, plan_id, _ in cycles if state in RUNNING and plan_id is not None}
     figures["k_without_plan"] = _figure(
@@ -195,15 +206,20 @@ def compliance_figures(
     )
 
     # Open concerns (1 query).
-    concerns = session.execute(narrowed(
-        sa.select(Concern.id, Concern.deadline)
-        .join(Pupil, Pupil.id == Concern.pupil_id)
-        .where(Pupil.school_id == school.id, on_roll(today), Concern.status == ConcernStatus.OPEN), Pupil.id)
+    concerns = session.execute(
+        narrowed(
+            sa.select(Concern.id, Concern.deadline)
+            .join(Pupil, Pupil.id == Concern.pupil_id)
+            .where(Pupil.school_id == school.id, on_roll(today), Concern.status == ConcernStatus.OPEN),
+            Pupil.id,
+        )
     ).all()
     figures["concerns_past_deadline"] = _figure(
         "Concerns past their deadline",
         [cid for cid, deadline in concerns if is_concern_past_deadline(ConcernStatus.OPEN, deadline, today)],
-        len(concerns), "open concerns", "concern",
+        len(concerns),
+        "open concerns",
+        "concern",
     )
 
     # Interventions ended this academic year, with their places (1 query).
@@ -218,14 +234,21 @@ def compliance_figures(
         missing = place_id is not None and is_awaiting_impact(impact, left_on, ends_on)
         ended[iv_id] = ended.get(iv_id, False) or missing
     figures["interventions_without_impact"] = _figure(
-        "Interventions ended without impact recorded", [i for i, missing in ended.items() if missing],
-        len(ended), "interventions ended this academic year", "intervention",
+        "Interventions ended without impact recorded",
+        [i for i, missing in ended.items() if missing],
+        len(ended),
+        "interventions ended this academic year",
+        "intervention",
     )
 
     # Open tasks (1 query).
-    tasks = session.execute(narrowed(
-        sa.select(Task.id, Task.for_role, Task.due_on)
-        .where(Task.school_id == school.id, Task.status == TaskStatus.OPEN), Task.pupil_id)
+    tasks = session.execute(
+        narrowed(
+            sa.select(Task.id, Task.for_role, Task.due_on).where(
+                Task.school_id == school.id, Task.status == TaskStatus.OPEN
+            ),
+            Task.pupil_id,
+        )
     ).all()
     figures["tasks_overdue"] = _figure(
         "Tasks overdue", [tid for tid, _, due in tasks if due < today], len(tasks), "open tasks", "task"
@@ -234,8 +257,13 @@ def compliance_figures(
     for row in tasks:
         by_role[row[1]].append(row)
     tasks_by_role = {
-        role: _figure(f"Tasks overdue: {role.label}", [tid for tid, _, due in rows if due < today],
-                      len(rows), f"open tasks for the {role.label}", "task")
+        role: _figure(
+            f"Tasks overdue: {role.label}",
+            [tid for tid, _, due in rows if due < today],
+            len(rows),
+            f"open tasks for the {role.label}",
+            "task",
+        )
         for role, rows in sorted(by_role.items(), key=lambda item: item[0].value)
     }
 
@@ -248,12 +276,16 @@ def compliance_figures(
         ).all()
     )
     stale = [
-        pid for pid, updated_at, *_ in register_rows
+        pid
+        for pid, updated_at, *_ in register_rows
         if is_record_stale(last_recorded(updated_at, latest_event.get(pid)), school.records_stale_weeks, today)
     ]
     figures["records_stale"] = _figure(
-        f"Records not updated for {school.records_stale_weeks} weeks", stale, n_register,
-        "pupils on the register", "pupil",
+        f"Records not updated for {school.records_stale_weeks} weeks",
+        stale,
+        n_register,
+        "pupils on the register",
+        "pupil",
     )
 
     # EHC annual reviews: the LA's review tasks done (1 query).
@@ -261,8 +293,12 @@ def compliance_figures(
         session.execute(
             sa.select(Task.subject_id, Task.period)
             .join(Duty, Duty.id == Task.duty_id)
-            .where(Task.school_id == school.id, Duty.code == "la_annual_review",
-                   Task.subject_type == "sen_status", Task.status == TaskStatus.DONE)
+            .where(
+                Task.school_id == school.id,
+                Duty.code == "la_annual_review",
+                Task.subject_type == "sen_status",
+                Task.status == TaskStatus.DONE,
+            )
         ).all()
     )
     due, overdue = [], []
@@ -288,8 +324,12 @@ def compliance_figures(
 
 
 def _figure_json(figure: Figure) -> dict:
-    return {"count": figure.count, "population": figure.population,
-            "population_label": figure.population_label, "percent": figure.percent}
+    return {
+        "count": figure.count,
+        "population": figure.population,
+        "population_label": figure.population_label,
+        "percent": figure.percent,
+    }
 
 
 def to_json(compliance: SchoolCompliance) -> dict:
@@ -302,11 +342,13 @@ def to_json(compliance: SchoolCompliance) -> dict:
         "tasks_overdue_by_role": {role.value: _figure_json(f) for role, f in compliance.tasks_overdue_by_role.items()},
         "register": {
             "pupils": register.pupils,
-            "by_provision": {
-                p.value: {"count": register.count(p), "percent": register.percent(p)} for p in Provision
+            "by_provision": {p.value: {"count": register.count(p), "percent": register.percent(p)} for p in Provision},
+            "by_need": {
+                need.value: {p.value: n for p, n in counts.items()} for need, counts in register.by_need.items()
             },
-            "by_need": {need.value: {p.value: n for p, n in counts.items()} for need, counts in register.by_need.items()},
-            "by_year": {str(year): {p.value: n for p, n in counts.items()} for year, counts in register.by_year.items()},
+            "by_year": {
+                str(year): {p.value: n for p, n in counts.items()} for year, counts in register.by_year.items()
+            },
         },
     }
 
@@ -350,8 +392,9 @@ def record_snapshots(session: Session, today: date) -> int:
     have = {
         (school_id, as_of): snapshot_id
         for snapshot_id, school_id, as_of in session.execute(
-            sa.select(ComplianceSnapshot.id, ComplianceSnapshot.school_id, ComplianceSnapshot.as_of)
-            .where(ComplianceSnapshot.as_of >= date(year - 1, 9, 1))
+            sa.select(ComplianceSnapshot.id, ComplianceSnapshot.school_id, ComplianceSnapshot.as_of).where(
+                ComplianceSnapshot.as_of >= date(year - 1, 9, 1)
+            )
         )
     }
     terms_by_school = _terms_of_two_years(session, schools, today)
@@ -370,11 +413,16 @@ def record_snapshots(session: Session, today: date) -> int:
                         .values(term_name=term.name, term_starts_on=term.starts_on)
                     )
                 continue
-            session.add(ComplianceSnapshot(
-                school_id=school.id, as_of=as_of, figures=to_json(compliance_figures(session, school, as_of)),
-                term_name=term.name if term else None, term_starts_on=term.starts_on if term else None,
-                counted_on=today,
-            ))
+            session.add(
+                ComplianceSnapshot(
+                    school_id=school.id,
+                    as_of=as_of,
+                    figures=to_json(compliance_figures(session, school, as_of)),
+                    term_name=term.name if term else None,
+                    term_starts_on=term.starts_on if term else None,
+                    counted_on=today,
+                )
+            )
             stored += 1
     session.execute(
         sa.delete(ComplianceSnapshot).where(
@@ -390,8 +438,11 @@ def latest_snapshots(session: Session, school_ids: list[int], today: date) -> di
     week, by school id. One query."""
     latest = (
         sa.select(ComplianceSnapshot.school_id, sa.func.max(ComplianceSnapshot.as_of).label("as_of"))
-        .where(ComplianceSnapshot.school_id.in_(school_ids), ComplianceSnapshot.as_of <= today,
-               ComplianceSnapshot.as_of >= today - DAILY_SNAPSHOTS_KEPT)
+        .where(
+            ComplianceSnapshot.school_id.in_(school_ids),
+            ComplianceSnapshot.as_of <= today,
+            ComplianceSnapshot.as_of >= today - DAILY_SNAPSHOTS_KEPT,
+        )
         .group_by(ComplianceSnapshot.school_id)
         .subquery()
     )
@@ -399,7 +450,8 @@ def latest_snapshots(session: Session, school_ids: list[int], today: date) -> di
         snapshot.school_id: snapshot
         for snapshot in session.scalars(
             sa.select(ComplianceSnapshot).join(
-                latest, sa.and_(latest.c.school_id == ComplianceSnapshot.school_id, latest.c.as_of == ComplianceSnapshot.as_of)
+                latest,
+                sa.and_(latest.c.school_id == ComplianceSnapshot.school_id, latest.c.as_of == ComplianceSnapshot.as_of),
             )
         )
     }
@@ -428,13 +480,20 @@ def term_trend(session: Session, current: SchoolCompliance) -> list[TrendPoint]:
     One query."""
     year = academic_year_of(current.today)
     points = [
-        TrendPoint(snapshot.term_name, snapshot.as_of, snapshot.figures["figures"],
-                   counted_on=snapshot.counted_on if snapshot.counted_on > snapshot.as_of + LATE else None)
+        TrendPoint(
+            snapshot.term_name,
+            snapshot.as_of,
+            snapshot.figures["figures"],
+            counted_on=snapshot.counted_on if snapshot.counted_on > snapshot.as_of + LATE else None,
+        )
         for snapshot in session.scalars(
             sa.select(ComplianceSnapshot)
-            .where(ComplianceSnapshot.school_id == current.school_id, ComplianceSnapshot.term_name.is_not(None),
-                   ComplianceSnapshot.term_starts_on >= date(year - 1, 9, 1),
-                   ComplianceSnapshot.as_of < current.today)
+            .where(
+                ComplianceSnapshot.school_id == current.school_id,
+                ComplianceSnapshot.term_name.is_not(None),
+                ComplianceSnapshot.term_starts_on >= date(year - 1, 9, 1),
+                ComplianceSnapshot.as_of < current.today,
+            )
             .order_by(ComplianceSnapshot.as_of)
         )
     ]

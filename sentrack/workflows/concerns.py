@@ -54,9 +54,13 @@ def raise_concern(
     session.add(concern)
     session.flush()
     add_event(
-        session, pupil=pupil, kind="concern_raised",
+        session,
+        pupil=pupil,
+        kind="concern_raised",
         title="Concern raised" + (f": {area_of_need.label.lower()}" if area_of_need else ""),
-        effective_on=raised_on, actor=actor, detail=f"Decision due by {concern.deadline:%d/%m/%Y}",
+        effective_on=raised_on,
+        actor=actor,
+        detail=f"Decision due by {concern.deadline:%d/%m/%Y}",
     )
     audit.record(session, "concern_raised", actor=actor, pupil=pupil, object_type="concern", object_id=concern.id)
     settle_tasks(session, today, pupil_ids=[pupil.id])  # the record kept current
@@ -64,7 +68,13 @@ def raise_concern(
 
 
 def decide_no_further_action(
-    session: Session, *, actor: User, concern: Concern, reason: str, decided_on: date, today: date,
+    session: Session,
+    *,
+    actor: User,
+    concern: Concern,
+    reason: str,
+    decided_on: date,
+    today: date,
     expected_version: int | None = None,
 ) -> None:
     """Close an open concern with a reasoned decision to take no further action.
@@ -88,9 +98,21 @@ def decide_no_further_action(
     concern.decision_note = reason.strip()
     finish_edit(session, "concern", concern, CONCERN_FIELDS, actor)
     add_event(
-        session, pupil=concern.pupil, kind="concern_decided", title="Concern closed: no further action",
-        effective_on=decided_on, actor=actor, detail=reason.strip(),
+        session,
+        pupil=concern.pupil,
+        kind="concern_decided",
+        title="Concern closed: no further action",
+        effective_on=decided_on,
+        actor=actor,
+        detail=reason.strip(),
     )
-    audit.record(session, "concern_decided", actor=actor, pupil=concern.pupil, object_type="concern",
-                 object_id=concern.id, details={"decision": concern.status.value})
+    audit.record(
+        session,
+        "concern_decided",
+        actor=actor,
+        pupil=concern.pupil,
+        object_type="concern",
+        object_id=concern.id,
+        details={"decision": concern.status.value},
+    )
     settle_tasks(session, today, pupil_ids=[concern.pupil_id])

@@ -99,6 +99,7 @@ REVIEW_FIELDS = {
 
 # --- Reading ---------------------------------------------------------------------------------------
 
+
 def open_cycle_of(session: Session, pupil: Pupil) -> SupportCycle | None:
     return session.scalar(
         sa.select(SupportCycle).where(SupportCycle.pupil_id == pupil.id, SupportCycle.state != CycleState.CLOSED)
@@ -144,9 +145,7 @@ def early_review_problems(
     if actor is not None and not may_hold_early_review(actor):
         return [RuleBroken(f"The review is not due until {due}: only the SENCO can hold it earlier", field=field)]
     if early is None or early.reason is None:
-        return [RuleBroken(
-            f"The review is not due until {due}: to hold it earlier, choose why", field="early_reason"
-        )]
+        return [RuleBroken(f"The review is not due until {due}: to hold it earlier, choose why", field="early_reason")]
     if not (early.detail or "").strip():
         return [RuleBroken("Say why the review is held before the review date", field="early_reason_detail")]
     return []
@@ -172,7 +171,9 @@ def guard_problems(
             if plan.review_date is None:
                 problems.append(RuleBroken("Set a review date for the plan", field="review_date"))
             if plan.agreed_with_parents_on is None:
-                problems.append(RuleBroken("Record the date the plan was agreed with parents", field="agreed_with_parents_on"))
+                problems.append(
+                    RuleBroken("Record the date the plan was agreed with parents", field="agreed_with_parents_on")
+                )
             # CoP 6.48: the support to be provided and its expected impact are part of the plan.
             if not (plan.provision or "").strip():
                 problems.append(RuleBroken("Describe the provision to be made", field="provision"))
@@ -197,12 +198,19 @@ def _review_problems(cycle: SupportCycle, *, today: date, actor: User | None) ->
     elif review.held_on > today:
         problems.append(RuleBroken("The review cannot be recorded before the meeting has been held", field="held_on"))
     else:
-        problems.extend(early_review_problems(
-            cycle, review.held_on, early=EarlyReview(review.early_reason, review.early_reason_detail), actor=actor,
-        ))
+        problems.extend(
+            early_review_problems(
+                cycle,
+                review.held_on,
+                early=EarlyReview(review.early_reason, review.early_reason_detail),
+                actor=actor,
+            )
+        )
     for outcome in cycle.outcomes:
         if outcome.rating is None:
-            problems.append(RuleBroken(f"Rate the outcome '{_short(outcome.description)}'", field=f"rating_{outcome.id}"))
+            problems.append(
+                RuleBroken(f"Rate the outcome '{_short(outcome.description)}'", field=f"rating_{outcome.id}")
+            )
     if review.decision is None:
         problems.append(RuleBroken("Choose what happens next", field="decision"))
     elif review.decision is ReviewDecision.STEP_DOWN and not (review.decision_reason or "").strip():
@@ -222,14 +230,23 @@ def _short(text: str, length: int = 60) -> str:
 
 def _require_editable(cycle: SupportCycle, *states: CycleState, what: str) -> None:
     if cycle.state is CycleState.CLOSED:
-        raise RuleBroken(f"This cycle was reviewed on {cycle.closed_on:%d/%m/%Y} and is locked: {what} in the next cycle")
+        raise RuleBroken(
+            f"This cycle was reviewed on {cycle.closed_on:%d/%m/%Y} and is locked: {what} in the next cycle"
+        )
     if cycle.state not in states:
         allowed = " or ".join(s.label.lower() for s in states)
         raise RuleBroken(f"The cycle is at '{cycle.state.label}': {what} only at {allowed}")
 
 
 def _move(
-    session: Session, cycle: SupportCycle, move: Move, *, actor: User, effective_on: date, today: date, title: str,
+    session: Session,
+    cycle: SupportCycle,
+    move: Move,
+    *,
+    actor: User,
+    effective_on: date,
+    today: date,
+    title: str,
     early: EarlyReview | None = None,
 ) -> None:
     problems = guard_problems(cycle, move, today=today, actor=actor, early=early)
@@ -240,22 +257,41 @@ def _move(
     if cycle.state is CycleState.CLOSED:
         cycle.closed_on = effective_on
     add_event(
-        session, pupil=cycle.pupil, cycle=cycle, kind="cycle_" + move.value, title=title,
-        effective_on=effective_on, actor=actor, from_state=old.value, to_state=cycle.state.value,
+        session,
+        pupil=cycle.pupil,
+        cycle=cycle,
+        kind="cycle_" + move.value,
+        title=title,
+        effective_on=effective_on,
+        actor=actor,
+        from_state=old.value,
+        to_state=cycle.state.value,
     )
     audit.record(
-        session, "cycle_moved", actor=actor, pupil=cycle.pupil, object_type="support_cycle",
-        object_id=cycle.id, details={"from": old.value, "to": cycle.state.value, "move": move.value},
+        session,
+        "cycle_moved",
+        actor=actor,
+        pupil=cycle.pupil,
+        object_type="support_cycle",
+        object_id=cycle.id,
+        details={"from": old.value, "to": cycle.state.value, "move": move.value},
     )
     settle_tasks(session, today, pupil_ids=[cycle.pupil_id])
 
 
 # --- Opening ---------------------------------------------------------------------------------------
 
+
 def open_cycle(
-    session: Session, *, actor: User, pupil: Pupil, today: date, concern: Concern | None = None,
+    session: Session,
+    *,
+    actor: User,
+    pupil: Pupil,
+    today: date,
+    concern: Concern | None = None,
     concern_version: int | None = None,
-    previous: SupportCycle | None = None, opened_on: date | None = None,
+    previous: SupportCycle | None = None,
+    opened_on: date | None = None,
 ) -> SupportCycle:
     """Open a cycle at 'assess' (on `opened_on`, by default today). Refused when one is open
     already, or the pupil has an EHC plan (those are reviewed through the annual review)."""
@@ -269,10 +305,17 @@ def open_cycle(
     status = current_status(session, pupil)
     if status is not None and status.provision is Provision.EHC_PLAN:
         raise RuleBroken("Pupils with an EHC plan are reviewed through the plan's annual review")
-    number = (session.scalar(sa.select(sa.func.max(SupportCycle.number)).where(SupportCycle.pupil_id == pupil.id)) or 0) + 1
+    number = (
+        session.scalar(sa.select(sa.func.max(SupportCycle.number)).where(SupportCycle.pupil_id == pupil.id)) or 0
+    ) + 1
     cycle = SupportCycle(
-        pupil=pupil, number=number, state=CycleState.ASSESS, opened_on=opened_on, opened_by_id=actor.id,
-        concern_id=concern.id if concern else None, previous_cycle_id=previous.id if previous else None,
+        pupil=pupil,
+        number=number,
+        state=CycleState.ASSESS,
+        opened_on=opened_on,
+        opened_by_id=actor.id,
+        concern_id=concern.id if concern else None,
+        previous_cycle_id=previous.id if previous else None,
     )
     session.add(cycle)
     session.flush()
@@ -284,8 +327,13 @@ def open_cycle(
         concern.decision_note = "Assessment opened (support cycle %d)" % number
         finish_edit(session, "concern", concern, CONCERN_FIELDS, actor)
     add_event(
-        session, pupil=pupil, cycle=cycle, kind="cycle_opened",
-        title=f"Support cycle {number} opened: assessment begins", effective_on=opened_on, actor=actor,
+        session,
+        pupil=pupil,
+        cycle=cycle,
+        kind="cycle_opened",
+        title=f"Support cycle {number} opened: assessment begins",
+        effective_on=opened_on,
+        actor=actor,
         detail="Opened from a concern" if concern else ("Continues the previous cycle" if previous else None),
         to_state=CycleState.ASSESS.value,
     )
@@ -295,6 +343,7 @@ def open_cycle(
 
 
 # --- Assess ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class AssessmentDetails:
@@ -321,7 +370,12 @@ ASSESSMENT_FIELDS = {
 
 
 def save_assessment(
-    session: Session, *, actor: User, cycle: SupportCycle, details: AssessmentDetails, today: date,
+    session: Session,
+    *,
+    actor: User,
+    cycle: SupportCycle,
+    details: AssessmentDetails,
+    today: date,
     expected_version: int | None = None,
 ) -> Assessment:
     """Record or correct the assessment; open while the cycle is at assess or plan. Raises
@@ -334,7 +388,8 @@ def save_assessment(
     previous = cycle.previous_cycle
     if previous is not None and details.assessed_on < previous.closed_on:
         raise RuleBroken(
-            f"The assessment date cannot be before the last cycle's review ({previous.closed_on:%d/%m/%Y})", field="assessed_on"
+            f"The assessment date cannot be before the last cycle's review ({previous.closed_on:%d/%m/%Y})",
+            field="assessed_on",
         )
     if details.assessed_on < cycle.pupil.date_of_birth:
         raise RuleBroken("The assessment date cannot be before the pupil was born", field="assessed_on")
@@ -350,8 +405,14 @@ def save_assessment(
     created = assessment is None
     if created:
         assessment = Assessment(cycle_id=cycle.id, assessed_by_id=actor.id, **vars(details))
-        insert_once(session, "assessment", assessment, ASSESSMENT_FIELDS, actor,
-                    existing=lambda: session.scalar(sa.select(Assessment).where(Assessment.cycle_id == cycle.id)))
+        insert_once(
+            session,
+            "assessment",
+            assessment,
+            ASSESSMENT_FIELDS,
+            actor,
+            existing=lambda: session.scalar(sa.select(Assessment).where(Assessment.cycle_id == cycle.id)),
+        )
         set_committed_value(cycle, "assessment", assessment)
     else:
         begin_edit(session, "assessment", assessment, ASSESSMENT_FIELDS, expected_version)
@@ -360,9 +421,18 @@ def save_assessment(
         assessment.assessed_by_id = actor.id
         finish_edit(session, "assessment", assessment, ASSESSMENT_FIELDS, actor)
     if created:
-        add_event(session, pupil=cycle.pupil, cycle=cycle, kind="assessment_recorded", title="Assessment recorded",
-                  effective_on=details.assessed_on, actor=actor)
-    audit.record(session, "assessment_saved", actor=actor, pupil=cycle.pupil, object_type="assessment", object_id=assessment.id)
+        add_event(
+            session,
+            pupil=cycle.pupil,
+            cycle=cycle,
+            kind="assessment_recorded",
+            title="Assessment recorded",
+            effective_on=details.assessed_on,
+            actor=actor,
+        )
+    audit.record(
+        session, "assessment_saved", actor=actor, pupil=cycle.pupil, object_type="assessment", object_id=assessment.id
+    )
     settle_tasks(session, today, pupil_ids=[cycle.pupil_id])  # the record kept current
     return assessment
 
@@ -370,11 +440,19 @@ def save_assessment(
 def finish_assessment(session: Session, *, actor: User, cycle: SupportCycle, today: date) -> None:
     # Moves are dated by the fact behind them, so a record typed in late keeps its chronology.
     effective_on = cycle.assessment.assessed_on if cycle.assessment else today
-    _move(session, cycle, Move.FINISH_ASSESSMENT, actor=actor, effective_on=effective_on, today=today,
-          title="Assessment finished: planning begins")
+    _move(
+        session,
+        cycle,
+        Move.FINISH_ASSESSMENT,
+        actor=actor,
+        effective_on=effective_on,
+        today=today,
+        title="Assessment finished: planning begins",
+    )
 
 
 # --- Plan ------------------------------------------------------------------------------------------
+
 
 @dataclass
 class PlanDetails:
@@ -400,15 +478,24 @@ def plan_starting_point(cycle: SupportCycle, today: date) -> PlanDetails:
     to be changed as the review decided."""
     before = cycle.previous_cycle.plan if cycle.previous_cycle is not None else None
     return PlanDetails(
-        starts_on=today, review_date=default_review_date(cycle, today), agreed_with_parents_on=None,
-        strategies=before.strategies if before else None, provision=before.provision if before else None,
+        starts_on=today,
+        review_date=default_review_date(cycle, today),
+        agreed_with_parents_on=None,
+        strategies=before.strategies if before else None,
+        provision=before.provision if before else None,
         responsibilities=before.responsibilities if before else None,
         expected_impact=before.expected_impact if before else None,
     )
 
 
 def save_plan(
-    session: Session, *, actor: User, cycle: SupportCycle, details: PlanDetails, expected_version: int | None, today: date
+    session: Session,
+    *,
+    actor: User,
+    cycle: SupportCycle,
+    details: PlanDetails,
+    expected_version: int | None,
+    today: date,
 ) -> Plan:
     """Write or change the plan (at plan or do). Raises EditConflict when someone else saved it
     after `expected_version`; RuleBroken for a review date not after the start, or a parent
@@ -419,7 +506,9 @@ def save_plan(
     if details.agreed_with_parents_on is not None and details.agreed_with_parents_on > today:
         raise RuleBroken("The date agreed with parents cannot be in the future", field="agreed_with_parents_on")
     if details.starts_on < cycle.opened_on:
-        raise RuleBroken(f"The plan cannot start before the cycle opened ({cycle.opened_on:%d/%m/%Y})", field="starts_on")
+        raise RuleBroken(
+            f"The plan cannot start before the cycle opened ({cycle.opened_on:%d/%m/%Y})", field="starts_on"
+        )
     if details.review_date is not None:
         for outcome in cycle.outcomes:
             if outcome.target_date > details.review_date:
@@ -435,8 +524,14 @@ def save_plan(
     if plan is None:
         # Two people writing the first plan at once: the cycle holds one, the second is told.
         plan = Plan(cycle_id=cycle.id, updated_by_id=actor.id, updated_at=now(), **values)
-        insert_once(session, "plan", plan, PLAN_FIELDS, actor,
-                    existing=lambda: session.scalar(sa.select(Plan).where(Plan.cycle_id == cycle.id)))
+        insert_once(
+            session,
+            "plan",
+            plan,
+            PLAN_FIELDS,
+            actor,
+            existing=lambda: session.scalar(sa.select(Plan).where(Plan.cycle_id == cycle.id)),
+        )
         set_committed_value(cycle, "plan", plan)
     else:
         begin_edit(session, "plan", plan, PLAN_FIELDS, expected_version)
@@ -446,11 +541,25 @@ def save_plan(
         plan.updated_at = now()
         finish_edit(session, "plan", plan, PLAN_FIELDS, actor)
     if plan.version == 1:
-        add_event(session, pupil=cycle.pupil, cycle=cycle, kind="plan_written", title="Plan written",
-                  effective_on=min(today, details.starts_on), actor=actor,
-                  detail=f"Review date {details.review_date:%d/%m/%Y}" if details.review_date else None)
-    audit.record(session, "plan_saved", actor=actor, pupil=cycle.pupil, object_type="plan", object_id=plan.id,
-                 details={"version": plan.version})
+        add_event(
+            session,
+            pupil=cycle.pupil,
+            cycle=cycle,
+            kind="plan_written",
+            title="Plan written",
+            effective_on=min(today, details.starts_on),
+            actor=actor,
+            detail=f"Review date {details.review_date:%d/%m/%Y}" if details.review_date else None,
+        )
+    audit.record(
+        session,
+        "plan_saved",
+        actor=actor,
+        pupil=cycle.pupil,
+        object_type="plan",
+        object_id=plan.id,
+        details={"version": plan.version},
+    )
     if details.agreed_at_meeting:
         meeting_from_plan(session, actor=actor, cycle=cycle, plan=plan)
     elif details.agreed_at_meeting is False:
@@ -468,8 +577,14 @@ class OutcomeDetails:
 
 
 def save_outcome(
-    session: Session, *, actor: User, cycle: SupportCycle, details: OutcomeDetails, outcome: Outcome | None = None,
-    expected_version: int | None = None, today: date,
+    session: Session,
+    *,
+    actor: User,
+    cycle: SupportCycle,
+    details: OutcomeDetails,
+    outcome: Outcome | None = None,
+    expected_version: int | None = None,
+    today: date,
 ) -> Outcome:
     """Add or change an outcome (at plan or do)."""
     _require_editable(cycle, CycleState.PLAN, CycleState.DO, what="outcomes can be changed")
@@ -477,7 +592,8 @@ def save_outcome(
         raise RuleBroken("The target date must be after the cycle opened", field="target_date")
     if cycle.plan is not None and cycle.plan.review_date is not None and details.target_date > cycle.plan.review_date:
         raise RuleBroken(
-            f"The target date cannot be after the plan's review date ({cycle.plan.review_date:%d/%m/%Y})", field="target_date"
+            f"The target date cannot be after the plan's review date ({cycle.plan.review_date:%d/%m/%Y})",
+            field="target_date",
         )
     if outcome is None:
         position = len(cycle.outcomes) + 1
@@ -500,13 +616,20 @@ def remove_outcome(session: Session, *, actor: User, cycle: SupportCycle, outcom
     _require_editable(cycle, CycleState.PLAN, what="outcomes can be removed")
     session.delete(outcome)
     forget(session, "outcome", outcome.id)
-    audit.record(session, "outcome_removed", actor=actor, pupil=cycle.pupil, object_type="outcome", object_id=outcome.id)
+    audit.record(
+        session, "outcome_removed", actor=actor, pupil=cycle.pupil, object_type="outcome", object_id=outcome.id
+    )
     session.flush()
 
 
 def start_support(
-    session: Session, *, actor: User, cycle: SupportCycle, today: date,
-    primary_need: NeedType | None = None, secondary_need: NeedType | None = None,
+    session: Session,
+    *,
+    actor: User,
+    cycle: SupportCycle,
+    today: date,
+    primary_need: NeedType | None = None,
+    secondary_need: NeedType | None = None,
 ) -> None:
     """Plan -> do. A pupil not yet on SEN support is placed on it from the plan's start date, which
     creates the letter telling parents (s.68); that needs a primary need."""
@@ -515,18 +638,35 @@ def start_support(
         raise problems[0]
     plan = cycle.plan
     if plan.starts_on > today:
-        raise RuleBroken(f"The plan starts on {plan.starts_on:%d/%m/%Y}: it can be started from then", field="starts_on")
+        raise RuleBroken(
+            f"The plan starts on {plan.starts_on:%d/%m/%Y}: it can be started from then", field="starts_on"
+        )
     status = current_status(session, cycle.pupil)
     if status is None or status.provision is Provision.NONE:
         if primary_need is None:
-            raise RuleBroken("Select the pupil's primary type of need to place them on SEN support", field="primary_need")
+            raise RuleBroken(
+                "Select the pupil's primary type of need to place them on SEN support", field="primary_need"
+            )
         change_sen_status(
-            session, actor=actor, pupil=cycle.pupil, provision=Provision.SEN_SUPPORT, primary_need=primary_need,
-            secondary_need=secondary_need, start_date=plan.starts_on if (status is None or plan.starts_on > status.start_date) else today,
-            reason=f"Placed on SEN support: plan of support cycle {cycle.number} agreed with parents", today=today,
+            session,
+            actor=actor,
+            pupil=cycle.pupil,
+            provision=Provision.SEN_SUPPORT,
+            primary_need=primary_need,
+            secondary_need=secondary_need,
+            start_date=plan.starts_on if (status is None or plan.starts_on > status.start_date) else today,
+            reason=f"Placed on SEN support: plan of support cycle {cycle.number} agreed with parents",
+            today=today,
         )
-    _move(session, cycle, Move.START_SUPPORT, actor=actor, effective_on=plan.starts_on, today=today,
-          title=f"Plan started: review on {plan.review_date:%d/%m/%Y}")
+    _move(
+        session,
+        cycle,
+        Move.START_SUPPORT,
+        actor=actor,
+        effective_on=plan.starts_on,
+        today=today,
+        title=f"Plan started: review on {plan.review_date:%d/%m/%Y}",
+    )
 
 
 def start_review(
@@ -539,9 +679,21 @@ def start_review(
     problems = guard_problems(cycle, Move.START_REVIEW, today=today, actor=actor, early=early)
     if problems:
         raise problems[0]
-    title = f"Review started early: {early.reason.label[0].lower()}{early.reason.label[1:]}" if is_early else "Review started"
-    _move(session, cycle, Move.START_REVIEW, actor=actor, effective_on=min(due, today), today=today, title=title,
-          early=early)
+    title = (
+        f"Review started early: {early.reason.label[0].lower()}{early.reason.label[1:]}"
+        if is_early
+        else "Review started"
+    )
+    _move(
+        session,
+        cycle,
+        Move.START_REVIEW,
+        actor=actor,
+        effective_on=min(due, today),
+        today=today,
+        title=title,
+        early=early,
+    )
     review = Review(cycle=cycle, version=0)
     if is_early:
         review.early_reason, review.early_reason_detail = early.reason, early.detail.strip()
@@ -555,31 +707,58 @@ def start_review(
 
 # --- Do --------------------------------------------------------------------------------------------
 
+
 def add_observation(
-    session: Session, *, actor: User, cycle: SupportCycle, observed_on: date, note: str,
-    outcome: Outcome | None, today: date,
+    session: Session,
+    *,
+    actor: User,
+    cycle: SupportCycle,
+    observed_on: date,
+    note: str,
+    outcome: Outcome | None,
+    today: date,
 ) -> Observation:
     """A dated note against an outcome, while the plan is running (do or review)."""
     _require_editable(cycle, CycleState.DO, CycleState.REVIEW, what="observations can be added")
     if observed_on > today:
         raise RuleBroken("The date cannot be in the future", field="observed_on")
     if cycle.plan is not None and observed_on < cycle.plan.starts_on:
-        raise RuleBroken(f"The date cannot be before the plan started ({cycle.plan.starts_on:%d/%m/%Y})", field="observed_on")
+        raise RuleBroken(
+            f"The date cannot be before the plan started ({cycle.plan.starts_on:%d/%m/%Y})", field="observed_on"
+        )
     if outcome is not None and outcome.cycle_id != cycle.id:
         raise RuleBroken("Choose an outcome of this plan", field="outcome")
     if not note.strip():
         raise RuleBroken("Enter what you observed", field="note")
-    observation = Observation(cycle=cycle, outcome=outcome, observed_on=observed_on, note=note.strip(), recorded_by_id=actor.id)
+    observation = Observation(
+        cycle=cycle, outcome=outcome, observed_on=observed_on, note=note.strip(), recorded_by_id=actor.id
+    )
     session.add(observation)
     session.flush()
-    add_event(session, pupil=cycle.pupil, cycle=cycle, kind="observation", title="Observation recorded",
-              effective_on=observed_on, actor=actor, detail=_short(note.strip(), 120))
-    audit.record(session, "observation_added", actor=actor, pupil=cycle.pupil, object_type="observation", object_id=observation.id)
+    add_event(
+        session,
+        pupil=cycle.pupil,
+        cycle=cycle,
+        kind="observation",
+        title="Observation recorded",
+        effective_on=observed_on,
+        actor=actor,
+        detail=_short(note.strip(), 120),
+    )
+    audit.record(
+        session,
+        "observation_added",
+        actor=actor,
+        pupil=cycle.pupil,
+        object_type="observation",
+        object_id=observation.id,
+    )
     settle_tasks(session, today, pupil_ids=[cycle.pupil_id])  # the record kept current
     return observation
 
 
 # --- Review ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class ReviewDetails:
@@ -599,7 +778,13 @@ class ReviewDetails:
 
 
 def save_review(
-    session: Session, *, actor: User, cycle: SupportCycle, details: ReviewDetails, expected_version: int | None, today: date
+    session: Session,
+    *,
+    actor: User,
+    cycle: SupportCycle,
+    details: ReviewDetails,
+    expected_version: int | None,
+    today: date,
 ) -> Review:
     """Save the review as a draft (at review). Raises EditConflict when someone else saved it
     after `expected_version`; RuleBroken for a meeting dated in the future."""
@@ -628,8 +813,15 @@ def save_review(
     review.updated_by_id = actor.id
     review.updated_at = now()
     finish_edit(session, "review", review, REVIEW_FIELDS, actor)
-    audit.record(session, "review_saved", actor=actor, pupil=cycle.pupil, object_type="review", object_id=review.id,
-                 details={"version": review.version})
+    audit.record(
+        session,
+        "review_saved",
+        actor=actor,
+        pupil=cycle.pupil,
+        object_type="review",
+        object_id=review.id,
+        details={"version": review.version},
+    )
     session.flush()
     return review
 
@@ -643,8 +835,15 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
     if problems:
         raise problems[0]
     review.recorded_at = now()
-    _move(session, cycle, Move.RECORD_REVIEW, actor=actor, effective_on=review.held_on, today=today,
-          title=f"Review held: {review.decision.summary}")
+    _move(
+        session,
+        cycle,
+        Move.RECORD_REVIEW,
+        actor=actor,
+        effective_on=review.held_on,
+        today=today,
+        title=f"Review held: {review.decision.summary}",
+    )
     pupil = cycle.pupil
     if review.parent_attended:
         # The review is a meeting with parents (CoP 6.65): it counts towards the three a year. The
@@ -656,9 +855,14 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
         next_target = default_review_date(following, review.held_on)
         carried = [
             Outcome(
-                cycle=following, position=position, description=outcome.description,
-                success_criteria=outcome.success_criteria, area_of_need=outcome.area_of_need,
-                target_date=max(outcome.target_date, next_target), carried_from_id=outcome.id, version=1,
+                cycle=following,
+                position=position,
+                description=outcome.description,
+                success_criteria=outcome.success_criteria,
+                area_of_need=outcome.area_of_need,
+                target_date=max(outcome.target_date, next_target),
+                carried_from_id=outcome.id,
+                version=1,
             )
             for position, outcome in enumerate(
                 (o for o in cycle.outcomes if o.rating is not None and not o.rating.met), start=1
@@ -674,13 +878,25 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
         status = current_status(session, pupil)
         if status is not None and status.provision is Provision.SEN_SUPPORT:
             change_sen_status(
-                session, actor=actor, pupil=pupil, provision=Provision.NONE, primary_need=None, secondary_need=None,
+                session,
+                actor=actor,
+                pupil=pupil,
+                provision=Provision.NONE,
+                primary_need=None,
+                secondary_need=None,
                 start_date=max(review.held_on, status.start_date + timedelta(days=1)),
-                reason=f"Stepped down from SEN support at the review: {review.decision_reason}", today=today,
+                reason=f"Stepped down from SEN support at the review: {review.decision_reason}",
+                today=today,
             )
     elif review.decision is ReviewDecision.REQUEST_EHC:
-        add_event(session, pupil=pupil, cycle=cycle, kind="ehc_requested",
-                  title="EHC needs assessment requested", effective_on=review.ehc_requested_on, actor=actor)
+        add_event(
+            session,
+            pupil=pupil,
+            cycle=cycle,
+            kind="ehc_requested",
+            title="EHC needs assessment requested",
+            effective_on=review.ehc_requested_on,
+            actor=actor,
+        )
     settle_tasks(session, today, pupil_ids=[pupil.id])
     return None
-

@@ -46,86 +46,114 @@ EVENT, CALENDAR = TriggerKind.EVENT, TriggerKind.CALENDAR
 
 DUTIES: tuple[DutySpec, ...] = (
     DutySpec(
-        "la_annual_review", Role.LA_OFFICER, "Hold the EHC plan's annual review",
+        "la_annual_review",
+        Role.LA_OFFICER,
+        "Hold the EHC plan's annual review",
         "The local authority keeps education, health and care plans under review and follows the "
         "progress of the children who have them.",
-        CALENDAR, "Eight weeks before each anniversary of the EHC plan starting.",
+        CALENDAR,
+        "Eight weeks before each anniversary of the EHC plan starting.",
         "By the anniversary: no more than 12 months after the plan began or was last reviewed.",
         "By hand, with a note of the review meeting, until EHC plans have their own review records. "
         "No longer needed if the pupil leaves or the plan ends.",
         notice_days=56,
     ),
     DutySpec(
-        "head_told_engagement_overdue", Role.HEAD, "Act on parent meetings that are overdue",
+        "head_told_engagement_overdue",
+        Role.HEAD,
+        "Act on parent meetings that are overdue",
         "The head teacher makes sure parents are drawn into talking about their child's progress, "
         "at least three times in the year.",
-        CALENDAR, "Each week in which at least one pupil's parent meetings are overdue.",
+        CALENDAR,
+        "Each week in which at least one pupil's parent meetings are overdue.",
         "Within the week (7 days).",
         "By hand, with a note of what the head teacher did.",
         due_days=7,
     ),
     DutySpec(
-        "senco_tells_parents", Role.SENCO, "Tell the parents formally that SEN provision has started",
+        "senco_tells_parents",
+        Role.SENCO,
+        "Tell the parents formally that SEN provision has started",
         "The SENCO works with the parents of children with SEN; parents are told formally when "
         "the school starts making SEN provision (Children and Families Act 2014, s.68).",
-        EVENT, "A pupil is placed on SEN support and the letter to parents is not yet sent.",
+        EVENT,
+        "A pupil is placed on SEN support and the letter to parents is not yet sent.",
         "14 days after the letter was created.",
         "When the letter is marked sent. No longer needed if the pupil leaves or comes off SEN support first.",
-        fulfilled_by="parent_letter", due_days=14,
+        fulfilled_by="parent_letter",
+        due_days=14,
     ),
     DutySpec(
-        "senco_liaises_designated_teacher", Role.SENCO, "Liaise with the designated teacher",
+        "senco_liaises_designated_teacher",
+        Role.SENCO,
+        "Liaise with the designated teacher",
         "Where a looked-after child has SEN, the SENCO works with the school's designated teacher "
         "for looked-after children.",
-        CALENDAR, "Each term, for every looked-after pupil on the SEN register (the personal "
-        "education plan is reviewed termly).",
+        CALENDAR,
+        "Each term, for every looked-after pupil on the SEN register (the personal education plan is reviewed termly).",
         "28 days into the term, or after the pupil joined the register, and never after the term ends.",
         "By hand, with a note of the liaison (no record can prove it). No longer needed if the pupil "
         "leaves, comes off the register or stops being looked after.",
         due_days=28,
     ),
     DutySpec(
-        "senco_supports_transition", Role.SENCO, "Plan the move to the next phase",
-        "The SENCO helps pupils move on to their next school or college, for example from primary "
-        "to secondary school.",
-        CALENDAR, "Each academic year, for pupils on the register in Year 6 or Year 11.",
+        "senco_supports_transition",
+        Role.SENCO,
+        "Plan the move to the next phase",
+        "The SENCO helps pupils move on to their next school or college, for example from primary to secondary school.",
+        CALENDAR,
+        "Each academic year, for pupils on the register in Year 6 or Year 11.",
         "Year 6 by 15 February; Year 11 by 31 March (the phase transfer dates).",
-        "By hand, with a note of what was planned. No longer needed if the pupil leaves or comes off "
-        "the register.",
+        "By hand, with a note of what was planned. No longer needed if the pupil leaves or comes off the register.",
         due_dates={6: (2, 15), 11: (3, 31)},
     ),
     DutySpec(
-        "senco_keeps_records_current", Role.SENCO, "Bring the pupil's SEN record up to date",
+        "senco_keeps_records_current",
+        Role.SENCO,
+        "Bring the pupil's SEN record up to date",
         "The SENCO makes sure the SEN records are kept up to date.",
-        EVENT, "A pupil on the register whose record has had no entry for the school's "
-        "'records stale' weeks (8 by default).",
+        EVENT,
+        "A pupil on the register whose record has had no entry for the school's 'records stale' weeks (8 by default).",
         "14 days after the record became stale.",
         "When anything new is recorded for the pupil (an entry on the timeline). No longer needed if "
         "the pupil leaves or comes off the register.",
-        fulfilled_by="timeline_event", due_days=14,
+        fulfilled_by="timeline_event",
+        due_days=14,
     ),
     DutySpec(
-        "senco_holds_review", Role.SENCO, "Hold the review of the support plan",
+        "senco_holds_review",
+        Role.SENCO,
+        "Hold the review of the support plan",
         "The SENCO guides the school through assess, plan, do and review, so each plan is "
         "reviewed on the date agreed with parents.",
-        EVENT, "Two weeks before the plan's review date.", "On the plan's review date.",
+        EVENT,
+        "Two weeks before the plan's review date.",
+        "On the plan's review date.",
         "When the review is recorded. No longer needed if the pupil leaves.",
-        fulfilled_by="review", notice_days=14,
+        fulfilled_by="review",
+        notice_days=14,
     ),
     DutySpec(
-        "senco_decides_concern", Role.SENCO, "Decide what happens about a concern",
+        "senco_decides_concern",
+        Role.SENCO,
+        "Decide what happens about a concern",
         "There is no 'monitoring' list: a child who is having difficulties must be assessed and "
         "helped, so each concern ends in an assessment or a reasoned decision.",
-        EVENT, "A concern is raised.", "By the concern's deadline (28 days by default).",
+        EVENT,
+        "A concern is raised.",
+        "By the concern's deadline (28 days by default).",
         "When the concern is decided: an assessment opened, or no further action with the reason. "
         "No longer needed if the pupil leaves.",
         fulfilled_by="concern",
     ),
     DutySpec(
-        "teacher_meets_parents", Role.TEACHER, "Meet the pupil's parents this term",
+        "teacher_meets_parents",
+        Role.TEACHER,
+        "Meet the pupil's parents this term",
         "Parents are to be regularly involved in talking about their child's progress, at least "
         "three times a year; the class teacher, who stays responsible for the pupil, leads it.",
-        CALENDAR, "Each term, for every pupil on the register, for the pupil's class teacher.",
+        CALENDAR,
+        "Each term, for every pupil on the register, for the pupil's class teacher.",
         "The last day of the term.",
         "When a meeting with the pupil's parents held in the term is recorded (a review with a parent "
         "present counts). Made only for a term that can count for the pupil; no longer needed if the "
@@ -133,30 +161,39 @@ DUTIES: tuple[DutySpec, ...] = (
         fulfilled_by="parent_meeting",
     ),
     DutySpec(
-        "teacher_acknowledges_passport", Role.TEACHER, "Read and acknowledge the pupil's passport",
-        "When a pupil has SEN, the needs are made known to everyone likely to teach or support "
-        "the pupil.",
-        EVENT, "A pupil joins the register, or a teacher starts teaching a pupil on it.",
+        "teacher_acknowledges_passport",
+        Role.TEACHER,
+        "Read and acknowledge the pupil's passport",
+        "When a pupil has SEN, the needs are made known to everyone likely to teach or support the pupil.",
+        EVENT,
+        "A pupil joins the register, or a teacher starts teaching a pupil on it.",
         "14 days after the pupil joined the register; for a teacher who starts teaching the pupil later, "
         "14 days after the task is created.",
-        "When the teacher marks the passport read (\"I have read it\"). No longer needed if the pupil "
+        'When the teacher marks the passport read ("I have read it"). No longer needed if the pupil '
         "leaves or comes off the register.",
-        fulfilled_by="passport_read", due_days=14,
+        fulfilled_by="passport_read",
+        due_days=14,
     ),
     DutySpec(
-        "assistant_records_impact", Role.SUPPORT_ASSISTANT, "Record the impact of the intervention",
-        "The support assistant works with the teacher to plan targeted interventions and to judge "
-        "their impact.",
-        EVENT, "An intervention ends and a pupil in it has no impact recorded.",
+        "assistant_records_impact",
+        Role.SUPPORT_ASSISTANT,
+        "Record the impact of the intervention",
+        "The support assistant works with the teacher to plan targeted interventions and to judge their impact.",
+        EVENT,
+        "An intervention ends and a pupil in it has no impact recorded.",
         "14 days after the intervention ended.",
         "When the impact is recorded for every pupil in the intervention.",
-        fulfilled_by="intervention_impact", due_days=14,
+        fulfilled_by="intervention_impact",
+        due_days=14,
     ),
     DutySpec(
-        "governors_publish_report", Role.GOVERNOR, "Publish the annual SEN information report",
-        "The governors report to parents on how the school's policy for pupils with SEN is "
-        "carried out.",
-        CALENDAR, "Each academic year, from 1 September.", "By 31 October.",
+        "governors_publish_report",
+        Role.GOVERNOR,
+        "Publish the annual SEN information report",
+        "The governors report to parents on how the school's policy for pupils with SEN is carried out.",
+        CALENDAR,
+        "Each academic year, from 1 September.",
+        "By 31 October.",
         "By hand, with a note of where the report was published.",
         due_dates={None: (10, 31)},
     ),

@@ -128,34 +128,47 @@ def assess(
     """The rule for one pupil on the register at `today`, from their stretches on the register."""
     min_days = school.parent_meeting_min_days
     required = sum(
-        1 for term in terms if term.ends_on < today and _counts(_on_register_since(spells, term.ends_on), term, min_days)
+        1
+        for term in terms
+        if term.ends_on < today and _counts(_on_register_since(spells, term.ends_on), term, min_days)
     )
     current = term_holding(terms, today)
     # The terms still to end that would count were the pupil to stay on the register.
     since_today = _on_register_since(spells, today)
     ahead = [term.ends_on for term in terms if term.ends_on >= today and _counts(since_today, term, min_days)]
     deadlines = sorted(
-        [term.ends_on for term in terms
-         if term.ends_on < today and _counts(_on_register_since(spells, term.ends_on), term, min_days)] + ahead
+        [
+            term.ends_on
+            for term in terms
+            if term.ends_on < today and _counts(_on_register_since(spells, term.ends_on), term, min_days)
+        ]
+        + ahead
     )
     needed_by = deadlines[held] if held < len(deadlines) else None
     current_counts = current is not None and _counts(since_today, current, min_days)
     if held < required:
         status = Engagement.OVERDUE
-    elif (
-        current_counts
-        and held < required + 1
-        and (current.ends_on - today).days <= school.parent_due_window_days
-    ):
+    elif current_counts and held < required + 1 and (current.ends_on - today).days <= school.parent_due_window_days:
         status = Engagement.DUE
     else:
         status = Engagement.ON_TRACK
-    return PupilEngagement(pupil_id=pupil_id, status=status, required=required, held=held, term=current,
-                           term_counts=current_counts, needed_by=needed_by)
+    return PupilEngagement(
+        pupil_id=pupil_id,
+        status=status,
+        required=required,
+        held=held,
+        term=current,
+        term_counts=current_counts,
+        needed_by=needed_by,
+    )
 
 
 def engagement_for_school(
-    session: Session, school: School, today: date, *, pupil_ids: list[int] | sa.Select | None = None,
+    session: Session,
+    school: School,
+    today: date,
+    *,
+    pupil_ids: list[int] | sa.Select | None = None,
     terms: list[Term] | None = None,
 ) -> dict[int, PupilEngagement]:
     """Every pupil of `school` on the register (K or E) at `today`, by pupil id; `pupil_ids` (a
@@ -167,7 +180,11 @@ def engagement_for_school(
 
 
 def engagement_for_schools(
-    session: Session, schools: list[School], today: date, *, pupil_ids: list[int] | sa.Select | None = None,
+    session: Session,
+    schools: list[School],
+    today: date,
+    *,
+    pupil_ids: list[int] | sa.Select | None = None,
     terms: dict[int, list[Term]] | None = None,
 ) -> dict[int, dict[int, PupilEngagement]]:
     """`engagement_for_school` for many schools at once (the daily sweep): by school id, then
@@ -177,16 +194,28 @@ def engagement_for_schools(
         year = academic_year_of(today)
         terms = terms_of_schools(session, list(by_id), [year])
     year_start, year_end = academic_year_bounds(today)
-    on_register_today = sa.select(SenStatus.pupil_id).join(Pupil, Pupil.id == SenStatus.pupil_id).where(
-        Pupil.school_id.in_(list(by_id)), on_roll(today), register_status(today),
+    on_register_today = (
+        sa.select(SenStatus.pupil_id)
+        .join(Pupil, Pupil.id == SenStatus.pupil_id)
+        .where(
+            Pupil.school_id.in_(list(by_id)),
+            on_roll(today),
+            register_status(today),
+        )
     )
     if pupil_ids is not None:
         on_register_today = on_register_today.where(SenStatus.pupil_id.in_(pupil_ids))
     periods: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
     school_of: dict[int, int] = {}
     for pupil_id, school_id, start, end, admitted_on, left_on in session.execute(
-        sa.select(SenStatus.pupil_id, Pupil.school_id, SenStatus.start_date, SenStatus.end_date, Pupil.admitted_on,
-                  Pupil.left_on)
+        sa.select(
+            SenStatus.pupil_id,
+            Pupil.school_id,
+            SenStatus.start_date,
+            SenStatus.end_date,
+            Pupil.admitted_on,
+            Pupil.left_on,
+        )
         .join(Pupil, Pupil.id == SenStatus.pupil_id)
         .where(
             SenStatus.pupil_id.in_(on_register_today),
@@ -223,8 +252,12 @@ def engagement_for_schools(
     for pupil_id, spells in periods.items():
         school_id = school_of[pupil_id]
         found[school_id][pupil_id] = assess(
-            pupil_id=pupil_id, spells=_spells(spells), held=held.get(pupil_id, 0), terms=terms[school_id],
-            school=by_id[school_id], today=today,
+            pupil_id=pupil_id,
+            spells=_spells(spells),
+            held=held.get(pupil_id, 0),
+            terms=terms[school_id],
+            school=by_id[school_id],
+            today=today,
         )
     return found
 
@@ -254,17 +287,16 @@ def engagement_summary(session: Session, school: School, today: date) -> Engagem
     for item in found.values():
         by_status[item.status].append(item)
     listed = [i.pupil_id for i in by_status[Engagement.OVERDUE] + by_status[Engagement.DUE]]
-    pupils = {
-        p.id: p
-        for p in session.scalars(sa.select(Pupil).where(Pupil.id.in_(listed)))
-    } if listed else {}
+    pupils = {p.id: p for p in session.scalars(sa.select(Pupil).where(Pupil.id.in_(listed)))} if listed else {}
 
     def named(status: Engagement) -> list[tuple[Pupil, PupilEngagement]]:
         rows = [(pupils[i.pupil_id], i) for i in by_status[status]]
         return sorted(rows, key=lambda r: (r[1].held - r[1].required, r[0].last_name, r[0].first_name, r[0].id))
 
     return EngagementSummary(
-        on_track=len(by_status[Engagement.ON_TRACK]), due=len(by_status[Engagement.DUE]),
-        overdue=len(by_status[Engagement.OVERDUE]), overdue_pupils=named(Engagement.OVERDUE),
+        on_track=len(by_status[Engagement.ON_TRACK]),
+        due=len(by_status[Engagement.DUE]),
+        overdue=len(by_status[Engagement.OVERDUE]),
+        overdue_pupils=named(Engagement.OVERDUE),
         due_pupils=named(Engagement.DUE),
     )

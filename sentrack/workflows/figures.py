@@ -60,8 +60,12 @@ def register_figures(
     rows = session.execute(
         sa.select(Pupil.school_id, SenStatus.primary_need, SenStatus.provision, sa.func.count())
         .join(SenStatus, open_status)
-        .where(Pupil.school_id.in_(school_ids), on_roll(today), SenStatus.provision != Provision.NONE,
-               *([] if pupils is None else [Pupil.id.in_(pupils)]))
+        .where(
+            Pupil.school_id.in_(school_ids),
+            on_roll(today),
+            SenStatus.provision != Provision.NONE,
+            *([] if pupils is None else [Pupil.id.in_(pupils)]),
+        )
         .group_by(Pupil.school_id, SenStatus.primary_need, SenStatus.provision)
     )
     for school_id, need, prov, count in rows:

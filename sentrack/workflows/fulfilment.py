@@ -74,69 +74,116 @@ def _open_tasks(session: Session, duty_code: str, scope, *columns) -> list:
 
 # --- What does each duty's work --------------------------------------------------------------------
 
+
 def _record_of_subject(
-    session: Session, scope, *, duty_code: str, subject_type: str, record_type: str, record_id, joined_on,
-    on, by, done_when, what: Callable[[date, object], str], extra=sa.null(),
+    session: Session,
+    scope,
+    *,
+    duty_code: str,
+    subject_type: str,
+    record_type: str,
+    record_id,
+    joined_on,
+    on,
+    by,
+    done_when,
+    what: Callable[[date, object], str],
+    extra=sa.null(),
 ) -> list[Done]:
     """The tasks of a duty whose subject's own record shows the work done (`done_when`)."""
     rows = session.execute(
         sa.select(Task.id, record_id, on, by, extra)
         .join(Duty, Duty.id == Task.duty_id)
         .join(record_id.class_, joined_on)
-        .where(Task.status == TaskStatus.OPEN, Duty.code == duty_code, Task.subject_type == subject_type,
-               done_when, scope)
+        .where(
+            Task.status == TaskStatus.OPEN, Duty.code == duty_code, Task.subject_type == subject_type, done_when, scope
+        )
     )
     return [Done(t, record_type, r, day, who, what(day, more)) for t, r, day, who, more in rows]
 
 
 def _review_recorded(session: Session, scope) -> list[Done]:
     return _record_of_subject(
-        session, scope, duty_code="senco_holds_review", subject_type="support_cycle", record_type="review",
-        record_id=Review.id, joined_on=Review.cycle_id == Task.subject_id, on=Review.held_on, by=Review.updated_by_id,
-        done_when=Review.recorded_at.is_not(None), what=lambda day, _: f"review of {_day(day)}",
+        session,
+        scope,
+        duty_code="senco_holds_review",
+        subject_type="support_cycle",
+        record_type="review",
+        record_id=Review.id,
+        joined_on=Review.cycle_id == Task.subject_id,
+        on=Review.held_on,
+        by=Review.updated_by_id,
+        done_when=Review.recorded_at.is_not(None),
+        what=lambda day, _: f"review of {_day(day)}",
     )
 
 
 def _letter_sent(session: Session, scope) -> list[Done]:
     return _record_of_subject(
-        session, scope, duty_code="senco_tells_parents", subject_type="parent_letter", record_type="parent_letter",
-        record_id=ParentLetter.id, joined_on=ParentLetter.id == Task.subject_id, on=ParentLetter.sent_on,
-        by=ParentLetter.sent_by_id, done_when=ParentLetter.sent_on.is_not(None),
+        session,
+        scope,
+        duty_code="senco_tells_parents",
+        subject_type="parent_letter",
+        record_type="parent_letter",
+        record_id=ParentLetter.id,
+        joined_on=ParentLetter.id == Task.subject_id,
+        on=ParentLetter.sent_on,
+        by=ParentLetter.sent_by_id,
+        done_when=ParentLetter.sent_on.is_not(None),
         what=lambda day, _: f"letter sent on {_day(day)}",
     )
 
 
 def _concern_decided(session: Session, scope) -> list[Done]:
     return _record_of_subject(
-        session, scope, duty_code="senco_decides_concern", subject_type="concern", record_type="concern",
-        record_id=Concern.id, joined_on=Concern.id == Task.subject_id, on=Concern.decided_on, by=Concern.decided_by_id,
-        done_when=Concern.status != ConcernStatus.OPEN, extra=Concern.status,
+        session,
+        scope,
+        duty_code="senco_decides_concern",
+        subject_type="concern",
+        record_type="concern",
+        record_id=Concern.id,
+        joined_on=Concern.id == Task.subject_id,
+        on=Concern.decided_on,
+        by=Concern.decided_by_id,
+        done_when=Concern.status != ConcernStatus.OPEN,
+        extra=Concern.status,
         what=lambda day, status: f"decision of {_day(day)}: {status.label.lower()}",
     )
 
 
 def _impact_recorded(session: Session, scope) -> list[Done]:
-    missing = sa.select(InterventionPupil.id).where(
-        InterventionPupil.intervention_id == Task.subject_id, awaiting_impact()
-    ).exists()
+    missing = (
+        sa.select(InterventionPupil.id)
+        .where(InterventionPupil.intervention_id == Task.subject_id, awaiting_impact())
+        .exists()
+    )
     latest = (
         sa.select(InterventionPupil.intervention_id, sa.func.max(InterventionPupil.impact_recorded_on).label("on"))
-        .group_by(InterventionPupil.intervention_id).subquery()
+        .group_by(InterventionPupil.intervention_id)
+        .subquery()
     )
     rows = session.execute(
         sa.select(Task.id, Task.subject_id, latest.c.on)
         .join(Duty, Duty.id == Task.duty_id)
         .join(latest, latest.c.intervention_id == Task.subject_id)
-        .where(Task.status == TaskStatus.OPEN, Duty.code == "assistant_records_impact",
-               Task.subject_type == "intervention", latest.c.on.is_not(None), ~missing, scope)
+        .where(
+            Task.status == TaskStatus.OPEN,
+            Duty.code == "assistant_records_impact",
+            Task.subject_type == "intervention",
+            latest.c.on.is_not(None),
+            ~missing,
+            scope,
+        )
     ).all()
     if not rows:
         return []
-    by = dict(session.execute(
-        sa.select(InterventionPupil.intervention_id, InterventionPupil.impact_recorded_by_id)
-        .where(InterventionPupil.intervention_id.in_([r[1] for r in rows]))
-        .order_by(InterventionPupil.impact_recorded_on, InterventionPupil.id)
-    ).all())  # the last writer of each intervention
+    by = dict(
+        session.execute(
+            sa.select(InterventionPupil.intervention_id, InterventionPupil.impact_recorded_by_id)
+            .where(InterventionPupil.intervention_id.in_([r[1] for r in rows]))
+            .order_by(InterventionPupil.impact_recorded_on, InterventionPupil.id)
+        ).all()
+    )  # the last writer of each intervention
     return [Done(t, "intervention", iv, on, by.get(iv), f"impact recorded on {_day(on)}") for t, iv, on in rows]
 
 
@@ -149,20 +196,23 @@ def _meeting_held(session: Session, scope) -> list[Done]:
     years = {int(period[5:9]) for _, _, period, _ in tasks if period[5:9].isdigit()}
     terms = {
         (school_id, term.period): term
-        for school_id, found in terms_of_schools(session, {t[3] for t in tasks}, years).items() for term in found
+        for school_id, found in terms_of_schools(session, {t[3] for t in tasks}, years).items()
+        for term in found
     }
-    windows = {task_id: terms.get((school_id, period.removeprefix("term:")))
-               for task_id, _, period, school_id in tasks}
+    windows = {task_id: terms.get((school_id, period.removeprefix("term:"))) for task_id, _, period, school_id in tasks}
     if not any(windows.values()):
         return []
     meetings: dict[int, list] = {}
     for row in session.execute(
         sa.select(ParentMeeting.pupil_id, ParentMeeting.id, ParentMeeting.held_on, ParentMeeting.recorded_by_id)
         .join(Pupil, Pupil.id == ParentMeeting.pupil_id)
-        .where(ParentMeeting.pupil_id.in_({pupil_id for _, pupil_id, _, _ in tasks}),
-               on_roll(ParentMeeting.held_on),  # as the engagement rule: not a meeting before admission
-               ParentMeeting.held_on.between(min(t.starts_on for t in windows.values() if t),
-                                             max(t.ends_on for t in windows.values() if t)))
+        .where(
+            ParentMeeting.pupil_id.in_({pupil_id for _, pupil_id, _, _ in tasks}),
+            on_roll(ParentMeeting.held_on),  # as the engagement rule: not a meeting before admission
+            ParentMeeting.held_on.between(
+                min(t.starts_on for t in windows.values() if t), max(t.ends_on for t in windows.values() if t)
+            ),
+        )
         .order_by(ParentMeeting.held_on, ParentMeeting.id)
     ):
         meetings.setdefault(row[0], []).append(row)
@@ -171,8 +221,9 @@ def _meeting_held(session: Session, scope) -> list[Done]:
         term = windows[task_id]
         held = next((m for m in meetings.get(pupil_id, ()) if term is not None and term.holds(m[2])), None)
         if held is not None:
-            found.append(Done(task_id, "parent_meeting", held[1], held[2], held[3],
-                              f"meeting with parents of {_day(held[2])}"))
+            found.append(
+                Done(task_id, "parent_meeting", held[1], held[2], held[3], f"meeting with parents of {_day(held[2])}")
+            )
     return found
 
 
@@ -204,8 +255,16 @@ def _passport_read(session: Session, scope) -> list[Done]:
         status_id, teacher_id = passport_of(period)
         read = reads.get((pupil_id, teacher_id, status_id))
         if read is not None:
-            found.append(Done(task_id, "passport_read", read.id, read.read_on, read.user_id,
-                              f"passport read on {_day(read.read_on)}"))
+            found.append(
+                Done(
+                    task_id,
+                    "passport_read",
+                    read.id,
+                    read.read_on,
+                    read.user_id,
+                    f"passport read on {_day(read.read_on)}",
+                )
+            )
     return found
 
 
@@ -218,13 +277,16 @@ def _record_updated(session: Session, scope) -> list[Done]:
     newest = (
         sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at).label("at"))
         .where(TimelineEvent.pupil_id.in_({t[1] for t in tasks}))
-        .group_by(TimelineEvent.pupil_id).subquery()
+        .group_by(TimelineEvent.pupil_id)
+        .subquery()
     )
     latest = {  # each pupil's latest entry only, not every entry
         pupil_id: (event_id, recorded_at, actor_id)
         for pupil_id, event_id, recorded_at, actor_id in session.execute(
             sa.select(TimelineEvent.pupil_id, TimelineEvent.id, TimelineEvent.recorded_at, TimelineEvent.actor_id)
-            .join(newest, sa.and_(newest.c.pupil_id == TimelineEvent.pupil_id, newest.c.at == TimelineEvent.recorded_at))
+            .join(
+                newest, sa.and_(newest.c.pupil_id == TimelineEvent.pupil_id, newest.c.at == TimelineEvent.recorded_at)
+            )
             .order_by(TimelineEvent.id)
         )
     }
@@ -236,8 +298,16 @@ def _record_updated(session: Session, scope) -> list[Done]:
             continue
         event = latest.get(pupil_id)
         if event is not None and event[1].date() > since:
-            found.append(Done(task_id, "timeline_event", event[0], event[1].date(), event[2],
-                              f"entry of {_day(event[1].date())} on the pupil's timeline"))
+            found.append(
+                Done(
+                    task_id,
+                    "timeline_event",
+                    event[0],
+                    event[1].date(),
+                    event[2],
+                    f"entry of {_day(event[1].date())} on the pupil's timeline",
+                )
+            )
     return found
 
 
@@ -258,8 +328,11 @@ LEFT_NOTE = "No longer needed: the pupil has left the school."
 
 # Duties about a pupil on the register: gone when the pupil is off the roll or off the register.
 _REGISTER_DUTIES = (
-    "teacher_meets_parents", "teacher_acknowledges_passport", "senco_liaises_designated_teacher",
-    "senco_supports_transition", "senco_keeps_records_current",
+    "teacher_meets_parents",
+    "teacher_acknowledges_passport",
+    "senco_liaises_designated_teacher",
+    "senco_supports_transition",
+    "senco_keeps_records_current",
 )
 
 
@@ -267,32 +340,49 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
     """(condition over an open Task joined to its Duty and outer-joined to its Pupil, the note)."""
     on_register_today = sa.exists().where(SenStatus.pupil_id == Task.pupil_id, register_status(today))
     ehc_status = aliased(SenStatus)
-    ehc_still = sa.exists().where(ehc_status.id == Task.subject_id, ehc_status.provision == Provision.EHC_PLAN,
-                                  sa.or_(ehc_status.end_date.is_(None), ehc_status.end_date >= today))
+    ehc_still = sa.exists().where(
+        ehc_status.id == Task.subject_id,
+        ehc_status.provision == Provision.EHC_PLAN,
+        sa.or_(ehc_status.end_date.is_(None), ehc_status.end_date >= today),
+    )
     letter = aliased(ParentLetter)
     letter_status = aliased(SenStatus)
     letter_moot = sa.exists().where(
-        letter.id == Task.subject_id, letter_status.id == letter.sen_status_id,
-        letter_status.end_date.is_not(None), letter_status.end_date < today, letter.sent_on.is_(None),
+        letter.id == Task.subject_id,
+        letter_status.id == letter.sen_status_id,
+        letter_status.end_date.is_not(None),
+        letter_status.end_date < today,
+        letter.sent_on.is_(None),
     )
     cycle = aliased(SupportCycle)
     review = aliased(Review)
     closed_unreviewed = sa.exists().where(
-        cycle.id == Task.subject_id, cycle.state == CycleState.CLOSED,
+        cycle.id == Task.subject_id,
+        cycle.state == CycleState.CLOSED,
         ~sa.exists().where(review.cycle_id == cycle.id, review.recorded_at.is_not(None)),
     )
     return [
         (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today)), LEFT_NOTE),
-        (sa.and_(Duty.code.in_(_REGISTER_DUTIES), ~on_register_today),
-         "No longer needed: the pupil is no longer on the SEN register."),
-        (sa.and_(Duty.code == "senco_liaises_designated_teacher", Pupil.looked_after.is_(False)),
-         "No longer needed: the pupil is no longer looked after."),
-        (sa.and_(Duty.code == "la_annual_review", Task.subject_type == "sen_status", ~ehc_still),
-         "No longer needed: the EHC plan has ended."),
-        (sa.and_(Duty.code == "senco_tells_parents", Task.subject_type == "parent_letter", letter_moot),
-         "No longer needed: the pupil came off SEN support before the letter was sent."),
-        (sa.and_(Duty.code == "senco_holds_review", Task.subject_type == "support_cycle", closed_unreviewed),
-         "No longer needed: the cycle was closed without a review."),
+        (
+            sa.and_(Duty.code.in_(_REGISTER_DUTIES), ~on_register_today),
+            "No longer needed: the pupil is no longer on the SEN register.",
+        ),
+        (
+            sa.and_(Duty.code == "senco_liaises_designated_teacher", Pupil.looked_after.is_(False)),
+            "No longer needed: the pupil is no longer looked after.",
+        ),
+        (
+            sa.and_(Duty.code == "la_annual_review", Task.subject_type == "sen_status", ~ehc_still),
+            "No longer needed: the EHC plan has ended.",
+        ),
+        (
+            sa.and_(Duty.code == "senco_tells_parents", Task.subject_type == "parent_letter", letter_moot),
+            "No longer needed: the pupil came off SEN support before the letter was sent.",
+        ),
+        (
+            sa.and_(Duty.code == "senco_holds_review", Task.subject_type == "support_cycle", closed_unreviewed),
+            "No longer needed: the cycle was closed without a review.",
+        ),
     ]
 
 
@@ -303,16 +393,22 @@ def _passports_superseded(session: Session, scope, today: date) -> list[int]:
     status_of = {task_id: passport_of(period)[0] for task_id, _, period in tasks if passport_of(period)[0]}
     if not status_of:
         return []
-    ended = set(session.scalars(sa.select(SenStatus.id).where(
-        SenStatus.id.in_(set(status_of.values())), SenStatus.end_date.is_not(None), SenStatus.end_date < today
-    )))
+    ended = set(
+        session.scalars(
+            sa.select(SenStatus.id).where(
+                SenStatus.id.in_(set(status_of.values())), SenStatus.end_date.is_not(None), SenStatus.end_date < today
+            )
+        )
+    )
     return [task_id for task_id, status_id in status_of.items() if status_id in ended]
 
 
 # --- Settling ---------------------------------------------------------------------------------------
 
-def task_scope(*, pupil_ids: Iterable[int] | None = None,
-               subjects: Iterable[tuple[str, int]] | None = None) -> sa.ColumnElement[bool]:
+
+def task_scope(
+    *, pupil_ids: Iterable[int] | None = None, subjects: Iterable[tuple[str, int]] | None = None
+) -> sa.ColumnElement[bool]:
     """Narrows settling to the tasks about some pupils or some subjects; everything without either."""
     conditions = []
     if pupil_ids is not None:
@@ -325,8 +421,12 @@ def task_scope(*, pupil_ids: Iterable[int] | None = None,
 
 
 def settle_tasks(
-    session: Session, today: date, *, pupil_ids: Iterable[int] | None = None,
-    subjects: Iterable[tuple[str, int]] | None = None, task_ids: Iterable[int] | None = None,
+    session: Session,
+    today: date,
+    *,
+    pupil_ids: Iterable[int] | None = None,
+    subjects: Iterable[tuple[str, int]] | None = None,
+    task_ids: Iterable[int] | None = None,
 ) -> Settled:
     """Close every open task (of `pupil_ids`, of `subjects`, or of `task_ids`; all when none is
     given) whose work a record has done, as done on the record's date, naming the record; then
@@ -341,27 +441,39 @@ def settle_tasks(
         for done in rule(session, scope):
             found.setdefault(done.task_id, done)
     if found:
-        names = dict(session.execute(
-            sa.select(User.id, User.full_name).where(User.id.in_({d.by_id for d in found.values() if d.by_id}))
-        ).all())
+        names = dict(
+            session.execute(
+                sa.select(User.id, User.full_name).where(User.id.in_({d.by_id for d in found.values() if d.by_id}))
+            ).all()
+        )
         for done in found.values():
             by = names.get(done.by_id)
             session.execute(
-                sa.update(Task).where(Task.id == done.task_id, Task.status == TaskStatus.OPEN).values(
-                    status=TaskStatus.DONE, completed_on=done.on, completed_by_id=done.by_id, closed_on=today,
-                    done_by_type=done.record_type, done_by_id=done.record_id,
+                sa.update(Task)
+                .where(Task.id == done.task_id, Task.status == TaskStatus.OPEN)
+                .values(
+                    status=TaskStatus.DONE,
+                    completed_on=done.on,
+                    completed_by_id=done.by_id,
+                    closed_on=today,
+                    done_by_type=done.record_type,
+                    done_by_id=done.record_id,
                     note=f"Done: {done.what}{f', recorded by {by}' if by else ''}.",
-                ).execution_options(synchronize_session=False)
+                )
+                .execution_options(synchronize_session=False)
             )
         settled.done = len(found)
     for condition, note in _gone(today):
         ids = session.scalars(
-            sa.select(Task.id).join(Duty, Duty.id == Task.duty_id).outerjoin(Pupil, Pupil.id == Task.pupil_id)
+            sa.select(Task.id)
+            .join(Duty, Duty.id == Task.duty_id)
+            .outerjoin(Pupil, Pupil.id == Task.pupil_id)
             .where(Task.status == TaskStatus.OPEN, scope, condition)
         ).all()
         if ids:
             session.execute(
-                sa.update(Task).where(Task.id.in_(ids), Task.status == TaskStatus.OPEN)
+                sa.update(Task)
+                .where(Task.id.in_(ids), Task.status == TaskStatus.OPEN)
                 .values(status=TaskStatus.CANCELLED, closed_on=today, note=note)
                 .execution_options(synchronize_session=False)
             )
@@ -369,9 +481,13 @@ def settle_tasks(
     superseded = _passports_superseded(session, scope, today)
     if superseded:
         session.execute(
-            sa.update(Task).where(Task.id.in_(superseded), Task.status == TaskStatus.OPEN)
-            .values(status=TaskStatus.CANCELLED, closed_on=today,
-                    note="No longer needed: the passport changed with the pupil's SEN status; read the new one.")
+            sa.update(Task)
+            .where(Task.id.in_(superseded), Task.status == TaskStatus.OPEN)
+            .values(
+                status=TaskStatus.CANCELLED,
+                closed_on=today,
+                note="No longer needed: the passport changed with the pupil's SEN status; read the new one.",
+            )
             .execution_options(synchronize_session=False)
         )
         settled.no_longer_needed += len(superseded)
@@ -392,7 +508,8 @@ def reopen_after_leaving_undone(session: Session, pupil_id: int, today: date) ->
     """A leaving recorded by mistake and undone: the pupil's tasks it closed are open again (and
     settled at once, in case their work was done meanwhile). Returns how many reopened."""
     reopened = session.execute(
-        sa.update(Task).where(Task.pupil_id == pupil_id, Task.status == TaskStatus.CANCELLED, Task.note == LEFT_NOTE)
+        sa.update(Task)
+        .where(Task.pupil_id == pupil_id, Task.status == TaskStatus.CANCELLED, Task.note == LEFT_NOTE)
         .values(status=TaskStatus.OPEN, closed_on=None, note=None)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -36,12 +36,13 @@ from sentrack.models.enums import AreaOfNeed
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, Wave
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import settle_tasks
+from sentrack.workflows.register import is_on_roll, needs_impact
 from sentrack.workflows.revisions import Change, EditConflict, begin_edit, check_version, edit, finish_edit
 from sentrack.workflows.sen_status import change_sen_status
-from sentrack.workflows.register import is_on_roll, needs_impact
 from sentrack.workflows.timeline import add_event
 
 # --- Catalogue -------------------------------------------------------------------------------------
+
 
 @dataclass
 class TypeDetails:
@@ -86,7 +87,11 @@ INTERVENTION_FIELDS = {
 
 
 def save_intervention_type(
-    session: Session, *, actor: User, details: TypeDetails, existing: InterventionType | None = None,
+    session: Session,
+    *,
+    actor: User,
+    details: TypeDetails,
+    existing: InterventionType | None = None,
     expected_version: int | None = None,
 ) -> InterventionType:
     """Add or change a catalogue entry. Refused for a duplicate name, a missing cost, or numbers
@@ -118,7 +123,9 @@ def save_intervention_type(
         details.hourly_rate_pence = None
     else:
         if details.hourly_rate_pence is None or details.hourly_rate_pence < 0:
-            raise RuleBroken("Enter the hourly rate of the staff who deliver it, for example 18.20", field="hourly_rate")
+            raise RuleBroken(
+                "Enter the hourly rate of the staff who deliver it, for example 18.20", field="hourly_rate"
+            )
         details.cost_per_session_pence = None
     entry = existing or InterventionType(school_id=actor.school_id)
     if existing is not None:
@@ -151,11 +158,14 @@ def set_impact_scale(
     begin_edit(session, "school", school, SCHOOL_FIELDS, expected_version)
     school.impact_scale = {str(k): v for k, v in cleaned.items()}
     finish_edit(session, "school", school, SCHOOL_FIELDS, actor)
-    audit.record(session, "impact_scale_saved", actor=actor, school_id=school.id, object_type="school", object_id=school.id)
+    audit.record(
+        session, "impact_scale_saved", actor=actor, school_id=school.id, object_type="school", object_id=school.id
+    )
     session.flush()
 
 
 # --- Starting and changing an intervention ---------------------------------------------------------
+
 
 @dataclass
 class Place:
@@ -176,12 +186,15 @@ def off_register(session: Session, pupils: list[Pupil]) -> set[int]:
     """The ids of `pupils` not on the SEN register (neither SEN support nor an EHC plan) now."""
     if not pupils:
         return set()
-    on = set(session.scalars(
-        sa.select(SenStatus.pupil_id).where(
-            SenStatus.pupil_id.in_([p.id for p in pupils]), SenStatus.end_date.is_(None),
-            SenStatus.provision.in_([Provision.SEN_SUPPORT, Provision.EHC_PLAN]),
+    on = set(
+        session.scalars(
+            sa.select(SenStatus.pupil_id).where(
+                SenStatus.pupil_id.in_([p.id for p in pupils]),
+                SenStatus.end_date.is_(None),
+                SenStatus.provision.in_([Provision.SEN_SUPPORT, Provision.EHC_PLAN]),
+            )
         )
-    ))
+    )
     return {p.id for p in pupils} - on
 
 
@@ -193,7 +206,9 @@ def needs_sen_decision(session: Session, kind: InterventionType | None, pupils: 
     return off_register(session, pupils)
 
 
-def _sen_decisions(session: Session, actor: User, kind: InterventionType, places: list[Place]) -> tuple[list[Place], list[Place]]:
+def _sen_decisions(
+    session: Session, actor: User, kind: InterventionType, places: list[Place]
+) -> tuple[list[Place], list[Place]]:
     """Check the choices made for wave 3 pupils off the register: (to place on SEN support, to
     leave off and tell the SENCO about). Only a user whom access lets change SEN status places."""
     asked = needs_sen_decision(session, kind, [p.pupil for p in places])
@@ -216,19 +231,29 @@ def _sen_decisions(session: Session, actor: User, kind: InterventionType, places
     return placing, leaving
 
 
-def _place_on_sen_support(session: Session, actor: User, intervention: Intervention, placing: list[Place], today: date) -> None:
+def _place_on_sen_support(
+    session: Session, actor: User, intervention: Intervention, placing: list[Place], today: date
+) -> None:
     """Place the chosen pupils starting a wave 3 intervention on SEN support (the s.68 letter is
     prepared with it); a refusal is told beside the pupil's choice."""
     for place in placing:
         try:
             change_sen_status(
-                session, actor=actor, pupil=place.pupil, provision=Provision.SEN_SUPPORT, primary_need=place.primary_need,
-                secondary_need=None, start_date=today,
-                reason=f"Placed on SEN support on starting {intervention.name}, a wave 3 intervention", today=today,
+                session,
+                actor=actor,
+                pupil=place.pupil,
+                provision=Provision.SEN_SUPPORT,
+                primary_need=place.primary_need,
+                secondary_need=None,
+                start_date=today,
+                reason=f"Placed on SEN support on starting {intervention.name}, a wave 3 intervention",
+                today=today,
             )
         except RuleBroken as error:
             key = place.pupil.public_id
-            raise RuleBroken(error.message, field=f"need_{key}" if error.field == "primary_need" else f"sen_{key}") from error
+            raise RuleBroken(
+                error.message, field=f"need_{key}" if error.field == "primary_need" else f"sen_{key}"
+            ) from error
 
 
 def wave3_notice(actor_name: str, intervention_name: str, starts_on: date) -> tuple[str, str]:
@@ -249,9 +274,14 @@ def _tell_the_senco(session: Session, actor: User, intervention: Intervention, l
     if not leaving:
         return 0
     sencos = session.scalars(
-        sa.select(User.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(User.school_id == intervention.school_id, User.active, RoleAssignment.role == Role.SENCO,
-               User.id != actor.id)
+        sa.select(User.id)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            User.school_id == intervention.school_id,
+            User.active,
+            RoleAssignment.role == Role.SENCO,
+            User.id != actor.id,
+        )
         .distinct()
     ).all()
     place_ids = {p.pupil_id: p.id for p in intervention.places}
@@ -259,11 +289,18 @@ def _tell_the_senco(session: Session, actor: User, intervention: Intervention, l
     for place in leaving:
         for senco_id in sencos:
             title, body = wave3_notice(actor.full_name, intervention.name, intervention.starts_on)
-            session.add(Notification(
-                recipient_id=senco_id, kind=OFF_REGISTER_WAVE_3, subject_type="intervention_pupil",
-                subject_id=place_ids[place.pupil.id], period="", title=title, body=body,
-                link=f"/pupils/{place.pupil.public_id}",
-            ))
+            session.add(
+                Notification(
+                    recipient_id=senco_id,
+                    kind=OFF_REGISTER_WAVE_3,
+                    subject_type="intervention_pupil",
+                    subject_id=place_ids[place.pupil.id],
+                    period="",
+                    title=title,
+                    body=body,
+                    link=f"/pupils/{place.pupil.public_id}",
+                )
+            )
             made += 1
     session.flush()
     return made
@@ -287,7 +324,9 @@ def _check(
 ) -> InterventionType:
     """`kept`: places the actor cannot reach, which stay in the intervention as they are."""
     kind = session.scalar(
-        sa.select(InterventionType).where(InterventionType.id == details.type_id, InterventionType.school_id == actor.school_id)
+        sa.select(InterventionType).where(
+            InterventionType.id == details.type_id, InterventionType.school_id == actor.school_id
+        )
     )
     if kind is None:
         raise RuleBroken("Choose an intervention from the school's catalogue", field="type_id")
@@ -332,9 +371,11 @@ def _refuse_out_of_reach(session: Session, actor: User, places: list[Place], on_
     joining = {place.pupil.id for place in places} - on_it
     if not joining:
         return
-    reached = set(session.scalars(
-        sa.select(Pupil.id).where(Pupil.id.in_(joining), access.scope_for(actor, Ability.SET_UP_INTERVENTION))
-    ))
+    reached = set(
+        session.scalars(
+            sa.select(Pupil.id).where(Pupil.id.in_(joining), access.scope_for(actor, Ability.SET_UP_INTERVENTION))
+        )
+    )
     if joining - reached:
         raise RuleBroken(
             "Choose pupils from the list: one of them is not a pupil you can set up an intervention for", field="pupils"
@@ -359,10 +400,23 @@ def start_intervention(
     session.add(intervention)
     session.flush()
     for place in places:
-        add_event(session, pupil=place.pupil, kind="intervention_started", title=f"Intervention starts: {details.name}",
-                  effective_on=details.starts_on, actor=actor,
-                  detail=f"{intervention.sessions_per_week} x {details.minutes_per_session} minutes a week until {details.ends_on:%d/%m/%Y}")
-        audit.record(session, "intervention_started", actor=actor, pupil=place.pupil, object_type="intervention", object_id=intervention.id)
+        add_event(
+            session,
+            pupil=place.pupil,
+            kind="intervention_started",
+            title=f"Intervention starts: {details.name}",
+            effective_on=details.starts_on,
+            actor=actor,
+            detail=f"{intervention.sessions_per_week} x {details.minutes_per_session} minutes a week until {details.ends_on:%d/%m/%Y}",
+        )
+        audit.record(
+            session,
+            "intervention_started",
+            actor=actor,
+            pupil=place.pupil,
+            object_type="intervention",
+            object_id=intervention.id,
+        )
     _place_on_sen_support(session, actor, intervention, placing, today)
     _tell_the_senco(session, actor, intervention, leaving)
     settle_tasks(session, today, pupil_ids=[place.pupil_id for place in intervention.places])
@@ -372,15 +426,22 @@ def start_intervention(
 def _recorded_between(session: Session, intervention: Intervention) -> tuple[date | None, date | None]:
     """The dates of the first and last sessions recorded."""
     first, last = session.execute(
-        sa.select(sa.func.min(InterventionSession.held_on), sa.func.max(InterventionSession.held_on))
-        .where(InterventionSession.intervention_id == intervention.id)
+        sa.select(sa.func.min(InterventionSession.held_on), sa.func.max(InterventionSession.held_on)).where(
+            InterventionSession.intervention_id == intervention.id
+        )
     ).one()
     return first, last
 
 
 def update_intervention(
-    session: Session, *, actor: User, intervention: Intervention, details: InterventionDetails, places: list[Place],
-    today: date, expected_version: int | None = None,
+    session: Session,
+    *,
+    actor: User,
+    intervention: Intervention,
+    details: InterventionDetails,
+    places: list[Place],
+    today: date,
+    expected_version: int | None = None,
 ) -> None:
     """Change an intervention. A pupil with attendance recorded cannot be taken out, nor can the
     dates move past a recorded session: the registers stay true. A pupil joining a wave 3
@@ -400,7 +461,9 @@ def update_intervention(
     placing, leaving = _sen_decisions(session, actor, kind, [p for p in places if p.pupil.id not in current_ids])
     first, last = _recorded_between(session, intervention)
     if first is not None and details.starts_on > first:
-        raise RuleBroken(f"The start date cannot be after the first session recorded ({first:%d/%m/%Y})", field="starts_on")
+        raise RuleBroken(
+            f"The start date cannot be after the first session recorded ({first:%d/%m/%Y})", field="starts_on"
+        )
     if last is not None and details.ends_on < last:
         raise RuleBroken(f"The end date cannot be before the last session recorded ({last:%d/%m/%Y})", field="ends_on")
     wanted = {p.pupil.id: p for p in places}
@@ -413,14 +476,18 @@ def update_intervention(
             .where(InterventionSession.intervention_id == intervention.id)
         )
     )
-    if any(place.pupil_id not in wanted and place.pupil_id not in hidden and place.pupil_id in attended
-           for place in intervention.places):
+    if any(
+        place.pupil_id not in wanted and place.pupil_id not in hidden and place.pupil_id in attended
+        for place in intervention.places
+    ):
         raise RuleBroken("A pupil with sessions recorded cannot be taken out of the intervention", field="pupils")
     begin_edit(session, "intervention", intervention, INTERVENTION_FIELDS, expected_version)
     for name, value in vars(details).items():
         setattr(intervention, name, value)
     kept = []
-    removed = [place.pupil_id for place in intervention.places if place.pupil_id not in wanted and place.pupil_id not in hidden]
+    removed = [
+        place.pupil_id for place in intervention.places if place.pupil_id not in wanted and place.pupil_id not in hidden
+    ]
     changed = []
     for place in intervention.places:
         if place.pupil_id in hidden:
@@ -431,21 +498,46 @@ def update_intervention(
                 changed.append(place.pupil_id)
             place.entry_score, place.outcome_id = new.entry_score, new.outcome_id
             kept.append(place)
-    kept += [InterventionPupil(pupil_id=p.pupil.id, entry_score=p.entry_score, outcome_id=p.outcome_id) for p in wanted.values()]
+    kept += [
+        InterventionPupil(pupil_id=p.pupil.id, entry_score=p.entry_score, outcome_id=p.outcome_id)
+        for p in wanted.values()
+    ]
     # Each pupil whose place changed has it in their own audit trail.
-    for action, pupil_ids in (("intervention_place_added", list(wanted)),
-                              ("intervention_place_removed", removed), ("intervention_place_changed", changed)):
+    for action, pupil_ids in (
+        ("intervention_place_added", list(wanted)),
+        ("intervention_place_removed", removed),
+        ("intervention_place_changed", changed),
+    ):
         for pupil_id in pupil_ids:
-            audit.record(session, action, actor=actor, pupil_id=pupil_id, school_id=intervention.school_id,
-                         object_type="intervention", object_id=intervention.id)
+            audit.record(
+                session,
+                action,
+                actor=actor,
+                pupil_id=pupil_id,
+                school_id=intervention.school_id,
+                object_type="intervention",
+                object_id=intervention.id,
+            )
     for place in wanted.values():
-        add_event(session, pupil=place.pupil, kind="intervention_started", title=f"Intervention starts: {intervention.name}",
-                  effective_on=max(intervention.starts_on, min(today, intervention.ends_on)), actor=actor,
-                  detail=f"Joined {intervention.sessions_per_week} x {intervention.minutes_per_session} minutes a week until {intervention.ends_on:%d/%m/%Y}")
+        add_event(
+            session,
+            pupil=place.pupil,
+            kind="intervention_started",
+            title=f"Intervention starts: {intervention.name}",
+            effective_on=max(intervention.starts_on, min(today, intervention.ends_on)),
+            actor=actor,
+            detail=f"Joined {intervention.sessions_per_week} x {intervention.minutes_per_session} minutes a week until {intervention.ends_on:%d/%m/%Y}",
+        )
     intervention.places = kept
     finish_edit(session, "intervention", intervention, INTERVENTION_FIELDS, actor)
-    audit.record(session, "intervention_updated", actor=actor, school_id=intervention.school_id,
-                 object_type="intervention", object_id=intervention.id)
+    audit.record(
+        session,
+        "intervention_updated",
+        actor=actor,
+        school_id=intervention.school_id,
+        object_type="intervention",
+        object_id=intervention.id,
+    )
     session.flush()
     _place_on_sen_support(session, actor, intervention, placing, today)
     _tell_the_senco(session, actor, intervention, leaving)
@@ -467,15 +559,29 @@ def end_intervention(session: Session, *, actor: User, intervention: Interventio
     # A new version, so that an edit opened before it ended is told, not saved over the end date.
     with edit(session, "intervention", intervention, INTERVENTION_FIELDS, None, actor):
         intervention.ends_on = ended_on
-    audit.record(session, "intervention_ended", actor=actor, school_id=intervention.school_id,
-                 object_type="intervention", object_id=intervention.id)
+    audit.record(
+        session,
+        "intervention_ended",
+        actor=actor,
+        school_id=intervention.school_id,
+        object_type="intervention",
+        object_id=intervention.id,
+    )
     for place in intervention.places:
-        audit.record(session, "intervention_place_ended", actor=actor, pupil_id=place.pupil_id,
-                     school_id=intervention.school_id, object_type="intervention", object_id=intervention.id)
+        audit.record(
+            session,
+            "intervention_place_ended",
+            actor=actor,
+            pupil_id=place.pupil_id,
+            school_id=intervention.school_id,
+            object_type="intervention",
+            object_id=intervention.id,
+        )
     session.flush()
 
 
 # --- Sessions and impact ---------------------------------------------------------------------------
+
 
 def register_places(intervention: Intervention, day: date) -> list[InterventionPupil]:
     """The places of the intervention whose pupils are on the roll on `day`: a pupil who has left
@@ -491,8 +597,14 @@ def writable_register(actor: User, intervention: Intervention, day: date) -> lis
 
 
 def record_session(
-    session: Session, *, actor: User, intervention: Intervention, held_on: date, attended: set[int],
-    note: str | None, today: date,
+    session: Session,
+    *,
+    actor: User,
+    intervention: Intervention,
+    held_on: date,
+    attended: set[int],
+    note: str | None,
+    today: date,
 ) -> InterventionSession:
     """Take the register of one session for the pupils whose attendance the actor may record.
     Refused for a date in the future, outside the intervention's dates, or already recorded for
@@ -521,24 +633,42 @@ def record_session(
     if not attended <= {place.pupil_id for place in reached}:
         raise RuleBroken("Only pupils in the intervention can be marked present", field="attended")
     if not places:
-        raise RuleBroken("None of the pupils on this date's register is one whose attendance you record", field="held_on")
+        raise RuleBroken(
+            "None of the pupils on this date's register is one whose attendance you record", field="held_on"
+        )
     pupil_ids = {place.pupil_id for place in places}
     rows = [SessionAttendance(pupil_id=pid, attended=pid in attended) for pid in sorted(pupil_ids)]
     if register is None:
         register = InterventionSession(
-            intervention=intervention, held_on=held_on, note=(note or "").strip() or None, recorded_by_id=actor.id,
+            intervention=intervention,
+            held_on=held_on,
+            note=(note or "").strip() or None,
+            recorded_by_id=actor.id,
             attendance=rows,
         )
         session.add(register)
     else:
         register.attendance.extend(rows)
     session.flush()
-    audit.record(session, "session_recorded", actor=actor, school_id=intervention.school_id,
-                 object_type="intervention_session", object_id=register.id)
+    audit.record(
+        session,
+        "session_recorded",
+        actor=actor,
+        school_id=intervention.school_id,
+        object_type="intervention_session",
+        object_id=register.id,
+    )
     for place in places:
-        audit.record(session, "attendance_recorded", actor=actor, pupil_id=place.pupil_id, school_id=intervention.school_id,
-                     object_type="intervention_session", object_id=register.id,
-                     details={"attended": place.pupil_id in attended})
+        audit.record(
+            session,
+            "attendance_recorded",
+            actor=actor,
+            pupil_id=place.pupil_id,
+            school_id=intervention.school_id,
+            object_type="intervention_session",
+            object_id=register.id,
+            details={"attended": place.pupil_id in attended},
+        )
     session.flush()
     return register
 
@@ -578,15 +708,25 @@ def _impact_conflict(conflicts: list[tuple[InterventionPupil, EditConflict]]) ->
     must carry now."""
     first = conflicts[0][1]
     return EditConflict(
-        changes=[Change(f"{place.pupil.full_name}: {change.label}", change.value)
-                 for place, conflict in conflicts for change in conflict.changes],
-        by=first.by, at=first.at, current_version=first.current_version,
+        changes=[
+            Change(f"{place.pupil.full_name}: {change.label}", change.value)
+            for place, conflict in conflicts
+            for change in conflict.changes
+        ],
+        by=first.by,
+        at=first.at,
+        current_version=first.current_version,
         versions={impact_version_field(place.pupil_id): conflict.current_version for place, conflict in conflicts},
     )
 
 
 def record_impact(
-    session: Session, *, actor: User, intervention: Intervention, results: dict[int, ImpactResult], today: date,
+    session: Session,
+    *,
+    actor: User,
+    intervention: Intervention,
+    results: dict[int, ImpactResult],
+    today: date,
     expected_versions: dict[int, int | None] | None = None,
 ) -> None:
     """Record each pupil's exit measure and impact once the intervention has ended, for the
@@ -635,9 +775,27 @@ def record_impact(
         except EditConflict as conflict:
             raise _impact_conflict([(place, conflict)]) from None
         if first_time:
-            add_event(session, pupil=place.pupil, kind="intervention_impact",
-                      title=f"Intervention ended: {intervention.name}", effective_on=intervention.ends_on,
-                      actor=actor, detail=f"Impact: {labels[result.impact]}" + (f". Exit measure {place.exit_score}" if place.exit_score else ""))
-        audit.record(session, "impact_recorded", actor=actor, pupil=place.pupil, object_type="intervention", object_id=intervention.id)
-    settle_tasks(session, today, pupil_ids=[place.pupil_id for place in intervention.places],
-                 subjects=[("intervention", intervention.id)])
+            add_event(
+                session,
+                pupil=place.pupil,
+                kind="intervention_impact",
+                title=f"Intervention ended: {intervention.name}",
+                effective_on=intervention.ends_on,
+                actor=actor,
+                detail=f"Impact: {labels[result.impact]}"
+                + (f". Exit measure {place.exit_score}" if place.exit_score else ""),
+            )
+        audit.record(
+            session,
+            "impact_recorded",
+            actor=actor,
+            pupil=place.pupil,
+            object_type="intervention",
+            object_id=intervention.id,
+        )
+    settle_tasks(
+        session,
+        today,
+        pupil_ids=[place.pupil_id for place in intervention.places],
+        subjects=[("intervention", intervention.id)],
+    )

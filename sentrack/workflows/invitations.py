@@ -86,13 +86,27 @@ def invite(session: Session, *, actor: User, member: User, secret_key: str, mome
     session.add(invitation)
     session.flush()
     # The email goes through the outbox. It names no pupil, and the link is built when it is sent.
-    session.add(Notification(
-        recipient_id=member.id, kind=INVITATION, subject_type=INVITATION, subject_id=invitation.id, period="",
-        title="Set your password for SEN Track", body="An account has been made for you. Set your password from the link in your email.",
-        link=None, read_at=moment,
-    ))
-    audit.record(session, "invitation_sent", actor=actor, object_type="user", object_id=member.id,
-                 details={"expires_at": invitation.expires_at.isoformat()})
+    session.add(
+        Notification(
+            recipient_id=member.id,
+            kind=INVITATION,
+            subject_type=INVITATION,
+            subject_id=invitation.id,
+            period="",
+            title="Set your password for SEN Track",
+            body="An account has been made for you. Set your password from the link in your email.",
+            link=None,
+            read_at=moment,
+        )
+    )
+    audit.record(
+        session,
+        "invitation_sent",
+        actor=actor,
+        object_type="user",
+        object_id=member.id,
+        details={"expires_at": invitation.expires_at.isoformat()},
+    )
     session.flush()
     return invitation
 
@@ -117,8 +131,12 @@ def accept(session: Session, invitation: Invitation, *, password: str, moment: d
         raise RuleBroken(problem, field="new_password")
     used = session.execute(
         sa.update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None),
-               Invitation.expires_at > moment)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > moment,
+        )
         .values(used_at=moment)
         .execution_options(synchronize_session=False)
     ).rowcount

@@ -19,7 +19,13 @@ def mark_letter_sent(session: Session, *, actor: User, letter: ParentLetter, pup
         raise RuleBroken(f"This letter was already sent on {letter.sent_on:%d/%m/%Y}")
     letter.sent_on = today
     letter.sent_by_id = actor.id
-    add_event(session, pupil=pupil, kind="letter_sent", title="Parents told in writing that SEN support has started",
-              effective_on=today, actor=actor)
+    add_event(
+        session,
+        pupil=pupil,
+        kind="letter_sent",
+        title="Parents told in writing that SEN support has started",
+        effective_on=today,
+        actor=actor,
+    )
     audit.record(session, "letter_sent", actor=actor, pupil=pupil, object_type="parent_letter", object_id=letter.id)
     settle_tasks(session, today, pupil_ids=[pupil.id])

@@ -64,20 +64,26 @@ class MeetingExists(RuleBroken):
 
 def held_on_day(session: Session, pupil_id: int, day: date) -> list[ParentMeeting]:
     """The pupil's meetings with parents held on `day`, first recorded first."""
-    return list(session.scalars(
-        sa.select(ParentMeeting)
-        .where(ParentMeeting.pupil_id == pupil_id, ParentMeeting.held_on == day)
-        .order_by(ParentMeeting.id)
-    ))
+    return list(
+        session.scalars(
+            sa.select(ParentMeeting)
+            .where(ParentMeeting.pupil_id == pupil_id, ParentMeeting.held_on == day)
+            .order_by(ParentMeeting.id)
+        )
+    )
 
 
 def planned_for_day(session: Session, pupil_id: int, day: date) -> list[ParentMeeting]:
     """The pupil's meetings with parents planned for `day` and not yet held."""
-    return list(session.scalars(
-        sa.select(ParentMeeting)
-        .where(ParentMeeting.pupil_id == pupil_id, ParentMeeting.planned_for == day, ParentMeeting.held_on.is_(None))
-        .order_by(ParentMeeting.id)
-    ))
+    return list(
+        session.scalars(
+            sa.select(ParentMeeting)
+            .where(
+                ParentMeeting.pupil_id == pupil_id, ParentMeeting.planned_for == day, ParentMeeting.held_on.is_(None)
+            )
+            .order_by(ParentMeeting.id)
+        )
+    )
 
 
 def _separate_with(separate: bool, separate_with: str | None) -> str | None:
@@ -105,29 +111,55 @@ def plan_meeting(session: Session, *, actor: User, pupil: Pupil, details: Planne
     that already has a meeting planned or held for the pupil (MeetingExists) unless this is a
     separate meeting with another parent or carer."""
     if details.planned_for < today:
-        raise RuleBroken("The planned date cannot be in the past: record a meeting already held instead", field="planned_for")
+        raise RuleBroken(
+            "The planned date cannot be in the past: record a meeting already held instead", field="planned_for"
+        )
     _check_leader(session, pupil, details.led_by_id)
     separate_with = _separate_with(details.separate, details.separate_with)
     if separate_with is None:
-        existing = planned_for_day(session, pupil.id, details.planned_for) or held_on_day(session, pupil.id, details.planned_for)
+        existing = planned_for_day(session, pupil.id, details.planned_for) or held_on_day(
+            session, pupil.id, details.planned_for
+        )
         if existing:
             what = "planned" if existing[0].held_on is None else "recorded"
             raise MeetingExists(
                 f"A meeting with parents on {details.planned_for:%d/%m/%Y} is already {what} for this pupil. "
                 "If this is a separate meeting with another parent or carer, say so below",
-                field="planned_for", meeting=existing[0],
+                field="planned_for",
+                meeting=existing[0],
             )
     meeting = ParentMeeting(
-        pupil_id=pupil.id, planned_for=details.planned_for, mode=details.mode, led_by_id=details.led_by_id,
-        attendees=details.attendees, separate_with=separate_with, recorded_by_id=actor.id,
+        pupil_id=pupil.id,
+        planned_for=details.planned_for,
+        mode=details.mode,
+        led_by_id=details.led_by_id,
+        attendees=details.attendees,
+        separate_with=separate_with,
+        recorded_by_id=actor.id,
     )
     session.add(meeting)
     session.flush()
-    detail = f"For {details.planned_for:%d/%m/%Y}" + (f", a separate meeting with {separate_with}" if separate_with else "")
-    add_event(session, pupil=pupil, kind="parent_meeting_planned", title="Meeting with parents planned",
-              detail=detail, effective_on=today, actor=actor)
-    audit.record(session, "parent_meeting_planned", actor=actor, pupil=pupil, object_type="parent_meeting",
-                 object_id=meeting.id, details={"separate": separate_with is not None})
+    detail = f"For {details.planned_for:%d/%m/%Y}" + (
+        f", a separate meeting with {separate_with}" if separate_with else ""
+    )
+    add_event(
+        session,
+        pupil=pupil,
+        kind="parent_meeting_planned",
+        title="Meeting with parents planned",
+        detail=detail,
+        effective_on=today,
+        actor=actor,
+    )
+    audit.record(
+        session,
+        "parent_meeting_planned",
+        actor=actor,
+        pupil=pupil,
+        object_type="parent_meeting",
+        object_id=meeting.id,
+        details={"separate": separate_with is not None},
+    )
     settle_tasks(session, today, pupil_ids=[pupil.id])  # the record kept current
     return meeting
 
@@ -149,13 +181,20 @@ class MeetingDetails:
 
 def _check_shared(shared: date | None, held_on: date, today: date) -> None:
     if shared is not None and shared < held_on:
-        raise RuleBroken("The record cannot be shared with parents before the meeting was held", field="shared_with_parents_on")
+        raise RuleBroken(
+            "The record cannot be shared with parents before the meeting was held", field="shared_with_parents_on"
+        )
     if shared is not None and shared > today:
         raise RuleBroken("The date shared with parents cannot be in the future", field="shared_with_parents_on")
 
 
 def record_meeting(
-    session: Session, *, actor: User, pupil: Pupil, details: MeetingDetails, today: date,
+    session: Session,
+    *,
+    actor: User,
+    pupil: Pupil,
+    details: MeetingDetails,
+    today: date,
     planned: ParentMeeting | None = None,
 ) -> ParentMeeting:
     """Record a meeting held (a planned one becomes held). Refused (RuleBroken) for a meeting dated
@@ -187,12 +226,20 @@ def record_meeting(
             raise MeetingExists(
                 f"A meeting with parents on {details.held_on:%d/%m/%Y} is already recorded for this pupil. "
                 "If this was a separate meeting with another parent or carer, say so below",
-                field="held_on", meeting=existing[0],
+                field="held_on",
+                meeting=existing[0],
             )
-    record = {name: getattr(details, name)
-              for name in ("held_on", "mode", "led_by_id", "attendees", "outcomes", "actions", "shared_with_parents_on")}
-    record |= {"pupil_views": views, "views_not_gathered": reason, "separate_with": separate_with,
-               "recorded_by_id": actor.id, "recorded_at": now()}
+    record = {
+        name: getattr(details, name)
+        for name in ("held_on", "mode", "led_by_id", "attendees", "outcomes", "actions", "shared_with_parents_on")
+    }
+    record |= {
+        "pupil_views": views,
+        "views_not_gathered": reason,
+        "separate_with": separate_with,
+        "recorded_by_id": actor.id,
+        "recorded_at": now(),
+    }
     if planned is not None:
         if not take_step(session, planned, "held_on", record):
             raise RuleBroken("This meeting has already been recorded")  # by someone else, a moment ago
@@ -205,15 +252,31 @@ def record_meeting(
     detail = f"{details.mode.label}, led by {leader.full_name}"
     if separate_with:
         detail += f"; a separate meeting with {separate_with}"
-    add_event(session, pupil=pupil, kind="parent_meeting", title="Parents met", detail=detail,
-              effective_on=details.held_on, actor=actor)
-    audit.record(session, "parent_meeting_recorded", actor=actor, pupil=pupil, object_type="parent_meeting",
-                 object_id=meeting.id, details={"planned": planned is not None, "separate": separate_with is not None})
+    add_event(
+        session,
+        pupil=pupil,
+        kind="parent_meeting",
+        title="Parents met",
+        detail=detail,
+        effective_on=details.held_on,
+        actor=actor,
+    )
+    audit.record(
+        session,
+        "parent_meeting_recorded",
+        actor=actor,
+        pupil=pupil,
+        object_type="parent_meeting",
+        object_id=meeting.id,
+        details={"planned": planned is not None, "separate": separate_with is not None},
+    )
     settle_tasks(session, today, pupil_ids=[pupil.id])
     return meeting
 
 
-def mark_shared(session: Session, *, actor: User, meeting: ParentMeeting, shared_on: date | None, today: date) -> ParentMeeting:
+def mark_shared(
+    session: Session, *, actor: User, meeting: ParentMeeting, shared_on: date | None, today: date
+) -> ParentMeeting:
     """Record the date the meeting's record was shared with parents. Refused for a meeting not yet
     held or already marked shared, no date, or a date before the meeting or in the future."""
     if meeting.held_on is None:
@@ -226,10 +289,24 @@ def mark_shared(session: Session, *, actor: User, meeting: ParentMeeting, shared
     if not take_step(session, meeting, "shared_with_parents_on", {"shared_with_parents_on": shared_on}):
         raise RuleBroken(f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}")
     session.flush()
-    add_event(session, pupil=meeting.pupil, kind="parent_meeting_shared", title="Meeting record shared with parents",
-              detail=f"The record of the meeting of {meeting.held_on:%d/%m/%Y}", effective_on=shared_on, actor=actor)
-    audit.record(session, "parent_meeting_shared", actor=actor, pupil=meeting.pupil, object_type="parent_meeting",
-                 object_id=meeting.id, details={"shared_on": shared_on.isoformat()})
+    add_event(
+        session,
+        pupil=meeting.pupil,
+        kind="parent_meeting_shared",
+        title="Meeting record shared with parents",
+        detail=f"The record of the meeting of {meeting.held_on:%d/%m/%Y}",
+        effective_on=shared_on,
+        actor=actor,
+    )
+    audit.record(
+        session,
+        "parent_meeting_shared",
+        actor=actor,
+        pupil=meeting.pupil,
+        object_type="parent_meeting",
+        object_id=meeting.id,
+        details={"shared_on": shared_on.isoformat()},
+    )
     settle_tasks(session, today, pupil_ids=[meeting.pupil_id])
     return meeting
 
@@ -251,25 +328,60 @@ def meeting_from_review(session: Session, *, actor: User, cycle: SupportCycle, r
     if meeting is not None:
         meeting.review_id, meeting.cycle_id = review.id, meeting.cycle_id or cycle.id
         session.flush()
-        add_event(session, pupil=cycle.pupil, cycle=cycle, kind="parent_meeting", title="Parents met at the review",
-                  detail=f"The meeting with parents recorded for {review.held_on:%d/%m/%Y}", effective_on=review.held_on,
-                  actor=actor)
-        audit.record(session, "parent_meeting_linked", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
-                     object_id=meeting.id, details={"review": review.id})
+        add_event(
+            session,
+            pupil=cycle.pupil,
+            cycle=cycle,
+            kind="parent_meeting",
+            title="Parents met at the review",
+            detail=f"The meeting with parents recorded for {review.held_on:%d/%m/%Y}",
+            effective_on=review.held_on,
+            actor=actor,
+        )
+        audit.record(
+            session,
+            "parent_meeting_linked",
+            actor=actor,
+            pupil=cycle.pupil,
+            object_type="parent_meeting",
+            object_id=meeting.id,
+            details={"review": review.id},
+        )
         return meeting
     meeting = ParentMeeting(
-        pupil_id=cycle.pupil_id, held_on=review.held_on, mode=MeetingMode.IN_PERSON, led_by_id=actor.id,
-        attendees=review.attendees, pupil_views=review.pupil_views,
+        pupil_id=cycle.pupil_id,
+        held_on=review.held_on,
+        mode=MeetingMode.IN_PERSON,
+        led_by_id=actor.id,
+        attendees=review.attendees,
+        pupil_views=review.pupil_views,
         views_not_gathered=None if review.pupil_views else "Not recorded with the review",
         outcomes=f"Review of support cycle {cycle.number}: {review.decision.summary}",
-        actions=review.next_steps, cycle_id=cycle.id, review_id=review.id, recorded_by_id=actor.id,
+        actions=review.next_steps,
+        cycle_id=cycle.id,
+        review_id=review.id,
+        recorded_by_id=actor.id,
     )
     session.add(meeting)
     session.flush()
-    add_event(session, pupil=cycle.pupil, cycle=cycle, kind="parent_meeting", title="Parents met at the review",
-              effective_on=review.held_on, actor=actor)
-    audit.record(session, "parent_meeting_recorded", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
-                 object_id=meeting.id, details={"review": review.id})
+    add_event(
+        session,
+        pupil=cycle.pupil,
+        cycle=cycle,
+        kind="parent_meeting",
+        title="Parents met at the review",
+        effective_on=review.held_on,
+        actor=actor,
+    )
+    audit.record(
+        session,
+        "parent_meeting_recorded",
+        actor=actor,
+        pupil=cycle.pupil,
+        object_type="parent_meeting",
+        object_id=meeting.id,
+        details={"review": review.id},
+    )
     return meeting
 
 
@@ -289,31 +401,73 @@ def meeting_from_plan(session: Session, *, actor: User, cycle: SupportCycle, pla
     if current is not None:
         current.plan_id = None
         session.flush()
-        audit.record(session, "parent_meeting_unlinked", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
-                     object_id=current.id, details={"plan": plan.id})
+        audit.record(
+            session,
+            "parent_meeting_unlinked",
+            actor=actor,
+            pupil=cycle.pupil,
+            object_type="parent_meeting",
+            object_id=current.id,
+            details={"plan": plan.id},
+        )
     meeting = _linkable(session, cycle.pupil_id, day, ParentMeeting.plan_id)
     if meeting is not None:
         meeting.plan_id, meeting.cycle_id = plan.id, meeting.cycle_id or cycle.id
         session.flush()
-        add_event(session, pupil=cycle.pupil, cycle=cycle, kind="parent_meeting_linked",
-                  title="Plan agreed at the meeting with parents",
-                  detail=f"The meeting with parents recorded for {day:%d/%m/%Y}", effective_on=day, actor=actor)
-        audit.record(session, "parent_meeting_linked", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
-                     object_id=meeting.id, details={"plan": plan.id})
+        add_event(
+            session,
+            pupil=cycle.pupil,
+            cycle=cycle,
+            kind="parent_meeting_linked",
+            title="Plan agreed at the meeting with parents",
+            detail=f"The meeting with parents recorded for {day:%d/%m/%Y}",
+            effective_on=day,
+            actor=actor,
+        )
+        audit.record(
+            session,
+            "parent_meeting_linked",
+            actor=actor,
+            pupil=cycle.pupil,
+            object_type="parent_meeting",
+            object_id=meeting.id,
+            details={"plan": plan.id},
+        )
         return meeting
     views = cycle.assessment.pupil_views if cycle.assessment is not None else None
     meeting = ParentMeeting(
-        pupil_id=cycle.pupil_id, held_on=day, mode=MeetingMode.IN_PERSON, led_by_id=actor.id,
-        pupil_views=views, views_not_gathered=None if views else PLAN_VIEWS_NOT_GATHERED,
+        pupil_id=cycle.pupil_id,
+        held_on=day,
+        mode=MeetingMode.IN_PERSON,
+        led_by_id=actor.id,
+        pupil_views=views,
+        views_not_gathered=None if views else PLAN_VIEWS_NOT_GATHERED,
         outcomes=f"Plan for support cycle {cycle.number} agreed with parents",
-        actions=plan.responsibilities, cycle_id=cycle.id, plan_id=plan.id, recorded_by_id=actor.id,
+        actions=plan.responsibilities,
+        cycle_id=cycle.id,
+        plan_id=plan.id,
+        recorded_by_id=actor.id,
     )
     session.add(meeting)
     session.flush()
-    add_event(session, pupil=cycle.pupil, cycle=cycle, kind="parent_meeting", title="Parents met: plan agreed",
-              effective_on=day, actor=actor)
-    audit.record(session, "parent_meeting_recorded", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
-                 object_id=meeting.id, details={"plan": plan.id})
+    add_event(
+        session,
+        pupil=cycle.pupil,
+        cycle=cycle,
+        kind="parent_meeting",
+        title="Parents met: plan agreed",
+        effective_on=day,
+        actor=actor,
+    )
+    audit.record(
+        session,
+        "parent_meeting_recorded",
+        actor=actor,
+        pupil=cycle.pupil,
+        object_type="parent_meeting",
+        object_id=meeting.id,
+        details={"plan": plan.id},
+    )
     return meeting
 
 
@@ -329,5 +483,12 @@ def unlink_plan_meeting(session: Session, *, actor: User, cycle: SupportCycle, p
     if current is not None:
         current.plan_id = None
         session.flush()
-        audit.record(session, "parent_meeting_unlinked", actor=actor, pupil=cycle.pupil, object_type="parent_meeting",
-                     object_id=current.id, details={"plan": plan.id})
+        audit.record(
+            session,
+            "parent_meeting_unlinked",
+            actor=actor,
+            pupil=cycle.pupil,
+            object_type="parent_meeting",
+            object_id=current.id,
+            details={"plan": plan.id},
+        )

@@ -23,9 +23,11 @@ def mark_passport_read(session: Session, *, actor: User, pupil: Pupil, today: da
     status = session.scalar(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id, register_status(today)))
     if status is None:
         raise RuleBroken("The pupil is not on the SEN register: there is no passport to read")
-    found = session.scalar(sa.select(PassportRead).where(
-        PassportRead.pupil_id == pupil.id, PassportRead.user_id == actor.id, PassportRead.sen_status_id == status.id
-    ))
+    found = session.scalar(
+        sa.select(PassportRead).where(
+            PassportRead.pupil_id == pupil.id, PassportRead.user_id == actor.id, PassportRead.sen_status_id == status.id
+        )
+    )
     if found is not None:
         return found
     found = PassportRead(pupil_id=pupil.id, user_id=actor.id, sen_status_id=status.id, read_on=today)

@@ -89,7 +89,12 @@ def on_roll_during(pupil: Pupil, start: date, end: date) -> bool:
 
 
 def provision_map(
-    session: Session, school: School, term: Term, *, year_group: int | None = None, wave: int | None = None,
+    session: Session,
+    school: School,
+    term: Term,
+    *,
+    year_group: int | None = None,
+    wave: int | None = None,
     sort: str = "name",
 ) -> ProvisionMap:
     """The map for one school and term: a fixed handful of queries (the interventions with their

@@ -125,7 +125,13 @@ def add_pupil(
 
 
 def update_pupil(
-    session: Session, *, actor: User, pupil: Pupil, details: PupilDetails, group_ids: list[int], today: date,
+    session: Session,
+    *,
+    actor: User,
+    pupil: Pupil,
+    details: PupilDetails,
+    group_ids: list[int],
+    today: date,
     expected_version: int | None = None,
 ) -> list[str]:
     """Change a pupil's details; returns the names of the fields that changed (for the audit).

@@ -145,8 +145,10 @@ def awaiting_impact() -> sa.ColumnElement[bool]:
     """Over `InterventionPupil`: no impact recorded, and the pupil had not left the roll by the
     intervention's last day."""
     left_before_the_end = sa.exists().where(
-        Pupil.id == InterventionPupil.pupil_id, Intervention.id == InterventionPupil.intervention_id,
-        Pupil.left_on.is_not(None), Pupil.left_on <= Intervention.ends_on,
+        Pupil.id == InterventionPupil.pupil_id,
+        Intervention.id == InterventionPupil.intervention_id,
+        Pupil.left_on.is_not(None),
+        Pupil.left_on <= Intervention.ends_on,
     )
     return sa.and_(InterventionPupil.impact.is_(None), ~left_before_the_end)
 

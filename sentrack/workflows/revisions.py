@@ -78,8 +78,15 @@ class EditConflict(RuleBroken):
     `versions`, for a form carrying the versions of several records, what each of those of its
     version fields (by name) must carry."""
 
-    def __init__(self, *, changes: list[Change], by: User | None, at: datetime | None, current_version: int,
-                 versions: dict[str, int] | None = None):
+    def __init__(
+        self,
+        *,
+        changes: list[Change],
+        by: User | None,
+        at: datetime | None,
+        current_version: int,
+        versions: dict[str, int] | None = None,
+    ):
         who = by.full_name if by else "someone else"
         super().__init__(f"{who} changed this record while you were editing it", field=None)
         self.changes = changes
@@ -89,7 +96,9 @@ class EditConflict(RuleBroken):
         self.versions = versions or {}
 
 
-def record_revision(session: Session, record_type: str, record: Any, fields: dict[str, str], actor: User | None) -> None:
+def record_revision(
+    session: Session, record_type: str, record: Any, fields: dict[str, str], actor: User | None
+) -> None:
     session.add(
         RecordRevision(
             record_type=record_type,
@@ -114,7 +123,9 @@ def _revisions(session: Session, record_type: str, record_id: int, versions: lis
     }
 
 
-def _conflict(session: Session, record_type: str, record: Any, fields: dict[str, str], opened_version: int) -> EditConflict:
+def _conflict(
+    session: Session, record_type: str, record: Any, fields: dict[str, str], opened_version: int
+) -> EditConflict:
     """What changed in `record` (as it is now saved) since the version the person opened: field by
     field against that version's snapshot, by whom and when from the latest one."""
     revisions = _revisions(session, record_type, record.id, [opened_version, record.version])
@@ -173,8 +184,15 @@ def begin_edit(
     if not _revisions(session, record_type, record.id, [expected_version]):
         # A record older than its history (or changed by the app itself) gets the snapshot of what
         # it was, so that a later conflict can say what this save changed.
-        session.add(RecordRevision(record_type=record_type, record_id=record.id, version=expected_version,
-                                   snapshot=snapshot(record, fields), saved_by_id=None))
+        session.add(
+            RecordRevision(
+                record_type=record_type,
+                record_id=record.id,
+                version=expected_version,
+                snapshot=snapshot(record, fields),
+                saved_by_id=None,
+            )
+        )
     set_committed_value(record, "version", expected_version + 1)
 
 
@@ -186,7 +204,9 @@ def finish_edit(session: Session, record_type: str, record: Any, fields: dict[st
         with session.begin_nested():
             session.flush()
             # A changed foreign key (who delivers it, say) is read again, so the snapshot names the new one.
-            session.expire(record, [rel.key for rel in sa.inspect(type(record)).relationships if rel.direction.name == "MANYTOONE"])
+            session.expire(
+                record, [rel.key for rel in sa.inspect(type(record)).relationships if rel.direction.name == "MANYTOONE"]
+            )
             record_revision(session, record_type, record, fields, actor)
             session.flush()
     except IntegrityError:
@@ -198,13 +218,19 @@ def forget(session: Session, record_type: str, record_id: int) -> None:
     """A record deleted takes its saved versions with it: SQLite may give its id to a new record,
     which must not inherit them."""
     session.execute(
-        sa.delete(RecordRevision).where(RecordRevision.record_type == record_type, RecordRevision.record_id == record_id)
+        sa.delete(RecordRevision).where(
+            RecordRevision.record_type == record_type, RecordRevision.record_id == record_id
+        )
     )
 
 
 @contextmanager
 def edit(
-    session: Session, record_type: str, record: Any, fields: dict[str, str], expected_version: int | None,
+    session: Session,
+    record_type: str,
+    record: Any,
+    fields: dict[str, str],
+    expected_version: int | None,
     actor: User | None,
 ) -> Iterator[Any]:
     """`with edit(...):` change the record inside; see `begin_edit` and `finish_edit`."""
@@ -214,7 +240,11 @@ def edit(
 
 
 def insert_once(
-    session: Session, record_type: str, record: Any, fields: dict[str, str], actor: User | None,
+    session: Session,
+    record_type: str,
+    record: Any,
+    fields: dict[str, str],
+    actor: User | None,
     existing: Callable[[], Any],
 ) -> None:
     """Insert a record of which only one may exist (a unique key), as its version 1 with its

@@ -18,8 +18,8 @@ from sentrack.clock import now
 from sentrack.models import Pupil, TimelineEvent, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.fulfilment import reopen_after_leaving_undone, settle_tasks
-from sentrack.workflows.timeline import add_event
 from sentrack.workflows.pupils import upn_on_roll_clash
+from sentrack.workflows.timeline import add_event
 
 # How far ahead a leaving may be recorded: a parent's notice of a move, not a guess at next year.
 MOST_DAYS_AHEAD = 31
@@ -62,8 +62,15 @@ def leaving_reason(choice: str | None, detail: str | None) -> str:
 
 
 def record_leaving(
-    session: Session, *, actor: User, pupil: Pupil, left_on: date, reason: str | None, detail: str | None,
-    today: date, entered: datetime | None = None,
+    session: Session,
+    *,
+    actor: User,
+    pupil: Pupil,
+    left_on: date,
+    reason: str | None,
+    detail: str | None,
+    today: date,
+    entered: datetime | None = None,
 ) -> None:
     """Record that the pupil leaves the roll on `left_on` (their first day no longer on it);
     `entered` is when it was typed (now, unless the demo dates it).
@@ -95,12 +102,22 @@ def record_leaving(
     pupil.updated_at = at
     session.flush()
     event = add_event(
-        session, pupil=pupil, kind=LEFT_EVENT, title="Left the school's roll", effective_on=left_on, actor=actor,
+        session,
+        pupil=pupil,
+        kind=LEFT_EVENT,
+        title="Left the school's roll",
+        effective_on=left_on,
+        actor=actor,
         detail=text,
     )
     event.recorded_at = at
     audit.record(
-        session, "pupil_left", actor=actor, pupil=pupil, object_type="pupil", object_id=pupil.id,
+        session,
+        "pupil_left",
+        actor=actor,
+        pupil=pupil,
+        object_type="pupil",
+        object_id=pupil.id,
         details={"fields": ["left_on", "leaving_reason"]},
     ).occurred_at = at
     settle_tasks(session, today, pupil_ids=[pupil.id])  # from the leaving date, the pupil's tasks are no longer needed
@@ -119,11 +136,21 @@ def undo_leaving(session: Session, *, actor: User, pupil: Pupil, today: date) ->
     pupil.updated_at = now()
     session.flush()
     add_event(
-        session, pupil=pupil, kind=UNDONE_EVENT, title="Leaving undone: recorded by mistake", effective_on=today,
-        actor=actor, detail=f"The leaving on {was:%d/%m/%Y} was withdrawn",
+        session,
+        pupil=pupil,
+        kind=UNDONE_EVENT,
+        title="Leaving undone: recorded by mistake",
+        effective_on=today,
+        actor=actor,
+        detail=f"The leaving on {was:%d/%m/%Y} was withdrawn",
     )
     audit.record(
-        session, "leaving_undone", actor=actor, pupil=pupil, object_type="pupil", object_id=pupil.id,
+        session,
+        "leaving_undone",
+        actor=actor,
+        pupil=pupil,
+        object_type="pupil",
+        object_id=pupil.id,
         details={"fields": ["left_on", "leaving_reason"]},
     )
     reopen_after_leaving_undone(session, pupil.id, today)

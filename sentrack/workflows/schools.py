@@ -21,7 +21,9 @@ class SchoolMoved:
     officer_id: int | None  # the new authority's officer, or None when it has none yet
 
 
-def move_school(session: Session, *, school: School, authority: LocalAuthority, actor: User | None = None) -> SchoolMoved:
+def move_school(
+    session: Session, *, school: School, authority: LocalAuthority, actor: User | None = None
+) -> SchoolMoved:
     """Move `school` to `authority`: its staff belong to the new authority too, and every open
     task of the authority's duties for the school goes to the new authority's officer (who is
     told), or waits unassigned when it has none. The old authority's officers keep nothing of the
@@ -31,13 +33,16 @@ def move_school(session: Session, *, school: School, authority: LocalAuthority, 
     before = session.get(LocalAuthority, school.local_authority_id)
     school.local_authority_id = authority.id
     session.execute(
-        sa.update(User).where(User.school_id == school.id).values(local_authority_id=authority.id)
+        sa.update(User)
+        .where(User.school_id == school.id)
+        .values(local_authority_id=authority.id)
         .execution_options(synchronize_session="fetch")
     )
     officer_id = la_officers(session).get(authority.id)
     tasks = session.scalars(
-        sa.select(Task).where(Task.school_id == school.id, Task.for_role == Role.LA_OFFICER,
-                              Task.status == TaskStatus.OPEN).order_by(Task.id)
+        sa.select(Task)
+        .where(Task.school_id == school.id, Task.for_role == Role.LA_OFFICER, Task.status == TaskStatus.OPEN)
+        .order_by(Task.id)
     ).all()
     moved = []
     for task in tasks:
@@ -48,12 +53,28 @@ def move_school(session: Session, *, school: School, authority: LocalAuthority, 
     session.flush()
     notify_assignees(session, moved)
     audit.record(
-        session, "school_moved", actor=actor, school_id=school.id, object_type="school", object_id=school.id,
-        details={"from": before.code if before else None, "to": authority.code, "tasks_moved": len(moved),
-                 "officer": officer_id},
+        session,
+        "school_moved",
+        actor=actor,
+        school_id=school.id,
+        object_type="school",
+        object_id=school.id,
+        details={
+            "from": before.code if before else None,
+            "to": authority.code,
+            "tasks_moved": len(moved),
+            "officer": officer_id,
+        },
     )
     for task in moved:
-        audit.record(session, "task_reassigned", actor=actor, school_id=school.id, object_type="task",
-                     object_id=task.id, details={"to": officer_id, "why": "school_moved"})
+        audit.record(
+            session,
+            "task_reassigned",
+            actor=actor,
+            school_id=school.id,
+            object_type="task",
+            object_id=task.id,
+            details={"to": officer_id, "why": "school_moved"},
+        )
     session.flush()
     return SchoolMoved(tasks_moved=len(moved), officer_id=officer_id)

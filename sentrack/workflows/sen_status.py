@@ -19,9 +19,7 @@ SEN_SUPPORT_LETTER = "sen_support_notice"
 
 def current_status(session: Session, pupil: Pupil) -> SenStatus | None:
     """The open period, or None when nothing was ever recorded (which means no SEN)."""
-    return session.scalar(
-        sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id, SenStatus.end_date.is_(None))
-    )
+    return session.scalar(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id, SenStatus.end_date.is_(None)))
 
 
 def current_provision(status: SenStatus | None) -> Provision:
@@ -51,9 +49,7 @@ def change_sen_status(
     elif primary_need is None:
         raise RuleBroken("Select the pupil's primary type of need", field="primary_need")
     if primary_need is NeedType.NSA and provision is not Provision.SEN_SUPPORT:
-        raise RuleBroken(
-            "'No specialist assessment' can only be recorded for SEN support", field="primary_need"
-        )
+        raise RuleBroken("'No specialist assessment' can only be recorded for SEN support", field="primary_need")
     if secondary_need is not None:
         if secondary_need is NeedType.NSA:
             raise RuleBroken("'No specialist assessment' cannot be a secondary need", field="secondary_need")
@@ -75,9 +71,8 @@ def change_sen_status(
         raise RuleBroken("Enter the reason for the change", field="reason")
 
     open_period = current_status(session, pupil)
-    if (
-        current_provision(open_period) == provision
-        and (open_period is None or (open_period.primary_need, open_period.secondary_need) == (primary_need, secondary_need))
+    if current_provision(open_period) == provision and (
+        open_period is None or (open_period.primary_need, open_period.secondary_need) == (primary_need, secondary_need)
     ):
         raise RuleBroken("This is already the pupil's SEN status: change the provision or the needs", field="provision")
     if open_period is not None:
@@ -112,9 +107,15 @@ def change_sen_status(
         title = "Needs recorded again"
     needs = ", ".join(n.value for n in (primary_need, secondary_need) if n is not None)
     add_event(
-        session, pupil=pupil, kind="sen_status", title=title, effective_on=start_date, actor=actor,
+        session,
+        pupil=pupil,
+        kind="sen_status",
+        title=title,
+        effective_on=start_date,
+        actor=actor,
         detail=f"{provision.label}{f' ({needs})' if needs else ''}. {reason.strip()}",
-        from_state=before.value, to_state=provision.value,
+        from_state=before.value,
+        to_state=provision.value,
     )
     if provision is Provision.SEN_SUPPORT and before is not Provision.SEN_SUPPORT:
         # Parents must be told formally when the school starts making SEN provision (CFA 2014 s.68).

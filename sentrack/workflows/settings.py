@@ -21,7 +21,11 @@ RULE_SETTINGS: dict[str, tuple[str, int, int]] = {
     "parent_meeting_min_days": ("Days on the register before a term counts for parent meetings", 0, 90),
     "parent_due_window_days": ("Days before a term ends that a parent meeting is due", 1, 60),
     "records_stale_weeks": ("Weeks without an update before a record is stale", 1, 52),
-    "assistant_access_weeks": ("Weeks a support assistant keeps access to an intervention's pupils after it ends", 0, 52),
+    "assistant_access_weeks": (
+        "Weeks a support assistant keeps access to an intervention's pupils after it ends",
+        0,
+        52,
+    ),
 }
 
 
@@ -31,6 +35,7 @@ def school_term_rows(session: Session, school: School, today: date) -> dict[int,
     year = academic_year_of(today)
     terms = terms_of_schools(session, [school.id], [year, year + 1])[school.id]
     return {y: [t for t in terms if t.academic_year == y] for y in (year, year + 1)}
+
 
 # What a conflicting save of the school's settings lists: the rule settings and the impact scale.
 SCHOOL_FIELDS = {name: label for name, (label, _low, _high) in RULE_SETTINGS.items()} | {"impact_scale": "Impact scale"}
@@ -74,7 +79,12 @@ def _bound(year: int, part: tuple[int, int, int]) -> date:
 
 
 def save_term(
-    session: Session, *, actor: User, school: School, details: TermDetails, term: SchoolTerm | None = None,
+    session: Session,
+    *,
+    actor: User,
+    school: School,
+    details: TermDetails,
+    term: SchoolTerm | None = None,
     expected_version: int | None = None,
 ) -> SchoolTerm:
     """Set the school's own dates for one term of an academic year (its half-term holiday
@@ -93,7 +103,9 @@ def save_term(
     name = term_name(season, year)
     taken = session.scalar(
         sa.select(SchoolTerm.id).where(
-            SchoolTerm.school_id == school.id, SchoolTerm.academic_year == year, SchoolTerm.season == season,
+            SchoolTerm.school_id == school.id,
+            SchoolTerm.academic_year == year,
+            SchoolTerm.season == season,
             SchoolTerm.id != (term.id if term is not None else -1),
         )
     )
@@ -126,38 +138,68 @@ def save_term(
             )
     half_start, half_end = details.half_term_starts_on, details.half_term_ends_on
     if half_start is None and half_end is not None:
-        raise RuleBroken("Enter the first day of the half-term holiday, or leave both days blank",
-                         field="half_term_starts_on")
+        raise RuleBroken(
+            "Enter the first day of the half-term holiday, or leave both days blank", field="half_term_starts_on"
+        )
     if half_start is not None and half_end is None:
-        raise RuleBroken("Enter the last day of the half-term holiday, or leave both days blank",
-                         field="half_term_ends_on")
+        raise RuleBroken(
+            "Enter the last day of the half-term holiday, or leave both days blank", field="half_term_ends_on"
+        )
     if half_start is not None:
         if not starts_on < half_start < ends_on:
-            raise RuleBroken("The half-term holiday must start after the first day of the term and before its last day",
-                             field="half_term_starts_on")
+            raise RuleBroken(
+                "The half-term holiday must start after the first day of the term and before its last day",
+                field="half_term_starts_on",
+            )
         if half_end < half_start:
-            raise RuleBroken("The last day of the half-term holiday must be on or after its first day",
-                             field="half_term_ends_on")
+            raise RuleBroken(
+                "The last day of the half-term holiday must be on or after its first day", field="half_term_ends_on"
+            )
         if half_end >= ends_on:
-            raise RuleBroken("The half-term holiday must end before the last day of the term", field="half_term_ends_on")
+            raise RuleBroken(
+                "The half-term holiday must end before the last day of the term", field="half_term_ends_on"
+            )
         if (half_end - half_start).days + 1 > MAX_HALF_TERM_DAYS:
             raise RuleBroken("A half-term holiday can be at most 2 weeks long", field="half_term_ends_on")
     created = term is None
     if created:
         # Two people setting the same term at once: the school holds one, the second is told.
-        term = SchoolTerm(school_id=school.id, academic_year=year, season=season, starts_on=starts_on, ends_on=ends_on,
-                          half_term_starts_on=half_start, half_term_ends_on=half_end)
-        insert_once(session, "school_term", term, TERM_FIELDS, actor, existing=lambda: session.scalar(
-            sa.select(SchoolTerm).where(SchoolTerm.school_id == school.id, SchoolTerm.academic_year == year,
-                                        SchoolTerm.season == season)))
+        term = SchoolTerm(
+            school_id=school.id,
+            academic_year=year,
+            season=season,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            half_term_starts_on=half_start,
+            half_term_ends_on=half_end,
+        )
+        insert_once(
+            session,
+            "school_term",
+            term,
+            TERM_FIELDS,
+            actor,
+            existing=lambda: session.scalar(
+                sa.select(SchoolTerm).where(
+                    SchoolTerm.school_id == school.id, SchoolTerm.academic_year == year, SchoolTerm.season == season
+                )
+            ),
+        )
     else:
         begin_edit(session, "school_term", term, TERM_FIELDS, expected_version)
         term.academic_year, term.season = year, season
         term.starts_on, term.ends_on = starts_on, ends_on
         term.half_term_starts_on, term.half_term_ends_on = half_start, half_end
         finish_edit(session, "school_term", term, TERM_FIELDS, actor)
-    audit.record(session, "term_added" if created else "term_changed", actor=actor, school_id=school.id,
-                 object_type="school_term", object_id=term.id, details={"term": name})
+    audit.record(
+        session,
+        "term_added" if created else "term_changed",
+        actor=actor,
+        school_id=school.id,
+        object_type="school_term",
+        object_id=term.id,
+        details={"term": name},
+    )
     session.flush()
     return term
 
@@ -166,9 +208,16 @@ def use_default_dates(session: Session, *, actor: User, school: School, term: Sc
     """Remove the school's own dates of a term, so that it has the default dates again. Refused
     (RuleBroken) when the default dates would overlap the school's dates of another term."""
     default = default_term(term.season, term.academic_year)
-    beside = terms_of_schools(session, [school.id], [term.academic_year - 1, term.academic_year, term.academic_year + 1])
+    beside = terms_of_schools(
+        session, [school.id], [term.academic_year - 1, term.academic_year, term.academic_year + 1]
+    )
     for other in beside[school.id]:
-        if other.own and other.id != term.id and other.starts_on <= default.ends_on and other.ends_on >= default.starts_on:
+        if (
+            other.own
+            and other.id != term.id
+            and other.starts_on <= default.ends_on
+            and other.ends_on >= default.starts_on
+        ):
             raise RuleBroken(
                 f"The default dates of {default.name} ({_long(default.starts_on)} to {_long(default.ends_on)}) would"
                 f" overlap {other.name} ({_long(other.starts_on)} to {_long(other.ends_on)}): change {other.name} first"
@@ -177,8 +226,15 @@ def use_default_dates(session: Session, *, actor: User, school: School, term: Sc
     session.delete(term)
     forget(session, "school_term", term_id)
     session.flush()
-    audit.record(session, "term_removed", actor=actor, school_id=school.id, object_type="school_term",
-                 object_id=term_id, details={"term": name})
+    audit.record(
+        session,
+        "term_removed",
+        actor=actor,
+        school_id=school.id,
+        object_type="school_term",
+        object_id=term_id,
+        details={"term": name},
+    )
     session.flush()
 
 
@@ -200,7 +256,14 @@ def save_rule_settings(
         finish_edit(session, "school", school, SCHOOL_FIELDS, actor)
     session.flush()
     if changed:
-        audit.record(session, "rule_settings_changed", actor=actor, school_id=school.id, object_type="school",
-                     object_id=school.id, details={"changed": changed})
+        audit.record(
+            session,
+            "rule_settings_changed",
+            actor=actor,
+            school_id=school.id,
+            object_type="school",
+            object_id=school.id,
+            details={"changed": changed},
+        )
         session.flush()
     return changed

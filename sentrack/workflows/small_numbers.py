@@ -108,6 +108,7 @@ class _Table:
 
 # --- The figures as shown -------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ShownFigure:
     label: str
@@ -238,8 +239,11 @@ def _present_school(compliance, trend_points, suppress: bool) -> ShownSchool:
         table.line(cells["tasks_overdue"][0], [c for c, _ in role_cells.values()])
         table.line(cells["tasks_overdue"][1], {p for _, p in role_cells.values()})
     register = _register_cells(table, compliance.register)
-    for key, provision in (("k_without_plan", Provision.SEN_SUPPORT), ("ehc_reviews_due", Provision.EHC_PLAN),
-                           ("ehc_reviews_overdue", Provision.EHC_PLAN)):
+    for key, provision in (
+        ("k_without_plan", Provision.SEN_SUPPORT),
+        ("ehc_reviews_due", Provision.EHC_PLAN),
+        ("ehc_reviews_overdue", Provision.EHC_PLAN),
+    ):
         if key in cells:
             _link_same(table, cells[key][1], register["provision"][provision])
     for key in [*engagement, "records_stale"]:
@@ -247,13 +251,19 @@ def _present_school(compliance, trend_points, suppress: bool) -> ShownSchool:
             _link_same(table, cells[key][1], register["on_register"])
     table.protect(suppress)
 
-    figures = {key: _shown_figure(table, f.label, *cells[key], f.population_label, f.id_kind)
-               for key, f in compliance.figures.items()}
+    figures = {
+        key: _shown_figure(table, f.label, *cells[key], f.population_label, f.id_kind)
+        for key, f in compliance.figures.items()
+    }
     shown = ShownSchool(
-        today=compliance.today, figures=figures,
-        tasks_overdue_by_role={role: _shown_figure(table, f.label, *role_cells[role], f.population_label, f.id_kind)
-                               for role, f in compliance.tasks_overdue_by_role.items()},
-        register=_shown_register(table, compliance.register, register), suppressed=suppress,
+        today=compliance.today,
+        figures=figures,
+        tasks_overdue_by_role={
+            role: _shown_figure(table, f.label, *role_cells[role], f.population_label, f.id_kind)
+            for role, f in compliance.tasks_overdue_by_role.items()
+        },
+        register=_shown_register(table, compliance.register, register),
+        suppressed=suppress,
     )
     if trend_points is not None:
         shown.trend = _present_trend(trend_points, figures, suppress)
@@ -292,14 +302,17 @@ def _present_snapshot(figures_json: dict, suppress: bool) -> ShownSnapshot:
     """A school's stored figures (`compliance.to_json(...)["figures"]`), as the LA officer's
     schools side by side show them."""
     table = _Table()
-    cells = {key: _figure_cells(table, "figure", key, f["count"], f["population"], f["population_label"])
-             for key, f in figures_json.items()}
+    cells = {
+        key: _figure_cells(table, "figure", key, f["count"], f["population"], f["population_label"])
+        for key, f in figures_json.items()
+    }
     engagement = [key for key in cells if key.startswith("engagement_")]
     if engagement:
         table.line(cells[engagement[0]][1], [cells[key][0] for key in engagement])
     table.protect(suppress)
-    return ShownSnapshot({key: _shown_figure(table, key, *cells[key], f["population_label"], "")
-                          for key, f in figures_json.items()})
+    return ShownSnapshot(
+        {key: _shown_figure(table, key, *cells[key], f["population_label"], "") for key, f in figures_json.items()}
+    )
 
 
 def present(source, *, suppress: bool, trend_points=None):

@@ -22,7 +22,9 @@ MANAGING_ROLES = frozenset({Role.HEAD, Role.SENCO, Role.ADMIN})
 KEPT_ROLES = (Role.HEAD, Role.SENCO)
 # The same answer whichever account (of this school or another) holds the address: emails are
 # sign-in names, unique across every school, and the answer must not say which school uses one.
-EMAIL_UNAVAILABLE = "This email address cannot be used for a new account. Check it, or use another address for this person"
+EMAIL_UNAVAILABLE = (
+    "This email address cannot be used for a new account. Check it, or use another address for this person"
+)
 ROLE_PROPOSED = "role_proposed"
 # What an edit conflict lists of an account and of a class, with the labels their forms give.
 STAFF_FIELDS = {
@@ -119,11 +121,15 @@ def proposed_roles(session: Session, member: User) -> set[Role]:
 def _deciders(session: Session, school_id: int, role: Role) -> list[int]:
     """The active members of the school who may confirm a proposal of `role`."""
     deciding = sorted(access.roles_deciding_on(role))
-    return list(session.scalars(
-        sa.select(User.id).join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(User.school_id == school_id, User.active, RoleAssignment.role.in_(deciding))
-        .distinct().order_by(User.id)
-    ))
+    return list(
+        session.scalars(
+            sa.select(User.id)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(User.school_id == school_id, User.active, RoleAssignment.role.in_(deciding))
+            .distinct()
+            .order_by(User.id)
+        )
+    )
 
 
 def _propose(session: Session, *, actor: User, member: User, roles: set[Role]) -> None:
@@ -134,22 +140,35 @@ def _propose(session: Session, *, actor: User, member: User, roles: set[Role]) -
         for decider_id in _deciders(session, member.school_id, role):
             if decider_id == member.id:
                 continue
-            session.add(Notification(
-                recipient_id=decider_id, kind=ROLE_PROPOSED, subject_type="role_proposal", subject_id=proposal.id,
-                period="", title="A role for a member of staff waits for your confirmation",
-                body=f"{actor.full_name} proposed a role that opens SEN records. Confirm or decline it on the staff page.",
-                link="/staff/#proposals",
-            ))
-        audit.record(session, "role_proposed", actor=actor, object_type="user", object_id=member.id,
-                     details={"role": role.value})
+            session.add(
+                Notification(
+                    recipient_id=decider_id,
+                    kind=ROLE_PROPOSED,
+                    subject_type="role_proposal",
+                    subject_id=proposal.id,
+                    period="",
+                    title="A role for a member of staff waits for your confirmation",
+                    body=f"{actor.full_name} proposed a role that opens SEN records. Confirm or decline it on the staff page.",
+                    link="/staff/#proposals",
+                )
+            )
+        audit.record(
+            session, "role_proposed", actor=actor, object_type="user", object_id=member.id, details={"role": role.value}
+        )
 
 
 def _withdraw(session: Session, *, actor: User, member: User, roles: set[Role]) -> None:
     if not roles:
         return
     session.execute(sa.delete(RoleProposal).where(RoleProposal.user_id == member.id, RoleProposal.role.in_(roles)))
-    audit.record(session, "role_proposal_withdrawn", actor=actor, object_type="user", object_id=member.id,
-                 details={"roles": sorted(r.value for r in roles)})
+    audit.record(
+        session,
+        "role_proposal_withdrawn",
+        actor=actor,
+        object_type="user",
+        object_id=member.id,
+        details={"roles": sorted(r.value for r in roles)},
+    )
 
 
 def _lock_school(session: Session, school_id: int) -> None:
@@ -166,7 +185,8 @@ def _keep_the_last(session: Session, member: User, *, roles_after: set[Role], ac
         if role not in member.roles or (active_after and role in roles_after):
             continue
         others = session.scalar(
-            sa.select(sa.func.count(sa.distinct(User.id))).join(RoleAssignment, RoleAssignment.user_id == User.id)
+            sa.select(sa.func.count(sa.distinct(User.id)))
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
             .where(User.school_id == member.school_id, User.active, User.id != member.id, RoleAssignment.role == role)
         )
         if not others:
@@ -178,7 +198,9 @@ def _keep_the_last(session: Session, member: User, *, roles_after: set[Role], ac
             )
 
 
-def add_staff_member(session: Session, *, actor: User, details: StaffDetails, secret_key: str, moment: datetime) -> User:
+def add_staff_member(
+    session: Session, *, actor: User, details: StaffDetails, secret_key: str, moment: datetime
+) -> User:
     """Create an account at the actor's school and email its owner an invitation to set their own
     password. Roles the actor may not grant are proposed. Refused for a used email or no role."""
     groups = _check(session, actor.school_id, details, None)
@@ -227,8 +249,9 @@ def update_staff_member(
     proposed = proposed_roles(session, member)
     plan = _plan_roles(actor, member, held, proposed, details.roles)
     if details.email != member.email and not access.may_control_account(actor, member):
-        raise RuleBroken(f"Only {_who_decides(held)} can change the email address of someone who holds this role",
-                         field="email")
+        raise RuleBroken(
+            f"Only {_who_decides(held)} can change the email address of someone who holds this role", field="email"
+        )
     if member.active and not details.active and not access.may_deactivate(actor, member):
         raise RuleBroken(f"Only {_who_decides(held)} can deactivate this account", field="active")
     if not member.active and details.active and not access.may_control_account(actor, member):
@@ -262,8 +285,11 @@ def update_staff_member(
         )
     _withdraw(session, actor=actor, member=member, roles=plan.withdraw - plan.grant)
     if plan.grant & proposed:
-        session.execute(sa.delete(RoleProposal).where(RoleProposal.user_id == member.id,
-                                                      RoleProposal.role.in_(plan.grant & proposed)))
+        session.execute(
+            sa.delete(RoleProposal).where(
+                RoleProposal.user_id == member.id, RoleProposal.role.in_(plan.grant & proposed)
+            )
+        )
     _propose(session, actor=actor, member=member, roles=plan.propose)
     session.flush()
 
@@ -290,18 +316,28 @@ def decide_proposal(session: Session, *, actor: User, proposal: RoleProposal, co
         begin_edit(session, "user", member, STAFF_FIELDS, None)
         member.role_assignments.append(RoleAssignment(role=role))
         finish_edit(session, "user", member, STAFF_FIELDS, actor)
-    audit.record(session, "role_confirmed" if confirm else "role_declined", actor=actor, object_type="user",
-                 object_id=member.id, details={"role": role.value, "proposed_by": proposed_by_id})
+    audit.record(
+        session,
+        "role_confirmed" if confirm else "role_declined",
+        actor=actor,
+        object_type="user",
+        object_id=member.id,
+        details={"role": role.value, "proposed_by": proposed_by_id},
+    )
     session.flush()
 
 
 def pending_proposals(session: Session, school_id: int) -> list[RoleProposal]:
     """The school's proposed roles, oldest first, with their member and proposer."""
-    return list(session.scalars(
-        sa.select(RoleProposal).join(User, User.id == RoleProposal.user_id).where(User.school_id == school_id)
-        .options(joinedload(RoleProposal.user), joinedload(RoleProposal.proposed_by))
-        .order_by(RoleProposal.proposed_at, RoleProposal.id)
-    ))
+    return list(
+        session.scalars(
+            sa.select(RoleProposal)
+            .join(User, User.id == RoleProposal.user_id)
+            .where(User.school_id == school_id)
+            .options(joinedload(RoleProposal.user), joinedload(RoleProposal.proposed_by))
+            .order_by(RoleProposal.proposed_at, RoleProposal.id)
+        )
+    )
 
 
 @dataclass
@@ -312,7 +348,11 @@ class GroupDetails:
 
 
 def save_group(
-    session: Session, *, actor: User, details: GroupDetails, group: TeachingGroup | None = None,
+    session: Session,
+    *,
+    actor: User,
+    details: GroupDetails,
+    group: TeachingGroup | None = None,
     expected_version: int | None = None,
 ) -> TeachingGroup:
     """Create or change a class of the actor's school. Changing one: EditConflict when someone else
@@ -329,9 +369,7 @@ def save_group(
     teachers = []
     if details.teacher_ids:
         teachers = list(
-            session.scalars(
-                sa.select(User).where(User.id.in_(details.teacher_ids), User.school_id == actor.school_id)
-            )
+            session.scalars(sa.select(User).where(User.id.in_(details.teacher_ids), User.school_id == actor.school_id))
         )
         if len(teachers) != len(set(details.teacher_ids)):
             raise RuleBroken("Choose teachers from this school", field="teachers")

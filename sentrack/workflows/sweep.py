@@ -61,8 +61,8 @@ from sentrack.workflows.register import (
     register_status,
     review_due_within,
 )
-from sentrack.workflows.terms import Term, academic_year_of, date_in_academic_year, school_terms
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
+from sentrack.workflows.terms import Term, academic_year_of, date_in_academic_year, school_terms
 
 TASK_ASSIGNED = "task_assigned"
 NAME = PUPIL_IN_TITLE  # where a title names the pupil: filled in from the record whenever shown
@@ -181,6 +181,7 @@ def _date(value) -> date:
 
 # --- Loading ---------------------------------------------------------------------------------------
 
+
 def _holders(session: Session) -> dict[tuple[int, Role], int]:
     """The holder of each role at each school: the active member who has held it longest."""
     rows = session.execute(
@@ -212,16 +213,18 @@ def la_officers(session: Session) -> dict[int, int]:
 
 def _teacher_pairs(session: Session, today: date) -> list[tuple[int, int]]:
     """(pupil id, teacher id) for every active teacher of every pupil on the register."""
-    return list(session.execute(
-        sa.select(group_pupils.c.pupil_id, group_teachers.c.user_id)
-        .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
-        .join(User, User.id == group_teachers.c.user_id)
-        .join(SenStatus, SenStatus.pupil_id == group_pupils.c.pupil_id)
-        .join(Pupil, Pupil.id == group_pupils.c.pupil_id)
-        .where(User.active, on_roll(today), register_status(today))
-        .order_by(group_pupils.c.pupil_id, group_teachers.c.user_id)
-        .distinct()
-    ))
+    return list(
+        session.execute(
+            sa.select(group_pupils.c.pupil_id, group_teachers.c.user_id)
+            .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
+            .join(User, User.id == group_teachers.c.user_id)
+            .join(SenStatus, SenStatus.pupil_id == group_pupils.c.pupil_id)
+            .join(Pupil, Pupil.id == group_pupils.c.pupil_id)
+            .where(User.active, on_roll(today), register_status(today))
+            .order_by(group_pupils.c.pupil_id, group_teachers.c.user_id)
+            .distinct()
+        )
+    )
 
 
 def _register(session: Session, today: date) -> list[OnRegister]:
@@ -232,14 +235,25 @@ def _register(session: Session, today: date) -> list[OnRegister]:
         .order_by(Pupil.id)
     )
     return [
-        OnRegister(p.id, p.public_id, p.full_name, p.school_id, p.year_group, p.looked_after, status_id, provision,
-                   since, _date(p.updated_at))
+        OnRegister(
+            p.id,
+            p.public_id,
+            p.full_name,
+            p.school_id,
+            p.year_group,
+            p.looked_after,
+            status_id,
+            provision,
+            since,
+            _date(p.updated_at),
+        )
         for p, status_id, provision, since in rows
     ]
 
 
 # --- The rules, one per duty -----------------------------------------------------------------------
 # Each rule reads its due date from the duty's entry in the catalogue (`DutySpec`).
+
 
 def _pupil_link(row: OnRegister, endpoint: str = "pupils.show") -> tuple[str, dict]:
     return endpoint, {"public_id": row.public_id}
@@ -253,9 +267,18 @@ def rule_teacher_meets_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     for row in ctx.register:
         term = ctx.term(row.school_id)
         if term is not None and ctx.term_counts(row):
-            yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.period}", term.ends_on,
-                      f"Meet the parents of {NAME} ({term.name})", _pupil_link(row), row.pupil_id,
-                      ctx.class_teachers.get(row.pupil_id), name=row.name)
+            yield Due(
+                row.school_id,
+                "pupil",
+                row.pupil_id,
+                f"term:{term.period}",
+                term.ends_on,
+                f"Meet the parents of {NAME} ({term.name})",
+                _pupil_link(row),
+                row.pupil_id,
+                ctx.class_teachers.get(row.pupil_id),
+                name=row.name,
+            )
 
 
 def rule_teacher_acknowledges_passport(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -267,8 +290,18 @@ def rule_teacher_acknowledges_passport(ctx: Context, spec: DutySpec) -> Iterator
         due = row.since + _days(spec)
         if due < ctx.today:  # a teacher new to the pupil: the same number of days from now
             due = ctx.today + _days(spec)
-        yield Due(row.school_id, "pupil", pupil_id, passport_period(row.status_id, teacher_id), due,
-                  f"Read {NAME}'s passport", ("main.home", {}), pupil_id, teacher_id, name=row.name)
+        yield Due(
+            row.school_id,
+            "pupil",
+            pupil_id,
+            passport_period(row.status_id, teacher_id),
+            due,
+            f"Read {NAME}'s passport",
+            ("main.home", {}),
+            pupil_id,
+            teacher_id,
+            name=row.name,
+        )
 
 
 def rule_senco_liaises_designated_teacher(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -276,9 +309,17 @@ def rule_senco_liaises_designated_teacher(ctx: Context, spec: DutySpec) -> Itera
         term = ctx.term(row.school_id) if row.looked_after else None
         if term is not None and ctx.term_counts(row):
             due = min(max(term.starts_on, row.since) + _days(spec), term.ends_on)
-            yield Due(row.school_id, "pupil", row.pupil_id, f"term:{term.period}", due,
-                      f"Liaise with the designated teacher about {NAME} ({term.name})", _pupil_link(row),
-                      row.pupil_id, name=row.name)
+            yield Due(
+                row.school_id,
+                "pupil",
+                row.pupil_id,
+                f"term:{term.period}",
+                due,
+                f"Liaise with the designated teacher about {NAME} ({term.name})",
+                _pupil_link(row),
+                row.pupil_id,
+                name=row.name,
+            )
 
 
 def rule_senco_supports_transition(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -287,24 +328,47 @@ def rule_senco_supports_transition(ctx: Context, spec: DutySpec) -> Iterator[Due
         when = spec.due_dates.get(row.year_group)
         if when is not None:
             month, day = when
-            yield Due(row.school_id, "pupil", row.pupil_id, f"year:{year}", date_in_academic_year(year, month, day),
-                      f"Plan {NAME}'s move to the next phase (Year {row.year_group})", _pupil_link(row),
-                      row.pupil_id, name=row.name)
+            yield Due(
+                row.school_id,
+                "pupil",
+                row.pupil_id,
+                f"year:{year}",
+                date_in_academic_year(year, month, day),
+                f"Plan {NAME}'s move to the next phase (Year {row.year_group})",
+                _pupil_link(row),
+                row.pupil_id,
+                name=row.name,
+            )
 
 
 def rule_senco_keeps_records_current(ctx: Context, spec: DutySpec) -> Iterator[Due]:
-    latest = dict(ctx.session.execute(
-        sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
-        .where(TimelineEvent.pupil_id.in_([row.pupil_id for row in ctx.register]))
-        .group_by(TimelineEvent.pupil_id)
-    ).all()) if ctx.register else {}
+    latest = (
+        dict(
+            ctx.session.execute(
+                sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
+                .where(TimelineEvent.pupil_id.in_([row.pupil_id for row in ctx.register]))
+                .group_by(TimelineEvent.pupil_id)
+            ).all()
+        )
+        if ctx.register
+        else {}
+    )
     stale_weeks = {s.id: s.records_stale_weeks for s in ctx.schools}
     for row in ctx.register:
         last = last_recorded(row.updated_at, latest.get(row.pupil_id))
         stale_on = record_stale_on(last, stale_weeks[row.school_id])
         if is_record_stale(last, stale_weeks[row.school_id], ctx.today):
-            yield Due(row.school_id, "pupil", row.pupil_id, f"since:{last.isoformat()}", stale_on + _days(spec),
-                      f"Bring {NAME}'s SEN record up to date", _pupil_link(row, "cycles.timeline"), row.pupil_id, name=row.name)
+            yield Due(
+                row.school_id,
+                "pupil",
+                row.pupil_id,
+                f"since:{last.isoformat()}",
+                stale_on + _days(spec),
+                f"Bring {NAME}'s SEN record up to date",
+                _pupil_link(row, "cycles.timeline"),
+                row.pupil_id,
+                name=row.name,
+            )
 
 
 def rule_senco_holds_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -315,20 +379,37 @@ def rule_senco_holds_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         .where(on_roll(ctx.today), review_due_within(ctx.today, spec.notice_days))
     )
     for cycle_id, number, review_date, pupil in rows:
-        yield Due(pupil.school_id, "support_cycle", cycle_id, "", review_date,
-                  f"Hold {NAME}'s review (cycle {number})",
-                  ("cycles.show", {"public_id": pupil.public_id, "number": number}), pupil.id, name=pupil.full_name)
+        yield Due(
+            pupil.school_id,
+            "support_cycle",
+            cycle_id,
+            "",
+            review_date,
+            f"Hold {NAME}'s review (cycle {number})",
+            ("cycles.show", {"public_id": pupil.public_id, "number": number}),
+            pupil.id,
+            name=pupil.full_name,
+        )
 
 
 def rule_senco_decides_concern(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     rows = ctx.session.execute(
-        sa.select(Concern.id, Concern.deadline, Pupil).join(Pupil, Pupil.id == Concern.pupil_id)
+        sa.select(Concern.id, Concern.deadline, Pupil)
+        .join(Pupil, Pupil.id == Concern.pupil_id)
         .where(Concern.status == ConcernStatus.OPEN, Concern.raised_on <= ctx.today, on_roll(ctx.today))
     )
     for concern_id, deadline, pupil in rows:
-        yield Due(pupil.school_id, "concern", concern_id, "", deadline,
-                  f"Decide on the concern about {NAME}",
-                  ("cycles.decide_concern", {"public_id": pupil.public_id, "concern_id": concern_id}), pupil.id, name=pupil.full_name)
+        yield Due(
+            pupil.school_id,
+            "concern",
+            concern_id,
+            "",
+            deadline,
+            f"Decide on the concern about {NAME}",
+            ("cycles.decide_concern", {"public_id": pupil.public_id, "concern_id": concern_id}),
+            pupil.id,
+            name=pupil.full_name,
+        )
 
 
 def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -336,14 +417,26 @@ def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         sa.select(ParentLetter.id, ParentLetter.created_on, Pupil)
         .join(Pupil, Pupil.id == ParentLetter.pupil_id)
         .join(SenStatus, SenStatus.id == ParentLetter.sen_status_id)
-        .where(ParentLetter.kind == SEN_SUPPORT_LETTER, ParentLetter.sent_on.is_(None),
-               ParentLetter.created_on <= ctx.today, on_roll(ctx.today),
-               sa.or_(SenStatus.end_date.is_(None), SenStatus.end_date >= ctx.today))
+        .where(
+            ParentLetter.kind == SEN_SUPPORT_LETTER,
+            ParentLetter.sent_on.is_(None),
+            ParentLetter.created_on <= ctx.today,
+            on_roll(ctx.today),
+            sa.or_(SenStatus.end_date.is_(None), SenStatus.end_date >= ctx.today),
+        )
     )
     for letter_id, created_on, pupil in rows:
-        yield Due(pupil.school_id, "parent_letter", letter_id, "", created_on + _days(spec),
-                  f"Send the SEN support letter to {NAME}'s parents",
-                  ("cycles.letter", {"public_id": pupil.public_id, "letter_id": letter_id}), pupil.id, name=pupil.full_name)
+        yield Due(
+            pupil.school_id,
+            "parent_letter",
+            letter_id,
+            "",
+            created_on + _days(spec),
+            f"Send the SEN support letter to {NAME}'s parents",
+            ("cycles.letter", {"public_id": pupil.public_id, "letter_id": letter_id}),
+            pupil.id,
+            name=pupil.full_name,
+        )
 
 
 def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -352,8 +445,16 @@ def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]
     # record its impact: the SENCO does (as `_follow_the_role` moves such a task later).
     assistant_only = access.holds_only(User.id, Role.SUPPORT_ASSISTANT)
     rows = ctx.session.execute(
-        sa.select(Intervention.id, Intervention.name, Intervention.school_id, Intervention.ends_on,
-                  Intervention.delivered_by_id, User.active, assistant_only, School.assistant_access_weeks)
+        sa.select(
+            Intervention.id,
+            Intervention.name,
+            Intervention.school_id,
+            Intervention.ends_on,
+            Intervention.delivered_by_id,
+            User.active,
+            assistant_only,
+            School.assistant_access_weeks,
+        )
         .join(User, User.id == Intervention.delivered_by_id)
         .join(School, School.id == Intervention.school_id)
         .where(Intervention.ends_on < ctx.today, Intervention.id.in_(without_impact))
@@ -361,8 +462,17 @@ def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]
     for iv_id, name, school_id, ends_on, deliverer_id, active, only_assists, weeks in rows:
         able = active and not (only_assists and ends_on < ctx.today - timedelta(weeks=weeks))
         assignee = deliverer_id if able else ctx.holders.get((school_id, Role.SENCO))
-        yield Due(school_id, "intervention", iv_id, "", ends_on + _days(spec),
-                  f"Record the impact of {name}", ("interventions.impact", {"intervention_id": iv_id}), None, assignee)
+        yield Due(
+            school_id,
+            "intervention",
+            iv_id,
+            "",
+            ends_on + _days(spec),
+            f"Record the impact of {name}",
+            ("interventions.impact", {"intervention_id": iv_id}),
+            None,
+            assignee,
+        )
 
 
 def rule_la_annual_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -372,16 +482,32 @@ def rule_la_annual_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         found = ehc_review_anniversary(row.since, ctx.today, _days(spec, "notice_days"))
         if found is not None:
             years, anniversary = found
-            yield Due(row.school_id, "sen_status", row.status_id, f"review:{years}", anniversary,
-                      f"Hold the annual review of {NAME}'s EHC plan", _pupil_link(row), row.pupil_id, name=row.name)
+            yield Due(
+                row.school_id,
+                "sen_status",
+                row.status_id,
+                f"review:{years}",
+                anniversary,
+                f"Hold the annual review of {NAME}'s EHC plan",
+                _pupil_link(row),
+                row.pupil_id,
+                name=row.name,
+            )
 
 
 def rule_governors_publish_report(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     year = academic_year_of(ctx.today)
     month, day = spec.due_dates[None]
     for school in ctx.schools:
-        yield Due(school.id, "school", school.id, f"year:{year}", date_in_academic_year(year, month, day),
-                  f"Publish the SEN information report for {year}/{str(year + 1)[-2:]}", None)
+        yield Due(
+            school.id,
+            "school",
+            school.id,
+            f"year:{year}",
+            date_in_academic_year(year, month, day),
+            f"Publish the SEN information report for {year}/{str(year + 1)[-2:]}",
+            None,
+        )
 
 
 def rule_head_told_engagement_overdue(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -392,10 +518,15 @@ def rule_head_told_engagement_overdue(ctx: Context, spec: DutySpec) -> Iterator[
     for school in ctx.schools:
         count = sum(1 for p in ctx.engagement(school.id).values() if p.status == Engagement.OVERDUE)
         if count:
-            yield Due(school.id, "school", school.id, f"week:{iso.year}-W{iso.week:02d}",
-                      monday + _days(spec) - timedelta(days=1),
-                      f"Parent meetings are overdue for {count} pupil{'s' if count != 1 else ''} "
-                      f"(week {iso.week})", ("dashboard.figure", {"key": "engagement_overdue"}))
+            yield Due(
+                school.id,
+                "school",
+                school.id,
+                f"week:{iso.year}-W{iso.week:02d}",
+                monday + _days(spec) - timedelta(days=1),
+                f"Parent meetings are overdue for {count} pupil{'s' if count != 1 else ''} (week {iso.week})",
+                ("dashboard.figure", {"key": "engagement_overdue"}),
+            )
 
 
 RULES: dict[str, Callable[[Context, DutySpec], Iterator[Due]]] = {
@@ -416,7 +547,10 @@ RULES: dict[str, Callable[[Context, DutySpec], Iterator[Due]]] = {
 
 # --- Writing ---------------------------------------------------------------------------------------
 
-def _insert_ignoring_duplicates(session: Session, table: sa.Table, rows: list[dict], keys: list[str], returning) -> list:
+
+def _insert_ignoring_duplicates(
+    session: Session, table: sa.Table, rows: list[dict], keys: list[str], returning
+) -> list:
     """Insert `rows`, skipping any that the unique constraint over `keys` already holds; the
     returned columns of the rows actually inserted."""
     if not rows:
@@ -426,7 +560,8 @@ def _insert_ignoring_duplicates(session: Session, table: sa.Table, rows: list[di
     inserted = []
     for start in range(0, len(rows), CHUNK):
         statement = (
-            insert(table).values(rows[start:start + CHUNK])
+            insert(table)
+            .values(rows[start : start + CHUNK])
             .on_conflict_do_nothing(index_elements=keys)
             .returning(*returning)
         )
@@ -458,17 +593,27 @@ def notify_assignees(session: Session, tasks: list) -> int:
     created_at = now()
     rows = [
         {
-            "recipient_id": t.assigned_to_id, "kind": TASK_ASSIGNED, "subject_type": "task", "subject_id": t.id,
-            "period": "", "title": _unnamed(t)[:200], "body": f"{_unnamed(t)}. Due by {t.due_on.day} {t.due_on:%B %Y}.",
-            "link": path_for(t.link_endpoint, t.link_args) or "/tasks", "created_at": created_at,
-            "email_status": "pending", "attempts": 0,
+            "recipient_id": t.assigned_to_id,
+            "kind": TASK_ASSIGNED,
+            "subject_type": "task",
+            "subject_id": t.id,
+            "period": "",
+            "title": _unnamed(t)[:200],
+            "body": f"{_unnamed(t)}. Due by {t.due_on.day} {t.due_on:%B %Y}.",
+            "link": path_for(t.link_endpoint, t.link_args) or "/tasks",
+            "created_at": created_at,
+            "email_status": "pending",
+            "attempts": 0,
         }
-        for t in tasks if t.assigned_to_id is not None
+        for t in tasks
+        if t.assigned_to_id is not None
     ]
     table = Notification.__table__
-    return len(_insert_ignoring_duplicates(
-        session, table, rows, ["recipient_id", "kind", "subject_type", "subject_id", "period"], [table.c.id]
-    ))
+    return len(
+        _insert_ignoring_duplicates(
+            session, table, rows, ["recipient_id", "kind", "subject_type", "subject_id", "period"], [table.c.id]
+        )
+    )
 
 
 def _made_title(due: Due) -> str:
@@ -483,8 +628,9 @@ def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], s
     made = {
         (subject_type, subject_id, period): (task_id, status, due_on)
         for task_id, subject_type, subject_id, period, status, due_on in session.execute(
-            sa.select(Task.id, Task.subject_type, Task.subject_id, Task.period, Task.status, Task.due_on)
-            .where(Task.duty_id == duty.id)
+            sa.select(Task.id, Task.subject_type, Task.subject_id, Task.period, Task.status, Task.due_on).where(
+                Task.duty_id == duty.id
+            )
         )
     }
     seen = set(made)
@@ -499,22 +645,39 @@ def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], s
                 moved_dates.setdefault(due.due_on, []).append(task_id)
             continue
         seen.add(key)
-        rows.append({
-            "school_id": due.school_id, "duty_id": duty.id, "subject_type": due.subject_type,
-            "subject_id": due.subject_id, "period": due.period, "pupil_id": due.pupil_id,
-            "assigned_to_id": ctx.holder(duty, due, school_la), "for_role": duty.role.value,
-            "title": _made_title(due)[:200], "title_template": due.title[:200] if due.name else None,
-            "link_endpoint": due.link[0] if due.link else None,
-            "link_args": due.link[1] if due.link else None, "due_on": due.due_on,
-            "status": TaskStatus.OPEN.value, "created_at": created_at,
-        })
+        rows.append(
+            {
+                "school_id": due.school_id,
+                "duty_id": duty.id,
+                "subject_type": due.subject_type,
+                "subject_id": due.subject_id,
+                "period": due.period,
+                "pupil_id": due.pupil_id,
+                "assigned_to_id": ctx.holder(duty, due, school_la),
+                "for_role": duty.role.value,
+                "title": _made_title(due)[:200],
+                "title_template": due.title[:200] if due.name else None,
+                "link_endpoint": due.link[0] if due.link else None,
+                "link_args": due.link[1] if due.link else None,
+                "due_on": due.due_on,
+                "status": TaskStatus.OPEN.value,
+                "created_at": created_at,
+            }
+        )
     for due_on, task_ids in moved_dates.items():
-        session.execute(sa.update(Task).where(Task.id.in_(task_ids)).values(due_on=due_on)
-                        .execution_options(synchronize_session=False))
+        session.execute(
+            sa.update(Task)
+            .where(Task.id.in_(task_ids))
+            .values(due_on=due_on)
+            .execution_options(synchronize_session=False)
+        )
     table = Task.__table__
     c = table.c
     return _insert_ignoring_duplicates(
-        session, table, rows, ["duty_id", "subject_type", "subject_id", "period"],
+        session,
+        table,
+        rows,
+        ["duty_id", "subject_type", "subject_id", "period"],
         [c.id, c.assigned_to_id, c.pupil_id, c.title, c.title_template, c.due_on, c.link_endpoint, c.link_args],
     )
 
@@ -537,7 +700,9 @@ def _covers(user: User, task: Task, school_la: dict[int, int]) -> bool:
     return task.for_role is Role.LA_OFFICER and user.local_authority_id == school_la.get(task.school_id)
 
 
-def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], school_la: dict[int, int], summary: SweepSummary) -> list:
+def _follow_the_role(
+    session: Session, ctx: Context, duties: dict[str, Duty], school_la: dict[int, int], summary: SweepSummary
+) -> list:
     """Move open tasks whose assignee has left, or no longer holds the role, to the role's current
     holder. A task reassigned by hand stays with that person while they are active at the school.
     A personal task whose person has left goes to the SENCO (impact) or is cancelled (passport)."""
@@ -549,36 +714,54 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
     # A class teacher's task about a pupil, held by a teacher (and nothing more) who no longer
     # teaches the pupil: they can no longer reach the pupil's record to do it.
     teaches = sa.exists().where(
-        group_teachers.c.user_id == Task.assigned_to_id, group_pupils.c.pupil_id == Task.pupil_id,
+        group_teachers.c.user_id == Task.assigned_to_id,
+        group_pupils.c.pupil_id == Task.pupil_id,
         group_teachers.c.group_id == group_pupils.c.group_id,
     )
     not_teaching = sa.and_(
-        Task.for_role == Role.TEACHER, Task.pupil_id.is_not(None), Task.assigned_to_id.is_not(None),
-        access.holds_only(Task.assigned_to_id, Role.TEACHER), ~teaches,
+        Task.for_role == Role.TEACHER,
+        Task.pupil_id.is_not(None),
+        Task.assigned_to_id.is_not(None),
+        access.holds_only(Task.assigned_to_id, Role.TEACHER),
+        ~teaches,
     )
     # An intervention's task held by a support assistant (and nothing more) whose access to it
     # ended the school's set number of weeks after its last day (`access.assistant_access_from`).
     access_weeks = sorted({school.assistant_access_weeks for school in ctx.schools})
     access_ended = sa.and_(
-        Task.subject_type == "intervention", Task.assigned_to_id.is_not(None),
+        Task.subject_type == "intervention",
+        Task.assigned_to_id.is_not(None),
         access.holds_only(Task.assigned_to_id, Role.SUPPORT_ASSISTANT),
         sa.exists().where(
-            Intervention.id == Task.subject_id, School.id == Task.school_id,
-            sa.or_(sa.false(), *(
-                sa.and_(School.assistant_access_weeks == weeks, Intervention.ends_on < ctx.today - timedelta(weeks=weeks))
-                for weeks in access_weeks
-            )),
+            Intervention.id == Task.subject_id,
+            School.id == Task.school_id,
+            sa.or_(
+                sa.false(),
+                *(
+                    sa.and_(
+                        School.assistant_access_weeks == weeks,
+                        Intervention.ends_on < ctx.today - timedelta(weeks=weeks),
+                    )
+                    for weeks in access_weeks
+                ),
+            ),
         ),
     )
     # Anyone left with no role at all, even holding a task given to them by hand.
-    no_role = sa.and_(Task.assigned_to_id.is_not(None), ~sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id))
+    no_role = sa.and_(
+        Task.assigned_to_id.is_not(None), ~sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id)
+    )
     cannot_act = sa.or_(not_teaching, access_ended, no_role)
     stranded = sa.or_(
-        Task.assigned_to_id.is_(None), User.active.is_(False), elsewhere,
-        sa.and_(Task.assigned_by_id.is_(None), ~holds_role), cannot_act,
+        Task.assigned_to_id.is_(None),
+        User.active.is_(False),
+        elsewhere,
+        sa.and_(Task.assigned_by_id.is_(None), ~holds_role),
+        cannot_act,
     )
     rows = session.execute(
-        sa.select(Task, cannot_act).outerjoin(User, User.id == Task.assigned_to_id)
+        sa.select(Task, cannot_act)
+        .outerjoin(User, User.id == Task.assigned_to_id)
         .where(Task.status == TaskStatus.OPEN, stranded)
     ).all()
     moved = []
@@ -591,8 +774,11 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
             if code == "teacher_acknowledges_passport":
                 task.status = TaskStatus.CANCELLED
                 task.closed_on = ctx.today
-                task.note = ("No longer needed: the teacher no longer teaches the pupil." if still_here
-                             else "No longer needed: the teacher no longer works at the school.")
+                task.note = (
+                    "No longer needed: the teacher no longer teaches the pupil."
+                    if still_here
+                    else "No longer needed: the teacher no longer works at the school."
+                )
                 summary.tasks_cancelled += 1
                 continue
             new = ctx.holders.get((task.school_id, Role.SENCO))
@@ -614,11 +800,20 @@ def _follow_the_role(session: Session, ctx: Context, duties: dict[str, Duty], sc
             task.assigned_to_id = task.assigned_by_id = None
     session.flush()
     summary.tasks_moved = len(moved)
-    audit.record_each(session, "task_moved_by_sweep", [
-        {"school_id": task.school_id, "pupil_id": task.pupil_id, "object_type": "task", "object_id": task.id,
-         "details": {"assigned_to_id": task.assigned_to_id}}
-        for task in moved
-    ])
+    audit.record_each(
+        session,
+        "task_moved_by_sweep",
+        [
+            {
+                "school_id": task.school_id,
+                "pupil_id": task.pupil_id,
+                "object_type": "task",
+                "object_id": task.id,
+                "details": {"assigned_to_id": task.assigned_to_id},
+            }
+            for task in moved
+        ],
+    )
     return moved
 
 
@@ -637,7 +832,9 @@ def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) 
     class_teachers: dict[int, int] = {}
     for pupil_id, teacher_id in _teacher_pairs(session, today):
         class_teachers.setdefault(pupil_id, teacher_id)
-    ctx = Context(session, today, schools, _holders(session), la_officers(session), class_teachers, _register(session, today))
+    ctx = Context(
+        session, today, schools, _holders(session), la_officers(session), class_teachers, _register(session, today)
+    )
 
     moved = _follow_the_role(session, ctx, duties, school_la, summary)
     summary.notifications_created += notify_assignees(session, moved)
@@ -656,9 +853,11 @@ def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) 
             summary.tasks_done += settled.done
             summary.tasks_cancelled += settled.no_longer_needed
             if settled.done or settled.no_longer_needed:
-                still_open = set(session.scalars(
-                    sa.select(Task.id).where(Task.id.in_([t.id for t in created]), Task.status == TaskStatus.OPEN)
-                ))
+                still_open = set(
+                    session.scalars(
+                        sa.select(Task.id).where(Task.id.in_([t.id for t in created]), Task.status == TaskStatus.OPEN)
+                    )
+                )
                 created = [t for t in created if t.id in still_open]
         summary.notifications_created += notify_assignees(session, created)
     if codes is None:

@@ -16,6 +16,7 @@ from sentrack.workflows import RuleBroken
 from sentrack.workflows.duty_catalogue import BY_CODE
 from sentrack.workflows.sweep import notify_assignees
 
+
 def may_oversee(user: User) -> bool:
     """Whether the user sees and reassigns everyone's tasks at the school (`access` decides)."""
     return access.may_oversee_tasks(user)
@@ -63,8 +64,7 @@ def reassign_task(session: Session, *, actor: User, task: Task, to: User | None)
     task.assigned_by_id = actor.id
     session.flush()
     notify_assignees(session, [task])
-    audit.record(session, "task_reassigned", actor=actor, object_type="task", object_id=task.id,
-                 details={"to": to.id})
+    audit.record(session, "task_reassigned", actor=actor, object_type="task", object_id=task.id, details={"to": to.id})
     session.flush()
 
 
@@ -92,8 +92,13 @@ def resend_failed_emails(session: Session, *, actor: User) -> int:
         raise RuleBroken("There are no failed emails to resend")
     for notification in failed:
         audit.record(
-            session, "email_resent", actor=actor, school_id=actor.school_id, object_type="notification",
-            object_id=notification.id, details={"attempts": notification.attempts, "error": notification.last_error},
+            session,
+            "email_resent",
+            actor=actor,
+            school_id=actor.school_id,
+            object_type="notification",
+            object_id=notification.id,
+            details={"attempts": notification.attempts, "error": notification.last_error},
         )
         notification.email_status = EmailStatus.PENDING
         notification.attempts = 0
@@ -109,29 +114,29 @@ def notification_titles(session: Session, user: User, notifications: list[Notifi
     if not task_ids:
         return {}
     tasks = {
-        task.id: task for task in session.scalars(
+        task.id: task
+        for task in session.scalars(
             sa.select(Task).where(Task.id.in_(task_ids)).options(joinedload(Task.pupil), joinedload(Task.duty))
         )
     }
     return {
-        n.id: tasks[n.subject_id].shown_title for n in notifications
+        n.id: tasks[n.subject_id].shown_title
+        for n in notifications
         if n.subject_type == "task" and n.subject_id in tasks and access.may_see_task(user, tasks[n.subject_id])
     }
 
 
 def tasks_query(*, school_id: int) -> sa.Select:
     return (
-        sa.select(Task).where(Task.school_id == school_id)
+        sa.select(Task)
+        .where(Task.school_id == school_id)
         .options(joinedload(Task.assigned_to), joinedload(Task.duty), joinedload(Task.pupil))
     )
 
 
 def my_tasks(session: Session, user: User, today: date) -> dict[str, list[Task]]:
     """The user's tasks: overdue, due (open, not yet overdue) and done (the latest 50)."""
-    query = (
-        sa.select(Task).where(Task.assigned_to_id == user.id)
-        .options(joinedload(Task.duty), joinedload(Task.pupil))
-    )
+    query = sa.select(Task).where(Task.assigned_to_id == user.id).options(joinedload(Task.duty), joinedload(Task.pupil))
     open_tasks = session.scalars(query.where(Task.status == TaskStatus.OPEN).order_by(Task.due_on, Task.id)).all()
     done = session.scalars(
         query.where(Task.status == TaskStatus.DONE).order_by(Task.completed_on.desc(), Task.id.desc()).limit(50)

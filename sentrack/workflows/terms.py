@@ -45,7 +45,7 @@ class Term:
 
     @property
     def year_label(self) -> str:
-        """"2026 to 2027" for the academic year starting in 2026."""
+        """ "2026 to 2027" for the academic year starting in 2026."""
         return year_label(self.academic_year) if self.academic_year is not None else ""
 
     def holds(self, day: date) -> bool:
@@ -69,7 +69,7 @@ def year_label(year: int) -> str:
 
 
 def term_name(season: Season, year: int) -> str:
-    """"Autumn 2026", "Spring 2027", "Summer 2027" for the academic year starting in 2026."""
+    """ "Autumn 2026", "Spring 2027", "Summer 2027" for the academic year starting in 2026."""
     return f"{season.label} {year if season is Season.AUTUMN else year + 1}"
 
 
@@ -93,8 +93,16 @@ def default_terms(year: int) -> list[Term]:
 
 def own_term(row: SchoolTerm) -> Term:
     half = (row.half_term_starts_on, row.half_term_ends_on) if row.half_term_starts_on else None
-    return Term(term_name(row.season, row.academic_year), row.starts_on, row.ends_on, row.season,
-                row.academic_year, half, own=True, id=row.id)
+    return Term(
+        term_name(row.season, row.academic_year),
+        row.starts_on,
+        row.ends_on,
+        row.season,
+        row.academic_year,
+        half,
+        own=True,
+        id=row.id,
+    )
 
 
 def terms_of_schools(session: Session, school_ids: Iterable[int], years: Iterable[int]) -> dict[int, list[Term]]:

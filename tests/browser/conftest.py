@@ -94,7 +94,7 @@ def _database_url(stack: ExitStack, folder: Path) -> str:
     if not url:
         return f"sqlite:///{folder / 'sentrack-browser.sqlite'}"
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("postgresql"):
         url = stack.enter_context(own_postgresql_database(url, f"sentrack_browser_{os.getpid()}"))
     return url
@@ -126,7 +126,10 @@ def served(tmp_path_factory):
         _SERVER_LOG[:] = [folder / "server.log"]
         server = subprocess.Popen(
             [sys.executable, "-m", "tests.browser.serve", url],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
             env={**os.environ, "SENTRACK_CONFIG": "testing"},
         )
         try:
@@ -212,7 +215,9 @@ def pytest_runtest_makereport(item, call):
             except Exception as error:  # the page may have crashed: report, do not hide the failure
                 report.sections.append(("browser artifacts", f"could not save page {number}: {error}"))
             else:
-                report.sections.append(("browser artifacts", f"saved {folder.relative_to(ROOT)}/page-{number}.png and .html"))
+                report.sections.append(
+                    ("browser artifacts", f"saved {folder.relative_to(ROOT)}/page-{number}.png and .html")
+                )
         if _SERVER_LOG and _SERVER_LOG[0].is_file():
             tail = _SERVER_LOG[0].read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
             report.sections.append(("served app's log (last lines)", "\n".join(tail)))
@@ -225,7 +230,8 @@ def pytest_terminal_summary(terminalreporter):
     RESULTS.mkdir(exist_ok=True)
     lines = [f"{count:4}  {pattern}" for pattern, count in sorted(CHECKED_PAGES.items())]
     (RESULTS / "axe-pages.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    terminalreporter.write_sep("-", f"axe-core checked {len(CHECKED_PAGES)} pages ({sum(CHECKED_PAGES.values())} checks)")
+    terminalreporter.write_sep(
+        "-", f"axe-core checked {len(CHECKED_PAGES)} pages ({sum(CHECKED_PAGES.values())} checks)"
+    )
     for line in lines:
         terminalreporter.write_line(line)
-

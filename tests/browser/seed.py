@@ -56,28 +56,49 @@ def seed(session: Session) -> Cast:
     meeting_pupil = pupil("Iris", "Jones", provision=Provision.SEN_SUPPORT, need=NeedType.SLCN)
     keyboard_pupil = pupil("Jay", "Kemp", provision=Provision.SEN_SUPPORT, need=NeedType.ASD)
     readers = [pupil("Kit", "Lowe", provision=Provision.SEN_SUPPORT), world.pupils["taught"]]
-    counters = [pupil("Lily", "Moss", provision=Provision.SEN_SUPPORT), pupil("Max", "Nash", provision=Provision.SEN_SUPPORT)]
+    counters = [
+        pupil("Lily", "Moss", provision=Provision.SEN_SUPPORT),
+        pupil("Max", "Nash", provision=Provision.SEN_SUPPORT),
+    ]
 
     # Figures for the dashboard: a review past its date, a concern past its deadline.
     running = world.pupils["untaught_k"]
     factories.drive_cycle(session, actor=senco, pupil=running, to=CycleState.DO)
     late_concern = concern_flow.raise_concern(
-        session, actor=senco, pupil=world.pupils["taught_plain"], raised_on=date(2026, 9, 21),
-        area_of_need=None, description="Finds it hard to settle after break", today=date(2026, 9, 21),
+        session,
+        actor=senco,
+        pupil=world.pupils["taught_plain"],
+        raised_on=date(2026, 9, 21),
+        area_of_need=None,
+        description="Finds it hard to settle after break",
+        today=date(2026, 9, 21),
     )
 
     reading = factories.make_intervention_type(session, actor=senco)
     number = factories.make_intervention_type(session, actor=senco, name="Number sense", wave=2)
     # The teacher's group meets on Mondays and Fridays: the suite's date, 27 November 2026, is a Friday.
     session_group = factories.make_intervention(
-        session, actor=senco, kind=reading, deliverer=teacher, pupils=readers,
-        name="Reading group 4 Oak", weekdays=[0, 4], today=date(2026, 9, 14),
+        session,
+        actor=senco,
+        kind=reading,
+        deliverer=teacher,
+        pupils=readers,
+        name="Reading group 4 Oak",
+        weekdays=[0, 4],
+        today=date(2026, 9, 14),
     )
     # The assistant's group ended on Friday 20 November: its impact is still to record.
     ta_group = factories.make_intervention(
-        session, actor=senco, kind=number, deliverer=ta, pupils=counters,
-        name="Number sense group", weekdays=[1, 3], ends_on=date(2026, 11, 20),
-        measure="Number facts in a minute", today=date(2026, 9, 14),
+        session,
+        actor=senco,
+        kind=number,
+        deliverer=ta,
+        pupils=counters,
+        name="Number sense group",
+        weekdays=[1, 3],
+        ends_on=date(2026, 11, 20),
+        measure="Number facts in a minute",
+        today=date(2026, 9, 14),
     )
     session.flush()
     # The daily sweep, as the scheduler would have run it: tasks (some now overdue) and reminders.

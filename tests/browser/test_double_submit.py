@@ -26,16 +26,20 @@ def test_a_double_click_on_save_raises_one_concern(visitor, cast):
     # A slow connection: the first post is still on its way when the second click comes.
     network = page.context.new_cdp_session(page)
     network.send("Network.enable")
-    network.send("Network.emulateNetworkConditions",
-                 {"offline": False, "latency": 1500, "downloadThroughput": -1, "uploadThroughput": -1})
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 1500, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
 
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_timeout(300)  # the first post is sent
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
     visitor.heading(pupil)
-    network.send("Network.emulateNetworkConditions",
-                 {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    network.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
     visitor.check()
     expect(page.get_by_text("Answers a different question from the one asked")).to_have_count(1)
     concern_posts = [request for request in posts if request.url.endswith("/concerns/new")]

@@ -102,7 +102,9 @@ def test_keyboard_only_teacher_records_a_meeting_with_parents(visitor, cast):
     expect(page.get_by_label("In person")).to_be_checked()
     led_by = keys.tab_to("Led by")
     assert led_by["tag"] == "select"
-    expect(page.get_by_label("Led by")).to_have_value(page.get_by_label("Led by").locator("option", has_text=cast.teacher_name).get_attribute("value"))
+    expect(page.get_by_label("Led by")).to_have_value(
+        page.get_by_label("Led by").locator("option", has_text=cast.teacher_name).get_attribute("value")
+    )
     keys.tab_to("Who attended")
     keys.type("Mother, class teacher")
     keys.tab_to("What was discussed and agreed")

@@ -63,11 +63,15 @@ def test_senco_takes_a_concern_through_assess_plan_do_review(visitor, cast):
     visitor.fill_date("Date the plan starts", 12, 10, 2026)
     visitor.fill("Strategies for everyone who teaches the pupil", "Pre-teach key words; one instruction at a time")
     visitor.fill("Provision", "Reading catch-up twice a week, 30 minutes")
-    visitor.fill("Expected impact on progress, development or behaviour", "Reads two-syllable words fluently by the review")
+    visitor.fill(
+        "Expected impact on progress, development or behaviour", "Reads two-syllable words fluently by the review"
+    )
     visitor.fill("Who does what", "Class teacher plans; assistant runs the group; SENCO checks each half term")
     visitor.fill_date("Review date", 23, 11, 2026)
     visitor.fill_date("Date the plan was agreed with parents", 12, 10, 2026)
-    visitor.choose("How was the plan agreed with parents?", "At a meeting with parents (recorded as their meeting of that day)")
+    visitor.choose(
+        "How was the plan agreed with parents?", "At a meeting with parents (recorded as their meeting of that day)"
+    )
     visitor.click_button("Save plan")
     visitor.heading("Support cycle 1")
     visitor.click_link("Add an outcome")
@@ -119,5 +123,11 @@ def test_senco_takes_a_concern_through_assess_plan_do_review(visitor, cast):
     visitor.click_link("Pupil record")
     visitor.click_link("Full timeline")
     timeline = page.locator("main")
-    for event in ("Concern raised", "Support cycle 1 opened", "Parents met: plan agreed", "Parents met at the review", "Review"):
+    for event in (
+        "Concern raised",
+        "Support cycle 1 opened",
+        "Parents met: plan agreed",
+        "Parents met at the review",
+        "Review",
+    ):
         expect(timeline).to_contain_text(event)

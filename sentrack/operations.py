@@ -1,0 +1,102 @@
+"""How a view runs a workflow operation, and where a request's work is committed.
+
+A view loads its records through `access`, checks the form and calls one operation:
+
+- `run(form, operation, ...)` for a form: a refused operation (`RuleBroken`) is rolled back and
+  its message put beside the field it names, and the form is shown again as typed; a done one is
+  committed, with the form's one-time token (`submissions.once`).
+- `step(operation, back=..., ...)` for a button-only post: a done one is committed; a refused one
+  raises, and the application's handler (`refused`) rolls it back and answers with the message on
+  the page the button was on.
+
+Views never commit. What a request records by the way (the audit of pages shown and of requests
+refused, the session's last activity) is committed once, by `finish_request`, after the view and
+after the audit's own hook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, flash, g, redirect, request, url_for
+from flask_login import current_user
+
+from sentrack.extensions import db
+from sentrack.forms import attach_error
+from sentrack.workflows import RuleBroken
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What `run` did: `done` (true when the operation was committed) and the operation's result."""
+
+    done: bool
+    value: Any = None
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+REFUSED = Outcome(done=False)
+
+
+def signed_in_user():
+    """The signed-in user as the model object (not Flask-Login's proxy), for the workflows."""
+    return current_user._get_current_object()
+
+
+def run(form, operation: Callable[..., Any], /, **arguments: Any) -> Outcome:
+    """Run `operation(db.session, **arguments)` for `form` and commit. A `RuleBroken` is rolled
+    back and its message attached beside the form's field (or at the head of the form); the
+    outcome is then false and the view shows the form again with what was typed."""
+    try:
+        value = operation(db.session, **arguments)
+    except RuleBroken as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return REFUSED
+    db.session.commit()
+    return Outcome(done=True, value=value)
+
+
+def step(operation: Callable[..., Any], /, *, back: str, **arguments: Any) -> Any:
+    """Run `operation(db.session, **arguments)` for a button with no fields and commit; return
+    its result. Refused, it raises, and `refused` sends the person to `back` with the message."""
+    g.refused_back = back
+    value = operation(db.session, **arguments)
+    db.session.commit()
+    return value
+
+
+def _same_site_referrer() -> str | None:
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None
+
+
+def refused(error: RuleBroken) -> Response:
+    """The application's answer to an operation refused outside a form: nothing it began is
+    kept, and the person is sent back to the page the button was on with the reason."""
+    db.session.rollback()
+    flash(error.message, "error")
+    return redirect(g.get("refused_back") or _same_site_referrer() or url_for("main.home"))
+
+
+def finish_request(response: Response) -> Response:
+    """The request's one commit of what it recorded by the way; an error answer keeps nothing."""
+    if response.status_code >= 500:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register before the audit's hook: Flask runs `after_request` functions last-registered
+    first, so the audit's rows are added before `finish_request` commits them."""
+    app.register_error_handler(RuleBroken, refused)
+    app.after_request(finish_request)
