@@ -6,13 +6,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from decimal import Decimal
 
 import email_validator
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput
+from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovTextArea, GovTextInput
 from wtforms import Field
-from wtforms.fields import DateField, HiddenField, StringField
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.fields import DateField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from sentrack.workflows.revisions import VERSION_MESSAGE, EditConflict
 
@@ -270,3 +271,127 @@ class VersionedForm(FlaskForm):
     @property
     def expected_version(self) -> int | None:
         return self.version.expected
+
+
+# --- The fields every forms module builds from ----------------------------------------------------
+
+
+def _length(label, max_length: int) -> Length:
+    name = str(label).removesuffix(" (optional)")
+    return Length(max=max_length, message=f"{name} must be {max_length} characters or fewer")
+
+
+def text_field(label, *, required: str | None = None, max_length: int = 120, **kwargs) -> TextField:
+    """A one-line text field. `required` is the message when it is left empty (the stripped text:
+    a field of only spaces is empty); otherwise it is optional and empty is None."""
+    presence = DataRequired(required) if required else Optional()
+    return TextField(
+        label,
+        widget=GovTextInput(),
+        filters=[blank_to_none],
+        validators=[presence, _length(label, max_length)],
+        **kwargs,
+    )
+
+
+def text_area(label, *, required: str | None = None, max_length: int = 4000, hint: str | None = None, **kwargs):
+    """A text box for paragraphs, as `text_field` for the rest; `hint` shows under the label."""
+    presence = DataRequired(required) if required else Optional()
+    return TextAreaField(
+        label,
+        widget=GovTextArea(),
+        filters=[blank_to_none],
+        validators=[presence, _length(label, max_length)],
+        description=hint,
+        **kwargs,
+    )
+
+
+class Chosen:
+    """The answer must be one of the field's choices (set when the form is built or later), else
+    `message`: one clear message, never WTForms' 'Not a valid choice'."""
+
+    def __init__(self, message: str):
+        self.message = message
+        self.field_flags = {"required": True}
+
+    def __call__(self, form, field: Field):
+        if field.data is None or str(field.data) not in {str(value) for value, *_ in field.choices}:
+            raise StopValidation(self.message)
+
+
+def choose(label: str, choices, message: str, **kwargs) -> RadioField:
+    """Radio buttons of which one must be picked, else `message`."""
+    return RadioField(
+        label, widget=GovRadioInput(), choices=choices, validate_choice=False, validators=[Chosen(message)], **kwargs
+    )
+
+
+def pounds(pence: int | None) -> str:
+    """Pence as the pounds a form shows: 1250 -> '12.50'."""
+    return "" if pence is None else f"{Decimal(pence) / 100:.2f}"
+
+
+class _TypedField(Field):
+    """A value typed into a text box and read by `read` (which raises ValueError on anything it
+    cannot read, shown as `invalid`); what was typed is shown again as typed."""
+
+    widget = GovTextInput()
+    input_mode = "text"
+
+    def __init__(self, label=None, validators=None, *, invalid: str, **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": self.input_mode, "spellcheck": "false"})
+        super().__init__(label, validators, **kwargs)
+        self.invalid = invalid
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.shown(self.data)
+
+    def shown(self, data) -> str:
+        return "" if data is None else str(data)
+
+    def read(self, text: str):
+        raise NotImplementedError
+
+    def process_formdata(self, valuelist):
+        text = strip_text(valuelist[0]) if valuelist else ""
+        self.data = None
+        if text:
+            try:
+                self.data = self.read(text)
+            except ValueError:
+                self.data = None
+                raise ValueError(self.invalid) from None
+
+
+class WholeNumberField(_TypedField):
+    """A whole number typed into a text box (at most six digits): anything else is `invalid`."""
+
+    input_mode = "numeric"
+
+    def read(self, text: str) -> int:
+        if not re.fullmatch(r"-?\d{1,6}", text):
+            raise ValueError(text)
+        return int(text)
+
+
+_MONEY = re.compile(r"-?\d+(\.\d{1,2})?")
+
+
+class MoneyField(_TypedField):
+    """An amount in pounds and pence ("12.50", "£12.50", "12"); `data` is in pence."""
+
+    input_mode = "decimal"
+
+    def shown(self, data) -> str:
+        return pounds(data)
+
+    def read(self, text: str) -> int | None:
+        text = text.replace(",", "").replace("£", "", 1).strip()
+        if not text:
+            return None
+        if not _MONEY.fullmatch(text) or len(text) > 9:
+            raise ValueError(text)
+        return int(Decimal(text) * 100)

@@ -12,26 +12,14 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
 )
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from sentrack.clock import today
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, VersionedForm, blank_to_none
+from sentrack.forms import DateRequired, GovDateField, NotInFuture, VersionedForm, blank_to_none, text_area
 from sentrack.models import AreaOfNeed, EarlyReviewReason, OutcomeRating, ReviewDecision
 from sentrack.pupils.forms import NEED_CHOICES
 
 AREA_CHOICES = [(a.value, a.label) for a in AreaOfNeed]
-
-
-def text_area(label, *, required: str | None = None, max_length: int = 4000, hint: str | None = None):
-    validators = [DataRequired(required)] if required else [Optional()]
-    validators.append(Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"))
-    return TextAreaField(
-        label,
-        widget=GovTextArea(),
-        filters=[blank_to_none],
-        validators=validators,
-        description=hint,
-    )
 
 
 class AssessmentForm(VersionedForm):
@@ -79,7 +67,10 @@ class PlanForm(VersionedForm):
     )
     provision = text_area(
         "Provision",
-        hint="Interventions and support beyond quality-first teaching: what, how often, for how long. Needed before the plan starts",
+        hint=(
+            "Interventions and support beyond quality-first teaching: what, how often, for how long. "
+            "Needed before the plan starts"
+        ),
     )
     expected_impact = text_area(
         "Expected impact on progress, development or behaviour",

@@ -7,9 +7,6 @@ place decides and its message shows beside the field.
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal
-
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -22,26 +19,30 @@ from govuk_frontend_wtf.wtforms_widgets import (
 )
 from wtforms import (
     BooleanField,
-    Field,
     RadioField,
     SelectField,
     SelectMultipleField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, StopValidation
+from wtforms.validators import InputRequired, Length, Optional
 
 from sentrack.forms import (
+    Chosen,
     DateRequired,
     GovDateField,
+    MoneyField,
     Offered,
     Required,
     TextField,
     VersionedForm,
     VersionField,
+    WholeNumberField,
     blank_to_none,
+    choose,
     coerce_int,
     strip_text,
+    text_field,
 )
 from sentrack.models import AreaOfNeed, CostBasis, Delivery, Wave
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, WEEKDAYS
@@ -50,98 +51,13 @@ from sentrack.pupils.forms import NEED_CHOICES
 AREA_CHOICES = [(a.value, a.label) for a in AreaOfNeed]
 WAVE_CHOICES = [(str(w.value), w.label) for w in Wave]
 WEEKDAY_CHOICES = list(enumerate(WEEKDAYS))
-_MONEY = re.compile(r"-?\d+(\.\d{1,2})?")
-
-
-def pounds(pence: int | None) -> str:
-    """Pence as the pounds a form shows: 1250 -> '12.50'."""
-    return "" if pence is None else f"{Decimal(pence) / 100:.2f}"
-
-
-class WholeNumberField(Field):
-    """A whole number typed into a text box: anything else is refused with `invalid`."""
-
-    widget = GovTextInput()
-
-    def __init__(self, label=None, validators=None, *, invalid: str, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "numeric", "spellcheck": "false"})
-        super().__init__(label, validators, **kwargs)
-        self.invalid = invalid
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return "" if self.data is None else str(self.data)
-
-    def process_formdata(self, valuelist):
-        text = strip_text(valuelist[0]) if valuelist else ""
-        if not text:
-            self.data = None
-            return
-        if not re.fullmatch(r"-?\d{1,6}", text):
-            self.data = None
-            raise ValueError(self.invalid)
-        self.data = int(text)
-
-
-class MoneyField(Field):
-    """An amount in pounds and pence ("12.50", "£12.50", "12"); `data` is in pence."""
-
-    widget = GovTextInput()
-
-    def __init__(self, label=None, validators=None, *, invalid: str, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal", "spellcheck": "false"})
-        super().__init__(label, validators, **kwargs)
-        self.invalid = invalid
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return pounds(self.data)
-
-    def process_formdata(self, valuelist):
-        text = (strip_text(valuelist[0]) if valuelist else "").replace(",", "").replace("£", "", 1).strip()
-        if not text:
-            self.data = None
-            return
-        if not _MONEY.fullmatch(text) or len(text) > 9:
-            self.data = None
-            raise ValueError(self.invalid)
-        self.data = int(Decimal(text) * 100)
-
-
-def _text(label: str, *, required: str | None = None, max_length: int = 120, **kwargs) -> TextField:
-    validators = [DataRequired(required)] if required else [Optional()]
-    validators.append(
-        Length(max=max_length, message=f"{label.removesuffix(' (optional)')} must be {max_length} characters or fewer")
-    )
-    return TextField(label, widget=GovTextInput(), filters=[blank_to_none], validators=validators, **kwargs)
-
-
-class Chosen:
-    """The answer must be one of the field's choices (set when the form is built or later), else
-    `message`: one clear message, never WTForms' 'Not a valid choice'."""
-
-    def __init__(self, message: str):
-        self.message = message
-        self.field_flags = {"required": True}
-
-    def __call__(self, form, field: Field):
-        if field.data is None or str(field.data) not in {str(value) for value, *_ in field.choices}:
-            raise StopValidation(self.message)
-
-
-def _choose(label: str, choices, message: str, **kwargs) -> RadioField:
-    return RadioField(
-        label, widget=GovRadioInput(), choices=choices, validate_choice=False, validators=[Chosen(message)], **kwargs
-    )
 
 
 # --- Catalogue and impact scale --------------------------------------------------------------------
 
 
 class CatalogueForm(FlaskForm):
-    name = _text("Name", required="Enter the name of the intervention")
+    name = text_field("Name", required="Enter the name of the intervention")
     description = TextAreaField(
         "Description (optional)",
         widget=GovTextArea(),
@@ -149,8 +65,8 @@ class CatalogueForm(FlaskForm):
         validators=[Optional(), Length(max=2000, message="The description must be 2000 characters or fewer")],
         description="What happens in a session, and who it is for",
     )
-    area_of_need = _choose("Area of need", AREA_CHOICES, "Choose the area of need")
-    wave = _choose("Wave of provision", WAVE_CHOICES, "Choose the wave of provision")
+    area_of_need = choose("Area of need", AREA_CHOICES, "Choose the area of need")
+    wave = choose("Wave of provision", WAVE_CHOICES, "Choose the wave of provision")
     sessions_per_week = WholeNumberField(
         "Sessions a week",
         validators=[Required("Enter how many sessions a week")],
@@ -169,7 +85,7 @@ class CatalogueForm(FlaskForm):
         invalid="Enter the number of weeks as a whole number, like 10",
         description="Between 1 and 52",
     )
-    cost_basis = _choose(
+    cost_basis = choose(
         "How is the cost worked out?", [(c.value, c.label) for c in CostBasis], "Choose how the cost is worked out"
     )
     cost_per_session = MoneyField(
@@ -231,7 +147,7 @@ class ChooseTypeForm(FlaskForm):
     class Meta:
         csrf = False
 
-    type = _choose("Which intervention?", [], "Choose an intervention from the catalogue")
+    type = choose("Which intervention?", [], "Choose an intervention from the catalogue")
     group = SelectMultipleField(
         "Pupils from which classes?",
         widget=GovCheckboxesInput(),
@@ -267,10 +183,10 @@ def intervention_form_class(
             validate_choice=False,
             validators=[Chosen("Choose an intervention from the catalogue")],
         )
-        name = _text(
+        name = text_field(
             "Name", required="Enter a name for the intervention", description="For example, Year 4 phonics group"
         )
-        delivery = _choose("Group or one-to-one?", [(d.value, d.label) for d in Delivery], "Choose group or one-to-one")
+        delivery = choose("Group or one-to-one?", [(d.value, d.label) for d in Delivery], "Choose group or one-to-one")
         delivered_by_id = SelectField(
             "Who delivers it",
             widget=GovSelect(),
@@ -294,7 +210,7 @@ def intervention_form_class(
         )
         starts_on = GovDateField("Start date", describe="start date", validators=[DateRequired("Enter the start date")])
         ends_on = GovDateField("End date", describe="end date", validators=[DateRequired("Enter the end date")])
-        measure = _text(
+        measure = text_field(
             "What the entry and exit scores measure (optional)",
             description="For example, reading age in months, or a phonics check score out of 40",
         )
@@ -302,7 +218,7 @@ def intervention_form_class(
         submit = SubmitField("Save", widget=GovSubmitInput())
 
     for key in pupil_keys:
-        setattr(InterventionForm, f"entry_{key}", _text("Entry score (optional)", max_length=40))
+        setattr(InterventionForm, f"entry_{key}", text_field("Entry score (optional)", max_length=40))
         if outcome_choices.get(key):
             setattr(
                 InterventionForm,
@@ -391,7 +307,7 @@ def impact_form_class(places, labels: dict[int, str]):
     for place in places:
         name = place.pupil.full_name
         setattr(ImpactForm, f"version_{place.pupil_id}", VersionField("Version"))
-        setattr(ImpactForm, f"exit_{place.pupil_id}", _text("Exit score (optional)", max_length=40))
+        setattr(ImpactForm, f"exit_{place.pupil_id}", text_field("Exit score (optional)", max_length=40))
         setattr(
             ImpactForm,
             f"impact_{place.pupil_id}",

@@ -15,9 +15,9 @@ from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.exports import csv_response, safe_cell
 from sentrack.extensions import db
-from sentrack.forms import bounded_int
+from sentrack.forms import bounded_int, pounds
 from sentrack.interventions import bp
-from sentrack.interventions.forms import MapFilterForm, pounds
+from sentrack.interventions.forms import MapFilterForm
 from sentrack.models import Pupil, School
 from sentrack.models.enums import year_group_label
 from sentrack.workflows.provision_map import SORTS, ProvisionMap, provision_map

@@ -8,7 +8,6 @@ from wtforms import BooleanField, RadioField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from sentrack.clock import today
-from sentrack.cycles.forms import text_area
 from sentrack.forms import (
     DateRequired,
     GovDateField,
@@ -17,9 +16,10 @@ from sentrack.forms import (
     Required,
     TextField,
     VersionedForm,
+    WholeNumberField,
     blank_to_none,
+    text_area,
 )
-from sentrack.interventions.forms import WholeNumberField
 from sentrack.models import MeetingMode, Season
 from sentrack.workflows.settings import RULE_SETTINGS
 
@@ -87,7 +87,10 @@ class MeetingForm(FlaskForm):
     views_not_gathered = text_area(
         "Or, why they could not be gathered",
         max_length=1000,
-        hint="Only when the pupil's views could not be gathered: for example the pupil was absent and will be asked in school",
+        hint=(
+            "Only when the pupil's views could not be gathered: "
+            "for example the pupil was absent and will be asked in school"
+        ),
     )
     outcomes = text_area("What was discussed and agreed", required="Record what was agreed at the meeting")
     actions = text_area("Actions", hint="Who does what, by when, including support at home")

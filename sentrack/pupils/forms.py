@@ -32,6 +32,8 @@ from sentrack.forms import (
     blank_to_none,
     coerce_int,
     strip_text,
+    text_area,
+    text_field,
 )
 from sentrack.models import AreaOfNeed, ContactMethod, NeedType, Provision
 from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN, year_group_label
@@ -52,38 +54,16 @@ RELATIONSHIPS = [
 ]
 
 
-def _text(label, message, max_length, **kwargs):
-    # DataRequired checks the stripped text: InputRequired would pass a field of only spaces.
-    return TextField(
-        label,
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            DataRequired(message),
-            Length(max=max_length, message=f"{label} must be {max_length} characters or fewer"),
-        ],
-        **kwargs,
-    )
-
-
-def _optional_text(label, max_length, widget=None, **kwargs):
-    field = TextAreaField if isinstance(widget, GovTextArea) else TextField
-    return field(
-        label,
-        widget=widget or GovTextInput(),
-        filters=[blank_to_none],
-        validators=[Optional(), Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")],
-        **kwargs,
-    )
-
-
 class PupilForm(FlaskForm):
-    upn = _text(
-        "Unique pupil number (UPN)", "Enter the pupil's UPN", 20, description="13 characters, for example A123456789012"
+    upn = text_field(
+        "Unique pupil number (UPN)",
+        required="Enter the pupil's UPN",
+        max_length=20,
+        description="13 characters, for example A123456789012",
     )
-    first_name = _text("First name", "Enter the pupil's first name", 60)
-    last_name = _text("Last name", "Enter the pupil's last name", 60)
-    preferred_name = _optional_text("Preferred name (optional)", 60)
+    first_name = text_field("First name", required="Enter the pupil's first name", max_length=60)
+    last_name = text_field("Last name", required="Enter the pupil's last name", max_length=60)
+    preferred_name = text_field("Preferred name (optional)", max_length=60)
     date_of_birth = GovDateField(
         "Date of birth",
         describe="date of birth",
@@ -99,17 +79,16 @@ class PupilForm(FlaskForm):
     admitted_on = GovDateField("Date admitted (optional)", describe="admission date", validators=[Optional()])
     looked_after = BooleanField("Looked after by the local authority", widget=GovCheckboxInput())
     medical_conditions = BooleanField("Has a medical condition", widget=GovCheckboxInput())
-    medical_notes = _optional_text(
+    medical_notes = text_area(
         "Medical arrangements (optional)",
-        2000,
-        widget=GovTextArea(),
-        description="What staff need to know and where the care plan is kept",
+        max_length=2000,
+        hint="What staff need to know and where the care plan is kept",
     )
     submit = SubmitField("Save pupil", widget=GovSubmitInput())
 
 
 class ContactForm(FlaskForm):
-    name = _text("Full name", "Enter the contact's name", 120)
+    name = text_field("Full name", required="Enter the contact's name", max_length=120)
     relationship_to_pupil = SelectField(
         "Relationship to the pupil",
         widget=GovSelect(),
@@ -122,7 +101,7 @@ class ContactForm(FlaskForm):
         choices=[("yes", "Yes"), ("no", "No")],
         validators=[InputRequired("Select whether they have parental responsibility")],
     )
-    phone = _optional_text("Phone number (optional)", 30)
+    phone = text_field("Phone number (optional)", max_length=30)
     email = TextField(
         "Email address (optional)",
         widget=GovTextInput(),
@@ -133,7 +112,7 @@ class ContactForm(FlaskForm):
             Email("Enter an email address in the correct format, like name@example.com"),
         ],
     )
-    address = _optional_text("Postal address (optional)", 500, widget=GovTextArea())
+    address = text_area("Postal address (optional)", max_length=500)
     preferred_contact = RadioField(
         "How do they prefer to be contacted?",
         widget=GovRadioInput(),
@@ -258,7 +237,9 @@ class LeavingForm(FlaskForm):
         "Date the pupil leaves the roll",
         describe="leaving date",
         validators=[DateRequired("Enter the date the pupil leaves the roll")],
-        description="The first day they are no longer on the school's roll, at most 31 days ahead. For example, 12 1 2027",
+        description=(
+            "The first day they are no longer on the school's roll, at most 31 days ahead. For example, 12 1 2027"
+        ),
     )
     reason = RadioField(
         "Why did the pupil leave?",
@@ -266,11 +247,10 @@ class LeavingForm(FlaskForm):
         choices=[(key, label) for key, label in LEAVING_REASONS.items()],
         validators=[InputRequired("Select why the pupil left")],
     )
-    detail = _optional_text(
+    detail = text_area(
         "More detail (needed for another reason)",
-        500,
-        widget=GovTextArea(),
-        description="For example, the new school. Do not write anything you would not share with the pupil's parents.",
+        max_length=500,
+        hint="For example, the new school. Do not write anything you would not share with the pupil's parents.",
     )
     submit = SubmitField("Record leaving", widget=GovSubmitInput())
 
