@@ -89,8 +89,6 @@ class Config:
     # production refuses to start without it.
     RATELIMIT_STORAGE_URI = "memory://"  # read from REDIS_URL by load()
     THROTTLE_KEY_PREFIX = "sentrack-throttle"
-    RATELIMIT_HEADERS_ENABLED = False
-    RATELIMIT_STRATEGY = "moving-window"
 
     # Email. Without MAIL_SERVER, mail is printed instead of sent (development) and kept in the
     # outbox, where the notifications page lists it.
