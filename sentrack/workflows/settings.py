@@ -37,6 +37,13 @@ def school_term_rows(session: Session, school: School, today: date) -> dict[int,
     return {y: [t for t in terms if t.academic_year == y] for y in (year, year + 1)}
 
 
+def years_offered(today: date, term: SchoolTerm | None = None) -> list[int]:
+    """The academic years a term's dates may be set for: this one and the next, and the year of
+    `term` when changing one set earlier."""
+    year = academic_year_of(today)
+    return sorted({year, year + 1} | ({term.academic_year} if term is not None else set()))
+
+
 # What a conflicting save of the school's settings lists: the rule settings and the impact scale.
 SCHOOL_FIELDS = {name: label for name, (label, _low, _high) in RULE_SETTINGS.items()} | {"impact_scale": "Impact scale"}
 TERM_FIELDS = {
