@@ -85,6 +85,126 @@ def _bound(year: int, part: tuple[int, int, int]) -> date:
     return date(year + offset, month, day)
 
 
+def _check_term_free(session: Session, school: School, details: TermDetails, term: SchoolTerm | None) -> str:
+    """The term's name; RuleBroken for no academic year or term, or a term the school already has
+    its own dates for (other than `term`, the one being changed)."""
+    year, season = details.academic_year, details.season
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise RuleBroken("Select the academic year", field="academic_year")
+    if season is None:
+        raise RuleBroken("Select the term", field="season")
+    name = term_name(season, year)
+    taken = session.scalar(
+        sa.select(SchoolTerm.id).where(
+            SchoolTerm.school_id == school.id,
+            SchoolTerm.academic_year == year,
+            SchoolTerm.season == season,
+            SchoolTerm.id != (term.id if term is not None else -1),
+        )
+    )
+    if taken is not None:
+        raise RuleBroken(f"{name} already has the school's own dates: change those instead", field="season")
+    return name
+
+
+def _check_place_in_year(details: TermDetails) -> None:
+    """The term ends after it starts, lies in its place in the year and is at least four weeks long."""
+    year, season, starts_on, ends_on = details.academic_year, details.season, details.starts_on, details.ends_on
+    if ends_on <= starts_on:
+        raise RuleBroken("The last day of the term must be after its first day", field="ends_on")
+    earliest, latest_start, latest_end = (_bound(year, part) for part in TERM_BOUNDS[season])
+    term = f"The {season.value} term of {year_label(year)}"
+    if not earliest <= starts_on <= latest_start:
+        raise RuleBroken(f"{term} must start between {_long(earliest)} and {_long(latest_start)}", field="starts_on")
+    if ends_on > latest_end:
+        raise RuleBroken(f"{term} must end by {_long(latest_end)}", field="ends_on")
+    if (ends_on - starts_on).days + 1 < MIN_TERM_DAYS:
+        raise RuleBroken("A term must be at least 4 weeks long", field="ends_on")
+
+
+def _check_no_overlap(session: Session, school: School, details: TermDetails, term: SchoolTerm | None) -> None:
+    """The dates overlap none of the school's other terms around them, its own or the default ones."""
+    year, season, starts_on, ends_on = details.academic_year, details.season, details.starts_on, details.ends_on
+    beside = terms_of_schools(session, [school.id], [year - 1, year, year + 1])[school.id]
+    for other in beside:
+        if (other.academic_year, other.season) == (year, season) or (term is not None and other.id == term.id):
+            continue
+        if other.starts_on <= ends_on and other.ends_on >= starts_on:
+            whose = "the school's dates" if other.own else f"the default dates: set {other.name}'s own dates first"
+            raise RuleBroken(
+                f"The dates overlap {other.name} ({_long(other.starts_on)} to {_long(other.ends_on)}, {whose})",
+                field="starts_on" if other.starts_on < starts_on else "ends_on",
+            )
+
+
+def _check_half_term(details: TermDetails) -> None:
+    """The half-term holiday, if any: both days, inside the term, at most two weeks."""
+    half_start, half_end = details.half_term_starts_on, details.half_term_ends_on
+    if half_start is None and half_end is not None:
+        raise RuleBroken(
+            "Enter the first day of the half-term holiday, or leave both days blank", field="half_term_starts_on"
+        )
+    if half_start is not None and half_end is None:
+        raise RuleBroken(
+            "Enter the last day of the half-term holiday, or leave both days blank", field="half_term_ends_on"
+        )
+    if half_start is None:
+        return
+    if not details.starts_on < half_start < details.ends_on:
+        raise RuleBroken(
+            "The half-term holiday must start after the first day of the term and before its last day",
+            field="half_term_starts_on",
+        )
+    if half_end < half_start:
+        raise RuleBroken(
+            "The last day of the half-term holiday must be on or after its first day", field="half_term_ends_on"
+        )
+    if half_end >= details.ends_on:
+        raise RuleBroken("The half-term holiday must end before the last day of the term", field="half_term_ends_on")
+    if (half_end - half_start).days + 1 > MAX_HALF_TERM_DAYS:
+        raise RuleBroken("A half-term holiday can be at most 2 weeks long", field="half_term_ends_on")
+
+
+def _dates(details: TermDetails) -> dict[str, object]:
+    return {
+        "academic_year": details.academic_year,
+        "season": details.season,
+        "starts_on": details.starts_on,
+        "ends_on": details.ends_on,
+        "half_term_starts_on": details.half_term_starts_on,
+        "half_term_ends_on": details.half_term_ends_on,
+    }
+
+
+def _add_term(session: Session, *, actor: User, school: School, details: TermDetails) -> SchoolTerm:
+    """The school's new term. Two people setting the same term at once: the school holds one,
+    the second is told."""
+    term = SchoolTerm(school_id=school.id, **_dates(details))
+    year, season = details.academic_year, details.season
+    insert_once(
+        session,
+        "school_term",
+        term,
+        TERM_FIELDS,
+        actor,
+        existing=lambda: session.scalar(
+            sa.select(SchoolTerm).where(
+                SchoolTerm.school_id == school.id, SchoolTerm.academic_year == year, SchoolTerm.season == season
+            )
+        ),
+    )
+    return term
+
+
+def _change_term(
+    session: Session, *, actor: User, term: SchoolTerm, details: TermDetails, expected_version: int | None
+) -> None:
+    begin_edit(session, "school_term", term, TERM_FIELDS, expected_version)
+    for name, value in _dates(details).items():
+        setattr(term, name, value)
+    finish_edit(session, "school_term", term, TERM_FIELDS, actor)
+
+
 def save_term(
     session: Session,
     *,
@@ -102,102 +222,15 @@ def save_term(
     half-term holiday outside the term, longer than two weeks or missing a day."""
     if term is not None:
         check_version(session, "school_term", term, TERM_FIELDS, expected_version)
-    year, season = details.academic_year, details.season
-    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
-        raise RuleBroken("Select the academic year", field="academic_year")
-    if season is None:
-        raise RuleBroken("Select the term", field="season")
-    name = term_name(season, year)
-    taken = session.scalar(
-        sa.select(SchoolTerm.id).where(
-            SchoolTerm.school_id == school.id,
-            SchoolTerm.academic_year == year,
-            SchoolTerm.season == season,
-            SchoolTerm.id != (term.id if term is not None else -1),
-        )
-    )
-    if taken is not None:
-        raise RuleBroken(f"{name} already has the school's own dates: change those instead", field="season")
-    starts_on, ends_on = details.starts_on, details.ends_on
-    if ends_on <= starts_on:
-        raise RuleBroken("The last day of the term must be after its first day", field="ends_on")
-    earliest, latest_start, latest_end = (_bound(year, part) for part in TERM_BOUNDS[season])
-    if not earliest <= starts_on <= latest_start:
-        raise RuleBroken(
-            f"The {season.value} term of {year_label(year)} must start between {_long(earliest)} and {_long(latest_start)}",
-            field="starts_on",
-        )
-    if ends_on > latest_end:
-        raise RuleBroken(
-            f"The {season.value} term of {year_label(year)} must end by {_long(latest_end)}", field="ends_on"
-        )
-    if (ends_on - starts_on).days + 1 < MIN_TERM_DAYS:
-        raise RuleBroken("A term must be at least 4 weeks long", field="ends_on")
-    beside = terms_of_schools(session, [school.id], [year - 1, year, year + 1])[school.id]
-    for other in beside:
-        if (other.academic_year, other.season) == (year, season) or (term is not None and other.id == term.id):
-            continue
-        if other.starts_on <= ends_on and other.ends_on >= starts_on:
-            whose = "the school's dates" if other.own else f"the default dates: set {other.name}'s own dates first"
-            raise RuleBroken(
-                f"The dates overlap {other.name} ({_long(other.starts_on)} to {_long(other.ends_on)}, {whose})",
-                field="starts_on" if other.starts_on < starts_on else "ends_on",
-            )
-    half_start, half_end = details.half_term_starts_on, details.half_term_ends_on
-    if half_start is None and half_end is not None:
-        raise RuleBroken(
-            "Enter the first day of the half-term holiday, or leave both days blank", field="half_term_starts_on"
-        )
-    if half_start is not None and half_end is None:
-        raise RuleBroken(
-            "Enter the last day of the half-term holiday, or leave both days blank", field="half_term_ends_on"
-        )
-    if half_start is not None:
-        if not starts_on < half_start < ends_on:
-            raise RuleBroken(
-                "The half-term holiday must start after the first day of the term and before its last day",
-                field="half_term_starts_on",
-            )
-        if half_end < half_start:
-            raise RuleBroken(
-                "The last day of the half-term holiday must be on or after its first day", field="half_term_ends_on"
-            )
-        if half_end >= ends_on:
-            raise RuleBroken(
-                "The half-term holiday must end before the last day of the term", field="half_term_ends_on"
-            )
-        if (half_end - half_start).days + 1 > MAX_HALF_TERM_DAYS:
-            raise RuleBroken("A half-term holiday can be at most 2 weeks long", field="half_term_ends_on")
+    name = _check_term_free(session, school, details, term)
+    _check_place_in_year(details)
+    _check_no_overlap(session, school, details, term)
+    _check_half_term(details)
     created = term is None
     if created:
-        # Two people setting the same term at once: the school holds one, the second is told.
-        term = SchoolTerm(
-            school_id=school.id,
-            academic_year=year,
-            season=season,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            half_term_starts_on=half_start,
-            half_term_ends_on=half_end,
-        )
-        insert_once(
-            session,
-            "school_term",
-            term,
-            TERM_FIELDS,
-            actor,
-            existing=lambda: session.scalar(
-                sa.select(SchoolTerm).where(
-                    SchoolTerm.school_id == school.id, SchoolTerm.academic_year == year, SchoolTerm.season == season
-                )
-            ),
-        )
+        term = _add_term(session, actor=actor, school=school, details=details)
     else:
-        begin_edit(session, "school_term", term, TERM_FIELDS, expected_version)
-        term.academic_year, term.season = year, season
-        term.starts_on, term.ends_on = starts_on, ends_on
-        term.half_term_starts_on, term.half_term_ends_on = half_start, half_end
-        finish_edit(session, "school_term", term, TERM_FIELDS, actor)
+        _change_term(session, actor=actor, term=term, details=details, expected_version=expected_version)
     audit.record(
         session,
         "term_added" if created else "term_changed",
