@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
@@ -76,6 +77,13 @@ def _separate_with():
     )
 
 
+def _details(form, details_class, **given):
+    """`details_class` (a workflow's details dataclass) filled from the form's fields of the same
+    names, with `given` for those the form does not hold as they are."""
+    names = [field.name for field in dataclasses.fields(details_class) if field.name not in given]
+    return details_class(**{name: form[name].data for name in names}, **given)
+
+
 def _shown() -> bool:
     """Whether the form is being shown (filled from the record) rather than sent."""
     return request.method == "GET"
@@ -112,6 +120,16 @@ class _MeetingChoices:
         return noted
 
 
+def _shared_on(*required, **kwargs) -> GovDateField:
+    """The date the meeting's record was shared with parents: never in the future."""
+    return GovDateField(
+        "Date the record was shared with parents",
+        describe="date shared with parents",
+        validators=[*required, NotInFuture(today, "The date shared with parents cannot be in the future")],
+        **kwargs,
+    )
+
+
 class MeetingForm(_MeetingChoices, FlaskForm):
     held_on = GovDateField(
         "Date of the meeting",
@@ -140,12 +158,7 @@ class MeetingForm(_MeetingChoices, FlaskForm):
     )
     outcomes = text_area("What was discussed and agreed", required="Record what was agreed at the meeting")
     actions = text_area("Actions", hint="Who does what, by when, including support at home")
-    shared_with_parents_on = GovDateField(
-        "Date the record was shared with parents",
-        describe="date shared with parents",
-        validators=[NotInFuture(today, "The date shared with parents cannot be in the future")],
-        description="Leave blank until the parents have been given the record",
-    )
+    shared_with_parents_on = _shared_on(description="Leave blank until the parents have been given the record")
     separate = _separate()
     separate_with = _separate_with()
     submit = SubmitField("Save the meeting", widget=GovSubmitInput())
@@ -165,19 +178,7 @@ class MeetingForm(_MeetingChoices, FlaskForm):
         return form
 
     def to_details(self) -> MeetingDetails:
-        return MeetingDetails(
-            held_on=self.held_on.data,
-            mode=MeetingMode(self.mode.data),
-            led_by_id=self.leader_id(),
-            attendees=self.attendees.data,
-            pupil_views=self.pupil_views.data,
-            outcomes=self.outcomes.data,
-            actions=self.actions.data,
-            shared_with_parents_on=self.shared_with_parents_on.data,
-            views_not_gathered=self.views_not_gathered.data,
-            separate=self.separate.data,
-            separate_with=self.separate_with.data,
-        )
+        return _details(self, MeetingDetails, mode=MeetingMode(self.mode.data), led_by_id=self.leader_id())
 
 
 class PlanMeetingForm(_MeetingChoices, FlaskForm):
@@ -203,28 +204,14 @@ class PlanMeetingForm(_MeetingChoices, FlaskForm):
         return form
 
     def to_details(self) -> PlannedDetails:
-        return PlannedDetails(
-            planned_for=self.planned_for.data,
-            mode=MeetingMode(self.mode.data),
-            led_by_id=self.leader_id(),
-            attendees=self.attendees.data,
-            separate=self.separate.data,
-            separate_with=self.separate_with.data,
-        )
+        return _details(self, PlannedDetails, mode=MeetingMode(self.mode.data), led_by_id=self.leader_id())
 
 
 SEASON_CHOICES = [(s.value, s.label) for s in Season]
 
 
 class SharedForm(FlaskForm):
-    shared_with_parents_on = GovDateField(
-        "Date the record was shared with parents",
-        describe="date shared with parents",
-        validators=[
-            DateRequired("Enter the date the record was shared with parents"),
-            NotInFuture(today, "The date shared with parents cannot be in the future"),
-        ],
-    )
+    shared_with_parents_on = _shared_on(DateRequired("Enter the date the record was shared with parents"))
     submit = SubmitField("Save the date", widget=GovSubmitInput())
 
     @classmethod
@@ -294,14 +281,7 @@ class TermForm(FlaskForm):
         return form
 
     def to_details(self) -> TermDetails:
-        return TermDetails(
-            academic_year=int(self.academic_year.data),
-            season=Season(self.season.data),
-            starts_on=self.starts_on.data,
-            ends_on=self.ends_on.data,
-            half_term_starts_on=self.half_term_starts_on.data,
-            half_term_ends_on=self.half_term_ends_on.data,
-        )
+        return _details(self, TermDetails, academic_year=int(self.academic_year.data), season=Season(self.season.data))
 
 
 class UseDefaultDatesForm(FlaskForm):

@@ -150,10 +150,10 @@ def term(term_id: int | None = None):
     if form.validate_on_submit() and operations.run(
         form,
         settings_flow.save_term,
+        term=page.term,
         actor=user,
         school=school,
         details=form.to_details(),
-        term=page.term,
         expected_version=form.expected_version,
     ):
         flash("Term dates saved.", "success")

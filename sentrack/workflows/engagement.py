@@ -48,12 +48,16 @@ class Engagement(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {"on_track": "On track", "due": "Due", "overdue": "Overdue"}[self.value]
+        """ "On track", "Due", "Overdue"."""
+        return self.value.replace("_", " ").capitalize()
 
     @property
     def colour(self) -> str:
         """The GOV.UK tag colour."""
-        return {"on_track": "green", "due": "yellow", "overdue": "red"}[self.value]
+        return TAG_COLOURS[self]
+
+
+TAG_COLOURS = {Engagement.ON_TRACK: "green", Engagement.DUE: "yellow", Engagement.OVERDUE: "red"}
 
 
 @dataclass

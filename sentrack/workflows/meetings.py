@@ -45,6 +45,23 @@ def _check_leader(session: Session, pupil: Pupil, led_by_id: int | None) -> None
         raise RuleBroken("Select a member of the school's staff to lead the meeting", field="led_by_id")
 
 
+def _audit(session: Session, action: str, *, actor: User, pupil: Pupil, meeting: ParentMeeting, **details) -> None:
+    """The audit of `action` on `meeting`, a meeting with `pupil`'s parents, with `details`."""
+    audit.record(
+        session, action, actor=actor, pupil=pupil, object_type="parent_meeting", object_id=meeting.id, details=details
+    )
+
+
+def _told(
+    session: Session, *, actor: User, meeting: ParentMeeting, today: date, event: dict, audited: str, **details
+) -> None:
+    """The pupil's timeline `event` (kind, title, detail, effective_on) and the audit of `audited`
+    for `meeting`; then the pupil's tasks are settled (the record kept current)."""
+    add_event(session, pupil=meeting.pupil, actor=actor, **event)
+    _audit(session, audited, actor=actor, pupil=meeting.pupil, meeting=meeting, **details)
+    settle_tasks(session, today, pupil_ids=[meeting.pupil_id])
+
+
 def pupil_meetings(session: Session, pupil: Pupil) -> tuple[list[ParentMeeting], list[ParentMeeting]]:
     """The pupil's meetings with parents, in one query: those held, newest first, and those
     planned, soonest first."""
@@ -151,25 +168,16 @@ def plan_meeting(session: Session, *, actor: User, pupil: Pupil, details: Planne
     detail = f"For {details.planned_for:%d/%m/%Y}" + (
         f", a separate meeting with {separate_with}" if separate_with else ""
     )
-    add_event(
+    event = {"kind": "parent_meeting_planned", "title": "Meeting with parents planned", "detail": detail}
+    _told(
         session,
-        pupil=pupil,
-        kind="parent_meeting_planned",
-        title="Meeting with parents planned",
-        detail=detail,
-        effective_on=today,
         actor=actor,
+        meeting=meeting,
+        today=today,
+        event=event | {"effective_on": today},
+        audited="parent_meeting_planned",
+        separate=separate_with is not None,
     )
-    audit.record(
-        session,
-        "parent_meeting_planned",
-        actor=actor,
-        pupil=pupil,
-        object_type="parent_meeting",
-        object_id=meeting.id,
-        details={"separate": separate_with is not None},
-    )
-    settle_tasks(session, today, pupil_ids=[pupil.id])  # the record kept current
     return meeting
 
 
@@ -274,25 +282,16 @@ def record_meeting(
     detail = f"{details.mode.label}, led by {session.get(User, details.led_by_id).full_name}"
     if separate_with:
         detail += f"; a separate meeting with {separate_with}"
-    add_event(
+    _told(
         session,
-        pupil=pupil,
-        kind="parent_meeting",
-        title="Parents met",
-        detail=detail,
-        effective_on=details.held_on,
         actor=actor,
+        meeting=meeting,
+        today=today,
+        event={"kind": "parent_meeting", "title": "Parents met", "detail": detail, "effective_on": details.held_on},
+        audited="parent_meeting_recorded",
+        planned=planned is not None,
+        separate=separate_with is not None,
     )
-    audit.record(
-        session,
-        "parent_meeting_recorded",
-        actor=actor,
-        pupil=pupil,
-        object_type="parent_meeting",
-        object_id=meeting.id,
-        details={"planned": planned is not None, "separate": separate_with is not None},
-    )
-    settle_tasks(session, today, pupil_ids=[pupil.id])
     return meeting
 
 
@@ -311,25 +310,20 @@ def mark_shared(
     if not take_step(session, meeting, "shared_with_parents_on", {"shared_with_parents_on": shared_on}):
         raise RuleBroken(f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}")
     session.flush()
-    add_event(
+    _told(
         session,
-        pupil=meeting.pupil,
-        kind="parent_meeting_shared",
-        title="Meeting record shared with parents",
-        detail=f"The record of the meeting of {meeting.held_on:%d/%m/%Y}",
-        effective_on=shared_on,
         actor=actor,
+        meeting=meeting,
+        today=today,
+        event={
+            "kind": "parent_meeting_shared",
+            "title": "Meeting record shared with parents",
+            "detail": f"The record of the meeting of {meeting.held_on:%d/%m/%Y}",
+            "effective_on": shared_on,
+        },
+        audited="parent_meeting_shared",
+        shared_on=shared_on.isoformat(),
     )
-    audit.record(
-        session,
-        "parent_meeting_shared",
-        actor=actor,
-        pupil=meeting.pupil,
-        object_type="parent_meeting",
-        object_id=meeting.id,
-        details={"shared_on": shared_on.isoformat()},
-    )
-    settle_tasks(session, today, pupil_ids=[meeting.pupil_id])
     return meeting
 
 
@@ -343,15 +337,7 @@ def _unlink(session: Session, *, actor: User, cycle: SupportCycle, plan: Plan, m
     """The meeting no longer stands for the plan; it keeps its record (it was held)."""
     meeting.plan_id = None
     session.flush()
-    audit.record(
-        session,
-        "parent_meeting_unlinked",
-        actor=actor,
-        pupil=cycle.pupil,
-        object_type="parent_meeting",
-        object_id=meeting.id,
-        details={"plan": plan.id},
-    )
+    _audit(session, "parent_meeting_unlinked", actor=actor, pupil=cycle.pupil, meeting=meeting, plan=plan.id)
 
 
 def _stand_for(
@@ -387,14 +373,9 @@ def _stand_for(
         setattr(meeting, column.key, owner_id)
         meeting.cycle_id = meeting.cycle_id or cycle.id
     session.flush()
-    audit.record(
-        session,
-        "parent_meeting_recorded" if created else "parent_meeting_linked",
-        actor=actor,
-        pupil=cycle.pupil,
-        object_type="parent_meeting",
-        object_id=meeting.id,
-        details={column.key.removesuffix("_id"): owner_id},
+    action = "parent_meeting_recorded" if created else "parent_meeting_linked"
+    _audit(
+        session, action, actor=actor, pupil=cycle.pupil, meeting=meeting, **{column.key.removesuffix("_id"): owner_id}
     )
     return meeting, created
 

@@ -76,6 +76,15 @@ MAX_HALF_TERM_DAYS = 14
 FIRST_YEAR, LAST_YEAR = 2000, 2099  # the academic years the database accepts
 
 
+def _audited(session: Session, action: str, *, actor: User, school: School, record: tuple[str, int], **details) -> None:
+    """The audit of `action` on the school's `record` (its type and id), with `details`; flushed."""
+    object_type, object_id = record
+    audit.record(
+        session, action, actor=actor, school_id=school.id, object_type=object_type, object_id=object_id, details=details
+    )
+    session.flush()
+
+
 def _long(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
@@ -231,16 +240,8 @@ def save_term(
         term = _add_term(session, actor=actor, school=school, details=details)
     else:
         _change_term(session, actor=actor, term=term, details=details, expected_version=expected_version)
-    audit.record(
-        session,
-        "term_added" if created else "term_changed",
-        actor=actor,
-        school_id=school.id,
-        object_type="school_term",
-        object_id=term.id,
-        details={"term": name},
-    )
-    session.flush()
+    action = "term_added" if created else "term_changed"
+    _audited(session, action, actor=actor, school=school, record=("school_term", term.id), term=name)
     return term
 
 
@@ -266,16 +267,7 @@ def use_default_dates(session: Session, *, actor: User, school: School, term: Sc
     session.delete(term)
     forget(session, "school_term", term_id)
     session.flush()
-    audit.record(
-        session,
-        "term_removed",
-        actor=actor,
-        school_id=school.id,
-        object_type="school_term",
-        object_id=term_id,
-        details={"term": name},
-    )
-    session.flush()
+    _audited(session, "term_removed", actor=actor, school=school, record=("school_term", term_id), term=name)
 
 
 def save_rule_settings(
@@ -296,14 +288,7 @@ def save_rule_settings(
         finish_edit(session, "school", school, SCHOOL_FIELDS, actor)
     session.flush()
     if changed:
-        audit.record(
-            session,
-            "rule_settings_changed",
-            actor=actor,
-            school_id=school.id,
-            object_type="school",
-            object_id=school.id,
-            details={"changed": changed},
+        _audited(
+            session, "rule_settings_changed", actor=actor, school=school, record=("school", school.id), changed=changed
         )
-        session.flush()
     return changed
