@@ -10,9 +10,9 @@ from typing import Any
 
 from flask import request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import BooleanField, RadioField, SelectField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired
 
 from sentrack.clock import today
 from sentrack.forms import (
@@ -21,13 +21,12 @@ from sentrack.forms import (
     NotInFuture,
     Offered,
     Required,
-    TextField,
     VersionedForm,
     WholeNumberField,
-    blank_to_none,
     bounded_int,
     opened_at,
     text_area,
+    text_field,
 )
 from sentrack.models import MeetingMode, ParentMeeting, School, SchoolTerm, Season, User
 from sentrack.workflows.meetings import MeetingDetails, MeetingExists, PlannedDetails
@@ -65,16 +64,7 @@ def _separate():
 
 
 def _separate_with():
-    return TextField(
-        "Who the separate meeting is with",
-        widget=GovTextInput(),
-        filters=[blank_to_none],
-        validators=[
-            Optional(),
-            Length(max=200, message="Who the separate meeting is with must be 200 characters or fewer"),
-        ],
-        description="For example the pupil's father",
-    )
+    return text_field("Who the separate meeting is with", max_length=200, description="For example the pupil's father")
 
 
 def _details(form, details_class, **given):

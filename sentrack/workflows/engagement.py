@@ -42,19 +42,21 @@ from sentrack.workflows.terms import (
 
 
 class Engagement(enum.StrEnum):
+    """A pupil's parent engagement: on track, due or overdue."""
+
     ON_TRACK = "on_track"
     DUE = "due"
     OVERDUE = "overdue"
 
     @property
-    def label(self) -> str:
-        """ "On track", "Due", "Overdue"."""
-        return self.value.replace("_", " ").capitalize()
-
-    @property
     def colour(self) -> str:
         """The GOV.UK tag colour."""
         return TAG_COLOURS[self]
+
+    @property
+    def label(self) -> str:
+        """ "On track", "Due", "Overdue"."""
+        return self.value.replace("_", " ").capitalize()
 
 
 TAG_COLOURS = {Engagement.ON_TRACK: "green", Engagement.DUE: "yellow", Engagement.OVERDUE: "red"}
