@@ -42,21 +42,15 @@ from sentrack.workflows.terms import (
 
 
 class Engagement(enum.StrEnum):
-    """A pupil's parent engagement: on track, due or overdue."""
+    """A pupil's parent engagement, with its `label` ("On track", "Due", "Overdue") and its GOV.UK
+    tag `colour`."""
 
     ON_TRACK = "on_track"
     DUE = "due"
     OVERDUE = "overdue"
 
-    @property
-    def colour(self) -> str:
-        """The GOV.UK tag colour."""
-        return TAG_COLOURS[self]
-
-    @property
-    def label(self) -> str:
-        """ "On track", "Due", "Overdue"."""
-        return self.value.replace("_", " ").capitalize()
+    label = property(lambda self: self.value.replace("_", " ").capitalize())
+    colour = property(lambda self: TAG_COLOURS[self])
 
 
 TAG_COLOURS = {Engagement.ON_TRACK: "green", Engagement.DUE: "yellow", Engagement.OVERDUE: "red"}

@@ -220,8 +220,8 @@ def save_term(
     actor: User,
     school: School,
     details: TermDetails,
-    term: SchoolTerm | None = None,
-    expected_version: int | None = None,
+    term: SchoolTerm | None = None,  # the school's dates being changed; None to set a term's dates
+    expected_version: int | None = None,  # the version of `term` the person opened
 ) -> SchoolTerm:
     """Set the school's own dates for one term of an academic year (its half-term holiday
     optional), or change them. Refused (RuleBroken, beside the field at fault, nothing stored)
