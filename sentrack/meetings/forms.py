@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from typing import Any
+
+from flask import request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import BooleanField, RadioField, SelectField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired
 
 from sentrack.clock import today
 from sentrack.forms import (
@@ -14,14 +21,17 @@ from sentrack.forms import (
     NotInFuture,
     Offered,
     Required,
-    TextField,
     VersionedForm,
     WholeNumberField,
-    blank_to_none,
+    bounded_int,
+    opened_at,
     text_area,
+    text_field,
 )
-from sentrack.models import MeetingMode, Season
-from sentrack.workflows.settings import RULE_SETTINGS
+from sentrack.models import MeetingMode, ParentMeeting, School, SchoolTerm, Season, User
+from sentrack.workflows.meetings import MeetingDetails, MeetingExists, PlannedDetails
+from sentrack.workflows.settings import RULE_SETTINGS, TermDetails
+from sentrack.workflows.terms import year_label
 
 MODE_CHOICES = [(m.value, m.label) for m in MeetingMode]
 
@@ -54,19 +64,63 @@ def _separate():
 
 
 def _separate_with():
-    return TextField(
-        "Who the separate meeting is with",
-        widget=GovTextInput(),
-        filters=[blank_to_none],
-        validators=[
-            Optional(),
-            Length(max=200, message="Who the separate meeting is with must be 200 characters or fewer"),
-        ],
-        description="For example the pupil's father",
+    return text_field("Who the separate meeting is with", max_length=200, description="For example the pupil's father")
+
+
+def _details(form, details_class, **given):
+    """`details_class` (a workflow's details dataclass) filled from the form's fields of the same
+    names, with `given` for those the form does not hold as they are."""
+    names = [field.name for field in dataclasses.fields(details_class) if field.name not in given]
+    return details_class(**{name: form[name].data for name in names}, **given)
+
+
+def _shown() -> bool:
+    """Whether the form is being shown (filled from the record) rather than sent."""
+    return request.method == "GET"
+
+
+class _MeetingChoices:
+    """What the two meeting forms share: who may lead, how it is held, whether it is separate,
+    and the meeting already held or planned that day when a save is refused for it."""
+
+    existing: int | None = None  # the id of the meeting that day, for the page to offer
+
+    def offer_leaders(self, leaders, user: User) -> None:
+        """The staff who may lead (id, name pairs); shown first with the signed-in user."""
+        self.led_by_id.choices = [("", "Choose"), *leaders]
+        if _shown() and not self.led_by_id.data:
+            self.led_by_id.data = str(user.id)
+
+    def leader_id(self) -> int | None:
+        value = self.led_by_id.data or ""
+        return bounded_int(value) if value.isdigit() else None
+
+    def noting_existing(self, operation: Callable[..., Any]) -> Callable[..., Any]:
+        """`operation`, noting on the form the meeting already there that day when it is refused
+        for one (`MeetingExists`), so that the page links to it."""
+
+        @wraps(operation)
+        def noted(session, **arguments):
+            try:
+                return operation(session, **arguments)
+            except MeetingExists as error:
+                self.existing = error.meeting.id
+                raise
+
+        return noted
+
+
+def _shared_on(*required, **kwargs) -> GovDateField:
+    """The date the meeting's record was shared with parents: never in the future."""
+    return GovDateField(
+        "Date the record was shared with parents",
+        describe="date shared with parents",
+        validators=[*required, NotInFuture(today, "The date shared with parents cannot be in the future")],
+        **kwargs,
     )
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(_MeetingChoices, FlaskForm):
     held_on = GovDateField(
         "Date of the meeting",
         describe="date of the meeting",
@@ -94,18 +148,30 @@ class MeetingForm(FlaskForm):
     )
     outcomes = text_area("What was discussed and agreed", required="Record what was agreed at the meeting")
     actions = text_area("Actions", hint="Who does what, by when, including support at home")
-    shared_with_parents_on = GovDateField(
-        "Date the record was shared with parents",
-        describe="date shared with parents",
-        validators=[NotInFuture(today, "The date shared with parents cannot be in the future")],
-        description="Leave blank until the parents have been given the record",
-    )
+    shared_with_parents_on = _shared_on(description="Leave blank until the parents have been given the record")
     separate = _separate()
     separate_with = _separate_with()
     submit = SubmitField("Save the meeting", widget=GovSubmitInput())
 
+    @classmethod
+    def from_record(cls, planned: ParentMeeting | None, *, leaders, user: User, today: date) -> MeetingForm:
+        """The form for a new meeting, or for recording the `planned` one, filled from it when shown."""
+        form = cls(obj=planned if _shown() else None)
+        form.offer_leaders(leaders, user)
+        if _shown():
+            form.held_on.data = planned.planned_for if planned and planned.planned_for <= today else today
+            form.mode.data = planned.mode.value if planned else MeetingMode.IN_PERSON.value
+            if planned and planned.led_by_id:
+                form.led_by_id.data = str(planned.led_by_id)
+            if planned and planned.separate_with:
+                form.separate.data = True
+        return form
 
-class PlanMeetingForm(FlaskForm):
+    def to_details(self) -> MeetingDetails:
+        return _details(self, MeetingDetails, mode=MeetingMode(self.mode.data), led_by_id=self.leader_id())
+
+
+class PlanMeetingForm(_MeetingChoices, FlaskForm):
     planned_for = GovDateField(
         "Date of the meeting",
         describe="date of the meeting",
@@ -118,20 +184,33 @@ class PlanMeetingForm(FlaskForm):
     separate_with = _separate_with()
     submit = SubmitField("Plan the meeting", widget=GovSubmitInput())
 
+    @classmethod
+    def from_record(cls, *, leaders, user: User) -> PlanMeetingForm:
+        """A new plan: in person, led by the signed-in user, unless sent otherwise."""
+        form = cls()
+        form.offer_leaders(leaders, user)
+        if _shown():
+            form.mode.data = MeetingMode.IN_PERSON.value
+        return form
+
+    def to_details(self) -> PlannedDetails:
+        return _details(self, PlannedDetails, mode=MeetingMode(self.mode.data), led_by_id=self.leader_id())
+
 
 SEASON_CHOICES = [(s.value, s.label) for s in Season]
 
 
 class SharedForm(FlaskForm):
-    shared_with_parents_on = GovDateField(
-        "Date the record was shared with parents",
-        describe="date shared with parents",
-        validators=[
-            DateRequired("Enter the date the record was shared with parents"),
-            NotInFuture(today, "The date shared with parents cannot be in the future"),
-        ],
-    )
+    shared_with_parents_on = _shared_on(DateRequired("Enter the date the record was shared with parents"))
     submit = SubmitField("Save the date", widget=GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, meeting: ParentMeeting) -> SharedForm:
+        return cls(obj=meeting if _shown() else None)
+
+    def to_details(self) -> date | None:
+        """The date the record was shared, as `mark_shared` takes it."""
+        return self.shared_with_parents_on.data
 
 
 class TermForm(FlaskForm):
@@ -173,6 +252,27 @@ class TermForm(FlaskForm):
     )
     submit = SubmitField("Save the term dates", widget=GovSubmitInput())
 
+    expected_version: int | None = None  # a new term has no version; `TermEditForm` carries one
+
+    @classmethod
+    def from_record(
+        cls, term: SchoolTerm | None, *, years: list[int], this_year: int, asked_year: str = "", asked_season: str = ""
+    ) -> TermForm:
+        """The form for a new term (the year and term asked for, when offered) or for changing
+        `term`'s dates (a `TermEditForm`), offering the academic `years`."""
+        form = (cls if term is None else TermEditForm)(obj=term if _shown() else None)
+        form.academic_year.choices = [(str(y), year_label(y)) for y in years]
+        if _shown() and term is None:
+            form.academic_year.data = asked_year if asked_year in {str(y) for y in years} else str(this_year)
+            form.season.data = asked_season if asked_season in {s.value for s in Season} else None
+        elif _shown():
+            form.academic_year.data, form.season.data = str(term.academic_year), term.season.value
+            opened_at(form, term)
+        return form
+
+    def to_details(self) -> TermDetails:
+        return _details(self, TermDetails, academic_year=int(self.academic_year.data), season=Season(self.season.data))
+
 
 class UseDefaultDatesForm(FlaskForm):
     """The button that gives a term the default dates again: it only carries the CSRF token."""
@@ -193,10 +293,26 @@ class TermEditForm(VersionedForm, TermForm):
 
 
 class RuleSettingsForm(VersionedForm):
-    concern_deadline_days = _setting("concern_deadline_days")
-    review_interval_weeks = _setting("review_interval_weeks")
-    parent_meeting_min_days = _setting("parent_meeting_min_days")
-    parent_due_window_days = _setting("parent_due_window_days")
-    records_stale_weeks = _setting("records_stale_weeks")
-    assistant_access_weeks = _setting("assistant_access_weeks")
+    """The school's rule settings: one whole-number field for each of `RULE_SETTINGS`, added below."""
+
+    setting_names = tuple(RULE_SETTINGS)
     submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, school: School) -> RuleSettingsForm:
+        form = cls(obj=school if _shown() else None)
+        if _shown():
+            opened_at(form, school)
+        return form
+
+    def to_details(self) -> dict[str, int | None]:
+        """The value of each setting, by name, as `save_rule_settings` takes them."""
+        return {name: self[name].data for name in self.setting_names}
+
+
+def _add_settings(form_class) -> None:
+    for name in RULE_SETTINGS:
+        setattr(form_class, name, _setting(name))
+
+
+_add_settings(RuleSettingsForm)

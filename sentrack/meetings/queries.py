@@ -1,12 +1,18 @@
 """Page queries of meetings with parents and the settings: the records a page opens, within the
-pupil or the school it was reached through."""
+pupil or the school it was reached through, as small frozen dataclasses."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sentrack.models import ParentMeeting, Pupil, School, SchoolTerm
+from sentrack.models import ParentMeeting, Pupil, School, SchoolTerm, User
+from sentrack.workflows.meetings import staff_who_may_lead
+from sentrack.workflows.settings import RULE_SETTINGS, school_term_rows, years_offered
+from sentrack.workflows.terms import Term, academic_year_of
 
 
 def pupil_meeting(session: Session, pupil: Pupil, meeting_id: int, *, held: bool) -> ParentMeeting | None:
@@ -20,6 +26,57 @@ def pupil_meeting(session: Session, pupil: Pupil, meeting_id: int, *, held: bool
     )
 
 
-def school_term(session: Session, school: School, term_id: int) -> SchoolTerm | None:
-    """The school's own dates for a term; None for another school's."""
-    return session.scalar(sa.select(SchoolTerm).where(SchoolTerm.id == term_id, SchoolTerm.school_id == school.id))
+@dataclass(frozen=True)
+class MeetingPage:
+    planned: ParentMeeting | None  # the planned meeting being recorded; None for a new one
+    leaders: tuple[tuple[str, str], ...]  # (id, name) of the staff who may lead the meeting
+
+
+def meeting_page(session: Session, pupil: Pupil, meeting_id: int | None = None) -> MeetingPage | None:
+    """What the record and plan forms offer: the staff who may lead, and the pupil's planned
+    meeting `meeting_id` when one is being recorded; None when there is no such planned meeting."""
+    planned = None
+    if meeting_id is not None:
+        planned = pupil_meeting(session, pupil, meeting_id, held=False)
+        if planned is None:
+            return None
+    leaders = tuple((str(u.id), u.full_name) for u in staff_who_may_lead(session, pupil.school_id))
+    return MeetingPage(planned=planned, leaders=leaders)
+
+
+def school_of(session: Session, user: User) -> School | None:
+    """The school whose settings the user manages; None for a user of no one school."""
+    return session.get(School, user.school_id) if user.school_id is not None else None
+
+
+@dataclass(frozen=True)
+class SettingsPage:
+    school: School
+    years: dict[int, list[Term]]  # this and next academic year's terms, by year
+    rules: tuple[tuple[str, int], ...]  # each rule setting's label and the school's value
+
+
+def settings_page(session: Session, school: School, today: date) -> SettingsPage:
+    """The school's terms of this and next academic year and its rule settings."""
+    return SettingsPage(
+        school=school,
+        years=school_term_rows(session, school, today),
+        rules=tuple((label, getattr(school, name)) for name, (label, _low, _high) in RULE_SETTINGS.items()),
+    )
+
+
+@dataclass(frozen=True)
+class TermPage:
+    term: SchoolTerm | None  # the school's own dates being changed; None for a new term
+    years: list[int]  # the academic years the form offers
+    this_year: int
+
+
+def term_page(session: Session, school: School, term_id: int | None, today: date) -> TermPage | None:
+    """The term form's record and the years it offers; None for a term of another school."""
+    term = None
+    if term_id is not None:
+        term = session.scalar(sa.select(SchoolTerm).where(SchoolTerm.id == term_id, SchoolTerm.school_id == school.id))
+        if term is None:
+            return None
+    return TermPage(term=term, years=years_offered(today, term), this_year=academic_year_of(today))

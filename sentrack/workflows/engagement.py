@@ -42,18 +42,18 @@ from sentrack.workflows.terms import (
 
 
 class Engagement(enum.StrEnum):
+    """A pupil's parent engagement, with its `label` ("On track", "Due", "Overdue") and its GOV.UK
+    tag `colour`."""
+
     ON_TRACK = "on_track"
     DUE = "due"
     OVERDUE = "overdue"
 
-    @property
-    def label(self) -> str:
-        return {"on_track": "On track", "due": "Due", "overdue": "Overdue"}[self.value]
+    label = property(lambda self: self.value.replace("_", " ").capitalize())
+    colour = property(lambda self: TAG_COLOURS[self])
 
-    @property
-    def colour(self) -> str:
-        """The GOV.UK tag colour."""
-        return {"on_track": "green", "due": "yellow", "overdue": "red"}[self.value]
+
+TAG_COLOURS = {Engagement.ON_TRACK: "green", Engagement.DUE: "yellow", Engagement.OVERDUE: "red"}
 
 
 @dataclass
@@ -179,32 +179,27 @@ def engagement_for_school(
     return engagement_for_schools(session, [school], today, pupil_ids=pupil_ids, terms={school.id: terms})[school.id]
 
 
-def engagement_for_schools(
-    session: Session,
-    schools: list[School],
-    today: date,
-    *,
-    pupil_ids: list[int] | sa.Select | None = None,
-    terms: dict[int, list[Term]] | None = None,
-) -> dict[int, dict[int, PupilEngagement]]:
-    """`engagement_for_school` for many schools at once (the daily sweep): by school id, then
-    pupil id. Three queries, whatever the number of schools and pupils."""
-    by_id = {school.id: school for school in schools}
-    if terms is None:
-        year = academic_year_of(today)
-        terms = terms_of_schools(session, list(by_id), [year])
-    year_start, year_end = academic_year_bounds(today)
-    on_register_today = (
+def _on_register_today(school_ids: list[int], today: date, pupil_ids: list[int] | sa.Select | None) -> sa.Select:
+    """The ids of the schools' pupils on the roll and on the register at `today` (of `pupil_ids`
+    when given), as a query."""
+    query = (
         sa.select(SenStatus.pupil_id)
         .join(Pupil, Pupil.id == SenStatus.pupil_id)
         .where(
-            Pupil.school_id.in_(list(by_id)),
+            Pupil.school_id.in_(school_ids),
             on_roll(today),
             register_status(today),
         )
     )
-    if pupil_ids is not None:
-        on_register_today = on_register_today.where(SenStatus.pupil_id.in_(pupil_ids))
+    return query.where(SenStatus.pupil_id.in_(pupil_ids)) if pupil_ids is not None else query
+
+
+def _register_periods(
+    session: Session, pupils: sa.Select, today: date
+) -> tuple[dict[int, list[tuple[date, date | None]]], dict[int, int]]:
+    """Each of `pupils`' periods on the register up to `today` (only the days on this school's
+    roll: SEN status carried from a previous school counts from admission here), in order, and
+    each pupil's school."""
     periods: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
     school_of: dict[int, int] = {}
     for pupil_id, school_id, start, end, admitted_on, left_on in session.execute(
@@ -218,37 +213,58 @@ def engagement_for_schools(
         )
         .join(Pupil, Pupil.id == SenStatus.pupil_id)
         .where(
-            SenStatus.pupil_id.in_(on_register_today),
+            SenStatus.pupil_id.in_(pupils),
             SenStatus.provision.in_(ON_REGISTER),
             SenStatus.start_date <= today,
         )
         .order_by(SenStatus.pupil_id, SenStatus.start_date)
     ):
-        # Only the days on this school's roll count: SEN status carried from a previous school
-        # counts from admission here.
         start, end = on_roll_part(start, end, admitted_on, left_on)
         school_of[pupil_id] = school_id
         if end is None or start <= end:
             periods[pupil_id].append((start, end))
-    found: dict[int, dict[int, PupilEngagement]] = {school_id: {} for school_id in by_id}
-    if not periods:
-        return found
-    held = dict(
+    return periods, school_of
+
+
+def _days_met(session: Session, pupils: sa.Select, today: date) -> dict[int, int]:
+    """For each of `pupils`, the days this academic year up to `today` on which a meeting with
+    parents was held. Days, not records: two records of one day (a separate meeting with another
+    parent, or a meeting recorded twice) are one meeting held. Only the days on this school's
+    roll: a meeting before admission was the pupil's time elsewhere."""
+    year_start, year_end = academic_year_bounds(today)
+    return dict(
         session.execute(
-            # Days, not records: two records of one day (a separate meeting with another parent,
-            # or a meeting recorded twice) are one meeting held.
-            # Only the days on this school's roll: a meeting before admission was the pupil's
-            # time elsewhere.
             sa.select(ParentMeeting.pupil_id, sa.func.count(sa.distinct(ParentMeeting.held_on)))
             .join(Pupil, Pupil.id == ParentMeeting.pupil_id)
             .where(
-                ParentMeeting.pupil_id.in_(on_register_today),
+                ParentMeeting.pupil_id.in_(pupils),
                 ParentMeeting.held_on.between(year_start, min(today, year_end)),
                 on_roll(ParentMeeting.held_on),
             )
             .group_by(ParentMeeting.pupil_id)
         ).all()
     )
+
+
+def engagement_for_schools(
+    session: Session,
+    schools: list[School],
+    today: date,
+    *,
+    pupil_ids: list[int] | sa.Select | None = None,
+    terms: dict[int, list[Term]] | None = None,
+) -> dict[int, dict[int, PupilEngagement]]:
+    """`engagement_for_school` for many schools at once (the daily sweep): by school id, then
+    pupil id. Three queries, whatever the number of schools and pupils."""
+    by_id = {school.id: school for school in schools}
+    if terms is None:
+        terms = terms_of_schools(session, list(by_id), [academic_year_of(today)])
+    on_register_today = _on_register_today(list(by_id), today, pupil_ids)
+    periods, school_of = _register_periods(session, on_register_today, today)
+    found: dict[int, dict[int, PupilEngagement]] = {school_id: {} for school_id in by_id}
+    if not periods:
+        return found
+    held = _days_met(session, on_register_today, today)
     for pupil_id, spells in periods.items():
         school_id = school_of[pupil_id]
         found[school_id][pupil_id] = assess(

@@ -3,6 +3,7 @@ its rules, raises RuleBroken for the field at fault, writes the timeline and the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,6 +43,23 @@ def _check_leader(session: Session, pupil: Pupil, led_by_id: int | None) -> None
         raise RuleBroken("Select who leads the meeting", field="led_by_id")
     if led_by_id not in {u.id for u in staff_who_may_lead(session, pupil.school_id)}:
         raise RuleBroken("Select a member of the school's staff to lead the meeting", field="led_by_id")
+
+
+def _audit(session: Session, action: str, *, actor: User, pupil: Pupil, meeting: ParentMeeting, **details) -> None:
+    """The audit of `action` on `meeting`, a meeting with `pupil`'s parents, with `details`."""
+    audit.record(
+        session, action, actor=actor, pupil=pupil, object_type="parent_meeting", object_id=meeting.id, details=details
+    )
+
+
+def _told(
+    session: Session, *, actor: User, meeting: ParentMeeting, today: date, event: dict, audited: str, **details
+) -> None:
+    """The pupil's timeline `event` (kind, title, detail, effective_on) and the audit of `audited`
+    for `meeting`; then the pupil's tasks are settled (the record kept current)."""
+    add_event(session, pupil=meeting.pupil, actor=actor, **event)
+    _audit(session, audited, actor=actor, pupil=meeting.pupil, meeting=meeting, **details)
+    settle_tasks(session, today, pupil_ids=[meeting.pupil_id])
 
 
 def pupil_meetings(session: Session, pupil: Pupil) -> tuple[list[ParentMeeting], list[ParentMeeting]]:
@@ -106,6 +124,20 @@ class PlannedDetails:
     separate_with: str | None = None
 
 
+def _refuse_same_day(existing: list[ParentMeeting], day: date, what: str, field: str) -> None:
+    """MeetingExists for the first of `existing` (the pupil's meetings that day), if any: `what`
+    the meeting is ("planned", "recorded") and the field the message goes beside."""
+    if not existing:
+        return
+    tense = "is" if field == "planned_for" else "was"
+    raise MeetingExists(
+        f"A meeting with parents on {day:%d/%m/%Y} is already {what} for this pupil. "
+        f"If this {tense} a separate meeting with another parent or carer, say so below",
+        field=field,
+        meeting=existing[0],
+    )
+
+
 def plan_meeting(session: Session, *, actor: User, pupil: Pupil, details: PlannedDetails, today: date) -> ParentMeeting:
     """Plan a meeting ahead. Refused for a date before today, a leader who is not staff, or a day
     that already has a meeting planned or held for the pupil (MeetingExists) unless this is a
@@ -117,17 +149,11 @@ def plan_meeting(session: Session, *, actor: User, pupil: Pupil, details: Planne
     _check_leader(session, pupil, details.led_by_id)
     separate_with = _separate_with(details.separate, details.separate_with)
     if separate_with is None:
-        existing = planned_for_day(session, pupil.id, details.planned_for) or held_on_day(
-            session, pupil.id, details.planned_for
+        day = details.planned_for
+        existing = planned_for_day(session, pupil.id, day) or held_on_day(session, pupil.id, day)
+        _refuse_same_day(
+            existing, day, "planned" if existing and existing[0].held_on is None else "recorded", "planned_for"
         )
-        if existing:
-            what = "planned" if existing[0].held_on is None else "recorded"
-            raise MeetingExists(
-                f"A meeting with parents on {details.planned_for:%d/%m/%Y} is already {what} for this pupil. "
-                "If this is a separate meeting with another parent or carer, say so below",
-                field="planned_for",
-                meeting=existing[0],
-            )
     meeting = ParentMeeting(
         pupil_id=pupil.id,
         planned_for=details.planned_for,
@@ -142,25 +168,16 @@ def plan_meeting(session: Session, *, actor: User, pupil: Pupil, details: Planne
     detail = f"For {details.planned_for:%d/%m/%Y}" + (
         f", a separate meeting with {separate_with}" if separate_with else ""
     )
-    add_event(
+    event = {"kind": "parent_meeting_planned", "title": "Meeting with parents planned", "detail": detail}
+    _told(
         session,
-        pupil=pupil,
-        kind="parent_meeting_planned",
-        title="Meeting with parents planned",
-        detail=detail,
-        effective_on=today,
         actor=actor,
+        meeting=meeting,
+        today=today,
+        event=event | {"effective_on": today},
+        audited="parent_meeting_planned",
+        separate=separate_with is not None,
     )
-    audit.record(
-        session,
-        "parent_meeting_planned",
-        actor=actor,
-        pupil=pupil,
-        object_type="parent_meeting",
-        object_id=meeting.id,
-        details={"separate": separate_with is not None},
-    )
-    settle_tasks(session, today, pupil_ids=[pupil.id])  # the record kept current
     return meeting
 
 
@@ -188,6 +205,45 @@ def _check_shared(shared: date | None, held_on: date, today: date) -> None:
         raise RuleBroken("The date shared with parents cannot be in the future", field="shared_with_parents_on")
 
 
+def _views_or_reason(details: MeetingDetails) -> tuple[str | None, str | None]:
+    """The pupil's views, or (when there are none) why they could not be gathered; RuleBroken
+    when there is neither."""
+    views = (details.pupil_views or "").strip() or None
+    reason = (details.views_not_gathered or "").strip() or None
+    if views is None and reason is None:
+        raise RuleBroken("Record the pupil's views, or why they could not be gathered", field="pupil_views")
+    return views, None if views is not None else reason  # the views were gathered: no reason to keep
+
+
+def _check_held_on(pupil: Pupil, held_on: date, today: date) -> None:
+    if held_on > today:
+        raise RuleBroken("The meeting cannot be recorded as held on a date in the future", field="held_on")
+    if held_on < pupil.date_of_birth:
+        raise RuleBroken("The meeting cannot be before the pupil was born", field="held_on")
+
+
+def _check_record(pupil: Pupil, details: MeetingDetails, today: date, planned: ParentMeeting | None) -> None:
+    """The rules of a held meeting's outcomes and date shared, and of the planned one it records."""
+    if not (details.outcomes or "").strip():
+        raise RuleBroken("Record what was agreed at the meeting", field="outcomes")
+    _check_shared(details.shared_with_parents_on, details.held_on, today)
+    if planned is not None and (planned.pupil_id != pupil.id or planned.held_on is not None):
+        raise RuleBroken("This meeting has already been recorded")
+
+
+def _store_held(session: Session, *, pupil: Pupil, record: dict, planned: ParentMeeting | None) -> ParentMeeting:
+    """The held meeting written: the planned one made held (once), or a new one."""
+    if planned is not None:
+        if not take_step(session, planned, "held_on", record):
+            raise RuleBroken("This meeting has already been recorded")  # by someone else, a moment ago
+        meeting = planned
+    else:
+        meeting = ParentMeeting(pupil_id=pupil.id, **record)
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
 def record_meeting(
     session: Session,
     *,
@@ -203,32 +259,14 @@ def record_meeting(
     parents before the meeting or in the future; and (MeetingExists) for a day that already has a
     meeting held with the pupil's parents, unless this is a separate meeting with another parent
     or carer (which the engagement rule counts with the other as one day)."""
-    if details.held_on > today:
-        raise RuleBroken("The meeting cannot be recorded as held on a date in the future", field="held_on")
-    if details.held_on < pupil.date_of_birth:
-        raise RuleBroken("The meeting cannot be before the pupil was born", field="held_on")
+    _check_held_on(pupil, details.held_on, today)
     _check_leader(session, pupil, details.led_by_id)
-    views = (details.pupil_views or "").strip() or None
-    reason = (details.views_not_gathered or "").strip() or None
-    if views is None and reason is None:
-        raise RuleBroken("Record the pupil's views, or why they could not be gathered", field="pupil_views")
-    if views is not None:
-        reason = None  # the views were gathered: no reason to keep
-    if not (details.outcomes or "").strip():
-        raise RuleBroken("Record what was agreed at the meeting", field="outcomes")
-    _check_shared(details.shared_with_parents_on, details.held_on, today)
-    if planned is not None and (planned.pupil_id != pupil.id or planned.held_on is not None):
-        raise RuleBroken("This meeting has already been recorded")
+    views, reason = _views_or_reason(details)
+    _check_record(pupil, details, today, planned)
     separate_with = _separate_with(details.separate, details.separate_with)
     if separate_with is None:
         existing = [m for m in held_on_day(session, pupil.id, details.held_on) if m is not planned]
-        if existing:
-            raise MeetingExists(
-                f"A meeting with parents on {details.held_on:%d/%m/%Y} is already recorded for this pupil. "
-                "If this was a separate meeting with another parent or carer, say so below",
-                field="held_on",
-                meeting=existing[0],
-            )
+        _refuse_same_day(existing, details.held_on, "recorded", "held_on")
     record = {
         name: getattr(details, name)
         for name in ("held_on", "mode", "led_by_id", "attendees", "outcomes", "actions", "shared_with_parents_on")
@@ -240,37 +278,20 @@ def record_meeting(
         "recorded_by_id": actor.id,
         "recorded_at": now(),
     }
-    if planned is not None:
-        if not take_step(session, planned, "held_on", record):
-            raise RuleBroken("This meeting has already been recorded")  # by someone else, a moment ago
-        meeting = planned
-    else:
-        meeting = ParentMeeting(pupil_id=pupil.id, **record)
-    session.add(meeting)
-    session.flush()
-    leader = session.get(User, details.led_by_id)
-    detail = f"{details.mode.label}, led by {leader.full_name}"
+    meeting = _store_held(session, pupil=pupil, record=record, planned=planned)
+    detail = f"{details.mode.label}, led by {session.get(User, details.led_by_id).full_name}"
     if separate_with:
         detail += f"; a separate meeting with {separate_with}"
-    add_event(
+    _told(
         session,
-        pupil=pupil,
-        kind="parent_meeting",
-        title="Parents met",
-        detail=detail,
-        effective_on=details.held_on,
         actor=actor,
+        meeting=meeting,
+        today=today,
+        event={"kind": "parent_meeting", "title": "Parents met", "detail": detail, "effective_on": details.held_on},
+        audited="parent_meeting_recorded",
+        planned=planned is not None,
+        separate=separate_with is not None,
     )
-    audit.record(
-        session,
-        "parent_meeting_recorded",
-        actor=actor,
-        pupil=pupil,
-        object_type="parent_meeting",
-        object_id=meeting.id,
-        details={"planned": planned is not None, "separate": separate_with is not None},
-    )
-    settle_tasks(session, today, pupil_ids=[pupil.id])
     return meeting
 
 
@@ -289,25 +310,20 @@ def mark_shared(
     if not take_step(session, meeting, "shared_with_parents_on", {"shared_with_parents_on": shared_on}):
         raise RuleBroken(f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}")
     session.flush()
-    add_event(
+    _told(
         session,
-        pupil=meeting.pupil,
-        kind="parent_meeting_shared",
-        title="Meeting record shared with parents",
-        detail=f"The record of the meeting of {meeting.held_on:%d/%m/%Y}",
-        effective_on=shared_on,
         actor=actor,
+        meeting=meeting,
+        today=today,
+        event={
+            "kind": "parent_meeting_shared",
+            "title": "Meeting record shared with parents",
+            "detail": f"The record of the meeting of {meeting.held_on:%d/%m/%Y}",
+            "effective_on": shared_on,
+        },
+        audited="parent_meeting_shared",
+        shared_on=shared_on.isoformat(),
     )
-    audit.record(
-        session,
-        "parent_meeting_shared",
-        actor=actor,
-        pupil=meeting.pupil,
-        object_type="parent_meeting",
-        object_id=meeting.id,
-        details={"shared_on": shared_on.isoformat()},
-    )
-    settle_tasks(session, today, pupil_ids=[meeting.pupil_id])
     return meeting
 
 
@@ -317,75 +333,103 @@ def _linkable(session: Session, pupil_id: int, day: date, column) -> ParentMeeti
     return next((m for m in held_on_day(session, pupil_id, day) if getattr(m, column.key) is None), None)
 
 
+def _unlink(session: Session, *, actor: User, cycle: SupportCycle, plan: Plan, meeting: ParentMeeting) -> None:
+    """The meeting no longer stands for the plan; it keeps its record (it was held)."""
+    meeting.plan_id = None
+    session.flush()
+    _audit(session, "parent_meeting_unlinked", actor=actor, pupil=cycle.pupil, meeting=meeting, plan=plan.id)
+
+
+def _stand_for(
+    session: Session,
+    *,
+    actor: User,
+    cycle: SupportCycle,
+    link: tuple,
+    day: date,
+    found: ParentMeeting | None,
+    new: Callable[[], dict],
+) -> tuple[ParentMeeting, bool]:
+    """The held meeting a review or a plan stands for, audited, and whether it is new: `found`
+    (the one already linked), else the meeting with parents already recorded for the pupil on
+    `day` and not linked to another, now linked; else a new one with the fields `new()` gives.
+    `link` is the column linking it (`ParentMeeting.review_id`, `.plan_id`) and the linked id."""
+    column, owner_id = link
+    meeting = found or _linkable(session, cycle.pupil_id, day, column)
+    created = meeting is None
+    if created:
+        meeting = ParentMeeting(
+            pupil_id=cycle.pupil_id,
+            held_on=day,
+            mode=MeetingMode.IN_PERSON,
+            led_by_id=actor.id,
+            cycle_id=cycle.id,
+            recorded_by_id=actor.id,
+            **{column.key: owner_id},
+            **new(),
+        )
+        session.add(meeting)
+    else:
+        setattr(meeting, column.key, owner_id)
+        meeting.cycle_id = meeting.cycle_id or cycle.id
+    session.flush()
+    action = "parent_meeting_recorded" if created else "parent_meeting_linked"
+    _audit(
+        session, action, actor=actor, pupil=cycle.pupil, meeting=meeting, **{column.key.removesuffix("_id"): owner_id}
+    )
+    return meeting, created
+
+
+def _recorded_for(day: date) -> str:
+    return f"The meeting with parents recorded for {day:%d/%m/%Y}"
+
+
 def meeting_from_review(session: Session, *, actor: User, cycle: SupportCycle, review: Review) -> ParentMeeting:
     """The held meeting that a review with a parent present stands for, with the timeline's
     'Parents met at the review': the meeting already linked to this review; else the meeting with
     parents already recorded for the pupil that day, now linked to the review (so the day is not
     entered twice); else a new one."""
-    meeting = session.scalar(sa.select(ParentMeeting).where(ParentMeeting.review_id == review.id))
-    if meeting is None:
-        meeting = _linkable(session, cycle.pupil_id, review.held_on, ParentMeeting.review_id)
-    if meeting is not None:
-        meeting.review_id, meeting.cycle_id = review.id, meeting.cycle_id or cycle.id
-        session.flush()
-        add_event(
-            session,
-            pupil=cycle.pupil,
-            cycle=cycle,
-            kind="parent_meeting",
-            title="Parents met at the review",
-            detail=f"The meeting with parents recorded for {review.held_on:%d/%m/%Y}",
-            effective_on=review.held_on,
-            actor=actor,
-        )
-        audit.record(
-            session,
-            "parent_meeting_linked",
-            actor=actor,
-            pupil=cycle.pupil,
-            object_type="parent_meeting",
-            object_id=meeting.id,
-            details={"review": review.id},
-        )
-        return meeting
-    meeting = ParentMeeting(
-        pupil_id=cycle.pupil_id,
-        held_on=review.held_on,
-        mode=MeetingMode.IN_PERSON,
-        led_by_id=actor.id,
-        attendees=review.attendees,
-        pupil_views=review.pupil_views,
-        views_not_gathered=None if review.pupil_views else "Not recorded with the review",
-        outcomes=f"Review of support cycle {cycle.number}: {review.decision.summary}",
-        actions=review.next_steps,
-        cycle_id=cycle.id,
-        review_id=review.id,
-        recorded_by_id=actor.id,
-    )
-    session.add(meeting)
-    session.flush()
-    add_event(
+    day = review.held_on
+    meeting, created = _stand_for(
         session,
-        pupil=cycle.pupil,
+        actor=actor,
         cycle=cycle,
-        kind="parent_meeting",
-        title="Parents met at the review",
-        effective_on=review.held_on,
-        actor=actor,
+        link=(ParentMeeting.review_id, review.id),
+        day=day,
+        found=session.scalar(sa.select(ParentMeeting).where(ParentMeeting.review_id == review.id)),
+        new=lambda: {
+            "attendees": review.attendees,
+            "pupil_views": review.pupil_views,
+            "views_not_gathered": None if review.pupil_views else "Not recorded with the review",
+            "outcomes": f"Review of support cycle {cycle.number}: {review.decision.summary}",
+            "actions": review.next_steps,
+        },
     )
-    audit.record(
-        session,
-        "parent_meeting_recorded",
-        actor=actor,
-        pupil=cycle.pupil,
-        object_type="parent_meeting",
-        object_id=meeting.id,
-        details={"review": review.id},
+    kind, title, detail = "parent_meeting", "Parents met at the review", None if created else _recorded_for(day)
+    add_event(
+        session, pupil=cycle.pupil, cycle=cycle, kind=kind, title=title, detail=detail, effective_on=day, actor=actor
     )
     return meeting
 
 
 PLAN_VIEWS_NOT_GATHERED = "Not recorded with the plan: the plan was agreed at this meeting"
+
+
+def _from_plan(cycle: SupportCycle, plan: Plan) -> dict:
+    """A new meeting's record of the plan agreed, with the pupil's views from the cycle's
+    assessment when it has them."""
+    views = cycle.assessment.pupil_views if cycle.assessment is not None else None
+    return {
+        "pupil_views": views,
+        "views_not_gathered": None if views else PLAN_VIEWS_NOT_GATHERED,
+        "outcomes": f"Plan for support cycle {cycle.number} agreed with parents",
+        "actions": plan.responsibilities,
+    }
+
+
+def plan_meeting_of(session: Session, plan: Plan) -> ParentMeeting | None:
+    """The meeting with parents the plan was agreed at, if it is recorded as one."""
+    return session.scalar(sa.select(ParentMeeting).where(ParentMeeting.plan_id == plan.id))
 
 
 def meeting_from_plan(session: Session, *, actor: User, cycle: SupportCycle, plan: Plan) -> ParentMeeting:
@@ -395,85 +439,27 @@ def meeting_from_plan(session: Session, *, actor: User, cycle: SupportCycle, pla
     from the cycle's assessment when it has them. A meeting linked to the plan on another day (the
     date agreed was changed) is unlinked; its record stays."""
     day = plan.agreed_with_parents_on
-    current = session.scalar(sa.select(ParentMeeting).where(ParentMeeting.plan_id == plan.id))
+    current = plan_meeting_of(session, plan)
     if current is not None and current.held_on == day:
         return current
     if current is not None:
-        current.plan_id = None
-        session.flush()
-        audit.record(
-            session,
-            "parent_meeting_unlinked",
-            actor=actor,
-            pupil=cycle.pupil,
-            object_type="parent_meeting",
-            object_id=current.id,
-            details={"plan": plan.id},
-        )
-    meeting = _linkable(session, cycle.pupil_id, day, ParentMeeting.plan_id)
-    if meeting is not None:
-        meeting.plan_id, meeting.cycle_id = plan.id, meeting.cycle_id or cycle.id
-        session.flush()
-        add_event(
-            session,
-            pupil=cycle.pupil,
-            cycle=cycle,
-            kind="parent_meeting_linked",
-            title="Plan agreed at the meeting with parents",
-            detail=f"The meeting with parents recorded for {day:%d/%m/%Y}",
-            effective_on=day,
-            actor=actor,
-        )
-        audit.record(
-            session,
-            "parent_meeting_linked",
-            actor=actor,
-            pupil=cycle.pupil,
-            object_type="parent_meeting",
-            object_id=meeting.id,
-            details={"plan": plan.id},
-        )
-        return meeting
-    views = cycle.assessment.pupil_views if cycle.assessment is not None else None
-    meeting = ParentMeeting(
-        pupil_id=cycle.pupil_id,
-        held_on=day,
-        mode=MeetingMode.IN_PERSON,
-        led_by_id=actor.id,
-        pupil_views=views,
-        views_not_gathered=None if views else PLAN_VIEWS_NOT_GATHERED,
-        outcomes=f"Plan for support cycle {cycle.number} agreed with parents",
-        actions=plan.responsibilities,
-        cycle_id=cycle.id,
-        plan_id=plan.id,
-        recorded_by_id=actor.id,
-    )
-    session.add(meeting)
-    session.flush()
-    add_event(
+        _unlink(session, actor=actor, cycle=cycle, plan=plan, meeting=current)
+    meeting, created = _stand_for(
         session,
-        pupil=cycle.pupil,
+        actor=actor,
         cycle=cycle,
-        kind="parent_meeting",
-        title="Parents met: plan agreed",
-        effective_on=day,
-        actor=actor,
+        link=(ParentMeeting.plan_id, plan.id),
+        day=day,
+        found=None,
+        new=lambda: _from_plan(cycle, plan),
     )
-    audit.record(
-        session,
-        "parent_meeting_recorded",
-        actor=actor,
-        pupil=cycle.pupil,
-        object_type="parent_meeting",
-        object_id=meeting.id,
-        details={"plan": plan.id},
+    kind = "parent_meeting" if created else "parent_meeting_linked"
+    title = "Parents met: plan agreed" if created else "Plan agreed at the meeting with parents"
+    detail = None if created else _recorded_for(day)
+    add_event(
+        session, pupil=cycle.pupil, cycle=cycle, kind=kind, title=title, detail=detail, effective_on=day, actor=actor
     )
     return meeting
-
-
-def plan_meeting_of(session: Session, plan: Plan) -> ParentMeeting | None:
-    """The meeting with parents the plan was agreed at, if it is recorded as one."""
-    return session.scalar(sa.select(ParentMeeting).where(ParentMeeting.plan_id == plan.id))
 
 
 def unlink_plan_meeting(session: Session, *, actor: User, cycle: SupportCycle, plan: Plan) -> None:
@@ -481,14 +467,4 @@ def unlink_plan_meeting(session: Session, *, actor: User, cycle: SupportCycle, p
     record (it was held) but no longer stands for the plan."""
     current = plan_meeting_of(session, plan)
     if current is not None:
-        current.plan_id = None
-        session.flush()
-        audit.record(
-            session,
-            "parent_meeting_unlinked",
-            actor=actor,
-            pupil=cycle.pupil,
-            object_type="parent_meeting",
-            object_id=current.id,
-            details={"plan": plan.id},
-        )
+        _unlink(session, actor=actor, cycle=cycle, plan=plan, meeting=current)

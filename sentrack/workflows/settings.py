@@ -37,6 +37,13 @@ def school_term_rows(session: Session, school: School, today: date) -> dict[int,
     return {y: [t for t in terms if t.academic_year == y] for y in (year, year + 1)}
 
 
+def years_offered(today: date, term: SchoolTerm | None = None) -> list[int]:
+    """The academic years a term's dates may be set for: this one and the next, and the year of
+    `term` when changing one set earlier."""
+    year = academic_year_of(today)
+    return sorted({year, year + 1} | ({term.academic_year} if term is not None else set()))
+
+
 # What a conflicting save of the school's settings lists: the rule settings and the impact scale.
 SCHOOL_FIELDS = {name: label for name, (label, _low, _high) in RULE_SETTINGS.items()} | {"impact_scale": "Impact scale"}
 TERM_FIELDS = {
@@ -69,6 +76,15 @@ MAX_HALF_TERM_DAYS = 14
 FIRST_YEAR, LAST_YEAR = 2000, 2099  # the academic years the database accepts
 
 
+def _audited(session: Session, action: str, *, actor: User, school: School, record: tuple[str, int], **details) -> None:
+    """The audit of `action` on the school's `record` (its type and id), with `details`; flushed."""
+    object_type, object_id = record
+    audit.record(
+        session, action, actor=actor, school_id=school.id, object_type=object_type, object_id=object_id, details=details
+    )
+    session.flush()
+
+
 def _long(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
@@ -78,23 +94,9 @@ def _bound(year: int, part: tuple[int, int, int]) -> date:
     return date(year + offset, month, day)
 
 
-def save_term(
-    session: Session,
-    *,
-    actor: User,
-    school: School,
-    details: TermDetails,
-    term: SchoolTerm | None = None,
-    expected_version: int | None = None,
-) -> SchoolTerm:
-    """Set the school's own dates for one term of an academic year (its half-term holiday
-    optional), or change them. Refused (RuleBroken, beside the field at fault, nothing stored)
-    for a term the school already has dates for, an end not after the start, a term outside its
-    place in the year (autumn, then spring, then summer) or shorter than four weeks, dates
-    overlapping another of the school's terms (its own or the default ones beside it), or a
-    half-term holiday outside the term, longer than two weeks or missing a day."""
-    if term is not None:
-        check_version(session, "school_term", term, TERM_FIELDS, expected_version)
+def _check_term_free(session: Session, school: School, details: TermDetails, term: SchoolTerm | None) -> str:
+    """The term's name; RuleBroken for no academic year or term, or a term the school already has
+    its own dates for (other than `term`, the one being changed)."""
     year, season = details.academic_year, details.season
     if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
         raise RuleBroken("Select the academic year", field="academic_year")
@@ -111,21 +113,27 @@ def save_term(
     )
     if taken is not None:
         raise RuleBroken(f"{name} already has the school's own dates: change those instead", field="season")
-    starts_on, ends_on = details.starts_on, details.ends_on
+    return name
+
+
+def _check_place_in_year(details: TermDetails) -> None:
+    """The term ends after it starts, lies in its place in the year and is at least four weeks long."""
+    year, season, starts_on, ends_on = details.academic_year, details.season, details.starts_on, details.ends_on
     if ends_on <= starts_on:
         raise RuleBroken("The last day of the term must be after its first day", field="ends_on")
     earliest, latest_start, latest_end = (_bound(year, part) for part in TERM_BOUNDS[season])
+    term = f"The {season.value} term of {year_label(year)}"
     if not earliest <= starts_on <= latest_start:
-        raise RuleBroken(
-            f"The {season.value} term of {year_label(year)} must start between {_long(earliest)} and {_long(latest_start)}",
-            field="starts_on",
-        )
+        raise RuleBroken(f"{term} must start between {_long(earliest)} and {_long(latest_start)}", field="starts_on")
     if ends_on > latest_end:
-        raise RuleBroken(
-            f"The {season.value} term of {year_label(year)} must end by {_long(latest_end)}", field="ends_on"
-        )
+        raise RuleBroken(f"{term} must end by {_long(latest_end)}", field="ends_on")
     if (ends_on - starts_on).days + 1 < MIN_TERM_DAYS:
         raise RuleBroken("A term must be at least 4 weeks long", field="ends_on")
+
+
+def _check_no_overlap(session: Session, school: School, details: TermDetails, term: SchoolTerm | None) -> None:
+    """The dates overlap none of the school's other terms around them, its own or the default ones."""
+    year, season, starts_on, ends_on = details.academic_year, details.season, details.starts_on, details.ends_on
     beside = terms_of_schools(session, [school.id], [year - 1, year, year + 1])[school.id]
     for other in beside:
         if (other.academic_year, other.season) == (year, season) or (term is not None and other.id == term.id):
@@ -136,6 +144,10 @@ def save_term(
                 f"The dates overlap {other.name} ({_long(other.starts_on)} to {_long(other.ends_on)}, {whose})",
                 field="starts_on" if other.starts_on < starts_on else "ends_on",
             )
+
+
+def _check_half_term(details: TermDetails) -> None:
+    """The half-term holiday, if any: both days, inside the term, at most two weeks."""
     half_start, half_end = details.half_term_starts_on, details.half_term_ends_on
     if half_start is None and half_end is not None:
         raise RuleBroken(
@@ -145,62 +157,91 @@ def save_term(
         raise RuleBroken(
             "Enter the last day of the half-term holiday, or leave both days blank", field="half_term_ends_on"
         )
-    if half_start is not None:
-        if not starts_on < half_start < ends_on:
-            raise RuleBroken(
-                "The half-term holiday must start after the first day of the term and before its last day",
-                field="half_term_starts_on",
+    if half_start is None:
+        return
+    if not details.starts_on < half_start < details.ends_on:
+        raise RuleBroken(
+            "The half-term holiday must start after the first day of the term and before its last day",
+            field="half_term_starts_on",
+        )
+    if half_end < half_start:
+        raise RuleBroken(
+            "The last day of the half-term holiday must be on or after its first day", field="half_term_ends_on"
+        )
+    if half_end >= details.ends_on:
+        raise RuleBroken("The half-term holiday must end before the last day of the term", field="half_term_ends_on")
+    if (half_end - half_start).days + 1 > MAX_HALF_TERM_DAYS:
+        raise RuleBroken("A half-term holiday can be at most 2 weeks long", field="half_term_ends_on")
+
+
+def _dates(details: TermDetails) -> dict[str, object]:
+    return {
+        "academic_year": details.academic_year,
+        "season": details.season,
+        "starts_on": details.starts_on,
+        "ends_on": details.ends_on,
+        "half_term_starts_on": details.half_term_starts_on,
+        "half_term_ends_on": details.half_term_ends_on,
+    }
+
+
+def _add_term(session: Session, *, actor: User, school: School, details: TermDetails) -> SchoolTerm:
+    """The school's new term. Two people setting the same term at once: the school holds one,
+    the second is told."""
+    term = SchoolTerm(school_id=school.id, **_dates(details))
+    year, season = details.academic_year, details.season
+    insert_once(
+        session,
+        "school_term",
+        term,
+        TERM_FIELDS,
+        actor,
+        existing=lambda: session.scalar(
+            sa.select(SchoolTerm).where(
+                SchoolTerm.school_id == school.id, SchoolTerm.academic_year == year, SchoolTerm.season == season
             )
-        if half_end < half_start:
-            raise RuleBroken(
-                "The last day of the half-term holiday must be on or after its first day", field="half_term_ends_on"
-            )
-        if half_end >= ends_on:
-            raise RuleBroken(
-                "The half-term holiday must end before the last day of the term", field="half_term_ends_on"
-            )
-        if (half_end - half_start).days + 1 > MAX_HALF_TERM_DAYS:
-            raise RuleBroken("A half-term holiday can be at most 2 weeks long", field="half_term_ends_on")
+        ),
+    )
+    return term
+
+
+def _change_term(
+    session: Session, *, actor: User, term: SchoolTerm, details: TermDetails, expected_version: int | None
+) -> None:
+    begin_edit(session, "school_term", term, TERM_FIELDS, expected_version)
+    for name, value in _dates(details).items():
+        setattr(term, name, value)
+    finish_edit(session, "school_term", term, TERM_FIELDS, actor)
+
+
+def save_term(
+    session: Session,
+    *,
+    actor: User,
+    school: School,
+    details: TermDetails,
+    term: SchoolTerm | None = None,  # the school's dates being changed; None to set a term's dates
+    expected_version: int | None = None,  # the version of `term` the person opened
+) -> SchoolTerm:
+    """Set the school's own dates for one term of an academic year (its half-term holiday
+    optional), or change them. Refused (RuleBroken, beside the field at fault, nothing stored)
+    for a term the school already has dates for, an end not after the start, a term outside its
+    place in the year (autumn, then spring, then summer) or shorter than four weeks, dates
+    overlapping another of the school's terms (its own or the default ones beside it), or a
+    half-term holiday outside the term, longer than two weeks or missing a day."""
+    if term is not None:
+        check_version(session, "school_term", term, TERM_FIELDS, expected_version)
+    name = _check_term_free(session, school, details, term)
+    _check_place_in_year(details)
+    _check_no_overlap(session, school, details, term)
+    _check_half_term(details)
     created = term is None
     if created:
-        # Two people setting the same term at once: the school holds one, the second is told.
-        term = SchoolTerm(
-            school_id=school.id,
-            academic_year=year,
-            season=season,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            half_term_starts_on=half_start,
-            half_term_ends_on=half_end,
-        )
-        insert_once(
-            session,
-            "school_term",
-            term,
-            TERM_FIELDS,
-            actor,
-            existing=lambda: session.scalar(
-                sa.select(SchoolTerm).where(
-                    SchoolTerm.school_id == school.id, SchoolTerm.academic_year == year, SchoolTerm.season == season
-                )
-            ),
-        )
+        term = _add_term(session, actor=actor, school=school, details=details)
     else:
-        begin_edit(session, "school_term", term, TERM_FIELDS, expected_version)
-        term.academic_year, term.season = year, season
-        term.starts_on, term.ends_on = starts_on, ends_on
-        term.half_term_starts_on, term.half_term_ends_on = half_start, half_end
-        finish_edit(session, "school_term", term, TERM_FIELDS, actor)
-    audit.record(
-        session,
-        "term_added" if created else "term_changed",
-        actor=actor,
-        school_id=school.id,
-        object_type="school_term",
-        object_id=term.id,
-        details={"term": name},
-    )
-    session.flush()
+        _change_term(session, actor=actor, term=term, details=details, expected_version=expected_version)
+    action = "term_added" if created else "term_changed"
+    _audited(session, action, actor=actor, school=school, record=("school_term", term.id), term=name)
     return term
 
 
@@ -226,16 +267,7 @@ def use_default_dates(session: Session, *, actor: User, school: School, term: Sc
     session.delete(term)
     forget(session, "school_term", term_id)
     session.flush()
-    audit.record(
-        session,
-        "term_removed",
-        actor=actor,
-        school_id=school.id,
-        object_type="school_term",
-        object_id=term_id,
-        details={"term": name},
-    )
-    session.flush()
+    _audited(session, "term_removed", actor=actor, school=school, record=("school_term", term_id), term=name)
 
 
 def save_rule_settings(
@@ -256,14 +288,7 @@ def save_rule_settings(
         finish_edit(session, "school", school, SCHOOL_FIELDS, actor)
     session.flush()
     if changed:
-        audit.record(
-            session,
-            "rule_settings_changed",
-            actor=actor,
-            school_id=school.id,
-            object_type="school",
-            object_id=school.id,
-            details={"changed": changed},
+        _audited(
+            session, "rule_settings_changed", actor=actor, school=school, record=("school", school.id), changed=changed
         )
-        session.flush()
     return changed
