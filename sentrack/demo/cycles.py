@@ -431,8 +431,8 @@ class CycleWriter:
         decision: Ending,
         concern: dict[str, Any] | None,
     ) -> tuple[dict[str, Any], list[dict[str, Any]], datetime | None]:
-        """One cycle, in the order the app would have written it. Returns its row, the outcomes it
-        carries into the next cycle and when that opened (none of either unless it closed)."""
+        """One cycle, in the order the app would have written it. Returns its row, the unmet outcomes
+        it carries into the next cycle and when its review was recorded (None while it is open)."""
         rng = self.rng
         closed = dates.state is CycleState.CLOSED
         if opened_at is None:  # cycle 1: opened by the SENCO, or on deciding the concern
