@@ -62,7 +62,7 @@ from sentrack.models import (
     ReviewDecision,
     SupportCycle,
 )
-from sentrack.workflows.cycles import OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS, Move
+from sentrack.workflows.cycles import MOVES, OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS, Move
 from sentrack.workflows.register import is_review_overdue
 from sentrack.workflows.revisions import snapshot
 
@@ -113,6 +113,9 @@ RATINGS = {
     ReviewDecision.STEP_DOWN: [(OutcomeRating.ACHIEVED, 70), (OutcomeRating.EXCEEDED, 30)],
     ReviewDecision.REQUEST_EHC: [(OutcomeRating.NOT_ACHIEVED, 55), (OutcomeRating.PARTLY_ACHIEVED, 45)],
 }
+
+# Each move of a cycle, from and to the states the app's workflow moves it between.
+MOVE_STATES = {move: (old, new) for (old, move), new in MOVES.items()}
 
 # A review as `start_review` opens it: an empty draft, version 0.
 BLANK_REVIEW: dict[str, Any] = {
@@ -456,9 +459,7 @@ class CycleWriter:
         if dates.review_started is None:
             return cycle, [], None
         at = _after(moment(rng, dates.review_started), at)
-        self._move(
-            pupil, cycle_id, Move.START_REVIEW, "Review started", dates.due, at, CycleState.DO, CycleState.REVIEW
-        )
+        self._move(pupil, cycle_id, Move.START_REVIEW, "Review started", dates.due, at)
         if not closed:
             self._draft_review(cycle_id, dates, outcomes, at)
             return cycle, [], None
@@ -542,14 +543,7 @@ class CycleWriter:
         if dates.finished is not None:
             at = _after(moment(self.rng, dates.finished), at)
             self._move(
-                pupil,
-                cycle_id,
-                Move.FINISH_ASSESSMENT,
-                "Assessment finished: planning begins",
-                dates.assessed,
-                at,
-                CycleState.ASSESS,
-                CycleState.PLAN,
+                pupil, cycle_id, Move.FINISH_ASSESSMENT, "Assessment finished: planning begins", dates.assessed, at
             )
         if dates.written is not None:
             at = self._plan(pupil, cycle_id, dates, areas, at)
@@ -580,14 +574,7 @@ class CycleWriter:
             return at
         at = _after(self.context.entered(dates.starts, within_days=2), at)
         self._move(
-            pupil,
-            cycle_id,
-            Move.START_SUPPORT,
-            f"Plan started: review on {dates.due:%d/%m/%Y}",
-            dates.starts,
-            at,
-            CycleState.PLAN,
-            CycleState.DO,
+            pupil, cycle_id, Move.START_SUPPORT, f"Plan started: review on {dates.due:%d/%m/%Y}", dates.starts, at
         )
         held = dates.held if dates.state is CycleState.CLOSED else None
         self._observations(pupil, cycle_id, outcomes, dates.starts, held)
@@ -629,9 +616,9 @@ class CycleWriter:
         title: str,
         effective_on: date,
         recorded_at: datetime,
-        old: CycleState,
-        new: CycleState,
     ) -> None:
+        """The event of a move of the cycle, between the states `workflows.cycles.MOVES` gives it."""
+        old, new = MOVE_STATES[move]
         self._event(
             pupil,
             cycle_id,
@@ -889,16 +876,7 @@ class CycleWriter:
             recorded_at=recorded_at,
         )
         self._review_revisions(row, outcomes, started_at, recorded_at)
-        self._move(
-            pupil,
-            cycle_id,
-            Move.RECORD_REVIEW,
-            review_held_title(decision),
-            dates.held,
-            recorded_at,
-            CycleState.REVIEW,
-            CycleState.CLOSED,
-        )
+        self._move(pupil, cycle_id, Move.RECORD_REVIEW, review_held_title(decision), dates.held, recorded_at)
         if parent_attended:
             self._event(pupil, cycle_id, "parent_meeting", "Parents met at the review", dates.held, recorded_at)
             self._review_meeting(
