@@ -54,13 +54,10 @@ class Done:
 
     code: str  # the duty
     subject_type: str
-    subject_id: int
-    pupil_id: int
+    subject: dict[str, Any]  # the row the task is about: its id and its pupil_id
     title: str
-    link: tuple[str, dict]  # endpoint and arguments
-    due: date
-    made: date
-    done: date
+    link: tuple[str, dict]  # the endpoint and its arguments besides the pupil's public id
+    dates: tuple[date, date, date]  # when the task was due, made (at the latest) and done
     what: str  # the record that did it, in the task's note
     record_id: int
 
@@ -96,20 +93,12 @@ def _reviews_held(rows: Rows, roll: Roll) -> Iterator[Done]:
             continue
         if not plan["review_date"] or not review["held_on"]:
             continue
-        pupil_id, number = cycle["pupil_id"], cycle["number"]
-        yield Done(
-            "senco_holds_review",
-            "support_cycle",
-            cycle["id"],
-            pupil_id,
-            f"Hold {roll.names[pupil_id]}'s review (cycle {number})",
-            ("cycles.show", {"public_id": roll.public[pupil_id], "number": number}),
-            plan["review_date"],
-            plan["review_date"] - timedelta(days=NOTICE_DAYS),
-            review["held_on"],
-            f"review of {_day(review['held_on'])}",
-            review["id"],
-        )
+        number, due = cycle["number"], plan["review_date"]
+        title = f"Hold {roll.names[cycle['pupil_id']]}'s review (cycle {number})"
+        dates = (due, due - timedelta(days=NOTICE_DAYS), review["held_on"])
+        link = ("cycles.show", {"number": number})
+        what = f"review of {_day(review['held_on'])}"
+        yield Done("senco_holds_review", "support_cycle", cycle, title, link, dates, what, review["id"])
 
 
 def _letters_sent(rows: Rows, roll: Roll) -> Iterator[Done]:
@@ -117,45 +106,24 @@ def _letters_sent(rows: Rows, roll: Roll) -> Iterator[Done]:
     for letter in rows.pending(ParentLetter):
         if letter["pupil_id"] not in roll.names or letter["sent_on"] is None:
             continue
-        pupil_id = letter["pupil_id"]
-        yield Done(
-            "senco_tells_parents",
-            "parent_letter",
-            letter["id"],
-            pupil_id,
-            f"Send the SEN support letter to {roll.names[pupil_id]}'s parents",
-            ("cycles.letter", {"public_id": roll.public[pupil_id], "letter_id": letter["id"]}),
-            letter["created_on"] + timedelta(days=LETTER_DAYS),
-            letter["created_on"],
-            letter["sent_on"],
-            f"letter sent on {_day(letter['sent_on'])}",
-            letter["id"],
-        )
+        title = f"Send the SEN support letter to {roll.names[letter['pupil_id']]}'s parents"
+        dates = (letter["created_on"] + timedelta(days=LETTER_DAYS), letter["created_on"], letter["sent_on"])
+        link = ("cycles.letter", {"letter_id": letter["id"]})
+        what = f"letter sent on {_day(letter['sent_on'])}"
+        yield Done("senco_tells_parents", "parent_letter", letter, title, link, dates, what, letter["id"])
 
 
 def _concerns_decided(rows: Rows, roll: Roll) -> Iterator[Done]:
     """'Decide on the concern' for each concern about the school's pupils decided."""
     for concern in rows.pending(Concern):
-        if (
-            concern["pupil_id"] not in roll.names
-            or concern["status"] is ConcernStatus.OPEN
-            or not concern["decided_on"]
-        ):
+        decided = concern["decided_on"]
+        if concern["pupil_id"] not in roll.names or concern["status"] is ConcernStatus.OPEN or not decided:
             continue
-        pupil_id = concern["pupil_id"]
-        yield Done(
-            "senco_decides_concern",
-            "concern",
-            concern["id"],
-            pupil_id,
-            f"Decide on the concern about {roll.names[pupil_id]}",
-            ("cycles.decide_concern", {"public_id": roll.public[pupil_id], "concern_id": concern["id"]}),
-            concern["deadline"],
-            concern["raised_on"],
-            concern["decided_on"],
-            f"decision of {_day(concern['decided_on'])}: {concern['status'].label.lower()}",
-            concern["id"],
-        )
+        title = f"Decide on the concern about {roll.names[concern['pupil_id']]}"
+        link = ("cycles.decide_concern", {"concern_id": concern["id"]})
+        what = f"decision of {_day(decided)}: {concern['status'].label.lower()}"
+        dates = (concern["deadline"], concern["raised_on"], decided)
+        yield Done("senco_decides_concern", "concern", concern, title, link, dates, what, concern["id"])
 
 
 def _add_done(
@@ -163,42 +131,44 @@ def _add_done(
 ) -> None:
     """The task, closed as the app closes it (`fulfilment.settle_tasks`): done by the record, on
     the day the record was made, with the app's note naming it; and the notification of it."""
-    created_at = moment(context.rng, min(done.made, done.done))
+    due, made, done_on = done.dates
+    pupil_id = done.subject["pupil_id"]
+    endpoint, args = done.link
     title = done.title
     task = context.rows.add(
         Task,
         school_id=school_id,
         duty_id=duties[done.code].id,
         subject_type=done.subject_type,
-        subject_id=done.subject_id,
+        subject_id=done.subject["id"],
         period="",
-        pupil_id=done.pupil_id,
+        pupil_id=pupil_id,
         assigned_to_id=staff.senco_id,
         assigned_by_id=None,
         for_role=Role.SENCO,
         title=title[:200],
-        title_template=title.replace(roll.names[done.pupil_id], PUPIL_IN_TITLE)[:200],
-        link_endpoint=done.link[0],
-        link_args=done.link[1],
-        due_on=done.due,
+        title_template=title.replace(roll.names[pupil_id], PUPIL_IN_TITLE)[:200],
+        link_endpoint=endpoint,
+        link_args={"public_id": roll.public[pupil_id]} | args,
+        due_on=due,
         status=TaskStatus.DONE,
-        completed_on=done.done,
+        completed_on=done_on,
         completed_by_id=staff.senco_id,
-        closed_on=done.done,
+        closed_on=done_on,
         done_by_type=BY_CODE[done.code].fulfilled_by,
         done_by_id=done.record_id,
         note=f"Done: {done.what}, recorded by {staff.senco_name}.",
-        created_at=created_at,
+        created_at=moment(context.rng, min(made, done_on)),
     )
     context.summary.tasks_done += 1
-    _add_notification(context, staff, task, done)
+    _add_notification(context, staff, task, title)
 
 
-def _add_notification(context: DemoContext, staff: Staff, task: dict[str, Any], done: Done) -> None:
+def _add_notification(context: DemoContext, staff: Staff, task: dict[str, Any], title: str) -> None:
     """The task's notification to the SENCO, emailed and read before the task was done."""
-    created_at = task["created_at"]
+    created_at, due = task["created_at"], task["due_on"]
     read_at = created_at + timedelta(hours=context.rng.randint(*READ_WITHIN_HOURS))
-    shown = task_title(done.title, task["title_template"], None)
+    shown = task_title(title, task["title_template"], None)
     context.rows.add(
         Notification,
         recipient_id=staff.senco_id,
@@ -207,10 +177,10 @@ def _add_notification(context: DemoContext, staff: Staff, task: dict[str, Any], 
         subject_id=task["id"],
         period="",
         title=shown[:200],
-        body=f"{shown}. Due by {done.due.day} {done.due:%B %Y}.",
-        link=path_for(*done.link),
+        body=f"{shown}. Due by {due.day} {due:%B %Y}.",
+        link=path_for(task["link_endpoint"], task["link_args"]),
         created_at=created_at,
-        read_at=min(read_at, _end_of(done.done)),
+        read_at=min(read_at, _end_of(task["completed_on"])),
         email_status=EmailStatus.SENT,
         attempts=1,
         next_attempt_at=None,
