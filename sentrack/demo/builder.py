@@ -17,7 +17,7 @@ from sentrack.demo.concerns import CONCERN_DEADLINE_DAYS, add_concerns
 from sentrack.demo.context import DemoContext, DemoSummary
 from sentrack.demo.cycles import add_support_cycles
 from sentrack.demo.dates import school_year
-from sentrack.demo.interventions import add_interventions
+from sentrack.demo.interventions import InterventionBuilder
 from sentrack.demo.meetings import add_parent_meetings
 from sentrack.demo.pupils import PupilBuilder
 from sentrack.demo.register import add_sen_statuses, place_on_register
@@ -88,7 +88,7 @@ class DemoBuilder:
         add_status_events(context, pupils, staff.senco_id)
         cycles = add_support_cycles(context, spec, pupils, staff)
         add_letters(context, pupils, staff)
-        add_interventions(context, spec, school_id, pupils, staff, cycles)
+        InterventionBuilder(context, spec, school_id, pupils, staff, cycles).build()
         add_parent_meetings(context, spec, pupils, cycles)
         add_task_history(context, school_id, pupils, staff, self.duties)
         add_passport_reads(context, pupils)

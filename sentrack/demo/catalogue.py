@@ -9,7 +9,7 @@ per session for a licence or resources. Nobody is named in the wording.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sentrack.models import Delivery
 from sentrack.models.enums import AreaOfNeed, Phase
@@ -87,6 +87,23 @@ class Programme:
     cost_per_session_pence: int | None = None
     weight: float = 1.0
     core: bool = False
+
+
+# Run in both phases, for different year groups.
+BETTER_READING = Programme(
+    "Better Reading Partnership",
+    "Better Reading",
+    "Three short one-to-one reading sessions a week with a trained adult.",
+    L,
+    2,
+    3,
+    15,
+    10,
+    (1, 6),
+    ONE,
+    (1, 1),
+    READING_AGE,
+)
 
 
 PRIMARY = [
@@ -348,20 +365,7 @@ PRIMARY = [
         READING_AGE,
         cost_per_session_pence=180,
     ),
-    Programme(
-        "Better Reading Partnership",
-        "Better Reading",
-        "Three short one-to-one reading sessions a week with a trained adult.",
-        L,
-        2,
-        3,
-        15,
-        10,
-        (1, 6),
-        ONE,
-        (1, 1),
-        READING_AGE,
-    ),
+    BETTER_READING,
     Programme(
         "Speech and language therapy programme (from the SALT)",
         "Speech and language programme",
@@ -683,20 +687,7 @@ SECONDARY = [
         HANDWRITING,
         core=True,
     ),
-    Programme(
-        "Better Reading Partnership",
-        "Better Reading",
-        "Three short one-to-one reading sessions a week with a trained adult.",
-        L,
-        2,
-        3,
-        15,
-        10,
-        (7, 8),
-        ONE,
-        (1, 1),
-        READING_AGE,
-    ),
+    replace(BETTER_READING, years=(7, 8)),
     Programme(
         "Pre-teaching of subject vocabulary",
         "Pre-teaching vocabulary",

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import Enum
+from types import SimpleNamespace
 from typing import Any
 
 from sentrack.demo import names, texts
@@ -61,8 +62,9 @@ from sentrack.models import (
     ReviewDecision,
     SupportCycle,
 )
-from sentrack.workflows.cycles import OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS, Move
+from sentrack.workflows.cycles import MOVES, OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS, Move
 from sentrack.workflows.register import is_review_overdue
+from sentrack.workflows.revisions import snapshot
 
 
 class Stage(Enum):
@@ -110,6 +112,29 @@ RATINGS = {
     ],
     ReviewDecision.STEP_DOWN: [(OutcomeRating.ACHIEVED, 70), (OutcomeRating.EXCEEDED, 30)],
     ReviewDecision.REQUEST_EHC: [(OutcomeRating.NOT_ACHIEVED, 55), (OutcomeRating.PARTLY_ACHIEVED, 45)],
+}
+
+# Each move of a cycle, from and to the states the app's workflow moves it between.
+MOVE_STATES = {move: (old, new) for (old, move), new in MOVES.items()}
+
+# A review as `start_review` opens it: an empty draft, version 0.
+BLANK_REVIEW: dict[str, Any] = {
+    "held_on": None,
+    "attendees": None,
+    "parent_attended": False,
+    "provision_impact": None,
+    "pupil_views": None,
+    "parent_views": None,
+    "next_steps": None,
+    "decision": None,
+    "decision_reason": None,
+    "ehc_requested_on": None,
+    "early_reason": None,
+    "early_reason_detail": None,
+    "version": 0,
+    "updated_by_id": None,
+    "updated_at": None,
+    "recorded_at": None,
 }
 
 
@@ -343,7 +368,7 @@ def _deal_stages(
     today = context.today
     settled = [pupil for pupil, first in current if first.starts <= today - SETTLED_DAYS * DAY]
     in_class = [pupil for pupil in settled if pupil.group_id == demo_group_id]
-    stages = {pupil.id: stage for pupil, stage in zip(in_class, DEMO_CLASS_STAGES)}
+    stages = {pupil.id: stage for pupil, stage in zip(in_class, DEMO_CLASS_STAGES, strict=False)}
     others = [pupil for pupil in settled if pupil.id not in stages]
     pool: list[Stage] = []
     for stage, share in STAGE_SHARES.items():
@@ -352,7 +377,7 @@ def _deal_stages(
     pool = pool[: len(others)]
     pool += [Stage.DO] * (len(others) - len(pool))
     context.rng.shuffle(pool)
-    stages.update((pupil.id, stage) for pupil, stage in zip(others, pool))
+    stages.update((pupil.id, stage) for pupil, stage in zip(others, pool, strict=True))
     return stages
 
 
@@ -362,19 +387,6 @@ def _deal_stages(
 def _after(at: datetime, earlier: datetime) -> datetime:
     """`at`, unless that is not after `earlier`: entries made in order stay in order."""
     return at if at > earlier else earlier + NEXT_MINUTES
-
-
-def _snapshot(row: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
-    """The revision snapshot of a row, as `sentrack.workflows.revisions.snapshot` makes it."""
-    found = {}
-    for name in fields:
-        value = row[name]
-        if isinstance(value, date):
-            value = value.isoformat()
-        elif isinstance(value, Enum):
-            value = value.value
-        found[name] = value
-    return found
 
 
 class CycleWriter:
@@ -410,7 +422,6 @@ class CycleWriter:
         second = period.secondary_need.area if period.secondary_need else None
         return [first] if second in (None, first) else [first, second]
 
-    # One cycle, in the order the app would have written it.
     def _cycle(
         self,
         pupil: PupilDraft,
@@ -423,83 +434,18 @@ class CycleWriter:
         decision: Ending,
         concern: dict[str, Any] | None,
     ) -> tuple[dict[str, Any], list[dict[str, Any]], datetime | None]:
-        rng, rows, senco_id, summary = self.rng, self.rows, self.senco_id, self.context.summary
+        """One cycle, in the order the app would have written it. Returns its row, the unmet outcomes
+        it carries into the next cycle and when its review was recorded (None while it is open)."""
+        rng = self.rng
         closed = dates.state is CycleState.CLOSED
         if opened_at is None:  # cycle 1: opened by the SENCO, or on deciding the concern
             opened_at = moment(rng, dates.opened)
             if concern is not None:
                 opened_at = _after(opened_at, concern["recorded_at"])
-        cycle = rows.add(
-            SupportCycle,
-            pupil_id=pupil.id,
-            number=number,
-            state=dates.state,
-            opened_on=dates.opened,
-            opened_by_id=senco_id,
-            concern_id=concern["id"] if concern else None,
-            previous_cycle_id=previous["id"] if previous else None,
-            closed_on=dates.held if closed else None,
-            created_at=opened_at,
-        )
+        cycle = self._open(pupil, number, dates, previous, opened_at, concern)
         cycle_id = cycle["id"]
-        summary.cycles += 1
-        if not closed:
-            state = dates.state.value
-            summary.cycles_open[state] = summary.cycles_open.get(state, 0) + 1
-            summary.reviews_overdue += is_review_overdue(dates.state, dates.due, self.today)
-        detail = "Opened from a concern" if concern else ("Continues the previous cycle" if previous else None)
-        self._event(
-            pupil,
-            cycle_id,
-            "cycle_opened",
-            f"Support cycle {number} opened: assessment begins",
-            dates.opened,
-            opened_at,
-            detail=detail,
-            to_state=CycleState.ASSESS.value,
-        )
-
-        outcomes = []
-        for old in carried:  # as record_review carries them, into the cycle it opens
-            outcomes.append(
-                self._outcome(
-                    cycle_id,
-                    len(outcomes) + 1,
-                    old["description"],
-                    old["success_criteria"],
-                    old["area_of_need"],
-                    old["target_date"],
-                    opened_at,
-                    carried_from_id=old["id"],
-                )
-            )
-
-        at = opened_at
-        if dates.assessed is not None:
-            at = self._assessment(pupil, cycle_id, dates, areas, number, at)
-        if dates.finished is not None:
-            at = _after(moment(rng, dates.finished), at)
-            self._move(
-                pupil,
-                cycle_id,
-                Move.FINISH_ASSESSMENT,
-                "Assessment finished: planning begins",
-                dates.assessed,
-                at,
-                CycleState.ASSESS,
-                CycleState.PLAN,
-            )
-        if dates.written is not None:
-            at = self._plan(pupil, cycle_id, dates, areas, at)
-            for outcome in outcomes:  # the carried outcomes get the new plan's review date
-                at += NEXT_MINUTES
-                outcome["target_date"], outcome["version"] = dates.due, 2
-                self._revision("outcome", outcome, OUTCOME_FIELDS, at)
-            wanted = rng.randint(2, 3)
-            for _ in range(max(0 if outcomes else 1, wanted - len(outcomes))):
-                description, criteria, area = self._new_outcome(areas, outcomes)
-                at += NEXT_MINUTES
-                outcomes.append(self._outcome(cycle_id, len(outcomes) + 1, description, criteria, area, dates.due, at))
+        outcomes = self._carry(cycle_id, carried, opened_at)
+        at = self._assess_and_plan(pupil, cycle_id, number, dates, areas, outcomes, opened_at)
         self.records.setdefault(pupil.id, []).append(
             CycleRecord(
                 dates.opened,
@@ -509,34 +455,130 @@ class CycleWriter:
         )
         if dates.state is CycleState.PLAN:
             return cycle, [], None
-
-        if dates.starts is not None:
-            at = _after(self.context.entered(dates.starts, within_days=2), at)
-            self._move(
-                pupil,
-                cycle_id,
-                Move.START_SUPPORT,
-                f"Plan started: review on {dates.due:%d/%m/%Y}",
-                dates.starts,
-                at,
-                CycleState.PLAN,
-                CycleState.DO,
-            )
-            self._observations(pupil, cycle_id, outcomes, dates.starts, dates.held if closed else None)
+        at = self._start_support(pupil, cycle_id, dates, outcomes, at)
         if dates.review_started is None:
             return cycle, [], None
-
         at = _after(moment(rng, dates.review_started), at)
-        self._move(
-            pupil, cycle_id, Move.START_REVIEW, "Review started", dates.due, at, CycleState.DO, CycleState.REVIEW
-        )
+        self._move(pupil, cycle_id, Move.START_REVIEW, "Review started", dates.due, at)
         if not closed:
-            self._draft_review(pupil, cycle_id, number, dates, outcomes, at)
+            self._draft_review(cycle_id, dates, outcomes, at)
             return cycle, [], None
         recorded_at = _after(moment(rng, dates.recorded), at)
         self._review(pupil, cycle_id, number, dates, outcomes, decision, at, recorded_at)
         unmet = [o for o in outcomes if not o["rating"].met] if decision.decision is ReviewDecision.CONTINUE else []
         return cycle, unmet, recorded_at
+
+    def _open(
+        self,
+        pupil: PupilDraft,
+        number: int,
+        dates: CycleDates,
+        previous: dict[str, Any] | None,
+        opened_at: datetime,
+        concern: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The cycle's row, counted in the summary, with the event of its opening."""
+        closed = dates.state is CycleState.CLOSED
+        cycle = self.rows.add(
+            SupportCycle,
+            pupil_id=pupil.id,
+            number=number,
+            state=dates.state,
+            opened_on=dates.opened,
+            opened_by_id=self.senco_id,
+            concern_id=concern["id"] if concern else None,
+            previous_cycle_id=previous["id"] if previous else None,
+            closed_on=dates.held if closed else None,
+            created_at=opened_at,
+        )
+        summary = self.context.summary
+        summary.cycles += 1
+        if not closed:
+            state = dates.state.value
+            summary.cycles_open[state] = summary.cycles_open.get(state, 0) + 1
+            summary.reviews_overdue += is_review_overdue(dates.state, dates.due, self.today)
+        detail = "Opened from a concern" if concern else ("Continues the previous cycle" if previous else None)
+        self._event(
+            pupil,
+            cycle["id"],
+            "cycle_opened",
+            f"Support cycle {number} opened: assessment begins",
+            dates.opened,
+            opened_at,
+            detail=detail,
+            to_state=CycleState.ASSESS.value,
+        )
+        return cycle
+
+    def _carry(self, cycle_id: int, carried: list[dict[str, Any]], opened_at: datetime) -> list[dict[str, Any]]:
+        """The previous cycle's unmet outcomes, as `record_review` carries them into the cycle it opens."""
+        return [
+            self._outcome(
+                cycle_id,
+                position,
+                old["description"],
+                old["success_criteria"],
+                old["area_of_need"],
+                old["target_date"],
+                opened_at,
+                carried_from_id=old["id"],
+            )
+            for position, old in enumerate(carried, start=1)
+        ]
+
+    def _assess_and_plan(
+        self,
+        pupil: PupilDraft,
+        cycle_id: int,
+        number: int,
+        dates: CycleDates,
+        areas: list[AreaOfNeed],
+        outcomes: list[dict[str, Any]],
+        at: datetime,
+    ) -> datetime:
+        """The assessment, its finishing and the plan with its outcomes, as far as the cycle got;
+        returns when the last of them was entered."""
+        if dates.assessed is not None:
+            at = self._assessment(pupil, cycle_id, dates, areas, number, at)
+        if dates.finished is not None:
+            at = _after(moment(self.rng, dates.finished), at)
+            self._move(
+                pupil, cycle_id, Move.FINISH_ASSESSMENT, "Assessment finished: planning begins", dates.assessed, at
+            )
+        if dates.written is not None:
+            at = self._plan(pupil, cycle_id, dates, areas, at)
+            at = self._plan_outcomes(cycle_id, dates, areas, outcomes, at)
+        return at
+
+    def _plan_outcomes(
+        self, cycle_id: int, dates: CycleDates, areas: list[AreaOfNeed], outcomes: list[dict[str, Any]], at: datetime
+    ) -> datetime:
+        """The carried outcomes saved again with the new plan's review date as target, then new ones
+        up to two or three in all (at least one); returns when the last was saved."""
+        for outcome in outcomes:
+            at += NEXT_MINUTES
+            outcome["target_date"], outcome["version"] = dates.due, 2
+            self._revision("outcome", outcome, OUTCOME_FIELDS, at)
+        wanted = self.rng.randint(2, 3)
+        for _ in range(max(0 if outcomes else 1, wanted - len(outcomes))):
+            description, criteria, area = self._new_outcome(areas, outcomes)
+            at += NEXT_MINUTES
+            outcomes.append(self._outcome(cycle_id, len(outcomes) + 1, description, criteria, area, dates.due, at))
+        return at
+
+    def _start_support(
+        self, pupil: PupilDraft, cycle_id: int, dates: CycleDates, outcomes: list[dict[str, Any]], at: datetime
+    ) -> datetime:
+        """The plan started, if it has, and the observations made while it ran."""
+        if dates.starts is None:
+            return at
+        at = _after(self.context.entered(dates.starts, within_days=2), at)
+        self._move(
+            pupil, cycle_id, Move.START_SUPPORT, f"Plan started: review on {dates.due:%d/%m/%Y}", dates.starts, at
+        )
+        held = dates.held if dates.state is CycleState.CLOSED else None
+        self._observations(pupil, cycle_id, outcomes, dates.starts, held)
+        return at
 
     def _event(
         self,
@@ -574,9 +616,9 @@ class CycleWriter:
         title: str,
         effective_on: date,
         recorded_at: datetime,
-        old: CycleState,
-        new: CycleState,
     ) -> None:
+        """The event of a move of the cycle, between the states `workflows.cycles.MOVES` gives it."""
+        old, new = MOVE_STATES[move]
         self._event(
             pupil,
             cycle_id,
@@ -733,7 +775,7 @@ class CycleWriter:
             record_type=record_type,
             record_id=row["id"],
             version=row["version"],
-            snapshot=_snapshot(row, fields),
+            snapshot=snapshot(SimpleNamespace(**row), fields),
             saved_by_id=self.senco_id,
             saved_at=saved_at,
         )
@@ -810,30 +852,16 @@ class CycleWriter:
         started_at: datetime,
         recorded_at: datetime,
     ) -> None:
+        """The review that closed the cycle: every outcome rated, the decision recorded."""
         rng = self.rng
         decision = ending.decision
-        met = self._rate(outcomes, decision)
-        impact = (
-            "poor"
-            if decision is ReviewDecision.REQUEST_EHC
-            else "good"
-            if met >= 0.66
-            else "mixed"
-            if met > 0
-            else "poor"
-        )
+        impact = _impact_of(decision, self._rate(outcomes, decision))
         parent_attended = rng.random() < PARENT_ATTENDED_RATE
-        if decision is ReviewDecision.STEP_DOWN:
-            reason = ending.reason
-        elif decision is ReviewDecision.REQUEST_EHC:
-            reason = rng.choice(texts.REQUEST_EHC_REASONS)
-        else:
-            reason = rng.choice(texts.CONTINUE_REASONS[impact]) if rng.random() < 0.5 else None
-        row = self.rows.add(
-            Review,
-            cycle_id=cycle_id,
+        reason = self._decision_reason(ending, impact)
+        row = self._add_review(
+            cycle_id,
             held_on=dates.held,
-            attendees=rng.choice(self.book.attendees if parent_attended else self.book.attendees_without_parents),
+            attendees=self._attendees(parent_attended),
             parent_attended=parent_attended,
             provision_impact=rng.choice(texts.IMPACT[impact]),
             pupil_views=rng.choice(texts.REVIEW_PUPIL_VIEWS[outcomes[0]["area_of_need"]]),
@@ -842,25 +870,13 @@ class CycleWriter:
             decision=decision,
             decision_reason=reason,
             ehc_requested_on=ending.requested,
-            early_reason=None,
-            early_reason_detail=None,
             version=1,
             updated_by_id=self.senco_id,
             updated_at=recorded_at,
             recorded_at=recorded_at,
         )
-        self._blank_review_revision(row["id"], started_at, outcomes)
-        self._revision("review", row | {"ratings_summary": _ratings_summary(outcomes)}, REVIEW_FIELDS, recorded_at)
-        self._move(
-            pupil,
-            cycle_id,
-            Move.RECORD_REVIEW,
-            review_held_title(decision),
-            dates.held,
-            recorded_at,
-            CycleState.REVIEW,
-            CycleState.CLOSED,
-        )
+        self._review_revisions(row, outcomes, started_at, recorded_at)
+        self._move(pupil, cycle_id, Move.RECORD_REVIEW, review_held_title(decision), dates.held, recorded_at)
         if parent_attended:
             self._event(pupil, cycle_id, "parent_meeting", "Parents met at the review", dates.held, recorded_at)
             self._review_meeting(
@@ -871,77 +887,68 @@ class CycleWriter:
                 pupil, cycle_id, "ehc_requested", "EHC needs assessment requested", ending.requested, recorded_at
             )
 
+    def _decision_reason(self, ending: Ending, impact: str) -> str | None:
+        """Why the review decided as it did (a review that continues says so half the time)."""
+        if ending.decision is ReviewDecision.STEP_DOWN:
+            return ending.reason
+        if ending.decision is ReviewDecision.REQUEST_EHC:
+            return self.rng.choice(texts.REQUEST_EHC_REASONS)
+        return self.rng.choice(texts.CONTINUE_REASONS[impact]) if self.rng.random() < 0.5 else None
+
+    def _attendees(self, parent_attended: bool) -> str:
+        return self.rng.choice(self.book.attendees if parent_attended else self.book.attendees_without_parents)
+
+    def _add_review(self, cycle_id: int, **values: Any) -> dict[str, Any]:
+        """A review row: `values` over those of the empty draft `start_review` opens."""
+        return self.rows.add(Review, **({"cycle_id": cycle_id} | BLANK_REVIEW | values))
+
+    def _review_revisions(
+        self, row: dict[str, Any], outcomes: list[dict[str, Any]], started_at: datetime, saved_at: datetime
+    ) -> None:
+        """The revisions of a review saved once: the empty draft, then `row` as saved."""
+        self._blank_review_revision(row["id"], started_at, outcomes)
+        self._revision("review", row | {"ratings_summary": _ratings_summary(outcomes)}, REVIEW_FIELDS, saved_at)
+
     def _draft_review(
-        self,
-        pupil: PupilDraft,
-        cycle_id: int,
-        number: int,
-        dates: CycleDates,
-        outcomes: list[dict[str, Any]],
-        started_at: datetime,
+        self, cycle_id: int, dates: CycleDates, outcomes: list[dict[str, Any]], started_at: datetime
     ) -> None:
         """The review of an open cycle: just started, or a draft saved with the meeting, some
         views and some ratings, the decision still to make."""
         rng = self.rng
         if rng.random() < 0.3:
-            row = self.rows.add(
-                Review,
-                cycle_id=cycle_id,
-                held_on=None,
-                attendees=None,
-                parent_attended=False,
-                provision_impact=None,
-                pupil_views=None,
-                parent_views=None,
-                next_steps=None,
-                decision=None,
-                decision_reason=None,
-                ehc_requested_on=None,
-                early_reason=None,
-                early_reason_detail=None,
-                version=0,
-                updated_by_id=None,
-                updated_at=started_at,
-                recorded_at=None,
-            )
+            row = self._add_review(cycle_id, updated_at=started_at)
             self._blank_review_revision(row["id"], started_at, outcomes)
             return
         held = random_school_day(rng, dates.due, self.today) if rng.random() < 0.7 else None
         parent_attended = held is not None and rng.random() < PARENT_ATTENDED_RATE
-        for outcome in outcomes:
-            if held is not None and rng.random() < 0.6:
-                rating = weighted(rng, RATINGS["carried" if outcome["carried_from_id"] else "new"])
-                outcome["rating"], outcome["rating_note"] = rating, rng.choice(texts.RATING_NOTES[rating.value])
-        saved_at = _after(self.context.entered(held or dates.review_started, within_days=3), started_at)
-        attendees = None
         if held is not None:
-            attendees = rng.choice(self.book.attendees if parent_attended else self.book.attendees_without_parents)
-        row = self.rows.add(
-            Review,
-            cycle_id=cycle_id,
+            self._rate_some(outcomes)
+        saved_at = _after(self.context.entered(held or dates.review_started, within_days=3), started_at)
+        row = self._add_review(
+            cycle_id,
             held_on=held,
-            attendees=attendees,
+            attendees=self._attendees(parent_attended) if held is not None else None,
             parent_attended=parent_attended,
             provision_impact=rng.choice(texts.IMPACT["mixed"]) if held else None,
             pupil_views=rng.choice(texts.REVIEW_PUPIL_VIEWS[outcomes[0]["area_of_need"]])
             if rng.random() < 0.6
             else None,
             parent_views=rng.choice(texts.REVIEW_PARENT_VIEWS["mixed"]) if parent_attended else None,
-            next_steps=None,
-            decision=None,
-            decision_reason=None,
-            ehc_requested_on=None,
-            early_reason=None,
-            early_reason_detail=None,
             version=1,
             updated_by_id=self.senco_id,
             updated_at=saved_at,
-            recorded_at=None,
         )
-        self._blank_review_revision(row["id"], started_at, outcomes)
-        self._revision("review", row | {"ratings_summary": _ratings_summary(outcomes)}, REVIEW_FIELDS, saved_at)
+        self._review_revisions(row, outcomes, started_at, saved_at)
         # No meeting with parents yet, even when a parent attended: the app records (or links) the
         # review's meeting only when the review is recorded (`record_review`).
+
+    def _rate_some(self, outcomes: list[dict[str, Any]]) -> None:
+        """Ratings for some of the outcomes, as a draft saved after the meeting holds them."""
+        rng = self.rng
+        for outcome in outcomes:
+            if rng.random() < 0.6:
+                rating = weighted(rng, RATINGS["carried" if outcome["carried_from_id"] else "new"])
+                outcome["rating"], outcome["rating_note"] = rating, rng.choice(texts.RATING_NOTES[rating.value])
 
     def _review_meeting(
         self, pupil: PupilDraft, cycle_id: int, review: dict[str, Any], outcomes: str, recorded_at: datetime
@@ -997,6 +1004,13 @@ class CycleWriter:
             "ratings_summary": _ratings_summary([{**o, "rating": None} for o in outcomes]),
         }
         self._revision("review", blank, REVIEW_FIELDS, started_at)
+
+
+def _impact_of(decision: ReviewDecision, met: float) -> str:
+    """How the review judged the provision's impact, from the share of outcomes met."""
+    if decision is ReviewDecision.REQUEST_EHC:
+        return "poor"
+    return "good" if met >= 0.66 else "mixed" if met > 0 else "poor"
 
 
 def _ratings_summary(outcomes: list[dict[str, Any]]) -> str:

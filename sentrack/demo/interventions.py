@@ -138,24 +138,11 @@ class Kind:
         return self.row["id"]
 
 
-def add_interventions(
-    context: DemoContext,
-    spec: SchoolSpec,
-    school_id: int,
-    pupils: list[PupilDraft],
-    staff: Staff,
-    cycles: dict[int, list[CycleRecord]],
-) -> None:
-    """The school's catalogue and its interventions, with their places, registers, impact and
-    timeline events. `cycles`: each pupil's support cycles, as `add_support_cycles` returns them."""
-    InterventionBuilder(context, spec, school_id, pupils, staff, cycles).build()
-
-
 @cache
 def _weekday_choices(count: int, required: int | None) -> tuple[list[tuple[int, ...]], list[int]]:
     """The sets of `count` weekdays holding `required`, those spread through the week favoured."""
     combos = [c for c in itertools.combinations(range(5), count) if required is None or required in c]
-    weights = [1 + sum(b - a >= 2 for a, b in zip(c, c[1:])) for c in combos]
+    weights = [1 + sum(b - a >= 2 for a, b in zip(c, c[1:], strict=False)) for c in combos]
     return combos, weights
 
 
@@ -174,6 +161,9 @@ def _term_name(day: date) -> str:
 
 
 class InterventionBuilder:
+    """The school's catalogue and its interventions (`build`), with their places, registers, impact
+    and timeline events. `cycles`: each pupil's support cycles, as `add_support_cycles` returns them."""
+
     def __init__(
         self,
         context: DemoContext,
@@ -412,10 +402,7 @@ class InterventionBuilder:
         preferred = [p for p in found if p in slot.pool] if slot.pool is not None else found
         if not preferred:
             return []
-        if loose:
-            anchor = preferred[0]
-        else:
-            anchor = rng.choice(preferred)
+        anchor = preferred[0] if loose else rng.choice(preferred)
         if programme.delivery is Delivery.ONE_TO_ONE:
             return [anchor]
         size = rng.randint(*programme.group_size)
@@ -498,22 +485,21 @@ class InterventionBuilder:
     def _write(
         self, slot: Slot, kind: Kind, chosen: list[PupilDraft], weekdays: list[int], starts: date, ends: date
     ) -> None:
-        rng, rows, today, context = self.rng, self.rows, self.today, self.context
+        """The intervention, its places with their events, the registers taken so far and, if it
+        has ended and its impact is recorded, the impact."""
+        rng, today = self.rng, self.today
         programme = kind.programme
         by = self._deliverer(slot, programme)
         self.load[by] = self.load.get(by, 0) + 1
         given = self.given.setdefault(by, {})
         given[kind.id] = given.get(kind.id, 0) + 1
-        created_by = slot.created_by or self.staff.senco_id
         admitted = max(p.admitted_on for p in chosen)
         set_up = random_school_day(rng, max(admitted, min(starts, today) - SETUP_DAYS * DAY), min(starts, today))
-        created_at = moment(rng, set_up)
-        name = self._name(programme, chosen, starts, ends)
-        intervention = rows.add(
+        intervention = self.rows.add(
             Intervention,
             school_id=self.school_id,
             type_id=kind.id,
-            name=name,
+            name=self._name(programme, chosen, starts, ends),
             delivery=programme.delivery,
             delivered_by_id=by,
             weekdays=weekdays,
@@ -521,16 +507,28 @@ class InterventionBuilder:
             starts_on=starts,
             ends_on=ends,
             measure=programme.measure.name,
-            created_by_id=created_by,
-            created_at=created_at,
+            created_by_id=slot.created_by or self.staff.senco_id,
+            created_at=moment(rng, set_up),
         )
         chosen = sorted(chosen, key=lambda p: p.id)
+        places = self._places(intervention, programme, chosen, set_up)
+        attended = self._sessions(intervention["id"], by, places, weekdays, starts, ends)
+        self._count(slot.state)
+        if slot.state in (State.ENDED, State.EARLIER):
+            self._impact(intervention["name"], programme, by, places, chosen, attended, starts, ends)
+
+    def _places(
+        self, intervention: dict[str, Any], programme: Programme, chosen: list[PupilDraft], set_up: date
+    ) -> list[dict[str, Any]]:
+        """A place for each pupil (busy from then on), with the entry measure and the event of the start."""
+        starts, ends = intervention["starts_on"], intervention["ends_on"]
+        weekdays = intervention["weekdays"]
         places = []
         for pupil in chosen:
-            self.busy.setdefault(pupil.id, []).append((starts, ends, kind.id))
+            self.busy.setdefault(pupil.id, []).append((starts, ends, intervention["type_id"]))
             entry = self._entry(programme.measure, pupil, starts)
             places.append(
-                rows.add(
+                self.rows.add(
                     InterventionPupil,
                     intervention_id=intervention["id"],
                     pupil_id=pupil.id,
@@ -544,26 +542,27 @@ class InterventionBuilder:
                 )
             )
             add_event(
-                context,
+                self.context,
                 pupil.id,
                 "intervention_started",
-                f"Intervention starts: {name}",
+                f"Intervention starts: {intervention['name']}",
                 starts,
-                created_at,
-                created_by,
+                intervention["created_at"],
+                intervention["created_by_id"],
                 detail=f"{len(weekdays)} x {programme.minutes} minutes a week until {ends:%d/%m/%Y}",
             )
-        attended = self._sessions(intervention["id"], by, places, weekdays, starts, ends)
-        summary = context.summary
+        return places
+
+    def _count(self, state: State) -> None:
+        """The intervention in the summary, by where it stands."""
+        summary = self.context.summary
         summary.interventions += 1
-        if slot.state is State.RUNNING:
+        if state is State.RUNNING:
             summary.interventions_running += 1
-        elif slot.state is State.STARTING:
+        elif state is State.STARTING:
             summary.interventions_starting += 1
-        elif slot.state is State.AWAITING_IMPACT:
+        elif state is State.AWAITING_IMPACT:
             summary.interventions_awaiting_impact += 1
-        else:
-            self._impact(name, programme, by, places, chosen, attended, starts, ends)
 
     def _sessions(
         self, intervention_id: int, by: int, places: list[dict[str, Any]], weekdays: list[int], starts: date, ends: date

@@ -112,7 +112,7 @@ def add_sen_statuses(context: DemoContext, pupils: list[PupilDraft], senco_id: i
     """One row a period; each closes the day before the next starts, and the last is open."""
     for pupil in pupils:
         following_starts = [period.start for period in pupil.periods[1:]] + [None]
-        for period, next_start in zip(pupil.periods, following_starts):
+        for period, next_start in zip(pupil.periods, following_starts, strict=False):
             period.row = context.rows.add(
                 SenStatus,
                 pupil_id=pupil.id,

@@ -151,7 +151,7 @@ class Rows:
                 copy.write_row(
                     [
                         process(row[name]) if process is not None else row[name]
-                        for name, process in zip(names, processors)
+                        for name, process in zip(names, processors, strict=True)
                     ]
                 )
         return True

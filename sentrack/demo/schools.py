@@ -70,7 +70,7 @@ class SchoolSpec:
         """(name, year group, number of pupils) of each class, Reception or Year 7 first."""
         found = []
         per_year = spread(self.pupils, len(self.year_groups))
-        for index, (year_group, pupils) in enumerate(zip(self.year_groups, per_year)):
+        for index, (year_group, pupils) in enumerate(zip(self.year_groups, per_year, strict=True)):
             if self.phase is Phase.PRIMARY:
                 trees = names.CLASS_TREES[2 * index : 2 * index + CLASSES_PER_PRIMARY_YEAR]
                 label = "R" if year_group == 0 else str(year_group)
@@ -79,7 +79,7 @@ class SchoolSpec:
                 count = min(26, max(1, round(pupils / TUTOR_GROUP_SIZE)))
                 group_names = [f"{year_group}{chr(ord('A') + i)}" for i in range(count)]
             sizes = spread(pupils, len(group_names))
-            found += [(name, year_group, size) for name, size in zip(group_names, sizes)]
+            found += [(name, year_group, size) for name, size in zip(group_names, sizes, strict=True)]
         return found
 
 

@@ -11,11 +11,15 @@ makes today's open tasks after the build.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sentrack.demo.context import DemoContext
 from sentrack.demo.dates import moment
 from sentrack.demo.pupils import PupilDraft
+from sentrack.demo.rows import Rows
 from sentrack.demo.staff import Staff
 from sentrack.models import (
     Concern,
@@ -44,134 +48,145 @@ LETTER_DAYS = BY_CODE["senco_tells_parents"].due_days  # a letter is due this lo
 READ_WITHIN_HOURS = (1, 30)
 
 
+@dataclass(frozen=True)
+class Done:
+    """A duty done before today: the task the sweep made for it, and the record that did it."""
+
+    code: str  # the duty
+    subject_type: str
+    subject: dict[str, Any]  # the row the task is about: its id and its pupil_id
+    title: str
+    link: tuple[str, dict]  # the endpoint and its arguments besides the pupil's public id
+    dates: tuple[date, date, date]  # when the task was due, made (at the latest) and done
+    what: str  # the record that did it, in the task's note
+    record_id: int
+
+
+@dataclass(frozen=True)
+class Roll:
+    """The school's pupils as the tasks name and link them (pupil id -> name, public id)."""
+
+    names: dict[int, str]
+    public: dict[int, str]
+
+
 def add_task_history(
     context: DemoContext, school_id: int, pupils: list[PupilDraft], staff: Staff, duties: dict[str, Duty]
 ) -> None:
+    """A done task, with its notification, for each review held, letter sent and concern decided."""
+    roll = Roll(
+        {p.id: f"{p.row['preferred_name'] or p.row['first_name']} {p.row['last_name']}" for p in pupils},
+        {p.id: p.row["public_id"] for p in pupils},
+    )
     rows = context.rows
-    names = {p.id: f"{p.row['preferred_name'] or p.row['first_name']} {p.row['last_name']}" for p in pupils}
-    public = {p.id: p.row["public_id"] for p in pupils}
-    mine = set(names)
+    for done in [*_reviews_held(rows, roll), *_letters_sent(rows, roll), *_concerns_decided(rows, roll)]:
+        _add_done(context, school_id, staff, duties, roll, done)
 
-    def add(
-        code: str,
-        subject_type: str,
-        subject_id: int,
-        pupil_id: int,
-        title: str,
-        link: tuple[str, dict],
-        due: date,
-        made: date,
-        done: date,
-        what: str,
-        record_id: int,
-    ) -> None:
-        # Closed as the app closes it (`fulfilment.settle_tasks`): done by the record, on the day
-        # the record was made, with the app's note naming it.
-        made = min(made, done)
-        created_at = moment(context.rng, made)
-        task = rows.add(
-            Task,
-            school_id=school_id,
-            duty_id=duties[code].id,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            period="",
-            pupil_id=pupil_id,
-            assigned_to_id=staff.senco_id,
-            assigned_by_id=None,
-            for_role=Role.SENCO,
-            title=title[:200],
-            title_template=title.replace(names[pupil_id], PUPIL_IN_TITLE)[:200],
-            link_endpoint=link[0],
-            link_args=link[1],
-            due_on=due,
-            status=TaskStatus.DONE,
-            completed_on=done,
-            completed_by_id=staff.senco_id,
-            closed_on=done,
-            done_by_type=BY_CODE[code].fulfilled_by,
-            done_by_id=record_id,
-            note=f"Done: {what}, recorded by {staff.senco_name}.",
-            created_at=created_at,
-        )
-        link = path_for(*link)
-        context.summary.tasks_done += 1
-        read_at = created_at + timedelta(hours=context.rng.randint(*READ_WITHIN_HOURS))
-        rows.add(
-            Notification,
-            recipient_id=staff.senco_id,
-            kind=TASK_ASSIGNED,
-            subject_type="task",
-            subject_id=task["id"],
-            period="",
-            title=task_title(title, task["title_template"], None)[:200],
-            body=f"{task_title(title, task['title_template'], None)}. Due by {due.day} {due:%B %Y}.",
-            link=link,
-            created_at=created_at,
-            read_at=min(read_at, _end_of(done)),
-            email_status=EmailStatus.SENT,
-            attempts=1,
-            next_attempt_at=None,
-            last_error=None,
-            sent_at=created_at + timedelta(minutes=1),
-        )
 
+def _reviews_held(rows: Rows, roll: Roll) -> Iterator[Done]:
+    """'Hold the review' for each closed cycle of the school's pupils whose review was held."""
     plans = {row["cycle_id"]: row for row in rows.pending(Plan)}
     reviews = {row["cycle_id"]: row for row in rows.pending(Review)}
     for cycle in rows.pending(SupportCycle):
         plan, review = plans.get(cycle["id"]), reviews.get(cycle["id"])
-        if cycle["pupil_id"] not in mine or cycle["state"] is not CycleState.CLOSED or not plan or not review:
+        if cycle["pupil_id"] not in roll.names or cycle["state"] is not CycleState.CLOSED or not plan or not review:
             continue
         if not plan["review_date"] or not review["held_on"]:
             continue
-        pupil_id, number = cycle["pupil_id"], cycle["number"]
-        add(
-            "senco_holds_review",
-            "support_cycle",
-            cycle["id"],
-            pupil_id,
-            f"Hold {names[pupil_id]}'s review (cycle {number})",
-            ("cycles.show", {"public_id": public[pupil_id], "number": number}),
-            plan["review_date"],
-            plan["review_date"] - timedelta(days=NOTICE_DAYS),
-            review["held_on"],
-            f"review of {_day(review['held_on'])}",
-            review["id"],
-        )
+        number, due = cycle["number"], plan["review_date"]
+        title = f"Hold {roll.names[cycle['pupil_id']]}'s review (cycle {number})"
+        dates = (due, due - timedelta(days=NOTICE_DAYS), review["held_on"])
+        link = ("cycles.show", {"number": number})
+        what = f"review of {_day(review['held_on'])}"
+        yield Done("senco_holds_review", "support_cycle", cycle, title, link, dates, what, review["id"])
+
+
+def _letters_sent(rows: Rows, roll: Roll) -> Iterator[Done]:
+    """'Send the SEN support letter' for each letter to the school's pupils' parents sent."""
     for letter in rows.pending(ParentLetter):
-        if letter["pupil_id"] not in mine or letter["sent_on"] is None:
+        if letter["pupil_id"] not in roll.names or letter["sent_on"] is None:
             continue
-        pupil_id = letter["pupil_id"]
-        add(
-            "senco_tells_parents",
-            "parent_letter",
-            letter["id"],
-            pupil_id,
-            f"Send the SEN support letter to {names[pupil_id]}'s parents",
-            ("cycles.letter", {"public_id": public[pupil_id], "letter_id": letter["id"]}),
-            letter["created_on"] + timedelta(days=LETTER_DAYS),
-            letter["created_on"],
-            letter["sent_on"],
-            f"letter sent on {_day(letter['sent_on'])}",
-            letter["id"],
-        )
+        title = f"Send the SEN support letter to {roll.names[letter['pupil_id']]}'s parents"
+        dates = (letter["created_on"] + timedelta(days=LETTER_DAYS), letter["created_on"], letter["sent_on"])
+        link = ("cycles.letter", {"letter_id": letter["id"]})
+        what = f"letter sent on {_day(letter['sent_on'])}"
+        yield Done("senco_tells_parents", "parent_letter", letter, title, link, dates, what, letter["id"])
+
+
+def _concerns_decided(rows: Rows, roll: Roll) -> Iterator[Done]:
+    """'Decide on the concern' for each concern about the school's pupils decided."""
     for concern in rows.pending(Concern):
-        if concern["pupil_id"] not in mine or concern["status"] is ConcernStatus.OPEN or not concern["decided_on"]:
+        decided = concern["decided_on"]
+        if concern["pupil_id"] not in roll.names or concern["status"] is ConcernStatus.OPEN or not decided:
             continue
-        pupil_id = concern["pupil_id"]
-        add(
-            "senco_decides_concern",
-            "concern",
-            concern["id"],
-            pupil_id,
-            f"Decide on the concern about {names[pupil_id]}",
-            ("cycles.decide_concern", {"public_id": public[pupil_id], "concern_id": concern["id"]}),
-            concern["deadline"],
-            concern["raised_on"],
-            concern["decided_on"],
-            f"decision of {_day(concern['decided_on'])}: {concern['status'].label.lower()}",
-            concern["id"],
-        )
+        title = f"Decide on the concern about {roll.names[concern['pupil_id']]}"
+        link = ("cycles.decide_concern", {"concern_id": concern["id"]})
+        what = f"decision of {_day(decided)}: {concern['status'].label.lower()}"
+        dates = (concern["deadline"], concern["raised_on"], decided)
+        yield Done("senco_decides_concern", "concern", concern, title, link, dates, what, concern["id"])
+
+
+def _add_done(
+    context: DemoContext, school_id: int, staff: Staff, duties: dict[str, Duty], roll: Roll, done: Done
+) -> None:
+    """The task, closed as the app closes it (`fulfilment.settle_tasks`): done by the record, on
+    the day the record was made, with the app's note naming it; and the notification of it."""
+    due, made, done_on = done.dates
+    pupil_id = done.subject["pupil_id"]
+    endpoint, args = done.link
+    title = done.title
+    task = context.rows.add(
+        Task,
+        school_id=school_id,
+        duty_id=duties[done.code].id,
+        subject_type=done.subject_type,
+        subject_id=done.subject["id"],
+        period="",
+        pupil_id=pupil_id,
+        assigned_to_id=staff.senco_id,
+        assigned_by_id=None,
+        for_role=Role.SENCO,
+        title=title[:200],
+        title_template=title.replace(roll.names[pupil_id], PUPIL_IN_TITLE)[:200],
+        link_endpoint=endpoint,
+        link_args={"public_id": roll.public[pupil_id]} | args,
+        due_on=due,
+        status=TaskStatus.DONE,
+        completed_on=done_on,
+        completed_by_id=staff.senco_id,
+        closed_on=done_on,
+        done_by_type=BY_CODE[done.code].fulfilled_by,
+        done_by_id=done.record_id,
+        note=f"Done: {done.what}, recorded by {staff.senco_name}.",
+        created_at=moment(context.rng, min(made, done_on)),
+    )
+    context.summary.tasks_done += 1
+    _add_notification(context, staff, task, title)
+
+
+def _add_notification(context: DemoContext, staff: Staff, task: dict[str, Any], title: str) -> None:
+    """The task's notification to the SENCO, emailed and read before the task was done."""
+    created_at, due = task["created_at"], task["due_on"]
+    read_at = created_at + timedelta(hours=context.rng.randint(*READ_WITHIN_HOURS))
+    shown = task_title(title, task["title_template"], None)
+    context.rows.add(
+        Notification,
+        recipient_id=staff.senco_id,
+        kind=TASK_ASSIGNED,
+        subject_type="task",
+        subject_id=task["id"],
+        period="",
+        title=shown[:200],
+        body=f"{shown}. Due by {due.day} {due:%B %Y}.",
+        link=path_for(task["link_endpoint"], task["link_args"]),
+        created_at=created_at,
+        read_at=min(read_at, _end_of(task["completed_on"])),
+        email_status=EmailStatus.SENT,
+        attempts=1,
+        next_attempt_at=None,
+        last_error=None,
+        sent_at=created_at + timedelta(minutes=1),
+    )
 
 
 def _day(value: date) -> str:

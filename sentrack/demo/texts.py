@@ -95,14 +95,20 @@ EVIDENCE = {
         (
             0,
             6,
-            "Language screen: standard score {standard} (average 85 to 115); expressive language weaker than understanding.",
+            (
+                "Language screen: standard score {standard} (average 85 to 115); "
+                "expressive language weaker than understanding."
+            ),
         ),
         (0, 11, "Speech and language therapy report: delayed expressive language; targets shared with school."),
         (0, 11, "SENCO observation in class and at lunchtime: initiates interaction with peers rarely."),
         (
             7,
             11,
-            "Word-finding difficulties noted by English and humanities teachers; vocabulary test standard score {standard}.",
+            (
+                "Word-finding difficulties noted by English and humanities teachers; "
+                "vocabulary test standard score {standard}."
+            ),
         ),
         (0, 11, "Autism assessment pathway report received; sensory profile completed with parents."),
     ],
@@ -113,7 +119,10 @@ EVIDENCE = {
         (
             7,
             11,
-            "Reading age {reading_age} on the group reading test (chronological age {age}); comprehension standard score {standard}.",
+            (
+                "Reading age {reading_age} on the group reading test (chronological age {age}); "
+                "comprehension standard score {standard}."
+            ),
         ),
         (7, 11, "Cognitive abilities test: verbal {standard}, non-verbal {standard2}; processing speed low."),
         (0, 11, "Educational psychologist consultation: working memory and processing speed well below average."),
@@ -132,7 +141,10 @@ EVIDENCE = {
         (
             0,
             6,
-            "Occupational therapy assessment: fine motor skills below age expectations; handwriting speed {wpm} words a minute.",
+            (
+                "Occupational therapy assessment: fine motor skills below age expectations; "
+                "handwriting speed {wpm} words a minute."
+            ),
         ),
         (7, 11, "Handwriting speed {wpm} words a minute (age expectation 16 or more); laptop trialled in English."),
         (0, 11, "Physiotherapy report with a programme of daily exercises; risk assessment updated."),
@@ -624,7 +636,10 @@ CONTINUE_REASONS = {  # by the impact of the provision
 }
 
 REQUEST_EHC_REASONS = [
-    "Needs persist despite two years of SEN support and outside advice; an EHC needs assessment is requested with parents.",
+    (
+        "Needs persist despite two years of SEN support and outside advice; "
+        "an EHC needs assessment is requested with parents."
+    ),
     "The provision the pupil needs goes beyond what the school can make from its own resources.",
     "Little progress over several cycles despite specialist advice; parents agree to request an EHC needs assessment.",
 ]
@@ -676,7 +691,10 @@ MEETING_PUPIL_VIEWS = [
 
 # Why the pupil's views could not be gathered for a meeting (CoP 6.65 to 6.71 ask for them).
 MEETING_VIEWS_NOT_GATHERED = [
-    "The pupil was absent that week; the class teacher will ask them in school and add their views to the next meeting.",
+    (
+        "The pupil was absent that week; "
+        "the class teacher will ask them in school and add their views to the next meeting."
+    ),
     "The pupil did not want to take part this time; their key adult will try again with a talking mat.",
     "A short phone call about one worry: the pupil's views will be gathered for the review.",
 ]
