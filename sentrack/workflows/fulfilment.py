@@ -88,11 +88,12 @@ def _record_of_subject(
     by,
     done_when,
     what: Callable[[date, object], str],
-    extra=sa.null(),
+    extra=None,
 ) -> list[Done]:
-    """The tasks of a duty whose subject's own record shows the work done (`done_when`)."""
+    """The tasks of a duty whose subject's own record shows the work done (`done_when`); `extra`, a
+    column read beside the record for `what`."""
     rows = session.execute(
-        sa.select(Task.id, record_id, on, by, extra)
+        sa.select(Task.id, record_id, on, by, sa.null() if extra is None else extra)
         .join(Duty, Duty.id == Task.duty_id)
         .join(record_id.class_, joined_on)
         .where(
@@ -435,34 +436,7 @@ def settle_tasks(
     scope = task_scope(pupil_ids=pupil_ids, subjects=subjects)
     if task_ids is not None:
         scope = sa.and_(scope, Task.id.in_(list(task_ids)))
-    settled = Settled()
-    found: dict[int, Done] = {}
-    for rule in FULFILLED.values():
-        for done in rule(session, scope):
-            found.setdefault(done.task_id, done)
-    if found:
-        names = dict(
-            session.execute(
-                sa.select(User.id, User.full_name).where(User.id.in_({d.by_id for d in found.values() if d.by_id}))
-            ).all()
-        )
-        for done in found.values():
-            by = names.get(done.by_id)
-            session.execute(
-                sa.update(Task)
-                .where(Task.id == done.task_id, Task.status == TaskStatus.OPEN)
-                .values(
-                    status=TaskStatus.DONE,
-                    completed_on=done.on,
-                    completed_by_id=done.by_id,
-                    closed_on=today,
-                    done_by_type=done.record_type,
-                    done_by_id=done.record_id,
-                    note=f"Done: {done.what}{f', recorded by {by}' if by else ''}.",
-                )
-                .execution_options(synchronize_session=False)
-            )
-        settled.done = len(found)
+    settled = Settled(done=_close_done(session, scope, today))
     for condition, note in _gone(today):
         ids = session.scalars(
             sa.select(Task.id)
@@ -470,31 +444,62 @@ def settle_tasks(
             .outerjoin(Pupil, Pupil.id == Task.pupil_id)
             .where(Task.status == TaskStatus.OPEN, scope, condition)
         ).all()
-        if ids:
-            session.execute(
-                sa.update(Task)
-                .where(Task.id.in_(ids), Task.status == TaskStatus.OPEN)
-                .values(status=TaskStatus.CANCELLED, closed_on=today, note=note)
-                .execution_options(synchronize_session=False)
-            )
-            settled.no_longer_needed += len(ids)
-    superseded = _passports_superseded(session, scope, today)
-    if superseded:
-        session.execute(
-            sa.update(Task)
-            .where(Task.id.in_(superseded), Task.status == TaskStatus.OPEN)
-            .values(
-                status=TaskStatus.CANCELLED,
-                closed_on=today,
-                note="No longer needed: the passport changed with the pupil's SEN status; read the new one.",
-            )
-            .execution_options(synchronize_session=False)
-        )
-        settled.no_longer_needed += len(superseded)
+        settled.no_longer_needed += _cancel(session, ids, today, note)
+    settled.no_longer_needed += _cancel(
+        session,
+        _passports_superseded(session, scope, today),
+        today,
+        "No longer needed: the passport changed with the pupil's SEN status; read the new one.",
+    )
     if settled.done or settled.no_longer_needed:
         _expire_tasks(session)
     session.flush()
     return settled
+
+
+def _close_done(session: Session, scope, today: date) -> int:
+    """Close, as done, every open task within `scope` whose work a record has done, naming the
+    record and who made it. Returns how many."""
+    found: dict[int, Done] = {}
+    for rule in FULFILLED.values():
+        for done in rule(session, scope):
+            found.setdefault(done.task_id, done)
+    if not found:
+        return 0
+    names = dict(
+        session.execute(
+            sa.select(User.id, User.full_name).where(User.id.in_({d.by_id for d in found.values() if d.by_id}))
+        ).all()
+    )
+    for done in found.values():
+        by = names.get(done.by_id)
+        session.execute(
+            sa.update(Task)
+            .where(Task.id == done.task_id, Task.status == TaskStatus.OPEN)
+            .values(
+                status=TaskStatus.DONE,
+                completed_on=done.on,
+                completed_by_id=done.by_id,
+                closed_on=today,
+                done_by_type=done.record_type,
+                done_by_id=done.record_id,
+                note=f"Done: {done.what}{f', recorded by {by}' if by else ''}.",
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return len(found)
+
+
+def _cancel(session: Session, ids: list[int], today: date, note: str) -> int:
+    """Close the open tasks `ids` as no longer needed, with `note`. Returns how many were given."""
+    if ids:
+        session.execute(
+            sa.update(Task)
+            .where(Task.id.in_(ids), Task.status == TaskStatus.OPEN)
+            .values(status=TaskStatus.CANCELLED, closed_on=today, note=note)
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)
 
 
 def _expire_tasks(session: Session) -> None:
