@@ -241,8 +241,9 @@ class Observation(Base):
 
 
 class Review(Base):
-    """Review: held on or after the review date (earlier only with the SENCO's reason), with the pupil's and parents' views, a rating
-    for every outcome (on the outcomes) and the decision. Saved as a draft until it is recorded."""
+    """Review: held on or after the review date (earlier only with the SENCO's reason), with the
+    pupil's and parents' views, a rating for every outcome (on the outcomes) and the decision.
+    Saved as a draft until it is recorded."""
 
     __tablename__ = "review"
     __table_args__ = (

@@ -165,9 +165,6 @@ class Intervention(Base):
     def runs_on(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on and day.weekday() in (self.weekdays or [])
 
-    def has_ended(self, today: date) -> bool:
-        return self.ends_on < today
-
 
 class InterventionPupil(Base):
     """A pupil's place in an intervention: the outcome it serves, entry and exit measures, impact."""

@@ -74,9 +74,5 @@ class ParentMeeting(Base):
     led_by: Mapped[User | None] = relationship(foreign_keys=[led_by_id])
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
 
-    @property
-    def is_held(self) -> bool:
-        return self.held_on is not None
-
     def __repr__(self) -> str:
         return f"<ParentMeeting {self.id}>"
