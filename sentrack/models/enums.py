@@ -7,6 +7,21 @@ import enum
 import sqlalchemy as sa
 
 
+class Labelled(enum.StrEnum):
+    """A StrEnum whose members carry their label: `NAME = "value", "Label"`; a member given no
+    label is labelled by its value with a capital letter."""
+
+    def __new__(cls, value: str, label: str | None = None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = value.capitalize() if label is None else label
+        return member
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+
 class Role(enum.StrEnum):
     SENCO = "senco"
     HEAD = "head"
@@ -36,18 +51,14 @@ ROLE_LABELS = {
 }
 
 
-class Phase(enum.StrEnum):
+class Phase(Labelled):
     PRIMARY = "primary"
     SECONDARY = "secondary"
-    ALL_THROUGH = "all_through"
+    ALL_THROUGH = "all_through", "All-through"
     SPECIAL = "special"
 
-    @property
-    def label(self) -> str:
-        return {"all_through": "All-through"}.get(self.value, self.value.capitalize())
 
-
-class Season(enum.StrEnum):
+class Season(Labelled):
     """The three terms of every school year, in their order."""
 
     AUTUMN = "autumn"
@@ -55,46 +66,29 @@ class Season(enum.StrEnum):
     SUMMER = "summer"
 
     @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-    @property
     def order(self) -> int:
         return list(Season).index(self)
 
 
-class Provision(enum.StrEnum):
+class Provision(Labelled):
     """Census SEN provision: no SEN, SEN support, or an EHC plan."""
 
-    NONE = "N"
-    SEN_SUPPORT = "K"
-    EHC_PLAN = "E"
-
-    @property
-    def label(self) -> str:
-        return {"N": "No SEN", "K": "SEN support", "E": "EHC plan"}[self.value]
+    NONE = "N", "No SEN"
+    SEN_SUPPORT = "K", "SEN support"
+    EHC_PLAN = "E", "EHC plan"
 
     @property
     def on_register(self) -> bool:
         return self is not Provision.NONE
 
 
-class AreaOfNeed(enum.StrEnum):
+class AreaOfNeed(Labelled):
     """The four broad areas of need of the Code of Practice (6.28 to 6.35)."""
 
-    COMMUNICATION = "communication"
-    COGNITION = "cognition"
-    SEMH = "semh"
-    SENSORY_PHYSICAL = "sensory_physical"
-
-    @property
-    def label(self) -> str:
-        return {
-            "communication": "Communication and interaction",
-            "cognition": "Cognition and learning",
-            "semh": "Social, emotional and mental health",
-            "sensory_physical": "Sensory and/or physical",
-        }[self.value]
+    COMMUNICATION = "communication", "Communication and interaction"
+    COGNITION = "cognition", "Cognition and learning"
+    SEMH = "semh", "Social, emotional and mental health"
+    SENSORY_PHYSICAL = "sensory_physical", "Sensory and/or physical"
 
 
 class NeedType(enum.StrEnum):
@@ -154,28 +148,16 @@ NEED_TYPE_AREAS = {
 }
 
 
-class ConcernStatus(enum.StrEnum):
+class ConcernStatus(Labelled):
     OPEN = "open"
-    ASSESSED = "assessed"
-    NO_FURTHER_ACTION = "no_further_action"
-
-    @property
-    def label(self) -> str:
-        return {
-            "open": "Open",
-            "assessed": "Assessment opened",
-            "no_further_action": "No further action",
-        }[self.value]
+    ASSESSED = "assessed", "Assessment opened"
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
 
 
-class ContactMethod(enum.StrEnum):
+class ContactMethod(Labelled):
     PHONE = "phone"
     EMAIL = "email"
     LETTER = "letter"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:

@@ -12,7 +12,6 @@ they could not be gathered (CoP 6.65 to 6.71).
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -20,19 +19,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sentrack.clock import now
 from sentrack.models.base import Base, UTCDateTime
-from sentrack.models.enums import enum_type
+from sentrack.models.enums import Labelled, enum_type
 from sentrack.models.people import User
 from sentrack.models.pupils import Pupil
 
 
-class MeetingMode(enum.StrEnum):
-    IN_PERSON = "in_person"
+class MeetingMode(Labelled):
+    IN_PERSON = "in_person", "In person"
     PHONE = "phone"
-    VIDEO = "video"
-
-    @property
-    def label(self) -> str:
-        return {"in_person": "In person", "phone": "Phone", "video": "Video call"}[self.value]
+    VIDEO = "video", "Video call"
 
 
 class ParentMeeting(Base):
