@@ -22,33 +22,18 @@ class Labelled(enum.StrEnum):
         return self._label
 
 
-class Role(enum.StrEnum):
-    SENCO = "senco"
-    HEAD = "head"
-    TEACHER = "teacher"
-    SUPPORT_ASSISTANT = "support_assistant"
+class Role(Labelled):
+    SENCO = "senco", "SENCO"
+    HEAD = "head", "Head teacher"
+    TEACHER = "teacher", "Class teacher"
+    SUPPORT_ASSISTANT = "support_assistant", "Support assistant"
     GOVERNOR = "governor"
-    LA_OFFICER = "la_officer"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
+    LA_OFFICER = "la_officer", "Local authority officer"
+    ADMIN = "admin", "School administrator"
 
     @property
     def is_school_role(self) -> bool:
         return self is not Role.LA_OFFICER
-
-
-ROLE_LABELS = {
-    Role.SENCO: "SENCO",
-    Role.HEAD: "Head teacher",
-    Role.TEACHER: "Class teacher",
-    Role.SUPPORT_ASSISTANT: "Support assistant",
-    Role.GOVERNOR: "Governor",
-    Role.LA_OFFICER: "Local authority officer",
-    Role.ADMIN: "School administrator",
-}
 
 
 class Phase(Labelled):
@@ -91,47 +76,27 @@ class AreaOfNeed(Labelled):
     SENSORY_PHYSICAL = "sensory_physical", "Sensory and/or physical"
 
 
-class NeedType(enum.StrEnum):
+class NeedType(Labelled):
     """Census need types; NSA only goes with SEN support."""
 
-    SPLD = "SPLD"
-    MLD = "MLD"
-    SLD = "SLD"
-    PMLD = "PMLD"
-    SEMH = "SEMH"
-    SLCN = "SLCN"
-    HI = "HI"
-    VI = "VI"
-    MSI = "MSI"
-    PD = "PD"
-    ASD = "ASD"
-    OTH = "OTH"
-    NSA = "NSA"
-
-    @property
-    def label(self) -> str:
-        return NEED_TYPE_LABELS[self]
+    SPLD = "SPLD", "Specific learning difficulty"
+    MLD = "MLD", "Moderate learning difficulty"
+    SLD = "SLD", "Severe learning difficulty"
+    PMLD = "PMLD", "Profound and multiple learning difficulty"
+    SEMH = "SEMH", "Social, emotional and mental health"
+    SLCN = "SLCN", "Speech, language and communication needs"
+    HI = "HI", "Hearing impairment"
+    VI = "VI", "Vision impairment"
+    MSI = "MSI", "Multi-sensory impairment"
+    PD = "PD", "Physical disability"
+    ASD = "ASD", "Autistic spectrum disorder"
+    OTH = "OTH", "Other difficulty or disability"
+    NSA = "NSA", "SEN support but no specialist assessment of type of need"
 
     @property
     def area(self) -> AreaOfNeed | None:
         return NEED_TYPE_AREAS.get(self)
 
-
-NEED_TYPE_LABELS = {
-    NeedType.SPLD: "Specific learning difficulty",
-    NeedType.MLD: "Moderate learning difficulty",
-    NeedType.SLD: "Severe learning difficulty",
-    NeedType.PMLD: "Profound and multiple learning difficulty",
-    NeedType.SEMH: "Social, emotional and mental health",
-    NeedType.SLCN: "Speech, language and communication needs",
-    NeedType.HI: "Hearing impairment",
-    NeedType.VI: "Vision impairment",
-    NeedType.MSI: "Multi-sensory impairment",
-    NeedType.PD: "Physical disability",
-    NeedType.ASD: "Autistic spectrum disorder",
-    NeedType.OTH: "Other difficulty or disability",
-    NeedType.NSA: "SEN support but no specialist assessment of type of need",
-}
 
 NEED_TYPE_AREAS = {
     NeedType.SPLD: AreaOfNeed.COGNITION,

@@ -14,7 +14,7 @@ member of staff the duty names); open tasks follow the role when staff change.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -254,8 +254,18 @@ def _register(session: Session, today: date) -> list[OnRegister]:
 # Each rule reads its due date from the duty's entry in the catalogue (`DutySpec`).
 
 
-def _pupil_link(row: OnRegister, endpoint: str = "pupils.show") -> tuple[str, dict]:
-    return endpoint, {"public_id": row.public_id}
+def _on_register(
+    row: OnRegister, period: str, due_on: date, title: str, endpoint: str = "pupils.show", assignee_id=None
+) -> Due:
+    """The task of a duty about a pupil on the register, linking to a page of the pupil's."""
+    link = (endpoint, {"public_id": row.public_id})
+    return Due(row.school_id, "pupil", row.pupil_id, period, due_on, title, link, row.pupil_id, assignee_id, row.name)
+
+
+def _about(pupil: Pupil, subject_type: str, subject_id: int, due_on: date, title: str, endpoint: str, **args) -> Due:
+    """The task of a duty about one record of a pupil's (a cycle, a concern, a letter), once per record."""
+    link = (endpoint, {"public_id": pupil.public_id, **args})
+    return Due(pupil.school_id, subject_type, subject_id, "", due_on, title, link, pupil.id, name=pupil.full_name)
 
 
 def _days(spec: DutySpec, name: str = "due_days") -> timedelta:
@@ -269,18 +279,9 @@ def rule_teacher_meets_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     for row in ctx.register:
         term = ctx.term(row.school_id)
         if term is not None and ctx.term_counts(row):
-            yield Due(
-                row.school_id,
-                "pupil",
-                row.pupil_id,
-                f"term:{term.period}",
-                term.ends_on,
-                f"Meet the parents of {NAME} ({term.name})",
-                _pupil_link(row),
-                row.pupil_id,
-                ctx.class_teachers.get(row.pupil_id),
-                name=row.name,
-            )
+            title = f"Meet the parents of {NAME} ({term.name})"
+            teacher_id = ctx.class_teachers.get(row.pupil_id)
+            yield _on_register(row, f"term:{term.period}", term.ends_on, title, assignee_id=teacher_id)
 
 
 def rule_teacher_acknowledges_passport(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -318,17 +319,8 @@ def rule_senco_liaises_designated_teacher(ctx: Context, spec: DutySpec) -> Itera
         term = ctx.term(row.school_id) if row.looked_after else None
         if term is not None and ctx.term_counts(row):
             due = min(max(term.starts_on, row.since) + _days(spec), term.ends_on)
-            yield Due(
-                row.school_id,
-                "pupil",
-                row.pupil_id,
-                f"term:{term.period}",
-                due,
-                f"Liaise with the designated teacher about {NAME} ({term.name})",
-                _pupil_link(row),
-                row.pupil_id,
-                name=row.name,
-            )
+            title = f"Liaise with the designated teacher about {NAME} ({term.name})"
+            yield _on_register(row, f"term:{term.period}", due, title)
 
 
 def rule_senco_supports_transition(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -341,17 +333,8 @@ def rule_senco_supports_transition(ctx: Context, spec: DutySpec) -> Iterator[Due
         when = spec.due_dates.get(row.year_group)
         if when is not None:
             month, day = when
-            yield Due(
-                row.school_id,
-                "pupil",
-                row.pupil_id,
-                f"year:{year}",
-                date_in_academic_year(year, month, day),
-                f"Plan {NAME}'s move to the next phase (Year {row.year_group})",
-                _pupil_link(row),
-                row.pupil_id,
-                name=row.name,
-            )
+            title = f"Plan {NAME}'s move to the next phase (Year {row.year_group})"
+            yield _on_register(row, f"year:{year}", date_in_academic_year(year, month, day), title)
 
 
 def rule_senco_keeps_records_current(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -374,17 +357,8 @@ def rule_senco_keeps_records_current(ctx: Context, spec: DutySpec) -> Iterator[D
         last = last_recorded(row.updated_at, latest.get(row.pupil_id))
         stale_on = record_stale_on(last, stale_weeks[row.school_id])
         if is_record_stale(last, stale_weeks[row.school_id], ctx.today):
-            yield Due(
-                row.school_id,
-                "pupil",
-                row.pupil_id,
-                f"since:{last.isoformat()}",
-                stale_on + _days(spec),
-                f"Bring {NAME}'s SEN record up to date",
-                _pupil_link(row, "cycles.timeline"),
-                row.pupil_id,
-                name=row.name,
-            )
+            title = f"Bring {NAME}'s SEN record up to date"
+            yield _on_register(row, f"since:{last.isoformat()}", stale_on + _days(spec), title, "cycles.timeline")
 
 
 def rule_senco_holds_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -397,17 +371,8 @@ def rule_senco_holds_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         .where(on_roll(ctx.today), review_due_within(ctx.today, spec.notice_days))
     )
     for cycle_id, number, review_date, pupil in rows:
-        yield Due(
-            pupil.school_id,
-            "support_cycle",
-            cycle_id,
-            "",
-            review_date,
-            f"Hold {NAME}'s review (cycle {number})",
-            ("cycles.show", {"public_id": pupil.public_id, "number": number}),
-            pupil.id,
-            name=pupil.full_name,
-        )
+        title = f"Hold {NAME}'s review (cycle {number})"
+        yield _about(pupil, "support_cycle", cycle_id, review_date, title, "cycles.show", number=number)
 
 
 def rule_senco_decides_concern(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -420,17 +385,8 @@ def rule_senco_decides_concern(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         .where(Concern.status == ConcernStatus.OPEN, Concern.raised_on <= ctx.today, on_roll(ctx.today))
     )
     for concern_id, deadline, pupil in rows:
-        yield Due(
-            pupil.school_id,
-            "concern",
-            concern_id,
-            "",
-            deadline,
-            f"Decide on the concern about {NAME}",
-            ("cycles.decide_concern", {"public_id": pupil.public_id, "concern_id": concern_id}),
-            pupil.id,
-            name=pupil.full_name,
-        )
+        title = f"Decide on the concern about {NAME}"
+        yield _about(pupil, "concern", concern_id, deadline, title, "cycles.decide_concern", concern_id=concern_id)
 
 
 def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -450,17 +406,9 @@ def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         )
     )
     for letter_id, created_on, pupil in rows:
-        yield Due(
-            pupil.school_id,
-            "parent_letter",
-            letter_id,
-            "",
-            created_on + _days(spec),
-            f"Send the SEN support letter to {NAME}'s parents",
-            ("cycles.letter", {"public_id": pupil.public_id, "letter_id": letter_id}),
-            pupil.id,
-            name=pupil.full_name,
-        )
+        title = f"Send the SEN support letter to {NAME}'s parents"
+        due_on = created_on + _days(spec)
+        yield _about(pupil, "parent_letter", letter_id, due_on, title, "cycles.letter", letter_id=letter_id)
 
 
 def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]:
@@ -512,17 +460,9 @@ def rule_la_annual_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         found = ehc_review_anniversary(row.since, ctx.today, _days(spec, "notice_days"))
         if found is not None:
             years, anniversary = found
-            yield Due(
-                row.school_id,
-                "sen_status",
-                row.status_id,
-                f"review:{years}",
-                anniversary,
-                f"Hold the annual review of {NAME}'s EHC plan",
-                _pupil_link(row),
-                row.pupil_id,
-                name=row.name,
-            )
+            title = f"Hold the annual review of {NAME}'s EHC plan"
+            due = _on_register(row, f"review:{years}", anniversary, title)
+            yield replace(due, subject_type="sen_status", subject_id=row.status_id)  # once per EHC plan
 
 
 def rule_governors_publish_report(ctx: Context, spec: DutySpec) -> Iterator[Due]:
