@@ -31,10 +31,12 @@ from functools import partial
 from typing import TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
-from sentrack.models import Task, User
+from sentrack.models import Invitation, Task, User
 from sentrack.models.duties import EmailStatus, Notification
+from sentrack.workflows.invitations import INVITATION, is_open, token_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -199,15 +201,10 @@ def _invitation_links(
     """The link of each invitation email in the batch, built from the invitation's nonce and the
     app's secret key (the token itself is stored nowhere); None for an invitation that has been
     used, replaced or has expired since."""
-    from sentrack.models import Invitation
-    from sentrack.workflows.invitations import INVITATION, is_open, token_for
-
     ids = [n.subject_id for n in due if n.subject_type == INVITATION]
     if not ids:
         return {}
     if secret_key is None:
-        from flask import current_app
-
         secret_key = current_app.config["SECRET_KEY"]
     found = {i.id: i for i in session.scalars(sa.select(Invitation).where(Invitation.id.in_(ids)))}
     return {
