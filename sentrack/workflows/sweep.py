@@ -255,7 +255,12 @@ def _register(session: Session, today: date) -> list[OnRegister]:
 
 
 def _on_register(
-    row: OnRegister, period: str, due_on: date, title: str, endpoint: str = "pupils.show", assignee_id=None
+    row: OnRegister,
+    period: str,
+    due_on: date,
+    title: str,
+    endpoint: str = "pupils.show",
+    assignee_id: int | None = None,
 ) -> Due:
     """The task of a duty about a pupil on the register, linking to a page of the pupil's."""
     link = (endpoint, {"public_id": row.public_id})
