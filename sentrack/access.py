@@ -526,10 +526,10 @@ def task_ability(task: Task) -> Ability:
 
 def task_assignees(task: Task) -> list[User]:
     """The people a task may be given to, by name: active members of the task's school (and, for
-    the authority's duties, the officers of its local authority) whose abilities reach the task's pupil for what the task asks
-    (`TASK_ABILITIES`); for an intervention's task, those who may record its sessions and impact;
-    for a task about no pupil otherwise, those who hold the role the duty is for. Two queries and
-    one for the roles, whatever the number of staff."""
+    the authority's duties, the officers of its local authority) whose abilities reach the task's
+    pupil for what the task asks (`TASK_ABILITIES`); for an intervention's task, those who may
+    record its sessions and impact; for a task about no pupil otherwise, those who hold the role
+    the duty is for. Two queries and one for the roles, whatever the number of staff."""
     where = User.school_id == task.school_id
     if task.for_role is Role.LA_OFFICER:  # the authority's duty: its officers too
         authority = sa.select(School.local_authority_id).where(School.id == task.school_id).scalar_subquery()
@@ -646,14 +646,6 @@ def intervention_pupil_ids(
             .where(InterventionPupil.intervention_id == intervention.id, place_scope(user, ability))
         )
     )
-
-
-def may_write_place(
-    user: User, intervention: Intervention, pupil_id: int, ability: Ability = Ability.RECORD_SESSION
-) -> bool:
-    """Whether the user may write the pupil's row of the intervention (attendance, scores, impact,
-    the outcome it serves, their place in it) with `ability`."""
-    return pupil_id in intervention_pupil_ids(user, intervention, ability)
 
 
 def delivered_interventions(user: User) -> sa.ColumnElement[bool]:

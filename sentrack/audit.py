@@ -305,8 +305,6 @@ PAGES: dict[str, str] = {
     "interventions.edit": "the form to change an intervention",
 }
 
-_STATES = {"assess": "assess", "plan": "plan", "do": "do", "review": "review", "closed": "closed"}
-
 
 def describe(event: AuditEvent) -> str:
     """A readable sentence for an audit event: the action, and which fields or states it touched."""
@@ -316,7 +314,7 @@ def describe(event: AuditEvent) -> str:
     if fields:
         text += ": " + ", ".join(str(name).replace("_", " ") for name in fields)
     if event.action == "cycle_moved" and details.get("from") and details.get("to"):
-        text += f" from {_STATES.get(details['from'], details['from'])} to {_STATES.get(details['to'], details['to'])}"
+        text += f" from {details['from']} to {details['to']}"
     if event.action in ("page_viewed", "access_refused") and details.get("endpoint"):
         endpoint = str(details["endpoint"])
         text += ": " + PAGES.get(endpoint, endpoint.split(".")[-1].replace("_", " "))

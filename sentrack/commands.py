@@ -14,8 +14,24 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from sentrack.auth.passwords import hash_password, password_problem
+from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.models import LocalAuthority, Role, RoleAssignment, School, User
+from sentrack.submissions import purge
+from sentrack.workflows import RuleBroken
+from sentrack.workflows.compliance import compliance_figures, to_json
+from sentrack.workflows.schools import move_school
+from sentrack.workflows.sweep import run_sweep
+
+
+def _day(on: str | None) -> date:
+    """The date given to --date (YYYY-MM-DD), or the app's today when none was given."""
+    if on is None:
+        return today()
+    try:
+        return date.fromisoformat(on)
+    except ValueError as exc:
+        raise click.BadParameter("use the form YYYY-MM-DD", param_hint="--date") from exc
 
 
 @click.command("create-user")
@@ -66,21 +82,10 @@ def sweep_command(on, as_json):
     """Create the tasks and notifications due on a date and not yet created. Safe to run again:
     a second run for the same date creates nothing. In production only today may be swept, so that
     no one creates next week's reminders early; elsewhere any date may be (demos, catching up)."""
-    from sentrack.clock import today
-    from sentrack.workflows.sweep import run_sweep
-
-    if on is None:
-        day = today()
-    else:
-        try:
-            day = date.fromisoformat(on)
-        except ValueError as exc:
-            raise click.BadParameter("use the form YYYY-MM-DD", param_hint="--date") from exc
+    day = _day(on)
     if current_app.config.get("NAME") == "production" and day != today():
         raise click.BadParameter("in production only today can be swept", param_hint="--date")
     summary = run_sweep(db.session, day)
-    from sentrack.submissions import purge
-
     purge(db.session, datetime.now(UTC))  # one-time form tokens older than a day (real time)
     db.session.commit()
     if as_json:
@@ -99,16 +104,7 @@ def sweep_command(on, as_json):
 @with_appcontext
 def compliance_command(urn, on, as_json):
     """Print the compliance dashboard's figures as JSON: counts and percentages, no names."""
-    from sentrack.clock import today
-    from sentrack.workflows.compliance import compliance_figures, to_json
-
-    if on is None:
-        day = today()
-    else:
-        try:
-            day = date.fromisoformat(on)
-        except ValueError as exc:
-            raise click.BadParameter("use the form YYYY-MM-DD", param_hint="--date") from exc
+    day = _day(on)
     if urn is not None:
         school = db.session.scalar(sa.select(School).where(School.urn == urn))
         if school is None:
@@ -127,9 +123,6 @@ def compliance_command(urn, on, as_json):
 def move_school_command(urn, la_code):
     """Move the school with URN to the local authority with LA_CODE: its open tasks of the
     authority's duties pass to the new authority's officer. Audited."""
-    from sentrack.workflows import RuleBroken
-    from sentrack.workflows.schools import move_school
-
     school = db.session.scalar(sa.select(School).where(School.urn == urn))
     if school is None:
         raise click.BadParameter(f"no school has URN {urn}", param_hint="URN")

@@ -15,6 +15,7 @@ since email leaves the school's systems. The pupil is one sign-in away.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import smtplib
@@ -26,13 +27,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
-from typing import Protocol, TypeVar
+from functools import partial
+from typing import TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
-from sentrack.models import Task, User
+from sentrack.models import Invitation, Task, User
 from sentrack.models.duties import EmailStatus, Notification
+from sentrack.workflows.invitations import INVITATION, is_open, token_for
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -75,10 +79,6 @@ def header_text(text: str) -> str:
     return _UNSAFE_IN_HEADER.sub(" ", cleaned).strip()
 
 
-class Mailer(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
-
-
 class SMTPMailer:
     """Sends through an SMTP server, one connection per batch."""
 
@@ -94,10 +94,8 @@ class SMTPMailer:
 
     def __exit__(self, *exc) -> None:
         if self._connection is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException):
                 self._connection.quit()
-            except smtplib.SMTPException:
-                pass
             self._connection = None
 
     def _open(self) -> smtplib.SMTP:
@@ -203,15 +201,10 @@ def _invitation_links(
     """The link of each invitation email in the batch, built from the invitation's nonce and the
     app's secret key (the token itself is stored nowhere); None for an invitation that has been
     used, replaced or has expired since."""
-    from sentrack.models import Invitation
-    from sentrack.workflows.invitations import INVITATION, is_open, token_for
-
     ids = [n.subject_id for n in due if n.subject_type == INVITATION]
     if not ids:
         return {}
     if secret_key is None:
-        from flask import current_app
-
         secret_key = current_app.config["SECRET_KEY"]
     found = {i.id: i for i in session.scalars(sa.select(Invitation).where(Invitation.id.in_(ids)))}
     return {
@@ -241,7 +234,23 @@ def send_due(
     sent once (a sender killed after the server took a message but before its result was
     committed leaves it to be sent again when the lease ends: at least once, never lost)."""
     summary = SendSummary()
-    due = session.scalars(
+    due = _due_notifications(session, now)
+    tasks = _tasks_of(session, due)
+    invitation_links = _invitation_links(session, due, secret_key, now)
+    with mailer:
+        for notification in due:
+            if not _committed(session, partial(_claim, session, notification.id, now)):
+                summary.taken_elsewhere += 1
+                continue
+            task = tasks.get(notification.subject_id) if notification.subject_type == "task" else None
+            build = partial(_message, notification, sender, base_url, task, invitation_links)
+            _count(summary, notification, _send_one(session, mailer, notification, build, now))
+    return summary
+
+
+def _due_notifications(session: Session, now: datetime) -> list[Notification]:
+    """The next BATCH of pending emails due now, to active users, oldest first."""
+    return session.scalars(
         sa.select(Notification)
         .join(User, User.id == Notification.recipient_id)
         .where(
@@ -253,59 +262,59 @@ def send_due(
         .order_by(Notification.id)
         .limit(BATCH)
     ).all()
-    # The tasks the notifications are about, with their duties, fetched for the whole batch at once.
+
+
+def _tasks_of(session: Session, due: list[Notification]) -> dict[int, Task]:
+    """The tasks the notifications are about, with their duties, fetched for the whole batch at once."""
     task_ids = [n.subject_id for n in due if n.subject_type == "task"]
-    tasks = (
-        {
-            t.id: t
-            for t in session.scalars(sa.select(Task).where(Task.id.in_(task_ids)).options(selectinload(Task.duty)))
-        }
-        if task_ids
-        else {}
-    )
-    invitation_links = _invitation_links(session, due, secret_key, now)
-    with mailer:
-        for notification in due:
-            notification_id = notification.id
-            task = tasks.get(notification.subject_id) if notification.subject_type == "task" else None
-            if not _committed(session, lambda: _claim(session, notification_id, now)):
-                summary.taken_elsewhere += 1
-                continue
-            try:
-                if notification.subject_type == "invitation":
-                    link = invitation_links.get(notification.subject_id)
-                    if link is None:
-                        raise LookupError("the invitation was used, replaced or ended before it was sent")
-                    message = compose_invitation(notification, sender=sender, base_url=base_url, link=link)
-                else:
-                    message = compose(notification, sender=sender, base_url=base_url, task=task)
-            except Exception as error:  # noqa: BLE001 - one message that cannot be built fails alone
-                outcome = _committed(
-                    session, lambda e=error: _fail(notification, f"Could not be built: {type(e).__name__}")
-                )
-            else:
-                try:
-                    mailer.send(message)
-                except (smtplib.SMTPException, OSError) as error:
-                    outcome = _committed(
-                        session, lambda e=error: _retry_or_fail(notification, f"{type(e).__name__}: {e}", now)
-                    )
-                except Exception as error:  # noqa: BLE001 - the server would never take it: fail it alone
-                    outcome = _committed(
-                        session, lambda e=error: _fail(notification, f"Could not be sent: {type(e).__name__}")
-                    )
-                else:
-                    outcome = _committed(session, lambda: _sent(notification, now))
-            if outcome == "sent":
-                summary.sent += 1
-            else:
-                summary.errors.append(notification.last_error)
-                if outcome == "retried":
-                    summary.retried += 1
-                else:
-                    summary.failed += 1
-                    log.warning("Email for notification %s failed: %s", notification_id, notification.last_error)
-    return summary
+    if not task_ids:
+        return {}
+    return {
+        t.id: t for t in session.scalars(sa.select(Task).where(Task.id.in_(task_ids)).options(selectinload(Task.duty)))
+    }
+
+
+def _message(
+    notification: Notification, sender: str, base_url: str, task: Task | None, invitation_links: dict[int, str | None]
+) -> EmailMessage:
+    """The email of `notification`: an invitation's, or a notification's about its task."""
+    if notification.subject_type == "invitation":
+        link = invitation_links.get(notification.subject_id)
+        if link is None:
+            raise LookupError("the invitation was used, replaced or ended before it was sent")
+        return compose_invitation(notification, sender=sender, base_url=base_url, link=link)
+    return compose(notification, sender=sender, base_url=base_url, task=task)
+
+
+def _send_one(
+    session: Session, mailer, notification: Notification, build: Callable[[], EmailMessage], now: datetime
+) -> str:
+    """Build and send one claimed email and commit its result: "sent", "retried" or "failed"."""
+    try:
+        message = build()
+    except Exception as error:  # noqa: BLE001 - one message that cannot be built fails alone
+        return _committed(session, partial(_fail, notification, f"Could not be built: {type(error).__name__}"))
+    try:
+        mailer.send(message)
+    except (smtplib.SMTPException, OSError) as error:
+        reason = f"{type(error).__name__}: {error}"
+        return _committed(session, partial(_retry_or_fail, notification, reason, now))
+    except Exception as error:  # noqa: BLE001 - the server would never take it: fail it alone
+        return _committed(session, partial(_fail, notification, f"Could not be sent: {type(error).__name__}"))
+    return _committed(session, partial(_sent, notification, now))
+
+
+def _count(summary: SendSummary, notification: Notification, outcome: str) -> None:
+    """Add one email's outcome to `summary` (a failure is logged by the notification's id only)."""
+    if outcome == "sent":
+        summary.sent += 1
+        return
+    summary.errors.append(notification.last_error)
+    if outcome == "retried":
+        summary.retried += 1
+    else:
+        summary.failed += 1
+        log.warning("Email for notification %s failed: %s", notification.id, notification.last_error)
 
 
 LOCKED_TRIES = 20

@@ -13,6 +13,7 @@ the runs at start go through the same guard.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
 from collections.abc import Callable
@@ -131,7 +132,5 @@ def _run(app: Flask, once: bool) -> None:
     scheduler.add_job(guarded(run_sweep_job), CronTrigger(hour=6, minute=30, timezone=TIMEZONE), args=[app], id="sweep")
     scheduler.add_job(guarded(send_outbox_job), IntervalTrigger(minutes=1, timezone=TIMEZONE), args=[app], id="outbox")
     click.echo("Scheduler running: the sweep at 06:30 each day, the outbox every minute. Ctrl+C stops it.")
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass

@@ -7,7 +7,6 @@ records in the next cycle, never rewrites.
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -15,41 +14,23 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sentrack.clock import now
 from sentrack.models.base import Base, UTCDateTime
-from sentrack.models.enums import AreaOfNeed, enum_type
+from sentrack.models.enums import AreaOfNeed, Labelled, enum_type
 from sentrack.models.people import User
 from sentrack.models.pupils import Concern, Pupil
 
 
-class CycleState(enum.StrEnum):
+class CycleState(Labelled):
     ASSESS = "assess"
     PLAN = "plan"
     DO = "do"
     REVIEW = "review"
     CLOSED = "closed"
 
-    @property
-    def label(self) -> str:
-        return {
-            "assess": "Assess",
-            "plan": "Plan",
-            "do": "Do",
-            "review": "Review",
-            "closed": "Closed",
-        }[self.value]
 
-
-class ReviewDecision(enum.StrEnum):
-    CONTINUE = "continue"
-    STEP_DOWN = "step_down"
-    REQUEST_EHC = "request_ehc"
-
-    @property
-    def label(self) -> str:
-        return {
-            "continue": "Continue SEN support with a new cycle",
-            "step_down": "Step down from SEN support",
-            "request_ehc": "Request an EHC needs assessment",
-        }[self.value]
+class ReviewDecision(Labelled):
+    CONTINUE = "continue", "Continue SEN support with a new cycle"
+    STEP_DOWN = "step_down", "Step down from SEN support"
+    REQUEST_EHC = "request_ehc", "Request an EHC needs assessment"
 
     @property
     def summary(self) -> str:
@@ -61,31 +42,19 @@ class ReviewDecision(enum.StrEnum):
         }[self.value]
 
 
-class EarlyReviewReason(enum.StrEnum):
+class EarlyReviewReason(Labelled):
     """Why a review is held before the agreed review date (the SENCO's decision)."""
 
-    NEEDS_CHANGED = "needs_changed"
-    PARENTS_ASKED = "parents_asked"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return {
-            "needs_changed": "The pupil's needs have changed",
-            "parents_asked": "The parents asked for an earlier review",
-            "other": "Another reason",
-        }[self.value]
+    NEEDS_CHANGED = "needs_changed", "The pupil's needs have changed"
+    PARENTS_ASKED = "parents_asked", "The parents asked for an earlier review"
+    OTHER = "other", "Another reason"
 
 
-class OutcomeRating(enum.StrEnum):
-    NOT_ACHIEVED = "not_achieved"
-    PARTLY_ACHIEVED = "partly_achieved"
+class OutcomeRating(Labelled):
+    NOT_ACHIEVED = "not_achieved", "Not achieved"
+    PARTLY_ACHIEVED = "partly_achieved", "Partly achieved"
     ACHIEVED = "achieved"
     EXCEEDED = "exceeded"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
     @property
     def met(self) -> bool:
@@ -241,8 +210,9 @@ class Observation(Base):
 
 
 class Review(Base):
-    """Review: held on or after the review date (earlier only with the SENCO's reason), with the pupil's and parents' views, a rating
-    for every outcome (on the outcomes) and the decision. Saved as a draft until it is recorded."""
+    """Review: held on or after the review date (earlier only with the SENCO's reason), with the
+    pupil's and parents' views, a rating for every outcome (on the outcomes) and the decision.
+    Saved as a draft until it is recorded."""
 
     __tablename__ = "review"
     __table_args__ = (

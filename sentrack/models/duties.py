@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sentrack.clock import now
 from sentrack.models.base import Base, UTCDateTime
-from sentrack.models.enums import Role, enum_type
+from sentrack.models.enums import Labelled, Role, enum_type
 from sentrack.models.organisation import School
 from sentrack.models.people import User
 from sentrack.models.pupils import Pupil
@@ -34,23 +34,15 @@ def task_title(title: str, template: str | None, pupil: Pupil | None) -> str:
     return title
 
 
-class TriggerKind(enum.StrEnum):
-    EVENT = "event"
-    CALENDAR = "calendar"
-
-    @property
-    def label(self) -> str:
-        return {"event": "When something happens", "calendar": "On the calendar"}[self.value]
+class TriggerKind(Labelled):
+    EVENT = "event", "When something happens"
+    CALENDAR = "calendar", "On the calendar"
 
 
-class TaskStatus(enum.StrEnum):
+class TaskStatus(Labelled):
     OPEN = "open"
     DONE = "done"
-    CANCELLED = "cancelled"  # no longer needed: the reason for it went; never counted as done
-
-    @property
-    def label(self) -> str:
-        return {"open": "Open", "done": "Done", "cancelled": "No longer needed"}[self.value]
+    CANCELLED = "cancelled", "No longer needed"  # the reason for it went; never counted as done
 
 
 class EmailStatus(enum.StrEnum):

@@ -7,47 +7,43 @@ import enum
 import sqlalchemy as sa
 
 
-class Role(enum.StrEnum):
-    SENCO = "senco"
-    HEAD = "head"
-    TEACHER = "teacher"
-    SUPPORT_ASSISTANT = "support_assistant"
-    GOVERNOR = "governor"
-    LA_OFFICER = "la_officer"
-    ADMIN = "admin"
+class Labelled(enum.StrEnum):
+    """A StrEnum whose members carry their label: `NAME = "value", "Label"`; a member given no
+    label is labelled by its value with a capital letter."""
+
+    def __new__(cls, value: str, label: str | None = None):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member._label = value.capitalize() if label is None else label
+        return member
 
     @property
     def label(self) -> str:
-        return ROLE_LABELS[self]
+        return self._label
+
+
+class Role(Labelled):
+    SENCO = "senco", "SENCO"
+    HEAD = "head", "Head teacher"
+    TEACHER = "teacher", "Class teacher"
+    SUPPORT_ASSISTANT = "support_assistant", "Support assistant"
+    GOVERNOR = "governor"
+    LA_OFFICER = "la_officer", "Local authority officer"
+    ADMIN = "admin", "School administrator"
 
     @property
     def is_school_role(self) -> bool:
         return self is not Role.LA_OFFICER
 
 
-ROLE_LABELS = {
-    Role.SENCO: "SENCO",
-    Role.HEAD: "Head teacher",
-    Role.TEACHER: "Class teacher",
-    Role.SUPPORT_ASSISTANT: "Support assistant",
-    Role.GOVERNOR: "Governor",
-    Role.LA_OFFICER: "Local authority officer",
-    Role.ADMIN: "School administrator",
-}
-
-
-class Phase(enum.StrEnum):
+class Phase(Labelled):
     PRIMARY = "primary"
     SECONDARY = "secondary"
-    ALL_THROUGH = "all_through"
+    ALL_THROUGH = "all_through", "All-through"
     SPECIAL = "special"
 
-    @property
-    def label(self) -> str:
-        return {"all_through": "All-through"}.get(self.value, self.value.capitalize())
 
-
-class Season(enum.StrEnum):
+class Season(Labelled):
     """The three terms of every school year, in their order."""
 
     AUTUMN = "autumn"
@@ -55,89 +51,52 @@ class Season(enum.StrEnum):
     SUMMER = "summer"
 
     @property
-    def label(self) -> str:
-        return self.value.capitalize()
-
-    @property
     def order(self) -> int:
         return list(Season).index(self)
 
 
-class Provision(enum.StrEnum):
+class Provision(Labelled):
     """Census SEN provision: no SEN, SEN support, or an EHC plan."""
 
-    NONE = "N"
-    SEN_SUPPORT = "K"
-    EHC_PLAN = "E"
-
-    @property
-    def label(self) -> str:
-        return {"N": "No SEN", "K": "SEN support", "E": "EHC plan"}[self.value]
+    NONE = "N", "No SEN"
+    SEN_SUPPORT = "K", "SEN support"
+    EHC_PLAN = "E", "EHC plan"
 
     @property
     def on_register(self) -> bool:
         return self is not Provision.NONE
 
 
-class AreaOfNeed(enum.StrEnum):
+class AreaOfNeed(Labelled):
     """The four broad areas of need of the Code of Practice (6.28 to 6.35)."""
 
-    COMMUNICATION = "communication"
-    COGNITION = "cognition"
-    SEMH = "semh"
-    SENSORY_PHYSICAL = "sensory_physical"
-
-    @property
-    def label(self) -> str:
-        return {
-            "communication": "Communication and interaction",
-            "cognition": "Cognition and learning",
-            "semh": "Social, emotional and mental health",
-            "sensory_physical": "Sensory and/or physical",
-        }[self.value]
+    COMMUNICATION = "communication", "Communication and interaction"
+    COGNITION = "cognition", "Cognition and learning"
+    SEMH = "semh", "Social, emotional and mental health"
+    SENSORY_PHYSICAL = "sensory_physical", "Sensory and/or physical"
 
 
-class NeedType(enum.StrEnum):
+class NeedType(Labelled):
     """Census need types; NSA only goes with SEN support."""
 
-    SPLD = "SPLD"
-    MLD = "MLD"
-    SLD = "SLD"
-    PMLD = "PMLD"
-    SEMH = "SEMH"
-    SLCN = "SLCN"
-    HI = "HI"
-    VI = "VI"
-    MSI = "MSI"
-    PD = "PD"
-    ASD = "ASD"
-    OTH = "OTH"
-    NSA = "NSA"
-
-    @property
-    def label(self) -> str:
-        return NEED_TYPE_LABELS[self]
+    SPLD = "SPLD", "Specific learning difficulty"
+    MLD = "MLD", "Moderate learning difficulty"
+    SLD = "SLD", "Severe learning difficulty"
+    PMLD = "PMLD", "Profound and multiple learning difficulty"
+    SEMH = "SEMH", "Social, emotional and mental health"
+    SLCN = "SLCN", "Speech, language and communication needs"
+    HI = "HI", "Hearing impairment"
+    VI = "VI", "Vision impairment"
+    MSI = "MSI", "Multi-sensory impairment"
+    PD = "PD", "Physical disability"
+    ASD = "ASD", "Autistic spectrum disorder"
+    OTH = "OTH", "Other difficulty or disability"
+    NSA = "NSA", "SEN support but no specialist assessment of type of need"
 
     @property
     def area(self) -> AreaOfNeed | None:
         return NEED_TYPE_AREAS.get(self)
 
-
-NEED_TYPE_LABELS = {
-    NeedType.SPLD: "Specific learning difficulty",
-    NeedType.MLD: "Moderate learning difficulty",
-    NeedType.SLD: "Severe learning difficulty",
-    NeedType.PMLD: "Profound and multiple learning difficulty",
-    NeedType.SEMH: "Social, emotional and mental health",
-    NeedType.SLCN: "Speech, language and communication needs",
-    NeedType.HI: "Hearing impairment",
-    NeedType.VI: "Vision impairment",
-    NeedType.MSI: "Multi-sensory impairment",
-    NeedType.PD: "Physical disability",
-    NeedType.ASD: "Autistic spectrum disorder",
-    NeedType.OTH: "Other difficulty or disability",
-    NeedType.NSA: "SEN support but no specialist assessment of type of need",
-}
 
 NEED_TYPE_AREAS = {
     NeedType.SPLD: AreaOfNeed.COGNITION,
@@ -154,28 +113,16 @@ NEED_TYPE_AREAS = {
 }
 
 
-class ConcernStatus(enum.StrEnum):
+class ConcernStatus(Labelled):
     OPEN = "open"
-    ASSESSED = "assessed"
-    NO_FURTHER_ACTION = "no_further_action"
-
-    @property
-    def label(self) -> str:
-        return {
-            "open": "Open",
-            "assessed": "Assessment opened",
-            "no_further_action": "No further action",
-        }[self.value]
+    ASSESSED = "assessed", "Assessment opened"
+    NO_FURTHER_ACTION = "no_further_action", "No further action"
 
 
-class ContactMethod(enum.StrEnum):
+class ContactMethod(Labelled):
     PHONE = "phone"
     EMAIL = "email"
     LETTER = "letter"
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:

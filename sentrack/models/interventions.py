@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sentrack.clock import now
 from sentrack.models.base import Base, UTCDateTime
 from sentrack.models.cycles import Outcome
-from sentrack.models.enums import AreaOfNeed, enum_type
+from sentrack.models.enums import AreaOfNeed, Labelled, enum_type
 from sentrack.models.people import User
 from sentrack.models.pupils import Pupil
 
@@ -33,22 +33,14 @@ class Wave(enum.IntEnum):
         return {1: "Wave 1: quality-first teaching", 2: "Wave 2: catch-up", 3: "Wave 3: SEN provision"}[self.value]
 
 
-class CostBasis(enum.StrEnum):
-    PER_SESSION = "per_session"
-    STAFF_HOURS = "staff_hours"
-
-    @property
-    def label(self) -> str:
-        return {"per_session": "A cost per session", "staff_hours": "Staff hours at an hourly rate"}[self.value]
+class CostBasis(Labelled):
+    PER_SESSION = "per_session", "A cost per session"
+    STAFF_HOURS = "staff_hours", "Staff hours at an hourly rate"
 
 
-class Delivery(enum.StrEnum):
+class Delivery(Labelled):
     GROUP = "group"
-    ONE_TO_ONE = "one_to_one"
-
-    @property
-    def label(self) -> str:
-        return {"group": "Group", "one_to_one": "One-to-one"}[self.value]
+    ONE_TO_ONE = "one_to_one", "One-to-one"
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
@@ -164,9 +156,6 @@ class Intervention(Base):
 
     def runs_on(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on and day.weekday() in (self.weekdays or [])
-
-    def has_ended(self, today: date) -> bool:
-        return self.ends_on < today
 
 
 class InterventionPupil(Base):

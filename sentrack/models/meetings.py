@@ -12,7 +12,6 @@ they could not be gathered (CoP 6.65 to 6.71).
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -20,19 +19,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sentrack.clock import now
 from sentrack.models.base import Base, UTCDateTime
-from sentrack.models.enums import enum_type
+from sentrack.models.enums import Labelled, enum_type
 from sentrack.models.people import User
 from sentrack.models.pupils import Pupil
 
 
-class MeetingMode(enum.StrEnum):
-    IN_PERSON = "in_person"
+class MeetingMode(Labelled):
+    IN_PERSON = "in_person", "In person"
     PHONE = "phone"
-    VIDEO = "video"
-
-    @property
-    def label(self) -> str:
-        return {"in_person": "In person", "phone": "Phone", "video": "Video call"}[self.value]
+    VIDEO = "video", "Video call"
 
 
 class ParentMeeting(Base):
@@ -73,10 +68,6 @@ class ParentMeeting(Base):
     pupil: Mapped[Pupil] = relationship()
     led_by: Mapped[User | None] = relationship(foreign_keys=[led_by_id])
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
-
-    @property
-    def is_held(self) -> bool:
-        return self.held_on is not None
 
     def __repr__(self) -> str:
         return f"<ParentMeeting {self.id}>"

@@ -102,8 +102,8 @@ class SchoolTerm(Base):
             "(half_term_starts_on IS NULL) = (half_term_ends_on IS NULL)", name="half_term_both_or_neither"
         ),
         sa.CheckConstraint(
-            "half_term_starts_on IS NULL OR (half_term_starts_on > starts_on AND half_term_ends_on >= half_term_starts_on"
-            " AND half_term_ends_on < ends_on)",
+            "half_term_starts_on IS NULL OR (half_term_starts_on > starts_on"
+            " AND half_term_ends_on >= half_term_starts_on AND half_term_ends_on < ends_on)",
             name="half_term_inside",
         ),
     )

@@ -144,96 +144,110 @@ class PupilFilter:
         return query
 
 
-def compliance_figures(
-    session: Session, school: School, today: date, pupils: PupilFilter | None = None
-) -> SchoolCompliance:
-    """Every figure of the dashboard for `school` as of `today`: twelve queries. With `pupils`,
-    the figures about pupils count only those pupils: tasks those about them, interventions those
-    with a place of one of them."""
-    year_start, _ = academic_year_bounds(today)
-    chosen = pupils.pupil_ids(school.id, today) if pupils else None
+@dataclass(frozen=True)
+class _Scope:
+    """What every figure step reads: the school, the day, and the pupils the figures are narrowed to."""
 
-    def narrowed(query: sa.Select, column) -> sa.Select:
-        return query if chosen is None else query.where(column.in_(chosen))
+    session: Session
+    school: School
+    today: date
+    chosen: sa.Select | None  # the ids of the pupils chosen by a `PupilFilter`, or None for all
 
-    # The register at `today` (1 query): pupil, last change to the pupil row, its status.
-    register_rows = session.execute(
-        narrowed(
-            sa.select(Pupil.id, Pupil.updated_at, SenStatus.id, SenStatus.provision, SenStatus.start_date)
-            .join(SenStatus, SenStatus.pupil_id == Pupil.id)
-            .where(Pupil.school_id == school.id, on_roll(today), register_status(today)),
-            Pupil.id,
-        )
-    ).all()
-    register_ids = {row[0] for row in register_rows}
-    on_k = {row[0] for row in register_rows if row[3] is Provision.SEN_SUPPORT}
-    on_e = [row for row in register_rows if row[3] is Provision.EHC_PLAN]
-    n_register = len(register_ids)
-    figures: dict[str, Figure] = {}
+    def narrowed(self, query: sa.Select, column) -> sa.Select:
+        """`query` kept to the chosen pupils by `column` (unchanged when none were chosen)."""
+        return query if self.chosen is None else query.where(column.in_(self.chosen))
 
-    # Parent engagement (3 queries).
-    terms = year_terms(session, school, today)
-    engagement = engagement_for_school(session, school, today, pupil_ids=chosen, terms=terms)
-    for status in Engagement:
-        figures[f"engagement_{status.value}"] = _figure(
+    def rows(self, query: sa.Select, column) -> list:
+        """The rows of `query` narrowed by `column`."""
+        return self.session.execute(self.narrowed(query, column)).all()
+
+
+def _register_rows(scope: _Scope) -> list:
+    """The register at the day (1 query): pupil, last change to the pupil row, its status."""
+    return scope.rows(
+        sa.select(Pupil.id, Pupil.updated_at, SenStatus.id, SenStatus.provision, SenStatus.start_date)
+        .join(SenStatus, SenStatus.pupil_id == Pupil.id)
+        .where(Pupil.school_id == scope.school.id, on_roll(scope.today), register_status(scope.today)),
+        Pupil.id,
+    )
+
+
+def _engagement_figures(scope: _Scope, terms: list[Term]) -> dict[str, Figure]:
+    """Parent engagement on track, due and overdue (3 queries)."""
+    engagement = engagement_for_school(scope.session, scope.school, scope.today, pupil_ids=scope.chosen, terms=terms)
+    return {
+        f"engagement_{status.value}": _figure(
             f"Parent engagement: {status.label.lower()}",
             [pid for pid, e in engagement.items() if e.status is status],
             len(engagement),
             "pupils on the register",
             "pupil",
         )
+        for status in Engagement
+    }
 
-    # Open cycles (1 query).
-    cycles = session.execute(
-        narrowed(
-            sa.select(SupportCycle.pupil_id, SupportCycle.state, Plan.id, Plan.review_date)
-            .join(Pupil, Pupil.id == SupportCycle.pupil_id)
-            .outerjoin(Plan, Plan.cycle_id == SupportCycle.id)
-            .where(Pupil.school_id == school.id, on_roll(today), SupportCycle.state != CycleState.CLOSED),
-            Pupil.id,
-        )
-    ).all()
-    figures["reviews_overdue"] = _figure(
-        "Reviews overdue",
-        [pid for pid, state, _, review_date in cycles if is_review_overdue(state, review_date, today)],
-        len(cycles),
-        "open cycles",
-        "pupil",
+
+def _cycle_figures(scope: _Scope, on_k: set[int]) -> dict[str, Figure]:
+    """Reviews overdue and pupils on SEN support without an open plan (1 query: the open cycles)."""
+    today = scope.today
+    cycles = scope.rows(
+        sa.select(SupportCycle.pupil_id, SupportCycle.state, Plan.id, Plan.review_date)
+        .join(Pupil, Pupil.id == SupportCycle.pupil_id)
+        .outerjoin(Plan, Plan.cycle_id == SupportCycle.id)
+        .where(Pupil.school_id == scope.school.id, on_roll(today), SupportCycle.state != CycleState.CLOSED),
+        Pupil.id,
     )
     planned = {pid for pid, state, plan_id, _ in cycles if state in RUNNING and plan_id is not None}
-    figures["k_without_plan"] = _figure(
-        "Pupils on SEN support without an open plan", on_k - planned, len(on_k), "pupils on SEN support", "pupil"
-    )
+    return {
+        "reviews_overdue": _figure(
+            "Reviews overdue",
+            [pid for pid, state, _, review_date in cycles if is_review_overdue(state, review_date, today)],
+            len(cycles),
+            "open cycles",
+            "pupil",
+        ),
+        "k_without_plan": _figure(
+            "Pupils on SEN support without an open plan", on_k - planned, len(on_k), "pupils on SEN support", "pupil"
+        ),
+    }
 
-    # Open concerns (1 query).
-    concerns = session.execute(
-        narrowed(
-            sa.select(Concern.id, Concern.deadline)
-            .join(Pupil, Pupil.id == Concern.pupil_id)
-            .where(Pupil.school_id == school.id, on_roll(today), Concern.status == ConcernStatus.OPEN),
-            Pupil.id,
-        )
-    ).all()
-    figures["concerns_past_deadline"] = _figure(
+
+def _concern_figure(scope: _Scope) -> Figure:
+    """Open concerns past their deadline (1 query)."""
+    concerns = scope.rows(
+        sa.select(Concern.id, Concern.deadline)
+        .join(Pupil, Pupil.id == Concern.pupil_id)
+        .where(Pupil.school_id == scope.school.id, on_roll(scope.today), Concern.status == ConcernStatus.OPEN),
+        Pupil.id,
+    )
+    return _figure(
         "Concerns past their deadline",
-        [cid for cid, deadline in concerns if is_concern_past_deadline(ConcernStatus.OPEN, deadline, today)],
+        [cid for cid, deadline in concerns if is_concern_past_deadline(ConcernStatus.OPEN, deadline, scope.today)],
         len(concerns),
         "open concerns",
         "concern",
     )
 
-    # Interventions ended this academic year, with their places (1 query).
+
+def _intervention_figure(scope: _Scope) -> Figure:
+    """Interventions ended this academic year with some place's impact not recorded (1 query)."""
+    year_start, _ = academic_year_bounds(scope.today)
     ended: dict[int, bool] = {}
-    ended_query = (
+    places = scope.rows(
         sa.select(Intervention.id, InterventionPupil.id, InterventionPupil.impact, Pupil.left_on, Intervention.ends_on)
         .outerjoin(InterventionPupil, InterventionPupil.intervention_id == Intervention.id)
         .outerjoin(Pupil, Pupil.id == InterventionPupil.pupil_id)
-        .where(Intervention.school_id == school.id, Intervention.ends_on < today, Intervention.ends_on >= year_start)
+        .where(
+            Intervention.school_id == scope.school.id,
+            Intervention.ends_on < scope.today,
+            Intervention.ends_on >= year_start,
+        ),
+        InterventionPupil.pupil_id,
     )
-    for iv_id, place_id, impact, left_on, ends_on in session.execute(narrowed(ended_query, InterventionPupil.pupil_id)):
+    for iv_id, place_id, impact, left_on, ends_on in places:
         missing = place_id is not None and is_awaiting_impact(impact, left_on, ends_on)
         ended[iv_id] = ended.get(iv_id, False) or missing
-    figures["interventions_without_impact"] = _figure(
+    return _figure(
         "Interventions ended without impact recorded",
         [i for i, missing in ended.items() if missing],
         len(ended),
@@ -241,18 +255,17 @@ def compliance_figures(
         "intervention",
     )
 
-    # Open tasks (1 query).
-    tasks = session.execute(
-        narrowed(
-            sa.select(Task.id, Task.for_role, Task.due_on).where(
-                Task.school_id == school.id, Task.status == TaskStatus.OPEN
-            ),
-            Task.pupil_id,
-        )
-    ).all()
-    figures["tasks_overdue"] = _figure(
-        "Tasks overdue", [tid for tid, _, due in tasks if due < today], len(tasks), "open tasks", "task"
+
+def _task_figures(scope: _Scope) -> tuple[Figure, dict[Role, Figure]]:
+    """Open tasks overdue, in all and for each role (1 query)."""
+    today = scope.today
+    tasks = scope.rows(
+        sa.select(Task.id, Task.for_role, Task.due_on).where(
+            Task.school_id == scope.school.id, Task.status == TaskStatus.OPEN
+        ),
+        Task.pupil_id,
     )
+    overdue = _figure("Tasks overdue", [tid for tid, _, due in tasks if due < today], len(tasks), "open tasks", "task")
     by_role: dict[Role, list] = defaultdict(list)
     for row in tasks:
         by_role[row[1]].append(row)
@@ -266,10 +279,15 @@ def compliance_figures(
         )
         for role, rows in sorted(by_role.items(), key=lambda item: item[0].value)
     }
+    return overdue, tasks_by_role
 
-    # Latest timeline entry of each pupil on the register (1 query).
+
+def _stale_figure(scope: _Scope, register_rows: list) -> Figure:
+    """Pupils on the register whose record is stale (1 query: each one's latest timeline entry)."""
+    weeks = scope.school.records_stale_weeks
+    register_ids = {row[0] for row in register_rows}
     latest_event = dict(
-        session.execute(
+        scope.session.execute(
             sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
             .where(TimelineEvent.pupil_id.in_(register_ids))
             .group_by(TimelineEvent.pupil_id)
@@ -278,23 +296,21 @@ def compliance_figures(
     stale = [
         pid
         for pid, updated_at, *_ in register_rows
-        if is_record_stale(last_recorded(updated_at, latest_event.get(pid)), school.records_stale_weeks, today)
+        if is_record_stale(last_recorded(updated_at, latest_event.get(pid)), weeks, scope.today)
     ]
-    figures["records_stale"] = _figure(
-        f"Records not updated for {school.records_stale_weeks} weeks",
-        stale,
-        n_register,
-        "pupils on the register",
-        "pupil",
+    return _figure(
+        f"Records not updated for {weeks} weeks", stale, len(register_ids), "pupils on the register", "pupil"
     )
 
-    # EHC annual reviews: the LA's review tasks done (1 query).
+
+def _ehc_figures(scope: _Scope, on_e: list) -> dict[str, Figure]:
+    """EHC annual reviews due and overdue (1 query: the LA's review tasks done)."""
     done = set(
-        session.execute(
+        scope.session.execute(
             sa.select(Task.subject_id, Task.period)
             .join(Duty, Duty.id == Task.duty_id)
             .where(
-                Task.school_id == school.id,
+                Task.school_id == scope.school.id,
                 Duty.code == "la_annual_review",
                 Task.subject_type == "sen_status",
                 Task.status == TaskStatus.DONE,
@@ -303,21 +319,43 @@ def compliance_figures(
     )
     due, overdue = [], []
     for pid, _, status_id, _, start in on_e:
-        found = ehc_review_anniversary(start, today)
+        found = ehc_review_anniversary(start, scope.today)
         if found is None:
             continue
         years, anniversary = found
-        if anniversary >= today:
+        if anniversary >= scope.today:
             due.append(pid)
         elif (status_id, f"review:{years}") not in done:
             overdue.append(pid)
-    figures["ehc_reviews_due"] = _figure(
-        "EHC annual reviews due within 8 weeks", due, len(on_e), "pupils with an EHC plan", "pupil"
-    )
-    figures["ehc_reviews_overdue"] = _figure(
-        "EHC annual reviews overdue", overdue, len(on_e), "pupils with an EHC plan", "pupil"
-    )
+    return {
+        "ehc_reviews_due": _figure(
+            "EHC annual reviews due within 8 weeks", due, len(on_e), "pupils with an EHC plan", "pupil"
+        ),
+        "ehc_reviews_overdue": _figure(
+            "EHC annual reviews overdue", overdue, len(on_e), "pupils with an EHC plan", "pupil"
+        ),
+    }
 
+
+def compliance_figures(
+    session: Session, school: School, today: date, pupils: PupilFilter | None = None
+) -> SchoolCompliance:
+    """Every figure of the dashboard for `school` as of `today`: twelve queries. With `pupils`,
+    the figures about pupils count only those pupils: tasks those about them, interventions those
+    with a place of one of them."""
+    chosen = pupils.pupil_ids(school.id, today) if pupils else None
+    scope = _Scope(session, school, today, chosen)
+    register_rows = _register_rows(scope)
+    on_k = {row[0] for row in register_rows if row[3] is Provision.SEN_SUPPORT}
+    on_e = [row for row in register_rows if row[3] is Provision.EHC_PLAN]
+    terms = year_terms(session, school, today)
+    figures = _engagement_figures(scope, terms)
+    figures.update(_cycle_figures(scope, on_k))
+    figures["concerns_past_deadline"] = _concern_figure(scope)
+    figures["interventions_without_impact"] = _intervention_figure(scope)
+    figures["tasks_overdue"], tasks_by_role = _task_figures(scope)
+    figures["records_stale"] = _stale_figure(scope, register_rows)
+    figures.update(_ehc_figures(scope, on_e))
     # The register by provision, need type and year group (2 queries).
     register = register_figures(session, [school.id], today, pupils=chosen)[school.id]
     return SchoolCompliance(school.id, school.urn, today, figures, tasks_by_role, register, terms)

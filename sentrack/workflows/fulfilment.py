@@ -75,80 +75,67 @@ def _open_tasks(session: Session, duty_code: str, scope, *columns) -> list:
 # --- What does each duty's work --------------------------------------------------------------------
 
 
-def _record_of_subject(
-    session: Session,
-    scope,
-    *,
-    duty_code: str,
-    subject_type: str,
-    record_type: str,
-    record_id,
-    joined_on,
-    on,
-    by,
-    done_when,
-    what: Callable[[date, object], str],
-    extra=sa.null(),
-) -> list[Done]:
-    """The tasks of a duty whose subject's own record shows the work done (`done_when`)."""
-    rows = session.execute(
-        sa.select(Task.id, record_id, on, by, extra)
-        .join(Duty, Duty.id == Task.duty_id)
-        .join(record_id.class_, joined_on)
-        .where(
-            Task.status == TaskStatus.OPEN, Duty.code == duty_code, Task.subject_type == subject_type, done_when, scope
+@dataclass(frozen=True)
+class _SubjectRecord:
+    """A duty whose subject's own record shows the work done: the record (the model of `key`, the
+    column that holds the task's subject) does it once `done_when` holds, on the date `on`, by `by`;
+    `what` names it from that date and `extra`, a column read beside it."""
+
+    duty_code: str
+    subject_type: str
+    key: sa.orm.InstrumentedAttribute
+    on: sa.orm.InstrumentedAttribute
+    by: sa.orm.InstrumentedAttribute
+    done_when: sa.ColumnElement[bool]
+    what: Callable[[date, object], str]
+    extra: sa.orm.InstrumentedAttribute | None = None
+
+    def __call__(self, session: Session, scope) -> list[Done]:
+        """The open tasks of the duty within `scope` whose record shows the work done."""
+        record = self.key.class_
+        rows = session.execute(
+            sa.select(Task.id, record.id, self.on, self.by, sa.null() if self.extra is None else self.extra)
+            .join(Duty, Duty.id == Task.duty_id)
+            .join(record, self.key == Task.subject_id)
+            .where(
+                Task.status == TaskStatus.OPEN,
+                Duty.code == self.duty_code,
+                Task.subject_type == self.subject_type,
+                self.done_when,
+                scope,
+            )
         )
-    )
-    return [Done(t, record_type, r, day, who, what(day, more)) for t, r, day, who, more in rows]
+        return [Done(t, record.__tablename__, r, day, who, self.what(day, more)) for t, r, day, who, more in rows]
 
 
-def _review_recorded(session: Session, scope) -> list[Done]:
-    return _record_of_subject(
-        session,
-        scope,
-        duty_code="senco_holds_review",
-        subject_type="support_cycle",
-        record_type="review",
-        record_id=Review.id,
-        joined_on=Review.cycle_id == Task.subject_id,
-        on=Review.held_on,
-        by=Review.updated_by_id,
-        done_when=Review.recorded_at.is_not(None),
-        what=lambda day, _: f"review of {_day(day)}",
-    )
-
-
-def _letter_sent(session: Session, scope) -> list[Done]:
-    return _record_of_subject(
-        session,
-        scope,
-        duty_code="senco_tells_parents",
-        subject_type="parent_letter",
-        record_type="parent_letter",
-        record_id=ParentLetter.id,
-        joined_on=ParentLetter.id == Task.subject_id,
-        on=ParentLetter.sent_on,
-        by=ParentLetter.sent_by_id,
-        done_when=ParentLetter.sent_on.is_not(None),
-        what=lambda day, _: f"letter sent on {_day(day)}",
-    )
-
-
-def _concern_decided(session: Session, scope) -> list[Done]:
-    return _record_of_subject(
-        session,
-        scope,
-        duty_code="senco_decides_concern",
-        subject_type="concern",
-        record_type="concern",
-        record_id=Concern.id,
-        joined_on=Concern.id == Task.subject_id,
-        on=Concern.decided_on,
-        by=Concern.decided_by_id,
-        done_when=Concern.status != ConcernStatus.OPEN,
-        extra=Concern.status,
-        what=lambda day, status: f"decision of {_day(day)}: {status.label.lower()}",
-    )
+_review_recorded = _SubjectRecord(
+    "senco_holds_review",
+    "support_cycle",
+    key=Review.cycle_id,
+    on=Review.held_on,
+    by=Review.updated_by_id,
+    done_when=Review.recorded_at.is_not(None),
+    what=lambda day, _: f"review of {_day(day)}",
+)
+_letter_sent = _SubjectRecord(
+    "senco_tells_parents",
+    "parent_letter",
+    key=ParentLetter.id,
+    on=ParentLetter.sent_on,
+    by=ParentLetter.sent_by_id,
+    done_when=ParentLetter.sent_on.is_not(None),
+    what=lambda day, _: f"letter sent on {_day(day)}",
+)
+_concern_decided = _SubjectRecord(
+    "senco_decides_concern",
+    "concern",
+    key=Concern.id,
+    on=Concern.decided_on,
+    by=Concern.decided_by_id,
+    done_when=Concern.status != ConcernStatus.OPEN,
+    what=lambda day, status: f"decision of {_day(day)}: {status.label.lower()}",
+    extra=Concern.status,
+)
 
 
 def _impact_recorded(session: Session, scope) -> list[Done]:
@@ -435,34 +422,7 @@ def settle_tasks(
     scope = task_scope(pupil_ids=pupil_ids, subjects=subjects)
     if task_ids is not None:
         scope = sa.and_(scope, Task.id.in_(list(task_ids)))
-    settled = Settled()
-    found: dict[int, Done] = {}
-    for rule in FULFILLED.values():
-        for done in rule(session, scope):
-            found.setdefault(done.task_id, done)
-    if found:
-        names = dict(
-            session.execute(
-                sa.select(User.id, User.full_name).where(User.id.in_({d.by_id for d in found.values() if d.by_id}))
-            ).all()
-        )
-        for done in found.values():
-            by = names.get(done.by_id)
-            session.execute(
-                sa.update(Task)
-                .where(Task.id == done.task_id, Task.status == TaskStatus.OPEN)
-                .values(
-                    status=TaskStatus.DONE,
-                    completed_on=done.on,
-                    completed_by_id=done.by_id,
-                    closed_on=today,
-                    done_by_type=done.record_type,
-                    done_by_id=done.record_id,
-                    note=f"Done: {done.what}{f', recorded by {by}' if by else ''}.",
-                )
-                .execution_options(synchronize_session=False)
-            )
-        settled.done = len(found)
+    settled = Settled(done=_close_done(session, scope, today))
     for condition, note in _gone(today):
         ids = session.scalars(
             sa.select(Task.id)
@@ -470,31 +430,62 @@ def settle_tasks(
             .outerjoin(Pupil, Pupil.id == Task.pupil_id)
             .where(Task.status == TaskStatus.OPEN, scope, condition)
         ).all()
-        if ids:
-            session.execute(
-                sa.update(Task)
-                .where(Task.id.in_(ids), Task.status == TaskStatus.OPEN)
-                .values(status=TaskStatus.CANCELLED, closed_on=today, note=note)
-                .execution_options(synchronize_session=False)
-            )
-            settled.no_longer_needed += len(ids)
-    superseded = _passports_superseded(session, scope, today)
-    if superseded:
-        session.execute(
-            sa.update(Task)
-            .where(Task.id.in_(superseded), Task.status == TaskStatus.OPEN)
-            .values(
-                status=TaskStatus.CANCELLED,
-                closed_on=today,
-                note="No longer needed: the passport changed with the pupil's SEN status; read the new one.",
-            )
-            .execution_options(synchronize_session=False)
-        )
-        settled.no_longer_needed += len(superseded)
+        settled.no_longer_needed += _cancel(session, ids, today, note)
+    settled.no_longer_needed += _cancel(
+        session,
+        _passports_superseded(session, scope, today),
+        today,
+        "No longer needed: the passport changed with the pupil's SEN status; read the new one.",
+    )
     if settled.done or settled.no_longer_needed:
         _expire_tasks(session)
     session.flush()
     return settled
+
+
+def _close_done(session: Session, scope, today: date) -> int:
+    """Close, as done, every open task within `scope` whose work a record has done, naming the
+    record and who made it. Returns how many."""
+    found: dict[int, Done] = {}
+    for rule in FULFILLED.values():
+        for done in rule(session, scope):
+            found.setdefault(done.task_id, done)
+    if not found:
+        return 0
+    names = dict(
+        session.execute(
+            sa.select(User.id, User.full_name).where(User.id.in_({d.by_id for d in found.values() if d.by_id}))
+        ).all()
+    )
+    for done in found.values():
+        by = names.get(done.by_id)
+        session.execute(
+            sa.update(Task)
+            .where(Task.id == done.task_id, Task.status == TaskStatus.OPEN)
+            .values(
+                status=TaskStatus.DONE,
+                completed_on=done.on,
+                completed_by_id=done.by_id,
+                closed_on=today,
+                done_by_type=done.record_type,
+                done_by_id=done.record_id,
+                note=f"Done: {done.what}{f', recorded by {by}' if by else ''}.",
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return len(found)
+
+
+def _cancel(session: Session, ids: list[int], today: date, note: str) -> int:
+    """Close the open tasks `ids` as no longer needed, with `note`. Returns how many were given."""
+    if ids:
+        session.execute(
+            sa.update(Task)
+            .where(Task.id.in_(ids), Task.status == TaskStatus.OPEN)
+            .values(status=TaskStatus.CANCELLED, closed_on=today, note=note)
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)
 
 
 def _expire_tasks(session: Session) -> None:

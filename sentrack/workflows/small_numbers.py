@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sentrack.models import NeedType, Provision, Role
+from sentrack.workflows.compliance import SchoolCompliance
+from sentrack.workflows.figures import RegisterFigures
 
 SMALL = 5  # counts below this (and above nought) are never shown to those who see figures only
 FEWER = "fewer than 5"
@@ -319,9 +321,6 @@ def present(source, *, suppress: bool, trend_points=None):
     """`source` as the viewer is shown it: a school's compliance figures (with its trend, when
     given), the register figures of a school, or a stored snapshot's figures. `suppress` comes from
     `access.sees_small_numbers`: true for those who see anonymised figures only."""
-    from sentrack.workflows.compliance import SchoolCompliance
-    from sentrack.workflows.figures import RegisterFigures
-
     if isinstance(source, SchoolCompliance):
         return _present_school(source, trend_points, suppress)
     if isinstance(source, RegisterFigures):

@@ -14,7 +14,7 @@ member of staff the duty names); open tasks follow the role when staff change.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -51,6 +51,7 @@ from sentrack.models.duties import PUPIL_IN_TITLE, task_title
 from sentrack.workflows.compliance import record_snapshots
 from sentrack.workflows.duty_catalogue import BY_CODE, DutySpec, sync_catalogue
 from sentrack.workflows.ehc import ehc_review_anniversary
+from sentrack.workflows.engagement import Engagement, engagement_for_schools
 from sentrack.workflows.fulfilment import passport_period, settle_tasks
 from sentrack.workflows.register import (
     awaiting_impact,
@@ -148,8 +149,6 @@ class Context:
     def engagement(self, school_id: int) -> dict:
         """The parent-engagement rule for each pupil of the school on the register today (for
         every school at once, the first time it is asked)."""
-        from sentrack.workflows.engagement import engagement_for_schools
-
         if not self._engagement:
             self._engagement = engagement_for_schools(self.session, self.schools, self.today)
         return self._engagement.get(school_id, {})
@@ -255,8 +254,23 @@ def _register(session: Session, today: date) -> list[OnRegister]:
 # Each rule reads its due date from the duty's entry in the catalogue (`DutySpec`).
 
 
-def _pupil_link(row: OnRegister, endpoint: str = "pupils.show") -> tuple[str, dict]:
-    return endpoint, {"public_id": row.public_id}
+def _on_register(
+    row: OnRegister,
+    period: str,
+    due_on: date,
+    title: str,
+    endpoint: str = "pupils.show",
+    assignee_id: int | None = None,
+) -> Due:
+    """The task of a duty about a pupil on the register, linking to a page of the pupil's."""
+    link = (endpoint, {"public_id": row.public_id})
+    return Due(row.school_id, "pupil", row.pupil_id, period, due_on, title, link, row.pupil_id, assignee_id, row.name)
+
+
+def _about(pupil: Pupil, subject_type: str, subject_id: int, due_on: date, title: str, endpoint: str, **args) -> Due:
+    """The task of a duty about one record of a pupil's (a cycle, a concern, a letter), once per record."""
+    link = (endpoint, {"public_id": pupil.public_id, **args})
+    return Due(pupil.school_id, subject_type, subject_id, "", due_on, title, link, pupil.id, name=pupil.full_name)
 
 
 def _days(spec: DutySpec, name: str = "due_days") -> timedelta:
@@ -264,24 +278,21 @@ def _days(spec: DutySpec, name: str = "due_days") -> timedelta:
 
 
 def rule_teacher_meets_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: each term, every pupil on the register for whom the current term can still count.
+    Due: the term's last day, to the pupil's class teacher. Clause: parents are met at least three
+    times a year, led by the class teacher (CoP 6.65; DESIGN section 6's engagement rule)."""
     for row in ctx.register:
         term = ctx.term(row.school_id)
         if term is not None and ctx.term_counts(row):
-            yield Due(
-                row.school_id,
-                "pupil",
-                row.pupil_id,
-                f"term:{term.period}",
-                term.ends_on,
-                f"Meet the parents of {NAME} ({term.name})",
-                _pupil_link(row),
-                row.pupil_id,
-                ctx.class_teachers.get(row.pupil_id),
-                name=row.name,
-            )
+            title = f"Meet the parents of {NAME} ({term.name})"
+            teacher_id = ctx.class_teachers.get(row.pupil_id)
+            yield _on_register(row, f"term:{term.period}", term.ends_on, title, assignee_id=teacher_id)
 
 
 def rule_teacher_acknowledges_passport(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: a pupil joins the register, or a teacher starts teaching a pupil on it. Due: `due_days`
+    (14) after the pupil joined the register, or as many days from today for a teacher new to the
+    pupil, to that teacher. Clause: the pupil's needs are made known to everyone likely to teach them."""
     by_pupil = {row.pupil_id: row for row in ctx.register}
     for pupil_id, teacher_id in _teacher_pairs(ctx.session, ctx.today):
         row = by_pupil.get(pupil_id)
@@ -305,43 +316,36 @@ def rule_teacher_acknowledges_passport(ctx: Context, spec: DutySpec) -> Iterator
 
 
 def rule_senco_liaises_designated_teacher(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: each term, every looked-after pupil on the register whose term can still count.
+    Due: `due_days` (28) into the term or after the pupil joined the register, never after the term
+    ends. Clause: the SENCO liaises with the designated teacher; the personal education plan is
+    reviewed termly (DESIGN section 1, looked-after children)."""
     for row in ctx.register:
         term = ctx.term(row.school_id) if row.looked_after else None
         if term is not None and ctx.term_counts(row):
             due = min(max(term.starts_on, row.since) + _days(spec), term.ends_on)
-            yield Due(
-                row.school_id,
-                "pupil",
-                row.pupil_id,
-                f"term:{term.period}",
-                due,
-                f"Liaise with the designated teacher about {NAME} ({term.name})",
-                _pupil_link(row),
-                row.pupil_id,
-                name=row.name,
-            )
+            title = f"Liaise with the designated teacher about {NAME} ({term.name})"
+            yield _on_register(row, f"term:{term.period}", due, title)
 
 
 def rule_senco_supports_transition(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: each academic year, pupils on the register in Year 6 or Year 11. Due: the phase
+    transfer date of the year group (`due_dates`: 15 February for Year 6, 31 March for Year 11).
+    Clause: the SENCO helps pupils move on to their next school or college (the phase transfer
+    dates of DESIGN section 1)."""
     year = academic_year_of(ctx.today)
     for row in ctx.register:
         when = spec.due_dates.get(row.year_group)
         if when is not None:
             month, day = when
-            yield Due(
-                row.school_id,
-                "pupil",
-                row.pupil_id,
-                f"year:{year}",
-                date_in_academic_year(year, month, day),
-                f"Plan {NAME}'s move to the next phase (Year {row.year_group})",
-                _pupil_link(row),
-                row.pupil_id,
-                name=row.name,
-            )
+            title = f"Plan {NAME}'s move to the next phase (Year {row.year_group})"
+            yield _on_register(row, f"year:{year}", date_in_academic_year(year, month, day), title)
 
 
 def rule_senco_keeps_records_current(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: a pupil on the register whose record has had no entry for the school's
+    `records_stale_weeks`. Due: `due_days` (14) after the record became stale. Clause: the SENCO
+    keeps SEN records up to date (CoP 6.72 onward)."""
     latest = (
         dict(
             ctx.session.execute(
@@ -358,20 +362,13 @@ def rule_senco_keeps_records_current(ctx: Context, spec: DutySpec) -> Iterator[D
         last = last_recorded(row.updated_at, latest.get(row.pupil_id))
         stale_on = record_stale_on(last, stale_weeks[row.school_id])
         if is_record_stale(last, stale_weeks[row.school_id], ctx.today):
-            yield Due(
-                row.school_id,
-                "pupil",
-                row.pupil_id,
-                f"since:{last.isoformat()}",
-                stale_on + _days(spec),
-                f"Bring {NAME}'s SEN record up to date",
-                _pupil_link(row, "cycles.timeline"),
-                row.pupil_id,
-                name=row.name,
-            )
+            title = f"Bring {NAME}'s SEN record up to date"
+            yield _on_register(row, f"since:{last.isoformat()}", stale_on + _days(spec), title, "cycles.timeline")
 
 
 def rule_senco_holds_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: `notice_days` (14) before a running plan's review date. Due: on the review date.
+    Clause: each plan is reviewed on the date agreed with parents (graduated approach, CoP 6.44 to 6.56)."""
     rows = ctx.session.execute(
         sa.select(SupportCycle.id, SupportCycle.number, Plan.review_date, Pupil)
         .join(Plan, Plan.cycle_id == SupportCycle.id)
@@ -379,40 +376,28 @@ def rule_senco_holds_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         .where(on_roll(ctx.today), review_due_within(ctx.today, spec.notice_days))
     )
     for cycle_id, number, review_date, pupil in rows:
-        yield Due(
-            pupil.school_id,
-            "support_cycle",
-            cycle_id,
-            "",
-            review_date,
-            f"Hold {NAME}'s review (cycle {number})",
-            ("cycles.show", {"public_id": pupil.public_id, "number": number}),
-            pupil.id,
-            name=pupil.full_name,
-        )
+        title = f"Hold {NAME}'s review (cycle {number})"
+        yield _about(pupil, "support_cycle", cycle_id, review_date, title, "cycles.show", number=number)
 
 
 def rule_senco_decides_concern(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: an open concern raised by today. Due: the concern's deadline (28 days by default).
+    Clause: there is no monitoring list: each concern ends in an assessment or a reasoned decision
+    (guide, point 4)."""
     rows = ctx.session.execute(
         sa.select(Concern.id, Concern.deadline, Pupil)
         .join(Pupil, Pupil.id == Concern.pupil_id)
         .where(Concern.status == ConcernStatus.OPEN, Concern.raised_on <= ctx.today, on_roll(ctx.today))
     )
     for concern_id, deadline, pupil in rows:
-        yield Due(
-            pupil.school_id,
-            "concern",
-            concern_id,
-            "",
-            deadline,
-            f"Decide on the concern about {NAME}",
-            ("cycles.decide_concern", {"public_id": pupil.public_id, "concern_id": concern_id}),
-            pupil.id,
-            name=pupil.full_name,
-        )
+        title = f"Decide on the concern about {NAME}"
+        yield _about(pupil, "concern", concern_id, deadline, title, "cycles.decide_concern", concern_id=concern_id)
 
 
 def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: a pupil placed on SEN support whose letter to parents is not yet sent. Due:
+    `due_days` (14) after the letter was created. Clause: parents are told formally when the school
+    makes SEN provision (Children and Families Act 2014, s.68)."""
     rows = ctx.session.execute(
         sa.select(ParentLetter.id, ParentLetter.created_on, Pupil)
         .join(Pupil, Pupil.id == ParentLetter.pupil_id)
@@ -426,20 +411,15 @@ def rule_senco_tells_parents(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         )
     )
     for letter_id, created_on, pupil in rows:
-        yield Due(
-            pupil.school_id,
-            "parent_letter",
-            letter_id,
-            "",
-            created_on + _days(spec),
-            f"Send the SEN support letter to {NAME}'s parents",
-            ("cycles.letter", {"public_id": pupil.public_id, "letter_id": letter_id}),
-            pupil.id,
-            name=pupil.full_name,
-        )
+        title = f"Send the SEN support letter to {NAME}'s parents"
+        due_on = created_on + _days(spec)
+        yield _about(pupil, "parent_letter", letter_id, due_on, title, "cycles.letter", letter_id=letter_id)
 
 
 def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: an intervention has ended and a pupil in it has no impact recorded. Due: `due_days`
+    (14) after it ended, to the member of staff who delivered it (the SENCO when they cannot).
+    Clause: the support assistant helps plan interventions and judge their impact."""
     without_impact = sa.select(InterventionPupil.intervention_id).where(awaiting_impact())
     # A support assistant (and nothing more) whose access to the intervention has ended cannot
     # record its impact: the SENCO does (as `_follow_the_role` moves such a task later).
@@ -476,26 +456,24 @@ def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]
 
 
 def rule_la_annual_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: `notice_days` (8 weeks) before each anniversary of a pupil's EHC plan starting. Due: on
+    the anniversary. Clause: the local authority reviews each EHC plan within 12 months of its
+    start or last review (CoP 9.166 to 9.185; Regulations 18 to 22)."""
     for row in ctx.register:
         if row.provision is not Provision.EHC_PLAN:
             continue
         found = ehc_review_anniversary(row.since, ctx.today, _days(spec, "notice_days"))
         if found is not None:
             years, anniversary = found
-            yield Due(
-                row.school_id,
-                "sen_status",
-                row.status_id,
-                f"review:{years}",
-                anniversary,
-                f"Hold the annual review of {NAME}'s EHC plan",
-                _pupil_link(row),
-                row.pupil_id,
-                name=row.name,
-            )
+            title = f"Hold the annual review of {NAME}'s EHC plan"
+            due = _on_register(row, f"review:{years}", anniversary, title)
+            yield replace(due, subject_type="sen_status", subject_id=row.status_id)  # once per EHC plan
 
 
 def rule_governors_publish_report(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: each academic year, for every school, from 1 September. Due: 31 October
+    (`due_dates`). Clause: the governors publish the annual SEN information report on how the
+    school's policy for pupils with SEN is carried out."""
     year = academic_year_of(ctx.today)
     month, day = spec.due_dates[None]
     for school in ctx.schools:
@@ -511,8 +489,9 @@ def rule_governors_publish_report(ctx: Context, spec: DutySpec) -> Iterator[Due]
 
 
 def rule_head_told_engagement_overdue(ctx: Context, spec: DutySpec) -> Iterator[Due]:
-    from sentrack.workflows.engagement import Engagement
-
+    """Trigger: each week in which at least one of the school's pupils has parent meetings overdue.
+    Due: the end of the week (`due_days`, 7, from Monday). Clause: the head teacher makes sure
+    parents are drawn into talking about their child's progress at least three times a year (CoP 6.65)."""
     iso = ctx.today.isocalendar()
     monday = ctx.today - timedelta(days=ctx.today.weekday())
     for school in ctx.schools:
@@ -700,35 +679,29 @@ def _covers(user: User, task: Task, school_la: dict[int, int]) -> bool:
     return task.for_role is Role.LA_OFFICER and user.local_authority_id == school_la.get(task.school_id)
 
 
-def _follow_the_role(
-    session: Session, ctx: Context, duties: dict[str, Duty], school_la: dict[int, int], summary: SweepSummary
-) -> list:
-    """Move open tasks whose assignee has left, or no longer holds the role, to the role's current
-    holder. A task reassigned by hand stays with that person while they are active at the school.
-    A personal task whose person has left goes to the SENCO (impact) or is cancelled (passport)."""
-    codes = {duty.id: code for code, duty in duties.items()}
-    holds_role = sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id, RoleAssignment.role == Task.for_role)
-    # An assignee who no longer covers the task's school: staff of another school, or, for the
-    # authority's duties, an officer of another authority (the school moved, even by hand).
-    elsewhere = sa.not_(covers_school(Task.school_id, Task.for_role == Role.LA_OFFICER))
-    # A class teacher's task about a pupil, held by a teacher (and nothing more) who no longer
-    # teaches the pupil: they can no longer reach the pupil's record to do it.
+def _not_teaching() -> sa.ColumnElement[bool]:
+    """SQL, on Task: a class teacher's task about a pupil, held by a teacher (and nothing more) who
+    no longer teaches the pupil: they can no longer reach the pupil's record to do it."""
     teaches = sa.exists().where(
         group_teachers.c.user_id == Task.assigned_to_id,
         group_pupils.c.pupil_id == Task.pupil_id,
         group_teachers.c.group_id == group_pupils.c.group_id,
     )
-    not_teaching = sa.and_(
+    return sa.and_(
         Task.for_role == Role.TEACHER,
         Task.pupil_id.is_not(None),
         Task.assigned_to_id.is_not(None),
         access.holds_only(Task.assigned_to_id, Role.TEACHER),
         ~teaches,
     )
-    # An intervention's task held by a support assistant (and nothing more) whose access to it
-    # ended the school's set number of weeks after its last day (`access.assistant_access_from`).
+
+
+def _access_ended(ctx: Context) -> sa.ColumnElement[bool]:
+    """SQL, on Task: an intervention's task held by a support assistant (and nothing more) whose
+    access to it ended the school's set number of weeks after its last day
+    (`access.assistant_access_from`)."""
     access_weeks = sorted({school.assistant_access_weeks for school in ctx.schools})
-    access_ended = sa.and_(
+    return sa.and_(
         Task.subject_type == "intervention",
         Task.assigned_to_id.is_not(None),
         access.holds_only(Task.assigned_to_id, Role.SUPPORT_ASSISTANT),
@@ -747,11 +720,20 @@ def _follow_the_role(
             ),
         ),
     )
+
+
+def _stranded_tasks(session: Session, ctx: Context) -> list:
+    """(open task, whether its assignee can no longer act on it) for every open task that has no
+    assignee, or one who has left, works elsewhere, no longer holds the role or cannot act on it."""
+    holds_role = sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id, RoleAssignment.role == Task.for_role)
+    # An assignee who no longer covers the task's school: staff of another school, or, for the
+    # authority's duties, an officer of another authority (the school moved, even by hand).
+    elsewhere = sa.not_(covers_school(Task.school_id, Task.for_role == Role.LA_OFFICER))
     # Anyone left with no role at all, even holding a task given to them by hand.
     no_role = sa.and_(
         Task.assigned_to_id.is_not(None), ~sa.exists().where(RoleAssignment.user_id == Task.assigned_to_id)
     )
-    cannot_act = sa.or_(not_teaching, access_ended, no_role)
+    cannot_act = sa.or_(_not_teaching(), _access_ended(ctx), no_role)
     stranded = sa.or_(
         Task.assigned_to_id.is_(None),
         User.active.is_(False),
@@ -759,47 +741,52 @@ def _follow_the_role(
         sa.and_(Task.assigned_by_id.is_(None), ~holds_role),
         cannot_act,
     )
-    rows = session.execute(
+    return session.execute(
         sa.select(Task, cannot_act)
         .outerjoin(User, User.id == Task.assigned_to_id)
         .where(Task.status == TaskStatus.OPEN, stranded)
     ).all()
-    moved = []
-    for task, no_longer_able in rows:
-        code = codes.get(task.duty_id)
-        if code in PERSONAL:
-            still_here = task.assigned_to_id is not None and (task.assigned_to is None or task.assigned_to.active)
-            if still_here and not no_longer_able:
-                continue  # the person still works here: a personal task is theirs whatever their role
-            if code == "teacher_acknowledges_passport":
-                task.status = TaskStatus.CANCELLED
-                task.closed_on = ctx.today
-                task.note = (
-                    "No longer needed: the teacher no longer teaches the pupil."
-                    if still_here
-                    else "No longer needed: the teacher no longer works at the school."
-                )
-                summary.tasks_cancelled += 1
-                continue
-            new = ctx.holders.get((task.school_id, Role.SENCO))
-        elif task.for_role is Role.TEACHER and task.pupil_id is not None:
-            new = ctx.class_teachers.get(task.pupil_id)
-        elif task.for_role is Role.LA_OFFICER:
-            new = ctx.la_officers.get(school_la.get(task.school_id, -1))
-            if new is None and task.assigned_to is not None and not _covers(task.assigned_to, task, school_la):
-                task.assigned_to_id = task.assigned_by_id = None  # no officer of the new authority yet
-                continue
-        else:
-            new = ctx.holders.get((task.school_id, task.for_role))
-        if new is not None and new != task.assigned_to_id:
-            task.assigned_to_id = new
-            task.assigned_by_id = None
-            moved.append(task)
-        elif new is None and no_longer_able:
-            # No one to give it to yet: unassigned, in the lists of those who oversee tasks.
-            task.assigned_to_id = task.assigned_by_id = None
-    session.flush()
-    summary.tasks_moved = len(moved)
+
+
+_KEEP = object()  # `_next_holder`'s answer when the task stays as it is
+_CANCELLED = object()  # `_next_holder`'s answer when it closed the task as no longer needed
+
+
+def _next_holder(task: Task, code: str | None, no_longer_able: bool, ctx: Context, school_la: dict[int, int]):
+    """Who a stranded task goes to: a user id, None for no one yet, or `_KEEP` when it stays as it
+    is (a personal task whose person still works here), or `_CANCELLED` when it closed the task."""
+    if code in PERSONAL:
+        still_here = task.assigned_to_id is not None and (task.assigned_to is None or task.assigned_to.active)
+        if still_here and not no_longer_able:
+            return _KEEP  # the person still works here: a personal task is theirs whatever their role
+        if code == "teacher_acknowledges_passport":
+            _cancel_passport_task(task, ctx.today, still_here)
+            return _CANCELLED
+        return ctx.holders.get((task.school_id, Role.SENCO))
+    if task.for_role is Role.TEACHER and task.pupil_id is not None:
+        return ctx.class_teachers.get(task.pupil_id)
+    if task.for_role is Role.LA_OFFICER:
+        new = ctx.la_officers.get(school_la.get(task.school_id, -1))
+        if new is None and task.assigned_to is not None and not _covers(task.assigned_to, task, school_la):
+            task.assigned_to_id = task.assigned_by_id = None  # no officer of the new authority yet
+            return _KEEP
+        return new
+    return ctx.holders.get((task.school_id, task.for_role))
+
+
+def _cancel_passport_task(task: Task, today: date, still_here: bool) -> None:
+    """Close a passport task as no longer needed: its teacher no longer teaches the pupil, or has left."""
+    task.status = TaskStatus.CANCELLED
+    task.closed_on = today
+    task.note = (
+        "No longer needed: the teacher no longer teaches the pupil."
+        if still_here
+        else "No longer needed: the teacher no longer works at the school."
+    )
+
+
+def _audit_moved(session: Session, moved: list) -> None:
+    """One audit entry for each task the sweep moved, naming its new assignee."""
     audit.record_each(
         session,
         "task_moved_by_sweep",
@@ -814,6 +801,32 @@ def _follow_the_role(
             for task in moved
         ],
     )
+
+
+def _follow_the_role(
+    session: Session, ctx: Context, duties: dict[str, Duty], school_la: dict[int, int], summary: SweepSummary
+) -> list:
+    """Move open tasks whose assignee has left, or no longer holds the role, to the role's current
+    holder. A task reassigned by hand stays with that person while they are active at the school.
+    A personal task whose person has left goes to the SENCO (impact) or is cancelled (passport)."""
+    codes = {duty.id: code for code, duty in duties.items()}
+    moved = []
+    for task, no_longer_able in _stranded_tasks(session, ctx):
+        new = _next_holder(task, codes.get(task.duty_id), no_longer_able, ctx, school_la)
+        if new is _CANCELLED:
+            summary.tasks_cancelled += 1
+        if new is _KEEP or new is _CANCELLED:
+            continue
+        if new is not None and new != task.assigned_to_id:
+            task.assigned_to_id = new
+            task.assigned_by_id = None
+            moved.append(task)
+        elif new is None and no_longer_able:
+            # No one to give it to yet: unassigned, in the lists of those who oversee tasks.
+            task.assigned_to_id = task.assigned_by_id = None
+    session.flush()
+    summary.tasks_moved = len(moved)
+    _audit_moved(session, moved)
     return moved
 
 
