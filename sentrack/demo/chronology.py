@@ -17,14 +17,10 @@ from sentrack.demo.dates import DAY, moment, weekday_on_or_after
 from sentrack.demo.pupils import PupilDraft
 from sentrack.demo.staff import Staff
 from sentrack.models import ParentLetter, Provision, TimelineEvent
+from sentrack.workflows import timeline
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
+from sentrack.workflows.timeline import event_values
 
-STATUS_TITLES = {  # as sentrack.workflows.sen_status.change_sen_status words them
-    Provision.SEN_SUPPORT: "Placed on SEN support",
-    Provision.EHC_PLAN: "EHC plan in place",
-    Provision.NONE: "Taken off the SEN register",
-}
-LETTER_SENT_TITLE = "Parents told in writing that SEN support has started"
 UNSENT_LETTER_DAYS = 42  # letters for support that began this recently may still be waiting
 UNSENT_LETTER_RATE = 0.6
 UNSENT_LETTERS_AT_LEAST = 2  # a school's newest letters, if from the last 90 days, or its newest
@@ -45,19 +41,18 @@ def add_event(
     from_state: str | None = None,
     to_state: str | None = None,
 ) -> None:
-    context.rows.add(
-        TimelineEvent,
+    values = event_values(
         pupil_id=pupil_id,
-        cycle_id=cycle_id,
         kind=kind,
         title=title,
+        effective_on=effective_on,
+        actor_id=actor_id,
+        cycle_id=cycle_id,
         detail=detail,
         from_state=from_state,
         to_state=to_state,
-        effective_on=effective_on,
-        recorded_at=recorded_at,
-        actor_id=actor_id,
     )
+    context.rows.add(TimelineEvent, recorded_at=recorded_at, **values)
 
 
 def short(text: str, length: int = 60) -> str:
@@ -76,7 +71,7 @@ def add_status_events(context: DemoContext, pupils: list[PupilDraft], senco_id: 
                 context,
                 pupil.id,
                 "sen_status",
-                STATUS_TITLES[period.provision],
+                timeline.STATUS_TITLES[period.provision],
                 period.start,
                 row["recorded_at"],
                 senco_id,
@@ -126,5 +121,5 @@ def add_letters(context: DemoContext, pupils: list[PupilDraft], staff: Staff) ->
         sent = min(today, weekday_on_or_after(row["created_on"] + rng.choice((0, 1, 1, 2, 3, 5)) * DAY))
         row["sent_on"], row["sent_by_id"] = sent, staff.senco_id
         entered = max(moment(rng, sent), made_at[row["id"]] + NEXT_MINUTES)
-        add_event(context, row["pupil_id"], "letter_sent", LETTER_SENT_TITLE, sent, entered, staff.senco_id)
+        add_event(context, row["pupil_id"], "letter_sent", timeline.LETTER_SENT, sent, entered, staff.senco_id)
     context.summary.letters_unsent += len(unsent)

@@ -17,6 +17,7 @@ from sentrack.demo.pupils import PupilDraft
 from sentrack.demo.schools import DEFAULT_PUPILS
 from sentrack.demo.staff import Staff
 from sentrack.models import AreaOfNeed, Concern, ConcernStatus, Phase, Provision
+from sentrack.workflows import timeline
 
 CONCERN_DEADLINE_DAYS = 28  # the School default
 ASSESSMENT_OPENED_NOTE = "Assessment opened (support cycle 1)"  # as the app notes it
@@ -149,7 +150,7 @@ def _add_concern(
         context,
         pupil.id,
         "concern_raised",
-        f"Concern raised: {area.label.lower()}",
+        timeline.concern_raised(area),
         raised,
         row["recorded_at"],
         row["raised_by_id"],
@@ -160,7 +161,7 @@ def _add_concern(
             context,
             pupil.id,
             "concern_decided",
-            "Concern closed: no further action",
+            timeline.CONCERN_CLOSED,
             decided_on,
             max(context.entered(decided_on, within_days=2), row["recorded_at"] + NEXT_MINUTES),
             staff.senco_id,

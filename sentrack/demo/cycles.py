@@ -62,6 +62,7 @@ from sentrack.models import (
     ReviewDecision,
     SupportCycle,
 )
+from sentrack.workflows import timeline
 from sentrack.workflows.cycles import MOVES, OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS, Move
 from sentrack.workflows.register import is_review_overdue
 from sentrack.workflows.revisions import snapshot
@@ -459,7 +460,7 @@ class CycleWriter:
         if dates.review_started is None:
             return cycle, [], None
         at = _after(moment(rng, dates.review_started), at)
-        self._move(pupil, cycle_id, Move.START_REVIEW, "Review started", dates.due, at)
+        self._move(pupil, cycle_id, Move.START_REVIEW, timeline.REVIEW_STARTED, dates.due, at)
         if not closed:
             self._draft_review(cycle_id, dates, outcomes, at)
             return cycle, [], None
@@ -502,7 +503,7 @@ class CycleWriter:
             pupil,
             cycle["id"],
             "cycle_opened",
-            f"Support cycle {number} opened: assessment begins",
+            timeline.cycle_opened(number),
             dates.opened,
             opened_at,
             detail=detail,
@@ -542,9 +543,7 @@ class CycleWriter:
             at = self._assessment(pupil, cycle_id, dates, areas, number, at)
         if dates.finished is not None:
             at = _after(moment(self.rng, dates.finished), at)
-            self._move(
-                pupil, cycle_id, Move.FINISH_ASSESSMENT, "Assessment finished: planning begins", dates.assessed, at
-            )
+            self._move(pupil, cycle_id, Move.FINISH_ASSESSMENT, timeline.ASSESSMENT_FINISHED, dates.assessed, at)
         if dates.written is not None:
             at = self._plan(pupil, cycle_id, dates, areas, at)
             at = self._plan_outcomes(cycle_id, dates, areas, outcomes, at)
@@ -573,9 +572,7 @@ class CycleWriter:
         if dates.starts is None:
             return at
         at = _after(self.context.entered(dates.starts, within_days=2), at)
-        self._move(
-            pupil, cycle_id, Move.START_SUPPORT, f"Plan started: review on {dates.due:%d/%m/%Y}", dates.starts, at
-        )
+        self._move(pupil, cycle_id, Move.START_SUPPORT, timeline.plan_started(dates.due), dates.starts, at)
         held = dates.held if dates.state is CycleState.CLOSED else None
         self._observations(pupil, cycle_id, outcomes, dates.starts, held)
         return at
@@ -660,7 +657,7 @@ class CycleWriter:
             recorded_at=recorded_at,
             version=1,
         )
-        self._event(pupil, cycle_id, "assessment_recorded", "Assessment recorded", assessed, recorded_at)
+        self._event(pupil, cycle_id, "assessment_recorded", timeline.ASSESSMENT_RECORDED, assessed, recorded_at)
         return recorded_at
 
     def _evidence(self, pupil: PupilDraft, areas: list[AreaOfNeed], on: date) -> str:
@@ -726,7 +723,7 @@ class CycleWriter:
             pupil,
             cycle_id,
             "plan_written",
-            "Plan written",
+            timeline.PLAN_WRITTEN,
             min(saved_at.date(), dates.starts),
             saved_at,
             detail=f"Review date {dates.due:%d/%m/%Y}",
@@ -819,7 +816,7 @@ class CycleWriter:
                 pupil,
                 cycle_id,
                 "observation",
-                "Observation recorded",
+                timeline.OBSERVATION_RECORDED,
                 day,
                 recorded_at,
                 actor_id=by,
@@ -876,16 +873,14 @@ class CycleWriter:
             recorded_at=recorded_at,
         )
         self._review_revisions(row, outcomes, started_at, recorded_at)
-        self._move(pupil, cycle_id, Move.RECORD_REVIEW, review_held_title(decision), dates.held, recorded_at)
+        self._move(pupil, cycle_id, Move.RECORD_REVIEW, timeline.review_held(decision), dates.held, recorded_at)
         if parent_attended:
-            self._event(pupil, cycle_id, "parent_meeting", "Parents met at the review", dates.held, recorded_at)
+            self._event(pupil, cycle_id, "parent_meeting", timeline.PARENTS_MET_AT_REVIEW, dates.held, recorded_at)
             self._review_meeting(
                 pupil, cycle_id, row, f"Review of support cycle {number}: {decision.summary}", recorded_at
             )
         if decision is ReviewDecision.REQUEST_EHC:
-            self._event(
-                pupil, cycle_id, "ehc_requested", "EHC needs assessment requested", ending.requested, recorded_at
-            )
+            self._event(pupil, cycle_id, "ehc_requested", timeline.EHC_REQUESTED, ending.requested, recorded_at)
 
     def _decision_reason(self, ending: Ending, impact: str) -> str | None:
         """Why the review decided as it did (a review that continues says so half the time)."""
@@ -1019,8 +1014,3 @@ def _ratings_summary(outcomes: list[dict[str, Any]]) -> str:
         f"{position}. {outcome['rating'].label if outcome.get('rating') else 'not rated'}"
         for position, outcome in enumerate(outcomes, start=1)
     )
-
-
-def review_held_title(decision: ReviewDecision) -> str:
-    """The title `record_review` gives the event that closes a cycle."""
-    return f"Review held: {decision.summary}"

@@ -77,6 +77,7 @@ from sentrack.models import (
 )
 from sentrack.models.enums import AreaOfNeed
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
+from sentrack.workflows import timeline
 
 
 class State(Enum):
@@ -545,7 +546,7 @@ class InterventionBuilder:
                 self.context,
                 pupil.id,
                 "intervention_started",
-                f"Intervention starts: {intervention['name']}",
+                timeline.intervention_starts(intervention["name"]),
                 starts,
                 intervention["created_at"],
                 intervention["created_by_id"],
@@ -656,7 +657,7 @@ class InterventionBuilder:
                 self.context,
                 place["pupil_id"],
                 "intervention_impact",
-                f"Intervention ended: {name}",
+                timeline.intervention_ended(name),
                 ends,
                 recorded_at,
                 recorder,

@@ -48,6 +48,7 @@ from sentrack.demo.texts import (
     TextBook,
 )
 from sentrack.models import MeetingMode, ParentMeeting, Provision, User
+from sentrack.workflows import timeline
 
 ON_REGISTER = (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
 MIN_DAYS = 28  # the school's parent_meeting_min_days, as the demo leaves it (the default)
@@ -180,7 +181,9 @@ class _MeetingWriter:
         detail = f"{mode.label}, led by {self.staff_names[leader]}"
         if separate_with:
             detail += f"; a separate meeting with {separate_with}"
-        add_event(context, pupil.id, "parent_meeting", "Parents met", held_on, recorded_at, leader, detail=detail)
+        add_event(
+            context, pupil.id, "parent_meeting", timeline.PARENTS_MET, held_on, recorded_at, leader, detail=detail
+        )
         context.summary.parent_meetings += 1
 
     def planned(self, pupil: PupilDraft, since: date, planned_for: date) -> None:
@@ -215,7 +218,7 @@ class _MeetingWriter:
             context,
             pupil.id,
             "parent_meeting_planned",
-            "Meeting with parents planned",
+            timeline.MEETING_PLANNED,
             planned_on,
             recorded_at,
             leader,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from sentrack import audit
 from sentrack.models import AreaOfNeed, Concern, ConcernStatus, Pupil, User
-from sentrack.workflows import RuleBroken
+from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
 from sentrack.workflows.timeline import add_event
@@ -57,7 +57,7 @@ def raise_concern(
         session,
         pupil=pupil,
         kind="concern_raised",
-        title="Concern raised" + (f": {area_of_need.label.lower()}" if area_of_need else ""),
+        title=timeline.concern_raised(area_of_need),
         effective_on=raised_on,
         actor=actor,
         detail=f"Decision due by {concern.deadline:%d/%m/%Y}",
@@ -101,7 +101,7 @@ def decide_no_further_action(
         session,
         pupil=concern.pupil,
         kind="concern_decided",
-        title="Concern closed: no further action",
+        title=timeline.CONCERN_CLOSED,
         effective_on=decided_on,
         actor=actor,
         detail=reason.strip(),

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from sentrack import audit
 from sentrack.models import ParentLetter, Pupil, User
-from sentrack.workflows import RuleBroken
+from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.timeline import add_event
 
@@ -23,7 +23,7 @@ def mark_letter_sent(session: Session, *, actor: User, letter: ParentLetter, pup
         session,
         pupil=pupil,
         kind="letter_sent",
-        title="Parents told in writing that SEN support has started",
+        title=timeline.LETTER_SENT,
         effective_on=today,
         actor=actor,
     )

@@ -14,7 +14,7 @@ from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import MeetingMode, ParentMeeting, Pupil, Role, RoleAssignment, User
 from sentrack.models.cycles import Plan, Review, SupportCycle
-from sentrack.workflows import RuleBroken
+from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.revisions import take_step
 from sentrack.workflows.timeline import add_event
@@ -168,7 +168,7 @@ def plan_meeting(session: Session, *, actor: User, pupil: Pupil, details: Planne
     detail = f"For {details.planned_for:%d/%m/%Y}" + (
         f", a separate meeting with {separate_with}" if separate_with else ""
     )
-    event = {"kind": "parent_meeting_planned", "title": "Meeting with parents planned", "detail": detail}
+    event = {"kind": "parent_meeting_planned", "title": timeline.MEETING_PLANNED, "detail": detail}
     _told(
         session,
         actor=actor,
@@ -287,7 +287,12 @@ def record_meeting(
         actor=actor,
         meeting=meeting,
         today=today,
-        event={"kind": "parent_meeting", "title": "Parents met", "detail": detail, "effective_on": details.held_on},
+        event={
+            "kind": "parent_meeting",
+            "title": timeline.PARENTS_MET,
+            "detail": detail,
+            "effective_on": details.held_on,
+        },
         audited="parent_meeting_recorded",
         planned=planned is not None,
         separate=separate_with is not None,
@@ -405,7 +410,7 @@ def meeting_from_review(session: Session, *, actor: User, cycle: SupportCycle, r
             "actions": review.next_steps,
         },
     )
-    kind, title, detail = "parent_meeting", "Parents met at the review", None if created else _recorded_for(day)
+    kind, title, detail = "parent_meeting", timeline.PARENTS_MET_AT_REVIEW, None if created else _recorded_for(day)
     add_event(
         session, pupil=cycle.pupil, cycle=cycle, kind=kind, title=title, detail=detail, effective_on=day, actor=actor
     )

@@ -1,14 +1,94 @@
 """The pupil's chronology: each operation adds a dated event, with its effective date kept apart
-from the moment it was entered."""
+from the moment it was entered. The titles the events carry are worded here once, for the
+workflows and for the demo, which writes the same events in bulk."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from sentrack.models import Pupil, User
+from sentrack.models import Provision, Pupil, User
 from sentrack.models.cycles import SupportCycle, TimelineEvent
+
+# --- Titles ----------------------------------------------------------------------------------------
+
+ASSESSMENT_RECORDED = "Assessment recorded"
+ASSESSMENT_FINISHED = "Assessment finished: planning begins"
+PLAN_WRITTEN = "Plan written"
+OBSERVATION_RECORDED = "Observation recorded"
+REVIEW_STARTED = "Review started"
+EHC_REQUESTED = "EHC needs assessment requested"
+LETTER_SENT = "Parents told in writing that SEN support has started"
+CONCERN_CLOSED = "Concern closed: no further action"
+PARENTS_MET = "Parents met"
+MEETING_PLANNED = "Meeting with parents planned"
+PARENTS_MET_AT_REVIEW = "Parents met at the review"
+# What a change of SEN status is called on the timeline; a change that keeps the provision
+# records the needs again.
+STATUS_TITLES = {
+    Provision.SEN_SUPPORT: "Placed on SEN support",
+    Provision.EHC_PLAN: "EHC plan in place",
+    Provision.NONE: "Taken off the SEN register",
+}
+NEEDS_RECORDED_AGAIN = "Needs recorded again"
+
+
+def cycle_opened(number: int) -> str:
+    return f"Support cycle {number} opened: assessment begins"
+
+
+def plan_started(review_date: date) -> str:
+    return f"Plan started: review on {review_date:%d/%m/%Y}"
+
+
+def review_held(decision) -> str:
+    """`decision`: the review's ReviewDecision."""
+    return f"Review held: {decision.summary}"
+
+
+def concern_raised(area_of_need) -> str:
+    """`area_of_need`: the AreaOfNeed the concern is about, or None."""
+    return "Concern raised" + (f": {area_of_need.label.lower()}" if area_of_need else "")
+
+
+def intervention_starts(name: str) -> str:
+    return f"Intervention starts: {name}"
+
+
+def intervention_ended(name: str) -> str:
+    return f"Intervention ended: {name}"
+
+
+# --- Events ----------------------------------------------------------------------------------------
+
+
+def event_values(
+    *,
+    pupil_id: int,
+    kind: str,
+    title: str,
+    effective_on: date,
+    actor_id: int | None,
+    cycle_id: int | None = None,
+    detail: str | None = None,
+    from_state: str | None = None,
+    to_state: str | None = None,
+) -> dict[str, Any]:
+    """The columns of one timeline event, by id: what `add_event` stores, and what the demo
+    writes in bulk with its own entry times."""
+    return {
+        "pupil_id": pupil_id,
+        "cycle_id": cycle_id,
+        "kind": kind,
+        "title": title,
+        "detail": detail,
+        "from_state": from_state,
+        "to_state": to_state,
+        "effective_on": effective_on,
+        "actor_id": actor_id,
+    }
 
 
 def add_event(
@@ -25,15 +105,17 @@ def add_event(
     to_state: str | None = None,
 ) -> TimelineEvent:
     event = TimelineEvent(
-        pupil_id=pupil.id,
-        cycle_id=cycle.id if cycle is not None else None,
-        kind=kind,
-        title=title,
-        detail=detail,
-        from_state=from_state,
-        to_state=to_state,
-        effective_on=effective_on,
-        actor_id=actor.id if actor is not None else None,
+        **event_values(
+            pupil_id=pupil.id,
+            cycle_id=cycle.id if cycle is not None else None,
+            kind=kind,
+            title=title,
+            detail=detail,
+            from_state=from_state,
+            to_state=to_state,
+            effective_on=effective_on,
+            actor_id=actor.id if actor is not None else None,
+        )
     )
     session.add(event)
     return event
