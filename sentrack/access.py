@@ -297,10 +297,6 @@ def scope_for(user: User, ability: Ability) -> sa.ColumnElement[bool]:
     return _scope(user, ability)
 
 
-def visible_pupils(user: User) -> sa.Select:
-    return sa.select(Pupil).where(pupil_scope(user))
-
-
 def get_pupil(user: User, public_id: str, ability: Ability = Ability.VIEW_PUPILS) -> Pupil:
     """The pupil with `public_id` if `ability` reaches them for this user, else 404."""
     pupil = db.session.scalar(

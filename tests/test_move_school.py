@@ -14,8 +14,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from sentrack.access import visible_pupils
-from sentrack.models import LocalAuthority, Notification, Role, Task, TaskStatus
+from sentrack.access import pupil_scope
+from sentrack.models import LocalAuthority, Notification, Pupil, Role, Task, TaskStatus
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.sweep import run_sweep
 from tests.conftest import TODAY
@@ -82,8 +82,8 @@ def test_moving_a_school_passes_its_open_authority_tasks_to_the_new_officer_audi
     assert told.count(open_task.id) == 1
     assert world.users["senco"].local_authority_id == world.other_la.id
     # The old officer no longer reaches the school's pupils; the new one does.
-    assert cara.id not in {p.id for p in session.scalars(visible_pupils(old))}
-    assert cara.id in {p.id for p in session.scalars(visible_pupils(new))}
+    assert cara.id not in {p.id for p in session.scalars(sa.select(Pupil).where(pupil_scope(old)))}
+    assert cara.id in {p.id for p in session.scalars(sa.select(Pupil).where(pupil_scope(new)))}
     [event] = audit_events(session, "school_moved")
     assert event.school_id == world.school.id and event.details["from"] == "999" and event.details["to"] == "998"
     assert event.details["tasks_moved"] == 1
