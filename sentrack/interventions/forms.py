@@ -47,6 +47,8 @@ from sentrack.models import (
     Intervention,
     InterventionPupil,
     InterventionType,
+    NeedType,
+    Pupil,
     School,
     User,
     Wave,
@@ -216,6 +218,7 @@ class ChooseTypeForm(FlaskForm):
 
 
 SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE = "place", "leave"
+OUT_OF_REACH = "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"
 
 
 class InterventionForm(FlaskForm):
@@ -307,6 +310,44 @@ class InterventionForm(FlaskForm):
             ends_on=self.ends_on.data,
             measure=self.measure.data,
         )
+
+    def _pupil_field(self, name: str):
+        return self._fields.get(name)
+
+    def place_for(self, pupil: Pupil) -> flow.Place | None:
+        """The place posted for `pupil`, or None with a message beside their SEN support choice
+        when it was not made (the choice is the user's to make, never left to a default)."""
+        key = pupil.public_id
+        entry, outcome = self._pupil_field(f"entry_{key}"), self._pupil_field(f"outcome_{key}")
+        choice, need = self._pupil_field(f"sen_{key}"), self._pupil_field(f"need_{key}")
+        if choice is not None and choice.data not in (SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE):
+            choice.errors = [*choice.errors, f"Choose whether to place {pupil.full_name} on SEN support"]
+            return None
+        return flow.Place(
+            pupil=pupil,
+            entry_score=entry.data if entry is not None else None,
+            outcome_id=number_or_zero(outcome.data) or None if outcome is not None else None,
+            sen_support=choice.data == SEN_SUPPORT_PLACE if choice is not None else None,
+            primary_need=NeedType(need.data) if need is not None and need.data in NeedType._value2member_map_ else None,
+        )
+
+    def to_places(self, reachable: dict[str, Pupil], kept: frozenset[str] = frozenset()) -> list[flow.Place] | None:
+        """The places the form asks for, or None with a message beside the pupils when one of them
+        is not a pupil the user may choose (`reachable`, by public id). `kept`: the public ids of
+        pupils in the intervention whose places the user may not change, which stay as they are
+        whether posted or not."""
+        places = []
+        for key in dict.fromkeys(self.pupils.data or []):
+            if key in kept:
+                continue
+            if key not in reachable:
+                self.pupils.errors = [*self.pupils.errors, OUT_OF_REACH]
+                return None
+            place = self.place_for(reachable[key])
+            if place is None:
+                return None
+            places.append(place)
+        return places
 
 
 class InterventionEditForm(VersionedForm, InterventionForm):

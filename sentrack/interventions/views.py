@@ -16,23 +16,19 @@ from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.interventions import bp, queries
 from sentrack.interventions.forms import (
-    SEN_SUPPORT_LEAVE,
-    SEN_SUPPORT_PLACE,
     ChooseTypeForm,
     EndForm,
     QuickRegisterForm,
     SessionForm,
     impact_form_class,
     intervention_form_class,
-    number_or_zero,
 )
-from sentrack.models import Intervention, InterventionType, NeedType, Pupil, User
+from sentrack.models import Intervention, InterventionType, Pupil, User
 from sentrack.submissions import once
 from sentrack.templating import format_date
 from sentrack.workflows import interventions as flow
 
 LIST_ABILITIES = frozenset({Ability.RECORD_SESSION, Ability.SET_UP_INTERVENTION, Ability.VIEW_PROVISION_MAP})
-OUT_OF_REACH = "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"
 
 
 # --- The list --------------------------------------------------------------------------------------
@@ -111,49 +107,13 @@ def _intervention_form(
     return Chooser(form, groups, reachable)
 
 
-def _place(form, pupil: Pupil) -> flow.Place | None:
-    """The place posted for `pupil`, or None with a message beside their SEN support choice when
-    it was not made (the choice is the user's to make, never left to a default)."""
-    key = pupil.public_id
-    entry, outcome = form._fields.get(f"entry_{key}"), form._fields.get(f"outcome_{key}")
-    choice, need = form._fields.get(f"sen_{key}"), form._fields.get(f"need_{key}")
-    if choice is not None and choice.data not in (SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE):
-        choice.errors = [*choice.errors, f"Choose whether to place {pupil.full_name} on SEN support"]
-        return None
-    return flow.Place(
-        pupil=pupil,
-        entry_score=entry.data if entry is not None else None,
-        outcome_id=number_or_zero(outcome.data) or None if outcome is not None else None,
-        sen_support=choice.data == SEN_SUPPORT_PLACE if choice is not None else None,
-        primary_need=NeedType(need.data) if need is not None and need.data in NeedType._value2member_map_ else None,
-    )
-
-
-def _posted_places(form, reachable: dict[str, Pupil], kept: frozenset[str] = frozenset()) -> list[flow.Place] | None:
-    """The places the form asks for, or None with a message beside the pupils when one of them
-    is not a pupil the user may choose. `kept`: the public ids of pupils in the intervention whose
-    places the user may not change, which stay as they are whether posted or not."""
-    places = []
-    for key in dict.fromkeys(form.pupils.data or []):
-        if key in kept:
-            continue
-        if key not in reachable:
-            form.pupils.errors = [*form.pupils.errors, OUT_OF_REACH]
-            return None
-        place = _place(form, reachable[key])
-        if place is None:
-            return None
-        places.append(place)
-    return places
-
-
 def _checked_places(form, reachable: dict[str, Pupil], kept: frozenset[str] = frozenset()) -> list[flow.Place] | None:
     """On a valid post, the places asked for; otherwise None. A pupil out of reach is named
     even beside the form's other mistakes."""
     if request.method != "POST":
         return None
     valid = form.validate_on_submit()
-    places = _posted_places(form, reachable, kept)
+    places = form.to_places(reachable, kept)
     return places if valid else None
 
 
