@@ -7,6 +7,8 @@ place decides and its message shows beside the field.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
@@ -14,17 +16,9 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
-    GovTextArea,
     GovTextInput,
 )
-from wtforms import (
-    BooleanField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    SubmitField,
-    TextAreaField,
-)
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from sentrack.forms import (
@@ -38,15 +32,31 @@ from sentrack.forms import (
     VersionedForm,
     VersionField,
     WholeNumberField,
-    blank_to_none,
+    bounded_int,
     choose,
     coerce_int,
+    opened_at,
     strip_text,
+    text_area,
     text_field,
 )
-from sentrack.models import AreaOfNeed, CostBasis, Delivery, Wave
-from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, WEEKDAYS
+from sentrack.models import (
+    AreaOfNeed,
+    CostBasis,
+    Delivery,
+    Intervention,
+    InterventionPupil,
+    InterventionType,
+    NeedType,
+    Pupil,
+    School,
+    User,
+    Wave,
+)
+from sentrack.models.interventions import WEEKDAYS
 from sentrack.pupils.forms import NEED_CHOICES
+from sentrack.workflows import interventions as flow
+from sentrack.workflows.school_days import default_days, default_end, next_school_day
 
 AREA_CHOICES = [(a.value, a.label) for a in AreaOfNeed]
 WAVE_CHOICES = [(str(w.value), w.label) for w in Wave]
@@ -58,12 +68,8 @@ WEEKDAY_CHOICES = list(enumerate(WEEKDAYS))
 
 class CatalogueForm(FlaskForm):
     name = text_field("Name", required="Enter the name of the intervention")
-    description = TextAreaField(
-        "Description (optional)",
-        widget=GovTextArea(),
-        filters=[blank_to_none],
-        validators=[Optional(), Length(max=2000, message="The description must be 2000 characters or fewer")],
-        description="What happens in a session, and who it is for",
+    description = text_area(
+        "Description (optional)", max_length=2000, hint="What happens in a session, and who it is for"
     )
     area_of_need = choose("Area of need", AREA_CHOICES, "Choose the area of need")
     wave = choose("Wave of provision", WAVE_CHOICES, "Choose the wave of provision")
@@ -103,6 +109,34 @@ class CatalogueForm(FlaskForm):
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
 
+    @classmethod
+    def from_record(cls, entry: InterventionType):
+        """The form as `entry` stands, at its version."""
+        form = cls(formdata=None, obj=entry)
+        opened_at(form, entry)
+        form.area_of_need.data = entry.area_of_need.value
+        form.wave.data = str(entry.wave)
+        form.cost_basis.data = entry.cost_basis.value
+        form.cost_per_session.data = entry.cost_per_session_pence
+        form.hourly_rate.data = entry.hourly_rate_pence
+        return form
+
+    def to_details(self, *, new: bool) -> flow.TypeDetails:
+        """The entry as posted; a new entry is always offered."""
+        return flow.TypeDetails(
+            name=self.name.data,
+            description=self.description.data,
+            area_of_need=AreaOfNeed(self.area_of_need.data),
+            wave=int(self.wave.data),
+            sessions_per_week=self.sessions_per_week.data,
+            minutes_per_session=self.minutes_per_session.data,
+            weeks=self.weeks.data,
+            cost_basis=CostBasis(self.cost_basis.data),
+            cost_per_session_pence=self.cost_per_session.data,
+            hourly_rate_pence=self.hourly_rate.data,
+            active=new or bool(self.active.data),
+        )
+
     def validate(self, extra_validators=None) -> bool:
         """Only the cost of the chosen basis counts: what is typed in the other is ignored."""
         super().validate(extra_validators)
@@ -117,27 +151,53 @@ class CatalogueEditForm(VersionedForm, CatalogueForm):
     """A catalogue entry as changed: with the version of the record the form was opened at."""
 
 
-def impact_scale_form_class():
+def _scale_label(point: str) -> TextField:
+    return TextField(
+        point,
+        widget=GovTextInput(),
+        filters=[strip_text],
+        validators=[Length(max=120, message="A label must be 120 characters or fewer")],
+    )
+
+
+class ImpactScaleForm(VersionedForm):
     """Five labels, one for each point of the scale; `label_0` is -2 and `label_4` is +2."""
 
-    class ImpactScaleForm(VersionedForm):
-        submit = SubmitField("Save the scale", widget=GovSubmitInput())
+    submit = SubmitField("Save the scale", widget=GovSubmitInput())
+    label_0 = _scale_label("-2")
+    label_1 = _scale_label("-1")
+    label_2 = _scale_label("0")
+    label_3 = _scale_label("+1")
+    label_4 = _scale_label("+2")
 
-    for value in DEFAULT_IMPACT_SCALE:
-        setattr(
-            ImpactScaleForm,
-            f"label_{value + 2}",
-            TextField(
-                f"{value:+d}" if value else "0",
-                widget=GovTextInput(),
-                filters=[strip_text],
-                validators=[Length(max=120, message="A label must be 120 characters or fewer")],
-            ),
-        )
-    return ImpactScaleForm
+    @classmethod
+    def from_record(cls, school: School):
+        """The form as the school's scale stands, at the version of its settings."""
+        form = cls(formdata=None)
+        opened_at(form, school)
+        for value, label in school.impact_labels.items():
+            form[f"label_{value + 2}"].data = label
+        return form
+
+    def to_details(self) -> dict[int, str]:
+        """The labels by point of the scale, -2 to +2."""
+        return {value - 2: self[f"label_{value}"].data for value in range(5)}
 
 
 # --- Interventions --------------------------------------------------------------------------------
+
+
+def _ticks(label: str, check, *, coerce=coerce_int, choices=(), description: str = ""):
+    """Checkboxes of which any may be ticked, checked by `check` (the choices may be set later)."""
+    return SelectMultipleField(
+        label,
+        widget=GovCheckboxesInput(),
+        coerce=coerce,
+        choices=list(choices),
+        validate_choice=False,
+        validators=[check],
+        description=description,
+    )
 
 
 class ChooseTypeForm(FlaskForm):
@@ -148,19 +208,188 @@ class ChooseTypeForm(FlaskForm):
         csrf = False
 
     type = choose("Which intervention?", [], "Choose an intervention from the catalogue")
-    group = SelectMultipleField(
+    group = _ticks(
         "Pupils from which classes?",
-        widget=GovCheckboxesInput(),
+        InputRequired("Choose at least one class"),
         coerce=str,
-        choices=[],
-        validate_choice=False,
-        validators=[InputRequired("Choose at least one class")],
         description="You choose the pupils on the next page",
     )
     submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
 SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE = "place", "leave"
+OUT_OF_REACH = "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"
+
+
+class InterventionForm(FlaskForm):
+    """The details of an intervention and its pupils (`pupils`: public ids). The fields of each
+    pupil who may be chosen are added by `intervention_form_class`."""
+
+    type_id = SelectField(
+        "Intervention from the catalogue",
+        widget=GovSelect(),
+        choices=[],
+        validate_choice=False,
+        validators=[Chosen("Choose an intervention from the catalogue")],
+    )
+    name = text_field(
+        "Name", required="Enter a name for the intervention", description="For example, Year 4 phonics group"
+    )
+    delivery = choose("Group or one-to-one?", [(d.value, d.label) for d in Delivery], "Choose group or one-to-one")
+    delivered_by_id = SelectField(
+        "Who delivers it",
+        widget=GovSelect(),
+        choices=[],
+        validate_choice=False,
+        validators=[Offered("Choose a teacher or support assistant of this school to deliver it")],
+        description="The class teacher stays responsible for the pupils' progress",
+    )
+    weekdays = _ticks("Days of the sessions", Offered("Choose days from Monday to Friday"), choices=WEEKDAY_CHOICES)
+    minutes_per_session = WholeNumberField(
+        "Minutes a session",
+        validators=[Required("Enter how many minutes a session lasts")],
+        invalid="Enter the minutes as a whole number, like 20",
+    )
+    starts_on = GovDateField("Start date", describe="start date", validators=[DateRequired("Enter the start date")])
+    ends_on = GovDateField("End date", describe="end date", validators=[DateRequired("Enter the end date")])
+    measure = text_field(
+        "What the entry and exit scores measure (optional)",
+        description="For example, reading age in months, or a phonics check score out of 40",
+    )
+    pupils = SelectMultipleField("Pupils", choices=[], validate_choice=False)
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def fill_defaults(self, kind: InterventionType, user: User, today: date) -> None:
+        """A new intervention of `kind`, from its catalogue defaults: delivered by the user when
+        they may deliver it, starting on the next school day."""
+        starts = next_school_day(today)
+        self.type_id.data = str(kind.id)
+        self.name.data = kind.name
+        self.delivery.data = Delivery.GROUP.value
+        offered = any(value == str(user.id) for value, _ in self.delivered_by_id.choices)
+        self.delivered_by_id.data = str(user.id) if offered else ""
+        self.weekdays.data = default_days(kind.sessions_per_week)
+        self.minutes_per_session.data = kind.minutes_per_session
+        self.starts_on.data = starts
+        self.ends_on.data = default_end(starts, kind.weeks)
+
+    def fill_from(self, intervention: Intervention, places: list[InterventionPupil]) -> None:
+        """The intervention as it stands, with the `places` the user may change."""
+        opened_at(self, intervention)
+        self.type_id.data = str(intervention.type_id)
+        self.name.data = intervention.name
+        self.delivery.data = intervention.delivery.value
+        self.delivered_by_id.data = str(intervention.delivered_by_id)
+        if not any(value == self.delivered_by_id.data for value, _ in self.delivered_by_id.choices):
+            self.delivered_by_id.choices.append((self.delivered_by_id.data, intervention.delivered_by.full_name))
+        self.weekdays.data = sorted(intervention.weekdays or [])
+        self.minutes_per_session.data = intervention.minutes_per_session
+        self.starts_on.data = intervention.starts_on
+        self.ends_on.data = intervention.ends_on
+        self.measure.data = intervention.measure
+        self.pupils.data = [place.pupil.public_id for place in places]
+        for place in places:
+            self[f"entry_{place.pupil.public_id}"].data = place.entry_score
+            if f"outcome_{place.pupil.public_id}" in self:
+                self[f"outcome_{place.pupil.public_id}"].data = str(place.outcome_id or "")
+
+    def to_details(self) -> flow.InterventionDetails:
+        """The details as posted (the pupils' places are read by the view, which knows them)."""
+        try:
+            delivery = Delivery(self.delivery.data)
+        except ValueError:
+            delivery = Delivery.GROUP
+        return flow.InterventionDetails(
+            type_id=number_or_zero(self.type_id.data),
+            name=self.name.data,
+            delivery=delivery,
+            delivered_by_id=number_or_zero(self.delivered_by_id.data),
+            weekdays=sorted(set(self.weekdays.data or [])),
+            minutes_per_session=self.minutes_per_session.data,
+            starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data,
+            measure=self.measure.data,
+        )
+
+    def _pupil_field(self, name: str):
+        return self._fields.get(name)
+
+    def place_for(self, pupil: Pupil) -> flow.Place | None:
+        """The place posted for `pupil`, or None with a message beside their SEN support choice
+        when it was not made (the choice is the user's to make, never left to a default)."""
+        key = pupil.public_id
+        entry, outcome = self._pupil_field(f"entry_{key}"), self._pupil_field(f"outcome_{key}")
+        choice, need = self._pupil_field(f"sen_{key}"), self._pupil_field(f"need_{key}")
+        if choice is not None and choice.data not in (SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE):
+            choice.errors = [*choice.errors, f"Choose whether to place {pupil.full_name} on SEN support"]
+            return None
+        return flow.Place(
+            pupil=pupil,
+            entry_score=entry.data if entry is not None else None,
+            outcome_id=number_or_zero(outcome.data) or None if outcome is not None else None,
+            sen_support=choice.data == SEN_SUPPORT_PLACE if choice is not None else None,
+            primary_need=NeedType(need.data) if need is not None and need.data in NeedType._value2member_map_ else None,
+        )
+
+    def to_places(self, reachable: dict[str, Pupil], kept: frozenset[str] = frozenset()) -> list[flow.Place] | None:
+        """The places the form asks for, or None with a message beside the pupils when one of them
+        is not a pupil the user may choose (`reachable`, by public id). `kept`: the public ids of
+        pupils in the intervention whose places the user may not change, which stay as they are
+        whether posted or not."""
+        places = []
+        for key in dict.fromkeys(self.pupils.data or []):
+            if key in kept:
+                continue
+            if key not in reachable:
+                self.pupils.errors = [*self.pupils.errors, OUT_OF_REACH]
+                return None
+            place = self.place_for(reachable[key])
+            if place is None:
+                return None
+            places.append(place)
+        return places
+
+
+class InterventionEditForm(VersionedForm, InterventionForm):
+    """An intervention as changed: with the version of the record the form was opened at."""
+
+
+def number_or_zero(value) -> int:
+    """A record id posted as text, or 0 (no record) when it is not a whole number."""
+    text = str(value or "").strip()
+    return (bounded_int(text) or 0) if text.isdigit() else 0
+
+
+def _outcome_field(choices: list[tuple[str, str]]) -> SelectField:
+    return SelectField(
+        "Outcome of the plan it serves (optional)",
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[Offered("Choose an outcome of the pupil's plan, or none")],
+        choices=[("", "Not linked to an outcome")] + choices,
+    )
+
+
+def _sen_field() -> RadioField:
+    return RadioField(
+        "Not on the SEN register: wave 3 is SEN provision",
+        widget=GovRadioInput(),
+        validators=[Optional()],
+        choices=[
+            (SEN_SUPPORT_PLACE, "Place them on SEN support from today (the letter to parents is prepared)"),
+            (SEN_SUPPORT_LEAVE, "Leave them off the SEN register for now"),
+        ],
+    )
+
+
+def _need_field() -> SelectField:
+    return SelectField(
+        "Primary type of need (to place them on SEN support)",
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[Offered("Choose a type of need from the list")],
+        choices=[("", "Select a need")] + NEED_CHOICES,
+    )
 
 
 def intervention_form_class(
@@ -170,93 +399,22 @@ def intervention_form_class(
     *,
     versioned: bool = False,
 ):
-    """The details of an intervention, with an entry score and an optional outcome for each pupil
-    who may be chosen (`pupil_keys` are public ids), and for each of `sen_keys` (pupils off the
-    SEN register joining wave 3 provision, offered to a user who may place them) the choice of
+    """The intervention form with an entry score and an optional outcome for each pupil who may
+    be chosen (`pupil_keys` are public ids), and for each of `sen_keys` (pupils off the SEN
+    register joining wave 3 provision, offered to a user who may place them) the choice of
     placing them on SEN support, with their primary need."""
 
-    class InterventionForm(VersionedForm if versioned else FlaskForm):
-        type_id = SelectField(
-            "Intervention from the catalogue",
-            widget=GovSelect(),
-            choices=[],
-            validate_choice=False,
-            validators=[Chosen("Choose an intervention from the catalogue")],
-        )
-        name = text_field(
-            "Name", required="Enter a name for the intervention", description="For example, Year 4 phonics group"
-        )
-        delivery = choose("Group or one-to-one?", [(d.value, d.label) for d in Delivery], "Choose group or one-to-one")
-        delivered_by_id = SelectField(
-            "Who delivers it",
-            widget=GovSelect(),
-            choices=[],
-            validate_choice=False,
-            validators=[Offered("Choose a teacher or support assistant of this school to deliver it")],
-            description="The class teacher stays responsible for the pupils' progress",
-        )
-        weekdays = SelectMultipleField(
-            "Days of the sessions",
-            widget=GovCheckboxesInput(),
-            coerce=coerce_int,
-            choices=WEEKDAY_CHOICES,
-            validate_choice=False,
-            validators=[Offered("Choose days from Monday to Friday")],
-        )
-        minutes_per_session = WholeNumberField(
-            "Minutes a session",
-            validators=[Required("Enter how many minutes a session lasts")],
-            invalid="Enter the minutes as a whole number, like 20",
-        )
-        starts_on = GovDateField("Start date", describe="start date", validators=[DateRequired("Enter the start date")])
-        ends_on = GovDateField("End date", describe="end date", validators=[DateRequired("Enter the end date")])
-        measure = text_field(
-            "What the entry and exit scores measure (optional)",
-            description="For example, reading age in months, or a phonics check score out of 40",
-        )
-        pupils = SelectMultipleField("Pupils", choices=[], validate_choice=False)
-        submit = SubmitField("Save", widget=GovSubmitInput())
+    class PupilsForm(InterventionEditForm if versioned else InterventionForm):
+        pass
 
     for key in pupil_keys:
-        setattr(InterventionForm, f"entry_{key}", text_field("Entry score (optional)", max_length=40))
+        setattr(PupilsForm, f"entry_{key}", text_field("Entry score (optional)", max_length=40))
         if outcome_choices.get(key):
-            setattr(
-                InterventionForm,
-                f"outcome_{key}",
-                SelectField(
-                    "Outcome of the plan it serves (optional)",
-                    widget=GovSelect(),
-                    validate_choice=False,
-                    validators=[Offered("Choose an outcome of the pupil's plan, or none")],
-                    choices=[("", "Not linked to an outcome")] + outcome_choices[key],
-                ),
-            )
+            setattr(PupilsForm, f"outcome_{key}", _outcome_field(outcome_choices[key]))
         if key in sen_keys:
-            setattr(
-                InterventionForm,
-                f"sen_{key}",
-                RadioField(
-                    "Not on the SEN register: wave 3 is SEN provision",
-                    widget=GovRadioInput(),
-                    validators=[Optional()],
-                    choices=[
-                        (SEN_SUPPORT_PLACE, "Place them on SEN support from today (the letter to parents is prepared)"),
-                        (SEN_SUPPORT_LEAVE, "Leave them off the SEN register for now"),
-                    ],
-                ),
-            )
-            setattr(
-                InterventionForm,
-                f"need_{key}",
-                SelectField(
-                    "Primary type of need (to place them on SEN support)",
-                    widget=GovSelect(),
-                    validate_choice=False,
-                    validators=[Offered("Choose a type of need from the list")],
-                    choices=[("", "Select a need")] + NEED_CHOICES,
-                ),
-            )
-    return InterventionForm
+            setattr(PupilsForm, f"sen_{key}", _sen_field())
+            setattr(PupilsForm, f"need_{key}", _need_field())
+    return PupilsForm
 
 
 class EndForm(FlaskForm):
@@ -270,67 +428,78 @@ class QuickRegisterForm(FlaskForm):
     """Only the CSRF token: the one-click register records everyone present today."""
 
 
+NOTE_HINT = "What you worked on, or anything the class teacher should know"
+
+
 class SessionForm(FlaskForm):
     held_on = GovDateField(
         "Date of the session",
         describe="date of the session",
         validators=[DateRequired("Enter the date of the session")],
     )
-    attended = SelectMultipleField(
+    attended = _ticks(
         "Who attended?",
-        widget=GovCheckboxesInput(),
-        coerce=coerce_int,
-        choices=[],
-        validate_choice=False,
-        validators=[Offered("Only pupils in the intervention can be marked present")],
+        Offered("Only pupils in the intervention can be marked present"),
         description="Untick anyone who was absent",
     )
-    note = TextAreaField(
-        "Note (optional)",
-        widget=GovTextArea(),
-        filters=[blank_to_none],
-        validators=[Optional(), Length(max=1000, message="The note must be 1000 characters or fewer")],
-        description="What you worked on, or anything the class teacher should know",
-    )
+    note = text_area("Note (optional)", max_length=1000, hint=NOTE_HINT)
     submit = SubmitField("Save the register", widget=GovSubmitInput())
+
+
+class ImpactForm(FlaskForm):
+    """The impact of each pupil's place; the fields of each are added by `impact_form_class`."""
+
+    submit = SubmitField("Save the impact", widget=GovSubmitInput())
+
+    def fill_from(self, places: list[InterventionPupil]) -> None:
+        """Each place as it stands, at its version."""
+        for place in places:
+            self[flow.impact_version_field(place.pupil_id)].data = str(place.version)
+            self[f"exit_{place.pupil_id}"].data = place.exit_score
+            self[f"impact_{place.pupil_id}"].data = place.impact
+            self[f"comment_{place.pupil_id}"].data = place.impact_comment
+
+    def to_details(self, places: list[InterventionPupil]) -> dict[int, flow.ImpactResult]:
+        """What was posted for each place, by pupil id."""
+        return {
+            place.pupil_id: flow.ImpactResult(
+                exit_score=self[f"exit_{place.pupil_id}"].data,
+                impact=self[f"impact_{place.pupil_id}"].data,
+                comment=self[f"comment_{place.pupil_id}"].data,
+            )
+            for place in places
+        }
+
+    def expected_versions(self, places: list[InterventionPupil]) -> dict[int, int | None]:
+        """The version of each place as the page was opened, by pupil id."""
+        return {place.pupil_id: self[flow.impact_version_field(place.pupil_id)].expected for place in places}
+
+
+def _impact_field(name: str, choices: list[tuple[int, str]]) -> RadioField:
+    return RadioField(
+        f"Impact for {name}",
+        widget=GovRadioInput(),
+        coerce=coerce_int,
+        choices=choices,
+        validate_choice=False,
+        validators=[Chosen(f"Choose the impact for {name}")],
+    )
 
 
 def impact_form_class(places, labels: dict[int, str]):
     """An exit score, an impact rating on the school's scale and a comment for each pupil, and the
     version of each pupil's place as the page was opened."""
-
     choices = [(value, f"{value:+d}: {label}" if value else f"0: {label}") for value, label in sorted(labels.items())]
 
-    class ImpactForm(FlaskForm):
-        submit = SubmitField("Save the impact", widget=GovSubmitInput())
+    class PlacesImpactForm(ImpactForm):
+        pass
 
     for place in places:
-        name = place.pupil.full_name
-        setattr(ImpactForm, f"version_{place.pupil_id}", VersionField("Version"))
-        setattr(ImpactForm, f"exit_{place.pupil_id}", text_field("Exit score (optional)", max_length=40))
-        setattr(
-            ImpactForm,
-            f"impact_{place.pupil_id}",
-            RadioField(
-                f"Impact for {name}",
-                widget=GovRadioInput(),
-                coerce=coerce_int,
-                choices=choices,
-                validate_choice=False,
-                validators=[Chosen(f"Choose the impact for {name}")],
-            ),
-        )
-        setattr(
-            ImpactForm,
-            f"comment_{place.pupil_id}",
-            TextAreaField(
-                "Comment (optional)",
-                widget=GovTextArea(),
-                filters=[blank_to_none],
-                validators=[Optional(), Length(max=1000, message="The comment must be 1000 characters or fewer")],
-            ),
-        )
-    return ImpactForm
+        setattr(PlacesImpactForm, f"version_{place.pupil_id}", VersionField("Version"))
+        setattr(PlacesImpactForm, f"exit_{place.pupil_id}", text_field("Exit score (optional)", max_length=40))
+        setattr(PlacesImpactForm, f"impact_{place.pupil_id}", _impact_field(place.pupil.full_name, choices))
+        setattr(PlacesImpactForm, f"comment_{place.pupil_id}", text_area("Comment (optional)", max_length=1000))
+    return PlacesImpactForm
 
 
 # --- Provision map ---------------------------------------------------------------------------------

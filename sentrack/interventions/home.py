@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -27,14 +27,7 @@ from sentrack.models import (
     group_teachers,
 )
 from sentrack.workflows.register import awaiting_impact, on_roll
-
-
-def week_of(day: date) -> tuple[date, date]:
-    """Monday and Friday of the school week holding `day` (the next one at a weekend)."""
-    monday = day - timedelta(days=day.weekday())
-    if day.weekday() >= 5:
-        monday += timedelta(days=7)
-    return monday, monday + timedelta(days=4)
+from sentrack.workflows.school_days import planned_in_week, week_of
 
 
 @dataclass
@@ -81,8 +74,7 @@ def home_interventions(session: Session, user: User, today: date) -> HomeInterve
             held[intervention_id].add(held_on)
     rows = []
     for intervention in week:
-        days = [monday + timedelta(days=d) for d in sorted(intervention.weekdays or [])]
-        planned = sum(1 for day in days if intervention.starts_on <= day <= intervention.ends_on)
+        planned = planned_in_week(intervention.weekdays, monday, intervention.starts_on, intervention.ends_on)
         rows.append(WeekRow(intervention, planned, len(held[intervention.id])))
     to_record = [i for i in week if i.delivered_by_id == user.id and i.runs_on(today) and today not in held[i.id]]
     awaiting = sa.select(InterventionPupil.intervention_id).where(awaiting_impact())

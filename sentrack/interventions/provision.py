@@ -6,19 +6,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from sentrack import access, audit
+from sentrack import access, audit, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.exports import csv_response, safe_cell
 from sentrack.extensions import db
 from sentrack.forms import bounded_int, pounds
-from sentrack.interventions import bp
+from sentrack.interventions import bp, queries
 from sentrack.interventions.forms import MapFilterForm
-from sentrack.models import Pupil, School
+from sentrack.models import School
 from sentrack.models.enums import year_group_label
 from sentrack.workflows.provision_map import SORTS, ProvisionMap, provision_map
 from sentrack.workflows.terms import Term, current_term, school_terms
@@ -51,7 +50,7 @@ class Selection:
 
 
 def _selection(user) -> Selection:
-    school = db.session.get(School, user.school_id)
+    school = user.school
     terms = school_terms(db.session, school, today())
     term = next((t for t in terms if t.key == request.args.get("term")), None) or current_term(terms, today())
     year = request.args.get("year", "")
@@ -79,9 +78,7 @@ def _build(selection: Selection) -> ProvisionMap:
 
 
 def _filter_form(selection: Selection) -> MapFilterForm:
-    years = db.session.scalars(
-        sa.select(Pupil.year_group).where(Pupil.school_id == selection.school.id).distinct().order_by(Pupil.year_group)
-    ).all()
+    years = queries.year_groups(db.session, selection.school.id)
     form = MapFilterForm(formdata=None)
     form.term.choices = [(t.key, t.name) for t in selection.terms]
     form.year.choices = [("", "All year groups")] + [(str(y), year_group_label(y)) for y in years]
@@ -97,14 +94,34 @@ def _audit_pupils(user, result: ProvisionMap, action: str) -> None:
     audit.record_for_pupils(db.session, action, actor=user, pupils=list(pupils.values()))
 
 
+def _mapped() -> tuple[object, Selection, ProvisionMap]:
+    """The signed-in user, the map they asked for (from the query string), and the map."""
+    user = operations.signed_in_user()
+    selection = _selection(user)
+    return user, selection, _build(selection)
+
+
+def _shown(user, selection: Selection, result: ProvisionMap, response, actions: tuple[str, str], **details):
+    """`actions`: what the school's trail records, with the selection, and what each pupil the
+    map names has in their own trail."""
+    action, named = actions
+    _audit_pupils(user, result, named)
+    return audit.shown(
+        db.session,
+        response,
+        action,
+        actor=user,
+        object_type="school",
+        object_id=selection.school.id,
+        details=selection.audit_details | details,
+    )
+
+
 @bp.route("/provision-map")
 @login_required
 @access.requires(Ability.VIEW_PROVISION_MAP)
 def provision_map_page():
-    user = current_user._get_current_object()
-    selection = _selection(user)
-    # Rendered before the view is audited and committed: the commit expires what was loaded.
-    result = _build(selection)
+    user, selection, result = _mapped()
     page = render_template(
         "interventions/provision_map.html",
         selection=selection,
@@ -112,41 +129,16 @@ def provision_map_page():
         form=_filter_form(selection),
         numeric_sorts=NUMERIC_SORTS,
     )
-    _audit_pupils(user, result, "named_in_provision_map")
-    return audit.shown(
-        db.session,
-        page,
-        "provision_map_viewed",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.audit_details,
-    )
+    return _shown(user, selection, result, page, ("provision_map_viewed", "named_in_provision_map"))
 
 
 @bp.route("/provision-map/print")
 @login_required
 @access.requires(Ability.VIEW_PROVISION_MAP)
 def provision_map_print():
-    user = current_user._get_current_object()
-    selection = _selection(user)
-    result = _build(selection)
-    page = render_template(
-        "interventions/provision_map_print.html",
-        selection=selection,
-        result=result,
-        today=today(),
-    )
-    _audit_pupils(user, result, "named_in_provision_map_print")
-    return audit.shown(
-        db.session,
-        page,
-        "provision_map_printed",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.audit_details,
-    )
+    user, selection, result = _mapped()
+    page = render_template("interventions/provision_map_print.html", selection=selection, result=result, today=today())
+    return _shown(user, selection, result, page, ("provision_map_printed", "named_in_provision_map_print"))
 
 
 # --- CSV -------------------------------------------------------------------------------------------
@@ -238,17 +230,14 @@ def _filename(selection: Selection) -> str:
 @login_required
 @access.requires(Ability.VIEW_PROVISION_MAP)
 def provision_map_csv():
-    user = current_user._get_current_object()
-    selection = _selection(user)
-    result = _build(selection)
+    user, selection, result = _mapped()
     response = csv_response(provision_map_rows(result), _filename(selection))
-    _audit_pupils(user, result, "named_in_provision_map_export")
-    return audit.shown(
-        db.session,
+    return _shown(
+        user,
+        selection,
+        result,
         response,
-        "provision_map_exported",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.audit_details | {"rows": len(result.rows), "format": "csv"},
+        ("provision_map_exported", "named_in_provision_map_export"),
+        rows=len(result.rows),
+        format="csv",
     )

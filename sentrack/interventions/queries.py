@@ -31,7 +31,7 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
-from sentrack.workflows.register import awaiting_impact
+from sentrack.workflows.register import awaiting_impact, is_on_roll
 
 # --- Choices for the forms -------------------------------------------------------------------------
 
@@ -41,6 +41,22 @@ def catalogue(session: Session, school_id: int, *, active_only: bool = False) ->
     if active_only:
         query = query.where(InterventionType.active)
     return list(session.scalars(query.order_by(InterventionType.wave, sa.func.lower(InterventionType.name))))
+
+
+def catalogue_entry(session: Session, school_id: int, type_id: int) -> InterventionType | None:
+    """The school's catalogue entry `type_id`, or None when the school has no such entry."""
+    return session.scalar(
+        sa.select(InterventionType).where(InterventionType.id == type_id, InterventionType.school_id == school_id)
+    )
+
+
+def year_groups(session: Session, school_id: int) -> list[int]:
+    """The year groups the school's pupils are in, youngest first (the provision map's filter)."""
+    return list(
+        session.scalars(
+            sa.select(Pupil.year_group).where(Pupil.school_id == school_id).distinct().order_by(Pupil.year_group)
+        )
+    )
 
 
 def deliverers(session: Session, school_id: int) -> list[User]:
@@ -240,6 +256,34 @@ def visible_places(session: Session, user: User, interventions: list[Interventio
     for intervention_id, pupil_id in rows:
         found[intervention_id].add(pupil_id)
     return {i.id: frozenset(found[i.id]) for i in interventions}
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """The list of interventions: its rows, the pupils (ids) of each the user reaches, the pupils
+    it lists (those on the roll today, or everyone in an ended one) and those it names."""
+
+    rows: list[ListRow]
+    visible: dict[int, frozenset[int]]
+    listed: set[int]
+    named: list[Pupil]
+
+
+def list_page(session: Session, user: User, *, ended: bool, today: date) -> ListPage:
+    """The interventions the user may read, current or ended. Pupils outside the user's reach are
+    counted, not named; a current intervention lists only the pupils on the roll today (one who
+    has left is in no list from the leaving date), an ended one everyone who was in it."""
+    rows = intervention_list(session, user, ended=ended, today=today)
+    places = [place for row in rows for place in row.intervention.places]
+    visible = visible_places(session, user, [row.intervention for row in rows])
+    listed = {place.pupil_id for place in places if ended or is_on_roll(place.pupil, today)}
+    named = [
+        place.pupil
+        for row in rows
+        for place in row.intervention.places
+        if place.pupil_id in listed and place.pupil_id in visible.get(row.intervention.id, ())
+    ]
+    return ListPage(rows=rows, visible=visible, listed=listed, named=named)
 
 
 @dataclass

@@ -86,6 +86,47 @@ INTERVENTION_FIELDS = {
 }
 
 
+def _check_type_name(session: Session, actor: User, details: TypeDetails, existing: InterventionType | None) -> None:
+    """The name is needed, and no other entry of the school's catalogue has it (whatever its case)."""
+    clash = sa.select(InterventionType.id).where(
+        InterventionType.school_id == actor.school_id,
+        sa.func.lower(InterventionType.name) == details.name.strip().lower(),
+    )
+    if existing is not None:
+        clash = clash.where(InterventionType.id != existing.id)
+    details.name = details.name.strip()
+    if not details.name:
+        raise RuleBroken("Enter the name of the intervention", field="name")
+    if session.scalar(clash) is not None:
+        raise RuleBroken("The catalogue already has an intervention with this name", field="name")
+
+
+def _check_type_numbers(details: TypeDetails) -> None:
+    """The wave, sessions a week, minutes and weeks are within their ranges."""
+    if details.wave not in (1, 2, 3):
+        raise RuleBroken("Choose wave 1, 2 or 3", field="wave")
+    if not 1 <= details.sessions_per_week <= 5:
+        raise RuleBroken("Sessions a week must be between 1 and 5", field="sessions_per_week")
+    if not 5 <= details.minutes_per_session <= 240:
+        raise RuleBroken("Minutes a session must be between 5 and 240", field="minutes_per_session")
+    if not 1 <= details.weeks <= 52:
+        raise RuleBroken("The number of weeks must be between 1 and 52", field="weeks")
+
+
+def _settle_type_cost(details: TypeDetails) -> None:
+    """The cost of the chosen basis is needed; the other is cleared."""
+    if details.cost_basis is CostBasis.PER_SESSION:
+        if details.cost_per_session_pence is None or details.cost_per_session_pence < 0:
+            raise RuleBroken("Enter the cost of a session, for example 12.50", field="cost_per_session")
+        details.hourly_rate_pence = None
+    else:
+        if details.hourly_rate_pence is None or details.hourly_rate_pence < 0:
+            raise RuleBroken(
+                "Enter the hourly rate of the staff who deliver it, for example 18.20", field="hourly_rate"
+            )
+        details.cost_per_session_pence = None
+
+
 def save_intervention_type(
     session: Session,
     *,
@@ -98,35 +139,9 @@ def save_intervention_type(
     out of range; EditConflict when someone else saved the entry after `expected_version`."""
     if existing is not None:
         check_version(session, "intervention_type", existing, TYPE_FIELDS, expected_version)
-    clash = sa.select(InterventionType.id).where(
-        InterventionType.school_id == actor.school_id,
-        sa.func.lower(InterventionType.name) == details.name.strip().lower(),
-    )
-    if existing is not None:
-        clash = clash.where(InterventionType.id != existing.id)
-    details.name = details.name.strip()
-    if not details.name:
-        raise RuleBroken("Enter the name of the intervention", field="name")
-    if session.scalar(clash) is not None:
-        raise RuleBroken("The catalogue already has an intervention with this name", field="name")
-    if details.wave not in (1, 2, 3):
-        raise RuleBroken("Choose wave 1, 2 or 3", field="wave")
-    if not 1 <= details.sessions_per_week <= 5:
-        raise RuleBroken("Sessions a week must be between 1 and 5", field="sessions_per_week")
-    if not 5 <= details.minutes_per_session <= 240:
-        raise RuleBroken("Minutes a session must be between 5 and 240", field="minutes_per_session")
-    if not 1 <= details.weeks <= 52:
-        raise RuleBroken("The number of weeks must be between 1 and 52", field="weeks")
-    if details.cost_basis is CostBasis.PER_SESSION:
-        if details.cost_per_session_pence is None or details.cost_per_session_pence < 0:
-            raise RuleBroken("Enter the cost of a session, for example 12.50", field="cost_per_session")
-        details.hourly_rate_pence = None
-    else:
-        if details.hourly_rate_pence is None or details.hourly_rate_pence < 0:
-            raise RuleBroken(
-                "Enter the hourly rate of the staff who deliver it, for example 18.20", field="hourly_rate"
-            )
-        details.cost_per_session_pence = None
+    _check_type_name(session, actor, details, existing)
+    _check_type_numbers(details)
+    _settle_type_cost(details)
     entry = existing or InterventionType(school_id=actor.school_id)
     if existing is not None:
         begin_edit(session, "intervention_type", entry, TYPE_FIELDS, expected_version)
@@ -319,17 +334,9 @@ class InterventionDetails:
     measure: str | None
 
 
-def _check(
-    session: Session, actor: User, details: InterventionDetails, places: list[Place], *, kept: int = 0
-) -> InterventionType:
-    """`kept`: places the actor cannot reach, which stay in the intervention as they are."""
-    kind = session.scalar(
-        sa.select(InterventionType).where(
-            InterventionType.id == details.type_id, InterventionType.school_id == actor.school_id
-        )
-    )
-    if kind is None:
-        raise RuleBroken("Choose an intervention from the school's catalogue", field="type_id")
+def _check_schedule(session: Session, actor: User, details: InterventionDetails) -> None:
+    """The dates, days and minutes make a timetable, and the deliverer is staff of the school
+    who may deliver it."""
     if details.ends_on <= details.starts_on:
         raise RuleBroken("The end date must be after the start date", field="ends_on")
     if not details.weekdays or not set(details.weekdays) <= {0, 1, 2, 3, 4}:
@@ -342,6 +349,10 @@ def _check(
     )
     if deliverer is None or not may_deliver(deliverer):
         raise RuleBroken("Choose a teacher or support assistant of this school to deliver it", field="delivered_by_id")
+
+
+def _check_pupils(actor: User, details: InterventionDetails, places: list[Place], kept: int) -> None:
+    """At least one pupil, of the school, each once; exactly one for a one-to-one."""
     if not places and not kept:
         raise RuleBroken("Choose at least one pupil", field="pupils")
     if any(place.pupil.school_id != actor.school_id for place in places):
@@ -350,18 +361,39 @@ def _check(
         raise RuleBroken("A one-to-one intervention has exactly one pupil", field="pupils")
     if len({p.pupil.id for p in places}) != len(places):
         raise RuleBroken("Each pupil can be in the intervention once", field="pupils")
+
+
+def _check_outcomes(session: Session, places: list[Place]) -> None:
+    """Each outcome a place serves is one of its pupil's current plan."""
     outcome_ids = [p.outcome_id for p in places if p.outcome_id is not None]
-    if outcome_ids:
-        allowed = dict(
-            session.execute(
-                sa.select(Outcome.id, SupportCycle.pupil_id)
-                .join(SupportCycle, SupportCycle.id == Outcome.cycle_id)
-                .where(Outcome.id.in_(outcome_ids), SupportCycle.state != CycleState.CLOSED)
-            ).all()
+    if not outcome_ids:
+        return
+    allowed = dict(
+        session.execute(
+            sa.select(Outcome.id, SupportCycle.pupil_id)
+            .join(SupportCycle, SupportCycle.id == Outcome.cycle_id)
+            .where(Outcome.id.in_(outcome_ids), SupportCycle.state != CycleState.CLOSED)
+        ).all()
+    )
+    for place in places:
+        if place.outcome_id is not None and allowed.get(place.outcome_id) != place.pupil.id:
+            raise RuleBroken("Choose an outcome from the pupil's current plan", field="pupils")
+
+
+def _check(
+    session: Session, actor: User, details: InterventionDetails, places: list[Place], *, kept: int = 0
+) -> InterventionType:
+    """`kept`: places the actor cannot reach, which stay in the intervention as they are."""
+    kind = session.scalar(
+        sa.select(InterventionType).where(
+            InterventionType.id == details.type_id, InterventionType.school_id == actor.school_id
         )
-        for place in places:
-            if place.outcome_id is not None and allowed.get(place.outcome_id) != place.pupil.id:
-                raise RuleBroken("Choose an outcome from the pupil's current plan", field="pupils")
+    )
+    if kind is None:
+        raise RuleBroken("Choose an intervention from the school's catalogue", field="type_id")
+    _check_schedule(session, actor, details)
+    _check_pupils(actor, details, places, kept)
+    _check_outcomes(session, places)
     return kind
 
 
@@ -407,7 +439,8 @@ def start_intervention(
             title=f"Intervention starts: {details.name}",
             effective_on=details.starts_on,
             actor=actor,
-            detail=f"{intervention.sessions_per_week} x {details.minutes_per_session} minutes a week until {details.ends_on:%d/%m/%Y}",
+            detail=f"{intervention.sessions_per_week} x {details.minutes_per_session} minutes a week "
+            f"until {details.ends_on:%d/%m/%Y}",
         )
         audit.record(
             session,
@@ -431,6 +464,96 @@ def _recorded_between(session: Session, intervention: Intervention) -> tuple[dat
         )
     ).one()
     return first, last
+
+
+def _refuse_moving_past_registers(session: Session, intervention: Intervention, details: InterventionDetails) -> None:
+    """The dates cannot move past a session recorded: the registers stay true."""
+    first, last = _recorded_between(session, intervention)
+    if first is not None and details.starts_on > first:
+        raise RuleBroken(
+            f"The start date cannot be after the first session recorded ({first:%d/%m/%Y})", field="starts_on"
+        )
+    if last is not None and details.ends_on < last:
+        raise RuleBroken(f"The end date cannot be before the last session recorded ({last:%d/%m/%Y})", field="ends_on")
+
+
+def _refuse_taking_out_attenders(
+    session: Session, intervention: Intervention, wanted: dict[int, Place], hidden: set[int]
+) -> None:
+    """A pupil with attendance recorded cannot be taken out of the intervention."""
+    attended = set(
+        session.scalars(
+            sa.select(SessionAttendance.pupil_id)
+            .join(InterventionSession, InterventionSession.id == SessionAttendance.session_id)
+            .where(InterventionSession.intervention_id == intervention.id)
+        )
+    )
+    if any(
+        place.pupil_id not in wanted and place.pupil_id not in hidden and place.pupil_id in attended
+        for place in intervention.places
+    ):
+        raise RuleBroken("A pupil with sessions recorded cannot be taken out of the intervention", field="pupils")
+
+
+def _audit_places(session: Session, actor: User, intervention: Intervention, changes: dict[str, list[int]]) -> None:
+    """Each pupil whose place changed has it in their own audit trail (`changes`: pupil ids by action)."""
+    for action, pupil_ids in changes.items():
+        for pupil_id in pupil_ids:
+            audit.record(
+                session,
+                action,
+                actor=actor,
+                pupil_id=pupil_id,
+                school_id=intervention.school_id,
+                object_type="intervention",
+                object_id=intervention.id,
+            )
+
+
+def _replace_places(
+    session: Session, actor: User, intervention: Intervention, wanted: dict[int, Place], hidden: set[int], today: date
+) -> None:
+    """The intervention's places become those `wanted` (by pupil id) and the `hidden` ones, kept
+    as they are: places are changed in place, added or taken out, each in its pupil's trail, and
+    each pupil joining has it on their timeline."""
+    joining = dict(wanted)
+    removed = [p.pupil_id for p in intervention.places if p.pupil_id not in wanted and p.pupil_id not in hidden]
+    kept, changed = [], []
+    for place in intervention.places:
+        if place.pupil_id in hidden:
+            kept.append(place)
+        elif place.pupil_id in joining:
+            new = joining.pop(place.pupil_id)
+            if (place.entry_score, place.outcome_id) != (new.entry_score, new.outcome_id):
+                changed.append(place.pupil_id)
+            place.entry_score, place.outcome_id = new.entry_score, new.outcome_id
+            kept.append(place)
+    kept += [
+        InterventionPupil(pupil_id=p.pupil.id, entry_score=p.entry_score, outcome_id=p.outcome_id)
+        for p in joining.values()
+    ]
+    _audit_places(
+        session,
+        actor,
+        intervention,
+        {
+            "intervention_place_added": list(joining),
+            "intervention_place_removed": removed,
+            "intervention_place_changed": changed,
+        },
+    )
+    for place in joining.values():
+        add_event(
+            session,
+            pupil=place.pupil,
+            kind="intervention_started",
+            title=f"Intervention starts: {intervention.name}",
+            effective_on=max(intervention.starts_on, min(today, intervention.ends_on)),
+            actor=actor,
+            detail=f"Joined {intervention.sessions_per_week} x {intervention.minutes_per_session} minutes a week "
+            f"until {intervention.ends_on:%d/%m/%Y}",
+        )
+    intervention.places = kept
 
 
 def update_intervention(
@@ -459,76 +582,13 @@ def update_intervention(
     kind = _check(session, actor, details, places, kept=len(hidden))
     _refuse_out_of_reach(session, actor, places, frozenset(writable))
     placing, leaving = _sen_decisions(session, actor, kind, [p for p in places if p.pupil.id not in current_ids])
-    first, last = _recorded_between(session, intervention)
-    if first is not None and details.starts_on > first:
-        raise RuleBroken(
-            f"The start date cannot be after the first session recorded ({first:%d/%m/%Y})", field="starts_on"
-        )
-    if last is not None and details.ends_on < last:
-        raise RuleBroken(f"The end date cannot be before the last session recorded ({last:%d/%m/%Y})", field="ends_on")
+    _refuse_moving_past_registers(session, intervention, details)
     wanted = {p.pupil.id: p for p in places}
-    for pupil_id in hidden:  # kept as they are
-        wanted.pop(pupil_id, None)
-    attended = set(
-        session.scalars(
-            sa.select(SessionAttendance.pupil_id)
-            .join(InterventionSession, InterventionSession.id == SessionAttendance.session_id)
-            .where(InterventionSession.intervention_id == intervention.id)
-        )
-    )
-    if any(
-        place.pupil_id not in wanted and place.pupil_id not in hidden and place.pupil_id in attended
-        for place in intervention.places
-    ):
-        raise RuleBroken("A pupil with sessions recorded cannot be taken out of the intervention", field="pupils")
+    _refuse_taking_out_attenders(session, intervention, wanted, hidden)
     begin_edit(session, "intervention", intervention, INTERVENTION_FIELDS, expected_version)
     for name, value in vars(details).items():
         setattr(intervention, name, value)
-    kept = []
-    removed = [
-        place.pupil_id for place in intervention.places if place.pupil_id not in wanted and place.pupil_id not in hidden
-    ]
-    changed = []
-    for place in intervention.places:
-        if place.pupil_id in hidden:
-            kept.append(place)
-        elif place.pupil_id in wanted:
-            new = wanted.pop(place.pupil_id)
-            if (place.entry_score, place.outcome_id) != (new.entry_score, new.outcome_id):
-                changed.append(place.pupil_id)
-            place.entry_score, place.outcome_id = new.entry_score, new.outcome_id
-            kept.append(place)
-    kept += [
-        InterventionPupil(pupil_id=p.pupil.id, entry_score=p.entry_score, outcome_id=p.outcome_id)
-        for p in wanted.values()
-    ]
-    # Each pupil whose place changed has it in their own audit trail.
-    for action, pupil_ids in (
-        ("intervention_place_added", list(wanted)),
-        ("intervention_place_removed", removed),
-        ("intervention_place_changed", changed),
-    ):
-        for pupil_id in pupil_ids:
-            audit.record(
-                session,
-                action,
-                actor=actor,
-                pupil_id=pupil_id,
-                school_id=intervention.school_id,
-                object_type="intervention",
-                object_id=intervention.id,
-            )
-    for place in wanted.values():
-        add_event(
-            session,
-            pupil=place.pupil,
-            kind="intervention_started",
-            title=f"Intervention starts: {intervention.name}",
-            effective_on=max(intervention.starts_on, min(today, intervention.ends_on)),
-            actor=actor,
-            detail=f"Joined {intervention.sessions_per_week} x {intervention.minutes_per_session} minutes a week until {intervention.ends_on:%d/%m/%Y}",
-        )
-    intervention.places = kept
+    _replace_places(session, actor, intervention, wanted, hidden, today)
     finish_edit(session, "intervention", intervention, INTERVENTION_FIELDS, actor)
     audit.record(
         session,
@@ -541,7 +601,7 @@ def update_intervention(
     session.flush()
     _place_on_sen_support(session, actor, intervention, placing, today)
     _tell_the_senco(session, actor, intervention, leaving)
-    settle_tasks(session, today, pupil_ids=[place.pupil_id for place in kept])
+    settle_tasks(session, today, pupil_ids=[place.pupil_id for place in intervention.places])
 
 
 def end_intervention(session: Session, *, actor: User, intervention: Intervention, ended_on: date, today: date) -> None:
@@ -596,6 +656,48 @@ def writable_register(actor: User, intervention: Intervention, day: date) -> lis
     return [place for place in register_places(intervention, day) if place.pupil_id in writable]
 
 
+def _check_session_date(intervention: Intervention, held_on: date, today: date) -> None:
+    """A session is recorded for a day of the intervention, not in the future."""
+    if held_on > today:
+        raise RuleBroken("A session cannot be recorded for a date in the future", field="held_on")
+    if not intervention.starts_on <= held_on <= intervention.ends_on:
+        raise RuleBroken(
+            f"The date must be within the intervention: {intervention.starts_on:%d/%m/%Y} "
+            f"to {intervention.ends_on:%d/%m/%Y}",
+            field="held_on",
+        )
+
+
+def _audit_register(
+    session: Session,
+    actor: User,
+    intervention: Intervention,
+    register: InterventionSession,
+    places: list[InterventionPupil],
+    attended: set[int],
+) -> None:
+    """The register in the school's trail, and each mark in its pupil's."""
+    audit.record(
+        session,
+        "session_recorded",
+        actor=actor,
+        school_id=intervention.school_id,
+        object_type="intervention_session",
+        object_id=register.id,
+    )
+    for place in places:
+        audit.record(
+            session,
+            "attendance_recorded",
+            actor=actor,
+            pupil_id=place.pupil_id,
+            school_id=intervention.school_id,
+            object_type="intervention_session",
+            object_id=register.id,
+            details={"attended": place.pupil_id in attended},
+        )
+
+
 def record_session(
     session: Session,
     *,
@@ -611,13 +713,7 @@ def record_session(
     all of them; `attended` holds the ids of pupils present, and may name only those pupils. A
     register already taken for that date by someone reaching other pupils is completed: the rows
     already recorded stay as they are."""
-    if held_on > today:
-        raise RuleBroken("A session cannot be recorded for a date in the future", field="held_on")
-    if not intervention.starts_on <= held_on <= intervention.ends_on:
-        raise RuleBroken(
-            f"The date must be within the intervention: {intervention.starts_on:%d/%m/%Y} to {intervention.ends_on:%d/%m/%Y}",
-            field="held_on",
-        )
+    _check_session_date(intervention, held_on, today)
     register = session.scalar(
         sa.select(InterventionSession).where(
             InterventionSession.intervention_id == intervention.id, InterventionSession.held_on == held_on
@@ -650,27 +746,28 @@ def record_session(
     else:
         register.attendance.extend(rows)
     session.flush()
-    audit.record(
-        session,
-        "session_recorded",
-        actor=actor,
-        school_id=intervention.school_id,
-        object_type="intervention_session",
-        object_id=register.id,
-    )
-    for place in places:
-        audit.record(
-            session,
-            "attendance_recorded",
-            actor=actor,
-            pupil_id=place.pupil_id,
-            school_id=intervention.school_id,
-            object_type="intervention_session",
-            object_id=register.id,
-            details={"attended": place.pupil_id in attended},
-        )
+    _audit_register(session, actor, intervention, register, places, attended)
     session.flush()
     return register
+
+
+def record_everyone_present(
+    session: Session, *, actor: User, intervention: Intervention, today: date
+) -> InterventionSession:
+    """The one-click register: today's session, with every pupil whose attendance the actor
+    records present. A refusal names the intervention, since it is told away from it."""
+    try:
+        return record_session(
+            session,
+            actor=actor,
+            intervention=intervention,
+            held_on=today,
+            attended={place.pupil_id for place in writable_register(actor, intervention, today)},
+            note=None,
+            today=today,
+        )
+    except RuleBroken as error:
+        raise RuleBroken(f"{intervention.name}: {error.message}.") from error
 
 
 @dataclass
@@ -720,6 +817,52 @@ def _impact_conflict(conflicts: list[tuple[InterventionPupil, EditConflict]]) ->
     )
 
 
+def _check_ratings(places: list[InterventionPupil], results: dict[int, ImpactResult]) -> None:
+    """Each place has a rating on the school's scale (-2 to +2)."""
+    for place in places:
+        result = results.get(place.pupil_id)
+        if result is None or result.impact is None:
+            raise RuleBroken("Choose the impact for every pupil", field=f"impact_{place.pupil_id}")
+        if not -2 <= result.impact <= 2:
+            raise RuleBroken("Choose the impact from the scale", field=f"impact_{place.pupil_id}")
+
+
+def _check_place_versions(session: Session, places: list[InterventionPupil], expected: dict[int, int | None]) -> None:
+    """EditConflict, listing every place someone else saved since the page was opened, when any did."""
+    conflicts = []
+    for place in places:
+        try:
+            check_version(session, "intervention_pupil", place, IMPACT_FIELDS, expected.get(place.pupil_id))
+        except EditConflict as conflict:
+            conflicts.append((place, conflict))
+    if conflicts:
+        raise _impact_conflict(conflicts)
+
+
+def _record_place_impact(
+    session: Session,
+    actor: User,
+    place: InterventionPupil,
+    result: ImpactResult,
+    expected_version: int | None,
+    today: date,
+) -> None:
+    """Write one place's exit measure and impact as a new version of it."""
+    try:
+        begin_edit(session, "intervention_pupil", place, IMPACT_FIELDS, expected_version)
+    except EditConflict as conflict:
+        raise _impact_conflict([(place, conflict)]) from None
+    place.exit_score = (result.exit_score or "").strip() or None
+    place.impact = result.impact
+    place.impact_comment = (result.comment or "").strip() or None
+    place.impact_recorded_on = today
+    place.impact_recorded_by_id = actor.id
+    try:
+        finish_edit(session, "intervention_pupil", place, IMPACT_FIELDS, actor)
+    except EditConflict as conflict:
+        raise _impact_conflict([(place, conflict)]) from None
+
+
 def record_impact(
     session: Session,
     *,
@@ -737,43 +880,20 @@ def record_impact(
     opened; EditConflict, listing every place someone else saved since, when any moved on."""
     if intervention.ends_on > today:
         raise RuleBroken(
-            f"Impact is recorded when the intervention ends ({intervention.ends_on:%d/%m/%Y}): end it early if it has finished"
+            f"Impact is recorded when the intervention ends ({intervention.ends_on:%d/%m/%Y}): "
+            "end it early if it has finished"
         )
     places = writable_impact_places(actor, intervention)
     if not places:
         raise RuleBroken("No pupil of this intervention is one whose impact you record")
-    for place in places:
-        result = results.get(place.pupil_id)
-        if result is None or result.impact is None:
-            raise RuleBroken("Choose the impact for every pupil", field=f"impact_{place.pupil_id}")
-        if not -2 <= result.impact <= 2:
-            raise RuleBroken("Choose the impact from the scale", field=f"impact_{place.pupil_id}")
+    _check_ratings(places, results)
     expected = expected_versions or {}
-    conflicts = []
-    for place in places:
-        try:
-            check_version(session, "intervention_pupil", place, IMPACT_FIELDS, expected.get(place.pupil_id))
-        except EditConflict as conflict:
-            conflicts.append((place, conflict))
-    if conflicts:
-        raise _impact_conflict(conflicts)
+    _check_place_versions(session, places, expected)
     labels = session.get(School, intervention.school_id).impact_labels
     for place in places:
         result = results[place.pupil_id]
         first_time = place.impact is None
-        try:
-            begin_edit(session, "intervention_pupil", place, IMPACT_FIELDS, expected.get(place.pupil_id))
-        except EditConflict as conflict:
-            raise _impact_conflict([(place, conflict)]) from None
-        place.exit_score = (result.exit_score or "").strip() or None
-        place.impact = result.impact
-        place.impact_comment = (result.comment or "").strip() or None
-        place.impact_recorded_on = today
-        place.impact_recorded_by_id = actor.id
-        try:
-            finish_edit(session, "intervention_pupil", place, IMPACT_FIELDS, actor)
-        except EditConflict as conflict:
-            raise _impact_conflict([(place, conflict)]) from None
+        _record_place_impact(session, actor, place, result, expected.get(place.pupil_id), today)
         if first_time:
             add_event(
                 session,

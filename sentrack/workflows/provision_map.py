@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -19,20 +19,10 @@ from sentrack.models import (
     School,
 )
 from sentrack.workflows.register import on_roll_part
+from sentrack.workflows.school_days import sessions_between
 from sentrack.workflows.terms import Term
 
-
-def sessions_between(weekdays: list[int], start: date, end: date) -> int:
-    """How many of `weekdays` fall between `start` and `end` inclusive."""
-    if end < start:
-        return 0
-    days = (end - start).days + 1
-    weeks, extra = divmod(days, 7)
-    count = weeks * len(weekdays)
-    for offset in range(extra):
-        if (start + timedelta(days=weeks * 7 + offset)).weekday() in weekdays:
-            count += 1
-    return count
+__all__ = ["SORTS", "MapRow", "ProvisionMap", "on_roll_during", "provision_map", "sessions_between"]
 
 
 @dataclass
@@ -88,17 +78,9 @@ def on_roll_during(pupil: Pupil, start: date, end: date) -> bool:
     return last is None or first <= last
 
 
-def provision_map(
-    session: Session,
-    school: School,
-    term: Term,
-    *,
-    year_group: int | None = None,
-    wave: int | None = None,
-    sort: str = "name",
-) -> ProvisionMap:
-    """The map for one school and term: a fixed handful of queries (the interventions with their
-    types, deliverers and pupils loaded in bulk, and one count of sessions), whatever their number."""
+def _running_in(session: Session, school: School, term: Term, year_group: int | None) -> list[Intervention]:
+    """The school's interventions running in the term (with a pupil in `year_group` when given),
+    with their types, deliverers and pupils loaded in bulk."""
     query = (
         sa.select(Intervention)
         .where(
@@ -119,9 +101,11 @@ def provision_map(
             .where(Pupil.year_group == year_group)
         )
         query = query.where(Intervention.id.in_(in_year))
-    interventions = list(session.scalars(query))
-    if wave is not None:
-        interventions = [i for i in interventions if i.type.wave == wave]
+    return list(session.scalars(query))
+
+
+def _recorded_in(session: Session, interventions: list[Intervention], term: Term) -> dict[int, int]:
+    """The sessions recorded in the term, by intervention: one query."""
     recorded: dict[int, int] = defaultdict(int)
     if interventions:
         recorded.update(
@@ -134,26 +118,47 @@ def provision_map(
                 .group_by(InterventionSession.intervention_id)
             ).all()
         )
+    return recorded
+
+
+def _map_row(intervention: Intervention, term: Term, recorded: int) -> MapRow:
+    """The intervention's part of the term: its sessions planned on its days, their staff hours
+    and cost (per session, or staff hours at the hourly rate), and its pupils on the roll then."""
+    start = max(intervention.starts_on, term.starts_on)
+    end = min(intervention.ends_on, term.ends_on)
+    planned = sessions_between(intervention.weekdays, start, end)
+    hours = planned * intervention.minutes_per_session / 60
+    kind = intervention.type
+    if kind.cost_basis is CostBasis.PER_SESSION:
+        cost = planned * (kind.cost_per_session_pence or 0)
+    else:
+        cost = round(hours * (kind.hourly_rate_pence or 0))
+    return MapRow(
+        intervention=intervention,
+        pupils=[place.pupil for place in intervention.places if on_roll_during(place.pupil, start, end)],
+        sessions=planned,
+        sessions_recorded=recorded,
+        staff_hours=round(hours, 1),
+        cost_pence=cost,
+    )
+
+
+def provision_map(
+    session: Session,
+    school: School,
+    term: Term,
+    *,
+    year_group: int | None = None,
+    wave: int | None = None,
+    sort: str = "name",
+) -> ProvisionMap:
+    """The map for one school and term: a fixed handful of queries (the interventions with their
+    types, deliverers and pupils loaded in bulk, and one count of sessions), whatever their number."""
+    interventions = _running_in(session, school, term, year_group)
+    if wave is not None:
+        interventions = [i for i in interventions if i.type.wave == wave]
+    recorded = _recorded_in(session, interventions, term)
     result = ProvisionMap(term=term)
-    for intervention in interventions:
-        start = max(intervention.starts_on, term.starts_on)
-        end = min(intervention.ends_on, term.ends_on)
-        planned = sessions_between(intervention.weekdays, start, end)
-        hours = planned * intervention.minutes_per_session / 60
-        kind = intervention.type
-        if kind.cost_basis is CostBasis.PER_SESSION:
-            cost = planned * (kind.cost_per_session_pence or 0)
-        else:
-            cost = round(hours * (kind.hourly_rate_pence or 0))
-        result.rows.append(
-            MapRow(
-                intervention=intervention,
-                pupils=[place.pupil for place in intervention.places if on_roll_during(place.pupil, start, end)],
-                sessions=planned,
-                sessions_recorded=recorded.get(intervention.id, 0),
-                staff_hours=round(hours, 1),
-                cost_pence=cost,
-            )
-        )
+    result.rows = [_map_row(intervention, term, recorded.get(intervention.id, 0)) for intervention in interventions]
     result.rows.sort(key=SORTS.get(sort, SORTS["name"]))
     return result

@@ -1,0 +1,60 @@
+"""School days: which days an intervention's sessions fall on, and the weeks and terms they fill.
+
+Sessions happen Monday to Friday (weekdays 0 to 4). These rules set up an intervention's default
+days and dates, count the sessions it plans in a term, and find the school week holding a day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+# Days of the week a catalogue entry's sessions fall on by default, by sessions a week.
+DEFAULT_WEEKDAYS = {1: [2], 2: [1, 3], 3: [0, 2, 4], 4: [0, 1, 2, 3], 5: [0, 1, 2, 3, 4]}
+
+
+def next_school_day(day: date) -> date:
+    """`day`, or the Monday after it when it falls at a weekend."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def default_end(starts_on: date, weeks: int) -> date:
+    """The last school day of `weeks` whole weeks from `starts_on`: every weekday falls in them
+    exactly `weeks` times."""
+    end = starts_on + timedelta(weeks=weeks) - timedelta(days=1)
+    while end.weekday() >= 5:
+        end -= timedelta(days=1)
+    return end
+
+
+def default_days(sessions_per_week: int) -> list[int]:
+    """The weekdays a catalogue entry's sessions fall on unless changed."""
+    return list(DEFAULT_WEEKDAYS[sessions_per_week])
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday and Friday of the school week holding `day` (the next one at a weekend)."""
+    monday = day - timedelta(days=day.weekday())
+    if day.weekday() >= 5:
+        monday += timedelta(days=7)
+    return monday, monday + timedelta(days=4)
+
+
+def sessions_between(weekdays: list[int], start: date, end: date) -> int:
+    """How many of `weekdays` fall between `start` and `end` inclusive."""
+    if end < start:
+        return 0
+    days = (end - start).days + 1
+    weeks, extra = divmod(days, 7)
+    count = weeks * len(weekdays)
+    for offset in range(extra):
+        if (start + timedelta(days=weeks * 7 + offset)).weekday() in weekdays:
+            count += 1
+    return count
+
+
+def planned_in_week(weekdays: list[int], monday: date, starts_on: date, ends_on: date) -> int:
+    """How many sessions on `weekdays` of the week from `monday` fall within `starts_on`..`ends_on`."""
+    days = [monday + timedelta(days=d) for d in sorted(weekdays or [])]
+    return sum(1 for day in days if starts_on <= day <= ends_on)
