@@ -34,7 +34,7 @@ from sentrack.models import (
 )
 from sentrack.models.enums import AreaOfNeed
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, Wave
-from sentrack.workflows import RuleBroken
+from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.register import is_on_roll, needs_impact
 from sentrack.workflows.revisions import Change, EditConflict, begin_edit, check_version, edit, finish_edit
@@ -436,7 +436,7 @@ def start_intervention(
             session,
             pupil=place.pupil,
             kind="intervention_started",
-            title=f"Intervention starts: {details.name}",
+            title=timeline.intervention_starts(details.name),
             effective_on=details.starts_on,
             actor=actor,
             detail=f"{intervention.sessions_per_week} x {details.minutes_per_session} minutes a week "
@@ -547,7 +547,7 @@ def _replace_places(
             session,
             pupil=place.pupil,
             kind="intervention_started",
-            title=f"Intervention starts: {intervention.name}",
+            title=timeline.intervention_starts(intervention.name),
             effective_on=max(intervention.starts_on, min(today, intervention.ends_on)),
             actor=actor,
             detail=f"Joined {intervention.sessions_per_week} x {intervention.minutes_per_session} minutes a week "
@@ -899,7 +899,7 @@ def record_impact(
                 session,
                 pupil=place.pupil,
                 kind="intervention_impact",
-                title=f"Intervention ended: {intervention.name}",
+                title=timeline.intervention_ended(intervention.name),
                 effective_on=intervention.ends_on,
                 actor=actor,
                 detail=f"Impact: {labels[result.impact]}"
