@@ -158,9 +158,12 @@ def _review_form(cycle, *, version, record=False, ratings=None, **changes) -> di
         "decision_reason": "",
         "ehc_requested_on": ["", "", ""],
     }
+    positions = {outcome.id: position for position, outcome in enumerate(cycle.outcomes)}
     for outcome_id, rating in ratings.items():
-        form[f"rating_{outcome_id}"] = rating
-        form[f"note_{outcome_id}"] = ""
+        index = positions.get(outcome_id, len(positions))
+        form[f"ratings-{index}-outcome_id"] = str(outcome_id)
+        form[f"ratings-{index}-rating"] = rating
+        form[f"ratings-{index}-note"] = ""
     form["record" if record else "save"] = "Record" if record else "Save draft"
     form.update(changes)
     return form
@@ -470,7 +473,7 @@ def test_recording_a_review_with_an_outcome_unrated_is_refused(senco, world, ses
 
     assert response.status_code == 200
     assert (
-        field_error(text(response), f"rating_{first.id}")
+        field_error(text(response), "ratings-0-rating")  # the first outcome's rating
         == "Rate the outcome 'Outcome 1: reads a book banded at the right level'"
     )
     cycle = _cycle(session, cycle.pupil, 1)
