@@ -358,7 +358,10 @@ def _opened(app, client, url: str) -> dict:
     data = _form_data(form)
     data.pop("record", None)  # a review is saved as a draft ("Save draft"), not recorded
     # A review's draft rates each outcome: rated here as a person would before saving.
-    return {name: (value or "partly_achieved") if name.startswith("rating_") else value for name, value in data.items()}
+    return {
+        name: (value or "partly_achieved") if name.startswith("ratings-") and name.endswith("-rating") else value
+        for name, value in data.items()
+    }
 
 
 def _merge(data: dict, changes: dict) -> dict:

@@ -22,6 +22,7 @@ from sentrack.models import (
     NeedType,
     Observation,
     Outcome,
+    OutcomeRating,
     ParentLetter,
     Plan,
     Provision,
@@ -158,9 +159,12 @@ def _review_form(cycle, *, version, record=False, ratings=None, **changes) -> di
         "decision_reason": "",
         "ehc_requested_on": ["", "", ""],
     }
+    positions = {outcome.id: position for position, outcome in enumerate(cycle.outcomes)}
     for outcome_id, rating in ratings.items():
-        form[f"rating_{outcome_id}"] = rating
-        form[f"note_{outcome_id}"] = ""
+        index = positions.get(outcome_id, len(positions))
+        form[f"ratings-{index}-outcome_id"] = str(outcome_id)
+        form[f"ratings-{index}-rating"] = rating
+        form[f"ratings-{index}-note"] = ""
     form["record" if record else "save"] = "Record" if record else "Save draft"
     form.update(changes)
     return form
@@ -470,7 +474,7 @@ def test_recording_a_review_with_an_outcome_unrated_is_refused(senco, world, ses
 
     assert response.status_code == 200
     assert (
-        field_error(text(response), f"rating_{first.id}")
+        field_error(text(response), "ratings-0-rating")  # the first outcome's rating
         == "Rate the outcome 'Outcome 1: reads a book banded at the right level'"
     )
     cycle = _cycle(session, cycle.pupil, 1)
@@ -478,6 +482,31 @@ def test_recording_a_review_with_an_outcome_unrated_is_refused(senco, world, ses
     assert [o.rating for o in cycle.outcomes] == [None, None]
     # What was typed is still in the form.
     assert _textarea(text(response), "pupil_views") == "I like the reading group"
+
+
+def test_each_rating_is_kept_for_the_outcome_its_hidden_id_names(senco, world, session):
+    """The ratings are sent in a list of sub-forms, each with its outcome's id: sent in another
+    order, each rating still goes to its own outcome."""
+    cycle = _drive(session, world, CycleState.REVIEW)
+    first, second = cycle.outcomes
+    data = _review_form(cycle, version=0, ratings={})
+    data.update(
+        {
+            "ratings-0-outcome_id": str(second.id),
+            "ratings-0-rating": "exceeded",
+            "ratings-0-note": "Reads everything",
+            "ratings-1-outcome_id": str(first.id),
+            "ratings-1-rating": "not_achieved",
+            "ratings-1-note": "",
+        }
+    )
+
+    assert senco.post(_url(cycle, "/review"), data=data).status_code == 302
+    cycle = _cycle(session, cycle.pupil, 1)
+    assert [(o.rating, o.rating_note) for o in cycle.outcomes] == [
+        (OutcomeRating.NOT_ACHIEVED, None),
+        (OutcomeRating.EXCEEDED, "Reads everything"),
+    ]
 
 
 def test_a_review_meeting_dated_in_the_future_is_refused(senco, world, session):

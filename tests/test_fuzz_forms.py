@@ -35,6 +35,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
+    FieldList,
     HiddenField,
     PasswordField,
     RadioField,
@@ -42,6 +43,7 @@ from wtforms import (
     SelectMultipleField,
     SubmitField,
 )
+from wtforms import FormField as SubForm
 from wtforms.csrf.core import CSRFTokenField
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -312,9 +314,17 @@ def _choices(field) -> tuple[str, ...]:
     return tuple(str(value) for value, *_ in (field.choices or []))
 
 
-def fields_of(form: FlaskForm) -> list[FormField]:
+def leaves(form) -> list:
+    """The form's fields as sent, a list of sub-forms (FieldList of FormField) by its own fields."""
     found = []
     for field in form:
+        found.extend(leaves(field) if isinstance(field, (FieldList, SubForm)) else [field])
+    return found
+
+
+def fields_of(form: FlaskForm) -> list[FormField]:
+    found = []
+    for field in leaves(form):
         if isinstance(field, CSRFTokenField):
             continue
         common = {"name": field.name, "id": field.id}

@@ -1,6 +1,13 @@
-"""Forms for the support cycle, concern decisions and letters."""
+"""Forms for the support cycle, concern decisions and letters. Each form that edits a record is
+built by `from_record` (on opening the page it is filled from the record; sent, it holds what was
+sent) and gives the workflow what it needs with `to_details`, so that views map no fields."""
 
 from __future__ import annotations
+
+import re
+from dataclasses import fields
+from datetime import date
+from types import SimpleNamespace
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -11,18 +18,62 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField
+from wtforms.fields import SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from sentrack.clock import today
-from sentrack.forms import DateRequired, GovDateField, NotInFuture, VersionedForm, blank_to_none, text_area
-from sentrack.models import AreaOfNeed, EarlyReviewReason, OutcomeRating, ReviewDecision
+from sentrack.forms import (
+    DateRequired,
+    GovDateField,
+    NotInFuture,
+    VersionedForm,
+    blank_to_none,
+    bounded_int,
+    opened_at,
+    text_area,
+)
+from sentrack.models import AreaOfNeed, EarlyReviewReason, NeedType, OutcomeRating, ReviewDecision
 from sentrack.pupils.forms import NEED_CHOICES
+from sentrack.workflows import cycles as flow
 
 AREA_CHOICES = [(a.value, a.label) for a in AreaOfNeed]
 
 
-class AssessmentForm(VersionedForm):
+class FromRecord:
+    """`from_record(record, ...)`: the form as sent, or, on opening the page, as `opened` fills it
+    from the record (None: one not written yet) and what else the page gives it."""
+
+    @classmethod
+    def from_record(cls, record, **opening):
+        form = cls()
+        if not form.is_submitted():
+            form.opened(record, **opening)
+        return form
+
+    dated_today: str | None = None  # the date field a new record is dated today in, if any
+
+    def opened(self, record, *, today: date | None = None) -> None:
+        """Fill the form from `record` on opening: its values and the version it is at."""
+        self.process(obj=record)
+        opened_at(self, record)
+        if record is None and self.dated_today:
+            self[self.dated_today].data = today
+
+    def details(self, kind, **given):
+        """`kind` (a workflow's details dataclass) from the fields of the same names, and `given`."""
+        return kind(**{f.name: self[f.name].data for f in fields(kind) if f.name not in given}, **given)
+
+
+def _when(label: str, describe: str, required: str | None = None, future: str | None = None) -> GovDateField:
+    """A date field: required with the message `required`, and not after today (`future`)."""
+    checks = [DateRequired(required) if required else Optional()]
+    if future:
+        checks.append(NotInFuture(today, future))
+    return GovDateField(label, describe=describe, validators=checks)
+
+
+class AssessmentForm(FromRecord, VersionedForm):
     areas_of_need = SelectMultipleField(
         "Areas of need",
         widget=GovCheckboxesInput(),
@@ -46,21 +97,24 @@ class AssessmentForm(VersionedForm):
     outside_agencies = text_area(
         "Outside agencies involved", hint="For example speech and language therapy, educational psychology"
     )
-    assessed_on = GovDateField(
+    assessed_on = _when(
         "Date of the assessment",
-        describe="date of the assessment",
-        validators=[
-            DateRequired("Enter the date of the assessment"),
-            NotInFuture(today, "The assessment date cannot be in the future"),
-        ],
+        "date of the assessment",
+        required="Enter the date of the assessment",
+        future="The assessment date cannot be in the future",
     )
     submit = SubmitField("Save assessment", widget=GovSubmitInput())
+    dated_today = "assessed_on"
+
+    def to_details(self) -> flow.AssessmentDetails:
+        return self.details(flow.AssessmentDetails)
 
 
-class PlanForm(VersionedForm):
-    starts_on = GovDateField(
-        "Date the plan starts", describe="start date", validators=[DateRequired("Enter the date the plan starts")]
-    )
+AGREED_HOW = {"meeting": True, "without_meeting": False}
+
+
+class PlanForm(FromRecord, VersionedForm):
+    starts_on = _when("Date the plan starts", "start date", required="Enter the date the plan starts")
     strategies = text_area(
         "Strategies for everyone who teaches the pupil",
         hint="What helps in every lesson: seating, instructions, resources",
@@ -77,9 +131,7 @@ class PlanForm(VersionedForm):
         hint="What difference the support should make by the review date. Needed before the plan starts",
     )
     responsibilities = text_area("Who does what", hint="Class teacher, support assistant, SENCO, parents, the pupil")
-    review_date = GovDateField(
-        "Review date", describe="review date", validators=[DateRequired("Enter the review date")]
-    )
+    review_date = _when("Review date", "review date", required="Enter the review date")
     agreed_with_parents_on = GovDateField(
         "Date the plan was agreed with parents",
         describe="date agreed with parents",
@@ -103,8 +155,23 @@ class PlanForm(VersionedForm):
         if self.agreed_with_parents_on.data is not None and not field.data:
             raise ValidationError("Select how the plan was agreed with parents")
 
+    def opened(self, record, *, start: flow.PlanDetails, agreed_how: str | None) -> None:
+        """A plan not yet written is version 0, so that of two people writing it at once the second
+        is told, rather than saving over the first; it starts from `start`. A plan agreed already
+        says how (`agreed_how`)."""
+        super().opened(record)
+        if record is None:
+            for name, value in vars(start).items():
+                if name in self:  # how the plan was agreed is asked afresh
+                    self[name].data = value
+        elif record.agreed_with_parents_on is not None:
+            self.agreed_how.data = agreed_how
 
-class OutcomeForm(FlaskForm):
+    def to_details(self) -> flow.PlanDetails:
+        return self.details(flow.PlanDetails, agreed_at_meeting=AGREED_HOW.get(self.agreed_how.data or "", False))
+
+
+class OutcomeForm(FromRecord, FlaskForm):
     description = text_area(
         "Outcome", required="Describe the outcome", max_length=1000, hint="What the pupil will be able to do"
     )
@@ -120,10 +187,21 @@ class OutcomeForm(FlaskForm):
         choices=AREA_CHOICES,
         validators=[InputRequired("Select the area of need")],
     )
-    target_date = GovDateField(
-        "Target date", describe="target date", validators=[DateRequired("Enter the target date")]
-    )
+    target_date = _when("Target date", "target date", required="Enter the target date")
     submit = SubmitField("Save outcome", widget=GovSubmitInput())
+
+    expected_version = None  # a new outcome has none
+
+    def opened(self, record, *, target_date: date | None) -> None:
+        """A new outcome aims at the plan's review date (`target_date`) unless it is changed."""
+        if record is None:
+            self.target_date.data = target_date
+            return
+        super().opened(record)
+        self.area_of_need.data = record.area_of_need.value
+
+    def to_details(self) -> flow.OutcomeDetails:
+        return self.details(flow.OutcomeDetails, area_of_need=AreaOfNeed(self.area_of_need.data))
 
 
 class OutcomeEditForm(VersionedForm, OutcomeForm):
@@ -131,32 +209,47 @@ class OutcomeEditForm(VersionedForm, OutcomeForm):
 
 
 class ObservationForm(FlaskForm):
-    observed_on = GovDateField(
-        "Date",
-        describe="date",
-        validators=[DateRequired("Enter the date"), NotInFuture(today, "The date cannot be in the future")],
-    )
+    observed_on = _when("Date", "date", required="Enter the date", future="The date cannot be in the future")
     outcome = SelectField("Outcome it relates to", widget=GovSelect(), choices=[], validators=[Optional()])
     note = text_area("What was done and what you saw", required="Enter what you observed", max_length=2000)
     submit = SubmitField("Save observation", widget=GovSubmitInput())
 
+    @classmethod
+    def from_record(cls, cycle, *, outcome: str, today: date) -> ObservationForm:
+        """An observation of `cycle`, about one of its outcomes or none; on opening, dated today
+        and about `outcome` (the id the page was opened for, if any)."""
+        form = cls()
+        form.outcomes = list(cycle.outcomes)
+        form.outcome.choices = [("", "General: not about one outcome")] + [
+            (str(o.id), o.description[:80]) for o in form.outcomes
+        ]
+        if not form.is_submitted():
+            form.observed_on.data = today
+            form.outcome.data = outcome
+        return form
+
+    def to_details(self) -> dict:
+        """The observation as `flow.add_observation` takes it: its date, note and outcome."""
+        chosen = next((o for o in self.outcomes if str(o.id) == self.outcome.data), None)
+        return {"observed_on": self.observed_on.data, "note": self.note.data, "outcome": chosen}
+
+
+def _need(label: str, choices) -> SelectField:
+    return SelectField(label, widget=GovSelect(), choices=choices, filters=[blank_to_none], validators=[Optional()])
+
 
 class StartSupportForm(FlaskForm):
-    primary_need = SelectField(
-        "Primary type of need",
-        widget=GovSelect(),
-        choices=[("", "Select a need")] + NEED_CHOICES,
-        filters=[blank_to_none],
-        validators=[Optional()],
-    )
-    secondary_need = SelectField(
-        "Secondary type of need (optional)",
-        widget=GovSelect(),
-        choices=[("", "None")] + [c for c in NEED_CHOICES if c[0] != "NSA"],
-        filters=[blank_to_none],
-        validators=[Optional()],
+    primary_need = _need("Primary type of need", [("", "Select a need")] + NEED_CHOICES)
+    secondary_need = _need(
+        "Secondary type of need (optional)", [("", "None")] + [c for c in NEED_CHOICES if c[0] != "NSA"]
     )
     submit = SubmitField("Start the plan", widget=GovSubmitInput())
+
+    def needs(self) -> dict[str, NeedType | None]:
+        """The needs `flow.start_support` records when it places the pupil on SEN support."""
+        return {
+            name: NeedType(self[name].data) if self[name].data else None for name in ("primary_need", "secondary_need")
+        }
 
 
 class MoveForm(FlaskForm):
@@ -181,75 +274,153 @@ def early_reason_detail_field():
     )
 
 
+def _early_reason(form) -> EarlyReviewReason | None:
+    value = form.early_reason.data
+    return EarlyReviewReason(value) if value in {r.value for r in EarlyReviewReason} else None
+
+
 class StartReviewForm(FlaskForm):
     """Starting the review: on or after the review date it needs nothing; before it, the SENCO's reason."""
 
     early_reason = early_reason_field()
     early_reason_detail = early_reason_detail_field()
 
+    def to_early(self) -> flow.EarlyReview | None:
+        """The reason for an early review the form gives, if any."""
+        reason = _early_reason(self)
+        if reason is None and not self.early_reason_detail.data:
+            return None
+        return flow.EarlyReview(reason=reason, detail=self.early_reason_detail.data)
+
 
 RATING_CHOICES = [(r.value, r.label) for r in OutcomeRating]
 
 
-def review_form_class(outcomes):
-    """The review form, with a rating and a note for each outcome of the plan."""
+class OutcomeRatingForm(Form):
+    """One outcome at the review: its id (hidden), its rating and a comment."""
 
-    class ReviewForm(VersionedForm):
-        held_on = GovDateField(
-            "Date of the review meeting",
-            describe="date of the review meeting",
-            validators=[Optional(), NotInFuture(today, "The review meeting cannot be dated in the future")],
-        )
-        early_reason = early_reason_field()
-        early_reason_detail = early_reason_detail_field()
-        attendees = text_area("Who attended")
-        parent_attended = BooleanField("A parent or carer attended the meeting", widget=GovCheckboxInput())
-        provision_impact = text_area(
-            "Impact of the provision", hint="What difference each intervention and strategy made"
-        )
-        pupil_views = text_area("The pupil's views")
-        parent_views = text_area("The parents' views")
-        next_steps = text_area("Next steps")
-        decision = RadioField(
-            "What happens next",
-            widget=GovRadioInput(),
-            choices=[(d.value, d.label) for d in ReviewDecision],
-            validators=[Optional()],
-        )
-        decision_reason = text_area("Reason for the decision", hint="Needed when the pupil steps down from SEN support")
-        ehc_requested_on = GovDateField(
-            "Date the EHC needs assessment was requested",
-            describe="request date",
-            validators=[Optional(), NotInFuture(today, "The request date cannot be in the future")],
-        )
-        save = SubmitField("Save draft", widget=GovSubmitInput())
-        record = SubmitField("Record the review and close the cycle", widget=GovSubmitInput())
-
-    for outcome in outcomes:
-        setattr(
-            ReviewForm,
-            f"rating_{outcome.id}",
-            RadioField(
-                "Rating",
-                widget=GovRadioInput(),
-                choices=RATING_CHOICES,
-                validators=[Optional()],
-            ),
-        )
-        setattr(
-            ReviewForm,
-            f"note_{outcome.id}",
-            TextAreaField(
-                "Comment on this outcome (optional)",
-                widget=GovTextArea(),
-                filters=[blank_to_none],
-                validators=[Optional(), Length(max=1000, message="The comment must be 1000 characters or fewer")],
-            ),
-        )
-    return ReviewForm
+    outcome_id = HiddenField()
+    rating = RadioField("Rating", widget=GovRadioInput(), choices=RATING_CHOICES, validators=[Optional()])
+    note = TextAreaField(
+        "Comment on this outcome (optional)",
+        widget=GovTextArea(),
+        filters=[blank_to_none],
+        validators=[Optional(), Length(max=1000, message="The comment must be 1000 characters or fewer")],
+    )
 
 
-class ConcernDecisionForm(VersionedForm):
+_RATING_ERROR = re.compile(r"rating_(\d+)")
+
+
+class ReviewForm(FromRecord, VersionedForm):
+    """The review, with a rating and a comment for each outcome of the plan, in the plan's order."""
+
+    held_on = _when(
+        "Date of the review meeting",
+        "date of the review meeting",
+        future="The review meeting cannot be dated in the future",
+    )
+    early_reason = early_reason_field()
+    early_reason_detail = early_reason_detail_field()
+    attendees = text_area("Who attended")
+    parent_attended = BooleanField("A parent or carer attended the meeting", widget=GovCheckboxInput())
+    ratings = FieldList(FormField(OutcomeRatingForm))
+    provision_impact = text_area("Impact of the provision", hint="What difference each intervention and strategy made")
+    pupil_views = text_area("The pupil's views")
+    parent_views = text_area("The parents' views")
+    next_steps = text_area("Next steps")
+    decision = RadioField(
+        "What happens next",
+        widget=GovRadioInput(),
+        choices=[(d.value, d.label) for d in ReviewDecision],
+        validators=[Optional()],
+    )
+    decision_reason = text_area("Reason for the decision", hint="Needed when the pupil steps down from SEN support")
+    ehc_requested_on = _when(
+        "Date the EHC needs assessment was requested",
+        "request date",
+        future="The request date cannot be in the future",
+    )
+    save = SubmitField("Save draft", widget=GovSubmitInput())
+    record = SubmitField("Record the review and close the cycle", widget=GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, record, *, outcomes) -> ReviewForm:
+        form = super().from_record(record)
+        form.outcomes = list(outcomes)
+        form._cover()
+        return form
+
+    def opened(self, record) -> None:
+        super().opened(record)
+        self.decision.data = record.decision.value if record.decision else None
+        self.early_reason.data = record.early_reason.value if record.early_reason else None
+
+    def _cover(self) -> None:
+        """One entry per outcome, in the plan's order, named by its place: the one sent for it (by
+        its id, else the one sent in its place naming no other outcome of the plan), else, as the
+        outcome stands on opening, or not rated."""
+        ids = {outcome.id for outcome in self.outcomes}
+        by_id, by_place = {}, {}
+        for entry in self.ratings.entries:
+            sent_id = bounded_int(entry.form.outcome_id.data)
+            if sent_id in ids and sent_id not in by_id:
+                by_id[sent_id] = entry
+            else:
+                by_place.setdefault(bounded_int(entry.name.rpartition("-")[2]), entry)
+        entries = [
+            by_id.get(o.id) or by_place.pop(place, None) or self._unsent(o) for place, o in enumerate(self.outcomes)
+        ]
+        self.ratings.entries = entries
+        for place, (outcome, entry) in enumerate(zip(self.outcomes, entries, strict=True)):
+            entry.form.outcome_id.data = outcome.id
+            for field in entry.form:  # shown again by place, as the error summary links them
+                field.id = field.name = f"{self.ratings.name}-{place}-{field.short_name}"
+
+    def _unsent(self, outcome):
+        """A new entry for `outcome`: as it stands on opening the page; sent without one, not rated."""
+        opening = not self.is_submitted()
+        rating = outcome.rating.value if opening and outcome.rating else None
+        note = outcome.rating_note if opening else None
+        return self.ratings.append_entry(SimpleNamespace(outcome_id=outcome.id, rating=rating, note=note))
+
+    @property
+    def errors(self):
+        """As WTForms gives them, with a refusal put beside an outcome's rating after validation."""
+        found = [entry.errors for entry in self.ratings.entries]
+        self.ratings.errors = found if any(found) else []
+        return super().errors
+
+    def rated(self) -> list[tuple]:
+        """(outcome, its entry) in the plan's order, for the page."""
+        return list(zip(self.outcomes, self.ratings.entries, strict=True))
+
+    def __getattr__(self, name: str):
+        """A refusal about one outcome's rating names the field `rating_<outcome id>`: it is that
+        outcome's rating in the list."""
+        match = _RATING_ERROR.fullmatch(name)
+        if match and "outcomes" in self.__dict__:
+            for outcome, entry in self.rated():
+                if outcome.id == int(match.group(1)):
+                    return entry.form.rating
+        raise AttributeError(name)
+
+    def to_details(self) -> flow.ReviewDetails:
+        return self.details(
+            flow.ReviewDetails,
+            decision=ReviewDecision(self.decision.data) if self.decision.data else None,
+            early_reason=_early_reason(self) if self.early_reason.data else None,
+            ratings={
+                outcome.id: (
+                    OutcomeRating(entry.form.rating.data) if entry.form.rating.data else None,
+                    entry.form.note.data,
+                )
+                for outcome, entry in self.rated()
+            },
+        )
+
+
+class ConcernDecisionForm(FromRecord, VersionedForm):
     decision = RadioField(
         "What is the decision?",
         widget=GovRadioInput(),
@@ -261,12 +432,20 @@ class ConcernDecisionForm(VersionedForm):
         max_length=2000,
         hint="Needed for no further action: what the evidence showed, and what class teaching will do",
     )
-    decided_on = GovDateField(
+    decided_on = _when(
         "Date of the decision",
-        describe="date of the decision",
-        validators=[
-            DateRequired("Enter the date of the decision"),
-            NotInFuture(today, "The date cannot be in the future"),
-        ],
+        "date of the decision",
+        required="Enter the date of the decision",
+        future="The date cannot be in the future",
     )
     submit = SubmitField("Save decision", widget=GovSubmitInput())
+
+    def opened(self, record, *, today: date) -> None:
+        """Decided today, by default, on the concern as it stands."""
+        self.decided_on.data = today
+        opened_at(self, record)
+
+    def to_details(self) -> flow.ConcernDecision:
+        return flow.ConcernDecision(
+            assess=self.decision.data == "assess", reason=self.reason.data or "", decided_on=self.decided_on.data
+        )

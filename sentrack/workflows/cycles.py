@@ -33,7 +33,7 @@ from sentrack.models.cycles import (
     TimelineEvent,
 )
 from sentrack.workflows import RuleBroken
-from sentrack.workflows.concerns import CONCERN_FIELDS
+from sentrack.workflows.concerns import CONCERN_FIELDS, decide_no_further_action
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.meetings import meeting_from_plan, meeting_from_review, unlink_plan_meeting
 from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, forget, insert_once, record_revision
@@ -158,33 +158,35 @@ def guard_problems(
     before the review date: without an actor the SENCO-only rule is not asked (page display)."""
     if (cycle.state, move) not in MOVES:
         return [RuleBroken(f"A cycle at '{cycle.state.label}' cannot '{move.label.lower()}'")]
-    problems: list[RuleBroken] = []
     if move is Move.FINISH_ASSESSMENT:
-        a = cycle.assessment
-        if a is None:
-            problems.append(RuleBroken("Record the assessment first", field="assessment"))
-    elif move is Move.START_SUPPORT:
-        plan = cycle.plan
-        if plan is None:
-            problems.append(RuleBroken("Write the plan first", field="plan"))
-        else:
-            if plan.review_date is None:
-                problems.append(RuleBroken("Set a review date for the plan", field="review_date"))
-            if plan.agreed_with_parents_on is None:
-                problems.append(
-                    RuleBroken("Record the date the plan was agreed with parents", field="agreed_with_parents_on")
-                )
-            # CoP 6.48: the support to be provided and its expected impact are part of the plan.
-            if not (plan.provision or "").strip():
-                problems.append(RuleBroken("Describe the provision to be made", field="provision"))
-            if not (plan.expected_impact or "").strip():
-                problems.append(RuleBroken("Describe the expected impact of the support", field="expected_impact"))
-        if not cycle.outcomes:
-            problems.append(RuleBroken("Add at least one outcome to the plan", field="outcomes"))
-    elif move is Move.START_REVIEW:
-        problems.extend(early_review_problems(cycle, today, early=early, actor=actor, field="review_date"))
-    elif move is Move.RECORD_REVIEW:
-        problems.extend(_review_problems(cycle, today=today, actor=actor))
+        return [] if cycle.assessment is not None else [RuleBroken("Record the assessment first", field="assessment")]
+    if move is Move.START_SUPPORT:
+        return _start_problems(cycle)
+    if move is Move.START_REVIEW:
+        return early_review_problems(cycle, today, early=early, actor=actor, field="review_date")
+    return _review_problems(cycle, today=today, actor=actor)
+
+
+def _start_problems(cycle: SupportCycle) -> list[RuleBroken]:
+    """What the plan lacks before support can start, and whether it has outcomes."""
+    plan = cycle.plan
+    problems: list[RuleBroken] = []
+    if plan is None:
+        problems.append(RuleBroken("Write the plan first", field="plan"))
+    else:
+        if plan.review_date is None:
+            problems.append(RuleBroken("Set a review date for the plan", field="review_date"))
+        if plan.agreed_with_parents_on is None:
+            problems.append(
+                RuleBroken("Record the date the plan was agreed with parents", field="agreed_with_parents_on")
+            )
+        # CoP 6.48: the support to be provided and its expected impact are part of the plan.
+        if not (plan.provision or "").strip():
+            problems.append(RuleBroken("Describe the provision to be made", field="provision"))
+        if not (plan.expected_impact or "").strip():
+            problems.append(RuleBroken("Describe the expected impact of the support", field="expected_impact"))
+    if not cycle.outcomes:
+        problems.append(RuleBroken("Add at least one outcome to the plan", field="outcomes"))
     return problems
 
 
@@ -324,7 +326,7 @@ def open_cycle(
         concern.status = ConcernStatus.ASSESSED
         concern.decided_on = today
         concern.decided_by_id = actor.id
-        concern.decision_note = "Assessment opened (support cycle %d)" % number
+        concern.decision_note = f"Assessment opened (support cycle {number})"
         finish_edit(session, "concern", concern, CONCERN_FIELDS, actor)
     add_event(
         session,
@@ -369,17 +371,43 @@ ASSESSMENT_FIELDS = {
 }
 
 
-def save_assessment(
+def _write_record(
     session: Session,
+    cycle: SupportCycle,
+    kind: str,
+    model: type[Assessment] | type[Plan],
+    fields: dict[str, str],
     *,
     actor: User,
-    cycle: SupportCycle,
-    details: AssessmentDetails,
-    today: date,
-    expected_version: int | None = None,
-) -> Assessment:
-    """Record or correct the assessment; open while the cycle is at assess or plan. Raises
-    EditConflict when someone else saved it after `expected_version` (0: not yet written)."""
+    values: dict,
+    expected_version: int | None,
+):
+    """Write the cycle's one assessment or plan (`kind` names both it and the cycle's attribute):
+    a first one is inserted, and of two people writing it at once the second is told; an existing
+    one is changed as the person saw it at `expected_version`."""
+    record = getattr(cycle, kind)
+    if record is None:
+        record = model(cycle_id=cycle.id, **values)
+        insert_once(
+            session,
+            kind,
+            record,
+            fields,
+            actor,
+            existing=lambda: session.scalar(sa.select(model).where(model.cycle_id == cycle.id)),
+        )
+        set_committed_value(cycle, kind, record)
+        return record
+    begin_edit(session, kind, record, fields, expected_version)
+    for name, value in values.items():
+        setattr(record, name, value)
+    finish_edit(session, kind, record, fields, actor)
+    return record
+
+
+def _check_assessment(cycle: SupportCycle, details: AssessmentDetails, today: date) -> None:
+    """Refuse an assessment with no area of need, or dated in the future, before the last
+    cycle's review or before the pupil was born."""
     _require_editable(cycle, CycleState.ASSESS, CycleState.PLAN, what="the assessment can be changed")
     if not details.areas_of_need:
         raise RuleBroken("Select at least one area of need", field="areas_of_need")
@@ -393,33 +421,43 @@ def save_assessment(
         )
     if details.assessed_on < cycle.pupil.date_of_birth:
         raise RuleBroken("The assessment date cannot be before the pupil was born", field="assessed_on")
+
+
+def _date_opening(session: Session, cycle: SupportCycle, on: date) -> None:
+    """An assessment typed in after the event dates the cycle from when it really began."""
+    cycle.opened_on = on
+    session.execute(
+        sa.update(TimelineEvent)
+        .where(TimelineEvent.cycle_id == cycle.id, TimelineEvent.kind == "cycle_opened")
+        .values(effective_on=on)
+    )
+
+
+def save_assessment(
+    session: Session,
+    *,
+    actor: User,
+    cycle: SupportCycle,
+    details: AssessmentDetails,
+    today: date,
+    expected_version: int | None = None,
+) -> Assessment:
+    """Record or correct the assessment; open while the cycle is at assess or plan. Raises
+    EditConflict when someone else saved it after `expected_version` (0: not yet written)."""
+    _check_assessment(cycle, details, today)
     if details.assessed_on < cycle.opened_on:
-        # An assessment typed in after the event dates the cycle from when it really began.
-        cycle.opened_on = details.assessed_on
-        session.execute(
-            sa.update(TimelineEvent)
-            .where(TimelineEvent.cycle_id == cycle.id, TimelineEvent.kind == "cycle_opened")
-            .values(effective_on=details.assessed_on)
-        )
-    assessment = cycle.assessment
-    created = assessment is None
-    if created:
-        assessment = Assessment(cycle_id=cycle.id, assessed_by_id=actor.id, **vars(details))
-        insert_once(
-            session,
-            "assessment",
-            assessment,
-            ASSESSMENT_FIELDS,
-            actor,
-            existing=lambda: session.scalar(sa.select(Assessment).where(Assessment.cycle_id == cycle.id)),
-        )
-        set_committed_value(cycle, "assessment", assessment)
-    else:
-        begin_edit(session, "assessment", assessment, ASSESSMENT_FIELDS, expected_version)
-        for name, value in vars(details).items():
-            setattr(assessment, name, value)
-        assessment.assessed_by_id = actor.id
-        finish_edit(session, "assessment", assessment, ASSESSMENT_FIELDS, actor)
+        _date_opening(session, cycle, details.assessed_on)
+    created = cycle.assessment is None
+    assessment = _write_record(
+        session,
+        cycle,
+        "assessment",
+        Assessment,
+        ASSESSMENT_FIELDS,
+        actor=actor,
+        values={**vars(details), "assessed_by_id": actor.id},
+        expected_version=expected_version,
+    )
     if created:
         add_event(
             session,
@@ -488,6 +526,29 @@ def plan_starting_point(cycle: SupportCycle, today: date) -> PlanDetails:
     )
 
 
+def _check_plan(cycle: SupportCycle, details: PlanDetails, today: date) -> None:
+    """Refuse a review date not after the start or before an outcome's target, a parent agreement
+    in the future or at a meeting with no date, and a start before the cycle opened."""
+    _require_editable(cycle, CycleState.PLAN, CycleState.DO, what="the plan can be changed")
+    if details.review_date is not None and details.review_date <= details.starts_on:
+        raise RuleBroken("The review date must be after the date the plan starts", field="review_date")
+    if details.agreed_with_parents_on is not None and details.agreed_with_parents_on > today:
+        raise RuleBroken("The date agreed with parents cannot be in the future", field="agreed_with_parents_on")
+    if details.starts_on < cycle.opened_on:
+        raise RuleBroken(
+            f"The plan cannot start before the cycle opened ({cycle.opened_on:%d/%m/%Y})", field="starts_on"
+        )
+    late = [o for o in cycle.outcomes if details.review_date is not None and o.target_date > details.review_date]
+    if late:
+        raise RuleBroken(
+            f"The outcome '{_short(late[0].description)}' has a target date of {late[0].target_date:%d/%m/%Y}, "
+            "after this review date: choose a later review date or change the outcome first",
+            field="review_date",
+        )
+    if details.agreed_at_meeting and details.agreed_with_parents_on is None:
+        raise RuleBroken("Enter the date of the meeting at which the plan was agreed", field="agreed_with_parents_on")
+
+
 def save_plan(
     session: Session,
     *,
@@ -500,46 +561,18 @@ def save_plan(
     """Write or change the plan (at plan or do). Raises EditConflict when someone else saved it
     after `expected_version`; RuleBroken for a review date not after the start, or a parent
     agreement in the future."""
-    _require_editable(cycle, CycleState.PLAN, CycleState.DO, what="the plan can be changed")
-    if details.review_date is not None and details.review_date <= details.starts_on:
-        raise RuleBroken("The review date must be after the date the plan starts", field="review_date")
-    if details.agreed_with_parents_on is not None and details.agreed_with_parents_on > today:
-        raise RuleBroken("The date agreed with parents cannot be in the future", field="agreed_with_parents_on")
-    if details.starts_on < cycle.opened_on:
-        raise RuleBroken(
-            f"The plan cannot start before the cycle opened ({cycle.opened_on:%d/%m/%Y})", field="starts_on"
-        )
-    if details.review_date is not None:
-        for outcome in cycle.outcomes:
-            if outcome.target_date > details.review_date:
-                raise RuleBroken(
-                    f"The outcome '{_short(outcome.description)}' has a target date of {outcome.target_date:%d/%m/%Y}, "
-                    "after this review date: choose a later review date or change the outcome first",
-                    field="review_date",
-                )
-    if details.agreed_at_meeting and details.agreed_with_parents_on is None:
-        raise RuleBroken("Enter the date of the meeting at which the plan was agreed", field="agreed_with_parents_on")
-    plan = cycle.plan
+    _check_plan(cycle, details, today)
     values = {name: value for name, value in vars(details).items() if name != "agreed_at_meeting"}
-    if plan is None:
-        # Two people writing the first plan at once: the cycle holds one, the second is told.
-        plan = Plan(cycle_id=cycle.id, updated_by_id=actor.id, updated_at=now(), **values)
-        insert_once(
-            session,
-            "plan",
-            plan,
-            PLAN_FIELDS,
-            actor,
-            existing=lambda: session.scalar(sa.select(Plan).where(Plan.cycle_id == cycle.id)),
-        )
-        set_committed_value(cycle, "plan", plan)
-    else:
-        begin_edit(session, "plan", plan, PLAN_FIELDS, expected_version)
-        for name, value in values.items():
-            setattr(plan, name, value)
-        plan.updated_by_id = actor.id
-        plan.updated_at = now()
-        finish_edit(session, "plan", plan, PLAN_FIELDS, actor)
+    plan = _write_record(
+        session,
+        cycle,
+        "plan",
+        Plan,
+        PLAN_FIELDS,
+        actor=actor,
+        values={**values, "updated_by_id": actor.id, "updated_at": now()},
+        expected_version=expected_version,
+    )
     if plan.version == 1:
         add_event(
             session,
@@ -844,59 +877,127 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
         today=today,
         title=f"Review held: {review.decision.summary}",
     )
-    pupil = cycle.pupil
     if review.parent_attended:
         # The review is a meeting with parents (CoP 6.65): it counts towards the three a year. The
         # meeting already recorded that day is linked rather than entered twice.
         meeting_from_review(session, actor=actor, cycle=cycle, review=review)
+    following = None
     if review.decision is ReviewDecision.CONTINUE:
-        following = open_cycle(session, actor=actor, pupil=pupil, today=today, previous=cycle, opened_on=review.held_on)
-        # Unmet outcomes carry forward, aimed at the next cycle's default review date.
-        next_target = default_review_date(following, review.held_on)
-        carried = [
-            Outcome(
-                cycle=following,
-                position=position,
-                description=outcome.description,
-                success_criteria=outcome.success_criteria,
-                area_of_need=outcome.area_of_need,
-                target_date=max(outcome.target_date, next_target),
-                carried_from_id=outcome.id,
-                version=1,
-            )
-            for position, outcome in enumerate(
-                (o for o in cycle.outcomes if o.rating is not None and not o.rating.met), start=1
-            )
-        ]
-        session.add_all(carried)
-        session.flush()
-        for outcome in carried:
-            record_revision(session, "outcome", outcome, OUTCOME_FIELDS, actor)
-        settle_tasks(session, today, pupil_ids=[pupil.id])
-        return following
-    if review.decision is ReviewDecision.STEP_DOWN:
-        status = current_status(session, pupil)
-        if status is not None and status.provision is Provision.SEN_SUPPORT:
-            change_sen_status(
-                session,
-                actor=actor,
-                pupil=pupil,
-                provision=Provision.NONE,
-                primary_need=None,
-                secondary_need=None,
-                start_date=max(review.held_on, status.start_date + timedelta(days=1)),
-                reason=f"Stepped down from SEN support at the review: {review.decision_reason}",
-                today=today,
-            )
+        following = _continue(session, actor=actor, cycle=cycle, review=review, today=today)
+    elif review.decision is ReviewDecision.STEP_DOWN:
+        _step_down(session, actor=actor, cycle=cycle, review=review, today=today)
     elif review.decision is ReviewDecision.REQUEST_EHC:
         add_event(
             session,
-            pupil=pupil,
+            pupil=cycle.pupil,
             cycle=cycle,
             kind="ehc_requested",
             title="EHC needs assessment requested",
             effective_on=review.ehc_requested_on,
             actor=actor,
         )
-    settle_tasks(session, today, pupil_ids=[pupil.id])
+    settle_tasks(session, today, pupil_ids=[cycle.pupil_id])
+    return following
+
+
+def _continue(session: Session, *, actor: User, cycle: SupportCycle, review: Review, today: date) -> SupportCycle:
+    """Open the next cycle from the meeting date, with the unmet outcomes carried forward, aimed at
+    the next cycle's default review date."""
+    following = open_cycle(
+        session, actor=actor, pupil=cycle.pupil, today=today, previous=cycle, opened_on=review.held_on
+    )
+    next_target = default_review_date(following, review.held_on)
+    unmet = (o for o in cycle.outcomes if o.rating is not None and not o.rating.met)
+    carried = [
+        Outcome(
+            cycle=following,
+            position=position,
+            description=outcome.description,
+            success_criteria=outcome.success_criteria,
+            area_of_need=outcome.area_of_need,
+            target_date=max(outcome.target_date, next_target),
+            carried_from_id=outcome.id,
+            version=1,
+        )
+        for position, outcome in enumerate(unmet, start=1)
+    ]
+    session.add_all(carried)
+    session.flush()
+    for outcome in carried:
+        record_revision(session, "outcome", outcome, OUTCOME_FIELDS, actor)
+    return following
+
+
+def _step_down(session: Session, *, actor: User, cycle: SupportCycle, review: Review, today: date) -> None:
+    """End SEN support from the meeting date (at the earliest the day after it began)."""
+    status = current_status(session, cycle.pupil)
+    if status is None or status.provision is not Provision.SEN_SUPPORT:
+        return
+    change_sen_status(
+        session,
+        actor=actor,
+        pupil=cycle.pupil,
+        provision=Provision.NONE,
+        primary_need=None,
+        secondary_need=None,
+        start_date=max(review.held_on, status.start_date + timedelta(days=1)),
+        reason=f"Stepped down from SEN support at the review: {review.decision_reason}",
+        today=today,
+    )
+
+
+def submit_review(
+    session: Session,
+    *,
+    actor: User,
+    cycle: SupportCycle,
+    details: ReviewDetails,
+    expected_version: int | None,
+    today: date,
+    record: bool,
+) -> SupportCycle | None:
+    """The review form sent: save the draft and, when `record`, record the review (the cycle that
+    follows, if one opens). Refused as a whole: a draft that cannot be recorded is not saved."""
+    save_review(session, actor=actor, cycle=cycle, details=details, expected_version=expected_version, today=today)
+    return record_review(session, actor=actor, cycle=cycle, today=today) if record else None
+
+
+# --- Concerns --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ConcernDecision:
+    """What was decided about a concern: `assess` (open a support cycle) or no further action,
+    with its reason and date."""
+
+    assess: bool
+    reason: str
+    decided_on: date
+
+
+def decide_concern(
+    session: Session,
+    *,
+    actor: User,
+    pupil: Pupil,
+    concern: Concern,
+    decision: ConcernDecision,
+    expected_version: int | None,
+    today: date,
+) -> SupportCycle | None:
+    """Decide an open concern: open a support cycle from it (returned), or close it with no
+    further action."""
+    if decision.assess:
+        return open_cycle(
+            session, actor=actor, pupil=pupil, today=today, concern=concern, concern_version=expected_version
+        )
+    decide_no_further_action(
+        session,
+        actor=actor,
+        concern=concern,
+        reason=decision.reason,
+        decided_on=decision.decided_on,
+        today=today,
+        expected_version=expected_version,
+    )
     return None

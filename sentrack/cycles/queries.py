@@ -1,0 +1,151 @@
+"""The support cycle pages' queries: a pupil's cycle with what its page shows, the timeline,
+letters to parents and concerns, always of the pupil the view has already checked access to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from sentrack.models import (
+    Concern,
+    Contact,
+    Observation,
+    ParentLetter,
+    Plan,
+    Pupil,
+    Role,
+    RoleAssignment,
+    SenStatus,
+    SupportCycle,
+    TimelineEvent,
+    User,
+)
+from sentrack.pupils.queries import load_staff
+from sentrack.workflows import RuleBroken
+from sentrack.workflows import cycles as flow
+from sentrack.workflows.meetings import plan_meeting_of
+from sentrack.workflows.sen_status import current_status
+
+
+def cycle_of(session: Session, pupil: Pupil, number: int) -> SupportCycle | None:
+    """The pupil's cycle `number`, with its outcomes, observations, assessment, plan and review."""
+    return session.scalar(
+        sa.select(SupportCycle)
+        .where(SupportCycle.pupil_id == pupil.id, SupportCycle.number == number)
+        .options(
+            selectinload(SupportCycle.outcomes),
+            selectinload(SupportCycle.observations),
+            joinedload(SupportCycle.assessment),
+            joinedload(SupportCycle.plan),
+            joinedload(SupportCycle.review),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CyclePage:
+    """What the cycle page shows beside the cycle: the moves it may make and why each is refused,
+    the observations by outcome (None: general ones), every cycle of the pupil, and the staff the
+    page names (loaded in one query and held while the page renders)."""
+
+    moves: list[flow.Move]
+    problems: dict[flow.Move, list[RuleBroken]]
+    by_outcome: dict[int | None, list[Observation]]
+    cycles: list[SupportCycle]
+    staff: list[User]
+
+
+def cycle_page(session: Session, user: User, cycle: SupportCycle, *, today: date) -> CyclePage:
+    moves = flow.allowed_moves(cycle)
+    by_outcome: dict[int | None, list[Observation]] = {}
+    for observation in cycle.observations:
+        by_outcome.setdefault(observation.outcome_id, []).append(observation)
+    staff = load_staff(
+        session,
+        [cycle.opened_by_id, cycle.assessment.assessed_by_id if cycle.assessment else None]
+        + [observation.recorded_by_id for observation in cycle.observations],
+    )
+    cycles = session.scalars(
+        sa.select(SupportCycle).where(SupportCycle.pupil_id == cycle.pupil_id).order_by(SupportCycle.number)
+    ).all()
+    return CyclePage(
+        moves=moves,
+        problems={move: flow.guard_problems(cycle, move, today=today, actor=user) for move in moves},
+        by_outcome=by_outcome,
+        cycles=list(cycles),
+        staff=staff,
+    )
+
+
+@dataclass(frozen=True)
+class StartPage:
+    """Starting the plan: whether the pupil must be placed on SEN support, and what stops it."""
+
+    needs_status: bool
+    problems: list[RuleBroken]
+
+
+def start_page(session: Session, pupil: Pupil, cycle: SupportCycle, *, today: date) -> StartPage:
+    status = current_status(session, pupil)
+    return StartPage(
+        needs_status=status is None or status.provision.value == "N",
+        problems=flow.guard_problems(cycle, flow.Move.START_SUPPORT, today=today),
+    )
+
+
+def plan_agreed_how(session: Session, plan: Plan | None) -> str | None:
+    """How a plan already agreed with parents was agreed, as the plan form asks it: "meeting" when
+    it is linked to a meeting with parents, else "without_meeting"; None when not yet agreed."""
+    if plan is None or plan.agreed_with_parents_on is None:
+        return None
+    return "meeting" if plan_meeting_of(session, plan) is not None else "without_meeting"
+
+
+def timeline_events(session: Session, pupil: Pupil) -> list[TimelineEvent]:
+    """The pupil's timeline, newest first by the date each step happened."""
+    return list(
+        session.scalars(
+            sa.select(TimelineEvent)
+            .where(TimelineEvent.pupil_id == pupil.id)
+            .options(selectinload(TimelineEvent.actor))
+            .order_by(TimelineEvent.effective_on.desc(), TimelineEvent.id.desc())
+        ).all()
+    )
+
+
+def letter_of(session: Session, pupil: Pupil, letter_id: int) -> ParentLetter | None:
+    return session.scalar(
+        sa.select(ParentLetter).where(ParentLetter.id == letter_id, ParentLetter.pupil_id == pupil.id)
+    )
+
+
+@dataclass(frozen=True)
+class LetterPage:
+    """A letter to parents as printed: the SEN status it tells of, who signs it (the school's first
+    active SENCO, else the person printing it) and the parents it is addressed to."""
+
+    status: SenStatus | None
+    senco: User
+    contacts: list[Contact]
+
+
+def letter_page(session: Session, user: User, pupil: Pupil, letter: ParentLetter) -> LetterPage:
+    senco = session.scalar(
+        sa.select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.school_id == pupil.school_id, User.active, RoleAssignment.role == Role.SENCO)
+        .order_by(User.id)
+        .limit(1)
+    )
+    return LetterPage(
+        status=next((s for s in pupil.sen_statuses if s.id == letter.sen_status_id), None),
+        senco=senco or user,
+        contacts=[c for c in pupil.contacts if c.parental_responsibility],
+    )
+
+
+def concern_of(session: Session, pupil: Pupil, concern_id: int) -> Concern | None:
+    return session.scalar(sa.select(Concern).where(Concern.id == concern_id, Concern.pupil_id == pupil.id))
