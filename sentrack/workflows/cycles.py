@@ -32,7 +32,7 @@ from sentrack.models.cycles import (
     SupportCycle,
     TimelineEvent,
 )
-from sentrack.workflows import RuleBroken
+from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.concerns import CONCERN_FIELDS, decide_no_further_action
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.meetings import meeting_from_plan, meeting_from_review, unlink_plan_meeting
@@ -333,7 +333,7 @@ def open_cycle(
         pupil=pupil,
         cycle=cycle,
         kind="cycle_opened",
-        title=f"Support cycle {number} opened: assessment begins",
+        title=timeline.cycle_opened(number),
         effective_on=opened_on,
         actor=actor,
         detail="Opened from a concern" if concern else ("Continues the previous cycle" if previous else None),
@@ -464,7 +464,7 @@ def save_assessment(
             pupil=cycle.pupil,
             cycle=cycle,
             kind="assessment_recorded",
-            title="Assessment recorded",
+            title=timeline.ASSESSMENT_RECORDED,
             effective_on=details.assessed_on,
             actor=actor,
         )
@@ -485,7 +485,7 @@ def finish_assessment(session: Session, *, actor: User, cycle: SupportCycle, tod
         actor=actor,
         effective_on=effective_on,
         today=today,
-        title="Assessment finished: planning begins",
+        title=timeline.ASSESSMENT_FINISHED,
     )
 
 
@@ -579,7 +579,7 @@ def save_plan(
             pupil=cycle.pupil,
             cycle=cycle,
             kind="plan_written",
-            title="Plan written",
+            title=timeline.PLAN_WRITTEN,
             effective_on=min(today, details.starts_on),
             actor=actor,
             detail=f"Review date {details.review_date:%d/%m/%Y}" if details.review_date else None,
@@ -698,7 +698,7 @@ def start_support(
         actor=actor,
         effective_on=plan.starts_on,
         today=today,
-        title=f"Plan started: review on {plan.review_date:%d/%m/%Y}",
+        title=timeline.plan_started(plan.review_date),
     )
 
 
@@ -715,7 +715,7 @@ def start_review(
     title = (
         f"Review started early: {early.reason.label[0].lower()}{early.reason.label[1:]}"
         if is_early
-        else "Review started"
+        else timeline.REVIEW_STARTED
     )
     _move(
         session,
@@ -773,7 +773,7 @@ def add_observation(
         pupil=cycle.pupil,
         cycle=cycle,
         kind="observation",
-        title="Observation recorded",
+        title=timeline.OBSERVATION_RECORDED,
         effective_on=observed_on,
         actor=actor,
         detail=_short(note.strip(), 120),
@@ -875,7 +875,7 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
         actor=actor,
         effective_on=review.held_on,
         today=today,
-        title=f"Review held: {review.decision.summary}",
+        title=timeline.review_held(review.decision),
     )
     if review.parent_attended:
         # The review is a meeting with parents (CoP 6.65): it counts towards the three a year. The
@@ -892,7 +892,7 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
             pupil=cycle.pupil,
             cycle=cycle,
             kind="ehc_requested",
-            title="EHC needs assessment requested",
+            title=timeline.EHC_REQUESTED,
             effective_on=review.ehc_requested_on,
             actor=actor,
         )
