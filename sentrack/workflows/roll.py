@@ -8,7 +8,7 @@ not on the roll), in the list of pupils who have left.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -86,15 +86,7 @@ class LeavingDetails:
 
 def leave_roll(session: Session, *, actor: User, pupil: Pupil, details: LeavingDetails, today: date) -> None:
     """`record_leaving` with the details of the leaving form."""
-    record_leaving(
-        session,
-        actor=actor,
-        pupil=pupil,
-        left_on=details.left_on,
-        reason=details.reason,
-        detail=details.detail,
-        today=today,
-    )
+    return record_leaving(session, actor=actor, pupil=pupil, today=today, **asdict(details))
 
 
 def record_leaving(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -40,17 +40,7 @@ class StatusDetails:
 
 def record_status(session: Session, *, actor: User, pupil: Pupil, details: StatusDetails, today: date) -> SenStatus:
     """`change_sen_status` with the details of the SEN status form."""
-    return change_sen_status(
-        session,
-        actor=actor,
-        pupil=pupil,
-        provision=details.provision,
-        primary_need=details.primary_need,
-        secondary_need=details.secondary_need,
-        start_date=details.start_date,
-        reason=details.reason,
-        today=today,
-    )
+    return change_sen_status(session, actor=actor, pupil=pupil, today=today, **asdict(details))
 
 
 def _checked_needs(
