@@ -23,15 +23,6 @@ ROUTING = {("duty", "role"), ("spec", "role"), ("task", "for_role"), ("Task", "f
 # (path under sentrack/, the line stripped): reads of roles that decide nothing, each with why.
 ALLOWED: dict[tuple[str, str], str] = {
     (
-        "pupils/views.py",
-        '"roles": ", ".join(sorted(role.label for role in event.user.roles)) if event.user else "",',
-    ): "the audit trail shows who acted, with their roles",
-    (
-        "templates/pupils/audit.html",
-        '<td class="govuk-table__cell">{{ row.who }}{% if row.roles %}<br>'
-        '<span class="govuk-hint govuk-!-margin-bottom-0">{{ row.roles }}</span>{% endif %}</td>',
-    ): "the audit trail shows the roles of who acted, as text",
-    (
         "staff/views.py",
         "form.roles.data = [r.value for r in member.roles | proposed_roles(db.session, member)]",
     ): "the staff form shows the roles held and proposed",

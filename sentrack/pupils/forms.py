@@ -1,25 +1,16 @@
-"""Forms for pupils, their contacts, their SEN status and concerns."""
+"""Forms for pupils, their contacts, their SEN status and concerns. Each form fills itself from
+the record it edits (`from_record`, when first shown) and gives its workflow the details typed
+(`to_details`), so that the views map no field."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING
+
+from flask import request
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovCheckboxInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
-from wtforms import (
-    BooleanField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    SubmitField,
-    TextAreaField,
-)
+from govuk_frontend_wtf import wtforms_widgets as gov
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from sentrack.clock import today
@@ -31,13 +22,20 @@ from sentrack.forms import (
     VersionedForm,
     blank_to_none,
     coerce_int,
+    opened_at,
     strip_text,
     text_area,
     text_field,
 )
-from sentrack.models import AreaOfNeed, ContactMethod, NeedType, Provision
+from sentrack.models import AreaOfNeed, Contact, ContactMethod, NeedType, Provision, Pupil, SenStatus
 from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN, year_group_label
-from sentrack.workflows.roll import LEAVING_REASONS
+from sentrack.workflows.concerns import ConcernDetails
+from sentrack.workflows.pupils import ContactDetails, PupilDetails
+from sentrack.workflows.roll import LEAVING_REASONS, LeavingDetails
+from sentrack.workflows.sen_status import StatusDetails
+
+if TYPE_CHECKING:
+    from sentrack.pupils.queries import PupilFilters
 
 YEAR_GROUP_CHOICES = [(str(y), year_group_label(y)) for y in range(YEAR_GROUP_MIN, YEAR_GROUP_MAX + 1)]
 NEED_CHOICES = [(n.value, f"{n.label} ({n.value})") for n in NeedType]
@@ -52,6 +50,32 @@ RELATIONSHIPS = [
     "Social worker",
     "Other",
 ]
+
+
+def _first_shown() -> bool:
+    """Whether the form is being shown before anything was posted: then it is filled from the record."""
+    return request.method == "GET"
+
+
+def _need(value: str | None) -> NeedType | None:
+    return NeedType(value) if value else None
+
+
+def _select(label: str, choices, **kwargs) -> SelectField:
+    """A drop-down list; an empty answer is allowed unless a validator says otherwise."""
+    kwargs.setdefault("validators", [Optional()])
+    return SelectField(label, widget=gov.GovSelect(), choices=choices, **kwargs)
+
+
+def _radios(label: str, choices, required: str) -> RadioField:
+    """Radio buttons of which one must be picked, else `required`."""
+    return RadioField(label, widget=gov.GovRadioInput(), choices=choices, validators=[InputRequired(required)])
+
+
+def _past_date(label: str, *, describe: str, required: str, future: str, **kwargs) -> GovDateField:
+    """A date that must be given and cannot be after today."""
+    checks = [DateRequired(required), NotInFuture(today, future)]
+    return GovDateField(label, describe=describe, validators=checks, **kwargs)
 
 
 class PupilForm(FlaskForm):
@@ -70,41 +94,69 @@ class PupilForm(FlaskForm):
         validators=[DateRequired("Enter the pupil's date of birth")],
         description="For example, 27 3 2016",
     )
-    year_group = SelectField(
-        "Year group", widget=GovSelect(), choices=YEAR_GROUP_CHOICES, validators=[InputRequired("Select a year group")]
-    )
+    year_group = _select("Year group", YEAR_GROUP_CHOICES, validators=[InputRequired("Select a year group")])
     groups = SelectMultipleField(
-        "Classes", widget=GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()]
+        "Classes", widget=gov.GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()]
     )
     admitted_on = GovDateField("Date admitted (optional)", describe="admission date", validators=[Optional()])
-    looked_after = BooleanField("Looked after by the local authority", widget=GovCheckboxInput())
-    medical_conditions = BooleanField("Has a medical condition", widget=GovCheckboxInput())
+    looked_after = BooleanField("Looked after by the local authority", widget=gov.GovCheckboxInput())
+    medical_conditions = BooleanField("Has a medical condition", widget=gov.GovCheckboxInput())
     medical_notes = text_area(
         "Medical arrangements (optional)",
         max_length=2000,
         hint="What staff need to know and where the care plan is kept",
     )
-    submit = SubmitField("Save pupil", widget=GovSubmitInput())
+    submit = SubmitField("Save pupil", widget=gov.GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, pupil: Pupil | None, group_choices: list[tuple[int, str]]):
+        """The form for `pupil` (a new pupil when None), offering the school's classes; filled
+        from the record when first shown."""
+        shown = pupil is not None and _first_shown()
+        form = cls(obj=pupil if shown else None)
+        form.groups.choices = group_choices
+        if shown:
+            if isinstance(form, VersionedForm):
+                opened_at(form, pupil)
+            form.year_group.data = str(pupil.year_group)
+            form.groups.data = [group.id for group in pupil.groups]
+        return form
+
+    @property
+    def group_ids(self) -> list[int]:
+        return self.groups.data or []
+
+    def to_details(self) -> PupilDetails:
+        return PupilDetails(
+            upn=self.upn.data,
+            first_name=self.first_name.data,
+            last_name=self.last_name.data,
+            preferred_name=self.preferred_name.data,
+            date_of_birth=self.date_of_birth.data,
+            year_group=int(self.year_group.data),
+            looked_after=self.looked_after.data,
+            medical_conditions=self.medical_conditions.data,
+            medical_notes=self.medical_notes.data,
+            admitted_on=self.admitted_on.data,
+        )
 
 
 class ContactForm(FlaskForm):
     name = text_field("Full name", required="Enter the contact's name", max_length=120)
-    relationship_to_pupil = SelectField(
+    relationship_to_pupil = _select(
         "Relationship to the pupil",
-        widget=GovSelect(),
-        choices=[(r, r) for r in RELATIONSHIPS],
+        [(r, r) for r in RELATIONSHIPS],
         validators=[InputRequired("Select the relationship")],
     )
-    parental_responsibility = RadioField(
+    parental_responsibility = _radios(
         "Do they have parental responsibility?",
-        widget=GovRadioInput(),
-        choices=[("yes", "Yes"), ("no", "No")],
-        validators=[InputRequired("Select whether they have parental responsibility")],
+        [("yes", "Yes"), ("no", "No")],
+        "Select whether they have parental responsibility",
     )
     phone = text_field("Phone number (optional)", max_length=30)
     email = TextField(
         "Email address (optional)",
-        widget=GovTextInput(),
+        widget=gov.GovTextInput(),
         filters=[blank_to_none],
         validators=[
             Optional(),
@@ -113,18 +165,44 @@ class ContactForm(FlaskForm):
         ],
     )
     address = text_area("Postal address (optional)", max_length=500)
-    preferred_contact = RadioField(
+    preferred_contact = _radios(
         "How do they prefer to be contacted?",
-        widget=GovRadioInput(),
-        choices=[(m.value, m.label) for m in ContactMethod],
-        validators=[InputRequired("Select how they prefer to be contacted")],
+        [(m.value, m.label) for m in ContactMethod],
+        "Select how they prefer to be contacted",
     )
-    priority = SelectField(
+    priority = _select(
         "Contact order",
-        widget=GovSelect(),
-        choices=[("1", "First contact"), ("2", "Second contact"), ("3", "Third contact"), ("4", "Fourth contact")],
+        [("1", "First contact"), ("2", "Second contact"), ("3", "Third contact"), ("4", "Fourth contact")],
+        validators=[],
     )
-    submit = SubmitField("Save contact", widget=GovSubmitInput())
+    submit = SubmitField("Save contact", widget=gov.GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, contact: Contact | None):
+        """The form for a new contact, or for `contact` as changed (with its version); filled from
+        the record when first shown."""
+        if contact is None:
+            return ContactForm()
+        shown = _first_shown()
+        form = ContactEditForm(obj=contact if shown else None)
+        if shown:
+            opened_at(form, contact)
+            form.parental_responsibility.data = "yes" if contact.parental_responsibility else "no"
+            form.preferred_contact.data = contact.preferred_contact.value
+            form.priority.data = str(contact.priority)
+        return form
+
+    def to_details(self) -> ContactDetails:
+        return ContactDetails(
+            name=self.name.data,
+            relationship_to_pupil=self.relationship_to_pupil.data,
+            parental_responsibility=self.parental_responsibility.data == "yes",
+            phone=self.phone.data,
+            email=self.email.data,
+            address=self.address.data,
+            preferred_contact=ContactMethod(self.preferred_contact.data),
+            priority=int(self.priority.data),
+        )
 
 
 class PupilEditForm(VersionedForm, PupilForm):
@@ -136,98 +214,135 @@ class ContactEditForm(VersionedForm, ContactForm):
 
 
 class SenStatusForm(FlaskForm):
-    provision = RadioField(
-        "SEN provision",
-        widget=GovRadioInput(),
-        choices=[(p.value, p.label) for p in Provision],
-        validators=[InputRequired("Select the SEN provision")],
+    provision = _radios("SEN provision", [(p.value, p.label) for p in Provision], "Select the SEN provision")
+    primary_need = _select(
+        "Primary type of need", [("", "Select a need (not for No SEN)"), *NEED_CHOICES], filters=[blank_to_none]
     )
-    primary_need = SelectField(
-        "Primary type of need",
-        widget=GovSelect(),
-        choices=[("", "Select a need (not for No SEN)")] + NEED_CHOICES,
-        filters=[blank_to_none],
-        validators=[Optional()],
-    )
-    secondary_need = SelectField(
+    secondary_need = _select(
         "Secondary type of need (optional)",
-        widget=GovSelect(),
-        choices=[("", "None")] + [c for c in NEED_CHOICES if c[0] != NeedType.NSA.value],
+        [("", "None")] + [c for c in NEED_CHOICES if c[0] != NeedType.NSA.value],
         filters=[blank_to_none],
-        validators=[Optional()],
     )
-    start_date = GovDateField(
+    start_date = _past_date(
         "Date the status starts",
         describe="start date",
-        validators=[
-            DateRequired("Enter the date the status starts"),
-            NotInFuture(today, "The date the status starts cannot be in the future"),
-        ],
+        required="Enter the date the status starts",
+        future="The date the status starts cannot be in the future",
         description="For example, 3 9 2025",
     )
-    reason = TextAreaField(
+    reason = text_area(
         "Reason for the change",
-        widget=GovTextArea(),
-        filters=[strip_text],
-        description="What the assessment or decision showed. Parents are told when SEN provision starts.",
-        validators=[
-            DataRequired("Enter the reason for the change"),
-            Length(max=2000, message="The reason must be 2000 characters or fewer"),
-        ],
+        required="Enter the reason for the change",
+        max_length=2000,
+        hint="What the assessment or decision showed. Parents are told when SEN provision starts.",
     )
-    submit = SubmitField("Save SEN status", widget=GovSubmitInput())
+    submit = SubmitField("Save SEN status", widget=gov.GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, status: SenStatus | None):
+        """The form, showing the pupil's open period (`status`) when first shown."""
+        form = cls()
+        if status is not None and _first_shown():
+            form.provision.data = status.provision.value
+            form.primary_need.data = status.primary_need.value if status.primary_need else ""
+            form.secondary_need.data = status.secondary_need.value if status.secondary_need else ""
+        return form
+
+    def to_details(self) -> StatusDetails:
+        return StatusDetails(
+            provision=Provision(self.provision.data),
+            primary_need=_need(self.primary_need.data),
+            secondary_need=_need(self.secondary_need.data),
+            start_date=self.start_date.data,
+            reason=self.reason.data,
+        )
+
+
+_DESCRIPTION_CHECKS = [
+    DataRequired("Describe what you have noticed"),
+    Length(max=4000, message="The description must be 4000 characters or fewer"),
+]
 
 
 class ConcernForm(FlaskForm):
-    raised_on = GovDateField(
+    raised_on = _past_date(
         "Date the concern was noticed",
         describe="date",
-        validators=[
-            DateRequired("Enter the date the concern was noticed"),
-            NotInFuture(today, "The date cannot be in the future"),
-        ],
+        required="Enter the date the concern was noticed",
+        future="The date cannot be in the future",
     )
     area_of_need = RadioField(
         "Area of need",
-        widget=GovRadioInput(),
+        widget=gov.GovRadioInput(),
         choices=[(a.value, a.label) for a in AreaOfNeed] + [("", "Not sure yet")],
         default="",
         validators=[Optional()],
     )
     description = TextAreaField(
         "What have you noticed?",
-        widget=GovTextArea(),
+        widget=gov.GovTextArea(),
         filters=[strip_text],
         description="What the pupil finds hard, what you have tried in class, and what the data shows.",
-        validators=[
-            DataRequired("Describe what you have noticed"),
-            Length(max=4000, message="The description must be 4000 characters or fewer"),
-        ],
+        validators=_DESCRIPTION_CHECKS,
     )
-    submit = SubmitField("Raise concern", widget=GovSubmitInput())
+    submit = SubmitField("Raise concern", widget=gov.GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, *, noticed_on: date):
+        """A new concern: first shown as noticed on `noticed_on` (today)."""
+        form = cls()
+        if _first_shown():
+            form.raised_on.data = noticed_on
+        return form
+
+    def to_details(self) -> ConcernDetails:
+        return ConcernDetails(
+            raised_on=self.raised_on.data,
+            area_of_need=AreaOfNeed(self.area_of_need.data) if self.area_of_need.data else None,
+            description=self.description.data,
+        )
 
 
-class PupilSearchForm(FlaskForm):
+class LeaverSearchForm(FlaskForm):
+    """The search of the list of pupils who have left. Posted, so that a name never travels in a URL."""
+
+    q = text_field("Name or UPN", max_length=100)
+    submit = SubmitField("Search", widget=gov.GovSubmitInput())
+
+    @classmethod
+    def posted(cls):
+        """The form as posted, or empty when the page is only shown: never filled from the request's URL."""
+        return cls(request.form if request.method == "POST" else None, data=None)
+
+    def show_search(self, q: str | None) -> None:
+        """Show the search kept for the session (`q`) when the page is first shown."""
+        if _first_shown():
+            self.q.data = q or ""
+
+
+class PupilSearchForm(LeaverSearchForm):
     """The pupil list's search and filters. Posted, so that a name never travels in a URL."""
 
-    q = TextField("Name or UPN", widget=GovTextInput(), filters=[strip_text], validators=[Optional(), Length(max=100)])
-    year = SelectField(
-        "Year group",
-        widget=GovSelect(),
-        choices=[("", "All year groups")] + YEAR_GROUP_CHOICES,
-        validators=[Optional()],
-    )
-    group = SelectField("Class", widget=GovSelect(), choices=[], validators=[Optional()])
-    provision = SelectField(
-        "SEN provision",
-        widget=GovSelect(),
-        choices=[("", "Any provision")] + [(p.value, p.label) for p in Provision],
-        validators=[Optional()],
-    )
-    need = SelectField(
-        "Type of need", widget=GovSelect(), choices=[("", "Any need")] + NEED_CHOICES, validators=[Optional()]
-    )
-    submit = SubmitField("Apply", widget=GovSubmitInput())
+    year = _select("Year group", [("", "All year groups"), *YEAR_GROUP_CHOICES])
+    group = _select("Class", [])
+    provision = _select("SEN provision", [("", "Any provision")] + [(p.value, p.label) for p in Provision])
+    need = _select("Type of need", [("", "Any need"), *NEED_CHOICES])
+    submit = SubmitField("Apply", widget=gov.GovSubmitInput())
+
+    def show_filters(self, filters: PupilFilters) -> None:
+        """Show the search and the filters in use when the page is first shown."""
+        if _first_shown():
+            self.show_search(filters.q)
+            self.year.data = "" if filters.year is None else str(filters.year)
+            self.group.data = "" if filters.group is None else str(filters.group)
+            self.provision.data = filters.provision.value if filters.provision else ""
+            self.need.data = filters.need.value if filters.need else ""
+
+    def filter_args(self, sen: bool) -> dict[str, str]:
+        """The filters chosen, for the list's URL (never the name searched for); SEN filters only
+        for a user who may see SEN."""
+        names = ("year", "group", "provision", "need") if sen else ("year", "group")
+        return {name: getattr(self, name).data for name in names if getattr(self, name).data}
 
 
 class LeavingForm(FlaskForm):
@@ -241,28 +356,19 @@ class LeavingForm(FlaskForm):
             "The first day they are no longer on the school's roll, at most 31 days ahead. For example, 12 1 2027"
         ),
     )
-    reason = RadioField(
-        "Why did the pupil leave?",
-        widget=GovRadioInput(),
-        choices=[(key, label) for key, label in LEAVING_REASONS.items()],
-        validators=[InputRequired("Select why the pupil left")],
-    )
+    reason = _radios("Why did the pupil leave?", list(LEAVING_REASONS.items()), "Select why the pupil left")
     detail = text_area(
         "More detail (needed for another reason)",
         max_length=500,
         hint="For example, the new school. Do not write anything you would not share with the pupil's parents.",
     )
-    submit = SubmitField("Record leaving", widget=GovSubmitInput())
+    submit = SubmitField("Record leaving", widget=gov.GovSubmitInput())
+
+    def to_details(self) -> LeavingDetails:
+        return LeavingDetails(left_on=self.left_on.data, reason=self.reason.data, detail=self.detail.data)
 
 
 class UndoLeavingForm(FlaskForm):
     """Undoing a leaving recorded by mistake: a button, with its CSRF token."""
 
-    submit = SubmitField("Undo the leaving: it was recorded by mistake", widget=GovSubmitInput())
-
-
-class LeaverSearchForm(FlaskForm):
-    """The search of the list of pupils who have left. Posted, so that a name never travels in a URL."""
-
-    q = TextField("Name or UPN", widget=GovTextInput(), filters=[strip_text], validators=[Optional(), Length(max=100)])
-    submit = SubmitField("Search", widget=GovSubmitInput())
+    submit = SubmitField("Undo the leaving: it was recorded by mistake", widget=gov.GovSubmitInput())

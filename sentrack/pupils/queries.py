@@ -1,16 +1,37 @@
-"""The pupil list: search, filter, sort and page, all in SQL and always inside the user's scope."""
+"""The pupils' page queries: the list (search, filter, sort and page, all in SQL and always inside
+the user's scope), the list of leavers, the pupil's record and its audit trail."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from sentrack import access
-from sentrack.models import NeedType, Provision, Pupil, SenStatus, User, group_pupils
-from sentrack.workflows.register import on_roll
+from sentrack import access, audit
+from sentrack.access import Ability
+from sentrack.forms import bounded_int
+from sentrack.interventions.queries import PupilInterventionRow, pupil_interventions
+from sentrack.models import (
+    Concern,
+    Contact,
+    NeedType,
+    ParentLetter,
+    ParentMeeting,
+    Provision,
+    Pupil,
+    SenStatus,
+    SupportCycle,
+    TimelineEvent,
+    User,
+    group_pupils,
+)
+from sentrack.workflows.engagement import PupilEngagement, engagement_for_pupil
+from sentrack.workflows.meetings import pupil_meetings
+from sentrack.workflows.register import is_on_roll, on_roll
 from sentrack.workflows.upn import normalise
 
 SORTS = {
@@ -19,7 +40,14 @@ SORTS = {
 }
 
 
-@dataclass
+def _enum_arg(args: Mapping[str, str], name: str, enum):
+    try:
+        return enum(args[name]) if args.get(name) else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
 class PupilFilters:
     q: str | None = None
     year: int | None = None
@@ -29,8 +57,23 @@ class PupilFilters:
     sort: str = "name"
     descending: bool = False
 
+    @classmethod
+    def from_args(cls, args: Mapping[str, str], *, q: str | None, sen: bool) -> PupilFilters:
+        """The filters in the list's URL (`args`), with the search kept for the session (`q`); an
+        argument that names nothing is no filter, and the SEN filters only apply for `sen`."""
+        sort = args.get("sort", "name")
+        return cls(
+            q=q,
+            year=bounded_int(args.get("year", "")),
+            group=bounded_int(args.get("group", "")),
+            provision=_enum_arg(args, "provision", Provision) if sen else None,
+            need=_enum_arg(args, "need", NeedType) if sen else None,
+            sort=sort if sort in ("name", "year", "provision") else "name",
+            descending=args.get("order") == "desc",
+        )
 
-@dataclass
+
+@dataclass(frozen=True)
 class PupilRow:
     pupil: Pupil
     sen_visible: bool
@@ -38,7 +81,7 @@ class PupilRow:
     primary_need: NeedType | None
 
 
-@dataclass
+@dataclass(frozen=True)
 class PupilPage:
     rows: list[PupilRow]
     total: int
@@ -136,7 +179,7 @@ def pupil_page(
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class LeaverPage:
     pupils: list[Pupil]
     total: int
@@ -175,3 +218,173 @@ def load_staff(session: Session, user_ids) -> list[User]:
     as long as something refers to them."""
     wanted = {user_id for user_id in user_ids if user_id is not None}
     return list(session.scalars(sa.select(User).where(User.id.in_(wanted)))) if wanted else []
+
+
+def group_choices(session: Session, user: User) -> list[tuple[int, str]]:
+    """The classes of the user's school, as (id, name)."""
+    return [(group.id, group.name) for group in session.scalars(access.school_groups(user))]
+
+
+def find_contact(session: Session, pupil: Pupil, contact_id: int) -> Contact | None:
+    """The pupil's contact with this id, or None when the pupil has no such contact."""
+    return session.scalar(sa.select(Contact).where(Contact.id == contact_id, Contact.pupil_id == pupil.id))
+
+
+@dataclass(frozen=True)
+class SenRecord:
+    """The SEN parts of a pupil's record, for a user who may see them."""
+
+    statuses: list[SenStatus]
+    concerns: list[Concern]
+    cycles: list[SupportCycle]
+    letters: list[ParentLetter]
+    events: list[TimelineEvent]
+    engagement: PupilEngagement | None
+    meetings: list[ParentMeeting]
+    planned_meetings: list[ParentMeeting]
+    interventions: list[PupilInterventionRow]
+
+    def staff_ids(self) -> list[int | None]:
+        """Everyone these parts name: who recorded, raised, led or delivered what."""
+        meetings = self.meetings + self.planned_meetings
+        return (
+            [s.recorded_by_id for s in self.statuses]
+            + [c.raised_by_id for c in self.concerns]
+            + [e.actor_id for e in self.events]
+            + [m.led_by_id for m in meetings]
+            + [m.recorded_by_id for m in meetings]
+            + [row.place.intervention.delivered_by_id for row in self.interventions]
+        )
+
+
+NO_SEN_RECORD = SenRecord([], [], [], [], [], None, [], [], [])
+
+
+def _sen_record(session: Session, user: User, pupil: Pupil, today: date) -> SenRecord:
+    """Each SEN part of the record in one query, whatever the pupil's history."""
+    cycles = session.scalars(
+        sa.select(SupportCycle)
+        .where(SupportCycle.pupil_id == pupil.id)
+        .options(joinedload(SupportCycle.plan), joinedload(SupportCycle.review))
+        .order_by(SupportCycle.number.desc())
+    ).all()
+    letters = session.scalars(
+        sa.select(ParentLetter).where(ParentLetter.pupil_id == pupil.id).order_by(ParentLetter.created_on.desc())
+    ).all()
+    events = session.scalars(
+        sa.select(TimelineEvent)
+        .where(TimelineEvent.pupil_id == pupil.id)
+        .order_by(TimelineEvent.effective_on.desc(), TimelineEvent.id.desc())
+        .limit(5)
+    ).all()
+    engagement = engagement_for_pupil(session, pupil, today)
+    meetings, planned = pupil_meetings(session, pupil)
+    return SenRecord(
+        statuses=list(pupil.sen_statuses),
+        concerns=list(pupil.concerns),
+        cycles=list(cycles),
+        letters=list(letters),
+        events=list(events),
+        engagement=engagement,
+        meetings=meetings,
+        planned_meetings=planned,
+        interventions=pupil_interventions(session, user, pupil),
+    )
+
+
+# What the record page offers, by the name the template reads: each shown when the ability reaches the pupil.
+RECORD_ACTIONS = {
+    "may_edit": Ability.EDIT_PUPIL,
+    "may_change_status": Ability.CHANGE_SEN_STATUS,
+    "may_raise_concern": Ability.RAISE_CONCERN,
+    "may_view_audit": Ability.VIEW_AUDIT,
+    "may_record_leaving": Ability.RECORD_LEAVING,
+    "may_undo_leaving": Ability.UNDO_LEAVING,
+    "may_open_cycle": Ability.OPEN_CYCLE,
+    "may_manage_cycle": Ability.MANAGE_CYCLE,
+    "may_record_meeting": Ability.RECORD_PARENT_MEETING,
+}
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """A pupil's record page: the pupil, what the user may do to them, and the SEN parts where
+    the user may see them. `staff` holds the users the page names while it renders."""
+
+    pupil: Pupil
+    today: date
+    reach: frozenset[Ability]
+    may_see_addresses: bool
+    sen: SenRecord
+    staff: list[User]
+
+    @property
+    def sen_visible(self) -> bool:
+        return Ability.VIEW_SEN in self.reach
+
+    def context(self) -> dict[str, Any]:
+        """The names the record's template (and the parts it includes) reads."""
+        sen = self.sen
+        return {
+            "pupil": self.pupil,
+            "today": self.today,
+            "on_roll": is_on_roll(self.pupil, self.today),
+            "sen_visible": self.sen_visible,
+            "may_see_addresses": self.may_see_addresses,
+            **{name: ability in self.reach for name, ability in RECORD_ACTIONS.items()},
+            **{name: getattr(sen, name) for name in SenRecord.__dataclass_fields__},
+            "current": next((s for s in sen.statuses if s.end_date is None), None),
+            "open_cycle": next((c for c in sen.cycles if c.is_open), None),
+        }
+
+
+def record_page(session: Session, user: User, pupil: Pupil, today: date) -> RecordPage:
+    """The pupil's record as the user may see it. Each part is one query whatever the pupil's
+    history, and everyone the page names is loaded at once: the links to them then find them in
+    the session instead of loading them one by one."""
+    reach = access.abilities_on(user, pupil)
+    sen = _sen_record(session, user, pupil, today) if Ability.VIEW_SEN in reach else NO_SEN_RECORD
+    return RecordPage(
+        pupil=pupil,
+        today=today,
+        reach=reach,
+        may_see_addresses=access.may_see_addresses(user),
+        sen=sen,
+        staff=load_staff(session, sen.staff_ids()),
+    )
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One event of a pupil's audit trail, as shown."""
+
+    when: datetime
+    who: str
+    role_names: str
+    what: str
+    where: str | None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[AuditRow]
+    total: int
+    page: int
+    pages: int
+
+
+def audit_page(session: Session, pupil: Pupil, *, page: int, per_page: int) -> AuditPage:
+    """One page of who did what to the pupil's record, newest first. `page` may lie past the last."""
+    events, total = audit.pupil_trail(session, pupil, page=page, per_page=per_page)
+    rows = [
+        AuditRow(
+            when=event.occurred_at,
+            # The name the actor had when they acted: a later rename rewrites no history.
+            who=event.actor_name or (event.user.full_name if event.user else "No one signed in"),
+            role_names=", ".join(sorted(role.label for role in event.user.roles)) if event.user else "",
+            what=audit.describe(event),
+            where=event.remote_addr,
+        )
+        for event in events
+    ]
+    return AuditPage(rows=rows, total=total, page=page, pages=max((total + per_page - 1) // per_page, 1))

@@ -1,35 +1,20 @@
-"""Pupil pages. Each view loads through `access`, calls one workflow operation, then renders or
-redirects; the request commits once."""
+"""Pupil pages. Each view loads through `access`, calls one workflow operation through
+`operations`, then renders or redirects; the request commits once."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
+from flask_login import login_required
 
-from sentrack import access, audit
+from sentrack import access, audit, operations
 from sentrack.access import Ability
 from sentrack.auth.sessions import recall, remember
 from sentrack.clock import today
 from sentrack.extensions import db
-from sentrack.forms import attach_error, bounded_int, opened_at
-from sentrack.interventions.queries import pupil_interventions
-from sentrack.models import (
-    AreaOfNeed,
-    Contact,
-    ContactMethod,
-    NeedType,
-    ParentLetter,
-    Provision,
-    SenStatus,
-    SupportCycle,
-    TimelineEvent,
-)
+from sentrack.forms import bounded_int
 from sentrack.pupils import bp
 from sentrack.pupils.forms import (
     ConcernForm,
-    ContactEditForm,
     ContactForm,
     LeaverSearchForm,
     LeavingForm,
@@ -39,104 +24,93 @@ from sentrack.pupils.forms import (
     SenStatusForm,
     UndoLeavingForm,
 )
-from sentrack.pupils.queries import PupilFilters, leaver_page, load_staff, pupil_page
+from sentrack.pupils.queries import (
+    PupilFilters,
+    audit_page,
+    find_contact,
+    group_choices,
+    leaver_page,
+    pupil_page,
+    record_page,
+)
 from sentrack.submissions import once
-from sentrack.workflows import RuleBroken
-from sentrack.workflows.concerns import raise_concern
-from sentrack.workflows.engagement import engagement_for_pupil
-from sentrack.workflows.meetings import pupil_meetings
+from sentrack.workflows.concerns import record_concern
 from sentrack.workflows.passports import mark_passport_read
-from sentrack.workflows.pupils import ContactDetails, PupilDetails, add_contact, add_pupil, update_contact, update_pupil
-from sentrack.workflows.register import is_on_roll
-from sentrack.workflows.roll import record_leaving, undo_leaving
-from sentrack.workflows.sen_status import change_sen_status, current_status
+from sentrack.workflows.pupils import add_contact, add_pupil, update_contact, update_pupil
+from sentrack.workflows.roll import leave_roll, undo_leaving
+from sentrack.workflows.sen_status import current_status, record_status
 
 # The search text is kept on the server, with the signed-in session (auth/sessions.py), never in
 # the cookie or the URL: it is often a pupil's name.
 SEARCH_KEY = "pupil_search"
 LEAVER_SEARCH_KEY = "leaver_search"
 
-
-def _user():
-    return current_user._get_current_object()
+AUDIT_PER_PAGE = 50
 
 
-def _group_choices(user) -> list[tuple[int, str]]:
-    return [(g.id, g.name) for g in db.session.scalars(access.school_groups(user))]
+def _record_url(pupil, part: str = "") -> str:
+    """The pupil's record page, at `part` (an anchor such as "#contacts") when given."""
+    return url_for("pupils.show", public_id=pupil.public_id) + part
 
 
-def _filters_from_args() -> PupilFilters:
-    def enum_arg(name, enum):
-        try:
-            return enum(request.args[name]) if request.args.get(name) else None
-        except ValueError:
-            return None
+def _to_record(pupil, part: str, message: str):
+    """Back to the pupil's record, at `part`, saying what was saved."""
+    flash(message, "success")
+    return redirect(_record_url(pupil, part))
 
-    def int_arg(name):
-        return bounded_int(request.args.get(name, ""))
 
-    sort = request.args.get("sort", "name")
-    return PupilFilters(
-        q=recall(db.session, _user(), SEARCH_KEY) or None,
-        year=int_arg("year"),
-        group=int_arg("group"),
-        provision=enum_arg("provision", Provision),
-        need=enum_arg("need", NeedType),
-        sort=sort if sort in ("name", "year", "provision") else "name",
-        descending=request.args.get("order") == "desc",
-    )
+def _saved(form, operation, **arguments) -> operations.Outcome:
+    """The form posted and valid, `operation` run for the signed-in user with the form's details
+    (`form.to_details()`) and committed: a true outcome; otherwise a false one, and the form is
+    shown again with its errors."""
+    if not form.validate_on_submit():
+        return operations.REFUSED
+    details = form.to_details()
+    return operations.run(form, operation, actor=operations.signed_in_user(), details=details, **arguments)
+
+
+def _searched(form, key: str) -> bool:
+    """Whether the search form was posted, valid, and its text kept for the session under `key`."""
+    if request.method != "POST" or not form.validate():
+        return False
+    return bool(operations.run(form, remember, user=operations.signed_in_user(), name=key, value=form.q.data))
+
+
+def _page_number() -> int:
+    return request.args.get("page", type=bounded_int) or 1
+
+
+def _window() -> dict:
+    """Which page of a list of pupils to show, and how long a page is."""
+    return {"page": _page_number(), "per_page": current_app.config["PUPILS_PER_PAGE"], "today": today()}
+
+
+def _listed(template: str, action: str, pupils, **context) -> str:
+    """A list of pupils rendered; when shown (not a refused search, which stores nothing, its
+    audit included) each pupil it names is audited, in one statement."""
+    shown = render_template(template, **context)
+    if request.method == "GET":
+        audit.record_for_pupils(db.session, action, actor=operations.signed_in_user(), pupils=pupils)
+    return shown
 
 
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 @access.requires(Ability.VIEW_PUPILS)
 def index():
-    user = _user()
+    user = operations.signed_in_user()
     sen = access.can(user, Ability.VIEW_SEN)
-    form = PupilSearchForm(request.form if request.method == "POST" else None, data=None)
-    form.group.choices = [("", "All classes")] + [(str(i), n) for i, n in _group_choices(user)]
-    if request.method == "POST":
-        if form.validate():
-            remember(db.session, user, SEARCH_KEY, form.q.data)
-            db.session.commit()
-            args = {
-                name: getattr(form, name).data
-                for name in ("year", "group", "provision", "need")
-                if getattr(form, name).data and (sen or name not in ("provision", "need"))
-            }
-            return redirect(url_for("pupils.index", **args))
-    filters = _filters_from_args()
-    if not sen:
-        filters.provision = filters.need = None
-    if request.method == "GET":
-        form.q.data = filters.q or ""
-        form.year.data = "" if filters.year is None else str(filters.year)
-        form.group.data = "" if filters.group is None else str(filters.group)
-        form.provision.data = filters.provision.value if filters.provision else ""
-        form.need.data = filters.need.value if filters.need else ""
-    page = pupil_page(
-        db.session,
-        user,
-        filters,
-        page=request.args.get("page", type=bounded_int) or 1,
-        per_page=current_app.config["PUPILS_PER_PAGE"],
-        today=today(),
-    )
+    form = PupilSearchForm.posted()
+    form.group.choices = [("", "All classes")] + [(str(i), n) for i, n in group_choices(db.session, user)]
+    if _searched(form, SEARCH_KEY):
+        return redirect(url_for("pupils.index", **form.filter_args(sen)))
+    filters = PupilFilters.from_args(request.args, q=recall(db.session, user, SEARCH_KEY) or None, sen=sen)
+    form.show_filters(filters)
+    page = pupil_page(db.session, user, filters, **_window())
     query_args = {k: v for k, v in request.args.items() if k != "page"}
-    shown = render_template("pupils/index.html", form=form, page=page, filters=filters, sen=sen, query_args=query_args)
-    if request.method == "GET":  # a refused search stores nothing, its audit included
-        # Each pupil the page names, in one statement, once rendered (the commit expires what it loaded).
-        audit.record_for_pupils(db.session, "named_in_pupil_list", actor=user, pupils=[row.pupil for row in page.rows])
-        db.session.commit()
-    return shown
-
-
-@bp.route("/clear-search", methods=["POST"])
-@login_required
-def clear_search():
-    remember(db.session, _user(), SEARCH_KEY, None)
-    db.session.commit()
-    return redirect(url_for("pupils.index"))
+    pupils = [row.pupil for row in page.rows]
+    context = {"form": form, "page": page, "filters": filters, "sen": sen, "query_args": query_args}
+    return _listed("pupils/index.html", "named_in_pupil_list", pupils, **context)
 
 
 @bp.route("/left", methods=["GET", "POST"])
@@ -144,52 +118,27 @@ def clear_search():
 @access.requires(Ability.VIEW_LEAVERS)
 def leavers():
     """The pupils who have left the roll: their records stay, read-only."""
-    user = _user()
-    form = LeaverSearchForm(request.form if request.method == "POST" else None, data=None)
-    if request.method == "POST":
-        if form.validate():
-            remember(db.session, user, LEAVER_SEARCH_KEY, form.q.data)
-            db.session.commit()
-            return redirect(url_for("pupils.leavers"))
+    user = operations.signed_in_user()
+    form = LeaverSearchForm.posted()
+    if _searched(form, LEAVER_SEARCH_KEY):
+        return redirect(url_for("pupils.leavers"))
     q = recall(db.session, user, LEAVER_SEARCH_KEY) or None
-    if request.method == "GET":
-        form.q.data = q or ""
-    page = leaver_page(
-        db.session,
-        user,
-        q,
-        page=request.args.get("page", type=bounded_int) or 1,
-        per_page=current_app.config["PUPILS_PER_PAGE"],
-        today=today(),
-    )
-    shown = render_template("pupils/leavers.html", form=form, page=page, q=q)
-    if request.method == "GET":  # a refused search stores nothing, its audit included
-        audit.record_for_pupils(db.session, "named_in_leavers_list", actor=user, pupils=page.pupils)
-        db.session.commit()
-    return shown
+    form.show_search(q)
+    page = leaver_page(db.session, user, q, **_window())
+    return _listed("pupils/leavers.html", "named_in_leavers_list", page.pupils, form=form, page=page, q=q)
 
 
-@bp.route("/left/clear-search", methods=["POST"])
+@bp.route("/clear-search", methods=["POST"], defaults={"listing": "pupils.index"})
+@bp.route(
+    "/left/clear-search", methods=["POST"], endpoint="clear_leaver_search", defaults={"listing": "pupils.leavers"}
+)
 @login_required
-def clear_leaver_search():
-    remember(db.session, _user(), LEAVER_SEARCH_KEY, None)
-    db.session.commit()
-    return redirect(url_for("pupils.leavers"))
-
-
-def _details(form: PupilForm) -> PupilDetails:
-    return PupilDetails(
-        upn=form.upn.data,
-        first_name=form.first_name.data,
-        last_name=form.last_name.data,
-        preferred_name=form.preferred_name.data,
-        date_of_birth=form.date_of_birth.data,
-        year_group=int(form.year_group.data),
-        looked_after=form.looked_after.data,
-        medical_conditions=form.medical_conditions.data,
-        medical_notes=form.medical_notes.data,
-        admitted_on=form.admitted_on.data,
-    )
+def clear_search(listing: str):
+    """Forget the search kept for the list at `listing` and go back to it."""
+    back = url_for(listing)
+    key = LEAVER_SEARCH_KEY if listing == "pupils.leavers" else SEARCH_KEY
+    operations.step(remember, back=back, user=operations.signed_in_user(), name=key, value=None)
+    return redirect(back)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -197,103 +146,23 @@ def _details(form: PupilForm) -> PupilDetails:
 @access.requires(Ability.EDIT_PUPIL)
 @once
 def new():
-    user = _user()
-    form = PupilForm()
-    form.groups.choices = _group_choices(user)
-    if form.validate_on_submit():
-        try:
-            pupil = add_pupil(
-                db.session,
-                actor=user,
-                school_id=user.school_id,
-                details=_details(form),
-                group_ids=form.groups.data or [],
-                today=today(),
-            )
-        except RuleBroken as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash("Pupil added to the roll.", "success")
-            return redirect(url_for("pupils.show", public_id=pupil.public_id))
+    user = operations.signed_in_user()
+    form = PupilForm.from_record(None, group_choices(db.session, user))
+    outcome = _saved(form, add_pupil, school_id=user.school_id, group_ids=form.group_ids, today=today())
+    if outcome:
+        return _to_record(outcome.value, "", "Pupil added to the roll.")
     return render_template("pupils/form.html", form=form, pupil=None)
 
 
 @bp.route("/<public_id>")
 @login_required
 def show(public_id: str):
-    """The pupil's record. Each part is one query whatever the pupil's history, and the page is
-    rendered before the view is audited and committed, so that the commit expires nothing the
-    template still reads."""
-    user = _user()
+    """The pupil's record, audited as shown."""
+    user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id)
-    reach = access.abilities_on(user, pupil)
-    sen_visible = Ability.VIEW_SEN in reach
-    statuses = pupil.sen_statuses if sen_visible else []
-    concerns = pupil.concerns if sen_visible else []
-    cycles, letters, events, interventions = [], [], [], []
-    engagement, meetings, planned = None, [], []
-    if sen_visible:
-        cycles = db.session.scalars(
-            sa.select(SupportCycle)
-            .where(SupportCycle.pupil_id == pupil.id)
-            .options(joinedload(SupportCycle.plan), joinedload(SupportCycle.review))
-            .order_by(SupportCycle.number.desc())
-        ).all()
-        letters = db.session.scalars(
-            sa.select(ParentLetter).where(ParentLetter.pupil_id == pupil.id).order_by(ParentLetter.created_on.desc())
-        ).all()
-        events = db.session.scalars(
-            sa.select(TimelineEvent)
-            .where(TimelineEvent.pupil_id == pupil.id)
-            .order_by(TimelineEvent.effective_on.desc(), TimelineEvent.id.desc())
-            .limit(5)
-        ).all()
-        engagement = engagement_for_pupil(db.session, pupil, today())
-        meetings, planned = pupil_meetings(db.session, pupil)
-        interventions = pupil_interventions(db.session, user, pupil)
-    # Everyone the page names (who recorded, led or delivered what), loaded at once: the links to
-    # them then find them in the session instead of loading them one by one.
-    staff = load_staff(
-        db.session,
-        [s.recorded_by_id for s in statuses]
-        + [c.raised_by_id for c in concerns]
-        + [e.actor_id for e in events]
-        + [m.led_by_id for m in meetings + planned]
-        + [m.recorded_by_id for m in meetings + planned]
-        + [row.place.intervention.delivered_by_id for row in interventions],
-    )
-    page = render_template(
-        "pupils/show.html",
-        engagement=engagement,
-        meetings=meetings,
-        planned_meetings=planned,
-        may_record_meeting=Ability.RECORD_PARENT_MEETING in reach,
-        pupil=pupil,
-        sen_visible=sen_visible,
-        interventions=interventions,
-        cycles=cycles,
-        open_cycle=next((c for c in cycles if c.is_open), None),
-        letters=letters,
-        events=events,
-        may_open_cycle=Ability.OPEN_CYCLE in reach,
-        may_manage_cycle=Ability.MANAGE_CYCLE in reach,
-        current=next((s for s in statuses if s.end_date is None), None),
-        statuses=statuses,
-        concerns=concerns,
-        today=today(),
-        may_edit=Ability.EDIT_PUPIL in reach,
-        may_see_addresses=access.may_see_addresses(user),
-        may_change_status=Ability.CHANGE_SEN_STATUS in reach,
-        may_raise_concern=Ability.RAISE_CONCERN in reach,
-        may_view_audit=Ability.VIEW_AUDIT in reach,
-        on_roll=is_on_roll(pupil, today()),
-        may_record_leaving=Ability.RECORD_LEAVING in reach,
-        may_undo_leaving=Ability.UNDO_LEAVING in reach,
-        undo_form=UndoLeavingForm() if Ability.UNDO_LEAVING in reach else None,
-    )
-    del staff
+    record = record_page(db.session, user, pupil, today())
+    undo_form = UndoLeavingForm() if Ability.UNDO_LEAVING in record.reach else None
+    page = render_template("pupils/show.html", undo_form=undo_form, **record.context())
     return audit.shown(
         db.session, page, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id
     )
@@ -302,46 +171,15 @@ def show(public_id: str):
 @bp.route("/<public_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(public_id: str):
-    user = _user()
+    user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.EDIT_PUPIL)
-    form = PupilEditForm(obj=pupil if request.method == "GET" else None)
-    form.groups.choices = _group_choices(user)
-    if request.method == "GET":
-        opened_at(form, pupil)
-        form.year_group.data = str(pupil.year_group)
-        form.groups.data = [g.id for g in pupil.groups]
-    if form.validate_on_submit():
-        try:
-            changed = update_pupil(
-                db.session,
-                actor=user,
-                pupil=pupil,
-                details=_details(form),
-                group_ids=form.groups.data or [],
-                today=today(),
-                expected_version=form.expected_version,
-            )
-        except RuleBroken as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash("Pupil details saved." if changed else "Nothing was changed.", "success")
-            return redirect(url_for("pupils.show", public_id=pupil.public_id))
-    return render_template("pupils/form.html", form=form, pupil=pupil)
-
-
-def _contact_details(form: ContactForm) -> ContactDetails:
-    return ContactDetails(
-        name=form.name.data,
-        relationship_to_pupil=form.relationship_to_pupil.data,
-        parental_responsibility=form.parental_responsibility.data == "yes",
-        phone=form.phone.data,
-        email=form.email.data,
-        address=form.address.data,
-        preferred_contact=ContactMethod(form.preferred_contact.data),
-        priority=int(form.priority.data),
+    form = PupilEditForm.from_record(pupil, group_choices(db.session, user))
+    outcome = _saved(
+        form, update_pupil, pupil=pupil, group_ids=form.group_ids, today=today(), expected_version=form.expected_version
     )
+    if outcome:
+        return _to_record(pupil, "", "Pupil details saved." if outcome.value else "Nothing was changed.")
+    return render_template("pupils/form.html", form=form, pupil=pupil)
 
 
 @bp.route("/<public_id>/contacts/new", methods=["GET", "POST"])
@@ -349,38 +187,18 @@ def _contact_details(form: ContactForm) -> ContactDetails:
 @login_required
 @once
 def contact(public_id: str, contact_id: int | None = None):
-    user = _user()
+    user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.EDIT_PUPIL)
-    existing = None
-    if contact_id is not None:
-        existing = db.session.scalar(sa.select(Contact).where(Contact.id == contact_id, Contact.pupil_id == pupil.id))
-        if existing is None:
-            abort(404)
-    form = (ContactEditForm if existing is not None else ContactForm)(obj=existing if request.method == "GET" else None)
-    if request.method == "GET" and existing is not None:
-        opened_at(form, existing)
-        form.parental_responsibility.data = "yes" if existing.parental_responsibility else "no"
-        form.preferred_contact.data = existing.preferred_contact.value
-        form.priority.data = str(existing.priority)
-    if form.validate_on_submit():
-        try:
-            if existing is None:
-                add_contact(db.session, actor=user, pupil=pupil, details=_contact_details(form))
-            else:
-                update_contact(
-                    db.session,
-                    actor=user,
-                    contact=existing,
-                    details=_contact_details(form),
-                    expected_version=form.expected_version,
-                )
-        except RuleBroken as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash("Contact saved.", "success")
-            return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#contacts")
+    existing = None if contact_id is None else find_contact(db.session, pupil, contact_id)
+    if contact_id is not None and existing is None:
+        abort(404)
+    form = ContactForm.from_record(existing)
+    if existing is None:
+        outcome = _saved(form, add_contact, pupil=pupil)
+    else:
+        outcome = _saved(form, update_contact, contact=existing, expected_version=form.expected_version)
+    if outcome:
+        return _to_record(pupil, "#contacts", "Contact saved.")
     return render_template("pupils/contact.html", form=form, pupil=pupil, contact=existing)
 
 
@@ -388,34 +206,12 @@ def contact(public_id: str, contact_id: int | None = None):
 @login_required
 @once
 def sen_status(public_id: str):
-    user = _user()
+    user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.CHANGE_SEN_STATUS)
-    open_period: SenStatus | None = current_status(db.session, pupil)
-    form = SenStatusForm()
-    if request.method == "GET" and open_period is not None:
-        form.provision.data = open_period.provision.value
-        form.primary_need.data = open_period.primary_need.value if open_period.primary_need else ""
-        form.secondary_need.data = open_period.secondary_need.value if open_period.secondary_need else ""
-    if form.validate_on_submit():
-        try:
-            change_sen_status(
-                db.session,
-                actor=user,
-                pupil=pupil,
-                provision=Provision(form.provision.data),
-                primary_need=NeedType(form.primary_need.data) if form.primary_need.data else None,
-                secondary_need=NeedType(form.secondary_need.data) if form.secondary_need.data else None,
-                start_date=form.start_date.data,
-                reason=form.reason.data,
-                today=today(),
-            )
-        except RuleBroken as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash("SEN status saved.", "success")
-            return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#sen-status")
+    open_period = current_status(db.session, pupil)
+    form = SenStatusForm.from_record(open_period)
+    if _saved(form, record_status, pupil=pupil, today=today()):
+        return _to_record(pupil, "#sen-status", "SEN status saved.")
     return render_template("pupils/sen_status.html", form=form, pupil=pupil, current=open_period)
 
 
@@ -423,29 +219,10 @@ def sen_status(public_id: str):
 @login_required
 @once
 def raise_concern_view(public_id: str):
-    user = _user()
-    pupil = access.get_pupil(user, public_id, Ability.RAISE_CONCERN)
-    form = ConcernForm()
-    if request.method == "GET":
-        form.raised_on.data = today()
-    if form.validate_on_submit():
-        try:
-            raise_concern(
-                db.session,
-                actor=user,
-                pupil=pupil,
-                raised_on=form.raised_on.data,
-                area_of_need=AreaOfNeed(form.area_of_need.data) if form.area_of_need.data else None,
-                description=form.description.data,
-                today=today(),
-            )
-        except RuleBroken as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash("Concern raised. The SENCO will see it on their home page.", "success")
-            return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#concerns")
+    pupil = access.get_pupil(operations.signed_in_user(), public_id, Ability.RAISE_CONCERN)
+    form = ConcernForm.from_record(noticed_on=today())
+    if _saved(form, record_concern, pupil=pupil, today=today()):
+        return _to_record(pupil, "#concerns", "Concern raised. The SENCO will see it on their home page.")
     return render_template("pupils/concern.html", form=form, pupil=pupil)
 
 
@@ -454,31 +231,14 @@ def raise_concern_view(public_id: str):
 @once
 def leaving(public_id: str):
     """Record that the pupil leaves the roll."""
-    user = _user()
+    user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.RECORD_LEAVING)
     form = LeavingForm()
-    if form.validate_on_submit():
-        try:
-            record_leaving(
-                db.session,
-                actor=user,
-                pupil=pupil,
-                left_on=form.left_on.data,
-                reason=form.reason.data,
-                detail=form.detail.data,
-                today=today(),
-            )
-        except RuleBroken as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                "Leaving recorded. From the leaving date the pupil is in the list of pupils who have left.", "success"
-            )
-            if access.may(user, Ability.VIEW_PUPILS, pupil):
-                return redirect(url_for("pupils.show", public_id=pupil.public_id))
-            return redirect(url_for("pupils.index"))
+    if _saved(form, leave_roll, pupil=pupil, today=today()):
+        flash("Leaving recorded. From the leaving date the pupil is in the list of pupils who have left.", "success")
+        if access.may(user, Ability.VIEW_PUPILS, pupil):
+            return redirect(_record_url(pupil))
+        return redirect(url_for("pupils.index"))
     return render_template("pupils/leaving.html", form=form, pupil=pupil)
 
 
@@ -486,22 +246,12 @@ def leaving(public_id: str):
 @login_required
 def undo_leaving_view(public_id: str):
     """Put the pupil back on the roll: the leaving was recorded by mistake."""
-    user = _user()
+    user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.UNDO_LEAVING)
     if not UndoLeavingForm().validate_on_submit():
         abort(400)
-    try:
-        undo_leaving(db.session, actor=user, pupil=pupil, today=today())
-    except RuleBroken as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash("The leaving was undone: the pupil is on the roll again.", "success")
-    return redirect(url_for("pupils.show", public_id=pupil.public_id))
-
-
-AUDIT_PER_PAGE = 50
+    operations.step(undo_leaving, back=_record_url(pupil), actor=user, pupil=pupil, today=today())
+    return _to_record(pupil, "", "The leaving was undone: the pupil is on the roll again.")
 
 
 @bp.route("/<public_id>/passport/read", methods=["POST"])
@@ -509,42 +259,23 @@ AUDIT_PER_PAGE = 50
 @once
 def passport_read(public_id: str):
     """'I have read it': the teacher or assistant has read the pupil's passport."""
-    user = _user()
+    user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.READ_PASSPORT)  # the CSRF token is checked for every POST
-    try:
-        mark_passport_read(db.session, actor=user, pupil=pupil, today=today())
-    except RuleBroken as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash("Passport marked as read.", "success")
-    return redirect(url_for("main.home") + "#passports-heading")
+    back = url_for("main.home") + "#passports-heading"
+    operations.step(mark_passport_read, back=back, actor=user, pupil=pupil, today=today())
+    flash("Passport marked as read.", "success")
+    return redirect(back)
 
 
 @bp.route("/<public_id>/audit")
 @login_required
 def audit_trail(public_id: str):
     """Who did what to the pupil's record, when and from where, newest first: for the SENCO and
-    the head teacher. Reading it is itself audited."""
-    user = _user()
+    the head teacher. Reading it is itself audited, before the trail is read, so that it is listed."""
+    user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.VIEW_AUDIT)
-    page = max(request.args.get("page", type=bounded_int) or 1, 1)
     audit.record(db.session, "audit_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id)
-    db.session.commit()
-    events, total = audit.pupil_trail(db.session, pupil, page=page, per_page=AUDIT_PER_PAGE)
-    pages = max((total + AUDIT_PER_PAGE - 1) // AUDIT_PER_PAGE, 1)
-    if page > pages:
+    trail = audit_page(db.session, pupil, page=max(_page_number(), 1), per_page=AUDIT_PER_PAGE)
+    if trail.page > trail.pages:
         abort(404)
-    rows = [
-        {
-            "when": event.occurred_at,
-            # The name the actor had when they acted: a later rename rewrites no history.
-            "who": event.actor_name or (event.user.full_name if event.user else "No one signed in"),
-            "roles": ", ".join(sorted(role.label for role in event.user.roles)) if event.user else "",
-            "what": audit.describe(event),
-            "where": event.remote_addr,
-        }
-        for event in events
-    ]
-    return render_template("pupils/audit.html", pupil=pupil, rows=rows, page=page, pages=pages, total=total)
+    return render_template("pupils/audit.html", pupil=pupil, trail=trail)

@@ -3,6 +3,7 @@ assessment or a reasoned 'no further action' within the school's deadline."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
@@ -116,3 +117,17 @@ def decide_no_further_action(
         details={"decision": concern.status.value},
     )
     settle_tasks(session, today, pupil_ids=[concern.pupil_id])
+
+
+@dataclass(frozen=True)
+class ConcernDetails:
+    """A concern as the form gives it: when it was noticed, the area of need if known, and what."""
+
+    raised_on: date
+    area_of_need: AreaOfNeed | None
+    description: str
+
+
+def record_concern(session: Session, *, actor: User, pupil: Pupil, details: ConcernDetails, today: date) -> Concern:
+    """`raise_concern` with the details of the concern form."""
+    return raise_concern(session, actor=actor, pupil=pupil, today=today, **asdict(details))

@@ -110,6 +110,13 @@ def _groups_in_school(session: Session, school_id: int, group_ids: list[int]) ->
     return list(groups)
 
 
+def _audit_changes(session: Session, action: str, actor: User, pupil: Pupil, kind: str, id_: int, changed) -> None:
+    """The audit of an edit: the names of the fields that changed, never their values."""
+    audit.record(
+        session, action, actor=actor, pupil=pupil, object_type=kind, object_id=id_, details={"fields": changed}
+    )
+
+
 def add_pupil(
     session: Session, *, actor: User, school_id: int, details: PupilDetails, group_ids: list[int], today: date
 ) -> Pupil:
@@ -151,15 +158,7 @@ def update_pupil(
     if changed:
         pupil.updated_at = now()
         finish_edit(session, "pupil", pupil, PUPIL_LABELS, actor)
-        audit.record(
-            session,
-            "pupil_updated",
-            actor=actor,
-            pupil=pupil,
-            object_type="pupil",
-            object_id=pupil.id,
-            details={"fields": changed},
-        )
+        _audit_changes(session, "pupil_updated", actor, pupil, "pupil", pupil.id, changed)
     session.flush()
     return changed
 
@@ -214,14 +213,6 @@ def update_contact(
     if changed:
         finish_edit(session, "contact", contact, CONTACT_LABELS, actor)
         contact.pupil.updated_at = now()
-        audit.record(
-            session,
-            "contact_updated",
-            actor=actor,
-            pupil=contact.pupil,
-            object_type="contact",
-            object_id=contact.id,
-            details={"fields": changed},
-        )
+        _audit_changes(session, "contact_updated", actor, contact.pupil, "contact", contact.id, changed)
     session.flush()
     return changed

@@ -8,6 +8,7 @@ not on the roll), in the list of pupils who have left.
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -61,6 +62,33 @@ def leaving_reason(choice: str | None, detail: str | None) -> str:
     return f"{LEAVING_REASONS[choice]}: {detail}" if detail else LEAVING_REASONS[choice]
 
 
+def _audit(session: Session, action: str, actor: User, pupil: Pupil):
+    """The audit of a change to the pupil's leaving: which fields changed, never their values."""
+    return audit.record(
+        session,
+        action,
+        actor=actor,
+        pupil=pupil,
+        object_type="pupil",
+        object_id=pupil.id,
+        details={"fields": ["left_on", "leaving_reason"]},
+    )
+
+
+@dataclass(frozen=True)
+class LeavingDetails:
+    """A leaving as the form gives it: the first day off the roll, the reason chosen and its detail."""
+
+    left_on: date
+    reason: str | None
+    detail: str | None
+
+
+def leave_roll(session: Session, *, actor: User, pupil: Pupil, details: LeavingDetails, today: date) -> None:
+    """`record_leaving` with the details of the leaving form."""
+    return record_leaving(session, actor=actor, pupil=pupil, today=today, **asdict(details))
+
+
 def record_leaving(
     session: Session,
     *,
@@ -81,10 +109,10 @@ def record_leaving(
     """
     if pupil.left_on is not None:
         raise RuleBroken(f"A leaving on {pupil.left_on:%d/%m/%Y} is already recorded", field="left_on")
-    if left_on > today + timedelta(days=MOST_DAYS_AHEAD):
+    latest_day = today + timedelta(days=MOST_DAYS_AHEAD)
+    if left_on > latest_day:
         raise RuleBroken(
-            f"The leaving date can be at most {MOST_DAYS_AHEAD} days ahead ({today + timedelta(days=MOST_DAYS_AHEAD):%d/%m/%Y})",
-            field="left_on",
+            f"The leaving date can be at most {MOST_DAYS_AHEAD} days ahead ({latest_day:%d/%m/%Y})", field="left_on"
         )
     if pupil.admitted_on is not None and left_on <= pupil.admitted_on:
         raise RuleBroken(
@@ -111,15 +139,7 @@ def record_leaving(
         detail=text,
     )
     event.recorded_at = at
-    audit.record(
-        session,
-        "pupil_left",
-        actor=actor,
-        pupil=pupil,
-        object_type="pupil",
-        object_id=pupil.id,
-        details={"fields": ["left_on", "leaving_reason"]},
-    ).occurred_at = at
+    _audit(session, "pupil_left", actor, pupil).occurred_at = at
     settle_tasks(session, today, pupil_ids=[pupil.id])  # from the leaving date, the pupil's tasks are no longer needed
 
 
@@ -144,13 +164,5 @@ def undo_leaving(session: Session, *, actor: User, pupil: Pupil, today: date) ->
         actor=actor,
         detail=f"The leaving on {was:%d/%m/%Y} was withdrawn",
     )
-    audit.record(
-        session,
-        "leaving_undone",
-        actor=actor,
-        pupil=pupil,
-        object_type="pupil",
-        object_id=pupil.id,
-        details={"fields": ["left_on", "leaving_reason"]},
-    )
+    _audit(session, "leaving_undone", actor, pupil)
     reopen_after_leaving_undone(session, pupil.id, today)

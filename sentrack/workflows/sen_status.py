@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -26,6 +27,103 @@ def current_provision(status: SenStatus | None) -> Provision:
     return status.provision if status is not None else Provision.NONE
 
 
+@dataclass(frozen=True)
+class StatusDetails:
+    """A change of SEN status as a form gives it: what `change_sen_status` takes besides who and when."""
+
+    provision: Provision
+    primary_need: NeedType | None
+    secondary_need: NeedType | None
+    start_date: date
+    reason: str
+
+
+def record_status(session: Session, *, actor: User, pupil: Pupil, details: StatusDetails, today: date) -> SenStatus:
+    """`change_sen_status` with the details of the SEN status form."""
+    return change_sen_status(session, actor=actor, pupil=pupil, today=today, **asdict(details))
+
+
+def _checked_needs(
+    provision: Provision, primary_need: NeedType | None, secondary_need: NeedType | None
+) -> tuple[NeedType | None, NeedType | None]:
+    """The needs to record with `provision` (none for No SEN); refused when they do not fit it."""
+    if provision is Provision.NONE:
+        return None, None
+    if primary_need is None:
+        raise RuleBroken("Select the pupil's primary type of need", field="primary_need")
+    if primary_need is NeedType.NSA and provision is not Provision.SEN_SUPPORT:
+        raise RuleBroken("'No specialist assessment' can only be recorded for SEN support", field="primary_need")
+    if secondary_need is NeedType.NSA:
+        raise RuleBroken("'No specialist assessment' cannot be a secondary need", field="secondary_need")
+    if secondary_need is not None and secondary_need == primary_need:
+        raise RuleBroken("The secondary need must differ from the primary need", field="secondary_need")
+    return primary_need, secondary_need
+
+
+def _check_start(pupil: Pupil, start_date: date, reason: str, today: date) -> None:
+    """Refused when the status would start in the future, before the pupil was born or admitted,
+    or has no reason."""
+    if start_date > today:
+        raise RuleBroken("The date the status starts cannot be in the future", field="start_date")
+    if start_date < pupil.date_of_birth:
+        raise RuleBroken("The date the status starts cannot be before the pupil was born", field="start_date")
+    # Recorded here, a status starts on the roll. History carried from a previous school (brought
+    # in with the pupil's records, never through this form) may start earlier: the rules of this
+    # school count it only from admission (`register.on_roll`, `register.on_roll_part`).
+    if pupil.admitted_on is not None and start_date < pupil.admitted_on:
+        raise RuleBroken(
+            f"The date the status starts cannot be before the pupil was admitted ({pupil.admitted_on:%d/%m/%Y})",
+            field="start_date",
+        )
+    if not reason.strip():
+        raise RuleBroken("Enter the reason for the change", field="reason")
+
+
+def _close_open_period(session: Session, pupil: Pupil, new: SenStatus) -> SenStatus | None:
+    """Close the pupil's open period the day before `new` starts and return it (None when there is
+    none); refused when `new` changes nothing or does not start after it."""
+    open_period = current_status(session, pupil)
+    if current_provision(open_period) == new.provision and (
+        open_period is None
+        or (open_period.primary_need, open_period.secondary_need) == (new.primary_need, new.secondary_need)
+    ):
+        raise RuleBroken("This is already the pupil's SEN status: change the provision or the needs", field="provision")
+    if open_period is not None:
+        if new.start_date <= open_period.start_date:
+            raise RuleBroken(
+                f"The date must be after the current status began ({open_period.start_date:%d/%m/%Y})",
+                field="start_date",
+            )
+        open_period.end_date = new.start_date - timedelta(days=1)
+        # Close first: the one-open-period index must never see two.
+        session.flush()
+    return open_period
+
+
+STATUS_TITLES = {
+    Provision.SEN_SUPPORT: "Placed on SEN support",
+    Provision.EHC_PLAN: "EHC plan in place",
+    Provision.NONE: "Taken off the SEN register",
+}
+
+
+def _add_to_timeline(session: Session, actor: User, pupil: Pupil, status: SenStatus, before: Provision) -> None:
+    """The change on the pupil's timeline, and the letter to parents when SEN support starts."""
+    provision = status.provision
+    needs = ", ".join(n.value for n in (status.primary_need, status.secondary_need) if n is not None)
+    add_event(
+        session,
+        pupil=pupil,
+        kind="sen_status",
+        title="Needs recorded again" if before == provision else STATUS_TITLES[provision],
+        effective_on=status.start_date,
+        actor=actor,
+        detail=f"{provision.label}{f' ({needs})' if needs else ''}. {status.reason}",
+        from_state=before.value,
+        to_state=provision.value,
+    )
+
+
 def change_sen_status(
     session: Session,
     *,
@@ -44,47 +142,8 @@ def change_sen_status(
     the open period began; K or E has no primary need; NSA goes with anything but K; the secondary
     need repeats the primary or is NSA; or nothing would change.
     """
-    if provision is Provision.NONE:
-        primary_need = secondary_need = None
-    elif primary_need is None:
-        raise RuleBroken("Select the pupil's primary type of need", field="primary_need")
-    if primary_need is NeedType.NSA and provision is not Provision.SEN_SUPPORT:
-        raise RuleBroken("'No specialist assessment' can only be recorded for SEN support", field="primary_need")
-    if secondary_need is not None:
-        if secondary_need is NeedType.NSA:
-            raise RuleBroken("'No specialist assessment' cannot be a secondary need", field="secondary_need")
-        if secondary_need == primary_need:
-            raise RuleBroken("The secondary need must differ from the primary need", field="secondary_need")
-    if start_date > today:
-        raise RuleBroken("The date the status starts cannot be in the future", field="start_date")
-    if start_date < pupil.date_of_birth:
-        raise RuleBroken("The date the status starts cannot be before the pupil was born", field="start_date")
-    # Recorded here, a status starts on the roll. History carried from a previous school (brought
-    # in with the pupil's records, never through this form) may start earlier: the rules of this
-    # school count it only from admission (`register.on_roll`, `register.on_roll_part`).
-    if pupil.admitted_on is not None and start_date < pupil.admitted_on:
-        raise RuleBroken(
-            f"The date the status starts cannot be before the pupil was admitted ({pupil.admitted_on:%d/%m/%Y})",
-            field="start_date",
-        )
-    if not reason.strip():
-        raise RuleBroken("Enter the reason for the change", field="reason")
-
-    open_period = current_status(session, pupil)
-    if current_provision(open_period) == provision and (
-        open_period is None or (open_period.primary_need, open_period.secondary_need) == (primary_need, secondary_need)
-    ):
-        raise RuleBroken("This is already the pupil's SEN status: change the provision or the needs", field="provision")
-    if open_period is not None:
-        if start_date <= open_period.start_date:
-            raise RuleBroken(
-                f"The date must be after the current status began ({open_period.start_date:%d/%m/%Y})",
-                field="start_date",
-            )
-        open_period.end_date = start_date - timedelta(days=1)
-        # Close first: the one-open-period index must never see two.
-        session.flush()
-
+    primary_need, secondary_need = _checked_needs(provision, primary_need, secondary_need)
+    _check_start(pupil, start_date, reason, today)
     status = SenStatus(
         pupil_id=pupil.id,
         provision=provision,
@@ -94,29 +153,11 @@ def change_sen_status(
         reason=reason.strip(),
         recorded_by_id=actor.id,
     )
+    before = current_provision(_close_open_period(session, pupil, status))
     session.add(status)
     pupil.updated_at = now()
     session.flush()
-    before = current_provision(open_period)
-    title = {
-        Provision.SEN_SUPPORT: "Placed on SEN support",
-        Provision.EHC_PLAN: "EHC plan in place",
-        Provision.NONE: "Taken off the SEN register",
-    }[provision]
-    if before == provision:
-        title = "Needs recorded again"
-    needs = ", ".join(n.value for n in (primary_need, secondary_need) if n is not None)
-    add_event(
-        session,
-        pupil=pupil,
-        kind="sen_status",
-        title=title,
-        effective_on=start_date,
-        actor=actor,
-        detail=f"{provision.label}{f' ({needs})' if needs else ''}. {reason.strip()}",
-        from_state=before.value,
-        to_state=provision.value,
-    )
+    _add_to_timeline(session, actor, pupil, status, before)
     if provision is Provision.SEN_SUPPORT and before is not Provision.SEN_SUPPORT:
         # Parents must be told formally when the school starts making SEN provision (CFA 2014 s.68).
         session.add(ParentLetter(pupil_id=pupil.id, sen_status_id=status.id, kind=SEN_SUPPORT_LETTER, created_on=today))
@@ -127,7 +168,7 @@ def change_sen_status(
         pupil=pupil,
         object_type="sen_status",
         object_id=status.id,
-        details={"from": current_provision(open_period).value, "to": provision.value},
+        details={"from": before.value, "to": provision.value},
     )
     settle_tasks(session, today, pupil_ids=[pupil.id])  # off the register: its tasks are no longer needed
     return status
