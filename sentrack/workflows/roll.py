@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import Pupil, TimelineEvent, User
-from sentrack.workflows import RuleBroken
+from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import reopen_after_leaving_undone, settle_tasks
 from sentrack.workflows.pupils import upn_on_roll_clash
 from sentrack.workflows.timeline import add_event
@@ -133,7 +133,7 @@ def record_leaving(
         session,
         pupil=pupil,
         kind=LEFT_EVENT,
-        title="Left the school's roll",
+        title=timeline.LEFT_THE_ROLL,
         effective_on=left_on,
         actor=actor,
         detail=text,
@@ -159,7 +159,7 @@ def undo_leaving(session: Session, *, actor: User, pupil: Pupil, today: date) ->
         session,
         pupil=pupil,
         kind=UNDONE_EVENT,
-        title="Leaving undone: recorded by mistake",
+        title=timeline.LEAVING_UNDONE,
         effective_on=today,
         actor=actor,
         detail=f"The leaving on {was:%d/%m/%Y} was withdrawn",

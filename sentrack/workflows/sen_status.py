@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import NeedType, ParentLetter, Provision, Pupil, SenStatus, User
-from sentrack.workflows import RuleBroken
+from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.timeline import add_event
 
@@ -100,13 +100,6 @@ def _close_open_period(session: Session, pupil: Pupil, new: SenStatus) -> SenSta
     return open_period
 
 
-STATUS_TITLES = {
-    Provision.SEN_SUPPORT: "Placed on SEN support",
-    Provision.EHC_PLAN: "EHC plan in place",
-    Provision.NONE: "Taken off the SEN register",
-}
-
-
 def _add_to_timeline(session: Session, actor: User, pupil: Pupil, status: SenStatus, before: Provision) -> None:
     """The change on the pupil's timeline, and the letter to parents when SEN support starts."""
     provision = status.provision
@@ -115,7 +108,7 @@ def _add_to_timeline(session: Session, actor: User, pupil: Pupil, status: SenSta
         session,
         pupil=pupil,
         kind="sen_status",
-        title="Needs recorded again" if before == provision else STATUS_TITLES[provision],
+        title=timeline.NEEDS_RECORDED_AGAIN if before == provision else timeline.STATUS_TITLES[provision],
         effective_on=status.start_date,
         actor=actor,
         detail=f"{provision.label}{f' ({needs})' if needs else ''}. {status.reason}",
