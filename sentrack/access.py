@@ -696,3 +696,14 @@ def may_see_addresses(user: User) -> bool:
     """Whether the user may see parents' and carers' home addresses: every role that reads
     pupils' contacts but a support assistant's (who may hold another role that does)."""
     return any(Ability.VIEW_PUPILS in ROLE_ABILITIES[role] for role in user.roles if role is not Role.SUPPORT_ASSISTANT)
+
+
+def role_holders(school_id: int, role: Role, *, besides: int | None = None) -> sa.Select:
+    """The ids of the school's active staff who hold `role`, other than `besides`: whom a notice
+    for that role goes to."""
+    return (
+        sa.select(User.id)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.school_id == school_id, User.active, RoleAssignment.role == role, User.id != (besides or 0))
+        .distinct()
+    )

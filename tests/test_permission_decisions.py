@@ -49,10 +49,6 @@ ALLOWED: dict[tuple[str, str], str] = {
         "keep = [a for a in member.role_assignments if a.role in roles]",
     ): "the staff workflow sets roles",
     (
-        "workflows/interventions.py",
-        ".where(User.school_id == intervention.school_id, User.active, RoleAssignment.role == Role.SENCO,",
-    ): "routing: the SENCOs a notice goes to",
-    (
         "workflows/sweep.py",
         ".where(User.active, RoleAssignment.role == Role.LA_OFFICER, User.local_authority_id.is_not(None))",
     ): "routing: the officer an authority's tasks go to",

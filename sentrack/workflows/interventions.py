@@ -25,7 +25,6 @@ from sentrack.models import (
     Provision,
     Pupil,
     Role,
-    RoleAssignment,
     School,
     SenStatus,
     SessionAttendance,
@@ -288,17 +287,7 @@ def _tell_the_senco(session: Session, actor: User, intervention: Intervention, l
     record, opened only through access. Returns how many were made."""
     if not leaving:
         return 0
-    sencos = session.scalars(
-        sa.select(User.id)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            User.school_id == intervention.school_id,
-            User.active,
-            RoleAssignment.role == Role.SENCO,
-            User.id != actor.id,
-        )
-        .distinct()
-    ).all()
+    sencos = session.scalars(access.role_holders(intervention.school_id, Role.SENCO, besides=actor.id)).all()
     place_ids = {p.pupil_id: p.id for p in intervention.places}
     made = 0
     for place in leaving:
