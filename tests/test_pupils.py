@@ -151,6 +151,23 @@ def test_sort_by_name(senco, world):
     assert _listed(senco, "/pupils/?sort=name&order=desc") == ascending[::-1]
 
 
+def test_the_sorted_column_says_how_it_is_sorted_to_screen_readers(senco, world):
+    import re
+
+    def sorts(url: str) -> dict[str, str]:
+        response = senco.get(url)
+        assert response.status_code == 200
+        header = r'<th scope="col" class="govuk-table__header" aria-sort="(\w+)"><a [^>]*>(\w[^<]*)<'
+        headers = re.findall(header, text(response))
+        return {label.strip(): sort for sort, label in headers}
+
+    assert sorts("/pupils/?sort=name") == {"Name": "ascending", "Year": "none", "SEN provision": "none"}
+    assert sorts("/pupils/?sort=year&order=desc") == {"Name": "none", "Year": "descending", "SEN provision": "none"}
+    # The link says which way it sorts next, after the visible label.
+    hidden = 'Name<span class="govuk-visually-hidden"> (sort descending)</span>'
+    assert hidden in text(senco.get("/pupils/?sort=name"))
+
+
 def test_sort_by_year_then_name(senco, world, session):
     young = make_pupil(session, world.school, first="Zoe", last="Zane", year=2)
     old = make_pupil(session, world.school, first="Abe", last="Able", year=6)
