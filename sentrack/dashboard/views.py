@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import Response, abort, render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from sentrack import access, audit
+from sentrack import access, audit, operations
 from sentrack.access import Ability
 from sentrack.clock import today
-from sentrack.dashboard import bp
+from sentrack.dashboard import bp, queries
 from sentrack.dashboard.cards import BY_KEY, CARDS, SECTIONS
 from sentrack.dashboard.charts import sparkline
 from sentrack.dashboard.forms import DashboardFilterForm
@@ -20,7 +19,8 @@ from sentrack.dashboard.lists import rows_for
 from sentrack.exports import csv_response
 from sentrack.extensions import db
 from sentrack.forms import bounded_int
-from sentrack.models import NeedType, Provision, Pupil, School, TeachingGroup
+from sentrack.main.queries import visible_schools
+from sentrack.models import NeedType, Provision, Pupil, School
 from sentrack.models.enums import year_group_label
 from sentrack.workflows import small_numbers
 from sentrack.workflows.compliance import (
@@ -66,29 +66,13 @@ class Selection:
         return ", ".join(parts)
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 def _selection(user) -> Selection:
     """The user's school and the filters the query asks for; a filter that names nothing of the
     school is ignored."""
     if user.school_id is None:
         abort(404)
-    school = db.session.get(School, user.school_id)
-    # The school's classes and its pupils' year groups, in one query.
-    rows = db.session.execute(
-        sa.union_all(
-            sa.select(TeachingGroup.id, TeachingGroup.name, sa.null().label("year_group")).where(
-                TeachingGroup.school_id == school.id
-            ),
-            sa.select(sa.null(), sa.null(), Pupil.year_group)
-            .where(Pupil.school_id == school.id)
-            .group_by(Pupil.year_group),
-        )
-    ).all()
-    groups = sorted(((gid, name) for gid, name, _ in rows if gid is not None), key=lambda g: g[1])
-    years = sorted(year for gid, _, year in rows if gid is None)
+    choices = queries.filter_choices(db.session, user.school_id)
+    school, groups, years = choices.school, choices.groups, choices.years
     year = request.args.get("year", "")
     year = year if (year := bounded_int(year)) in years else None
     group = request.args.get("group", "")
@@ -147,7 +131,7 @@ def _shown(user, selection: Selection, compliance: SchoolCompliance) -> tuple[Sh
 @login_required
 @access.requires(Ability.VIEW_FIGURES)
 def index():
-    user = _user()
+    user = operations.signed_in_user()
     if user.school_id is None:
         return _authority(user)
     selection, compliance = _school_figures(user)
@@ -183,7 +167,7 @@ def _authority_figures(user):
     figures of a hundred schools are too many to count while the officer waits)."""
     if not access.may_see_authority_figures(user):
         abort(404)
-    schools = list(db.session.scalars(access.visible_schools(user).order_by(School.name)))
+    schools = visible_schools(db.session, user)
     return schools, latest_snapshots(db.session, [s.id for s in schools], today())
 
 
@@ -254,7 +238,7 @@ def _authority_csv(user) -> Response:
 @login_required
 @access.requires(Ability.VIEW_FIGURES)
 def print_view():
-    user = _user()
+    user = operations.signed_in_user()
     if user.school_id is None:
         return _authority(user, printing=True)
     selection, compliance = _school_figures(user)
@@ -328,7 +312,7 @@ def figure_csv_rows(compliance: ShownSchool, trend) -> list[list]:
 @login_required
 @access.requires(Ability.VIEW_FIGURES)
 def figures_csv():
-    user = _user()
+    user = operations.signed_in_user()
     if user.school_id is None:
         return _authority_csv(user)
     selection, compliance = _school_figures(user)
@@ -351,7 +335,7 @@ def _named(rows) -> list[Pupil]:
 
 
 def _drill_down(key: str):
-    user = _user()
+    user = operations.signed_in_user()
     selection, compliance = _school_figures(user)
     figure = _figure(compliance, key)
     rows = rows_for(db.session, user, key, figure, selection.school, compliance.today)
