@@ -156,7 +156,7 @@ def email_log():
         abort(403)
     log = queries.email_log(db.session, user)
     return render_template(
-        "duties/email_log.html", rows=log.rows, failed=log.failed, smtp=bool(current_app.config.get("MAIL_SERVER"))
+        "duties/email_log.html", emails=log.rows, failed=log.failed, smtp=bool(current_app.config.get("MAIL_SERVER"))
     )
 
 
