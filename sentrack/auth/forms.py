@@ -1,11 +1,11 @@
 """Sign-in and password forms."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
 from wtforms import PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length
 
-from sentrack.forms import TextField, strip_text
+from sentrack.forms import text_field
 
 PASSWORD_LENGTH = Length(max=128, message="Password must be 128 characters or fewer")
 
@@ -23,15 +23,7 @@ def confirm_field(label: str, required: str) -> PasswordField:
 
 
 class SignInForm(FlaskForm):
-    email = TextField(
-        "Email address",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            DataRequired("Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-        ],
-    )
+    email = text_field("Email address", required="Enter your email address", max_length=254)
     password = password_field("Password", "Enter your password")
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 

@@ -82,18 +82,6 @@ def _selection(user) -> Selection:
     return Selection(school, groups, years, PupilFilter(year, group, need))
 
 
-def _filter_form(selection: Selection) -> DashboardFilterForm:
-    form = DashboardFilterForm(formdata=None)
-    form.year.choices = [("", "All year groups")] + [(str(y), year_group_label(y)) for y in selection.years]
-    form.group.choices = [("", "All classes")] + [(str(gid), name) for gid, name in selection.groups]
-    form.need.choices = [("", "All needs")] + [(n.value, n.label) for n in NeedType]
-    f = selection.filter
-    form.year.data = "" if f.year_group is None else str(f.year_group)
-    form.group.data = "" if f.group_id is None else str(f.group_id)
-    form.need.data = f.need.value if f.need else ""
-    return form
-
-
 def _figure(compliance: SchoolCompliance, key: str) -> Figure:
     """A figure by key: one of the figures, or `tasks_overdue_<role>`; else 404."""
     if key in compliance.figures:
@@ -127,6 +115,32 @@ def _shown(user, selection: Selection, compliance: SchoolCompliance) -> tuple[Sh
     return shown, {"points": shown.trend, "charts": charts}
 
 
+def _shown_school(body, action: str, user, selection: Selection, details: dict | None = None):
+    """`body`, audited as `action` on the user's school with the filters (and `details`)."""
+    return audit.shown(
+        db.session,
+        body,
+        action,
+        actor=user,
+        object_type="school",
+        object_id=selection.school.id,
+        details=selection.args | (details or {}),
+    )
+
+
+def _shown_authority(body, action: str, user, details: dict):
+    """`body`, audited as `action` on the officer's local authority."""
+    return audit.shown(
+        db.session,
+        body,
+        action,
+        actor=user,
+        object_type="local_authority",
+        object_id=user.local_authority_id,
+        details=details,
+    )
+
+
 @bp.route("/")
 @login_required
 @access.requires(Ability.VIEW_FIGURES)
@@ -141,7 +155,7 @@ def index():
         "dashboard/index.html",
         selection=selection,
         compliance=shown,
-        form=_filter_form(selection),
+        form=DashboardFilterForm.from_record(selection),
         checks=checks,
         attention=[card for card in checks if shown.figures[card.key].count.flagged],
         cards=CARDS,
@@ -151,15 +165,7 @@ def index():
         by_key=BY_KEY,
         lists=access.can(user, Ability.VIEW_FIGURE_LISTS),
     )
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_viewed",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.args,
-    )
+    return _shown_school(body, "dashboard_viewed", user, selection)
 
 
 def _authority_figures(user):
@@ -193,14 +199,11 @@ def _authority(user, *, printing: bool = False):
         today=today(),
         printing=printing,
     )
-    return audit.shown(
-        db.session,
+    return _shown_authority(
         body,
         "dashboard_printed" if printing else "dashboard_viewed",
-        actor=user,
-        object_type="local_authority",
-        object_id=user.local_authority_id,
-        details={"schools": len(schools), "format": "print" if printing else "page"},
+        user,
+        {"schools": len(schools), "format": "print" if printing else "page"},
     )
 
 
@@ -223,15 +226,7 @@ def _authority_csv(user) -> Response:
             ]
         )
     body = csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_exported",
-        actor=user,
-        object_type="local_authority",
-        object_id=user.local_authority_id,
-        details={"schools": len(schools), "format": "csv"},
-    )
+    return _shown_authority(body, "dashboard_exported", user, {"schools": len(schools), "format": "csv"})
 
 
 @bp.route("/print")
@@ -253,15 +248,7 @@ def print_view():
         headline=HEADLINE,
         by_key=BY_KEY,
     )
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_printed",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.args | {"format": "print"},
-    )
+    return _shown_school(body, "dashboard_printed", user, selection, {"format": "print"})
 
 
 def figure_csv_rows(compliance: ShownSchool, trend) -> list[list]:
@@ -313,20 +300,15 @@ def figure_csv_rows(compliance: ShownSchool, trend) -> list[list]:
 @access.requires(Ability.VIEW_FIGURES)
 def figures_csv():
     user = operations.signed_in_user()
-    if user.school_id is None:
-        return _authority_csv(user)
+    return _authority_csv(user) if user.school_id is None else _school_csv(user)
+
+
+def _school_csv(user):
+    """The school's figures (and their trend) as a spreadsheet, audited as exported."""
     selection, compliance = _school_figures(user)
     rows = figure_csv_rows(*_shown(user, selection, compliance))
     body = csv_response(rows, f"compliance-{selection.school.urn}-{compliance.today.isoformat()}.csv")
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_exported",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.args | {"format": "csv"},
-    )
+    return _shown_school(body, "dashboard_exported", user, selection, {"format": "csv"})
 
 
 def _named(rows) -> list[Pupil]:
@@ -359,15 +341,7 @@ def figure(key: str):
     audit.record_for_pupils(
         db.session, "named_in_dashboard_list", actor=user, pupils=_named(rows), details={"figure": key}
     )
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_list_viewed",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.args | {"figure": key, "rows": len(rows)},
-    )
+    return _shown_school(body, "dashboard_list_viewed", user, selection, {"figure": key, "rows": len(rows)})
 
 
 @bp.route("/figures/<key>.csv")
@@ -387,12 +361,6 @@ def figure_csv(key: str):
         pupils=_named(rows),
         details={"figure": key, "format": "csv"},
     )
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_list_exported",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"},
+    return _shown_school(
+        body, "dashboard_list_exported", user, selection, {"figure": key, "rows": len(rows), "format": "csv"}
     )

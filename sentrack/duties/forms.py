@@ -28,14 +28,12 @@ class CompleteTaskForm(FlaskForm):
         return self.note.data
 
 
+CHOSEN = [InputRequired("Choose who the task goes to")]
+
+
 class ReassignTaskForm(FlaskForm):
     assign_to = SelectField(
-        "Give the task to",
-        widget=GovSelect(),
-        coerce=coerce_int,
-        choices=[],
-        validate_choice=False,
-        validators=[InputRequired("Choose who the task goes to")],
+        "Give the task to", widget=GovSelect(), coerce=coerce_int, choices=[], validate_choice=False, validators=CHOSEN
     )
     submit = SubmitField("Reassign", widget=GovSubmitInput())
 

@@ -8,15 +8,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxInput,
     GovSelect,
     GovSubmitInput,
-    GovTextInput,
 )
 from wtforms import BooleanField, SelectField, SelectMultipleField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
-from sentrack.forms import EmailAddress, TextField, VersionedForm, coerce_int, opened_at, strip_text, text_field
+from sentrack.forms import EmailAddress, VersionedForm, coerce_int, opened_at, text_field
 from sentrack.models import Role, TeachingGroup, User
 from sentrack.pupils.forms import YEAR_GROUP_CHOICES
 from sentrack.workflows.staff import SCHOOL_ROLES, GroupDetails, StaffDetails
+
+EMAIL_FORMAT = EmailAddress("Enter an email address in the correct format, like name@school.sch.uk")
 
 
 def _several(label: str, **kwargs) -> SelectMultipleField:
@@ -29,16 +30,11 @@ def _several(label: str, **kwargs) -> SelectMultipleField:
 class StaffForm(FlaskForm):
     # text_field checks the stripped text: a name of spaces is no name.
     full_name = text_field("Full name", required="Enter the person's full name")
-    email = TextField(
+    email = text_field(
         "Email address",
-        widget=GovTextInput(),
-        filters=[strip_text],
+        required="Enter an email address",
+        max_length=254,
         description="They sign in with this address. We email them a link to set their own password.",
-        validators=[
-            InputRequired("Enter an email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            EmailAddress("Enter an email address in the correct format, like name@school.sch.uk"),
-        ],
     )
     roles = SelectMultipleField(
         "Roles",
@@ -58,6 +54,10 @@ class StaffForm(FlaskForm):
         default=True,
     )
     submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def validate_email(self, field) -> None:
+        """After the field's own checks: an address in the correct format."""
+        EMAIL_FORMAT(self, field)
 
     @classmethod
     def from_record(

@@ -413,12 +413,7 @@ def save_group(
     session.flush()
     if not created:
         finish_edit(session, "teaching_group", group, GROUP_FIELDS, actor)
-    audit.record(
-        session,
-        "class_added" if created else "class_updated",
-        actor=actor,
-        object_type="teaching_group",
-        object_id=group.id,
-    )
+    action = "class_added" if created else "class_updated"
+    audit.record(session, action, actor=actor, object_type="teaching_group", object_id=group.id)
     session.flush()
     return group
