@@ -1,59 +1,51 @@
 """Sign-in and password forms."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
 from wtforms import PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length
 
-from sentrack.forms import TextField, strip_text
+from sentrack.forms import text_field
+
+PASSWORD_LENGTH = Length(max=128, message="Password must be 128 characters or fewer")
+
+
+def password_field(label: str, required: str, *checks, **kwargs) -> PasswordField:
+    """A password box: `required` is the message when it is left empty; at most 128 characters."""
+    return PasswordField(
+        label, widget=GovPasswordInput(), validators=[InputRequired(required), PASSWORD_LENGTH, *checks], **kwargs
+    )
+
+
+def confirm_field(label: str, required: str) -> PasswordField:
+    """The new password typed again, which must match `new_password`."""
+    return password_field(label, required, EqualTo("new_password", message="The passwords do not match"))
 
 
 class SignInForm(FlaskForm):
-    email = TextField(
-        "Email address",
-        widget=GovTextInput(),
-        filters=[strip_text],
-        validators=[
-            DataRequired("Enter your email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-        ],
-    )
-    password = PasswordField(
-        "Password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired("Enter your password"),
-            Length(max=128, message="Password must be 128 characters or fewer"),
-        ],
-    )
+    email = text_field("Email address", required="Enter your email address", max_length=254)
+    password = password_field("Password", "Enter your password")
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired("Enter your current password"),
-            Length(max=128, message="Password must be 128 characters or fewer"),
-        ],
-    )
-    new_password = PasswordField(
+    current_password = password_field("Current password", "Enter your current password")
+    new_password = password_field(
         "New password",
-        widget=GovPasswordInput(),
+        "Enter a new password",
         description="At least 12 characters. Three or four unrelated words make a strong password.",
-        validators=[
-            InputRequired("Enter a new password"),
-            Length(max=128, message="Password must be 128 characters or fewer"),
-        ],
     )
-    confirm_password = PasswordField(
-        "Confirm new password",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired("Confirm your new password"),
-            Length(max=128, message="Password must be 128 characters or fewer"),
-            EqualTo("new_password", message="The passwords do not match"),
-        ],
-    )
+    confirm_password = confirm_field("Confirm new password", "Confirm your new password")
     submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class SetPasswordForm(FlaskForm):
+    """A member's own password, set through their invitation link."""
+
+    new_password = password_field(
+        "Choose a password",
+        "Enter a password",
+        description="A few unrelated words make a strong password that is easy to remember.",
+    )
+    confirm_password = confirm_field("Type the password again", "Type the password again")
+    submit = SubmitField("Set password", widget=GovSubmitInput())

@@ -5,42 +5,15 @@ from __future__ import annotations
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
-from wtforms import PasswordField, SubmitField
-from wtforms.validators import EqualTo, InputRequired, Length
 
-from sentrack import audit
+from sentrack import audit, operations
 from sentrack.auth import bp
+from sentrack.auth.forms import SetPasswordForm
 from sentrack.extensions import db
-from sentrack.forms import attach_error
-from sentrack.workflows import RuleBroken
 from sentrack.workflows import invitations as flow
 
 # What a signed-in user who must change their password may still reach.
 OPEN_BEFORE_CHANGE = frozenset({"auth.change_password", "auth.sign_out", "auth.invitation", "static"})
-
-
-class SetPasswordForm(FlaskForm):
-    new_password = PasswordField(
-        "Choose a password",
-        widget=GovPasswordInput(),
-        description="A few unrelated words make a strong password that is easy to remember.",
-        validators=[
-            InputRequired("Enter a password"),
-            Length(max=128, message="Password must be 128 characters or fewer"),
-        ],
-    )
-    confirm_password = PasswordField(
-        "Type the password again",
-        widget=GovPasswordInput(),
-        validators=[
-            InputRequired("Type the password again"),
-            Length(max=128, message="Password must be 128 characters or fewer"),
-            EqualTo("new_password", message="The passwords do not match"),
-        ],
-    )
-    submit = SubmitField("Set password", widget=GovSubmitInput())
 
 
 def _private(body, status: int | None = None):
@@ -57,20 +30,15 @@ def invitation(token: str):
     moment = flow.now_utc()
     found = flow.find_open(db.session, token, moment)
     if found is None:
-        audit.record(db.session, "invitation_link_refused", details=None)
-        db.session.commit()
+        # Committed now: the refusal hook after a 404 keeps nothing the request began.
+        operations.step(audit.record, back=url_for("auth.sign_in"), action="invitation_link_refused", details=None)
         return _private(render_template("auth/invitation_ended.html"), 404)
     form = SetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            flow.accept(db.session, found, password=form.new_password.data, moment=moment)
-        except RuleBroken as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash("Your password is set. Sign in with your email address and your new password.", "success")
-            return _private(redirect(url_for("auth.sign_in")))
+    if form.validate_on_submit() and operations.run(
+        form, flow.accept, invitation=found, password=form.new_password.data, moment=moment
+    ):
+        flash("Your password is set. Sign in with your email address and your new password.", "success")
+        return _private(redirect(url_for("auth.sign_in")))
     return _private(render_template("auth/invitation.html", form=form, member=found.user))
 
 

@@ -7,12 +7,10 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from sentrack import audit
+from sentrack import audit, operations
 from sentrack.auth import accounts, bp, throttle
 from sentrack.auth.forms import ChangePasswordForm, SignInForm
 from sentrack.extensions import db
-from sentrack.forms import attach_error
-from sentrack.workflows import RuleBroken
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
 
@@ -46,18 +44,18 @@ def sign_in():
         user = accounts.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             session.clear()  # no state survives from before sign-in (session fixation)
-            accounts.sign_in(
-                db.session,
-                user,
-                form.password.data,
+            operations.step(
+                accounts.sign_in,
+                back=url_for("auth.sign_in"),
+                user=user,
+                password=form.password.data,
                 remote_addr=request.remote_addr,
                 user_agent=request.headers.get("User-Agent"),
             )
-            db.session.commit()
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        # The audit of the failure is kept: the request commits it (operations.finish_request).
         throttle.sign_in_failed(form.email.data, request.remote_addr)
-        db.session.commit()  # the audit of the failure
         form.email.errors.append(SIGN_IN_FAILED)
         form.password.errors.append(SIGN_IN_FAILED)
     return render_template("auth/sign_in.html", form=form)
@@ -66,8 +64,7 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 @login_required
 def sign_out():
-    accounts.sign_out(db.session, current_user._get_current_object())
-    db.session.commit()
+    operations.step(accounts.sign_out, back=url_for("main.home"), user=operations.signed_in_user())
     logout_user()
     session.clear()
     flash("You have signed out.", "success")
@@ -77,35 +74,32 @@ def sign_out():
 @bp.route("/change-password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    user = current_user._get_current_object()
+    user = operations.signed_in_user()
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        if throttle.current_password_refused(user.id):
-            audit.record(db.session, "current_password_throttled", actor=user, object_type="user", object_id=user.id)
-            db.session.commit()
-            form.current_password.errors.append(CURRENT_PASSWORD_THROTTLED)
-            return render_template("auth/change_password.html", form=form), 429
-        try:
-            accounts.change_password(
-                db.session,
-                user,
-                current=form.current_password.data,
-                new=form.new_password.data,
-                remote_addr=request.remote_addr,
-                user_agent=request.headers.get("User-Agent"),
-            )
-        except RuleBroken as error:
-            db.session.rollback()
-            if error.field == "current_password":
-                throttle.current_password_failed(user.id)
-            attach_error(form, error)
-        else:
-            session.clear()
-            db.session.commit()
-            login_user(user)
-            flash("Your password has been changed. You have been signed out everywhere else.", "success")
-            return redirect(url_for("main.home"))
-    return render_template("auth/change_password.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/change_password.html", form=form)
+    if throttle.current_password_refused(user.id):
+        # The audit row is committed with the request (a 429 is not an error of the app's).
+        audit.record(db.session, "current_password_throttled", actor=user, object_type="user", object_id=user.id)
+        form.current_password.errors.append(CURRENT_PASSWORD_THROTTLED)
+        return render_template("auth/change_password.html", form=form), 429
+    changed = operations.run(
+        form,
+        accounts.change_password,
+        user=user,
+        current=form.current_password.data,
+        new=form.new_password.data,
+        remote_addr=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+    )
+    if not changed:
+        if form.current_password.errors:  # refused for a wrong current password: counted
+            throttle.current_password_failed(user.id)
+        return render_template("auth/change_password.html", form=form)
+    session.clear()
+    login_user(user)
+    flash("Your password has been changed. You have been signed out everywhere else.", "success")
+    return redirect(url_for("main.home"))
 
 
 @bp.errorhandler(throttle.ThrottleUnavailable)
@@ -117,8 +111,7 @@ def throttle_unavailable(error):
 
 def throttled_sign_in():
     """The sign-in page, refusing further attempts for now (called by the 429 handler)."""
-    audit.record(db.session, "sign_in_throttled", details=None)
-    db.session.commit()
+    audit.record(db.session, "sign_in_throttled", details=None)  # committed with the request
     form = SignInForm()
     # Not validated, so `errors` is still WTForms' empty tuple: assign rather than append.
     form.email.errors = [

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import Response, abort, render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from sentrack import access, audit
+from sentrack import access, audit, operations
 from sentrack.access import Ability
 from sentrack.clock import today
-from sentrack.dashboard import bp
+from sentrack.dashboard import bp, queries
 from sentrack.dashboard.cards import BY_KEY, CARDS, SECTIONS
 from sentrack.dashboard.charts import sparkline
 from sentrack.dashboard.forms import DashboardFilterForm
@@ -20,7 +19,8 @@ from sentrack.dashboard.lists import rows_for
 from sentrack.exports import csv_response
 from sentrack.extensions import db
 from sentrack.forms import bounded_int
-from sentrack.models import NeedType, Provision, Pupil, School, TeachingGroup
+from sentrack.main.queries import visible_schools
+from sentrack.models import NeedType, Provision, Pupil, School
 from sentrack.models.enums import year_group_label
 from sentrack.workflows import small_numbers
 from sentrack.workflows.compliance import (
@@ -66,29 +66,13 @@ class Selection:
         return ", ".join(parts)
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 def _selection(user) -> Selection:
     """The user's school and the filters the query asks for; a filter that names nothing of the
     school is ignored."""
     if user.school_id is None:
         abort(404)
-    school = db.session.get(School, user.school_id)
-    # The school's classes and its pupils' year groups, in one query.
-    rows = db.session.execute(
-        sa.union_all(
-            sa.select(TeachingGroup.id, TeachingGroup.name, sa.null().label("year_group")).where(
-                TeachingGroup.school_id == school.id
-            ),
-            sa.select(sa.null(), sa.null(), Pupil.year_group)
-            .where(Pupil.school_id == school.id)
-            .group_by(Pupil.year_group),
-        )
-    ).all()
-    groups = sorted(((gid, name) for gid, name, _ in rows if gid is not None), key=lambda g: g[1])
-    years = sorted(year for gid, _, year in rows if gid is None)
+    choices = queries.filter_choices(db.session, user.school_id)
+    school, groups, years = choices.school, choices.groups, choices.years
     year = request.args.get("year", "")
     year = year if (year := bounded_int(year)) in years else None
     group = request.args.get("group", "")
@@ -96,18 +80,6 @@ def _selection(user) -> Selection:
     need = request.args.get("need", "")
     need = NeedType(need) if need in NeedType.__members__.values() else None
     return Selection(school, groups, years, PupilFilter(year, group, need))
-
-
-def _filter_form(selection: Selection) -> DashboardFilterForm:
-    form = DashboardFilterForm(formdata=None)
-    form.year.choices = [("", "All year groups")] + [(str(y), year_group_label(y)) for y in selection.years]
-    form.group.choices = [("", "All classes")] + [(str(gid), name) for gid, name in selection.groups]
-    form.need.choices = [("", "All needs")] + [(n.value, n.label) for n in NeedType]
-    f = selection.filter
-    form.year.data = "" if f.year_group is None else str(f.year_group)
-    form.group.data = "" if f.group_id is None else str(f.group_id)
-    form.need.data = f.need.value if f.need else ""
-    return form
 
 
 def _figure(compliance: SchoolCompliance, key: str) -> Figure:
@@ -143,11 +115,37 @@ def _shown(user, selection: Selection, compliance: SchoolCompliance) -> tuple[Sh
     return shown, {"points": shown.trend, "charts": charts}
 
 
+def _shown_school(body, action: str, user, selection: Selection, details: dict | None = None):
+    """`body`, audited as `action` on the user's school with the filters (and `details`)."""
+    return audit.shown(
+        db.session,
+        body,
+        action,
+        actor=user,
+        object_type="school",
+        object_id=selection.school.id,
+        details=selection.args | (details or {}),
+    )
+
+
+def _shown_authority(body, action: str, user, details: dict):
+    """`body`, audited as `action` on the officer's local authority."""
+    return audit.shown(
+        db.session,
+        body,
+        action,
+        actor=user,
+        object_type="local_authority",
+        object_id=user.local_authority_id,
+        details=details,
+    )
+
+
 @bp.route("/")
 @login_required
 @access.requires(Ability.VIEW_FIGURES)
 def index():
-    user = _user()
+    user = operations.signed_in_user()
     if user.school_id is None:
         return _authority(user)
     selection, compliance = _school_figures(user)
@@ -157,7 +155,7 @@ def index():
         "dashboard/index.html",
         selection=selection,
         compliance=shown,
-        form=_filter_form(selection),
+        form=DashboardFilterForm.from_record(selection),
         checks=checks,
         attention=[card for card in checks if shown.figures[card.key].count.flagged],
         cards=CARDS,
@@ -167,15 +165,7 @@ def index():
         by_key=BY_KEY,
         lists=access.can(user, Ability.VIEW_FIGURE_LISTS),
     )
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_viewed",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.args,
-    )
+    return _shown_school(body, "dashboard_viewed", user, selection)
 
 
 def _authority_figures(user):
@@ -183,7 +173,7 @@ def _authority_figures(user):
     figures of a hundred schools are too many to count while the officer waits)."""
     if not access.may_see_authority_figures(user):
         abort(404)
-    schools = list(db.session.scalars(access.visible_schools(user).order_by(School.name)))
+    schools = visible_schools(db.session, user)
     return schools, latest_snapshots(db.session, [s.id for s in schools], today())
 
 
@@ -209,14 +199,11 @@ def _authority(user, *, printing: bool = False):
         today=today(),
         printing=printing,
     )
-    return audit.shown(
-        db.session,
+    return _shown_authority(
         body,
         "dashboard_printed" if printing else "dashboard_viewed",
-        actor=user,
-        object_type="local_authority",
-        object_id=user.local_authority_id,
-        details={"schools": len(schools), "format": "print" if printing else "page"},
+        user,
+        {"schools": len(schools), "format": "print" if printing else "page"},
     )
 
 
@@ -239,22 +226,14 @@ def _authority_csv(user) -> Response:
             ]
         )
     body = csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_exported",
-        actor=user,
-        object_type="local_authority",
-        object_id=user.local_authority_id,
-        details={"schools": len(schools), "format": "csv"},
-    )
+    return _shown_authority(body, "dashboard_exported", user, {"schools": len(schools), "format": "csv"})
 
 
 @bp.route("/print")
 @login_required
 @access.requires(Ability.VIEW_FIGURES)
 def print_view():
-    user = _user()
+    user = operations.signed_in_user()
     if user.school_id is None:
         return _authority(user, printing=True)
     selection, compliance = _school_figures(user)
@@ -269,15 +248,7 @@ def print_view():
         headline=HEADLINE,
         by_key=BY_KEY,
     )
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_printed",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.args | {"format": "print"},
-    )
+    return _shown_school(body, "dashboard_printed", user, selection, {"format": "print"})
 
 
 def figure_csv_rows(compliance: ShownSchool, trend) -> list[list]:
@@ -328,21 +299,16 @@ def figure_csv_rows(compliance: ShownSchool, trend) -> list[list]:
 @login_required
 @access.requires(Ability.VIEW_FIGURES)
 def figures_csv():
-    user = _user()
-    if user.school_id is None:
-        return _authority_csv(user)
+    user = operations.signed_in_user()
+    return _authority_csv(user) if user.school_id is None else _school_csv(user)
+
+
+def _school_csv(user):
+    """The school's figures (and their trend) as a spreadsheet, audited as exported."""
     selection, compliance = _school_figures(user)
     rows = figure_csv_rows(*_shown(user, selection, compliance))
     body = csv_response(rows, f"compliance-{selection.school.urn}-{compliance.today.isoformat()}.csv")
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_exported",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.args | {"format": "csv"},
-    )
+    return _shown_school(body, "dashboard_exported", user, selection, {"format": "csv"})
 
 
 def _named(rows) -> list[Pupil]:
@@ -351,7 +317,7 @@ def _named(rows) -> list[Pupil]:
 
 
 def _drill_down(key: str):
-    user = _user()
+    user = operations.signed_in_user()
     selection, compliance = _school_figures(user)
     figure = _figure(compliance, key)
     rows = rows_for(db.session, user, key, figure, selection.school, compliance.today)
@@ -375,15 +341,7 @@ def figure(key: str):
     audit.record_for_pupils(
         db.session, "named_in_dashboard_list", actor=user, pupils=_named(rows), details={"figure": key}
     )
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_list_viewed",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.args | {"figure": key, "rows": len(rows)},
-    )
+    return _shown_school(body, "dashboard_list_viewed", user, selection, {"figure": key, "rows": len(rows)})
 
 
 @bp.route("/figures/<key>.csv")
@@ -403,12 +361,6 @@ def figure_csv(key: str):
         pupils=_named(rows),
         details={"figure": key, "format": "csv"},
     )
-    return audit.shown(
-        db.session,
-        body,
-        "dashboard_list_exported",
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.args | {"figure": key, "rows": len(rows), "format": "csv"},
+    return _shown_school(
+        body, "dashboard_list_exported", user, selection, {"figure": key, "rows": len(rows), "format": "csv"}
     )

@@ -8,6 +8,7 @@ from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from sentrack.forms import coerce_int, strip_text
+from sentrack.models import Task, User
 
 
 class CompleteTaskForm(FlaskForm):
@@ -22,14 +23,30 @@ class CompleteTaskForm(FlaskForm):
     )
     submit = SubmitField("Mark as done", widget=GovSubmitInput())
 
+    def to_details(self) -> str:
+        """The note of what was done, as `workflows.tasks.complete_task` takes it."""
+        return self.note.data
+
+
+CHOSEN = [InputRequired("Choose who the task goes to")]
+
 
 class ReassignTaskForm(FlaskForm):
     assign_to = SelectField(
-        "Give the task to",
-        widget=GovSelect(),
-        coerce=coerce_int,
-        choices=[],
-        validate_choice=False,
-        validators=[InputRequired("Choose who the task goes to")],
+        "Give the task to", widget=GovSelect(), coerce=coerce_int, choices=[], validate_choice=False, validators=CHOSEN
     )
     submit = SubmitField("Reassign", widget=GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, task: Task, *, assignees: list[User]) -> ReassignTaskForm:
+        """The form offering only those who may be given `task` (a post naming anyone else is
+        refused by the workflow); opened, it shows whose the task is."""
+        form = cls()
+        form.assign_to.choices = [(member.id, member.full_name) for member in assignees]
+        if not form.is_submitted() and task.assigned_to_id:
+            form.assign_to.data = task.assigned_to_id
+        return form
+
+    def to_details(self) -> int | None:
+        """The id of the person the task is to go to."""
+        return self.assign_to.data

@@ -3,19 +3,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from sentrack import access, audit
+from sentrack import access, audit, operations
 from sentrack.clock import today
 from sentrack.duties import bp, queries
 from sentrack.duties.forms import CompleteTaskForm, ReassignTaskForm
 from sentrack.extensions import db
-from sentrack.forms import attach_error
-from sentrack.models import Notification, Role, Task, TaskStatus, User
-from sentrack.models.duties import EmailStatus
-from sentrack.workflows import RuleBroken
+from sentrack.models import Role, Task, TaskStatus
 from sentrack.workflows import tasks as flow
 from sentrack.workflows.duty_catalogue import DUTIES
 
@@ -23,13 +19,9 @@ from sentrack.workflows.duty_catalogue import DUTIES
 DUTY_ROLES = frozenset(spec.role for spec in DUTIES)
 
 
-def _user() -> User:
-    return current_user._get_current_object()
-
-
 def _task(task_id: int) -> Task:
     """The task if it is the user's, or of a school whose tasks they oversee; else 404."""
-    user = _user()
+    user = operations.signed_in_user()
     task = db.session.get(Task, task_id)
     if task is None or not access.may_see_task(user, task):
         abort(404)
@@ -49,7 +41,7 @@ def catalogue():
 @bp.route("/tasks")
 @login_required
 def my_tasks():
-    user = _user()
+    user = operations.signed_in_user()
     return render_template(
         "duties/my_tasks.html",
         lists=flow.my_tasks(db.session, user, today()),
@@ -61,7 +53,7 @@ def my_tasks():
 @bp.route("/tasks/all")
 @login_required
 def all_tasks():
-    user = _user()
+    user = operations.signed_in_user()
     if not flow.may_oversee(user):
         abort(403)
     role = request.args.get("role") or None
@@ -89,54 +81,50 @@ def all_tasks():
 def task(task_id: int):
     found = _task(task_id)
     form = CompleteTaskForm()
-    if found.status is TaskStatus.OPEN and form.validate_on_submit():
-        try:
-            flow.complete_task(db.session, actor=_user(), task=found, note=form.note.data, today=today())
-        except RuleBroken as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash("The task is done.", "success")
-            return redirect(url_for("duties.my_tasks"))
+    if (
+        found.status is TaskStatus.OPEN
+        and form.validate_on_submit()
+        and operations.run(
+            form,
+            flow.complete_task,
+            actor=operations.signed_in_user(),
+            task=found,
+            note=form.to_details(),
+            today=today(),
+        )
+    ):
+        flash("The task is done.", "success")
+        return redirect(url_for("duties.my_tasks"))
     return render_template(
         "duties/task.html",
         form=form,
         task=found,
         today=today(),
-        may_reassign=flow.may_oversee(_user()) and found.status is TaskStatus.OPEN,
+        may_reassign=flow.may_oversee(operations.signed_in_user()) and found.status is TaskStatus.OPEN,
     )
 
 
 @bp.route("/tasks/<int:task_id>/reassign", methods=["GET", "POST"])
 @login_required
 def reassign(task_id: int):
-    user = _user()
+    user = operations.signed_in_user()
     if not flow.may_oversee(user):
         abort(403)
     found = _task(task_id)
-    form = ReassignTaskForm()
     # Only those who may be given the task are offered; a POST naming anyone else is refused.
-    form.assign_to.choices = [(member.id, member.full_name) for member in access.task_assignees(found)]
-    if request.method == "GET" and found.assigned_to_id:
-        form.assign_to.data = found.assigned_to_id
-    if form.validate_on_submit():
-        try:
-            flow.reassign_task(db.session, actor=user, task=found, to=db.session.get(User, form.assign_to.data))
-        except RuleBroken as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            db.session.commit()
-            flash("The task is reassigned.", "success")
-            return redirect(url_for("duties.all_tasks"))
+    form = ReassignTaskForm.from_record(found, assignees=access.task_assignees(found))
+    if form.validate_on_submit() and operations.run(
+        form, flow.reassign_task, actor=user, task=found, to=queries.person(db.session, form.to_details())
+    ):
+        flash("The task is reassigned.", "success")
+        return redirect(url_for("duties.all_tasks"))
     return render_template("duties/reassign.html", form=form, task=found)
 
 
 @bp.route("/notifications")
 @login_required
 def notifications():
-    user = _user()
+    user = operations.signed_in_user()
     rows = queries.notifications_of(db.session, user)
     return render_template(
         "duties/notifications.html",
@@ -149,15 +137,13 @@ def notifications():
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
 @login_required
 def mark_read(notification_id: int):
-    user = _user()
-    found = db.session.scalar(
-        sa.select(Notification).where(Notification.id == notification_id, Notification.recipient_id == user.id)
-    )
+    user = operations.signed_in_user()
+    found = queries.own_notification(db.session, user, notification_id)
     if found is None:
         abort(404)
-    flow.mark_read(db.session, user=user, notification=found)
-    db.session.commit()
-    return redirect(url_for("duties.notifications"))
+    back = url_for("duties.notifications")
+    operations.step(flow.mark_read, back=back, user=user, notification=found)
+    return redirect(back)
 
 
 @bp.route("/notifications/email")
@@ -165,27 +151,12 @@ def mark_read(notification_id: int):
 def email_log():
     """The emails sent to the school's staff: failures first, so that the SENCO can act on them.
     Without an SMTP server (development) this is where the printed emails can be read back."""
-    user = _user()
+    user = operations.signed_in_user()
     if not flow.may_oversee(user):
         abort(403)
-    rows = (
-        db.session.execute(
-            sa.select(Notification, User)
-            .join(User, User.id == Notification.recipient_id)
-            .where(User.school_id == user.school_id)
-            .order_by(
-                (Notification.email_status == EmailStatus.FAILED).desc(),
-                Notification.created_at.desc(),
-                Notification.id.desc(),
-            )
-            .limit(200)
-        )
-        .tuples()
-        .all()
-    )
-    failed = sum(1 for notification, _ in rows if notification.email_status is EmailStatus.FAILED)
+    log = queries.email_log(db.session, user)
     return render_template(
-        "duties/email_log.html", rows=rows, failed=failed, smtp=bool(current_app.config.get("MAIL_SERVER"))
+        "duties/email_log.html", emails=log.rows, failed=log.failed, smtp=bool(current_app.config.get("MAIL_SERVER"))
     )
 
 
@@ -193,14 +164,10 @@ def email_log():
 @login_required
 def resend_failed_emails():
     """Put the failed emails back in the outbox (after the address is put right, say)."""
-    user = _user()
+    user = operations.signed_in_user()
     if not flow.may_oversee(user):
         abort(403)
-    try:
-        count = flow.resend_failed_emails(db.session, actor=user)
-    except RuleBroken as error:
-        flash(error.message)
-        return redirect(url_for("duties.email_log"))
-    db.session.commit()
+    back = url_for("duties.email_log")
+    count = operations.step(flow.resend_failed_emails, back=back, actor=user)
     flash(f"{count} {'email' if count == 1 else 'emails'} will be sent again in the next minute or so.")
-    return redirect(url_for("duties.email_log"))
+    return redirect(back)

@@ -17,6 +17,7 @@ from sentrack.models import (
     Plan,
     Pupil,
     RoleProposal,
+    School,
     SenStatus,
     SupportCycle,
     TeachingGroup,
@@ -28,6 +29,11 @@ from sentrack.workflows.register import concern_past_deadline, on_roll, review_d
 OVERDUE_CONCERNS_SHOWN = 20
 REVIEWS_SHOWN = 30
 LETTERS_SHOWN = 30
+
+
+def visible_schools(session: Session, user: User) -> list[School]:
+    """The schools the user's roles reach, by name."""
+    return list(session.scalars(access.visible_schools(user).order_by(School.name)))
 
 
 def open_statuses(session: Session, pupil_ids: list[int]) -> dict[int, SenStatus]:

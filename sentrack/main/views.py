@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import render_template
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from sentrack import access, audit
+from sentrack import access, audit, operations
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.interventions import home as intervention_home
@@ -21,12 +20,12 @@ from sentrack.workflows.figures import register_figures
 @bp.route("/")
 @login_required
 def home():
-    user = current_user._get_current_object()
+    user = operations.signed_in_user()
     on = today()
     sections = access.home_sections(user)
     context: dict = {"today": on, "sections": sections}
     delivers = "delivers" in sections
-    schools = list(db.session.scalars(access.visible_schools(user).order_by(sa.text("name"))))
+    schools = queries.visible_schools(db.session, user)
     context["schools"] = schools
     if access.can(user, access.Ability.VIEW_FIGURES):
         suppress = not access.sees_small_numbers(user)
@@ -63,8 +62,8 @@ def home():
         )
     context["roles_waiting"] = queries.roles_waiting(db.session, user)
     page = render_template("main/home.html", user=user, **context)
-    # Audited once the page is rendered (the commit expires what the page loaded), one statement
-    # each: the passports show pupils' SEN records; the lists name other pupils.
+    # Audited once the page is rendered, one statement each (the request commits them): the
+    # passports show pupils' SEN records; the lists name other pupils.
     passported = {p.pupil.id for p in context.get("passports", ())}
     if delivers:
         audit.record_for_pupils(
@@ -72,7 +71,6 @@ def home():
         )
     named = [pupil for pupil in _named_on_home(user, context) if pupil.id not in passported]
     audit.record_for_pupils(db.session, "named_on_home_page", actor=user, pupils=named)
-    db.session.commit()
     return page
 
 

@@ -148,7 +148,10 @@ def _propose(session: Session, *, actor: User, member: User, roles: set[Role]) -
                     subject_id=proposal.id,
                     period="",
                     title="A role for a member of staff waits for your confirmation",
-                    body=f"{actor.full_name} proposed a role that opens SEN records. Confirm or decline it on the staff page.",
+                    body=(
+                        f"{actor.full_name} proposed a role that opens SEN records. "
+                        "Confirm or decline it on the staff page."
+                    ),
                     link="/staff/#proposals",
                 )
             )
@@ -191,9 +194,9 @@ def _keep_the_last(session: Session, member: User, *, roles_after: set[Role], ac
         )
         if not others:
             field = "roles" if active_after else "active"
+            named = role.label.lower() if role is Role.HEAD else role.label
             raise RuleBroken(
-                f"{member.full_name} is the school's only active {role.label.lower() if role is Role.HEAD else role.label}. "
-                f"Give the role to someone else first",
+                f"{member.full_name} is the school's only active {named}. Give the role to someone else first",
                 field=field,
             )
 
@@ -230,24 +233,18 @@ def add_staff_member(
     return member
 
 
-def update_staff_member(
-    session: Session, *, actor: User, member: User, details: StaffDetails, expected_version: int | None = None
-) -> None:
-    """Change an account. Managers cannot take away their own managing role or deactivate
-    themselves; nobody leaves the school without an active head teacher or SENCO; and an
-    administrator neither grants, takes away nor revives access to SEN records. EditConflict when
-    someone else saved the account after `expected_version`."""
-    _lock_school(session, member.school_id)
-    check_version(session, "user", member, STAFF_FIELDS, expected_version)
-    groups = _check(session, member.school_id, details, member)
-    if member.id == actor.id:
-        if not details.active:
-            raise RuleBroken("You cannot deactivate your own account", field="active")
-        if not (details.roles & MANAGING_ROLES):
-            raise RuleBroken("You cannot remove your own role as head teacher, SENCO or administrator", field="roles")
-    held = set(member.roles)
-    proposed = proposed_roles(session, member)
-    plan = _plan_roles(actor, member, held, proposed, details.roles)
+def _refuse_own_loss(actor: User, member: User, details: StaffDetails) -> None:
+    """Managers keep their own account active and their own managing role."""
+    if member.id != actor.id:
+        return
+    if not details.active:
+        raise RuleBroken("You cannot deactivate your own account", field="active")
+    if not (details.roles & MANAGING_ROLES):
+        raise RuleBroken("You cannot remove your own role as head teacher, SENCO or administrator", field="roles")
+
+
+def _refuse_beyond_control(actor: User, member: User, details: StaffDetails, held: set[Role]) -> None:
+    """Only whoever controls the account changes its email address, deactivates or reactivates it."""
     if details.email != member.email and not access.may_control_account(actor, member):
         raise RuleBroken(
             f"Only {_who_decides(held)} can change the email address of someone who holds this role", field="email"
@@ -256,13 +253,17 @@ def update_staff_member(
         raise RuleBroken(f"Only {_who_decides(held)} can deactivate this account", field="active")
     if not member.active and details.active and not access.may_control_account(actor, member):
         raise RuleBroken(f"Only {_who_decides(held)} can reactivate this account", field="active")
-    roles_after = (held | plan.grant) - plan.remove
-    _keep_the_last(session, member, roles_after=roles_after, active_after=details.active)
-    begin_edit(session, "user", member, STAFF_FIELDS, expected_version)
+
+
+def _apply_account(
+    session: Session, member: User, details: StaffDetails, roles_after: set[Role], groups: list[TeachingGroup]
+) -> list[str]:
+    """Write the changed fields, roles and classes to the account; answer the names of those changed.
+    A deactivated account's sessions end; a changed address's open invitation links stop working."""
     changed = [name for name in ("full_name", "email", "active") if getattr(member, name) != getattr(details, name)]
     for name in changed:
         setattr(member, name, getattr(details, name))
-    if roles_after != held:
+    if roles_after != set(member.roles):
         _set_roles(member, roles_after)
         changed.append("roles")
     if {g.id for g in member.groups} != {g.id for g in groups}:
@@ -273,6 +274,40 @@ def update_staff_member(
     if "email" in changed:
         # A link sent to the old address must not open the account any more.
         revoke_open_invitations(session, member, now_utc())
+    return changed
+
+
+def _settle_proposals(session: Session, *, actor: User, member: User, plan: RolePlan, proposed: set[Role]) -> None:
+    """Withdraw the proposals no longer wanted, end those granted now, and propose the new ones."""
+    _withdraw(session, actor=actor, member=member, roles=plan.withdraw - plan.grant)
+    if plan.grant & proposed:
+        session.execute(
+            sa.delete(RoleProposal).where(
+                RoleProposal.user_id == member.id, RoleProposal.role.in_(plan.grant & proposed)
+            )
+        )
+    _propose(session, actor=actor, member=member, roles=plan.propose)
+
+
+def update_staff_member(
+    session: Session, *, actor: User, member: User, details: StaffDetails, expected_version: int | None = None
+) -> None:
+    """Change an account. Managers cannot take away their own managing role or deactivate
+    themselves; nobody leaves the school without an active head teacher or SENCO; and an
+    administrator neither grants, takes away nor revives access to SEN records. EditConflict when
+    someone else saved the account after `expected_version`."""
+    _lock_school(session, member.school_id)
+    check_version(session, "user", member, STAFF_FIELDS, expected_version)
+    groups = _check(session, member.school_id, details, member)
+    _refuse_own_loss(actor, member, details)
+    held = set(member.roles)
+    proposed = proposed_roles(session, member)
+    plan = _plan_roles(actor, member, held, proposed, details.roles)
+    _refuse_beyond_control(actor, member, details, held)
+    roles_after = (held | plan.grant) - plan.remove
+    _keep_the_last(session, member, roles_after=roles_after, active_after=details.active)
+    begin_edit(session, "user", member, STAFF_FIELDS, expected_version)
+    changed = _apply_account(session, member, details, roles_after, groups)
     finish_edit(session, "user", member, STAFF_FIELDS, actor)
     if changed:
         audit.record(
@@ -283,14 +318,7 @@ def update_staff_member(
             object_id=member.id,
             details={"fields": changed, "roles": sorted(r.value for r in roles_after)},
         )
-    _withdraw(session, actor=actor, member=member, roles=plan.withdraw - plan.grant)
-    if plan.grant & proposed:
-        session.execute(
-            sa.delete(RoleProposal).where(
-                RoleProposal.user_id == member.id, RoleProposal.role.in_(plan.grant & proposed)
-            )
-        )
-    _propose(session, actor=actor, member=member, roles=plan.propose)
+    _settle_proposals(session, actor=actor, member=member, plan=plan, proposed=proposed)
     session.flush()
 
 
@@ -385,12 +413,7 @@ def save_group(
     session.flush()
     if not created:
         finish_edit(session, "teaching_group", group, GROUP_FIELDS, actor)
-    audit.record(
-        session,
-        "class_added" if created else "class_updated",
-        actor=actor,
-        object_type="teaching_group",
-        object_id=group.id,
-    )
+    action = "class_added" if created else "class_updated"
+    audit.record(session, action, actor=actor, object_type="teaching_group", object_id=group.id)
     session.flush()
     return group
