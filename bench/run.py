@@ -149,7 +149,8 @@ def subjects(url: str) -> dict:
             (school_id,),
         ).fetchall()
         surname = connection.execute(
-            "SELECT last_name FROM pupil WHERE school_id = %s GROUP BY last_name ORDER BY count(*) DESC, last_name LIMIT 1",
+            "SELECT last_name FROM pupil WHERE school_id = %s "
+            "GROUP BY last_name ORDER BY count(*) DESC, last_name LIMIT 1",
             (school_id,),
         ).fetchone()[0]
         year = connection.execute(
@@ -333,7 +334,8 @@ def markdown(results: dict) -> str:
     if run.get("demo_build_seconds"):
         lines += [
             "",
-            f"The demo authority was built in {run['demo_build_seconds']} s ({run['demo_date']}, `flask demo --reset`).",
+            f"The demo authority was built in {run['demo_build_seconds']} s "
+            f"({run['demo_date']}, `flask demo --reset`).",
         ]
     return "\n".join(lines) + "\n"
 

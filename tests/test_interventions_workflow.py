@@ -1024,7 +1024,8 @@ def test_correcting_the_impact_changes_it_without_a_second_timeline_event(sessio
         # One day, the right weekday and the wrong one.
         ([FRI], date(2026, 11, 27), date(2026, 11, 27), 1),
         ([MON], date(2026, 11, 27), date(2026, 11, 27), 0),
-        # Thursdays through the autumn: 3, 10, 17, 24 Sep; 1, 8, 15, 22, 29 Oct; 5, 12, 19, 26 Nov; 3, 10, 17, 24, 31 Dec.
+        # Thursdays through the autumn: 3, 10, 17, 24 Sep; 1, 8, 15, 22, 29 Oct; 5, 12, 19, 26 Nov;
+        # 3, 10, 17, 24, 31 Dec.
         ([THU], date(2026, 9, 1), date(2026, 12, 31), 18),
         # An end before the start.
         ([MON, TUE, WED, THU, FRI], date(2026, 11, 27), date(2026, 11, 26), 0),
@@ -1082,7 +1083,7 @@ OAK_TERMS = [
 
 @pytest.fixture
 def oak_terms(session, world):
-    for season, (_, starts_on, ends_on) in reversed(list(zip(Season, OAK_TERMS))):
+    for season, (_, starts_on, ends_on) in reversed(list(zip(Season, OAK_TERMS, strict=True))):
         session.add(
             SchoolTerm(
                 school_id=world.school.id, academic_year=2026, season=season, starts_on=starts_on, ends_on=ends_on

@@ -583,7 +583,8 @@ def test_the_new_term_form_is_filled_from_the_link(client, world, senco):
             date(2027, 7, 20),
             None,
             "starts_on",
-            "The dates overlap Spring 2027 (1 January 2027 to 31 March 2027, the default dates: set Spring 2027's own dates first)",
+            "The dates overlap Spring 2027 (1 January 2027 to 31 March 2027, "
+            "the default dates: set Spring 2027's own dates first)",
         ),
         (
             2026,
@@ -592,7 +593,8 @@ def test_the_new_term_form_is_filled_from_the_link(client, world, senco):
             date(2027, 4, 20),
             None,
             "ends_on",
-            "The dates overlap Summer 2027 (1 April 2027 to 31 August 2027, the default dates: set Summer 2027's own dates first)",
+            "The dates overlap Summer 2027 (1 April 2027 to 31 August 2027, "
+            "the default dates: set Summer 2027's own dates first)",
         ),
         (
             2026,

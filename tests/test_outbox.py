@@ -122,7 +122,7 @@ def test_after_three_days_of_retries_the_email_is_marked_failed_with_its_error(s
     # Retried for at least three days, never waiting longer than the cap between two tries.
     assert moments[-1] - moments[0] >= RETRY_FOR
     assert moments[-2] - moments[0] < RETRY_FOR
-    assert max(b - a for a, b in zip(moments, moments[1:])) == RETRY_CAP
+    assert max(b - a for a, b in zip(moments, moments[1:], strict=False)) == RETRY_CAP
     assert "Error" in notification.last_error
     assert notification.next_attempt_at is None
 

@@ -366,7 +366,8 @@ def upgrade():
         ),
         sa.CheckConstraint("primary_need <> 'NSA' OR provision = 'K'", name=op.f("ck_sen_status_nsa_only_with_k")),
         sa.CheckConstraint(
-            "secondary_need IS NULL OR (primary_need IS NOT NULL AND secondary_need <> primary_need AND secondary_need <> 'NSA')",
+            "secondary_need IS NULL OR "
+            "(primary_need IS NOT NULL AND secondary_need <> primary_need AND secondary_need <> 'NSA')",
             name=op.f("ck_sen_status_secondary_need_valid"),
         ),
         sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name=op.f("ck_sen_status_dates_in_order")),

@@ -52,7 +52,8 @@ def upgrade():
         sa.Column("hourly_rate_pence", sa.Integer(), nullable=True),
         sa.Column("active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.CheckConstraint(
-            "(cost_basis = 'per_session' AND cost_per_session_pence IS NOT NULL) OR (cost_basis = 'staff_hours' AND hourly_rate_pence IS NOT NULL)",
+            "(cost_basis = 'per_session' AND cost_per_session_pence IS NOT NULL) OR "
+            "(cost_basis = 'staff_hours' AND hourly_rate_pence IS NOT NULL)",
             name=op.f("ck_intervention_type_cost_given"),
         ),
         sa.CheckConstraint(

@@ -104,7 +104,8 @@ def upgrade():
         )
         batch_op.create_check_constraint(
             batch_op.f("ck_school_term_half_term_inside"),
-            "half_term_starts_on IS NULL OR (half_term_starts_on > starts_on AND half_term_ends_on >= half_term_starts_on"
+            "half_term_starts_on IS NULL OR "
+            "(half_term_starts_on > starts_on AND half_term_ends_on >= half_term_starts_on"
             " AND half_term_ends_on < ends_on)",
         )
 

@@ -169,7 +169,8 @@ def page_fits(page: Page) -> dict:
             return false;
           };
           const describe = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-            [...el.classList].map(c => '.' + c).join('') + ` (right edge ${Math.round(el.getBoundingClientRect().right)}px)`;
+            [...el.classList].map(c => '.' + c).join('') +
+            ` (right edge ${Math.round(el.getBoundingClientRect().right)}px)`;
           const wide = [...document.body.querySelectorAll('*')].filter(el =>
             el.getBoundingClientRect().right > window.innerWidth + 0.5 && !clipped(el));
           const innermost = wide.filter(el => !wide.some(other => other !== el && el.contains(other)));

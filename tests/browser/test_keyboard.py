@@ -12,7 +12,8 @@ _FOCUSED = """() => {
   const el = document.activeElement;
   if (!el || el === document.body) return null;
   const byLabels = el.labels && el.labels.length ? [...el.labels].map(l => l.innerText).join(' ') : '';
-  const name = (el.getAttribute('aria-label') || byLabels || el.innerText || el.value || '').replace(/\\s+/g, ' ').trim();
+  const name = (el.getAttribute('aria-label') || byLabels || el.innerText || el.value || '')
+    .replace(/\\s+/g, ' ').trim();
   const style = getComputedStyle(el);
   let ring = (style.outlineStyle !== 'none' && style.outlineWidth !== '0px') || style.boxShadow !== 'none';
   if (el.type === 'radio' || el.type === 'checkbox') {
