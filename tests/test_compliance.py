@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -104,38 +105,59 @@ def _status_on(statuses, pupil_id, day, provisions=("K", "E")):
 
 
 def _plain(session, school: School, today: date) -> dict:
-    every = {p.id: p for p in _all(session, Pupil) if p.school_id == school.id}
+    """Every figure, recomputed from the raw rows one step at a time."""
+    w = _plain_world(session, school, today)
+    out: dict = {"register": w.register, "on_k": w.on_k, "on_e": w.on_e}
+    out["engagement"] = _plain_engagement(w)
+    out.update(_plain_cycles(w))
+    concerns = [c for c in _all(session, Concern) if c.pupil_id in w.ids and c.status is ConcernStatus.OPEN]
+    out["open_concerns"] = len(concerns)
+    out["concerns_past_deadline"] = {c.id for c in concerns if c.deadline < today}
+    out.update(_plain_interventions(w))
+    out.update(_plain_tasks(w))
+    out["stale"] = _plain_stale(w)
+    out["ehc_due"], out["ehc_overdue"] = _plain_ehc(w)
+    return out
 
-    def on_roll(pid, day):
-        p = every[pid]
-        return (p.admitted_on is None or p.admitted_on <= day) and (p.left_on is None or day < p.left_on)
 
-    pupils = [p for p in every.values() if on_roll(p.id, today)]
-    ids = {p.id for p in pupils}
-    statuses = [s for s in _all(session, SenStatus) if s.pupil_id in ids]
-
-    def _on_register(statuses, pid, day, provisions=("K", "E")):
-        return on_roll(pid, day) and _status_on(statuses, pid, day, provisions)
-
-    register = {p.id for p in pupils if _on_register(statuses, p.id, today)}
-    on_k = {p.id for p in pupils if _on_register(statuses, p.id, today, ("K",))}
-    on_e = {p.id for p in pupils if _on_register(statuses, p.id, today, ("E",))}
-    out: dict = {"register": register, "on_k": on_k, "on_e": on_e}
-
-    # Parent engagement, the rule of DESIGN section 6 walked day by day.
+def _plain_world(session, school: School, today: date) -> SimpleNamespace:
+    """The school's pupils on roll today, their statuses, the register and the academic year."""
+    w = SimpleNamespace(session=session, school=school, today=today)
+    w.every = {p.id: p for p in _all(session, Pupil) if p.school_id == school.id}
+    w.pupils = [p for p in w.every.values() if _plain_on_roll(w, p.id, today)]
+    w.ids = {p.id for p in w.pupils}
+    w.statuses = [s for s in _all(session, SenStatus) if s.pupil_id in w.ids]
+    w.register = {p.id for p in w.pupils if _plain_on_register(w, p.id, today)}
+    w.on_k = {p.id for p in w.pupils if _plain_on_register(w, p.id, today, ("K",))}
+    w.on_e = {p.id for p in w.pupils if _plain_on_register(w, p.id, today, ("E",))}
     year = today.year if today.month >= 9 else today.year - 1
-    first, last = date(year, 9, 1), date(year + 1, 8, 31)
+    w.year, w.first, w.last = year, date(year, 9, 1), date(year + 1, 8, 31)
+    return w
+
+
+def _plain_on_roll(w, pid, day) -> bool:
+    p = w.every[pid]
+    return (p.admitted_on is None or p.admitted_on <= day) and (p.left_on is None or day < p.left_on)
+
+
+def _plain_on_register(w, pid, day, provisions=("K", "E")) -> bool:
+    return _plain_on_roll(w, pid, day) and _status_on(w.statuses, pid, day, provisions)
+
+
+def _plain_engagement(w) -> dict:
+    """Parent engagement, the rule of DESIGN section 6 walked day by day."""
+    school, today = w.school, w.today
     # The school's own dates replace the default of exactly the terms they name.
     own = {
         t.season: (t.starts_on, t.ends_on)
-        for t in _all(session, SchoolTerm)
-        if t.school_id == school.id and t.academic_year == year
+        for t in _all(w.session, SchoolTerm)
+        if t.school_id == school.id and t.academic_year == w.year
     }
-    terms = sorted(own.get(t.season, (t.starts_on, t.ends_on)) for t in default_terms(year))
-    meetings = _all(session, ParentMeeting)
+    terms = sorted(own.get(t.season, (t.starts_on, t.ends_on)) for t in default_terms(w.year))
+    meetings = _all(w.session, ParentMeeting)
 
     def since(pid, day):
-        while _on_register(statuses, pid, day - timedelta(days=1)):
+        while _plain_on_register(w, pid, day - timedelta(days=1)):
             day -= timedelta(days=1)
         return day
 
@@ -143,14 +165,14 @@ def _plain(session, school: School, today: date) -> dict:
         return (term_end - since(pid, day)).days + 1 >= school.parent_meeting_min_days
 
     engagement = {"on_track": set(), "due": set(), "overdue": set()}
-    for pid in register:
+    for pid in w.register:
         required = sum(
-            1 for start, end in terms if end < today and _on_register(statuses, pid, end) and counts(pid, end, end)
+            1 for start, end in terms if end < today and _plain_on_register(w, pid, end) and counts(pid, end, end)
         )
         held = sum(
             1
             for m in meetings
-            if m.pupil_id == pid and m.held_on is not None and first <= m.held_on <= min(today, last)
+            if m.pupil_id == pid and m.held_on is not None and w.first <= m.held_on <= min(today, w.last)
         )
         current = next(((s, e) for s, e in terms if s <= today <= e), None)
         if held < required:
@@ -164,33 +186,31 @@ def _plain(session, school: School, today: date) -> dict:
             engagement["due"].add(pid)
         else:
             engagement["on_track"].add(pid)
-    out["engagement"] = engagement
+    return engagement
 
-    cycles = [c for c in _all(session, SupportCycle) if c.pupil_id in ids and c.state is not CycleState.CLOSED]
-    plans = {p.cycle_id: p for p in _all(session, Plan)}
-    out["open_cycles"] = len(cycles)
-    # Overdue whether the cycle is at "do" or at "review": the review is not recorded yet.
-    out["reviews_overdue"] = {
-        c.pupil_id
-        for c in cycles
-        if c.state in (CycleState.DO, CycleState.REVIEW)
-        and c.id in plans
-        and plans[c.id].review_date is not None
-        and plans[c.id].review_date < today
+
+def _plain_cycles(w) -> dict:
+    today = w.today
+    cycles = [c for c in _all(w.session, SupportCycle) if c.pupil_id in w.ids and c.state is not CycleState.CLOSED]
+    plans = {p.cycle_id: p for p in _all(w.session, Plan)}
+    at_do = [c for c in cycles if c.state in (CycleState.DO, CycleState.REVIEW) and c.id in plans]
+    return {
+        "open_cycles": len(cycles),
+        # Overdue whether the cycle is at "do" or at "review": the review is not recorded yet.
+        "reviews_overdue": {
+            c.pupil_id for c in at_do if plans[c.id].review_date is not None and plans[c.id].review_date < today
+        },
+        "k_without_plan": w.on_k - {c.pupil_id for c in at_do},
     }
-    with_plan = {c.pupil_id for c in cycles if c.state in (CycleState.DO, CycleState.REVIEW) and c.id in plans}
-    out["k_without_plan"] = on_k - with_plan
 
-    concerns = [c for c in _all(session, Concern) if c.pupil_id in ids and c.status is ConcernStatus.OPEN]
-    out["open_concerns"] = len(concerns)
-    out["concerns_past_deadline"] = {c.id for c in concerns if c.deadline < today}
 
-    ended = [i for i in _all(session, Intervention) if i.school_id == school.id and first <= i.ends_on < today]
-    places = _all(session, InterventionPupil)
-    out["ended_interventions"] = len(ended)
+def _plain_interventions(w) -> dict:
+    today = w.today
+    ended = [i for i in _all(w.session, Intervention) if i.school_id == w.school.id and w.first <= i.ends_on < today]
+    places = _all(w.session, InterventionPupil)
     # A pupil who left before the intervention ended has no impact to record.
-    left = {p.id: p.left_on for p in _all(session, Pupil)}
-    out["without_impact"] = {
+    left = {p.id: p.left_on for p in _all(w.session, Pupil)}
+    without = {
         i.id
         for i in ended
         if any(
@@ -200,62 +220,76 @@ def _plain(session, school: School, today: date) -> dict:
             for p in places
         )
     }
+    return {"ended_interventions": len(ended), "without_impact": without}
 
-    tasks = [t for t in _all(session, Task) if t.school_id == school.id and t.status is TaskStatus.OPEN]
-    out["open_tasks"] = len(tasks)
-    out["tasks_overdue"] = {t.id for t in tasks if t.due_on < today}
-    out["by_role"] = {}
+
+def _plain_tasks(w) -> dict:
+    today = w.today
+    tasks = [t for t in _all(w.session, Task) if t.school_id == w.school.id and t.status is TaskStatus.OPEN]
+    by_role: dict = {}
     for t in tasks:
-        entry = out["by_role"].setdefault(t.for_role, [0, set()])
+        entry = by_role.setdefault(t.for_role, [0, set()])
         entry[0] += 1
         if t.due_on < today:
             entry[1].add(t.id)
+    return {"open_tasks": len(tasks), "tasks_overdue": {t.id for t in tasks if t.due_on < today}, "by_role": by_role}
 
-    events = _all(session, TimelineEvent)
-    # Stale from the day the school's weeks have passed since the latest change (in UTC).
+
+def _plain_stale(w) -> set:
+    """Stale from the day the school's weeks have passed since the latest change (in UTC)."""
+    events = _all(w.session, TimelineEvent)
     stale = set()
-    for p in pupils:
-        if p.id in register:
+    for p in w.pupils:
+        if p.id in w.register:
             times = [e.recorded_at for e in events if e.pupil_id == p.id] + [p.updated_at]
             last = max(t.astimezone(UTC) if t.tzinfo else t for t in times).date()
-            if last + timedelta(weeks=school.records_stale_weeks) <= today:
+            if last + timedelta(weeks=w.school.records_stale_weeks) <= w.today:
                 stale.add(p.id)
-    out["stale"] = stale
+    return stale
 
-    duties = {d.id: d.code for d in _all(session, Duty)}
-    all_tasks = _all(session, Task)
+
+def _plain_latest_anniversary(start: date, today: date):
+    """The latest (n, anniversary of `start`) whose eight-week window has opened by `today`, or None."""
+    anniversaries = []
+    for n in range(1, 60):
+        try:
+            a = start.replace(year=start.year + n)
+        except ValueError:
+            a = start.replace(year=start.year + n, day=28)
+        if a - timedelta(days=56) <= today:
+            anniversaries.append((n, a))
+    return anniversaries[-1] if anniversaries else None
+
+
+def _plain_ehc(w) -> tuple[set, set]:
+    today = w.today
+    duties = {d.id: d.code for d in _all(w.session, Duty)}
+    all_tasks = _all(w.session, Task)
     due, overdue = set(), set()
-    for s in statuses:
-        if (
-            s.pupil_id in on_e
+    for s in w.statuses:
+        if not (
+            s.pupil_id in w.on_e
             and s.provision is Provision.EHC_PLAN
             and s.start_date <= today
             and (s.end_date is None or s.end_date >= today)
         ):
-            anniversaries = []
-            for n in range(1, 60):
-                try:
-                    a = s.start_date.replace(year=s.start_date.year + n)
-                except ValueError:
-                    a = s.start_date.replace(year=s.start_date.year + n, day=28)
-                if a - timedelta(days=56) <= today:
-                    anniversaries.append((n, a))
-            if not anniversaries:
-                continue
-            n, a = anniversaries[-1]
-            if a >= today:
-                due.add(s.pupil_id)
-            elif not any(
-                duties[t.duty_id] == "la_annual_review"
-                and t.subject_type == "sen_status"
-                and t.subject_id == s.id
-                and t.period == f"review:{n}"
-                and t.status is TaskStatus.DONE
-                for t in all_tasks
-            ):
-                overdue.add(s.pupil_id)
-    out["ehc_due"], out["ehc_overdue"] = due, overdue
-    return out
+            continue
+        latest = _plain_latest_anniversary(s.start_date, today)
+        if latest is None:
+            continue
+        n, a = latest
+        if a >= today:
+            due.add(s.pupil_id)
+        elif not any(
+            duties[t.duty_id] == "la_annual_review"
+            and t.subject_type == "sen_status"
+            and t.subject_id == s.id
+            and t.period == f"review:{n}"
+            and t.status is TaskStatus.DONE
+            for t in all_tasks
+        ):
+            overdue.add(s.pupil_id)
+    return due, overdue
 
 
 def _check(figure, ids, population):
