@@ -1228,6 +1228,26 @@ def test_the_map_filters_and_sorts(client, world, login, mapped, query, names):
     assert listed == names
 
 
+def test_the_map_says_which_column_it_is_sorted_by(client, world, login, mapped):
+    login(world.users["senco"])
+
+    def sorts(query: str) -> dict[str, str]:
+        page = text(client.get(f"/provision-map?{query}"))
+        found = re.findall(r'<th scope="col" class="[^"]*" aria-sort="(\w+)"><a [^>]*>([\w ]+)<', page)
+        return {label: sort for sort, label in found}
+
+    assert sorts("sort=cost") == {
+        "Intervention": "none",
+        "Wave": "none",
+        "Staff hours": "none",
+        "Cost": "descending",
+        "Cost per pupil": "none",
+    }
+    assert sorts("sort=name")["Intervention"] == "ascending"
+    # The total row is headed by its first cell.
+    assert '<th scope="row" class="govuk-table__header">Total</th>' in text(client.get("/provision-map"))
+
+
 def test_the_map_is_audited(client, world, login, session, mapped):
     login(world.users["senco"])
 
