@@ -2,9 +2,11 @@
 
 A view loads its records through `access`, checks the form and calls one operation:
 
-- `run(form, operation, ...)` for a form: a refused operation (`RuleBroken`) is rolled back and
-  its message put beside the field it names, and the form is shown again as typed; a done one is
-  committed, with the form's one-time token (`submissions.once`).
+- `submit(form, operation, ...)` for a posted form: once the form validates, `run` runs the
+  operation as the signed-in user and, for a form that edits a record, at the version the form
+  was opened at. `run(form, operation, ...)` underneath: a refused operation (`RuleBroken`) is
+  rolled back and its message put beside the field it names, and the form is shown again as
+  typed; a done one is committed, with the form's one-time token (`submissions.once`).
 - `step(operation, back=..., ...)` for a button-only post: a done one is committed; a refused one
   raises, and the application's handler (`refused`) rolls it back and answers with the message on
   the page the button was on.
@@ -25,7 +27,7 @@ from flask import Flask, Response, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from sentrack.extensions import db
-from sentrack.forms import attach_error
+from sentrack.forms import VersionedForm, attach_error
 from sentrack.workflows import RuleBroken
 
 
@@ -60,6 +62,21 @@ def run(form, operation: Callable[..., Any], /, **arguments: Any) -> Outcome:
         return REFUSED
     db.session.commit()
     return Outcome(done=True, value=value)
+
+
+def submit(form, operation: Callable[..., Any], /, *, details_as: str = "details", **arguments: Any) -> Outcome:
+    """Once `form` is posted and valid, `run` `operation` with `arguments`, the form's
+    `to_details()` as the argument `details_as` names, the signed-in user as `actor` and, for a
+    form that edits a record, the version it was opened at as `expected_version` (unless
+    `arguments` give them). Not posted, or not valid: a false outcome, and the form shows its
+    errors; its details are only read once it is valid."""
+    if not form.validate_on_submit():
+        return REFUSED
+    arguments.setdefault(details_as, form.to_details())
+    arguments.setdefault("actor", signed_in_user())
+    if isinstance(form, VersionedForm):
+        arguments.setdefault("expected_version", form.expected_version)
+    return run(form, operation, **arguments)
 
 
 def step(operation: Callable[..., Any], /, *, back: str, **arguments: Any) -> Any:

@@ -82,15 +82,8 @@ def decide_concern(public_id: str, concern_id: int):
     ):
         flash("This concern has already been decided.", "info")
         return redirect(concerns)
-    done = form.validate_on_submit() and operations.run(
-        form,
-        flow.decide_concern,
-        actor=user,
-        pupil=pupil,
-        concern=concern,
-        decision=form.to_details(),
-        expected_version=form.expected_version,
-        today=today(),
+    done = operations.submit(
+        form, flow.decide_concern, pupil=pupil, concern=concern, today=today(), details_as="decision"
     )
     if not done:
         return render_template("cycles/decide_concern.html", form=form, pupil=pupil, concern=concern)

@@ -152,16 +152,7 @@ def _save(form, operation, user: User, cycle: SupportCycle, template: str, saved
     """A form that saves a record of the cycle: sent and valid, `operation` is run with the form's
     details (and `extra`); done, back to the cycle at `anchor`, saying `saved`. Otherwise, or
     refused, the form's page (`template`, shown with `extra` too) as typed."""
-    if form.validate_on_submit() and operations.run(
-        form,
-        operation,
-        actor=user,
-        cycle=cycle,
-        details=form.to_details(),
-        expected_version=form.expected_version,
-        today=today(),
-        **extra,
-    ):
+    if operations.submit(form, operation, actor=user, cycle=cycle, today=today(), **extra):
         flash(saved, "success")
         return _to_cycle(cycle, anchor)
     return render_template(template, form=form, pupil=cycle.pupil, cycle=cycle, **extra)
@@ -272,16 +263,7 @@ def review(public_id: str, number: int):
         abort(404)
     form = ReviewForm.from_record(cycle.review, outcomes=cycle.outcomes)
     recording = bool(form.record.data)
-    done = form.validate_on_submit() and operations.run(
-        form,
-        flow.submit_review,
-        actor=user,
-        cycle=cycle,
-        details=form.to_details(),
-        expected_version=form.expected_version,
-        today=today(),
-        record=recording,
-    )
+    done = operations.submit(form, flow.submit_review, cycle=cycle, today=today(), record=recording)
     if not done:
         return render_template("cycles/review.html", form=form, pupil=pupil, cycle=cycle)
     if not recording:

@@ -81,17 +81,8 @@ def all_tasks():
 def task(task_id: int):
     found = _task(task_id)
     form = CompleteTaskForm()
-    if (
-        found.status is TaskStatus.OPEN
-        and form.validate_on_submit()
-        and operations.run(
-            form,
-            flow.complete_task,
-            actor=operations.signed_in_user(),
-            task=found,
-            note=form.to_details(),
-            today=today(),
-        )
+    if found.status is TaskStatus.OPEN and operations.submit(
+        form, flow.complete_task, task=found, today=today(), details_as="note"
     ):
         flash("The task is done.", "success")
         return redirect(url_for("duties.my_tasks"))

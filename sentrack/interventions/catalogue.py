@@ -58,14 +58,7 @@ def impact_scale():
     user = operations.signed_in_user()
     school = user.school
     form = ImpactScaleForm.from_record(school) if request.method == "GET" else ImpactScaleForm()
-    if form.validate_on_submit() and operations.run(
-        form,
-        flow.set_impact_scale,
-        actor=user,
-        school=school,
-        labels=form.to_details(),
-        expected_version=form.expected_version,
-    ):
+    if operations.submit(form, flow.set_impact_scale, school=school, details_as="labels"):
         flash("The impact scale is saved.", "success")
         return redirect(url_for("interventions.catalogue"))
     return render_template("interventions/impact_scale.html", form=form)

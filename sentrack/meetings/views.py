@@ -46,14 +46,8 @@ def record(public_id: str, meeting_id: int | None = None):
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
     page = _found(queries.meeting_page(db.session, pupil, meeting_id))
     form = MeetingForm.from_record(page.planned, leaders=page.leaders, user=user, today=today())
-    if form.validate_on_submit() and operations.run(
-        form,
-        form.noting_existing(flow.record_meeting),
-        actor=user,
-        pupil=pupil,
-        details=form.to_details(),
-        today=today(),
-        planned=page.planned,
+    if operations.submit(
+        form, form.noting_existing(flow.record_meeting), pupil=pupil, today=today(), planned=page.planned
     ):
         flash("Meeting with parents saved.", "success")
         return _to_pupil(pupil)
@@ -68,9 +62,7 @@ def plan(public_id: str):
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
     page = queries.meeting_page(db.session, pupil)
     form = PlanMeetingForm.from_record(leaders=page.leaders, user=user)
-    if form.validate_on_submit() and operations.run(
-        form, form.noting_existing(flow.plan_meeting), actor=user, pupil=pupil, details=form.to_details(), today=today()
-    ):
+    if operations.submit(form, form.noting_existing(flow.plan_meeting), pupil=pupil, today=today()):
         flash("Meeting with parents planned.", "success")
         return _to_pupil(pupil)
     return render_template("meetings/plan.html", form=form, pupil=pupil, existing=form.existing)
@@ -84,9 +76,7 @@ def shared(public_id: str, meeting_id: int):
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
     meeting = _found(queries.pupil_meeting(db.session, pupil, meeting_id, held=True))
     form = SharedForm.from_record(meeting)
-    if form.validate_on_submit() and operations.run(
-        form, flow.mark_shared, actor=user, meeting=meeting, shared_on=form.to_details(), today=today()
-    ):
+    if operations.submit(form, flow.mark_shared, meeting=meeting, today=today(), details_as="shared_on"):
         flash("The date the record was shared with parents is saved.", "success")
         return _to_pupil(pupil)
     return render_template("meetings/shared.html", form=form, pupil=pupil, meeting=meeting)
@@ -118,14 +108,7 @@ def rules():
     user = operations.signed_in_user()
     school = _school(user)
     form = RuleSettingsForm.from_record(school)
-    if form.validate_on_submit() and operations.run(
-        form,
-        settings_flow.save_rule_settings,
-        actor=user,
-        school=school,
-        values=form.to_details(),
-        expected_version=form.expected_version,
-    ):
+    if operations.submit(form, settings_flow.save_rule_settings, school=school, details_as="values"):
         flash("Rule settings saved.", "success")
         return redirect(url_for("meetings.settings"))
     return render_template("meetings/rules.html", form=form)
@@ -147,15 +130,7 @@ def term(term_id: int | None = None):
         asked_year=request.args.get("year", ""),
         asked_season=request.args.get("season", ""),
     )
-    if form.validate_on_submit() and operations.run(
-        form,
-        settings_flow.save_term,
-        term=page.term,
-        actor=user,
-        school=school,
-        details=form.to_details(),
-        expected_version=form.expected_version,
-    ):
+    if operations.submit(form, settings_flow.save_term, term=page.term, school=school):
         flash("Term dates saved.", "success")
         return _to_terms()
     default_form = UseDefaultDatesForm() if page.term else None

@@ -59,16 +59,6 @@ def _to_record(pupil, part: str, message: str):
     return redirect(_record_url(pupil, part))
 
 
-def _saved(form, operation, **arguments) -> operations.Outcome:
-    """The form posted and valid, `operation` run for the signed-in user with the form's details
-    (`form.to_details()`) and committed: a true outcome; otherwise a false one, and the form is
-    shown again with its errors."""
-    if not form.validate_on_submit():
-        return operations.REFUSED
-    details = form.to_details()
-    return operations.run(form, operation, actor=operations.signed_in_user(), details=details, **arguments)
-
-
 def _searched(form, key: str) -> bool:
     """Whether the search form was posted, valid, and its text kept for the session under `key`."""
     if request.method != "POST" or not form.validate():
@@ -148,7 +138,7 @@ def clear_search(listing: str):
 def new():
     user = operations.signed_in_user()
     form = PupilForm.from_record(None, group_choices(db.session, user))
-    outcome = _saved(form, add_pupil, school_id=user.school_id, group_ids=form.group_ids, today=today())
+    outcome = operations.submit(form, add_pupil, school_id=user.school_id, group_ids=form.group_ids, today=today())
     if outcome:
         return _to_record(outcome.value, "", "Pupil added to the roll.")
     return render_template("pupils/form.html", form=form, pupil=None)
@@ -174,7 +164,7 @@ def edit(public_id: str):
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.EDIT_PUPIL)
     form = PupilEditForm.from_record(pupil, group_choices(db.session, user))
-    outcome = _saved(
+    outcome = operations.submit(
         form, update_pupil, pupil=pupil, group_ids=form.group_ids, today=today(), expected_version=form.expected_version
     )
     if outcome:
@@ -194,9 +184,9 @@ def contact(public_id: str, contact_id: int | None = None):
         abort(404)
     form = ContactForm.from_record(existing)
     if existing is None:
-        outcome = _saved(form, add_contact, pupil=pupil)
+        outcome = operations.submit(form, add_contact, pupil=pupil)
     else:
-        outcome = _saved(form, update_contact, contact=existing, expected_version=form.expected_version)
+        outcome = operations.submit(form, update_contact, contact=existing, expected_version=form.expected_version)
     if outcome:
         return _to_record(pupil, "#contacts", "Contact saved.")
     return render_template("pupils/contact.html", form=form, pupil=pupil, contact=existing)
@@ -210,7 +200,7 @@ def sen_status(public_id: str):
     pupil = access.get_pupil(user, public_id, Ability.CHANGE_SEN_STATUS)
     open_period = current_status(db.session, pupil)
     form = SenStatusForm.from_record(open_period)
-    if _saved(form, record_status, pupil=pupil, today=today()):
+    if operations.submit(form, record_status, pupil=pupil, today=today()):
         return _to_record(pupil, "#sen-status", "SEN status saved.")
     return render_template("pupils/sen_status.html", form=form, pupil=pupil, current=open_period)
 
@@ -221,7 +211,7 @@ def sen_status(public_id: str):
 def raise_concern_view(public_id: str):
     pupil = access.get_pupil(operations.signed_in_user(), public_id, Ability.RAISE_CONCERN)
     form = ConcernForm.from_record(noticed_on=today())
-    if _saved(form, record_concern, pupil=pupil, today=today()):
+    if operations.submit(form, record_concern, pupil=pupil, today=today()):
         return _to_record(pupil, "#concerns", "Concern raised. The SENCO will see it on their home page.")
     return render_template("pupils/concern.html", form=form, pupil=pupil)
 
@@ -234,7 +224,7 @@ def leaving(public_id: str):
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.RECORD_LEAVING)
     form = LeavingForm()
-    if _saved(form, leave_roll, pupil=pupil, today=today()):
+    if operations.submit(form, leave_roll, pupil=pupil, today=today()):
         flash("Leaving recorded. From the leaving date the pupil is in the list of pupils who have left.", "success")
         if access.may(user, Ability.VIEW_PUPILS, pupil):
             return redirect(_record_url(pupil))

@@ -43,16 +43,7 @@ def index():
 def member_new():
     user = operations.signed_in_user()
     form = StaffForm.from_record(None, classes=queries.class_choices(db.session, user))
-    if not form.validate_on_submit():
-        return render_template("staff/member.html", form=form, member=None)
-    added = operations.run(
-        form,
-        add_staff_member,
-        actor=user,
-        details=form.to_details(),
-        secret_key=current_app.config["SECRET_KEY"],
-        moment=now_utc(),
-    )
+    added = operations.submit(form, add_staff_member, secret_key=current_app.config["SECRET_KEY"], moment=now_utc())
     if not added:
         return render_template("staff/member.html", form=form, member=None)
     message = f"Account created for {form.full_name.data}. We have emailed them a link to set their password."
@@ -70,14 +61,7 @@ def member_edit(user_id: int):
     member = access.get_staff_member(user, user_id)
     proposed = proposed_roles(db.session, member)
     form = StaffEditForm.from_record(member, classes=queries.class_choices(db.session, user), proposed=proposed)
-    if form.validate_on_submit() and operations.run(
-        form,
-        update_staff_member,
-        actor=user,
-        member=member,
-        details=form.to_details(),
-        expected_version=form.expected_version,
-    ):
+    if operations.submit(form, update_staff_member, member=member):
         flash(f"Changes to {member.full_name}'s account saved.", "success")
         return redirect(url_for("staff.index"))
     return render_template("staff/member.html", form=form, member=member, proposed=proposed)
@@ -149,16 +133,7 @@ def group_form(group_id: int | None = None):
     form = (GroupForm if group is None else GroupEditForm).from_record(
         group, teachers=queries.teacher_choices(db.session, user)
     )
-    if form.validate_on_submit():
-        details = form.to_details()
-        if operations.run(
-            form,
-            save_group,
-            actor=user,
-            details=details,
-            group=group,
-            expected_version=form.expected_version if group is not None else None,
-        ):
-            flash(f"Class {details.name} saved.", "success")
-            return redirect(url_for("staff.groups"))
+    if operations.submit(form, save_group, group=group):
+        flash(f"Class {form.name.data} saved.", "success")
+        return redirect(url_for("staff.groups"))
     return render_template("staff/group.html", form=form, group=group)
