@@ -213,7 +213,7 @@ def attach_error(form, error) -> None:
     if isinstance(error, EditConflict) and (hasattr(form, "version") or error.versions):
         attach_conflict(form, error)
         return
-    field = getattr(form, error.field, None) if error.field else None
+    field = _named_field(form, error.field) if error.field else None
     if field is None:
         form.general_errors = [*getattr(form, "general_errors", []), error.message]
         return
@@ -258,8 +258,22 @@ def attach_conflict(form, error) -> None:
     the other person changed (the form page lists it), and let their next save carry the version
     they have now seen."""
     for name, version in (error.versions or {"version": error.current_version}).items():
-        getattr(form, name).data = str(version)
+        _named_field(form, name).data = str(version)
     form.conflict = error
+
+
+def _named_field(form, name: str):
+    """The field a refusal names: one of the form's own, or else a row's field as a workflow names
+    it (`impact_12`: the `impact` field of the row of record 12) in a list of rows that can find it
+    (`field_named`). None when there is none."""
+    field = getattr(form, name, None)
+    if field is not None:
+        return field
+    for rows in form:
+        found = rows.field_named(name) if hasattr(rows, "field_named") else None
+        if found is not None:
+            return found
+    return None
 
 
 class VersionedForm(FlaskForm):

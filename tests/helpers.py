@@ -48,6 +48,19 @@ def date_parts(value: date) -> list[str]:
     return [str(value.day), str(value.month), str(value.year)]
 
 
+def rows(*fields: dict, start: int = 0) -> dict:
+    """A form's rows of records as posted: `rows({"pupil": "12", "impact": "1"})` is
+    `{"rows-0-pupil": "12", "rows-0-impact": "1"}`; each row names its record in `pupil`."""
+    return {f"rows-{n}-{name}": value for n, row in enumerate(fields, start) for name, value in row.items()}
+
+
+def row_of(page: str, key: str) -> str:
+    """The prefix of the fields of the row of record `key` on a page (`rows-3-`)."""
+    match = re.search(rf'name="(rows-\d+-)pupil" type="hidden" value="{re.escape(key)}"', page)
+    assert match, f"no row of {key} on the page"
+    return match.group(1)
+
+
 def count(session: Session, model, *conditions) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(model).where(*conditions))
 

@@ -35,7 +35,7 @@ from sentrack.models import (
 )
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 from tests.factories import PASSWORD, make_intervention, make_intervention_type
-from tests.helpers import date_parts, text
+from tests.helpers import date_parts, rows, text
 from tests.test_cycles_views import _assessment_form, _outcome_form, _plan_form, _review_form
 from tests.test_meetings_views import _meeting_form
 from tests.test_pupils import _concern_form, _contact_form, _edit_form, _pupil_form, _status_form
@@ -282,7 +282,7 @@ def test_every_change_to_pupil_data_through_the_app_is_audited(from_address, wor
         "ends_on": date_parts(date(2026, 12, 18)),
         "measure": "Words a minute",
         "pupils": [pupil.public_id],
-        f"entry_{pupil.public_id}": "12",
+        **rows({"pupil": pupil.public_id, "entry": "12"}),
     }
     change(
         senco,
@@ -294,7 +294,7 @@ def test_every_change_to_pupil_data_through_the_app_is_audited(from_address, wor
     change(
         senco,
         f"/interventions/{intervention.id}/edit",
-        {**form, f"entry_{pupil.public_id}": "14", "version": "1"},
+        {**form, "rows-0-entry": "14", "version": "1"},
         what="change a pupil's place in an intervention",
     )
     change(
@@ -313,12 +313,15 @@ def test_every_change_to_pupil_data_through_the_app_is_audited(from_address, wor
     change(
         ta,
         f"/interventions/{intervention.id}/impact",
-        {
-            f"exit_{pupil.id}": "30",
-            f"impact_{pupil.id}": "1",
-            f"comment_{pupil.id}": "Reads faster",
-            f"version_{pupil.id}": str(intervention.places[0].version),
-        },
+        rows(
+            {
+                "pupil": str(pupil.id),
+                "exit": "30",
+                "impact": "1",
+                "comment": "Reads faster",
+                "version": str(intervention.places[0].version),
+            }
+        ),
         what="record the impact",
     )
 

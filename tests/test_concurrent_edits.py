@@ -164,12 +164,13 @@ def _ended_intervention(world, session) -> str:
 
 
 def _impacts(world, **per_pupil) -> dict:
-    """An impact form's fields for the two pupils of `_ended_intervention`: each rated, and more."""
-    ids = {name: world.pupils[name].id for name in ("taught", "taught_plain")}
-    form = {f"impact_{pupil_id}": "1" for pupil_id in ids.values()}
+    """An impact form's fields for the two pupils of `_ended_intervention`, a row each in the order
+    of their places: each rated, and more."""
+    rows = {name: f"rows-{n}-" for n, name in enumerate(("taught", "taught_plain"))}
+    form = {f"{row}impact": "1" for row in rows.values()}
     for key, value in per_pupil.items():
         field, _, pupil = key.rpartition("_of_")
-        form[f"{field}_{ids[pupil]}"] = value
+        form[f"{rows[pupil]}{field}"] = value
     return form
 
 
@@ -344,7 +345,7 @@ KINDS = {
             ),
         )[1],
         mine_saved="31",
-        version_field=lambda w: f"version_{w.pupils['taught'].id}",
+        version_field="rows-0-version",  # the row of the first pupil's place
     ),
 }
 
@@ -413,7 +414,7 @@ def test_the_second_save_is_told_what_the_first_changed_and_keeps_its_own_typing
 
     # Saving again from the page that told them goes through, with the version they have now seen.
     # (A page carrying the versions of several records carries each as the conflict left it.)
-    seen = {name: _hidden(text(stopped), name) for name in theirs if name == version or name.startswith("version_")}
+    seen = {name: _hidden(text(stopped), name) for name in theirs if name == version or name.endswith("-version")}
     again = other.post(url, data=(_merge(theirs, their_change | seen)))
     assert again.status_code == 302
 

@@ -31,7 +31,7 @@ from sentrack.workflows.sweep import run_sweep
 from tests import factories
 from tests.conftest import TODAY, FreshGlobalsClient
 from tests.factories import make_intervention_type
-from tests.helpers import count, date_parts, own_postgresql_database, submission_token, text
+from tests.helpers import count, date_parts, own_postgresql_database, rows, submission_token, text
 from tests.test_cycles_views import _assessment_form, _outcome_form, _plan_form, _review_form
 from tests.test_fuzz_forms import snapshot
 from tests.test_interventions_views import _catalogue_form
@@ -176,7 +176,7 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
             "ends_on": date_parts(date(2026, 12, 18)),
             "measure": "Words a minute",
             "pupils": [pupil.public_id],
-            f"entry_{pupil.public_id}": "12",
+            **rows({"pupil": pupil.public_id, "entry": "12"}),
         },
     )
     intervention = session.scalar(sa.select(Intervention).where(Intervention.name == "Phonics group"))
@@ -195,12 +195,15 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
     twice(
         ta,
         f"/interventions/{intervention.id}/impact",
-        {
-            f"exit_{pupil.id}": "30",
-            f"impact_{pupil.id}": "1",
-            f"comment_{pupil.id}": "Reads faster",
-            f"version_{pupil.id}": str(intervention.places[0].version),
-        },
+        rows(
+            {
+                "pupil": str(pupil.id),
+                "exit": "30",
+                "impact": "1",
+                "comment": "Reads faster",
+                "version": str(intervention.places[0].version),
+            }
+        ),
     )
 
     run_sweep(session, TODAY, codes=["teacher_acknowledges_passport"])

@@ -314,19 +314,18 @@ def _choices(field) -> tuple[str, ...]:
     return tuple(str(value) for value, *_ in (field.choices or []))
 
 
-def leaves(form) -> list:
-    """The form's fields as sent, a list of sub-forms (FieldList of FormField) by its own fields."""
-    found = []
+def leaf_fields(form: FlaskForm):
+    """The form's fields as posted: each row of a list of rows (a FieldList of sub-forms) field by field."""
     for field in form:
-        found.extend(leaves(field) if isinstance(field, (FieldList, SubForm)) else [field])
-    return found
+        if isinstance(field, (FieldList, SubForm)):
+            yield from leaf_fields(field)
+        elif not isinstance(field, CSRFTokenField):
+            yield field
 
 
 def fields_of(form: FlaskForm) -> list[FormField]:
     found = []
-    for field in leaves(form):
-        if isinstance(field, CSRFTokenField):
-            continue
+    for field in leaf_fields(form):
         common = {"name": field.name, "id": field.id}
         if isinstance(field, SubmitField):
             found.append(FormField(kind=SUBMIT, value=str(field.label.text), **common))
@@ -476,6 +475,8 @@ def _filler(field: FormField):
         return st.one_of(offered, st.lists(_unknown(field.choices), max_size=2))
     if field.kind == FLAG:
         return st.sampled_from(["", "y", SCRIPT])
+    if field.kind == HIDDEN and field.name.endswith("-pupil"):
+        return st.just(field.value)  # a row's key: whose fields the row's are, as the page named them
     if field.kind == HIDDEN:
         return st.one_of(st.just(field.value), st.sampled_from(["abc", "-1", "99999999999999999999", SCRIPT, ""]))
     raise AssertionError(field.kind)
@@ -654,14 +655,16 @@ def test_posts_on_a_shared_intervention_never_reach_the_other_class_s_pupil(
         assert client.get(url).status_code == 200
     fields = fields_of(next(form for name, form in seen if name == "form"))
     complete = _shared_posts(target)[rule]
+    # Rows naming their pupil: by public id (the intervention form) and by id (the impact form).
+    theirs_rows = {"rows-98-pupil": theirs.public_id, "rows-99-pupil": str(theirs.id)}
     theirs_named = {
-        f"entry_{theirs.public_id}",
-        f"outcome_{theirs.public_id}",
-        f"exit_{theirs.id}",
-        f"impact_{theirs.id}",
-        f"comment_{theirs.id}",
-        f"sen_{theirs.public_id}",
-        f"need_{theirs.public_id}",
+        "rows-98-entry",
+        "rows-98-outcome",
+        "rows-99-exit",
+        "rows-99-impact",
+        "rows-99-comment",
+        "rows-98-sen",
+        "rows-98-need",
     }
     before = _pupil_state(session, target.intervention, theirs)
 
@@ -686,6 +689,7 @@ def test_posts_on_a_shared_intervention_never_reach_the_other_class_s_pupil(
                 posted[field.name] = data.draw(_filler(field), label=field.name)
         for name in theirs_named:
             posted[name] = data.draw(their_values, label=name)
+        posted.update(theirs_rows)
         posted["pupils"] = [ours.public_id, theirs.public_id]
         posted["attended"] = data.draw(
             st.sampled_from([[str(theirs.id)], [str(ours.id), str(theirs.id)], [str(ours.id)]]), label="attended"

@@ -28,7 +28,7 @@ from sentrack.models import (
 )
 from sentrack.workflows import interventions as flow
 from tests.factories import drive_cycle
-from tests.helpers import audit_events, date_parts, field_error, text
+from tests.helpers import audit_events, date_parts, field_error, rows, text
 
 TODAY = date(2026, 11, 27)  # a Friday
 
@@ -360,15 +360,16 @@ def test_impact_posted_for_the_other_pupil_changes_nothing_of_theirs(
 
     response = client.post(
         f"/interventions/{ended.id}/impact",
-        data={
-            f"impact_{ours.id}": "2",
-            f"exit_{ours.id}": "18",
-            f"version_{ours.id}": str(_place(session, ended, ours).version),
-            f"impact_{theirs.id}": "-2",
-            f"version_{theirs.id}": str(_place(session, ended, theirs).version),
-            f"exit_{theirs.id}": "Overwritten",
-            f"comment_{theirs.id}": "Overwritten",
-        },
+        data=rows(
+            {"pupil": str(ours.id), "impact": "2", "exit": "18", "version": str(_place(session, ended, ours).version)},
+            {
+                "pupil": str(theirs.id),
+                "impact": "-2",
+                "version": str(_place(session, ended, theirs).version),
+                "exit": "Overwritten",
+                "comment": "Overwritten",
+            },
+        ),
     )
 
     assert response.status_code == 302
@@ -399,12 +400,9 @@ def test_an_impact_conflict_lists_only_the_pupils_whose_impact_the_person_record
 
     response = client.post(
         f"/interventions/{ended.id}/impact",
-        data={
-            f"version_{ours.id}": opened,
-            f"impact_{ours.id}": "1",
-            f"exit_{ours.id}": "15",
-            f"comment_{ours.id}": "Reads to the class now",
-        },
+        data=rows(
+            {"pupil": str(ours.id), "version": opened, "impact": "1", "exit": "15", "comment": "Reads to the class now"}
+        ),
     )
 
     assert response.status_code == 200
@@ -422,11 +420,14 @@ def test_impact_only_for_the_other_pupil_is_refused(client, world, login, sessio
 
     response = client.post(
         f"/interventions/{ended.id}/impact",
-        data={f"impact_{theirs.id}": "-2", f"version_{ours.id}": str(_place(session, ended, ours).version)},
+        data=rows(
+            {"pupil": str(theirs.id), "impact": "-2"},
+            {"pupil": str(ours.id), "version": str(_place(session, ended, ours).version)},
+        ),
     )
 
     assert response.status_code == 200
-    assert field_error(text(response), f"impact_{ours.id}") == "Choose the impact for Ada Brook"
+    assert field_error(text(response), "rows-1-impact") == "Choose the impact for Ada Brook"
     assert (_row(_place(session, ended, ours)), _row(_place(session, ended, theirs))) == before
 
 
@@ -444,7 +445,7 @@ def _edit_form(intervention, pupils, **changes) -> dict:
         "pupils": [p.public_id for p in pupils],
         "version": str(intervention.version),
     }
-    form.update({f"entry_{p.public_id}": "13" for p in pupils})
+    form.update(rows(*({"pupil": p.public_id, "entry": "13"} for p in pupils)))
     form.update(changes)
     return form
 
@@ -460,7 +461,7 @@ def test_saving_an_intervention_keeps_the_other_pupil_as_they_are(
     response = client.post(
         f"/interventions/{running.id}/edit",
         data=_edit_form(
-            running, pupils, **{f"entry_{theirs.public_id}": "Overwritten", f"outcome_{theirs.public_id}": ""}
+            running, pupils, **rows({"pupil": theirs.public_id, "entry": "Overwritten", "outcome": ""}, start=1)
         ),
     )
 

@@ -36,7 +36,7 @@ from sentrack.models import (
 from sentrack.workflows import interventions as flow
 from sentrack.workflows.sen_status import current_status
 from tests.factories import make_pupil
-from tests.helpers import audit_events, count, csrf_token, date_parts, field_error, text
+from tests.helpers import audit_events, count, csrf_token, date_parts, field_error, row_of, rows, text
 
 TODAY = date(2026, 11, 27)  # a Friday
 STARTS = date(2026, 11, 2)  # a Monday
@@ -366,7 +366,7 @@ def _setup_form(world, entry, chosen, **changes) -> dict:
         "measure": "Words read in a minute",
         "pupils": [p.public_id for p in chosen],
     }
-    form.update({f"entry_{p.public_id}": str(20 + n) for n, p in enumerate(chosen)})
+    form.update(rows(*({"pupil": p.public_id, "entry": str(20 + n)} for n, p in enumerate(chosen))))
     form.update(changes)
     return form
 
@@ -454,7 +454,7 @@ def test_an_outcome_of_the_pupils_plan_can_be_linked(client, world, login, sessi
 
     client.post(
         _new_url(entry, world.group),
-        data=_setup_form(world, entry, trio, **{f"outcome_{trio[0].public_id}": str(outcome.id)}),
+        data=_setup_form(world, entry, trio, **{"rows-0-outcome": str(outcome.id)}),
     )
 
     place = session.scalar(sa.select(InterventionPupil).where(InterventionPupil.pupil_id == trio[0].id))
@@ -558,7 +558,7 @@ def _edit_form(world, intervention, **changes) -> dict:
         "measure": intervention.measure or "",
         "pupils": [p.pupil.public_id for p in intervention.places],
     }
-    form.update({f"entry_{p.pupil.public_id}": p.entry_score or "" for p in intervention.places})
+    form.update(rows(*({"pupil": p.pupil.public_id, "entry": p.entry_score or ""} for p in intervention.places)))
     form.update(changes)
     return form
 
@@ -1052,12 +1052,18 @@ def test_list_and_map_reads_do_not_grow_with_interventions(client, world, login,
 
 
 def _impact_form(places, impact=1, **changes) -> dict:
-    form = {}
-    for place in places:
-        form[f"version_{place.pupil_id}"] = str(place.version)  # as the page was opened
-        form[f"exit_{place.pupil_id}"] = "30"
-        form[f"impact_{place.pupil_id}"] = str(impact)
-        form[f"comment_{place.pupil_id}"] = "Reads more fluently"
+    form = rows(
+        *(
+            {
+                "pupil": str(place.pupil_id),
+                "version": str(place.version),  # as the page was opened
+                "exit": "30",
+                "impact": str(impact),
+                "comment": "Reads more fluently",
+            }
+            for place in places
+        )
+    )
     form.update(changes)
     return form
 
@@ -1105,11 +1111,14 @@ def test_the_assistant_records_the_impact_at_the_end(client, world, login, sessi
 def test_a_pupil_without_an_impact_is_refused_beside_their_rating(client, world, login, session, ended, trio):
     login(world.users["ta"])
     form = _impact_form(ended.places)
-    del form[f"impact_{trio[1].id}"]
+    row = next(
+        name.removesuffix("pupil") for name, key in form.items() if name.endswith("-pupil") and key == str(trio[1].id)
+    )
+    del form[f"{row}impact"]
 
     page = text(client.post(f"/interventions/{ended.id}/impact", data=form))
 
-    assert field_error(page, f"impact_{trio[1].id}") == "Choose the impact for Ben Cole"
+    assert field_error(page, f"{row_of(page, str(trio[1].id))}impact") == "Choose the impact for Ben Cole"
     assert _rows(session, InterventionPupil, InterventionPupil.impact.is_not(None)) == 0
 
 
@@ -1118,7 +1127,7 @@ def test_an_impact_off_the_scale_is_refused(client, world, login, session, ended
 
     page = text(client.post(f"/interventions/{ended.id}/impact", data=_impact_form(ended.places, impact=3)))
 
-    assert field_error(page, f"impact_{trio[0].id}") == "Choose the impact for Ada Brook"
+    assert field_error(page, f"{row_of(page, str(trio[0].id))}impact") == "Choose the impact for Ada Brook"
     assert _rows(session, InterventionPupil, InterventionPupil.impact.is_not(None)) == 0
 
 
@@ -1443,8 +1452,10 @@ def test_wave_3_offers_the_senco_to_place_a_pupil_off_the_register_on_sen_suppor
 
     page = text(client.get(_new_url(entry, world.group)))
 
-    assert f'name="sen_{plain.public_id}"' in page and f'name="need_{plain.public_id}"' in page
-    assert f'name="sen_{on_k.public_id}"' not in page
+    assert (
+        f'name="{row_of(page, plain.public_id)}sen"' in page and f'name="{row_of(page, plain.public_id)}need"' in page
+    )
+    assert f'name="{row_of(page, on_k.public_id)}sen"' not in page
     assert "Ben Cole is not on the SEN register" in page
 
 
@@ -1455,7 +1466,7 @@ def test_wave_2_asks_nothing_about_the_register(client, world, login, session):
 
     page = text(client.get(_new_url(entry, world.group)))
 
-    assert f'name="sen_{world.pupils["taught_plain"].public_id}"' not in page
+    assert f'name="{row_of(page, world.pupils["taught_plain"].public_id)}sen"' not in page
     assert "not on the SEN register" not in page
 
 
@@ -1468,7 +1479,8 @@ def test_the_senco_must_choose_for_a_pupil_off_the_register(client, world, login
     response = client.post(_new_url(entry, world.group), data=_setup_form(world, entry, [plain]))
 
     assert response.status_code == 200
-    assert field_error(text(response), f"sen_{plain.public_id}") == "Choose whether to place Ben Cole on SEN support"
+    page = text(response)
+    assert field_error(page, f"{row_of(page, plain.public_id)}sen") == "Choose whether to place Ben Cole on SEN support"
     assert _rows(session, Intervention) == before
 
 
@@ -1479,9 +1491,7 @@ def test_the_senco_places_the_pupil_on_sen_support_as_the_intervention_starts(cl
 
     response = client.post(
         _new_url(entry, world.group),
-        data=_setup_form(
-            world, entry, [plain], **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}
-        ),
+        data=_setup_form(world, entry, [plain], **{"rows-0-sen": "place", "rows-0-need": "SLCN"}),
     )
 
     assert response.status_code == 302
@@ -1499,10 +1509,11 @@ def test_placing_without_a_need_is_refused_beside_the_need(client, world, login,
     plain = world.pupils["taught_plain"]
 
     response = client.post(
-        _new_url(entry, world.group), data=_setup_form(world, entry, [plain], **{f"sen_{plain.public_id}": "place"})
+        _new_url(entry, world.group), data=_setup_form(world, entry, [plain], **{"rows-0-sen": "place"})
     )
 
-    assert field_error(text(response), f"need_{plain.public_id}") == "Select Ben Cole's primary type of need"
+    page = text(response)
+    assert field_error(page, f"{row_of(page, plain.public_id)}need") == "Select Ben Cole's primary type of need"
     assert current_status(session, plain) is None or current_status(session, plain).provision is Provision.NONE
     assert _rows(session, Intervention) == 0
 
@@ -1513,7 +1524,7 @@ def test_the_senco_may_leave_the_pupil_off_the_register(client, world, login, se
     plain = world.pupils["taught_plain"]
 
     response = client.post(
-        _new_url(entry, world.group), data=_setup_form(world, entry, [plain], **{f"sen_{plain.public_id}": "leave"})
+        _new_url(entry, world.group), data=_setup_form(world, entry, [plain], **{"rows-0-sen": "leave"})
     )
 
     assert response.status_code == 302
@@ -1528,14 +1539,12 @@ def test_a_teacher_is_told_the_senco_will_decide_and_the_senco_is_told(client, w
     plain = world.pupils["taught_plain"]
 
     page = text(client.get(_new_url(entry, world.group)))
-    assert f'name="sen_{plain.public_id}"' not in page
+    assert f'name="{row_of(page, plain.public_id)}sen"' not in page
     assert "Ben Cole is not on the SEN register.</strong> This is wave 3 provision: the SENCO will be told" in page
 
     response = client.post(
         _new_url(entry, world.group),
-        data=_setup_form(
-            world, entry, [plain], **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"}
-        ),
+        data=_setup_form(world, entry, [plain], **{"rows-0-sen": "place", "rows-0-need": "SLCN"}),
     )
 
     assert response.status_code == 302  # the offer is not the teacher's: what was posted for it is ignored
@@ -1560,12 +1569,17 @@ def test_a_pupil_off_the_register_joining_a_running_wave_3_intervention_is_asked
     ada, plain = world.pupils["taught"], world.pupils["taught_plain"]
 
     page = text(client.get(f"/interventions/{iv_id}/edit?group={world.group.id}"))
-    assert f'name="sen_{plain.public_id}"' in page and f'name="sen_{ada.public_id}"' not in page
+    assert (
+        f'name="{row_of(page, plain.public_id)}sen"' in page and f'name="{row_of(page, ada.public_id)}sen"' not in page
+    )
 
     refused = client.post(
         f"/interventions/{iv_id}/edit?group={world.group.id}", data=_setup_form(world, entry, [ada, plain], version="1")
     )
-    assert field_error(text(refused), f"sen_{plain.public_id}") == "Choose whether to place Ben Cole on SEN support"
+    assert (
+        field_error(text(refused), f"{row_of(text(refused), plain.public_id)}sen")
+        == "Choose whether to place Ben Cole on SEN support"
+    )
 
     response = client.post(
         f"/interventions/{iv_id}/edit?group={world.group.id}",
@@ -1574,7 +1588,7 @@ def test_a_pupil_off_the_register_joining_a_running_wave_3_intervention_is_asked
             entry,
             [ada, plain],
             version="1",
-            **{f"sen_{plain.public_id}": "place", f"need_{plain.public_id}": "SLCN"},
+            **{"rows-1-sen": "place", "rows-1-need": "SLCN"},
         ),
     )
     assert response.status_code == 302

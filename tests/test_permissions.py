@@ -52,7 +52,7 @@ from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.invitations import invite, token_for
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER, change_sen_status
 from tests.factories import OPENED_ON, PLAN_STARTS, REVIEW_DATE, World, make_user
-from tests.helpers import date_parts, pupil_links, text
+from tests.helpers import date_parts, pupil_links, rows, text
 
 ROLES = ("senco", "head", "teacher", "ta", "governor", "admin", "la")
 _newcomers = _counter(1)
@@ -927,8 +927,7 @@ def _shared_posts(target: Target) -> dict[str, dict]:
             "starts_on": date_parts(iv.starts_on),
             "ends_on": date_parts(iv.ends_on),
             "pupils": [ours.public_id, theirs.public_id],
-            f"entry_{ours.public_id}": "13",
-            f"entry_{theirs.public_id}": "Overwritten",
+            **rows({"pupil": ours.public_id, "entry": "13"}, {"pupil": theirs.public_id, "entry": "Overwritten"}),
         },
         "/interventions/<int:intervention_id>/end": {"ended_on": date_parts(date(2026, 11, 18))},
         "/interventions/<int:intervention_id>/sessions/new": {
@@ -936,12 +935,10 @@ def _shared_posts(target: Target) -> dict[str, dict]:
             "attended": [str(ours.id), str(theirs.id)],
         },
         "/interventions/<int:intervention_id>/sessions/quick": {},
-        "/interventions/<int:intervention_id>/impact": {
-            f"impact_{ours.id}": "2",
-            f"impact_{theirs.id}": "-2",
-            f"exit_{theirs.id}": "Overwritten",
-            f"comment_{theirs.id}": "Overwritten",
-        },
+        "/interventions/<int:intervention_id>/impact": rows(
+            {"pupil": str(ours.id), "impact": "2"},
+            {"pupil": str(theirs.id), "impact": "-2", "exit": "Overwritten", "comment": "Overwritten"},
+        ),
     }
 
 

@@ -16,7 +16,7 @@ import pytest
 from sentrack import create_app
 from sentrack.models import Concern
 from tests.helpers import count, csrf_token, text
-from tests.test_fuzz_forms import ROLE_PREFERENCE, _kind, fields_of, leaves, rendered_forms, snapshot
+from tests.test_fuzz_forms import ROLE_PREFERENCE, _kind, fields_of, leaf_fields, rendered_forms, snapshot
 from tests.test_permissions import (
     ANONYMOUS,
     ROUTES,
@@ -55,7 +55,7 @@ def _post_actor(rule: str) -> str:
 def _form_data(form) -> dict:
     """What a browser would post for the form as the page rendered it (its current values)."""
     data = {}
-    bound_fields = {bound.name: bound for bound in leaves(form)}
+    bound_fields = {bound.name: bound for bound in leaf_fields(form)}
     for field in fields_of(form):
         bound = bound_fields[field.name]
         if field.kind == "submit":

@@ -18,7 +18,17 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, SubmitField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    SubmitField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from sentrack.forms import (
@@ -221,9 +231,128 @@ SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE = "place", "leave"
 OUT_OF_REACH = "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"
 
 
+class Rows(FieldList):
+    """One sub-form a record, each naming its record in its hidden `pupil` field, in the order the
+    page lists the records (`arrange`). A row's errors are read as they stand, so that a message
+    put beside a row's field after validation shows in the error summary too, linked to the field
+    by the row's own index."""
+
+    def __init__(self, row_form, **kwargs):
+        super().__init__(FormField(row_form), **kwargs)
+
+    def arrange(self, keys: list[str]) -> None:
+        """A row for each of `keys`, in their order: the first row posted naming a record is kept,
+        a row naming any other record is dropped (what it carries is ignored), and a record
+        without a row gets an empty one."""
+        posted: dict[str, FormField] = {}
+        for entry in self.entries:
+            posted.setdefault(entry.pupil.data, entry)
+        arranged = []
+        for key in keys:
+            entry = posted.get(key) or self.append_entry()
+            entry.pupil.data = key
+            arranged.append(entry)
+        self.entries = arranged
+
+    def row(self, key: str) -> FormField | None:
+        """The row of the record `key`."""
+        return next((entry for entry in self.entries if entry.pupil.data == key), None)
+
+    def field_named(self, name: str):
+        """A row's field as a workflow names it: `impact_12` is the `impact` field of the row of
+        record 12. None when no row has it."""
+        for entry in self.entries:
+            for field in entry:
+                if name == f"{field.short_name}_{entry.pupil.data}":
+                    return field
+        return None
+
+    def validate(self, form, extra_validators=()) -> bool:
+        return all([entry.validate(form) for entry in self.entries])
+
+    @property
+    def errors(self) -> dict[str, dict]:
+        return {entry.short_name.rsplit("-", 1)[-1]: entry.errors for entry in self.entries if entry.errors}
+
+
+def _outcome_field() -> SelectField:
+    return SelectField(
+        "Outcome of the plan it serves (optional)",
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[Offered("Choose an outcome of the pupil's plan, or none")],
+        choices=[],
+    )
+
+
+def _sen_field() -> RadioField:
+    return RadioField(
+        "Not on the SEN register: wave 3 is SEN provision",
+        widget=GovRadioInput(),
+        validators=[Optional()],
+        choices=[
+            (SEN_SUPPORT_PLACE, "Place them on SEN support from today (the letter to parents is prepared)"),
+            (SEN_SUPPORT_LEAVE, "Leave them off the SEN register for now"),
+        ],
+    )
+
+
+def _need_field() -> SelectField:
+    return SelectField(
+        "Primary type of need (to place them on SEN support)",
+        widget=GovSelect(),
+        validate_choice=False,
+        validators=[Offered("Choose a type of need from the list")],
+        choices=[("", "Select a need")] + NEED_CHOICES,
+    )
+
+
+class PupilRow(Form):
+    """A pupil who may be chosen (`pupil`: their public id): their entry score and, when the page
+    offers them (`offer`), the outcome of their plan it serves and the choice of SEN support."""
+
+    pupil = HiddenField()
+    entry = text_field("Entry score (optional)", max_length=40)
+    outcome = _outcome_field()
+    sen = _sen_field()
+    need = _need_field()
+
+    def offer(self, outcomes: list[tuple[str, str]], *, asks_sen: bool) -> None:
+        """Keep the fields the page offers this pupil: the outcome when their plan has `outcomes`,
+        the choice of SEN support (with their need) when `asks_sen`. What is posted for a field not
+        offered is ignored."""
+        if outcomes:
+            self.outcome.choices = [("", "Not linked to an outcome"), *outcomes]
+        else:
+            del self["outcome"]
+        if not asks_sen:
+            del self["sen"]
+            del self["need"]
+
+    def fill_from(self, place: InterventionPupil) -> None:
+        self.entry.data = place.entry_score
+        if self.outcome is not None:
+            self.outcome.data = str(place.outcome_id or "")
+
+    def place_for(self, pupil: Pupil) -> flow.Place | None:
+        """The place posted for `pupil`, or None with a message beside their SEN support choice
+        when it was not made (the choice is the user's to make, never left to a default)."""
+        choice, need = self.sen, self.need
+        if choice is not None and choice.data not in (SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE):
+            choice.errors = [*choice.errors, f"Choose whether to place {pupil.full_name} on SEN support"]
+            return None
+        return flow.Place(
+            pupil=pupil,
+            entry_score=self.entry.data,
+            outcome_id=number_or_zero(self.outcome.data) or None if self.outcome is not None else None,
+            sen_support=choice.data == SEN_SUPPORT_PLACE if choice is not None else None,
+            primary_need=NeedType(need.data) if need is not None and need.data in NeedType._value2member_map_ else None,
+        )
+
+
 class InterventionForm(FlaskForm):
-    """The details of an intervention and its pupils (`pupils`: public ids). The fields of each
-    pupil who may be chosen are added by `intervention_form_class`."""
+    """The details of an intervention and its pupils (`pupils`: public ids), with a row for each
+    pupil who may be chosen (`rows`, set by `offer_rows`)."""
 
     type_id = SelectField(
         "Intervention from the catalogue",
@@ -257,7 +386,17 @@ class InterventionForm(FlaskForm):
         description="For example, reading age in months, or a phonics check score out of 40",
     )
     pupils = SelectMultipleField("Pupils", choices=[], validate_choice=False)
+    rows = Rows(PupilRow)
     submit = SubmitField("Save", widget=GovSubmitInput())
+
+    def offer_rows(self, outcome_choices: dict[str, list[tuple[str, str]]], sen_keys: frozenset[str]) -> None:
+        """A row for each pupil who may be chosen (the keys of `outcome_choices`, public ids in the
+        order the page lists them) with an entry score, an outcome when their plan has any, and
+        for each of `sen_keys` (pupils off the SEN register joining wave 3 provision, offered to a
+        user who may place them) the choice of placing them on SEN support, with their need."""
+        self.rows.arrange(list(outcome_choices))
+        for row in self.rows:
+            row.offer(outcome_choices[row.pupil.data], asks_sen=row.pupil.data in sen_keys)
 
     def fill_defaults(self, kind: InterventionType, user: User, today: date) -> None:
         """A new intervention of `kind`, from its catalogue defaults: delivered by the user when
@@ -289,12 +428,10 @@ class InterventionForm(FlaskForm):
         self.measure.data = intervention.measure
         self.pupils.data = [place.pupil.public_id for place in places]
         for place in places:
-            self[f"entry_{place.pupil.public_id}"].data = place.entry_score
-            if f"outcome_{place.pupil.public_id}" in self:
-                self[f"outcome_{place.pupil.public_id}"].data = str(place.outcome_id or "")
+            self.rows.row(place.pupil.public_id).fill_from(place)
 
     def to_details(self) -> flow.InterventionDetails:
-        """The details as posted (the pupils' places are read by the view, which knows them)."""
+        """The details as posted (the pupils' places are read by `to_places`)."""
         try:
             delivery = Delivery(self.delivery.data)
         except ValueError:
@@ -311,26 +448,6 @@ class InterventionForm(FlaskForm):
             measure=self.measure.data,
         )
 
-    def _pupil_field(self, name: str):
-        return self._fields.get(name)
-
-    def place_for(self, pupil: Pupil) -> flow.Place | None:
-        """The place posted for `pupil`, or None with a message beside their SEN support choice
-        when it was not made (the choice is the user's to make, never left to a default)."""
-        key = pupil.public_id
-        entry, outcome = self._pupil_field(f"entry_{key}"), self._pupil_field(f"outcome_{key}")
-        choice, need = self._pupil_field(f"sen_{key}"), self._pupil_field(f"need_{key}")
-        if choice is not None and choice.data not in (SEN_SUPPORT_PLACE, SEN_SUPPORT_LEAVE):
-            choice.errors = [*choice.errors, f"Choose whether to place {pupil.full_name} on SEN support"]
-            return None
-        return flow.Place(
-            pupil=pupil,
-            entry_score=entry.data if entry is not None else None,
-            outcome_id=number_or_zero(outcome.data) or None if outcome is not None else None,
-            sen_support=choice.data == SEN_SUPPORT_PLACE if choice is not None else None,
-            primary_need=NeedType(need.data) if need is not None and need.data in NeedType._value2member_map_ else None,
-        )
-
     def to_places(self, reachable: dict[str, Pupil], kept: frozenset[str] = frozenset()) -> list[flow.Place] | None:
         """The places the form asks for, or None with a message beside the pupils when one of them
         is not a pupil the user may choose (`reachable`, by public id). `kept`: the public ids of
@@ -343,7 +460,7 @@ class InterventionForm(FlaskForm):
             if key not in reachable:
                 self.pupils.errors = [*self.pupils.errors, OUT_OF_REACH]
                 return None
-            place = self.place_for(reachable[key])
+            place = self.rows.row(key).place_for(reachable[key])
             if place is None:
                 return None
             places.append(place)
@@ -358,63 +475,6 @@ def number_or_zero(value) -> int:
     """A record id posted as text, or 0 (no record) when it is not a whole number."""
     text = str(value or "").strip()
     return (bounded_int(text) or 0) if text.isdigit() else 0
-
-
-def _outcome_field(choices: list[tuple[str, str]]) -> SelectField:
-    return SelectField(
-        "Outcome of the plan it serves (optional)",
-        widget=GovSelect(),
-        validate_choice=False,
-        validators=[Offered("Choose an outcome of the pupil's plan, or none")],
-        choices=[("", "Not linked to an outcome")] + choices,
-    )
-
-
-def _sen_field() -> RadioField:
-    return RadioField(
-        "Not on the SEN register: wave 3 is SEN provision",
-        widget=GovRadioInput(),
-        validators=[Optional()],
-        choices=[
-            (SEN_SUPPORT_PLACE, "Place them on SEN support from today (the letter to parents is prepared)"),
-            (SEN_SUPPORT_LEAVE, "Leave them off the SEN register for now"),
-        ],
-    )
-
-
-def _need_field() -> SelectField:
-    return SelectField(
-        "Primary type of need (to place them on SEN support)",
-        widget=GovSelect(),
-        validate_choice=False,
-        validators=[Offered("Choose a type of need from the list")],
-        choices=[("", "Select a need")] + NEED_CHOICES,
-    )
-
-
-def intervention_form_class(
-    pupil_keys: list[str],
-    outcome_choices: dict[str, list[tuple[str, str]]],
-    sen_keys: frozenset[str] = frozenset(),
-    *,
-    versioned: bool = False,
-):
-    """The intervention form with an entry score and an optional outcome for each pupil who may
-    be chosen (`pupil_keys` are public ids), and for each of `sen_keys` (pupils off the SEN
-    register joining wave 3 provision, offered to a user who may place them) the choice of
-    placing them on SEN support, with their primary need."""
-
-    class PupilsForm(InterventionEditForm if versioned else InterventionForm):
-        pass
-
-    for key in pupil_keys:
-        setattr(PupilsForm, f"entry_{key}", text_field("Entry score (optional)", max_length=40))
-        if outcome_choices.get(key):
-            setattr(PupilsForm, f"outcome_{key}", _outcome_field(outcome_choices[key]))
-        if key in sen_keys:
-            setattr(PupilsForm, f"sen_{key}", _sen_field())
-            setattr(PupilsForm, f"need_{key}", _need_field())
-    return PupilsForm
 
 
 class EndForm(FlaskForm):
@@ -446,60 +506,72 @@ class SessionForm(FlaskForm):
     submit = SubmitField("Save the register", widget=GovSubmitInput())
 
 
-class ImpactForm(FlaskForm):
-    """The impact of each pupil's place; the fields of each are added by `impact_form_class`."""
+def _point(value: int, label: str) -> str:
+    """A point of the impact scale as offered: "+1: More progress than expected"."""
+    return f"{value:+d}: {label}" if value else f"0: {label}"
 
+
+class ImpactRow(Form):
+    """The impact of one pupil's place (`pupil`: the pupil's id), at the version of the place as the
+    page was opened."""
+
+    pupil = HiddenField()
+    version = VersionField("Version")
+    exit = text_field("Exit score (optional)", max_length=40)
+    impact = choose("Impact", [], "Choose the impact", coerce=coerce_int)
+    comment = text_area("Comment (optional)", max_length=1000)
+
+    def name_for(self, name: str, choices: list[tuple[int, str]]) -> None:
+        """The rating on the school's scale (`choices`), asked for and missed by the pupil's `name`."""
+        self.impact.label.text = f"Impact for {name}"
+        self.impact.choices = choices
+        self.impact.validators = [Chosen(f"Choose the impact for {name}")]
+
+    def fill_from(self, place: InterventionPupil) -> None:
+        """The place as it stands, at its version."""
+        self.version.data = str(place.version)
+        self.exit.data = place.exit_score
+        self.impact.data = place.impact
+        self.comment.data = place.impact_comment
+
+    def to_details(self) -> flow.ImpactResult:
+        return flow.ImpactResult(exit_score=self.exit.data, impact=self.impact.data, comment=self.comment.data)
+
+
+class ImpactForm(FlaskForm):
+    """An exit score, an impact rating on the school's scale and a comment for each pupil whose
+    impact the user records, a row each in the order of the places (`for_places`)."""
+
+    rows = Rows(ImpactRow)
     submit = SubmitField("Save the impact", widget=GovSubmitInput())
 
-    def fill_from(self, places: list[InterventionPupil]) -> None:
+    @classmethod
+    def for_places(cls, places: list[InterventionPupil], labels: dict[int, str]):
+        """The form (as posted, on a POST) with a row for each of `places`, rated on `labels`."""
+        form = cls()
+        form.places = places
+        form.rows.arrange([str(place.pupil_id) for place in places])
+        choices = [(value, _point(value, label)) for value, label in sorted(labels.items())]
+        for place, row in form.rows_by_place():
+            row.name_for(place.pupil.full_name, choices)
+        return form
+
+    def rows_by_place(self) -> list[tuple[InterventionPupil, FormField]]:
+        """Each place with its row, in the order of the places."""
+        return list(zip(self.places, self.rows, strict=True))
+
+    def fill_from(self) -> None:
         """Each place as it stands, at its version."""
-        for place in places:
-            self[flow.impact_version_field(place.pupil_id)].data = str(place.version)
-            self[f"exit_{place.pupil_id}"].data = place.exit_score
-            self[f"impact_{place.pupil_id}"].data = place.impact
-            self[f"comment_{place.pupil_id}"].data = place.impact_comment
+        for place, row in self.rows_by_place():
+            row.fill_from(place)
 
-    def to_details(self, places: list[InterventionPupil]) -> dict[int, flow.ImpactResult]:
+    def to_details(self) -> dict[int, flow.ImpactResult]:
         """What was posted for each place, by pupil id."""
-        return {
-            place.pupil_id: flow.ImpactResult(
-                exit_score=self[f"exit_{place.pupil_id}"].data,
-                impact=self[f"impact_{place.pupil_id}"].data,
-                comment=self[f"comment_{place.pupil_id}"].data,
-            )
-            for place in places
-        }
+        return {place.pupil_id: row.to_details() for place, row in self.rows_by_place()}
 
-    def expected_versions(self, places: list[InterventionPupil]) -> dict[int, int | None]:
+    def expected_versions(self) -> dict[int, int | None]:
         """The version of each place as the page was opened, by pupil id."""
-        return {place.pupil_id: self[flow.impact_version_field(place.pupil_id)].expected for place in places}
-
-
-def _impact_field(name: str, choices: list[tuple[int, str]]) -> RadioField:
-    return RadioField(
-        f"Impact for {name}",
-        widget=GovRadioInput(),
-        coerce=coerce_int,
-        choices=choices,
-        validate_choice=False,
-        validators=[Chosen(f"Choose the impact for {name}")],
-    )
-
-
-def impact_form_class(places, labels: dict[int, str]):
-    """An exit score, an impact rating on the school's scale and a comment for each pupil, and the
-    version of each pupil's place as the page was opened."""
-    choices = [(value, f"{value:+d}: {label}" if value else f"0: {label}") for value, label in sorted(labels.items())]
-
-    class PlacesImpactForm(ImpactForm):
-        pass
-
-    for place in places:
-        setattr(PlacesImpactForm, f"version_{place.pupil_id}", VersionField("Version"))
-        setattr(PlacesImpactForm, f"exit_{place.pupil_id}", text_field("Exit score (optional)", max_length=40))
-        setattr(PlacesImpactForm, f"impact_{place.pupil_id}", _impact_field(place.pupil.full_name, choices))
-        setattr(PlacesImpactForm, f"comment_{place.pupil_id}", text_area("Comment (optional)", max_length=1000))
-    return PlacesImpactForm
+        return {place.pupil_id: row.version.expected for place, row in self.rows_by_place()}
 
 
 # --- Provision map ---------------------------------------------------------------------------------

@@ -18,10 +18,11 @@ from sentrack.interventions import bp, queries
 from sentrack.interventions.forms import (
     ChooseTypeForm,
     EndForm,
+    ImpactForm,
+    InterventionEditForm,
+    InterventionForm,
     QuickRegisterForm,
     SessionForm,
-    impact_form_class,
-    intervention_form_class,
 )
 from sentrack.models import Intervention, InterventionType, Pupil, User
 from sentrack.submissions import once
@@ -97,9 +98,8 @@ def _intervention_form(
     )
     sen_asked = frozenset(key for key, pupil in reachable.items() if pupil.id in asked)
     may_place = access.may_change_sen_status(user)
-    form = intervention_form_class(
-        list(reachable), outcome_choices, sen_asked if may_place else frozenset(), versioned=versioned
-    )()
+    form = InterventionEditForm() if versioned else InterventionForm()
+    form.offer_rows(outcome_choices, sen_asked if may_place else frozenset())
     form.sen_asked, form.may_place = sen_asked, may_place
     form.delivered_by_id.choices = [("", "Choose who delivers it")] + [
         (str(u.id), queries.deliverer_label(u)) for u in queries.deliverers(db.session, user.school_id)
@@ -408,9 +408,9 @@ def impact(intervention_id: int):
     # The pupils whose impact the user records; the others are counted, never shown.
     visible = access.intervention_pupil_ids(user, intervention, Ability.RECORD_SESSION)
     places = flow.writable_impact_places(user, intervention)
-    form = impact_form_class(places, user.school.impact_labels)()
+    form = ImpactForm.for_places(places, user.school.impact_labels)
     if request.method == "GET":
-        form.fill_from(places)
+        form.fill_from()
         # A view of the page; a refused post stores nothing.
         audit.record_for_pupils(
             db.session,
@@ -428,9 +428,9 @@ def impact(intervention_id: int):
             flow.record_impact,
             actor=user,
             intervention=intervention,
-            results=form.to_details(places),
+            results=form.to_details(),
             today=on,
-            expected_versions=form.expected_versions(places),
+            expected_versions=form.expected_versions(),
         )
     ):
         flash(f"Impact saved for {intervention.name}.", "success")
@@ -440,7 +440,6 @@ def impact(intervention_id: int):
         form=form,
         intervention=intervention,
         ended=ended,
-        places=places,
         left_early=[p for p in intervention.places if p.pupil_id in visible and p not in places],
         others=sum(1 for p in intervention.places if p.pupil_id not in visible),
         tallies=queries.attendance(intervention),
