@@ -163,9 +163,6 @@ class Required:
             raise StopValidation(self.message)
 
 
-DateRequired = Required  # the name the date fields use
-
-
 class Offered:
     """Every value given must be one the field offers (its choices, set when the form is built or
     later); an empty answer is left to the field's other validators. One clear `message` beside

@@ -24,9 +24,9 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from sentrack.clock import today
 from sentrack.forms import (
-    DateRequired,
     GovDateField,
     NotInFuture,
+    Required,
     VersionedForm,
     blank_to_none,
     bounded_int,
@@ -67,7 +67,7 @@ class FromRecord:
 
 def _when(label: str, describe: str, required: str | None = None, future: str | None = None) -> GovDateField:
     """A date field: required with the message `required`, and not after today (`future`)."""
-    checks = [DateRequired(required) if required else Optional()]
+    checks = [Required(required) if required else Optional()]
     if future:
         checks.append(NotInFuture(today, future))
     return GovDateField(label, describe=describe, validators=checks)

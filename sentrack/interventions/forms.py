@@ -33,7 +33,6 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from sentrack.forms import (
     Chosen,
-    DateRequired,
     GovDateField,
     MoneyField,
     Offered,
@@ -379,8 +378,8 @@ class InterventionForm(FlaskForm):
         validators=[Required("Enter how many minutes a session lasts")],
         invalid="Enter the minutes as a whole number, like 20",
     )
-    starts_on = GovDateField("Start date", describe="start date", validators=[DateRequired("Enter the start date")])
-    ends_on = GovDateField("End date", describe="end date", validators=[DateRequired("Enter the end date")])
+    starts_on = GovDateField("Start date", describe="start date", validators=[Required("Enter the start date")])
+    ends_on = GovDateField("End date", describe="end date", validators=[Required("Enter the end date")])
     measure = text_field(
         "What the entry and exit scores measure (optional)",
         description="For example, reading age in months, or a phonics check score out of 40",
@@ -479,7 +478,7 @@ def number_or_zero(value) -> int:
 
 class EndForm(FlaskForm):
     ended_on = GovDateField(
-        "Date of the last session", describe="end date", validators=[DateRequired("Enter the date it ended")]
+        "Date of the last session", describe="end date", validators=[Required("Enter the date it ended")]
     )
     submit = SubmitField("End the intervention", widget=GovSubmitInput())
 
@@ -495,7 +494,7 @@ class SessionForm(FlaskForm):
     held_on = GovDateField(
         "Date of the session",
         describe="date of the session",
-        validators=[DateRequired("Enter the date of the session")],
+        validators=[Required("Enter the date of the session")],
     )
     attended = _ticks(
         "Who attended?",

@@ -16,7 +16,6 @@ from wtforms.validators import DataRequired, InputRequired
 
 from sentrack.clock import today
 from sentrack.forms import (
-    DateRequired,
     GovDateField,
     NotInFuture,
     Offered,
@@ -125,7 +124,7 @@ class MeetingForm(_MeetingChoices, FlaskForm):
         "Date of the meeting",
         describe="date of the meeting",
         validators=[
-            DateRequired("Enter the date of the meeting"),
+            Required("Enter the date of the meeting"),
             NotInFuture(today, "The meeting cannot be recorded as held on a date in the future"),
         ],
     )
@@ -175,7 +174,7 @@ class PlanMeetingForm(_MeetingChoices, FlaskForm):
     planned_for = GovDateField(
         "Date of the meeting",
         describe="date of the meeting",
-        validators=[DateRequired("Enter the date of the meeting")],
+        validators=[Required("Enter the date of the meeting")],
     )
     mode = _mode()
     led_by_id = _leader()
@@ -201,7 +200,7 @@ SEASON_CHOICES = [(s.value, s.label) for s in Season]
 
 
 class SharedForm(FlaskForm):
-    shared_with_parents_on = _shared_on(DateRequired("Enter the date the record was shared with parents"))
+    shared_with_parents_on = _shared_on(Required("Enter the date the record was shared with parents"))
     submit = SubmitField("Save the date", widget=GovSubmitInput())
 
     @classmethod
@@ -231,13 +230,13 @@ class TermForm(FlaskForm):
     starts_on = GovDateField(
         "First day of the term",
         describe="first day of the term",
-        validators=[DateRequired("Enter the first day of the term")],
+        validators=[Required("Enter the first day of the term")],
         description="For example 3 9 2026",
     )
     ends_on = GovDateField(
         "Last day of the term",
         describe="last day of the term",
-        validators=[DateRequired("Enter the last day of the term")],
+        validators=[Required("Enter the last day of the term")],
         description="For example 18 12 2026",
     )
     half_term_starts_on = GovDateField(

@@ -15,9 +15,9 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from sentrack.clock import today
 from sentrack.forms import (
-    DateRequired,
     GovDateField,
     NotInFuture,
+    Required,
     TextField,
     VersionedForm,
     blank_to_none,
@@ -74,7 +74,7 @@ def _radios(label: str, choices, required: str) -> RadioField:
 
 def _past_date(label: str, *, describe: str, required: str, future: str, **kwargs) -> GovDateField:
     """A date that must be given and cannot be after today."""
-    checks = [DateRequired(required), NotInFuture(today, future)]
+    checks = [Required(required), NotInFuture(today, future)]
     return GovDateField(label, describe=describe, validators=checks, **kwargs)
 
 
@@ -91,7 +91,7 @@ class PupilForm(FlaskForm):
     date_of_birth = GovDateField(
         "Date of birth",
         describe="date of birth",
-        validators=[DateRequired("Enter the pupil's date of birth")],
+        validators=[Required("Enter the pupil's date of birth")],
         description="For example, 27 3 2016",
     )
     year_group = _select("Year group", YEAR_GROUP_CHOICES, validators=[InputRequired("Select a year group")])
@@ -351,7 +351,7 @@ class LeavingForm(FlaskForm):
     left_on = GovDateField(
         "Date the pupil leaves the roll",
         describe="leaving date",
-        validators=[DateRequired("Enter the date the pupil leaves the roll")],
+        validators=[Required("Enter the date the pupil leaves the roll")],
         description=(
             "The first day they are no longer on the school's roll, at most 31 days ahead. For example, 12 1 2027"
         ),
