@@ -501,7 +501,7 @@ def test_the_audit_page_lists_who_what_when_and_where_newest_first(from_address,
 
 def test_the_audit_page_is_paginated(from_address, world, login, session):
     pupil = world.pupils["taught"]
-    for n in range(60):
+    for _ in range(60):
         audit.record(
             session, "pupil_viewed", actor=world.users["head"], pupil=pupil, object_type="pupil", object_id=pupil.id
         )
@@ -634,7 +634,6 @@ from tests.test_permissions import (  # noqa: E402
     SEES,
     _expected,
     _target,
-    foreign_group,  # noqa: F401  (a fixture)
 )
 
 PUPIL_GET_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and route.method == "GET")
@@ -851,8 +850,8 @@ def _linked_pupils(session, response) -> set[int]:
 
 def _named(session, before: int, action: str, actor) -> list[int]:
     events = [e for e in _events_since(session, before) if e.action == action]
-    for event in events:
-        assert (event.user_id, event.remote_addr) == (actor.id, ADDRESS)
+    for named in events:
+        assert (named.user_id, named.remote_addr) == (actor.id, ADDRESS)
     return sorted(e.pupil_id for e in events)
 
 

@@ -31,11 +31,7 @@ from tests.test_fuzz_forms import (
     fields_of,
     open_form,
 )
-from tests.test_permissions import (  # noqa: F401  (foreign_group is a fixture the targets need)
-    ROUTES,
-    _target,
-    foreign_group,
-)
+from tests.test_permissions import ROUTES, _target
 
 HUGE = "99999999999999999999"
 INT_SEGMENT = re.compile(r"^<int:[^>]+>$")

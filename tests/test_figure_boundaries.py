@@ -116,7 +116,10 @@ def pupil(session, school, *statuses, year=4, admitted_on=None, left_on=None, up
 _names = iter(range(1, 1_000_000))
 
 
-def k_since(start=D(2025, 9, 1), need=NeedType.SLCN, end=None):
+SEPTEMBER_2025 = D(2025, 9, 1)
+
+
+def k_since(start=SEPTEMBER_2025, need=NeedType.SLCN, end=None):
     return (K, need, start, end)
 
 

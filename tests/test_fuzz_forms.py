@@ -99,7 +99,6 @@ from tests.test_permissions import (
     _pupil_state,
     _shared_posts,
     _target,
-    foreign_group,  # noqa: F401  (a fixture the targets need)
 )
 
 EXAMPLES = 25

@@ -448,14 +448,6 @@ def _cases():
                 yield pytest.param(rule, role, "own", id=f"{rule} {role}")
 
 
-@pytest.fixture
-def foreign_group(world, session):
-    group = TeachingGroup(school_id=world.foreign.id, name="3 Far", year_group=3)
-    session.add(group)
-    session.commit()
-    return group
-
-
 def _cycle_records(session, pupil) -> CycleRecords:
     """A cycle at review with an assessment, a plan, an outcome and a draft review; a letter to
     parents; and an open concern: so that a refusal is never just a record that is missing.

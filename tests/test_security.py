@@ -22,7 +22,6 @@ from tests.test_permissions import (
     ROUTES,
     Redirect,
     _target,
-    foreign_group,  # noqa: F401  (a fixture the targets need)
 )
 
 COOKIE = "sentrack_session"
