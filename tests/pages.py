@@ -8,9 +8,12 @@ the messages flashed at the top, instead of searching the HTML for substrings.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from bs4 import BeautifulSoup, Tag
+
+_PUPIL_LINK = re.compile(r"/pupils/([0-9a-f]{24})")
 
 
 def words(element: Tag | None) -> str:
@@ -21,9 +24,9 @@ def words(element: Tag | None) -> str:
 
 
 class Page:
-    """One HTML response, parsed and checked."""
+    """One HTML response, parsed and checked. `repeats_allowed`: ids a known defect repeats."""
 
-    def __init__(self, response, status: int | None = 200):
+    def __init__(self, response, status: int | None = 200, repeats_allowed: frozenset[str] = frozenset()):
         if status is not None:
             assert response.status_code == status, (
                 f"expected {status}, got {response.status_code} from {response.request.path}"
@@ -33,7 +36,7 @@ class Page:
         self.soup = BeautifulSoup(self.html, "html.parser")
         assert self.soup.title is not None and words(self.soup.title), "the page has no <title>"
         ids = Counter(tag["id"] for tag in self.soup.find_all(id=True))
-        repeated = [key for key, times in ids.items() if times > 1]
+        repeated = [key for key, times in ids.items() if times > 1 and key not in repeats_allowed]
         assert not repeated, f"ids used more than once: {repeated}"
 
     @property
@@ -122,6 +125,32 @@ class Page:
     def link_texts(self) -> dict[str, str]:
         """Link text -> href for every link on the page (the last link wins when two share a text)."""
         return {words(link): link["href"] for link in self.soup.select("a[href]")}
+
+    def csrf_token(self) -> str:
+        """The CSRF token of the page's first form that carries one."""
+        field = self.soup.select_one('input[name="csrf_token"]')
+        assert field is not None, "no CSRF token on the page"
+        return field["value"]
+
+    def submission_token(self, action: str | None = None) -> str:
+        """The one-time submission token of the form posting to `action`, or of the page's first
+        form that carries one. Fails when there is none."""
+        for form in self.soup.select("form"):
+            if action is not None and form.get("action") != action:
+                continue
+            field = form.select_one('input[name="submission_token"]')
+            if field is not None:
+                return field["value"]
+        raise AssertionError(f"no form{' posting to ' + action if action else ''} with a submission token on the page")
+
+    def pupil_links(self) -> list[str]:
+        """The public ids of the pupils linked from the page, in page order, without repeats."""
+        seen: list[str] = []
+        for href in self.links():
+            match = _PUPIL_LINK.fullmatch(href)
+            if match and match.group(1) not in seen:
+                seen.append(match.group(1))
+        return seen
 
     def form(self, action: str) -> Tag:
         """The one form that posts to `action`."""
