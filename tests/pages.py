@@ -143,6 +143,10 @@ class Page:
                 return field["value"]
         raise AssertionError(f"no form{' posting to ' + action if action else ''} with a submission token on the page")
 
+    def value(self, name: str) -> str:
+        """The value of the one input named `name` (a hidden version, say)."""
+        return self.one(f'input[name="{name}"]').get("value", "")
+
     def pupil_links(self) -> list[str]:
         """The public ids of the pupils linked from the page, in page order, without repeats."""
         seen: list[str] = []
