@@ -75,6 +75,7 @@ from sentrack.workflows.settings import TermDetails, save_term
 from sentrack.workflows.sweep import run_sweep
 from sentrack.workflows.tasks import complete_task
 from tests import factories
+from tests.pages import Page, words
 from tests.test_dashboard import _cards, _linked_public_ids
 
 START = date(2026, 9, 1)
@@ -104,7 +105,7 @@ REGISTER_DUTIES = {
     "senco_supports_transition",
     "senco_keeps_records_current",
 }
-OVERDUE_TAG = 'govuk-tag--red">Overdue</strong>'
+OVERDUE_TAG = "Overdue"  # the text of a red tag
 
 
 def walked_days() -> list[date]:
@@ -117,23 +118,25 @@ def walked_days() -> list[date]:
     return sorted(days)
 
 
-def _section(page: str, heading_id: str) -> str:
-    """The part of a home page from the section headed `heading_id` to the section's end."""
-    if f'id="{heading_id}"' not in page:
-        return ""
-    return page.split(f'id="{heading_id}"', 1)[1].split("</section>", 1)[0]
-
-
-def _overdue_rows(section: str, column: int | None = None) -> list[str]:
-    """The public ids of the pupils of the rows tagged 'Overdue' in a home page section (in the
-    given column only, counting from 0, when the row has other tags)."""
+def _overdue_rows(page: Page, heading_id: str, column: int | None = None) -> list[str]:
+    """The public ids of the pupils of the rows tagged 'Overdue' in the home page section headed
+    `heading_id` (in the given data cell only, counting from 0, when the row has other tags)."""
+    heading = page.soup.find(id=heading_id)
+    if heading is None:
+        return []
     found = []
-    for row in re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', section, re.S):
-        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-        where = row if column is None else (cells[column] if len(cells) > column else "")
-        if OVERDUE_TAG in where:
-            found.append(re.search(r'href="/pupils/([A-Za-z0-9_-]+)', row).group(1))
+    for row in heading.find_parent("section").select("tbody tr"):
+        cells = row.find_all("td")
+        where = [row] if column is None else cells[column : column + 1]
+        if any(OVERDUE_TAG in words(tag) for cell in where for tag in cell.select(".govuk-tag--red")):
+            link = row.select_one('a[href^="/pupils/"]')
+            found.append(re.match(r"/pupils/([A-Za-z0-9_-]+)", link["href"]).group(1))
     return found
+
+
+def _task_links(page: Page) -> set[int]:
+    """The ids of the tasks a page links to."""
+    return {int(match.group(1)) for href in page.links() if (match := re.fullmatch(r"/tasks/(\d+)", href))}
 
 
 def _work_done(task: Task, code: str, records: dict) -> str | None:
@@ -308,28 +311,29 @@ class Walk:
         cli = json.loads(result.output)["figures"]
         senco = self.clients["senco"]
         cards = _cards(senco.get("/dashboard/").get_data(as_text=True))
-        home = senco.get("/").get_data(as_text=True)
+        home = Page(senco.get("/"))
         for key in ("reviews_overdue", "concerns_past_deadline", "tasks_overdue"):
             expected = plain[key]
             self.peaks[key] = max(self.peaks[key], len(expected))
-            drill = senco.get(f"/dashboard/figures/{key}").get_data(as_text=True)
+            drill_page = Page(senco.get(f"/dashboard/figures/{key}"))
+            drill = drill_page.html
             seen = {"flask compliance --json": cli[key]["count"], "dashboard": cards[BY_KEY[key].title][0]}
             if key == "reviews_overdue":
                 rows = _linked_public_ids(drill)
                 seen["drill-down"] = len(rows)
-                home_rows = _overdue_rows(_section(home, "reviews-heading"))
+                home_rows = _overdue_rows(home, "reviews-heading")
                 seen["SENCO home page"] = len(home_rows)
                 listed = {"drill-down": rows, "SENCO home page": set(home_rows)}
                 want = {public[i] for i in expected}
             elif key == "concerns_past_deadline":
                 rows = _linked_public_ids(drill)
-                seen["drill-down"] = drill.count("Decision was due")
-                home_rows = _overdue_rows(_section(home, "concerns-heading"))
+                seen["drill-down"] = drill_page.text().count("Decision was due")
+                home_rows = _overdue_rows(home, "concerns-heading")
                 seen["SENCO home page"] = len(home_rows)
                 listed = {"drill-down": rows, "SENCO home page": set(home_rows)}
                 want = {public[concerns[i].pupil_id] for i in expected}
             else:
-                rows = set(map(int, re.findall(r'href="/tasks/(\d+)"', drill)))
+                rows = _task_links(drill_page)
                 seen["drill-down"] = len(rows)
                 listed = {"drill-down": rows}
                 want = expected
@@ -345,8 +349,7 @@ class Walk:
         # the class (the dashboard's class filter) count them.
         for name, group in self.groups.items():
             client = self.clients[name]
-            page = client.get("/").get_data(as_text=True)
-            tagged = _overdue_rows(_section(page, "classes-heading"), column=3)  # the support cycle
+            tagged = _overdue_rows(Page(client.get("/")), "classes-heading", column=3)  # the support cycle
             in_class = set(
                 self.session.scalars(sa.select(group_pupils.c.pupil_id).where(group_pupils.c.group_id == group.id))
             )
