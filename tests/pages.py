@@ -23,25 +23,12 @@ def words(element: Tag | None) -> str:
     return " ".join(element.get_text(" ").split())
 
 
-class Page:
-    """One HTML response, parsed and checked. `repeats_allowed`: ids a known defect repeats."""
+class Html:
+    """HTML parsed once, with the questions tests ask of a page; nothing checked on the way in."""
 
-    def __init__(self, response, status: int | None = 200, repeats_allowed: frozenset[str] = frozenset()):
-        if status is not None:
-            assert response.status_code == status, (
-                f"expected {status}, got {response.status_code} from {response.request.path}"
-            )
-        self.response = response
-        self.html = response.get_data(as_text=True)
-        self.soup = BeautifulSoup(self.html, "html.parser")
-        assert self.soup.title is not None and words(self.soup.title), "the page has no <title>"
-        ids = Counter(tag["id"] for tag in self.soup.find_all(id=True))
-        repeated = [key for key, times in ids.items() if times > 1 and key not in repeats_allowed]
-        assert not repeated, f"ids used more than once: {repeated}"
-
-    @property
-    def status(self) -> int:
-        return self.response.status_code
+    def __init__(self, html: str):
+        self.html = html
+        self.soup = BeautifulSoup(html, "html.parser")
 
     @property
     def title(self) -> str:
@@ -77,7 +64,7 @@ class Page:
         element = self.soup.find(id=f"{field_id}-error")
         if element is None or "govuk-error-message" not in element.get("class", []):
             return None
-        return " ".join(words(element).replace("Error:", "", 1).split())
+        return " ".join(element.get_text().replace("Error:", "", 1).split())
 
     def error_summary(self) -> list[str]:
         """The messages listed in the error summary at the top of the page."""
@@ -167,3 +154,24 @@ class Page:
     def __contains__(self, text: str) -> bool:
         """Whether the visible text of the page contains `text`."""
         return text in self.text()
+
+
+class Page(Html):
+    """One HTML response, parsed and checked: its status, a non-empty <title>, no id used twice.
+    `repeats_allowed`: ids a known defect repeats."""
+
+    def __init__(self, response, status: int | None = 200, repeats_allowed: frozenset[str] = frozenset()):
+        if status is not None:
+            assert response.status_code == status, (
+                f"expected {status}, got {response.status_code} from {response.request.path}"
+            )
+        self.response = response
+        super().__init__(response.get_data(as_text=True))
+        assert self.soup.title is not None and words(self.soup.title), "the page has no <title>"
+        ids = Counter(tag["id"] for tag in self.soup.find_all(id=True))
+        repeated = [key for key, times in ids.items() if times > 1 and key not in repeats_allowed]
+        assert not repeated, f"ids used more than once: {repeated}"
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
