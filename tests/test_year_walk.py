@@ -310,7 +310,7 @@ class Walk:
             return
         cli = json.loads(result.output)["figures"]
         senco = self.clients["senco"]
-        cards = _cards(senco.get("/dashboard/").get_data(as_text=True))
+        cards = _cards(Page(senco.get("/dashboard/")).html)
         home = Page(senco.get("/"))
         for key in ("reviews_overdue", "concerns_past_deadline", "tasks_overdue"):
             expected = plain[key]
