@@ -22,9 +22,10 @@ from sentrack import create_app, submissions
 from sentrack.auth import throttle
 from sentrack.auth.sessions import start_session
 from sentrack.extensions import db
-from sentrack.models import User, UserSession
+from sentrack.models import TeachingGroup, User, UserSession
 from tests import factories
 from tests.helpers import own_postgresql_database
+from tests.pages import Page
 
 TODAY = date(2026, 11, 27)
 
@@ -59,6 +60,14 @@ class FreshGlobalsClient(FlaskClient):
             return super().open(*args, **kwargs)
         finally:
             ctx.g = saved
+
+    def page(self, url: str, status: int | None = 200, **kwargs) -> Page:
+        """GET `url` and read the answer as a page, having checked its status, title and ids."""
+        return Page(self.get(url, **kwargs), status=status)
+
+    def post_page(self, url: str, data=None, status: int | None = 200, **kwargs) -> Page:
+        """POST `data` to `url` and read the answer as a page (follow_redirects=True for the next one)."""
+        return Page(self.post(url, data=data, **kwargs), status=status)
 
     def _with_submission_token(self, data):
         if data is None:
@@ -169,6 +178,15 @@ def world(app):
     world = factories.build_world(db.session)
     db.session.commit()
     return world
+
+
+@pytest.fixture
+def foreign_group(world, session):
+    """A teaching group at the school in the other authority."""
+    group = TeachingGroup(school_id=world.foreign.id, name="3 Far", year_group=3)
+    session.add(group)
+    session.commit()
+    return group
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-import re
 import socket
 from contextlib import contextmanager
 from datetime import date
@@ -12,35 +10,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack.models import AuditEvent
-
-_PUPIL_LINK = re.compile(r'href="/pupils/([0-9a-f]{24})"')
-_TAG = re.compile(r"<[^>]+>")
+from tests.pages import Html
 
 
 def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-def field_error(page: str, field_id: str) -> str | None:
-    """The GOV.UK error message shown beside the field with `field_id`, or None.
-
-    GOV.UK Frontend writes it as `<p id="FIELD-error" class="govuk-error-message">`, which the
-    field's aria-describedby names, so finding it by id is finding it beside that field.
-    """
-    match = re.search(rf'<p id="{re.escape(field_id)}-error" class="govuk-error-message">(.*?)</p>', page, re.S)
-    if match is None:
-        return None
-    message = html.unescape(_TAG.sub("", match.group(1)))
-    return " ".join(message.replace("Error:", "", 1).split())
+def _parsed(page: str | Html) -> Html:
+    return page if isinstance(page, Html) else Html(page)
 
 
-def pupil_links(page: str) -> list[str]:
+def field_error(page: str | Html, field_id: str) -> str | None:
+    """The GOV.UK error message shown beside the field with `field_id`, or None (see `Html.field_error`)."""
+    return _parsed(page).field_error(field_id)
+
+
+def pupil_links(page: str | Html) -> list[str]:
     """The public ids of the pupils linked from a page, in page order, without repeats."""
-    seen: list[str] = []
-    for public_id in _PUPIL_LINK.findall(page):
-        if public_id not in seen:
-            seen.append(public_id)
-    return seen
+    return _parsed(page).pupil_links()
 
 
 def date_parts(value: date) -> list[str]:
@@ -72,12 +60,8 @@ def audit_events(session: Session, action: str, **filters) -> list[AuditEvent]:
     return list(session.scalars(query.order_by(AuditEvent.id)))
 
 
-def csrf_token(page: str) -> str:
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
-        r'name="csrf_token" value="([^"]+)"', page
-    )
-    assert match, "no CSRF token on the page"
-    return match.group(1)
+def csrf_token(page: str | Html) -> str:
+    return _parsed(page).csrf_token()
 
 
 @contextmanager
@@ -137,18 +121,7 @@ def email_text(envelope) -> str:
     return f"Subject: {message['Subject']}\n{message.get_content()}"
 
 
-_FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
-_SUBMISSION_TOKEN = re.compile(r'name="submission_token" value="([^"]+)"')
-
-
-def submission_token(page: str, action: str | None = None) -> str:
+def submission_token(page: str | Html, action: str | None = None) -> str:
     """The one-time submission token of a form on `page`: the form posting to `action`, or the
     page's first form that carries one. Fails when the form has none."""
-    for form in _FORM.findall(page):
-        opening = form[: form.index(">")]
-        if action is not None and f'action="{html.escape(action)}"' not in opening:
-            continue
-        found = _SUBMISSION_TOKEN.search(form)
-        if found:
-            return html.unescape(found.group(1))
-    raise AssertionError(f"no form{' posting to ' + action if action else ''} with a submission token on the page")
+    return _parsed(page).submission_token(action)

@@ -10,7 +10,6 @@ the request came from.
 
 from __future__ import annotations
 
-import html
 import re
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -35,7 +34,8 @@ from sentrack.models import (
 )
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 from tests.factories import PASSWORD, make_intervention, make_intervention_type
-from tests.helpers import date_parts, rows, text
+from tests.helpers import date_parts, rows
+from tests.pages import Page
 from tests.test_cycles_views import _assessment_form, _outcome_form, _plan_form, _review_form
 from tests.test_meetings_views import _meeting_form
 from tests.test_pupils import _concern_form, _contact_form, _edit_form, _pupil_form, _status_form
@@ -127,7 +127,7 @@ def _act(client, session, actor, method: str, url: str, data=None) -> tuple:
     assert response.status_code in (200, 302), f"{method} {url}: {response.status_code}"
     if method == "POST":
         assert response.status_code == 302, f"{url} refused the change: " + "; ".join(
-            re.findall(r'class="govuk-error-message">\s*(.*?)</p>', text(response), re.S)
+            Page(response, status=None).texts(".govuk-error-message")
         )
     return response, set(changed), _events_since(session, before)
 
@@ -489,35 +489,35 @@ def test_the_audit_page_lists_who_what_when_and_where_newest_first(from_address,
     login(world.users["senco"])
     from_address.post(f"/pupils/{pupil.public_id}/edit", data=_edit_form(pupil, preferred_name="Addy"))
 
-    page = text(from_address.get(f"/pupils/{pupil.public_id}/audit"))
+    page = from_address.page(f"/pupils/{pupil.public_id}/audit")
 
-    rows = re.findall(r'<tr class="govuk-table__row">\s*<td class="govuk-table__cell">(.*?)</tr>', page, re.S)
-    cells = [html.unescape(re.sub(r"<[^>]+>", " ", row)) for row in rows]
-    assert "Viewed this audit trail" in cells[0]
-    assert "Changed the pupil's details: preferred name" in cells[1]
-    assert "Senco" in cells[1] and "SENCO" in cells[1] and ADDRESS in cells[1]
-    assert "Viewed the pupil's record" in cells[2]
-    assert "Teacher" in cells[2] and "Class teacher" in cells[2]
-    assert re.search(r"\d{1,2} \w+ 20\d\d at \d{1,2}:\d\d[ap]m", cells[0])
-    assert "Addy" not in page.split('id="audit-trail"')[1]  # what changed is named, not its value
+    assert page.table_head("#audit-trail") == ["When", "Who", "What", "From where"]
+    rows = page.table("#audit-trail")
+    assert "Viewed this audit trail" in rows[0][2]
+    assert "Changed the pupil's details: preferred name" in rows[1][2]
+    assert "Senco" in rows[1][1] and "SENCO" in rows[1][1] and ADDRESS in rows[1][3]
+    assert "Viewed the pupil's record" in rows[2][2]
+    assert "Teacher" in rows[2][1] and "Class teacher" in rows[2][1]
+    assert re.fullmatch(r"\d{1,2} \w+ 20\d\d at \d{1,2}:\d\d[ap]m", rows[0][0])
+    assert "Addy" not in page.text("#audit-trail")  # what changed is named, not its value
 
 
 def test_the_audit_page_is_paginated(from_address, world, login, session):
     pupil = world.pupils["taught"]
-    for n in range(60):
+    for _ in range(60):
         audit.record(
             session, "pupil_viewed", actor=world.users["head"], pupil=pupil, object_type="pupil", object_id=pupil.id
         )
     session.commit()
     login(world.users["senco"])
 
-    first = text(from_address.get(f"/pupils/{pupil.public_id}/audit"))
-    second = text(from_address.get(f"/pupils/{pupil.public_id}/audit?page=2"))
+    first = from_address.page(f"/pupils/{pupil.public_id}/audit")
+    second = from_address.page(f"/pupils/{pupil.public_id}/audit?page=2")
 
-    assert first.count('<tr class="govuk-table__row">') == 1 + 50  # the header row and a full page
-    assert "page 1 of 2" in first
-    assert f"/pupils/{pupil.public_id}/audit?page=2" in first
-    assert "page 2 of 2" in second
+    assert len(first.table("#audit-trail")) == 50  # a full page
+    assert "page 1 of 2" in first.text('[role="status"]')
+    assert f"/pupils/{pupil.public_id}/audit?page=2" in first.links(".govuk-pagination")
+    assert "page 2 of 2" in second.text('[role="status"]')
     assert from_address.get(f"/pupils/{pupil.public_id}/audit?page=3").status_code == 404
 
 
@@ -540,9 +540,9 @@ def test_the_pupil_page_links_to_the_audit_for_those_who_may_read_it(client, wor
     pupil = world.pupils["untaught" if role == "la" else "taught"]
     login(world.users[role])
 
-    page = text(client.get(f"/pupils/{pupil.public_id}"))
+    page = client.page(f"/pupils/{pupil.public_id}")
 
-    assert (f'href="/pupils/{pupil.public_id}/audit"' in page) is shown
+    assert (f"/pupils/{pupil.public_id}/audit" in page.links()) is shown
 
 
 @pytest.mark.parametrize("pupil_key", ["sibling_ehc", "foreign"])
@@ -637,7 +637,6 @@ from tests.test_permissions import (  # noqa: E402
     SEES,
     _expected,
     _target,
-    foreign_group,  # noqa: F401  (a fixture)
 )
 
 PUPIL_GET_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and route.method == "GET")
@@ -754,10 +753,11 @@ def test_a_rename_leaves_the_trail_with_the_name_the_actor_had(from_address, wor
     session.commit()
 
     login(head)
-    page = html.unescape(text(from_address.get(f"/pupils/{pupil.public_id}/audit")))
+    page = from_address.page(f"/pupils/{pupil.public_id}/audit")
 
-    assert old_name in page
-    assert "Renamed Person" not in page
+    viewers = [row[1] for row in page.table("#audit-trail") if "Viewed the pupil's record" in row[2]]
+    assert len(viewers) == 1 and old_name in viewers[0]
+    assert "Renamed Person" not in page.html
 
 
 @pytest.mark.parametrize(
@@ -847,15 +847,16 @@ def test_a_task_page_that_names_a_pupil_is_audited_in_their_trail(from_address, 
 
 
 def _linked_pupils(session, response) -> set[int]:
-    """The pupils the page links to by their public id: those it names."""
-    public_ids = set(re.findall(r'href="/pupils/([0-9a-f]{24})', text(response)))
+    """The pupils the page links to (to their record or a page under it) by their public id: those it names."""
+    links = (re.match(r"/pupils/([0-9a-f]{24})", href) for href in Page(response).links())
+    public_ids = {link.group(1) for link in links if link}
     return set(session.scalars(sa.select(Pupil.id).where(Pupil.public_id.in_(public_ids)))) if public_ids else set()
 
 
 def _named(session, before: int, action: str, actor) -> list[int]:
     events = [e for e in _events_since(session, before) if e.action == action]
-    for event in events:
-        assert (event.user_id, event.remote_addr) == (actor.id, ADDRESS)
+    for named in events:
+        assert (named.user_id, named.remote_addr) == (actor.id, ADDRESS)
     return sorted(e.pupil_id for e in events)
 
 
@@ -902,15 +903,14 @@ def test_the_intervention_list_audits_the_pupils_it_names_not_those_it_counts(fr
     login(teacher)
     before = _last_event_id(session)
 
-    response = from_address.get("/interventions/")
+    page = from_address.page("/interventions/")
 
-    assert response.status_code == 200
-    assert "Ada Brook" in text(response)
+    assert "Ada Brook" in page
     assert _named(session, before, "named_in_intervention_list", teacher) == sorted(
         p.id
         for p in session.scalars(
             sa.select(Pupil).where(
-                Pupil.first_name.in_([name for name in ("Ada", "Cara") if f"{name} " in text(response)])
+                Pupil.first_name.in_([name for name in ("Ada", "Cara") if f"{name} " in page.text()])
             )
         )
     )
@@ -942,7 +942,8 @@ def test_the_home_page_audits_each_pupil_it_names_once(from_address, world, logi
 
 
 def _named_in_text(session, response) -> set[int]:
-    page = text(response)
+    """The pupils the page names in its text."""
+    page = Page(response)
     return {pupil.id for pupil in session.scalars(sa.select(Pupil)) if pupil.full_name in page}
 
 

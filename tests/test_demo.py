@@ -290,7 +290,7 @@ def test_histories_have_one_open_period_each_closed_the_day_before_the_next(db_s
         periods[status.pupil_id].append(status)
     for history in periods.values():
         assert [s.end_date is None for s in history] == [False] * (len(history) - 1) + [True]
-        for earlier, later in zip(history, history[1:]):
+        for earlier, later in zip(history, history[1:], strict=False):
             assert earlier.end_date == later.start_date - timedelta(days=1)
     shapes = Counter(tuple(s.provision for s in history) for history in periods.values())
     assert shapes[(Provision.SEN_SUPPORT, Provision.EHC_PLAN)] > 0
@@ -449,7 +449,7 @@ def test_cycles_follow_the_support_period_one_after_another(db_session):
         if cycles[0].plan is not None and cycles[0].plan.starts_on <= TODAY and cycles[0].state is not CycleState.PLAN:
             latest = _term_time_later(started, weeks=4)  # the long holidays do not count
             assert started <= cycles[0].plan.starts_on <= latest
-        for earlier, later in zip(cycles, cycles[1:]):
+        for earlier, later in zip(cycles, cycles[1:], strict=False):
             assert earlier.state is CycleState.CLOSED
             assert later.previous_cycle_id == earlier.id
             assert later.opened_on == earlier.closed_on  # opened by the review meeting
@@ -1436,7 +1436,7 @@ def test_terms_cover_last_this_and_next_academic_year(db_session):
         autumn = terms[6]
         assert (autumn.starts_on, autumn.ends_on) == (date(2026, 9, 3), date(2026, 12, 18))
         assert (autumn.half_term_starts_on, autumn.half_term_ends_on) == (date(2026, 10, 26), date(2026, 10, 30))
-        for earlier, later in zip(terms, terms[1:]):
+        for earlier, later in zip(terms, terms[1:], strict=False):
             assert later.starts_on > earlier.ends_on + timedelta(days=1)  # a holiday between terms
         for term in terms:
             assert term.starts_on < term.half_term_starts_on < term.half_term_ends_on < term.ends_on

@@ -53,7 +53,8 @@ from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.sen_status import change_sen_status
 from sentrack.workflows.sweep import run_sweep
 from tests.factories import HELD_ON, REVIEW_DATE, drive_cycle, make_upn, make_user
-from tests.test_dashboard import _cards, _linked_public_ids, _role_rows
+from tests.pages import Page
+from tests.test_dashboard import _cards, _linked_public_ids
 
 K, E, N = Provision.SEN_SUPPORT, Provision.EHC_PLAN, Provision.NONE
 D = date
@@ -116,7 +117,10 @@ def pupil(session, school, *statuses, year=4, admitted_on=None, left_on=None, up
 _names = iter(range(1, 1_000_000))
 
 
-def k_since(start=D(2025, 9, 1), need=NeedType.SLCN, end=None):
+SEPTEMBER_2025 = D(2025, 9, 1)
+
+
+def k_since(start=SEPTEMBER_2025, need=NeedType.SLCN, end=None):
     return (K, need, start, end)
 
 
@@ -842,10 +846,20 @@ def test_the_year_and_class_filters_narrow_every_figure(session, school):
 # --- The page, its drill-down and the command agree -------------------------------------------------
 
 
-def _drill_down_count(page: str, kind: str) -> int:
+def _linked_ids(page: Page, kind: str) -> set[int]:
+    """The ids of the records of `kind` ("tasks", "interventions") a page links to."""
+    return {int(match.group(1)) for href in page.links() if (match := re.fullmatch(rf"/{kind}/(\d+)", href))}
+
+
+def _drill_down_count(page: Page, kind: str) -> int:
     if kind in ("pupil", "concern"):
-        return len(_linked_public_ids(page)) if kind == "pupil" else page.count("Decision was due")
-    return len(set(re.findall(r'href="/tasks/(\d+)"', page)))
+        return len(_linked_public_ids(page.html)) if kind == "pupil" else page.text().count("Decision was due")
+    return len(_linked_ids(page, "tasks"))
+
+
+def _role_rows(page: Page) -> dict[str, tuple[int, int]]:
+    """The 'tasks overdue by role' table: role label -> (overdue, open)."""
+    return {role: (int(overdue), int(open_)) for role, overdue, open_ in page.table("Tasks overdue by role")}
 
 
 @pytest.mark.parametrize("day", [D(2026, 11, 10), D(2026, 11, 11)])
@@ -882,8 +896,8 @@ def test_the_page_the_drill_down_and_the_command_count_the_same_at_the_boundary(
     data = json.loads(result.output)
     monkeypatch.setitem(app.config, "TODAY", day)
     login(head)
-    page = client.get("/dashboard/").get_data(as_text=True)
-    cards = _cards(page)
+    page = client.page("/dashboard/")
+    cards = _cards(page.html)
     roles = _role_rows(page)
     for key in (
         "reviews_overdue",
@@ -898,12 +912,12 @@ def test_the_page_the_drill_down_and_the_command_count_the_same_at_the_boundary(
         assert data["figures"][key]["population"] == figure.population, key
         assert cards[BY_KEY[key].title][0] == figure.count, key
         assert cards[BY_KEY[key].title][2] == figure.population, key
-        listed = client.get(f"/dashboard/figures/{key}").get_data(as_text=True)
+        listed = client.page(f"/dashboard/figures/{key}")
         assert _drill_down_count(listed, figure.id_kind) == figure.count, key
     for role, figure in expected.tasks_overdue_by_role.items():
         assert data["tasks_overdue_by_role"][role.value]["count"] == figure.count
         assert roles[role.label] == (figure.count, figure.population)
-        listed = client.get(f"/dashboard/figures/tasks_overdue_{role.value}").get_data(as_text=True)
+        listed = client.page(f"/dashboard/figures/tasks_overdue_{role.value}")
         assert _drill_down_count(listed, "task") == figure.count, role
 
 
@@ -941,7 +955,7 @@ def test_the_page_and_the_command_agree_on_engagement_staleness_and_impact_at_a_
     data = json.loads(result.output)
     monkeypatch.setitem(app.config, "TODAY", day)
     login(head)
-    cards = _cards(client.get("/dashboard/").get_data(as_text=True))
+    cards = _cards(client.page("/dashboard/").html)
     for key in (
         "engagement_overdue",
         "engagement_due",
@@ -952,11 +966,11 @@ def test_the_page_and_the_command_agree_on_engagement_staleness_and_impact_at_a_
         figure = expected[key]
         assert data["figures"][key]["count"] == cards[BY_KEY[key].title][0] == figure.count, key
         assert data["figures"][key]["population"] == cards[BY_KEY[key].title][2] == figure.population, key
-        listed = client.get(f"/dashboard/figures/{key}").get_data(as_text=True)
+        listed = client.page(f"/dashboard/figures/{key}")
         if figure.id_kind == "intervention":
-            assert set(map(int, re.findall(r'href="/interventions/(\d+)"', listed))) == set(figure.ids), key
+            assert _linked_ids(listed, "interventions") == set(figure.ids), key
         else:
-            assert len(_linked_public_ids(listed)) == figure.count, key
+            assert len(_linked_public_ids(listed.html)) == figure.count, key
 
 
 # --- One definition: the figure and the sweep's task about the same record ----------------------------

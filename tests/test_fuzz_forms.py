@@ -88,7 +88,8 @@ from sentrack.models import (
     UserSession,
 )
 from tests.factories import World
-from tests.helpers import field_error, submission_token, text
+from tests.helpers import text
+from tests.pages import Page
 from tests.test_permissions import (
     ANONYMOUS,
     PUPIL,
@@ -101,7 +102,6 @@ from tests.test_permissions import (
     _pupil_state,
     _shared_posts,
     _target,
-    foreign_group,  # noqa: F401  (a fixture the targets need)
 )
 
 EXAMPLES = 25
@@ -258,7 +258,7 @@ def rendered_forms(app):
 
 
 def open_form(app, client, world, login, session, foreign_group, rule: str):
-    """Sign in as the form's user, open its page and return (url, the form the page rendered)."""
+    """Sign in as the form's user, open its page and return (url, the form the page rendered, the Page)."""
     route = ROUTES[rule]
     role = _actor(route)
     target = _target(world, route, _kind(route, role), foreign_group, session)
@@ -272,7 +272,7 @@ def open_form(app, client, world, login, session, foreign_group, rule: str):
     assert response.status_code == 200, (rule, role, response.status_code)
     named = [form for name, form in seen if name == "form"]
     assert named or seen, f"{rule}: the page rendered no form"
-    return url, (named or [seen[0][1]])[0], text(response)
+    return url, (named or [seen[0][1]])[0], Page(response)
 
 
 # --- The fields of a form, by kind -------------------------------------------------------------
@@ -546,9 +546,9 @@ def test_bad_input_is_refused_beside_the_field_and_stores_nothing(
     url, form, page = open_form(app, client, world, login, session, foreign_group, rule)
     fields = fields_of(form)
     # Fields the page shows are broken; the others (shown only in another state) are still posted.
-    shown = {f.name for f in fields if f'name="{f.name}"' in page}
+    shown = {f.name for f in fields if page.has(f'[name="{f.name}"]')}
     # The token the page carried (a page for signed-in users carries one), fuzzed with the fields.
-    page_token = submission_token(page) if f'name="{submissions.FIELD}"' in page else None
+    page_token = page.submission_token() if page.has(f'[name="{submissions.FIELD}"]') else None
     assert any(f.kind in BREAKABLE and f.name in shown for f in fields), f"{rule}: no field to break"
 
     # Every example must leave the database as it was, so one picture before them all serves each.
@@ -571,13 +571,13 @@ def test_bad_input_is_refused_beside_the_field_and_stores_nothing(
 
         response = client.post(url, data=posted)
 
-        page = text(response)
         assert response.status_code == 200, f"{rule}: {how} in {broken.name}: {response.status_code}"
-        assert "govuk-error-summary" in page, f"{rule}: {how} in {broken.name}: no error summary"
-        assert field_error(page, broken.id), f"{rule}: {how} in {broken.name}: no message beside the field"
+        page = Page(response)
+        assert page.error_summary(), f"{rule}: {how} in {broken.name}: no error summary"
+        assert page.field_error(broken.id), f"{rule}: {how} in {broken.name}: no message beside the field"
         assert counts(session, FORMS[rule].writes) == written
         assert snapshot(session) == before, f"{rule}: {how} in {broken.name}: something was stored"
-        assert_escaped(page, posted)
+        assert_escaped(page.html, posted)
 
     post_bad_input()
 

@@ -175,8 +175,7 @@ def test_pupil_list_with_search_and_filter(app, login, schools):
         assert response.status_code == 302
         path = response.headers["Location"]
         assert "provision=K" in path
-        page = client.get(path)
-        assert page.status_code == 200 and page.get_data(as_text=True).count('href="/pupils/') >= 10
+        assert len([href for href in client.page(path).links() if href.startswith("/pupils/")]) >= 10
         counts[roll] = statements(client, path)
     assert_flat(counts)
 

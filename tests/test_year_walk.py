@@ -75,6 +75,7 @@ from sentrack.workflows.settings import TermDetails, save_term
 from sentrack.workflows.sweep import run_sweep
 from sentrack.workflows.tasks import complete_task
 from tests import factories
+from tests.pages import Page, words
 from tests.test_dashboard import _cards, _linked_public_ids
 
 START = date(2026, 9, 1)
@@ -104,7 +105,7 @@ REGISTER_DUTIES = {
     "senco_supports_transition",
     "senco_keeps_records_current",
 }
-OVERDUE_TAG = 'govuk-tag--red">Overdue</strong>'
+OVERDUE_TAG = "Overdue"  # the text of a red tag
 
 
 def walked_days() -> list[date]:
@@ -117,23 +118,53 @@ def walked_days() -> list[date]:
     return sorted(days)
 
 
-def _section(page: str, heading_id: str) -> str:
-    """The part of a home page from the section headed `heading_id` to the section's end."""
-    if f'id="{heading_id}"' not in page:
-        return ""
-    return page.split(f'id="{heading_id}"', 1)[1].split("</section>", 1)[0]
-
-
-def _overdue_rows(section: str, column: int | None = None) -> list[str]:
-    """The public ids of the pupils of the rows tagged 'Overdue' in a home page section (in the
-    given column only, counting from 0, when the row has other tags)."""
+def _overdue_rows(page: Page, heading_id: str, column: int | None = None) -> list[str]:
+    """The public ids of the pupils of the rows tagged 'Overdue' in the home page section headed
+    `heading_id` (in the given data cell only, counting from 0, when the row has other tags)."""
+    heading = page.soup.find(id=heading_id)
+    if heading is None:
+        return []
     found = []
-    for row in re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', section, re.S):
-        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
-        where = row if column is None else (cells[column] if len(cells) > column else "")
-        if OVERDUE_TAG in where:
-            found.append(re.search(r'href="/pupils/([A-Za-z0-9_-]+)', row).group(1))
+    for row in heading.find_parent("section").select("tbody tr"):
+        cells = row.find_all("td")
+        where = [row] if column is None else cells[column : column + 1]
+        if any(OVERDUE_TAG in words(tag) for cell in where for tag in cell.select(".govuk-tag--red")):
+            link = row.select_one('a[href^="/pupils/"]')
+            found.append(re.match(r"/pupils/([A-Za-z0-9_-]+)", link["href"]).group(1))
     return found
+
+
+def _task_links(page: Page) -> set[int]:
+    """The ids of the tasks a page links to."""
+    return {int(match.group(1)) for href in page.links() if (match := re.fullmatch(r"/tasks/(\d+)", href))}
+
+
+def _work_done(task: Task, code: str, records: dict) -> str | None:
+    """The record that has done an open task's work, described, or None."""
+    if code == "senco_holds_review":
+        return "the review is recorded" if task.subject_id in records["reviewed"] else None
+    if code == "teacher_meets_parents":
+        start = TERM_STARTS[task.period.removeprefix("term:")]
+        held = [on for pid, on in records["meetings"] if pid == task.pupil_id and start <= on <= task.due_on]
+        return f"a meeting with parents was held on {held[0]}" if held else None
+    if code == "senco_tells_parents":
+        sent_on = records["letters"][task.subject_id].sent_on
+        return f"the letter was sent on {sent_on}" if sent_on is not None else None
+    if code == "senco_decides_concern":
+        concern = records["concerns"][task.subject_id]
+        return f"the concern was decided on {concern.decided_on}" if concern.status is not ConcernStatus.OPEN else None
+    if code == "assistant_records_impact":
+        places = records["places"].get(task.subject_id)
+        return "every pupil's impact is recorded" if places and all(p.impact is not None for p in places) else None
+    if code == "teacher_acknowledges_passport":
+        _, status_id, _, teacher_id = task.period.split(":")
+        read = (task.pupil_id, int(teacher_id), int(status_id)) in records["reads"]
+        return "the teacher has read the passport" if read else None
+    if code == "senco_keeps_records_current":
+        since = date.fromisoformat(task.period.removeprefix("since:"))
+        latest = records["events"].get(task.pupil_id, date.min)
+        return f"the timeline has an entry of {latest}" if latest > since else None
+    return None
 
 
 @dataclass
@@ -223,54 +254,48 @@ class Walk:
         duties = {d.id: d.code for d in self._all(Duty)}
         pupils = {p.id: p for p in self._all(Pupil)}
         statuses = self._all(SenStatus)
-        reviewed = {r.cycle_id for r in self._all(Review) if r.recorded_at is not None}
-        meetings = [(m.pupil_id, m.held_on) for m in self._all(ParentMeeting) if m.held_on is not None]
-        letters = {letter.id: letter for letter in self._all(ParentLetter)}
-        concerns = {c.id: c for c in self._all(Concern)}
-        places: dict[int, list[InterventionPupil]] = {}
-        for place in self._all(InterventionPupil):
-            places.setdefault(place.intervention_id, []).append(place)
-        reads = {(r.pupil_id, r.user_id, r.sen_status_id) for r in self._all(PassportRead)}
-        events: dict[int, date] = {}
-        for event in self._all(TimelineEvent):
-            events[event.pupil_id] = max(events.get(event.pupil_id, date.min), event.recorded_at.date())
+        records = self._task_records()
         for task in self._all(Task):
             if task.status is not TaskStatus.OPEN:
                 continue
             code = duties[task.duty_id]
             what = f"{when}: open task {task.id} ({code}, {task.title!r}, due {task.due_on})"
-            if code == "senco_holds_review" and task.subject_id in reviewed:
-                self.problem(f"{what}: the review is recorded")
-            elif code == "teacher_meets_parents":
-                start = TERM_STARTS[task.period.removeprefix("term:")]
-                held = [on for pid, on in meetings if pid == task.pupil_id and start <= on <= task.due_on]
-                if held:
-                    self.problem(f"{what}: a meeting with parents was held on {held[0]}")
-            elif code == "senco_tells_parents" and letters[task.subject_id].sent_on is not None:
-                self.problem(f"{what}: the letter was sent on {letters[task.subject_id].sent_on}")
-            elif code == "senco_decides_concern" and concerns[task.subject_id].status is not ConcernStatus.OPEN:
-                self.problem(f"{what}: the concern was decided on {concerns[task.subject_id].decided_on}")
-            elif (
-                code == "assistant_records_impact"
-                and places.get(task.subject_id)
-                and all(p.impact is not None for p in places[task.subject_id])
-            ):
-                self.problem(f"{what}: every pupil's impact is recorded")
-            elif code == "teacher_acknowledges_passport":
-                _, status_id, _, teacher_id = task.period.split(":")
-                if (task.pupil_id, int(teacher_id), int(status_id)) in reads:
-                    self.problem(f"{what}: the teacher has read the passport")
-            elif code == "senco_keeps_records_current":
-                since = date.fromisoformat(task.period.removeprefix("since:"))
-                if events.get(task.pupil_id, date.min) > since:
-                    self.problem(f"{what}: the timeline has an entry of {events[task.pupil_id]}")
-            pupil = pupils.get(task.pupil_id)
-            if pupil is not None and not self.on_roll(pupil):
-                self.problem(f"{what}: the pupil left the school on {pupil.left_on}")
-            elif pupil is not None and code in REGISTER_DUTIES and not self.on_register(pupil, statuses):
-                self.problem(f"{what}: the pupil is not on the SEN register")
-            if code == "senco_liaises_designated_teacher" and pupil is not None and not pupil.looked_after:
-                self.problem(f"{what}: the pupil is not looked after")
+            done = _work_done(task, code, records)
+            if done:
+                self.problem(f"{what}: {done}")
+            for gone in self._reasons_gone(code, pupils.get(task.pupil_id), statuses):
+                self.problem(f"{what}: {gone}")
+
+    def _task_records(self) -> dict:
+        """The records that do a task's work, keyed as `_work_done` reads them."""
+        places: dict[int, list[InterventionPupil]] = {}
+        for place in self._all(InterventionPupil):
+            places.setdefault(place.intervention_id, []).append(place)
+        events: dict[int, date] = {}
+        for event in self._all(TimelineEvent):
+            events[event.pupil_id] = max(events.get(event.pupil_id, date.min), event.recorded_at.date())
+        return {
+            "reviewed": {r.cycle_id for r in self._all(Review) if r.recorded_at is not None},
+            "meetings": [(m.pupil_id, m.held_on) for m in self._all(ParentMeeting) if m.held_on is not None],
+            "letters": {letter.id: letter for letter in self._all(ParentLetter)},
+            "concerns": {c.id: c for c in self._all(Concern)},
+            "places": places,
+            "reads": {(r.pupil_id, r.user_id, r.sen_status_id) for r in self._all(PassportRead)},
+            "events": events,
+        }
+
+    def _reasons_gone(self, code: str, pupil: Pupil | None, statuses) -> list[str]:
+        """Why an open task about `pupil` should not be open any more (none when it should)."""
+        if pupil is None:
+            return []
+        reasons = []
+        if not self.on_roll(pupil):
+            reasons.append(f"the pupil left the school on {pupil.left_on}")
+        elif code in REGISTER_DUTIES and not self.on_register(pupil, statuses):
+            reasons.append("the pupil is not on the SEN register")
+        if code == "senco_liaises_designated_teacher" and not pupil.looked_after:
+            reasons.append("the pupil is not looked after")
+        return reasons
 
     def check_figures(self) -> None:
         """The overdue figures agree everywhere, and with the plain count."""
@@ -285,29 +310,30 @@ class Walk:
             return
         cli = json.loads(result.output)["figures"]
         senco = self.clients["senco"]
-        cards = _cards(senco.get("/dashboard/").get_data(as_text=True))
-        home = senco.get("/").get_data(as_text=True)
+        cards = _cards(Page(senco.get("/dashboard/")).html)
+        home = Page(senco.get("/"))
         for key in ("reviews_overdue", "concerns_past_deadline", "tasks_overdue"):
             expected = plain[key]
             self.peaks[key] = max(self.peaks[key], len(expected))
-            drill = senco.get(f"/dashboard/figures/{key}").get_data(as_text=True)
+            drill_page = Page(senco.get(f"/dashboard/figures/{key}"))
+            drill = drill_page.html
             seen = {"flask compliance --json": cli[key]["count"], "dashboard": cards[BY_KEY[key].title][0]}
             if key == "reviews_overdue":
                 rows = _linked_public_ids(drill)
                 seen["drill-down"] = len(rows)
-                home_rows = _overdue_rows(_section(home, "reviews-heading"))
+                home_rows = _overdue_rows(home, "reviews-heading")
                 seen["SENCO home page"] = len(home_rows)
                 listed = {"drill-down": rows, "SENCO home page": set(home_rows)}
                 want = {public[i] for i in expected}
             elif key == "concerns_past_deadline":
                 rows = _linked_public_ids(drill)
-                seen["drill-down"] = drill.count("Decision was due")
-                home_rows = _overdue_rows(_section(home, "concerns-heading"))
+                seen["drill-down"] = drill_page.text().count("Decision was due")
+                home_rows = _overdue_rows(home, "concerns-heading")
                 seen["SENCO home page"] = len(home_rows)
                 listed = {"drill-down": rows, "SENCO home page": set(home_rows)}
                 want = {public[concerns[i].pupil_id] for i in expected}
             else:
-                rows = set(map(int, re.findall(r'href="/tasks/(\d+)"', drill)))
+                rows = _task_links(drill_page)
                 seen["drill-down"] = len(rows)
                 listed = {"drill-down": rows}
                 want = expected
@@ -323,8 +349,7 @@ class Walk:
         # the class (the dashboard's class filter) count them.
         for name, group in self.groups.items():
             client = self.clients[name]
-            page = client.get("/").get_data(as_text=True)
-            tagged = _overdue_rows(_section(page, "classes-heading"), column=3)  # the support cycle
+            tagged = _overdue_rows(Page(client.get("/")), "classes-heading", column=3)  # the support cycle
             in_class = set(
                 self.session.scalars(sa.select(group_pupils.c.pupil_id).where(group_pupils.c.group_id == group.id))
             )
@@ -527,32 +552,33 @@ class Walk:
                 if task.status is not TaskStatus.OPEN:
                     self.problem(f"{what} closed ({task.status.value}) though its work is not finished")
                 continue
-            spec = BY_CODE[code]
-            if task.status is not TaskStatus.DONE or task.closed_on != self.day:
-                self.problem(
-                    f"{what}: its work was done today, but it is {task.status.value}, closed on {task.closed_on}"
-                )
-            elif spec.fulfilled_by is not None:
-                if (task.done_by_type, task.done_by_id) != (RECORD_TYPE[spec.fulfilled_by], record_id):
-                    self.problem(
-                        f"{what}: done by {task.done_by_type} {task.done_by_id}, "
-                        f"not by the {kind} {record_id} made today"
-                    )
-                if not (task.note or "").startswith("Done: "):
-                    self.problem(f"{what}: its note does not say what did it: {task.note!r}")
-                self.done_by_record[code] += 1
-            else:
-                if task.done_by_type is not None or task.completed_by_id is None:
-                    self.problem(f"{what}: closed by hand but names {task.done_by_type} {task.completed_by_id}")
-                self.done_by_hand[code] += 1
-            if task.status is TaskStatus.DONE and task.due_on < self.day:
-                self.done_late[code] += 1
+            self._check_closed(task, code, kind, record_id, what)
             # Whatever else the record closed closed today too.
             for other in self.session.scalars(
                 sa.select(Task).where(Task.id.in_(open_before - {task_id}), Task.status != TaskStatus.OPEN)
             ):
                 if other.closed_on != self.day:
                     self.problem(f"task {other.id} ({other.title!r}) closed by today's work on {other.closed_on}")
+
+    def _check_closed(self, task: Task, code: str, kind: str, record_id, what: str) -> None:
+        """A task whose work was done today closed today, by the record made or by hand, and is counted."""
+        spec = BY_CODE[code]
+        if task.status is not TaskStatus.DONE or task.closed_on != self.day:
+            self.problem(f"{what}: its work was done today, but it is {task.status.value}, closed on {task.closed_on}")
+        elif spec.fulfilled_by is not None:
+            if (task.done_by_type, task.done_by_id) != (RECORD_TYPE[spec.fulfilled_by], record_id):
+                self.problem(
+                    f"{what}: done by {task.done_by_type} {task.done_by_id}, not by the {kind} {record_id} made today"
+                )
+            if not (task.note or "").startswith("Done: "):
+                self.problem(f"{what}: its note does not say what did it: {task.note!r}")
+            self.done_by_record[code] += 1
+        else:
+            if task.done_by_type is not None or task.completed_by_id is None:
+                self.problem(f"{what}: closed by hand but names {task.done_by_type} {task.completed_by_id}")
+            self.done_by_hand[code] += 1
+        if task.status is TaskStatus.DONE and task.due_on < self.day:
+            self.done_late[code] += 1
 
     # --- The year's events ----------------------------------------------------------------------
 
