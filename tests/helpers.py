@@ -42,11 +42,15 @@ def rows(*fields: dict, start: int = 0) -> dict:
     return {f"rows-{n}-{name}": value for n, row in enumerate(fields, start) for name, value in row.items()}
 
 
-def row_of(page: str, key: str) -> str:
+def row_of(page: str | Html, key: str) -> str:
     """The prefix of the fields of the row of record `key` on a page (`rows-3-`)."""
-    match = re.search(rf'name="(rows-\d+-)pupil" type="hidden" value="{re.escape(key)}"', page)
-    assert match, f"no row of {key} on the page"
-    return match.group(1)
+    names = [
+        field["name"]
+        for field in _parsed(page).all('input[type="hidden"][name^="rows-"][name$="-pupil"]')
+        if field.get("value") == key
+    ]
+    assert names, f"no row of {key} on the page"
+    return names[0].removesuffix("pupil")
 
 
 def count(session: Session, model, *conditions) -> int:
