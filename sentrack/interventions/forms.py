@@ -482,6 +482,10 @@ class EndForm(FlaskForm):
     )
     submit = SubmitField("End the intervention", widget=GovSubmitInput())
 
+    def to_details(self) -> date:
+        """The day it ended."""
+        return self.ended_on.data
+
 
 class QuickRegisterForm(FlaskForm):
     """Only the CSRF token: the one-click register records everyone present today."""

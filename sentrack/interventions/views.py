@@ -251,15 +251,8 @@ def edit(intervention_id: int):
             object_id=intervention.id,
         )
     places = _checked_places(form, chooser.reachable, scope.kept)
-    if places is not None and operations.run(
-        form,
-        flow.update_intervention,
-        actor=user,
-        intervention=intervention,
-        details=form.to_details(),
-        places=places,
-        today=today(),
-        expected_version=form.expected_version,
+    if places is not None and operations.submit(
+        form, flow.update_intervention, intervention=intervention, places=places, today=today()
     ):
         flash(f"{intervention.name} is saved.{_sen_message(form, places)}", "success")
         return redirect(url_for("interventions.show", intervention_id=intervention_id))
@@ -284,9 +277,7 @@ def end(intervention_id: int):
     form = EndForm()
     if request.method == "GET":
         form.ended_on.data = min(today(), intervention.ends_on)
-    if form.validate_on_submit() and operations.run(
-        form, flow.end_intervention, actor=user, intervention=intervention, ended_on=form.ended_on.data, today=today()
-    ):
+    if operations.submit(form, flow.end_intervention, intervention=intervention, today=today(), details_as="ended_on"):
         flash(f"{intervention.name} has ended. Record the exit measure and impact for each pupil.", "success")
         return redirect(url_for("interventions.show", intervention_id=intervention_id) + "#pupils")
     return render_template("interventions/end.html", form=form, intervention=intervention, today=today())
