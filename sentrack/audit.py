@@ -53,6 +53,12 @@ def shown(session: Session, page, action: str, **event: Any):
     return page
 
 
+def shown_school(session: Session, page, action: str, *, actor, school_id: int, details: dict | None = None):
+    """`page` (a dashboard, a map, a download of them), about the school as a whole: audited
+    against the school, with what it was filtered by in `details`; return `page`."""
+    return shown(session, page, action, actor=actor, object_type="school", object_id=school_id, details=details)
+
+
 def record_for_pupils(
     session: Session,
     action: str,

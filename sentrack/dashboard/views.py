@@ -117,14 +117,8 @@ def _shown(user, selection: Selection, compliance: SchoolCompliance) -> tuple[Sh
 
 def _shown_school(body, action: str, user, selection: Selection, details: dict | None = None):
     """`body`, audited as `action` on the user's school with the filters (and `details`)."""
-    return audit.shown(
-        db.session,
-        body,
-        action,
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.args | (details or {}),
+    return audit.shown_school(
+        db.session, body, action, actor=user, school_id=selection.school.id, details=selection.args | (details or {})
     )
 
 

@@ -106,15 +106,8 @@ def _shown(user, selection: Selection, result: ProvisionMap, response, actions: 
     map names has in their own trail."""
     action, named = actions
     _audit_pupils(user, result, named)
-    return audit.shown(
-        db.session,
-        response,
-        action,
-        actor=user,
-        object_type="school",
-        object_id=selection.school.id,
-        details=selection.audit_details | details,
-    )
+    filters = selection.audit_details | details
+    return audit.shown_school(db.session, response, action, actor=user, school_id=selection.school.id, details=filters)
 
 
 @bp.route("/provision-map")
