@@ -4,7 +4,6 @@ settings, and the engagement shown on the pupil and home pages. The app's date i
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
@@ -13,7 +12,8 @@ import sqlalchemy as sa
 from sentrack.models import MeetingMode, ParentMeeting, Provision, SchoolTerm, Season, TimelineEvent
 from sentrack.workflows.engagement import engagement_for_pupil
 from tests.factories import make_pupil
-from tests.helpers import audit_events, count, date_parts, field_error, text
+from tests.helpers import audit_events, count, date_parts
+from tests.pages import Page, words
 
 TODAY = date(2026, 11, 27)
 
@@ -44,7 +44,7 @@ def _url(world, key="taught", rest="/meetings/new") -> str:
 
 def test_the_class_teacher_records_a_meeting_from_the_pupil_page(client, world, login, session):
     login(world.users["teacher"])
-    page = text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
+    page = client.page(f"/pupils/{world.pupils['taught'].public_id}")
     assert "Record a meeting with parents" in page
 
     response = client.post(_url(world), data=_meeting_form(world))
@@ -58,7 +58,7 @@ def test_the_class_teacher_records_a_meeting_from_the_pupil_page(client, world, 
         date(2026, 11, 23),
     )
     assert meeting.recorded_by_id == world.users["teacher"].id
-    page = text(client.get(response.headers["Location"]))
+    page = client.page(response.headers["Location"])
     assert "Keep the reading group going" in page
     assert "1 meeting held this year; on track: the next is needed by 31 March." in page
 
@@ -103,8 +103,8 @@ def test_the_class_teacher_records_a_meeting_from_the_pupil_page(client, world, 
 def test_bad_input_is_explained_and_nothing_is_stored(client, world, senco, session, changes, field, message):
     response = client.post(_url(world), data=_meeting_form(world, **changes))
 
-    assert response.status_code == 200
-    assert field_error(text(response), field) == message
+    page = Page(response)
+    assert page.field_error(field) == message
     assert count(session, ParentMeeting) == 0
     assert count(session, TimelineEvent, TimelineEvent.kind == "parent_meeting") == 0
 
@@ -113,8 +113,8 @@ def test_bad_input_is_explained_and_nothing_is_stored(client, world, senco, sess
 def test_a_leader_not_among_the_schools_staff_is_refused(client, world, senco, session, leader):
     response = client.post(_url(world), data=_meeting_form(world, led_by_id=str(world.users[leader].id)))
 
-    assert response.status_code == 200
-    assert field_error(text(response), "led_by_id")
+    page = Page(response)
+    assert page.field_error("led_by_id")
     assert count(session, ParentMeeting) == 0
 
 
@@ -126,7 +126,7 @@ def test_a_meeting_is_planned_then_recorded_as_held(client, world, senco, sessio
     assert response.status_code == 302
     planned = session.scalar(sa.select(ParentMeeting))
     assert (planned.planned_for, planned.held_on) == (date(2026, 12, 3), None)
-    page = text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
+    page = client.page(f"/pupils/{world.pupils['taught'].public_id}")
     assert "Planned for 3 December 2026" in page
 
     response = client.post(
@@ -152,8 +152,8 @@ def test_a_meeting_planned_in_the_past_is_refused(client, world, senco, session)
         },
     )
 
-    assert response.status_code == 200
-    assert "cannot be in the past" in field_error(text(response), "planned_for")
+    page = Page(response)
+    assert "cannot be in the past" in page.field_error("planned_for")
     assert count(session, ParentMeeting) == 0
 
 
@@ -184,17 +184,16 @@ def test_a_second_meeting_on_the_same_day_is_refused_and_the_first_is_offered(cl
 
     response = client.post(_url(world), data=_meeting_form(world, outcomes="The same meeting again"))
 
-    assert response.status_code == 200
-    page = text(response)
-    assert field_error(page, "held_on") == (
+    page = Page(response)
+    assert page.field_error("held_on") == (
         "A meeting with parents on 20/11/2026 is already recorded for this pupil. "
         "If this was a separate meeting with another parent or carer, say so below"
     )
-    assert f'/pupils/{world.pupils["taught"].public_id}#meeting-{first.id}"' in page
+    assert f"/pupils/{world.pupils['taught'].public_id}#meeting-{first.id}" in page.links()
     assert [m.id for m in _held(session, world)] == [first.id]
     assert count(session, TimelineEvent, TimelineEvent.kind == "parent_meeting") == 1
     # The link finds it on the pupil page.
-    assert f'id="meeting-{first.id}"' in text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
+    assert client.page(f"/pupils/{world.pupils['taught'].public_id}").has(f"#meeting-{first.id}")
 
 
 def test_the_same_day_for_another_pupil_is_not_a_duplicate(client, world, senco, session):
@@ -235,8 +234,8 @@ def test_a_separate_meeting_with_another_parent_is_recorded_and_the_day_counts_o
     assert second.held_on == first.held_on == date(2026, 11, 20)
     assert engagement_for_pupil(session, world.pupils["taught"], TODAY).held == 1
     assert audit_events(session, "parent_meeting_recorded")[-1].details == {"planned": False, "separate": True}
-    page = text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
-    assert "(a separate meeting with The pupil&#39;s father (parents live apart))" in page
+    page = client.page(f"/pupils/{world.pupils['taught'].public_id}")
+    assert "(a separate meeting with The pupil's father (parents live apart))" in page
     assert "1 meeting held this year" in page
 
 
@@ -245,8 +244,8 @@ def test_a_separate_meeting_must_say_who_it_was_with(client, world, senco, sessi
 
     response = client.post(_url(world), data=_meeting_form(world, separate="y", separate_with="  "))
 
-    assert response.status_code == 200
-    assert field_error(text(response), "separate_with") == "Enter the parent or carer this separate meeting was with"
+    page = Page(response)
+    assert page.field_error("separate_with") == "Enter the parent or carer this separate meeting was with"
     assert len(_held(session, world)) == 1
 
 
@@ -257,11 +256,11 @@ def test_planning_a_second_meeting_for_a_day_already_planned_is_refused_unless_s
 
     response = client.post(_url(world, rest="/meetings/plan"), data=plan)
 
-    assert response.status_code == 200
-    assert field_error(text(response), "planned_for").startswith(
+    page = Page(response)
+    assert page.field_error("planned_for").startswith(
         "A meeting with parents on 03/12/2026 is already planned for this pupil."
     )
-    assert f"#meeting-{first.id}" in text(response)
+    assert any(href.endswith(f"#meeting-{first.id}") for href in page.links())
     assert count(session, ParentMeeting) == 1
     # The next day is free; a separate meeting with the other parent the same day may be planned.
     assert (
@@ -300,8 +299,8 @@ def test_recording_a_planned_meeting_on_a_day_already_recorded_is_refused(client
         data=_meeting_form(world, held_on=date_parts(date(2026, 11, 26)), shared_with_parents_on=["", "", ""]),
     )
 
-    assert response.status_code == 200
-    assert "already recorded" in field_error(text(response), "held_on")
+    page = Page(response)
+    assert "already recorded" in page.field_error("held_on")
     session.expire_all()
     assert session.get(ParentMeeting, planned.id).held_on is None
 
@@ -319,8 +318,8 @@ def test_a_separate_meeting_planned_is_recorded_as_separate(client, world, senco
     session.add(planned)
     session.commit()
 
-    page = text(client.get(_url(world, rest=f"/meetings/{planned.id}/record")))
-    assert re.search(r'name="separate"[^>]*checked', page) and 'value="Father"' in page
+    page = client.page(_url(world, rest=f"/meetings/{planned.id}/record"))
+    assert page.one('input[name="separate"]').has_attr("checked") and page.value("separate_with") == "Father"
 
     response = client.post(
         _url(world, rest=f"/meetings/{planned.id}/record"),
@@ -339,8 +338,8 @@ def test_a_separate_meeting_planned_is_recorded_as_separate(client, world, senco
 def test_the_pupils_views_or_why_they_could_not_be_gathered_is_required(client, world, senco, session):
     response = client.post(_url(world), data=_meeting_form(world, pupil_views="", views_not_gathered=" "))
 
-    assert response.status_code == 200
-    assert field_error(text(response), "pupil_views") == "Record the pupil's views, or why they could not be gathered"
+    page = Page(response)
+    assert page.field_error("pupil_views") == "Record the pupil's views, or why they could not be gathered"
     assert count(session, ParentMeeting) == 0
 
 
@@ -351,8 +350,8 @@ def test_the_reason_the_views_could_not_be_gathered_stands_for_them(client, worl
     assert response.status_code == 302
     meeting = session.scalar(sa.select(ParentMeeting))
     assert (meeting.pupil_views, meeting.views_not_gathered) == (None, reason)
-    page = text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
-    assert "The pupil&#39;s views were not gathered" in page and reason in page
+    page = client.page(f"/pupils/{world.pupils['taught'].public_id}")
+    assert "The pupil's views were not gathered" in page and reason in page
 
 
 def test_views_given_make_a_reason_unnecessary(client, world, senco, session):
@@ -391,8 +390,8 @@ def test_marking_the_record_shared_on_a_bad_date_is_refused(client, world, senco
         data={"shared_with_parents_on": date_parts(day) if day else ["", "", ""]},
     )
 
-    assert response.status_code == 200
-    assert field_error(text(response), "shared_with_parents_on") == message
+    page = Page(response)
+    assert page.field_error("shared_with_parents_on") == message
     session.expire_all()
     assert session.get(ParentMeeting, meeting.id).shared_with_parents_on is None
     assert audit_events(session, "parent_meeting_shared") == []
@@ -404,8 +403,8 @@ def test_the_pupil_page_offers_to_mark_the_record_shared_which_is_audited_and_on
 ):
     meeting = _unshared(client, world, session)
     url = _url(world, rest=f"/meetings/{meeting.id}/shared")
-    page = text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
-    assert "Record not yet shared" in page and f'href="{url}"' in page
+    page = client.page(f"/pupils/{world.pupils['taught'].public_id}")
+    assert "Record not yet shared" in page and url in page.links()
 
     response = client.post(url, data={"shared_with_parents_on": date_parts(day)})
 
@@ -416,11 +415,11 @@ def test_the_pupil_page_offers_to_mark_the_record_shared_which_is_audited_and_on
     assert (event.object_id, event.details) == (str(meeting.id), {"shared_on": day.isoformat()})
     timeline = session.scalar(sa.select(TimelineEvent).where(TimelineEvent.kind == "parent_meeting_shared"))
     assert (timeline.effective_on, timeline.title) == (day, "Meeting record shared with parents")
-    page = text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
-    assert "Record not yet shared" not in page and f'href="{url}"' not in page
+    page = client.page(f"/pupils/{world.pupils['taught'].public_id}")
+    assert "Record not yet shared" not in page.html and f'href="{url}"' not in page.html  # nowhere in the markup
     # Shared once: marking it again is refused and changes nothing.
     again = client.post(url, data={"shared_with_parents_on": date_parts(TODAY)})
-    assert again.status_code == 200 and "already shared" in text(again)
+    assert "already shared" in Page(again)
     session.expire_all()
     assert session.get(ParentMeeting, meeting.id).shared_with_parents_on == day
 
@@ -440,10 +439,10 @@ def test_a_planned_meeting_or_another_pupils_cannot_be_marked_shared(client, wor
 def test_the_pupil_page_shows_the_engagement_status(client, world, senco, session):
     world.school.parent_due_window_days = 40
     session.commit()
-    page = text(client.get(f"/pupils/{world.pupils['taught'].public_id}"))
+    page = client.page(f"/pupils/{world.pupils['taught'].public_id}")
 
     # On K since 10 Sep 2025; autumn 2026 ends 31 Dec, 34 days away: within a 40-day window.
-    assert 'govuk-tag--yellow">Due</strong>' in page
+    assert page.texts("strong.govuk-tag--yellow") == ["Due"]
     assert "No meetings held this year; 1 needed by 31 December." in page
 
 
@@ -468,11 +467,11 @@ def test_the_senco_home_page_counts_and_lists_overdue_pupils(client, world, senc
     )
     session.commit()
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
     assert "Parent engagement" in page
-    assert 'id="engagement-overdue">2<' in page
-    assert 'id="engagement-on-track">1<' in page
+    assert page.text("#engagement-overdue") == "2"
+    assert page.text("#engagement-on-track") == "1"
     assert world.pupils["taught"].last_name in page and world.pupils["untaught_k"].last_name in page
     assert "No meetings held this year; 1 overdue, needed by 20 November" in page
 
@@ -480,19 +479,19 @@ def test_the_senco_home_page_counts_and_lists_overdue_pupils(client, world, senc
 def test_the_head_sees_parent_engagement_too(client, world, login):
     login(world.users["head"])
 
-    assert "Parent engagement" in text(client.get("/"))
+    assert "Parent engagement" in client.page("/")
 
 
 def test_the_class_teacher_sees_the_engagement_of_their_pupils(client, world, login):
     login(world.users["teacher"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
     assert "Parent meetings" in page
     assert (
-        'On track</strong><br><span class="govuk-body-s">No meetings held this year; on track: the next is'
-        " needed by 31 December</span>"
-    ) in page
+        "On track",
+        "No meetings held this year; on track: the next is needed by 31 December",
+    ) in [(words(tag), words(tag.find_next_sibling("span", class_="govuk-body-s"))) for tag in page.all("strong")]
 
 
 # --- Term dates and rule settings -----------------------------------------------------------
@@ -547,21 +546,22 @@ def test_the_settings_page_shows_this_and_next_years_terms_and_which_are_default
     )
     session.commit()
 
-    page = text(client.get("/settings"))
+    page = client.page("/settings")
 
     assert "2026 to 2027 (this academic year)" in page and "2027 to 2028 (next academic year)" in page
     # Five default terms (autumn and summer of this year, all of next) and the school's spring.
-    assert page.count(">Default</strong>") == 5
+    assert page.texts("strong").count("Default") == 5
     assert "15 Feb 2027 to 19 Feb 2027" in page
-    assert "/settings/terms/new?year=2026&amp;season=autumn" in page
-    assert "/settings/terms/new?year=2027&amp;season=summer" in page
+    assert "/settings/terms/new?year=2026&season=autumn" in page.links()
+    assert "/settings/terms/new?year=2027&season=summer" in page.links()
 
 
 def test_the_new_term_form_is_filled_from_the_link(client, world, senco):
-    page = text(client.get("/settings/terms/new?year=2027&season=spring"))
+    page = client.page("/settings/terms/new?year=2027&season=spring")
 
-    assert '<option value="2027" selected>2027 to 2028</option>' in page
-    assert 'value="spring" checked' in page
+    selected = page.one('select[name="academic_year"] option[selected]')
+    assert (selected["value"], words(selected)) == ("2027", "2027 to 2028")
+    assert page.one('input[name="season"][checked]')["value"] == "spring"
 
 
 @pytest.mark.parametrize(
@@ -677,8 +677,8 @@ def test_a_bad_term_is_refused_beside_its_field_and_nothing_is_stored(
 
     response = client.post("/settings/terms/new", data=data)
 
-    assert response.status_code == 200
-    assert field_error(text(response), field) == message
+    page = Page(response)
+    assert page.field_error(field) == message
     assert count(session, SchoolTerm, SchoolTerm.school_id == world.school.id) == 1
 
 
@@ -692,9 +692,9 @@ def test_the_senco_gives_a_term_the_default_dates_again(client, world, senco, se
     )
     session.add(term)
     session.commit()
-    page = text(client.get(f"/settings/terms/{term.id}"))
+    page = client.page(f"/settings/terms/{term.id}")
     assert "Use the default dates for Autumn 2026" in page
-    assert f'action="/settings/terms/{term.id}/default"' in page
+    assert len(page.all(f'form[action="/settings/terms/{term.id}/default"]')) == 1
 
     response = client.post(f"/settings/terms/{term.id}/default")
 
@@ -703,7 +703,7 @@ def test_the_senco_gives_a_term_the_default_dates_again(client, world, senco, se
     assert [e.details for e in audit_events(session, "term_removed", object_type="school_term")] == [
         {"term": "Autumn 2026"}
     ]
-    assert "The term has the default dates again." in text(client.get("/settings"))
+    assert "The term has the default dates again." in client.page("/settings").flashes()
 
 
 def test_a_default_that_would_overlap_the_schools_other_term_is_refused(client, world, senco, session):
@@ -728,12 +728,12 @@ def test_a_default_that_would_overlap_the_schools_other_term_is_refused(client, 
         ]
     )
     session.commit()
-    response = client.post(f"/settings/terms/{spring.id}/default", follow_redirects=True)
+    page = client.post_page(f"/settings/terms/{spring.id}/default", follow_redirects=True)
 
     assert (
         "The default dates of Spring 2027 (1 January 2027 to 31 March 2027) would overlap Summer 2027"
         " (22 March 2027 to 21 July 2027): change Summer 2027 first"
-    ) in text(response)
+    ) in " ".join(page.flashes())
     assert count(session, SchoolTerm, SchoolTerm.school_id == world.school.id) == 2
     assert audit_events(session, "term_removed") == []
 
@@ -819,8 +819,8 @@ def test_a_setting_out_of_range_is_refused_and_nothing_is_stored(
 ):
     response = client.post("/settings/rules", data=_rules(**changes))
 
-    assert response.status_code == 200
-    assert field_error(text(response), field) == message
+    page = Page(response)
+    assert page.field_error(field) == message
     session.refresh(world.school)
     assert world.school.parent_due_window_days == 21
 
@@ -832,10 +832,10 @@ def test_settings_change_the_engagement_rule(client, world, senco, session):
     session.commit()
     client.post("/settings/rules", data=_rules(parent_due_window_days="40"))
 
-    page = text(client.get(f"/pupils/{pupil.public_id}"))
+    page = client.page(f"/pupils/{pupil.public_id}")
 
     # 34 days to 31 Dec is inside a 40-day window.
-    assert ">Due</strong>" in page
+    assert "Due" in page.texts("strong")
 
 
 # --- One-time steps taken by two people at once -------------------------------------------------
