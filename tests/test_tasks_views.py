@@ -7,8 +7,6 @@ The app's date is 27 Nov 2026.
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import date
 
 import pytest
@@ -18,7 +16,7 @@ from sentrack.models import Notification, Role, Task, TaskStatus
 from sentrack.workflows.duty_catalogue import DUTIES, sync_catalogue
 from sentrack.workflows.tasks import ASSIGNEE_PROBLEM
 from tests.factories import make_user
-from tests.helpers import field_error, text
+from tests.pages import Page
 
 TODAY = date(2026, 11, 27)
 
@@ -69,11 +67,10 @@ def senco(client, world, login):
 def test_the_catalogue_shows_every_duty_with_its_clause(client, world, login):
     login(world.users["teacher"])
 
-    page = html.unescape(text(client.get("/duties")))
+    duties = client.page("/duties").summary()
 
     for duty in DUTIES:
-        assert duty.title in page
-        assert duty.clause in page
+        assert duty.clause in duties[duty.title]
 
 
 def test_my_tasks_lists_overdue_due_and_done(session, world, senco):
@@ -82,19 +79,21 @@ def test_my_tasks_lists_overdue_due_and_done(session, world, senco):
     _task(session, world, title="Finished one", subject_id=3, status=TaskStatus.DONE)
     _task(session, world, title="Someone else's", assignee="teacher", role=Role.TEACHER, subject_id=4)
 
-    page = text(senco.get("/tasks"))
+    page = senco.page("/tasks")
 
-    assert page.index("Overdue") < page.index("Late one") < page.index("Coming one") < page.index("Finished one")
-    assert "Someone else&#39;s" not in page
+    assert page.texts("caption") == ["Overdue", "Due", "Done"]
+    assert [row[0] for row in page.table("Overdue")] == ["Late one"]
+    assert [row[0] for row in page.table("Due")] == ["Coming one"]
+    assert [row[0] for row in page.table("Done")] == ["Finished one"]
+    assert "Someone else&#39;s" not in page.html
 
 
 def test_completing_a_task_needs_a_note(session, world, senco):
     task = _task(session, world)
 
-    response = senco.post(f"/tasks/{task.id}", data={"note": "  "})
+    page = senco.post_page(f"/tasks/{task.id}", data={"note": "  "})
 
-    assert response.status_code == 200
-    assert field_error(text(response), "note") == "Say what was done"
+    assert page.field_error("note") == "Say what was done"
     session.expire_all()
     assert session.get(Task, task.id).status is TaskStatus.OPEN
 
@@ -139,9 +138,8 @@ def test_reassigning_to_a_colleague_tells_them(session, world, senco):
     )
 
 
-def _offered(page: str) -> set[str]:
-    select = re.search(r'<select[^>]*name="assign_to".*?</select>', page, re.S).group(0)
-    return {html.unescape(name).strip() for name in re.findall(r"<option[^>]*>(.*?)</option>", select, re.S)}
+def _offered(page: Page) -> set[str]:
+    return set(page.texts('select[name="assign_to"] option'))
 
 
 def test_reassigning_a_task_about_a_pupil_offers_only_those_whose_scope_holds_the_pupil(session, world, senco):
@@ -153,8 +151,8 @@ def test_reassigning_a_task_about_a_pupil_offers_only_those_whose_scope_holds_th
     taught = _task(session, world, pupil=world.pupils["taught"], title="Plan Ada Brook's move", subject_id=2)
     names = {key: world.users[key].full_name for key in world.users}
 
-    offered = _offered(text(senco.get(f"/tasks/{task.id}/reassign")))
-    offered_for_ada = _offered(text(senco.get(f"/tasks/{taught.id}/reassign")))
+    offered = _offered(senco.page(f"/tasks/{task.id}/reassign"))
+    offered_for_ada = _offered(senco.page(f"/tasks/{taught.id}/reassign"))
 
     assert offered == {names["senco"], names["head"]}
     assert offered_for_ada == {names["senco"], names["head"], names["teacher"]}
@@ -164,10 +162,9 @@ def test_reassigning_a_task_about_a_pupil_offers_only_those_whose_scope_holds_th
 def test_reassigning_to_someone_whose_scope_does_not_hold_the_pupil_is_refused(session, world, senco, who):
     task = _task(session, world, pupil=world.pupils["untaught"], title="Plan Cara Dale's move to the next phase")
 
-    response = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": world.users[who].id})
+    page = senco.post_page(f"/tasks/{task.id}/reassign", data={"assign_to": world.users[who].id})
 
-    assert response.status_code == 200
-    assert field_error(text(response), "assign_to") == ASSIGNEE_PROBLEM
+    assert page.field_error("assign_to") == ASSIGNEE_PROBLEM
     session.expire_all()
     assert session.get(Task, task.id).assigned_to_id == world.users["senco"].id
     assert session.scalar(sa.select(sa.func.count(Notification.id))) == 0
@@ -179,11 +176,11 @@ def test_a_task_asking_for_a_review_goes_only_to_whoever_may_hold_one(session, w
         session, world, pupil=world.pupils["taught"], code="senco_holds_review", title="Hold Ada Brook's review"
     )
 
-    offered = _offered(text(senco.get(f"/tasks/{task.id}/reassign")))
+    offered = _offered(senco.page(f"/tasks/{task.id}/reassign"))
     response = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": world.users["teacher"].id})
 
     assert offered == {world.users["senco"].full_name}
-    assert field_error(text(response), "assign_to") == ASSIGNEE_PROBLEM
+    assert Page(response).field_error("assign_to") == ASSIGNEE_PROBLEM
 
 
 def test_a_task_about_no_pupil_goes_only_to_staff_whose_role_the_duty_is_for(session, world, senco):
@@ -198,12 +195,12 @@ def test_a_task_about_no_pupil_goes_only_to_staff_whose_role_the_duty_is_for(ses
     other_head = make_user(session, "deputy@oak.test", Role.HEAD, school=world.school)
     session.commit()
 
-    offered = _offered(text(senco.get(f"/tasks/{head_task.id}/reassign")))
+    offered = _offered(senco.page(f"/tasks/{head_task.id}/reassign"))
     refused = senco.post(f"/tasks/{head_task.id}/reassign", data={"assign_to": world.users["teacher"].id})
     taken = senco.post(f"/tasks/{head_task.id}/reassign", data={"assign_to": other_head.id})
 
     assert offered == {world.users["head"].full_name, other_head.full_name}
-    assert field_error(text(refused), "assign_to") == ASSIGNEE_PROBLEM
+    assert Page(refused).field_error("assign_to") == ASSIGNEE_PROBLEM
     assert taken.status_code == 302
 
 
@@ -215,7 +212,7 @@ def test_reassigning_to_a_colleague_who_has_left_is_refused(session, world, senc
 
     response = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": gone.id})
 
-    assert field_error(text(response), "assign_to") == ASSIGNEE_PROBLEM
+    assert Page(response).field_error("assign_to") == ASSIGNEE_PROBLEM
     session.expire_all()
     assert session.get(Task, task.id).assigned_to_id == world.users["senco"].id
 
@@ -225,10 +222,10 @@ def test_everyone_s_tasks_filter_by_role_and_status(session, world, client, logi
     _task(session, world, title="For the teacher", assignee="teacher", role=Role.TEACHER, subject_id=2)
     login(world.users["head"])
 
-    page = text(client.get("/tasks/all?role=teacher&status=open"))
+    page = client.page("/tasks/all?role=teacher&status=open")
 
-    assert "For the teacher" in page
-    assert "For the SENCO" not in page
+    assert [row[0] for row in page.table("Tasks")] == ["For the teacher"]
+    assert "For the SENCO" not in page.html
 
 
 def test_a_notification_is_listed_and_marked_read(session, world, senco):
@@ -245,22 +242,22 @@ def test_a_notification_is_listed_and_marked_read(session, world, senco):
     session.add(note)
     session.commit()
 
-    page = text(senco.get("/notifications"))
-    assert "Hold Ada Brook" in page and 'href="/tasks/9"' in page and "Mark as read" in page
+    page = senco.page("/notifications")
+    assert page.texts(".govuk-summary-card__title") == ["New Hold Ada Brook's review"]
+    assert "/tasks/9" in page.links(".govuk-summary-card") and "Mark as read" in page.buttons()
 
     assert senco.post(f"/notifications/{note.id}/read").status_code == 302
     session.expire_all()
     assert session.get(Notification, note.id).read_at is not None
-    assert "Mark as read" not in text(senco.get("/notifications"))
+    assert "Mark as read" not in senco.page("/notifications").buttons()
 
 
 def test_an_unknown_role_in_the_task_filter_gets_a_clear_message(client, world, login):
     login(world.users["senco"])
 
-    response = client.get("/tasks/all?role=caretaker")
+    page = client.page("/tasks/all?role=caretaker")
 
-    assert response.status_code == 200
-    assert field_error(text(response), "role") == "There is no such role: choose one from the list"
+    assert page.field_error("role") == "There is no such role: choose one from the list"
 
 
 def test_an_intervention_s_impact_task_goes_to_whoever_may_record_its_impact(session, world, senco):
@@ -289,8 +286,8 @@ def test_an_intervention_s_impact_task_goes_to_whoever_may_record_its_impact(ses
     session.add(task)
     session.commit()
 
-    offered = _offered(text(senco.get(f"/tasks/{task.id}/reassign")))
+    offered = _offered(senco.page(f"/tasks/{task.id}/reassign"))
     refused = senco.post(f"/tasks/{task.id}/reassign", data={"assign_to": world.users["head"].id})
 
     assert offered == {world.users[k].full_name for k in ("senco", "teacher", "ta")}
-    assert field_error(text(refused), "assign_to") == ASSIGNEE_PROBLEM
+    assert Page(refused).field_error("assign_to") == ASSIGNEE_PROBLEM
