@@ -37,6 +37,7 @@ from sentrack.workflows import interventions as flow
 from sentrack.workflows.sen_status import current_status
 from tests.factories import make_pupil
 from tests.helpers import audit_events, count, csrf_token, date_parts, field_error, row_of, rows, text
+from tests.pages import Html
 
 TODAY = date(2026, 11, 27)  # a Friday
 STARTS = date(2026, 11, 2)  # a Monday
@@ -165,9 +166,9 @@ def _rows(session, model, *conditions) -> int:
     return count(session, model, *conditions)
 
 
-def _date_value(page: str, name: str) -> date:
+def _date_value(page: Html, name: str) -> date:
     """The date a GOV.UK date field on the page holds."""
-    parts = [re.search(rf'id="{name}-{part}"[^>]*value="([^"]*)"', page).group(1) for part in ("year", "month", "day")]
+    parts = [page.one(f"#{name}-{part}").get("value", "") for part in ("year", "month", "day")]
     return date(*map(int, parts))
 
 
@@ -199,7 +200,7 @@ def test_senco_adds_to_the_catalogue_in_pounds_stored_in_pence(client, world, lo
     assert response.status_code == 302
     entry = session.scalar(sa.select(InterventionType).where(InterventionType.name == "Precision teaching"))
     assert (entry.cost_per_session_pence, entry.wave, entry.active) == (101250, 3, True)
-    assert "£1,012.50 a session" in text(client.get("/interventions/catalogue"))
+    assert "£1,012.50 a session" in client.page("/interventions/catalogue")
 
 
 def test_staff_hours_ignore_a_cost_per_session_typed_before_changing_basis(client, world, login, session):
@@ -250,7 +251,7 @@ def test_staff_hours_ignore_a_cost_per_session_typed_before_changing_basis(clien
 def test_bad_catalogue_input_is_refused_beside_the_field(client, world, login, session, changes, field, message):
     login(world.users["senco"])
 
-    page = text(client.post("/interventions/catalogue/new", data=_catalogue_form(**changes)))
+    page = client.post_page("/interventions/catalogue/new", data=_catalogue_form(**changes))
 
     assert field_error(page, field) == message
     assert _rows(session, InterventionType) == 0
@@ -261,7 +262,7 @@ def test_a_duplicate_name_is_refused_beside_the_name(client, world, login, sessi
     session.commit()
     login(world.users["senco"])
 
-    page = text(client.post("/interventions/catalogue/new", data=_catalogue_form(name="precision TEACHING")))
+    page = client.post_page("/interventions/catalogue/new", data=_catalogue_form(name="precision TEACHING"))
 
     assert field_error(page, "name") == "The catalogue already has an intervention with this name"
     assert _rows(session, InterventionType) == 1
@@ -271,8 +272,8 @@ def test_senco_edits_an_entry_and_takes_it_out_of_use(client, world, login, sess
     entry = _entry(session, world)
     session.commit()
     login(world.users["senco"])
-    page = text(client.get(f"/interventions/catalogue/{entry.id}"))
-    assert 'value="12.50"' in page
+    page = client.page(f"/interventions/catalogue/{entry.id}")
+    assert page.value("cost_per_session") == "12.50"
 
     client.post(
         f"/interventions/catalogue/{entry.id}",
@@ -334,11 +335,9 @@ def test_senco_relabels_the_impact_scale(client, world, login, session):
 def test_a_blank_point_of_the_scale_is_refused_beside_it(client, world, login, session):
     login(world.users["senco"])
 
-    page = text(
-        client.post(
-            "/interventions/impact-scale",
-            data={"label_0": "A", "label_1": "", "label_2": "C", "label_3": "D", "label_4": "E", "version": "1"},
-        )
+    page = client.post_page(
+        "/interventions/impact-scale",
+        data={"label_0": "A", "label_1": "", "label_2": "C", "label_3": "D", "label_4": "E", "version": "1"},
     )
 
     assert field_error(page, "label_1") == "Enter a label for every point of the scale"
@@ -376,11 +375,12 @@ def test_the_first_step_offers_the_catalogue_and_the_teachers_own_classes(client
     session.commit()
     login(world.users["teacher"])
 
-    page = text(client.get("/interventions/new"))
+    page = client.page("/interventions/new")
 
     assert "Phonics catch-up" in page
-    assert "4 Oak" in page and "4 Elm" not in page
-    assert f'value="{world.group.id}" checked' in page  # the teacher's only class is ticked
+    assert "4 Oak" in page and "4 Elm" not in page.html
+    # the teacher's only class is ticked
+    assert [box["value"] for box in page.all('input[type="checkbox"][checked]')] == [str(world.group.id)]
 
 
 def test_the_catalogue_fills_in_the_days_minutes_and_a_default_end(client, world, login, session):
@@ -388,10 +388,10 @@ def test_the_catalogue_fills_in_the_days_minutes_and_a_default_end(client, world
     session.commit()
     login(world.users["teacher"])
 
-    page = text(client.get(_new_url(entry, world.group)))
+    page = client.page(_new_url(entry, world.group))
 
-    assert re.search(r'name="minutes_per_session" type="text" value="25"', page)
-    assert re.findall(r'name="weekdays" type="checkbox" value="(\d)" checked', page) == ["1", "3"]
+    assert page.value("minutes_per_session") == "25"
+    assert [box["value"] for box in page.all('input[name="weekdays"][type="checkbox"][checked]')] == ["1", "3"]
     # Starts today, Friday 27 November; ten whole weeks later (each weekday ten times) the last
     # school day is Thursday 4 February 2027.
     assert _date_value(page, "starts_on") == TODAY
@@ -404,7 +404,7 @@ def test_a_start_at_the_weekend_moves_to_the_monday(client, world, login, sessio
     session.commit()
     login(world.users["teacher"])
 
-    page = text(client.get(_new_url(entry, world.group)))
+    page = client.page(_new_url(entry, world.group))
 
     assert (_date_value(page, "starts_on"), _date_value(page, "ends_on")) == (date(2026, 11, 30), date(2026, 12, 4))
 
@@ -415,10 +415,10 @@ def test_the_second_step_lists_only_pupils_in_reach(client, world, login, sessio
     other = session.scalar(sa.select(TeachingGroup).where(TeachingGroup.name == "4 Elm"))
     login(world.users["teacher"])
 
-    page = text(client.get(_new_url(entry, world.group, other)))
+    page = client.page(_new_url(entry, world.group, other))
 
     assert "Ada Brook" in page and "Ben Cole" in page
-    assert "Cara Dale" not in page and "Dev Ellis" not in page
+    assert "Cara Dale" not in page.html and "Dev Ellis" not in page.html
 
 
 def test_a_teacher_sets_up_a_group_for_three_pupils(client, world, login, session, trio):
@@ -450,7 +450,7 @@ def test_an_outcome_of_the_pupils_plan_can_be_linked(client, world, login, sessi
     session.commit()
     login(world.users["teacher"])
     outcome = cycle.outcomes[0]
-    assert outcome.description[:40] in text(client.get(_new_url(entry, world.group)))
+    assert outcome.description[:40] in client.page(_new_url(entry, world.group))
 
     client.post(
         _new_url(entry, world.group),
@@ -493,7 +493,7 @@ def test_bad_set_up_input_is_refused_beside_the_field(client, world, login, sess
     session.commit()
     login(world.users["teacher"])
 
-    page = text(client.post(_new_url(entry, world.group), data=_setup_form(world, entry, trio, **changes)))
+    page = client.post_page(_new_url(entry, world.group), data=_setup_form(world, entry, trio, **changes))
 
     assert field_error(page, field) == message
     assert _rows(session, Intervention) == 0
@@ -506,13 +506,13 @@ def test_a_pupil_outside_the_teachers_classes_is_refused_beside_the_pupils(clien
     login(world.users["teacher"])
     outsider = world.pupils["untaught"]
 
-    page = text(client.post(_new_url(entry, world.group), data=_setup_form(world, entry, [*trio, outsider])))
+    page = client.post_page(_new_url(entry, world.group), data=_setup_form(world, entry, [*trio, outsider]))
 
     assert (
         field_error(page, "pupils")
         == "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"
     )
-    assert "Cara Dale" not in page
+    assert "Cara Dale" not in page.html
     assert _rows(session, Intervention) == 0
 
 
@@ -521,11 +521,9 @@ def test_a_deliverer_of_another_school_is_refused(client, world, login, session,
     session.commit()
     login(world.users["teacher"])
 
-    page = text(
-        client.post(
-            _new_url(entry, world.group),
-            data=_setup_form(world, entry, trio, delivered_by_id=str(world.users["foreign_senco"].id)),
-        )
+    page = client.post_page(
+        _new_url(entry, world.group),
+        data=_setup_form(world, entry, trio, delivered_by_id=str(world.users["foreign_senco"].id)),
     )
 
     assert field_error(page, "delivered_by_id") == "Choose a teacher or support assistant of this school to deliver it"
@@ -566,10 +564,11 @@ def _edit_form(world, intervention, **changes) -> dict:
 def test_the_edit_page_shows_what_is_saved(client, world, login, running):
     login(world.users["teacher"])
 
-    page = text(client.get(f"/interventions/{running.id}/edit"))
+    page = client.page(f"/interventions/{running.id}/edit")
 
-    assert re.search(r'name="name" type="text" value="Phonics group"', page)
-    assert len(re.findall(r'name="pupils" type="checkbox" value="[0-9a-f]{24}" checked', page)) == 3
+    assert page.value("name") == "Phonics group"
+    ticked = [box["value"] for box in page.all('input[name="pupils"][type="checkbox"][checked]')]
+    assert len(ticked) == 3 and all(re.fullmatch(r"[0-9a-f]{24}", value) for value in ticked)
 
 
 def test_a_teacher_changes_the_days_and_adds_a_classmate(client, world, login, session, running):
@@ -593,7 +592,7 @@ def test_a_pupil_with_a_register_cannot_be_taken_out(client, world, login, sessi
     form = _edit_form(world, running, name="Renamed")
     form["pupils"].remove(trio[0].public_id)
 
-    page = text(client.post(f"/interventions/{running.id}/edit", data=form))
+    page = client.post_page(f"/interventions/{running.id}/edit", data=form)
 
     assert field_error(page, "pupils") == "A pupil with sessions recorded cannot be taken out of the intervention"
     session.expire_all()
@@ -613,7 +612,7 @@ def test_ending_early_moves_the_end_date(client, world, login, session, running)
 def test_ending_in_the_future_is_refused_beside_the_date(client, world, login, session, running):
     login(world.users["teacher"])
 
-    page = text(client.post(f"/interventions/{running.id}/end", data={"ended_on": date_parts(date(2026, 12, 1))}))
+    page = client.post_page(f"/interventions/{running.id}/end", data={"ended_on": date_parts(date(2026, 12, 1))})
 
     assert field_error(page, "ended_on") == "The end date cannot be in the future"
     session.expire_all()
@@ -628,13 +627,14 @@ def test_the_page_shows_pupils_teachers_attendance_and_the_register(client, worl
     _register(session, world, running, date(2026, 11, 25), absent=[trio[1]])
     login(world.users["ta"])
 
-    page = text(client.get(f"/interventions/{running.id}"))
+    page = client.page(f"/interventions/{running.id}")
 
-    assert re.search(r"Class teachers, who stay responsible</dt>\s*<dd[^>]*>\s*Teacher\s*</dd>", page)
+    assert page.summary()["Class teachers, who stay responsible"] == "Teacher"
     assert "2 of 2 (100%)" in page and "1 of 2 (50%)" in page
     assert "Monday, Wednesday, Friday: 20 minutes" in page
     assert "2 sessions recorded" in page
-    assert re.search(r"25 Nov 2026</td>\s*<td[^>]*>2 of 3</td>\s*<td[^>]*>Ben Cole", page)
+    register = page.table("2 sessions recorded, newest first")
+    assert [row[:3] for row in register if row[0] == "25 Nov 2026"] == [["25 Nov 2026", "2 of 3", "Ben Cole"]]
 
 
 def test_viewing_an_intervention_is_audited_for_each_pupil(client, world, login, session, running, trio):
@@ -649,9 +649,9 @@ def test_viewing_an_intervention_is_audited_for_each_pupil(client, world, login,
 def test_the_list_holds_the_users_interventions_current_and_ended(client, world, login, session, running, ended):
     login(world.users["ta"])
 
-    current, past = text(client.get("/interventions/")), text(client.get("/interventions/?show=ended"))
+    current, past = client.page("/interventions/"), client.page("/interventions/?show=ended")
 
-    assert "Phonics group" in current and "Spelling group" not in current
+    assert "Phonics group" in current and "Spelling group" not in current.html
     assert "Spelling group" in past and "Impact to record" in past
 
 
@@ -709,7 +709,7 @@ def test_a_teacher_cannot_add_a_pupil_of_another_class_when_editing(client, worl
     form = _edit_form(world, running, name="Renamed")
     form["pupils"].append(world.pupils["untaught"].public_id)
 
-    page = text(client.post(f"/interventions/{running.id}/edit", data=form))
+    page = client.post_page(f"/interventions/{running.id}/edit", data=form)
 
     assert (
         field_error(page, "pupils")
@@ -738,9 +738,9 @@ def test_a_teacher_keeps_pupils_of_other_classes_the_senco_added(client, world, 
 def test_an_assistant_sees_only_the_pupils_of_what_they_deliver(client, world, login, running, elsewhere):
     login(world.users["ta"])
 
-    listed = text(client.get("/interventions/"))
+    listed = client.page("/interventions/")
 
-    assert "Phonics group" in listed and "Elm group" not in listed
+    assert "Phonics group" in listed and "Elm group" not in listed.html
     assert client.get(f"/pupils/{world.pupils['taught'].public_id}").status_code == 200
     assert client.get(f"/pupils/{world.pupils['untaught'].public_id}").status_code == 404
 
