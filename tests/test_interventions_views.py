@@ -36,8 +36,8 @@ from sentrack.models import (
 from sentrack.workflows import interventions as flow
 from sentrack.workflows.sen_status import current_status
 from tests.factories import make_pupil
-from tests.helpers import audit_events, count, csrf_token, date_parts, field_error, row_of, rows, text
-from tests.pages import Html
+from tests.helpers import audit_events, count, date_parts, field_error, row_of, rows, text
+from tests.pages import Html, words
 
 TODAY = date(2026, 11, 27)  # a Friday
 STARTS = date(2026, 11, 2)  # a Monday
@@ -759,10 +759,11 @@ def test_an_assistant_cannot_change_or_end_what_they_deliver(client, world, logi
 def test_the_register_starts_with_today_and_everyone_ticked(client, world, login, running):
     login(world.users["ta"])
 
-    page = text(client.get(f"/interventions/{running.id}/sessions/new"))
+    page = client.page(f"/interventions/{running.id}/sessions/new")
 
-    assert re.search(r'id="held_on-day"[^>]*value="27"', page)
-    assert len(re.findall(r'name="attended" type="checkbox" value="\d+" checked', page)) == 3
+    assert page.one("#held_on-day").get("value") == "27"
+    ticked = [box["value"] for box in page.all('input[name="attended"][type="checkbox"][checked]')]
+    assert len(ticked) == 3 and all(value.isdigit() for value in ticked)
 
 
 def test_an_assistant_records_a_session_with_an_absence(client, world, login, session, running, trio):
@@ -797,11 +798,9 @@ def test_a_session_date_outside_the_intervention_is_refused_beside_the_date(
 ):
     login(world.users["ta"])
 
-    page = text(
-        client.post(
-            f"/interventions/{running.id}/sessions/new",
-            data={"held_on": date_parts(held_on), "attended": [str(trio[0].id)]},
-        )
+    page = client.post_page(
+        f"/interventions/{running.id}/sessions/new",
+        data={"held_on": date_parts(held_on), "attended": [str(trio[0].id)]},
     )
 
     assert field_error(page, "held_on") == message
@@ -813,8 +812,8 @@ def test_a_second_register_for_a_day_is_refused(client, world, login, session, r
     _register(session, world, running, date(2026, 11, 25))
     login(world.users["ta"])
 
-    page = text(
-        client.post(f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(date(2026, 11, 25))})
+    page = client.post_page(
+        f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(date(2026, 11, 25))}
     )
 
     assert field_error(page, "held_on") == "A session on this date is already recorded"
@@ -824,11 +823,9 @@ def test_a_second_register_for_a_day_is_refused(client, world, login, session, r
 def test_a_pupil_not_in_the_intervention_cannot_be_marked_present(client, world, login, session, running):
     login(world.users["ta"])
 
-    page = text(
-        client.post(
-            f"/interventions/{running.id}/sessions/new",
-            data={"held_on": date_parts(TODAY), "attended": [str(world.pupils["untaught"].id)]},
-        )
+    page = client.post_page(
+        f"/interventions/{running.id}/sessions/new",
+        data={"held_on": date_parts(TODAY), "attended": [str(world.pupils["untaught"].id)]},
     )
 
     assert field_error(page, "attended") == "Only pupils in the intervention can be marked present"
@@ -841,12 +838,14 @@ def test_a_pupil_not_in_the_intervention_cannot_be_marked_present(client, world,
 def test_the_assistants_home_lists_todays_session_with_a_one_click_register(client, world, login, running):
     login(world.users["ta"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
-    section = page[page.index("Sessions to record today") : page.index("My interventions this week")]
-    assert f'action="/interventions/{running.id}/sessions/quick"' in section
-    assert "Record: everyone attended" in section
-    assert f'href="/interventions/{running.id}/sessions/new?from=home"' in section
+    section = page.one('section[aria-labelledby="sessions-heading"]')
+    assert [form["action"] for form in section.select("form")] == [f"/interventions/{running.id}/sessions/quick"]
+    assert [words(button) for button in section.select("button")] == ["Record: everyone attended Phonics group"]
+    assert f"/interventions/{running.id}/sessions/new?from=home" in page.links(
+        'section[aria-labelledby="sessions-heading"]'
+    )
 
 
 def test_one_click_records_everyone_present_today_and_clears_the_list(client, world, login, session, running, trio):
@@ -857,9 +856,9 @@ def test_one_click_records_everyone_present_today_and_clears_the_list(client, wo
     assert response.headers["Location"] == "/"
     register = session.scalar(sa.select(InterventionSession).where(InterventionSession.intervention_id == running.id))
     assert register.held_on == TODAY and all(a.attended for a in register.attendance) and len(register.attendance) == 3
-    home = text(client.get("/"))
-    assert "Register saved for Phonics group today: everyone attended." in home
-    assert f"/interventions/{running.id}/sessions/quick" not in home
+    home = client.page("/")
+    assert "Register saved for Phonics group today: everyone attended." in home.flashes()
+    assert f"/interventions/{running.id}/sessions/quick" not in home.html
     assert "No session to record today." in home
 
 
@@ -869,7 +868,7 @@ def test_one_click_needs_the_csrf_token(client, world, login, session, running, 
 
     refused = client.post(f"/interventions/{running.id}/sessions/quick")
     accepted = client.post(
-        f"/interventions/{running.id}/sessions/quick", data={"csrf_token": csrf_token(text(client.get("/")))}
+        f"/interventions/{running.id}/sessions/quick", data={"csrf_token": Html(text(client.get("/"))).csrf_token()}
     )
 
     assert (refused.status_code, accepted.status_code) == (400, 302)
@@ -878,10 +877,10 @@ def test_one_click_needs_the_csrf_token(client, world, login, session, running, 
 
 def test_recording_with_absences_from_home_takes_three_interactions(client, world, login, session, running, trio):
     login(world.users["ta"])
-    home = text(client.get("/"))
-    link = re.search(rf'href="(/interventions/{running.id}/sessions/new\?from=home)"', home).group(1)  # 1: the link
+    link = f"/interventions/{running.id}/sessions/new?from=home"
+    assert link in client.page("/").links()  # 1: the link
 
-    form = text(client.get(link))  # 2: untick the absent pupil
+    form = client.page(link)  # 2: untick the absent pupil
     response = client.post(
         link, data={"held_on": date_parts(TODAY), "attended": [str(trio[0].id), str(trio[2].id)]}
     )  # 3: save
@@ -895,10 +894,10 @@ def test_a_session_not_due_today_is_not_listed(client, world, login, session, tr
     _start(session, world, trio, weekdays=(1,), name="Tuesday group")
     login(world.users["ta"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
     assert "No session to record today." in page
-    assert "Tuesday group" in page[page.index("My interventions this week") :]
+    assert "Tuesday group" in page.text('section[aria-labelledby="week-heading"]')
 
 
 def test_a_refused_one_click_says_why(client, world, login, session, running):
@@ -907,7 +906,7 @@ def test_a_refused_one_click_says_why(client, world, login, session, running):
 
     client.post(f"/interventions/{running.id}/sessions/quick")
 
-    assert "Phonics group: A session on this date is already recorded." in text(client.get("/"))
+    assert "Phonics group: A session on this date is already recorded." in client.page("/").flashes()
     assert _rows(session, InterventionSession) == 1
 
 
@@ -921,11 +920,11 @@ def test_the_assistants_passports_hold_only_the_pupils_they_work_with(
     session.commit()
     login(world.users["ta"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
-    passports = page[page.index('id="passports-heading"') :]
+    passports = page.text('section[aria-labelledby="passports-heading"]')
     assert "Ada Brook" in passports and "Cy Dunn" in passports
-    assert "Cara Dale" not in page
+    assert "Cara Dale" not in page.html
     assert "Seat near the front; instructions one step at a time" in passports  # the plan's strategies
     assert "Loves stories read aloud" in passports  # what helps: the assessment's strengths
     assert "Specific learning difficulty" in passports
@@ -935,23 +934,22 @@ def test_the_assistants_passports_hold_only_the_pupils_they_work_with(
 def test_the_teachers_home_shows_this_weeks_interventions_of_their_pupils(client, world, login, running):
     login(world.users["teacher"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
-    week = page[page.index("My interventions this week") : page.index('id="passports-heading"')]
-    assert "Phonics group" in week and re.search(
-        r'<td class="govuk-table__cell">Ta</td>', week
-    )  # the assistant delivers it
-    assert "0 of 3" in week  # Monday, Wednesday and Friday planned this week, none recorded
+    week = {row[0]: row for row in page.table('section[aria-labelledby="week-heading"]')}
+    assert week["Phonics group"][2] == "Ta"  # the assistant delivers it
+    assert week["Phonics group"][3] == "0 of 3"  # Monday, Wednesday and Friday planned this week, none recorded
 
 
 def test_the_senco_sees_interventions_ended_without_impact(client, world, login, session, ended, running):
     login(world.users["senco"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
-    section = page[page.index("Interventions ended without impact recorded") :]
-    assert "Spelling group" in section and "3 of 3" in section
-    assert "Phonics group" not in section
+    section = page.one('section[aria-labelledby="impact-heading"]')
+    ended_rows = {row[0]: row for row in page.table('section[aria-labelledby="impact-heading"]')}
+    assert ended_rows["Spelling group"][3] == "3 of 3"
+    assert "Phonics group" not in str(section)
 
 
 def _reads(fn) -> int:
