@@ -1069,7 +1069,7 @@ def _impact_form(places, impact=1, **changes) -> dict:
 def test_impact_waits_for_the_end(client, world, login, session, running):
     login(world.users["ta"])
 
-    page = text(client.post(f"/interventions/{running.id}/impact", data=_impact_form(running.places)))
+    page = client.post_page(f"/interventions/{running.id}/impact", data=_impact_form(running.places))
 
     assert "The impact is recorded when the intervention ends. It runs until 18 December 2026." in page
     assert _rows(session, InterventionPupil, InterventionPupil.impact.is_not(None)) == 0
@@ -1085,7 +1085,7 @@ def test_the_impact_form_uses_the_schools_scale(client, world, login, session, e
     session.commit()
     login(world.users["ta"])
 
-    page = text(client.get(f"/interventions/{ended.id}/impact"))
+    page = client.page(f"/interventions/{ended.id}/impact")
 
     assert "+2: Flew" in page and "-2: Went backwards" in page
     assert "Attendance: 1 of 2 (50%)" in page
@@ -1101,9 +1101,12 @@ def test_the_assistant_records_the_impact_at_the_end(client, world, login, sessi
     assert {(p.exit_score, p.impact, p.impact_comment, p.impact_recorded_on) for p in ended.places} == {
         ("30", 2, "Reads more fluently", TODAY)
     }
-    assert "+2: Much more progress than expected" in text(client.get(f"/interventions/{ended.id}"))
+    pupils = client.page(f"/interventions/{ended.id}").table("Each pupil's measures, attendance and impact")
+    assert [row[5] for row in pupils] == ["+2: Much more progress than expected Reads more fluently"] * 3
     login(world.users["senco"])
-    assert "Every intervention that has ended has its impact recorded." in text(client.get("/"))
+    assert "Every intervention that has ended has its impact recorded." in client.page("/").text(
+        'section[aria-labelledby="impact-heading"]'
+    )
 
 
 def test_a_pupil_without_an_impact_is_refused_beside_their_rating(client, world, login, session, ended, trio):
@@ -1114,7 +1117,7 @@ def test_a_pupil_without_an_impact_is_refused_beside_their_rating(client, world,
     )
     del form[f"{row}impact"]
 
-    page = text(client.post(f"/interventions/{ended.id}/impact", data=form))
+    page = client.post_page(f"/interventions/{ended.id}/impact", data=form)
 
     assert field_error(page, f"{row_of(page, str(trio[1].id))}impact") == "Choose the impact for Ben Cole"
     assert _rows(session, InterventionPupil, InterventionPupil.impact.is_not(None)) == 0
@@ -1123,7 +1126,7 @@ def test_a_pupil_without_an_impact_is_refused_beside_their_rating(client, world,
 def test_an_impact_off_the_scale_is_refused(client, world, login, session, ended, trio):
     login(world.users["ta"])
 
-    page = text(client.post(f"/interventions/{ended.id}/impact", data=_impact_form(ended.places, impact=3)))
+    page = client.post_page(f"/interventions/{ended.id}/impact", data=_impact_form(ended.places, impact=3))
 
     assert field_error(page, f"{row_of(page, str(trio[0].id))}impact") == "Choose the impact for Ada Brook"
     assert _rows(session, InterventionPupil, InterventionPupil.impact.is_not(None)) == 0
@@ -1147,21 +1150,23 @@ def test_the_pupil_page_lists_current_and_past_interventions_with_impact(
     session.commit()
     login(world.users["teacher"])
 
-    page = text(client.get(f"/pupils/{trio[1].public_id}"))
+    page = client.page(f"/pupils/{trio[1].public_id}")
 
-    section = page[page.index('id="interventions"') : page.index('id="timeline"')]
-    assert "Phonics group" in section and "Running" in section
-    assert "Spelling group" in section and "-1: Less progress than expected" in section and "Absent a lot" in section
-    assert "1 of 2 (50%)" in section and "11 to 31" in section
+    section = {row[0].split(" Wave ")[0]: row for row in page.table("The pupil's interventions, newest first")}
+    assert set(section) == {"Phonics group", "Spelling group"}
+    assert section["Phonics group"][1].endswith("Running")
+    spelling = section["Spelling group"]
+    assert spelling[4] == "-1: Less progress than expected Absent a lot"
+    assert spelling[2] == "1 of 2 (50%)" and spelling[3].startswith("11 to 31")
 
 
 def test_the_pupil_page_shows_an_assistant_only_what_they_deliver(client, world, login, session, running, trio):
     _start(session, world, trio[:1], deliverer="senco", name="SENCO's own group")
     login(world.users["ta"])
 
-    section = text(client.get(f"/pupils/{trio[0].public_id}"))
+    section = client.page(f"/pupils/{trio[0].public_id}")
 
-    assert "Phonics group" in section and "SENCO's own group" not in section
+    assert "Phonics group" in section and "SENCO's own group" not in section.html
 
 
 # --- The provision map --------------------------------------------------------------------------
