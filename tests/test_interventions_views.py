@@ -304,7 +304,7 @@ def test_another_schools_catalogue_entry_is_not_found(client, world, login, sess
     session.commit()
     login(world.users["senco"])
 
-    assert client.post(f"/interventions/catalogue/{other.id}", data=_catalogue_form()).status_code == 404
+    assert client.post_page(f"/interventions/catalogue/{other.id}", data=_catalogue_form(), status=404).status == 404
     session.expire_all()
     assert other.name == "Far entry"
 
@@ -535,7 +535,9 @@ def test_a_support_assistant_cannot_set_one_up(client, world, login, session, tr
     session.commit()
     login(world.users["ta"])
 
-    assert client.post(_new_url(entry, world.group), data=_setup_form(world, entry, trio)).status_code == 403
+    assert (
+        client.post_page(_new_url(entry, world.group), data=_setup_form(world, entry, trio), status=403).status == 403
+    )
     assert _rows(session, Intervention) == 0
 
 
@@ -669,19 +671,19 @@ def elsewhere(session, world) -> Intervention:
 def test_an_intervention_out_of_scope_is_not_found(client, world, login, elsewhere, user, path):
     login(world.users[user])
 
-    assert client.get(f"/interventions/{elsewhere.id}{path}").status_code == 404
+    assert client.page(f"/interventions/{elsewhere.id}{path}", status=404).status == 404
 
 
 @pytest.mark.parametrize("user", ["teacher", "ta"])
 def test_a_register_cannot_be_posted_out_of_scope(client, world, login, session, elsewhere, user):
     login(world.users[user])
 
-    quick = client.post(f"/interventions/{elsewhere.id}/sessions/quick")
-    full = client.post(
-        f"/interventions/{elsewhere.id}/sessions/new", data={"held_on": date_parts(TODAY), "attended": []}
+    quick = client.post_page(f"/interventions/{elsewhere.id}/sessions/quick", status=None)
+    full = client.post_page(
+        f"/interventions/{elsewhere.id}/sessions/new", data={"held_on": date_parts(TODAY), "attended": []}, status=None
     )
 
-    assert (quick.status_code, full.status_code) == (404, 404)
+    assert (quick.status, full.status) == (404, 404)
     assert _rows(session, InterventionSession) == 0
 
 
@@ -695,7 +697,8 @@ def test_changes_posted_out_of_scope_are_not_found_and_change_nothing(client, wo
     }
 
     answers = {
-        path: client.post(f"/interventions/{elsewhere.id}{path}", data=data).status_code for path, data in posts.items()
+        path: client.post_page(f"/interventions/{elsewhere.id}{path}", data=data, status=None).status
+        for path, data in posts.items()
     }
 
     assert answers == {"/edit": 404, "/end": 404, "/impact": 404}
@@ -741,14 +744,15 @@ def test_an_assistant_sees_only_the_pupils_of_what_they_deliver(client, world, l
     listed = client.page("/interventions/")
 
     assert "Phonics group" in listed and "Elm group" not in listed.html
-    assert client.get(f"/pupils/{world.pupils['taught'].public_id}").status_code == 200
-    assert client.get(f"/pupils/{world.pupils['untaught'].public_id}").status_code == 404
+    assert client.page(f"/pupils/{world.pupils['taught'].public_id}").status == 200
+    assert client.page(f"/pupils/{world.pupils['untaught'].public_id}", status=404).status == 404
 
 
 def test_an_assistant_cannot_change_or_end_what_they_deliver(client, world, login, session, running):
     login(world.users["ta"])
 
-    assert client.post(f"/interventions/{running.id}/end", data={"ended_on": date_parts(TODAY)}).status_code == 404
+    ended = client.post_page(f"/interventions/{running.id}/end", data={"ended_on": date_parts(TODAY)}, status=404)
+    assert ended.status == 404
     session.expire_all()
     assert running.ends_on == ENDS
 
