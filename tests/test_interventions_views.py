@@ -36,7 +36,8 @@ from sentrack.models import (
 from sentrack.workflows import interventions as flow
 from sentrack.workflows.sen_status import current_status
 from tests.factories import make_pupil
-from tests.helpers import audit_events, count, csrf_token, date_parts, field_error, row_of, rows, text
+from tests.helpers import audit_events, count, date_parts, field_error, row_of, rows, text
+from tests.pages import Html, words
 
 TODAY = date(2026, 11, 27)  # a Friday
 STARTS = date(2026, 11, 2)  # a Monday
@@ -165,9 +166,9 @@ def _rows(session, model, *conditions) -> int:
     return count(session, model, *conditions)
 
 
-def _date_value(page: str, name: str) -> date:
+def _date_value(page: Html, name: str) -> date:
     """The date a GOV.UK date field on the page holds."""
-    parts = [re.search(rf'id="{name}-{part}"[^>]*value="([^"]*)"', page).group(1) for part in ("year", "month", "day")]
+    parts = [page.one(f"#{name}-{part}").get("value", "") for part in ("year", "month", "day")]
     return date(*map(int, parts))
 
 
@@ -199,7 +200,7 @@ def test_senco_adds_to_the_catalogue_in_pounds_stored_in_pence(client, world, lo
     assert response.status_code == 302
     entry = session.scalar(sa.select(InterventionType).where(InterventionType.name == "Precision teaching"))
     assert (entry.cost_per_session_pence, entry.wave, entry.active) == (101250, 3, True)
-    assert "£1,012.50 a session" in text(client.get("/interventions/catalogue"))
+    assert "£1,012.50 a session" in client.page("/interventions/catalogue")
 
 
 def test_staff_hours_ignore_a_cost_per_session_typed_before_changing_basis(client, world, login, session):
@@ -250,7 +251,7 @@ def test_staff_hours_ignore_a_cost_per_session_typed_before_changing_basis(clien
 def test_bad_catalogue_input_is_refused_beside_the_field(client, world, login, session, changes, field, message):
     login(world.users["senco"])
 
-    page = text(client.post("/interventions/catalogue/new", data=_catalogue_form(**changes)))
+    page = client.post_page("/interventions/catalogue/new", data=_catalogue_form(**changes))
 
     assert field_error(page, field) == message
     assert _rows(session, InterventionType) == 0
@@ -261,7 +262,7 @@ def test_a_duplicate_name_is_refused_beside_the_name(client, world, login, sessi
     session.commit()
     login(world.users["senco"])
 
-    page = text(client.post("/interventions/catalogue/new", data=_catalogue_form(name="precision TEACHING")))
+    page = client.post_page("/interventions/catalogue/new", data=_catalogue_form(name="precision TEACHING"))
 
     assert field_error(page, "name") == "The catalogue already has an intervention with this name"
     assert _rows(session, InterventionType) == 1
@@ -271,8 +272,8 @@ def test_senco_edits_an_entry_and_takes_it_out_of_use(client, world, login, sess
     entry = _entry(session, world)
     session.commit()
     login(world.users["senco"])
-    page = text(client.get(f"/interventions/catalogue/{entry.id}"))
-    assert 'value="12.50"' in page
+    page = client.page(f"/interventions/catalogue/{entry.id}")
+    assert page.value("cost_per_session") == "12.50"
 
     client.post(
         f"/interventions/catalogue/{entry.id}",
@@ -303,7 +304,7 @@ def test_another_schools_catalogue_entry_is_not_found(client, world, login, sess
     session.commit()
     login(world.users["senco"])
 
-    assert client.post(f"/interventions/catalogue/{other.id}", data=_catalogue_form()).status_code == 404
+    assert client.post_page(f"/interventions/catalogue/{other.id}", data=_catalogue_form(), status=404).status == 404
     session.expire_all()
     assert other.name == "Far entry"
 
@@ -334,11 +335,9 @@ def test_senco_relabels_the_impact_scale(client, world, login, session):
 def test_a_blank_point_of_the_scale_is_refused_beside_it(client, world, login, session):
     login(world.users["senco"])
 
-    page = text(
-        client.post(
-            "/interventions/impact-scale",
-            data={"label_0": "A", "label_1": "", "label_2": "C", "label_3": "D", "label_4": "E", "version": "1"},
-        )
+    page = client.post_page(
+        "/interventions/impact-scale",
+        data={"label_0": "A", "label_1": "", "label_2": "C", "label_3": "D", "label_4": "E", "version": "1"},
     )
 
     assert field_error(page, "label_1") == "Enter a label for every point of the scale"
@@ -376,11 +375,12 @@ def test_the_first_step_offers_the_catalogue_and_the_teachers_own_classes(client
     session.commit()
     login(world.users["teacher"])
 
-    page = text(client.get("/interventions/new"))
+    page = client.page("/interventions/new")
 
     assert "Phonics catch-up" in page
-    assert "4 Oak" in page and "4 Elm" not in page
-    assert f'value="{world.group.id}" checked' in page  # the teacher's only class is ticked
+    assert "4 Oak" in page and "4 Elm" not in page.html
+    # the teacher's only class is ticked
+    assert [box["value"] for box in page.all('input[type="checkbox"][checked]')] == [str(world.group.id)]
 
 
 def test_the_catalogue_fills_in_the_days_minutes_and_a_default_end(client, world, login, session):
@@ -388,10 +388,10 @@ def test_the_catalogue_fills_in_the_days_minutes_and_a_default_end(client, world
     session.commit()
     login(world.users["teacher"])
 
-    page = text(client.get(_new_url(entry, world.group)))
+    page = client.page(_new_url(entry, world.group))
 
-    assert re.search(r'name="minutes_per_session" type="text" value="25"', page)
-    assert re.findall(r'name="weekdays" type="checkbox" value="(\d)" checked', page) == ["1", "3"]
+    assert page.value("minutes_per_session") == "25"
+    assert [box["value"] for box in page.all('input[name="weekdays"][type="checkbox"][checked]')] == ["1", "3"]
     # Starts today, Friday 27 November; ten whole weeks later (each weekday ten times) the last
     # school day is Thursday 4 February 2027.
     assert _date_value(page, "starts_on") == TODAY
@@ -404,7 +404,7 @@ def test_a_start_at_the_weekend_moves_to_the_monday(client, world, login, sessio
     session.commit()
     login(world.users["teacher"])
 
-    page = text(client.get(_new_url(entry, world.group)))
+    page = client.page(_new_url(entry, world.group))
 
     assert (_date_value(page, "starts_on"), _date_value(page, "ends_on")) == (date(2026, 11, 30), date(2026, 12, 4))
 
@@ -415,10 +415,10 @@ def test_the_second_step_lists_only_pupils_in_reach(client, world, login, sessio
     other = session.scalar(sa.select(TeachingGroup).where(TeachingGroup.name == "4 Elm"))
     login(world.users["teacher"])
 
-    page = text(client.get(_new_url(entry, world.group, other)))
+    page = client.page(_new_url(entry, world.group, other))
 
     assert "Ada Brook" in page and "Ben Cole" in page
-    assert "Cara Dale" not in page and "Dev Ellis" not in page
+    assert "Cara Dale" not in page.html and "Dev Ellis" not in page.html
 
 
 def test_a_teacher_sets_up_a_group_for_three_pupils(client, world, login, session, trio):
@@ -450,7 +450,7 @@ def test_an_outcome_of_the_pupils_plan_can_be_linked(client, world, login, sessi
     session.commit()
     login(world.users["teacher"])
     outcome = cycle.outcomes[0]
-    assert outcome.description[:40] in text(client.get(_new_url(entry, world.group)))
+    assert outcome.description[:40] in client.page(_new_url(entry, world.group))
 
     client.post(
         _new_url(entry, world.group),
@@ -493,7 +493,7 @@ def test_bad_set_up_input_is_refused_beside_the_field(client, world, login, sess
     session.commit()
     login(world.users["teacher"])
 
-    page = text(client.post(_new_url(entry, world.group), data=_setup_form(world, entry, trio, **changes)))
+    page = client.post_page(_new_url(entry, world.group), data=_setup_form(world, entry, trio, **changes))
 
     assert field_error(page, field) == message
     assert _rows(session, Intervention) == 0
@@ -506,13 +506,13 @@ def test_a_pupil_outside_the_teachers_classes_is_refused_beside_the_pupils(clien
     login(world.users["teacher"])
     outsider = world.pupils["untaught"]
 
-    page = text(client.post(_new_url(entry, world.group), data=_setup_form(world, entry, [*trio, outsider])))
+    page = client.post_page(_new_url(entry, world.group), data=_setup_form(world, entry, [*trio, outsider]))
 
     assert (
         field_error(page, "pupils")
         == "Choose pupils from the list: one of them is not a pupil you can set up an intervention for"
     )
-    assert "Cara Dale" not in page
+    assert "Cara Dale" not in page.html
     assert _rows(session, Intervention) == 0
 
 
@@ -521,11 +521,9 @@ def test_a_deliverer_of_another_school_is_refused(client, world, login, session,
     session.commit()
     login(world.users["teacher"])
 
-    page = text(
-        client.post(
-            _new_url(entry, world.group),
-            data=_setup_form(world, entry, trio, delivered_by_id=str(world.users["foreign_senco"].id)),
-        )
+    page = client.post_page(
+        _new_url(entry, world.group),
+        data=_setup_form(world, entry, trio, delivered_by_id=str(world.users["foreign_senco"].id)),
     )
 
     assert field_error(page, "delivered_by_id") == "Choose a teacher or support assistant of this school to deliver it"
@@ -537,7 +535,9 @@ def test_a_support_assistant_cannot_set_one_up(client, world, login, session, tr
     session.commit()
     login(world.users["ta"])
 
-    assert client.post(_new_url(entry, world.group), data=_setup_form(world, entry, trio)).status_code == 403
+    assert (
+        client.post_page(_new_url(entry, world.group), data=_setup_form(world, entry, trio), status=403).status == 403
+    )
     assert _rows(session, Intervention) == 0
 
 
@@ -566,10 +566,11 @@ def _edit_form(world, intervention, **changes) -> dict:
 def test_the_edit_page_shows_what_is_saved(client, world, login, running):
     login(world.users["teacher"])
 
-    page = text(client.get(f"/interventions/{running.id}/edit"))
+    page = client.page(f"/interventions/{running.id}/edit")
 
-    assert re.search(r'name="name" type="text" value="Phonics group"', page)
-    assert len(re.findall(r'name="pupils" type="checkbox" value="[0-9a-f]{24}" checked', page)) == 3
+    assert page.value("name") == "Phonics group"
+    ticked = [box["value"] for box in page.all('input[name="pupils"][type="checkbox"][checked]')]
+    assert len(ticked) == 3 and all(re.fullmatch(r"[0-9a-f]{24}", value) for value in ticked)
 
 
 def test_a_teacher_changes_the_days_and_adds_a_classmate(client, world, login, session, running):
@@ -593,7 +594,7 @@ def test_a_pupil_with_a_register_cannot_be_taken_out(client, world, login, sessi
     form = _edit_form(world, running, name="Renamed")
     form["pupils"].remove(trio[0].public_id)
 
-    page = text(client.post(f"/interventions/{running.id}/edit", data=form))
+    page = client.post_page(f"/interventions/{running.id}/edit", data=form)
 
     assert field_error(page, "pupils") == "A pupil with sessions recorded cannot be taken out of the intervention"
     session.expire_all()
@@ -613,7 +614,7 @@ def test_ending_early_moves_the_end_date(client, world, login, session, running)
 def test_ending_in_the_future_is_refused_beside_the_date(client, world, login, session, running):
     login(world.users["teacher"])
 
-    page = text(client.post(f"/interventions/{running.id}/end", data={"ended_on": date_parts(date(2026, 12, 1))}))
+    page = client.post_page(f"/interventions/{running.id}/end", data={"ended_on": date_parts(date(2026, 12, 1))})
 
     assert field_error(page, "ended_on") == "The end date cannot be in the future"
     session.expire_all()
@@ -628,13 +629,14 @@ def test_the_page_shows_pupils_teachers_attendance_and_the_register(client, worl
     _register(session, world, running, date(2026, 11, 25), absent=[trio[1]])
     login(world.users["ta"])
 
-    page = text(client.get(f"/interventions/{running.id}"))
+    page = client.page(f"/interventions/{running.id}")
 
-    assert re.search(r"Class teachers, who stay responsible</dt>\s*<dd[^>]*>\s*Teacher\s*</dd>", page)
+    assert page.summary()["Class teachers, who stay responsible"] == "Teacher"
     assert "2 of 2 (100%)" in page and "1 of 2 (50%)" in page
     assert "Monday, Wednesday, Friday: 20 minutes" in page
     assert "2 sessions recorded" in page
-    assert re.search(r"25 Nov 2026</td>\s*<td[^>]*>2 of 3</td>\s*<td[^>]*>Ben Cole", page)
+    register = page.table("2 sessions recorded, newest first")
+    assert [row[:3] for row in register if row[0] == "25 Nov 2026"] == [["25 Nov 2026", "2 of 3", "Ben Cole"]]
 
 
 def test_viewing_an_intervention_is_audited_for_each_pupil(client, world, login, session, running, trio):
@@ -649,9 +651,9 @@ def test_viewing_an_intervention_is_audited_for_each_pupil(client, world, login,
 def test_the_list_holds_the_users_interventions_current_and_ended(client, world, login, session, running, ended):
     login(world.users["ta"])
 
-    current, past = text(client.get("/interventions/")), text(client.get("/interventions/?show=ended"))
+    current, past = client.page("/interventions/"), client.page("/interventions/?show=ended")
 
-    assert "Phonics group" in current and "Spelling group" not in current
+    assert "Phonics group" in current and "Spelling group" not in current.html
     assert "Spelling group" in past and "Impact to record" in past
 
 
@@ -669,19 +671,19 @@ def elsewhere(session, world) -> Intervention:
 def test_an_intervention_out_of_scope_is_not_found(client, world, login, elsewhere, user, path):
     login(world.users[user])
 
-    assert client.get(f"/interventions/{elsewhere.id}{path}").status_code == 404
+    assert client.page(f"/interventions/{elsewhere.id}{path}", status=404).status == 404
 
 
 @pytest.mark.parametrize("user", ["teacher", "ta"])
 def test_a_register_cannot_be_posted_out_of_scope(client, world, login, session, elsewhere, user):
     login(world.users[user])
 
-    quick = client.post(f"/interventions/{elsewhere.id}/sessions/quick")
-    full = client.post(
-        f"/interventions/{elsewhere.id}/sessions/new", data={"held_on": date_parts(TODAY), "attended": []}
+    quick = client.post_page(f"/interventions/{elsewhere.id}/sessions/quick", status=None)
+    full = client.post_page(
+        f"/interventions/{elsewhere.id}/sessions/new", data={"held_on": date_parts(TODAY), "attended": []}, status=None
     )
 
-    assert (quick.status_code, full.status_code) == (404, 404)
+    assert (quick.status, full.status) == (404, 404)
     assert _rows(session, InterventionSession) == 0
 
 
@@ -695,7 +697,8 @@ def test_changes_posted_out_of_scope_are_not_found_and_change_nothing(client, wo
     }
 
     answers = {
-        path: client.post(f"/interventions/{elsewhere.id}{path}", data=data).status_code for path, data in posts.items()
+        path: client.post_page(f"/interventions/{elsewhere.id}{path}", data=data, status=None).status
+        for path, data in posts.items()
     }
 
     assert answers == {"/edit": 404, "/end": 404, "/impact": 404}
@@ -709,7 +712,7 @@ def test_a_teacher_cannot_add_a_pupil_of_another_class_when_editing(client, worl
     form = _edit_form(world, running, name="Renamed")
     form["pupils"].append(world.pupils["untaught"].public_id)
 
-    page = text(client.post(f"/interventions/{running.id}/edit", data=form))
+    page = client.post_page(f"/interventions/{running.id}/edit", data=form)
 
     assert (
         field_error(page, "pupils")
@@ -738,17 +741,18 @@ def test_a_teacher_keeps_pupils_of_other_classes_the_senco_added(client, world, 
 def test_an_assistant_sees_only_the_pupils_of_what_they_deliver(client, world, login, running, elsewhere):
     login(world.users["ta"])
 
-    listed = text(client.get("/interventions/"))
+    listed = client.page("/interventions/")
 
-    assert "Phonics group" in listed and "Elm group" not in listed
-    assert client.get(f"/pupils/{world.pupils['taught'].public_id}").status_code == 200
-    assert client.get(f"/pupils/{world.pupils['untaught'].public_id}").status_code == 404
+    assert "Phonics group" in listed and "Elm group" not in listed.html
+    assert client.page(f"/pupils/{world.pupils['taught'].public_id}").status == 200
+    assert client.page(f"/pupils/{world.pupils['untaught'].public_id}", status=404).status == 404
 
 
 def test_an_assistant_cannot_change_or_end_what_they_deliver(client, world, login, session, running):
     login(world.users["ta"])
 
-    assert client.post(f"/interventions/{running.id}/end", data={"ended_on": date_parts(TODAY)}).status_code == 404
+    ended = client.post_page(f"/interventions/{running.id}/end", data={"ended_on": date_parts(TODAY)}, status=404)
+    assert ended.status == 404
     session.expire_all()
     assert running.ends_on == ENDS
 
@@ -759,10 +763,11 @@ def test_an_assistant_cannot_change_or_end_what_they_deliver(client, world, logi
 def test_the_register_starts_with_today_and_everyone_ticked(client, world, login, running):
     login(world.users["ta"])
 
-    page = text(client.get(f"/interventions/{running.id}/sessions/new"))
+    page = client.page(f"/interventions/{running.id}/sessions/new")
 
-    assert re.search(r'id="held_on-day"[^>]*value="27"', page)
-    assert len(re.findall(r'name="attended" type="checkbox" value="\d+" checked', page)) == 3
+    assert page.one("#held_on-day").get("value") == "27"
+    ticked = [box["value"] for box in page.all('input[name="attended"][type="checkbox"][checked]')]
+    assert len(ticked) == 3 and all(value.isdigit() for value in ticked)
 
 
 def test_an_assistant_records_a_session_with_an_absence(client, world, login, session, running, trio):
@@ -797,11 +802,9 @@ def test_a_session_date_outside_the_intervention_is_refused_beside_the_date(
 ):
     login(world.users["ta"])
 
-    page = text(
-        client.post(
-            f"/interventions/{running.id}/sessions/new",
-            data={"held_on": date_parts(held_on), "attended": [str(trio[0].id)]},
-        )
+    page = client.post_page(
+        f"/interventions/{running.id}/sessions/new",
+        data={"held_on": date_parts(held_on), "attended": [str(trio[0].id)]},
     )
 
     assert field_error(page, "held_on") == message
@@ -813,8 +816,8 @@ def test_a_second_register_for_a_day_is_refused(client, world, login, session, r
     _register(session, world, running, date(2026, 11, 25))
     login(world.users["ta"])
 
-    page = text(
-        client.post(f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(date(2026, 11, 25))})
+    page = client.post_page(
+        f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(date(2026, 11, 25))}
     )
 
     assert field_error(page, "held_on") == "A session on this date is already recorded"
@@ -824,11 +827,9 @@ def test_a_second_register_for_a_day_is_refused(client, world, login, session, r
 def test_a_pupil_not_in_the_intervention_cannot_be_marked_present(client, world, login, session, running):
     login(world.users["ta"])
 
-    page = text(
-        client.post(
-            f"/interventions/{running.id}/sessions/new",
-            data={"held_on": date_parts(TODAY), "attended": [str(world.pupils["untaught"].id)]},
-        )
+    page = client.post_page(
+        f"/interventions/{running.id}/sessions/new",
+        data={"held_on": date_parts(TODAY), "attended": [str(world.pupils["untaught"].id)]},
     )
 
     assert field_error(page, "attended") == "Only pupils in the intervention can be marked present"
@@ -841,12 +842,14 @@ def test_a_pupil_not_in_the_intervention_cannot_be_marked_present(client, world,
 def test_the_assistants_home_lists_todays_session_with_a_one_click_register(client, world, login, running):
     login(world.users["ta"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
-    section = page[page.index("Sessions to record today") : page.index("My interventions this week")]
-    assert f'action="/interventions/{running.id}/sessions/quick"' in section
-    assert "Record: everyone attended" in section
-    assert f'href="/interventions/{running.id}/sessions/new?from=home"' in section
+    section = page.one('section[aria-labelledby="sessions-heading"]')
+    assert [form["action"] for form in section.select("form")] == [f"/interventions/{running.id}/sessions/quick"]
+    assert [words(button) for button in section.select("button")] == ["Record: everyone attended Phonics group"]
+    assert f"/interventions/{running.id}/sessions/new?from=home" in page.links(
+        'section[aria-labelledby="sessions-heading"]'
+    )
 
 
 def test_one_click_records_everyone_present_today_and_clears_the_list(client, world, login, session, running, trio):
@@ -857,9 +860,9 @@ def test_one_click_records_everyone_present_today_and_clears_the_list(client, wo
     assert response.headers["Location"] == "/"
     register = session.scalar(sa.select(InterventionSession).where(InterventionSession.intervention_id == running.id))
     assert register.held_on == TODAY and all(a.attended for a in register.attendance) and len(register.attendance) == 3
-    home = text(client.get("/"))
-    assert "Register saved for Phonics group today: everyone attended." in home
-    assert f"/interventions/{running.id}/sessions/quick" not in home
+    home = client.page("/")
+    assert "Register saved for Phonics group today: everyone attended." in home.flashes()
+    assert f"/interventions/{running.id}/sessions/quick" not in home.html
     assert "No session to record today." in home
 
 
@@ -869,7 +872,7 @@ def test_one_click_needs_the_csrf_token(client, world, login, session, running, 
 
     refused = client.post(f"/interventions/{running.id}/sessions/quick")
     accepted = client.post(
-        f"/interventions/{running.id}/sessions/quick", data={"csrf_token": csrf_token(text(client.get("/")))}
+        f"/interventions/{running.id}/sessions/quick", data={"csrf_token": Html(text(client.get("/"))).csrf_token()}
     )
 
     assert (refused.status_code, accepted.status_code) == (400, 302)
@@ -878,10 +881,10 @@ def test_one_click_needs_the_csrf_token(client, world, login, session, running, 
 
 def test_recording_with_absences_from_home_takes_three_interactions(client, world, login, session, running, trio):
     login(world.users["ta"])
-    home = text(client.get("/"))
-    link = re.search(rf'href="(/interventions/{running.id}/sessions/new\?from=home)"', home).group(1)  # 1: the link
+    link = f"/interventions/{running.id}/sessions/new?from=home"
+    assert link in client.page("/").links()  # 1: the link
 
-    form = text(client.get(link))  # 2: untick the absent pupil
+    form = client.page(link)  # 2: untick the absent pupil
     response = client.post(
         link, data={"held_on": date_parts(TODAY), "attended": [str(trio[0].id), str(trio[2].id)]}
     )  # 3: save
@@ -895,10 +898,10 @@ def test_a_session_not_due_today_is_not_listed(client, world, login, session, tr
     _start(session, world, trio, weekdays=(1,), name="Tuesday group")
     login(world.users["ta"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
     assert "No session to record today." in page
-    assert "Tuesday group" in page[page.index("My interventions this week") :]
+    assert "Tuesday group" in page.text('section[aria-labelledby="week-heading"]')
 
 
 def test_a_refused_one_click_says_why(client, world, login, session, running):
@@ -907,7 +910,7 @@ def test_a_refused_one_click_says_why(client, world, login, session, running):
 
     client.post(f"/interventions/{running.id}/sessions/quick")
 
-    assert "Phonics group: A session on this date is already recorded." in text(client.get("/"))
+    assert "Phonics group: A session on this date is already recorded." in client.page("/").flashes()
     assert _rows(session, InterventionSession) == 1
 
 
@@ -921,11 +924,11 @@ def test_the_assistants_passports_hold_only_the_pupils_they_work_with(
     session.commit()
     login(world.users["ta"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
-    passports = page[page.index('id="passports-heading"') :]
+    passports = page.text('section[aria-labelledby="passports-heading"]')
     assert "Ada Brook" in passports and "Cy Dunn" in passports
-    assert "Cara Dale" not in page
+    assert "Cara Dale" not in page.html
     assert "Seat near the front; instructions one step at a time" in passports  # the plan's strategies
     assert "Loves stories read aloud" in passports  # what helps: the assessment's strengths
     assert "Specific learning difficulty" in passports
@@ -935,23 +938,22 @@ def test_the_assistants_passports_hold_only_the_pupils_they_work_with(
 def test_the_teachers_home_shows_this_weeks_interventions_of_their_pupils(client, world, login, running):
     login(world.users["teacher"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
-    week = page[page.index("My interventions this week") : page.index('id="passports-heading"')]
-    assert "Phonics group" in week and re.search(
-        r'<td class="govuk-table__cell">Ta</td>', week
-    )  # the assistant delivers it
-    assert "0 of 3" in week  # Monday, Wednesday and Friday planned this week, none recorded
+    week = {row[0]: row for row in page.table('section[aria-labelledby="week-heading"]')}
+    assert week["Phonics group"][2] == "Ta"  # the assistant delivers it
+    assert week["Phonics group"][3] == "0 of 3"  # Monday, Wednesday and Friday planned this week, none recorded
 
 
 def test_the_senco_sees_interventions_ended_without_impact(client, world, login, session, ended, running):
     login(world.users["senco"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
-    section = page[page.index("Interventions ended without impact recorded") :]
-    assert "Spelling group" in section and "3 of 3" in section
-    assert "Phonics group" not in section
+    section = page.one('section[aria-labelledby="impact-heading"]')
+    ended_rows = {row[0]: row for row in page.table('section[aria-labelledby="impact-heading"]')}
+    assert ended_rows["Spelling group"][3] == "3 of 3"
+    assert "Phonics group" not in str(section)
 
 
 def _reads(fn) -> int:
@@ -1071,7 +1073,7 @@ def _impact_form(places, impact=1, **changes) -> dict:
 def test_impact_waits_for_the_end(client, world, login, session, running):
     login(world.users["ta"])
 
-    page = text(client.post(f"/interventions/{running.id}/impact", data=_impact_form(running.places)))
+    page = client.post_page(f"/interventions/{running.id}/impact", data=_impact_form(running.places))
 
     assert "The impact is recorded when the intervention ends. It runs until 18 December 2026." in page
     assert _rows(session, InterventionPupil, InterventionPupil.impact.is_not(None)) == 0
@@ -1087,7 +1089,7 @@ def test_the_impact_form_uses_the_schools_scale(client, world, login, session, e
     session.commit()
     login(world.users["ta"])
 
-    page = text(client.get(f"/interventions/{ended.id}/impact"))
+    page = client.page(f"/interventions/{ended.id}/impact")
 
     assert "+2: Flew" in page and "-2: Went backwards" in page
     assert "Attendance: 1 of 2 (50%)" in page
@@ -1103,9 +1105,12 @@ def test_the_assistant_records_the_impact_at_the_end(client, world, login, sessi
     assert {(p.exit_score, p.impact, p.impact_comment, p.impact_recorded_on) for p in ended.places} == {
         ("30", 2, "Reads more fluently", TODAY)
     }
-    assert "+2: Much more progress than expected" in text(client.get(f"/interventions/{ended.id}"))
+    pupils = client.page(f"/interventions/{ended.id}").table("Each pupil's measures, attendance and impact")
+    assert [row[5] for row in pupils] == ["+2: Much more progress than expected Reads more fluently"] * 3
     login(world.users["senco"])
-    assert "Every intervention that has ended has its impact recorded." in text(client.get("/"))
+    assert "Every intervention that has ended has its impact recorded." in client.page("/").text(
+        'section[aria-labelledby="impact-heading"]'
+    )
 
 
 def test_a_pupil_without_an_impact_is_refused_beside_their_rating(client, world, login, session, ended, trio):
@@ -1116,7 +1121,7 @@ def test_a_pupil_without_an_impact_is_refused_beside_their_rating(client, world,
     )
     del form[f"{row}impact"]
 
-    page = text(client.post(f"/interventions/{ended.id}/impact", data=form))
+    page = client.post_page(f"/interventions/{ended.id}/impact", data=form)
 
     assert field_error(page, f"{row_of(page, str(trio[1].id))}impact") == "Choose the impact for Ben Cole"
     assert _rows(session, InterventionPupil, InterventionPupil.impact.is_not(None)) == 0
@@ -1125,7 +1130,7 @@ def test_a_pupil_without_an_impact_is_refused_beside_their_rating(client, world,
 def test_an_impact_off_the_scale_is_refused(client, world, login, session, ended, trio):
     login(world.users["ta"])
 
-    page = text(client.post(f"/interventions/{ended.id}/impact", data=_impact_form(ended.places, impact=3)))
+    page = client.post_page(f"/interventions/{ended.id}/impact", data=_impact_form(ended.places, impact=3))
 
     assert field_error(page, f"{row_of(page, str(trio[0].id))}impact") == "Choose the impact for Ada Brook"
     assert _rows(session, InterventionPupil, InterventionPupil.impact.is_not(None)) == 0
@@ -1149,21 +1154,23 @@ def test_the_pupil_page_lists_current_and_past_interventions_with_impact(
     session.commit()
     login(world.users["teacher"])
 
-    page = text(client.get(f"/pupils/{trio[1].public_id}"))
+    page = client.page(f"/pupils/{trio[1].public_id}")
 
-    section = page[page.index('id="interventions"') : page.index('id="timeline"')]
-    assert "Phonics group" in section and "Running" in section
-    assert "Spelling group" in section and "-1: Less progress than expected" in section and "Absent a lot" in section
-    assert "1 of 2 (50%)" in section and "11 to 31" in section
+    section = {row[0].split(" Wave ")[0]: row for row in page.table("The pupil's interventions, newest first")}
+    assert set(section) == {"Phonics group", "Spelling group"}
+    assert section["Phonics group"][1].endswith("Running")
+    spelling = section["Spelling group"]
+    assert spelling[4] == "-1: Less progress than expected Absent a lot"
+    assert spelling[2] == "1 of 2 (50%)" and spelling[3].startswith("11 to 31")
 
 
 def test_the_pupil_page_shows_an_assistant_only_what_they_deliver(client, world, login, session, running, trio):
     _start(session, world, trio[:1], deliverer="senco", name="SENCO's own group")
     login(world.users["ta"])
 
-    section = text(client.get(f"/pupils/{trio[0].public_id}"))
+    section = client.page(f"/pupils/{trio[0].public_id}")
 
-    assert "Phonics group" in section and "SENCO's own group" not in section
+    assert "Phonics group" in section and "SENCO's own group" not in section.html
 
 
 # --- The provision map --------------------------------------------------------------------------
@@ -1199,20 +1206,23 @@ def mapped(session, world, trio):
     return phonics, speech
 
 
-def _map_rows(page: str) -> list[str]:
-    body = page[page.index('<tbody class="govuk-table__body">') : page.index("</tbody>")]
-    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr.*?</tr>", body, re.S)]
+TOTAL_ROW = ["Total", "", "3 pupils", "", "28", "14.0", "£612.50", "£204.17"]
+
+
+def _map_rows(page: Html) -> list[list[str]]:
+    """The body rows of the provision map's table, as cell texts."""
+    return page.table("table.app-map")
 
 
 def test_the_map_shows_each_intervention_with_hours_cost_and_totals(client, world, login, mapped):
     login(world.users["head"])
 
-    rows = _map_rows(text(client.get("/provision-map")))
+    rows = _map_rows(client.page("/provision-map"))
 
-    assert rows[0].startswith("Phonics group") and "Ada Brook (Year 4), Ben Cole (Year 4)" in rows[0]
-    assert rows[0].endswith("21 1 recorded 7.0 £262.50 £131.25")
-    assert rows[1].startswith("Speech one-to-one") and rows[1].endswith("7 0 recorded 7.0 £350.00 £350.00")
-    assert rows[2] == "Total 3 pupils 28 14.0 £612.50 £204.17"
+    assert rows[0][0].startswith("Phonics group") and rows[0][2] == "Ada Brook (Year 4), Ben Cole (Year 4)"
+    assert rows[0][4:] == ["21 1 recorded", "7.0", "£262.50", "£131.25"]
+    assert rows[1][0].startswith("Speech one-to-one") and rows[1][4:] == ["7 0 recorded", "7.0", "£350.00", "£350.00"]
+    assert rows[2] == TOTAL_ROW
 
 
 @pytest.mark.parametrize(
@@ -1229,10 +1239,10 @@ def test_the_map_shows_each_intervention_with_hours_cost_and_totals(client, worl
 def test_the_map_filters_and_sorts(client, world, login, mapped, query, names):
     login(world.users["senco"])
 
-    page = text(client.get(f"/provision-map?{query}"))
+    page = client.page(f"/provision-map?{query}")
 
     listed = [
-        name for row in _map_rows(page) for name in ("Phonics group", "Speech one-to-one") if row.startswith(name)
+        name for row in _map_rows(page) for name in ("Phonics group", "Speech one-to-one") if row[0].startswith(name)
     ]
     assert listed == names
 
@@ -1241,9 +1251,12 @@ def test_the_map_says_which_column_it_is_sorted_by(client, world, login, mapped)
     login(world.users["senco"])
 
     def sorts(query: str) -> dict[str, str]:
-        page = text(client.get(f"/provision-map?{query}"))
-        found = re.findall(r'<th scope="col" class="[^"]*" aria-sort="(\w+)"><a [^>]*>([\w ]+)<', page)
-        return {label: sort for sort, label in found}
+        page = client.page(f"/provision-map?{query}")
+        return {
+            th.a.find(string=True).strip(): th["aria-sort"]
+            for th in page.all('th[scope="col"][aria-sort]')
+            if th.a is not None
+        }
 
     assert sorts("sort=cost") == {
         "Intervention": "none",
@@ -1254,7 +1267,7 @@ def test_the_map_says_which_column_it_is_sorted_by(client, world, login, mapped)
     }
     assert sorts("sort=name")["Intervention"] == "ascending"
     # The total row is headed by its first cell.
-    assert '<th scope="row" class="govuk-table__header">Total</th>' in text(client.get("/provision-map"))
+    assert "Total" in client.page("/provision-map").texts('table.app-map tbody th[scope="row"].govuk-table__header')
 
 
 def test_the_map_is_audited(client, world, login, session, mapped):
@@ -1320,12 +1333,12 @@ def test_a_name_a_spreadsheet_would_run_is_written_as_text(client, world, login,
 def test_the_printable_map_has_the_table_and_the_totals(client, world, login, session, mapped):
     login(world.users["senco"])
 
-    page = text(client.get("/provision-map/print?sort=cost"))
+    page = client.page("/provision-map/print?sort=cost")
 
     assert "Provision map: Autumn 2026" in page and "Printed 27 November 2026" in page
-    assert _map_rows(page)[-1] == "Total 3 pupils 28 14.0 £612.50 £204.17"
-    main = page[page.index('id="main-content"') :]
-    assert 'href="/interventions/' not in main  # paper needs no links to records
+    assert _map_rows(page)[-1] == TOTAL_ROW
+    links = [link["href"] for link in page.one("#main-content").find_all_next("a", href=True)]
+    assert not [href for href in links if href.startswith("/interventions/")]  # paper needs no links to records
     assert len(audit_events(session, "provision_map_printed")) == 1
 
 
@@ -1365,7 +1378,7 @@ def test_the_map_holds_only_the_users_school(client, world, login, session, mapp
     session.commit()
     login(world.users["senco"])
 
-    assert "Far group" not in text(client.get("/provision-map"))
+    assert "Far group" not in client.page("/provision-map").html
     assert "Far group" not in client.get("/provision-map/export").get_data(as_text=True)
 
 
@@ -1386,10 +1399,10 @@ def test_the_map_holds_only_the_users_school(client, world, login, session, mapp
 def test_navigation_offers_interventions_and_the_map_by_role(client, world, login, user, items):
     login(world.users[user])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
-    nav = page[page.index('aria-label="Main navigation"') : page.index("</nav>")]
-    assert [item for item in ("Interventions", "Provision map") if re.search(rf">\s*{item}\s*</a>", nav)] == items
+    nav = [words(link) for link in page.one('[aria-label="Main navigation"]').select("a")]
+    assert [item for item in ("Interventions", "Provision map") if item in nav] == items
 
 
 def test_a_teacher_sees_the_other_classes_pupils_of_a_group_unnamed(client, world, session, login):
@@ -1403,14 +1416,14 @@ def test_a_teacher_sees_the_other_classes_pupils_of_a_group_unnamed(client, worl
     session.commit()
 
     login(world.users["teacher"])
-    page = client.get(f"/interventions/{group.id}").get_data(as_text=True)
+    page = client.page(f"/interventions/{group.id}")
     assert ours.last_name in page
-    assert theirs.first_name not in page and theirs.last_name not in page
+    assert theirs.first_name not in page.html and theirs.last_name not in page.html
     assert "A pupil from another class" in page
 
     login(world.users["senco"])
-    page = client.get(f"/interventions/{group.id}").get_data(as_text=True)
-    assert theirs.last_name in page and "A pupil from another class" not in page
+    page = client.page(f"/interventions/{group.id}")
+    assert theirs.last_name in page and "A pupil from another class" not in page.html
 
 
 def test_the_intervention_list_counts_other_classes_pupils_without_naming_them(client, world, session, login):
@@ -1424,10 +1437,10 @@ def test_the_intervention_list_counts_other_classes_pupils_without_naming_them(c
     session.commit()
     login(world.users["teacher"])
 
-    page = client.get("/interventions/").get_data(as_text=True)
+    page = client.page("/interventions/")
 
     assert ours.full_name in page
-    assert theirs.last_name not in page
+    assert theirs.last_name not in page.html
     assert "1 from other classes" in page
 
 
@@ -1450,12 +1463,11 @@ def test_wave_3_offers_the_senco_to_place_a_pupil_off_the_register_on_sen_suppor
     login(world.users["senco"])
     plain, on_k = world.pupils["taught_plain"], world.pupils["taught"]
 
-    page = text(client.get(_new_url(entry, world.group)))
+    page = client.page(_new_url(entry, world.group))
 
-    assert (
-        f'name="{row_of(page, plain.public_id)}sen"' in page and f'name="{row_of(page, plain.public_id)}need"' in page
-    )
-    assert f'name="{row_of(page, on_k.public_id)}sen"' not in page
+    assert page.has(f'[name="{row_of(page, plain.public_id)}sen"]')
+    assert page.has(f'[name="{row_of(page, plain.public_id)}need"]')
+    assert f'name="{row_of(page, on_k.public_id)}sen"' not in page.html
     assert "Ben Cole is not on the SEN register" in page
 
 
@@ -1464,10 +1476,10 @@ def test_wave_2_asks_nothing_about_the_register(client, world, login, session):
     session.commit()
     login(world.users["senco"])
 
-    page = text(client.get(_new_url(entry, world.group)))
+    page = client.page(_new_url(entry, world.group))
 
-    assert f'name="{row_of(page, world.pupils["taught_plain"].public_id)}sen"' not in page
-    assert "not on the SEN register" not in page
+    assert f'name="{row_of(page, world.pupils["taught_plain"].public_id)}sen"' not in page.html
+    assert "not on the SEN register" not in page.html
 
 
 def test_the_senco_must_choose_for_a_pupil_off_the_register(client, world, login, session):
@@ -1476,10 +1488,8 @@ def test_the_senco_must_choose_for_a_pupil_off_the_register(client, world, login
     plain = world.pupils["taught_plain"]
     before = count(session, Intervention)
 
-    response = client.post(_new_url(entry, world.group), data=_setup_form(world, entry, [plain]))
+    page = client.post_page(_new_url(entry, world.group), data=_setup_form(world, entry, [plain]))
 
-    assert response.status_code == 200
-    page = text(response)
     assert field_error(page, f"{row_of(page, plain.public_id)}sen") == "Choose whether to place Ben Cole on SEN support"
     assert _rows(session, Intervention) == before
 
@@ -1499,8 +1509,8 @@ def test_the_senco_places_the_pupil_on_sen_support_as_the_intervention_starts(cl
     status = current_status(session, plain)
     assert (status.provision, status.primary_need, status.start_date) == (Provision.SEN_SUPPORT, NeedType.SLCN, TODAY)
     assert count(session, ParentLetter, ParentLetter.pupil_id == plain.id) == 1
-    page = text(client.get(response.headers["Location"]))
-    assert "1 pupil is now on SEN support: send the letter to parents." in page
+    page = client.page(response.headers["Location"])
+    assert page.flashes() == ["Year 4 phonics is set up. 1 pupil is now on SEN support: send the letter to parents."]
 
 
 def test_placing_without_a_need_is_refused_beside_the_need(client, world, login, session):
@@ -1508,11 +1518,10 @@ def test_placing_without_a_need_is_refused_beside_the_need(client, world, login,
     login(world.users["senco"])
     plain = world.pupils["taught_plain"]
 
-    response = client.post(
+    page = client.post_page(
         _new_url(entry, world.group), data=_setup_form(world, entry, [plain], **{"rows-0-sen": "place"})
     )
 
-    page = text(response)
     assert field_error(page, f"{row_of(page, plain.public_id)}need") == "Select Ben Cole's primary type of need"
     assert current_status(session, plain) is None or current_status(session, plain).provision is Provision.NONE
     assert _rows(session, Intervention) == 0
@@ -1538,9 +1547,12 @@ def test_a_teacher_is_told_the_senco_will_decide_and_the_senco_is_told(client, w
     login(world.users["teacher"])
     plain = world.pupils["taught_plain"]
 
-    page = text(client.get(_new_url(entry, world.group)))
-    assert f'name="{row_of(page, plain.public_id)}sen"' not in page
-    assert "Ben Cole is not on the SEN register.</strong> This is wave 3 provision: the SENCO will be told" in page
+    page = client.page(_new_url(entry, world.group))
+    assert f'name="{row_of(page, plain.public_id)}sen"' not in page.html
+    [said] = [strong.parent for strong in page.all("strong") if words(strong) == "Ben Cole is not on the SEN register."]
+    assert words(said).startswith(
+        "Ben Cole is not on the SEN register. This is wave 3 provision: the SENCO will be told"
+    )
 
     response = client.post(
         _new_url(entry, world.group),
@@ -1551,7 +1563,10 @@ def test_a_teacher_is_told_the_senco_will_decide_and_the_senco_is_told(client, w
     [told] = _told(session)
     assert told.recipient_id == world.users["senco"].id
     assert current_status(session, plain) is None or current_status(session, plain).provision is Provision.NONE
-    assert "1 pupil is not on SEN support: the SENCO has been told" in text(client.get(response.headers["Location"]))
+    assert client.page(response.headers["Location"]).flashes() == [
+        "Year 4 phonics is set up. 1 pupil is not on SEN support: the SENCO has been told, "
+        "and decides whether to place them on it."
+    ]
 
 
 def _running_wave3(session, world, client):
@@ -1568,16 +1583,15 @@ def test_a_pupil_off_the_register_joining_a_running_wave_3_intervention_is_asked
     entry, iv_id = _running_wave3(session, world, client)
     ada, plain = world.pupils["taught"], world.pupils["taught_plain"]
 
-    page = text(client.get(f"/interventions/{iv_id}/edit?group={world.group.id}"))
-    assert (
-        f'name="{row_of(page, plain.public_id)}sen"' in page and f'name="{row_of(page, ada.public_id)}sen"' not in page
-    )
+    page = client.page(f"/interventions/{iv_id}/edit?group={world.group.id}")
+    assert page.has(f'[name="{row_of(page, plain.public_id)}sen"]')
+    assert f'name="{row_of(page, ada.public_id)}sen"' not in page.html
 
-    refused = client.post(
+    refused = client.post_page(
         f"/interventions/{iv_id}/edit?group={world.group.id}", data=_setup_form(world, entry, [ada, plain], version="1")
     )
     assert (
-        field_error(text(refused), f"{row_of(text(refused), plain.public_id)}sen")
+        field_error(refused, f"{row_of(refused, plain.public_id)}sen")
         == "Choose whether to place Ben Cole on SEN support"
     )
 
@@ -1612,7 +1626,10 @@ def test_a_teacher_adding_a_pupil_off_the_register_to_a_running_wave_3_intervent
     assert response.status_code == 302
     [told] = _told(session)
     assert told.recipient_id == world.users["senco"].id
-    assert "1 pupil is not on SEN support: the SENCO has been told" in text(client.get(response.headers["Location"]))
+    assert client.page(response.headers["Location"]).flashes() == [
+        "Year 4 phonics is saved. 1 pupil is not on SEN support: the SENCO has been told, "
+        "and decides whether to place them on it."
+    ]
 
 
 def test_the_current_list_names_no_pupil_who_has_left_from_the_leaving_date(
@@ -1622,12 +1639,12 @@ def test_the_current_list_names_no_pupil_who_has_left_from_the_leaving_date(
     login(world.users["senco"])
     gone.left_on, gone.leaving_reason = date(2026, 11, 28), "Moved away from the area"  # the day after today
     session.commit()
-    assert gone.full_name in text(client.get("/interventions/"))  # still on the roll today
+    assert gone.full_name in client.page("/interventions/")  # still on the roll today
 
     gone.left_on = date(2026, 11, 27)  # leaves today: off every list from today
     session.commit()
-    listed = text(client.get("/interventions/"))
+    listed = client.page("/interventions/")
 
     assert "Phonics group" in listed
-    assert gone.full_name not in listed and "from other classes" not in listed
+    assert gone.full_name not in listed.html and "from other classes" not in listed.html
     assert trio[0].full_name in listed and trio[1].full_name in listed
