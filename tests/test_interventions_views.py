@@ -36,7 +36,7 @@ from sentrack.models import (
 from sentrack.workflows import interventions as flow
 from sentrack.workflows.sen_status import current_status
 from tests.factories import make_pupil
-from tests.helpers import audit_events, count, date_parts, field_error, row_of, rows, text
+from tests.helpers import audit_events, count, date_parts, field_error, row_of, rows
 from tests.pages import Html, words
 
 TODAY = date(2026, 11, 27)  # a Friday
@@ -872,7 +872,7 @@ def test_one_click_needs_the_csrf_token(client, world, login, session, running, 
 
     refused = client.post(f"/interventions/{running.id}/sessions/quick")
     accepted = client.post(
-        f"/interventions/{running.id}/sessions/quick", data={"csrf_token": Html(text(client.get("/"))).csrf_token()}
+        f"/interventions/{running.id}/sessions/quick", data={"csrf_token": client.page("/").csrf_token()}
     )
 
     assert (refused.status_code, accepted.status_code) == (400, 302)
