@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import pytest
@@ -11,7 +10,8 @@ import sqlalchemy as sa
 from sentrack.models import Concern, Contact, ContactMethod, NeedType, Provision, Pupil, SenStatus, TeachingGroup
 from sentrack.workflows.upn import CHECK_ALPHABET, check_letter
 from tests.factories import make_pupil, make_upn
-from tests.helpers import audit_events, count, date_parts, field_error, pupil_links, text
+from tests.helpers import audit_events, count, date_parts
+from tests.pages import Page
 
 TODAY = date(2026, 11, 27)
 
@@ -26,9 +26,7 @@ def _ids(world, *keys) -> list[str]:
 
 
 def _listed(client, url="/pupils/") -> list[str]:
-    response = client.get(url)
-    assert response.status_code == 200
-    return pupil_links(text(response))
+    return client.page(url).pupil_links()
 
 
 # --- Search -------------------------------------------------------------------------------------
@@ -152,20 +150,17 @@ def test_sort_by_name(senco, world):
 
 
 def test_the_sorted_column_says_how_it_is_sorted_to_screen_readers(senco, world):
-    import re
-
     def sorts(url: str) -> dict[str, str]:
-        response = senco.get(url)
-        assert response.status_code == 200
-        header = r'<th scope="col" class="govuk-table__header" aria-sort="(\w+)"><a [^>]*>(\w[^<]*)<'
-        headers = re.findall(header, text(response))
-        return {label.strip(): sort for sort, label in headers}
+        headers = senco.page(url).all('thead th[scope="col"][aria-sort]')
+        return {str(header.a.contents[0]).strip(): header["aria-sort"] for header in headers}
 
     assert sorts("/pupils/?sort=name") == {"Name": "ascending", "Year": "none", "SEN provision": "none"}
     assert sorts("/pupils/?sort=year&order=desc") == {"Name": "none", "Year": "descending", "SEN provision": "none"}
     # The link says which way it sorts next, after the visible label.
-    hidden = 'Name<span class="govuk-visually-hidden"> (sort descending)</span>'
-    assert hidden in text(senco.get("/pupils/?sort=name"))
+    name = senco.page("/pupils/?sort=name").one('thead th[aria-sort="ascending"] a')
+    assert str(name.contents[0]) == "Name"
+    assert name.contents[1].name == "span" and name.contents[1]["class"] == ["govuk-visually-hidden"]
+    assert name.contents[1].get_text() == " (sort descending)"
 
 
 def test_sort_by_year_then_name(senco, world, session):
@@ -188,10 +183,10 @@ def three_per_page(app, monkeypatch):
 
 
 def test_the_list_is_paged(senco, world, three_per_page):
-    first = senco.get("/pupils/")
+    first = senco.page("/pupils/")
 
-    assert pupil_links(text(first)) == _ids(world, "taught", "taught_plain", "untaught")
-    assert "4 pupils, page 1 of 2" in text(first)
+    assert first.pupil_links() == _ids(world, "taught", "taught_plain", "untaught")
+    assert "4 pupils, page 1 of 2" in first
     assert _listed(senco, "/pupils/?page=2") == _ids(world, "untaught_k")
 
 
@@ -205,9 +200,9 @@ def test_paging_keeps_the_filters(senco, world, three_per_page, session):
     make_pupil(session, world.school, first="Kit9", last="Lowe", year=6)
     session.commit()
 
-    page = text(senco.get("/pupils/?year=6"))
+    page = senco.page("/pupils/?year=6")
 
-    assert re.search(r'href="/pupils/\?year=6&amp;page=2"', page)
+    assert "/pupils/?year=6&page=2" in page.links()
 
 
 def test_a_teacher_lists_only_the_pupils_of_their_classes(client, world, login, session):
@@ -309,7 +304,7 @@ def test_adding_a_pupil_refused_with_the_message_beside_the_field(senco, world, 
     response = senco.post("/pupils/new", data=_pupil_form(**changes))
 
     assert response.status_code == 200
-    assert field_error(text(response), field_id) == message
+    assert Page(response).field_error(field_id) == message
     assert count(session, Pupil) == before
 
 
@@ -318,7 +313,7 @@ def test_a_duplicate_upn_is_refused(senco, world, session):
 
     response = senco.post("/pupils/new", data=_pupil_form(upn=world.pupils["untaught"].upn))
 
-    assert field_error(text(response), "upn") == "Another pupil on the school's roll already has this UPN"
+    assert Page(response).field_error("upn") == "Another pupil on the school's roll already has this UPN"
     assert count(session, Pupil) == before
 
 
@@ -340,7 +335,7 @@ def test_a_date_field_missing_from_the_post_is_an_error_not_a_crash(senco, world
     response = senco.post("/pupils/new", data=form)
 
     assert response.status_code == 200
-    assert field_error(text(response), "date_of_birth") == "Enter the pupil's date of birth"
+    assert Page(response).field_error("date_of_birth") == "Enter the pupil's date of birth"
 
 
 def test_a_class_of_another_school_cannot_be_chosen(senco, world, session):
@@ -352,7 +347,7 @@ def test_a_class_of_another_school_cannot_be_chosen(senco, world, session):
     response = senco.post("/pupils/new", data=_pupil_form(groups=[str(far.id)]))
 
     assert response.status_code == 200
-    assert field_error(text(response), "groups") is not None
+    assert Page(response).field_error("groups") is not None
     assert count(session, Pupil) == before
 
 
@@ -413,7 +408,7 @@ def test_unticking_the_medical_condition_keeps_the_medical_notes(senco, world, s
     session.refresh(pupil)
     assert pupil.medical_conditions is False
     assert pupil.medical_notes == "Inhaler kept in the office"
-    assert "Inhaler kept in the office" in text(senco.get(f"/pupils/{pupil.public_id}"))
+    assert senco.page(f"/pupils/{pupil.public_id}").summary()["Medical arrangements"] == "Inhaler kept in the office"
 
 
 def test_ticking_the_medical_condition_again_shows_the_kept_notes_on_the_form(senco, world, session):
@@ -429,7 +424,8 @@ def test_ticking_the_medical_condition_again_shows_the_kept_notes_on_the_form(se
 
     session.refresh(pupil)
     assert (pupil.medical_conditions, pupil.medical_notes) == (True, "Epipen in the bag")
-    assert "Epipen in the bag" in text(senco.get(f"/pupils/{pupil.public_id}/edit"))
+    notes = senco.page(f"/pupils/{pupil.public_id}/edit").one("textarea#medical_notes")
+    assert notes.get_text().strip() == "Epipen in the bag"
 
 
 def test_editing_may_keep_the_pupils_own_upn(senco, world, session):
@@ -446,7 +442,7 @@ def test_editing_to_another_pupils_upn_is_refused(senco, world, session):
 
     response = senco.post(f"/pupils/{pupil.public_id}/edit", data=_edit_form(pupil, upn=world.pupils["untaught"].upn))
 
-    assert field_error(text(response), "upn") == "Another pupil on the school's roll already has this UPN"
+    assert Page(response).field_error("upn") == "Another pupil on the school's roll already has this UPN"
     session.refresh(pupil)
     assert pupil.upn == upn
 
@@ -523,7 +519,7 @@ def test_a_preferred_contact_method_needs_its_detail(senco, world, session, meth
     )
 
     assert response.status_code == 200
-    assert field_error(text(response), field_id) == message
+    assert Page(response).field_error(field_id) == message
     assert count(session, Contact) == before
 
 
@@ -533,7 +529,7 @@ def test_a_contact_needs_a_name_that_is_not_just_spaces(senco, world, session):
 
     response = senco.post(f"/pupils/{pupil.public_id}/contacts/new", data=_contact_form(name="   "))
 
-    assert field_error(text(response), "name") == "Enter the contact's name"
+    assert Page(response).field_error("name") == "Enter the contact's name"
     assert count(session, Contact) == before
 
 
@@ -546,7 +542,7 @@ def test_a_contact_edit_refused_leaves_the_contact_as_it_was(senco, world, sessi
         data=_contact_form(name=contact.name, phone="", preferred_contact="phone", version=str(contact.version)),
     )
 
-    assert field_error(text(response), "phone") is not None
+    assert Page(response).field_error("phone") is not None
     session.refresh(contact)
     assert contact.phone == "07700 900123"
 
@@ -593,8 +589,9 @@ def test_changing_k_to_e_closes_the_old_period_the_day_before_and_keeps_history(
     assert new.recorded_by_id == world.users["senco"].id
     [event] = audit_events(session, "sen_status_changed", pupil_id=pupil.id)
     assert event.details == {"from": "K", "to": "E"}
-    history = text(senco.get(f"/pupils/{pupil.public_id}"))
-    assert "31 Oct 2026" in history and "1 Nov 2026" in history
+    history = senco.page(f"/pupils/{pupil.public_id}").table("SEN status periods, newest first")
+    assert history[0][2:4] == ["1 Nov 2026", "Now"]
+    assert history[1][3] == "31 Oct 2026"
 
 
 def test_no_sen_with_no_needs_is_accepted(senco, world, session):
@@ -668,7 +665,7 @@ def test_a_sen_status_change_is_refused(senco, world, session, form, field_id, m
     response = senco.post(f"/pupils/{pupil.public_id}/sen-status", data=form)
 
     assert response.status_code == 200
-    assert field_error(text(response), field_id) == message
+    assert Page(response).field_error(field_id) == message
     [still_open] = _periods(session, pupil)
     assert (still_open.provision, still_open.end_date) == (Provision.SEN_SUPPORT, None)
 
@@ -701,7 +698,7 @@ def test_a_concern_dated_in_the_future_is_refused(senco, world, session):
     response = senco.post(f"/pupils/{pupil.public_id}/concerns/new", data=_concern_form(raised_on=date(2026, 11, 28)))
 
     assert response.status_code == 200
-    assert field_error(text(response), "raised_on") == "The date cannot be in the future"
+    assert Page(response).field_error("raised_on") == "The date cannot be in the future"
     assert count(session, Concern) == 0
 
 
@@ -710,7 +707,7 @@ def test_a_concern_needs_a_description(senco, world, session):
 
     response = senco.post(f"/pupils/{pupil.public_id}/concerns/new", data=_concern_form(description="   "))
 
-    assert field_error(text(response), "description") is not None
+    assert Page(response).field_error("description") is not None
     assert count(session, Concern) == 0
 
 
@@ -721,12 +718,12 @@ def test_the_senco_home_page_lists_concerns_past_their_deadline(client, world, l
     client.post(f"/pupils/{recent.public_id}/concerns/new", data=_concern_form(raised_on=date(2026, 11, 20)))
     login(world.users["senco"])
 
-    page = text(client.get("/"))
+    page = client.page("/")
 
-    past_deadline = page.split("Past their deadline", 1)[1].split("</table>", 1)[0]
-    assert overdue.public_id in past_deadline
-    assert recent.public_id not in past_deadline
-    assert "2 open concerns" in page
+    past_deadline = page.links('table:has(> caption:-soup-contains("Past their deadline"))')
+    assert f"/pupils/{overdue.public_id}#concerns" in past_deadline
+    assert not any(recent.public_id in href for href in past_deadline)
+    assert page.text("section[aria-labelledby=concerns-heading] > p").startswith("2 open concerns")
 
 
 # --- The record page ----------------------------------------------------------------------------
@@ -755,14 +752,16 @@ def test_text_shown_back_is_escaped(senco, world, session):
     pupil = make_pupil(session, world.school, first="<script>alert(1)</script>", last="O'Hara & Sons")
     session.commit()
 
-    for page in (text(senco.get(f"/pupils/{pupil.public_id}")), text(senco.get("/pupils/"))):
-        assert "<script>alert(1)</script>" not in page
-        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    for page in (senco.page(f"/pupils/{pupil.public_id}"), senco.page("/pupils/")):
+        assert "<script>alert(1)</script>" not in page.html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.html
+        assert "<script>alert(1)</script>" in page and "O'Hara & Sons" in page
 
 
 def test_text_typed_into_a_refused_form_is_escaped(senco, world):
     response = senco.post("/pupils/new", data=_pupil_form(first_name='"><script>alert(1)</script>', upn="A12345"))
 
-    page = text(response)
-    assert "<script>alert(1)</script>" not in page
-    assert "&lt;script&gt;" in page
+    page = Page(response)
+    assert "<script>alert(1)</script>" not in page.html
+    assert "&lt;script&gt;" in page.html
+    assert page.value("first_name") == '"><script>alert(1)</script>'
