@@ -98,10 +98,20 @@ def tag(text, colour: str | None = None) -> Markup:
     return Markup('<strong class="govuk-tag{}">{}</strong>').format(modifier, text)
 
 
+def sort_heading(href: str, label, *, hint: str, sort: str = "none", arrow: str | None = None) -> dict:
+    """A heading for `components.table` that sorts its column: a link to `href` saying `hint` to
+    screen readers ("sort A to Z"), `arrow` beside the label when it is the sorted column, and
+    `sort` ("ascending", "descending" or "none") as the column's aria-sort."""
+    shown = Markup('{}<span aria-hidden="true"> {}</span>').format(label, arrow) if arrow else label
+    text = Markup('{}<span class="govuk-visually-hidden"> ({})</span>').format(shown, hint)
+    return {"text": link(href, text), "sort": sort}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.do")  # `{% do rows.append(...) %}` builds a table's rows
     app.add_template_global(link, "link")
     app.add_template_global(tag, "tag")
+    app.add_template_global(sort_heading, "sort_heading")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_money, "money")

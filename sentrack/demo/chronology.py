@@ -35,22 +35,12 @@ def add_event(
     effective_on: date,
     recorded_at: datetime,
     actor_id: int | None,
-    *,
-    cycle_id: int | None = None,
-    detail: str | None = None,
-    from_state: str | None = None,
-    to_state: str | None = None,
+    **more: str | int | None,
 ) -> None:
+    """An event on the pupil's timeline, entered at `recorded_at`; `more`: the event's cycle id,
+    detail and states (see `workflows.timeline.event_values`)."""
     values = event_values(
-        pupil_id=pupil_id,
-        kind=kind,
-        title=title,
-        effective_on=effective_on,
-        actor_id=actor_id,
-        cycle_id=cycle_id,
-        detail=detail,
-        from_state=from_state,
-        to_state=to_state,
+        pupil_id=pupil_id, kind=kind, title=title, effective_on=effective_on, actor_id=actor_id, **more
     )
     context.rows.add(TimelineEvent, recorded_at=recorded_at, **values)
 

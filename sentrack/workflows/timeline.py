@@ -94,30 +94,17 @@ def event_values(
 
 
 def add_event(
-    session: Session,
-    *,
-    pupil: Pupil,
-    kind: str,
-    title: str,
-    effective_on: date,
-    actor: User | None,
-    cycle: SupportCycle | None = None,
-    detail: str | None = None,
-    from_state: str | None = None,
-    to_state: str | None = None,
+    session: Session, *, pupil: Pupil, actor: User | None, cycle: SupportCycle | None = None, **event: Any
 ) -> TimelineEvent:
-    event = TimelineEvent(
+    """Add an event to `pupil`'s timeline, by `actor`, of `cycle` if any; `event`: its kind,
+    title, effective date, and any detail and states (see `event_values`)."""
+    row = TimelineEvent(
         **event_values(
             pupil_id=pupil.id,
-            cycle_id=cycle.id if cycle is not None else None,
-            kind=kind,
-            title=title,
-            detail=detail,
-            from_state=from_state,
-            to_state=to_state,
-            effective_on=effective_on,
             actor_id=actor.id if actor is not None else None,
+            cycle_id=cycle.id if cycle is not None else None,
+            **event,
         )
     )
-    session.add(event)
-    return event
+    session.add(row)
+    return row
