@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, flash, g, redirect, request, url_for
 from flask_login import current_user
 
+from sentrack.auth.sessions import keep_activity
 from sentrack.extensions import db
 from sentrack.forms import VersionedForm, attach_error
 from sentrack.workflows import RuleBroken
@@ -104,11 +105,15 @@ def refused(error: RuleBroken) -> Response:
 
 
 def finish_request(response: Response) -> Response:
-    """The request's one commit of what it recorded by the way; an error answer keeps nothing."""
+    """The request's one commit of what it recorded by the way, the session's last activity with
+    it; an error answer keeps nothing."""
     if response.status_code >= 500:
         db.session.rollback()
-    else:
-        db.session.commit()
+        return response
+    user = g.get("_login_user")  # only a user already loaded: a static file loads nobody
+    if user is not None and user.is_authenticated:
+        keep_activity(db.session, user)
+    db.session.commit()
     return response
 
 

@@ -362,6 +362,27 @@ def test_an_idle_session_is_signed_out_with_a_message(app, client, world, login,
     assert row.ended_reason == "timed_out"
 
 
+def test_a_refused_form_post_counts_as_activity(app, client, world, login, session):
+    """A person whose post is refused (a field left empty) has been active: the session's last
+    activity moves on, though nothing the post began is kept, so they are not signed out as idle
+    while they put the form right."""
+    user = world.users["senco"]
+    login(user)
+    _idle_for(session, user, app.config["SESSION_IDLE_TIMEOUT"] - timedelta(minutes=2))
+    row = session.scalar(sa.select(UserSession).where(UserSession.user_id == user.id))
+    before = row.last_seen_at
+    pupil = world.pupils["taught_plain"]
+
+    refused = client.post(f"/pupils/{pupil.public_id}/concerns/new", data={"description": "Reverses letters"})
+
+    assert Page(refused).error_summary()  # refused beside its fields, nothing stored
+    session.refresh(row)
+    assert row.last_seen_at - before > app.config["SESSION_IDLE_TIMEOUT"] - timedelta(minutes=3)
+    # Two minutes later the session is still open, and the form can be sent again.
+    _idle_for(session, user, timedelta(minutes=2))
+    assert client.page(f"/pupils/{pupil.public_id}/concerns/new").one("h1")
+
+
 def test_a_session_used_within_the_idle_timeout_stays_open(app, client, world, login, session):
     user = world.users["senco"]
     login(user)

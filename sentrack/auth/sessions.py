@@ -110,9 +110,24 @@ def load_session(
         return None
     if moment - row.last_seen_at > touch_interval(idle_timeout):
         row.last_seen_at = moment
+        user.session_seen_at = moment  # kept by the request even if its work is rolled back
     user.session_token = token
     user.session_row_id = row.id
     return user
+
+
+def keep_activity(session: Session, user: User) -> None:
+    """Write the session's last activity noted by `load_session` again, in case the request rolled
+    back what it did (a refused form, a repeated post): a person typing on a form whose post was
+    refused has still been active, and must not be signed out as idle."""
+    seen = getattr(user, "session_seen_at", None)
+    if seen is None:
+        return
+    session.execute(
+        sa.update(UserSession)
+        .where(UserSession.id == user.session_row_id, UserSession.ended_at.is_(None), UserSession.last_seen_at < seen)
+        .values(last_seen_at=seen)
+    )
 
 
 def end_session(session: Session, token: str, *, reason: str) -> None:
