@@ -84,4 +84,4 @@ def test_support_assistant_records_impact_when_the_intervention_has_ended(visito
     expect(pupils.get_by_role("row", name=first)).to_contain_text("More progress than expected")
     expect(pupils.get_by_role("row", name=first)).to_contain_text("34")
     expect(pupils.get_by_role("row", name=second)).to_contain_text("Expected progress")
-    expect(page.get_by_role("button", name="Change the impact")).to_be_visible()
+    expect(page.get_by_role("link", name="Change the impact")).to_be_visible()
