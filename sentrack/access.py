@@ -14,7 +14,7 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import abort
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
 from sentrack import audit
@@ -186,7 +186,8 @@ def may_change_sen_status(user: User) -> bool:
 
 
 def requires(ability: Ability) -> Callable:
-    """View decorator: 403 unless the signed-in user's roles give `ability` at all."""
+    """View decorator: sign in first (as `login_required`), then 403 unless the signed-in user's
+    roles give `ability` at all."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
@@ -195,7 +196,7 @@ def requires(ability: Ability) -> Callable:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped
+        return login_required(wrapped)
 
     return decorator
 

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, flash, g, has_request_context, redirect, request, session, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import Markup, escape
 from sqlalchemy import event
@@ -203,7 +203,8 @@ def _keep_flashes(kept: list) -> None:
 
 
 def once(view):
-    """Make `view`, a form that creates a record, save each of its forms once (see the module)."""
+    """Make `view`, a form that creates a record, save each of its forms once (see the module);
+    only for someone signed in, as `login_required`."""
 
     @wraps(view)
     def saved_once(*args, **kwargs):
@@ -248,7 +249,7 @@ def once(view):
         raise AssertionError("unreachable")
 
     saved_once.saved_once = True
-    return saved_once
+    return login_required(saved_once)  # a post is saved once for the person signed in
 
 
 def _settle(pending: _Pending, response, kept: list):

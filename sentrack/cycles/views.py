@@ -83,7 +83,6 @@ def _show_page(user: User, pupil: Pupil, cycle: SupportCycle, start_form: StartR
 
 
 @bp.route("/cycles", methods=["POST"])
-@login_required
 @once
 def open_new(public_id: str):
     user = operations.signed_in_user()
@@ -103,7 +102,6 @@ def open_new(public_id: str):
 
 
 @bp.route("/cycles/<int:number>/move/<move>", methods=["POST"])
-@login_required
 @once
 def move(public_id: str, number: int, move: str):
     """The moves that need no fields: finish the assessment, start the review."""
@@ -140,7 +138,6 @@ def _start_review(user: User, pupil: Pupil, cycle: SupportCycle):
 
 
 @bp.route("/cycles/<int:number>/assessment", methods=["GET", "POST"])
-@login_required
 @once
 def assessment(public_id: str, number: int):
     user, _, cycle = _load(public_id, number, Ability.OPEN_CYCLE)
@@ -162,7 +159,6 @@ def _save(form, operation, user: User, cycle: SupportCycle, template: str, saved
 
 
 @bp.route("/cycles/<int:number>/plan", methods=["GET", "POST"])
-@login_required
 @once
 def plan(public_id: str, number: int):
     user, _, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
@@ -177,7 +173,6 @@ def plan(public_id: str, number: int):
 
 @bp.route("/cycles/<int:number>/outcomes/new", methods=["GET", "POST"], endpoint="outcome_new")
 @bp.route("/cycles/<int:number>/outcomes/<int:outcome_id>", methods=["GET", "POST"], endpoint="outcome_edit")
-@login_required
 @once
 def outcome(public_id: str, number: int, outcome_id: int | None = None):
     user, _, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
@@ -210,7 +205,6 @@ def outcome_remove(public_id: str, number: int, outcome_id: int):
 
 
 @bp.route("/cycles/<int:number>/start", methods=["GET", "POST"])
-@login_required
 @once
 def start(public_id: str, number: int):
     user, pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
@@ -238,7 +232,6 @@ def start(public_id: str, number: int):
 
 
 @bp.route("/cycles/<int:number>/observations/new", methods=["GET", "POST"])
-@login_required
 @once
 def observation(public_id: str, number: int):
     user, pupil, cycle = _load(public_id, number, Ability.RECORD_OBSERVATION)
@@ -255,7 +248,6 @@ def observation(public_id: str, number: int):
 
 
 @bp.route("/cycles/<int:number>/review", methods=["GET", "POST"])
-@login_required
 @once
 def review(public_id: str, number: int):
     user, pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
 
 from sentrack import access, operations
 from sentrack.access import Ability
@@ -15,7 +14,6 @@ from sentrack.workflows import interventions as flow
 
 
 @bp.route("/interventions/catalogue")
-@login_required
 @access.requires(Ability.MANAGE_CATALOGUE)
 def catalogue():
     user = operations.signed_in_user()
@@ -24,7 +22,6 @@ def catalogue():
 
 @bp.route("/interventions/catalogue/new", methods=["GET", "POST"], endpoint="catalogue_new")
 @bp.route("/interventions/catalogue/<int:type_id>", methods=["GET", "POST"], endpoint="catalogue_edit")
-@login_required
 @access.requires(Ability.MANAGE_CATALOGUE)
 @once
 def catalogue_entry(type_id: int | None = None):
@@ -52,7 +49,6 @@ def catalogue_entry(type_id: int | None = None):
 
 
 @bp.route("/interventions/impact-scale", methods=["GET", "POST"])
-@login_required
 @access.requires(Ability.MANAGE_CATALOGUE)
 def impact_scale():
     user = operations.signed_in_user()

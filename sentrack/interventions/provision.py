@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 
 from flask import render_template, request
-from flask_login import login_required
 
 from sentrack import access, audit, operations
 from sentrack.access import Ability
@@ -111,7 +110,6 @@ def _shown(user, selection: Selection, result: ProvisionMap, response, actions: 
 
 
 @bp.route("/provision-map")
-@login_required
 @access.requires(Ability.VIEW_PROVISION_MAP)
 def provision_map_page():
     user, selection, result = _mapped()
@@ -126,7 +124,6 @@ def provision_map_page():
 
 
 @bp.route("/provision-map/print")
-@login_required
 @access.requires(Ability.VIEW_PROVISION_MAP)
 def provision_map_print():
     user, selection, result = _mapped()
@@ -220,7 +217,6 @@ def _filename(selection: Selection) -> str:
 
 
 @bp.route("/provision-map/export")
-@login_required
 @access.requires(Ability.VIEW_PROVISION_MAP)
 def provision_map_csv():
     user, selection, result = _mapped()

@@ -149,7 +149,6 @@ def _choose_page(types: list[InterventionType], classes):
 
 
 @bp.route("/interventions/new", methods=["GET", "POST"])
-@login_required
 @access.requires(Ability.SET_UP_INTERVENTION)
 @once
 def new():
@@ -269,7 +268,6 @@ def edit(intervention_id: int):
 
 
 @bp.route("/interventions/<int:intervention_id>/end", methods=["GET", "POST"])
-@login_required
 @once
 def end(intervention_id: int):
     user = operations.signed_in_user()
@@ -321,7 +319,6 @@ def show(intervention_id: int):
 
 
 @bp.route("/interventions/<int:intervention_id>/sessions/new", methods=["GET", "POST"])
-@login_required
 @once
 def record_session(intervention_id: int):
     user, intervention = _loaded(intervention_id, Ability.RECORD_SESSION)
@@ -370,7 +367,6 @@ def record_session(intervention_id: int):
 
 
 @bp.route("/interventions/<int:intervention_id>/sessions/quick", methods=["POST"])
-@login_required
 @once
 def quick_register(intervention_id: int):
     """The home page's one-click register: today's session, everyone present."""
@@ -390,7 +386,6 @@ def quick_register(intervention_id: int):
 
 
 @bp.route("/interventions/<int:intervention_id>/impact", methods=["GET", "POST"])
-@login_required
 @once
 def impact(intervention_id: int):
     user, intervention = _loaded(intervention_id, Ability.RECORD_SESSION)

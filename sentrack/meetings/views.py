@@ -5,7 +5,6 @@ and renders or redirects."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
 
 from sentrack import access, operations
 from sentrack.access import Ability
@@ -39,7 +38,6 @@ def _found(record):
 
 @bp.route("/pupils/<public_id>/meetings/new", methods=["GET", "POST"], endpoint="record")
 @bp.route("/pupils/<public_id>/meetings/<int:meeting_id>/record", methods=["GET", "POST"], endpoint="record_planned")
-@login_required
 @once
 def record(public_id: str, meeting_id: int | None = None):
     user = operations.signed_in_user()
@@ -55,7 +53,6 @@ def record(public_id: str, meeting_id: int | None = None):
 
 
 @bp.route("/pupils/<public_id>/meetings/plan", methods=["GET", "POST"])
-@login_required
 @once
 def plan(public_id: str):
     user = operations.signed_in_user()
@@ -69,7 +66,6 @@ def plan(public_id: str):
 
 
 @bp.route("/pupils/<public_id>/meetings/<int:meeting_id>/shared", methods=["GET", "POST"])
-@login_required
 @once
 def shared(public_id: str, meeting_id: int):
     user = operations.signed_in_user()
@@ -94,7 +90,6 @@ def _to_terms():
 
 
 @bp.route("/settings")
-@login_required
 @access.requires(Ability.MANAGE_SETTINGS)
 def settings():
     school = _school(operations.signed_in_user())
@@ -102,7 +97,6 @@ def settings():
 
 
 @bp.route("/settings/rules", methods=["GET", "POST"])
-@login_required
 @access.requires(Ability.MANAGE_SETTINGS)
 def rules():
     user = operations.signed_in_user()
@@ -116,7 +110,6 @@ def rules():
 
 @bp.route("/settings/terms/new", methods=["GET", "POST"], endpoint="term_new")
 @bp.route("/settings/terms/<int:term_id>", methods=["GET", "POST"], endpoint="term_edit")
-@login_required
 @access.requires(Ability.MANAGE_SETTINGS)
 @once
 def term(term_id: int | None = None):
@@ -138,7 +131,6 @@ def term(term_id: int | None = None):
 
 
 @bp.route("/settings/terms/<int:term_id>/default", methods=["POST"])
-@login_required
 @access.requires(Ability.MANAGE_SETTINGS)
 def term_default(term_id: int):
     user = operations.signed_in_user()

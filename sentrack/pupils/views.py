@@ -85,7 +85,6 @@ def _listed(template: str, action: str, pupils, **context) -> str:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@login_required
 @access.requires(Ability.VIEW_PUPILS)
 def index():
     user = operations.signed_in_user()
@@ -104,7 +103,6 @@ def index():
 
 
 @bp.route("/left", methods=["GET", "POST"])
-@login_required
 @access.requires(Ability.VIEW_LEAVERS)
 def leavers():
     """The pupils who have left the roll: their records stay, read-only."""
@@ -132,7 +130,6 @@ def clear_search(listing: str):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
 @access.requires(Ability.EDIT_PUPIL)
 @once
 def new():
@@ -174,7 +171,6 @@ def edit(public_id: str):
 
 @bp.route("/<public_id>/contacts/new", methods=["GET", "POST"])
 @bp.route("/<public_id>/contacts/<int:contact_id>", methods=["GET", "POST"])
-@login_required
 @once
 def contact(public_id: str, contact_id: int | None = None):
     user = operations.signed_in_user()
@@ -193,7 +189,6 @@ def contact(public_id: str, contact_id: int | None = None):
 
 
 @bp.route("/<public_id>/sen-status", methods=["GET", "POST"])
-@login_required
 @once
 def sen_status(public_id: str):
     user = operations.signed_in_user()
@@ -206,7 +201,6 @@ def sen_status(public_id: str):
 
 
 @bp.route("/<public_id>/concerns/new", methods=["GET", "POST"])
-@login_required
 @once
 def raise_concern_view(public_id: str):
     pupil = access.get_pupil(operations.signed_in_user(), public_id, Ability.RAISE_CONCERN)
@@ -217,7 +211,6 @@ def raise_concern_view(public_id: str):
 
 
 @bp.route("/<public_id>/leaving", methods=["GET", "POST"])
-@login_required
 @once
 def leaving(public_id: str):
     """Record that the pupil leaves the roll."""
@@ -245,7 +238,6 @@ def undo_leaving_view(public_id: str):
 
 
 @bp.route("/<public_id>/passport/read", methods=["POST"])
-@login_required
 @once
 def passport_read(public_id: str):
     """'I have read it': the teacher or assistant has read the pupil's passport."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_login import login_required
 
 from sentrack import access, operations
 from sentrack.access import Ability
@@ -23,7 +22,6 @@ from sentrack.workflows.staff import (
 
 
 @bp.route("/")
-@login_required
 @access.requires(Ability.MANAGE_STAFF)
 def index():
     page = queries.staff_page(db.session, operations.signed_in_user())
@@ -37,7 +35,6 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"], endpoint="member_new")
-@login_required
 @access.requires(Ability.MANAGE_STAFF)
 @once
 def member_new():
@@ -54,7 +51,6 @@ def member_new():
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"], endpoint="member_edit")
-@login_required
 @access.requires(Ability.MANAGE_STAFF)
 def member_edit(user_id: int):
     user = operations.signed_in_user()
@@ -68,7 +64,6 @@ def member_edit(user_id: int):
 
 
 @bp.route("/<int:user_id>/invitation", methods=["POST"], endpoint="member_invite")
-@login_required
 @access.requires(Ability.MANAGE_STAFF)
 def member_invite(user_id: int):
     user = operations.signed_in_user()
@@ -97,21 +92,18 @@ def _decide(proposal_id: int, confirm: bool):
 
 
 @bp.route("/proposals/<int:proposal_id>/confirm", methods=["POST"], endpoint="proposal_confirm")
-@login_required
 @access.requires(Ability.MANAGE_STAFF)
 def proposal_confirm(proposal_id: int):
     return _decide(proposal_id, True)
 
 
 @bp.route("/proposals/<int:proposal_id>/decline", methods=["POST"], endpoint="proposal_decline")
-@login_required
 @access.requires(Ability.MANAGE_STAFF)
 def proposal_decline(proposal_id: int):
     return _decide(proposal_id, False)
 
 
 @bp.route("/classes")
-@login_required
 @access.requires(Ability.MANAGE_STAFF)
 def groups():
     page = queries.classes_page(db.session, operations.signed_in_user(), today())
@@ -120,7 +112,6 @@ def groups():
 
 @bp.route("/classes/new", methods=["GET", "POST"], endpoint="group_new")
 @bp.route("/classes/<int:group_id>", methods=["GET", "POST"], endpoint="group_edit")
-@login_required
 @access.requires(Ability.MANAGE_STAFF)
 @once
 def group_form(group_id: int | None = None):
