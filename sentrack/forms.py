@@ -343,12 +343,13 @@ def pounds(pence: int | None) -> str:
     return "" if pence is None else f"{Decimal(pence) / 100:.2f}"
 
 
-class _TypedField(Field):
-    """A value typed into a text box and read by `read` (which raises ValueError on anything it
-    cannot read, shown as `invalid`); what was typed is shown again as typed."""
+class WholeNumberField(Field):
+    """A whole number typed into a text box (at most six digits): anything else is refused with
+    `invalid`, and what was typed is shown again as typed. Other typed values (money) read their
+    text with their own `read` and show their data with their own `shown`."""
 
     widget = GovTextInput()
-    input_mode = "text"
+    input_mode = "numeric"
 
     def __init__(self, label=None, validators=None, *, invalid: str, **kwargs):
         kwargs.setdefault("render_kw", {"inputmode": self.input_mode, "spellcheck": "false"})
@@ -364,7 +365,10 @@ class _TypedField(Field):
         return "" if data is None else str(data)
 
     def read(self, text: str):
-        raise NotImplementedError
+        """The value `text` writes; ValueError when it writes none."""
+        if not re.fullmatch(r"-?\d{1,6}", text):
+            raise ValueError(text)
+        return int(text)
 
     def process_formdata(self, valuelist):
         text = strip_text(valuelist[0]) if valuelist else ""
@@ -377,21 +381,10 @@ class _TypedField(Field):
                 raise ValueError(self.invalid) from None
 
 
-class WholeNumberField(_TypedField):
-    """A whole number typed into a text box (at most six digits): anything else is `invalid`."""
-
-    input_mode = "numeric"
-
-    def read(self, text: str) -> int:
-        if not re.fullmatch(r"-?\d{1,6}", text):
-            raise ValueError(text)
-        return int(text)
-
-
 _MONEY = re.compile(r"-?\d+(\.\d{1,2})?")
 
 
-class MoneyField(_TypedField):
+class MoneyField(WholeNumberField):
     """An amount in pounds and pence ("12.50", "£12.50", "12"); `data` is in pence."""
 
     input_mode = "decimal"
