@@ -172,9 +172,9 @@ def register_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from sentrack import auth, cycles, dashboard, duties, interventions, main, meetings, pages, pupils, staff
+    from sentrack import auth, cycles, dashboard, duties, ehc, interventions, main, meetings, pages, pupils, staff
 
-    for module in (auth, main, pages, pupils, staff, cycles, interventions, duties, meetings, dashboard):
+    for module in (auth, main, pages, pupils, staff, cycles, interventions, duties, meetings, dashboard, ehc):
         app.register_blueprint(module.bp)
 
 

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
+from typing import TypeVar
 
 import sqlalchemy as sa
 from flask import abort
@@ -21,22 +22,25 @@ from sentrack import audit
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.models import (
+    EhcPlan,
+    EhcReview,
     Intervention,
     InterventionPupil,
-    Provision,
     Pupil,
     Role,
     RoleAssignment,
     RoleProposal,
     School,
-    SenStatus,
     Task,
     TeachingGroup,
     User,
     group_pupils,
     group_teachers,
 )
+from sentrack.workflows.ehc_register import in_ehc_work
 from sentrack.workflows.register import on_roll
+
+T = TypeVar("T")
 
 
 class Ability(enum.StrEnum):
@@ -63,6 +67,11 @@ class Ability(enum.StrEnum):
     RECORD_LEAVING = "record_leaving"  # record that a pupil left the school's roll
     UNDO_LEAVING = "undo_leaving"  # undo a leaving recorded by mistake
     VIEW_LEAVERS = "view_leavers"  # the list of pupils who have left, and their records
+    RECORD_EHC_SCHOOL = "record_ehc_school"  # the school's EHC steps: requests, convening, the meeting, the report
+    RECORD_EHC_LA = "record_ehc_la"  # the authority's steps: decisions to assess and to issue, plans, review decisions
+    VIEW_EHC_DOCUMENTS = "view_ehc_documents"  # download the plan, advice and reports
+    UPLOAD_EHC_DOCUMENT = "upload_ehc_document"
+    VIEW_EHC_CASELOAD = "view_ehc_caseload"  # the authority's requests, plans and reviews across its schools
 
 
 # What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
@@ -77,6 +86,8 @@ READING = frozenset(
         Ability.VIEW_AUDIT,
         Ability.VIEW_PROVISION_MAP,
         Ability.VIEW_LEAVERS,
+        Ability.VIEW_EHC_DOCUMENTS,
+        Ability.VIEW_EHC_CASELOAD,
     }
 )
 
@@ -107,6 +118,9 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RECORD_LEAVING,
             Ability.UNDO_LEAVING,
             Ability.VIEW_LEAVERS,
+            Ability.RECORD_EHC_SCHOOL,
+            Ability.VIEW_EHC_DOCUMENTS,
+            Ability.UPLOAD_EHC_DOCUMENT,
         }
     ),
     Role.HEAD: frozenset(
@@ -122,6 +136,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RECORD_LEAVING,
             Ability.UNDO_LEAVING,
             Ability.VIEW_LEAVERS,
+            Ability.VIEW_EHC_DOCUMENTS,
         }
     ),
     Role.TEACHER: frozenset(
@@ -147,7 +162,17 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
         }
     ),
     Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES}),
-    Role.LA_OFFICER: frozenset({Ability.VIEW_PUPILS, Ability.VIEW_SEN, Ability.VIEW_FIGURES}),
+    Role.LA_OFFICER: frozenset(
+        {
+            Ability.VIEW_PUPILS,
+            Ability.VIEW_SEN,
+            Ability.VIEW_FIGURES,
+            Ability.RECORD_EHC_LA,
+            Ability.VIEW_EHC_DOCUMENTS,
+            Ability.UPLOAD_EHC_DOCUMENT,
+            Ability.VIEW_EHC_CASELOAD,
+        }
+    ),
     Role.ADMIN: frozenset({Ability.VIEW_PUPILS, Ability.EDIT_PUPIL, Ability.MANAGE_STAFF, Ability.RECORD_LEAVING}),
 }
 
@@ -240,17 +265,16 @@ def _in_interventions_delivered_by(user: User) -> sa.ColumnElement[bool]:
     return Pupil.id.in_(delivered)
 
 
-def _on_ehc_plan_in_authority(user: User) -> sa.ColumnElement[bool]:
+def _in_ehc_work_in_authority(user: User) -> sa.ColumnElement[bool]:
+    """The pupils of the authority's schools with a needs assessment request in progress, an EHC
+    plan in force, or an open "E" status (`sentrack.workflows.ehc_register.in_ehc_work`)."""
     schools = sa.select(School.id).where(School.local_authority_id == user.local_authority_id)
-    on_plan = sa.select(SenStatus.pupil_id).where(
-        SenStatus.end_date.is_(None), SenStatus.provision == Provision.EHC_PLAN
-    )
-    return sa.and_(Pupil.school_id.in_(schools), Pupil.id.in_(on_plan))
+    return sa.and_(Pupil.school_id.in_(schools), in_ehc_work(today()))
 
 
 def _role_condition(user: User, role: Role) -> sa.ColumnElement[bool]:
     """The pupils one role of the user reaches. The SENCO and the head teacher keep the records of
-    pupils who have left, and an LA officer those of the authority's pupils with an EHC plan;
+    pupils who have left, and an LA officer those of the authority's pupils in EHC work;
     class teachers, support assistants and administrators reach only the pupils on the roll."""
     if role in (Role.SENCO, Role.HEAD):
         return Pupil.school_id == user.school_id if user.school_id else sa.false()
@@ -259,7 +283,7 @@ def _role_condition(user: User, role: Role) -> sa.ColumnElement[bool]:
     if role is Role.TEACHER:
         return sa.and_(Pupil.school_id == user.school_id, on_roll(today()), _taught_by(user))
     if role is Role.LA_OFFICER:
-        return _on_ehc_plan_in_authority(user) if user.local_authority_id else sa.false()
+        return _in_ehc_work_in_authority(user) if user.local_authority_id else sa.false()
     if role is Role.SUPPORT_ASSISTANT:
         return sa.and_(Pupil.school_id == user.school_id, on_roll(today()), _in_interventions_delivered_by(user))
     return sa.false()  # governors see no pupil
@@ -708,3 +732,37 @@ def role_holders(school_id: int, role: Role, *, besides: int | None = None) -> s
         .where(User.school_id == school_id, User.active, RoleAssignment.role == role, User.id != (besides or 0))
         .distinct()
     )
+
+
+# --- EHC work ----------------------------------------------------------------------------------------
+
+
+def get_ehc_record(user: User, model: type[T], record_id: int, ability: Ability = Ability.VIEW_SEN) -> T:
+    """An EHC request, plan or document (anything with a `pupil_id`) whose pupil `ability` reaches
+    for this user, else 404. The pupil is audited as shown, like any page about them."""
+    record = db.session.scalar(
+        sa.select(model).join(Pupil, Pupil.id == model.pupil_id).where(model.id == record_id, _scope(user, ability))
+    )
+    if record is None:
+        abort(404)
+    audit.note_loaded(record.pupil)
+    return record
+
+
+def get_ehc_review(user: User, review_id: int, ability: Ability = Ability.VIEW_SEN) -> EhcReview:
+    """An annual or interim review of an EHC plan whose pupil `ability` reaches, else 404."""
+    review = db.session.scalar(
+        sa.select(EhcReview)
+        .join(EhcPlan, EhcPlan.id == EhcReview.plan_id)
+        .join(Pupil, Pupil.id == EhcPlan.pupil_id)
+        .where(EhcReview.id == review_id, _scope(user, ability))
+    )
+    if review is None:
+        abort(404)
+    audit.note_loaded(review.plan.pupil)
+    return review
+
+
+def may_see_ehc_caseload(user: User) -> bool:
+    """Whether the user sees the authority's EHC requests, plans and reviews across its schools."""
+    return can(user, Ability.VIEW_EHC_CASELOAD) and user.local_authority_id is not None

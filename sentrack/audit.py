@@ -234,6 +234,7 @@ DESCRIPTIONS: dict[str, str] = {
     "contact_added": "Added a parent or carer contact",
     "contact_updated": "Changed a parent or carer contact",
     "sen_status_changed": "Changed the SEN status",
+    "ehc_plan_added": "Recorded an EHC plan",
     "concern_raised": "Raised a concern",
     "concern_decided": "Decided on a concern",
     "cycle_opened": "Opened a support cycle",

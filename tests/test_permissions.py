@@ -8,6 +8,7 @@ added without deciding who may reach it.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,11 +23,20 @@ from sentrack.models import (
     NO_PASSWORD,
     AreaOfNeed,
     Assessment,
+    AssessmentDecision,
     Concern,
     ConcernStatus,
     CostBasis,
     CycleState,
     Delivery,
+    DocumentKind,
+    EhcAdvice,
+    EhcDocument,
+    EhcOutcome,
+    EhcPlan,
+    EhcRequest,
+    EhcRequester,
+    EhcReview,
     Intervention,
     InterventionType,
     MeetingMode,
@@ -38,8 +48,10 @@ from sentrack.models import (
     Plan,
     Provision,
     Review,
+    ReviewKind,
     Role,
     RoleProposal,
+    School,
     SchoolTerm,
     Season,
     SenStatus,
@@ -84,6 +96,19 @@ class CycleRecords:
 
 
 @dataclass(frozen=True)
+class EhcRecords:
+    """A pupil's EHC work, for the URLs of the EHC pages: a needs assessment request (agreed, with
+    advice asked and an exception), a plan with an outcome, an annual review convened and not yet
+    held, and a document of the plan."""
+
+    request: EhcRequest
+    advice: EhcAdvice
+    plan: EhcPlan
+    review: EhcReview
+    document: EhcDocument
+
+
+@dataclass(frozen=True)
 class Target:
     """What a URL is built around: a pupil, a member of staff, a class, an intervention or a
     catalogue entry (or nothing)."""
@@ -93,6 +118,7 @@ class Target:
     member_key: str | None = None
     group: TeachingGroup | None = None
     records: CycleRecords | None = None  # the pupil's cycle, for the cycle pages
+    ehc: EhcRecords | None = None  # the pupil's EHC work, for the EHC pages
     intervention: Intervention | None = None
     entry: InterventionType | None = None
     term: SchoolTerm | None = None
@@ -134,6 +160,26 @@ class Target:
     @property
     def member(self):
         return self.world.users[self.member_key]
+
+    @property
+    def request(self) -> str:
+        """The URL of the pupil's EHC needs assessment request."""
+        return f"/ehc/requests/{self.ehc.request.id}"
+
+    @property
+    def plan(self) -> str:
+        """The URL of the pupil's EHC plan."""
+        return f"/ehc/plans/{self.ehc.plan.id}"
+
+    @property
+    def review(self) -> str:
+        """The URL of the annual review of the pupil's EHC plan."""
+        return f"/ehc/reviews/{self.ehc.review.id}"
+
+    @property
+    def document(self) -> str:
+        """The URL of a document of the pupil's EHC plan."""
+        return f"/ehc/documents/{self.ehc.document.id}"
 
 
 @dataclass(frozen=True)
@@ -514,6 +560,67 @@ def _cycle_records(session, pupil) -> CycleRecords:
     )
 
 
+# A PDF small enough to read: the document of every target pupil's EHC plan.
+EHC_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _ehc_records(session, world: World, key: str) -> EhcRecords:
+    """The pupil's EHC work, written as rows. For the pupil an LA officer must not reach (of their
+    authority, on SEN support alone), the request was refused and the plan has ceased, so that the
+    records exist and bring the pupil into no officer's scope; for every other pupil the request is
+    in progress and the plan in force."""
+    pupil = world.pupils[key]
+    made = session.scalar(sa.select(EhcDocument).where(EhcDocument.pupil_id == pupil.id))
+    if made is not None:  # a test that builds the same target twice
+        plan = session.get(EhcPlan, made.plan_id)
+        request = session.scalar(sa.select(EhcRequest).where(EhcRequest.pupil_id == pupil.id))
+        return EhcRecords(request, request.advice[0], plan, plan.reviews[0], made)
+    ended = key == HIDDEN_NEARBY["la"]
+    school = session.get(School, pupil.school_id)
+    request = EhcRequest(
+        pupil_id=pupil.id,
+        requested_by=EhcRequester.SCHOOL,
+        received_on=date(2026, 10, 1),
+        assessment=AssessmentDecision.REFUSED if ended else AssessmentDecision.AGREED,
+        assessment_decided_on=date(2026, 11, 5),
+    )
+    session.add(request)
+    session.flush()
+    advice = EhcAdvice(request_id=request.id, adviser="Educational psychologist", asked_on=date(2026, 11, 6))
+    plan = EhcPlan(
+        pupil_id=pupil.id,
+        local_authority_id=school.local_authority_id,
+        issued_on=date(2025, 12, 1),
+        named_setting=school.name,
+        primary_need=NeedType.ASD,
+        ceased_on=date(2026, 6, 1) if ended else None,
+        cease_reason="No longer needed" if ended else None,
+        outcomes=[EhcOutcome(position=1, description="Joins in group work", area_of_need=AreaOfNeed.COMMUNICATION)],
+    )
+    session.add_all([advice, plan])
+    session.flush()
+    review = EhcReview(
+        plan_id=plan.id, kind=ReviewKind.ANNUAL, meeting_on=date(2026, 11, 20), convened_on=date(2026, 11, 2)
+    )
+    document = EhcDocument(
+        pupil_id=pupil.id,
+        plan_id=plan.id,
+        kind=DocumentKind.PLAN,
+        title="EHC plan",
+        filename="plan.pdf",
+        media_type="application/pdf",
+        size=len(EHC_PDF),
+        sha256=hashlib.sha256(EHC_PDF).hexdigest(),
+        content=EHC_PDF,
+    )
+    session.add_all([review, document])
+    session.commit()
+    return EhcRecords(request=request, advice=advice, plan=plan, review=review, document=document)
+
+
 def _catalogue_entry(session, actor) -> InterventionType:
     return iflow.save_intervention_type(
         session,
@@ -679,7 +786,8 @@ def _target(world: World, route: Route, kind, foreign_group, session=None) -> Ta
     if route.target == PUPIL:
         key = "taught" if kind == "own" else kind[1]
         records = _cycle_records(session, world.pupils[key]) if session is not None else None
-        return Target(world, pupil_key=key, records=records)
+        ehc = _ehc_records(session, world, key) if session is not None else None
+        return Target(world, pupil_key=key, records=records, ehc=ehc)
     if route.target == MEMBER:
         return Target(world, member_key="teacher" if kind == "own" else "foreign_senco")
     if route.target == GROUP:

@@ -19,6 +19,22 @@ from sentrack.models.cycles import (
     TimelineEvent,
 )
 from sentrack.models.duties import Duty, EmailStatus, Notification, PassportRead, Task, TaskStatus, TriggerKind
+from sentrack.models.ehc import (
+    AssessmentDecision,
+    DocumentKind,
+    EhcAdvice,
+    EhcDocument,
+    EhcException,
+    EhcOutcome,
+    EhcPlan,
+    EhcRequest,
+    EhcRequester,
+    EhcReview,
+    ExceptionKind,
+    PlanDecision,
+    ReviewKind,
+    ReviewOutcome,
+)
 from sentrack.models.enums import (
     AreaOfNeed,
     ConcernStatus,
@@ -61,6 +77,20 @@ from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 from sentrack.models.submissions import FormSubmission
 
 __all__ = [
+    "AssessmentDecision",
+    "DocumentKind",
+    "EhcAdvice",
+    "EhcDocument",
+    "EhcException",
+    "EhcOutcome",
+    "EhcPlan",
+    "EhcRequest",
+    "EhcRequester",
+    "EhcReview",
+    "ExceptionKind",
+    "PlanDecision",
+    "ReviewKind",
+    "ReviewOutcome",
     "AreaOfNeed",
     "Assessment",
     "ComplianceSnapshot",

@@ -40,6 +40,19 @@ class LocalAuthority(Base):
     schools: Mapped[list[School]] = relationship(back_populates="local_authority", order_by="School.name")
 
 
+# The national curriculum years each phase usually teaches: (lowest, highest).
+PHASE_YEARS = {
+    Phase.PRIMARY: (0, 6),
+    Phase.SECONDARY: (7, 11),
+    Phase.ALL_THROUGH: (0, 13),
+    Phase.SPECIAL: (0, 14),
+}
+
+
+def _phase_years(context) -> tuple[int, int]:
+    return PHASE_YEARS[Phase(context.get_current_parameters()["phase"])]
+
+
 class School(Base):
     """A school, with the rule settings its SENCO may change."""
 
@@ -51,6 +64,9 @@ class School(Base):
         sa.CheckConstraint("parent_due_window_days BETWEEN 1 AND 60", name="parent_due_window"),
         sa.CheckConstraint("records_stale_weeks BETWEEN 1 AND 52", name="records_stale_weeks"),
         sa.CheckConstraint("assistant_access_weeks BETWEEN 0 AND 52", name="assistant_access_weeks"),
+        sa.CheckConstraint(
+            "lowest_year BETWEEN -1 AND 14 AND highest_year BETWEEN lowest_year AND 14", name="years_taught"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +74,11 @@ class School(Base):
     name: Mapped[str] = mapped_column(sa.String(120))
     phase: Mapped[Phase] = mapped_column(enum_type(Phase, "phase"))
     local_authority_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authority.id"), index=True)
+    # The national curriculum years the school teaches (-1 nursery, 0 reception, 1 to 14): a pupil
+    # in the highest moves on to another setting, a phase transfer for an EHC plan (regulation 18).
+    # A new school teaches its phase's usual years unless told otherwise.
+    lowest_year: Mapped[int] = mapped_column(default=lambda context: _phase_years(context)[0], server_default="0")
+    highest_year: Mapped[int] = mapped_column(default=lambda context: _phase_years(context)[1], server_default="6")
 
     # Rule settings (DESIGN sections 1 and 6), each with the Code of Practice's default.
     concern_deadline_days: Mapped[int] = mapped_column(default=28, server_default="28")

@@ -1,0 +1,5 @@
+"""EHC pages: plans."""
+
+from __future__ import annotations
+
+from sentrack.ehc import bp  # noqa: F401

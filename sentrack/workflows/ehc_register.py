@@ -1,0 +1,73 @@
+"""The definitions of EHC work every page, figure, scope and the sweep share, each once, as a SQL
+expression and, where a caller holds the row, a Python predicate with the same meaning.
+
+- *Request in progress*: received and not yet ended. A request ends when the authority refuses to
+  assess, decides not to issue a plan, issues the final plan, or the request is withdrawn.
+- *Plan in force*: issued on or before the day and not ceased by it (a plan ceases on `ceased_on`).
+- *On an EHC plan without a plan record*: an open "E" SEN status and no plan in force recorded:
+  flagged, and the SENCO is asked to add the plan.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from sentrack.models import AssessmentDecision, EhcPlan, EhcRequest, PlanDecision, Provision, Pupil, SenStatus
+
+
+def request_in_progress(request=EhcRequest) -> sa.ColumnElement[bool]:
+    """The request (the `EhcRequest` entity or an alias) has not ended."""
+    return sa.and_(
+        request.withdrawn_on.is_(None),
+        request.final_issued_on.is_(None),
+        request.assessment != AssessmentDecision.REFUSED,
+        sa.or_(request.plan_decision.is_(None), request.plan_decision != PlanDecision.NO_PLAN),
+    )
+
+
+def is_request_in_progress(request: EhcRequest) -> bool:
+    return (
+        request.withdrawn_on is None
+        and request.final_issued_on is None
+        and request.assessment is not AssessmentDecision.REFUSED
+        and request.plan_decision is not PlanDecision.NO_PLAN
+    )
+
+
+def plan_in_force(day: date, plan=EhcPlan) -> sa.ColumnElement[bool]:
+    """The plan (the `EhcPlan` entity or an alias) is in force on `day`."""
+    return sa.and_(plan.issued_on <= day, sa.or_(plan.ceased_on.is_(None), plan.ceased_on > day))
+
+
+def is_plan_in_force(plan: EhcPlan, day: date) -> bool:
+    return plan.issued_on <= day and (plan.ceased_on is None or plan.ceased_on > day)
+
+
+# Each is an uncorrelated IN, so that it holds inside a query that also joins these tables.
+
+
+def has_request_in_progress(pupil=Pupil) -> sa.ColumnElement[bool]:
+    return pupil.id.in_(sa.select(EhcRequest.pupil_id).where(request_in_progress()))
+
+
+def has_plan_in_force(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
+    return pupil.id.in_(sa.select(EhcPlan.pupil_id).where(plan_in_force(day)))
+
+
+def has_open_ehc_status(pupil=Pupil) -> sa.ColumnElement[bool]:
+    return pupil.id.in_(
+        sa.select(SenStatus.pupil_id).where(SenStatus.end_date.is_(None), SenStatus.provision == Provision.EHC_PLAN)
+    )
+
+
+def in_ehc_work(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
+    """The pupil has a request in progress, a plan in force, or an open "E" status: the pupils an
+    LA officer reaches in the authority's schools."""
+    return sa.or_(has_request_in_progress(pupil), has_plan_in_force(day, pupil), has_open_ehc_status(pupil))
+
+
+def ehc_without_plan(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
+    """The pupil is recorded as "E" with no plan in force recorded."""
+    return sa.and_(has_open_ehc_status(pupil), sa.not_(has_plan_in_force(day, pupil)))
