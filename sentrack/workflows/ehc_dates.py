@@ -57,7 +57,7 @@ _DAY = timedelta(days=1)
 
 def decision_to_assess_due(received_on: date) -> date:
     """The last day for the LA to tell the family whether it will assess: within 6 weeks of
-    receiving the request (reg 5(1)(a); reg 4(1) for the notice that it is considering it)."""
+    receiving the request (reg 5(1)(a))."""
     return received_on + DECISION_TO_ASSESS
 
 
