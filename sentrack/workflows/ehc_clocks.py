@@ -1,0 +1,137 @@
+"""The statutory clocks of one EHC needs assessment request: each step with the date it is due
+(from `sentrack.workflows.ehc_dates`, the one source of each date), the date it was done, and
+whether it is late or at risk. One definition for the request's page, the authority's caseload,
+its figures and the sweep's tasks.
+
+Every clock runs from the day the authority received the request (the advice clock from the day the
+advice was asked). Exceptions (reg 10(4); a missed appointment, reg 8(2)) stop no clock: they are
+listed beside the clocks and counted apart in the figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sentrack.models import AssessmentDecision, EhcRequest, PlanDecision
+from sentrack.workflows import ehc_dates
+from sentrack.workflows.ehc_register import is_request_in_progress
+
+AT_RISK = timedelta(weeks=2)  # a clock due within two weeks, not yet done, is at risk
+
+
+@dataclass(frozen=True)
+class Clock:
+    key: str  # "assessment", "advice:<id>", "plan_decision", "no_plan_notice", "final_plan", "comments"
+    label: str
+    regulation: str
+    due_on: date
+    done_on: date | None
+    deadline: bool = True  # False for a date the family has (the draft's comment period)
+
+    def is_late(self, today: date) -> bool:
+        if not self.deadline:
+            return False
+        return self.done_on > self.due_on if self.done_on is not None else today > self.due_on
+
+    def is_at_risk(self, today: date) -> bool:
+        return self.deadline and self.done_on is None and today <= self.due_on <= today + AT_RISK
+
+
+def _assessment_clocks(request: EhcRequest) -> list[Clock]:
+    clocks = [
+        Clock(
+            "assessment",
+            "Decide whether to assess",
+            "regulation 5(1)",
+            ehc_dates.decision_to_assess_due(request.received_on),
+            request.assessment_decided_on,
+        )
+    ]
+    clocks += [
+        Clock(
+            f"advice:{advice.id}",
+            f"Advice from {advice.adviser}",
+            "regulation 8(1)",
+            ehc_dates.advice_due(advice.asked_on),
+            advice.received_on,
+        )
+        for advice in request.advice
+    ]
+    return clocks
+
+
+def _plan_clocks(request: EhcRequest) -> list[Clock]:
+    received = request.received_on
+    if request.plan_decision is PlanDecision.NO_PLAN:
+        return [
+            Clock(
+                "no_plan_notice",
+                "Tell the parents no plan will be issued",
+                "regulation 10(1)",
+                ehc_dates.no_plan_notice_due(received),
+                request.parents_told_on,
+            )
+        ]
+    clocks = [
+        Clock(
+            "plan_decision",
+            "Decide whether to issue a plan",
+            "regulation 10(1)",
+            ehc_dates.no_plan_notice_due(received),
+            request.plan_decided_on,
+        )
+    ]
+    if request.draft_sent_on is not None:
+        until = ehc_dates.draft_comments_until(request.draft_sent_on)
+        clocks.append(
+            Clock("comments", "Parents comment on the draft and name a setting", "regulation 13(1)", until, None, False)
+        )
+    clocks.append(
+        Clock(
+            "final_plan",
+            "Issue the final plan",
+            "regulation 13(2)",
+            ehc_dates.final_plan_due(received),
+            request.final_issued_on,
+        )
+    )
+    return clocks
+
+
+def request_clocks(request: EhcRequest) -> list[Clock]:
+    """The request's clocks in the order of the steps. A refused assessment ends the clocks at the
+    decision; a request withdrawn keeps the clocks it had, none of them due any more."""
+    clocks = _assessment_clocks(request)
+    if request.assessment is AssessmentDecision.REFUSED:
+        return clocks
+    return clocks + _plan_clocks(request)
+
+
+def open_clocks(request: EhcRequest) -> list[Clock]:
+    """The clocks still running: none once the request has ended."""
+    if not is_request_in_progress(request):
+        return []
+    return [clock for clock in request_clocks(request) if clock.deadline and clock.done_on is None]
+
+
+def next_statutory_date(request: EhcRequest) -> date | None:
+    """The earliest date still to meet, or None when the request has ended."""
+    return min((clock.due_on for clock in open_clocks(request)), default=None)
+
+
+def is_at_risk(request: EhcRequest, today: date) -> bool:
+    """A clock still running is due within two weeks, or has passed."""
+    return any(clock.due_on <= today + AT_RISK for clock in open_clocks(request))
+
+
+def weeks_gone(request: EhcRequest, today: date) -> int:
+    """Whole weeks since the authority received the request."""
+    return ehc_dates.weeks_gone(request.received_on, today)
+
+
+def issued_within_20_weeks(request: EhcRequest) -> bool | None:
+    """Whether the final plan was issued within 20 weeks of the request (None until it is)."""
+    if request.final_issued_on is None:
+        return None
+    return request.final_issued_on <= ehc_dates.final_plan_due(request.received_on)
