@@ -57,8 +57,7 @@ def letter_sent(public_id: str, letter_id: int):
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.MANAGE_CYCLE)
     found = _letter(pupil, letter_id)
-    if not MoveForm().validate_on_submit():
-        abort(400)
+    operations.button_posted(MoveForm)
     back = url_for("pupils.show", public_id=pupil.public_id) + "#letters"
     operations.step(mark_letter_sent, back=back, actor=user, letter=found, pupil=pupil, today=today())
     flash("Letter marked as sent.", "success")

@@ -87,8 +87,7 @@ def _show_page(user: User, pupil: Pupil, cycle: SupportCycle, start_form: StartR
 def open_new(public_id: str):
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.OPEN_CYCLE)
-    if not MoveForm().validate_on_submit():
-        abort(400)
+    operations.button_posted(MoveForm)
     back = url_for("pupils.show", public_id=pupil.public_id)
     try:
         cycle = operations.step(flow.open_cycle, back=back, actor=user, pupil=pupil, today=today())
