@@ -79,9 +79,7 @@ def decide_concern(public_id: str, concern_id: int):
     ):
         flash("This concern has already been decided.", "info")
         return redirect(concerns)
-    done = operations.submit(
-        form, flow.decide_concern, pupil=pupil, concern=concern, today=today(), details_as="decision"
-    )
+    done = operations.submit(form, flow.decide_concern, concern=concern, today=today(), details_as="decision")
     if not done:
         return render_template("cycles/decide_concern.html", form=form, pupil=pupil, concern=concern)
     if done.value is not None:

@@ -212,7 +212,7 @@ def start(public_id: str, number: int):
     if (
         form.validate_on_submit()
         and not found.problems
-        and operations.run(form, flow.start_support, actor=user, cycle=cycle, today=today(), **form.needs())
+        and operations.run(form, flow.start_support, actor=user, cycle=cycle, today=today(), needs=form.needs())
     ):
         placed = " The pupil is now on SEN support: send the letter to parents." if found.needs_status else ""
         flash("The plan has started." + placed, "success")
@@ -254,7 +254,7 @@ def review(public_id: str, number: int):
         abort(404)
     form = ReviewForm.from_record(cycle.review, outcomes=cycle.outcomes)
     recording = bool(form.record.data)
-    done = operations.submit(form, flow.submit_review, cycle=cycle, today=today(), record=recording)
+    done = operations.submit(form, flow.submit_review if recording else flow.save_review, cycle=cycle, today=today())
     if not done:
         return render_template("cycles/review.html", form=form, pupil=pupil, cycle=cycle)
     if not recording:
