@@ -130,8 +130,8 @@ def save_intervention_type(
     session: Session,
     *,
     actor: User,
-    details: TypeDetails,
     existing: InterventionType | None = None,
+    details: TypeDetails,
     expected_version: int | None = None,
 ) -> InterventionType:
     """Add or change a catalogue entry. Refused for a duplicate name, a missing cost, or numbers
@@ -645,14 +645,7 @@ def _audit_register(
     attended: set[int],
 ) -> None:
     """The register in the school's trail, and each mark in its pupil's."""
-    audit.record(
-        session,
-        "session_recorded",
-        actor=actor,
-        school_id=intervention.school_id,
-        object_type="intervention_session",
-        object_id=register.id,
-    )
+    audit.record(session, "session_recorded", actor=actor, school_id=intervention.school_id, about=register)
     for place in places:
         audit.record(
             session,
