@@ -276,14 +276,8 @@ def _move(
         cycle, "cycle_" + move.value, title, effective_on, from_state=old.value, to_state=cycle.state.value
     )
     add_event(session, actor=actor, **event)
-    _audit(
-        session,
-        "cycle_moved",
-        actor,
-        cycle,
-        ("support_cycle", cycle.id),
-        {"from": old.value, "to": cycle.state.value, "move": move.value},
-    )
+    moved = {"from": old.value, "to": cycle.state.value, "move": move.value}
+    _audit(session, "cycle_moved", actor, cycle, ("support_cycle", cycle.id), moved)
     settle_tasks(session, today, pupil_ids=[cycle.pupil_id])
 
 
