@@ -25,9 +25,14 @@ def record(
     object_type: str | None = None,
     object_id: Any = None,
     details: dict[str, Any] | None = None,
+    about: Any = None,
 ) -> AuditEvent:
     """Add an audit event to the session (flushed with the change it records). A caller that holds
-    only the pupil's id (and gives the school) passes `pupil_id` instead of loading the pupil."""
+    only the pupil's id (and gives the school) passes `pupil_id` instead of loading the pupil. The
+    record the event is about: `object_type` and `object_id`, or `about`, the record itself (its
+    table's name and its id)."""
+    if about is not None:
+        object_type, object_id = about.__tablename__, about.id
     if school_id is None:
         school_id = pupil.school_id if pupil is not None else (actor.school_id if actor else None)
     event = AuditEvent(

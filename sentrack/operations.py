@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, flash, g, redirect, request, url_for
+from flask import Flask, Response, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 
 from sentrack.auth.sessions import keep_activity
@@ -78,6 +78,19 @@ def submit(form, operation: Callable[..., Any], /, *, details_as: str = "details
     if isinstance(form, VersionedForm):
         arguments.setdefault("expected_version", form.expected_version)
     return run(form, operation, **arguments)
+
+
+def found_or_404(record):
+    """`record`, or Not Found when the page query found none."""
+    if record is None:
+        abort(404)
+    return record
+
+
+def button_posted(form_class) -> None:
+    """A button-only post: Bad Request unless its form (the token against forgery) validates."""
+    if not form_class().validate_on_submit():
+        abort(400)
 
 
 def step(operation: Callable[..., Any], /, *, back: str, **arguments: Any) -> Any:

@@ -267,7 +267,7 @@ def drive_cycle(
     flow.save_plan(session, actor=actor, cycle=cycle, details=plan_details(), expected_version=None, today=PLAN_STARTS)
     for number in range(1, outcomes + 1):
         flow.save_outcome(session, actor=actor, cycle=cycle, details=outcome_details(number), today=PLAN_STARTS)
-    flow.start_support(session, actor=actor, cycle=cycle, today=PLAN_STARTS, primary_need=primary_need)
+    flow.start_support(session, actor=actor, cycle=cycle, today=PLAN_STARTS, needs=flow.Needs(primary_need))
     if to is CycleState.DO:
         return cycle
     flow.start_review(session, actor=actor, cycle=cycle, today=REVIEW_DATE)

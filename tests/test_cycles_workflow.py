@@ -127,7 +127,7 @@ def _ready_at(session, world, state: CycleState) -> SupportCycle:
 def _make(move: Move, session, world, cycle) -> None:
     actor = world.users["senco"]
     if move is Move.START_SUPPORT:
-        flow.start_support(session, actor=actor, cycle=cycle, today=TODAY, primary_need=NeedType.SPLD)
+        flow.start_support(session, actor=actor, cycle=cycle, today=TODAY, needs=flow.Needs(NeedType.SPLD))
     else:
         operation = {
             Move.FINISH_ASSESSMENT: flow.finish_assessment,
@@ -222,7 +222,7 @@ def test_start_support_guards(session, world, plan, outcomes, expected):
 
     assert _problems(cycle, Move.START_SUPPORT) == expected
     with pytest.raises(RuleBroken) as refused:
-        flow.start_support(session, actor=actor, cycle=cycle, today=TODAY, primary_need=NeedType.SPLD)
+        flow.start_support(session, actor=actor, cycle=cycle, today=TODAY, needs=flow.Needs(NeedType.SPLD))
     assert refused.value.field == expected[0][0]
     assert cycle.state is CycleState.PLAN
 
@@ -905,7 +905,7 @@ def test_start_support_needs_a_primary_need_for_a_pupil_not_on_sen_support(sessi
     cycle = _ready_plan(session, world, "taught_plain")
 
     with pytest.raises(RuleBroken) as refused:
-        flow.start_support(session, actor=world.users["senco"], cycle=cycle, today=TODAY, primary_need=None)
+        flow.start_support(session, actor=world.users["senco"], cycle=cycle, today=TODAY, needs=flow.Needs(None))
 
     assert refused.value.field == "primary_need"
     assert cycle.state is CycleState.PLAN
@@ -916,7 +916,7 @@ def test_start_support_places_a_pupil_with_no_status_on_k_and_prepares_one_lette
     pupil = world.pupils["taught_plain"]
     cycle = _ready_plan(session, world, "taught_plain")
 
-    flow.start_support(session, actor=world.users["senco"], cycle=cycle, today=TODAY, primary_need=NeedType.NSA)
+    flow.start_support(session, actor=world.users["senco"], cycle=cycle, today=TODAY, needs=flow.Needs(NeedType.NSA))
 
     [status] = _statuses(session, pupil)
     assert (status.provision, status.primary_need, status.start_date, status.end_date) == (
@@ -957,8 +957,7 @@ def test_start_support_moves_a_pupil_recorded_as_n_onto_k(session, world):
         actor=world.users["senco"],
         cycle=cycle,
         today=TODAY,
-        primary_need=NeedType.MLD,
-        secondary_need=NeedType.SLCN,
+        needs=flow.Needs(NeedType.MLD, NeedType.SLCN),
     )
 
     none, support = _statuses(session, pupil)
@@ -999,7 +998,9 @@ def test_a_plan_starting_in_the_future_cannot_place_a_pupil_on_k(session, world)
     flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=outcome_details(), today=TODAY)
 
     with pytest.raises(RuleBroken) as refused:
-        flow.start_support(session, actor=world.users["senco"], cycle=cycle, today=TODAY, primary_need=NeedType.SPLD)
+        flow.start_support(
+            session, actor=world.users["senco"], cycle=cycle, today=TODAY, needs=flow.Needs(NeedType.SPLD)
+        )
 
     assert refused.value.field == "starts_on"
     assert count(session, SenStatus, SenStatus.pupil_id == cycle.pupil_id) == 0
@@ -1374,7 +1375,9 @@ def test_support_cannot_start_without_the_provision_and_its_expected_impact(sess
 
     assert _problems(cycle, Move.START_SUPPORT) == [(field, message)]
     with pytest.raises(RuleBroken) as refused:
-        flow.start_support(session, actor=world.users["senco"], cycle=cycle, today=TODAY, primary_need=NeedType.SPLD)
+        flow.start_support(
+            session, actor=world.users["senco"], cycle=cycle, today=TODAY, needs=flow.Needs(NeedType.SPLD)
+        )
     assert refused.value.field == field
     assert cycle.state is CycleState.PLAN
 
@@ -1608,7 +1611,7 @@ def _early_plan(session, world) -> SupportCycle:
         today=agreed,
     )
     flow.save_outcome(session, actor=senco, cycle=cycle, details=outcome_details(), today=agreed)
-    flow.start_support(session, actor=senco, cycle=cycle, today=agreed, primary_need=NeedType.SPLD)
+    flow.start_support(session, actor=senco, cycle=cycle, today=agreed, needs=flow.Needs(NeedType.SPLD))
     return cycle
 
 

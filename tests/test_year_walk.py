@@ -431,7 +431,7 @@ class Walk:
             today=day,
             details=factories.outcome_details(1, target_date=review_date),
         )
-        flow.start_support(self.session, actor=senco, cycle=cycle, today=day, primary_need=primary_need)
+        flow.start_support(self.session, actor=senco, cycle=cycle, today=day, needs=flow.Needs(primary_need))
 
     def review(self, task: Task) -> int | None:
         """Hold the review the task asks for. Returns the review's id once recorded; None when it

@@ -245,11 +245,10 @@ class StartSupportForm(FlaskForm):
     )
     submit = SubmitField("Start the plan", widget=GovSubmitInput())
 
-    def needs(self) -> dict[str, NeedType | None]:
+    def needs(self) -> flow.Needs:
         """The needs `flow.start_support` records when it places the pupil on SEN support."""
-        return {
-            name: NeedType(self[name].data) if self[name].data else None for name in ("primary_need", "secondary_need")
-        }
+        primary, secondary = (self[name].data for name in ("primary_need", "secondary_need"))
+        return flow.Needs(NeedType(primary) if primary else None, NeedType(secondary) if secondary else None)
 
 
 class MoveForm(FlaskForm):

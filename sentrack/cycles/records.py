@@ -57,8 +57,7 @@ def letter_sent(public_id: str, letter_id: int):
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.MANAGE_CYCLE)
     found = _letter(pupil, letter_id)
-    if not MoveForm().validate_on_submit():
-        abort(400)
+    operations.button_posted(MoveForm)
     back = url_for("pupils.show", public_id=pupil.public_id) + "#letters"
     operations.step(mark_letter_sent, back=back, actor=user, letter=found, pupil=pupil, today=today())
     flash("Letter marked as sent.", "success")
@@ -80,9 +79,7 @@ def decide_concern(public_id: str, concern_id: int):
     ):
         flash("This concern has already been decided.", "info")
         return redirect(concerns)
-    done = operations.submit(
-        form, flow.decide_concern, pupil=pupil, concern=concern, today=today(), details_as="decision"
-    )
+    done = operations.submit(form, flow.decide_concern, concern=concern, today=today(), details_as="decision")
     if not done:
         return render_template("cycles/decide_concern.html", form=form, pupil=pupil, concern=concern)
     if done.value is not None:

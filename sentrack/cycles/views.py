@@ -87,8 +87,7 @@ def _show_page(user: User, pupil: Pupil, cycle: SupportCycle, start_form: StartR
 def open_new(public_id: str):
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.OPEN_CYCLE)
-    if not MoveForm().validate_on_submit():
-        abort(400)
+    operations.button_posted(MoveForm)
     back = url_for("pupils.show", public_id=pupil.public_id)
     try:
         cycle = operations.step(flow.open_cycle, back=back, actor=user, pupil=pupil, today=today())
@@ -213,7 +212,7 @@ def start(public_id: str, number: int):
     if (
         form.validate_on_submit()
         and not found.problems
-        and operations.run(form, flow.start_support, actor=user, cycle=cycle, today=today(), **form.needs())
+        and operations.run(form, flow.start_support, actor=user, cycle=cycle, today=today(), needs=form.needs())
     ):
         placed = " The pupil is now on SEN support: send the letter to parents." if found.needs_status else ""
         flash("The plan has started." + placed, "success")
@@ -255,7 +254,7 @@ def review(public_id: str, number: int):
         abort(404)
     form = ReviewForm.from_record(cycle.review, outcomes=cycle.outcomes)
     recording = bool(form.record.data)
-    done = operations.submit(form, flow.submit_review, cycle=cycle, today=today(), record=recording)
+    done = operations.submit(form, flow.submit_review if recording else flow.save_review, cycle=cycle, today=today())
     if not done:
         return render_template("cycles/review.html", form=form, pupil=pupil, cycle=cycle)
     if not recording:

@@ -33,6 +33,9 @@ from sentrack.workflows.compliance import (
 )
 from sentrack.workflows.small_numbers import ShownSchool
 
+# What the school's dashboard (on screen and printed) lays out: the cards, their sections, the headline figures.
+_LAYOUT = {"cards": CARDS, "sections": SECTIONS, "headline": HEADLINE, "by_key": BY_KEY}
+
 
 @dataclass
 class Selection:
@@ -150,11 +153,8 @@ def index():
         form=DashboardFilterForm.from_record(selection),
         checks=checks,
         attention=[card for card in checks if shown.figures[card.key].count.flagged],
-        cards=CARDS,
-        sections=SECTIONS,
         trend=trend,
-        headline=HEADLINE,
-        by_key=BY_KEY,
+        **_LAYOUT,
         lists=access.can(user, Ability.VIEW_FIGURE_LISTS),
     )
     return _shown_school(body, "dashboard_viewed", user, selection)
@@ -233,11 +233,8 @@ def print_view():
         "dashboard/print.html",
         selection=selection,
         compliance=shown,
-        cards=CARDS,
-        sections=SECTIONS,
         trend=trend,
-        headline=HEADLINE,
-        by_key=BY_KEY,
+        **_LAYOUT,
     )
     return _shown_school(body, "dashboard_printed", user, selection, {"format": "print"})
 

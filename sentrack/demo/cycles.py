@@ -515,14 +515,11 @@ class CycleWriter:
         """The previous cycle's unmet outcomes, as `record_review` carries them into the cycle it opens."""
         return [
             self._outcome(
-                cycle_id,
-                position,
-                old["description"],
-                old["success_criteria"],
-                old["area_of_need"],
-                old["target_date"],
                 opened_at,
                 carried_from_id=old["id"],
+                cycle_id=cycle_id,
+                position=position,
+                **{name: old[name] for name in ("description", "success_criteria", "area_of_need", "target_date")},
             )
             for position, old in enumerate(carried, start=1)
         ]
@@ -562,7 +559,17 @@ class CycleWriter:
         for _ in range(max(0 if outcomes else 1, wanted - len(outcomes))):
             description, criteria, area = self._new_outcome(areas, outcomes)
             at += NEXT_MINUTES
-            outcomes.append(self._outcome(cycle_id, len(outcomes) + 1, description, criteria, area, dates.due, at))
+            outcomes.append(
+                self._outcome(
+                    at,
+                    cycle_id=cycle_id,
+                    position=len(outcomes) + 1,
+                    description=description,
+                    success_criteria=criteria,
+                    area_of_need=area,
+                    target_date=dates.due,
+                )
+            )
         return at
 
     def _start_support(
@@ -587,23 +594,11 @@ class CycleWriter:
         recorded_at: datetime,
         *,
         actor_id: int | None = None,
-        detail: str | None = None,
-        from_state: str | None = None,
-        to_state: str | None = None,
+        **more: str | None,
     ) -> None:
-        add_event(
-            self.context,
-            pupil.id,
-            kind,
-            title,
-            effective_on,
-            recorded_at,
-            actor_id or self.senco_id,
-            cycle_id=cycle_id,
-            detail=detail,
-            from_state=from_state,
-            to_state=to_state,
-        )
+        """An event of the cycle, by the SENCO unless `actor_id` says; `more`: its detail and states."""
+        by = actor_id or self.senco_id
+        add_event(self.context, pupil.id, kind, title, effective_on, recorded_at, by, cycle_id=cycle_id, **more)
 
     def _move(
         self,
@@ -738,30 +733,11 @@ class CycleWriter:
         description, criteria = rng.choice(choices)
         return description, criteria, area
 
-    def _outcome(
-        self,
-        cycle_id: int,
-        position: int,
-        description: str,
-        criteria: str,
-        area: AreaOfNeed,
-        target: date,
-        saved_at: datetime,
-        *,
-        carried_from_id: int | None = None,
-    ) -> dict[str, Any]:
+    def _outcome(self, saved_at: datetime, carried_from_id: int | None = None, **columns: Any) -> dict[str, Any]:
+        """An outcome's row, not yet rated, at its first version (saved at `saved_at`); `columns`: its
+        cycle_id, position, description, success_criteria, area_of_need and target_date."""
         row = self.rows.add(
-            Outcome,
-            cycle_id=cycle_id,
-            position=position,
-            description=description,
-            success_criteria=criteria,
-            area_of_need=area,
-            target_date=target,
-            carried_from_id=carried_from_id,
-            rating=None,
-            rating_note=None,
-            version=1,
+            Outcome, **columns, carried_from_id=carried_from_id, rating=None, rating_note=None, version=1
         )
         self._revision("outcome", row, OUTCOME_FIELDS, saved_at)
         return row

@@ -23,7 +23,7 @@ without a draw, so that they change nothing else.)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sentrack.demo.chronology import add_event
 from sentrack.demo.context import DemoContext, weighted
@@ -51,6 +51,21 @@ from sentrack.models import MeetingMode, ParentMeeting, Provision, User
 from sentrack.workflows import timeline
 
 ON_REGISTER = (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
+# The columns of a meeting's row beyond who, when recorded and its mode: empty unless given.
+_MEETING_DETAILS = (
+    "planned_for",
+    "held_on",
+    "attendees",
+    "pupil_views",
+    "outcomes",
+    "actions",
+    "shared_with_parents_on",
+    "views_not_gathered",
+    "separate_with",
+    "cycle_id",
+    "review_id",
+    "plan_id",
+)
 MIN_DAYS = 28  # the school's parent_meeting_min_days, as the demo leaves it (the default)
 LAPSED_SHARE = 0.12  # of the pupils on the register, those whose meetings fell behind: overdue today
 THIS_TERM_HELD_MAX = 0.85  # the chance this term's meeting is held already, reached at the term's end
@@ -154,13 +169,11 @@ class _MeetingWriter:
         leader = pupil.teacher_id
         attendees = rng.choice(self.book.meeting_attendees)
         views = rng.choice(MEETING_PUPIL_VIEWS)
-        context.rows.add(
-            ParentMeeting,
-            pupil_id=pupil.id,
-            planned_for=None,
+        self._add_meeting(
+            pupil,
+            recorded_at,
             held_on=held_on,
             mode=mode,
-            led_by_id=leader,
             attendees=attendees,
             pupil_views=views,
             outcomes=rng.choice(MEETING_OUTCOMES),
@@ -172,11 +185,6 @@ class _MeetingWriter:
                 else None
             ),
             separate_with=separate_with,
-            cycle_id=None,
-            review_id=None,
-            plan_id=None,
-            recorded_by_id=leader,
-            recorded_at=recorded_at,
         )
         detail = f"{mode.label}, led by {self.staff_names[leader]}"
         if separate_with:
@@ -186,6 +194,19 @@ class _MeetingWriter:
         )
         context.summary.parent_meetings += 1
 
+    def _add_meeting(self, pupil: PupilDraft, recorded_at: datetime, **values: object) -> None:
+        """A meeting's row as the app writes one, led and recorded by the pupil's teacher, outside any
+        cycle; the columns `values` leave out are empty (every row names the same columns)."""
+        leader = pupil.teacher_id
+        self.context.rows.add(
+            ParentMeeting,
+            pupil_id=pupil.id,
+            led_by_id=leader,
+            recorded_by_id=leader,
+            recorded_at=recorded_at,
+            **(dict.fromkeys(_MEETING_DETAILS) | values),
+        )
+
     def planned(self, pupil: PupilDraft, since: date, planned_for: date) -> None:
         """A meeting planned in the last fortnight for `planned_for` (after today), as
         `plan_meeting` writes it."""
@@ -194,25 +215,12 @@ class _MeetingWriter:
         planned_on = random_school_day(rng, min(today, max(today - 14 * DAY, since)), today)
         recorded_at = moment(rng, planned_on)
         leader = pupil.teacher_id
-        context.rows.add(
-            ParentMeeting,
-            pupil_id=pupil.id,
+        self._add_meeting(
+            pupil,
+            recorded_at,
             planned_for=planned_for,
-            held_on=None,
             mode=weighted(rng, MODES),
-            led_by_id=leader,
             attendees=rng.choice(self.book.meeting_attendees) if rng.random() < 0.5 else None,
-            pupil_views=None,
-            outcomes=None,
-            actions=None,
-            shared_with_parents_on=None,
-            views_not_gathered=None,
-            separate_with=None,
-            cycle_id=None,
-            review_id=None,
-            plan_id=None,
-            recorded_by_id=leader,
-            recorded_at=recorded_at,
         )
         add_event(
             context,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from sentrack import access, operations
 from sentrack.access import Ability
@@ -28,9 +28,7 @@ def catalogue_entry(type_id: int | None = None):
     user = operations.signed_in_user()
     existing = None
     if type_id is not None:
-        existing = queries.catalogue_entry(db.session, user.school_id, type_id)
-        if existing is None:
-            abort(404)
+        existing = operations.found_or_404(queries.catalogue_entry(db.session, user.school_id, type_id))
     form_class = CatalogueEditForm if existing is not None else CatalogueForm
     form = form_class.from_record(existing) if request.method == "GET" and existing is not None else form_class()
     if form.validate_on_submit():

@@ -372,8 +372,7 @@ def quick_register(intervention_id: int):
     """The home page's one-click register: today's session, everyone present."""
     user = operations.signed_in_user()
     intervention = access.get_intervention(user, intervention_id, Ability.RECORD_SESSION)
-    if not QuickRegisterForm().validate_on_submit():
-        abort(400)
+    operations.button_posted(QuickRegisterForm)
     name = intervention.name
     operations.step(
         flow.record_everyone_present, back=url_for("main.home"), actor=user, intervention=intervention, today=today()

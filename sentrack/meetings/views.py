@@ -29,20 +29,13 @@ def _to_pupil(pupil: Pupil):
     return redirect(url_for("pupils.show", public_id=pupil.public_id) + "#meetings")
 
 
-def _found(record):
-    """`record`, or Not Found when the page query found none."""
-    if record is None:
-        abort(404)
-    return record
-
-
 @bp.route("/pupils/<public_id>/meetings/new", methods=["GET", "POST"], endpoint="record")
 @bp.route("/pupils/<public_id>/meetings/<int:meeting_id>/record", methods=["GET", "POST"], endpoint="record_planned")
 @once
 def record(public_id: str, meeting_id: int | None = None):
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
-    page = _found(queries.meeting_page(db.session, pupil, meeting_id))
+    page = operations.found_or_404(queries.meeting_page(db.session, pupil, meeting_id))
     form = MeetingForm.from_record(page.planned, leaders=page.leaders, user=user, today=today())
     if operations.submit(
         form, form.noting_existing(flow.record_meeting), pupil=pupil, today=today(), planned=page.planned
@@ -70,7 +63,7 @@ def plan(public_id: str):
 def shared(public_id: str, meeting_id: int):
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
-    meeting = _found(queries.pupil_meeting(db.session, pupil, meeting_id, held=True))
+    meeting = operations.found_or_404(queries.pupil_meeting(db.session, pupil, meeting_id, held=True))
     form = SharedForm.from_record(meeting)
     if operations.submit(form, flow.mark_shared, meeting=meeting, today=today(), details_as="shared_on"):
         flash("The date the record was shared with parents is saved.", "success")
@@ -82,7 +75,7 @@ def shared(public_id: str, meeting_id: int):
 
 
 def _school(user: User) -> School:
-    return _found(queries.school_of(db.session, user))
+    return operations.found_or_404(queries.school_of(db.session, user))
 
 
 def _to_terms():
@@ -115,7 +108,7 @@ def rules():
 def term(term_id: int | None = None):
     user = operations.signed_in_user()
     school = _school(user)
-    page = _found(queries.term_page(db.session, school, term_id, today()))
+    page = operations.found_or_404(queries.term_page(db.session, school, term_id, today()))
     form = TermForm.from_record(
         page.term,
         years=page.years,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import CheckConstraint, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -16,6 +16,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def checks(**named: str) -> list[CheckConstraint]:
+    """Check constraints by name, in the order given: `checks(held_or_planned="held_on IS NOT NULL OR ...")`."""
+    return [CheckConstraint(sql, name=name) for name, sql in named.items()]
 
 
 class UTCDateTime(TypeDecorator):

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sentrack.clock import now
-from sentrack.models.base import Base, UTCDateTime
+from sentrack.models.base import Base, UTCDateTime, checks
 from sentrack.models.enums import Labelled, enum_type
 from sentrack.models.people import User
 from sentrack.models.pupils import Pupil
@@ -33,14 +33,12 @@ class MeetingMode(Labelled):
 class ParentMeeting(Base):
     __tablename__ = "parent_meeting"
     __table_args__ = (
-        sa.CheckConstraint("held_on IS NOT NULL OR planned_for IS NOT NULL", name="held_or_planned"),
-        sa.CheckConstraint(
-            "shared_with_parents_on IS NULL OR (held_on IS NOT NULL AND shared_with_parents_on >= held_on)",
-            name="shared_after_held",
-        ),
-        sa.CheckConstraint(
-            "held_on IS NULL OR pupil_views IS NOT NULL OR views_not_gathered IS NOT NULL",
-            name="held_has_pupil_views",
+        *checks(
+            held_or_planned="held_on IS NOT NULL OR planned_for IS NOT NULL",
+            shared_after_held=(
+                "shared_with_parents_on IS NULL OR (held_on IS NOT NULL AND shared_with_parents_on >= held_on)"
+            ),
+            held_has_pupil_views="held_on IS NULL OR pupil_views IS NOT NULL OR views_not_gathered IS NOT NULL",
         ),
         sa.Index("ix_parent_meeting_pupil_held", "pupil_id", "held_on"),
         sa.Index("ix_parent_meeting_pupil_planned", "pupil_id", "planned_for"),

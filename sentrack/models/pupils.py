@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sentrack.clock import now
-from sentrack.models.base import Base, UTCDateTime
+from sentrack.models.base import Base, UTCDateTime, checks
 from sentrack.models.enums import (
     YEAR_GROUP_MAX,
     YEAR_GROUP_MIN,
@@ -177,10 +177,11 @@ class Concern(Base):
 
     __tablename__ = "concern"
     __table_args__ = (
-        sa.CheckConstraint("deadline >= raised_on", name="deadline_after_raised"),
-        sa.CheckConstraint(
-            "(status = 'open' AND decided_on IS NULL) OR (status <> 'open' AND decided_on IS NOT NULL)",
-            name="decided_when_closed",
+        *checks(
+            deadline_after_raised="deadline >= raised_on",
+            decided_when_closed=(
+                "(status = 'open' AND decided_on IS NULL) OR (status <> 'open' AND decided_on IS NOT NULL)"
+            ),
         ),
         sa.Index("ix_concern_pupil_raised", "pupil_id", "raised_on"),
         sa.Index("ix_concern_status_deadline", "status", "deadline"),

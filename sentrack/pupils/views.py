@@ -231,8 +231,7 @@ def undo_leaving_view(public_id: str):
     """Put the pupil back on the roll: the leaving was recorded by mistake."""
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.UNDO_LEAVING)
-    if not UndoLeavingForm().validate_on_submit():
-        abort(400)
+    operations.button_posted(UndoLeavingForm)
     operations.step(undo_leaving, back=_record_url(pupil), actor=user, pupil=pupil, today=today())
     return _to_record(pupil, "", "The leaving was undone: the pupil is on the roll again.")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 
 from sentrack import access, operations
 from sentrack.access import Ability
@@ -116,11 +116,7 @@ def groups():
 @once
 def group_form(group_id: int | None = None):
     user = operations.signed_in_user()
-    group = None
-    if group_id is not None:
-        group = queries.school_class(db.session, user, group_id)
-        if group is None:
-            abort(404)
+    group = None if group_id is None else operations.found_or_404(queries.school_class(db.session, user, group_id))
     form = (GroupForm if group is None else GroupEditForm).from_record(
         group, teachers=queries.teacher_choices(db.session, user)
     )

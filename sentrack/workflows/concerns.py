@@ -107,15 +107,8 @@ def decide_no_further_action(
         actor=actor,
         detail=reason.strip(),
     )
-    audit.record(
-        session,
-        "concern_decided",
-        actor=actor,
-        pupil=concern.pupil,
-        object_type="concern",
-        object_id=concern.id,
-        details={"decision": concern.status.value},
-    )
+    decision = {"decision": concern.status.value}
+    audit.record(session, "concern_decided", actor=actor, pupil=concern.pupil, about=concern, details=decision)
     settle_tasks(session, today, pupil_ids=[concern.pupil_id])
 
 

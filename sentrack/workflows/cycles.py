@@ -240,17 +240,31 @@ def _require_editable(cycle: SupportCycle, *states: CycleState, what: str) -> No
         raise RuleBroken(f"The cycle is at '{cycle.state.label}': {what} only at {allowed}")
 
 
+def _audit(session: Session, action: str, actor: User, cycle: SupportCycle, record: tuple, details=None) -> None:
+    """An event about a record of `cycle` (`record`: its type and id) in the pupil's audit trail."""
+    object_type, object_id = record
+    audit.record(
+        session, action, actor=actor, pupil=cycle.pupil, object_type=object_type, object_id=object_id, details=details
+    )
+
+
+def _on_cycle(cycle: SupportCycle, kind: str, title: str, effective_on: date, **more: object) -> dict[str, object]:
+    """What `add_event` takes for an event of `cycle` on its pupil's timeline; `more`: its detail and states."""
+    return {"pupil": cycle.pupil, "cycle": cycle, "kind": kind, "title": title, "effective_on": effective_on, **more}
+
+
 def _move(
     session: Session,
     cycle: SupportCycle,
     move: Move,
-    *,
     actor: User,
-    effective_on: date,
     today: date,
+    effective_on: date,
     title: str,
     early: EarlyReview | None = None,
 ) -> None:
+    """Move `cycle` by `move` (its guards allow it, or the first problem is raised), effective on
+    `effective_on`, with the timeline event's `title`."""
     problems = guard_problems(cycle, move, today=today, actor=actor, early=early)
     if problems:
         raise problems[0]
@@ -258,26 +272,12 @@ def _move(
     cycle.state = MOVES[(old, move)]
     if cycle.state is CycleState.CLOSED:
         cycle.closed_on = effective_on
-    add_event(
-        session,
-        pupil=cycle.pupil,
-        cycle=cycle,
-        kind="cycle_" + move.value,
-        title=title,
-        effective_on=effective_on,
-        actor=actor,
-        from_state=old.value,
-        to_state=cycle.state.value,
+    event = _on_cycle(
+        cycle, "cycle_" + move.value, title, effective_on, from_state=old.value, to_state=cycle.state.value
     )
-    audit.record(
-        session,
-        "cycle_moved",
-        actor=actor,
-        pupil=cycle.pupil,
-        object_type="support_cycle",
-        object_id=cycle.id,
-        details={"from": old.value, "to": cycle.state.value, "move": move.value},
-    )
+    add_event(session, actor=actor, **event)
+    moved = {"from": old.value, "to": cycle.state.value, "move": move.value}
+    _audit(session, "cycle_moved", actor, cycle, ("support_cycle", cycle.id), moved)
     settle_tasks(session, today, pupil_ids=[cycle.pupil_id])
 
 
@@ -289,15 +289,16 @@ def open_cycle(
     *,
     actor: User,
     pupil: Pupil,
-    today: date,
     concern: Concern | None = None,
     concern_version: int | None = None,
-    previous: SupportCycle | None = None,
-    opened_on: date | None = None,
+    continues: Review | None = None,
+    today: date,
 ) -> SupportCycle:
-    """Open a cycle at 'assess' (on `opened_on`, by default today). Refused when one is open
-    already, or the pupil has an EHC plan (those are reviewed through the annual review)."""
-    opened_on = opened_on or today
+    """Open a cycle at 'assess': today, or the day of the review of the cycle it `continues`.
+    Refused when one is open already, or the pupil has an EHC plan (those are reviewed through the
+    annual review)."""
+    previous = continues.cycle if continues is not None else None
+    opened_on = continues.held_on if continues is not None else today
     if open_cycle_of(session, pupil) is not None:
         raise RuleBroken("This pupil already has an open support cycle")
     if concern is not None:
@@ -328,17 +329,10 @@ def open_cycle(
         concern.decided_by_id = actor.id
         concern.decision_note = f"Assessment opened (support cycle {number})"
         finish_edit(session, "concern", concern, CONCERN_FIELDS, actor)
-    add_event(
-        session,
-        pupil=pupil,
-        cycle=cycle,
-        kind="cycle_opened",
-        title=timeline.cycle_opened(number),
-        effective_on=opened_on,
-        actor=actor,
-        detail="Opened from a concern" if concern else ("Continues the previous cycle" if previous else None),
-        to_state=CycleState.ASSESS.value,
-    )
+    detail = "Opened from a concern" if concern else ("Continues the previous cycle" if previous else None)
+    title = timeline.cycle_opened(number)
+    event = _on_cycle(cycle, "cycle_opened", title, opened_on, detail=detail, to_state=CycleState.ASSESS.value)
+    add_event(session, actor=actor, **event)
     audit.record(session, "cycle_opened", actor=actor, pupil=pupil, object_type="support_cycle", object_id=cycle.id)
     settle_tasks(session, today, pupil_ids=[pupil.id])  # a concern decided by opening the assessment
     return cycle
@@ -371,20 +365,17 @@ ASSESSMENT_FIELDS = {
 }
 
 
+# The cycle's one-off records, by the name of the cycle's attribute: the model, and its fields.
+_RECORDS = {"assessment": (Assessment, ASSESSMENT_FIELDS), "plan": (Plan, PLAN_FIELDS)}
+
+
 def _write_record(
-    session: Session,
-    cycle: SupportCycle,
-    kind: str,
-    model: type[Assessment] | type[Plan],
-    fields: dict[str, str],
-    *,
-    actor: User,
-    values: dict,
-    expected_version: int | None,
+    session: Session, cycle: SupportCycle, kind: str, actor: User, values: dict, expected_version: int | None
 ):
     """Write the cycle's one assessment or plan (`kind` names both it and the cycle's attribute):
     a first one is inserted, and of two people writing it at once the second is told; an existing
     one is changed as the person saw it at `expected_version`."""
+    model, fields = _RECORDS[kind]
     record = getattr(cycle, kind)
     if record is None:
         record = model(cycle_id=cycle.id, **values)
@@ -448,29 +439,12 @@ def save_assessment(
     if details.assessed_on < cycle.opened_on:
         _date_opening(session, cycle, details.assessed_on)
     created = cycle.assessment is None
-    assessment = _write_record(
-        session,
-        cycle,
-        "assessment",
-        Assessment,
-        ASSESSMENT_FIELDS,
-        actor=actor,
-        values={**vars(details), "assessed_by_id": actor.id},
-        expected_version=expected_version,
-    )
+    values = {**vars(details), "assessed_by_id": actor.id}
+    assessment = _write_record(session, cycle, "assessment", actor, values, expected_version)
     if created:
-        add_event(
-            session,
-            pupil=cycle.pupil,
-            cycle=cycle,
-            kind="assessment_recorded",
-            title=timeline.ASSESSMENT_RECORDED,
-            effective_on=details.assessed_on,
-            actor=actor,
-        )
-    audit.record(
-        session, "assessment_saved", actor=actor, pupil=cycle.pupil, object_type="assessment", object_id=assessment.id
-    )
+        event = _on_cycle(cycle, "assessment_recorded", timeline.ASSESSMENT_RECORDED, details.assessed_on)
+        add_event(session, actor=actor, **event)
+    _audit(session, "assessment_saved", actor, cycle, ("assessment", assessment.id))
     settle_tasks(session, today, pupil_ids=[cycle.pupil_id])  # the record kept current
     return assessment
 
@@ -478,15 +452,7 @@ def save_assessment(
 def finish_assessment(session: Session, *, actor: User, cycle: SupportCycle, today: date) -> None:
     # Moves are dated by the fact behind them, so a record typed in late keeps its chronology.
     effective_on = cycle.assessment.assessed_on if cycle.assessment else today
-    _move(
-        session,
-        cycle,
-        Move.FINISH_ASSESSMENT,
-        actor=actor,
-        effective_on=effective_on,
-        today=today,
-        title=timeline.ASSESSMENT_FINISHED,
-    )
+    _move(session, cycle, Move.FINISH_ASSESSMENT, actor, today, effective_on, timeline.ASSESSMENT_FINISHED)
 
 
 # --- Plan ------------------------------------------------------------------------------------------
@@ -563,36 +529,13 @@ def save_plan(
     agreement in the future."""
     _check_plan(cycle, details, today)
     values = {name: value for name, value in vars(details).items() if name != "agreed_at_meeting"}
-    plan = _write_record(
-        session,
-        cycle,
-        "plan",
-        Plan,
-        PLAN_FIELDS,
-        actor=actor,
-        values={**values, "updated_by_id": actor.id, "updated_at": now()},
-        expected_version=expected_version,
-    )
+    values |= {"updated_by_id": actor.id, "updated_at": now()}
+    plan = _write_record(session, cycle, "plan", actor, values, expected_version)
     if plan.version == 1:
-        add_event(
-            session,
-            pupil=cycle.pupil,
-            cycle=cycle,
-            kind="plan_written",
-            title=timeline.PLAN_WRITTEN,
-            effective_on=min(today, details.starts_on),
-            actor=actor,
-            detail=f"Review date {details.review_date:%d/%m/%Y}" if details.review_date else None,
-        )
-    audit.record(
-        session,
-        "plan_saved",
-        actor=actor,
-        pupil=cycle.pupil,
-        object_type="plan",
-        object_id=plan.id,
-        details={"version": plan.version},
-    )
+        detail = f"Review date {details.review_date:%d/%m/%Y}" if details.review_date else None
+        event = _on_cycle(cycle, "plan_written", timeline.PLAN_WRITTEN, min(today, details.starts_on), detail=detail)
+        add_event(session, actor=actor, **event)
+    _audit(session, "plan_saved", actor, cycle, ("plan", plan.id), {"version": plan.version})
     if details.agreed_at_meeting:
         meeting_from_plan(session, actor=actor, cycle=cycle, plan=plan)
     elif details.agreed_at_meeting is False:
@@ -639,7 +582,7 @@ def save_outcome(
         for name, value in vars(details).items():
             setattr(outcome, name, value)
         finish_edit(session, "outcome", outcome, OUTCOME_FIELDS, actor)
-    audit.record(session, "outcome_saved", actor=actor, pupil=cycle.pupil, object_type="outcome", object_id=outcome.id)
+    _audit(session, "outcome_saved", actor, cycle, ("outcome", outcome.id))
     session.flush()
     return outcome
 
@@ -649,20 +592,21 @@ def remove_outcome(session: Session, *, actor: User, cycle: SupportCycle, outcom
     _require_editable(cycle, CycleState.PLAN, what="outcomes can be removed")
     session.delete(outcome)
     forget(session, "outcome", outcome.id)
-    audit.record(
-        session, "outcome_removed", actor=actor, pupil=cycle.pupil, object_type="outcome", object_id=outcome.id
-    )
+    _audit(session, "outcome_removed", actor, cycle, ("outcome", outcome.id))
     session.flush()
 
 
+@dataclass(frozen=True)
+class Needs:
+    """The pupil's primary and secondary types of need, recorded when the plan places the pupil on
+    SEN support."""
+
+    primary: NeedType | None = None
+    secondary: NeedType | None = None
+
+
 def start_support(
-    session: Session,
-    *,
-    actor: User,
-    cycle: SupportCycle,
-    today: date,
-    primary_need: NeedType | None = None,
-    secondary_need: NeedType | None = None,
+    session: Session, *, actor: User, cycle: SupportCycle, today: date, needs: Needs | None = None
 ) -> None:
     """Plan -> do. A pupil not yet on SEN support is placed on it from the plan's start date, which
     creates the letter telling parents (s.68); that needs a primary need."""
@@ -676,7 +620,8 @@ def start_support(
         )
     status = current_status(session, cycle.pupil)
     if status is None or status.provision is Provision.NONE:
-        if primary_need is None:
+        needs = needs or Needs()
+        if needs.primary is None:
             raise RuleBroken(
                 "Select the pupil's primary type of need to place them on SEN support", field="primary_need"
             )
@@ -685,21 +630,13 @@ def start_support(
             actor=actor,
             pupil=cycle.pupil,
             provision=Provision.SEN_SUPPORT,
-            primary_need=primary_need,
-            secondary_need=secondary_need,
+            primary_need=needs.primary,
+            secondary_need=needs.secondary,
             start_date=plan.starts_on if (status is None or plan.starts_on > status.start_date) else today,
             reason=f"Placed on SEN support: plan of support cycle {cycle.number} agreed with parents",
             today=today,
         )
-    _move(
-        session,
-        cycle,
-        Move.START_SUPPORT,
-        actor=actor,
-        effective_on=plan.starts_on,
-        today=today,
-        title=timeline.plan_started(plan.review_date),
-    )
+    _move(session, cycle, Move.START_SUPPORT, actor, today, plan.starts_on, timeline.plan_started(plan.review_date))
 
 
 def start_review(
@@ -717,16 +654,7 @@ def start_review(
         if is_early
         else timeline.REVIEW_STARTED
     )
-    _move(
-        session,
-        cycle,
-        Move.START_REVIEW,
-        actor=actor,
-        effective_on=min(due, today),
-        today=today,
-        title=title,
-        early=early,
-    )
+    _move(session, cycle, Move.START_REVIEW, actor, today, min(due, today), title, early=early)
     review = Review(cycle=cycle, version=0)
     if is_early:
         review.early_reason, review.early_reason_detail = early.reason, early.detail.strip()
@@ -768,24 +696,11 @@ def add_observation(
     )
     session.add(observation)
     session.flush()
-    add_event(
-        session,
-        pupil=cycle.pupil,
-        cycle=cycle,
-        kind="observation",
-        title=timeline.OBSERVATION_RECORDED,
-        effective_on=observed_on,
-        actor=actor,
-        detail=_short(note.strip(), 120),
+    event = _on_cycle(
+        cycle, "observation", timeline.OBSERVATION_RECORDED, observed_on, detail=_short(note.strip(), 120)
     )
-    audit.record(
-        session,
-        "observation_added",
-        actor=actor,
-        pupil=cycle.pupil,
-        object_type="observation",
-        object_id=observation.id,
-    )
+    add_event(session, actor=actor, **event)
+    _audit(session, "observation_added", actor, cycle, ("observation", observation.id))
     settle_tasks(session, today, pupil_ids=[cycle.pupil_id])  # the record kept current
     return observation
 
@@ -846,15 +761,7 @@ def save_review(
     review.updated_by_id = actor.id
     review.updated_at = now()
     finish_edit(session, "review", review, REVIEW_FIELDS, actor)
-    audit.record(
-        session,
-        "review_saved",
-        actor=actor,
-        pupil=cycle.pupil,
-        object_type="review",
-        object_id=review.id,
-        details={"version": review.version},
-    )
+    _audit(session, "review_saved", actor, cycle, ("review", review.id), {"version": review.version})
     session.flush()
     return review
 
@@ -868,15 +775,7 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
     if problems:
         raise problems[0]
     review.recorded_at = now()
-    _move(
-        session,
-        cycle,
-        Move.RECORD_REVIEW,
-        actor=actor,
-        effective_on=review.held_on,
-        today=today,
-        title=timeline.review_held(review.decision),
-    )
+    _move(session, cycle, Move.RECORD_REVIEW, actor, today, review.held_on, timeline.review_held(review.decision))
     if review.parent_attended:
         # The review is a meeting with parents (CoP 6.65): it counts towards the three a year. The
         # meeting already recorded that day is linked rather than entered twice.
@@ -887,15 +786,8 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
     elif review.decision is ReviewDecision.STEP_DOWN:
         _step_down(session, actor=actor, cycle=cycle, review=review, today=today)
     elif review.decision is ReviewDecision.REQUEST_EHC:
-        add_event(
-            session,
-            pupil=cycle.pupil,
-            cycle=cycle,
-            kind="ehc_requested",
-            title=timeline.EHC_REQUESTED,
-            effective_on=review.ehc_requested_on,
-            actor=actor,
-        )
+        event = _on_cycle(cycle, "ehc_requested", timeline.EHC_REQUESTED, review.ehc_requested_on)
+        add_event(session, actor=actor, **event)
     settle_tasks(session, today, pupil_ids=[cycle.pupil_id])
     return following
 
@@ -903,9 +795,7 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
 def _continue(session: Session, *, actor: User, cycle: SupportCycle, review: Review, today: date) -> SupportCycle:
     """Open the next cycle from the meeting date, with the unmet outcomes carried forward, aimed at
     the next cycle's default review date."""
-    following = open_cycle(
-        session, actor=actor, pupil=cycle.pupil, today=today, previous=cycle, opened_on=review.held_on
-    )
+    following = open_cycle(session, actor=actor, pupil=cycle.pupil, today=today, continues=review)
     next_target = default_review_date(following, review.held_on)
     unmet = (o for o in cycle.outcomes if o.rating is not None and not o.rating.met)
     carried = [
@@ -954,12 +844,11 @@ def submit_review(
     details: ReviewDetails,
     expected_version: int | None,
     today: date,
-    record: bool,
 ) -> SupportCycle | None:
-    """The review form sent: save the draft and, when `record`, record the review (the cycle that
+    """The review form sent to be recorded: save the draft and record the review (the cycle that
     follows, if one opens). Refused as a whole: a draft that cannot be recorded is not saved."""
     save_review(session, actor=actor, cycle=cycle, details=details, expected_version=expected_version, today=today)
-    return record_review(session, actor=actor, cycle=cycle, today=today) if record else None
+    return record_review(session, actor=actor, cycle=cycle, today=today)
 
 
 # --- Concerns --------------------------------------------------------------------------------------
@@ -979,7 +868,6 @@ def decide_concern(
     session: Session,
     *,
     actor: User,
-    pupil: Pupil,
     concern: Concern,
     decision: ConcernDecision,
     expected_version: int | None,
@@ -989,7 +877,7 @@ def decide_concern(
     further action."""
     if decision.assess:
         return open_cycle(
-            session, actor=actor, pupil=pupil, today=today, concern=concern, concern_version=expected_version
+            session, actor=actor, pupil=concern.pupil, today=today, concern=concern, concern_version=expected_version
         )
     decide_no_further_action(
         session,

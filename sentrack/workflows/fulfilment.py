@@ -77,64 +77,55 @@ def _open_tasks(session: Session, duty_code: str, scope, *columns) -> list:
 
 @dataclass(frozen=True)
 class _SubjectRecord:
-    """A duty whose subject's own record shows the work done: the record (the model of `key`, the
-    column that holds the task's subject) does it once `done_when` holds, on the date `on`, by `by`;
-    `what` names it from that date and `extra`, a column read beside it."""
+    """A duty whose subject's own record shows the work done. `task` is the duty's code and the
+    subject type of its tasks; `record` the columns (key, on, by): the record (the model of `key`,
+    the column that holds the task's subject) does it once `done_when` holds, on the date `on`, by
+    `by`; `what` names it from that date and `extra`, a column read beside it."""
 
-    duty_code: str
-    subject_type: str
-    key: sa.orm.InstrumentedAttribute
-    on: sa.orm.InstrumentedAttribute
-    by: sa.orm.InstrumentedAttribute
+    task: tuple[str, str]
+    record: tuple[sa.orm.InstrumentedAttribute, sa.orm.InstrumentedAttribute, sa.orm.InstrumentedAttribute]
     done_when: sa.ColumnElement[bool]
     what: Callable[[date, object], str]
     extra: sa.orm.InstrumentedAttribute | None = None
 
     def __call__(self, session: Session, scope) -> list[Done]:
         """The open tasks of the duty within `scope` whose record shows the work done."""
-        record = self.key.class_
+        duty_code, subject_type = self.task
+        key, on, by = self.record
+        model = key.class_
         rows = session.execute(
-            sa.select(Task.id, record.id, self.on, self.by, sa.null() if self.extra is None else self.extra)
+            sa.select(Task.id, model.id, on, by, sa.null() if self.extra is None else self.extra)
             .join(Duty, Duty.id == Task.duty_id)
-            .join(record, self.key == Task.subject_id)
+            .join(model, key == Task.subject_id)
             .where(
                 Task.status == TaskStatus.OPEN,
-                Duty.code == self.duty_code,
-                Task.subject_type == self.subject_type,
+                Duty.code == duty_code,
+                Task.subject_type == subject_type,
                 self.done_when,
                 scope,
             )
         )
-        return [Done(t, record.__tablename__, r, day, who, self.what(day, more)) for t, r, day, who, more in rows]
+        return [Done(t, model.__tablename__, r, day, who, self.what(day, more)) for t, r, day, who, more in rows]
 
 
 _review_recorded = _SubjectRecord(
-    "senco_holds_review",
-    "support_cycle",
-    key=Review.cycle_id,
-    on=Review.held_on,
-    by=Review.updated_by_id,
-    done_when=Review.recorded_at.is_not(None),
-    what=lambda day, _: f"review of {_day(day)}",
-)
-_letter_sent = _SubjectRecord(
-    "senco_tells_parents",
-    "parent_letter",
-    key=ParentLetter.id,
-    on=ParentLetter.sent_on,
-    by=ParentLetter.sent_by_id,
-    done_when=ParentLetter.sent_on.is_not(None),
-    what=lambda day, _: f"letter sent on {_day(day)}",
+    ("senco_holds_review", "support_cycle"),
+    (Review.cycle_id, Review.held_on, Review.updated_by_id),
+    Review.recorded_at.is_not(None),
+    lambda day, _: f"review of {_day(day)}",
 )
 _concern_decided = _SubjectRecord(
-    "senco_decides_concern",
-    "concern",
-    key=Concern.id,
-    on=Concern.decided_on,
-    by=Concern.decided_by_id,
-    done_when=Concern.status != ConcernStatus.OPEN,
-    what=lambda day, status: f"decision of {_day(day)}: {status.label.lower()}",
+    ("senco_decides_concern", "concern"),
+    (Concern.id, Concern.decided_on, Concern.decided_by_id),
+    Concern.status != ConcernStatus.OPEN,
+    lambda day, status: f"decision of {_day(day)}: {status.label.lower()}",
     extra=Concern.status,
+)
+_letter_sent = _SubjectRecord(
+    ("senco_tells_parents", "parent_letter"),
+    (ParentLetter.id, ParentLetter.sent_on, ParentLetter.sent_by_id),
+    ParentLetter.sent_on.is_not(None),
+    lambda day, _: f"letter sent on {_day(day)}",
 )
 
 

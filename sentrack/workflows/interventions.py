@@ -130,8 +130,8 @@ def save_intervention_type(
     session: Session,
     *,
     actor: User,
-    details: TypeDetails,
     existing: InterventionType | None = None,
+    details: TypeDetails,
     expected_version: int | None = None,
 ) -> InterventionType:
     """Add or change a catalogue entry. Refused for a duplicate name, a missing cost, or numbers
@@ -403,6 +403,32 @@ def _refuse_out_of_reach(session: Session, actor: User, places: list[Place], on_
         )
 
 
+def _audit(session: Session, action: str, actor: User, intervention: Intervention, **about: object) -> None:
+    """An event about `intervention` in the audit trail; `about`: the pupil it concerns, or its school."""
+    audit.record(session, action, actor=actor, object_type="intervention", object_id=intervention.id, **about)
+
+
+def _started(intervention: Intervention, on: date, *, joined: bool = False) -> dict[str, object]:
+    """The timeline event of a pupil starting `intervention` on `on`: from its start, or joining later."""
+    weekly = f"{intervention.sessions_per_week} x {intervention.minutes_per_session} minutes a week"
+    return {
+        "kind": "intervention_started",
+        "title": timeline.intervention_starts(intervention.name),
+        "effective_on": on,
+        "detail": ("Joined " if joined else "") + f"{weekly} until {intervention.ends_on:%d/%m/%Y}",
+    }
+
+
+def _ended(intervention: Intervention, detail: str) -> dict[str, object]:
+    """The timeline event of a pupil's impact recorded at the end of `intervention`."""
+    return {
+        "kind": "intervention_impact",
+        "title": timeline.intervention_ended(intervention.name),
+        "effective_on": intervention.ends_on,
+        "detail": detail,
+    }
+
+
 def start_intervention(
     session: Session, *, actor: User, details: InterventionDetails, places: list[Place], today: date
 ) -> Intervention:
@@ -421,24 +447,8 @@ def start_intervention(
     session.add(intervention)
     session.flush()
     for place in places:
-        add_event(
-            session,
-            pupil=place.pupil,
-            kind="intervention_started",
-            title=timeline.intervention_starts(details.name),
-            effective_on=details.starts_on,
-            actor=actor,
-            detail=f"{intervention.sessions_per_week} x {details.minutes_per_session} minutes a week "
-            f"until {details.ends_on:%d/%m/%Y}",
-        )
-        audit.record(
-            session,
-            "intervention_started",
-            actor=actor,
-            pupil=place.pupil,
-            object_type="intervention",
-            object_id=intervention.id,
-        )
+        add_event(session, pupil=place.pupil, actor=actor, **_started(intervention, details.starts_on))
+        _audit(session, "intervention_started", actor, intervention, pupil=place.pupil)
     _place_on_sen_support(session, actor, intervention, placing, today)
     _tell_the_senco(session, actor, intervention, leaving)
     settle_tasks(session, today, pupil_ids=[place.pupil_id for place in intervention.places])
@@ -488,15 +498,7 @@ def _audit_places(session: Session, actor: User, intervention: Intervention, cha
     """Each pupil whose place changed has it in their own audit trail (`changes`: pupil ids by action)."""
     for action, pupil_ids in changes.items():
         for pupil_id in pupil_ids:
-            audit.record(
-                session,
-                action,
-                actor=actor,
-                pupil_id=pupil_id,
-                school_id=intervention.school_id,
-                object_type="intervention",
-                object_id=intervention.id,
-            )
+            _audit(session, action, actor, intervention, pupil_id=pupil_id, school_id=intervention.school_id)
 
 
 def _replace_places(
@@ -532,16 +534,8 @@ def _replace_places(
         },
     )
     for place in joining.values():
-        add_event(
-            session,
-            pupil=place.pupil,
-            kind="intervention_started",
-            title=timeline.intervention_starts(intervention.name),
-            effective_on=max(intervention.starts_on, min(today, intervention.ends_on)),
-            actor=actor,
-            detail=f"Joined {intervention.sessions_per_week} x {intervention.minutes_per_session} minutes a week "
-            f"until {intervention.ends_on:%d/%m/%Y}",
-        )
+        joined_on = max(intervention.starts_on, min(today, intervention.ends_on))
+        add_event(session, pupil=place.pupil, actor=actor, **_started(intervention, joined_on, joined=True))
     intervention.places = kept
 
 
@@ -579,14 +573,7 @@ def update_intervention(
         setattr(intervention, name, value)
     _replace_places(session, actor, intervention, wanted, hidden, today)
     finish_edit(session, "intervention", intervention, INTERVENTION_FIELDS, actor)
-    audit.record(
-        session,
-        "intervention_updated",
-        actor=actor,
-        school_id=intervention.school_id,
-        object_type="intervention",
-        object_id=intervention.id,
-    )
+    _audit(session, "intervention_updated", actor, intervention, school_id=intervention.school_id)
     session.flush()
     _place_on_sen_support(session, actor, intervention, placing, today)
     _tell_the_senco(session, actor, intervention, leaving)
@@ -608,23 +595,15 @@ def end_intervention(session: Session, *, actor: User, intervention: Interventio
     # A new version, so that an edit opened before it ended is told, not saved over the end date.
     with edit(session, "intervention", intervention, INTERVENTION_FIELDS, None, actor):
         intervention.ends_on = ended_on
-    audit.record(
-        session,
-        "intervention_ended",
-        actor=actor,
-        school_id=intervention.school_id,
-        object_type="intervention",
-        object_id=intervention.id,
-    )
+    _audit(session, "intervention_ended", actor, intervention, school_id=intervention.school_id)
     for place in intervention.places:
-        audit.record(
+        _audit(
             session,
             "intervention_place_ended",
-            actor=actor,
+            actor,
+            intervention,
             pupil_id=place.pupil_id,
             school_id=intervention.school_id,
-            object_type="intervention",
-            object_id=intervention.id,
         )
     session.flush()
 
@@ -666,14 +645,7 @@ def _audit_register(
     attended: set[int],
 ) -> None:
     """The register in the school's trail, and each mark in its pupil's."""
-    audit.record(
-        session,
-        "session_recorded",
-        actor=actor,
-        school_id=intervention.school_id,
-        object_type="intervention_session",
-        object_id=register.id,
-    )
+    audit.record(session, "session_recorded", actor=actor, school_id=intervention.school_id, about=register)
     for place in places:
         audit.record(
             session,
@@ -884,24 +856,10 @@ def record_impact(
         first_time = place.impact is None
         _record_place_impact(session, actor, place, result, expected.get(place.pupil_id), today)
         if first_time:
-            add_event(
-                session,
-                pupil=place.pupil,
-                kind="intervention_impact",
-                title=timeline.intervention_ended(intervention.name),
-                effective_on=intervention.ends_on,
-                actor=actor,
-                detail=f"Impact: {labels[result.impact]}"
-                + (f". Exit measure {place.exit_score}" if place.exit_score else ""),
-            )
-        audit.record(
-            session,
-            "impact_recorded",
-            actor=actor,
-            pupil=place.pupil,
-            object_type="intervention",
-            object_id=intervention.id,
-        )
+            exit_measure = f". Exit measure {place.exit_score}" if place.exit_score else ""
+            detail = f"Impact: {labels[result.impact]}{exit_measure}"
+            add_event(session, pupil=place.pupil, actor=actor, **_ended(intervention, detail))
+        _audit(session, "impact_recorded", actor, intervention, pupil=place.pupil)
     settle_tasks(
         session,
         today,

@@ -52,29 +52,15 @@ def move_school(
             moved.append(task)
     session.flush()
     notify_assignees(session, moved)
-    audit.record(
-        session,
-        "school_moved",
-        actor=actor,
-        school_id=school.id,
-        object_type="school",
-        object_id=school.id,
-        details={
-            "from": before.code if before else None,
-            "to": authority.code,
-            "tasks_moved": len(moved),
-            "officer": officer_id,
-        },
-    )
+    details = {
+        "from": before.code if before else None,
+        "to": authority.code,
+        "tasks_moved": len(moved),
+        "officer": officer_id,
+    }
+    audit.record(session, "school_moved", actor=actor, school_id=school.id, about=school, details=details)
+    reassigned = {"to": officer_id, "why": "school_moved"}
     for task in moved:
-        audit.record(
-            session,
-            "task_reassigned",
-            actor=actor,
-            school_id=school.id,
-            object_type="task",
-            object_id=task.id,
-            details={"to": officer_id, "why": "school_moved"},
-        )
+        audit.record(session, "task_reassigned", actor=actor, school_id=school.id, about=task, details=reassigned)
     session.flush()
     return SchoolMoved(tasks_moved=len(moved), officer_id=officer_id)

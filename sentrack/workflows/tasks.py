@@ -91,14 +91,9 @@ def resend_failed_emails(session: Session, *, actor: User) -> int:
     if not failed:
         raise RuleBroken("There are no failed emails to resend")
     for notification in failed:
+        details = {"attempts": notification.attempts, "error": notification.last_error}
         audit.record(
-            session,
-            "email_resent",
-            actor=actor,
-            school_id=actor.school_id,
-            object_type="notification",
-            object_id=notification.id,
-            details={"attempts": notification.attempts, "error": notification.last_error},
+            session, "email_resent", actor=actor, school_id=actor.school_id, about=notification, details=details
         )
         notification.email_status = EmailStatus.PENDING
         notification.attempts = 0
