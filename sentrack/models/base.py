@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import CheckConstraint, DateTime, Index, MetaData, text
+from sqlalchemy.orm import DeclarativeBase, relationship
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints keep migrations stable across SQLite and PostgreSQL.
@@ -21,6 +21,18 @@ NAMING_CONVENTION = {
 def checks(**named: str) -> list[CheckConstraint]:
     """Check constraints by name, in the order given: `checks(held_or_planned="held_on IS NOT NULL OR ...")`."""
     return [CheckConstraint(sql, name=name) for name, sql in named.items()]
+
+
+def unique_while(name: str, column: str, condition: str) -> Index:
+    """A unique index on `column` over the rows where `condition` holds (both SQLite and PostgreSQL):
+    `unique_while("uq_x_one_open_per_pupil", "pupil_id", "end_date IS NULL")`."""
+    where = text(condition)
+    return Index(name, column, unique=True, sqlite_where=where, postgresql_where=where)
+
+
+def children(back_populates: str, order_by: str):
+    """A one-to-many relationship to rows that belong to this one: in `order_by`, deleted with it."""
+    return relationship(back_populates=back_populates, order_by=order_by, cascade="all, delete-orphan")
 
 
 class UTCDateTime(TypeDecorator):

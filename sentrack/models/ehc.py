@@ -20,71 +20,97 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, deferred, mapped_column, relationship
 
 from sentrack.clock import now
-from sentrack.models.base import Base, UTCDateTime
-from sentrack.models.enums import AreaOfNeed, Labelled, NeedType, enum_type
+from sentrack.models.base import Base, UTCDateTime, children, unique_while
+from sentrack.models.enums import AreaOfNeed, NeedType, enum_type, vocabulary
 from sentrack.models.organisation import LocalAuthority
 from sentrack.models.people import User
 from sentrack.models.pupils import Pupil
 
 
-class EhcRequester(Labelled):
-    """Who asked the local authority for the assessment (SEN2: the source of the request)."""
+class Recorded:
+    """Who recorded the row and when; and its version, which each save moves on, so that two people
+    editing one record at once are told of each other's change (sentrack/workflows/revisions.py)."""
 
-    SCHOOL = "school", "The school"
-    PARENT = "parent", "A parent"
-    YOUNG_PERSON = "young_person", "The young person"
-    OTHER = "other", "Another body (health, social care, another setting)"
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
-
-class AssessmentDecision(Labelled):
-    """The authority's decision whether to assess (SEN2 codes; a withdrawal is `withdrawn_on`)."""
-
-    NOT_DECIDED = "not_decided", "Not yet decided"
-    AGREED = "agreed", "Assessment agreed"
-    REFUSED = "refused", "Assessment refused"
+    @declared_attr
+    def recorded_by(cls) -> Mapped[User | None]:
+        return relationship(User)
 
 
-class PlanDecision(Labelled):
-    """After the assessment: whether the authority issues a plan (regulation 10)."""
+EhcRequester = vocabulary(
+    "EhcRequester",
+    """Who asked the local authority for the assessment (SEN2: the source of the request).""",
+    """
+    school: The school
+    parent: A parent
+    young_person: The young person
+    other: Another body (health, social care, another setting)
+    """,
+)
+AssessmentDecision = vocabulary(
+    "AssessmentDecision",
+    """The authority's decision whether to assess (SEN2 codes; a withdrawal is `withdrawn_on`).""",
+    """
+    not_decided: Not yet decided
+    agreed: Assessment agreed
+    refused: Assessment refused
+    """,
+)
+PlanDecision = vocabulary(
+    "PlanDecision",
+    """After the assessment: whether the authority issues a plan (regulation 10).""",
+    """
+    issue: Issue a plan
+    no_plan: Not to issue a plan
+    """,
+)
+ExceptionKind = vocabulary(
+    "ExceptionKind",
+    """The exceptions to the time limits (regulation 10(4); regulation 8(2) for advice).""",
+    """
+    setting_closed: A school, college or early years setting asked for advice was closed
+    personal: Exceptional personal circumstances of the child or parent
+    away: The child or parent was away from the area for at least 4 weeks
+    missed_appointment: The child or parent missed an appointment (advice only)
+    """,
+)
+ReviewKind = vocabulary(
+    "ReviewKind",
+    "Annual or interim.",
+    """
+    annual: Annual review
+    interim: Interim review
+    """,
+)
+ReviewOutcome = vocabulary(
+    "ReviewOutcome",
+    """What a review recommends, and what the authority decides (regulation 20(10)).""",
+    """
+    keep: Keep the plan as it is
+    amend: Amend the plan
+    cease: Cease the plan
+    """,
+)
+DocumentKind = vocabulary(
+    "DocumentKind",
+    "What a document kept with the EHC work is.",
+    """
+    plan: The EHC plan
+    advice: Advice report
+    ep_report: Educational psychology report
+    review_report: Annual review report
+    other: Other document
+    """,
+)
 
-    ISSUE = "issue", "Issue a plan"
-    NO_PLAN = "no_plan", "Not to issue a plan"
 
-
-class ExceptionKind(Labelled):
-    """The exceptions to the time limits (regulation 10(4); regulation 8(2) for advice)."""
-
-    SETTING_CLOSED = "setting_closed", "A school, college or early years setting asked for advice was closed"
-    PERSONAL = "personal", "Exceptional personal circumstances of the child or parent"
-    AWAY = "away", "The child or parent was away from the area for at least 4 weeks"
-    MISSED_APPOINTMENT = "missed_appointment", "The child or parent missed an appointment (advice only)"
-
-
-class ReviewKind(Labelled):
-    ANNUAL = "annual", "Annual review"
-    INTERIM = "interim", "Interim review"
-
-
-class ReviewOutcome(Labelled):
-    """What a review recommends, and what the authority decides (regulation 20(10))."""
-
-    KEEP = "keep", "Keep the plan as it is"
-    AMEND = "amend", "Amend the plan"
-    CEASE = "cease", "Cease the plan"
-
-
-class DocumentKind(Labelled):
-    PLAN = "plan", "The EHC plan"
-    ADVICE = "advice", "Advice report"
-    EP_REPORT = "ep_report", "Educational psychology report"
-    REVIEW_REPORT = "review_report", "Annual review report"
-    OTHER = "other", "Other document"
-
-
-class EhcRequest(Base):
+class EhcRequest(Recorded, Base):
     __tablename__ = "ehc_request"
     __table_args__ = (
         sa.CheckConstraint(
@@ -119,19 +145,10 @@ class EhcRequest(Base):
     final_issued_on: Mapped[date | None]
     withdrawn_on: Mapped[date | None]
     withdrawn_reason: Mapped[str | None] = mapped_column(sa.Text)
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
-    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     pupil: Mapped[Pupil] = relationship()
-    recorded_by: Mapped[User | None] = relationship()
-    advice: Mapped[list[EhcAdvice]] = relationship(
-        back_populates="request", order_by="EhcAdvice.asked_on, EhcAdvice.id", cascade="all, delete-orphan"
-    )
-    exceptions: Mapped[list[EhcException]] = relationship(
-        back_populates="request", order_by="EhcException.starts_on, EhcException.id", cascade="all, delete-orphan"
-    )
+    advice: Mapped[list[EhcAdvice]] = children("request", "EhcAdvice.asked_on, EhcAdvice.id")
+    exceptions: Mapped[list[EhcException]] = children("request", "EhcException.starts_on, EhcException.id")
 
     def __repr__(self) -> str:
         return f"<EhcRequest {self.id}>"
@@ -170,7 +187,7 @@ class EhcException(Base):
     request: Mapped[EhcRequest] = relationship(back_populates="exceptions")
 
 
-class EhcPlan(Base):
+class EhcPlan(Recorded, Base):
     """An EHC plan maintained by a local authority. At most one is in force per pupil."""
 
     __tablename__ = "ehc_plan"
@@ -180,13 +197,7 @@ class EhcPlan(Base):
         sa.CheckConstraint(
             "primary_need <> 'NSA' AND (secondary_need IS NULL OR secondary_need <> 'NSA')", name="no_nsa"
         ),
-        sa.Index(
-            "uq_ehc_plan_one_in_force_per_pupil",
-            "pupil_id",
-            unique=True,
-            sqlite_where=sa.text("ceased_on IS NULL"),
-            postgresql_where=sa.text("ceased_on IS NULL"),
-        ),
+        unique_while("uq_ehc_plan_one_in_force_per_pupil", "pupil_id", "ceased_on IS NULL"),
         sa.Index("ix_ehc_plan_authority_ceased", "local_authority_id", "ceased_on"),
     )
 
@@ -200,21 +211,12 @@ class EhcPlan(Base):
     secondary_need: Mapped[NeedType | None] = mapped_column(enum_type(NeedType, "secondary_need"))
     ceased_on: Mapped[date | None]
     cease_reason: Mapped[str | None] = mapped_column(sa.Text)
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
-    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     pupil: Mapped[Pupil] = relationship()
     local_authority: Mapped[LocalAuthority] = relationship()
     request: Mapped[EhcRequest | None] = relationship()
-    recorded_by: Mapped[User | None] = relationship()
-    outcomes: Mapped[list[EhcOutcome]] = relationship(
-        back_populates="plan", order_by="EhcOutcome.position", cascade="all, delete-orphan"
-    )
-    reviews: Mapped[list[EhcReview]] = relationship(
-        back_populates="plan", order_by="EhcReview.id", cascade="all, delete-orphan"
-    )
+    outcomes: Mapped[list[EhcOutcome]] = children("plan", "EhcOutcome.position")
+    reviews: Mapped[list[EhcReview]] = children("plan", "EhcReview.id")
 
     def __repr__(self) -> str:
         return f"<EhcPlan {self.id}>"
@@ -235,7 +237,7 @@ class EhcOutcome(Base):
     plan: Mapped[EhcPlan] = relationship(back_populates="outcomes")
 
 
-class EhcReview(Base):
+class EhcReview(Recorded, Base):
     """An annual (or interim) review of an EHC plan (regulations 18 to 22). The school convenes it
     (invitations and advice asked at least 2 weeks before `meeting_on`), holds it (`held_on`) and
     sends the report (within 2 weeks); the authority decides within 4 weeks of the meeting, and an
@@ -278,13 +280,8 @@ class EhcReview(Base):
     la_decided_on: Mapped[date | None]
     amendments_proposed_on: Mapped[date | None]
     amended_final_on: Mapped[date | None]
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
-    # Each save moves the record to the next version (sentrack/workflows/revisions.py).
-    version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     plan: Mapped[EhcPlan] = relationship(back_populates="reviews")
-    recorded_by: Mapped[User | None] = relationship()
 
     def __repr__(self) -> str:
         return f"<EhcReview {self.id}>"

@@ -22,6 +22,16 @@ class Labelled(enum.StrEnum):
         return self._label
 
 
+def vocabulary(name: str, doc: str, table: str) -> type[Labelled]:
+    """A `Labelled` enum from a table of lines `value: Label`; each member is named by its value in
+    capitals (`vocabulary("Kind", "...", "plan: The plan")` gives `Kind.PLAN`, labelled "The plan")."""
+    rows = [line.split(":", 1) for line in table.strip().splitlines()]
+    members = [(value.strip().upper(), (value.strip(), label.strip())) for value, label in rows]
+    vocabulary = Labelled(name, members, module=__name__)
+    vocabulary.__doc__ = doc
+    return vocabulary
+
+
 class Role(Labelled):
     SENCO = "senco", "SENCO"
     HEAD = "head", "Head teacher"

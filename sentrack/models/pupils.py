@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sentrack.clock import now
-from sentrack.models.base import Base, UTCDateTime, checks
+from sentrack.models.base import Base, UTCDateTime, checks, unique_while
 from sentrack.models.enums import (
     YEAR_GROUP_MAX,
     YEAR_GROUP_MIN,
@@ -141,13 +141,7 @@ class SenStatus(Base):
             " AND secondary_need <> 'NSA')",
             name="secondary_need_valid",
         ),
-        sa.Index(
-            "uq_sen_status_one_open_per_pupil",
-            "pupil_id",
-            unique=True,
-            sqlite_where=sa.text("end_date IS NULL"),
-            postgresql_where=sa.text("end_date IS NULL"),
-        ),
+        unique_while("uq_sen_status_one_open_per_pupil", "pupil_id", "end_date IS NULL"),
         sa.Index("ix_sen_status_pupil_start", "pupil_id", "start_date"),
         sa.Index("ix_sen_status_open_provision", "provision", "end_date"),
     )
