@@ -113,6 +113,8 @@ class EhcBuilder:
         self.senco = session.get(User, roll.senco_id)
         self.officer = session.get(User, roll.officer_id)
         self.held: list[EhcReview] = []
+        self.convened: list[EhcReview] = []  # the first review due within 8 weeks is always convened
+        self.waiting: list[EhcReview] = []  # for the authority's decision: the first recent one always
 
     def build(self) -> None:
         rows = self.session.execute(
@@ -281,7 +283,7 @@ class EhcBuilder:
         while True:
             due = self._due(plan, pupil, last)
             if due > today:
-                if due <= today + DUE_SOON and rng.random() < CONVENED_RATE:
+                if due <= today + DUE_SOON and (not self.convened or rng.random() < CONVENED_RATE):
                     self._convene(plan, due)
                 return
             if due >= today - 10 * 7 * DAY and rng.random() < OVERDUE_RATE:
@@ -312,6 +314,7 @@ class EhcBuilder:
             recorded_at=moment(rng, max(convened, plan.issued_on)),
         )
         plan.reviews.append(review)
+        self.convened.append(review)
 
     def _hold(self, plan: EhcPlan, pupil: Pupil, held: date, outcome: ReviewOutcome | None) -> None:
         rng, today = self.rng, self.today
@@ -332,10 +335,13 @@ class EhcBuilder:
         )
         plan.reviews.append(review)
         self.held.append(review)
-        report = held + rng.randint(3, 13) * DAY
+        report = held + rng.randint(3, 9) * DAY
         review.report_sent_on = report if report <= today else None
-        decided = held + rng.randint(10, 27) * DAY
-        if decided > today or (review.report_sent_on and held >= today - DUE_SOON and rng.random() < PENDING_RATE):
+        decided = report + rng.randint(5, 18) * DAY  # the authority decides on the report
+        if decided > today:
+            return
+        if review.report_sent_on and held >= today - DUE_SOON and (not self.waiting or rng.random() < PENDING_RATE):
+            self.waiting.append(review)
             return
         review.la_decision, review.la_decided_on = outcome, decided
         if outcome is ReviewOutcome.AMEND:
@@ -355,7 +361,9 @@ class EhcBuilder:
         today = self.today
         if any(r.amendments_proposed_on and r.amended_final_on is None for r in self.held):
             return
-        recent = [r for r in self.held if today - 16 * 7 * DAY <= r.held_on <= today - 21 * DAY]
+        recent = [
+            r for r in self.held if today - 16 * 7 * DAY <= r.held_on <= today - 21 * DAY and r not in self.waiting
+        ]
         if not recent:
             return
         review = max(recent, key=lambda r: r.held_on)
