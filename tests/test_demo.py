@@ -1698,8 +1698,12 @@ def test_the_demo_holds_plans_of_every_age_and_an_under_fives(db_session):
     assert any(age >= 3 * 365 for age in ages)
     under_fives = [p for p in plans if ehc_dates.birthday(p.pupil.date_of_birth, 5) > TODAY]
     assert under_fives and {p.pupil.year_group for p in under_fives} == {0}
-    # An under-five is reviewed every six months.
-    assert any(r.held_on and r.held_on > TODAY - timedelta(days=190) for p in under_fives for r in p.reviews)
+    # An under-five is reviewed every six months, and has been.
+    due = {row.plan_id: row for row in review_schedule(db_session, TODAY)}
+    for plan in under_fives:
+        since = max(plan.issued_on, due[plan.id].last_meeting_on or plan.issued_on)
+        assert due[plan.id].due_on == ehc_dates.add_months(since, 6)
+        assert any(review.held_on for review in plan.reviews)
 
 
 def test_reviews_are_done_due_and_overdue_with_an_amendment_in_progress(db_session):

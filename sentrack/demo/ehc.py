@@ -66,7 +66,7 @@ from sentrack.workflows.ehc_plans import OutcomeDetails, PlanDetails, add_plan
 
 FLAGGED_SCHOOLS = 2  # schools 1 and 2 keep a pupil on "E" without a plan record
 DUE_SOON = 8 * 7 * DAY
-OVERDUE_RATE = 0.25  # of the reviews fallen due in the last 10 weeks, those not yet held
+OVERDUE_RATE = 0.2  # of the reviews fallen due in the last 10 weeks, those not yet held
 CONVENED_RATE = 0.5  # of the reviews due in the next 8 weeks, those convened already
 PENDING_RATE = 0.4  # of the reviews held in the last 8 weeks, those the authority has not decided
 AMEND_RATE = 0.2
@@ -113,6 +113,7 @@ class EhcBuilder:
         self.senco = session.get(User, roll.senco_id)
         self.officer = session.get(User, roll.officer_id)
         self.held: list[EhcReview] = []
+        self.overdue: list[EhcPlan] = []  # the first review fallen due in the last 10 weeks is always overdue
         self.convened: list[EhcReview] = []  # the first review due within 8 weeks is always convened
         self.waiting: list[EhcReview] = []  # for the authority's decision: the first recent one always
 
@@ -286,7 +287,8 @@ class EhcBuilder:
                 if due <= today + DUE_SOON and (not self.convened or rng.random() < CONVENED_RATE):
                     self._convene(plan, due)
                 return
-            if due >= today - 10 * 7 * DAY and rng.random() < OVERDUE_RATE:
+            if due >= today - 10 * 7 * DAY and (not self.overdue or rng.random() < OVERDUE_RATE):
+                self.overdue.append(plan)
                 return
             earliest = max((last or plan.issued_on) + DAY, due - 6 * 7 * DAY)
             held = term_day_between(rng, earliest, max(earliest, min(due, today - DAY)))
