@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter, defaultdict
 from datetime import date, timedelta
@@ -11,14 +12,16 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session, selectinload
 
-from sentrack import create_app
+from sentrack import access, create_app
 from sentrack.auth.passwords import verify_password
 from sentrack.demo import DEMO_PASSWORD, build_demo, catalogue, demo_pupil_count, names, texts
 from sentrack.demo.dates import in_long_holiday, next_weekday
+from sentrack.demo.pdf import pdf_document
 from sentrack.extensions import db
 from sentrack.models import (
     AreaOfNeed,
     Assessment,
+    AssessmentDecision,
     Base,
     Concern,
     ConcernStatus,
@@ -26,6 +29,11 @@ from sentrack.models import (
     CostBasis,
     CycleState,
     Delivery,
+    DocumentKind,
+    EhcDocument,
+    EhcPlan,
+    EhcRequest,
+    EhcReview,
     Intervention,
     InterventionPupil,
     InterventionSession,
@@ -38,11 +46,13 @@ from sentrack.models import (
     ParentMeeting,
     Phase,
     Plan,
+    PlanDecision,
     Provision,
     Pupil,
     RecordRevision,
     Review,
     ReviewDecision,
+    ReviewOutcome,
     Role,
     RoleAssignment,
     RoleProposal,
@@ -60,7 +70,11 @@ from sentrack.models import (
 )
 from sentrack.models.duties import EmailStatus, Notification
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
+from sentrack.workflows import ehc_dates
 from sentrack.workflows.cycles import OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS
+from sentrack.workflows.ehc_clocks import is_at_risk, issued_within_20_weeks
+from sentrack.workflows.ehc_register import ehc_without_plan, is_request_in_progress, plan_in_force
+from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.revisions import snapshot
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
@@ -762,7 +776,7 @@ def test_no_support_record_is_dated_after_today_and_every_pupil_on_support_has_a
     assert {c.state for c in _all_cycles(session, school=primary) if c.is_open} == OPEN_STATES
 
 
-def test_same_seed_and_today_give_the_same_cycles_timeline_letters_interventions_and_meetings():
+def test_same_seed_and_today_give_the_same_cycles_timeline_letters_interventions_meetings_and_ehc_work():
     def records(seed: int) -> list[list[tuple]]:
         engine = _engine()
         with Session(engine) as session:
@@ -784,6 +798,10 @@ def test_same_seed_and_today_give_the_same_cycles_timeline_letters_interventions
                     (InterventionPupil, InterventionPupil.__table__.c),
                     (InterventionSession, InterventionSession.__table__.c),
                     (ParentMeeting, ParentMeeting.__table__.c),
+                    (EhcRequest, EhcRequest.__table__.c),
+                    (EhcPlan, EhcPlan.__table__.c),
+                    (EhcReview, EhcReview.__table__.c),
+                    (EhcDocument, EhcDocument.__table__.c),
                 ]
             ]
             attendance = SessionAttendance.__table__.c
@@ -1581,3 +1599,198 @@ def test_the_history_of_done_tasks_names_the_record_as_the_app_does_when_it_clos
         assert again == written
     finally:
         db_session.rollback()
+
+
+# --- EHC work -------------------------------------------------------------------------------------
+
+
+def _ehc(session: Session) -> tuple[list[EhcRequest], list[EhcPlan], list[EhcReview]]:
+    return (
+        session.scalars(sa.select(EhcRequest).order_by(EhcRequest.id)).all(),
+        session.scalars(sa.select(EhcPlan).order_by(EhcPlan.id)).all(),
+        session.scalars(sa.select(EhcReview).order_by(EhcReview.id)).all(),
+    )
+
+
+def _check_ehc_dates(session: Session, today: date) -> None:
+    """What the CHECK constraints hold (SQLite enforces them: the rows went in), and what they do
+    not: nothing done after today, steps in the order the Regulations take them, and every EHC
+    record about a pupil on the roll with the plan's needs on their open "E" status."""
+    requests, plans, reviews = _ehc(session)
+    for request in requests:
+        steps = [request.received_on, request.assessment_decided_on, request.plan_decided_on, request.draft_sent_on]
+        done = [day for day in steps + [request.final_issued_on] if day is not None]
+        assert done == sorted(done) and done[-1] <= today
+        assert (request.assessment is AssessmentDecision.NOT_DECIDED) == (request.assessment_decided_on is None)
+        for advice in request.advice:
+            assert request.assessment_decided_on < advice.asked_on <= today
+            assert advice.received_on is None or advice.asked_on < advice.received_on <= today
+        assert all(e.starts_on <= e.ends_on and e.reason for e in request.exceptions)
+    for review in reviews:
+        held = [review.held_on, review.report_sent_on, review.la_decided_on]
+        held += [review.amendments_proposed_on, review.amended_final_on]
+        done = [day for day in held if day is not None]
+        assert done == sorted(done) and all(day <= today for day in done)
+        assert review.convened_on is None or review.convened_on <= today
+        assert (review.held_on is None) == (review.meeting_on > today) or review.held_on == review.meeting_on
+        assert review.held_on is None or review.plan.issued_on < review.held_on
+    statuses = {s.pupil_id: s for s in session.scalars(sa.select(SenStatus).where(SenStatus.end_date.is_(None)))}
+    for plan in plans:
+        assert plan.issued_on <= today and plan.ceased_on is None
+        status = statuses[plan.pupil_id]
+        assert status.provision is Provision.EHC_PLAN
+        assert (plan.primary_need, plan.secondary_need) == (status.primary_need, status.secondary_need)
+        assert len(plan.outcomes) == 3
+        assert plan.pupil.left_on is None
+        assert plan.local_authority_id == plan.pupil.school.local_authority_id
+        if plan.request is not None:
+            assert plan.request.final_issued_on == plan.issued_on and plan.request.pupil_id == plan.pupil_id
+
+
+def test_each_school_records_the_years_it_teaches(db_session):
+    schools = _schools(db_session)
+    assert (schools[Phase.PRIMARY].lowest_year, schools[Phase.PRIMARY].highest_year) == (0, 6)
+    assert (schools[Phase.SECONDARY].lowest_year, schools[Phase.SECONDARY].highest_year) == (7, 11)
+
+
+def test_every_pupil_on_ehc_has_a_plan_but_one_a_school_flagged_without(db_session):
+    _check_ehc_dates(db_session, TODAY)
+    on_ehc = set(
+        db_session.scalars(
+            sa.select(Pupil.id)
+            .join(SenStatus, SenStatus.pupil_id == Pupil.id)
+            .where(SenStatus.end_date.is_(None), SenStatus.provision == Provision.EHC_PLAN, Pupil.left_on.is_(None))
+        )
+    )
+    with_plan = set(db_session.scalars(sa.select(EhcPlan.pupil_id).where(plan_in_force(TODAY))))
+    assert with_plan <= on_ehc
+    flagged = db_session.scalars(sa.select(Pupil).where(Pupil.id.in_(on_ehc - with_plan))).all()
+    assert sorted(p.school.phase for p in flagged) == [Phase.PRIMARY, Phase.SECONDARY]
+    assert db_session.scalars(sa.select(Pupil.id).where(ehc_without_plan(TODAY))).all()
+
+
+def test_the_demo_holds_needs_assessment_requests_at_every_stage(db_session):
+    requests, _, _ = _ehc(db_session)
+    in_progress = [r for r in requests if is_request_in_progress(r)]
+    assert any(r.received_on >= TODAY - timedelta(days=6) and r.assessment_decided_on is None for r in in_progress)
+    assert any(is_at_risk(r, TODAY) for r in in_progress)
+    late = [r for r in in_progress if ehc_dates.final_plan_due(r.received_on) < TODAY]
+    assert late and all(r.exceptions for r in late)
+    assert any(r.draft_sent_on is not None for r in in_progress)
+    assert any(r.advice and r.plan_decision is None for r in in_progress)
+    assert any(r.assessment is AssessmentDecision.REFUSED and r.decision_note for r in requests)
+    no_plan = [r for r in requests if r.plan_decision is PlanDecision.NO_PLAN]
+    assert no_plan and all(r.parents_told_on is not None for r in no_plan)
+    # Plans issued here came from their requests, most within 20 weeks, a few later.
+    issued = [issued_within_20_weeks(r) for r in requests if r.final_issued_on is not None]
+    assert issued.count(True) > issued.count(False) > 0
+    # Requests at a stage are about pupils on SEN support.
+    provision = _open_provision(db_session)
+    assert {provision[r.pupil_id] for r in requests if r.final_issued_on is None} == {Provision.SEN_SUPPORT}
+
+
+def test_the_demo_holds_plans_of_every_age_and_an_under_fives(db_session):
+    _, plans, _ = _ehc(db_session)
+    term_start = db_session.scalar(sa.select(sa.func.max(SchoolTerm.starts_on)).where(SchoolTerm.starts_on <= TODAY))
+    ages = [(TODAY - plan.issued_on).days for plan in plans]
+    assert any(plan.issued_on >= term_start for plan in plans)
+    assert any(300 <= age <= 430 for age in ages)
+    assert any(age >= 3 * 365 for age in ages)
+    under_fives = [p for p in plans if ehc_dates.birthday(p.pupil.date_of_birth, 5) > TODAY]
+    assert under_fives and {p.pupil.year_group for p in under_fives} == {0}
+    # An under-five is reviewed every six months, and has been.
+    due = {row.plan_id: row for row in review_schedule(db_session, TODAY)}
+    for plan in under_fives:
+        since = max(plan.issued_on, due[plan.id].last_meeting_on or plan.issued_on)
+        assert due[plan.id].due_on == ehc_dates.add_months(since, 6)
+        assert any(review.held_on for review in plan.reviews)
+
+
+def test_reviews_are_done_due_and_overdue_with_an_amendment_in_progress(db_session):
+    schedule = review_schedule(db_session, TODAY)
+    assert len(schedule) == len(_ehc(db_session)[1])
+    assert any(row.is_overdue(TODAY) for row in schedule)
+    assert any(row.is_due_soon(TODAY) and not row.is_overdue(TODAY) for row in schedule)
+    assert any(row.due_on > TODAY + timedelta(weeks=8) for row in schedule)
+    _, _, reviews = _ehc(db_session)
+    assert any(r.la_decision is ReviewOutcome.KEEP for r in reviews)
+    assert any(r.held_on is not None and r.la_decision is None for r in reviews)
+    assert any(r.held_on is None and r.convened_on is not None and r.meeting_on > TODAY for r in reviews)
+    in_progress = [r for r in reviews if r.amendments_proposed_on is not None and r.amended_final_on is None]
+    assert in_progress and all(r.la_decision is ReviewOutcome.AMEND for r in in_progress)
+    assert any(r.adulthood for r in reviews) and all(
+        r.adulthood is None for r in reviews if r.plan.pupil.year_group < 9
+    )
+
+
+def test_year_6_and_year_11_plans_are_reviewed_early_for_their_phase_transfer(db_session):
+    schools = _schools(db_session)
+    due = {row.plan_id: row for row in review_schedule(db_session, TODAY)}
+    year_start = date(ehc_dates.academic_year_start(TODAY), 9, 1)
+    for phase, top in [(Phase.PRIMARY, 6), (Phase.SECONDARY, 11)]:
+        cohort = db_session.scalars(
+            sa.select(EhcPlan).join(Pupil).where(Pupil.school_id == schools[phase].id, Pupil.year_group == top)
+        ).all()
+        assert len(cohort) >= 2
+        for plan in cohort:
+            row = due[plan.id]
+            annual = ehc_dates.next_review_due(plan.issued_on, row.last_meeting_on, plan.pupil.date_of_birth)
+            reviewed = [r for r in plan.reviews if r.held_on is not None and r.held_on >= year_start]
+            # Either the transfer review is held this year, deciding to amend (to name the next
+            # setting), or it is still to come, brought forward.
+            assert (reviewed and reviewed[-1].recommendation is ReviewOutcome.AMEND) or row.due_on < annual
+
+
+def test_documents_are_small_valid_pdfs_with_some_plans_and_drafts(db_session):
+    documents = db_session.scalars(sa.select(EhcDocument)).all()
+    assert {d.kind for d in documents} >= {DocumentKind.PLAN, DocumentKind.EP_REPORT}
+    assert any(d.request_id is not None for d in documents)
+    plans = len(_ehc(db_session)[1])
+    assert 0 < len({d.plan_id for d in documents if d.plan_id}) < plans
+    for document in documents:
+        content = document.content
+        assert document.media_type == "application/pdf" and document.filename.endswith(".pdf")
+        assert document.size == len(content) < 8000
+        assert document.sha256 == hashlib.sha256(content).hexdigest()
+        assert content.startswith(b"%PDF-1.") and content.rstrip().endswith(b"%%EOF")
+        _check_pdf_structure(content)
+        plan = db_session.get(EhcPlan, document.plan_id) if document.plan_id else None
+        assert plan is None or plan.pupil_id == document.pupil_id
+
+
+def _check_pdf_structure(content: bytes) -> None:
+    """The cross-reference table is where startxref says, and each entry points at its object."""
+    xref_at = int(re.search(rb"startxref\s+(\d+)\s+%%EOF", content).group(1))
+    assert content[xref_at:].startswith(b"xref")
+    header = re.match(rb"xref\s+0 (\d+)\s+", content[xref_at:])
+    count = int(header.group(1))
+    entries = re.findall(rb"(\d{10}) (\d{5}) ([nf]) ", content[xref_at + header.end() - 1 :])[:count]
+    assert len(entries) == count and entries[0][2] == b"f"
+    for number, (offset, _generation, _kind) in enumerate(entries[1:], start=1):
+        assert content[int(offset) :].startswith(b"%d 0 obj" % number)
+    stream = re.search(rb"/Length (\d+) >>\nstream\n", content)
+    length = int(stream.group(1))
+    assert content[stream.end() + length :].startswith(b"\nendstream")
+    assert re.search(rb"/Root 1 0 R", content) and b"/Type /Catalog" in content
+
+
+def test_pdf_document_escapes_brackets_and_backslashes():
+    content = pdf_document("Plan (draft) \\ v2", ["A line (with brackets)", "Naïve café"])
+    assert b"(Plan \\(draft\\) \\\\ v2) Tj" in content
+    assert "Naïve café".encode("latin-1") in content
+    _check_pdf_structure(content)
+
+
+def test_on_another_day_the_la_officer_sees_the_requests_and_plans_across_the_authority(session):
+    # The app's today (the tests' TODAY): the officer's scope is worked out for it.
+    today = date(2026, 11, 27)
+    build_demo(session, today=today, seed=5, pupils_per_school=300)
+    _check_ehc_dates(session, today)
+    officer = session.scalar(sa.select(User).where(User.email == "la@demo.test"))
+    seen = set(session.scalars(sa.select(Pupil.id).where(access.sen_scope(officer))))
+    requests, plans, _ = _ehc(session)
+    open_requests = {r.pupil_id for r in requests if is_request_in_progress(r)}
+    assert open_requests and open_requests <= seen
+    assert {p.pupil_id for p in plans} <= seen
+    assert {session.get(Pupil, pupil_id).school_id for pupil_id in seen} == set(session.scalars(sa.select(School.id)))
+    assert any(row.is_due_soon(today) for row in review_schedule(session, today))

@@ -6,7 +6,8 @@ with dated histories, concerns (some past their deadline), support cycles at eve
 their assessments, plans, outcomes, observations and reviews (some reviews overdue), letters to
 parents (a few still to send), a catalogue of intervention programmes with interventions that
 ended (most with their impact recorded), are running (registers taken up to today) or start next
-week, and each pupil's timeline. Everything is dated from `today`, so the demo looks lived-in on
+week, each pupil's timeline, and EHC work (`ehc`: plans, annual reviews, needs assessment
+requests at every stage, and documents made by `pdf`). Everything is dated from `today`, so the demo looks lived-in on
 whatever date it runs, and everything comes from one seeded random generator, so the same seed
 and date give the same data.
 

@@ -17,6 +17,7 @@ from sentrack.demo.concerns import CONCERN_DEADLINE_DAYS, add_concerns
 from sentrack.demo.context import DemoContext, DemoSummary
 from sentrack.demo.cycles import add_support_cycles
 from sentrack.demo.dates import school_year
+from sentrack.demo.ehc import add_ehc_work
 from sentrack.demo.interventions import InterventionBuilder
 from sentrack.demo.meetings import add_parent_meetings
 from sentrack.demo.pupils import PupilBuilder
@@ -47,6 +48,9 @@ class DemoBuilder:
         # The leavers go through the app's workflow, once the sequences are past the demo's rows.
         for school in self.rolls:
             self.context.summary.leavers += add_leavers(self.context.rows.session, self.context, school)
+        # EHC work follows, through the plans' workflow, for the pupils still on the roll.
+        for school in self.rolls:
+            add_ehc_work(self.context.rows.session, self.context, school)
         return self.context.summary
 
     def add_authority(self, code: str, name: str, specs: list[SchoolSpec], *, officer_email: str | None = None) -> int:
@@ -59,7 +63,9 @@ class DemoBuilder:
         for spec in specs:
             self._add_school(spec, la_id)
             rows.insert(self.progress)
-        self.staff_builder.add_user(Role.LA_OFFICER, la_id=la_id, email=officer_email, slug=f"la{code}")
+        officer_id = self.staff_builder.add_user(Role.LA_OFFICER, la_id=la_id, email=officer_email, slug=f"la{code}")
+        for roll in self.rolls[-len(specs) :]:
+            roll.officer_id = officer_id
         rows.insert(self.progress)
         return la_id
 
@@ -71,6 +77,8 @@ class DemoBuilder:
             name=spec.name,
             phase=spec.phase,
             local_authority_id=la_id,
+            lowest_year=spec.year_groups[0],
+            highest_year=spec.year_groups[-1],
             concern_deadline_days=CONCERN_DEADLINE_DAYS,
         )["id"]
         self._add_terms(school_id)
@@ -92,7 +100,7 @@ class DemoBuilder:
         add_parent_meetings(context, spec, pupils, cycles)
         add_task_history(context, school_id, pupils, staff, self.duties)
         add_passport_reads(context, pupils)
-        self.rolls.append(SchoolRoll(school_id, staff.senco_id))
+        self.rolls.append(SchoolRoll(school_id, staff.senco_id, spec.number))
         summary.schools += 1
         summary.pupils += len(pupils)
         summary.sen_support += sum(p.provision is Provision.SEN_SUPPORT for p in pupils)

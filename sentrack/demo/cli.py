@@ -126,6 +126,10 @@ def _report(summary: DemoSummary, today: date, seed: int) -> None:
     click.echo(f"  {summary.schools} schools, {summary.pupils:,} pupils, {summary.staff:,} staff accounts")
     click.echo(f"  {summary.sen_support:,} on SEN support, {summary.ehc_plans:,} with an EHC plan")
     click.echo(
+        f"  {summary.ehc_plan_records:,} EHC plan records with {summary.ehc_reviews:,} annual reviews, "
+        f"{summary.ehc_requests:,} needs assessment requests, {summary.ehc_documents:,} EHC documents"
+    )
+    click.echo(
         f"  {summary.leavers:,} pupils who left this year; {summary.carried_admissions:,} admitted in January"
         " with SEN support from a previous school"
     )

@@ -31,6 +31,10 @@ class DemoSummary:
     staff: int = 0
     sen_support: int = 0
     ehc_plans: int = 0
+    ehc_plan_records: int = 0  # EhcPlan rows (a pupil or two on "E" has none: the flag)
+    ehc_reviews: int = 0  # EHC annual reviews, held or convened
+    ehc_requests: int = 0  # needs assessment requests, ended or not
+    ehc_documents: int = 0
     concerns_open: int = 0
     concerns_overdue: int = 0
     cycles: int = 0  # support cycles, open and closed

@@ -19,6 +19,7 @@ SEN_SUPPORT_RATE = 0.13
 EHC_PLAN_RATE = {Phase.PRIMARY: 0.025, Phase.SECONDARY: 0.05}
 SECONDARY_NEED_RATE = 0.4
 STEP_DOWN_RATE = 0.01
+TRANSFER_COHORT = 2  # pupils of the top year with a plan, at least
 EHC_SUPPORT_DAYS = 210  # the shortest SEN support before an EHC plan: one cycle and 20 weeks
 SEN_SUPPORT_NEEDS = {
     Phase.PRIMARY: names.SEN_SUPPORT_NEEDS_PRIMARY,
@@ -37,8 +38,8 @@ def place_on_register(
     rng.shuffle(order)
     in_class = [p for p in order if p.group_id == demo_group_id][:4]
     forced_ehc, forced_support = in_class[:1], in_class[1:]
-    rest = [p for p in order if p not in in_class]  # in_class holds four at most
     ehc_extra = max(0, round(EHC_PLAN_RATE[spec.phase] * len(pupils)) - len(forced_ehc))
+    rest = _ehc_cohorts_first(spec, [p for p in order if p not in in_class], ehc_extra)  # in_class: four at most
     support_extra = max(0, round(SEN_SUPPORT_RATE * len(pupils)) - len(forced_support))
     for pupil in forced_ehc + rest[:ehc_extra]:
         pupil.periods = _ehc_history(context, pupil)
@@ -47,6 +48,20 @@ def place_on_register(
     settled = [p for p in rest[ehc_extra + support_extra :] if p.admitted_on <= today - 100 * DAY]
     for pupil in settled[: max(1, round(STEP_DOWN_RATE * len(pupils)))]:
         pupil.periods = _step_down_history(context, spec, pupil)
+
+
+def _ehc_cohorts_first(spec: SchoolSpec, pupils: list[PupilDraft], plans: int) -> list[PupilDraft]:
+    """`pupils`, in the order the register hands out plans (the first `plans` get one), changed
+    only when needed so that the plans include a cohort of the school's top year at phase transfer
+    (Year 6 or Year 11) and, at a primary, the youngest in Reception (an under-five)."""
+    given = pupils[:plans]
+    top = [p for p in pupils if p.row["year_group"] == spec.year_groups[-1]]
+    first = [] if sum(p in given for p in top) >= TRANSFER_COHORT else top[:TRANSFER_COHORT]
+    reception = [p for p in pupils if p.row["year_group"] == 0]
+    if reception:
+        youngest = max(reception, key=lambda p: (p.row["date_of_birth"], p.id))
+        first += [] if youngest in given else [youngest]
+    return first + [p for p in pupils if p not in first]
 
 
 def _needs(context: DemoContext, table: Sequence[tuple[NeedType, float]]) -> tuple[NeedType, NeedType | None]:

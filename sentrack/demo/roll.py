@@ -93,6 +93,8 @@ def admit_in_january_with_carried_support(
 class SchoolRoll:
     school_id: int
     senco_id: int
+    number: int = 0  # the school's number in the build (`SchoolSpec.number`)
+    officer_id: int | None = None  # the authority's LA officer, once added
 
 
 def _latest_records(session: Session, school_id: int) -> dict[int, date]:
