@@ -425,3 +425,12 @@ def test_the_teacher_of_another_class_gets_404_and_the_admin_no_ehc_detail(clien
     page = client.page(f"/pupils/{pupil.public_id}")
     assert not page.has("#ehc")
     assert "assessment" not in page.text().lower()
+
+
+def test_a_plan_issued_from_a_request_shows_both(client, world, login, caseload):
+    login(world.users["senco"])
+    pupil = caseload.pupils["issued_in_time"]
+    page = client.page(f"/pupils/{pupil.public_id}")
+    assert "issued 20 May 2026" in page.text(".app-ehc-plan")
+    assert page.text(".app-ehc-requests") == "Needs assessment request received 5 January 2026: final plan issued."
+    assert page.links(".app-ehc-requests") == [f"/ehc/requests/{caseload.requests['issued_in_time'].id}"]

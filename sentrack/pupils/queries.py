@@ -308,15 +308,24 @@ def ehc_request_status(request: EhcRequest) -> str:
 
 
 def _ehc_section(session: Session, pupil: Pupil, today: date) -> EhcSection:
-    """Three queries whatever the pupil's history: the requests (with their advice), the plan in
-    force, and its next review from the one schedule."""
-    requests = session.scalars(
-        sa.select(EhcRequest)
-        .where(EhcRequest.pupil_id == pupil.id)
-        .options(selectinload(EhcRequest.advice))
-        .order_by(EhcRequest.received_on.desc(), EhcRequest.id.desc())
-    ).all()
-    plan = session.scalar(sa.select(EhcPlan).where(EhcPlan.pupil_id == pupil.id, plan_in_force(today)))
+    """Two statements whatever the pupil's history: the requests (with their advice) beside the
+    plan in force (at most one), and the plan's next review from the one schedule."""
+    in_force = sa.and_(EhcPlan.pupil_id == Pupil.id, plan_in_force(today))
+    rows = (
+        session.execute(
+            sa.select(EhcRequest, EhcPlan)
+            .select_from(Pupil)
+            .outerjoin(EhcRequest, EhcRequest.pupil_id == Pupil.id)
+            .outerjoin(EhcPlan, in_force)
+            .where(Pupil.id == pupil.id)
+            .options(joinedload(EhcRequest.advice))  # joined: one statement, with or without requests
+            .order_by(EhcRequest.received_on.desc(), EhcRequest.id.desc())
+        )
+        .unique()
+        .all()
+    )
+    requests = [request for request, _ in rows if request is not None]
+    plan = next((plan for _, plan in rows if plan is not None), None)
     due = review_schedule(session, today, EhcPlan.pupil_id == pupil.id)
     return EhcSection(
         requests=[
