@@ -278,6 +278,8 @@ DESCRIPTIONS: dict[str, str] = {
     "access_refused": "Was refused access to the pupil's record",
     "named_in_dashboard_list": "Viewed a list of pupils behind a dashboard figure",
     "named_in_dashboard_export": "Downloaded a list of pupils behind a dashboard figure",
+    "named_in_ehc_caseload": "Saw the pupil named in the local authority's EHC caseload",
+    "named_in_sen2_export": "Downloaded the SEN2 return with the pupil in it",
     "named_in_provision_map": "Viewed the provision map with the pupil on it",
     "named_in_provision_map_print": "Printed the provision map with the pupil on it",
     "named_in_provision_map_export": "Downloaded the provision map with the pupil on it",

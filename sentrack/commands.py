@@ -20,6 +20,7 @@ from sentrack.models import LocalAuthority, Role, RoleAssignment, School, User
 from sentrack.submissions import purge
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.compliance import compliance_figures, to_json
+from sentrack.workflows.ehc_figures import ehc_figures
 from sentrack.workflows.schools import move_school
 from sentrack.workflows.sweep import run_sweep
 
@@ -103,16 +104,19 @@ def sweep_command(on, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON (the only output for now)")
 @with_appcontext
 def compliance_command(urn, on, as_json):
-    """Print the compliance dashboard's figures as JSON: counts and percentages, no names."""
+    """Print the compliance dashboard's figures as JSON: counts and percentages, no names. Each
+    school's EHC figures (requests, plans issued within 20 weeks, reviews) are under "ehc"."""
     day = _day(on)
     if urn is not None:
         school = db.session.scalar(sa.select(School).where(School.urn == urn))
         if school is None:
             raise click.BadParameter(f"no school has URN {urn}", param_hint="--school")
-        output = to_json(compliance_figures(db.session, school, day))
+        ehc = ehc_figures(db.session, day, [school.id])
+        output = to_json(compliance_figures(db.session, school, day)) | {"ehc": ehc.to_json(school.id)}
     else:
         schools = db.session.scalars(sa.select(School).order_by(School.urn)).all()
-        output = {s.urn: to_json(compliance_figures(db.session, s, day)) for s in schools}
+        ehc = ehc_figures(db.session, day, [s.id for s in schools])
+        output = {s.urn: to_json(compliance_figures(db.session, s, day)) | {"ehc": ehc.to_json(s.id)} for s in schools}
     click.echo(json.dumps(output, indent=2 if not as_json else None, sort_keys=True))
 
 

@@ -11,7 +11,7 @@ from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
-from sentrack.access import Ability, abilities, page_flags
+from sentrack.access import Ability, abilities, may_see_ehc_caseload, page_flags
 from sentrack.models.enums import NeedType, Provision, Role, year_group_label
 
 LONDON = ZoneInfo("Europe/London")
@@ -61,6 +61,8 @@ def navigation() -> list[dict]:
         items.append(("Provision map", "interventions.provision_map_page", MAP_ENDPOINTS))
     if Ability.VIEW_FIGURES in allowed:
         items.append(("Dashboard", "dashboard.index", "dashboard."))
+    if may_see_ehc_caseload(current_user):
+        items.append(("EHC caseload", "ehc.caseload", "ehc.caseload"))
     items.append(("My tasks", "duties.my_tasks", "duties.task"))
     items.append(("Notifications", "duties.notifications", None))
     if Ability.MANAGE_STAFF in allowed:

@@ -33,6 +33,7 @@ from sentrack.models import (
     TimelineEvent,
 )
 from sentrack.workflows.compliance import compliance_figures, to_json
+from sentrack.workflows.ehc_figures import ehc_figures
 from sentrack.workflows.register import is_on_roll
 from sentrack.workflows.sweep import run_sweep
 from sentrack.workflows.terms import default_terms
@@ -387,6 +388,7 @@ def test_command_prints_the_json_of_one_school_or_every_school(app, session):
     result = _cli(app, "--school", school.urn, "--date", TODAY.isoformat(), "--json")
     assert result.exit_code == 0, result.output
     expected = to_json(compliance_figures(session, school, TODAY))
+    expected["ehc"] = ehc_figures(session, TODAY, [school.id]).to_json(school.id)
     assert json.loads(result.output) == json.loads(json.dumps(expected))
     names = {n for p in _all(session, Pupil) for n in (p.first_name, p.last_name)}
     words = set(result.output.replace('"', " ").replace(",", " ").split())

@@ -457,6 +457,13 @@ ROUTES: dict[str, Route] = {
     "/invitation/<token>": Route(
         lambda t: f"/invitation/{t.invitation_token}", EVERYONE, anonymous=200, target=INVITATION
     ),
+    # EHC caseload: the authority's requests, plans and reviews across its schools, for the LA
+    # officer alone (another authority's officer sees only their own: tests/test_ehc_caseload.py).
+    "/ehc/": Route(lambda t: "/ehc/", only("la")),
+    "/ehc/requests": Route(lambda t: "/ehc/requests", only("la")),
+    "/ehc/reviews": Route(lambda t: "/ehc/reviews", only("la")),
+    "/ehc/figures/<key>": Route(lambda t: "/ehc/figures/reviews_overdue", only("la")),
+    "/ehc/sen2.csv": Route(lambda t: "/ehc/sen2.csv", only("la")),
 }
 
 # Pupils by how they stand to each role (names are keys of World.pupils).

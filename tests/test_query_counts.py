@@ -181,7 +181,9 @@ def test_pupil_list_with_search_and_filter(app, login, schools):
 
 
 def test_pupil_page(app, login, schools):
-    assert_flat(count_pages(app, login, schools, "senco", lambda s: f"/pupils/{s.pupil}"))
+    # Two statements over the others' budget: the EHC section (its requests beside the plan in
+    # force, and the plan's next review from the one schedule).
+    assert_flat(count_pages(app, login, schools, "senco", lambda s: f"/pupils/{s.pupil}"), MOST_STATEMENTS + 2)
 
 
 def test_cycle_page(app, login, schools):
@@ -225,3 +227,8 @@ def test_the_count_sees_every_statement(app, login, schools):
     first = statements(client, "/pupils/?page=1")
     later = statements(client, "/pupils/?page=30")
     assert first == later > 3
+
+
+def test_la_ehc_caseload(app, login, schools):
+    for path in ("/ehc/", "/ehc/requests", "/ehc/reviews", "/ehc/figures/reviews_due_soon"):
+        assert_flat(count_pages(app, login, schools, "officer", path))

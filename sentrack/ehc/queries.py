@@ -1,3 +1,92 @@
 """Page queries of the EHC pages: each returns a small frozen dataclass or a list of them."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from sentrack import access
+from sentrack.models import EhcPlan, EhcRequest, Pupil, School, User
+from sentrack.workflows.ehc_figures import EhcFigures, ehc_figures
+from sentrack.workflows.ehc_register import plan_in_force, request_in_progress
+
+# --- caseload ---
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """The LA officer's schools, their EHC figures, and the pupils the figures name (those of the
+    user's scope, by id)."""
+
+    schools: list[School]
+    figures: EhcFigures
+    pupils: dict[int, Pupil]
+
+    def school(self, school_id: int) -> School | None:
+        return next((s for s in self.schools if s.id == school_id), None)
+
+
+def authority_schools(session: Session, user: User) -> list[School]:
+    """The schools of the officer's authority, by name."""
+    if not access.may_see_ehc_caseload(user):
+        return []
+    return list(
+        session.scalars(
+            sa.select(School)
+            .where(School.local_authority_id == user.local_authority_id)
+            .order_by(School.name, School.id)
+        )
+    )
+
+
+def _pupils(session: Session, user: User, ids: set[int]) -> dict[int, Pupil]:
+    if not ids:
+        return {}
+    found = session.scalars(sa.select(Pupil).where(Pupil.id.in_(sorted(ids)), access.sen_scope(user)))
+    return {pupil.id: pupil for pupil in found}
+
+
+def caseload(session: Session, user: User, today: date, *, named: tuple[str, ...] = ()) -> Caseload:
+    """The EHC figures of the officer's schools; the pupils behind the figures `named` loaded in
+    one query, within the user's scope."""
+    schools = authority_schools(session, user)
+    figures = ehc_figures(session, today, [s.id for s in schools])
+    ids = {row.pupil_id for key in named for row in figures.rows(key)}
+    return Caseload(schools, figures, _pupils(session, user, ids))
+
+
+@dataclass(frozen=True)
+class Sen2Data:
+    """The records the SEN2 person-level return asks for, within the user's scope: the requests
+    received since 1 January of last year or still in progress, and the plans in force or ended
+    since then, each with its pupil and school."""
+
+    requests: list[EhcRequest]
+    plans: list[EhcPlan]
+
+    def plan_of(self, request_id: int) -> EhcPlan | None:
+        return next((p for p in self.plans if p.request_id == request_id), None)
+
+
+def sen2_data(session: Session, user: User, today: date) -> Sen2Data:
+    since = date(today.year - 1, 1, 1)
+    schools = [s.id for s in authority_schools(session, user)]
+    reach = sa.and_(Pupil.school_id.in_(schools), access.sen_scope(user))
+    requests = session.scalars(
+        sa.select(EhcRequest)
+        .join(Pupil, Pupil.id == EhcRequest.pupil_id)
+        .where(reach, sa.or_(EhcRequest.received_on >= since, request_in_progress()))
+        .options(joinedload(EhcRequest.pupil).joinedload(Pupil.school), selectinload(EhcRequest.exceptions))
+        .order_by(EhcRequest.received_on, EhcRequest.id)
+    ).all()
+    plans = session.scalars(
+        sa.select(EhcPlan)
+        .join(Pupil, Pupil.id == EhcPlan.pupil_id)
+        .where(reach, sa.or_(plan_in_force(today), EhcPlan.ceased_on >= since, EhcPlan.issued_on >= since))
+        .options(joinedload(EhcPlan.pupil).joinedload(Pupil.school), selectinload(EhcPlan.reviews))
+        .order_by(EhcPlan.issued_on, EhcPlan.id)
+    ).all()
+    return Sen2Data(list(requests), list(plans))

@@ -16,11 +16,15 @@ from sentrack.access import Ability
 from sentrack.forms import bounded_int
 from sentrack.interventions.queries import PupilInterventionRow, pupil_interventions
 from sentrack.models import (
+    AssessmentDecision,
     Concern,
     Contact,
+    EhcPlan,
+    EhcRequest,
     NeedType,
     ParentLetter,
     ParentMeeting,
+    PlanDecision,
     Provision,
     Pupil,
     SenStatus,
@@ -29,6 +33,9 @@ from sentrack.models import (
     User,
     group_pupils,
 )
+from sentrack.workflows.ehc_clocks import next_statutory_date
+from sentrack.workflows.ehc_register import is_request_in_progress, plan_in_force
+from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import PupilEngagement, engagement_for_pupil
 from sentrack.workflows.meetings import pupil_meetings
 from sentrack.workflows.register import is_on_roll, on_roll
@@ -243,6 +250,7 @@ class SenRecord:
     meetings: list[ParentMeeting]
     planned_meetings: list[ParentMeeting]
     interventions: list[PupilInterventionRow]
+    ehc: EhcSection | None
 
     def staff_ids(self) -> list[int | None]:
         """Everyone these parts name: who recorded, raised, led or delivered what."""
@@ -257,7 +265,76 @@ class SenRecord:
         )
 
 
-NO_SEN_RECORD = SenRecord([], [], [], [], [], None, [], [], [])
+NO_SEN_RECORD = SenRecord([], [], [], [], [], None, [], [], [], None)
+
+
+@dataclass(frozen=True)
+class EhcRequestLine:
+    request: EhcRequest
+    status: str
+    next_date: date | None  # the next statutory date, while the request is in progress
+
+
+@dataclass(frozen=True)
+class EhcSection:
+    """The pupil's EHC work on their record: requests, the plan in force and its next review."""
+
+    requests: list[EhcRequestLine]
+    plan: EhcPlan | None
+    next_review_on: date | None
+
+    @property
+    def empty(self) -> bool:
+        return not self.requests and self.plan is None
+
+
+def ehc_request_status(request: EhcRequest) -> str:
+    """Where a needs assessment request stands, in words."""
+    if request.withdrawn_on is not None:
+        return "Withdrawn"
+    if request.final_issued_on is not None:
+        return "Final plan issued"
+    if request.assessment is AssessmentDecision.REFUSED:
+        return "Assessment refused"
+    if request.plan_decision is PlanDecision.NO_PLAN:
+        return "Decided not to issue a plan"
+    if request.draft_sent_on is not None:
+        return "Draft plan sent"
+    if request.plan_decision is PlanDecision.ISSUE:
+        return "A plan is to be issued"
+    if request.assessment is AssessmentDecision.AGREED:
+        return "Being assessed"
+    return "Waiting for the decision whether to assess"
+
+
+def _ehc_section(session: Session, pupil: Pupil, today: date) -> EhcSection:
+    """Two statements whatever the pupil's history: the requests (with their advice) beside the
+    plan in force (at most one), and the plan's next review from the one schedule."""
+    in_force = sa.and_(EhcPlan.pupil_id == Pupil.id, plan_in_force(today))
+    rows = (
+        session.execute(
+            sa.select(EhcRequest, EhcPlan)
+            .select_from(Pupil)
+            .outerjoin(EhcRequest, EhcRequest.pupil_id == Pupil.id)
+            .outerjoin(EhcPlan, in_force)
+            .where(Pupil.id == pupil.id)
+            .options(joinedload(EhcRequest.advice))  # joined: one statement, with or without requests
+            .order_by(EhcRequest.received_on.desc(), EhcRequest.id.desc())
+        )
+        .unique()
+        .all()
+    )
+    requests = [request for request, _ in rows if request is not None]
+    plan = next((plan for _, plan in rows if plan is not None), None)
+    due = review_schedule(session, today, EhcPlan.pupil_id == pupil.id)
+    return EhcSection(
+        requests=[
+            EhcRequestLine(r, ehc_request_status(r), next_statutory_date(r) if is_request_in_progress(r) else None)
+            for r in requests
+        ],
+        plan=plan,
+        next_review_on=due[0].due_on if due else None,
+    )
 
 
 def _sen_record(session: Session, user: User, pupil: Pupil, today: date) -> SenRecord:
@@ -289,6 +366,7 @@ def _sen_record(session: Session, user: User, pupil: Pupil, today: date) -> SenR
         meetings=meetings,
         planned_meetings=planned,
         interventions=pupil_interventions(session, user, pupil),
+        ehc=_ehc_section(session, pupil, today),
     )
 
 
@@ -303,6 +381,8 @@ RECORD_ACTIONS = {
     "may_open_cycle": Ability.OPEN_CYCLE,
     "may_manage_cycle": Ability.MANAGE_CYCLE,
     "may_record_meeting": Ability.RECORD_PARENT_MEETING,
+    "may_record_ehc_request": Ability.RECORD_EHC_SCHOOL,
+    "may_record_ehc_la": Ability.RECORD_EHC_LA,
 }
 
 
@@ -335,6 +415,7 @@ class RecordPage:
             **{name: getattr(sen, name) for name in SenRecord.__dataclass_fields__},
             "current": next((s for s in sen.statuses if s.end_date is None), None),
             "open_cycle": next((c for c in sen.cycles if c.is_open), None),
+            "may_add_ehc_plan": bool(self.reach & {Ability.RECORD_EHC_SCHOOL, Ability.RECORD_EHC_LA}),
         }
 
 

@@ -1,0 +1,251 @@
+"""The EHC figures of a local authority's schools (issue 15 point 4), set-based: four queries
+whatever the number of schools and pupils, and each figure keeps the pupils behind it.
+
+- *Requests in progress* (`ehc_register.request_in_progress`), with the weeks gone, the next
+  statutory date and whether a clock is at risk (`ehc_clocks`), at-risk first.
+- *Final plans issued within 20 weeks* of the request, by calendar year of issue (as the SEN2
+  return counts them), by school and in all, in all and apart for requests with and without an
+  exception recorded (reg 10(4); an exception stops no clock, it is reported apart).
+- *Annual reviews* due in the next 8 weeks and overdue (`ehc_schedule.review_schedule`).
+- *Review decisions waiting past 4 weeks*: a review meeting held, no decision of the authority,
+  and today past `ehc_dates.la_decision_due(held_on)`.
+
+`shown(...)` gives the counts as a viewer is shown them: small numbers suppressed for those who see
+anonymised figures only (governors), through `sentrack.workflows.small_numbers`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from sentrack.models import EhcPlan, EhcRequest, EhcReview, Pupil
+from sentrack.workflows import ehc_clocks, ehc_dates
+from sentrack.workflows.ehc_register import plan_in_force, request_in_progress
+from sentrack.workflows.ehc_schedule import ReviewDue, review_schedule
+from sentrack.workflows.small_numbers import FEWER, SMALL, WITHHELD, Cell
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    request_id: int
+    pupil_id: int
+    school_id: int
+    received_on: date
+    weeks_gone: int
+    next_date: date | None
+    at_risk: bool
+    exceptions: int
+
+
+@dataclass(frozen=True)
+class IssuedRow:
+    """A final plan issued from a request: when, and whether within 20 weeks of it."""
+
+    request_id: int
+    pupil_id: int
+    school_id: int
+    received_on: date
+    issued_on: date
+    weeks: int
+    within_20_weeks: bool
+    with_exceptions: bool
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    """A review held whose decision the authority has not recorded, past its 4 weeks."""
+
+    review_id: int
+    plan_id: int
+    pupil_id: int
+    school_id: int
+    held_on: date
+    due_on: date
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    issued: int
+    within: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.within / self.issued, 1) if self.issued else None
+
+
+# The figures that lead to pupils, by key: their titles, and what each row says.
+FIGURES: dict[str, str] = {
+    "requests_in_progress": "Needs assessment requests in progress",
+    "requests_at_risk": "Requests with a statutory date at risk or passed",
+    "issued_this_year": "Final plans issued this calendar year",
+    "late_this_year": "Final plans issued this year after 20 weeks",
+    "issued_last_year": "Final plans issued last calendar year",
+    "late_last_year": "Final plans issued last year after 20 weeks",
+    "reviews_due_soon": "Annual reviews due in the next 8 weeks",
+    "reviews_overdue": "Annual reviews overdue",
+    "decisions_waiting": "Review decisions waiting past 4 weeks",
+}
+
+
+@dataclass(frozen=True)
+class EhcFigures:
+    today: date
+    requests: list[RequestRow]  # at-risk first, then by next statutory date
+    issued: list[IssuedRow]  # this calendar year and last
+    reviews: list[ReviewDue]  # every plan in force, earliest due first
+    waiting: list[WaitingRow]
+    school_ids: list[int] = field(default_factory=list)
+
+    @property
+    def this_year(self) -> int:
+        return self.today.year
+
+    def rows(self, key: str, school_id: int | None = None) -> list:
+        """The rows behind the figure `key` (of one school, when given)."""
+        year = self.this_year if key.endswith("this_year") else self.this_year - 1
+        found = {
+            "requests_in_progress": lambda: self.requests,
+            "requests_at_risk": lambda: [r for r in self.requests if r.at_risk],
+            "issued_this_year": lambda: [r for r in self.issued if r.issued_on.year == year],
+            "issued_last_year": lambda: [r for r in self.issued if r.issued_on.year == year],
+            "late_this_year": lambda: [r for r in self.issued if r.issued_on.year == year and not r.within_20_weeks],
+            "late_last_year": lambda: [r for r in self.issued if r.issued_on.year == year and not r.within_20_weeks],
+            "reviews_due_soon": lambda: [r for r in self.reviews if r.is_due_soon(self.today)],
+            "reviews_overdue": lambda: [r for r in self.reviews if r.is_overdue(self.today)],
+            "decisions_waiting": lambda: self.waiting,
+        }[key]()
+        return [r for r in found if school_id is None or r.school_id == school_id]
+
+    def count(self, key: str, school_id: int | None = None) -> int:
+        return len(self.rows(key, school_id))
+
+    def timeliness(self, year: int, school_id: int | None = None, exceptions: bool | None = None) -> Timeliness:
+        """Plans issued in `year` and how many within 20 weeks: all (`exceptions` None), or only
+        those whose request had an exception recorded (True) or had none (False)."""
+        rows = [
+            r
+            for r in self.issued
+            if r.issued_on.year == year
+            and (school_id is None or r.school_id == school_id)
+            and (exceptions is None or r.with_exceptions is exceptions)
+        ]
+        return Timeliness(len(rows), sum(r.within_20_weeks for r in rows))
+
+    def counts(self, school_id: int | None = None) -> dict[str, int]:
+        return {key: self.count(key, school_id) for key in FIGURES}
+
+    def to_json(self, school_id: int | None = None) -> dict:
+        """Counts and shares only, no pupil: for `flask compliance --json`."""
+        years = {}
+        for label, year in (("this_year", self.this_year), ("last_year", self.this_year - 1)):
+            years[label] = {"year": year}
+            for part, exceptions in (("all", None), ("with_exceptions", True), ("without_exceptions", False)):
+                t = self.timeliness(year, school_id, exceptions)
+                years[label][part] = {"issued": t.issued, "within_20_weeks": t.within, "percent": t.percent}
+        return {"counts": self.counts(school_id), "issued_within_20_weeks": years}
+
+
+def _requests(session: Session, today: date, schools: sa.ColumnElement[bool]) -> list[RequestRow]:
+    found = session.scalars(
+        sa.select(EhcRequest)
+        .join(Pupil, Pupil.id == EhcRequest.pupil_id)
+        .where(request_in_progress(), schools)
+        .options(selectinload(EhcRequest.advice), selectinload(EhcRequest.exceptions), selectinload(EhcRequest.pupil))
+    ).all()
+    rows = [
+        RequestRow(
+            request_id=r.id,
+            pupil_id=r.pupil_id,
+            school_id=r.pupil.school_id,
+            received_on=r.received_on,
+            weeks_gone=ehc_clocks.weeks_gone(r, today),
+            next_date=ehc_clocks.next_statutory_date(r),
+            at_risk=ehc_clocks.is_at_risk(r, today),
+            exceptions=len(r.exceptions),
+        )
+        for r in found
+    ]
+    return sorted(rows, key=lambda r: (not r.at_risk, r.next_date or date.max, r.received_on, r.request_id))
+
+
+def _issued(session: Session, today: date, schools: sa.ColumnElement[bool]) -> list[IssuedRow]:
+    has_exception = EhcRequest.exceptions.any()
+    found = session.execute(
+        sa.select(EhcRequest, Pupil.school_id, has_exception)
+        .join(Pupil, Pupil.id == EhcRequest.pupil_id)
+        .where(
+            schools,
+            EhcRequest.final_issued_on >= date(today.year - 1, 1, 1),
+            EhcRequest.final_issued_on <= date(today.year, 12, 31),
+        )
+    ).all()
+    return [
+        IssuedRow(
+            request_id=r.id,
+            pupil_id=r.pupil_id,
+            school_id=school_id,
+            received_on=r.received_on,
+            issued_on=r.final_issued_on,
+            weeks=ehc_dates.weeks_gone(r.received_on, r.final_issued_on),
+            within_20_weeks=bool(ehc_clocks.issued_within_20_weeks(r)),
+            with_exceptions=bool(excepted),
+        )
+        for r, school_id, excepted in sorted(found, key=lambda row: (row[0].final_issued_on, row[0].id))
+    ]
+
+
+def _waiting(session: Session, today: date, schools: sa.ColumnElement[bool]) -> list[WaitingRow]:
+    found = session.execute(
+        sa.select(EhcReview.id, EhcReview.plan_id, EhcPlan.pupil_id, Pupil.school_id, EhcReview.held_on)
+        .join(EhcPlan, EhcPlan.id == EhcReview.plan_id)
+        .join(Pupil, Pupil.id == EhcPlan.pupil_id)
+        .where(schools, plan_in_force(today), EhcReview.held_on.is_not(None), EhcReview.la_decision.is_(None))
+        .order_by(EhcReview.held_on, EhcReview.id)
+    ).all()
+    rows = [WaitingRow(*row, due_on=ehc_dates.la_decision_due(row.held_on)) for row in found]
+    return [row for row in rows if today > row.due_on]
+
+
+def ehc_figures(session: Session, today: date, school_ids: Iterable[int]) -> EhcFigures:
+    """The EHC figures of the pupils of `school_ids` as of `today`."""
+    ids = sorted(set(school_ids))
+    schools = Pupil.school_id.in_(ids)
+    return EhcFigures(
+        today=today,
+        requests=_requests(session, today, schools),
+        issued=_issued(session, today, schools),
+        reviews=review_schedule(session, today, schools),
+        waiting=_waiting(session, today, schools),
+        school_ids=ids,
+    )
+
+
+# --- As shown -------------------------------------------------------------------------------------
+
+
+def _cell(value: int, suppress: bool) -> Cell:
+    return Cell(value, FEWER if suppress and 0 < value < SMALL else None)
+
+
+def shown(figures: EhcFigures, school_id: int | None, *, suppress: bool) -> dict[str, Cell]:
+    """The counts of `figures` as the viewer is shown them: for those who see anonymised figures
+    only (`not access.sees_small_numbers`), a count of 1 to 4 is "fewer than 5", and of the counts
+    that split another (at risk within in progress, late within issued, due soon and overdue within
+    the plans in force) the part beside a hidden one is withheld, so that no difference gives it
+    away."""
+    counts = figures.counts(school_id)
+    cells = {key: _cell(value, suppress) for key, value in counts.items()}
+    if not suppress:
+        return cells
+    pairs = [("requests_in_progress", "requests_at_risk"), ("issued_this_year", "late_this_year")]
+    pairs.append(("issued_last_year", "late_last_year"))
+    for total, part in pairs:
+        rest = counts[total] - counts[part]
+        if cells[total].shown and cells[part].shown and 0 < rest < SMALL:
+            cells[part] = Cell(counts[part], WITHHELD)
+    return cells
