@@ -64,6 +64,20 @@ def shown_school(session: Session, page, action: str, *, actor, school_id: int, 
     return shown(session, page, action, actor=actor, object_type="school", object_id=school_id, details=details)
 
 
+def shown_authority(session: Session, page, action: str, *, actor, details: dict | None = None):
+    """`page` about the whole of the officer's local authority (its schools side by side, its EHC
+    caseload): audited against the authority, with what it was filtered by in `details`; return `page`."""
+    return shown(
+        session,
+        page,
+        action,
+        actor=actor,
+        object_type="local_authority",
+        object_id=actor.local_authority_id,
+        details=details,
+    )
+
+
 def record_for_pupils(
     session: Session,
     action: str,

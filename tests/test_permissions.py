@@ -576,9 +576,9 @@ EHC_PDF = (
 
 def _ehc_records(session, world: World, key: str) -> EhcRecords:
     """The pupil's EHC work, written as rows. For the pupil an LA officer must not reach (of their
-    authority, on SEN support alone), the request was refused and the plan has ceased, so that the
-    records exist and bring the pupil into no officer's scope; for every other pupil the request is
-    in progress and the plan in force."""
+    authority, on SEN support alone), the request was refused and the plan ceased years ago, before
+    the calendar years the authority's figures count, so that the records exist and bring the pupil
+    into no officer's scope; for every other pupil the request is in progress and the plan in force."""
     pupil = world.pupils[key]
     made = session.scalar(sa.select(EhcDocument).where(EhcDocument.pupil_id == pupil.id))
     if made is not None:  # a test that builds the same target twice
@@ -590,27 +590,34 @@ def _ehc_records(session, world: World, key: str) -> EhcRecords:
     request = EhcRequest(
         pupil_id=pupil.id,
         requested_by=EhcRequester.SCHOOL,
-        received_on=date(2026, 10, 1),
+        received_on=date(2023, 10, 2) if ended else date(2026, 10, 1),
         assessment=AssessmentDecision.REFUSED if ended else AssessmentDecision.AGREED,
-        assessment_decided_on=date(2026, 11, 5),
+        assessment_decided_on=date(2023, 11, 6) if ended else date(2026, 11, 5),
     )
     session.add(request)
     session.flush()
-    advice = EhcAdvice(request_id=request.id, adviser="Educational psychologist", asked_on=date(2026, 11, 6))
+    advice = EhcAdvice(
+        request_id=request.id,
+        adviser="Educational psychologist",
+        asked_on=date(2023, 10, 9) if ended else date(2026, 11, 6),
+    )
     plan = EhcPlan(
         pupil_id=pupil.id,
         local_authority_id=school.local_authority_id,
-        issued_on=date(2025, 12, 1),
+        issued_on=date(2021, 12, 1) if ended else date(2025, 12, 1),
         named_setting=school.name,
         primary_need=NeedType.ASD,
-        ceased_on=date(2026, 6, 1) if ended else None,
+        ceased_on=date(2023, 6, 1) if ended else None,
         cease_reason="No longer needed" if ended else None,
         outcomes=[EhcOutcome(position=1, description="Joins in group work", area_of_need=AreaOfNeed.COMMUNICATION)],
     )
     session.add_all([advice, plan])
     session.flush()
     review = EhcReview(
-        plan_id=plan.id, kind=ReviewKind.ANNUAL, meeting_on=date(2026, 11, 20), convened_on=date(2026, 11, 2)
+        plan_id=plan.id,
+        kind=ReviewKind.ANNUAL,
+        meeting_on=date(2022, 11, 21) if ended else date(2026, 11, 20),
+        convened_on=date(2022, 11, 1) if ended else date(2026, 11, 2),
     )
     document = EhcDocument(
         pupil_id=pupil.id,

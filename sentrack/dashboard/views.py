@@ -124,19 +124,6 @@ def _shown_school(body, action: str, user, selection: Selection, details: dict |
     )
 
 
-def _shown_authority(body, action: str, user, details: dict):
-    """`body`, audited as `action` on the officer's local authority."""
-    return audit.shown(
-        db.session,
-        body,
-        action,
-        actor=user,
-        object_type="local_authority",
-        object_id=user.local_authority_id,
-        details=details,
-    )
-
-
 @bp.route("/")
 @access.requires(Ability.VIEW_FIGURES)
 def index():
@@ -191,7 +178,7 @@ def _authority(user, *, printing: bool = False):
         today=today(),
         printing=printing,
     )
-    return _shown_authority(
+    return _authority_page(
         body,
         "dashboard_printed" if printing else "dashboard_viewed",
         user,
@@ -218,7 +205,7 @@ def _authority_csv(user) -> Response:
             ]
         )
     body = csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
-    return _shown_authority(body, "dashboard_exported", user, {"schools": len(schools), "format": "csv"})
+    return _authority_page(body, "dashboard_exported", user, {"schools": len(schools), "format": "csv"})
 
 
 @bp.route("/print")
@@ -349,3 +336,7 @@ def figure_csv(key: str):
     return _shown_school(
         body, "dashboard_list_exported", user, selection, {"figure": key, "rows": len(rows), "format": "csv"}
     )
+
+
+def _authority_page(body, action: str, user, details: dict):
+    return audit.shown_authority(db.session, body, action, actor=user, details=details)

@@ -41,18 +41,6 @@ def _school_filter(schools: list[School]) -> School | None:
     return next((s for s in schools if s.id == wanted), None)
 
 
-def _shown(body, action: str, user, details: dict):
-    return audit.shown(
-        db.session,
-        body,
-        action,
-        actor=user,
-        object_type="local_authority",
-        object_id=user.local_authority_id,
-        details=details,
-    )
-
-
 def _named(action: str, user, pupils, details: dict) -> None:
     audit.record_for_pupils(db.session, action, actor=user, pupils=list(pupils), details=details)
 
@@ -70,7 +58,7 @@ def caseload():
         not_held=SEN2_NOT_HELD,
         years=(found.figures.this_year, found.figures.this_year - 1),
     )
-    return _shown(body, "ehc_caseload_viewed", user, {"schools": len(found.schools)})
+    return _authority_page(body, "ehc_caseload_viewed", user, {"schools": len(found.schools)})
 
 
 @bp.route("/ehc/requests")
@@ -86,7 +74,7 @@ def caseload_requests():
     )
     details = {"school": school.id if school else None, "rows": len(rows)}
     _named("named_in_ehc_caseload", user, (found.pupils[r.pupil_id] for r in rows), {"list": "requests"})
-    return _shown(body, "ehc_caseload_list_viewed", user, details | {"list": "requests"})
+    return _authority_page(body, "ehc_caseload_list_viewed", user, details | {"list": "requests"})
 
 
 @bp.route("/ehc/reviews")
@@ -113,7 +101,7 @@ def caseload_reviews():
     )
     _named("named_in_ehc_caseload", user, (found.pupils[r.pupil_id] for r in rows), {"list": "reviews"})
     details = {"school": school.id if school else None, "show": show, "rows": len(rows), "list": "reviews"}
-    return _shown(body, "ehc_caseload_list_viewed", user, details)
+    return _authority_page(body, "ehc_caseload_list_viewed", user, details)
 
 
 @bp.route("/ehc/figures/<key>")
@@ -136,7 +124,7 @@ def caseload_figure(key: str):
     )
     _named("named_in_ehc_caseload", user, (found.pupils[r.pupil_id] for r in rows), {"figure": key})
     details = {"figure": key, "school": school.id if school else None, "rows": len(rows)}
-    return _shown(body, "ehc_caseload_list_viewed", user, details)
+    return _authority_page(body, "ehc_caseload_list_viewed", user, details)
 
 
 # --- The SEN2 person-level return ------------------------------------------------------------------
@@ -267,4 +255,8 @@ def sen2_export():
     body = csv_response(rows, f"sen2-person-level-{today().isoformat()}.csv")
     pupils = {r.pupil.id: r.pupil for r in data.requests} | {p.pupil.id: p.pupil for p in data.plans}
     _named("named_in_sen2_export", user, pupils.values(), {"format": "csv"})
-    return _shown(body, "ehc_sen2_exported", user, {"rows": len(rows) - 1, "format": "csv"})
+    return _authority_page(body, "ehc_sen2_exported", user, {"rows": len(rows) - 1, "format": "csv"})
+
+
+def _authority_page(body, action: str, user, details: dict):
+    return audit.shown_authority(db.session, body, action, actor=user, details=details)

@@ -4,6 +4,9 @@ expression and, where a caller holds the row, a Python predicate with the same m
 - *Request in progress*: received and not yet ended. A request ends when the authority refuses to
   assess, decides not to issue a plan, issues the final plan, or the request is withdrawn.
 - *Plan in force*: issued on or before the day and not ceased by it (a plan ceases on `ceased_on`).
+- *EHC work of the counted years*: a request received or decided, or a plan ceased, since 1 January
+  of last year: the calendar years the authority's figures and its SEN2 return count, so that every
+  pupil counted in them can be listed by the officer who sees the figure.
 - *On an EHC plan without a plan record*: an open "E" SEN status and no plan in force recorded:
   flagged, and the SENCO is asked to add the plan.
 """
@@ -62,10 +65,36 @@ def has_open_ehc_status(pupil=Pupil) -> sa.ColumnElement[bool]:
     )
 
 
+def counted_since(day: date) -> date:
+    """The first day of the calendar years the authority's EHC figures count: 1 January last year."""
+    return date(day.year - 1, 1, 1)
+
+
+def has_counted_ehc_work(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
+    """A request received or decided, or a plan ceased, in the calendar years the figures count."""
+    since = counted_since(day)
+    dates = (
+        EhcRequest.received_on,
+        EhcRequest.assessment_decided_on,
+        EhcRequest.plan_decided_on,
+        EhcRequest.parents_told_on,
+        EhcRequest.final_issued_on,
+        EhcRequest.withdrawn_on,
+    )
+    requests = sa.select(EhcRequest.pupil_id).where(sa.or_(*(column >= since for column in dates)))
+    plans = sa.select(EhcPlan.pupil_id).where(EhcPlan.ceased_on >= since)
+    return sa.or_(pupil.id.in_(requests), pupil.id.in_(plans))
+
+
 def in_ehc_work(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
-    """The pupil has a request in progress, a plan in force, or an open "E" status: the pupils an
-    LA officer reaches in the authority's schools."""
-    return sa.or_(has_request_in_progress(pupil), has_plan_in_force(day, pupil), has_open_ehc_status(pupil))
+    """The pupil has a request in progress, a plan in force, an open "E" status, or EHC work of the
+    years the figures count: the pupils an LA officer reaches in the authority's schools."""
+    return sa.or_(
+        has_request_in_progress(pupil),
+        has_plan_in_force(day, pupil),
+        has_open_ehc_status(pupil),
+        has_counted_ehc_work(day, pupil),
+    )
 
 
 def ehc_without_plan(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
