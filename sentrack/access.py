@@ -150,6 +150,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RECORD_SESSION,
             Ability.RECORD_PARENT_MEETING,
             Ability.READ_PASSPORT,
+            Ability.VIEW_EHC_DOCUMENTS,  # of the pupils they teach: the plan they teach to
         }
     ),
     Role.SUPPORT_ASSISTANT: frozenset(
