@@ -287,6 +287,12 @@ DESCRIPTIONS: dict[str, str] = {
 # missing here is shown by its name.
 PAGES: dict[str, str] = {
     "pupils.show": "the pupil's record",
+    "ehc.plan": "the EHC plan",
+    "ehc.new_plan": "the form to record an EHC plan",
+    "ehc.edit_plan": "the form to change the EHC plan",
+    "ehc.cease_plan": "the form to cease the EHC plan",
+    "ehc.new_document": "the form to add an EHC document",
+    "ehc.document": "an EHC document",
     "pupils.edit": "the form to change the pupil's details",
     "pupils.sen_status": "the SEN status",
     "pupils.audit_trail": "the audit trail",
