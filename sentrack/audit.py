@@ -156,6 +156,23 @@ def _is_record_route() -> bool:
     return request.endpoint != "static" and (bool(request.view_args) or request.blueprint in RECORD_BLUEPRINTS)
 
 
+def _ehc_record_pupil(session: Session, args: dict) -> tuple[int, int] | None:
+    """The pupil (and their school) of the EHC record an EHC route names by its number."""
+    from sentrack.models import EhcDocument, EhcPlan, EhcRequest, EhcReview
+
+    query = sa.select(Pupil.id, Pupil.school_id)
+    for name, model in (("plan_id", EhcPlan), ("request_id", EhcRequest), ("document_id", EhcDocument)):
+        if isinstance(args.get(name), int):
+            return session.execute(query.join(model, model.pupil_id == Pupil.id).where(model.id == args[name])).first()
+    if isinstance(args.get("review_id"), int):
+        return session.execute(
+            query.join(EhcPlan, EhcPlan.pupil_id == Pupil.id)
+            .join(EhcReview, EhcReview.plan_id == EhcPlan.id)
+            .where(EhcReview.id == args["review_id"])
+        ).first()
+    return None
+
+
 def _audit_refusal(session: Session, response: Response) -> None:
     """A refused request (403 or 404) on a route under a pupil or record: who, which route and the
     answer; the pupil's id only when the pupil exists (the user lacked the reach to them). Nothing
@@ -168,6 +185,8 @@ def _audit_refusal(session: Session, response: Response) -> None:
         row = session.execute(sa.select(Pupil.id, Pupil.school_id).where(Pupil.public_id == public_id)).first()
         if row is not None:
             pupil_id, school_id = row
+    if pupil_id is None and request.blueprint == "ehc":
+        pupil_id, school_id = _ehc_record_pupil(session, args) or (None, None)
     user = _signed_in()
     if school_id is None and user is not None:
         school_id = user.school_id

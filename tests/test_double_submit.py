@@ -541,4 +541,9 @@ def test_the_views_that_create_records_save_once(app):
         "staff.member_new",
         "staff.group_new",
         "staff.group_edit",
+        # EHC plans
+        "ehc.new_plan",
+        "ehc.edit_plan",
+        "ehc.cease_plan",
+        "ehc.new_document",
     }
