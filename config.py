@@ -105,6 +105,9 @@ class Config:
     # The largest request body taken, in bytes (1 MB unless MAX_CONTENT_LENGTH says otherwise): no
     # form comes near it; a larger request is refused with a 413 page before it is read.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    # The largest document of a pupil's EHC work taken (10 MB unless EHC_DOCUMENT_MAX_BYTES says
+    # otherwise): the upload page alone takes a request this large (sentrack/ehc/plans.py).
+    EHC_DOCUMENT_MAX_BYTES = int(os.environ.get("EHC_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 
     PUPILS_PER_PAGE = 25
     DEMO_BANNER = False

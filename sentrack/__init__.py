@@ -113,6 +113,10 @@ def _sqlite_begin(connection) -> None:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    from sentrack.ehc.plans import allow_uploads
+
+    # Before the CSRF check reads the form: the upload page's own limit on a request's size.
+    app.before_request(allow_uploads)
     csrf.init_app(app)
     from sentrack.auth import throttle
     from sentrack.auth.cookie import TokenOnlySessionInterface
@@ -205,8 +209,8 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(413)
     def request_too_large(error):
         db.session.rollback()
-        limit = app.config.get("MAX_CONTENT_LENGTH") or 0
-        return render_error(413, limit=f"{limit / (1024 * 1024):g} MB")
+        limit = request.max_content_length or app.config.get("MAX_CONTENT_LENGTH") or 0
+        return render_error(413, limit=f"{limit / (1024 * 1024):.3g} MB")
 
     @app.errorhandler(429)
     def too_many_requests(error):

@@ -150,6 +150,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RECORD_SESSION,
             Ability.RECORD_PARENT_MEETING,
             Ability.READ_PASSPORT,
+            Ability.VIEW_EHC_DOCUMENTS,  # of the pupils they teach: the plan they teach to
         }
     ),
     Role.SUPPORT_ASSISTANT: frozenset(
@@ -766,3 +767,13 @@ def get_ehc_review(user: User, review_id: int, ability: Ability = Ability.VIEW_S
 def may_see_ehc_caseload(user: User) -> bool:
     """Whether the user sees the authority's EHC requests, plans and reviews across its schools."""
     return can(user, Ability.VIEW_EHC_CASELOAD) and user.local_authority_id is not None
+
+
+def ehc_plan_recorder(user: User) -> Ability | None:
+    """The ability by which the user records an EHC plan already issued for a pupil (`ehc.new_plan`):
+    the authority's (an LA officer), else the school's (the SENCO, for a pupil on "E" without a
+    plan record); None for anyone else."""
+    for ability in (Ability.RECORD_EHC_LA, Ability.RECORD_EHC_SCHOOL):
+        if can(user, ability):
+            return ability
+    return None

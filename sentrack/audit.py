@@ -175,6 +175,23 @@ def _is_record_route() -> bool:
     return request.endpoint != "static" and (bool(request.view_args) or request.blueprint in RECORD_BLUEPRINTS)
 
 
+def _ehc_record_pupil(session: Session, args: dict) -> tuple[int, int] | None:
+    """The pupil (and their school) of the EHC record an EHC route names by its number."""
+    from sentrack.models import EhcDocument, EhcPlan, EhcRequest, EhcReview
+
+    query = sa.select(Pupil.id, Pupil.school_id)
+    for name, model in (("plan_id", EhcPlan), ("request_id", EhcRequest), ("document_id", EhcDocument)):
+        if isinstance(args.get(name), int):
+            return session.execute(query.join(model, model.pupil_id == Pupil.id).where(model.id == args[name])).first()
+    if isinstance(args.get("review_id"), int):
+        return session.execute(
+            query.join(EhcPlan, EhcPlan.pupil_id == Pupil.id)
+            .join(EhcReview, EhcReview.plan_id == EhcPlan.id)
+            .where(EhcReview.id == args["review_id"])
+        ).first()
+    return None
+
+
 def _audit_refusal(session: Session, response: Response) -> None:
     """A refused request (403 or 404) on a route under a pupil or record: who, which route and the
     answer; the pupil's id only when the pupil exists (the user lacked the reach to them). Nothing
@@ -187,6 +204,8 @@ def _audit_refusal(session: Session, response: Response) -> None:
         row = session.execute(sa.select(Pupil.id, Pupil.school_id).where(Pupil.public_id == public_id)).first()
         if row is not None:
             pupil_id, school_id = row
+    if pupil_id is None and request.blueprint == "ehc":
+        pupil_id, school_id = _ehc_record_pupil(session, args) or (None, None)
     user = _signed_in()
     if school_id is None and user is not None:
         school_id = user.school_id
@@ -254,6 +273,11 @@ DESCRIPTIONS: dict[str, str] = {
     "contact_updated": "Changed a parent or carer contact",
     "sen_status_changed": "Changed the SEN status",
     "ehc_plan_added": "Recorded an EHC plan",
+    "ehc_plan_updated": "Changed the EHC plan (named setting, needs or outcomes)",
+    "ehc_plan_ceased": "Recorded that the EHC plan ceased",
+    "ehc_plan_viewed": "Viewed the EHC plan",
+    "ehc_document_added": "Added a document to the pupil's EHC work",
+    "ehc_document_downloaded": "Downloaded a document of the pupil's EHC work",
     "concern_raised": "Raised a concern",
     "concern_decided": "Decided on a concern",
     "cycle_opened": "Opened a support cycle",
@@ -303,6 +327,12 @@ DESCRIPTIONS: dict[str, str] = {
 # missing here is shown by its name.
 PAGES: dict[str, str] = {
     "pupils.show": "the pupil's record",
+    "ehc.plan": "the EHC plan",
+    "ehc.new_plan": "the form to record an EHC plan",
+    "ehc.edit_plan": "the form to change the EHC plan",
+    "ehc.cease_plan": "the form to cease the EHC plan",
+    "ehc.new_document": "the form to add an EHC document",
+    "ehc.document": "an EHC document",
     "pupils.edit": "the form to change the pupil's details",
     "pupils.sen_status": "the SEN status",
     "pupils.audit_trail": "the audit trail",

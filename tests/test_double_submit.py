@@ -225,6 +225,57 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
     assert len(sent) == 31
 
 
+# EHC plans
+
+
+def test_the_ehc_plan_forms_save_once_when_sent_twice(as_browser, world, login, session):
+    """Recording a plan, changing it, adding a document (a multipart upload, sent afresh each time,
+    as a browser resends the file) and ceasing it: the repeat is answered with the first's
+    redirect and stores nothing."""
+    import io
+
+    from sentrack.models import EhcPlan
+    from tests.test_ehc_documents import PDF
+    from tests.test_ehc_plans import _cease_form, _edit_form, _plan_form
+
+    client = as_browser
+    pupil = world.pupils["untaught"]
+
+    def twice(actor, url, data, multipart=False):
+        login(actor)
+        token = client.page(url).submission_token()
+        before = _rows(session)
+        answers = []
+        for _ in range(2):
+            posted = {**data(), submissions.FIELD: token}
+            kwargs = {"content_type": "multipart/form-data"} if multipart else {}
+            answers.append(client.post(url, data=posted, **kwargs))
+            if len(answers) == 1:
+                assert answers[0].status_code == 302, f"{url}: {answers[0].status_code} {text(answers[0])[:300]}"
+                after_first = _rows(session)
+                assert after_first != before, f"{url}: the first post saved nothing"
+        assert answers[1].status_code == 302 and answers[1].headers["Location"] == answers[0].headers["Location"]
+        assert _rows(session) == after_first, f"{url}: the repeat saved something"
+
+    twice(world.users["senco"], f"/pupils/{pupil.public_id}/ehc/plans/new", _plan_form)
+    plan = session.scalar(sa.select(EhcPlan).where(EhcPlan.pupil_id == pupil.id))
+    # The needs kept, so that "E" has no new period to cease before.
+    twice(
+        world.users["la"],
+        f"/ehc/plans/{plan.id}/edit",
+        lambda: _edit_form(plan, primary_need="ASD", secondary_need="SLCN"),
+    )
+    twice(
+        world.users["senco"],
+        f"/ehc/plans/{plan.id}/documents/new",
+        lambda: {"kind": "plan", "title": "Final plan", "file": (io.BytesIO(PDF), "plan.pdf")},
+        multipart=True,
+    )
+    session.expire_all()
+    plan = session.get(EhcPlan, plan.id)
+    twice(world.users["la"], f"/ehc/plans/{plan.id}/cease", lambda: _cease_form(plan))
+
+
 def _concern_page(client, pupil) -> tuple[str, dict]:
     url = f"/pupils/{pupil.public_id}/concerns/new"
     token = client.page(url).submission_token()
@@ -490,4 +541,9 @@ def test_the_views_that_create_records_save_once(app):
         "staff.member_new",
         "staff.group_new",
         "staff.group_edit",
+        # EHC plans
+        "ehc.new_plan",
+        "ehc.edit_plan",
+        "ehc.cease_plan",
+        "ehc.new_document",
     }

@@ -61,6 +61,9 @@ from sentrack.models import (
     Concern,
     Contact,
     CycleState,
+    EhcDocument,
+    EhcOutcome,
+    EhcPlan,
     Intervention,
     InterventionPupil,
     InterventionSession,
@@ -188,6 +191,13 @@ FORMS: dict[str, Fuzz] = {
     "/staff/classes/<int:group_id>": Fuzz((TeachingGroup, AuditEvent)),
     "/tasks/<int:task_id>": Fuzz((Task, AuditEvent)),
     "/tasks/<int:task_id>/reassign": Fuzz((Task, AuditEvent)),
+    # EHC plans (the file field is posted as text by these examples: refused as no file chosen;
+    # real uploads of the wrong kind or too large are in tests/test_ehc_documents.py)
+    "/pupils/<public_id>/ehc/plans/new": Fuzz((EhcPlan, EhcOutcome, SenStatus, TimelineEvent, AuditEvent)),
+    "/ehc/plans/<int:plan_id>/edit": Fuzz((EhcPlan, EhcOutcome, SenStatus, TimelineEvent, AuditEvent)),
+    "/ehc/plans/<int:plan_id>/cease": Fuzz((EhcPlan, SenStatus, TimelineEvent, AuditEvent)),
+    "/ehc/plans/<int:plan_id>/documents/new": Fuzz((EhcDocument, TimelineEvent, AuditEvent)),
+    "/ehc/requests/<int:request_id>/documents/new": Fuzz((EhcDocument, TimelineEvent, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below

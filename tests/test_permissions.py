@@ -464,6 +464,27 @@ ROUTES: dict[str, Route] = {
     "/ehc/reviews": Route(lambda t: "/ehc/reviews", only("la")),
     "/ehc/figures/<key>": Route(lambda t: "/ehc/figures/reviews_overdue", only("la")),
     "/ehc/sen2.csv": Route(lambda t: "/ehc/sen2.csv", only("la")),
+    # EHC plans (one pupil's records: 404 for anyone the page is not for): reading the plan is VIEW_SEN;
+    # recording a plan already issued the SENCO's or the LA officer's; changing and ceasing it
+    # the LA officer's; documents uploaded by the SENCO and the LA officer and downloaded by
+    # those who read them (a teacher of the pupil's class included).
+    "/ehc/plans/<int:plan_id>": Route(lambda t: t.plan, only("senco", "head", "teacher", "la", no=404), target=PUPIL),
+    "/pupils/<public_id>/ehc/plans/new": Route(
+        lambda t: f"{t.base}/ehc/plans/new", only("senco", "la", no=404), target=PUPIL
+    ),
+    "/ehc/plans/<int:plan_id>/edit": Route(lambda t: f"{t.plan}/edit", only("la", no=404), target=PUPIL),
+    "/ehc/plans/<int:plan_id>/cease": Route(lambda t: f"{t.plan}/cease", only("la", no=404), target=PUPIL),
+    "/ehc/plans/<int:plan_id>/documents/new": Route(
+        lambda t: f"{t.plan}/documents/new", only("senco", "la", no=404), target=PUPIL
+    ),
+    "/ehc/requests/<int:request_id>/documents/new": Route(
+        lambda t: f"{t.request}/documents/new", only("senco", "la", no=404), target=PUPIL
+    ),
+    "/ehc/documents/<int:document_id>": Route(
+        lambda t: t.document,
+        only("senco", "head", "teacher", "la", no=404),
+        target=PUPIL,
+    ),
 }
 
 # Pupils by how they stand to each role (names are keys of World.pupils).
@@ -1136,6 +1157,8 @@ FORM_RULES = (
     "/pupils/<public_id>/meetings/<int:meeting_id>/record",
     "/pupils/<public_id>/meetings/<int:meeting_id>/shared",
     "/pupils/<public_id>/leaving",
+    # EHC plans
+    "/pupils/<public_id>/ehc/plans/new",
 )
 
 
@@ -1471,6 +1494,9 @@ READING_RULES = {
     "/pupils/<public_id>/cycles/<int:number>",
     "/pupils/<public_id>/cycles/<int:number>/plan/print",
     "/pupils/<public_id>/leaving/undo",
+    # EHC plans: the plan and its documents stay readable
+    "/ehc/plans/<int:plan_id>",
+    "/ehc/documents/<int:document_id>",
 }
 WRITING_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and rule not in READING_RULES)
 

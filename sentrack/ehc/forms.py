@@ -2,3 +2,233 @@
 workflow its details (`to_details`)."""
 
 from __future__ import annotations
+
+# --- plans ---
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSelect, GovSubmitInput
+from werkzeug.datastructures import FileStorage
+from wtforms import Form, FormField, SelectField, SubmitField
+from wtforms.fields import FieldList, RadioField
+from wtforms.validators import StopValidation
+
+from sentrack.clock import today as _today
+from sentrack.forms import (
+    GovDateField,
+    NotInFuture,
+    Offered,
+    Required,
+    VersionedForm,
+    blank_to_none,
+    opened_at,
+    text_area,
+    text_field,
+)
+from sentrack.models import AreaOfNeed, DocumentKind, NeedType, Provision
+from sentrack.workflows import ehc_documents as documents
+from sentrack.workflows import ehc_plans as plans
+
+PLAN_NEED_CHOICES = [(n.value, f"{n.label} ({n.value})") for n in NeedType if n is not NeedType.NSA]
+PLAN_AREA_CHOICES = [("", "Not given"), *((a.value, a.label) for a in AreaOfNeed)]
+OUTCOME_ROWS_SPARE = 3  # empty rows offered beside the plan's outcomes
+OUTCOME_ROWS_MAX = 30
+
+
+def _need_select(label: str, first: tuple[str, str], message: str) -> SelectField:
+    return SelectField(
+        label,
+        widget=GovSelect(),
+        choices=[first, *PLAN_NEED_CHOICES],
+        validate_choice=False,
+        filters=[blank_to_none],
+        validators=[Offered(message)],
+    )
+
+
+class PlanOutcomeRow(Form):
+    """One outcome of the plan (section E): blank rows are left out."""
+
+    description = text_area("Outcome", max_length=1000)
+    area_of_need = SelectField(
+        "Area of need (optional)",
+        widget=GovSelect(),
+        choices=PLAN_AREA_CHOICES,
+        validate_choice=False,
+        filters=[blank_to_none],
+        validators=[Offered("Choose an area of need from the list, or 'Not given'")],
+    )
+
+    def to_details(self) -> plans.OutcomeDetails:
+        area = AreaOfNeed(self.area_of_need.data) if self.area_of_need.data else None
+        return plans.OutcomeDetails(description=self.description.data or "", area_of_need=area)
+
+
+class _PlanFields:
+    """The named setting, needs and outcomes, as a new plan and a changed plan both ask them."""
+
+    named_setting = text_field(
+        "Named setting",
+        required="Enter the setting the plan names",
+        max_length=plans.NAMED_SETTING_MAX,
+        description="The school or other setting named in section I of the plan",
+    )
+    primary_need = _need_select(
+        "Primary type of need", ("", "Select a need"), "Choose the primary type of need from the list"
+    )
+    secondary_need = _need_select(
+        "Secondary type of need (optional)", ("", "None"), "Choose the secondary type of need from the list, or none"
+    )
+    outcomes = FieldList(FormField(PlanOutcomeRow), min_entries=OUTCOME_ROWS_SPARE, max_entries=OUTCOME_ROWS_MAX)
+
+    def _need(self, field) -> NeedType | None:
+        return NeedType(field.data) if field.data else None
+
+    def _outcomes(self) -> tuple[plans.OutcomeDetails, ...]:
+        return tuple(row.form.to_details() for row in self.outcomes)
+
+    def _fill(self, plan) -> None:
+        self.named_setting.data = plan.named_setting
+        self.primary_need.data = plan.primary_need.value
+        self.secondary_need.data = plan.secondary_need.value if plan.secondary_need else ""
+        while len(self.outcomes):
+            self.outcomes.pop_entry()
+        for outcome in plan.outcomes:
+            self.outcomes.append_entry(
+                {
+                    "description": outcome.description,
+                    "area_of_need": outcome.area_of_need.value if outcome.area_of_need else "",
+                }
+            )
+        for _ in range(OUTCOME_ROWS_SPARE):
+            self.outcomes.append_entry()
+
+
+class NewPlanForm(_PlanFields, FlaskForm):
+    """An EHC plan the authority issued, recorded from its paper copy."""
+
+    issued_on = GovDateField(
+        "Date the plan was issued",
+        describe="date the plan was issued",
+        validators=[
+            Required("Enter the date the plan was issued"),
+            NotInFuture(_today, "The date the plan was issued cannot be in the future"),
+        ],
+        description="As printed on the final plan, for example 3 9 2025",
+    )
+    submit = SubmitField("Save plan", widget=GovSubmitInput())
+
+    def to_details(self) -> plans.PlanDetails:
+        return plans.PlanDetails(
+            issued_on=self.issued_on.data,
+            named_setting=self.named_setting.data or "",
+            primary_need=self._need(self.primary_need),
+            secondary_need=self._need(self.secondary_need),
+            outcomes=self._outcomes(),
+        )
+
+
+class EditPlanForm(_PlanFields, VersionedForm):
+    """The authority's change to a plan in force."""
+
+    submit = SubmitField("Save changes", widget=GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, plan):
+        form = cls()
+        if not form.is_submitted():
+            form._fill(plan)
+            opened_at(form, plan)
+        return form
+
+    def to_details(self) -> plans.PlanChanges:
+        return plans.PlanChanges(
+            named_setting=self.named_setting.data or "",
+            primary_need=self._need(self.primary_need),
+            secondary_need=self._need(self.secondary_need),
+            outcomes=self._outcomes(),
+        )
+
+
+PROVISION_AFTER_CHOICES = [
+    (Provision.SEN_SUPPORT.value, "SEN support: the pupil still has SEN, met without a plan"),
+    (Provision.NONE.value, "Off the SEN register: the needs are met"),
+]
+
+
+class CeasePlanForm(VersionedForm):
+    ceased_on = GovDateField(
+        "Date the plan ceases",
+        describe="date the plan ceases",
+        validators=[
+            Required("Enter the date the plan ceases"),
+            NotInFuture(_today, "The date the plan ceased cannot be in the future"),
+        ],
+    )
+    reason = text_area("Why the plan ceases", required="Enter why the plan ceases", max_length=plans.CEASE_REASON_MAX)
+    provision_after = RadioField(
+        "Where does the pupil stand after the plan?",
+        widget=GovRadioInput(),
+        choices=PROVISION_AFTER_CHOICES,
+        validate_choice=False,
+        validators=[
+            Required("Choose whether the pupil moves to SEN support or off the SEN register"),
+            Offered("Choose whether the pupil moves to SEN support or off the SEN register"),
+        ],
+    )
+    submit = SubmitField("Record that the plan ceases", widget=GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, plan):
+        form = cls()
+        if not form.is_submitted():
+            opened_at(form, plan)
+        return form
+
+    def to_details(self) -> plans.CeaseDetails:
+        return plans.CeaseDetails(
+            ceased_on=self.ceased_on.data,
+            reason=self.reason.data or "",
+            provision_after=Provision(self.provision_after.data),
+        )
+
+
+class UploadedFile:
+    """The file field holds an uploaded file (not text, not nothing), no larger than the limit
+    the view gives the form: a larger one is refused beside the field before it is read."""
+
+    def __call__(self, form, field) -> None:
+        upload = field.data
+        if not isinstance(upload, FileStorage) or not upload.filename:
+            raise StopValidation("Choose the file to upload")
+        if upload.content_length and upload.content_length > form.max_bytes:
+            raise StopValidation(f"The file must be {documents.max_size_words(form.max_bytes)} or smaller")
+
+
+class DocumentForm(FlaskForm):
+    kind = RadioField(
+        "What is the document?",
+        widget=GovRadioInput(),
+        choices=[(k.value, k.label) for k in DocumentKind],
+        validate_choice=False,
+        validators=[
+            Required("Choose what kind of document this is"),
+            Offered("Choose what kind of document this is"),
+        ],
+    )
+    title = text_field("Title", required="Enter a title for the document", max_length=documents.TITLE_MAX)
+    file = FileField(
+        "File",
+        widget=GovFileInput(),
+        validators=[UploadedFile()],
+        description=f"{documents.KINDS_KEPT}",
+    )
+    submit = SubmitField("Upload", widget=GovSubmitInput())
+
+    max_bytes: int = documents.DEFAULT_MAX_BYTES
+
+    def to_details(self) -> documents.DocumentDetails:
+        upload: FileStorage = self.file.data
+        data = upload.stream.read(self.max_bytes + 1)
+        return documents.DocumentDetails(
+            kind=DocumentKind(self.kind.data), title=self.title.data or "", filename=upload.filename or "", data=data
+        )

@@ -218,6 +218,15 @@ class EhcPlan(Recorded, Base):
     outcomes: Mapped[list[EhcOutcome]] = children("plan", "EhcOutcome.position")
     reviews: Mapped[list[EhcReview]] = children("plan", "EhcReview.id")
 
+    @property
+    def outcome_lines(self) -> list[str]:
+        """The outcomes as one line each, in order: what a saved version of the plan remembers of
+        them (sentrack/workflows/revisions.py)."""
+        return [
+            f"{outcome.area_of_need.label}: {outcome.description}" if outcome.area_of_need else outcome.description
+            for outcome in self.outcomes
+        ]
+
     def __repr__(self) -> str:
         return f"<EhcPlan {self.id}>"
 

@@ -1,5 +1,8 @@
-"""EHC plans: adding the plan the local authority issued, with its needs and outcomes. The pupil's
-"E" SEN status follows the plan: adding a plan places the pupil on "E" with the plan's needs."""
+"""EHC plans: adding the plan the local authority issued, with its needs and outcomes; the
+authority's changes to it (named setting, needs, outcomes), versioned like every record people
+edit; and its ceasing. The pupil's "E" SEN status follows the plan: adding a plan places the pupil
+on "E" with the plan's needs, changing the plan's needs changes E's, and a plan that ceases ends
+"E" (SEN support, or off the register when the needs are met) from the day it ceases."""
 
 from __future__ import annotations
 
@@ -12,10 +15,25 @@ from sqlalchemy.orm import Session
 from sentrack import audit
 from sentrack.models import AreaOfNeed, EhcOutcome, EhcPlan, EhcRequest, NeedType, Provision, Pupil, School, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows import timeline as titles
 from sentrack.workflows.ehc_register import plan_in_force
+from sentrack.workflows.fulfilment import settle_tasks
+from sentrack.workflows.revisions import edit
 from sentrack.workflows.sen_status import change_sen_status, current_status
+from sentrack.workflows.timeline import add_event
 
 NAMED_SETTING_MAX = 160
+CEASE_REASON_MAX = 2000
+
+# What a saved version of a plan remembers, with the labels its form gives them.
+PLAN_FIELDS = {
+    "named_setting": "Named setting",
+    "primary_need": "Primary need",
+    "secondary_need": "Secondary need",
+    "outcome_lines": "Outcomes",
+    "ceased_on": "Date the plan ceased",
+    "cease_reason": "Why the plan ceased",
+}
 
 
 @dataclass(frozen=True)
@@ -118,5 +136,200 @@ def add_plan(
     session.add(plan)
     session.flush()
     _place_on_ehc(session, actor=actor, pupil=pupil, plan=plan, today=today)
+    add_event(
+        session,
+        pupil=pupil,
+        actor=actor,
+        kind="ehc_plan",
+        title=titles.EHC_PLAN_ISSUED,
+        detail=f"Named setting: {plan.named_setting}",
+        effective_on=plan.issued_on,
+    )
     audit.record(session, "ehc_plan_added", actor=actor, pupil=pupil, object_type="ehc_plan", object_id=plan.id)
+    settle_tasks(session, today, pupil_ids=[pupil.id])
+    return plan
+
+
+# --- Changing the plan (the local authority) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanChanges:
+    """What the authority may change in a plan in force: the named setting, the needs, the outcomes."""
+
+    named_setting: str
+    primary_need: NeedType | None
+    secondary_need: NeedType | None = None
+    outcomes: tuple[OutcomeDetails, ...] = field(default_factory=tuple)
+
+
+def _refuse_ceased(plan: EhcPlan) -> None:
+    if plan.ceased_on is not None:
+        raise RuleBroken(f"This plan ceased on {plan.ceased_on:%d/%m/%Y}: it can no longer be changed")
+
+
+def _set_outcomes(plan: EhcPlan, outcomes: tuple[OutcomeDetails, ...]) -> None:
+    """The plan's outcomes become `outcomes` (blank ones left out), in order: each position keeps
+    its row, so that no two rows ever hold the same position while the change is written."""
+    wanted = [o for o in outcomes if o.description.strip()]
+    kept = list(plan.outcomes)
+    for position, details in enumerate(wanted, start=1):
+        if position <= len(kept):
+            row = kept[position - 1]
+            row.description, row.area_of_need = details.description.strip(), details.area_of_need
+        else:
+            row = EhcOutcome(position=position, description=details.description.strip())
+            row.area_of_need = details.area_of_need
+            plan.outcomes.append(row)
+    for row in kept[len(wanted) :]:
+        plan.outcomes.remove(row)
+
+
+def _follow_needs(session: Session, *, actor: User, plan: EhcPlan, today: date) -> None:
+    """A pupil on "E" has the plan's needs: a change of the plan's needs is a change of E's from
+    today (made on the open period itself when it began today)."""
+    status = current_status(session, plan.pupil)
+    if status is None or status.provision is not Provision.EHC_PLAN:
+        return
+    if (status.primary_need, status.secondary_need) == (plan.primary_need, plan.secondary_need):
+        return
+    if status.start_date >= today:
+        status.primary_need, status.secondary_need = plan.primary_need, plan.secondary_need
+        return
+    change_sen_status(
+        session,
+        actor=actor,
+        pupil=plan.pupil,
+        provision=Provision.EHC_PLAN,
+        primary_need=plan.primary_need,
+        secondary_need=plan.secondary_need,
+        start_date=today,
+        reason="EHC plan amended",
+        today=today,
+    )
+
+
+def update_plan(
+    session: Session,
+    *,
+    actor: User,
+    plan: EhcPlan,
+    details: PlanChanges,
+    today: date,
+    expected_version: int | None,
+) -> EhcPlan:
+    """Change the named setting, needs and outcomes of a plan in force, as the person saw it at
+    `expected_version` (EditConflict when someone else saved it since); the pupil's "E" follows
+    the needs. Refused for a ceased plan, or details breaking the rules of `_check_plan`."""
+    _refuse_ceased(plan)
+    _check_plan(
+        PlanDetails(plan.issued_on, details.named_setting, details.primary_need, details.secondary_need),
+        plan.pupil,
+        today,
+        None,
+    )
+    needs_before = (plan.primary_need, plan.secondary_need)
+    with edit(session, "ehc_plan", plan, PLAN_FIELDS, expected_version, actor):
+        plan.named_setting = details.named_setting.strip()
+        plan.primary_need, plan.secondary_need = details.primary_need, details.secondary_need
+        _set_outcomes(plan, details.outcomes)
+    if (plan.primary_need, plan.secondary_need) != needs_before:
+        _follow_needs(session, actor=actor, plan=plan, today=today)
+    add_event(
+        session, pupil=plan.pupil, actor=actor, kind="ehc_plan", title=titles.EHC_PLAN_AMENDED, effective_on=today
+    )
+    audit.record(
+        session,
+        "ehc_plan_updated",
+        actor=actor,
+        pupil=plan.pupil,
+        object_type="ehc_plan",
+        object_id=plan.id,
+        details={"version": plan.version},
+    )
+    settle_tasks(session, today, pupil_ids=[plan.pupil_id])
+    return plan
+
+
+# --- Ceasing the plan (the local authority) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CeaseDetails:
+    """The day the plan ceases, why, and where the pupil stands after it: SEN support ("K") or,
+    when the needs are met, off the SEN register ("N")."""
+
+    ceased_on: date | None
+    reason: str
+    provision_after: Provision | None
+
+
+def _check_cease(plan: EhcPlan, details: CeaseDetails, today: date) -> None:
+    if details.ceased_on is None:
+        raise RuleBroken("Enter the date the plan ceases", field="ceased_on")
+    if details.ceased_on > today:
+        raise RuleBroken("The date the plan ceased cannot be in the future", field="ceased_on")
+    if details.ceased_on < plan.issued_on:
+        raise RuleBroken(f"The plan cannot cease before it was issued ({plan.issued_on:%d/%m/%Y})", field="ceased_on")
+    if not details.reason.strip():
+        raise RuleBroken("Enter why the plan ceases", field="reason")
+    if len(details.reason.strip()) > CEASE_REASON_MAX:
+        raise RuleBroken(f"Why the plan ceases must be {CEASE_REASON_MAX} characters or fewer", field="reason")
+    if details.provision_after not in (Provision.SEN_SUPPORT, Provision.NONE):
+        raise RuleBroken(
+            "Choose whether the pupil moves to SEN support or off the SEN register", field="provision_after"
+        )
+
+
+def _end_ehc_status(session: Session, *, actor: User, plan: EhcPlan, details: CeaseDetails, today: date) -> None:
+    """The pupil's "E" ends the day before the plan ceases: SEN support with the plan's needs, or
+    off the register. A refusal of the status change is the date's."""
+    status = current_status(session, plan.pupil)
+    if status is None or status.provision is not Provision.EHC_PLAN:
+        return
+    support = details.provision_after is Provision.SEN_SUPPORT
+    try:
+        change_sen_status(
+            session,
+            actor=actor,
+            pupil=plan.pupil,
+            provision=details.provision_after,
+            primary_need=plan.primary_need if support else None,
+            secondary_need=plan.secondary_need if support else None,
+            start_date=details.ceased_on,
+            reason="EHC plan ceased" if support else "EHC plan ceased: the needs are met",
+            today=today,
+        )
+    except RuleBroken as refused:
+        raise RuleBroken(refused.message, field="ceased_on") from None
+
+
+def cease_plan(
+    session: Session,
+    *,
+    actor: User,
+    plan: EhcPlan,
+    details: CeaseDetails,
+    today: date,
+    expected_version: int | None,
+) -> EhcPlan:
+    """Record that the authority ceased the plan on a day, with the reason; the pupil's "E"
+    status ends from that day (`_end_ehc_status`). Refused for a plan ceased already, a date in
+    the future or before the plan was issued, or no reason."""
+    _refuse_ceased(plan)
+    _check_cease(plan, details, today)
+    with edit(session, "ehc_plan", plan, PLAN_FIELDS, expected_version, actor):
+        plan.ceased_on, plan.cease_reason = details.ceased_on, details.reason.strip()
+    _end_ehc_status(session, actor=actor, plan=plan, details=details, today=today)
+    add_event(
+        session,
+        pupil=plan.pupil,
+        actor=actor,
+        kind="ehc_plan",
+        title=titles.EHC_PLAN_CEASED,
+        detail=plan.cease_reason,
+        effective_on=plan.ceased_on,
+    )
+    audit.record(session, "ehc_plan_ceased", actor=actor, pupil=plan.pupil, object_type="ehc_plan", object_id=plan.id)
+    settle_tasks(session, today, pupil_ids=[plan.pupil_id])
     return plan
