@@ -61,6 +61,7 @@ from sentrack.models import (
     Concern,
     Contact,
     CycleState,
+    EhcReview,
     Intervention,
     InterventionPupil,
     InterventionSession,
@@ -188,6 +189,12 @@ FORMS: dict[str, Fuzz] = {
     "/staff/classes/<int:group_id>": Fuzz((TeachingGroup, AuditEvent)),
     "/tasks/<int:task_id>": Fuzz((Task, AuditEvent)),
     "/tasks/<int:task_id>/reassign": Fuzz((Task, AuditEvent)),
+    # EHC reviews
+    "/ehc/plans/<int:plan_id>/reviews/new": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
+    "/ehc/reviews/<int:review_id>/meeting": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
+    "/ehc/reviews/<int:review_id>/report": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
+    "/ehc/reviews/<int:review_id>/decision": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
+    "/ehc/reviews/<int:review_id>/amendments": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below

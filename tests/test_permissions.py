@@ -457,6 +457,21 @@ ROUTES: dict[str, Route] = {
     "/invitation/<token>": Route(
         lambda t: f"/invitation/{t.invitation_token}", EVERYONE, anonymous=200, target=INVITATION
     ),
+    # EHC reviews: reading a review needs VIEW_SEN on the pupil; the school's steps (convening,
+    # the meeting, the report) are the SENCO's (RECORD_EHC_SCHOOL), the authority's (the decision,
+    # the amendments) the LA officer's (RECORD_EHC_LA). Each answer outside that is 404.
+    "/ehc/plans/<int:plan_id>/reviews/new": Route(
+        lambda t: f"{t.plan}/reviews/new", only("senco", no=404), target=PUPIL
+    ),
+    "/ehc/reviews/<int:review_id>": Route(
+        lambda t: t.review, only("senco", "head", "teacher", "la", no=404), target=PUPIL
+    ),
+    "/ehc/reviews/<int:review_id>/meeting": Route(lambda t: f"{t.review}/meeting", only("senco", no=404), target=PUPIL),
+    "/ehc/reviews/<int:review_id>/report": Route(lambda t: f"{t.review}/report", only("senco", no=404), target=PUPIL),
+    "/ehc/reviews/<int:review_id>/decision": Route(lambda t: f"{t.review}/decision", only("la", no=404), target=PUPIL),
+    "/ehc/reviews/<int:review_id>/amendments": Route(
+        lambda t: f"{t.review}/amendments", only("la", no=404), target=PUPIL
+    ),
 }
 
 # Pupils by how they stand to each role (names are keys of World.pupils).
@@ -1457,6 +1472,8 @@ READING_RULES = {
     "/pupils/<public_id>/cycles/<int:number>",
     "/pupils/<public_id>/cycles/<int:number>/plan/print",
     "/pupils/<public_id>/leaving/undo",
+    # EHC reviews
+    "/ehc/reviews/<int:review_id>",
 }
 WRITING_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and rule not in READING_RULES)
 
