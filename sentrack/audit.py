@@ -168,6 +168,8 @@ def _audit_refusal(session: Session, response: Response) -> None:
         row = session.execute(sa.select(Pupil.id, Pupil.school_id).where(Pupil.public_id == public_id)).first()
         if row is not None:
             pupil_id, school_id = row
+    elif request.blueprint == "ehc":
+        pupil_id, school_id = _pupil_of_ehc_record(session, args)
     user = _signed_in()
     if school_id is None and user is not None:
         school_id = user.school_id
@@ -186,6 +188,29 @@ def _audit_refusal(session: Session, response: Response) -> None:
         object_id=object_id,
         details={"endpoint": request.endpoint, "method": request.method, "status": response.status_code},
     )
+
+
+def _pupil_of_ehc_record(session: Session, args: dict) -> tuple[int | None, int | None]:
+    """The pupil (id and school) of the EHC request, plan, review or document an EHC route names by
+    its number, or (None, None)."""
+    from sentrack.models import EhcDocument, EhcPlan, EhcRequest, EhcReview
+
+    owners = {"request_id": EhcRequest, "plan_id": EhcPlan, "document_id": EhcDocument}
+    query = None
+    for name, model in owners.items():
+        if isinstance(args.get(name), int):
+            query = sa.select(Pupil.id, Pupil.school_id).join(model, model.pupil_id == Pupil.id)
+            query = query.where(model.id == args[name])
+            break
+    if query is None and isinstance(args.get("review_id"), int):
+        query = (
+            sa.select(Pupil.id, Pupil.school_id)
+            .join(EhcPlan, EhcPlan.pupil_id == Pupil.id)
+            .join(EhcReview, EhcReview.plan_id == EhcPlan.id)
+            .where(EhcReview.id == args["review_id"])
+        )
+    row = session.execute(query).first() if query is not None else None
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def _audit_pages_shown(session: Session) -> None:

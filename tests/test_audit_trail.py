@@ -650,8 +650,14 @@ def _seer(rule: str) -> str:
 
 
 def test_the_walk_covers_every_page_under_a_pupil(app):
-    """Every GET route with a pupil in its URL is walked below (the truth table holds them all)."""
-    rules = {rule.rule for rule in app.url_map.iter_rules() if "<public_id>" in rule.rule and "GET" in rule.methods}
+    """Every GET route with a pupil in its URL, or one of a pupil's EHC records by its number, is
+    walked below (the truth table holds them all)."""
+    rules = {
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if ("<public_id>" in rule.rule or (rule.endpoint.startswith("ehc.") and "<int:" in rule.rule))
+        and "GET" in rule.methods
+    }
     assert rules == set(PUPIL_GET_RULES)
 
 
