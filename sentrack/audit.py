@@ -321,6 +321,13 @@ DESCRIPTIONS: dict[str, str] = {
     "named_in_provision_map": "Viewed the provision map with the pupil on it",
     "named_in_provision_map_print": "Printed the provision map with the pupil on it",
     "named_in_provision_map_export": "Downloaded the provision map with the pupil on it",
+    # --- EHC reviews ---
+    "ehc_review_convened": "Convened a review of the EHC plan",
+    "ehc_review_held": "Recorded the EHC plan's review meeting",
+    "ehc_review_reported": "Recorded the EHC review report as sent",
+    "ehc_review_decided": "Recorded the local authority's decision after an EHC review",
+    "ehc_amendments_proposed": "Recorded the proposed amendments to the EHC plan",
+    "ehc_amended_plan_issued": "Recorded the amended EHC plan as issued",
 }
 
 # The pages of a pupil's record, by endpoint, for "page_viewed" and "access_refused". An endpoint
@@ -361,6 +368,13 @@ PAGES: dict[str, str] = {
     "duties.task": "a task about the pupil",
     "duties.reassign": "the form to reassign a task about the pupil",
     "interventions.edit": "the form to change an intervention",
+    # --- EHC reviews ---
+    "ehc.new_review": "the form to convene a review of the EHC plan",
+    "ehc.review": "a review of the EHC plan",
+    "ehc.review_meeting": "the form to record an EHC review meeting",
+    "ehc.review_report": "the form to record the EHC review report as sent",
+    "ehc.review_decision": "the form to record the decision after an EHC review",
+    "ehc.review_amendments": "the form to record amendments to the EHC plan",
 }
 
 

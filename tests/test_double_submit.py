@@ -546,4 +546,67 @@ def test_the_views_that_create_records_save_once(app):
         "ehc.edit_plan",
         "ehc.cease_plan",
         "ehc.new_document",
+        # EHC reviews (sent twice in test_each_ehc_review_step_saves_once_when_sent_twice)
+        "ehc.new_review",
+        "ehc.review_meeting",
+        "ehc.review_report",
+        "ehc.review_decision",
+        "ehc.review_amendments",
     }
+
+
+# EHC reviews
+
+
+def test_each_ehc_review_step_saves_once_when_sent_twice(as_browser, world, login, session):
+    """An EHC plan's annual review through its pages, each step's form sent twice with the token its
+    page carried: the first post saves, the second is answered with the same redirect."""
+    from sentrack.models import EhcPlan, EhcReview, NeedType
+
+    client = as_browser
+    pupil = world.pupils["untaught"]  # on "E": the SENCO's and the LA officer's
+    plan = EhcPlan(
+        pupil_id=pupil.id,
+        local_authority_id=world.la.id,
+        issued_on=date(2025, 12, 1),
+        named_setting="Oak Primary",
+        primary_need=NeedType.ASD,
+    )
+    session.add(plan)
+    session.commit()
+
+    def twice(actor, url, data):
+        login(actor)
+        posted = {**data, submissions.FIELD: client.page(url).submission_token()}
+        before = _rows(session)
+        first = client.post(url, data=posted)
+        assert first.status_code == 302, f"{url}: {first.status_code} {text(first)[:300]}"
+        after_first = _rows(session)
+        assert after_first != before, f"{url}: the first post saved nothing"
+        second = client.post(url, data=posted)
+        assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"], url
+        assert _rows(session) == after_first, f"{url}: the repeat saved something"
+
+    senco, officer = world.users["senco"], world.users["la"]
+    convene = {
+        "kind": "annual",
+        "meeting_on": date_parts(date(2026, 11, 20)),
+        "convened_on": date_parts(date(2026, 11, 2)),
+    }
+    twice(senco, f"/ehc/plans/{plan.id}/reviews/new", convene)
+    review = session.scalar(sa.select(EhcReview).where(EhcReview.plan_id == plan.id))
+    base = f"/ehc/reviews/{review.id}"
+    meeting = {
+        "held_on": date_parts(date(2026, 11, 20)),
+        "attendees": "Mother; SENCO",
+        "pupil_views": "Likes the group",
+        "summary": "Good progress",
+        "recommendation": "amend",
+    }
+    twice(senco, f"{base}/meeting", meeting)
+    twice(senco, f"{base}/report", {"report_sent_on": date_parts(TODAY)})
+    twice(officer, f"{base}/decision", {"la_decision": "amend", "la_decided_on": date_parts(TODAY)})
+    twice(officer, f"{base}/amendments", {"amendments_proposed_on": date_parts(TODAY)})
+    twice(officer, f"{base}/amendments", {"amended_final_on": date_parts(TODAY)})
+    session.expire_all()
+    assert review.amended_final_on == TODAY

@@ -64,6 +64,7 @@ from sentrack.models import (
     EhcDocument,
     EhcOutcome,
     EhcPlan,
+    EhcReview,
     Intervention,
     InterventionPupil,
     InterventionSession,
@@ -198,6 +199,12 @@ FORMS: dict[str, Fuzz] = {
     "/ehc/plans/<int:plan_id>/cease": Fuzz((EhcPlan, SenStatus, TimelineEvent, AuditEvent)),
     "/ehc/plans/<int:plan_id>/documents/new": Fuzz((EhcDocument, TimelineEvent, AuditEvent)),
     "/ehc/requests/<int:request_id>/documents/new": Fuzz((EhcDocument, TimelineEvent, AuditEvent)),
+    # EHC reviews
+    "/ehc/plans/<int:plan_id>/reviews/new": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
+    "/ehc/reviews/<int:review_id>/meeting": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
+    "/ehc/reviews/<int:review_id>/report": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
+    "/ehc/reviews/<int:review_id>/decision": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
+    "/ehc/reviews/<int:review_id>/amendments": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below

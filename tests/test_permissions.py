@@ -485,6 +485,21 @@ ROUTES: dict[str, Route] = {
         only("senco", "head", "teacher", "la", no=404),
         target=PUPIL,
     ),
+    # EHC reviews: reading a review needs VIEW_SEN on the pupil; the school's steps (convening,
+    # the meeting, the report) are the SENCO's (RECORD_EHC_SCHOOL), the authority's (the decision,
+    # the amendments) the LA officer's (RECORD_EHC_LA). Each answer outside that is 404.
+    "/ehc/plans/<int:plan_id>/reviews/new": Route(
+        lambda t: f"{t.plan}/reviews/new", only("senco", no=404), target=PUPIL
+    ),
+    "/ehc/reviews/<int:review_id>": Route(
+        lambda t: t.review, only("senco", "head", "teacher", "la", no=404), target=PUPIL
+    ),
+    "/ehc/reviews/<int:review_id>/meeting": Route(lambda t: f"{t.review}/meeting", only("senco", no=404), target=PUPIL),
+    "/ehc/reviews/<int:review_id>/report": Route(lambda t: f"{t.review}/report", only("senco", no=404), target=PUPIL),
+    "/ehc/reviews/<int:review_id>/decision": Route(lambda t: f"{t.review}/decision", only("la", no=404), target=PUPIL),
+    "/ehc/reviews/<int:review_id>/amendments": Route(
+        lambda t: f"{t.review}/amendments", only("la", no=404), target=PUPIL
+    ),
 }
 
 # Pupils by how they stand to each role (names are keys of World.pupils).
@@ -1497,6 +1512,8 @@ READING_RULES = {
     # EHC plans: the plan and its documents stay readable
     "/ehc/plans/<int:plan_id>",
     "/ehc/documents/<int:document_id>",
+    # EHC reviews
+    "/ehc/reviews/<int:review_id>",
 }
 WRITING_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and rule not in READING_RULES)
 

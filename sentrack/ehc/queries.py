@@ -12,6 +12,7 @@ from sentrack import access
 from sentrack.models import EhcDocument, EhcPlan, EhcRequest, EhcReview, Pupil, School, User
 from sentrack.workflows.ehc_figures import EhcFigures, ehc_figures
 from sentrack.workflows.ehc_register import plan_in_force, request_in_progress
+from sentrack.workflows.ehc_reviews import ReviewCalendar, review_calendar
 from sentrack.workflows.ehc_schedule import ReviewDue, review_schedule
 
 # --- caseload ---
@@ -167,4 +168,39 @@ def plan_page(session: Session, plan: EhcPlan, *, today: date) -> PlanPage:
         documents=documents_of(session, EhcDocument.plan_id == plan.id),
         reviews=reviews,
         next_review=due[0] if due else None,
+    )
+
+
+# --- reviews ---
+
+
+@dataclass(frozen=True)
+class ReviewPage:
+    """A review (or, for a review not yet convened, None) of `plan` with its calendar."""
+
+    plan: EhcPlan
+    review: EhcReview | None
+    pupil: Pupil
+    school: School
+    calendar: ReviewCalendar
+    earlier: tuple[EhcReview, ...]  # the plan's other reviews, latest meeting first
+
+
+def review_page(session: Session, plan: EhcPlan, review: EhcReview | None, today: date) -> ReviewPage:
+    """The plan, its reviews, the pupil and the school, read at once; the calendar worked out."""
+    plan = session.scalar(
+        sa.select(EhcPlan)
+        .where(EhcPlan.id == plan.id)
+        .options(selectinload(EhcPlan.reviews), selectinload(EhcPlan.pupil).selectinload(Pupil.school))
+    )
+    pupil = plan.pupil
+    others = [r for r in plan.reviews if r is not review]
+    others.sort(key=lambda r: (r.held_on or r.meeting_on, r.id), reverse=True)
+    return ReviewPage(
+        plan=plan,
+        review=review,
+        pupil=pupil,
+        school=pupil.school,
+        calendar=review_calendar(plan, review, pupil, pupil.school, today),
+        earlier=tuple(others),
     )

@@ -1,5 +1,121 @@
-"""EHC pages: reviews."""
+"""EHC pages: annual and interim reviews of a plan. The SENCO convenes the review, records the
+meeting and the report; the LA officer records the decision and the amendments. Each page shows
+the review's calendar worked back from its due date (`sentrack.workflows.ehc_reviews`)."""
 
 from __future__ import annotations
 
-from sentrack.ehc import bp  # noqa: F401
+from flask import flash, redirect, render_template, url_for
+from flask_login import login_required
+
+from sentrack import access, operations
+from sentrack.access import Ability
+from sentrack.clock import today
+from sentrack.ehc import bp, queries
+from sentrack.ehc.forms import (
+    ConveneReviewForm,
+    ReviewAmendmentsForm,
+    ReviewDecisionForm,
+    ReviewMeetingForm,
+    ReviewReportForm,
+)
+from sentrack.extensions import db
+from sentrack.models import EhcPlan
+from sentrack.submissions import once
+from sentrack.workflows import ehc_reviews as flow
+
+
+def _to_review(review_id: int):
+    return redirect(url_for("ehc.review", review_id=review_id))
+
+
+@bp.route("/ehc/plans/<int:plan_id>/reviews/new", methods=["GET", "POST"])
+@once
+def new_review(plan_id: int):
+    user = operations.signed_in_user()
+    plan = access.get_ehc_record(user, EhcPlan, plan_id, Ability.RECORD_EHC_SCHOOL)
+    page = queries.review_page(db.session, plan, None, today())
+    form = ConveneReviewForm()
+    done = operations.submit(form, flow.convene_review, plan=page.plan, today=today())
+    if done:
+        flash("The review is convened.", "success")
+        return _to_review(done.value.id)
+    return render_template("ehc/review_new.html", form=form, page=page, today=today())
+
+
+@bp.route("/ehc/reviews/<int:review_id>")
+@login_required
+def review(review_id: int):
+    user = operations.signed_in_user()
+    found = access.get_ehc_review(user, review_id, Ability.VIEW_SEN)
+    page = queries.review_page(db.session, found.plan, found, today())
+    return render_template(
+        "ehc/review_show.html",
+        page=page,
+        today=today(),
+        school_steps=access.can(user, Ability.RECORD_EHC_SCHOOL),
+        authority_steps=access.can(user, Ability.RECORD_EHC_LA),
+    )
+
+
+def _step(review_id: int, ability: Ability, form_class, operation, template: str, message: str):
+    """A step's form page: load the review within the user's reach for `ability`, save, go back."""
+    user = operations.signed_in_user()
+    found = access.get_ehc_review(user, review_id, ability)
+    page = queries.review_page(db.session, found.plan, found, today())
+    form = form_class.for_review(found) if hasattr(form_class, "for_review") else form_class()
+    if operations.submit(form, operation, review=found, today=today()):
+        flash(message, "success")
+        return _to_review(review_id)
+    return render_template(template, form=form, page=page, today=today())
+
+
+@bp.route("/ehc/reviews/<int:review_id>/meeting", methods=["GET", "POST"])
+@once
+def review_meeting(review_id: int):
+    return _step(
+        review_id,
+        Ability.RECORD_EHC_SCHOOL,
+        ReviewMeetingForm,
+        flow.record_meeting,
+        "ehc/review_meeting.html",
+        "The review meeting is recorded.",
+    )
+
+
+@bp.route("/ehc/reviews/<int:review_id>/report", methods=["GET", "POST"])
+@once
+def review_report(review_id: int):
+    return _step(
+        review_id,
+        Ability.RECORD_EHC_SCHOOL,
+        ReviewReportForm,
+        flow.send_report,
+        "ehc/review_report.html",
+        "The date the report was sent is saved.",
+    )
+
+
+@bp.route("/ehc/reviews/<int:review_id>/decision", methods=["GET", "POST"])
+@once
+def review_decision(review_id: int):
+    return _step(
+        review_id,
+        Ability.RECORD_EHC_LA,
+        ReviewDecisionForm,
+        flow.decide_review,
+        "ehc/review_decision.html",
+        "The local authority's decision is saved.",
+    )
+
+
+@bp.route("/ehc/reviews/<int:review_id>/amendments", methods=["GET", "POST"])
+@once
+def review_amendments(review_id: int):
+    return _step(
+        review_id,
+        Ability.RECORD_EHC_LA,
+        ReviewAmendmentsForm,
+        flow.record_amendments,
+        "ehc/review_amendments.html",
+        "The amendments are saved.",
+    )

@@ -67,6 +67,26 @@ def intervention_ended(name: str) -> str:
     return f"Intervention ended: {name}"
 
 
+# --- EHC reviews ---
+
+
+def ehc_review_convened(kind_label: str, meeting_on: date) -> str:
+    return f"EHC plan {kind_label.lower()} convened: meeting on {meeting_on.day} {meeting_on:%B %Y}"
+
+
+def ehc_review_held(kind_label: str, recommendation_label: str) -> str:
+    return f"EHC plan {kind_label.lower()} meeting held: recommends to {recommendation_label.lower()}"
+
+
+def ehc_review_decided(decision_label: str) -> str:
+    return f"Local authority's decision after the EHC review: {decision_label.lower()}"
+
+
+EHC_REVIEW_REPORT_SENT = "EHC review report sent to the local authority and everyone invited"
+EHC_AMENDMENTS_PROPOSED = "Proposed amendments to the EHC plan sent to the family"
+EHC_AMENDED_PLAN_ISSUED = "Amended EHC plan issued"
+
+
 # --- Events ----------------------------------------------------------------------------------------
 
 
