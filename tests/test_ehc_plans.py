@@ -257,8 +257,10 @@ def test_a_ceased_plan_ends_e_from_that_day(client, world, login, session, after
     assert statuses[-1][:2] == expected and statuses[-1][3:] == (date(2026, 11, 20), None)
     assert count(session, TimelineEvent, TimelineEvent.title == titles.EHC_PLAN_CEASED) == 1
     assert len(audit_events(session, "ehc_plan_ceased")) == 1
-    # With no plan in force and off "E", the pupil is out of the officer's reach; the school keeps the record.
-    assert client.get(f"/ehc/plans/{plan.id}/edit").status_code == 404
+    # The officer keeps the pupil while the authority's figures count the plan (ceased this year),
+    # but a ceased plan is changed no more; the school keeps the record.
+    edit = client.get(f"/ehc/plans/{plan.id}/edit")
+    assert edit.status_code == 302 and edit.headers["Location"] == f"/ehc/plans/{plan.id}"
     login(world.users["senco"])
     assert "Ceased" in client.page(f"/ehc/plans/{plan.id}").text()
 
