@@ -276,6 +276,19 @@ DESCRIPTIONS: dict[str, str] = {
     "named_in_provision_map": "Viewed the provision map with the pupil on it",
     "named_in_provision_map_print": "Printed the provision map with the pupil on it",
     "named_in_provision_map_export": "Downloaded the provision map with the pupil on it",
+    # EHC needs assessment requests
+    "ehc_request_recorded": "Recorded a request for an EHC needs assessment",
+    "ehc_request_opened": "Opened a request for an EHC needs assessment from a review",
+    "ehc_request_evidence": "Added a review as evidence to the request for an EHC needs assessment",
+    "ehc_request_viewed": "Viewed the request for an EHC needs assessment",
+    "ehc_assessment_decided": "Recorded the decision whether to carry out an EHC needs assessment",
+    "ehc_advice_asked": "Recorded advice asked for the EHC needs assessment",
+    "ehc_advice_received": "Recorded advice received for the EHC needs assessment",
+    "ehc_exception_recorded": "Recorded an exception to the EHC time limits",
+    "ehc_plan_decided": "Recorded the decision whether to issue an EHC plan",
+    "ehc_draft_sent": "Recorded the draft EHC plan sent",
+    "ehc_final_issued": "Recorded the final EHC plan issued",
+    "ehc_request_withdrawn": "Recorded that the request for an EHC needs assessment was withdrawn",
 }
 
 # The pages of a pupil's record, by endpoint, for "page_viewed" and "access_refused". An endpoint
@@ -310,6 +323,17 @@ PAGES: dict[str, str] = {
     "duties.task": "a task about the pupil",
     "duties.reassign": "the form to reassign a task about the pupil",
     "interventions.edit": "the form to change an intervention",
+    # EHC needs assessment requests
+    "ehc.new_request": "the form to record a request for an EHC needs assessment",
+    "ehc.request": "the request for an EHC needs assessment",
+    "ehc.decide_assessment": "the decision whether to assess",
+    "ehc.ask_advice": "the form to record advice asked",
+    "ehc.advice_received": "the form to record advice received",
+    "ehc.new_exception": "the form to record an exception to the EHC time limits",
+    "ehc.decide_plan": "the decision whether to issue an EHC plan",
+    "ehc.send_draft": "the form to record the draft EHC plan sent",
+    "ehc.issue_final": "the form to record the final EHC plan",
+    "ehc.withdraw_request": "the form to record a request withdrawn",
 }
 
 
