@@ -544,3 +544,218 @@ def test_a_withdrawn_request_keeps_its_clocks_none_of_them_due(session, world):
     assert [c.key for c in ehc_clocks.request_clocks(request)] == ["assessment", "plan_decision", "final_plan"]
     assert ehc_clocks.open_clocks(request) == [] and not ehc_clocks.is_at_risk(request, TODAY)
     assert count(session, EhcAdvice) == 0
+
+
+# --- The pages -----------------------------------------------------------------------------------------
+
+
+def test_the_senco_records_a_request_and_sees_its_clocks(client, session, world, login):
+    pupil = world.pupils["taught"]
+    login(world.users["senco"])
+    url = f"/pupils/{pupil.public_id}/ehc/requests/new"
+    client.page(url)
+
+    response = client.post(
+        url,
+        data={"requested_by": "parent", "requester_detail": "Mother", "received_on": date_parts(RECEIVED)},
+    )
+
+    request = session.scalar(sa.select(EhcRequest).where(EhcRequest.pupil_id == pupil.id))
+    assert response.headers["Location"] == f"/ehc/requests/{request.id}"
+    page = client.page(f"/ehc/requests/{request.id}")
+    assert "Request recorded" in page.flashes()[0]
+    assert "11 weeks since the local authority received it" in page.text("#status")
+    clocks = page.table("Statutory clocks")
+    assert clocks[0][:5] == ["Decide whether to assess", "Regulation 5(1)", "19 October 2026", "Not yet", "11"]
+    assert "Late" in clocks[0][5]
+    assert [row[2] for row in clocks] == ["19 October 2026", "28 December 2026", "25 January 2027"]
+    # The SENCO records the school's steps, not the authority's.
+    assert page.links("#actions") == [
+        f"/ehc/requests/{request.id}/exceptions/new",
+        f"/ehc/requests/{request.id}/withdraw",
+    ]
+    assert len(audit_events(session, "ehc_request_viewed")) == 1
+
+
+def test_a_second_request_page_says_one_is_in_progress_and_stores_nothing(client, session, world, login):
+    request = _request(session, world)
+    login(world.users["senco"])
+    url = f"/pupils/{world.pupils['taught'].public_id}/ehc/requests/new"
+
+    page = client.post_page(url, data={"requested_by": "school", "received_on": date_parts(TODAY)})
+
+    assert "already has a request" in page.text("#blocked")
+    assert f"/ehc/requests/{request.id}" in page.links()
+    assert count(session, EhcRequest) == 1
+
+
+def test_bad_input_on_the_request_form_is_shown_beside_the_field(client, session, world, login):
+    login(world.users["senco"])
+    url = f"/pupils/{world.pupils['taught'].public_id}/ehc/requests/new"
+
+    page = client.post_page(url, data={"requested_by": "school", "received_on": date_parts(date(2016, 1, 1))})
+
+    assert page.field_error("received_on") == "The request cannot be before the pupil was born (15 January 2017)"
+    page = client.post_page(url, data={"requested_by": "other", "received_on": date_parts(TODAY + timedelta(days=3))})
+    assert page.field_error("received_on") == "The date the request was received cannot be in the future"
+    assert count(session, EhcRequest) == 0
+
+
+def test_the_la_officer_takes_the_request_through_its_steps_by_the_pages(client, session, world, login):
+    request = _request(session, world)
+    login(world.users["la"])
+    base = f"/ehc/requests/{request.id}"
+
+    page = client.page(base)
+    assert page.links("#actions")[:2] == [f"{base}/assessment-decision", f"{base}/exceptions/new"]
+    refused = client.post_page(
+        f"{base}/assessment-decision", data={"decision": "refused", "decided_on": date_parts(date(2026, 10, 12))}
+    )
+    assert refused.field_error("note") == "Give the reasons for refusing to assess"
+    agreed = client.post(
+        f"{base}/assessment-decision", data={"decision": "agreed", "decided_on": date_parts(date(2026, 10, 5))}
+    )
+    assert agreed.headers["Location"] == base
+    assert (
+        client.post(
+            f"{base}/advice/new",
+            data={"adviser": "Educational psychologist", "asked_on": date_parts(date(2026, 10, 5))},
+        ).headers["Location"]
+        == base
+    )
+    advice = session.scalar(sa.select(EhcAdvice).where(EhcAdvice.request_id == request.id))
+    assert (
+        client.post(f"{base}/advice/{advice.id}", data={"received_on": date_parts(date(2026, 11, 20))}).headers[
+            "Location"
+        ]
+        == base
+    )
+    assert (
+        client.post(
+            f"{base}/plan-decision", data={"decision": "issue", "decided_on": date_parts(date(2026, 11, 23))}
+        ).headers["Location"]
+        == base
+    )
+    assert (
+        client.post(f"{base}/draft", data={"draft_sent_on": date_parts(date(2026, 11, 24))}).headers["Location"] == base
+    )
+    too_early = client.post_page(
+        f"{base}/final-plan",
+        data={"issued_on": date_parts(date(2026, 9, 1)), "named_setting": "Oak Primary", "primary_need": "SPLD"},
+    )
+    assert too_early.field_error("issued_on") == (
+        "The final plan cannot be dated before the request was received (7 September 2026)"
+    )
+    assert count(session, EhcPlan) == 0
+    final = client.post(
+        f"{base}/final-plan",
+        data={
+            "issued_on": date_parts(TODAY),
+            "named_setting": "Oak Primary",
+            "primary_need": "SPLD",
+            "secondary_need": "",
+            "outcome_1": "Reads a book banded at the right level",
+        },
+    )
+
+    assert final.status_code == 302
+    plan = session.scalar(sa.select(EhcPlan).where(EhcPlan.request_id == request.id))
+    assert [o.description for o in plan.outcomes] == ["Reads a book banded at the right level"]
+    page = client.page(base)
+    assert "The final plan was issued on 27 November 2026" in page.text("#ended")
+    assert not page.has("#actions")
+    statuses = [row[5] for row in page.table("Statutory clocks")]
+    assert statuses[0] == "Done" and "Late" in statuses[1]  # advice asked 5 Oct, due 16 Nov, received 20 Nov
+    blocked = client.page(f"{base}/draft")
+    assert "The final plan was issued" in blocked.text("#blocked") and not blocked.has("form input[name=draft_sent_on]")
+
+
+def test_a_step_out_of_order_shows_the_reason_in_place_of_the_form(client, session, world, login):
+    request = _request(session, world)
+    login(world.users["la"])
+
+    page = client.page(f"/ehc/requests/{request.id}/draft")
+    posted = client.post_page(f"/ehc/requests/{request.id}/plan-decision", data={"decision": "issue"})
+
+    assert "decided to issue a plan" in page.text("#blocked")
+    assert "agreed to assess" in posted.text("#blocked")
+    assert (
+        request.plan_decision is None and count(session, TimelineEvent, TimelineEvent.kind == "ehc_plan_decided") == 0
+    )
+
+
+def test_an_exception_is_listed_apart_with_the_clocks_it_concerns(client, session, world, login):
+    request = _agree(session, world, _request(session, world))
+    login(world.users["senco"])
+    url = f"/ehc/requests/{request.id}/exceptions/new"
+
+    bad = client.post_page(
+        url,
+        data={
+            "kind": "away",
+            "starts_on": date_parts(date(2026, 10, 1)),
+            "ends_on": date_parts(date(2026, 10, 10)),
+            "reason": "Abroad",
+        },
+    )
+    assert "4 continuous weeks" in bad.field_error("ends_on")
+    client.post(
+        url,
+        data={
+            "kind": "personal",
+            "starts_on": date_parts(date(2026, 10, 1)),
+            "ends_on": ["", "", ""],
+            "reason": "Bereavement",
+        },
+    )
+
+    page = client.page(f"/ehc/requests/{request.id}")
+    [row] = page.table("Exceptions to the time limits")
+    assert row[0].startswith("Exceptional personal circumstances") and row[3:] == [
+        "Bereavement",
+        "The decisions and the final plan (regulation 10(4))",
+    ]
+    assert page.table("Statutory clocks")[2][2] == "25 January 2027"  # the final plan's date has not moved
+
+
+def test_the_request_of_another_school_or_authority_is_not_found(client, session, world, login):
+    foreign = flow.record_request(
+        session,
+        actor=world.users["foreign_senco"],
+        pupil=world.pupils["foreign"],
+        details=flow.RequestDetails(EhcRequester.SCHOOL, None, RECEIVED),
+        today=TODAY,
+    )
+    session.commit()
+
+    for role in ("senco", "la"):
+        login(world.users[role])
+        assert client.get(f"/ehc/requests/{foreign.id}").status_code == 404
+        assert client.get(f"/ehc/requests/{foreign.id}/withdraw").status_code == 404
+        assert client.post(f"/ehc/requests/{foreign.id}/withdraw", data={"reason": "x"}).status_code == 404
+    login(world.users["senco"])
+    assert client.get(f"/pupils/{world.pupils['foreign'].public_id}/ehc/requests/new").status_code == 404
+    assert foreign.withdrawn_on is None
+
+
+def test_a_review_deciding_to_request_an_assessment_leads_to_the_request(client, session, world, login):
+    cycle = drive_cycle(session, actor=world.users["senco"], pupil=world.pupils["taught"], to=CycleState.REVIEW)
+    session.commit()
+    login(world.users["senco"])
+    from tests.test_cycles_views import _review_form
+
+    response = client.post(
+        f"/pupils/{world.pupils['taught'].public_id}/cycles/1/review",
+        data=_review_form(
+            cycle,
+            version=cycle.review.version,
+            record=True,
+            decision="request_ehc",
+            ehc_requested_on=date_parts(HELD_ON),
+        ),
+    )
+
+    request = session.scalar(sa.select(EhcRequest).where(EhcRequest.review_id == cycle.review.id))
+    assert response.headers["Location"] == f"/ehc/requests/{request.id}"
+    page = client.page(response.headers["Location"])
+    assert page.links("#evidence + p + ul") == [f"/pupils/{world.pupils['taught'].public_id}/cycles/1"]

@@ -57,10 +57,15 @@ from sentrack.extensions import db
 from sentrack.forms import Required
 from sentrack.models import (
     Assessment,
+    AssessmentDecision,
     AuditEvent,
     Concern,
     Contact,
     CycleState,
+    EhcAdvice,
+    EhcException,
+    EhcPlan,
+    EhcRequest,
     Intervention,
     InterventionPupil,
     InterventionSession,
@@ -71,6 +76,7 @@ from sentrack.models import (
     Outcome,
     ParentMeeting,
     Plan,
+    PlanDecision,
     Provision,
     Pupil,
     Review,
@@ -146,6 +152,36 @@ def _planned(world: World, session: Session, target: Target, url: str) -> str:
     return url
 
 
+# EHC requests: the truth table's request is agreed, with advice asked; each step's form is shown
+# once the request stands where that step comes next.
+
+
+def _ehc_request_withdrawn(world: World, session: Session, target: Target, url: str) -> str:
+    """A new request is recorded once the one in progress has ended."""
+    target.ehc.request.withdrawn_on, target.ehc.request.withdrawn_reason = date(2026, 11, 2), "Moved away"
+    session.commit()
+    return url
+
+
+def _ehc_assessment_undecided(world: World, session: Session, target: Target, url: str) -> str:
+    request = target.ehc.request
+    request.assessment, request.assessment_decided_on = AssessmentDecision.NOT_DECIDED, None
+    session.commit()
+    return url
+
+
+def _ehc_plan_to_issue(world: World, session: Session, target: Target, url: str) -> str:
+    request = target.ehc.request
+    request.plan_decision, request.plan_decided_on = PlanDecision.ISSUE, date(2026, 11, 16)
+    session.commit()
+    return url
+
+
+def _ehc_draft_sent(world: World, session: Session, target: Target, url: str) -> str:
+    target.ehc.request.draft_sent_on = date(2026, 11, 18)
+    return _ehc_plan_to_issue(world, session, target, url)
+
+
 FORMS: dict[str, Fuzz] = {
     "/sign-in": Fuzz((UserSession, AuditEvent)),
     "/change-password": Fuzz((UserSession, AuditEvent)),
@@ -188,6 +224,18 @@ FORMS: dict[str, Fuzz] = {
     "/staff/classes/<int:group_id>": Fuzz((TeachingGroup, AuditEvent)),
     "/tasks/<int:task_id>": Fuzz((Task, AuditEvent)),
     "/tasks/<int:task_id>/reassign": Fuzz((Task, AuditEvent)),
+    # EHC requests
+    "/pupils/<public_id>/ehc/requests/new": Fuzz((EhcRequest, TimelineEvent, AuditEvent), _ehc_request_withdrawn),
+    "/ehc/requests/<int:request_id>/assessment-decision": Fuzz(
+        (EhcRequest, TimelineEvent, AuditEvent), _ehc_assessment_undecided
+    ),
+    "/ehc/requests/<int:request_id>/advice/new": Fuzz((EhcAdvice, TimelineEvent, AuditEvent)),
+    "/ehc/requests/<int:request_id>/advice/<int:advice_id>": Fuzz((EhcAdvice, TimelineEvent, AuditEvent)),
+    "/ehc/requests/<int:request_id>/plan-decision": Fuzz((EhcRequest, TimelineEvent, AuditEvent)),
+    "/ehc/requests/<int:request_id>/draft": Fuzz((EhcRequest, TimelineEvent, AuditEvent), _ehc_plan_to_issue),
+    "/ehc/requests/<int:request_id>/final-plan": Fuzz((EhcPlan, EhcRequest, SenStatus, AuditEvent), _ehc_draft_sent),
+    "/ehc/requests/<int:request_id>/withdraw": Fuzz((EhcRequest, TimelineEvent, AuditEvent)),
+    "/ehc/requests/<int:request_id>/exceptions/new": Fuzz((EhcException, TimelineEvent, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below
