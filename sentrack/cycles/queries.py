@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sentrack.models import (
     Concern,
-    EhcRequest,
     Contact,
+    EhcRequest,
     Observation,
     ParentLetter,
     Plan,

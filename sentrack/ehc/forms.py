@@ -4,26 +4,25 @@ workflow its details (`to_details`)."""
 from __future__ import annotations
 
 # --- requests ---
+from datetime import date
 
-from datetime import date  # noqa: E402
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput
+from wtforms import RadioField, SelectField, SubmitField
+from wtforms.validators import Optional
 
-from flask_wtf import FlaskForm  # noqa: E402
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput  # noqa: E402
-from wtforms import RadioField, SelectField, SubmitField  # noqa: E402
-from wtforms.validators import Optional  # noqa: E402
-
-from sentrack.clock import today  # noqa: E402
-from sentrack.forms import GovDateField, NotInFuture, Offered, Required, text_area, text_field  # noqa: E402
-from sentrack.models import (  # noqa: E402
+from sentrack.clock import today
+from sentrack.forms import GovDateField, NotInFuture, Offered, Required, text_area, text_field
+from sentrack.models import (
     AssessmentDecision,
     EhcRequester,
     ExceptionKind,
     NeedType,
     PlanDecision,
 )
-from sentrack.pupils.forms import NEED_CHOICES  # noqa: E402
-from sentrack.workflows import ehc_requests as request_flow  # noqa: E402
-from sentrack.workflows.ehc_plans import OutcomeDetails, PlanDetails  # noqa: E402
+from sentrack.pupils.forms import NEED_CHOICES
+from sentrack.workflows import ehc_requests as request_flow
+from sentrack.workflows.ehc_plans import OutcomeDetails, PlanDetails
 
 FINAL_PLAN_OUTCOMES = 3  # outcome boxes on the final plan form; more are added to the plan later
 

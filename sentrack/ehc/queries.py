@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 # --- requests ---
+from dataclasses import dataclass
+from datetime import date
 
-from dataclasses import dataclass  # noqa: E402
-from datetime import date  # noqa: E402
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
 
-import sqlalchemy as sa  # noqa: E402
-from sqlalchemy.orm import Session, selectinload  # noqa: E402
-
-from sentrack.models import EhcAdvice, EhcException, EhcPlan, EhcRequest, Pupil, SupportCycle  # noqa: E402
-from sentrack.workflows import ehc_clocks  # noqa: E402
-from sentrack.workflows import ehc_requests as request_flow  # noqa: E402
+from sentrack.models import EhcAdvice, EhcException, EhcPlan, EhcRequest, Pupil, SupportCycle
+from sentrack.workflows import ehc_clocks
+from sentrack.workflows import ehc_requests as request_flow
 
 
 @dataclass(frozen=True)
