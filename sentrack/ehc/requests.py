@@ -63,7 +63,7 @@ def _step_page(request: EhcRequest, step: Step, form, operation, *, template: st
     if problem is None and operations.submit(form, operation, request=request, today=today(), **arguments):
         flash(done, "success")
         return redirect(_request_url(request))
-    return render_template(template, form=form, request=request, pupil=request.pupil, blocked=problem)
+    return render_template(template, form=form, ehc_request=request, pupil=request.pupil, blocked=problem)
 
 
 # --- The request -----------------------------------------------------------------------------
@@ -95,7 +95,7 @@ def request(request_id: int):
     rendered = render_template(
         "ehc/request_show.html",
         page=page,
-        request=found,
+        ehc_request=found,
         pupil=pupil,
         today=today(),
         may_school=Ability.RECORD_EHC_SCHOOL in reach,
@@ -164,7 +164,12 @@ def advice_received(request_id: int, advice_id: int):
         flash(f"The advice from {advice.adviser} is recorded as received.", "success")
         return redirect(_request_url(found))
     return render_template(
-        "ehc/request_advice_received.html", form=form, request=found, pupil=found.pupil, advice=advice, blocked=problem
+        "ehc/request_advice_received.html",
+        form=form,
+        ehc_request=found,
+        pupil=found.pupil,
+        advice=advice,
+        blocked=problem,
     )
 
 
@@ -193,7 +198,7 @@ def send_draft(request_id: int):
     ):
         flash("The draft plan sent is recorded.", "success")
         return redirect(_request_url(found))
-    return render_template("ehc/request_draft.html", form=form, request=found, pupil=found.pupil, blocked=problem)
+    return render_template("ehc/request_draft.html", form=form, ehc_request=found, pupil=found.pupil, blocked=problem)
 
 
 @bp.route("/ehc/requests/<int:request_id>/final-plan", methods=["GET", "POST"])
@@ -207,7 +212,7 @@ def issue_final(request_id: int):
         if done:
             flash("The final plan is recorded and the pupil is on an EHC plan.", "success")
             return redirect(url_if_built("ehc.plan", plan_id=done.value.id) or _request_url(found))
-    return render_template("ehc/request_final.html", form=form, request=found, pupil=found.pupil, blocked=problem)
+    return render_template("ehc/request_final.html", form=form, ehc_request=found, pupil=found.pupil, blocked=problem)
 
 
 # --- Either side -----------------------------------------------------------------------------
