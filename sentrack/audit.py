@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.orm import Session, selectinload
 
 from sentrack.clock import now
-from sentrack.models import AuditEvent, Pupil, User
+from sentrack.models import AuditEvent, EhcRequest, Pupil, User
 
 
 def record(
@@ -156,6 +156,25 @@ def _is_record_route() -> bool:
     return request.endpoint != "static" and (bool(request.view_args) or request.blueprint in RECORD_BLUEPRINTS)
 
 
+# The records whose routes name them by id alone (no pupil in the URL), by the view argument that
+# names them: the pupil a refusal of such a route is about is the record's.
+RECORD_PUPILS: dict[str, Any] = {"request_id": EhcRequest}
+
+
+def _pupil_of_record(session: Session, args: dict[str, Any]) -> tuple[int | None, int | None]:
+    """The pupil (id, school id) of the record a route names by id, when it names one that exists."""
+    for name, model in RECORD_PUPILS.items():
+        record_id = args.get(name)
+        if isinstance(record_id, int):
+            row = session.execute(
+                sa.select(Pupil.id, Pupil.school_id)
+                .join(model, model.pupil_id == Pupil.id)
+                .where(model.id == record_id)
+            ).first()
+            return (row[0], row[1]) if row is not None else (None, None)
+    return None, None
+
+
 def _audit_refusal(session: Session, response: Response) -> None:
     """A refused request (403 or 404) on a route under a pupil or record: who, which route and the
     answer; the pupil's id only when the pupil exists (the user lacked the reach to them). Nothing
@@ -168,6 +187,8 @@ def _audit_refusal(session: Session, response: Response) -> None:
         row = session.execute(sa.select(Pupil.id, Pupil.school_id).where(Pupil.public_id == public_id)).first()
         if row is not None:
             pupil_id, school_id = row
+    else:
+        pupil_id, school_id = _pupil_of_record(session, args)
     user = _signed_in()
     if school_id is None and user is not None:
         school_id = user.school_id

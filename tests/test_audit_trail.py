@@ -650,9 +650,10 @@ def _seer(rule: str) -> str:
 
 
 def test_the_walk_covers_every_page_under_a_pupil(app):
-    """Every GET route with a pupil in its URL is walked below (the truth table holds them all)."""
+    """Every GET route with a pupil in its URL is walked below (the truth table holds them all),
+    beside the routes of a pupil's records named by id alone (an EHC request)."""
     rules = {rule.rule for rule in app.url_map.iter_rules() if "<public_id>" in rule.rule and "GET" in rule.methods}
-    assert rules == set(PUPIL_GET_RULES)
+    assert rules <= set(PUPIL_GET_RULES)
 
 
 @pytest.mark.parametrize("rule", PUPIL_GET_RULES)
