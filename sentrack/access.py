@@ -750,6 +750,20 @@ def get_ehc_record(user: User, model: type[T], record_id: int, ability: Ability 
     return record
 
 
+def get_ehc_record_for_any(user: User, model: type[T], record_id: int, abilities: tuple[Ability, ...]) -> T:
+    """As `get_ehc_record`, for a step either side may record (a request withdrawn, an exception
+    to the time limits): the record whose pupil any of `abilities` reaches for this user, else 404."""
+    record = db.session.scalar(
+        sa.select(model)
+        .join(Pupil, Pupil.id == model.pupil_id)
+        .where(model.id == record_id, sa.or_(*(_scope(user, ability) for ability in abilities)))
+    )
+    if record is None:
+        abort(404)
+    audit.note_loaded(record.pupil)
+    return record
+
+
 def get_ehc_review(user: User, review_id: int, ability: Ability = Ability.VIEW_SEN) -> EhcReview:
     """An annual or interim review of an EHC plan whose pupil `ability` reaches, else 404."""
     review = db.session.scalar(

@@ -328,6 +328,19 @@ DESCRIPTIONS: dict[str, str] = {
     "ehc_review_decided": "Recorded the local authority's decision after an EHC review",
     "ehc_amendments_proposed": "Recorded the proposed amendments to the EHC plan",
     "ehc_amended_plan_issued": "Recorded the amended EHC plan as issued",
+    # EHC needs assessment requests
+    "ehc_request_recorded": "Recorded a request for an EHC needs assessment",
+    "ehc_request_opened": "Opened a request for an EHC needs assessment from a review",
+    "ehc_request_evidence": "Added a review as evidence to the request for an EHC needs assessment",
+    "ehc_request_viewed": "Viewed the request for an EHC needs assessment",
+    "ehc_assessment_decided": "Recorded the decision whether to carry out an EHC needs assessment",
+    "ehc_advice_asked": "Recorded advice asked for the EHC needs assessment",
+    "ehc_advice_received": "Recorded advice received for the EHC needs assessment",
+    "ehc_exception_recorded": "Recorded an exception to the EHC time limits",
+    "ehc_plan_decided": "Recorded the decision whether to issue an EHC plan",
+    "ehc_draft_sent": "Recorded the draft EHC plan sent",
+    "ehc_final_issued": "Recorded the final EHC plan issued",
+    "ehc_request_withdrawn": "Recorded that the request for an EHC needs assessment was withdrawn",
 }
 
 # The pages of a pupil's record, by endpoint, for "page_viewed" and "access_refused". An endpoint
@@ -375,6 +388,17 @@ PAGES: dict[str, str] = {
     "ehc.review_report": "the form to record the EHC review report as sent",
     "ehc.review_decision": "the form to record the decision after an EHC review",
     "ehc.review_amendments": "the form to record amendments to the EHC plan",
+    # EHC needs assessment requests
+    "ehc.new_request": "the form to record a request for an EHC needs assessment",
+    "ehc.request": "the request for an EHC needs assessment",
+    "ehc.decide_assessment": "the decision whether to assess",
+    "ehc.ask_advice": "the form to record advice asked",
+    "ehc.advice_received": "the form to record advice received",
+    "ehc.new_exception": "the form to record an exception to the EHC time limits",
+    "ehc.decide_plan": "the decision whether to issue an EHC plan",
+    "ehc.send_draft": "the form to record the draft EHC plan sent",
+    "ehc.issue_final": "the form to record the final EHC plan",
+    "ehc.withdraw_request": "the form to record a request withdrawn",
 }
 
 

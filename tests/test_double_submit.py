@@ -552,6 +552,11 @@ def test_the_views_that_create_records_save_once(app):
         "ehc.review_report",
         "ehc.review_decision",
         "ehc.review_amendments",
+        # EHC requests (sent twice in test_each_ehc_request_form_that_creates_a_record_saves_once)
+        "ehc.new_request",
+        "ehc.ask_advice",
+        "ehc.new_exception",
+        "ehc.issue_final",
     }
 
 
@@ -610,3 +615,56 @@ def test_each_ehc_review_step_saves_once_when_sent_twice(as_browser, world, logi
     twice(officer, f"{base}/amendments", {"amended_final_on": date_parts(TODAY)})
     session.expire_all()
     assert review.amended_final_on == TODAY
+
+
+# --- EHC requests ---
+
+
+def test_each_ehc_request_form_that_creates_a_record_saves_once(as_browser, world, login, session):
+    """The SENCO records a request; the LA officer asks for advice, records an exception and, the
+    decisions and the draft recorded, the final plan: each sent twice with its page's token, the
+    second answered with the first's redirect and saving nothing."""
+    from sentrack.models import EhcRequest
+
+    client = as_browser
+    senco, officer = world.users["senco"], world.users["la"]
+    pupil = world.pupils["taught"]
+
+    def twice(actor, url, data):
+        login(actor)
+        posted = {**data, submissions.FIELD: client.page(url).submission_token()}
+        before = _rows(session)
+        first = client.post(url, data=posted)
+        assert first.status_code == 302, f"{url}: {first.status_code} {text(first)[:300]}"
+        after_first = _rows(session)
+        assert after_first != before, f"{url}: the first post saved nothing"
+        second = client.post(url, data=posted)
+        assert second.headers["Location"] == first.headers["Location"], url
+        assert _rows(session) == after_first, f"{url}: the repeat saved something"
+
+    twice(
+        senco,
+        f"/pupils/{pupil.public_id}/ehc/requests/new",
+        {"requested_by": "parent", "requester_detail": "Mother", "received_on": date_parts(date(2026, 9, 7))},
+    )
+    request = session.scalar(sa.select(EhcRequest).where(EhcRequest.pupil_id == pupil.id))
+    base = f"/ehc/requests/{request.id}"
+    login(officer)
+    client.sends_submission_tokens = True
+    client.post(f"{base}/assessment-decision", data={"decision": "agreed", "decided_on": date_parts(date(2026, 10, 5))})
+    client.sends_submission_tokens = False
+    twice(officer, f"{base}/advice/new", {"adviser": "Health", "asked_on": date_parts(date(2026, 10, 6))})
+    twice(
+        officer,
+        f"{base}/exceptions/new",
+        {"kind": "personal", "starts_on": date_parts(date(2026, 10, 8)), "reason": "Bereavement"},
+    )
+    client.post(f"{base}/plan-decision", data={"decision": "issue", "decided_on": date_parts(date(2026, 11, 2))})
+    client.post(f"{base}/draft", data={"draft_sent_on": date_parts(date(2026, 11, 3))})
+    twice(
+        officer,
+        f"{base}/final-plan",
+        {"issued_on": date_parts(date(2026, 11, 26)), "named_setting": "Oak Primary", "primary_need": "SPLD"},
+    )
+    session.expire_all()
+    assert request.final_issued_on == date(2026, 11, 26)

@@ -57,13 +57,17 @@ from sentrack.extensions import db
 from sentrack.forms import Required
 from sentrack.models import (
     Assessment,
+    AssessmentDecision,
     AuditEvent,
     Concern,
     Contact,
     CycleState,
+    EhcAdvice,
     EhcDocument,
+    EhcException,
     EhcOutcome,
     EhcPlan,
+    EhcRequest,
     EhcReview,
     Intervention,
     InterventionPupil,
@@ -75,6 +79,7 @@ from sentrack.models import (
     Outcome,
     ParentMeeting,
     Plan,
+    PlanDecision,
     Provision,
     Pupil,
     Review,
@@ -150,6 +155,36 @@ def _planned(world: World, session: Session, target: Target, url: str) -> str:
     return url
 
 
+# EHC requests: the truth table's request is agreed, with advice asked; each step's form is shown
+# once the request stands where that step comes next.
+
+
+def _ehc_request_withdrawn(world: World, session: Session, target: Target, url: str) -> str:
+    """A new request is recorded once the one in progress has ended."""
+    target.ehc.request.withdrawn_on, target.ehc.request.withdrawn_reason = date(2026, 11, 2), "Moved away"
+    session.commit()
+    return url
+
+
+def _ehc_assessment_undecided(world: World, session: Session, target: Target, url: str) -> str:
+    request = target.ehc.request
+    request.assessment, request.assessment_decided_on = AssessmentDecision.NOT_DECIDED, None
+    session.commit()
+    return url
+
+
+def _ehc_plan_to_issue(world: World, session: Session, target: Target, url: str) -> str:
+    request = target.ehc.request
+    request.plan_decision, request.plan_decided_on = PlanDecision.ISSUE, date(2026, 11, 16)
+    session.commit()
+    return url
+
+
+def _ehc_draft_sent(world: World, session: Session, target: Target, url: str) -> str:
+    target.ehc.request.draft_sent_on = date(2026, 11, 18)
+    return _ehc_plan_to_issue(world, session, target, url)
+
+
 FORMS: dict[str, Fuzz] = {
     "/sign-in": Fuzz((UserSession, AuditEvent)),
     "/change-password": Fuzz((UserSession, AuditEvent)),
@@ -205,6 +240,18 @@ FORMS: dict[str, Fuzz] = {
     "/ehc/reviews/<int:review_id>/report": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
     "/ehc/reviews/<int:review_id>/decision": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
     "/ehc/reviews/<int:review_id>/amendments": Fuzz((EhcReview, TimelineEvent, AuditEvent)),
+    # EHC requests
+    "/pupils/<public_id>/ehc/requests/new": Fuzz((EhcRequest, TimelineEvent, AuditEvent), _ehc_request_withdrawn),
+    "/ehc/requests/<int:request_id>/assessment-decision": Fuzz(
+        (EhcRequest, TimelineEvent, AuditEvent), _ehc_assessment_undecided
+    ),
+    "/ehc/requests/<int:request_id>/advice/new": Fuzz((EhcAdvice, TimelineEvent, AuditEvent)),
+    "/ehc/requests/<int:request_id>/advice/<int:advice_id>": Fuzz((EhcAdvice, TimelineEvent, AuditEvent)),
+    "/ehc/requests/<int:request_id>/plan-decision": Fuzz((EhcRequest, TimelineEvent, AuditEvent)),
+    "/ehc/requests/<int:request_id>/draft": Fuzz((EhcRequest, TimelineEvent, AuditEvent), _ehc_plan_to_issue),
+    "/ehc/requests/<int:request_id>/final-plan": Fuzz((EhcPlan, EhcRequest, SenStatus, AuditEvent), _ehc_draft_sent),
+    "/ehc/requests/<int:request_id>/withdraw": Fuzz((EhcRequest, TimelineEvent, AuditEvent)),
+    "/ehc/requests/<int:request_id>/exceptions/new": Fuzz((EhcException, TimelineEvent, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below

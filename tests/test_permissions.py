@@ -500,6 +500,39 @@ ROUTES: dict[str, Route] = {
     "/ehc/reviews/<int:review_id>/amendments": Route(
         lambda t: f"{t.review}/amendments", only("la", no=404), target=PUPIL
     ),
+    # EHC requests: the SENCO records a request (Ability.RECORD_EHC_SCHOOL; the target's request is
+    # in progress, so the page says so and links to it); whoever reads the pupil's SEN record reads
+    # the request; the LA officer records the authority's steps (Ability.RECORD_EHC_LA: a step out of
+    # order, as the decision to assess already recorded, answers with the reason in place of the
+    # form); the SENCO and the officer each record a withdrawal or an exception.
+    "/pupils/<public_id>/ehc/requests/new": Route(
+        lambda t: f"{t.base}/ehc/requests/new", only("senco", no=404), target=PUPIL
+    ),
+    "/ehc/requests/<int:request_id>": Route(
+        lambda t: t.request, only("senco", "head", "teacher", "la", no=404), target=PUPIL
+    ),
+    "/ehc/requests/<int:request_id>/assessment-decision": Route(
+        lambda t: f"{t.request}/assessment-decision", only("la", no=404), target=PUPIL
+    ),
+    "/ehc/requests/<int:request_id>/advice/new": Route(
+        lambda t: f"{t.request}/advice/new", only("la", no=404), target=PUPIL
+    ),
+    "/ehc/requests/<int:request_id>/advice/<int:advice_id>": Route(
+        lambda t: f"{t.request}/advice/{t.ehc.advice.id}", only("la", no=404), target=PUPIL
+    ),
+    "/ehc/requests/<int:request_id>/plan-decision": Route(
+        lambda t: f"{t.request}/plan-decision", only("la", no=404), target=PUPIL
+    ),
+    "/ehc/requests/<int:request_id>/draft": Route(lambda t: f"{t.request}/draft", only("la", no=404), target=PUPIL),
+    "/ehc/requests/<int:request_id>/final-plan": Route(
+        lambda t: f"{t.request}/final-plan", only("la", no=404), target=PUPIL
+    ),
+    "/ehc/requests/<int:request_id>/withdraw": Route(
+        lambda t: f"{t.request}/withdraw", only("senco", "la", no=404), target=PUPIL
+    ),
+    "/ehc/requests/<int:request_id>/exceptions/new": Route(
+        lambda t: f"{t.request}/exceptions/new", only("senco", "la", no=404), target=PUPIL
+    ),
 }
 
 # Pupils by how they stand to each role (names are keys of World.pupils).
@@ -1174,6 +1207,7 @@ FORM_RULES = (
     "/pupils/<public_id>/leaving",
     # EHC plans
     "/pupils/<public_id>/ehc/plans/new",
+    "/pupils/<public_id>/ehc/requests/new",  # EHC requests
 )
 
 
@@ -1514,6 +1548,7 @@ READING_RULES = {
     "/ehc/documents/<int:document_id>",
     # EHC reviews
     "/ehc/reviews/<int:review_id>",
+    "/ehc/requests/<int:request_id>",  # EHC requests
 }
 WRITING_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and rule not in READING_RULES)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sentrack.models import (
     Concern,
     Contact,
+    EhcRequest,
     Observation,
     ParentLetter,
     Plan,
@@ -149,3 +150,10 @@ def letter_page(session: Session, user: User, pupil: Pupil, letter: ParentLetter
 
 def concern_of(session: Session, pupil: Pupil, concern_id: int) -> Concern | None:
     return session.scalar(sa.select(Concern).where(Concern.id == concern_id, Concern.pupil_id == pupil.id))
+
+
+def ehc_request_opened_by(session: Session, review) -> EhcRequest | None:
+    """The EHC needs assessment request a review's decision opened (or gave its evidence to)."""
+    if review is None:
+        return None
+    return session.scalar(sa.select(EhcRequest).where(EhcRequest.review_id == review.id))

@@ -267,6 +267,11 @@ def review(public_id: str, number: int):
             "success",
         )
         return redirect(url_for("cycles.show", public_id=pupil.public_id, number=following.number))
+    opened = queries.ehc_request_opened_by(db.session, cycle.review)
+    if opened is not None:
+        # The review asked for an EHC needs assessment: on to the request and its clocks.
+        flash("Review recorded and the cycle closed. The request for an EHC needs assessment is open.", "success")
+        return redirect(url_for("ehc.request", request_id=opened.id))
     flash("Review recorded and the cycle closed.", "success")
     return _to_cycle(cycle)
 

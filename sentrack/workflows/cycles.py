@@ -34,6 +34,7 @@ from sentrack.models.cycles import (
 )
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.concerns import CONCERN_FIELDS, decide_no_further_action
+from sentrack.workflows.ehc_requests import open_from_review
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.meetings import meeting_from_plan, meeting_from_review, unlink_plan_meeting
 from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, forget, insert_once, record_revision
@@ -769,7 +770,7 @@ def save_review(
 def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: date) -> SupportCycle | None:
     """Review -> closed, then act on the decision: `continue` opens the next cycle with the unmet
     outcomes carried forward (returned); `step_down` ends SEN support from the meeting date;
-    `request_ehc` records the request for the EHC work that follows."""
+    `request_ehc` opens the EHC needs assessment request (`ehc_requests.open_from_review`)."""
     review = cycle.review
     problems = guard_problems(cycle, Move.RECORD_REVIEW, today=today, actor=actor)
     if problems:
@@ -788,6 +789,8 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
     elif review.decision is ReviewDecision.REQUEST_EHC:
         event = _on_cycle(cycle, "ehc_requested", timeline.EHC_REQUESTED, review.ehc_requested_on)
         add_event(session, actor=actor, **event)
+        # The request itself, with this review (and so the pupil's cycles) as its evidence.
+        open_from_review(session, actor=actor, review=review, today=today)
     settle_tasks(session, today, pupil_ids=[cycle.pupil_id])
     return following
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sentrack.models import AssessmentDecision, EhcRequest, PlanDecision
+from sentrack.models import AssessmentDecision, EhcException, EhcRequest, ExceptionKind, PlanDecision
 from sentrack.workflows import ehc_dates
 from sentrack.workflows.ehc_register import is_request_in_progress
 
@@ -28,6 +28,7 @@ class Clock:
     due_on: date
     done_on: date | None
     deadline: bool = True  # False for a date the family has (the draft's comment period)
+    starts_on: date | None = None  # the day the clock started: receipt, or the day the advice was asked
 
     def is_late(self, today: date) -> bool:
         if not self.deadline:
@@ -36,6 +37,12 @@ class Clock:
 
     def is_at_risk(self, today: date) -> bool:
         return self.deadline and self.done_on is None and today <= self.due_on <= today + AT_RISK
+
+    def weeks_gone(self, today: date) -> int | None:
+        """Whole weeks from the clock's start to the day it was done (or to `today`)."""
+        if self.starts_on is None:
+            return None
+        return ehc_dates.weeks_gone(self.starts_on, self.done_on or today)
 
 
 def _assessment_clocks(request: EhcRequest) -> list[Clock]:
@@ -46,6 +53,7 @@ def _assessment_clocks(request: EhcRequest) -> list[Clock]:
             "regulation 5(1)",
             ehc_dates.decision_to_assess_due(request.received_on),
             request.assessment_decided_on,
+            starts_on=request.received_on,
         )
     ]
     clocks += [
@@ -55,6 +63,7 @@ def _assessment_clocks(request: EhcRequest) -> list[Clock]:
             "regulation 8(1)",
             ehc_dates.advice_due(advice.asked_on),
             advice.received_on,
+            starts_on=advice.asked_on,
         )
         for advice in request.advice
     ]
@@ -71,6 +80,7 @@ def _plan_clocks(request: EhcRequest) -> list[Clock]:
                 "regulation 10(1)",
                 ehc_dates.no_plan_notice_due(received),
                 request.parents_told_on,
+                starts_on=received,
             )
         ]
     clocks = [
@@ -80,12 +90,21 @@ def _plan_clocks(request: EhcRequest) -> list[Clock]:
             "regulation 10(1)",
             ehc_dates.no_plan_notice_due(received),
             request.plan_decided_on,
+            starts_on=received,
         )
     ]
     if request.draft_sent_on is not None:
         until = ehc_dates.draft_comments_until(request.draft_sent_on)
         clocks.append(
-            Clock("comments", "Parents comment on the draft and name a setting", "regulation 13(1)", until, None, False)
+            Clock(
+                "comments",
+                "Parents comment on the draft and name a setting",
+                "regulation 13(1)",
+                until,
+                None,
+                False,
+                request.draft_sent_on,
+            )
         )
     clocks.append(
         Clock(
@@ -94,6 +113,7 @@ def _plan_clocks(request: EhcRequest) -> list[Clock]:
             "regulation 13(2)",
             ehc_dates.final_plan_due(received),
             request.final_issued_on,
+            starts_on=received,
         )
     )
     return clocks
@@ -135,3 +155,23 @@ def issued_within_20_weeks(request: EhcRequest) -> bool | None:
     if request.final_issued_on is None:
         return None
     return request.final_issued_on <= ehc_dates.final_plan_due(request.received_on)
+
+
+# --- Exceptions (reg 10(4); reg 8(2)) ---------------------------------------------------------
+
+# The exceptions to the time limits of the request as a whole (regs 5(4), 10(4), 13(3)); a missed
+# appointment excuses only the 6-week limit for advice (reg 8(2)) and is reported apart.
+TIME_LIMIT_EXCEPTIONS = frozenset({ExceptionKind.SETTING_CLOSED, ExceptionKind.PERSONAL, ExceptionKind.AWAY})
+
+
+def exception_concerns(exception: EhcException) -> str:
+    """The clocks an exception concerns, in words for the request page."""
+    if exception.kind is ExceptionKind.MISSED_APPOINTMENT:
+        return "Advice within 6 weeks (regulation 8(2)) only"
+    return "The decisions and the final plan (regulation 10(4))"
+
+
+def has_time_limit_exception(request: EhcRequest) -> bool:
+    """Whether an exception of reg 10(4) is recorded on the request: SEN2 counts plans issued
+    within 20 weeks with and without these. A missed appointment is not one of them."""
+    return any(exception.kind in TIME_LIMIT_EXCEPTIONS for exception in request.exceptions)

@@ -39,6 +39,11 @@ STATUS_TITLES = {
     Provision.NONE: "Taken off the SEN register",
 }
 NEEDS_RECORDED_AGAIN = "Needs recorded again"
+# EHC needs assessment requests (sentrack/workflows/ehc_requests.py).
+EHC_ASSESSMENT_AGREED = "EHC needs assessment agreed by the local authority"
+EHC_ASSESSMENT_REFUSED = "EHC needs assessment refused by the local authority"
+EHC_FINAL_ISSUED = "Final EHC plan issued"
+EHC_REQUEST_WITHDRAWN = "EHC needs assessment request withdrawn"
 
 
 def cycle_opened(number: int) -> str:
@@ -85,6 +90,38 @@ def ehc_review_decided(decision_label: str) -> str:
 EHC_REVIEW_REPORT_SENT = "EHC review report sent to the local authority and everyone invited"
 EHC_AMENDMENTS_PROPOSED = "Proposed amendments to the EHC plan sent to the family"
 EHC_AMENDED_PLAN_ISSUED = "Amended EHC plan issued"
+
+
+def ehc_request_received(requested_by) -> str:
+    """`requested_by`: the EhcRequester who asked the local authority."""
+    who = {"school": "the school", "parent": "a parent", "young_person": "the young person"}
+    return f"EHC needs assessment requested by {who.get(requested_by.value, 'another body')}"
+
+
+def ehc_advice_asked(adviser: str, due_on: date) -> str:
+    return f"Advice for the EHC needs assessment asked of {adviser}: due {due_on.day} {due_on:%B %Y}"
+
+
+def ehc_advice_received(adviser: str) -> str:
+    return f"Advice for the EHC needs assessment received from {adviser}"
+
+
+def ehc_exception(kind) -> str:
+    """`kind`: the ExceptionKind recorded."""
+    return f"Exception to the EHC time limits recorded: {kind.label[0].lower()}{kind.label[1:]}"
+
+
+def ehc_plan_decided(decision, parents_told_on: date | None) -> str:
+    """`decision`: the PlanDecision after the assessment."""
+    if parents_told_on is None:
+        return "Local authority decided to issue an EHC plan"
+    return (
+        f"Local authority decided not to issue an EHC plan: parents told {parents_told_on.day} {parents_told_on:%B %Y}"
+    )
+
+
+def ehc_draft_sent(comments_until: date) -> str:
+    return f"Draft EHC plan sent: comments until {comments_until.day} {comments_until:%B %Y}"
 
 
 # --- Events ----------------------------------------------------------------------------------------
