@@ -573,6 +573,7 @@ def test_the_senco_records_a_request_and_sees_its_clocks(client, session, world,
     assert page.links("#actions") == [
         f"/ehc/requests/{request.id}/exceptions/new",
         f"/ehc/requests/{request.id}/withdraw",
+        f"/ehc/requests/{request.id}/documents/new",
     ]
     assert len(audit_events(session, "ehc_request_viewed")) == 1
 
@@ -663,7 +664,8 @@ def test_the_la_officer_takes_the_request_through_its_steps_by_the_pages(client,
     assert [o.description for o in plan.outcomes] == ["Reads a book banded at the right level"]
     page = client.page(base)
     assert "The final plan was issued on 27 November 2026" in page.text("#ended")
-    assert not page.has("#actions")
+    # Only a document can still be added: every step is recorded.
+    assert page.links("#actions") == [f"{base}/documents/new"]
     statuses = [row[5] for row in page.table("Statutory clocks")]
     assert statuses[0] == "Done" and "Late" in statuses[1]  # advice asked 5 Oct, due 16 Nov, received 20 Nov
     blocked = client.page(f"{base}/draft")
