@@ -19,17 +19,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from sentrack.models import (
+    AssessmentDecision,
     Concern,
     ConcernStatus,
     CycleState,
     Duty,
+    EhcAdvice,
+    EhcPlan,
+    EhcRequest,
+    EhcReview,
     InterventionPupil,
     ParentLetter,
     ParentMeeting,
     PassportRead,
+    PlanDecision,
     Provision,
     Pupil,
     Review,
+    ReviewKind,
+    ReviewOutcome,
     SenStatus,
     SupportCycle,
     Task,
@@ -37,6 +45,7 @@ from sentrack.models import (
     TimelineEvent,
     User,
 )
+from sentrack.workflows.ehc_register import plan_in_force, request_in_progress
 from sentrack.workflows.register import awaiting_impact, on_roll, register_status
 from sentrack.workflows.terms import terms_of_schools
 
@@ -84,8 +93,8 @@ class _SubjectRecord:
     duty_code: str
     subject_type: str
     key: sa.orm.InstrumentedAttribute
-    on: sa.orm.InstrumentedAttribute
-    by: sa.orm.InstrumentedAttribute
+    on: sa.ColumnElement
+    by: sa.orm.InstrumentedAttribute | None  # None where the record does not say who made the step
     done_when: sa.ColumnElement[bool]
     what: Callable[[date, object], str]
     extra: sa.orm.InstrumentedAttribute | None = None
@@ -94,7 +103,13 @@ class _SubjectRecord:
         """The open tasks of the duty within `scope` whose record shows the work done."""
         record = self.key.class_
         rows = session.execute(
-            sa.select(Task.id, record.id, self.on, self.by, sa.null() if self.extra is None else self.extra)
+            sa.select(
+                Task.id,
+                record.id,
+                self.on,
+                sa.null() if self.by is None else self.by,
+                sa.null() if self.extra is None else self.extra,
+            )
             .join(Duty, Duty.id == Task.duty_id)
             .join(record, self.key == Task.subject_id)
             .where(
@@ -298,6 +313,149 @@ def _record_updated(session: Session, scope) -> list[Done]:
     return found
 
 
+# EHC work (issue 15). The authority's steps are dated on the request or the review, which does not
+# say who recorded each one (the audit does), so those tasks name the record and its date only.
+
+_assessment_decided = _SubjectRecord(
+    "la_decides_assessment",
+    "ehc_request",
+    key=EhcRequest.id,
+    on=EhcRequest.assessment_decided_on,
+    by=None,
+    done_when=EhcRequest.assessment != AssessmentDecision.NOT_DECIDED,
+    what=lambda day, decision: f"decision of {_day(day)}: {decision.label.lower()}",
+    extra=EhcRequest.assessment,
+)
+_advice_received = _SubjectRecord(
+    "la_receives_advice",
+    "ehc_advice",
+    key=EhcAdvice.id,
+    on=EhcAdvice.received_on,
+    by=None,
+    done_when=EhcAdvice.received_on.is_not(None),
+    what=lambda day, adviser: f"advice from {adviser} received on {_day(day)}",
+    extra=EhcAdvice.adviser,
+)
+_plan_decided = _SubjectRecord(
+    "la_decides_plan",
+    "ehc_request",
+    key=EhcRequest.id,
+    on=sa.case(
+        (EhcRequest.plan_decision == PlanDecision.ISSUE, EhcRequest.plan_decided_on), else_=EhcRequest.parents_told_on
+    ),
+    by=None,
+    done_when=sa.or_(
+        EhcRequest.plan_decision == PlanDecision.ISSUE,
+        sa.and_(EhcRequest.plan_decision == PlanDecision.NO_PLAN, EhcRequest.parents_told_on.is_not(None)),
+    ),
+    what=lambda day, decision: (
+        f"decision of {_day(day)} to issue a plan"
+        if decision is PlanDecision.ISSUE
+        else f"parents told on {_day(day)} that no plan will be issued"
+    ),
+    extra=EhcRequest.plan_decision,
+)
+_final_issued = _SubjectRecord(
+    "la_issues_final_plan",
+    "ehc_request",
+    key=EhcRequest.id,
+    on=EhcRequest.final_issued_on,
+    by=None,
+    done_when=EhcRequest.final_issued_on.is_not(None),
+    what=lambda day, _: f"final plan issued on {_day(day)}",
+)
+_report_sent = _SubjectRecord(
+    "senco_sends_ehc_review_report",
+    "ehc_review",
+    key=EhcReview.id,
+    on=EhcReview.report_sent_on,
+    by=None,
+    done_when=EhcReview.report_sent_on.is_not(None),
+    what=lambda day, _: f"review report sent on {_day(day)}",
+)
+_review_decided = _SubjectRecord(
+    "la_decides_ehc_review",
+    "ehc_review",
+    key=EhcReview.id,
+    on=EhcReview.la_decided_on,
+    by=None,
+    done_when=EhcReview.la_decided_on.is_not(None),
+    what=lambda day, decision: f"decision of {_day(day)}: {decision.label.lower()}",
+    extra=EhcReview.la_decision,
+)
+_amended_final = _SubjectRecord(
+    "la_finalises_amended_plan",
+    "ehc_review",
+    key=EhcReview.id,
+    on=EhcReview.amended_final_on,
+    by=None,
+    done_when=EhcReview.amended_final_on.is_not(None),
+    what=lambda day, _: f"amended plan final on {_day(day)}",
+)
+
+
+def review_basis(period: str) -> date | None:
+    """The meeting (or issue) date an annual review task's period follows ("since:<date>")."""
+    try:
+        return date.fromisoformat(period.removeprefix("since:"))
+    except ValueError:
+        return None
+
+
+def _annual_review_step(duty_code: str, convened: bool) -> Callable[[Session, sa.ColumnElement[bool]], list[Done]]:
+    """The annual review that follows the task's period (`sweep.review_period`) convened, or held:
+    an annual review of the plan convened for a meeting after that date, or held after it."""
+
+    def found(session: Session, scope) -> list[Done]:
+        tasks = _open_tasks(session, duty_code, scope, Task.subject_id)
+        tasks = [t for t in tasks if review_basis(t[2]) is not None]
+        if not tasks:
+            return []
+        reviews: dict[int, list[EhcReview]] = {}
+        for review in session.scalars(
+            sa.select(EhcReview)
+            .where(EhcReview.plan_id.in_({t[3] for t in tasks}), EhcReview.kind == ReviewKind.ANNUAL)
+            .order_by(EhcReview.meeting_on, EhcReview.id)
+        ):
+            reviews.setdefault(review.plan_id, []).append(review)
+        done = []
+        for task_id, _, period, plan_id in tasks:
+            basis = review_basis(period)
+            for review in reviews.get(plan_id, ()):
+                if convened and review.convened_on is not None and (review.held_on or review.meeting_on) > basis:
+                    what = f"annual review convened on {_day(review.convened_on)} for {_day(review.meeting_on)}"
+                    done.append(Done(task_id, "ehc_review", review.id, review.convened_on, None, what))
+                    break
+                if not convened and review.held_on is not None and review.held_on > basis:
+                    what = f"annual review meeting held on {_day(review.held_on)}"
+                    done.append(Done(task_id, "ehc_review", review.id, review.held_on, None, what))
+                    break
+        return done
+
+    return found
+
+
+def _plan_recorded(session: Session, scope) -> list[Done]:
+    """A plan in force (not ceased) recorded for the pupil whose "E" status asked for it."""
+    tasks = _open_tasks(session, "senco_adds_ehc_plan", scope)
+    if not tasks:
+        return []
+    plans = {
+        plan.pupil_id: plan
+        for plan in session.scalars(
+            sa.select(EhcPlan).where(EhcPlan.pupil_id.in_({t[1] for t in tasks}), EhcPlan.ceased_on.is_(None))
+        )
+    }
+    found = []
+    for task_id, pupil_id, _ in tasks:
+        plan = plans.get(pupil_id)
+        if plan is not None:
+            on = plan.recorded_at.date()
+            what = f"EHC plan issued on {_day(plan.issued_on)}, recorded on {_day(on)}"
+            found.append(Done(task_id, "ehc_plan", plan.id, on, plan.recorded_by_id, what))
+    return found
+
+
 FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = {
     "review": _review_recorded,
     "parent_letter": _letter_sent,
@@ -306,6 +464,16 @@ FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = 
     "parent_meeting": _meeting_held,
     "passport_read": _passport_read,
     "timeline_event": _record_updated,
+    "ehc_assessment_decision": _assessment_decided,
+    "ehc_advice": _advice_received,
+    "ehc_plan_decision": _plan_decided,
+    "ehc_final_plan": _final_issued,
+    "ehc_review_convened": _annual_review_step("senco_convenes_ehc_review", convened=True),
+    "ehc_review_held": _annual_review_step("senco_holds_ehc_review", convened=False),
+    "ehc_review_report": _report_sent,
+    "ehc_review_decision": _review_decided,
+    "ehc_amended_plan": _amended_final,
+    "ehc_plan": _plan_recorded,
 }
 
 
@@ -323,15 +491,65 @@ _REGISTER_DUTIES = (
 )
 
 
+_REQUEST_DUTIES = ("la_decides_assessment", "la_issues_final_plan")
+
+
+def _ehc_gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
+    """EHC tasks whose reason has gone: the request withdrawn or ended (refused, no plan, or the
+    final plan issued before the advice came), the plan ceased, a decision to amend changed, the
+    "E" status that asked for a plan record ended."""
+    request = aliased(EhcRequest)
+    advice = aliased(EhcAdvice)
+    of_request = sa.or_(
+        sa.and_(Task.subject_type == "ehc_request", request.id == Task.subject_id),
+        sa.and_(Task.subject_type == "ehc_advice", advice.id == Task.subject_id, request.id == advice.request_id),
+    )
+    withdrawn = sa.exists().where(of_request, request.withdrawn_on.is_not(None))
+    ended = sa.exists().where(of_request, ~request_in_progress(request))
+    refused = sa.exists().where(of_request, request.assessment == AssessmentDecision.REFUSED)
+    plan = aliased(EhcPlan)
+    review = aliased(EhcReview)
+    of_plan = sa.or_(
+        sa.and_(Task.subject_type == "ehc_plan", plan.id == Task.subject_id),
+        sa.and_(Task.subject_type == "ehc_review", review.id == Task.subject_id, plan.id == review.plan_id),
+    )
+    ceased = sa.exists().where(of_plan, ~plan_in_force(today, plan))
+    not_amending = sa.exists().where(
+        review.id == Task.subject_id, sa.or_(review.la_decision.is_(None), review.la_decision != ReviewOutcome.AMEND)
+    )
+    status = aliased(SenStatus)
+    e_ended = sa.exists().where(
+        status.id == Task.subject_id,
+        sa.or_(status.provision != Provision.EHC_PLAN, sa.and_(status.end_date.is_not(None), status.end_date < today)),
+    )
+    return [
+        (
+            sa.and_(Task.subject_type.in_(("ehc_request", "ehc_advice")), withdrawn),
+            "No longer needed: the request was withdrawn.",
+        ),
+        (
+            sa.and_(Duty.code.in_((*_REQUEST_DUTIES, "la_receives_advice")), ended),
+            "No longer needed: the request has ended.",
+        ),
+        (sa.and_(Duty.code == "la_decides_plan", refused), "No longer needed: the request has ended."),
+        (
+            sa.and_(Task.subject_type.in_(("ehc_plan", "ehc_review")), ceased),
+            "No longer needed: the EHC plan has ceased.",
+        ),
+        (
+            sa.and_(Duty.code == "la_finalises_amended_plan", not_amending),
+            "No longer needed: the decision is no longer to amend the plan.",
+        ),
+        (
+            sa.and_(Duty.code == "senco_adds_ehc_plan", Task.subject_type == "sen_status", e_ended),
+            'No longer needed: the pupil is no longer recorded as "E".',
+        ),
+    ]
+
+
 def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
     """(condition over an open Task joined to its Duty and outer-joined to its Pupil, the note)."""
     on_register_today = sa.exists().where(SenStatus.pupil_id == Task.pupil_id, register_status(today))
-    ehc_status = aliased(SenStatus)
-    ehc_still = sa.exists().where(
-        ehc_status.id == Task.subject_id,
-        ehc_status.provision == Provision.EHC_PLAN,
-        sa.or_(ehc_status.end_date.is_(None), ehc_status.end_date >= today),
-    )
     letter = aliased(ParentLetter)
     letter_status = aliased(SenStatus)
     letter_moot = sa.exists().where(
@@ -358,10 +576,7 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
             sa.and_(Duty.code == "senco_liaises_designated_teacher", Pupil.looked_after.is_(False)),
             "No longer needed: the pupil is no longer looked after.",
         ),
-        (
-            sa.and_(Duty.code == "la_annual_review", Task.subject_type == "sen_status", ~ehc_still),
-            "No longer needed: the EHC plan has ended.",
-        ),
+        *_ehc_gone(today),
         (
             sa.and_(Duty.code == "senco_tells_parents", Task.subject_type == "parent_letter", letter_moot),
             "No longer needed: the pupil came off SEN support before the letter was sent.",
