@@ -13,6 +13,7 @@ from sentrack import audit
 from sentrack.models import AreaOfNeed, EhcOutcome, EhcPlan, EhcRequest, NeedType, Provision, Pupil, School, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.ehc_register import plan_in_force
+from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.sen_status import change_sen_status, current_status
 
 NAMED_SETTING_MAX = 160
@@ -119,4 +120,5 @@ def add_plan(
     session.flush()
     _place_on_ehc(session, actor=actor, pupil=pupil, plan=plan, today=today)
     audit.record(session, "ehc_plan_added", actor=actor, pupil=pupil, object_type="ehc_plan", object_id=plan.id)
+    settle_tasks(session, today, pupil_ids=[pupil.id])  # the task asking for the plan's record closes
     return plan

@@ -500,20 +500,35 @@ def _ehc_gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
     "E" status that asked for a plan record ended."""
     request = aliased(EhcRequest)
     advice = aliased(EhcAdvice)
-    of_request = sa.or_(
-        sa.and_(Task.subject_type == "ehc_request", request.id == Task.subject_id),
-        sa.and_(Task.subject_type == "ehc_advice", advice.id == Task.subject_id, request.id == advice.request_id),
-    )
-    withdrawn = sa.exists().where(of_request, request.withdrawn_on.is_not(None))
-    ended = sa.exists().where(of_request, ~request_in_progress(request))
-    refused = sa.exists().where(of_request, request.assessment == AssessmentDecision.REFUSED)
+
+    def of_request(*conditions) -> sa.ColumnElement[bool]:
+        """The task's request (of an advice task, the advice's request) meets `conditions`."""
+        return sa.or_(
+            sa.and_(
+                Task.subject_type == "ehc_request",
+                sa.exists().where(request.id == Task.subject_id, *conditions),
+            ),
+            sa.and_(
+                Task.subject_type == "ehc_advice",
+                sa.exists().where(advice.id == Task.subject_id, request.id == advice.request_id, *conditions),
+            ),
+        )
+
+    withdrawn = of_request(request.withdrawn_on.is_not(None))
+    ended = of_request(~request_in_progress(request))
+    refused = of_request(request.assessment == AssessmentDecision.REFUSED)
     plan = aliased(EhcPlan)
     review = aliased(EhcReview)
-    of_plan = sa.or_(
-        sa.and_(Task.subject_type == "ehc_plan", plan.id == Task.subject_id),
-        sa.and_(Task.subject_type == "ehc_review", review.id == Task.subject_id, plan.id == review.plan_id),
+    ceased = sa.or_(
+        sa.and_(
+            Task.subject_type == "ehc_plan",
+            sa.exists().where(plan.id == Task.subject_id, ~plan_in_force(today, plan)),
+        ),
+        sa.and_(
+            Task.subject_type == "ehc_review",
+            sa.exists().where(review.id == Task.subject_id, plan.id == review.plan_id, ~plan_in_force(today, plan)),
+        ),
     )
-    ceased = sa.exists().where(of_plan, ~plan_in_force(today, plan))
     not_amending = sa.exists().where(
         review.id == Task.subject_id, sa.or_(review.la_decision.is_(None), review.la_decision != ReviewOutcome.AMEND)
     )
