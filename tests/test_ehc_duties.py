@@ -468,3 +468,34 @@ def test_the_senco_home_page_lists_reviews_due_and_pupils_without_a_plan_record(
     cara = world.pupils["untaught"]
     assert f"/pupils/{cara.public_id}/ehc/plans/new" in page.links()
     assert "Lou Nash" not in page.text()
+
+
+def test_an_open_task_of_the_retired_anniversary_duty_closes_at_the_next_sweep(session, world):
+    from sentrack.models import Duty, Task, TriggerKind
+
+    duty = Duty(code="la_annual_review", active=True, role=Role.LA_OFFICER, title="Hold the EHC plan's annual review")
+    duty.clause = duty.trigger = duty.due_rule = "From before EHC plans had their own records"
+    duty.trigger_kind = TriggerKind.CALENDAR
+    session.add(duty)
+    session.flush()
+    cara = world.pupils["untaught"]
+    task = Task(
+        school_id=world.school.id,
+        duty_id=duty.id,
+        subject_type="sen_status",
+        subject_id=cara.sen_statuses[0].id,
+        period="review:1",
+        pupil_id=cara.id,
+        for_role=Role.LA_OFFICER,
+        title="Hold the annual review of Cara Dale's EHC plan",
+        due_on=date(2026, 9, 10),
+    )
+    session.add(task)
+    session.commit()
+
+    _sweep(session, TODAY, "senco_adds_ehc_plan")
+
+    session.expire_all()
+    task = session.get(Task, task.id)
+    assert task.status is TaskStatus.CANCELLED and task.done_by_type is None
+    assert task.note.startswith("No longer needed: the EHC plan's annual review is now asked for by its own steps")

@@ -492,6 +492,12 @@ _REGISTER_DUTIES = (
 
 
 _REQUEST_DUTIES = ("la_decides_assessment", "la_issues_final_plan")
+# Duties no longer in the catalogue: their open tasks close at the next sweep. The EHC annual review
+# counted from the anniversary of the "E" status is now the plan's own review duties.
+RETIRED_DUTIES = {
+    "la_annual_review": "No longer needed: the EHC plan's annual review is now asked for by its own steps "
+    "(convened, held and reported by the school; decided by the authority).",
+}
 
 
 def _ehc_gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
@@ -538,6 +544,7 @@ def _ehc_gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
         sa.or_(status.provision != Provision.EHC_PLAN, sa.and_(status.end_date.is_not(None), status.end_date < today)),
     )
     return [
+        *((Duty.code == code, note) for code, note in RETIRED_DUTIES.items()),
         (
             sa.and_(Task.subject_type.in_(("ehc_request", "ehc_advice")), withdrawn),
             "No longer needed: the request was withdrawn.",
