@@ -183,24 +183,23 @@ class EhcWork:
 
 
 def ehc_work(session: Session, user: User, on: date) -> EhcWork:
-    """Three queries: the schedule of the plans in the user's scope, their pupils, and the pupils
-    on "E" without a plan record."""
+    """Two queries: the review schedule of the plans in the user's scope, then in one the pupils
+    behind it and those on "E" without a plan record."""
     schedule = [
         due
         for due in review_schedule(session, on, access.sen_scope(user), on_roll(on))
         if due.is_overdue(on) or due.is_due_soon(on)
     ][:REVIEWS_SHOWN]
-    pupils = (
-        {p.id: p for p in session.scalars(sa.select(Pupil).where(Pupil.id.in_({d.pupil_id for d in schedule})))}
-        if schedule
-        else {}
-    )
-    without_plan = list(
-        session.scalars(
-            sa.select(Pupil)
-            .where(access.sen_scope(user), on_roll(on), ehc_without_plan(on))
-            .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
-            .limit(REVIEWS_SHOWN)
+    without = ehc_without_plan(on)
+    rows = session.execute(
+        sa.select(Pupil, without)
+        .where(
+            access.sen_scope(user),
+            on_roll(on),
+            sa.or_(without, Pupil.id.in_({due.pupil_id for due in schedule})),
         )
-    )
+        .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+    ).all()
+    pupils = {pupil.id: pupil for pupil, _ in rows}
+    without_plan = [pupil for pupil, flagged in rows if flagged][:REVIEWS_SHOWN]
     return EhcWork([(due, pupils[due.pupil_id]) for due in schedule], without_plan)

@@ -39,7 +39,8 @@ def home():
             queries.overdue_counts(db.session, user, on)
         )
         context["letters_to_send"] = queries.letters_to_send(db.session, user, on)
-        context["ehc_work"] = queries.ehc_work(db.session, user, on)
+        if access.can(user, access.Ability.RECORD_EHC_SCHOOL):  # the SENCO convenes the reviews
+            context["ehc_work"] = queries.ehc_work(db.session, user, on)
         context["overdue_concerns"] = queries.overdue_concerns(db.session, user, on)
         if user.school is not None:
             context["engagement"] = engagement_summary(db.session, user.school, on)

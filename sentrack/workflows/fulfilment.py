@@ -500,29 +500,47 @@ RETIRED_DUTIES = {
 }
 
 
+_REQUEST = aliased(EhcRequest)
+_ADVICE = aliased(EhcAdvice)
+
+
+def _of_request(*conditions) -> sa.ColumnElement[bool]:
+    """SQL, on Task: the task's request (of an advice task, the advice's request) meets
+    `conditions`, written over `_REQUEST`."""
+    return sa.or_(
+        sa.and_(
+            Task.subject_type == "ehc_request",
+            sa.exists().where(_REQUEST.id == Task.subject_id, *conditions),
+        ),
+        sa.and_(
+            Task.subject_type == "ehc_advice",
+            sa.exists().where(_ADVICE.id == Task.subject_id, _REQUEST.id == _ADVICE.request_id, *conditions),
+        ),
+    )
+
+
+def _request_gone() -> list[tuple[sa.ColumnElement[bool], str]]:
+    """The request withdrawn, or ended (refused, no plan, or the final plan issued before the
+    advice came): a decision not to issue a plan still asks for the parents to be told."""
+    withdrawn = _of_request(_REQUEST.withdrawn_on.is_not(None))
+    ended = _of_request(~request_in_progress(_REQUEST))
+    refused = _of_request(_REQUEST.assessment == AssessmentDecision.REFUSED)
+    return [
+        (
+            sa.and_(Task.subject_type.in_(("ehc_request", "ehc_advice")), withdrawn),
+            "No longer needed: the request was withdrawn.",
+        ),
+        (
+            sa.and_(Duty.code.in_((*_REQUEST_DUTIES, "la_receives_advice")), ended),
+            "No longer needed: the request has ended.",
+        ),
+        (sa.and_(Duty.code == "la_decides_plan", refused), "No longer needed: the request has ended."),
+    ]
+
+
 def _ehc_gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
-    """EHC tasks whose reason has gone: the request withdrawn or ended (refused, no plan, or the
-    final plan issued before the advice came), the plan ceased, a decision to amend changed, the
-    "E" status that asked for a plan record ended."""
-    request = aliased(EhcRequest)
-    advice = aliased(EhcAdvice)
-
-    def of_request(*conditions) -> sa.ColumnElement[bool]:
-        """The task's request (of an advice task, the advice's request) meets `conditions`."""
-        return sa.or_(
-            sa.and_(
-                Task.subject_type == "ehc_request",
-                sa.exists().where(request.id == Task.subject_id, *conditions),
-            ),
-            sa.and_(
-                Task.subject_type == "ehc_advice",
-                sa.exists().where(advice.id == Task.subject_id, request.id == advice.request_id, *conditions),
-            ),
-        )
-
-    withdrawn = of_request(request.withdrawn_on.is_not(None))
-    ended = of_request(~request_in_progress(request))
-    refused = of_request(request.assessment == AssessmentDecision.REFUSED)
+    """EHC tasks whose reason has gone: the request withdrawn or ended, the plan ceased, a decision
+    to amend changed, the "E" status that asked for a plan record ended; a retired duty's tasks."""
     plan = aliased(EhcPlan)
     review = aliased(EhcReview)
     ceased = sa.or_(
@@ -545,15 +563,7 @@ def _ehc_gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
     )
     return [
         *((Duty.code == code, note) for code, note in RETIRED_DUTIES.items()),
-        (
-            sa.and_(Task.subject_type.in_(("ehc_request", "ehc_advice")), withdrawn),
-            "No longer needed: the request was withdrawn.",
-        ),
-        (
-            sa.and_(Duty.code.in_((*_REQUEST_DUTIES, "la_receives_advice")), ended),
-            "No longer needed: the request has ended.",
-        ),
-        (sa.and_(Duty.code == "la_decides_plan", refused), "No longer needed: the request has ended."),
+        *_request_gone(),
         (
             sa.and_(Task.subject_type.in_(("ehc_plan", "ehc_review")), ceased),
             "No longer needed: the EHC plan has ceased.",
