@@ -528,6 +528,17 @@ TASK_ABILITIES: dict[str, Ability] = {
     "senco_decides_concern": Ability.MANAGE_CYCLE,
     "senco_tells_parents": Ability.MANAGE_CYCLE,
     "senco_keeps_records_current": Ability.MANAGE_CYCLE,
+    # EHC work: the school's steps and the authority's (issue 15).
+    "senco_convenes_ehc_review": Ability.RECORD_EHC_SCHOOL,
+    "senco_holds_ehc_review": Ability.RECORD_EHC_SCHOOL,
+    "senco_sends_ehc_review_report": Ability.RECORD_EHC_SCHOOL,
+    "senco_adds_ehc_plan": Ability.RECORD_EHC_SCHOOL,
+    "la_decides_assessment": Ability.RECORD_EHC_LA,
+    "la_receives_advice": Ability.RECORD_EHC_LA,
+    "la_decides_plan": Ability.RECORD_EHC_LA,
+    "la_issues_final_plan": Ability.RECORD_EHC_LA,
+    "la_decides_ehc_review": Ability.RECORD_EHC_LA,
+    "la_finalises_amended_plan": Ability.RECORD_EHC_LA,
 }
 
 

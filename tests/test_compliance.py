@@ -16,7 +16,8 @@ from sentrack.models import (
     Concern,
     ConcernStatus,
     CycleState,
-    Duty,
+    EhcPlan,
+    EhcReview,
     Intervention,
     InterventionPupil,
     NeedType,
@@ -44,22 +45,42 @@ def _all(session, model):
     return session.scalars(sa.select(model)).all()
 
 
-def _add_ehc(session, school, start: date, year: int = 6) -> Pupil:
+def _add_ehc(session, school, issued_on: date, year: int = 6, held_on=None, ceased_on=None, born=None) -> Pupil:
+    """A pupil on "E" with the EHC plan issued on `issued_on`, and an annual review held on
+    `held_on` when given."""
     pupil = Pupil(
         school_id=school.id,
-        upn=f"Z{abs(hash((school.id, start, year))) % 10**12:012d}",
+        upn=f"Z{abs(hash((school.id, issued_on, year, held_on))) % 10**12:012d}",
         first_name="Zed",
         last_name="Quill",
-        date_of_birth=date(2016, 1, 1),
+        date_of_birth=born or date(2021 - year, 1, 1),
         year_group=year,
     )
     session.add(pupil)
     session.flush()
     session.add(
         SenStatus(
-            pupil_id=pupil.id, provision=Provision.EHC_PLAN, primary_need=NeedType.ASD, start_date=start, reason="Test"
+            pupil_id=pupil.id,
+            provision=Provision.EHC_PLAN,
+            primary_need=NeedType.ASD,
+            start_date=issued_on,
+            reason="Test",
         )
     )
+    plan = EhcPlan(
+        pupil_id=pupil.id,
+        local_authority_id=school.local_authority_id,
+        issued_on=issued_on,
+        named_setting=school.name,
+        primary_need=NeedType.ASD,
+        ceased_on=ceased_on,
+    )
+    session.add(plan)
+    session.flush()
+    if held_on is not None:
+        session.add(
+            EhcReview(plan_id=plan.id, meeting_on=held_on, convened_on=held_on - timedelta(weeks=3), held_on=held_on)
+        )
     session.flush()
     return pupil
 
@@ -69,16 +90,16 @@ def _make_world(session, pupils: int = 80) -> School:
     school = session.scalars(sa.select(School)).one()
     run_sweep(session, TODAY - timedelta(days=40))
     run_sweep(session, TODAY)
-    # EHC plans: anniversary in 2 weeks (due), passed (overdue), passed with the review done, far off.
-    _add_ehc(session, school, date(2025, 12, 11))
-    _add_ehc(session, school, date(2024, 10, 1))
-    done = _add_ehc(session, school, date(2023, 11, 1))
-    _add_ehc(session, school, date(2026, 3, 1))
-    run_sweep(session, TODAY, codes=["la_annual_review"])
-    done_status = session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == done.id)).one()
-    for task in _all(session, Task):
-        if task.subject_type == "sen_status" and task.subject_id == done_status.id:
-            task.status, task.completed_on, task.closed_on = TaskStatus.DONE, TODAY, TODAY
+    # EHC plans: review due in 2 weeks, passed (overdue), reviewed in March and so due next March,
+    # far off, a Year 6 pupil whose review comes before the move to secondary school, a
+    # child under five reviewed every 6 months, and a plan that has ceased.
+    _add_ehc(session, school, date(2025, 12, 11), year=4)
+    _add_ehc(session, school, date(2024, 10, 1), year=4)
+    _add_ehc(session, school, date(2023, 11, 1), year=4, held_on=date(2026, 3, 15))
+    _add_ehc(session, school, date(2026, 3, 1), year=4)
+    _add_ehc(session, school, date(2026, 1, 20), year=6)  # brought forward to 23 November 2026
+    _add_ehc(session, school, date(2026, 7, 1), year=0, born=date(2022, 3, 1))  # 6 months: 1 January 2027
+    _add_ehc(session, school, date(2025, 1, 5), year=4, ceased_on=date(2026, 6, 1))
     # Some records go stale: every third pupil's row and timeline are old.
     old = datetime(2026, 6, 1, 9, tzinfo=UTC)
     pupil_ids = sorted(p.id for p in _all(session, Pupil))
@@ -117,7 +138,7 @@ def _plain(session, school: School, today: date) -> dict:
     out.update(_plain_interventions(w))
     out.update(_plain_tasks(w))
     out["stale"] = _plain_stale(w)
-    out["ehc_due"], out["ehc_overdue"] = _plain_ehc(w)
+    out["ehc_due"], out["ehc_overdue"], out["with_plan"] = _plain_ehc(w)
     return out
 
 
@@ -249,48 +270,57 @@ def _plain_stale(w) -> set:
     return stale
 
 
-def _plain_latest_anniversary(start: date, today: date):
-    """The latest (n, anniversary of `start`) whose eight-week window has opened by `today`, or None."""
-    anniversaries = []
-    for n in range(1, 60):
+def _plain_add_months(day: date, months: int) -> date:
+    year, month = day.year, day.month
+    for _ in range(months):
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    last = 31
+    while True:
         try:
-            a = start.replace(year=start.year + n)
+            return date(year, month, min(day.day, last))
         except ValueError:
-            a = start.replace(year=start.year + n, day=28)
-        if a - timedelta(days=56) <= today:
-            anniversaries.append((n, a))
-    return anniversaries[-1] if anniversaries else None
+            last -= 1
 
 
-def _plain_ehc(w) -> tuple[set, set]:
+def _plain_review_due(plan, pupil, school, meetings: list[date], today: date) -> date:
+    """12 months (6 under five) after the issue or the last annual review meeting held; before a
+    move out of the school's top year, no later than 12 weeks before 15 February (31 March from
+    Year 11) of the calendar year of the move, unless a review was held in that academic year."""
+    since = max([plan.issued_on, *meetings])
+    born = pupil.date_of_birth
+    fifth = (
+        date(born.year + 5, born.month, born.day) if (born.month, born.day) != (2, 29) else date(born.year + 5, 3, 1)
+    )
+    due = _plain_add_months(since, 6 if since < fifth else 12)
+    starts = due.year if due.month >= 9 else due.year - 1
+    if since >= date(starts, 9, 1):
+        return due
+    year_then = pupil.year_group + starts - (today.year if today.month >= 9 else today.year - 1)
+    if year_then == school.highest_year and school.lowest_year <= year_then and school.lowest_year < 12:
+        deadline = date(starts + 1, 3, 31) if year_then >= 11 else date(starts + 1, 2, 15)
+        return min(due, deadline - timedelta(days=84))
+    return due
+
+
+def _plain_ehc(w) -> tuple[set, set, set]:
+    """(due within 8 weeks, overdue, pupils with a plan in force): every plan in force today of a
+    pupil on the roll, its next review from its issue and its annual review meetings."""
     today = w.today
-    duties = {d.id: d.code for d in _all(w.session, Duty)}
-    all_tasks = _all(w.session, Task)
-    due, overdue = set(), set()
-    for s in w.statuses:
-        if not (
-            s.pupil_id in w.on_e
-            and s.provision is Provision.EHC_PLAN
-            and s.start_date <= today
-            and (s.end_date is None or s.end_date >= today)
-        ):
+    reviews = _all(w.session, EhcReview)
+    due, overdue, population = set(), set(), set()
+    for plan in _all(w.session, EhcPlan):
+        if plan.pupil_id not in w.ids or plan.issued_on > today:
             continue
-        latest = _plain_latest_anniversary(s.start_date, today)
-        if latest is None:
+        if plan.ceased_on is not None and plan.ceased_on <= today:
             continue
-        n, a = latest
-        if a >= today:
-            due.add(s.pupil_id)
-        elif not any(
-            duties[t.duty_id] == "la_annual_review"
-            and t.subject_type == "sen_status"
-            and t.subject_id == s.id
-            and t.period == f"review:{n}"
-            and t.status is TaskStatus.DONE
-            for t in all_tasks
-        ):
-            overdue.add(s.pupil_id)
-    return due, overdue
+        population.add(plan.pupil_id)
+        meetings = [r.held_on for r in reviews if r.plan_id == plan.id and r.kind.value == "annual" and r.held_on]
+        on = _plain_review_due(plan, w.every[plan.pupil_id], w.school, meetings, today)
+        if on < today:
+            overdue.add(plan.pupil_id)
+        elif (on - today).days <= 56:
+            due.add(plan.pupil_id)
+    return due, overdue, population
 
 
 def _check(figure, ids, population):
@@ -319,8 +349,8 @@ def test_every_figure_matches_a_plain_recomputation(session, today):
     for role, (population, ids) in plain["by_role"].items():
         _check(figures.tasks_overdue_by_role[role], ids, population)
     _check(figures["records_stale"], plain["stale"], n)
-    _check(figures["ehc_reviews_due"], plain["ehc_due"], len(plain["on_e"]))
-    _check(figures["ehc_reviews_overdue"], plain["ehc_overdue"], len(plain["on_e"]))
+    _check(figures["ehc_reviews_due"], plain["ehc_due"], len(plain["with_plan"]))
+    _check(figures["ehc_reviews_overdue"], plain["ehc_overdue"], len(plain["with_plan"]))
 
     if today == TODAY:  # the world was built so that each figure has something to count
         for key in (
@@ -431,6 +461,6 @@ def test_the_number_of_queries_does_not_grow_with_the_school(session):
     at_40 = _statements(session, small)
     session.rollback()  # undo the first world (flushed, never committed), then build a bigger one
     big = _make_world(session, pupils=120)
-    assert session.scalar(sa.select(sa.func.count()).select_from(Pupil)) == 124
+    assert session.scalar(sa.select(sa.func.count()).select_from(Pupil)) == 127
     at_120 = _statements(session, big)
     assert at_40 == at_120 == 12

@@ -99,8 +99,8 @@ def test_head_teacher_sees_the_figures_a_plain_recomputation_gives(school, sessi
         "interventions_without_impact": (plain["without_impact"], plain["ended_interventions"]),
         "tasks_overdue": (plain["tasks_overdue"], plain["open_tasks"]),
         "records_stale": (plain["stale"], n),
-        "ehc_reviews_due": (plain["ehc_due"], len(plain["on_e"])),
-        "ehc_reviews_overdue": (plain["ehc_overdue"], len(plain["on_e"])),
+        "ehc_reviews_due": (plain["ehc_due"], len(plain["with_plan"])),
+        "ehc_reviews_overdue": (plain["ehc_overdue"], len(plain["with_plan"])),
     }
     for key, (ids, population) in expected.items():
         count, percent, shown_population, _ = cards[BY_KEY[key].title]

@@ -23,6 +23,8 @@ from sentrack.models import (
     CycleState,
     Delivery,
     Duty,
+    EhcPlan,
+    EhcReview,
     Intervention,
     InterventionPupil,
     InterventionType,
@@ -34,6 +36,7 @@ from sentrack.models import (
     Provision,
     Pupil,
     ReviewDecision,
+    ReviewKind,
     Role,
     School,
     SchoolTerm,
@@ -306,6 +309,7 @@ def test_moving_from_sen_support_to_an_ehc_plan_changes_column_and_need_on_the_d
         k_since(D(2025, 9, 1), NeedType.SLCN, end=D(2026, 11, 20)),
         e_since(D(2026, 11, 21), NeedType.ASD),
     )
+    ehc_plan(session, p, D(2026, 11, 21))
     before = figures(session, school, D(2026, 11, 20))
     assert (before.register.count(K), before.register.count(E)) == (1, 0)
     assert dict(before.register.by_need) == {NeedType.SLCN: {K: 1}}
@@ -345,6 +349,9 @@ def test_a_pupil_who_left_counts_in_no_figure_from_the_leaving_date(session, sch
     t = task(session, school, D(2026, 11, 1), pupil_id=k.id)
     e = pupil(session, school, e_since(D(2024, 11, 1)), admitted_on=D(2024, 9, 1), left_on=left)
     e_due = pupil(session, school, e_since(D(2024, 12, 20)), admitted_on=D(2024, 9, 1), left_on=left)
+    ehc_plan(session, e, D(2024, 11, 1))  # review due 1 November 2025
+    # Reviewed on 20 December 2025: next due 20 December 2026.
+    ehc_plan(session, e_due, D(2024, 12, 20), reviews=[(ReviewKind.ANNUAL, D(2025, 12, 1), D(2025, 12, 20))])
     k2 = pupil(session, school, k_since(), left_on=left, admitted_on=D(2025, 9, 1))  # no plan
 
     day_before = figures(session, school, left - ONE)
@@ -507,7 +514,7 @@ def test_a_task_is_overdue_only_the_day_after_it_is_due_and_never_once_closed(se
     teacher_task = task(session, school, due - ONE, role=Role.TEACHER, code="teacher_meets_parents")
     task(session, school, D(2026, 10, 1), role=Role.SENCO, status=TaskStatus.DONE)
     task(session, school, D(2026, 10, 1), role=Role.SENCO, status=TaskStatus.CANCELLED)  # no longer needed
-    task(session, school, D(2026, 10, 1), role=Role.LA_OFFICER, status=TaskStatus.DONE, code="la_annual_review")
+    task(session, school, D(2026, 10, 1), role=Role.LA_OFFICER, status=TaskStatus.DONE, code="la_decides_ehc_review")
     expected = {due - ONE: set(), due: {teacher_task.id}, due + ONE: {teacher_task.id, senco_task.id}}
     for day, overdue in expected.items():
         found = figures(session, school, day)
@@ -557,16 +564,38 @@ def test_a_record_is_stale_from_the_day_the_schools_weeks_have_passed_since_its_
 # --- EHC annual reviews -----------------------------------------------------------------------------
 
 
-def test_an_ehc_review_is_due_from_eight_weeks_before_the_anniversary_and_overdue_after_it(session, school):
+def ehc_plan(session, p, issued_on, *, ceased_on=None, reviews=()) -> EhcPlan:
+    """The pupil's EHC plan issued on `issued_on`, with `reviews` as (kind, convened_on, held_on)."""
+    plan = EhcPlan(
+        pupil_id=p.id,
+        local_authority_id=p.school.local_authority_id,
+        issued_on=issued_on,
+        named_setting="Boundary Primary",
+        primary_need=NeedType.ASD,
+        ceased_on=ceased_on,
+    )
+    session.add(plan)
+    session.flush()
+    for kind, convened_on, held_on in reviews:
+        meeting_on = held_on or convened_on + timedelta(weeks=3)
+        session.add(
+            EhcReview(plan_id=plan.id, kind=kind, meeting_on=meeting_on, convened_on=convened_on, held_on=held_on)
+        )
+    session.flush()
+    return plan
+
+
+def test_an_ehc_review_is_due_from_eight_weeks_before_its_date_and_overdue_after_it(session, school):
     p = pupil(session, school, e_since(D(2025, 12, 11)))
-    anniversary = D(2026, 12, 11)
-    opens = anniversary - timedelta(weeks=8)  # 16 October 2026
+    ehc_plan(session, p, D(2025, 12, 11))
+    review_due = D(2026, 12, 11)  # 12 months after the plan was issued
+    opens = review_due - timedelta(weeks=8)  # 16 October 2026
     assert opens == D(2026, 10, 16)
     expected = {
         opens - ONE: (False, False),
         opens: (True, False),
-        anniversary: (True, False),
-        anniversary + ONE: (False, True),
+        review_due: (True, False),
+        review_due + ONE: (False, True),
     }
     for day, (due, overdue) in expected.items():
         found = figures(session, school, day)
@@ -575,60 +604,45 @@ def test_an_ehc_review_is_due_from_eight_weeks_before_the_anniversary_and_overdu
         assert found["ehc_reviews_due"].population == found["ehc_reviews_overdue"].population == 1, day
 
 
-def _la_task(session, school, status_row, period, status):
-    duty = sync_catalogue(session)["la_annual_review"]
-    closed = None if status is TaskStatus.OPEN else D(2026, 12, 10)
-    session.add(
-        Task(
-            school_id=school.id,
-            duty_id=duty.id,
-            subject_type="sen_status",
-            subject_id=status_row.id,
-            period=period,
-            pupil_id=status_row.pupil_id,
-            for_role=Role.LA_OFFICER,
-            title="Hold the review",
-            due_on=D(2026, 12, 11),
-            status=status,
-            completed_on=closed if status is TaskStatus.DONE else None,
-            closed_on=closed,
-        )
-    )
-    session.flush()
-
-
-def test_only_the_done_review_of_that_anniversary_stops_it_being_overdue(session, school):
+def test_only_an_annual_review_meeting_held_for_this_year_stops_it_being_overdue(session, school):
     day = D(2026, 12, 12)
-    done = pupil(session, school, e_since(D(2024, 12, 11)))
-    done_last_year = pupil(session, school, e_since(D(2024, 12, 11)))
-    cancelled = pupil(session, school, e_since(D(2024, 12, 11)))
-    still_open = pupil(session, school, e_since(D(2024, 12, 11)))
-    status_of = {
-        p.id: session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id == p.id)).one()
-        for p in (done, done_last_year, cancelled, still_open)
-    }
-    _la_task(session, school, status_of[done.id], "review:2", TaskStatus.DONE)
-    _la_task(session, school, status_of[done_last_year.id], "review:1", TaskStatus.DONE)  # last year's review
-    _la_task(session, school, status_of[cancelled.id], "review:2", TaskStatus.CANCELLED)  # not the same as done
-    _la_task(session, school, status_of[still_open.id], "review:2", TaskStatus.OPEN)
+    issued = D(2024, 12, 11)
+    held = pupil(session, school, e_since(issued))
+    ehc_plan(session, held, issued, reviews=[(ReviewKind.ANNUAL, D(2025, 11, 20), D(2025, 12, 20))])
+    held_last_year = pupil(session, school, e_since(D(2023, 12, 11)))  # reviewed once, a year ago
+    ehc_plan(session, held_last_year, D(2023, 12, 11), reviews=[(ReviewKind.ANNUAL, D(2024, 11, 20), D(2024, 12, 11))])
+    convened_only = pupil(session, school, e_since(issued))  # convened is not held
+    ehc_plan(session, convened_only, issued, reviews=[(ReviewKind.ANNUAL, D(2025, 11, 20), None)])
+    interim = pupil(session, school, e_since(issued))  # an interim review does not move the date
+    ehc_plan(session, interim, issued, reviews=[(ReviewKind.INTERIM, D(2025, 11, 20), D(2025, 12, 20))])
+    none = pupil(session, school, e_since(issued))
+    ehc_plan(session, none, issued)
     found = figures(session, school, day)
-    assert set(found["ehc_reviews_overdue"].ids) == {done_last_year.id, cancelled.id, still_open.id}
-    assert found["ehc_reviews_due"].ids == ()
+    assert set(found["ehc_reviews_overdue"].ids) == {held_last_year.id, convened_only.id, interim.id, none.id}
+    assert set(found["ehc_reviews_due"].ids) == {held.id}  # next due 20 December 2026
 
 
-def test_an_ended_ehc_plan_is_not_counted_after_its_end_day(session, school):
+def test_a_ceased_ehc_plan_is_not_counted_from_the_day_it_ceases(session, school):
     p = pupil(session, school, e_since(D(2025, 12, 11), end=D(2026, 12, 1)), (N, None, D(2026, 12, 2), None))
+    ehc_plan(session, p, D(2025, 12, 11), ceased_on=D(2026, 12, 2))
     assert figures(session, school, D(2026, 12, 1))["ehc_reviews_due"].ids == (p.id,)
     after = figures(session, school, D(2026, 12, 2))
     assert after["ehc_reviews_due"].ids == () and after["ehc_reviews_due"].population == 0
 
 
-def test_an_ehc_plan_started_on_29_february_is_reviewed_on_28_february(session, school):
+def test_a_pupil_on_e_without_a_plan_record_has_no_review_date_to_count(session, school):
+    pupil(session, school, e_since(D(2024, 12, 11)))
+    found = figures(session, school, D(2026, 12, 12))
+    assert found["ehc_reviews_overdue"].ids == () and found["ehc_reviews_overdue"].population == 0
+
+
+def test_an_ehc_plan_issued_on_29_february_is_reviewed_on_28_february(session, school):
     p = pupil(session, school, e_since(D(2024, 2, 29)))
+    ehc_plan(session, p, D(2024, 2, 29))
     for day, (due, overdue) in {
-        D(2026, 2, 27): (True, False),
-        D(2026, 2, 28): (True, False),
-        D(2026, 3, 1): (False, True),
+        D(2025, 2, 27): (True, False),
+        D(2025, 2, 28): (True, False),
+        D(2025, 3, 1): (False, True),
     }.items():
         found = figures(session, school, day)
         assert set(found["ehc_reviews_due"].ids) == ({p.id} if due else set()), day
@@ -878,7 +892,8 @@ def test_the_page_the_drill_down_and_the_command_count_the_same_at_the_boundary(
     task(session, school, boundary, role=Role.TEACHER, code="teacher_meets_parents", pupil_id=p.id)
     task(session, school, boundary - ONE, role=Role.TEACHER, code="teacher_meets_parents", pupil_id=p.id)
     task(session, school, boundary - ONE, status=TaskStatus.DONE, pupil_id=p.id)
-    pupil(session, school, e_since(D(2026, 1, 6)))  # the 8 weeks before its anniversary open the day after `boundary`
+    # The 8 weeks before its review date (6 January 2027) open the day after `boundary`.
+    ehc_plan(session, pupil(session, school, e_since(D(2026, 1, 6))), D(2026, 1, 6))
     pupil(session, school, k_since())  # no plan
     session.commit()
     expected = figures(session, school, day)
@@ -1036,13 +1051,14 @@ def test_the_overdue_figures_name_the_records_whose_sweep_tasks_are_overdue(sess
     raised = Concern(pupil_id=concerned.id, raised_on=D(2026, 11, 12), description="Slow to read", deadline=last_day)
     session.add(raised)
     ehc = pupil(session, school, e_since(D(2025, 12, 10)))
+    ehc_plan(session, ehc, D(2025, 12, 10))  # its annual review is due on 10 December
     met = pupil(session, school, k_since())
     meeting(session, met, D(2026, 10, 1))  # the only pupil whose parents were met this term
     session.flush()
     pairs = {
         "reviews_overdue": "senco_holds_review",
         "concerns_past_deadline": "senco_decides_concern",
-        "ehc_reviews_overdue": "la_annual_review",
+        "ehc_reviews_overdue": "senco_holds_ehc_review",
         "engagement_overdue": "teacher_meets_parents",
     }
     for day in (D(2026, 11, 26), last_day - ONE, last_day, last_day + ONE):

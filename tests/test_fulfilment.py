@@ -60,7 +60,6 @@ def test_every_duty_says_how_it_closes_and_each_record_kind_has_a_rule():
         assert spec.fulfilled_by is None or spec.fulfilled_by in FULFILLED, spec.code
     # The duties no record can prove are the ones the issue names, and no other.
     assert {s.code for s in DUTIES if s.closed_by_hand} == {
-        "la_annual_review",
         "head_told_engagement_overdue",
         "senco_liaises_designated_teacher",
         "senco_supports_transition",
@@ -336,28 +335,20 @@ def test_a_pupil_who_leaves_has_their_tasks_closed_as_no_longer_needed_from_the_
     assert task.status is TaskStatus.CANCELLED and "left the school" in task.note
 
 
-def test_the_annual_review_task_goes_when_the_plan_ends(session, world):
-    senco, cara = world.users["senco"], world.pupils["untaught"]
-    cara_status = cara.sen_statuses[0]
-    cara_status.start_date = date(2025, 12, 20)  # anniversary within eight weeks of 27 Nov 2026
+def test_the_annual_review_task_goes_when_the_plan_ceases(session, world):
+    from tests.test_ehc_duties import ehc_plan
+
+    cara = world.pupils["untaught"]
+    plan = ehc_plan(session, cara, date(2025, 12, 20))  # review due within eight weeks of 27 Nov 2026
     session.flush()
-    run_sweep(session, TODAY, codes=["la_annual_review"])
-    assert _one(session, "la_annual_review", pupil_id=cara.id).status is TaskStatus.OPEN
+    run_sweep(session, TODAY, codes=["senco_convenes_ehc_review"])
+    assert _one(session, "senco_convenes_ehc_review", pupil_id=cara.id).status is TaskStatus.OPEN
 
-    change_sen_status(
-        session,
-        actor=senco,
-        pupil=cara,
-        provision=Provision.SEN_SUPPORT,
-        primary_need=cara_status.primary_need,
-        secondary_need=None,
-        start_date=TODAY,
-        reason="Plan ceased",
-        today=TODAY,
-    )
+    plan.ceased_on, plan.cease_reason = TODAY, "Needs met without a plan"
+    settle_tasks(session, TODAY, pupil_ids=[cara.id])  # as the operation ceasing the plan does
 
-    task = _one(session, "la_annual_review", pupil_id=cara.id)
-    assert task.status is TaskStatus.CANCELLED and "EHC plan has ended" in task.note
+    task = _one(session, "senco_convenes_ehc_review", pupil_id=cara.id)
+    assert task.status is TaskStatus.CANCELLED and "EHC plan has ceased" in task.note
 
 
 # --- By hand only where no record can prove it -------------------------------------------------

@@ -23,8 +23,13 @@ from tests.helpers import audit_events
 
 
 def _la_task(session, world, *, by_hand=False) -> Task:
-    """The open task of Cara's EHC annual review the sweep gives Test Borough's officer."""
-    run_sweep(session, TODAY, codes=["la_annual_review"])
+    """The open task of the decision after Cara's EHC annual review (held on 20 November) the
+    sweep gives Test Borough's officer."""
+    from tests.test_ehc_duties import ehc_plan, ehc_review
+
+    plan = ehc_plan(session, world.pupils["untaught"], date(2025, 12, 1))
+    ehc_review(session, plan, date(2026, 11, 20), convened_on=date(2026, 11, 1), held_on=date(2026, 11, 20))
+    run_sweep(session, TODAY, codes=["la_decides_ehc_review"])
     task = session.scalar(
         sa.select(Task).where(
             Task.pupil_id == world.pupils["untaught"].id,
@@ -40,17 +45,17 @@ def _la_task(session, world, *, by_hand=False) -> Task:
 
 
 def _closed_la_task(session, world) -> Task:
-    duty = sync_catalogue(session)["la_annual_review"]
+    duty = sync_catalogue(session)["la_decides_ehc_review"]
     task = Task(
         school_id=world.school.id,
         duty_id=duty.id,
-        subject_type="sen_status",
+        subject_type="ehc_review",
         subject_id=0,
-        period="review:0",
+        period="",
         pupil_id=world.pupils["untaught"].id,
         assigned_to_id=world.users["la"].id,
         for_role=Role.LA_OFFICER,
-        title="Hold the annual review of Cara Dale's EHC plan",
+        title="Decide whether to keep, amend or cease Cara Dale's EHC plan",
         due_on=date(2026, 1, 15),
         status=TaskStatus.CANCELLED,
         closed_on=date(2026, 2, 1),

@@ -213,22 +213,27 @@ def test_each_teacher_of_the_pupil_acknowledges_the_passport(session, world):
     assert {t.due_on for t in tasks} == {TODAY + timedelta(days=14)}
 
 
-def test_la_holds_each_ehc_plans_annual_review_within_12_months(session, world):
+def test_each_ehc_plans_annual_review_is_convened_within_12_months(session, world):
+    from tests.test_ehc_duties import ehc_plan
+
     pupil = make_pupil(
         session, world.school, first="Kit", last="Moss", provision=Provision.EHC_PLAN, since=date(2026, 1, 10)
     )
+    ehc_plan(session, pupil, date(2026, 1, 10))
+    ehc_plan(session, world.pupils["untaught"], date(2025, 9, 10))
     session.commit()
 
-    _sweep(session, TODAY, "la_annual_review")
+    _sweep(session, TODAY, "senco_convenes_ehc_review")
 
-    task = _one(session, "la_annual_review", pupil_id=pupil.id)
+    # Due 10 January 2027: the invitations go two weeks before, to the SENCO, who convenes it.
+    task = _one(session, "senco_convenes_ehc_review", pupil_id=pupil.id)
     assert (task.due_on, task.assigned_to_id, task.for_role) == (
-        date(2027, 1, 10),
-        world.users["la"].id,
-        Role.LA_OFFICER,
+        date(2026, 12, 27),
+        world.users["senco"].id,
+        Role.SENCO,
     )
-    # Cara Dale's plan began 10 Sep 2025: its review was due 10 Sep 2026, and is overdue.
-    assert _one(session, "la_annual_review", pupil_id=world.pupils["untaught"].id).due_on == date(2026, 9, 10)
+    # Cara Dale's plan was issued 10 Sep 2025: its review was due 10 Sep 2026, and is overdue.
+    assert _one(session, "senco_convenes_ehc_review", pupil_id=world.pupils["untaught"].id).due_on == date(2026, 8, 27)
 
 
 def test_head_is_told_each_week_of_overdue_parent_engagement(session, world):

@@ -21,15 +21,20 @@ import pytest
 import sqlalchemy as sa
 
 from sentrack.models import (
+    AssessmentDecision,
     Concern,
     ConcernStatus,
     CycleState,
     Duty,
+    EhcAdvice,
     MeetingMode,
     Notification,
     ParentLetter,
+    PlanDecision,
     Provision,
     Pupil,
+    ReviewKind,
+    ReviewOutcome,
     Role,
     SchoolTerm,
     Season,
@@ -700,53 +705,66 @@ def test_impact_of_an_inactive_assistants_intervention_goes_to_the_senco(session
     assert _one(session, "assistant_records_impact", subject_id=iv.id).assigned_to_id == world.users["senco"].id
 
 
-# --- la_annual_review: eight weeks before each anniversary of the EHC plan --------------------------
+# --- senco_convenes_ehc_review: eight weeks before each plan's annual review is due ----------------
 
 
 @pytest.mark.parametrize(
-    ("start", "day", "expected"),
+    ("issued", "held", "day", "expected"),
     [
-        (date(2025, 12, 20), date(2026, 10, 24), []),  # 57 days before the first anniversary
-        (date(2025, 12, 20), date(2026, 10, 25), [("review:1", date(2026, 12, 20))]),  # 56 days: 8 weeks
-        (date(2025, 12, 20), date(2026, 12, 21), [("review:1", date(2026, 12, 20))]),
-        (date(2024, 12, 20), date(2026, 10, 24), [("review:1", date(2025, 12, 20))]),  # last year's, overdue
-        (date(2024, 12, 20), date(2026, 10, 25), [("review:2", date(2026, 12, 20))]),  # the next anniversary
-        (date(2024, 2, 29), date(2025, 1, 2), []),  # a plan begun on 29 February
-        (date(2024, 2, 29), date(2025, 1, 3), [("review:1", date(2025, 2, 28))]),  # 8 weeks before 28 February
+        (date(2025, 12, 20), None, date(2026, 10, 24), []),  # 57 days before the review is due
+        (date(2025, 12, 20), None, date(2026, 10, 25), [("since:2025-12-20", date(2026, 12, 6))]),  # 56 days: 8 weeks
+        (date(2025, 12, 20), None, date(2026, 12, 21), [("since:2025-12-20", date(2026, 12, 6))]),
+        (date(2024, 12, 20), None, date(2026, 10, 24), [("since:2024-12-20", date(2025, 12, 6))]),  # never reviewed
+        # Reviewed on 20 December 2025: the next review, a year on from the meeting.
+        (date(2024, 12, 20), date(2025, 12, 20), date(2026, 10, 24), []),
+        (date(2024, 12, 20), date(2025, 12, 20), date(2026, 10, 25), [("since:2025-12-20", date(2026, 12, 6))]),
+        (date(2024, 2, 29), None, date(2025, 1, 2), []),  # a plan issued on 29 February
+        (date(2024, 2, 29), None, date(2025, 1, 3), [("since:2024-02-29", date(2025, 2, 14))]),  # 8 weeks before 28 Feb
     ],
 )
-def test_the_annual_review_task_comes_eight_weeks_before_each_anniversary(session, world, start, day, expected):
-    pupil = make_pupil(session, world.school, first="Uri", last="Kent", provision=Provision.EHC_PLAN, since=start)
+def test_the_convening_task_comes_eight_weeks_before_each_review_is_due(session, world, issued, held, day, expected):
+    from tests.test_ehc_duties import ehc_plan, ehc_review
+
+    pupil = make_pupil(session, world.school, first="Uri", last="Kent", provision=Provision.EHC_PLAN, since=issued)
+    plan = ehc_plan(session, pupil, issued)
+    if held is not None:
+        ehc_review(session, plan, held, convened_on=held - timedelta(weeks=3), held_on=held)
     session.commit()
 
-    _sweep(session, day, "la_annual_review")
+    _sweep(session, day, "senco_convenes_ehc_review")
 
-    found = [(t.period, t.due_on) for t in _tasks(session, "la_annual_review", pupil_id=pupil.id)]
+    found = [(t.period, t.due_on) for t in _tasks(session, "senco_convenes_ehc_review", pupil_id=pupil.id)]
     assert found == expected
     if expected:
-        task = _one(session, "la_annual_review", pupil_id=pupil.id)
-        assert (task.subject_type, task.subject_id) == ("sen_status", _status(session, pupil).id)
-        assert task.assigned_to_id == world.users["la"].id
+        task = _one(session, "senco_convenes_ehc_review", pupil_id=pupil.id)
+        assert (task.subject_type, task.subject_id) == ("ehc_plan", plan.id)
+        assert task.assigned_to_id == world.users["senco"].id
 
 
-@pytest.mark.parametrize(("ended_on", "expected"), [(date(2026, 10, 25), True), (date(2026, 10, 24), False)])
-def test_an_ended_ehc_plan_gets_no_annual_review_task(session, world, ended_on, expected):
+@pytest.mark.parametrize(("ceased_on", "expected"), [(date(2026, 10, 26), True), (date(2026, 10, 25), False)])
+def test_a_ceased_ehc_plan_gets_no_annual_review_task(session, world, ceased_on, expected):
+    from tests.test_ehc_duties import ehc_plan
+
     pupil = make_pupil(
         session, world.school, first="Vic", last="Lund", provision=Provision.EHC_PLAN, since=date(2025, 12, 20)
     )
-    _status(session, pupil).end_date = ended_on
+    ehc_plan(session, pupil, date(2025, 12, 20), ceased_on=ceased_on)  # a plan ceases on the day given
     session.commit()
 
-    _sweep(session, date(2026, 10, 25), "la_annual_review")
+    _sweep(session, date(2026, 10, 25), "senco_convenes_ehc_review")
 
-    assert bool(_tasks(session, "la_annual_review", pupil_id=pupil.id)) is expected
+    assert bool(_tasks(session, "senco_convenes_ehc_review", pupil_id=pupil.id)) is expected
 
 
-def test_pupils_on_sen_support_get_no_annual_review_task(session, world):
-    _sweep(session, TODAY, "la_annual_review")
+def test_only_plans_get_annual_review_tasks(session, world):
+    from tests.test_ehc_duties import ehc_plan
 
-    assert _tasks(session, "la_annual_review", pupil_id=world.pupils["taught"].id) == []
-    assert _tasks(session, "la_annual_review", pupil_id=world.pupils["untaught"].id)  # Cara Dale, on E
+    ehc_plan(session, world.pupils["untaught"], date(2025, 9, 10))
+    session.commit()
+    _sweep(session, TODAY, "senco_convenes_ehc_review")
+
+    assert _tasks(session, "senco_convenes_ehc_review", pupil_id=world.pupils["taught"].id) == []
+    assert _tasks(session, "senco_convenes_ehc_review", pupil_id=world.pupils["untaught"].id)  # Cara Dale, on E
 
 
 # --- governors_publish_report: each academic year, by 31 October -------------------------------------
@@ -839,10 +857,42 @@ def test_the_head_is_not_told_when_every_counting_pupil_was_met(session, world):
 def test_two_sweeps_on_days_of_the_same_periods_make_each_task_once(session, world):
     _everything(session, world)
     _intervention(session, world)
-    make_pupil(session, world.school, first="Wyn", last="Ford", provision=Provision.EHC_PLAN, since=date(2025, 12, 20))
+    wyn = make_pupil(
+        session, world.school, first="Wyn", last="Ford", provision=Provision.EHC_PLAN, since=date(2025, 12, 20)
+    )
+    from tests.test_ehc_duties import ehc_plan, ehc_request, ehc_review
+
+    plan = ehc_plan(session, wyn, date(2025, 12, 20))
+    ehc_review(session, plan, date(2026, 12, 15), kind=ReviewKind.INTERIM, held_on=date(2026, 12, 15))
+    ehc_review(
+        session,
+        plan,
+        date(2026, 11, 2),
+        kind=ReviewKind.INTERIM,
+        held_on=date(2026, 11, 2),
+        la_decision=ReviewOutcome.AMEND,
+        la_decided_on=date(2026, 11, 20),
+        amendments_proposed_on=date(2026, 11, 20),
+    )
+    dev, ada = world.pupils["untaught_k"], world.pupils["taught"]
+    ehc_request(session, dev, date(2026, 12, 1))
+    agreed = {"assessment": AssessmentDecision.AGREED, "assessment_decided_on": date(2026, 11, 1)}
+    assessing = ehc_request(session, ada, date(2026, 10, 1), **agreed)
+    session.add(EhcAdvice(request_id=assessing.id, adviser="Health", asked_on=date(2026, 11, 2)))
+    issuing = {"plan_decision": PlanDecision.ISSUE, "plan_decided_on": date(2026, 12, 1)}
+    ehc_request(session, wyn, date(2026, 9, 1), **agreed, **issuing)
     session.commit()
     every = [
-        "la_annual_review",
+        "senco_convenes_ehc_review",
+        "senco_holds_ehc_review",
+        "senco_adds_ehc_plan",
+        "senco_sends_ehc_review_report",
+        "la_decides_assessment",
+        "la_receives_advice",
+        "la_decides_plan",
+        "la_issues_final_plan",
+        "la_decides_ehc_review",
+        "la_finalises_amended_plan",
         "head_told_engagement_overdue",
         "senco_tells_parents",
         "senco_liaises_designated_teacher",

@@ -34,10 +34,16 @@ import sqlalchemy as sa
 
 from sentrack.dashboard.cards import BY_KEY
 from sentrack.models import (
+    AssessmentDecision,
     Concern,
     ConcernStatus,
     CycleState,
     Duty,
+    EhcAdvice,
+    EhcPlan,
+    EhcRequest,
+    EhcRequester,
+    EhcReview,
     Intervention,
     InterventionPupil,
     MeetingMode,
@@ -46,10 +52,13 @@ from sentrack.models import (
     ParentMeeting,
     PassportRead,
     Plan,
+    PlanDecision,
     Provision,
     Pupil,
     Review,
     ReviewDecision,
+    ReviewKind,
+    ReviewOutcome,
     Role,
     Season,
     SenStatus,
@@ -65,6 +74,7 @@ from sentrack.workflows import cycles as flow
 from sentrack.workflows.compliance import PupilFilter, compliance_figures
 from sentrack.workflows.concerns import decide_no_further_action, raise_concern
 from sentrack.workflows.duty_catalogue import BY_CODE
+from sentrack.workflows.ehc_plans import PlanDetails, add_plan
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.interventions import ImpactResult, record_impact
 from sentrack.workflows.letters import mark_letter_sent
@@ -97,7 +107,18 @@ RECORD_TYPE = {
     "parent_meeting": "parent_meeting",
     "passport_read": "passport_read",
     "timeline_event": "timeline_event",
+    "ehc_assessment_decision": "ehc_request",
+    "ehc_advice": "ehc_advice",
+    "ehc_plan_decision": "ehc_request",
+    "ehc_final_plan": "ehc_request",
+    "ehc_review_convened": "ehc_review",
+    "ehc_review_held": "ehc_review",
+    "ehc_review_report": "ehc_review",
+    "ehc_review_decision": "ehc_review",
+    "ehc_amended_plan": "ehc_review",
+    "ehc_plan": "ehc_plan",
 }
+EHC_STEPS = {code for code, spec in BY_CODE.items() if (spec.fulfilled_by or "").startswith("ehc_")}
 REGISTER_DUTIES = {
     "teacher_meets_parents",
     "teacher_acknowledges_passport",
@@ -469,6 +490,8 @@ class Walk:
         if code == "senco_holds_review":
             made = self.review(task)
             return ("review", made) if made else ("wait", None)
+        if code in EHC_STEPS:
+            return self.ehc_step(task, code, pupil)
         if code == "teacher_meets_parents":
             term_ends = task.due_on
             return "parent_meeting", self.meeting(pupil, self.user(task.assigned_to_id), min(day, term_ends)).id
@@ -531,6 +554,62 @@ class Walk:
         complete_task(s, actor=actor, task=task, note=f"Done on {day:%d/%m/%Y}: see the file note", today=day)
         return None, None
 
+    # --- EHC work: each step written as the request, plan and review pages write it, then settled
+    # in the same transaction as those operations settle it.
+
+    def ehc_step(self, task: Task, code: str, pupil: Pupil) -> tuple[str | None, int | None]:
+        s, day = self.session, self.day
+        if code == "senco_adds_ehc_plan":
+            details = PlanDetails(issued_on=date(2025, 9, 10), named_setting="Oak Primary", primary_need=NeedType.ASD)
+            return "ehc_plan", add_plan(s, actor=self.users["senco"], pupil=pupil, details=details, today=day).id
+        if task.subject_type in ("ehc_request", "ehc_advice"):
+            record = s.get(EhcRequest if task.subject_type == "ehc_request" else EhcAdvice, task.subject_id)
+            made = self._request_step(record, code)
+        elif task.subject_type == "ehc_plan":
+            made = self._annual_review_step(s.get(EhcPlan, task.subject_id), code)
+        else:
+            made = self._review_step(s.get(EhcReview, task.subject_id), code)
+        if made is None:
+            return "wait", None
+        settle_tasks(s, day, pupil_ids=[pupil.id])
+        return RECORD_TYPE[BY_CODE[code].fulfilled_by], made.id
+
+    def _request_step(self, record, code: str):
+        day = self.day
+        if code == "la_decides_assessment":
+            record.assessment, record.assessment_decided_on = AssessmentDecision.AGREED, day
+            record.advice.append(EhcAdvice(adviser="Educational psychologist", asked_on=day))
+        elif code == "la_receives_advice":
+            record.received_on = day
+        elif code == "la_decides_plan":
+            if any(advice.received_on is None for advice in record.advice):
+                return None  # decided once the advice is in
+            record.plan_decision, record.plan_decided_on, record.draft_sent_on = PlanDecision.ISSUE, day, day
+        elif code == "la_issues_final_plan":
+            record.final_issued_on = day
+        return record
+
+    def _annual_review_step(self, plan: EhcPlan, code: str):
+        waiting = [r for r in plan.reviews if r.kind is ReviewKind.ANNUAL and r.held_on is None]
+        if code == "senco_convenes_ehc_review":
+            review = EhcReview(meeting_on=self.day + timedelta(weeks=3), convened_on=self.day)
+            plan.reviews.append(review)
+            return review
+        if not waiting:
+            return None  # held once convened
+        waiting[0].held_on = self.day
+        return waiting[0]
+
+    def _review_step(self, review: EhcReview, code: str):
+        day = self.day
+        if code == "senco_sends_ehc_review_report":
+            review.report_sent_on = day
+        elif code == "la_decides_ehc_review":
+            review.la_decision, review.la_decided_on, review.amendments_proposed_on = ReviewOutcome.AMEND, day, day
+        elif code == "la_finalises_amended_plan":
+            review.amended_final_on = day
+        return review
+
     def work(self, index: int) -> None:
         """Do the work of the open tasks of the school that staff get to today, and check that
         each closes today."""
@@ -584,6 +663,9 @@ class Walk:
 
     def events(self) -> None:
         s, day, senco, p = self.session, self.day, self.users["senco"], self.pupils
+        if day == date(2026, 9, 14):
+            # Dev's parents ask the authority for an EHC needs assessment.
+            s.add(EhcRequest(pupil_id=p["dev"].id, requested_by=EhcRequester.PARENT, received_on=day))
         if day == date(2026, 9, 7):
             # Plans agreed with parents at the start of the year, reviewed through the autumn.
             for name, review_date in (
@@ -799,7 +881,6 @@ def test_a_year_walked_week_by_week(app, session, monkeypatch, login):
     by_hand = {
         "senco_liaises_designated_teacher",
         "senco_supports_transition",
-        "la_annual_review",
         "governors_publish_report",
     }
     if not by_hand <= set(walk.done_by_hand):

@@ -25,7 +25,7 @@ from sentrack.models import (
 )
 from sentrack.models.duties import task_title
 from sentrack.workflows.compliance import Figure
-from sentrack.workflows.ehc import ehc_review_anniversary
+from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import describe, engagement_for_school
 from sentrack.workflows.register import awaiting_impact
 
@@ -79,6 +79,12 @@ def _pupil_details(session: Session, key: str, figure: Figure, school, today: da
             pid: (f"Cycle at {cycles[pid][0].label.lower()}" if pid in cycles else "No support cycle open")
             for pid in ids
         }
+    if key.startswith("ehc_reviews"):
+        word = "due" if key == "ehc_reviews_due" else "was due"
+        return {
+            row.pupil_id: f"Annual review {word} {_d(row.due_on)}"
+            for row in review_schedule(session, today, Pupil.id.in_(ids))
+        }
     if key == "records_stale":
         latest = dict(
             session.execute(
@@ -102,17 +108,6 @@ def pupil_rows(session: Session, user, key: str, figure: Figure, school, today: 
         if pupil is None:
             continue
         detail = details.get(pid, "")
-        if key.startswith("ehc_reviews"):
-            status = next(
-                (
-                    s
-                    for s in pupil.sen_statuses
-                    if s.start_date <= today and (s.end_date is None or s.end_date >= today)
-                ),
-                None,
-            )
-            found = status and ehc_review_anniversary(status.start_date, today)
-            detail = f"Annual review {'due' if key == 'ehc_reviews_due' else 'was due'} {_d(found[1])}" if found else ""
         rows.append(
             Row(
                 pupil,

@@ -3,6 +3,7 @@ definitions of `sentrack.workflows.register`, a fixed number of statements whate
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -24,6 +25,8 @@ from sentrack.models import (
     User,
     group_teachers,
 )
+from sentrack.workflows.ehc_register import ehc_without_plan
+from sentrack.workflows.ehc_schedule import ReviewDue, review_schedule
 from sentrack.workflows.register import concern_past_deadline, on_roll, review_due_within, review_overdue
 
 OVERDUE_CONCERNS_SHOWN = 20
@@ -165,3 +168,38 @@ def roles_waiting(session: Session, user: User) -> int:
         )
         or 0
     )
+
+
+@dataclass(frozen=True)
+class EhcWork:
+    """The SENCO's EHC list: annual reviews due within 8 weeks or overdue (`ehc_schedule`), and
+    pupils on "E" without a plan record (`ehc_register.ehc_without_plan`)."""
+
+    reviews: list[tuple[ReviewDue, Pupil]]
+    without_plan: list[Pupil]
+
+    def __bool__(self) -> bool:
+        return bool(self.reviews or self.without_plan)
+
+
+def ehc_work(session: Session, user: User, on: date) -> EhcWork:
+    """Two queries: the review schedule of the plans in the user's scope, then in one the pupils
+    behind it and those on "E" without a plan record."""
+    schedule = [
+        due
+        for due in review_schedule(session, on, access.sen_scope(user), on_roll(on))
+        if due.is_overdue(on) or due.is_due_soon(on)
+    ][:REVIEWS_SHOWN]
+    without = ehc_without_plan(on)
+    rows = session.execute(
+        sa.select(Pupil, without)
+        .where(
+            access.sen_scope(user),
+            on_roll(on),
+            sa.or_(without, Pupil.id.in_({due.pupil_id for due in schedule})),
+        )
+        .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+    ).all()
+    pupils = {pupil.id: pupil for pupil, _ in rows}
+    without_plan = [pupil for pupil, flagged in rows if flagged][:REVIEWS_SHOWN]
+    return EhcWork([(due, pupils[due.pupil_id]) for due in schedule], without_plan)

@@ -39,6 +39,8 @@ def home():
             queries.overdue_counts(db.session, user, on)
         )
         context["letters_to_send"] = queries.letters_to_send(db.session, user, on)
+        if access.can(user, access.Ability.RECORD_EHC_SCHOOL):  # the SENCO convenes the reviews
+            context["ehc_work"] = queries.ehc_work(db.session, user, on)
         context["overdue_concerns"] = queries.overdue_concerns(db.session, user, on)
         if user.school is not None:
             context["engagement"] = engagement_summary(db.session, user.school, on)
@@ -85,6 +87,10 @@ def _named_on_home(user, context: dict) -> list:
         named[cycle.pupil.id] = cycle.pupil
     if context.get("letters_to_send") and access.can(user, access.Ability.MANAGE_CYCLE):
         named.update((letter.pupil.id, letter.pupil) for letter in context["letters_to_send"])
+    ehc_work = context.get("ehc_work")
+    if ehc_work is not None:
+        named.update((pupil.id, pupil) for _due, pupil in ehc_work.reviews)
+        named.update((pupil.id, pupil) for pupil in ehc_work.without_plan)
     engagement = context.get("engagement")
     for pupil, _status in getattr(engagement, "overdue_pupils", None) or ():
         named[pupil.id] = pupil

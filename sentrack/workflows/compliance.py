@@ -16,10 +16,10 @@ Definitions (all as of `today`):
 - records not updated: pupils on the register whose record is stale (`register.is_record_stale`:
   the later of their latest timeline entry and the pupil row's update is `records_stale_weeks`
   weeks or more before today);
-- EHC annual reviews: pupils on E; the review falls on the latest anniversary of the E status's
-  start whose 8-week window has opened (as the sweep's `la_annual_review` rule). *Due* if that
-  anniversary is today or later; *overdue* if it has passed and the LA's annual review task for it
-  is not done.
+- EHC annual reviews: pupils on the roll with an EHC plan in force; each plan's next annual review
+  date is `ehc_schedule.review_schedule` (12 months, 6 for an under-five, after the plan was issued
+  or its last annual review meeting, earlier before a phase transfer), as the sweep's review duties
+  read it. *Due* if it falls within the next 8 weeks (today included); *overdue* if it has passed.
 
 Set-based: a fixed number of queries per school (twelve), whatever its size. `to_json` gives
 counts and percentages only: no names, no ids.
@@ -39,7 +39,6 @@ from sentrack.models import (
     Concern,
     ConcernStatus,
     CycleState,
-    Duty,
     Intervention,
     InterventionPupil,
     NeedType,
@@ -55,7 +54,7 @@ from sentrack.models import (
     TimelineEvent,
     group_pupils,
 )
-from sentrack.workflows.ehc import ehc_review_anniversary
+from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.figures import RegisterFigures, register_figures
 from sentrack.workflows.register import (
@@ -303,36 +302,22 @@ def _stale_figure(scope: _Scope, register_rows: list) -> Figure:
     )
 
 
-def _ehc_figures(scope: _Scope, on_e: list) -> dict[str, Figure]:
-    """EHC annual reviews due and overdue (1 query: the LA's review tasks done)."""
-    done = set(
-        scope.session.execute(
-            sa.select(Task.subject_id, Task.period)
-            .join(Duty, Duty.id == Task.duty_id)
-            .where(
-                Task.school_id == scope.school.id,
-                Duty.code == "la_annual_review",
-                Task.subject_type == "sen_status",
-                Task.status == TaskStatus.DONE,
-            )
-        ).all()
-    )
-    due, overdue = [], []
-    for pid, _, status_id, _, start in on_e:
-        found = ehc_review_anniversary(start, scope.today)
-        if found is None:
-            continue
-        years, anniversary = found
-        if anniversary >= scope.today:
-            due.append(pid)
-        elif (status_id, f"review:{years}") not in done:
-            overdue.append(pid)
+def _ehc_figures(scope: _Scope) -> dict[str, Figure]:
+    """EHC annual reviews due within 8 weeks and overdue, from each plan's next review date
+    (`ehc_schedule.review_schedule`: 1 query); population the pupils on the roll with a plan in force."""
+    conditions = [Pupil.school_id == scope.school.id, on_roll(scope.today)]
+    if scope.chosen is not None:
+        conditions.append(Pupil.id.in_(scope.chosen))
+    schedule = review_schedule(scope.session, scope.today, *conditions)
+    due = [row.pupil_id for row in schedule if row.is_due_soon(scope.today)]
+    overdue = [row.pupil_id for row in schedule if row.is_overdue(scope.today)]
+    population = len({row.pupil_id for row in schedule})
     return {
         "ehc_reviews_due": _figure(
-            "EHC annual reviews due within 8 weeks", due, len(on_e), "pupils with an EHC plan", "pupil"
+            "EHC annual reviews due within 8 weeks", due, population, "pupils with an EHC plan", "pupil"
         ),
         "ehc_reviews_overdue": _figure(
-            "EHC annual reviews overdue", overdue, len(on_e), "pupils with an EHC plan", "pupil"
+            "EHC annual reviews overdue", overdue, population, "pupils with an EHC plan", "pupil"
         ),
     }
 
@@ -347,7 +332,6 @@ def compliance_figures(
     scope = _Scope(session, school, today, chosen)
     register_rows = _register_rows(scope)
     on_k = {row[0] for row in register_rows if row[3] is Provision.SEN_SUPPORT}
-    on_e = [row for row in register_rows if row[3] is Provision.EHC_PLAN]
     terms = year_terms(session, school, today)
     figures = _engagement_figures(scope, terms)
     figures.update(_cycle_figures(scope, on_k))
@@ -355,7 +339,7 @@ def compliance_figures(
     figures["interventions_without_impact"] = _intervention_figure(scope)
     figures["tasks_overdue"], tasks_by_role = _task_figures(scope)
     figures["records_stale"] = _stale_figure(scope, register_rows)
-    figures.update(_ehc_figures(scope, on_e))
+    figures.update(_ehc_figures(scope))
     # The register by provision, need type and year group (2 queries).
     register = register_figures(session, [school.id], today, pupils=chosen)[school.id]
     return SchoolCompliance(school.id, school.urn, today, figures, tasks_by_role, register, terms)

@@ -46,17 +46,134 @@ EVENT, CALENDAR = TriggerKind.EVENT, TriggerKind.CALENDAR
 
 DUTIES: tuple[DutySpec, ...] = (
     DutySpec(
-        "la_annual_review",
+        "la_decides_assessment",
         Role.LA_OFFICER,
-        "Hold the EHC plan's annual review",
-        "The local authority keeps education, health and care plans under review and follows the "
-        "progress of the children who have them.",
-        CALENDAR,
-        "Eight weeks before each anniversary of the EHC plan starting.",
-        "By the anniversary: no more than 12 months after the plan began or was last reviewed.",
-        "By hand, with a note of the review meeting, until EHC plans have their own review records. "
-        "No longer needed if the pupil leaves or the plan ends.",
+        "Decide whether to carry out an EHC needs assessment",
+        "The local authority decides whether to assess within 6 weeks of receiving a request for an "
+        "EHC needs assessment, and tells the parents (SEND Regulations 2014, regulations 4 and 5).",
+        EVENT,
+        "A request for an EHC needs assessment is received.",
+        "6 weeks after the request was received.",
+        "When the decision whether to assess is recorded on the request. No longer needed if the "
+        "request is withdrawn or the pupil leaves.",
+        fulfilled_by="ehc_assessment_decision",
+    ),
+    DutySpec(
+        "la_receives_advice",
+        Role.LA_OFFICER,
+        "Receive the advice asked for the EHC needs assessment",
+        "The local authority seeks advice for the assessment; those asked give it within 6 weeks "
+        "(regulations 6 and 8).",
+        EVENT,
+        "Advice is asked for an EHC needs assessment.",
+        "6 weeks after the advice was asked.",
+        "When the advice is recorded as received. No longer needed if the request ends first (withdrawn, "
+        "assessment refused, no plan) or the pupil leaves.",
+        fulfilled_by="ehc_advice",
+    ),
+    DutySpec(
+        "la_decides_plan",
+        Role.LA_OFFICER,
+        "Decide whether to issue an EHC plan",
+        "After the assessment the local authority decides whether to issue a plan; if it will not, it "
+        "tells the parents within 16 weeks of the request (regulation 10).",
+        EVENT,
+        "The local authority agrees to assess.",
+        "16 weeks after the request was received.",
+        "When the decision to issue a plan is recorded, or, for a decision not to, when the parents are "
+        "recorded as told. No longer needed if the request is withdrawn or the pupil leaves.",
+        fulfilled_by="ehc_plan_decision",
+    ),
+    DutySpec(
+        "la_issues_final_plan",
+        Role.LA_OFFICER,
+        "Issue the final EHC plan",
+        "The local authority issues the final plan within 20 weeks of receiving the request for an "
+        "assessment, after the parents have had at least 15 days to comment on the draft (regulation 13).",
+        EVENT,
+        "The local authority decides to issue a plan.",
+        "20 weeks after the request was received.",
+        "When the final plan is recorded as issued. No longer needed if the request is withdrawn or the pupil leaves.",
+        fulfilled_by="ehc_final_plan",
+    ),
+    DutySpec(
+        "senco_convenes_ehc_review",
+        Role.SENCO,
+        "Convene the EHC plan's annual review",
+        "The school convenes the annual review of an EHC plan: invitations go out and advice is asked "
+        "at least 2 weeks before the meeting (regulation 20; CoP 9.166 to 9.176).",
+        EVENT,
+        "Eight weeks before the plan's next annual review is due (12 months after the plan was issued "
+        "or last reviewed; 6 for a child under five; earlier before a phase transfer).",
+        "2 weeks before the review's due date (the latest day to send the invitations).",
+        "When an annual review meeting is convened (invitations sent). No longer needed if the plan "
+        "ceases or the pupil leaves.",
+        fulfilled_by="ehc_review_convened",
         notice_days=56,
+    ),
+    DutySpec(
+        "senco_holds_ehc_review",
+        Role.SENCO,
+        "Hold the EHC plan's annual review meeting",
+        "The school holds the annual review meeting with the child's parents and the professionals "
+        "involved, at least every 12 months (Children and Families Act 2014, s.44; regulation 20).",
+        EVENT,
+        "Two weeks before the plan's next annual review is due.",
+        "The review's due date.",
+        "When the annual review meeting is recorded as held. No longer needed if the plan ceases or the pupil leaves.",
+        fulfilled_by="ehc_review_held",
+        notice_days=14,
+    ),
+    DutySpec(
+        "senco_sends_ehc_review_report",
+        Role.SENCO,
+        "Send the annual review report",
+        "The school sends the report of the review meeting to the local authority and everyone invited "
+        "within 2 weeks of the meeting (regulation 20(7)).",
+        EVENT,
+        "An annual or interim review meeting is held.",
+        "2 weeks after the meeting.",
+        "When the report is recorded as sent. No longer needed if the plan ceases or the pupil leaves.",
+        fulfilled_by="ehc_review_report",
+    ),
+    DutySpec(
+        "la_decides_ehc_review",
+        Role.LA_OFFICER,
+        "Decide after the EHC plan's review",
+        "The local authority decides within 4 weeks of the review meeting whether to keep, amend or "
+        "cease the plan, and tells the parents (regulation 20(10); CoP 9.176).",
+        EVENT,
+        "A review meeting is held.",
+        "4 weeks after the meeting.",
+        "When the authority's decision is recorded on the review. No longer needed if the plan ceases "
+        "or the pupil leaves.",
+        fulfilled_by="ehc_review_decision",
+    ),
+    DutySpec(
+        "la_finalises_amended_plan",
+        Role.LA_OFFICER,
+        "Issue the amended EHC plan",
+        "When the local authority amends a plan after a review, the amended plan is final within 8 weeks "
+        "of the proposed amendments being sent to the parents (regulation 22(3)).",
+        EVENT,
+        "The amendments to a plan are proposed after its review.",
+        "8 weeks after the amendments were proposed.",
+        "When the amended plan is recorded as final. No longer needed if the plan ceases, the decision "
+        "is no longer to amend, or the pupil leaves.",
+        fulfilled_by="ehc_amended_plan",
+    ),
+    DutySpec(
+        "senco_adds_ehc_plan",
+        Role.SENCO,
+        "Add the pupil's EHC plan record",
+        "A pupil recorded as having an EHC plan has the plan's record (its dates, named setting, needs "
+        "and outcomes), so that its reviews are kept on time.",
+        EVENT,
+        'A pupil is recorded or imported as "E" with no EHC plan recorded.',
+        '28 days after the pupil was recorded as "E" (or after the task was made, for a record older than that).',
+        'When the plan is recorded for the pupil. No longer needed if the pupil comes off "E" or leaves.',
+        fulfilled_by="ehc_plan",
+        due_days=28,
     ),
     DutySpec(
         "head_told_engagement_overdue",

@@ -19,17 +19,25 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from sentrack.models import (
+    AssessmentDecision,
     Concern,
     ConcernStatus,
     CycleState,
     Duty,
+    EhcAdvice,
+    EhcPlan,
+    EhcRequest,
+    EhcReview,
     InterventionPupil,
     ParentLetter,
     ParentMeeting,
     PassportRead,
+    PlanDecision,
     Provision,
     Pupil,
     Review,
+    ReviewKind,
+    ReviewOutcome,
     SenStatus,
     SupportCycle,
     Task,
@@ -37,6 +45,7 @@ from sentrack.models import (
     TimelineEvent,
     User,
 )
+from sentrack.workflows.ehc_register import plan_in_force, request_in_progress
 from sentrack.workflows.register import awaiting_impact, on_roll, register_status
 from sentrack.workflows.terms import terms_of_schools
 
@@ -83,7 +92,8 @@ class _SubjectRecord:
     `by`; `what` names it from that date and `extra`, a column read beside it."""
 
     task: tuple[str, str]
-    record: tuple[sa.orm.InstrumentedAttribute, sa.orm.InstrumentedAttribute, sa.orm.InstrumentedAttribute]
+    # (key, on, by): `on` may be an expression; `by` None where the record does not say who made the step
+    record: tuple[sa.orm.InstrumentedAttribute, sa.ColumnElement, sa.orm.InstrumentedAttribute | None]
     done_when: sa.ColumnElement[bool]
     what: Callable[[date, object], str]
     extra: sa.orm.InstrumentedAttribute | None = None
@@ -94,7 +104,9 @@ class _SubjectRecord:
         key, on, by = self.record
         model = key.class_
         rows = session.execute(
-            sa.select(Task.id, model.id, on, by, sa.null() if self.extra is None else self.extra)
+            sa.select(
+                Task.id, model.id, on, sa.null() if by is None else by, sa.null() if self.extra is None else self.extra
+            )
             .join(Duty, Duty.id == Task.duty_id)
             .join(model, key == Task.subject_id)
             .where(
@@ -289,6 +301,133 @@ def _record_updated(session: Session, scope) -> list[Done]:
     return found
 
 
+# EHC work (issue 15). The authority's steps are dated on the request or the review, which does not
+# say who recorded each one (the audit does), so those tasks name the record and its date only.
+
+_assessment_decided = _SubjectRecord(
+    ("la_decides_assessment", "ehc_request"),
+    (EhcRequest.id, EhcRequest.assessment_decided_on, None),
+    EhcRequest.assessment != AssessmentDecision.NOT_DECIDED,
+    lambda day, decision: f"decision of {_day(day)}: {decision.label.lower()}",
+    extra=EhcRequest.assessment,
+)
+_advice_received = _SubjectRecord(
+    ("la_receives_advice", "ehc_advice"),
+    (EhcAdvice.id, EhcAdvice.received_on, None),
+    EhcAdvice.received_on.is_not(None),
+    lambda day, adviser: f"advice from {adviser} received on {_day(day)}",
+    extra=EhcAdvice.adviser,
+)
+_plan_decided = _SubjectRecord(
+    ("la_decides_plan", "ehc_request"),
+    (
+        EhcRequest.id,
+        sa.case(
+            (EhcRequest.plan_decision == PlanDecision.ISSUE, EhcRequest.plan_decided_on),
+            else_=EhcRequest.parents_told_on,
+        ),
+        None,
+    ),
+    sa.or_(
+        EhcRequest.plan_decision == PlanDecision.ISSUE,
+        sa.and_(EhcRequest.plan_decision == PlanDecision.NO_PLAN, EhcRequest.parents_told_on.is_not(None)),
+    ),
+    lambda day, decision: (
+        f"decision of {_day(day)} to issue a plan"
+        if decision is PlanDecision.ISSUE
+        else f"parents told on {_day(day)} that no plan will be issued"
+    ),
+    extra=EhcRequest.plan_decision,
+)
+_final_issued = _SubjectRecord(
+    ("la_issues_final_plan", "ehc_request"),
+    (EhcRequest.id, EhcRequest.final_issued_on, None),
+    EhcRequest.final_issued_on.is_not(None),
+    lambda day, _: f"final plan issued on {_day(day)}",
+)
+_report_sent = _SubjectRecord(
+    ("senco_sends_ehc_review_report", "ehc_review"),
+    (EhcReview.id, EhcReview.report_sent_on, None),
+    EhcReview.report_sent_on.is_not(None),
+    lambda day, _: f"review report sent on {_day(day)}",
+)
+_review_decided = _SubjectRecord(
+    ("la_decides_ehc_review", "ehc_review"),
+    (EhcReview.id, EhcReview.la_decided_on, None),
+    EhcReview.la_decided_on.is_not(None),
+    lambda day, decision: f"decision of {_day(day)}: {decision.label.lower()}",
+    extra=EhcReview.la_decision,
+)
+_amended_final = _SubjectRecord(
+    ("la_finalises_amended_plan", "ehc_review"),
+    (EhcReview.id, EhcReview.amended_final_on, None),
+    EhcReview.amended_final_on.is_not(None),
+    lambda day, _: f"amended plan final on {_day(day)}",
+)
+
+
+def review_basis(period: str) -> date | None:
+    """The meeting (or issue) date an annual review task's period follows ("since:<date>")."""
+    try:
+        return date.fromisoformat(period.removeprefix("since:"))
+    except ValueError:
+        return None
+
+
+def _annual_review_step(duty_code: str, convened: bool) -> Callable[[Session, sa.ColumnElement[bool]], list[Done]]:
+    """The annual review that follows the task's period (`sweep.review_period`) convened, or held:
+    an annual review of the plan convened for a meeting after that date, or held after it."""
+
+    def found(session: Session, scope) -> list[Done]:
+        tasks = _open_tasks(session, duty_code, scope, Task.subject_id)
+        tasks = [t for t in tasks if review_basis(t[2]) is not None]
+        if not tasks:
+            return []
+        reviews: dict[int, list[EhcReview]] = {}
+        for review in session.scalars(
+            sa.select(EhcReview)
+            .where(EhcReview.plan_id.in_({t[3] for t in tasks}), EhcReview.kind == ReviewKind.ANNUAL)
+            .order_by(EhcReview.meeting_on, EhcReview.id)
+        ):
+            reviews.setdefault(review.plan_id, []).append(review)
+        done = []
+        for task_id, _, period, plan_id in tasks:
+            basis = review_basis(period)
+            for review in reviews.get(plan_id, ()):
+                if convened and review.convened_on is not None and (review.held_on or review.meeting_on) > basis:
+                    what = f"annual review convened on {_day(review.convened_on)} for {_day(review.meeting_on)}"
+                    done.append(Done(task_id, "ehc_review", review.id, review.convened_on, None, what))
+                    break
+                if not convened and review.held_on is not None and review.held_on > basis:
+                    what = f"annual review meeting held on {_day(review.held_on)}"
+                    done.append(Done(task_id, "ehc_review", review.id, review.held_on, None, what))
+                    break
+        return done
+
+    return found
+
+
+def _plan_recorded(session: Session, scope) -> list[Done]:
+    """A plan in force (not ceased) recorded for the pupil whose "E" status asked for it."""
+    tasks = _open_tasks(session, "senco_adds_ehc_plan", scope)
+    if not tasks:
+        return []
+    plans = {
+        plan.pupil_id: plan
+        for plan in session.scalars(
+            sa.select(EhcPlan).where(EhcPlan.pupil_id.in_({t[1] for t in tasks}), EhcPlan.ceased_on.is_(None))
+        )
+    }
+    found = []
+    for task_id, pupil_id, _ in tasks:
+        plan = plans.get(pupil_id)
+        if plan is not None:
+            on = plan.recorded_at.date()
+            what = f"EHC plan issued on {_day(plan.issued_on)}, recorded on {_day(on)}"
+            found.append(Done(task_id, "ehc_plan", plan.id, on, plan.recorded_by_id, what))
+    return found
+
+
 FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = {
     "review": _review_recorded,
     "parent_letter": _letter_sent,
@@ -297,6 +436,16 @@ FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = 
     "parent_meeting": _meeting_held,
     "passport_read": _passport_read,
     "timeline_event": _record_updated,
+    "ehc_assessment_decision": _assessment_decided,
+    "ehc_advice": _advice_received,
+    "ehc_plan_decision": _plan_decided,
+    "ehc_final_plan": _final_issued,
+    "ehc_review_convened": _annual_review_step("senco_convenes_ehc_review", convened=True),
+    "ehc_review_held": _annual_review_step("senco_holds_ehc_review", convened=False),
+    "ehc_review_report": _report_sent,
+    "ehc_review_decision": _review_decided,
+    "ehc_amended_plan": _amended_final,
+    "ehc_plan": _plan_recorded,
 }
 
 
@@ -314,15 +463,97 @@ _REGISTER_DUTIES = (
 )
 
 
+_REQUEST_DUTIES = ("la_decides_assessment", "la_issues_final_plan")
+# Duties no longer in the catalogue: their open tasks close at the next sweep. The EHC annual review
+# counted from the anniversary of the "E" status is now the plan's own review duties.
+RETIRED_DUTIES = {
+    "la_annual_review": "No longer needed: the EHC plan's annual review is now asked for by its own steps "
+    "(convened, held and reported by the school; decided by the authority).",
+}
+
+
+_REQUEST = aliased(EhcRequest)
+_ADVICE = aliased(EhcAdvice)
+
+
+def _of_request(*conditions) -> sa.ColumnElement[bool]:
+    """SQL, on Task: the task's request (of an advice task, the advice's request) meets
+    `conditions`, written over `_REQUEST`."""
+    return sa.or_(
+        sa.and_(
+            Task.subject_type == "ehc_request",
+            sa.exists().where(_REQUEST.id == Task.subject_id, *conditions),
+        ),
+        sa.and_(
+            Task.subject_type == "ehc_advice",
+            sa.exists().where(_ADVICE.id == Task.subject_id, _REQUEST.id == _ADVICE.request_id, *conditions),
+        ),
+    )
+
+
+def _request_gone() -> list[tuple[sa.ColumnElement[bool], str]]:
+    """The request withdrawn, or ended (refused, no plan, or the final plan issued before the
+    advice came): a decision not to issue a plan still asks for the parents to be told."""
+    withdrawn = _of_request(_REQUEST.withdrawn_on.is_not(None))
+    ended = _of_request(~request_in_progress(_REQUEST))
+    refused = _of_request(_REQUEST.assessment == AssessmentDecision.REFUSED)
+    return [
+        (
+            sa.and_(Task.subject_type.in_(("ehc_request", "ehc_advice")), withdrawn),
+            "No longer needed: the request was withdrawn.",
+        ),
+        (
+            sa.and_(Duty.code.in_((*_REQUEST_DUTIES, "la_receives_advice")), ended),
+            "No longer needed: the request has ended.",
+        ),
+        (sa.and_(Duty.code == "la_decides_plan", refused), "No longer needed: the request has ended."),
+    ]
+
+
+def _ehc_gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
+    """EHC tasks whose reason has gone: the request withdrawn or ended, the plan ceased, a decision
+    to amend changed, the "E" status that asked for a plan record ended; a retired duty's tasks."""
+    plan = aliased(EhcPlan)
+    review = aliased(EhcReview)
+    ceased = sa.or_(
+        sa.and_(
+            Task.subject_type == "ehc_plan",
+            sa.exists().where(plan.id == Task.subject_id, ~plan_in_force(today, plan)),
+        ),
+        sa.and_(
+            Task.subject_type == "ehc_review",
+            sa.exists().where(review.id == Task.subject_id, plan.id == review.plan_id, ~plan_in_force(today, plan)),
+        ),
+    )
+    not_amending = sa.exists().where(
+        review.id == Task.subject_id, sa.or_(review.la_decision.is_(None), review.la_decision != ReviewOutcome.AMEND)
+    )
+    status = aliased(SenStatus)
+    e_ended = sa.exists().where(
+        status.id == Task.subject_id,
+        sa.or_(status.provision != Provision.EHC_PLAN, sa.and_(status.end_date.is_not(None), status.end_date < today)),
+    )
+    return [
+        *((Duty.code == code, note) for code, note in RETIRED_DUTIES.items()),
+        *_request_gone(),
+        (
+            sa.and_(Task.subject_type.in_(("ehc_plan", "ehc_review")), ceased),
+            "No longer needed: the EHC plan has ceased.",
+        ),
+        (
+            sa.and_(Duty.code == "la_finalises_amended_plan", not_amending),
+            "No longer needed: the decision is no longer to amend the plan.",
+        ),
+        (
+            sa.and_(Duty.code == "senco_adds_ehc_plan", Task.subject_type == "sen_status", e_ended),
+            'No longer needed: the pupil is no longer recorded as "E".',
+        ),
+    ]
+
+
 def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
     """(condition over an open Task joined to its Duty and outer-joined to its Pupil, the note)."""
     on_register_today = sa.exists().where(SenStatus.pupil_id == Task.pupil_id, register_status(today))
-    ehc_status = aliased(SenStatus)
-    ehc_still = sa.exists().where(
-        ehc_status.id == Task.subject_id,
-        ehc_status.provision == Provision.EHC_PLAN,
-        sa.or_(ehc_status.end_date.is_(None), ehc_status.end_date >= today),
-    )
     letter = aliased(ParentLetter)
     letter_status = aliased(SenStatus)
     letter_moot = sa.exists().where(
@@ -349,10 +580,7 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
             sa.and_(Duty.code == "senco_liaises_designated_teacher", Pupil.looked_after.is_(False)),
             "No longer needed: the pupil is no longer looked after.",
         ),
-        (
-            sa.and_(Duty.code == "la_annual_review", Task.subject_type == "sen_status", ~ehc_still),
-            "No longer needed: the EHC plan has ended.",
-        ),
+        *_ehc_gone(today),
         (
             sa.and_(Duty.code == "senco_tells_parents", Task.subject_type == "parent_letter", letter_moot),
             "No longer needed: the pupil came off SEN support before the letter was sent.",

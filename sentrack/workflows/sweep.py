@@ -14,7 +14,7 @@ member of staff the duty names); open tasks follow the role when staff change.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -25,16 +25,23 @@ from sqlalchemy.orm import Session
 from sentrack import access, audit
 from sentrack.clock import now
 from sentrack.models import (
+    AssessmentDecision,
     Concern,
     ConcernStatus,
     Duty,
+    EhcAdvice,
+    EhcPlan,
+    EhcRequest,
+    EhcReview,
     Intervention,
     InterventionPupil,
     Notification,
     ParentLetter,
     Plan,
+    PlanDecision,
     Provision,
     Pupil,
+    ReviewOutcome,
     Role,
     RoleAssignment,
     School,
@@ -48,9 +55,11 @@ from sentrack.models import (
     group_teachers,
 )
 from sentrack.models.duties import PUPIL_IN_TITLE, task_title
+from sentrack.workflows import ehc_dates
 from sentrack.workflows.compliance import record_snapshots
 from sentrack.workflows.duty_catalogue import BY_CODE, DutySpec, sync_catalogue
-from sentrack.workflows.ehc import ehc_review_anniversary
+from sentrack.workflows.ehc_register import ehc_without_plan, plan_in_force, request_in_progress
+from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import Engagement, engagement_for_schools
 from sentrack.workflows.fulfilment import passport_period, settle_tasks
 from sentrack.workflows.register import (
@@ -455,21 +464,6 @@ def rule_assistant_records_impact(ctx: Context, spec: DutySpec) -> Iterator[Due]
         )
 
 
-def rule_la_annual_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
-    """Trigger: `notice_days` (8 weeks) before each anniversary of a pupil's EHC plan starting. Due: on
-    the anniversary. Clause: the local authority reviews each EHC plan within 12 months of its
-    start or last review (CoP 9.166 to 9.185; Regulations 18 to 22)."""
-    for row in ctx.register:
-        if row.provision is not Provision.EHC_PLAN:
-            continue
-        found = ehc_review_anniversary(row.since, ctx.today, _days(spec, "notice_days"))
-        if found is not None:
-            years, anniversary = found
-            title = f"Hold the annual review of {NAME}'s EHC plan"
-            due = _on_register(row, f"review:{years}", anniversary, title)
-            yield replace(due, subject_type="sen_status", subject_id=row.status_id)  # once per EHC plan
-
-
 def rule_governors_publish_report(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     """Trigger: each academic year, for every school, from 1 September. Due: 31 October
     (`due_dates`). Clause: the governors publish the annual SEN information report on how the
@@ -508,8 +502,215 @@ def rule_head_told_engagement_overdue(ctx: Context, spec: DutySpec) -> Iterator[
             )
 
 
+# --- EHC work: the authority's steps and the school's (issue 15) -----------------------------------
+# Each step's due date comes from `ehc_dates`, the one function per statutory clock; each rule finds
+# the records still waiting for the step, and `fulfilment` closes the task when the step is recorded.
+
+
+def _ehc_link(endpoint: str, pupil: Pupil, **args) -> tuple[str, dict]:
+    """The page of the EHC record to act on; the pupil's page while that page is not served."""
+    if endpoint in current_app.view_functions:
+        return endpoint, args
+    return "pupils.show", {"public_id": pupil.public_id}
+
+
+def _ehc_due(pupil: Pupil, subject_type: str, subject_id: int, period: str, due_on: date, title: str, link) -> Due:
+    return Due(pupil.school_id, subject_type, subject_id, period, due_on, title, link, pupil.id, name=pupil.full_name)
+
+
+def _requests(ctx: Context, *conditions) -> list:
+    """(request, pupil) of the requests in progress, received by today, of pupils on the roll."""
+    return ctx.session.execute(
+        sa.select(EhcRequest, Pupil)
+        .join(Pupil, Pupil.id == EhcRequest.pupil_id)
+        .where(request_in_progress(), EhcRequest.received_on <= ctx.today, on_roll(ctx.today), *conditions)
+    ).all()
+
+
+def _request_due(request: EhcRequest, pupil: Pupil, due_on: date, title: str) -> Due:
+    link = _ehc_link("ehc.request", pupil, request_id=request.id)
+    return _ehc_due(pupil, "ehc_request", request.id, "", due_on, title, link)
+
+
+def rule_la_decides_assessment(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: a request for an EHC needs assessment received and not yet decided. Due: 6 weeks after
+    it was received (`ehc_dates.decision_to_assess_due`), to the authority's officer. Clause: SEND
+    Regulations 2014, regulations 4 and 5."""
+    for request, pupil in _requests(ctx, EhcRequest.assessment == AssessmentDecision.NOT_DECIDED):
+        due_on = ehc_dates.decision_to_assess_due(request.received_on)
+        yield _request_due(request, pupil, due_on, f"Decide whether to assess {NAME} for an EHC plan")
+
+
+def rule_la_receives_advice(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: advice asked for an assessment and not yet received. Due: 6 weeks after it was asked
+    (`ehc_dates.advice_due`), to the authority's officer. Clause: regulations 6 and 8."""
+    rows = ctx.session.execute(
+        sa.select(EhcAdvice, Pupil)
+        .join(EhcRequest, EhcRequest.id == EhcAdvice.request_id)
+        .join(Pupil, Pupil.id == EhcRequest.pupil_id)
+        .where(
+            EhcAdvice.received_on.is_(None),
+            EhcAdvice.asked_on <= ctx.today,
+            request_in_progress(),
+            on_roll(ctx.today),
+        )
+    )
+    for advice, pupil in rows:
+        link = _ehc_link("ehc.request", pupil, request_id=advice.request_id)
+        title = f"Receive the advice from {advice.adviser} for {NAME}'s assessment"
+        yield _ehc_due(pupil, "ehc_advice", advice.id, "", ehc_dates.advice_due(advice.asked_on), title, link)
+
+
+def rule_la_decides_plan(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: the assessment agreed and no decision yet whether to issue a plan (or a decision not
+    to, with the parents not yet told). Due: 16 weeks after the request was received
+    (`ehc_dates.no_plan_notice_due`). Clause: regulation 10."""
+    rows = ctx.session.execute(
+        sa.select(EhcRequest, Pupil)
+        .join(Pupil, Pupil.id == EhcRequest.pupil_id)
+        .where(
+            EhcRequest.assessment == AssessmentDecision.AGREED,
+            EhcRequest.withdrawn_on.is_(None),
+            EhcRequest.final_issued_on.is_(None),
+            sa.or_(
+                EhcRequest.plan_decision.is_(None),
+                sa.and_(EhcRequest.plan_decision == PlanDecision.NO_PLAN, EhcRequest.parents_told_on.is_(None)),
+            ),
+            on_roll(ctx.today),
+        )
+    )
+    for request, pupil in rows:
+        due_on = ehc_dates.no_plan_notice_due(request.received_on)
+        yield _request_due(request, pupil, due_on, f"Decide whether to issue an EHC plan for {NAME}")
+
+
+def rule_la_issues_final_plan(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: the decision to issue a plan, and no final plan yet. Due: 20 weeks after the request
+    was received (`ehc_dates.final_plan_due`). Clause: regulation 13."""
+    for request, pupil in _requests(ctx, EhcRequest.plan_decision == PlanDecision.ISSUE):
+        due_on = ehc_dates.final_plan_due(request.received_on)
+        yield _request_due(request, pupil, due_on, f"Issue {NAME}'s final EHC plan")
+
+
+def review_period(last_meeting_on: date | None, issued_on: date) -> str:
+    """The period of a plan's annual review tasks: the meeting (or the issue) the review follows, so
+    that each review is asked for once, and a review held starts the next period."""
+    return f"since:{(last_meeting_on or issued_on).isoformat()}"
+
+
+def _reviews_due(ctx: Context, spec: DutySpec):
+    """(ReviewDue, pupil) of each plan in force of a pupil on the roll whose next annual review
+    (`ehc_schedule.review_schedule`) is `notice_days` away or nearer, or past."""
+    schedule = [
+        due
+        for due in review_schedule(ctx.session, ctx.today, on_roll(ctx.today))
+        if due.due_on - _days(spec, "notice_days") <= ctx.today
+    ]
+    if not schedule:
+        return []
+    pupils = {
+        p.id: p for p in ctx.session.scalars(sa.select(Pupil).where(Pupil.id.in_({d.pupil_id for d in schedule})))
+    }
+    return [(due, pupils[due.pupil_id]) for due in schedule]
+
+
+def rule_senco_convenes_ehc_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: `notice_days` (8 weeks) before a plan's next annual review is due. Due: the day the
+    invitations must go for a meeting on that date (`ehc_dates.invitations_due`), to the SENCO.
+    Clause: regulation 20 (the school convenes the review; CoP 9.166 onward)."""
+    for due, pupil in _reviews_due(ctx, spec):
+        link = _ehc_link("ehc.new_review", pupil, plan_id=due.plan_id)
+        title = f"Convene the annual review of {NAME}'s EHC plan"
+        period = review_period(due.last_meeting_on, due.issued_on)
+        yield _ehc_due(pupil, "ehc_plan", due.plan_id, period, ehc_dates.invitations_due(due.due_on), title, link)
+
+
+def rule_senco_holds_ehc_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: `notice_days` (2 weeks) before a plan's next annual review is due. Due: the review's
+    due date, to the SENCO. Clause: the plan is reviewed at least every 12 months (CFA 2014 s.44)."""
+    for due, pupil in _reviews_due(ctx, spec):
+        link = _ehc_link("ehc.plan", pupil, plan_id=due.plan_id)
+        title = f"Hold the annual review meeting of {NAME}'s EHC plan"
+        period = review_period(due.last_meeting_on, due.issued_on)
+        yield _ehc_due(pupil, "ehc_plan", due.plan_id, period, due.due_on, title, link)
+
+
+def _held_reviews(ctx: Context, *conditions) -> list:
+    """(review, pupil) of the review meetings held by today of plans in force, pupils on the roll."""
+    return ctx.session.execute(
+        sa.select(EhcReview, Pupil)
+        .join(EhcPlan, EhcPlan.id == EhcReview.plan_id)
+        .join(Pupil, Pupil.id == EhcPlan.pupil_id)
+        .where(
+            EhcReview.held_on.is_not(None),
+            EhcReview.held_on <= ctx.today,
+            plan_in_force(ctx.today),
+            on_roll(ctx.today),
+            *conditions,
+        )
+    ).all()
+
+
+def _review_due(review: EhcReview, pupil: Pupil, endpoint: str, due_on: date, title: str) -> Due:
+    link = _ehc_link(endpoint, pupil, review_id=review.id)
+    return _ehc_due(pupil, "ehc_review", review.id, "", due_on, title, link)
+
+
+def rule_senco_sends_ehc_review_report(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: a review meeting held and its report not yet sent. Due: 2 weeks after the meeting
+    (`ehc_dates.report_due`), to the SENCO. Clause: regulation 20(7)."""
+    for review, pupil in _held_reviews(ctx, EhcReview.report_sent_on.is_(None)):
+        title = f"Send the report of {NAME}'s EHC plan review"
+        yield _review_due(review, pupil, "ehc.review_report", ehc_dates.report_due(review.held_on), title)
+
+
+def rule_la_decides_ehc_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: a review meeting held and no decision of the authority yet. Due: 4 weeks after the
+    meeting (`ehc_dates.la_decision_due`), to the authority's officer. Clause: regulation 20(10)."""
+    for review, pupil in _held_reviews(ctx, EhcReview.la_decided_on.is_(None)):
+        title = f"Decide whether to keep, amend or cease {NAME}'s EHC plan"
+        yield _review_due(review, pupil, "ehc.review_decision", ehc_dates.la_decision_due(review.held_on), title)
+
+
+def rule_la_finalises_amended_plan(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: amendments proposed after a review decision to amend, and the amended plan not yet
+    final. Due: 8 weeks after the proposals (`ehc_dates.amended_plan_due`). Clause: regulation 22(3)."""
+    rows = _held_reviews(
+        ctx,
+        EhcReview.la_decision == ReviewOutcome.AMEND,
+        EhcReview.amendments_proposed_on.is_not(None),
+        EhcReview.amendments_proposed_on <= ctx.today,
+        EhcReview.amended_final_on.is_(None),
+    )
+    for review, pupil in rows:
+        due_on = ehc_dates.amended_plan_due(review.amendments_proposed_on)
+        yield _review_due(review, pupil, "ehc.review_amendments", due_on, f"Issue {NAME}'s amended EHC plan")
+
+
+def rule_senco_adds_ehc_plan(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: a pupil on the roll with an open "E" status and no plan in force recorded
+    (`ehc_register.ehc_without_plan`). Due: `due_days` (28) after the status started, or as many days
+    from today for an older record. Clause: the plan's record keeps its reviews on time (issue 15)."""
+    rows = ctx.session.execute(
+        sa.select(SenStatus.id, SenStatus.start_date, Pupil)
+        .join(Pupil, Pupil.id == SenStatus.pupil_id)
+        .where(
+            SenStatus.provision == Provision.EHC_PLAN,
+            SenStatus.end_date.is_(None),
+            SenStatus.start_date <= ctx.today,
+            on_roll(ctx.today),
+            ehc_without_plan(ctx.today),
+        )
+    )
+    for status_id, since, pupil in rows:
+        due_on = since + _days(spec)
+        if due_on < ctx.today:  # recorded long ago: the same number of days from now
+            due_on = ctx.today + _days(spec)
+        link = _ehc_link("ehc.new_plan", pupil, public_id=pupil.public_id)
+        yield _ehc_due(pupil, "sen_status", status_id, "", due_on, f"Add the record of {NAME}'s EHC plan", link)
+
+
 RULES: dict[str, Callable[[Context, DutySpec], Iterator[Due]]] = {
-    "la_annual_review": rule_la_annual_review,
     "head_told_engagement_overdue": rule_head_told_engagement_overdue,
     "senco_tells_parents": rule_senco_tells_parents,
     "senco_liaises_designated_teacher": rule_senco_liaises_designated_teacher,
@@ -521,6 +722,16 @@ RULES: dict[str, Callable[[Context, DutySpec], Iterator[Due]]] = {
     "teacher_acknowledges_passport": rule_teacher_acknowledges_passport,
     "assistant_records_impact": rule_assistant_records_impact,
     "governors_publish_report": rule_governors_publish_report,
+    "la_decides_assessment": rule_la_decides_assessment,
+    "la_receives_advice": rule_la_receives_advice,
+    "la_decides_plan": rule_la_decides_plan,
+    "la_issues_final_plan": rule_la_issues_final_plan,
+    "senco_convenes_ehc_review": rule_senco_convenes_ehc_review,
+    "senco_holds_ehc_review": rule_senco_holds_ehc_review,
+    "senco_sends_ehc_review_report": rule_senco_sends_ehc_review_report,
+    "la_decides_ehc_review": rule_la_decides_ehc_review,
+    "la_finalises_amended_plan": rule_la_finalises_amended_plan,
+    "senco_adds_ehc_plan": rule_senco_adds_ehc_plan,
 }
 
 
