@@ -4,7 +4,7 @@ are audited against the authority, and the pupils they name each in their own tr
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, render_template, request
 
 from sentrack import access, audit, operations
 from sentrack.access import Ability
@@ -17,15 +17,6 @@ from sentrack.models import AssessmentDecision, EhcPlan, EhcRequest, EhcRequeste
 from sentrack.workflows.ehc_figures import FIGURES
 
 REVIEW_VIEWS = {"due": "Due in the next 8 weeks", "overdue": "Overdue", "all": "Due in 8 weeks and overdue"}
-
-
-def record_url(kind: str, record_id: int) -> str:
-    """The page of an EHC request, plan or review: its endpoint when that page is built, else its
-    fixed URL (the pages of other slices keep the URLs agreed for them)."""
-    endpoint = f"ehc.{kind}"
-    if endpoint in current_app.view_functions:
-        return url_for(endpoint, **{f"{kind}_id": record_id})
-    return f"/ehc/{kind}s/{record_id}"
 
 
 def _user():
@@ -69,9 +60,7 @@ def caseload_requests():
     school = _school_filter(found.schools)
     rows = found.figures.rows("requests_in_progress", school.id if school else None)
     rows = [row for row in rows if row.pupil_id in found.pupils]
-    body = render_template(
-        "ehc/caseload_requests.html", caseload=found, rows=rows, school=school, record_url=record_url
-    )
+    body = render_template("ehc/caseload_requests.html", caseload=found, rows=rows, school=school)
     details = {"school": school.id if school else None, "rows": len(rows)}
     _named("named_in_ehc_caseload", user, (found.pupils[r.pupil_id] for r in rows), {"list": "requests"})
     return _authority_page(body, "ehc_caseload_list_viewed", user, details | {"list": "requests"})
@@ -97,7 +86,6 @@ def caseload_reviews():
         school=school,
         show=show,
         views=REVIEW_VIEWS,
-        record_url=record_url,
     )
     _named("named_in_ehc_caseload", user, (found.pupils[r.pupil_id] for r in rows), {"list": "reviews"})
     details = {"school": school.id if school else None, "show": show, "rows": len(rows), "list": "reviews"}
@@ -120,7 +108,6 @@ def caseload_figure(key: str):
         title=FIGURES[key],
         rows=rows,
         school=school,
-        record_url=record_url,
     )
     _named("named_in_ehc_caseload", user, (found.pupils[r.pupil_id] for r in rows), {"figure": key})
     details = {"figure": key, "school": school.id if school else None, "rows": len(rows)}

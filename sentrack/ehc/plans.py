@@ -43,7 +43,6 @@ def plan(plan_id: int):
         may_upload=Ability.UPLOAD_EHC_DOCUMENT in reach,
         may_download=Ability.VIEW_EHC_DOCUMENTS in reach,
         may_convene=Ability.RECORD_EHC_SCHOOL in reach and record.ceased_on is None,
-        has_reviews="ehc.new_review" in current_app.view_functions,
         **vars(found),
     )
     return audit.shown(
@@ -137,10 +136,7 @@ def new_document(plan_id: int | None = None, request_id: int | None = None):
 
 
 def _request_url(ehc_request: EhcRequest) -> str:
-    """The request's page, once the requests pages are there; until then the pupil's record."""
-    if "ehc.request" in current_app.view_functions:
-        return url_for("ehc.request", request_id=ehc_request.id)
-    return url_for("pupils.show", public_id=ehc_request.pupil.public_id)
+    return url_for("ehc.request", request_id=ehc_request.id)
 
 
 @bp.route("/ehc/documents/<int:document_id>")

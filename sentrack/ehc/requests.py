@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import login_required
-from werkzeug.routing import BuildError
 
 from sentrack import access, audit, operations
 from sentrack.access import Ability
@@ -33,15 +32,6 @@ from sentrack.workflows import ehc_requests as flow
 from sentrack.workflows.ehc_requests import Step
 
 EITHER_SIDE = (Ability.RECORD_EHC_SCHOOL, Ability.RECORD_EHC_LA)
-
-
-def url_if_built(endpoint: str, **values) -> str | None:
-    """The URL of `endpoint`, or None while no page has that endpoint (another part of the EHC
-    pages not yet there): the link is then left out rather than the page failing."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 def _request_url(request: EhcRequest, anchor: str = "") -> str:
@@ -100,8 +90,8 @@ def request(request_id: int):
         today=today(),
         may_school=Ability.RECORD_EHC_SCHOOL in reach,
         may_la=Ability.RECORD_EHC_LA in reach,
-        plan_url=url_if_built("ehc.plan", plan_id=page.plan_id) if page.plan_id else None,
-        documents_url=url_if_built("ehc.new_document", request_id=found.id)
+        plan_url=url_for("ehc.plan", plan_id=page.plan_id) if page.plan_id else None,
+        documents_url=url_for("ehc.new_document", request_id=found.id)
         if Ability.UPLOAD_EHC_DOCUMENT in reach
         else None,
     )
@@ -211,7 +201,7 @@ def issue_final(request_id: int):
         done = operations.submit(form, flow.issue_final, request=found, today=today())
         if done:
             flash("The final plan is recorded and the pupil is on an EHC plan.", "success")
-            return redirect(url_if_built("ehc.plan", plan_id=done.value.id) or _request_url(found))
+            return redirect(url_for("ehc.plan", plan_id=done.value.id))
     return render_template("ehc/request_final.html", form=form, ehc_request=found, pupil=found.pupil, blocked=problem)
 
 

@@ -507,13 +507,6 @@ def rule_head_told_engagement_overdue(ctx: Context, spec: DutySpec) -> Iterator[
 # the records still waiting for the step, and `fulfilment` closes the task when the step is recorded.
 
 
-def _ehc_link(endpoint: str, pupil: Pupil, **args) -> tuple[str, dict]:
-    """The page of the EHC record to act on; the pupil's page while that page is not served."""
-    if endpoint in current_app.view_functions:
-        return endpoint, args
-    return "pupils.show", {"public_id": pupil.public_id}
-
-
 def _ehc_due(pupil: Pupil, subject_type: str, subject_id: int, period: str, due_on: date, title: str, link) -> Due:
     return Due(pupil.school_id, subject_type, subject_id, period, due_on, title, link, pupil.id, name=pupil.full_name)
 
@@ -528,7 +521,7 @@ def _requests(ctx: Context, *conditions) -> list:
 
 
 def _request_due(request: EhcRequest, pupil: Pupil, due_on: date, title: str) -> Due:
-    link = _ehc_link("ehc.request", pupil, request_id=request.id)
+    link = ("ehc.request", {"request_id": request.id})
     return _ehc_due(pupil, "ehc_request", request.id, "", due_on, title, link)
 
 
@@ -556,7 +549,7 @@ def rule_la_receives_advice(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         )
     )
     for advice, pupil in rows:
-        link = _ehc_link("ehc.request", pupil, request_id=advice.request_id)
+        link = ("ehc.request", {"request_id": advice.request_id})
         title = f"Receive the advice from {advice.adviser} for {NAME}'s assessment"
         yield _ehc_due(pupil, "ehc_advice", advice.id, "", ehc_dates.advice_due(advice.asked_on), title, link)
 
@@ -619,7 +612,7 @@ def rule_senco_convenes_ehc_review(ctx: Context, spec: DutySpec) -> Iterator[Due
     invitations must go for a meeting on that date (`ehc_dates.invitations_due`), to the SENCO.
     Clause: regulation 20 (the school convenes the review; CoP 9.166 onward)."""
     for due, pupil in _reviews_due(ctx, spec):
-        link = _ehc_link("ehc.new_review", pupil, plan_id=due.plan_id)
+        link = ("ehc.new_review", {"plan_id": due.plan_id})
         title = f"Convene the annual review of {NAME}'s EHC plan"
         period = review_period(due.last_meeting_on, due.issued_on)
         yield _ehc_due(pupil, "ehc_plan", due.plan_id, period, ehc_dates.invitations_due(due.due_on), title, link)
@@ -629,7 +622,7 @@ def rule_senco_holds_ehc_review(ctx: Context, spec: DutySpec) -> Iterator[Due]:
     """Trigger: `notice_days` (2 weeks) before a plan's next annual review is due. Due: the review's
     due date, to the SENCO. Clause: the plan is reviewed at least every 12 months (CFA 2014 s.44)."""
     for due, pupil in _reviews_due(ctx, spec):
-        link = _ehc_link("ehc.plan", pupil, plan_id=due.plan_id)
+        link = ("ehc.plan", {"plan_id": due.plan_id})
         title = f"Hold the annual review meeting of {NAME}'s EHC plan"
         period = review_period(due.last_meeting_on, due.issued_on)
         yield _ehc_due(pupil, "ehc_plan", due.plan_id, period, due.due_on, title, link)
@@ -652,7 +645,7 @@ def _held_reviews(ctx: Context, *conditions) -> list:
 
 
 def _review_due(review: EhcReview, pupil: Pupil, endpoint: str, due_on: date, title: str) -> Due:
-    link = _ehc_link(endpoint, pupil, review_id=review.id)
+    link = (endpoint, {"review_id": review.id})
     return _ehc_due(pupil, "ehc_review", review.id, "", due_on, title, link)
 
 
@@ -706,7 +699,7 @@ def rule_senco_adds_ehc_plan(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         due_on = since + _days(spec)
         if due_on < ctx.today:  # recorded long ago: the same number of days from now
             due_on = ctx.today + _days(spec)
-        link = _ehc_link("ehc.new_plan", pupil, public_id=pupil.public_id)
+        link = ("ehc.new_plan", {"public_id": pupil.public_id})
         yield _ehc_due(pupil, "sen_status", status_id, "", due_on, f"Add the record of {NAME}'s EHC plan", link)
 
 
