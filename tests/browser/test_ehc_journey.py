@@ -166,6 +166,14 @@ def test_a_review_asks_for_an_ehc_assessment_that_ends_in_a_plan_reviewed_a_year
     # Issued within 20 weeks, and counted among the plans whose request had an exception.
     within, issued = shares["with exceptions"]
     assert within_20_weeks(officer) == {**shares, "with exceptions": (within + 1, issued + 1)}
+    # The figure leads to the pupil behind it.
+    officer.click_link("Annual reviews due and overdue")
+    officer.heading("Annual reviews due and overdue")
+    due = (
+        officer.page.get_by_role("region", name="Annual reviews", exact=True).locator("tbody tr").filter(has_text=pupil)
+    )
+    expect(due).to_contain_text("12 January 2027")
+    expect(due).to_contain_text("Due soon")
 
     # The SENCO convenes the annual review from the pupil's record.
     open_pupil(senco, pupil)
