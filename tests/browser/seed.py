@@ -13,8 +13,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sentrack.models import CycleState, NeedType, Provision, Role, Task
+from sentrack.models import AreaOfNeed, CycleState, NeedType, Provision, Role, Task
 from sentrack.workflows import concerns as concern_flow
+from sentrack.workflows import cycles as cycle_flow
 from sentrack.workflows.sweep import run_sweep
 from tests import factories
 
@@ -32,10 +33,12 @@ class Cast:
     teacher_name: str
     ta: str
     governor: str
+    la_officer: str  # of the authority that maintains the school
     throttled: str  # an account only the throttle journey signs in to
     cycle_pupil: str  # the SENCO raises a concern about this pupil and takes it to review
     meeting_pupil: str  # the teacher records a parent meeting for this pupil
     keyboard_pupil: str  # the keyboard-only journey records a parent meeting for this pupil
+    ehc_pupil: str  # a cycle at review in September 2025, which decides to request an EHC assessment
     session_pupils: tuple[str, ...]  # in the teacher's intervention
     teacher_intervention: str
     ta_intervention: str  # ended, impact not yet recorded
@@ -56,6 +59,8 @@ def seed(session: Session) -> Cast:
     meeting_pupil = pupil("Iris", "Jones", provision=Provision.SEN_SUPPORT, need=NeedType.SLCN)
     keyboard_pupil = pupil("Jay", "Kemp", provision=Provision.SEN_SUPPORT, need=NeedType.ASD)
     readers = [pupil("Kit", "Lowe", provision=Provision.SEN_SUPPORT), world.pupils["taught"]]
+    ehc_pupil = pupil("Ola", "Price", provision=Provision.SEN_SUPPORT, need=NeedType.SLCN)
+    _cycle_at_review(session, actor=senco, pupil=ehc_pupil)
     counters = [
         pupil("Lily", "Moss", provision=Provision.SEN_SUPPORT),
         pupil("Max", "Nash", provision=Provision.SEN_SUPPORT),
@@ -132,13 +137,65 @@ def seed(session: Session) -> Cast:
         teacher_name=teacher.full_name,
         ta=ta.email,
         governor=users["governor"].email,
+        la_officer=users["la"].email,
         throttled=throttled.email,
         cycle_pupil=cycle_pupil.full_name,
         meeting_pupil=meeting_pupil.full_name,
         keyboard_pupil=keyboard_pupil.full_name,
+        ehc_pupil=ehc_pupil.full_name,
         session_pupils=tuple(p.full_name for p in readers),
         teacher_intervention=session_group.name,
         ta_intervention=ta_group.name,
         ta_pupils=tuple(p.full_name for p in counters),
         paths=paths,
     )
+
+
+# The EHC journey's cycle runs a year before the suite's date, so its request for an EHC needs
+# assessment, and the plan issued from it, have an annual review due within the next 8 weeks.
+EHC_CYCLE_OPENED = date(2025, 6, 2)
+EHC_PLAN_STARTS = date(2025, 6, 9)
+EHC_REVIEW_DATE = date(2025, 9, 15)
+
+
+def _cycle_at_review(session: Session, *, actor, pupil) -> None:
+    """A support cycle assessed, planned and run through the summer of 2025, now at its review."""
+    cycle = cycle_flow.open_cycle(session, actor=actor, pupil=pupil, today=EHC_CYCLE_OPENED)
+    cycle_flow.save_assessment(
+        session,
+        actor=actor,
+        cycle=cycle,
+        details=factories.assessment_details(
+            areas_of_need=[AreaOfNeed.COMMUNICATION.value],
+            difficulties="Understanding instructions of more than two steps",
+            assessed_on=EHC_CYCLE_OPENED,
+        ),
+        today=EHC_CYCLE_OPENED,
+    )
+    cycle_flow.finish_assessment(session, actor=actor, cycle=cycle, today=EHC_CYCLE_OPENED)
+    cycle_flow.save_plan(
+        session,
+        actor=actor,
+        cycle=cycle,
+        details=factories.plan_details(
+            starts_on=EHC_PLAN_STARTS, review_date=EHC_REVIEW_DATE, agreed_with_parents_on=EHC_PLAN_STARTS
+        ),
+        expected_version=None,
+        today=EHC_PLAN_STARTS,
+    )
+    cycle_flow.save_outcome(
+        session,
+        actor=actor,
+        cycle=cycle,
+        details=factories.outcome_details(
+            1,
+            description="Follows a two-step instruction in class",
+            area_of_need=AreaOfNeed.COMMUNICATION,
+            target_date=EHC_REVIEW_DATE,
+        ),
+        today=EHC_PLAN_STARTS,
+    )
+    cycle_flow.start_support(
+        session, actor=actor, cycle=cycle, today=EHC_PLAN_STARTS, needs=cycle_flow.Needs(NeedType.SLCN)
+    )
+    cycle_flow.start_review(session, actor=actor, cycle=cycle, today=EHC_REVIEW_DATE)
