@@ -54,6 +54,7 @@ from sentrack.models import (
     ReviewOutcome,
     School,
     SenStatus,
+    TimelineEvent,
     User,
 )
 from sentrack.workflows.ehc_dates import (
@@ -172,6 +173,12 @@ class EhcBuilder:
         today, officer = self.today, self.officer
         plan = add_plan(self.session, actor=officer, pupil=pupil, details=details, today=today, request=request)
         plan.recorded_at = moment(rng, issued)
+        # The plan's timeline event was entered when the plan was.
+        self.session.execute(
+            sa.update(TimelineEvent)
+            .where(TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind == "ehc_plan")
+            .values(recorded_at=plan.recorded_at)
+        )
         self._add_reviews(plan, pupil)
         if rng.random() < DOCUMENT_RATE:
             self._add_document(plan, DocumentKind.PLAN, "Education, health and care plan", issued, texts.PLAN_LINES)
