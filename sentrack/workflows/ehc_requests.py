@@ -365,7 +365,7 @@ class AssessmentDetails:
 
     decision: AssessmentDecision | None
     decided_on: date | None
-    note: str | None
+    note: str | None = None  # needed for a refusal
 
 
 @dataclass(frozen=True)
