@@ -154,15 +154,8 @@ def document(document_id: int):
     response.headers.set("Content-Disposition", "attachment", filename=documents.safe_filename(found.filename))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
-    return audit.shown(
-        db.session,
-        response,
-        "ehc_document_downloaded",
-        actor=user,
-        pupil=found.pupil,
-        object_type="ehc_document",
-        object_id=found.id,
-    )
+    about = {"object_type": "ehc_document", "object_id": found.id}
+    return audit.shown(db.session, response, "ehc_document_downloaded", actor=user, pupil=found.pupil, **about)
 
 
 def allow_uploads() -> None:

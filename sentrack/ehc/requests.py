@@ -128,15 +128,8 @@ def request(request_id: int):
         if Ability.UPLOAD_EHC_DOCUMENT in reach
         else None,
     )
-    return audit.shown(
-        db.session,
-        rendered,
-        "ehc_request_viewed",
-        actor=user,
-        pupil=pupil,
-        object_type="ehc_request",
-        object_id=found.id,
-    )
+    about = {"object_type": "ehc_request", "object_id": found.id}
+    return audit.shown(db.session, rendered, "ehc_request_viewed", actor=user, pupil=pupil, **about)
 
 
 # --- The steps, one form each -------------------------------------------------------------------

@@ -229,15 +229,8 @@ def update_plan(
     add_event(
         session, pupil=plan.pupil, actor=actor, kind="ehc_plan", title=titles.EHC_PLAN_AMENDED, effective_on=today
     )
-    audit.record(
-        session,
-        "ehc_plan_updated",
-        actor=actor,
-        pupil=plan.pupil,
-        object_type="ehc_plan",
-        object_id=plan.id,
-        details={"version": plan.version},
-    )
+    about = {"object_type": "ehc_plan", "object_id": plan.id, "details": {"version": plan.version}}
+    audit.record(session, "ehc_plan_updated", actor=actor, pupil=plan.pupil, **about)
     settle_tasks(session, today, pupil_ids=[plan.pupil_id])
     return plan
 

@@ -251,6 +251,10 @@ def _step_done(
     settle_tasks(session, today, pupil_ids=[request.pupil_id])
 
 
+def _audited(session: Session, action: str, actor: User, pupil: Pupil, request: EhcRequest) -> None:
+    audit.record(session, action, actor=actor, pupil=pupil, object_type="ehc_request", object_id=request.id)
+
+
 def _edit(session: Session, actor: User, request: EhcRequest, **values) -> None:
     """Change the request's `values` at the version it was loaded at, with its revision."""
     begin_edit(session, "ehc_request", request, REQUEST_FIELDS, None)
@@ -331,28 +335,14 @@ def open_from_review(session: Session, *, actor: User, review: Review, today: da
     if existing is not None:
         if existing.review_id is None:
             existing.review_id = review.id
-            audit.record(
-                session,
-                "ehc_request_evidence",
-                actor=actor,
-                pupil=pupil,
-                object_type="ehc_request",
-                object_id=existing.id,
-            )
+            _audited(session, "ehc_request_evidence", actor, pupil, existing)
             session.flush()
         return existing
-    request = EhcRequest(
-        pupil_id=pupil.id,
-        requested_by=EhcRequester.SCHOOL,
-        received_on=review.ehc_requested_on,
-        review_id=review.id,
-        recorded_by_id=actor.id,
-    )
+    opened = {"received_on": review.ehc_requested_on, "review_id": review.id, "recorded_by_id": actor.id}
+    request = EhcRequest(pupil_id=pupil.id, requested_by=EhcRequester.SCHOOL, **opened)
     session.add(request)
     session.flush()
-    audit.record(
-        session, "ehc_request_opened", actor=actor, pupil=pupil, object_type="ehc_request", object_id=request.id
-    )
+    _audited(session, "ehc_request_opened", actor, pupil, request)
     return request
 
 

@@ -141,13 +141,8 @@ def convene_review(session: Session, *, actor: User, plan: EhcPlan, details: Con
     shown as late (reg 20(3)), not refused. One annual review is open (not yet held) at a time."""
     _plan_in_force(plan, today)
     _check_convening(plan, details, today)
-    review = EhcReview(
-        plan=plan,
-        kind=details.kind,
-        meeting_on=details.meeting_on,
-        convened_on=details.convened_on,
-        recorded_by_id=actor.id,
-    )
+    dates = {"meeting_on": details.meeting_on, "convened_on": details.convened_on}
+    review = EhcReview(plan=plan, kind=details.kind, recorded_by_id=actor.id, **dates)
     session.add(review)
     session.flush()
     title = timeline.ehc_review_convened(review.kind.label, review.meeting_on)
