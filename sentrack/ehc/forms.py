@@ -3,6 +3,7 @@ workflow its details (`to_details`)."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 
 from flask_wtf import FlaskForm
@@ -14,7 +15,6 @@ from wtforms.fields import FieldList
 from wtforms.validators import Optional, StopValidation
 
 from sentrack.clock import today
-from sentrack.clock import today as _today
 from sentrack.forms import (
     GovDateField,
     NotInFuture,
@@ -60,28 +60,64 @@ OUTCOME_ROWS_SPARE = 3  # empty rows offered beside the plan's outcomes
 OUTCOME_ROWS_MAX = 30
 
 
-def _need_select(label: str, first: tuple[str, str], message: str) -> SelectField:
+def _lower(words: str) -> str:
+    return words[:1].lower() + words[1:]
+
+
+def _date(label: str, describe: str = "", *, required: str | None = "", future: str | None = "", blank=Optional, **kw):
+    """A date field, which its messages call `describe` (by default the label). `required`: the
+    message when it is left empty ("" says "Enter the <label>"), or None when it may be left empty
+    (then `blank`, when given, checks it first). `future`: the message when it is after today (""
+    says "The <describe> cannot be in the future"), or None when a later date will do."""
+    describe = describe or _lower(label)
+    checks = [Required(required or f"Enter the {_lower(label)}")] if required is not None else []
+    if required is None and blank is not None:
+        checks.append(blank())
+    if future is not None:
+        checks.append(NotInFuture(today, future or f"The {describe} cannot be in the future"))
+    return GovDateField(label, describe=describe, validators=checks, **kw)
+
+
+def _select(label: str, choices, message: str, **kwargs) -> SelectField:
+    """A drop-down whose answer must be one it offers, else `message`."""
     return SelectField(
-        label,
-        widget=GovSelect(),
-        choices=[first, *PLAN_NEED_CHOICES],
-        validate_choice=False,
-        filters=[blank_to_none],
-        validators=[Offered(message)],
+        label, widget=GovSelect(), choices=choices, validate_choice=False, validators=[Offered(message)], **kwargs
     )
+
+
+def _radios(label: str, choices, message: str, *, required: bool = False) -> RadioField:
+    """Radio buttons whose answer must be one they offer, else `message`; `required`: and given."""
+    checks = [Required(message), Offered(message)] if required else [Offered(message)]
+    return RadioField(label, widget=GovRadioInput(), choices=choices, validate_choice=False, validators=checks)
+
+
+def _answers(form, details_class, **given):
+    """The form's answers as `details_class`: each from the field of the same name, unless `given`."""
+    names = (item.name for item in fields(details_class))
+    return details_class(**{name: given[name] if name in given else form[name].data for name in names})
+
+
+def _filled(form, **values):
+    """`form` with its fields set to `values` until it is sent."""
+    if not form.is_submitted():
+        for name, value in values.items():
+            form[name].data = value
+    return form
+
+
+def _need_select(label: str, first: tuple[str, str], message: str) -> SelectField:
+    return _select(label, [first, *PLAN_NEED_CHOICES], message, filters=[blank_to_none])
 
 
 class PlanOutcomeRow(Form):
     """One outcome of the plan (section E): blank rows are left out."""
 
     description = text_area("Outcome", max_length=1000)
-    area_of_need = SelectField(
+    area_of_need = _select(
         "Area of need (optional)",
-        widget=GovSelect(),
-        choices=PLAN_AREA_CHOICES,
-        validate_choice=False,
+        PLAN_AREA_CHOICES,
+        "Choose an area of need from the list, or 'Not given'",
         filters=[blank_to_none],
-        validators=[Offered("Choose an area of need from the list, or 'Not given'")],
     )
 
     def to_details(self) -> plans.OutcomeDetails:
@@ -132,13 +168,8 @@ class _PlanFields:
 class NewPlanForm(_PlanFields, FlaskForm):
     """An EHC plan the authority issued, recorded from its paper copy."""
 
-    issued_on = GovDateField(
+    issued_on = _date(
         "Date the plan was issued",
-        describe="date the plan was issued",
-        validators=[
-            Required("Enter the date the plan was issued"),
-            NotInFuture(_today, "The date the plan was issued cannot be in the future"),
-        ],
         description="As printed on the final plan, for example 3 9 2025",
     )
     submit = SubmitField("Save plan", widget=GovSubmitInput())
@@ -182,24 +213,13 @@ PROVISION_AFTER_CHOICES = [
 
 
 class CeasePlanForm(VersionedForm):
-    ceased_on = GovDateField(
-        "Date the plan ceases",
-        describe="date the plan ceases",
-        validators=[
-            Required("Enter the date the plan ceases"),
-            NotInFuture(_today, "The date the plan ceased cannot be in the future"),
-        ],
-    )
+    ceased_on = _date("Date the plan ceases", future="The date the plan ceased cannot be in the future")
     reason = text_area("Why the plan ceases", required="Enter why the plan ceases", max_length=plans.CEASE_REASON_MAX)
-    provision_after = RadioField(
+    provision_after = _radios(
         "Where does the pupil stand after the plan?",
-        widget=GovRadioInput(),
-        choices=PROVISION_AFTER_CHOICES,
-        validate_choice=False,
-        validators=[
-            Required("Choose whether the pupil moves to SEN support or off the SEN register"),
-            Offered("Choose whether the pupil moves to SEN support or off the SEN register"),
-        ],
+        PROVISION_AFTER_CHOICES,
+        "Choose whether the pupil moves to SEN support or off the SEN register",
+        required=True,
     )
     submit = SubmitField("Record that the plan ceases", widget=GovSubmitInput())
 
@@ -231,15 +251,11 @@ class UploadedFile:
 
 
 class DocumentForm(FlaskForm):
-    kind = RadioField(
+    kind = _radios(
         "What is the document?",
-        widget=GovRadioInput(),
-        choices=[(k.value, k.label) for k in DocumentKind],
-        validate_choice=False,
-        validators=[
-            Required("Choose what kind of document this is"),
-            Offered("Choose what kind of document this is"),
-        ],
+        [(k.value, k.label) for k in DocumentKind],
+        "Choose what kind of document this is",
+        required=True,
     )
     title = text_field("Title", required="Enter a title for the document", max_length=documents.TITLE_MAX)
     file = FileField(
@@ -264,12 +280,7 @@ class DocumentForm(FlaskForm):
 
 REVIEW_KIND_CHOICES = [(k.value, k.label) for k in ReviewKind]
 REVIEW_OUTCOME_CHOICES = [(o.value, o.label) for o in ReviewOutcome]
-
-
-def _past_date(label: str, describe: str, *, required: str | None, future: str, **kwargs) -> GovDateField:
-    """A date that cannot be in the future (`future` says so beside the field)."""
-    presence = [Required(required)] if required else []
-    return GovDateField(label, describe=describe, validators=[*presence, NotInFuture(today, future)], **kwargs)
+REPORT_WHEN = "To the local authority and everyone invited, within 2 weeks of the meeting"
 
 
 def _enum(enum_class, value):
@@ -280,16 +291,11 @@ class ConveneReviewForm(FlaskForm):
     kind = choose(
         "Which review is this?", REVIEW_KIND_CHOICES, "Select whether this is the annual or an interim review"
     )
-    meeting_on = GovDateField(
-        "Date of the review meeting",
-        describe="date of the review meeting",
-        validators=[Required("Enter the date of the review meeting")],
-    )
-    convened_on = _past_date(
+    meeting_on = _date("Date of the review meeting", future=None)
+    convened_on = _date(
         "Date the invitations were sent and advice asked",
         "date the invitations were sent",
         required="Enter the date the invitations were sent",
-        future="The date the invitations were sent cannot be in the future",
         description="At least 2 weeks before the meeting (regulation 20(3) and (4))",
     )
     submit = SubmitField("Convene the review", widget=GovSubmitInput())
@@ -301,10 +307,8 @@ class ConveneReviewForm(FlaskForm):
 
 
 class ReviewMeetingForm(FlaskForm):
-    held_on = _past_date(
+    held_on = _date(
         "Date the meeting was held",
-        "date the meeting was held",
-        required="Enter the date the meeting was held",
         future="A review meeting cannot be recorded as held on a date in the future",
     )
     attendees = text_area(
@@ -330,40 +334,26 @@ class ReviewMeetingForm(FlaskForm):
     submit = SubmitField("Save the meeting", widget=GovSubmitInput())
 
     def to_details(self) -> MeetingDetails:
-        return MeetingDetails(
-            held_on=self.held_on.data,
-            attendees=self.attendees.data,
-            pupil_views=self.pupil_views.data,
-            summary=self.summary.data,
-            adulthood=self.adulthood.data,
-            recommendation=_enum(ReviewOutcome, self.recommendation.data),
-        )
+        return _answers(self, MeetingDetails, recommendation=_enum(ReviewOutcome, self.recommendation.data))
 
 
-class ReviewReportForm(FlaskForm):
-    report_sent_on = _past_date(
-        "Date the report was sent",
-        "date the report was sent",
-        required="Enter the date the report was sent",
-        future="The date the report was sent cannot be in the future",
-        description="To the local authority and everyone invited, within 2 weeks of the meeting",
-    )
-    submit = SubmitField("Save the date", widget=GovSubmitInput())
+class _DateForm(FlaskForm):
+    """A form that asks one date: its details are that date."""
 
     def to_details(self) -> date | None:
-        return self.report_sent_on.data
+        return next(field.data for field in self if isinstance(field, GovDateField))
+
+
+class ReviewReportForm(_DateForm):
+    report_sent_on = _date("Date the report was sent", description=REPORT_WHEN)
+    submit = SubmitField("Save the date", widget=GovSubmitInput())
 
 
 class ReviewDecisionForm(FlaskForm):
     la_decision = choose(
         "The local authority's decision", REVIEW_OUTCOME_CHOICES, "Select the local authority's decision"
     )
-    la_decided_on = _past_date(
-        "Date of the decision",
-        "date of the decision",
-        required="Enter the date of the decision",
-        future="The date of the decision cannot be in the future",
-    )
+    la_decided_on = _date("Date of the decision")
     submit = SubmitField("Save the decision", widget=GovSubmitInput())
 
     def to_details(self) -> DecisionDetails:
@@ -373,17 +363,16 @@ class ReviewDecisionForm(FlaskForm):
 
 
 class ReviewAmendmentsForm(FlaskForm):
-    amendments_proposed_on = _past_date(
+    amendments_proposed_on = _date(
         "Date the proposed amendments were sent to the family",
         "date the amendments were sent",
         required=None,
-        future="The date the amendments were sent cannot be in the future",
+        blank=None,
     )
-    amended_final_on = _past_date(
+    amended_final_on = _date(
         "Date the amended plan was issued",
-        "date the amended plan was issued",
         required=None,
-        future="The date the amended plan was issued cannot be in the future",
+        blank=None,
         description="Leave blank until the amended plan is issued",
     )
     submit = SubmitField("Save the dates", widget=GovSubmitInput())
@@ -403,21 +392,8 @@ class ReviewAmendmentsForm(FlaskForm):
 # --- requests ---
 
 
+DECISION_IN_FUTURE = "The decision cannot be dated in the future"
 FINAL_PLAN_OUTCOMES = 3  # outcome boxes on the final plan form; more are added to the plan later
-
-
-def _on(label: str, describe: str, *, required: str | None = None, future: str | None = None, **kwargs):
-    """A date field: required with the message `required`, and never after today (`future`)."""
-    checks = [Required(required) if required else Optional()]
-    if future:
-        checks.append(NotInFuture(today, future))
-    return GovDateField(label, describe=describe, validators=checks, **kwargs)
-
-
-def _radios(label: str, choices, message: str) -> RadioField:
-    return RadioField(
-        label, widget=GovRadioInput(), choices=choices, validate_choice=False, validators=[Offered(message)]
-    )
 
 
 def _chosen(enum_class, value):
@@ -437,21 +413,15 @@ class RequestForm(FlaskForm):
         max_length=request_flow.REQUESTER_DETAIL_MAX,
         description="For example the parent's name, or the service that asked",
     )
-    received_on = _on(
+    received_on = _date(
         "Date the local authority received the request",
         "date the request was received",
-        required="Enter the date the local authority received the request",
-        future="The date the request was received cannot be in the future",
         description="Every statutory clock runs from this day",
     )
     submit = SubmitField("Record the request", widget=GovSubmitInput())
 
     def to_details(self) -> request_flow.RequestDetails:
-        return request_flow.RequestDetails(
-            requested_by=_chosen(EhcRequester, self.requested_by.data),
-            requester_detail=self.requester_detail.data,
-            received_on=self.received_on.data,
-        )
+        return _answers(self, request_flow.RequestDetails, requested_by=_chosen(EhcRequester, self.requested_by.data))
 
 
 class AssessmentDecisionForm(FlaskForm):
@@ -463,28 +433,16 @@ class AssessmentDecisionForm(FlaskForm):
         ],
         "Select whether the authority will assess",
     )
-    decided_on = _on(
-        "Date of the decision",
-        "date of the decision",
-        required="Enter the date of the decision",
-        future="The decision cannot be dated in the future",
-    )
+    decided_on = _date("Date of the decision", future=DECISION_IN_FUTURE)
     note = text_area("Reasons", hint="Needed for a refusal: the reasons given to the family (regulation 5(3))")
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
     @classmethod
     def from_record(cls, on: date) -> AssessmentDecisionForm:
-        form = cls()
-        if not form.is_submitted():
-            form.decided_on.data = on
-        return form
+        return _filled(cls(), decided_on=on)
 
     def to_details(self) -> request_flow.AssessmentDetails:
-        return request_flow.AssessmentDetails(
-            decision=_chosen(AssessmentDecision, self.decision.data),
-            decided_on=self.decided_on.data,
-            note=self.note.data,
-        )
+        return _answers(self, request_flow.AssessmentDetails, decision=_chosen(AssessmentDecision, self.decision.data))
 
 
 class AdviceForm(FlaskForm):
@@ -494,11 +452,8 @@ class AdviceForm(FlaskForm):
         max_length=request_flow.ADVISER_MAX,
         description="For example educational psychologist, health, social care, the school",
     )
-    asked_on = _on(
+    asked_on = _date(
         "Date the advice was asked for",
-        "date the advice was asked for",
-        required="Enter the date the advice was asked for",
-        future="The date the advice was asked for cannot be in the future",
         description="The advice is due within 6 weeks of this day (regulation 8)",
     )
     submit = SubmitField("Record the advice asked", widget=GovSubmitInput())
@@ -507,17 +462,17 @@ class AdviceForm(FlaskForm):
         return request_flow.AdviceDetails(adviser=self.adviser.data, asked_on=self.asked_on.data)
 
 
-class AdviceReceivedForm(FlaskForm):
-    received_on = _on(
-        "Date the advice was received",
-        "date the advice was received",
-        required="Enter the date the advice was received",
-        future="The date the advice was received cannot be in the future",
-    )
+class AdviceReceivedForm(_DateForm):
+    received_on = _date("Date the advice was received")
     submit = SubmitField("Record the advice received", widget=GovSubmitInput())
 
-    def to_details(self) -> date | None:
-        return self.received_on.data
+
+class DraftForm(_DateForm):
+    draft_sent_on = _date(
+        "Date the draft plan was sent",
+        description="The family then has at least 15 days to comment and name a school or college",
+    )
+    submit = SubmitField("Record the draft sent", widget=GovSubmitInput())
 
 
 class ExceptionForm(FlaskForm):
@@ -526,10 +481,12 @@ class ExceptionForm(FlaskForm):
         [(k.value, k.label) for k in ExceptionKind],
         "Select which exception applies",
     )
-    starts_on = _on("From", "start date", required="Enter the date the exception starts")
-    ends_on = _on(
+    starts_on = _date("From", "start date", required="Enter the date the exception starts", future=None)
+    ends_on = _date(
         "To (optional)",
         "end date",
+        required=None,
+        future=None,
         description=(
             "For a setting closed: from a week before it closed to a week before it reopens. "
             "For time away: the first day away to the day back. Both need at least 4 continuous weeks."
@@ -539,12 +496,7 @@ class ExceptionForm(FlaskForm):
     submit = SubmitField("Record the exception", widget=GovSubmitInput())
 
     def to_details(self) -> request_flow.ExceptionDetails:
-        return request_flow.ExceptionDetails(
-            kind=_chosen(ExceptionKind, self.kind.data),
-            starts_on=self.starts_on.data,
-            ends_on=self.ends_on.data,
-            reason=self.reason.data,
-        )
+        return _answers(self, request_flow.ExceptionDetails, kind=_chosen(ExceptionKind, self.kind.data))
 
 
 class PlanDecisionForm(FlaskForm):
@@ -553,68 +505,33 @@ class PlanDecisionForm(FlaskForm):
         [(PlanDecision.ISSUE.value, "Yes: issue a plan"), (PlanDecision.NO_PLAN.value, "No: not to issue a plan")],
         "Select whether the authority will issue a plan",
     )
-    decided_on = _on(
-        "Date of the decision",
-        "date of the decision",
-        required="Enter the date of the decision",
-        future="The decision cannot be dated in the future",
-    )
-    parents_told_on = _on(
+    decided_on = _date("Date of the decision", future=DECISION_IN_FUTURE)
+    parents_told_on = _date(
         "Date the parents were told (when no plan is issued)",
         "date the parents were told",
-        future="The date the parents were told cannot be in the future",
+        required=None,
         description="They must be told within 16 weeks of the request (regulation 10(1))",
     )
     submit = SubmitField("Record the decision", widget=GovSubmitInput())
 
     def to_details(self) -> request_flow.PlanDecisionDetails:
-        return request_flow.PlanDecisionDetails(
-            decision=_chosen(PlanDecision, self.decision.data),
-            decided_on=self.decided_on.data,
-            parents_told_on=self.parents_told_on.data,
-        )
+        return _answers(self, request_flow.PlanDecisionDetails, decision=_chosen(PlanDecision, self.decision.data))
 
 
-class DraftForm(FlaskForm):
-    draft_sent_on = _on(
-        "Date the draft plan was sent",
-        "date the draft plan was sent",
-        required="Enter the date the draft plan was sent",
-        future="The date the draft plan was sent cannot be in the future",
-        description="The family then has at least 15 days to comment and name a school or college",
-    )
-    submit = SubmitField("Record the draft sent", widget=GovSubmitInput())
-
-    def to_details(self) -> date | None:
-        return self.draft_sent_on.data
+FINAL_NEED_CHOICES = [c for c in NEED_CHOICES if c[0] != NeedType.NSA.value]
 
 
-def _need_select(label: str, choices) -> SelectField:
-    return SelectField(
-        label,
-        widget=GovSelect(),
-        choices=choices,
-        validate_choice=False,
-        validators=[Offered("Select a type of need from the list")],
-    )
+def _final_need(label: str, first: tuple[str, str]) -> SelectField:
+    return _select(label, [first, *FINAL_NEED_CHOICES], "Select a type of need from the list")
 
 
 class FinalPlanForm(FlaskForm):
     """The final plan issued at the end of the request: its date, setting, needs and outcomes."""
 
-    issued_on = _on(
-        "Date the final plan was issued",
-        "date the final plan was issued",
-        required="Enter the date the final plan was issued",
-        future="The date the final plan was issued cannot be in the future",
-    )
+    issued_on = _date("Date the final plan was issued")
     named_setting = text_field("Named setting (section I)", required="Enter the setting the plan names", max_length=160)
-    primary_need = _need_select(
-        "Primary type of need", [("", "Select a need")] + [c for c in NEED_CHOICES if c[0] != NeedType.NSA.value]
-    )
-    secondary_need = _need_select(
-        "Secondary type of need (optional)", [("", "None")] + [c for c in NEED_CHOICES if c[0] != NeedType.NSA.value]
-    )
+    primary_need = _final_need("Primary type of need", ("", "Select a need"))
+    secondary_need = _final_need("Secondary type of need (optional)", ("", "None"))
     outcome_1 = text_area("Outcome 1 (optional)", max_length=2000)
     outcome_2 = text_area("Outcome 2 (optional)", max_length=2000)
     outcome_3 = text_area("Outcome 3 (optional)", max_length=2000)
@@ -622,10 +539,7 @@ class FinalPlanForm(FlaskForm):
 
     @classmethod
     def from_record(cls, school_name: str) -> FinalPlanForm:
-        form = cls()
-        if not form.is_submitted():
-            form.named_setting.data = school_name
-        return form
+        return _filled(cls(), named_setting=school_name)
 
     def to_details(self) -> PlanDetails:
         outcomes = (self[f"outcome_{n}"].data for n in range(1, FINAL_PLAN_OUTCOMES + 1))
@@ -639,12 +553,7 @@ class FinalPlanForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
-    withdrawn_on = _on(
-        "Date the request was withdrawn",
-        "date the request was withdrawn",
-        required="Enter the date the request was withdrawn",
-        future="The date the request was withdrawn cannot be in the future",
-    )
+    withdrawn_on = _date("Date the request was withdrawn")
     reason = text_area("Why it was withdrawn", required="Say why the request was withdrawn", max_length=2000)
     submit = SubmitField("Record the request withdrawn", widget=GovSubmitInput())
 

@@ -68,34 +68,38 @@ def new_plan(public_id: str):
     )
 
 
-@bp.route("/ehc/plans/<int:plan_id>/edit", methods=["GET", "POST"])
+# The authority's changes to a plan in force, by endpoint: the form, the operation, the template,
+# what is said once saved; and the end of what is said when the plan has already ceased.
+_CHANGES = {
+    "edit_plan": (EditPlanForm, flow.update_plan, "ehc/plan_edit.html", "Plan saved."),
+    "cease_plan": (
+        CeasePlanForm,
+        flow.cease_plan,
+        "ehc/plan_cease.html",
+        "The plan has ceased. The pupil's SEN status has changed from the same day.",
+    ),
+}
+_CEASED = {"edit_plan": ": it can no longer be changed.", "cease_plan": " already."}
+
+
+@bp.route("/ehc/plans/<int:plan_id>/edit", methods=["GET", "POST"], endpoint="edit_plan")
+@bp.route("/ehc/plans/<int:plan_id>/cease", methods=["GET", "POST"], endpoint="cease_plan")
 @once
-def edit_plan(plan_id: int):
+def change_plan(plan_id: int):
+    """The authority changes the plan, or records that it ceases; a plan that has ceased is
+    changed no more."""
+    endpoint = request.endpoint.rpartition(".")[2]
+    form_class, operation, template, done = _CHANGES[endpoint]
     user = operations.signed_in_user()
     record = access.get_ehc_record(user, EhcPlan, plan_id, Ability.RECORD_EHC_LA)
     if record.ceased_on is not None:
-        flash(f"This plan ceased on {record.ceased_on:%d/%m/%Y}: it can no longer be changed.", "error")
+        flash(f"This plan ceased on {record.ceased_on:%d/%m/%Y}{_CEASED[endpoint]}", "error")
         return redirect(_plan_url(record))
-    form = EditPlanForm.from_record(record)
-    if operations.submit(form, flow.update_plan, plan=record, today=today()):
-        flash("Plan saved.", "success")
+    form = form_class.from_record(record)
+    if operations.submit(form, operation, plan=record, today=today()):
+        flash(done, "success")
         return redirect(_plan_url(record))
-    return render_template("ehc/plan_edit.html", form=form, plan=record, pupil=record.pupil)
-
-
-@bp.route("/ehc/plans/<int:plan_id>/cease", methods=["GET", "POST"])
-@once
-def cease_plan(plan_id: int):
-    user = operations.signed_in_user()
-    record = access.get_ehc_record(user, EhcPlan, plan_id, Ability.RECORD_EHC_LA)
-    if record.ceased_on is not None:
-        flash(f"This plan ceased on {record.ceased_on:%d/%m/%Y} already.", "error")
-        return redirect(_plan_url(record))
-    form = CeasePlanForm.from_record(record)
-    if operations.submit(form, flow.cease_plan, plan=record, today=today()):
-        flash("The plan has ceased. The pupil's SEN status has changed from the same day.", "success")
-        return redirect(_plan_url(record))
-    return render_template("ehc/plan_cease.html", form=form, plan=record, pupil=record.pupil)
+    return render_template(template, form=form, plan=record, pupil=record.pupil)
 
 
 # --- Documents ------------------------------------------------------------------------------------
@@ -150,15 +154,8 @@ def document(document_id: int):
     response.headers.set("Content-Disposition", "attachment", filename=documents.safe_filename(found.filename))
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
-    return audit.shown(
-        db.session,
-        response,
-        "ehc_document_downloaded",
-        actor=user,
-        pupil=found.pupil,
-        object_type="ehc_document",
-        object_id=found.id,
-    )
+    about = {"object_type": "ehc_document", "object_id": found.id}
+    return audit.shown(db.session, response, "ehc_document_downloaded", actor=user, pupil=found.pupil, **about)
 
 
 def allow_uploads() -> None:

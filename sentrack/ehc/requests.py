@@ -7,6 +7,7 @@ the reason (`ehc_requests.step_problem`), runs one operation through `operations
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask import request as http
 from flask_login import login_required
 
 from sentrack import access, audit, operations
@@ -45,15 +46,47 @@ def _load(request_id: int, ability: Ability | tuple[Ability, ...]) -> EhcRequest
     return access.get_ehc_record(user, EhcRequest, request_id, ability)
 
 
-def _step_page(request: EhcRequest, step: Step, form, operation, *, template: str, done: str, **arguments):
-    """A form for one step of the request: refused out of order with the reason, in place of the
-    form; sent and valid, `operation` runs with the form's details and `arguments`; done, back to
-    the request with `done` said; otherwise, or refused, the form again as typed."""
-    problem = flow.step_problem(request, step)
-    if problem is None and operations.submit(form, operation, request=request, today=today(), **arguments):
+LA = Ability.RECORD_EHC_LA
+
+# The pages of one step each, by endpoint: the step, its form, the operation and who may take it.
+_STEPS = {
+    "decide_assessment": (Step.DECIDE_ASSESSMENT, AssessmentDecisionForm, flow.decide_assessment, LA),
+    "ask_advice": (Step.ASK_ADVICE, AdviceForm, flow.ask_advice, LA),
+    "decide_plan": (Step.DECIDE_PLAN, PlanDecisionForm, flow.decide_plan, LA),
+    "send_draft": (Step.SEND_DRAFT, DraftForm, flow.send_draft, LA),
+    "withdraw_request": (Step.WITHDRAW, WithdrawForm, flow.withdraw, EITHER_SIDE),
+    "new_exception": (Step.RECORD_EXCEPTION, ExceptionForm, flow.record_exception, EITHER_SIDE),
+}
+# Each step's template, and what is said once it is recorded.
+_PAGES = {
+    Step.DECIDE_ASSESSMENT: ("ehc/request_assessment.html", "The decision whether to assess is recorded."),
+    Step.ASK_ADVICE: ("ehc/request_advice.html", "Advice asked is recorded: it is due within 6 weeks."),
+    Step.DECIDE_PLAN: ("ehc/request_plan_decision.html", "The decision whether to issue a plan is recorded."),
+    Step.SEND_DRAFT: ("ehc/request_draft.html", "The draft plan sent is recorded."),
+    Step.WITHDRAW: ("ehc/request_withdraw.html", "The request is recorded as withdrawn."),
+    Step.RECORD_EXCEPTION: (
+        "ehc/request_exception.html",
+        "The exception is recorded. It moves no date: it is reported beside the clocks.",
+    ),
+}
+# The argument of the operation that takes the form's details, where it is not `details`.
+_DETAILS_AS = {Step.SEND_DRAFT: "draft_sent_on"}
+
+
+def _step_page(request_id: int):
+    """The form of the step this endpoint serves (`_STEPS`): refused out of order with the reason,
+    in place of the form; sent and valid, the operation runs with the form's details; done, back to
+    the request with what was done said; otherwise, or refused, the form again as typed."""
+    step, form_class, operation, ability = _STEPS[http.endpoint.rpartition(".")[2]]
+    found = _load(request_id, ability)
+    form = form_class.from_record(today()) if hasattr(form_class, "from_record") else form_class()
+    template, done = _PAGES[step]
+    details_as = _DETAILS_AS.get(step, "details")
+    problem = flow.step_problem(found, step)
+    if problem is None and operations.submit(form, operation, request=found, today=today(), details_as=details_as):
         flash(done, "success")
-        return redirect(_request_url(request))
-    return render_template(template, form=form, ehc_request=request, pupil=request.pupil, blocked=problem)
+        return redirect(_request_url(found))
+    return render_template(template, form=form, ehc_request=found, pupil=found.pupil, blocked=problem)
 
 
 # --- The request -----------------------------------------------------------------------------
@@ -95,46 +128,28 @@ def request(request_id: int):
         if Ability.UPLOAD_EHC_DOCUMENT in reach
         else None,
     )
-    return audit.shown(
-        db.session,
-        rendered,
-        "ehc_request_viewed",
-        actor=user,
-        pupil=pupil,
-        object_type="ehc_request",
-        object_id=found.id,
-    )
+    about = {"object_type": "ehc_request", "object_id": found.id}
+    return audit.shown(db.session, rendered, "ehc_request_viewed", actor=user, pupil=pupil, **about)
 
 
-# --- The authority's steps -------------------------------------------------------------------
+# --- The steps, one form each -------------------------------------------------------------------
 
 
-@bp.route("/ehc/requests/<int:request_id>/assessment-decision", methods=["GET", "POST"])
+@bp.route("/ehc/requests/<int:request_id>/assessment-decision", methods=["GET", "POST"], endpoint="decide_assessment")
+@bp.route("/ehc/requests/<int:request_id>/plan-decision", methods=["GET", "POST"], endpoint="decide_plan")
+@bp.route("/ehc/requests/<int:request_id>/draft", methods=["GET", "POST"], endpoint="send_draft")
+@bp.route("/ehc/requests/<int:request_id>/withdraw", methods=["GET", "POST"], endpoint="withdraw_request")
 @login_required
-def decide_assessment(request_id: int):
-    found = _load(request_id, Ability.RECORD_EHC_LA)
-    return _step_page(
-        found,
-        Step.DECIDE_ASSESSMENT,
-        AssessmentDecisionForm.from_record(today()),
-        flow.decide_assessment,
-        template="ehc/request_assessment.html",
-        done="The decision whether to assess is recorded.",
-    )
+def step_page(request_id: int):
+    return _step_page(request_id)
 
 
-@bp.route("/ehc/requests/<int:request_id>/advice/new", methods=["GET", "POST"])
+@bp.route("/ehc/requests/<int:request_id>/advice/new", methods=["GET", "POST"], endpoint="ask_advice")
+@bp.route("/ehc/requests/<int:request_id>/exceptions/new", methods=["GET", "POST"], endpoint="new_exception")
 @once
-def ask_advice(request_id: int):
-    found = _load(request_id, Ability.RECORD_EHC_LA)
-    return _step_page(
-        found,
-        Step.ASK_ADVICE,
-        AdviceForm(),
-        flow.ask_advice,
-        template="ehc/request_advice.html",
-        done="Advice asked is recorded: it is due within 6 weeks.",
-    )
+def new_step_record(request_id: int):
+    """The steps that add a record each time (advice asked, an exception): each form saved once."""
+    return _step_page(request_id)
 
 
 @bp.route("/ehc/requests/<int:request_id>/advice/<int:advice_id>", methods=["GET", "POST"])
@@ -163,34 +178,6 @@ def advice_received(request_id: int, advice_id: int):
     )
 
 
-@bp.route("/ehc/requests/<int:request_id>/plan-decision", methods=["GET", "POST"])
-@login_required
-def decide_plan(request_id: int):
-    found = _load(request_id, Ability.RECORD_EHC_LA)
-    return _step_page(
-        found,
-        Step.DECIDE_PLAN,
-        PlanDecisionForm(),
-        flow.decide_plan,
-        template="ehc/request_plan_decision.html",
-        done="The decision whether to issue a plan is recorded.",
-    )
-
-
-@bp.route("/ehc/requests/<int:request_id>/draft", methods=["GET", "POST"])
-@login_required
-def send_draft(request_id: int):
-    found = _load(request_id, Ability.RECORD_EHC_LA)
-    problem = flow.step_problem(found, Step.SEND_DRAFT)
-    form = DraftForm()
-    if problem is None and operations.submit(
-        form, flow.send_draft, request=found, today=today(), details_as="draft_sent_on"
-    ):
-        flash("The draft plan sent is recorded.", "success")
-        return redirect(_request_url(found))
-    return render_template("ehc/request_draft.html", form=form, ehc_request=found, pupil=found.pupil, blocked=problem)
-
-
 @bp.route("/ehc/requests/<int:request_id>/final-plan", methods=["GET", "POST"])
 @once
 def issue_final(request_id: int):
@@ -203,34 +190,3 @@ def issue_final(request_id: int):
             flash("The final plan is recorded and the pupil is on an EHC plan.", "success")
             return redirect(url_for("ehc.plan", plan_id=done.value.id))
     return render_template("ehc/request_final.html", form=form, ehc_request=found, pupil=found.pupil, blocked=problem)
-
-
-# --- Either side -----------------------------------------------------------------------------
-
-
-@bp.route("/ehc/requests/<int:request_id>/withdraw", methods=["GET", "POST"])
-@login_required
-def withdraw_request(request_id: int):
-    found = _load(request_id, EITHER_SIDE)
-    return _step_page(
-        found,
-        Step.WITHDRAW,
-        WithdrawForm(),
-        flow.withdraw,
-        template="ehc/request_withdraw.html",
-        done="The request is recorded as withdrawn.",
-    )
-
-
-@bp.route("/ehc/requests/<int:request_id>/exceptions/new", methods=["GET", "POST"])
-@once
-def new_exception(request_id: int):
-    found = _load(request_id, EITHER_SIDE)
-    return _step_page(
-        found,
-        Step.RECORD_EXCEPTION,
-        ExceptionForm(),
-        flow.record_exception,
-        template="ehc/request_exception.html",
-        done="The exception is recorded. It moves no date: it is reported beside the clocks.",
-    )

@@ -5,6 +5,7 @@ the review's calendar worked back from its due date (`sentrack.workflows.ehc_rev
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask import request as http
 from flask_login import login_required
 
 from sentrack import access, operations
@@ -57,8 +58,35 @@ def review(review_id: int):
     )
 
 
-def _step(review_id: int, ability: Ability, form_class, operation, template: str, message: str):
-    """A step's form page: load the review within the user's reach for `ability`, save, go back."""
+SCHOOL, LA = Ability.RECORD_EHC_SCHOOL, Ability.RECORD_EHC_LA
+
+# The review's steps, one form each, by endpoint: who may take it, its form and its operation.
+_STEPS = {
+    "review_meeting": (SCHOOL, ReviewMeetingForm, flow.record_meeting),
+    "review_report": (SCHOOL, ReviewReportForm, flow.send_report),
+    "review_decision": (LA, ReviewDecisionForm, flow.decide_review),
+    "review_amendments": (LA, ReviewAmendmentsForm, flow.record_amendments),
+}
+# Each step's template, and what is said once it is saved.
+_PAGES = {
+    "review_meeting": ("ehc/review_meeting.html", "The review meeting is recorded."),
+    "review_report": ("ehc/review_report.html", "The date the report was sent is saved."),
+    "review_decision": ("ehc/review_decision.html", "The local authority's decision is saved."),
+    "review_amendments": ("ehc/review_amendments.html", "The amendments are saved."),
+}
+
+
+@bp.route("/ehc/reviews/<int:review_id>/meeting", methods=["GET", "POST"], endpoint="review_meeting")
+@bp.route("/ehc/reviews/<int:review_id>/report", methods=["GET", "POST"], endpoint="review_report")
+@bp.route("/ehc/reviews/<int:review_id>/decision", methods=["GET", "POST"], endpoint="review_decision")
+@bp.route("/ehc/reviews/<int:review_id>/amendments", methods=["GET", "POST"], endpoint="review_amendments")
+@once
+def review_step(review_id: int):
+    """A step's form page (`_STEPS`): load the review within the user's reach for the step's
+    ability, save, go back to the review."""
+    endpoint = http.endpoint.rpartition(".")[2]
+    ability, form_class, operation = _STEPS[endpoint]
+    template, message = _PAGES[endpoint]
     user = operations.signed_in_user()
     found = access.get_ehc_review(user, review_id, ability)
     page = queries.review_page(db.session, found.plan, found, today())
@@ -67,55 +95,3 @@ def _step(review_id: int, ability: Ability, form_class, operation, template: str
         flash(message, "success")
         return _to_review(review_id)
     return render_template(template, form=form, page=page, today=today())
-
-
-@bp.route("/ehc/reviews/<int:review_id>/meeting", methods=["GET", "POST"])
-@once
-def review_meeting(review_id: int):
-    return _step(
-        review_id,
-        Ability.RECORD_EHC_SCHOOL,
-        ReviewMeetingForm,
-        flow.record_meeting,
-        "ehc/review_meeting.html",
-        "The review meeting is recorded.",
-    )
-
-
-@bp.route("/ehc/reviews/<int:review_id>/report", methods=["GET", "POST"])
-@once
-def review_report(review_id: int):
-    return _step(
-        review_id,
-        Ability.RECORD_EHC_SCHOOL,
-        ReviewReportForm,
-        flow.send_report,
-        "ehc/review_report.html",
-        "The date the report was sent is saved.",
-    )
-
-
-@bp.route("/ehc/reviews/<int:review_id>/decision", methods=["GET", "POST"])
-@once
-def review_decision(review_id: int):
-    return _step(
-        review_id,
-        Ability.RECORD_EHC_LA,
-        ReviewDecisionForm,
-        flow.decide_review,
-        "ehc/review_decision.html",
-        "The local authority's decision is saved.",
-    )
-
-
-@bp.route("/ehc/reviews/<int:review_id>/amendments", methods=["GET", "POST"])
-@once
-def review_amendments(review_id: int):
-    return _step(
-        review_id,
-        Ability.RECORD_EHC_LA,
-        ReviewAmendmentsForm,
-        flow.record_amendments,
-        "ehc/review_amendments.html",
-        "The amendments are saved.",
-    )

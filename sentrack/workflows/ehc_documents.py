@@ -168,23 +168,18 @@ def add_document(
     )
     session.add(document)
     session.flush()
+    what = f"{details.kind.label}: {document.title}"
+    about = {"object_type": "ehc_document", "object_id": document.id}
     add_event(
         session,
         pupil=pupil,
         actor=actor,
         kind="ehc_document",
         title=titles.DOCUMENT_ADDED,
-        detail=f"{details.kind.label}: {document.title}",
+        detail=what,
         effective_on=today,
     )
-    audit.record(
-        session,
-        "ehc_document_added",
-        actor=actor,
-        pupil=pupil,
-        object_type="ehc_document",
-        object_id=document.id,
-        details={"size": document.size, "media_type": document.media_type},
-    )
+    stored = {"size": document.size, "media_type": document.media_type}
+    audit.record(session, "ehc_document_added", actor=actor, pupil=pupil, details=stored, **about)
     settle_tasks(session, today, pupil_ids=[pupil.id])
     return document

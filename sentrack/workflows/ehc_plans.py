@@ -95,16 +95,17 @@ def _place_on_ehc(session: Session, *, actor: User, pupil: Pupil, plan: EhcPlan,
         start = status.start_date + timedelta(days=1)
     if pupil.admitted_on is not None and pupil.admitted_on > start:
         start = pupil.admitted_on
+    _status_on_plan(session, actor, pupil, plan, min(start, today), "EHC plan issued", today)
+
+
+def _status_on_plan(
+    session: Session, actor: User, pupil: Pupil, plan: EhcPlan, start: date, reason: str, today: date
+) -> None:
+    """The pupil's SEN status becomes EHC plan, with the plan's needs, from `start`."""
+    needs = {"primary_need": plan.primary_need, "secondary_need": plan.secondary_need}
+    provision = Provision.EHC_PLAN
     change_sen_status(
-        session,
-        actor=actor,
-        pupil=pupil,
-        provision=Provision.EHC_PLAN,
-        primary_need=plan.primary_need,
-        secondary_need=plan.secondary_need,
-        start_date=min(start, today),
-        reason="EHC plan issued",
-        today=today,
+        session, actor=actor, pupil=pupil, provision=provision, start_date=start, reason=reason, today=today, **needs
     )
 
 
@@ -196,17 +197,7 @@ def _follow_needs(session: Session, *, actor: User, plan: EhcPlan, today: date) 
     if status.start_date >= today:
         status.primary_need, status.secondary_need = plan.primary_need, plan.secondary_need
         return
-    change_sen_status(
-        session,
-        actor=actor,
-        pupil=plan.pupil,
-        provision=Provision.EHC_PLAN,
-        primary_need=plan.primary_need,
-        secondary_need=plan.secondary_need,
-        start_date=today,
-        reason="EHC plan amended",
-        today=today,
-    )
+    _status_on_plan(session, actor, plan.pupil, plan, today, "EHC plan amended", today)
 
 
 def update_plan(
@@ -238,15 +229,8 @@ def update_plan(
     add_event(
         session, pupil=plan.pupil, actor=actor, kind="ehc_plan", title=titles.EHC_PLAN_AMENDED, effective_on=today
     )
-    audit.record(
-        session,
-        "ehc_plan_updated",
-        actor=actor,
-        pupil=plan.pupil,
-        object_type="ehc_plan",
-        object_id=plan.id,
-        details={"version": plan.version},
-    )
+    about = {"object_type": "ehc_plan", "object_id": plan.id, "details": {"version": plan.version}}
+    audit.record(session, "ehc_plan_updated", actor=actor, pupil=plan.pupil, **about)
     settle_tasks(session, today, pupil_ids=[plan.pupil_id])
     return plan
 

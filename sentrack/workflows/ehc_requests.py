@@ -181,15 +181,41 @@ def _check_step(request: EhcRequest, step: Step) -> None:
 # --- Shared checks ---------------------------------------------------------------------------
 
 
-def _dated(day: date | None, *, field: str, missing: str, today: date, what: str) -> date:
+# The dates the steps ask, by what they date: (field, the message when it is missing, what cannot
+# be in the future).
+_DATES = {
+    "request": (
+        "received_on",
+        "Enter the date the local authority received the request",
+        "date the request was received",
+    ),
+    "decision": ("decided_on", "Enter the date of the decision", "decision"),
+    "advice_asked": ("asked_on", "Enter the date the advice was asked for", "date asked"),
+    "advice_received": ("received_on", "Enter the date the advice was received", "date received"),
+    "parents_told": (
+        "parents_told_on",
+        "Enter the date the parents were told no plan will be issued",
+        "date the parents were told",
+    ),
+    "draft": ("draft_sent_on", "Enter the date the draft plan was sent", "date sent"),
+    "withdrawn": ("withdrawn_on", "Enter the date the request was withdrawn", "date withdrawn"),
+}
+
+
+def _dated(what: str, day: date | None, today: date, earliest: date | None = None, too_early: str = "") -> date:
+    """The date `what` (a key of `_DATES`): given, not in the future, and not before `earliest`
+    (`too_early` says so, with that date)."""
+    field, missing, words = _DATES[what]
     if day is None:
         raise RuleBroken(missing, field=field)
     if day > today:
-        raise RuleBroken(f"The {what} cannot be in the future", field=field)
+        raise RuleBroken(f"The {words} cannot be in the future", field=field)
+    if earliest is not None:
+        _not_before(day, earliest, field, too_early)
     return day
 
 
-def _not_before(day: date, earliest: date, *, field: str, message: str) -> None:
+def _not_before(day: date, earliest: date, field: str, message: str) -> None:
     if day < earliest:
         raise RuleBroken(f"{message} ({_d(earliest)})", field=field)
 
@@ -205,29 +231,36 @@ def _text(value: str | None, *, field: str, missing: str | None = None, longest:
 
 def _step_done(
     session: Session,
-    *,
     actor: User,
     request: EhcRequest,
     kind: str,
     title: str,
     on: date,
     today: date,
-    action: str,
-    detail: str | None = None,
-    object_type: str = "ehc_request",
-    object_id=None,
+    *,
+    action: str | None = None,
+    about: tuple[str, int] | None = None,
 ) -> None:
-    """The timeline event, the audit and the tasks of a step just recorded."""
-    add_event(session, pupil=request.pupil, actor=actor, kind=kind, title=title, effective_on=on, detail=detail)
+    """The timeline event (of `kind`), the audit (`action`, the same unless given; of the request
+    unless `about` names another record) and the tasks of a step just recorded."""
+    add_event(session, pupil=request.pupil, actor=actor, kind=kind, title=title, effective_on=on)
+    object_type, object_id = about or ("ehc_request", request.id)
     audit.record(
-        session,
-        action,
-        actor=actor,
-        pupil=request.pupil,
-        object_type=object_type,
-        object_id=request.id if object_id is None else object_id,
+        session, action or kind, actor=actor, pupil=request.pupil, object_type=object_type, object_id=object_id
     )
     settle_tasks(session, today, pupil_ids=[request.pupil_id])
+
+
+def _audited(session: Session, action: str, actor: User, pupil: Pupil, request: EhcRequest) -> None:
+    audit.record(session, action, actor=actor, pupil=pupil, object_type="ehc_request", object_id=request.id)
+
+
+def _edit(session: Session, actor: User, request: EhcRequest, **values) -> None:
+    """Change the request's `values` at the version it was loaded at, with its revision."""
+    begin_edit(session, "ehc_request", request, REQUEST_FIELDS, None)
+    for name, value in values.items():
+        setattr(request, name, value)
+    finish_edit(session, "ehc_request", request, REQUEST_FIELDS, actor)
 
 
 def request_in_progress_for(session: Session, pupil: Pupil) -> EhcRequest | None:
@@ -274,16 +307,8 @@ def record_request(session: Session, *, actor: User, pupil: Pupil, details: Requ
     detail = _text(details.requester_detail, field="requester_detail", longest=REQUESTER_DETAIL_MAX)
     if details.requested_by is EhcRequester.OTHER and detail is None:
         raise RuleBroken("Say which body asked for the assessment", field="requester_detail")
-    received = _dated(
-        details.received_on,
-        field="received_on",
-        missing="Enter the date the local authority received the request",
-        today=today,
-        what="date the request was received",
-    )
-    _not_before(
-        received, pupil.date_of_birth, field="received_on", message="The request cannot be before the pupil was born"
-    )
+    born = pupil.date_of_birth
+    received = _dated("request", details.received_on, today, born, "The request cannot be before the pupil was born")
     _check_pupil_free(session, pupil, today)
     request = EhcRequest(
         pupil_id=pupil.id,
@@ -295,16 +320,8 @@ def record_request(session: Session, *, actor: User, pupil: Pupil, details: Requ
     session.add(request)
     session.flush()
     request.pupil = pupil
-    _step_done(
-        session,
-        actor=actor,
-        request=request,
-        kind="ehc_request_recorded",
-        title=timeline.ehc_request_received(details.requested_by),
-        on=received,
-        today=today,
-        action="ehc_request_recorded",
-    )
+    title = timeline.ehc_request_received(details.requested_by)
+    _step_done(session, actor, request, "ehc_request_recorded", title, received, today)
     return request
 
 
@@ -318,28 +335,14 @@ def open_from_review(session: Session, *, actor: User, review: Review, today: da
     if existing is not None:
         if existing.review_id is None:
             existing.review_id = review.id
-            audit.record(
-                session,
-                "ehc_request_evidence",
-                actor=actor,
-                pupil=pupil,
-                object_type="ehc_request",
-                object_id=existing.id,
-            )
+            _audited(session, "ehc_request_evidence", actor, pupil, existing)
             session.flush()
         return existing
-    request = EhcRequest(
-        pupil_id=pupil.id,
-        requested_by=EhcRequester.SCHOOL,
-        received_on=review.ehc_requested_on,
-        review_id=review.id,
-        recorded_by_id=actor.id,
-    )
+    opened = {"received_on": review.ehc_requested_on, "review_id": review.id, "recorded_by_id": actor.id}
+    request = EhcRequest(pupil_id=pupil.id, requested_by=EhcRequester.SCHOOL, **opened)
     session.add(request)
     session.flush()
-    audit.record(
-        session, "ehc_request_opened", actor=actor, pupil=pupil, object_type="ehc_request", object_id=request.id
-    )
+    _audited(session, "ehc_request_opened", actor, pupil, request)
     return request
 
 
@@ -348,9 +351,20 @@ def open_from_review(session: Session, *, actor: User, review: Review, today: da
 
 @dataclass(frozen=True)
 class AssessmentDetails:
+    """The authority's decision whether to assess, its date and (for a refusal) its reasons."""
+
     decision: AssessmentDecision | None
     decided_on: date | None
-    note: str | None
+    note: str | None = None  # needed for a refusal
+
+
+@dataclass(frozen=True)
+class PlanDecisionDetails:
+    """The decision whether to issue a plan, its date, and when the parents were told of no plan."""
+
+    decision: PlanDecision | None
+    decided_on: date | None
+    parents_told_on: date | None
 
 
 def decide_assessment(
@@ -361,30 +375,13 @@ def decide_assessment(
     _check_step(request, Step.DECIDE_ASSESSMENT)
     if details.decision not in (AssessmentDecision.AGREED, AssessmentDecision.REFUSED):
         raise RuleBroken("Select whether the authority will assess", field="decision")
-    decided = _dated(
-        details.decided_on, field="decided_on", missing="Enter the date of the decision", today=today, what="decision"
-    )
-    _not_before(
-        decided,
-        request.received_on,
-        field="decided_on",
-        message="The decision cannot be before the request was received",
-    )
+    too_early = "The decision cannot be before the request was received"
+    decided = _dated("decision", details.decided_on, today, request.received_on, too_early)
     refused = details.decision is AssessmentDecision.REFUSED
     note = _text(details.note, field="note", missing="Give the reasons for refusing to assess" if refused else None)
-    begin_edit(session, "ehc_request", request, REQUEST_FIELDS, None)
-    request.assessment, request.assessment_decided_on, request.decision_note = details.decision, decided, note
-    finish_edit(session, "ehc_request", request, REQUEST_FIELDS, actor)
-    _step_done(
-        session,
-        actor=actor,
-        request=request,
-        kind="ehc_assessment_decided",
-        title=timeline.EHC_ASSESSMENT_REFUSED if refused else timeline.EHC_ASSESSMENT_AGREED,
-        on=decided,
-        today=today,
-        action="ehc_assessment_decided",
-    )
+    _edit(session, actor, request, assessment=details.decision, assessment_decided_on=decided, decision_note=note)
+    title = timeline.EHC_ASSESSMENT_REFUSED if refused else timeline.EHC_ASSESSMENT_AGREED
+    _step_done(session, actor, request, "ehc_assessment_decided", title, decided, today)
     return request
 
 
@@ -398,32 +395,14 @@ def ask_advice(session: Session, *, actor: User, request: EhcRequest, details: A
     """Advice asked for the assessment (reg 6), due within 6 weeks of being asked (reg 8)."""
     _check_step(request, Step.ASK_ADVICE)
     adviser = _text(details.adviser, field="adviser", missing="Enter who was asked for advice", longest=ADVISER_MAX)
-    asked = _dated(
-        details.asked_on,
-        field="asked_on",
-        missing="Enter the date the advice was asked for",
-        today=today,
-        what="date asked",
-    )
-    _not_before(
-        asked, request.received_on, field="asked_on", message="Advice cannot be asked before the request was received"
-    )
+    too_early = "Advice cannot be asked before the request was received"
+    asked = _dated("advice_asked", details.asked_on, today, request.received_on, too_early)
     advice = EhcAdvice(request_id=request.id, adviser=adviser, asked_on=asked)
     session.add(advice)
     session.flush()
     session.refresh(request, ["advice"])
-    _step_done(
-        session,
-        actor=actor,
-        request=request,
-        kind="ehc_advice_asked",
-        title=timeline.ehc_advice_asked(adviser, ehc_dates.advice_due(asked)),
-        on=asked,
-        today=today,
-        action="ehc_advice_asked",
-        object_type="ehc_advice",
-        object_id=advice.id,
-    )
+    title = timeline.ehc_advice_asked(adviser, ehc_dates.advice_due(asked))
+    _step_done(session, actor, request, "ehc_advice_asked", title, asked, today, about=("ehc_advice", advice.id))
     return advice
 
 
@@ -438,30 +417,12 @@ def advice_received(
         raise RuleBroken("This advice belongs to another request")
     if advice.received_on is not None:
         raise RuleBroken(f"The advice from {advice.adviser} was recorded as received on {_d(advice.received_on)}")
-    received = _dated(
-        received_on,
-        field="received_on",
-        missing="Enter the date the advice was received",
-        today=today,
-        what="date received",
-    )
-    _not_before(
-        received, advice.asked_on, field="received_on", message="The advice cannot arrive before it was asked for"
-    )
+    too_early = "The advice cannot arrive before it was asked for"
+    received = _dated("advice_received", received_on, today, advice.asked_on, too_early)
     if not take_step(session, advice, "received_on", {"received_on": received}):
         raise RuleBroken(f"Someone else recorded the advice from {advice.adviser} as received meanwhile")
-    _step_done(
-        session,
-        actor=actor,
-        request=request,
-        kind="ehc_advice_received",
-        title=timeline.ehc_advice_received(advice.adviser),
-        on=received,
-        today=today,
-        action="ehc_advice_received",
-        object_type="ehc_advice",
-        object_id=advice.id,
-    )
+    title = timeline.ehc_advice_received(advice.adviser)
+    _step_done(session, actor, request, "ehc_advice_received", title, received, today, about=("ehc_advice", advice.id))
     return advice
 
 
@@ -484,12 +445,8 @@ def _check_exception(request: EhcRequest, details: ExceptionDetails) -> str:
         )
     if details.starts_on is None:
         raise RuleBroken("Enter the date the exception starts", field="starts_on")
-    _not_before(
-        details.starts_on,
-        request.received_on,
-        field="starts_on",
-        message="An exception cannot start before the request was received",
-    )
+    too_early = "An exception cannot start before the request was received"
+    _not_before(details.starts_on, request.received_on, "starts_on", too_early)
     if details.ends_on is not None and details.ends_on < details.starts_on:
         raise RuleBroken("The end date cannot be before the start date", field="ends_on")
     long_enough = details.ends_on is None or details.ends_on - details.starts_on >= FOUR_WEEKS
@@ -507,37 +464,15 @@ def record_exception(
     with its reason. It is reported apart and stops no clock: no due date moves."""
     _check_step(request, Step.RECORD_EXCEPTION)
     reason = _check_exception(request, details)
-    exception = EhcException(
-        request_id=request.id,
-        kind=details.kind,
-        starts_on=details.starts_on,
-        ends_on=details.ends_on,
-        reason=reason,
-        recorded_by_id=actor.id,
-    )
+    dates = {"starts_on": details.starts_on, "ends_on": details.ends_on}
+    exception = EhcException(request_id=request.id, kind=details.kind, reason=reason, recorded_by_id=actor.id, **dates)
     session.add(exception)
     session.flush()
     session.refresh(request, ["exceptions"])
-    _step_done(
-        session,
-        actor=actor,
-        request=request,
-        kind="ehc_exception",
-        title=timeline.ehc_exception(details.kind),
-        on=details.starts_on,
-        today=today,
-        action="ehc_exception_recorded",
-        object_type="ehc_exception",
-        object_id=exception.id,
-    )
+    about = ("ehc_exception", exception.id)
+    title, action = timeline.ehc_exception(details.kind), "ehc_exception_recorded"
+    _step_done(session, actor, request, "ehc_exception", title, details.starts_on, today, action=action, about=about)
     return exception
-
-
-@dataclass(frozen=True)
-class PlanDecisionDetails:
-    decision: PlanDecision | None
-    decided_on: date | None
-    parents_told_on: date | None
 
 
 def decide_plan(
@@ -548,38 +483,15 @@ def decide_plan(
     _check_step(request, Step.DECIDE_PLAN)
     if details.decision is None:
         raise RuleBroken("Select whether the authority will issue a plan", field="decision")
-    decided = _dated(
-        details.decided_on, field="decided_on", missing="Enter the date of the decision", today=today, what="decision"
-    )
-    _not_before(
-        decided,
-        request.assessment_decided_on,
-        field="decided_on",
-        message="The decision cannot be before the decision to assess",
-    )
+    too_early = "The decision cannot be before the decision to assess"
+    decided = _dated("decision", details.decided_on, today, request.assessment_decided_on, too_early)
     told = None
     if details.decision is PlanDecision.NO_PLAN:
-        told = _dated(
-            details.parents_told_on,
-            field="parents_told_on",
-            missing="Enter the date the parents were told no plan will be issued",
-            today=today,
-            what="date the parents were told",
-        )
-        _not_before(told, decided, field="parents_told_on", message="The parents cannot be told before the decision")
-    begin_edit(session, "ehc_request", request, REQUEST_FIELDS, None)
-    request.plan_decision, request.plan_decided_on, request.parents_told_on = details.decision, decided, told
-    finish_edit(session, "ehc_request", request, REQUEST_FIELDS, actor)
-    _step_done(
-        session,
-        actor=actor,
-        request=request,
-        kind="ehc_plan_decided",
-        title=timeline.ehc_plan_decided(details.decision, told),
-        on=decided,
-        today=today,
-        action="ehc_plan_decided",
-    )
+        too_early = "The parents cannot be told before the decision"
+        told = _dated("parents_told", details.parents_told_on, today, decided, too_early)
+    _edit(session, actor, request, plan_decision=details.decision, plan_decided_on=decided, parents_told_on=told)
+    title = timeline.ehc_plan_decided(details.decision, told)
+    _step_done(session, actor, request, "ehc_plan_decided", title, decided, today)
     return request
 
 
@@ -588,32 +500,11 @@ def send_draft(
 ) -> EhcRequest:
     """The draft plan sent to the family, who then have at least 15 days to comment (reg 13(1))."""
     _check_step(request, Step.SEND_DRAFT)
-    sent = _dated(
-        draft_sent_on,
-        field="draft_sent_on",
-        missing="Enter the date the draft plan was sent",
-        today=today,
-        what="date sent",
-    )
-    _not_before(
-        sent,
-        request.plan_decided_on,
-        field="draft_sent_on",
-        message="The draft cannot be sent before the decision to issue a plan",
-    )
-    begin_edit(session, "ehc_request", request, REQUEST_FIELDS, None)
-    request.draft_sent_on = sent
-    finish_edit(session, "ehc_request", request, REQUEST_FIELDS, actor)
-    _step_done(
-        session,
-        actor=actor,
-        request=request,
-        kind="ehc_draft_sent",
-        title=timeline.ehc_draft_sent(ehc_dates.draft_comments_until(sent)),
-        on=sent,
-        today=today,
-        action="ehc_draft_sent",
-    )
+    too_early = "The draft cannot be sent before the decision to issue a plan"
+    sent = _dated("draft", draft_sent_on, today, request.plan_decided_on, too_early)
+    _edit(session, actor, request, draft_sent_on=sent)
+    title = timeline.ehc_draft_sent(ehc_dates.draft_comments_until(sent))
+    _step_done(session, actor, request, "ehc_draft_sent", title, sent, today)
     return request
 
 
@@ -626,31 +517,12 @@ def issue_final(session: Session, *, actor: User, request: EhcRequest, details: 
     if issued is None:
         raise RuleBroken("Enter the date the final plan was issued", field="issued_on")
     _not_before(
-        issued,
-        request.received_on,
-        field="issued_on",
-        message="The final plan cannot be dated before the request was received",
+        issued, request.received_on, "issued_on", "The final plan cannot be dated before the request was received"
     )
-    _not_before(
-        issued,
-        request.draft_sent_on,
-        field="issued_on",
-        message="The final plan cannot be dated before the draft was sent",
-    )
+    _not_before(issued, request.draft_sent_on, "issued_on", "The final plan cannot be dated before the draft was sent")
     plan = add_plan(session, actor=actor, pupil=request.pupil, details=details, today=today, request=request)
-    begin_edit(session, "ehc_request", request, REQUEST_FIELDS, None)
-    request.final_issued_on = issued
-    finish_edit(session, "ehc_request", request, REQUEST_FIELDS, actor)
-    _step_done(
-        session,
-        actor=actor,
-        request=request,
-        kind="ehc_final_issued",
-        title=timeline.EHC_FINAL_ISSUED,
-        on=issued,
-        today=today,
-        action="ehc_final_issued",
-    )
+    _edit(session, actor, request, final_issued_on=issued)
+    _step_done(session, actor, request, "ehc_final_issued", timeline.EHC_FINAL_ISSUED, issued, today)
     return plan
 
 
@@ -665,31 +537,9 @@ def withdraw(
 ) -> EhcRequest:
     """The request withdrawn (SEN2: withdrawn), on a date on or after it was received, with why."""
     _check_step(request, Step.WITHDRAW)
-    withdrawn = _dated(
-        details.withdrawn_on,
-        field="withdrawn_on",
-        missing="Enter the date the request was withdrawn",
-        today=today,
-        what="date withdrawn",
-    )
-    _not_before(
-        withdrawn,
-        request.received_on,
-        field="withdrawn_on",
-        message="The request cannot be withdrawn before it was received",
-    )
+    too_early = "The request cannot be withdrawn before it was received"
+    withdrawn = _dated("withdrawn", details.withdrawn_on, today, request.received_on, too_early)
     reason = _text(details.reason, field="reason", missing="Say why the request was withdrawn")
-    begin_edit(session, "ehc_request", request, REQUEST_FIELDS, None)
-    request.withdrawn_on, request.withdrawn_reason = withdrawn, reason
-    finish_edit(session, "ehc_request", request, REQUEST_FIELDS, actor)
-    _step_done(
-        session,
-        actor=actor,
-        request=request,
-        kind="ehc_request_withdrawn",
-        title=timeline.EHC_REQUEST_WITHDRAWN,
-        on=withdrawn,
-        today=today,
-        action="ehc_request_withdrawn",
-    )
+    _edit(session, actor, request, withdrawn_on=withdrawn, withdrawn_reason=reason)
+    _step_done(session, actor, request, "ehc_request_withdrawn", timeline.EHC_REQUEST_WITHDRAWN, withdrawn, today)
     return request

@@ -69,7 +69,7 @@ class AmendmentDetails:
 # --- Shared pieces ------------------------------------------------------------------------------
 
 
-def _recorded(session: Session, *, actor: User, review: EhcReview, action: str, title: str, on: date, today: date):
+def _recorded(session: Session, actor: User, review: EhcReview, action: str, title: str, on: date, today: date):
     """The timeline event, the audit record and the tasks the step settles, in one go."""
     pupil = review.plan.pupil
     add_event(session, pupil=pupil, actor=actor, kind=EHC_REVIEW_KIND, title=title, effective_on=on)
@@ -141,24 +141,12 @@ def convene_review(session: Session, *, actor: User, plan: EhcPlan, details: Con
     shown as late (reg 20(3)), not refused. One annual review is open (not yet held) at a time."""
     _plan_in_force(plan, today)
     _check_convening(plan, details, today)
-    review = EhcReview(
-        plan=plan,
-        kind=details.kind,
-        meeting_on=details.meeting_on,
-        convened_on=details.convened_on,
-        recorded_by_id=actor.id,
-    )
+    dates = {"meeting_on": details.meeting_on, "convened_on": details.convened_on}
+    review = EhcReview(plan=plan, kind=details.kind, recorded_by_id=actor.id, **dates)
     session.add(review)
     session.flush()
-    _recorded(
-        session,
-        actor=actor,
-        review=review,
-        action="ehc_review_convened",
-        title=timeline.ehc_review_convened(review.kind.label, review.meeting_on),
-        on=details.convened_on,
-        today=today,
-    )
+    title = timeline.ehc_review_convened(review.kind.label, review.meeting_on)
+    _recorded(session, actor, review, "ehc_review_convened", title, details.convened_on, today)
     return review
 
 
@@ -208,7 +196,7 @@ def record_meeting(
     }
     _take(session, review, "held_on", values, "The meeting of this review was recorded a moment ago by someone else")
     title = timeline.ehc_review_held(review.kind.label, details.recommendation.label)
-    _recorded(session, actor=actor, review=review, action="ehc_review_held", title=title, on=held, today=today)
+    _recorded(session, actor, review, "ehc_review_held", title, held, today)
     return review
 
 
@@ -223,15 +211,7 @@ def send_report(session: Session, *, actor: User, review: EhcReview, details: da
     if sent < review.held_on:
         raise RuleBroken("The report cannot be sent before the review meeting", field="report_sent_on")
     _take(session, review, "report_sent_on", {"report_sent_on": sent}, "The report was recorded a moment ago")
-    _recorded(
-        session,
-        actor=actor,
-        review=review,
-        action="ehc_review_reported",
-        title=timeline.EHC_REVIEW_REPORT_SENT,
-        on=sent,
-        today=today,
-    )
+    _recorded(session, actor, review, "ehc_review_reported", timeline.EHC_REVIEW_REPORT_SENT, sent, today)
     return review
 
 
@@ -256,7 +236,7 @@ def decide_review(
     values = {"la_decision": details.la_decision, "la_decided_on": decided}
     _take(session, review, "la_decided_on", values, "The decision was recorded a moment ago by someone else")
     title = timeline.ehc_review_decided(details.la_decision.label)
-    _recorded(session, actor=actor, review=review, action="ehc_review_decided", title=title, on=decided, today=today)
+    _recorded(session, actor, review, "ehc_review_decided", title, decided, today)
     return review
 
 
@@ -269,15 +249,7 @@ def _proposals(session, *, actor, review, details: AmendmentDetails, today) -> N
         _check_final(final, proposed, today)
     values = {"amendments_proposed_on": proposed, "amended_final_on": final}
     _take(session, review, "amendments_proposed_on", values, "The amendments were recorded a moment ago")
-    _recorded(
-        session,
-        actor=actor,
-        review=review,
-        action="ehc_amendments_proposed",
-        title=timeline.EHC_AMENDMENTS_PROPOSED,
-        on=proposed,
-        today=today,
-    )
+    _recorded(session, actor, review, "ehc_amendments_proposed", timeline.EHC_AMENDMENTS_PROPOSED, proposed, today)
 
 
 def _check_final(final: date, proposed: date, today: date) -> None:
@@ -308,15 +280,8 @@ def record_amendments(
         values = {"amended_final_on": details.amended_final_on}
         _take(session, review, "amended_final_on", values, "The amended plan was recorded a moment ago")
     if review.amended_final_on is not None:
-        _recorded(
-            session,
-            actor=actor,
-            review=review,
-            action="ehc_amended_plan_issued",
-            title=timeline.EHC_AMENDED_PLAN_ISSUED,
-            on=review.amended_final_on,
-            today=today,
-        )
+        issued, title = review.amended_final_on, timeline.EHC_AMENDED_PLAN_ISSUED
+        _recorded(session, actor, review, "ehc_amended_plan_issued", title, issued, today)
     return review
 
 

@@ -304,17 +304,33 @@ def _record_updated(session: Session, scope) -> list[Done]:
 # EHC work (issue 15). The authority's steps are dated on the request or the review, which does not
 # say who recorded each one (the audit does), so those tasks name the record and its date only.
 
-_assessment_decided = _SubjectRecord(
-    ("la_decides_assessment", "ehc_request"),
-    (EhcRequest.id, EhcRequest.assessment_decided_on, None),
-    EhcRequest.assessment != AssessmentDecision.NOT_DECIDED,
-    lambda day, decision: f"decision of {_day(day)}: {decision.label.lower()}",
+
+def _ehc_step(duty_code: str, on: sa.orm.InstrumentedAttribute, what, *, extra=None, done_when=None):
+    """The duty whose task's subject (the record `on` belongs to) is done once `on` is dated (or
+    once `done_when` holds), on that date."""
+    model = on.class_
+    done = on.is_not(None) if done_when is None else done_when
+    return _SubjectRecord((duty_code, model.__tablename__), (model.id, on, None), done, what, extra=extra)
+
+
+def _decision_of(day: date, decision) -> str:
+    return f"decision of {_day(day)}: {decision.label.lower()}"
+
+
+def _dated(words: str) -> Callable[[date, object], str]:
+    return lambda day, _: f"{words} {_day(day)}"
+
+
+_assessment_decided = _ehc_step(
+    "la_decides_assessment",
+    EhcRequest.assessment_decided_on,
+    _decision_of,
     extra=EhcRequest.assessment,
+    done_when=EhcRequest.assessment != AssessmentDecision.NOT_DECIDED,
 )
-_advice_received = _SubjectRecord(
-    ("la_receives_advice", "ehc_advice"),
-    (EhcAdvice.id, EhcAdvice.received_on, None),
-    EhcAdvice.received_on.is_not(None),
+_advice_received = _ehc_step(
+    "la_receives_advice",
+    EhcAdvice.received_on,
     lambda day, adviser: f"advice from {adviser} received on {_day(day)}",
     extra=EhcAdvice.adviser,
 )
@@ -339,31 +355,10 @@ _plan_decided = _SubjectRecord(
     ),
     extra=EhcRequest.plan_decision,
 )
-_final_issued = _SubjectRecord(
-    ("la_issues_final_plan", "ehc_request"),
-    (EhcRequest.id, EhcRequest.final_issued_on, None),
-    EhcRequest.final_issued_on.is_not(None),
-    lambda day, _: f"final plan issued on {_day(day)}",
-)
-_report_sent = _SubjectRecord(
-    ("senco_sends_ehc_review_report", "ehc_review"),
-    (EhcReview.id, EhcReview.report_sent_on, None),
-    EhcReview.report_sent_on.is_not(None),
-    lambda day, _: f"review report sent on {_day(day)}",
-)
-_review_decided = _SubjectRecord(
-    ("la_decides_ehc_review", "ehc_review"),
-    (EhcReview.id, EhcReview.la_decided_on, None),
-    EhcReview.la_decided_on.is_not(None),
-    lambda day, decision: f"decision of {_day(day)}: {decision.label.lower()}",
-    extra=EhcReview.la_decision,
-)
-_amended_final = _SubjectRecord(
-    ("la_finalises_amended_plan", "ehc_review"),
-    (EhcReview.id, EhcReview.amended_final_on, None),
-    EhcReview.amended_final_on.is_not(None),
-    lambda day, _: f"amended plan final on {_day(day)}",
-)
+_final_issued = _ehc_step("la_issues_final_plan", EhcRequest.final_issued_on, _dated("final plan issued on"))
+_report_sent = _ehc_step("senco_sends_ehc_review_report", EhcReview.report_sent_on, _dated("review report sent on"))
+_review_decided = _ehc_step("la_decides_ehc_review", EhcReview.la_decided_on, _decision_of, extra=EhcReview.la_decision)
+_amended_final = _ehc_step("la_finalises_amended_plan", EhcReview.amended_final_on, _dated("amended plan final on"))
 
 
 def review_basis(period: str) -> date | None:
