@@ -20,6 +20,7 @@ Examples are derandomised, so CI repeats exactly the same inputs: EXAMPLES per f
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -644,6 +645,89 @@ def test_bad_input_is_refused_beside_the_field_and_stores_nothing(
         assert_escaped(page.html, posted)
 
     post_bad_input()
+
+
+# --- Uploads ---------------------------------------------------------------------------------
+# The upload pages are fuzzed above with text where the file goes. Here they are sent files, as a
+# browser sends them (multipart): contents no check may accept (no known file type at all, or
+# another type than the name says: an executable, a web page, an image named as a PDF, an empty
+# file), under hostile names, with hostile titles. Each is refused beside the file field, and
+# nothing is stored.
+
+UPLOAD_RULES = [rule for rule in FORMS if rule.endswith("/documents/new")]
+MISNAMED = [
+    (b"", "plan.pdf"),
+    (b"\x7fELF\x02\x01\x01\x00" + bytes(120), "plan.pdf"),
+    (b"MZ\x90\x00\x03" + bytes(120), "report.docx"),
+    (b"<!doctype html><html><script>alert(1)</script></html>", "report.docx"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(40), "plan.pdf"),
+    (b"%PDF-1.4\n%%EOF\n", "scan.png"),
+]
+upload_names = st.one_of(
+    st.sampled_from(["plan.pdf", "../../etc/passwd.pdf", f"{SCRIPT}.pdf", "plan", ".docx", "C:\\x\\report.doc"]),
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=60).map(lambda name: name + ".pdf"),
+)
+# A byte no file type starts with, then anything: no file type is ever recognised in it.
+unknown_content = st.binary(min_size=0, max_size=512).map(lambda data: b"\x00\x01junk" + data)
+
+
+@pytest.mark.parametrize("rule", UPLOAD_RULES)
+def test_hostile_files_are_refused_beside_the_file_field_and_store_nothing(
+    app, client, world, login, session, foreign_group, rule
+):
+    url, form, page = open_form(app, client, world, login, session, foreign_group, rule)
+    assert page.has('input[type="file"][name="file"]'), f"{rule}: no file field"
+    page_token = page.submission_token()
+    before = snapshot(session)
+
+    @settings(
+        max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, phases=(Phase.explicit, Phase.generate)
+    )
+    @given(
+        st.one_of(st.sampled_from(MISNAMED), st.tuples(unknown_content, upload_names)),
+        st.one_of(st.just("EHC plan"), st.sampled_from([SCRIPT, "' OR 1=1 --", 'Plan & advice: "final"'])),
+    )
+    def post_file(file, title):
+        content, name = file
+        posted = {"kind": "plan", "title": title, "file": (io.BytesIO(content), name), submissions.FIELD: page_token}
+
+        response = client.post(url, data=posted, content_type="multipart/form-data")
+
+        assert response.status_code == 200, f"{rule}: {name!r}: {response.status_code}"
+        answer = Page(response)
+        assert answer.error_summary(), f"{rule}: {name!r}: no error summary"
+        assert answer.field_error("file"), f"{rule}: {name!r}: no message beside the file field"
+        assert snapshot(session) == before, f"{rule}: {name!r}: something was stored"
+        assert_escaped(answer.html, {"title": title, "name": name})
+
+    post_file()
+
+
+@pytest.mark.parametrize("rule", UPLOAD_RULES)
+def test_a_real_file_for_another_schools_pupil_is_not_found_and_stores_nothing(
+    client, world, login, session, foreign_group, rule
+):
+    """A valid PDF posted to the plan or request of a pupil of another school (the upload pages'
+    own user, signed in) answers 404, and nothing is stored but the audit of the refusal."""
+    route = ROUTES[rule]
+    role = _actor(route)
+    url = route.url(_target(world, route, ("other-school", "foreign"), foreign_group, session))
+    login(world.users[role])
+    before = snapshot(session)
+    pdf = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+    response = client.post(
+        url,
+        data={"kind": "plan", "title": "EHC plan", "file": (io.BytesIO(pdf), "plan.pdf")},
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 404
+    after = snapshot(session)
+    refused = after.pop("audit_event")[len(before.pop("audit_event")) :]
+    assert after == before
+    last = session.scalar(sa.select(AuditEvent.action).order_by(AuditEvent.id.desc()).limit(1))
+    assert len(refused) == 1 and last == "access_refused"
 
 
 # --- Buttons ---------------------------------------------------------------------------------
