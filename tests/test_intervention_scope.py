@@ -601,6 +601,8 @@ def _rules(weeks: str, school) -> dict:
         "parent_due_window_days": "21",
         "records_stale_weeks": "8",
         "assistant_access_weeks": weeks,
+        "lowest_year": str(school.lowest_year),
+        "highest_year": str(school.highest_year),
         "version": str(school.version),
     }
 

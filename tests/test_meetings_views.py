@@ -764,6 +764,8 @@ def _rules(**changes) -> dict:
         "parent_due_window_days": "14",
         "records_stale_weeks": "8",
         "assistant_access_weeks": "4",
+        "lowest_year": "0",
+        "highest_year": "6",
         "version": "1",
     }
     data.update(changes)
@@ -811,8 +813,15 @@ def test_the_senco_changes_the_rule_settings(client, world, senco, session):
             "records_stale_weeks",
             "Enter a value for 'weeks without an update before a record is stale'",
         ),
+        (
+            {"lowest_year": "3", "highest_year": "2"},
+            "highest_year",
+            "The oldest year group taught cannot be younger than the youngest",
+        ),
+        ({"highest_year": "15"}, "highest_year", "Select the oldest year group taught"),
+        ({"lowest_year": "nursery"}, "lowest_year", "Select the youngest year group taught"),
     ],
-    ids=["concern", "review", "min-days", "window", "not-a-number", "empty"],
+    ids=["concern", "review", "min-days", "window", "not-a-number", "empty", "years-reversed", "year-15", "year-text"],
 )
 def test_a_setting_out_of_range_is_refused_and_nothing_is_stored(
     client, world, senco, session, changes, field, message
@@ -823,6 +832,37 @@ def test_a_setting_out_of_range_is_refused_and_nothing_is_stored(
     assert page.field_error(field) == message
     session.refresh(world.school)
     assert world.school.parent_due_window_days == 21
+
+
+def test_the_years_taught_decide_a_phase_transfer_and_bring_the_review_forward(client, world, senco, session):
+    """A first school teaching Reception to Year 4: its Year 4 pupils move on at the year's end, so an
+    EHC plan's review comes early enough for the amended plan to name the new setting by 15 February."""
+    from sentrack.models import EhcPlan, NeedType
+    from sentrack.workflows.ehc_schedule import review_schedule
+
+    pupil = world.pupils["untaught"]  # Year 4, on "E"
+    session.add(
+        EhcPlan(
+            pupil_id=pupil.id,
+            local_authority_id=world.la.id,
+            issued_on=date(2026, 4, 20),
+            named_setting="Oak Primary",
+            primary_need=NeedType.ASD,
+        )
+    )
+    session.commit()
+    (before,) = review_schedule(session, date(2026, 11, 27), EhcPlan.pupil_id == pupil.id)
+    assert before.due_on == date(2027, 4, 20)  # 12 months on: a primary school keeps Year 4 pupils
+
+    response = client.post("/settings/rules", data=_rules(lowest_year="0", highest_year="4"))
+
+    assert response.status_code == 302
+    session.expire_all()
+    assert (world.school.lowest_year, world.school.highest_year) == (0, 4)
+    (after,) = review_schedule(session, date(2026, 11, 27), EhcPlan.pupil_id == pupil.id)
+    assert after.due_on == date(2026, 11, 23)  # 15 February 2027 less 12 weeks
+    page = client.page("/settings/rules")
+    assert page.one('select[name="highest_year"] option[selected]').get_text(strip=True) == "Year 4"
 
 
 def test_settings_change_the_engagement_rule(client, world, senco, session):

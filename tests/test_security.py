@@ -73,7 +73,9 @@ def _form_data(form) -> dict:
             if bound.data:
                 data[field.name] = "y"
         else:
-            data[field.name] = bound._value() if hasattr(bound, "_value") else str(bound.data or "")
+            data[field.name] = (
+                bound._value() if hasattr(bound, "_value") else ("" if bound.data is None else str(bound.data))
+            )
     return data
 
 

@@ -16,6 +16,7 @@ from wtforms.validators import DataRequired, InputRequired
 
 from sentrack.clock import today
 from sentrack.forms import (
+    Chosen,
     GovDateField,
     NotInFuture,
     Offered,
@@ -28,8 +29,9 @@ from sentrack.forms import (
     text_field,
 )
 from sentrack.models import MeetingMode, ParentMeeting, School, SchoolTerm, Season, User
+from sentrack.models.enums import year_group_label
 from sentrack.workflows.meetings import MeetingDetails, MeetingExists, PlannedDetails
-from sentrack.workflows.settings import RULE_SETTINGS, TermDetails
+from sentrack.workflows.settings import RULE_SETTINGS, YEAR_RANGE, YEARS_TAUGHT, TermDetails
 from sentrack.workflows.terms import year_label
 
 MODE_CHOICES = [(m.value, m.label) for m in MeetingMode]
@@ -291,10 +293,34 @@ class TermEditForm(VersionedForm, TermForm):
     """A term's dates as changed: with the version of the record the form was opened at."""
 
 
+def _year_or_none(value) -> int | None:
+    """A year group as posted ("-1" to "14"), or None for anything else (refused by `Chosen`)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _year_taught(name: str) -> SelectField:
+    label = YEARS_TAUGHT[name]
+    return SelectField(
+        label,
+        widget=GovSelect(),
+        choices=[(year, year_group_label(year)) for year in YEAR_RANGE],
+        coerce=_year_or_none,
+        validate_choice=False,
+        validators=[Chosen(f"Select the {label.lower()}")],
+    )
+
+
 class RuleSettingsForm(VersionedForm):
-    """The school's rule settings: one whole-number field for each of `RULE_SETTINGS`, added below."""
+    """The school's rule settings: one whole-number field for each of `RULE_SETTINGS`, added below,
+    and the years the school teaches."""
 
     setting_names = tuple(RULE_SETTINGS)
+    year_names = tuple(YEARS_TAUGHT)
+    lowest_year = _year_taught("lowest_year")
+    highest_year = _year_taught("highest_year")
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
     @classmethod
@@ -306,7 +332,7 @@ class RuleSettingsForm(VersionedForm):
 
     def to_details(self) -> dict[str, int | None]:
         """The value of each setting, by name, as `save_rule_settings` takes them."""
-        return {name: self[name].data for name in self.setting_names}
+        return {name: self[name].data for name in self.setting_names + self.year_names}
 
 
 def _add_settings(form_class) -> None:

@@ -28,6 +28,11 @@ RULE_SETTINGS: dict[str, tuple[str, int, int]] = {
     ),
 }
 
+# The national curriculum years the school teaches (-1 nursery, 0 reception, 1 to 14): a pupil in
+# the oldest moves on to another setting, a phase transfer for an EHC plan (regulation 18).
+YEARS_TAUGHT = {"lowest_year": "Youngest year group taught", "highest_year": "Oldest year group taught"}
+YEAR_RANGE = range(-1, 15)
+
 
 def school_term_rows(session: Session, school: School, today: date) -> dict[int, list[Term]]:
     """The school's terms of this and next academic year, by year, for the settings page: its own
@@ -45,7 +50,11 @@ def years_offered(today: date, term: SchoolTerm | None = None) -> list[int]:
 
 
 # What a conflicting save of the school's settings lists: the rule settings and the impact scale.
-SCHOOL_FIELDS = {name: label for name, (label, _low, _high) in RULE_SETTINGS.items()} | {"impact_scale": "Impact scale"}
+SCHOOL_FIELDS = (
+    {name: label for name, (label, _low, _high) in RULE_SETTINGS.items()}
+    | YEARS_TAUGHT
+    | {"impact_scale": "Impact scale"}
+)
 TERM_FIELDS = {
     "starts_on": "First day of the term",
     "ends_on": "Last day of the term",
@@ -273,13 +282,16 @@ def use_default_dates(session: Session, *, actor: User, school: School, term: Sc
 def save_rule_settings(
     session: Session, *, actor: User, school: School, values: dict[str, int], expected_version: int | None = None
 ) -> list[str]:
-    """Change the rule settings; returns the names changed. Refused (RuleBroken) for a value
-    outside its range; EditConflict when someone else saved the settings after `expected_version`."""
+    """Change the rule settings (and the years the school teaches); returns the names changed.
+    Refused (RuleBroken) for a value outside its range, or an oldest year younger than the
+    youngest; EditConflict when someone else saved the settings after `expected_version`."""
     check_version(session, "school", school, SCHOOL_FIELDS, expected_version)
     for name, value in values.items():
-        label, low, high = RULE_SETTINGS[name]
+        label, low, high = RULE_SETTINGS.get(name) or (YEARS_TAUGHT[name], YEAR_RANGE[0], YEAR_RANGE[-1])
         if value is None or not low <= value <= high:
             raise RuleBroken(f"{label} must be between {low} and {high}", field=name)
+    if values.get("lowest_year", school.lowest_year) > values.get("highest_year", school.highest_year):
+        raise RuleBroken("The oldest year group taught cannot be younger than the youngest", field="highest_year")
     changed = [name for name, value in values.items() if getattr(school, name) != value]
     if changed:
         begin_edit(session, "school", school, SCHOOL_FIELDS, expected_version)
