@@ -280,6 +280,32 @@ def test_one_annual_review_is_open_at_a_time_but_an_interim_may_be_added(client,
     assert count(session, EhcReview, EhcReview.plan_id == plan.id, EhcReview.kind == ReviewKind.INTERIM) == 1
 
 
+def test_an_annual_review_convened_by_someone_else_at_the_same_moment_is_refused_and_nothing_stored(
+    session, world, plan
+):
+    """The plan as one person loaded it shows no open annual review; a colleague's convening is
+    written in the meantime (straight to the table, as another request would). The database keeps
+    one open annual review per plan: the second is refused as already convened, storing nothing."""
+    assert flow.open_annual_review(plan) is None  # what this person's page saw
+    session.execute(
+        sa.insert(EhcReview).values(
+            plan_id=plan.id, kind=ReviewKind.ANNUAL, meeting_on=date(2026, 12, 14), convened_on=TODAY, version=1
+        )
+    )
+    before = snapshot(session)
+    details = flow.ConveneDetails(ReviewKind.ANNUAL, date(2026, 12, 18), TODAY)
+
+    with pytest.raises(RuleBroken, match="already convened") as refused:
+        flow.convene_review(session, actor=world.users["senco"], plan=plan, details=details, today=TODAY)
+
+    assert refused.value.field == "kind"
+    assert snapshot(session) == before
+    # An interim review beside it is still taken.
+    interim = flow.ConveneDetails(ReviewKind.INTERIM, date(2026, 12, 18), TODAY)
+    flow.convene_review(session, actor=world.users["senco"], plan=plan, details=interim, today=TODAY)
+    assert count(session, EhcReview, EhcReview.plan_id == plan.id) == 2
+
+
 def test_late_invitations_are_recorded_and_shown_late(client, world, login, session, plan):
     login(world.users["senco"])
     url = f"/ehc/plans/{plan.id}/reviews/new"

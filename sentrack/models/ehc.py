@@ -271,6 +271,8 @@ class EhcReview(Recorded, Base):
             name="final_after_proposed",
         ),
         sa.Index("ix_ehc_review_plan_held", "plan_id", "held_on"),
+        # One annual review of a plan convened and not yet held at a time, however many convene at once.
+        unique_while("uq_ehc_review_one_open_annual_per_plan", "plan_id", "kind = 'annual' AND held_on IS NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sentrack import audit
@@ -115,6 +116,12 @@ def open_annual_review(plan: EhcPlan, besides: EhcReview | None = None) -> EhcRe
     )
 
 
+ALREADY_CONVENED = (
+    "This plan's annual review is already convened and its meeting not yet recorded: "
+    "record that meeting first, or convene an interim review"
+)
+
+
 def _check_convening(plan: EhcPlan, details: ConveneDetails, today: date) -> None:
     if details.kind is None:
         raise RuleBroken("Select whether this is the annual review or an interim review", field="kind")
@@ -128,11 +135,7 @@ def _check_convening(plan: EhcPlan, details: ConveneDetails, today: date) -> Non
     if convened > details.meeting_on:
         raise RuleBroken("The invitations must be sent before the review meeting", field="convened_on")
     if details.kind is ReviewKind.ANNUAL and open_annual_review(plan) is not None:
-        raise RuleBroken(
-            "This plan's annual review is already convened and its meeting not yet recorded: "
-            "record that meeting first, or convene an interim review",
-            field="kind",
-        )
+        raise RuleBroken(ALREADY_CONVENED, field="kind")
 
 
 def convene_review(session: Session, *, actor: User, plan: EhcPlan, details: ConveneDetails, today: date) -> EhcReview:
@@ -142,9 +145,13 @@ def convene_review(session: Session, *, actor: User, plan: EhcPlan, details: Con
     _plan_in_force(plan, today)
     _check_convening(plan, details, today)
     dates = {"meeting_on": details.meeting_on, "convened_on": details.convened_on}
-    review = EhcReview(plan=plan, kind=details.kind, recorded_by_id=actor.id, **dates)
-    session.add(review)
-    session.flush()
+    review = EhcReview(plan_id=plan.id, kind=details.kind, recorded_by_id=actor.id, **dates)
+    try:
+        with session.begin_nested():
+            session.add(review)
+            session.flush()
+    except IntegrityError:  # someone convened the plan's annual review at the same moment
+        raise RuleBroken(ALREADY_CONVENED, field="kind") from None
     title = timeline.ehc_review_convened(review.kind.label, review.meeting_on)
     _recorded(session, actor, review, "ehc_review_convened", title, details.convened_on, today)
     return review
