@@ -749,25 +749,16 @@ def role_holders(school_id: int, role: Role, *, besides: int | None = None) -> s
 # --- EHC work ----------------------------------------------------------------------------------------
 
 
-def get_ehc_record(user: User, model: type[T], record_id: int, ability: Ability = Ability.VIEW_SEN) -> T:
-    """An EHC request, plan or document (anything with a `pupil_id`) whose pupil `ability` reaches
-    for this user, else 404. The pupil is audited as shown, like any page about them."""
+def get_ehc_record(
+    user: User, model: type[T], record_id: int, ability: Ability | tuple[Ability, ...] = Ability.VIEW_SEN
+) -> T:
+    """An EHC request, plan or document (anything with a `pupil_id`) whose pupil `ability` (or, for
+    a step either side may record, any of a tuple of abilities) reaches for this user, else 404.
+    The pupil is audited as shown, like any page about them."""
+    abilities = ability if isinstance(ability, tuple) else (ability,)
+    reach = sa.or_(*(_scope(user, one) for one in abilities))
     record = db.session.scalar(
-        sa.select(model).join(Pupil, Pupil.id == model.pupil_id).where(model.id == record_id, _scope(user, ability))
-    )
-    if record is None:
-        abort(404)
-    audit.note_loaded(record.pupil)
-    return record
-
-
-def get_ehc_record_for_any(user: User, model: type[T], record_id: int, abilities: tuple[Ability, ...]) -> T:
-    """As `get_ehc_record`, for a step either side may record (a request withdrawn, an exception
-    to the time limits): the record whose pupil any of `abilities` reaches for this user, else 404."""
-    record = db.session.scalar(
-        sa.select(model)
-        .join(Pupil, Pupil.id == model.pupil_id)
-        .where(model.id == record_id, sa.or_(*(_scope(user, ability) for ability in abilities)))
+        sa.select(model).join(Pupil, Pupil.id == model.pupil_id).where(model.id == record_id, reach)
     )
     if record is None:
         abort(404)

@@ -40,10 +40,7 @@ def _request_url(request: EhcRequest, anchor: str = "") -> str:
 
 
 def _load(request_id: int, ability: Ability | tuple[Ability, ...]) -> EhcRequest:
-    user = operations.signed_in_user()
-    if isinstance(ability, tuple):
-        return access.get_ehc_record_for_any(user, EhcRequest, request_id, ability)
-    return access.get_ehc_record(user, EhcRequest, request_id, ability)
+    return access.get_ehc_record(operations.signed_in_user(), EhcRequest, request_id, ability)
 
 
 LA = Ability.RECORD_EHC_LA
