@@ -178,12 +178,9 @@ def _authority(user, *, printing: bool = False):
         today=today(),
         printing=printing,
     )
-    return _authority_page(
-        body,
-        "dashboard_printed" if printing else "dashboard_viewed",
-        user,
-        {"schools": len(schools), "format": "print" if printing else "page"},
-    )
+    action = "dashboard_printed" if printing else "dashboard_viewed"
+    details = {"schools": len(schools), "format": "print" if printing else "page"}
+    return audit.shown_authority(db.session, body, action, actor=user, details=details)
 
 
 def _authority_csv(user) -> Response:
@@ -205,7 +202,9 @@ def _authority_csv(user) -> Response:
             ]
         )
     body = csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
-    return _authority_page(body, "dashboard_exported", user, {"schools": len(schools), "format": "csv"})
+    return audit.shown_authority(
+        db.session, body, "dashboard_exported", actor=user, details={"schools": len(schools), "format": "csv"}
+    )
 
 
 @bp.route("/print")
@@ -336,7 +335,3 @@ def figure_csv(key: str):
     return _shown_school(
         body, "dashboard_list_exported", user, selection, {"figure": key, "rows": len(rows), "format": "csv"}
     )
-
-
-def _authority_page(body, action: str, user, details: dict):
-    return audit.shown_authority(db.session, body, action, actor=user, details=details)

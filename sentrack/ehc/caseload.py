@@ -49,7 +49,9 @@ def caseload():
         not_held=SEN2_NOT_HELD,
         years=(found.figures.this_year, found.figures.this_year - 1),
     )
-    return _authority_page(body, "ehc_caseload_viewed", user, {"schools": len(found.schools)})
+    return audit.shown_authority(
+        db.session, body, "ehc_caseload_viewed", actor=user, details={"schools": len(found.schools)}
+    )
 
 
 @bp.route("/ehc/requests")
@@ -63,7 +65,9 @@ def caseload_requests():
     body = render_template("ehc/caseload_requests.html", caseload=found, rows=rows, school=school)
     details = {"school": school.id if school else None, "rows": len(rows)}
     _named("named_in_ehc_caseload", user, (found.pupils[r.pupil_id] for r in rows), {"list": "requests"})
-    return _authority_page(body, "ehc_caseload_list_viewed", user, details | {"list": "requests"})
+    return audit.shown_authority(
+        db.session, body, "ehc_caseload_list_viewed", actor=user, details=details | {"list": "requests"}
+    )
 
 
 @bp.route("/ehc/reviews")
@@ -89,7 +93,7 @@ def caseload_reviews():
     )
     _named("named_in_ehc_caseload", user, (found.pupils[r.pupil_id] for r in rows), {"list": "reviews"})
     details = {"school": school.id if school else None, "show": show, "rows": len(rows), "list": "reviews"}
-    return _authority_page(body, "ehc_caseload_list_viewed", user, details)
+    return audit.shown_authority(db.session, body, "ehc_caseload_list_viewed", actor=user, details=details)
 
 
 @bp.route("/ehc/figures/<key>")
@@ -111,7 +115,7 @@ def caseload_figure(key: str):
     )
     _named("named_in_ehc_caseload", user, (found.pupils[r.pupil_id] for r in rows), {"figure": key})
     details = {"figure": key, "school": school.id if school else None, "rows": len(rows)}
-    return _authority_page(body, "ehc_caseload_list_viewed", user, details)
+    return audit.shown_authority(db.session, body, "ehc_caseload_list_viewed", actor=user, details=details)
 
 
 # --- The SEN2 person-level return ------------------------------------------------------------------
@@ -242,8 +246,5 @@ def sen2_export():
     body = csv_response(rows, f"sen2-person-level-{today().isoformat()}.csv")
     pupils = {r.pupil.id: r.pupil for r in data.requests} | {p.pupil.id: p.pupil for p in data.plans}
     _named("named_in_sen2_export", user, pupils.values(), {"format": "csv"})
-    return _authority_page(body, "ehc_sen2_exported", user, {"rows": len(rows) - 1, "format": "csv"})
-
-
-def _authority_page(body, action: str, user, details: dict):
-    return audit.shown_authority(db.session, body, action, actor=user, details=details)
+    details = {"rows": len(rows) - 1, "format": "csv"}
+    return audit.shown_authority(db.session, body, "ehc_sen2_exported", actor=user, details=details)

@@ -15,6 +15,7 @@ from sentrack.ehc.forms import CeasePlanForm, DocumentForm, EditPlanForm, NewPla
 from sentrack.extensions import db
 from sentrack.models import EhcDocument, EhcPlan, EhcRequest
 from sentrack.submissions import once
+from sentrack.templating import format_date
 from sentrack.workflows import ehc_documents as documents
 from sentrack.workflows import ehc_plans as flow
 from sentrack.workflows.ehc_plans import plan_in_force_for
@@ -93,7 +94,7 @@ def change_plan(plan_id: int):
     user = operations.signed_in_user()
     record = access.get_ehc_record(user, EhcPlan, plan_id, Ability.RECORD_EHC_LA)
     if record.ceased_on is not None:
-        flash(f"This plan ceased on {record.ceased_on:%d/%m/%Y}{_CEASED[endpoint]}", "error")
+        flash(f"This plan ceased on {format_date(record.ceased_on)}{_CEASED[endpoint]}", "error")
         return redirect(_plan_url(record))
     form = form_class.from_record(record)
     if operations.submit(form, operation, plan=record, today=today()):
