@@ -72,6 +72,12 @@ class Ability(enum.StrEnum):
     VIEW_EHC_DOCUMENTS = "view_ehc_documents"  # download the plan, advice and reports
     UPLOAD_EHC_DOCUMENT = "upload_ehc_document"
     VIEW_EHC_CASELOAD = "view_ehc_caseload"  # the authority's requests, plans and reviews across its schools
+    IMPORT_ROLL = "import_roll"  # upload a CTF or CSV from the MIS, preview it and apply it
+    RECONCILE_SEN = "reconcile_sen"  # accept or keep an imported SEN history that differs
+    EXPORT_CTF = "export_ctf"  # download a leaver's CTF and transfer pack for the next school
+    CONFIRM_TRANSFER = "confirm_transfer"  # confirm or decline another school's transfer of a pupil
+    RUN_YEAR_END = "run_year_end"  # the year-end rollover: pupils up a year, next year's classes
+    VIEW_CENSUS_CHECK = "view_census_check"  # the roll's SEN as the January census will take it
 
 
 # What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
@@ -88,6 +94,11 @@ READING = frozenset(
         Ability.VIEW_LEAVERS,
         Ability.VIEW_EHC_DOCUMENTS,
         Ability.VIEW_EHC_CASELOAD,
+        # Exporting and confirming a transfer reach the records of pupils who have left: the
+        # export writes only its own log, and a confirmed transfer leaves the old record as it was.
+        Ability.EXPORT_CTF,
+        Ability.CONFIRM_TRANSFER,
+        Ability.VIEW_CENSUS_CHECK,
     }
 )
 
@@ -121,6 +132,12 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RECORD_EHC_SCHOOL,
             Ability.VIEW_EHC_DOCUMENTS,
             Ability.UPLOAD_EHC_DOCUMENT,
+            Ability.IMPORT_ROLL,
+            Ability.RECONCILE_SEN,
+            Ability.EXPORT_CTF,
+            Ability.CONFIRM_TRANSFER,
+            Ability.RUN_YEAR_END,
+            Ability.VIEW_CENSUS_CHECK,
         }
     ),
     Role.HEAD: frozenset(
@@ -137,6 +154,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.UNDO_LEAVING,
             Ability.VIEW_LEAVERS,
             Ability.VIEW_EHC_DOCUMENTS,
+            Ability.VIEW_CENSUS_CHECK,
         }
     ),
     Role.TEACHER: frozenset(
@@ -174,7 +192,16 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.VIEW_EHC_CASELOAD,
         }
     ),
-    Role.ADMIN: frozenset({Ability.VIEW_PUPILS, Ability.EDIT_PUPIL, Ability.MANAGE_STAFF, Ability.RECORD_LEAVING}),
+    Role.ADMIN: frozenset(
+        {
+            Ability.VIEW_PUPILS,
+            Ability.EDIT_PUPIL,
+            Ability.MANAGE_STAFF,
+            Ability.RECORD_LEAVING,
+            Ability.IMPORT_ROLL,
+            Ability.RUN_YEAR_END,
+        }
+    ),
 }
 
 
@@ -231,10 +258,12 @@ def requires(ability: Ability) -> Callable:
 
 
 def _taught_by(user: User) -> sa.ColumnElement[bool]:
+    """The pupils of the user's current classes: a class ended at the year end gives no access."""
     taught = (
         sa.select(group_pupils.c.pupil_id)
         .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
-        .where(group_teachers.c.user_id == user.id)
+        .join(TeachingGroup, TeachingGroup.id == group_pupils.c.group_id)
+        .where(group_teachers.c.user_id == user.id, TeachingGroup.ended_on.is_(None))
     )
     return Pupil.id.in_(taught)
 
@@ -461,7 +490,7 @@ def school_groups(user: User) -> sa.Select:
     """The classes of the user's school."""
     return (
         sa.select(TeachingGroup)
-        .where(TeachingGroup.school_id == (user.school_id if user.school_id else -1))
+        .where(TeachingGroup.school_id == (user.school_id if user.school_id else -1), TeachingGroup.ended_on.is_(None))
         .order_by(TeachingGroup.year_group, TeachingGroup.name)
     )
 

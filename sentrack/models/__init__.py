@@ -45,6 +45,19 @@ from sentrack.models.enums import (
     Role,
     Season,
 )
+from sentrack.models.exchange import (
+    CtfExport,
+    DifferenceStatus,
+    ExportKind,
+    ImportBatch,
+    ImportKind,
+    ImportStatus,
+    MisSen,
+    PupilTransfer,
+    SenDifference,
+    TransferStatus,
+    YearEnd,
+)
 from sentrack.models.interventions import (
     CostBasis,
     Delivery,
@@ -77,6 +90,17 @@ from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 from sentrack.models.submissions import FormSubmission
 
 __all__ = [
+    "CtfExport",
+    "DifferenceStatus",
+    "ExportKind",
+    "ImportBatch",
+    "ImportKind",
+    "ImportStatus",
+    "MisSen",
+    "PupilTransfer",
+    "SenDifference",
+    "TransferStatus",
+    "YearEnd",
     "AssessmentDecision",
     "DocumentKind",
     "EhcAdvice",

@@ -67,10 +67,15 @@ class School(Base):
         sa.CheckConstraint(
             "lowest_year BETWEEN -1 AND 14 AND highest_year BETWEEN lowest_year AND 14", name="years_taught"
         ),
+        sa.UniqueConstraint("local_authority_id", "estab_number"),
+        sa.CheckConstraint("length(estab_number) = 4", name="estab_number_digits"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     urn: Mapped[str] = mapped_column(sa.String(6), unique=True)
+    # The DfE establishment number within the authority (four digits): with the LA number it names
+    # the school in Common Transfer Files and their file names (LLLEEEE).
+    estab_number: Mapped[str | None] = mapped_column(sa.String(4))
     name: Mapped[str] = mapped_column(sa.String(120))
     phase: Mapped[Phase] = mapped_column(enum_type(Phase, "phase"))
     local_authority_id: Mapped[int] = mapped_column(sa.ForeignKey("local_authority.id"), index=True)
@@ -104,6 +109,11 @@ class School(Base):
 
         custom = {int(k): v for k, v in (self.impact_scale or {}).items()}
         return {value: custom.get(value, label) for value, label in DEFAULT_IMPACT_SCALE.items()}
+
+    @property
+    def dfe_number(self) -> str | None:
+        """The LA and establishment numbers together (LLLEEEE), or None while the number is unknown."""
+        return f"{self.local_authority.code}{self.estab_number}" if self.estab_number else None
 
     def __repr__(self) -> str:
         return f"<School {self.urn}>"
@@ -153,12 +163,26 @@ class TeachingGroup(Base):
     """A class (or tutor group): the pupils a teacher teaches."""
 
     __tablename__ = "teaching_group"
-    __table_args__ = (sa.UniqueConstraint("school_id", "name"),)
+    # One current class of a name; an ended class keeps its name, pupils and teachers as history.
+    __table_args__ = (
+        sa.Index(
+            "uq_teaching_group_current_name",
+            "school_id",
+            "name",
+            unique=True,
+            sqlite_where=sa.text("ended_on IS NULL"),
+            postgresql_where=sa.text("ended_on IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(40))
     year_group: Mapped[int | None]
+    # The academic year the class was opened for (the calendar year it begins), when known, and
+    # the day it ended (at a year-end rollover); a class with no end is current.
+    academic_year: Mapped[int | None]
+    ended_on: Mapped[date | None]
     # Each save moves the record to the next version (sentrack/workflows/revisions.py).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
@@ -169,6 +193,10 @@ class TeachingGroup(Base):
     pupils: Mapped[list[Pupil]] = relationship(
         secondary=group_pupils, back_populates="groups", order_by="(Pupil.last_name, Pupil.first_name)"
     )
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
 
     @property
     def teacher_names(self) -> list[str]:

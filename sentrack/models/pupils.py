@@ -51,6 +51,9 @@ class Pupil(Base):
             postgresql_where=sa.text("left_on IS NULL"),
         ),
         sa.Index("ix_pupil_upn", "upn"),
+        sa.Index("ix_pupil_former_upn", "former_upn"),
+        sa.Index("ix_pupil_previous_pupil_id", "previous_pupil_id"),
+        sa.CheckConstraint("sex IS NULL OR sex IN ('M', 'F')", name="sex_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +63,10 @@ class Pupil(Base):
     first_name: Mapped[str] = mapped_column(sa.String(60))
     last_name: Mapped[str] = mapped_column(sa.String(60))
     preferred_name: Mapped[str | None] = mapped_column(sa.String(60))
+    preferred_last_name: Mapped[str | None] = mapped_column(sa.String(60))
+    # The UPN the pupil held before, as the MIS gives it (a temporary UPN replaced by a permanent one).
+    former_upn: Mapped[str | None] = mapped_column(sa.String(13))
+    sex: Mapped[str | None] = mapped_column(sa.String(1))  # M or F, as the census records it
     date_of_birth: Mapped[date]
     year_group: Mapped[int]
     looked_after: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
@@ -69,12 +76,20 @@ class Pupil(Base):
     # The first day the pupil is no longer on the school's roll, and why they left.
     left_on: Mapped[date | None]
     leaving_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # Where the pupil went, when known: the school's name and its URN or LA and establishment numbers.
+    destination_name: Mapped[str | None] = mapped_column(sa.String(120))
+    destination_urn: Mapped[str | None] = mapped_column(sa.String(6))
+    destination_la: Mapped[str | None] = mapped_column(sa.String(3))
+    destination_estab: Mapped[str | None] = mapped_column(sa.String(4))
+    # The pupil's record at their previous school in this SEN Track, when they transferred from it.
+    previous_pupil_id: Mapped[int | None] = mapped_column(sa.ForeignKey("pupil.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
     # Each save moves the record to the next version (sentrack/workflows/revisions.py).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     school: Mapped[School] = relationship()
+    previous_pupil: Mapped[Pupil | None] = relationship(remote_side="Pupil.id")
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="pupil", order_by="(Contact.priority, Contact.id)", cascade="all, delete-orphan"
     )
@@ -110,6 +125,8 @@ class Contact(Base):
     pupil_id: Mapped[int] = mapped_column(sa.ForeignKey("pupil.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     relationship_to_pupil: Mapped[str] = mapped_column(sa.String(40))
+    # The relationship's census code (PAM, PAF, CAR, ...) when it came from a CTF or a CSV.
+    relationship_code: Mapped[str | None] = mapped_column(sa.String(3))
     parental_responsibility: Mapped[bool] = mapped_column(default=True)
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     email: Mapped[str | None] = mapped_column(sa.String(254))
