@@ -176,9 +176,41 @@ def register_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from sentrack import auth, cycles, dashboard, duties, ehc, interventions, main, meetings, pages, pupils, staff
+    from sentrack import (
+        auth,
+        census,
+        cycles,
+        dashboard,
+        duties,
+        ehc,
+        imports,
+        interventions,
+        main,
+        meetings,
+        pages,
+        pupils,
+        staff,
+        transfers,
+        yearend,
+    )
 
-    for module in (auth, main, pages, pupils, staff, cycles, interventions, duties, meetings, dashboard, ehc):
+    for module in (
+        auth,
+        main,
+        pages,
+        pupils,
+        staff,
+        cycles,
+        interventions,
+        duties,
+        meetings,
+        dashboard,
+        ehc,
+        imports,
+        census,
+        yearend,
+        transfers,
+    ):
         app.register_blueprint(module.bp)
 
 
