@@ -300,9 +300,10 @@ def _plan_pupil(roll: Roll, row: Incoming, headings: dict, repeated: dict, claim
         )
     if plan.errors:
         return plan
-    values["classes"] = [roll.classes[name.lower()].name for name in values.get("classes", [])]
-    if "classes" not in row.values or not values["classes"]:
-        values.pop("classes")
+    if values.get("classes"):
+        values["classes"] = [roll.classes[name.lower()].name for name in values["classes"]]
+    else:
+        values.pop("classes", None)  # a blank cell leaves the pupil's classes as they are
     pupil, plan.match, problem = roll.match(values)
     if problem:
         plan.errors.append((headings["upn"], problem))
@@ -392,7 +393,6 @@ def _add_pupil(session: Session, actor: User, school: School, roll: Roll, values
     for key in EXTRA_FIELDS:
         setattr(pupil, key, values.get(key))
     roll.by_upn[pupil.upn] = roll.by_id[pupil.id] = pupil
-    session.flush()
 
 
 def _change_pupil(
