@@ -21,6 +21,7 @@ from sentrack.workflows.csv_rows import MAX_BYTES, read_date, read_year_group
 from sentrack.workflows.upn import check_letter
 from tests.conftest import TODAY
 from tests.factories import make_pupil, make_user
+from tests.pages import Page
 
 HEADER = (
     "UPN,Surname,Forename,Preferred forename,Preferred surname,Date of birth,Sex,Year group,Admission date,"
@@ -180,7 +181,7 @@ def test_missing_required_columns_refuse_the_file_naming_it_and_them(session, wo
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "roll.csv is not a text file"),
         (b"PK\x03\x04\x14\x00\x06\x00", "roll.csv is a spreadsheet workbook"),
         ("\ufeffUPN\tSurname\n".encode("utf-16"), "roll.csv is saved as Unicode text"),
-        (b'<?xml version="1.0"?><CTfile></CTfile>', "roll.csv is XML"),
+        (b'<?xml version="1.0"?><CTfile></CTfile>', "roll.csv is XML or a web page"),
         (b"UPN;Surname;Forename\nA;B;C\n", "roll.csv separates its columns with semicolons"),
         (b'UPN,Surname\n"A,B\n', "roll.csv cannot be read as CSV"),
         (b"UPN,Surname,Legal Surname,Forename,DOB,Year\n", "roll.csv has two columns for Surname"),
@@ -521,3 +522,67 @@ def test_a_pupil_who_left_is_not_matched_and_the_row_says_so(session, world):
         imports.NEW,
         "A pupil with this UPN left the school on 20 July 2026: this row adds a new record",
     )
+
+
+# --- The import pages, with a CSV -----------------------------------------------------------------
+
+
+def upload(client, data: bytes, kind: str, name: str):
+    return client.post(
+        "/imports", data={"kind": kind, "file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
+
+
+def newest_batch(session) -> imports.ImportBatch:
+    return session.scalar(sa.select(imports.ImportBatch).order_by(imports.ImportBatch.id.desc()).limit(1))
+
+
+def test_the_import_pages_take_a_classes_csv_then_a_pupils_csv(client, world, login, session):
+    login(world.users["admin"])
+    classes = text("Class,Year group,Teachers", "5 Ash,5,teacher@oak.test", "5 Fir,5,ta@oak.test")
+
+    assert upload(client, classes, "classes_csv", "classes.csv").status_code == 302
+    batch = newest_batch(session)
+    page = client.page(f"/imports/{batch.id}")
+    assert page.table("New (1)")[0][:3] == ["2", "5 Ash", "Not matched: new to the school"]
+    assert page.table("In error (1)")[0][:2] == ["3", "5 Fir"]
+    assert page.table("In error (1)")[0][3].startswith("Teachers : ta@oak.test is a member of staff who does not teach")
+    client.post(f"/imports/{batch.id}/confirm")
+    assert session.scalar(sa.select(TeachingGroup).where(TeachingGroup.name == "5 Ash")) is not None
+    assert session.scalar(sa.select(TeachingGroup).where(TeachingGroup.name == "5 Fir")) is None
+
+    pupils = text("UPN,Surname,Forename,DOB,NC Year,Reg Group", f"{upn(50)},Ray,Ivo,10/10/2016,5,5 Ash")
+    upload(client, pupils, "pupils_csv", "pupils.csv")
+    batch = newest_batch(session)
+    assert client.page(f"/imports/{batch.id}").table("New (1)")[0][:2] == ["2", "Ivo Ray"]
+    client.post(f"/imports/{batch.id}/confirm")
+    assert [group.name for group in pupil_by_upn(session, world, upn(50)).groups] == ["5 Ash"]
+
+
+def test_a_csv_refused_as_a_whole_is_said_beside_the_file_field(client, world, login, session):
+    login(world.users["senco"])
+    before = session.scalar(sa.select(sa.func.count()).select_from(imports.ImportBatch))
+
+    page = Page(upload(client, text("UPN,Surname", f"{upn(51)},Ray"), "pupils_csv", "roll.csv"))
+
+    assert page.field_error("file").startswith("roll.csv has no Forename, Date of birth or Year group columns")
+    assert session.scalar(sa.select(sa.func.count()).select_from(imports.ImportBatch)) == before
+
+
+def test_a_row_error_shows_its_line_and_column_on_the_preview(client, world, login, session):
+    login(world.users["admin"])
+    upload(client, text(HEADER, f"{upn(52)},Ray,Ivo,,,31/02/2016,M,5,,,"), "pupils_csv", "roll.csv")
+
+    row = client.page(f"/imports/{newest_batch(session).id}").table("In error (1)")[0]
+    assert row[:2] == ["2", "Ivo Ray"]
+    assert row[3] == "Date of birth : “31/02/2016” is not a date that exists"
+
+
+def test_hostile_text_in_a_csv_is_shown_escaped_on_the_preview(client, world, login, session):
+    login(world.users["admin"])
+    script = "<script>alert('csv')</script>"
+    upload(client, text(HEADER, f"{upn(53)},{script},=HYPERLINK(1),,,01/02/2016,M,5,,,{script}"), "pupils_csv", "x.csv")
+
+    page = client.page(f"/imports/{newest_batch(session).id}")
+    assert script not in page.html
+    assert page.table("In error (1)")[0][1] == f"=HYPERLINK(1) {script}"

@@ -18,14 +18,12 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from sentrack import audit
-from sentrack.clock import now
 from sentrack.models import ImportBatch, ImportKind, Pupil, Role, School, TeachingGroup, User
 from sentrack.models.enums import year_group_label
 from sentrack.workflows.csv_rows import Column, Table, names_in, read_date, read_sex, read_table, read_year_group
 from sentrack.workflows.imports import APPLIERS, CHANGED, ERROR, NEW, PLANNERS, UNCHANGED, Change, Planned, RowPlan
-from sentrack.workflows.pupils import PUPIL_FIELDS, PUPIL_LABELS, PupilDetails, add_pupil, update_pupil
-from sentrack.workflows.revisions import display, edit
+from sentrack.workflows.pupils import PUPIL_FIELDS, PupilDetails, add_pupil, update_from_mis, update_pupil
+from sentrack.workflows.revisions import display
 from sentrack.workflows.staff import GroupDetails, save_group
 from sentrack.workflows.terms import academic_year_of
 from sentrack.workflows.upn import normalise, upn_problem
@@ -399,7 +397,7 @@ def _change_pupil(
     session: Session, actor: User, roll: Roll, pupil: Pupil, values: dict, fields: set[str], today: date
 ) -> None:
     """Change the `fields` of the pupil to the row's values: the pupil form's fields and classes
-    through `update_pupil`, the others (preferred surname, sex, former UPN) as their own save."""
+    through `update_pupil`, the others (preferred surname, sex, former UPN) as the MIS gives them."""
     if fields & {*PUPIL_FIELDS, "classes"}:
         current = {key: getattr(pupil, key) for key in PUPIL_FIELDS}
         details = _details(current, {key: values[key] for key in fields if key in PUPIL_FIELDS})
@@ -408,21 +406,8 @@ def _change_pupil(
             named = [roll.classes[name.lower()].id for name in values["classes"]]
             group_ids = [group.id for group in pupil.groups if not group.is_current] + named
         update_pupil(session, actor=actor, pupil=pupil, details=details, group_ids=group_ids, today=today)
-    extras = sorted(fields & set(EXTRA_FIELDS))
-    if extras:
-        with edit(session, "pupil", pupil, PUPIL_LABELS, None, actor):
-            for key in extras:
-                setattr(pupil, key, values[key])
-            pupil.updated_at = now()
-        audit.record(
-            session,
-            "pupil_updated",
-            actor=actor,
-            pupil=pupil,
-            object_type="pupil",
-            object_id=pupil.id,
-            details={"fields": extras},
-        )
+    extras = {key: values[key] for key in sorted(fields & set(EXTRA_FIELDS))}
+    update_from_mis(session, actor=actor, pupil=pupil, updates=extras)
     session.flush()
 
 

@@ -17,6 +17,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import PurePosixPath, PureWindowsPath
 
 from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN
 from sentrack.workflows import RuleBroken
@@ -54,6 +55,12 @@ class Table:
 def plain_name(heading: str) -> str:
     """A heading as compared: lower case, letters and digits only ("Legal Surname" -> "legalsurname")."""
     return re.sub(r"[^a-z0-9]", "", heading.lower())
+
+
+def shown_name(file_name: str) -> str:
+    """The file's name as messages give it: without any folder, and without control characters."""
+    base = PureWindowsPath(PurePosixPath(file_name).name).name
+    return " ".join(re.sub(r"[\x00-\x1f\x7f-\x9f]", "", base).split()) or "The file"
 
 
 def decode(data: bytes, file_name: str) -> tuple[str, str]:
@@ -102,7 +109,9 @@ def _records(text: str, file_name: str) -> list[tuple[int, list[str]]]:
 
 def _refuse_other_formats(text: str, first: list[str], file_name: str) -> None:
     if text.lstrip().startswith("<"):
-        raise RuleBroken(f"{file_name} is XML, not CSV: a Common Transfer File is uploaded as a CTF", field=FILE)
+        raise RuleBroken(
+            f"{file_name} is XML or a web page, not CSV: a Common Transfer File is uploaded as a CTF", field=FILE
+        )
     if len(first) == 1 and (";" in first[0] or "\t" in first[0]):
         raise RuleBroken(
             f"{file_name} separates its columns with semicolons or tabs: save it as CSV (comma delimited)",
@@ -148,6 +157,7 @@ def read_table(data: bytes, file_name: str, columns: tuple[Column, ...], example
     """The file as a `Table` of the known `columns`. A row exactly like the template's `example`
     row is left out (its line kept in `skipped_example`), so that a template imports as nothing.
     Raises RuleBroken (on the file field) when the file as a whole cannot be read."""
+    file_name = shown_name(file_name)
     text, encoding = decode(data, file_name)
     records = _records(text, file_name)
     if not records:
