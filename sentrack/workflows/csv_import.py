@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from sentrack.models import ImportBatch, ImportKind, Pupil, Role, School, TeachingGroup, User
 from sentrack.models.enums import year_group_label
 from sentrack.workflows.csv_rows import Column, Table, names_in, read_date, read_sex, read_table, read_year_group
+from sentrack.workflows.ctf_rows import expected_year
 from sentrack.workflows.imports import APPLIERS, CHANGED, ERROR, NEW, PLANNERS, UNCHANGED, Change, Planned, RowPlan
 from sentrack.workflows.pupils import PUPIL_FIELDS, PupilDetails, add_pupil, update_from_mis, update_pupil
 from sentrack.workflows.revisions import display
@@ -154,13 +155,6 @@ def _check_dates(row: Incoming, headings: dict[str, str], today: date) -> None:
             row.errors.append((headings["admitted_on"], "The admission date must be after the date of birth"))
 
 
-def expected_year_group(born: date, today: date) -> int:
-    """The National Curriculum year of a pupil born on `born`, in their own age group, on `today`:
-    a child starts Reception in the September after their fourth birthday."""
-    cohort = born.year + (1 if born.month >= 9 else 0)
-    return academic_year_of(today) - cohort - 4
-
-
 # --- Pupils ---------------------------------------------------------------------------------------
 
 
@@ -256,11 +250,11 @@ def _pupil_changes(pupil: Pupil, values: dict) -> list[Change]:
 def _pupil_warnings(roll: Roll, values: dict, matched: Pupil | None, today: date) -> list[str]:
     warnings = []
     if "year_group" in values and "date_of_birth" in values:
-        usual = expected_year_group(date.fromisoformat(values["date_of_birth"]), today)
+        usual = expected_year(date.fromisoformat(values["date_of_birth"]), today)
         if usual != values["year_group"]:
             warnings.append(
-                f"{year_group_label(values['year_group'])} is not the usual year group for this date of birth "
-                f"({year_group_label(usual) if -1 <= usual <= 14 else 'none'})"
+                f"{year_group_label(values['year_group'])} does not fit the date of birth "
+                f"({year_group_label(usual)} expected)"
             )
     if matched is None and values["upn"] in roll.elsewhere:
         warnings.append("This UPN is on a record of another school: this row adds a new pupil of this school")
