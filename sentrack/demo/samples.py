@@ -18,7 +18,8 @@ from pathlib import Path
 
 from sentrack.demo import names
 from sentrack.demo.builder import LA_CODE
-from sentrack.workflows.csv_import import CLASS_COLUMNS, PUPIL_COLUMNS
+from sentrack.workflows.csv_classes import CLASS_COLUMNS
+from sentrack.workflows.csv_import import PUPIL_COLUMNS
 from sentrack.workflows.upn import check_letter
 
 FOLDER = Path(__file__).parent / "samples"

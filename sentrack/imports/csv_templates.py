@@ -16,7 +16,8 @@ from sentrack.access import Ability
 from sentrack.exports import csv_response
 from sentrack.extensions import db
 from sentrack.imports import bp
-from sentrack.workflows.csv_import import CLASS_COLUMNS, CLASS_EXAMPLE, PUPIL_COLUMNS, PUPIL_EXAMPLE
+from sentrack.workflows.csv_classes import CLASS_COLUMNS, CLASS_EXAMPLE
+from sentrack.workflows.csv_import import PUPIL_COLUMNS, PUPIL_EXAMPLE
 
 TEMPLATES = {
     "pupils": (PUPIL_COLUMNS, PUPIL_EXAMPLE),

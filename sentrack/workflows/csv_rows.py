@@ -7,6 +7,8 @@ and the names the common MIS exports give them ("Legal Surname", "DOB", "NC Year
 dates as DD/MM/YYYY (what English MIS exports write) or YYYY-MM-DD. A file that cannot be read as
 a whole (too large, not text, not comma-separated, a required column missing) is refused with a
 `RuleBroken` on the "file" field naming the file; a value that cannot be read is the row's error.
+The rows read (`Incoming`) are what the pupils and classes planners plan, at the preview and
+again, from the preview's stored rows, when it is confirmed.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import codecs
 import csv
 import io
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath, PureWindowsPath
 
 from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.imports import CHANGED, NEW, RowPlan
 
 MAX_BYTES = 2 * 1024 * 1024
 FILE = "file"  # the upload form's field, where a refusal of the whole file is shown
@@ -237,3 +241,81 @@ def names_in(text: str) -> list[str]:
         if name and name.lower() not in seen:
             seen[name.lower()] = name
     return list(seen.values())
+
+
+# --- Rows -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Incoming:
+    """A row as read: its line, its values as JSON values (dates ISO), and what could not be read
+    as (the file's heading of the column, the reason)."""
+
+    position: int
+    values: dict
+    errors: list[tuple[str, str]]
+
+
+def read_cells(table: Table, columns: tuple[Column, ...], readers: dict) -> list[Incoming]:
+    """Each row's values as `readers` read them (by column key), with what could not be read, and
+    each required column left blank, as errors under the file's heading of the column."""
+    labels = {column.key: column.label for column in columns}
+    incoming = []
+    for line, cells in table.rows:
+        row = Incoming(line, {}, [])
+        for key, text in cells.items():
+            try:
+                row.values[key] = readers[key](text)
+            except ValueError as error:
+                row.errors.append((table.headings[key], str(error)))
+        for column in columns:
+            if column.required and column.key not in cells:
+                row.errors.append((table.headings[column.key], f"Enter the {labels[column.key].lower()}"))
+        incoming.append(row)
+    return incoming
+
+
+def bounded_text(length: int):
+    """A reader of text of at most `length` characters, its spaces made single."""
+
+    def read(text: str) -> str:
+        text = " ".join(text.split())
+        if len(text) > length:
+            raise ValueError(f"Write at most {length} characters")
+        return text
+
+    return read
+
+
+def repeats(rows: list[Incoming], key: str, fold=lambda value: value) -> dict[object, list[int]]:
+    """The values of `key` that more than one row gives, with the lines that give them."""
+    lines: dict[object, list[int]] = defaultdict(list)
+    for row in rows:
+        if key in row.values:
+            lines[fold(row.values[key])].append(row.position)
+    return {value: found for value, found in lines.items() if len(found) > 1}
+
+
+def also_on(lines: list[int], position: int) -> str:
+    """The other lines of `lines` than `position`, as a message names them."""
+    others = [str(line) for line in lines if line != position]
+    return f"line{'s' if len(others) > 1 else ''} {', '.join(others)}"
+
+
+def header_of(table: Table) -> dict:
+    """What the preview says of the file as a whole."""
+    return {
+        "encoding": table.encoding,
+        "columns": list(table.headings.values()),
+        "ignored_columns": table.ignored,
+        "example_row_skipped": table.skipped_example,
+    }
+
+
+def read_again(rows: list[RowPlan]) -> tuple[list[Incoming], dict[int, set[str] | None]]:
+    """The rows a confirmed preview would add or change, read again; and for each row the preview
+    showed as changed, the fields it showed (a field changed since by a colleague and not in the
+    preview is left as they saved it). Headings are the keys: the file's are not kept."""
+    wanted = [row for row in rows if row.status in (NEW, CHANGED)]
+    shown = {row.position: ({c.field for c in row.changes} if row.status == CHANGED else None) for row in wanted}
+    return [Incoming(row.position, dict(row.values), []) for row in wanted], shown
