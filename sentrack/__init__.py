@@ -114,9 +114,11 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     from sentrack.ehc.plans import allow_uploads
+    from sentrack.imports.views import allow_import_uploads
 
-    # Before the CSRF check reads the form: the upload page's own limit on a request's size.
+    # Before the CSRF check reads the form: the upload pages' own limits on a request's size.
     app.before_request(allow_uploads)
+    app.before_request(allow_import_uploads)
     csrf.init_app(app)
     from sentrack.auth import throttle
     from sentrack.auth.cookie import TokenOnlySessionInterface

@@ -24,6 +24,7 @@ from sentrack.extensions import db
 from sentrack.models import (
     EhcPlan,
     EhcReview,
+    ImportBatch,
     Intervention,
     InterventionPupil,
     Pupil,
@@ -31,6 +32,7 @@ from sentrack.models import (
     RoleAssignment,
     RoleProposal,
     School,
+    SenDifference,
     Task,
     TeachingGroup,
     User,
@@ -822,3 +824,37 @@ def ehc_plan_recorder(user: User) -> Ability | None:
         if can(user, ability):
             return ability
     return None
+
+
+# --- Imports from the school's MIS ---------------------------------------------------------------
+
+
+def get_import_batch(user: User, batch_id: int) -> ImportBatch:
+    """An import of the user's own school, for someone who imports the roll (Ability.IMPORT_ROLL);
+    another school's, or one that does not exist, is not found."""
+    batch = db.session.scalar(
+        sa.select(ImportBatch).where(ImportBatch.id == batch_id, ImportBatch.school_id == user.school_id)
+    )
+    if batch is None or not can(user, Ability.IMPORT_ROLL):
+        abort(404)
+    return batch
+
+
+def sees_imported_sen(user: User) -> bool:
+    """Whether an import's preview shows what its SEN differences are (the SENCO's), rather than
+    only how many there are (an administrator's: no SEN detail)."""
+    return can(user, Ability.VIEW_SEN)
+
+
+def get_sen_difference(user: User, difference_id: int) -> SenDifference:
+    """An imported SEN history that differs, of a pupil the user reconciles (Ability.RECONCILE_SEN),
+    else 404. The pupil is audited as shown."""
+    difference = db.session.scalar(
+        sa.select(SenDifference)
+        .join(Pupil, Pupil.id == SenDifference.pupil_id)
+        .where(SenDifference.id == difference_id, _scope(user, Ability.RECONCILE_SEN))
+    )
+    if difference is None:
+        abort(404)
+    audit.note_loaded(difference.pupil)
+    return difference

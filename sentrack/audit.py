@@ -3,6 +3,9 @@ record goes through `record`. Details hold identifiers and field names, never pe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +15,24 @@ from sqlalchemy.orm import Session, selectinload
 
 from sentrack.clock import now
 from sentrack.models import AuditEvent, Pupil, User
+
+# Who acts when no user does (a command run on a schedule), as the audit trail names them.
+_acting_as: ContextVar[str | None] = ContextVar("acting_as", default=None)
+
+
+@contextmanager
+def acting_as(name: str) -> Iterator[None]:
+    """Within the block, events recorded with no actor name `name` as who did it (a scheduled
+    import, say), rather than no one."""
+    token = _acting_as.set(name)
+    try:
+        yield
+    finally:
+        _acting_as.reset(token)
+
+
+def _actor_name(actor: User | None) -> str | None:
+    return actor.full_name if actor is not None else _acting_as.get()
 
 
 def record(
@@ -38,7 +59,7 @@ def record(
     event = AuditEvent(
         action=action,
         user_id=actor.id if actor is not None else None,
-        actor_name=actor.full_name if actor is not None else None,
+        actor_name=_actor_name(actor),
         school_id=school_id,
         pupil_id=pupil.id if pupil is not None else pupil_id,
         object_type=object_type,
@@ -104,7 +125,7 @@ def record_for_pupils(
                 "occurred_at": now(),
                 "action": action,
                 "user_id": actor.id if actor is not None else None,
-                "actor_name": actor.full_name if actor is not None else None,
+                "actor_name": _actor_name(actor),
                 "school_id": school_id,
                 "pupil_id": pupil_id,
                 "object_type": object_type,
@@ -343,6 +364,18 @@ DESCRIPTIONS: dict[str, str] = {
     "ehc_draft_sent": "Recorded the draft EHC plan sent",
     "ehc_final_issued": "Recorded the final EHC plan issued",
     "ehc_request_withdrawn": "Recorded that the request for an EHC needs assessment was withdrawn",
+    # Imports from the school's MIS
+    "import_previewed": "Uploaded a file from the MIS and previewed its import",
+    "import_applied": "Confirmed the import of a file from the MIS",
+    "import_discarded": "Set aside the import of a file from the MIS, unapplied",
+    "imports_viewed": "Viewed the list of imports from the MIS",
+    "import_preview_viewed": "Viewed the preview of an import from the MIS",
+    "sen_history_imported": "Stored the SEN history given by a Common Transfer File",
+    "sen_difference_found": "Set aside an imported SEN history that differs from the school's record",
+    "sen_difference_accepted": "Took the pupil's SEN status from an imported Common Transfer File",
+    "sen_difference_kept": "Kept the school's SEN record against an imported Common Transfer File",
+    "named_in_sen_differences": "Saw the pupil named in the imported SEN histories that differ",
+    "sen_differences_viewed": "Viewed the imported SEN histories that differ from the school's records",
 }
 
 # The pages of a pupil's record, by endpoint, for "page_viewed" and "access_refused". An endpoint

@@ -1,7 +1,7 @@
 """Command-line commands: `flask demo` (the demo authority), `flask create-user` (the first
 account of a real school), `flask sweep` (the daily sweep of duties and reminders), `flask compliance` (the
-compliance dashboard's figures as JSON) and `flask move-school` (a school moving to another
-local authority)."""
+compliance dashboard's figures as JSON), `flask move-school` (a school moving to another
+local authority) and `flask import-ctf` (a Common Transfer File imported on a schedule)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from sentrack import audit
 from sentrack.auth.passwords import hash_password, password_problem
 from sentrack.clock import today
 from sentrack.extensions import db
@@ -145,6 +146,75 @@ def move_school_command(urn, la_code):
     )
 
 
+SCHEDULED_IMPORT = "The scheduled import"
+
+
+def _ctf_school(data: bytes, file_name: str) -> School:
+    """The school a CTF is for, by its DestSchool; a file refused, or for no school here, stops
+    the command with the reason."""
+    from sentrack.workflows.ctf_import import read_file, school_named
+
+    try:
+        ctf = read_file(data, file_name=file_name)
+    except RuleBroken as error:
+        raise click.ClickException(error.message) from error
+    school = school_named(db.session, ctf.header.destination)
+    if school is None:
+        raise click.ClickException(
+            f"{file_name} is not for a school in SEN Track: its destination school is not known here"
+        )
+    return school
+
+
+@click.command("import-ctf")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--confirm", "apply", is_flag=True, help="Apply the import (by default only its preview is counted)")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON")
+@with_appcontext
+def import_ctf_command(path, apply, as_json):
+    """Import the Common Transfer File at PATH for the school its DestSchool names: print the
+    preview's counts (new, changed, unchanged, errors) and change nothing; with --confirm, apply
+    it and print the same counts. Audited as the scheduled import."""
+    from pathlib import Path
+
+    from sentrack.models import ImportKind
+    from sentrack.workflows import imports
+
+    source = Path(path)
+    data, file_name = source.read_bytes(), source.name
+    school = _ctf_school(data, file_name)
+    with audit.acting_as(SCHEDULED_IMPORT):
+        try:
+            batch = imports.preview(
+                db.session,
+                actor=None,
+                school=school,
+                kind=ImportKind.CTF,
+                file_name=file_name,
+                data=data,
+                today=today(),
+            )
+            if apply:
+                imports.confirm(db.session, actor=None, batch=batch, today=today())
+        except RuleBroken as error:
+            db.session.rollback()
+            raise click.ClickException(error.message) from error
+    counts = dict(batch.counts)
+    if apply:
+        db.session.commit()
+    else:
+        db.session.rollback()  # a preview only: nothing is kept
+    counts.update(school_urn=school.urn, applied=bool(apply))
+    if as_json:
+        click.echo(json.dumps(counts, sort_keys=True))
+        return
+    click.echo(
+        f"{file_name} for {school.name}: {counts['new']} new, {counts['changed']} changed, "
+        f"{counts['unchanged']} unchanged, {counts['errors']} in error."
+        + (" Applied." if apply else " Nothing was changed: add --confirm to apply it.")
+    )
+
+
 def register(app: Flask) -> None:
     from sentrack.demo.cli import demo_command
     from sentrack.scheduler import scheduler_command
@@ -155,3 +225,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(sweep_command)
     app.cli.add_command(compliance_command)
     app.cli.add_command(move_school_command)
+    app.cli.add_command(import_ctf_command)

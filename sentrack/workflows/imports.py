@@ -30,6 +30,7 @@ from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import ImportBatch, ImportKind, ImportStatus, School, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.ctf_format import MAX_FILE_BYTES
 
 NEW = "new"
 CHANGED = "changed"
@@ -110,10 +111,39 @@ def rows_of(batch: ImportBatch) -> list[RowPlan]:
     return plans
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file as the upload form gives it: what kind it is, its name and its bytes."""
+
+    kind: ImportKind
+    file_name: str
+    data: bytes
+
+
+def preview_upload(session: Session, *, actor: User, school: School, details: Upload, today: date) -> ImportBatch:
+    """`preview` of a file uploaded on the import page. Refused (RuleBroken on the file field) when
+    the file is empty or larger than the largest file taken; on the kind when it cannot be imported."""
+    if details.kind not in PLANNERS:
+        raise RuleBroken("This kind of file cannot be imported", field="kind")
+    if not details.data:
+        raise RuleBroken(f"{details.file_name} is empty", field="file")
+    if len(details.data) > MAX_FILE_BYTES:
+        raise RuleBroken(f"{details.file_name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", field="file")
+    return preview(
+        session,
+        actor=actor,
+        school=school,
+        kind=details.kind,
+        file_name=details.file_name,
+        data=details.data,
+        today=today,
+    )
+
+
 def preview(
     session: Session,
     *,
-    actor: User,
+    actor: User | None,
     school: School,
     kind: ImportKind,
     file_name: str,
@@ -131,7 +161,7 @@ def preview(
         header=planned.header,
         rows=[asdict(row) for row in planned.rows],
         counts=counts(planned.rows),
-        uploaded_by_id=actor.id,
+        uploaded_by_id=actor.id if actor is not None else None,
     )
     session.add(batch)
     session.flush()
@@ -141,7 +171,7 @@ def preview(
     return batch
 
 
-def confirm(session: Session, *, actor: User, batch: ImportBatch, today: date) -> None:
+def confirm(session: Session, *, actor: User | None, batch: ImportBatch, today: date) -> None:
     """Apply a preview. Refused when it was already applied or set aside, by this person in another
     tab or by a colleague at the same moment: the preview is claimed by one conditional update."""
     _claim(session, batch, actor, ImportStatus.APPLIED)
@@ -158,11 +188,11 @@ def discard(session: Session, *, actor: User, batch: ImportBatch) -> None:
     audit.record(session, "import_discarded", actor=actor, school_id=batch.school_id, about=batch)
 
 
-def _claim(session: Session, batch: ImportBatch, actor: User, status: ImportStatus) -> None:
+def _claim(session: Session, batch: ImportBatch, actor: User | None, status: ImportStatus) -> None:
     claimed = session.execute(
         sa.update(ImportBatch)
         .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.PREVIEW)
-        .values(status=status, decided_by_id=actor.id, decided_at=now())
+        .values(status=status, decided_by_id=actor.id if actor is not None else None, decided_at=now())
         .execution_options(synchronize_session=False)
     )
     session.refresh(batch)
@@ -175,3 +205,7 @@ def _still_waiting(batch: ImportBatch) -> None:
         raise RuleBroken("This import has already been applied")
     if batch.status is ImportStatus.DISCARDED:
         raise RuleBroken("This import was set aside: upload the file again to import it")
+
+
+# The planners and appliers register themselves on import: the app imports this module.
+from sentrack.workflows import ctf_import  # noqa: E402,F401

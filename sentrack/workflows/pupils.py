@@ -163,6 +163,22 @@ def update_pupil(
     return changed
 
 
+def update_from_mis(session: Session, *, actor: User | None, pupil: Pupil, updates: dict) -> list[str]:
+    """Change the pupil's details as an import from the school's MIS gives them (checked by the
+    import's planner): the record moves to its next version, and the audit names the fields that
+    changed, never their values. Returns those names."""
+    if not updates:
+        return []
+    begin_edit(session, "pupil", pupil, PUPIL_LABELS, None)
+    for name, value in updates.items():
+        setattr(pupil, name, value)
+    pupil.updated_at = now()
+    finish_edit(session, "pupil", pupil, PUPIL_LABELS, actor)
+    changed = sorted(updates)
+    _audit_changes(session, "pupil_updated", actor, pupil, "pupil", pupil.id, changed)
+    return changed
+
+
 @dataclass
 class ContactDetails:
     name: str

@@ -1,0 +1,496 @@
+"""Importing a Common Transfer File: the preview of each pupil (new, changed field by field,
+unchanged, in error), how each was matched, what confirming stores, re-importing, SEN that differs
+from the school's record, transfers from another school, and the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from sentrack.models import (
+    AuditEvent,
+    Contact,
+    ContactMethod,
+    DifferenceStatus,
+    ImportBatch,
+    ImportKind,
+    ImportStatus,
+    MisSen,
+    NeedType,
+    Provision,
+    Pupil,
+    SenDifference,
+    SenStatus,
+)
+from sentrack.workflows import RuleBroken, imports
+from sentrack.workflows.ctf_rows import expected_year
+from sentrack.workflows.sen_differences import accept_difference, keep_school_record
+from sentrack.workflows.upn import check_letter
+from tests.conftest import TODAY
+from tests.ctf_samples import ADDRESS_XML, contact_xml, ctf_xml, many_pupils, pupil_xml, sample_upn
+
+OAK = ("999", "2001", "900001")  # the world's school: LA 999, establishment 2001, URN 900001
+ASH = ("999", "2002", "900002")
+
+
+@pytest.fixture
+def schools(world, session):
+    world.school.estab_number = "2001"
+    world.sibling.estab_number = "2002"
+    session.commit()
+    return world
+
+
+def oak_file(*pupils: str, dest=OAK) -> bytes:
+    return ctf_xml(*pupils, dest=dest)
+
+
+def preview(session, world, data: bytes, *, actor="admin", file_name="8201234_CTF_9992001_001.xml"):
+    return imports.preview(
+        session,
+        actor=world.users[actor] if actor else None,
+        school=world.school,
+        kind=ImportKind.CTF,
+        file_name=file_name,
+        data=data,
+        today=TODAY,
+    )
+
+
+def confirm(session, world, batch, actor="admin"):
+    imports.confirm(session, actor=world.users[actor] if actor else None, batch=batch, today=TODAY)
+    session.commit()
+
+
+def rows(batch):
+    return imports.rows_of(batch)
+
+
+def pupil_by_upn(session, upn: str) -> Pupil:
+    return session.scalar(sa.select(Pupil).where(Pupil.upn == upn))
+
+
+def upn_of(pupil: Pupil) -> str:
+    return pupil.upn
+
+
+# --- New pupils: what confirming stores ---------------------------------------------------------
+
+
+def test_a_new_pupil_is_stored_with_every_field_contacts_and_sen_history(schools, session):
+    upn, former = sample_upn(501), sample_upn(502)
+    data = oak_file(
+        pupil_xml(
+            upn=upn,
+            former_upn=former,
+            surname="SMITH",
+            forename="JO",
+            preferred_surname="Smith-Jones",
+            preferred_forename="Joey",
+            dob="2015-05-01",
+            sex="F",
+            year="6",
+            sen=(("2021-09-06", "K"), ("2023-01-09", "E")),
+            needs=((1, "SLCN"), (2, "SPLD")),
+            contacts=(
+                contact_xml(order=1, forename="Ann", surname="Smith", relationship="PAM"),
+                contact_xml(
+                    order=2,
+                    title="Mr",
+                    forename="Bob",
+                    surname="Smith",
+                    relationship="PAF",
+                    responsibility="false",
+                    address_as_pupil=False,
+                    address_xml=ADDRESS_XML,
+                    phones=(),
+                    email="bob@example.org",
+                ),
+            ),
+            entry_date="2019-09-04",
+        )
+    )
+    batch = preview(session, schools, data)
+    session.commit()
+    (row,) = rows(batch)
+    assert (row.status, row.match, row.label) == ("new", None, "JO SMITH")
+    assert batch.counts["new"] == 1 and batch.status is ImportStatus.PREVIEW
+    assert pupil_by_upn(session, upn) is None  # nothing stored before confirming
+
+    confirm(session, schools, batch)
+
+    pupil = pupil_by_upn(session, upn)
+    assert pupil.school_id == schools.school.id
+    assert (pupil.first_name, pupil.last_name) == ("JO", "SMITH")
+    assert (pupil.preferred_name, pupil.preferred_last_name) == ("Joey", "Smith-Jones")
+    assert (pupil.date_of_birth, pupil.sex, pupil.former_upn) == (date(2015, 5, 1), "F", former)
+    assert (pupil.year_group, pupil.admitted_on, pupil.left_on) == (6, date(2019, 9, 4), None)
+    contacts = session.scalars(sa.select(Contact).where(Contact.pupil_id == pupil.id).order_by(Contact.priority)).all()
+    assert [(c.name, c.relationship_code, c.relationship_to_pupil) for c in contacts] == [
+        ("Ann Smith", "PAM", "Mother"),
+        ("Bob Smith", "PAF", "Father"),
+    ]
+    ann, bob = contacts
+    assert (ann.parental_responsibility, ann.phone, ann.email) == (True, "07700900000", "ann@example.org")
+    assert ann.address and "High St" in ann.address and ann.preferred_contact is ContactMethod.PHONE
+    assert (bob.parental_responsibility, bob.phone, bob.email) == (False, None, "bob@example.org")
+    assert bob.preferred_contact is ContactMethod.EMAIL
+    statuses = session.scalars(
+        sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date)
+    ).all()
+    assert [(s.provision, s.primary_need, s.secondary_need, s.start_date, s.end_date) for s in statuses] == [
+        (Provision.SEN_SUPPORT, NeedType.SLCN, NeedType.SPLD, date(2021, 9, 6), date(2023, 1, 8)),
+        (Provision.EHC_PLAN, NeedType.SLCN, NeedType.SPLD, date(2023, 1, 9), None),
+    ]
+    assert all("8201234_CTF_9992001_001.xml" in s.reason for s in statuses)
+    kept = session.get(MisSen, pupil.id)
+    assert (kept.provision, kept.start_date, kept.batch_id) == (Provision.EHC_PLAN, date(2023, 1, 9), batch.id)
+    assert kept.needs == [{"rank": 1, "type": "SLCN"}, {"rank": 2, "type": "SPLD"}]
+    actions = session.scalars(sa.select(AuditEvent.action).where(AuditEvent.pupil_id == pupil.id)).all()
+    assert {"pupil_added", "contact_added", "sen_history_imported"} <= set(actions)
+    assert session.get(ImportBatch, batch.id).status is ImportStatus.APPLIED
+
+
+def test_the_preview_names_how_each_pupil_was_matched(schools, session):
+    by_upn = schools.pupils["taught"]
+    by_former = schools.pupils["taught_plain"]
+    by_name = schools.pupils["untaught_k"]
+    temporary = by_former.upn
+    data = oak_file(
+        _pupil_of(by_upn),
+        _pupil_of(by_former, upn=sample_upn(601), former_upn=temporary),
+        _pupil_of(by_name, upn=sample_upn(602), surname="ELLIS", forename="dev"),
+        pupil_xml(upn=sample_upn(603), surname="NEW", forename="PUPIL", dob="2017-03-01", year="4"),
+    )
+
+    planned = rows(preview(session, schools, data))
+
+    assert [(r.status, r.match, r.record_id) for r in planned] == [
+        ("unchanged", "upn", by_upn.id),
+        ("changed", "former_upn", by_former.id),
+        ("changed", "name_dob", by_name.id),
+        ("new", None, None),
+    ]
+    assert [c.field for c in planned[1].changes] == ["upn", "former_upn"]
+    assert planned[1].changes[0].was == temporary and planned[1].changes[0].becomes == sample_upn(601)
+    assert [c.field for c in planned[2].changes] == ["upn"]
+
+
+def test_a_pupil_on_the_roll_is_matched_before_one_who_left_with_the_same_upn(schools, session):
+    on_roll = schools.pupils["taught"]
+    left = Pupil(
+        school_id=schools.school.id,
+        upn=on_roll.upn,
+        first_name="Ada",
+        last_name="Brook",
+        date_of_birth=on_roll.date_of_birth,
+        year_group=4,
+        admitted_on=date(2020, 9, 1),
+        left_on=date(2021, 7, 20),
+        leaving_reason="Moved away",
+    )
+    session.add(left)
+    session.commit()
+
+    (row,) = rows(preview(session, schools, oak_file(pupil_xml(upn=on_roll.upn))))
+
+    assert (row.match, row.record_id) == ("upn", on_roll.id)
+
+
+# --- Changed and unchanged ------------------------------------------------------------------------
+
+
+def _pupil_of(pupil: Pupil, **changes) -> str:
+    """The pupil as a file gives them, with no more than SEN Track holds, and `changes`."""
+    given = {
+        "upn": pupil.upn,
+        "surname": pupil.last_name.upper(),
+        "forename": pupil.first_name,
+        "dob": pupil.date_of_birth.isoformat(),
+        "year": str(pupil.year_group),
+        "sen": (),
+        "needs": (),
+        "contacts": (),
+        "entry_date": None,
+        "sex": None,
+    }
+    return pupil_xml(**(given | changes))
+
+
+def _file_of(pupil: Pupil, **changes) -> bytes:
+    return oak_file(_pupil_of(pupil, **changes))
+
+
+def test_a_changed_pupil_is_shown_field_by_field_and_only_those_fields_change(schools, session):
+    pupil = schools.pupils["taught_plain"]
+    data = _file_of(pupil, forename="Benjamin", year="5", sex="M", entry_date="2021-09-01")
+
+    batch = preview(session, schools, data)
+    (row,) = rows(batch)
+
+    assert row.status == "changed"
+    assert {(c.field, c.was, c.becomes) for c in row.changes} == {
+        ("first_name", "Ben", "Benjamin"),
+        ("year_group", "Year 4", "Year 5"),
+        ("sex", "(blank)", "Male"),
+        ("admitted_on", "(blank)", "1 September 2021"),
+    }
+    version = pupil.version
+    confirm(session, schools, batch)
+    session.refresh(pupil)
+    assert (pupil.first_name, pupil.year_group, pupil.sex, pupil.admitted_on) == ("Benjamin", 5, "M", date(2021, 9, 1))
+    assert pupil.last_name == "Cole"  # the file's capitals are no change
+    assert pupil.version == version + 1
+    event = session.scalar(
+        sa.select(AuditEvent).where(AuditEvent.pupil_id == pupil.id, AuditEvent.action == "pupil_updated")
+    )
+    assert event.details == {"fields": ["admitted_on", "first_name", "sex", "year_group"]}  # names, never values
+
+
+def test_contacts_are_added_and_changed_and_none_is_removed(schools, session):
+    pupil = schools.pupils["taught_plain"]  # has "Parent of Ben" (phone 07700 900123)
+    data = _file_of(
+        pupil,
+        contacts=(
+            contact_xml(forename="Parent of", surname="Ben", relationship="CAR", phones=("07700900999",), email=None),
+            contact_xml(forename="Gran", surname="Cole", relationship="FAM"),
+        ),
+        sex=None,
+    )
+
+    batch = preview(session, schools, data)
+    (row,) = rows(batch)
+    assert row.status == "changed"
+    labels = {c.label for c in row.changes}
+    assert "Contact added" in labels and "Parent of Ben: phone" in labels and "Parent of Ben: relationship" in labels
+
+    confirm(session, schools, batch)
+    session.expire_all()
+    contacts = {c.name: c for c in session.get(Pupil, pupil.id).contacts}
+    assert set(contacts) == {"Parent of Ben", "Gran Cole"}
+    assert (contacts["Parent of Ben"].phone, contacts["Parent of Ben"].relationship_code) == ("07700900999", "CAR")
+    assert contacts["Parent of Ben"].relationship_to_pupil == "Carer"
+    assert contacts["Gran Cole"].relationship_to_pupil == "Other family member"
+
+
+def test_re_importing_the_same_file_changes_nothing(schools, session):
+    data = many_pupils(12, dest=OAK)
+    first = preview(session, schools, data)
+    confirm(session, schools, first)
+    before = _everything(session)
+
+    again = preview(session, schools, data)
+    assert again.counts["unchanged"] == 12 and again.counts["new"] == again.counts["changed"] == 0
+    confirm(session, schools, again)
+
+    assert _everything(session) == before
+
+
+def _everything(session) -> dict:
+    session.expire_all()
+    pupils = [
+        (p.upn, p.first_name, p.last_name, p.year_group, p.version, p.updated_at)
+        for p in session.scalars(sa.select(Pupil).order_by(Pupil.id))
+    ]
+    pupil_events = session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.pupil_id.is_not(None))
+    )
+    return {
+        "pupils": pupils,
+        "contacts": session.scalar(sa.select(sa.func.count()).select_from(Contact)),
+        "statuses": session.scalar(sa.select(sa.func.count()).select_from(SenStatus)),
+        "differences": session.scalar(sa.select(sa.func.count()).select_from(SenDifference)),
+        "mis": [(m.pupil_id, m.batch_id) for m in session.scalars(sa.select(MisSen).order_by(MisSen.pupil_id))],
+        "pupil_events": pupil_events,
+    }
+
+
+# --- Errors and warnings --------------------------------------------------------------------------
+
+
+def test_rows_in_error_say_why_and_confirming_applies_the_others(schools, session):
+    bad_upn = "A" + sample_upn(701)[1:]
+    if check_letter(bad_upn[1:]) == "A":
+        bad_upn = "B" + bad_upn[1:]
+    twice = sample_upn(702)
+    data = oak_file(
+        pupil_xml(upn=bad_upn, surname="BAD", forename="UPN"),
+        pupil_xml(upn=twice, surname="ONE", forename="TWICE"),
+        pupil_xml(upn=twice, surname="TWO", forename="TWICE"),
+        pupil_xml(upn=sample_upn(703), surname="LATER", forename="BORN", dob="2027-01-01"),
+        pupil_xml(upn=sample_upn(704), surname="GOOD", forename="ROW"),
+    )
+
+    batch = preview(session, schools, data)
+    planned = rows(batch)
+
+    assert [r.status for r in planned] == ["error", "error", "error", "error", "new"]
+    assert planned[0].errors == [("upn", "This UPN's check letter does not match: check it has been copied correctly")]
+    assert planned[1].errors == [("upn", "The same UPN is given to more than one pupil in this file")]
+    assert planned[3].errors == [("date_of_birth", "The date of birth must be in the past")]
+    assert batch.counts["errors"] == 4
+
+    confirm(session, schools, batch)
+    assert pupil_by_upn(session, sample_upn(704)) is not None
+    assert pupil_by_upn(session, twice) is None and pupil_by_upn(session, sample_upn(703)) is None
+
+
+def test_a_year_group_that_does_not_fit_the_age_is_a_warning_only(schools, session):
+    born = date(2016, 3, 10)
+    expected = expected_year(born, TODAY)
+    data = oak_file(pupil_xml(upn=sample_upn(801), dob=born.isoformat(), year=str(expected + 2)))
+
+    (row,) = rows(preview(session, schools, data))
+
+    assert row.status == "new" and not row.errors
+    assert row.warnings == [f"Year {expected + 2} does not fit the date of birth (Year {expected} expected)"]
+
+
+def test_the_expected_year_follows_the_september_birthday_rule():
+    assert expected_year(date(2020, 8, 31), date(2026, 11, 27)) == 2  # Reception 2024/25
+    assert expected_year(date(2020, 9, 1), date(2026, 11, 27)) == 1
+    assert expected_year(date(2015, 5, 1), date(2026, 3, 4)) == 6
+
+
+def test_a_file_for_another_school_is_refused_naming_the_file_and_nothing_is_stored(schools, session):
+    before = session.scalar(sa.select(sa.func.count()).select_from(ImportBatch))
+    for dest in (ASH, ("998", "7777", "123456"), (None, None, None)):
+        with pytest.raises(RuleBroken) as refused:
+            preview(session, schools, oak_file(pupil_xml(), dest=dest), file_name="other.xml")
+        assert refused.value.field == "file" and "other.xml" in refused.value.message
+        session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == before
+
+
+def test_a_file_named_by_urn_alone_or_from_the_previous_school_is_taken(schools, session):
+    for dest in ((None, None, "900001"), ("999", "LLLL", "900001")):
+        batch = preview(session, schools, ctf_xml(pupil_xml(upn=sample_upn(901)), dest=dest, source=ASH))
+        assert batch.counts["new"] == 1
+
+
+# --- SEN that differs from the school's record -----------------------------------------------------
+
+
+def _sen_file(pupil: Pupil, provision="E", needs=((1, "ASD"),), start="2026-10-01") -> bytes:
+    return _file_of(pupil, sen=((start, provision),), needs=needs)
+
+
+def test_sen_that_differs_is_set_aside_for_the_senco_and_is_not_a_change(schools, session):
+    pupil = schools.pupils["taught"]  # K, SPLD in SEN Track
+    batch = preview(session, schools, _sen_file(pupil))
+    (row,) = rows(batch)
+    assert (row.status, row.sen_differs, row.changes) == ("unchanged", True, [])
+    assert batch.counts["sen_differences"] == 1
+
+    confirm(session, schools, batch)
+
+    status = session.scalar(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id, SenStatus.end_date.is_(None)))
+    assert (status.provision, status.primary_need) == (Provision.SEN_SUPPORT, NeedType.SPLD)  # never overwritten
+    difference = session.scalar(sa.select(SenDifference).where(SenDifference.pupil_id == pupil.id))
+    assert (difference.status, difference.provision, difference.primary_need) == (
+        DifferenceStatus.OPEN,
+        Provision.EHC_PLAN,
+        NeedType.ASD,
+    )
+    assert difference.batch_id == batch.id and difference.start_date == date(2026, 10, 1)
+    assert session.get(MisSen, pupil.id).provision is Provision.EHC_PLAN
+
+
+def test_a_newer_import_replaces_the_open_difference_and_the_same_one_is_not_repeated(schools, session):
+    pupil = schools.pupils["taught"]
+    confirm(session, schools, preview(session, schools, _sen_file(pupil)))
+    confirm(session, schools, preview(session, schools, _sen_file(pupil)))
+    assert session.scalar(sa.select(sa.func.count()).select_from(SenDifference)) == 1
+
+    newer = preview(session, schools, _sen_file(pupil, needs=((1, "SEMH"),)))
+    confirm(session, schools, newer)
+
+    (difference,) = session.scalars(sa.select(SenDifference)).all()
+    assert (difference.primary_need, difference.batch_id, difference.status) == (
+        NeedType.SEMH,
+        newer.id,
+        DifferenceStatus.OPEN,
+    )
+
+
+def test_accepting_a_difference_changes_the_status_through_the_sen_status_rules(schools, session):
+    pupil = schools.pupils["taught"]
+    confirm(session, schools, preview(session, schools, _sen_file(pupil)))
+    difference = session.scalar(sa.select(SenDifference))
+
+    accept_difference(session, actor=schools.users["senco"], difference=difference, today=TODAY)
+    session.commit()
+
+    statuses = session.scalars(
+        sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date)
+    ).all()
+    assert [(s.provision, s.primary_need, s.start_date, s.end_date) for s in statuses] == [
+        (Provision.SEN_SUPPORT, NeedType.SPLD, date(2025, 9, 10), date(2026, 9, 30)),
+        (Provision.EHC_PLAN, NeedType.ASD, date(2026, 10, 1), None),
+    ]
+    assert difference.status is DifferenceStatus.ACCEPTED and difference.decided_by_id == schools.users["senco"].id
+    with pytest.raises(RuleBroken):
+        keep_school_record(session, actor=schools.users["senco"], difference=difference, today=TODAY)
+    session.rollback()
+    # Imported again, the file now agrees with the school's record.
+    (row,) = rows(preview(session, schools, _sen_file(pupil)))
+    assert row.sen_differs is False
+
+
+def test_a_difference_the_senco_kept_does_not_come_back_with_the_same_file(schools, session):
+    pupil = schools.pupils["taught"]
+    confirm(session, schools, preview(session, schools, _sen_file(pupil)))
+    difference = session.scalar(sa.select(SenDifference))
+    keep_school_record(session, actor=schools.users["senco"], difference=difference, today=TODAY)
+    session.commit()
+
+    batch = preview(session, schools, _sen_file(pupil))
+    (row,) = rows(batch)
+    assert row.sen_differs is False and batch.counts["sen_differences"] == 0
+    confirm(session, schools, batch)
+    assert session.scalar(sa.select(sa.func.count()).select_from(SenDifference)) == 1
+    # Other values than those kept are set aside again.
+    confirm(session, schools, preview(session, schools, _sen_file(pupil, needs=((1, "HI"),))))
+    assert session.scalar(sa.select(sa.func.count()).select_from(SenDifference)) == 2
+
+
+# --- Confirming once ------------------------------------------------------------------------------
+
+
+def test_a_preview_is_applied_once_however_often_it_is_confirmed(schools, session):
+    batch = preview(session, schools, oak_file(pupil_xml(upn=sample_upn(951))))
+    session.commit()
+    confirm(session, schools, batch)
+
+    with pytest.raises(RuleBroken, match="already been applied"):
+        imports.confirm(session, actor=schools.users["senco"], batch=batch, today=TODAY)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Pupil).where(Pupil.upn == sample_upn(951))) == 1
+
+
+# --- Many pupils ------------------------------------------------------------------------------------
+
+
+def test_two_thousand_pupils_are_previewed_and_applied(schools, session):
+    data = many_pupils(2000, dest=OAK)
+
+    batch = preview(session, schools, data)
+    assert batch.counts["new"] == 2000 and batch.counts["errors"] == 0
+    confirm(session, schools, batch)
+
+    added = session.scalar(sa.select(sa.func.count()).select_from(Pupil).where(Pupil.school_id == schools.school.id))
+    assert added == 2000 + 4
+    assert session.scalar(sa.select(sa.func.count()).select_from(MisSen)) == 2000
+    ehc = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(SenStatus)
+        .where(SenStatus.end_date.is_(None), SenStatus.provision == Provision.EHC_PLAN)
+    )
+    assert ehc >= 200
+
+
+def _json(output: str) -> dict:
+    return json.loads(output)
