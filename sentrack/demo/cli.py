@@ -149,6 +149,12 @@ def _report(summary: DemoSummary, today: date, seed: int) -> None:
         f"  {summary.parent_meetings:,} meetings with parents held this year besides reviews, "
         f"{summary.parent_meetings_planned:,} planned"
     )
+    awaiting = summary.transfers_awaiting
+    transfers = "a transfer" if awaiting == 1 else f"{awaiting:,} transfers"
+    click.echo(
+        f"  {summary.leavers_with_destination:,} leavers with a destination, {transfers} awaiting confirmation, "
+        f"{summary.sen_differences_open:,} SEN differences to reconcile; {summary.ctf_exports:,} CTF files sent"
+    )
     click.echo(f"Sign in with the password {DEMO_PASSWORD!r} as:")
     width = max(len(email) for email, _ in summary.sign_ins)
     for email, role in summary.sign_ins:
