@@ -1,7 +1,7 @@
 """The demo's exchange with the MIS and other schools (`sentrack.demo.exchange`, `mis`,
 `transfers`): establishment numbers, leavers' next schools, SEN files sent and to send, applied CTF
 imports with the MIS's SEN and the differences for the SENCO, transfers between the authority's
-schools, last July's year end."""
+schools, last July's year end; and `flask demo` saying where the sample files are."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from sqlalchemy.orm import Session
 
+from sentrack import create_app
 from sentrack.demo import build_demo, names
 from sentrack.demo.dates import school_days_before
 from sentrack.demo.exchange import SEN_FILE_AIMS
+from sentrack.demo.samples_ctf import ARRIVALS, SAMPLES
+from sentrack.extensions import db
 from sentrack.models import (
     Base,
     CtfExport,
@@ -342,3 +346,26 @@ def test_with_two_schools_the_arrival_comes_from_the_second_and_the_same_seed_gi
         return found
 
     assert exchange(5) == exchange(5)
+
+
+# --- The command ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_app():
+    app = create_app({"TESTING": True, "TODAY": TODAY, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_the_command_says_where_the_sample_files_are_and_what_waits_at_the_demo_school(cli_app: Flask):
+    with cli_app.app_context():
+        result = cli_app.test_cli_runner().invoke(args=["demo", "--schools", "1", "--pupils-per-school", "30"])
+    assert result.exit_code == 0, result.output
+    assert f"Sample files to import are in {SAMPLES}\n" in result.output
+    assert ARRIVALS.parent == SAMPLES and ARRIVALS.is_file()
+    assert "leavers with a destination" in result.output
+    assert "SEN differences to reconcile" in result.output
