@@ -7,7 +7,11 @@ their assessments, plans, outcomes, observations and reviews (some reviews overd
 parents (a few still to send), a catalogue of intervention programmes with interventions that
 ended (most with their impact recorded), are running (registers taken up to today) or start next
 week, each pupil's timeline, and EHC work (`ehc`: plans, annual reviews, needs assessment
-requests at every stage, and documents made by `pdf`). Everything is dated from `today`, so the demo looks lived-in on
+requests at every stage, and documents made by `pdf`), and what passed between the schools and the
+demo school's MIS (`exchange`: leavers' next schools, SEN files sent and to send, CTF imports with
+the MIS's SEN and the differences for the SENCO (`mis`), pupils arriving from another school
+(`transfers`), last July's year end). `samples_ctf` writes the sample CTF in `samples/`.
+Everything is dated from `today`, so the demo looks lived-in on
 whatever date it runs, and everything comes from one seeded random generator, so the same seed
 and date give the same data.
 

@@ -18,6 +18,7 @@ from sentrack.demo.context import DemoContext, DemoSummary
 from sentrack.demo.cycles import add_support_cycles
 from sentrack.demo.dates import school_year
 from sentrack.demo.ehc import add_ehc_work
+from sentrack.demo.exchange import SEN_FILE_AIMS, add_exchange
 from sentrack.demo.interventions import InterventionBuilder
 from sentrack.demo.meetings import add_parent_meetings
 from sentrack.demo.pupils import PupilBuilder
@@ -46,11 +47,16 @@ class DemoBuilder:
         self.add_authority(LA_CODE, LA_NAME, specs, officer_email="la@demo.test")
         self.context.rows.advance_sequences()
         # The leavers go through the app's workflow, once the sequences are past the demo's rows.
+        # At the demo school, the SEN leavers left when their SEN files to the next school were due.
+        session = self.context.rows.session
         for school in self.rolls:
-            self.context.summary.leavers += add_leavers(self.context.rows.session, self.context, school)
+            aims = SEN_FILE_AIMS if school.number == 1 else ()
+            self.context.summary.leavers += add_leavers(session, self.context, school, aims=aims)
         # EHC work follows, through the plans' workflow, for the pupils still on the roll.
         for school in self.rolls:
-            add_ehc_work(self.context.rows.session, self.context, school)
+            add_ehc_work(session, self.context, school)
+        # Then what passed between the schools and the demo school's MIS.
+        add_exchange(session, self.context, self.rolls)
         return self.context.summary
 
     def add_authority(self, code: str, name: str, specs: list[SchoolSpec], *, officer_email: str | None = None) -> int:
@@ -74,6 +80,7 @@ class DemoBuilder:
         school_id = context.rows.add(
             School,
             urn=spec.urn,
+            estab_number=spec.estab_number,
             name=spec.name,
             phase=spec.phase,
             local_authority_id=la_id,
@@ -124,7 +131,13 @@ class DemoBuilder:
     def _add_groups(self, spec: SchoolSpec, school_id: int) -> list[Group]:
         groups = []
         for name, year_group, size in spec.classes():
-            row = self.context.rows.add(TeachingGroup, school_id=school_id, name=name, year_group=year_group)
+            row = self.context.rows.add(
+                TeachingGroup,
+                school_id=school_id,
+                name=name,
+                year_group=year_group,
+                academic_year=self.context.year_start.year,
+            )
             groups.append(Group(row["id"], year_group, size))
         return groups
 

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from sentrack import clock
 from sentrack.clock import now
 from sentrack.demo import DEMO_PASSWORD, DemoSummary, build_demo, demo_pupil_count
+from sentrack.demo.samples_ctf import SAMPLES
 from sentrack.extensions import db
 from sentrack.models import Base, School
 from sentrack.models.duties import EmailStatus, Notification
@@ -149,6 +150,13 @@ def _report(summary: DemoSummary, today: date, seed: int) -> None:
         f"  {summary.parent_meetings:,} meetings with parents held this year besides reviews, "
         f"{summary.parent_meetings_planned:,} planned"
     )
+    awaiting = summary.transfers_awaiting
+    transfers = "a transfer" if awaiting == 1 else f"{awaiting:,} transfers"
+    click.echo(
+        f"  {summary.leavers_with_destination:,} leavers with a destination, {transfers} awaiting confirmation, "
+        f"{summary.sen_differences_open:,} SEN differences to reconcile; {summary.ctf_exports:,} CTF files sent"
+    )
+    click.echo(f"Sample files to import are in {SAMPLES}")
     click.echo(f"Sign in with the password {DEMO_PASSWORD!r} as:")
     width = max(len(email) for email, _ in summary.sign_ins)
     for email, role in summary.sign_ins:

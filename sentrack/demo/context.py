@@ -51,6 +51,11 @@ class DemoSummary:
     tasks_done: int = 0  # tasks from before today, done (each with its notification)
     leavers: int = 0  # pupils who left the roll this year
     carried_admissions: int = 0  # admitted in January with SEN support from a previous school
+    leavers_with_destination: int = 0  # leavers whose next school is known
+    ctf_exports: int = 0  # CTFs and transfer packs downloaded for leavers
+    transfers_awaiting: int = 0  # pupils arriving at the demo school, their previous school to confirm
+    transfers_confirmed: int = 0
+    sen_differences_open: int = 0  # SEN from the MIS's CTF waiting for the SENCO to accept or keep
     sign_ins: list[tuple[str, str]] = field(default_factory=list)  # (email, role label)
 
 

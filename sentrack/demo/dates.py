@@ -157,3 +157,32 @@ def term_day_on_or_before(day: date) -> date:
 def next_weekday(day: date) -> date:
     """`day` if it is a weekday, else the Monday after: the next day sessions could be held."""
     return weekday_on_or_after(day)
+
+
+def is_term_day(day: date) -> bool:
+    """Whether `day` is a school day of the demo's terms (`school_year`): a weekday in a term and
+    outside its half-term holiday."""
+    if day.weekday() >= 5:
+        return False
+    for term in school_year(academic_year_of(day)):
+        if term.starts_on <= day <= term.ends_on:
+            return not term.half_term[0] <= day <= term.half_term[1]
+    return False
+
+
+def school_days_before(day: date, count: int) -> date:
+    """The `count`th school day before `day` by the demo's terms (not counting `day`)."""
+    found = 0
+    while found < count:
+        day -= DAY
+        found += is_term_day(day)
+    return day
+
+
+def school_days_after(day: date, count: int) -> date:
+    """The `count`th school day after `day` by the demo's terms (not counting `day`)."""
+    found = 0
+    while found < count:
+        day += DAY
+        found += is_term_day(day)
+    return day

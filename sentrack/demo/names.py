@@ -26,6 +26,8 @@ class NameGroup:
     women: tuple[str, ...]
     men: tuple[str, ...]
     surnames: tuple[str, ...]
+    # The first boy's name in `children`: the girls' names come before it, the boys' from it.
+    boys_from: str = ""
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -86,6 +88,7 @@ BRITISH_AND_IRISH = NameGroup(
         Doyle Wallace George Jordan Hutchinson Quinn Gallagher Doherty Kerr Fraser Cameron MacLeod
         Sinclair Llewellyn Pritchard Vaughan Bowen Howells Thomson
     """),
+    boys_from="Oliver",
 )
 
 NAME_GROUPS: tuple[NameGroup, ...] = (
@@ -103,6 +106,7 @@ NAME_GROUPS: tuple[NameGroup, ...] = (
             Khan Ali Hussain Ahmed Rahman Chowdhury Miah Uddin Islam Akhtar Iqbal Mahmood Aziz
             Malik Qureshi Begum Butt Javed Rashid Siddiqui Anwar
         """),
+        boys_from="Muhammad",
     ),
     NameGroup(  # Indian, Hindu and Sikh families
         weight=5,
@@ -117,6 +121,7 @@ NAME_GROUPS: tuple[NameGroup, ...] = (
             Patel Singh Kaur Sharma Kumar Mistry Chauhan Joshi Mehta Desai Gupta Sandhu Dhillon Gill
             Bains Sidhu Virdi Johal Grewal Shah Parmar Solanki Bhatt
         """),
+        boys_from="Aarav",
     ),
     NameGroup(  # Black African families
         weight=5,
@@ -131,6 +136,7 @@ NAME_GROUPS: tuple[NameGroup, ...] = (
             Okafor Okonkwo Adeyemi Adebayo Oladipo Mensah Owusu Boateng Asante Appiah Osei Nwosu Eze
             Obi Adeleke Okoro Bello Danso Agyeman Ogunleye
         """),
+        boys_from="Kwame",
     ),
     NameGroup(  # Black Caribbean families
         weight=3,
@@ -144,6 +150,7 @@ NAME_GROUPS: tuple[NameGroup, ...] = (
             Campbell Williams Brown Thomas Johnson Robinson Gayle Mullings Bryan Francis Clarke
             Walker Grant Reid Morgan Lewis Henry Gordon
         """),
+        boys_from="Tyrese",
     ),
     NameGroup(  # Polish, Romanian and other Eastern European families
         weight=6,
@@ -158,6 +165,7 @@ NAME_GROUPS: tuple[NameGroup, ...] = (
             Nowak Kowalski Wisniewski Wojcik Kaminski Lewandowski Zielinski Popescu Ionescu Popa
             Dumitru Stan Kowalczyk Mazur Krawczyk Constantin Georgescu Rusu Petrov Horvath
         """),
+        boys_from="Kacper",
     ),
     NameGroup(  # Turkish, Kurdish, Arab and Somali families
         weight=3,
@@ -171,6 +179,7 @@ NAME_GROUPS: tuple[NameGroup, ...] = (
             Yilmaz Demir Kaya Celik Ozturk Aksoy Arslan Abdi Mohamed Hassan Warsame Farah Aden Osman
             Haddad Mansour Nasser Ibrahim
         """),
+        boys_from="Emir",
     ),
     NameGroup(  # Chinese, Vietnamese and other East Asian families
         weight=2,
@@ -178,8 +187,28 @@ NAME_GROUPS: tuple[NameGroup, ...] = (
         women=_words("Li Ying Hui Mei Xiu Lan Hoa Thu"),
         men=_words("Wei Jian Hong Ming Tuan Hung Jun"),
         surnames=_words("Nguyen Tran Chen Wang Zhang Liu Wong Lin Huang Li Le Pham Yang Zhou Wu"),
+        boys_from="Wei",
     ),
 )
+
+
+def _child_sexes() -> dict[str, str]:
+    sexes = {}
+    for group in NAME_GROUPS:
+        boys_from = group.children.index(group.boys_from) if group.boys_from else len(group.children)
+        for index, name in enumerate(group.children):
+            sexes[name] = "F" if index < boys_from else "M"
+    return sexes
+
+
+_CHILD_SEXES = _child_sexes()
+
+
+def child_sex(first_name: str) -> str | None:
+    """The sex (M or F, as the census codes it) a demo child's first name was drawn for; None
+    for a name the demo does not know."""
+    return _CHILD_SEXES.get(first_name)
+
 
 # The share of pupils whose first name comes from another group than their family name.
 MIXED_NAMES_RATE = 0.12

@@ -95,6 +95,7 @@ class PupilBuilder:
             first_name=first,
             last_name=rng.choice(family.surnames),
             preferred_name=preferred,
+            sex=names.child_sex(first),
             date_of_birth=born,
             year_group=group.year_group,
             looked_after=False,

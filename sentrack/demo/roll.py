@@ -11,6 +11,7 @@ draws the same data with them as without them.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -19,7 +20,15 @@ from sqlalchemy.orm import Session
 
 from sentrack.demo import names
 from sentrack.demo.context import DemoContext
-from sentrack.demo.dates import DAY, YEAR, first_school_day, moment, random_school_day, weekday_on_or_after
+from sentrack.demo.dates import (
+    DAY,
+    YEAR,
+    first_school_day,
+    moment,
+    random_school_day,
+    school_days_before,
+    weekday_on_or_after,
+)
 from sentrack.demo.pupils import PupilDraft
 from sentrack.demo.schools import SchoolSpec
 from sentrack.models import (
@@ -42,6 +51,7 @@ from sentrack.workflows.roll import record_leaving
 
 LEAVERS_PER_SCHOOL = 3
 LEAVER_REASONS = ["moved_away", "moved_school", "moved_school", "home_education", "specialist"]
+NEXT_SCHOOL_REASONS = ["moved_school", "moved_school", "specialist"]  # reasons that name a next school
 MIN_CARRIED_DAYS = 60  # carried support began at least this long before admission
 
 
@@ -97,7 +107,7 @@ class SchoolRoll:
     officer_id: int | None = None  # the authority's LA officer, once added
 
 
-def _latest_records(session: Session, school_id: int) -> dict[int, date]:
+def latest_records(session: Session, school_id: int) -> dict[int, date]:
     """For each pupil of the school, the date of the last thing recorded about them (or planned
     for them): statuses, concerns, the timeline, meetings, letters, cycles, interventions they have
     a place in (to their end), registers and tasks."""
@@ -126,15 +136,12 @@ def _latest_records(session: Session, school_id: int) -> dict[int, date]:
     return latest
 
 
-def add_leavers(session: Session, context: DemoContext, school: SchoolRoll, *, count: int = LEAVERS_PER_SCHOOL) -> int:
-    """Up to `count` pupils of the school who left this academic year, on a school day after the
-    last thing recorded about them and before today, recorded by the SENCO through the workflow.
-    Those on the SEN register come first, so that the leavers' list shows records. Returns how
-    many left."""
-    rng = own_rng(context, school.school_id, "leavers")
+def _leaving_candidates(session: Session, context: DemoContext, school_id: int) -> list[tuple[bool, int, date]]:
+    """The school's pupils who could have left before today: (on the register, id, the first day
+    they could leave: after the last thing recorded about them and after admission)."""
     today, year_start = context.today, context.year_start
     earliest = year_start + 14 * DAY  # a fortnight into the year: the middle of a term
-    latest_records = _latest_records(session, school.school_id)
+    latest = latest_records(session, school_id)
     on_register = set(
         session.scalars(
             sa.select(SenStatus.pupil_id).where(SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
@@ -143,32 +150,67 @@ def add_leavers(session: Session, context: DemoContext, school: SchoolRoll, *, c
     candidates = []
     for pupil_id, admitted_on in session.execute(
         sa.select(Pupil.id, Pupil.admitted_on)
-        .where(Pupil.school_id == school.school_id, Pupil.left_on.is_(None))
+        .where(Pupil.school_id == school_id, Pupil.left_on.is_(None))
         .order_by(Pupil.id)
     ):
-        first = max(earliest, (latest_records.get(pupil_id) or year_start) + DAY, (admitted_on or year_start) + DAY)
+        first = max(earliest, (latest.get(pupil_id) or year_start) + DAY, (admitted_on or year_start) + DAY)
         if first <= today - 3 * DAY:
             candidates.append((pupil_id in on_register, pupil_id, first))
+    return candidates
+
+
+def _aimed_leavings(
+    candidates: list[tuple[bool, int, date]], today: date, aims: Sequence[int]
+) -> list[tuple[int, date]]:
+    """For each of `aims` (school days before today), a pupil on the register who could leave
+    on that day, taken out of `candidates`; an aim no pupil fits is left out."""
+    chosen = []
+    for aim in aims:
+        day = school_days_before(today, aim)
+        fits = next((c for c in candidates if c[0] and c[2] <= day), None)
+        if fits is not None:
+            candidates.remove(fits)
+            chosen.append((fits[1], day))
+    return chosen
+
+
+def add_leavers(
+    session: Session,
+    context: DemoContext,
+    school: SchoolRoll,
+    *,
+    count: int = LEAVERS_PER_SCHOOL,
+    aims: Sequence[int] = (),
+) -> int:
+    """Up to `count` pupils of the school who left this academic year, on a school day after the
+    last thing recorded about them and before today, recorded by the SENCO through the workflow.
+    Those on the SEN register come first, so that the leavers' list shows records. The first
+    leave `aims` school days before today where a pupil on the register allows it (at the demo
+    school: the SEN files to send to the next school, one sent, one overdue and one due soon), for
+    a reason that names a next school. Returns how many left."""
+    rng = own_rng(context, school.school_id, "leavers")
+    today = context.today
+    candidates = _leaving_candidates(session, context, school.school_id)
     rng.shuffle(candidates)
     candidates.sort(key=lambda c: not c[0])  # those on the register first, in shuffled order
+    aimed = _aimed_leavings(candidates, today, aims[:count])
     senco = session.get(User, school.senco_id)
-    made = 0
-    for _registered, pupil_id, first in candidates[:count]:
-        pupil = session.get(Pupil, pupil_id)
+    leavings = [(pupil_id, day, rng.choice(NEXT_SCHOOL_REASONS)) for pupil_id, day in aimed]
+    for _registered, pupil_id, first in candidates[: count - len(aimed)]:
         left_on = random_school_day(rng, first, today - DAY)
-        if left_on > today - DAY or left_on < first:
-            continue
+        if left_on <= today - DAY and left_on >= first:
+            leavings.append((pupil_id, left_on, rng.choice(LEAVER_REASONS)))
+    for pupil_id, left_on, reason in leavings:
         # Entered on the day the pupil left, as a school would: not at the moment the demo ran.
         record_leaving(
             session,
             actor=senco,
-            pupil=pupil,
+            pupil=session.get(Pupil, pupil_id),
             left_on=left_on,
-            reason=rng.choice(LEAVER_REASONS),
+            reason=reason,
             detail=None,
             today=today,
             entered=moment(rng, left_on),
         )
-        made += 1
     session.flush()
-    return made
+    return len(leavings)

@@ -63,6 +63,13 @@ class SchoolSpec:
         return tuple(2100 + (10 * self.number + j) % 1900 for j in range(6))
 
     @property
+    def estab_number(self) -> str:
+        """The school's own DfE establishment number (four digits; with the authority's LA code,
+        what a CTF names the school by): a primary's is the number its UPNs carry."""
+        base = 2000 if self.phase is Phase.PRIMARY else 4000
+        return f"{base + self.number % 1000}"
+
+    @property
     def is_demo_school(self) -> bool:
         return self.number == 1
 
