@@ -37,6 +37,8 @@ from sentrack.models import (
     EhcRequest,
     EhcRequester,
     EhcReview,
+    ImportBatch,
+    ImportKind,
     Intervention,
     InterventionType,
     MeetingMode,
@@ -54,6 +56,7 @@ from sentrack.models import (
     School,
     SchoolTerm,
     Season,
+    SenDifference,
     SenStatus,
     SupportCycle,
     Task,
@@ -61,8 +64,11 @@ from sentrack.models import (
 )
 from sentrack.workflows import interventions as iflow
 from sentrack.workflows.duty_catalogue import sync_catalogue
+from sentrack.workflows.imports import preview as preview_import
 from sentrack.workflows.invitations import invite, token_for
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER, change_sen_status
+from tests.conftest import TODAY
+from tests.ctf_samples import ctf_xml, pupil_xml, sample_upn
 from tests.factories import OPENED_ON, PLAN_STARTS, REVIEW_DATE, World, make_user
 from tests.helpers import date_parts, rows, text
 
@@ -126,6 +132,8 @@ class Target:
     notification: Notification | None = None
     proposal: RoleProposal | None = None
     invitation_token: str | None = None
+    batch: ImportBatch | None = None  # an import of a school's MIS file, waiting for confirmation
+    difference: SenDifference | None = None  # an imported SEN history that differs, of a school's pupil
 
     @property
     def iv(self) -> str:
@@ -200,6 +208,8 @@ TERM = "term"  # a term of a school's year
 TASK = "task"  # a task assigned to a school's SENCO, with the notification that told them
 PROPOSAL = "proposal"  # a role proposed by the administrator for a member of a school
 INVITATION = "invitation"  # an open invitation to set a password, of a new member of a school
+BATCH = "batch"  # an import of a school's file from its MIS, previewed and not yet confirmed
+DIFFERENCE = "difference"  # an imported SEN history that differs from the school's record of its pupil
 MANAGERS = ("senco", "head", "admin")  # who manages a school's staff (Ability.MANAGE_STAFF)
 
 # The key is the rule as Werkzeug spells it: one endpoint may have several rules.
@@ -533,6 +543,36 @@ ROUTES: dict[str, Route] = {
     "/ehc/requests/<int:request_id>/exceptions/new": Route(
         lambda t: f"{t.request}/exceptions/new", only("senco", "la", no=404), target=PUPIL
     ),
+    # Imports from the MIS (Ability.IMPORT_ROLL): the SENCO's and the administrator's, for their own
+    # school (another school's import is not found); the SEN differences an import sets aside are
+    # the SENCO's to reconcile (Ability.RECONCILE_SEN), each of a pupil of their own school.
+    "/imports": Route(lambda t: "/imports", only("senco", "admin")),
+    "/imports/<int:batch_id>": Route(lambda t: f"/imports/{t.batch.id}", only("senco", "admin"), target=BATCH),
+    "/imports/<int:batch_id>/confirm": Route(
+        lambda t: f"/imports/{t.batch.id}/confirm",
+        only("senco", "admin", yes=Redirect(lambda t: f"/imports/{t.batch.id}")),
+        method="POST",
+        target=BATCH,
+    ),
+    "/imports/<int:batch_id>/discard": Route(
+        lambda t: f"/imports/{t.batch.id}/discard",
+        only("senco", "admin", yes=Redirect("/imports")),
+        method="POST",
+        target=BATCH,
+    ),
+    "/imports/sen-differences": Route(lambda t: "/imports/sen-differences", only("senco")),
+    "/imports/sen-differences/<int:difference_id>/accept": Route(
+        lambda t: f"/imports/sen-differences/{t.difference.id}/accept",
+        only("senco", yes=Redirect("/imports/sen-differences")),
+        method="POST",
+        target=DIFFERENCE,
+    ),
+    "/imports/sen-differences/<int:difference_id>/keep": Route(
+        lambda t: f"/imports/sen-differences/{t.difference.id}/keep",
+        only("senco", yes=Redirect("/imports/sen-differences")),
+        method="POST",
+        target=DIFFERENCE,
+    ),
 }
 
 # Pupils by how they stand to each role (names are keys of World.pupils).
@@ -563,7 +603,7 @@ def _cases():
                 if role in ("teacher", "ta"):
                     yield pytest.param(rule, role, "hidden", id=f"{rule} {role} hidden")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
-            elif route.target in (MEMBER, GROUP, ENTRY, TASK, TERM, PROPOSAL, INVITATION):
+            elif route.target in (MEMBER, GROUP, ENTRY, TASK, TERM, PROPOSAL, INVITATION, BATCH, DIFFERENCE):
                 yield pytest.param(rule, role, "own", id=f"{rule} {role} own-school")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
             else:
@@ -822,6 +862,34 @@ def _task(session, world: World, kind: str) -> tuple[Task, Notification]:
     return task, note
 
 
+def _import_records(session, world: World, kind: str) -> tuple[ImportBatch, SenDifference]:
+    """An import of a Common Transfer File waiting for confirmation, of the school ('own') or of the
+    school of another authority ('other-school'); and an open SEN difference an earlier import set
+    aside for a pupil of that school (one on SEN support, whom the file gives an EHC plan)."""
+    school, actor, pupil = (
+        (world.school, world.users["admin"], world.pupils["taught"])
+        if kind == "own"
+        else (world.foreign, world.users["foreign_senco"], world.pupils["foreign"])
+    )
+    data = ctf_xml(pupil_xml(upn=sample_upn(9001)), dest=(None, None, school.urn))
+    earlier = preview_import(
+        session, actor=actor, school=school, kind=ImportKind.CTF, file_name="earlier.xml", data=data, today=TODAY
+    )
+    difference = SenDifference(
+        pupil_id=pupil.id,
+        batch_id=earlier.id,
+        provision=Provision.EHC_PLAN,
+        primary_need=NeedType.ASD,
+        start_date=date(2026, 10, 1),
+    )
+    session.add(difference)
+    batch = preview_import(
+        session, actor=actor, school=school, kind=ImportKind.CTF, file_name="roll.xml", data=data, today=TODAY
+    )
+    session.commit()
+    return batch, difference
+
+
 def _target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
     if route.target in (PROPOSAL, INVITATION):
         school = world.school if kind == "own" else world.foreign
@@ -846,6 +914,9 @@ def _target(world: World, route: Route, kind, foreign_group, session=None) -> Ta
         )
         session.commit()
         return Target(world, invitation_token=token_for(invitation, current_app.config["SECRET_KEY"]))
+    if route.target in (BATCH, DIFFERENCE):
+        batch, difference = _import_records(session, world, kind)
+        return Target(world, batch=batch, difference=difference)
     if route.target == TASK:
         task, note = _task(session, world, kind)
         return Target(world, task=task, notification=note)
@@ -894,6 +965,8 @@ def _expected(route: Route, role: str, kind) -> object:
         return 404  # another school's term is never found
     if route.target == TASK and kind == "other-school" and (expected == 200 or isinstance(expected, Redirect)):
         return 404
+    if route.target in (BATCH, DIFFERENCE) and kind == "other-school" and expected != 403:
+        return 404  # another school's import, or its pupil's SEN difference, is never found
     if route.target == INTERVENTION and kind not in ("own", "shared"):
         return 404  # out of scope: never confirm the record exists
     return expected
