@@ -341,6 +341,15 @@ DESCRIPTIONS: dict[str, str] = {
     "ehc_draft_sent": "Recorded the draft EHC plan sent",
     "ehc_final_issued": "Recorded the final EHC plan issued",
     "ehc_request_withdrawn": "Recorded that the request for an EHC needs assessment was withdrawn",
+    # The SEN file for the next school, and transfers between schools of this SEN Track
+    "ctf_exported": "Downloaded the pupil's Common Transfer File for the next school",
+    "transfer_pack_exported": "Downloaded the pupil's transfer pack (CTF, record, EHC documents) for the next school",
+    "transfer_page_viewed": "Viewed the page to send the SEN file to the next school",
+    "named_in_transfers_list": "Saw the pupil named in the list of transfers to confirm",
+    "transfers_viewed": "Viewed the transfers between schools",
+    "transfer_started": "Another school asked for the pupil's record (a transfer)",
+    "transfer_confirmed": "Confirmed the pupil's transfer to another school: the SEN history was copied",
+    "transfer_declined": "Declined the pupil's transfer to another school",
 }
 
 # The pages of a pupil's record, by endpoint, for "page_viewed" and "access_refused". An endpoint
@@ -399,6 +408,7 @@ PAGES: dict[str, str] = {
     "ehc.send_draft": "the form to record the draft EHC plan sent",
     "ehc.issue_final": "the form to record the final EHC plan",
     "ehc.withdraw_request": "the form to record a request withdrawn",
+    "transfers.leaver": "the page to send the SEN file to the next school",
 }
 
 

@@ -274,6 +274,10 @@ BUTTONS: dict[str, str] = {
     "/staff/<int:user_id>/invitation": "email a new link to set a password",
     "/staff/proposals/<int:proposal_id>/confirm": "confirm a proposed role",
     "/staff/proposals/<int:proposal_id>/decline": "decline a proposed role",
+    "/pupils/<public_id>/transfer/ctf": "download a leaver's CTF",
+    "/pupils/<public_id>/transfer/pack": "download a leaver's transfer pack",
+    "/transfers/<int:transfer_id>/confirm": "confirm a transfer to another school",
+    "/transfers/<int:transfer_id>/decline": "decline a transfer to another school, with the reason",
 }
 
 
@@ -879,6 +883,9 @@ def test_the_buttons_that_create_records_save_once(app):
         "/pupils/<public_id>/letters/<int:letter_id>/sent",
         "/pupils/<public_id>/passport/read",
         "/interventions/<int:intervention_id>/sessions/quick",
+        "/pupils/<public_id>/transfer/ctf",
+        "/pupils/<public_id>/transfer/pack",
+        "/transfers/<int:transfer_id>/confirm",
     }
 
 
