@@ -283,6 +283,10 @@ BUTTONS: dict[str, str] = {
     "/imports/<int:batch_id>/discard": "set an import aside",
     "/imports/sen-differences/<int:difference_id>/accept": "take the pupil's SEN status from the file",
     "/imports/sen-differences/<int:difference_id>/keep": "keep the school's SEN record",
+    "/pupils/<public_id>/transfer/ctf": "download a leaver's CTF",
+    "/pupils/<public_id>/transfer/pack": "download a leaver's transfer pack",
+    "/transfers/<int:transfer_id>/confirm": "confirm a transfer to another school",
+    "/transfers/<int:transfer_id>/decline": "decline a transfer to another school, with the reason",
 }
 
 
@@ -934,6 +938,9 @@ def test_the_buttons_that_create_records_save_once(app):
         "/pupils/<public_id>/letters/<int:letter_id>/sent",
         "/pupils/<public_id>/passport/read",
         "/interventions/<int:intervention_id>/sessions/quick",
+        "/pupils/<public_id>/transfer/ctf",
+        "/pupils/<public_id>/transfer/pack",
+        "/transfers/<int:transfer_id>/confirm",
     }
 
 
