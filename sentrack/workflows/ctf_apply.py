@@ -27,7 +27,7 @@ from sentrack.models import (
     SenStatus,
     User,
 )
-from sentrack.workflows import ctf_rows
+from sentrack.workflows import ctf_rows, transfers
 from sentrack.workflows.ctf_changes import contact_updates, matching_contact, pupil_updates
 from sentrack.workflows.ctf_known import Known, difference_due
 from sentrack.workflows.imports import NEW, RowPlan
@@ -55,8 +55,6 @@ def apply_row(
 
 
 def _start_transfer(session: Session, actor: User | None, batch: ImportBatch, known: Known, plan: RowPlan) -> None:
-    from sentrack.workflows import transfers
-
     from_pupil = session.get(Pupil, plan.transfer_from)
     transfers.start_transfer(
         session, actor=actor, school=known.school, from_pupil=from_pupil, details=plan.values, batch=batch

@@ -156,10 +156,28 @@ def plan_ctf(session: Session, *, school: School, data: bytes, file_name: str, t
     return plan_file(session, school=school, ctf=ctf, file_name=file_name, today=today)
 
 
+# The file's elements by the names of the fields the preview's errors give (others as the file names them).
+FIELDS = {
+    "UPN": "upn",
+    "FormerUPN": "former_upn",
+    "Surname": "last_name",
+    "Forename": "first_name",
+    "DOB": "date_of_birth",
+    "Sex": "sex",
+    "Gender": "sex",
+    "NCyearActual": "year_group",
+    "EntryDate": "admitted_on",
+}
+
+
+def _named(problems) -> tuple[tuple[str, str], ...]:
+    return tuple((FIELDS.get(field, field), message) for field, message in problems)
+
+
 def plan_file(session: Session, *, school: School, ctf: CtfFile, file_name: str, today: date) -> Planned:
     check_destination(session, school=school, header=ctf.header, file_name=file_name)
     entries = [
-        (pupil.position or number, ctf_rows.pupil_values(pupil), tuple(pupil.problems))
+        (pupil.position or number, ctf_rows.pupil_values(pupil), _named(pupil.problems))
         for number, pupil in enumerate(ctf.pupils, start=1)
     ]
     known = load_known(session, school, [entry[1]["upn"] for entry in entries])
