@@ -372,6 +372,7 @@ DESCRIPTIONS: dict[str, str] = {
     "sen_difference_found": "Set aside an imported SEN history that differs from the school's record",
     "sen_difference_accepted": "Took the pupil's SEN status from an imported Common Transfer File",
     "sen_difference_kept": "Kept the school's SEN record against an imported Common Transfer File",
+    "named_in_import_preview": "Saw the pupil named in the preview of an import from the MIS",
     "named_in_sen_differences": "Saw the pupil named in the imported SEN histories that differ",
     "sen_differences_viewed": "Viewed the imported SEN histories that differ from the school's records",
     # The SEN file for the next school, and transfers between schools of this SEN Track

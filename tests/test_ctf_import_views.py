@@ -97,6 +97,12 @@ def test_an_administrator_sees_how_many_sen_differences_but_never_what(client, s
 
     assert page.summary()["SEN histories that differ from the school's"] == "1"
     assert "EHC plan" not in page.html and "ASD" not in page.html and "SPLD" not in page.html
+    named = session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "named_in_import_preview", AuditEvent.object_id == str(batch.id)
+        )
+    )
+    assert named.pupil_id == schools.pupils["taught"].id and named.user_id == schools.users["admin"].id
 
 
 def test_the_senco_sees_what_differs_in_the_preview(client, schools, login, session):
