@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from sentrack import create_app
+from sentrack import create_app, submissions
 from sentrack.auth.sessions import start_session
 from sentrack.extensions import db
 from sentrack.models import (
@@ -192,6 +192,24 @@ def test_a_double_click_on_confirm_applies_once(client, schools, login, session)
         sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "import_applied")
     )
     assert applied == 1
+
+
+def test_an_upload_sent_twice_is_previewed_once(client, schools, login, session):
+    login(schools.users["admin"])
+    token = client.page("/imports").submission_token()
+    data = ctf_xml(pupil_xml(upn=sample_upn(1303)), dest=OAK)
+
+    first = _upload_with(client, data, token)
+    second = _upload_with(client, data, token)
+
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 1
+
+
+def _upload_with(client, data: bytes, token: str):
+    posted = {"kind": "ctf", "file": (io.BytesIO(data), FILE_NAME), submissions.FIELD: token}
+    return client.post("/imports", data=posted, content_type="multipart/form-data")
 
 
 def test_setting_a_preview_aside_applies_nothing(client, schools, login, session):
