@@ -321,6 +321,8 @@ DESCRIPTIONS: dict[str, str] = {
     "named_in_provision_map": "Viewed the provision map with the pupil on it",
     "named_in_provision_map_print": "Printed the provision map with the pupil on it",
     "named_in_provision_map_export": "Downloaded the provision map with the pupil on it",
+    "named_in_census_check": "Viewed the school census check with the pupil on it",
+    "named_in_census_export": "Downloaded the school census check with the pupil on it",
     # --- EHC reviews ---
     "ehc_review_convened": "Convened a review of the EHC plan",
     "ehc_review_held": "Recorded the EHC plan's review meeting",

@@ -372,6 +372,9 @@ ROUTES: dict[str, Route] = {
     "/provision-map": Route(lambda t: "/provision-map", only("senco", "head")),
     "/provision-map/export": Route(lambda t: "/provision-map/export", only("senco", "head")),
     "/provision-map/print": Route(lambda t: "/provision-map/print", only("senco", "head")),
+    # The school census check: the SENCO and the head teacher, for their own school's roll.
+    "/census": Route(lambda t: "/census", only("senco", "head")),
+    "/census.csv": Route(lambda t: "/census.csv", only("senco", "head")),
     # The dashboard: figures for the head, SENCO and governors of the school, the schools side by
     # side for an LA officer; the pupils and tasks behind a figure for the head and SENCO only.
     "/dashboard/": Route(lambda t: "/dashboard/", only("senco", "head", "governor", "la")),
