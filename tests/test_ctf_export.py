@@ -457,3 +457,70 @@ def test_a_download_refused_says_why_on_the_leavers_page(session, world, client,
 
     assert answer.status_code == 200 and "record the destination" in text(answer)
     assert session.scalar(sa.select(sa.func.count(CtfExport.id))) == 0
+
+
+# --- Two exports to one destination at the same moment, on PostgreSQL ---------------------------
+
+
+@pytest.mark.no_transaction
+def test_two_exports_to_one_destination_at_once_get_001_and_002(monkeypatch):
+    """Both read the numbers before either writes: the second's 001 meets the first's in the
+    unique constraint, is given up in its savepoint, and it takes 002. Neither fails."""
+    import os
+    import threading
+
+    from sentrack import create_app
+    from sentrack.extensions import db
+    from sentrack.workflows import ctf_export
+    from tests import factories
+    from tests.helpers import own_postgresql_database
+
+    url = os.environ.get("SENTRACK_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+    url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    both_read = threading.Barrier(2, timeout=20)
+    reading = ctf_export._next_sequence
+    first_read = threading.local()
+
+    reads: list = []
+
+    def read_then_wait(*args):
+        found = reading(*args)
+        reads.append(found)
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            both_read.wait()
+        return found
+
+    monkeypatch.setattr(ctf_export, "_next_sequence", read_then_wait)
+    with own_postgresql_database(url, f"sentrack_ctf_race_{os.getpid()}") as own:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": own, "TODAY": TODAY})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            world = factories.build_world(db.session)
+            db.session.commit()
+            ids = [_ready(db.session, world, world.pupils[key]).id for key in ("taught", "untaught_k")]
+            senco_id = world.users["senco"].id
+            db.session.remove()
+        sequences: list = []
+
+        def export(pupil_id: int) -> None:
+            with app.app_context():
+                session = db.session
+                pupil, senco = session.get(ctf_export.Pupil, pupil_id), session.get(ctf_export.User, senco_id)
+                made = export_ctf(session, actor=senco, pupil=pupil, kind=ExportKind.CTF, today=TODAY)
+                sequences.append(made.sequence)
+                session.commit()
+                session.remove()
+
+        threads = [threading.Thread(target=export, args=(pupil_id,)) for pupil_id in ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with app.app_context():
+            db.engine.dispose()
+
+    assert sorted(sequences) == [1, 2]
+    assert sorted(reads) == [1, 1, 2]  # the number taken meanwhile was read again
