@@ -469,6 +469,8 @@ ROUTES: dict[str, Route] = {
     "/staff/classes": Route(lambda t: "/staff/classes", only(*MANAGERS)),
     "/staff/classes/new": Route(lambda t: "/staff/classes/new", only(*MANAGERS)),
     "/staff/classes/<int:group_id>": Route(lambda t: f"/staff/classes/{t.group.id}", only(*MANAGERS), target=GROUP),
+    # The CSV templates for importing pupils and classes (IMPORT_ROLL: the SENCO and the administrator).
+    "/imports/templates/<kind>.csv": Route(lambda t: "/imports/templates/pupils.csv", only("senco", "admin")),
     # The link in an invitation email: the token is the key, whoever (signed in or not) opens it.
     "/invitation/<token>": Route(
         lambda t: f"/invitation/{t.invitation_token}", EVERYONE, anonymous=200, target=INVITATION
