@@ -68,6 +68,7 @@ def test_an_upload_is_previewed_and_confirming_applies_it(client, schools, login
     login(schools.users["admin"])
     page = client.page("/imports")
     assert page.table("Recent imports") == [["No file has been imported yet."]]
+    assert {"/imports/templates/pupils.csv", "/imports/templates/classes.csv"} <= set(page.links())
 
     response = upload(client, sen_file(schools))
 

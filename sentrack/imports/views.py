@@ -11,6 +11,7 @@ from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.imports import bp, queries
+from sentrack.imports.csv_templates import TEMPLATE_HELP
 from sentrack.imports.forms import ButtonForm, UploadForm
 from sentrack.submissions import once
 from sentrack.workflows import imports as flow
@@ -43,6 +44,7 @@ def upload():
         form=form,
         recent=queries.recent_imports(db.session, user.school_id),
         may_reconcile=access.can(user, Ability.RECONCILE_SEN),
+        template_help=TEMPLATE_HELP,
     )
     if request.method != "GET":
         return page  # the form again, with the reason beside the field: nothing is recorded
