@@ -348,3 +348,17 @@ def test_two_colleagues_confirming_at_the_same_moment_apply_it_once(separate_app
         "Import applied",
         "This import has already been applied",
     ]
+
+
+def test_an_administrator_is_not_told_what_makes_a_pupils_sen_history_unreadable(client, schools, login, session):
+    data = ctf_xml(pupil_xml(upn=sample_upn(1701), sen=(("2024-09-10", "E"),), needs=((1, "XYZ"),)), dest=OAK)
+    login(schools.users["admin"])
+    upload(client, data)
+    batch = session.scalar(sa.select(ImportBatch))
+
+    admin_page = client.page(f"/imports/{batch.id}")
+    login(schools.users["senco"])
+    senco_page = client.page(f"/imports/{batch.id}")
+
+    assert "XYZ" not in admin_page.html and "the SENCO sees why" in admin_page.text()
+    assert "XYZ" in senco_page.text()
