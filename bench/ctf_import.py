@@ -1,6 +1,7 @@
 """Time the import of a Common Transfer File of 2,000 pupils (BENCH_CTF_PUPILS) into the demo's
-first school: its preview, its confirmation, and the preview of the same file again (every pupil
-unchanged). All in one transaction that is rolled back, so the bench can run again on the same
+first school: its preview, its confirmation, the preview of the same file again (every pupil
+unchanged), and the file of the next September (every pupil a year up, so every one changed)
+previewed and confirmed. All in one transaction that is rolled back, so the bench can run again on the same
 data. Prints one line of JSON: counts and seconds, never a pupil's details.
 
 Run by bench/run.py with the bench configuration and SENTRACK_TODAY set to the demo's date.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -43,6 +45,13 @@ def preview(school: School, data: bytes):
     )
 
 
+def year_up(data: bytes) -> bytes:
+    """The same file with every pupil a year further on."""
+    return re.sub(
+        rb"<NCyearActual>(\d+)</NCyearActual>", lambda m: b"<NCyearActual>%d</NCyearActual>" % (int(m[1]) + 1), data
+    )
+
+
 def main() -> None:
     pupils = int(os.environ.get("BENCH_CTF_PUPILS") or 2000)
     app = create_app()
@@ -52,7 +61,9 @@ def main() -> None:
         batch, preview_seconds = timed(lambda: preview(school, data))
         _, confirm_seconds = timed(lambda: imports.confirm(db.session, actor=None, batch=batch, today=today()))
         again, again_seconds = timed(lambda: preview(school, data))
-        counts, again_counts = dict(batch.counts), dict(again.counts)
+        later, later_seconds = timed(lambda: preview(school, year_up(data)))
+        _, later_confirm_seconds = timed(lambda: imports.confirm(db.session, actor=None, batch=later, today=today()))
+        counts, again_counts, later_counts = dict(batch.counts), dict(again.counts), dict(later.counts)
         db.session.rollback()
         print(
             json.dumps(
@@ -63,6 +74,11 @@ def main() -> None:
                     "confirm": {"seconds": confirm_seconds},
                     "total_seconds": round(preview_seconds + confirm_seconds, 2),
                     "again": {"seconds": again_seconds, "counts": again_counts},
+                    "year_up": {
+                        "preview_seconds": later_seconds,
+                        "confirm_seconds": later_confirm_seconds,
+                        "counts": later_counts,
+                    },
                 }
             )
         )

@@ -353,7 +353,9 @@ def markdown(results: dict) -> str:
         f"Import of a CTF of {results['ctf_import']['pupils']:,} new pupils: preview "
         f"{results['ctf_import']['preview']['seconds']} s, confirm {results['ctf_import']['confirm']['seconds']} s "
         f"(together {results['ctf_import']['total_seconds']} s); the same file previewed again, every pupil "
-        f"unchanged: {results['ctf_import']['again']['seconds']} s.",
+        f"unchanged: {results['ctf_import']['again']['seconds']} s; the next September's file, every pupil a "
+        f"year up (changed): preview {results['ctf_import']['year_up']['preview_seconds']} s, confirm "
+        f"{results['ctf_import']['year_up']['confirm_seconds']} s.",
         "",
         "Targets missed: " + ("; ".join(results["missed"]) if results["missed"] else "none") + ".",
     ]
