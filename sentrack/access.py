@@ -28,6 +28,7 @@ from sentrack.models import (
     Intervention,
     InterventionPupil,
     Pupil,
+    PupilTransfer,
     Role,
     RoleAssignment,
     RoleProposal,
@@ -570,6 +571,7 @@ TASK_ABILITIES: dict[str, Ability] = {
     "la_issues_final_plan": Ability.RECORD_EHC_LA,
     "la_decides_ehc_review": Ability.RECORD_EHC_LA,
     "la_finalises_amended_plan": Ability.RECORD_EHC_LA,
+    "senco_sends_sen_file": Ability.EXPORT_CTF,  # a leaver's CTF and transfer pack
 }
 
 
@@ -809,6 +811,30 @@ def get_ehc_review(user: User, review_id: int, ability: Ability = Ability.VIEW_S
         abort(404)
     audit.note_loaded(review.plan.pupil)
     return review
+
+
+def transfers_to_decide(user: User) -> sa.ColumnElement[bool]:
+    """SQL, on PupilTransfer: the transfers the user decides, those of a record of a pupil their
+    ability to confirm transfers reaches (of their own school, left or not)."""
+    return PupilTransfer.from_pupil_id.in_(sa.select(Pupil.id).where(_scope(user, Ability.CONFIRM_TRANSFER)))
+
+
+def transfers_asked(user: User) -> sa.ColumnElement[bool]:
+    """SQL, on PupilTransfer: the transfers the user's school asked for (it sees their status)."""
+    if not can(user, Ability.CONFIRM_TRANSFER) or user.school_id is None:
+        return sa.false()
+    return PupilTransfer.to_school_id == user.school_id
+
+
+def get_transfer(user: User, transfer_id: int) -> PupilTransfer:
+    """A transfer the user decides (`transfers_to_decide`), else 404. Its pupil is audited as shown."""
+    transfer = db.session.scalar(
+        sa.select(PupilTransfer).where(PupilTransfer.id == transfer_id, transfers_to_decide(user))
+    )
+    if transfer is None:
+        abort(404)
+    audit.note_loaded(transfer.from_pupil)
+    return transfer
 
 
 def may_see_ehc_caseload(user: User) -> bool:

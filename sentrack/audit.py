@@ -374,8 +374,18 @@ DESCRIPTIONS: dict[str, str] = {
     "sen_difference_found": "Set aside an imported SEN history that differs from the school's record",
     "sen_difference_accepted": "Took the pupil's SEN status from an imported Common Transfer File",
     "sen_difference_kept": "Kept the school's SEN record against an imported Common Transfer File",
+    "named_in_import_preview": "Saw the pupil named in the preview of an import from the MIS",
     "named_in_sen_differences": "Saw the pupil named in the imported SEN histories that differ",
     "sen_differences_viewed": "Viewed the imported SEN histories that differ from the school's records",
+    # The SEN file for the next school, and transfers between schools of this SEN Track
+    "ctf_exported": "Downloaded the pupil's Common Transfer File for the next school",
+    "transfer_pack_exported": "Downloaded the pupil's transfer pack (CTF, record, EHC documents) for the next school",
+    "transfer_page_viewed": "Viewed the page to send the SEN file to the next school",
+    "named_in_transfers_list": "Saw the pupil named in the list of transfers to confirm",
+    "transfers_viewed": "Viewed the transfers between schools",
+    "transfer_started": "Another school asked for the pupil's record (a transfer)",
+    "transfer_confirmed": "Confirmed the pupil's transfer to another school: the SEN history was copied",
+    "transfer_declined": "Declined the pupil's transfer to another school",
 }
 
 # The pages of a pupil's record, by endpoint, for "page_viewed" and "access_refused". An endpoint
@@ -434,6 +444,7 @@ PAGES: dict[str, str] = {
     "ehc.send_draft": "the form to record the draft EHC plan sent",
     "ehc.issue_final": "the form to record the final EHC plan",
     "ehc.withdraw_request": "the form to record a request withdrawn",
+    "transfers.leaver": "the page to send the SEN file to the next school",
 }
 
 

@@ -146,6 +146,7 @@ def mailer_from_config(config) -> SMTPMailer | ConsoleMailer:
 # A task's email says which duty fell due (the catalogue's wording), never the task's title.
 EMAIL_WHAT = {
     "wave3_off_register": "A pupil in a wave 3 intervention is not on the SEN register",
+    "transfer_asked": "Another school asks for the SEN record of a pupil who joined it",
 }
 EMAIL_WHAT_DEFAULT = "You have a new notification"
 

@@ -18,10 +18,14 @@ from sentrack.models import (
     ImportBatch,
     ImportKind,
     ImportStatus,
+    LocalAuthority,
     MisSen,
     NeedType,
+    Phase,
     Provision,
     Pupil,
+    Role,
+    School,
     SenDifference,
     SenStatus,
 )
@@ -29,8 +33,10 @@ from sentrack.workflows import RuleBroken, imports
 from sentrack.workflows.ctf_rows import expected_year
 from sentrack.workflows.sen_differences import accept_difference, keep_school_record
 from sentrack.workflows.upn import check_letter
+from tests import ctf_samples
 from tests.conftest import TODAY
 from tests.ctf_samples import ADDRESS_XML, contact_xml, ctf_xml, many_pupils, pupil_xml, sample_upn
+from tests.factories import make_user
 
 OAK = ("999", "2001", "900001")  # the world's school: LA 999, establishment 2001, URN 900001
 ASH = ("999", "2002", "900002")
@@ -494,3 +500,94 @@ def test_two_thousand_pupils_are_previewed_and_applied(schools, session):
 
 def _json(output: str) -> dict:
     return json.loads(output)
+
+
+# --- Transfers from another school of this SEN Track ------------------------------------------------
+
+
+def test_a_upn_held_by_another_schools_pupil_asks_that_school_for_a_transfer(schools, session):
+    from sentrack.models import PupilTransfer, TransferStatus
+    from sentrack.workflows.transfers import confirm_transfer
+
+    finn = schools.pupils["sibling_k"]  # on Ash Secondary's roll
+    data = oak_file(_pupil_of(finn, surname="GRAY", contacts=(contact_xml(forename="Fay", surname="Gray"),)))
+
+    batch = preview(session, schools, data)
+    (row,) = rows(batch)
+    assert (row.status, row.transfer_from, row.match) == ("new", finn.id, None)
+    assert batch.counts["transfers"] == 1
+    confirm(session, schools, batch)
+
+    transfer = session.scalar(sa.select(PupilTransfer))
+    assert (transfer.from_pupil_id, transfer.to_school_id, transfer.batch_id) == (
+        finn.id,
+        schools.school.id,
+        batch.id,
+    )
+    assert transfer.status is TransferStatus.AWAITING
+    oak_pupils = sa.select(sa.func.count()).select_from(Pupil).where(Pupil.school_id == schools.school.id)
+    assert session.scalar(oak_pupils) == 4  # the record is made when the previous school confirms
+
+    (again,) = rows(preview(session, schools, data))
+    assert (again.status, again.transfer_from) == ("unchanged", None)
+    confirm(session, schools, preview(session, schools, data))
+    assert session.scalar(sa.select(sa.func.count()).select_from(PupilTransfer)) == 1
+
+    ash_senco = make_user(session, "senco@ash.test", Role.SENCO, school=schools.sibling)
+    arrived = confirm_transfer(session, actor=ash_senco, transfer=transfer, today=TODAY)
+    session.commit()
+    assert (arrived.school_id, arrived.upn, arrived.previous_pupil_id) == (schools.school.id, finn.upn, finn.id)
+    assert [c.name for c in arrived.contacts] == ["Fay Gray"]
+    (matched,) = rows(preview(session, schools, data))
+    assert (matched.match, matched.record_id) == ("upn", arrived.id)
+
+
+# --- The versions of the file ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def bedford(world, session):
+    """A school in LA 820 with establishment number 5678, where the hand-written files go."""
+    la = LocalAuthority(code="820", name="Bedford")
+    session.add(la)
+    session.flush()
+    school = School(
+        urn="100002", estab_number="5678", name="Example Lower", phase=Phase.PRIMARY, local_authority_id=la.id
+    )
+    session.add(school)
+    session.commit()
+    return school
+
+
+@pytest.mark.parametrize(
+    ("sample", "sex", "year"),
+    [("CTF_23_GENDER", "M", None), ("CTF_24_GENDER", "F", 0), ("CTF_24_SEX", "F", 0)],
+)
+def test_each_version_is_previewed_with_sex_from_sex_or_gender(world, session, bedford, sample, sex, year):
+    batch = imports.preview(
+        session,
+        actor=world.users["admin"],
+        school=bedford,
+        kind=ImportKind.CTF,
+        file_name=f"{sample}.xml",
+        data=getattr(ctf_samples, sample),
+        today=TODAY,
+    )
+
+    (row,) = rows(batch)
+    assert row.values["sex"] == sex and row.values["year_group"] == year
+    if year is None:  # a partial file gives no year: a pupil new to the school cannot be added
+        assert row.errors == [
+            ("year_group", "The file gives no national curriculum year for a pupil new to the school")
+        ]
+    else:
+        assert row.status == "new", row.errors
+
+
+def test_a_field_the_reader_could_not_read_puts_the_pupil_in_error(schools, session):
+    data = oak_file(pupil_xml(upn=sample_upn(1501), dob="2017-02-30"), pupil_xml(upn=sample_upn(1502)))
+
+    planned = rows(preview(session, schools, data))
+
+    assert planned[0].status == "error" and [field for field, _ in planned[0].errors] == ["date_of_birth"]
+    assert planned[1].status == "new"

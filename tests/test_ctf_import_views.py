@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
+from contextlib import ExitStack
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
+from sentrack import create_app, submissions
+from sentrack.auth.sessions import start_session
+from sentrack.extensions import db
 from sentrack.models import (
     AuditEvent,
     DifferenceStatus,
@@ -23,9 +29,12 @@ from sentrack.models import (
     SenStatus,
 )
 from sentrack.workflows import imports
+from tests import factories
 from tests.conftest import TODAY
 from tests.ctf_samples import NOT_XML, ctf_xml, pupil_xml, sample_upn
+from tests.helpers import own_postgresql_database
 from tests.pages import Page
+from tests.test_concurrent_edits import _at_once
 from tests.test_ctf_import import OAK, _pupil_of
 
 FILE_NAME = "8201234_CTF_9992001_001.xml"
@@ -59,6 +68,7 @@ def test_an_upload_is_previewed_and_confirming_applies_it(client, schools, login
     login(schools.users["admin"])
     page = client.page("/imports")
     assert page.table("Recent imports") == [["No file has been imported yet."]]
+    assert {"/imports/templates/pupils.csv", "/imports/templates/classes.csv"} <= set(page.links())
 
     response = upload(client, sen_file(schools))
 
@@ -88,6 +98,12 @@ def test_an_administrator_sees_how_many_sen_differences_but_never_what(client, s
 
     assert page.summary()["SEN histories that differ from the school's"] == "1"
     assert "EHC plan" not in page.html and "ASD" not in page.html and "SPLD" not in page.html
+    named = session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "named_in_import_preview", AuditEvent.object_id == str(batch.id)
+        )
+    )
+    assert named.pupil_id == schools.pupils["taught"].id and named.user_id == schools.users["admin"].id
 
 
 def test_the_senco_sees_what_differs_in_the_preview(client, schools, login, session):
@@ -179,6 +195,24 @@ def test_a_double_click_on_confirm_applies_once(client, schools, login, session)
     assert applied == 1
 
 
+def test_an_upload_sent_twice_is_previewed_once(client, schools, login, session):
+    login(schools.users["admin"])
+    token = client.page("/imports").submission_token()
+    data = ctf_xml(pupil_xml(upn=sample_upn(1303)), dest=OAK)
+
+    first = _upload_with(client, data, token)
+    second = _upload_with(client, data, token)
+
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 1
+
+
+def _upload_with(client, data: bytes, token: str):
+    posted = {"kind": "ctf", "file": (io.BytesIO(data), FILE_NAME), submissions.FIELD: token}
+    return client.post("/imports", data=posted, content_type="multipart/form-data")
+
+
 def test_setting_a_preview_aside_applies_nothing(client, schools, login, session):
     login(schools.users["admin"])
     upload(client, ctf_xml(pupil_xml(upn=sample_upn(1302)), dest=OAK))
@@ -243,3 +277,88 @@ def test_the_command_refuses_a_file_with_the_reason(app, schools, tmp_path):
     for file, words in ((path, "not for a school in SEN Track"), (bad, "bad.xml")):
         result = app.test_cli_runner().invoke(args=["import-ctf", str(file), "--json"])
         assert result.exit_code != 0 and words in result.output
+
+
+@pytest.fixture
+def separate_app(tmp_path):
+    """An app with a database of its own, outside the test transaction, which threads reach
+    through their own connections: a SQLite file, or PostgreSQL when the suite runs on it."""
+    with ExitStack() as stack:
+        url = os.environ.get("SENTRACK_TEST_DATABASE_URL")
+        if url:
+            url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+            url = stack.enter_context(own_postgresql_database(url, f"sentrack_imports_{os.getpid()}"))
+        else:
+            url = f"sqlite:///{tmp_path / 'imports.sqlite'}"
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "TODAY": TODAY})
+        with app.app_context():
+            upgrade()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.mark.no_transaction
+def test_two_colleagues_confirming_at_the_same_moment_apply_it_once(separate_app):
+    own_app = separate_app
+    with own_app.app_context():
+        world = factories.build_world(db.session)
+        world.school.estab_number = "2001"
+        batch = imports.preview(
+            db.session,
+            actor=world.users["admin"],
+            school=world.school,
+            kind=ImportKind.CTF,
+            file_name=FILE_NAME,
+            data=ctf_xml(*(pupil_xml(upn=sample_upn(1600 + n)) for n in range(20)), dest=OAK),
+            today=TODAY,
+        )
+        db.session.commit()
+        batch_id, clients = batch.id, []
+        for user in (world.users["admin"], world.users["senco"]):
+            token = start_session(db.session, user, remote_addr="127.0.0.1", user_agent="pytest")
+            db.session.commit()
+            client = own_app.test_client()
+            with client.session_transaction() as cookie:
+                cookie["_user_id"], cookie["_fresh"] = token, True
+            clients.append(client)
+        db.session.remove()
+
+    responses = _at_once(clients, lambda n, c: c.post(f"/imports/{batch_id}/confirm"))
+
+    assert [r.status_code for r in responses] == [302, 302]
+    with own_app.app_context():
+        added = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Pupil)
+            .where(Pupil.upn.in_([sample_upn(1600 + n) for n in range(20)]))
+        )
+        applied = db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "import_applied")
+        )
+        assert (added, applied) == (20, 1)
+        db.session.remove()
+    flashed = []
+    for client in clients:
+        with client.session_transaction() as cookie:
+            flashed += [message for _, message in cookie.get("_flashes", [])]
+    assert sorted(message.split(":")[0] for message in flashed) == [
+        "Import applied",
+        "This import has already been applied",
+    ]
+
+
+def test_an_administrator_is_not_told_what_makes_a_pupils_sen_history_unreadable(client, schools, login, session):
+    data = ctf_xml(pupil_xml(upn=sample_upn(1701), sen=(("2024-09-10", "E"),), needs=((1, "XYZ"),)), dest=OAK)
+    login(schools.users["admin"])
+    upload(client, data)
+    batch = session.scalar(sa.select(ImportBatch))
+
+    admin_page = client.page(f"/imports/{batch.id}")
+    login(schools.users["senco"])
+    senco_page = client.page(f"/imports/{batch.id}")
+
+    assert "XYZ" not in admin_page.html and "the SENCO sees why" in admin_page.text()
+    assert "XYZ" in senco_page.text()

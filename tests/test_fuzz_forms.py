@@ -70,6 +70,7 @@ from sentrack.models import (
     EhcPlan,
     EhcRequest,
     EhcReview,
+    ImportBatch,
     Intervention,
     InterventionPupil,
     InterventionSession,
@@ -97,6 +98,7 @@ from sentrack.models import (
     User,
     UserSession,
 )
+from tests import ctf_samples
 from tests.factories import World
 from tests.helpers import text
 from tests.pages import Page
@@ -253,6 +255,9 @@ FORMS: dict[str, Fuzz] = {
     "/ehc/requests/<int:request_id>/final-plan": Fuzz((EhcPlan, EhcRequest, SenStatus, AuditEvent), _ehc_draft_sent),
     "/ehc/requests/<int:request_id>/withdraw": Fuzz((EhcRequest, TimelineEvent, AuditEvent)),
     "/ehc/requests/<int:request_id>/exceptions/new": Fuzz((EhcException, TimelineEvent, AuditEvent)),
+    # Imports from the MIS (the file field posted as text: refused as no file chosen; real files in
+    # test_hostile_import_files_are_refused_beside_the_file_field_and_store_nothing below)
+    "/imports": Fuzz((ImportBatch, Pupil, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below
@@ -274,6 +279,14 @@ BUTTONS: dict[str, str] = {
     "/staff/<int:user_id>/invitation": "email a new link to set a password",
     "/staff/proposals/<int:proposal_id>/confirm": "confirm a proposed role",
     "/staff/proposals/<int:proposal_id>/decline": "decline a proposed role",
+    "/imports/<int:batch_id>/confirm": "confirm an import",
+    "/imports/<int:batch_id>/discard": "set an import aside",
+    "/imports/sen-differences/<int:difference_id>/accept": "take the pupil's SEN status from the file",
+    "/imports/sen-differences/<int:difference_id>/keep": "keep the school's SEN record",
+    "/pupils/<public_id>/transfer/ctf": "download a leaver's CTF",
+    "/pupils/<public_id>/transfer/pack": "download a leaver's transfer pack",
+    "/transfers/<int:transfer_id>/confirm": "confirm a transfer to another school",
+    "/transfers/<int:transfer_id>/decline": "decline a transfer to another school, with the reason",
 }
 
 
@@ -730,6 +743,52 @@ def test_a_real_file_for_another_schools_pupil_is_not_found_and_stores_nothing(
     assert len(refused) == 1 and last == "access_refused"
 
 
+# The import page is sent files as a browser sends them: contents that are no Common Transfer File
+# (no known type, another type, hostile XML with entities or external references, too large) and
+# real files for another school or for none, under hostile names. Each is refused beside the file
+# field with the file named, and nothing is stored.
+
+IMPORT_REFUSED = [
+    (ctf_samples.NOT_XML, "roll.xml"),
+    (ctf_samples.BILLION_LAUGHS, "roll.xml"),
+    (ctf_samples.EXTERNAL_ENTITY, "roll.xml"),
+    (ctf_samples.DTD_ONLY, "roll.xml"),
+    (ctf_samples.TRUNCATED, "roll.xml"),
+    (ctf_samples.WRONG_ROOT, "roll.xml"),
+    (ctf_samples.ctf_xml(ctf_samples.pupil_xml(), dest=(None, None, "900003")), "far.xml"),
+    (ctf_samples.ctf_xml(ctf_samples.pupil_xml(), dest=("555", "1111", "111111")), "nowhere.xml"),
+    *MISNAMED,
+]
+
+
+def test_hostile_import_files_are_refused_beside_the_file_field_and_store_nothing(
+    app, client, world, login, session, foreign_group
+):
+    url, form, page = open_form(app, client, world, login, session, foreign_group, "/imports")
+    assert page.has('input[type="file"][name="file"]')
+    page_token = page.submission_token()
+    before = snapshot(session)
+
+    @settings(
+        max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, phases=(Phase.explicit, Phase.generate)
+    )
+    @given(st.one_of(st.sampled_from(IMPORT_REFUSED), st.tuples(unknown_content, upload_names)))
+    def post_file(file):
+        content, name = file
+        posted = {"kind": "ctf", "file": (io.BytesIO(content), name), submissions.FIELD: page_token}
+
+        response = client.post(url, data=posted, content_type="multipart/form-data")
+
+        assert response.status_code == 200, f"{name!r}: {response.status_code}"
+        answer = Page(response)
+        assert answer.error_summary(), f"{name!r}: no error summary"
+        assert answer.field_error("file"), f"{name!r}: no message beside the file field"
+        assert snapshot(session) == before, f"{name!r}: something was stored"
+        assert_escaped(answer.html, {"name": name})
+
+    post_file()
+
+
 # --- Buttons ---------------------------------------------------------------------------------
 
 junk_fields = st.dictionaries(
@@ -879,6 +938,9 @@ def test_the_buttons_that_create_records_save_once(app):
         "/pupils/<public_id>/letters/<int:letter_id>/sent",
         "/pupils/<public_id>/passport/read",
         "/interventions/<int:intervention_id>/sessions/quick",
+        "/pupils/<public_id>/transfer/ctf",
+        "/pupils/<public_id>/transfer/pack",
+        "/transfers/<int:transfer_id>/confirm",
     }
 
 

@@ -37,6 +37,8 @@ from sentrack.models import (
     EhcRequest,
     EhcRequester,
     EhcReview,
+    ImportBatch,
+    ImportKind,
     Intervention,
     InterventionType,
     MeetingMode,
@@ -47,6 +49,7 @@ from sentrack.models import (
     ParentMeeting,
     Plan,
     Provision,
+    PupilTransfer,
     Review,
     ReviewKind,
     Role,
@@ -54,6 +57,7 @@ from sentrack.models import (
     School,
     SchoolTerm,
     Season,
+    SenDifference,
     SenStatus,
     SupportCycle,
     Task,
@@ -61,8 +65,11 @@ from sentrack.models import (
 )
 from sentrack.workflows import interventions as iflow
 from sentrack.workflows.duty_catalogue import sync_catalogue
+from sentrack.workflows.imports import preview as preview_import
 from sentrack.workflows.invitations import invite, token_for
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER, change_sen_status
+from tests.conftest import TODAY
+from tests.ctf_samples import ctf_xml, pupil_xml, sample_upn
 from tests.factories import OPENED_ON, PLAN_STARTS, REVIEW_DATE, World, make_user
 from tests.helpers import date_parts, rows, text
 
@@ -126,6 +133,9 @@ class Target:
     notification: Notification | None = None
     proposal: RoleProposal | None = None
     invitation_token: str | None = None
+    batch: ImportBatch | None = None  # an import of a school's MIS file, waiting for confirmation
+    difference: SenDifference | None = None  # an imported SEN history that differs, of a school's pupil
+    transfer: PupilTransfer | None = None
 
     @property
     def iv(self) -> str:
@@ -200,6 +210,9 @@ TERM = "term"  # a term of a school's year
 TASK = "task"  # a task assigned to a school's SENCO, with the notification that told them
 PROPOSAL = "proposal"  # a role proposed by the administrator for a member of a school
 INVITATION = "invitation"  # an open invitation to set a password, of a new member of a school
+BATCH = "batch"  # an import of a school's file from its MIS, previewed and not yet confirmed
+DIFFERENCE = "difference"  # an imported SEN history that differs from the school's record of its pupil
+TRANSFER = "transfer"  # a transfer of a pupil's record asked by another school of the authority
 MANAGERS = ("senco", "head", "admin")  # who manages a school's staff (Ability.MANAGE_STAFF)
 
 # The key is the rule as Werkzeug spells it: one endpoint may have several rules.
@@ -538,6 +551,65 @@ ROUTES: dict[str, Route] = {
     "/ehc/requests/<int:request_id>/exceptions/new": Route(
         lambda t: f"{t.request}/exceptions/new", only("senco", "la", no=404), target=PUPIL
     ),
+    # Imports from the MIS (Ability.IMPORT_ROLL): the SENCO's and the administrator's, for their own
+    # school (another school's import is not found); the SEN differences an import sets aside are
+    # the SENCO's to reconcile (Ability.RECONCILE_SEN), each of a pupil of their own school.
+    "/imports": Route(lambda t: "/imports", only("senco", "admin")),
+    "/imports/<int:batch_id>": Route(lambda t: f"/imports/{t.batch.id}", only("senco", "admin"), target=BATCH),
+    "/imports/<int:batch_id>/confirm": Route(
+        lambda t: f"/imports/{t.batch.id}/confirm",
+        only("senco", "admin", yes=Redirect(lambda t: f"/imports/{t.batch.id}")),
+        method="POST",
+        target=BATCH,
+    ),
+    "/imports/<int:batch_id>/discard": Route(
+        lambda t: f"/imports/{t.batch.id}/discard",
+        only("senco", "admin", yes=Redirect("/imports")),
+        method="POST",
+        target=BATCH,
+    ),
+    "/imports/sen-differences": Route(lambda t: "/imports/sen-differences", only("senco")),
+    "/imports/sen-differences/<int:difference_id>/accept": Route(
+        lambda t: f"/imports/sen-differences/{t.difference.id}/accept",
+        only("senco", yes=Redirect("/imports/sen-differences")),
+        method="POST",
+        target=DIFFERENCE,
+    ),
+    "/imports/sen-differences/<int:difference_id>/keep": Route(
+        lambda t: f"/imports/sen-differences/{t.difference.id}/keep",
+        only("senco", yes=Redirect("/imports/sen-differences")),
+        method="POST",
+        target=DIFFERENCE,
+    ),
+    # A leaver's SEN file (Ability.EXPORT_CTF, the SENCO's, reaching pupils who left): the page
+    # opens for a pupil on the roll too, saying why nothing can be exported yet; an export of a
+    # pupil who has not left is refused back on that page. Everyone else: 404.
+    "/pupils/<public_id>/transfer": Route(lambda t: f"{t.base}/transfer", only("senco", no=404), target=PUPIL),
+    "/pupils/<public_id>/transfer/ctf": Route(
+        lambda t: f"{t.base}/transfer/ctf",
+        only("senco", yes=Redirect(lambda t: f"{t.base}/transfer"), no=404),
+        method="POST",
+        target=PUPIL,
+    ),
+    "/pupils/<public_id>/transfer/pack": Route(
+        lambda t: f"{t.base}/transfer/pack",
+        only("senco", yes=Redirect(lambda t: f"{t.base}/transfer"), no=404),
+        method="POST",
+        target=PUPIL,
+    ),
+    # Transfers between schools of the authority (Ability.CONFIRM_TRANSFER): the SENCO decides those
+    # of their own school's pupils (another school's: 404); a decline without its reason shows the
+    # page again with the error.
+    "/transfers": Route(lambda t: "/transfers", only("senco")),
+    "/transfers/<int:transfer_id>/confirm": Route(
+        lambda t: f"/transfers/{t.transfer.id}/confirm",
+        only("senco", yes=Redirect("/transfers")),
+        method="POST",
+        target=TRANSFER,
+    ),
+    "/transfers/<int:transfer_id>/decline": Route(
+        lambda t: f"/transfers/{t.transfer.id}/decline", only("senco"), method="POST", target=TRANSFER
+    ),
 }
 
 # Pupils by how they stand to each role (names are keys of World.pupils).
@@ -568,7 +640,7 @@ def _cases():
                 if role in ("teacher", "ta"):
                     yield pytest.param(rule, role, "hidden", id=f"{rule} {role} hidden")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
-            elif route.target in (MEMBER, GROUP, ENTRY, TASK, TERM, PROPOSAL, INVITATION):
+            elif route.target in (MEMBER, GROUP, ENTRY, TASK, TERM, PROPOSAL, INVITATION, BATCH, DIFFERENCE, TRANSFER):
                 yield pytest.param(rule, role, "own", id=f"{rule} {role} own-school")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
             else:
@@ -827,7 +899,57 @@ def _task(session, world: World, kind: str) -> tuple[Task, Notification]:
     return task, note
 
 
+def _import_records(session, world: World, kind: str) -> tuple[ImportBatch, SenDifference]:
+    """An import of a Common Transfer File waiting for confirmation, of the school ('own') or of the
+    school of another authority ('other-school'); and an open SEN difference an earlier import set
+    aside for a pupil of that school (one on SEN support, whom the file gives an EHC plan)."""
+    school, actor, pupil = (
+        (world.school, world.users["admin"], world.pupils["taught"])
+        if kind == "own"
+        else (world.foreign, world.users["foreign_senco"], world.pupils["foreign"])
+    )
+    data = ctf_xml(pupil_xml(upn=sample_upn(9001)), dest=(None, None, school.urn))
+    earlier = preview_import(
+        session, actor=actor, school=school, kind=ImportKind.CTF, file_name="earlier.xml", data=data, today=TODAY
+    )
+    difference = SenDifference(
+        pupil_id=pupil.id,
+        batch_id=earlier.id,
+        provision=Provision.EHC_PLAN,
+        primary_need=NeedType.ASD,
+        start_date=date(2026, 10, 1),
+    )
+    session.add(difference)
+    batch = preview_import(
+        session, actor=actor, school=school, kind=ImportKind.CTF, file_name="roll.xml", data=data, today=TODAY
+    )
+    session.commit()
+    return batch, difference
+
+
+def _transfer(session, world: World, kind: str) -> PupilTransfer:
+    """A transfer asked by Ash Secondary for Ada's record at Oak ('own': Oak decides it), or asked
+    by Oak for Finn's record at Ash ('other-school': Oak only sees its status)."""
+    from_key, to_school = ("taught", world.sibling) if kind == "own" else ("sibling_k", world.school)
+    pupil = world.pupils[from_key]
+    details = {
+        "upn": pupil.upn,
+        "first_name": pupil.first_name,
+        "last_name": pupil.last_name,
+        "date_of_birth": pupil.date_of_birth.isoformat(),
+        "year_group": pupil.year_group,
+        "admitted_on": None,
+        "contacts": [],
+    }
+    transfer = PupilTransfer(from_pupil_id=pupil.id, to_school_id=to_school.id, details=details)
+    session.add(transfer)
+    session.commit()
+    return transfer
+
+
 def _target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
+    if route.target == TRANSFER:
+        return Target(world, transfer=_transfer(session, world, kind))
     if route.target in (PROPOSAL, INVITATION):
         school = world.school if kind == "own" else world.foreign
         member = make_user(
@@ -851,6 +973,9 @@ def _target(world: World, route: Route, kind, foreign_group, session=None) -> Ta
         )
         session.commit()
         return Target(world, invitation_token=token_for(invitation, current_app.config["SECRET_KEY"]))
+    if route.target in (BATCH, DIFFERENCE):
+        batch, difference = _import_records(session, world, kind)
+        return Target(world, batch=batch, difference=difference)
     if route.target == TASK:
         task, note = _task(session, world, kind)
         return Target(world, task=task, notification=note)
@@ -899,6 +1024,10 @@ def _expected(route: Route, role: str, kind) -> object:
         return 404  # another school's term is never found
     if route.target == TASK and kind == "other-school" and (expected == 200 or isinstance(expected, Redirect)):
         return 404
+    if route.target in (BATCH, DIFFERENCE) and kind == "other-school" and expected != 403:
+        return 404  # another school's import, or its pupil's SEN difference, is never found
+    if route.target == TRANSFER and kind == "other-school" and (expected == 200 or isinstance(expected, Redirect)):
+        return 404  # a transfer of another school's pupil is never found
     if route.target == INTERVENTION and kind not in ("own", "shared"):
         return 404  # out of scope: never confirm the record exists
     return expected
@@ -1554,6 +1683,10 @@ READING_RULES = {
     # EHC reviews
     "/ehc/reviews/<int:review_id>",
     "/ehc/requests/<int:request_id>",  # EHC requests
+    # A leaver's SEN file: exporting writes only its own log
+    "/pupils/<public_id>/transfer",
+    "/pupils/<public_id>/transfer/ctf",
+    "/pupils/<public_id>/transfer/pack",
 }
 WRITING_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and rule not in READING_RULES)
 
@@ -1620,7 +1753,7 @@ def test_every_write_route_is_open_the_day_before_the_pupil_leaves(client, world
         session.commit()
 
 
-@pytest.mark.parametrize("rule", sorted(READING_RULES - {"/pupils/<public_id>/leaving/undo"}))
+@pytest.mark.parametrize("rule", sorted(rule for rule in READING_RULES if ROUTES[rule].method == "GET"))
 @pytest.mark.parametrize(
     ("role", "key", "status"),
     [

@@ -44,6 +44,7 @@ from sentrack.models import (
     EhcRequest,
     EhcRequester,
     EhcReview,
+    ExportKind,
     Intervention,
     InterventionPupil,
     MeetingMode,
@@ -117,6 +118,7 @@ RECORD_TYPE = {
     "ehc_review_decision": "ehc_review",
     "ehc_amended_plan": "ehc_review",
     "ehc_plan": "ehc_plan",
+    "ctf_export": "ctf_export",
 }
 EHC_STEPS = {code for code, spec in BY_CODE.items() if (spec.fulfilled_by or "").startswith("ehc_")}
 REGISTER_DUTIES = {
@@ -310,7 +312,7 @@ class Walk:
         if pupil is None:
             return []
         reasons = []
-        if not self.on_roll(pupil):
+        if not self.on_roll(pupil) and code != "senco_sends_sen_file":  # due because the pupil left
             reasons.append(f"the pupil left the school on {pupil.left_on}")
         elif code in REGISTER_DUTIES and not self.on_register(pupil, statuses):
             reasons.append("the pupil is not on the SEN register")
@@ -524,6 +526,8 @@ class Walk:
                 s, actor=self.user(task.assigned_to_id), intervention=intervention, results=results, today=day
             )
             return "intervention", intervention.id
+        if code == "senco_sends_sen_file":
+            return "ctf_export", self.send_sen_file(pupil).id
         if code == "senco_keeps_records_current":
             cycle = flow.open_cycle_of(s, pupil)
             if cycle is not None and cycle.state in (CycleState.DO, CycleState.REVIEW):
@@ -609,6 +613,15 @@ class Walk:
         elif code == "la_finalises_amended_plan":
             review.amended_final_on = day
         return review
+
+    def send_sen_file(self, pupil: Pupil):
+        """The SENCO records the next school's numbers (and the school's own, once) and exports the
+        leaver's transfer pack, as the leaver's page does."""
+        from sentrack.workflows.ctf_export import export_ctf
+
+        self.school.estab_number = self.school.estab_number or "2001"
+        pupil.destination_name, pupil.destination_la, pupil.destination_estab = "Elm Academy", "999", "4004"
+        return export_ctf(self.session, actor=self.users["senco"], pupil=pupil, kind=ExportKind.PACK, today=self.day)
 
     def work(self, index: int) -> None:
         """Do the work of the open tasks of the school that staff get to today, and check that
@@ -892,6 +905,11 @@ def test_a_year_walked_week_by_week(app, session, monkeypatch, login):
         shortfalls.append(f"tasks no longer needed that look done: {[(t.title, t.note) for t in cancelled]}")
     left_on = walk.pupils["lee"].left_on
     lee = session.scalars(sa.select(Task).where(Task.pupil_id == walk.pupils["lee"].id)).all()
+    # Their SEN file for the next school is due because they left: it was sent, by its export.
+    sen_file = [t for t in lee if t.duty.code == "senco_sends_sen_file"]
+    if [(t.status, t.done_by_type) for t in sen_file] != [(TaskStatus.DONE, "ctf_export")]:
+        shortfalls.append(f"the SEN file of the pupil who left: {[(t.status, t.done_by_type) for t in sen_file]}")
+    lee = [t for t in lee if t not in sen_file]
     after = [t for t in lee if t.closed_on is None or t.closed_on >= left_on]
     if not after or any(
         t.status is not TaskStatus.CANCELLED or t.closed_on != left_on or "left the school" not in t.note for t in after

@@ -13,6 +13,7 @@ from wtforms.validators import StopValidation
 from sentrack.forms import Offered, Required
 from sentrack.models import ImportKind
 from sentrack.workflows.ctf_format import MAX_FILE_BYTES
+from sentrack.workflows.ehc_documents import safe_filename
 from sentrack.workflows.imports import Upload
 
 
@@ -25,10 +26,13 @@ class ChosenFile:
         if not isinstance(upload, FileStorage) or not upload.filename:
             raise StopValidation("Choose the file to import")
         if upload.content_length and upload.content_length > MAX_FILE_BYTES:
-            raise StopValidation(f"{upload.filename} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            limit = MAX_FILE_BYTES // (1024 * 1024)
+            raise StopValidation(f"{safe_filename(upload.filename)} is larger than {limit} MB")
 
 
 class UploadForm(FlaskForm):
+    """The file's name is kept and shown only as a safe one: no folder, no control characters."""
+
     kind = RadioField(
         "What is in the file?",
         choices=[(kind.value, kind.label) for kind in ImportKind],
@@ -43,7 +47,7 @@ class UploadForm(FlaskForm):
         upload: FileStorage = self.file.data
         return Upload(
             kind=ImportKind(self.kind.data),
-            file_name=(upload.filename or "")[:255],
+            file_name=safe_filename(upload.filename or ""),
             data=upload.stream.read(MAX_FILE_BYTES + 1),
         )
 

@@ -11,6 +11,7 @@ from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.imports import bp, queries
+from sentrack.imports.csv_templates import TEMPLATE_HELP
 from sentrack.imports.forms import ButtonForm, UploadForm
 from sentrack.submissions import once
 from sentrack.workflows import imports as flow
@@ -43,6 +44,7 @@ def upload():
         form=form,
         recent=queries.recent_imports(db.session, user.school_id),
         may_reconcile=access.can(user, Ability.RECONCILE_SEN),
+        template_help=TEMPLATE_HELP,
     )
     if request.method != "GET":
         return page  # the form again, with the reason beside the field: nothing is recorded
@@ -56,13 +58,23 @@ def preview(batch_id: int):
     administrator only how many pupils' SEN differs."""
     user = operations.signed_in_user()
     batch = access.get_import_batch(user, batch_id)
+    groups = queries.preview_groups(batch)
     page = render_template(
         "imports/preview.html",
         batch=batch,
-        groups=queries.preview_groups(batch),
+        groups=groups,
         matches=flow.MATCHES,
         sees_sen=access.sees_imported_sen(user),
         file_sen=queries.file_sen,
+    )
+    matched = {row.record_id: batch.school_id for group in groups for row in group.rows if row.record_id is not None}
+    audit.record_for_pupils(
+        db.session,
+        "named_in_import_preview",
+        actor=user,
+        pupil_schools=matched,
+        object_type="import_batch",
+        object_id=batch.id,
     )
     return audit.shown(db.session, page, "import_preview_viewed", actor=user, school_id=batch.school_id, about=batch)
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from sentrack.models import ImportBatch, ImportKind, LocalAuthority, Pupil, School, TransferStatus, User
 from sentrack.workflows import RuleBroken, ctf_rows
-from sentrack.workflows.ctf_apply import apply_row
+from sentrack.workflows.ctf_apply import add_new_pupils, apply_row
 from sentrack.workflows.ctf_changes import contact_changes, pupil_changes
 from sentrack.workflows.ctf_format import CtfFile, CtfHeader, CtfRefused, CtfSchool
 from sentrack.workflows.ctf_known import Known, difference_due, load_known, match
@@ -156,10 +156,28 @@ def plan_ctf(session: Session, *, school: School, data: bytes, file_name: str, t
     return plan_file(session, school=school, ctf=ctf, file_name=file_name, today=today)
 
 
+# The file's elements by the names of the fields the preview's errors give (others as the file names them).
+FIELDS = {
+    "UPN": "upn",
+    "FormerUPN": "former_upn",
+    "Surname": "last_name",
+    "Forename": "first_name",
+    "DOB": "date_of_birth",
+    "Sex": "sex",
+    "Gender": "sex",
+    "NCyearActual": "year_group",
+    "EntryDate": "admitted_on",
+}
+
+
+def _named(problems) -> tuple[tuple[str, str], ...]:
+    return tuple((FIELDS.get(field, field), message) for field, message in problems)
+
+
 def plan_file(session: Session, *, school: School, ctf: CtfFile, file_name: str, today: date) -> Planned:
     check_destination(session, school=school, header=ctf.header, file_name=file_name)
     entries = [
-        (pupil.position or number, ctf_rows.pupil_values(pupil), tuple(pupil.problems))
+        (pupil.position or number, ctf_rows.pupil_values(pupil), _named(pupil.problems))
         for number, pupil in enumerate(ctf.pupils, start=1)
     ]
     known = load_known(session, school, [entry[1]["upn"] for entry in entries])
@@ -171,18 +189,28 @@ def plan_file(session: Session, *, school: School, ctf: CtfFile, file_name: str,
 
 def apply_ctf(session: Session, *, actor: User | None, batch: ImportBatch, rows: list[RowPlan], today: date) -> None:
     """The applier of `ImportKind.CTF`: the rows not in error planned again against the records as
-    they are now, and each applied in its own savepoint. A row refused now (a colleague's change
-    since the preview made it wrong) is left out; the others are applied."""
+    they are now; the new pupils added together, and each pupil changed in its own savepoint. A row
+    refused now (a colleague's change since the preview made it wrong) is left out; the others are
+    applied."""
     entries = [(row.position, row.values) for row in rows if row.status != ERROR]
     known = load_known(session, batch.school, [values["upn"] for _, values in entries])
-    for plan in plan_entries(known, entries, today):
-        if plan.status == ERROR:
-            continue
-        try:
-            with session.begin_nested():
-                apply_row(session, actor=actor, batch=batch, known=known, plan=plan, today=today)
-        except RuleBroken:
-            continue
+    plans = [plan for plan in plan_entries(known, entries, today) if plan.status != ERROR]
+    add_new_pupils(
+        session,
+        actor=actor,
+        batch=batch,
+        known=known,
+        plans=[plan for plan in plans if plan.status == NEW and plan.transfer_from is None],
+    )
+    for plan in plans:
+        if plan.status == UNCHANGED and plan.record_id is not None:  # SEN set aside and kept at most
+            apply_row(session, actor=actor, batch=batch, known=known, plan=plan, today=today)
+        elif plan.status == CHANGED or plan.transfer_from is not None:
+            try:
+                with session.begin_nested():
+                    apply_row(session, actor=actor, batch=batch, known=known, plan=plan, today=today)
+            except RuleBroken:
+                continue
     session.flush()
 
 

@@ -57,7 +57,7 @@ def _load_pupils(session: Session, known: Known) -> None:
     pupils = session.scalars(
         sa.select(Pupil)
         .where(Pupil.school_id == known.school.id)
-        .options(selectinload(Pupil.contacts))
+        .options(selectinload(Pupil.contacts), selectinload(Pupil.groups))
         # On the roll first, then who left most recently: the first found for a UPN is kept.
         .order_by(Pupil.left_on.is_not(None), Pupil.left_on.desc(), Pupil.id)
     ).all()

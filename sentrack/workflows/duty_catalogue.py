@@ -176,6 +176,22 @@ DUTIES: tuple[DutySpec, ...] = (
         due_days=28,
     ),
     DutySpec(
+        "senco_sends_sen_file",
+        Role.SENCO,
+        "Send the pupil's SEN file to the next school",
+        "When a pupil leaves, the school sends the pupil's common transfer file and educational record "
+        "to the next school within 15 school days of the pupil leaving its roll (Education (Pupil "
+        "Information) (England) Regulations 2005, regulation 9).",
+        EVENT,
+        'A pupil leaves the roll with an SEN record: "K" or "E" on their last day, or an EHC plan in '
+        "force then (for a leaving in the last 12 months).",
+        "15 school days after the leaving date (weekdays in the school's terms, half-term holidays left out).",
+        "When the pupil's CTF or transfer pack is exported after the leaving. No longer needed if the "
+        "leaving is undone.",
+        fulfilled_by="ctf_export",
+        due_days=15,
+    ),
+    DutySpec(
         "head_told_engagement_overdue",
         Role.HEAD,
         "Act on parent meetings that are overdue",

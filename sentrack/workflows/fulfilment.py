@@ -22,6 +22,7 @@ from sentrack.models import (
     AssessmentDecision,
     Concern,
     ConcernStatus,
+    CtfExport,
     CycleState,
     Duty,
     EhcAdvice,
@@ -423,6 +424,42 @@ def _plan_recorded(session: Session, scope) -> list[Done]:
     return found
 
 
+SEN_FILE_DUTY = "senco_sends_sen_file"
+
+
+def leaving_of(period: str) -> date | None:
+    """The leaving date a leaver's SEN file task follows (period "left:<date>")."""
+    try:
+        return date.fromisoformat(period.removeprefix("left:"))
+    except ValueError:
+        return None
+
+
+def _sen_file_sent(session: Session, scope) -> list[Done]:
+    """The pupil's CTF (alone or in a transfer pack) exported on or after the leaving date the
+    task follows (period "left:<date>"): the first such export."""
+    tasks = _open_tasks(session, SEN_FILE_DUTY, scope)
+    leavings = {task_id: leaving_of(period) for task_id, _, period in tasks}
+    if not any(leavings.values()):
+        return []
+    exports: dict[int, list] = {}
+    for row in session.execute(
+        sa.select(CtfExport.pupil_id, CtfExport.id, CtfExport.exported_at, CtfExport.exported_by_id)
+        .add_columns(CtfExport.file_name)
+        .where(CtfExport.pupil_id.in_({pupil_id for _, pupil_id, _ in tasks}))
+        .order_by(CtfExport.exported_at, CtfExport.id)
+    ):
+        exports.setdefault(row[0], []).append(row)
+    found = []
+    for task_id, pupil_id, _ in tasks:
+        left_on = leavings[task_id]
+        sent = next((e for e in exports.get(pupil_id, ()) if left_on and e[2].date() >= left_on), None)
+        if sent is not None:
+            on = sent[2].date()
+            found.append(Done(task_id, "ctf_export", sent[1], on, sent[3], f"{sent[4]} exported on {_day(on)}"))
+    return found
+
+
 FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = {
     "review": _review_recorded,
     "parent_letter": _letter_sent,
@@ -441,6 +478,7 @@ FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = 
     "ehc_review_decision": _review_decided,
     "ehc_amended_plan": _amended_final,
     "ehc_plan": _plan_recorded,
+    "ctf_export": _sen_file_sent,
 }
 
 
@@ -566,7 +604,12 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
         ~sa.exists().where(review.cycle_id == cycle.id, review.recorded_at.is_not(None)),
     )
     return [
-        (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today)), LEFT_NOTE),
+        # A leaver's SEN file is due because they left: that task alone outlives the leaving.
+        (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today), Duty.code != SEN_FILE_DUTY), LEFT_NOTE),
+        (
+            sa.and_(Duty.code == SEN_FILE_DUTY, Pupil.left_on.is_(None)),
+            "No longer needed: the leaving was undone.",
+        ),
         (
             sa.and_(Duty.code.in_(_REGISTER_DUTIES), ~on_register_today),
             "No longer needed: the pupil is no longer on the SEN register.",

@@ -2,11 +2,16 @@
 
 Sessions happen Monday to Friday (weekdays 0 to 4). These rules set up an intervention's default
 days and dates, count the sessions it plans in a term, and find the school week holding a day.
+A school day is a weekday within one of the school's terms, outside its half-term holiday: what a
+time limit in school days counts.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
+
+from sentrack.workflows.terms import Term
 
 # Days of the week a catalogue entry's sessions fall on by default, by sessions a week.
 DEFAULT_WEEKDAYS = {1: [2], 2: [1, 3], 3: [0, 2, 4], 4: [0, 1, 2, 3], 5: [0, 1, 2, 3, 4]}
@@ -58,3 +63,25 @@ def planned_in_week(weekdays: list[int], monday: date, starts_on: date, ends_on:
     """How many sessions on `weekdays` of the week from `monday` fall within `starts_on`..`ends_on`."""
     days = [monday + timedelta(days=d) for d in sorted(weekdays or [])]
     return sum(1 for day in days if starts_on <= day <= ends_on)
+
+
+def is_school_day(day: date, terms: Iterable[Term]) -> bool:
+    """Whether `day` is a weekday within one of `terms` and outside its half-term holiday."""
+    if day.weekday() >= 5:
+        return False
+    for term in terms:
+        if term.holds(day):
+            return term.half_term is None or not (term.half_term[0] <= day <= term.half_term[1])
+    return False
+
+
+def school_days_after(day: date, count: int, terms: list[Term]) -> date:
+    """The `count`th school day after `day` (not counting `day`) by the school's `terms`. Past the
+    last of `terms` every weekday counts, so that a date is always found."""
+    last = max((term.ends_on for term in terms), default=day)
+    found = 0
+    while found < count:
+        day += timedelta(days=1)
+        if day > last and day.weekday() < 5 or is_school_day(day, terms):
+            found += 1
+    return day

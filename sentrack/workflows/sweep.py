@@ -57,6 +57,7 @@ from sentrack.models import (
 from sentrack.models.duties import PUPIL_IN_TITLE, task_title
 from sentrack.workflows import ehc_dates
 from sentrack.workflows.compliance import record_snapshots
+from sentrack.workflows.ctf_export import left_with_sen_record
 from sentrack.workflows.duty_catalogue import BY_CODE, DutySpec, sync_catalogue
 from sentrack.workflows.ehc_register import ehc_without_plan, plan_in_force, request_in_progress
 from sentrack.workflows.ehc_schedule import review_schedule
@@ -71,8 +72,9 @@ from sentrack.workflows.register import (
     register_status,
     review_due_within,
 )
+from sentrack.workflows.school_days import school_days_after
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
-from sentrack.workflows.terms import Term, academic_year_of, date_in_academic_year, school_terms
+from sentrack.workflows.terms import Term, academic_year_of, date_in_academic_year, school_terms, terms_of_schools
 
 TASK_ASSIGNED = "task_assigned"
 NAME = PUPIL_IN_TITLE  # where a title names the pupil: filled in from the record whenever shown
@@ -703,6 +705,37 @@ def rule_senco_adds_ehc_plan(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         yield _ehc_due(pupil, "sen_status", status_id, "", due_on, f"Add the record of {NAME}'s EHC plan", link)
 
 
+# How long after a leaving its task to send the SEN file is still made.
+SEN_FILE_WINDOW = timedelta(days=365)
+
+
+def sen_file_period(left_on: date) -> str:
+    """The period of a leaver's SEN file task: the leaving it follows."""
+    return f"left:{left_on.isoformat()}"
+
+
+def rule_senco_sends_sen_file(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: a pupil left the roll by today, within the last 12 months (`SEN_FILE_WINDOW`), with
+    an SEN record then (`ctf_export.left_with_sen_record`). Due: `due_days` (15) school days after the
+    leaving date, by the school's terms (`school_days.school_days_after`), to the SENCO. Clause: the
+    Education (Pupil Information) (England) Regulations 2005, regulation 9."""
+    leavers = ctx.session.scalars(
+        sa.select(Pupil).where(
+            Pupil.left_on.is_not(None), Pupil.left_on <= ctx.today, Pupil.left_on > ctx.today - SEN_FILE_WINDOW
+        )
+    ).all()
+    owing = left_with_sen_record(ctx.session, list(leavers))
+    if not owing:
+        return
+    years = {y for p in owing for y in (academic_year_of(p.left_on), academic_year_of(p.left_on) + 1)}
+    terms = terms_of_schools(ctx.session, {p.school_id for p in owing}, years)
+    for pupil in owing:
+        due_on = school_days_after(pupil.left_on, spec.due_days, terms[pupil.school_id])
+        link = ("transfers.leaver", {"public_id": pupil.public_id})
+        title = f"Send {NAME}'s SEN file to the next school"
+        yield _ehc_due(pupil, "pupil", pupil.id, sen_file_period(pupil.left_on), due_on, title, link)
+
+
 RULES: dict[str, Callable[[Context, DutySpec], Iterator[Due]]] = {
     "head_told_engagement_overdue": rule_head_told_engagement_overdue,
     "senco_tells_parents": rule_senco_tells_parents,
@@ -725,6 +758,7 @@ RULES: dict[str, Callable[[Context, DutySpec], Iterator[Due]]] = {
     "la_decides_ehc_review": rule_la_decides_ehc_review,
     "la_finalises_amended_plan": rule_la_finalises_amended_plan,
     "senco_adds_ehc_plan": rule_senco_adds_ehc_plan,
+    "senco_sends_sen_file": rule_senco_sends_sen_file,
 }
 
 
