@@ -187,6 +187,18 @@ def test_an_old_record_with_a_leaving_keeps_it(session, world):
     assert (ada.left_on, ada.leaving_reason) == (date(2026, 10, 30), "Moved away from the area")
 
 
+@pytest.mark.parametrize(
+    "changes", [{"date_of_birth": "2015-02-30"}, {"year_group": 20}, {"last_name": " "}, {"upn": None}]
+)
+def test_details_that_cannot_make_a_record_are_refused_and_nothing_stored(session, world, changes):
+    transfer = _start(session, world, **changes)
+
+    with pytest.raises(RuleBroken, match="incomplete"):
+        confirm_transfer(session, actor=world.users["senco"], transfer=transfer, today=TODAY)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == world.sibling.id)) == 2
+
+
 def test_a_transfer_is_confirmed_once(session, world):
     transfer = _start(session, world)
     confirm_transfer(session, actor=world.users["senco"], transfer=transfer, today=TODAY)

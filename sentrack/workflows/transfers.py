@@ -35,6 +35,7 @@ from sentrack.models import (
     TransferStatus,
     User,
 )
+from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.ctf_format import RELATIONSHIPS
 from sentrack.workflows.fulfilment import settle_tasks
@@ -132,24 +133,39 @@ def _optional_date(value) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _required(details: dict) -> tuple[str, str, str, date, int, date | None]:
+    """The UPN, names, date of birth, year group and admission date of the imported details;
+    RuleBroken when one is missing or unreadable (the import that asked is to be run again)."""
+    try:
+        upn, first, last = (str(details[key] or "").strip() for key in ("upn", "first_name", "last_name"))
+        born, year = date.fromisoformat(details["date_of_birth"]), int(details["year_group"])
+        admitted = _optional_date(details.get("admitted_on"))
+    except (KeyError, TypeError, ValueError):
+        upn = first = last = ""
+        year = YEAR_GROUP_MIN - 1
+    if not (upn and first and last) or not YEAR_GROUP_MIN <= year <= YEAR_GROUP_MAX:
+        raise RuleBroken(
+            "The details the other school imported for this pupil are incomplete (UPN, names, date of birth or "
+            "year group): decline the transfer saying so, and the other school can import the pupil again"
+        )
+    return upn, first, last, born, year, admitted
+
+
 def new_record(transfer: PupilTransfer) -> Pupil:
     """The receiving school's record of the pupil, from the details imported, linked to the old one."""
     details = transfer.details
-    try:
-        born, admitted = date.fromisoformat(details["date_of_birth"]), _optional_date(details.get("admitted_on"))
-    except (KeyError, TypeError, ValueError):
-        raise RuleBroken("The imported details of this pupil have no readable date of birth") from None
+    upn, first, last, born, year, admitted = _required(details)
     return Pupil(
         school_id=transfer.to_school_id,
-        upn=details["upn"],
-        first_name=details["first_name"],
-        last_name=details["last_name"],
+        upn=upn,
+        first_name=first,
+        last_name=last,
         preferred_name=details.get("preferred_name") or None,
         preferred_last_name=details.get("preferred_last_name") or None,
         former_upn=details.get("former_upn") or None,
         sex=details.get("sex") or None,
         date_of_birth=born,
-        year_group=int(details["year_group"]),
+        year_group=year,
         admitted_on=admitted,
         previous_pupil_id=transfer.from_pupil_id,
         contacts=[_contact(raw, n) for n, raw in enumerate(details.get("contacts") or [], start=1)],
