@@ -254,6 +254,7 @@ def test_the_senco_confirms_from_the_transfers_page(session, world, client, logi
     session.commit()
     login(world.users["senco"])
 
+    assert "/transfers" in client.page("/pupils/left").links()
     page = client.page("/transfers")  # two transfers waiting, each with its forms: no id twice
     assert page.title.startswith("Transfers between schools")
     assert "Ada Brook" in page.text() and "Dev Ellis" in page.text() and "Ash Secondary" in page.text()
