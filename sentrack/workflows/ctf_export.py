@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +41,8 @@ from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.terms import academic_year_of
 
 SUPPLIER = "SEN Track"
+# The header's DateTime is written as the school's clock reads it.
+SCHOOL_TIME = ZoneInfo("Europe/London")
 # How often an export is numbered again when another export to the same destination took the
 # number first (two SENCOs at once): each try reads the numbers then committed.
 NUMBER_TRIES = 5
@@ -137,7 +140,7 @@ def ctf_for(session: Session, pupil: Pupil, *, today: date | None = None) -> Ctf
     )
     header = CtfHeader(
         version=WRITTEN_VERSION,
-        created=now().replace(microsecond=0, tzinfo=None),
+        created=now().astimezone(SCHOOL_TIME).replace(microsecond=0, tzinfo=None),
         qualifier="full",
         supplier=SUPPLIER,
         source=source_school(pupil, today),
