@@ -116,6 +116,7 @@ def test_the_exported_ctf_reads_back_as_it_was_exported(session, world):
     assert (pupil.upn, pupil.surname, pupil.forename) == (ada.upn, "Brook", "Ada")
     assert (pupil.date_of_birth, pupil.sex, pupil.former_upn) == (ada.date_of_birth, "F", "A999100100001")
     assert (pupil.preferred_forename, pupil.year_group, pupil.entry_date) == ("Addie", 4, date(2021, 9, 1))
+    assert pupil.leaving_date == LEFT_ON  # the school history's entry: admitted and left
     assert [(p.start_date, p.provision) for p in pupil.sen] == [(date(2025, 9, 10), "K"), (date(2026, 4, 1), "E")]
     assert [(n.rank, n.type) for n in pupil.needs] == [(1, "SLCN"), (2, "SPLD")]
     first, second = pupil.contacts

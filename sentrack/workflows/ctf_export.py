@@ -133,6 +133,7 @@ def ctf_for(session: Session, pupil: Pupil, *, today: date | None = None) -> Ctf
         preferred_forename=pupil.preferred_name,
         year_group=pupil.year_group,
         entry_date=pupil.admitted_on,
+        leaving_date=pupil.left_on,
         contacts=tuple(_contact(contact, order) for order, contact in enumerate(contacts, start=1)),
         sen=tuple(CtfSenPeriod(status.start_date, status.provision.value) for status in statuses),
         needs=_needs(statuses),
