@@ -307,3 +307,14 @@ def test_the_receiving_school_sees_what_it_asked_and_cannot_decide_it(session, w
     assert client.post(f"/transfers/{transfer.id}/confirm").status_code == 404
     session.refresh(transfer)
     assert transfer.status is TransferStatus.AWAITING
+
+
+def test_the_receiving_schools_senco_is_told_of_the_decision_naming_no_pupil(session, world):
+    transfer = _start(session, world)
+    ash_senco = make_user(session, "senco@ash.test", Role.SENCO, school=world.sibling)
+
+    decline_transfer(session, actor=world.users["senco"], transfer=transfer, note="Not the same child")
+
+    (told,) = session.scalars(sa.select(Notification).where(Notification.kind == "transfer_decided")).all()
+    assert told.recipient_id == ash_senco.id and told.link == "/transfers" and "declined" in told.title
+    assert not any(word in told.title + told.body for word in ("Ada", "Brook", "Addie"))

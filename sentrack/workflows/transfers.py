@@ -43,7 +43,9 @@ from sentrack.workflows.pupils import upn_on_roll_clash
 from sentrack.workflows.roll import LEAVING_REASONS, LEFT_EVENT
 from sentrack.workflows.timeline import add_event
 
-TRANSFER_ASKED = "transfer_asked"  # the notification's kind (its email's words: `outbox.EMAIL_WHAT`)
+# The notifications' kinds (their emails' words: `outbox.EMAIL_WHAT`).
+TRANSFER_ASKED = "transfer_asked"
+TRANSFER_DECIDED = "transfer_decided"
 TRANSFERRED_EVENT = "transferred_in"
 TRANSFERRED_IN = "Joined from another school: SEN history copied"
 NOTE_MAX = 1000
@@ -59,22 +61,38 @@ def _existing(session: Session, from_pupil: Pupil, school: School) -> PupilTrans
     )
 
 
-def _tell_previous_school(session: Session, transfer: PupilTransfer, from_school_id: int) -> None:
-    """One notification to each SENCO of the previous school: no pupil named, only a link."""
+def _tell_sencos(session: Session, transfer: PupilTransfer, school_id: int, kind: str, title: str, body: str):
+    """One notification to each SENCO of the school: no pupil named, only a link to the transfers."""
     link = current_app.url_map.bind("localhost").build("transfers.index", {})
-    for senco_id in session.scalars(access.role_holders(from_school_id, Role.SENCO)):
+    for senco_id in session.scalars(access.role_holders(school_id, Role.SENCO)):
         session.add(
             Notification(
                 recipient_id=senco_id,
-                kind=TRANSFER_ASKED,
+                kind=kind,
                 subject_type="pupil_transfer",
                 subject_id=transfer.id,
                 period="",
-                title="Another school asks for the SEN record of a pupil who joined it",
-                body="A school in SEN Track asked for a pupil's record. Confirm or decline it on the transfers page.",
+                title=title,
+                body=body,
                 link=link,
             )
         )
+
+
+def _tell_previous_school(session: Session, transfer: PupilTransfer, from_school_id: int) -> None:
+    title = "Another school asks for the SEN record of a pupil who joined it"
+    body = "A school in SEN Track asked for a pupil's record. Confirm or decline it on the transfers page."
+    _tell_sencos(session, transfer, from_school_id, TRANSFER_ASKED, title, body)
+
+
+def _tell_receiving_school(session: Session, transfer: PupilTransfer, status: TransferStatus) -> None:
+    if status is TransferStatus.CONFIRMED:
+        title = "A pupil's previous school confirmed their transfer"
+        body = "The pupil's record is on your roll, with the SEN history from the previous school."
+    else:
+        title = "A pupil's previous school declined their transfer"
+        body = "Add the pupil as a new pupil (Add a pupil, or import again); the reason is on the transfers page."
+    _tell_sencos(session, transfer, transfer.to_school_id, TRANSFER_DECIDED, title, body)
 
 
 def start_transfer(
@@ -230,6 +248,7 @@ def _decide(session: Session, transfer: PupilTransfer, actor: User, status: Tran
     if decided != 1:
         raise RuleBroken("This transfer has already been confirmed or declined")
     session.expire(transfer)
+    _tell_receiving_school(session, transfer, status)
 
 
 def _refuse_decided(transfer: PupilTransfer) -> None:
