@@ -147,6 +147,7 @@ def mailer_from_config(config) -> SMTPMailer | ConsoleMailer:
 EMAIL_WHAT = {
     "wave3_off_register": "A pupil in a wave 3 intervention is not on the SEN register",
     "transfer_asked": "Another school asks for the SEN record of a pupil who joined it",
+    "transfer_decided": "A pupil's previous school decided on their transfer",
 }
 EMAIL_WHAT_DEFAULT = "You have a new notification"
 

@@ -116,6 +116,7 @@ def test_the_exported_ctf_reads_back_as_it_was_exported(session, world):
     assert (pupil.upn, pupil.surname, pupil.forename) == (ada.upn, "Brook", "Ada")
     assert (pupil.date_of_birth, pupil.sex, pupil.former_upn) == (ada.date_of_birth, "F", "A999100100001")
     assert (pupil.preferred_forename, pupil.year_group, pupil.entry_date) == ("Addie", 4, date(2021, 9, 1))
+    assert pupil.leaving_date == LEFT_ON  # the school history's entry: admitted and left
     assert [(p.start_date, p.provision) for p in pupil.sen] == [(date(2025, 9, 10), "K"), (date(2026, 4, 1), "E")]
     assert [(n.rank, n.type) for n in pupil.needs] == [(1, "SLCN"), (2, "SPLD")]
     first, second = pupil.contacts
@@ -434,8 +435,8 @@ def test_the_senco_downloads_the_ctf_from_the_leavers_page_and_sees_it_listed(se
     record = client.get(f"/pupils/{ada.public_id}")
     assert f"/pupils/{ada.public_id}/transfer" in text(record)
 
-    page = client.get(f"/pupils/{ada.public_id}/transfer")
-    assert page.status_code == 200 and "14 December 2026" in text(page) and "Ash Secondary" in text(page)
+    page = client.page(f"/pupils/{ada.public_id}/transfer")
+    assert "14 December 2026" in page.text() and "Ash Secondary" in page.text()
     got = client.post(f"/pupils/{ada.public_id}/transfer/ctf")
 
     assert got.status_code == 200 and got.mimetype == "application/xml"

@@ -187,6 +187,18 @@ def test_an_old_record_with_a_leaving_keeps_it(session, world):
     assert (ada.left_on, ada.leaving_reason) == (date(2026, 10, 30), "Moved away from the area")
 
 
+@pytest.mark.parametrize(
+    "changes", [{"date_of_birth": "2015-02-30"}, {"year_group": 20}, {"last_name": " "}, {"upn": None}]
+)
+def test_details_that_cannot_make_a_record_are_refused_and_nothing_stored(session, world, changes):
+    transfer = _start(session, world, **changes)
+
+    with pytest.raises(RuleBroken, match="incomplete"):
+        confirm_transfer(session, actor=world.users["senco"], transfer=transfer, today=TODAY)
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == world.sibling.id)) == 2
+
+
 def test_a_transfer_is_confirmed_once(session, world):
     transfer = _start(session, world)
     confirm_transfer(session, actor=world.users["senco"], transfer=transfer, today=TODAY)
@@ -237,16 +249,23 @@ def test_declining_needs_a_reason_and_then_nothing_can_be_confirmed(session, wor
 
 def test_the_senco_confirms_from_the_transfers_page(session, world, client, login):
     transfer = _start(session, world)
+    dev = world.pupils["untaught_k"]
+    start_transfer(session, actor=None, school=world.sibling, from_pupil=dev, details=_details(dev), batch=None)
+    session.commit()
     login(world.users["senco"])
 
-    page = client.get("/transfers")
-    assert page.status_code == 200 and "Ada Brook" in text(page) and "Ash Secondary" in text(page)
+    assert "/transfers" in client.page("/pupils/left").links()
+    page = client.page("/transfers")  # two transfers waiting, each with its forms: no id twice
+    assert page.title.startswith("Transfers between schools")
+    assert "Ada Brook" in page.text() and "Dev Ellis" in page.text() and "Ash Secondary" in page.text()
     done = client.post(f"/transfers/{transfer.id}/confirm", follow_redirects=True)
 
     assert "Transfer confirmed" in text(done)
     session.refresh(transfer)
     assert transfer.status is TransferStatus.CONFIRMED
-    assert [e.action for e in audit_events(session, "named_in_transfers_list")] == ["named_in_transfers_list"] * 2
+    named = [e.pupil_id for e in audit_events(session, "named_in_transfers_list")]
+    ada = world.pupils["taught"]
+    assert sorted(named) == sorted([ada.id, dev.id] * 2)  # waiting, then decided lately
 
 
 def test_a_confirmation_sent_twice_is_saved_once(session, world, client, login):
@@ -288,3 +307,14 @@ def test_the_receiving_school_sees_what_it_asked_and_cannot_decide_it(session, w
     assert client.post(f"/transfers/{transfer.id}/confirm").status_code == 404
     session.refresh(transfer)
     assert transfer.status is TransferStatus.AWAITING
+
+
+def test_the_receiving_schools_senco_is_told_of_the_decision_naming_no_pupil(session, world):
+    transfer = _start(session, world)
+    ash_senco = make_user(session, "senco@ash.test", Role.SENCO, school=world.sibling)
+
+    decline_transfer(session, actor=world.users["senco"], transfer=transfer, note="Not the same child")
+
+    (told,) = session.scalars(sa.select(Notification).where(Notification.kind == "transfer_decided")).all()
+    assert told.recipient_id == ash_senco.id and told.link == "/transfers" and "declined" in told.title
+    assert not any(word in told.title + told.body for word in ("Ada", "Brook", "Addie"))

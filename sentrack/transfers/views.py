@@ -62,7 +62,7 @@ def _transfers(decline_forms: dict | None = None) -> str:
     user = operations.signed_in_user()
     found = queries.transfers_page(db.session, user)
     forms = {t.id: DeclineTransferForm.for_transfer(t.id) for t in found.awaiting} | (decline_forms or {})
-    page = render_template("transfers/index.html", page=found, decline_forms=forms, confirm_form=ConfirmTransferForm())
+    page = render_template("transfers/index.html", page=found, decline_forms=forms)
     audit.record_for_pupils(db.session, "named_in_transfers_list", actor=user, pupils=found.named_pupils)
     return audit.shown_school(db.session, page, "transfers_viewed", actor=user, school_id=user.school_id)
 

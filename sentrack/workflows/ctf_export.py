@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +41,8 @@ from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.terms import academic_year_of
 
 SUPPLIER = "SEN Track"
+# The header's DateTime is written as the school's clock reads it.
+SCHOOL_TIME = ZoneInfo("Europe/London")
 # How often an export is numbered again when another export to the same destination took the
 # number first (two SENCOs at once): each try reads the numbers then committed.
 NUMBER_TRIES = 5
@@ -130,6 +133,7 @@ def ctf_for(session: Session, pupil: Pupil, *, today: date | None = None) -> Ctf
         preferred_forename=pupil.preferred_name,
         year_group=pupil.year_group,
         entry_date=pupil.admitted_on,
+        leaving_date=pupil.left_on,
         contacts=tuple(_contact(contact, order) for order, contact in enumerate(contacts, start=1)),
         sen=tuple(CtfSenPeriod(status.start_date, status.provision.value) for status in statuses),
         needs=_needs(statuses),
@@ -137,7 +141,7 @@ def ctf_for(session: Session, pupil: Pupil, *, today: date | None = None) -> Ctf
     )
     header = CtfHeader(
         version=WRITTEN_VERSION,
-        created=now().replace(microsecond=0, tzinfo=None),
+        created=now().astimezone(SCHOOL_TIME).replace(microsecond=0, tzinfo=None),
         qualifier="full",
         supplier=SUPPLIER,
         source=source_school(pupil, today),

@@ -110,6 +110,7 @@ class CtfPupil:
     middle_names: str | None = None
     year_group: int | None = None  # NCyearActual: R is 0, N1/N2 are -1
     entry_date: date | None = None  # this school's EntryDate in SchoolHistory, else the last one
+    leaving_date: date | None = None  # the LeavingDate of the same SchoolHistory entry (a leaver's file)
     address: str | None = None
     contacts: tuple[CtfContact, ...] = ()
     sen: tuple[CtfSenPeriod, ...] = ()  # in the file's order

@@ -168,7 +168,8 @@ def _pupil(element: Element, position: int, destination: CtfSchool) -> CtfPupil:
         preferred_forename=_text(details, "PreferredForename"),
         middle_names=_text(details, "MiddleNames"),
         year_group=_year_group(_text(details, "NCyearActual"), problems),
-        entry_date=_entry_date(element.find("SchoolHistory"), destination, problems),
+        entry_date=(stay := _school_stay(element.find("SchoolHistory"), destination, problems))[0],
+        leaving_date=stay[1],
         address=_address(element.find("Address")),
         contacts=_contacts(element.find("Contacts")),
         sen=sen,
@@ -201,24 +202,26 @@ def _year_group(text: str | None, problems: _Problems) -> int | None:
     return None
 
 
-def _entry_date(history: Element | None, destination: CtfSchool, problems: _Problems) -> date | None:
-    """The pupil's entry date at the file's destination school where the history names it, else
-    the latest entry date the history gives."""
+def _school_stay(history: Element | None, destination: CtfSchool, problems: _Problems) -> tuple[date | None, ...]:
+    """(entry date, leaving date) of the pupil's stay at the file's destination school where the
+    history names it, else of the stay with the latest entry date the history gives."""
     if history is None:
-        return None
+        return None, None
     entries = []
     for school in history.findall("School"):
         entered = problems.date(_text(school, "EntryDate"), "EntryDate")
         if entered is None:
             continue
+        left_text = _text(school, "LeavingDate")  # read where it can be; no import needs it
+        left = parse_date(left_text) if left_text else None
         la, estab, urn = _text(school, "LEA"), _text(school, "Estab"), _text(school, "URN")
         here = (la is not None and estab is not None and (la, estab) == (destination.la, destination.estab)) or (
             urn is not None and urn == destination.urn
         )
         if here:
-            return entered
-        entries.append(entered)
-    return max(entries, default=None)
+            return entered, left
+        entries.append((entered, left))
+    return max(entries, key=lambda stay: stay[0], default=(None, None))
 
 
 def _sen_history(element: Element, problems: _Problems) -> tuple[tuple[CtfSenPeriod, ...], tuple[CtfNeed, ...]]:

@@ -96,6 +96,7 @@ def _pupil(element: Element, pupil: CtfPupil, source: CtfSchool) -> None:
         _school(school, source)
         _add(school, "SchoolName", source.name)
         _add(school, "EntryDate", pupil.entry_date)
+        _add(school, "LeavingDate", pupil.leaving_date)
 
 
 def _sen_history(element: Element, pupil: CtfPupil) -> None:

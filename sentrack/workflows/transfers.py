@@ -35,6 +35,7 @@ from sentrack.models import (
     TransferStatus,
     User,
 )
+from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.ctf_format import RELATIONSHIPS
 from sentrack.workflows.fulfilment import settle_tasks
@@ -42,7 +43,9 @@ from sentrack.workflows.pupils import upn_on_roll_clash
 from sentrack.workflows.roll import LEAVING_REASONS, LEFT_EVENT
 from sentrack.workflows.timeline import add_event
 
-TRANSFER_ASKED = "transfer_asked"  # the notification's kind (its email's words: `outbox.EMAIL_WHAT`)
+# The notifications' kinds (their emails' words: `outbox.EMAIL_WHAT`).
+TRANSFER_ASKED = "transfer_asked"
+TRANSFER_DECIDED = "transfer_decided"
 TRANSFERRED_EVENT = "transferred_in"
 TRANSFERRED_IN = "Joined from another school: SEN history copied"
 NOTE_MAX = 1000
@@ -58,22 +61,38 @@ def _existing(session: Session, from_pupil: Pupil, school: School) -> PupilTrans
     )
 
 
-def _tell_previous_school(session: Session, transfer: PupilTransfer, from_school_id: int) -> None:
-    """One notification to each SENCO of the previous school: no pupil named, only a link."""
+def _tell_sencos(session: Session, transfer: PupilTransfer, school_id: int, kind: str, title: str, body: str):
+    """One notification to each SENCO of the school: no pupil named, only a link to the transfers."""
     link = current_app.url_map.bind("localhost").build("transfers.index", {})
-    for senco_id in session.scalars(access.role_holders(from_school_id, Role.SENCO)):
+    for senco_id in session.scalars(access.role_holders(school_id, Role.SENCO)):
         session.add(
             Notification(
                 recipient_id=senco_id,
-                kind=TRANSFER_ASKED,
+                kind=kind,
                 subject_type="pupil_transfer",
                 subject_id=transfer.id,
                 period="",
-                title="Another school asks for the SEN record of a pupil who joined it",
-                body="A school in SEN Track asked for a pupil's record. Confirm or decline it on the transfers page.",
+                title=title,
+                body=body,
                 link=link,
             )
         )
+
+
+def _tell_previous_school(session: Session, transfer: PupilTransfer, from_school_id: int) -> None:
+    title = "Another school asks for the SEN record of a pupil who joined it"
+    body = "A school in SEN Track asked for a pupil's record. Confirm or decline it on the transfers page."
+    _tell_sencos(session, transfer, from_school_id, TRANSFER_ASKED, title, body)
+
+
+def _tell_receiving_school(session: Session, transfer: PupilTransfer, status: TransferStatus) -> None:
+    if status is TransferStatus.CONFIRMED:
+        title = "A pupil's previous school confirmed their transfer"
+        body = "The pupil's record is on your roll, with the SEN history from the previous school."
+    else:
+        title = "A pupil's previous school declined their transfer"
+        body = "Add the pupil as a new pupil (Add a pupil, or import again); the reason is on the transfers page."
+    _tell_sencos(session, transfer, transfer.to_school_id, TRANSFER_DECIDED, title, body)
 
 
 def start_transfer(
@@ -132,24 +151,39 @@ def _optional_date(value) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _required(details: dict) -> tuple[str, str, str, date, int, date | None]:
+    """The UPN, names, date of birth, year group and admission date of the imported details;
+    RuleBroken when one is missing or unreadable (the import that asked is to be run again)."""
+    try:
+        upn, first, last = (str(details[key] or "").strip() for key in ("upn", "first_name", "last_name"))
+        born, year = date.fromisoformat(details["date_of_birth"]), int(details["year_group"])
+        admitted = _optional_date(details.get("admitted_on"))
+    except (KeyError, TypeError, ValueError):
+        upn = first = last = ""
+        year = YEAR_GROUP_MIN - 1
+    if not (upn and first and last) or not YEAR_GROUP_MIN <= year <= YEAR_GROUP_MAX:
+        raise RuleBroken(
+            "The details the other school imported for this pupil are incomplete (UPN, names, date of birth or "
+            "year group): decline the transfer saying so, and the other school can import the pupil again"
+        )
+    return upn, first, last, born, year, admitted
+
+
 def new_record(transfer: PupilTransfer) -> Pupil:
     """The receiving school's record of the pupil, from the details imported, linked to the old one."""
     details = transfer.details
-    try:
-        born, admitted = date.fromisoformat(details["date_of_birth"]), _optional_date(details.get("admitted_on"))
-    except (KeyError, TypeError, ValueError):
-        raise RuleBroken("The imported details of this pupil have no readable date of birth") from None
+    upn, first, last, born, year, admitted = _required(details)
     return Pupil(
         school_id=transfer.to_school_id,
-        upn=details["upn"],
-        first_name=details["first_name"],
-        last_name=details["last_name"],
+        upn=upn,
+        first_name=first,
+        last_name=last,
         preferred_name=details.get("preferred_name") or None,
         preferred_last_name=details.get("preferred_last_name") or None,
         former_upn=details.get("former_upn") or None,
         sex=details.get("sex") or None,
         date_of_birth=born,
-        year_group=int(details["year_group"]),
+        year_group=year,
         admitted_on=admitted,
         previous_pupil_id=transfer.from_pupil_id,
         contacts=[_contact(raw, n) for n, raw in enumerate(details.get("contacts") or [], start=1)],
@@ -214,6 +248,7 @@ def _decide(session: Session, transfer: PupilTransfer, actor: User, status: Tran
     if decided != 1:
         raise RuleBroken("This transfer has already been confirmed or declined")
     session.expire(transfer)
+    _tell_receiving_school(session, transfer, status)
 
 
 def _refuse_decided(transfer: PupilTransfer) -> None:

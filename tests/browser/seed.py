@@ -17,6 +17,7 @@ from sentrack.models import AreaOfNeed, CycleState, NeedType, Provision, Role, T
 from sentrack.workflows import concerns as concern_flow
 from sentrack.workflows import cycles as cycle_flow
 from sentrack.workflows.sweep import run_sweep
+from sentrack.workflows.transfers import start_transfer
 from tests import factories
 
 PASSWORD = factories.PASSWORD
@@ -44,6 +45,8 @@ class Cast:
     ta_intervention: str  # ended, impact not yet recorded
     ta_pupils: tuple[str, ...]
     paths: dict[str, str]  # addresses of seeded records, for the checks at narrow widths and zoom
+    leaver: str = ""  # left on 23 November for Ash Secondary: the SENCO sends the SEN file
+    mover: str = ""  # Ash Secondary's import asked for this pupil's record: the SENCO confirms
 
 
 def seed(session: Session) -> Cast:
@@ -109,6 +112,7 @@ def seed(session: Session) -> Cast:
     # The daily sweep, as the scheduler would have run it: tasks (some now overdue) and reminders.
     run_sweep(session, date(2026, 10, 5))
     run_sweep(session, date(2026, 11, 27))
+    leaver, mover = _transfers(session, world)
     cycle = f"/pupils/{running.public_id}/cycles/1"
     first_task = session.scalar(sa.select(Task.id).where(Task.assigned_to_id == senco.id).order_by(Task.id).limit(1))
     paths = {
@@ -148,7 +152,35 @@ def seed(session: Session) -> Cast:
         ta_intervention=ta_group.name,
         ta_pupils=tuple(p.full_name for p in counters),
         paths=paths,
+        leaver=leaver.full_name,
+        mover=mover.full_name,
     )
+
+
+def _transfers(session: Session, world):
+    """A pupil on SEN support who left on Monday 23 November for Ash Secondary (the school's and
+    the destination's numbers recorded), with the task to send the SEN file; and a pupil whose
+    record Ash Secondary's import asked for. Made after the sweeps, so that they add no other task."""
+    school = world.school
+    school.estab_number = "1234"
+    leaver = factories.make_pupil(session, school, first="Pia", last="Quill", provision=Provision.SEN_SUPPORT)
+    leaver.admitted_on, leaver.left_on, leaver.leaving_reason = date(2021, 9, 1), date(2026, 11, 23), "Moved"
+    leaver.destination_name, leaver.destination_urn = world.sibling.name, world.sibling.urn
+    leaver.destination_la, leaver.destination_estab = "999", "5678"
+    mover = factories.make_pupil(session, school, first="Rae", last="Stone", provision=Provision.SEN_SUPPORT)
+    details = {
+        "upn": mover.upn,
+        "first_name": mover.first_name,
+        "last_name": mover.last_name,
+        "date_of_birth": mover.date_of_birth.isoformat(),
+        "year_group": 7,
+        "admitted_on": "2026-11-23",
+        "contacts": [],
+    }
+    session.flush()
+    start_transfer(session, actor=None, school=world.sibling, from_pupil=mover, details=details, batch=None)
+    run_sweep(session, date(2026, 11, 27), codes=["senco_sends_sen_file"])
+    return leaver, mover
 
 
 # The EHC journey's cycle runs a year before the suite's date, so its request for an EHC needs
