@@ -123,10 +123,13 @@ def compliance_command(urn, on, as_json):
 @click.command("move-school")
 @click.argument("urn")
 @click.argument("la_code")
+@click.option("--estab", "estab_number", help="The school's 4-digit DfE establishment number in the new authority")
 @with_appcontext
-def move_school_command(urn, la_code):
+def move_school_command(urn, la_code, estab_number):
     """Move the school with URN to the local authority with LA_CODE: its open tasks of the
-    authority's duties pass to the new authority's officer. Audited."""
+    authority's duties pass to the new authority's officer. With --estab, the school takes that
+    establishment number there; else it keeps its own (refused if another school there has it).
+    Audited."""
     school = db.session.scalar(sa.select(School).where(School.urn == urn))
     if school is None:
         raise click.BadParameter(f"no school has URN {urn}", param_hint="URN")
@@ -134,13 +137,14 @@ def move_school_command(urn, la_code):
     if authority is None:
         raise click.BadParameter(f"no local authority has code {la_code}", param_hint="LA_CODE")
     try:
-        moved = move_school(db.session, school=school, authority=authority)
+        moved = move_school(db.session, school=school, authority=authority, estab_number=estab_number)
     except RuleBroken as error:
         raise click.UsageError(error.message) from error
     db.session.commit()
     officer = "its officer" if moved.officer_id is not None else "no one (the authority has no officer yet)"
+    number = f" as {school.dfe_number}" if school.estab_number else " (no establishment number)"
     click.echo(
-        f"Moved {school.name} to {authority.name}: {moved.tasks_moved} open "
+        f"Moved {school.name} to {authority.name}{number}: {moved.tasks_moved} open "
         f"{'task' if moved.tasks_moved == 1 else 'tasks'} of the authority's duties passed to {officer}."
     )
 

@@ -74,6 +74,7 @@ class DemoBuilder:
         school_id = context.rows.add(
             School,
             urn=spec.urn,
+            estab_number=spec.estab_number,
             name=spec.name,
             phase=spec.phase,
             local_authority_id=la_id,

@@ -63,6 +63,12 @@ class SchoolSpec:
         return tuple(2100 + (10 * self.number + j) % 1900 for j in range(6))
 
     @property
+    def estab_number(self) -> str:
+        """The school's DfE establishment number within the demo authority: 2xxx for a primary,
+        4xxx for a secondary, as the DfE numbers maintained schools. Drawn from nothing random."""
+        return f"{(2000 if self.phase is Phase.PRIMARY else 4000) + self.number % 1000:04d}"
+
+    @property
     def is_demo_school(self) -> bool:
         return self.number == 1
 
