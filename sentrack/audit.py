@@ -271,6 +271,7 @@ DESCRIPTIONS: dict[str, str] = {
     "year_group_moved_up": "Moved the pupil up a year group at the year end",
     "year_end_run": "Ran the year end: pupils moved up a year, classes ended and next year's opened",
     "year_end_viewed": "Viewed the preview of the year end",
+    "named_in_year_end": "Saw the pupil named among those finishing in the preview of the year end",
     "class_pupil_added": "Added the pupil to a class",
     "class_pupil_removed": "Took the pupil out of a class",
     "named_in_class_pupils": "Saw the pupil named on the page of a class's pupils",

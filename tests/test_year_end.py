@@ -8,13 +8,18 @@ default years); its classes are 4 Oak (the teacher's: Ada, Ben) and 4 Elm (Cara,
 
 from __future__ import annotations
 
+import os
+from contextlib import ExitStack
 from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
-from sentrack import access
+from sentrack import access, create_app
 from sentrack.access import Ability
+from sentrack.auth.sessions import start_session
+from sentrack.extensions import db
 from sentrack.models import Pupil, TeachingGroup, YearEnd, group_pupils
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.classes import MembershipDetails, change_class_pupils
@@ -29,9 +34,11 @@ from sentrack.workflows.year_end import (
     plan_year_end,
     run_year_end,
 )
+from tests import factories
 from tests.factories import make_pupil
-from tests.helpers import audit_events, count
+from tests.helpers import audit_events, count, own_postgresql_database
 from tests.pages import Page
+from tests.test_concurrent_edits import _at_once
 
 SUMMER = date(2027, 7, 16)  # the summer term of 2026 to 2027: the rollover may run
 NOVEMBER = date(2026, 11, 27)
@@ -139,6 +146,7 @@ def test_the_preview_lists_the_pupils_finishing_and_asks_for_their_leaving(clien
 
     names = [row[0] for row in page.table("Pupils finishing")]
     assert names == sorted(f"{p.last_name}, {p.first_name}" for p in finishing)
+    assert {e.pupil_id for e in audit_events(session, "named_in_year_end")} == {p.id for p in finishing}
     assert "does not record them as leaving" in page.text()
     assert "Run the year end" in page.buttons()
 
@@ -422,3 +430,61 @@ def test_a_blank_name_is_refused_beside_its_row_and_nothing_runs(client, world, 
 
     assert "Enter the name of next year's class" in page.field_error(f"{key}-name")
     assert count(session, YearEnd) == 0 and session.get(TeachingGroup, world.group.id).ended_on is None
+
+
+# --- Two people at once, on a database of the test's own ------------------------------------------
+
+
+@pytest.fixture
+def summer_app(tmp_path):
+    """An app standing on a summer day, with a database of its own that threads reach through
+    their own connections: a SQLite file, or PostgreSQL when the suite runs on it."""
+    with ExitStack() as stack:
+        url = os.environ.get("SENTRACK_TEST_DATABASE_URL")
+        if url:
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
+            url = stack.enter_context(own_postgresql_database(url, f"sentrack_year_end_{os.getpid()}"))
+        else:
+            url = f"sqlite:///{tmp_path / 'year-end.sqlite'}"
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "TODAY": SUMMER})
+        with app.app_context():
+            upgrade()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.mark.no_transaction
+def test_two_people_running_the_year_end_at_the_same_moment_run_it_once(summer_app):
+    with summer_app.app_context():
+        world = factories.build_world(db.session)
+        school_id, ada_id = world.school.id, world.pupils["taught"].id
+        clients = []
+        for role in ("senco", "admin"):
+            token = start_session(db.session, world.users[role], remote_addr="127.0.0.1", user_agent="pytest")
+            db.session.commit()
+            client = summer_app.test_client()
+            with client.session_transaction() as cookie:
+                cookie["_user_id"], cookie["_fresh"] = token, True
+            clients.append(client)
+        db.session.remove()
+    forms = [_posted(Page(client.get("/year-end"))) for client in clients]
+
+    responses = _at_once(clients, lambda n, client: client.post("/year-end", data=forms[n]))
+
+    assert sorted(r.status_code for r in responses) == [200, 302]
+    refused = Page(next(r for r in responses if r.status_code == 200))
+    assert "already run" in refused.text() and "Nothing was changed" in refused.text()
+    with summer_app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(YearEnd)) == 1
+        assert db.session.get(Pupil, ada_id).year_group == 5  # moved up once, not twice
+        opened = db.session.scalar(
+            sa.select(sa.func.count(TeachingGroup.id)).where(
+                TeachingGroup.school_id == school_id, TeachingGroup.academic_year == 2027
+            )
+        )
+        assert opened == 2
+        db.session.remove()

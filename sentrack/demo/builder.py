@@ -125,7 +125,13 @@ class DemoBuilder:
     def _add_groups(self, spec: SchoolSpec, school_id: int) -> list[Group]:
         groups = []
         for name, year_group, size in spec.classes():
-            row = self.context.rows.add(TeachingGroup, school_id=school_id, name=name, year_group=year_group)
+            row = self.context.rows.add(
+                TeachingGroup,
+                school_id=school_id,
+                name=name,
+                year_group=year_group,
+                academic_year=self.context.year_start.year,  # this year's classes, until the year end
+            )
             groups.append(Group(row["id"], year_group, size))
         return groups
 

@@ -46,6 +46,7 @@ def preview():
     page = render_template("yearend/preview.html", form=form, plan=plan, today=day, school=school)
     if request.method != "GET":
         return page
+    audit.record_for_pupils(db.session, "named_in_year_end", actor=user, pupils=plan.finishing)
     return audit.shown_school(
         db.session, page, "year_end_viewed", actor=user, school_id=school.id, details={"year": plan.academic_year}
     )
