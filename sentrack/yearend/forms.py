@@ -49,6 +49,9 @@ class ClassRows(FieldList):
                 entry.group.data = key
                 entry.form.name.data = proposal.name
                 entry.form.skip.data = not proposal.opens
+            # Each row's fields name their class: a screen reader reads a field's label alone.
+            entry.form.name.label.text = f"Name of next year's class in place of {proposal.group.name}"
+            entry.form.skip.label.text = f"Do not open a class in place of {proposal.group.name}"
             arranged.append(entry)
         self.entries = arranged
 
