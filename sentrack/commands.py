@@ -21,7 +21,7 @@ from sentrack.submissions import purge
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.compliance import compliance_figures, to_json
 from sentrack.workflows.ehc_figures import ehc_figures
-from sentrack.workflows.schools import move_school
+from sentrack.workflows.schools import move_school, school_numbered
 from sentrack.workflows.sweep import run_sweep
 
 
@@ -39,7 +39,7 @@ def _day(on: str | None) -> date:
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True)
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--school", "urn", help="URN of the user's school")
+@click.option("--school", "urn", help="URN of the user's school, or its DfE number (LA and establishment, LLLEEEE)")
 @click.option("--authority", "la_code", help="Local authority code, for an LA officer")
 @click.password_option()
 @with_appcontext
@@ -50,9 +50,9 @@ def create_user_command(email, full_name, roles, urn, la_code, password):
         raise click.BadParameter(problem, param_hint="password")
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
         raise click.BadParameter("an account with this email already exists", param_hint="--email")
-    school = db.session.scalar(sa.select(School).where(School.urn == urn)) if urn else None
+    school = school_numbered(db.session, urn) if urn else None
     if urn and school is None:
-        raise click.BadParameter(f"no school has URN {urn}", param_hint="--school")
+        raise click.BadParameter(f"no school has URN or DfE number {urn}", param_hint="--school")
     authority = db.session.scalar(sa.select(LocalAuthority).where(LocalAuthority.code == la_code)) if la_code else None
     if la_code and authority is None:
         raise click.BadParameter(f"no local authority has code {la_code}", param_hint="--authority")

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from sentrack.demo.schools import school_specs
-from sentrack.models import School, TeachingGroup, group_pupils
+from sentrack.models import School, TeachingGroup, User, group_pupils
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.classes import MembershipDetails, change_class_pupils, save_class, save_member
 from sentrack.workflows.revisions import EditConflict
@@ -430,3 +430,35 @@ def test_a_new_member_of_staff_is_not_warned_of(session, world):
     member = make_user(session, "new.teacher@oak.test", *world.users["teacher"].roles, school=world.school)
     details = StaffDetails(full_name="New Teacher", email=member.email, roles=set(member.roles), group_ids=[])
     assert save_member(session, actor=world.users["head"], member=member, details=details) == []
+
+
+@pytest.mark.parametrize("number", ["900001", "9992345", "999 2345"])
+def test_create_user_finds_the_school_by_urn_or_dfe_number(app, session, world, number):
+    world.school.estab_number = "2345"
+    world.foreign.estab_number = "2346"
+    session.commit()
+
+    result = app.test_cli_runner().invoke(
+        args=[
+            *("create-user", "--email", "first.head@oak.test", "--name", "First Head", "--role", "head"),
+            *("--school", number, "--password", "chosen by the installer"),
+        ]
+    )
+
+    assert result.exit_code == 0, result.output
+    user = session.scalar(sa.select(User).where(User.email == "first.head@oak.test"))
+    assert user.school_id == world.school.id
+
+
+def test_create_user_refuses_a_dfe_number_of_no_school(app, session, world):
+    world.foreign.estab_number = "2345"  # 998 2345: another authority's
+    session.commit()
+
+    result = app.test_cli_runner().invoke(
+        args=[
+            *("create-user", "--email", "first.head@oak.test", "--name", "First Head", "--role", "head"),
+            *("--school", "9992345", "--password", "chosen by the installer"),
+        ]
+    )
+
+    assert result.exit_code != 0 and "no school has URN or DfE number 9992345" in result.output

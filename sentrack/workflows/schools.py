@@ -38,6 +38,19 @@ def checked_estab_number(session: Session, school: School, value: str | None, au
     return value
 
 
+def school_numbered(session: Session, number: str) -> School | None:
+    """The school with this URN (6 digits) or DfE number (its LA and establishment numbers, 7
+    digits, as CTF file names write them), else None."""
+    number = "".join(number.split())
+    if len(number) == 7:
+        return session.scalar(
+            sa.select(School)
+            .join(LocalAuthority, LocalAuthority.id == School.local_authority_id)
+            .where(LocalAuthority.code == number[:3], School.estab_number == number[3:])
+        )
+    return session.scalar(sa.select(School).where(School.urn == number))
+
+
 @dataclass
 class SchoolMoved:
     tasks_moved: int
