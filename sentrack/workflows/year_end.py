@@ -323,8 +323,10 @@ def run_year_end(session: Session, *, actor: User, school: School, details: Year
     year's end, for a year already rolled over (also by two people at once), for a preview whose
     classes no longer are the school's, and for a class to open with no name or another's name."""
     year = _check_when(session, school, details, today)
-    choices = _check_classes(session, school, details)
+    # Claimed before the classes are read: someone else's rollover committing meanwhile ends
+    # them, and the person must be told it ran, not that the classes changed.
     record = _claim(session, school, year, actor)
+    choices = _check_classes(session, school, details)
     finishing = session.scalar(
         sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == school.id, on_roll(today), _finishing(school))
     )
