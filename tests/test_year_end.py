@@ -184,6 +184,22 @@ def test_the_rollover_moves_pupils_up_ends_classes_and_opens_next_years(session,
     assert event.object_type == "year_end" and event.details == record.summary
 
 
+def test_a_pupil_leaving_in_the_last_days_of_term_is_not_moved_or_put_in_next_years_class(session, world):
+    _world_in_years(session, world)
+    ben = world.pupils["taught_plain"]
+    ben.left_on, ben.leaving_reason = date(2027, 7, 21), "Moved away from the area"  # after the rollover's day
+    session.commit()
+
+    plan = plan_year_end(session, world.school, SUMMER)
+    record = _run(session, world)
+
+    assert [(m.from_year, m.pupils) for m in plan.moves] == [(0, 1), (4, 3)]
+    assert record.summary["pupils_moved"] == 4
+    assert session.get(Pupil, ben.id).year_group == 4
+    five_oak = session.scalar(sa.select(TeachingGroup).where(TeachingGroup.name == "5 Oak"))
+    assert {p.first_name for p in five_oak.pupils} == {"Ada", "Hal"}
+
+
 def test_a_class_whose_pupils_finish_can_still_be_opened_with_a_name(session, world):
     ash, *_ = _world_in_years(session, world)
 

@@ -2,7 +2,8 @@
 the year's classes end and next year's open, from a preview the person checks and edits.
 
 Pupils in the school's oldest year group are finishing: they stay in their year group, on the
-roll, until their leaving is recorded (the rollover records no leaving). Each current class ends
+roll, until their leaving is recorded (the rollover records no leaving). A pupil whose leaving is
+already recorded, for a day still ahead, stays in their year group too, and joins no new class. Each current class ends
 on the day the rollover runs and keeps its pupils and teachers as history; the class proposed for
 next year has the name with the year number moved up ("Year 3 Oak" to "Year 4 Oak", "3O" to "4O"),
 the same teachers and the same pupils but those finishing. A rollover runs once per school and
@@ -60,8 +61,9 @@ def _finishing(school: School) -> sa.ColumnElement[bool]:
 
 
 def _moving(school: School, day: date) -> list[sa.ColumnElement[bool]]:
-    """The pupils the rollover moves up a year: on the school's roll on `day`, not finishing."""
-    return [Pupil.school_id == school.id, on_roll(day), sa.not_(_finishing(school))]
+    """The pupils the rollover moves up a year: on the school's roll on `day`, not finishing, and
+    with no leaving recorded (a pupil leaving in the last days of term goes in their year group)."""
+    return [Pupil.school_id == school.id, on_roll(day), Pupil.left_on.is_(None), sa.not_(_finishing(school))]
 
 
 @dataclass(frozen=True)
