@@ -645,6 +645,7 @@ HOME_SECTIONS: dict[str, frozenset[Role]] = {
     "oversight": frozenset({Role.SENCO, Role.HEAD}),  # reviews, concerns, letters, engagement
     "classes": frozenset({Role.TEACHER}),  # the teacher's classes
     "impact_missing": frozenset({Role.SENCO}),  # interventions ended without impact
+    "exchange": frozenset({Role.SENCO}),  # SEN differences from imports, transfers to confirm
     "school": frozenset({Role.ADMIN, Role.HEAD}),  # the school's counts and staff links
     "figures_only": frozenset({Role.GOVERNOR, Role.LA_OFFICER}),  # says that figures name no pupil
 }

@@ -14,14 +14,18 @@ from sentrack.models import (
     Concern,
     ConcernStatus,
     CycleState,
+    DifferenceStatus,
     ParentLetter,
     Plan,
     Pupil,
+    PupilTransfer,
     RoleProposal,
     School,
+    SenDifference,
     SenStatus,
     SupportCycle,
     TeachingGroup,
+    TransferStatus,
     User,
     group_teachers,
 )
@@ -155,6 +159,24 @@ def school_counts(session: Session, school_id: int, on: date) -> tuple[int, int,
         .scalar_subquery()
     )
     return tuple(session.execute(sa.select(staff, roll, classes)).one())
+
+
+def exchange_waiting(session: Session, user: User) -> tuple[int, int]:
+    """What the MIS and other schools leave waiting for the user, in one query: imported SEN
+    histories that differ from the school's record, and other schools' requests for the records of
+    the school's pupils (each counted only where the user's abilities reach the pupil)."""
+    differences = (
+        sa.select(sa.func.count(SenDifference.id))
+        .join(Pupil, Pupil.id == SenDifference.pupil_id)
+        .where(SenDifference.status == DifferenceStatus.OPEN, access.scope_for(user, access.Ability.RECONCILE_SEN))
+        .scalar_subquery()
+    )
+    transfers = (
+        sa.select(sa.func.count(PupilTransfer.id))
+        .where(PupilTransfer.status == TransferStatus.AWAITING, access.transfers_to_decide(user))
+        .scalar_subquery()
+    )
+    return tuple(session.execute(sa.select(differences, transfers)).one())
 
 
 def roles_waiting(session: Session, user: User) -> int:

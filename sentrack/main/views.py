@@ -52,6 +52,8 @@ def home():
             engagement_for_school(db.session, user.school, on, pupil_ids=pupil_ids) if pupil_ids else {}
         )
         context["class_cycles"] = queries.open_cycles(db.session, pupil_ids)
+    if "exchange" in sections:
+        context["differences_waiting"], context["transfers_waiting"] = queries.exchange_waiting(db.session, user)
     if "impact_missing" in sections:
         context["ended_without_impact"] = intervention_home.ended_without_impact(db.session, user.school_id, on)
     if delivers:
