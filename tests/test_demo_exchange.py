@@ -369,3 +369,31 @@ def test_the_command_says_where_the_sample_files_are_and_what_waits_at_the_demo_
     assert ARRIVALS.parent == SAMPLES and ARRIVALS.is_file()
     assert "leavers with a destination" in result.output
     assert "SEN differences to reconcile" in result.output
+
+
+def test_each_row_of_the_demo_s_imports_holds_the_pupil_as_the_file_gave_them(session):
+    """The preview of an applied demo import reads each row as the planner writes it: the
+    pupil's details, and where the file's SEN differs, the SEN the difference holds."""
+    from sentrack.imports.queries import file_sen
+    from sentrack.workflows.ctf_rows import current_sen
+
+    differences = {
+        (difference.batch_id, difference.pupil_id): difference
+        for difference in session.scalars(sa.select(SenDifference))
+    }
+    for batch in _batches(session):
+        for row in rows_of(batch):
+            if row.transfer_from is not None:
+                continue
+            pupil = session.get(Pupil, row.record_id)
+            assert (row.values["upn"], row.values["last_name"]) == (pupil.upn, pupil.last_name)
+            assert row.values["date_of_birth"] == pupil.date_of_birth.isoformat()
+            sen = current_sen(row.values)
+            difference = differences.get((batch.id, pupil.id))
+            assert row.sen_differs is (difference is not None)
+            if difference is not None:
+                assert (sen.provision, sen.primary_need) == (difference.provision, difference.primary_need)
+                assert file_sen(row).startswith(difference.provision.label)
+            else:
+                status = _open_status(session, pupil.id)
+                assert sen.provision == (status.provision if status else Provision.NONE)

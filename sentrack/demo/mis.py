@@ -39,7 +39,8 @@ from sentrack.models import (
     SenStatus,
     User,
 )
-from sentrack.workflows.ctf_format import WRITTEN_VERSION, CtfSchool, file_name
+from sentrack.workflows.ctf_format import WRITTEN_VERSION, CtfNeed, CtfPupil, CtfSchool, CtfSenPeriod, file_name
+from sentrack.workflows.ctf_rows import pupil_values
 from sentrack.workflows.imports import NEW, UNCHANGED, RowPlan, counts, rows_of
 from sentrack.workflows.register import on_roll
 
@@ -84,6 +85,8 @@ def add_mis_imports(
     confirmed = arrivals.confirmed
     new_record = confirmed.to_pupil_id if confirmed else None
     picks = _pick(rng, [p for p in roll if p.id != new_record], statuses)
+    mis = _mis_values(rng, roll, statuses, picks, recent_day)
+    files = (_earlier_values(picks, statuses), mis)
     batches = []
     for sequence, (day, differing) in enumerate(
         ((earlier_day, ("kept", "accepted")), (recent_day, ("need", "off", "on"))), start=1
@@ -91,14 +94,16 @@ def add_mis_imports(
         # The import that found the arriving pupil lists them once: as the transfer's row.
         found = confirmed is not None and confirmed.requested_at == applied_at(day)
         listed = [p for p in _on_roll(session, school.id, day) if not (found and p.id == new_record)]
-        batches.append(_batch(session, context, school, (day, sequence), listed, {picks.get(r) for r in differing}))
+        sen = _file_sen(listed, statuses, files[sequence - 1])
+        batches.append(
+            _batch(session, context, school, (day, sequence), listed, {picks.get(r) for r in differing}, sen)
+        )
     earlier, recent = batches
     for transfer in (confirmed, arrivals.awaiting):
         if transfer is not None:
             batch = earlier if transfer.requested_at == earlier.decided_at else recent
             transfer.batch_id = batch.id
             _add_transfer_row(batch, transfer)
-    mis = _mis_values(rng, roll, statuses, picks, recent_day)
     _add_differences(session, picks, mis, statuses, (earlier, recent), senco)
     session.execute(
         sa.insert(MisSen),
@@ -180,6 +185,56 @@ def _mis_values(
     return values
 
 
+def _earlier_values(picks: dict[str, Pupil], statuses: dict[int, SenStatus]) -> dict[int, dict[str, Any]]:
+    """The SEN the earlier file gave where it differed: another primary need for the pupil whose
+    difference the SENCO kept; for the one accepted, what SEN Track's status now says."""
+    values = {}
+    for role in ("kept", "accepted"):
+        if role in picks:
+            status = statuses[picks[role].id]
+            primary = status.primary_need
+            if role == "kept":
+                primary = next(n for n in OTHER_NEEDS if n not in (status.primary_need, status.secondary_need))
+            needs = _needs(primary, status.secondary_need)
+            values[picks[role].id] = {"provision": status.provision, "needs": needs, "start_date": status.start_date}
+    return values
+
+
+def _file_sen(
+    listed: list[Pupil], statuses: dict[int, SenStatus], differing: dict[int, dict[str, Any]]
+) -> dict[int, dict[str, Any]]:
+    """The SEN a file gave each listed pupil: what differs where it differs, else SEN Track's own."""
+    sen = {}
+    for pupil in listed:
+        status = statuses.get(pupil.id)
+        own = {"provision": Provision.NONE, "needs": [], "start_date": None}
+        if status is not None:
+            needs = _needs(status.primary_need, status.secondary_need)
+            own = {"provision": status.provision, "needs": needs, "start_date": status.start_date}
+        sen[pupil.id] = differing.get(pupil.id, own)
+    return sen
+
+
+def _file_values(pupil: Pupil, sen: dict[str, Any]) -> dict[str, Any]:
+    """The pupil as the MIS's file gives them, kept in the preview's shape (`ctf_rows.pupil_values`)."""
+    return pupil_values(
+        CtfPupil(
+            upn=pupil.upn,
+            surname=pupil.last_name,
+            forename=pupil.first_name,
+            date_of_birth=pupil.date_of_birth,
+            sex=pupil.sex,
+            former_upn=pupil.former_upn,
+            preferred_forename=pupil.preferred_name,
+            preferred_surname=pupil.preferred_last_name,
+            year_group=pupil.year_group,
+            entry_date=pupil.admitted_on,
+            sen=(CtfSenPeriod(sen["start_date"], sen["provision"].value),),
+            needs=tuple(CtfNeed(need["rank"], need["type"]) for need in sen["needs"]),
+        )
+    )
+
+
 def _add_differences(
     session: Session,
     picks: dict[str, Pupil],
@@ -197,15 +252,12 @@ def _add_differences(
             values = mis[picks[role].id]
             session.add(_difference(picks[role], recent, values["provision"], values["needs"], values["start_date"]))
     decided_at = earlier.decided_at + timedelta(days=2, hours=4)
+    gave = _earlier_values(picks, statuses)
     for role, state in (("kept", DifferenceStatus.KEPT), ("accepted", DifferenceStatus.ACCEPTED)):
         if role not in picks:
             continue
-        status = statuses[picks[role].id]
-        primary = status.primary_need
-        if state is DifferenceStatus.KEPT:
-            primary = next(n for n in OTHER_NEEDS if n not in (status.primary_need, status.secondary_need))
-        needs = _needs(primary, status.secondary_need)
-        difference = _difference(picks[role], earlier, status.provision, needs, status.start_date)
+        values = gave[picks[role].id]
+        difference = _difference(picks[role], earlier, values["provision"], values["needs"], values["start_date"])
         difference.status, difference.decided_by_id, difference.decided_at = state, senco.id, decided_at
         session.add(difference)
 
@@ -231,6 +283,7 @@ def _batch(
     numbered: tuple[date, int],
     roll: list[Pupil],
     differing: set[Pupil | None],
+    sen: dict[int, dict[str, Any]],
 ) -> ImportBatch:
     """An applied import of the MIS's CTF of `roll`, on the day and with the file's sequence
     number `numbered`: every pupil matched by UPN and unchanged, those in `differing` with SEN
@@ -244,6 +297,7 @@ def _batch(
             match="upn",
             record_id=pupil.id,
             sen_differs=pupil in differing,
+            values=_file_values(pupil, sen[pupil.id]),
         )
         for position, pupil in enumerate(roll, start=1)
     ]
