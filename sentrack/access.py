@@ -754,6 +754,15 @@ def may_deliver(user: User) -> bool:
     return not user.roles.isdisjoint(DELIVERING_ROLES)
 
 
+# Who may be named a class's teacher: support assistants deliver interventions, not classes.
+CLASS_TEACHING_ROLES = frozenset({Role.TEACHER, Role.SENCO, Role.HEAD})
+
+
+def may_teach_class(member: User) -> bool:
+    """Whether a member of staff may be one of a class's teachers."""
+    return not member.roles.isdisjoint(CLASS_TEACHING_ROLES)
+
+
 def teaches_classes(user: User) -> bool:
     """Whether the user is a class teacher, whose home page follows the pupils of their classes."""
     return user.is_authenticated and Role.TEACHER in user.roles
