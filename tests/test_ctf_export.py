@@ -39,7 +39,7 @@ from sentrack.workflows.ctf_export import ctf_for, export_ctf, relationship_code
 from sentrack.workflows.ctf_format import file_name
 from sentrack.workflows.ctf_read import read_ctf
 from sentrack.workflows.ctf_write import write_ctf
-from sentrack.workflows.roll import record_leaving, undo_leaving
+from sentrack.workflows.roll import Destination, record_leaving, undo_leaving
 from sentrack.workflows.school_days import school_days_after
 from sentrack.workflows.sweep import run_sweep
 from sentrack.workflows.terms import default_terms
@@ -58,8 +58,6 @@ def _ready(session, world, pupil=None, *, left_on=LEFT_ON, destination=("999", "
     world.school.estab_number = "1234"
     pupil.admitted_on = date(2021, 9, 1)
     pupil.sex, pupil.former_upn, pupil.preferred_name = "F", "A999100100001", "Addie"
-    pupil.destination_name, pupil.destination_urn = "Ash Secondary", "900002"
-    pupil.destination_la, pupil.destination_estab = destination
     session.flush()
     record_leaving(
         session,
@@ -69,6 +67,7 @@ def _ready(session, world, pupil=None, *, left_on=LEFT_ON, destination=("999", "
         reason="moved_school",
         detail=None,
         today=TODAY,
+        destination=Destination(name="Ash Secondary", urn="900002", la=destination[0], estab=destination[1]),
     )
     session.commit()
     return pupil
@@ -164,7 +163,7 @@ def test_a_number_taken_meanwhile_is_given_up_and_the_next_one_used(session, wor
     reads = iter([0, 1])  # the first read misses the export just made
     monkeypatch.setattr(ctf_export, "_next_sequence", lambda *args: next(reads) + 1)
 
-    export = export_ctf(session, actor=world.users["senco"], pupil=ada, kind=ExportKind.CTF, today=TODAY)
+    export = export_ctf(session, actor=world.users["senco"], pupil=ada, kind=ExportKind.PACK, today=TODAY)
 
     assert (taken.sequence, export.sequence) == (1, 2)
     assert session.scalar(sa.select(sa.func.count(CtfExport.id))) == 2
@@ -458,6 +457,59 @@ def test_a_download_refused_says_why_on_the_leavers_page(session, world, client,
 
     assert answer.status_code == 200 and "record the destination" in text(answer)
     assert session.scalar(sa.select(sa.func.count(CtfExport.id))) == 0
+
+
+# --- A download repeated within moments (a double click) ---------------------------------------
+
+
+def test_a_download_repeated_by_the_same_person_within_the_window_is_the_same_export(session, world):
+    ada = _ready(session, world)
+    senco = world.users["senco"]
+
+    first = download(session, actor=senco, pupil=ada, kind=ExportKind.CTF, today=TODAY)
+    session.commit()
+    second = download(session, actor=senco, pupil=ada, kind=ExportKind.CTF, today=TODAY)
+    session.commit()
+
+    assert first.name == second.name == "9991234_CTF_9995678_001.xml"
+    assert second.export.id == first.export.id
+    assert read_ctf(second.content, file_name="again").pupils[0].upn == ada.upn
+    assert session.scalar(sa.select(sa.func.count(CtfExport.id))) == 1
+    sent = audit_events(session, "ctf_exported", pupil_id=ada.id)
+    assert [event.details.get("sent_again", False) for event in sent] == [False, True]
+    assert {event.object_id for event in sent} == {str(first.export.id)}
+
+
+def test_another_person_another_kind_or_a_download_after_the_window_takes_the_next_number(session, world):
+    from sentrack.workflows.ctf_export import REPEAT_WINDOW
+
+    ada = _ready(session, world)
+    senco, head = world.users["senco"], world.users["head"]
+    first = export_ctf(session, actor=senco, pupil=ada, kind=ExportKind.CTF, today=TODAY)
+    by_another = export_ctf(session, actor=head, pupil=ada, kind=ExportKind.CTF, today=TODAY)
+    as_pack = export_ctf(session, actor=senco, pupil=ada, kind=ExportKind.PACK, today=TODAY)
+    for made in (first, by_another, as_pack):
+        made.exported_at -= REPEAT_WINDOW + REPEAT_WINDOW / 30  # 31 seconds ago
+    session.flush()
+    later = export_ctf(session, actor=senco, pupil=ada, kind=ExportKind.CTF, today=TODAY)
+
+    assert [first.sequence, by_another.sequence, as_pack.sequence, later.sequence] == [1, 2, 3, 4]
+    assert session.scalar(sa.select(sa.func.count(CtfExport.id))) == 4
+
+
+def test_a_double_click_on_the_download_sends_one_export_twice(session, world, client, login):
+    from sentrack import submissions
+
+    ada = _ready(session, world)
+    login(world.users["senco"])
+    token = submissions.issue(world.users["senco"].id, secret_key=client.application.secret_key)
+
+    answers = [client.post(f"/pupils/{ada.public_id}/transfer/pack", data={submissions.FIELD: token}) for _ in range(2)]
+
+    names = [answer.headers["Content-Disposition"] for answer in answers]
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert names == ["attachment; filename=9991234_CTF_9995678_001_transfer_pack.zip"] * 2
+    assert session.scalar(sa.select(sa.func.count(CtfExport.id))) == 1
 
 
 # --- Two exports to one destination at the same moment, on PostgreSQL ---------------------------
