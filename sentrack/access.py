@@ -78,6 +78,7 @@ class Ability(enum.StrEnum):
     IMPORT_ROLL = "import_roll"  # upload a CTF or CSV from the MIS, preview it and apply it
     RECONCILE_SEN = "reconcile_sen"  # accept or keep an imported SEN history that differs
     EXPORT_CTF = "export_ctf"  # download a leaver's CTF and transfer pack for the next school
+    RECORD_DESTINATION = "record_destination"  # record a leaver's next school once it is known
     CONFIRM_TRANSFER = "confirm_transfer"  # confirm or decline another school's transfer of a pupil
     RUN_YEAR_END = "run_year_end"  # the year-end rollover: pupils up a year, next year's classes
     VIEW_CENSUS_CHECK = "view_census_check"  # the roll's SEN as the January census will take it
@@ -138,6 +139,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.IMPORT_ROLL,
             Ability.RECONCILE_SEN,
             Ability.EXPORT_CTF,
+            Ability.RECORD_DESTINATION,
             Ability.CONFIRM_TRANSFER,
             Ability.RUN_YEAR_END,
             Ability.VIEW_CENSUS_CHECK,
@@ -155,6 +157,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.VIEW_PROVISION_MAP,
             Ability.RECORD_LEAVING,
             Ability.UNDO_LEAVING,
+            Ability.RECORD_DESTINATION,
             Ability.VIEW_LEAVERS,
             Ability.VIEW_EHC_DOCUMENTS,
             Ability.VIEW_CENSUS_CHECK,
@@ -331,6 +334,12 @@ def _scope(user: User, ability: Ability) -> sa.ColumnElement[bool]:
     reach = sa.or_(*conditions)
     if ability is Ability.UNDO_LEAVING:
         return reach  # a pupil who left, above all (the workflow refuses one with no leaving)
+    if ability is Ability.RECORD_DESTINATION:
+        # The one change to the record of a pupil who left: the next school, learnt after the
+        # leaving was recorded, that their SEN file goes to. Held by the SENCO and the head teacher,
+        # who keep leavers' records; the workflow changes only the destination, and refuses a
+        # pupil with no leaving recorded.
+        return reach
     if ability not in READING:
         # A write reaches only a pupil on the roll today, and recording a leaving only a pupil
         # with none recorded yet.
