@@ -738,3 +738,102 @@ def test_a_transfer_refused_while_the_file_is_applied_is_reported_on_its_row(sch
     assert refused.status == "error"
     assert refused.errors == [("upn", "Another school is already waiting for this pupil's previous school to confirm")]
     assert batch.counts["errors"] == 1
+
+
+# --- The next September: every pupil changed, applied together ------------------------------------
+
+
+def _year_up(data: bytes) -> bytes:
+    import re
+
+    return re.sub(
+        rb"<NCyearActual>(\d+)</NCyearActual>", lambda m: b"<NCyearActual>%d</NCyearActual>" % (int(m[1]) + 1), data
+    )
+
+
+def _confirm_counting(session, schools, batch) -> int:
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        confirm(session, schools, batch)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_pupils_changed_together_are_each_versioned_and_audited_in_a_few_statements(schools, session):
+    from sentrack.models.cycles import RecordRevision
+
+    data = many_pupils(60, dest=OAK, first=7001)
+    confirm(session, schools, preview(session, schools, data))
+    pupils = session.scalars(sa.select(Pupil).where(Pupil.upn.in_(_upns_of(data)))).all()
+    versions = {pupil.id: (pupil.version, pupil.year_group) for pupil in pupils}
+    later = preview(session, schools, _year_up(data))
+    assert later.counts["changed"] == 60
+
+    statements = _confirm_counting(session, schools, later)
+
+    assert statements < 60  # not several for each pupil (it was about ten each)
+    session.expire_all()
+    for pupil in session.scalars(sa.select(Pupil).where(Pupil.id.in_(versions))):
+        version, year = versions[pupil.id]
+        assert (pupil.version, pupil.year_group) == (version + 1, year + 1)
+    kept = session.execute(
+        sa.select(RecordRevision.record_id, RecordRevision.version, RecordRevision.snapshot).where(
+            RecordRevision.record_type == "pupil", RecordRevision.record_id.in_(versions)
+        )
+    ).all()
+    by_version = {(record_id, version): snapshot for record_id, version, snapshot in kept}
+    for pupil_id, (version, year) in versions.items():
+        assert by_version[(pupil_id, version)]["year_group"] == year
+        assert by_version[(pupil_id, version + 1)]["year_group"] == year + 1
+    updated = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "pupil_updated", AuditEvent.pupil_id.in_(versions))
+    ).all()
+    assert sorted(event.pupil_id for event in updated) == sorted(versions)
+    assert {tuple(event.details["fields"]) for event in updated} == {("year_group",)}
+
+
+def _upns_of(data: bytes) -> list[str]:
+    import re
+
+    return [upn.decode() for upn in re.findall(rb"<UPN>([^<]+)</UPN>", data)]
+
+
+def test_a_pupil_saved_by_a_colleague_meanwhile_is_refused_alone_and_the_others_change(schools, session, monkeypatch):
+    """The versions are claimed together: one pupil saved since the file's records were loaded
+    sends the rows back one by one, and only that pupil's row is refused."""
+    from sentrack.workflows import ctf_import, ctf_known
+
+    data = many_pupils(5, dest=OAK, first=7101)
+    confirm(session, schools, preview(session, schools, data))
+    later = preview(session, schools, _year_up(data))
+    upns = _upns_of(data)
+    moved = pupil_by_upn(session, upns[2])
+
+    def then_saved_by_a_colleague(*args):
+        known = ctf_known.load_known(*args)
+        saved = sa.update(Pupil).where(Pupil.id == moved.id).values(version=Pupil.version + 1)
+        session.execute(saved.execution_options(synchronize_session=False))  # as another connection
+        return known
+
+    monkeypatch.setattr(ctf_import, "load_known", then_saved_by_a_colleague)
+    confirm(session, schools, later)
+
+    session.expire_all()
+    years = {upn: pupil_by_upn(session, upn).year_group for upn in upns}
+    batch = session.get(ImportBatch, later.id)
+    refused = [row for row in rows(batch) if row.status == "error"]
+    assert [row.values["upn"] for row in refused] == [upns[2]]
+    assert years[upns[2]] == _file_year(later, upns[2]) - 1  # left as the colleague saved it
+    assert all(years[upn] == _file_year(later, upn) for upn in upns if upn != upns[2])
+    assert "changed this record while you were editing it" in refused[0].errors[0][1]
+
+
+def _file_year(batch, upn: str) -> int:
+    return next(row.values["year_group"] for row in rows(batch) if row.values["upn"] == upn)
