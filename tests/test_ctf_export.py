@@ -577,3 +577,67 @@ def test_two_exports_to_one_destination_at_once_get_001_and_002(monkeypatch):
 
     assert sorted(sequences) == [1, 2]
     assert sorted(reads) == [1, 1, 2]  # the number taken meanwhile was read again
+
+
+@pytest.mark.no_transaction
+def test_a_double_click_whose_two_posts_read_at_once_records_one_export(monkeypatch):
+    """The same person's two downloads of the same file both read the numbers before either
+    writes: the second's 001 meets the first's in the unique constraint and, trying again, finds
+    the first's export within the repeat window: one export, 001 sent twice."""
+    import os
+    import threading
+
+    from sentrack import create_app
+    from sentrack.extensions import db
+    from sentrack.workflows import ctf_export
+    from tests import factories
+    from tests.helpers import own_postgresql_database
+
+    url = os.environ.get("SENTRACK_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+    url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    both_read = threading.Barrier(2, timeout=20)
+    reading = ctf_export._next_sequence
+    first_read = threading.local()
+
+    def read_then_wait(*args):
+        found = reading(*args)
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            both_read.wait()
+        return found
+
+    monkeypatch.setattr(ctf_export, "_next_sequence", read_then_wait)
+    with own_postgresql_database(url, f"sentrack_ctf_twice_{os.getpid()}") as own:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": own, "TODAY": TODAY})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            world = factories.build_world(db.session)
+            db.session.commit()
+            pupil_id = _ready(db.session, world).id
+            senco_id = world.users["senco"].id
+            db.session.remove()
+        made: list = []
+
+        def export() -> None:
+            with app.app_context():
+                session = db.session
+                pupil, senco = session.get(ctf_export.Pupil, pupil_id), session.get(ctf_export.User, senco_id)
+                got = export_ctf(session, actor=senco, pupil=pupil, kind=ExportKind.CTF, today=TODAY)
+                made.append((got.id, got.sequence))
+                session.commit()
+                session.remove()
+
+        threads = [threading.Thread(target=export) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with app.app_context():
+            count = db.session.scalar(sa.select(sa.func.count(CtfExport.id)))
+            db.session.remove()
+            db.engine.dispose()
+
+    assert len(made) == 2 and len(set(made)) == 1 and made[0][1] == 1
+    assert count == 1
