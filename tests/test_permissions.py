@@ -1350,6 +1350,7 @@ FORM_RULES = (
     "/pupils/<public_id>/meetings/<int:meeting_id>/record",
     "/pupils/<public_id>/meetings/<int:meeting_id>/shared",
     "/pupils/<public_id>/leaving",
+    "/pupils/<public_id>/transfer/destination",
     # EHC plans
     "/pupils/<public_id>/ehc/plans/new",
     "/pupils/<public_id>/ehc/requests/new",  # EHC requests
