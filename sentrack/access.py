@@ -16,7 +16,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from sentrack import audit
 from sentrack.clock import today
@@ -686,6 +686,19 @@ def page_flags(user: User) -> frozenset[str]:
 
 # The roles whose holders may deliver an intervention, and so reach its pupils on its pages.
 DELIVERING_ROLES = frozenset({Role.TEACHER, Role.SUPPORT_ASSISTANT, Role.SENCO})
+# Who may be named a class's teacher (a classes CSV names them): support assistants deliver
+# interventions, not classes.
+CLASS_TEACHING_ROLES = frozenset({Role.TEACHER, Role.SENCO, Role.HEAD})
+
+
+def may_teach_classes(member: User) -> bool:
+    """Whether `member` may be named a teacher of a class (`CLASS_TEACHING_ROLES`)."""
+    return not member.roles.isdisjoint(CLASS_TEACHING_ROLES)
+
+
+def school_staff(school_id: int) -> sa.Select:
+    """The members of staff of the school, with their roles loaded (for `may_teach_classes`)."""
+    return sa.select(User).where(User.school_id == school_id).options(selectinload(User.role_assignments))
 
 
 def place_scope(user: User, ability: Ability = Ability.VIEW_SEN) -> sa.ColumnElement[bool]:

@@ -13,7 +13,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from sentrack.models import ImportBatch, Role, School, TeachingGroup, User
+from sentrack import access
+from sentrack.models import ImportBatch, School, TeachingGroup, User
 from sentrack.models.enums import year_group_label
 from sentrack.workflows.csv_rows import (
     Column,
@@ -41,9 +42,6 @@ CLASS_COLUMNS = (
 # The example row of the template: fictional, and left out when a file carries it unchanged.
 CLASS_EXAMPLE = {"name": "2 Example", "year_group": "2", "teachers": "class.teacher@school.example"}
 
-# Those who may teach a class: support assistants deliver interventions, not classes.
-TEACHING_ROLES = frozenset({Role.TEACHER, Role.SENCO, Role.HEAD})
-
 
 def _emails(text: str) -> list[str]:
     return [email.lower() for email in names_in(text.replace(",", ";"))]
@@ -67,9 +65,7 @@ class Staffing:
             .where(TeachingGroup.school_id == school.id)
             .options(selectinload(TeachingGroup.teachers))
         ).all()
-        staff = session.scalars(
-            sa.select(User).where(User.school_id == school.id).options(selectinload(User.role_assignments))
-        ).all()
+        staff = session.scalars(access.school_staff(school.id)).all()
         return cls(
             classes={group.name.lower(): group for group in groups if group.is_current},
             ended={group.name.lower() for group in groups if not group.is_current},
@@ -82,7 +78,7 @@ class Staffing:
             return f"{email} is not the email address of a member of staff of this school"
         if not member.active:
             return f"{email} is the email address of an account that is not active"
-        if not member.roles & TEACHING_ROLES:
+        if not access.may_teach_classes(member):
             return f"{email} is a member of staff who does not teach (class teacher, SENCO or head teacher)"
         return None
 
