@@ -16,7 +16,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from sentrack import audit
 from sentrack.clock import today
@@ -78,6 +78,7 @@ class Ability(enum.StrEnum):
     IMPORT_ROLL = "import_roll"  # upload a CTF or CSV from the MIS, preview it and apply it
     RECONCILE_SEN = "reconcile_sen"  # accept or keep an imported SEN history that differs
     EXPORT_CTF = "export_ctf"  # download a leaver's CTF and transfer pack for the next school
+    RECORD_DESTINATION = "record_destination"  # record a leaver's next school once it is known
     CONFIRM_TRANSFER = "confirm_transfer"  # confirm or decline another school's transfer of a pupil
     RUN_YEAR_END = "run_year_end"  # the year-end rollover: pupils up a year, next year's classes
     VIEW_CENSUS_CHECK = "view_census_check"  # the roll's SEN as the January census will take it
@@ -138,6 +139,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.IMPORT_ROLL,
             Ability.RECONCILE_SEN,
             Ability.EXPORT_CTF,
+            Ability.RECORD_DESTINATION,
             Ability.CONFIRM_TRANSFER,
             Ability.RUN_YEAR_END,
             Ability.VIEW_CENSUS_CHECK,
@@ -155,6 +157,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.VIEW_PROVISION_MAP,
             Ability.RECORD_LEAVING,
             Ability.UNDO_LEAVING,
+            Ability.RECORD_DESTINATION,
             Ability.VIEW_LEAVERS,
             Ability.VIEW_EHC_DOCUMENTS,
             Ability.VIEW_CENSUS_CHECK,
@@ -331,6 +334,12 @@ def _scope(user: User, ability: Ability) -> sa.ColumnElement[bool]:
     reach = sa.or_(*conditions)
     if ability is Ability.UNDO_LEAVING:
         return reach  # a pupil who left, above all (the workflow refuses one with no leaving)
+    if ability is Ability.RECORD_DESTINATION:
+        # The one change to the record of a pupil who left: the next school, learnt after the
+        # leaving was recorded, that their SEN file goes to. Held by the SENCO and the head teacher,
+        # who keep leavers' records; the workflow changes only the destination, and refuses a
+        # pupil with no leaving recorded.
+        return reach
     if ability not in READING:
         # A write reaches only a pupil on the roll today, and recording a leaving only a pupil
         # with none recorded yet.
@@ -678,6 +687,19 @@ def page_flags(user: User) -> frozenset[str]:
 
 # The roles whose holders may deliver an intervention, and so reach its pupils on its pages.
 DELIVERING_ROLES = frozenset({Role.TEACHER, Role.SUPPORT_ASSISTANT, Role.SENCO})
+# Who may be named a class's teacher (a classes CSV names them): support assistants deliver
+# interventions, not classes.
+CLASS_TEACHING_ROLES = frozenset({Role.TEACHER, Role.SENCO, Role.HEAD})
+
+
+def may_teach_classes(member: User) -> bool:
+    """Whether `member` may be named a teacher of a class (`CLASS_TEACHING_ROLES`)."""
+    return not member.roles.isdisjoint(CLASS_TEACHING_ROLES)
+
+
+def school_staff(school_id: int) -> sa.Select:
+    """The members of staff of the school, with their roles loaded (for `may_teach_classes`)."""
+    return sa.select(User).where(User.school_id == school_id).options(selectinload(User.role_assignments))
 
 
 def place_scope(user: User, ability: Ability = Ability.VIEW_SEN) -> sa.ColumnElement[bool]:
@@ -752,15 +774,6 @@ def own_interventions(user: User) -> sa.ColumnElement[bool]:
 def may_deliver(user: User) -> bool:
     """Whether the user may be chosen to deliver an intervention (`DELIVERING_ROLES`)."""
     return not user.roles.isdisjoint(DELIVERING_ROLES)
-
-
-# Who may be named a class's teacher: support assistants deliver interventions, not classes.
-CLASS_TEACHING_ROLES = frozenset({Role.TEACHER, Role.SENCO, Role.HEAD})
-
-
-def may_teach_class(member: User) -> bool:
-    """Whether a member of staff may be one of a class's teachers."""
-    return not member.roles.isdisjoint(CLASS_TEACHING_ROLES)
 
 
 def teaches_classes(user: User) -> bool:

@@ -297,6 +297,7 @@ DESCRIPTIONS: dict[str, str] = {
     "class_pupil_removed": "Took the pupil out of a class",
     "named_in_class_pupils": "Saw the pupil named on the page of a class's pupils",
     "leaving_undone": "Undid a leaving recorded by mistake",
+    "destination_recorded": "Recorded the school a pupil who left moved to",
     "contact_added": "Added a parent or carer contact",
     "contact_updated": "Changed a parent or carer contact",
     "sen_status_changed": "Changed the SEN status",

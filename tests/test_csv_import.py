@@ -583,3 +583,46 @@ def test_hostile_text_in_a_csv_is_shown_escaped_on_the_preview(client, world, lo
     page = client.page(f"/imports/{newest_batch(session).id}")
     assert script not in page.html
     assert page.table("In error (1)")[0][1] == f"=HYPERLINK(1) {script}"
+
+
+def test_a_second_line_about_the_same_pupil_is_an_error_naming_the_first(session, world):
+    ada = world.pupils["taught"]
+    born = ada.date_of_birth.strftime("%d/%m/%Y")
+    data = text(
+        HEADER,
+        f"{ada.upn},{ada.last_name},Adaline,,,{born},F,{ada.year_group},,,",
+        f"{upn(40)},{ada.last_name},{ada.first_name},,,{born},F,{ada.year_group},,,",  # by name and date of birth
+    )
+
+    batch = preview(session, world, data)
+
+    assert (row_at(batch, 2).status, row_at(batch, 2).match) == ("changed", "upn")
+    assert row_at(batch, 3).errors == [
+        ("UPN", "Line 2 of this file is about the same pupil (matched by UPN): only that row is applied")
+    ]
+    confirm(session, world, batch)
+    assert pupil_by_upn(session, world, upn(40)) is None and ada.first_name == "Adaline"
+
+
+def test_a_line_about_the_same_pupil_by_the_time_it_is_applied_is_left_out_and_shown_in_error(session, world):
+    ada = world.pupils["taught"]
+    born = ada.date_of_birth.strftime("%d/%m/%Y")
+    data = text(
+        HEADER,
+        f"{ada.upn},{ada.last_name},{ada.first_name},,,{born},,{ada.year_group},,,",
+        f"{upn(41)},{ada.last_name},Adaline,,,{born},,{ada.year_group},,,",
+    )
+    batch = preview(session, world, data)
+    assert [row.status for row in imports.rows_of(batch)] == ["unchanged", "new"]
+    ada.first_name = "Adaline"  # a colleague's change: line 3 now matches Ada by name and date of birth
+    session.flush()
+
+    confirm(session, world, batch)
+
+    assert pupil_by_upn(session, world, upn(41)) is None
+    assert ada.first_name == "Adaline"  # line 2, unchanged in the preview, changes nothing
+    assert row_at(batch, 3).status == "error"
+    assert row_at(batch, 3).errors == [
+        ("upn", "Line 2 of this file is about the same pupil (matched by UPN): only that row is applied")
+    ]
+    assert batch.counts["errors"] == 1

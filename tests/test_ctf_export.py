@@ -39,7 +39,7 @@ from sentrack.workflows.ctf_export import ctf_for, export_ctf, relationship_code
 from sentrack.workflows.ctf_format import file_name
 from sentrack.workflows.ctf_read import read_ctf
 from sentrack.workflows.ctf_write import write_ctf
-from sentrack.workflows.roll import record_leaving, undo_leaving
+from sentrack.workflows.roll import Destination, record_leaving, undo_leaving
 from sentrack.workflows.school_days import school_days_after
 from sentrack.workflows.sweep import run_sweep
 from sentrack.workflows.terms import default_terms
@@ -58,8 +58,6 @@ def _ready(session, world, pupil=None, *, left_on=LEFT_ON, destination=("999", "
     world.school.estab_number = "1234"
     pupil.admitted_on = date(2021, 9, 1)
     pupil.sex, pupil.former_upn, pupil.preferred_name = "F", "A999100100001", "Addie"
-    pupil.destination_name, pupil.destination_urn = "Ash Secondary", "900002"
-    pupil.destination_la, pupil.destination_estab = destination
     session.flush()
     record_leaving(
         session,
@@ -69,6 +67,7 @@ def _ready(session, world, pupil=None, *, left_on=LEFT_ON, destination=("999", "
         reason="moved_school",
         detail=None,
         today=TODAY,
+        destination=Destination(name="Ash Secondary", urn="900002", la=destination[0], estab=destination[1]),
     )
     session.commit()
     return pupil
@@ -164,7 +163,7 @@ def test_a_number_taken_meanwhile_is_given_up_and_the_next_one_used(session, wor
     reads = iter([0, 1])  # the first read misses the export just made
     monkeypatch.setattr(ctf_export, "_next_sequence", lambda *args: next(reads) + 1)
 
-    export = export_ctf(session, actor=world.users["senco"], pupil=ada, kind=ExportKind.CTF, today=TODAY)
+    export = export_ctf(session, actor=world.users["senco"], pupil=ada, kind=ExportKind.PACK, today=TODAY)
 
     assert (taken.sequence, export.sequence) == (1, 2)
     assert session.scalar(sa.select(sa.func.count(CtfExport.id))) == 2
@@ -460,6 +459,59 @@ def test_a_download_refused_says_why_on_the_leavers_page(session, world, client,
     assert session.scalar(sa.select(sa.func.count(CtfExport.id))) == 0
 
 
+# --- A download repeated within moments (a double click) ---------------------------------------
+
+
+def test_a_download_repeated_by_the_same_person_within_the_window_is_the_same_export(session, world):
+    ada = _ready(session, world)
+    senco = world.users["senco"]
+
+    first = download(session, actor=senco, pupil=ada, kind=ExportKind.CTF, today=TODAY)
+    session.commit()
+    second = download(session, actor=senco, pupil=ada, kind=ExportKind.CTF, today=TODAY)
+    session.commit()
+
+    assert first.name == second.name == "9991234_CTF_9995678_001.xml"
+    assert second.export.id == first.export.id
+    assert read_ctf(second.content, file_name="again").pupils[0].upn == ada.upn
+    assert session.scalar(sa.select(sa.func.count(CtfExport.id))) == 1
+    sent = audit_events(session, "ctf_exported", pupil_id=ada.id)
+    assert [event.details.get("sent_again", False) for event in sent] == [False, True]
+    assert {event.object_id for event in sent} == {str(first.export.id)}
+
+
+def test_another_person_another_kind_or_a_download_after_the_window_takes_the_next_number(session, world):
+    from sentrack.workflows.ctf_export import REPEAT_WINDOW
+
+    ada = _ready(session, world)
+    senco, head = world.users["senco"], world.users["head"]
+    first = export_ctf(session, actor=senco, pupil=ada, kind=ExportKind.CTF, today=TODAY)
+    by_another = export_ctf(session, actor=head, pupil=ada, kind=ExportKind.CTF, today=TODAY)
+    as_pack = export_ctf(session, actor=senco, pupil=ada, kind=ExportKind.PACK, today=TODAY)
+    for made in (first, by_another, as_pack):
+        made.exported_at -= REPEAT_WINDOW + REPEAT_WINDOW / 30  # 31 seconds ago
+    session.flush()
+    later = export_ctf(session, actor=senco, pupil=ada, kind=ExportKind.CTF, today=TODAY)
+
+    assert [first.sequence, by_another.sequence, as_pack.sequence, later.sequence] == [1, 2, 3, 4]
+    assert session.scalar(sa.select(sa.func.count(CtfExport.id))) == 4
+
+
+def test_a_double_click_on_the_download_sends_one_export_twice(session, world, client, login):
+    from sentrack import submissions
+
+    ada = _ready(session, world)
+    login(world.users["senco"])
+    token = submissions.issue(world.users["senco"].id, secret_key=client.application.secret_key)
+
+    answers = [client.post(f"/pupils/{ada.public_id}/transfer/pack", data={submissions.FIELD: token}) for _ in range(2)]
+
+    names = [answer.headers["Content-Disposition"] for answer in answers]
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert names == ["attachment; filename=9991234_CTF_9995678_001_transfer_pack.zip"] * 2
+    assert session.scalar(sa.select(sa.func.count(CtfExport.id))) == 1
+
+
 # --- Two exports to one destination at the same moment, on PostgreSQL ---------------------------
 
 
@@ -525,3 +577,67 @@ def test_two_exports_to_one_destination_at_once_get_001_and_002(monkeypatch):
 
     assert sorted(sequences) == [1, 2]
     assert sorted(reads) == [1, 1, 2]  # the number taken meanwhile was read again
+
+
+@pytest.mark.no_transaction
+def test_a_double_click_whose_two_posts_read_at_once_records_one_export(monkeypatch):
+    """The same person's two downloads of the same file both read the numbers before either
+    writes: the second's 001 meets the first's in the unique constraint and, trying again, finds
+    the first's export within the repeat window: one export, 001 sent twice."""
+    import os
+    import threading
+
+    from sentrack import create_app
+    from sentrack.extensions import db
+    from sentrack.workflows import ctf_export
+    from tests import factories
+    from tests.helpers import own_postgresql_database
+
+    url = os.environ.get("SENTRACK_TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+    url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    both_read = threading.Barrier(2, timeout=20)
+    reading = ctf_export._next_sequence
+    first_read = threading.local()
+
+    def read_then_wait(*args):
+        found = reading(*args)
+        if not getattr(first_read, "done", False):
+            first_read.done = True
+            both_read.wait()
+        return found
+
+    monkeypatch.setattr(ctf_export, "_next_sequence", read_then_wait)
+    with own_postgresql_database(url, f"sentrack_ctf_twice_{os.getpid()}") as own:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": own, "TODAY": TODAY})
+        with app.app_context():
+            from flask_migrate import upgrade
+
+            upgrade()
+            world = factories.build_world(db.session)
+            db.session.commit()
+            pupil_id = _ready(db.session, world).id
+            senco_id = world.users["senco"].id
+            db.session.remove()
+        made: list = []
+
+        def export() -> None:
+            with app.app_context():
+                session = db.session
+                pupil, senco = session.get(ctf_export.Pupil, pupil_id), session.get(ctf_export.User, senco_id)
+                got = export_ctf(session, actor=senco, pupil=pupil, kind=ExportKind.CTF, today=TODAY)
+                made.append((got.id, got.sequence))
+                session.commit()
+                session.remove()
+
+        threads = [threading.Thread(target=export) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with app.app_context():
+            count = db.session.scalar(sa.select(sa.func.count(CtfExport.id)))
+            db.session.remove()
+            db.engine.dispose()
+
+    assert len(made) == 2 and len(set(made)) == 1 and made[0][1] == 1
+    assert count == 1

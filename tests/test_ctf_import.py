@@ -591,3 +591,249 @@ def test_a_field_the_reader_could_not_read_puts_the_pupil_in_error(schools, sess
 
     assert planned[0].status == "error" and [field for field, _ in planned[0].errors] == ["date_of_birth"]
     assert planned[1].status == "new"
+
+
+# --- Two rows of one file about the same pupil --------------------------------------------------------
+
+
+def test_a_second_row_matching_the_same_pupil_is_an_error_naming_the_first(schools, session):
+    ada = schools.pupils["taught"]
+    data = oak_file(
+        _pupil_of(ada, forename="Adaline"),
+        _pupil_of(ada, upn=sample_upn(611), forename=ada.first_name, year="6"),  # by name and date of birth
+    )
+
+    batch = preview(session, schools, data)
+    first, second = rows(batch)
+
+    assert (first.status, first.match, first.record_id) == ("changed", "upn", ada.id)
+    assert (second.status, second.record_id, second.changes) == ("error", None, [])
+    assert second.errors == [
+        ("upn", "Row 1 of this file is about the same pupil (matched by UPN): only that row is applied")
+    ]
+    assert batch.counts["errors"] == 1
+    confirm(session, schools, batch)
+    session.refresh(ada)
+    assert (ada.first_name, ada.upn) == ("Adaline", ada.upn)
+    assert pupil_by_upn(session, sample_upn(611)) is None
+
+
+def test_the_row_first_in_the_file_keeps_the_pupil_whichever_way_it_matched(schools, session):
+    ada = schools.pupils["taught"]
+    data = oak_file(_pupil_of(ada, upn=sample_upn(612)), _pupil_of(ada))
+
+    first, second = rows(preview(session, schools, data))
+
+    assert (first.match, first.record_id) == ("name_dob", ada.id)
+    assert second.status == "error"
+    assert second.errors == [
+        (
+            "upn",
+            "Row 1 of this file is about the same pupil (matched by name and date of birth): only that row is applied",
+        )
+    ]
+
+
+def test_a_row_that_matches_the_same_pupil_by_the_time_it_is_applied_is_left_out_and_shown_in_error(schools, session):
+    ada = schools.pupils["taught"]
+    newcomer = sample_upn(613)
+    data = oak_file(
+        _pupil_of(ada), pupil_xml(upn=newcomer, surname="NEW", forename="PUPIL", dob="2017-03-01", year="4")
+    )
+    batch = preview(session, schools, data)
+    assert [row.status for row in rows(batch)] == ["unchanged", "new"]
+    ada.former_upn = newcomer  # a colleague records the newcomer's UPN as Ada's former UPN meanwhile
+    session.commit()
+
+    confirm(session, schools, batch)
+
+    assert pupil_by_upn(session, newcomer) is None
+    batch = session.get(ImportBatch, batch.id)
+    stored = rows(batch)
+    assert [row.status for row in stored] == ["unchanged", "error"]
+    assert stored[1].errors == [
+        ("upn", "Row 1 of this file is about the same pupil (matched by UPN): only that row is applied")
+    ]
+    assert (batch.counts["new"], batch.counts["errors"]) == (0, 1)
+
+
+# --- A pupil another school is already waiting for ----------------------------------------------------
+
+
+def _awaited_by_far(session, schools, pupil):
+    from sentrack.workflows.transfers import start_transfer
+
+    details = {"upn": pupil.upn, "first_name": pupil.first_name, "last_name": pupil.last_name}
+    start_transfer(session, actor=None, school=schools.foreign, from_pupil=pupil, details=details, batch=None)
+    session.commit()
+
+
+def test_a_pupil_another_school_is_already_transferring_is_an_error_at_preview(schools, session):
+    finn = schools.pupils["sibling_k"]  # on Ash Secondary's roll, asked for by Far Primary
+    _awaited_by_far(session, schools, finn)
+    newcomer = sample_upn(614)
+    data = oak_file(
+        _pupil_of(finn), pupil_xml(upn=newcomer, surname="NEW", forename="PUPIL", dob="2017-03-01", year="4")
+    )
+
+    batch = preview(session, schools, data)
+    waiting, new = rows(batch)
+
+    assert (waiting.status, waiting.transfer_from) == ("error", None)
+    assert waiting.errors[0][0] == "upn" and "a third school is already waiting for" in waiting.errors[0][1]
+    assert (batch.counts["errors"], batch.counts["transfers"], new.status) == (1, 0, "new")
+    confirm(session, schools, batch)
+    assert pupil_by_upn(session, newcomer) is not None
+
+
+def test_a_transfer_another_school_started_since_the_preview_leaves_that_row_out_and_applies_the_others(
+    schools, session
+):
+    from sentrack.models import PupilTransfer
+
+    finn = schools.pupils["sibling_k"]
+    newcomer = sample_upn(615)
+    data = oak_file(
+        _pupil_of(finn), pupil_xml(upn=newcomer, surname="NEW", forename="PUPIL", dob="2017-03-01", year="4")
+    )
+    batch = preview(session, schools, data)
+    assert rows(batch)[0].transfer_from == finn.id
+    _awaited_by_far(session, schools, finn)
+
+    confirm(session, schools, batch)
+
+    assert pupil_by_upn(session, newcomer) is not None
+    batch = session.get(ImportBatch, batch.id)
+    refused = rows(batch)[0]
+    assert (refused.status, refused.transfer_from) == ("error", None)
+    assert "a third school is already waiting for" in refused.errors[0][1]
+    assert (batch.counts["errors"], batch.counts["transfers"], batch.counts["new"]) == (1, 0, 1)
+    assert session.scalar(sa.select(sa.func.count(PupilTransfer.id))) == 1
+
+
+def test_a_transfer_refused_while_the_file_is_applied_is_reported_on_its_row(schools, session, monkeypatch):
+    """Far Primary asks for the same record at the very moment: the planner did not see it, the
+    database's one awaiting transfer per record refuses the second, and only that row is left out."""
+    from sentrack.workflows import ctf_import, ctf_known
+
+    finn = schools.pupils["sibling_k"]
+    newcomer = sample_upn(616)
+    data = oak_file(
+        _pupil_of(finn), pupil_xml(upn=newcomer, surname="NEW", forename="PUPIL", dob="2017-03-01", year="4")
+    )
+    batch = preview(session, schools, data)
+    _awaited_by_far(session, schools, finn)
+
+    def unaware(*args):
+        known = ctf_known.load_known(*args)
+        known.awaited_elsewhere.clear()  # read before Far Primary's transfer was written
+        return known
+
+    monkeypatch.setattr(ctf_import, "load_known", unaware)
+    confirm(session, schools, batch)
+
+    assert pupil_by_upn(session, newcomer) is not None
+    batch = session.get(ImportBatch, batch.id)
+    refused = rows(batch)[0]
+    assert refused.status == "error"
+    assert refused.errors == [("upn", "Another school is already waiting for this pupil's previous school to confirm")]
+    assert batch.counts["errors"] == 1
+
+
+# --- The next September: every pupil changed, applied together ------------------------------------
+
+
+def _year_up(data: bytes) -> bytes:
+    import re
+
+    return re.sub(
+        rb"<NCyearActual>(\d+)</NCyearActual>", lambda m: b"<NCyearActual>%d</NCyearActual>" % (int(m[1]) + 1), data
+    )
+
+
+def _confirm_counting(session, schools, batch) -> int:
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        confirm(session, schools, batch)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_pupils_changed_together_are_each_versioned_and_audited_in_a_few_statements(schools, session):
+    from sentrack.models.cycles import RecordRevision
+
+    data = many_pupils(60, dest=OAK, first=7001)
+    confirm(session, schools, preview(session, schools, data))
+    pupils = session.scalars(sa.select(Pupil).where(Pupil.upn.in_(_upns_of(data)))).all()
+    versions = {pupil.id: (pupil.version, pupil.year_group) for pupil in pupils}
+    later = preview(session, schools, _year_up(data))
+    assert later.counts["changed"] == 60
+
+    statements = _confirm_counting(session, schools, later)
+
+    assert statements < 60  # not several for each pupil (it was about ten each)
+    session.expire_all()
+    for pupil in session.scalars(sa.select(Pupil).where(Pupil.id.in_(versions))):
+        version, year = versions[pupil.id]
+        assert (pupil.version, pupil.year_group) == (version + 1, year + 1)
+    kept = session.execute(
+        sa.select(RecordRevision.record_id, RecordRevision.version, RecordRevision.snapshot).where(
+            RecordRevision.record_type == "pupil", RecordRevision.record_id.in_(versions)
+        )
+    ).all()
+    by_version = {(record_id, version): snapshot for record_id, version, snapshot in kept}
+    for pupil_id, (version, year) in versions.items():
+        assert by_version[(pupil_id, version)]["year_group"] == year
+        assert by_version[(pupil_id, version + 1)]["year_group"] == year + 1
+    updated = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "pupil_updated", AuditEvent.pupil_id.in_(versions))
+    ).all()
+    assert sorted(event.pupil_id for event in updated) == sorted(versions)
+    assert {tuple(event.details["fields"]) for event in updated} == {("year_group",)}
+
+
+def _upns_of(data: bytes) -> list[str]:
+    import re
+
+    return [upn.decode() for upn in re.findall(rb"<UPN>([^<]+)</UPN>", data)]
+
+
+def test_a_pupil_saved_by_a_colleague_meanwhile_is_refused_alone_and_the_others_change(schools, session, monkeypatch):
+    """The versions are claimed together: one pupil saved since the file's records were loaded
+    sends the rows back one by one, and only that pupil's row is refused."""
+    from sentrack.workflows import ctf_import, ctf_known
+
+    data = many_pupils(5, dest=OAK, first=7101)
+    confirm(session, schools, preview(session, schools, data))
+    later = preview(session, schools, _year_up(data))
+    upns = _upns_of(data)
+    moved = pupil_by_upn(session, upns[2])
+
+    def then_saved_by_a_colleague(*args):
+        known = ctf_known.load_known(*args)
+        saved = sa.update(Pupil).where(Pupil.id == moved.id).values(version=Pupil.version + 1)
+        session.execute(saved.execution_options(synchronize_session=False))  # as another connection
+        return known
+
+    monkeypatch.setattr(ctf_import, "load_known", then_saved_by_a_colleague)
+    confirm(session, schools, later)
+
+    session.expire_all()
+    years = {upn: pupil_by_upn(session, upn).year_group for upn in upns}
+    batch = session.get(ImportBatch, later.id)
+    refused = [row for row in rows(batch) if row.status == "error"]
+    assert [row.values["upn"] for row in refused] == [upns[2]]
+    assert years[upns[2]] == _file_year(later, upns[2]) - 1  # left as the colleague saved it
+    assert all(years[upn] == _file_year(later, upn) for upn in upns if upn != upns[2])
+    assert "changed this record while you were editing it" in refused[0].errors[0][1]
+
+
+def _file_year(batch, upn: str) -> int:
+    return next(row.values["year_group"] for row in rows(batch) if row.values["upn"] == upn)

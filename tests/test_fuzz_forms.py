@@ -84,6 +84,7 @@ from sentrack.models import (
     PlanDecision,
     Provision,
     Pupil,
+    RecordRevision,
     Review,
     RoleAssignment,
     RoleProposal,
@@ -148,6 +149,13 @@ def _ended(world: World, session: Session, target: Target, url: str) -> str:
     return url
 
 
+def _left(world: World, session: Session, target: Target, url: str) -> str:
+    """The next school is recorded for a pupil who left."""
+    target.pupil.left_on, target.pupil.leaving_reason = date(2026, 11, 20), "Moved to another school"
+    session.commit()
+    return url
+
+
 def _planned(world: World, session: Session, target: Target, url: str) -> str:
     """The plan starts from a cycle at plan, whose review date is still ahead, for a pupil not yet
     on SEN support (so that the page asks for the need)."""
@@ -204,6 +212,7 @@ FORMS: dict[str, Fuzz] = {
     "/pupils/new": Fuzz((Pupil, Contact, AuditEvent)),
     "/pupils/left": Fuzz(()),  # the search of the leavers: kept in the signed cookie
     "/pupils/<public_id>/leaving": Fuzz((Pupil, TimelineEvent, AuditEvent)),
+    "/pupils/<public_id>/transfer/destination": Fuzz((Pupil, RecordRevision, AuditEvent), prepare=_left),
     "/pupils/<public_id>/edit": Fuzz((Pupil, AuditEvent)),
     "/pupils/<public_id>/contacts/new": Fuzz((Contact, AuditEvent)),
     "/pupils/<public_id>/contacts/<int:contact_id>": Fuzz((Contact, AuditEvent)),

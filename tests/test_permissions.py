@@ -602,6 +602,12 @@ ROUTES: dict[str, Route] = {
         method="POST",
         target=PUPIL,
     ),
+    # A leaver's next school recorded after the leaving (Ability.RECORD_DESTINATION: the SENCO and
+    # the head teacher, who keep leavers' records): the one change reaching a pupil who left. For
+    # a pupil on the roll the page opens, and saving is refused until a leaving is recorded.
+    "/pupils/<public_id>/transfer/destination": Route(
+        lambda t: f"{t.base}/transfer/destination", only("senco", "head", no=404), target=PUPIL
+    ),
     # Transfers between schools of the authority (Ability.CONFIRM_TRANSFER): the SENCO decides those
     # of their own school's pupils (another school's: 404); a decline without its reason shows the
     # page again with the error.
@@ -1344,6 +1350,7 @@ FORM_RULES = (
     "/pupils/<public_id>/meetings/<int:meeting_id>/record",
     "/pupils/<public_id>/meetings/<int:meeting_id>/shared",
     "/pupils/<public_id>/leaving",
+    "/pupils/<public_id>/transfer/destination",
     # EHC plans
     "/pupils/<public_id>/ehc/plans/new",
     "/pupils/<public_id>/ehc/requests/new",  # EHC requests
@@ -1688,6 +1695,8 @@ READING_RULES = {
     # EHC reviews
     "/ehc/reviews/<int:review_id>",
     "/ehc/requests/<int:request_id>",  # EHC requests
+    # A leaver's next school, recorded after the leaving: the one change to a pupil who left
+    "/pupils/<public_id>/transfer/destination",
     # A leaver's SEN file: exporting writes only its own log
     "/pupils/<public_id>/transfer",
     "/pupils/<public_id>/transfer/ctf",

@@ -345,8 +345,48 @@ class PupilSearchForm(LeaverSearchForm):
         return {name: getattr(self, name).data for name in names if getattr(self, name).data}
 
 
+def destination_fields() -> tuple:
+    """The fields of the school a pupil moved to: one of this SEN Track's schools (`offer_schools`),
+    or its name and numbers typed in (checked by `roll.destination_of`). The leaving form's, and
+    the form that records it after the leaving (`sentrack.transfers`): `destination`,
+    `destination_name`, `destination_urn`, `destination_la`, `destination_estab`, in that order."""
+    return (
+        _select(
+            "School the pupil moved to",
+            [],
+            description=(
+                "If the pupil moved to another school, choose it if it uses SEN Track, or type its details below."
+                " Leave it as not known if you do not know: their file then goes to the DfE's lost pupils database."
+            ),
+        ),
+        text_field("Name of the school", max_length=120),
+        text_field("URN", max_length=20, description="6 digits, for example 100000"),
+        text_field("LA number", max_length=20, description="3 digits, for example 202"),
+        text_field("Establishment number", max_length=20, description="4 digits, for example 2345"),
+    )
+
+
+def offer_schools(form, schools: list[tuple[int, str]]):
+    """`form` (with `destination_fields`) offering the other schools of this SEN Track (id, name)."""
+    form.destination.choices = [("", "Not known, or typed below")] + [(str(i), name) for i, name in schools]
+    return form
+
+
+def typed_school(form) -> TypedSchool:
+    """The school a form with `destination_fields` gives, as `roll` takes it."""
+    chosen = form.destination.data
+    return TypedSchool(
+        school_id=int(chosen) if chosen else None,
+        name=form.destination_name.data,
+        urn=form.destination_urn.data,
+        la=form.destination_la.data,
+        estab=form.destination_estab.data,
+    )
+
+
 class LeavingForm(FlaskForm):
-    """That a pupil left the school's roll: the first day they are no longer on it, and why."""
+    """That a pupil left the school's roll: the first day they are no longer on it, why, and where
+    they went."""
 
     left_on = GovDateField(
         "Date the pupil leaves the roll",
@@ -362,38 +402,17 @@ class LeavingForm(FlaskForm):
         max_length=500,
         hint="For example, the new school. Do not write anything you would not share with the pupil's parents.",
     )
-    destination = _select(
-        "School the pupil moved to",
-        [],
-        description=(
-            "If the pupil moved to another school, choose it if it uses SEN Track, or type its details below."
-            " Leave it as not known if you do not know: their file then goes to the DfE's lost pupils database."
-        ),
-    )
-    destination_name = text_field("Name of the school", max_length=120)
-    destination_urn = text_field("URN", max_length=20, description="6 digits, for example 100000")
-    destination_la = text_field("LA number", max_length=20, description="3 digits, for example 202")
-    destination_estab = text_field("Establishment number", max_length=20, description="4 digits, for example 2345")
+    destination, destination_name, destination_urn, destination_la, destination_estab = destination_fields()
     submit = SubmitField("Record leaving", widget=gov.GovSubmitInput())
 
     @classmethod
     def offering(cls, schools: list[tuple[int, str]]) -> LeavingForm:
         """The form offering the other schools of this SEN Track (id, name) as destinations."""
-        form = cls()
-        form.destination.choices = [("", "Not known, or typed below")] + [(str(i), name) for i, name in schools]
-        return form
+        return offer_schools(cls(), schools)
 
     def to_details(self) -> LeavingDetails:
-        chosen = self.destination.data
-        destination = TypedSchool(
-            school_id=int(chosen) if chosen else None,
-            name=self.destination_name.data,
-            urn=self.destination_urn.data,
-            la=self.destination_la.data,
-            estab=self.destination_estab.data,
-        )
         return LeavingDetails(
-            left_on=self.left_on.data, reason=self.reason.data, detail=self.detail.data, destination=destination
+            left_on=self.left_on.data, reason=self.reason.data, detail=self.detail.data, destination=typed_school(self)
         )
 
 

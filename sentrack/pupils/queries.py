@@ -405,6 +405,7 @@ RECORD_ACTIONS = {
     "may_record_ehc_request": Ability.RECORD_EHC_SCHOOL,
     "may_record_ehc_la": Ability.RECORD_EHC_LA,
     "may_export_ctf": Ability.EXPORT_CTF,
+    "may_record_destination": Ability.RECORD_DESTINATION,
 }
 
 

@@ -1,13 +1,17 @@
-"""Forms of the transfer pages: buttons that export (each with its CSRF token) and the reason
-for declining a transfer."""
+"""Forms of the transfer pages: buttons that export (each with its CSRF token), a leaver's next
+school recorded after the leaving, and the reason for declining a transfer."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf import wtforms_widgets as gov
 from wtforms import SubmitField
 
-from sentrack.forms import text_area
+from sentrack.forms import VersionedForm, opened_at, text_area
+from sentrack.models import Pupil
+from sentrack.pupils.forms import destination_fields, offer_schools, typed_school
+from sentrack.workflows.roll import TypedSchool
 from sentrack.workflows.transfers import NOTE_MAX
 
 
@@ -16,6 +20,26 @@ class ExportForm(FlaskForm):
 
     ctf = SubmitField("Download the CTF", widget=gov.GovSubmitInput())
     pack = SubmitField("Download the transfer pack", widget=gov.GovSubmitInput())
+
+
+class NextSchoolForm(VersionedForm):
+    """The school a pupil who left moved to, learnt after the leaving: the leaving form's fields."""
+
+    destination, destination_name, destination_urn, destination_la, destination_estab = destination_fields()
+    submit = SubmitField("Record the next school", widget=gov.GovSubmitInput())
+
+    @classmethod
+    def for_pupil(cls, pupil: Pupil, schools: list[tuple[int, str]]) -> NextSchoolForm:
+        """The form offering the other schools of this SEN Track (id, name); when first shown,
+        filled with the destination recorded so far and the pupil's version."""
+        shown = request.method == "GET"
+        form = offer_schools(cls(obj=pupil if shown else None), schools)
+        if shown:
+            opened_at(form, pupil)
+        return form
+
+    def to_details(self) -> TypedSchool:
+        return typed_school(self)
 
 
 class ConfirmTransferForm(FlaskForm):

@@ -13,10 +13,12 @@ from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.models import ExportKind
+from sentrack.pupils.queries import destination_choices
 from sentrack.submissions import once
 from sentrack.transfers import bp, queries
-from sentrack.transfers.forms import ConfirmTransferForm, DeclineTransferForm, ExportForm
+from sentrack.transfers.forms import ConfirmTransferForm, DeclineTransferForm, ExportForm, NextSchoolForm
 from sentrack.workflows import transfer_pack
+from sentrack.workflows.roll import record_destination
 from sentrack.workflows.transfers import confirm_transfer, decline_transfer
 
 
@@ -32,9 +34,34 @@ def leaver(public_id: str):
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.EXPORT_CTF)
     found = queries.leaver_page(db.session, pupil, today())
-    page = render_template("transfers/leaver.html", pupil=pupil, form=ExportForm(), today=today(), **vars(found))
+    may_record_destination = access.may(user, Ability.RECORD_DESTINATION, pupil)
+    page = render_template(
+        "transfers/leaver.html",
+        pupil=pupil,
+        form=ExportForm(),
+        today=today(),
+        may_record_destination=may_record_destination,
+        **vars(found),
+    )
     about = {"object_type": "pupil", "object_id": pupil.id}
     return audit.shown(db.session, page, "transfer_page_viewed", actor=user, pupil=pupil, **about)
+
+
+@bp.route("/pupils/<public_id>/transfer/destination", methods=["GET", "POST"])
+@login_required
+def destination(public_id: str):
+    """Record the school a pupil who left moved to, learnt after the leaving: the leaving form's
+    fields, saved over the version opened (a colleague's save meanwhile is shown, not overwritten)."""
+    user = operations.signed_in_user()
+    pupil = access.get_pupil(user, public_id, Ability.RECORD_DESTINATION)
+    form = NextSchoolForm.for_pupil(pupil, destination_choices(db.session, pupil))
+    outcome = operations.submit(form, record_destination, pupil=pupil)
+    if outcome:
+        flash("Next school recorded." if outcome.value else "Nothing was changed.", "success")
+        if access.may(user, Ability.EXPORT_CTF, pupil):
+            return redirect(_leaver_url(pupil))
+        return redirect(url_for("pupils.show", public_id=pupil.public_id))
+    return render_template("transfers/destination.html", form=form, pupil=pupil)
 
 
 @bp.route("/pupils/<public_id>/transfer/ctf", methods=["POST"], endpoint="download_ctf", defaults={"kind": "ctf"})

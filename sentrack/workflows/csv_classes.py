@@ -65,9 +65,7 @@ class Staffing:
             .where(TeachingGroup.school_id == school.id)
             .options(selectinload(TeachingGroup.teachers))
         ).all()
-        staff = session.scalars(
-            sa.select(User).where(User.school_id == school.id).options(selectinload(User.role_assignments))
-        ).all()
+        staff = session.scalars(access.school_staff(school.id)).all()
         return cls(
             classes={group.name.lower(): group for group in groups if group.is_current},
             ended={group.name.lower() for group in groups if not group.is_current},
@@ -80,7 +78,7 @@ class Staffing:
             return f"{email} is not the email address of a member of staff of this school"
         if not member.active:
             return f"{email} is the email address of an account that is not active"
-        if not access.may_teach_class(member):
+        if not access.may_teach_classes(member):
             return f"{email} is a member of staff who does not teach (class teacher, SENCO or head teacher)"
         return None
 

@@ -37,7 +37,19 @@ from sentrack.workflows.csv_rows import (
     repeats,
 )
 from sentrack.workflows.ctf_rows import expected_year
-from sentrack.workflows.imports import APPLIERS, CHANGED, ERROR, NEW, PLANNERS, UNCHANGED, Change, Planned, RowPlan
+from sentrack.workflows.imports import (
+    APPLIERS,
+    CHANGED,
+    ERROR,
+    NEW,
+    PLANNERS,
+    UNCHANGED,
+    Change,
+    Planned,
+    RowPlan,
+    refused_on_applying,
+    same_record,
+)
 from sentrack.workflows.pupils import PUPIL_FIELDS, PupilDetails, add_pupil, update_from_mis, update_pupil
 from sentrack.workflows.revisions import display
 from sentrack.workflows.upn import normalise, upn_problem
@@ -252,15 +264,16 @@ def _plan_pupil(roll: Roll, row: Incoming, headings: dict, repeated: dict, claim
     if problem:
         plan.errors.append((headings["upn"], problem))
         return plan
-    if pupil is not None and pupil.id in claimed:
-        plan.errors.append((headings["upn"], f"Line {claimed[pupil.id]} is about the same pupil"))
+    plan.record_id = pupil.id if pupil is not None else None
+    clash = same_record(claimed, plan, word="Line")
+    if clash:
+        plan.record_id = None
+        plan.errors.append((headings["upn"], clash))
         return plan
     plan.warnings = _pupil_warnings(roll, values, pupil, today)
     if pupil is None:
         plan.status = NEW
         return plan
-    claimed[pupil.id] = row.position
-    plan.record_id = pupil.id
     plan.changes = _pupil_changes(pupil, values)
     plan.status = CHANGED if plan.changes else UNCHANGED
     return plan
@@ -273,7 +286,7 @@ def _plan_pupils(
         _check_dates(row, headings, today)
     roll = Roll.load(session, school, {row.values["upn"] for row in rows if "upn" in row.values}, today)
     repeated = repeats(rows, "upn")
-    claimed: dict[int, int] = {}
+    claimed: dict[int, tuple[int, str | None]] = {}
     return roll, [_plan_pupil(roll, row, headings, repeated, claimed, today) for row in rows]
 
 
@@ -288,11 +301,19 @@ def plan_pupils(session: Session, *, school: School, data: bytes, file_name: str
 def apply_pupils(session: Session, *, actor: User, batch: ImportBatch, rows: list[RowPlan], today: date) -> None:
     """Apply a confirmed pupils CSV, planning its rows again against the roll as it is now: new
     pupils added, changed pupils updated (only the fields the preview showed); a row that is in
-    error now (a class removed since) is left out."""
+    error now (a class removed since, a pupil another row is about) is left out, and the stored
+    preview shows it in error."""
     school = session.get(School, batch.school_id)
     incoming, shown = read_again(rows)
+    # The rows the preview found unchanged are planned again too, only so that their pupils are
+    # claimed first (`imports.same_record`): they change nothing.
+    incoming += [Incoming(row.position, dict(row.values), []) for row in rows if row.status == UNCHANGED]
+    incoming.sort(key=lambda row: row.position)
     roll, plans = _plan_pupils(session, school, incoming, {column.key: column.key for column in PUPIL_COLUMNS}, today)
+    refused_on_applying(batch, [plan for plan in plans if plan.status == ERROR])
     for plan in plans:
+        if plan.position not in shown:
+            continue
         if plan.status == NEW:
             _add_pupil(session, actor, school, roll, plan.values, today)
         elif plan.status == CHANGED:

@@ -31,7 +31,13 @@ from sentrack.workflows import ctf_rows, transfers
 from sentrack.workflows.ctf_changes import contact_updates, matching_contact, pupil_updates
 from sentrack.workflows.ctf_known import Known, difference_due
 from sentrack.workflows.imports import NEW, RowPlan
-from sentrack.workflows.pupils import ContactDetails, add_contact, update_contact, update_from_mis
+from sentrack.workflows.pupils import (
+    ContactDetails,
+    add_contact,
+    update_contact,
+    update_from_mis,
+    update_many_from_mis,
+)
 
 EXTRA_FIELDS = ("sex", "former_upn", "preferred_last_name")  # kept beside the pupil form's fields
 
@@ -41,17 +47,42 @@ def reason(batch: ImportBatch) -> str:
 
 
 def apply_row(
-    session: Session, *, actor: User | None, batch: ImportBatch, known: Known, plan: RowPlan, today: date
+    session: Session,
+    *,
+    actor: User | None,
+    batch: ImportBatch,
+    known: Known,
+    plan: RowPlan,
+    today: date,
+    details_saved: bool = False,
 ) -> None:
-    """A pupil the school holds (changed or unchanged), or one to ask of another school."""
+    """A pupil the school holds (changed or unchanged), or one to ask of another school.
+    `details_saved`: the pupil's details were changed already, with others' (`save_details`)."""
     if plan.status == NEW and plan.transfer_from is not None:
         _start_transfer(session, actor, batch, known, plan)
         return
     pupil = known.pupils[plan.record_id]
-    update_from_mis(session, actor=actor, pupil=pupil, updates=pupil_updates(pupil, plan.values))
+    if not details_saved:
+        update_from_mis(session, actor=actor, pupil=pupil, updates=pupil_updates(pupil, plan.values))
     _apply_contacts(session, actor, pupil, plan.values)
     _set_difference_aside(session, actor, known, pupil, plan.values, batch)
     keep_mis_sen(session, known, pupil.id, plan.values, batch)
+
+
+def changes_contacts(plan: RowPlan) -> bool:
+    """Whether applying the row adds or changes a contact (which the contact rules may refuse)."""
+    return any(change.field.startswith("contact") for change in plan.changes)
+
+
+def save_details(session: Session, *, actor: User | None, known: Known, plans: list[RowPlan]) -> bool:
+    """The details of the changed pupils `plans` give, changed together in a few statements
+    (`pupils.update_many_from_mis`: each pupil versioned and audited as alone). False, with
+    nothing changed, when a colleague saved one of them since they were loaded."""
+    updates = {}
+    for plan in plans:
+        pupil = known.pupils[plan.record_id]
+        updates[pupil.id] = (pupil, pupil_updates(pupil, plan.values))
+    return update_many_from_mis(session, actor=actor, updates=updates)
 
 
 def _start_transfer(session: Session, actor: User | None, batch: ImportBatch, known: Known, plan: RowPlan) -> None:

@@ -46,6 +46,11 @@ SCHOOL_TIME = ZoneInfo("Europe/London")
 # How often an export is numbered again when another export to the same destination took the
 # number first (two SENCOs at once): each try reads the numbers then committed.
 NUMBER_TRIES = 5
+# A download repeated by the same person for the same pupil, kind and destination within this
+# time (a double click, a second tap while the first file is still coming) is the same export:
+# one record, the same file name and sequence number sent again. After it, or by someone else,
+# a download is a new export under the next number.
+REPEAT_WINDOW = timedelta(seconds=30)
 
 AUDITED = {ExportKind.CTF: "ctf_exported", ExportKind.PACK: "transfer_pack_exported"}
 
@@ -184,11 +189,36 @@ def _next_sequence(session: Session, school_id: int, destination: str) -> int:
     return (latest or 0) + 1
 
 
-def _numbered(session: Session, *, actor: User, pupil: Pupil, kind: ExportKind, destination: str) -> CtfExport:
-    """The export under the next free sequence number to `destination`; a number taken meanwhile
-    by another export (the unique constraint) is given up in a savepoint and the next one tried."""
+def _repeated(session: Session, *, actor: User, pupil: Pupil, kind: ExportKind, destination: str) -> CtfExport | None:
+    """The same person's export of the same file made within `REPEAT_WINDOW`, if any."""
+    return session.scalar(
+        sa.select(CtfExport)
+        .where(
+            CtfExport.pupil_id == pupil.id,
+            CtfExport.exported_by_id == actor.id,
+            CtfExport.kind == kind,
+            CtfExport.destination == destination,
+            CtfExport.exported_at >= now() - REPEAT_WINDOW,
+        )
+        .order_by(CtfExport.exported_at.desc(), CtfExport.id.desc())
+        .limit(1)
+    )
+
+
+def _numbered(
+    session: Session, *, actor: User, pupil: Pupil, kind: ExportKind, destination: str
+) -> tuple[CtfExport, bool]:
+    """The export under the next free sequence number to `destination`, or the same person's
+    export of the same file made within `REPEAT_WINDOW`. A number taken meanwhile by another
+    export (the unique constraint) is given up in a savepoint and the next one tried, looking
+    again for a repeat first: a double click whose two posts both read the numbers before either
+    wrote finds, on trying again, the export the first one made. Returns the export and whether
+    it is a repeat."""
     source = pupil.school.dfe_number
     for _ in range(NUMBER_TRIES):
+        repeated = _repeated(session, actor=actor, pupil=pupil, kind=kind, destination=destination)
+        if repeated is not None:
+            return repeated, True
         sequence = _next_sequence(session, pupil.school_id, destination)
         export = CtfExport(
             pupil_id=pupil.id,
@@ -205,7 +235,7 @@ def _numbered(session: Session, *, actor: User, pupil: Pupil, kind: ExportKind, 
                 session.flush()
         except IntegrityError:
             continue
-        return export
+        return export, False
     raise RuleBroken("Other files to the same school were being exported at the same moment: try again")
 
 
@@ -214,20 +244,15 @@ def export_ctf(
 ) -> CtfExport:
     """Record that the pupil's CTF (alone, or in a transfer pack) is exported to the destination
     school, under the next sequence number; audited, and the pupil's task to send the SEN file
-    settled. RuleBroken when `export_refusal` gives a reason."""
+    settled. The same person's repeat within `REPEAT_WINDOW` records nothing new: the same export
+    is given back (and its sending again audited). RuleBroken when `export_refusal` gives a reason."""
     today = today or now().date()
     refusal = export_refusal(pupil, today)
     if refusal is not None:
         raise RuleBroken(refusal)
-    export = _numbered(session, actor=actor, pupil=pupil, kind=kind, destination=destination_code(pupil))
-    audit.record(
-        session,
-        AUDITED[kind],
-        actor=actor,
-        pupil=pupil,
-        about=export,
-        details={"destination": export.destination, "sequence": export.sequence},
-    )
+    export, again = _numbered(session, actor=actor, pupil=pupil, kind=kind, destination=destination_code(pupil))
+    details = {"destination": export.destination, "sequence": export.sequence} | ({"sent_again": True} if again else {})
+    audit.record(session, AUDITED[kind], actor=actor, pupil=pupil, about=export, details=details)
     settle_tasks(session, today, pupil_ids=[pupil.id])
     return export
 

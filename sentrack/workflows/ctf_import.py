@@ -26,11 +26,22 @@ from sqlalchemy.orm import Session
 
 from sentrack.models import ImportBatch, ImportKind, LocalAuthority, Pupil, School, TransferStatus, User
 from sentrack.workflows import RuleBroken, ctf_rows
-from sentrack.workflows.ctf_apply import add_new_pupils, apply_row
+from sentrack.workflows.ctf_apply import add_new_pupils, apply_row, changes_contacts, save_details
 from sentrack.workflows.ctf_changes import contact_changes, pupil_changes
 from sentrack.workflows.ctf_format import CtfFile, CtfHeader, CtfRefused, CtfSchool
 from sentrack.workflows.ctf_known import Known, difference_due, load_known, match
-from sentrack.workflows.imports import APPLIERS, CHANGED, ERROR, NEW, PLANNERS, UNCHANGED, Planned, RowPlan
+from sentrack.workflows.imports import (
+    APPLIERS,
+    CHANGED,
+    ERROR,
+    NEW,
+    PLANNERS,
+    UNCHANGED,
+    Planned,
+    RowPlan,
+    refused_on_applying,
+    same_record,
+)
 
 # --- The file's school ----------------------------------------------------------------------------
 
@@ -101,7 +112,9 @@ def _plan_new(known: Known, plan: RowPlan) -> None:
     if elsewhere is None:
         return
     transfer = known.transfers.get(elsewhere)
-    if transfer is TransferStatus.AWAITING:
+    if transfer is None and elsewhere in known.awaited_elsewhere:
+        plan.errors.append(("upn", AWAITED_ELSEWHERE))
+    elif transfer is TransferStatus.AWAITING:
         plan.status = UNCHANGED
         plan.warnings.append("A transfer of this pupil's record is waiting for the previous school to confirm")
     elif transfer is TransferStatus.DECLINED:
@@ -111,6 +124,12 @@ def _plan_new(known: Known, plan: RowPlan) -> None:
         plan.warnings.append(
             "The pupil's UPN is on a record of another school in SEN Track: the previous school is asked to transfer it"
         )
+
+
+AWAITED_ELSEWHERE = (
+    "The pupil's UPN is on a record of another school in SEN Track that a third school is already "
+    "waiting for: import the pupil again once the previous school has confirmed or declined that transfer"
+)
 
 
 def _plan_known(known: Known, plan: RowPlan, pupil: Pupil) -> None:
@@ -144,9 +163,19 @@ def plan_row(
 
 
 def plan_entries(known: Known, entries: list[tuple], today: date) -> list[RowPlan]:
-    """Each (position, values[, problems]) of a file planned against what SEN Track holds."""
+    """Each (position, values[, problems]) of a file planned against what SEN Track holds. A row
+    matching the record an earlier row matched is in error, naming that row (`imports.same_record`)."""
     duplicates = ctf_rows.duplicate_upns([entry[1] for entry in entries])
-    return [plan_row(known, *entry[:2], today, duplicates, *entry[2:]) for entry in entries]
+    claimed: dict[int, tuple[int, str | None]] = {}
+    plans = []
+    for entry in entries:
+        plan = plan_row(known, *entry[:2], today, duplicates, *entry[2:])
+        clash = same_record(claimed, plan)
+        if clash:
+            plan.errors.append(("upn", clash))
+            plan.status, plan.changes, plan.sen_differs, plan.record_id = ERROR, [], False, None
+        plans.append(plan)
+    return plans
 
 
 def plan_ctf(session: Session, *, school: School, data: bytes, file_name: str, today: date) -> Planned:
@@ -189,12 +218,16 @@ def plan_file(session: Session, *, school: School, ctf: CtfFile, file_name: str,
 
 def apply_ctf(session: Session, *, actor: User | None, batch: ImportBatch, rows: list[RowPlan], today: date) -> None:
     """The applier of `ImportKind.CTF`: the rows not in error planned again against the records as
-    they are now; the new pupils added together, and each pupil changed in its own savepoint. A row
-    refused now (a colleague's change since the preview made it wrong) is left out; the others are
+    they are now; the new pupils added together, and each pupil changed (or asked of another
+    school) in its own savepoint. A row refused now (a colleague's change since the preview made it
+    wrong, another school asking for the same pupil's record first) is left out, and the stored
+    preview shows it in error with the reason (`imports.refused_on_applying`); the others are
     applied."""
     entries = [(row.position, row.values) for row in rows if row.status != ERROR]
     known = load_known(session, batch.school, [values["upn"] for _, values in entries])
-    plans = [plan for plan in plan_entries(known, entries, today) if plan.status != ERROR]
+    planned = plan_entries(known, entries, today)
+    refused = [plan for plan in planned if plan.status == ERROR]
+    plans = [plan for plan in planned if plan.status != ERROR]
     add_new_pupils(
         session,
         actor=actor,
@@ -202,16 +235,36 @@ def apply_ctf(session: Session, *, actor: User | None, batch: ImportBatch, rows:
         known=known,
         plans=[plan for plan in plans if plan.status == NEW and plan.transfer_from is None],
     )
+    refused += _apply_known(session, actor, batch, known, plans, today)
+    refused_on_applying(batch, refused)
+    session.flush()
+
+
+def _apply_known(
+    session: Session, actor: User | None, batch: ImportBatch, known: Known, plans: list[RowPlan], today: date
+) -> list[RowPlan]:
+    """The pupils the school holds, and those asked of another school; returns the rows refused.
+    The changed pupils whose contacts stay as they are (nothing of their row can be refused) have
+    their details changed together (`save_details`, the next September's file of 2,000 pupils a
+    year up in a few statements) and the rest of their row applied without a savepoint; the
+    others, and all of them when a colleague saved one meanwhile, each in its own savepoint."""
+    plain = [plan for plan in plans if plan.status == CHANGED and not changes_contacts(plan)]
+    together = (
+        {plan.position for plan in plain} if save_details(session, actor=actor, known=known, plans=plain) else set()
+    )
+    refused = []
     for plan in plans:
-        if plan.status == UNCHANGED and plan.record_id is not None:  # SEN set aside and kept at most
-            apply_row(session, actor=actor, batch=batch, known=known, plan=plan, today=today)
+        if (plan.status == UNCHANGED and plan.record_id is not None) or plan.position in together:
+            # SEN set aside and kept at most: nothing here is refused
+            apply_row(session, actor=actor, batch=batch, known=known, plan=plan, today=today, details_saved=True)
         elif plan.status == CHANGED or plan.transfer_from is not None:
             try:
                 with session.begin_nested():
                     apply_row(session, actor=actor, batch=batch, known=known, plan=plan, today=today)
-            except RuleBroken:
-                continue
-    session.flush()
+            except RuleBroken as broken:
+                plan.errors.append((broken.field or "upn", broken.message))
+                refused.append(plan)
+    return refused
 
 
 PLANNERS[ImportKind.CTF] = plan_ctf

@@ -1,8 +1,8 @@
 """What SEN Track holds that a Common Transfer File's pupils are planned against, loaded once per
 file (not once per pupil): the school's pupils with their contacts, their open SEN statuses, the
 last SEN difference of each and the file's SEN last kept; the records of other schools holding the
-file's UPNs, and the transfers already asked of them. How a pupil of the file is matched, and
-whether their SEN differs from the school's record.
+file's UPNs, the transfers already asked of them by this school, and those another school awaits.
+How a pupil of the file is matched, and whether their SEN differs from the school's record.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class Known:
     mis: dict[int, MisSen] = field(default_factory=dict)
     elsewhere: dict[str, int] = field(default_factory=dict)  # UPN: a pupil's id at another school
     transfers: dict[int, TransferStatus] = field(default_factory=dict)  # from pupil id: the last transfer here
+    awaited_elsewhere: set[int] = field(default_factory=set)  # pupil ids another school awaits a transfer of
 
 
 # --- What SEN Track holds ---------------------------------------------------------------------------
@@ -85,7 +86,8 @@ def _load_sen(session: Session, known: Known) -> None:
 
 def _load_elsewhere(session: Session, known: Known, upns: list[str]) -> None:
     """The records of other schools holding the file's UPNs that this school's do not: on a roll
-    first, then the one who left most recently; and the transfers already asked of them."""
+    first, then the one who left most recently; the transfers already asked of them by this school,
+    and which of them another school is already waiting for."""
     missing = sorted({upn for upn in upns if upn and upn not in known.by_upn})
     for chunk in _chunks(missing):
         found = session.execute(
@@ -103,6 +105,17 @@ def _load_elsewhere(session: Session, known: Known, upns: list[str]) -> None:
         )
         for from_pupil_id, status in transfers:
             known.transfers[from_pupil_id] = status
+        held = sorted(set(known.elsewhere.values()))
+        for start in range(0, len(held), _CHUNK):
+            known.awaited_elsewhere.update(
+                session.scalars(
+                    sa.select(PupilTransfer.from_pupil_id).where(
+                        PupilTransfer.from_pupil_id.in_(held[start : start + _CHUNK]),
+                        PupilTransfer.to_school_id != known.school.id,
+                        PupilTransfer.status == TransferStatus.AWAITING,
+                    )
+                )
+            )
 
 
 def load_known(session: Session, school: School, upns: list[str]) -> Known:

@@ -87,6 +87,22 @@ PLANNERS: dict[ImportKind, Planner] = {}
 APPLIERS: dict[ImportKind, Applier] = {}
 
 
+def same_record(claimed: dict[int, tuple[int, str | None]], plan: RowPlan, *, word: str = "Row") -> str | None:
+    """Why `plan` is in error when an earlier row of the same file matched the same record (one by
+    UPN, the other by former UPN or by name and date of birth): the message names the first row
+    (`word` and its position, as the preview numbers rows) and how it was matched. Otherwise the
+    row claims its record in `claimed` (record id: the first row's position and match) and None
+    is returned. The CTF and the pupils CSV both check their rows with this, at the preview and
+    again when it is applied."""
+    if plan.record_id is None:
+        return None
+    position, how = claimed.setdefault(plan.record_id, (plan.position, plan.match))
+    if position == plan.position:
+        return None
+    matched = f" ({MATCHES[how][0].lower()}{MATCHES[how][1:]})" if how in MATCHES else ""
+    return f"{word} {position} of this file is about the same pupil{matched}: only that row is applied"
+
+
 def counts(rows: list[RowPlan]) -> dict[str, int]:
     """The preview's counts, as the page, the audit and `import-ctf --json` give them."""
     by_status = Counter(row.status for row in rows)
@@ -98,6 +114,24 @@ def counts(rows: list[RowPlan]) -> dict[str, int]:
         "sen_differences": sum(row.sen_differs for row in rows),
         "transfers": sum(row.transfer_from is not None for row in rows),
     }
+
+
+def refused_on_applying(batch: ImportBatch, refused: list[RowPlan]) -> None:
+    """Rows the applier left out (planned again, they were in error; or their record refused
+    them): the stored preview shows each in error with the reason, and its counts follow, so that
+    the applied import's page and its audit say what was not applied and why."""
+    if not refused:
+        return
+    by_position = {plan.position: plan for plan in refused}
+    stored = []
+    for row in batch.rows:
+        plan = by_position.get(row["position"])
+        if plan is not None:
+            plan.status, plan.changes, plan.sen_differs, plan.transfer_from = ERROR, [], False, None
+            row = asdict(plan)
+        stored.append(row)
+    batch.rows = stored
+    batch.counts = counts(rows_of(batch))
 
 
 def rows_of(batch: ImportBatch) -> list[RowPlan]:

@@ -12,7 +12,7 @@ from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import Contact, ContactMethod, Pupil, TeachingGroup, User
 from sentrack.workflows import RuleBroken
-from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
+from sentrack.workflows.revisions import begin_edit, check_version, edit_many, finish_edit
 from sentrack.workflows.upn import normalise, upn_problem
 
 PUPIL_FIELDS = (
@@ -182,6 +182,30 @@ def update_from_mis(session: Session, *, actor: User | None, pupil: Pupil, updat
     changed = sorted(updates)
     _audit_changes(session, "pupil_updated", actor, pupil, "pupil", pupil.id, changed)
     return changed
+
+
+def update_many_from_mis(session: Session, *, actor: User | None, updates: dict[int, tuple[Pupil, dict]]) -> bool:
+    """`update_from_mis` for many pupils at once (pupil id: the pupil as loaded and their changes),
+    in a few statements for all (`revisions.edit_many`): each pupil moves to their next version
+    with its snapshot, and each is audited with the fields that changed, never their values. False,
+    with nothing changed, when one of them was saved by someone else since they were loaded: the
+    caller then changes them one by one with `update_from_mis`."""
+    wanted = {pupil_id: (pupil, changes) for pupil_id, (pupil, changes) in updates.items() if changes}
+    at = now()
+
+    def change(pupil: Pupil) -> None:
+        for name, value in wanted[pupil.id][1].items():
+            setattr(pupil, name, value)
+        pupil.updated_at = at
+
+    if not edit_many(session, "pupil", [pupil for pupil, _ in wanted.values()], PUPIL_LABELS, actor, change):
+        return False
+    by_fields: dict[tuple[str, ...], list[Pupil]] = {}
+    for pupil, changes in wanted.values():
+        by_fields.setdefault(tuple(sorted(changes)), []).append(pupil)
+    for fields, pupils in sorted(by_fields.items()):
+        audit.record_for_pupils(session, "pupil_updated", actor=actor, pupils=pupils, details={"fields": list(fields)})
+    return True
 
 
 @dataclass

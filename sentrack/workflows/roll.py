@@ -20,7 +20,8 @@ from sentrack.clock import now
 from sentrack.models import Pupil, School, TimelineEvent, User
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import reopen_after_leaving_undone, settle_tasks
-from sentrack.workflows.pupils import upn_on_roll_clash
+from sentrack.workflows.pupils import PUPIL_LABELS, upn_on_roll_clash
+from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
 from sentrack.workflows.timeline import add_event
 
 # How far ahead a leaving may be recorded: a parent's notice of a move, not a guess at next year.
@@ -41,6 +42,13 @@ MOVED_SCHOOL = "moved_school"
 # A destination typed in: the school's numbers as the DfE gives them.
 URN_DIGITS, LA_DIGITS, ESTAB_DIGITS = 6, 3, 4
 DESTINATION_FIELDS = ["destination_name", "destination_urn", "destination_la", "destination_estab"]
+# What a conflicting save of the next school lists, beside the pupil's details, with the form's labels.
+DESTINATION_LABELS = {
+    "destination_name": "Name of the school",
+    "destination_urn": "URN",
+    "destination_la": "LA number",
+    "destination_estab": "Establishment number",
+}
 
 LEFT_EVENT = "left_roll"
 UNDONE_EVENT = "leaving_undone"
@@ -252,3 +260,31 @@ def undo_leaving(session: Session, *, actor: User, pupil: Pupil, today: date) ->
     fields = ["left_on", "leaving_reason"] + (DESTINATION_FIELDS if had_destination else [])
     _audit(session, "leaving_undone", actor, pupil, fields)
     reopen_after_leaving_undone(session, pupil.id, today)
+
+
+def record_destination(
+    session: Session, *, actor: User, pupil: Pupil, details: TypedSchool, expected_version: int | None = None
+) -> list[str]:
+    """Record the school a pupil with a leaving recorded moved to, learnt after the leaving (so
+    that their SEN file can be sent on): chosen from this SEN Track's schools or typed in, checked
+    as the leaving form checks it (`destination_of`). The one change made to the record of a pupil
+    who left, and only to the destination: versioned (EditConflict when someone else saved the
+    pupil after `expected_version`) and audited with the fields that changed. Returns them.
+    Refused (RuleBroken) for a pupil with no leaving recorded, or when no school is given."""
+    if pupil.left_on is None:
+        raise RuleBroken("No leaving is recorded for this pupil: record the leaving, with the school, first")
+    labels = PUPIL_LABELS | DESTINATION_LABELS
+    check_version(session, "pupil", pupil, labels, expected_version)
+    destination = destination_of(session, pupil.school_id, details)
+    if destination is None:
+        raise RuleBroken("Choose the school the pupil moved to, or type its details", field="destination")
+    changed = [field for field in DESTINATION_FIELDS if getattr(pupil, field) != getattr(destination, field[12:])]
+    if not changed:
+        return []
+    begin_edit(session, "pupil", pupil, labels, expected_version)
+    _set_destination(pupil, destination)
+    pupil.updated_at = now()
+    finish_edit(session, "pupil", pupil, labels, actor)
+    _audit(session, "destination_recorded", actor, pupil, changed)
+    session.flush()
+    return changed
