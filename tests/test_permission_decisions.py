@@ -22,10 +22,6 @@ ROUTING = {("duty", "role"), ("spec", "role"), ("task", "for_role"), ("Task", "f
 
 # (path under sentrack/, the line stripped): reads of roles that decide nothing, each with why.
 ALLOWED: dict[tuple[str, str], str] = {
-    (
-        "workflows/csv_classes.py",
-        "sa.select(User).where(User.school_id == school.id).options(selectinload(User.role_assignments))",
-    ): "the classes CSV loads the school's staff with their roles once, for access.may_teach_class",
     ("workflows/staff.py", "held = set(member.roles)"): "the staff workflow sets roles",
     ("workflows/staff.py", "if confirm and role not in member.roles:"): "the staff workflow sets a confirmed role",
     (
