@@ -498,6 +498,14 @@ def school_groups(user: User) -> sa.Select:
     )
 
 
+def class_pupil_scope(user: User) -> sa.ColumnElement[bool]:
+    """The pupils a manager of the school's classes may put in or take out of a class: the pupils
+    of their own school whose record they may read (on the roll: the caller adds the day)."""
+    if not can(user, Ability.MANAGE_STAFF) or not user.school_id:
+        return sa.false()
+    return sa.and_(Pupil.school_id == user.school_id, pupil_scope(user))
+
+
 # --- Interventions --------------------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from sentrack.submissions import purge
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.compliance import compliance_figures, to_json
 from sentrack.workflows.ehc_figures import ehc_figures
-from sentrack.workflows.schools import move_school
+from sentrack.workflows.schools import move_school, school_numbered
 from sentrack.workflows.sweep import run_sweep
 
 
@@ -40,7 +40,7 @@ def _day(on: str | None) -> date:
 @click.option("--email", required=True)
 @click.option("--name", "full_name", required=True)
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--school", "urn", help="URN of the user's school")
+@click.option("--school", "urn", help="URN of the user's school, or its DfE number (LA and establishment, LLLEEEE)")
 @click.option("--authority", "la_code", help="Local authority code, for an LA officer")
 @click.password_option()
 @with_appcontext
@@ -51,9 +51,9 @@ def create_user_command(email, full_name, roles, urn, la_code, password):
         raise click.BadParameter(problem, param_hint="password")
     if db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email.lower())):
         raise click.BadParameter("an account with this email already exists", param_hint="--email")
-    school = db.session.scalar(sa.select(School).where(School.urn == urn)) if urn else None
+    school = school_numbered(db.session, urn) if urn else None
     if urn and school is None:
-        raise click.BadParameter(f"no school has URN {urn}", param_hint="--school")
+        raise click.BadParameter(f"no school has URN or DfE number {urn}", param_hint="--school")
     authority = db.session.scalar(sa.select(LocalAuthority).where(LocalAuthority.code == la_code)) if la_code else None
     if la_code and authority is None:
         raise click.BadParameter(f"no local authority has code {la_code}", param_hint="--authority")
@@ -124,10 +124,13 @@ def compliance_command(urn, on, as_json):
 @click.command("move-school")
 @click.argument("urn")
 @click.argument("la_code")
+@click.option("--estab", "estab_number", help="The school's 4-digit DfE establishment number in the new authority")
 @with_appcontext
-def move_school_command(urn, la_code):
+def move_school_command(urn, la_code, estab_number):
     """Move the school with URN to the local authority with LA_CODE: its open tasks of the
-    authority's duties pass to the new authority's officer. Audited."""
+    authority's duties pass to the new authority's officer. With --estab, the school takes that
+    establishment number there; else it keeps its own (refused if another school there has it).
+    Audited."""
     school = db.session.scalar(sa.select(School).where(School.urn == urn))
     if school is None:
         raise click.BadParameter(f"no school has URN {urn}", param_hint="URN")
@@ -135,13 +138,14 @@ def move_school_command(urn, la_code):
     if authority is None:
         raise click.BadParameter(f"no local authority has code {la_code}", param_hint="LA_CODE")
     try:
-        moved = move_school(db.session, school=school, authority=authority)
+        moved = move_school(db.session, school=school, authority=authority, estab_number=estab_number)
     except RuleBroken as error:
         raise click.UsageError(error.message) from error
     db.session.commit()
     officer = "its officer" if moved.officer_id is not None else "no one (the authority has no officer yet)"
+    number = f" as {school.dfe_number}" if school.estab_number else " (no establishment number)"
     click.echo(
-        f"Moved {school.name} to {authority.name}: {moved.tasks_moved} open "
+        f"Moved {school.name} to {authority.name}{number}: {moved.tasks_moved} open "
         f"{'task' if moved.tasks_moved == 1 else 'tasks'} of the authority's duties passed to {officer}."
     )
 

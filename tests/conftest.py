@@ -163,6 +163,14 @@ def _isolated(request, app):
         ctx.pop()
 
 
+@pytest.fixture(autouse=True)
+def _app_day(app):
+    """A test may stand the app on another day (`app.config["TODAY"] = day`, as the demo's
+    SENTRACK_TODAY does): the next test stands on TODAY again."""
+    yield
+    app.config["TODAY"] = TODAY
+
+
 @pytest.fixture
 def session() -> Session:
     return db.session

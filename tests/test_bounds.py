@@ -27,6 +27,7 @@ from tests.test_fuzz_forms import (
     HIDDEN,
     MULTI,
     NUMBER,
+    ROW_KEYS,
     _kind,
     fields_of,
     open_form,
@@ -161,7 +162,7 @@ def test_every_form_refuses_far_dates_and_huge_integers_beside_the_field(
 ):
     url, form, page = open_form(app, client, world, login, session, foreign_group, rule)
     # A row of records' fields go with the row's key, as the page renders it.
-    keys = {f.name: f.value for f in fields_of(form) if f.kind == HIDDEN and f.name.endswith("-pupil")}
+    keys = {f.name: f.value for f in fields_of(form) if f.kind == HIDDEN and f.name.endswith(ROW_KEYS)}
     for field in _shown(form, page):
         if field.kind == DATE:
             values = [["1", "1", "0001"], ["31", "12", "9999"], ["31", "12", "1899"], ["1", "1", "2101"]]

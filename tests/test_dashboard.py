@@ -385,7 +385,9 @@ def test_la_officer_sees_the_schools_of_their_authority_side_by_side(session, lo
         expected = to_json(compliance_figures(session, school, TODAY))["figures"]
         # An officer sees anonymised figures only: 1 to 4 reads "fewer than 5", and a figure that
         # would give one away is withheld.
-        for key, shown in zip(HEADLINE, rows[f"{school.name} URN {school.urn}"], strict=True):
+        for key, shown in zip(
+            HEADLINE, rows[f"{school.name} URN {school.urn}, establishment number {school.estab_number}"], strict=True
+        ):
             count = expected[key]["count"]
             if 0 < count < 5:
                 assert shown == "fewer", key

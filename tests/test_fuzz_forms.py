@@ -29,7 +29,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
-from flask import template_rendered
+from flask import current_app, template_rendered
 from flask_wtf import FlaskForm
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
@@ -97,6 +97,7 @@ from sentrack.models import (
     TimelineEvent,
     User,
     UserSession,
+    YearEnd,
 )
 from tests import ctf_samples
 from tests.factories import World
@@ -117,6 +118,8 @@ from tests.test_permissions import (
 )
 
 EXAMPLES = 25
+# The hidden field naming a row's record in a list of rows: a pupil, or a class (the year end's).
+ROW_KEYS = ("-pupil", "-group")
 
 # --- Which forms there are --------------------------------------------------------------------
 
@@ -183,6 +186,12 @@ def _ehc_plan_to_issue(world: World, session: Session, target: Target, url: str)
     return url
 
 
+def _summer(world: World, session: Session, target: Target, url: str) -> str:
+    """The year end's form is shown from 1 June of the year's end: the app stands on 20 June 2027."""
+    current_app.config["TODAY"] = date(2027, 6, 20)
+    return url
+
+
 def _ehc_draft_sent(world: World, session: Session, target: Target, url: str) -> str:
     target.ehc.request.draft_sent_on = date(2026, 11, 18)
     return _ehc_plan_to_issue(world, session, target, url)
@@ -228,6 +237,8 @@ FORMS: dict[str, Fuzz] = {
     "/invitation/<token>": Fuzz((User, Invitation, UserSession, AuditEvent)),
     "/staff/classes/new": Fuzz((TeachingGroup, AuditEvent)),
     "/staff/classes/<int:group_id>": Fuzz((TeachingGroup, AuditEvent)),
+    "/classes/<int:group_id>/pupils": Fuzz((TeachingGroup, AuditEvent)),
+    "/year-end": Fuzz((YearEnd, TeachingGroup, Pupil, AuditEvent), _summer),
     "/tasks/<int:task_id>": Fuzz((Task, AuditEvent)),
     "/tasks/<int:task_id>/reassign": Fuzz((Task, AuditEvent)),
     # EHC plans (the file field is posted as text by these examples: refused as no file chosen;
@@ -553,7 +564,7 @@ def _filler(field: FormField):
         return st.one_of(offered, st.lists(_unknown(field.choices), max_size=2))
     if field.kind == FLAG:
         return st.sampled_from(["", "y", SCRIPT])
-    if field.kind == HIDDEN and field.name.endswith("-pupil"):
+    if field.kind == HIDDEN and field.name.endswith(ROW_KEYS):
         return st.just(field.value)  # a row's key: whose fields the row's are, as the page named them
     if field.kind == HIDDEN:
         return st.one_of(st.just(field.value), st.sampled_from(["abc", "-1", "99999999999999999999", SCRIPT, ""]))

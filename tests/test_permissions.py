@@ -471,6 +471,11 @@ ROUTES: dict[str, Route] = {
     "/staff/classes/<int:group_id>": Route(lambda t: f"/staff/classes/{t.group.id}", only(*MANAGERS), target=GROUP),
     # The CSV templates for importing pupils and classes (IMPORT_ROLL: the SENCO and the administrator).
     "/imports/templates/<kind>.csv": Route(lambda t: "/imports/templates/pupils.csv", only("senco", "admin")),
+    # A class's pupils changed many at once: for whoever manages the school's classes; another
+    # school's class is never found.
+    "/classes/<int:group_id>/pupils": Route(lambda t: f"/classes/{t.group.id}/pupils", only(*MANAGERS), target=GROUP),
+    # The year-end rollover: its preview and its run, for the SENCO and the administrator.
+    "/year-end": Route(lambda t: "/year-end", only("senco", "admin")),
     # The link in an invitation email: the token is the key, whoever (signed in or not) opens it.
     "/invitation/<token>": Route(
         lambda t: f"/invitation/{t.invitation_token}", EVERYONE, anonymous=200, target=INVITATION

@@ -18,12 +18,12 @@ class FilterChoices:
 
 
 def filter_choices(session: Session, school_id: int) -> FilterChoices:
-    """The school, its classes and its pupils' year groups, in one query besides the school."""
+    """The school, its current classes and its pupils' year groups, in one query besides the school."""
     school = session.get(School, school_id)
     rows = session.execute(
         sa.union_all(
             sa.select(TeachingGroup.id, TeachingGroup.name, sa.null().label("year_group")).where(
-                TeachingGroup.school_id == school.id
+                TeachingGroup.school_id == school.id, TeachingGroup.ended_on.is_(None)
             ),
             sa.select(sa.null(), sa.null(), Pupil.year_group)
             .where(Pupil.school_id == school.id)

@@ -136,7 +136,7 @@ class DemoBuilder:
                 school_id=school_id,
                 name=name,
                 year_group=year_group,
-                academic_year=self.context.year_start.year,
+                academic_year=self.context.year_start.year,  # this year's classes, until the year end
             )
             groups.append(Group(row["id"], year_group, size))
         return groups

@@ -64,10 +64,9 @@ class SchoolSpec:
 
     @property
     def estab_number(self) -> str:
-        """The school's own DfE establishment number (four digits; with the authority's LA code,
-        what a CTF names the school by): a primary's is the number its UPNs carry."""
-        base = 2000 if self.phase is Phase.PRIMARY else 4000
-        return f"{base + self.number % 1000}"
+        """The school's DfE establishment number within the demo authority: 2xxx for a primary,
+        4xxx for a secondary, as the DfE numbers maintained schools. Drawn from nothing random."""
+        return f"{(2000 if self.phase is Phase.PRIMARY else 4000) + self.number % 1000:04d}"
 
     @property
     def is_demo_school(self) -> bool:

@@ -26,6 +26,7 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
+from sentrack.models.organisation import current_group
 from sentrack.workflows.register import awaiting_impact, on_roll
 from sentrack.workflows.school_days import planned_in_week, week_of
 
@@ -152,7 +153,7 @@ def passport_pupils(session: Session, user: User, today: date) -> tuple[list[Pup
         taught = (
             sa.select(group_pupils.c.pupil_id)
             .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
-            .where(group_teachers.c.user_id == user.id)
+            .where(group_teachers.c.user_id == user.id, current_group(group_pupils.c.group_id))
         )
         conditions.append(sa.and_(Pupil.id.in_(taught), Pupil.id.in_(on_register)))
     if not conditions:

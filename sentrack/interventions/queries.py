@@ -31,6 +31,7 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
+from sentrack.models.organisation import current_group
 from sentrack.workflows.register import awaiting_impact, is_on_roll
 
 # --- Choices for the forms -------------------------------------------------------------------------
@@ -85,7 +86,11 @@ def pickable_groups(session: Session, user: User) -> list[TeachingGroup]:
     return list(
         session.scalars(
             sa.select(TeachingGroup)
-            .where(TeachingGroup.school_id == user.school_id, TeachingGroup.id.in_(reachable))
+            .where(
+                TeachingGroup.school_id == user.school_id,
+                TeachingGroup.ended_on.is_(None),
+                TeachingGroup.id.in_(reachable),
+            )
             .order_by(TeachingGroup.year_group, TeachingGroup.name)
         )
     )
@@ -117,7 +122,11 @@ def pupil_choices(
             sa.select(TeachingGroup, Pupil)
             .join(group_pupils, group_pupils.c.group_id == TeachingGroup.id)
             .join(Pupil, Pupil.id == group_pupils.c.pupil_id)
-            .where(TeachingGroup.id.in_(group_ids), access.scope_for(user, Ability.SET_UP_INTERVENTION))
+            .where(
+                TeachingGroup.id.in_(group_ids),
+                TeachingGroup.ended_on.is_(None),
+                access.scope_for(user, Ability.SET_UP_INTERVENTION),
+            )
             .order_by(TeachingGroup.year_group, TeachingGroup.name, Pupil.last_name, Pupil.first_name)
         ).all()
     groups: dict[int, ChoiceGroup] = {}
@@ -193,13 +202,13 @@ def load_intervention(session: Session, intervention: Intervention) -> Intervent
 
 
 def responsible_teachers(session: Session, pupil_ids: list[int]) -> list[User]:
-    """The class teachers of the pupils: they stay responsible for the pupils' progress."""
+    """The class teachers of the pupils this year: they stay responsible for the pupils' progress."""
     if not pupil_ids:
         return []
     teaching = (
         sa.select(group_teachers.c.user_id)
         .join(group_pupils, group_pupils.c.group_id == group_teachers.c.group_id)
-        .where(group_pupils.c.pupil_id.in_(pupil_ids))
+        .where(group_pupils.c.pupil_id.in_(pupil_ids), current_group(group_teachers.c.group_id))
     )
     return list(session.scalars(sa.select(User).where(User.id.in_(teaching)).order_by(User.full_name)))
 

@@ -208,7 +208,7 @@ def _shown_groups(classes, current: list[Pupil]) -> list[int]:
     asked = request.args.getlist("group")
     if asked:
         return [g.id for g in classes if str(g.id) in asked]
-    theirs = {g.id for pupil in current for g in pupil.groups}
+    theirs = {g.id for pupil in current for g in pupil.current_groups}
     return [g.id for g in classes if g.id in theirs]
 
 

@@ -123,7 +123,7 @@ def teacher_classes(session: Session, user: User, on: date) -> tuple[list[Teachi
         session.scalars(
             sa.select(TeachingGroup)
             .join(group_teachers, group_teachers.c.group_id == TeachingGroup.id)
-            .where(group_teachers.c.user_id == user.id)
+            .where(group_teachers.c.user_id == user.id, TeachingGroup.ended_on.is_(None))
             .options(selectinload(TeachingGroup.pupils.and_(on_roll(on))))
             .order_by(TeachingGroup.name)
         )
@@ -146,10 +146,14 @@ def open_cycles(session: Session, pupil_ids: list[int]) -> dict[int, SupportCycl
 
 
 def school_counts(session: Session, school_id: int, on: date) -> tuple[int, int, int]:
-    """Active staff, pupils on the roll and classes of the school: one query."""
+    """Active staff, pupils on the roll and current classes of the school: one query."""
     staff = sa.select(sa.func.count(User.id)).where(User.school_id == school_id, User.active).scalar_subquery()
     roll = sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == school_id, on_roll(on)).scalar_subquery()
-    classes = sa.select(sa.func.count(TeachingGroup.id)).where(TeachingGroup.school_id == school_id).scalar_subquery()
+    classes = (
+        sa.select(sa.func.count(TeachingGroup.id))
+        .where(TeachingGroup.school_id == school_id, TeachingGroup.ended_on.is_(None))
+        .scalar_subquery()
+    )
     return tuple(session.execute(sa.select(staff, roll, classes)).one())
 
 

@@ -321,6 +321,11 @@ class RuleSettingsForm(VersionedForm):
     year_names = tuple(YEARS_TAUGHT)
     lowest_year = _year_taught("lowest_year")
     highest_year = _year_taught("highest_year")
+    estab_number = text_field(
+        "DfE establishment number",
+        max_length=20,
+        description="4 digits. With the local authority's number it names the school in Common Transfer Files.",
+    )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
     @classmethod
@@ -330,9 +335,9 @@ class RuleSettingsForm(VersionedForm):
             opened_at(form, school)
         return form
 
-    def to_details(self) -> dict[str, int | None]:
+    def to_details(self) -> dict[str, int | str | None]:
         """The value of each setting, by name, as `save_rule_settings` takes them."""
-        return {name: self[name].data for name in self.setting_names + self.year_names}
+        return {name: self[name].data for name in (*self.setting_names, *self.year_names, "estab_number")}
 
 
 def _add_settings(form_class) -> None:

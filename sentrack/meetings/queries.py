@@ -53,7 +53,7 @@ def school_of(session: Session, user: User) -> School | None:
 class SettingsPage:
     school: School
     years: dict[int, list[Term]]  # this and next academic year's terms, by year
-    rules: tuple[tuple[str, int], ...]  # each rule setting's label and the school's value
+    rules: tuple[tuple[str, int | str], ...]  # each rule setting's label and the school's value
 
 
 def settings_page(session: Session, school: School, today: date) -> SettingsPage:
@@ -61,7 +61,12 @@ def settings_page(session: Session, school: School, today: date) -> SettingsPage
     return SettingsPage(
         school=school,
         years=school_term_rows(session, school, today),
-        rules=tuple((label, getattr(school, name)) for name, (label, _low, _high) in RULE_SETTINGS.items()),
+        rules=(
+            *((label, getattr(school, name)) for name, (label, _low, _high) in RULE_SETTINGS.items()),
+            ("URN", school.urn),
+            ("DfE establishment number", school.estab_number or "Not set"),
+            ("DfE number (LA and establishment)", school.dfe_number or "Not set"),
+        ),
     )
 
 

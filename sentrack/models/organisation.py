@@ -199,9 +199,20 @@ class TeachingGroup(Base):
         return self.ended_on is None
 
     @property
+    def pupil_count(self) -> int:
+        """How many pupils the class holds (what an edit conflict of its membership says)."""
+        return len(self.pupils)
+
+    @property
     def teacher_names(self) -> list[str]:
         """The teachers by name, in a steady order (what an edit conflict lists)."""
         return sorted(teacher.full_name for teacher in self.teachers)
 
     def __repr__(self) -> str:
         return f"<TeachingGroup {self.id}>"
+
+
+def current_group(group_id) -> sa.ColumnElement[bool]:
+    """SQL: the class whose id is `group_id` (a column of group_pupils or group_teachers) is
+    current: a class ended at a year end is history, counted in no list of this year's classes."""
+    return group_id.in_(sa.select(TeachingGroup.id).where(TeachingGroup.ended_on.is_(None)))

@@ -65,8 +65,13 @@ class User(Base):
         return sorted(role.label for role in self.roles)
 
     @property
+    def current_groups(self) -> list[TeachingGroup]:
+        """The classes the user teaches this year: a class ended at a year end is history."""
+        return [group for group in self.groups if group.ended_on is None]
+
+    @property
     def class_names(self) -> list[str]:
-        return sorted(group.name for group in self.groups)
+        return sorted(group.name for group in self.current_groups)
 
     def has_role(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)

@@ -100,9 +100,14 @@ class Pupil(Base):
     )
 
     @property
+    def current_groups(self) -> list[TeachingGroup]:
+        """The pupil's classes of this year: a class ended at a year end is history."""
+        return [group for group in self.groups if group.ended_on is None]
+
+    @property
     def class_names(self) -> str:
-        """The pupil's classes in one line, so that a pupil's saved versions include them."""
-        return ", ".join(sorted(group.name for group in self.groups))
+        """The pupil's current classes in one line, so that a pupil's saved versions include them."""
+        return ", ".join(sorted(group.name for group in self.current_groups))
 
     @property
     def full_name(self) -> str:

@@ -31,7 +31,7 @@ from sentrack.models import AreaOfNeed, Contact, ContactMethod, NeedType, Provis
 from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN, year_group_label
 from sentrack.workflows.concerns import ConcernDetails
 from sentrack.workflows.pupils import ContactDetails, PupilDetails
-from sentrack.workflows.roll import LEAVING_REASONS, LeavingDetails
+from sentrack.workflows.roll import LEAVING_REASONS, LeavingDetails, TypedSchool
 from sentrack.workflows.sen_status import StatusDetails
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ class PupilForm(FlaskForm):
             if isinstance(form, VersionedForm):
                 opened_at(form, pupil)
             form.year_group.data = str(pupil.year_group)
-            form.groups.data = [group.id for group in pupil.groups]
+            form.groups.data = [group.id for group in pupil.current_groups]
         return form
 
     @property
@@ -362,10 +362,39 @@ class LeavingForm(FlaskForm):
         max_length=500,
         hint="For example, the new school. Do not write anything you would not share with the pupil's parents.",
     )
+    destination = _select(
+        "School the pupil moved to",
+        [],
+        description=(
+            "If the pupil moved to another school, choose it if it uses SEN Track, or type its details below."
+            " Leave it as not known if you do not know: their file then goes to the DfE's lost pupils database."
+        ),
+    )
+    destination_name = text_field("Name of the school", max_length=120)
+    destination_urn = text_field("URN", max_length=20, description="6 digits, for example 100000")
+    destination_la = text_field("LA number", max_length=20, description="3 digits, for example 202")
+    destination_estab = text_field("Establishment number", max_length=20, description="4 digits, for example 2345")
     submit = SubmitField("Record leaving", widget=gov.GovSubmitInput())
 
+    @classmethod
+    def offering(cls, schools: list[tuple[int, str]]) -> LeavingForm:
+        """The form offering the other schools of this SEN Track (id, name) as destinations."""
+        form = cls()
+        form.destination.choices = [("", "Not known, or typed below")] + [(str(i), name) for i, name in schools]
+        return form
+
     def to_details(self) -> LeavingDetails:
-        return LeavingDetails(left_on=self.left_on.data, reason=self.reason.data, detail=self.detail.data)
+        chosen = self.destination.data
+        destination = TypedSchool(
+            school_id=int(chosen) if chosen else None,
+            name=self.destination_name.data,
+            urn=self.destination_urn.data,
+            la=self.destination_la.data,
+            estab=self.destination_estab.data,
+        )
+        return LeavingDetails(
+            left_on=self.left_on.data, reason=self.reason.data, detail=self.detail.data, destination=destination
+        )
 
 
 class UndoLeavingForm(FlaskForm):

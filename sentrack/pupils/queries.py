@@ -27,6 +27,7 @@ from sentrack.models import (
     PlanDecision,
     Provision,
     Pupil,
+    School,
     SenStatus,
     SupportCycle,
     TimelineEvent,
@@ -39,6 +40,7 @@ from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import PupilEngagement, engagement_for_pupil
 from sentrack.workflows.meetings import pupil_meetings
 from sentrack.workflows.register import is_on_roll, on_roll
+from sentrack.workflows.retention import retention_dates
 from sentrack.workflows.upn import normalise
 
 SORTS = {
@@ -193,6 +195,7 @@ class LeaverPage:
     page: int
     pages: int
     per_page: int
+    kept_until: dict[int, date]  # pupil id -> the last day their records are kept
 
 
 def leaver_page(session: Session, user: User, q: str | None, *, page: int, per_page: int, today: date) -> LeaverPage:
@@ -215,7 +218,25 @@ def leaver_page(session: Session, user: User, q: str | None, *, page: int, per_p
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return LeaverPage(pupils=list(pupils), total=total, page=page, pages=pages, per_page=per_page)
+    return LeaverPage(
+        pupils=list(pupils),
+        total=total,
+        page=page,
+        pages=pages,
+        per_page=per_page,
+        kept_until=retention_dates(session, pupils),
+    )
+
+
+def destination_choices(session: Session, pupil: Pupil) -> list[tuple[int, str]]:
+    """The schools of this SEN Track a pupil may move to (every one but their own, of any
+    authority), by name, as the choices of the leaving form: id, name with URN."""
+    schools = session.execute(
+        sa.select(School.id, School.name, School.urn)
+        .where(School.id != pupil.school_id)
+        .order_by(School.name, School.urn)
+    )
+    return [(school_id, f"{name} (URN {urn})") for school_id, name, urn in schools]
 
 
 def load_staff(session: Session, user_ids) -> list[User]:
@@ -398,6 +419,7 @@ class RecordPage:
     may_see_addresses: bool
     sen: SenRecord
     staff: list[User]
+    kept_until: date | None  # for a pupil who left, the last day their records are kept
 
     @property
     def sen_visible(self) -> bool:
@@ -410,6 +432,7 @@ class RecordPage:
             "pupil": self.pupil,
             "today": self.today,
             "on_roll": is_on_roll(self.pupil, self.today),
+            "kept_until": self.kept_until,
             "sen_visible": self.sen_visible,
             "may_see_addresses": self.may_see_addresses,
             **{name: ability in self.reach for name, ability in RECORD_ACTIONS.items()},
@@ -433,6 +456,7 @@ def record_page(session: Session, user: User, pupil: Pupil, today: date) -> Reco
         may_see_addresses=access.may_see_addresses(user),
         sen=sen,
         staff=load_staff(session, sen.staff_ids()),
+        kept_until=retention_dates(session, [pupil])[pupil.id] if pupil.left_on is not None else None,
     )
 
 

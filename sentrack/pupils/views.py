@@ -27,6 +27,7 @@ from sentrack.pupils.forms import (
 from sentrack.pupils.queries import (
     PupilFilters,
     audit_page,
+    destination_choices,
     find_contact,
     group_choices,
     leaver_page,
@@ -37,7 +38,7 @@ from sentrack.submissions import once
 from sentrack.workflows.concerns import record_concern
 from sentrack.workflows.passports import mark_passport_read
 from sentrack.workflows.pupils import add_contact, add_pupil, update_contact, update_pupil
-from sentrack.workflows.roll import leave_roll, undo_leaving
+from sentrack.workflows.roll import MOVED_SCHOOL, leave_roll, undo_leaving
 from sentrack.workflows.sen_status import current_status, record_status
 
 # The search text is kept on the server, with the signed-in session (auth/sessions.py), never in
@@ -46,6 +47,10 @@ SEARCH_KEY = "pupil_search"
 LEAVER_SEARCH_KEY = "leaver_search"
 
 AUDIT_PER_PAGE = 50
+NO_DESTINATION = (
+    "No destination school was recorded. If you learn where the pupil went, the SENCO can send their"
+    " file on; until then it goes to the DfE's lost pupils database."
+)
 
 
 def _record_url(pupil, part: str = "") -> str:
@@ -216,9 +221,11 @@ def leaving(public_id: str):
     """Record that the pupil leaves the roll."""
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.RECORD_LEAVING)
-    form = LeavingForm()
+    form = LeavingForm.offering(destination_choices(db.session, pupil))
     if operations.submit(form, leave_roll, pupil=pupil, today=today()):
         flash("Leaving recorded. From the leaving date the pupil is in the list of pupils who have left.", "success")
+        if pupil.destination_name is None and form.reason.data == MOVED_SCHOOL:
+            flash(NO_DESTINATION, "warning")
         if access.may(user, Ability.VIEW_PUPILS, pupil):
             return redirect(_record_url(pupil))
         return redirect(url_for("pupils.index"))

@@ -70,7 +70,7 @@ class StaffForm(FlaskForm):
         if member is not None and not form.is_submitted():
             form.full_name.data, form.email.data, form.active.data = member.full_name, member.email, member.active
             form.roles.data = [role.value for role in member.roles | proposed]
-            form.groups.data = [group.id for group in member.groups]
+            form.groups.data = [group.id for group in member.current_groups]
             opened_at(form, member)
         return form
 

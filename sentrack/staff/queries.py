@@ -51,7 +51,7 @@ def classes_page(session: Session, user: User, on: date) -> ClassesPage:
             sa.select(group_pupils.c.group_id, sa.func.count())
             .join(TeachingGroup, TeachingGroup.id == group_pupils.c.group_id)
             .join(Pupil, Pupil.id == group_pupils.c.pupil_id)
-            .where(TeachingGroup.school_id == user.school_id, on_roll(on))
+            .where(TeachingGroup.school_id == user.school_id, TeachingGroup.ended_on.is_(None), on_roll(on))
             .group_by(group_pupils.c.group_id)
         ).all()
     )
@@ -75,7 +75,9 @@ def teacher_choices(session: Session, user: User) -> list[tuple[int, str]]:
 
 
 def school_class(session: Session, user: User, group_id: int) -> TeachingGroup | None:
-    """A class of the user's school, else None."""
+    """A current class of the user's school, else None (a class ended at a year end is history)."""
     return session.scalar(
-        sa.select(TeachingGroup).where(TeachingGroup.id == group_id, TeachingGroup.school_id == user.school_id)
+        sa.select(TeachingGroup).where(
+            TeachingGroup.id == group_id, TeachingGroup.school_id == user.school_id, TeachingGroup.ended_on.is_(None)
+        )
     )

@@ -11,14 +11,15 @@ from sentrack.extensions import db
 from sentrack.staff import bp, queries
 from sentrack.staff.forms import GroupEditForm, GroupForm, StaffEditForm, StaffForm
 from sentrack.submissions import once
+from sentrack.workflows.classes import save_class, save_member
 from sentrack.workflows.invitations import invite, now_utc
-from sentrack.workflows.staff import (
-    add_staff_member,
-    decide_proposal,
-    proposed_roles,
-    save_group,
-    update_staff_member,
-)
+from sentrack.workflows.staff import add_staff_member, decide_proposal, proposed_roles
+
+
+def _warn(warnings: list[str]) -> None:
+    """Tell the person what their change left a class with: no teacher, or a second one."""
+    for warning in warnings:
+        flash(warning, "warning")
 
 
 @bp.route("/")
@@ -57,8 +58,10 @@ def member_edit(user_id: int):
     member = access.get_staff_member(user, user_id)
     proposed = proposed_roles(db.session, member)
     form = StaffEditForm.from_record(member, classes=queries.class_choices(db.session, user), proposed=proposed)
-    if operations.submit(form, update_staff_member, member=member):
+    saved = operations.submit(form, save_member, member=member)
+    if saved:
         flash(f"Changes to {member.full_name}'s account saved.", "success")
+        _warn(saved.value)
         return redirect(url_for("staff.index"))
     return render_template("staff/member.html", form=form, member=member, proposed=proposed)
 
@@ -107,7 +110,10 @@ def proposal_decline(proposal_id: int):
 @access.requires(Ability.MANAGE_STAFF)
 def groups():
     page = queries.classes_page(db.session, operations.signed_in_user(), today())
-    return render_template("staff/groups.html", classes=page.classes, counts=page.counts)
+    may_run_year_end = access.can(operations.signed_in_user(), Ability.RUN_YEAR_END)
+    return render_template(
+        "staff/groups.html", classes=page.classes, counts=page.counts, may_run_year_end=may_run_year_end
+    )
 
 
 @bp.route("/classes/new", methods=["GET", "POST"], endpoint="group_new")
@@ -120,7 +126,9 @@ def group_form(group_id: int | None = None):
     form = (GroupForm if group is None else GroupEditForm).from_record(
         group, teachers=queries.teacher_choices(db.session, user)
     )
-    if operations.submit(form, save_group, group=group):
+    saved = operations.submit(form, save_class, group=group)
+    if saved:
         flash(f"Class {form.name.data} saved.", "success")
+        _warn(saved.value)
         return redirect(url_for("staff.groups"))
     return render_template("staff/group.html", form=form, group=group)

@@ -100,10 +100,14 @@ def _check_details(
 
 
 def _groups_in_school(session: Session, school_id: int, group_ids: list[int]) -> list[TeachingGroup]:
+    """The current classes of the school with these ids; RuleBroken for any other (a class ended
+    at a year end is history: nobody joins it)."""
     if not group_ids:
         return []
     groups = session.scalars(
-        sa.select(TeachingGroup).where(TeachingGroup.id.in_(group_ids), TeachingGroup.school_id == school_id)
+        sa.select(TeachingGroup).where(
+            TeachingGroup.id.in_(group_ids), TeachingGroup.school_id == school_id, TeachingGroup.ended_on.is_(None)
+        )
     ).all()
     if len(groups) != len(set(group_ids)):
         raise RuleBroken("Choose classes from this school", field="groups")
@@ -147,13 +151,14 @@ def update_pupil(
     _check_details(session, details, today=today, school_id=pupil.school_id, pupil=pupil)
     changed = [name for name in PUPIL_FIELDS if getattr(pupil, name) != getattr(details, name)]
     groups = _groups_in_school(session, pupil.school_id, group_ids)
-    new_groups = {g.id for g in groups} != {g.id for g in pupil.groups}
+    new_groups = {g.id for g in groups} != {g.id for g in pupil.current_groups}
     if changed or new_groups:
         begin_edit(session, "pupil", pupil, PUPIL_LABELS, expected_version)
     for name in changed:
         setattr(pupil, name, getattr(details, name))
     if new_groups:
-        pupil.groups = groups
+        # The classes of past years stay as they were: history.
+        pupil.groups = groups + [g for g in pupil.groups if g.ended_on is not None]
         changed.append("groups")
     if changed:
         pupil.updated_at = now()

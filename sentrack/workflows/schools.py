@@ -14,6 +14,42 @@ from sentrack.models import LocalAuthority, Role, School, Task, TaskStatus, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.sweep import la_officers, notify_assignees
 
+ESTAB_DIGITS = 4
+
+
+def checked_estab_number(session: Session, school: School, value: str | None, authority_id: int) -> str | None:
+    """The school's DfE establishment number as it is to be stored (None for none): exactly four
+    digits, held by no other school of the authority with `authority_id`. Raises RuleBroken beside
+    the field."""
+    value = "".join((value or "").split()) or None
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) == ESTAB_DIGITS):
+        raise RuleBroken("The establishment number must be 4 digits, for example 2345", field="estab_number")
+    taken = session.scalar(
+        sa.select(School.name).where(
+            School.local_authority_id == authority_id, School.estab_number == value, School.id != school.id
+        )
+    )
+    if taken is not None:
+        raise RuleBroken(
+            f"Another school of the local authority ({taken}) has this establishment number", field="estab_number"
+        )
+    return value
+
+
+def school_numbered(session: Session, number: str) -> School | None:
+    """The school with this URN (6 digits) or DfE number (its LA and establishment numbers, 7
+    digits, as CTF file names write them), else None."""
+    number = "".join(number.split())
+    if len(number) == 7:
+        return session.scalar(
+            sa.select(School)
+            .join(LocalAuthority, LocalAuthority.id == School.local_authority_id)
+            .where(LocalAuthority.code == number[:3], School.estab_number == number[3:])
+        )
+    return session.scalar(sa.select(School).where(School.urn == number))
+
 
 @dataclass
 class SchoolMoved:
@@ -22,16 +58,26 @@ class SchoolMoved:
 
 
 def move_school(
-    session: Session, *, school: School, authority: LocalAuthority, actor: User | None = None
+    session: Session,
+    *,
+    school: School,
+    authority: LocalAuthority,
+    actor: User | None = None,
+    estab_number: str | None = None,
 ) -> SchoolMoved:
     """Move `school` to `authority`: its staff belong to the new authority too, and every open
     task of the authority's duties for the school goes to the new authority's officer (who is
     told), or waits unassigned when it has none. The old authority's officers keep nothing of the
-    school. Refused when the school is already the authority's. Flushes; the caller commits."""
+    school. The school takes `estab_number`, its establishment number in the new authority, when
+    given; else it keeps its own. Refused when the school is already the authority's, or when the
+    establishment number is not 4 digits or another school of the authority has it. Flushes; the
+    caller commits."""
     if school.local_authority_id == authority.id:
         raise RuleBroken("The school is already in this local authority", field="authority")
+    estab = checked_estab_number(session, school, estab_number or school.estab_number, authority.id)
     before = session.get(LocalAuthority, school.local_authority_id)
     school.local_authority_id = authority.id
+    school.estab_number = estab
     session.execute(
         sa.update(User)
         .where(User.school_id == school.id)
@@ -55,6 +101,7 @@ def move_school(
     details = {
         "from": before.code if before else None,
         "to": authority.code,
+        "estab_number": estab,
         "tasks_moved": len(moved),
         "officer": officer_id,
     }

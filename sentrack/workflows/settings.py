@@ -12,6 +12,7 @@ from sentrack import audit
 from sentrack.models import School, SchoolTerm, Season, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, forget, insert_once
+from sentrack.workflows.schools import checked_estab_number
 from sentrack.workflows.terms import Term, academic_year_of, default_term, term_name, terms_of_schools, year_label
 
 # Each setting: its label and the range the database's CHECK constraint allows.
@@ -53,7 +54,7 @@ def years_offered(today: date, term: SchoolTerm | None = None) -> list[int]:
 SCHOOL_FIELDS = (
     {name: label for name, (label, _low, _high) in RULE_SETTINGS.items()}
     | YEARS_TAUGHT
-    | {"impact_scale": "Impact scale"}
+    | {"estab_number": "DfE establishment number", "impact_scale": "Impact scale"}
 )
 TERM_FIELDS = {
     "starts_on": "First day of the term",
@@ -280,13 +281,27 @@ def use_default_dates(session: Session, *, actor: User, school: School, term: Sc
 
 
 def save_rule_settings(
-    session: Session, *, actor: User, school: School, values: dict[str, int], expected_version: int | None = None
+    session: Session,
+    *,
+    actor: User,
+    school: School,
+    values: dict[str, int | str | None],
+    expected_version: int | None = None,
 ) -> list[str]:
-    """Change the rule settings (and the years the school teaches); returns the names changed.
-    Refused (RuleBroken) for a value outside its range, or an oldest year younger than the
-    youngest; EditConflict when someone else saved the settings after `expected_version`."""
+    """Change the rule settings (the years the school teaches and its DfE establishment number
+    among them); returns the names changed. Refused (RuleBroken) for a value outside its range,
+    an oldest year younger than the youngest, or an establishment number not of 4 digits or
+    another school's of the authority; EditConflict when someone else saved the settings after
+    `expected_version`."""
     check_version(session, "school", school, SCHOOL_FIELDS, expected_version)
+    values = dict(values)
+    if "estab_number" in values:
+        values["estab_number"] = checked_estab_number(
+            session, school, values["estab_number"], school.local_authority_id
+        )
     for name, value in values.items():
+        if name == "estab_number":
+            continue
         label, low, high = RULE_SETTINGS.get(name) or (YEARS_TAUGHT[name], YEAR_RANGE[0], YEAR_RANGE[-1])
         if value is None or not low <= value <= high:
             raise RuleBroken(f"{label} must be between {low} and {high}", field=name)

@@ -34,7 +34,14 @@ STAFF_FIELDS = {
     "class_names": "Classes they teach",
     "active": "Account is active",
 }
-GROUP_FIELDS = {"name": "Class name", "year_group": "Year group", "teacher_names": "Teachers"}
+# A class's pupils are changed many at once on their own page (sentrack/workflows/classes.py): a
+# conflict either way says how many it holds.
+GROUP_FIELDS = {
+    "name": "Class name",
+    "year_group": "Year group",
+    "teacher_names": "Teachers",
+    "pupil_count": "Pupils in the class",
+}
 
 
 @dataclass
@@ -62,7 +69,9 @@ def _check(session: Session, school_id: int, details: StaffDetails, member: User
         groups = list(
             session.scalars(
                 sa.select(TeachingGroup).where(
-                    TeachingGroup.id.in_(details.group_ids), TeachingGroup.school_id == school_id
+                    TeachingGroup.id.in_(details.group_ids),
+                    TeachingGroup.school_id == school_id,
+                    TeachingGroup.ended_on.is_(None),
                 )
             )
         )
@@ -266,8 +275,9 @@ def _apply_account(
     if roles_after != set(member.roles):
         _set_roles(member, roles_after)
         changed.append("roles")
-    if {g.id for g in member.groups} != {g.id for g in groups}:
-        member.groups = groups
+    if {g.id for g in member.current_groups} != {g.id for g in groups}:
+        # The classes of past years keep their teachers: history.
+        member.groups = groups + [g for g in member.groups if g.ended_on is not None]
         changed.append("groups")
     if "active" in changed and not member.active:
         end_all_sessions(session, member, reason="deactivated")
@@ -387,8 +397,11 @@ def save_group(
     saved the class after `expected_version`."""
     if group is not None:
         check_version(session, "teaching_group", group, GROUP_FIELDS, expected_version)
+    # A name clashes only with another current class: last year's "4 Oak" is history.
     clash = sa.select(TeachingGroup.id).where(
-        TeachingGroup.school_id == actor.school_id, sa.func.lower(TeachingGroup.name) == details.name.lower()
+        TeachingGroup.school_id == actor.school_id,
+        sa.func.lower(TeachingGroup.name) == details.name.lower(),
+        TeachingGroup.ended_on.is_(None),
     )
     if group is not None:
         clash = clash.where(TeachingGroup.id != group.id)

@@ -55,6 +55,7 @@ from sentrack.models import (
     group_teachers,
 )
 from sentrack.models.duties import PUPIL_IN_TITLE, task_title
+from sentrack.models.organisation import current_group
 from sentrack.workflows import ehc_dates
 from sentrack.workflows.compliance import record_snapshots
 from sentrack.workflows.ctf_export import left_with_sen_record
@@ -222,7 +223,7 @@ def la_officers(session: Session) -> dict[int, int]:
 
 
 def _teacher_pairs(session: Session, today: date) -> list[tuple[int, int]]:
-    """(pupil id, teacher id) for every active teacher of every pupil on the register."""
+    """(pupil id, teacher id) for every active teacher of a current class of every pupil on the register."""
     return list(
         session.execute(
             sa.select(group_pupils.c.pupil_id, group_teachers.c.user_id)
@@ -230,7 +231,7 @@ def _teacher_pairs(session: Session, today: date) -> list[tuple[int, int]]:
             .join(User, User.id == group_teachers.c.user_id)
             .join(SenStatus, SenStatus.pupil_id == group_pupils.c.pupil_id)
             .join(Pupil, Pupil.id == group_pupils.c.pupil_id)
-            .where(User.active, on_roll(today), register_status(today))
+            .where(User.active, on_roll(today), register_status(today), current_group(group_pupils.c.group_id))
             .order_by(group_pupils.c.pupil_id, group_teachers.c.user_id)
             .distinct()
         )
@@ -924,6 +925,7 @@ def _not_teaching() -> sa.ColumnElement[bool]:
         group_teachers.c.user_id == Task.assigned_to_id,
         group_pupils.c.pupil_id == Task.pupil_id,
         group_teachers.c.group_id == group_pupils.c.group_id,
+        current_group(group_pupils.c.group_id),
     )
     return sa.and_(
         Task.for_role == Role.TEACHER,
