@@ -18,7 +18,9 @@ import re
 import shutil
 import subprocess
 import sys
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -40,7 +42,8 @@ CHROMIUM_ARGS = [
 ]
 RESULTS = ROOT / "test-results"
 _VISITORS = pytest.StashKey[list]()
-_SERVER_LOG: list[Path] = []  # the served app's log, quoted in the report of a failed test
+_SERVER_LOG: list[Path] = []  # the served apps' logs, quoted in the report of a failed test
+SUMMER_TERM_DAY = date(2027, 7, 20)  # the clock of the server on which the year end runs
 # Generous waits: CI machines are shared, and a wait only costs time when a step fails.
 TIMEOUT_MS = 20_000
 expect.set_options(timeout=TIMEOUT_MS)
@@ -89,14 +92,14 @@ def browser_type_launch_args(browser_type_launch_args):
 # --- The app, served ----------------------------------------------------------------------------
 
 
-def _database_url(stack: ExitStack, folder: Path) -> str:
+def _database_url(stack: ExitStack, folder: Path, name: str) -> str:
     url = os.environ.get("SENTRACK_TEST_DATABASE_URL")
     if not url:
-        return f"sqlite:///{folder / 'sentrack-browser.sqlite'}"
+        return f"sqlite:///{folder / f'{name}.sqlite'}"
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     if url.startswith("postgresql"):
-        url = stack.enter_context(own_postgresql_database(url, f"sentrack_browser_{os.getpid()}"))
+        url = stack.enter_context(own_postgresql_database(url, f"{name.replace('-', '_')}_{os.getpid()}"))
     return url
 
 
@@ -115,17 +118,18 @@ def _migrate_and_seed(url: str) -> seeding.Cast:
     return cast
 
 
-@pytest.fixture(scope="session")
-def served(tmp_path_factory):
-    """(base URL, cast): the app serving its own seeded database on 127.0.0.1."""
-    folder = tmp_path_factory.mktemp("browser")
+@contextmanager
+def _serve(folder: Path, name: str, today: date | None = None) -> Iterator[tuple[str, seeding.Cast]]:
+    """(base URL, cast): the app serving a database of its own, migrated and seeded, on
+    127.0.0.1, its clock on `today` (else the suite's date); stopped on leaving."""
     with ExitStack() as stack:
-        url = _database_url(stack, folder)
+        url = _database_url(stack, folder, name)
         cast = _migrate_and_seed(url)
-        log = stack.enter_context(open(folder / "server.log", "w+", encoding="utf-8"))
-        _SERVER_LOG[:] = [folder / "server.log"]
+        log_path = folder / f"{name}.log"
+        log = stack.enter_context(open(log_path, "w+", encoding="utf-8"))
+        _SERVER_LOG.append(log_path)
         server = subprocess.Popen(
-            [sys.executable, "-m", "tests.browser.serve", url],
+            [sys.executable, "-m", "tests.browser.serve", url, *([today.isoformat()] if today else [])],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=log,
@@ -150,6 +154,22 @@ def served(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def served(tmp_path_factory):
+    """(base URL, cast): the app serving its own seeded database on 127.0.0.1."""
+    with _serve(tmp_path_factory.mktemp("browser"), "sentrack-browser") as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
+def served_in_july(tmp_path_factory):
+    """(base URL, cast): another server, on another database seeded alike, whose clock stands on
+    20 July 2027, in the last weeks of the summer term, when the year end may run. For the year-end
+    journey alone: what it changes, no other journey sees."""
+    with _serve(tmp_path_factory.mktemp("browser-july"), "sentrack-browser-july", SUMMER_TERM_DAY) as found:
+        yield found
+
+
+@pytest.fixture(scope="session")
 def base_url(served) -> str:
     return served[0]
 
@@ -170,12 +190,10 @@ def axe() -> str:
 # --- Visitors -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def new_visitor(request, browser, base_url, axe):
-    """`new_visitor(**context_options)`: a page in a browser context of its own (its own
-    cookies), at a desktop size unless the options say otherwise."""
-    visitors: list[Visitor] = []
-    request.node.stash[_VISITORS] = visitors
+def _visitors(request, browser, base_url: str, axe: str):
+    """`make(**context_options)` making visitors of the app at `base_url`; on leaving, the
+    contexts closed and the test failed if any page shown was left unchecked."""
+    visitors: list[Visitor] = request.node.stash.setdefault(_VISITORS, [])
     contexts = []
 
     def make(**options) -> Visitor:
@@ -192,6 +210,25 @@ def new_visitor(request, browser, base_url, axe):
     for context in contexts:
         context.close()
     assert not unchecked, f"pages shown but not checked with axe-core: {unchecked}"
+
+
+@pytest.fixture
+def new_visitor(request, browser, base_url, axe):
+    """`new_visitor(**context_options)`: a page in a browser context of its own (its own
+    cookies), at a desktop size unless the options say otherwise."""
+    yield from _visitors(request, browser, base_url, axe)
+
+
+@pytest.fixture
+def july_visitor(request, browser, served_in_july, axe):
+    """`july_visitor(**context_options)`: as `new_visitor`, of the server whose clock stands on
+    20 July 2027 (`served_in_july`)."""
+    yield from _visitors(request, browser, served_in_july[0], axe)
+
+
+@pytest.fixture(scope="session")
+def july_cast(served_in_july) -> seeding.Cast:
+    return served_in_july[1]
 
 
 @pytest.fixture
@@ -218,9 +255,10 @@ def pytest_runtest_makereport(item, call):
                 report.sections.append(
                     ("browser artifacts", f"saved {folder.relative_to(ROOT)}/page-{number}.png and .html")
                 )
-        if _SERVER_LOG and _SERVER_LOG[0].is_file():
-            tail = _SERVER_LOG[0].read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
-            report.sections.append(("served app's log (last lines)", "\n".join(tail)))
+        for log in _SERVER_LOG:
+            if log.is_file():
+                tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
+                report.sections.append((f"served app's log {log.name} (last lines)", "\n".join(tail)))
     return report
 
 

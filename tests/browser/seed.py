@@ -7,13 +7,13 @@ records, so the journeys can run in any order and none depends on what another l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sentrack.models import AreaOfNeed, CycleState, NeedType, Provision, Role, Task
+from sentrack.models import AreaOfNeed, CycleState, NeedType, Phase, Provision, Role, School, Task, TeachingGroup
 from sentrack.workflows import concerns as concern_flow
 from sentrack.workflows import cycles as cycle_flow
 from sentrack.workflows.sweep import run_sweep
@@ -47,6 +47,19 @@ class Cast:
     paths: dict[str, str]  # addresses of seeded records, for the checks at narrow widths and zoom
     leaver: str = ""  # left on 23 November for Ash Secondary: the SENCO sends the SEN file
     mover: str = ""  # Ash Secondary's import asked for this pupil's record: the SENCO confirms
+    # The MIS journey's own school (Birch Primary, in the same authority): its CTF is imported, an
+    # SEN difference reconciled, a pupil leaves with their SEN file sent on, and its year end runs.
+    mis_school: str = ""
+    mis_dfe: tuple[str, str, str] = ("", "", "")  # LA number, establishment number, URN
+    mis_admin: str = ""
+    mis_senco: str = ""
+    mis_class: str = ""  # its one class (Year 5), with a teacher
+    # Its pupils, by full name: what a CTF from the school's MIS says of each (upn, first_name,
+    # last_name, date_of_birth as YYYY-MM-DD, year_group).
+    mis_pupils: dict[str, dict] = field(default_factory=dict)
+    mis_sen_pupil: str = ""  # on SEN support for SPLD; the CTF says ASD
+    mis_renamed: str = ""  # the CTF gives a preferred first name
+    mis_leaver: str = ""  # leaves during the journey, for a school typed in on the leaving form
 
 
 def seed(session: Session) -> Cast:
@@ -113,6 +126,7 @@ def seed(session: Session) -> Cast:
     run_sweep(session, date(2026, 10, 5))
     run_sweep(session, date(2026, 11, 27))
     leaver, mover = _transfers(session, world)
+    mis = _mis_school(session, world)
     cycle = f"/pupils/{running.public_id}/cycles/1"
     first_task = session.scalar(sa.select(Task.id).where(Task.assigned_to_id == senco.id).order_by(Task.id).limit(1))
     paths = {
@@ -154,7 +168,58 @@ def seed(session: Session) -> Cast:
         paths=paths,
         leaver=leaver.full_name,
         mover=mover.full_name,
+        **mis,
     )
+
+
+MIS_DFE = ("999", "3456", "900004")
+
+
+def _mis_school(session: Session, world) -> dict:
+    """Birch Primary, in Oak's authority, with its DfE number: an administrator, a SENCO, and a
+    Year 5 class with its teacher and three pupils, one on SEN support for a specific learning
+    difficulty. Made after the sweeps: it has no task of its own."""
+    la, estab, urn = MIS_DFE
+    school = School(urn=urn, name="Birch Primary", phase=Phase.PRIMARY, local_authority_id=world.la.id)
+    school.estab_number = estab
+    session.add(school)
+    session.flush()
+    admin = factories.make_user(session, "admin@birch.test", Role.ADMIN, school=school, name="Bea Office")
+    senco = factories.make_user(session, "senco@birch.test", Role.SENCO, school=school, name="Cal Senco")
+    teacher = factories.make_user(session, "teacher@birch.test", Role.TEACHER, school=school, name="Dee Teach")
+    group = TeachingGroup(school_id=school.id, name="5 Birch", year_group=5)
+    session.add(group)
+    session.flush()
+    group.teachers.append(teacher)
+
+    def pupil(first: str, last: str, **kwargs):
+        return factories.make_pupil(session, school, first=first, last=last, year=5, group=group, **kwargs)
+
+    sen_pupil = pupil("Uma", "Vance", provision=Provision.SEN_SUPPORT, need=NeedType.SPLD)
+    renamed = pupil("Theo", "Walsh")
+    leaver = pupil("Wren", "Yates", provision=Provision.SEN_SUPPORT, need=NeedType.SLCN)
+    session.flush()
+    pupils = {
+        p.full_name: {
+            "upn": p.upn,
+            "first_name": p.first_name,
+            "last_name": p.last_name,
+            "date_of_birth": p.date_of_birth.isoformat(),
+            "year_group": p.year_group,
+        }
+        for p in (sen_pupil, renamed, leaver)
+    }
+    return {
+        "mis_school": school.name,
+        "mis_dfe": MIS_DFE,
+        "mis_admin": admin.email,
+        "mis_senco": senco.email,
+        "mis_class": group.name,
+        "mis_pupils": pupils,
+        "mis_sen_pupil": sen_pupil.full_name,
+        "mis_renamed": renamed.full_name,
+        "mis_leaver": leaver.full_name,
+    }
 
 
 def _transfers(session: Session, world):

@@ -1,6 +1,6 @@
 """Serve SEN Track on loopback for the browser journeys, in a process of its own.
 
-    python -m tests.browser.serve DATABASE_URL
+    python -m tests.browser.serve DATABASE_URL [YYYY-MM-DD]
 
 Binds a free port on 127.0.0.1, prints it on the first line of standard output, and serves the
 app with werkzeug's threaded server until it is stopped. The app runs with the testing settings
@@ -20,11 +20,11 @@ from sentrack import create_app
 TODAY = date(2026, 11, 27)  # the suite's date (tests/conftest.py)
 
 
-def build_app(database_url: str):
+def build_app(database_url: str, today: date = TODAY):
     return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "TODAY": TODAY,
+            "TODAY": today,
             "TESTING": False,
             "WTF_CSRF_ENABLED": True,
         },
@@ -33,7 +33,8 @@ def build_app(database_url: str):
 
 
 def main() -> None:
-    app = build_app(sys.argv[1])
+    database_url, *day = sys.argv[1:]
+    app = build_app(database_url, date.fromisoformat(day[0]) if day else TODAY)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print(server.server_port, flush=True)
     server.serve_forever()
