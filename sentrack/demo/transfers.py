@@ -22,6 +22,7 @@ from sentrack.demo.mis import applied_at, import_days, school_admin
 from sentrack.demo.roll import SchoolRoll, latest_records
 from sentrack.models import Contact, Provision, Pupil, PupilTransfer, School, SenStatus, TransferStatus, User
 from sentrack.workflows.roll import LEAVING_REASONS
+from sentrack.workflows.transfers import copy_history
 
 # The census code of each relationship the demo's contacts have.
 RELATIONSHIP_CODES = {
@@ -177,7 +178,7 @@ def _confirmed(
     new = rng.choice(blank)
     confirmed_at = datetime.combine(day + timedelta(days=1), time(10, 5), tzinfo=UTC)
     _take_identity(session, new, old, confirmed_at)
-    _copy_history(session, old, new, senco, confirmed_at)
+    copy_history(session, actor=senco, old=old, new=new, at=confirmed_at)
     old.destination_name, old.destination_urn = school.name, school.urn
     old.destination_la, old.destination_estab = school.local_authority.code, school.estab_number
     transfer = PupilTransfer(
@@ -209,26 +210,3 @@ def _take_identity(session: Session, new: Pupil, old: Pupil, at: datetime) -> No
     for mine, copied in zip(ours, theirs, strict=False):
         for name in ("name", "relationship_to_pupil", "parental_responsibility", "phone", "email", "address"):
             setattr(mine, name, getattr(copied, name))
-
-
-def _copy_history(session: Session, old: Pupil, new: Pupil, senco: User, at: datetime) -> None:
-    """Each SEN status of the old record, with its dates, onto the new one, as the transfer copies
-    them when the previous school's SENCO confirms."""
-    statuses = session.scalars(
-        sa.select(SenStatus).where(SenStatus.pupil_id == old.id).order_by(SenStatus.start_date, SenStatus.id)
-    ).all()
-    previous_name = old.school.name
-    for status in statuses:
-        session.add(
-            SenStatus(
-                pupil_id=new.id,
-                provision=status.provision,
-                primary_need=status.primary_need,
-                secondary_need=status.secondary_need,
-                start_date=status.start_date,
-                end_date=status.end_date,
-                reason=f"Copied from the previous school ({previous_name}): {status.reason}",
-                recorded_by_id=senco.id,
-                recorded_at=at,
-            )
-        )

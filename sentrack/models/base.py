@@ -23,11 +23,12 @@ def checks(**named: str) -> list[CheckConstraint]:
     return [CheckConstraint(sql, name=name) for name, sql in named.items()]
 
 
-def unique_while(name: str, column: str, condition: str) -> Index:
-    """A unique index on `column` over the rows where `condition` holds (both SQLite and PostgreSQL):
-    `unique_while("uq_x_one_open_per_pupil", "pupil_id", "end_date IS NULL")`."""
+def unique_while(name: str, columns: str | tuple[str, ...], condition: str) -> Index:
+    """A unique index on `columns` (one name, or a tuple of names) over the rows where `condition`
+    holds, on SQLite and PostgreSQL: `unique_while("uq_x_one_open_per_pupil", "pupil_id", "end_date IS NULL")`."""
     where = text(condition)
-    return Index(name, column, unique=True, sqlite_where=where, postgresql_where=where)
+    names = (columns,) if isinstance(columns, str) else columns
+    return Index(name, *names, unique=True, sqlite_where=where, postgresql_where=where)
 
 
 def children(back_populates: str, order_by: str):

@@ -192,3 +192,18 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     recipient: Mapped[User] = relationship()
+
+    @classmethod
+    def once(cls, recipient_id: int, kind: str, about, *, title: str, body: str, link: str | None, **more):
+        """A notification sent once (no period) about `about`, a record (its table's name and id)."""
+        return cls(
+            recipient_id=recipient_id,
+            kind=kind,
+            subject_type=about.__tablename__,
+            subject_id=about.id,
+            period="",
+            title=title,
+            body=body,
+            link=link,
+            **more,
+        )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sentrack.models.base import Base
+from sentrack.models.base import Base, unique_while
 from sentrack.models.enums import Phase, Season, enum_type
 
 if TYPE_CHECKING:  # mapped in their own modules, which import this one
@@ -164,16 +164,7 @@ class TeachingGroup(Base):
 
     __tablename__ = "teaching_group"
     # One current class of a name; an ended class keeps its name, pupils and teachers as history.
-    __table_args__ = (
-        sa.Index(
-            "uq_teaching_group_current_name",
-            "school_id",
-            "name",
-            unique=True,
-            sqlite_where=sa.text("ended_on IS NULL"),
-            postgresql_where=sa.text("ended_on IS NULL"),
-        ),
-    )
+    __table_args__ = (unique_while("uq_teaching_group_current_name", ("school_id", "name"), "ended_on IS NULL"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"), index=True)

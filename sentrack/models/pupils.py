@@ -42,14 +42,7 @@ class Pupil(Base):
         sa.CheckConstraint("(left_on IS NULL) = (leaving_reason IS NULL)", name="leaving_reason_when_left"),
         # A UPN belongs to one pupil on a school's roll; a pupil who left keeps theirs, and a pupil
         # who moves to another school gets a new record there with the same UPN.
-        sa.Index(
-            "uq_pupil_upn_on_roll",
-            "school_id",
-            "upn",
-            unique=True,
-            sqlite_where=sa.text("left_on IS NULL"),
-            postgresql_where=sa.text("left_on IS NULL"),
-        ),
+        unique_while("uq_pupil_upn_on_roll", ("school_id", "upn"), "left_on IS NULL"),
         sa.Index("ix_pupil_upn", "upn"),
         sa.Index("ix_pupil_former_upn", "former_upn"),
         sa.Index("ix_pupil_previous_pupil_id", "previous_pupil_id"),

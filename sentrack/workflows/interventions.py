@@ -288,21 +288,15 @@ def _tell_the_senco(session: Session, actor: User, intervention: Intervention, l
     if not leaving:
         return 0
     sencos = session.scalars(access.role_holders(intervention.school_id, Role.SENCO, besides=actor.id)).all()
-    place_ids = {p.pupil_id: p.id for p in intervention.places}
+    rows = {p.pupil_id: p for p in intervention.places}  # the InterventionPupil row of each place
     made = 0
     for place in leaving:
         for senco_id in sencos:
             title, body = wave3_notice(actor.full_name, intervention.name, intervention.starts_on)
+            link = f"/pupils/{place.pupil.public_id}"
             session.add(
-                Notification(
-                    recipient_id=senco_id,
-                    kind=OFF_REGISTER_WAVE_3,
-                    subject_type="intervention_pupil",
-                    subject_id=place_ids[place.pupil.id],
-                    period="",
-                    title=title,
-                    body=body,
-                    link=f"/pupils/{place.pupil.public_id}",
+                Notification.once(
+                    senco_id, OFF_REGISTER_WAVE_3, rows[place.pupil.id], title=title, body=body, link=link
                 )
             )
             made += 1

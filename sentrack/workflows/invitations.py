@@ -87,12 +87,10 @@ def invite(session: Session, *, actor: User, member: User, secret_key: str, mome
     session.flush()
     # The email goes through the outbox. It names no pupil, and the link is built when it is sent.
     session.add(
-        Notification(
-            recipient_id=member.id,
-            kind=INVITATION,
-            subject_type=INVITATION,
-            subject_id=invitation.id,
-            period="",
+        Notification.once(
+            member.id,
+            INVITATION,
+            invitation,
             title="Set your password for SEN Track",
             body="An account has been made for you. Set your password from the link in your email.",
             link=None,

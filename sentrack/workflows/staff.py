@@ -150,12 +150,10 @@ def _propose(session: Session, *, actor: User, member: User, roles: set[Role]) -
             if decider_id == member.id:
                 continue
             session.add(
-                Notification(
-                    recipient_id=decider_id,
-                    kind=ROLE_PROPOSED,
-                    subject_type="role_proposal",
-                    subject_id=proposal.id,
-                    period="",
+                Notification.once(
+                    decider_id,
+                    ROLE_PROPOSED,
+                    proposal,
                     title="A role for a member of staff waits for your confirmation",
                     body=(
                         f"{actor.full_name} proposed a role that opens SEN records. "

@@ -13,7 +13,7 @@ The database keeps one awaiting transfer per pupil record; a transfer decided is
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -65,18 +65,7 @@ def _tell_sencos(session: Session, transfer: PupilTransfer, school_id: int, kind
     """One notification to each SENCO of the school: no pupil named, only a link to the transfers."""
     link = current_app.url_map.bind("localhost").build("transfers.index", {})
     for senco_id in session.scalars(access.role_holders(school_id, Role.SENCO)):
-        session.add(
-            Notification(
-                recipient_id=senco_id,
-                kind=kind,
-                subject_type="pupil_transfer",
-                subject_id=transfer.id,
-                period="",
-                title=title,
-                body=body,
-                link=link,
-            )
-        )
+        session.add(Notification.once(senco_id, kind, transfer, title=title, body=body, link=link))
 
 
 def _tell_previous_school(session: Session, transfer: PupilTransfer, from_school_id: int) -> None:
@@ -190,8 +179,9 @@ def new_record(transfer: PupilTransfer) -> Pupil:
     )
 
 
-def _copy_history(session: Session, *, actor: User, old: Pupil, new: Pupil) -> int:
-    """Each SEN status of the old record, with its dates, onto the new one. Returns how many."""
+def copy_history(session: Session, *, actor: User, old: Pupil, new: Pupil, at: datetime | None = None) -> int:
+    """Each SEN status of the old record, with its dates, onto the new one, recorded by `actor` at
+    `at` (now, unless the demo dates it). Returns how many."""
     school_name = old.school.name
     statuses = session.scalars(
         sa.select(SenStatus).where(SenStatus.pupil_id == old.id).order_by(SenStatus.start_date, SenStatus.id)
@@ -207,6 +197,7 @@ def _copy_history(session: Session, *, actor: User, old: Pupil, new: Pupil) -> i
                 end_date=status.end_date,
                 reason=f"Copied from the previous school ({school_name}): {status.reason}",
                 recorded_by_id=actor.id,
+                recorded_at=at or now(),
             )
         )
     session.flush()
@@ -269,7 +260,7 @@ def confirm_transfer(session: Session, *, actor: User, transfer: PupilTransfer, 
     left_on = _leaving_of_old(old, new, today)
     session.add(new)
     session.flush()
-    copied = _copy_history(session, actor=actor, old=old, new=new)
+    copied = copy_history(session, actor=actor, old=old, new=new)
     _decide(session, transfer, actor, TransferStatus.CONFIRMED, to_pupil_id=new.id)
     add_event(
         session,
