@@ -49,7 +49,8 @@ SEXES = {"M": "Male", "F": "Female"}
 @dataclass(frozen=True)
 class CtfSchool:
     """A school as a CTF header names it. `la` is the three-digit LA number, `estab` the four-digit
-    establishment number; either may be a pseudo-code (LLLL, MMM, XXX) or missing."""
+    establishment number. Either may be missing, or be one of the letter codes files use in
+    place of a number (an authority's own files write LLLL for the establishment), read as given."""
 
     la: str | None = None
     estab: str | None = None
