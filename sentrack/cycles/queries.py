@@ -28,6 +28,7 @@ from sentrack.pupils.queries import load_staff
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import cycles as flow
 from sentrack.workflows.meetings import plan_meeting_of
+from sentrack.workflows.recipients import recipients
 from sentrack.workflows.sen_status import current_status
 
 
@@ -144,7 +145,7 @@ def letter_page(session: Session, user: User, pupil: Pupil, letter: ParentLetter
     return LetterPage(
         status=next((s for s in pupil.sen_statuses if s.id == letter.sen_status_id), None),
         senco=senco or user,
-        contacts=[c for c in pupil.contacts if c.parental_responsibility],
+        contacts=recipients(pupil.contacts),
     )
 
 
