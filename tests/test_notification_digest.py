@@ -20,7 +20,7 @@ from sentrack.scheduler import past_digest_hour
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.invitations import INVITATION
-from sentrack.workflows.notices import choose_emails
+from sentrack.workflows.notices import LONDON, choose_emails
 from sentrack.workflows.tasks import resend_failed_emails
 from tests.conftest import TODAY
 from tests.helpers import email_text, free_port, smtp_server
@@ -387,3 +387,22 @@ def test_schedulers_running_at_once_send_each_person_one_daily_email(own_databas
         digests = db.session.scalar(sa.select(sa.func.count(EmailDigest.id)))
         db.session.remove()
     assert (statuses, digests) == ({EmailStatus.SENT}, len(expected))
+
+
+def test_the_demo_dates_the_sweeps_reminders_over_the_days_before_with_their_daily_emails(session, world):
+    from sentrack.demo.notices import spread_notifications
+    from sentrack.workflows.sweep import run_sweep
+
+    run_sweep(session, TODAY)
+    session.execute(sa.update(Notification).values(email_status=EmailStatus.SENT))
+    made = spread_notifications(session, today=TODAY, seed=3)
+
+    notifications = session.scalars(sa.select(Notification)).all()
+    digests = {d.id: d for d in session.scalars(sa.select(EmailDigest))}
+    assert made == len(digests) > 0
+    for notification in notifications:
+        digest = digests[notification.digest_id]
+        assert digest.recipient_id == notification.recipient_id
+        assert digest.day == notification.created_at.astimezone(LONDON).date() <= TODAY
+        assert notification.read_at is None or notification.read_at > digest.sent_at > notification.created_at
+    assert len({(d.recipient_id, d.day) for d in digests.values()}) == len(digests)
