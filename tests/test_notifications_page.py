@@ -356,3 +356,23 @@ def test_a_kind_never_sent_to_the_person_is_ignored_when_posted(session, world, 
 
     assert response.status_code == 302
     assert session.scalar(sa.select(sa.func.count(NotificationPreference.id))) == 0
+
+
+def test_the_email_page_says_what_went_in_a_daily_email_and_what_was_never_emailed(session, world, senco):
+    from sentrack.models import EmailDigest, EmailStatus
+
+    digest = EmailDigest(recipient_id=world.users["head"].id, day=date(2026, 11, 27), email_status=EmailStatus.SENT)
+    session.add(digest)
+    session.flush()
+    _notice(session, world.users["head"], number=1, email_status=EmailStatus.SENT, digest_id=digest.id, sent_at=NOON)
+    _notice(session, world.users["head"], number=2, email_status=EmailStatus.SKIPPED, read=True)
+    _notice(session, world.users["teacher"], number=3, email_status=EmailStatus.SKIPPED)
+
+    statuses = [
+        row[3]
+        for row in senco.page("/notifications/email").table("[aria-label='Emails, failed first, then newest first']")
+    ]
+
+    assert "Sent 27 November 2026 at 12:00pm in their daily email" in statuses
+    assert "Not emailed Read in SEN Track before their daily email" in statuses
+    assert "Not emailed They chose no email for this kind" in statuses
