@@ -14,9 +14,10 @@ from functools import wraps
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.exceptions import HTTPException
 
 from sentrack import audit
 from sentrack.clock import today
@@ -915,3 +916,32 @@ def get_sen_difference(user: User, difference_id: int) -> SenDifference:
         abort(404)
     audit.note_loaded(difference.pupil)
     return difference
+
+
+# --- Notifications ---------------------------------------------------------------------------------
+
+
+def pupils_in_reach(user: User, pupil_ids: set[int]) -> set[int]:
+    """Those of `pupil_ids` whose record the user may read today (one query): a notification's
+    title names only these pupils; any other is "a pupil"."""
+    if not pupil_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Pupil.id).where(Pupil.id.in_(sorted(pupil_ids)), pupil_scope(user))))
+
+
+def may_open_notice_link(user: User, path: str, *, pupil_id: int | None = None) -> bool:
+    """Whether the place a notification leads to is still open to the user, checked when the link
+    is followed: a path of the app whose pupil (named by its public id, or `pupil_id`, the pupil
+    of the notification's task) is within the user's reach today. A pupil who has left their
+    classes, or a path that is no page of the app, is not: the notification leaks nothing of them."""
+    try:
+        _, args = current_app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:  # no page of the app, or one that redirects elsewhere
+        return False
+    public_id = args.get("public_id")
+    if public_id is not None:
+        found = db.session.scalar(sa.select(Pupil.id).where(Pupil.public_id == public_id))
+        if found is None or (pupil_id is not None and found != pupil_id):
+            return False
+        pupil_id = found
+    return pupil_id is None or bool(pupils_in_reach(user, {pupil_id}))

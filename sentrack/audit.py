@@ -285,6 +285,7 @@ DESCRIPTIONS: dict[str, str] = {
     "pupil_viewed": "Viewed the pupil's record",
     "task_moved_by_sweep": "A task about the pupil was moved to someone who can do it",
     "named_in_pupil_list": "Saw the pupil named in the list of pupils",
+    "named_in_notifications": "Saw the pupil named in a task on their notifications page",
     "named_in_leavers_list": "Saw the pupil named in the list of pupils who have left",
     "named_in_intervention_list": "Saw the pupil named in the list of interventions",
     "named_on_home_page": "Saw the pupil named on the home page",

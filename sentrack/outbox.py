@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
-from sentrack.models import Invitation, Task, User
+from sentrack.models import EmailDelivery, Invitation, Task, User
 from sentrack.models.duties import EmailStatus, Notification
 from sentrack.workflows.invitations import INVITATION, is_open, token_for
 
@@ -148,6 +148,7 @@ EMAIL_WHAT = {
     "wave3_off_register": "A pupil in a wave 3 intervention is not on the SEN register",
     "transfer_asked": "Another school asks for the SEN record of a pupil who joined it",
     "transfer_decided": "A pupil's previous school decided on their transfer",
+    "role_proposed": "A role for a member of staff waits for your confirmation",
 }
 EMAIL_WHAT_DEFAULT = "You have a new notification"
 
@@ -251,7 +252,10 @@ def send_due(
 
 
 def _due_notifications(session: Session, now: datetime) -> list[Notification]:
-    """The next BATCH of pending emails due now, to active users, oldest first."""
+    """The next BATCH of pending emails due now, to active users who take them as they happen
+    (`workflows.notices.delivery_of`; the rest wait for the daily email), oldest first."""
+    from sentrack.workflows.notices import delivery_of
+
     return session.scalars(
         sa.select(Notification)
         .join(User, User.id == Notification.recipient_id)
@@ -259,6 +263,8 @@ def _due_notifications(session: Session, now: datetime) -> list[Notification]:
             Notification.email_status == EmailStatus.PENDING,
             sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
             User.active,
+            Notification.digest_id.is_(None),
+            delivery_of() == EmailDelivery.IMMEDIATE.value,
         )
         .options(selectinload(Notification.recipient))
         .order_by(Notification.id)
@@ -289,21 +295,36 @@ def _message(
 
 
 def _send_one(
-    session: Session, mailer, notification: Notification, build: Callable[[], EmailMessage], now: datetime
+    session: Session,
+    mailer,
+    notification,
+    build: Callable[[], EmailMessage],
+    now: datetime,
+    also: Callable[[str], None] | None = None,
 ) -> str:
-    """Build and send one claimed email and commit its result: "sent", "retried" or "failed"."""
+    """Build and send one claimed email (a notification's, or a daily email: `sentrack.digest`)
+    and commit its result: "sent", "retried" or "failed". `also(result)`, when given, is made in
+    the same commit (the daily email's notifications marked with it)."""
     try:
         message = build()
     except Exception as error:  # noqa: BLE001 - one message that cannot be built fails alone
-        return _committed(session, partial(_fail, notification, f"Could not be built: {type(error).__name__}"))
-    try:
-        mailer.send(message)
-    except (smtplib.SMTPException, OSError) as error:
-        reason = f"{type(error).__name__}: {error}"
-        return _committed(session, partial(_retry_or_fail, notification, reason, now))
-    except Exception as error:  # noqa: BLE001 - the server would never take it: fail it alone
-        return _committed(session, partial(_fail, notification, f"Could not be sent: {type(error).__name__}"))
-    return _committed(session, partial(_sent, notification, now))
+        change = partial(_fail, notification, f"Could not be built: {type(error).__name__}")
+    else:
+        try:
+            mailer.send(message)
+        except (smtplib.SMTPException, OSError) as error:
+            change = partial(_retry_or_fail, notification, f"{type(error).__name__}: {error}", now)
+        except Exception as error:  # noqa: BLE001 - the server would never take it: fail it alone
+            change = partial(_fail, notification, f"Could not be sent: {type(error).__name__}")
+        else:
+            change = partial(_sent, notification, now)
+    return _committed(session, change if also is None else partial(_and_then, change, also))
+
+
+def _and_then(change: Callable[[], str], then: Callable[[str], None]) -> str:
+    result = change()
+    then(result)
+    return result
 
 
 def _count(summary: SendSummary, notification: Notification, outcome: str) -> None:
@@ -338,26 +359,23 @@ def _committed(session: Session, change: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _claim(session: Session, notification_id: int, now: datetime) -> bool:
+def _claim(session: Session, notification_id: int, now: datetime, model=Notification) -> bool:
     """Claim a pending, due email for this sender for LEASE: one conditional UPDATE, which two
     senders cannot both win. On PostgreSQL the row is locked with SKIP LOCKED first, so that a
     sender never waits on a row another sender is claiming: it passes over it at once (on SQLite,
     where one writer runs at a time, the lock clause is left out). False when another sender holds
-    it or has sent it."""
+    it or has sent it. `model` is Notification, or EmailDigest for a daily email."""
     due = sa.and_(
-        Notification.email_status == EmailStatus.PENDING,
-        sa.or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+        model.email_status == EmailStatus.PENDING,
+        sa.or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now),
     )
     free = (
-        sa.select(Notification.id)
-        .where(Notification.id == notification_id, due)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
+        sa.select(model.id).where(model.id == notification_id, due).with_for_update(skip_locked=True).scalar_subquery()
     )
     return (
         session.execute(
-            sa.update(Notification)
-            .where(Notification.id == free, due)
+            sa.update(model)
+            .where(model.id == free, due)
             .values(next_attempt_at=now + LEASE)
             .execution_options(synchronize_session=False)
         ).rowcount

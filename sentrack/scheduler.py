@@ -1,10 +1,13 @@
 """The scheduler: its own process (`flask --app sentrack scheduler`), never inside web workers.
 
-Each morning it runs the daily sweep; every minute it sends the outbox. On PostgreSQL it first
+Each morning it runs the daily sweep, then makes and sends each person's daily email (at
+DIGEST_HOUR); every minute it sends the outbox (the emails people take as they happen) and tries
+again the daily emails that could not be sent yet. On PostgreSQL it first
 takes an advisory lock and holds it for its whole life, so that a second scheduler started by
 mistake waits instead of sending twice. Both jobs are safe to repeat: the sweep asks what is due
-and not yet done, and the outbox sends only what is still pending. The sweep also runs at start,
-so that a day the scheduler was down is caught up.
+and not yet done, the outbox sends only what is still pending, and a person's daily email of a
+day is made once. The sweep also runs at start, and so does the daily email once its hour has
+passed, so that a day the scheduler was down is caught up.
 
 No job can stop the scheduler: a job that raises is logged (the kind of error and where, never its
 message, which may carry pupil details), its transaction rolled back, and the next run goes on;
@@ -18,6 +21,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import click
 import sqlalchemy as sa
@@ -28,6 +32,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from sentrack.clock import today
+from sentrack.digest import DIGEST_HOUR, gather, send_due_digests, skip_unwanted
 from sentrack.extensions import db
 from sentrack.outbox import mailer_from_config, send_due
 
@@ -102,8 +107,39 @@ def send_outbox_job(app: Flask) -> dict:
         return {"sent": result.sent, "retried": result.retried, "failed": result.failed}
 
 
+def _daily_emails(app: Flask, *, gather_today: bool) -> dict:
+    """Make today's daily emails when `gather_today`, then send every daily email due now."""
+    with app.app_context():
+        moment = datetime.now(UTC)
+        made = gather(db.session, day=today(), now=moment) if gather_today else 0
+        skip_unwanted(db.session)
+        db.session.commit()
+        result = send_due_digests(
+            db.session,
+            mailer=mailer_from_config(app.config),
+            now=moment,
+            sender=app.config["MAIL_FROM"],
+            base_url=app.config["BASE_URL"],
+        )
+        db.session.remove()
+        return {"made": made, "sent": result.sent, "retried": result.retried, "failed": result.failed}
+
+
+def gather_daily_emails_job(app: Flask) -> dict:
+    return _daily_emails(app, gather_today=True)
+
+
+def send_daily_emails_job(app: Flask) -> dict:
+    return _daily_emails(app, gather_today=False)
+
+
+def past_digest_hour(moment: datetime) -> bool:
+    """Whether the day's daily email is due by `moment` (London time)."""
+    return moment.astimezone(ZoneInfo(TIMEZONE)).hour >= DIGEST_HOUR
+
+
 @click.command("scheduler")
-@click.option("--once", is_flag=True, help="Run the sweep and send the outbox once, then stop.")
+@click.option("--once", is_flag=True, help="Run the sweep, send the outbox and today's daily emails once, then stop.")
 @with_appcontext
 def scheduler_command(once: bool) -> None:
     """Run the daily sweep each morning and send the outbox every minute."""
@@ -123,6 +159,10 @@ def scheduler_command(once: bool) -> None:
 def _run(app: Flask, once: bool) -> None:
     click.echo(f"Sweep: {guarded(run_sweep_job)(app)}")
     click.echo(f"Outbox: {guarded(send_outbox_job)(app)}")
+    # Run by hand (--once), the daily emails are made whatever the hour; started before the hour,
+    # the scheduler leaves them to the morning's run, after the sweep.
+    daily = gather_daily_emails_job if once or past_digest_hour(datetime.now(UTC)) else send_daily_emails_job
+    click.echo(f"Daily email: {guarded(daily)(app)}")
     if once:
         return
     scheduler = BlockingScheduler(
@@ -131,6 +171,18 @@ def _run(app: Flask, once: bool) -> None:
     )
     scheduler.add_job(guarded(run_sweep_job), CronTrigger(hour=6, minute=30, timezone=TIMEZONE), args=[app], id="sweep")
     scheduler.add_job(guarded(send_outbox_job), IntervalTrigger(minutes=1, timezone=TIMEZONE), args=[app], id="outbox")
-    click.echo("Scheduler running: the sweep at 06:30 each day, the outbox every minute. Ctrl+C stops it.")
+    scheduler.add_job(
+        guarded(gather_daily_emails_job),
+        CronTrigger(hour=DIGEST_HOUR, minute=0, timezone=TIMEZONE),
+        args=[app],
+        id="daily_email",
+    )
+    scheduler.add_job(
+        guarded(send_daily_emails_job), IntervalTrigger(minutes=1, timezone=TIMEZONE), args=[app], id="daily_email_due"
+    )
+    click.echo(
+        f"Scheduler running: the sweep at 06:30 each day, the daily emails at {DIGEST_HOUR:02d}:00, the outbox "
+        "every minute. Ctrl+C stops it."
+    )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()

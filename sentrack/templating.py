@@ -80,6 +80,15 @@ def navigation() -> list[dict]:
     return nav
 
 
+def unread_notifications():
+    """The signed-in user's unread notifications (`duties.queries.unread_of`), for the account
+    bar: asked only by a page that shows the bar, once a request."""
+    from sentrack.duties.queries import unread_of
+    from sentrack.extensions import db
+
+    return unread_of(db.session, current_user._get_current_object())
+
+
 def link(href: str, text, *, classes: str = "") -> Markup:
     """A GOV.UK link; `text` is escaped unless it is already Markup."""
     extra = f" {classes}" if classes else ""
@@ -128,4 +137,5 @@ def init_app(app: Flask) -> None:
             "demo_banner": current_app.config.get("DEMO_BANNER", False),
             "user_abilities": abilities(current_user) if current_user.is_authenticated else frozenset(),
             "user_sees": page_flags(current_user) if current_user.is_authenticated else frozenset(),
+            "unread_notifications": unread_notifications,
         }

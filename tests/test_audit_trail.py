@@ -617,6 +617,9 @@ def test_every_audited_action_reads_as_words():
             "role_proposal_withdrawn",
             "role_confirmed",
             "role_declined",
+            "notifications_marked_read",
+            "notification_emails_chosen",
+            "notification_link_refused",
         }
     }
 

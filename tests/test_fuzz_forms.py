@@ -77,6 +77,7 @@ from sentrack.models import (
     InterventionType,
     Invitation,
     Notification,
+    NotificationPreference,
     Observation,
     Outcome,
     ParentMeeting,
@@ -278,6 +279,8 @@ FORMS: dict[str, Fuzz] = {
     # Imports from the MIS (the file field posted as text: refused as no file chosen; real files in
     # test_hostile_import_files_are_refused_beside_the_file_field_and_store_nothing below)
     "/imports": Fuzz((ImportBatch, Pupil, AuditEvent)),
+    # How notifications come by email
+    "/account/notifications": Fuzz((NotificationPreference, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below
@@ -296,6 +299,7 @@ BUTTONS: dict[str, str] = {
     "/interventions/<int:intervention_id>/sessions/quick": "everyone attended today",
     "/notifications/<int:notification_id>/read": "mark a notification read",
     "/notifications/email/resend": "resend the failed emails",
+    "/notifications/read-all": "mark every notification read",
     "/staff/<int:user_id>/invitation": "email a new link to set a password",
     "/staff/proposals/<int:proposal_id>/confirm": "confirm a proposed role",
     "/staff/proposals/<int:proposal_id>/decline": "decline a proposed role",

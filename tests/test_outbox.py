@@ -1,4 +1,6 @@
-"""The outbox against a real SMTP server (aiosmtpd on loopback), and the scheduler's lock."""
+"""The outbox against a real SMTP server (aiosmtpd on loopback), and the scheduler's lock. The
+outbox sends the emails people take as they happen; the daily email, everyone's default, is
+tests/test_notification_digest.py's."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from sentrack.extensions import db
-from sentrack.models import Pupil
+from sentrack.models import EmailDelivery, NotificationPreference, Pupil
 from sentrack.models.duties import EmailStatus, Notification
 from sentrack.outbox import LEASE, MAX_ATTEMPTS, RETRY_CAP, RETRY_FOR, RETRY_WAITS, SMTPMailer, send_due
 from sentrack.scheduler import take_scheduler_lock
@@ -36,7 +38,18 @@ def _mailer(port: int) -> SMTPMailer:
     return SMTPMailer(host="127.0.0.1", port=port, username=None, password=None, use_tls=False, timeout=5)
 
 
+def _takes_at_once(session, recipient, kind: str) -> None:
+    """`recipient` chose to have the emails of `kind` as they happen: the outbox's emails (the
+    default, the daily email, is tests/test_notification_digest.py's)."""
+    chosen = sa.select(NotificationPreference).where(
+        NotificationPreference.user_id == recipient.id, NotificationPreference.kind == kind
+    )
+    if session.scalar(chosen) is None:
+        session.add(NotificationPreference(user_id=recipient.id, kind=kind, delivery=EmailDelivery.IMMEDIATE))
+
+
 def _notification(session, recipient, *, kind="review_due", subject_id=None, period="2026-11-27") -> Notification:
+    _takes_at_once(session, recipient, kind)
     if subject_id is None:  # Ada Brook, of the test world
         subject_id = session.scalar(sa.select(Pupil.id).where(Pupil.first_name == "Ada", Pupil.last_name == "Brook"))
     notification = Notification(
@@ -612,7 +625,8 @@ def _scheduler_once(app):
 
 def test_the_scheduler_sends_the_rest_when_one_message_has_a_bad_header(app, session, world):
     """A name with a line break used to stop the scheduler at start-up: now that one message fails
-    with its reason and the others go."""
+    with its reason and the others go, as they happen or in the daily email (the sweep's, at
+    start-up); the teacher's daily email, to the same bad address, fails alone too."""
     bad = _notification(session, world.users["teacher"])
     world.users["teacher"].email = "teacher@oak.test\r\nBcc: x@y.test"
     good = [_notification(session, world.users["senco"], period=f"2026-11-{day}").id for day in (28, 29)]
@@ -622,16 +636,19 @@ def test_the_scheduler_sends_the_rest_when_one_message_has_a_bad_header(app, ses
     result, inbox = _scheduler_once(app)
 
     assert result.exit_code == 0, result.output
+    assert "Outbox: {'sent': 2, 'retried': 0, 'failed': 1}" in result.output
     rows = session.scalars(sa.select(Notification)).all()  # with those the sweep made at start-up
     to_teacher = [n for n in rows if n.recipient_id == teacher_id]
     others = [n for n in rows if n.recipient_id != teacher_id]
-    assert f"Outbox: {{'sent': {len(others)}, 'retried': 0, 'failed': {len(to_teacher)}}}" in result.output
-    assert bad_id in {n.id for n in to_teacher} and {n.last_error for n in to_teacher} == {
-        "Could not be built: ValueError"
+    assert bad_id in {n.id for n in to_teacher} and len(to_teacher) > 1  # the teacher's tasks too
+    assert {n.last_error for n in to_teacher} == {
+        "Could not be built: ValueError",
+        "The daily email could not be sent: Could not be built: ValueError",
     }
     assert {n.email_status for n in to_teacher} == {EmailStatus.FAILED}
     assert {n.email_status for n in others} == {EmailStatus.SENT} and set(good) <= {n.id for n in others}
-    assert len(inbox.messages) == len(others)
+    daily = {n.recipient_id for n in others if n.digest_id is not None}
+    assert len(inbox.messages) == len(good) + len(daily)
     assert not any("x@y.test" in m.rcpt_tos or "teacher@oak.test" in m.rcpt_tos for m in inbox.messages)
 
 
@@ -650,5 +667,7 @@ def test_the_scheduler_survives_an_outbox_run_that_raises(app, session, world, m
 
     assert result.exit_code == 0, result.output
     assert "Sweep: {'date'" in result.output and "Outbox: {'error': 'RuntimeError'}" in result.output
-    assert after == {"error": "RuntimeError"} and inbox.messages == []
+    assert after == {"error": "RuntimeError"}
+    # Only the daily emails of the sweep's reminders went: the daily email runs on its own.
+    assert inbox.messages and all("Subject: SEN Track: your daily email" in email_text(m) for m in inbox.messages)
     assert "Ada" not in caplog.text and "Brook" not in caplog.text

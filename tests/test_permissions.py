@@ -415,6 +415,17 @@ ROUTES: dict[str, Route] = {
         method="POST",
         target=TASK,
     ),
+    # Everyone marks their own notifications read and chooses how they come by email; a
+    # notification is opened by its recipient alone, and leads on to the place to act.
+    "/notifications/read-all": Route(
+        lambda t: "/notifications/read-all", {role: Redirect("/notifications") for role in ROLES}, method="POST"
+    ),
+    "/notifications/<int:notification_id>": Route(
+        lambda t: f"/notifications/{t.notification.id}",
+        only("senco", yes=Redirect(lambda t: f"/tasks/{t.task.id}"), no=404),
+        target=TASK,
+    ),
+    "/account/notifications": Route(lambda t: "/account/notifications", EVERYONE),
     # Meetings with parents (sentrack/meetings): recorded and planned with RECORD_PARENT_MEETING,
     # the SENCO's and, for their own pupils, the class teacher's; each answer outside that is 404.
     # The target has a planned meeting to record. Term dates and rule settings are the SENCO's.

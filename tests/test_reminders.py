@@ -4,12 +4,14 @@ through a school year on the demo data with the tasks reaching the right people.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from sentrack.demo import build_demo
+from sentrack.digest import gather, send_due_digests
 from sentrack.models import (
     Duty,
     Notification,
@@ -23,7 +25,7 @@ from sentrack.models import (
     group_teachers,
 )
 from sentrack.models.meetings import MeetingMode
-from sentrack.outbox import SMTPMailer, send_due
+from sentrack.outbox import SMTPMailer
 from sentrack.workflows.concerns import raise_concern
 from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.meetings import MeetingDetails, record_meeting
@@ -36,7 +38,7 @@ SENDER = "SEN Track <no-reply@sentrack.invalid>"
 
 def _send(session, port, moment):
     mailer = SMTPMailer(host="127.0.0.1", port=port, username=None, password=None, use_tls=False, timeout=5)
-    return send_due(session, mailer=mailer, now=moment, sender=SENDER, base_url="https://sentrack.example")
+    return send_due_digests(session, mailer=mailer, now=moment, sender=SENDER, base_url="https://sentrack.example")
 
 
 def _task_keys(session) -> set[tuple]:
@@ -48,27 +50,35 @@ def _task_keys(session) -> set[tuple]:
 
 
 def test_one_sweep_emails_each_reminder_exactly_once_and_repeats_send_nothing(session, world):
-    moment = datetime(2026, 11, 27, 6, 30, tzinfo=UTC)
+    """The sweep's reminders go in each person's daily email (the default): one email per person,
+    listing each of their reminders once; a second sweep, a second run of the daily email and a
+    restarted sender send nothing more."""
+    moment = datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
     swept = run_sweep(session, TODAY)
-    expected = sorted(
-        session.scalars(sa.select(User.email).join(Notification, Notification.recipient_id == User.id)).all()
-    )
-    assert swept.notifications_created == len(expected) > 0
+    reminders = session.execute(
+        sa.select(User.email, Notification.id).join(Notification, Notification.recipient_id == User.id)
+    ).all()
+    expected = sorted({email for email, _ in reminders})
+    assert swept.notifications_created == len(reminders) > len(expected) > 0
 
     with smtp_server() as (port, inbox):
+        assert gather(session, day=TODAY, now=moment) == len(expected)
         first = _send(session, port, moment)
         second_sweep = run_sweep(session, TODAY)
+        regathered = gather(session, day=TODAY, now=moment + timedelta(minutes=1))
         second_send = _send(session, port, moment + timedelta(minutes=1))
         restarted = _send(session, port, moment + timedelta(minutes=2))  # a new mailer, as after a restart
 
     assert first.sent == len(expected)
     assert sorted(message.rcpt_tos[0] for message in inbox.messages) == expected
+    listed = [re.findall(r"/notifications/(\d+)\s", email_text(message)) for message in inbox.messages]
+    assert sorted(int(n) for links in listed for n in links) == sorted(n for _, n in reminders)
     names = [f"{p.first_name} {p.last_name}" for p in world.pupils.values()]
     for message in inbox.messages:
         text = email_text(message)
-        assert "Due by: " in text and "sign in first" in text
+        assert "(due by " in text and "once you have signed in" in text
         assert not any(name in text for name in names), text
-    assert (second_sweep.tasks_created, second_sweep.notifications_created) == (0, 0)
+    assert (second_sweep.tasks_created, second_sweep.notifications_created, regathered) == (0, 0, 0)
     assert (second_send.sent, restarted.sent) == (0, 0)
 
 
@@ -86,10 +96,10 @@ def test_the_scheduler_run_twice_sends_nothing_the_second_time(app, session, wor
 
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
-    notifications = session.scalar(sa.select(sa.func.count(Notification.id)))
-    assert count_after_first == notifications > 0
+    recipients = session.scalar(sa.select(sa.func.count(sa.distinct(Notification.recipient_id))))
+    assert count_after_first == recipients > 0  # one daily email each
     assert len(inbox.messages) == count_after_first
-    assert "'sent': 0" in second.output
+    assert "Outbox: {'sent': 0" in second.output and "Daily email: {'made': 0, 'sent': 0" in second.output
 
 
 def test_a_skipped_week_is_caught_up_with_what_daily_sweeps_would_have_made(session, world):

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from sentrack.models import Notification, Pupil, Task, TaskStatus
+from sentrack.digest import gather, send_due_digests
+from sentrack.models import EmailDelivery, Notification, NotificationPreference, Pupil, Task, TaskStatus
 from sentrack.outbox import SMTPMailer, send_due
 from sentrack.workflows.sweep import run_sweep
 from sentrack.workflows.tasks import reassign_task
@@ -97,7 +98,12 @@ def test_no_email_the_sweep_or_a_workflow_sends_names_a_pupil(session, world):
     pupils = session.scalars(sa.select(Pupil)).all()
     words = {w for p in pupils for w in (p.first_name, p.last_name, p.preferred_name) if w}
     initials = {f"{p.first_name[0]}.{p.last_name[0]}." for p in pupils}
-    expected = session.scalar(sa.select(sa.func.count(Notification.id)))
+    # The SENCO has them in the daily email (the default); everyone else as they happen.
+    senco_id = world.users["senco"].id
+    for user_id in set(session.scalars(sa.select(Notification.recipient_id))) - {senco_id}:
+        session.add(NotificationPreference(user_id=user_id, kind="task_assigned", delivery=EmailDelivery.IMMEDIATE))
+    session.commit()
+    at_once = session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.recipient_id != senco_id))
 
     with smtp_server() as (port, inbox):
         mailer = SMTPMailer(host="127.0.0.1", port=port, username=None, password=None, use_tls=False, timeout=5)
@@ -107,9 +113,12 @@ def test_no_email_the_sweep_or_a_workflow_sends_names_a_pupil(session, world):
             sent += summary.sent
             if summary.sent == 0:
                 break
+        gather(session, day=later, now=moments[0])
+        daily = send_due_digests(session, mailer=mailer, now=moments[0], sender=SENDER, base_url="https://s.example")
 
-    assert sent == expected == len(inbox.messages) > 5
+    assert (sent, daily.sent) == (at_once, 1) and len(inbox.messages) == at_once + 1 and at_once > 5
     for message in inbox.messages:
         body = email_text(message)
         assert not any(word in body for word in words | initials), body
-        assert "A task for you: " in body and "sign in first" in body
+        assert "A task for you: " in body
+        assert ("sign in first" if "your daily email" not in body else "once you have signed in") in body

@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from sentrack import clock
 from sentrack.clock import now
 from sentrack.demo import DEMO_PASSWORD, DemoSummary, build_demo, demo_pupil_count
+from sentrack.demo.notices import spread_notifications
 from sentrack.demo.samples_ctf import SAMPLES
 from sentrack.extensions import db
 from sentrack.models import Base, School
@@ -77,10 +78,12 @@ def demo_command(seed: int, schools: int, pupils_per_school: int | None, reset: 
         .values(email_status=EmailStatus.SENT, attempts=1, sent_at=now())
     )
     _one_failed_email_per_school()
+    daily_emails = spread_notifications(db.session, today=today, seed=seed)
     db.session.commit()
     _report(summary, today, seed)
     click.echo(f"  {summary.tasks_done:,} tasks done before today, each with its notification")
     click.echo(f"  {swept.tasks_created:,} tasks and {swept.notifications_created:,} notifications from today's sweep")
+    click.echo(f"  their reminders dated over the last fortnight, with {daily_emails:,} daily emails sent")
     click.echo(f"Built in {time.perf_counter() - started:.0f} s, today's sweep included.")
 
 

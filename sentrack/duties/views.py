@@ -9,9 +9,11 @@ from flask_login import login_required
 from sentrack import access, audit, operations
 from sentrack.clock import today
 from sentrack.duties import bp, queries
-from sentrack.duties.forms import CompleteTaskForm, ReassignTaskForm
+from sentrack.duties.forms import CompleteTaskForm, EmailSettingsForm, MarkAllReadForm, ReassignTaskForm
 from sentrack.extensions import db
+from sentrack.forms import bounded_int
 from sentrack.models import Role, Task, TaskStatus
+from sentrack.workflows import notices
 from sentrack.workflows import tasks as flow
 from sentrack.workflows.duty_catalogue import DUTIES
 
@@ -115,14 +117,62 @@ def reassign(task_id: int):
 @bp.route("/notifications")
 @login_required
 def notifications():
+    """The user's notifications, newest first, a page at a time, under the day each came on."""
     user = operations.signed_in_user()
-    rows = queries.notifications_of(db.session, user)
-    return render_template(
+    found = queries.notification_page(db.session, user, request.args.get("page", type=bounded_int) or 1)
+    titles = flow.notification_titles(db.session, user, found.notifications)
+    unread = queries.unread_of(db.session, user)
+    page = render_template(
         "duties/notifications.html",
-        notifications=rows,
+        found=found,
+        days=notices.by_day(found.notifications, today()),
+        unread=unread,
+        read_all_form=MarkAllReadForm(newest=unread.newest),
         may_oversee=flow.may_oversee(user),
-        titles=flow.notification_titles(db.session, user, rows),
+        titles=titles.titles,
     )
+    # The pupils the page names (in the titles of tasks about them), in one statement.
+    audit.record_for_pupils(db.session, "named_in_notifications", actor=user, pupil_schools=titles.named)
+    return page
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@login_required
+def mark_all_read():
+    user = operations.signed_in_user()
+    form = MarkAllReadForm()
+    back = url_for("duties.notifications")
+    count = operations.step(notices.mark_all_read, back=back, user=user, newest=form.to_details())
+    flash(f"{count} {'notification is' if count == 1 else 'notifications are'} marked as read.", "success")
+    return redirect(back)
+
+
+@bp.route("/notifications/<int:notification_id>")
+@login_required
+def follow(notification_id: int):
+    """Open a notification: marked read, and on to the place to act if it is still the user's
+    (checked now, not when the notification was made); else a page that says so and names no one."""
+    user = operations.signed_in_user()
+    found = queries.own_notification(db.session, user, notification_id)
+    if found is None:
+        abort(404)
+    place = operations.step(notices.follow, back=url_for("duties.notifications"), user=user, notification=found)
+    if place is None:
+        return render_template("duties/notification_closed.html")
+    return redirect(place)
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def email_settings():
+    """How the emails of each kind of notification reach the person: in the daily email (the
+    default), as it happens, or, where no duty rides on it, not at all."""
+    user = operations.signed_in_user()
+    form = EmailSettingsForm.for_person(notices.email_choices(db.session, user))
+    if operations.submit(form, notices.choose_emails):
+        flash("Your choices for notification emails are saved.", "success")
+        return redirect(url_for("duties.email_settings"))
+    return render_template("duties/email_settings.html", form=form, kinds=notices.BY_KIND)
 
 
 @bp.route("/notifications/<int:notification_id>/read", methods=["POST"])

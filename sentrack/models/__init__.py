@@ -69,6 +69,7 @@ from sentrack.models.interventions import (
     Wave,
 )
 from sentrack.models.meetings import MeetingMode, ParentMeeting
+from sentrack.models.notices import EmailDelivery, EmailDigest, NotificationPreference
 from sentrack.models.organisation import (
     LocalAuthority,
     School,
@@ -90,6 +91,9 @@ from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 from sentrack.models.submissions import FormSubmission
 
 __all__ = [
+    "EmailDelivery",
+    "EmailDigest",
+    "NotificationPreference",
     "CtfExport",
     "DifferenceStatus",
     "ExportKind",

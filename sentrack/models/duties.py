@@ -49,6 +49,9 @@ class EmailStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    # Never emailed: the person chose no email for its kind, or read it in the app before the
+    # daily email that would have carried it (`sentrack.digest`).
+    SKIPPED = "skipped"
 
 
 class Duty(Base):
@@ -169,6 +172,7 @@ class Notification(Base):
         sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
         sa.Index("ix_notification_recipient_read", "recipient_id", "read_at"),
         sa.Index("ix_notification_email_due", "email_status", "next_attempt_at"),
+        sa.Index("ix_notification_recipient_created", "recipient_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,6 +194,9 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The daily email that carries it, for a person who takes its kind in the daily email
+    # (`sentrack.digest`); None for one emailed as it happens, or not yet gathered.
+    digest_id: Mapped[int | None] = mapped_column(sa.ForeignKey("email_digest.id", ondelete="SET NULL"), index=True)
 
     recipient: Mapped[User] = relationship()
 

@@ -3,6 +3,7 @@ marking notifications read, resending failed emails, and the lists each page sho
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -10,11 +11,11 @@ from sqlalchemy.orm import Session, joinedload
 
 from sentrack import access, audit
 from sentrack.clock import now
-from sentrack.models import Notification, Role, Task, TaskStatus, User
+from sentrack.models import EmailDigest, Notification, Role, Task, TaskStatus, User
 from sentrack.models.duties import EmailStatus
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.duty_catalogue import BY_CODE
-from sentrack.workflows.sweep import notify_assignees
+from sentrack.workflows.sweep import _unnamed, notify_assignees
 
 
 def may_oversee(user: User) -> bool:
@@ -98,27 +99,53 @@ def resend_failed_emails(session: Session, *, actor: User) -> int:
         notification.email_status = EmailStatus.PENDING
         notification.attempts = 0
         notification.next_attempt_at = None
+    # A notification that failed with its daily email goes again with that email (the email then
+    # carries only the notifications put back).
+    digest_ids = sorted({n.digest_id for n in failed if n.digest_id is not None})
+    if digest_ids:
+        session.execute(
+            sa.update(EmailDigest)
+            .where(EmailDigest.id.in_(digest_ids), EmailDigest.email_status == EmailStatus.FAILED)
+            .values(email_status=EmailStatus.PENDING, attempts=0, next_attempt_at=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
     session.flush()
     return len(failed)
 
 
-def notification_titles(session: Session, user: User, notifications: list[Notification]) -> dict[int, str]:
+@dataclass(frozen=True)
+class NotificationTitles:
+    titles: dict[int, str]  # by notification id: the title of its task as shown now
+    named: dict[int, int]  # the pupils the titles name: pupil id -> their school's id (for the audit)
+
+
+def notification_titles(session: Session, user: User, notifications: list[Notification]) -> NotificationTitles:
     """The title of each notification about a task the user may see, as the task is shown now
-    (naming its pupil as their record names them today), by notification id: one query."""
+    (naming its pupil as their record names them today, while the user may still read that
+    record; otherwise "a pupil"), by notification id, and the pupils named: two queries."""
     task_ids = {n.subject_id for n in notifications if n.subject_type == "task"}
     if not task_ids:
-        return {}
+        return NotificationTitles({}, {})
     tasks = {
         task.id: task
         for task in session.scalars(
             sa.select(Task).where(Task.id.in_(task_ids)).options(joinedload(Task.pupil), joinedload(Task.duty))
         )
+        if access.may_see_task(user, task)
     }
-    return {
-        n.id: tasks[n.subject_id].shown_title
-        for n in notifications
-        if n.subject_type == "task" and n.subject_id in tasks and access.may_see_task(user, tasks[n.subject_id])
-    }
+    in_reach = access.pupils_in_reach(user, {t.pupil_id for t in tasks.values() if t.pupil_id is not None})
+    titles, named = {}, {}
+    for n in notifications:
+        task = tasks.get(n.subject_id) if n.subject_type == "task" else None
+        if task is None:
+            continue
+        if task.pupil_id is None or task.pupil_id in in_reach:
+            titles[n.id] = task.shown_title
+            if task.pupil_id is not None:
+                named[task.pupil_id] = task.school_id
+        else:
+            titles[n.id] = _unnamed(task)
+    return NotificationTitles(titles, named)
 
 
 def tasks_query(*, school_id: int) -> sa.Select:
