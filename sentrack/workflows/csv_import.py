@@ -36,7 +36,6 @@ from sentrack.workflows.csv_rows import (
     read_year_group,
     repeats,
 )
-from sentrack.workflows.ctf_rows import expected_year
 from sentrack.workflows.imports import (
     APPLIERS,
     CHANGED,
@@ -53,6 +52,7 @@ from sentrack.workflows.imports import (
 from sentrack.workflows.pupils import PUPIL_FIELDS, PupilDetails, add_pupil, update_from_mis, update_pupil
 from sentrack.workflows.revisions import display
 from sentrack.workflows.upn import normalise, upn_problem
+from sentrack.workflows.year_groups import misfit_warning
 
 PUPIL_COLUMNS = (
     Column("upn", "UPN", ("Unique pupil number", "Unique pupil number (UPN)"), required=True),
@@ -228,12 +228,9 @@ def _pupil_changes(pupil: Pupil, values: dict) -> list[Change]:
 def _pupil_warnings(roll: Roll, values: dict, matched: Pupil | None, today: date) -> list[str]:
     warnings = []
     if "year_group" in values and "date_of_birth" in values:
-        usual = expected_year(date.fromisoformat(values["date_of_birth"]), today)
-        if usual != values["year_group"]:
-            warnings.append(
-                f"{year_group_label(values['year_group'])} does not fit the date of birth "
-                f"({year_group_label(usual)} expected)"
-            )
+        misfit = misfit_warning(date.fromisoformat(values["date_of_birth"]), values["year_group"], today)
+        if misfit:
+            warnings.append(misfit)
     if matched is None and values["upn"] in roll.elsewhere:
         warnings.append("This UPN is on a record of another school: this row adds a new pupil of this school")
     if matched is None and values["upn"] in roll.left:
