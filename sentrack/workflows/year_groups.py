@@ -7,7 +7,11 @@ from __future__ import annotations
 from datetime import date
 
 from sentrack.models.enums import year_group_label
+from sentrack.workflows.confirmations import Question
 from sentrack.workflows.terms import academic_year_of
+
+FIELD = "confirm_year"
+OBJECT_PRONOUNS = {"F": "her", "M": "him"}  # the census's sex codes; anyone else is "them"
 
 
 def expected_year(date_of_birth: date, today: date) -> int:
@@ -31,3 +35,15 @@ def misfit_warning(date_of_birth: date, year_group: int, today: date) -> str | N
     if usual is None:
         return None
     return f"{year_group_label(year_group)} does not fit the date of birth ({year_group_label(usual)} expected)"
+
+
+def year_question(name: str, sex: str | None, date_of_birth: date, year_group: int, today: date) -> Question | None:
+    """The question when a person sets a year group that does not fit the date of birth of the
+    pupil called `name`: its one answer names both year groups. None when it fits."""
+    usual = year_misfit(date_of_birth, year_group, today)
+    if usual is None:
+        return None
+    chosen, expected = year_group_label(year_group), year_group_label(usual)
+    pronoun = OBJECT_PRONOUNS.get(sex or "", "them")
+    message = f"{name}'s date of birth puts {pronoun} in {expected}; you chose {chosen}. Save anyway?"
+    return Question(FIELD, message, ((f"{year_group}/{usual}", f"Yes, {name} is in {chosen}"),))
