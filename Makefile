@@ -67,6 +67,11 @@ assets:
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 
+# The README's screenshots (docs/images) from the demo, in Chromium: never part of `make test`.
+.PHONY: screenshots
+screenshots: install
+	SENTRACK_CHROMIUM="$$(scripts/find-chromium)" $(BIN)/python scripts/screenshots.py
+
 # The benchmark: the demo authority (100 schools, 60,000 pupils) in PostgreSQL, served by gunicorn
 # and driven at 8 concurrent requests; writes bench/results.json and bench/results.md.
 # BENCH_DATABASE_URL overrides the database (postgresql://postgres@127.0.0.1:5432/sentrack_bench).

@@ -10,11 +10,18 @@ from decimal import Decimal
 
 import email_validator
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovRadioInput, GovTextArea, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovTextArea,
+    GovTextInput,
+)
 from wtforms import Field
-from wtforms.fields import DateField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields import DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
+from sentrack.workflows.confirmations import Confirmed, NeedsConfirming
 from sentrack.workflows.revisions import VERSION_MESSAGE, EditConflict
 
 # C0 control characters other than tab, newline and carriage return, and DEL.
@@ -210,11 +217,47 @@ def attach_error(form, error) -> None:
     if isinstance(error, EditConflict) and (hasattr(form, "version") or error.versions):
         attach_conflict(form, error)
         return
+    if isinstance(error, NeedsConfirming):
+        attach_questions(form, error)
+        return
     field = _named_field(form, error.field) if error.field else None
     if field is None:
         form.general_errors = [*getattr(form, "general_errors", []), error.message]
         return
     field.errors = [*field.errors, error.message]
+
+
+# --- Questions: a workflow asks before storing something unusual (workflows/confirmations.py) ----
+
+
+def question_field(label: str, *, answers: int = 1) -> Field:
+    """Where a workflow's question is answered: offered (its choices set) only once the question
+    is asked, as one checkbox (`answers=1`) or radio buttons. Any value is taken: the workflow
+    counts only the answers it offered."""
+    if answers == 1:
+        return SelectMultipleField(label, widget=GovCheckboxesInput(), choices=[], validate_choice=False)
+    return RadioField(label, widget=GovRadioInput(), choices=[], validate_choice=False)
+
+
+def attach_questions(form, error: NeedsConfirming) -> None:
+    """Each question asked, beside its field with its answers offered; the answers already
+    ticked stay ticked."""
+    for question in error.questions:
+        field = _named_field(form, question.field)
+        if field is None:
+            form.general_errors = [*getattr(form, "general_errors", []), question.message]
+            continue
+        field.choices = list(question.answers)
+        field.errors = [*field.errors, question.message]
+
+
+def answers_given(*fields: Field) -> Confirmed:
+    """The answers posted in the question fields (`question_field`), for the workflow."""
+    given = set()
+    for field in fields:
+        data = field.data if isinstance(field.data, list) else [field.data]
+        given.update(str(value) for value in data if value)
+    return Confirmed(given=frozenset(given))
 
 
 # --- Versions: every form that edits a record says which version of it the person opened -------

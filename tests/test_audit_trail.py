@@ -344,6 +344,7 @@ def test_a_staff_change_that_touches_no_pupil_leaves_no_pupil_event(from_address
         {
             "name": "4 Oak renamed",
             "year_group": "4",
+            "kind": "registration",
             "teachers": [str(world.users["teacher"].id)],
             "version": str(world.group.version),
         },

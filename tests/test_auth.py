@@ -577,7 +577,7 @@ def _new_pupil_form(upn: str) -> dict:
         "upn": upn,
         "first_name": "Ivy",
         "last_name": "Jones",
-        "date_of_birth": date_parts(date(2019, 5, 1)),
+        "date_of_birth": date_parts(date(2020, 5, 1)),
         "year_group": "2",
     }
 

@@ -17,6 +17,7 @@ from sentrack.demo.schools import school_specs
 from sentrack.models import School, TeachingGroup, User, group_pupils
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.classes import MembershipDetails, change_class_pupils, save_class, save_member
+from sentrack.workflows.confirmations import Confirmed
 from sentrack.workflows.revisions import EditConflict
 from sentrack.workflows.settings import save_rule_settings
 from sentrack.workflows.staff import GroupDetails, StaffDetails
@@ -24,6 +25,9 @@ from tests.conftest import TODAY
 from tests.factories import make_pupil, make_user
 from tests.helpers import audit_events, field_error
 from tests.pages import Page
+
+# Pupils joining 4 Oak from 4 Elm (both registration classes) stay in both, as asked.
+BOTH = Confirmed(as_given=True)
 
 
 def _cli(app, *args):
@@ -43,7 +47,10 @@ def _elm(session) -> TeachingGroup:
 
 def test_pupils_are_added_and_taken_out_at_once_audited_per_pupil_by_field(session, world):
     oak, p = world.group, world.pupils
-    details = MembershipDetails(add_ids=[p["untaught"].id, p["untaught_k"].id], remove_ids=[p["taught_plain"].id])
+    # Cara and Dev are in 4 Elm, another registration class: they are kept in both.
+    details = MembershipDetails(
+        add_ids=[p["untaught"].id, p["untaught_k"].id], remove_ids=[p["taught_plain"].id], confirmed=BOTH
+    )
 
     added, removed = change_class_pupils(
         session, actor=world.users["admin"], group=oak, details=details, today=TODAY, expected_version=oak.version
@@ -152,7 +159,7 @@ def test_a_bulk_change_makes_a_class_edit_opened_before_it_conflict(session, wor
         session,
         actor=world.users["admin"],
         group=oak,
-        details=MembershipDetails(add_ids=[world.pupils["untaught"].id]),
+        details=MembershipDetails(add_ids=[world.pupils["untaught"].id], confirmed=BOTH),
         today=TODAY,
         expected_version=opened,
     )
@@ -192,7 +199,12 @@ def test_the_page_saves_the_ticked_pupils(client, world, login, session):
 
     response = client.post(
         f"/classes/{world.group.id}/pupils",
-        data={"version": page.value("version"), "add_ids": [str(cara.id)], "remove_ids": [str(ben.id)]},
+        data={
+            "version": page.value("version"),
+            "add_ids": [str(cara.id)],
+            "remove_ids": [str(ben.id)],
+            "registration": f"both:{world.group.id}:{cara.id}",  # Cara stays in 4 Elm too
+        },
         follow_redirects=True,
     )
 
@@ -206,6 +218,7 @@ def test_the_same_form_sent_twice_saves_once(client, world, login, session):
     data = {
         "version": page.value("version"),
         "add_ids": [str(world.pupils["untaught"].id)],
+        "registration": f"both:{world.group.id}:{world.pupils['untaught'].id}",
         "submission_token": page.submission_token(),
     }
 
@@ -292,7 +305,7 @@ def test_the_class_form_shows_the_warning_after_saving(client, world, login, ses
 
     response = client.post(
         f"/staff/classes/{world.group.id}",
-        data={"version": page.value("version"), "name": "4 Oak", "year_group": "4"},
+        data={"version": page.value("version"), "name": "4 Oak", "year_group": "4", "kind": "registration"},
         follow_redirects=True,
     )
 

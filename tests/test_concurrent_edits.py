@@ -641,7 +641,7 @@ def test_four_writers_saving_25_times_each_get_no_error(own_app):
 def test_a_version_already_kept_by_someone_else_is_a_conflict_not_an_error(app, session, world, login, second_senco):
     """Were two saves ever to claim the same version, the second's snapshot meets the first's
     (the unique key on the saved versions): the person is told, as for any conflict."""
-    from sentrack.workflows.pupils import PupilDetails, update_pupil
+    from sentrack.workflows.pupils import PUPIL_FIELDS, PupilDetails, update_pupil
     from sentrack.workflows.revisions import EditConflict
 
     pupil = world.pupils["taught"]
@@ -656,7 +656,7 @@ def test_a_version_already_kept_by_someone_else_is_a_conflict_not_an_error(app, 
         )
     )
     session.commit()
-    details = PupilDetails(**{name: getattr(pupil, name) for name in PupilDetails.__dataclass_fields__})
+    details = PupilDetails(**{name: getattr(pupil, name) for name in PUPIL_FIELDS})
     details.medical_notes = "Mine"
 
     with pytest.raises(EditConflict) as conflict:

@@ -30,9 +30,9 @@ from sentrack.models import (
     SenStatus,
 )
 from sentrack.workflows import RuleBroken, imports
-from sentrack.workflows.ctf_rows import expected_year
 from sentrack.workflows.sen_differences import accept_difference, keep_school_record
 from sentrack.workflows.upn import check_letter
+from sentrack.workflows.year_groups import expected_year
 from tests import ctf_samples
 from tests.conftest import TODAY
 from tests.ctf_samples import ADDRESS_XML, contact_xml, ctf_xml, many_pupils, pupil_xml, sample_upn

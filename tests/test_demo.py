@@ -229,11 +229,17 @@ def test_classes_are_named_by_year_and_every_pupil_is_in_one(db_session):
 
 def test_dates_of_birth_fit_the_year_group_and_admission_is_not_in_the_future(db_session):
     # 2025/26: Reception were born 1 Sep 2020 to 31 Aug 2021, Year 11 eleven years earlier.
-    for year_group, born, admitted in db_session.execute(
-        sa.select(Pupil.year_group, Pupil.date_of_birth, Pupil.admitted_on)
+    out_of_year = []
+    for school_id, year_group, born, admitted in db_session.execute(
+        sa.select(Pupil.school_id, Pupil.year_group, Pupil.date_of_birth, Pupil.admitted_on)
     ):
-        assert date(2020 - year_group, 9, 1) <= born <= date(2021 - year_group, 8, 31)
+        if not date(2020 - year_group, 9, 1) <= born <= date(2021 - year_group, 8, 31):
+            out_of_year.append((school_id, year_group, born))
         assert admitted <= TODAY
+    # But one: the primary's pupil taught out of their year group, in Year 3 with a Year 4 birthday.
+    [(school_id, year_group, born)] = out_of_year
+    assert school_id == _schools(db_session)[Phase.PRIMARY].id and year_group == 3
+    assert date(2016, 9, 1) <= born <= date(2017, 8, 31)
 
 
 def test_looked_after_and_medical_pupils(db_session):

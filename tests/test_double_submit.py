@@ -217,7 +217,11 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
     twice(senco, "/interventions/catalogue/new", _catalogue_form(name="Reading buddies"))
     twice(senco, "/settings/terms/new", _term(2026, "autumn", date(2026, 9, 2), date(2026, 12, 18)))
     twice(head, "/staff/new", _member_form())
-    twice(head, "/staff/classes/new", {"name": "5 Birch", "year_group": "5", "teachers": [str(teacher.id)]})
+    twice(
+        head,
+        "/staff/classes/new",
+        {"name": "5 Birch", "year_group": "5", "kind": "registration", "teachers": [str(teacher.id)]},
+    )
     twice(
         senco, f"/pupils/{world.pupils['untaught'].public_id}/leaving", _leaving_form(date(2026, 12, 7), detail="Leeds")
     )

@@ -224,7 +224,7 @@ def _pupil_form(**changes) -> dict:
         "first_name": "Ivy",
         "last_name": "Jones",
         "preferred_name": "",
-        "date_of_birth": date_parts(date(2019, 5, 1)),
+        "date_of_birth": date_parts(date(2020, 5, 1)),
         "year_group": "2",
         "admitted_on": ["", "", ""],
         "medical_notes": "",
@@ -242,7 +242,7 @@ def test_adding_a_pupil(senco, world, session):
     assert response.status_code == 302
     assert response.headers["Location"] == f"/pupils/{pupil.public_id}"
     assert (pupil.first_name, pupil.last_name, pupil.year_group) == ("Ivy", "Jones", 2)
-    assert pupil.date_of_birth == date(2019, 5, 1)
+    assert pupil.date_of_birth == date(2020, 5, 1)
     assert pupil.admitted_on == date(2023, 9, 4)
     assert pupil.looked_after is True
     assert pupil.school_id == world.school.id

@@ -649,7 +649,7 @@ def _pupil_form(upn: str) -> dict:
         "last_name": "Brook",
         "preferred_name": "",
         "date_of_birth": date_parts(date(2017, 1, 15)),
-        "year_group": "4",
+        "year_group": "5",
         "admitted_on": date_parts(TODAY),
         "medical_notes": "",
     }

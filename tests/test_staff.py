@@ -481,7 +481,13 @@ def test_reactivating_a_member_does_not_revive_their_old_sessions(app, client, w
 
 def test_a_manager_creates_a_class_with_teachers(client, world, session, manager):
     response = client.post(
-        "/staff/classes/new", data={"name": "5 Pine", "year_group": "5", "teachers": [str(world.users["teacher"].id)]}
+        "/staff/classes/new",
+        data={
+            "name": "5 Pine",
+            "year_group": "5",
+            "kind": "registration",
+            "teachers": [str(world.users["teacher"].id)],
+        },
     )
 
     assert response.status_code == 302
@@ -495,7 +501,7 @@ def test_a_manager_creates_a_class_with_teachers(client, world, session, manager
 def test_a_new_class_may_not_take_an_existing_name(client, world, session, manager, name):
     before = count(session, TeachingGroup)
 
-    response = client.post("/staff/classes/new", data={"name": name, "year_group": "4"})
+    response = client.post("/staff/classes/new", data={"name": name, "year_group": "4", "kind": "registration"})
 
     assert Page(response).field_error("name") == "There is already a class with this name"
     assert count(session, TeachingGroup) == before
@@ -504,7 +510,7 @@ def test_a_new_class_may_not_take_an_existing_name(client, world, session, manag
 def test_renaming_a_class_to_another_classes_name_is_refused(client, world, session, manager):
     response = client.post(
         f"/staff/classes/{world.group.id}",
-        data={"name": "4 Elm", "year_group": "4", "version": str(world.group.version)},
+        data={"name": "4 Elm", "year_group": "4", "kind": "registration", "version": str(world.group.version)},
     )
 
     assert Page(response).field_error("name") == "There is already a class with this name"
@@ -518,6 +524,7 @@ def test_a_class_keeps_its_own_name_when_edited(client, world, session, manager)
         data={
             "name": "4 Oak",
             "year_group": "5",
+            "kind": "registration",
             "teachers": [str(world.users["head"].id)],
             "version": str(world.group.version),
         },

@@ -23,7 +23,7 @@ from sentrack.extensions import db
 from sentrack.models import Pupil, TeachingGroup, YearEnd, group_pupils
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.classes import MembershipDetails, change_class_pupils
-from sentrack.workflows.pupils import PupilDetails, update_pupil
+from sentrack.workflows.pupils import PUPIL_FIELDS, PupilDetails, update_pupil
 from sentrack.workflows.staff import GroupDetails, save_group
 from sentrack.workflows.year_end import (
     ClassChoice,
@@ -350,7 +350,7 @@ def test_a_pupils_classes_are_this_years_and_an_edit_keeps_last_years(session, w
     ada = session.get(Pupil, world.pupils["taught"].id)
     assert ada.class_names == "5 Oak"
 
-    details = PupilDetails(**{name: getattr(ada, name) for name in PupilDetails.__dataclass_fields__})
+    details = PupilDetails(**{name: getattr(ada, name) for name in PUPIL_FIELDS})
     update_pupil(session, actor=world.users["senco"], pupil=ada, details=details, group_ids=[], today=SUMMER)
     session.commit()
 

@@ -98,6 +98,7 @@ class DemoBuilder:
         add_sen_statuses(context, pupils, staff.senco_id)
         self.pupil_builder.mark_looked_after(pupils)
         self.pupil_builder.mark_medical_conditions(pupils)
+        self.pupil_builder.mark_taught_out_of_year(spec, pupils)
         self.pupil_builder.add_contacts(pupils)
         add_concerns(context, pupils, staff)
         add_status_events(context, pupils, staff.senco_id)

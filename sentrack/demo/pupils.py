@@ -17,12 +17,14 @@ from sentrack.demo.dates import DAY, first_school_day, random_date, random_schoo
 from sentrack.demo.schools import Group, SchoolSpec
 from sentrack.demo.staff import Staff
 from sentrack.demo.upn import UpnAllocator
-from sentrack.models import Contact, ContactMethod, NeedType, Provision, Pupil, group_pupils
+from sentrack.models import Contact, ContactMethod, NeedType, Phase, Provision, Pupil, group_pupils
 
 IN_YEAR_ADMISSION_RATE = 0.08
 MEDICAL_RATE = 0.05
 LOOKED_AFTER_RATE = 0.007
 LOOKED_AFTER_MIN = 2
+# The primary school's pupil taught out of their year group: in Year 3, born in Year 4's year.
+OUT_OF_YEAR = 3
 CONTACT_METHODS = [(ContactMethod.PHONE, 50), (ContactMethod.EMAIL, 40), (ContactMethod.LETTER, 10)]
 
 
@@ -140,6 +142,26 @@ class PupilBuilder:
         for pupil in rng.sample(pupils, round(MEDICAL_RATE * len(pupils))):
             pupil.row["medical_conditions"] = True
             pupil.row["medical_notes"] = rng.choice(names.MEDICAL_NOTES)
+
+    def mark_taught_out_of_year(self, spec: SchoolSpec, pupils: list[PupilDraft]) -> PupilDraft | None:
+        """At a primary school, one pupil off the register in Year 3 has a date of birth of Year 4's
+        year (kept down a year after a long illness, as the administrator confirmed on adding
+        them): the pupil form asks again only if their year group or date of birth is changed.
+        Chosen without the random stream, so that the rest of the demo is built as before."""
+        if spec.phase is not Phase.PRIMARY:
+            return None
+        chosen = next(
+            (
+                p
+                for p in pupils
+                if p.row["year_group"] == OUT_OF_YEAR and p.provision is Provision.NONE and not p.row["looked_after"]
+            ),
+            None,
+        )
+        if chosen is not None:
+            born = chosen.row["date_of_birth"]
+            chosen.row["date_of_birth"] = date(born.year - 1, born.month, min(born.day, 28))
+        return chosen
 
     # --- Contacts ---------------------------------------------------------------------------------
 

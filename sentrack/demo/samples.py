@@ -90,7 +90,11 @@ def _csv(columns, rows: list[dict[str, str]]) -> str:
 
 def sample_files() -> dict[str, str]:
     """The sample files by name, as text."""
-    classes = [{"name": name, "year_group": str(year), "teachers": "; ".join(emails)} for name, year, emails in CLASSES]
+    # The sample's groups are teaching groups: their pupils keep their registration classes.
+    classes = [
+        {"name": name, "year_group": str(year), "teachers": "; ".join(emails), "kind": "Teaching"}
+        for name, year, emails in CLASSES
+    ]
     return {"classes.csv": _csv(CLASS_COLUMNS, classes), "pupils.csv": _csv(PUPIL_COLUMNS, pupil_rows())}
 
 

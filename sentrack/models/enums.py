@@ -53,6 +53,14 @@ class Phase(Labelled):
     SPECIAL = "special"
 
 
+class GroupKind(Labelled):
+    """What a class is to its pupils: their registration class (a form or tutor group, one each)
+    or a teaching group (a set, a subject class: as many as the timetable gives them)."""
+
+    REGISTRATION = "registration", "Registration class (form or tutor group)"
+    TEACHING = "teaching", "Teaching group or set"
+
+
 class Season(Labelled):
     """The three terms of every school year, in their order."""
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sentrack.models.base import Base, unique_while
-from sentrack.models.enums import Phase, Season, enum_type
+from sentrack.models.enums import GroupKind, Phase, Season, enum_type
 
 if TYPE_CHECKING:  # mapped in their own modules, which import this one
     from sentrack.models.people import User
@@ -170,6 +170,10 @@ class TeachingGroup(Base):
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(40))
     year_group: Mapped[int | None]
+    # A pupil has one current registration class; teaching groups (sets) are as many as they are.
+    kind: Mapped[GroupKind] = mapped_column(
+        enum_type(GroupKind, "group_kind"), default=GroupKind.REGISTRATION, server_default="registration"
+    )
     # The academic year the class was opened for (the calendar year it begins), when known, and
     # the day it ended (at a year-end rollover); a class with no end is current.
     academic_year: Mapped[int | None]
@@ -188,6 +192,10 @@ class TeachingGroup(Base):
     @property
     def is_current(self) -> bool:
         return self.ended_on is None
+
+    @property
+    def is_registration(self) -> bool:
+        return self.kind is GroupKind.REGISTRATION
 
     @property
     def pupil_count(self) -> int:

@@ -20,9 +20,11 @@ from sentrack.forms import (
     Required,
     TextField,
     VersionedForm,
+    answers_given,
     blank_to_none,
     coerce_int,
     opened_at,
+    question_field,
     strip_text,
     text_area,
     text_field,
@@ -95,9 +97,13 @@ class PupilForm(FlaskForm):
         description="For example, 27 3 2016",
     )
     year_group = _select("Year group", YEAR_GROUP_CHOICES, validators=[InputRequired("Select a year group")])
+    # Asked only when the year group does not fit the date of birth (workflows/year_groups.py).
+    confirm_year = question_field("Save with this year group?")
     groups = SelectMultipleField(
         "Classes", widget=gov.GovCheckboxesInput(), coerce=coerce_int, choices=[], validators=[Optional()]
     )
+    # Asked only when the pupil would be in two registration classes (workflows/registration.py).
+    registration = question_field("Registration classes", answers=2)
     admitted_on = GovDateField("Date admitted (optional)", describe="admission date", validators=[Optional()])
     looked_after = BooleanField("Looked after by the local authority", widget=gov.GovCheckboxInput())
     medical_conditions = BooleanField("Has a medical condition", widget=gov.GovCheckboxInput())
@@ -138,6 +144,7 @@ class PupilForm(FlaskForm):
             medical_conditions=self.medical_conditions.data,
             medical_notes=self.medical_notes.data,
             admitted_on=self.admitted_on.data,
+            confirmed=answers_given(self.confirm_year, self.registration),
         )
 
 

@@ -6,14 +6,16 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
+    GovRadioInput,
     GovSelect,
     GovSubmitInput,
 )
-from wtforms import BooleanField, SelectField, SelectMultipleField, SubmitField
+from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, SubmitField
 from wtforms.validators import InputRequired, Optional
 
 from sentrack.forms import EmailAddress, VersionedForm, coerce_int, opened_at, text_field
 from sentrack.models import Role, TeachingGroup, User
+from sentrack.models.enums import GroupKind
 from sentrack.pupils.forms import YEAR_GROUP_CHOICES
 from sentrack.workflows.staff import SCHOOL_ROLES, GroupDetails, StaffDetails
 
@@ -98,6 +100,14 @@ class GroupForm(FlaskForm):
         choices=[("", "Mixed year groups")] + YEAR_GROUP_CHOICES,
         validators=[Optional()],
     )
+    kind = RadioField(
+        "Kind of class",
+        widget=GovRadioInput(),
+        choices=[(kind.value, kind.label) for kind in GroupKind],
+        default=GroupKind.REGISTRATION.value,
+        description="A pupil has one registration class; teaching groups and sets are as many as their timetable",
+        validators=[InputRequired("Select the kind of class")],
+    )
     teachers = _several("Teachers")
     submit = SubmitField("Save class", widget=GovSubmitInput())
 
@@ -109,6 +119,7 @@ class GroupForm(FlaskForm):
         if group is not None and not form.is_submitted():
             form.name.data = group.name
             form.year_group.data = "" if group.year_group is None else str(group.year_group)
+            form.kind.data = group.kind.value
             form.teachers.data = [teacher.id for teacher in group.teachers]
             opened_at(form, group)
         return form
@@ -118,6 +129,7 @@ class GroupForm(FlaskForm):
             name=self.name.data,
             year_group=int(self.year_group.data) if self.year_group.data else None,
             teacher_ids=self.teachers.data or [],
+            kind=GroupKind(self.kind.data),
         )
 
 

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from sentrack import access, audit
 from sentrack.models import Pupil, TeachingGroup, User, group_pupils
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.confirmations import Confirmed, answers
 from sentrack.workflows.register import on_roll
+from sentrack.workflows.registration import joining_question, registration_classes
 from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
 from sentrack.workflows.staff import GROUP_FIELDS, GroupDetails, StaffDetails, save_group, update_staff_member
 
@@ -76,6 +78,7 @@ class MembershipDetails:
 
     add_ids: list[int] = field(default_factory=list)
     remove_ids: list[int] = field(default_factory=list)
+    confirmed: Confirmed = field(default_factory=Confirmed)  # the answer to the registration question
 
 
 def _reachable(session: Session, actor: User, add: set[int], remove: set[int], today: date) -> dict[int, Pupil]:
@@ -97,6 +100,48 @@ def _reachable(session: Session, actor: User, add: set[int], remove: set[int], t
     return found
 
 
+def _registration_left(
+    session: Session, group: TeachingGroup, joining: list[Pupil], confirmed: Confirmed
+) -> dict[TeachingGroup, set[int]]:
+    """Pupils joining the registration class `group` while in another are asked about
+    (`registration.joining_question`, NeedsConfirming until answered): the other registration
+    classes they leave on a move, each with the pupils leaving it; none when they stay in both."""
+    if not group.is_registration:
+        return {}
+    elsewhere = registration_classes(session, [pupil.id for pupil in joining], besides=group.id)
+    question = joining_question(group, joining, elsewhere)
+    if question is None or not answers(confirmed, [question])[question.field].startswith("move:"):
+        return {}
+    leaving: dict[TeachingGroup, set[int]] = {}
+    for pupil_id, groups in elsewhere.items():
+        for other in groups:
+            leaving.setdefault(other, set()).add(pupil_id)
+    return leaving
+
+
+def _leave_classes(
+    session: Session, actor: User, leaving: dict[TeachingGroup, set[int]], pupils: dict[int, Pupil]
+) -> None:
+    """Take pupils out of their other registration classes (each class moved to its next
+    version, as a change of its pupils is), audited by field as the class's own changes are."""
+    for other, pupil_ids in sorted(leaving.items(), key=lambda item: item[0].id):
+        begin_edit(session, "teaching_group", other, MEMBERSHIP_FIELDS, None)
+        session.execute(
+            sa.delete(group_pupils).where(group_pupils.c.group_id == other.id, group_pupils.c.pupil_id.in_(pupil_ids))
+        )
+        session.expire(other, ["pupils"])
+        finish_edit(session, "teaching_group", other, MEMBERSHIP_FIELDS, actor)
+        audit.record_for_pupils(
+            session,
+            "class_pupil_removed",
+            actor=actor,
+            pupils=[pupils[i] for i in sorted(pupil_ids)],
+            object_type="teaching_group",
+            object_id=other.id,
+            details={"fields": ["classes"]},
+        )
+
+
 def change_class_pupils(
     session: Session,
     *,
@@ -109,7 +154,8 @@ def change_class_pupils(
     """Add the pupils `details.add_ids` to the class and take `details.remove_ids` out of it, as
     one change; answer how many were added and taken out. Refused (RuleBroken, nothing stored) for
     a class ended at a year end, a pupil not on the roll of the actor's school, a pupil both added
-    and taken out, or nothing ticked; EditConflict when someone else saved the class (its details
+    and taken out, or nothing ticked; asks (NeedsConfirming) about pupils joining a registration
+    class while in another, who move or stay in both; EditConflict when someone else saved the class (its details
     or its pupils) after `expected_version`. Audited for each pupil, by field, never by value."""
     if group.ended_on is not None:
         raise RuleBroken("This class ended at the year end: its pupils are kept as history")
@@ -122,7 +168,10 @@ def change_class_pupils(
     add, remove = add - members, remove & members
     if not add and not remove:
         raise RuleBroken("Tick the pupils to add to the class or to take out of it", field="add_ids")
+    leaving = _registration_left(session, group, [pupils[i] for i in sorted(add)], details.confirmed)
     begin_edit(session, "teaching_group", group, MEMBERSHIP_FIELDS, expected_version)
+    if leaving:
+        _leave_classes(session, actor, leaving, pupils)
     if add:
         session.execute(sa.insert(group_pupils), [{"group_id": group.id, "pupil_id": i} for i in sorted(add)])
     if remove:

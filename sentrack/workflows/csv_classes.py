@@ -1,6 +1,6 @@
 """CSV import of classes with their teachers, which a CTF does not carry: each row matched to a
-current class of the school by name (in any case), new or changed (year group, teachers added or
-removed) or unchanged, and applied through the staff workflow's `save_group`. Each teacher is
+current class of the school by name (in any case), new or changed (year group, kind of class,
+teachers added or removed) or unchanged, and applied through the staff workflow's `save_group`. Each teacher is
 named by email, and must be an active member of staff of the school who teaches. A blank cell
 leaves what SEN Track holds. Registered with the pupils CSV in `csv_import`.
 """
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sentrack import access
 from sentrack.models import ImportBatch, School, TeachingGroup, User
-from sentrack.models.enums import year_group_label
+from sentrack.models.enums import GroupKind, year_group_label
 from sentrack.workflows.csv_rows import (
     Column,
     Incoming,
@@ -23,6 +23,7 @@ from sentrack.workflows.csv_rows import (
     bounded_text,
     header_of,
     names_in,
+    plain_name,
     read_again,
     read_cells,
     read_table,
@@ -38,16 +39,36 @@ CLASS_COLUMNS = (
     Column("name", "Class", ("Class name", "Name", "Teaching group", "Group"), required=True),
     Column("year_group", "Year group", ("NC year", "National curriculum year", "Curriculum year", "Year")),
     Column("teachers", "Teachers", ("Teacher", "Teacher email", "Teacher emails", "Staff emails")),
+    Column("kind", "Kind", ("Kind of class", "Class type", "Group type", "Type")),
 )
 # The example row of the template: fictional, and left out when a file carries it unchanged.
-CLASS_EXAMPLE = {"name": "2 Example", "year_group": "2", "teachers": "class.teacher@school.example"}
+CLASS_EXAMPLE = {
+    "name": "2 Example",
+    "year_group": "2",
+    "teachers": "class.teacher@school.example",
+    "kind": "Registration",
+}
+KIND_WORDS = {
+    GroupKind.REGISTRATION: {"registration", "registrationclass", "reg", "reggroup", "form", "formgroup", "tutorgroup"},
+    GroupKind.TEACHING: {"teaching", "teachinggroup", "set", "teachingset", "subject", "subjectclass"},
+}
 
 
 def _emails(text: str) -> list[str]:
     return [email.lower() for email in names_in(text.replace(",", ";"))]
 
 
-CLASS_READERS = {"name": bounded_text(40), "year_group": read_year_group, "teachers": _emails}
+def read_kind(text: str) -> GroupKind:
+    """A registration class ("Registration", "Form", "Tutor group") or a teaching group
+    ("Teaching", "Set"). Raises ValueError with what to write."""
+    plain = plain_name(text)
+    for kind, words in KIND_WORDS.items():
+        if plain in words:
+            return kind
+    raise ValueError(f"“{text}” is not a kind of class: write Registration (a form or tutor group) or Teaching (a set)")
+
+
+CLASS_READERS = {"name": bounded_text(40), "year_group": read_year_group, "teachers": _emails, "kind": read_kind}
 
 
 @dataclass
@@ -96,6 +117,8 @@ def _class_changes(staffing: Staffing, group: TeachingGroup, values: dict) -> li
     if "year_group" in values and values["year_group"] != group.year_group:
         was, becomes = group.year_group, values["year_group"]
         changes.append(Change("year_group", "Year group", _year(was), _year(becomes)))
+    if "kind" in values and GroupKind(values["kind"]) is not group.kind:  # kept as text in the preview
+        changes.append(Change("kind", "Kind", group.kind.label, GroupKind(values["kind"]).label))
     if "teachers" in values:
         was = {member.email.lower() for member in group.teachers}
         if was != set(values["teachers"]):
@@ -164,16 +187,24 @@ def apply_classes(session: Session, *, actor: User, batch: ImportBatch, rows: li
         values = plan.values
         teacher_ids = [staffing.staff[email].id for email in values.get("teachers", [])]
         if plan.status == NEW:
-            details = GroupDetails(name=values["name"], year_group=values.get("year_group"), teacher_ids=teacher_ids)
+            details = GroupDetails(
+                name=values["name"],
+                year_group=values.get("year_group"),
+                teacher_ids=teacher_ids,
+                kind=GroupKind(values.get("kind", GroupKind.REGISTRATION)),
+            )
             group = save_group(session, actor=actor, details=details)
             group.academic_year = academic_year_of(today)
         elif plan.status == CHANGED:
             group = staffing.classes[values["name"].lower()]
-            fields = {change.field for change in plan.changes} & (shown[plan.position] or {"year_group", "teachers"})
+            fields = {change.field for change in plan.changes} & (
+                shown[plan.position] or {"year_group", "teachers", "kind"}
+            )
             details = GroupDetails(
                 name=group.name,
                 year_group=values["year_group"] if "year_group" in fields else group.year_group,
                 teacher_ids=teacher_ids if "teachers" in fields else [member.id for member in group.teachers],
+                kind=GroupKind(values["kind"]) if "kind" in fields else group.kind,
             )
             save_group(session, actor=actor, details=details, group=group)
     session.flush()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sentrack.models import ImportBatch, ImportKind, Pupil, School, TeachingGroup, User
 from sentrack.models.enums import year_group_label
+from sentrack.workflows.confirmations import Confirmed
 from sentrack.workflows.csv_classes import apply_classes, plan_classes
 from sentrack.workflows.csv_rows import (
     Column,
@@ -36,7 +37,6 @@ from sentrack.workflows.csv_rows import (
     read_year_group,
     repeats,
 )
-from sentrack.workflows.ctf_rows import expected_year
 from sentrack.workflows.imports import (
     APPLIERS,
     CHANGED,
@@ -51,8 +51,10 @@ from sentrack.workflows.imports import (
     same_record,
 )
 from sentrack.workflows.pupils import PUPIL_FIELDS, PupilDetails, add_pupil, update_from_mis, update_pupil
+from sentrack.workflows.registration import class_names
 from sentrack.workflows.revisions import display
 from sentrack.workflows.upn import normalise, upn_problem
+from sentrack.workflows.year_groups import misfit_warning
 
 PUPIL_COLUMNS = (
     Column("upn", "UPN", ("Unique pupil number", "Unique pupil number (UPN)"), required=True),
@@ -228,12 +230,13 @@ def _pupil_changes(pupil: Pupil, values: dict) -> list[Change]:
 def _pupil_warnings(roll: Roll, values: dict, matched: Pupil | None, today: date) -> list[str]:
     warnings = []
     if "year_group" in values and "date_of_birth" in values:
-        usual = expected_year(date.fromisoformat(values["date_of_birth"]), today)
-        if usual != values["year_group"]:
-            warnings.append(
-                f"{year_group_label(values['year_group'])} does not fit the date of birth "
-                f"({year_group_label(usual)} expected)"
-            )
+        misfit = misfit_warning(date.fromisoformat(values["date_of_birth"]), values["year_group"], today)
+        if misfit:
+            warnings.append(misfit)
+    registration = [roll.classes[name.lower()] for name in values.get("classes", [])]
+    registration = [group for group in registration if group.is_registration]
+    if len(registration) > 1:
+        warnings.append(f"{class_names(registration)} are registration classes: the pupil will be in each of them")
     if matched is None and values["upn"] in roll.elsewhere:
         warnings.append("This UPN is on a record of another school: this row adds a new pupil of this school")
     if matched is None and values["upn"] in roll.left:
@@ -328,7 +331,8 @@ def _details(base: dict, values: dict) -> PupilDetails:
     for key in DATES:
         if isinstance(merged.get(key), str):
             merged[key] = date.fromisoformat(merged[key])
-    return PupilDetails(**merged)
+    # The preview warned of what the pupil form asks about, and the import was confirmed as a whole.
+    return PupilDetails(**merged, confirmed=Confirmed(as_given=True))
 
 
 def _add_pupil(session: Session, actor: User, school: School, roll: Roll, values: dict, today: date) -> None:

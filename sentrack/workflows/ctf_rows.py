@@ -14,10 +14,10 @@ from datetime import date
 from typing import Any
 
 from sentrack.models import NeedType, Provision
-from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN, year_group_label
+from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN
 from sentrack.workflows.ctf_format import RELATIONSHIPS, CtfContact, CtfPupil
-from sentrack.workflows.terms import academic_year_of
 from sentrack.workflows.upn import normalise, upn_problem
+from sentrack.workflows.year_groups import misfit_warning
 
 NAME_MAX = 60
 CONTACT_NAME_MAX = 120
@@ -75,13 +75,6 @@ def pupil_values(pupil: CtfPupil) -> dict[str, Any]:
     }
 
 
-def expected_year(date_of_birth: date, today: date) -> int:
-    """The national curriculum year of a pupil of this age in the academic year holding `today`:
-    Reception (0) in the academic year beginning the September after their fourth birthday."""
-    cohort = date_of_birth.year if date_of_birth.month < 9 else date_of_birth.year + 1
-    return academic_year_of(today) - cohort - 4
-
-
 def _name_problems(values: dict[str, Any], errors: list, warnings: list) -> None:
     for name, label in (("last_name", "surname"), ("first_name", "forename")):
         if not values[name]:
@@ -115,11 +108,10 @@ def _year_problems(values: dict[str, Any], today: date, errors: list, warnings: 
     year, born = values["year_group"], day(values["date_of_birth"])
     if year is not None and not YEAR_GROUP_MIN <= year <= YEAR_GROUP_MAX:
         errors.append(("year_group", f"Year {year} is not a national curriculum year SEN Track keeps"))
-    elif year is not None and born is not None and born < today and year != expected_year(born, today):
-        warnings.append(
-            f"{year_group_label(year)} does not fit the date of birth "
-            f"({year_group_label(expected_year(born, today))} expected)"
-        )
+    elif year is not None and born is not None and born < today:
+        warning = misfit_warning(born, year, today)
+        if warning:
+            warnings.append(warning)
 
 
 def row_problems(values: dict[str, Any], today: date) -> tuple[list[tuple[str, str]], list[str]]:

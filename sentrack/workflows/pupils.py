@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -12,8 +12,11 @@ from sentrack import audit
 from sentrack.clock import now
 from sentrack.models import Contact, ContactMethod, Pupil, TeachingGroup, User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.confirmations import Confirmed, answers
+from sentrack.workflows.registration import kept_ids, pupil_question
 from sentrack.workflows.revisions import begin_edit, check_version, edit_many, finish_edit
 from sentrack.workflows.upn import normalise, upn_problem
+from sentrack.workflows.year_groups import year_question
 
 PUPIL_FIELDS = (
     "upn",
@@ -66,6 +69,9 @@ class PupilDetails:
     medical_conditions: bool
     medical_notes: str | None
     admitted_on: date | None
+    # The answers to the questions the save asks (a year group that does not fit, a second
+    # registration class): not a detail of the pupil.
+    confirmed: Confirmed = field(default_factory=Confirmed, compare=False)
 
 
 def upn_on_roll_clash(session: Session, *, school_id: int, upn: str, pupil_id: int | None) -> bool:
@@ -114,6 +120,31 @@ def _groups_in_school(session: Session, school_id: int, group_ids: list[int]) ->
     return list(groups)
 
 
+def _confirmed_groups(
+    details: PupilDetails, pupil: Pupil | None, groups: list[TeachingGroup], today: date
+) -> list[TeachingGroup]:
+    """The classes the pupil joins once the save's questions are answered: NeedsConfirming (all
+    at once, nothing stored) for a year group that does not fit the date of birth, when either is
+    being set, and for a pupil ending in two registration classes; a move leaves the classes the
+    answer does not keep."""
+    name = details.preferred_name or details.first_name
+    setting_year = pupil is None or (pupil.year_group, pupil.date_of_birth) != (
+        details.year_group,
+        details.date_of_birth,
+    )
+    year = year_question(name, pupil.sex if pupil else None, details.date_of_birth, details.year_group, today)
+    held = {group.id for group in pupil.current_groups} if pupil is not None else set()
+    registration = [group for group in groups if group.is_registration]
+    already = [group for group in registration if group.id in held]
+    joining = [group for group in registration if group.id not in held]
+    asked = pupil_question(name, already, joining)
+    given = answers(details.confirmed, [year if setting_year else None, asked])
+    if asked is None:
+        return groups
+    keep = kept_ids(given[asked.field])
+    return [group for group in groups if not group.is_registration or group.id in keep]
+
+
 def _audit_changes(session: Session, action: str, actor: User, pupil: Pupil, kind: str, id_: int, changed) -> None:
     """The audit of an edit: the names of the fields that changed, never their values."""
     audit.record(
@@ -124,10 +155,12 @@ def _audit_changes(session: Session, action: str, actor: User, pupil: Pupil, kin
 def add_pupil(
     session: Session, *, actor: User, school_id: int, details: PupilDetails, group_ids: list[int], today: date
 ) -> Pupil:
-    """Put a pupil on the school roll. Raises RuleBroken for a bad or duplicate UPN or bad dates."""
+    """Put a pupil on the school roll. Raises RuleBroken for a bad or duplicate UPN or bad dates,
+    and NeedsConfirming for a year group or classes to confirm (`_confirmed_groups`)."""
     _check_details(session, details, today=today, school_id=school_id, pupil=None)
+    groups = _confirmed_groups(details, None, _groups_in_school(session, school_id, group_ids), today)
     pupil = Pupil(school_id=school_id, **{name: getattr(details, name) for name in PUPIL_FIELDS})
-    pupil.groups = _groups_in_school(session, school_id, group_ids)
+    pupil.groups = groups
     session.add(pupil)
     session.flush()
     audit.record(session, "pupil_added", actor=actor, pupil=pupil, object_type="pupil", object_id=pupil.id)
@@ -146,11 +179,12 @@ def update_pupil(
     expected_version: int | None = None,
 ) -> list[str]:
     """Change a pupil's details; returns the names of the fields that changed (for the audit).
-    Raises EditConflict when someone else saved the pupil after `expected_version`."""
+    Raises EditConflict when someone else saved the pupil after `expected_version`, and
+    NeedsConfirming for a year group or classes to confirm (`_confirmed_groups`)."""
     check_version(session, "pupil", pupil, PUPIL_LABELS, expected_version)
     _check_details(session, details, today=today, school_id=pupil.school_id, pupil=pupil)
+    groups = _confirmed_groups(details, pupil, _groups_in_school(session, pupil.school_id, group_ids), today)
     changed = [name for name in PUPIL_FIELDS if getattr(pupil, name) != getattr(details, name)]
-    groups = _groups_in_school(session, pupil.school_id, group_ids)
     new_groups = {g.id for g in groups} != {g.id for g in pupil.current_groups}
     if changed or new_groups:
         begin_edit(session, "pupil", pupil, PUPIL_LABELS, expected_version)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from sentrack import access, audit
 from sentrack.auth.sessions import end_all_sessions
 from sentrack.models import NO_PASSWORD, Notification, Role, RoleAssignment, RoleProposal, School, TeachingGroup, User
+from sentrack.models.enums import GroupKind
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.invitations import invite, now_utc, revoke_open_invitations
 from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
@@ -39,6 +40,7 @@ STAFF_FIELDS = {
 GROUP_FIELDS = {
     "name": "Class name",
     "year_group": "Year group",
+    "kind": "Kind of class",
     "teacher_names": "Teachers",
     "pupil_count": "Pupils in the class",
 }
@@ -381,6 +383,7 @@ class GroupDetails:
     name: str
     year_group: int | None
     teacher_ids: list[int]
+    kind: GroupKind = GroupKind.REGISTRATION
 
 
 def save_group(
@@ -420,6 +423,7 @@ def save_group(
         begin_edit(session, "teaching_group", group, GROUP_FIELDS, expected_version)
     group.name = details.name
     group.year_group = details.year_group
+    group.kind = details.kind
     group.teachers = teachers
     session.flush()
     if not created:

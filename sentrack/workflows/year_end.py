@@ -278,6 +278,7 @@ def _open_classes(
                 school_id=school.id,
                 name=" ".join(choice.name.split()),
                 year_group=next_year_group(group.year_group),
+                kind=group.kind,
                 academic_year=year + 1,
             )
     session.add_all(opened.values())

@@ -9,7 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovCheckboxIn
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectMultipleField, SubmitField
 from wtforms.validators import Optional
 
-from sentrack.forms import VersionedForm, bounded_int, coerce_int, opened_at, text_field
+from sentrack.forms import VersionedForm, answers_given, bounded_int, coerce_int, opened_at, question_field, text_field
 from sentrack.models import TeachingGroup
 from sentrack.workflows.classes import MembershipDetails
 from sentrack.workflows.year_end import NAME_LENGTH, ClassChoice, YearEndDetails, YearEndPlan
@@ -129,6 +129,8 @@ class ClassPupilsForm(VersionedForm):
 
     add_ids = _ticks("Add to the class")
     remove_ids = _ticks("Take out of the class")
+    # Asked only when pupils joining a registration class are in another (workflows/registration.py).
+    registration = question_field("Pupils already in another registration class", answers=2)
     submit = SubmitField("Save the class's pupils", widget=GovSubmitInput())
 
     @classmethod
@@ -143,4 +145,8 @@ class ClassPupilsForm(VersionedForm):
         return form
 
     def to_details(self) -> MembershipDetails:
-        return MembershipDetails(add_ids=list(self.add_ids.data or []), remove_ids=list(self.remove_ids.data or []))
+        return MembershipDetails(
+            add_ids=list(self.add_ids.data or []),
+            remove_ids=list(self.remove_ids.data or []),
+            confirmed=answers_given(self.registration),
+        )

@@ -60,6 +60,7 @@ class Cast:
     mis_sen_pupil: str = ""  # on SEN support for SPLD; the CTF says ASD
     mis_renamed: str = ""  # the CTF gives a preferred first name
     mis_leaver: str = ""  # leaves during the journey, for a school typed in on the leaving form
+    admin: str = ""  # Oak's administrator: adds a pupil and sets up classes in the roll checks journey
 
 
 def seed(session: Session) -> Cast:
@@ -168,6 +169,7 @@ def seed(session: Session) -> Cast:
         paths=paths,
         leaver=leaver.full_name,
         mover=mover.full_name,
+        admin=users["admin"].email,
         **mis,
     )
 
