@@ -3,7 +3,7 @@ teaching group (a set: a pupil has as many as their timetable). Every class so f
 registration class.
 
 Revision ID: 0031
-Revises: 0023
+Revises: 0030
 Create Date: 2026-12-06 09:00:00
 
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0031"
-down_revision = "0023"
+down_revision = "0030"
 branch_labels = None
 depends_on = None
 
