@@ -21,6 +21,7 @@ from sentrack.models import (
     ConcernStatus,
     CycleState,
     Duty,
+    GroupKind,
     Notification,
     ParentLetter,
     Provision,
@@ -30,6 +31,7 @@ from sentrack.models import (
     SenStatus,
     Task,
     TaskStatus,
+    TeachingGroup,
 )
 from sentrack.workflows.duty_catalogue import DUTIES
 from sentrack.workflows.sweep import RULES, run_sweep
@@ -81,6 +83,26 @@ def test_class_teacher_meets_parents_of_each_pupil_on_the_register_each_term(ses
     assert _tasks(session, "teacher_meets_parents", pupil_id=world.pupils["taught_plain"].id) == []
     # 4 Elm has no teacher: the task waits for one, unassigned.
     assert _one(session, "teacher_meets_parents", pupil_id=world.pupils["untaught_k"].id).assigned_to_id is None
+
+
+def test_the_parents_meeting_goes_to_the_form_teacher_not_a_set_teacher(session, world):
+    pupil = world.pupils["taught"]
+    # A maths set whose teacher's id sorts before the form teacher's.
+    set_teacher = make_user(session, "set.teacher@oak.test", Role.TEACHER, school=world.school)
+    form_teacher = make_user(session, "form.teacher@oak.test", Role.TEACHER, school=world.school)
+    maths = TeachingGroup(school_id=world.school.id, name="Maths set 1", kind=GroupKind.TEACHING)
+    maths.pupils.append(pupil)
+    maths.teachers.append(set_teacher)
+    session.add(maths)
+    world.group.teachers[:] = [form_teacher]
+    session.commit()
+
+    _sweep(session, TODAY, "teacher_meets_parents", "teacher_acknowledges_passport")
+
+    assert _one(session, "teacher_meets_parents", pupil_id=pupil.id).assigned_to_id == form_teacher.id
+    # Both teach the pupil, so both are asked to read the passport.
+    readers = {t.assigned_to_id for t in _tasks(session, "teacher_acknowledges_passport", pupil_id=pupil.id)}
+    assert readers == {form_teacher.id, set_teacher.id}
 
 
 def test_senco_tells_parents_when_sen_support_starts(session, world):

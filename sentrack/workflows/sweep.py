@@ -33,6 +33,7 @@ from sentrack.models import (
     EhcPlan,
     EhcRequest,
     EhcReview,
+    GroupKind,
     Intervention,
     InterventionPupil,
     Notification,
@@ -49,6 +50,7 @@ from sentrack.models import (
     SupportCycle,
     Task,
     TaskStatus,
+    TeachingGroup,
     TimelineEvent,
     User,
     group_pupils,
@@ -236,6 +238,29 @@ def _teacher_pairs(session: Session, today: date) -> list[tuple[int, int]]:
             .distinct()
         )
     )
+
+
+def _class_teachers(session: Session, today: date) -> dict[int, int]:
+    """Each pupil's class teacher: a teacher of the pupil's current registration class (form group)
+    where the pupil has one, else of another current class; the lowest id where there are several."""
+    rows = session.execute(
+        sa.select(group_pupils.c.pupil_id, group_teachers.c.user_id)
+        .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
+        .join(TeachingGroup, TeachingGroup.id == group_pupils.c.group_id)
+        .join(User, User.id == group_teachers.c.user_id)
+        .join(SenStatus, SenStatus.pupil_id == group_pupils.c.pupil_id)
+        .join(Pupil, Pupil.id == group_pupils.c.pupil_id)
+        .where(User.active, on_roll(today), register_status(today), current_group(group_pupils.c.group_id))
+        .order_by(
+            group_pupils.c.pupil_id,
+            sa.case((TeachingGroup.kind == GroupKind.REGISTRATION, 0), else_=1),
+            group_teachers.c.user_id,
+        )
+    )
+    class_teachers: dict[int, int] = {}
+    for pupil_id, teacher_id in rows:
+        class_teachers.setdefault(pupil_id, teacher_id)
+    return class_teachers
 
 
 def _register(session: Session, today: date) -> list[OnRegister]:
@@ -1082,11 +1107,14 @@ def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) 
     summary.tasks_cancelled += settled.no_longer_needed
     schools = list(session.scalars(sa.select(School).order_by(School.id)))
     school_la = {s.id: s.local_authority_id for s in schools}
-    class_teachers: dict[int, int] = {}
-    for pupil_id, teacher_id in _teacher_pairs(session, today):
-        class_teachers.setdefault(pupil_id, teacher_id)
     ctx = Context(
-        session, today, schools, _holders(session), la_officers(session), class_teachers, _register(session, today)
+        session,
+        today,
+        schools,
+        _holders(session),
+        la_officers(session),
+        _class_teachers(session, today),
+        _register(session, today),
     )
 
     moved = _follow_the_role(session, ctx, duties, school_la, summary)
