@@ -68,7 +68,7 @@ from sentrack.models.interventions import (
     SessionAttendance,
     Wave,
 )
-from sentrack.models.meetings import MeetingMode, ParentMeeting
+from sentrack.models.meetings import MeetingAction, MeetingMode, ParentMeeting
 from sentrack.models.organisation import (
     LocalAuthority,
     School,
@@ -153,6 +153,7 @@ __all__ = [
     "Contact",
     "ContactMethod",
     "LocalAuthority",
+    "MeetingAction",
     "MeetingMode",
     "ParentMeeting",
     "NeedType",
