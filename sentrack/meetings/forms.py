@@ -125,6 +125,7 @@ def _shared_on(*required, **kwargs) -> GovDateField:
 ACTION_ROWS_NEW = 3  # blank rows of actions offered on a new record
 ACTION_ROWS_SPARE = 1  # blank rows offered beside a record's actions when it is corrected
 ACTION_ROWS_MAX = 30
+ADD_ACTION = "add_action"  # the button that asks for one more row: not a field, nothing to check or save
 
 
 class ActionRow(Form):
@@ -252,7 +253,6 @@ class _RecordFields:
         hint="The outcomes agreed and the support the pupil will have",
     )
     action_items = ActionRows()
-    add_action = SubmitField("Add another action", widget=GovSubmitInput())
     shared_with_parents_on = _shared_on(description="Leave blank until the parents have been given the record")
     separate = _separate()
     separate_with = _separate_with()
@@ -260,7 +260,7 @@ class _RecordFields:
     def validate_on_submit(self, extra_validators=None) -> bool:
         """Valid and sent to be saved; "Add another action" only gives the form one more blank row
         of actions (nothing is checked or saved, nothing typed is lost)."""
-        if self.is_submitted() and self.add_action.data:
+        if self.is_submitted() and ADD_ACTION in request.form:
             self.action_items.add_row()
             return False
         return super().validate_on_submit(extra_validators)

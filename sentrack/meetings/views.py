@@ -77,10 +77,10 @@ def shared(public_id: str, meeting_id: int):
 # --- A meeting's record: its page, its corrections, the copy for parents ------------------------
 
 
-def _meeting(public_id: str, meeting_id: int, *, held: bool = False):
-    """The signed-in user, the pupil (whose SEN record they may read) and the pupil's meeting."""
+def _meeting(public_id: str, meeting_id: int, *, held: bool = False, ability: Ability = Ability.VIEW_SEN):
+    """The signed-in user, the pupil (whom `ability` reaches for them) and the pupil's meeting."""
     user = operations.signed_in_user()
-    pupil = access.get_pupil(user, public_id, Ability.VIEW_SEN)
+    pupil = access.get_pupil(user, public_id, ability)
     meeting = operations.found_or_404(queries.meeting_record(db.session, pupil, meeting_id, held=held))
     return user, pupil, meeting
 
@@ -107,8 +107,10 @@ def show(public_id: str, meeting_id: int):
 @bp.route("/pupils/<public_id>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
 @once
 def correct(public_id: str, meeting_id: int):
-    """Correct the record: whoever led the meeting, or the SENCO (403 for anyone else who sees it)."""
-    user, pupil, meeting = _meeting(public_id, meeting_id, held=True)
+    """Correct the record: whoever led the meeting, or the SENCO. Someone who could correct a
+    meeting they led, but did not lead this one, is refused (403); anyone else, or a pupil who has
+    left (whose record is read-only), is not found."""
+    user, pupil, meeting = _meeting(public_id, meeting_id, held=True, ability=Ability.CORRECT_LED_MEETING)
     if not access.may_correct_meeting(user, meeting, access.abilities_on(user, pupil)):
         abort(403)
     form = CorrectMeetingForm.from_record(meeting, leaders=queries.correction_leaders(db.session, meeting), user=user)
