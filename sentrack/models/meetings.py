@@ -98,6 +98,12 @@ def _day(value: date) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def action_line(what: str, who: str, due_on: date, done_on: date | None) -> str:
+    """An action in one line, as a saved version of its meeting's record remembers it."""
+    done = f"; done {_day(done_on)}" if done_on else ""
+    return f"{what} ({who}, by {_day(due_on)}{done})"
+
+
 class MeetingAction(Base):
     """An action agreed at a meeting with parents: what is to be done, by whom (a member of the
     school's staff, or a parent or anyone else named), by when, and the day it was done."""
@@ -134,8 +140,7 @@ class MeetingAction(Base):
 
     @property
     def line(self) -> str:
-        done = f"; done {_day(self.done_on)}" if self.done_on else ""
-        return f"{self.what} ({self.who}, by {_day(self.due_on)}{done})"
+        return action_line(self.what, self.who, self.due_on, self.done_on)
 
     def __repr__(self) -> str:
         return f"<MeetingAction {self.id}>"
