@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from sentrack import audit
 from sentrack.clock import now
@@ -87,13 +87,17 @@ def _told(
 
 
 def pupil_meetings(session: Session, pupil: Pupil) -> tuple[list[ParentMeeting], list[ParentMeeting]]:
-    """The pupil's meetings with parents, with their actions: those held, newest first, and those
-    planned, soonest first."""
-    meetings = session.scalars(
-        sa.select(ParentMeeting)
-        .where(ParentMeeting.pupil_id == pupil.id)
-        .options(selectinload(ParentMeeting.action_items))
-    ).all()
+    """The pupil's meetings with parents, with their actions, in one query: those held, newest
+    first, and those planned, soonest first."""
+    meetings = (
+        session.scalars(
+            sa.select(ParentMeeting)
+            .where(ParentMeeting.pupil_id == pupil.id)
+            .options(joinedload(ParentMeeting.action_items))  # joined: still one statement
+        )
+        .unique()
+        .all()
+    )
     held = sorted((m for m in meetings if m.held_on is not None), key=lambda m: (m.held_on, m.id), reverse=True)
     planned = sorted((m for m in meetings if m.held_on is None), key=lambda m: (m.planned_for, m.id))
     return held, planned
