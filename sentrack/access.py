@@ -65,6 +65,8 @@ class Ability(enum.StrEnum):
     RECORD_SESSION = "record_session"  # registers, exit measures and impact
     VIEW_PROVISION_MAP = "view_provision_map"
     RECORD_PARENT_MEETING = "record_parent_meeting"  # plan and record meetings with parents
+    CORRECT_LED_MEETING = "correct_led_meeting"  # correct the record of a meeting with parents one led
+    CORRECT_ANY_MEETING = "correct_any_meeting"  # correct the record of any meeting with parents
     MANAGE_SETTINGS = "manage_settings"  # the school's term dates and rule settings
     READ_PASSPORT = "read_passport"  # say "I have read it" of the passport of a pupil one teaches or supports
     HOLD_EARLY_REVIEW = "hold_early_review"  # review a plan before its agreed review date, saying why
@@ -128,6 +130,8 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RECORD_SESSION,
             Ability.VIEW_PROVISION_MAP,
             Ability.RECORD_PARENT_MEETING,
+            Ability.CORRECT_LED_MEETING,
+            Ability.CORRECT_ANY_MEETING,
             Ability.MANAGE_SETTINGS,
             Ability.READ_PASSPORT,
             Ability.HOLD_EARLY_REVIEW,
@@ -162,6 +166,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.VIEW_LEAVERS,
             Ability.VIEW_EHC_DOCUMENTS,
             Ability.VIEW_CENSUS_CHECK,
+            Ability.CORRECT_LED_MEETING,  # a meeting with parents the head teacher led
         }
     ),
     Role.TEACHER: frozenset(
@@ -174,6 +179,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.SET_UP_INTERVENTION,
             Ability.RECORD_SESSION,
             Ability.RECORD_PARENT_MEETING,
+            Ability.CORRECT_LED_MEETING,
             Ability.READ_PASSPORT,
             Ability.VIEW_EHC_DOCUMENTS,  # of the pupils they teach: the plan they teach to
         }
@@ -185,6 +191,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RECORD_OBSERVATION,
             Ability.RECORD_SESSION,
             Ability.READ_PASSPORT,
+            Ability.CORRECT_LED_MEETING,  # a meeting with parents the assistant led
         }
     ),
     Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES}),
@@ -238,6 +245,17 @@ def sees_small_numbers(user: User) -> bool:
     (governors, LA officers) sees anonymised figures only, with small numbers suppressed
     (`sentrack.workflows.small_numbers`)."""
     return can(user, Ability.VIEW_FIGURE_LISTS)
+
+
+def may_correct_meeting(user: User, meeting, reach: frozenset[Ability]) -> bool:
+    """Whether the user may correct the record of `meeting`, a held meeting with the parents of a
+    pupil on whom the user's abilities are `reach` (`abilities_on`): the SENCO any, and whoever
+    led it their own, while the pupil is on the roll (a leaver's records are read-only)."""
+    if meeting.held_on is None:
+        return False
+    if Ability.CORRECT_ANY_MEETING in reach:
+        return True
+    return meeting.led_by_id == user.id and Ability.CORRECT_LED_MEETING in reach
 
 
 def may_change_sen_status(user: User) -> bool:

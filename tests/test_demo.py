@@ -616,7 +616,11 @@ def test_assessed_concerns_opened_the_pupils_first_cycle(db_session):
 
 
 def test_plans_outcomes_and_reviews_are_saved_with_their_revision(db_session):
-    revisions = {(r.record_type, r.record_id, r.version): r for r in db_session.scalars(sa.select(RecordRevision))}
+    cycle_records = RecordRevision.record_type.in_(["plan", "outcome", "review"])
+    revisions = {
+        (r.record_type, r.record_id, r.version): r
+        for r in db_session.scalars(sa.select(RecordRevision).where(cycle_records))
+    }
     expected = 0
     blank_review = dict.fromkeys(REVIEW_FIELDS) | {"parent_attended": False}
     for cycle in _all_cycles(db_session):
@@ -640,6 +644,34 @@ def test_plans_outcomes_and_reviews_are_saved_with_their_revision(db_session):
             assert outcome.version == (2 if outcome.carried_from_id and cycle.plan else 1)
             assert outcome.target_date == (cycle.plan.review_date if cycle.plan else outcome.target_date)
     assert len(revisions) == expected
+
+
+def test_meetings_have_their_actions_as_rows_and_one_a_school_is_corrected_with_its_history(db_session):
+    """Meetings held carry actions as rows, some done, some overdue, some still ahead; in each
+    school one has been corrected by its leader, both versions kept as the app keeps them."""
+    from sentrack.models import MeetingAction, ParentMeeting
+    from sentrack.workflows.meeting_records import corrections
+    from sentrack.workflows.meetings import MEETING_FIELDS
+
+    actions = db_session.scalars(sa.select(MeetingAction)).all()
+    assert any(a.done_on for a in actions)
+    assert any(a.is_overdue(TODAY) for a in actions)
+    assert any(a.done_on is None and a.due_on >= TODAY for a in actions)
+    assert all(a.meeting.held_on <= a.due_on and (a.done_on is None or a.done_on <= TODAY) for a in actions)
+    corrected = db_session.scalars(sa.select(ParentMeeting).where(ParentMeeting.version == 2)).all()
+    assert len(corrected) == len({m.pupil.school_id for m in corrected}) >= 1
+    for meeting in corrected:
+        latest = db_session.scalar(
+            sa.select(RecordRevision).where(
+                RecordRevision.record_type == "parent_meeting",
+                RecordRevision.record_id == meeting.id,
+                RecordRevision.version == 2,
+            )
+        )
+        assert latest.snapshot == snapshot(meeting, MEETING_FIELDS)
+        (correction,) = corrections(db_session, meeting)
+        assert "Who attended" in [change.label for change in correction.changes]
+        assert meeting.led_by_id == correction.saved_by.id
 
 
 def test_the_timeline_has_an_event_for_every_move_titled_as_the_app_titles_it(db_session):

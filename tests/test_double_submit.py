@@ -535,6 +535,7 @@ def test_the_views_that_create_records_save_once(app):
         "meetings.shared",
         "meetings.term_new",
         "meetings.term_edit",
+        "meetings.correct",  # sent twice in tests/test_meeting_records.py
         "interventions.new",
         "interventions.record_session",
         "interventions.quick_register",

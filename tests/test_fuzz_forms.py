@@ -76,6 +76,7 @@ from sentrack.models import (
     InterventionSession,
     InterventionType,
     Invitation,
+    MeetingAction,
     Notification,
     NotificationPreference,
     Observation,
@@ -231,6 +232,9 @@ FORMS: dict[str, Fuzz] = {
     "/pupils/<public_id>/meetings/plan": Fuzz((ParentMeeting, AuditEvent)),
     "/pupils/<public_id>/meetings/<int:meeting_id>/record": Fuzz((ParentMeeting, AuditEvent)),
     "/pupils/<public_id>/meetings/<int:meeting_id>/shared": Fuzz((ParentMeeting, AuditEvent)),
+    "/pupils/<public_id>/meetings/<int:meeting_id>/edit": Fuzz(
+        (ParentMeeting, MeetingAction, RecordRevision, TimelineEvent, AuditEvent)
+    ),
     "/interventions/new": Fuzz((Intervention, InterventionPupil, AuditEvent), _choose_first),
     "/interventions/<int:intervention_id>/edit": Fuzz((Intervention, InterventionPupil, AuditEvent)),
     "/interventions/<int:intervention_id>/end": Fuzz((Intervention, AuditEvent)),

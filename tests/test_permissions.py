@@ -443,6 +443,25 @@ ROUTES: dict[str, Route] = {
         only("senco", "teacher", no=404),
         target=PUPIL,
     ),
+    # A meeting's record is read with VIEW_SEN (as the pupil page's meetings), printed for parents
+    # the same; corrected by whoever led it (the target's has no leader) or the SENCO: anyone else
+    # who could correct a meeting they led is refused (403), anyone who could not is not told it
+    # exists (404), as for the other meeting forms.
+    "/pupils/<public_id>/meetings/<int:meeting_id>": Route(
+        lambda t: f"{t.base}/meetings/{t.records.held_meeting.id}",
+        only("senco", "head", "teacher", "la", no=404),
+        target=PUPIL,
+    ),
+    "/pupils/<public_id>/meetings/<int:meeting_id>/print": Route(
+        lambda t: f"{t.base}/meetings/{t.records.held_meeting.id}/print",
+        only("senco", "head", "teacher", "la", no=404),
+        target=PUPIL,
+    ),
+    "/pupils/<public_id>/meetings/<int:meeting_id>/edit": Route(
+        lambda t: f"{t.base}/meetings/{t.records.held_meeting.id}/edit",
+        only("senco", yes=200, no=404) | {"head": 403, "teacher": 403},
+        target=PUPIL,
+    ),
     "/settings": Route(lambda t: "/settings", only("senco")),
     "/settings/rules": Route(lambda t: "/settings/rules", only("senco")),
     "/settings/terms/new": Route(lambda t: "/settings/terms/new", only("senco")),
@@ -1360,6 +1379,7 @@ FORM_RULES = (
     "/pupils/<public_id>/meetings/plan",
     "/pupils/<public_id>/meetings/<int:meeting_id>/record",
     "/pupils/<public_id>/meetings/<int:meeting_id>/shared",
+    "/pupils/<public_id>/meetings/<int:meeting_id>/edit",
     "/pupils/<public_id>/leaving",
     "/pupils/<public_id>/transfer/destination",
     # EHC plans
@@ -1699,6 +1719,8 @@ READING_RULES = {
     "/pupils/<public_id>/timeline",
     "/pupils/<public_id>/cycles/<int:number>",
     "/pupils/<public_id>/cycles/<int:number>/plan/print",
+    "/pupils/<public_id>/meetings/<int:meeting_id>",
+    "/pupils/<public_id>/meetings/<int:meeting_id>/print",
     "/pupils/<public_id>/leaving/undo",
     # EHC plans: the plan and its documents stay readable
     "/ehc/plans/<int:plan_id>",

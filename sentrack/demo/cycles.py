@@ -944,6 +944,8 @@ class CycleWriter:
             pupil_views=review["pupil_views"],
             outcomes=outcomes,
             actions=review["next_steps"],
+            discussion=None,
+            version=1,
             shared_with_parents_on=shared,
             views_not_gathered=None,
             separate_with=None,

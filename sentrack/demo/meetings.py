@@ -19,11 +19,18 @@ Everything comes from the build's one generator, after every other part of the s
 rest of the demo is the same with or without them. (Which meetings are followed by a separate one,
 and the reason given when the pupil's views were not gathered, follow from the pupil and the day
 without a draw, so that they change nothing else.)
+
+About half the meetings held (chosen by the pupil and the day, without a draw) are recorded as the
+app records them now: what was discussed, and the actions agreed as rows, one for the teacher and
+one for the parents, each due some weeks on; most of those due by today are done, the others
+overdue. In each school the latest of them has been corrected once by its leader (a grandparent
+who came added to who attended, the teacher's action marked done), with both versions kept.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
+from types import SimpleNamespace
 
 from sentrack.demo.chronology import add_event
 from sentrack.demo.context import DemoContext, weighted
@@ -37,6 +44,7 @@ from sentrack.demo.dates import (
     term_day_on_or_before,
     terms_of_year,
     weekday_on_or_after,
+    weekday_on_or_before,
 )
 from sentrack.demo.pupils import PupilDraft
 from sentrack.demo.schools import SchoolSpec
@@ -47,8 +55,12 @@ from sentrack.demo.texts import (
     MEETING_VIEWS_NOT_GATHERED,
     TextBook,
 )
-from sentrack.models import MeetingMode, ParentMeeting, Provision, User
+from sentrack.models import MeetingAction, MeetingMode, ParentMeeting, Provision, RecordRevision, User
+from sentrack.models.meetings import action_line
 from sentrack.workflows import timeline
+from sentrack.workflows.meeting_records import MEETING_CORRECTED
+from sentrack.workflows.meetings import MEETING_FIELDS, RECORD_TYPE
+from sentrack.workflows.revisions import snapshot
 
 ON_REGISTER = (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
 # The columns of a meeting's row beyond who, when recorded and its mode: empty unless given.
@@ -56,6 +68,7 @@ _MEETING_DETAILS = (
     "planned_for",
     "held_on",
     "attendees",
+    "discussion",
     "pupil_views",
     "outcomes",
     "actions",
@@ -78,6 +91,27 @@ SEPARATE_WITH = [
     "The pupil's other parent (the parents live apart)",
 ]
 MODES = [(MeetingMode.IN_PERSON, 60), (MeetingMode.PHONE, 25), (MeetingMode.VIDEO, 15)]
+WITH_ACTION_ROWS_EVERY = 2  # about one meeting held in this many has its actions as rows
+MEETING_DISCUSSIONS = [
+    "How the term has started at school and at home; the reading group and homework.",
+    "Mornings have been hard at home; the class teacher described the settling-in routine at school.",
+    "Friendships at playtime, and how the pupil is getting on with the new seating plan.",
+    "The pupil's progress with the targets in the plan, and what the parents see at home.",
+]
+TEACHER_ACTIONS = [
+    "Send home the week's word lists",
+    "Share the visual timetable for use at home",
+    "Check in with the parents by phone",
+    "Update the pupil passport and send a copy home",
+]
+HOME_ACTIONS = [
+    ("Read together three evenings a week", "Parents"),
+    ("Send in the new glasses", "The pupil's mother"),
+    ("Practise the morning routine chart", "Parents"),
+    ("Confirm a place at homework club", "The pupil's father"),
+]
+ACTION_WEEKS = (2, 4)  # the teacher's action and the parents' are due this many weeks after the meeting
+CORRECTED_ATTENDEES = "; the pupil's grandmother"
 
 
 def add_parent_meetings(
@@ -121,6 +155,7 @@ def add_parent_meetings(
                 met_this_term = True
         if not met_this_term and rng.random() < PLANNED_RATE:
             writer.planned(pupil, since, _planned_day(today + rng.randint(*PLANNED_DAYS) * DAY, today))
+    writer.correct_latest()
 
 
 def _planned_day(day: date, today: date) -> date:
@@ -151,6 +186,7 @@ class _MeetingWriter:
         self.rng = context.rng
         self.book = TextBook.for_phase(spec.phase)
         self.staff_names = {row["id"]: row["full_name"] for row in context.rows.pending(User)}
+        self.latest: tuple | None = None  # (held on, meeting row, its action rows): the one corrected
 
     def held(self, pupil: PupilDraft, held_on: date) -> None:
         """A meeting held on `held_on` (not after today), as `record_meeting` writes it; now and
@@ -169,7 +205,7 @@ class _MeetingWriter:
         leader = pupil.teacher_id
         attendees = rng.choice(self.book.meeting_attendees)
         views = rng.choice(MEETING_PUPIL_VIEWS)
-        self._add_meeting(
+        row = self._add_meeting(
             pupil,
             recorded_at,
             held_on=held_on,
@@ -186,24 +222,128 @@ class _MeetingWriter:
             ),
             separate_with=separate_with,
         )
+        turn = pupil.id + held_on.toordinal()
+        if separate_with is None and turn % WITH_ACTION_ROWS_EVERY == 0:
+            self._with_action_rows(row, turn)
         detail = f"{mode.label}, led by {self.staff_names[leader]}"
         if separate_with:
             detail += f"; a separate meeting with {separate_with}"
         add_event(
-            context, pupil.id, "parent_meeting", timeline.PARENTS_MET, held_on, recorded_at, leader, detail=detail
+            context,
+            pupil.id,
+            "parent_meeting",
+            timeline.PARENTS_MET,
+            held_on,
+            recorded_at,
+            leader,
+            detail=detail,
+            meeting_id=row["id"],
         )
         context.summary.parent_meetings += 1
 
-    def _add_meeting(self, pupil: PupilDraft, recorded_at: datetime, **values: object) -> None:
+    def _done_on(self, held_on: date, due_on: date, turn: int) -> date | None:
+        """When an action due on `due_on` was done: most of those due by today, a day or two before
+        their date (never before the meeting); the others not yet (overdue once their date passes)."""
+        today = self.context.today
+        if due_on > today or turn % 4 == 0:
+            return None
+        return max(held_on, weekday_on_or_before(min(due_on, today) - (turn % 3) * DAY))
+
+    def _with_action_rows(self, row: dict, turn: int) -> None:
+        """The meeting recorded as the app records it now: what was discussed, and its actions as
+        rows (the teacher's, the parents'), in place of the actions written as text."""
+        held_on, leader = row["held_on"], row["led_by_id"]
+        row["actions"], row["discussion"] = None, MEETING_DISCUSSIONS[turn % len(MEETING_DISCUSSIONS)]
+        home, home_owner = HOME_ACTIONS[turn // 2 % len(HOME_ACTIONS)]
+        actions = []
+        for position, (what, owner_id, owner_name, weeks) in enumerate(
+            [
+                (TEACHER_ACTIONS[turn // 2 % len(TEACHER_ACTIONS)], leader, None, ACTION_WEEKS[0]),
+                (home, None, home_owner, ACTION_WEEKS[1]),
+            ],
+            start=1,
+        ):
+            due_on = weekday_on_or_after(held_on + weeks * 7 * DAY)
+            actions.append(
+                self.context.rows.add(
+                    MeetingAction,
+                    meeting_id=row["id"],
+                    position=position,
+                    what=what,
+                    owner_id=owner_id,
+                    owner_name=owner_name,
+                    due_on=due_on,
+                    done_on=self._done_on(held_on, due_on, turn + position),
+                )
+            )
+        if self.latest is None or held_on >= self.latest[0]:
+            self.latest = (held_on, row, actions)
+
+    def _snapshot(self, row: dict, actions: list[dict]) -> dict:
+        """The meeting's record as a saved version remembers it (`MEETING_FIELDS`)."""
+        lines = [
+            action_line(a["what"], self.staff_names.get(a["owner_id"]) or a["owner_name"], a["due_on"], a["done_on"])
+            for a in actions
+        ]
+        shown = SimpleNamespace(**row, leader_name=self.staff_names[row["led_by_id"]], action_lines=lines)
+        return snapshot(shown, MEETING_FIELDS)
+
+    def correct_latest(self) -> None:
+        """The school's latest meeting with action rows, corrected once by its leader a day or so
+        later: a grandparent who came added to who attended, and the teacher's action marked done.
+        Both versions are kept, as `correct_meeting` keeps them, with its timeline event."""
+        if self.latest is None:
+            return
+        held_on, row, actions = self.latest
+        today, leader = self.context.today, row["led_by_id"]
+        rows = self.context.rows
+        rows.add(
+            RecordRevision,
+            record_type=RECORD_TYPE,
+            record_id=row["id"],
+            version=1,
+            snapshot=self._snapshot(row, actions),
+            saved_by_id=leader,
+            saved_at=row["recorded_at"],
+        )
+        corrected_on = min(today, weekday_on_or_after(row["recorded_at"].date() + DAY))
+        row["attendees"] += CORRECTED_ATTENDEES
+        row["version"] = 2
+        actions[0]["done_on"] = actions[0]["done_on"] or corrected_on
+        corrected_at = max(row["recorded_at"], datetime.combine(corrected_on, time(16, 10), tzinfo=UTC))
+        rows.add(
+            RecordRevision,
+            record_type=RECORD_TYPE,
+            record_id=row["id"],
+            version=2,
+            snapshot=self._snapshot(row, actions),
+            saved_by_id=leader,
+            saved_at=corrected_at,
+        )
+        changed = f"{MEETING_FIELDS['attendees'].lower()}, {MEETING_FIELDS['action_lines'].lower()}"
+        add_event(
+            self.context,
+            row["pupil_id"],
+            "parent_meeting_corrected",
+            MEETING_CORRECTED,
+            corrected_on,
+            corrected_at,
+            leader,
+            detail=f"The record of the meeting of {held_on:%d/%m/%Y}. Changed: {changed}",
+            meeting_id=row["id"],
+        )
+
+    def _add_meeting(self, pupil: PupilDraft, recorded_at: datetime, **values: object) -> dict:
         """A meeting's row as the app writes one, led and recorded by the pupil's teacher, outside any
         cycle; the columns `values` leave out are empty (every row names the same columns)."""
         leader = pupil.teacher_id
-        self.context.rows.add(
+        return self.context.rows.add(
             ParentMeeting,
             pupil_id=pupil.id,
             led_by_id=leader,
             recorded_by_id=leader,
             recorded_at=recorded_at,
+            version=1,
             **(dict.fromkeys(_MEETING_DETAILS) | values),
         )
 
@@ -215,7 +355,7 @@ class _MeetingWriter:
         planned_on = random_school_day(rng, min(today, max(today - 14 * DAY, since)), today)
         recorded_at = moment(rng, planned_on)
         leader = pupil.teacher_id
-        self._add_meeting(
+        row = self._add_meeting(
             pupil,
             recorded_at,
             planned_for=planned_for,
@@ -231,5 +371,6 @@ class _MeetingWriter:
             recorded_at,
             leader,
             detail=f"For {planned_for:%d/%m/%Y}",
+            meeting_id=row["id"],
         )
         context.summary.parent_meetings_planned += 1

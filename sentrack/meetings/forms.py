@@ -11,7 +11,7 @@ from typing import Any
 from flask import request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput
-from wtforms import BooleanField, RadioField, SelectField, SubmitField
+from wtforms import BooleanField, FieldList, Form, FormField, RadioField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired
 
 from sentrack.clock import today
@@ -30,6 +30,7 @@ from sentrack.forms import (
 )
 from sentrack.models import MeetingMode, ParentMeeting, School, SchoolTerm, Season, User
 from sentrack.models.enums import year_group_label
+from sentrack.workflows.meeting_actions import OWNER_NAME_MAX, WHAT_MAX, ActionDetails
 from sentrack.workflows.meetings import MeetingDetails, MeetingExists, PlannedDetails
 from sentrack.workflows.settings import RULE_SETTINGS, YEAR_RANGE, YEARS_TAUGHT, TermDetails
 from sentrack.workflows.terms import year_label
@@ -121,7 +122,102 @@ def _shared_on(*required, **kwargs) -> GovDateField:
     )
 
 
-class MeetingForm(_MeetingChoices, FlaskForm):
+ACTION_ROWS_NEW = 3  # blank rows of actions offered on a new record
+ACTION_ROWS_SPARE = 1  # blank rows offered beside a record's actions when it is corrected
+ACTION_ROWS_MAX = 30
+ADD_ACTION = "add_action"  # the button that asks for one more row: not a field, nothing to check or save
+
+
+class ActionRow(Form):
+    """One action agreed: a row left blank is left out."""
+
+    what = text_area("What is to be done", max_length=WHAT_MAX)
+    owner_id = SelectField(
+        "Who will do it",
+        widget=GovSelect(),
+        coerce=str,
+        validate_choice=False,
+        validators=[Offered("Choose a member of staff from the list, or name someone else")],
+    )
+    owner_name = text_field(
+        "Or, if it is not a member of staff, their name",
+        max_length=OWNER_NAME_MAX,
+        description="For example the pupil's mother",
+    )
+    due_on = GovDateField("To be done by", describe="date it is to be done by")
+    done_on = GovDateField(
+        "Done on (optional)",
+        describe="date it was done",
+        validators=[NotInFuture(today, "The date it was done cannot be in the future")],
+        description="Leave blank until it is done",
+    )
+
+    def to_details(self, row: int) -> ActionDetails:
+        owner = self.owner_id.data or ""
+        return ActionDetails(
+            row=row,
+            what=self.what.data,
+            owner_id=bounded_int(owner) if owner.isdigit() else None,
+            owner_name=self.owner_name.data,
+            due_on=self.due_on.data,
+            done_on=self.done_on.data,
+        )
+
+
+class ActionRows(FieldList):
+    """The actions agreed, a row each. A row's errors are read as they stand, so that a message a
+    rule puts beside a row's field after validation shows in the error summary too."""
+
+    def __init__(self, **kwargs):
+        super().__init__(FormField(ActionRow), min_entries=ACTION_ROWS_NEW, max_entries=ACTION_ROWS_MAX, **kwargs)
+
+    def offer(self, owners) -> None:
+        """Each row offers the staff who may be given an action (id, name pairs)."""
+        self.owners = [("", "Choose a member of staff"), *owners]
+        for entry in self.entries:
+            entry.owner_id.choices = self.owners
+
+    def add_row(self) -> None:
+        """One more blank row, while there is room for one."""
+        if len(self.entries) < ACTION_ROWS_MAX:
+            self.append_entry().owner_id.choices = self.owners
+
+    def fill(self, actions) -> None:
+        """The rows of `actions` (a record's MeetingAction rows), then the spare blank rows."""
+        while len(self.entries):
+            self.pop_entry()
+        for action in actions:
+            self.append_entry(
+                {
+                    "what": action.what,
+                    "owner_id": str(action.owner_id) if action.owner_id else "",
+                    "owner_name": action.owner_name,
+                    "due_on": action.due_on,
+                    "done_on": action.done_on,
+                }
+            )
+        for _ in range(ACTION_ROWS_SPARE if actions else ACTION_ROWS_NEW):
+            self.append_entry()
+
+    def details(self) -> tuple[ActionDetails, ...]:
+        return tuple(entry.form.to_details(index) for index, entry in enumerate(self.entries))
+
+    def field_named(self, name: str):
+        """A row's field by its name on the form (`action_items-2-due_on`), as the rules name it."""
+        return next((field for entry in self.entries for field in entry if field.name == name), None)
+
+    def validate(self, form, extra_validators=()) -> bool:
+        return all([entry.validate(form) for entry in self.entries])
+
+    @property
+    def errors(self) -> list[dict]:
+        found = [entry.errors for entry in self.entries]
+        return found if any(found) else []
+
+
+class _RecordFields:
+    """What a held meeting's record says, as a new record and a corrected one both ask it."""
+
     held_on = GovDateField(
         "Date of the meeting",
         describe="date of the meeting",
@@ -147,11 +243,30 @@ class MeetingForm(_MeetingChoices, FlaskForm):
             "for example the pupil was absent and will be asked in school"
         ),
     )
-    outcomes = text_area("What was discussed and agreed", required="Record what was agreed at the meeting")
-    actions = text_area("Actions", hint="Who does what, by when, including support at home")
+    discussion = text_area(
+        "What was discussed",
+        hint="How things are going at school and at home, what the parents and the school raised",
+    )
+    outcomes = text_area(
+        "What was agreed",
+        required="Record what was agreed at the meeting",
+        hint="The outcomes agreed and the support the pupil will have",
+    )
+    action_items = ActionRows()
     shared_with_parents_on = _shared_on(description="Leave blank until the parents have been given the record")
     separate = _separate()
     separate_with = _separate_with()
+
+    def validate_on_submit(self, extra_validators=None) -> bool:
+        """Valid and sent to be saved; "Add another action" only gives the form one more blank row
+        of actions (nothing is checked or saved, nothing typed is lost)."""
+        if self.is_submitted() and ADD_ACTION in request.form:
+            self.action_items.add_row()
+            return False
+        return super().validate_on_submit(extra_validators)
+
+
+class MeetingForm(_MeetingChoices, _RecordFields, FlaskForm):
     submit = SubmitField("Save the meeting", widget=GovSubmitInput())
 
     @classmethod
@@ -159,6 +274,7 @@ class MeetingForm(_MeetingChoices, FlaskForm):
         """The form for a new meeting, or for recording the `planned` one, filled from it when shown."""
         form = cls(obj=planned if _shown() else None)
         form.offer_leaders(leaders, user)
+        form.action_items.offer(leaders)
         if _shown():
             form.held_on.data = planned.planned_for if planned and planned.planned_for <= today else today
             form.mode.data = planned.mode.value if planned else MeetingMode.IN_PERSON.value
@@ -169,7 +285,48 @@ class MeetingForm(_MeetingChoices, FlaskForm):
         return form
 
     def to_details(self) -> MeetingDetails:
-        return _details(self, MeetingDetails, mode=MeetingMode(self.mode.data), led_by_id=self.leader_id())
+        return _details(
+            self,
+            MeetingDetails,
+            mode=MeetingMode(self.mode.data),
+            led_by_id=self.leader_id(),
+            actions=None,
+            action_items=self.action_items.details(),
+        )
+
+
+class CorrectMeetingForm(_MeetingChoices, _RecordFields, VersionedForm):
+    """A held meeting's record corrected, at the version it was opened at."""
+
+    actions = text_area(
+        "Actions written as text",
+        hint="As the record was first written. Clear it once the actions are in the rows above.",
+    )
+    submit = SubmitField("Save the corrections", widget=GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, meeting: ParentMeeting, *, leaders, user: User) -> CorrectMeetingForm:
+        """The form filled from the record when shown, offering the staff (`leaders`) who may lead
+        it and be given its actions."""
+        form = cls(obj=meeting if _shown() else None)
+        form.offer_leaders(leaders, user)
+        if _shown():
+            form.mode.data = meeting.mode.value
+            form.led_by_id.data = str(meeting.led_by_id) if meeting.led_by_id else ""
+            form.separate.data = meeting.separate_with is not None
+            form.action_items.fill(meeting.action_items)
+            opened_at(form, meeting)
+        form.action_items.offer(leaders)
+        return form
+
+    def to_details(self) -> MeetingDetails:
+        return _details(
+            self,
+            MeetingDetails,
+            mode=MeetingMode(self.mode.data),
+            led_by_id=self.leader_id(),
+            action_items=self.action_items.details(),
+        )
 
 
 class PlanMeetingForm(_MeetingChoices, FlaskForm):

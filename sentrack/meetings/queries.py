@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from sentrack.models import ParentMeeting, Pupil, School, SchoolTerm, User
+from sentrack.models import Contact, MeetingAction, ParentMeeting, Pupil, School, SchoolTerm, User
+from sentrack.workflows.meeting_actions import ActionCounts, action_counts
+from sentrack.workflows.meeting_records import Correction, corrections
 from sentrack.workflows.meetings import staff_who_may_lead
+from sentrack.workflows.recipients import recipients
 from sentrack.workflows.settings import RULE_SETTINGS, school_term_rows, years_offered
 from sentrack.workflows.terms import Term, academic_year_of
 
@@ -24,6 +27,64 @@ def pupil_meeting(session: Session, pupil: Pupil, meeting_id: int, *, held: bool
             ParentMeeting.held_on.is_not(None) if held else ParentMeeting.held_on.is_(None),
         )
     )
+
+
+def meeting_record(session: Session, pupil: Pupil, meeting_id: int, *, held: bool = False) -> ParentMeeting | None:
+    """The pupil's meeting with parents `meeting_id` (held, or when `held` is false planned too),
+    with who led and recorded it and its actions and their owners; None when the pupil has no
+    such meeting."""
+    return (
+        session.scalars(
+            sa.select(ParentMeeting)
+            .where(
+                ParentMeeting.id == meeting_id,
+                ParentMeeting.pupil_id == pupil.id,
+                ParentMeeting.held_on.is_not(None) if held else sa.true(),
+            )
+            .options(
+                joinedload(ParentMeeting.led_by),
+                joinedload(ParentMeeting.recorded_by),
+                selectinload(ParentMeeting.action_items).joinedload(MeetingAction.owner),
+            )
+        )
+        .unique()
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """A meeting's own page: the record, how its actions stand, and its corrections."""
+
+    meeting: ParentMeeting
+    counts: ActionCounts
+    corrections: list[Correction]
+
+
+def record_page(session: Session, meeting: ParentMeeting, today: date) -> RecordPage:
+    return RecordPage(meeting=meeting, counts=action_counts(meeting, today), corrections=corrections(session, meeting))
+
+
+@dataclass(frozen=True)
+class PrintPage:
+    """The record for parents: the meeting, and the contacts who are sent a copy."""
+
+    meeting: ParentMeeting
+    copies_for: list[Contact]
+
+
+def print_page(pupil: Pupil, meeting: ParentMeeting) -> PrintPage:
+    return PrintPage(meeting=meeting, copies_for=recipients(pupil.contacts))
+
+
+def correction_leaders(session: Session, meeting: ParentMeeting) -> tuple[tuple[str, str], ...]:
+    """Whom the correction form offers to lead the meeting and be given its actions: the staff who
+    may lead one, and anyone the record already names who has left since (so the record keeps them)."""
+    staff = staff_who_may_lead(session, meeting.pupil.school_id)
+    offered = {u.id for u in staff}
+    named = [meeting.led_by, *(a.owner for a in meeting.action_items)]
+    kept = {u.id: u for u in named if u is not None and u.id not in offered}
+    return tuple((str(u.id), u.full_name) for u in [*staff, *kept.values()])
 
 
 @dataclass(frozen=True)

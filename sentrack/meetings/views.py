@@ -5,13 +5,15 @@ and renders or redirects."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
 
-from sentrack import access, operations
+from sentrack import access, audit, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.meetings import bp, queries
 from sentrack.meetings.forms import (
+    CorrectMeetingForm,
     MeetingForm,
     PlanMeetingForm,
     RuleSettingsForm,
@@ -23,6 +25,7 @@ from sentrack.models import Pupil, School, User
 from sentrack.submissions import once
 from sentrack.workflows import meetings as flow
 from sentrack.workflows import settings as settings_flow
+from sentrack.workflows.meeting_records import correct_meeting
 
 
 def _to_pupil(pupil: Pupil):
@@ -69,6 +72,63 @@ def shared(public_id: str, meeting_id: int):
         flash("The date the record was shared with parents is saved.", "success")
         return _to_pupil(pupil)
     return render_template("meetings/shared.html", form=form, pupil=pupil, meeting=meeting)
+
+
+# --- A meeting's record: its page, its corrections, the copy for parents ------------------------
+
+
+def _meeting(public_id: str, meeting_id: int, *, held: bool = False, ability: Ability = Ability.VIEW_SEN):
+    """The signed-in user, the pupil (whom `ability` reaches for them) and the pupil's meeting."""
+    user = operations.signed_in_user()
+    pupil = access.get_pupil(user, public_id, ability)
+    meeting = operations.found_or_404(queries.meeting_record(db.session, pupil, meeting_id, held=held))
+    return user, pupil, meeting
+
+
+@bp.route("/pupils/<public_id>/meetings/<int:meeting_id>")
+@login_required
+def show(public_id: str, meeting_id: int):
+    """The meeting's record: who attended, the pupil's views, what was discussed and agreed, the
+    actions and how they stand, when it was shared, and the history of its corrections."""
+    user, pupil, meeting = _meeting(public_id, meeting_id)
+    reach = access.abilities_on(user, pupil)
+    page = render_template(
+        "meetings/show.html",
+        pupil=pupil,
+        page=queries.record_page(db.session, meeting, today()),
+        today=today(),
+        may_correct=access.may_correct_meeting(user, meeting, reach),
+        may_record=Ability.RECORD_PARENT_MEETING in reach,
+    )
+    about = {"object_type": "parent_meeting", "object_id": meeting.id}
+    return audit.shown(db.session, page, "parent_meeting_viewed", actor=user, pupil=pupil, **about)
+
+
+@bp.route("/pupils/<public_id>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@once
+def correct(public_id: str, meeting_id: int):
+    """Correct the record: whoever led the meeting, or the SENCO. Someone who could correct a
+    meeting they led, but did not lead this one, is refused (403); anyone else, or a pupil who has
+    left (whose record is read-only), is not found."""
+    user, pupil, meeting = _meeting(public_id, meeting_id, held=True, ability=Ability.CORRECT_LED_MEETING)
+    if not access.may_correct_meeting(user, meeting, access.abilities_on(user, pupil)):
+        abort(403)
+    form = CorrectMeetingForm.from_record(meeting, leaders=queries.correction_leaders(db.session, meeting), user=user)
+    outcome = operations.submit(form, form.noting_existing(correct_meeting), meeting=meeting, today=today())
+    if outcome:
+        flash("The record is corrected." if outcome.value else "Nothing was changed.", "success")
+        return redirect(url_for("meetings.show", public_id=pupil.public_id, meeting_id=meeting.id))
+    return render_template("meetings/correct.html", form=form, pupil=pupil, meeting=meeting)
+
+
+@bp.route("/pupils/<public_id>/meetings/<int:meeting_id>/print")
+@login_required
+def print_record(public_id: str, meeting_id: int):
+    """The record for parents, to print or save as a PDF, with whom it is copied to."""
+    user, pupil, meeting = _meeting(public_id, meeting_id, held=True)
+    page = render_template("meetings/print.html", pupil=pupil, page=queries.print_page(pupil, meeting), today=today())
+    about = {"object_type": "parent_meeting", "object_id": meeting.id}
+    return audit.shown(db.session, page, "parent_meeting_printed", actor=user, pupil=pupil, **about)
 
 
 # --- Settings: term dates and rule settings ----------------------------------------------------

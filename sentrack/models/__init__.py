@@ -69,7 +69,7 @@ from sentrack.models.interventions import (
     SessionAttendance,
     Wave,
 )
-from sentrack.models.meetings import MeetingMode, ParentMeeting
+from sentrack.models.meetings import MeetingAction, MeetingMode, ParentMeeting
 from sentrack.models.notices import EmailDelivery, EmailDigest, NotificationPreference
 from sentrack.models.organisation import (
     LocalAuthority,
@@ -158,6 +158,7 @@ __all__ = [
     "Contact",
     "ContactMethod",
     "LocalAuthority",
+    "MeetingAction",
     "MeetingMode",
     "ParentMeeting",
     "NeedType",

@@ -269,6 +269,8 @@ class TimelineEvent(Base):
     effective_on: Mapped[date]
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # The meeting with parents the event is about, whose record the timeline links to.
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("parent_meeting.id"), index=True)
 
     actor: Mapped[User | None] = relationship()
 

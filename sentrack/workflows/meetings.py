@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from sentrack import audit
 from sentrack.clock import now
@@ -16,11 +16,31 @@ from sentrack.models import MeetingMode, ParentMeeting, Pupil, Role, RoleAssignm
 from sentrack.models.cycles import Plan, Review, SupportCycle
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
-from sentrack.workflows.revisions import take_step
+from sentrack.workflows.meeting_actions import ActionDetails, checked_actions, set_actions
+from sentrack.workflows.revisions import EditConflict, begin_edit, finish_edit, take_step
 from sentrack.workflows.timeline import add_event
 
-# Who may lead a meeting with parents: staff who know the pupil (not governors or admins).
+# Who may lead a meeting with parents: staff who know the pupil (not governors or admins). They
+# are also the staff who may be given an action agreed at it.
 LEADING_ROLES = (Role.SENCO, Role.HEAD, Role.TEACHER, Role.SUPPORT_ASSISTANT)
+
+# A held meeting's record, as each saved version remembers it (sentrack/workflows/revisions.py),
+# with the labels its pages give each part.
+RECORD_TYPE = "parent_meeting"
+MEETING_FIELDS = {
+    "held_on": "Date of the meeting",
+    "mode": "How it was held",
+    "leader_name": "Led by",
+    "attendees": "Who attended",
+    "pupil_views": "The pupil's views",
+    "views_not_gathered": "Why the pupil's views could not be gathered",
+    "discussion": "What was discussed",
+    "outcomes": "What was agreed",
+    "action_lines": "Actions",
+    "actions": "Actions written as text",
+    "shared_with_parents_on": "Date the record was shared with parents",
+    "separate_with": "A separate meeting with",
+}
 
 
 def staff_who_may_lead(session: Session, school_id: int) -> list[User]:
@@ -38,11 +58,15 @@ def staff_who_may_lead(session: Session, school_id: int) -> list[User]:
     )
 
 
-def _check_leader(session: Session, pupil: Pupil, led_by_id: int | None) -> None:
+def _check_leader(session: Session, pupil: Pupil, led_by_id: int | None, *, named: set[int] = frozenset()) -> set[int]:
+    """The ids of the staff who may lead a meeting (and be given its actions), with those the
+    record already `named` (who may have left since); RuleBroken unless `led_by_id` is one."""
+    staff_ids = {u.id for u in staff_who_may_lead(session, pupil.school_id)} | set(named)
     if led_by_id is None:
         raise RuleBroken("Select who leads the meeting", field="led_by_id")
-    if led_by_id not in {u.id for u in staff_who_may_lead(session, pupil.school_id)}:
+    if led_by_id not in staff_ids:
         raise RuleBroken("Select a member of the school's staff to lead the meeting", field="led_by_id")
+    return staff_ids
 
 
 def _audit(session: Session, action: str, *, actor: User, pupil: Pupil, meeting: ParentMeeting, **details) -> None:
@@ -55,17 +79,25 @@ def _audit(session: Session, action: str, *, actor: User, pupil: Pupil, meeting:
 def _told(
     session: Session, *, actor: User, meeting: ParentMeeting, today: date, event: dict, audited: str, **details
 ) -> None:
-    """The pupil's timeline `event` (kind, title, detail, effective_on) and the audit of `audited`
-    for `meeting`; then the pupil's tasks are settled (the record kept current)."""
-    add_event(session, pupil=meeting.pupil, actor=actor, **event)
+    """The pupil's timeline `event` (kind, title, detail, effective_on) about `meeting` and the
+    audit of `audited`; then the pupil's tasks are settled (the record kept current)."""
+    add_event(session, pupil=meeting.pupil, actor=actor, meeting_id=meeting.id, **event)
     _audit(session, audited, actor=actor, pupil=meeting.pupil, meeting=meeting, **details)
     settle_tasks(session, today, pupil_ids=[meeting.pupil_id])
 
 
 def pupil_meetings(session: Session, pupil: Pupil) -> tuple[list[ParentMeeting], list[ParentMeeting]]:
-    """The pupil's meetings with parents, in one query: those held, newest first, and those
-    planned, soonest first."""
-    meetings = session.scalars(sa.select(ParentMeeting).where(ParentMeeting.pupil_id == pupil.id)).all()
+    """The pupil's meetings with parents, with their actions, in one query: those held, newest
+    first, and those planned, soonest first."""
+    meetings = (
+        session.scalars(
+            sa.select(ParentMeeting)
+            .where(ParentMeeting.pupil_id == pupil.id)
+            .options(joinedload(ParentMeeting.action_items))  # joined: still one statement
+        )
+        .unique()
+        .all()
+    )
     held = sorted((m for m in meetings if m.held_on is not None), key=lambda m: (m.held_on, m.id), reverse=True)
     planned = sorted((m for m in meetings if m.held_on is None), key=lambda m: (m.planned_for, m.id))
     return held, planned
@@ -194,6 +226,15 @@ class MeetingDetails:
     views_not_gathered: str | None = None  # why the pupil's views could not be gathered
     separate: bool = False  # a separate meeting that day, with another parent or carer
     separate_with: str | None = None
+    discussion: str | None = None  # what was discussed
+    action_items: tuple[ActionDetails, ...] = ()  # the actions agreed, as rows (blank ones left out)
+
+
+# The parts of a held meeting's record written as the form gives them.
+HELD_PARTS = (
+    *("held_on", "mode", "led_by_id", "attendees"),
+    *("discussion", "outcomes", "actions", "shared_with_parents_on"),
+)
 
 
 def _check_shared(shared: date | None, held_on: date, today: date) -> None:
@@ -260,17 +301,15 @@ def record_meeting(
     meeting held with the pupil's parents, unless this is a separate meeting with another parent
     or carer (which the engagement rule counts with the other as one day)."""
     _check_held_on(pupil, details.held_on, today)
-    _check_leader(session, pupil, details.led_by_id)
+    staff_ids = _check_leader(session, pupil, details.led_by_id)
     views, reason = _views_or_reason(details)
     _check_record(pupil, details, today, planned)
+    actions = checked_actions(details.action_items, staff_ids=staff_ids, held_on=details.held_on, today=today)
     separate_with = _separate_with(details.separate, details.separate_with)
     if separate_with is None:
         existing = [m for m in held_on_day(session, pupil.id, details.held_on) if m is not planned]
         _refuse_same_day(existing, details.held_on, "recorded", "held_on")
-    record = {
-        name: getattr(details, name)
-        for name in ("held_on", "mode", "led_by_id", "attendees", "outcomes", "actions", "shared_with_parents_on")
-    }
+    record = {name: getattr(details, name) for name in HELD_PARTS}
     record |= {
         "pupil_views": views,
         "views_not_gathered": reason,
@@ -279,6 +318,8 @@ def record_meeting(
         "recorded_at": now(),
     }
     meeting = _store_held(session, pupil=pupil, record=record, planned=planned)
+    set_actions(meeting, actions)
+    session.flush()
     detail = f"{details.mode.label}, led by {session.get(User, details.led_by_id).full_name}"
     if separate_with:
         detail += f"; a separate meeting with {separate_with}"
@@ -312,9 +353,18 @@ def mark_shared(
     if shared_on is None:
         raise RuleBroken("Enter the date the record was shared with parents", field="shared_with_parents_on")
     _check_shared(shared_on, meeting.held_on, today)
+    try:
+        # A new version, so that a correction opened before this is told of the date now saved.
+        begin_edit(session, RECORD_TYPE, meeting, MEETING_FIELDS, None)
+    except EditConflict:
+        if meeting.shared_with_parents_on is None:
+            raise
+        raise RuleBroken(
+            f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}"
+        ) from None
     if not take_step(session, meeting, "shared_with_parents_on", {"shared_with_parents_on": shared_on}):
         raise RuleBroken(f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}")
-    session.flush()
+    finish_edit(session, RECORD_TYPE, meeting, MEETING_FIELDS, actor)
     _told(
         session,
         actor=actor,
@@ -412,7 +462,15 @@ def meeting_from_review(session: Session, *, actor: User, cycle: SupportCycle, r
     )
     kind, title, detail = "parent_meeting", timeline.PARENTS_MET_AT_REVIEW, None if created else _recorded_for(day)
     add_event(
-        session, pupil=cycle.pupil, cycle=cycle, kind=kind, title=title, detail=detail, effective_on=day, actor=actor
+        session,
+        pupil=cycle.pupil,
+        cycle=cycle,
+        kind=kind,
+        title=title,
+        detail=detail,
+        effective_on=day,
+        actor=actor,
+        meeting_id=meeting.id,
     )
     return meeting
 
@@ -462,7 +520,15 @@ def meeting_from_plan(session: Session, *, actor: User, cycle: SupportCycle, pla
     title = "Parents met: plan agreed" if created else "Plan agreed at the meeting with parents"
     detail = None if created else _recorded_for(day)
     add_event(
-        session, pupil=cycle.pupil, cycle=cycle, kind=kind, title=title, detail=detail, effective_on=day, actor=actor
+        session,
+        pupil=cycle.pupil,
+        cycle=cycle,
+        kind=kind,
+        title=title,
+        detail=detail,
+        effective_on=day,
+        actor=actor,
+        meeting_id=meeting.id,
     )
     return meeting
 

@@ -138,6 +138,7 @@ def event_values(
     detail: str | None = None,
     from_state: str | None = None,
     to_state: str | None = None,
+    meeting_id: int | None = None,
 ) -> dict[str, Any]:
     """The columns of one timeline event, by id: what `add_event` stores, and what the demo
     writes in bulk with its own entry times."""
@@ -151,6 +152,7 @@ def event_values(
         "to_state": to_state,
         "effective_on": effective_on,
         "actor_id": actor_id,
+        "meeting_id": meeting_id,
     }
 
 

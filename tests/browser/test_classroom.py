@@ -53,8 +53,13 @@ def test_teacher_records_a_meeting_with_parents(visitor, cast):
     page.get_by_label("Led by").select_option(label=cast.teacher_name)
     visitor.fill("Who attended", "Father, class teacher")
     visitor.fill("The pupil's views", "Likes the new seat by the board")
-    visitor.fill("What was discussed and agreed", "Visual timetable at home and in class")
-    visitor.fill("Actions", "Teacher sends the timetable home by Friday")
+    visitor.fill("What was agreed", "Visual timetable at home and in class")
+    action = page.locator(".app-action-row").first
+    action.get_by_label("What is to be done").fill("Send the timetable home")
+    action.get_by_label("Who will do it").select_option(label=cast.teacher_name)
+    to_be_done = action.get_by_role("group", name="To be done by")
+    for part, value in (("Day", "27"), ("Month", "11"), ("Year", "2026")):
+        to_be_done.get_by_label(part).fill(value)
     visitor.click_button("Save the meeting")
     visitor.heading(pupil)
     # The meeting is listed by its date, and opens to show what was agreed.

@@ -108,13 +108,21 @@ def test_keyboard_only_teacher_records_a_meeting_with_parents(visitor, cast):
     )
     keys.tab_to("Who attended")
     keys.type("Mother, class teacher")
-    keys.tab_to("What was discussed and agreed")
+    keys.tab_to("What was agreed")
     keys.type("Ear defenders for assemblies; a quiet space at lunch")
     # Back with Shift+Tab to the pupil's views, passed over on the way down.
     keys.tab_to("The pupil's views", back=True)
     keys.type("Assemblies are too loud")
-    keys.tab_to("Actions")
-    keys.type("SENCO orders ear defenders this week")
+    keys.tab_to("What is to be done")
+    keys.type("Order ear defenders this week")
+    assert keys.tab_to("Who will do it")["tag"] == "select"
+    keys.type(cast.teacher_name)  # a closed select picks the option its name is typed of
+    keys.tab_to("Day")  # the action's date, after the meeting's
+    keys.type("4")
+    keys.tab_to("Month")
+    keys.type("12")
+    keys.tab_to("Year")
+    keys.type("2026")
     keys.follow("Save the meeting")
 
     visitor.heading(pupil)
