@@ -37,7 +37,15 @@ from sentrack.workflows.concerns import CONCERN_FIELDS, decide_no_further_action
 from sentrack.workflows.ehc_requests import open_from_review
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.meetings import meeting_from_plan, meeting_from_review, unlink_plan_meeting
-from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, forget, insert_once, record_revision
+from sentrack.workflows.revisions import (
+    begin_edit,
+    check_version,
+    display,
+    finish_edit,
+    forget,
+    insert_once,
+    record_revision,
+)
 from sentrack.workflows.sen_status import change_sen_status, current_status
 from sentrack.workflows.timeline import add_event
 
@@ -139,10 +147,10 @@ def early_review_problems(
         return []
     started = plan_started_on(cycle)
     if on < started:
-        return [RuleBroken(f"The review cannot be before the plan started ({started:%d/%m/%Y})", field=field)]
+        return [RuleBroken(f"The review cannot be before the plan started ({display(started)})", field=field)]
     if on >= plan.review_date:
         return []
-    due = f"{plan.review_date:%d/%m/%Y}"
+    due = display(plan.review_date)
     if actor is not None and not may_hold_early_review(actor):
         return [RuleBroken(f"The review is not due until {due}: only the SENCO can hold it earlier", field=field)]
     if early is None or early.reason is None:
@@ -234,7 +242,7 @@ def _short(text: str, length: int = 60) -> str:
 def _require_editable(cycle: SupportCycle, *states: CycleState, what: str) -> None:
     if cycle.state is CycleState.CLOSED:
         raise RuleBroken(
-            f"This cycle was reviewed on {cycle.closed_on:%d/%m/%Y} and is locked: {what} in the next cycle"
+            f"This cycle was reviewed on {display(cycle.closed_on)} and is locked: {what} in the next cycle"
         )
     if cycle.state not in states:
         allowed = " or ".join(s.label.lower() for s in states)
@@ -408,7 +416,7 @@ def _check_assessment(cycle: SupportCycle, details: AssessmentDetails, today: da
     previous = cycle.previous_cycle
     if previous is not None and details.assessed_on < previous.closed_on:
         raise RuleBroken(
-            f"The assessment date cannot be before the last cycle's review ({previous.closed_on:%d/%m/%Y})",
+            f"The assessment date cannot be before the last cycle's review ({display(previous.closed_on)})",
             field="assessed_on",
         )
     if details.assessed_on < cycle.pupil.date_of_birth:
@@ -503,12 +511,12 @@ def _check_plan(cycle: SupportCycle, details: PlanDetails, today: date) -> None:
         raise RuleBroken("The date agreed with parents cannot be in the future", field="agreed_with_parents_on")
     if details.starts_on < cycle.opened_on:
         raise RuleBroken(
-            f"The plan cannot start before the cycle opened ({cycle.opened_on:%d/%m/%Y})", field="starts_on"
+            f"The plan cannot start before the cycle opened ({display(cycle.opened_on)})", field="starts_on"
         )
     late = [o for o in cycle.outcomes if details.review_date is not None and o.target_date > details.review_date]
     if late:
         raise RuleBroken(
-            f"The outcome '{_short(late[0].description)}' has a target date of {late[0].target_date:%d/%m/%Y}, "
+            f"The outcome '{_short(late[0].description)}' has a target date of {display(late[0].target_date)}, "
             "after this review date: choose a later review date or change the outcome first",
             field="review_date",
         )
@@ -569,7 +577,7 @@ def save_outcome(
         raise RuleBroken("The target date must be after the cycle opened", field="target_date")
     if cycle.plan is not None and cycle.plan.review_date is not None and details.target_date > cycle.plan.review_date:
         raise RuleBroken(
-            f"The target date cannot be after the plan's review date ({cycle.plan.review_date:%d/%m/%Y})",
+            f"The target date cannot be after the plan's review date ({display(cycle.plan.review_date)})",
             field="target_date",
         )
     if outcome is None:
@@ -617,7 +625,7 @@ def start_support(
     plan = cycle.plan
     if plan.starts_on > today:
         raise RuleBroken(
-            f"The plan starts on {plan.starts_on:%d/%m/%Y}: it can be started from then", field="starts_on"
+            f"The plan starts on {display(plan.starts_on)}: it can be started from then", field="starts_on"
         )
     status = current_status(session, cycle.pupil)
     if status is None or status.provision is Provision.NONE:
@@ -686,7 +694,7 @@ def add_observation(
         raise RuleBroken("The date cannot be in the future", field="observed_on")
     if cycle.plan is not None and observed_on < cycle.plan.starts_on:
         raise RuleBroken(
-            f"The date cannot be before the plan started ({cycle.plan.starts_on:%d/%m/%Y})", field="observed_on"
+            f"The date cannot be before the plan started ({display(cycle.plan.starts_on)})", field="observed_on"
         )
     if outcome is not None and outcome.cycle_id != cycle.id:
         raise RuleBroken("Choose an outcome of this plan", field="outcome")
@@ -746,7 +754,7 @@ def save_review(
         raise RuleBroken("The request date cannot be in the future", field="ehc_requested_on")
     started = plan_started_on(cycle)
     if details.held_on is not None and started is not None and details.held_on < started:
-        raise RuleBroken(f"The review cannot be before the plan started ({started:%d/%m/%Y})", field="held_on")
+        raise RuleBroken(f"The review cannot be before the plan started ({display(started)})", field="held_on")
     values = {name: getattr(details, name) for name in REVIEW_FIELDS if name != "ratings_summary"}  # derived, set below
     if details.held_on is not None and cycle.plan.review_date is not None and details.held_on >= cycle.plan.review_date:
         # Held on or after the review date: not early, whatever was said before.

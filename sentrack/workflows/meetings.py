@@ -16,7 +16,7 @@ from sentrack.models import MeetingMode, ParentMeeting, Pupil, Role, RoleAssignm
 from sentrack.models.cycles import Plan, Review, SupportCycle
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
-from sentrack.workflows.revisions import take_step
+from sentrack.workflows.revisions import display, take_step
 from sentrack.workflows.timeline import add_event
 
 # Who may lead a meeting with parents: staff who know the pupil (not governors or admins).
@@ -131,7 +131,7 @@ def _refuse_same_day(existing: list[ParentMeeting], day: date, what: str, field:
         return
     tense = "is" if field == "planned_for" else "was"
     raise MeetingExists(
-        f"A meeting with parents on {day:%d/%m/%Y} is already {what} for this pupil. "
+        f"A meeting with parents on {display(day)} is already {what} for this pupil. "
         f"If this {tense} a separate meeting with another parent or carer, say so below",
         field=field,
         meeting=existing[0],
@@ -308,12 +308,12 @@ def mark_shared(
     if meeting.held_on is None:
         raise RuleBroken("Record the meeting before marking its record as shared")
     if meeting.shared_with_parents_on is not None:
-        raise RuleBroken(f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}")
+        raise RuleBroken(f"The record was already shared with parents on {display(meeting.shared_with_parents_on)}")
     if shared_on is None:
         raise RuleBroken("Enter the date the record was shared with parents", field="shared_with_parents_on")
     _check_shared(shared_on, meeting.held_on, today)
     if not take_step(session, meeting, "shared_with_parents_on", {"shared_with_parents_on": shared_on}):
-        raise RuleBroken(f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}")
+        raise RuleBroken(f"The record was already shared with parents on {display(meeting.shared_with_parents_on)}")
     session.flush()
     _told(
         session,
