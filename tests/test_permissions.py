@@ -331,6 +331,12 @@ ROUTES: dict[str, Route] = {
         method="POST",
         target=PUPIL,
     ),
+    # Asking before an outcome is removed: the target's cycle is at review, so back to the cycle.
+    "/pupils/<public_id>/cycles/<int:number>/outcomes/<int:outcome_id>/confirm-removal": Route(
+        lambda t: f"{t.cycle}/outcomes/{t.outcome_id}/confirm-removal",
+        only("senco", yes=Redirect(lambda t: f"{t.cycle}#plan"), no=404),
+        target=PUPIL,
+    ),
     "/pupils/<public_id>/letters/<int:letter_id>/sent": Route(
         lambda t: f"{t.base}/letters/{t.letter_id}/sent",
         only("senco", yes=Redirect(lambda t: f"{t.base}#letters"), no=404),

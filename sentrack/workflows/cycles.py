@@ -596,6 +596,16 @@ def save_outcome(
     return outcome
 
 
+def removal_problems(cycle: SupportCycle) -> list[RuleBroken]:
+    """Why the cycle's outcomes cannot be removed now (empty when they can): only while the plan
+    has not started."""
+    try:
+        _require_editable(cycle, CycleState.PLAN, what="outcomes can be removed")
+    except RuleBroken as refused:
+        return [refused]
+    return []
+
+
 def remove_outcome(session: Session, *, actor: User, cycle: SupportCycle, outcome: Outcome) -> None:
     """Take an outcome out of a plan that has not started; once support starts, outcomes stay."""
     _require_editable(cycle, CycleState.PLAN, what="outcomes can be removed")
