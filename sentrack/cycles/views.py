@@ -11,6 +11,7 @@ from sentrack import access, audit, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.cycles import bp, queries
+from sentrack.cycles.evidence import review_evidence
 from sentrack.cycles.forms import (
     AssessmentForm,
     MoveForm,
@@ -271,7 +272,8 @@ def review(public_id: str, number: int):
     recording = bool(form.record.data)
     done = operations.submit(form, flow.submit_review if recording else flow.save_review, cycle=cycle, today=today())
     if not done:
-        return render_template("cycles/review.html", form=form, pupil=pupil, cycle=cycle)
+        evidence = review_evidence(db.session, cycle, today=today())
+        return render_template("cycles/review.html", form=form, pupil=pupil, cycle=cycle, evidence=evidence)
     if not recording:
         flash("Review saved as a draft.", "success")
         return _to_cycle(cycle, "#review")
