@@ -106,6 +106,14 @@ class AssessmentForm(FromRecord, VersionedForm):
     submit = SubmitField("Save assessment", widget=GovSubmitInput())
     dated_today = "assessed_on"
 
+    def opened(self, record, *, today: date | None = None, start: flow.AssessmentDetails | None = None) -> None:
+        """A first assessment of a cycle that continues the last starts from `start` (the last
+        one, as `flow.assessment_starting_point` gives it), to be checked and saved."""
+        super().opened(record, today=today)
+        if record is None and start is not None:
+            for name, value in vars(start).items():
+                self[name].data = value
+
     def to_details(self) -> flow.AssessmentDetails:
         return self.details(flow.AssessmentDetails)
 

@@ -141,7 +141,9 @@ def _start_review(user: User, pupil: Pupil, cycle: SupportCycle):
 @once
 def assessment(public_id: str, number: int):
     user, _, cycle = _load(public_id, number, Ability.OPEN_CYCLE)
-    form = AssessmentForm.from_record(cycle.assessment, today=today())
+    form = AssessmentForm.from_record(
+        cycle.assessment, today=today(), start=flow.assessment_starting_point(cycle, today())
+    )
     return _save(form, flow.save_assessment, user, cycle, "cycles/assessment.html", "Assessment saved.", "#assessment")
 
 
@@ -280,7 +282,8 @@ def review(public_id: str, number: int):
     following = done.value
     if following is not None:
         flash(
-            f"Review recorded. Support cycle {following.number} has opened with the outcomes not yet met.",
+            f"Review recorded. Support cycle {following.number} has opened with the outcomes not yet met; "
+            "its assessment and plan start from this cycle's, for you to check and save.",
             "success",
         )
         return redirect(url_for("cycles.show", public_id=pupil.public_id, number=following.number))

@@ -374,6 +374,28 @@ ASSESSMENT_FIELDS = {
 }
 
 
+def assessment_starting_point(cycle: SupportCycle, today: date) -> AssessmentDetails | None:
+    """What a new assessment's form starts from in a cycle that continues the last (None in a
+    first cycle, or when the last had no assessment): the last assessment, with the pupil's and
+    parents' views as its review heard them, dated today. Nothing is saved until the SENCO has
+    checked it and saves it, so the cycle stays at 'assess' until then."""
+    previous = cycle.previous_cycle
+    before = previous.assessment if previous is not None else None
+    if before is None:
+        return None
+    review = previous.review
+    return AssessmentDetails(
+        areas_of_need=list(before.areas_of_need or []),
+        strengths=before.strengths,
+        difficulties=before.difficulties,
+        evidence=before.evidence,
+        pupil_views=(review.pupil_views if review is not None else None) or before.pupil_views,
+        parent_views=(review.parent_views if review is not None else None) or before.parent_views,
+        outside_agencies=before.outside_agencies,
+        assessed_on=today,
+    )
+
+
 # The cycle's one-off records, by the name of the cycle's attribute: the model, and its fields.
 _RECORDS = {"assessment": (Assessment, ASSESSMENT_FIELDS), "plan": (Plan, PLAN_FIELDS)}
 
