@@ -180,7 +180,12 @@ def outcome(public_id: str, number: int, outcome_id: int | None = None):
     user, _, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
     existing = None if outcome_id is None else _outcome(cycle, outcome_id)
     review_date = cycle.plan.review_date if cycle.plan is not None else None
-    form = (OutcomeForm if existing is None else OutcomeEditForm).from_record(existing, target_date=review_date)
+    bank = queries.outcome_wordings(db.session, cycle)
+    form = (OutcomeForm if existing is None else OutcomeEditForm).from_record(
+        existing, target_date=review_date, bank=bank
+    )
+    if form.picked() is not None:
+        return render_template("cycles/outcome.html", form=form, pupil=cycle.pupil, cycle=cycle, outcome=existing)
     return _save(
         form, flow.save_outcome, user, cycle, "cycles/outcome.html", "Outcome saved.", "#plan", outcome=existing
     )

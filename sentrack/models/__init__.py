@@ -77,6 +77,7 @@ from sentrack.models.organisation import (
     group_pupils,
     group_teachers,
 )
+from sentrack.models.outcome_bank import OutcomeWording
 from sentrack.models.people import (
     NO_PASSWORD,
     Invitation,
@@ -122,6 +123,7 @@ __all__ = [
     "FormSubmission",
     "Observation",
     "Outcome",
+    "OutcomeWording",
     "EarlyReviewReason",
     "OutcomeRating",
     "ParentLetter",
