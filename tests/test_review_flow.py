@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from sentrack import submissions
 from sentrack.cycles.evidence import review_evidence
 from sentrack.models import (
     AreaOfNeed,
@@ -489,3 +490,20 @@ def test_interventions_of_the_last_cycles_outcome_count_for_the_outcome_carried_
     assert carried.carried_from_id == earlier.id
     assert [i.name for i in found.of(carried.id).interventions] == ["Carried group"]
     assert found.of(carried.id).interventions[0].linked
+
+
+@pytest.mark.parametrize("editing", [False, True], ids=["new", "changed"])
+def test_a_wording_sent_twice_is_saved_once(app, senco, session, world, editing):
+    existing = _bank(session, world)[0]
+    url = f"/outcome-bank/{existing.id}" if editing else "/outcome-bank/new"
+    token = submissions.issue(world.users["senco"].id, secret_key=app.secret_key)
+    data = {"area_of_need": "semh", "wording": "The pupil will greet an adult each morning", "active": "y"}
+    data |= {submissions.FIELD: token} | ({"version": str(existing.version)} if editing else {})
+
+    first, second = (senco.post(url, data=data) for _ in range(2))
+
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    saved = session.scalars(sa.select(OutcomeWording).where(OutcomeWording.wording.like("%greet an adult%"))).all()
+    assert len(saved) == 1
+    assert len(audit_events(session, "outcome_wording_saved")) == 1
