@@ -335,11 +335,9 @@ ROUTES: dict[str, Route] = {
         method="POST",
         target=PUPIL,
     ),
-    # Asking before an outcome is removed: the target's cycle is at review, so back to the cycle.
+    # Asking before an outcome is removed (the target's cycle is at review: the page says why it stays).
     "/pupils/<public_id>/cycles/<int:number>/outcomes/<int:outcome_id>/confirm-removal": Route(
-        lambda t: f"{t.cycle}/outcomes/{t.outcome_id}/confirm-removal",
-        only("senco", yes=Redirect(lambda t: f"{t.cycle}#plan"), no=404),
-        target=PUPIL,
+        lambda t: f"{t.cycle}/outcomes/{t.outcome_id}/confirm-removal", only("senco", no=404), target=PUPIL
     ),
     "/pupils/<public_id>/letters/<int:letter_id>/sent": Route(
         lambda t: f"{t.base}/letters/{t.letter_id}/sent",

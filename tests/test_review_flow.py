@@ -267,9 +267,11 @@ def test_removing_an_outcome_asks_first_and_removes_only_when_confirmed(senco, s
 def test_asking_to_remove_an_outcome_once_support_started_says_why_not(senco, session, world):
     cycle = _drive(session, world, CycleState.DO)
 
-    response = senco.get(_url(cycle, f"/outcomes/{cycle.outcomes[0].id}/confirm-removal"), follow_redirects=True)
+    page = senco.page(_url(cycle, f"/outcomes/{cycle.outcomes[0].id}/confirm-removal"))
 
-    assert "outcomes can be removed only at plan" in response.get_data(as_text=True)
+    assert page.text("h1") == "Outcome 1 stays in the plan"
+    assert "outcomes can be removed only at plan" in page.text()
+    assert "Yes, remove the outcome" not in page.buttons()
 
 
 # --- The bank of outcome wordings -----------------------------------------------------------------

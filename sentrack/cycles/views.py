@@ -202,15 +202,18 @@ def _outcome(cycle: SupportCycle, outcome_id: int):
 @bp.route("/cycles/<int:number>/outcomes/<int:outcome_id>/confirm-removal")
 @login_required
 def outcome_confirm_remove(public_id: str, number: int, outcome_id: int):
-    """Removing an outcome asks first: the page says which outcome goes, and its button removes it."""
+    """Removing an outcome asks first: the page says which outcome goes, and its button removes it;
+    once the plan has started, it says why the outcome stays."""
     user, pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
     existing = _outcome(cycle, outcome_id)
-    for problem in flow.removal_problems(cycle):
-        flash(problem.message, "error")
-        return _to_cycle(cycle, "#plan")
-    place = cycle.outcomes.index(existing) + 1
     return render_template(
-        "cycles/outcome_remove.html", form=MoveForm(), pupil=pupil, cycle=cycle, outcome=existing, place=place
+        "cycles/outcome_remove.html",
+        form=MoveForm(),
+        pupil=pupil,
+        cycle=cycle,
+        outcome=existing,
+        place=cycle.outcomes.index(existing) + 1,
+        problems=flow.removal_problems(cycle),
     )
 
 
