@@ -189,6 +189,7 @@ def register_blueprints(app: Flask) -> None:
         interventions,
         main,
         meetings,
+        outcome_bank,
         pages,
         pupils,
         staff,
@@ -212,6 +213,7 @@ def register_blueprints(app: Flask) -> None:
         census,
         yearend,
         transfers,
+        outcome_bank,
     ):
         app.register_blueprint(module.bp)
 

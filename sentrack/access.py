@@ -85,6 +85,7 @@ class Ability(enum.StrEnum):
     CONFIRM_TRANSFER = "confirm_transfer"  # confirm or decline another school's transfer of a pupil
     RUN_YEAR_END = "run_year_end"  # the year-end rollover: pupils up a year, next year's classes
     VIEW_CENSUS_CHECK = "view_census_check"  # the roll's SEN as the January census will take it
+    MANAGE_OUTCOME_BANK = "manage_outcome_bank"  # the school's bank of outcome wordings for plans
 
 
 # What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
@@ -148,6 +149,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.CONFIRM_TRANSFER,
             Ability.RUN_YEAR_END,
             Ability.VIEW_CENSUS_CHECK,
+            Ability.MANAGE_OUTCOME_BANK,
         }
     ),
     Role.HEAD: frozenset(

@@ -318,6 +318,7 @@ DESCRIPTIONS: dict[str, str] = {
     "plan_printed": "Printed the SEN support plan",
     "outcome_saved": "Saved an outcome of the plan",
     "outcome_removed": "Removed an outcome from the plan",
+    "outcome_wording_saved": "Saved a wording in the school's bank of outcomes",
     "observation_added": "Recorded an observation",
     "review_saved": "Saved the review",
     "letter_sent": "Marked the letter to parents as sent",

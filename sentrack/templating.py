@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from sentrack.access import Ability, abilities, may_see_ehc_caseload, page_flags
 from sentrack.models.enums import NeedType, Provision, Role, year_group_label
+from sentrack.workflows.revisions import display
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -23,8 +24,9 @@ def format_date(value: date | None, style: str = "long") -> str:
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(LONDON).date()
-    month = value.strftime("%B" if style == "long" else "%b")
-    return f"{value.day} {month} {value.year}"
+    if style == "long":
+        return display(value)  # the one way dates are written, in pages and in messages alike
+    return f"{value.day} {value:%b} {value.year}"
 
 
 def format_datetime(value: datetime | None) -> str:

@@ -322,7 +322,7 @@ def test_the_next_cycle_ends_in_a_step_down_shown_in_the_history_and_timeline(se
         (date(2026, 11, 27), "Parents met at the review"),
         (date(2026, 11, 27), "Review held: stepped down from SEN support"),
         (date(2026, 11, 26), "Review started"),
-        (date(2026, 11, 21), "Plan started: review on 26/11/2026"),
+        (date(2026, 11, 21), "Plan started: review on 26 November 2026"),
         (date(2026, 11, 21), "Plan written"),
         (date(2026, 11, 21), "Assessment finished: planning begins"),
         (date(2026, 11, 21), "Assessment recorded"),
@@ -333,7 +333,7 @@ def test_the_next_cycle_ends_in_a_step_down_shown_in_the_history_and_timeline(se
         (date(2026, 10, 15), "Observation recorded"),
         (date(2026, 10, 1), "Observation recorded"),
         (date(2026, 10, 1), "Observation recorded"),
-        (date(2026, 9, 7), "Plan started: review on 02/11/2026"),
+        (date(2026, 9, 7), "Plan started: review on 2 November 2026"),
         (date(2026, 9, 7), "Placed on SEN support"),
         (date(2026, 9, 7), "Plan written"),
         (date(2026, 9, 1), "Assessment finished: planning begins"),
@@ -717,7 +717,7 @@ def test_a_reviewed_cycle_refuses_changes(senco, world, session, post):
     response = senco.post(_url(cycle, path), data=data)
 
     assert response.status_code == 200
-    assert "This cycle was reviewed on 20/11/2026 and is locked" in _general_errors(Page(response))
+    assert "This cycle was reviewed on 20 November 2026 and is locked" in _general_errors(Page(response))
     assert _state_of(session, cycle) == before
 
 
@@ -849,7 +849,7 @@ def test_a_letter_is_marked_sent_once(app, senco, login, world, session, colleag
     other = login(colleague, app.test_client())
     second = other.post(url, follow_redirects=True)
 
-    assert Page(second).flashes() == ["This letter was already sent on 27/11/2026"]
+    assert Page(second).flashes() == ["This letter was already sent on 27 November 2026"]
     session.refresh(letter)
     assert (letter.sent_on, letter.sent_by_id) == (TODAY, world.users["senco"].id)
     assert len(audit_events(session, "letter_sent")) == 1
@@ -1126,7 +1126,7 @@ def test_an_outcome_aimed_after_the_review_date_is_refused_beside_the_target_dat
     assert response.status_code == 200
     assert (
         Page(response).field_error("target_date")
-        == "The target date cannot be after the plan's review date (02/11/2026)"
+        == "The target date cannot be after the plan's review date (2 November 2026)"
     )
     assert count(session, Outcome, Outcome.cycle_id == cycle.id) == before
 
@@ -1141,7 +1141,7 @@ def test_a_review_date_before_an_outcomes_target_is_refused_beside_it_naming_the
 
     assert response.status_code == 200
     assert Page(response).field_error("review_date") == (
-        "The outcome 'Outcome 1: reads a book banded at the right level' has a target date of 02/11/2026, "
+        "The outcome 'Outcome 1: reads a book banded at the right level' has a target date of 2 November 2026, "
         "after this review date: choose a later review date or change the outcome first"
     )
     assert _cycle(session, cycle.pupil, 1).plan.review_date == REVIEW_DATE
@@ -1158,7 +1158,7 @@ def test_before_the_review_date_the_senco_is_offered_to_start_early(senco, world
 
     page = senco.page(_url(cycle))
 
-    assert "The review is not due until 02/11/2026: to hold it earlier, choose why" in page
+    assert "The review is not due until 2 November 2026: to hold it earlier, choose why" in page
     assert "Start the review early" in page.buttons() and page.has('[name="early_reason"]')
 
 
@@ -1170,7 +1170,7 @@ def test_starting_early_without_a_reason_is_refused_beside_the_choice(senco, wor
     assert response.status_code == 200
     assert (
         Page(response).field_error("early_reason")
-        == "The review is not due until 02/11/2026: to hold it earlier, choose why"
+        == "The review is not due until 2 November 2026: to hold it earlier, choose why"
     )
     assert _cycle(session, cycle.pupil, 1).state is CycleState.DO
     assert count(session, Review, Review.cycle_id == cycle.id) == 0
@@ -1221,7 +1221,7 @@ def test_a_teacher_cannot_start_a_review_at_all(client, world, login, session, b
 @pytest.mark.parametrize(
     ("held_on", "error"),
     [
-        (date(2026, 9, 6), "The review cannot be before the plan started (07/09/2026)"),
+        (date(2026, 9, 6), "The review cannot be before the plan started (7 September 2026)"),
         (date(2026, 9, 7), None),
     ],
     ids=["day-before-the-plan-started", "day-the-plan-started"],
@@ -1271,6 +1271,6 @@ def test_an_early_review_without_a_reason_is_refused_beside_the_reason(senco, wo
 
     assert (
         Page(response).field_error("early_reason")
-        == "The review is not due until 02/11/2026: to hold it earlier, choose why"
+        == "The review is not due until 2 November 2026: to hold it earlier, choose why"
     )
     assert _cycle(session, cycle.pupil, 1).state is CycleState.REVIEW

@@ -237,7 +237,7 @@ def test_the_review_cannot_start_before_the_review_date(session, world):
     cycle = _drive(session, world, CycleState.DO)
 
     assert _problems(cycle, Move.START_REVIEW, today=REVIEW_DATE - DAY) == [
-        ("early_reason", "The review is not due until 02/11/2026: to hold it earlier, choose why")
+        ("early_reason", "The review is not due until 2 November 2026: to hold it earlier, choose why")
     ]
     with pytest.raises(RuleBroken) as refused:
         flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=REVIEW_DATE - DAY)
@@ -284,7 +284,7 @@ def _first_outcome_unrated(cycle):
         (
             {"held_on": REVIEW_DATE - DAY},
             "early_reason",
-            "The review is not due until 02/11/2026: to hold it earlier, choose why",
+            "The review is not due until 2 November 2026: to hold it earlier, choose why",
         ),
     ],
     ids=[
@@ -410,7 +410,7 @@ def test_the_next_cycles_assessment_cannot_be_before_the_last_review(session, wo
         )
 
     assert refused.value.field == "assessed_on"
-    assert "before the last cycle's review (20/11/2026)" in refused.value.message
+    assert "before the last cycle's review (20 November 2026)" in refused.value.message
 
 
 @pytest.mark.parametrize(
@@ -426,7 +426,7 @@ def test_the_next_cycles_assessment_cannot_be_before_the_last_review(session, wo
         (
             {"starts_on": OPENED_ON - DAY, "review_date": REVIEW_DATE},
             "starts_on",
-            "The plan cannot start before the cycle opened (01/09/2026)",
+            "The plan cannot start before the cycle opened (1 September 2026)",
         ),
     ],
     ids=["review-on-start", "review-before-start", "agreed-in-future", "starts-before-opened"],
@@ -633,7 +633,7 @@ def test_every_edit_of_a_reviewed_cycle_is_refused(session, world, edit):
     with pytest.raises(RuleBroken) as refused:
         EDITS[edit](session, world.users["senco"], cycle)
 
-    assert refused.value.message.startswith("This cycle was reviewed on 20/11/2026 and is locked")
+    assert refused.value.message.startswith("This cycle was reviewed on 20 November 2026 and is locked")
     assert refused.value.field is None
     assert _lock_snapshot(session, cycle) == before
 
@@ -1447,7 +1447,7 @@ def test_an_outcomes_target_date_cannot_fall_after_the_review_date(session, worl
             flow.save_outcome(session, actor=world.users["senco"], cycle=cycle, details=details, today=PLAN_STARTS)
         assert (refused.value.field, refused.value.message) == (
             "target_date",
-            "The target date cannot be after the plan's review date (02/11/2026)",
+            "The target date cannot be after the plan's review date (2 November 2026)",
         )
         assert len(cycle.outcomes) == 1
 
@@ -1535,7 +1535,7 @@ def test_a_plans_review_date_cannot_move_before_an_outcomes_target_date(session,
             )
         assert refused.value.field == "review_date"
         assert refused.value.message == (
-            "The outcome 'Outcome 2: reads a book banded at the right level' has a target date of 01/11/2026, "
+            "The outcome 'Outcome 2: reads a book banded at the right level' has a target date of 1 November 2026, "
             "after this review date: choose a later review date or change the outcome first"
         )
         assert (cycle.plan.review_date, cycle.plan.version) == (REVIEW_DATE, version)
@@ -1584,7 +1584,7 @@ def test_a_teacher_cannot_start_a_review_early_even_with_a_reason(session, world
     with pytest.raises(RuleBroken) as refused:
         flow.start_review(session, actor=world.users["teacher"], cycle=cycle, today=REVIEW_DATE - DAY, early=EARLY)
 
-    assert refused.value.message == "The review is not due until 02/11/2026: only the SENCO can hold it earlier"
+    assert refused.value.message == "The review is not due until 2 November 2026: only the SENCO can hold it earlier"
     assert cycle.state is CycleState.DO
     assert count(session, Review, Review.cycle_id == cycle.id) == 0
 
@@ -1624,7 +1624,7 @@ def test_a_review_cannot_start_before_the_plan_was_agreed(session, world):
         flow.start_review(session, actor=world.users["senco"], cycle=cycle, today=agreed - DAY, early=EARLY)
     assert (refused.value.field, refused.value.message) == (
         "review_date",
-        "The review cannot be before the plan started (10/09/2026)",
+        "The review cannot be before the plan started (10 September 2026)",
     )
     assert cycle.state is CycleState.DO
 
@@ -1669,7 +1669,7 @@ def test_a_review_dated_the_day_before_the_plan_started_is_refused_and_nothing_s
 
     assert (refused.value.field, refused.value.message) == (
         "held_on",
-        "The review cannot be before the plan started (07/09/2026)",
+        "The review cannot be before the plan started (7 September 2026)",
     )
     assert (cycle.review.version, cycle.review.held_on) == (0, None)
 
@@ -1680,7 +1680,7 @@ def test_the_guard_refuses_a_meeting_before_the_plan_started_even_if_one_got_in(
     cycle.review.held_on = PLAN_STARTS - DAY
 
     assert _problems(cycle, Move.RECORD_REVIEW) == [
-        ("held_on", "The review cannot be before the plan started (07/09/2026)")
+        ("held_on", "The review cannot be before the plan started (7 September 2026)")
     ]
 
 
@@ -1715,7 +1715,7 @@ def test_a_teacher_cannot_record_an_early_review(session, world):
     with pytest.raises(RuleBroken) as refused:
         flow.record_review(session, actor=world.users["teacher"], cycle=cycle, today=TODAY)
 
-    assert refused.value.message == "The review is not due until 02/11/2026: only the SENCO can hold it earlier"
+    assert refused.value.message == "The review is not due until 2 November 2026: only the SENCO can hold it earlier"
     assert cycle.state is CycleState.REVIEW
 
 
@@ -1792,7 +1792,7 @@ def test_a_review_with_a_parent_on_the_day_of_a_recorded_meeting_links_it(sessio
     assert recorded.outcomes == "Keep going"  # the teacher's record stays as written
     event = [e for e in _events(session, pupil) if e.title == "Parents met at the review"]
     assert [(e.effective_on, e.detail) for e in event] == [
-        (HELD_ON, "The meeting with parents recorded for 20/11/2026")
+        (HELD_ON, "The meeting with parents recorded for 20 November 2026")
     ]
     assert [e.object_id for e in audit_events(session, "parent_meeting_linked")] == [str(recorded.id)]
 

@@ -76,7 +76,7 @@ from sentrack.workflows.ehc_clocks import is_at_risk, issued_within_20_weeks
 from sentrack.workflows.ehc_register import ehc_without_plan, is_request_in_progress, plan_in_force
 from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import Engagement, engagement_for_school
-from sentrack.workflows.revisions import snapshot
+from sentrack.workflows.revisions import display, snapshot
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 from sentrack.workflows.upn import check_letter, upn_problem
 
@@ -706,7 +706,7 @@ def test_the_timeline_has_an_event_for_every_move_titled_as_the_app_titles_it(db
         assert kinds["plan_written"] == (cycle.plan is not None)
         for event in found:
             if event.kind == "cycle_start_support":
-                assert event.title == f"Plan started: review on {cycle.plan.review_date:%d/%m/%Y}"
+                assert event.title == f"Plan started: review on {display(cycle.plan.review_date)}"
                 assert event.effective_on == cycle.plan.starts_on
             if event.kind == "cycle_start_review":
                 assert (event.title, event.effective_on) == ("Review started", cycle.plan.review_date)
@@ -1313,7 +1313,7 @@ def test_the_timeline_records_interventions_starting_and_their_impact_as_the_app
             assert started.effective_on == intervention.starts_on
             assert started.detail == (
                 f"{len(intervention.weekdays)} x {intervention.minutes_per_session} minutes a week "
-                f"until {intervention.ends_on:%d/%m/%Y}"
+                f"until {display(intervention.ends_on)}"
             )
             assert (started.actor_id, started.recorded_at) == (intervention.created_by_id, intervention.created_at)
             expected += 1

@@ -543,6 +543,9 @@ def test_the_views_that_create_records_save_once(app):
         "interventions.impact",
         "interventions.catalogue_new",
         "interventions.catalogue_edit",
+        # The bank of outcomes (sent twice in tests/test_review_flow.py)
+        "outcome_bank.new",
+        "outcome_bank.edit",
         "staff.member_new",
         "staff.group_new",
         "staff.group_edit",

@@ -792,7 +792,7 @@ def test_an_assistant_records_a_session_with_an_absence(client, world, login, se
 @pytest.mark.parametrize(
     ("held_on", "message"),
     [
-        (date(2026, 10, 30), "The date must be within the intervention: 02/11/2026 to 18/12/2026"),
+        (date(2026, 10, 30), "The date must be within the intervention: 2 November 2026 to 18 December 2026"),
         (date(2026, 11, 30), "A session cannot be recorded for a date in the future"),
     ],
     ids=["before-it-started", "future"],

@@ -457,7 +457,7 @@ def test_starting_writes_an_event_on_each_pupils_timeline(session, world, kind):
             INTERVENTION_STARTS,
             world.users["senco"].id,
         )
-        assert event.detail == "2 x 30 minutes a week until 11/12/2026"
+        assert event.detail == "2 x 30 minutes a week until 11 December 2026"
     assert [(e.pupil_id, e.user_id, e.object_id) for e in audit_events(session, "intervention_started")] == [
         (world.pupils["taught"].id, world.users["senco"].id, str(intervention.id)),
         (world.pupils["taught_plain"].id, world.users["senco"].id, str(intervention.id)),
@@ -574,12 +574,12 @@ def test_a_pupil_on_a_register_cannot_be_taken_out(session, world, kind, present
         (
             {"starts_on": date(2026, 11, 12)},
             "starts_on",
-            "The start date cannot be after the first session recorded (09/11/2026)",
+            "The start date cannot be after the first session recorded (9 November 2026)",
         ),
         (
             {"ends_on": date(2026, 11, 25)},
             "ends_on",
-            "The end date cannot be before the last session recorded (26/11/2026)",
+            "The end date cannot be before the last session recorded (26 November 2026)",
         ),
     ],
     ids=["start-after-first-register", "end-before-last-register"],
@@ -725,7 +725,10 @@ def test_ending_before_a_recorded_session_is_refused(session, world, kind):
             session, actor=world.users["senco"], intervention=intervention, ended_on=date(2026, 11, 25), today=TODAY
         )
 
-    assert _refusal(refused) == ("ended_on", "The end date cannot be before the last session recorded (26/11/2026)")
+    assert _refusal(refused) == (
+        "ended_on",
+        "The end date cannot be before the last session recorded (26 November 2026)",
+    )
     assert intervention.ends_on == INTERVENTION_ENDS
 
 
@@ -785,14 +788,14 @@ def test_a_register_with_nobody_present_marks_everyone_absent(session, world, ki
             INTERVENTION_ENDS,
             (),
             "held_on",
-            "The date must be within the intervention: 14/09/2026 to 11/12/2026",
+            "The date must be within the intervention: 14 September 2026 to 11 December 2026",
         ),
         (
             date(2026, 11, 16),
             date(2026, 11, 13),
             (),
             "held_on",
-            "The date must be within the intervention: 14/09/2026 to 13/11/2026",
+            "The date must be within the intervention: 14 September 2026 to 13 November 2026",
         ),
         (
             date(2026, 11, 12),
@@ -886,7 +889,7 @@ def test_impact_waits_for_the_end(session, world, kind):
 
     assert _refusal(refused) == (
         None,
-        "Impact is recorded when the intervention ends (11/12/2026): end it early if it has finished",
+        "Impact is recorded when the intervention ends (11 December 2026): end it early if it has finished",
     )
     _no_impact_recorded(session, intervention)
 

@@ -186,7 +186,7 @@ def test_a_second_meeting_on_the_same_day_is_refused_and_the_first_is_offered(cl
 
     page = Page(response)
     assert page.field_error("held_on") == (
-        "A meeting with parents on 20/11/2026 is already recorded for this pupil. "
+        "A meeting with parents on 20 November 2026 is already recorded for this pupil. "
         "If this was a separate meeting with another parent or carer, say so below"
     )
     assert f"/pupils/{world.pupils['taught'].public_id}#meeting-{first.id}" in page.links()
@@ -258,7 +258,7 @@ def test_planning_a_second_meeting_for_a_day_already_planned_is_refused_unless_s
 
     page = Page(response)
     assert page.field_error("planned_for").startswith(
-        "A meeting with parents on 03/12/2026 is already planned for this pupil."
+        "A meeting with parents on 3 December 2026 is already planned for this pupil."
     )
     assert any(href.endswith(f"#meeting-{first.id}") for href in page.links())
     assert count(session, ParentMeeting) == 1
@@ -945,7 +945,7 @@ def test_a_record_marked_shared_by_someone_else_meanwhile_keeps_their_date(world
     assert held.shared_with_parents_on is None  # loaded by this request
     _taken_meanwhile(session, held, shared_with_parents_on=date(2026, 11, 23))
 
-    with pytest.raises(RuleBroken, match="already shared with parents on 23/11/2026"):
+    with pytest.raises(RuleBroken, match="already shared with parents on 23 November 2026"):
         mark_shared(session, actor=senco, meeting=held, shared_on=date(2026, 11, 25), today=TODAY)
 
     session.expire_all()

@@ -45,6 +45,7 @@ from sentrack.models import (
     NeedType,
     Notification,
     Outcome,
+    OutcomeWording,
     ParentLetter,
     ParentMeeting,
     Plan,
@@ -67,6 +68,7 @@ from sentrack.workflows import interventions as iflow
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.imports import preview as preview_import
 from sentrack.workflows.invitations import invite, token_for
+from sentrack.workflows.outcome_bank import seed_outcome_bank
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER, change_sen_status
 from tests.conftest import TODAY
 from tests.ctf_samples import ctf_xml, pupil_xml, sample_upn
@@ -136,6 +138,7 @@ class Target:
     batch: ImportBatch | None = None  # an import of a school's MIS file, waiting for confirmation
     difference: SenDifference | None = None  # an imported SEN history that differs, of a school's pupil
     transfer: PupilTransfer | None = None
+    wording: OutcomeWording | None = None  # a wording of a school's bank of outcomes
 
     @property
     def iv(self) -> str:
@@ -213,6 +216,7 @@ INVITATION = "invitation"  # an open invitation to set a password, of a new memb
 BATCH = "batch"  # an import of a school's file from its MIS, previewed and not yet confirmed
 DIFFERENCE = "difference"  # an imported SEN history that differs from the school's record of its pupil
 TRANSFER = "transfer"  # a transfer of a pupil's record asked by another school of the authority
+WORDING = "wording"  # a wording of a school's bank of outcomes
 MANAGERS = ("senco", "head", "admin")  # who manages a school's staff (Ability.MANAGE_STAFF)
 
 # The key is the rule as Werkzeug spells it: one endpoint may have several rules.
@@ -331,6 +335,10 @@ ROUTES: dict[str, Route] = {
         method="POST",
         target=PUPIL,
     ),
+    # Asking before an outcome is removed (the target's cycle is at review: the page says why it stays).
+    "/pupils/<public_id>/cycles/<int:number>/outcomes/<int:outcome_id>/confirm-removal": Route(
+        lambda t: f"{t.cycle}/outcomes/{t.outcome_id}/confirm-removal", only("senco", no=404), target=PUPIL
+    ),
     "/pupils/<public_id>/letters/<int:letter_id>/sent": Route(
         lambda t: f"{t.base}/letters/{t.letter_id}/sent",
         only("senco", yes=Redirect(lambda t: f"{t.base}#letters"), no=404),
@@ -358,6 +366,10 @@ ROUTES: dict[str, Route] = {
         lambda t: f"/interventions/catalogue/{t.entry.id}", only("senco"), target=ENTRY
     ),
     "/interventions/impact-scale": Route(lambda t: "/interventions/impact-scale", only("senco")),
+    # The school's bank of outcome wordings: the SENCO's.
+    "/outcome-bank/": Route(lambda t: "/outcome-bank/", only("senco")),
+    "/outcome-bank/new": Route(lambda t: "/outcome-bank/new", only("senco")),
+    "/outcome-bank/<int:wording_id>": Route(lambda t: f"/outcome-bank/{t.wording.id}", only("senco"), target=WORDING),
     "/interventions/<int:intervention_id>": Route(
         lambda t: t.iv, only("senco", "head", "teacher", "ta", no=404), target=INTERVENTION
     ),
@@ -681,7 +693,10 @@ def _cases():
                 if role in ("teacher", "ta"):
                     yield pytest.param(rule, role, "hidden", id=f"{rule} {role} hidden")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
-            elif route.target in (MEMBER, GROUP, ENTRY, TASK, TERM, PROPOSAL, INVITATION, BATCH, DIFFERENCE, TRANSFER):
+            elif route.target in (
+                *(MEMBER, GROUP, ENTRY, TASK, TERM, PROPOSAL, INVITATION, BATCH, DIFFERENCE, TRANSFER),
+                WORDING,
+            ):
                 yield pytest.param(rule, role, "own", id=f"{rule} {role} own-school")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
             else:
@@ -988,6 +1003,20 @@ def _transfer(session, world: World, kind: str) -> PupilTransfer:
     return transfer
 
 
+def _catalogue_target(session, world: World, target: str, kind: str) -> Target:
+    """An entry of the intervention catalogue, or a wording of the bank of outcomes, of the
+    user's school ("own") or of another."""
+    if target == WORDING:
+        school = world.school if kind == "own" else world.foreign
+        seed_outcome_bank(session, [school.id])
+        session.commit()
+        wording = session.scalar(sa.select(OutcomeWording).where(OutcomeWording.school_id == school.id))
+        return Target(world, wording=wording)
+    entry = _catalogue_entry(session, world.users["senco" if kind == "own" else "foreign_senco"])
+    session.commit()
+    return Target(world, entry=entry)
+
+
 def _target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
     if route.target == TRANSFER:
         return Target(world, transfer=_transfer(session, world, kind))
@@ -1033,10 +1062,8 @@ def _target(world: World, route: Route, kind, foreign_group, session=None) -> Ta
         session.add(term)
         session.commit()
         return Target(world, term=term)
-    if route.target == ENTRY:
-        entry = _catalogue_entry(session, world.users["senco" if kind == "own" else "foreign_senco"])
-        session.commit()
-        return Target(world, entry=entry)
+    if route.target in (ENTRY, WORDING):
+        return _catalogue_target(session, world, route.target, kind)
     if route.target == PUPIL:
         key = "taught" if kind == "own" else kind[1]
         records = _cycle_records(session, world.pupils[key]) if session is not None else None
@@ -1055,7 +1082,7 @@ def _expected(route: Route, role: str, kind) -> object:
     expected = route.expect[role]
     if route.target == PUPIL and kind[0] != "sees":
         return 404  # out of scope: never confirm the record exists
-    if route.target in (MEMBER, GROUP, ENTRY, TERM) and kind == "other-school" and expected == 200:
+    if route.target in (MEMBER, GROUP, ENTRY, TERM, WORDING) and kind == "other-school" and expected == 200:
         return 404
     if route.target == MEMBER and kind == "other-school" and isinstance(expected, Redirect):
         return 404  # another school's member is never found

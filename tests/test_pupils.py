@@ -634,12 +634,12 @@ def test_the_first_status_of_a_pupil_with_none_recorded(senco, world, session):
         (
             _status_form(start=date(2025, 9, 10)),
             "start_date",
-            "The date must be after the current status began (10/09/2025)",
+            "The date must be after the current status began (10 September 2025)",
         ),
         (
             _status_form(start=date(2025, 1, 6)),
             "start_date",
-            "The date must be after the current status began (10/09/2025)",
+            "The date must be after the current status began (10 September 2025)",
         ),
         (
             _status_form(provision="K", primary="SPLD"),

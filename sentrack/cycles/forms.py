@@ -106,6 +106,14 @@ class AssessmentForm(FromRecord, VersionedForm):
     submit = SubmitField("Save assessment", widget=GovSubmitInput())
     dated_today = "assessed_on"
 
+    def opened(self, record, *, today: date | None = None, start: flow.AssessmentDetails | None = None) -> None:
+        """A first assessment of a cycle that continues the last starts from `start` (the last
+        one, as `flow.assessment_starting_point` gives it), to be checked and saved."""
+        super().opened(record, today=today)
+        if record is None and start is not None:
+            for name, value in vars(start).items():
+                self[name].data = value
+
     def to_details(self) -> flow.AssessmentDetails:
         return self.details(flow.AssessmentDetails)
 
@@ -188,9 +196,42 @@ class OutcomeForm(FromRecord, FlaskForm):
         validators=[InputRequired("Select the area of need")],
     )
     target_date = _when("Target date", "target date", required="Enter the target date")
+    wording = RadioField(
+        "Wordings in the school's bank",
+        widget=GovRadioInput(),
+        choices=[],
+        validate_choice=False,
+        validators=[Optional()],
+    )
+    use_wording = SubmitField("Use this wording", widget=GovSubmitInput())
     submit = SubmitField("Save outcome", widget=GovSubmitInput())
 
     expected_version = None  # a new outcome has none
+    bank: list = []
+
+    @classmethod
+    def from_record(cls, record, *, target_date: date | None, bank=()):
+        """As `FromRecord.from_record`, offering the wordings of the school's `bank`."""
+        form = super().from_record(record, target_date=target_date)
+        form.bank = list(bank)
+        form.wording.choices = [(str(entry.id), entry.wording) for entry in form.bank]
+        return form
+
+    def picked(self):
+        """The bank's wording the person chose to start from ("Use this wording"), or None. The
+        outcome, its area of need and (when not yet written) its success criteria become the
+        wording's, for the person to change; the choice is cleared, so that saving saves."""
+        if not (self.is_submitted() and self.use_wording.data):
+            return None
+        chosen = next((entry for entry in self.bank if str(entry.id) == self.wording.data), None)
+        if chosen is None:
+            return None
+        self.description.data = chosen.wording
+        self.area_of_need.data = chosen.area_of_need.value
+        if chosen.success_criteria and not (self.success_criteria.data or "").strip():
+            self.success_criteria.data = chosen.success_criteria
+        self.wording.data = None
+        return chosen
 
     def opened(self, record, *, target_date: date | None) -> None:
         """A new outcome aims at the plan's review date (`target_date`) unless it is changed."""

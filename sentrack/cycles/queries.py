@@ -10,10 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sentrack.models import (
+    AreaOfNeed,
     Concern,
     Contact,
     EhcRequest,
     Observation,
+    OutcomeWording,
     ParentLetter,
     Plan,
     Pupil,
@@ -104,6 +106,19 @@ def plan_agreed_how(session: Session, plan: Plan | None) -> str | None:
     if plan is None or plan.agreed_with_parents_on is None:
         return None
     return "meeting" if plan_meeting_of(session, plan) is not None else "without_meeting"
+
+
+def outcome_wordings(session: Session, cycle: SupportCycle) -> list[OutcomeWording]:
+    """The wordings the school's bank offers for the cycle's outcomes: those of the areas of need
+    the assessment found first, then the rest, each area in the Code's order."""
+    found = set(cycle.assessment.areas_of_need or []) if cycle.assessment is not None else set()
+    order = {area.value: (area.value not in found, place) for place, area in enumerate(AreaOfNeed)}
+    offered = session.scalars(
+        sa.select(OutcomeWording)
+        .where(OutcomeWording.school_id == cycle.pupil.school_id, OutcomeWording.active)
+        .order_by(OutcomeWording.id)
+    )
+    return sorted(offered, key=lambda entry: order[entry.area_of_need.value])
 
 
 def timeline_events(session: Session, pupil: Pupil) -> list[TimelineEvent]:

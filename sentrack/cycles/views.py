@@ -11,6 +11,7 @@ from sentrack import access, audit, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.cycles import bp, queries
+from sentrack.cycles.evidence import review_evidence
 from sentrack.cycles.forms import (
     AssessmentForm,
     MoveForm,
@@ -140,7 +141,9 @@ def _start_review(user: User, pupil: Pupil, cycle: SupportCycle):
 @once
 def assessment(public_id: str, number: int):
     user, _, cycle = _load(public_id, number, Ability.OPEN_CYCLE)
-    form = AssessmentForm.from_record(cycle.assessment, today=today())
+    form = AssessmentForm.from_record(
+        cycle.assessment, today=today(), start=flow.assessment_starting_point(cycle, today())
+    )
     return _save(form, flow.save_assessment, user, cycle, "cycles/assessment.html", "Assessment saved.", "#assessment")
 
 
@@ -177,7 +180,12 @@ def outcome(public_id: str, number: int, outcome_id: int | None = None):
     user, _, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
     existing = None if outcome_id is None else _outcome(cycle, outcome_id)
     review_date = cycle.plan.review_date if cycle.plan is not None else None
-    form = (OutcomeForm if existing is None else OutcomeEditForm).from_record(existing, target_date=review_date)
+    bank = queries.outcome_wordings(db.session, cycle)
+    form = (OutcomeForm if existing is None else OutcomeEditForm).from_record(
+        existing, target_date=review_date, bank=bank
+    )
+    if form.picked() is not None:
+        return render_template("cycles/outcome.html", form=form, pupil=cycle.pupil, cycle=cycle, outcome=existing)
     return _save(
         form, flow.save_outcome, user, cycle, "cycles/outcome.html", "Outcome saved.", "#plan", outcome=existing
     )
@@ -189,6 +197,24 @@ def _outcome(cycle: SupportCycle, outcome_id: int):
     if found is None:
         abort(404)
     return found
+
+
+@bp.route("/cycles/<int:number>/outcomes/<int:outcome_id>/confirm-removal")
+@login_required
+def outcome_confirm_remove(public_id: str, number: int, outcome_id: int):
+    """Removing an outcome asks first: the page says which outcome goes, and its button removes it;
+    once the plan has started, it says why the outcome stays."""
+    user, pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
+    existing = _outcome(cycle, outcome_id)
+    return render_template(
+        "cycles/outcome_remove.html",
+        form=MoveForm(),
+        pupil=pupil,
+        cycle=cycle,
+        outcome=existing,
+        place=cycle.outcomes.index(existing) + 1,
+        problems=flow.removal_problems(cycle),
+    )
 
 
 @bp.route("/cycles/<int:number>/outcomes/<int:outcome_id>/remove", methods=["POST"])
@@ -256,14 +282,16 @@ def review(public_id: str, number: int):
     recording = bool(form.record.data)
     done = operations.submit(form, flow.submit_review if recording else flow.save_review, cycle=cycle, today=today())
     if not done:
-        return render_template("cycles/review.html", form=form, pupil=pupil, cycle=cycle)
+        evidence = review_evidence(db.session, cycle, today=today())
+        return render_template("cycles/review.html", form=form, pupil=pupil, cycle=cycle, evidence=evidence)
     if not recording:
         flash("Review saved as a draft.", "success")
         return _to_cycle(cycle, "#review")
     following = done.value
     if following is not None:
         flash(
-            f"Review recorded. Support cycle {following.number} has opened with the outcomes not yet met.",
+            f"Review recorded. Support cycle {following.number} has opened with the outcomes not yet met; "
+            "its assessment and plan start from this cycle's, for you to check and save.",
             "success",
         )
         return redirect(url_for("cycles.show", public_id=pupil.public_id, number=following.number))

@@ -29,6 +29,7 @@ from sentrack.demo.staff import StaffBuilder
 from sentrack.demo.tasks import add_passport_reads, add_task_history
 from sentrack.models import LocalAuthority, Provision, Role, School, SchoolTerm, TeachingGroup
 from sentrack.workflows.duty_catalogue import sync_catalogue
+from sentrack.workflows.outcome_bank import seed_outcome_bank
 
 LA_CODE = "999"
 LA_NAME = "Demo Borough Council"
@@ -49,6 +50,7 @@ class DemoBuilder:
         # The leavers go through the app's workflow, once the sequences are past the demo's rows.
         # At the demo school, the SEN leavers left when their SEN files to the next school were due.
         session = self.context.rows.session
+        seed_outcome_bank(session, [school.school_id for school in self.rolls])
         for school in self.rolls:
             aims = SEN_FILE_AIMS if school.number == 1 else ()
             self.context.summary.leavers += add_leavers(session, self.context, school, aims=aims)

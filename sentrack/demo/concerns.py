@@ -18,6 +18,7 @@ from sentrack.demo.schools import DEFAULT_PUPILS
 from sentrack.demo.staff import Staff
 from sentrack.models import AreaOfNeed, Concern, ConcernStatus, Phase, Provision
 from sentrack.workflows import timeline
+from sentrack.workflows.revisions import display
 
 CONCERN_DEADLINE_DAYS = 28  # the School default
 ASSESSMENT_OPENED_NOTE = "Assessment opened (support cycle 1)"  # as the app notes it
@@ -154,7 +155,7 @@ def _add_concern(
         raised,
         row["recorded_at"],
         row["raised_by_id"],
-        detail=f"Decision due by {row['deadline']:%d/%m/%Y}",
+        detail=f"Decision due by {display(row['deadline'])}",
     )
     if status is ConcernStatus.NO_FURTHER_ACTION:
         add_event(

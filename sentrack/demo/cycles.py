@@ -65,7 +65,7 @@ from sentrack.models import (
 from sentrack.workflows import timeline
 from sentrack.workflows.cycles import MOVES, OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS, Move
 from sentrack.workflows.register import is_review_overdue
-from sentrack.workflows.revisions import snapshot
+from sentrack.workflows.revisions import display, snapshot
 
 
 class Stage(Enum):
@@ -721,7 +721,7 @@ class CycleWriter:
             timeline.PLAN_WRITTEN,
             min(saved_at.date(), dates.starts),
             saved_at,
-            detail=f"Review date {dates.due:%d/%m/%Y}",
+            detail=f"Review date {display(dates.due)}",
         )
         return saved_at
 
@@ -965,7 +965,7 @@ class CycleWriter:
                 shared,
                 datetime.combine(shared, time(15, 30), tzinfo=UTC),
                 self.senco_id,
-                detail=f"The record of the meeting of {review['held_on']:%d/%m/%Y}",
+                detail=f"The record of the meeting of {display(review['held_on'])}",
             )
 
     def _blank_review_revision(self, review_id: int, started_at: datetime, outcomes: list[dict[str, Any]]) -> None:

@@ -78,6 +78,7 @@ from sentrack.models import (
 from sentrack.models.enums import AreaOfNeed
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
 from sentrack.workflows import timeline
+from sentrack.workflows.revisions import display
 
 
 class State(Enum):
@@ -550,7 +551,7 @@ class InterventionBuilder:
                 starts,
                 intervention["created_at"],
                 intervention["created_by_id"],
-                detail=f"{len(weekdays)} x {programme.minutes} minutes a week until {ends:%d/%m/%Y}",
+                detail=f"{len(weekdays)} x {programme.minutes} minutes a week until {display(ends)}",
             )
         return places
 

@@ -60,7 +60,7 @@ from sentrack.models.meetings import action_line
 from sentrack.workflows import timeline
 from sentrack.workflows.meeting_records import MEETING_CORRECTED
 from sentrack.workflows.meetings import MEETING_FIELDS, RECORD_TYPE
-from sentrack.workflows.revisions import snapshot
+from sentrack.workflows.revisions import display, snapshot
 
 ON_REGISTER = (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
 # The columns of a meeting's row beyond who, when recorded and its mode: empty unless given.
@@ -329,7 +329,7 @@ class _MeetingWriter:
             corrected_on,
             corrected_at,
             leader,
-            detail=f"The record of the meeting of {held_on:%d/%m/%Y}. Changed: {changed}",
+            detail=f"The record of the meeting of {display(held_on)}. Changed: {changed}",
             meeting_id=row["id"],
         )
 
@@ -370,7 +370,7 @@ class _MeetingWriter:
             planned_on,
             recorded_at,
             leader,
-            detail=f"For {planned_for:%d/%m/%Y}",
+            detail=f"For {display(planned_for)}",
             meeting_id=row["id"],
         )
         context.summary.parent_meetings_planned += 1

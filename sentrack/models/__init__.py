@@ -79,6 +79,7 @@ from sentrack.models.organisation import (
     group_pupils,
     group_teachers,
 )
+from sentrack.models.outcome_bank import OutcomeWording
 from sentrack.models.people import (
     NO_PASSWORD,
     Invitation,
@@ -127,6 +128,7 @@ __all__ = [
     "FormSubmission",
     "Observation",
     "Outcome",
+    "OutcomeWording",
     "EarlyReviewReason",
     "OutcomeRating",
     "ParentLetter",

@@ -12,7 +12,7 @@ from sentrack import audit
 from sentrack.models import AreaOfNeed, Concern, ConcernStatus, Pupil, User
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
-from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
+from sentrack.workflows.revisions import begin_edit, check_version, display, finish_edit
 from sentrack.workflows.timeline import add_event
 
 # A concern is decided once: two people deciding it at once are told of each other.
@@ -61,7 +61,7 @@ def raise_concern(
         title=timeline.concern_raised(area_of_need),
         effective_on=raised_on,
         actor=actor,
-        detail=f"Decision due by {concern.deadline:%d/%m/%Y}",
+        detail=f"Decision due by {display(concern.deadline)}",
     )
     audit.record(session, "concern_raised", actor=actor, pupil=pupil, object_type="concern", object_id=concern.id)
     settle_tasks(session, today, pupil_ids=[pupil.id])  # the record kept current

@@ -37,7 +37,15 @@ from sentrack.workflows.concerns import CONCERN_FIELDS, decide_no_further_action
 from sentrack.workflows.ehc_requests import open_from_review
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.meetings import meeting_from_plan, meeting_from_review, unlink_plan_meeting
-from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, forget, insert_once, record_revision
+from sentrack.workflows.revisions import (
+    begin_edit,
+    check_version,
+    display,
+    finish_edit,
+    forget,
+    insert_once,
+    record_revision,
+)
 from sentrack.workflows.sen_status import change_sen_status, current_status
 from sentrack.workflows.timeline import add_event
 
@@ -139,10 +147,10 @@ def early_review_problems(
         return []
     started = plan_started_on(cycle)
     if on < started:
-        return [RuleBroken(f"The review cannot be before the plan started ({started:%d/%m/%Y})", field=field)]
+        return [RuleBroken(f"The review cannot be before the plan started ({display(started)})", field=field)]
     if on >= plan.review_date:
         return []
-    due = f"{plan.review_date:%d/%m/%Y}"
+    due = display(plan.review_date)
     if actor is not None and not may_hold_early_review(actor):
         return [RuleBroken(f"The review is not due until {due}: only the SENCO can hold it earlier", field=field)]
     if early is None or early.reason is None:
@@ -234,7 +242,7 @@ def _short(text: str, length: int = 60) -> str:
 def _require_editable(cycle: SupportCycle, *states: CycleState, what: str) -> None:
     if cycle.state is CycleState.CLOSED:
         raise RuleBroken(
-            f"This cycle was reviewed on {cycle.closed_on:%d/%m/%Y} and is locked: {what} in the next cycle"
+            f"This cycle was reviewed on {display(cycle.closed_on)} and is locked: {what} in the next cycle"
         )
     if cycle.state not in states:
         allowed = " or ".join(s.label.lower() for s in states)
@@ -366,6 +374,28 @@ ASSESSMENT_FIELDS = {
 }
 
 
+def assessment_starting_point(cycle: SupportCycle, today: date) -> AssessmentDetails | None:
+    """What a new assessment's form starts from in a cycle that continues the last (None in a
+    first cycle, or when the last had no assessment): the last assessment, with the pupil's and
+    parents' views as its review heard them, dated today. Nothing is saved until the SENCO has
+    checked it and saves it, so the cycle stays at 'assess' until then."""
+    previous = cycle.previous_cycle
+    before = previous.assessment if previous is not None else None
+    if before is None:
+        return None
+    review = previous.review
+    return AssessmentDetails(
+        areas_of_need=list(before.areas_of_need or []),
+        strengths=before.strengths,
+        difficulties=before.difficulties,
+        evidence=before.evidence,
+        pupil_views=(review.pupil_views if review is not None else None) or before.pupil_views,
+        parent_views=(review.parent_views if review is not None else None) or before.parent_views,
+        outside_agencies=before.outside_agencies,
+        assessed_on=today,
+    )
+
+
 # The cycle's one-off records, by the name of the cycle's attribute: the model, and its fields.
 _RECORDS = {"assessment": (Assessment, ASSESSMENT_FIELDS), "plan": (Plan, PLAN_FIELDS)}
 
@@ -408,7 +438,7 @@ def _check_assessment(cycle: SupportCycle, details: AssessmentDetails, today: da
     previous = cycle.previous_cycle
     if previous is not None and details.assessed_on < previous.closed_on:
         raise RuleBroken(
-            f"The assessment date cannot be before the last cycle's review ({previous.closed_on:%d/%m/%Y})",
+            f"The assessment date cannot be before the last cycle's review ({display(previous.closed_on)})",
             field="assessed_on",
         )
     if details.assessed_on < cycle.pupil.date_of_birth:
@@ -503,12 +533,12 @@ def _check_plan(cycle: SupportCycle, details: PlanDetails, today: date) -> None:
         raise RuleBroken("The date agreed with parents cannot be in the future", field="agreed_with_parents_on")
     if details.starts_on < cycle.opened_on:
         raise RuleBroken(
-            f"The plan cannot start before the cycle opened ({cycle.opened_on:%d/%m/%Y})", field="starts_on"
+            f"The plan cannot start before the cycle opened ({display(cycle.opened_on)})", field="starts_on"
         )
     late = [o for o in cycle.outcomes if details.review_date is not None and o.target_date > details.review_date]
     if late:
         raise RuleBroken(
-            f"The outcome '{_short(late[0].description)}' has a target date of {late[0].target_date:%d/%m/%Y}, "
+            f"The outcome '{_short(late[0].description)}' has a target date of {display(late[0].target_date)}, "
             "after this review date: choose a later review date or change the outcome first",
             field="review_date",
         )
@@ -533,7 +563,7 @@ def save_plan(
     values |= {"updated_by_id": actor.id, "updated_at": now()}
     plan = _write_record(session, cycle, "plan", actor, values, expected_version)
     if plan.version == 1:
-        detail = f"Review date {details.review_date:%d/%m/%Y}" if details.review_date else None
+        detail = f"Review date {display(details.review_date)}" if details.review_date else None
         event = _on_cycle(cycle, "plan_written", timeline.PLAN_WRITTEN, min(today, details.starts_on), detail=detail)
         add_event(session, actor=actor, **event)
     _audit(session, "plan_saved", actor, cycle, ("plan", plan.id), {"version": plan.version})
@@ -569,7 +599,7 @@ def save_outcome(
         raise RuleBroken("The target date must be after the cycle opened", field="target_date")
     if cycle.plan is not None and cycle.plan.review_date is not None and details.target_date > cycle.plan.review_date:
         raise RuleBroken(
-            f"The target date cannot be after the plan's review date ({cycle.plan.review_date:%d/%m/%Y})",
+            f"The target date cannot be after the plan's review date ({display(cycle.plan.review_date)})",
             field="target_date",
         )
     if outcome is None:
@@ -586,6 +616,16 @@ def save_outcome(
     _audit(session, "outcome_saved", actor, cycle, ("outcome", outcome.id))
     session.flush()
     return outcome
+
+
+def removal_problems(cycle: SupportCycle) -> list[RuleBroken]:
+    """Why the cycle's outcomes cannot be removed now (empty when they can): only while the plan
+    has not started."""
+    try:
+        _require_editable(cycle, CycleState.PLAN, what="outcomes can be removed")
+    except RuleBroken as refused:
+        return [refused]
+    return []
 
 
 def remove_outcome(session: Session, *, actor: User, cycle: SupportCycle, outcome: Outcome) -> None:
@@ -617,7 +657,7 @@ def start_support(
     plan = cycle.plan
     if plan.starts_on > today:
         raise RuleBroken(
-            f"The plan starts on {plan.starts_on:%d/%m/%Y}: it can be started from then", field="starts_on"
+            f"The plan starts on {display(plan.starts_on)}: it can be started from then", field="starts_on"
         )
     status = current_status(session, cycle.pupil)
     if status is None or status.provision is Provision.NONE:
@@ -686,7 +726,7 @@ def add_observation(
         raise RuleBroken("The date cannot be in the future", field="observed_on")
     if cycle.plan is not None and observed_on < cycle.plan.starts_on:
         raise RuleBroken(
-            f"The date cannot be before the plan started ({cycle.plan.starts_on:%d/%m/%Y})", field="observed_on"
+            f"The date cannot be before the plan started ({display(cycle.plan.starts_on)})", field="observed_on"
         )
     if outcome is not None and outcome.cycle_id != cycle.id:
         raise RuleBroken("Choose an outcome of this plan", field="outcome")
@@ -746,7 +786,7 @@ def save_review(
         raise RuleBroken("The request date cannot be in the future", field="ehc_requested_on")
     started = plan_started_on(cycle)
     if details.held_on is not None and started is not None and details.held_on < started:
-        raise RuleBroken(f"The review cannot be before the plan started ({started:%d/%m/%Y})", field="held_on")
+        raise RuleBroken(f"The review cannot be before the plan started ({display(started)})", field="held_on")
     values = {name: getattr(details, name) for name in REVIEW_FIELDS if name != "ratings_summary"}  # derived, set below
     if details.held_on is not None and cycle.plan.review_date is not None and details.held_on >= cycle.plan.review_date:
         # Held on or after the review date: not early, whatever was said before.

@@ -18,7 +18,7 @@ from sentrack.workflows import RuleBroken
 from sentrack.workflows import timeline as titles
 from sentrack.workflows.ehc_register import plan_in_force
 from sentrack.workflows.fulfilment import settle_tasks
-from sentrack.workflows.revisions import edit
+from sentrack.workflows.revisions import display, edit
 from sentrack.workflows.sen_status import change_sen_status, current_status
 from sentrack.workflows.timeline import add_event
 
@@ -166,7 +166,7 @@ class PlanChanges:
 
 def _refuse_ceased(plan: EhcPlan) -> None:
     if plan.ceased_on is not None:
-        raise RuleBroken(f"This plan ceased on {plan.ceased_on:%d/%m/%Y}: it can no longer be changed")
+        raise RuleBroken(f"This plan ceased on {display(plan.ceased_on)}: it can no longer be changed")
 
 
 def _set_outcomes(plan: EhcPlan, outcomes: tuple[OutcomeDetails, ...]) -> None:
@@ -254,7 +254,7 @@ def _check_cease(plan: EhcPlan, details: CeaseDetails, today: date) -> None:
     if details.ceased_on > today:
         raise RuleBroken("The date the plan ceased cannot be in the future", field="ceased_on")
     if details.ceased_on < plan.issued_on:
-        raise RuleBroken(f"The plan cannot cease before it was issued ({plan.issued_on:%d/%m/%Y})", field="ceased_on")
+        raise RuleBroken(f"The plan cannot cease before it was issued ({display(plan.issued_on)})", field="ceased_on")
     if not details.reason.strip():
         raise RuleBroken("Enter why the plan ceases", field="reason")
     if len(details.reason.strip()) > CEASE_REASON_MAX:

@@ -36,7 +36,7 @@ from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, Wave
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.register import is_on_roll, needs_impact
-from sentrack.workflows.revisions import Change, EditConflict, begin_edit, check_version, edit, finish_edit
+from sentrack.workflows.revisions import Change, EditConflict, begin_edit, check_version, display, edit, finish_edit
 from sentrack.workflows.sen_status import change_sen_status
 from sentrack.workflows.timeline import add_event
 
@@ -409,7 +409,7 @@ def _started(intervention: Intervention, on: date, *, joined: bool = False) -> d
         "kind": "intervention_started",
         "title": timeline.intervention_starts(intervention.name),
         "effective_on": on,
-        "detail": ("Joined " if joined else "") + f"{weekly} until {intervention.ends_on:%d/%m/%Y}",
+        "detail": ("Joined " if joined else "") + f"{weekly} until {display(intervention.ends_on)}",
     }
 
 
@@ -464,10 +464,10 @@ def _refuse_moving_past_registers(session: Session, intervention: Intervention, 
     first, last = _recorded_between(session, intervention)
     if first is not None and details.starts_on > first:
         raise RuleBroken(
-            f"The start date cannot be after the first session recorded ({first:%d/%m/%Y})", field="starts_on"
+            f"The start date cannot be after the first session recorded ({display(first)})", field="starts_on"
         )
     if last is not None and details.ends_on < last:
-        raise RuleBroken(f"The end date cannot be before the last session recorded ({last:%d/%m/%Y})", field="ends_on")
+        raise RuleBroken(f"The end date cannot be before the last session recorded ({display(last)})", field="ends_on")
 
 
 def _refuse_taking_out_attenders(
@@ -585,7 +585,7 @@ def end_intervention(session: Session, *, actor: User, intervention: Interventio
         raise RuleBroken("The intervention has already ended", field="ended_on")
     _, last = _recorded_between(session, intervention)
     if last is not None and ended_on < last:
-        raise RuleBroken(f"The end date cannot be before the last session recorded ({last:%d/%m/%Y})", field="ended_on")
+        raise RuleBroken(f"The end date cannot be before the last session recorded ({display(last)})", field="ended_on")
     # A new version, so that an edit opened before it ended is told, not saved over the end date.
     with edit(session, "intervention", intervention, INTERVENTION_FIELDS, None, actor):
         intervention.ends_on = ended_on
@@ -624,8 +624,8 @@ def _check_session_date(intervention: Intervention, held_on: date, today: date) 
         raise RuleBroken("A session cannot be recorded for a date in the future", field="held_on")
     if not intervention.starts_on <= held_on <= intervention.ends_on:
         raise RuleBroken(
-            f"The date must be within the intervention: {intervention.starts_on:%d/%m/%Y} "
-            f"to {intervention.ends_on:%d/%m/%Y}",
+            f"The date must be within the intervention: {display(intervention.starts_on)} "
+            f"to {display(intervention.ends_on)}",
             field="held_on",
         )
 
@@ -835,7 +835,7 @@ def record_impact(
     opened; EditConflict, listing every place someone else saved since, when any moved on."""
     if intervention.ends_on > today:
         raise RuleBroken(
-            f"Impact is recorded when the intervention ends ({intervention.ends_on:%d/%m/%Y}): "
+            f"Impact is recorded when the intervention ends ({display(intervention.ends_on)}): "
             "end it early if it has finished"
         )
     places = writable_impact_places(actor, intervention)

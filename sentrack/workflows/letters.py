@@ -10,13 +10,14 @@ from sentrack import audit
 from sentrack.models import ParentLetter, Pupil, User
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
+from sentrack.workflows.revisions import display
 from sentrack.workflows.timeline import add_event
 
 
 def mark_letter_sent(session: Session, *, actor: User, letter: ParentLetter, pupil: Pupil, today: date) -> None:
     """Record that the letter went to parents today. Refused when it was sent already."""
     if letter.sent_on is not None:
-        raise RuleBroken(f"This letter was already sent on {letter.sent_on:%d/%m/%Y}")
+        raise RuleBroken(f"This letter was already sent on {display(letter.sent_on)}")
     letter.sent_on = today
     letter.sent_by_id = actor.id
     add_event(

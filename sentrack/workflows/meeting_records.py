@@ -105,7 +105,7 @@ def correct_meeting(
         event = {
             "kind": "parent_meeting_corrected",
             "title": MEETING_CORRECTED,
-            "detail": f"The record of the meeting of {meeting.held_on:%d/%m/%Y}. Changed: {labels}",
+            "detail": f"The record of the meeting of {display(meeting.held_on)}. Changed: {labels}",
             "effective_on": today,
         }
         _told(

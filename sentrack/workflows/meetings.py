@@ -17,7 +17,7 @@ from sentrack.models.cycles import Plan, Review, SupportCycle
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.meeting_actions import ActionDetails, checked_actions, set_actions
-from sentrack.workflows.revisions import EditConflict, begin_edit, finish_edit, take_step
+from sentrack.workflows.revisions import EditConflict, begin_edit, display, finish_edit, take_step
 from sentrack.workflows.timeline import add_event
 
 # Who may lead a meeting with parents: staff who know the pupil (not governors or admins). They
@@ -163,7 +163,7 @@ def _refuse_same_day(existing: list[ParentMeeting], day: date, what: str, field:
         return
     tense = "is" if field == "planned_for" else "was"
     raise MeetingExists(
-        f"A meeting with parents on {day:%d/%m/%Y} is already {what} for this pupil. "
+        f"A meeting with parents on {display(day)} is already {what} for this pupil. "
         f"If this {tense} a separate meeting with another parent or carer, say so below",
         field=field,
         meeting=existing[0],
@@ -197,7 +197,7 @@ def plan_meeting(session: Session, *, actor: User, pupil: Pupil, details: Planne
     )
     session.add(meeting)
     session.flush()
-    detail = f"For {details.planned_for:%d/%m/%Y}" + (
+    detail = f"For {display(details.planned_for)}" + (
         f", a separate meeting with {separate_with}" if separate_with else ""
     )
     event = {"kind": "parent_meeting_planned", "title": timeline.MEETING_PLANNED, "detail": detail}
@@ -349,7 +349,7 @@ def mark_shared(
     if meeting.held_on is None:
         raise RuleBroken("Record the meeting before marking its record as shared")
     if meeting.shared_with_parents_on is not None:
-        raise RuleBroken(f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}")
+        raise RuleBroken(f"The record was already shared with parents on {display(meeting.shared_with_parents_on)}")
     if shared_on is None:
         raise RuleBroken("Enter the date the record was shared with parents", field="shared_with_parents_on")
     _check_shared(shared_on, meeting.held_on, today)
@@ -360,10 +360,10 @@ def mark_shared(
         if meeting.shared_with_parents_on is None:
             raise
         raise RuleBroken(
-            f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}"
+            f"The record was already shared with parents on {display(meeting.shared_with_parents_on)}"
         ) from None
     if not take_step(session, meeting, "shared_with_parents_on", {"shared_with_parents_on": shared_on}):
-        raise RuleBroken(f"The record was already shared with parents on {meeting.shared_with_parents_on:%d/%m/%Y}")
+        raise RuleBroken(f"The record was already shared with parents on {display(meeting.shared_with_parents_on)}")
     finish_edit(session, RECORD_TYPE, meeting, MEETING_FIELDS, actor)
     _told(
         session,
@@ -373,7 +373,7 @@ def mark_shared(
         event={
             "kind": "parent_meeting_shared",
             "title": "Meeting record shared with parents",
-            "detail": f"The record of the meeting of {meeting.held_on:%d/%m/%Y}",
+            "detail": f"The record of the meeting of {display(meeting.held_on)}",
             "effective_on": shared_on,
         },
         audited="parent_meeting_shared",
@@ -436,7 +436,7 @@ def _stand_for(
 
 
 def _recorded_for(day: date) -> str:
-    return f"The meeting with parents recorded for {day:%d/%m/%Y}"
+    return f"The meeting with parents recorded for {display(day)}"
 
 
 def meeting_from_review(session: Session, *, actor: User, cycle: SupportCycle, review: Review) -> ParentMeeting:

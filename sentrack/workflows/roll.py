@@ -21,7 +21,7 @@ from sentrack.models import Pupil, School, TimelineEvent, User
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import reopen_after_leaving_undone, settle_tasks
 from sentrack.workflows.pupils import PUPIL_LABELS, upn_on_roll_clash
-from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
+from sentrack.workflows.revisions import begin_edit, check_version, display, finish_edit
 from sentrack.workflows.timeline import add_event
 
 # How far ahead a leaving may be recorded: a parent's notice of a move, not a guess at next year.
@@ -196,20 +196,20 @@ def record_leaving(
     is given.
     """
     if pupil.left_on is not None:
-        raise RuleBroken(f"A leaving on {pupil.left_on:%d/%m/%Y} is already recorded", field="left_on")
+        raise RuleBroken(f"A leaving on {display(pupil.left_on)} is already recorded", field="left_on")
     latest_day = today + timedelta(days=MOST_DAYS_AHEAD)
     if left_on > latest_day:
         raise RuleBroken(
-            f"The leaving date can be at most {MOST_DAYS_AHEAD} days ahead ({latest_day:%d/%m/%Y})", field="left_on"
+            f"The leaving date can be at most {MOST_DAYS_AHEAD} days ahead ({display(latest_day)})", field="left_on"
         )
     if pupil.admitted_on is not None and left_on <= pupil.admitted_on:
         raise RuleBroken(
-            f"The leaving date must be after the pupil was admitted ({pupil.admitted_on:%d/%m/%Y})", field="left_on"
+            f"The leaving date must be after the pupil was admitted ({display(pupil.admitted_on)})", field="left_on"
         )
     latest = latest_record_date(session, pupil)
     if latest is not None and left_on <= latest:
         raise RuleBroken(
-            f"The pupil has a record dated {latest:%d/%m/%Y}: the leaving date must be after it", field="left_on"
+            f"The pupil has a record dated {display(latest)}: the leaving date must be after it", field="left_on"
         )
     text = leaving_reason(reason, detail)
     at = entered or now()
@@ -255,7 +255,7 @@ def undo_leaving(session: Session, *, actor: User, pupil: Pupil, today: date) ->
         title=timeline.LEAVING_UNDONE,
         effective_on=today,
         actor=actor,
-        detail=f"The leaving on {was:%d/%m/%Y} was withdrawn",
+        detail=f"The leaving on {display(was)} was withdrawn",
     )
     fields = ["left_on", "leaving_reason"] + (DESTINATION_FIELDS if had_destination else [])
     _audit(session, "leaving_undone", actor, pupil, fields)

@@ -13,6 +13,7 @@ from sentrack.clock import now
 from sentrack.models import NeedType, ParentLetter, Provision, Pupil, SenStatus, User
 from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.fulfilment import settle_tasks
+from sentrack.workflows.revisions import display
 from sentrack.workflows.timeline import add_event
 
 SEN_SUPPORT_LETTER = "sen_support_notice"
@@ -72,7 +73,7 @@ def _check_start(pupil: Pupil, start_date: date, reason: str, today: date) -> No
     # school count it only from admission (`register.on_roll`, `register.on_roll_part`).
     if pupil.admitted_on is not None and start_date < pupil.admitted_on:
         raise RuleBroken(
-            f"The date the status starts cannot be before the pupil was admitted ({pupil.admitted_on:%d/%m/%Y})",
+            f"The date the status starts cannot be before the pupil was admitted ({display(pupil.admitted_on)})",
             field="start_date",
         )
     if not reason.strip():
@@ -91,7 +92,7 @@ def _close_open_period(session: Session, pupil: Pupil, new: SenStatus) -> SenSta
     if open_period is not None:
         if new.start_date <= open_period.start_date:
             raise RuleBroken(
-                f"The date must be after the current status began ({open_period.start_date:%d/%m/%Y})",
+                f"The date must be after the current status began ({display(open_period.start_date)})",
                 field="start_date",
             )
         open_period.end_date = new.start_date - timedelta(days=1)

@@ -66,6 +66,7 @@ from sentrack.workflows.ehc_register import ehc_without_plan, plan_in_force, req
 from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import Engagement, engagement_for_schools
 from sentrack.workflows.fulfilment import passport_period, settle_tasks
+from sentrack.workflows.outcome_bank import seed_outcome_bank
 from sentrack.workflows.register import (
     awaiting_impact,
     is_record_stale,
@@ -1101,6 +1102,7 @@ def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) 
     to some duties (tests)."""
     summary = SweepSummary(today=today)
     duties = sync_catalogue(session)
+    seed_outcome_bank(session)  # a school added since the last sweep starts with the bank of outcomes
     # Work recorded since the last sweep, however it was recorded, closes its tasks first.
     settled = settle_tasks(session, today)
     summary.tasks_done += settled.done

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from sentrack.models import Provision, Pupil, User
 from sentrack.models.cycles import SupportCycle, TimelineEvent
+from sentrack.workflows.revisions import display
 
 # --- Titles ----------------------------------------------------------------------------------------
 
@@ -51,7 +52,7 @@ def cycle_opened(number: int) -> str:
 
 
 def plan_started(review_date: date) -> str:
-    return f"Plan started: review on {review_date:%d/%m/%Y}"
+    return f"Plan started: review on {display(review_date)}"
 
 
 def review_held(decision) -> str:

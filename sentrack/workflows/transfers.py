@@ -40,6 +40,7 @@ from sentrack.workflows import RuleBroken, timeline
 from sentrack.workflows.ctf_format import RELATIONSHIPS
 from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.pupils import upn_on_roll_clash
+from sentrack.workflows.revisions import display
 from sentrack.workflows.roll import LEAVING_REASONS, LEFT_EVENT
 from sentrack.workflows.timeline import add_event
 
@@ -212,8 +213,8 @@ def _leaving_of_old(old: Pupil, new: Pupil, today: date) -> date | None:
     left_on = new.admitted_on or today
     if old.admitted_on is not None and left_on <= old.admitted_on:
         raise RuleBroken(
-            f"The pupil joined the new school on {left_on:%d/%m/%Y}, not after their admission here "
-            f"({old.admitted_on:%d/%m/%Y}): correct the admission date first"
+            f"The pupil joined the new school on {display(left_on)}, not after their admission here "
+            f"({display(old.admitted_on)}): correct the admission date first"
         )
     return left_on
 

@@ -26,6 +26,7 @@ from sentrack.models import Pupil, School, TeachingGroup, User, YearEnd, group_p
 from sentrack.models.enums import YEAR_GROUP_MAX
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.register import on_roll
+from sentrack.workflows.revisions import display
 from sentrack.workflows.terms import academic_year_of, year_label
 
 OPENS_MONTH, OPENS_DAY = 6, 1  # the rollover of a year may run from 1 June of the year it ends in
@@ -194,7 +195,7 @@ class YearEndDetails:
 def _already_run(done: YearEnd) -> RuleBroken:
     who = done.run_by.full_name if done.run_by else "someone"
     return RuleBroken(
-        f"The year end of {year_label(done.academic_year)} was already run, on {done.run_at:%d/%m/%Y} by {who}."
+        f"The year end of {year_label(done.academic_year)} was already run, on {display(done.run_at)} by {who}."
         " Nothing was changed."
     )
 
@@ -207,7 +208,7 @@ def _check_when(session: Session, school: School, details: YearEndDetails, today
         raise RuleBroken("The academic year has changed since this page was opened: look at the preview again")
     if today < allowed_from(year):
         raise RuleBroken(
-            f"The year end of {year_label(year)} can be run from {allowed_from(year):%d/%m/%Y}: nothing was changed"
+            f"The year end of {year_label(year)} can be run from {display(allowed_from(year))}: nothing was changed"
         )
     done = done_for(session, school, year)
     if done is not None:

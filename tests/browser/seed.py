@@ -61,6 +61,7 @@ class Cast:
     mis_renamed: str = ""  # the CTF gives a preferred first name
     mis_leaver: str = ""  # leaves during the journey, for a school typed in on the leaving form
     admin: str = ""  # Oak's administrator: adds a pupil and sets up classes in the roll checks journey
+    review_pupil: str = ""  # a cycle at review with an observation and an intervention's impact against outcome 1
 
 
 def seed(session: Session) -> Cast:
@@ -122,6 +123,8 @@ def seed(session: Session) -> Cast:
         measure="Number facts in a minute",
         today=date(2026, 9, 14),
     )
+    review_pupil = pupil("Rhys", "Quinn", provision=Provision.SEN_SUPPORT, need=NeedType.SPLD)
+    _review_with_evidence(session, senco=senco, ta=ta, kind=reading, pupil=review_pupil)
     session.flush()
     # The daily sweep, as the scheduler would have run it: tasks (some now overdue) and reminders.
     run_sweep(session, date(2026, 10, 5))
@@ -170,6 +173,7 @@ def seed(session: Session) -> Cast:
         leaver=leaver.full_name,
         mover=mover.full_name,
         admin=users["admin"].email,
+        review_pupil=review_pupil.full_name,
         **mis,
     )
 
@@ -255,6 +259,35 @@ def _transfers(session: Session, world):
 EHC_CYCLE_OPENED = date(2025, 6, 2)
 EHC_PLAN_STARTS = date(2025, 6, 9)
 EHC_REVIEW_DATE = date(2025, 9, 15)
+
+
+def _review_with_evidence(session: Session, *, senco, ta, kind, pupil) -> None:
+    """A cycle at review (tests.factories.drive_cycle's dates) with, against its first outcome, an
+    observation and a phonics group whose impact is recorded."""
+    cycle = factories.drive_cycle(session, actor=senco, pupil=pupil, to=CycleState.REVIEW)
+    first = cycle.outcomes[0]
+    cycle_flow.add_observation(
+        session,
+        actor=ta,
+        cycle=cycle,
+        observed_on=date(2026, 10, 12),
+        note="Sounded out 7 of 10 two-syllable words",
+        outcome=first,
+        today=date(2026, 10, 12),
+    )
+    boost = factories.make_intervention(
+        session,
+        actor=senco,
+        kind=kind,
+        deliverer=ta,
+        pupils=[pupil],
+        name="Phonics boost",
+        ends_on=date(2026, 10, 30),
+        today=date(2026, 9, 14),
+    )
+    place = boost.places[0]
+    place.outcome_id, place.exit_score = first.id, "31"
+    place.impact, place.impact_comment, place.impact_recorded_on = 1, "Blends with confidence", date(2026, 10, 30)
 
 
 def _cycle_at_review(session: Session, *, actor, pupil) -> None:
