@@ -187,6 +187,7 @@ def register_blueprints(app: Flask) -> None:
         ehc,
         imports,
         interventions,
+        letters,
         main,
         meetings,
         pages,
@@ -212,6 +213,7 @@ def register_blueprints(app: Flask) -> None:
         census,
         yearend,
         transfers,
+        letters,
     ):
         app.register_blueprint(module.bp)
 

@@ -82,6 +82,7 @@ class Ability(enum.StrEnum):
     CONFIRM_TRANSFER = "confirm_transfer"  # confirm or decline another school's transfer of a pupil
     RUN_YEAR_END = "run_year_end"  # the year-end rollover: pupils up a year, next year's classes
     VIEW_CENSUS_CHECK = "view_census_check"  # the roll's SEN as the January census will take it
+    EDIT_LETTER_TEMPLATES = "edit_letter_templates"  # the school's wording of its letters to parents
 
 
 # What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
@@ -143,6 +144,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.CONFIRM_TRANSFER,
             Ability.RUN_YEAR_END,
             Ability.VIEW_CENSUS_CHECK,
+            Ability.EDIT_LETTER_TEMPLATES,
         }
     ),
     Role.HEAD: frozenset(

@@ -39,6 +39,7 @@ from sentrack.models.enums import (
     AreaOfNeed,
     ConcernStatus,
     ContactMethod,
+    ContactRestriction,
     NeedType,
     Phase,
     Provision,
@@ -68,6 +69,7 @@ from sentrack.models.interventions import (
     SessionAttendance,
     Wave,
 )
+from sentrack.models.letters import LetterTemplate
 from sentrack.models.meetings import MeetingMode, ParentMeeting
 from sentrack.models.organisation import (
     LocalAuthority,
@@ -152,6 +154,8 @@ __all__ = [
     "ConcernStatus",
     "Contact",
     "ContactMethod",
+    "ContactRestriction",
+    "LetterTemplate",
     "LocalAuthority",
     "MeetingMode",
     "ParentMeeting",
