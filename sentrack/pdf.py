@@ -4,7 +4,8 @@ the text needs, with a cross-reference table of each object's byte offset and no
 
 `pdf_pages` lays out documents of headed paragraphs (a letter to each of several parents, one
 document a page or more each); `pdf_document` is one page of a title and short lines. Text is
-written in Latin-1 (WinAnsi): a character outside it prints as "?"."""
+written in Latin-1 (WinAnsi), escaped so that the file is ASCII: a character outside Latin-1
+prints as "?"."""
 
 from __future__ import annotations
 
@@ -62,9 +63,12 @@ def wrap(text: str, size: float, width: float) -> list[str]:
 
 
 def _escaped(text: str) -> str:
-    """`text` as the inside of a PDF literal string: Latin-1, with backslashes and brackets escaped."""
+    """`text` as the inside of a PDF literal string, in ASCII: backslashes and brackets escaped,
+    and each Latin-1 character beyond ASCII as its octal code ("é" as \\351), so the whole file
+    is plain ASCII text."""
     plain = text.encode("latin-1", errors="replace").decode("latin-1")
-    return plain.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    escaped = plain.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    return "".join(char if ord(char) < 128 else f"\\{ord(char):03o}" for char in escaped)
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ def _pages(documents: list[Document]) -> list[bytes]:
 
 
 def _file(objects: list[bytes]) -> bytes:
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
