@@ -6,9 +6,10 @@ waiting to go, so that the letter page shows whom it goes to and who is left out
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime, time
 
 from sentrack.demo.context import DemoContext
-from sentrack.demo.dates import moment, weekday_on_or_after
+from sentrack.demo.dates import weekday_on_or_after
 from sentrack.demo.pupils import PupilDraft
 from sentrack.models import Contact, ContactRestriction, LetterTemplate, ParentLetter, RecordRevision
 from sentrack.workflows.letter_templates import KINDS, TEMPLATE_FIELDS
@@ -20,8 +21,9 @@ COURT_ORDER_NOTE = (
 
 
 def add_letter_templates(context: DemoContext, school_id: int, senco_id: int) -> None:
-    """Each kind of letter in the default wording, saved by the SENCO in the first week of term."""
-    saved_at = moment(context.rng, weekday_on_or_after(context.year_start))
+    """Each kind of letter in the default wording, saved by the SENCO on the first weekday of the
+    year at half past eight (a fixed time: the demo's random draws stay as they were)."""
+    saved_at = datetime.combine(weekday_on_or_after(context.year_start), time(8, 30), tzinfo=UTC)
     for kind in KINDS.values():
         row = context.rows.add(
             LetterTemplate,
