@@ -108,8 +108,8 @@ def placeholder_problem(text: str) -> str | None:
     unknown = sorted({name for name in _TOKEN.findall(text) if name not in PLACEHOLDERS})
     if unknown:
         listed = ", ".join("{" + name + "}" for name in unknown)
-        word = "placeholder" if len(unknown) == 1 else "placeholders"
-        return f"There is no {word} {listed}: use only the placeholders listed, spelt as shown"
+        verb = "is not a placeholder" if len(unknown) == 1 else "are not placeholders"
+        return f"{listed} {verb}: use only the placeholders listed, spelt as shown"
     if "{" in _TOKEN.sub("", text) or "}" in _TOKEN.sub("", text):
         return "Remove the curly bracket that is not part of a placeholder: { and } go only around a placeholder's name"
     return None
