@@ -463,3 +463,22 @@ def test_the_meeting_record_page_says_whom_the_record_goes_to(world, login, sess
         "Tom Cole (father): a court order restricts what the school sends them",
         "Gran Cole (grandparent): they do not hold parental responsibility",
     ]
+
+
+def test_the_transfer_pack_tells_the_next_school_of_a_restriction(session, world):
+    """The CTF has no place for a restriction: the pack's readable record carries it."""
+    import io
+    import zipfile
+
+    from sentrack.models import ExportKind
+    from sentrack.workflows.transfer_pack import download
+    from tests.test_ctf_export import _ready
+
+    pupil = world.pupils["taught"]
+    _contact(session, pupil, "Tom Lee", priority=2, restriction=ContactRestriction.SAFEGUARDING, note="Ask the DSL")
+    _ready(session, world, pupil)
+
+    got = download(session, actor=world.users["senco"], pupil=pupil, kind=ExportKind.PACK, today=TODAY)
+
+    record = zipfile.ZipFile(io.BytesIO(got.content)).read("record.html").decode()
+    assert "A safeguarding concern: Ask the DSL" in record
