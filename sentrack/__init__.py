@@ -187,6 +187,7 @@ def register_blueprints(app: Flask) -> None:
         ehc,
         imports,
         interventions,
+        letters,
         main,
         meetings,
         outcome_bank,
@@ -214,6 +215,7 @@ def register_blueprints(app: Flask) -> None:
         yearend,
         transfers,
         outcome_bank,
+        letters,
     ):
         app.register_blueprint(module.bp)
 

@@ -86,6 +86,7 @@ class Ability(enum.StrEnum):
     RUN_YEAR_END = "run_year_end"  # the year-end rollover: pupils up a year, next year's classes
     VIEW_CENSUS_CHECK = "view_census_check"  # the roll's SEN as the January census will take it
     MANAGE_OUTCOME_BANK = "manage_outcome_bank"  # the school's bank of outcome wordings for plans
+    EDIT_LETTER_TEMPLATES = "edit_letter_templates"  # the school's wording of its letters to parents
 
 
 # What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
@@ -150,6 +151,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.RUN_YEAR_END,
             Ability.VIEW_CENSUS_CHECK,
             Ability.MANAGE_OUTCOME_BANK,
+            Ability.EDIT_LETTER_TEMPLATES,
         }
     ),
     Role.HEAD: frozenset(

@@ -280,6 +280,26 @@ def test_the_ehc_plan_forms_save_once_when_sent_twice(as_browser, world, login, 
     twice(world.users["la"], f"/ehc/plans/{plan.id}/cease", lambda: _cease_form(plan))
 
 
+def test_a_letter_template_saves_once_when_sent_twice(as_browser, world, login, session):
+    """The first save of a school's wording creates its template: the repeat is answered with the
+    first's redirect and stores nothing."""
+    from sentrack.models import LetterTemplate
+
+    url = "/letter-templates/s68"
+    login(world.users["senco"])
+    token = as_browser.page(url).submission_token()
+    posted = {"title": "For {pupil_name}", "body": "Dear {parent_names}", "version": "0", submissions.FIELD: token}
+
+    first = as_browser.post(url, data=posted)
+    after_first = _rows(session)
+    second = as_browser.post(url, data=posted)
+
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert _rows(session) == after_first
+    assert count(session, LetterTemplate) == 1
+
+
 def _concern_page(client, pupil) -> tuple[str, dict]:
     url = f"/pupils/{pupil.public_id}/concerns/new"
     token = client.page(url).submission_token()
@@ -565,6 +585,8 @@ def test_the_views_that_create_records_save_once(app):
         "ehc.ask_advice",
         "ehc.new_exception",
         "ehc.issue_final",
+        # The school's letter templates (sent twice in test_a_letter_template_saves_once_when_sent_twice)
+        "letters.template",
         # A leaver's SEN file and transfers (sent twice in tests/test_transfers.py)
         "transfers.download_ctf",
         "transfers.download_pack",

@@ -319,6 +319,9 @@ ROUTES: dict[str, Route] = {
     "/pupils/<public_id>/letters/<int:letter_id>": Route(
         lambda t: f"{t.base}/letters/{t.letter_id}", only("senco", no=404), target=PUPIL
     ),
+    "/pupils/<public_id>/letters/<int:letter_id>/download": Route(
+        lambda t: f"{t.base}/letters/{t.letter_id}/download", only("senco", no=404), target=PUPIL
+    ),
     "/pupils/<public_id>/concerns/<int:concern_id>/decide": Route(
         lambda t: f"{t.base}/concerns/{t.concern_id}/decide", only("senco", no=404), target=PUPIL
     ),
@@ -476,6 +479,9 @@ ROUTES: dict[str, Route] = {
     ),
     "/settings": Route(lambda t: "/settings", only("senco")),
     "/settings/rules": Route(lambda t: "/settings/rules", only("senco")),
+    # The school's letter templates (Ability.EDIT_LETTER_TEMPLATES): the SENCO's.
+    "/letter-templates": Route(lambda t: "/letter-templates", only("senco")),
+    "/letter-templates/<kind>": Route(lambda t: "/letter-templates/s68", only("senco")),
     "/settings/terms/new": Route(lambda t: "/settings/terms/new", only("senco")),
     "/settings/terms/<int:term_id>": Route(lambda t: f"/settings/terms/{t.term.id}", only("senco"), target=TERM),
     "/settings/terms/<int:term_id>/default": Route(

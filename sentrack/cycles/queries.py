@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from sentrack.models import (
     AreaOfNeed,
     Concern,
-    Contact,
     EhcRequest,
+    LetterTemplate,
     Observation,
     OutcomeWording,
     ParentLetter,
@@ -29,8 +29,10 @@ from sentrack.models import (
 from sentrack.pupils.queries import load_staff
 from sentrack.workflows import RuleBroken
 from sentrack.workflows import cycles as flow
+from sentrack.workflows.letter_templates import KIND_OF_LETTER, school_template
+from sentrack.workflows.letters import AddressedLetter, write_letters
 from sentrack.workflows.meetings import plan_meeting_of
-from sentrack.workflows.recipients import recipients
+from sentrack.workflows.recipients import Copies, copies_for
 from sentrack.workflows.sen_status import current_status
 
 
@@ -142,26 +144,81 @@ def letter_of(session: Session, pupil: Pupil, letter_id: int) -> ParentLetter | 
 @dataclass(frozen=True)
 class LetterPage:
     """A letter to parents as printed: the SEN status it tells of, who signs it (the school's first
-    active SENCO, else the person printing it) and the parents it is addressed to."""
+    active SENCO, else the person printing it), whom it goes to and who is left out (and why), and
+    the letter written from the school's template to each of them."""
 
     status: SenStatus | None
     senco: User
-    contacts: list[Contact]
+    copies: Copies
+    template: LetterTemplate
+    letters: list[AddressedLetter]
 
 
-def letter_page(session: Session, user: User, pupil: Pupil, letter: ParentLetter) -> LetterPage:
-    senco = session.scalar(
-        sa.select(User)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(User.school_id == pupil.school_id, User.active, RoleAssignment.role == Role.SENCO)
-        .order_by(User.id)
-        .limit(1)
+def letter_page(session: Session, user: User, pupil: Pupil, letter: ParentLetter, today: date) -> LetterPage:
+    senco = (
+        session.scalar(
+            sa.select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(User.school_id == pupil.school_id, User.active, RoleAssignment.role == Role.SENCO)
+            .order_by(User.id)
+            .limit(1)
+        )
+        or user
     )
-    return LetterPage(
-        status=next((s for s in pupil.sen_statuses if s.id == letter.sen_status_id), None),
-        senco=senco or user,
-        contacts=recipients(pupil.contacts),
+    status = next((s for s in pupil.sen_statuses if s.id == letter.sen_status_id), None)
+    copies = copies_for(pupil.contacts)
+    template = school_template(session, pupil.school_id, KIND_OF_LETTER.get(letter.kind, "s68"))
+    letters = write_letters(
+        template, letter=letter, pupil=pupil, status=status, to=copies.sent, senco_name=senco.full_name, today=today
     )
+    return LetterPage(status=status, senco=senco, copies=copies, template=template, letters=letters)
+
+
+@dataclass(frozen=True)
+class PlanCopy:
+    """The parents' copy of a plan: whom it goes to (and who not, and why, for staff), and the
+    parents' and the pupil's views as the records hold them, each with where it was said."""
+
+    copies: Copies
+    parent_views: list[tuple[str, str]]
+    pupil_views: list[tuple[str, str]]
+
+
+def plan_copy(session: Session, pupil: Pupil, cycle: SupportCycle) -> PlanCopy:
+    """The views come from the cycle's assessment, the meeting the plan was agreed at and the
+    review that ended the cycle before (two queries)."""
+    before = session.scalar(
+        sa.select(SupportCycle)
+        .where(SupportCycle.pupil_id == pupil.id, SupportCycle.number == cycle.number - 1)
+        .options(joinedload(SupportCycle.review))
+    )
+    meeting = plan_meeting_of(session, cycle.plan) if cycle.plan is not None else None
+    review = before.review if before is not None else None
+    assessment = cycle.assessment
+    parents = [
+        ("At the last review", review.parent_views if review else None),
+        ("When we assessed what would help", assessment.parent_views if assessment else None),
+    ]
+    pupil_said = [
+        ("At the last review", review.pupil_views if review else None),
+        ("When we assessed what would help", assessment.pupil_views if assessment else None),
+        ("When we agreed this plan", meeting.pupil_views if meeting else None),
+    ]
+    return PlanCopy(
+        copies=copies_for(pupil.contacts),
+        parent_views=_said(parents),
+        pupil_views=_said(pupil_said),
+    )
+
+
+def _said(views: list[tuple[str, str | None]]) -> list[tuple[str, str]]:
+    """The views recorded, each once (a view copied from one record to the next is shown once)."""
+    shown, seen = [], set()
+    for where, text in views:
+        if text and text.strip() and text.strip() not in seen:
+            seen.add(text.strip())
+            shown.append((where, text.strip()))
+    return shown
 
 
 def concern_of(session: Session, pupil: Pupil, concern_id: int) -> Concern | None:

@@ -4,7 +4,7 @@ concerns. Views load through `access` and `queries`, run one workflow operation 
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from sentrack import access, audit, operations
@@ -16,7 +16,7 @@ from sentrack.extensions import db
 from sentrack.models import ConcernStatus, ParentLetter, Pupil
 from sentrack.submissions import once
 from sentrack.workflows import cycles as flow
-from sentrack.workflows.letters import mark_letter_sent
+from sentrack.workflows.letters import letter_date, letters_pdf, mark_letter_sent
 
 
 @bp.route("/timeline")
@@ -41,14 +41,36 @@ def _letter(pupil: Pupil, letter_id: int) -> ParentLetter:
 @bp.route("/letters/<int:letter_id>")
 @login_required
 def letter(public_id: str, letter_id: int):
+    """The letter written to each parent or carer the school sends it to, to print; who is left
+    out and why is said on screen only."""
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.MANAGE_CYCLE)
     found = _letter(pupil, letter_id)
-    shown = queries.letter_page(db.session, user, pupil, found)
+    shown = queries.letter_page(db.session, user, pupil, found, today())
     page = render_template("cycles/letter.html", pupil=pupil, letter=found, form=MoveForm(), **vars(shown))
     return audit.shown(
         db.session, page, "letter_printed", actor=user, pupil=pupil, object_type="parent_letter", object_id=found.id
     )
+
+
+@bp.route("/letters/<int:letter_id>/download")
+@login_required
+def letter_download(public_id: str, letter_id: int):
+    """The letters as one PDF, each to its parent or carer on a page of its own; audited."""
+    user = operations.signed_in_user()
+    pupil = access.get_pupil(user, public_id, Ability.MANAGE_CYCLE)
+    found = _letter(pupil, letter_id)
+    shown = queries.letter_page(db.session, user, pupil, found, today())
+    if not shown.letters:
+        flash("There is no one to send this letter to: no contact may receive it.", "error")
+        return redirect(url_for("cycles.letter", public_id=pupil.public_id, letter_id=found.id))
+    response = Response(letters_pdf(pupil.school.name, shown.letters), mimetype="application/pdf")
+    name = f"letter-to-parents-{letter_date(found, today()).isoformat()}.pdf"
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    about = {"object_type": "parent_letter", "object_id": found.id, "details": {"letters": len(shown.letters)}}
+    return audit.shown(db.session, response, "letter_downloaded", actor=user, pupil=pupil, **about)
 
 
 @bp.route("/letters/<int:letter_id>/sent", methods=["POST"])

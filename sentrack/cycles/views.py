@@ -310,7 +310,8 @@ def plan_print(public_id: str, number: int):
     user, pupil, cycle = _load(public_id, number, Ability.VIEW_SEN)
     if cycle.plan is None:
         abort(404)
-    page = render_template("cycles/plan_print.html", pupil=pupil, cycle=cycle, today=today())
+    copy = queries.plan_copy(db.session, pupil, cycle)
+    page = render_template("cycles/plan_print.html", pupil=pupil, cycle=cycle, today=today(), copy=copy)
     return audit.shown(
         db.session, page, "plan_printed", actor=user, pupil=pupil, object_type="plan", object_id=cycle.plan.id
     )

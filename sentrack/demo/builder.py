@@ -20,6 +20,7 @@ from sentrack.demo.dates import school_year
 from sentrack.demo.ehc import add_ehc_work
 from sentrack.demo.exchange import SEN_FILE_AIMS, add_exchange
 from sentrack.demo.interventions import InterventionBuilder
+from sentrack.demo.letters import add_letter_templates, restrict_a_contact
 from sentrack.demo.meetings import add_parent_meetings
 from sentrack.demo.pupils import PupilBuilder
 from sentrack.demo.register import add_sen_statuses, place_on_register
@@ -106,6 +107,8 @@ class DemoBuilder:
         add_status_events(context, pupils, staff.senco_id)
         cycles = add_support_cycles(context, spec, pupils, staff)
         add_letters(context, pupils, staff)
+        add_letter_templates(context, school_id, staff.senco_id)
+        restrict_a_contact(context, pupils)
         InterventionBuilder(context, spec, school_id, pupils, staff, cycles).build()
         add_parent_meetings(context, spec, pupils, cycles)
         add_task_history(context, school_id, pupils, staff, self.duties)

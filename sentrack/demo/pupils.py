@@ -17,7 +17,7 @@ from sentrack.demo.dates import DAY, first_school_day, random_date, random_schoo
 from sentrack.demo.schools import Group, SchoolSpec
 from sentrack.demo.staff import Staff
 from sentrack.demo.upn import UpnAllocator
-from sentrack.models import Contact, ContactMethod, NeedType, Phase, Provision, Pupil, group_pupils
+from sentrack.models import Contact, ContactMethod, ContactRestriction, NeedType, Phase, Provision, Pupil, group_pupils
 
 IN_YEAR_ADMISSION_RATE = 0.08
 MEDICAL_RATE = 0.05
@@ -197,6 +197,8 @@ class PupilBuilder:
             address=address,
             preferred_contact=method,
             priority=priority,
+            restriction=ContactRestriction.NONE,  # a few are restricted later (demo/letters.py)
+            restriction_note=None,
         )
 
     def _address(self) -> str:

@@ -26,6 +26,7 @@ from sentrack.submissions import once
 from sentrack.workflows import meetings as flow
 from sentrack.workflows import settings as settings_flow
 from sentrack.workflows.meeting_records import correct_meeting
+from sentrack.workflows.recipients import copies_for
 
 
 def _to_pupil(pupil: Pupil):
@@ -71,7 +72,8 @@ def shared(public_id: str, meeting_id: int):
     if operations.submit(form, flow.mark_shared, meeting=meeting, today=today(), details_as="shared_on"):
         flash("The date the record was shared with parents is saved.", "success")
         return _to_pupil(pupil)
-    return render_template("meetings/shared.html", form=form, pupil=pupil, meeting=meeting)
+    copies = copies_for(pupil.contacts)  # whom the record goes to (sentrack/workflows/recipients.py)
+    return render_template("meetings/shared.html", form=form, pupil=pupil, meeting=meeting, copies=copies)
 
 
 # --- A meeting's record: its page, its corrections, the copy for parents ------------------------

@@ -39,6 +39,7 @@ from sentrack.models.enums import (
     AreaOfNeed,
     ConcernStatus,
     ContactMethod,
+    ContactRestriction,
     GroupKind,
     NeedType,
     Phase,
@@ -69,6 +70,7 @@ from sentrack.models.interventions import (
     SessionAttendance,
     Wave,
 )
+from sentrack.models.letters import LetterTemplate
 from sentrack.models.meetings import MeetingAction, MeetingMode, ParentMeeting
 from sentrack.models.notices import EmailDelivery, EmailDigest, NotificationPreference
 from sentrack.models.organisation import (
@@ -159,6 +161,8 @@ __all__ = [
     "ConcernStatus",
     "Contact",
     "ContactMethod",
+    "ContactRestriction",
+    "LetterTemplate",
     "LocalAuthority",
     "MeetingAction",
     "MeetingMode",

@@ -143,6 +143,15 @@ class ContactMethod(Labelled):
     LETTER = "letter"
 
 
+class ContactRestriction(Labelled):
+    """Why a contact must not be sent letters or copies of the pupil's records, if at all."""
+
+    NONE = "none", "No restriction"
+    COURT_ORDER = "court_order", "A court order"
+    SAFEGUARDING = "safeguarding", "A safeguarding concern"
+    OTHER = "other", "Another reason"
+
+
 def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     """A portable enum column: stored as its value, checked by a named CHECK constraint."""
     return sa.Enum(

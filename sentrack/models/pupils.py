@@ -16,6 +16,7 @@ from sentrack.models.enums import (
     AreaOfNeed,
     ConcernStatus,
     ContactMethod,
+    ContactRestriction,
     NeedType,
     Provision,
     enum_type,
@@ -131,10 +132,20 @@ class Contact(Base):
     address: Mapped[str | None] = mapped_column(sa.Text)
     preferred_contact: Mapped[ContactMethod] = mapped_column(enum_type(ContactMethod, "preferred_contact"))
     priority: Mapped[int] = mapped_column(default=1)
+    # A court order, a safeguarding concern or another reason the school sends this contact no
+    # letters or copies of the pupil's records (sentrack/workflows/recipients.py), with a note.
+    restriction: Mapped[ContactRestriction] = mapped_column(
+        enum_type(ContactRestriction, "restriction"), default=ContactRestriction.NONE, server_default="none"
+    )
+    restriction_note: Mapped[str | None] = mapped_column(sa.Text)
     # Each save moves the record to the next version (sentrack/workflows/revisions.py).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     pupil: Mapped[Pupil] = relationship(back_populates="contacts")
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.restriction is not ContactRestriction.NONE
 
 
 class SenStatus(Base):

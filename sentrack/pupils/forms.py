@@ -22,6 +22,7 @@ from sentrack.forms import (
     VersionedForm,
     answers_given,
     blank_to_none,
+    choose,
     coerce_int,
     opened_at,
     question_field,
@@ -29,7 +30,16 @@ from sentrack.forms import (
     text_area,
     text_field,
 )
-from sentrack.models import AreaOfNeed, Contact, ContactMethod, NeedType, Provision, Pupil, SenStatus
+from sentrack.models import (
+    AreaOfNeed,
+    Contact,
+    ContactMethod,
+    ContactRestriction,
+    NeedType,
+    Provision,
+    Pupil,
+    SenStatus,
+)
 from sentrack.models.enums import YEAR_GROUP_MAX, YEAR_GROUP_MIN, year_group_label
 from sentrack.workflows.concerns import ConcernDetails
 from sentrack.workflows.pupils import ContactDetails, PupilDetails
@@ -182,6 +192,19 @@ class ContactForm(FlaskForm):
         [("1", "First contact"), ("2", "Second contact"), ("3", "Third contact"), ("4", "Fourth contact")],
         validators=[],
     )
+    # Not sent (a form from before restrictions, a script): no restriction, as the page preselects.
+    restriction = choose(
+        "Is anything restricting what the school sends them?",
+        [(r.value, r.label) for r in ContactRestriction],
+        "Select whether anything restricts what the school sends them",
+        default=ContactRestriction.NONE.value,
+    )
+    restriction_note = text_area(
+        "About the restriction",
+        max_length=1000,
+        hint="What it restricts and where its details are kept. Letters, copies of plans and meeting records "
+        "go only to contacts with parental responsibility and no restriction.",
+    )
     submit = SubmitField("Save contact", widget=gov.GovSubmitInput())
 
     @classmethod
@@ -197,6 +220,7 @@ class ContactForm(FlaskForm):
             form.parental_responsibility.data = "yes" if contact.parental_responsibility else "no"
             form.preferred_contact.data = contact.preferred_contact.value
             form.priority.data = str(contact.priority)
+            form.restriction.data = contact.restriction.value
         return form
 
     def to_details(self) -> ContactDetails:
@@ -209,6 +233,8 @@ class ContactForm(FlaskForm):
             address=self.address.data,
             preferred_contact=ContactMethod(self.preferred_contact.data),
             priority=int(self.priority.data),
+            restriction=ContactRestriction(self.restriction.data),
+            restriction_note=self.restriction_note.data,
         )
 
 

@@ -39,6 +39,7 @@ from sentrack.workflows.ehc_register import is_request_in_progress, plan_in_forc
 from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import PupilEngagement, engagement_for_pupil
 from sentrack.workflows.meetings import pupil_meetings
+from sentrack.workflows.recipients import copies_for
 from sentrack.workflows.register import is_on_roll, on_roll
 from sentrack.workflows.retention import retention_dates
 from sentrack.workflows.upn import normalise
@@ -441,6 +442,8 @@ class RecordPage:
             "current": next((s for s in sen.statuses if s.end_date is None), None),
             "open_cycle": next((c for c in sen.cycles if c.is_open), None),
             "may_add_ehc_plan": bool(self.reach & {Ability.RECORD_EHC_SCHOOL, Ability.RECORD_EHC_LA}),
+            # Why a contact is sent no letters or copies of records (sentrack/workflows/recipients.py).
+            "left_out": {left.contact.id: left.reason for left in copies_for(self.pupil.contacts).left_out},
         }
 
 

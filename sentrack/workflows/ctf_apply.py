@@ -199,7 +199,10 @@ def _apply_contacts(session: Session, actor: User | None, pupil: Pupil, values: 
             "address": held.address,
             "priority": held.priority,
         } | updates
-        update_contact(session, actor=actor, contact=held, details=_contact_details(merged, held.preferred_contact))
+        details = _contact_details(merged, held.preferred_contact)
+        # A file from the MIS knows nothing of a restriction recorded here: it is kept.
+        details.restriction, details.restriction_note = held.restriction, held.restriction_note
+        update_contact(session, actor=actor, contact=held, details=details)
 
 
 def _history(actor: User | None, pupil: Pupil, values: dict[str, Any], batch: ImportBatch) -> list[SenStatus]:

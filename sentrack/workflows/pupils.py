@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from sentrack import audit
 from sentrack.clock import now
-from sentrack.models import Contact, ContactMethod, Pupil, TeachingGroup, User
+from sentrack.models import Contact, ContactMethod, ContactRestriction, Pupil, TeachingGroup, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.confirmations import Confirmed, answers
 from sentrack.workflows.registration import kept_ids, pupil_question
@@ -54,6 +54,8 @@ CONTACT_LABELS = {
     "address": "Postal address",
     "preferred_contact": "How they prefer to be contacted",
     "priority": "Contact order",
+    "restriction": "Restriction on what they are sent",
+    "restriction_note": "What the restriction says",
 }
 
 
@@ -252,6 +254,9 @@ class ContactDetails:
     address: str | None
     preferred_contact: ContactMethod
     priority: int
+    # A court order, safeguarding concern or other reason to send them nothing (workflows/recipients.py).
+    restriction: ContactRestriction = ContactRestriction.NONE
+    restriction_note: str | None = None
 
 
 CONTACT_FIELDS = tuple(ContactDetails.__dataclass_fields__)
@@ -264,6 +269,15 @@ def _check_contact(details: ContactDetails) -> None:
         raise RuleBroken("Enter an email address, or choose another way to contact them", field="email")
     if details.preferred_contact is ContactMethod.LETTER and not details.address:
         raise RuleBroken("Enter an address, or choose another way to contact them", field="address")
+    if details.restriction is not ContactRestriction.NONE and not details.restriction_note:
+        raise RuleBroken(
+            "Say what the restriction is and where its details are kept (for example, the order's date and terms)",
+            field="restriction_note",
+        )
+    if details.restriction is ContactRestriction.NONE and details.restriction_note:
+        raise RuleBroken(
+            "Choose the restriction this note is about, or clear the note if there is none", field="restriction_note"
+        )
 
 
 def add_contact(session: Session, *, actor: User, pupil: Pupil, details: ContactDetails) -> Contact:

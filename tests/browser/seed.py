@@ -13,9 +13,25 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sentrack.models import AreaOfNeed, CycleState, NeedType, Phase, Provision, Role, School, Task, TeachingGroup
+from sentrack.models import (
+    AreaOfNeed,
+    Contact,
+    ContactMethod,
+    ContactRestriction,
+    CycleState,
+    NeedType,
+    ParentLetter,
+    Phase,
+    Provision,
+    Role,
+    School,
+    SenStatus,
+    Task,
+    TeachingGroup,
+)
 from sentrack.workflows import concerns as concern_flow
 from sentrack.workflows import cycles as cycle_flow
+from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
 from sentrack.workflows.sweep import run_sweep
 from sentrack.workflows.transfers import start_transfer
 from tests import factories
@@ -131,6 +147,7 @@ def seed(session: Session) -> Cast:
     run_sweep(session, date(2026, 11, 27))
     leaver, mover = _transfers(session, world)
     mis = _mis_school(session, world)
+    letter_id = _letter_with_a_parent_left_out(session, running)
     cycle = f"/pupils/{running.public_id}/cycles/1"
     first_task = session.scalar(sa.select(Task.id).where(Task.assigned_to_id == senco.id).order_by(Task.id).limit(1))
     paths = {
@@ -150,6 +167,8 @@ def seed(session: Session) -> Cast:
         "impact": f"/interventions/{ta_group.id}/impact",
         "leaving": f"/pupils/{running.public_id}/leaving",
         "a senco task": f"/tasks/{first_task}",
+        "letter": f"/pupils/{running.public_id}/letters/{letter_id}",
+        "plan copy": f"{cycle}/plan/print",
     }
     return Cast(
         school=school.name,
@@ -288,6 +307,32 @@ def _review_with_evidence(session: Session, *, senco, ta, kind, pupil) -> None:
     place = boost.places[0]
     place.outcome_id, place.exit_score = first.id, "31"
     place.impact, place.impact_comment, place.impact_recorded_on = 1, "Blends with confidence", date(2026, 10, 30)
+
+
+def _letter_with_a_parent_left_out(session: Session, pupil) -> int:
+    """The printouts journey's letter: the one telling Dev's parents of his SEN support, still to
+    send, and his father, under a court order, to whom neither it nor his plan goes. Made after
+    the sweeps, so no task of its own."""
+    status = session.scalar(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id, SenStatus.end_date.is_(None)))
+    letter = ParentLetter(
+        pupil_id=pupil.id, sen_status_id=status.id, kind=SEN_SUPPORT_LETTER, created_on=date(2026, 11, 20)
+    )
+    session.add(letter)
+    session.add(
+        Contact(
+            pupil_id=pupil.id,
+            name="Rob Ellis",
+            relationship_to_pupil="Father",
+            parental_responsibility=True,
+            preferred_contact=ContactMethod.LETTER,
+            address="4 Court Lane\nOaktown",
+            priority=2,
+            restriction=ContactRestriction.COURT_ORDER,
+            restriction_note="Prohibited steps order: no school information",
+        )
+    )
+    session.flush()
+    return letter.id
 
 
 def _cycle_at_review(session: Session, *, actor, pupil) -> None:
