@@ -82,6 +82,9 @@ class Ability(enum.StrEnum):
     CONFIRM_TRANSFER = "confirm_transfer"  # confirm or decline another school's transfer of a pupil
     RUN_YEAR_END = "run_year_end"  # the year-end rollover: pupils up a year, next year's classes
     VIEW_CENSUS_CHECK = "view_census_check"  # the roll's SEN as the January census will take it
+    READ_SEN_REPORT = "read_sen_report"  # the school's published SEN information reports
+    READ_SEN_REPORT_DRAFTS = "read_sen_report_drafts"  # the report while it is drafted
+    DRAFT_SEN_REPORT = "draft_sen_report"  # draft the report from the figures, edit and publish it
 
 
 # What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
@@ -103,6 +106,8 @@ READING = frozenset(
         Ability.EXPORT_CTF,
         Ability.CONFIRM_TRANSFER,
         Ability.VIEW_CENSUS_CHECK,
+        Ability.READ_SEN_REPORT,
+        Ability.READ_SEN_REPORT_DRAFTS,
     }
 )
 
@@ -143,6 +148,9 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.CONFIRM_TRANSFER,
             Ability.RUN_YEAR_END,
             Ability.VIEW_CENSUS_CHECK,
+            Ability.READ_SEN_REPORT,
+            Ability.READ_SEN_REPORT_DRAFTS,
+            Ability.DRAFT_SEN_REPORT,
         }
     ),
     Role.HEAD: frozenset(
@@ -161,6 +169,8 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.VIEW_LEAVERS,
             Ability.VIEW_EHC_DOCUMENTS,
             Ability.VIEW_CENSUS_CHECK,
+            Ability.READ_SEN_REPORT,
+            Ability.READ_SEN_REPORT_DRAFTS,  # the head teacher reads the SENCO's draft before it goes out
         }
     ),
     Role.TEACHER: frozenset(
@@ -186,7 +196,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.READ_PASSPORT,
         }
     ),
-    Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES}),
+    Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES, Ability.READ_SEN_REPORT}),
     Role.LA_OFFICER: frozenset(
         {
             Ability.VIEW_PUPILS,
@@ -915,3 +925,31 @@ def get_sen_difference(user: User, difference_id: int) -> SenDifference:
         abort(404)
     audit.note_loaded(difference.pupil)
     return difference
+
+
+# --- The authority's schools and the school's SEN information report ---------------------------------
+
+
+def get_authority_school(user: User, school_id: int) -> School:
+    """A school of the LA officer's authority, whose figures page they open from the schools side by
+    side: 403 for anyone who is not an LA officer (the page is never theirs); a school outside the
+    officer's authority, or none, is not found (404)."""
+    if not may_see_authority_figures(user):
+        abort(403)
+    school = db.session.scalar(
+        sa.select(School).where(School.id == school_id, School.local_authority_id == user.local_authority_id)
+    )
+    if school is None:
+        abort(404)
+    return school
+
+
+def may_read_report_drafts(user: User) -> bool:
+    """Whether the user reads the school's SEN information report while it is a draft (the SENCO who
+    writes it and the head teacher); governors read it once published."""
+    return can(user, Ability.READ_SEN_REPORT_DRAFTS)
+
+
+def may_draft_report(user: User) -> bool:
+    """Whether the user drafts, edits and publishes the school's SEN information report (the SENCO)."""
+    return can(user, Ability.DRAFT_SEN_REPORT) and user.school_id is not None

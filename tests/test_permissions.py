@@ -392,6 +392,9 @@ ROUTES: dict[str, Route] = {
     "/dashboard/figures.csv": Route(lambda t: "/dashboard/figures.csv", only("senco", "head", "governor", "la")),
     "/dashboard/figures/<key>": Route(lambda t: "/dashboard/figures/reviews_overdue", only("senco", "head")),
     "/dashboard/figures/<key>.csv": Route(lambda t: "/dashboard/figures/tasks_overdue.csv", only("senco", "head")),
+    # A school of the authority, its figures in full, for the LA officer who opens it from the
+    # schools side by side (another authority's school is not found: tests/test_dashboard_classes.py).
+    "/dashboard/schools/<int:school_id>": Route(lambda t: f"/dashboard/schools/{t.world.school.id}", only("la")),
     # Duties and tasks (sentrack/duties): the catalogue, My tasks and notifications are everyone's;
     # everyone's tasks and reassigning are the SENCO's and the head's. A task is reached by its
     # assignee and by the SENCO and head of its school; a notification by its recipient alone.
