@@ -191,6 +191,7 @@ def register_blueprints(app: Flask) -> None:
         meetings,
         pages,
         pupils,
+        reports,
         staff,
         transfers,
         yearend,
@@ -212,6 +213,7 @@ def register_blueprints(app: Flask) -> None:
         census,
         yearend,
         transfers,
+        reports,
     ):
         app.register_blueprint(module.bp)
 

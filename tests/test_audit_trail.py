@@ -617,6 +617,9 @@ def test_every_audited_action_reads_as_words():
             "role_proposal_withdrawn",
             "role_confirmed",
             "role_declined",
+            "sen_report_drafted",
+            "sen_report_saved",
+            "sen_report_published",
         }
     }
 

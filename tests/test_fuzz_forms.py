@@ -90,6 +90,7 @@ from sentrack.models import (
     RoleProposal,
     School,
     SchoolTerm,
+    SenReport,
     SenStatus,
     SessionAttendance,
     SupportCycle,
@@ -278,6 +279,8 @@ FORMS: dict[str, Fuzz] = {
     # Imports from the MIS (the file field posted as text: refused as no file chosen; real files in
     # test_hostile_import_files_are_refused_beside_the_file_field_and_store_nothing below)
     "/imports": Fuzz((ImportBatch, Pupil, AuditEvent)),
+    # The SEN information report: this year's, begun by the form
+    "/sen-report/<int:year>/edit": Fuzz((SenReport, RecordRevision, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below
@@ -307,6 +310,8 @@ BUTTONS: dict[str, str] = {
     "/pupils/<public_id>/transfer/pack": "download a leaver's transfer pack",
     "/transfers/<int:transfer_id>/confirm": "confirm a transfer to another school",
     "/transfers/<int:transfer_id>/decline": "decline a transfer to another school, with the reason",
+    "/sen-report/<int:year>/draft": "draft the SEN information report from the figures",
+    "/sen-report/<int:year>/publish": "publish the SEN information report",
 }
 
 

@@ -159,6 +159,7 @@ def index():
         # Class by class for those who see the pupils behind the figures: a class's numbers are
         # too small to show anyone who sees anonymised figures only.
         classes=figures_by_class(db.session, compliance) if lists else None,
+        reports=access.can(user, Ability.READ_SEN_REPORT),
     )
     return _shown_school(body, "dashboard_viewed", user, selection)
 
