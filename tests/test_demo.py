@@ -610,7 +610,11 @@ def test_assessed_concerns_opened_the_pupils_first_cycle(db_session):
 
 
 def test_plans_outcomes_and_reviews_are_saved_with_their_revision(db_session):
-    revisions = {(r.record_type, r.record_id, r.version): r for r in db_session.scalars(sa.select(RecordRevision))}
+    revisions = {
+        (r.record_type, r.record_id, r.version): r
+        # The SEN information report's versions are the report's own (tests/test_sen_report.py).
+        for r in db_session.scalars(sa.select(RecordRevision).where(RecordRevision.record_type != "sen_report"))
+    }
     expected = 0
     blank_review = dict.fromkeys(REVIEW_FIELDS) | {"parent_attended": False}
     for cycle in _all_cycles(db_session):

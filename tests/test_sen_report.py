@@ -288,3 +288,22 @@ def test_a_draft_on_a_day_in_the_summer_term_is_for_that_academic_year(world, se
         session, school=world.school, academic_year=2026, report=None, today=day, actor=world.users["senco"]
     )
     assert report.academic_year == 2026 and report.figures_as_of == day
+
+
+def test_the_demo_school_has_this_years_report_in_progress(app, session):
+    summary = build_demo(session, today=date(2026, 12, 6), schools=1, pupils_per_school=120)
+    session.commit()
+
+    [report] = session.scalars(sa.select(SenReport)).all()
+    assert summary.sen_reports == 1
+    assert (report.academic_year, report.status, report.version) == (2026, ReportStatus.DRAFT, 5)
+    assert report.figures_as_of == date(2026, 11, 15)
+    assert report.figures.startswith("On 15 November 2026 there were")
+    assert report.complaints and not report.staff  # some sections written, others still to write
+    saved = session.scalars(
+        sa.select(RecordRevision.saved_at)
+        .where(RecordRevision.record_type == "sen_report")
+        .order_by(RecordRevision.version)
+    ).all()
+    assert [moment.date() for moment in saved] == sorted(moment.date() for moment in saved)
+    assert saved[0].date() == date(2026, 11, 15) and saved[-1].date() <= date(2026, 12, 6)
