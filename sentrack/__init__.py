@@ -193,6 +193,7 @@ def register_blueprints(app: Flask) -> None:
         outcome_bank,
         pages,
         pupils,
+        reports,
         staff,
         transfers,
         yearend,
@@ -216,6 +217,7 @@ def register_blueprints(app: Flask) -> None:
         transfers,
         outcome_bank,
         letters,
+        reports,
     ):
         app.register_blueprint(module.bp)
 

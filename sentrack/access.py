@@ -87,6 +87,9 @@ class Ability(enum.StrEnum):
     VIEW_CENSUS_CHECK = "view_census_check"  # the roll's SEN as the January census will take it
     MANAGE_OUTCOME_BANK = "manage_outcome_bank"  # the school's bank of outcome wordings for plans
     EDIT_LETTER_TEMPLATES = "edit_letter_templates"  # the school's wording of its letters to parents
+    READ_SEN_REPORT = "read_sen_report"  # the school's published SEN information reports
+    READ_SEN_REPORT_DRAFTS = "read_sen_report_drafts"  # the report while it is drafted
+    DRAFT_SEN_REPORT = "draft_sen_report"  # draft the report from the figures, edit and publish it
 
 
 # What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
@@ -108,6 +111,8 @@ READING = frozenset(
         Ability.EXPORT_CTF,
         Ability.CONFIRM_TRANSFER,
         Ability.VIEW_CENSUS_CHECK,
+        Ability.READ_SEN_REPORT,
+        Ability.READ_SEN_REPORT_DRAFTS,
     }
 )
 
@@ -152,6 +157,9 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.VIEW_CENSUS_CHECK,
             Ability.MANAGE_OUTCOME_BANK,
             Ability.EDIT_LETTER_TEMPLATES,
+            Ability.READ_SEN_REPORT,
+            Ability.READ_SEN_REPORT_DRAFTS,
+            Ability.DRAFT_SEN_REPORT,
         }
     ),
     Role.HEAD: frozenset(
@@ -171,6 +179,8 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.VIEW_EHC_DOCUMENTS,
             Ability.VIEW_CENSUS_CHECK,
             Ability.CORRECT_LED_MEETING,  # a meeting with parents the head teacher led
+            Ability.READ_SEN_REPORT,
+            Ability.READ_SEN_REPORT_DRAFTS,  # the head teacher reads the SENCO's draft before it goes out
         }
     ),
     Role.TEACHER: frozenset(
@@ -198,7 +208,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.CORRECT_LED_MEETING,  # a meeting with parents the assistant led
         }
     ),
-    Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES}),
+    Role.GOVERNOR: frozenset({Ability.VIEW_FIGURES, Ability.READ_SEN_REPORT}),
     Role.LA_OFFICER: frozenset(
         {
             Ability.VIEW_PUPILS,
@@ -967,3 +977,31 @@ def may_open_notice_link(user: User, path: str, *, pupil_id: int | None = None) 
             return False
         pupil_id = found
     return pupil_id is None or bool(pupils_in_reach(user, {pupil_id}))
+
+
+# --- The authority's schools and the school's SEN information report ---------------------------------
+
+
+def get_authority_school(user: User, school_id: int) -> School:
+    """A school of the LA officer's authority, whose figures page they open from the schools side by
+    side: 403 for anyone who is not an LA officer (the page is never theirs); a school outside the
+    officer's authority, or none, is not found (404)."""
+    if not may_see_authority_figures(user):
+        abort(403)
+    school = db.session.scalar(
+        sa.select(School).where(School.id == school_id, School.local_authority_id == user.local_authority_id)
+    )
+    if school is None:
+        abort(404)
+    return school
+
+
+def may_read_report_drafts(user: User) -> bool:
+    """Whether the user reads the school's SEN information report while it is a draft (the SENCO who
+    writes it and the head teacher); governors read it once published."""
+    return can(user, Ability.READ_SEN_REPORT_DRAFTS)
+
+
+def may_draft_report(user: User) -> bool:
+    """Whether the user drafts, edits and publishes the school's SEN information report (the SENCO)."""
+    return can(user, Ability.DRAFT_SEN_REPORT) and user.school_id is not None

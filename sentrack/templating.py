@@ -63,6 +63,8 @@ def navigation() -> list[dict]:
         items.append(("Provision map", "interventions.provision_map_page", MAP_ENDPOINTS))
     if Ability.VIEW_FIGURES in allowed:
         items.append(("Dashboard", "dashboard.index", "dashboard."))
+    if Ability.READ_SEN_REPORT in allowed:
+        items.append(("SEN report", "reports.index", "reports."))
     if may_see_ehc_caseload(current_user):
         items.append(("EHC caseload", "ehc.caseload", "ehc.caseload"))
     items.append(("My tasks", "duties.my_tasks", "duties.task"))

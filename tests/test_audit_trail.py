@@ -621,6 +621,9 @@ def test_every_audited_action_reads_as_words():
             "notifications_marked_read",
             "notification_emails_chosen",
             "notification_link_refused",
+            "sen_report_drafted",
+            "sen_report_saved",
+            "sen_report_published",
         }
     }
 

@@ -16,7 +16,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from sentrack.dashboard.cards import BY_KEY, CARDS
+from sentrack.dashboard.cards import AUTHORITY_COLUMNS, BY_KEY, CARDS
 from sentrack.demo import build_demo
 from sentrack.models import (
     AuditEvent,
@@ -213,9 +213,13 @@ def test_a_drill_down_by_role_and_its_csv(school, session, login, client):
     assert _ids_linked(page, r"/tasks/(\d+)") == set(figure.ids)
     response = client.get(f"/dashboard/figures/tasks_overdue_{role.value}.csv")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0] == ["Pupil", "Year group", "Subject", "Detail"]
-    titles = {t.id: t.title for t in _all(session, Task)}
-    assert sorted(r[2] for r in rows[1:]) == sorted(titles[i] for i in figure.ids)
+    assert rows[0] == ["Pupil", "Year group", "Subject", "Detail", "Task held by"]
+    tasks = {t.id: t for t in _all(session, Task)}
+    assert sorted(r[2] for r in rows[1:]) == sorted(tasks[i].title for i in figure.ids)
+    # Each overdue task names who holds it, as the task's own page does.
+    assert sorted(r[4] for r in rows[1:]) == sorted(
+        f"{tasks[i].holder} ({role.label}), due {tasks[i].due_on.strftime('%-d %b %Y')}" for i in figure.ids
+    )
     assert client.get("/dashboard/figures/tasks_overdue_nobody").status_code == 404
     assert client.get("/dashboard/figures/no_such_figure").status_code == 404
 
@@ -378,15 +382,16 @@ def test_la_officer_sees_the_schools_of_their_authority_side_by_side(session, lo
     page = client.page("/dashboard/")
     assert "Faraway School" not in page.html  # nowhere in the markup
     # Each school's row: its name and URN -> the first word of each figure's cell (the count).
-    rows = {
-        cells[0]: [cell.split()[0] for cell in cells[2:]] for cells in page.table('[aria-label="Schools side by side"]')
-    }
+    table = page.table('[aria-label="Schools side by side"]')
+    rows = {cells[0]: [cell.split()[0] for cell in cells[1:-1]] for cells in table}
     for school in schools:
         expected = to_json(compliance_figures(session, school, TODAY))["figures"]
         # An officer sees anonymised figures only: 1 to 4 reads "fewer than 5", and a figure that
         # would give one away is withheld.
         for key, shown in zip(
-            HEADLINE, rows[f"{school.name} URN {school.urn}, establishment number {school.estab_number}"], strict=True
+            AUTHORITY_COLUMNS,
+            rows[f"{school.name} URN {school.urn}, establishment number {school.estab_number}"],
+            strict=True,
         ):
             count = expected[key]["count"]
             if 0 < count < 5:

@@ -708,3 +708,35 @@ def test_each_ehc_request_form_that_creates_a_record_saves_once(as_browser, worl
     )
     session.expire_all()
     assert request.final_issued_on == date(2026, 11, 26)
+
+
+# The SEN information report
+
+
+def test_the_sen_report_forms_save_once_when_sent_twice(as_browser, world, login, session):
+    """Writing this year's report (which begins it), drafting its figure sections and publishing it:
+    each sent twice with the token its page carried; the repeat is answered with the first's
+    redirect and stores nothing."""
+    from sentrack.workflows.sen_report import REPORT_FIELDS
+
+    client = as_browser
+    login(world.users["senco"])
+    page_url = "/sen-report/2026"
+
+    def twice(url, data, *, page):
+        token = client.page(page).submission_token(url if page != url else None)
+        posted = {**data, submissions.FIELD: token}
+        before = _rows(session)
+        first = client.post(url, data=posted)
+        assert first.status_code == 302, f"{url}: {first.status_code} {text(first)[:300]}"
+        after_first = _rows(session)
+        assert after_first != before, f"{url}: the first post saved nothing"
+        second = client.post(url, data=posted)
+        assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"], url
+        assert _rows(session) == after_first, f"{url}: the repeat saved something"
+
+    sections = {key: f"What the school does: {heading.lower()}." for key, heading in REPORT_FIELDS.items()}
+    twice(f"{page_url}/edit", {**sections, "version": "0"}, page=f"{page_url}/edit")
+    twice(f"{page_url}/draft", {}, page=page_url)
+    version = client.page(page_url).value("version")
+    twice(f"{page_url}/publish", {"version": version}, page=page_url)

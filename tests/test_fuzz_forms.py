@@ -94,6 +94,7 @@ from sentrack.models import (
     RoleProposal,
     School,
     SchoolTerm,
+    SenReport,
     SenStatus,
     SessionAttendance,
     SupportCycle,
@@ -290,6 +291,8 @@ FORMS: dict[str, Fuzz] = {
     "/imports": Fuzz((ImportBatch, Pupil, AuditEvent)),
     # How notifications come by email
     "/account/notifications": Fuzz((NotificationPreference, AuditEvent)),
+    # The SEN information report: this year's, begun by the form
+    "/sen-report/<int:year>/edit": Fuzz((SenReport, RecordRevision, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below
@@ -320,6 +323,8 @@ BUTTONS: dict[str, str] = {
     "/pupils/<public_id>/transfer/pack": "download a leaver's transfer pack",
     "/transfers/<int:transfer_id>/confirm": "confirm a transfer to another school",
     "/transfers/<int:transfer_id>/decline": "decline a transfer to another school, with the reason",
+    "/sen-report/<int:year>/draft": "draft the SEN information report from the figures",
+    "/sen-report/<int:year>/publish": "publish the SEN information report",
 }
 
 

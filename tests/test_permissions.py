@@ -407,6 +407,22 @@ ROUTES: dict[str, Route] = {
     "/dashboard/figures.csv": Route(lambda t: "/dashboard/figures.csv", only("senco", "head", "governor", "la")),
     "/dashboard/figures/<key>": Route(lambda t: "/dashboard/figures/reviews_overdue", only("senco", "head")),
     "/dashboard/figures/<key>.csv": Route(lambda t: "/dashboard/figures/tasks_overdue.csv", only("senco", "head")),
+    # A school of the authority, its figures in full, for the LA officer who opens it from the
+    # schools side by side (another authority's school is not found: tests/test_dashboard_classes.py).
+    "/dashboard/schools/<int:school_id>": Route(lambda t: f"/dashboard/schools/{t.world.school.id}", only("la")),
+    # The SEN information report (sentrack/reports): read by the SENCO, the head teacher and the
+    # governors; drafted, edited and published by the SENCO. The world has none: this year's page
+    # says so, the form begins one, drafting makes one and publishing is refused back to the page.
+    "/sen-report/": Route(lambda t: "/sen-report/", only("senco", "head", "governor")),
+    "/sen-report/<int:year>": Route(lambda t: "/sen-report/2026", only("senco", "head", "governor")),
+    "/sen-report/<int:year>/print": Route(lambda t: "/sen-report/2026/print", only("senco", "head", "governor")),
+    "/sen-report/<int:year>/edit": Route(lambda t: "/sen-report/2026/edit", only("senco")),
+    "/sen-report/<int:year>/draft": Route(
+        lambda t: "/sen-report/2026/draft", only("senco", yes=Redirect("/sen-report/2026")), method="POST"
+    ),
+    "/sen-report/<int:year>/publish": Route(
+        lambda t: "/sen-report/2026/publish", only("senco", yes=Redirect("/sen-report/2026")), method="POST"
+    ),
     # Duties and tasks (sentrack/duties): the catalogue, My tasks and notifications are everyone's;
     # everyone's tasks and reassigning are the SENCO's and the head's. A task is reached by its
     # assignee and by the SENCO and head of its school; a notification by its recipient alone.

@@ -13,7 +13,14 @@ class Card:
     explains: str
     tone: str  # "action": any is too many; "soon": coming due; "good": the more the better
     section: str
+    # The duties whose open tasks answer an item of the figure: its drill-down names who holds them.
+    duties: tuple[str, ...] = ()
 
+
+# A pupil's meetings with parents are their class teacher's task each term; an EHC plan's annual
+# review is convened and held by the SENCO, then decided on by the local authority.
+ENGAGEMENT_DUTIES = ("teacher_meets_parents",)
+EHC_REVIEW_DUTIES = ("senco_convenes_ehc_review", "senco_holds_ehc_review", "la_decides_ehc_review")
 
 CARDS = (
     Card(
@@ -23,6 +30,7 @@ CARDS = (
         "ask for (three a year).",
         "action",
         "parents",
+        duties=ENGAGEMENT_DUTIES,
     ),
     Card(
         "engagement_due",
@@ -30,6 +38,7 @@ CARDS = (
         "Pupils whose next meeting with parents is needed before this term ends.",
         "soon",
         "parents",
+        duties=ENGAGEMENT_DUTIES,
     ),
     Card(
         "engagement_on_track",
@@ -37,6 +46,7 @@ CARDS = (
         "Pupils whose parents have been met as often as the year so far asks.",
         "good",
         "parents",
+        duties=ENGAGEMENT_DUTIES,
     ),
     Card(
         "reviews_overdue",
@@ -44,6 +54,7 @@ CARDS = (
         "Pupils whose plan is running past the review date it set.",
         "action",
         "cycle",
+        duties=("senco_holds_review",),
     ),
     Card(
         "k_without_plan",
@@ -58,6 +69,7 @@ CARDS = (
         "Concerns raised about a pupil that nobody has decided on by the deadline.",
         "action",
         "cycle",
+        duties=("senco_decides_concern",),
     ),
     Card(
         "interventions_without_impact",
@@ -65,6 +77,7 @@ CARDS = (
         "Interventions that ended this academic year with a pupil whose impact is not recorded.",
         "action",
         "provision",
+        duties=("assistant_records_impact",),
     ),
     Card(
         "tasks_overdue",
@@ -79,6 +92,7 @@ CARDS = (
         "Pupils on the register whose record has had no change for the weeks the school has set.",
         "action",
         "duties",
+        duties=("senco_keeps_records_current",),
     ),
     Card(
         "ehc_reviews_due",
@@ -86,6 +100,7 @@ CARDS = (
         "Pupils with an EHC plan whose annual review falls within the next 8 weeks.",
         "soon",
         "ehc",
+        duties=EHC_REVIEW_DUTIES,
     ),
     Card(
         "ehc_reviews_overdue",
@@ -93,6 +108,7 @@ CARDS = (
         "Pupils with an EHC plan whose annual review date has passed with no review recorded.",
         "action",
         "ehc",
+        duties=EHC_REVIEW_DUTIES,
     ),
 )
 
@@ -104,4 +120,18 @@ SECTIONS = (
     ("provision", "Interventions"),
     ("duties", "Duties and records"),
     ("ehc", "Education, health and care plans"),
+)
+
+# The LA officer's schools side by side, key columns first: the authority's own statutory duty (EHC
+# annual reviews), then parents met and reviews held, then the rest of the school's checks.
+AUTHORITY_COLUMNS = (
+    "ehc_reviews_overdue",
+    "ehc_reviews_due",
+    "engagement_overdue",
+    "reviews_overdue",
+    "k_without_plan",
+    "concerns_past_deadline",
+    "interventions_without_impact",
+    "tasks_overdue",
+    "records_stale",
 )

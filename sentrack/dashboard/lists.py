@@ -1,7 +1,8 @@
 """The drill-down behind a figure: the pupils, concerns, interventions or tasks it counts, each
-with the fact that put it there. A fixed number of queries for any number of rows. Pupils are
-loaded through the user's SEN scope (`access.sen_scope`), the whole school for those who may see
-these lists."""
+with the fact that put it there and the open tasks that answer it (the figure's duties, named by
+its card), so that the list says who holds each. A fixed number of queries for any number of rows.
+Pupils are loaded through the user's SEN scope (`access.sen_scope`), the whole school for those who
+may see these lists."""
 
 from __future__ import annotations
 
@@ -12,15 +13,18 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from sentrack import access
+from sentrack.dashboard.cards import BY_KEY
 from sentrack.models import (
     Concern,
     CycleState,
+    Duty,
     Intervention,
     InterventionPupil,
     Plan,
     Pupil,
     SupportCycle,
     Task,
+    TaskStatus,
     TimelineEvent,
 )
 from sentrack.models.duties import task_title
@@ -39,6 +43,7 @@ class Row:
     detail: str
     sort_key: tuple
     link: tuple[str, dict] | None = None  # (endpoint, arguments)
+    tasks: tuple[Task, ...] = ()  # the open tasks that answer it, each naming its holder (`Task.holder`)
 
 
 def _d(day: date | None) -> str:
@@ -48,6 +53,28 @@ def _d(day: date | None) -> str:
 def _days_ago(today: date, day: date) -> str:
     days = (today - day).days
     return "1 day ago" if days == 1 else f"{days} days ago"
+
+
+def _open_tasks(session: Session, duties: tuple[str, ...], about, ids) -> dict[int, tuple[Task, ...]]:
+    """The open tasks of `duties` about each of `ids` (`about`: the Task column naming them, the
+    pupil's or the subject's id, for tasks whose subject is that kind of record), soonest due
+    first, with their holders. Two queries; none when the figure has no duty."""
+    if not duties or not ids:
+        return {}
+    column, subject_type = about
+    conditions = [column.in_(ids), Task.status == TaskStatus.OPEN, Duty.code.in_(duties)]
+    if subject_type is not None:
+        conditions.append(Task.subject_type == subject_type)
+    found: dict[int, list[Task]] = {}
+    for task in session.scalars(
+        sa.select(Task)
+        .join(Duty, Duty.id == Task.duty_id)
+        .where(*conditions)
+        .options(selectinload(Task.assigned_to))
+        .order_by(Task.due_on, Task.id)
+    ):
+        found.setdefault(getattr(task, column.key), []).append(task)
+    return {key: tuple(tasks) for key, tasks in found.items()}
 
 
 def _pupils(session: Session, user, ids) -> dict[int, Pupil]:
@@ -99,9 +126,12 @@ def _pupil_details(session: Session, key: str, figure: Figure, school, today: da
     return {}
 
 
-def pupil_rows(session: Session, user, key: str, figure: Figure, school, today: date) -> list[Row]:
+def pupil_rows(
+    session: Session, user, key: str, figure: Figure, school, today: date, duties: tuple[str, ...]
+) -> list[Row]:
     pupils = _pupils(session, user, figure.ids)
     details = _pupil_details(session, key, figure, school, today)
+    tasks = _open_tasks(session, duties, (Task.pupil_id, None), list(pupils))
     rows = []
     for pid in figure.ids:
         pupil = pupils.get(pid)
@@ -115,18 +145,20 @@ def pupil_rows(session: Session, user, key: str, figure: Figure, school, today: 
                 detail,
                 (pupil.last_name.lower(), pupil.first_name.lower(), pid),
                 ("pupils.show", {"public_id": pupil.public_id}),
+                tasks.get(pid, ()),
             )
         )
     return sorted(rows, key=lambda r: r.sort_key)
 
 
-def concern_rows(session: Session, user, figure: Figure, today: date) -> list[Row]:
+def concern_rows(session: Session, user, figure: Figure, today: date, duties: tuple[str, ...]) -> list[Row]:
     concerns = session.scalars(
         sa.select(Concern)
         .join(Pupil, Pupil.id == Concern.pupil_id)
         .where(Concern.id.in_(figure.ids), access.sen_scope(user))
         .options(selectinload(Concern.pupil))
-    )
+    ).all()
+    tasks = _open_tasks(session, duties, (Task.subject_id, "concern"), [c.id for c in concerns])
     return sorted(
         (
             Row(
@@ -135,6 +167,7 @@ def concern_rows(session: Session, user, figure: Figure, today: date) -> list[Ro
                 f"Decision was due {_d(c.deadline)}, {_days_ago(today, c.deadline)}",
                 (c.deadline, c.id),
                 ("pupils.show", {"public_id": c.pupil.public_id}),
+                tasks.get(c.id, ()),
             )
             for c in concerns
         ),
@@ -142,7 +175,7 @@ def concern_rows(session: Session, user, figure: Figure, today: date) -> list[Ro
     )
 
 
-def intervention_rows(session: Session, figure: Figure) -> list[Row]:
+def intervention_rows(session: Session, figure: Figure, duties: tuple[str, ...]) -> list[Row]:
     missing = dict(
         session.execute(
             sa.select(InterventionPupil.intervention_id, sa.func.count())
@@ -151,6 +184,7 @@ def intervention_rows(session: Session, figure: Figure) -> list[Row]:
         ).all()
     )
     interventions = session.scalars(sa.select(Intervention).where(Intervention.id.in_(figure.ids)))
+    tasks = _open_tasks(session, duties, (Task.subject_id, "intervention"), list(figure.ids))
     return sorted(
         (
             Row(
@@ -160,6 +194,7 @@ def intervention_rows(session: Session, figure: Figure) -> list[Row]:
                 f"pupil{'s' if missing.get(iv.id, 0) != 1 else ''}",
                 (iv.ends_on, iv.id),
                 ("interventions.show", {"intervention_id": iv.id}),
+                tasks.get(iv.id, ()),
             )
             for iv in interventions
         ),
@@ -167,7 +202,7 @@ def intervention_rows(session: Session, figure: Figure) -> list[Row]:
     )
 
 
-def task_rows(session: Session, user, figure: Figure) -> list[Row]:
+def task_rows(session: Session, user, figure: Figure, today: date) -> list[Row]:
     tasks = session.scalars(
         sa.select(Task).where(Task.id.in_(figure.ids)).options(selectinload(Task.assigned_to))
     ).all()
@@ -177,10 +212,10 @@ def task_rows(session: Session, user, figure: Figure) -> list[Row]:
             Row(
                 pupils.get(t.pupil_id),
                 task_title(t.title, t.title_template, pupils.get(t.pupil_id)),
-                f"{t.for_role.label}"
-                f"{': ' + t.assigned_to.full_name if t.assigned_to else ', not assigned'}; due {_d(t.due_on)}",
+                f"Was due {_d(t.due_on)}, {_days_ago(today, t.due_on)}",
                 (t.due_on, t.id),
                 ("duties.task", {"task_id": t.id}),
+                (t,),
             )
             for t in tasks
         ),
@@ -189,10 +224,17 @@ def task_rows(session: Session, user, figure: Figure) -> list[Row]:
 
 
 def rows_for(session: Session, user, key: str, figure: Figure, school, today: date) -> list[Row]:
+    duties = BY_KEY[key].duties if key in BY_KEY else ()
     if figure.id_kind == "pupil":
-        return pupil_rows(session, user, key, figure, school, today)
+        return pupil_rows(session, user, key, figure, school, today, duties)
     if figure.id_kind == "concern":
-        return concern_rows(session, user, figure, today)
+        return concern_rows(session, user, figure, today, duties)
     if figure.id_kind == "intervention":
-        return intervention_rows(session, figure)
-    return task_rows(session, user, figure)
+        return intervention_rows(session, figure, duties)
+    return task_rows(session, user, figure, today)
+
+
+def holders(row: Row) -> str:
+    """Who holds the row's open tasks, in words (the CSV's column): "Tess Teacher (Class teacher),
+    due 18 Dec 2026"; "" when no task is open."""
+    return "; ".join(f"{t.holder} ({t.for_role.label}), due {_d(t.due_on)}" for t in row.tasks)

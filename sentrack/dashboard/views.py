@@ -11,10 +11,10 @@ from sentrack import access, audit, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.dashboard import bp, queries
-from sentrack.dashboard.cards import BY_KEY, CARDS, SECTIONS
+from sentrack.dashboard.cards import AUTHORITY_COLUMNS, BY_KEY, CARDS, SECTIONS
 from sentrack.dashboard.charts import sparkline
 from sentrack.dashboard.forms import DashboardFilterForm
-from sentrack.dashboard.lists import rows_for
+from sentrack.dashboard.lists import holders, rows_for
 from sentrack.exports import csv_response
 from sentrack.extensions import db
 from sentrack.forms import bounded_int
@@ -22,6 +22,7 @@ from sentrack.main.queries import visible_schools
 from sentrack.models import NeedType, Provision, Pupil, School
 from sentrack.models.enums import year_group_label
 from sentrack.workflows import small_numbers
+from sentrack.workflows.class_figures import NO_CLASS, figures_by_class
 from sentrack.workflows.compliance import (
     HEADLINE,
     Figure,
@@ -50,7 +51,12 @@ class Selection:
         f = self.filter
         return {
             k: v
-            for k, v in (("year", f.year_group), ("group", f.group_id), ("need", f.need.value if f.need else None))
+            for k, v in (
+                ("year", f.year_group),
+                ("group", f.group_id),
+                ("need", f.need.value if f.need else None),
+                ("reg", f.registration),
+            )
             if v is not None
         }
 
@@ -65,6 +71,10 @@ class Selection:
             parts.append(f"class {dict(self.groups)[f.group_id]}")
         if f.need is not None:
             parts.append(f.need.label)
+        if f.registration == NO_CLASS:
+            parts.append("pupils in no class")
+        elif f.registration is not None:
+            parts.append(f"registration class {dict(self.groups)[f.registration]}")
         return ", ".join(parts)
 
 
@@ -81,7 +91,9 @@ def _selection(user) -> Selection:
     group = group if (group := bounded_int(group)) in dict(groups) else None
     need = request.args.get("need", "")
     need = NeedType(need) if need in NeedType.__members__.values() else None
-    return Selection(school, groups, years, PupilFilter(year, group, need))
+    registration = bounded_int(request.args.get("reg", ""))
+    registration = registration if registration == NO_CLASS or registration in dict(groups) else None
+    return Selection(school, groups, years, PupilFilter(year, group, need, registration))
 
 
 def _figure(compliance: SchoolCompliance, key: str) -> Figure:
@@ -133,6 +145,7 @@ def index():
     selection, compliance = _school_figures(user)
     shown, trend = _shown(user, selection, compliance)
     checks = [card for card in CARDS if card.tone == "action"]
+    lists = access.can(user, Ability.VIEW_FIGURE_LISTS)
     body = render_template(
         "dashboard/index.html",
         selection=selection,
@@ -142,7 +155,11 @@ def index():
         attention=[card for card in checks if shown.figures[card.key].count.flagged],
         trend=trend,
         **_LAYOUT,
-        lists=access.can(user, Ability.VIEW_FIGURE_LISTS),
+        lists=lists,
+        # Class by class for those who see the pupils behind the figures: a class's numbers are
+        # too small to show anyone who sees anonymised figures only.
+        classes=figures_by_class(db.session, compliance) if lists else None,
+        reports=access.can(user, Ability.READ_SEN_REPORT),
     )
     return _shown_school(body, "dashboard_viewed", user, selection)
 
@@ -173,7 +190,7 @@ def _authority(user, *, printing: bool = False):
         schools=schools,
         snapshots=snapshots,
         shown=_shown_snapshots(user, snapshots),
-        headline=HEADLINE,
+        columns=AUTHORITY_COLUMNS,
         by_key=BY_KEY,
         today=today(),
         printing=printing,
@@ -186,25 +203,43 @@ def _authority(user, *, printing: bool = False):
 def _authority_csv(user) -> Response:
     schools, snapshots = _authority_figures(user)
     rows = [
-        ["School", "URN", "Counted on"]
-        + [f"{BY_KEY[key].title} ({part})" for key in HEADLINE for part in ("count", "percent")]
+        ["School", "URN"]
+        + [f"{BY_KEY[key].title} ({part})" for key in AUTHORITY_COLUMNS for part in ("count", "percent")]
+        + ["Counted on"]
     ]
     shown = _shown_snapshots(user, snapshots)
     for school in schools:
         snapshot = snapshots.get(school.id)
         figures = shown[school.id].figures if snapshot else {}
         rows.append(
-            [school.name, school.urn, snapshot.as_of.isoformat() if snapshot else ""]
+            [school.name, school.urn]
             + [
                 getattr(figures[key], part).csv() if key in figures else ""
-                for key in HEADLINE
+                for key in AUTHORITY_COLUMNS
                 for part in ("count", "percent")
             ]
+            + [snapshot.as_of.isoformat() if snapshot else ""]
         )
     body = csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
     return audit.shown_authority(
         db.session, body, "dashboard_exported", actor=user, details={"schools": len(schools), "format": "csv"}
     )
+
+
+@bp.route("/schools/<int:school_id>")
+@access.requires(Ability.VIEW_FIGURES)
+def school(school_id: int):
+    """One school of the LA officer's authority, its figures counted now, as the officer is shown
+    them (small numbers suppressed), with their trend and the register."""
+    user = operations.signed_in_user()
+    found = access.get_authority_school(user, school_id)
+    selection = Selection(found, [], [], PupilFilter())
+    compliance = compliance_figures(db.session, found, today(), selection.filter)
+    shown, trend = _shown(user, selection, compliance)
+    body = render_template(
+        "dashboard/school.html", selection=selection, compliance=shown, trend=trend, lists=False, **_LAYOUT
+    )
+    return _shown_school(body, "dashboard_viewed", user, selection, {"from": "authority"})
 
 
 @bp.route("/print")
@@ -320,8 +355,14 @@ def figure(key: str):
 @access.requires(Ability.VIEW_FIGURE_LISTS)
 def figure_csv(key: str):
     user, selection, compliance, found, rows = _drill_down(key)
-    table = [["Pupil", "Year group", "Subject", "Detail"]] + [
-        [row.pupil.full_name if row.pupil else "", row.pupil.year_label if row.pupil else "", row.subject, row.detail]
+    table = [["Pupil", "Year group", "Subject", "Detail", "Task held by"]] + [
+        [
+            row.pupil.full_name if row.pupil else "",
+            row.pupil.year_label if row.pupil else "",
+            row.subject,
+            row.detail,
+            holders(row),
+        ]
         for row in rows
     ]
     body = csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{compliance.today.isoformat()}.csv")

@@ -24,6 +24,7 @@ from sentrack.demo.letters import add_letter_templates, restrict_a_contact
 from sentrack.demo.meetings import add_parent_meetings
 from sentrack.demo.pupils import PupilBuilder
 from sentrack.demo.register import add_sen_statuses, place_on_register
+from sentrack.demo.reports import add_sen_report
 from sentrack.demo.roll import SchoolRoll, add_leavers, admit_in_january_with_carried_support
 from sentrack.demo.schools import Group, SchoolSpec, school_specs
 from sentrack.demo.staff import StaffBuilder
@@ -60,6 +61,8 @@ class DemoBuilder:
             add_ehc_work(session, self.context, school)
         # Then what passed between the schools and the demo school's MIS.
         add_exchange(session, self.context, self.rolls)
+        # Last, the demo school's SEN information report, drafted from the figures of the rest.
+        add_sen_report(session, self.context, self.rolls[0])
         return self.context.summary
 
     def add_authority(self, code: str, name: str, specs: list[SchoolSpec], *, officer_email: str | None = None) -> int:

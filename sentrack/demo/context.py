@@ -56,6 +56,7 @@ class DemoSummary:
     transfers_awaiting: int = 0  # pupils arriving at the demo school, their previous school to confirm
     transfers_confirmed: int = 0
     sen_differences_open: int = 0  # SEN from the MIS's CTF waiting for the SENCO to accept or keep
+    sen_reports: int = 0  # this year's SEN information reports, drafted and not yet published
     sign_ins: list[tuple[str, str]] = field(default_factory=list)  # (email, role label)
 
 

@@ -92,6 +92,7 @@ from sentrack.models.people import (
     UserSession,
 )
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
+from sentrack.models.reports import ReportStatus, SenReport
 from sentrack.models.submissions import FormSubmission
 
 __all__ = [
@@ -187,4 +188,6 @@ __all__ = [
     "UserSession",
     "group_pupils",
     "group_teachers",
+    "ReportStatus",
+    "SenReport",
 ]

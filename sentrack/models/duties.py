@@ -71,6 +71,10 @@ class Duty(Base):
     active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
 
+# How a task with no assignee is named wherever its holder is shown.
+NO_HOLDER = "No one yet"
+
+
 class Task(Base):
     """A duty fallen due for one subject in one period, for the role's current holder."""
 
@@ -124,6 +128,12 @@ class Task(Base):
     def shown_title(self) -> str:
         """The task's title as every page shows it: the one place it is composed."""
         return task_title(self.title, self.title_template, self.pupil)
+
+    @property
+    def holder(self) -> str:
+        """Who holds the task, as every page names them: the assignee, or "No one yet" while the
+        role has no holder who can do it. The one place this is worded."""
+        return self.assigned_to.full_name if self.assigned_to is not None else NO_HOLDER
 
     def is_overdue(self, today: date) -> bool:
         return self.status is TaskStatus.OPEN and today > self.due_on

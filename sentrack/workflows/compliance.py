@@ -54,6 +54,7 @@ from sentrack.models import (
     TimelineEvent,
     group_pupils,
 )
+from sentrack.workflows.class_figures import in_registration_class
 from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.figures import RegisterFigures, register_figures
@@ -89,15 +90,18 @@ class Figure:
     population_label: str
     id_kind: str
     ids: tuple[int, ...] = ()
+    # The pupil ids of the population, for a figure whose population is pupils (one open cycle
+    # each, for reviews): what the figures by class divide. Empty for the others.
+    population_ids: tuple[int, ...] = ()
 
     @property
     def percent(self) -> float:
         return round(100 * self.count / self.population, 1) if self.population else 0.0
 
 
-def _figure(label: str, ids, population: int, population_label: str, id_kind: str) -> Figure:
+def _figure(label: str, ids, population: int, population_label: str, id_kind: str, population_ids=()) -> Figure:
     ids = tuple(sorted(ids))
-    return Figure(label, len(ids), population, population_label, id_kind, ids)
+    return Figure(label, len(ids), population, population_label, id_kind, ids, tuple(sorted(population_ids)))
 
 
 @dataclass
@@ -116,14 +120,17 @@ class SchoolCompliance:
 
 @dataclass(frozen=True)
 class PupilFilter:
-    """Narrows the figures to some pupils: a year group, a class, a primary need on the register."""
+    """Narrows the figures to some pupils: a year group, a class, a primary need on the register,
+    or a registration class (`class_figures.registration_classes`: each pupil's one class, the
+    figures by class; `NO_CLASS` for the pupils in none)."""
 
     year_group: int | None = None
     group_id: int | None = None
     need: NeedType | None = None
+    registration: int | None = None
 
     def __bool__(self) -> bool:
-        return any(v is not None for v in (self.year_group, self.group_id, self.need))
+        return any(v is not None for v in (self.year_group, self.group_id, self.need, self.registration))
 
     def pupil_ids(self, school_id: int, today: date) -> sa.Select:
         """A query of the ids of the school's pupils who match."""
@@ -140,6 +147,8 @@ class PupilFilter:
                     sa.select(SenStatus.pupil_id).where(SenStatus.primary_need == self.need, status_covers(today))
                 )
             )
+        if self.registration is not None:
+            query = query.where(in_registration_class(self.registration))
         return query
 
 
@@ -181,6 +190,7 @@ def _engagement_figures(scope: _Scope, terms: list[Term]) -> dict[str, Figure]:
             len(engagement),
             "pupils on the register",
             "pupil",
+            engagement,
         )
         for status in Engagement
     }
@@ -204,6 +214,7 @@ def _cycle_figures(scope: _Scope, on_k: set[int]) -> dict[str, Figure]:
             len(cycles),
             "open cycles",
             "pupil",
+            [row[0] for row in cycles],
         ),
         "k_without_plan": _figure(
             "Pupils on SEN support without an open plan", on_k - planned, len(on_k), "pupils on SEN support", "pupil"

@@ -317,6 +317,20 @@ def _present_snapshot(figures_json: dict, suppress: bool) -> ShownSnapshot:
     )
 
 
+def present_parts(total: int, parts: dict[Hashable, int], *, suppress: bool) -> tuple[Cell, dict[Hashable, Cell]]:
+    """A count of pupils and the counts of separate groups of them (`parts`, which need not cover
+    the whole: the rest is known to the reader as the total minus them), as shown: for figures
+    outside the compliance figures (the pupils in interventions, in the SEN information report),
+    by the same rule."""
+    table = _Table()
+    whole = table.add(("total",), total)
+    keys = {key: table.add(("part", key), value) for key, value in parts.items()}
+    rest = table.add(("rest",), total - sum(parts.values()))
+    table.line(whole, [*keys.values(), rest])
+    table.protect(suppress)
+    return table.cell(whole), {key: table.cell(k) for key, k in keys.items()}
+
+
 def present(source, *, suppress: bool, trend_points=None):
     """`source` as the viewer is shown it: a school's compliance figures (with its trend, when
     given), the register figures of a school, or a stored snapshot's figures. `suppress` comes from
