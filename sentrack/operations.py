@@ -116,7 +116,8 @@ def refused(error: RuleBroken) -> Response:
     """The application's answer to an operation refused outside a form: nothing it began is
     kept, and the person is sent back to the page the button was on with the reason."""
     db.session.rollback()
-    flash(error.message, "error")
+    for problem in error.each:
+        flash(problem.message, "error")
     return redirect(g.get("refused_back") or _same_site_referrer() or url_for("main.home"))
 
 

@@ -21,6 +21,7 @@ from sentrack.scheduler import run_sweep_job
 from sentrack.workflows import drafts as flow
 from tests.factories import HELD_ON, make_user
 from tests.helpers import audit_events, count, date_parts
+from tests.pages import Page
 from tests.test_cycles_views import _drive, _review_form, _url
 
 TYPED = "Ada says the reading group helps; she wants to keep it"
@@ -216,8 +217,7 @@ def test_a_draft_older_than_its_lifetime_is_not_offered_and_is_purged(app, senco
     session.execute(sa.update(Draft).values(saved_at=now() - flow.DRAFT_LIFETIME - timedelta(minutes=1)))
     session.commit()
 
-    shown = senco.page(_url(cycle, "/review"))
-    assert shown.texts(".govuk-notification-banner") == ["Success Your draft has been discarded."]
+    assert not senco.page(_url(cycle, "/review")).has(".govuk-notification-banner")
     summary = run_sweep_job(app)
     assert summary["drafts_purged"] == 1
     assert _drafts(session) == []
@@ -352,3 +352,107 @@ def test_the_meeting_form_offers_its_draft(client, login, world, session):
 
     assert restored.one("textarea[name=outcomes]").get_text().strip() == TYPED
     assert count(session, AuditEvent, AuditEvent.action == "draft_restored") == 1
+
+
+# --- All errors at once -------------------------------------------------------------------------
+
+
+def test_recording_a_review_shows_every_missing_part_at_once(senco, session, cycle):
+    first, second = cycle.outcomes
+    data = _review_form(
+        cycle, version=0, record=True, ratings={first.id: "achieved"}, pupil_views="", parent_views="", decision=""
+    )
+
+    page = Page(senco.post(_url(cycle, "/review"), data=data))
+
+    assert page.field_error("ratings-1-rating").startswith("Rate the outcome")
+    assert page.field_error("pupil_views") == "Record the pupil's views"
+    assert page.field_error("parent_views") == "Record the parents' views"
+    assert page.field_error("decision") == "Choose what happens next"
+    assert len(page.error_summary()) == 4
+
+
+def test_a_plan_with_several_dates_wrong_shows_each_beside_its_field(senco, session, world):
+    from tests.test_cycles_views import _plan_form
+
+    cycle = _drive(session, world, CycleState.PLAN)
+    data = _plan_form(
+        version="0",
+        starts_on=date_parts(cycle.opened_on - timedelta(days=3)),
+        review_date=date_parts(cycle.opened_on - timedelta(days=5)),
+    )
+
+    page = Page(senco.post(_url(cycle, "/plan"), data=data))
+
+    assert page.field_error("starts_on").startswith("The plan cannot start before the cycle opened")
+    assert page.field_error("review_date") == "The review date must be after the date the plan starts"
+
+
+# --- Characters left --------------------------------------------------------------------------------
+
+
+def test_every_long_text_box_of_the_review_counts_down_from_its_own_limit(senco, cycle):
+    from sentrack.cycles.forms import ReviewForm
+
+    page = senco.page(_url(cycle, "/review"))
+
+    counted = {box["name"]: box for box in page.all("textarea")}
+    for name in ("attendees", "provision_impact", "pupil_views", "parent_views", "next_steps", "ratings-0-note"):
+        wrapper = counted[name].find_parent(class_="govuk-character-count")
+        field = ReviewForm.ratings if name.startswith("ratings") else getattr(ReviewForm, name)
+        assert wrapper["data-module"] == "govuk-character-count"
+        assert wrapper["data-maxlength"] == str(_limit(field)), name
+        assert page.text(
+            f"#{counted[name]['id']}-info"
+        ) == f"You can enter up to {int(wrapper['data-maxlength']):,} characters".replace(",", "")
+
+
+def _limit(unbound) -> int:
+    from wtforms.validators import Length
+
+    validators = unbound.kwargs.get("validators") or (unbound.args[1] if len(unbound.args) > 1 else [])
+    if unbound.field_class.__name__ == "FieldList":
+        return 1000  # a rated outcome's comment
+    return next(v.max for v in validators if isinstance(v, Length))
+
+
+def test_every_text_box_with_a_limit_in_the_app_shows_the_characters_left(app):
+    """Walk every form class: each text box (and one-line field of long text) whose Length sets a
+    limit uses a widget that shows the count, so no page needs its own wiring."""
+    from flask_wtf import FlaskForm
+    from wtforms import Form, TextAreaField
+    from wtforms.validators import Length
+
+    from sentrack.forms import LONG_TEXT, CountedTextArea, CountedTextInput, TextField
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    checked = 0
+    for form_class in set(subclasses(Form)) | set(subclasses(FlaskForm)):
+        if not form_class.__module__.startswith("sentrack."):
+            continue
+        for name, unbound in vars(form_class).items():
+            if not hasattr(unbound, "field_class"):
+                continue
+            limits = [v.max for v in unbound.kwargs.get("validators") or [] if isinstance(v, Length)]
+            widget = unbound.kwargs.get("widget")
+            if issubclass(unbound.field_class, TextAreaField) and limits:
+                assert isinstance(widget, CountedTextArea), f"{form_class.__name__}.{name}"
+                checked += 1
+            elif issubclass(unbound.field_class, TextField) and limits and limits[0] >= LONG_TEXT and name != "email":
+                assert isinstance(widget, CountedTextInput), f"{form_class.__name__}.{name}"
+                checked += 1
+    assert checked > 50
+
+
+def test_a_line_break_counts_as_one_character_as_the_page_counts_it(senco, session, cycle):
+    """4000 characters with line breaks, sent as browsers send them (CR LF), fit a 4000 limit."""
+    text = ("x" * 99 + "\r\n") * 40  # 100 characters a line on the page, 101 as sent
+
+    response = senco.post(_url(cycle, "/review"), data=_review_form(cycle, version=0, pupil_views=text.strip()))
+
+    assert response.status_code == 302
+    assert session.get(Review, cycle.review.id).pupil_views == text.strip().replace("\r\n", "\n")

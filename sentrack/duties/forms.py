@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput, GovTextArea
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from sentrack.forms import coerce_int, strip_text
+from sentrack.forms import CountedTextArea, coerce_int, one_newline, strip_text
 from sentrack.models import Task, User
 
 
 class CompleteTaskForm(FlaskForm):
     note = TextAreaField(
         "What was done",
-        widget=GovTextArea(),
-        filters=[strip_text],
+        widget=CountedTextArea(),
+        filters=[one_newline, strip_text],
         validators=[
             DataRequired("Say what was done"),
             Length(max=2000, message="The note must be 2,000 characters or fewer"),
