@@ -243,6 +243,16 @@ def test_a_form_posted_after_the_idle_timeout_keeps_the_text_as_a_draft(senco, w
     assert TYPED not in str(event.details)
 
 
+def test_a_long_form_opened_after_the_timeout_says_its_draft_is_waiting(senco, session, cycle):
+    senco.post(_keep_url(cycle), data=_typed(cycle))
+    _end_session_by(session, idle=True)
+
+    response = senco.get(_url(cycle, "/review"))
+
+    sign_in = senco.page(response.headers["Location"])
+    assert "What you typed has been kept" in sign_in.text(".govuk-notification-banner")
+
+
 def test_an_autosave_after_the_timeout_is_kept_and_says_the_person_is_signed_out(senco, world, session, cycle):
     _end_session_by(session, idle=True)
 

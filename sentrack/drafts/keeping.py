@@ -165,8 +165,14 @@ def dispatch(path: str, asked: str):
     abort(404)
 
 
+def _ended_user() -> int | None:
+    """Whose session this request's cookie named, when it ended by timing out (see below)."""
+    return g.get("session_ended_user") or timed_out_user(db.session, session.get("_user_id"), within=KEEP_AFTER_END)
+
+
 def kept_after_session_end() -> bool:
-    """Keep what a post carried when it arrives after its session ended; true if it was kept.
+    """Keep what a post carried when it arrives after its session ended; true if it was kept
+    (or, when the long form is opened again rather than posted, if a draft of it is waiting).
 
     Only a long form's post (or its autosave) whose session ended by the idle timeout or at its
     absolute end, less than KEEP_AFTER_END ago, and that carries the one-time token the form page
@@ -174,6 +180,8 @@ def kept_after_session_end() -> bool:
     keeps nothing, and a cookie alone keeps nothing. The CSRF check has passed already. The draft
     is the person's own and is only ever shown on the form after they sign in again and the
     form's view has checked they may open it; nothing is saved to a record until they press Save."""
+    if request.method == "GET":
+        return _draft_waiting()
     if request.method != "POST":
         return False
     endpoint, args = request.endpoint, request.view_args or {}
@@ -196,3 +204,13 @@ def kept_after_session_end() -> bool:
         flow.keep_draft, back=request.path, actor=user, key=key, fields=fields, moment=now(), at_sign_out=True
     )
     return True
+
+
+def _draft_waiting() -> bool:
+    """A long form opened after the session timed out, with the person's draft of it waiting
+    (kept while they typed): the sign-in page says so too."""
+    if not is_long_form(request.endpoint):
+        return False
+    user_id = _ended_user()
+    key = flow.form_key(request.endpoint, request.view_args)
+    return user_id is not None and flow.draft_for(db.session, user_id=user_id, key=key, moment=now()) is not None
