@@ -166,6 +166,21 @@ def test_the_form_offers_the_draft_back_and_is_not_filled_from_it_until_asked(se
     assert event.details == {"endpoint": "cycles.review"}
 
 
+@pytest.mark.parametrize("rows", [0, 1, 3])
+def test_a_draft_typed_over_other_outcomes_than_the_plan_has_now_is_restored_around_them(senco, session, cycle, rows):
+    """The outcomes changed after the draft was typed (or it kept none): each outcome of the plan
+    still has its row, and the typed text is filled in."""
+    data = {k: v for k, v in _typed(cycle).items() if not k.startswith("ratings-")}
+    for index in range(rows):
+        data |= {f"ratings-{index}-outcome_id": str(900 + index), f"ratings-{index}-rating": "achieved"}
+    senco.post(_keep_url(cycle), data=data)
+
+    restored = senco.page(_url(cycle, "/review") + "?draft=restore")
+
+    assert restored.one("textarea[name=pupil_views]").get_text().strip() == TYPED
+    assert len(restored.all("input[name$=-outcome_id]")) == len(cycle.outcomes)
+
+
 def test_saving_the_form_deletes_its_draft(senco, session, cycle):
     senco.post(_keep_url(cycle), data=_typed(cycle))
 

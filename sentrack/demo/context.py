@@ -56,6 +56,7 @@ class DemoSummary:
     transfers_awaiting: int = 0  # pupils arriving at the demo school, their previous school to confirm
     transfers_confirmed: int = 0
     sen_differences_open: int = 0  # SEN from the MIS's CTF waiting for the SENCO to accept or keep
+    drafts: int = 0  # what the demo SENCO typed into a review yesterday and did not save
     sign_ins: list[tuple[str, str]] = field(default_factory=list)  # (email, role label)
 
 

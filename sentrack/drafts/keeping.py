@@ -80,7 +80,7 @@ def keep(form) -> None:
     if draft is None:
         return
     if request.args.get("draft") == RESTORE:
-        form.process(formdata=MultiDict(_restorable(form, draft.fields)))
+        form.process(formdata=MultiDict(_filled_in(form, draft.fields)))
         flow.restored(db.session, actor=user, draft=draft, **_about())  # committed with the request
         form.draft_restored = _when(draft.saved_at)
         return
@@ -121,6 +121,49 @@ def _restorable(form, fields: dict) -> dict[str, list[str]]:
     return {
         name: values for name, values in fields.items() if name in names or (prefixes and name.startswith(prefixes))
     }
+
+
+def _filled_in(form, fields: dict) -> dict[str, list[str]]:
+    """The form as it would be posted now, with what the draft typed put in: a row the form no
+    longer has (a list of outcomes that changed since) is left out, one the draft lacks is kept."""
+    posted = _as_posted(form)
+    rows = {name for name in posted if "-" in name}
+    for name, values in _restorable(form, fields).items():
+        if name in posted or (name not in rows and "-" not in name):
+            posted[name] = values
+    return posted
+
+
+def _as_posted(form) -> dict[str, list[str]]:
+    """What a browser would send for `form` as it stands: each field's values by name."""
+    posted: dict[str, list[str]] = {}
+    for field in form:
+        if field.type in _NOT_TYPED:
+            continue
+        if field.type == "FieldList":
+            for entry in field:
+                inner = getattr(entry, "form", None)
+                posted.update(_as_posted(inner) if inner is not None else {entry.name: _values(entry)})
+            continue
+        posted[field.name] = _values(field)
+    return {name: values for name, values in posted.items() if values}
+
+
+def _values(field) -> list[str]:
+    if field.raw_data:
+        return [str(value) for value in field.raw_data]
+    data = field.data
+    if data is None or data is False:
+        return []
+    if data is True:
+        return ["y"]
+    if hasattr(data, "strftime"):
+        return [str(data.day), str(data.month), str(data.year)]
+    if isinstance(data, (list, tuple, set)):
+        return [str(getattr(value, "value", value)) for value in data]
+    if hasattr(field, "_value") and field.type not in ("RadioField", "SelectField"):
+        return [field._value()]
+    return [str(getattr(data, "value", data))]
 
 
 def _keep_typed(form, key: str):
