@@ -32,6 +32,10 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+# Where a page's form may send the person back to (the timeout warning's "Stay signed in" too).
+safe_next = _safe_next
+
+
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:

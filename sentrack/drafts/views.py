@@ -7,10 +7,11 @@ The warning before a session ends reads its timings from `session_timings`, on e
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user, login_required
 
 from sentrack.auth import sessions
+from sentrack.auth.views import safe_next
 from sentrack.drafts import bp, keeping
 
 
@@ -45,11 +46,15 @@ def session_timings() -> dict:
         user, idle_timeout=idle_timeout, absolute_timeout=current_app.config["SESSION_ABSOLUTE_LIFETIME"]
     )
     timeout_seconds = int(idle_timeout.total_seconds())
+    here = request.full_path.rstrip("?") if request.method == "GET" else request.path
     return {
         "session_timings": {
             "idle_timeout": timeout_seconds,
             "idle_left": idle,
             "absolute_left": absolute,
             "warn_before": min(WARN_BEFORE_SECONDS, timeout_seconds // 2),
+            # Where "Stay signed in" comes back to without the script: this page, if its address
+            # is one the sign-in's own check would go back to (no control characters, this site).
+            "back": safe_next(here) or "/",
         }
     }
