@@ -23,6 +23,8 @@ from config import config_from_environment
 from sentrack.extensions import csrf, db, login_manager, migrate
 from sentrack.proxies import trusted_proxies
 
+KEPT_AT_SIGN_OUT = "You were signed out before you saved. What you typed has been kept: sign in again to carry on."
+
 
 def create_app(config: Mapping[str, Any] | None = None, *, config_name: str | None = None) -> Flask:
     """Create the app. `config` overrides settings (tests pass their own mapping)."""
@@ -144,14 +146,22 @@ def register_extensions(app: Flask) -> None:
             )
         except SessionEnded as ended:
             g.session_ended = ended.reason
+            g.session_ended_user = ended.user_id
             user = None
         return user  # the session's last activity is committed with the request
 
     @login_manager.unauthorized_handler
     def unauthorized():
-        from flask import flash, redirect, url_for
+        from flask import flash, jsonify, redirect, url_for
 
-        if g.get("session_ended") == "timed_out":
+        from sentrack.drafts.keeping import kept_after_session_end
+
+        kept = kept_after_session_end()
+        if request.endpoint == "drafts.keep":  # the page's script: it sends the person to sign in
+            return jsonify(signed_out=True, kept=kept), 401
+        if kept:
+            flash(KEPT_AT_SIGN_OUT, "info")
+        elif g.get("session_ended") == "timed_out":
             minutes = int(current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds() // 60)
             flash(f"You were signed out after {minutes} minutes without activity. Sign in again.", "info")
         elif g.get("session_ended") == "expired":
@@ -183,6 +193,7 @@ def register_blueprints(app: Flask) -> None:
         census,
         cycles,
         dashboard,
+        drafts,
         duties,
         ehc,
         imports,
@@ -218,6 +229,7 @@ def register_blueprints(app: Flask) -> None:
         outcome_bank,
         letters,
         reports,
+        drafts,
     ):
         app.register_blueprint(module.bp)
 

@@ -401,6 +401,11 @@ DESCRIPTIONS: dict[str, str] = {
     "transfer_started": "Another school asked for the pupil's record (a transfer)",
     "transfer_confirmed": "Confirmed the pupil's transfer to another school: the SEN history was copied",
     "transfer_declined": "Declined the pupil's transfer to another school",
+    # Drafts of long forms (never what was typed: which form only)
+    "draft_saved": "Typed into a form, kept as a draft while typing",
+    "draft_kept_at_sign_out": "Was signed out before saving a form: what was typed was kept as a draft",
+    "draft_restored": "Filled a form in again from their draft",
+    "draft_discarded": "Discarded their draft of a form",
 }
 
 # The pages of a pupil's record, by endpoint, for "page_viewed" and "access_refused". An endpoint
@@ -467,6 +472,9 @@ PAGES: dict[str, str] = {
 }
 
 
+DRAFT_ACTIONS = ("draft_saved", "draft_kept_at_sign_out", "draft_restored", "draft_discarded")
+
+
 def describe(event: AuditEvent) -> str:
     """A readable sentence for an audit event: the action, and which fields or states it touched."""
     text = DESCRIPTIONS.get(event.action, event.action.replace("_", " ").capitalize())
@@ -476,7 +484,7 @@ def describe(event: AuditEvent) -> str:
         text += ": " + ", ".join(str(name).replace("_", " ") for name in fields)
     if event.action == "cycle_moved" and details.get("from") and details.get("to"):
         text += f" from {details['from']} to {details['to']}"
-    if event.action in ("page_viewed", "access_refused") and details.get("endpoint"):
+    if event.action in ("page_viewed", "access_refused", *DRAFT_ACTIONS) and details.get("endpoint"):
         endpoint = str(details["endpoint"])
         text += ": " + PAGES.get(endpoint, endpoint.split(".")[-1].replace("_", " "))
     if event.action == "attendance_recorded" and "attended" in details:

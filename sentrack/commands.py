@@ -15,12 +15,13 @@ from flask.cli import with_appcontext
 
 from sentrack import audit
 from sentrack.auth.passwords import hash_password, password_problem
-from sentrack.clock import today
+from sentrack.clock import now, today
 from sentrack.extensions import db
 from sentrack.models import LocalAuthority, Role, RoleAssignment, School, User
 from sentrack.submissions import purge
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.compliance import compliance_figures, to_json
+from sentrack.workflows.drafts import purge_drafts
 from sentrack.workflows.ehc_figures import ehc_figures
 from sentrack.workflows.schools import move_school, school_numbered
 from sentrack.workflows.sweep import run_sweep
@@ -89,6 +90,7 @@ def sweep_command(on, as_json):
         raise click.BadParameter("in production only today can be swept", param_hint="--date")
     summary = run_sweep(db.session, day)
     purge(db.session, datetime.now(UTC))  # one-time form tokens older than a day (real time)
+    purge_drafts(db.session, now())  # drafts older than 30 days
     db.session.commit()
     if as_json:
         click.echo(json.dumps(summary.as_dict()))

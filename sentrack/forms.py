@@ -9,14 +9,16 @@ from datetime import date
 from decimal import Decimal
 
 import email_validator
+from flask import render_template
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
     GovCheckboxesInput,
     GovDateInput,
     GovRadioInput,
-    GovTextArea,
     GovTextInput,
 )
+from markupsafe import Markup
 from wtforms import Field
 from wtforms.fields import DateField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
@@ -220,11 +222,12 @@ def attach_error(form, error) -> None:
     if isinstance(error, NeedsConfirming):
         attach_questions(form, error)
         return
-    field = _named_field(form, error.field) if error.field else None
-    if field is None:
-        form.general_errors = [*getattr(form, "general_errors", []), error.message]
-        return
-    field.errors = [*field.errors, error.message]
+    for problem in getattr(error, "each", [error]):
+        field = _named_field(form, problem.field) if problem.field else None
+        if field is None:
+            form.general_errors = [*getattr(form, "general_errors", []), problem.message]
+        else:
+            field.errors = [*field.errors, problem.message]
 
 
 # --- Questions: a workflow asks before storing something unusual (workflows/confirmations.py) ----
@@ -327,6 +330,59 @@ class VersionedForm(FlaskForm):
         return self.version.expected
 
 
+# --- Long text: how many characters are left --------------------------------------------------------
+
+# A one-line field taking this many characters or more is long text: it shows a count too.
+LONG_TEXT = 200
+
+
+def max_length_of(field: Field) -> int | None:
+    """The most characters `field`'s Length check lets through, or None when it sets no limit."""
+    limits = [v.max for v in field.validators if isinstance(v, Length) and v.max is not None and v.max >= 0]
+    return min(limits) if limits else None
+
+
+def one_newline(value):
+    """Filter: a line break as one character (browsers send two, CR LF), as the page's count of
+    characters left counts it, so that the limit the page shows is the one the form checks."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
+
+
+class CountedTextArea(GovCharacterCount):
+    """A text box that shows how many characters are left (GOV.UK's character count), counting
+    down from the field's own Length limit. A box without a limit is a plain text box."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        limit = max_length_of(field)
+        if limit is not None:
+            params.setdefault("maxlength", limit)
+        return params
+
+    def render(self, params):
+        if "maxlength" not in params:
+            return Markup(render_template("govuk_frontend_wtf/textarea.html", params=params))
+        return super().render(params)
+
+
+class CountedTextInput(GovTextInput):
+    """A one-line text input of long text with GOV.UK's character count, as `CountedTextArea`."""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        limit = max_length_of(field)
+        if limit is not None:
+            params.setdefault("maxlength", limit)
+        return params
+
+    def render(self, params):
+        if "maxlength" not in params:
+            return super().render(params)
+        return Markup(render_template("widgets/counted_input.html", params=params))
+
+
 # --- The fields every forms module builds from ----------------------------------------------------
 
 
@@ -335,13 +391,17 @@ def _length(label, max_length: int) -> Length:
     return Length(max=max_length, message=f"{name} must be {max_length} characters or fewer")
 
 
-def text_field(label, *, required: str | None = None, max_length: int = 120, **kwargs) -> TextField:
+def text_field(
+    label, *, required: str | None = None, max_length: int = 120, count: bool | None = None, **kwargs
+) -> TextField:
     """A one-line text field. `required` is the message when it is left empty (the stripped text:
-    a field of only spaces is empty); otherwise it is optional and empty is None."""
+    a field of only spaces is empty); otherwise it is optional and empty is None. Long text (a
+    limit of LONG_TEXT or more, unless `count` says otherwise) shows how many characters are left."""
     presence = DataRequired(required) if required else Optional()
+    counted = max_length >= LONG_TEXT if count is None else count
     return TextField(
         label,
-        widget=GovTextInput(),
+        widget=CountedTextInput() if counted else GovTextInput(),
         filters=[blank_to_none],
         validators=[presence, _length(label, max_length)],
         **kwargs,
@@ -349,12 +409,13 @@ def text_field(label, *, required: str | None = None, max_length: int = 120, **k
 
 
 def text_area(label, *, required: str | None = None, max_length: int = 4000, hint: str | None = None, **kwargs):
-    """A text box for paragraphs, as `text_field` for the rest; `hint` shows under the label."""
+    """A text box for paragraphs, as `text_field` for the rest; `hint` shows under the label. It
+    shows how many characters are left, and counts a line break as one."""
     presence = DataRequired(required) if required else Optional()
     return TextAreaField(
         label,
-        widget=GovTextArea(),
-        filters=[blank_to_none],
+        widget=CountedTextArea(),
+        filters=[one_newline, blank_to_none],
         validators=[presence, _length(label, max_length)],
         description=hint,
         **kwargs,

@@ -30,6 +30,7 @@ from sentrack.auth.sessions import keep_activity
 from sentrack.extensions import db
 from sentrack.forms import VersionedForm, attach_error
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.drafts import forget_draft
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ def run(form, operation: Callable[..., Any], /, **arguments: Any) -> Outcome:
         db.session.rollback()
         attach_error(form, error)
         return REFUSED
+    if getattr(form, "draft_key", None):  # a long form, saved: its draft has done its work
+        forget_draft(db.session, actor=signed_in_user(), key=form.draft_key)
     db.session.commit()
     return Outcome(done=True, value=value)
 
@@ -113,7 +116,8 @@ def refused(error: RuleBroken) -> Response:
     """The application's answer to an operation refused outside a form: nothing it began is
     kept, and the person is sent back to the page the button was on with the reason."""
     db.session.rollback()
-    flash(error.message, "error")
+    for problem in error.each:
+        flash(problem.message, "error")
     return redirect(g.get("refused_back") or _same_site_referrer() or url_for("main.home"))
 
 

@@ -83,15 +83,18 @@ def release_scheduler_lock(connection: sa.Connection) -> None:
 
 
 def run_sweep_job(app: Flask) -> dict:
+    from sentrack.clock import now
     from sentrack.submissions import purge
+    from sentrack.workflows.drafts import purge_drafts
     from sentrack.workflows.sweep import run_sweep
 
     with app.app_context():
         summary = run_sweep(db.session, today())
         # One-time form tokens outlive their use by a day at most (real time, not the app's date).
         purged = purge(db.session, datetime.now(UTC))
+        drafts_purged = purge_drafts(db.session, now())  # drafts older than 30 days
         db.session.commit()
-        return {**summary.as_dict(), "form_tokens_purged": purged}
+        return {**summary.as_dict(), "form_tokens_purged": purged, "drafts_purged": drafts_purged}
 
 
 def send_outbox_job(app: Flask) -> dict:

@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from sentrack.extensions import db
-from sentrack.models import AuditEvent, FormSubmission, UserSession
+from sentrack.models import AuditEvent, Draft, FormSubmission, UserSession
 
 FIELD = "submission_token"
 MAX_AGE = timedelta(days=1)
@@ -117,7 +117,7 @@ def purge(db_session: Session, now: datetime) -> int:
 # --- Claiming the token with the first write ---------------------------------------------------
 
 # Rows written alongside any request that are not the record a form creates.
-_NOT_RECORDS = (AuditEvent, FormSubmission, UserSession)
+_NOT_RECORDS = (AuditEvent, FormSubmission, UserSession, Draft)
 
 
 @dataclass

@@ -32,9 +32,14 @@ def format_date(value: date | None, style: str = "long") -> str:
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
+    return f"{format_date(value.astimezone(LONDON).date())} at {typed_at(value)}"
+
+
+def typed_at(value: datetime) -> str:
+    """The time of day of a moment, as GOV.UK writes it: '10:42am', '4:05pm'."""
     local = value.astimezone(LONDON)
     hour = local.strftime("%I").lstrip("0") or "12"
-    return f"{format_date(local.date())} at {hour}:{local.strftime('%M')}{local.strftime('%p').lower()}"
+    return f"{hour}:{local.strftime('%M')}{local.strftime('%p').lower()}"
 
 
 def format_money(pence: int | None) -> str:

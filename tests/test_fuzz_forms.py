@@ -299,6 +299,9 @@ FORMS: dict[str, Fuzz] = {
 # with junk fields (and, for moves, a junk move in the URL): never a 500.
 BUTTONS: dict[str, str] = {
     "/sign-out": "sign out",
+    "/session/stay": "stay signed in",
+    "/drafts/keep/<path:form>": "keep what is typed into a long form as a draft",
+    "/drafts/discard/<path:form>": "discard the draft of a long form",
     "/settings/terms/<int:term_id>/default": "give a term the default dates again",
     "/pupils/clear-search": "forget the search text",
     "/pupils/left/clear-search": "forget the search text of the leavers' list",

@@ -224,6 +224,22 @@ ROUTES: dict[str, Route] = {
     "/sign-in": Route(lambda t: "/sign-in", {role: Redirect("/") for role in ROLES}, anonymous=200),
     "/sign-out": Route(lambda t: "/sign-out", {role: Redirect("/sign-in") for role in ROLES}, method="POST"),
     "/change-password": Route(lambda t: "/change-password", EVERYONE),
+    # The timeout warning's "Stay signed in": anyone signed in, sent back home without a page to go to.
+    "/session/stay": Route(lambda t: "/session/stay", {role: Redirect("/") for role in ROLES}, method="POST"),
+    # Drafts of a long form (here the meeting form) are refused exactly as the form is: they run its view.
+    "/drafts/keep/<path:form>": Route(
+        lambda t: f"/drafts/keep{t.base}/meetings/new",
+        only("senco", "teacher", no=404),
+        method="POST",
+        target=PUPIL,
+        anonymous=401,
+    ),
+    "/drafts/discard/<path:form>": Route(
+        lambda t: f"/drafts/discard{t.base}/meetings/new",
+        only("senco", "teacher", yes=Redirect(lambda t: f"{t.base}/meetings/new"), no=404),
+        method="POST",
+        target=PUPIL,
+    ),
     "/": Route(lambda t: "/", EVERYONE),
     "/accessibility": Route(lambda t: "/accessibility", EVERYONE, anonymous=200),
     "/privacy": Route(lambda t: "/privacy", EVERYONE, anonymous=200),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sentrack import audit
 from sentrack.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from sentrack.auth.sessions import end_all_sessions, end_session, start_session
+from sentrack.auth.sessions import stay_signed_in as keep_session
 from sentrack.clock import now
 from sentrack.models import User
 from sentrack.workflows import RuleBroken
@@ -50,6 +51,12 @@ def sign_in(session: Session, user: User, password: str, *, remote_addr: str | N
 def sign_out(session: Session, user: User) -> None:
     end_session(session, user.session_token, reason="signed_out")
     audit.record(session, "signed_out", actor=user, object_type="user", object_id=user.id)
+
+
+def stay_signed_in(session: Session, user: User) -> None:
+    """The person answered the timeout warning: their session counts as active from now."""
+    keep_session(session, user)
+    audit.record(session, "session_kept", actor=user, object_type="user", object_id=user.id)
 
 
 def change_password(

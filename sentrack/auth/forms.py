@@ -23,7 +23,7 @@ def confirm_field(label: str, required: str) -> PasswordField:
 
 
 class SignInForm(FlaskForm):
-    email = text_field("Email address", required="Enter your email address", max_length=254)
+    email = text_field("Email address", required="Enter your email address", max_length=254, count=False)
     password = password_field("Password", "Enter your password")
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 

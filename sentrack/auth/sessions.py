@@ -69,11 +69,13 @@ def start_session(session: Session, user: User, *, remote_addr: str | None, user
 
 
 class SessionEnded(Exception):
-    """The session exists but has ended; `reason` says why (for example 'timed_out')."""
+    """The session exists but has ended; `reason` says why (for example 'timed_out'), and
+    `user_id` whose it was (what they were typing may be kept: `sentrack.drafts`)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, user_id: int | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.user_id = user_id
 
 
 def load_session(
@@ -105,7 +107,7 @@ def load_session(
         row.ended_at = moment
         row.ended_reason = reason
         _forget_all(session, sa.select(UserSession.id).where(UserSession.id == row.id))
-        raise SessionEnded(reason)
+        raise SessionEnded(reason, row.user_id)
     if not user.active:
         return None
     if moment - row.last_seen_at > touch_interval(idle_timeout):
@@ -113,7 +115,48 @@ def load_session(
         user.session_seen_at = moment  # kept by the request even if its work is rolled back
     user.session_token = token
     user.session_row_id = row.id
+    user.session_times = (row.created_at, row.last_seen_at)
     return user
+
+
+def stay_signed_in(session: Session, user: User) -> None:
+    """Note activity now, whatever the touch interval: the person asked to stay signed in."""
+    moment = _real_now()
+    session.execute(
+        sa.update(UserSession)
+        .where(UserSession.id == user.session_row_id, UserSession.ended_at.is_(None))
+        .values(last_seen_at=moment)
+    )
+    user.session_times = (user.session_times[0], moment)
+
+
+def time_left(user: User, *, idle_timeout: timedelta, absolute_timeout: timedelta) -> tuple[int, int]:
+    """Whole seconds until the signed-in `user`'s session ends for being idle (if nothing more is
+    done) and at its absolute end, by the real clock."""
+    created_at, last_seen_at = user.session_times
+    moment = _real_now()
+    idle = (last_seen_at + idle_timeout - moment).total_seconds()
+    absolute = (created_at + absolute_timeout - moment).total_seconds()
+    return max(0, int(idle)), max(0, int(absolute))
+
+
+# Sessions that ended for want of activity or at their absolute end, not by the person's choice.
+TIMED_OUT = ("timed_out", "expired")
+
+
+def timed_out_user(session: Session, token: str | None, *, within: timedelta) -> int | None:
+    """The user whose session `token` named, when it ended by the idle timeout or its absolute
+    end less than `within` ago: never one that was signed out or ended by a password change."""
+    if not token:
+        return None
+    row = session.execute(
+        sa.select(UserSession.user_id, UserSession.ended_reason, UserSession.ended_at).where(
+            UserSession.token_hash == _hash(token)
+        )
+    ).first()
+    if row is None or row.ended_reason not in TIMED_OUT or row.ended_at is None:
+        return None
+    return row.user_id if _real_now() - row.ended_at <= within else None
 
 
 def keep_activity(session: Session, user: User) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 
 from sentrack import audit, operations
-from sentrack.auth import accounts, bp, throttle
+from sentrack.auth import accounts, bp, sessions, throttle
 from sentrack.auth.forms import ChangePasswordForm, SignInForm
 from sentrack.extensions import db
 
@@ -29,6 +30,10 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+# Where a page's form may send the person back to (the timeout warning's "Stay signed in" too).
+safe_next = _safe_next
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -69,6 +74,30 @@ def sign_out():
     session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/session/stay", methods=["POST"])
+@login_required
+def stay_signed_in():
+    """ "Stay signed in" in the timeout warning: the session counts as active from now. The page's
+    script asks for JSON (the time left, to set the warning again); without it the form is
+    posted as any other and the person is sent back to the page they were on."""
+    operations.button_posted(FlaskForm)
+    user = operations.signed_in_user()
+    operations.step(accounts.stay_signed_in, back=url_for("main.home"), user=user)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(session_time_left(user))
+    return redirect(_safe_next(request.form.get("next")) or url_for("main.home"))
+
+
+def session_time_left(user) -> dict[str, int]:
+    """Seconds until `user`'s session ends if they do nothing more, and at its absolute end."""
+    idle, absolute = sessions.time_left(
+        user,
+        idle_timeout=current_app.config["SESSION_IDLE_TIMEOUT"],
+        absolute_timeout=current_app.config["SESSION_ABSOLUTE_LIFETIME"],
+    )
+    return {"idle_left": idle, "absolute_left": absolute}
 
 
 @bp.route("/change-password", methods=["GET", "POST"])

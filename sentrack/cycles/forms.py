@@ -16,7 +16,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
-    GovTextArea,
 )
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField
 from wtforms.fields import SelectField, SelectMultipleField, SubmitField, TextAreaField
@@ -24,12 +23,14 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from sentrack.clock import today
 from sentrack.forms import (
+    CountedTextArea,
     GovDateField,
     NotInFuture,
     Required,
     VersionedForm,
     blank_to_none,
     bounded_int,
+    one_newline,
     opened_at,
     text_area,
 )
@@ -343,8 +344,8 @@ class OutcomeRatingForm(Form):
     rating = RadioField("Rating", widget=GovRadioInput(), choices=RATING_CHOICES, validators=[Optional()])
     note = TextAreaField(
         "Comment on this outcome (optional)",
-        widget=GovTextArea(),
-        filters=[blank_to_none],
+        widget=CountedTextArea(),
+        filters=[one_newline, blank_to_none],
         validators=[Optional(), Length(max=1000, message="The comment must be 1000 characters or fewer")],
     )
 

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 
-from sentrack import access, audit, operations
+from sentrack import access, audit, drafts, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.cycles import bp, queries
@@ -138,12 +138,14 @@ def _start_review(user: User, pupil: Pupil, cycle: SupportCycle):
 
 
 @bp.route("/cycles/<int:number>/assessment", methods=["GET", "POST"])
+@drafts.keeps
 @once
 def assessment(public_id: str, number: int):
     user, _, cycle = _load(public_id, number, Ability.OPEN_CYCLE)
     form = AssessmentForm.from_record(
         cycle.assessment, today=today(), start=flow.assessment_starting_point(cycle, today())
     )
+    drafts.keep(form)
     return _save(form, flow.save_assessment, user, cycle, "cycles/assessment.html", "Assessment saved.", "#assessment")
 
 
@@ -161,6 +163,7 @@ def _save(form, operation, user: User, cycle: SupportCycle, template: str, saved
 
 
 @bp.route("/cycles/<int:number>/plan", methods=["GET", "POST"])
+@drafts.keeps
 @once
 def plan(public_id: str, number: int):
     user, _, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
@@ -170,6 +173,7 @@ def plan(public_id: str, number: int):
         start=flow.plan_starting_point(cycle, today()) if opening else None,
         agreed_how=queries.plan_agreed_how(db.session, cycle.plan) if opening else None,
     )
+    drafts.keep(form)
     return _save(form, flow.save_plan, user, cycle, "cycles/plan.html", "Plan saved.", "#plan")
 
 
@@ -273,12 +277,14 @@ def observation(public_id: str, number: int):
 
 
 @bp.route("/cycles/<int:number>/review", methods=["GET", "POST"])
+@drafts.keeps
 @once
 def review(public_id: str, number: int):
     user, pupil, cycle = _load(public_id, number, Ability.MANAGE_CYCLE)
     if cycle.review is None:
         abort(404)
     form = ReviewForm.from_record(cycle.review, outcomes=cycle.outcomes)
+    drafts.keep(form)
     recording = bool(form.record.data)
     done = operations.submit(form, flow.submit_review if recording else flow.save_review, cycle=cycle, today=today())
     if not done:

@@ -17,6 +17,7 @@ from sentrack.demo.concerns import CONCERN_DEADLINE_DAYS, add_concerns
 from sentrack.demo.context import DemoContext, DemoSummary
 from sentrack.demo.cycles import add_support_cycles
 from sentrack.demo.dates import school_year
+from sentrack.demo.drafts import add_drafts
 from sentrack.demo.ehc import add_ehc_work
 from sentrack.demo.exchange import SEN_FILE_AIMS, add_exchange
 from sentrack.demo.interventions import InterventionBuilder
@@ -63,6 +64,10 @@ class DemoBuilder:
         add_exchange(session, self.context, self.rolls)
         # Last, the demo school's SEN information report, drafted from the figures of the rest.
         add_sen_report(session, self.context, self.rolls[0])
+        # A review the demo school's SENCO was typing yesterday and did not save: offered back.
+        for school in self.rolls:
+            if school.number == 1:
+                self.context.summary.drafts += add_drafts(session, self.context, school.school_id, school.senco_id)
         return self.context.summary
 
     def add_authority(self, code: str, name: str, specs: list[SchoolSpec], *, officer_email: str | None = None) -> int:

@@ -4,11 +4,11 @@ the emails of each kind of notification reach the person."""
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput, GovTextArea
+from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from sentrack.forms import bounded_int, coerce_int, strip_text
+from sentrack.forms import CountedTextArea, bounded_int, coerce_int, one_newline, strip_text
 from sentrack.models import EmailDelivery, Task, User
 from sentrack.workflows import notices
 from sentrack.workflows.interventions import OFF_REGISTER_WAVE_3
@@ -20,8 +20,8 @@ from sentrack.workflows.transfers import TRANSFER_ASKED, TRANSFER_DECIDED
 class CompleteTaskForm(FlaskForm):
     note = TextAreaField(
         "What was done",
-        widget=GovTextArea(),
-        filters=[strip_text],
+        widget=CountedTextArea(),
+        filters=[one_newline, strip_text],
         validators=[
             DataRequired("Say what was done"),
             Length(max=2000, message="The note must be 2,000 characters or fewer"),

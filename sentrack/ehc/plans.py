@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from sentrack import access, audit, operations
+from sentrack import access, audit, drafts, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.ehc import bp, queries
@@ -52,6 +52,7 @@ def plan(plan_id: int):
 
 
 @bp.route("/pupils/<public_id>/ehc/plans/new", methods=["GET", "POST"])
+@drafts.keeps
 @once
 def new_plan(public_id: str):
     user = operations.signed_in_user()
@@ -60,6 +61,7 @@ def new_plan(public_id: str):
         abort(404)  # about one pupil: never confirm they exist
     pupil = access.get_pupil(user, public_id, ability)
     form = NewPlanForm()
+    drafts.keep(form)
     done = operations.submit(form, flow.add_plan, pupil=pupil, today=today())
     if done:
         flash("EHC plan recorded. The pupil's SEN status is EHC plan, with the plan's needs.", "success")
@@ -85,6 +87,7 @@ _CEASED = {"edit_plan": ": it can no longer be changed.", "cease_plan": " alread
 
 @bp.route("/ehc/plans/<int:plan_id>/edit", methods=["GET", "POST"], endpoint="edit_plan")
 @bp.route("/ehc/plans/<int:plan_id>/cease", methods=["GET", "POST"], endpoint="cease_plan")
+@drafts.keeps
 @once
 def change_plan(plan_id: int):
     """The authority changes the plan, or records that it ceases; a plan that has ceased is
@@ -97,6 +100,7 @@ def change_plan(plan_id: int):
         flash(f"This plan ceased on {format_date(record.ceased_on)}{_CEASED[endpoint]}", "error")
         return redirect(_plan_url(record))
     form = form_class.from_record(record)
+    drafts.keep(form)
     if operations.submit(form, operation, plan=record, today=today()):
         flash(done, "success")
         return redirect(_plan_url(record))

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, url_for
 from flask import request as http
 from flask_login import login_required
 
-from sentrack import access, operations
+from sentrack import access, drafts, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.ehc import bp, queries
@@ -80,6 +80,7 @@ _PAGES = {
 @bp.route("/ehc/reviews/<int:review_id>/report", methods=["GET", "POST"], endpoint="review_report")
 @bp.route("/ehc/reviews/<int:review_id>/decision", methods=["GET", "POST"], endpoint="review_decision")
 @bp.route("/ehc/reviews/<int:review_id>/amendments", methods=["GET", "POST"], endpoint="review_amendments")
+@drafts.keeps
 @once
 def review_step(review_id: int):
     """A step's form page (`_STEPS`): load the review within the user's reach for the step's
@@ -91,6 +92,7 @@ def review_step(review_id: int):
     found = access.get_ehc_review(user, review_id, ability)
     page = queries.review_page(db.session, found.plan, found, today())
     form = form_class.for_review(found) if hasattr(form_class, "for_review") else form_class()
+    drafts.keep(form)
     if operations.submit(form, operation, review=found, today=today()):
         flash(message, "success")
         return _to_review(review_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from sentrack import access, audit, operations
+from sentrack import access, audit, drafts, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
@@ -35,12 +35,14 @@ def _to_pupil(pupil: Pupil):
 
 @bp.route("/pupils/<public_id>/meetings/new", methods=["GET", "POST"], endpoint="record")
 @bp.route("/pupils/<public_id>/meetings/<int:meeting_id>/record", methods=["GET", "POST"], endpoint="record_planned")
+@drafts.keeps
 @once
 def record(public_id: str, meeting_id: int | None = None):
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id, Ability.RECORD_PARENT_MEETING)
     page = operations.found_or_404(queries.meeting_page(db.session, pupil, meeting_id))
     form = MeetingForm.from_record(page.planned, leaders=page.leaders, user=user, today=today())
+    drafts.keep(form)
     if operations.submit(
         form, form.noting_existing(flow.record_meeting), pupil=pupil, today=today(), planned=page.planned
     ):

@@ -18,6 +18,7 @@ from sentrack.models.cycles import (
     SupportCycle,
     TimelineEvent,
 )
+from sentrack.models.drafts import Draft
 from sentrack.models.duties import Duty, EmailStatus, Notification, PassportRead, Task, TaskStatus, TriggerKind
 from sentrack.models.ehc import (
     AssessmentDecision,
@@ -129,6 +130,7 @@ __all__ = [
     "ComplianceSnapshot",
     "CycleState",
     "FormSubmission",
+    "Draft",
     "Observation",
     "Outcome",
     "OutcomeWording",

@@ -54,6 +54,8 @@ class User(Base):
     session_token = None
     # The id of the signed-in session's row, for what it remembers server-side (auth.sessions).
     session_row_id = None
+    # When the signed-in session began and was last active (auth.sessions), for the timeout warning.
+    session_times = None
 
     @property
     def roles(self) -> frozenset[Role]:

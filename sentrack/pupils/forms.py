@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 
 from sentrack.clock import today
 from sentrack.forms import (
+    CountedTextArea,
     GovDateField,
     NotInFuture,
     Required,
@@ -24,6 +25,7 @@ from sentrack.forms import (
     blank_to_none,
     choose,
     coerce_int,
+    one_newline,
     opened_at,
     question_field,
     strip_text,
@@ -313,8 +315,8 @@ class ConcernForm(FlaskForm):
     )
     description = TextAreaField(
         "What have you noticed?",
-        widget=gov.GovTextArea(),
-        filters=[strip_text],
+        widget=CountedTextArea(),
+        filters=[one_newline, strip_text],
         description="What the pupil finds hard, what you have tried in class, and what the data shows.",
         validators=_DESCRIPTION_CHECKS,
     )

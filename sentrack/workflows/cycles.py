@@ -32,7 +32,7 @@ from sentrack.models.cycles import (
     SupportCycle,
     TimelineEvent,
 )
-from sentrack.workflows import RuleBroken, timeline
+from sentrack.workflows import RuleBroken, refuse_if_any, timeline
 from sentrack.workflows.concerns import CONCERN_FIELDS, decide_no_further_action
 from sentrack.workflows.ehc_requests import open_from_review
 from sentrack.workflows.fulfilment import settle_tasks
@@ -275,8 +275,7 @@ def _move(
     """Move `cycle` by `move` (its guards allow it, or the first problem is raised), effective on
     `effective_on`, with the timeline event's `title`."""
     problems = guard_problems(cycle, move, today=today, actor=actor, early=early)
-    if problems:
-        raise problems[0]
+    refuse_if_any(problems)
     old = cycle.state
     cycle.state = MOVES[(old, move)]
     if cycle.state is CycleState.CLOSED:
@@ -431,18 +430,22 @@ def _check_assessment(cycle: SupportCycle, details: AssessmentDetails, today: da
     """Refuse an assessment with no area of need, or dated in the future, before the last
     cycle's review or before the pupil was born."""
     _require_editable(cycle, CycleState.ASSESS, CycleState.PLAN, what="the assessment can be changed")
+    problems = []
     if not details.areas_of_need:
-        raise RuleBroken("Select at least one area of need", field="areas_of_need")
-    if details.assessed_on > today:
-        raise RuleBroken("The assessment date cannot be in the future", field="assessed_on")
+        problems.append(RuleBroken("Select at least one area of need", field="areas_of_need"))
     previous = cycle.previous_cycle
-    if previous is not None and details.assessed_on < previous.closed_on:
-        raise RuleBroken(
-            f"The assessment date cannot be before the last cycle's review ({display(previous.closed_on)})",
-            field="assessed_on",
+    if details.assessed_on > today:
+        problems.append(RuleBroken("The assessment date cannot be in the future", field="assessed_on"))
+    elif previous is not None and details.assessed_on < previous.closed_on:
+        problems.append(
+            RuleBroken(
+                f"The assessment date cannot be before the last cycle's review ({display(previous.closed_on)})",
+                field="assessed_on",
+            )
         )
-    if details.assessed_on < cycle.pupil.date_of_birth:
-        raise RuleBroken("The assessment date cannot be before the pupil was born", field="assessed_on")
+    elif details.assessed_on < cycle.pupil.date_of_birth:
+        problems.append(RuleBroken("The assessment date cannot be before the pupil was born", field="assessed_on"))
+    refuse_if_any(problems)
 
 
 def _date_opening(session: Session, cycle: SupportCycle, on: date) -> None:
@@ -527,23 +530,31 @@ def _check_plan(cycle: SupportCycle, details: PlanDetails, today: date) -> None:
     """Refuse a review date not after the start or before an outcome's target, a parent agreement
     in the future or at a meeting with no date, and a start before the cycle opened."""
     _require_editable(cycle, CycleState.PLAN, CycleState.DO, what="the plan can be changed")
-    if details.review_date is not None and details.review_date <= details.starts_on:
-        raise RuleBroken("The review date must be after the date the plan starts", field="review_date")
-    if details.agreed_with_parents_on is not None and details.agreed_with_parents_on > today:
-        raise RuleBroken("The date agreed with parents cannot be in the future", field="agreed_with_parents_on")
-    if details.starts_on < cycle.opened_on:
-        raise RuleBroken(
-            f"The plan cannot start before the cycle opened ({display(cycle.opened_on)})", field="starts_on"
-        )
+    problems = []
     late = [o for o in cycle.outcomes if details.review_date is not None and o.target_date > details.review_date]
-    if late:
-        raise RuleBroken(
-            f"The outcome '{_short(late[0].description)}' has a target date of {display(late[0].target_date)}, "
-            "after this review date: choose a later review date or change the outcome first",
-            field="review_date",
+    if details.review_date is not None and details.review_date <= details.starts_on:
+        problems.append(RuleBroken("The review date must be after the date the plan starts", field="review_date"))
+    elif late:
+        problems.append(
+            RuleBroken(
+                f"The outcome '{_short(late[0].description)}' has a target date of {display(late[0].target_date)}, "
+                "after this review date: choose a later review date or change the outcome first",
+                field="review_date",
+            )
         )
-    if details.agreed_at_meeting and details.agreed_with_parents_on is None:
-        raise RuleBroken("Enter the date of the meeting at which the plan was agreed", field="agreed_with_parents_on")
+    if details.agreed_with_parents_on is not None and details.agreed_with_parents_on > today:
+        problems.append(
+            RuleBroken("The date agreed with parents cannot be in the future", field="agreed_with_parents_on")
+        )
+    elif details.agreed_at_meeting and details.agreed_with_parents_on is None:
+        problems.append(
+            RuleBroken("Enter the date of the meeting at which the plan was agreed", field="agreed_with_parents_on")
+        )
+    if details.starts_on < cycle.opened_on:
+        problems.append(
+            RuleBroken(f"The plan cannot start before the cycle opened ({display(cycle.opened_on)})", field="starts_on")
+        )
+    refuse_if_any(problems)
 
 
 def save_plan(
@@ -652,8 +663,7 @@ def start_support(
     """Plan -> do. A pupil not yet on SEN support is placed on it from the plan's start date, which
     creates the letter telling parents (s.68); that needs a primary need."""
     problems = guard_problems(cycle, Move.START_SUPPORT, today=today)
-    if problems:
-        raise problems[0]
+    refuse_if_any(problems)
     plan = cycle.plan
     if plan.starts_on > today:
         raise RuleBroken(
@@ -688,8 +698,7 @@ def start_review(
     due = cycle.plan.review_date if cycle.plan is not None and cycle.plan.review_date else today
     is_early = today < due
     problems = guard_problems(cycle, Move.START_REVIEW, today=today, actor=actor, early=early)
-    if problems:
-        raise problems[0]
+    refuse_if_any(problems)
     title = (
         f"Review started early: {early.reason.label[0].lower()}{early.reason.label[1:]}"
         if is_early
@@ -780,13 +789,16 @@ def save_review(
     _require_editable(cycle, CycleState.REVIEW, what="the review can be changed")
     review = cycle.review
     check_version(session, "review", review, REVIEW_FIELDS, expected_version)
-    if details.held_on is not None and details.held_on > today:
-        raise RuleBroken("The review meeting cannot be dated in the future", field="held_on")
-    if details.ehc_requested_on is not None and details.ehc_requested_on > today:
-        raise RuleBroken("The request date cannot be in the future", field="ehc_requested_on")
+    problems = []
     started = plan_started_on(cycle)
-    if details.held_on is not None and started is not None and details.held_on < started:
-        raise RuleBroken(f"The review cannot be before the plan started ({display(started)})", field="held_on")
+    if details.held_on is not None and details.held_on > today:
+        problems.append(RuleBroken("The review meeting cannot be dated in the future", field="held_on"))
+    elif details.held_on is not None and started is not None and details.held_on < started:
+        before = f"The review cannot be before the plan started ({display(started)})"
+        problems.append(RuleBroken(before, field="held_on"))
+    if details.ehc_requested_on is not None and details.ehc_requested_on > today:
+        problems.append(RuleBroken("The request date cannot be in the future", field="ehc_requested_on"))
+    refuse_if_any(problems)
     values = {name: getattr(details, name) for name in REVIEW_FIELDS if name != "ratings_summary"}  # derived, set below
     if details.held_on is not None and cycle.plan.review_date is not None and details.held_on >= cycle.plan.review_date:
         # Held on or after the review date: not early, whatever was said before.
@@ -813,8 +825,7 @@ def record_review(session: Session, *, actor: User, cycle: SupportCycle, today: 
     `request_ehc` opens the EHC needs assessment request (`ehc_requests.open_from_review`)."""
     review = cycle.review
     problems = guard_problems(cycle, Move.RECORD_REVIEW, today=today, actor=actor)
-    if problems:
-        raise problems[0]
+    refuse_if_any(problems)
     review.recorded_at = now()
     _move(session, cycle, Move.RECORD_REVIEW, actor, today, review.held_on, timeline.review_held(review.decision))
     if review.parent_attended:

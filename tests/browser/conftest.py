@@ -119,9 +119,12 @@ def _migrate_and_seed(url: str) -> seeding.Cast:
 
 
 @contextmanager
-def _serve(folder: Path, name: str, today: date | None = None) -> Iterator[tuple[str, seeding.Cast]]:
+def _serve(
+    folder: Path, name: str, today: date | None = None, idle_seconds: int | None = None
+) -> Iterator[tuple[str, seeding.Cast]]:
     """(base URL, cast): the app serving a database of its own, migrated and seeded, on
-    127.0.0.1, its clock on `today` (else the suite's date); stopped on leaving."""
+    127.0.0.1, its clock on `today` (else the suite's date), its sessions timing out after
+    `idle_seconds` when given; stopped on leaving."""
     with ExitStack() as stack:
         url = _database_url(stack, folder, name)
         cast = _migrate_and_seed(url)
@@ -134,7 +137,11 @@ def _serve(folder: Path, name: str, today: date | None = None) -> Iterator[tuple
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,
-            env={**os.environ, "SENTRACK_CONFIG": "testing"},
+            env={
+                **os.environ,
+                "SENTRACK_CONFIG": "testing",
+                **({"SENTRACK_IDLE_SECONDS": str(idle_seconds)} if idle_seconds else {}),
+            },
         )
         try:
             port = server.stdout.readline().strip()

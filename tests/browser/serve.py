@@ -10,8 +10,9 @@ server would: CSRF protection on, errors answered by the app's own error pages.
 
 from __future__ import annotations
 
+import os
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 from werkzeug.serving import make_server
 
@@ -21,15 +22,11 @@ TODAY = date(2026, 11, 27)  # the suite's date (tests/conftest.py)
 
 
 def build_app(database_url: str, today: date = TODAY):
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "TODAY": today,
-            "TESTING": False,
-            "WTF_CSRF_ENABLED": True,
-        },
-        config_name="testing",
-    )
+    settings = {"SQLALCHEMY_DATABASE_URI": database_url, "TODAY": today, "TESTING": False, "WTF_CSRF_ENABLED": True}
+    idle = os.environ.get("SENTRACK_IDLE_SECONDS")  # a server whose sessions time out in seconds
+    if idle:
+        settings["SESSION_IDLE_TIMEOUT"] = timedelta(seconds=int(idle))
+    return create_app(settings, config_name="testing")
 
 
 def main() -> None:

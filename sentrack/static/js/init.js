@@ -3,7 +3,11 @@
 import { initAll as initGovukFrontend } from '../vendor/govuk-frontend.min.js'
 import { initAll as initMojFrontend } from '../vendor/moj-frontend.min.js'
 import { initSaveOnce } from './save-once.js'
+import { initDrafts } from './drafts.js'
+import { initTimeoutWarning } from './timeout-warning.js'
 
 initGovukFrontend()
 initMojFrontend()
 initSaveOnce()
+initDrafts()
+initTimeoutWarning()
