@@ -54,8 +54,12 @@ def test_teacher_records_a_meeting_on_one_page_corrects_it_and_prints_it(visitor
     visitor.heading("Correct the record of the meeting of 23 November 2026")
     visitor.fill("Who attended", "Mother, father, class teacher")
     first = page.locator(".app-action-row").nth(0)
-    _fill_date(first.get_by_role("group", name="Done on (optional)"), 24, 11, 2026)
-    visitor.click_button("Save the corrections")
+    done_on = first.get_by_role("group", name="Done on (optional)")
+    _fill_date(done_on, 24, 11, 2026)
+    # Enter in a field saves the corrections: it does not add another action row, the form's first button.
+    with page.expect_navigation():
+        done_on.get_by_label("Year").press("Enter")
+    visitor.check()
     visitor.success("The record is corrected.")
     expect(actions.get_by_role("row").filter(has_text="Send home the phonics cards")).to_contain_text(
         "Done 24 November 2026"

@@ -3,11 +3,13 @@
 import { initAll as initGovukFrontend } from '../vendor/govuk-frontend.min.js'
 import { initAll as initMojFrontend } from '../vendor/moj-frontend.min.js'
 import { initSaveOnce } from './save-once.js'
+import { initSideSubmits } from './side-submit.js'
 import { initDrafts } from './drafts.js'
 import { initTimeoutWarning } from './timeout-warning.js'
 
 initGovukFrontend()
 initMojFrontend()
 initSaveOnce()
+initSideSubmits()
 initDrafts()
 initTimeoutWarning()
