@@ -297,16 +297,23 @@ def test_each_page_is_audited_for_the_pupils_it_shows(
 # --- Posts: nothing of the other pupil is written -------------------------------------------------
 
 
-def test_a_register_naming_the_other_pupil_is_refused(client, world, login, session, running, ours, theirs):
+def test_a_register_posting_a_mark_for_the_other_pupil_marks_only_ours(
+    client, world, login, session, running, ours, theirs
+):
     login(world.users["teacher"])
 
     response = client.post(
         f"/interventions/{running.id}/sessions/new",
-        data={"held_on": date_parts(date(2026, 11, 25)), "attended": [str(ours.id), str(theirs.id)]},
+        data={
+            "held_on": date_parts(date(2026, 11, 25)),
+            **rows(
+                {"pupil": str(theirs.id), "mark": "ill", "note": "Posted"}, {"pupil": str(ours.id), "mark": "present"}
+            ),
+        },
     )
 
-    assert Page(response).field_error("attended") == "Only pupils in the intervention can be marked present"
-    assert _marks(session, running, date(2026, 11, 25)) == {}
+    assert response.status_code == 302
+    assert _marks(session, running, date(2026, 11, 25)) == {ours.id: True}
 
 
 def test_a_teacher_s_register_marks_only_their_pupils_and_the_deliverer_completes_it(

@@ -59,12 +59,15 @@ from sentrack.models.exchange import (
     YearEnd,
 )
 from sentrack.models.interventions import (
+    AbsenceReason,
     CostBasis,
     Delivery,
     Intervention,
     InterventionPupil,
     InterventionSession,
     InterventionType,
+    MeasureType,
+    NotHeldReason,
     SessionAttendance,
     Wave,
 )
@@ -149,6 +152,9 @@ __all__ = [
     "InterventionType",
     "SessionAttendance",
     "Wave",
+    "AbsenceReason",
+    "MeasureType",
+    "NotHeldReason",
     "ConcernStatus",
     "Contact",
     "ContactMethod",
