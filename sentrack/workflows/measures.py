@@ -80,7 +80,7 @@ def check_spec(spec: MeasureSpec) -> MeasureSpec:
 
 def _whole_number(spec: MeasureSpec, text: str, whose: str) -> int:
     if not _WHOLE.fullmatch(text):
-        raise RuleBroken(f"Enter {whose} as a whole number, for example {spec.lowest or 100}")
+        raise RuleBroken(f"Enter {whose} as a whole number, for example {100 if spec.lowest is None else spec.lowest}")
     return int(text)
 
 

@@ -576,7 +576,7 @@ def correct_register(
     if not_held is not None and any(row.pupil_id not in writable for row in register.attendance):
         raise RuleBroken(
             "Pupils you do not record are marked on this register: ask the SENCO to record that it did not happen",
-            field="not_held",
+            field="happened",
         )
     try:
         begin_edit(session, "intervention_session", register, SESSION_FIELDS, expected_version)
