@@ -53,7 +53,8 @@ class HomeInterventions:
 def home_interventions(session: Session, user: User, today: date) -> HomeInterventions:
     """For a teacher or support assistant: the sessions to record today (interventions they
     deliver running today without a register for today), their interventions this week, and
-    those they deliver that ended without impact recorded. Three queries."""
+    those they deliver that ended without impact recorded. Four queries, one of them the
+    school's terms (no session is due in the holidays)."""
     monday, friday = week_of(today)
     week = list(
         session.scalars(
@@ -86,9 +87,9 @@ def home_interventions(session: Session, user: User, today: date) -> HomeInterve
         planned = planned_in_week(intervention.weekdays, monday, intervention.starts_on, intervention.ends_on)
         not_held = len(taken[intervention.id]) - len(held[intervention.id])
         rows.append(WeekRow(intervention, planned, len(held[intervention.id]), not_held))
-    to_record = []
-    if week and user.school is not None and unusual_day(session, user.school, today) is None:
-        to_record = [i for i in week if i.delivered_by_id == user.id and i.runs_on(today) and today not in taken[i.id]]
+    to_record = [i for i in week if i.delivered_by_id == user.id and i.runs_on(today) and today not in taken[i.id]]
+    if unusual_day(session, user.school, today) is not None:
+        to_record = []  # a holiday: no session is due
     awaiting = sa.select(InterventionPupil.intervention_id).where(awaiting_impact())
     impact = list(
         session.scalars(
