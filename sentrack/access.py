@@ -28,6 +28,7 @@ from sentrack.models import (
     ImportBatch,
     Intervention,
     InterventionPupil,
+    InterventionSession,
     Pupil,
     PupilTransfer,
     Role,
@@ -90,6 +91,7 @@ class Ability(enum.StrEnum):
     READ_SEN_REPORT = "read_sen_report"  # the school's published SEN information reports
     READ_SEN_REPORT_DRAFTS = "read_sen_report_drafts"  # the report while it is drafted
     DRAFT_SEN_REPORT = "draft_sen_report"  # draft the report from the figures, edit and publish it
+    CORRECT_REGISTERS = "correct_registers"  # correct any register of the school, not only one's own
 
 
 # What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
@@ -160,6 +162,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.READ_SEN_REPORT,
             Ability.READ_SEN_REPORT_DRAFTS,
             Ability.DRAFT_SEN_REPORT,
+            Ability.CORRECT_REGISTERS,
         }
     ),
     Role.HEAD: frozenset(
@@ -592,6 +595,34 @@ def get_intervention(user: User, intervention_id: int, ability: Ability = Abilit
         sa.select(Intervention).where(Intervention.id == intervention_id, intervention_scope(user, ability))
     )
     if found is None:
+        abort(404)
+    return found
+
+
+def may_correct_register(user: User, register: InterventionSession) -> bool:
+    """Whether the user may correct a register of an intervention they record sessions of: one they
+    took, or any with `CORRECT_REGISTERS` (the SENCO). Which marks they change follows `place_scope`."""
+    return Ability.RECORD_SESSION in abilities(user) and (
+        register.recorded_by_id == user.id or Ability.CORRECT_REGISTERS in abilities(user)
+    )
+
+
+def get_register(
+    user: User, intervention_id: int, register_id: int, *, correcting: bool = False
+) -> InterventionSession:
+    """A register of the intervention, if the user reaches the intervention (to read it), or may
+    correct the register (`may_correct_register`), else 404."""
+    ability = Ability.RECORD_SESSION if correcting else Ability.VIEW_SEN
+    found = db.session.scalar(
+        sa.select(InterventionSession)
+        .join(Intervention, Intervention.id == InterventionSession.intervention_id)
+        .where(
+            InterventionSession.id == register_id,
+            Intervention.id == intervention_id,
+            intervention_scope(user, ability),
+        )
+    )
+    if found is None or (correcting and not may_correct_register(user, found)):
         abort(404)
     return found
 

@@ -19,6 +19,7 @@ from sentrack.demo.dates import in_long_holiday, next_weekday
 from sentrack.demo.pdf import pdf_document
 from sentrack.extensions import db
 from sentrack.models import (
+    AbsenceReason,
     AreaOfNeed,
     Assessment,
     AssessmentDecision,
@@ -40,6 +41,7 @@ from sentrack.models import (
     InterventionSession,
     InterventionType,
     LetterTemplate,
+    MeasureType,
     MeetingMode,
     NeedType,
     Observation,
@@ -72,13 +74,14 @@ from sentrack.models import (
 )
 from sentrack.models.duties import EmailStatus, Notification
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
-from sentrack.workflows import ehc_dates
+from sentrack.workflows import ehc_dates, measures
 from sentrack.workflows.cycles import OUTCOME_FIELDS, PLAN_FIELDS, REVIEW_FIELDS
 from sentrack.workflows.ehc_clocks import is_at_risk, issued_within_20_weeks
 from sentrack.workflows.ehc_register import ehc_without_plan, is_request_in_progress, plan_in_force
 from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import Engagement, engagement_for_school
 from sentrack.workflows.letter_templates import TEMPLATE_FIELDS
+from sentrack.workflows.measures import MeasureSpec
 from sentrack.workflows.recipients import copies_for
 from sentrack.workflows.revisions import display, snapshot
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER
@@ -620,7 +623,8 @@ def test_assessed_concerns_opened_the_pupils_first_cycle(db_session):
 
 
 def test_plans_outcomes_and_reviews_are_saved_with_their_revision(db_session):
-    cycle_records = RecordRevision.record_type.in_(["plan", "outcome", "review"])
+    # The versions of cycles' records and of letter templates; other records' versions have tests of their own.
+    cycle_records = RecordRevision.record_type.in_(["plan", "outcome", "review", "letter_template"])
     revisions = {
         (r.record_type, r.record_id, r.version): r
         for r in db_session.scalars(sa.select(RecordRevision).where(cycle_records))
@@ -1242,19 +1246,22 @@ def test_entry_and_exit_measures_and_impact(db_session):
     impacts = Counter()
     for intervention in _interventions(db_session):
         assert intervention.measure in {m.name for m in vars(catalogue).values() if isinstance(m, catalogue.Measure)}
+        spec = MeasureSpec.of(intervention)
         for place in intervention.places:
-            assert place.entry_score.isdigit()
+            assert measures.read(spec, place.entry_score) == place.entry_score  # written as its type asks
             if place.impact is None:
                 assert place.exit_score is None and place.impact_comment is None
                 assert place.impact_recorded_on is None and place.impact_recorded_by_id is None
                 continue
             impacts[place.impact] += 1
-            assert place.exit_score.isdigit()
+            assert measures.read(spec, place.exit_score) == place.exit_score
             latest = min(TODAY, intervention.ends_on + timedelta(days=16))
             assert intervention.ends_on <= place.impact_recorded_on <= latest
             assert place.impact_recorded_by_id in sencos | {intervention.delivered_by_id}
     assert set(impacts) == {-2, -1, 0, 1, 2}
     assert impacts[0] + impacts[1] > sum(impacts.values()) / 2
+    kinds = {i.measure_type for i in _interventions(db_session)}
+    assert kinds == {MeasureType.SCALE, MeasureType.STANDARDISED, MeasureType.READING_AGE, MeasureType.FREE_TEXT}
     comments = db_session.scalars(
         sa.select(InterventionPupil.impact_comment).where(InterventionPupil.impact.is_not(None))
     ).all()
@@ -1262,13 +1269,16 @@ def test_entry_and_exit_measures_and_impact(db_session):
 
 
 def test_registers_cover_every_pupil_and_about_nine_in_ten_attend(db_session):
-    attended = Counter()
-    expected_days = recorded = 0
+    attended, reasons = Counter(), Counter()
+    expected_days = recorded = not_held = 0
     for intervention in _interventions(db_session):
         pupils = {place.pupil_id for place in intervention.places}
         for register in intervention.sessions:
-            assert {a.pupil_id for a in register.attendance} == pupils
+            # A session that did not take place keeps no marks; every other covers every pupil.
+            assert {a.pupil_id for a in register.attendance} == (pupils if register.held else set())
             attended.update(a.attended for a in register.attendance)
+            reasons.update(a.absence_reason for a in register.attendance if not a.attended)
+            not_held += not register.held
             assert register.recorded_by_id == intervention.delivered_by_id
         last = min(intervention.ends_on, TODAY - timedelta(days=1))
         day = intervention.starts_on
@@ -1278,6 +1288,10 @@ def test_registers_cover_every_pupil_and_about_nine_in_ten_attend(db_session):
         recorded += sum(r.held_on < TODAY for r in intervention.sessions)
     assert 0.86 <= attended[True] / sum(attended.values()) <= 0.94
     assert 0.93 <= recorded / expected_days < 1  # the odd register was never taken
+    assert 0.01 <= not_held / recorded <= 0.05  # the odd session did not take place
+    assert reasons[AbsenceReason.ILL] == max(reasons.values()) and None in reasons  # the odd reason not given
+    early = [i for i in _interventions(db_session) if i.ended_early]
+    assert len(early) == 1 and early[0].ends_on < early[0].planned_ends_on and early[0].ends_on < TODAY
     notes = db_session.scalars(sa.select(InterventionSession.note)).all()
     assert 0.05 <= sum(n is not None for n in notes) / len(notes) <= 0.2
 
@@ -1295,7 +1309,7 @@ def test_sessions_fall_on_the_interventions_weekdays_within_its_dates_and_never_
             assert intervention.starts_on <= register.held_on <= min(intervention.ends_on, today)
             assert not in_long_holiday(register.held_on)
             assert register.held_on <= register.recorded_at.date() <= today
-            assert {a.pupil_id for a in register.attendance} == pupils
+            assert {a.pupil_id for a in register.attendance} == (pupils if register.held else set())
         for place in intervention.places:
             assert place.impact_recorded_on is None or intervention.ends_on <= place.impact_recorded_on <= today
     registers = session.scalar(sa.select(sa.func.count(InterventionSession.id)))
@@ -1304,7 +1318,13 @@ def test_sessions_fall_on_the_interventions_weekdays_within_its_dates_and_never_
         .join(InterventionPupil, InterventionPupil.intervention_id == InterventionSession.intervention_id)
         .group_by(InterventionSession.id)
     ).all()
-    assert sum(n for _, n in places) == session.scalar(sa.select(sa.func.count()).select_from(SessionAttendance))
+    held = session.execute(
+        sa.select(InterventionSession.id, sa.func.count())
+        .join(InterventionPupil, InterventionPupil.intervention_id == InterventionSession.intervention_id)
+        .where(InterventionSession.not_held_reason.is_(None))
+        .group_by(InterventionSession.id)
+    ).all()
+    assert sum(n for _, n in held) == session.scalar(sa.select(sa.func.count()).select_from(SessionAttendance))
     assert len(places) == registers
 
 

@@ -183,6 +183,12 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
         f"/interventions/{intervention.id}/sessions/new",
         {"held_on": date_parts(date(2026, 11, 25)), "attended": [str(pupil.id)], "note": "Good focus"},
     )
+    register = intervention.sessions[0]  # of 25 November, taken by the assistant
+    twice(
+        ta,
+        f"/interventions/{intervention.id}/sessions/{register.id}/correct",
+        {"version": str(register.version), "happened": "yes", **rows({"pupil": str(pupil.id), "mark": "ill"})},
+    )
     twice(
         ta,
         f"/interventions/{intervention.id}/sessions/quick",
@@ -226,7 +232,7 @@ def test_every_create_form_saves_once_when_sent_twice(as_browser, world, login, 
         senco, f"/pupils/{world.pupils['untaught'].public_id}/leaving", _leaving_form(date(2026, 12, 7), detail="Leeds")
     )
 
-    assert len(sent) == 31
+    assert len(sent) == 32
 
 
 # EHC plans
@@ -558,6 +564,7 @@ def test_the_views_that_create_records_save_once(app):
         "meetings.correct",  # sent twice in tests/test_meeting_records.py
         "interventions.new",
         "interventions.record_session",
+        "interventions.correct_register",
         "interventions.quick_register",
         "interventions.end",
         "interventions.impact",

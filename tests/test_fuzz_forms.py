@@ -241,7 +241,12 @@ FORMS: dict[str, Fuzz] = {
     "/interventions/new": Fuzz((Intervention, InterventionPupil, AuditEvent), _choose_first),
     "/interventions/<int:intervention_id>/edit": Fuzz((Intervention, InterventionPupil, AuditEvent)),
     "/interventions/<int:intervention_id>/end": Fuzz((Intervention, AuditEvent)),
-    "/interventions/<int:intervention_id>/sessions/new": Fuzz((InterventionSession, SessionAttendance, AuditEvent)),
+    "/interventions/<int:intervention_id>/sessions/new": Fuzz(
+        (InterventionSession, SessionAttendance, RecordRevision, AuditEvent)
+    ),
+    "/interventions/<int:intervention_id>/sessions/<int:register_id>/correct": Fuzz(
+        (InterventionSession, SessionAttendance, RecordRevision, AuditEvent)
+    ),
     "/interventions/<int:intervention_id>/impact": Fuzz((InterventionPupil, AuditEvent), _ended),
     "/interventions/catalogue/new": Fuzz((InterventionType, AuditEvent)),
     "/interventions/catalogue/<int:type_id>": Fuzz((InterventionType, AuditEvent)),
@@ -913,6 +918,8 @@ def test_posts_on_a_shared_intervention_never_reach_the_other_class_s_pupil(
         "rows-99-comment",
         "rows-98-sen",
         "rows-98-need",
+        "rows-99-mark",
+        "rows-99-note",
     }
     before = _pupil_state(session, target.intervention, theirs)
 

@@ -297,16 +297,23 @@ def test_each_page_is_audited_for_the_pupils_it_shows(
 # --- Posts: nothing of the other pupil is written -------------------------------------------------
 
 
-def test_a_register_naming_the_other_pupil_is_refused(client, world, login, session, running, ours, theirs):
+def test_a_register_posting_a_mark_for_the_other_pupil_marks_only_ours(
+    client, world, login, session, running, ours, theirs
+):
     login(world.users["teacher"])
 
     response = client.post(
         f"/interventions/{running.id}/sessions/new",
-        data={"held_on": date_parts(date(2026, 11, 25)), "attended": [str(ours.id), str(theirs.id)]},
+        data={
+            "held_on": date_parts(date(2026, 11, 25)),
+            **rows(
+                {"pupil": str(theirs.id), "mark": "ill", "note": "Posted"}, {"pupil": str(ours.id), "mark": "present"}
+            ),
+        },
     )
 
-    assert Page(response).field_error("attended") == "Only pupils in the intervention can be marked present"
-    assert _marks(session, running, date(2026, 11, 25)) == {}
+    assert response.status_code == 302
+    assert _marks(session, running, date(2026, 11, 25)) == {ours.id: True}
 
 
 def test_a_teacher_s_register_marks_only_their_pupils_and_the_deliverer_completes_it(
@@ -687,3 +694,81 @@ def test_an_assistant_sees_no_parents_home_address(client, world, login, session
 
     login(world.users["teacher"])
     assert "12 Acacia Road, Oakford" in client.page(f"/pupils/{ours.public_id}")
+
+
+# --- A register's own page and its corrections: per pupil too -------------------------------------
+
+
+def _register_of(session, intervention, held_on):
+    return session.scalar(
+        sa.select(InterventionSession).where(
+            InterventionSession.intervention_id == intervention.id, InterventionSession.held_on == held_on
+        )
+    )
+
+
+def test_the_register_page_names_only_the_teacher_s_pupil(client, world, login, session, running, ours, theirs):
+    register = _register_of(session, running, date(2026, 11, 23))
+    login(world.users["teacher"])
+
+    page = client.page(f"/interventions/{running.id}/sessions/{register.id}")
+
+    assert page.table("Attendance") == [
+        [ours.full_name, "Present"],
+        ["A pupil from another class", "Recorded by whoever delivers the intervention or teaches them"],
+    ]
+    assert theirs.first_name not in page.html and "Correct the register" not in page
+
+
+def test_a_teacher_corrects_only_their_own_pupil_on_a_register_they_took(
+    client, world, login, session, running, ours, theirs
+):
+    wednesday = date(2026, 11, 25)
+    login(world.users["teacher"])
+    client.post(f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(wednesday)})
+    login(world.users["ta"])
+    client.post(f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(wednesday)})
+    register = _register_of(session, running, wednesday)
+    login(world.users["teacher"])
+
+    response = client.post(
+        f"/interventions/{running.id}/sessions/{register.id}/correct",
+        data={
+            "version": str(register.version),
+            "happened": "yes",
+            **rows({"pupil": str(theirs.id), "mark": "ill"}, {"pupil": str(ours.id), "mark": "appointment"}),
+        },
+    )
+
+    assert response.status_code == 302
+    assert _marks(session, running, wednesday) == {ours.id: False, theirs.id: True}
+    history = client.page(f"/interventions/{running.id}/sessions/{register.id}").html
+    assert f"{ours.full_name}: Present to Absent: At an appointment" in history
+    assert theirs.first_name not in history
+
+
+def test_a_teacher_cannot_say_a_register_with_another_class_s_pupil_did_not_happen(
+    client, world, login, session, running, ours, theirs
+):
+    wednesday = date(2026, 11, 25)
+    login(world.users["teacher"])
+    client.post(f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(wednesday)})
+    login(world.users["ta"])
+    client.post(f"/interventions/{running.id}/sessions/new", data={"held_on": date_parts(wednesday)})
+    register = _register_of(session, running, wednesday)
+    login(world.users["teacher"])
+
+    page = client.post_page(
+        f"/interventions/{running.id}/sessions/{register.id}/correct",
+        data={"version": str(register.version), "happened": "staff_absent"},
+    )
+
+    assert "ask the SENCO to record that it did not happen" in page.field_error("happened")
+    assert _marks(session, running, wednesday) == {ours.id: True, theirs.id: True}
+
+
+def test_a_teacher_cannot_open_the_correction_of_a_register_someone_else_took(client, world, login, session, running):
+    register = _register_of(session, running, date(2026, 11, 23))  # taken by the assistant
+    login(world.users["teacher"])
+
+    assert client.get(f"/interventions/{running.id}/sessions/{register.id}/correct").status_code == 404

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from sentrack.extensions import db
 from sentrack.models import (
+    AbsenceReason,
     AreaOfNeed,
     CostBasis,
     Delivery,
@@ -766,26 +767,31 @@ def test_the_register_starts_with_today_and_everyone_ticked(client, world, login
     page = client.page(f"/interventions/{running.id}/sessions/new")
 
     assert page.one("#held_on-day").get("value") == "27"
-    ticked = [box["value"] for box in page.all('input[name="attended"][type="checkbox"][checked]')]
-    assert len(ticked) == 3 and all(value.isdigit() for value in ticked)
+    present = [box["name"] for box in page.all('input[type="radio"][value="present"][checked]')]
+    assert present == ["rows-0-mark", "rows-1-mark", "rows-2-mark"]
+    assert page.one('input[name="happened"][value="yes"]').has_attr("checked")
 
 
 def test_an_assistant_records_a_session_with_an_absence(client, world, login, session, running, trio):
     login(world.users["ta"])
-    present = [str(trio[0].id), str(trio[2].id)]
+    marks = rows(
+        {"pupil": str(trio[0].id), "mark": "present"},
+        {"pupil": str(trio[1].id), "mark": "ill", "note": "Cold"},
+        {"pupil": str(trio[2].id), "mark": "present"},
+    )
 
     response = client.post(
         f"/interventions/{running.id}/sessions/new",
-        data={"held_on": date_parts(date(2026, 11, 25)), "attended": present, "note": "Blending"},
+        data={"held_on": date_parts(date(2026, 11, 25)), "happened": "yes", "note": "Blending", **marks},
     )
 
     assert response.headers["Location"] == f"/interventions/{running.id}#register"
     register = session.scalar(sa.select(InterventionSession).where(InterventionSession.intervention_id == running.id))
     assert (register.held_on, register.note) == (date(2026, 11, 25), "Blending")
-    assert {a.pupil_id: a.attended for a in register.attendance} == {
-        trio[0].id: True,
-        trio[1].id: False,
-        trio[2].id: True,
+    assert {a.pupil_id: (a.attended, a.absence_reason, a.absence_note) for a in register.attendance} == {
+        trio[0].id: (True, None, None),
+        trio[1].id: (False, AbsenceReason.ILL, "Cold"),
+        trio[2].id: (True, None, None),
     }
 
 
@@ -824,16 +830,17 @@ def test_a_second_register_for_a_day_is_refused(client, world, login, session, r
     assert _rows(session, InterventionSession) == 1
 
 
-def test_a_pupil_not_in_the_intervention_cannot_be_marked_present(client, world, login, session, running):
+def test_a_mark_posted_for_a_pupil_not_in_the_intervention_is_ignored(client, world, login, session, running, trio):
     login(world.users["ta"])
+    stranger = world.pupils["untaught"]
 
-    page = client.post_page(
+    client.post(
         f"/interventions/{running.id}/sessions/new",
-        data={"held_on": date_parts(TODAY), "attended": [str(world.pupils["untaught"].id)]},
+        data={"held_on": date_parts(TODAY), **rows({"pupil": str(stranger.id), "mark": "ill"})},
     )
 
-    assert field_error(page, "attended") == "Only pupils in the intervention can be marked present"
-    assert _rows(session, InterventionSession) == 0
+    marks = session.execute(sa.select(SessionAttendance.pupil_id, SessionAttendance.attended)).all()
+    assert sorted(marks) == sorted((pupil.id, True) for pupil in trio)
 
 
 # --- The home page: three interactions at most ---------------------------------------------------
@@ -846,7 +853,7 @@ def test_the_assistants_home_lists_todays_session_with_a_one_click_register(clie
 
     section = page.one('section[aria-labelledby="sessions-heading"]')
     assert [form["action"] for form in section.select("form")] == [f"/interventions/{running.id}/sessions/quick"]
-    assert [words(button) for button in section.select("button")] == ["Record: everyone attended Phonics group"]
+    assert [words(button) for button in section.select("button")] == ["Everyone attended Phonics group"]
     assert f"/interventions/{running.id}/sessions/new?from=home" in page.links(
         'section[aria-labelledby="sessions-heading"]'
     )
@@ -884,12 +891,16 @@ def test_recording_with_absences_from_home_takes_three_interactions(client, worl
     link = f"/interventions/{running.id}/sessions/new?from=home"
     assert link in client.page("/").links()  # 1: the link
 
-    form = client.page(link)  # 2: untick the absent pupil
+    form = client.page(link)  # 2: mark the absent pupil ill
     response = client.post(
-        link, data={"held_on": date_parts(TODAY), "attended": [str(trio[0].id), str(trio[2].id)]}
+        link,
+        data={
+            "held_on": date_parts(TODAY),
+            **rows(*({"pupil": str(p.id), "mark": "ill" if p == trio[1] else "present"} for p in trio)),
+        },
     )  # 3: save
 
-    assert "Record a session" in form
+    assert "Take the register" in form
     assert response.headers["Location"] == "/"
     assert _rows(session, SessionAttendance, SessionAttendance.attended.is_(False)) == 1
 
@@ -942,7 +953,8 @@ def test_the_teachers_home_shows_this_weeks_interventions_of_their_pupils(client
 
     week = {row[0]: row for row in page.table('section[aria-labelledby="week-heading"]')}
     assert week["Phonics group"][2] == "Ta"  # the assistant delivers it
-    assert week["Phonics group"][3] == "0 of 3"  # Monday, Wednesday and Friday planned this week, none recorded
+    assert week["Phonics group"][3] == "Running"
+    assert week["Phonics group"][4] == "0 of 3"  # Monday, Wednesday and Friday planned this week, none recorded
 
 
 def test_the_senco_sees_interventions_ended_without_impact(client, world, login, session, ended, running):
@@ -1220,8 +1232,8 @@ def test_the_map_shows_each_intervention_with_hours_cost_and_totals(client, worl
     rows = _map_rows(client.page("/provision-map"))
 
     assert rows[0][0].startswith("Phonics group") and rows[0][2] == "Ada Brook (Year 4), Ben Cole (Year 4)"
-    assert rows[0][4:] == ["21 1 recorded", "7.0", "£262.50", "£131.25"]
-    assert rows[1][0].startswith("Speech one-to-one") and rows[1][4:] == ["7 0 recorded", "7.0", "£350.00", "£350.00"]
+    assert rows[0][4:] == ["21 1 delivered", "7.0", "£262.50", "£131.25"]
+    assert rows[1][0].startswith("Speech one-to-one") and rows[1][4:] == ["7 0 delivered", "7.0", "£350.00", "£350.00"]
     assert rows[2] == TOTAL_ROW
 
 
@@ -1299,13 +1311,14 @@ def test_the_csv_holds_the_map_and_its_totals(client, world, login, session, map
     )
     assert (
         phonics["Sessions in the term"],
-        phonics["Sessions recorded"],
+        phonics["Sessions delivered"],
+        phonics["Sessions that did not happen"],
         phonics["Staff hours"],
         phonics["Cost (£)"],
         phonics["Cost per pupil (£)"],
-    ) == ("21", "1", "7.0", "262.50", "131.25")
+    ) == ("21", "1", "0", "7.0", "262.50", "131.25")
     assert rows[2][0] == "Speech one-to-one" and rows[2][-3:] == ["7.0", "350.00", "350.00"]
-    assert rows[3][0] == "Total" and rows[3][-6:] == ["3", "28", "1", "14.0", "612.50", "204.17"]
+    assert rows[3][0] == "Total" and rows[3][-7:] == ["3", "28", "1", "0", "14.0", "612.50", "204.17"]
     assert len(rows) == 4
 
 

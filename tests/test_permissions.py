@@ -410,6 +410,20 @@ ROUTES: dict[str, Route] = {
     "/interventions/<int:intervention_id>/impact": Route(
         lambda t: f"{t.iv}/impact", only("senco", "teacher", "ta", no=404), target=INTERVENTION
     ),
+    # A register is read by whoever reads the intervention; corrected by whoever took it (here the
+    # assistant who delivers it) or the SENCO (Ability.CORRECT_REGISTERS). The pupil's passport is
+    # read with VIEW_SEN.
+    "/interventions/<int:intervention_id>/sessions/<int:register_id>": Route(
+        lambda t: f"{t.iv}/sessions/{_register_of(t)}",
+        only("senco", "head", "teacher", "ta", no=404),
+        target=INTERVENTION,
+    ),
+    "/interventions/<int:intervention_id>/sessions/<int:register_id>/correct": Route(
+        lambda t: f"{t.iv}/sessions/{_register_of(t)}/correct", only("senco", "ta", no=404), target=INTERVENTION
+    ),
+    "/pupils/<public_id>/passport": Route(
+        lambda t: f"{t.base}/passport", only("senco", "head", "teacher", "la", no=404), target=PUPIL
+    ),
     "/provision-map": Route(lambda t: "/provision-map", only("senco", "head")),
     "/provision-map/export": Route(lambda t: "/provision-map/export", only("senco", "head")),
     "/provision-map/print": Route(lambda t: "/provision-map/print", only("senco", "head")),
@@ -958,6 +972,25 @@ def _intervention(session, world: World, kind: str) -> Intervention:
     return intervention
 
 
+def _register_of(target: Target) -> int:
+    """The id of a register of the target's intervention: its first, or one its deliverer takes
+    of its first day (a Monday of the autumn term) when it has none."""
+    from sentrack.extensions import db
+
+    intervention = db.session.get(Intervention, target.intervention.id)
+    if not intervention.sessions:
+        iflow.record_session(
+            db.session,
+            actor=intervention.delivered_by,
+            intervention=intervention,
+            held_on=intervention.starts_on,
+            attended={place.pupil_id for place in intervention.places},
+            today=intervention.starts_on,
+        )
+        db.session.commit()
+    return intervention.sessions[-1].id
+
+
 def _task(session, world: World, kind: str) -> tuple[Task, Notification]:
     """A task of the school assigned to its SENCO ('own'), or of the school of another authority
     assigned to that school's SENCO ('other-school'), each with its notification."""
@@ -1356,6 +1389,12 @@ def _shared_posts(target: Target) -> dict[str, dict]:
         "/interventions/<int:intervention_id>/sessions/new": {
             "held_on": date_parts(date(2026, 11, 18)),
             "attended": [str(ours.id), str(theirs.id)],
+            **rows({"pupil": str(ours.id), "mark": "present"}, {"pupil": str(theirs.id), "mark": "ill"}),
+        },
+        "/interventions/<int:intervention_id>/sessions/<int:register_id>/correct": {
+            "version": "1",
+            "happened": "yes",
+            **rows({"pupil": str(ours.id), "mark": "present"}, {"pupil": str(theirs.id), "mark": "other", "note": "X"}),
         },
         "/interventions/<int:intervention_id>/sessions/quick": {},
         "/interventions/<int:intervention_id>/impact": rows(
@@ -1787,6 +1826,7 @@ READING_RULES = {
     "/pupils/<public_id>/meetings/<int:meeting_id>",
     "/pupils/<public_id>/meetings/<int:meeting_id>/print",
     "/pupils/<public_id>/leaving/undo",
+    "/pupils/<public_id>/passport",  # the one-page profile, read with VIEW_SEN
     # EHC plans: the plan and its documents stay readable
     "/ehc/plans/<int:plan_id>",
     "/ehc/documents/<int:document_id>",

@@ -4,7 +4,7 @@ kept while they type and when their session ends before they save.
 Reviewed by hand against sentrack/models/drafts.py.
 
 Revision ID: 0024
-Revises: 0029
+Revises: 0023
 Create Date: 2026-12-06 12:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0024"
-down_revision = "0029"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

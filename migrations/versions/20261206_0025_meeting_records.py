@@ -4,7 +4,7 @@ history kept, and has its actions as rows (what, a member of staff or a person n
 done on). Timeline events about a meeting name it, so that the timeline links to its record.
 
 Revision ID: 0025
-Revises: 0031
+Revises: 0024
 Create Date: 2026-12-06 09:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0025"
-down_revision = "0031"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

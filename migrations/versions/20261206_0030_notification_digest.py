@@ -4,7 +4,7 @@ one per person per day, each notification's daily email, a notification never em
 ("skipped"), and an index for a person's notifications newest first.
 
 Revision ID: 0030
-Revises: 0023
+Revises: 0029
 Create Date: 2026-12-06 07:56:01.958179
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0030"
-down_revision = "0023"
+down_revision = "0029"
 branch_labels = None
 depends_on = None
 

@@ -27,6 +27,7 @@ scale, whose labels the impact events quote.
 from __future__ import annotations
 
 import itertools
+import random
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -40,6 +41,7 @@ from sentrack.demo.catalogue import (
     CATALOGUE_SIZE,
     IMPACT_COMMENTS,
     PROGRAMMES,
+    READING_AGE,
     SESSION_NOTES,
     TEACHER,
     TEACHER_RATE_PENCE,
@@ -66,18 +68,22 @@ from sentrack.demo.pupils import PupilDraft
 from sentrack.demo.schools import SchoolSpec
 from sentrack.demo.staff import Staff
 from sentrack.models import (
+    AbsenceReason,
     CostBasis,
     Delivery,
     Intervention,
     InterventionPupil,
     InterventionSession,
     InterventionType,
+    MeasureType,
+    NotHeldReason,
     Provision,
     SessionAttendance,
 )
 from sentrack.models.enums import AreaOfNeed
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE
 from sentrack.workflows import timeline
+from sentrack.workflows.measures import reading_age_text
 from sentrack.workflows.revisions import display
 
 
@@ -112,6 +118,18 @@ SENCO_DELIVERS_RATE = 0.25  # of the teacher-led programmes
 IMPACTS = [(2, 12), (1, 33), (0, 35), (-1, 15), (-2, 5)]
 IMPACTS_LOW_ATTENDANCE = [(1, 10), (0, 35), (-1, 35), (-2, 20)]
 GAIN = {2: 2.3, 1: 1.6, 0: 1.0, -1: 0.45, -2: -0.15}  # share of the expected gain, by impact
+# Registers as teachers keep them, drawn from a generator of their own so that the rest of the
+# demo comes out the same: why a pupil missed a session, and the odd session that did not happen.
+ABSENCE_REASONS = [
+    (AbsenceReason.ILL, 40),
+    (AbsenceReason.NOT_IN_SCHOOL, 25),
+    (AbsenceReason.OTHER_COMMITMENT, 15),
+    (AbsenceReason.APPOINTMENT, 10),
+    (AbsenceReason.DECLINED, 5),
+    (None, 5),  # not given
+]
+NOT_HELD_RATE = 0.03
+NOT_HELD_REASONS = [(NotHeldReason.STAFF_ABSENT, 55), (NotHeldReason.TRIP, 25), (NotHeldReason.SCHOOL_CLOSED, 20)]
 
 
 @dataclass
@@ -162,6 +180,24 @@ def _term_name(day: date) -> str:
     return "autumn" if day.month >= 9 else "spring" if day.month <= 3 else "summer"
 
 
+def measure_columns(measure: Measure) -> dict[str, Any]:
+    """How an intervention writes its programme's measure: a reading age as years and months, a
+    standard score as a standardised score, a score with a highest as a named scale; free text
+    otherwise (an age in months of number or maths, a count where lower is better)."""
+    if measure is READING_AGE:
+        return {"measure_type": MeasureType.READING_AGE, "measure_min": None, "measure_max": None}
+    if "standard score" in measure.name:
+        return {"measure_type": MeasureType.STANDARDISED, "measure_min": None, "measure_max": None}
+    if measure.top is not None:
+        return {"measure_type": MeasureType.SCALE, "measure_min": measure.bottom, "measure_max": measure.top}
+    return {"measure_type": MeasureType.FREE_TEXT, "measure_min": None, "measure_max": None}
+
+
+def measure_text(measure: Measure, value: int) -> str:
+    """A score as its intervention's measure keeps it."""
+    return reading_age_text(value) if measure is READING_AGE else str(value)
+
+
 class InterventionBuilder:
     """The school's catalogue and its interventions (`build`), with their places, registers, impact
     and timeline events. `cycles`: each pupil's support cycles, as `add_support_cycles` returns them."""
@@ -190,6 +226,9 @@ class InterventionBuilder:
         self.assistants = [a for a in staff.assistant_ids if a != self.demo_assistant]
         self.teachers = [t for t in staff.teacher_of.values() if t != self.demo_teacher]
         self.labels = DEFAULT_IMPACT_SCALE  # the demo schools keep the default impact scale
+        self.register_rng = random.Random(f"registers-{context.seed}-{school_id}")
+        self.entry_values: dict[int, int] = {}  # place id -> entry measure as a number
+        self.ended_early = not spec.is_demo_school  # the demo school has one intervention ended early
 
     def build(self) -> None:
         self.kinds = self._catalogue()
@@ -509,9 +548,15 @@ class InterventionBuilder:
             starts_on=starts,
             ends_on=ends,
             measure=programme.measure.name,
+            **measure_columns(programme.measure),
+            planned_ends_on=None,
             created_by_id=slot.created_by or self.staff.senco_id,
             created_at=moment(rng, set_up),
         )
+        if slot.state is State.ENDED and not self.ended_early:
+            # Ended three weeks before its planned end: it reads "Ended early" everywhere.
+            intervention["planned_ends_on"] = ends + 21 * DAY
+            self.ended_early = True
         chosen = sorted(chosen, key=lambda p: p.id)
         places = self._places(intervention, programme, chosen, set_up)
         attended = self._sessions(intervention["id"], by, places, weekdays, starts, ends)
@@ -535,7 +580,7 @@ class InterventionBuilder:
                     intervention_id=intervention["id"],
                     pupil_id=pupil.id,
                     outcome_id=self._outcome_id(pupil, programme.area, set_up),
-                    entry_score=str(entry),
+                    entry_score=measure_text(programme.measure, entry),
                     exit_score=None,
                     impact=None,
                     impact_comment=None,
@@ -543,6 +588,7 @@ class InterventionBuilder:
                     impact_recorded_by_id=None,
                 )
             )
+            self.entry_values[places[-1]["id"]] = entry
             add_event(
                 self.context,
                 pupil.id,
@@ -587,21 +633,40 @@ class InterventionBuilder:
                 continue  # the register is still to take
             if rng.random() < MISSED_REGISTER_RATE:
                 continue
+            not_held = self._not_held(day)
             session = rows.add(
                 InterventionSession,
                 intervention_id=intervention_id,
                 held_on=day,
+                not_held_reason=not_held,
                 note=rng.choice(SESSION_NOTES) if rng.random() < NOTE_RATE else None,
                 recorded_by_id=by,
                 recorded_at=self.context.entered(day, within_days=2),
+                version=1,
             )
             self.context.summary.intervention_sessions += 1
             for pupil_id, rate in rates.items():
-                present = rng.random() < rate
-                rows.add(SessionAttendance, session_id=session["id"], pupil_id=pupil_id, attended=present)
+                present = rng.random() < rate  # drawn whether or not it took place, as before
+                if not_held is not None:
+                    continue
+                reason = None if present else weighted(self.register_rng, ABSENCE_REASONS)
+                rows.add(
+                    SessionAttendance,
+                    session_id=session["id"],
+                    pupil_id=pupil_id,
+                    attended=present,
+                    absence_reason=reason,
+                    absence_note=None,
+                )
                 counts[pupil_id][0] += present
                 counts[pupil_id][1] += 1
         return {pupil_id: (a, h) for pupil_id, (a, h) in counts.items()}
+
+    def _not_held(self, day: date) -> NotHeldReason | None:
+        """Whether the session of `day` did not take place, and why (not today's)."""
+        if day >= self.today or self.register_rng.random() >= NOT_HELD_RATE:
+            return None
+        return weighted(self.register_rng, NOT_HELD_REASONS)
 
     def _entry(self, measure: Measure, pupil: PupilDraft, on: date) -> int:
         rng = self.rng
@@ -640,7 +705,9 @@ class InterventionBuilder:
             present, held = attended[place["pupil_id"]]
             low = held > 0 and present / held < LOW_ATTENDANCE
             impact = weighted(rng, IMPACTS_LOW_ATTENDANCE if low else IMPACTS)
-            exit_score = str(self._exit(programme.measure, int(place["entry_score"]), impact, weeks))
+            exit_score = measure_text(
+                programme.measure, self._exit(programme.measure, self.entry_values[place["id"]], impact, weeks)
+            )
             if low and rng.random() < 0.6:
                 comment = ABSENCE_COMMENT.format(attended=present, held=held)
             elif rng.random() < COMMENT_RATE:

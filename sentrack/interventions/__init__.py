@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("interventions", __name__)
 
-from sentrack.interventions import catalogue, provision, views  # noqa: E402,F401
+from sentrack.interventions import catalogue, provision, shown, views  # noqa: E402,F401

@@ -41,6 +41,7 @@ from sentrack.forms import (
     VersionedForm,
     VersionField,
     WholeNumberField,
+    attach_error,
     bounded_int,
     choose,
     coerce_int,
@@ -50,24 +51,31 @@ from sentrack.forms import (
     text_field,
 )
 from sentrack.models import (
+    AbsenceReason,
     AreaOfNeed,
     CostBasis,
     Delivery,
     Intervention,
     InterventionPupil,
+    InterventionSession,
     InterventionType,
+    MeasureType,
     NeedType,
+    NotHeldReason,
     Pupil,
     School,
+    SessionAttendance,
     User,
     Wave,
 )
 from sentrack.models.interventions import WEEKDAYS
 from sentrack.pupils.forms import NEED_CHOICES
+from sentrack.workflows import RuleBroken, measures, registers
 from sentrack.workflows import interventions as flow
 from sentrack.workflows.school_days import default_days, default_end, next_school_day
 
 AREA_CHOICES = [(a.value, a.label) for a in AreaOfNeed]
+MEASURE_CHOICES = [(m.value, m.label) for m in MeasureType]
 WAVE_CHOICES = [(str(w.value), w.label) for w in Wave]
 WEEKDAY_CHOICES = list(enumerate(WEEKDAYS))
 
@@ -380,9 +388,25 @@ class InterventionForm(FlaskForm):
     )
     starts_on = GovDateField("Start date", describe="start date", validators=[Required("Enter the start date")])
     ends_on = GovDateField("End date", describe="end date", validators=[Required("Enter the end date")])
+    measure_type = choose(
+        "How are the entry and exit measures written?",
+        MEASURE_CHOICES,
+        "Choose how the entry and exit measures are written",
+        default=MeasureType.FREE_TEXT.value,
+    )
     measure = text_field(
-        "What the entry and exit scores measure (optional)",
-        description="For example, reading age in months, or a phonics check score out of 40",
+        "Name of the scale or test",
+        description="Needed for a score on a named scale, for example Phonics screening check",
+    )
+    measure_min = WholeNumberField(
+        "Lowest score on the scale",
+        invalid="Enter the lowest score as a whole number, like 0",
+        description="For a score on a named scale",
+    )
+    measure_max = WholeNumberField(
+        "Highest score on the scale",
+        invalid="Enter the highest score as a whole number, like 40",
+        description="For a score on a named scale",
     )
     pupils = SelectMultipleField("Pupils", choices=[], validate_choice=False)
     rows = Rows(PupilRow)
@@ -425,6 +449,9 @@ class InterventionForm(FlaskForm):
         self.starts_on.data = intervention.starts_on
         self.ends_on.data = intervention.ends_on
         self.measure.data = intervention.measure
+        self.measure_type.data = intervention.measure_type.value
+        self.measure_min.data = intervention.measure_min
+        self.measure_max.data = intervention.measure_max
         self.pupils.data = [place.pupil.public_id for place in places]
         for place in places:
             self.rows.row(place.pupil.public_id).fill_from(place)
@@ -445,7 +472,43 @@ class InterventionForm(FlaskForm):
             starts_on=self.starts_on.data,
             ends_on=self.ends_on.data,
             measure=self.measure.data,
+            measure_type=self.measure_spec.kind,
+            measure_min=self.measure_min.data,
+            measure_max=self.measure_max.data,
         )
+
+    @property
+    def measure_spec(self) -> measures.MeasureSpec:
+        """The measure as posted (free text when the type is not one offered)."""
+        kind = self.measure_type.data
+        return measures.MeasureSpec(
+            MeasureType(kind) if kind in MeasureType._value2member_map_ else MeasureType.FREE_TEXT,
+            self.measure.data,
+            self.measure_min.data,
+            self.measure_max.data,
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every message at once: the measure's own, and each chosen pupil's entry score as the
+        measure asks (`workflows.measures`), beside it."""
+        super().validate(extra_validators)
+        try:
+            spec = measures.check_spec(self.measure_spec)
+        except RuleBroken as error:
+            attach_error(self, error)
+            return False
+        names = getattr(self, "pupil_names", {})
+        for key in dict.fromkeys(self.pupils.data or []):
+            row = self.rows.row(key)
+            if row is None or row.entry.errors:
+                continue
+            try:
+                measures.read(
+                    spec, row.entry.data, f"{names[key]}'s entry score" if key in names else "the entry score"
+                )
+            except RuleBroken as error:
+                row.entry.errors = [*row.entry.errors, error.message]
+        return not self.errors
 
     def to_places(self, reachable: dict[str, Pupil], kept: frozenset[str] = frozenset()) -> list[flow.Place] | None:
         """The places the form asks for, or None with a message beside the pupils when one of them
@@ -492,21 +555,109 @@ class QuickRegisterForm(FlaskForm):
 
 
 NOTE_HINT = "What you worked on, or anything the class teacher should know"
+PRESENT = "present"
+HAPPENED = "yes"
+MARK_CHOICES = [(PRESENT, "Present")] + [(reason.value, f"Absent: {reason.label.lower()}") for reason in AbsenceReason]
+HAPPENED_CHOICES = [(HAPPENED, "Yes")] + [(reason.value, f"No: {reason.label.lower()}") for reason in NotHeldReason]
 
 
-class SessionForm(FlaskForm):
+class MarkRow(Form):
+    """One pupil's mark on a register (`pupil`: the pupil's id): present, or absent and why."""
+
+    pupil = HiddenField()
+    mark = choose("Attendance", MARK_CHOICES, "Choose whether the pupil was present", default=PRESENT)
+    note = text_field("Note on the absence (optional)", max_length=registers.NOTE_LENGTH)
+
+    def name_for(self, name: str) -> None:
+        self.mark.label.text = name
+        self.mark.validators = [Chosen(f"Choose whether {name} was present")]
+        self.pupil_name = name
+
+    def fill_from(self, row: SessionAttendance | None) -> None:
+        if row is None:
+            return
+        self.mark.data = PRESENT if row.attended else (row.absence_reason.value if row.absence_reason else PRESENT)
+        self.note.data = row.absence_note
+
+    def to_mark(self) -> registers.Mark:
+        if self.mark.data == PRESENT or self.mark.data not in AbsenceReason._value2member_map_:
+            return registers.Mark()
+        return registers.Mark.absent(AbsenceReason(self.mark.data), self.note.data)
+
+    def check_note(self) -> None:
+        """Another reason needs its note, beside it."""
+        if self.mark.data == AbsenceReason.OTHER.value and not self.note.data:
+            self.note.errors = [*self.note.errors, f"Say why {getattr(self, 'pupil_name', 'the pupil')} was absent"]
+
+
+class RegisterForm(FlaskForm):
+    """A register: whether the session took place (and why not), a mark for each pupil whose
+    attendance the user records (`for_places`: present unless changed) and a note."""
+
+    happened = choose(
+        "Did the session take place?", HAPPENED_CHOICES, "Say whether the session took place", default=HAPPENED
+    )
+    rows = Rows(MarkRow)
+    note = text_area("Note (optional)", max_length=1000, hint=NOTE_HINT)
+
+    def arrange(self, places: list[InterventionPupil]) -> None:
+        self.places = places
+        self.rows.arrange([str(place.pupil_id) for place in places])
+        for place, row in self.rows_by_place():
+            row.name_for(place.pupil.full_name)
+
+    def rows_by_place(self) -> list[tuple[InterventionPupil, FormField]]:
+        return list(zip(self.places, self.rows, strict=True))
+
+    @property
+    def not_held(self) -> NotHeldReason | None:
+        value = self.happened.data
+        return NotHeldReason(value) if value in NotHeldReason._value2member_map_ else None
+
+    def marks(self) -> dict[int, registers.Mark]:
+        """Each pupil's mark as posted, by pupil id (none when the session did not take place)."""
+        if self.not_held is not None:
+            return {}
+        return {place.pupil_id: row.to_mark() for place, row in self.rows_by_place()}
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every message at once; a session that did not take place needs no note for an absence."""
+        super().validate(extra_validators)
+        if self.not_held is NotHeldReason.OTHER and not self.note.data:
+            self.note.errors = [*self.note.errors, "Say why the session did not take place"]
+        if self.not_held is None:
+            for row in self.rows:
+                row.form.check_note()
+        return not self.errors
+
+
+class SessionForm(RegisterForm):
+    """A new register: its date too, and `confirmed`, the date a weekend or holiday was confirmed for."""
+
     held_on = GovDateField(
         "Date of the session",
         describe="date of the session",
         validators=[Required("Enter the date of the session")],
     )
-    attended = _ticks(
-        "Who attended?",
-        Offered("Only pupils in the intervention can be marked present"),
-        description="Untick anyone who was absent",
-    )
-    note = text_area("Note (optional)", max_length=1000, hint=NOTE_HINT)
+    confirmed = HiddenField()
     submit = SubmitField("Save the register", widget=GovSubmitInput())
+
+    def confirmed_for(self, day: date) -> bool:
+        return self.confirmed.data == day.isoformat()
+
+
+class CorrectRegisterForm(VersionedForm, RegisterForm):
+    """A register as corrected, at the version it was opened at."""
+
+    submit = SubmitField("Save the correction", widget=GovSubmitInput())
+
+    def fill_from(self, register: InterventionSession) -> None:
+        opened_at(self, register)
+        self.happened.data = register.not_held_reason.value if register.not_held_reason else HAPPENED
+        self.note.data = register.note
+        rows = {row.pupil_id: row for row in register.attendance}
+        for place, row in self.rows_by_place():
+            row.fill_from(rows.get(place.pupil_id))
 
 
 def _point(value: int, label: str) -> str:
@@ -549,10 +700,12 @@ class ImpactForm(FlaskForm):
     submit = SubmitField("Save the impact", widget=GovSubmitInput())
 
     @classmethod
-    def for_places(cls, places: list[InterventionPupil], labels: dict[int, str]):
-        """The form (as posted, on a POST) with a row for each of `places`, rated on `labels`."""
+    def for_places(cls, places: list[InterventionPupil], labels: dict[int, str], spec: measures.MeasureSpec):
+        """The form (as posted, on a POST) with a row for each of `places`, rated on `labels`, its
+        exit scores written as `spec` asks."""
         form = cls()
         form.places = places
+        form.spec = spec
         form.rows.arrange([str(place.pupil_id) for place in places])
         choices = [(value, _point(value, label)) for value, label in sorted(labels.items())]
         for place, row in form.rows_by_place():
@@ -562,6 +715,18 @@ class ImpactForm(FlaskForm):
     def rows_by_place(self) -> list[tuple[InterventionPupil, FormField]]:
         """Each place with its row, in the order of the places."""
         return list(zip(self.places, self.rows, strict=True))
+
+    def validate(self, extra_validators=None) -> bool:
+        """Every message at once: each exit score as the measure asks, beside it."""
+        super().validate(extra_validators)
+        for place, row in self.rows_by_place():
+            if row.exit.errors:
+                continue
+            try:
+                measures.read(self.spec, row.exit.data, f"{place.pupil.full_name}'s exit score")
+            except RuleBroken as error:
+                row.exit.errors = [*row.exit.errors, error.message]
+        return not self.errors
 
     def fill_from(self) -> None:
         """Each place as it stands, at its version."""

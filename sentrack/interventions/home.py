@@ -17,6 +17,7 @@ from sentrack.models import (
     Intervention,
     InterventionPupil,
     InterventionSession,
+    Outcome,
     PassportRead,
     Provision,
     Pupil,
@@ -27,15 +28,19 @@ from sentrack.models import (
     group_teachers,
 )
 from sentrack.models.organisation import current_group
+from sentrack.workflows.intervention_status import has_ended
 from sentrack.workflows.register import awaiting_impact, on_roll
+from sentrack.workflows.registers import delivered, unusual_day
 from sentrack.workflows.school_days import planned_in_week, week_of
+from sentrack.workflows.terms import academic_year_bounds
 
 
 @dataclass
 class WeekRow:
     intervention: Intervention
     planned: int  # sessions planned this week
-    recorded: int  # sessions recorded this week
+    recorded: int  # sessions delivered this week (`registers.delivered`)
+    not_held: int = 0  # sessions this week that did not happen
 
 
 @dataclass
@@ -48,7 +53,8 @@ class HomeInterventions:
 def home_interventions(session: Session, user: User, today: date) -> HomeInterventions:
     """For a teacher or support assistant: the sessions to record today (interventions they
     deliver running today without a register for today), their interventions this week, and
-    those they deliver that ended without impact recorded. Three queries."""
+    those they deliver that ended without impact recorded. Four queries, one of them the
+    school's terms (no session is due in the holidays)."""
     monday, friday = week_of(today)
     week = list(
         session.scalars(
@@ -64,25 +70,31 @@ def home_interventions(session: Session, user: User, today: date) -> HomeInterve
             .order_by(Intervention.name)
         )
     )
+    taken: dict[int, set[date]] = defaultdict(set)  # registers of the week, held or not
     held: dict[int, set[date]] = defaultdict(set)
     if week:
-        for intervention_id, held_on in session.execute(
-            sa.select(InterventionSession.intervention_id, InterventionSession.held_on).where(
+        for intervention_id, held_on, was_held in session.execute(
+            sa.select(InterventionSession.intervention_id, InterventionSession.held_on, delivered()).where(
                 InterventionSession.intervention_id.in_([i.id for i in week]),
                 InterventionSession.held_on.between(monday, friday),
             )
         ):
-            held[intervention_id].add(held_on)
+            taken[intervention_id].add(held_on)
+            if was_held:
+                held[intervention_id].add(held_on)
     rows = []
     for intervention in week:
         planned = planned_in_week(intervention.weekdays, monday, intervention.starts_on, intervention.ends_on)
-        rows.append(WeekRow(intervention, planned, len(held[intervention.id])))
-    to_record = [i for i in week if i.delivered_by_id == user.id and i.runs_on(today) and today not in held[i.id]]
+        not_held = len(taken[intervention.id]) - len(held[intervention.id])
+        rows.append(WeekRow(intervention, planned, len(held[intervention.id]), not_held))
+    to_record = [i for i in week if i.delivered_by_id == user.id and i.runs_on(today) and today not in taken[i.id]]
+    if unusual_day(session, user.school, today) is not None:
+        to_record = []  # a holiday: no session is due
     awaiting = sa.select(InterventionPupil.intervention_id).where(awaiting_impact())
     impact = list(
         session.scalars(
             sa.select(Intervention)
-            .where(access.delivered_interventions(user), Intervention.ends_on < today, Intervention.id.in_(awaiting))
+            .where(access.delivered_interventions(user), has_ended(today), Intervention.id.in_(awaiting))
             .order_by(Intervention.ends_on)
             .limit(20)
         )
@@ -218,3 +230,57 @@ def passports(session: Session, user: User, today: date) -> list[Passport]:
             )
         )
     return found
+
+
+@dataclass
+class PassportPage:
+    """A pupil's one-page profile: their needs, what helps, the strategies and the current outcomes
+    of their plan, and their interventions this academic year (as the user may read them)."""
+
+    pupil: Pupil
+    status: SenStatus | None
+    cycle: SupportCycle | None
+    outcomes: list
+    interventions: list[Intervention]
+    read_on: date | None
+
+
+def passport_page(session: Session, user: User, pupil: Pupil, today: date) -> PassportPage:
+    """The pupil's passport as `user` may read it: a fixed handful of queries."""
+    status = session.scalar(sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id, SenStatus.end_date.is_(None)))
+    cycle = session.scalar(
+        sa.select(SupportCycle)
+        .where(SupportCycle.pupil_id == pupil.id, SupportCycle.state != CycleState.CLOSED)
+        .options(joinedload(SupportCycle.plan), joinedload(SupportCycle.assessment))
+    )
+    outcomes = []
+    if cycle is not None and cycle.plan is not None:
+        outcomes = list(
+            session.scalars(
+                sa.select(Outcome).where(Outcome.cycle_id == cycle.id).order_by(Outcome.position, Outcome.id)
+            )
+        )
+    year_start, _ = academic_year_bounds(today)
+    interventions = list(
+        session.scalars(
+            sa.select(Intervention)
+            .join(InterventionPupil, InterventionPupil.intervention_id == Intervention.id)
+            .where(
+                InterventionPupil.pupil_id == pupil.id,
+                Intervention.ends_on >= year_start,
+                access.intervention_scope(user, access.Ability.VIEW_SEN),
+            )
+            .options(joinedload(Intervention.delivered_by))
+            .order_by(Intervention.starts_on.desc(), Intervention.id.desc())
+        )
+    )
+    read_on = None
+    if status is not None:
+        read_on = session.scalar(
+            sa.select(PassportRead.read_on).where(
+                PassportRead.pupil_id == pupil.id,
+                PassportRead.sen_status_id == status.id,
+                PassportRead.user_id == user.id,
+            )
+        )
+    return PassportPage(pupil, status, cycle, outcomes, interventions, read_on)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from flask import render_template, request
 
@@ -18,6 +19,7 @@ from sentrack.interventions import bp, queries
 from sentrack.interventions.forms import MapFilterForm
 from sentrack.models import School
 from sentrack.models.enums import year_group_label
+from sentrack.workflows.intervention_status import status
 from sentrack.workflows.provision_map import SORTS, ProvisionMap, provision_map
 from sentrack.workflows.terms import Term, current_term, school_terms
 
@@ -119,6 +121,7 @@ def provision_map_page():
         result=result,
         form=_filter_form(selection),
         numeric_sorts=NUMERIC_SORTS,
+        today=today(),
     )
     return _shown(user, selection, result, page, ("provision_map_viewed", "named_in_provision_map"))
 
@@ -144,18 +147,20 @@ HEADER = [
     "Minutes a session",
     "Starts",
     "Ends",
+    "Status",
     "Pupils",
     "Year groups",
     "Number of pupils",
     "Sessions in the term",
-    "Sessions recorded",
+    "Sessions delivered",
+    "Sessions that did not happen",
     "Staff hours",
     "Cost (£)",
     "Cost per pupil (£)",
 ]
 
 
-def provision_map_rows(result: ProvisionMap) -> list[list]:
+def provision_map_rows(result: ProvisionMap, on: date) -> list[list]:
     """The map as CSV rows: a header, one row per intervention, and the totals."""
     rows = [HEADER]
     for row in result.rows:
@@ -172,11 +177,13 @@ def provision_map_rows(result: ProvisionMap) -> list[list]:
                 i.minutes_per_session,
                 i.starts_on.isoformat(),
                 i.ends_on.isoformat(),
+                status(i, on).text,
                 "; ".join(p.full_name for p in row.pupils),
                 ", ".join(sorted({year_group_label(p.year_group) for p in row.pupils})),
                 len(row.pupils),
                 row.sessions,
                 row.sessions_recorded,
+                row.sessions_not_held,
                 f"{row.staff_hours:.1f}",
                 pounds(row.cost_pence),
                 pounds(row.cost_per_pupil_pence),
@@ -199,6 +206,7 @@ def provision_map_rows(result: ProvisionMap) -> list[list]:
             result.pupil_count,
             sum(r.sessions for r in result.rows),
             sum(r.sessions_recorded for r in result.rows),
+            sum(r.sessions_not_held for r in result.rows),
             f"{result.total_hours:.1f}",
             pounds(result.total_cost_pence),
             pounds(result.cost_per_pupil_pence),
@@ -220,7 +228,7 @@ def _filename(selection: Selection) -> str:
 @access.requires(Ability.VIEW_PROVISION_MAP)
 def provision_map_csv():
     user, selection, result = _mapped()
-    response = csv_response(provision_map_rows(result), _filename(selection))
+    response = csv_response(provision_map_rows(result, today()), _filename(selection))
     return _shown(
         user,
         selection,

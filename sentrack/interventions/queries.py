@@ -24,7 +24,6 @@ from sentrack.models import (
     Role,
     RoleAssignment,
     SenStatus,
-    SessionAttendance,
     SupportCycle,
     TeachingGroup,
     User,
@@ -32,7 +31,15 @@ from sentrack.models import (
     group_teachers,
 )
 from sentrack.models.organisation import current_group
+from sentrack.workflows.intervention_status import has_ended
 from sentrack.workflows.register import awaiting_impact, is_on_roll
+from sentrack.workflows.registers import (  # noqa: F401 (what the pages count, defined once)
+    Attendance,
+    attendance,
+    delivered_count,
+    not_held_count,
+    pupil_attendance,
+)
 
 # --- Choices for the forms -------------------------------------------------------------------------
 
@@ -213,27 +220,6 @@ def responsible_teachers(session: Session, pupil_ids: list[int]) -> list[User]:
     return list(session.scalars(sa.select(User).where(User.id.in_(teaching)).order_by(User.full_name)))
 
 
-@dataclass
-class Attendance:
-    attended: int = 0
-    recorded: int = 0
-
-    @property
-    def percent(self) -> int | None:
-        return round(100 * self.attended / self.recorded) if self.recorded else None
-
-
-def attendance(intervention: Intervention) -> dict[int, Attendance]:
-    """Each pupil's attendance over the sessions recorded (from the loaded registers)."""
-    found = {place.pupil_id: Attendance() for place in intervention.places}
-    for register in intervention.sessions:
-        for mark in register.attendance:
-            tally = found.setdefault(mark.pupil_id, Attendance())
-            tally.recorded += 1
-            tally.attended += int(mark.attended)
-    return found
-
-
 def may(session: Session, user: User, ability: Ability, intervention: Intervention) -> bool:
     """Whether `ability` reaches this intervention for the user (one query)."""
     if ability not in access.abilities(user):
@@ -298,24 +284,22 @@ def list_page(session: Session, user: User, *, ended: bool, today: date) -> List
 @dataclass
 class ListRow:
     intervention: Intervention
-    sessions_recorded: int
+    sessions_recorded: int  # delivered (`registers.delivered`)
     awaiting_impact: int
+    sessions_not_held: int = 0
 
 
 def intervention_list(session: Session, user: User, *, ended: bool, today: date, limit: int = 200) -> list[ListRow]:
-    """The interventions the user may read, current (ending today or later) or ended."""
-    recorded = (
-        sa.select(sa.func.count(InterventionSession.id))
-        .where(InterventionSession.intervention_id == Intervention.id)
-        .scalar_subquery()
-    )
+    """The interventions the user may read, current or ended (`intervention_status.has_ended`)."""
+    recorded = delivered_count(Intervention.id)
+    not_held = not_held_count(Intervention.id)
     awaiting = (
         sa.select(sa.func.count(InterventionPupil.id))
         .where(InterventionPupil.intervention_id == Intervention.id, awaiting_impact())
         .scalar_subquery()
     )
     query = (
-        sa.select(Intervention, recorded, awaiting)
+        sa.select(Intervention, recorded, awaiting, not_held)
         .where(access.intervention_scope(user, Ability.VIEW_SEN))
         .options(
             selectinload(Intervention.type),
@@ -325,10 +309,10 @@ def intervention_list(session: Session, user: User, *, ended: bool, today: date,
         .limit(limit)
     )
     if ended:
-        query = query.where(Intervention.ends_on < today).order_by(Intervention.ends_on.desc(), Intervention.name)
+        query = query.where(has_ended(today)).order_by(Intervention.ends_on.desc(), Intervention.name)
     else:
-        query = query.where(Intervention.ends_on >= today).order_by(Intervention.starts_on, Intervention.name)
-    return [ListRow(i, n, a) for i, n, a in session.execute(query).all()]
+        query = query.where(~has_ended(today)).order_by(Intervention.starts_on, Intervention.name)
+    return [ListRow(i, n, a, h) for i, n, a, h in session.execute(query).all()]
 
 
 @dataclass
@@ -352,18 +336,5 @@ def pupil_interventions(session: Session, user: User, pupil: Pupil) -> list[Pupi
             .order_by(Intervention.starts_on.desc(), Intervention.id.desc())
         )
     )
-    tallies: dict[int, Attendance] = {place.intervention_id: Attendance() for place in places}
-    if places:
-        rows = session.execute(
-            sa.select(
-                InterventionSession.intervention_id,
-                sa.func.count(),
-                sa.func.sum(sa.case((SessionAttendance.attended, 1), else_=0)),
-            )
-            .join(SessionAttendance, SessionAttendance.session_id == InterventionSession.id)
-            .where(SessionAttendance.pupil_id == pupil.id, InterventionSession.intervention_id.in_(list(tallies)))
-            .group_by(InterventionSession.intervention_id)
-        )
-        for intervention_id, recorded, attended in rows:
-            tallies[intervention_id] = Attendance(attended=int(attended or 0), recorded=recorded)
+    tallies = pupil_attendance(session, pupil.id, [place.intervention_id for place in places])
     return [PupilInterventionRow(place, tallies[place.intervention_id]) for place in places]

@@ -17,6 +17,7 @@ from sentrack.extensions import db
 from sentrack.interventions import bp, queries
 from sentrack.interventions.forms import (
     ChooseTypeForm,
+    CorrectRegisterForm,
     EndForm,
     ImpactForm,
     InterventionEditForm,
@@ -24,10 +25,11 @@ from sentrack.interventions.forms import (
     QuickRegisterForm,
     SessionForm,
 )
-from sentrack.models import Intervention, InterventionType, Pupil, User
+from sentrack.models import Intervention, InterventionType, Pupil, School, User
 from sentrack.submissions import once
 from sentrack.templating import format_date
 from sentrack.workflows import interventions as flow
+from sentrack.workflows import measures, registers
 
 LIST_ABILITIES = frozenset({Ability.RECORD_SESSION, Ability.SET_UP_INTERVENTION, Ability.VIEW_PROVISION_MAP})
 
@@ -97,10 +99,11 @@ def _intervention_form(
         db.session, kind, [p for p in reachable.values() if not (joining_only and p.id in current_ids)]
     )
     sen_asked = frozenset(key for key, pupil in reachable.items() if pupil.id in asked)
+    names = {key: pupil.full_name for key, pupil in reachable.items()}
     may_place = access.may_change_sen_status(user)
     form = InterventionEditForm() if versioned else InterventionForm()
     form.offer_rows(outcome_choices, sen_asked if may_place else frozenset())
-    form.sen_asked, form.may_place = sen_asked, may_place
+    form.sen_asked, form.may_place, form.pupil_names = sen_asked, may_place, names
     form.delivered_by_id.choices = [("", "Choose who delivers it")] + [
         (str(u.id), queries.deliverer_label(u)) for u in queries.deliverers(db.session, user.school_id)
     ]
@@ -310,6 +313,7 @@ def show(intervention_id: int):
         teachers=queries.responsible_teachers(db.session, sorted(visible)),
         tallies=queries.attendance(intervention),
         labels=user.school.impact_labels,
+        counts=registers.session_counts(db.session, [intervention.id])[intervention.id],
         may_record=queries.may(db.session, user, Ability.RECORD_SESSION, intervention),
         may_change=queries.may(db.session, user, Ability.SET_UP_INTERVENTION, intervention),
     )
@@ -318,51 +322,153 @@ def show(intervention_id: int):
 # --- Registers -------------------------------------------------------------------------------------
 
 
+def _register_form(form_class, user: User, intervention: Intervention, day):
+    """The register form with a row for each pupil on the register of `day` whose attendance the
+    user records, and how many others are on it (counted, never named)."""
+    places = flow.writable_register(user, intervention, day)
+    form = form_class()
+    form.arrange(places)
+    return form, len(flow.register_places(intervention, day)) - len(places)
+
+
+def _unusual(form: SessionForm, school: School) -> str | None:
+    """What to confirm before a register dated on a weekend or holiday is stored, or None (the
+    intervention is of the user's own school)."""
+    day = form.held_on.data
+    why = registers.unusual_day(db.session, school, day) if day else None
+    if why is None or form.confirmed_for(day):
+        return None
+    form.confirmed.data = day.isoformat()
+    return registers.unusual_day_message(day, why)
+
+
 @bp.route("/interventions/<int:intervention_id>/sessions/new", methods=["GET", "POST"])
 @once
 def record_session(intervention_id: int):
     user, intervention = _loaded(intervention_id, Ability.RECORD_SESSION)
     from_home = request.args.get("from") == "home"
-    form = SessionForm()
-    # The register lists the pupils on the roll on the day the session is recorded for whose
-    # attendance the user records; the others are counted.
-    day = form.held_on.data or today()
-    places = flow.writable_register(user, intervention, day)
-    others = len(flow.register_places(intervention, day)) - len(places)
-    form.attended.choices = [(place.pupil_id, place.pupil.full_name) for place in places]
+    posted_day = SessionForm().held_on.data if request.method == "POST" else None
+    form, others = _register_form(SessionForm, user, intervention, posted_day or today())
     if request.method == "GET":
         form.held_on.data = today()
-        form.attended.data = [place.pupil_id for place in places]
         # A view of the page; a refused post stores nothing.
         audit.record_for_pupils(
             db.session,
             "register_viewed",
             actor=user,
-            pupils=[place.pupil for place in places],
+            pupils=[place.pupil for place in form.places],
             object_type="intervention",
             object_id=intervention.id,
         )
-    present = set(form.attended.data or [])
-    if form.validate_on_submit() and operations.run(
-        form,
-        flow.record_session,
-        actor=user,
-        intervention=intervention,
-        held_on=form.held_on.data,
-        attended=present,
-        note=form.note.data,
-        today=today(),
-    ):
-        flash(
-            f"Register saved for {intervention.name} on {format_date(form.held_on.data)}: "
-            f"{len(present)} of {len(places)} attended.",
-            "success",
+    confirming = _unusual(form, user.school) if form.validate_on_submit() else None
+    if (
+        request.method == "POST"
+        and not form.errors
+        and confirming is None
+        and operations.run(
+            form,
+            flow.record_session,
+            actor=user,
+            intervention=intervention,
+            held_on=form.held_on.data,
+            marks=form.marks(),
+            note=form.note.data,
+            not_held=form.not_held,
+            confirmed=True,
+            today=today(),
         )
+    ):
+        flash(_register_saved(intervention, form), "success")
         if from_home:
             return redirect(url_for("main.home"))
         return redirect(url_for("interventions.show", intervention_id=intervention_id) + "#register")
     return render_template(
-        "interventions/session.html", form=form, intervention=intervention, from_home=from_home, others=others
+        "interventions/session.html",
+        form=form,
+        intervention=intervention,
+        from_home=from_home,
+        others=others,
+        confirming=confirming,
+    )
+
+
+def _register_saved(intervention: Intervention, form) -> str:
+    day = format_date(form.held_on.data)
+    if form.not_held is not None:
+        return f"Recorded that {intervention.name} did not take place on {day}: {form.not_held.label.lower()}."
+    marks = form.marks()
+    present = sum(1 for mark in marks.values() if mark.attended)
+    return f"Register saved for {intervention.name} on {day}: {present} of {len(marks)} attended."
+
+
+@bp.route("/interventions/<int:intervention_id>/sessions/<int:register_id>")
+@login_required
+def show_register(intervention_id: int, register_id: int):
+    """One register: whether it took place, the marks of the pupils the user reaches (the others
+    counted), the note, and its corrections."""
+    user = operations.signed_in_user()
+    register = access.get_register(user, intervention_id, register_id)
+    intervention = queries.load_intervention(db.session, register.intervention)
+    visible = access.intervention_pupil_ids(user, intervention)
+    names = {place.pupil_id: place.pupil.full_name for place in intervention.places if place.pupil_id in visible}
+    audit.record_for_pupils(
+        db.session,
+        "register_viewed",
+        actor=user,
+        object_type="intervention",
+        object_id=intervention.id,
+        pupil_schools={pupil_id: intervention.school_id for pupil_id in names},
+    )
+    rows = sorted((row for row in register.attendance if row.pupil_id in names), key=lambda row: names[row.pupil_id])
+    return render_template(
+        "interventions/register.html",
+        intervention=intervention,
+        register=register,
+        rows=rows,
+        names=names,
+        others=sum(1 for row in register.attendance if row.pupil_id not in names),
+        history=registers.history(db.session, register, names),
+        may_correct=access.may_correct_register(user, register),
+    )
+
+
+@bp.route("/interventions/<int:intervention_id>/sessions/<int:register_id>/correct", methods=["GET", "POST"])
+@once
+def correct_register(intervention_id: int, register_id: int):
+    """Correct a register: whoever took it, or the SENCO."""
+    user = operations.signed_in_user()
+    register = access.get_register(user, intervention_id, register_id, correcting=True)
+    intervention = queries.load_intervention(db.session, register.intervention)
+    form, others = _register_form(CorrectRegisterForm, user, intervention, register.held_on)
+    names = {place.pupil_id: place.pupil.full_name for place in form.places}
+    if request.method == "GET":
+        form.fill_from(register)
+        audit.record_for_pupils(
+            db.session,
+            "register_viewed",
+            actor=user,
+            pupils=[place.pupil for place in form.places],
+            object_type="intervention",
+            object_id=intervention.id,
+        )
+    if form.validate_on_submit() and operations.run(
+        form,
+        flow.correct_register,
+        actor=user,
+        register=register,
+        marks=form.marks(),
+        note=form.note.data,
+        not_held=form.not_held,
+        today=today(),
+        expected_version=form.expected_version,
+        names=names,
+    ):
+        flash(f"The register of {format_date(register.held_on)} is corrected.", "success")
+        return redirect(
+            url_for("interventions.show_register", intervention_id=intervention_id, register_id=register_id)
+        )
+    return render_template(
+        "interventions/correct_register.html", form=form, intervention=intervention, register=register, others=others
     )
 
 
@@ -393,7 +499,7 @@ def impact(intervention_id: int):
     # The pupils whose impact the user records; the others are counted, never shown.
     visible = access.intervention_pupil_ids(user, intervention, Ability.RECORD_SESSION)
     places = flow.writable_impact_places(user, intervention)
-    form = ImpactForm.for_places(places, user.school.impact_labels)
+    form = ImpactForm.for_places(places, user.school.impact_labels, measures.MeasureSpec.of(intervention))
     if request.method == "GET":
         form.fill_from()
         # A view of the page; a refused post stores nothing.

@@ -62,12 +62,15 @@ from sentrack.models.exchange import (
     YearEnd,
 )
 from sentrack.models.interventions import (
+    AbsenceReason,
     CostBasis,
     Delivery,
     Intervention,
     InterventionPupil,
     InterventionSession,
     InterventionType,
+    MeasureType,
+    NotHeldReason,
     SessionAttendance,
     Wave,
 )
@@ -161,6 +164,9 @@ __all__ = [
     "InterventionType",
     "SessionAttendance",
     "Wave",
+    "AbsenceReason",
+    "MeasureType",
+    "NotHeldReason",
     "ConcernStatus",
     "Contact",
     "ContactMethod",

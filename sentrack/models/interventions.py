@@ -43,6 +43,35 @@ class Delivery(Labelled):
     ONE_TO_ONE = "one_to_one", "One-to-one"
 
 
+class MeasureType(Labelled):
+    """How an intervention's entry and exit measures are written (sentrack/workflows/measures.py)."""
+
+    SCALE = "scale", "A score on a named scale"
+    STANDARDISED = "standardised", "A standardised score"
+    READING_AGE = "reading_age", "A reading age in years and months"
+    FREE_TEXT = "free_text", "Words, or any other measure"
+
+
+class AbsenceReason(Labelled):
+    """Why a pupil missed a session that happened."""
+
+    ILL = "ill", "Ill"
+    APPOINTMENT = "appointment", "At an appointment"
+    OTHER_COMMITMENT = "other_commitment", "Another lesson or commitment"
+    NOT_IN_SCHOOL = "not_in_school", "Not in school"
+    DECLINED = "declined", "Did not want to come"
+    OTHER = "other", "Another reason"
+
+
+class NotHeldReason(Labelled):
+    """Why a whole session did not happen: it counts neither as delivered nor as missed."""
+
+    STAFF_ABSENT = "staff_absent", "Staff absent"
+    TRIP = "trip", "Trip or school event"
+    SCHOOL_CLOSED = "school_closed", "School closed"
+    OTHER = "other", "Another reason"
+
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 
 # The default impact scale; a school may relabel it.
@@ -103,6 +132,10 @@ class Intervention(Base):
     __table_args__ = (
         sa.CheckConstraint("ends_on > starts_on", name="ends_after_start"),
         sa.CheckConstraint("minutes_per_session BETWEEN 5 AND 240", name="minutes_range"),
+        sa.CheckConstraint(
+            "measure_type != 'scale' OR (measure_min IS NOT NULL AND measure_max > measure_min)", name="scale_bounds"
+        ),
+        sa.CheckConstraint("planned_ends_on IS NULL OR planned_ends_on > ends_on", name="ended_early_before_plan"),
         sa.Index("ix_intervention_school_dates", "school_id", "starts_on", "ends_on"),
         sa.Index("ix_intervention_delivered_by", "delivered_by_id", "ends_on"),
     )
@@ -118,6 +151,14 @@ class Intervention(Base):
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     measure: Mapped[str | None] = mapped_column(sa.String(120))  # what the entry and exit scores measure
+    # How the entry and exit measures are written; a named scale has its lowest and highest score.
+    measure_type: Mapped[MeasureType] = mapped_column(
+        enum_type(MeasureType, "measure_type"), default=MeasureType.FREE_TEXT, server_default="free_text"
+    )
+    measure_min: Mapped[int | None]
+    measure_max: Mapped[int | None]
+    # The end date planned before it was ended early; None unless it was ended early.
+    planned_ends_on: Mapped[date | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
     # Each save moves the record to the next version (sentrack/workflows/revisions.py).
@@ -157,6 +198,11 @@ class Intervention(Base):
     def runs_on(self, day: date) -> bool:
         return self.starts_on <= day <= self.ends_on and day.weekday() in (self.weekdays or [])
 
+    @property
+    def ended_early(self) -> bool:
+        """Ended before its planned end (sentrack/workflows/intervention_status.py)."""
+        return self.planned_ends_on is not None
+
 
 class InterventionPupil(Base):
     """A pupil's place in an intervention: the outcome it serves, entry and exit measures, impact."""
@@ -187,7 +233,8 @@ class InterventionPupil(Base):
 
 
 class InterventionSession(Base):
-    """One session's register."""
+    """One session's register, or a session that did not happen (`not_held_reason`): such a
+    session has no marks, and counts neither as delivered nor as missed (workflows/registers.py)."""
 
     __tablename__ = "intervention_session"
     __table_args__ = (sa.UniqueConstraint("intervention_id", "held_on"),)
@@ -195,21 +242,47 @@ class InterventionSession(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     intervention_id: Mapped[int] = mapped_column(sa.ForeignKey("intervention.id", ondelete="CASCADE"))
     held_on: Mapped[date]
+    not_held_reason: Mapped[NotHeldReason | None] = mapped_column(enum_type(NotHeldReason, "not_held_reason"))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    # Each correction moves the register to the next version (sentrack/workflows/revisions.py).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=lambda: now())
 
     intervention: Mapped[Intervention] = relationship(back_populates="sessions")
     attendance: Mapped[list[SessionAttendance]] = relationship(back_populates="session", cascade="all, delete-orphan")
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def held(self) -> bool:
+        return self.not_held_reason is None
+
+    # For the saved versions of a register (sentrack/workflows/revisions.py): each mark by pupil
+    # id, never by name, since not everyone who corrects it may see every pupil.
+    @property
+    def marks(self) -> dict[str, list[str | None]]:
+        return {str(row.pupil_id): row.kept for row in sorted(self.attendance, key=lambda row: row.pupil_id)}
 
 
 class SessionAttendance(Base):
+    """A pupil's mark on a register: present, or absent with the reason (and a note)."""
+
     __tablename__ = "session_attendance"
+    __table_args__ = (sa.CheckConstraint("NOT attended OR absence_reason IS NULL", name="present_has_no_reason"),)
 
     session_id: Mapped[int] = mapped_column(
         sa.ForeignKey("intervention_session.id", ondelete="CASCADE"), primary_key=True
     )
     pupil_id: Mapped[int] = mapped_column(sa.ForeignKey("pupil.id", ondelete="RESTRICT"), primary_key=True, index=True)
     attended: Mapped[bool]
+    absence_reason: Mapped[AbsenceReason | None] = mapped_column(enum_type(AbsenceReason, "absence_reason"))
+    absence_note: Mapped[str | None] = mapped_column(sa.String(200))
 
     session: Mapped[InterventionSession] = relationship(back_populates="attendance")
+
+    @property
+    def kept(self) -> list[str | None]:
+        """The mark as a register's saved versions keep it: ["present" or the reason, the note]."""
+        if self.attended:
+            return ["present", None]
+        return [self.absence_reason.value if self.absence_reason else "absent", self.absence_note]

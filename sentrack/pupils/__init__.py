@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("pupils", __name__, url_prefix="/pupils")
 
-from sentrack.pupils import views  # noqa: E402,F401
+from sentrack.pupils import passport, views  # noqa: E402,F401

@@ -19,6 +19,7 @@ from sentrack.models import (
     InterventionPupil,
     InterventionSession,
     InterventionType,
+    MeasureType,
     NeedType,
     Notification,
     Outcome,
@@ -33,9 +34,18 @@ from sentrack.models import (
 )
 from sentrack.models.enums import AreaOfNeed
 from sentrack.models.interventions import DEFAULT_IMPACT_SCALE, Wave
-from sentrack.workflows import RuleBroken, timeline
+from sentrack.workflows import RuleBroken, measures, timeline
 from sentrack.workflows.fulfilment import settle_tasks
-from sentrack.workflows.register import is_on_roll, needs_impact
+from sentrack.workflows.measures import MeasureSpec
+from sentrack.workflows.register import needs_impact
+from sentrack.workflows.registers import (  # noqa: F401 (the register's operations, as callers know them)
+    Mark,
+    correct_register,
+    record_everyone_present,
+    record_session,
+    register_places,
+    writable_register,
+)
 from sentrack.workflows.revisions import Change, EditConflict, begin_edit, check_version, display, edit, finish_edit
 from sentrack.workflows.sen_status import change_sen_status
 from sentrack.workflows.timeline import add_event
@@ -81,6 +91,10 @@ INTERVENTION_FIELDS = {
     "starts_on": "Start date",
     "ends_on": "End date",
     "measure": "What the scores measure",
+    "measure_type": "How the measures are written",
+    "measure_min": "Lowest score on the scale",
+    "measure_max": "Highest score on the scale",
+    "planned_ends_on": "Planned end date, before it ended early",
     "pupil_count": "Number of pupils",
 }
 
@@ -315,6 +329,25 @@ class InterventionDetails:
     starts_on: date
     ends_on: date
     measure: str | None
+    measure_type: MeasureType = MeasureType.FREE_TEXT
+    measure_min: int | None = None
+    measure_max: int | None = None
+
+    @property
+    def measure_spec(self) -> MeasureSpec:
+        return MeasureSpec(self.measure_type, self.measure, self.measure_min, self.measure_max)
+
+
+def _check_measure(details: InterventionDetails, places: list[Place]) -> None:
+    """The measure is complete for its type, and each entry score posted is written as it asks
+    (kept in its usual form: "7 years 6 months"). Refused beside the field at fault."""
+    spec = measures.check_spec(details.measure_spec)
+    details.measure, details.measure_min, details.measure_max = spec.name, spec.lowest, spec.highest
+    for place in places:
+        try:
+            place.entry_score = measures.read(spec, place.entry_score, f"{place.pupil.full_name}'s entry score")
+        except RuleBroken as error:
+            raise RuleBroken(error.message, field=f"entry_{place.pupil.public_id}") from None
 
 
 def _check_schedule(session: Session, actor: User, details: InterventionDetails) -> None:
@@ -377,6 +410,7 @@ def _check(
     _check_schedule(session, actor, details)
     _check_pupils(actor, details, places, kept)
     _check_outcomes(session, places)
+    _check_measure(details, places)
     return kind
 
 
@@ -533,6 +567,22 @@ def _replace_places(
     intervention.places = kept
 
 
+def _refuse_measure_misfit(intervention: Intervention, details: InterventionDetails, hidden: set[int]) -> None:
+    """The scores kept as they are (other pupils' entry scores, and every exit score) fit the
+    measure as changed."""
+    kept = [place.exit_score for place in intervention.places]
+    kept += [place.entry_score for place in intervention.places if place.pupil_id in hidden]
+    measures.spec_changes_allowed(details.measure_spec, kept)
+
+
+def _settle_early_end(intervention: Intervention, today: date) -> None:
+    """An intervention ended early whose end date is moved to its planned end or later, or into
+    the future, has not ended early any more."""
+    planned = intervention.planned_ends_on
+    if planned is not None and (intervention.ends_on >= planned or intervention.ends_on > today):
+        intervention.planned_ends_on = None
+
+
 def update_intervention(
     session: Session,
     *,
@@ -562,9 +612,11 @@ def update_intervention(
     _refuse_moving_past_registers(session, intervention, details)
     wanted = {p.pupil.id: p for p in places}
     _refuse_taking_out_attenders(session, intervention, wanted, hidden)
+    _refuse_measure_misfit(intervention, details, hidden)
     begin_edit(session, "intervention", intervention, INTERVENTION_FIELDS, expected_version)
     for name, value in vars(details).items():
         setattr(intervention, name, value)
+    _settle_early_end(intervention, today)
     _replace_places(session, actor, intervention, wanted, hidden, today)
     finish_edit(session, "intervention", intervention, INTERVENTION_FIELDS, actor)
     _audit(session, "intervention_updated", actor, intervention, school_id=intervention.school_id)
@@ -575,8 +627,9 @@ def update_intervention(
 
 
 def end_intervention(session: Session, *, actor: User, intervention: Intervention, ended_on: date, today: date) -> None:
-    """End early (or on time): the end date becomes `ended_on`. Refused for a date in the future,
-    on or before the start, after the planned end, or before the last session recorded."""
+    """End early (or on time): the end date becomes `ended_on`; before the planned end, the planned
+    end is kept and the intervention reads "Ended early" everywhere. Refused for a date in the
+    future, on or before the start, after the planned end, or before the last session recorded."""
     if ended_on > today:
         raise RuleBroken("The end date cannot be in the future", field="ended_on")
     if ended_on <= intervention.starts_on:
@@ -588,6 +641,8 @@ def end_intervention(session: Session, *, actor: User, intervention: Interventio
         raise RuleBroken(f"The end date cannot be before the last session recorded ({display(last)})", field="ended_on")
     # A new version, so that an edit opened before it ended is told, not saved over the end date.
     with edit(session, "intervention", intervention, INTERVENTION_FIELDS, None, actor):
+        if ended_on < intervention.ends_on:
+            intervention.planned_ends_on = intervention.planned_ends_on or intervention.ends_on
         intervention.ends_on = ended_on
     _audit(session, "intervention_ended", actor, intervention, school_id=intervention.school_id)
     for place in intervention.places:
@@ -603,126 +658,6 @@ def end_intervention(session: Session, *, actor: User, intervention: Interventio
 
 
 # --- Sessions and impact ---------------------------------------------------------------------------
-
-
-def register_places(intervention: Intervention, day: date) -> list[InterventionPupil]:
-    """The places of the intervention whose pupils are on the roll on `day`: a pupil who has left
-    is on no register from their leaving date."""
-    return [place for place in intervention.places if is_on_roll(place.pupil, day)]
-
-
-def writable_register(actor: User, intervention: Intervention, day: date) -> list[InterventionPupil]:
-    """The places on the register of `day` whose attendance the actor may record: the others are
-    recorded by whoever reaches them (`access.place_scope`)."""
-    writable = access.intervention_pupil_ids(actor, intervention, Ability.RECORD_SESSION)
-    return [place for place in register_places(intervention, day) if place.pupil_id in writable]
-
-
-def _check_session_date(intervention: Intervention, held_on: date, today: date) -> None:
-    """A session is recorded for a day of the intervention, not in the future."""
-    if held_on > today:
-        raise RuleBroken("A session cannot be recorded for a date in the future", field="held_on")
-    if not intervention.starts_on <= held_on <= intervention.ends_on:
-        raise RuleBroken(
-            f"The date must be within the intervention: {display(intervention.starts_on)} "
-            f"to {display(intervention.ends_on)}",
-            field="held_on",
-        )
-
-
-def _audit_register(
-    session: Session,
-    actor: User,
-    intervention: Intervention,
-    register: InterventionSession,
-    places: list[InterventionPupil],
-    attended: set[int],
-) -> None:
-    """The register in the school's trail, and each mark in its pupil's."""
-    audit.record(session, "session_recorded", actor=actor, school_id=intervention.school_id, about=register)
-    for place in places:
-        audit.record(
-            session,
-            "attendance_recorded",
-            actor=actor,
-            pupil_id=place.pupil_id,
-            school_id=intervention.school_id,
-            object_type="intervention_session",
-            object_id=register.id,
-            details={"attended": place.pupil_id in attended},
-        )
-
-
-def record_session(
-    session: Session,
-    *,
-    actor: User,
-    intervention: Intervention,
-    held_on: date,
-    attended: set[int],
-    note: str | None,
-    today: date,
-) -> InterventionSession:
-    """Take the register of one session for the pupils whose attendance the actor may record.
-    Refused for a date in the future, outside the intervention's dates, or already recorded for
-    all of them; `attended` holds the ids of pupils present, and may name only those pupils. A
-    register already taken for that date by someone reaching other pupils is completed: the rows
-    already recorded stay as they are."""
-    _check_session_date(intervention, held_on, today)
-    register = session.scalar(
-        sa.select(InterventionSession).where(
-            InterventionSession.intervention_id == intervention.id, InterventionSession.held_on == held_on
-        )
-    )
-    marked = {row.pupil_id for row in register.attendance} if register is not None else set()
-    # The register holds the pupils on the roll on the day of the session; the actor marks those
-    # of them they reach and not yet marked.
-    reached = writable_register(actor, intervention, held_on)
-    places = [place for place in reached if place.pupil_id not in marked]
-    if register is not None and not places:
-        raise RuleBroken("A session on this date is already recorded", field="held_on")
-    if not attended <= {place.pupil_id for place in reached}:
-        raise RuleBroken("Only pupils in the intervention can be marked present", field="attended")
-    if not places:
-        raise RuleBroken(
-            "None of the pupils on this date's register is one whose attendance you record", field="held_on"
-        )
-    pupil_ids = {place.pupil_id for place in places}
-    rows = [SessionAttendance(pupil_id=pid, attended=pid in attended) for pid in sorted(pupil_ids)]
-    if register is None:
-        register = InterventionSession(
-            intervention=intervention,
-            held_on=held_on,
-            note=(note or "").strip() or None,
-            recorded_by_id=actor.id,
-            attendance=rows,
-        )
-        session.add(register)
-    else:
-        register.attendance.extend(rows)
-    session.flush()
-    _audit_register(session, actor, intervention, register, places, attended)
-    session.flush()
-    return register
-
-
-def record_everyone_present(
-    session: Session, *, actor: User, intervention: Intervention, today: date
-) -> InterventionSession:
-    """The one-click register: today's session, with every pupil whose attendance the actor
-    records present. A refusal names the intervention, since it is told away from it."""
-    try:
-        return record_session(
-            session,
-            actor=actor,
-            intervention=intervention,
-            held_on=today,
-            attended={place.pupil_id for place in writable_register(actor, intervention, today)},
-            note=None,
-            today=today,
-        )
-    except RuleBroken as error:
-        raise RuleBroken(f"{intervention.name}: {error.message}.") from error
 
 
 @dataclass
@@ -780,6 +715,17 @@ def _check_ratings(places: list[InterventionPupil], results: dict[int, ImpactRes
             raise RuleBroken("Choose the impact for every pupil", field=f"impact_{place.pupil_id}")
         if not -2 <= result.impact <= 2:
             raise RuleBroken("Choose the impact from the scale", field=f"impact_{place.pupil_id}")
+
+
+def _check_exit_scores(intervention: Intervention, places: list[InterventionPupil], results: dict) -> None:
+    """Each exit score is written as the intervention's measure asks (kept in its usual form)."""
+    spec = MeasureSpec.of(intervention)
+    for place in places:
+        result = results[place.pupil_id]
+        try:
+            result.exit_score = measures.read(spec, result.exit_score, f"{place.pupil.full_name}'s exit score")
+        except RuleBroken as error:
+            raise RuleBroken(error.message, field=f"exit_{place.pupil_id}") from None
 
 
 def _check_place_versions(session: Session, places: list[InterventionPupil], expected: dict[int, int | None]) -> None:
@@ -842,6 +788,7 @@ def record_impact(
     if not places:
         raise RuleBroken("No pupil of this intervention is one whose impact you record")
     _check_ratings(places, results)
+    _check_exit_scores(intervention, places, results)
     expected = expected_versions or {}
     _check_place_versions(session, places, expected)
     labels = session.get(School, intervention.school_id).impact_labels

@@ -3,7 +3,6 @@ cost, with cost per pupil and totals. One definition serves the page, the CSV an
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,11 +13,11 @@ from sentrack.models import (
     CostBasis,
     Intervention,
     InterventionPupil,
-    InterventionSession,
     Pupil,
     School,
 )
 from sentrack.workflows.register import on_roll_part
+from sentrack.workflows.registers import SessionCounts, session_counts
 from sentrack.workflows.school_days import sessions_between
 from sentrack.workflows.terms import Term
 
@@ -30,9 +29,10 @@ class MapRow:
     intervention: Intervention
     pupils: list[Pupil]
     sessions: int  # planned in the term
-    sessions_recorded: int
+    sessions_recorded: int  # delivered in the term (`registers.delivered`)
     staff_hours: float
     cost_pence: int
+    sessions_not_held: int = 0  # recorded as not happening in the term
 
     @property
     def cost_per_pupil_pence(self) -> int:
@@ -104,24 +104,7 @@ def _running_in(session: Session, school: School, term: Term, year_group: int | 
     return list(session.scalars(query))
 
 
-def _recorded_in(session: Session, interventions: list[Intervention], term: Term) -> dict[int, int]:
-    """The sessions recorded in the term, by intervention: one query."""
-    recorded: dict[int, int] = defaultdict(int)
-    if interventions:
-        recorded.update(
-            session.execute(
-                sa.select(InterventionSession.intervention_id, sa.func.count())
-                .where(
-                    InterventionSession.intervention_id.in_([i.id for i in interventions]),
-                    InterventionSession.held_on.between(term.starts_on, term.ends_on),
-                )
-                .group_by(InterventionSession.intervention_id)
-            ).all()
-        )
-    return recorded
-
-
-def _map_row(intervention: Intervention, term: Term, recorded: int) -> MapRow:
+def _map_row(intervention: Intervention, term: Term, recorded: SessionCounts) -> MapRow:
     """The intervention's part of the term: its sessions planned on its days, their staff hours
     and cost (per session, or staff hours at the hourly rate), and its pupils on the roll then."""
     start = max(intervention.starts_on, term.starts_on)
@@ -137,9 +120,10 @@ def _map_row(intervention: Intervention, term: Term, recorded: int) -> MapRow:
         intervention=intervention,
         pupils=[place.pupil for place in intervention.places if on_roll_during(place.pupil, start, end)],
         sessions=planned,
-        sessions_recorded=recorded,
+        sessions_recorded=recorded.delivered,
         staff_hours=round(hours, 1),
         cost_pence=cost,
+        sessions_not_held=recorded.not_held,
     )
 
 
@@ -153,12 +137,13 @@ def provision_map(
     sort: str = "name",
 ) -> ProvisionMap:
     """The map for one school and term: a fixed handful of queries (the interventions with their
-    types, deliverers and pupils loaded in bulk, and one count of sessions), whatever their number."""
+    types, deliverers and pupils loaded in bulk, and one count of sessions delivered and not held),
+    whatever their number."""
     interventions = _running_in(session, school, term, year_group)
     if wave is not None:
         interventions = [i for i in interventions if i.type.wave == wave]
-    recorded = _recorded_in(session, interventions, term)
+    recorded = session_counts(session, [i.id for i in interventions], term.starts_on, term.ends_on)
     result = ProvisionMap(term=term)
-    result.rows = [_map_row(intervention, term, recorded.get(intervention.id, 0)) for intervention in interventions]
+    result.rows = [_map_row(intervention, term, recorded[intervention.id]) for intervention in interventions]
     result.rows.sort(key=SORTS.get(sort, SORTS["name"]))
     return result

@@ -1,39 +1,12 @@
-"""Teachers and support assistants in Chromium: a teacher records an intervention session and a
-meeting with parents; a support assistant records the impact of an intervention that has ended."""
+"""Teachers and support assistants in Chromium: a teacher records a meeting with parents; a support
+assistant records the impact of an intervention that has ended. (The register from the home page
+is in test_registers.py.)"""
 
 from __future__ import annotations
 
 from playwright.sync_api import expect
 
 from tests.browser.seed import PASSWORD
-
-
-def test_teacher_records_a_session_with_an_absence_from_the_home_page(visitor, cast):
-    page = visitor.page
-    present, absent = cast.session_pupils
-    visitor.sign_in(cast.teacher, PASSWORD)
-    sessions = page.get_by_role("region", name="Sessions to record today")
-    expect(sessions.get_by_role("heading", name=cast.teacher_intervention)).to_be_visible()
-    visitor.click_link(f"Record with absences for {cast.teacher_intervention}")
-    visitor.heading("Record a session")
-    # Today's date is filled in; everyone is ticked until someone is unticked.
-    date = page.get_by_role("group", name="Date of the session")
-    expect(date.get_by_label("Day")).to_have_value("27")
-    attended = page.get_by_role("group", name="Who attended?")
-    expect(attended.get_by_label(present)).to_be_checked()
-    attended.get_by_label(absent).uncheck()
-    visitor.fill("Note (optional)", "Blending two-syllable words")
-    visitor.click_button("Save the register")
-
-    # Back home: today's session is recorded, so it is no longer waiting.
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Good to see you")
-    expect(page.get_by_role("region", name="Sessions to record today")).to_contain_text("No session to record today")
-    visitor.click_link(cast.teacher_intervention)
-    register = page.get_by_role("region", name="Register")
-    row = register.get_by_role("row").filter(has_text="27 Nov 2026")
-    expect(row).to_contain_text("1 of 2")
-    expect(row).to_contain_text(absent)
-    expect(row).to_contain_text("Blending two-syllable words")
 
 
 def test_teacher_records_a_meeting_with_parents(visitor, cast):
