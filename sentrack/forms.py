@@ -350,9 +350,8 @@ def one_newline(value):
     return value
 
 
-class CountedTextArea(GovCharacterCount):
-    """A text box that shows how many characters are left (GOV.UK's character count), counting
-    down from the field's own Length limit. A box without a limit is a plain text box."""
+class _CountsDown:
+    """A widget whose character count counts down from the field's own Length limit."""
 
     def map_gov_params(self, field, **kwargs):
         params = super().map_gov_params(field, **kwargs)
@@ -360,6 +359,11 @@ class CountedTextArea(GovCharacterCount):
         if limit is not None:
             params.setdefault("maxlength", limit)
         return params
+
+
+class CountedTextArea(_CountsDown, GovCharacterCount):
+    """A text box that shows how many characters are left (GOV.UK's character count), counting
+    down from the field's own Length limit. A box without a limit is a plain text box."""
 
     def render(self, params):
         if "maxlength" not in params:
@@ -367,15 +371,8 @@ class CountedTextArea(GovCharacterCount):
         return super().render(params)
 
 
-class CountedTextInput(GovTextInput):
+class CountedTextInput(_CountsDown, GovTextInput):
     """A one-line text input of long text with GOV.UK's character count, as `CountedTextArea`."""
-
-    def map_gov_params(self, field, **kwargs):
-        params = super().map_gov_params(field, **kwargs)
-        limit = max_length_of(field)
-        if limit is not None:
-            params.setdefault("maxlength", limit)
-        return params
 
     def render(self, params):
         if "maxlength" not in params:
