@@ -614,8 +614,11 @@ class InterventionBuilder:
 
     def _sessions(
         self, intervention_id: int, by: int, places: list[dict[str, Any]], weekdays: list[int], starts: date, ends: date
-    ) -> dict[int, tuple[int, int]]:
-        """The registers taken so far; returns each pupil's (sessions attended, sessions held)."""
+    ) -> dict[int, tuple[int, int, bool]]:
+        """The registers taken so far; returns each pupil's (sessions attended, sessions held, low
+        attendance). Low attendance is judged from every register drawn, those of sessions that did not
+        take place too, as it was before sessions could be recorded as not held: so that the draws
+        made from it, and so the rest of the demo, come out the same."""
         rng, rows, today = self.rng, self.rows, self.today
         last = min(ends, today)
         days = []
@@ -627,7 +630,7 @@ class InterventionBuilder:
                 day += 7 * DAY
         days.sort()
         rates = {place["pupil_id"]: rng.uniform(*ATTENDANCE_RATES) for place in places}
-        counts = {pupil_id: [0, 0] for pupil_id in rates}
+        counts = {pupil_id: [0, 0, 0, 0] for pupil_id in rates}  # attended, held; drawn attended, drawn
         for day in days:
             if day == today and (by in (self.demo_assistant, self.demo_teacher) or rng.random() >= TODAY_RECORDED_RATE):
                 continue  # the register is still to take
@@ -647,6 +650,8 @@ class InterventionBuilder:
             self.context.summary.intervention_sessions += 1
             for pupil_id, rate in rates.items():
                 present = rng.random() < rate  # drawn whether or not it took place, as before
+                counts[pupil_id][2] += present
+                counts[pupil_id][3] += 1
                 if not_held is not None:
                     continue
                 reason = None if present else weighted(self.register_rng, ABSENCE_REASONS)
@@ -660,7 +665,7 @@ class InterventionBuilder:
                 )
                 counts[pupil_id][0] += present
                 counts[pupil_id][1] += 1
-        return {pupil_id: (a, h) for pupil_id, (a, h) in counts.items()}
+        return {pupil_id: (a, h, dh > 0 and da / dh < LOW_ATTENDANCE) for pupil_id, (a, h, da, dh) in counts.items()}
 
     def _not_held(self, day: date) -> NotHeldReason | None:
         """Whether the session of `day` did not take place, and why (not today's)."""
@@ -702,8 +707,7 @@ class InterventionBuilder:
         recorded_at: datetime = moment(rng, recorded_on)
         weeks = (ends - starts).days / 7
         for place in places:
-            present, held = attended[place["pupil_id"]]
-            low = held > 0 and present / held < LOW_ATTENDANCE
+            present, held, low = attended[place["pupil_id"]]
             impact = weighted(rng, IMPACTS_LOW_ATTENDANCE if low else IMPACTS)
             exit_score = measure_text(
                 programme.measure, self._exit(programme.measure, self.entry_values[place["id"]], impact, weeks)
