@@ -491,6 +491,11 @@ def roles_proposable_by(user: User) -> frozenset[Role]:
     return SCHOOL_ROLES - roles_grantable_by(user)
 
 
+def holds_any(user: User, roles: frozenset[Role]) -> bool:
+    """Whether the user holds one of `roles` (the people a kind of notification is for, say)."""
+    return not roles.isdisjoint(user.roles)
+
+
 def may_give_self_roles(user: User) -> bool:
     """Whether `user` may give themselves a role they do not hold: only the head teacher (in a
     small school, the head who is also the SENCO); anyone else asks the head."""

@@ -594,6 +594,10 @@ def test_the_views_that_create_records_save_once(app):
         "ehc.issue_final",
         # The school's letter templates (sent twice in test_a_letter_template_saves_once_when_sent_twice)
         "letters.template",
+        # The SEN information report (sent twice in test_the_sen_report_forms_save_once_when_sent_twice)
+        "reports.draft",
+        "reports.edit",
+        "reports.publish",
         # A leaver's SEN file and transfers (sent twice in tests/test_transfers.py)
         "transfers.download_ctf",
         "transfers.download_pack",

@@ -989,6 +989,8 @@ def test_the_buttons_that_create_records_save_once(app):
         "/pupils/<public_id>/transfer/ctf",
         "/pupils/<public_id>/transfer/pack",
         "/transfers/<int:transfer_id>/confirm",
+        "/sen-report/<int:year>/draft",
+        "/sen-report/<int:year>/publish",
     }
 
 

@@ -40,7 +40,7 @@ class NoticeKind:
     kind: str
     label: str  # what these notifications are, as the settings page names them
     hint: str
-    roles: frozenset[Role]  # whose holders are sent them (empty: anyone may be)
+    sent_to: frozenset[Role]  # the roles whose holders are sent them (empty: anyone may be)
     required: bool  # a duty's: at least in the daily email, never switched off
 
 
@@ -92,7 +92,7 @@ REQUIRED_PROBLEM = "{label}: choose your daily email or an email as it happens, 
 
 def kinds_for(user: User) -> list[NoticeKind]:
     """The kinds of notification the user may be sent, in the catalogue's order."""
-    return [notice for notice in NOTICE_KINDS if not notice.roles or not notice.roles.isdisjoint(user.roles)]
+    return [notice for notice in NOTICE_KINDS if not notice.sent_to or access.holds_any(user, notice.sent_to)]
 
 
 def delivery_of() -> sa.ColumnElement[str]:
