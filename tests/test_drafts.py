@@ -481,3 +481,50 @@ def test_a_line_break_counts_as_one_character_as_the_page_counts_it(senco, sessi
 
     assert response.status_code == 302
     assert session.get(Review, cycle.review.id).pupil_views == text.strip().replace("\r\n", "\n")
+
+
+# --- Every long form keeps its typing -------------------------------------------------------------
+
+
+def _held_meeting(client, world, session, login):
+    from tests.test_meeting_records import _base, _recorded
+
+    meeting = _recorded(client, world, session, login, who="senco")
+    return f"{_base(world)}/meetings/{meeting.id}/edit", "outcomes"
+
+
+def _report_edit(client, world, session, login):
+    login(world.users["senco"])
+    return "/sen-report/2026/edit", "teaching"
+
+
+def _letter_template(client, world, session, login):
+    login(world.users["senco"])
+    return "/letter-templates/s68", "body"
+
+
+@pytest.mark.parametrize(
+    ("opened", "endpoint"),
+    [
+        (_held_meeting, "meetings.correct"),
+        (_report_edit, "reports.edit"),
+        (_letter_template, "letters.template"),
+    ],
+)
+def test_a_meeting_correction_the_sen_report_and_a_letter_template_keep_what_is_typed(
+    client, world, session, login, opened, endpoint
+):
+    url, field = opened(client, world, session, login)
+    typed = "Written over several minutes and not yet saved"
+    from tests.test_meeting_records import _correction  # the form's fields as its page fills them
+
+    data = {**_correction(client.page(url)), field: typed}
+
+    response = client.post("/drafts/keep" + url, data=data, headers={"Accept": "application/json"})
+
+    assert response.status_code == 200 and response.get_json()["kept"] is True
+    (draft,) = _drafts(session)
+    assert draft.form_key.startswith(endpoint)
+    assert draft.fields[field] == [typed]
+    restore = client.page(url).one(".govuk-notification-banner a.govuk-button")
+    assert client.page(restore["href"]).one(f"[name={field}]").get_text().strip() == typed

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 
-from sentrack import access, operations
+from sentrack import access, drafts, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
@@ -25,12 +25,14 @@ def templates():
 
 
 @bp.route("/letter-templates/<kind>", methods=["GET", "POST"])
+@drafts.keeps
 @access.requires(Ability.EDIT_LETTER_TEMPLATES)
 @once
 def template(kind: str):
     user = operations.signed_in_user()
     page = operations.found_or_404(queries.template_page(db.session, user.school, kind))
     form = LetterTemplateForm.from_record(page.template)
+    drafts.keep(form)
     preview = None
     if form.previewing:
         if form.validate_on_submit():

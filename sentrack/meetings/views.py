@@ -109,6 +109,7 @@ def show(public_id: str, meeting_id: int):
 
 
 @bp.route("/pupils/<public_id>/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@drafts.keeps
 @once
 def correct(public_id: str, meeting_id: int):
     """Correct the record: whoever led the meeting, or the SENCO. Someone who could correct a
@@ -118,6 +119,7 @@ def correct(public_id: str, meeting_id: int):
     if not access.may_correct_meeting(user, meeting, access.abilities_on(user, pupil)):
         abort(403)
     form = CorrectMeetingForm.from_record(meeting, leaders=queries.correction_leaders(db.session, meeting), user=user)
+    drafts.keep(form)
     outcome = operations.submit(form, form.noting_existing(correct_meeting), meeting=meeting, today=today())
     if outcome:
         flash("The record is corrected." if outcome.value else "Nothing was changed.", "success")

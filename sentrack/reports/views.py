@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from sentrack import access, audit, operations
+from sentrack import access, audit, drafts, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.extensions import db
@@ -110,11 +110,13 @@ def print_view(year: int):
 
 
 @bp.route("/<int:year>/edit", methods=["GET", "POST"])
+@drafts.keeps
 @access.requires(Ability.DRAFT_SEN_REPORT)
 @once
 def edit(year: int):
     school, report = _report(year)
     form = ReportForm.from_record(report)
+    drafts.keep(form)
     if operations.submit(form, flow.save_report, school=school, academic_year=year, report=report, today=today()):
         flash("The report is saved.", "success")
         return _to_report(year)
