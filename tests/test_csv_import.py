@@ -14,9 +14,22 @@ import sqlalchemy as sa
 
 from sentrack.demo import samples
 from sentrack.imports.csv_templates import TEMPLATE_HELP, template_rows
-from sentrack.models import AuditEvent, ImportKind, ImportStatus, Pupil, Role, TeachingGroup
+from sentrack.models import (
+    AuditEvent,
+    ImportKind,
+    ImportStatus,
+    Notification,
+    Provision,
+    Pupil,
+    PupilTransfer,
+    Role,
+    TeachingGroup,
+    TransferStatus,
+)
 from sentrack.workflows import RuleBroken, imports
 from sentrack.workflows.csv_rows import MAX_BYTES, read_date, read_year_group
+from sentrack.workflows.ctf_import import AWAITED_ELSEWHERE
+from sentrack.workflows.transfers import confirm_transfer, decline_transfer, start_transfer
 from sentrack.workflows.upn import check_letter
 from tests.conftest import TODAY
 from tests.factories import make_pupil, make_user
@@ -339,17 +352,88 @@ def test_a_year_group_that_does_not_fit_the_age_is_a_warning_only(session, world
     assert row.warnings == ["Year 5 does not fit the date of birth (Year 3 expected)"]
 
 
-def test_a_upn_on_another_schools_record_makes_a_new_pupil_with_a_warning(session, world):
-    other = world.pupils["sibling_k"]
-    data = text(HEADER, f"{other.upn},Gray,Finn,,,{other.date_of_birth:%d/%m/%Y},M,8,,,")
-    batch = preview(session, world, data)
+def _arriving(pupil, year: int = 8) -> bytes:
+    return text(HEADER, f"{pupil.upn},Gray,Finn,,,{pupil.date_of_birth:%d/%m/%Y},M,{year},01/11/2026,,")
+
+
+def test_a_upn_on_another_schools_record_asks_that_school_for_a_transfer_as_a_ctf_does(session, world):
+    """Issue 16, point 5: the receiving school's import (a CSV as much as a CTF) finds the UPN on
+    another school's record and starts a transfer; the record, with the SEN history copied, is
+    made when the previous school's SENCO confirms; the same file again changes nothing."""
+    finn = world.pupils["sibling_k"]  # on Ash Secondary's roll, on SEN support
+    ash_senco = make_user(session, "senco@ash.test", Role.SENCO, school=world.sibling)
+    batch = preview(session, world, _arriving(finn))
 
     row = row_at(batch, 2)
-    assert (row.status, row.transfer_from) == (imports.NEW, None)
-    assert row.warnings[-1] == "This UPN is on a record of another school: this row adds a new pupil of this school"
+    assert (row.status, row.transfer_from, row.match) == (imports.NEW, finn.id, None)
+    assert row.warnings[-1] == (
+        "The pupil's UPN is on a record of another school in SEN Track: the previous school is asked to transfer it"
+    )
+    assert batch.counts["transfers"] == 1
     confirm(session, world, batch)
-    assert pupil_by_upn(session, world, other.upn).id != other.id
-    assert other.school_id == world.sibling.id
+    transfer = session.scalar(sa.select(PupilTransfer))
+    assert (transfer.from_pupil_id, transfer.to_school_id, transfer.batch_id, transfer.status) == (
+        finn.id,
+        world.school.id,
+        batch.id,
+        TransferStatus.AWAITING,
+    )
+    assert pupil_by_upn(session, world, finn.upn) is None  # made when the previous school confirms
+    told = session.scalars(sa.select(Notification).where(Notification.recipient_id == ash_senco.id)).all()
+    assert [n.kind for n in told] == ["transfer_asked"] and "Finn" not in told[0].body
+
+    again = preview(session, world, _arriving(finn))
+    assert (row_at(again, 2).status, again.counts["transfers"]) == (imports.UNCHANGED, 0)
+    confirm(session, world, again)
+    assert session.scalar(sa.select(sa.func.count()).select_from(PupilTransfer)) == 1
+
+    arrived = confirm_transfer(session, actor=ash_senco, transfer=transfer, today=TODAY)
+    assert (arrived.school_id, arrived.previous_pupil_id, arrived.year_group) == (world.school.id, finn.id, 8)
+    assert [s.provision for s in arrived.sen_statuses] == [Provision.SEN_SUPPORT]
+    assert finn.left_on == date(2026, 11, 1)
+    matched = row_at(preview(session, world, _arriving(finn)), 2)
+    assert (matched.status, matched.match, matched.record_id) == (imports.UNCHANGED, "upn", arrived.id)
+
+
+def test_a_csv_pupil_whose_transfer_was_declined_is_added_as_a_new_pupil(session, world):
+    finn = world.pupils["sibling_k"]
+    ash_senco = make_user(session, "senco@ash.test", Role.SENCO, school=world.sibling)
+    confirm(session, world, preview(session, world, _arriving(finn)))
+    decline_transfer(session, actor=ash_senco, transfer=session.scalar(sa.select(PupilTransfer)), note="Not ours")
+
+    batch = preview(session, world, _arriving(finn))
+    row = row_at(batch, 2)
+    assert (row.status, row.transfer_from) == (imports.NEW, None)
+    assert row.warnings[-1] == "The previous school declined the transfer: the pupil is added as a new record"
+    confirm(session, world, batch)
+    added = pupil_by_upn(session, world, finn.upn)
+    assert (added.previous_pupil_id, added.sen_statuses) == (None, [])
+
+
+def test_a_csv_pupil_another_school_awaits_is_an_error_on_the_upn_column(session, world):
+    finn = world.pupils["sibling_k"]
+    start_transfer(session, actor=None, school=world.foreign, from_pupil=finn, details={}, batch=None)
+
+    batch = preview(session, world, _arriving(finn))
+    row = row_at(batch, 2)
+    assert row.status == imports.ERROR
+    assert row.errors == [("UPN", AWAITED_ELSEWHERE)]
+    confirm(session, world, batch)
+    assert pupil_by_upn(session, world, finn.upn) is None
+    assert session.scalar(sa.select(sa.func.count()).select_from(PupilTransfer)) == 1
+
+
+def test_a_transfer_another_school_asked_since_the_csv_preview_leaves_that_line_out(session, world):
+    finn = world.pupils["sibling_k"]
+    batch = preview(session, world, text(HEADER, _arriving(finn).decode().splitlines()[1], FULL_ROW))
+    assert row_at(batch, 2).transfer_from == finn.id
+    start_transfer(session, actor=None, school=world.foreign, from_pupil=finn, details={}, batch=None)
+
+    confirm(session, world, batch)
+    row = row_at(batch, 2)
+    assert row.status == imports.ERROR and row.errors[-1][0] == "upn"
+    assert pupil_by_upn(session, world, upn(1)) is not None  # the other line is applied
+    assert batch.counts["errors"] == 1
 
 
 def test_confirm_plans_again_and_leaves_a_colleagues_later_change(session, world):

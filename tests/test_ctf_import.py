@@ -377,6 +377,23 @@ def test_a_file_named_by_urn_alone_or_from_the_previous_school_is_taken(schools,
         assert batch.counts["new"] == 1
 
 
+def test_the_la_and_establishment_number_name_the_school_before_the_urn(schools, session):
+    """DestSchool names the school by LA and establishment number, else by URN: a URN that
+    disagrees with the numbers is not what decides."""
+    batch = preview(session, schools, oak_file(pupil_xml(upn=sample_upn(902)), dest=("999", "2001", "900002")))
+    assert batch.counts["new"] == 1
+    with pytest.raises(RuleBroken) as refused:
+        preview(session, schools, oak_file(pupil_xml(), dest=("999", "2002", "900001")), file_name="ash.xml")
+    assert (
+        refused.value.message
+        == "ash.xml is a Common Transfer File for another school: it cannot be imported for Oak Primary"
+    )
+    unknown_numbers = preview(
+        session, schools, oak_file(pupil_xml(upn=sample_upn(903)), dest=("999", "7777", "900001"))
+    )
+    assert unknown_numbers.counts["new"] == 1
+
+
 # --- SEN that differs from the school's record -----------------------------------------------------
 
 

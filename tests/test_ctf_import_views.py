@@ -12,6 +12,8 @@ from contextlib import ExitStack
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from sentrack import create_app, submissions
 from sentrack.auth.sessions import start_session
@@ -29,6 +31,7 @@ from sentrack.models import (
     SenStatus,
 )
 from sentrack.workflows import imports
+from sentrack.workflows.ctf_format import MAX_FILE_BYTES
 from tests import factories
 from tests.conftest import TODAY
 from tests.ctf_samples import NOT_XML, ctf_xml, pupil_xml, sample_upn
@@ -52,6 +55,17 @@ def upload(client, data: bytes, *, kind="ctf", name=FILE_NAME, **kwargs):
     return client.post(
         "/imports", data={"kind": kind, "file": (io.BytesIO(data), name)}, content_type="multipart/form-data", **kwargs
     )
+
+
+def large_upload(client, token: str, data: bytes, kind: str, name: str):
+    """An upload whose body is encoded in memory: the test client would spool one over 500 KB to a
+    temporary file it never closes."""
+    boundary = "sentrack-boundary"
+    body = encode_multipart(
+        {"kind": kind, submissions.FIELD: token, "file": FileStorage(io.BytesIO(data), filename=name)},
+        boundary=boundary,
+    )[1]
+    return client.post("/imports", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def sen_file(world) -> bytes:
@@ -157,6 +171,26 @@ def test_a_bad_file_is_refused_beside_the_file_field_and_nothing_is_stored(clien
         page = Page(response)
         assert response.status_code == 200
         assert words in (page.field_error("file") or ""), (name, page.field_error("file"))
+    assert session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
+
+
+def test_a_file_over_the_size_limit_is_refused_naming_it_and_the_limit_is_said_before(client, schools, login, session):
+    """Issue 16, bad input: a file over the size limit gets a message naming the file, and nothing
+    is stored; one so large that its request is refused unread gets the page for what is too
+    large, with the limit the upload page said beside the field."""
+    login(schools.users["admin"])
+    page = client.page("/imports")
+    assert page.text("#file-hint") == "At most 20 MB for a Common Transfer File, 2 MB for a CSV"
+
+    token = page.submission_token()
+    just_over = large_upload(client, token, b"<" * (MAX_FILE_BYTES + 1), "ctf", "huge.xml")
+    assert just_over.status_code == 200
+    assert Page(just_over).field_error("file") == "huge.xml is larger than 20 MB"
+    csv_over = large_upload(client, token, b"a" * (2 * 1024 * 1024 + 1), "pupils_csv", "roll.csv")
+    assert "roll.csv is larger than 2 MB" in Page(csv_over).field_error("file")
+    far_over = large_upload(client, token, b"<" * (MAX_FILE_BYTES + 1024 * 1024), "ctf", "huge.xml")
+    assert far_over.status_code == 413
+    assert Page(far_over, status=413).text("h1") == "What you sent is too large"
     assert session.scalar(sa.select(sa.func.count()).select_from(ImportBatch)) == 0
 
 

@@ -3,7 +3,6 @@ problems kept beside the pupil, and a file of 2,000 pupils."""
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 
 import pytest
@@ -338,15 +337,13 @@ def test_a_file_with_no_pupils_reads_as_none():
 # --- Size -------------------------------------------------------------------------------------------
 
 
-def test_two_thousand_pupils_are_read_quickly_and_distinctly():
+def test_two_thousand_pupils_are_read_distinctly():
+    """How long it takes is the benchmark's to measure (bench/ctf_import.py), not a test's."""
     data = samples.many_pupils(2000)
-    started = time.perf_counter()
     ctf = read_ctf(data, file_name="roll.xml")
-    elapsed = time.perf_counter() - started
 
     assert len(ctf.pupils) == 2000
     assert len({pupil.upn for pupil in ctf.pupils}) == 2000
     assert len({(pupil.surname, pupil.forename, pupil.date_of_birth) for pupil in ctf.pupils}) == 2000
     assert all(pupil.problems == () for pupil in ctf.pupils)
     assert sum(pupil.current_provision.provision == "E" for pupil in ctf.pupils) == 200
-    assert elapsed < 5

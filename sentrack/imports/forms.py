@@ -12,6 +12,7 @@ from wtforms.validators import StopValidation
 
 from sentrack.forms import Offered, Required
 from sentrack.models import ImportKind
+from sentrack.workflows.csv_rows import MAX_BYTES as MAX_CSV_BYTES
 from sentrack.workflows.ctf_format import MAX_FILE_BYTES
 from sentrack.workflows.ehc_documents import safe_filename
 from sentrack.workflows.imports import Upload
@@ -41,6 +42,12 @@ class UploadForm(FlaskForm):
         widget=GovRadioInput(),
     )
     file = FileField("File", widget=GovFileInput(), validators=[ChosenFile()])
+    # Said before the upload: a request far over the limit is refused before its file is read, by
+    # the page for what is too large, which cannot name the file.
+    file_hint = (
+        f"At most {MAX_FILE_BYTES // (1024 * 1024)} MB for a Common Transfer File, "
+        f"{MAX_CSV_BYTES // (1024 * 1024)} MB for a CSV"
+    )
     submit = SubmitField("Upload and preview", widget=GovSubmitInput())
 
     def to_details(self) -> Upload:

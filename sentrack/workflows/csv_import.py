@@ -4,9 +4,10 @@ teachers (which a CTF does not carry; `csv_classes`). Both take the preview-and-
 
 A pupils CSV matches each row to a pupil on the roll by UPN, then former UPN, then surname,
 forename and date of birth, as the CTF import does. A blank cell leaves what SEN Track holds as
-it is: a CSV adds and changes, it never clears. A CSV carries no SEN, so a pupil whose UPN is on
-another school's record is a new pupil of this school (with a warning), with no SEN file to
-transfer. Re-importing a file changes nothing.
+it is: a CSV adds and changes, it never clears. A pupil new to the school whose UPN is on another
+school's record in this SEN Track asks that school for a transfer, as a CTF's does
+(`ctf_import.plan_transfer`): the SEN file is on the previous school's record, which the CSV does
+not carry. Re-importing a file changes nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from sentrack.models import ImportBatch, ImportKind, Pupil, School, TeachingGroup, User
 from sentrack.models.enums import year_group_label
+from sentrack.workflows import RuleBroken
 from sentrack.workflows.confirmations import Confirmed
 from sentrack.workflows.csv_classes import apply_classes, plan_classes
 from sentrack.workflows.csv_rows import (
@@ -37,6 +39,8 @@ from sentrack.workflows.csv_rows import (
     read_year_group,
     repeats,
 )
+from sentrack.workflows.ctf_import import plan_transfer
+from sentrack.workflows.ctf_known import Known, load_elsewhere
 from sentrack.workflows.imports import (
     APPLIERS,
     CHANGED,
@@ -53,6 +57,7 @@ from sentrack.workflows.imports import (
 from sentrack.workflows.pupils import PUPIL_FIELDS, PupilDetails, add_pupil, update_from_mis, update_pupil
 from sentrack.workflows.registration import class_names
 from sentrack.workflows.revisions import display
+from sentrack.workflows.transfers import start_transfer
 from sentrack.workflows.upn import normalise, upn_problem
 from sentrack.workflows.year_groups import misfit_warning
 
@@ -147,14 +152,14 @@ class Roll:
     by_name: dict[tuple[str, str, str], list[Pupil]]
     classes: dict[str, TeachingGroup]  # by name in lower case
     left: dict[str, date]  # UPN -> the day a pupil of this school who held it left
-    elsewhere: set[str]  # UPNs on a record of another school
+    others: Known  # the records of other schools holding the file's UPNs, and the transfers asked of them
 
     @classmethod
     def load(cls, session: Session, school: School, upns: set[str], today: date) -> Roll:
         pupils = session.scalars(
             sa.select(Pupil).where(Pupil.school_id == school.id).options(selectinload(Pupil.groups)).order_by(Pupil.id)
         ).all()
-        roll = cls({}, {}, defaultdict(list), {}, {}, set())
+        roll = cls({}, {}, defaultdict(list), {}, {}, Known(school=school))
         for pupil in pupils:
             if pupil.left_on is not None and pupil.left_on <= today:
                 roll.left[pupil.upn] = max(pupil.left_on, roll.left.get(pupil.upn, pupil.left_on))
@@ -165,15 +170,7 @@ class Roll:
             sa.select(TeachingGroup).where(TeachingGroup.school_id == school.id, TeachingGroup.ended_on.is_(None))
         )
         roll.classes = {group.name.lower(): group for group in groups}
-        wanted = sorted(upns)
-        for start in range(0, len(wanted), 500):
-            roll.elsewhere.update(
-                session.scalars(
-                    sa.select(Pupil.upn)
-                    .where(Pupil.upn.in_(wanted[start : start + 500]), Pupil.school_id != school.id)
-                    .distinct()
-                )
-            )
+        load_elsewhere(session, roll.others, sorted(upns - roll.by_upn.keys() - roll.left.keys()))
         return roll
 
     def match(self, values: dict) -> tuple[Pupil | None, str | None, str | None]:
@@ -237,8 +234,6 @@ def _pupil_warnings(roll: Roll, values: dict, matched: Pupil | None, today: date
     registration = [group for group in registration if group.is_registration]
     if len(registration) > 1:
         warnings.append(f"{class_names(registration)} are registration classes: the pupil will be in each of them")
-    if matched is None and values["upn"] in roll.elsewhere:
-        warnings.append("This UPN is on a record of another school: this row adds a new pupil of this school")
     if matched is None and values["upn"] in roll.left:
         warnings.append(
             f"A pupil with this UPN left the school on {display(roll.left[values['upn']])}: this row adds a new record"
@@ -276,6 +271,9 @@ def _plan_pupil(roll: Roll, row: Incoming, headings: dict, repeated: dict, claim
     plan.warnings = _pupil_warnings(roll, values, pupil, today)
     if pupil is None:
         plan.status = NEW
+        plan_transfer(roll.others, plan)
+        if plan.errors:  # another school is waiting for the same record
+            plan.status, plan.errors = ERROR, [(headings["upn"], message) for _, message in plan.errors]
         return plan
     plan.changes = _pupil_changes(pupil, values)
     plan.status = CHANGED if plan.changes else UNCHANGED
@@ -313,17 +311,39 @@ def apply_pupils(session: Session, *, actor: User, batch: ImportBatch, rows: lis
     incoming += [Incoming(row.position, dict(row.values), []) for row in rows if row.status == UNCHANGED]
     incoming.sort(key=lambda row: row.position)
     roll, plans = _plan_pupils(session, school, incoming, {column.key: column.key for column in PUPIL_COLUMNS}, today)
-    refused_on_applying(batch, [plan for plan in plans if plan.status == ERROR])
+    refused = [plan for plan in plans if plan.status == ERROR]
     for plan in plans:
         if plan.position not in shown:
             continue
-        if plan.status == NEW:
+        if plan.status == NEW and plan.transfer_from is not None:
+            refused += _ask_transfer(session, actor, batch, school, plan)
+        elif plan.status == NEW:
             _add_pupil(session, actor, school, roll, plan.values, today)
         elif plan.status == CHANGED:
             fields = {change.field for change in plan.changes}
             if shown[plan.position] is not None:
                 fields &= shown[plan.position]
             _change_pupil(session, actor, roll, roll.by_id[plan.record_id], plan.values, fields, today)
+    refused_on_applying(batch, refused)
+
+
+def _ask_transfer(session: Session, actor: User, batch: ImportBatch, school: School, plan: RowPlan) -> list[RowPlan]:
+    """Ask the previous school for the pupil's record, with the row's details for the record made
+    when it confirms; the row refused (returned) when another school asked first meanwhile."""
+    try:
+        with session.begin_nested():
+            start_transfer(
+                session,
+                actor=actor,
+                school=school,
+                from_pupil=session.get(Pupil, plan.transfer_from),
+                details=plan.values,
+                batch=batch,
+            )
+    except RuleBroken as broken:
+        plan.errors.append(("upn", broken.message))
+        return [plan]
+    return []
 
 
 def _details(base: dict, values: dict) -> PupilDetails:

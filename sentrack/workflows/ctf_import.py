@@ -108,7 +108,16 @@ def _plan_new(known: Known, plan: RowPlan) -> None:
     sen = ctf_rows.current_sen(values)
     if sen is not None and sen.provision is not None and not ctf_rows.needs_fit(sen.provision, sen.primary_need):
         plan.errors.append(("sen", "The file's SEN provision has no need type that SEN Track can record with it"))
-    elsewhere = known.elsewhere.get(values["upn"])
+    plan_transfer(known, plan)
+
+
+def plan_transfer(known: Known, plan: RowPlan) -> None:
+    """A new pupil whose UPN is on a record of another school in SEN Track (`known.elsewhere`):
+    that school is asked to transfer the record (`plan.transfer_from`), unless this school asked
+    already (then the row changes nothing while the answer waits, or adds a new pupil once it was
+    declined) or a third school awaits the same record (an error). The pupils CSV plans its new
+    pupils with this too: the SEN file is on the previous school's record, whatever the file holds."""
+    elsewhere = known.elsewhere.get(plan.values["upn"])
     if elsewhere is None:
         return
     transfer = known.transfers.get(elsewhere)

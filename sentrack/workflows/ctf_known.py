@@ -84,10 +84,10 @@ def _load_sen(session: Session, known: Known) -> None:
         known.mis[kept.pupil_id] = kept
 
 
-def _load_elsewhere(session: Session, known: Known, upns: list[str]) -> None:
+def load_elsewhere(session: Session, known: Known, upns: list[str]) -> None:
     """The records of other schools holding the file's UPNs that this school's do not: on a roll
     first, then the one who left most recently; the transfers already asked of them by this school,
-    and which of them another school is already waiting for."""
+    and which of them another school is already waiting for. The pupils CSV loads them too."""
     missing = sorted({upn for upn in upns if upn and upn not in known.by_upn})
     for chunk in _chunks(missing):
         found = session.execute(
@@ -122,7 +122,7 @@ def load_known(session: Session, school: School, upns: list[str]) -> Known:
     known = Known(school=school)
     _load_pupils(session, known)
     _load_sen(session, known)
-    _load_elsewhere(session, known, upns)
+    load_elsewhere(session, known, upns)
     return known
 
 
