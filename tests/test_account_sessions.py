@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from sentrack.auth.devices import device_name
 from sentrack.auth.sessions import start_session
+from sentrack.extensions import db
 from sentrack.models import UserSession
 from tests.helpers import audit_events
 
@@ -163,3 +165,30 @@ def test_ending_all_other_sessions_keeps_this_one(app, client, world, session, l
     assert _session_row(session, theirs).ended_at is None
     [event] = audit_events(session, "other_sessions_ended", user_id=teacher.id)
     assert event.details == {"ended": 2}
+
+
+def _statements(app, client, url: str) -> int:
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "SAVEPOINT" not in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        client.page(url)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_page_takes_as_many_statements_for_many_sessions_as_for_one(app, client, world, session, login):
+    teacher = world.users["teacher"]
+    login(teacher)
+    one = _statements(app, client, "/account/sessions")
+    for number in range(6):
+        _open_session(session, teacher, address=f"192.0.2.{number + 20}")
+
+    many = _statements(app, client, "/account/sessions")
+
+    assert many == one

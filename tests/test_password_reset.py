@@ -288,3 +288,23 @@ def test_a_made_up_token_finds_nothing_and_is_not_written_down(app, world, sessi
     assert len(audit_events(session, "password_reset_link_refused")) == 1
     refused = audit_events(session, "access_refused")
     assert [(e.object_type, e.object_id) for e in refused] == [(None, None)]
+
+
+def test_changing_the_address_ends_the_link_sent_to_the_old_one(app, client, world, session, login):
+    teacher = world.users["teacher"]
+    path = _reset_at(app, teacher, datetime.now(UTC))
+    login(world.users["head"])
+
+    response = client.post(
+        f"/staff/{teacher.id}",
+        data={
+            "full_name": teacher.full_name,
+            "email": "teacher.new@oak.test",
+            "roles": ["teacher"],
+            "active": "y",
+            "version": str(teacher.version),
+        },
+    )
+
+    assert response.status_code == 302
+    app.test_client().page(path, status=404)
