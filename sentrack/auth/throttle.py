@@ -1,4 +1,5 @@
-"""Counting failed password checks: the sign-in throttle and the change-password throttle.
+"""Counting failed password checks and requests for reset links: the sign-in throttle, the
+change-password throttle and the reset-link throttle.
 
 The counts live in the storage RATELIMIT_STORAGE_URI names: Redis in production (the app refuses
 to start there without REDIS_URL), so that every worker and every server counts together; memory
