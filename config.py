@@ -85,6 +85,15 @@ class Config:
     )
     # Wrong current passwords on the change-password page, per account.
     CURRENT_PASSWORD_LIMIT = os.environ.get("CURRENT_PASSWORD_LIMIT", "5 per 15 minutes")
+    # Account recovery: a link to reset a forgotten password ends this many minutes after it is
+    # asked for; the requests allowed per email address asked about, and per network address,
+    # before more are refused for a while (see sentrack/auth/throttle.py).
+    PASSWORD_RESET_MINUTES = int(os.environ.get("PASSWORD_RESET_MINUTES", "60"))
+    PASSWORD_RESET_LIMIT_PER_ACCOUNT = os.environ.get("PASSWORD_RESET_LIMIT_PER_ACCOUNT", "3 per 15 minutes")
+    PASSWORD_RESET_LIMIT_PER_ADDRESS = os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "20 per 15 minutes")
+    # The answer to a request for a reset link is never given sooner than this after it was asked,
+    # so that how long it takes does not tell whether an account uses the address.
+    PASSWORD_RESET_ANSWER_SECONDS = 0.5
     # The counts live here: Redis (REDIS_URL) so that every worker and server counts together;
     # production refuses to start without it.
     RATELIMIT_STORAGE_URI = "memory://"  # read from REDIS_URL by load()
@@ -154,6 +163,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     RATELIMIT_STORAGE_URI = "memory://"
     WTF_CSRF_ENABLED = False  # request tests turn it on where CSRF is the point
+    PASSWORD_RESET_ANSWER_SECONDS = 0.0  # the forms are fuzzed with many requests
 
     @classmethod
     def load(cls) -> dict:

@@ -34,9 +34,12 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session, selectinload
 
-from sentrack.models import EmailDelivery, Invitation, Task, User
+from sentrack.models import EmailDelivery, Invitation, PasswordReset, Task, User
 from sentrack.models.duties import EmailStatus, Notification
-from sentrack.workflows.invitations import INVITATION, is_open, token_for
+from sentrack.workflows import invitations, password_resets
+from sentrack.workflows.invitations import INVITATION
+from sentrack.workflows.links import is_open
+from sentrack.workflows.password_resets import PASSWORD_RESET, PASSWORD_RESET_DONE
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -198,26 +201,77 @@ def compose_invitation(notification: Notification, *, sender: str, base_url: str
     return message
 
 
-def _invitation_links(
+def compose_password_reset(notification: Notification, *, sender: str, base_url: str, link: str) -> EmailMessage:
+    """The email with a link to reset a forgotten password. It names no pupil."""
+    message = EmailMessage(policy=HEADER_POLICY)
+    message["From"] = sender
+    message["To"] = notification.recipient.email
+    message["Subject"] = "SEN Track: reset your password"
+    minutes = current_app.config["PASSWORD_RESET_MINUTES"]
+    lines = [
+        f"Hello {header_text(notification.recipient.full_name)},",
+        "",
+        "Someone asked to reset the password of your SEN Track account. Choose a new password with this link:",
+        "",
+        f"{base_url.rstrip('/')}{link}",
+        "",
+        f"The link works once and ends after {minutes} minutes. If you did not ask for it, ignore this "
+        "email: your password stays as it is.",
+    ]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def compose_password_changed(notification: Notification, *, sender: str, base_url: str) -> EmailMessage:
+    """The email telling a person their password was changed with a reset link. It names no pupil."""
+    message = EmailMessage(policy=HEADER_POLICY)
+    message["From"] = sender
+    message["To"] = notification.recipient.email
+    message["Subject"] = "SEN Track: your password was changed"
+    lines = [
+        f"Hello {header_text(notification.recipient.full_name)},",
+        "",
+        "The password of your SEN Track account was changed with a link emailed to you, and every "
+        "session of the account was ended.",
+        "",
+        "If you did not do this, tell your head teacher, SENCO or school administrator at once.",
+        "",
+        f"Sign in: {base_url.rstrip('/')}/sign-in",
+    ]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+# The emailed one-use links the outbox builds when it sends: the row's model, the link's path
+# and how its token is made (sentrack/workflows/links.py).
+LINKS = {
+    INVITATION: (Invitation, "/invitation/", invitations.token_for),
+    PASSWORD_RESET: (PasswordReset, "/reset-password/", password_resets.token_for),
+}
+
+
+def _emailed_links(
     session: Session, due: list[Notification], secret_key: str | None, now: datetime
-) -> dict[int, str | None]:
-    """The link of each invitation email in the batch, built from the invitation's nonce and the
-    app's secret key (the token itself is stored nowhere); None for an invitation that has been
-    used, replaced or has expired since."""
-    ids = [n.subject_id for n in due if n.subject_type == INVITATION]
-    if not ids:
+) -> dict[tuple[str, int], str | None]:
+    """The link of each invitation or reset email in the batch, by (kind, row id), built from
+    the row's nonce and the app's secret key (the token itself is stored nowhere); None for a
+    link that has been used, replaced or has expired since."""
+    wanted = {(n.kind, n.subject_id) for n in due if n.kind in LINKS and n.subject_type == n.kind}
+    if not wanted:
         return {}
     if secret_key is None:
         secret_key = current_app.config["SECRET_KEY"]
-    found = {i.id: i for i in session.scalars(sa.select(Invitation).where(Invitation.id.in_(ids)))}
-    return {
-        invitation_id: (
-            f"/invitation/{token_for(found[invitation_id], secret_key)}"
-            if invitation_id in found and is_open(found[invitation_id], now)
-            else None
-        )
-        for invitation_id in ids
-    }
+    built = {}
+    for kind, (model, path, token_for) in LINKS.items():
+        ids = [subject_id for wanted_kind, subject_id in wanted if wanted_kind == kind]
+        if not ids:
+            continue
+        found = {row.id: row for row in session.scalars(sa.select(model).where(model.id.in_(ids)))}
+        for row_id in ids:
+            row = found.get(row_id)
+            open_now = row is not None and is_open(row, now)
+            built[(kind, row_id)] = f"{path}{token_for(row, secret_key)}" if open_now else None
+    return built
 
 
 @dataclass
@@ -239,14 +293,14 @@ def send_due(
     summary = SendSummary()
     due = _due_notifications(session, now)
     tasks = _tasks_of(session, due)
-    invitation_links = _invitation_links(session, due, secret_key, now)
+    links = _emailed_links(session, due, secret_key, now)
     with mailer:
         for notification in due:
             if not _committed(session, partial(_claim, session, notification.id, now)):
                 summary.taken_elsewhere += 1
                 continue
             task = tasks.get(notification.subject_id) if notification.subject_type == "task" else None
-            build = partial(_message, notification, sender, base_url, task, invitation_links)
+            build = partial(_message, notification, sender, base_url, task, links)
             _count(summary, notification, _send_one(session, mailer, notification, build, now))
     return summary
 
@@ -283,14 +337,22 @@ def _tasks_of(session: Session, due: list[Notification]) -> dict[int, Task]:
 
 
 def _message(
-    notification: Notification, sender: str, base_url: str, task: Task | None, invitation_links: dict[int, str | None]
+    notification: Notification,
+    sender: str,
+    base_url: str,
+    task: Task | None,
+    links: dict[tuple[str, int], str | None],
 ) -> EmailMessage:
-    """The email of `notification`: an invitation's, or a notification's about its task."""
-    if notification.subject_type == "invitation":
-        link = invitation_links.get(notification.subject_id)
+    """The email of `notification`: an invitation's or a reset link's (refused once the link is
+    used, replaced or ended), a changed password's, or a notification's about its task."""
+    if notification.kind in LINKS and notification.subject_type == notification.kind:
+        link = links.get((notification.kind, notification.subject_id))
         if link is None:
-            raise LookupError("the invitation was used, replaced or ended before it was sent")
-        return compose_invitation(notification, sender=sender, base_url=base_url, link=link)
+            raise LookupError("the link was used, replaced or ended before it was sent")
+        compose_with_link = compose_invitation if notification.kind == INVITATION else compose_password_reset
+        return compose_with_link(notification, sender=sender, base_url=base_url, link=link)
+    if notification.kind == PASSWORD_RESET_DONE:
+        return compose_password_changed(notification, sender=sender, base_url=base_url)
     return compose(notification, sender=sender, base_url=base_url, task=task)
 
 

@@ -615,6 +615,13 @@ def test_every_audited_action_reads_as_words():
             "invitation_sent",
             "invitation_accepted",
             "invitation_link_refused",
+            # account recovery and one's own sessions
+            "password_reset_requested",
+            "password_reset_throttled",
+            "password_reset_link_refused",
+            "password_reset",
+            "session_ended_by_owner",
+            "other_sessions_ended",
             "role_proposed",
             "role_proposal_withdrawn",
             "role_confirmed",

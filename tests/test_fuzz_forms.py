@@ -84,6 +84,7 @@ from sentrack.models import (
     Outcome,
     OutcomeWording,
     ParentMeeting,
+    PasswordReset,
     Plan,
     PlanDecision,
     Provision,
@@ -213,6 +214,9 @@ def _ehc_draft_sent(world: World, session: Session, target: Target, url: str) ->
 FORMS: dict[str, Fuzz] = {
     "/sign-in": Fuzz((UserSession, AuditEvent)),
     "/change-password": Fuzz((UserSession, AuditEvent)),
+    # Account recovery: asking for a reset link, and choosing a new password with it
+    "/forgotten-password": Fuzz((PasswordReset, Notification, AuditEvent)),
+    "/reset-password/<token>": Fuzz((User, PasswordReset, UserSession, Notification, AuditEvent)),
     "/pupils/": Fuzz(()),  # the search: kept in the signed cookie, never in the database
     "/pupils/new": Fuzz((Pupil, Contact, AuditEvent)),
     "/pupils/left": Fuzz(()),  # the search of the leavers: kept in the signed cookie
@@ -305,6 +309,9 @@ FORMS: dict[str, Fuzz] = {
 BUTTONS: dict[str, str] = {
     "/sign-out": "sign out",
     "/session/stay": "stay signed in",
+    # One's own sessions
+    "/account/sessions/<int:session_id>/end": "end one of one's own sessions, on another device",
+    "/account/sessions/end-others": "end every other session of one's own",
     "/drafts/keep/<path:form>": "keep what is typed into a long form as a draft",
     "/drafts/discard/<path:form>": "discard the draft of a long form",
     "/settings/terms/<int:term_id>/default": "give a term the default dates again",

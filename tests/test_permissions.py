@@ -12,13 +12,14 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import count as _counter
 
 import pytest
 import sqlalchemy as sa
 from flask import current_app
 
+from sentrack.auth.sessions import start_session
 from sentrack.models import (
     NO_PASSWORD,
     AreaOfNeed,
@@ -63,12 +64,15 @@ from sentrack.models import (
     SupportCycle,
     Task,
     TeachingGroup,
+    UserSession,
 )
 from sentrack.workflows import interventions as iflow
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.imports import preview as preview_import
 from sentrack.workflows.invitations import invite, token_for
 from sentrack.workflows.outcome_bank import seed_outcome_bank
+from sentrack.workflows.password_resets import request_reset
+from sentrack.workflows.password_resets import token_for as reset_token_for
 from sentrack.workflows.sen_status import SEN_SUPPORT_LETTER, change_sen_status
 from tests.conftest import TODAY
 from tests.ctf_samples import ctf_xml, pupil_xml, sample_upn
@@ -135,6 +139,8 @@ class Target:
     notification: Notification | None = None
     proposal: RoleProposal | None = None
     invitation_token: str | None = None
+    reset_token: str | None = None  # a link to reset the password of a member of a school
+    own_session_id: int | None = None  # another open session of the SENCO's own
     batch: ImportBatch | None = None  # an import of a school's MIS file, waiting for confirmation
     difference: SenDifference | None = None  # an imported SEN history that differs, of a school's pupil
     transfer: PupilTransfer | None = None
@@ -217,6 +223,8 @@ BATCH = "batch"  # an import of a school's file from its MIS, previewed and not 
 DIFFERENCE = "difference"  # an imported SEN history that differs from the school's record of its pupil
 TRANSFER = "transfer"  # a transfer of a pupil's record asked by another school of the authority
 WORDING = "wording"  # a wording of a school's bank of outcomes
+RESET = "reset"  # an open link to reset the password of a member of a school
+OWN_SESSION = "own-session"  # another open session of the SENCO (the owner), on another device
 MANAGERS = ("senco", "head", "admin")  # who manages a school's staff (Ability.MANAGE_STAFF)
 
 # The key is the rule as Werkzeug spells it: one endpoint may have several rules.
@@ -224,6 +232,26 @@ ROUTES: dict[str, Route] = {
     "/sign-in": Route(lambda t: "/sign-in", {role: Redirect("/") for role in ROLES}, anonymous=200),
     "/sign-out": Route(lambda t: "/sign-out", {role: Redirect("/sign-in") for role in ROLES}, method="POST"),
     "/change-password": Route(lambda t: "/change-password", EVERYONE),
+    # --- Account recovery and one's own sessions ---
+    # Asking for a link to reset a forgotten password, and the link itself: the token is the key,
+    # whoever (signed in or not) opens it.
+    "/forgotten-password": Route(lambda t: "/forgotten-password", EVERYONE, anonymous=200),
+    "/reset-password/<token>": Route(
+        lambda t: f"/reset-password/{t.reset_token}", EVERYONE, anonymous=200, target=RESET
+    ),
+    # A person's own sessions: each sees theirs; a session is ended only by its owner (the SENCO
+    # here), another person's is never found.
+    "/account/sessions": Route(lambda t: "/account/sessions", EVERYONE),
+    "/account/sessions/<int:session_id>/end": Route(
+        lambda t: f"/account/sessions/{t.own_session_id}/end",
+        only("senco", yes=Redirect("/account/sessions"), no=404),
+        method="POST",
+        target=OWN_SESSION,
+    ),
+    "/account/sessions/end-others": Route(
+        lambda t: "/account/sessions/end-others", {role: Redirect("/account/sessions") for role in ROLES}, method="POST"
+    ),
+    # --- end of account recovery and one's own sessions ---
     # The timeout warning's "Stay signed in": anyone signed in, sent back home without a page to go to.
     "/session/stay": Route(lambda t: "/session/stay", {role: Redirect("/") for role in ROLES}, method="POST"),
     # Drafts of a long form (here the meeting form) are refused exactly as the form is: they run its view.
@@ -1088,7 +1116,33 @@ def _catalogue_target(session, world: World, target: str, kind: str) -> Target:
     return Target(world, entry=entry)
 
 
+def _recovery_target(session, world: World, route: Route) -> Target:
+    """Account recovery: an open link to reset the password of a member of the school, or another
+    open session of the SENCO's own (on another device)."""
+    if route.target == RESET:
+        member = make_user(session, f"newcomer{next(_newcomers)}@oak.test", Role.GOVERNOR, school=world.school)
+        reset = request_reset(
+            session,
+            email=member.email,
+            secret_key=current_app.config["SECRET_KEY"],
+            moment=datetime.now(UTC),
+            lifetime=timedelta(hours=1),
+        )
+        session.commit()
+        return Target(world, reset_token=reset_token_for(reset, current_app.config["SECRET_KEY"]))
+    start_session(session, world.users["senco"], remote_addr="192.0.2.7", user_agent="Firefox/133.0 (Windows)")
+    session.commit()
+    own = session.scalar(sa.select(sa.func.max(UserSession.id)).where(UserSession.user_id == world.users["senco"].id))
+    return Target(world, own_session_id=own)
+
+
 def _target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
+    if route.target in (RESET, OWN_SESSION):
+        return _recovery_target(session, world, route)
+    return _school_target(world, route, kind, foreign_group, session)
+
+
+def _school_target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
     if route.target == TRANSFER:
         return Target(world, transfer=_transfer(session, world, kind))
     if route.target in (PROPOSAL, INVITATION):

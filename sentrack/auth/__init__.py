@@ -1,7 +1,8 @@
-"""Signing in and out, changing a password, and the server-side sessions behind them."""
+"""Signing in and out, changing or recovering a password, and the server-side sessions behind them
+(which a person sees and ends on their sessions page)."""
 
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from sentrack.auth import invitations, views  # noqa: E402,F401
+from sentrack.auth import invitations, own_sessions, recovery, views  # noqa: E402,F401

@@ -1,6 +1,6 @@
-"""The account operations behind sign-in, sign-out and a password change. Each changes the
-records, writes the audit and leaves the commit to the caller, as the workflows do; the views
-only handle forms, the Flask session and redirects."""
+"""The account operations behind sign-in, sign-out, a password change and ending one's own
+sessions. Each changes the records, writes the audit and leaves the commit to the caller, as the
+workflows do; the views only handle forms, the Flask session and redirects."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from sqlalchemy.orm import Session
 
 from sentrack import audit
 from sentrack.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
-from sentrack.auth.sessions import end_all_sessions, end_session, start_session
+from sentrack.auth.sessions import end_all_sessions, end_session, end_session_of, start_session
+from sentrack.auth.sessions import end_other_sessions as end_sessions_elsewhere
 from sentrack.auth.sessions import stay_signed_in as keep_session
 from sentrack.clock import now
 from sentrack.models import User
 from sentrack.workflows import RuleBroken
+from sentrack.workflows.links import now_utc as real_now
+from sentrack.workflows.password_resets import revoke_open_resets
 
 # An unknown address costs the same hashing time as a known one, so timing reveals no account.
 _DUMMY_HASH = hash_password("no account has this password")
@@ -77,6 +80,27 @@ def change_password(
     user.password_changed_at = now()
     user.must_change_password = False
     end_all_sessions(session, user, reason="password_changed")
+    # A reset link asked for earlier would otherwise still open the account.
+    revoke_open_resets(session, user, real_now())
     token = start_session(session, user, remote_addr=remote_addr, user_agent=user_agent)
     audit.record(session, "password_changed", actor=user, object_type="user", object_id=user.id)
     return token
+
+
+def end_own_session(session: Session, user: User, *, session_id: int) -> None:
+    """End one of `user`'s own sessions, on another device. Raises RuleBroken for the session in
+    use (signing out ends that) or one that has ended meanwhile."""
+    if session_id == user.session_row_id:
+        raise RuleBroken("This is the session you are using now. To end it, sign out")
+    if not end_session_of(session, user, session_id, reason="ended_by_owner"):
+        raise RuleBroken("That session has already ended")
+    audit.record(session, "session_ended_by_owner", actor=user, object_type="user_session", object_id=session_id)
+
+
+def end_other_sessions(session: Session, user: User) -> int:
+    """End every session of `user` but the one in use; how many were ended (audited)."""
+    ended = end_sessions_elsewhere(session, user, reason="ended_by_owner")
+    audit.record(
+        session, "other_sessions_ended", actor=user, object_type="user", object_id=user.id, details={"ended": ended}
+    )
+    return ended

@@ -5,8 +5,9 @@ from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
 from wtforms import PasswordField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length
 
-from sentrack.forms import text_field
+from sentrack.forms import EmailAddress, text_field
 
+EMAIL_FORMAT = EmailAddress("Enter an email address in the correct format, like name@school.sch.uk")
 PASSWORD_LENGTH = Length(max=128, message="Password must be 128 characters or fewer")
 
 
@@ -49,3 +50,31 @@ class SetPasswordForm(FlaskForm):
     )
     confirm_password = confirm_field("Type the password again", "Type the password again")
     submit = SubmitField("Set password", widget=GovSubmitInput())
+
+
+class ForgottenPasswordForm(FlaskForm):
+    """The email address of an account whose password is forgotten."""
+
+    email = text_field(
+        "Email address",
+        required="Enter your email address",
+        max_length=254,
+        count=False,
+        description="The address you sign in with. We will email you a link to choose a new password.",
+    )
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+    def validate_email(self, field) -> None:
+        EMAIL_FORMAT(self, field)
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password, chosen through an emailed reset link."""
+
+    new_password = password_field(
+        "New password",
+        "Enter a new password",
+        description="At least 12 characters. Three or four unrelated words make a strong password.",
+    )
+    confirm_password = confirm_field("Confirm new password", "Confirm your new password")
+    submit = SubmitField("Set new password", widget=GovSubmitInput())

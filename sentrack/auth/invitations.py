@@ -13,10 +13,12 @@ from sentrack.extensions import db
 from sentrack.workflows import invitations as flow
 
 # What a signed-in user who must change their password may still reach.
-OPEN_BEFORE_CHANGE = frozenset({"auth.change_password", "auth.sign_out", "auth.invitation", "static"})
+OPEN_BEFORE_CHANGE = frozenset(
+    {"auth.change_password", "auth.sign_out", "auth.invitation", "auth.reset_password", "static"}
+)
 
 
-def _private(body, status: int | None = None):
+def private(body, status: int | None = None):
     """The link's token is in the URL: keep it out of Referer headers and caches."""
     response = make_response(body) if status is None else make_response(body, status)
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -32,14 +34,14 @@ def invitation(token: str):
     if found is None:
         # Committed now: the refusal hook after a 404 keeps nothing the request began.
         operations.step(audit.record, back=url_for("auth.sign_in"), action="invitation_link_refused", details=None)
-        return _private(render_template("auth/invitation_ended.html"), 404)
+        return private(render_template("auth/invitation_ended.html"), 404)
     form = SetPasswordForm()
     if form.validate_on_submit() and operations.run(
         form, flow.accept, invitation=found, password=form.new_password.data, moment=moment
     ):
         flash("Your password is set. Sign in with your email address and your new password.", "success")
-        return _private(redirect(url_for("auth.sign_in")))
-    return _private(render_template("auth/invitation.html", form=form, member=found.user))
+        return private(redirect(url_for("auth.sign_in")))
+    return private(render_template("auth/invitation.html", form=form, member=found.user))
 
 
 @bp.before_app_request

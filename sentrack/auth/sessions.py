@@ -193,6 +193,39 @@ def end_all_sessions(session: Session, user: User, *, reason: str) -> int:
     return result.rowcount
 
 
+def is_alive(*, idle_timeout: timedelta, absolute_timeout: timedelta) -> sa.ColumnElement[bool]:
+    """Whether a `UserSession` row is still open now, by the real clock: not ended, and neither
+    idle nor open too long (such a session is ended only when it is next used, so its row may
+    still look open)."""
+    moment = _real_now()
+    return sa.and_(
+        UserSession.ended_at.is_(None),
+        UserSession.last_seen_at > moment - idle_timeout,
+        UserSession.created_at > moment - absolute_timeout,
+    )
+
+
+def end_session_of(session: Session, user: User, session_id: int, *, reason: str) -> bool:
+    """End `user`'s open session with the row id `session_id`; False when there is none open."""
+    owned = sa.and_(UserSession.id == session_id, UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+    _forget_all(session, sa.select(UserSession.id).where(owned))
+    return (
+        session.execute(sa.update(UserSession).where(owned).values(ended_at=_real_now(), ended_reason=reason)).rowcount
+        == 1
+    )
+
+
+def end_other_sessions(session: Session, user: User, *, reason: str) -> int:
+    """End every open session of the signed-in `user` but the one they are using; how many."""
+    others = sa.and_(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None), UserSession.id != user.session_row_id
+    )
+    _forget_all(session, sa.select(UserSession.id).where(others))
+    return session.execute(
+        sa.update(UserSession).where(others).values(ended_at=_real_now(), ended_reason=reason)
+    ).rowcount
+
+
 # --- What a session remembers ---------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""Counting failed password checks: the sign-in throttle and the change-password throttle.
+"""Counting failed password checks and requests for reset links: the sign-in throttle, the
+change-password throttle and the reset-link throttle.
 
 The counts live in the storage RATELIMIT_STORAGE_URI names: Redis in production (the app refuses
 to start there without REDIS_URL), so that every worker and every server counts together; memory
@@ -12,6 +13,10 @@ Signing in:
   which slows guessing many accounts from one place. The right password of an account that has
   not failed there since is still let in, so a school's shared connection never locks every
   member of staff out.
+Asking for a link to reset a forgotten password: every request counts, whether or not an account
+uses the address, so that a refusal tells nothing either. An email address asked about
+PASSWORD_RESET_LIMIT_PER_ACCOUNT times (3 in 15 minutes), or a network address that asked
+PASSWORD_RESET_LIMIT_PER_ADDRESS times (20 in 15 minutes), is refused until its count falls.
 IPv6 addresses count by their /64 network, which one household or attacker usually holds whole.
 """
 
@@ -119,3 +124,18 @@ def current_password_refused(user_id: int) -> bool:
 
 def current_password_failed(user_id: int) -> None:
     _throttle().count(current_app.config["CURRENT_PASSWORD_LIMIT"], "current-password", str(user_id))
+
+
+def password_reset_refused(email: str, remote_addr: str | None) -> bool:
+    """Whether a request for a reset link for `email` from `remote_addr` is refused for now."""
+    config, throttle = current_app.config, _throttle()
+    if not throttle.allows(config["PASSWORD_RESET_LIMIT_PER_ACCOUNT"], "reset-account", _account(email)):
+        return True
+    return not throttle.allows(config["PASSWORD_RESET_LIMIT_PER_ADDRESS"], "reset-address", _address(remote_addr))
+
+
+def password_reset_asked(email: str, remote_addr: str | None) -> None:
+    """Count a request for a reset link for `email` from `remote_addr`, whatever account it finds."""
+    config, throttle = current_app.config, _throttle()
+    throttle.count(config["PASSWORD_RESET_LIMIT_PER_ACCOUNT"], "reset-account", _account(email))
+    throttle.count(config["PASSWORD_RESET_LIMIT_PER_ADDRESS"], "reset-address", _address(remote_addr))

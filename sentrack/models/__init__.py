@@ -89,6 +89,7 @@ from sentrack.models.outcome_bank import OutcomeWording
 from sentrack.models.people import (
     NO_PASSWORD,
     Invitation,
+    PasswordReset,
     RoleAssignment,
     RoleProposal,
     SessionValue,
@@ -186,6 +187,7 @@ __all__ = [
     "RoleProposal",
     "NO_PASSWORD",
     "Invitation",
+    "PasswordReset",
     "School",
     "SchoolTerm",
     "Season",

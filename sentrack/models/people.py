@@ -134,7 +134,20 @@ class RoleProposal(Base):
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
 
 
-class Invitation(Base):
+class EmailedLink:
+    """What an emailed one-use link keeps (sentrack/workflows/links.py): the nonce its token is made
+    from with the app's secret key, the SHA-256 of that token (never the token itself), and when it
+    was made, ends, was used or was replaced."""
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Invitation(EmailedLink, Base):
     """An emailed link with which a new member of staff sets their own password: it works once,
     until `expires_at`. Only the SHA-256 of the link's token is stored (see workflows.invitations)."""
 
@@ -143,14 +156,21 @@ class Invitation(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"), index=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    nonce: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class PasswordReset(EmailedLink, Base):
+    """An emailed link with which a person who has forgotten their password chooses a new one: it
+    works once, within PASSWORD_RESET_MINUTES, and a newer one replaces it (see
+    workflows.password_resets). Only the SHA-256 of the link's token is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+
+    user: Mapped[User] = relationship()
 
 
 class UserSession(Base):

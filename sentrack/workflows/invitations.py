@@ -1,70 +1,50 @@
 """Invitations: a new member of staff sets their own password through an emailed link, so nobody
 chooses a password for someone else.
 
-The link's token is never stored. It is an HMAC, under the app's secret key, of a random nonce
-kept on the invitation; the database holds the nonce and the SHA-256 of the token, so a copy of
-the database alone opens no account, while the outbox can still build the link when it sends the
-email (through sentrack/outbox.py, like every other email). A link works once, until it expires,
-and a new invitation (or a password set) ends the older ones.
+The link is an emailed one-use link (sentrack/workflows/links.py): its token is stored nowhere,
+only its SHA-256 and the nonce it is made from with the app's secret key, so that the outbox can
+build the link when it sends the email (through sentrack/outbox.py, like every other email). A
+link works once, until it expires, and a new invitation (or a password set) ends the older ones.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack import audit
 from sentrack.auth.passwords import hash_password, password_problem
 from sentrack.auth.sessions import end_all_sessions
 from sentrack.models import Invitation, Notification, User
-from sentrack.workflows import RuleBroken
+from sentrack.workflows import RuleBroken, links
+from sentrack.workflows.links import is_open, now_utc
 
 LIFETIME = timedelta(days=7)
 INVITATION = "invitation"  # the notification kind and subject type of the email
 
-
-def _token(secret_key: str, nonce: str) -> str:
-    mac = hmac.new(secret_key.encode(), f"sentrack-invitation:{nonce}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+__all__ = [
+    "INVITATION",
+    "LIFETIME",
+    "accept",
+    "find_open",
+    "invite",
+    "is_open",
+    "now_utc",
+    "revoke_open_invitations",
+    "token_for",
+]
 
 
 def token_for(invitation: Invitation, secret_key: str) -> str:
     """The token of the invitation's link (for the email; never stored)."""
-    return _token(secret_key, invitation.nonce)
-
-
-def is_open(invitation: Invitation, moment: datetime) -> bool:
-    return invitation.used_at is None and invitation.revoked_at is None and moment < invitation.expires_at
-
-
-def now_utc() -> datetime:
-    """Invitations expire by the real clock (a security timing), never the app's demo date."""
-    return datetime.now(UTC)
+    return links.make_token(secret_key, INVITATION, invitation.nonce)
 
 
 def revoke_open_invitations(session: Session, user: User, moment: datetime) -> None:
     """End every link of `user` still open (a new one was sent, the password was set, or the
     address changed)."""
-    _revoke_open(session, user, moment)
-
-
-def _revoke_open(session: Session, user: User, moment: datetime) -> None:
-    session.execute(
-        sa.update(Invitation)
-        .where(Invitation.user_id == user.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
-        .values(revoked_at=moment)
-        .execution_options(synchronize_session=False)
-    )
+    links.revoke_open(session, Invitation, user, moment)
 
 
 def invite(session: Session, *, actor: User, member: User, secret_key: str, moment: datetime) -> Invitation:
@@ -73,15 +53,15 @@ def invite(session: Session, *, actor: User, member: User, secret_key: str, mome
         raise RuleBroken(f"{member.full_name} has already set their password")
     if not member.active:
         raise RuleBroken("Reactivate the account before sending an invitation")
-    _revoke_open(session, member, moment)
-    nonce = secrets.token_hex(16)
-    invitation = Invitation(
-        user_id=member.id,
+    revoke_open_invitations(session, member, moment)
+    invitation = links.new_link(
+        Invitation,
+        user=member,
+        secret_key=secret_key,
+        purpose=INVITATION,
+        moment=moment,
+        lifetime=LIFETIME,
         invited_by_id=actor.id,
-        nonce=nonce,
-        token_hash=_hash(_token(secret_key, nonce)),
-        created_at=moment,
-        expires_at=moment + LIFETIME,
     )
     session.add(invitation)
     session.flush()
@@ -111,12 +91,7 @@ def invite(session: Session, *, actor: User, member: User, secret_key: str, mome
 
 def find_open(session: Session, token: str, moment: datetime) -> Invitation | None:
     """The open invitation whose link carries `token`, with its (active) user; else None."""
-    if not token or len(token) > 100:
-        return None
-    invitation = session.scalar(sa.select(Invitation).where(Invitation.token_hash == _hash(token)))
-    if invitation is None or not is_open(invitation, moment) or not invitation.user.active:
-        return None
-    return invitation
+    return links.find_open(session, Invitation, token, moment)
 
 
 def accept(session: Session, invitation: Invitation, *, password: str, moment: datetime) -> User:
@@ -127,20 +102,9 @@ def accept(session: Session, invitation: Invitation, *, password: str, moment: d
     problem = password_problem(password, email=user.email, names=[user.full_name])
     if problem:
         raise RuleBroken(problem, field="new_password")
-    used = session.execute(
-        sa.update(Invitation)
-        .where(
-            Invitation.id == invitation.id,
-            Invitation.used_at.is_(None),
-            Invitation.revoked_at.is_(None),
-            Invitation.expires_at > moment,
-        )
-        .values(used_at=moment)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if used != 1:
+    if not links.use_up(session, invitation, moment):
         raise RuleBroken("This link has already been used or has expired", field="new_password")
-    _revoke_open(session, user, moment)
+    revoke_open_invitations(session, user, moment)
     user.password_hash = hash_password(password)
     user.password_changed_at = moment
     user.must_change_password = False

@@ -4,7 +4,8 @@ marking them all read, following one to the place to act, and the days a page of
 Every notification is shown in the app; its email goes in the person's daily email unless they
 chose otherwise for its kind (`EmailDelivery`). A kind that carries a duty of the roles guide, or
 of the law, comes by email at least in the daily email: it cannot be switched off. An invitation
-to set a password is no reminder: it always goes at once, since it is the way into the app.
+to set a password is no reminder: it always goes at once, since it is the way into the app; so do
+a link to reset a forgotten password and the notice that a password was changed with one.
 
 `delivery_of` is the one definition of how a notification's email goes, used by the outbox (which
 sends those that go as it happens) and by the daily email (which gathers the rest).
@@ -26,6 +27,7 @@ from sentrack.models import EmailDelivery, Notification, NotificationPreference,
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.interventions import OFF_REGISTER_WAVE_3
 from sentrack.workflows.invitations import INVITATION
+from sentrack.workflows.password_resets import PASSWORD_RESET, PASSWORD_RESET_DONE
 from sentrack.workflows.staff import ROLE_PROPOSED
 from sentrack.workflows.sweep import TASK_ASSIGNED
 from sentrack.workflows.transfers import TRANSFER_ASKED, TRANSFER_DECIDED
@@ -85,8 +87,8 @@ NOTICE_KINDS: tuple[NoticeKind, ...] = (
 )
 BY_KIND = {notice.kind: notice for notice in NOTICE_KINDS}
 REQUIRED_KINDS = frozenset(notice.kind for notice in NOTICE_KINDS if notice.required)
-# Emailed at once whatever anyone chose: the way into the app.
-ALWAYS_AT_ONCE = frozenset({INVITATION})
+# Emailed at once whatever anyone chose: the way into the app, and a password changed by a link.
+ALWAYS_AT_ONCE = frozenset({INVITATION, PASSWORD_RESET, PASSWORD_RESET_DONE})
 REQUIRED_PROBLEM = "{label}: choose your daily email or an email as it happens, since these carry a duty"
 
 

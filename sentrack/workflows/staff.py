@@ -14,6 +14,7 @@ from sentrack.models import NO_PASSWORD, Notification, Role, RoleAssignment, Rol
 from sentrack.models.enums import GroupKind
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.invitations import invite, now_utc, revoke_open_invitations
+from sentrack.workflows.password_resets import revoke_open_resets
 from sentrack.workflows.revisions import begin_edit, check_version, finish_edit
 
 # Roles a school may give. LA officers are set up by the local authority, not by a school.
@@ -283,7 +284,9 @@ def _apply_account(
         end_all_sessions(session, member, reason="deactivated")
     if "email" in changed:
         # A link sent to the old address must not open the account any more.
-        revoke_open_invitations(session, member, now_utc())
+        moment = now_utc()
+        revoke_open_invitations(session, member, moment)
+        revoke_open_resets(session, member, moment)
     return changed
 
 
