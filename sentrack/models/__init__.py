@@ -98,6 +98,7 @@ from sentrack.models.people import (
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 from sentrack.models.reports import ReportStatus, SenReport
 from sentrack.models.submissions import FormSubmission
+from sentrack.models.webauthn import WebAuthnCredential
 
 __all__ = [
     "EmailDelivery",
@@ -198,4 +199,5 @@ __all__ = [
     "group_teachers",
     "ReportStatus",
     "SenReport",
+    "WebAuthnCredential",
 ]
