@@ -39,6 +39,7 @@ from sentrack.models import (
     Task,
     TeachingGroup,
     User,
+    WebAuthnCredential,
     group_pupils,
     group_teachers,
 )
@@ -1041,3 +1042,18 @@ def may_read_report_drafts(user: User) -> bool:
 def may_draft_report(user: User) -> bool:
     """Whether the user drafts, edits and publishes the school's SEN information report (the SENCO)."""
     return can(user, Ability.DRAFT_SEN_REPORT) and user.school_id is not None
+
+
+# --- Security keys and passkeys (WebAuthn) ------------------------------------------------------
+
+
+def get_security_key(user: User, key_id: int) -> WebAuthnCredential:
+    """One of the user's own security keys or passkeys: anyone else's is Not Found, as is a key
+    that does not exist. Everyone manages their own keys and nobody else's (a lost key is removed
+    by resetting the person's second factor)."""
+    key = db.session.scalar(
+        sa.select(WebAuthnCredential).where(WebAuthnCredential.id == key_id, WebAuthnCredential.user_id == user.id)
+    )
+    if key is None:
+        abort(404)
+    return key
