@@ -86,6 +86,8 @@ class Config:
     )
     # Wrong current passwords on the change-password page, per account.
     CURRENT_PASSWORD_LIMIT = os.environ.get("CURRENT_PASSWORD_LIMIT", "5 per 15 minutes")
+    # Wrong second-factor codes (authenticator, recovery code, security key) per account.
+    SECOND_FACTOR_LIMIT = os.environ.get("SECOND_FACTOR_LIMIT", "5 per 15 minutes")
     # The counts live here: Redis (REDIS_URL) so that every worker and server counts together;
     # production refuses to start without it.
     RATELIMIT_STORAGE_URI = "memory://"  # read from REDIS_URL by load()

@@ -1044,6 +1044,56 @@ def may_draft_report(user: User) -> bool:
     return can(user, Ability.DRAFT_SEN_REPORT) and user.school_id is not None
 
 
+# --- Second factors of sign-in ------------------------------------------------------------------
+
+# The roles that open many records (every pupil of a school, or of an authority's EHC work, or
+# every account of a school): they sign in with a second factor wherever the authority requires it.
+SECOND_FACTOR_ROLES = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN, Role.LA_OFFICER})
+
+
+def _authority_of(user: User):
+    if user.school is not None:
+        return user.school.local_authority
+    return user.local_authority
+
+
+def second_factor_required(user: User) -> bool:
+    """Whether `user` must sign in with a second factor: the SENCO, the head teacher, an
+    administrator and an LA officer, and everyone at a school that requires it of all its staff;
+    nobody while their authority has switched the requirement off (the demo authority does)."""
+    authority = _authority_of(user)
+    if authority is not None and not authority.second_factor_required:
+        return False
+    if user.has_role(*SECOND_FACTOR_ROLES):
+        return True
+    return user.school is not None and user.school.second_factor_for_all
+
+
+def may_switch_second_factor_off(user: User) -> bool:
+    """Whether `user` may switch off the school's requirement of a second factor for all its
+    staff: only the head teacher (the SENCO may switch it on)."""
+    return user.has_role(Role.HEAD) and user.school_id is not None
+
+
+def may_reset_second_factor(user: User, member: User) -> bool:
+    """Whether `user` may reset `member`'s second factor (when it is lost): the head teacher
+    anyone's at their school but their own, the SENCO the head teacher's, and an LA officer
+    another officer's of the same authority. Nobody resets their own: they use a recovery code."""
+    if user.id == member.id or not member.active:
+        return False
+    if member.has_role(Role.LA_OFFICER):
+        return (
+            user.has_role(Role.LA_OFFICER)
+            and user.local_authority_id is not None
+            and user.local_authority_id == member.local_authority_id
+        )
+    if user.school_id is None or member.school_id != user.school_id:
+        return False
+    if user.has_role(Role.HEAD):
+        return True
+    return user.has_role(Role.SENCO) and member.has_role(Role.HEAD)
+
+
 # --- Security keys and passkeys (WebAuthn) ------------------------------------------------------
 
 

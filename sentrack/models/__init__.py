@@ -61,6 +61,7 @@ from sentrack.models.exchange import (
     TransferStatus,
     YearEnd,
 )
+from sentrack.models.factors import RecoveryCode, TotpFactor
 from sentrack.models.interventions import (
     AbsenceReason,
     CostBasis,
@@ -199,5 +200,7 @@ __all__ = [
     "group_teachers",
     "ReportStatus",
     "SenReport",
+    "RecoveryCode",
+    "TotpFactor",
     "WebAuthnCredential",
 ]
