@@ -223,6 +223,13 @@ def add_key(
     return key, made
 
 
+def key_not_added(session: Session, user: User, *, reason: str) -> None:
+    """Audit an answer refused when adding a key (the refused work itself is rolled back)."""
+    audit.record(
+        session, "webauthn_key_not_added", actor=user, object_type="user", object_id=user.id, details={"reason": reason}
+    )
+
+
 def _verified_registration(credential: str, challenge: bytes | None, party: Party):
     """(py_webauthn's verified registration, the transports the browser reported); KeyRefused
     when there was no challenge or answer, or the answer does not stand."""

@@ -78,6 +78,7 @@ def webauthn_add():
     challenge = operations.step(
         keys.take_challenge, back=url_for("auth.webauthn_add"), user=user, purpose=keys.REGISTER
     )
+    refused: list[str] = []
     added = operations.run(
         form,
         _add,
@@ -86,19 +87,25 @@ def webauthn_add():
         credential=form.credential.data or "",
         challenge=challenge,
         party=party(),
+        refused=refused,
     )
     if not added:
-        # Committed with the request (operations.finish_request), the refused work rolled back.
-        audit.record(db.session, "webauthn_key_not_added", actor=user, object_type="user", object_id=user.id)
+        if refused:  # the key's answer, not the name: audited (the form's work is rolled back)
+            operations.step(keys.key_not_added, back=url_for("auth.webauthn_add"), user=user, reason=refused[0])
         return render_template("auth/webauthn_add.html", **page)
     key, made = added.value
     flash(f"Your security key or passkey ‘{key.name}’ has been added.", "success")
     return redirect(url_for("auth.recovery_codes") if made else url_for("auth.security"))
 
 
-def _add(session, *, user, **arguments):
-    """Add the key, and keep its recovery codes (if new) to be shown once, as for an app."""
-    key, made = keys.add_key(session, user, **arguments)
+def _add(session, *, user, refused: list[str], **arguments):
+    """Add the key, and keep its recovery codes (if new) to be shown once, as for an app; the
+    reason an answer was refused is noted in `refused`."""
+    try:
+        key, made = keys.add_key(session, user, **arguments)
+    except keys.KeyRefused as refusal:
+        refused.append(refusal.reason)
+        raise
     if made:
         sessions.remember(session, user, FRESH_CODES, " ".join(made))
     return key, made
