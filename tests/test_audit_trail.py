@@ -625,6 +625,9 @@ def test_every_audited_action_reads_as_words():
             "sen_report_drafted",
             "sen_report_saved",
             "sen_report_published",
+            # Security keys and passkeys (WebAuthn): about the person's own sign-in, never a pupil
+            "webauthn_key_refused",
+            "webauthn_key_not_added",
         }
     }
 

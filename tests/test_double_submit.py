@@ -608,6 +608,8 @@ def test_the_views_that_create_records_save_once(app):
         # tests/test_class_membership.py)
         "yearend.preview",
         "yearend.class_pupils",
+        # A security key or passkey added (sent twice in tests/test_webauthn.py)
+        "auth.webauthn_add",
     }
 
 

@@ -89,6 +89,7 @@ from sentrack.models import (
     Provision,
     Pupil,
     RecordRevision,
+    RecoveryCode,
     Review,
     RoleAssignment,
     RoleProposal,
@@ -97,12 +98,14 @@ from sentrack.models import (
     SenReport,
     SenStatus,
     SessionAttendance,
+    SessionValue,
     SupportCycle,
     Task,
     TeachingGroup,
     TimelineEvent,
     User,
     UserSession,
+    WebAuthnCredential,
     YearEnd,
 )
 from tests import ctf_samples
@@ -298,6 +301,9 @@ FORMS: dict[str, Fuzz] = {
     "/account/notifications": Fuzz((NotificationPreference, AuditEvent)),
     # The SEN information report: this year's, begun by the form
     "/sen-report/<int:year>/edit": Fuzz((SenReport, RecordRevision, AuditEvent)),
+    # Security keys and passkeys (WebAuthn): adding one with its name, removing one with the password
+    "/account/security/keys/add": Fuzz((WebAuthnCredential, RecoveryCode, SessionValue, AuditEvent)),
+    "/account/security/keys/<int:key_id>/remove": Fuzz((WebAuthnCredential, RecoveryCode, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below
@@ -333,6 +339,10 @@ BUTTONS: dict[str, str] = {
     "/transfers/<int:transfer_id>/decline": "decline a transfer to another school, with the reason",
     "/sen-report/<int:year>/draft": "draft the SEN information report from the figures",
     "/sen-report/<int:year>/publish": "publish the SEN information report",
+    # Security keys and passkeys (WebAuthn): the options of each ceremony, and a sign-in with a key
+    "/account/security/keys/options": "ask for the options to make a new security key or passkey",
+    "/sign-in/second-factor/key/options": "ask for the options to sign in with a security key or passkey",
+    "/sign-in/second-factor/key": "sign in with a security key or passkey",
 }
 
 

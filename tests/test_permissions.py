@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from flask import current_app
 
+from sentrack.extensions import db
 from sentrack.models import (
     NO_PASSWORD,
     AreaOfNeed,
@@ -63,6 +64,7 @@ from sentrack.models import (
     SupportCycle,
     Task,
     TeachingGroup,
+    WebAuthnCredential,
 )
 from sentrack.workflows import interventions as iflow
 from sentrack.workflows.duty_catalogue import sync_catalogue
@@ -218,6 +220,20 @@ DIFFERENCE = "difference"  # an imported SEN history that differs from the schoo
 TRANSFER = "transfer"  # a transfer of a pupil's record asked by another school of the authority
 WORDING = "wording"  # a wording of a school's bank of outcomes
 MANAGERS = ("senco", "head", "admin")  # who manages a school's staff (Ability.MANAGE_STAFF)
+
+
+def _senco_key_removal(t: Target) -> str:
+    """The page removing a security key of the SENCO's (added the first time it is asked for)."""
+    senco = t.world.users["senco"]
+    key = db.session.scalar(sa.select(WebAuthnCredential).where(WebAuthnCredential.user_id == senco.id))
+    if key is None:
+        key = WebAuthnCredential(
+            user_id=senco.id, credential_id=b"senco-key", public_key=b"\xa5", transports=[], name="Senco key"
+        )
+        db.session.add(key)
+        db.session.commit()
+    return f"/account/security/keys/{key.id}/remove"
+
 
 # The key is the rule as Werkzeug spells it: one endpoint may have several rules.
 ROUTES: dict[str, Route] = {
@@ -714,6 +730,19 @@ ROUTES: dict[str, Route] = {
     ),
     "/transfers/<int:transfer_id>/decline": Route(
         lambda t: f"/transfers/{t.transfer.id}/decline", only("senco"), method="POST", target=TRANSFER
+    ),
+    # --- Security keys and passkeys (WebAuthn): everyone adds and removes their own ---------------
+    "/account/security/keys/add": Route(lambda t: "/account/security/keys/add", EVERYONE),
+    # The options of a new key, as JSON: a post without the key's name is answered with its errors.
+    "/account/security/keys/options": Route(lambda t: "/account/security/keys/options", EVERYONE, method="POST"),
+    # A key of the SENCO's: theirs to remove; anyone else's answer never confirms it exists.
+    "/account/security/keys/<int:key_id>/remove": Route(_senco_key_removal, only("senco", no=404)),
+    # Signing in with a key is for a session awaiting its second factor: one signed in already goes home.
+    "/sign-in/second-factor/key/options": Route(
+        lambda t: "/sign-in/second-factor/key/options", {role: Redirect("/") for role in ROLES}, method="POST"
+    ),
+    "/sign-in/second-factor/key": Route(
+        lambda t: "/sign-in/second-factor/key", {role: Redirect("/") for role in ROLES}, method="POST"
     ),
 }
 

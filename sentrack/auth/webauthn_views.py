@@ -115,16 +115,17 @@ def _add(session, *, user, refused: list[str], **arguments):
 @login_required
 def webauthn_add_options():
     """The options of navigator.credentials.create() for a new key, once its name is fit; else
-    the form's errors (the page then posts the form, which shows them beside the field)."""
+    the form's errors, as {"errors": ...} (the page then posts the form, which shows them beside
+    the field, as for any form)."""
     if not keys_work_here():
         abort(404)
     form = AddKeyForm()
     if not form.validate_on_submit():
-        return jsonify(errors=form.errors), 400
+        return jsonify(errors=form.errors)
     user = operations.signed_in_user()
     made = operations.run(form, keys.registration_options, user=user, name=form.name.data, party=party())
     if not made:
-        return jsonify(errors=form.errors), 400
+        return jsonify(errors=form.errors)
     return _json(made.value)
 
 
@@ -161,7 +162,9 @@ def _not_awaiting(user) -> bool:
 def webauthn_sign_in_options():
     """The options of navigator.credentials.get() for the person's keys."""
     user = operations.signed_in_user()
-    if _not_awaiting(user) or not keys_work_here():
+    if _not_awaiting(user):
+        return redirect(url_for("main.home"))
+    if not keys_work_here():
         abort(404)
     operations.button_posted(KeySignInForm)
     if factors.throttled(user):

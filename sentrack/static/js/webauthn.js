@@ -84,7 +84,8 @@ async function optionsFor (form, url) {
       credentials: 'same-origin',
       headers: { Accept: 'application/json', 'X-CSRFToken': token }
     })
-    return response.ok ? await response.json() : null
+    const answer = response.ok ? await response.json() : null
+    return answer && !answer.errors ? answer : null
   } catch (error) {
     return null
   }
