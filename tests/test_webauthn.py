@@ -382,6 +382,24 @@ def test_the_sign_in_steps_are_only_for_a_session_awaiting_its_second_factor(cli
     assert client.post(SIGN_IN, data={"credential": "{}"}).headers["Location"] == "/"
 
 
+def test_someone_who_must_have_a_second_factor_may_set_up_a_key_to_go_on(app, world, session):
+    """The SENCO of an authority that requires a second factor, with none yet: after the password
+    they reach only the pages that set one up, the key among them, and adding it lets them on."""
+    world.la.second_factor_required = True
+    session.commit()
+    senco = world.users["senco"]
+    other = _half_signed_in(app, senco)
+    assert other.get("/").headers["Location"].startswith("/account/security/authenticator")
+    assert "Add a security key or passkey" in other.page("/account/security").link_texts()
+
+    response = _enrol(other, SoftKey(), "Desk key")
+
+    assert response.headers["Location"] == "/account/security/recovery-codes"
+    assert other.get("/").status_code == 200
+    [passed] = audit_events(session, "second_factor_passed")
+    assert (passed.user_id, passed.details) == (senco.id, {"method": "webauthn"})
+
+
 # --- Removing keys ------------------------------------------------------------------------------
 
 

@@ -86,8 +86,8 @@ class KeyRefused(RuleBroken):
 
 
 def user_handle(party: Party, user: User) -> bytes:
-    """The account's WebAuthn user handle: the same for every key of the account (so that a key
-    asked to make a second passkey for it replaces the first), and no personal detail."""
+    """The account's WebAuthn user handle, which a passkey keeps: the same for every key of the
+    account, and an opaque digest, never the account's id or email address."""
     return hmac.new(party.handle_key, f"sentrack-webauthn-user:{user.id}".encode(), hashlib.sha256).digest()
 
 
