@@ -6,12 +6,14 @@ setting up an authenticator app when the person must have a factor and has none.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from datetime import UTC, datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from sentrack import access, audit, operations
-from sentrack.auth import bp, codes, factors, sessions
+from sentrack.auth import bp, codes, factors, queries, sessions
 from sentrack.auth.forms import EnrolTotpForm, RecoveryCodeForm, RemoveTotpForm, SecondFactorForm
 from sentrack.auth.views import safe_next
 from sentrack.extensions import db
@@ -39,6 +41,10 @@ def _second_factor_first():
         return redirect(url_for("auth.totp_enrol"))
     back = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.second_factor", next=back))
+
+
+def _real_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _done():
@@ -113,6 +119,8 @@ def security():
         codes_left=codes.recovery_codes_left(db.session, user),
         few=codes.FEW_RECOVERY_CODES,
         required=factors.pending(user) or _required(user),
+        sets_rule=access.may_set_second_factor_rule(user),
+        resets=access.may_reset_colleagues(user),
     )
 
 
@@ -199,3 +207,37 @@ def recovery_codes():
 def _regenerate(session, *, user) -> None:
     made = codes.regenerate_recovery_codes(session, user)
     sessions.remember(session, user, FRESH_CODES, " ".join(made))
+
+
+# --- Resetting a colleague's second factor -------------------------------------------------------
+
+
+@bp.route("/account/security/resets")
+@login_required
+def second_factor_resets():
+    user = operations.signed_in_user()
+    if not access.may_reset_colleagues(user):
+        abort(403)
+    return render_template(
+        "auth/second_factor_resets.html",
+        colleagues=queries.resettable_colleagues(db.session, user),
+    )
+
+
+@bp.route("/account/security/resets/<int:user_id>", methods=["GET", "POST"])
+@login_required
+@once
+def second_factor_reset(user_id: int):
+    user = operations.signed_in_user()
+    member = access.get_resettable_member(user, user_id)
+    form = FlaskForm()
+    if form.validate_on_submit() and operations.run(
+        form, factors.reset_second_factor, member=member, actor=user, moment=_real_now()
+    ):
+        flash(
+            f"{member.full_name}'s second factor has been reset and they have been signed out. "
+            "We have emailed them to set up a new one.",
+            "success",
+        )
+        return redirect(url_for("auth.second_factor_resets"))
+    return render_template("auth/second_factor_reset.html", form=form, member=member)

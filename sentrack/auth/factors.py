@@ -25,6 +25,7 @@ from sentrack import audit
 from sentrack.auth import throttle
 from sentrack.auth.sessions import end_all_sessions
 from sentrack.models import Notification, RecoveryCode, TotpFactor, User, UserSession
+from sentrack.workflows.notices import SECOND_FACTOR_RESET
 
 # Method name -> whether the person has enrolled it. "recovery" only backs up the others.
 METHOD_CHECKS: dict[str, Callable[[Session, User], bool]] = {}
@@ -41,7 +42,7 @@ OPEN_WHILE_PENDING: set[str] = {
 OPEN_WHILE_ENROLLING: set[str] = {"auth.security", "auth.totp_enrol", "auth.recovery_codes"}
 RECOVERY = "recovery"
 METHOD_NAMES = {"totp": "authenticator app", RECOVERY: "recovery code"}
-RESET_KIND = "second_factor_reset"  # the notification (and email) telling the person of a reset
+RESET_KIND = SECOND_FACTOR_RESET  # the notification (and email) telling the person of a reset
 
 
 def _real_now() -> datetime:
