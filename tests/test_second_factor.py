@@ -199,7 +199,7 @@ def test_few_recovery_codes_left_warn_and_new_ones_replace_the_old(client, world
     assert "You have 2 recovery codes left. Make new ones on your sign-in security page." in page.flashes()
     security = client.page("/account/security")
     assert "You have few recovery codes left. Make new ones." in security.text()
-    response = client.post("/account/security/recovery-codes")
+    response = client.post("/account/security/recovery-codes/new")
     assert response.headers["Location"] == "/account/security/recovery-codes"
     fresh = client.page("/account/security/recovery-codes").texts(".app-recovery-codes code")
     assert len(fresh) == 10 and not set(fresh) & set(recovery)
@@ -337,7 +337,7 @@ def _has_factor(session, user) -> bool:
 
 def _reset_by(client, login, actor, member):
     login(actor)
-    return client.post(f"/account/security/resets/{member.id}")
+    return client.post(f"/account/security/resets/{member.id}/reset")
 
 
 def test_the_head_resets_a_colleagues_factor_which_ends_their_sessions_and_emails_them(client, world, login, session):
@@ -351,7 +351,8 @@ def test_the_head_resets_a_colleagues_factor_which_ends_their_sessions_and_email
         ["Teacher", "authenticator app, recovery code", "Reset the second factor of Teacher"]
     ]
 
-    response = client.post(f"/account/security/resets/{teacher.id}")
+    assert "Reset second factor" in client.page(f"/account/security/resets/{teacher.id}").buttons()
+    response = client.post(f"/account/security/resets/{teacher.id}/reset")
 
     assert response.headers["Location"] == "/account/security/resets"
     assert not _has_factor(session, teacher)
@@ -407,7 +408,7 @@ def test_other_roles_reset_nobody(client, world, login, session, role):
     enrol(client, login, world.users["senco"])
     login(world.users[role])
     assert client.get("/account/security/resets").status_code == 403
-    assert client.post(f"/account/security/resets/{world.users['senco'].id}").status_code == 403
+    assert client.post(f"/account/security/resets/{world.users['senco'].id}/reset").status_code == 403
     assert _has_factor(session, world.users["senco"])
 
 

@@ -164,8 +164,6 @@ def _enrol(session, *, user, secret: str, code: str) -> bool:
 @login_required
 def totp_remove():
     user = operations.signed_in_user()
-    if codes.totp_factor(db.session, user) is None:
-        return redirect(url_for("auth.security"))
     form = RemoveTotpForm()
     status = 200
     if form.validate_on_submit():
@@ -178,7 +176,7 @@ def totp_remove():
             return redirect(url_for("auth.security"))
         else:
             factors.second_factor_failed(db.session, user, "totp")
-    return render_template("auth/totp_remove.html", form=form), status
+    return render_template("auth/totp_remove.html", form=form, totp=codes.totp_factor(db.session, user)), status
 
 
 def _remove(session, *, user, proof: str) -> None:
@@ -187,21 +185,27 @@ def _remove(session, *, user, proof: str) -> None:
         factors.mark_pending(session, user)  # the person must set one up again before going on
 
 
-@bp.route("/account/security/recovery-codes", methods=["GET", "POST"])
+@bp.route("/account/security/recovery-codes")
 @login_required
-@once
 def recovery_codes():
-    """The recovery codes just made, shown once; and the button that makes new ones."""
+    """The recovery codes just made, shown once."""
     user = operations.signed_in_user()
-    if request.method == "POST":
-        operations.button_posted(FlaskForm)
-        operations.step(_regenerate, back=url_for("auth.security"), user=user)
-        return redirect(url_for("auth.recovery_codes"))
     shown = sessions.recall(db.session, user, FRESH_CODES)
     if shown is None:
         return redirect(url_for("auth.security"))
     sessions.forget(db.session, user, FRESH_CODES)  # committed with the request: shown once
     return render_template("auth/recovery_codes.html", codes=shown.split())
+
+
+@bp.route("/account/security/recovery-codes/new", methods=["POST"])
+@login_required
+@once
+def recovery_codes_new():
+    """New recovery codes, replacing the old ones, to be shown once."""
+    operations.button_posted(FlaskForm)
+    user = operations.signed_in_user()
+    operations.step(_regenerate, back=url_for("auth.security"), user=user)
+    return redirect(url_for("auth.recovery_codes"))
 
 
 def _regenerate(session, *, user) -> None:
@@ -224,20 +228,25 @@ def second_factor_resets():
     )
 
 
-@bp.route("/account/security/resets/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/account/security/resets/<int:user_id>")
+@login_required
+def second_factor_reset(user_id: int):
+    member = access.get_resettable_member(operations.signed_in_user(), user_id)
+    return render_template("auth/second_factor_reset.html", member=member)
+
+
+@bp.route("/account/security/resets/<int:user_id>/reset", methods=["POST"])
 @login_required
 @once
-def second_factor_reset(user_id: int):
+def second_factor_reset_post(user_id: int):
     user = operations.signed_in_user()
     member = access.get_resettable_member(user, user_id)
-    form = FlaskForm()
-    if form.validate_on_submit() and operations.run(
-        form, factors.reset_second_factor, member=member, actor=user, moment=_real_now()
-    ):
-        flash(
-            f"{member.full_name}'s second factor has been reset and they have been signed out. "
-            "We have emailed them to set up a new one.",
-            "success",
-        )
-        return redirect(url_for("auth.second_factor_resets"))
-    return render_template("auth/second_factor_reset.html", form=form, member=member)
+    operations.button_posted(FlaskForm)
+    back = url_for("auth.second_factor_reset", user_id=member.id)
+    operations.step(factors.reset_second_factor, back=back, member=member, actor=user, moment=_real_now())
+    flash(
+        f"{member.full_name}'s second factor has been reset and they have been signed out. "
+        "We have emailed them to set up a new one.",
+        "success",
+    )
+    return redirect(url_for("auth.second_factor_resets"))
