@@ -1069,6 +1069,12 @@ def second_factor_required(user: User) -> bool:
     return user.school is not None and user.school.second_factor_for_all
 
 
+def may_set_second_factor_rule(user: User) -> bool:
+    """Whether `user` may open the school's requirement of a second factor for all its staff: the
+    SENCO (who may switch it on) and the head teacher (who may also switch it off)."""
+    return user.has_role(Role.SENCO, Role.HEAD) and user.school_id is not None
+
+
 def may_switch_second_factor_off(user: User) -> bool:
     """Whether `user` may switch off the school's requirement of a second factor for all its
     staff: only the head teacher (the SENCO may switch it on)."""
@@ -1092,6 +1098,39 @@ def may_reset_second_factor(user: User, member: User) -> bool:
     if user.has_role(Role.HEAD):
         return True
     return user.has_role(Role.SENCO) and member.has_role(Role.HEAD)
+
+
+def may_reset_colleagues(user: User) -> bool:
+    """Whether `user` holds a role that resets other people's second factors (the page listing them)."""
+    return user.has_role(Role.HEAD, Role.SENCO, Role.LA_OFFICER)
+
+
+def second_factor_colleagues(user: User) -> sa.Select:
+    """The active people whose second factor `user` might reset, before `may_reset_second_factor`
+    decides each: their school's staff, or their authority's officers."""
+    if not may_reset_colleagues(user):
+        return sa.select(User).where(sa.false())
+    conditions = []
+    if user.school_id is not None:
+        conditions.append(User.school_id == user.school_id)
+    if user.has_role(Role.LA_OFFICER) and user.local_authority_id is not None:
+        officers = sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.LA_OFFICER)
+        conditions.append(sa.and_(User.local_authority_id == user.local_authority_id, User.id.in_(officers)))
+    return (
+        sa.select(User)
+        .where(sa.or_(*conditions) if conditions else sa.false(), User.active, User.id != user.id)
+        .order_by(User.full_name)
+    )
+
+
+def get_resettable_member(user: User, member_id: int) -> User:
+    """The person whose second factor `user` resets, else 404 (403 for a role that resets none)."""
+    if not may_reset_colleagues(user):
+        abort(403)
+    member = db.session.scalar(second_factor_colleagues(user).where(User.id == member_id))
+    if member is None or not may_reset_second_factor(user, member):
+        abort(404)
+    return member
 
 
 # --- Security keys and passkeys (WebAuthn) ------------------------------------------------------

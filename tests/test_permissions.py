@@ -242,6 +242,39 @@ ROUTES: dict[str, Route] = {
     "/change-password": Route(lambda t: "/change-password", EVERYONE),
     # The timeout warning's "Stay signed in": anyone signed in, sent back home without a page to go to.
     "/session/stay": Route(lambda t: "/session/stay", {role: Redirect("/") for role in ROLES}, method="POST"),
+    # Second factors of sign-in (tests/test_second_factor.py). The second step of signing in sends
+    # anyone already through it home; the security pages are everyone's own; the codes just made
+    # are shown once, and without any the page sends back to the security page.
+    "/sign-in/second-factor": Route(lambda t: "/sign-in/second-factor", {role: Redirect("/") for role in ROLES}),
+    "/sign-in/second-factor/recovery": Route(
+        lambda t: "/sign-in/second-factor/recovery", {role: Redirect("/") for role in ROLES}
+    ),
+    "/account/security": Route(lambda t: "/account/security", EVERYONE),
+    "/account/security/authenticator": Route(lambda t: "/account/security/authenticator", EVERYONE),
+    "/account/security/authenticator/remove": Route(lambda t: "/account/security/authenticator/remove", EVERYONE),
+    "/account/security/recovery-codes": Route(
+        lambda t: "/account/security/recovery-codes", {role: Redirect("/account/security") for role in ROLES}
+    ),
+    # New recovery codes need a second factor first: refused back to the security page.
+    "/account/security/recovery-codes/new": Route(
+        lambda t: "/account/security/recovery-codes/new",
+        {role: Redirect("/account/security") for role in ROLES},
+        method="POST",
+    ),
+    # Resetting a colleague's: the head teacher a member of the school (here the class teacher); the
+    # SENCO only the head's and an officer only another officer's, so the teacher is not found.
+    "/account/security/resets": Route(lambda t: "/account/security/resets", only("senco", "head", "la")),
+    "/account/security/resets/<int:user_id>": Route(
+        lambda t: f"/account/security/resets/{t.world.users['teacher'].id}",
+        only("head") | {"senco": 404, "la": 404},
+    ),
+    "/account/security/resets/<int:user_id>/reset": Route(
+        lambda t: f"/account/security/resets/{t.world.users['teacher'].id}/reset",
+        only("head", yes=Redirect("/account/security/resets")) | {"senco": 404, "la": 404},
+        method="POST",
+    ),
+    # Who must use a second factor: the SENCO and the head teacher (only the head switches it off).
+    "/settings/second-factor": Route(lambda t: "/settings/second-factor", only("senco", "head")),
     # Drafts of a long form (here the meeting form) are refused exactly as the form is: they run its view.
     "/drafts/keep/<path:form>": Route(
         lambda t: f"/drafts/keep{t.base}/meetings/new",

@@ -6,12 +6,14 @@ setting up an authenticator app when the person must have a factor and has none.
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from datetime import UTC, datetime
+
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from sentrack import access, audit, operations
-from sentrack.auth import bp, codes, factors, sessions
+from sentrack.auth import bp, codes, factors, queries, sessions
 from sentrack.auth.forms import EnrolTotpForm, RecoveryCodeForm, RemoveTotpForm, SecondFactorForm
 from sentrack.auth.views import safe_next
 from sentrack.extensions import db
@@ -39,6 +41,10 @@ def _second_factor_first():
         return redirect(url_for("auth.totp_enrol"))
     back = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.second_factor", next=back))
+
+
+def _real_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _done():
@@ -113,6 +119,8 @@ def security():
         codes_left=codes.recovery_codes_left(db.session, user),
         few=codes.FEW_RECOVERY_CODES,
         required=factors.pending(user) or _required(user),
+        sets_rule=access.may_set_second_factor_rule(user),
+        resets=access.may_reset_colleagues(user),
     )
 
 
@@ -156,8 +164,6 @@ def _enrol(session, *, user, secret: str, code: str) -> bool:
 @login_required
 def totp_remove():
     user = operations.signed_in_user()
-    if codes.totp_factor(db.session, user) is None:
-        return redirect(url_for("auth.security"))
     form = RemoveTotpForm()
     status = 200
     if form.validate_on_submit():
@@ -170,7 +176,7 @@ def totp_remove():
             return redirect(url_for("auth.security"))
         else:
             factors.second_factor_failed(db.session, user, "totp")
-    return render_template("auth/totp_remove.html", form=form), status
+    return render_template("auth/totp_remove.html", form=form, totp=codes.totp_factor(db.session, user)), status
 
 
 def _remove(session, *, user, proof: str) -> None:
@@ -179,16 +185,11 @@ def _remove(session, *, user, proof: str) -> None:
         factors.mark_pending(session, user)  # the person must set one up again before going on
 
 
-@bp.route("/account/security/recovery-codes", methods=["GET", "POST"])
+@bp.route("/account/security/recovery-codes")
 @login_required
-@once
 def recovery_codes():
-    """The recovery codes just made, shown once; and the button that makes new ones."""
+    """The recovery codes just made, shown once."""
     user = operations.signed_in_user()
-    if request.method == "POST":
-        operations.button_posted(FlaskForm)
-        operations.step(_regenerate, back=url_for("auth.security"), user=user)
-        return redirect(url_for("auth.recovery_codes"))
     shown = sessions.recall(db.session, user, FRESH_CODES)
     if shown is None:
         return redirect(url_for("auth.security"))
@@ -196,6 +197,56 @@ def recovery_codes():
     return render_template("auth/recovery_codes.html", codes=shown.split())
 
 
+@bp.route("/account/security/recovery-codes/new", methods=["POST"])
+@login_required
+@once
+def recovery_codes_new():
+    """New recovery codes, replacing the old ones, to be shown once."""
+    operations.button_posted(FlaskForm)
+    user = operations.signed_in_user()
+    operations.step(_regenerate, back=url_for("auth.security"), user=user)
+    return redirect(url_for("auth.recovery_codes"))
+
+
 def _regenerate(session, *, user) -> None:
     made = codes.regenerate_recovery_codes(session, user)
     sessions.remember(session, user, FRESH_CODES, " ".join(made))
+
+
+# --- Resetting a colleague's second factor -------------------------------------------------------
+
+
+@bp.route("/account/security/resets")
+@login_required
+def second_factor_resets():
+    user = operations.signed_in_user()
+    if not access.may_reset_colleagues(user):
+        abort(403)
+    return render_template(
+        "auth/second_factor_resets.html",
+        colleagues=queries.resettable_colleagues(db.session, user),
+    )
+
+
+@bp.route("/account/security/resets/<int:user_id>")
+@login_required
+def second_factor_reset(user_id: int):
+    member = access.get_resettable_member(operations.signed_in_user(), user_id)
+    return render_template("auth/second_factor_reset.html", member=member)
+
+
+@bp.route("/account/security/resets/<int:user_id>/reset", methods=["POST"])
+@login_required
+@once
+def second_factor_reset_post(user_id: int):
+    user = operations.signed_in_user()
+    member = access.get_resettable_member(user, user_id)
+    operations.button_posted(FlaskForm)
+    back = url_for("auth.second_factor_reset", user_id=member.id)
+    operations.step(factors.reset_second_factor, back=back, member=member, actor=user, moment=_real_now())
+    flash(
+        f"{member.full_name}'s second factor has been reset and they have been signed out. "
+        "We have emailed them to set up a new one.",
+        "success",
+    )
+    return redirect(url_for("auth.second_factor_resets"))

@@ -25,6 +25,7 @@ from sentrack import audit
 from sentrack.auth import throttle
 from sentrack.auth.sessions import end_all_sessions
 from sentrack.models import Notification, RecoveryCode, TotpFactor, User, UserSession
+from sentrack.workflows.notices import SECOND_FACTOR_RESET
 
 # Method name -> whether the person has enrolled it. "recovery" only backs up the others.
 METHOD_CHECKS: dict[str, Callable[[Session, User], bool]] = {}
@@ -41,7 +42,7 @@ OPEN_WHILE_PENDING: set[str] = {
 OPEN_WHILE_ENROLLING: set[str] = {"auth.security", "auth.totp_enrol", "auth.recovery_codes"}
 RECOVERY = "recovery"
 METHOD_NAMES = {"totp": "authenticator app", RECOVERY: "recovery code"}
-RESET_KIND = "second_factor_reset"  # the notification (and email) telling the person of a reset
+RESET_KIND = SECOND_FACTOR_RESET  # the notification (and email) telling the person of a reset
 
 
 def _real_now() -> datetime:
@@ -65,6 +66,22 @@ def _remove_recovery_codes(session: Session, user: User) -> None:
     session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
 
 
+def _totp_holders(session: Session, user_ids: list[int]) -> set[int]:
+    return set(session.scalars(sa.select(TotpFactor.user_id).where(TotpFactor.user_id.in_(user_ids))))
+
+
+def _recovery_holders(session: Session, user_ids: list[int]) -> set[int]:
+    unused = sa.select(RecoveryCode.user_id).where(RecoveryCode.user_id.in_(user_ids), RecoveryCode.used_at.is_(None))
+    return set(session.scalars(unused.distinct()))
+
+
+# Optionally, for a method: which of many people have enrolled it, in one query (a page listing
+# people uses it; a method without one is checked person by person through METHOD_CHECKS).
+METHOD_HOLDERS: dict[str, Callable[[Session, list[int]], set[int]]] = {
+    "totp": _totp_holders,
+    RECOVERY: _recovery_holders,
+}
+
 METHOD_CHECKS["totp"] = _has_totp
 METHOD_CHECKS[RECOVERY] = _has_recovery_codes
 RESETTERS.extend([_remove_totp, _remove_recovery_codes])
@@ -73,6 +90,17 @@ RESETTERS.extend([_remove_totp, _remove_recovery_codes])
 def enrolled_methods(session: Session, user: User) -> list[str]:
     """The methods `user` has enrolled, in the registry's order: e.g. ["totp", "recovery"]."""
     return [name for name, check in METHOD_CHECKS.items() if check(session, user)]
+
+
+def methods_of_many(session: Session, users: list[User]) -> dict[int, list[str]]:
+    """The methods each of `users` has enrolled, by user id, in the registry's order: a query per
+    method (`METHOD_HOLDERS`) where it has one."""
+    ids = [user.id for user in users]
+    held: dict[str, set[int]] = {}
+    for name, check in METHOD_CHECKS.items():
+        bulk = METHOD_HOLDERS.get(name)
+        held[name] = bulk(session, ids) if bulk else {u.id for u in users if check(session, u)}
+    return {user.id: [name for name in METHOD_CHECKS if user.id in held[name]] for user in users}
 
 
 def has_second_factor(session: Session, user: User) -> bool:

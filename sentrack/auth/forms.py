@@ -1,8 +1,8 @@
 """Sign-in and password forms."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput, GovTextInput
-from wtforms import PasswordField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput, GovSubmitInput
+from wtforms import PasswordField, SubmitField
 from wtforms.validators import EqualTo, InputRequired, Length
 
 from sentrack.forms import text_field
@@ -54,14 +54,9 @@ class SetPasswordForm(FlaskForm):
 # --- Second factors ----------------------------------------------------------------------------
 
 
-def code_field(label: str, required: str, *, max_length: int = 40, **kwargs) -> StringField:
+def code_field(label: str, required: str, *, max_length: int = 40, **kwargs):
     """A box for a one-time code (typed or pasted, spaces allowed)."""
-    return StringField(
-        label,
-        widget=GovTextInput(),
-        validators=[InputRequired(required), Length(max=max_length, message=f"{label} is too long")],
-        **kwargs,
-    )
+    return text_field(label, required=required, max_length=max_length, count=False, **kwargs)
 
 
 class SecondFactorForm(FlaskForm):
