@@ -38,7 +38,7 @@ def _second_factor_first():
     if not factors.has_second_factor(db.session, user):
         if endpoint in factors.OPEN_WHILE_ENROLLING:
             return None
-        return redirect(url_for("auth.totp_enrol"))
+        return redirect(url_for(factors.ENROL_ENDPOINT))
     back = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("auth.second_factor", next=back))
 
@@ -66,7 +66,7 @@ def second_factor():
         return _done()
     methods = factors.enrolled_methods(db.session, user)
     if not factors.has_second_factor(db.session, user):
-        return redirect(url_for("auth.totp_enrol"))
+        return redirect(url_for(factors.ENROL_ENDPOINT))
     form = SecondFactorForm()
     status = 200
     if "totp" in methods and form.validate_on_submit():

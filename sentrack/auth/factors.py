@@ -40,6 +40,8 @@ OPEN_WHILE_PENDING: set[str] = {
 }
 # ... and those it may reach while it must enrol a factor before going on.
 OPEN_WHILE_ENROLLING: set[str] = {"auth.security", "auth.totp_enrol", "auth.recovery_codes"}
+# Where a session that must enrol a factor, and has none, is sent (another method may point elsewhere).
+ENROL_ENDPOINT = "auth.totp_enrol"
 RECOVERY = "recovery"
 METHOD_NAMES = {"totp": "authenticator app", RECOVERY: "recovery code"}
 RESET_KIND = SECOND_FACTOR_RESET  # the notification (and email) telling the person of a reset
