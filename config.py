@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -94,6 +95,8 @@ class Config:
     # The answer to a request for a reset link is never given sooner than this after it was asked,
     # so that how long it takes does not tell whether an account uses the address.
     PASSWORD_RESET_ANSWER_SECONDS = 0.5
+    # Wrong second-factor codes (authenticator, recovery code, security key) per account.
+    SECOND_FACTOR_LIMIT = os.environ.get("SECOND_FACTOR_LIMIT", "5 per 15 minutes")
     # The counts live here: Redis (REDIS_URL) so that every worker and server counts together;
     # production refuses to start without it.
     RATELIMIT_STORAGE_URI = "memory://"  # read from REDIS_URL by load()
@@ -110,6 +113,15 @@ class Config:
     MAIL_TIMEOUT = 10
     # The address links in emails start with, for example https://sentrack.school.sch.uk
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+
+    # Security keys and passkeys (WebAuthn): the relying party is the host name the app is reached
+    # at (never an IP address: browsers refuse one), and the origin its pages are served from. With
+    # no WEBAUTHN_ORIGIN, the origin of the request is taken, on the relying party's host only
+    # (development and tests serve on a free port of localhost); production takes both from
+    # BASE_URL unless they are set.
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "localhost")
+    WEBAUTHN_RP_NAME = os.environ.get("WEBAUTHN_RP_NAME", "SEN Track")
+    WEBAUTHN_ORIGIN: str | None = os.environ.get("WEBAUTHN_ORIGIN") or None
 
     # The largest request body taken, in bytes (1 MB unless MAX_CONTENT_LENGTH says otherwise): no
     # form comes near it; a larger request is refused with a 413 page before it is read.
@@ -203,7 +215,13 @@ class ProductionConfig(Config):
             problems.append("REDIS_URL must name a Redis server (redis://, rediss:// or redis+...://).")
         if problems:
             raise ConfigError("SEN Track cannot start in production:\n- " + "\n- ".join(problems))
-        return super().load()
+        settings = super().load()
+        base = urlsplit(settings["BASE_URL"])
+        if not os.environ.get("WEBAUTHN_RP_ID") and base.hostname:
+            settings["WEBAUTHN_RP_ID"] = base.hostname
+        if not settings["WEBAUTHN_ORIGIN"] and base.scheme and base.netloc:
+            settings["WEBAUTHN_ORIGIN"] = f"{base.scheme}://{base.netloc}"
+        return settings
 
 
 class BenchConfig(Config):

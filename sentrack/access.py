@@ -39,6 +39,7 @@ from sentrack.models import (
     Task,
     TeachingGroup,
     User,
+    WebAuthnCredential,
     group_pupils,
     group_teachers,
 )
@@ -1041,3 +1042,107 @@ def may_read_report_drafts(user: User) -> bool:
 def may_draft_report(user: User) -> bool:
     """Whether the user drafts, edits and publishes the school's SEN information report (the SENCO)."""
     return can(user, Ability.DRAFT_SEN_REPORT) and user.school_id is not None
+
+
+# --- Second factors of sign-in ------------------------------------------------------------------
+
+# The roles that open many records (every pupil of a school, or of an authority's EHC work, or
+# every account of a school): they sign in with a second factor wherever the authority requires it.
+SECOND_FACTOR_ROLES = frozenset({Role.SENCO, Role.HEAD, Role.ADMIN, Role.LA_OFFICER})
+
+
+def _authority_of(user: User):
+    if user.school is not None:
+        return user.school.local_authority
+    return user.local_authority
+
+
+def second_factor_required(user: User) -> bool:
+    """Whether `user` must sign in with a second factor: the SENCO, the head teacher, an
+    administrator and an LA officer, and everyone at a school that requires it of all its staff;
+    nobody while their authority has switched the requirement off (the demo authority does)."""
+    authority = _authority_of(user)
+    if authority is not None and not authority.second_factor_required:
+        return False
+    if user.has_role(*SECOND_FACTOR_ROLES):
+        return True
+    return user.school is not None and user.school.second_factor_for_all
+
+
+def may_set_second_factor_rule(user: User) -> bool:
+    """Whether `user` may open the school's requirement of a second factor for all its staff: the
+    SENCO (who may switch it on) and the head teacher (who may also switch it off)."""
+    return user.has_role(Role.SENCO, Role.HEAD) and user.school_id is not None
+
+
+def may_switch_second_factor_off(user: User) -> bool:
+    """Whether `user` may switch off the school's requirement of a second factor for all its
+    staff: only the head teacher (the SENCO may switch it on)."""
+    return user.has_role(Role.HEAD) and user.school_id is not None
+
+
+def may_reset_second_factor(user: User, member: User) -> bool:
+    """Whether `user` may reset `member`'s second factor (when it is lost): the head teacher
+    anyone's at their school but their own, the SENCO the head teacher's, and an LA officer
+    another officer's of the same authority. Nobody resets their own: they use a recovery code."""
+    if user.id == member.id or not member.active:
+        return False
+    if member.has_role(Role.LA_OFFICER):
+        return (
+            user.has_role(Role.LA_OFFICER)
+            and user.local_authority_id is not None
+            and user.local_authority_id == member.local_authority_id
+        )
+    if user.school_id is None or member.school_id != user.school_id:
+        return False
+    if user.has_role(Role.HEAD):
+        return True
+    return user.has_role(Role.SENCO) and member.has_role(Role.HEAD)
+
+
+def may_reset_colleagues(user: User) -> bool:
+    """Whether `user` holds a role that resets other people's second factors (the page listing them)."""
+    return user.has_role(Role.HEAD, Role.SENCO, Role.LA_OFFICER)
+
+
+def second_factor_colleagues(user: User) -> sa.Select:
+    """The active people whose second factor `user` might reset, before `may_reset_second_factor`
+    decides each: their school's staff, or their authority's officers."""
+    if not may_reset_colleagues(user):
+        return sa.select(User).where(sa.false())
+    conditions = []
+    if user.school_id is not None:
+        conditions.append(User.school_id == user.school_id)
+    if user.has_role(Role.LA_OFFICER) and user.local_authority_id is not None:
+        officers = sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.LA_OFFICER)
+        conditions.append(sa.and_(User.local_authority_id == user.local_authority_id, User.id.in_(officers)))
+    return (
+        sa.select(User)
+        .where(sa.or_(*conditions) if conditions else sa.false(), User.active, User.id != user.id)
+        .order_by(User.full_name)
+    )
+
+
+def get_resettable_member(user: User, member_id: int) -> User:
+    """The person whose second factor `user` resets, else 404 (403 for a role that resets none)."""
+    if not may_reset_colleagues(user):
+        abort(403)
+    member = db.session.scalar(second_factor_colleagues(user).where(User.id == member_id))
+    if member is None or not may_reset_second_factor(user, member):
+        abort(404)
+    return member
+
+
+# --- Security keys and passkeys (WebAuthn) ------------------------------------------------------
+
+
+def get_security_key(user: User, key_id: int) -> WebAuthnCredential:
+    """One of the user's own security keys or passkeys: anyone else's is Not Found, as is a key
+    that does not exist. Everyone manages their own keys and nobody else's (a lost key is removed
+    by resetting the person's second factor)."""
+    key = db.session.scalar(
+        sa.select(WebAuthnCredential).where(WebAuthnCredential.id == key_id, WebAuthnCredential.user_id == user.id)
+    )
+    if key is None:
+        abort(404)
+    return key

@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from sentrack import audit
+from sentrack.auth.factors import reset_second_factor
 from sentrack.auth.passwords import hash_password, password_problem
 from sentrack.clock import now, today
 from sentrack.extensions import db
@@ -75,6 +76,21 @@ def create_user_command(email, full_name, roles, urn, la_code, password):
         f"Created an account for {email} with roles: {', '.join(roles)}. "
         "They must change the password when they first sign in."
     )
+
+
+@click.command("reset-second-factor")
+@click.argument("email")
+@with_appcontext
+def reset_second_factor_command(email):
+    """Remove every second factor of the account with EMAIL (a lost phone, no recovery codes and
+    nobody at the school to reset it), end its sessions, audit it and email its owner."""
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise click.BadParameter("no account has this email address", param_hint="EMAIL")
+    with audit.acting_as("Operator (reset-second-factor)"):
+        reset_second_factor(db.session, user, actor=None, moment=datetime.now(UTC))
+    db.session.commit()
+    click.echo(f"Reset the second factor of {user.email}. They have been signed out and emailed.")
 
 
 @click.command("sweep")
@@ -228,6 +244,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(reset_second_factor_command)
     app.cli.add_command(sweep_command)
     app.cli.add_command(compliance_command)
     app.cli.add_command(move_school_command)

@@ -152,6 +152,7 @@ EMAIL_WHAT = {
     "transfer_asked": "Another school asks for the SEN record of a pupil who joined it",
     "transfer_decided": "A pupil's previous school decided on their transfer",
     "role_proposed": "A role for a member of staff waits for your confirmation",
+    "second_factor_reset": "Your second factor for signing in was reset",
 }
 EMAIL_WHAT_DEFAULT = "You have a new notification"
 
@@ -176,6 +177,14 @@ def compose(notification: Notification, *, sender: str, base_url: str, task: Tas
     if task is not None:
         lines.append(f"Due by: {task.due_on.day} {task.due_on:%B %Y}")
     link = f"{base_url.rstrip('/')}{notification.link or '/'}"
+    if notification.kind == "second_factor_reset":
+        lines += [
+            "",
+            "Your authenticator app, recovery codes and security keys were removed from your account, and you "
+            "were signed out. Sign in with your password and set up a second factor again.",
+            "",
+            "If you did not ask for this, tell your head teacher (or your authority's SEN team) at once.",
+        ]
     lines += ["", f"See it here (sign in first): {link}", "", "Emails name no pupil: the details are in SEN Track."]
     message.set_content("\n".join(lines) + "\n")
     return message

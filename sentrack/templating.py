@@ -56,8 +56,8 @@ MAP_ENDPOINTS = "interventions.provision_map"
 
 def navigation() -> list[dict]:
     """The header links for the signed-in user's roles."""
-    if not current_user.is_authenticated:
-        return []
+    if not current_user.is_authenticated or getattr(current_user, "second_factor_pending", False):
+        return []  # half signed in: nowhere to go until the second factor is given
     allowed = abilities(current_user)
     items = [("Home", "main.home", None)]
     if Ability.VIEW_PUPILS in allowed:

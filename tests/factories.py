@@ -124,8 +124,10 @@ class World:
 
 
 def build_world(session: Session) -> World:
-    la = LocalAuthority(code="999", name="Test Borough")
-    other_la = LocalAuthority(code="998", name="Elsewhere County")
+    # The tests' authorities do not require a second factor, so that the suite's users sign in with
+    # their password alone; tests/test_second_factor.py switches it on (it is on by default).
+    la = LocalAuthority(code="999", name="Test Borough", second_factor_required=False)
+    other_la = LocalAuthority(code="998", name="Elsewhere County", second_factor_required=False)
     session.add_all([la, other_la])
     session.flush()
     school = School(urn="900001", name="Oak Primary", phase=Phase.PRIMARY, local_authority_id=la.id)

@@ -632,6 +632,18 @@ def test_every_audited_action_reads_as_words():
             "sen_report_drafted",
             "sen_report_saved",
             "sen_report_published",
+            # Second factors of sign-in: about the account, never a pupil
+            "second_factor_passed",
+            "second_factor_failed",
+            "second_factor_throttled",
+            "second_factor_enrolled",
+            "second_factor_removed",
+            "second_factor_reset",
+            "recovery_codes_made",
+            "recovery_code_used",
+            # Security keys and passkeys (WebAuthn): about the person's own sign-in, never a pupil
+            "webauthn_key_refused",
+            "webauthn_key_not_added",
         }
     }
 

@@ -1877,3 +1877,14 @@ def test_every_school_has_its_letter_templates_and_a_parent_under_a_court_order(
         ).all()
         assert waiting  # the letter page shows the parent left out
         assert len(copies_for(contact.pupil.contacts).sent) >= 1
+
+
+# --- Second factors of sign-in ---------------------------------------------------------------------
+
+
+def test_the_demo_authorities_require_no_second_factor_so_newcomers_sign_in_with_the_password(db_session):
+    from sentrack.models import LocalAuthority, RecoveryCode, TotpFactor
+
+    assert set(db_session.scalars(sa.select(LocalAuthority.second_factor_required))) == {False}
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(TotpFactor)) == 0
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)) == 0

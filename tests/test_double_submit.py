@@ -608,6 +608,12 @@ def test_the_views_that_create_records_save_once(app):
         # tests/test_class_membership.py)
         "yearend.preview",
         "yearend.class_pupils",
+        # Second factors of sign-in (sent twice in test_the_second_factor_forms_save_once_when_sent_twice)
+        "auth.totp_enrol",
+        "auth.recovery_codes_new",
+        "auth.second_factor_reset_post",
+        # A security key or passkey added (sent twice in tests/test_webauthn.py)
+        "auth.webauthn_add",
     }
 
 
@@ -751,3 +757,50 @@ def test_the_sen_report_forms_save_once_when_sent_twice(as_browser, world, login
     twice(f"{page_url}/draft", {}, page=page_url)
     version = client.page(page_url).value("version")
     twice(f"{page_url}/publish", {"version": version}, page=page_url)
+
+
+# Second factors of sign-in
+
+
+def test_the_second_factor_forms_save_once_when_sent_twice(as_browser, world, login, session):
+    """Setting up the app, new recovery codes and a colleague's reset, each sent twice: the
+    repeat is answered as the first and saves nothing more (no second set of codes, no second
+    email)."""
+    import time
+
+    import pyotp
+
+    from sentrack.models import Notification, RecoveryCode, TotpFactor
+
+    client = as_browser
+    teacher, head = world.users["teacher"], world.users["head"]
+
+    def twice(actor, url, data, page):
+        """`data`: what to post, or a function of the page opened (the code its key makes)."""
+        login(actor)
+        opened = client.page(page)
+        token = opened.submission_token(None if page == url else url)
+        posted = {**(data(opened) if callable(data) else data), submissions.FIELD: token}
+        first = client.post(url, data=posted)
+        assert first.status_code == 302, f"{url}: {first.status_code} {text(first)[:300]}"
+        after_first = _rows(session)
+        second = client.post(url, data=posted)
+        assert second.headers["Location"] == first.headers["Location"], url
+        assert _rows(session) == after_first, f"{url}: the repeat saved something"
+        return first
+
+    def code_for(page):
+        return {"code": pyotp.TOTP(page.text("#totp-key").replace(" ", "")).at(time.time())}
+
+    twice(teacher, "/account/security/authenticator", code_for, "/account/security/authenticator")
+    assert count(session, TotpFactor, TotpFactor.user_id == teacher.id) == 1
+    first_codes = set(session.scalars(sa.select(RecoveryCode.code_hash).where(RecoveryCode.user_id == teacher.id)))
+
+    twice(teacher, "/account/security/recovery-codes/new", {}, "/account/security")
+    new_codes = set(session.scalars(sa.select(RecoveryCode.code_hash).where(RecoveryCode.user_id == teacher.id)))
+    assert len(new_codes) == 10 and not new_codes & first_codes
+
+    reset = f"/account/security/resets/{teacher.id}/reset"
+    twice(head, reset, {}, f"/account/security/resets/{teacher.id}")
+    assert count(session, TotpFactor, TotpFactor.user_id == teacher.id) == 0
+    assert count(session, Notification, Notification.recipient_id == teacher.id) == 1

@@ -90,6 +90,7 @@ from sentrack.models import (
     Provision,
     Pupil,
     RecordRevision,
+    RecoveryCode,
     Review,
     RoleAssignment,
     RoleProposal,
@@ -98,12 +99,15 @@ from sentrack.models import (
     SenReport,
     SenStatus,
     SessionAttendance,
+    SessionValue,
     SupportCycle,
     Task,
     TeachingGroup,
     TimelineEvent,
+    TotpFactor,
     User,
     UserSession,
+    WebAuthnCredential,
     YearEnd,
 )
 from tests import ctf_samples
@@ -139,6 +143,9 @@ class Fuzz:
 
     writes: tuple
     prepare: Callable[[World, Session, Target, str], str] | None = None
+    # Who opens the form when it is no page of the truth table's first role as it stands (the
+    # second step of signing in, for a session awaiting it: `prepare` brings it there).
+    actor: str | None = None
 
 
 def _choose_first(world: World, session: Session, target: Target, url: str) -> str:
@@ -209,6 +216,20 @@ def _summer(world: World, session: Session, target: Target, url: str) -> str:
 def _ehc_draft_sent(world: World, session: Session, target: Target, url: str) -> str:
     target.ehc.request.draft_sent_on = date(2026, 11, 18)
     return _ehc_plan_to_issue(world, session, target, url)
+
+
+def _awaiting_second_factor(world: World, session: Session, target: Target, url: str) -> str:
+    """The class teacher, who has an authenticator app, has given the password: the session awaits
+    the second factor."""
+    teacher = world.users["teacher"]
+    session.add(TotpFactor(user_id=teacher.id, secret="JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"))
+    session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == teacher.id, UserSession.ended_at.is_(None))
+        .values(second_factor_pending=True)
+    )
+    session.commit()
+    return url
 
 
 FORMS: dict[str, Fuzz] = {
@@ -302,6 +323,15 @@ FORMS: dict[str, Fuzz] = {
     "/account/notifications": Fuzz((NotificationPreference, AuditEvent)),
     # The SEN information report: this year's, begun by the form
     "/sen-report/<int:year>/edit": Fuzz((SenReport, RecordRevision, AuditEvent)),
+    # Second factors of sign-in
+    "/sign-in/second-factor": Fuzz((UserSession, AuditEvent), _awaiting_second_factor, actor="teacher"),
+    "/sign-in/second-factor/recovery": Fuzz((UserSession, AuditEvent), _awaiting_second_factor, actor="teacher"),
+    "/account/security/authenticator": Fuzz((TotpFactor, RecoveryCode, AuditEvent)),
+    "/account/security/authenticator/remove": Fuzz((TotpFactor, RecoveryCode, AuditEvent)),
+    "/settings/second-factor": Fuzz((School, AuditEvent)),
+    # Security keys and passkeys (WebAuthn): adding one with its name, removing one with the password
+    "/account/security/keys/add": Fuzz((WebAuthnCredential, RecoveryCode, SessionValue, AuditEvent)),
+    "/account/security/keys/<int:key_id>/remove": Fuzz((WebAuthnCredential, RecoveryCode, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below
@@ -315,6 +345,9 @@ BUTTONS: dict[str, str] = {
     "/drafts/keep/<path:form>": "keep what is typed into a long form as a draft",
     "/drafts/discard/<path:form>": "discard the draft of a long form",
     "/settings/terms/<int:term_id>/default": "give a term the default dates again",
+    # Second factors of sign-in
+    "/account/security/recovery-codes/new": "make new recovery codes",
+    "/account/security/resets/<int:user_id>/reset": "reset a colleague's second factor",
     "/pupils/clear-search": "forget the search text",
     "/pupils/left/clear-search": "forget the search text of the leavers' list",
     "/pupils/<public_id>/leaving/undo": "undo a leaving recorded by mistake",
@@ -340,6 +373,10 @@ BUTTONS: dict[str, str] = {
     "/transfers/<int:transfer_id>/decline": "decline a transfer to another school, with the reason",
     "/sen-report/<int:year>/draft": "draft the SEN information report from the figures",
     "/sen-report/<int:year>/publish": "publish the SEN information report",
+    # Security keys and passkeys (WebAuthn): the options of each ceremony, and a sign-in with a key
+    "/account/security/keys/options": "ask for the options to make a new security key or passkey",
+    "/sign-in/second-factor/key/options": "ask for the options to sign in with a security key or passkey",
+    "/sign-in/second-factor/key": "sign in with a security key or passkey",
 }
 
 
@@ -391,7 +428,7 @@ def rendered_forms(app):
 def open_form(app, client, world, login, session, foreign_group, rule: str):
     """Sign in as the form's user, open its page and return (url, the form the page rendered, the Page)."""
     route = ROUTES[rule]
-    role = _actor(route)
+    role = FORMS[rule].actor or _actor(route)
     target = _target(world, route, _kind(route, role), foreign_group, session)
     if role != ANONYMOUS:
         login(world.users[role])
@@ -998,6 +1035,9 @@ def test_the_buttons_that_create_records_save_once(app):
         "/transfers/<int:transfer_id>/confirm",
         "/sen-report/<int:year>/draft",
         "/sen-report/<int:year>/publish",
+        # Second factors of sign-in
+        "/account/security/recovery-codes/new",
+        "/account/security/resets/<int:user_id>/reset",
     }
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from sentrack.auth.sessions import start_session
+from sentrack.extensions import db
 from sentrack.models import (
     NO_PASSWORD,
     AreaOfNeed,
@@ -65,6 +66,7 @@ from sentrack.models import (
     Task,
     TeachingGroup,
     UserSession,
+    WebAuthnCredential,
 )
 from sentrack.workflows import interventions as iflow
 from sentrack.workflows.duty_catalogue import sync_catalogue
@@ -227,6 +229,20 @@ RESET = "reset"  # an open link to reset the password of a member of a school
 OWN_SESSION = "own-session"  # another open session of the SENCO (the owner), on another device
 MANAGERS = ("senco", "head", "admin")  # who manages a school's staff (Ability.MANAGE_STAFF)
 
+
+def _senco_key_removal(t: Target) -> str:
+    """The page removing a security key of the SENCO's (added the first time it is asked for)."""
+    senco = t.world.users["senco"]
+    key = db.session.scalar(sa.select(WebAuthnCredential).where(WebAuthnCredential.user_id == senco.id))
+    if key is None:
+        key = WebAuthnCredential(
+            user_id=senco.id, credential_id=b"senco-key", public_key=b"\xa5", transports=[], name="Senco key"
+        )
+        db.session.add(key)
+        db.session.commit()
+    return f"/account/security/keys/{key.id}/remove"
+
+
 # The key is the rule as Werkzeug spells it: one endpoint may have several rules.
 ROUTES: dict[str, Route] = {
     "/sign-in": Route(lambda t: "/sign-in", {role: Redirect("/") for role in ROLES}, anonymous=200),
@@ -254,6 +270,39 @@ ROUTES: dict[str, Route] = {
     # --- end of account recovery and one's own sessions ---
     # The timeout warning's "Stay signed in": anyone signed in, sent back home without a page to go to.
     "/session/stay": Route(lambda t: "/session/stay", {role: Redirect("/") for role in ROLES}, method="POST"),
+    # Second factors of sign-in (tests/test_second_factor.py). The second step of signing in sends
+    # anyone already through it home; the security pages are everyone's own; the codes just made
+    # are shown once, and without any the page sends back to the security page.
+    "/sign-in/second-factor": Route(lambda t: "/sign-in/second-factor", {role: Redirect("/") for role in ROLES}),
+    "/sign-in/second-factor/recovery": Route(
+        lambda t: "/sign-in/second-factor/recovery", {role: Redirect("/") for role in ROLES}
+    ),
+    "/account/security": Route(lambda t: "/account/security", EVERYONE),
+    "/account/security/authenticator": Route(lambda t: "/account/security/authenticator", EVERYONE),
+    "/account/security/authenticator/remove": Route(lambda t: "/account/security/authenticator/remove", EVERYONE),
+    "/account/security/recovery-codes": Route(
+        lambda t: "/account/security/recovery-codes", {role: Redirect("/account/security") for role in ROLES}
+    ),
+    # New recovery codes need a second factor first: refused back to the security page.
+    "/account/security/recovery-codes/new": Route(
+        lambda t: "/account/security/recovery-codes/new",
+        {role: Redirect("/account/security") for role in ROLES},
+        method="POST",
+    ),
+    # Resetting a colleague's: the head teacher a member of the school (here the class teacher); the
+    # SENCO only the head's and an officer only another officer's, so the teacher is not found.
+    "/account/security/resets": Route(lambda t: "/account/security/resets", only("senco", "head", "la")),
+    "/account/security/resets/<int:user_id>": Route(
+        lambda t: f"/account/security/resets/{t.world.users['teacher'].id}",
+        only("head") | {"senco": 404, "la": 404},
+    ),
+    "/account/security/resets/<int:user_id>/reset": Route(
+        lambda t: f"/account/security/resets/{t.world.users['teacher'].id}/reset",
+        only("head", yes=Redirect("/account/security/resets")) | {"senco": 404, "la": 404},
+        method="POST",
+    ),
+    # Who must use a second factor: the SENCO and the head teacher (only the head switches it off).
+    "/settings/second-factor": Route(lambda t: "/settings/second-factor", only("senco", "head")),
     # Drafts of a long form (here the meeting form) are refused exactly as the form is: they run its view.
     "/drafts/keep/<path:form>": Route(
         lambda t: f"/drafts/keep{t.base}/meetings/new",
@@ -742,6 +791,19 @@ ROUTES: dict[str, Route] = {
     ),
     "/transfers/<int:transfer_id>/decline": Route(
         lambda t: f"/transfers/{t.transfer.id}/decline", only("senco"), method="POST", target=TRANSFER
+    ),
+    # --- Security keys and passkeys (WebAuthn): everyone adds and removes their own ---------------
+    "/account/security/keys/add": Route(lambda t: "/account/security/keys/add", EVERYONE),
+    # The options of a new key, as JSON: a post without the key's name is answered with its errors.
+    "/account/security/keys/options": Route(lambda t: "/account/security/keys/options", EVERYONE, method="POST"),
+    # A key of the SENCO's: theirs to remove; anyone else's answer never confirms it exists.
+    "/account/security/keys/<int:key_id>/remove": Route(_senco_key_removal, only("senco", no=404)),
+    # Signing in with a key is for a session awaiting its second factor: one signed in already goes home.
+    "/sign-in/second-factor/key/options": Route(
+        lambda t: "/sign-in/second-factor/key/options", {role: Redirect("/") for role in ROLES}, method="POST"
+    ),
+    "/sign-in/second-factor/key": Route(
+        lambda t: "/sign-in/second-factor/key", {role: Redirect("/") for role in ROLES}, method="POST"
     ),
 }
 

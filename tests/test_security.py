@@ -18,7 +18,7 @@ from sentrack import create_app
 from sentrack.models import Concern
 from tests.helpers import count, text
 from tests.pages import Page
-from tests.test_fuzz_forms import ROLE_PREFERENCE, _kind, fields_of, leaf_fields, rendered_forms, snapshot
+from tests.test_fuzz_forms import FORMS, ROLE_PREFERENCE, _kind, fields_of, leaf_fields, rendered_forms, snapshot
 from tests.test_permissions import (
     ANONYMOUS,
     ROUTES,
@@ -82,11 +82,14 @@ def _form_data(form) -> dict:
 def _prepare(app, client, world, login, session, foreign_group, rule):
     """Sign in as the POST's user and return (url, form data, the page's valid CSRF token)."""
     route = ROUTES[rule]
-    role = _post_actor(rule)
+    fuzz = FORMS.get(rule)
+    role = (fuzz.actor if fuzz is not None else None) or _post_actor(rule)
     target = _target(world, route, _kind(route, role) if role != ANONYMOUS else "own", foreign_group, session)
     if role != ANONYMOUS:
         login(world.users[role])
     url = route.url(target)
+    if fuzz is not None and fuzz.actor is not None:  # a form only its own actor reaches, once prepared
+        url = fuzz.prepare(world, session, target, url)
     if route.method == "GET":  # a page with a form: post what it rendered
         with rendered_forms(app) as seen:
             page = Page(client.get(url))

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from sentrack.auth import invitations, own_sessions, recovery, views  # noqa: E402,F401
+from sentrack.auth import factor_views, invitations, own_sessions, recovery, views, webauthn_views  # noqa: E402,F401  (factor_views's gate first)

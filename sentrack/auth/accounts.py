@@ -7,7 +7,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sentrack import audit
+from sentrack import access, audit
+from sentrack.auth import factors
 from sentrack.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from sentrack.auth.sessions import end_all_sessions, end_session, end_session_of, start_session
 from sentrack.auth.sessions import end_other_sessions as end_sessions_elsewhere
@@ -45,10 +46,18 @@ def sign_in(session: Session, user: User, password: str, *, remote_addr: str | N
     token; a hash made with older argon2 parameters is renewed on the way."""
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    token = start_session(session, user, remote_addr=remote_addr, user_agent=user_agent)
+    pending = second_factor_awaited(session, user)
+    token = start_session(session, user, remote_addr=remote_addr, user_agent=user_agent, second_factor_pending=pending)
     user.last_signed_in_at = now()
-    audit.record(session, "signed_in", actor=user, object_type="user", object_id=user.id)
+    details = {"second_factor": "awaited"} if pending else None
+    audit.record(session, "signed_in", actor=user, object_type="user", object_id=user.id, details=details)
     return token
+
+
+def second_factor_awaited(session: Session, user: User) -> bool:
+    """Whether a session opened with the right password must still be given a second factor: the
+    person has one, or must enrol one (`access.second_factor_required`)."""
+    return factors.has_second_factor(session, user) or access.second_factor_required(user)
 
 
 def sign_out(session: Session, user: User) -> None:

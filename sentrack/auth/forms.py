@@ -78,3 +78,49 @@ class ResetPasswordForm(FlaskForm):
     )
     confirm_password = confirm_field("Confirm new password", "Confirm your new password")
     submit = SubmitField("Set new password", widget=GovSubmitInput())
+
+
+# --- Second factors ----------------------------------------------------------------------------
+
+
+def code_field(label: str, required: str, *, max_length: int = 40, **kwargs):
+    """A box for a one-time code (typed or pasted, spaces allowed)."""
+    return text_field(label, required=required, max_length=max_length, count=False, **kwargs)
+
+
+class SecondFactorForm(FlaskForm):
+    code = code_field(
+        "Code from your authenticator app",
+        "Enter the 6-digit code from your authenticator app",
+        description="The app shows a new 6-digit code every 30 seconds.",
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = code_field(
+        "Recovery code",
+        "Enter one of your recovery codes",
+        description="One of the ten codes you saved when you set up your second factor, like ABCD-EFGH-JKLM-NPQR. "
+        "Each works once.",
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class EnrolTotpForm(FlaskForm):
+    code = code_field(
+        "Code from your authenticator app",
+        "Enter the 6-digit code your authenticator app shows",
+        description="After you add SEN Track to the app, it shows a 6-digit code. Enter it to finish.",
+    )
+    submit = SubmitField("Set up authenticator app", widget=GovSubmitInput())
+
+
+class RemoveTotpForm(FlaskForm):
+    proof = password_field(
+        "Your password, or a code from your authenticator app",
+        "Enter your password or a current code from your authenticator app",
+    )
+    submit = SubmitField(
+        "Remove authenticator app", widget=GovSubmitInput(), render_kw={"class": "govuk-button--warning"}
+    )

@@ -49,7 +49,7 @@ def _change_a_password_chosen_by_someone_else():
     """A password set by another person (with `flask create-user`) is changed before anything else."""
     if request.endpoint in OPEN_BEFORE_CHANGE or request.endpoint is None:
         return None
-    if current_user.is_authenticated and current_user.must_change_password:
+    if current_user.is_authenticated and current_user.must_change_password and not current_user.second_factor_pending:
         flash("Your password was set by someone else. Choose your own password before you go on.", "important")
         return redirect(url_for("auth.change_password"))
     return None

@@ -43,9 +43,17 @@ def _real_now() -> datetime:
     return datetime.now(UTC)
 
 
-def start_session(session: Session, user: User, *, remote_addr: str | None, user_agent: str | None) -> str:
+def start_session(
+    session: Session,
+    user: User,
+    *,
+    remote_addr: str | None,
+    user_agent: str | None,
+    second_factor_pending: bool = False,
+) -> str:
     """Open a session for `user` and return the token for the cookie. What the user's abandoned
-    sessions (unused for longer than any session may last) still remember is deleted."""
+    sessions (unused for longer than any session may last) still remember is deleted. A session
+    `second_factor_pending` reaches only the second-factor pages until it is given."""
     token = secrets.token_urlsafe(32)
     moment = _real_now()
     _forget_all(
@@ -62,9 +70,11 @@ def start_session(session: Session, user: User, *, remote_addr: str | None, user
             last_seen_at=moment,
             remote_addr=remote_addr,
             user_agent=(user_agent or "")[:200] or None,
+            second_factor_pending=second_factor_pending,
         )
     )
     user.session_token = token
+    user.second_factor_pending = second_factor_pending
     return token
 
 
@@ -115,6 +125,7 @@ def load_session(
         user.session_seen_at = moment  # kept by the request even if its work is rolled back
     user.session_token = token
     user.session_row_id = row.id
+    user.second_factor_pending = row.second_factor_pending
     user.session_times = (row.created_at, row.last_seen_at)
     return user
 

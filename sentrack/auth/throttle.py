@@ -1,5 +1,6 @@
 """Counting failed password checks and requests for reset links: the sign-in throttle, the
-change-password throttle and the reset-link throttle.
+change-password throttle and the reset-link throttle; and wrong second-factor codes, per account
+(SECOND_FACTOR_LIMIT, 5 in 15 minutes).
 
 The counts live in the storage RATELIMIT_STORAGE_URI names: Redis in production (the app refuses
 to start there without REDIS_URL), so that every worker and every server counts together; memory
@@ -63,6 +64,12 @@ class Throttle:
         # The kind of fault only: never the keys (account digests, addresses).
         log.error("The sign-in throttle's storage is unreachable (%s)", type(error).__name__)
         return ThrottleUnavailable()
+
+    def clear(self, limit: str, *keys: str) -> None:
+        try:
+            self._strategy.clear(parse(limit), *keys)
+        except (RedisError, OSError) as error:
+            raise self._unavailable(error) from error
 
     def reset(self) -> None:
         self.storage.reset()
@@ -139,3 +146,17 @@ def password_reset_asked(email: str, remote_addr: str | None) -> None:
     config, throttle = current_app.config, _throttle()
     throttle.count(config["PASSWORD_RESET_LIMIT_PER_ACCOUNT"], "reset-account", _account(email))
     throttle.count(config["PASSWORD_RESET_LIMIT_PER_ADDRESS"], "reset-address", _address(remote_addr))
+
+
+def second_factor_refused(user_id: int) -> bool:
+    """Whether the account has had too many wrong second-factor codes lately to try another."""
+    return not _throttle().allows(current_app.config["SECOND_FACTOR_LIMIT"], "second-factor", str(user_id))
+
+
+def second_factor_failed(user_id: int) -> None:
+    _throttle().count(current_app.config["SECOND_FACTOR_LIMIT"], "second-factor", str(user_id))
+
+
+def second_factor_cleared(user_id: int) -> None:
+    """The right second factor was given: the account's count of wrong ones starts again."""
+    _throttle().clear(current_app.config["SECOND_FACTOR_LIMIT"], "second-factor", str(user_id))

@@ -58,7 +58,10 @@ def sign_in():
                 user_agent=request.headers.get("User-Agent"),
             )
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+            target = _safe_next(request.args.get("next"))
+            if user.second_factor_pending:  # the password was right: the second factor next
+                return redirect(url_for("auth.second_factor", next=target))
+            return redirect(target or url_for("main.home"))
         # The audit of the failure is kept: the request commits it (operations.finish_request).
         throttle.sign_in_failed(form.email.data, request.remote_addr)
         form.email.errors.append(SIGN_IN_FAILED)

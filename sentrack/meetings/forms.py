@@ -503,3 +503,25 @@ def _add_settings(form_class) -> None:
 
 
 _add_settings(RuleSettingsForm)
+
+
+class SecondFactorRuleForm(FlaskForm):
+    """Whether everyone at the school signs in with a second factor (not only the roles that must)."""
+
+    for_all = RadioField(
+        "Must everyone at the school sign in with a second factor?",
+        widget=GovRadioInput(),
+        choices=[
+            ("yes", "Yes, all staff and governors"),
+            ("no", "No, only the SENCO, the head teacher and administrators"),
+        ],
+        validators=[InputRequired("Select whether everyone must sign in with a second factor")],
+    )
+    submit = SubmitField("Save", widget=GovSubmitInput())
+
+    @classmethod
+    def from_record(cls, school: School) -> SecondFactorRuleForm:
+        form = cls()
+        if not form.is_submitted():
+            form.for_all.data = "yes" if school.second_factor_for_all else "no"
+        return form

@@ -17,6 +17,7 @@ from sentrack.meetings.forms import (
     MeetingForm,
     PlanMeetingForm,
     RuleSettingsForm,
+    SecondFactorRuleForm,
     SharedForm,
     TermForm,
     UseDefaultDatesForm,
@@ -206,3 +207,34 @@ def term_default(term_id: int):
     )
     flash("The term has the default dates again.", "success")
     return _to_terms()
+
+
+# --- Settings: a second factor for signing in ---------------------------------------------------
+
+
+@bp.route("/settings/second-factor", methods=["GET", "POST"])
+@login_required
+def second_factor_rule():
+    """Whether everyone at the school signs in with a second factor: the SENCO and the head
+    teacher open it; only the head teacher may switch it off."""
+    user = operations.signed_in_user()
+    if not access.may_set_second_factor_rule(user):
+        abort(403)
+    school = _school(user)
+    form = SecondFactorRuleForm.from_record(school)
+    saved = form.validate_on_submit() and operations.run(
+        form, settings_flow.save_second_factor_rule, actor=user, school=school, for_all=form.for_all.data == "yes"
+    )
+    if saved:
+        flash("The requirement of a second factor is saved." if saved.value else "Nothing has changed.", "success")
+        return redirect(url_for("auth.security") if not access.can(user, Ability.MANAGE_SETTINGS) else _to_rules())
+    return render_template(
+        "meetings/second_factor_rule.html",
+        form=form,
+        school=school,
+        may_switch_off=access.may_switch_second_factor_off(user),
+    )
+
+
+def _to_rules():
+    return url_for("meetings.settings") + "#second-factor"

@@ -61,6 +61,7 @@ from sentrack.models.exchange import (
     TransferStatus,
     YearEnd,
 )
+from sentrack.models.factors import RecoveryCode, TotpFactor
 from sentrack.models.interventions import (
     AbsenceReason,
     CostBasis,
@@ -99,6 +100,7 @@ from sentrack.models.people import (
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 from sentrack.models.reports import ReportStatus, SenReport
 from sentrack.models.submissions import FormSubmission
+from sentrack.models.webauthn import WebAuthnCredential
 
 __all__ = [
     "EmailDelivery",
@@ -200,4 +202,7 @@ __all__ = [
     "group_teachers",
     "ReportStatus",
     "SenReport",
+    "RecoveryCode",
+    "TotpFactor",
+    "WebAuthnCredential",
 ]

@@ -36,6 +36,9 @@ class LocalAuthority(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(3), unique=True)  # the DfE LA number
     name: Mapped[str] = mapped_column(sa.String(120))
+    # Whether the roles that open many records (SENCO, head teacher, administrator, LA officer)
+    # must sign in with a second factor. On unless the authority switches it off (the demo does).
+    second_factor_required: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     schools: Mapped[list[School]] = relationship(back_populates="local_authority", order_by="School.name")
 
@@ -95,6 +98,8 @@ class School(Base):
     assistant_access_weeks: Mapped[int] = mapped_column(default=4, server_default="4")
     # Labels for impact ratings -2..+2, as {"-2": "...", ...}; None means the default scale.
     impact_scale: Mapped[dict | None] = mapped_column(sa.JSON)
+    # Whether everyone at the school, not only the roles that must, signs in with a second factor.
+    second_factor_for_all: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Each save moves the record to the next version (sentrack/workflows/revisions.py).
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 

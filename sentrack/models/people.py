@@ -56,6 +56,8 @@ class User(Base):
     session_row_id = None
     # When the signed-in session began and was last active (auth.sessions), for the timeout warning.
     session_times = None
+    # Whether the signed-in session still awaits the second factor (auth.sessions, auth.factors).
+    second_factor_pending = False
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -190,6 +192,10 @@ class UserSession(Base):
     ended_reason: Mapped[str | None] = mapped_column(sa.String(40))
     remote_addr: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(200))
+    # Opened with the right password by someone who has a second factor (or must enrol one): until
+    # it is given (`second_factor_at`), the session reaches only the second-factor pages.
+    second_factor_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

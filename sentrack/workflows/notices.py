@@ -32,6 +32,7 @@ from sentrack.workflows.staff import ROLE_PROPOSED
 from sentrack.workflows.sweep import TASK_ASSIGNED
 from sentrack.workflows.transfers import TRANSFER_ASKED, TRANSFER_DECIDED
 
+SECOND_FACTOR_RESET = "second_factor_reset"  # the person's second factor was reset: they are told at once
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -87,8 +88,9 @@ NOTICE_KINDS: tuple[NoticeKind, ...] = (
 )
 BY_KIND = {notice.kind: notice for notice in NOTICE_KINDS}
 REQUIRED_KINDS = frozenset(notice.kind for notice in NOTICE_KINDS if notice.required)
-# Emailed at once whatever anyone chose: the way into the app, and a password changed by a link.
-ALWAYS_AT_ONCE = frozenset({INVITATION, PASSWORD_RESET, PASSWORD_RESET_DONE})
+# Emailed at once whatever anyone chose: the way into the app, a password changed by a link, and a
+# second factor reset by someone else.
+ALWAYS_AT_ONCE = frozenset({INVITATION, PASSWORD_RESET, PASSWORD_RESET_DONE, SECOND_FACTOR_RESET})
 REQUIRED_PROBLEM = "{label}: choose your daily email or an email as it happens, since these carry a duty"
 
 

@@ -319,3 +319,29 @@ def save_rule_settings(
             session, "rule_settings_changed", actor=actor, school=school, record=("school", school.id), changed=changed
         )
     return changed
+
+
+# --- Second factor for signing in -------------------------------------------------------------------
+
+
+def save_second_factor_rule(session: Session, *, actor: User, school: School, for_all: bool) -> bool:
+    """Require a second factor of everyone at `school` (the SENCO, the head teacher), or no
+    longer (the head teacher only: `access.may_switch_second_factor_off`); audited. Returns
+    whether it changed. The roles that open many records need one whatever this says, unless the
+    authority has switched the requirement off (`access.second_factor_required`)."""
+    from sentrack import access
+
+    if for_all == school.second_factor_for_all:
+        return False
+    if not for_all and not access.may_switch_second_factor_off(actor):
+        raise RuleBroken("Only the head teacher can switch off the requirement", field="for_all")
+    school.second_factor_for_all = for_all
+    _audited(
+        session,
+        "second_factor_rule_changed",
+        actor=actor,
+        school=school,
+        record=("school", school.id),
+        for_all=for_all,
+    )
+    return True

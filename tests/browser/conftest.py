@@ -43,6 +43,8 @@ CHROMIUM_ARGS = [
 RESULTS = ROOT / "test-results"
 _VISITORS = pytest.StashKey[list]()
 _SERVER_LOG: list[Path] = []  # the served apps' logs, quoted in the report of a failed test
+# The database each served app uses, by its base URL: a journey may read what the app recorded.
+SERVED_DATABASES: dict[str, str] = {}
 SUMMER_TERM_DAY = date(2027, 7, 20)  # the clock of the server on which the year end runs
 # Generous waits: CI machines are shared, and a wait only costs time when a step fails.
 TIMEOUT_MS = 20_000
@@ -149,6 +151,7 @@ def _serve(
                 server.wait(timeout=10)
                 log.seek(0)
                 pytest.fail(f"the app did not start:\n{log.read()[-3000:]}", pytrace=False)
+            SERVED_DATABASES[f"http://127.0.0.1:{port}"] = url
             yield f"http://127.0.0.1:{port}", cast
         finally:
             server.terminate()

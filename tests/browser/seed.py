@@ -78,6 +78,7 @@ class Cast:
     mis_leaver: str = ""  # leaves during the journey, for a school typed in on the leaving form
     admin: str = ""  # Oak's administrator: adds a pupil and sets up classes in the roll checks journey
     review_pupil: str = ""  # a cycle at review with an observation and an intervention's impact against outcome 1
+    second_factor: str = ""  # an account only the second-factor journey signs in to
 
 
 def seed(session: Session) -> Cast:
@@ -170,7 +171,10 @@ def seed(session: Session) -> Cast:
         "letter": f"/pupils/{running.public_id}/letters/{letter_id}",
         "plan copy": f"{cycle}/plan/print",
     }
+    # An account only the second-factor journey signs in to: it sets up an authenticator app.
+    factor_user = factories.make_user(session, "factor@oak.test", Role.TEACHER, school=school)
     return Cast(
+        second_factor=factor_user.email,
         school=school.name,
         senco=senco.email,
         head=users["head"].email,

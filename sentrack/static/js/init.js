@@ -6,6 +6,7 @@ import { initSaveOnce } from './save-once.js'
 import { initSideSubmits } from './side-submit.js'
 import { initDrafts } from './drafts.js'
 import { initTimeoutWarning } from './timeout-warning.js'
+import { initWebAuthn } from './webauthn.js'
 
 initGovukFrontend()
 initMojFrontend()
@@ -13,3 +14,4 @@ initSaveOnce()
 initSideSubmits()
 initDrafts()
 initTimeoutWarning()
+initWebAuthn()
