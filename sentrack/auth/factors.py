@@ -25,7 +25,7 @@ from sentrack import audit
 from sentrack.auth import throttle
 from sentrack.auth.sessions import end_all_sessions
 from sentrack.models import Notification, RecoveryCode, TotpFactor, User, UserSession
-from sentrack.workflows.notices import SECOND_FACTOR_RESET
+from sentrack.models.factors import SECOND_FACTOR_RESET
 
 # Method name -> whether the person has enrolled it. "recovery" only backs up the others.
 METHOD_CHECKS: dict[str, Callable[[Session, User], bool]] = {}

@@ -12,6 +12,9 @@ from sentrack.clock import now
 from sentrack.models.base import Base, UTCDateTime
 from sentrack.models.people import User
 
+# The kind of notification (and email) telling a person that their second factor was reset.
+SECOND_FACTOR_RESET = "second_factor_reset"
+
 
 class TotpFactor(Base):
     """A person's authenticator app: the shared secret (base32) its codes are made from. One per

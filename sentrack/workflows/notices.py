@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from sentrack import access, audit
 from sentrack.clock import now
 from sentrack.models import EmailDelivery, Notification, NotificationPreference, Role, Task, User
+from sentrack.models.factors import SECOND_FACTOR_RESET
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.interventions import OFF_REGISTER_WAVE_3
 from sentrack.workflows.invitations import INVITATION
@@ -32,7 +33,6 @@ from sentrack.workflows.staff import ROLE_PROPOSED
 from sentrack.workflows.sweep import TASK_ASSIGNED
 from sentrack.workflows.transfers import TRANSFER_ASKED, TRANSFER_DECIDED
 
-SECOND_FACTOR_RESET = "second_factor_reset"  # the person's second factor was reset: they are told at once
 LONDON = ZoneInfo("Europe/London")
 
 
