@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
 import sqlalchemy as sa
 
 from sentrack.auth import codes, factors
+from sentrack.extensions import db
 from sentrack.models import Notification, RecoveryCode, Role, TotpFactor, UserSession
 from sentrack.outbox import SMTPMailer, send_due
+from sentrack.workflows import password_resets
 from tests.helpers import audit_events, count, email_text, smtp_server
 from tests.pages import Page
 
@@ -435,3 +437,37 @@ def test_the_operator_resets_anyones_factor_with_a_command(app, client, world, l
     )
     unknown = app.test_cli_runner().invoke(args=["reset-second-factor", "nobody@oak.test"])
     assert unknown.exit_code != 0 and "no account has this email address" in unknown.output
+
+
+# --- After a forgotten password -----------------------------------------------------------------
+
+
+def test_a_password_reset_by_link_still_asks_for_the_second_factor(app, client, auth, world, login, session):
+    teacher = world.users["teacher"]
+    secret, _ = enrol(client, login, teacher)
+    reset = password_resets.request_reset(
+        db.session,
+        email=teacher.email,
+        secret_key=app.config["SECRET_KEY"],
+        moment=datetime.now(UTC),
+        lifetime=timedelta(minutes=app.config["PASSWORD_RESET_MINUTES"]),
+    )
+    db.session.commit()
+    link = f"/reset-password/{password_resets.token_for(reset, app.config['SECRET_KEY'])}"
+    new_password = "saffron kettle harbour"
+
+    response = client.post(link, data={"new_password": new_password, "confirm_password": new_password})
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in")
+
+    response = auth.sign_in(teacher.email, new_password)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(SECOND_FACTOR)
+    home = client.get("/")
+    assert home.status_code == 302
+    assert home.headers["Location"].startswith(SECOND_FACTOR)
+    # The next step's code: the current one was used up setting the app up.
+    response = client.post(SECOND_FACTOR, data={"code": _code(secret, 1)})
+    assert response.status_code == 302
+    assert not response.headers["Location"].startswith(SECOND_FACTOR)
+    assert client.get("/").status_code == 200
