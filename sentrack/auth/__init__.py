@@ -1,4 +1,4 @@
-"""Signing in and out, changing a password, and the server-side sessions behind them."""
+"""Signing in and out (with a second factor), changing a password, and the server-side sessions behind them."""
 
 from flask import Blueprint
 
