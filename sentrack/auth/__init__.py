@@ -1,5 +1,5 @@
-"""Signing in and out, changing or recovering a password, and the server-side sessions behind them
-(which a person sees and ends on their sessions page)."""
+"""Signing in and out (with a second factor), changing or recovering a password, and the server-side
+sessions behind them (which a person sees and ends on their sessions page)."""
 
 from flask import Blueprint
 
