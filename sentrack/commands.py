@@ -25,6 +25,7 @@ from sentrack.workflows.compliance import compliance_figures, to_json
 from sentrack.workflows.drafts import purge_drafts
 from sentrack.workflows.ehc_figures import ehc_figures
 from sentrack.workflows.schools import move_school, school_numbered
+from sentrack.workflows.settings import save_authority_requirement
 from sentrack.workflows.sweep import run_sweep
 
 
@@ -91,6 +92,24 @@ def reset_second_factor_command(email):
         reset_second_factor(db.session, user, actor=None, moment=datetime.now(UTC))
     db.session.commit()
     click.echo(f"Reset the second factor of {user.email}. They have been signed out and emailed.")
+
+
+@click.command("second-factor-requirement")
+@click.argument("authority_code")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@with_appcontext
+def second_factor_requirement_command(authority_code, state):
+    """Switch on or off the authority's requirement of a second factor for the SENCO, the head
+    teacher, the administrator and its officers (the demo authority starts with it off). A school
+    can still require one of all its staff on its settings page."""
+    authority = db.session.scalar(sa.select(LocalAuthority).where(LocalAuthority.code == authority_code.strip()))
+    if authority is None:
+        raise click.BadParameter("no local authority has this code", param_hint="AUTHORITY_CODE")
+    with audit.acting_as("Operator (second-factor-requirement)"):
+        changed = save_authority_requirement(db.session, authority, required=state == "on")
+    db.session.commit()
+    said = "now required" if state == "on" else "no longer required"
+    click.echo(f"{authority.name}: a second factor is {said}" + ("." if changed else " (it already was so)."))
 
 
 @click.command("sweep")
@@ -245,6 +264,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(reset_second_factor_command)
+    app.cli.add_command(second_factor_requirement_command)
     app.cli.add_command(sweep_command)
     app.cli.add_command(compliance_command)
     app.cli.add_command(move_school_command)

@@ -639,6 +639,7 @@ def test_every_audited_action_reads_as_words():
             "second_factor_enrolled",
             "second_factor_removed",
             "second_factor_reset",
+            "second_factor_requirement_changed",
             "recovery_codes_made",
             "recovery_code_used",
             # Security keys and passkeys (WebAuthn): about the person's own sign-in, never a pupil

@@ -471,3 +471,27 @@ def test_a_password_reset_by_link_still_asks_for_the_second_factor(app, client, 
     assert response.status_code == 302
     assert not response.headers["Location"].startswith(SECOND_FACTOR)
     assert client.get("/").status_code == 200
+
+
+def test_the_operator_switches_an_authoritys_requirement_with_a_command(app, world, session):
+    runner = app.test_cli_runner()
+    assert world.la.second_factor_required is False
+
+    result = runner.invoke(args=["second-factor-requirement", world.la.code, "on"])
+
+    assert result.exit_code == 0, result.output
+    assert "a second factor is now required." in result.output
+    session.expire_all()
+    assert world.la.second_factor_required is True
+    assert world.other_la.second_factor_required is False
+    [event] = audit_events(session, "second_factor_requirement_changed")
+    assert event.details == {"required": True} and event.object_id == str(world.la.id)
+    assert event.actor_name == "Operator (second-factor-requirement)"
+    again = runner.invoke(args=["second-factor-requirement", world.la.code, "on"])
+    assert "(it already was so)" in again.output
+    assert len(audit_events(session, "second_factor_requirement_changed")) == 1
+    runner.invoke(args=["second-factor-requirement", world.la.code, "off"])
+    session.expire_all()
+    assert world.la.second_factor_required is False
+    unknown = runner.invoke(args=["second-factor-requirement", "000", "on"])
+    assert unknown.exit_code != 0 and "no local authority has this code" in unknown.output

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack import audit
-from sentrack.models import School, SchoolTerm, Season, User
+from sentrack.models import LocalAuthority, School, SchoolTerm, Season, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.revisions import begin_edit, check_version, finish_edit, forget, insert_once
 from sentrack.workflows.schools import checked_estab_number
@@ -344,4 +344,22 @@ def save_second_factor_rule(session: Session, *, actor: User, school: School, fo
         record=("school", school.id),
         for_all=for_all,
     )
+    return True
+
+
+def save_authority_requirement(session: Session, authority: LocalAuthority, *, required: bool) -> bool:
+    """Require a second factor of the roles that open many records at every school of `authority`
+    and of its officers, or no longer: the operator's switch (`flask second-factor-requirement`),
+    audited under the name the command acts as. Returns whether it changed."""
+    if required == authority.second_factor_required:
+        return False
+    authority.second_factor_required = required
+    audit.record(
+        session,
+        "second_factor_requirement_changed",
+        object_type="local_authority",
+        object_id=authority.id,
+        details={"required": required},
+    )
+    session.flush()
     return True
