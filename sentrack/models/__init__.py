@@ -97,9 +97,21 @@ from sentrack.models.people import (
 )
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 from sentrack.models.reports import ReportStatus, SenReport
+from sentrack.models.subject_access import (
+    AccessKind,
+    AccessStatus,
+    Requester,
+    SubjectAccessRequest,
+    SubjectAccessWithheld,
+)
 from sentrack.models.submissions import FormSubmission
 
 __all__ = [
+    "AccessKind",
+    "AccessStatus",
+    "Requester",
+    "SubjectAccessRequest",
+    "SubjectAccessWithheld",
     "EmailDelivery",
     "EmailDigest",
     "NotificationPreference",

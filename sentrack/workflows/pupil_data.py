@@ -49,6 +49,8 @@ from sentrack.models import (
     SenDifference,
     SenStatus,
     SessionAttendance,
+    SubjectAccessRequest,
+    SubjectAccessWithheld,
     SupportCycle,
     Task,
     TimelineEvent,
@@ -105,6 +107,14 @@ def _public_id(pupil_id: int) -> sa.ScalarSelect:
 # The records themselves, in an order safe for deleting (children first). Each is reached by its
 # pupil_id, or through the record it belongs to (an outcome through its support cycle).
 RECORDS: tuple[PupilTable, ...] = (
+    _entry(
+        SubjectAccessWithheld,
+        "Records withheld from subject access exports",
+        lambda p: SubjectAccessWithheld.request_id.in_(
+            sa.select(SubjectAccessRequest.id).where(SubjectAccessRequest.pupil_id == p)
+        ),
+    ),
+    _entry(SubjectAccessRequest, "Requests for the pupil's data", lambda p: SubjectAccessRequest.pupil_id == p),
     _entry(MeetingAction, "Actions agreed at meetings", lambda p: MeetingAction.meeting_id.in_(_meetings(p))),
     _entry(TimelineEvent, "Timeline", lambda p: TimelineEvent.pupil_id == p),
     _entry(EhcDocument, "EHC documents", lambda p: EhcDocument.pupil_id == p),
