@@ -120,22 +120,17 @@ def _check_received(pupil: Pupil, received_on: date | None, today: date) -> list
         return [RuleBroken("Enter the date the request was received", field="received_on")]
     if received_on > today:
         return [RuleBroken("The date the request was received cannot be in the future", field="received_on")]
-    began = record_began(pupil)
-    if received_on < began:
+    if received_on < pupil.date_of_birth:
+        return [RuleBroken("The request cannot have been received before the pupil was born", field="received_on")]
+    if pupil.admitted_on is not None and received_on < pupil.admitted_on:
         return [
             RuleBroken(
-                f"The request cannot have been received before the school held the pupil's record ({display(began)})",
+                f"The request cannot have been received before the pupil joined the school "
+                f"({display(pupil.admitted_on)})",
                 field="received_on",
             )
         ]
     return []
-
-
-def record_began(pupil: Pupil) -> date:
-    """The first day the school held the pupil's record: their admission, or, earlier, the day the
-    record was made in SEN Track."""
-    made = pupil.created_at.date()
-    return min(pupil.admitted_on, made) if pupil.admitted_on else made
 
 
 def record_request(session: Session, *, actor: User, details: RequestDetails, today: date) -> SubjectAccessRequest:
