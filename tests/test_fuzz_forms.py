@@ -97,6 +97,8 @@ from sentrack.models import (
     SenReport,
     SenStatus,
     SessionAttendance,
+    SubjectAccessRequest,
+    SubjectAccessWithheld,
     SupportCycle,
     Task,
     TeachingGroup,
@@ -298,6 +300,11 @@ FORMS: dict[str, Fuzz] = {
     "/account/notifications": Fuzz((NotificationPreference, AuditEvent)),
     # The SEN information report: this year's, begun by the form
     "/sen-report/<int:year>/edit": Fuzz((SenReport, RecordRevision, AuditEvent)),
+    # Subject access: a request for a pupil's data, its extension, its end and what it withholds
+    "/pupils/<public_id>/subject-access/new": Fuzz((SubjectAccessRequest, AuditEvent)),
+    "/subject-access/<int:request_id>/extend": Fuzz((SubjectAccessRequest, Task, AuditEvent)),
+    "/subject-access/<int:request_id>/close": Fuzz((SubjectAccessRequest, Task, AuditEvent)),
+    "/subject-access/<int:request_id>/withhold": Fuzz((SubjectAccessWithheld, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below
@@ -333,6 +340,9 @@ BUTTONS: dict[str, str] = {
     "/transfers/<int:transfer_id>/decline": "decline a transfer to another school, with the reason",
     "/sen-report/<int:year>/draft": "draft the SEN information report from the figures",
     "/sen-report/<int:year>/publish": "publish the SEN information report",
+    # Subject access
+    "/subject-access/<int:request_id>/withheld/<int:mark_id>/release": "include a withheld record again",
+    "/subject-access/<int:request_id>/export": "download the export of everything held about a pupil",
 }
 
 

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
+from sentrack import submissions
 from sentrack.models import (
     AccessKind,
     AccessStatus,
@@ -539,9 +540,7 @@ def test_the_senco_records_a_request_and_downloads_the_export_audited(client, lo
     assert pupil.last_name not in download.headers["Content-Disposition"]
     assert "data/pupil.json" in _unzip(download.data)
     actions = set(
-        session.scalars(
-            sa.select(AuditEvent.action).where(AuditEvent.object_type == "subject_access_request")
-        ).all()
+        session.scalars(sa.select(AuditEvent.action).where(AuditEvent.object_type == "subject_access_request")).all()
     )
     assert {"subject_access_recorded", "subject_access_viewed", "subject_access_exported"} <= actions
 
@@ -579,3 +578,36 @@ def test_the_settings_say_whether_the_school_is_maintained(client, login, sessio
     assert page.value("version")
     settings = client.page("/settings")
     assert "Maintained by the local authority" in settings.text()
+
+
+def test_the_forms_that_create_records_save_once_when_sent_twice(client, world, login, session):
+    """A request recorded, and a record withheld, each form sent twice with the token its page
+    carried: the first post saves, the second is answered with the same redirect."""
+    client.sends_submission_tokens = False
+    pupil = world.pupils["taught"]
+    login(world.users["senco"])
+
+    def twice(url, data):
+        posted = {**data, submissions.FIELD: client.page(url).submission_token()}
+        first = client.post(url, data=posted)
+        second = client.post(url, data=posted)
+        assert first.status_code == second.status_code == 302
+        assert first.headers["Location"] == second.headers["Location"]
+
+    url = f"/pupils/{pupil.public_id}/subject-access/new"
+    twice(
+        url,
+        {
+            "kind": "subject_access",
+            "requester": "parent",
+            "requester_name": "Mrs Brook",
+            "received_on": date_parts(date(2026, 11, 12)),
+        },
+    )
+    request = session.scalars(sa.select(SubjectAccessRequest)).one()
+    twice(
+        f"/subject-access/{request.id}/withhold",
+        {"table_name": "pupil", "row_id": str(pupil.id), "reason": "Third-party information"},
+    )
+    session.expire_all()
+    assert len(session.scalars(sa.select(SubjectAccessRequest)).one().withheld) == 1

@@ -18,6 +18,7 @@ from sentrack.forms import (
     Required,
     WholeNumberField,
     choose,
+    strip_text,
     text_area,
     text_field,
 )
@@ -99,7 +100,11 @@ class CloseForm(FlaskForm):
 
 
 class RecordNumberField(WholeNumberField):
-    """A record's number as the export shows it."""
+    """A record's number as the export shows it; what was typed is shown back without control
+    characters."""
+
+    def _value(self) -> str:
+        return strip_text(super()._value())
 
     def read(self, text: str) -> int:
         if not re.fullmatch(r"\d{1,12}", text) or int(text) > MAX_INT:

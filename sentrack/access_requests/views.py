@@ -152,7 +152,7 @@ def release(request_id: int, mark_id: int):
     mark = next((mark for mark in found.withheld if mark.id == mark_id), None)
     if mark is None:
         abort(404)
-    back = _request_url(found, "#withheld")
+    back = _request_url(found)
     operations.step(flow.release, back=back, actor=operations.signed_in_user(), request=found, mark=mark)
     flash("The record is in the export again.", "success")
     return redirect(back)
