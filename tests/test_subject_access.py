@@ -127,6 +127,14 @@ def test_fifteen_school_days_skip_a_bank_holiday_in_term_and_the_half_term(sessi
     assert flow.school_days_due(session, world.school.id, date(2027, 5, 20)) == date(2027, 6, 17)
 
 
+def test_a_register_on_a_bank_holiday_says_so(session, world):
+    from sentrack.workflows import registers
+
+    _summer_term(session, world.school)
+    assert registers.unusual_day(session, world.school, date(2027, 5, 3)) == "a bank holiday"
+    assert registers.unusual_day(session, world.school, date(2027, 5, 4)) is None
+
+
 def test_the_ctf_deadline_skips_a_bank_holiday_in_term(session, world):
     _summer_term(session, world.school)
     terms = terms_of_schools(session, [world.school.id], [2026])[world.school.id]
