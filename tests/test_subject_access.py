@@ -580,12 +580,26 @@ def test_the_educational_record_is_not_offered_by_a_school_not_maintained(client
     assert session.scalar(sa.select(sa.func.count()).select_from(SubjectAccessRequest)) == 0
 
 
-def test_the_settings_say_whether_the_school_is_maintained(client, login, session, world):
+def test_the_senco_says_the_school_is_not_maintained_in_the_settings(client, login, session, world):
+    from sentrack.workflows.settings import RULE_SETTINGS, YEARS_TAUGHT
+
     login(world.users["senco"])
     page = client.page("/settings/rules")
-    assert page.value("version")
-    settings = client.page("/settings")
-    assert "Maintained by the local authority" in settings.text()
+    assert page.soup.select_one("input[name=maintained][value=True]").has_attr("checked")
+    data = {name: str(getattr(world.school, name)) for name in (*RULE_SETTINGS, *YEARS_TAUGHT)}
+    refused = client.post("/settings/rules", data=data | {"version": page.value("version"), "maintained": "maybe"})
+    problem = field_error(refused.get_data(as_text=True), "maintained") or ""
+    assert "Select whether the school is maintained" in problem
+    session.refresh(world.school)
+    assert world.school.maintained is True
+
+    response = client.post("/settings/rules", data=data | {"version": page.value("version"), "maintained": "False"})
+    assert response.status_code == 302
+    session.refresh(world.school)
+    assert world.school.maintained is False
+    event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "rule_settings_changed")).one()
+    assert event.details["changed"] == ["maintained"]
+    assert "No: an academy or free school" in client.page("/settings").text()
 
 
 def test_the_forms_that_create_records_save_once_when_sent_twice(client, world, login, session):
