@@ -13,7 +13,7 @@ from sentrack.access_requests import bp, queries
 from sentrack.access_requests.forms import ButtonForm, CloseForm, ExtendForm, RequestForm, WithholdForm
 from sentrack.clock import today
 from sentrack.extensions import db
-from sentrack.models import AccessKind, AccessStatus, SubjectAccessRequest
+from sentrack.models import SubjectAccessRequest
 from sentrack.submissions import once
 from sentrack.workflows import subject_access as flow
 from sentrack.workflows import subject_access_export as export
@@ -70,10 +70,7 @@ def show(request_id: int):
         marks=queries.marks_of(db.session, found),
         today=today(),
         overdue=queries.is_overdue(found, today()),
-        may_extend=found.status is AccessStatus.OPEN
-        and found.kind is AccessKind.SUBJECT_ACCESS
-        and found.extended_on is None
-        and today() <= found.due_on,
+        may_extend=flow.extension_problem(found, today()) is None,
         button=ButtonForm(),
     )
     about = {"object_type": "subject_access_request", "object_id": found.id}

@@ -160,19 +160,29 @@ def _open(request: SubjectAccessRequest) -> None:
         raise RuleBroken(f"This request is already {request.status.label.lower()}")
 
 
+def extension_problem(request: SubjectAccessRequest, today: date) -> str | None:
+    """Why the request cannot be extended today, or None when it can: only an open subject access
+    request, once, by its due date."""
+    if request.status is not AccessStatus.OPEN:
+        return f"This request is already {request.status.label.lower()}"
+    if request.kind is not AccessKind.SUBJECT_ACCESS:
+        return "Only a subject access request can be extended"
+    if request.extended_on is not None:
+        return f"This request was already extended on {display(request.extended_on)}"
+    if today > request.due_on:
+        return f"A request can be extended only by its due date ({display(request.due_on)})"
+    return None
+
+
 def extend_request(
     session: Session, *, actor: User, request: SubjectAccessRequest, reason: str, today: date
 ) -> SubjectAccessRequest:
     """Extend a subject access request by two further months, once, on or before its due date,
     with the reason (complex, or several requests). Its open task moves to the new date. Refused
     for an educational-record request, a request extended already, closed, or past due."""
-    _open(request)
-    if request.kind is not AccessKind.SUBJECT_ACCESS:
-        raise RuleBroken("Only a subject access request can be extended")
-    if request.extended_on is not None:
-        raise RuleBroken(f"This request was already extended on {display(request.extended_on)}")
-    if today > request.due_on:
-        raise RuleBroken(f"A request can be extended only by its due date ({display(request.due_on)})")
+    problem = extension_problem(request, today)
+    if problem is not None:
+        raise RuleBroken(problem)
     if not reason.strip():
         raise RuleBroken("Enter why the request needs longer", field="reason")
     request.extended_on = today
