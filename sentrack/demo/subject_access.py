@@ -39,7 +39,9 @@ REQUESTS = (
 
 
 def _pupils(session: Session, school_id: int, today: date, count: int) -> list[Pupil]:
-    """Pupils on the roll with an SEN record, who have a parent or carer, in the roll's order."""
+    """Pupils on the roll with an SEN record, who have a parent or carer and were at the school
+    before the earliest request was received, in the roll's order."""
+    earliest = today - timedelta(days=max(spec.received_days_ago for spec in REQUESTS))
     return list(
         session.scalars(
             sa.select(Pupil)
@@ -48,6 +50,7 @@ def _pupils(session: Session, school_id: int, today: date, count: int) -> list[P
                 on_roll(today),
                 sa.exists().where(SenStatus.pupil_id == Pupil.id),
                 sa.exists().where(Contact.pupil_id == Pupil.id),
+                sa.or_(Pupil.admitted_on.is_(None), Pupil.admitted_on <= earliest),
             )
             .order_by(Pupil.id)
             .limit(count)
