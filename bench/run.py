@@ -1,7 +1,8 @@
 """`make bench`: the demo local authority (100 schools of 600 pupils) in PostgreSQL, served by
 gunicorn on loopback and driven at 8 concurrent requests by signed-in users; then the daily sweep
 over every pupil, twice; then the import of a Common Transfer File of 2,000 pupils
-(bench/ctf_import.py). Writes bench/results.json and bench/results.md.
+(bench/ctf_import.py); then the subject access export of a pupil with five years of records
+(bench/subject_access.py). Writes bench/results.json and bench/results.md.
 
 Settings (environment variables):
   BENCH_DATABASE_URL   the PostgreSQL database (postgresql://postgres@127.0.0.1:5432/sentrack_bench);
@@ -51,6 +52,7 @@ FLOOR_RATIO_TARGET = 4
 SWEEP_TARGET_S = 30
 SECOND_SWEEP_TARGET_S = 10
 CTF_IMPORT_TARGET_S = 20  # a CTF of 2,000 pupils previewed and confirmed
+SUBJECT_ACCESS_TARGET_S = 10  # the export of everything held about a pupil with five years of records
 
 
 def setting(name: str, default: str) -> str:
@@ -277,6 +279,18 @@ def ctf_import(url: str, today: date) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def subject_access(url: str, today: date) -> dict:
+    output = subprocess.run(
+        [sys.executable, str(HERE / "subject_access.py")],
+        cwd=ROOT,
+        env=app_env(url, today),
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
 def machine() -> dict:
     model = "unknown"
     try:
@@ -291,7 +305,7 @@ def machine() -> dict:
     return {"nproc": os.cpu_count(), "cpu": model, "python": platform.python_version(), "postgresql": server}
 
 
-def verdicts(pages: list[dict], sweep: dict, imported: dict) -> list[str]:
+def verdicts(pages: list[dict], sweep: dict, imported: dict, exported: dict | None = None) -> list[str]:
     missed = []
     for page in pages:
         if not page["key"]:
@@ -318,6 +332,11 @@ def verdicts(pages: list[dict], sweep: dict, imported: dict) -> list[str]:
         )
     if imported["again"]["counts"]["unchanged"] != imported["pupils"]:
         missed.append("the CTF imported again was not all unchanged")
+    if exported is not None and exported["seconds"] >= SUBJECT_ACCESS_TARGET_S:
+        missed.append(
+            f"subject access export of {exported['rows']:,} records: {exported['seconds']} s, "
+            f"target under {SUBJECT_ACCESS_TARGET_S} s"
+        )
     return missed
 
 
@@ -356,6 +375,16 @@ def markdown(results: dict) -> str:
         f"unchanged: {results['ctf_import']['again']['seconds']} s; the next September's file, every pupil a "
         f"year up (changed): preview {results['ctf_import']['year_up']['preview_seconds']} s, confirm "
         f"{results['ctf_import']['year_up']['confirm_seconds']} s.",
+        *(
+            [
+                "",
+                f"Subject access export of a pupil with {results['subject_access']['years']} years of records "
+                f"({results['subject_access']['rows']:,} rows): {results['subject_access']['seconds']} s, "
+                f"{results['subject_access']['bytes']:,} bytes zipped.",
+            ]
+            if results.get("subject_access")
+            else []
+        ),
         "",
         "Targets missed: " + ("; ".join(results["missed"]) if results["missed"] else "none") + ".",
     ]
@@ -395,6 +424,8 @@ def main() -> int:
     sweep = sweeps(url, today)
     log("Importing a CTF of 2,000 pupils")
     imported = ctf_import(url, today)
+    log("Exporting a pupil's records for a subject access request")
+    exported = subject_access(url, today)
     results = {
         "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": machine(),
@@ -411,8 +442,9 @@ def main() -> int:
         "pages": pages,
         "sweep": sweep,
         "ctf_import": imported,
+        "subject_access": exported,
     }
-    results["missed"] = verdicts(pages, sweep, imported)
+    results["missed"] = verdicts(pages, sweep, imported, exported)
     (HERE / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     table = markdown(results)
     (HERE / "results.md").write_text(table)

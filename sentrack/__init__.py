@@ -189,6 +189,7 @@ def register_converters(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from sentrack import (
+        access_requests,
         auth,
         census,
         cycles,
@@ -230,6 +231,7 @@ def register_blueprints(app: Flask) -> None:
         letters,
         reports,
         drafts,
+        access_requests,
     ):
         app.register_blueprint(module.bp)
 

@@ -36,6 +36,7 @@ from sentrack.models import (
     RoleProposal,
     School,
     SenDifference,
+    SubjectAccessRequest,
     Task,
     TeachingGroup,
     User,
@@ -93,6 +94,8 @@ class Ability(enum.StrEnum):
     READ_SEN_REPORT_DRAFTS = "read_sen_report_drafts"  # the report while it is drafted
     DRAFT_SEN_REPORT = "draft_sen_report"  # draft the report from the figures, edit and publish it
     CORRECT_REGISTERS = "correct_registers"  # correct any register of the school, not only one's own
+    # Record and answer requests for a pupil's data, mark what is withheld, download the export.
+    MANAGE_SUBJECT_ACCESS = "manage_subject_access"
 
 
 # What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
@@ -116,6 +119,9 @@ READING = frozenset(
         Ability.VIEW_CENSUS_CHECK,
         Ability.READ_SEN_REPORT,
         Ability.READ_SEN_REPORT_DRAFTS,
+        # A request for a pupil's data reaches a pupil who has left: it writes only the request,
+        # and the export reads the record as it stands.
+        Ability.MANAGE_SUBJECT_ACCESS,
     }
 )
 
@@ -164,6 +170,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.READ_SEN_REPORT_DRAFTS,
             Ability.DRAFT_SEN_REPORT,
             Ability.CORRECT_REGISTERS,
+            Ability.MANAGE_SUBJECT_ACCESS,
         }
     ),
     Role.HEAD: frozenset(
@@ -185,6 +192,7 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.CORRECT_LED_MEETING,  # a meeting with parents the head teacher led
             Ability.READ_SEN_REPORT,
             Ability.READ_SEN_REPORT_DRAFTS,  # the head teacher reads the SENCO's draft before it goes out
+            Ability.MANAGE_SUBJECT_ACCESS,  # the head answers for the school's data as the SENCO does
         }
     ),
     Role.TEACHER: frozenset(
@@ -659,6 +667,7 @@ TASK_ABILITIES: dict[str, Ability] = {
     "la_decides_ehc_review": Ability.RECORD_EHC_LA,
     "la_finalises_amended_plan": Ability.RECORD_EHC_LA,
     "senco_sends_sen_file": Ability.EXPORT_CTF,  # a leaver's CTF and transfer pack
+    "senco_answers_subject_access": Ability.MANAGE_SUBJECT_ACCESS,
 }
 
 
@@ -1146,3 +1155,26 @@ def get_security_key(user: User, key_id: int) -> WebAuthnCredential:
     if key is None:
         abort(404)
     return key
+
+
+# --- Subject access --------------------------------------------------------------------------------
+
+
+def subject_access_scope(user: User) -> sa.ColumnElement[bool]:
+    """SQL, on SubjectAccessRequest: the requests about pupils the user's ability to manage
+    requests reaches (the SENCO's and head teacher's school, its leavers too)."""
+    return SubjectAccessRequest.pupil_id.in_(sa.select(Pupil.id).where(_scope(user, Ability.MANAGE_SUBJECT_ACCESS)))
+
+
+def get_access_request(user: User, request_id: int) -> SubjectAccessRequest:
+    """A request for a pupil's data whose pupil the user's ability to manage requests reaches,
+    else 404. The pupil is audited as shown, like any page about them."""
+    request = db.session.scalar(
+        sa.select(SubjectAccessRequest)
+        .where(SubjectAccessRequest.id == request_id, subject_access_scope(user))
+        .options(joinedload(SubjectAccessRequest.pupil).joinedload(Pupil.school))
+    )
+    if request is None:
+        abort(404)
+    audit.note_loaded(request.pupil)
+    return request

@@ -404,6 +404,17 @@ DESCRIPTIONS: dict[str, str] = {
     "transfer_started": "Another school asked for the pupil's record (a transfer)",
     "transfer_confirmed": "Confirmed the pupil's transfer to another school: the SEN history was copied",
     "transfer_declined": "Declined the pupil's transfer to another school",
+    # Requests for the pupil's data (subject access, or a parent's request to see the educational record)
+    "subject_access_recorded": "Recorded a request for the pupil's data",
+    "subject_access_viewed": "Viewed a request for the pupil's data",
+    "named_in_subject_access_list": "Saw the pupil named in the list of requests for pupils' data",
+    "subject_access_list_viewed": "Viewed the requests for pupils' data",
+    "subject_access_extended": "Extended a request for the pupil's data by two months",
+    "subject_access_answered": "Recorded a request for the pupil's data as answered",
+    "subject_access_withdrawn": "Recorded a request for the pupil's data as withdrawn",
+    "subject_access_withheld": "Withheld one of the pupil's records from the export of a request for their data",
+    "subject_access_released": "Included again a record withheld from the export of a request for the pupil's data",
+    "subject_access_exported": "Downloaded the export of everything held about the pupil, for a request for their data",
     # Drafts of long forms (never what was typed: which form only)
     "draft_saved": "Typed into a form, kept as a draft while typing",
     "draft_kept_at_sign_out": "Was signed out before saving a form: what was typed was kept as a draft",
@@ -472,6 +483,7 @@ PAGES: dict[str, str] = {
     "ehc.issue_final": "the form to record the final EHC plan",
     "ehc.withdraw_request": "the form to record a request withdrawn",
     "transfers.leaver": "the page to send the SEN file to the next school",
+    "access_requests.new": "the form to record a request for the pupil's data",
 }
 
 

@@ -54,6 +54,14 @@ def format_money(pence: int | None) -> str:
 MAP_ENDPOINTS = "interventions.provision_map"
 
 
+# The last header links, each opened by one ability: the school's staff, settings and data requests.
+SCHOOL_ITEMS = (
+    (Ability.MANAGE_STAFF, (("Staff", "staff.index", "staff.member"), ("Classes", "staff.groups", "staff.group"))),
+    (Ability.MANAGE_SETTINGS, (("Settings", "meetings.settings", "meetings.settings"),)),
+    (Ability.MANAGE_SUBJECT_ACCESS, (("Data requests", "access_requests.index", "access_requests."),)),
+)
+
+
 def navigation() -> list[dict]:
     """The header links for the signed-in user's roles."""
     if not current_user.is_authenticated or getattr(current_user, "second_factor_pending", False):
@@ -74,11 +82,7 @@ def navigation() -> list[dict]:
         items.append(("EHC caseload", "ehc.caseload", "ehc.caseload"))
     items.append(("My tasks", "duties.my_tasks", "duties.task"))
     items.append(("Notifications", "duties.notifications", None))
-    if Ability.MANAGE_STAFF in allowed:
-        items.append(("Staff", "staff.index", "staff.member"))
-        items.append(("Classes", "staff.groups", "staff.group"))
-    if Ability.MANAGE_SETTINGS in allowed:
-        items.append(("Settings", "meetings.settings", "meetings.settings"))
+    items += [item for ability, more in SCHOOL_ITEMS if ability in allowed for item in more]
     endpoint = request.endpoint or ""
     nav = []
     for text, target, prefix in items:

@@ -614,6 +614,9 @@ def test_the_views_that_create_records_save_once(app):
         "auth.second_factor_reset_post",
         # A security key or passkey added (sent twice in tests/test_webauthn.py)
         "auth.webauthn_add",
+        # Subject access (sent twice in tests/test_subject_access.py)
+        "access_requests.new",
+        "access_requests.withhold",
     }
 
 

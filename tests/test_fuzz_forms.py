@@ -100,6 +100,8 @@ from sentrack.models import (
     SenStatus,
     SessionAttendance,
     SessionValue,
+    SubjectAccessRequest,
+    SubjectAccessWithheld,
     SupportCycle,
     Task,
     TeachingGroup,
@@ -332,6 +334,11 @@ FORMS: dict[str, Fuzz] = {
     # Security keys and passkeys (WebAuthn): adding one with its name, removing one with the password
     "/account/security/keys/add": Fuzz((WebAuthnCredential, RecoveryCode, SessionValue, AuditEvent)),
     "/account/security/keys/<int:key_id>/remove": Fuzz((WebAuthnCredential, RecoveryCode, AuditEvent)),
+    # Subject access: a request for a pupil's data, its extension, its end and what it withholds
+    "/pupils/<public_id>/subject-access/new": Fuzz((SubjectAccessRequest, AuditEvent)),
+    "/subject-access/<int:request_id>/extend": Fuzz((SubjectAccessRequest, Task, AuditEvent)),
+    "/subject-access/<int:request_id>/close": Fuzz((SubjectAccessRequest, Task, AuditEvent)),
+    "/subject-access/<int:request_id>/withhold": Fuzz((SubjectAccessWithheld, AuditEvent)),
 }
 
 # Buttons: POST-only rules whose form carries nothing but the CSRF token. They are fuzzed below
@@ -377,6 +384,9 @@ BUTTONS: dict[str, str] = {
     "/account/security/keys/options": "ask for the options to make a new security key or passkey",
     "/sign-in/second-factor/key/options": "ask for the options to sign in with a security key or passkey",
     "/sign-in/second-factor/key": "sign in with a security key or passkey",
+    # Subject access
+    "/subject-access/<int:request_id>/withheld/<int:mark_id>/release": "include a withheld record again",
+    "/subject-access/<int:request_id>/export": "download the export of everything held about a pupil",
 }
 
 

@@ -23,6 +23,7 @@ from sentrack.auth.sessions import start_session
 from sentrack.extensions import db
 from sentrack.models import (
     NO_PASSWORD,
+    AccessKind,
     AreaOfNeed,
     Assessment,
     AssessmentDecision,
@@ -53,6 +54,7 @@ from sentrack.models import (
     Plan,
     Provision,
     PupilTransfer,
+    Requester,
     Review,
     ReviewKind,
     Role,
@@ -62,6 +64,8 @@ from sentrack.models import (
     Season,
     SenDifference,
     SenStatus,
+    SubjectAccessRequest,
+    SubjectAccessWithheld,
     SupportCycle,
     Task,
     TeachingGroup,
@@ -147,6 +151,7 @@ class Target:
     difference: SenDifference | None = None  # an imported SEN history that differs, of a school's pupil
     transfer: PupilTransfer | None = None
     wording: OutcomeWording | None = None  # a wording of a school's bank of outcomes
+    access_request: SubjectAccessRequest | None = None  # subject access: a request for a pupil's data
 
     @property
     def iv(self) -> str:
@@ -228,6 +233,7 @@ WORDING = "wording"  # a wording of a school's bank of outcomes
 RESET = "reset"  # an open link to reset the password of a member of a school
 OWN_SESSION = "own-session"  # another open session of the SENCO (the owner), on another device
 MANAGERS = ("senco", "head", "admin")  # who manages a school's staff (Ability.MANAGE_STAFF)
+ACCESS_REQUEST = "access_request"  # subject access: a request for the data of a pupil of a school
 
 
 def _senco_key_removal(t: Target) -> str:
@@ -805,6 +811,36 @@ ROUTES: dict[str, Route] = {
     "/sign-in/second-factor/key": Route(
         lambda t: "/sign-in/second-factor/key", {role: Redirect("/") for role in ROLES}, method="POST"
     ),
+    # Subject access (Ability.MANAGE_SUBJECT_ACCESS: the SENCO and the head teacher): a request of
+    # another school's pupil is never found; recording one for a pupil out of reach is 404.
+    "/subject-access": Route(lambda t: "/subject-access", only("senco", "head")),
+    "/pupils/<public_id>/subject-access/new": Route(
+        lambda t: f"{t.base}/subject-access/new", only("senco", "head", no=404), target=PUPIL
+    ),
+    "/subject-access/<int:request_id>": Route(
+        lambda t: f"/subject-access/{t.access_request.id}", only("senco", "head"), target=ACCESS_REQUEST
+    ),
+    "/subject-access/<int:request_id>/extend": Route(
+        lambda t: f"/subject-access/{t.access_request.id}/extend", only("senco", "head"), target=ACCESS_REQUEST
+    ),
+    "/subject-access/<int:request_id>/close": Route(
+        lambda t: f"/subject-access/{t.access_request.id}/close", only("senco", "head"), target=ACCESS_REQUEST
+    ),
+    "/subject-access/<int:request_id>/withhold": Route(
+        lambda t: f"/subject-access/{t.access_request.id}/withhold", only("senco", "head"), target=ACCESS_REQUEST
+    ),
+    "/subject-access/<int:request_id>/withheld/<int:mark_id>/release": Route(
+        lambda t: f"/subject-access/{t.access_request.id}/withheld/{t.access_request.withheld[0].id}/release",
+        only("senco", "head", yes=Redirect(lambda t: f"/subject-access/{t.access_request.id}")),
+        method="POST",
+        target=ACCESS_REQUEST,
+    ),
+    "/subject-access/<int:request_id>/export": Route(
+        lambda t: f"/subject-access/{t.access_request.id}/export",
+        only("senco", "head"),
+        method="POST",
+        target=ACCESS_REQUEST,
+    ),
 }
 
 # Pupils by how they stand to each role (names are keys of World.pupils).
@@ -838,6 +874,7 @@ def _cases():
             elif route.target in (
                 *(MEMBER, GROUP, ENTRY, TASK, TERM, PROPOSAL, INVITATION, BATCH, DIFFERENCE, TRANSFER),
                 WORDING,
+                ACCESS_REQUEST,
             ):
                 yield pytest.param(rule, role, "own", id=f"{rule} {role} own-school")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
@@ -1198,6 +1235,32 @@ def _recovery_target(session, world: World, route: Route) -> Target:
     return Target(world, own_session_id=own)
 
 
+def _access_request(session, world: World, kind: str) -> SubjectAccessRequest:
+    """A request for Ada's data at Oak ('own'), or for Finn's at Ash ('other-school'), with a
+    record withheld from its export."""
+    pupil = world.pupils["taught" if kind == "own" else "sibling_k"]
+    request = SubjectAccessRequest(
+        pupil_id=pupil.id,
+        kind=AccessKind.SUBJECT_ACCESS,
+        requester_name="A parent",
+        requester=Requester.PARENT,
+        received_on=date(2026, 11, 20),
+        due_on=date(2026, 12, 21),
+    )
+    session.add(request)
+    session.flush()
+    request.withheld.append(SubjectAccessWithheld(table_name="pupil", row_id=pupil.id, reason="Test"))
+    session.commit()
+    return request
+
+
+def _pupil_record_target(session, world: World, target: str, kind: str) -> Target:
+    """A transfer, or a request for a pupil's data, of the user's school ("own") or of another."""
+    if target == ACCESS_REQUEST:
+        return Target(world, access_request=_access_request(session, world, kind))
+    return Target(world, transfer=_transfer(session, world, kind))
+
+
 def _target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
     if route.target in (RESET, OWN_SESSION):
         return _recovery_target(session, world, route)
@@ -1205,8 +1268,8 @@ def _target(world: World, route: Route, kind, foreign_group, session=None) -> Ta
 
 
 def _school_target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
-    if route.target == TRANSFER:
-        return Target(world, transfer=_transfer(session, world, kind))
+    if route.target in (TRANSFER, ACCESS_REQUEST):
+        return _pupil_record_target(session, world, route.target, kind)
     if route.target in (PROPOSAL, INVITATION):
         school = world.school if kind == "own" else world.foreign
         member = make_user(
@@ -1283,6 +1346,8 @@ def _expected(route: Route, role: str, kind) -> object:
         return 404  # another school's import, or its pupil's SEN difference, is never found
     if route.target == TRANSFER and kind == "other-school" and (expected == 200 or isinstance(expected, Redirect)):
         return 404  # a transfer of another school's pupil is never found
+    if route.target == ACCESS_REQUEST and kind == "other-school" and expected != 403:
+        return 404  # a request for another school's pupil's data is never found
     if route.target == INTERVENTION and kind not in ("own", "shared"):
         return 404  # out of scope: never confirm the record exists
     return expected
@@ -1955,6 +2020,8 @@ READING_RULES = {
     "/pupils/<public_id>/transfer",
     "/pupils/<public_id>/transfer/ctf",
     "/pupils/<public_id>/transfer/pack",
+    # Subject access: a request for a leaver's data is recorded too; it writes only the request
+    "/pupils/<public_id>/subject-access/new",
 }
 WRITING_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and rule not in READING_RULES)
 

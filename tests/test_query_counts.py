@@ -242,3 +242,30 @@ def test_la_ehc_caseload(app, login, schools):
 def test_notifications_page(app, login, schools):
     """A page of 25 notifications, their tasks' titles naming pupils in reach, and the count."""
     assert_flat(count_pages(app, login, schools, "senco", "/notifications"))
+
+
+# Subject access: the school's requests for pupils' data, however many.
+def test_subject_access_list(app, login, schools):
+    from datetime import timedelta
+
+    from sentrack.models import AccessKind, Requester, SubjectAccessRequest
+
+    for roll, subject in schools.items():
+        senco = db.session.get(User, subject.senco)
+        pupils = db.session.scalars(
+            sa.select(Pupil.id).where(Pupil.school_id == senco.school_id).order_by(Pupil.id).limit(roll // 10)
+        ).all()
+        for n, pupil_id in enumerate(pupils):
+            received = TODAY - timedelta(days=n % 40)
+            db.session.add(
+                SubjectAccessRequest(
+                    pupil_id=pupil_id,
+                    kind=AccessKind.SUBJECT_ACCESS,
+                    requester_name="A parent",
+                    requester=Requester.PARENT,
+                    received_on=received,
+                    due_on=received + timedelta(days=31),
+                )
+            )
+    db.session.commit()
+    assert_flat(count_pages(app, login, schools, "senco", "/subject-access"))

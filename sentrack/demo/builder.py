@@ -29,8 +29,9 @@ from sentrack.demo.reports import add_sen_report
 from sentrack.demo.roll import SchoolRoll, add_leavers, admit_in_january_with_carried_support
 from sentrack.demo.schools import Group, SchoolSpec, school_specs
 from sentrack.demo.staff import StaffBuilder
+from sentrack.demo.subject_access import add_subject_access
 from sentrack.demo.tasks import add_passport_reads, add_task_history
-from sentrack.models import LocalAuthority, Provision, Role, School, SchoolTerm, TeachingGroup
+from sentrack.models import LocalAuthority, Phase, Provision, Role, School, SchoolTerm, TeachingGroup
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.outcome_bank import seed_outcome_bank
 
@@ -68,6 +69,12 @@ class DemoBuilder:
         for school in self.rolls:
             if school.number == 1:
                 self.context.summary.drafts += add_drafts(session, self.context, school.school_id, school.senco_id)
+        # Requests for pupils' data at the demo school: one due within days, one answered, one extended.
+        for school in self.rolls:
+            if school.number == 1:
+                self.context.summary.subject_access_requests += add_subject_access(
+                    session, self.context, school.school_id, school.senco_id
+                )
         return self.context.summary
 
     def add_authority(self, code: str, name: str, specs: list[SchoolSpec], *, officer_email: str | None = None) -> int:
@@ -100,6 +107,7 @@ class DemoBuilder:
             lowest_year=spec.year_groups[0],
             highest_year=spec.year_groups[-1],
             concern_deadline_days=CONCERN_DEADLINE_DAYS,
+            maintained=spec.phase is not Phase.SECONDARY,  # the demo's secondaries are academies
         )["id"]
         self._add_terms(school_id)
         groups = self._add_groups(spec, school_id)

@@ -160,6 +160,7 @@ def _report(summary: DemoSummary, today: date, seed: int) -> None:
         f"{summary.sen_differences_open:,} SEN differences to reconcile; {summary.ctf_exports:,} CTF files sent"
     )
     click.echo(f"  {summary.sen_reports:,} SEN information report drafted for this year, not yet published")
+    click.echo(f"  {summary.subject_access_requests:,} requests for pupils' data: open, answered and extended")
     click.echo(f"Sample files to import are in {SAMPLES}")
     click.echo(f"Sign in with the password {DEMO_PASSWORD!r} as:")
     width = max(len(email) for email, _ in summary.sign_ins)

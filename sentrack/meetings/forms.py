@@ -12,7 +12,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovRadioInput, GovSelect, GovSubmitInput
 from wtforms import BooleanField, FieldList, Form, FormField, RadioField, SelectField, SubmitField
-from wtforms.validators import DataRequired, InputRequired
+from wtforms.validators import DataRequired, InputRequired, StopValidation
 
 from sentrack.clock import today
 from sentrack.forms import (
@@ -470,6 +470,24 @@ def _year_taught(name: str) -> SelectField:
     )
 
 
+def _yes_or_no(value) -> bool | None:
+    """Whether the school is maintained, as posted ("True" or "False"), else None."""
+    if isinstance(value, bool) or value is None:
+        return value
+    return {"True": True, "False": False}.get(value)
+
+
+class _AnsweredIfSent:
+    """A question a form may leave out: when it is sent, the answer must be one offered."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.raw_data and field.data is None:
+            raise StopValidation(self.message)
+
+
 class RuleSettingsForm(VersionedForm):
     """The school's rule settings: one whole-number field for each of `RULE_SETTINGS`, added below,
     and the years the school teaches."""
@@ -483,6 +501,15 @@ class RuleSettingsForm(VersionedForm):
         max_length=20,
         description="4 digits. With the local authority's number it names the school in Common Transfer Files.",
     )
+    maintained = RadioField(
+        "Is the school maintained by the local authority?",
+        widget=GovRadioInput(),
+        choices=[(True, "Yes, a maintained school"), (False, "No, an academy or free school")],
+        coerce=_yes_or_no,
+        validate_choice=False,
+        validators=[_AnsweredIfSent("Select whether the school is maintained by the local authority")],
+        description="A parent may see a maintained school's educational record of their child within 15 school days.",
+    )
     submit = SubmitField("Save settings", widget=GovSubmitInput())
 
     @classmethod
@@ -493,8 +520,12 @@ class RuleSettingsForm(VersionedForm):
         return form
 
     def to_details(self) -> dict[str, int | str | None]:
-        """The value of each setting, by name, as `save_rule_settings` takes them."""
-        return {name: self[name].data for name in (*self.setting_names, *self.year_names, "estab_number")}
+        """The value of each setting, by name, as `save_rule_settings` takes them; whether the
+        school is maintained only when it was answered."""
+        values = {name: self[name].data for name in (*self.setting_names, *self.year_names, "estab_number")}
+        if self.maintained.data is not None:
+            values["maintained"] = self.maintained.data
+        return values
 
 
 def _add_settings(form_class) -> None:

@@ -127,6 +127,7 @@ def settings_page(session: Session, school: School, today: date) -> SettingsPage
             ("URN", school.urn),
             ("DfE establishment number", school.estab_number or "Not set"),
             ("DfE number (LA and establishment)", school.dfe_number or "Not set"),
+            ("Maintained by the local authority", "Yes" if school.maintained else "No: an academy or free school"),
         ),
     )
 

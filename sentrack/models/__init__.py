@@ -99,10 +99,22 @@ from sentrack.models.people import (
 )
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 from sentrack.models.reports import ReportStatus, SenReport
+from sentrack.models.subject_access import (
+    AccessKind,
+    AccessStatus,
+    Requester,
+    SubjectAccessRequest,
+    SubjectAccessWithheld,
+)
 from sentrack.models.submissions import FormSubmission
 from sentrack.models.webauthn import WebAuthnCredential
 
 __all__ = [
+    "AccessKind",
+    "AccessStatus",
+    "Requester",
+    "SubjectAccessRequest",
+    "SubjectAccessWithheld",
     "EmailDelivery",
     "EmailDigest",
     "NotificationPreference",

@@ -96,6 +96,9 @@ class School(Base):
     records_stale_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
     # How long a support assistant keeps access to the pupils of an intervention after it ends.
     assistant_access_weeks: Mapped[int] = mapped_column(default=4, server_default="4")
+    # Maintained by the local authority (an academy or free school is not): a parent's right to see
+    # the educational record within 15 school days applies to a maintained school only.
+    maintained: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # Labels for impact ratings -2..+2, as {"-2": "...", ...}; None means the default scale.
     impact_scale: Mapped[dict | None] = mapped_column(sa.JSON)
     # Whether everyone at the school, not only the roles that must, signs in with a second factor.

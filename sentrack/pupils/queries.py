@@ -407,6 +407,7 @@ RECORD_ACTIONS = {
     "may_record_ehc_la": Ability.RECORD_EHC_LA,
     "may_export_ctf": Ability.EXPORT_CTF,
     "may_record_destination": Ability.RECORD_DESTINATION,
+    "may_record_subject_access": Ability.MANAGE_SUBJECT_ACCESS,
 }
 
 

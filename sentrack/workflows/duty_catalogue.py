@@ -192,6 +192,21 @@ DUTIES: tuple[DutySpec, ...] = (
         due_days=15,
     ),
     DutySpec(
+        "senco_answers_subject_access",
+        Role.SENCO,
+        "Answer a request for a pupil's data",
+        "The school answers a subject access request within one calendar month of receiving it, or "
+        "three when it told the requester within the first month why it needs longer (UK GDPR article "
+        "12(3)); a maintained school lets a parent see the educational record within 15 school days "
+        "(Education (Pupil Information) (England) Regulations 2005, regulation 5).",
+        EVENT,
+        "A subject access request, or a parent's request to see the educational record, is recorded.",
+        "The request's due date: the same date next month (or the month's last day), moved to the next "
+        "working day; three months when extended; 15 school days for the educational record.",
+        "When the request is recorded as answered. No longer needed if it is withdrawn.",
+        fulfilled_by="subject_access_answered",
+    ),
+    DutySpec(
         "head_told_engagement_overdue",
         Role.HEAD,
         "Act on parent meetings that are overdue",

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from sentrack.models import (
+    AccessStatus,
     AssessmentDecision,
     Concern,
     ConcernStatus,
@@ -40,6 +41,7 @@ from sentrack.models import (
     ReviewKind,
     ReviewOutcome,
     SenStatus,
+    SubjectAccessRequest,
     SupportCycle,
     Task,
     TaskStatus,
@@ -460,6 +462,14 @@ def _sen_file_sent(session: Session, scope) -> list[Done]:
     return found
 
 
+_access_answered = _SubjectRecord(
+    ("senco_answers_subject_access", "subject_access_request"),
+    (SubjectAccessRequest.id, SubjectAccessRequest.closed_on, SubjectAccessRequest.closed_by_id),
+    SubjectAccessRequest.status == AccessStatus.ANSWERED,
+    lambda day, _: f"request answered on {_day(day)}",
+)
+
+
 FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = {
     "review": _review_recorded,
     "parent_letter": _letter_sent,
@@ -479,12 +489,14 @@ FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = 
     "ehc_amended_plan": _amended_final,
     "ehc_plan": _plan_recorded,
     "ctf_export": _sen_file_sent,
+    "subject_access_answered": _access_answered,
 }
 
 
 # --- When the reason has gone ----------------------------------------------------------------------
 
 LEFT_NOTE = "No longer needed: the pupil has left the school."
+_OUTLIVE_LEAVING = (SEN_FILE_DUTY, "senco_answers_subject_access")
 
 # Duties about a pupil on the register: gone when the pupil is off the roll or off the register.
 _REGISTER_DUTIES = (
@@ -584,6 +596,14 @@ def _ehc_gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
     ]
 
 
+def _access_withdrawn() -> sa.ColumnElement[bool]:
+    request = aliased(SubjectAccessRequest)
+    return sa.and_(
+        Task.subject_type == "subject_access_request",
+        sa.exists().where(request.id == Task.subject_id, request.status == AccessStatus.WITHDRAWN),
+    )
+
+
 def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
     """(condition over an open Task joined to its Duty and outer-joined to its Pupil, the note)."""
     on_register_today = sa.exists().where(SenStatus.pupil_id == Task.pupil_id, register_status(today))
@@ -604,8 +624,9 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
         ~sa.exists().where(review.cycle_id == cycle.id, review.recorded_at.is_not(None)),
     )
     return [
-        # A leaver's SEN file is due because they left: that task alone outlives the leaving.
-        (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today), Duty.code != SEN_FILE_DUTY), LEFT_NOTE),
+        # A leaver's SEN file is due because they left, and a request for a leaver's data is owed
+        # whether they are on the roll or not: those tasks alone outlive the leaving.
+        (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today), Duty.code.not_in(_OUTLIVE_LEAVING)), LEFT_NOTE),
         (
             sa.and_(Duty.code == SEN_FILE_DUTY, Pupil.left_on.is_(None)),
             "No longer needed: the leaving was undone.",
@@ -627,6 +648,7 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
             sa.and_(Duty.code == "senco_holds_review", Task.subject_type == "support_cycle", closed_unreviewed),
             "No longer needed: the cycle was closed without a review.",
         ),
+        (_access_withdrawn(), "No longer needed: the request was withdrawn."),
     ]
 
 

@@ -36,7 +36,7 @@ from sentrack.models.cycles import RecordRevision
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.register import is_on_roll
 from sentrack.workflows.revisions import Change, EditConflict, begin_edit, display, edit, finish_edit, record_revision
-from sentrack.workflows.school_days import is_school_day
+from sentrack.workflows.school_days import is_bank_holiday, is_school_day
 from sentrack.workflows.terms import school_terms
 
 # --- What counts --------------------------------------------------------------------------------
@@ -152,6 +152,8 @@ def unusual_day(session: Session, school: School, day: date) -> str | None:
         return "a Saturday"
     if day.weekday() == 6:
         return "a Sunday"
+    if is_bank_holiday(day):
+        return "a bank holiday"
     if not is_school_day(day, school_terms(session, school, day)):
         return "in the school holidays"
     return None

@@ -2,14 +2,19 @@
 
 Sessions happen Monday to Friday (weekdays 0 to 4). These rules set up an intervention's default
 days and dates, count the sessions it plans in a term, and find the school week holding a day.
-A school day is a weekday within one of the school's terms, outside its half-term holiday: what a
-time limit in school days counts.
+A school day is a weekday within one of the school's terms, outside its half-term holiday, that
+is not a bank holiday in England: what a time limit in school days counts. A working day is a
+weekday that is not a bank holiday: what a time limit in calendar months lands on (the ICO's rule
+for a subject access request). Bank holidays come from the `holidays` library (England's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import cache
+
+import holidays
 
 from sentrack.workflows.terms import Term
 
@@ -65,9 +70,32 @@ def planned_in_week(weekdays: list[int], monday: date, starts_on: date, ends_on:
     return sum(1 for day in days if starts_on <= day <= ends_on)
 
 
+@cache
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.UK(subdiv="ENG", years=year))
+
+
+def is_bank_holiday(day: date) -> bool:
+    """Whether `day` is a bank holiday in England (a substitute day for one at a weekend included)."""
+    return day in _bank_holidays(day.year)
+
+
+def is_working_day(day: date) -> bool:
+    """Whether `day` is a weekday that is not a bank holiday in England."""
+    return day.weekday() < 5 and not is_bank_holiday(day)
+
+
+def next_working_day(day: date) -> date:
+    """`day` when it is a working day, else the first working day after it."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
 def is_school_day(day: date, terms: Iterable[Term]) -> bool:
-    """Whether `day` is a weekday within one of `terms` and outside its half-term holiday."""
-    if day.weekday() >= 5:
+    """Whether `day` is a weekday within one of `terms`, outside its half-term holiday, and not a
+    bank holiday."""
+    if not is_working_day(day):
         return False
     for term in terms:
         if term.holds(day):
@@ -76,12 +104,13 @@ def is_school_day(day: date, terms: Iterable[Term]) -> bool:
 
 
 def school_days_after(day: date, count: int, terms: list[Term]) -> date:
-    """The `count`th school day after `day` (not counting `day`) by the school's `terms`. Past the
-    last of `terms` every weekday counts, so that a date is always found."""
+    """The `count`th school day after `day` (not counting `day`) by the school's `terms`, bank
+    holidays skipped: the one count of school days every time limit uses. Past the last of `terms`
+    every working day counts, so that a date is always found."""
     last = max((term.ends_on for term in terms), default=day)
     found = 0
     while found < count:
         day += timedelta(days=1)
-        if day > last and day.weekday() < 5 or is_school_day(day, terms):
+        if day > last and is_working_day(day) or is_school_day(day, terms):
             found += 1
     return day

@@ -54,7 +54,7 @@ def years_offered(today: date, term: SchoolTerm | None = None) -> list[int]:
 SCHOOL_FIELDS = (
     {name: label for name, (label, _low, _high) in RULE_SETTINGS.items()}
     | YEARS_TAUGHT
-    | {"estab_number": "DfE establishment number", "impact_scale": "Impact scale"}
+    | {"estab_number": "DfE establishment number", "maintained": "Maintained school", "impact_scale": "Impact scale"}
 )
 TERM_FIELDS = {
     "starts_on": "First day of the term",
@@ -299,8 +299,10 @@ def save_rule_settings(
         values["estab_number"] = checked_estab_number(
             session, school, values["estab_number"], school.local_authority_id
         )
+    if "maintained" in values and not isinstance(values["maintained"], bool):
+        raise RuleBroken("Select whether the school is maintained by the local authority", field="maintained")
     for name, value in values.items():
-        if name == "estab_number":
+        if name in ("estab_number", "maintained"):
             continue
         label, low, high = RULE_SETTINGS.get(name) or (YEARS_TAUGHT[name], YEAR_RANGE[0], YEAR_RANGE[-1])
         if value is None or not low <= value <= high:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from sentrack import access, audit
 from sentrack.clock import now
 from sentrack.models import (
+    AccessStatus,
     AssessmentDecision,
     Concern,
     ConcernStatus,
@@ -47,6 +48,7 @@ from sentrack.models import (
     RoleAssignment,
     School,
     SenStatus,
+    SubjectAccessRequest,
     SupportCycle,
     Task,
     TaskStatus,
@@ -763,6 +765,22 @@ def rule_senco_sends_sen_file(ctx: Context, spec: DutySpec) -> Iterator[Due]:
         yield _ehc_due(pupil, "pupil", pupil.id, sen_file_period(pupil.left_on), due_on, title, link)
 
 
+def rule_senco_answers_subject_access(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: a request for a pupil's data recorded, received by today and open (the pupil on the
+    roll or not). Due: the request's own due date (`subject_access.due_date`, moved by an
+    extension), to the SENCO. Clause: UK GDPR article 12(3); the Education (Pupil Information)
+    (England) Regulations 2005, regulation 5."""
+    found = ctx.session.execute(
+        sa.select(SubjectAccessRequest, Pupil)
+        .join(Pupil, Pupil.id == SubjectAccessRequest.pupil_id)
+        .where(SubjectAccessRequest.status == AccessStatus.OPEN, SubjectAccessRequest.received_on <= ctx.today)
+    ).all()
+    for request, pupil in found:
+        link = ("access_requests.show", {"request_id": request.id})
+        title = f"Answer the request for {NAME}'s data"
+        yield _ehc_due(pupil, "subject_access_request", request.id, "", request.due_on, title, link)
+
+
 RULES: dict[str, Callable[[Context, DutySpec], Iterator[Due]]] = {
     "head_told_engagement_overdue": rule_head_told_engagement_overdue,
     "senco_tells_parents": rule_senco_tells_parents,
@@ -786,6 +804,7 @@ RULES: dict[str, Callable[[Context, DutySpec], Iterator[Due]]] = {
     "la_finalises_amended_plan": rule_la_finalises_amended_plan,
     "senco_adds_ehc_plan": rule_senco_adds_ehc_plan,
     "senco_sends_sen_file": rule_senco_sends_sen_file,
+    "senco_answers_subject_access": rule_senco_answers_subject_access,
 }
 
 
