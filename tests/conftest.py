@@ -1,4 +1,5 @@
-"""Test fixtures: one migrated database per run, each test inside a transaction rolled back after.
+"""Test fixtures: one migrated database per run, each test inside a transaction rolled back after;
+beside it a copy holding the test world, for the tests that use it (see `_world_database`).
 
 The suite runs on SQLite (a file in a temporary folder) unless SENTRACK_TEST_DATABASE_URL names
 another database, such as the PostgreSQL server CI uses.
