@@ -1,4 +1,5 @@
-"""Test fixtures: one migrated database per run, each test inside a transaction rolled back after.
+"""Test fixtures: one migrated database per run, each test inside a transaction rolled back after;
+beside it a copy holding the test world, for the tests that use it (see `_world_database`).
 
 The suite runs on SQLite (a file in a temporary folder) unless SENTRACK_TEST_DATABASE_URL names
 another database, such as the PostgreSQL server CI uses.
@@ -8,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from contextlib import ExitStack
+import sqlite3
+from collections.abc import Iterator
+from contextlib import ExitStack, closing, contextmanager
+from dataclasses import dataclass, fields
 from datetime import date
 
 import pytest
@@ -128,9 +132,73 @@ def app(tmp_path_factory):
         with app.app_context():
             _reset_database(db.engine)
             upgrade()
+            app.extensions[_WORLD_DATABASE] = stack.enter_context(_world_database(app, tmp_path_factory))
         yield app
         with app.app_context():
             db.engine.dispose()  # close pooled connections before the database is dropped
+
+
+# --- The world, built once per run --------------------------------------------------------------
+# Most tests start from the same world (`factories.build_world`): building it in every test was a
+# third of the suite's time. Instead each worker keeps a second database, a copy of the migrated
+# one, holding the world committed once; a test that asks for `world` runs on that database (inside
+# its own rolled-back transaction, as every test does), and the others on the empty one.
+
+_WORLD_DATABASE = "sentrack-tests-world"
+
+
+@dataclass
+class WorldDatabase:
+    engine: sa.Engine
+    records: dict[str, object]  # the World's field (or "users:senco") -> its record, detached
+
+
+@contextmanager
+def _world_database(app, tmp_path_factory) -> Iterator[WorldDatabase]:
+    """A copy of the migrated database with the world built and committed in it."""
+    with ExitStack() as stack:
+        url = db.engine.url
+        db.engine.dispose()  # PostgreSQL copies a database only while nobody is connected to it
+        if url.get_backend_name() == "postgresql":
+            plain = url.render_as_string(hide_password=False)
+            copy = own_postgresql_database(plain, f"{url.database}_world", template=url.database)
+            world_url = stack.enter_context(copy)
+        else:
+            path = tmp_path_factory.mktemp("db-world") / "sentrack-test-world.sqlite"
+            with closing(sqlite3.connect(url.database)) as source, closing(sqlite3.connect(path)) as target:
+                source.backup(target)
+            world_url = f"sqlite:///{path}"
+        engine = sa.create_engine(world_url, **app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        stack.callback(engine.dispose)
+        with Session(engine) as session:
+            world = factories.build_world(session)
+            session.commit()  # every record expired: read again by each test that uses it
+            records = dict(_world_records(world))
+            session.expunge_all()
+        yield WorldDatabase(engine, records)
+
+
+def _world_records(world: factories.World) -> Iterator[tuple[str, object]]:
+    for item in fields(world):
+        value = getattr(world, item.name)
+        if isinstance(value, dict):
+            yield from ((f"{item.name}:{key}", record) for key, record in value.items())
+        else:
+            yield item.name, value
+
+
+def _world_in(session: Session, records: dict[str, object]) -> factories.World:
+    """The committed world as records of `session`, as the world built and committed in the test
+    would be: in the session, expired, each read from the database when first used."""
+    found: dict = {"users": {}, "pupils": {}}
+    for name, record in records.items():
+        merged = session.merge(record, load=False)
+        field_name, _, key = name.partition(":")
+        if key:
+            found[field_name][key] = merged
+        else:
+            found[field_name] = merged
+    return factories.World(**found)
 
 
 @pytest.fixture(autouse=True)
@@ -146,6 +214,10 @@ def _isolated(request, app):
         return
     ctx = app.app_context()
     ctx.push()
+    engines = db._app_engines[app]  # Flask-SQLAlchemy's engines of this app: {None: engine}
+    plain = engines[None]
+    if "world" in request.fixturenames:
+        engines[None] = app.extensions[_WORLD_DATABASE].engine
     connection = db.engine.connect()
     transaction = connection.begin()
     original = db.session
@@ -160,6 +232,7 @@ def _isolated(request, app):
         db.session = original
         transaction.rollback()
         connection.close()
+        engines[None] = plain
         ctx.pop()
 
 
@@ -180,9 +253,14 @@ def session() -> Session:
 def world(app):
     """Two schools in one authority and one in another, with a user for every role.
 
-    Committed (into the test's outer transaction, still rolled back after the test) so that an
-    app request that rolls its session back cannot take the world with it.
+    Committed, so that an app request that rolls its session back cannot take the world with it:
+    the test runs on the database where it was built and committed once (see `_world_database`).
+    A test that asks for the world only while it runs (`request.getfixturevalue`) is already on
+    the empty database: the world is built there, into its outer transaction, as it once was.
     """
+    world_database = app.extensions[_WORLD_DATABASE]
+    if db.session.get_bind().engine is world_database.engine:
+        return _world_in(db.session, world_database.records)
     world = factories.build_world(db.session)
     db.session.commit()
     return world

@@ -76,15 +76,17 @@ def csrf_token(page: str | Html) -> str:
 
 
 @contextmanager
-def own_postgresql_database(url: str, name: str):
+def own_postgresql_database(url: str, name: str, template: str | None = None):
     """A new, empty database called `name` on the PostgreSQL server `url` names, dropped
-    afterwards, so that two runs on one server (CI beside a developer) never touch each other."""
+    afterwards, so that two runs on one server (CI beside a developer) never touch each other.
+    With `template` (a database of that server nobody is connected to), a copy of it instead."""
     server = sa.make_url(url).set(drivername="postgresql+psycopg")
     admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            copy = f' TEMPLATE "{template}"' if template else ""
+            connection.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
         yield server.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
