@@ -205,6 +205,7 @@ def register_blueprints(app: Flask) -> None:
         pages,
         pupils,
         reports,
+        retention,
         staff,
         transfers,
         yearend,
@@ -230,6 +231,7 @@ def register_blueprints(app: Flask) -> None:
         letters,
         reports,
         drafts,
+        retention,
     ):
         app.register_blueprint(module.bp)
 

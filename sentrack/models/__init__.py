@@ -97,6 +97,7 @@ from sentrack.models.people import (
 )
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 from sentrack.models.reports import ReportStatus, SenReport
+from sentrack.models.retention import DestructionLog, LegalHold
 from sentrack.models.submissions import FormSubmission
 
 __all__ = [
@@ -198,4 +199,6 @@ __all__ = [
     "group_teachers",
     "ReportStatus",
     "SenReport",
+    "DestructionLog",
+    "LegalHold",
 ]

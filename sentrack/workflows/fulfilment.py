@@ -30,6 +30,7 @@ from sentrack.models import (
     EhcRequest,
     EhcReview,
     InterventionPupil,
+    LegalHold,
     ParentLetter,
     ParentMeeting,
     PassportRead,
@@ -425,6 +426,9 @@ def _plan_recorded(session: Session, scope) -> list[Done]:
 
 
 SEN_FILE_DUTY = "senco_sends_sen_file"
+DESTRUCTION_DUTY = "senco_approves_destruction"
+# Duties due because the pupil left: their tasks alone outlive the leaving.
+LEAVERS_DUTIES = (SEN_FILE_DUTY, DESTRUCTION_DUTY)
 
 
 def leaving_of(period: str) -> date | None:
@@ -596,6 +600,7 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
         letter_status.end_date < today,
         letter.sent_on.is_(None),
     )
+    held_now = sa.and_(LegalHold.pupil_id == Task.pupil_id, LegalHold.lifted_at.is_(None))
     cycle = aliased(SupportCycle)
     review = aliased(Review)
     closed_unreviewed = sa.exists().where(
@@ -604,8 +609,13 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
         ~sa.exists().where(review.cycle_id == cycle.id, review.recorded_at.is_not(None)),
     )
     return [
-        # A leaver's SEN file is due because they left: that task alone outlives the leaving.
-        (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today), Duty.code != SEN_FILE_DUTY), LEFT_NOTE),
+        # A leaver's SEN file and records to destroy are due because they left: those tasks alone
+        # outlive the leaving.
+        (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today), Duty.code.not_in(LEAVERS_DUTIES)), LEFT_NOTE),
+        (
+            sa.and_(Duty.code == DESTRUCTION_DUTY, sa.exists().where(held_now)),
+            "No longer needed: a legal hold stops the destruction of the records.",
+        ),
         (
             sa.and_(Duty.code == SEN_FILE_DUTY, Pupil.left_on.is_(None)),
             "No longer needed: the leaving was undone.",
