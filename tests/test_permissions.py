@@ -217,6 +217,7 @@ BATCH = "batch"  # an import of a school's file from its MIS, previewed and not 
 DIFFERENCE = "difference"  # an imported SEN history that differs from the school's record of its pupil
 TRANSFER = "transfer"  # a transfer of a pupil's record asked by another school of the authority
 WORDING = "wording"  # a wording of a school's bank of outcomes
+LEAVER = "leaver"  # a pupil of a school who has left its roll (retention and destruction)
 MANAGERS = ("senco", "head", "admin")  # who manages a school's staff (Ability.MANAGE_STAFF)
 
 # The key is the rule as Werkzeug spells it: one endpoint may have several rules.
@@ -715,6 +716,21 @@ ROUTES: dict[str, Route] = {
     "/transfers/<int:transfer_id>/decline": Route(
         lambda t: f"/transfers/{t.transfer.id}/decline", only("senco"), method="POST", target=TRANSFER
     ),
+    # Retention and destruction (Ability.APPROVE_DESTRUCTION, Ability.HOLD_RECORDS): the SENCO's and
+    # the head teacher's, about the school's leavers; every other role is refused the pages (403);
+    # another school's leaver is not found (404). Posted empty: destroying a record not yet due, or
+    # lifting a hold that is not there, is refused back on the leaver's page; a hold without its
+    # reason shows the page again with the error.
+    "/retention": Route(lambda t: "/retention", only("senco", "head")),
+    "/retention/log": Route(lambda t: "/retention/log", only("senco", "head")),
+    "/pupils/<public_id>/destroy": Route(lambda t: f"{t.base}/destroy", only("senco", "head"), target=LEAVER),
+    "/pupils/<public_id>/hold": Route(lambda t: f"{t.base}/hold", only("senco", "head"), method="POST", target=LEAVER),
+    "/pupils/<public_id>/hold/lift": Route(
+        lambda t: f"{t.base}/hold/lift",
+        only("senco", "head", yes=Redirect(lambda t: f"{t.base}/destroy")),
+        method="POST",
+        target=LEAVER,
+    ),
 }
 
 # Pupils by how they stand to each role (names are keys of World.pupils).
@@ -748,6 +764,7 @@ def _cases():
             elif route.target in (
                 *(MEMBER, GROUP, ENTRY, TASK, TERM, PROPOSAL, INVITATION, BATCH, DIFFERENCE, TRANSFER),
                 WORDING,
+                LEAVER,
             ):
                 yield pytest.param(rule, role, "own", id=f"{rule} {role} own-school")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
@@ -1088,7 +1105,18 @@ def _catalogue_target(session, world: World, target: str, kind: str) -> Target:
     return Target(world, entry=entry)
 
 
+def _leaver(session, world: World, kind: str) -> Target:
+    """A pupil who left this school ("own"), or another authority's school, earlier this month."""
+    key = "taught" if kind == "own" else "foreign"
+    pupil = world.pupils[key]
+    pupil.left_on, pupil.leaving_reason = date(2026, 11, 2), "Moved away from the area"
+    session.commit()
+    return Target(world, pupil_key=key)
+
+
 def _target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
+    if route.target == LEAVER:
+        return _leaver(session, world, kind)
     if route.target == TRANSFER:
         return Target(world, transfer=_transfer(session, world, kind))
     if route.target in (PROPOSAL, INVITATION):
@@ -1167,6 +1195,8 @@ def _expected(route: Route, role: str, kind) -> object:
         return 404  # another school's import, or its pupil's SEN difference, is never found
     if route.target == TRANSFER and kind == "other-school" and (expected == 200 or isinstance(expected, Redirect)):
         return 404  # a transfer of another school's pupil is never found
+    if route.target == LEAVER and kind == "other-school" and expected != 403:
+        return 404  # another school's leaver is never found
     if route.target == INTERVENTION and kind not in ("own", "shared"):
         return 404  # out of scope: never confirm the record exists
     return expected
