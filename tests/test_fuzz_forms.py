@@ -333,6 +333,10 @@ BUTTONS: dict[str, str] = {
     "/transfers/<int:transfer_id>/decline": "decline a transfer to another school, with the reason",
     "/sen-report/<int:year>/draft": "draft the SEN information report from the figures",
     "/sen-report/<int:year>/publish": "publish the SEN information report",
+    # Retention and destruction (the hold's reason is checked in tests/test_destruction.py)
+    "/pupils/<public_id>/destroy": "destroy a leaver's records past their retention date",
+    "/pupils/<public_id>/hold": "place a legal hold on a leaver's records, with the reason",
+    "/pupils/<public_id>/hold/lift": "lift the legal hold on a leaver's records",
 }
 
 
@@ -991,6 +995,9 @@ def test_the_buttons_that_create_records_save_once(app):
         "/transfers/<int:transfer_id>/confirm",
         "/sen-report/<int:year>/draft",
         "/sen-report/<int:year>/publish",
+        # Retention and destruction: the destruction log row, and a legal hold
+        "/pupils/<public_id>/destroy",
+        "/pupils/<public_id>/hold",
     }
 
 

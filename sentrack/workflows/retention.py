@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -170,10 +170,20 @@ class Retention:
         return self.due_because is not None and self.hold is None
 
 
+def _retention(pupil: Pupil, sen_file: bool, handed_day: date | None, hold: LegalHold | None, today: date) -> Retention:
+    """A leaver's retention on `today`: a record handed on to the next school is due at once, any
+    other once its date has passed."""
+    until = kept_until(pupil.date_of_birth, sen_file=sen_file, school=pupil.school)
+    because = DueBecause.RETENTION_ENDED if until < today else None
+    if handed_day is not None:
+        until, because = min(until, handed_day), DueBecause.TRANSFERRED
+    kind = RecordKind.SEN_FILE if sen_file else RecordKind.PUPIL_RECORD
+    return Retention(pupil, kind, until, because, hold)
+
+
 def retention_of(session: Session, pupils: Iterable[Pupil], today: date) -> dict[int, Retention]:
-    """Each leaver's retention on `today`, by pupil id (pupils who have not left are left out): a
-    record handed on to the next school is due at once, any other once its date has passed; an
-    active legal hold is named. Three queries whatever their number."""
+    """Each leaver's retention on `today`, by pupil id (pupils who have not left are left out), with
+    any legal hold standing. Three queries whatever their number."""
     leavers = {p.id: p for p in pupils if p.left_on is not None and p.left_on <= today}
     if not leavers:
         return {}
@@ -187,16 +197,25 @@ def retention_of(session: Session, pupils: Iterable[Pupil], today: date) -> dict
             .options(joinedload(LegalHold.placed_by))
         )
     }
-    found = {}
-    for pupil_id, pupil in leavers.items():
-        sen_file = pupil_id in with_file
-        until = kept_until(pupil.date_of_birth, sen_file=sen_file, school=pupil.school)
-        because = DueBecause.RETENTION_ENDED if until < today else None
-        if pupil_id in moved:
-            until, because = min(until, moved[pupil_id]), DueBecause.TRANSFERRED
-        kind = RecordKind.SEN_FILE if sen_file else RecordKind.PUPIL_RECORD
-        found[pupil_id] = Retention(pupil, kind, until, because, holds.get(pupil_id))
-    return found
+    return {
+        pupil_id: _retention(pupil, pupil_id in with_file, moved.get(pupil_id), holds.get(pupil_id), today)
+        for pupil_id, pupil in leavers.items()
+    }
+
+
+def _handed_at() -> sa.ScalarSelect:
+    """SQL: when the next school of this SEN Track had the pupil's record (None if it has not)."""
+    return (
+        sa.select(PupilTransfer.decided_at)
+        .where(
+            PupilTransfer.from_pupil_id == Pupil.id,
+            PupilTransfer.status == TransferStatus.CONFIRMED,
+            PupilTransfer.to_pupil_id.is_not(None),
+        )
+        .order_by(PupilTransfer.decided_at)
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _candidates(school: School, today: date) -> sa.ColumnElement[bool]:
@@ -222,10 +241,29 @@ def _candidates(school: School, today: date) -> sa.ColumnElement[bool]:
 
 def due_or_held(session: Session, school: School, today: date) -> list[Retention]:
     """The school's leavers whose record is past its date (or handed on), held or not, in the
-    order they left. A leaver's record is the truth: a record destroyed is gone from the list."""
-    pupils = session.scalars(sa.select(Pupil).where(_candidates(school, today)).order_by(Pupil.left_on, Pupil.id)).all()
-    found = retention_of(session, pupils, today)
-    return [r for r in found.values() if r.due_because is not None]
+    order they left: one query. A leaver's record is the truth: one destroyed is gone from the list."""
+    handed_at = _handed_at()
+    rows = session.execute(
+        sa.select(Pupil, has_sen_file(), handed_at, LegalHold)
+        .outerjoin(LegalHold, sa.and_(LegalHold.pupil_id == Pupil.id, LegalHold.lifted_at.is_(None)))
+        .where(_candidates(school, today))
+        .options(joinedload(LegalHold.placed_by))
+        .order_by(Pupil.left_on, Pupil.id)
+    )
+    found = []
+    for pupil, sen_file, handed, hold in rows:
+        handed_day = _day(handed) if handed is not None else None
+        record = _retention(pupil, bool(sen_file), handed_day, hold, today)
+        if record.due_because is not None:
+            found.append(record)
+    return found
+
+
+def _day(moment) -> date:
+    """The day of a moment read from a subquery: a datetime (or its text on SQLite)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.date()
 
 
 def last_lifted_holds(session: Session, pupil_ids: list[int]) -> dict[int, int]:
