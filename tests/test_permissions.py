@@ -1114,11 +1114,16 @@ def _leaver(session, world: World, kind: str) -> Target:
     return Target(world, pupil_key=key)
 
 
+# Targets made from the session, the world and the kind ("own" or "other-school") alone.
+_SIMPLE_TARGETS = {
+    TRANSFER: lambda session, world, kind: Target(world, transfer=_transfer(session, world, kind)),
+    LEAVER: _leaver,
+}
+
+
 def _target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
-    if route.target == LEAVER:
-        return _leaver(session, world, kind)
-    if route.target == TRANSFER:
-        return Target(world, transfer=_transfer(session, world, kind))
+    if route.target in _SIMPLE_TARGETS:
+        return _SIMPLE_TARGETS[route.target](session, world, kind)
     if route.target in (PROPOSAL, INVITATION):
         school = world.school if kind == "own" else world.foreign
         member = make_user(
