@@ -352,3 +352,27 @@ def test_another_schools_leaver_is_not_found(client, login, session, world, buil
     assert client.post(f"/pupils/{built.public_id}/hold", data={"reason": "x"}).status_code == 404
     assert session.get(Pupil, built.pupil.id) is not None
     assert built.upn not in client.page("/retention").text()
+
+
+# --- The privacy notice -----------------------------------------------------------------------
+
+
+def test_the_privacy_notice_shows_the_school_s_periods_from_the_one_definition(client, login, session, world):
+    anonymous = client.page("/privacy")
+    periods = {row[0]: row[2] for row in anonymous.table("How long records are kept")}
+    assert periods["SEN file"] == "Date of birth plus 31 years"
+    assert periods["Pupil record"] == "Date of birth plus 25 years"
+    assert "Legal hold" in periods and "Destruction log" in periods
+    assert "second factors" in anonymous.text() and "subject access requests" in anonymous.text()
+    assert "Adapting this notice" not in anonymous.text()
+
+    world.school.sen_file_kept_years = 40
+    session.commit()
+    login(world.users["senco"])
+    page = client.page("/privacy")
+    assert {row[0]: row[2] for row in page.table("How long records are kept")}["SEN file"] == (
+        "Date of birth plus 40 years"
+    )
+    assert "Adapting this notice for your school" in page.text()
+    login(world.users["teacher"])
+    assert "Adapting this notice" not in client.page("/privacy").text()
