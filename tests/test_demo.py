@@ -191,7 +191,8 @@ def test_same_seed_and_today_give_the_same_pupils_and_another_seed_does_not():
 
 def test_build_flushes_but_leaves_the_commit_to_the_caller(session):
     build_demo(session, today=TODAY, pupils_per_school=20)
-    assert session.scalar(sa.select(sa.func.count(Pupil.id))) == 40
+    # and the demo school's two former pupils (retention: one past its date, one on legal hold)
+    assert session.scalar(sa.select(sa.func.count(Pupil.id))) == 40 + 2
     session.rollback()
     assert session.scalar(sa.select(sa.func.count(Pupil.id))) == 0
 
@@ -1564,7 +1565,7 @@ def _count(app: Flask, model) -> int:
 def test_command_builds_the_asked_number_of_schools_and_pupils(cli_app):
     result = _invoke(cli_app, "--schools", "3", "--pupils-per-school", "50")
     assert result.exit_code == 0, result.output
-    assert _count(cli_app, Pupil) == 150
+    assert _count(cli_app, Pupil) == 150 + 2  # and the demo school's two former pupils (retention)
     assert _count(cli_app, School) == 3
     assert "sentrack-demo" in result.output
     assert "teacher@demo.test" in result.output
@@ -1605,7 +1606,7 @@ def test_command_needs_reset_when_schools_exist_and_reset_rebuilds(cli_app):
 
     rebuilt = _invoke(cli_app, *args, "--reset", "--seed", "5")
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert _count(cli_app, Pupil) == 20
+    assert _count(cli_app, Pupil) == 20 + 2  # and the demo school's two former pupils (retention)
     assert _count(cli_app, School) == 1
 
 
@@ -1877,3 +1878,21 @@ def test_every_school_has_its_letter_templates_and_a_parent_under_a_court_order(
         ).all()
         assert waiting  # the letter page shows the parent left out
         assert len(copies_for(contact.pupil.contacts).sent) >= 1
+
+
+# --- Retention and destruction ------------------------------------------------------------------
+
+
+def test_the_demo_school_shows_a_record_due_for_destruction_one_held_and_an_earlier_destruction(db_session):
+    from sentrack.models import DestructionLog
+    from sentrack.workflows.retention import DueBecause, due_or_held
+
+    school = db_session.scalar(sa.select(School).order_by(School.id))
+    found = due_or_held(db_session, school, TODAY)
+    past = [(r.pupil.first_name, r.due_because) for r in found if r.hold is None]
+    held = [r.pupil.first_name for r in found if r.hold is not None]
+    assert ("Callum", DueBecause.RETENTION_ENDED) in past
+    assert held == ["Megan"]
+    (log,) = db_session.scalars(sa.select(DestructionLog).where(DestructionLog.school_id == school.id)).all()
+    assert TODAY - timedelta(days=30) < log.destroyed_at.date() < TODAY
+    assert log.counts["The pupil's details"] == 1

@@ -58,6 +58,7 @@ class DemoSummary:
     sen_differences_open: int = 0  # SEN from the MIS's CTF waiting for the SENCO to accept or keep
     sen_reports: int = 0  # this year's SEN information reports, drafted and not yet published
     drafts: int = 0  # what the demo SENCO typed into a review yesterday and did not save
+    former_pupils: int = 0  # left long ago: one past its retention date, one on legal hold
     sign_ins: list[tuple[str, str]] = field(default_factory=list)  # (email, role label)
 
 

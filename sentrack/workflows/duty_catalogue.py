@@ -204,6 +204,7 @@ DUTIES: tuple[DutySpec, ...] = (
         "28 days after the records fell due.",
         "When the records are destroyed (the task goes with them). No longer needed if a legal hold is "
         "placed on them; made again when the hold is lifted.",
+        fulfilled_by="destruction_log",
         due_days=28,
     ),
     DutySpec(

@@ -464,6 +464,13 @@ def _sen_file_sent(session: Session, scope) -> list[Done]:
     return found
 
 
+def _records_destroyed(session: Session, scope) -> list[Done]:
+    """A leaver's records to destroy: the destruction deletes the task with the pupil's records
+    (`workflows.destruction`), so no open task is ever left to close as done; and the task is
+    never closed by hand, since only the destruction (or a legal hold) settles it."""
+    return []
+
+
 FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = {
     "review": _review_recorded,
     "parent_letter": _letter_sent,
@@ -483,6 +490,7 @@ FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = 
     "ehc_amended_plan": _amended_final,
     "ehc_plan": _plan_recorded,
     "ctf_export": _sen_file_sent,
+    "destruction_log": _records_destroyed,
 }
 
 

@@ -103,9 +103,10 @@ def _years_after(day: date, years: int) -> date:
         return date(day.year + years, 3, 1)
 
 
-def kept_until(date_of_birth: date, *, sen_file: bool, school: School | None = None) -> date:
+def kept_until(date_of_birth: date, *, sen_file: bool, school=None) -> date:
     """The last day the records of a pupil born on `date_of_birth` are kept: the date of birth plus
-    the school's period for an SEN file (31 years by default), or for any other pupil's record (25)."""
+    the school's period (`school`, or anything with its two settings) for an SEN file (31 years by
+    default), or for any other pupil's record (25)."""
     kind = RecordKind.SEN_FILE if sen_file else RecordKind.PUPIL_RECORD
     _label, _covers, setting, default = PERIODS[kind]
     return _years_after(date_of_birth, _years_of(school, setting, default))
@@ -121,8 +122,27 @@ def has_sen_file(pupil=Pupil) -> sa.ColumnElement[bool]:
     )
 
 
-def _with_sen_file(session: Session, pupil_ids: Iterable[int]) -> set[int]:
-    return set(session.scalars(sa.select(Pupil.id).where(Pupil.id.in_(list(pupil_ids)), has_sen_file())))
+@dataclass(frozen=True)
+class _Kept:
+    """What a pupil's retention date is made of: whether they have an SEN file, and their school's
+    periods (named as the school's settings, so that `kept_until` reads them as it reads a school)."""
+
+    sen_file: bool
+    sen_file_kept_years: int
+    pupil_record_kept_years: int
+
+    def until(self, date_of_birth: date) -> date:
+        return kept_until(date_of_birth, sen_file=self.sen_file, school=self)
+
+
+def _kept(session: Session, pupil_ids: Iterable[int]) -> dict[int, _Kept]:
+    """For each pupil, whether they have an SEN file and their school's periods: one query."""
+    rows = session.execute(
+        sa.select(Pupil.id, has_sen_file(), School.sen_file_kept_years, School.pupil_record_kept_years)
+        .join(School, School.id == Pupil.school_id)
+        .where(Pupil.id.in_(list(pupil_ids)))
+    )
+    return {pupil_id: _Kept(bool(sen_file), sen, record) for pupil_id, sen_file, sen, record in rows}
 
 
 def retention_dates(session: Session, pupils: Iterable[Pupil]) -> dict[int, date]:
@@ -131,11 +151,8 @@ def retention_dates(session: Session, pupils: Iterable[Pupil]) -> dict[int, date
     by_id = {pupil.id: pupil for pupil in pupils}
     if not by_id:
         return {}
-    with_file = _with_sen_file(session, by_id)
-    return {
-        pupil_id: kept_until(pupil.date_of_birth, sen_file=pupil_id in with_file, school=pupil.school)
-        for pupil_id, pupil in by_id.items()
-    }
+    kept = _kept(session, by_id)
+    return {pupil_id: kept[pupil_id].until(pupil.date_of_birth) for pupil_id, pupil in by_id.items()}
 
 
 def handed_on(session: Session, pupil_ids: Iterable[int]) -> dict[int, date]:
@@ -170,14 +187,14 @@ class Retention:
         return self.due_because is not None and self.hold is None
 
 
-def _retention(pupil: Pupil, sen_file: bool, handed_day: date | None, hold: LegalHold | None, today: date) -> Retention:
+def _retention(pupil: Pupil, kept: _Kept, handed_day: date | None, hold: LegalHold | None, today: date) -> Retention:
     """A leaver's retention on `today`: a record handed on to the next school is due at once, any
     other once its date has passed."""
-    until = kept_until(pupil.date_of_birth, sen_file=sen_file, school=pupil.school)
+    until = kept.until(pupil.date_of_birth)
     because = DueBecause.RETENTION_ENDED if until < today else None
     if handed_day is not None:
         until, because = min(until, handed_day), DueBecause.TRANSFERRED
-    kind = RecordKind.SEN_FILE if sen_file else RecordKind.PUPIL_RECORD
+    kind = RecordKind.SEN_FILE if kept.sen_file else RecordKind.PUPIL_RECORD
     return Retention(pupil, kind, until, because, hold)
 
 
@@ -187,7 +204,7 @@ def retention_of(session: Session, pupils: Iterable[Pupil], today: date) -> dict
     leavers = {p.id: p for p in pupils if p.left_on is not None and p.left_on <= today}
     if not leavers:
         return {}
-    with_file = _with_sen_file(session, leavers)
+    kept = _kept(session, leavers)
     moved = handed_on(session, leavers)
     holds = {
         hold.pupil_id: hold
@@ -198,7 +215,7 @@ def retention_of(session: Session, pupils: Iterable[Pupil], today: date) -> dict
         )
     }
     return {
-        pupil_id: _retention(pupil, pupil_id in with_file, moved.get(pupil_id), holds.get(pupil_id), today)
+        pupil_id: _retention(pupil, kept[pupil_id], moved.get(pupil_id), holds.get(pupil_id), today)
         for pupil_id, pupil in leavers.items()
     }
 
@@ -251,9 +268,11 @@ def due_or_held(session: Session, school: School, today: date) -> list[Retention
         .order_by(Pupil.left_on, Pupil.id)
     )
     found = []
+    periods = {p.kind: p.years for p in retention_periods(school)}
     for pupil, sen_file, handed, hold in rows:
         handed_day = _day(handed) if handed is not None else None
-        record = _retention(pupil, bool(sen_file), handed_day, hold, today)
+        kept = _Kept(bool(sen_file), periods[RecordKind.SEN_FILE], periods[RecordKind.PUPIL_RECORD])
+        record = _retention(pupil, kept, handed_day, hold, today)
         if record.due_because is not None:
             found.append(record)
     return found
