@@ -287,8 +287,10 @@ def test_the_senco_lists_confirms_and_destroys(client, login, session, world, bu
     home = client.page("/")
     assert "1 leaver's record is due for destruction" in home.text()
     listed = client.page("/retention")
-    assert listed.table("Due for destruction (1)")[0][:3] == [f"{LAST}, {FIRST}", built.upn, "Sen file"]
+    assert listed.table("Due for destruction (1)")[0][:3] == [f"{LAST}, {FIRST}", built.upn, "SEN file"]
+    assert f"/pupils/{built.public_id}/destroy" in client.page(f"/pupils/{built.public_id}").links()
     confirm = client.page(f"/pupils/{built.public_id}/destroy")
+    assert confirm.summary()["Record"] == "SEN file"
     counts = dict(tuple(row) for row in confirm.table("Rows by kind of record"))
     assert counts[BY_NAME["ehc_document"].label] == "1"
     assert counts[BY_NAME["pupil"].label] == "1"
@@ -304,7 +306,7 @@ def test_the_senco_lists_confirms_and_destroys(client, login, session, world, bu
 
     log = client.page("/retention/log")
     (row,) = log.table("Destructions")
-    assert row[1:3] == ["Sen file", "Retention period ended"]
+    assert row[1:3] == ["SEN file", "Retention period ended"]
     assert senco.full_name in row[5] and FIRST not in log.text() and built.upn not in log.text()
     assert client.get(f"/pupils/{built.public_id}/destroy").status_code == 404
 

@@ -15,7 +15,7 @@ from sentrack.retention import bp, queries
 from sentrack.retention.forms import DestroyForm, HoldForm, LiftHoldForm
 from sentrack.submissions import once
 from sentrack.workflows.destruction import REASONS, destroy_records, lift_hold, place_hold
-from sentrack.workflows.retention import retention_periods
+from sentrack.workflows.retention import record_kind_label, retention_periods
 
 
 def _confirm_url(pupil) -> str:
@@ -103,5 +103,5 @@ def log():
     """What was destroyed, when, why and approved by whom: kinds of record and counts, no child named."""
     user = operations.signed_in_user()
     entries = queries.destruction_log(db.session, user.school_id)
-    page = render_template("retention/log.html", entries=entries, reasons=REASONS)
+    page = render_template("retention/log.html", entries=entries, reasons=REASONS, kind_label=record_kind_label)
     return audit.shown_school(db.session, page, "destruction_log_viewed", actor=user, school_id=user.school_id)

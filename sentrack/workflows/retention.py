@@ -186,6 +186,16 @@ class Retention:
     def due(self) -> bool:
         return self.due_because is not None and self.hold is None
 
+    @property
+    def label(self) -> str:
+        """The kind of record in words: "SEN file", "Pupil record"."""
+        return PERIODS[self.kind][0]
+
+
+def record_kind_label(kind: str) -> str:
+    """A kind of record (`RecordKind`'s value, as the destruction log keeps it) in words."""
+    return PERIODS[RecordKind(kind)][0]
+
 
 def _retention(pupil: Pupil, kept: _Kept, handed_day: date | None, hold: LegalHold | None, today: date) -> Retention:
     """A leaver's retention on `today`: a record handed on to the next school is due at once, any
