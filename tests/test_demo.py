@@ -191,8 +191,7 @@ def test_same_seed_and_today_give_the_same_pupils_and_another_seed_does_not():
 
 def test_build_flushes_but_leaves_the_commit_to_the_caller(session):
     build_demo(session, today=TODAY, pupils_per_school=20)
-    # and the demo school's two former pupils (retention: one past its date, one on legal hold)
-    assert session.scalar(sa.select(sa.func.count(Pupil.id))) == 40 + 2
+    assert session.scalar(sa.select(sa.func.count(Pupil.id))) == 40
     session.rollback()
     assert session.scalar(sa.select(sa.func.count(Pupil.id))) == 0
 
@@ -1883,16 +1882,24 @@ def test_every_school_has_its_letter_templates_and_a_parent_under_a_court_order(
 # --- Retention and destruction ------------------------------------------------------------------
 
 
-def test_the_demo_school_shows_a_record_due_for_destruction_one_held_and_an_earlier_destruction(db_session):
-    from sentrack.models import DestructionLog
+def test_the_demo_command_adds_a_record_due_for_destruction_one_held_and_an_earlier_destruction(cli_app):
+    from sentrack.models import DestructionLog, Duty, Task
     from sentrack.workflows.retention import DueBecause, due_or_held
 
-    school = db_session.scalar(sa.select(School).order_by(School.id))
-    found = due_or_held(db_session, school, TODAY)
-    past = [(r.pupil.first_name, r.due_because) for r in found if r.hold is None]
-    held = [r.pupil.first_name for r in found if r.hold is not None]
-    assert ("Callum", DueBecause.RETENTION_ENDED) in past
-    assert held == ["Megan"]
-    (log,) = db_session.scalars(sa.select(DestructionLog).where(DestructionLog.school_id == school.id)).all()
-    assert TODAY - timedelta(days=30) < log.destroyed_at.date() < TODAY
-    assert log.counts["The pupil's details"] == 1
+    assert _invoke(cli_app, "--schools", "1", "--pupils-per-school", "20").exit_code == 0
+    with cli_app.app_context():
+        session = db.session
+        school = session.scalar(sa.select(School))
+        found = due_or_held(session, school, TODAY)
+        assert [(r.pupil.first_name, r.due_because) for r in found if r.hold is None] == [
+            ("Callum", DueBecause.RETENTION_ENDED)
+        ]
+        assert [r.pupil.first_name for r in found if r.hold is not None] == ["Megan"]
+        (log,) = session.scalars(sa.select(DestructionLog)).all()
+        assert TODAY - timedelta(days=30) < log.destroyed_at.date() < TODAY
+        assert log.counts["The pupil's details"] == 1
+        # Today's sweep asked the SENCO to approve the one due.
+        (task,) = session.scalars(
+            sa.select(Task).join(Duty, Duty.id == Task.duty_id).where(Duty.code == "senco_approves_destruction")
+        ).all()
+        assert task.pupil.first_name == "Callum"

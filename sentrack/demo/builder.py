@@ -26,7 +26,6 @@ from sentrack.demo.meetings import add_parent_meetings
 from sentrack.demo.pupils import PupilBuilder
 from sentrack.demo.register import add_sen_statuses, place_on_register
 from sentrack.demo.reports import add_sen_report
-from sentrack.demo.retention import add_retention
 from sentrack.demo.roll import SchoolRoll, add_leavers, admit_in_january_with_carried_support
 from sentrack.demo.schools import Group, SchoolSpec, school_specs
 from sentrack.demo.staff import StaffBuilder
@@ -69,10 +68,6 @@ class DemoBuilder:
         for school in self.rolls:
             if school.number == 1:
                 self.context.summary.drafts += add_drafts(session, self.context, school.school_id, school.senco_id)
-                # Former pupils: one past its retention date, one on legal hold; an earlier destruction.
-                self.context.summary.former_pupils += add_retention(
-                    session, self.context, school, self.pupil_builder.upns
-                )
         return self.context.summary
 
     def add_authority(self, code: str, name: str, specs: list[SchoolSpec], *, officer_email: str | None = None) -> int:

@@ -2,17 +2,18 @@
 retention date (listed for destruction, with the SENCO's task from today's sweep) and one whose
 record a legal hold keeps; and a destruction the SENCO approved earlier in the term, in the log.
 
+Added by the demo command once the demo is built (`sentrack.demo.cli`), not by `build_demo`:
+the built demo's pupils are all of this school year's roll and its leavers, as its tests check.
 Fixed choices, no random draws: the demo's other records are drawn as before."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack import audit
-from sentrack.demo.context import DemoContext
-from sentrack.demo.roll import SchoolRoll
 from sentrack.demo.upn import UpnAllocator
 from sentrack.models import (
     ContactMethod,
@@ -21,6 +22,9 @@ from sentrack.models import (
     NeedType,
     Provision,
     Pupil,
+    Role,
+    RoleAssignment,
+    School,
     SenStatus,
     User,
 )
@@ -64,12 +68,20 @@ def _former_pupil(session: Session, school_id: int, upns: UpnAllocator, first: s
     return pupil
 
 
-def add_retention(session: Session, context: DemoContext, school: SchoolRoll, upns: UpnAllocator) -> int:
-    """The two former pupils, the hold and the log entry; returns how many pupils were added."""
-    today = context.today
-    senco = session.get(User, school.senco_id)
+def add_retention(session: Session, *, today: date, la_code: str) -> int:
+    """At the demo school (the first), the two former pupils, the hold and the log entry, by its
+    SENCO; returns how many pupils were added. Flushes."""
+    school = session.scalar(sa.select(School).order_by(School.id).limit(1))
+    senco = session.scalar(
+        sa.select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(User.school_id == school.id, RoleAssignment.role == Role.SENCO)
+        .order_by(User.id)
+        .limit(1)
+    )
+    upns = UpnAllocator(la_code)
     # An SEN file: on SEN support in Years 4 to 6, born 33 years ago, so kept until two years ago.
-    past = _former_pupil(session, school.school_id, upns, "Callum", "Whitfield", date(today.year - 33, 4, 12))
+    past = _former_pupil(session, school.id, upns, "Callum", "Whitfield", date(today.year - 33, 4, 12))
     session.add(
         SenStatus(
             pupil_id=past.id,
@@ -82,13 +94,14 @@ def add_retention(session: Session, context: DemoContext, school: SchoolRoll, up
         )
     )
     # A record of a pupil never on the register, past its 25 years, held while a claim is open.
-    held = _former_pupil(session, school.school_id, upns, "Megan", "Ashworth", date(today.year - 27, 1, 30))
+    held = _former_pupil(session, school.id, upns, "Megan", "Ashworth", date(today.year - 27, 1, 30))
     placed = datetime.combine(today - timedelta(days=40), time(11, 15), tzinfo=UTC)
     hold = LegalHold(pupil_id=held.id, reason=HOLD_REASON, placed_by_id=senco.id, placed_at=placed)
     session.add(hold)
     session.flush()
     audit.record(session, "legal_hold_placed", actor=senco, pupil=held, about=hold).occurred_at = placed
-    _add_log_entry(session, school.school_id, senco, today)
+    _add_log_entry(session, school.id, senco, today)
+    session.flush()
     return 2
 
 
