@@ -995,9 +995,8 @@ def test_the_buttons_that_create_records_save_once(app):
         "/transfers/<int:transfer_id>/confirm",
         "/sen-report/<int:year>/draft",
         "/sen-report/<int:year>/publish",
-        # Retention and destruction: the destruction log row, and a legal hold
+        # Retention and destruction: the destruction log row
         "/pupils/<public_id>/destroy",
-        "/pupils/<public_id>/hold",
     }
 
 

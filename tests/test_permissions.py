@@ -723,11 +723,17 @@ ROUTES: dict[str, Route] = {
     # reason shows the page again with the error.
     "/retention": Route(lambda t: "/retention", only("senco", "head")),
     "/retention/log": Route(lambda t: "/retention/log", only("senco", "head")),
-    "/pupils/<public_id>/destroy": Route(lambda t: f"{t.base}/destroy", only("senco", "head"), target=LEAVER),
+    "/pupils/<public_id>/retention": Route(lambda t: f"{t.base}/retention", only("senco", "head"), target=LEAVER),
+    "/pupils/<public_id>/destroy": Route(
+        lambda t: f"{t.base}/destroy",
+        only("senco", "head", yes=Redirect(lambda t: f"{t.base}/retention")),
+        method="POST",
+        target=LEAVER,
+    ),
     "/pupils/<public_id>/hold": Route(lambda t: f"{t.base}/hold", only("senco", "head"), method="POST", target=LEAVER),
     "/pupils/<public_id>/hold/lift": Route(
         lambda t: f"{t.base}/hold/lift",
-        only("senco", "head", yes=Redirect(lambda t: f"{t.base}/destroy")),
+        only("senco", "head", yes=Redirect(lambda t: f"{t.base}/retention")),
         method="POST",
         target=LEAVER,
     ),

@@ -51,7 +51,7 @@ def _confirm(pupil, hold_form: HoldForm | None = None) -> str:
     return audit.shown(db.session, page, "destruction_page_viewed", actor=user, pupil=pupil, **about)
 
 
-@bp.route("/pupils/<public_id>/destroy")
+@bp.route("/pupils/<public_id>/retention")
 @access.requires(Ability.APPROVE_DESTRUCTION)
 def confirm(public_id: str):
     """A leaver's retention: when it ends, why, any legal hold, and, once due, what destroying the
@@ -75,9 +75,9 @@ def destroy(public_id: str):
 
 @bp.route("/pupils/<public_id>/hold", methods=["POST"])
 @access.requires(Ability.HOLD_RECORDS)
-@once
 def hold(public_id: str):
-    """Place a legal hold, with its reason (shown beside the field when missing)."""
+    """Place a legal hold, with its reason (shown beside the field when missing). Sent twice, the
+    second is refused beside the field: one hold stands at a time (a rule, and a unique index)."""
     pupil = access.get_pupil(operations.signed_in_user(), public_id, Ability.HOLD_RECORDS)
     form = HoldForm()
     if operations.submit(form, place_hold, pupil=pupil):

@@ -145,7 +145,7 @@ def place_hold(session: Session, *, actor: User, pupil: Pupil, details: str) -> 
     if pupil.left_on is None:
         raise RuleBroken("A legal hold is placed on the records of a pupil who has left")
     if active_hold(session, pupil) is not None:
-        raise RuleBroken("A legal hold already stands on this pupil's records")
+        raise RuleBroken("A legal hold already stands on this pupil's records", field="reason")
     hold = LegalHold(pupil_id=pupil.id, reason=reason, placed_by_id=actor.id, placed_at=now())
     session.add(hold)
     session.flush()
