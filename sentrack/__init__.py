@@ -206,6 +206,7 @@ def register_blueprints(app: Flask) -> None:
         pages,
         pupils,
         reports,
+        retention,
         staff,
         transfers,
         yearend,
@@ -232,6 +233,7 @@ def register_blueprints(app: Flask) -> None:
         reports,
         drafts,
         access_requests,
+        retention,
     ):
         app.register_blueprint(module.bp)
 

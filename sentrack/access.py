@@ -96,6 +96,9 @@ class Ability(enum.StrEnum):
     CORRECT_REGISTERS = "correct_registers"  # correct any register of the school, not only one's own
     # Record and answer requests for a pupil's data, mark what is withheld, download the export.
     MANAGE_SUBJECT_ACCESS = "manage_subject_access"
+    # Retention and destruction of leavers' records (issue 18, point 4)
+    APPROVE_DESTRUCTION = "approve_destruction"  # see records due for destruction, destroy them, read the log
+    HOLD_RECORDS = "hold_records"  # place or lift a legal hold on a leaver's records
 
 
 # What only reads. Every other ability writes to a pupil's record, so it reaches only pupils on
@@ -124,6 +127,10 @@ READING = frozenset(
         Ability.MANAGE_SUBJECT_ACCESS,
     }
 )
+
+
+# What reaches only the records of pupils who have left: their retention and destruction.
+LEAVERS_RECORDS = frozenset({Ability.APPROVE_DESTRUCTION, Ability.HOLD_RECORDS})
 
 
 ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
@@ -171,6 +178,8 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.DRAFT_SEN_REPORT,
             Ability.CORRECT_REGISTERS,
             Ability.MANAGE_SUBJECT_ACCESS,
+            Ability.APPROVE_DESTRUCTION,
+            Ability.HOLD_RECORDS,
         }
     ),
     Role.HEAD: frozenset(
@@ -193,6 +202,8 @@ ROLE_ABILITIES: dict[Role, frozenset[Ability]] = {
             Ability.READ_SEN_REPORT,
             Ability.READ_SEN_REPORT_DRAFTS,  # the head teacher reads the SENCO's draft before it goes out
             Ability.MANAGE_SUBJECT_ACCESS,  # the head answers for the school's data as the SENCO does
+            Ability.APPROVE_DESTRUCTION,
+            Ability.HOLD_RECORDS,
         }
     ),
     Role.TEACHER: frozenset(
@@ -385,6 +396,11 @@ def _scope(user: User, ability: Ability) -> sa.ColumnElement[bool]:
         # who keep leavers' records; the workflow changes only the destination, and refuses a
         # pupil with no leaving recorded.
         return reach
+    if ability in LEAVERS_RECORDS:
+        # Destroying a leaver's records, or holding them, reaches the pupils who have left (the
+        # SENCO's and the head teacher's, who keep their records); the workflows refuse a pupil
+        # still on the roll.
+        return sa.and_(reach, Pupil.left_on.is_not(None))
     if ability not in READING:
         # A write reaches only a pupil on the roll today, and recording a leaving only a pupil
         # with none recorded yet.
@@ -736,6 +752,7 @@ HOME_SECTIONS: dict[str, frozenset[Role]] = {
     "exchange": frozenset({Role.SENCO}),  # SEN differences from imports, transfers to confirm
     "school": frozenset({Role.ADMIN, Role.HEAD}),  # the school's counts and staff links
     "figures_only": frozenset({Role.GOVERNOR, Role.LA_OFFICER}),  # says that figures name no pupil
+    "retention": frozenset({Role.SENCO, Role.HEAD}),  # leavers' records due for destruction
 }
 
 

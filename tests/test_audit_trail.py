@@ -662,6 +662,7 @@ def test_every_audited_action_reads_as_words():
 from tests.test_permissions import (  # noqa: E402
     HIDDEN_NEARBY,
     INTERVENTION,
+    LEAVER,
     PUPIL,
     ROUTES,
     SEES,
@@ -669,8 +670,12 @@ from tests.test_permissions import (  # noqa: E402
     _target,
 )
 
-PUPIL_GET_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL and route.method == "GET")
-PUPIL_RULES = sorted(rule for rule, route in ROUTES.items() if route.target == PUPIL)
+# A pupil's routes: of any pupil in reach, or of a leaver only (retention and destruction).
+PUPIL_TARGETS = (PUPIL, LEAVER)
+PUPIL_GET_RULES = sorted(
+    rule for rule, route in ROUTES.items() if route.target in PUPIL_TARGETS and route.method == "GET"
+)
+PUPIL_RULES = sorted(rule for rule, route in ROUTES.items() if route.target in PUPIL_TARGETS)
 
 
 def _seer(rule: str) -> str:
@@ -696,7 +701,8 @@ def test_every_page_that_shows_a_pupil_is_audited(from_address, world, login, se
     """Forms, SEN status, plan, review, letters, timeline and the rest: each GET that shows a pupil
     leaves an event in that pupil's trail, by the user, from their address."""
     role = _seer(rule)
-    target = _target(world, ROUTES[rule], ("sees", SEES[role]), foreign_group, session)
+    kind = "own" if ROUTES[rule].target == LEAVER else ("sees", SEES[role])
+    target = _target(world, ROUTES[rule], kind, foreign_group, session)
     actor = world.users[role]
     login(actor)
     before = _last_event_id(session)
@@ -713,6 +719,8 @@ def _refusal(rule: str) -> tuple[str, tuple[str, str]]:
     """A role refused the route (403 if some role is refused the page itself, else 404 for a pupil
     beyond its reach), and the pupil it asks for."""
     route = ROUTES[rule]
+    if route.target == LEAVER:
+        return "teacher", "own"  # the school's leaver: the teacher is refused the page itself
     for role, expected in route.expect.items():
         if expected == 403 and role in SEES:
             return role, ("sees", SEES[role])

@@ -1564,7 +1564,7 @@ def _count(app: Flask, model) -> int:
 def test_command_builds_the_asked_number_of_schools_and_pupils(cli_app):
     result = _invoke(cli_app, "--schools", "3", "--pupils-per-school", "50")
     assert result.exit_code == 0, result.output
-    assert _count(cli_app, Pupil) == 150
+    assert _count(cli_app, Pupil) == 150 + 2  # and the demo school's two former pupils (retention)
     assert _count(cli_app, School) == 3
     assert "sentrack-demo" in result.output
     assert "teacher@demo.test" in result.output
@@ -1605,7 +1605,7 @@ def test_command_needs_reset_when_schools_exist_and_reset_rebuilds(cli_app):
 
     rebuilt = _invoke(cli_app, *args, "--reset", "--seed", "5")
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert _count(cli_app, Pupil) == 20
+    assert _count(cli_app, Pupil) == 20 + 2  # and the demo school's two former pupils (retention)
     assert _count(cli_app, School) == 1
 
 
@@ -1888,3 +1888,29 @@ def test_the_demo_authorities_require_no_second_factor_so_newcomers_sign_in_with
     assert set(db_session.scalars(sa.select(LocalAuthority.second_factor_required))) == {False}
     assert db_session.scalar(sa.select(sa.func.count()).select_from(TotpFactor)) == 0
     assert db_session.scalar(sa.select(sa.func.count()).select_from(RecoveryCode)) == 0
+
+
+# --- Retention and destruction ------------------------------------------------------------------
+
+
+def test_the_demo_command_adds_a_record_due_for_destruction_one_held_and_an_earlier_destruction(cli_app):
+    from sentrack.models import DestructionLog, Duty, Task
+    from sentrack.workflows.retention import DueBecause, due_or_held
+
+    assert _invoke(cli_app, "--schools", "1", "--pupils-per-school", "20").exit_code == 0
+    with cli_app.app_context():
+        session = db.session
+        school = session.scalar(sa.select(School))
+        found = due_or_held(session, school, TODAY)
+        assert [(r.pupil.first_name, r.due_because) for r in found if r.hold is None] == [
+            ("Callum", DueBecause.RETENTION_ENDED)
+        ]
+        assert [r.pupil.first_name for r in found if r.hold is not None] == ["Megan"]
+        (log,) = session.scalars(sa.select(DestructionLog)).all()
+        assert TODAY - timedelta(days=30) < log.destroyed_at.date() < TODAY
+        assert log.counts["The pupil's details"] == 1
+        # Today's sweep asked the SENCO to approve the one due.
+        (task,) = session.scalars(
+            sa.select(Task).join(Duty, Duty.id == Task.duty_id).where(Duty.code == "senco_approves_destruction")
+        ).all()
+        assert task.pupil.first_name == "Callum"

@@ -387,6 +387,10 @@ BUTTONS: dict[str, str] = {
     # Subject access
     "/subject-access/<int:request_id>/withheld/<int:mark_id>/release": "include a withheld record again",
     "/subject-access/<int:request_id>/export": "download the export of everything held about a pupil",
+    # Retention and destruction (the hold's reason is checked in tests/test_destruction.py)
+    "/pupils/<public_id>/destroy": "destroy a leaver's records past their retention date",
+    "/pupils/<public_id>/hold": "place a legal hold on a leaver's records, with the reason",
+    "/pupils/<public_id>/hold/lift": "lift the legal hold on a leaver's records",
 }
 
 
@@ -1048,6 +1052,8 @@ def test_the_buttons_that_create_records_save_once(app):
         # Second factors of sign-in
         "/account/security/recovery-codes/new",
         "/account/security/resets/<int:user_id>/reset",
+        # Retention and destruction: the destruction log row
+        "/pupils/<public_id>/destroy",
     }
 
 

@@ -232,6 +232,7 @@ TRANSFER = "transfer"  # a transfer of a pupil's record asked by another school 
 WORDING = "wording"  # a wording of a school's bank of outcomes
 RESET = "reset"  # an open link to reset the password of a member of a school
 OWN_SESSION = "own-session"  # another open session of the SENCO (the owner), on another device
+LEAVER = "leaver"  # a pupil of a school who has left its roll (retention and destruction)
 MANAGERS = ("senco", "head", "admin")  # who manages a school's staff (Ability.MANAGE_STAFF)
 ACCESS_REQUEST = "access_request"  # subject access: a request for the data of a pupil of a school
 
@@ -841,6 +842,27 @@ ROUTES: dict[str, Route] = {
         method="POST",
         target=ACCESS_REQUEST,
     ),
+    # Retention and destruction (Ability.APPROVE_DESTRUCTION, Ability.HOLD_RECORDS): the SENCO's and
+    # the head teacher's, about the school's leavers; every other role is refused the pages (403);
+    # another school's leaver is not found (404). Posted empty: destroying a record not yet due, or
+    # lifting a hold that is not there, is refused back on the leaver's page; a hold without its
+    # reason shows the page again with the error.
+    "/retention": Route(lambda t: "/retention", only("senco", "head")),
+    "/retention/log": Route(lambda t: "/retention/log", only("senco", "head")),
+    "/pupils/<public_id>/retention": Route(lambda t: f"{t.base}/retention", only("senco", "head"), target=LEAVER),
+    "/pupils/<public_id>/destroy": Route(
+        lambda t: f"{t.base}/destroy",
+        only("senco", "head", yes=Redirect(lambda t: f"{t.base}/retention")),
+        method="POST",
+        target=LEAVER,
+    ),
+    "/pupils/<public_id>/hold": Route(lambda t: f"{t.base}/hold", only("senco", "head"), method="POST", target=LEAVER),
+    "/pupils/<public_id>/hold/lift": Route(
+        lambda t: f"{t.base}/hold/lift",
+        only("senco", "head", yes=Redirect(lambda t: f"{t.base}/retention")),
+        method="POST",
+        target=LEAVER,
+    ),
 }
 
 # Pupils by how they stand to each role (names are keys of World.pupils).
@@ -875,6 +897,7 @@ def _cases():
                 *(MEMBER, GROUP, ENTRY, TASK, TERM, PROPOSAL, INVITATION, BATCH, DIFFERENCE, TRANSFER),
                 WORDING,
                 ACCESS_REQUEST,
+                LEAVER,
             ):
                 yield pytest.param(rule, role, "own", id=f"{rule} {role} own-school")
                 yield pytest.param(rule, role, "other-school", id=f"{rule} {role} other-school")
@@ -1254,11 +1277,21 @@ def _access_request(session, world: World, kind: str) -> SubjectAccessRequest:
     return request
 
 
-def _pupil_record_target(session, world: World, target: str, kind: str) -> Target:
-    """A transfer, or a request for a pupil's data, of the user's school ("own") or of another."""
-    if target == ACCESS_REQUEST:
-        return Target(world, access_request=_access_request(session, world, kind))
-    return Target(world, transfer=_transfer(session, world, kind))
+def _leaver(session, world: World, kind: str) -> Target:
+    """A pupil who left this school ("own"), or another authority's school, earlier this month."""
+    key = "taught" if kind == "own" else "foreign"
+    pupil = world.pupils[key]
+    pupil.left_on, pupil.leaving_reason = date(2026, 11, 2), "Moved away from the area"
+    session.commit()
+    return Target(world, pupil_key=key)
+
+
+# Targets made from the session, the world and the kind ("own" or "other-school") alone.
+_SIMPLE_TARGETS = {
+    TRANSFER: lambda session, world, kind: Target(world, transfer=_transfer(session, world, kind)),
+    ACCESS_REQUEST: lambda session, world, kind: Target(world, access_request=_access_request(session, world, kind)),
+    LEAVER: _leaver,
+}
 
 
 def _target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
@@ -1268,8 +1301,8 @@ def _target(world: World, route: Route, kind, foreign_group, session=None) -> Ta
 
 
 def _school_target(world: World, route: Route, kind, foreign_group, session=None) -> Target:
-    if route.target in (TRANSFER, ACCESS_REQUEST):
-        return _pupil_record_target(session, world, route.target, kind)
+    if route.target in _SIMPLE_TARGETS:
+        return _SIMPLE_TARGETS[route.target](session, world, kind)
     if route.target in (PROPOSAL, INVITATION):
         school = world.school if kind == "own" else world.foreign
         member = make_user(
@@ -1342,12 +1375,12 @@ def _expected(route: Route, role: str, kind) -> object:
         return 404  # another school's term is never found
     if route.target == TASK and kind == "other-school" and (expected == 200 or isinstance(expected, Redirect)):
         return 404
-    if route.target in (BATCH, DIFFERENCE) and kind == "other-school" and expected != 403:
-        return 404  # another school's import, or its pupil's SEN difference, is never found
+    if route.target in (BATCH, DIFFERENCE, ACCESS_REQUEST, LEAVER) and kind == "other-school" and expected != 403:
+        # another school's import, its pupil's SEN difference, a request for its pupil's data or its
+        # leaver is never found
+        return 404
     if route.target == TRANSFER and kind == "other-school" and (expected == 200 or isinstance(expected, Redirect)):
         return 404  # a transfer of another school's pupil is never found
-    if route.target == ACCESS_REQUEST and kind == "other-school" and expected != 403:
-        return 404  # a request for another school's pupil's data is never found
     if route.target == INTERVENTION and kind not in ("own", "shared"):
         return 404  # out of scope: never confirm the record exists
     return expected

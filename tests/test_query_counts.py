@@ -200,12 +200,19 @@ def test_teacher_home(app, login, schools):
 def test_senco_home(app, login, schools):
     # One more than other pages: the single INSERT auditing the pupils the home page names; two more
     # for the EHC section (the plans' review schedule, then its pupils with those on "E" without a plan);
-    # one for what the MIS and other schools leave waiting (SEN differences, transfers to confirm).
-    assert_flat(count_pages(app, login, schools, "senco", "/"), most=MOST_STATEMENTS + 4)
+    # one for what the MIS and other schools leave waiting (SEN differences, transfers to confirm);
+    # one for the leavers' records due for destruction.
+    assert_flat(count_pages(app, login, schools, "senco", "/"), most=MOST_STATEMENTS + 5)
 
 
 def test_head_home(app, login, schools):
     assert_flat(count_pages(app, login, schools, "head", "/"))
+
+
+def test_records_due_for_destruction(app, login, schools):
+    """Retention and destruction: the list of leavers' records due, and the destruction log."""
+    assert_flat(count_pages(app, login, schools, "senco", "/retention"))
+    assert_flat(count_pages(app, login, schools, "head", "/retention/log"))
 
 
 def test_provision_map(app, login, schools):

@@ -13,7 +13,9 @@ from flask.cli import with_appcontext
 from sentrack import clock
 from sentrack.clock import now
 from sentrack.demo import DEMO_PASSWORD, DemoSummary, build_demo, demo_pupil_count
+from sentrack.demo.builder import LA_CODE
 from sentrack.demo.notices import spread_notifications
+from sentrack.demo.retention import add_retention
 from sentrack.demo.samples_ctf import SAMPLES
 from sentrack.extensions import db
 from sentrack.models import Base, School
@@ -68,6 +70,9 @@ def demo_command(seed: int, schools: int, pupils_per_school: int | None, reset: 
             pupils_per_school=pupils_per_school,
             progress=bar.update,
         )
+    # Retention at the demo school: former pupils of long ago, one due for destruction and one
+    # held, and a destruction earlier in the term.
+    summary.former_pupils = add_retention(db.session, today=today, la_code=LA_CODE)
     db.session.commit()
     # The daily sweep as the scheduler would run it this morning: the duties' tasks, due and
     # overdue, and their notifications (marked as already emailed: a demo sends no mail).

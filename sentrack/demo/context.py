@@ -59,6 +59,7 @@ class DemoSummary:
     sen_reports: int = 0  # this year's SEN information reports, drafted and not yet published
     drafts: int = 0  # what the demo SENCO typed into a review yesterday and did not save
     subject_access_requests: int = 0  # requests for pupils' data at the demo school
+    former_pupils: int = 0  # left long ago: one past its retention date, one on legal hold
     sign_ins: list[tuple[str, str]] = field(default_factory=list)  # (email, role label)
 
 

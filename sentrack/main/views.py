@@ -12,6 +12,7 @@ from sentrack.interventions import home as intervention_home
 from sentrack.interventions.forms import QuickRegisterForm
 from sentrack.main import bp, queries
 from sentrack.models.enums import Provision
+from sentrack.retention import queries as retention_queries
 from sentrack.workflows import small_numbers
 from sentrack.workflows.engagement import engagement_for_school, engagement_summary
 from sentrack.workflows.figures import register_figures
@@ -64,6 +65,8 @@ def home():
         context["staff_count"], context["roll_count"], context["class_count"] = queries.school_counts(
             db.session, user.school_id, on
         )
+    if "retention" in sections:
+        context["records_due"] = retention_queries.due_count(db.session, user.school, on)
     context["roles_waiting"] = queries.roles_waiting(db.session, user)
     page = render_template("main/home.html", user=user, **context)
     # Audited once the page is rendered, one statement each (the request commits them): the

@@ -99,6 +99,7 @@ from sentrack.models.people import (
 )
 from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
 from sentrack.models.reports import ReportStatus, SenReport
+from sentrack.models.retention import DestructionLog, LegalHold
 from sentrack.models.subject_access import (
     AccessKind,
     AccessStatus,
@@ -217,4 +218,6 @@ __all__ = [
     "RecoveryCode",
     "TotpFactor",
     "WebAuthnCredential",
+    "DestructionLog",
+    "LegalHold",
 ]

@@ -67,6 +67,8 @@ class School(Base):
         sa.CheckConstraint("parent_due_window_days BETWEEN 1 AND 60", name="parent_due_window"),
         sa.CheckConstraint("records_stale_weeks BETWEEN 1 AND 52", name="records_stale_weeks"),
         sa.CheckConstraint("assistant_access_weeks BETWEEN 0 AND 52", name="assistant_access_weeks"),
+        sa.CheckConstraint("sen_file_kept_years BETWEEN 25 AND 100", name="sen_file_kept_years"),
+        sa.CheckConstraint("pupil_record_kept_years BETWEEN 6 AND 100", name="pupil_record_kept_years"),
         sa.CheckConstraint(
             "lowest_year BETWEEN -1 AND 14 AND highest_year BETWEEN lowest_year AND 14", name="years_taught"
         ),
@@ -99,6 +101,11 @@ class School(Base):
     # Maintained by the local authority (an academy or free school is not): a parent's right to see
     # the educational record within 15 school days applies to a maintained school only.
     maintained: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # How long a leaver's records are kept, in years after the date of birth (IRMS toolkit for
+    # schools): an SEN file, and the record of a pupil never on the SEN register
+    # (`sentrack.workflows.retention`).
+    sen_file_kept_years: Mapped[int] = mapped_column(default=31, server_default="31")
+    pupil_record_kept_years: Mapped[int] = mapped_column(default=25, server_default="25")
     # Labels for impact ratings -2..+2, as {"-2": "...", ...}; None means the default scale.
     impact_scale: Mapped[dict | None] = mapped_column(sa.JSON)
     # Whether everyone at the school, not only the roles that must, signs in with a second factor.

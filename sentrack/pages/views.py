@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_login import current_user
 
+from sentrack import access
 from sentrack.pages import bp
+from sentrack.workflows.retention import retention_periods
 
 
 @bp.get("/accessibility")
@@ -14,7 +17,16 @@ def accessibility():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("pages/privacy.html")
+    """The privacy notice, for the school to adapt: how long each kind of record is kept comes from
+    the signed-in person's school's settings (the defaults for anyone else), read from the one
+    definition of retention."""
+    school = current_user.school if current_user.is_authenticated else None
+    return render_template(
+        "pages/privacy.html",
+        periods=retention_periods(school),
+        school=school,
+        may_adapt=current_user.is_authenticated and access.can(current_user, access.Ability.MANAGE_SETTINGS),
+    )
 
 
 @bp.get("/cookies")

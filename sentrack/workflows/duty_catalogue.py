@@ -207,6 +207,22 @@ DUTIES: tuple[DutySpec, ...] = (
         fulfilled_by="subject_access_answered",
     ),
     DutySpec(
+        "senco_approves_destruction",
+        Role.SENCO,
+        "Approve the destruction of a leaver's records, or hold them",
+        "A leaver's records are kept for their retention period (an SEN file to the date of birth plus "
+        "31 years, by the last school; any other pupil's record to the date of birth plus 25), then "
+        "destroyed (IRMS Information Management Toolkit for Schools); a school whose pupil moved to "
+        "another school of this SEN Track keeps the SEN file only until that school has it.",
+        EVENT,
+        "A leaver's records pass their retention date, or the next school of this SEN Track has the SEN file.",
+        "28 days after the records fell due.",
+        "When the records are destroyed (the task goes with them). No longer needed if a legal hold is "
+        "placed on them; made again when the hold is lifted.",
+        fulfilled_by="destruction_log",
+        due_days=28,
+    ),
+    DutySpec(
         "head_told_engagement_overdue",
         Role.HEAD,
         "Act on parent meetings that are overdue",

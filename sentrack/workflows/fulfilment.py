@@ -31,6 +31,7 @@ from sentrack.models import (
     EhcRequest,
     EhcReview,
     InterventionPupil,
+    LegalHold,
     ParentLetter,
     ParentMeeting,
     PassportRead,
@@ -427,6 +428,10 @@ def _plan_recorded(session: Session, scope) -> list[Done]:
 
 
 SEN_FILE_DUTY = "senco_sends_sen_file"
+DESTRUCTION_DUTY = "senco_approves_destruction"
+# Duties due because the pupil left, and a request for a leaver's data (owed whether the pupil is
+# on the roll or not): their tasks alone outlive the leaving.
+LEAVERS_DUTIES = (SEN_FILE_DUTY, DESTRUCTION_DUTY, "senco_answers_subject_access")
 
 
 def leaving_of(period: str) -> date | None:
@@ -470,6 +475,13 @@ _access_answered = _SubjectRecord(
 )
 
 
+def _records_destroyed(session: Session, scope) -> list[Done]:
+    """A leaver's records to destroy: the destruction deletes the task with the pupil's records
+    (`workflows.destruction`), so no open task is ever left to close as done; and the task is
+    never closed by hand, since only the destruction (or a legal hold) settles it."""
+    return []
+
+
 FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = {
     "review": _review_recorded,
     "parent_letter": _letter_sent,
@@ -490,13 +502,13 @@ FULFILLED: dict[str, Callable[[Session, sa.ColumnElement[bool]], list[Done]]] = 
     "ehc_plan": _plan_recorded,
     "ctf_export": _sen_file_sent,
     "subject_access_answered": _access_answered,
+    "destruction_log": _records_destroyed,
 }
 
 
 # --- When the reason has gone ----------------------------------------------------------------------
 
 LEFT_NOTE = "No longer needed: the pupil has left the school."
-_OUTLIVE_LEAVING = (SEN_FILE_DUTY, "senco_answers_subject_access")
 
 # Duties about a pupil on the register: gone when the pupil is off the roll or off the register.
 _REGISTER_DUTIES = (
@@ -616,6 +628,7 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
         letter_status.end_date < today,
         letter.sent_on.is_(None),
     )
+    held_now = sa.and_(LegalHold.pupil_id == Task.pupil_id, LegalHold.lifted_at.is_(None))
     cycle = aliased(SupportCycle)
     review = aliased(Review)
     closed_unreviewed = sa.exists().where(
@@ -624,9 +637,13 @@ def _gone(today: date) -> list[tuple[sa.ColumnElement[bool], str]]:
         ~sa.exists().where(review.cycle_id == cycle.id, review.recorded_at.is_not(None)),
     )
     return [
-        # A leaver's SEN file is due because they left, and a request for a leaver's data is owed
-        # whether they are on the roll or not: those tasks alone outlive the leaving.
-        (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today), Duty.code.not_in(_OUTLIVE_LEAVING)), LEFT_NOTE),
+        # A leaver's SEN file and records to destroy are due because they left, and a request for a
+        # leaver's data is owed whether they are on the roll or not: those tasks alone outlive the leaving.
+        (sa.and_(Task.pupil_id.is_not(None), ~on_roll(today), Duty.code.not_in(LEAVERS_DUTIES)), LEFT_NOTE),
+        (
+            sa.and_(Duty.code == DESTRUCTION_DUTY, sa.exists().where(held_now)),
+            "No longer needed: a legal hold stops the destruction of the records.",
+        ),
         (
             sa.and_(Duty.code == SEN_FILE_DUTY, Pupil.left_on.is_(None)),
             "No longer needed: the leaving was undone.",

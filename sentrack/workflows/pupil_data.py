@@ -33,6 +33,7 @@ from sentrack.models import (
     EhcRequest,
     EhcReview,
     InterventionPupil,
+    LegalHold,
     MeetingAction,
     MisSen,
     Notification,
@@ -147,6 +148,7 @@ RECORDS: tuple[PupilTable, ...] = (
         "Transfers between schools",
         lambda p: sa.or_(PupilTransfer.from_pupil_id == p, PupilTransfer.to_pupil_id == p),
     ),
+    _entry(LegalHold, "Legal holds on the records", lambda p: LegalHold.pupil_id == p),
     _entry(Pupil, "The pupil's details", lambda p: Pupil.id == p),
 )
 
@@ -231,6 +233,7 @@ NOT_PUPIL_DATA: dict[str, str] = {
     "compliance_snapshot": "A school's figures: counts only.",
     "sen_report": "A school's SEN information report: published, counts only.",
     "year_end": "A school's year-end rollover: counts only.",
+    "destruction_log": "What a destruction removed: kinds of record and counts, naming no child.",
     "import_batch": (
         "An uploaded file's preview rows for many pupils at once (JSON, no row per pupil); the records "
         "applied from it are the pupils' own rows."

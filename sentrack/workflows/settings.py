@@ -27,6 +27,13 @@ RULE_SETTINGS: dict[str, tuple[str, int, int]] = {
         0,
         52,
     ),
+    # How long a leaver's records are kept (`sentrack.workflows.retention`; IRMS toolkit for schools).
+    "sen_file_kept_years": ("Years after the date of birth a leaver's SEN file is kept", 25, 100),
+    "pupil_record_kept_years": (
+        "Years after the date of birth the record of a leaver never on the SEN register is kept",
+        6,
+        100,
+    ),
 }
 
 # The national curriculum years the school teaches (-1 nursery, 0 reception, 1 to 14): a pupil in

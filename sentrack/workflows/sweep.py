@@ -60,7 +60,7 @@ from sentrack.models import (
 )
 from sentrack.models.duties import PUPIL_IN_TITLE, task_title
 from sentrack.models.organisation import current_group
-from sentrack.workflows import ehc_dates
+from sentrack.workflows import ehc_dates, retention
 from sentrack.workflows.compliance import record_snapshots
 from sentrack.workflows.ctf_export import left_with_sen_record
 from sentrack.workflows.duty_catalogue import BY_CODE, DutySpec, sync_catalogue
@@ -781,6 +781,23 @@ def rule_senco_answers_subject_access(ctx: Context, spec: DutySpec) -> Iterator[
         yield _ehc_due(pupil, "subject_access_request", request.id, "", request.due_on, title, link)
 
 
+def rule_senco_approves_destruction(ctx: Context, spec: DutySpec) -> Iterator[Due]:
+    """Trigger: a leaver's records are past their retention date, or the next school of this SEN
+    Track has the SEN file (`retention.due_or_held`), and no legal hold stands. Due: `due_days`
+    (28) after the day they fell due, to the SENCO. A hold lifted later asks again (its own period).
+    Clause: IRMS Information Management Toolkit for Schools."""
+    for school in ctx.schools:
+        due = [r for r in retention.due_or_held(ctx.session, school, ctx.today) if r.due]
+        lifted = retention.last_lifted_holds(ctx.session, [r.pupil.id for r in due])
+        for record in due:
+            pupil = record.pupil
+            period = f"after-hold:{lifted[pupil.id]}" if pupil.id in lifted else ""
+            fell_due = min(record.kept_until + timedelta(days=1), ctx.today)
+            link = ("retention.confirm", {"public_id": pupil.public_id})
+            title = f"Approve the destruction of {NAME}'s records, or hold them"
+            yield _ehc_due(pupil, "pupil", pupil.id, period, fell_due + _days(spec), title, link)
+
+
 RULES: dict[str, Callable[[Context, DutySpec], Iterator[Due]]] = {
     "head_told_engagement_overdue": rule_head_told_engagement_overdue,
     "senco_tells_parents": rule_senco_tells_parents,
@@ -805,6 +822,7 @@ RULES: dict[str, Callable[[Context, DutySpec], Iterator[Due]]] = {
     "senco_adds_ehc_plan": rule_senco_adds_ehc_plan,
     "senco_sends_sen_file": rule_senco_sends_sen_file,
     "senco_answers_subject_access": rule_senco_answers_subject_access,
+    "senco_approves_destruction": rule_senco_approves_destruction,
 }
 
 
