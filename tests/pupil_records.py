@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack.models import (
+    AccessKind,
+    AccessStatus,
     Assessment,
     AuditEvent,
     Concern,
@@ -52,11 +54,14 @@ from sentrack.models import (
     Pupil,
     PupilTransfer,
     RecordRevision,
+    Requester,
     Review,
     Role,
     SenDifference,
     SenStatus,
     SessionAttendance,
+    SubjectAccessRequest,
+    SubjectAccessWithheld,
     SupportCycle,
     Task,
     TimelineEvent,
@@ -309,6 +314,23 @@ def _work(session: Session, pupil: Pupil, world, actor: User, status: SenStatus)
                 lifted_at=AT,
             ),
         ]
+    )
+    request = SubjectAccessRequest(
+        pupil_id=pupil.id,
+        kind=AccessKind.SUBJECT_ACCESS,
+        requester_name=f"Parent of {NAME}",
+        requester=Requester.PARENT,
+        received_on=date(2001, 5, 1),
+        due_on=date(2001, 6, 1),
+        status=AccessStatus.ANSWERED,
+        closed_on=date(2001, 5, 20),
+        closed_by_id=actor.id,
+        recorded_by_id=actor.id,
+    )
+    session.add(request)
+    session.flush()
+    session.add(
+        SubjectAccessWithheld(request_id=request.id, table_name="contact", row_id=0, reason=f"About {NAME}'s aunt")
     )
 
 

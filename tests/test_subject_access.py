@@ -33,6 +33,7 @@ from sentrack.models import (
     ImportBatch,
     InterventionPupil,
     InterventionSession,
+    LegalHold,
     MeetingAction,
     MisSen,
     NeedType,
@@ -440,6 +441,8 @@ def _everything(session, world, pupil, other):
     )
     session.add(AuditEvent(action="pupil_viewed", user_id=senco.id, pupil_id=pupil.id, school_id=world.school.id))
     session.add(AuditEvent(action="pupil_viewed", user_id=senco.id, pupil_id=other.id, school_id=world.school.id))
+    session.add(LegalHold(pupil_id=pupil.id, reason="A claim is expected", placed_by_id=senco.id))
+    session.add(LegalHold(pupil_id=other.id, reason="Another claim", placed_by_id=senco.id))
     session.flush()
 
 
