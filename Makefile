@@ -27,7 +27,7 @@ demo: db
 
 run: demo
 	@echo ""
-	@echo "SEN Track is at http://127.0.0.1:$(PORT)"
+	@echo "SEN Track is at http://localhost:$(PORT) (security keys and passkeys work at localhost only)"
 	@echo "Demo sign-ins (password: sentrack-demo):"
 	@echo "  head@demo.test  senco@demo.test  teacher@demo.test  ta@demo.test"
 	@echo "  governor@demo.test  admin@demo.test  la@demo.test"
