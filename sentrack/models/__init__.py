@@ -95,7 +95,7 @@ from sentrack.models.people import (
     User,
     UserSession,
 )
-from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
+from sentrack.models.pupils import Concern, Contact, ContactPhone, Pupil, SenStatus
 from sentrack.models.reports import ReportStatus, SenReport
 from sentrack.models.submissions import FormSubmission
 
@@ -169,6 +169,7 @@ __all__ = [
     "NotHeldReason",
     "ConcernStatus",
     "Contact",
+    "ContactPhone",
     "ContactMethod",
     "ContactRestriction",
     "LetterTemplate",
