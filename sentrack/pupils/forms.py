@@ -88,7 +88,7 @@ def _radios(label: str, choices, required: str) -> RadioField:
 
 # The kinds of number the form offers: the CTF's TelephoneType codes whose meaning is sure.
 PHONE_KIND_CHOICES = [("", "Not said"), ("M", "Mobile"), ("H", "Home"), ("W", "Work"), ("F", "Fax")]
-PHONE_ROWS = (("phone", "First"), ("phone_2", "Second"), ("phone_3", "Third"))
+PHONE_ROWS = ("phone", "phone_2", "phone_3")  # the fields of the numbers; each has a "_kind" beside it
 _PHONE_PATTERN = r"^[0-9+() .\-]*[0-9][0-9+() .\-]*$"
 
 
@@ -263,18 +263,18 @@ class ContactForm(FlaskForm):
         and keep the numbers the form has no rows for."""
         self.kept_numbers = contact.phone_numbers[len(PHONE_ROWS) :]
         others = sorted({kind for kind, _ in contact.phone_numbers if kind} - {code for code, _ in PHONE_KIND_CHOICES})
-        for name, _ in PHONE_ROWS:
+        for name in PHONE_ROWS:
             self[f"{name}_kind"].choices = list(PHONE_KIND_CHOICES) + [(code, f"Type {code}") for code in others]
 
     def fill_phones(self, contact: Contact) -> None:
         numbers = contact.phone_numbers
-        for position, (name, _) in enumerate(PHONE_ROWS):
+        for position, name in enumerate(PHONE_ROWS):
             kind, number = numbers[position] if position < len(numbers) else (None, None)
             self[name].data, self[f"{name}_kind"].data = number, kind or ""
 
     def phone_numbers(self) -> tuple[tuple[str | None, str], ...]:
         """The numbers typed, in order (a blank row is skipped), then any the form has no rows for."""
-        typed = [(self[f"{name}_kind"].data or None, self[name].data) for name, _ in PHONE_ROWS if self[name].data]
+        typed = [(self[f"{name}_kind"].data or None, self[name].data) for name in PHONE_ROWS if self[name].data]
         return tuple(typed) + self.kept_numbers
 
     def to_details(self) -> ContactDetails:
