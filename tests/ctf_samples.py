@@ -36,10 +36,14 @@ def contact_xml(
     responsibility: str | None = "true",
     address_as_pupil: bool = True,
     address_xml: str = "",
-    phones: Sequence[str] = ("07700900000",),
+    phones: Sequence[str | tuple[str | None, str]] = ("07700900000",),
     email: str | None = "ann@example.org",
 ) -> str:
-    phone_xml = "".join(f"<Phone><TelephoneType>M</TelephoneType>{_tag('PhoneNo', p)}</Phone>" for p in phones)
+    """A <Contact>; each phone a number (a mobile) or (TelephoneType, number), None for no type."""
+    typed = [phone if isinstance(phone, tuple) else ("M", phone) for phone in phones]
+    phone_xml = "".join(
+        f"<Phone>{_tag('TelephoneType', kind)}{_tag('PhoneNo', number)}</Phone>" for kind, number in typed
+    )
     return (
         "<Contact>"
         + _tag("Order", order)

@@ -36,7 +36,7 @@ from sentrack.models import (
 )
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.ctf_export import ctf_for, export_ctf, relationship_code
-from sentrack.workflows.ctf_format import file_name
+from sentrack.workflows.ctf_format import CtfPhone, file_name
 from sentrack.workflows.ctf_read import read_ctf
 from sentrack.workflows.ctf_write import write_ctf
 from sentrack.workflows.roll import Destination, record_leaving, undo_leaving
@@ -92,6 +92,7 @@ def test_the_exported_ctf_reads_back_as_it_was_exported(session, world):
     )
     contact = ada.contacts[0]
     contact.name, contact.email, contact.address = "Ann Brook", "ann@example.org", "1 High St\nBedford\nMK40 1AA"
+    contact.phone_numbers = [("M", "07700 900123"), ("H", "01632 960123"), (None, "0113 496 0123")]
     session.add(
         Contact(
             pupil_id=ada.id,
@@ -120,7 +121,13 @@ def test_the_exported_ctf_reads_back_as_it_was_exported(session, world):
     assert [(n.rank, n.type) for n in pupil.needs] == [(1, "SLCN"), (2, "SPLD")]
     first, second = pupil.contacts
     assert (first.forename, first.surname, first.relationship, first.responsibility) == ("Ann", "Brook", "PAM", True)
-    assert (first.phone, first.email, first.address) == ("07700 900123", "ann@example.org", contact.address)
+    assert (first.email, first.address) == ("ann@example.org", contact.address)
+    assert first.phones == (
+        CtfPhone("M", "07700 900123"),
+        CtfPhone("H", "01632 960123"),
+        CtfPhone(None, "0113 496 0123"),
+    )
+    assert second.phones == ()
     assert (second.forename, second.surname, second.relationship) == ("Tom", "Brook", "PAF")
     assert second.responsibility is False
     assert read.pupils[0] == exported.pupils[0]
@@ -259,6 +266,7 @@ def _sen_records(session, world, ada, *, cycle: bool = True):
 def test_the_transfer_pack_holds_the_ctf_the_readable_record_and_the_ehc_documents(session, world):
     ada = world.pupils["taught"]
     _sen_records(session, world, ada)
+    ada.contacts[0].phone_numbers = [("M", "07700 900123"), ("H", "01632 960123")]
     _ready(session, world)
 
     got = download(session, actor=world.users["senco"], pupil=ada, kind=ExportKind.PACK, today=TODAY)
@@ -275,6 +283,7 @@ def test_the_transfer_pack_holds_the_ctf_the_readable_record_and_the_ehc_documen
     record = archive.read("record.html").decode()
     shown_all = [ada.upn, "Ada Brook", "Specific learning difficulty", "Cycle 1", "Phonics boost"]
     shown_all += ["Reads with confidence", "Keep the phonics group", "EHC plan issued 1 June 2026", "Final plan"]
+    shown_all += ["07700 900123 (mobile), 01632 960123 (home)"]
     for shown in shown_all:
         assert shown in record, shown
     assert "<link" not in record and "<script" not in record and "src=" not in record  # self-contained

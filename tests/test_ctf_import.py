@@ -14,6 +14,7 @@ from sentrack.models import (
     AuditEvent,
     Contact,
     ContactMethod,
+    ContactPhone,
     DifferenceStatus,
     ImportBatch,
     ImportKind,
@@ -141,8 +142,10 @@ def test_a_new_pupil_is_stored_with_every_field_contacts_and_sen_history(schools
     ]
     ann, bob = contacts
     assert (ann.parental_responsibility, ann.phone, ann.email) == (True, "07700900000", "ann@example.org")
+    assert ann.phone_numbers == (("M", "07700900000"),)
     assert ann.address and "High St" in ann.address and ann.preferred_contact is ContactMethod.PHONE
     assert (bob.parental_responsibility, bob.phone, bob.email) == (False, None, "bob@example.org")
+    assert bob.phone_numbers == ()
     assert bob.preferred_contact is ContactMethod.EMAIL
     statuses = session.scalars(
         sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date)
@@ -271,7 +274,9 @@ def test_contacts_are_added_and_changed_and_none_is_removed(schools, session):
     (row,) = rows(batch)
     assert row.status == "changed"
     labels = {c.label for c in row.changes}
-    assert "Contact added" in labels and "Parent of Ben: phone" in labels and "Parent of Ben: relationship" in labels
+    assert "Contact added" in labels and "Parent of Ben: phones" in labels and "Parent of Ben: relationship" in labels
+    phones = next(c for c in row.changes if c.label == "Parent of Ben: phones")
+    assert (phones.was, phones.becomes) == ("07700 900123", "07700900999 (mobile)")
 
     confirm(session, schools, batch)
     session.expire_all()
@@ -280,6 +285,69 @@ def test_contacts_are_added_and_changed_and_none_is_removed(schools, session):
     assert (contacts["Parent of Ben"].phone, contacts["Parent of Ben"].relationship_code) == ("07700900999", "CAR")
     assert contacts["Parent of Ben"].relationship_to_pupil == "Carer"
     assert contacts["Gran Cole"].relationship_to_pupil == "Other family member"
+
+
+THREE_PHONES = (("M", "07700 900111"), ("H", "01632 960111"), (None, "0113 496 0111"))
+
+
+def test_a_contact_keeps_all_three_phones_and_the_same_file_again_changes_nothing(schools, session):
+    pupil = schools.pupils["taught_plain"]
+    data = _file_of(pupil, contacts=(contact_xml(forename="Gran", surname="Cole", phones=THREE_PHONES),), sex=None)
+    confirm(session, schools, preview(session, schools, data))
+    session.expire_all()
+    gran = next(c for c in session.get(Pupil, pupil.id).contacts if c.name == "Gran Cole")
+    assert gran.phone_numbers == THREE_PHONES
+    assert gran.phones_shown == "07700 900111 (mobile), 01632 960111 (home), 0113 496 0111"
+    before = _everything(session)
+
+    again = preview(session, schools, data)
+    assert again.counts["unchanged"] == 1 and again.counts["changed"] == 0
+    confirm(session, schools, again)
+    assert _everything(session) == before
+
+
+def test_phones_in_another_order_or_of_another_kind_are_a_change_and_replace_the_held_ones(schools, session):
+    pupil = schools.pupils["taught_plain"]
+    first = _file_of(pupil, contacts=(contact_xml(forename="Gran", surname="Cole", phones=THREE_PHONES),), sex=None)
+    confirm(session, schools, preview(session, schools, first))
+    swapped = (("W", "01632 960111"), ("M", "07700 900111"))
+    data = _file_of(pupil, contacts=(contact_xml(forename="Gran", surname="Cole", phones=swapped),), sex=None)
+
+    batch = preview(session, schools, data)
+    (row,) = rows(batch)
+    (change,) = [c for c in row.changes if c.field == "contact.phones"]
+    assert change.was == "07700 900111 (mobile), 01632 960111 (home), 0113 496 0111"
+    assert change.becomes == "01632 960111 (work), 07700 900111 (mobile)"
+    confirm(session, schools, batch)
+    session.expire_all()
+    gran = next(c for c in session.get(Pupil, pupil.id).contacts if c.name == "Gran Cole")
+    assert gran.phone_numbers == swapped
+    assert (
+        session.scalar(sa.select(sa.func.count()).select_from(ContactPhone).where(ContactPhone.contact_id == gran.id))
+        == 2
+    )
+
+
+def test_a_file_giving_no_phone_keeps_the_held_ones(schools, session):
+    pupil = schools.pupils["taught_plain"]  # "Parent of Ben" has 07700 900123
+    data = _file_of(pupil, contacts=(contact_xml(forename="Parent of", surname="Ben", phones=()),), sex=None)
+    confirm(session, schools, preview(session, schools, data))
+    session.expire_all()
+    ben = next(c for c in session.get(Pupil, pupil.id).contacts if c.name == "Parent of Ben")
+    assert ben.phone_numbers == ((None, "07700 900123"),)
+
+
+def test_a_phone_number_too_long_to_keep_is_left_out_with_a_warning(schools, session):
+    pupil = schools.pupils["taught_plain"]
+    phones = (("M", "07700 900222"), ("H", "0" * 31))
+    data = _file_of(pupil, contacts=(contact_xml(forename="Gran", surname="Cole", phones=phones),), sex=None)
+    batch = preview(session, schools, data)
+    (row,) = rows(batch)
+    assert "A phone number longer than 30 characters is not kept" in row.warnings
+    confirm(session, schools, batch)
+    session.expire_all()
+    gran = next(c for c in session.get(Pupil, pupil.id).contacts if c.name == "Gran Cole")
+    assert gran.phone_numbers == (("M", "07700 900222"),)
 
 
 def test_re_importing_the_same_file_changes_nothing(schools, session):
@@ -307,6 +375,11 @@ def _everything(session) -> dict:
     return {
         "pupils": pupils,
         "contacts": session.scalar(sa.select(sa.func.count()).select_from(Contact)),
+        "phones": session.execute(
+            sa.select(
+                ContactPhone.id, ContactPhone.contact_id, ContactPhone.position, ContactPhone.kind, ContactPhone.number
+            ).order_by(ContactPhone.id)
+        ).all(),
         "statuses": session.scalar(sa.select(sa.func.count()).select_from(SenStatus)),
         "differences": session.scalar(sa.select(sa.func.count()).select_from(SenDifference)),
         "mis": [(m.pupil_id, m.batch_id) for m in session.scalars(sa.select(MisSen).order_by(MisSen.pupil_id))],

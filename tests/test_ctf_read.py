@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from sentrack.workflows.ctf_format import CtfContact, CtfNeed, CtfRefused, CtfSchool, CtfSenPeriod
+from sentrack.workflows.ctf_format import CtfContact, CtfNeed, CtfPhone, CtfRefused, CtfSchool, CtfSenPeriod
 from sentrack.workflows.ctf_read import parse_date, read_ctf
 from tests import ctf_samples as samples
 
@@ -51,7 +51,7 @@ def test_every_pupil_field_is_read():
     assert pupil.position == 1
 
 
-def test_contacts_are_read_with_the_first_phone_and_their_own_address():
+def test_contacts_are_read_with_every_phone_and_their_own_address():
     mother, father = _one(samples.CTF_25_FULL).contacts
 
     assert mother == CtfContact(
@@ -63,7 +63,7 @@ def test_contacts_are_read_with_the_first_phone_and_their_own_address():
         responsibility=True,
         address=None,
         address_as_pupil=True,
-        phone="07700 900000",
+        phones=(CtfPhone("M", "07700 900000"), CtfPhone("H", "01234 567890")),
         email="ann@example.org",
     )
     assert father == CtfContact(
@@ -75,7 +75,7 @@ def test_contacts_are_read_with_the_first_phone_and_their_own_address():
         responsibility=False,
         address="4 Mill Lane\nLuton\nLU1 2AB",
         address_as_pupil=False,
-        phone=None,
+        phones=(),
         email=None,
     )
 
@@ -347,3 +347,52 @@ def test_two_thousand_pupils_are_read_distinctly():
     assert len({(pupil.surname, pupil.forename, pupil.date_of_birth) for pupil in ctf.pupils}) == 2000
     assert all(pupil.problems == () for pupil in ctf.pupils)
     assert sum(pupil.current_provision.provision == "E" for pupil in ctf.pupils) == 200
+
+
+# --- Phones: every number a contact gives, with its type, in order --------------------------------
+
+
+def _phones_read(phones_xml: str) -> tuple[CtfPhone, ...]:
+    contact = (
+        "<Contact><Order>1</Order><Surname>Smith</Surname><Forename>Ann</Forename>"
+        f"<Relationship>PAM</Relationship>{phones_xml}</Contact>"
+    )
+    (ann,) = _one(samples.ctf_xml(samples.pupil_xml(contacts=(contact,)))).contacts
+    return ann.phones
+
+
+def test_a_contact_with_no_phones_has_none():
+    assert _phones_read("") == ()
+    assert _phones_read("<Phones></Phones>") == ()
+
+
+def test_a_contact_with_one_phone_keeps_it_with_its_type():
+    xml = "<Phones><Phone><TelephoneType>H</TelephoneType><PhoneNo>01632 960001</PhoneNo></Phone></Phones>"
+    assert _phones_read(xml) == (CtfPhone("H", "01632 960001"),)
+
+
+def test_a_contact_with_three_phones_keeps_them_all_in_order_with_their_types():
+    xml = (
+        "<Phones>"
+        "<Phone><TelephoneType>W</TelephoneType><PhoneNo> 0113 496 0000 </PhoneNo></Phone>"
+        "<Phone><TelephoneType>m</TelephoneType><PhoneNo>07700 900123</PhoneNo></Phone>"
+        "<Phone><TelephoneType>D</TelephoneType><PhoneNo>01632 960002</PhoneNo></Phone>"
+        "</Phones>"
+    )
+    assert _phones_read(xml) == (
+        CtfPhone("W", "0113 496 0000"),
+        CtfPhone("M", "07700 900123"),  # a type in small letters read in capitals
+        CtfPhone("D", "01632 960002"),  # a type whose meaning is not sure is kept as written
+    )
+
+
+def test_a_phone_without_a_type_or_number_and_a_bare_number_are_read_liberally():
+    xml = (
+        "<Phones>"
+        "<Phone><PhoneNo>07700 900124</PhoneNo></Phone>"
+        "<Phone><TelephoneType>H</TelephoneType><PhoneNo>  </PhoneNo></Phone>"
+        "<Phone><TelephoneType>M</TelephoneType></Phone>"
+        "<PhoneNo>01632 960003</PhoneNo>"
+        "</Phones>"
+    )
+    assert _phones_read(xml) == (CtfPhone(None, "07700 900124"), CtfPhone(None, "01632 960003"))

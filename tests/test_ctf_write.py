@@ -13,6 +13,7 @@ from sentrack.workflows.ctf_format import (
     CtfFile,
     CtfHeader,
     CtfNeed,
+    CtfPhone,
     CtfPupil,
     CtfSchool,
     CtfSenPeriod,
@@ -39,7 +40,7 @@ MOTHER = CtfContact(
     responsibility=True,
     address=None,
     address_as_pupil=True,
-    phone="07700 900000",
+    phones=(CtfPhone("M", "07700 900000"), CtfPhone("H", "01632 960001"), CtfPhone("X", "0113 496 0000")),
     email="ann@example.org",
 )
 CARER = CtfContact(
@@ -51,7 +52,7 @@ CARER = CtfContact(
     responsibility=False,
     address="Flat 2\n4 Mill Lane\nLuton\nLU1 2AB",
     address_as_pupil=False,
-    phone=None,
+    phones=(),
     email=None,
 )
 
@@ -254,3 +255,31 @@ def test_two_thousand_pupils_written_and_read_back():
 )
 def test_contact_name_parts(name, parts):
     assert contact_name_parts(name) == parts
+
+
+def _written(*contacts: CtfContact) -> tuple[ElementTree.Element, CtfFile]:
+    ctf = CtfFile(header=HEADER, pupils=(_pupil(1, contacts=contacts),))
+    return ElementTree.fromstring(write_ctf(ctf)), ctf
+
+
+def _phone_elements(contact: ElementTree.Element) -> list[list[tuple[str, str | None]]]:
+    return [[(child.tag, child.text) for child in phone] for phone in contact.iterfind("Phones/Phone")]
+
+
+def test_every_phone_is_written_with_its_type_in_order_and_reads_back():
+    carer = dataclasses.replace(CARER, phones=(CtfPhone(None, "07700 900777"),))
+    written, ctf = _written(MOTHER, carer)
+    mother_element, carer_element = written.iter("Contact")
+    assert _phone_elements(mother_element) == [
+        [("TelephoneType", "M"), ("PhoneNo", "07700 900000")],
+        [("TelephoneType", "H"), ("PhoneNo", "01632 960001")],
+        [("TelephoneType", "X"), ("PhoneNo", "0113 496 0000")],
+    ]
+    # A number of no known type is written without one, never with a guessed type.
+    assert _phone_elements(carer_element) == [[("PhoneNo", "07700 900777")]]
+    assert read_ctf(write_ctf(ctf), file_name="out.xml") == ctf
+
+
+def test_a_contact_with_no_phone_gets_no_phones_element():
+    written, _ = _written(CARER)
+    assert written.find(".//Contact/Phones") is None

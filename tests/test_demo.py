@@ -27,6 +27,7 @@ from sentrack.models import (
     Concern,
     ConcernStatus,
     Contact,
+    ContactPhone,
     ContactRestriction,
     CostBasis,
     CycleState,
@@ -265,14 +266,27 @@ def test_looked_after_and_medical_pupils(db_session):
 
 
 def test_every_pupil_has_one_or_two_contacts_with_drama_range_phones(db_session):
-    contacts = db_session.execute(sa.select(Contact.pupil_id, Contact.priority, Contact.phone, Contact.email))
+    contacts = db_session.execute(sa.select(Contact.id, Contact.pupil_id, Contact.priority, Contact.email))
     priorities = defaultdict(list)
-    for pupil_id, priority, phone, email in contacts:
+    for _, pupil_id, priority, email in contacts:
         priorities[pupil_id].append(priority)
-        assert re.fullmatch(r"07700 900\d{3}", phone)
         assert email is None or email.endswith("@example.com")
     assert len(priorities) == 1420
     assert {tuple(sorted(p)) for p in priorities.values()} == {(1,), (1, 2)}
+    phones = defaultdict(list)
+    for contact_id, position, kind, number in db_session.execute(
+        sa.select(ContactPhone.contact_id, ContactPhone.position, ContactPhone.kind, ContactPhone.number).order_by(
+            ContactPhone.contact_id, ContactPhone.position
+        )
+    ):
+        phones[contact_id].append((position, kind, number))
+    # A mobile each, first; about one contact in seven a home landline as well, in Ofcom's drama ranges.
+    assert len(phones) == sum(len(p) for p in priorities.values())
+    for numbers in phones.values():
+        assert numbers[0][:2] == (1, "M") and re.fullmatch(r"07700 900\d{3}", numbers[0][2])
+        assert numbers[1:] == [] or (numbers[1][:2] == (2, "H") and re.fullmatch(r"01632 960\d{3}", numbers[1][2]))
+    with_home = sum(len(numbers) == 2 for numbers in phones.values())
+    assert 0.1 <= with_home / len(phones) <= 0.2
 
 
 # --- The SEN register -----------------------------------------------------------------------------

@@ -66,7 +66,7 @@ CONTACT_KEYS = {
     "relationship_to_pupil",
     "relationship_code",
     "parental_responsibility",
-    "phone",
+    "phones",
     "email",
     "address",
 }

@@ -47,8 +47,13 @@ def test_the_pupils_are_valid_fictional_arrivals_with_contacts():
     assert all(pupil.forename in children and pupil.surname in surnames for pupil in pupils)
     for pupil in pupils:
         assert pupil.contacts and all(contact.relationship in RELATIONSHIPS for contact in pupil.contacts)
-        assert all(contact.phone.startswith("07700 900") for contact in pupil.contacts)
+        assert all(contact.phones[0].kind == "M" for contact in pupil.contacts)
+        assert all(contact.phones[0].number.startswith("07700 900") for contact in pupil.contacts)
+        drama = ("07700 900", "01632 960", "0113 496")
+        assert all(phone.number.startswith(drama) for contact in pupil.contacts for phone in contact.phones)
         assert pupil.address and pupil.entry_date >= date(2026, 9, 3)
+    kinds = [tuple(phone.kind for phone in contact.phones) for pupil in pupils for contact in pupil.contacts]
+    assert ("M", "H") in kinds and ("M", "W") in kinds  # a home landline for some, a work number for the carer
     former = [pupil.former_upn for pupil in pupils if pupil.former_upn]
     assert len(former) == 1 and former[0][-1].isalpha()
 

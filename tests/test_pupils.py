@@ -7,7 +7,17 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from sentrack.models import Concern, Contact, ContactMethod, NeedType, Provision, Pupil, SenStatus, TeachingGroup
+from sentrack.models import (
+    Concern,
+    Contact,
+    ContactMethod,
+    ContactPhone,
+    NeedType,
+    Provision,
+    Pupil,
+    SenStatus,
+    TeachingGroup,
+)
 from sentrack.workflows.upn import CHECK_ALPHABET, check_letter
 from tests.factories import make_pupil, make_upn
 from tests.helpers import audit_events, count, date_parts
@@ -498,7 +508,7 @@ def test_editing_a_contact_audits_the_changed_fields(senco, world, session):
     session.refresh(contact)
     assert contact.phone == "07700 900999"
     [event] = audit_events(session, "contact_updated", pupil_id=pupil.id)
-    assert event.details == {"fields": ["phone"]}
+    assert event.details == {"fields": ["phone_numbers"]}
 
 
 @pytest.mark.parametrize(
@@ -545,6 +555,99 @@ def test_a_contact_edit_refused_leaves_the_contact_as_it_was(senco, world, sessi
     assert Page(response).field_error("phone") is not None
     session.refresh(contact)
     assert contact.phone == "07700 900123"
+
+
+# --- A contact's phone numbers ------------------------------------------------------------------
+
+
+def test_a_contact_is_saved_with_three_numbers_each_with_its_kind_in_order(senco, world, session):
+    pupil = world.pupils["taught"]
+    data = _contact_form(
+        phone="07700 900301",
+        phone_kind="M",
+        phone_2="",  # a blank row is skipped: the third number becomes the second
+        phone_2_kind="",
+        phone_3="+44 (0)1632 960301",
+        phone_3_kind="W",
+        preferred_contact="phone",
+    )
+
+    response = senco.post(f"/pupils/{pupil.public_id}/contacts/new", data=data)
+
+    assert response.status_code == 302
+    contact = session.scalar(sa.select(Contact).where(Contact.pupil_id == pupil.id, Contact.name == "Rosa Brook"))
+    assert contact.phone_numbers == (("M", "07700 900301"), ("W", "+44 (0)1632 960301"))
+    page = Page(senco.get(f"/pupils/{pupil.public_id}"))
+    assert "07700 900301 (mobile), +44 (0)1632 960301 (work)" in page.text("#main-content")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field_id", "message"),
+    [
+        ({"phone": "call Rosa"}, "phone", "Enter a phone number in digits, like 01632 960001 or +44 7700 900123"),
+        ({"phone_2": "0770-ABC"}, "phone_2", "Enter a phone number in digits, like 01632 960001 or +44 7700 900123"),
+        ({"phone_3": "1" * 31}, "phone_3", None),
+        ({"phone_2_kind": "H"}, "phone_2_kind", "Enter the number, or choose ‘Not said’"),
+        ({"phone_kind": "Z"}, "phone_kind", None),
+    ],
+    ids=["words", "letters", "too-long", "kind-without-number", "unknown-kind"],
+)
+def test_a_bad_phone_is_named_beside_its_field_and_nothing_is_stored(senco, world, session, changes, field_id, message):
+    pupil = world.pupils["taught"]
+    before = count(session, Contact)
+
+    response = senco.post(f"/pupils/{pupil.public_id}/contacts/new", data=_contact_form(**changes))
+
+    assert response.status_code == 200
+    error = Page(response).field_error(field_id)
+    assert error is not None and (message is None or error == message)
+    assert count(session, Contact) == before
+
+
+def test_the_edit_form_shows_the_numbers_and_keeps_kinds_and_numbers_it_has_no_rows_for(senco, world, session):
+    pupil = world.pupils["taught"]
+    contact = pupil.contacts[0]
+    contact.phone_numbers = [
+        ("M", "07700 900401"),
+        ("D", "01632 960401"),
+        (None, "01632 960402"),
+        ("H", "01632 960403"),
+    ]
+    session.commit()
+    url = f"/pupils/{pupil.public_id}/contacts/{contact.id}"
+
+    page = Page(senco.get(url))
+    assert [page.value(name) for name in ("phone", "phone_2", "phone_3")] == [
+        "07700 900401",
+        "01632 960401",
+        "01632 960402",
+    ]
+    assert [_selected(page, name) for name in ("phone_kind", "phone_2_kind", "phone_3_kind")] == ["M", "D", ""]
+
+    form = _contact_form(
+        name=contact.name,
+        relationship_to_pupil=contact.relationship_to_pupil,
+        phone="07700 900409",
+        phone_kind="M",
+        phone_2="01632 960401",
+        phone_2_kind="D",  # a code the form offers because the contact has it
+        phone_3="",
+        preferred_contact="phone",
+        priority="1",
+        version=str(contact.version),
+    )
+    response = senco.post(url, data=form)
+
+    assert response.status_code == 302, Page(response).text("#main-content")
+    session.expire_all()
+    contact = session.get(Contact, contact.id)
+    assert contact.phone_numbers == (("M", "07700 900409"), ("D", "01632 960401"), ("H", "01632 960403"))
+    assert count(session, ContactPhone, ContactPhone.contact_id == contact.id) == 3
+
+
+def _selected(page: Page, name: str) -> str:
+    chosen = page.soup.select(f'select[name="{name}"] option[selected]')
+    return chosen[0].get("value", "") if chosen else ""
 
 
 # --- SEN status ---------------------------------------------------------------------------------

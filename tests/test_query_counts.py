@@ -183,9 +183,10 @@ def test_pupil_list_with_search_and_filter(app, login, schools):
 
 
 def test_pupil_page(app, login, schools):
-    # Two statements over the others' budget: the EHC section (its requests beside the plan in
-    # force, and the plan's next review from the one schedule).
-    assert_flat(count_pages(app, login, schools, "senco", lambda s: f"/pupils/{s.pupil}"), MOST_STATEMENTS + 2)
+    # Three statements over the others' budget: the EHC section (its requests beside the plan in
+    # force, and the plan's next review from the one schedule), and the contacts' phone numbers
+    # (one statement for them all).
+    assert_flat(count_pages(app, login, schools, "senco", lambda s: f"/pupils/{s.pupil}"), MOST_STATEMENTS + 3)
 
 
 def test_cycle_page(app, login, schools):

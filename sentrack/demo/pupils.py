@@ -17,7 +17,17 @@ from sentrack.demo.dates import DAY, first_school_day, random_date, random_schoo
 from sentrack.demo.schools import Group, SchoolSpec
 from sentrack.demo.staff import Staff
 from sentrack.demo.upn import UpnAllocator
-from sentrack.models import Contact, ContactMethod, ContactRestriction, NeedType, Phase, Provision, Pupil, group_pupils
+from sentrack.models import (
+    Contact,
+    ContactMethod,
+    ContactPhone,
+    ContactRestriction,
+    NeedType,
+    Phase,
+    Provision,
+    Pupil,
+    group_pupils,
+)
 
 IN_YEAR_ADMISSION_RATE = 0.08
 MEDICAL_RATE = 0.05
@@ -186,13 +196,14 @@ class PupilBuilder:
         method = weighted(rng, CONTACT_METHODS)
         has_email = method is ContactMethod.EMAIL or rng.random() < 0.6
         email = f"{names.ascii_word(first)}.{names.ascii_word(last)}{rng.randint(1, 99)}@example.com"
-        context.rows.add(
+        responsible = rng.random() < names.PARENTAL_RESPONSIBILITY[relationship]
+        number = f"07700 900{rng.randrange(1000):03d}"  # Ofcom's range for drama
+        row = context.rows.add(
             Contact,
             pupil_id=pupil.id,
             name=f"{first} {last}",
             relationship_to_pupil=relationship,
-            parental_responsibility=rng.random() < names.PARENTAL_RESPONSIBILITY[relationship],
-            phone=f"07700 900{rng.randrange(1000):03d}",  # Ofcom's range for drama
+            parental_responsibility=responsible,
             email=email if has_email else None,
             address=address,
             preferred_contact=method,
@@ -200,6 +211,11 @@ class PupilBuilder:
             restriction=ContactRestriction.NONE,  # a few are restricted later (demo/letters.py)
             restriction_note=None,
         )
+        # A mobile each; every seventh contact (by id, not by a draw) a home landline as well.
+        context.rows.add(ContactPhone, contact_id=row["id"], position=1, kind="M", number=number)
+        if row["id"] % 7 == 0:
+            home = f"01632 960{row['id'] % 1000:03d}"
+            context.rows.add(ContactPhone, contact_id=row["id"], position=2, kind="H", number=home)
 
     def _address(self) -> str:
         rng = self.context.rng

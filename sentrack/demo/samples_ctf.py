@@ -26,6 +26,7 @@ from sentrack.workflows.ctf_format import (
     CtfFile,
     CtfHeader,
     CtfNeed,
+    CtfPhone,
     CtfPupil,
     CtfSchool,
     CtfSenPeriod,
@@ -95,9 +96,13 @@ def _address(number: int) -> str:
 def _contacts(number: int, surname: str) -> tuple[CtfContact, ...]:
     """A mother (every pupil), and for every other pupil a father living elsewhere; a carer for
     the last pupil instead."""
-    phone = f"07700 900{100 + 3 * number:03d}"
+    # A mobile each; every third family a home landline too (Ofcom's drama ranges).
+    phone = (CtfPhone("M", f"07700 900{100 + 3 * number:03d}"),)
+    if number % 3 == 0:
+        phone += (CtfPhone("H", f"01632 960{100 + number:03d}"),)
     if number == len(PUPILS) - 1:
-        carer = CtfContact(1, "Mx", "Sam", "Okafor", "CAR", True, None, True, phone, "sam.okafor@example.com")
+        work = CtfPhone("W", "0113 496 0000")
+        carer = CtfContact(1, "Mx", "Sam", "Okafor", "CAR", True, None, True, (*phone, work), "sam.okafor@example.com")
         return (carer,)
     mother_name = names.BRITISH_AND_IRISH.women[number]
     email = f"{names.ascii_word(mother_name)}.{names.ascii_word(surname)}@example.com"
@@ -106,7 +111,7 @@ def _contacts(number: int, surname: str) -> tuple[CtfContact, ...]:
         return (mother,)
     father_name = names.BRITISH_AND_IRISH.men[number]
     other_address = _address(number + len(PUPILS))
-    father_phone = f"07700 900{101 + 3 * number:03d}"
+    father_phone = (CtfPhone("M", f"07700 900{101 + 3 * number:03d}"),)
     father = CtfContact(2, "Mr", father_name, surname, "PAF", True, other_address, False, father_phone, None)
     return (mother, father)
 

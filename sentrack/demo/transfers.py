@@ -91,7 +91,7 @@ def details_of(session: Session, pupil: Pupil, *, admitted_on) -> dict:
                 "relationship_to_pupil": contact.relationship_to_pupil,
                 "relationship_code": RELATIONSHIP_CODES.get(contact.relationship_to_pupil),
                 "parental_responsibility": contact.parental_responsibility,
-                "phone": contact.phone,
+                "phones": [list(number) for number in contact.phone_numbers],
                 "email": contact.email,
                 "address": contact.address,
             }
@@ -208,5 +208,5 @@ def _take_identity(session: Session, new: Pupil, old: Pupil, at: datetime) -> No
     theirs = session.scalars(sa.select(Contact).where(Contact.pupil_id == old.id).order_by(Contact.priority)).all()
     ours = session.scalars(sa.select(Contact).where(Contact.pupil_id == new.id).order_by(Contact.priority)).all()
     for mine, copied in zip(ours, theirs, strict=False):
-        for name in ("name", "relationship_to_pupil", "parental_responsibility", "phone", "email", "address"):
+        for name in ("name", "relationship_to_pupil", "parental_responsibility", "phone_numbers", "email", "address"):
             setattr(mine, name, getattr(copied, name))

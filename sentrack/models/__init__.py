@@ -97,7 +97,7 @@ from sentrack.models.people import (
     User,
     UserSession,
 )
-from sentrack.models.pupils import Concern, Contact, Pupil, SenStatus
+from sentrack.models.pupils import Concern, Contact, ContactPhone, Pupil, SenStatus
 from sentrack.models.reports import ReportStatus, SenReport
 from sentrack.models.retention import DestructionLog, LegalHold
 from sentrack.models.subject_access import (
@@ -185,6 +185,7 @@ __all__ = [
     "NotHeldReason",
     "ConcernStatus",
     "Contact",
+    "ContactPhone",
     "ContactMethod",
     "ContactRestriction",
     "LetterTemplate",

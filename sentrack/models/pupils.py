@@ -127,7 +127,6 @@ class Contact(Base):
     # The relationship's census code (PAM, PAF, CAR, ...) when it came from a CTF or a CSV.
     relationship_code: Mapped[str | None] = mapped_column(sa.String(3))
     parental_responsibility: Mapped[bool] = mapped_column(default=True)
-    phone: Mapped[str | None] = mapped_column(sa.String(30))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     address: Mapped[str | None] = mapped_column(sa.Text)
     preferred_contact: Mapped[ContactMethod] = mapped_column(enum_type(ContactMethod, "preferred_contact"))
@@ -142,10 +141,78 @@ class Contact(Base):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     pupil: Mapped[Pupil] = relationship(back_populates="contacts")
+    # Every number the contact gave, in their order: the first is the one to ring first.
+    phone_rows: Mapped[list[ContactPhone]] = relationship(
+        order_by="ContactPhone.position", cascade="all, delete-orphan", lazy="selectin", back_populates="contact"
+    )
 
     @property
     def is_restricted(self) -> bool:
         return self.restriction is not ContactRestriction.NONE
+
+    @property
+    def phone_numbers(self) -> tuple[tuple[str | None, str], ...]:
+        """The numbers in order, each as (kind, number): the kind a CTF TelephoneType code, or None."""
+        return tuple((row.kind, row.number) for row in self.phone_rows)
+
+    @phone_numbers.setter
+    def phone_numbers(self, numbers) -> None:
+        """Keep exactly `numbers`, in order: rows are changed in place, so positions stay unique."""
+        numbers = [(kind, number) for kind, number in numbers]
+        rows = self.phone_rows
+        for position, (kind, number) in enumerate(numbers, start=1):
+            if position <= len(rows):
+                rows[position - 1].kind, rows[position - 1].number = kind, number
+            else:
+                rows.append(ContactPhone(position=position, kind=kind, number=number))
+        del rows[len(numbers) :]
+
+    @property
+    def phone(self) -> str | None:
+        """The main number: the first one given."""
+        return self.phone_rows[0].number if self.phone_rows else None
+
+    @phone.setter
+    def phone(self, number: str | None) -> None:
+        self.phone_numbers = [(None, number)] if number else []
+
+    @property
+    def phones_shown(self) -> str:
+        """The numbers as a person reads them, each with its kind: "07700 900123 (mobile), ..."."""
+        return phones_shown(self.phone_numbers)
+
+
+# The CTF's TelephoneType codes whose meaning is sure; any other code is kept as written and shown as such.
+PHONE_KINDS = {"M": "mobile", "H": "home", "W": "work", "F": "fax"}
+
+
+def phone_kind_label(kind: str | None) -> str | None:
+    if not kind:
+        return None
+    return PHONE_KINDS.get(kind, f"type {kind}")
+
+
+def phones_shown(numbers) -> str:
+    shown = []
+    for kind, number in numbers:
+        label = phone_kind_label(kind)
+        shown.append(f"{number} ({label})" if label else number)
+    return ", ".join(shown)
+
+
+class ContactPhone(Base):
+    """One of a contact's phone numbers, with its kind (a CTF TelephoneType code: M, H, W, ...)."""
+
+    __tablename__ = "contact_phone"
+    __table_args__ = (sa.UniqueConstraint("contact_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(sa.ForeignKey("contact.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    kind: Mapped[str | None] = mapped_column(sa.String(10))
+    number: Mapped[str] = mapped_column(sa.String(30))
+
+    contact: Mapped[Contact] = relationship(back_populates="phone_rows")
 
 
 class SenStatus(Base):

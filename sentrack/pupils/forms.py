@@ -11,7 +11,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf import wtforms_widgets as gov
 from wtforms import BooleanField, RadioField, SelectField, SelectMultipleField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, Regexp, ValidationError
 
 from sentrack.clock import today
 from sentrack.forms import (
@@ -84,6 +84,29 @@ def _select(label: str, choices, **kwargs) -> SelectField:
 def _radios(label: str, choices, required: str) -> RadioField:
     """Radio buttons of which one must be picked, else `required`."""
     return RadioField(label, widget=gov.GovRadioInput(), choices=choices, validators=[InputRequired(required)])
+
+
+# The kinds of number the form offers: the CTF's TelephoneType codes whose meaning is sure.
+PHONE_KIND_CHOICES = [("", "Not said"), ("M", "Mobile"), ("H", "Home"), ("W", "Work"), ("F", "Fax")]
+PHONE_ROWS = ("phone", "phone_2", "phone_3")  # the fields of the numbers; each has a "_kind" beside it
+_PHONE_PATTERN = r"^[0-9+() .\-]*[0-9][0-9+() .\-]*$"
+
+
+def _phone_number(label: str) -> TextField:
+    field = text_field(label, max_length=30)
+    field.kwargs["validators"].append(
+        Regexp(_PHONE_PATTERN, message="Enter a phone number in digits, like 01632 960001 or +44 7700 900123")
+    )
+    return field
+
+
+def _phone_kind(label: str) -> SelectField:
+    return _select(label, list(PHONE_KIND_CHOICES), validators=[Optional(), _kind_needs_number])
+
+
+def _kind_needs_number(form, field) -> None:
+    if field.data and not form[field.name.removesuffix("_kind")].data:
+        raise ValidationError("Enter the number, or choose ‘Not said’")
 
 
 def _past_date(label: str, *, describe: str, required: str, future: str, **kwargs) -> GovDateField:
@@ -172,7 +195,12 @@ class ContactForm(FlaskForm):
         [("yes", "Yes"), ("no", "No")],
         "Select whether they have parental responsibility",
     )
-    phone = text_field("Phone number (optional)", max_length=30)
+    phone = _phone_number("Phone number (optional)")
+    phone_kind = _phone_kind("Kind of number")
+    phone_2 = _phone_number("Second phone number (optional)")
+    phone_2_kind = _phone_kind("Kind of second number")
+    phone_3 = _phone_number("Third phone number (optional)")
+    phone_3_kind = _phone_kind("Kind of third number")
     email = TextField(
         "Email address (optional)",
         widget=gov.GovTextInput(),
@@ -217,20 +245,44 @@ class ContactForm(FlaskForm):
             return ContactForm()
         shown = _first_shown()
         form = ContactEditForm(obj=contact if shown else None)
+        form.offer_kinds(contact)
         if shown:
             opened_at(form, contact)
+            form.fill_phones(contact)
             form.parental_responsibility.data = "yes" if contact.parental_responsibility else "no"
             form.preferred_contact.data = contact.preferred_contact.value
             form.priority.data = str(contact.priority)
             form.restriction.data = contact.restriction.value
         return form
 
+    # Numbers past the third of a contact being changed (a CTF may give more): kept as they are.
+    kept_numbers: tuple[tuple[str | None, str], ...] = ()
+
+    def offer_kinds(self, contact: Contact) -> None:
+        """Offer, beside the usual kinds, any other TelephoneType code the contact's numbers have,
+        and keep the numbers the form has no rows for."""
+        self.kept_numbers = contact.phone_numbers[len(PHONE_ROWS) :]
+        others = sorted({kind for kind, _ in contact.phone_numbers if kind} - {code for code, _ in PHONE_KIND_CHOICES})
+        for name in PHONE_ROWS:
+            self[f"{name}_kind"].choices = list(PHONE_KIND_CHOICES) + [(code, f"Type {code}") for code in others]
+
+    def fill_phones(self, contact: Contact) -> None:
+        numbers = contact.phone_numbers
+        for position, name in enumerate(PHONE_ROWS):
+            kind, number = numbers[position] if position < len(numbers) else (None, None)
+            self[name].data, self[f"{name}_kind"].data = number, kind or ""
+
+    def phone_numbers(self) -> tuple[tuple[str | None, str], ...]:
+        """The numbers typed, in order (a blank row is skipped), then any the form has no rows for."""
+        typed = [(self[f"{name}_kind"].data or None, self[name].data) for name in PHONE_ROWS if self[name].data]
+        return tuple(typed) + self.kept_numbers
+
     def to_details(self) -> ContactDetails:
         return ContactDetails(
             name=self.name.data,
             relationship_to_pupil=self.relationship_to_pupil.data,
             parental_responsibility=self.parental_responsibility.data == "yes",
-            phone=self.phone.data,
+            phone_numbers=self.phone_numbers(),
             email=self.email.data,
             address=self.address.data,
             preferred_contact=ContactMethod(self.preferred_contact.data),

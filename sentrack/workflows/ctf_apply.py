@@ -155,7 +155,7 @@ def _audit_new(session, actor, batch, pupils: list[Pupil], contacts: list[Contac
 
 
 def _method(contact: dict[str, Any]) -> ContactMethod:
-    if contact["phone"]:
+    if contact["phones"]:
         return ContactMethod.PHONE
     return ContactMethod.EMAIL if contact["email"] else ContactMethod.LETTER
 
@@ -165,7 +165,7 @@ def _contact_details(contact: dict[str, Any], method: ContactMethod | None = Non
         name=contact["name"],
         relationship_to_pupil=contact["relationship_to_pupil"],
         parental_responsibility=contact["parental_responsibility"],
-        phone=contact["phone"],
+        phone_numbers=ctf_rows.phone_numbers(contact),
         email=contact["email"],
         address=contact["address"],
         preferred_contact=method or _method(contact),
@@ -194,7 +194,7 @@ def _apply_contacts(session: Session, actor: User | None, pupil: Pupil, values: 
             "name": held.name,
             "relationship_to_pupil": held.relationship_to_pupil,
             "parental_responsibility": held.parental_responsibility,
-            "phone": held.phone,
+            "phones": held.phone_numbers,
             "email": held.email,
             "address": held.address,
             "priority": held.priority,

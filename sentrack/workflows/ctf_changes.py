@@ -11,6 +11,7 @@ from typing import Any
 
 from sentrack.models import Contact, Pupil
 from sentrack.models.enums import year_group_label
+from sentrack.models.pupils import phones_shown
 from sentrack.workflows import ctf_rows
 from sentrack.workflows.ctf_format import SEXES
 from sentrack.workflows.imports import Change
@@ -35,7 +36,7 @@ CONTACT_FIELDS = {
     "relationship_code": "relationship code",
     "relationship_to_pupil": "relationship",
     "parental_responsibility": "parental responsibility",
-    "phone": "phone",
+    "phones": "phones",
     "email": "email",
     "address": "address",
 }
@@ -90,10 +91,21 @@ def contact_updates(held: Contact, contact: dict[str, Any]) -> dict[str, Any]:
             updates["relationship_to_pupil"] = contact["relationship_to_pupil"]
     if contact["parental_responsibility"] != held.parental_responsibility:
         updates["parental_responsibility"] = contact["parental_responsibility"]
-    for name in ("phone", "email", "address"):
+    numbers = ctf_rows.phone_numbers(contact)
+    if numbers and numbers != held.phone_numbers:
+        updates["phones"] = numbers
+    for name in ("email", "address"):
         if contact[name] and contact[name] != getattr(held, name):
             updates[name] = contact[name]
     return updates
+
+
+def _held_value(held: Contact, name: str):
+    return held.phone_numbers if name == "phones" else getattr(held, name)
+
+
+def _contact_shown(name: str, value) -> str:
+    return (phones_shown(value) or "(blank)") if name == "phones" else display(value)
 
 
 def contact_changes(pupil: Pupil, values: dict[str, Any]) -> list[Change]:
@@ -115,8 +127,8 @@ def contact_changes(pupil: Pupil, values: dict[str, Any]) -> list[Change]:
                 Change(
                     field=f"contact.{name}",
                     label=f"{held.name}: {CONTACT_FIELDS[name]}",
-                    was=display(getattr(held, name)),
-                    becomes=display(new),
+                    was=_contact_shown(name, _held_value(held, name)),
+                    becomes=_contact_shown(name, new),
                 )
             )
     return changes

@@ -31,6 +31,7 @@ from sentrack.workflows.ctf_format import (
     CtfFile,
     CtfHeader,
     CtfNeed,
+    CtfPhone,
     CtfPupil,
     CtfSchool,
     CtfSenPeriod,
@@ -78,7 +79,7 @@ def _contact(contact: Contact, order: int) -> CtfContact:
         responsibility=contact.parental_responsibility,
         address=contact.address or None,
         address_as_pupil=False,
-        phone=contact.phone or None,
+        phones=tuple(CtfPhone(kind=kind, number=number) for kind, number in contact.phone_numbers),
         email=contact.email or None,
     )
 

@@ -70,6 +70,12 @@ class CtfHeader:
 
 
 @dataclass(frozen=True)
+class CtfPhone:
+    kind: str | None  # the TelephoneType code as written, in capitals (H, M, W, ...), None when not given
+    number: str
+
+
+@dataclass(frozen=True)
 class CtfContact:
     order: int | None
     title: str | None
@@ -79,7 +85,7 @@ class CtfContact:
     responsibility: bool  # parental responsibility
     address: str | None  # one line per part, joined by "\n"; None when AddressAsPupil or none given
     address_as_pupil: bool
-    phone: str | None  # the first phone number given
+    phones: tuple[CtfPhone, ...]  # every number given, in the file's order
     email: str | None
 
 

@@ -32,6 +32,7 @@ from sentrack.workflows.ctf_format import (
     CtfFile,
     CtfHeader,
     CtfNeed,
+    CtfPhone,
     CtfPupil,
     CtfRefused,
     CtfSchool,
@@ -285,11 +286,6 @@ def _contacts(element: Element | None) -> tuple[CtfContact, ...]:
 def _contact(element: Element) -> CtfContact:
     order = _text(element, "Order")
     relationship = _text(element, "Relationship")
-    phone = None
-    for number in element.iterfind("Phones/Phone/PhoneNo"):
-        phone = _clean(number.text)
-        if phone:
-            break
     return CtfContact(
         order=int(order) if order and order.isdigit() else None,
         title=_text(element, "Title"),
@@ -299,9 +295,23 @@ def _contact(element: Element) -> CtfContact:
         responsibility=_true(_text(element, "Responsibility")),
         address=_address(element.find("Address")),
         address_as_pupil=_true(_text(element, "AddressAsPupil")),
-        phone=phone,
+        phones=_phones(element),
         email=_text(element, "Email"),
     )
+
+
+def _phones(element: Element) -> tuple[CtfPhone, ...]:
+    """Every <Phone> with a number, in order; its TelephoneType as written (any code, in capitals),
+    None when missing. A <Phones> with a bare <PhoneNo> (no <Phone> around it) is read too."""
+    phones = []
+    for phone in element.iterfind("Phones/*"):
+        if phone.tag == "PhoneNo":
+            kind, number = None, _clean(phone.text)
+        else:
+            kind, number = _text(phone, "TelephoneType"), _text(phone, "PhoneNo")
+        if number:
+            phones.append(CtfPhone(kind=kind.upper() if kind else None, number=number))
+    return tuple(phones)
 
 
 def _address(element: Element | None) -> str | None:

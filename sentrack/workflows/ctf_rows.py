@@ -21,6 +21,8 @@ from sentrack.workflows.year_groups import misfit_warning
 
 NAME_MAX = 60
 CONTACT_NAME_MAX = 120
+PHONE_MAX = 30  # characters of a number, as the contact form takes it
+PHONE_KIND_MAX = 10
 OLDEST = 26  # years: as the pupil form takes a date of birth
 
 
@@ -37,6 +39,10 @@ def _blank_none(value: str | None) -> str | None:
     return value or None
 
 
+def _kind(kind: str | None) -> str | None:
+    return kind[:PHONE_KIND_MAX] if kind else None
+
+
 def contact_values(contact: CtfContact, pupil_address: str | None, position: int) -> dict[str, Any]:
     code = (contact.relationship or "").upper() or None
     name = " ".join(part for part in (_blank_none(contact.forename), _blank_none(contact.surname)) if part)
@@ -45,7 +51,10 @@ def contact_values(contact: CtfContact, pupil_address: str | None, position: int
         "relationship_code": code if code in RELATIONSHIPS else None,
         "relationship_to_pupil": RELATIONSHIPS.get(code or "", "Other contact"),
         "parental_responsibility": bool(contact.responsibility),
-        "phone": _blank_none(contact.phone),
+        # Every number, in order, as [kind, number]: the kind is the TelephoneType code as written.
+        "phones": [
+            [(phone.kind or None) and phone.kind[:PHONE_KIND_MAX], phone.number.strip()] for phone in contact.phones
+        ],
         "email": _blank_none(contact.email),
         "address": pupil_address if contact.address_as_pupil else _blank_none(contact.address),
         "priority": contact.order if contact.order is not None else position,
@@ -130,6 +139,7 @@ def row_problems(values: dict[str, Any], today: date) -> tuple[list[tuple[str, s
     _name_problems(values, errors, warnings)
     _date_problems(values, today, errors, warnings)
     _year_problems(values, today, errors, warnings)
+    _phone_problems(values, warnings)
     unreachable = [contact for contact in values["contacts"] if not _reachable(contact)]
     if unreachable:
         warnings.append("A contact with no phone number, email or address is not kept")
@@ -137,8 +147,21 @@ def row_problems(values: dict[str, Any], today: date) -> tuple[list[tuple[str, s
     return errors, warnings
 
 
+def _phone_problems(values: dict[str, Any], warnings: list) -> None:
+    for contact in values["contacts"]:
+        kept = [phone for phone in contact["phones"] if phone[1] and len(phone[1]) <= PHONE_MAX]
+        if len(kept) < len(contact["phones"]):
+            warnings.append(f"A phone number longer than {PHONE_MAX} characters is not kept")
+            contact["phones"] = kept
+
+
 def _reachable(contact: dict[str, Any]) -> bool:
-    return bool(contact["name"] and (contact["phone"] or contact["email"] or contact["address"]))
+    return bool(contact["name"] and (contact["phones"] or contact["email"] or contact["address"]))
+
+
+def phone_numbers(contact: dict[str, Any]) -> tuple[tuple[str | None, str], ...]:
+    """A contact's numbers from the preview's values, as `Contact.phone_numbers` holds them."""
+    return tuple((kind, number) for kind, number in contact["phones"])
 
 
 def duplicate_upns(rows: list[dict[str, Any]]) -> set[str]:

@@ -125,9 +125,12 @@ def _contact(element: Element, contact: CtfContact) -> None:
     if contact.address_as_pupil:
         _add(element, "AddressAsPupil", "true")
     _address(element, contact.address)
-    if contact.phone:
-        phone = SubElement(SubElement(element, "Phones"), "Phone")
-        _add(phone, "PhoneNo", contact.phone)
+    if contact.phones:
+        phones = SubElement(element, "Phones")
+        for number in contact.phones:
+            phone = SubElement(phones, "Phone")
+            _add(phone, "TelephoneType", number.kind)
+            _add(phone, "PhoneNo", number.number)
     _add(element, "Email", contact.email)
 
 

@@ -49,7 +49,7 @@ CONTACT_LABELS = {
     "name": "Full name",
     "relationship_to_pupil": "Relationship to the pupil",
     "parental_responsibility": "Parental responsibility",
-    "phone": "Phone number",
+    "phones_shown": "Phone numbers",
     "email": "Email address",
     "address": "Postal address",
     "preferred_contact": "How they prefer to be contacted",
@@ -249,7 +249,8 @@ class ContactDetails:
     name: str
     relationship_to_pupil: str
     parental_responsibility: bool
-    phone: str | None
+    # Every number, in order, as (kind, number): the kind a CTF TelephoneType code (M, H, W, ...) or None.
+    phone_numbers: tuple[tuple[str | None, str], ...]
     email: str | None
     address: str | None
     preferred_contact: ContactMethod
@@ -263,7 +264,7 @@ CONTACT_FIELDS = tuple(ContactDetails.__dataclass_fields__)
 
 
 def _check_contact(details: ContactDetails) -> None:
-    if details.preferred_contact is ContactMethod.PHONE and not details.phone:
+    if details.preferred_contact is ContactMethod.PHONE and not details.phone_numbers:
         raise RuleBroken("Enter a phone number, or choose another way to contact them", field="phone")
     if details.preferred_contact is ContactMethod.EMAIL and not details.email:
         raise RuleBroken("Enter an email address, or choose another way to contact them", field="email")

@@ -122,19 +122,27 @@ def start_transfer(
 
 def _contact(raw: dict, priority: int) -> Contact:
     code = (raw.get("relationship_code") or "").strip().upper() or None
-    email, phone = raw.get("email") or None, raw.get("phone") or None
+    email, numbers = raw.get("email") or None, _numbers(raw)
     words = (raw.get("relationship_to_pupil") or "").strip() or RELATIONSHIPS.get(code or "", "Other contact")
     return Contact(
         name=(raw.get("name") or "").strip()[:120] or "Name not given",
         relationship_to_pupil=words[:40],
         relationship_code=code if code in RELATIONSHIPS else None,
         parental_responsibility=bool(raw.get("parental_responsibility")),
-        phone=phone,
+        phone_numbers=numbers,
         email=email,
         address=raw.get("address") or None,
-        preferred_contact=ContactMethod.EMAIL if email and not phone else ContactMethod.PHONE,
+        preferred_contact=ContactMethod.EMAIL if email and not numbers else ContactMethod.PHONE,
         priority=priority,
     )
+
+
+def _numbers(raw: dict) -> tuple[tuple[str | None, str], ...]:
+    """The contact's numbers as an import's row holds them ([kind, number] each), or one number
+    alone as a row kept from before a contact had several."""
+    if raw.get("phones"):
+        return tuple((kind or None, str(number)[:30]) for kind, number in raw["phones"] if number)
+    return ((None, str(raw["phone"])[:30]),) if raw.get("phone") else ()
 
 
 def _optional_date(value) -> date | None:
