@@ -2,7 +2,7 @@
 order, in its own table; the contact's one phone number becomes its first, of no stated kind.
 
 Revision ID: 0037
-Revises: 0031
+Revises: 0036
 Create Date: 2026-12-06 12:10:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0037"
-down_revision = "0031"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 
