@@ -14,8 +14,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from sentrack import audit
-from sentrack.auth.passwords import hash_password, password_problem
-from sentrack.auth.sessions import end_all_sessions
 from sentrack.models import Invitation, Notification, User
 from sentrack.workflows import RuleBroken, links
 from sentrack.workflows.links import is_open, now_utc
@@ -99,16 +97,9 @@ def accept(session: Session, invitation: Invitation, *, password: str, moment: d
     password is checked by the one check every new password goes through. Raises RuleBroken for
     a weak password, or when the link was used (by a second submit, say) or ended meanwhile."""
     user = invitation.user
-    problem = password_problem(password, email=user.email, names=[user.full_name])
-    if problem:
-        raise RuleBroken(problem, field="new_password")
-    if not links.use_up(session, invitation, moment):
-        raise RuleBroken("This link has already been used or has expired", field="new_password")
-    revoke_open_invitations(session, user, moment)
-    user.password_hash = hash_password(password)
-    user.password_changed_at = moment
-    user.must_change_password = False
-    end_all_sessions(session, user, reason="password_set")
+    links.set_password_through(
+        session, invitation, password=password, moment=moment, revoke=revoke_open_invitations, reason="password_set"
+    )
     audit.record(session, "invitation_accepted", actor=user, object_type="user", object_id=user.id)
     session.flush()
     return user

@@ -89,3 +89,29 @@ def use_up(session: Session, link, moment: datetime) -> bool:
         ).rowcount
         == 1
     )
+
+
+def set_password_through(session: Session, link, *, password: str, moment: datetime, revoke, reason: str) -> int:
+    """Set the account's password through its emailed `link` (an invitation or a reset link),
+    which is then used up with every other open link of its kind (`revoke(session, user,
+    moment)`), and end every session of the account (`reason` says why). Returns how many
+    sessions were ended.
+
+    Raises RuleBroken for a password the one password rule refuses (the link still works), or
+    when the link was used (by a second submit, say) or ended meanwhile."""
+    # Imported here: the sign-in package imports this module (an invitation's link) as it loads.
+    from sentrack.auth.passwords import hash_password, password_problem
+    from sentrack.auth.sessions import end_all_sessions
+    from sentrack.workflows import RuleBroken
+
+    user = link.user
+    problem = password_problem(password, email=user.email, names=[user.full_name])
+    if problem:
+        raise RuleBroken(problem, field="new_password")
+    if not use_up(session, link, moment):
+        raise RuleBroken("This link has already been used or has expired", field="new_password")
+    revoke(session, user, moment)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = moment
+    user.must_change_password = False
+    return end_all_sessions(session, user, reason=reason)

@@ -19,10 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack import audit
-from sentrack.auth.passwords import hash_password, password_problem
-from sentrack.auth.sessions import end_all_sessions
 from sentrack.models import Notification, PasswordReset, User
-from sentrack.workflows import RuleBroken, links
+from sentrack.workflows import links
 
 PASSWORD_RESET = "password_reset"  # the notification kind and subject type of the link's email
 PASSWORD_RESET_DONE = "password_reset_done"  # the email saying the password was changed with it
@@ -116,16 +114,9 @@ def reset_password(session: Session, reset: PasswordReset, *, password: str, mom
     Raises RuleBroken for a password the one password rule refuses (the link still works), or
     when the link was used (by a second submit, say) or ended meanwhile."""
     user = reset.user
-    problem = password_problem(password, email=user.email, names=[user.full_name])
-    if problem:
-        raise RuleBroken(problem, field="new_password")
-    if not links.use_up(session, reset, moment):
-        raise RuleBroken("This link has already been used or has expired", field="new_password")
-    revoke_open_resets(session, user, moment)
-    user.password_hash = hash_password(password)
-    user.password_changed_at = moment
-    user.must_change_password = False
-    ended = end_all_sessions(session, user, reason="password_reset")
+    ended = links.set_password_through(
+        session, reset, password=password, moment=moment, revoke=revoke_open_resets, reason="password_reset"
+    )
     session.add(
         Notification.once(
             user.id,
