@@ -255,9 +255,11 @@ def measure(port: int, subject: dict, *, requests: int, concurrency: int, warmup
     return results
 
 
-def sweeps(url: str, today: date) -> dict:
+def job(script: str, url: str, today: date) -> dict:
+    """Run one of the bench's jobs (`script` in bench/) with the bench configuration; the JSON
+    line it prints last."""
     output = subprocess.run(
-        [sys.executable, str(HERE / "sweep.py")],
+        [sys.executable, str(HERE / script)],
         cwd=ROOT,
         env=app_env(url, today),
         check=True,
@@ -265,30 +267,18 @@ def sweeps(url: str, today: date) -> dict:
         text=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+def sweeps(url: str, today: date) -> dict:
+    return job("sweep.py", url, today)
 
 
 def ctf_import(url: str, today: date) -> dict:
-    output = subprocess.run(
-        [sys.executable, str(HERE / "ctf_import.py")],
-        cwd=ROOT,
-        env=app_env(url, today),
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return job("ctf_import.py", url, today)
 
 
 def subject_access(url: str, today: date) -> dict:
-    output = subprocess.run(
-        [sys.executable, str(HERE / "subject_access.py")],
-        cwd=ROOT,
-        env=app_env(url, today),
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return job("subject_access.py", url, today)
 
 
 def machine() -> dict:
