@@ -23,6 +23,8 @@ from sentrack import audit
 from sentrack.models import (
     AuditEvent,
     Concern,
+    Contact,
+    ContactPhone,
     Intervention,
     InterventionPupil,
     ParentLetter,
@@ -77,6 +79,8 @@ def _pupils_behind(session: Session, obj) -> set[int]:
         if model.__tablename__ in NOT_PUPIL_DATA:
             return set()
         return _pupils_behind(session, session.get(model, obj.record_id))
+    if isinstance(obj, ContactPhone):  # a parent's phone number: the pupil whose contact it is
+        return {session.execute(sa.select(Contact.pupil_id).where(Contact.id == obj.contact_id)).scalar_one()}
     if isinstance(obj, Intervention):
         return set(
             session.scalars(sa.select(InterventionPupil.pupil_id).where(InterventionPupil.intervention_id == obj.id))
