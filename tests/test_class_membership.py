@@ -19,7 +19,7 @@ from sentrack.workflows import RuleBroken
 from sentrack.workflows.classes import MembershipDetails, change_class_pupils, save_class, save_member
 from sentrack.workflows.confirmations import Confirmed
 from sentrack.workflows.revisions import EditConflict
-from sentrack.workflows.settings import save_rule_settings
+from sentrack.workflows.settings import RULE_SETTINGS, YEARS_TAUGHT, save_rule_settings
 from sentrack.workflows.staff import GroupDetails, StaffDetails
 from tests.conftest import TODAY
 from tests.factories import make_pupil, make_user
@@ -336,19 +336,7 @@ def test_the_member_form_shows_the_warning_after_saving(client, world, login, se
 
 
 def _settings(school: School, **changes) -> dict:
-    values = {
-        name: getattr(school, name)
-        for name in (
-            "concern_deadline_days",
-            "review_interval_weeks",
-            "parent_meeting_min_days",
-            "parent_due_window_days",
-            "records_stale_weeks",
-            "assistant_access_weeks",
-            "lowest_year",
-            "highest_year",
-        )
-    }
+    values = {name: getattr(school, name) for name in (*RULE_SETTINGS, *YEARS_TAUGHT)}
     return values | changes
 
 

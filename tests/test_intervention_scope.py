@@ -608,6 +608,8 @@ def _rules(weeks: str, school) -> dict:
         "parent_due_window_days": "21",
         "records_stale_weeks": "8",
         "assistant_access_weeks": weeks,
+        "sen_file_kept_years": str(school.sen_file_kept_years),
+        "pupil_record_kept_years": str(school.pupil_record_kept_years),
         "lowest_year": str(school.lowest_year),
         "highest_year": str(school.highest_year),
         "version": str(school.version),

@@ -764,6 +764,8 @@ def _rules(**changes) -> dict:
         "parent_due_window_days": "14",
         "records_stale_weeks": "8",
         "assistant_access_weeks": "4",
+        "sen_file_kept_years": "31",
+        "pupil_record_kept_years": "25",
         "lowest_year": "0",
         "highest_year": "6",
         "version": "1",
