@@ -1703,6 +1703,7 @@ FORM_RULES = (
     # EHC plans
     "/pupils/<public_id>/ehc/plans/new",
     "/pupils/<public_id>/ehc/requests/new",  # EHC requests
+    "/pupils/<public_id>/subject-access/new",  # a request for the pupil's data
 )
 
 
@@ -1728,7 +1729,17 @@ def _pupil_rows(session) -> tuple:
     session.expire_all()
     return tuple(
         session.scalar(sa.select(sa.func.count()).select_from(model))
-        for model in (SupportCycle, Assessment, Plan, Outcome, Review, Concern, SenStatus, ParentMeeting)
+        for model in (
+            SupportCycle,
+            Assessment,
+            Plan,
+            Outcome,
+            Review,
+            Concern,
+            SenStatus,
+            ParentMeeting,
+            SubjectAccessRequest,
+        )
     ) + (
         session.scalar(sa.select(sa.func.count()).select_from(ParentMeeting).where(ParentMeeting.held_on.is_not(None))),
         session.scalar(
