@@ -119,6 +119,7 @@ RECORD_TYPE = {
     "ehc_amended_plan": "ehc_review",
     "ehc_plan": "ehc_plan",
     "ctf_export": "ctf_export",
+    "subject_access_answered": "subject_access_request",
 }
 EHC_STEPS = {code for code, spec in BY_CODE.items() if (spec.fulfilled_by or "").startswith("ehc_")}
 REGISTER_DUTIES = {
@@ -526,8 +527,12 @@ class Walk:
                 s, actor=self.user(task.assigned_to_id), intervention=intervention, results=results, today=day
             )
             return "intervention", intervention.id
-        if code == "senco_sends_sen_file":
-            return "ctf_export", self.send_sen_file(pupil).id
+        records_made = {
+            "senco_sends_sen_file": lambda: ("ctf_export", self.send_sen_file(pupil).id),
+            "senco_answers_subject_access": lambda: ("subject_access_request", self.answer_request(task.subject_id)),
+        }
+        if code in records_made:
+            return records_made[code]()
         if code == "senco_keeps_records_current":
             cycle = flow.open_cycle_of(s, pupil)
             if cycle is not None and cycle.state in (CycleState.DO, CycleState.REVIEW):
@@ -614,6 +619,22 @@ class Walk:
             review.amended_final_on = day
         return review
 
+    def answer_request(self, request_id: int) -> int:
+        """The SENCO sends what the school holds and records the request as answered today."""
+        from sentrack.models import AccessStatus, SubjectAccessRequest
+        from sentrack.workflows.subject_access import close_request
+
+        request = self.session.get(SubjectAccessRequest, request_id)
+        close_request(
+            self.session,
+            actor=self.users["senco"],
+            request=request,
+            status=AccessStatus.ANSWERED,
+            on=self.day,
+            today=self.day,
+        )
+        return request.id
+
     def send_sen_file(self, pupil: Pupil):
         """The SENCO records the next school's numbers (and the school's own, once) and exports the
         leaver's transfer pack, as the leaver's page does."""
@@ -676,6 +697,13 @@ class Walk:
 
     def events(self) -> None:
         s, day, senco, p = self.session, self.day, self.users["senco"], self.pupils
+        if day == date(2026, 10, 5):
+            # Ben's mother asks for a copy of what the school holds about him.
+            from sentrack.models import AccessKind, Requester
+            from sentrack.workflows.subject_access import RequestDetails, record_request
+
+            details = RequestDetails(p["ben"], AccessKind.SUBJECT_ACCESS, "Ben's mother", Requester.PARENT, day)
+            record_request(s, actor=senco, details=details, today=day)
         if day == date(2026, 9, 14):
             # Dev's parents ask the authority for an EHC needs assessment.
             s.add(EhcRequest(pupil_id=p["dev"].id, requested_by=EhcRequester.PARENT, received_on=day))
@@ -875,7 +903,9 @@ def test_a_year_walked_week_by_week(app, session, monkeypatch, login):
     # at 'review'; the pupil who left had their tasks closed that day as no longer needed, which is
     # not done; and each figure compared had something to count.
     shortfalls = []
-    by_record = {spec.code for spec in BY_CODE.values() if spec.fulfilled_by}
+    # A leaver's records due for destruction are years away in a walk of one year; and their task
+    # goes with the records destroyed (tests/test_destruction.py), never closed by a record.
+    by_record = {spec.code for spec in BY_CODE.values() if spec.fulfilled_by} - {"senco_approves_destruction"}
     if set(walk.done_by_record) != by_record:
         shortfalls.append(f"duties never closed by their record: {sorted(by_record - set(walk.done_by_record))}")
     # The meetings of this walk are held within their terms (reviews with parents, the record kept
