@@ -34,6 +34,8 @@ import sqlalchemy as sa
 
 from sentrack.dashboard.cards import BY_KEY
 from sentrack.models import (
+    AccessKind,
+    AccessStatus,
     AssessmentDecision,
     Concern,
     ConcernStatus,
@@ -56,6 +58,7 @@ from sentrack.models import (
     PlanDecision,
     Provision,
     Pupil,
+    Requester,
     Review,
     ReviewDecision,
     ReviewKind,
@@ -63,6 +66,7 @@ from sentrack.models import (
     Role,
     Season,
     SenStatus,
+    SubjectAccessRequest,
     SupportCycle,
     Task,
     TaskStatus,
@@ -83,6 +87,7 @@ from sentrack.workflows.meetings import MeetingDetails, record_meeting
 from sentrack.workflows.passports import mark_passport_read
 from sentrack.workflows.sen_status import change_sen_status
 from sentrack.workflows.settings import TermDetails, save_term
+from sentrack.workflows.subject_access import RequestDetails, close_request, record_request
 from sentrack.workflows.sweep import run_sweep
 from sentrack.workflows.tasks import complete_task
 from tests import factories
@@ -621,9 +626,6 @@ class Walk:
 
     def answer_request(self, request_id: int) -> int:
         """The SENCO sends what the school holds and records the request as answered today."""
-        from sentrack.models import AccessStatus, SubjectAccessRequest
-        from sentrack.workflows.subject_access import close_request
-
         request = self.session.get(SubjectAccessRequest, request_id)
         close_request(
             self.session,
@@ -699,9 +701,6 @@ class Walk:
         s, day, senco, p = self.session, self.day, self.users["senco"], self.pupils
         if day == date(2026, 10, 5):
             # Ben's mother asks for a copy of what the school holds about him.
-            from sentrack.models import AccessKind, Requester
-            from sentrack.workflows.subject_access import RequestDetails, record_request
-
             details = RequestDetails(p["ben"], AccessKind.SUBJECT_ACCESS, "Ben's mother", Requester.PARENT, day)
             record_request(s, actor=senco, details=details, today=day)
         if day == date(2026, 9, 14):
