@@ -1,8 +1,8 @@
 """The scheduler: its own process (`flask --app sentrack scheduler`), never inside web workers.
 
 Each morning it runs the daily sweep, then makes and sends each person's daily email (at
-DIGEST_HOUR); every minute it sends the outbox (the emails people take as they happen) and tries
-again the daily emails that could not be sent yet. On PostgreSQL it first
+DIGEST_HOUR); every minute (SCHEDULER_OUTBOX_SECONDS) it sends the outbox (the emails people take
+as they happen) and tries again the daily emails that could not be sent yet. On PostgreSQL it first
 takes an advisory lock and holds it for its whole life, so that a second scheduler started by
 mistake waits instead of sending twice. Both jobs are safe to repeat: the sweep asks what is due
 and not yet done, the outbox sends only what is still pending, and a person's daily email of a
@@ -173,7 +173,8 @@ def _run(app: Flask, once: bool) -> None:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
     )
     scheduler.add_job(guarded(run_sweep_job), CronTrigger(hour=6, minute=30, timezone=TIMEZONE), args=[app], id="sweep")
-    scheduler.add_job(guarded(send_outbox_job), IntervalTrigger(minutes=1, timezone=TIMEZONE), args=[app], id="outbox")
+    every = IntervalTrigger(seconds=app.config["SCHEDULER_OUTBOX_SECONDS"], timezone=TIMEZONE)
+    scheduler.add_job(guarded(send_outbox_job), every, args=[app], id="outbox")
     scheduler.add_job(
         guarded(gather_daily_emails_job),
         CronTrigger(hour=DIGEST_HOUR, minute=0, timezone=TIMEZONE),
@@ -181,11 +182,11 @@ def _run(app: Flask, once: bool) -> None:
         id="daily_email",
     )
     scheduler.add_job(
-        guarded(send_daily_emails_job), IntervalTrigger(minutes=1, timezone=TIMEZONE), args=[app], id="daily_email_due"
+        guarded(send_daily_emails_job), every, args=[app], id="daily_email_due"
     )
     click.echo(
         f"Scheduler running: the sweep at 06:30 each day, the daily emails at {DIGEST_HOUR:02d}:00, the outbox "
-        "every minute. Ctrl+C stops it."
+        f"every {app.config['SCHEDULER_OUTBOX_SECONDS']} seconds. Ctrl+C stops it."
     )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
