@@ -15,6 +15,7 @@ writes its output to a log file of its own (--logs).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import secrets
 import signal
@@ -116,10 +117,8 @@ class Process:
             self.popen.wait(timeout=30)
 
     def _signal(self, number: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # it ended by itself meanwhile
             os.killpg(self.popen.pid, number)
-        except ProcessLookupError:
-            pass
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

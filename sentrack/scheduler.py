@@ -181,9 +181,7 @@ def _run(app: Flask, once: bool) -> None:
         args=[app],
         id="daily_email",
     )
-    scheduler.add_job(
-        guarded(send_daily_emails_job), every, args=[app], id="daily_email_due"
-    )
+    scheduler.add_job(guarded(send_daily_emails_job), every, args=[app], id="daily_email_due")
     click.echo(
         f"Scheduler running: the sweep at 06:30 each day, the daily emails at {DIGEST_HOUR:02d}:00, the outbox "
         f"every {app.config['SCHEDULER_OUTBOX_SECONDS']} seconds. Ctrl+C stops it."
