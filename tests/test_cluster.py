@@ -27,7 +27,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import psycopg
 import pytest
 import redis
 import sqlalchemy as sa
@@ -42,30 +41,11 @@ from sentrack.extensions import db
 from sentrack.models import EmailDelivery, NotificationPreference, Pupil, User
 from sentrack.models.duties import EmailStatus, Notification
 from tests import factories
-from tests.helpers import email_text, free_port, own_postgresql_database
+from tests.helpers import email_text, free_port, own_postgresql_database, postgresql_server
 
 pytestmark = pytest.mark.no_transaction
 
-POSTGRESQL = "postgresql://postgres@127.0.0.1:5432/test"
 REDIS = "redis://127.0.0.1:6379/0"
-
-
-def _postgresql_server() -> str:
-    """The PostgreSQL server to make the cluster's database on; the test fails if none answers."""
-    url = os.environ.get("SENTRACK_CLUSTER_DATABASE_URL")
-    if not url:
-        suite = os.environ.get("SENTRACK_TEST_DATABASE_URL", "")
-        url = suite if suite.startswith("postgres") else POSTGRESQL
-    url = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    try:
-        psycopg.connect(url, connect_timeout=5).close()
-    except psycopg.Error as error:
-        pytest.fail(
-            f"Running several servers needs PostgreSQL, and none answers at {sa.make_url(url)!r} "
-            f"({type(error).__name__}). Start it, or name another server in SENTRACK_CLUSTER_DATABASE_URL.",
-            pytrace=False,
-        )
-    return url
 
 
 def _redis() -> redis.Redis:
@@ -89,7 +69,7 @@ def database():
     """A migrated database of the module's own holding the test world (tests/factories.py)."""
     with ExitStack() as stack:
         name = f"sentrack_cluster_{os.getpid()}"
-        url = stack.enter_context(own_postgresql_database(_postgresql_server(), name))
+        url = stack.enter_context(own_postgresql_database(postgresql_server("Running several servers"), name))
         app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
         with app.app_context():
             upgrade()
