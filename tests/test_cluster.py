@@ -40,6 +40,7 @@ from sentrack import create_app
 from sentrack.extensions import db
 from sentrack.models import EmailDelivery, NotificationPreference, Pupil, User
 from sentrack.models.duties import EmailStatus, Notification
+from sentrack.scheduler import LOCK_KEY
 from tests import factories
 from tests.helpers import email_text, free_port, own_postgresql_database, postgresql_server
 
@@ -243,16 +244,34 @@ def _statuses(app) -> dict[str, tuple[EmailStatus, datetime | None]]:
     return {link.removeprefix("/messages/"): (status, lease) for link, status, lease in rows}
 
 
-def test_one_scheduler_sends_and_when_it_is_killed_the_other_takes_over_sending_nothing_twice(cluster, database):
+@pytest.fixture
+def schedulers(cluster):
+    """The cluster, for a test that starts schedulers: each sends the outbox (and checks its lock)
+    every 2 seconds; they are stopped after the test, and the settings it gave them forgotten."""
+    settings = dict(cluster.settings)
+    cluster.settings["SCHEDULER_OUTBOX_SECONDS"] = "2"
+    try:
+        yield cluster
+    finally:
+        for scheduler in cluster.schedulers():
+            scheduler.stop()
+        cluster.settings = settings
+
+
+def _leader_and_follower(cluster, first: str, second: str):
+    leader = cluster.start_scheduler(first)
+    wait_until(lambda: leader.said(LEADING), timeout=60, what=f"{first} running")
+    follower = cluster.start_scheduler(second)
+    wait_until(lambda: follower.said(WAITING), timeout=60, what=f"{second} waiting")
+    return leader, follower
+
+
+def test_one_scheduler_sends_and_when_it_is_killed_the_other_takes_over_sending_nothing_twice(schedulers, database):
+    cluster = schedulers
     inbox = HoldingInbox(hold="/messages/02")
     with _smtp(inbox) as port:
-        cluster.settings.update(
-            MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port), MAIL_USE_TLS="0", SCHEDULER_OUTBOX_SECONDS="2"
-        )
-        first = cluster.start_scheduler("scheduler-a")
-        wait_until(lambda: first.said(LEADING), timeout=60, what="the first scheduler running")
-        second = cluster.start_scheduler("scheduler-b")
-        wait_until(lambda: second.said(WAITING), timeout=60, what="the second scheduler waiting")
+        cluster.settings.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port), MAIL_USE_TLS="0")
+        first, second = _leader_and_follower(cluster, "scheduler-a", "scheduler-b")
 
         _queue(database.app, range(6))
         # The first sends 00 and 01, and the server keeps 02 without answering.
@@ -275,3 +294,30 @@ def test_one_scheduler_sends_and_when_it_is_killed_the_other_takes_over_sending_
     assert in_flight_status == EmailStatus.PENDING  # its result never came back: sent again after
     assert lease > datetime.now(UTC)  # claimed by the killed scheduler: no one sends it until then
     assert {status for status, _ in statuses.values()} == {EmailStatus.SENT}
+
+
+def _end_lock_session(url: str) -> int:
+    """End the database session holding the scheduler's lock, as a restart of the database or a cut
+    in the network would: answers how many sessions were ended."""
+    import psycopg
+
+    held = (
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND ((classid::bigint << 32) | objid::bigint) = %s AND database = ("
+        "SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    with psycopg.connect(url, autocommit=True) as connection:
+        return len(connection.execute(held, (LOCK_KEY,)).fetchall())
+
+
+def test_a_scheduler_that_loses_its_lock_with_its_connection_stops_and_the_other_takes_over(schedulers, database):
+    cluster = schedulers
+    first, second = _leader_and_follower(cluster, "scheduler-c", "scheduler-d")
+
+    assert _end_lock_session(database.url) == 1
+
+    wait_until(lambda: not first.running(), timeout=60, what="the scheduler that lost its lock stopping")
+    assert first.popen.returncode != 0  # a failure, for its service manager to start it again
+    assert first.said("lock was lost")
+    wait_until(lambda: second.said(LEADING), timeout=60, what="the other scheduler taking over")
+    assert second.running()
