@@ -100,7 +100,9 @@ class Config:
     # The counts live here: Redis (REDIS_URL) so that every worker and server counts together;
     # production refuses to start without it.
     RATELIMIT_STORAGE_URI = "memory://"  # read from REDIS_URL by load()
-    THROTTLE_KEY_PREFIX = "sentrack-throttle"
+    # The prefix of the throttle's keys in Redis: two installations sharing one Redis server give
+    # each its own, so that neither counts the other's failures.
+    THROTTLE_KEY_PREFIX = os.environ.get("THROTTLE_KEY_PREFIX", "sentrack-throttle")
 
     # Email. Without MAIL_SERVER, mail is printed instead of sent (development) and kept in the
     # outbox, where the notifications page lists it.
@@ -111,6 +113,9 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "SEN Track <no-reply@sentrack.invalid>")
     MAIL_TIMEOUT = 10
+    # Seconds between the scheduler's sends of the outbox (and its retries of the daily emails):
+    # a minute, unless SCHEDULER_OUTBOX_SECONDS says otherwise (the tests of two schedulers wait less).
+    SCHEDULER_OUTBOX_SECONDS = int(os.environ.get("SCHEDULER_OUTBOX_SECONDS", "60"))
     # The address links in emails start with, for example https://sentrack.school.sch.uk
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 

@@ -1,7 +1,8 @@
 """Command-line commands: `flask demo` (the demo authority), `flask create-user` (the first
 account of a real school), `flask sweep` (the daily sweep of duties and reminders), `flask compliance` (the
 compliance dashboard's figures as JSON), `flask move-school` (a school moving to another
-local authority) and `flask import-ctf` (a Common Transfer File imported on a schedule)."""
+local authority), `flask import-ctf` (a Common Transfer File imported on a schedule) and `flask
+backup-check` (a backup restored and compared, sentrack/backups.py)."""
 
 from __future__ import annotations
 
@@ -256,6 +257,31 @@ def import_ctf_command(path, apply, as_json):
     )
 
 
+@click.command("backup-check")
+@click.option("--file", "path", type=click.Path(dir_okay=False), help="Keep the dump here (by default it is removed)")
+@with_appcontext
+def backup_check_command(path):
+    """Check that the database's backup restores: dump it with pg_dump, restore the dump into a
+    scratch database with pg_restore, and compare every table's row count and the migration it
+    stands at. Exits 1, naming each difference, when they differ."""
+    import tempfile
+    from pathlib import Path
+
+    from sentrack.backups import BackupCheckFailed, check
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(path) if path else Path(folder) / "sentrack.dump"
+        try:
+            live, found = check(db.engine, target)
+        except BackupCheckFailed as error:
+            raise click.ClickException(str(error)) from error
+    tables, rows = len(live.counts), sum(live.counts.values())
+    if found:
+        raise click.ClickException("The restored database differs:\n- " + "\n- ".join(found))
+    kept = f" The dump is at {path}." if path else ""
+    click.echo(f"Restored and compared: {tables} tables, {rows} rows, migration {live.version}, all the same.{kept}")
+
+
 def register(app: Flask) -> None:
     from sentrack.demo.cli import demo_command
     from sentrack.scheduler import scheduler_command
@@ -269,3 +295,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(compliance_command)
     app.cli.add_command(move_school_command)
     app.cli.add_command(import_ctf_command)
+    app.cli.add_command(backup_check_command)

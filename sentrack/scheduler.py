@@ -1,8 +1,8 @@
 """The scheduler: its own process (`flask --app sentrack scheduler`), never inside web workers.
 
 Each morning it runs the daily sweep, then makes and sends each person's daily email (at
-DIGEST_HOUR); every minute it sends the outbox (the emails people take as they happen) and tries
-again the daily emails that could not be sent yet. On PostgreSQL it first
+DIGEST_HOUR); every minute (SCHEDULER_OUTBOX_SECONDS) it sends the outbox (the emails people take
+as they happen) and tries again the daily emails that could not be sent yet. On PostgreSQL it first
 takes an advisory lock and holds it for its whole life, so that a second scheduler started by
 mistake waits instead of sending twice. Both jobs are safe to repeat: the sweep asks what is due
 and not yet done, the outbox sends only what is still pending, and a person's daily email of a
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -78,8 +79,32 @@ def take_scheduler_lock(connection: sa.Connection, *, wait: bool) -> bool:
 
 def release_scheduler_lock(connection: sa.Connection) -> None:
     if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+        with contextlib.suppress(sa.exc.DBAPIError):  # a lost connection has let the lock go already
+            connection.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": LOCK_KEY})
+            connection.commit()
+
+
+def scheduler_lock_held(connection: sa.Connection) -> bool:
+    """Whether `connection` still holds the scheduler's lock. It is lost with the connection (the
+    database restarted, the network cut, the session ended by an administrator): another scheduler
+    may then have taken it."""
+    if connection.dialect.name != "postgresql":
+        return True
+    held = sa.text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()"
+        " AND ((classid::bigint << 32) | objid::bigint) = :key"
+    )
+    try:
+        found = connection.execute(held, {"key": LOCK_KEY}).scalar()
         connection.commit()
+    except sa.exc.DBAPIError:
+        return False
+    return bool(found)
+
+
+class LockLost(Exception):
+    """The scheduler's lock went with its database connection: it stops, to be started again (by
+    its service manager) and wait for the lock like any other."""
 
 
 def run_sweep_job(app: Flask) -> dict:
@@ -153,13 +178,18 @@ def scheduler_command(once: bool) -> None:
             take_scheduler_lock(lock_connection, wait=True)
         lock_connection.commit()  # end the implicit transaction; the session-level lock stays
         try:
-            _run(app, once)
+            _run(app, once, lock_connection)
+        except LockLost as lost:
+            raise click.ClickException(
+                "The scheduler's lock was lost with its database connection: stopping, so that it can be "
+                "started again to wait for the lock."
+            ) from lost
         finally:
             # The connection goes back to a pool: the lock must not go with it.
             release_scheduler_lock(lock_connection)
 
 
-def _run(app: Flask, once: bool) -> None:
+def _run(app: Flask, once: bool, lock_connection: sa.Connection) -> None:
     click.echo(f"Sweep: {guarded(run_sweep_job)(app)}")
     click.echo(f"Outbox: {guarded(send_outbox_job)(app)}")
     # Run by hand (--once), the daily emails are made whatever the hour; started before the hour,
@@ -173,19 +203,39 @@ def _run(app: Flask, once: bool) -> None:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
     )
     scheduler.add_job(guarded(run_sweep_job), CronTrigger(hour=6, minute=30, timezone=TIMEZONE), args=[app], id="sweep")
-    scheduler.add_job(guarded(send_outbox_job), IntervalTrigger(minutes=1, timezone=TIMEZONE), args=[app], id="outbox")
+    every = IntervalTrigger(seconds=app.config["SCHEDULER_OUTBOX_SECONDS"], timezone=TIMEZONE)
+    scheduler.add_job(guarded(send_outbox_job), every, args=[app], id="outbox")
     scheduler.add_job(
         guarded(gather_daily_emails_job),
         CronTrigger(hour=DIGEST_HOUR, minute=0, timezone=TIMEZONE),
         args=[app],
         id="daily_email",
     )
-    scheduler.add_job(
-        guarded(send_daily_emails_job), IntervalTrigger(minutes=1, timezone=TIMEZONE), args=[app], id="daily_email_due"
-    )
+    scheduler.add_job(guarded(send_daily_emails_job), every, args=[app], id="daily_email_due")
+    lost = _watch_lock(scheduler, lock_connection, every)
     click.echo(
         f"Scheduler running: the sweep at 06:30 each day, the daily emails at {DIGEST_HOUR:02d}:00, the outbox "
-        "every minute. Ctrl+C stops it."
+        f"every {app.config['SCHEDULER_OUTBOX_SECONDS']} seconds. Ctrl+C stops it."
     )
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+    if lost.is_set():
+        raise LockLost
+
+
+def _watch_lock(scheduler: BlockingScheduler, lock_connection: sa.Connection, every) -> threading.Event:
+    """A job checking, as often as the outbox is sent, that the scheduler still holds its lock;
+    once it does not, the scheduler stops (the event returned is then set) rather than run beside
+    the one that has taken the lock. Between the loss and the check both may run: each email is
+    still sent under its claim, and a task or notification is unique to its subject and period (a
+    second sweep at the same moment fails on the constraint, rolled back, rather than make it twice)."""
+    lost = threading.Event()
+
+    def check() -> None:
+        if not scheduler_lock_held(lock_connection):
+            log.error("The scheduler lost its lock with its database connection: stopping")
+            lost.set()
+            scheduler.shutdown(wait=False)
+
+    scheduler.add_job(check, every, id="lock")
+    return lost

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import socket
 import zipfile
 from contextlib import contextmanager
@@ -92,6 +93,35 @@ def own_postgresql_database(url: str, name: str, template: str | None = None):
         with admin.connect() as connection:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+# Where the tests that need PostgreSQL whatever the suite runs on (several servers, the backup
+# check) make their database when SENTRACK_TEST_DATABASE_URL is not PostgreSQL.
+POSTGRESQL_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgresql_server(needed_for: str) -> str:
+    """The PostgreSQL server a test makes its own database on, whatever database the suite runs on:
+    SENTRACK_CLUSTER_DATABASE_URL, else SENTRACK_TEST_DATABASE_URL when it is PostgreSQL, else
+    POSTGRESQL_SERVER. Fails the test, saying what it was `needed_for`, when none answers: such a
+    test never skips."""
+    import psycopg
+    import pytest
+
+    url = os.environ.get("SENTRACK_CLUSTER_DATABASE_URL")
+    if not url:
+        suite = os.environ.get("SENTRACK_TEST_DATABASE_URL", "")
+        url = suite if suite.startswith("postgres") else POSTGRESQL_SERVER
+    url = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as error:
+        pytest.fail(
+            f"{needed_for} needs PostgreSQL, and none answers at {sa.make_url(url)!r} ({type(error).__name__}). "
+            "Start it, or name another server in SENTRACK_CLUSTER_DATABASE_URL.",
+            pytrace=False,
+        )
+    return url
 
 
 class Inbox:
