@@ -342,6 +342,7 @@ def measure(port: int, subject: dict, *, requests: int, concurrency: int, warmup
         paths = [settled(client, path) for path in paths]
         result = drive(client, name, paths, requests=requests, concurrency=concurrency, warmup=warmup).summary()
         result["key"] = key
+        log(f"    median {result.get('median_ms')} ms, answers {result['statuses']}, SQL {result.get('sql_min')}")
         if len(paths) == 1:
             result["path"] = paths[0]  # a list or page of the school's, named by no pupil's details
         results.append(result)
