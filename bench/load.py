@@ -108,8 +108,11 @@ class PageResult:
             "page": self.name,
             "requests": len(lat),
             "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-            "ok": ok == len(lat) and ok > 0,
+            # Every answer a 200 carrying X-SQL-Statements: a page without the count is not measured.
+            "ok": ok == len(lat) == len(self.statements) and ok > 0,
         }
+        if len(self.statements) != len(lat):
+            result["without_sql_count"] = len(lat) - len(self.statements)
         if lat:
             result.update(
                 median_ms=round(statistics.median(lat) * 1000, 1),

@@ -11,16 +11,26 @@ pupils on the register; the school's SENCO and head.
 from __future__ import annotations
 
 import os
+import random
 from dataclasses import dataclass
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from sentrack.dashboard.lists import rows_for
 from sentrack.demo.builder import DemoBuilder
+from sentrack.demo.ehc import add_ehc_work
+from sentrack.demo.mis import add_mis_imports
 from sentrack.demo.schools import SchoolSpec
+from sentrack.demo.transfers import Arrivals
 from sentrack.extensions import db
 from sentrack.models import (
+    EhcAdvice,
+    EhcException,
+    EhcPlan,
+    EhcRequest,
+    EhcReview,
     InterventionPupil,
     Phase,
     Provision,
@@ -35,12 +45,16 @@ from sentrack.models import (
     group_pupils,
     group_teachers,
 )
+from sentrack.workflows.compliance import compliance_figures
 from sentrack.workflows.sweep import run_sweep
 from tests.conftest import TODAY
 
 # 20, and one more on every page: the account bar's count of unread notifications (one count on
 # the notification's (recipient, read) index, asked once a request).
 MOST_STATEMENTS = 20 + 1
+# A drill-down counts its figure as the dashboard does (twelve statements), then loads the rows
+# behind it with their open tasks' holders.
+DRILL_DOWN_STATEMENTS = MOST_STATEMENTS + 6
 SMALL, LARGE = 100, 1000
 # The test's transaction wraps each app commit in a savepoint; production runs none of these.
 HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
@@ -54,6 +68,7 @@ class Subjects:
     senco: int
     teacher: int
     officer: int
+    admin: int
     pupil: str  # public id
     cycle_number: int
 
@@ -108,25 +123,33 @@ def _subjects(school_id: int, la_id: int) -> Subjects:
         senco=_holder(school_id, Role.SENCO),
         teacher=teacher_id,
         officer=officer,
+        admin=_holder(school_id, Role.ADMIN),
         pupil=public_id,
         cycle_number=number,
     )
 
 
 @pytest.fixture
-def schools(app):
-    """{100: subjects at a school of 100 pupils, 1000: at a school of 1,000}."""
-    builder = DemoBuilder(db.session, today=TODAY, seed=2026, progress=None)
-    small_la = builder.add_authority("901", "Small Borough", [SchoolSpec(1, Phase.PRIMARY, SMALL)])
-    large_la = builder.add_authority("902", "Large Borough", [SchoolSpec(3, Phase.PRIMARY, LARGE)])
-    builder.context.rows.advance_sequences()
+def builder(app) -> DemoBuilder:
+    """Two authorities of one school each, the small (100 pupils) and the large (1,000), swept once;
+    `rolls` in that order."""
+    built = DemoBuilder(db.session, today=TODAY, seed=2026, progress=None)
+    built.add_authority("901", "Small Borough", [SchoolSpec(1, Phase.PRIMARY, SMALL)])
+    built.add_authority("902", "Large Borough", [SchoolSpec(3, Phase.PRIMARY, LARGE)])
+    built.context.rows.advance_sequences()
     run_sweep(db.session, TODAY)
     db.session.commit()
+    return built
+
+
+@pytest.fixture
+def schools(builder):
+    """{100: subjects at a school of 100 pupils, 1000: at a school of 1,000}."""
     found = {}
-    for roll, la_id in ((SMALL, small_la), (LARGE, large_la)):
-        school_id = db.session.scalar(sa.select(School.id).where(School.local_authority_id == la_id))
-        assert db.session.scalar(sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == school_id)) == roll
-        found[roll] = _subjects(school_id, la_id)
+    for roll, school in zip((SMALL, LARGE), builder.rolls, strict=True):
+        la_id = db.session.get(School, school.school_id).local_authority_id
+        assert db.session.scalar(sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == school.school_id)) == roll
+        found[roll] = _subjects(school.school_id, la_id)
     return found
 
 
@@ -277,3 +300,107 @@ def test_subject_access_list(app, login, schools):
             )
     db.session.commit()
     assert_flat(count_pages(app, login, schools, "senco", "/subject-access"))
+
+
+def test_pupil_audit_trail(app, login, schools):
+    """The trail of the pupil with most history, as the head and the SENCO read it: a page of
+    events, however long the trail."""
+    assert_flat(count_pages(app, login, schools, "head", lambda s: f"/pupils/{s.pupil}/audit"))
+    assert_flat(count_pages(app, login, schools, "senco", lambda s: f"/pupils/{s.pupil}/audit"))
+
+
+def _linked_figures(app, login, schools) -> dict[int, set[str]]:
+    """The drill-downs each school's dashboard links to, as the head sees it: {roll: figure keys}."""
+    linked = {}
+    for roll, subject in schools.items():
+        client = login(db.session.get(User, subject.head), app.test_client())
+        links = client.page("/dashboard/").links()
+        linked[roll] = {
+            href.removeprefix("/dashboard/figures/")
+            for href in links
+            if href.startswith("/dashboard/figures/") and not href.endswith(".csv")
+        }
+    return linked
+
+
+def _holds_tasks(subject: Subjects, key: str) -> bool:
+    """Whether the drill-down of `key` names an open task's holder on any row: only then does it
+    load the holders (two statements, however many rows), so only lists of the same shape compare."""
+    head = db.session.get(User, subject.head)
+    compliance = compliance_figures(db.session, head.school, TODAY)
+    figure = compliance.figures.get(key) or next(
+        f for role, f in compliance.tasks_overdue_by_role.items() if key == f"tasks_overdue_{role.value}"
+    )
+    return any(row.tasks for row in rows_for(db.session, head, key, figure, head.school, TODAY))
+
+
+def test_dashboard_drill_downs(app, login, schools):
+    """Every list the dashboard links to at both schools: of pupils (parent meetings, reviews,
+    plans), concerns, interventions and tasks (all, and by role)."""
+    linked = _linked_figures(app, login, schools)
+    keys = [
+        key
+        for key in sorted(linked[SMALL] & linked[LARGE])
+        if _holds_tasks(schools[SMALL], key) == _holds_tasks(schools[LARGE], key)
+    ]
+    for kind in ("engagement_", "reviews_overdue", "k_without_plan", "concerns_", "interventions_", "tasks_overdue_"):
+        assert any(key.startswith(kind) for key in keys), (kind, keys)
+    for key in keys:
+        counts = count_pages(app, login, schools, "head", f"/dashboard/figures/{key}")
+        assert counts[SMALL] == counts[LARGE], (key, counts)
+        assert counts[LARGE] <= DRILL_DOWN_STATEMENTS, (key, counts)
+
+
+def test_la_ehc_case_pages(app, login, builder, schools):
+    """An EHC request and an EHC plan as the LA officer opens them: the authority's case with
+    the most advice and exceptions, and the plan with the most reviews."""
+    for school in builder.rolls:
+        add_ehc_work(db.session, builder.context, school)
+    db.session.commit()
+    cases = {}
+    for roll, school in zip((SMALL, LARGE), builder.rolls, strict=True):
+        in_school = Pupil.school_id == school.school_id
+        steps = (
+            sa.select(sa.func.count(EhcAdvice.id)).where(EhcAdvice.request_id == EhcRequest.id).scalar_subquery()
+            + sa.select(sa.func.count(EhcException.id))
+            .where(EhcException.request_id == EhcRequest.id)
+            .scalar_subquery()
+        )
+        reviews = sa.select(sa.func.count(EhcReview.id)).where(EhcReview.plan_id == EhcPlan.id).scalar_subquery()
+        request_id = db.session.scalars(
+            sa.select(EhcRequest.id).join(Pupil).where(in_school).order_by(steps.desc(), EhcRequest.id).limit(1)
+        ).one()
+        plan_id = db.session.scalars(
+            sa.select(EhcPlan.id)
+            .join(Pupil, Pupil.id == EhcPlan.pupil_id)
+            .where(in_school, EhcPlan.ceased_on.is_(None))
+            .order_by(reviews.desc(), EhcPlan.id)
+            .limit(1)
+        ).one()
+        cases[roll] = (request_id, plan_id)
+    for path in (lambda roll: f"/ehc/requests/{cases[roll][0]}", lambda roll: f"/ehc/plans/{cases[roll][1]}"):
+        counts = {}
+        for roll, subject in schools.items():
+            client = login(db.session.get(User, subject.officer), app.test_client())
+            client.get(path(roll))
+            counts[roll] = statements(client, path(roll))
+        assert_flat(counts)
+
+
+def test_roll_pages(app, login, builder, schools):
+    """The roll as the administrator and the SENCO see it, after two imports of the whole roll
+    from the MIS: the imports and their history, the census check, the SEN differences."""
+    for school in builder.rolls:
+        add_mis_imports(
+            db.session,
+            builder.context,
+            random.Random(school.school_id),
+            db.session.get(School, school.school_id),
+            db.session.get(User, school.senco_id),
+            Arrivals(),
+        )
+    db.session.commit()
+    assert_flat(count_pages(app, login, schools, "admin", "/imports"))
+    assert_flat(count_pages(app, login, schools, "senco", "/imports"))
+    assert_flat(count_pages(app, login, schools, "senco", "/census"))
+    assert_flat(count_pages(app, login, schools, "senco", "/imports/sen-differences"))
