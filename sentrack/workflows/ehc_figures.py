@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -105,34 +106,57 @@ class EhcFigures:
     def this_year(self) -> int:
         return self.today.year
 
+    @cached_property
+    def _by_key(self) -> dict[str, list]:
+        """The rows behind each figure, picked out once for the page however often it asks."""
+        this, last = self.this_year, self.this_year - 1
+        return {
+            "requests_in_progress": self.requests,
+            "requests_at_risk": [r for r in self.requests if r.at_risk],
+            "issued_this_year": [r for r in self.issued if r.issued_on.year == this],
+            "issued_last_year": [r for r in self.issued if r.issued_on.year == last],
+            "late_this_year": [r for r in self.issued if r.issued_on.year == this and not r.within_20_weeks],
+            "late_last_year": [r for r in self.issued if r.issued_on.year == last and not r.within_20_weeks],
+            "reviews_due_soon": [r for r in self.reviews if r.is_due_soon(self.today)],
+            "reviews_overdue": [r for r in self.reviews if r.is_overdue(self.today)],
+            "decisions_waiting": self.waiting,
+        }
+
+    @cached_property
+    def _by_school(self) -> dict[str, dict[int, list]]:
+        """The same rows by school, in the same order: a page of a hundred schools reads each
+        school's rows rather than filtering every row of the authority for each of them."""
+        grouped: dict[str, dict[int, list]] = {}
+        for key, found in self._by_key.items():
+            schools: dict[int, list] = grouped.setdefault(key, {})
+            for row in found:
+                schools.setdefault(row.school_id, []).append(row)
+        return grouped
+
     def rows(self, key: str, school_id: int | None = None) -> list:
         """The rows behind the figure `key` (of one school, when given)."""
-        year = self.this_year if key.endswith("this_year") else self.this_year - 1
-        found = {
-            "requests_in_progress": lambda: self.requests,
-            "requests_at_risk": lambda: [r for r in self.requests if r.at_risk],
-            "issued_this_year": lambda: [r for r in self.issued if r.issued_on.year == year],
-            "issued_last_year": lambda: [r for r in self.issued if r.issued_on.year == year],
-            "late_this_year": lambda: [r for r in self.issued if r.issued_on.year == year and not r.within_20_weeks],
-            "late_last_year": lambda: [r for r in self.issued if r.issued_on.year == year and not r.within_20_weeks],
-            "reviews_due_soon": lambda: [r for r in self.reviews if r.is_due_soon(self.today)],
-            "reviews_overdue": lambda: [r for r in self.reviews if r.is_overdue(self.today)],
-            "decisions_waiting": lambda: self.waiting,
-        }[key]()
-        return [r for r in found if school_id is None or r.school_id == school_id]
+        if school_id is None:
+            return list(self._by_key[key])
+        return list(self._by_school[key].get(school_id, ()))
 
     def count(self, key: str, school_id: int | None = None) -> int:
-        return len(self.rows(key, school_id))
+        if school_id is None:
+            return len(self._by_key[key])
+        return len(self._by_school[key].get(school_id, ()))
+
+    @cached_property
+    def _issued_by_school(self) -> dict[int, list[IssuedRow]]:
+        grouped: dict[int, list[IssuedRow]] = {}
+        for row in self.issued:
+            grouped.setdefault(row.school_id, []).append(row)
+        return grouped
 
     def timeliness(self, year: int, school_id: int | None = None, exceptions: bool | None = None) -> Timeliness:
         """Plans issued in `year` and how many within 20 weeks: all (`exceptions` None), or only
         those whose request had an exception recorded (True) or had none (False)."""
+        issued = self.issued if school_id is None else self._issued_by_school.get(school_id, ())
         rows = [
-            r
-            for r in self.issued
-            if r.issued_on.year == year
-            and (school_id is None or r.school_id == school_id)
-            and (exceptions is None or r.with_exceptions is exceptions)
+            r for r in issued if r.issued_on.year == year and (exceptions is None or r.with_exceptions is exceptions)
         ]
         return Timeliness(len(rows), sum(r.within_20_weeks for r in rows))
 
