@@ -113,9 +113,10 @@ def record_problems(record: SenRecord, source: str) -> list[Flag]:
     codes = [code for _, code in record.needs]
     if record.provision == Provision.EHC_PLAN.value and NeedType.NSA.value in codes:
         flags.append(Flag("nsa_with_ehc", f"{source}: NSA (no specialist assessment) with an EHC plan (E)"))
-    ranks = Counter(rank for rank, _ in record.needs)
-    for rank in sorted(rank for rank, times in ranks.items() if times > 1):
-        flags.append(Flag("rank_repeated", f"{source}: {ranks[rank]} needs have rank {rank}"))
+    if len(record.needs) > 1:  # a rank can be given twice only where there are two needs
+        ranks = Counter(rank for rank, _ in record.needs)
+        for rank in sorted(rank for rank, times in ranks.items() if times > 1):
+            flags.append(Flag("rank_repeated", f"{source}: {ranks[rank]} needs have rank {rank}"))
     for code in codes:
         if code not in _NEED_TYPES:
             flags.append(Flag("unknown_need", f"{source}: ‘{code}’ is not a census need type"))
@@ -173,41 +174,52 @@ def check_pupil(sen_track: SenRecord, mis: SenRecord | None, plan_in_force: bool
     return tuple(flags)
 
 
-def _sen_track_record(status: SenStatus | None) -> SenRecord:
-    if status is None:
+def _sen_track_record(provision: Provision | None, primary: NeedType | None, secondary: NeedType | None) -> SenRecord:
+    """The pupil's current SEN status (its three columns; no provision when there is none)."""
+    if provision is None:
         return SenRecord(provision=None)
-    needs = tuple(
-        (rank, need.value) for rank, need in ((1, status.primary_need), (2, status.secondary_need)) if need is not None
-    )
-    return SenRecord(provision=status.provision.value, needs=needs)
+    needs = tuple((rank, need.value) for rank, need in ((1, primary), (2, secondary)) if need is not None)
+    return SenRecord(provision=provision.value, needs=needs)
 
 
-def _mis_record(mis: MisSen | None) -> SenRecord | None:
-    if mis is None:
+def _mis_record(held: bool, provision: Provision | None, given: list | None) -> SenRecord | None:
+    """What the last imported CTF gave (None when no CTF has been imported for the pupil)."""
+    if not held:
         return None
     needs = []
-    for need in mis.needs or []:
+    for need in given or []:
         rank, code = need.get("rank"), need.get("type")
         if isinstance(rank, int) and isinstance(code, str):
             needs.append((rank, code))
-    provision = mis.provision.value if mis.provision is not None else None
-    return SenRecord(provision=provision, needs=tuple(sorted(needs, key=lambda need: need[0])))
+    return SenRecord(
+        provision=provision.value if provision is not None else None,
+        needs=tuple(sorted(needs, key=lambda need: need[0])),
+    )
 
 
 def census_check(session: Session, school_id: int, day: date) -> CensusCheck:
     """Every pupil on the school's roll on `day`, by name, with both records and their flags; one
-    query whatever the roll."""
+    query whatever the roll, reading only the columns of the two records that the check uses."""
     plan_in_force = has_plan_in_force(day).label("plan_in_force")
     found = session.execute(
-        sa.select(Pupil, SenStatus, MisSen, plan_in_force)
+        sa.select(
+            Pupil,
+            SenStatus.provision,
+            SenStatus.primary_need,
+            SenStatus.secondary_need,
+            MisSen.pupil_id.is_not(None),
+            MisSen.provision,
+            MisSen.needs,
+            plan_in_force,
+        )
         .outerjoin(SenStatus, sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None)))
         .outerjoin(MisSen, MisSen.pupil_id == Pupil.id)
         .where(Pupil.school_id == school_id, on_roll(day))
         .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
     ).all()
     rows = []
-    for pupil, status, mis, in_force in found:
-        ours, theirs = _sen_track_record(status), _mis_record(mis)
+    for pupil, provision, primary, secondary, held, mis_provision, mis_needs, in_force in found:
+        ours, theirs = _sen_track_record(provision, primary, secondary), _mis_record(held, mis_provision, mis_needs)
         rows.append(CensusRow(pupil, ours, theirs, check_pupil(ours, theirs, bool(in_force))))
     return CensusCheck(day=day, rows=rows)
 
