@@ -17,6 +17,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask import current_app
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -247,6 +248,12 @@ def _app_day(app):
 @pytest.fixture
 def session() -> Session:
     return db.session
+
+
+def runs_on_the_committed_world() -> bool:
+    """Whether the running test's session is on the world committed once for the worker (see
+    `_world_database`), which every test using it finds the same."""
+    return db.session.get_bind().engine is current_app.extensions[_WORLD_DATABASE].engine
 
 
 @pytest.fixture

@@ -30,9 +30,11 @@ from sentrack.models import (
 )
 from sentrack.workflows import cycles as flow
 from sentrack.workflows.upn import check_letter
+from tests.hashing import use_test_strength
 
+use_test_strength()  # before the suite's one password hash below, in every process that builds data
 PASSWORD = "correct horse battery"
-_PASSWORD_HASH = hash_password(PASSWORD)  # hashing is slow by design: once per run
+_PASSWORD_HASH = hash_password(PASSWORD)
 _serial = iter(range(1, 1_000_000))
 
 

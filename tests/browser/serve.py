@@ -4,8 +4,9 @@
 
 Binds a free port on 127.0.0.1, prints it on the first line of standard output, and serves the
 app with werkzeug's threaded server until it is stopped. The app runs with the testing settings
-(SQLite or PostgreSQL as given, no email, the clock stood on the suite's date) but as a real
-server would: CSRF protection on, errors answered by the app's own error pages.
+(SQLite or PostgreSQL as given, no email, the clock stood on the suite's date, passwords hashed at
+the suite's strength as the seeded ones are: tests/hashing.py) but as a real server would: CSRF
+protection on, errors answered by the app's own error pages.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import date, timedelta
 from werkzeug.serving import make_server
 
 from sentrack import create_app
+from tests.hashing import use_test_strength
 
 TODAY = date(2026, 11, 27)  # the suite's date (tests/conftest.py)
 
@@ -31,6 +33,7 @@ def build_app(database_url: str, today: date = TODAY):
 
 def main() -> None:
     database_url, *day = sys.argv[1:]
+    use_test_strength()
     app = build_app(database_url, date.fromisoformat(day[0]) if day else TODAY)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print(server.server_port, flush=True)
