@@ -20,14 +20,12 @@ how many are overdue, then by how many meetings are due; "Not in a class" comes 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack.models import Pupil, TeachingGroup, group_pupils
-from sentrack.workflows.register import on_roll
 
 if TYPE_CHECKING:
     from sentrack.workflows.compliance import SchoolCompliance
@@ -36,9 +34,11 @@ NO_CLASS = 0  # the "class" of the pupils in none: no class has this id
 NO_CLASS_NAME = "Not in a class"
 
 
-def registration_classes() -> sa.Subquery:
+def registration_classes(school_id: int | None = None) -> sa.Subquery:
     """SQL: each pupil in a current class, with their registration class (see the module):
-    columns `pupil_id` and `group_id`. A pupil in no current class has no row."""
+    columns `pupil_id` and `group_id`. A pupil in no current class has no row. `school_id`
+    keeps it to that school's classes and pupils (a class and its pupils are of one school), so
+    that the ranking reads one school's rows, not the authority's."""
     preference = (
         sa.func.row_number()
         .over(
@@ -56,14 +56,17 @@ def registration_classes() -> sa.Subquery:
         .join(TeachingGroup, TeachingGroup.id == group_pupils.c.group_id)
         .join(Pupil, Pupil.id == group_pupils.c.pupil_id)
         .where(TeachingGroup.school_id == Pupil.school_id, TeachingGroup.ended_on.is_(None))
-        .subquery()
     )
+    if school_id is not None:
+        ranked = ranked.where(TeachingGroup.school_id == school_id)
+    ranked = ranked.subquery()
     return sa.select(ranked.c.pupil_id, ranked.c.group_id).where(ranked.c.preference == 1).subquery("registration")
 
 
-def in_registration_class(group_id: int, pupil=Pupil) -> sa.ColumnElement[bool]:
-    """SQL: the pupil's registration class is `group_id` (`NO_CLASS`: they are in no current class)."""
-    chosen = registration_classes()
+def in_registration_class(group_id: int, pupil=Pupil, *, school_id: int | None = None) -> sa.ColumnElement[bool]:
+    """SQL: the pupil's registration class is `group_id` (`NO_CLASS`: they are in no current class);
+    `school_id`, the pupil's school, keeps the ranking to its classes."""
+    chosen = registration_classes(school_id)
     if group_id == NO_CLASS:
         return pupil.id.not_in(sa.select(chosen.c.pupil_id))
     return pupil.id.in_(sa.select(chosen.c.pupil_id).where(chosen.c.group_id == group_id))
@@ -125,25 +128,23 @@ class ClassFigures:
         )
 
 
-def _classes_of_pupils(session: Session, school_id: int, today: date) -> dict[int, tuple[int, str, int | None]]:
-    """Each pupil on the school's roll at `today`: their registration class (id, name, year group)."""
-    chosen = registration_classes()
+def _classes_of_pupils(session: Session, school_id: int) -> dict[int, tuple[int, str, int | None]]:
+    """Each pupil of the school in a current class: their registration class (id, name, year
+    group). A pupil with no row is in no class (`NO_CLASS`). The classes drive the query: the
+    school's few hundred memberships, ranked, then their classes by key."""
+    chosen = registration_classes(school_id)
     rows = session.execute(
-        sa.select(Pupil.id, TeachingGroup.id, TeachingGroup.name, TeachingGroup.year_group)
-        .outerjoin(chosen, chosen.c.pupil_id == Pupil.id)
-        .outerjoin(TeachingGroup, TeachingGroup.id == chosen.c.group_id)
-        .where(Pupil.school_id == school_id, on_roll(today))
+        sa.select(chosen.c.pupil_id, TeachingGroup.id, TeachingGroup.name, TeachingGroup.year_group).join(
+            TeachingGroup, TeachingGroup.id == chosen.c.group_id
+        )
     )
-    return {
-        pupil_id: (group_id, name, year) if group_id is not None else (NO_CLASS, NO_CLASS_NAME, None)
-        for pupil_id, group_id, name, year in rows
-    }
+    return {pupil_id: (group_id, name, year) for pupil_id, group_id, name, year in rows}
 
 
 def figures_by_class(session: Session, compliance: SchoolCompliance) -> list[ClassFigures]:
     """The school's parent engagement and reviews divided by registration class, worst first; only
     the classes with a pupil counted in either. One query."""
-    classes = _classes_of_pupils(session, compliance.school_id, compliance.today)
+    classes = _classes_of_pupils(session, compliance.school_id)
     found: dict[int, ClassFigures] = {}
 
     def of(pupil_id: int) -> ClassFigures:

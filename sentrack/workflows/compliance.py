@@ -148,7 +148,7 @@ class PupilFilter:
                 )
             )
         if self.registration is not None:
-            query = query.where(in_registration_class(self.registration))
+            query = query.where(in_registration_class(self.registration, school_id=school_id))
         return query
 
 
