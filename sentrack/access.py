@@ -381,6 +381,20 @@ def _role_condition(user: User, role: Role) -> sa.ColumnElement[bool]:
     return sa.false()  # governors see no pupil
 
 
+def _scope_kind(user: User, ability: Ability) -> tuple:
+    """What `_scope` builds the ability's reach from: the user's roles that hold it, and the rule
+    of the ability's kind (as it is, leavers' records only, a write on the roll today). Two
+    abilities of the same kind reach the same pupils."""
+    roles = frozenset(role for role in user.roles if ability in ROLE_ABILITIES[role])
+    if ability in (Ability.UNDO_LEAVING, Ability.RECORD_DESTINATION):
+        return roles, "as held"
+    if ability in LEAVERS_RECORDS:
+        return roles, "leavers"
+    if ability not in READING:
+        return roles, "leaving" if ability is Ability.RECORD_LEAVING else "write"
+    return roles, "read"
+
+
 def _scope(user: User, ability: Ability) -> sa.ColumnElement[bool]:
     if not user.is_authenticated:
         return sa.false()
@@ -443,10 +457,18 @@ def abilities_on(user: User, pupil: Pupil) -> frozenset[Ability]:
     held = sorted(abilities(user))
     if not held:
         return frozenset()
+    # One column for each kind of reach rather than one for each ability: abilities of the same
+    # kind (`_scope_kind`) reach the same pupils, and a SENCO holds dozens of abilities of a few kinds.
+    kinds: dict[tuple, Ability] = {}
+    for ability in held:
+        kinds.setdefault(_scope_kind(user, ability), ability)
     row = db.session.execute(
-        sa.select(*(sa.case((_scope(user, ability), 1), else_=0) for ability in held)).where(Pupil.id == pupil.id)
+        sa.select(*(sa.case((_scope(user, ability), 1), else_=0) for ability in kinds.values())).where(
+            Pupil.id == pupil.id
+        )
     ).first()
-    return frozenset(ability for ability, reached in zip(held, row or (), strict=False) if reached)
+    reached = {kind for kind, found in zip(kinds, row or (), strict=False) if found}
+    return frozenset(ability for ability in held if _scope_kind(user, ability) in reached)
 
 
 def may(user: User, ability: Ability, pupil: Pupil) -> bool:

@@ -136,23 +136,7 @@ def _conditions(user: User, filters: PupilFilters, today: date) -> list[sa.Colum
     return conditions
 
 
-def pupil_page(
-    session: Session, user: User, filters: PupilFilters, *, page: int, per_page: int, today: date
-) -> PupilPage:
-    """One page of the pupils on the roll today that the user may see, with SEN provision where
-    the user may see it."""
-    open_status = sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None))
-    conditions = _conditions(user, filters, today)
-    total = (
-        session.scalar(
-            sa.select(sa.func.count(Pupil.id)).select_from(Pupil).outerjoin(SenStatus, open_status).where(*conditions)
-        )
-        or 0
-    )
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-
-    sen_visible = sa.case((access.sen_scope(user), sa.true()), else_=sa.false())
+def _pupil_order(user: User, filters: PupilFilters) -> list:
     if filters.sort == "provision":
         rank = sa.case(
             (SenStatus.provision == Provision.EHC_PLAN, 0), (SenStatus.provision == Provision.SEN_SUPPORT, 1), else_=2
@@ -163,15 +147,36 @@ def pupil_page(
         order = list(SORTS.get(filters.sort, SORTS["name"]))
     if filters.descending:
         order = [order[0].desc(), *order[1:]]
-    rows = session.execute(
-        sa.select(Pupil, sen_visible, SenStatus.provision, SenStatus.primary_need)
+    return order
+
+
+def pupil_page(
+    session: Session, user: User, filters: PupilFilters, *, page: int, per_page: int, today: date
+) -> PupilPage:
+    """One page of the pupils on the roll today that the user may see, with SEN provision where
+    the user may see it. The page's rows and the number of pupils in all come from one statement
+    (the count is a window over the pupils found), so the scope and the filters are worked out
+    once; only a page past the last asks again, for the last page."""
+    open_status = sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None))
+    conditions = _conditions(user, filters, today)
+    sen_visible = sa.case((access.sen_scope(user), sa.true()), else_=sa.false())
+    query = (
+        sa.select(Pupil, sen_visible, SenStatus.provision, SenStatus.primary_need, sa.func.count().over())
         .outerjoin(SenStatus, open_status)
         .where(*conditions)
         .options(selectinload(Pupil.groups), selectinload(Pupil.school))
-        .order_by(*order)
+        .order_by(*_pupil_order(user, filters))
         .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    )
+    page = max(1, page)
+    rows = session.execute(query.offset((page - 1) * per_page)).all()
+    if not rows and page > 1:
+        total = session.scalar(
+            sa.select(sa.func.count(Pupil.id)).select_from(Pupil).outerjoin(SenStatus, open_status).where(*conditions)
+        )
+        page = max(1, -(-(total or 0) // per_page))
+        rows = session.execute(query.offset((page - 1) * per_page)).all()
+    total = rows[0][-1] if rows else 0
     return PupilPage(
         rows=[
             PupilRow(
@@ -180,11 +185,11 @@ def pupil_page(
                 provision=(provision or Provision.NONE) if visible else None,
                 primary_need=need if visible else None,
             )
-            for pupil, visible, provision, need in rows
+            for pupil, visible, provision, need, _ in rows
         ],
         total=total,
         page=page,
-        pages=pages,
+        pages=max(1, -(-total // per_page)),
         per_page=per_page,
     )
 
