@@ -386,11 +386,18 @@ def rule_senco_keeps_records_current(ctx: Context, spec: DutySpec) -> Iterator[D
     """Trigger: a pupil on the register whose record has had no entry for the school's
     `records_stale_weeks`. Due: `due_days` (14) after the record became stale. Clause: the SENCO
     keeps SEN records up to date (CoP 6.72 onward)."""
+    # The register's pupils as a subquery, not their ids sent back: a quarter of a million pupils
+    # made a list of tens of thousands of parameters.
+    on_register = (
+        sa.select(SenStatus.pupil_id)
+        .join(Pupil, Pupil.id == SenStatus.pupil_id)
+        .where(on_roll(ctx.today), register_status(ctx.today))
+    )
     latest = (
         dict(
             ctx.session.execute(
                 sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
-                .where(TimelineEvent.pupil_id.in_([row.pupil_id for row in ctx.register]))
+                .where(TimelineEvent.pupil_id.in_(on_register))
                 .group_by(TimelineEvent.pupil_id)
             ).all()
         )
