@@ -933,7 +933,8 @@ def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], s
     # year are hundreds of thousands of rows at a large authority.
     table = Task.__table__
     c = table.c
-    seen = set(session.execute(sa.select(c.subject_type, c.subject_id, c.period).where(c.duty_id == duty.id)).tuples())
+    keys = sa.select(c.subject_type, c.subject_id, c.period).where(c.duty_id == duty.id)
+    seen = set(session.execute(keys).tuples().all())  # all rows at once: iterating fetches one by one
     # A term's task follows the school's dates for the term, entered after it was made: the open
     # ones' dates are read for the duties that do.
     open_dates = (
@@ -943,7 +944,7 @@ def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], s
                 sa.select(c.id, c.subject_type, c.subject_id, c.period, c.due_on).where(
                     c.duty_id == duty.id, c.status == TaskStatus.OPEN
                 )
-            )
+            ).all()
         }
         if duty.code in FOLLOW_TERM_DATES
         else {}
