@@ -924,31 +924,32 @@ def _made_title(due: Due) -> str:
     return due.title.replace(NAME, due.name) if due.name else due.title
 
 
+def _made_before(session: Session, duty: Duty) -> tuple[set[tuple], dict[tuple, tuple[int, date]]]:
+    """The keys (subject type, subject id, period) of the duty's tasks already created, and, for a
+    duty whose term's task follows the school's dates for the term (entered after it was made),
+    each open task's (id, due date) by key. Only the keys are read (a table's columns, not the
+    model's), all at once: the duty's tasks of every year are hundreds of thousands of rows at a
+    large authority."""
+    c = Task.__table__.c
+    keys = sa.select(c.subject_type, c.subject_id, c.period).where(c.duty_id == duty.id)
+    seen = set(session.execute(keys).tuples().all())
+    if duty.code not in FOLLOW_TERM_DATES:
+        return seen, {}
+    open_tasks = sa.select(c.id, c.subject_type, c.subject_id, c.period, c.due_on).where(
+        c.duty_id == duty.id, c.status == TaskStatus.OPEN
+    )
+    return seen, {
+        (kind, subject, period): (task_id, due_on)
+        for task_id, kind, subject, period, due_on in session.execute(open_tasks).all()
+    }
+
+
 def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], school_la: dict[int, int]) -> list:
     created_at = now()
-    # The duty's tasks already created, read in one query, are left out before inserting: most of
+    # The duty's tasks already created, read first, are left out before inserting: most of
     # what is due each day was created on an earlier day, and offering it again to the insert only
     # for the constraint to turn it away made a sweep after a sweep as slow as the first.
-    # Only the keys are read (a table's columns, not the model's): the duty's tasks of every
-    # year are hundreds of thousands of rows at a large authority.
-    table = Task.__table__
-    c = table.c
-    keys = sa.select(c.subject_type, c.subject_id, c.period).where(c.duty_id == duty.id)
-    seen = set(session.execute(keys).tuples().all())  # all rows at once: iterating fetches one by one
-    # A term's task follows the school's dates for the term, entered after it was made: the open
-    # ones' dates are read for the duties that do.
-    open_dates = (
-        {
-            (subject_type, subject_id, period): (task_id, due_on)
-            for task_id, subject_type, subject_id, period, due_on in session.execute(
-                sa.select(c.id, c.subject_type, c.subject_id, c.period, c.due_on).where(
-                    c.duty_id == duty.id, c.status == TaskStatus.OPEN
-                )
-            ).all()
-        }
-        if duty.code in FOLLOW_TERM_DATES
-        else {}
-    )
+    seen, open_dates = _made_before(session, duty)
     moved_dates: dict[date, list[int]] = {}
     rows = []
     for due in dues:
@@ -985,6 +986,8 @@ def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], s
             .values(due_on=due_on)
             .execution_options(synchronize_session=False)
         )
+    table = Task.__table__
+    c = table.c
     return _insert_ignoring_duplicates(
         session,
         table,
