@@ -56,6 +56,7 @@ def spread_notifications(session: Session, *, today: date, seed: int) -> int:
         if (today - day).days >= 2 and rng.random() < READ_SHARE:
             notification.read_at = _morning(day, rng.randint(8, 16), rng.randint(0, 59))
         days.setdefault((notification.recipient_id, day), []).append(notification)
+    digests = []
     for (recipient_id, day), notifications in sorted(days.items(), key=lambda item: (item[0][1], item[0][0])):
         sent_at = _morning(day, DIGEST_HOUR)
         digest = EmailDigest(
@@ -67,7 +68,11 @@ def spread_notifications(session: Session, *, today: date, seed: int) -> int:
             created_at=sent_at,
         )
         session.add(digest)
-        session.flush()
+        digests.append((digest, sent_at, notifications))
+    # One flush inserts the digests in the order added, giving their ids (one a digest made
+    # thousands of flushes at a large authority).
+    session.flush()
+    for digest, sent_at, notifications in digests:
         for notification in notifications:
             notification.digest_id, notification.sent_at = digest.id, sent_at
     _choices(session)

@@ -129,8 +129,14 @@ def latest_records(session: Session, school_id: int) -> dict[int, date]:
     ]
     latest: dict[int, date] = {}
     for source in sources:
-        pupil_column = source.selected_columns[0]
-        for pupil_id, day in session.execute(source.where(pupil_column.in_(of_school))):
+        pupil_column, day_column = source.selected_columns
+        # Each pupil's latest date of the source, counted in the database (a pupil's registers
+        # alone are hundreds of rows).
+        for pupil_id, day in session.execute(
+            source.with_only_columns(pupil_column, sa.func.max(day_column), maintain_column_froms=True)
+            .where(pupil_column.in_(of_school))
+            .group_by(pupil_column)
+        ):
             if day is not None and (pupil_id not in latest or day > latest[pupil_id]):
                 latest[pupil_id] = day
     return latest
@@ -144,7 +150,9 @@ def _leaving_candidates(session: Session, context: DemoContext, school_id: int) 
     latest = latest_records(session, school_id)
     on_register = set(
         session.scalars(
-            sa.select(SenStatus.pupil_id).where(SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
+            sa.select(SenStatus.pupil_id)
+            .join(Pupil, Pupil.id == SenStatus.pupil_id)
+            .where(Pupil.school_id == school_id, SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE)
         )
     )
     candidates = []

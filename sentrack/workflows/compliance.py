@@ -423,11 +423,14 @@ def record_snapshots(session: Session, today: date) -> int:
         return 0
     year = academic_year_of(today)
     have = {
-        (school_id, as_of): snapshot_id
-        for snapshot_id, school_id, as_of in session.execute(
-            sa.select(ComplianceSnapshot.id, ComplianceSnapshot.school_id, ComplianceSnapshot.as_of).where(
-                ComplianceSnapshot.as_of >= date(year - 1, 9, 1)
-            )
+        (school_id, as_of): (snapshot_id, term_name)
+        for snapshot_id, school_id, as_of, term_name in session.execute(
+            sa.select(
+                ComplianceSnapshot.id,
+                ComplianceSnapshot.school_id,
+                ComplianceSnapshot.as_of,
+                ComplianceSnapshot.term_name,
+            ).where(ComplianceSnapshot.as_of >= date(year - 1, 9, 1))
         )
     }
     terms_by_school = _terms_of_two_years(session, schools, today)
@@ -439,10 +442,12 @@ def record_snapshots(session: Session, today: date) -> int:
         for as_of, term in wanted:
             found = have.get((school.id, as_of))
             if found is not None:
-                if term is not None:  # a day's snapshot that turned out to be a term's last day
+                snapshot_id, term_name = found
+                # A day's snapshot that turned out to be a term's last day (named once, not at every sweep).
+                if term is not None and term_name is None:
                     session.execute(
                         sa.update(ComplianceSnapshot)
-                        .where(ComplianceSnapshot.id == found, ComplianceSnapshot.term_name.is_(None))
+                        .where(ComplianceSnapshot.id == snapshot_id, ComplianceSnapshot.term_name.is_(None))
                         .values(term_name=term.name, term_starts_on=term.starts_on)
                     )
                 continue
