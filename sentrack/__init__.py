@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from werkzeug.routing import IntegerConverter
 
 from config import config_from_environment
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, config_name: str | No
         os.makedirs(app.instance_path, exist_ok=True)
         path = os.path.join(app.instance_path, "sentrack.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     app.wsgi_app = trusted_proxies(app.wsgi_app, app.config.get("PROXY_HOPS", 0))
 
     register_templates(app)
@@ -78,6 +79,19 @@ def register_templates(app: Flask) -> None:
 
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def engine_options(config: Mapping[str, Any]) -> dict:
+    """The engine's options for the configured database. On PostgreSQL every connection runs
+    without JIT compilation: the queries over an authority's rows (the sweep's, the LA officer's
+    lists) cost enough for the planner to compile them, which took seconds (3.5 s of a 3.8 s
+    query of the sweep at 60,000 pupils) to save milliseconds."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args["options"] = " ".join(filter(None, [connect_args.get("options"), "-c jit=off"]))
+        options["connect_args"] = connect_args
+    return options
 
 
 def _is_sqlite(dbapi_connection) -> bool:

@@ -6,10 +6,12 @@ import os
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 import config
-from sentrack import clock, create_app
+from sentrack import clock, create_app, engine_options
+from sentrack.extensions import db
 
 ENVIRONMENT = (
     "SECRET_KEY",
@@ -191,3 +193,26 @@ def test_a_malformed_proxy_hops_is_refused(env, value):
 
     with pytest.raises(config.ConfigError, match="PROXY_HOPS must be the number of proxies"):
         config.config_from_environment("development")
+
+
+def test_postgresql_connections_run_without_jit(app):
+    """Every connection to PostgreSQL has JIT compilation off (it cost seconds on the sweep's queries
+    over an authority); SQLite, which has none, is given no such option."""
+    with app.app_context():
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        if db.engine.dialect.name == "postgresql":
+            assert "-c jit=off" in options["connect_args"]["options"]
+            assert db.session.execute(sa.text("SHOW jit")).scalar() == "off"
+        else:
+            assert "connect_args" not in options
+
+
+def test_engine_options_keep_what_the_configuration_gives():
+    given = {"pool_pre_ping": True, "connect_args": {"options": "-c statement_timeout=5000"}}
+    options = engine_options(
+        {"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://db/x", "SQLALCHEMY_ENGINE_OPTIONS": given}
+    )
+    assert options == {"pool_pre_ping": True, "connect_args": {"options": "-c statement_timeout=5000 -c jit=off"}}
+    assert given["connect_args"]["options"] == "-c statement_timeout=5000"  # the configuration is not changed
+    sqlite = engine_options({"SQLALCHEMY_DATABASE_URI": "sqlite:///x.sqlite", "SQLALCHEMY_ENGINE_OPTIONS": given})
+    assert sqlite == given

@@ -1167,20 +1167,11 @@ def _follow_the_role(
     return moved
 
 
-def _without_jit(session: Session) -> None:
-    """On PostgreSQL, no JIT compilation for the rest of the transaction. The sweep's queries over
-    every open task cost enough for the planner to compile them, which took seconds (3.5 s of a
-    3.8 s query at 60,000 pupils) to save milliseconds."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SET LOCAL jit = off"))
-
-
 def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) -> SweepSummary:
     """Create every task and notification due on `today` and not yet created, and move open tasks
     to the current holders of their roles. Flushes; the caller commits. `codes` limits the sweep
     to some duties (tests)."""
     summary = SweepSummary(today=today)
-    _without_jit(session)
     duties = sync_catalogue(session)
     seed_outcome_bank(session)  # a school added since the last sweep starts with the bank of outcomes
     # Work recorded since the last sweep, however it was recorded, closes its tasks first.
