@@ -143,15 +143,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on loopback for the length of the block: (port, inbox)."""
+def smtp_server(handler=None):
+    """A real SMTP server (aiosmtpd) on loopback for the length of the block: (port, handler), the
+    handler being an `Inbox` unless one is given (one that holds or refuses messages, say)."""
     from aiosmtpd.controller import Controller
 
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    handler = Inbox() if handler is None else handler
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
-        yield controller.port, inbox
+        yield controller.port, handler
     finally:
         controller.stop()
 

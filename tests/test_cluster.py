@@ -23,7 +23,7 @@ import re
 import threading
 import time
 import uuid
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,7 +42,7 @@ from sentrack.models import EmailDelivery, NotificationPreference, Pupil, User
 from sentrack.models.duties import EmailStatus, Notification
 from sentrack.scheduler import LOCK_KEY
 from tests import factories
-from tests.helpers import email_text, free_port, own_postgresql_database, postgresql_server
+from tests.helpers import email_text, own_postgresql_database, postgresql_server, smtp_server
 
 pytestmark = pytest.mark.no_transaction
 
@@ -192,18 +192,6 @@ class HoldingInbox:
         return [match.group(1) for match in found if match]
 
 
-@contextmanager
-def _smtp(handler):
-    from aiosmtpd.controller import Controller
-
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller.port
-    finally:
-        controller.stop()
-
-
 def _queue(app, numbers: range) -> None:
     """Notifications for the SENCO, who takes them as they happen, each linking to /messages/NN."""
     with app.app_context():
@@ -269,7 +257,7 @@ def _leader_and_follower(cluster, first: str, second: str):
 def test_one_scheduler_sends_and_when_it_is_killed_the_other_takes_over_sending_nothing_twice(schedulers, database):
     cluster = schedulers
     inbox = HoldingInbox(hold="/messages/02")
-    with _smtp(inbox) as port:
+    with smtp_server(inbox) as (port, _):
         cluster.settings.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=str(port), MAIL_USE_TLS="0")
         first, second = _leader_and_follower(cluster, "scheduler-a", "scheduler-b")
 

@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -478,18 +477,6 @@ class HoldingInbox:
         return "250 OK"
 
 
-@contextmanager
-def _server(handler):
-    from aiosmtpd.controller import Controller
-
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller.port
-    finally:
-        controller.stop()
-
-
 def _sender_process(app, port: int, moment: datetime) -> subprocess.Popen:
     """`python -m tests.outbox_sender` on the test's own database: a sender in its own process."""
     root = pathlib.Path(__file__).resolve().parent.parent
@@ -557,7 +544,7 @@ def test_a_sender_killed_with_sigkill_loses_no_message_and_repeats_at_most_the_o
     _filled(app, 6)
 
     holding = HoldingInbox(3, taken=taken)
-    with _server(holding) as port:
+    with smtp_server(holding) as (port, _):
         sender = _sender_process(app, port, NOW)
         try:
             assert holding.holding.wait(timeout=120), "the sender never reached the third message"
