@@ -104,8 +104,7 @@ def reviews_due(session: Session, user: User, on: date, *, within_days: int = 14
         session.execute(
             sa.select(SupportCycle, Plan)
             .join(Plan, Plan.cycle_id == SupportCycle.id)
-            .join(Pupil, SupportCycle.pupil_id == Pupil.id)
-            .where(access.sen_scope(user), on_roll(on), review_due_within(on, within_days))
+            .where(among(SupportCycle.pupil_id, pupils_in_sen_scope(user, on)), review_due_within(on, within_days))
             .options(selectinload(SupportCycle.pupil), contains_eager(SupportCycle.plan))
             .order_by(Plan.review_date)
             .limit(REVIEWS_SHOWN)
