@@ -185,8 +185,9 @@ def _on_register_today(school_ids: list[int], today: date, pupil_ids: list[int] 
     when given), as a query. The statuses are read through the list of the schools' pupils
     (`among`), so a school's page reads its own pupils' statuses, not the authority's."""
     on_the_roll = sa.select(Pupil.id).where(Pupil.school_id.in_(school_ids), on_roll(today))
-    query = sa.select(SenStatus.pupil_id).where(among(SenStatus.pupil_id, on_the_roll), register_status(today))
-    return query.where(SenStatus.pupil_id.in_(pupil_ids)) if pupil_ids is not None else query
+    if pupil_ids is not None:
+        on_the_roll = on_the_roll.where(Pupil.id.in_(pupil_ids))
+    return sa.select(SenStatus.pupil_id).where(among(SenStatus.pupil_id, on_the_roll), register_status(today))
 
 
 def _register_periods(
