@@ -29,6 +29,7 @@ from sentrack.models import (
     User,
     group_teachers,
 )
+from sentrack.workflows.among import among
 from sentrack.workflows.ehc_register import ehc_without_plan
 from sentrack.workflows.ehc_schedule import ReviewDue, review_schedule
 from sentrack.workflows.register import concern_past_deadline, on_roll, review_due_within, review_overdue
@@ -48,6 +49,12 @@ def open_statuses(session: Session, pupil_ids: list[int]) -> dict[int, SenStatus
         return {}
     rows = session.scalars(sa.select(SenStatus).where(SenStatus.pupil_id.in_(pupil_ids), SenStatus.end_date.is_(None)))
     return {status.pupil_id: status for status in rows}
+
+
+def pupils_in_sen_scope(user: User, on: date) -> sa.Select:
+    """The ids of the pupils on the roll `on` whose SEN record the user may read, as a query: the
+    lists below read their rows through `among`, so only the school's rows are read."""
+    return sa.select(Pupil.id).where(access.sen_scope(user), on_roll(on))
 
 
 def overdue_concerns(session: Session, user: User, on: date) -> list[Concern]:
@@ -71,8 +78,7 @@ def overdue_counts(session: Session, user: User, on: date) -> tuple[int, int, in
     reviews = (
         sa.select(sa.func.count(SupportCycle.id))
         .join(Plan, Plan.cycle_id == SupportCycle.id)
-        .join(Pupil, SupportCycle.pupil_id == Pupil.id)
-        .where(access.sen_scope(user), on_roll(on), review_overdue(on))
+        .where(among(SupportCycle.pupil_id, pupils_in_sen_scope(user, on)), review_overdue(on))
         .scalar_subquery()
     )
 
@@ -98,8 +104,7 @@ def reviews_due(session: Session, user: User, on: date, *, within_days: int = 14
         session.execute(
             sa.select(SupportCycle, Plan)
             .join(Plan, Plan.cycle_id == SupportCycle.id)
-            .join(Pupil, SupportCycle.pupil_id == Pupil.id)
-            .where(access.sen_scope(user), on_roll(on), review_due_within(on, within_days))
+            .where(among(SupportCycle.pupil_id, pupils_in_sen_scope(user, on)), review_due_within(on, within_days))
             .options(selectinload(SupportCycle.pupil), contains_eager(SupportCycle.plan))
             .order_by(Plan.review_date)
             .limit(REVIEWS_SHOWN)

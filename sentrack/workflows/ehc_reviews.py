@@ -318,7 +318,7 @@ class ReviewCalendar:
 
 def last_annual_meeting(plan: EhcPlan, before: EhcReview | None = None) -> date | None:
     """The latest annual review meeting held (other than `before`, and before it when it was
-    held): what `ehc_schedule.last_annual_meetings` reads from the database."""
+    held): what `ehc_schedule.last_annual_meeting` reads from the database."""
     held = [
         r.held_on
         for r in plan.reviews

@@ -38,27 +38,28 @@ class ReviewDue:
         return today <= self.due_on <= today + DUE_SOON
 
 
-def last_annual_meetings():
-    """Per plan, the latest annual review meeting held (a subquery: plan_id, held_on)."""
+def last_annual_meeting() -> sa.ScalarSelect:
+    """The plan's latest annual review meeting held, or NULL (correlated to `EhcPlan`: each plan
+    reads its own reviews through their index, rather than every plan of the authority's being
+    grouped for the few a school's page shows)."""
     return (
-        sa.select(EhcReview.plan_id, sa.func.max(EhcReview.held_on).label("held_on"))
-        .where(EhcReview.kind == ReviewKind.ANNUAL, EhcReview.held_on.is_not(None))
-        .group_by(EhcReview.plan_id)
-        .subquery()
+        sa.select(sa.func.max(EhcReview.held_on))
+        .where(EhcReview.plan_id == EhcPlan.id, EhcReview.kind == ReviewKind.ANNUAL, EhcReview.held_on.is_not(None))
+        .correlate(EhcPlan)
+        .scalar_subquery()
     )
 
 
 def review_schedule(session: Session, today: date, *conditions: sa.ColumnElement[bool]) -> list[ReviewDue]:
     """The next review of every plan in force today among the pupils that `conditions` (on `Pupil`,
     `School` or `EhcPlan`) select, in one query, earliest due first."""
-    last = last_annual_meetings()
     rows = session.execute(
         sa.select(
             EhcPlan.id,
             EhcPlan.pupil_id,
             Pupil.school_id,
             EhcPlan.issued_on,
-            last.c.held_on,
+            last_annual_meeting(),
             Pupil.date_of_birth,
             Pupil.year_group,
             School.lowest_year,
@@ -66,7 +67,6 @@ def review_schedule(session: Session, today: date, *conditions: sa.ColumnElement
         )
         .join(Pupil, Pupil.id == EhcPlan.pupil_id)
         .join(School, School.id == Pupil.school_id)
-        .outerjoin(last, last.c.plan_id == EhcPlan.id)
         .where(plan_in_force(today), *conditions)
     ).all()
     found = [

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack.models import ParentMeeting, Pupil, School, SenStatus
+from sentrack.workflows.among import among
 from sentrack.workflows.register import ON_REGISTER, on_roll, on_roll_part, register_status
 from sentrack.workflows.terms import (
     Term,
@@ -181,17 +182,12 @@ def engagement_for_school(
 
 def _on_register_today(school_ids: list[int], today: date, pupil_ids: list[int] | sa.Select | None) -> sa.Select:
     """The ids of the schools' pupils on the roll and on the register at `today` (of `pupil_ids`
-    when given), as a query."""
-    query = (
-        sa.select(SenStatus.pupil_id)
-        .join(Pupil, Pupil.id == SenStatus.pupil_id)
-        .where(
-            Pupil.school_id.in_(school_ids),
-            on_roll(today),
-            register_status(today),
-        )
-    )
-    return query.where(SenStatus.pupil_id.in_(pupil_ids)) if pupil_ids is not None else query
+    when given), as a query. The statuses are read through the list of the schools' pupils
+    (`among`), so a school's page reads its own pupils' statuses, not the authority's."""
+    on_the_roll = sa.select(Pupil.id).where(Pupil.school_id.in_(school_ids), on_roll(today))
+    if pupil_ids is not None:
+        on_the_roll = on_the_roll.where(Pupil.id.in_(pupil_ids))
+    return sa.select(SenStatus.pupil_id).where(among(SenStatus.pupil_id, on_the_roll), register_status(today))
 
 
 def _register_periods(
@@ -213,7 +209,7 @@ def _register_periods(
         )
         .join(Pupil, Pupil.id == SenStatus.pupil_id)
         .where(
-            SenStatus.pupil_id.in_(pupils),
+            among(SenStatus.pupil_id, pupils),
             SenStatus.provision.in_(ON_REGISTER),
             SenStatus.start_date <= today,
         )
@@ -237,7 +233,7 @@ def _days_met(session: Session, pupils: sa.Select, today: date) -> dict[int, int
             sa.select(ParentMeeting.pupil_id, sa.func.count(sa.distinct(ParentMeeting.held_on)))
             .join(Pupil, Pupil.id == ParentMeeting.pupil_id)
             .where(
-                ParentMeeting.pupil_id.in_(pupils),
+                among(ParentMeeting.pupil_id, pupils),
                 ParentMeeting.held_on.between(year_start, min(today, year_end)),
                 on_roll(ParentMeeting.held_on),
             )
