@@ -175,24 +175,24 @@ class EhcFigures:
 
 
 def _requests(session: Session, today: date, schools: sa.ColumnElement[bool]) -> list[RequestRow]:
-    found = session.scalars(
-        sa.select(EhcRequest)
+    found = session.execute(
+        sa.select(EhcRequest, Pupil.school_id)
         .join(Pupil, Pupil.id == EhcRequest.pupil_id)
         .where(request_in_progress(), schools)
-        .options(selectinload(EhcRequest.advice), selectinload(EhcRequest.exceptions), selectinload(EhcRequest.pupil))
+        .options(selectinload(EhcRequest.advice), selectinload(EhcRequest.exceptions))
     ).all()
     rows = [
         RequestRow(
             request_id=r.id,
             pupil_id=r.pupil_id,
-            school_id=r.pupil.school_id,
+            school_id=school_id,
             received_on=r.received_on,
             weeks_gone=ehc_clocks.weeks_gone(r, today),
             next_date=ehc_clocks.next_statutory_date(r),
             at_risk=ehc_clocks.is_at_risk(r, today),
             exceptions=len(r.exceptions),
         )
-        for r in found
+        for r, school_id in found
     ]
     return sorted(rows, key=lambda r: (not r.at_risk, r.next_date or date.max, r.received_on, r.request_id))
 
