@@ -381,47 +381,48 @@ def _role_condition(user: User, role: Role) -> sa.ColumnElement[bool]:
     return sa.false()  # governors see no pupil
 
 
-def _scope_kind(user: User, ability: Ability) -> tuple:
-    """What `_scope` builds the ability's reach from: the user's roles that hold it, and the rule
-    of the ability's kind (as it is, leavers' records only, a write on the roll today). Two
-    abilities of the same kind reach the same pupils."""
-    roles = frozenset(role for role in user.roles if ability in ROLE_ABILITIES[role])
+def _scope_kind(user: User, ability: Ability) -> tuple[tuple[Role, ...], str]:
+    """What the ability's reach is built from: the user's roles that hold it, and the rule of the
+    ability's kind. Two abilities of the same kind reach the same pupils (`abilities_on` asks once
+    for each kind)."""
+    roles = tuple(role for role in user.roles if ability in ROLE_ABILITIES[role])
     if ability in (Ability.UNDO_LEAVING, Ability.RECORD_DESTINATION):
+        # Undoing a leaving reaches a pupil who left, above all (the workflow refuses one with no
+        # leaving). Recording a destination is the one change to the record of a pupil who left:
+        # the next school, learnt after the leaving was recorded, that their SEN file goes to. Held
+        # by the SENCO and the head teacher, who keep leavers' records; the workflow changes only
+        # the destination, and refuses a pupil with no leaving recorded.
         return roles, "as held"
     if ability in LEAVERS_RECORDS:
+        # Destroying a leaver's records, or holding them, reaches the pupils who have left (the
+        # SENCO's and the head teacher's, who keep their records); the workflows refuse a pupil
+        # still on the roll.
         return roles, "leavers"
     if ability not in READING:
+        # A write reaches only a pupil on the roll today, and recording a leaving only a pupil
+        # with none recorded yet.
         return roles, "leaving" if ability is Ability.RECORD_LEAVING else "write"
     return roles, "read"
+
+
+def _reach(user: User, roles: tuple[Role, ...], rule: str) -> sa.ColumnElement[bool]:
+    """The pupils that the user's `roles` reach under `rule` (see `_scope_kind`)."""
+    if not roles:
+        return sa.false()
+    reach = sa.or_(*(_role_condition(user, role) for role in roles))
+    if rule == "leavers":
+        return sa.and_(reach, Pupil.left_on.is_not(None))
+    if rule in ("write", "leaving"):
+        reach = sa.and_(reach, on_roll(today()))
+        if rule == "leaving":
+            reach = sa.and_(reach, Pupil.left_on.is_(None))
+    return reach
 
 
 def _scope(user: User, ability: Ability) -> sa.ColumnElement[bool]:
     if not user.is_authenticated:
         return sa.false()
-    conditions = [_role_condition(user, role) for role in user.roles if ability in ROLE_ABILITIES[role]]
-    if not conditions:
-        return sa.false()
-    reach = sa.or_(*conditions)
-    if ability is Ability.UNDO_LEAVING:
-        return reach  # a pupil who left, above all (the workflow refuses one with no leaving)
-    if ability is Ability.RECORD_DESTINATION:
-        # The one change to the record of a pupil who left: the next school, learnt after the
-        # leaving was recorded, that their SEN file goes to. Held by the SENCO and the head teacher,
-        # who keep leavers' records; the workflow changes only the destination, and refuses a
-        # pupil with no leaving recorded.
-        return reach
-    if ability in LEAVERS_RECORDS:
-        # Destroying a leaver's records, or holding them, reaches the pupils who have left (the
-        # SENCO's and the head teacher's, who keep their records); the workflows refuse a pupil
-        # still on the roll.
-        return sa.and_(reach, Pupil.left_on.is_not(None))
-    if ability not in READING:
-        # A write reaches only a pupil on the roll today, and recording a leaving only a pupil
-        # with none recorded yet.
-        reach = sa.and_(reach, on_roll(today()))
-        if ability is Ability.RECORD_LEAVING:
-            reach = sa.and_(reach, Pupil.left_on.is_(None))
-    return reach
+    return _reach(user, *_scope_kind(user, ability))
 
 
 def pupil_scope(user: User) -> sa.ColumnElement[bool]:
@@ -459,16 +460,13 @@ def abilities_on(user: User, pupil: Pupil) -> frozenset[Ability]:
         return frozenset()
     # One column for each kind of reach rather than one for each ability: abilities of the same
     # kind (`_scope_kind`) reach the same pupils, and a SENCO holds dozens of abilities of a few kinds.
-    kinds: dict[tuple, Ability] = {}
-    for ability in held:
-        kinds.setdefault(_scope_kind(user, ability), ability)
+    kinds = {ability: _scope_kind(user, ability) for ability in held}
+    asked = list(dict.fromkeys(kinds.values()))
     row = db.session.execute(
-        sa.select(*(sa.case((_scope(user, ability), 1), else_=0) for ability in kinds.values())).where(
-            Pupil.id == pupil.id
-        )
+        sa.select(*(sa.case((_reach(user, *kind), 1), else_=0) for kind in asked)).where(Pupil.id == pupil.id)
     ).first()
-    reached = {kind for kind, found in zip(kinds, row or (), strict=False) if found}
-    return frozenset(ability for ability in held if _scope_kind(user, ability) in reached)
+    reached = {kind for kind, found in zip(asked, row or (), strict=False) if found}
+    return frozenset(ability for ability, kind in kinds.items() if kind in reached)
 
 
 def may(user: User, ability: Ability, pupil: Pupil) -> bool:
