@@ -73,6 +73,7 @@ from sentrack.workflows.register import (
     awaiting_impact,
     is_record_stale,
     last_recorded,
+    on_register,
     on_roll,
     record_stale_on,
     register_status,
@@ -404,16 +405,12 @@ def rule_senco_keeps_records_current(ctx: Context, spec: DutySpec) -> Iterator[D
     keeps SEN records up to date (CoP 6.72 onward)."""
     # The register's pupils as a subquery, not their ids sent back: a quarter of a million pupils
     # made a list of tens of thousands of parameters.
-    on_register = (
-        sa.select(SenStatus.pupil_id)
-        .join(Pupil, Pupil.id == SenStatus.pupil_id)
-        .where(on_roll(ctx.today), register_status(ctx.today))
-    )
+    on_register_today = sa.select(Pupil.id).where(on_register(ctx.today))
     latest = (
         dict(
             ctx.session.execute(
                 sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
-                .where(TimelineEvent.pupil_id.in_(on_register))
+                .where(TimelineEvent.pupil_id.in_(on_register_today))
                 .group_by(TimelineEvent.pupil_id)
             ).all()
         )
