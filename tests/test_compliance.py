@@ -463,4 +463,4 @@ def test_the_number_of_queries_does_not_grow_with_the_school(session):
     big = _make_world(session, pupils=120)
     assert session.scalar(sa.select(sa.func.count()).select_from(Pupil)) == 127
     at_120 = _statements(session, big)
-    assert at_40 == at_120 == 12
+    assert at_40 == at_120 == 11

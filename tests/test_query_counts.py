@@ -52,7 +52,7 @@ from tests.conftest import TODAY
 # 20, and one more on every page: the account bar's count of unread notifications (one count on
 # the notification's (recipient, read) index, asked once a request).
 MOST_STATEMENTS = 20 + 1
-# A drill-down counts its figure as the dashboard does (twelve statements), then loads the rows
+# A drill-down counts its figure as the dashboard does (eleven statements), then loads the rows
 # behind it with their open tasks' holders.
 DRILL_DOWN_STATEMENTS = MOST_STATEMENTS + 6
 SMALL, LARGE = 100, 1000

@@ -21,7 +21,7 @@ Definitions (all as of `today`):
   or its last annual review meeting, earlier before a phase transfer), as the sweep's review duties
   read it. *Due* if it falls within the next 8 weeks (today included); *overdue* if it has passed.
 
-Set-based: a fixed number of queries per school (twelve), whatever its size. `to_json` gives
+Set-based: a fixed number of queries per school (eleven), whatever its size. `to_json` gives
 counts and percentages only: no names, no ids.
 """
 
@@ -51,9 +51,9 @@ from sentrack.models import (
     SupportCycle,
     Task,
     TaskStatus,
-    TimelineEvent,
     group_pupils,
 )
+from sentrack.workflows.among import among
 from sentrack.workflows.class_figures import in_registration_class
 from sentrack.workflows.ehc_schedule import review_schedule
 from sentrack.workflows.engagement import Engagement, engagement_for_school
@@ -65,6 +65,7 @@ from sentrack.workflows.register import (
     is_record_stale,
     is_review_overdue,
     last_recorded,
+    latest_timeline_entry,
     on_roll,
     register_status,
     status_covers,
@@ -171,11 +172,15 @@ class _Scope:
 
 
 def _register_rows(scope: _Scope) -> list:
-    """The register at the day (1 query): pupil, last change to the pupil row, its status."""
+    """The register at the day (1 query): pupil, last change to the pupil row, its status's
+    provision, and when the pupil's latest timeline entry was entered. The statuses are read through
+    the list of the school's pupils on the roll (`among`), so that the page probes its own pupils'
+    statuses and timelines by their indexes, not the authority's."""
+    on_the_roll = sa.select(Pupil.id).where(Pupil.school_id == scope.school.id, on_roll(scope.today))
     return scope.rows(
-        sa.select(Pupil.id, Pupil.updated_at, SenStatus.id, SenStatus.provision, SenStatus.start_date)
+        sa.select(Pupil.id, Pupil.updated_at, SenStatus.provision, latest_timeline_entry())
         .join(SenStatus, SenStatus.pupil_id == Pupil.id)
-        .where(Pupil.school_id == scope.school.id, on_roll(scope.today), register_status(scope.today)),
+        .where(among(SenStatus.pupil_id, on_the_roll), on_roll(scope.today), register_status(scope.today)),
         Pupil.id,
     )
 
@@ -293,23 +298,20 @@ def _task_figures(scope: _Scope) -> tuple[Figure, dict[Role, Figure]]:
 
 
 def _stale_figure(scope: _Scope, register_rows: list) -> Figure:
-    """Pupils on the register whose record is stale (1 query: each one's latest timeline entry)."""
+    """Pupils on the register whose record is stale (no query: the register's rows carry each
+    pupil's latest timeline entry)."""
     weeks = scope.school.records_stale_weeks
-    register_ids = {row[0] for row in register_rows}
-    latest_event = dict(
-        scope.session.execute(
-            sa.select(TimelineEvent.pupil_id, sa.func.max(TimelineEvent.recorded_at))
-            .where(TimelineEvent.pupil_id.in_(register_ids))
-            .group_by(TimelineEvent.pupil_id)
-        ).all()
-    )
     stale = [
         pid
-        for pid, updated_at, *_ in register_rows
-        if is_record_stale(last_recorded(updated_at, latest_event.get(pid)), weeks, scope.today)
+        for pid, updated_at, _, latest_event in register_rows
+        if is_record_stale(last_recorded(updated_at, latest_event), weeks, scope.today)
     ]
     return _figure(
-        f"Records not updated for {weeks} weeks", stale, len(register_ids), "pupils on the register", "pupil"
+        f"Records not updated for {weeks} weeks",
+        stale,
+        len({row[0] for row in register_rows}),
+        "pupils on the register",
+        "pupil",
     )
 
 
@@ -336,13 +338,13 @@ def _ehc_figures(scope: _Scope) -> dict[str, Figure]:
 def compliance_figures(
     session: Session, school: School, today: date, pupils: PupilFilter | None = None
 ) -> SchoolCompliance:
-    """Every figure of the dashboard for `school` as of `today`: twelve queries. With `pupils`,
+    """Every figure of the dashboard for `school` as of `today`: eleven queries. With `pupils`,
     the figures about pupils count only those pupils: tasks those about them, interventions those
     with a place of one of them."""
     chosen = pupils.pupil_ids(school.id, today) if pupils else None
     scope = _Scope(session, school, today, chosen)
     register_rows = _register_rows(scope)
-    on_k = {row[0] for row in register_rows if row[3] is Provision.SEN_SUPPORT}
+    on_k = {row[0] for row in register_rows if row[2] is Provision.SEN_SUPPORT}
     terms = year_terms(session, school, today)
     figures = _engagement_figures(scope, terms)
     figures.update(_cycle_figures(scope, on_k))
@@ -416,7 +418,7 @@ LATE = timedelta(days=7)
 def record_snapshots(session: Session, today: date) -> int:
     """Store each school's figures as of `today`, and, once, as of the last day of every term of
     last and this academic year that ended before `today`; delete the daily ones older than a
-    week that are no term's end. Four queries when there is nothing to store, and twelve more for
+    week that are no term's end. Four queries when there is nothing to store, and eleven more for
     each snapshot stored. Flushes; the caller commits. Returns the number stored."""
     schools = list(session.scalars(sa.select(School).order_by(School.id)))
     if not schools:
