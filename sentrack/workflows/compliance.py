@@ -166,6 +166,13 @@ class _Scope:
         """`query` kept to the chosen pupils by `column` (unchanged when none were chosen)."""
         return query if self.chosen is None else query.where(column.in_(self.chosen))
 
+    @property
+    def on_the_roll(self) -> sa.Select:
+        """The ids of the school's pupils on the roll at the day, as a query: what `among` lists
+        first, so that a statement reads its own pupils' rows through their index rather than
+        hashing the authority's."""
+        return sa.select(Pupil.id).where(Pupil.school_id == self.school.id, on_roll(self.today))
+
     def rows(self, query: sa.Select, column) -> list:
         """The rows of `query` narrowed by `column`."""
         return self.session.execute(self.narrowed(query, column)).all()
@@ -176,11 +183,10 @@ def _register_rows(scope: _Scope) -> list:
     provision, and when the pupil's latest timeline entry was entered. The statuses are read through
     the list of the school's pupils on the roll (`among`), so that the page probes its own pupils'
     statuses and timelines by their indexes, not the authority's."""
-    on_the_roll = sa.select(Pupil.id).where(Pupil.school_id == scope.school.id, on_roll(scope.today))
     return scope.rows(
         sa.select(Pupil.id, Pupil.updated_at, SenStatus.provision, latest_timeline_entry())
         .join(SenStatus, SenStatus.pupil_id == Pupil.id)
-        .where(among(SenStatus.pupil_id, on_the_roll), on_roll(scope.today), register_status(scope.today)),
+        .where(among(SenStatus.pupil_id, scope.on_the_roll), on_roll(scope.today), register_status(scope.today)),
         Pupil.id,
     )
 
@@ -202,14 +208,14 @@ def _engagement_figures(scope: _Scope, terms: list[Term]) -> dict[str, Figure]:
 
 
 def _cycle_figures(scope: _Scope, on_k: set[int]) -> dict[str, Figure]:
-    """Reviews overdue and pupils on SEN support without an open plan (1 query: the open cycles)."""
+    """Reviews overdue and pupils on SEN support without an open plan (1 query: the open cycles of
+    the school's pupils on the roll, read through their index)."""
     today = scope.today
     cycles = scope.rows(
         sa.select(SupportCycle.pupil_id, SupportCycle.state, Plan.id, Plan.review_date)
-        .join(Pupil, Pupil.id == SupportCycle.pupil_id)
         .outerjoin(Plan, Plan.cycle_id == SupportCycle.id)
-        .where(Pupil.school_id == scope.school.id, on_roll(today), SupportCycle.state != CycleState.CLOSED),
-        Pupil.id,
+        .where(among(SupportCycle.pupil_id, scope.on_the_roll), SupportCycle.state != CycleState.CLOSED),
+        SupportCycle.pupil_id,
     )
     planned = {pid for pid, state, plan_id, _ in cycles if state in RUNNING and plan_id is not None}
     return {
@@ -228,12 +234,13 @@ def _cycle_figures(scope: _Scope, on_k: set[int]) -> dict[str, Figure]:
 
 
 def _concern_figure(scope: _Scope) -> Figure:
-    """Open concerns past their deadline (1 query)."""
+    """Open concerns past their deadline (1 query: the open concerns about the school's pupils on
+    the roll)."""
     concerns = scope.rows(
-        sa.select(Concern.id, Concern.deadline)
-        .join(Pupil, Pupil.id == Concern.pupil_id)
-        .where(Pupil.school_id == scope.school.id, on_roll(scope.today), Concern.status == ConcernStatus.OPEN),
-        Pupil.id,
+        sa.select(Concern.id, Concern.deadline).where(
+            among(Concern.pupil_id, scope.on_the_roll), Concern.status == ConcernStatus.OPEN
+        ),
+        Concern.pupil_id,
     )
     return _figure(
         "Concerns past their deadline",
