@@ -351,10 +351,9 @@ def compliance_figures(
     chosen = pupils.pupil_ids(school.id, today) if pupils else None
     scope = _Scope(session, school, today, chosen)
     register_rows = _register_rows(scope)
-    on_k = {row[0] for row in register_rows if row[2] is Provision.SEN_SUPPORT}
     terms = year_terms(session, school, today)
     figures = _engagement_figures(scope, terms)
-    figures.update(_cycle_figures(scope, on_k))
+    figures.update(_cycle_figures(scope, _on_k(register_rows)))
     figures["concerns_past_deadline"] = _concern_figure(scope)
     figures["interventions_without_impact"] = _intervention_figure(scope)
     figures["tasks_overdue"], tasks_by_role = _task_figures(scope)
@@ -363,6 +362,39 @@ def compliance_figures(
     # The register by provision, need type and year group (2 queries).
     register = register_figures(session, [school.id], today, pupils=chosen)[school.id]
     return SchoolCompliance(school.id, school.urn, today, figures, tasks_by_role, register, terms)
+
+
+def _on_k(register_rows: list) -> set[int]:
+    """The pupils of the register's rows on SEN support."""
+    return {row[0] for row in register_rows if row[2] is Provision.SEN_SUPPORT}
+
+
+def school_figure(
+    session: Session, school: School, today: date, key: str, pupils: PupilFilter | None = None
+) -> Figure | None:
+    """One figure of `compliance_figures` (a key of its figures, or `tasks_overdue_<role>` for a
+    role's), counted by the same step alone, for a drill-down: one to three queries rather than
+    eleven. None when no figure has the key (or the role has no open task)."""
+    chosen = pupils.pupil_ids(school.id, today) if pupils else None
+    scope = _Scope(session, school, today, chosen)
+    if key.startswith("engagement_"):
+        figures = _engagement_figures(scope, year_terms(session, school, today))
+    elif key in ("reviews_overdue", "k_without_plan"):
+        figures = _cycle_figures(scope, _on_k(_register_rows(scope)))
+    elif key == "concerns_past_deadline":
+        figures = {key: _concern_figure(scope)}
+    elif key == "interventions_without_impact":
+        figures = {key: _intervention_figure(scope)}
+    elif key.startswith("tasks_overdue"):
+        overdue, by_role = _task_figures(scope)
+        figures = {"tasks_overdue": overdue} | {f"tasks_overdue_{role.value}": f for role, f in by_role.items()}
+    elif key == "records_stale":
+        figures = {key: _stale_figure(scope, _register_rows(scope))}
+    elif key.startswith("ehc_reviews_"):
+        figures = _ehc_figures(scope)
+    else:
+        return None
+    return figures.get(key)
 
 
 def _figure_json(figure: Figure) -> dict:
