@@ -14,7 +14,7 @@ from sentrack.dashboard import bp, queries
 from sentrack.dashboard.cards import AUTHORITY_COLUMNS, BY_KEY, CARDS, SECTIONS
 from sentrack.dashboard.charts import sparkline
 from sentrack.dashboard.forms import DashboardFilterForm
-from sentrack.dashboard.lists import holders, rows_for
+from sentrack.dashboard.lists import ROW_PAGES, address_of, holders, rows_for
 from sentrack.exports import csv_response
 from sentrack.extensions import db
 from sentrack.forms import bounded_int
@@ -337,6 +337,8 @@ def figure(key: str):
         rows=rows,
         selection=selection,
         today=on,
+        row_page=address_of(*ROW_PAGES[found.id_kind]),
+        task_page=address_of(*ROW_PAGES["task"]),
     )
     audit.record_for_pupils(
         db.session, "named_in_dashboard_list", actor=user, pupils=_named(rows), details={"figure": key}
