@@ -54,7 +54,7 @@ from tests.conftest import TODAY
 MOST_STATEMENTS = 20 + 1
 # A drill-down counts its one figure alone (one to three statements, not the dashboard's eleven),
 # then loads the rows behind it with their open tasks' holders.
-DRILL_DOWN_STATEMENTS = MOST_STATEMENTS - 5
+DRILL_DOWN_STATEMENTS = MOST_STATEMENTS - 8
 SMALL, LARGE = 100, 1000
 # The test's transaction wraps each app commit in a savepoint; production runs none of these.
 HARNESS = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")

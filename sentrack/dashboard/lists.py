@@ -33,7 +33,7 @@ from sentrack.models import (
 from sentrack.models.duties import task_title
 from sentrack.workflows.compliance import Figure
 from sentrack.workflows.ehc_schedule import review_schedule
-from sentrack.workflows.engagement import describe, engagement_for_school
+from sentrack.workflows.engagement import describe
 from sentrack.workflows.register import awaiting_impact
 
 
@@ -139,8 +139,8 @@ def _pupils(session: Session, user, ids) -> dict[int, Pupil]:
 def _pupil_details(session: Session, key: str, figure: Figure, school, today: date) -> dict[int, str]:
     ids = list(figure.ids)
     if key.startswith("engagement_"):
-        found = engagement_for_school(session, school, today, pupil_ids=ids)
-        return {pid: describe(e) for pid, e in found.items()}
+        # Each pupil's engagement as the figure counted it (`Figure.facts`), not counted again.
+        return {pid: describe(figure.facts[pid]) for pid in ids}
     if key in ("reviews_overdue", "k_without_plan"):
         cycles = {
             pid: (state, review)

@@ -28,8 +28,10 @@ counts and percentages only: no names, no ids.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -94,15 +96,22 @@ class Figure:
     # The pupil ids of the population, for a figure whose population is pupils (one open cycle
     # each, for reviews): what the figures by class divide. Empty for the others.
     population_ids: tuple[int, ...] = ()
+    # What each id was counted from, where a drill-down words it (parent engagement: each pupil's
+    # `PupilEngagement`), so that the list need not count it again. Not part of the figure's value.
+    facts: Mapping[int, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def percent(self) -> float:
         return round(100 * self.count / self.population, 1) if self.population else 0.0
 
 
-def _figure(label: str, ids, population: int, population_label: str, id_kind: str, population_ids=()) -> Figure:
+def _figure(
+    label: str, ids, population: int, population_label: str, id_kind: str, population_ids=(), facts=None
+) -> Figure:
     ids = tuple(sorted(ids))
-    return Figure(label, len(ids), population, population_label, id_kind, ids, tuple(sorted(population_ids)))
+    return Figure(
+        label, len(ids), population, population_label, id_kind, ids, tuple(sorted(population_ids)), facts or {}
+    )
 
 
 @dataclass
@@ -201,6 +210,7 @@ def _engagement_figures(scope: _Scope, terms: list[Term]) -> dict[str, Figure]:
             len(engagement),
             "pupils on the register",
             "pupil",
+            engagement,
             engagement,
         )
         for status in Engagement
