@@ -33,7 +33,7 @@ from sentrack.models import (
     TaskStatus,
     TimelineEvent,
 )
-from sentrack.workflows.compliance import compliance_figures, to_json
+from sentrack.workflows.compliance import PupilFilter, compliance_figures, school_figure, to_json
 from sentrack.workflows.ehc_figures import ehc_figures
 from sentrack.workflows.register import is_on_roll
 from sentrack.workflows.sweep import run_sweep
@@ -366,6 +366,22 @@ def test_every_figure_matches_a_plain_recomputation(session, today):
         assert 0 < figures["records_stale"].count < n
 
 
+@pytest.mark.parametrize("today", [TODAY, date(2027, 3, 20)])
+def test_a_figure_counted_alone_is_the_figure_counted_with_the_others(session, today):
+    """A drill-down counts its one figure (`school_figure`) by the same step as the dashboard:
+    the same count, population and ids, for the whole school and for a year group."""
+    school = _make_world(session)
+    year = session.scalar(sa.select(Pupil.year_group).where(Pupil.school_id == school.id).limit(1))
+    for pupils in (None, PupilFilter(year_group=year)):
+        every = compliance_figures(session, school, today, pupils)
+        figures = every.figures | {f"tasks_overdue_{r.value}": f for r, f in every.tasks_overdue_by_role.items()}
+        assert len(figures) > len(every.figures)
+        for key, figure in figures.items():
+            assert school_figure(session, school, today, key, pupils) == figure, key
+    assert school_figure(session, school, today, "no_such_figure") is None
+    assert school_figure(session, school, today, "tasks_overdue_no_such_role") is None
+
+
 def test_register_breakdown_matches_the_open_statuses(session):
     school = _make_world(session)
     register = compliance_figures(session, school, TODAY).register
@@ -463,4 +479,4 @@ def test_the_number_of_queries_does_not_grow_with_the_school(session):
     big = _make_world(session, pupils=120)
     assert session.scalar(sa.select(sa.func.count()).select_from(Pupil)) == 127
     at_120 = _statements(session, big)
-    assert at_40 == at_120 == 12
+    assert at_40 == at_120 == 11

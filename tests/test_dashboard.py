@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from sentrack.dashboard.cards import AUTHORITY_COLUMNS, BY_KEY, CARDS
+from sentrack.dashboard.lists import rows_for
 from sentrack.demo import build_demo
 from sentrack.models import (
     AuditEvent,
@@ -34,7 +35,8 @@ from sentrack.models import (
     User,
     group_pupils,
 )
-from sentrack.workflows.compliance import HEADLINE, PupilFilter, compliance_figures, to_json
+from sentrack.workflows.compliance import HEADLINE, PupilFilter, compliance_figures, school_figure, to_json
+from sentrack.workflows.engagement import describe, engagement_for_school
 from sentrack.workflows.sweep import run_sweep
 from tests.conftest import TODAY
 from tests.pages import Html, words
@@ -203,6 +205,21 @@ def test_each_drill_down_lists_exactly_what_its_figure_counts(school, session, l
     assert session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "dashboard_list_viewed")).one().details[
         "rows"
     ] == len(ids)
+
+
+@pytest.mark.parametrize("key", ["engagement_overdue", "engagement_due", "engagement_on_track"])
+def test_a_parent_engagement_list_words_each_pupil_as_their_engagement_is_counted(school, session, key):
+    """The words of each line come from the engagement the figure counted (`Figure.facts`), and
+    are those of the pupil's engagement counted afresh."""
+    senco = _user(session, "senco@demo.test")
+    year = min(p.year_group for p in _all(session, Pupil) if p.school_id == school.id)
+    for pupils in (None, PupilFilter(year_group=year)):
+        figure = school_figure(session, school, TODAY, key, pupils)
+        rows = rows_for(session, senco, key, figure, school, TODAY)
+        afresh = engagement_for_school(session, school, TODAY)
+        assert {row.pupil.id for row in rows} == set(figure.ids)
+        assert {row.pupil.id: row.detail for row in rows} == {pid: describe(afresh[pid]) for pid in figure.ids}
+    assert any(school_figure(session, school, TODAY, key).ids for key in ("engagement_overdue", "engagement_due"))
 
 
 def test_a_drill_down_by_role_and_its_csv(school, session, login, client):

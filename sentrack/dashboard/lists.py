@@ -6,11 +6,13 @@ may see these lists."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from flask import url_for
+from sqlalchemy.orm import Session, lazyload, load_only, selectinload
 
 from sentrack import access
 from sentrack.dashboard.cards import BY_KEY
@@ -26,24 +28,72 @@ from sentrack.models import (
     Task,
     TaskStatus,
     TimelineEvent,
+    User,
 )
 from sentrack.models.duties import task_title
 from sentrack.workflows.compliance import Figure
 from sentrack.workflows.ehc_schedule import review_schedule
-from sentrack.workflows.engagement import describe, engagement_for_school
+from sentrack.workflows.engagement import describe
 from sentrack.workflows.register import awaiting_impact
 
 
 @dataclass(frozen=True)
 class Row:
-    """One line of a drill-down: `pupil` when it is about a pupil, and what to link to."""
+    """One line of a drill-down: `pupil` when it is about a pupil, and what it links to: the last
+    part of the address of its kind's page (`ROW_PAGES`)."""
 
     pupil: Pupil | None
     subject: str  # the concern, intervention or task; "" for a pupil
     detail: str
     sort_key: tuple
-    link: tuple[str, dict] | None = None  # (endpoint, arguments)
+    target: int | str = ""
     tasks: tuple[Task, ...] = ()  # the open tasks that answer it, each naming its holder (`Task.holder`)
+
+
+# The page a row of each kind links to: (endpoint, the argument that ends its address, a sample value).
+ROW_PAGES = {
+    "pupil": ("pupils.show", "public_id", "x"),
+    "concern": ("pupils.show", "public_id", "x"),
+    "intervention": ("interventions.show", "intervention_id", 0),
+    "task": ("duties.task", "task_id", 0),
+}
+
+
+def address_of(endpoint: str, argument: str, sample: int | str) -> Callable[[int | str], str]:
+    """The address of `endpoint` for any value of `argument`, the last part of its path: made
+    once with `url_for` and completed for each row (`url_for` on every row of a long list costs
+    more than the rest of the row)."""
+    made = url_for(endpoint, **{argument: sample})
+    stem = made.removesuffix(str(sample))
+    if stem == made:
+        raise ValueError(f"{argument} does not end the address of {endpoint}")
+    return lambda value: f"{stem}{value}"
+
+
+# What a row names of a pupil (`Pupil.full_name`, `Pupil.year_label`), of a task and its holder
+# (`task_title`, `Task.holder`): only these columns are read.
+_PUPIL_COLUMNS = load_only(
+    Pupil.id,
+    Pupil.school_id,
+    Pupil.public_id,
+    Pupil.first_name,
+    Pupil.preferred_name,
+    Pupil.last_name,
+    Pupil.year_group,
+)
+_TASK_COLUMNS = (
+    load_only(
+        Task.id,
+        Task.pupil_id,
+        Task.subject_id,
+        Task.title,
+        Task.title_template,
+        Task.for_role,
+        Task.due_on,
+        Task.assigned_to_id,
+    ),
+    selectinload(Task.assigned_to).options(load_only(User.id, User.full_name), lazyload(User.role_assignments)),
+)
 
 
 def _d(day: date | None) -> str:
@@ -70,7 +120,7 @@ def _open_tasks(session: Session, duties: tuple[str, ...], about, ids) -> dict[i
         sa.select(Task)
         .join(Duty, Duty.id == Task.duty_id)
         .where(*conditions)
-        .options(selectinload(Task.assigned_to))
+        .options(*_TASK_COLUMNS)
         .order_by(Task.due_on, Task.id)
     ):
         found.setdefault(getattr(task, column.key), []).append(task)
@@ -81,7 +131,7 @@ def _pupils(session: Session, user, ids) -> dict[int, Pupil]:
     return {
         p.id: p
         for p in session.scalars(
-            sa.select(Pupil).where(Pupil.id.in_(ids), access.sen_scope(user)).options(selectinload(Pupil.sen_statuses))
+            sa.select(Pupil).where(Pupil.id.in_(ids), access.sen_scope(user)).options(_PUPIL_COLUMNS)
         )
     }
 
@@ -89,8 +139,8 @@ def _pupils(session: Session, user, ids) -> dict[int, Pupil]:
 def _pupil_details(session: Session, key: str, figure: Figure, school, today: date) -> dict[int, str]:
     ids = list(figure.ids)
     if key.startswith("engagement_"):
-        found = engagement_for_school(session, school, today, pupil_ids=ids)
-        return {pid: describe(e) for pid, e in found.items()}
+        # Each pupil's engagement as the figure counted it (`Figure.facts`), not counted again.
+        return {pid: describe(figure.facts[pid]) for pid in ids}
     if key in ("reviews_overdue", "k_without_plan"):
         cycles = {
             pid: (state, review)
@@ -144,7 +194,7 @@ def pupil_rows(
                 "",
                 detail,
                 (pupil.last_name.lower(), pupil.first_name.lower(), pid),
-                ("pupils.show", {"public_id": pupil.public_id}),
+                pupil.public_id,
                 tasks.get(pid, ()),
             )
         )
@@ -156,7 +206,10 @@ def concern_rows(session: Session, user, figure: Figure, today: date, duties: tu
         sa.select(Concern)
         .join(Pupil, Pupil.id == Concern.pupil_id)
         .where(Concern.id.in_(figure.ids), access.sen_scope(user))
-        .options(selectinload(Concern.pupil))
+        .options(
+            load_only(Concern.id, Concern.pupil_id, Concern.raised_on, Concern.deadline),
+            selectinload(Concern.pupil).options(_PUPIL_COLUMNS),
+        )
     ).all()
     tasks = _open_tasks(session, duties, (Task.subject_id, "concern"), [c.id for c in concerns])
     return sorted(
@@ -166,7 +219,7 @@ def concern_rows(session: Session, user, figure: Figure, today: date, duties: tu
                 f"Raised {_d(c.raised_on)}",
                 f"Decision was due {_d(c.deadline)}, {_days_ago(today, c.deadline)}",
                 (c.deadline, c.id),
-                ("pupils.show", {"public_id": c.pupil.public_id}),
+                c.pupil.public_id,
                 tasks.get(c.id, ()),
             )
             for c in concerns
@@ -183,7 +236,11 @@ def intervention_rows(session: Session, figure: Figure, duties: tuple[str, ...])
             .group_by(InterventionPupil.intervention_id)
         ).all()
     )
-    interventions = session.scalars(sa.select(Intervention).where(Intervention.id.in_(figure.ids)))
+    interventions = session.scalars(
+        sa.select(Intervention)
+        .where(Intervention.id.in_(figure.ids))
+        .options(load_only(Intervention.id, Intervention.name, Intervention.ends_on))
+    )
     tasks = _open_tasks(session, duties, (Task.subject_id, "intervention"), list(figure.ids))
     return sorted(
         (
@@ -193,7 +250,7 @@ def intervention_rows(session: Session, figure: Figure, duties: tuple[str, ...])
                 f"Ended {_d(iv.ends_on)}; impact missing for {missing.get(iv.id, 0)} "
                 f"pupil{'s' if missing.get(iv.id, 0) != 1 else ''}",
                 (iv.ends_on, iv.id),
-                ("interventions.show", {"intervention_id": iv.id}),
+                iv.id,
                 tasks.get(iv.id, ()),
             )
             for iv in interventions
@@ -203,9 +260,7 @@ def intervention_rows(session: Session, figure: Figure, duties: tuple[str, ...])
 
 
 def task_rows(session: Session, user, figure: Figure, today: date) -> list[Row]:
-    tasks = session.scalars(
-        sa.select(Task).where(Task.id.in_(figure.ids)).options(selectinload(Task.assigned_to))
-    ).all()
+    tasks = session.scalars(sa.select(Task).where(Task.id.in_(figure.ids)).options(*_TASK_COLUMNS)).all()
     pupils = _pupils(session, user, {t.pupil_id for t in tasks if t.pupil_id is not None})
     return sorted(
         (
@@ -214,7 +269,7 @@ def task_rows(session: Session, user, figure: Figure, today: date) -> list[Row]:
                 task_title(t.title, t.title_template, pupils.get(t.pupil_id)),
                 f"Was due {_d(t.due_on)}, {_days_ago(today, t.due_on)}",
                 (t.due_on, t.id),
-                ("duties.task", {"task_id": t.id}),
+                t.id,
                 (t,),
             )
             for t in tasks

@@ -14,7 +14,7 @@ from sentrack.dashboard import bp, queries
 from sentrack.dashboard.cards import AUTHORITY_COLUMNS, BY_KEY, CARDS, SECTIONS
 from sentrack.dashboard.charts import sparkline
 from sentrack.dashboard.forms import DashboardFilterForm
-from sentrack.dashboard.lists import holders, rows_for
+from sentrack.dashboard.lists import ROW_PAGES, address_of, holders, rows_for
 from sentrack.exports import csv_response
 from sentrack.extensions import db
 from sentrack.forms import bounded_int
@@ -25,11 +25,11 @@ from sentrack.workflows import small_numbers
 from sentrack.workflows.class_figures import NO_CLASS, figures_by_class
 from sentrack.workflows.compliance import (
     HEADLINE,
-    Figure,
     PupilFilter,
     SchoolCompliance,
     compliance_figures,
     latest_snapshots,
+    school_figure,
     term_trend,
 )
 from sentrack.workflows.small_numbers import ShownSchool
@@ -94,18 +94,6 @@ def _selection(user) -> Selection:
     registration = bounded_int(request.args.get("reg", ""))
     registration = registration if registration == NO_CLASS or registration in dict(groups) else None
     return Selection(school, groups, years, PupilFilter(year, group, need, registration))
-
-
-def _figure(compliance: SchoolCompliance, key: str) -> Figure:
-    """A figure by key: one of the figures, or `tasks_overdue_<role>`; else 404."""
-    if key in compliance.figures:
-        return compliance.figures[key]
-    if key.startswith("tasks_overdue_"):
-        role = key.removeprefix("tasks_overdue_")
-        for r, figure in compliance.tasks_overdue_by_role.items():
-            if r.value == role:
-                return figure
-    abort(404)
 
 
 def _school_figures(user) -> tuple[Selection, SchoolCompliance]:
@@ -325,17 +313,22 @@ def _named(rows) -> list[Pupil]:
 
 
 def _drill_down(key: str):
+    """The figure `key` (one of the figures, or `tasks_overdue_<role>`; else 404), counted alone
+    as of today for the filters asked for, and the rows behind it."""
     user = operations.signed_in_user()
-    selection, compliance = _school_figures(user)
-    figure = _figure(compliance, key)
-    rows = rows_for(db.session, user, key, figure, selection.school, compliance.today)
-    return user, selection, compliance, figure, rows
+    selection = _selection(user)
+    on = today()
+    figure = school_figure(db.session, selection.school, on, key, selection.filter)
+    if figure is None:
+        abort(404)
+    rows = rows_for(db.session, user, key, figure, selection.school, on)
+    return user, selection, on, figure, rows
 
 
 @bp.route("/figures/<key>")
 @access.requires(Ability.VIEW_FIGURE_LISTS)
 def figure(key: str):
-    user, selection, compliance, found, rows = _drill_down(key)
+    user, selection, on, found, rows = _drill_down(key)
     body = render_template(
         "dashboard/figure.html",
         key=key,
@@ -343,7 +336,9 @@ def figure(key: str):
         card=BY_KEY.get(key),
         rows=rows,
         selection=selection,
-        compliance=compliance,
+        today=on,
+        row_page=address_of(*ROW_PAGES[found.id_kind]),
+        task_page=address_of(*ROW_PAGES["task"]),
     )
     audit.record_for_pupils(
         db.session, "named_in_dashboard_list", actor=user, pupils=_named(rows), details={"figure": key}
@@ -354,7 +349,7 @@ def figure(key: str):
 @bp.route("/figures/<key>.csv")
 @access.requires(Ability.VIEW_FIGURE_LISTS)
 def figure_csv(key: str):
-    user, selection, compliance, found, rows = _drill_down(key)
+    user, selection, on, found, rows = _drill_down(key)
     table = [["Pupil", "Year group", "Subject", "Detail", "Task held by"]] + [
         [
             row.pupil.full_name if row.pupil else "",
@@ -365,7 +360,7 @@ def figure_csv(key: str):
         ]
         for row in rows
     ]
-    body = csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{compliance.today.isoformat()}.csv")
+    body = csv_response(table, f"{key.replace('_', '-')}-{selection.school.urn}-{on.isoformat()}.csv")
     audit.record_for_pupils(
         db.session,
         "named_in_dashboard_export",

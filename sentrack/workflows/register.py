@@ -35,6 +35,7 @@ from sentrack.models import (
     Pupil,
     SenStatus,
     SupportCycle,
+    TimelineEvent,
 )
 
 ON_REGISTER = (Provision.SEN_SUPPORT, Provision.EHC_PLAN)
@@ -130,6 +131,12 @@ def last_recorded(updated_at: datetime | None, latest_event: datetime | date | s
     """The day of the latest change to a pupil's record: the later of the pupil row's last update
     and their latest timeline entry (when it was entered)."""
     return max(_day_of(v) for v in (updated_at, latest_event) if v is not None)
+
+
+def latest_timeline_entry(pupil=Pupil) -> sa.ScalarSelect:
+    """SQL: when the pupil's latest timeline entry was entered (NULL for none), read through the
+    timeline's index on the pupil: what `last_recorded` takes as `latest_event`."""
+    return sa.select(sa.func.max(TimelineEvent.recorded_at)).where(TimelineEvent.pupil_id == pupil.id).scalar_subquery()
 
 
 def record_stale_on(last: date, weeks: int) -> date:
