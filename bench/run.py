@@ -159,6 +159,15 @@ def build_if_needed(url: str, scale: Scale, schools: int, per_school: int) -> di
     return dict(recorded, built_this_run=True)
 
 
+def analyze(url: str) -> None:
+    """Gather the planner's statistics before measuring: a reused database may have been changed
+    since it was built (a migration, an earlier run's sweeps), and a server with autovacuum off
+    never gathers them itself, leaving the planner to guess."""
+    log("Gathering the planner's statistics (ANALYZE)")
+    with psycopg.connect(plain_url(url), autocommit=True) as connection:
+        connection.execute("ANALYZE")
+
+
 def subjects(url: str) -> dict:
     """What the pages are asked about, at the demo school: pupils on SEN support with an open
     cycle, the year group with most of them, a surname to search for, the pupil with the longest
@@ -427,6 +436,7 @@ def main() -> int:
     flask(url, "db", "upgrade")
     built = build_if_needed(url, scale, schools, per_school)
     today = date.fromisoformat(built["today"])
+    analyze(url)
     subject = subjects(url)
 
     log(f"Serving with gunicorn ({workers} workers) on 127.0.0.1:{port}; {concurrency} concurrent requests")
