@@ -562,6 +562,12 @@ def _fill_roll(session, school_id: int, la_id: int, batch_id: int, first: int, c
     session.commit()
 
 
+# The request's own (the signed-in session and the user's roles, the school), the check, the
+# pupils shown (or written), and the audit's two inserts (the pupils named, the school's event);
+# the page asks the account bar's count of unread notifications besides.
+CENSUS_STATEMENTS = {"/census": 8, "/census?page=2": 8, "/census.csv": 7}
+
+
 def test_the_page_and_csv_take_the_same_number_of_queries_whatever_the_roll(world, session, batch, login):
     client = login(world.users["senco"])
     ids = (world.school.id, world.la.id, batch.id)
@@ -573,4 +579,4 @@ def test_the_page_and_csv_take_the_same_number_of_queries_whatever_the_roll(worl
             counts[path].append(statements(client, path))
     for path, (small, large) in counts.items():
         assert small == large, f"{path}: {small} statements, then {large}"
-        assert large <= MOST_STATEMENTS, path
+        assert large == CENSUS_STATEMENTS[path] <= MOST_STATEMENTS, f"{path}: {large} statements"
