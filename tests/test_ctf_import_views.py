@@ -302,6 +302,26 @@ def test_the_command_applies_with_confirm_as_the_scheduled_import(app, schools, 
     assert json.loads(again.output)["unchanged"] == 1
 
 
+def test_the_recent_imports_name_who_uploaded_each_and_count_its_rows(app, client, schools, login, tmp_path):
+    path = tmp_path / FILE_NAME
+    path.write_bytes(ctf_xml(pupil_xml(upn=sample_upn(1403)), dest=OAK))
+    assert app.test_cli_runner().invoke(args=["import-ctf", str(path), "--json", "--confirm"]).exit_code == 0
+    admin = schools.users["admin"]
+    login(admin)
+    upload(client, sen_file(schools), name="8201234_CTF_9992001_002.xml")
+
+    listed = client.page("/imports").table("Recent imports")
+
+    assert [row[:3] for row in listed] == [
+        ["8201234_CTF_9992001_002.xml", ImportKind.CTF.label, admin.full_name],
+        [FILE_NAME, ImportKind.CTF.label, "The scheduled import"],
+    ]
+    assert [row[4:] for row in listed] == [
+        [ImportStatus.PREVIEW.label, "1 new, 0 changed, 1 unchanged, 0 in error"],
+        [ImportStatus.APPLIED.label, "1 new, 0 changed, 0 unchanged, 0 in error"],
+    ]
+
+
 def test_the_command_refuses_a_file_with_the_reason(app, schools, tmp_path):
     path = tmp_path / "elsewhere.xml"
     path.write_bytes(ctf_xml(pupil_xml(), dest=("555", "1111", "111111")))

@@ -226,7 +226,7 @@ def test_the_mis_s_sen_is_sen_track_s_but_for_the_three_differences_the_census_c
     assert summary.sen_differences_open == len(open_differences) == 3
     assert {d.batch_id for d in open_differences} == {recent.id}
     flagged = {
-        row.pupil.id
+        row.pupil_id
         for row in census_check(session, school.id, TODAY).rows
         if any(flag.kind == "disagrees" for flag in row.flags)
     }

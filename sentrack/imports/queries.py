@@ -4,13 +4,23 @@ the SEN differences waiting for the SENCO with the school's record beside each."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from sentrack import access
 from sentrack.access import Ability
-from sentrack.models import DifferenceStatus, ImportBatch, Pupil, SenDifference, SenStatus, User
+from sentrack.models import (
+    DifferenceStatus,
+    ImportBatch,
+    ImportKind,
+    ImportStatus,
+    Pupil,
+    SenDifference,
+    SenStatus,
+    User,
+)
 from sentrack.templating import format_date
 from sentrack.workflows.ctf_rows import current_sen
 from sentrack.workflows.imports import STATUSES, RowPlan, rows_of
@@ -18,17 +28,38 @@ from sentrack.workflows.imports import STATUSES, RowPlan, rows_of
 RECENT = 20
 
 
-def recent_imports(session: Session, school_id: int) -> list[ImportBatch]:
-    """The school's latest imports, newest first, with who uploaded and decided each."""
-    return list(
-        session.scalars(
-            sa.select(ImportBatch)
-            .where(ImportBatch.school_id == school_id)
-            .options(joinedload(ImportBatch.uploaded_by), joinedload(ImportBatch.decided_by))
-            .order_by(ImportBatch.uploaded_at.desc(), ImportBatch.id.desc())
-            .limit(RECENT)
+@dataclass(frozen=True)
+class RecentImport:
+    """One import as the list of recent imports shows it: not its rows, which hold the whole file."""
+
+    id: int
+    file_name: str
+    kind: ImportKind
+    status: ImportStatus
+    counts: dict
+    uploaded_at: datetime
+    uploaded_by: str | None  # the uploader's name; None for the scheduled import
+
+
+def recent_imports(session: Session, school_id: int) -> list[RecentImport]:
+    """The school's latest imports, newest first, with who uploaded each: one query of the
+    columns the list shows (a batch's rows are the whole file, a roll's worth of JSON)."""
+    found = session.execute(
+        sa.select(
+            ImportBatch.id,
+            ImportBatch.file_name,
+            ImportBatch.kind,
+            ImportBatch.status,
+            ImportBatch.counts,
+            ImportBatch.uploaded_at,
+            User.full_name,
         )
+        .outerjoin(User, User.id == ImportBatch.uploaded_by_id)
+        .where(ImportBatch.school_id == school_id)
+        .order_by(ImportBatch.uploaded_at.desc(), ImportBatch.id.desc())
+        .limit(RECENT)
     )
+    return [RecentImport(*row) for row in found]
 
 
 @dataclass(frozen=True)

@@ -15,14 +15,17 @@ the first three (its constraints refuse them), but is checked by the same rules 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from sentrack.models import MisSen, NeedType, Provision, Pupil, SenStatus
+from sentrack.workflows.among import among
 from sentrack.workflows.ehc_register import has_plan_in_force
 from sentrack.workflows.register import on_roll
 
@@ -70,7 +73,7 @@ class SenRecord:
 
 @dataclass(frozen=True)
 class CensusRow:
-    pupil: Pupil
+    pupil_id: int
     sen_track: SenRecord
     mis: SenRecord | None  # None when no CTF has been imported for the pupil
     flags: tuple[Flag, ...]
@@ -82,18 +85,25 @@ class CensusRow:
 
 @dataclass(frozen=True)
 class CensusCheck:
+    """The check of every pupil on the roll on `day`, in name order; its figures are worked out
+    once each (the page reads them more than once)."""
+
     day: date
     rows: list[CensusRow]
 
-    @property
+    @cached_property
     def with_problems(self) -> list[CensusRow]:
         return [row for row in self.rows if row.has_problem]
 
-    @property
+    @cached_property
+    def without_problems(self) -> list[CensusRow]:
+        return [row for row in self.rows if not row.has_problem]
+
+    @cached_property
     def without_ctf(self) -> int:
         return sum(row.mis is None for row in self.rows)
 
-    @property
+    @cached_property
     def flag_counts(self) -> dict[str, int]:
         """Pupils with each kind of flag (a pupil counted once per kind), every kind listed."""
         counts = Counter(kind for row in self.rows for kind in {flag.kind for flag in row.flags})
@@ -199,33 +209,49 @@ def _mis_record(held: bool, provision: Provision | None, given: list | None) -> 
 
 def census_check(session: Session, school_id: int, day: date) -> CensusCheck:
     """Every pupil on the school's roll on `day`, by name, with both records and their flags; one
-    query whatever the roll, reading only the columns of the two records that the check uses."""
+    query whatever the roll, reading the pupil's id and only the columns of the two records that
+    the check uses (a page reads only the pupils it names).
+
+    Most pupils share their records with many others (no SEN, or the same K and need on both
+    sides): the records and flags of each combination of columns, the CTF's needs as written,
+    are worked out once."""
     plan_in_force = has_plan_in_force(day).label("plan_in_force")
+    # The open statuses of the school's pupils only (`among`): else PostgreSQL hashes the authority's.
+    school = aliased(Pupil)
+    of_school = among(SenStatus.pupil_id, sa.select(school.id).where(school.school_id == school_id))
     found = session.execute(
         sa.select(
-            Pupil,
+            Pupil.id,
             SenStatus.provision,
             SenStatus.primary_need,
             SenStatus.secondary_need,
             MisSen.pupil_id.is_not(None),
             MisSen.provision,
-            MisSen.needs,
+            sa.cast(MisSen.needs, sa.Text),
             plan_in_force,
         )
-        .outerjoin(SenStatus, sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None)))
+        .select_from(Pupil)
+        .outerjoin(SenStatus, sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None), of_school))
         .outerjoin(MisSen, MisSen.pupil_id == Pupil.id)
         .where(Pupil.school_id == school_id, on_roll(day))
         .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
     ).all()
     rows = []
-    for pupil, provision, primary, secondary, held, mis_provision, mis_needs, in_force in found:
-        ours, theirs = _sen_track_record(provision, primary, secondary), _mis_record(held, mis_provision, mis_needs)
-        rows.append(CensusRow(pupil, ours, theirs, check_pupil(ours, theirs, bool(in_force))))
+    checked: dict[tuple, tuple[SenRecord, SenRecord | None, tuple[Flag, ...]]] = {}
+    for pupil_id, *columns in found:
+        key = (*columns[:-1], bool(columns[-1]))
+        if key not in checked:
+            provision, primary, secondary, held, mis_provision, mis_needs, in_force = key
+            ours = _sen_track_record(provision, primary, secondary)
+            theirs = _mis_record(held, mis_provision, None if mis_needs is None else json.loads(mis_needs))
+            checked[key] = (ours, theirs, check_pupil(ours, theirs, in_force))
+        rows.append(CensusRow(pupil_id, *checked[key]))
     return CensusCheck(day=day, rows=rows)
 
 
-def csv_rows(rows: list[CensusRow]) -> list[list]:
-    """`rows` of a check as spreadsheet rows, with a header: the same columns as the page."""
+def csv_rows(rows: list[tuple[Pupil, CensusRow]]) -> list[list]:
+    """`rows` of a check, each with its pupil, as spreadsheet rows, with a header: the same
+    columns as the page."""
     table = [
         [
             "Surname",
@@ -239,13 +265,13 @@ def csv_rows(rows: list[CensusRow]) -> list[list]:
             "Problems",
         ]
     ]
-    for row in rows:
+    for pupil, row in rows:
         table.append(
             [
-                row.pupil.last_name,
-                row.pupil.first_name,
-                row.pupil.upn,
-                row.pupil.year_label,
+                pupil.last_name,
+                pupil.first_name,
+                pupil.upn,
+                pupil.year_label,
                 row.sen_track.provision or "",
                 row.sen_track.needs_label,
                 "" if row.mis is None else (row.mis.provision or ""),
