@@ -124,7 +124,8 @@ def ended_without_impact(session: Session, school_id: int, today: date, limit: i
     rows = session.execute(
         sa.select(Intervention, awaiting, pupils)
         .where(Intervention.school_id == school_id, Intervention.ends_on < today, awaiting > 0)
-        .options(selectinload(Intervention.delivered_by))
+        # The name of who delivered it, in the same statement; their roles are not shown.
+        .options(joinedload(Intervention.delivered_by).lazyload(User.role_assignments))
         .order_by(Intervention.ends_on)
         .limit(limit)
     ).all()
