@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from sentrack import access
 from sentrack.models import (
@@ -28,6 +28,7 @@ from sentrack.models import (
     group_teachers,
 )
 from sentrack.models.organisation import current_group
+from sentrack.workflows.among import among
 from sentrack.workflows.intervention_status import has_ended
 from sentrack.workflows.register import awaiting_impact, on_roll
 from sentrack.workflows.registers import delivered, unusual_day
@@ -61,7 +62,7 @@ def home_interventions(session: Session, user: User, today: date) -> HomeInterve
             sa.select(Intervention)
             .where(access.own_interventions(user), Intervention.starts_on <= friday, Intervention.ends_on >= monday)
             .options(
-                joinedload(Intervention.delivered_by),
+                joinedload(Intervention.delivered_by).lazyload(User.role_assignments),
                 # The places of pupils on the roll today: a pupil who left is on no register.
                 selectinload(
                     Intervention.places.and_(InterventionPupil.pupil_id.in_(sa.select(Pupil.id).where(on_roll(today))))
@@ -124,7 +125,8 @@ def ended_without_impact(session: Session, school_id: int, today: date, limit: i
     rows = session.execute(
         sa.select(Intervention, awaiting, pupils)
         .where(Intervention.school_id == school_id, Intervention.ends_on < today, awaiting > 0)
-        .options(selectinload(Intervention.delivered_by))
+        # The name of who delivered it, in the same statement; their roles are not shown.
+        .options(joinedload(Intervention.delivered_by).lazyload(User.role_assignments))
         .order_by(Intervention.ends_on)
         .limit(limit)
     ).all()
@@ -144,11 +146,12 @@ class Passport:
     read_on: date | None = None  # when the user said "I have read it" for the current status
 
 
-def passport_pupils(session: Session, user: User, today: date) -> tuple[list[Pupil], dict[int, list[str]]]:
-    """The user's pupils, whose passports their home page shows: for a support assistant, the
-    pupils of the interventions they deliver that have not ended; for a class teacher, the pupils
-    of their classes on the SEN register and the pupils of the interventions they deliver. With
-    the names of those interventions, by pupil. Two queries."""
+def _passport_pupils(session: Session, user: User, today: date) -> tuple[sa.Select | None, dict[int, list[str]]]:
+    """The user's pupils, whose passports their home page shows, as a query of `Pupil` in the
+    order shown (None when there are none): for a support assistant, the pupils of the
+    interventions they deliver that have not ended; for a class teacher, the pupils of their
+    classes on the SEN register and the pupils of the interventions they deliver. With the names
+    of those interventions, by pupil (one query)."""
     delivering = (
         sa.select(InterventionPupil.pupil_id, Intervention.name)
         .join(Intervention, Intervention.id == InterventionPupil.intervention_id)
@@ -159,74 +162,82 @@ def passport_pupils(session: Session, user: User, today: date) -> tuple[list[Pup
         names[pupil_id].append(name)
     conditions = [Pupil.id.in_(list(names))] if names else []
     if access.teaches_classes(user):
-        on_register = sa.select(SenStatus.pupil_id).where(
-            SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE
-        )
         taught = (
             sa.select(group_pupils.c.pupil_id)
             .join(group_teachers, group_teachers.c.group_id == group_pupils.c.group_id)
             .where(group_teachers.c.user_id == user.id, current_group(group_pupils.c.group_id))
         )
-        conditions.append(sa.and_(Pupil.id.in_(taught), Pupil.id.in_(on_register)))
-    if not conditions:
-        return [], names
-    pupils = list(
-        session.scalars(
-            sa.select(Pupil)
-            .where(sa.or_(*conditions), access.sen_scope(user), on_roll(today))
-            .options(selectinload(Pupil.groups))
-            .order_by(Pupil.last_name, Pupil.first_name)
+        # Those of the taught pupils on the register, their statuses read through their ids
+        # (`among`) rather than every open status of the authority.
+        on_register = sa.select(SenStatus.pupil_id).where(
+            among(SenStatus.pupil_id, taught), SenStatus.end_date.is_(None), SenStatus.provision != Provision.NONE
         )
+        conditions.append(among(Pupil.id, on_register))
+    if not conditions:
+        return None, names
+    pupils = (
+        sa.select(Pupil)
+        .where(sa.or_(*conditions), access.sen_scope(user), on_roll(today))
+        .order_by(Pupil.last_name, Pupil.first_name)
     )
     return pupils, names
 
 
+def passport_pupils(session: Session, user: User, today: date) -> tuple[list[Pupil], dict[int, list[str]]]:
+    """The user's pupils whose passports their home page shows (`_passport_pupils`), with the
+    names of the interventions they deliver to them, by pupil. Two queries."""
+    pupils, names = _passport_pupils(session, user, today)
+    return (list(session.scalars(pupils)) if pupils is not None else []), names
+
+
 def passports(session: Session, user: User, today: date) -> list[Passport]:
-    """The passports of the user's pupils (see `passport_pupils`): a fixed number of queries,
-    whatever the number of pupils."""
-    pupils, names = passport_pupils(session, user, today)
-    ids = [p.id for p in pupils]
+    """The passports of the user's pupils (see `_passport_pupils`): two queries, whatever the
+    number of pupils."""
+    pupils_query, names = _passport_pupils(session, user, today)
+    if pupils_query is None:
+        return []
+    pupils: dict[int, Pupil] = {}
     statuses: dict[int, SenStatus] = {}
     cycles: dict[int, SupportCycle] = {}
     read: dict[int, date] = {}
-    if ids:
-        # Each pupil's open SEN status and open cycle (with its plan and assessment) in one query.
-        # With the user's "I have read it" of the passport under that status.
-        rows = session.execute(
-            sa.select(Pupil.id, SenStatus, SupportCycle, PassportRead.read_on)
-            .outerjoin(SenStatus, sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None)))
-            .outerjoin(
-                SupportCycle, sa.and_(SupportCycle.pupil_id == Pupil.id, SupportCycle.state != CycleState.CLOSED)
-            )
-            .outerjoin(
-                PassportRead,
-                sa.and_(
-                    PassportRead.pupil_id == Pupil.id,
-                    PassportRead.sen_status_id == SenStatus.id,
-                    PassportRead.user_id == user.id,
-                ),
-            )
-            .where(Pupil.id.in_(ids))
-            .options(joinedload(SupportCycle.plan), joinedload(SupportCycle.assessment))
+    # The pupils with each one's open SEN status and open cycle (with its plan and assessment),
+    # and the user's "I have read it" of the passport under that status, in one query.
+    pupils_query = pupils_query.subquery()
+    pupil = aliased(Pupil, pupils_query)
+    rows = session.execute(
+        sa.select(pupil, SenStatus, SupportCycle, PassportRead.read_on)
+        .outerjoin(SenStatus, sa.and_(SenStatus.pupil_id == pupil.id, SenStatus.end_date.is_(None)))
+        .outerjoin(SupportCycle, sa.and_(SupportCycle.pupil_id == pupil.id, SupportCycle.state != CycleState.CLOSED))
+        .outerjoin(
+            PassportRead,
+            sa.and_(
+                PassportRead.pupil_id == pupil.id,
+                PassportRead.sen_status_id == SenStatus.id,
+                PassportRead.user_id == user.id,
+            ),
         )
-        for pupil_id, status, cycle, read_on in rows:
-            if status is not None:
-                statuses[pupil_id] = status
-            if cycle is not None:
-                cycles[pupil_id] = cycle
-            if read_on is not None:
-                read[pupil_id] = read_on
+        .options(joinedload(SupportCycle.plan), joinedload(SupportCycle.assessment))
+        .order_by(pupil.last_name, pupil.first_name)
+    )
+    for found_pupil, status, cycle, read_on in rows:
+        pupils.setdefault(found_pupil.id, found_pupil)
+        if status is not None:
+            statuses[found_pupil.id] = status
+        if cycle is not None:
+            cycles[found_pupil.id] = cycle
+        if read_on is not None:
+            read[found_pupil.id] = read_on
     found = []
-    for pupil in pupils:
-        cycle = cycles.get(pupil.id)
+    for pupil_id, one in pupils.items():
+        cycle = cycles.get(pupil_id)
         found.append(
             Passport(
-                pupil=pupil,
-                status=statuses.get(pupil.id),
+                pupil=one,
+                status=statuses.get(pupil_id),
                 strategies=cycle.plan.strategies if cycle and cycle.plan else None,
                 strengths=cycle.assessment.strengths if cycle and cycle.assessment else None,
-                interventions=sorted(set(names.get(pupil.id, []))),
-                read_on=read.get(pupil.id),
+                interventions=sorted(set(names.get(pupil_id, []))),
+                read_on=read.get(pupil_id),
             )
         )
     return found

@@ -64,17 +64,17 @@ def overdue_concerns(session: Session, user: User, on: date) -> list[Concern]:
             sa.select(Concern)
             .join(Pupil, Concern.pupil_id == Pupil.id)
             .where(access.sen_scope(user), on_roll(on), concern_past_deadline(on))
-            .options(selectinload(Concern.pupil))
+            .options(contains_eager(Concern.pupil))
             .order_by(Concern.deadline)
             .limit(OVERDUE_CONCERNS_SHOWN)
         )
     )
 
 
-def overdue_counts(session: Session, user: User, on: date) -> tuple[int, int, int]:
+def overdue_counts(user: User, on: date) -> dict[str, sa.ScalarSelect]:
     """How many reviews are overdue (`register.review_overdue`), how many concerns are past their
     deadline and how many are open, among the pupils in the user's scope, however many the lists
-    show: one query."""
+    show (`home_counts` asks them)."""
     reviews = (
         sa.select(sa.func.count(SupportCycle.id))
         .join(Plan, Plan.cycle_id == SupportCycle.id)
@@ -90,11 +90,11 @@ def overdue_counts(session: Session, user: User, on: date) -> tuple[int, int, in
             .scalar_subquery()
         )
 
-    return tuple(
-        session.execute(
-            sa.select(reviews, concerns(concern_past_deadline(on)), concerns(Concern.status == ConcernStatus.OPEN))
-        ).one()
-    )
+    return {
+        "reviews_overdue_count": reviews,
+        "overdue_concern_count": concerns(concern_past_deadline(on)),
+        "open_concerns": concerns(Concern.status == ConcernStatus.OPEN),
+    }
 
 
 def reviews_due(session: Session, user: User, on: date, *, within_days: int = 14) -> list[tuple[SupportCycle, Plan]]:
@@ -104,8 +104,9 @@ def reviews_due(session: Session, user: User, on: date, *, within_days: int = 14
         session.execute(
             sa.select(SupportCycle, Plan)
             .join(Plan, Plan.cycle_id == SupportCycle.id)
+            .join(Pupil, Pupil.id == SupportCycle.pupil_id)
             .where(among(SupportCycle.pupil_id, pupils_in_sen_scope(user, on)), review_due_within(on, within_days))
-            .options(selectinload(SupportCycle.pupil), contains_eager(SupportCycle.plan))
+            .options(contains_eager(SupportCycle.pupil), contains_eager(SupportCycle.plan))
             .order_by(Plan.review_date)
             .limit(REVIEWS_SHOWN)
         ).tuples()
@@ -117,8 +118,8 @@ def letters_to_send(session: Session, user: User, on: date) -> list[ParentLetter
         session.scalars(
             sa.select(ParentLetter)
             .join(Pupil, ParentLetter.pupil_id == Pupil.id)
-            .where(access.sen_scope(user), on_roll(on), ParentLetter.sent_on.is_(None))
-            .options(selectinload(ParentLetter.pupil))
+            .where(among(ParentLetter.pupil_id, pupils_in_sen_scope(user, on)), ParentLetter.sent_on.is_(None))
+            .options(contains_eager(ParentLetter.pupil))
             .order_by(ParentLetter.created_on)
             .limit(LETTERS_SHOWN)
         )
@@ -154,51 +155,69 @@ def open_cycles(session: Session, pupil_ids: list[int]) -> dict[int, SupportCycl
     }
 
 
-def school_counts(session: Session, school_id: int, on: date) -> tuple[int, int, int]:
-    """Active staff, pupils on the roll and current classes of the school: one query."""
-    staff = sa.select(sa.func.count(User.id)).where(User.school_id == school_id, User.active).scalar_subquery()
-    roll = sa.select(sa.func.count(Pupil.id)).where(Pupil.school_id == school_id, on_roll(on)).scalar_subquery()
-    classes = (
-        sa.select(sa.func.count(TeachingGroup.id))
+def school_counts(school_id: int, on: date) -> dict[str, sa.ScalarSelect]:
+    """Active staff, pupils on the roll and current classes of the school (`home_counts` asks them)."""
+    return {
+        "staff_count": sa.select(sa.func.count(User.id))
+        .where(User.school_id == school_id, User.active)
+        .scalar_subquery(),
+        "roll_count": sa.select(sa.func.count(Pupil.id))
+        .where(Pupil.school_id == school_id, on_roll(on))
+        .scalar_subquery(),
+        "class_count": sa.select(sa.func.count(TeachingGroup.id))
         .where(TeachingGroup.school_id == school_id, TeachingGroup.ended_on.is_(None))
-        .scalar_subquery()
-    )
-    return tuple(session.execute(sa.select(staff, roll, classes)).one())
+        .scalar_subquery(),
+    }
 
 
-def exchange_waiting(session: Session, user: User) -> tuple[int, int]:
-    """What the MIS and other schools leave waiting for the user, in one query: imported SEN
-    histories that differ from the school's record, and other schools' requests for the records of
-    the school's pupils (each counted only where the user's abilities reach the pupil)."""
-    differences = (
-        sa.select(sa.func.count(SenDifference.id))
+def exchange_waiting(user: User) -> dict[str, sa.ScalarSelect]:
+    """What the MIS and other schools leave waiting for the user: imported SEN histories that
+    differ from the school's record, and other schools' requests for the records of the school's
+    pupils (each counted only where the user's abilities reach the pupil)."""
+    return {
+        "differences_waiting": sa.select(sa.func.count(SenDifference.id))
         .join(Pupil, Pupil.id == SenDifference.pupil_id)
         .where(SenDifference.status == DifferenceStatus.OPEN, access.scope_for(user, access.Ability.RECONCILE_SEN))
-        .scalar_subquery()
-    )
-    transfers = (
-        sa.select(sa.func.count(PupilTransfer.id))
+        .scalar_subquery(),
+        "transfers_waiting": sa.select(sa.func.count(PupilTransfer.id))
         .where(PupilTransfer.status == TransferStatus.AWAITING, access.transfers_to_decide(user))
-        .scalar_subquery()
-    )
-    return tuple(session.execute(sa.select(differences, transfers)).one())
+        .scalar_subquery(),
+    }
 
 
-def roles_waiting(session: Session, user: User) -> int:
+def roles_waiting(user: User) -> dict[str, sa.ScalarSelect]:
     """How many roles proposed for members of the user's school wait for this user to confirm
-    or decline them (0 for anyone who decides on none)."""
+    or decline them (nothing to ask for anyone who decides on none)."""
     deciding = access.roles_grantable_by(user) & access.SEN_ROLES
     if not deciding:
-        return 0
-    return (
-        session.scalar(
-            sa.select(sa.func.count())
-            .select_from(RoleProposal)
-            .join(User, User.id == RoleProposal.user_id)
-            .where(User.school_id == user.school_id, RoleProposal.role.in_(deciding))
-        )
-        or 0
-    )
+        return {}
+    return {
+        "roles_waiting": sa.select(sa.func.count())
+        .select_from(RoleProposal)
+        .join(User, User.id == RoleProposal.user_id)
+        .where(User.school_id == user.school_id, RoleProposal.role.in_(deciding))
+        .scalar_subquery()
+    }
+
+
+def home_counts(session: Session, user: User, on: date, sections: frozenset[str]) -> dict[str, int]:
+    """The counts the home page's sections show, by name, in one statement: the overdue reviews
+    and concerns ("oversight"), what the MIS and other schools leave waiting ("exchange"), the
+    school's staff, roll and classes ("school"), and the roles waiting for the user (0 for anyone
+    who decides on none)."""
+    asked: dict[str, sa.ScalarSelect] = {}
+    if "oversight" in sections:
+        asked |= overdue_counts(user, on)
+    if "exchange" in sections:
+        asked |= exchange_waiting(user)
+    if "school" in sections:
+        asked |= school_counts(user.school_id, on)
+    asked |= roles_waiting(user)
+    found = {"roles_waiting": 0}
+    if asked:
+        row = session.execute(sa.select(*(query.label(name) for name, query in asked.items()))).one()
+        found |= {name: value or 0 for name, value in row._mapping.items()}
+    return found
 
 
 @dataclass(frozen=True)

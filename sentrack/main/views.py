@@ -36,9 +36,6 @@ def home():
         }
     if "oversight" in sections:
         context["reviews_due"] = queries.reviews_due(db.session, user, on)
-        (context["reviews_overdue_count"], context["overdue_concern_count"], context["open_concerns"]) = (
-            queries.overdue_counts(db.session, user, on)
-        )
         context["letters_to_send"] = queries.letters_to_send(db.session, user, on)
         if access.can(user, access.Ability.RECORD_EHC_SCHOOL):  # the SENCO convenes the reviews
             context["ehc_work"] = queries.ehc_work(db.session, user, on)
@@ -53,21 +50,15 @@ def home():
             engagement_for_school(db.session, user.school, on, pupil_ids=pupil_ids) if pupil_ids else {}
         )
         context["class_cycles"] = queries.open_cycles(db.session, pupil_ids)
-    if "exchange" in sections:
-        context["differences_waiting"], context["transfers_waiting"] = queries.exchange_waiting(db.session, user)
     if "impact_missing" in sections:
         context["ended_without_impact"] = intervention_home.ended_without_impact(db.session, user.school_id, on)
     if delivers:
         context["mine"] = intervention_home.home_interventions(db.session, user, on)
         context["passports"] = intervention_home.passports(db.session, user, on)
         context["quick_form"] = QuickRegisterForm()
-    if "school" in sections:
-        context["staff_count"], context["roll_count"], context["class_count"] = queries.school_counts(
-            db.session, user.school_id, on
-        )
     if "retention" in sections:
         context["records_due"] = retention_queries.due_count(db.session, user.school, on)
-    context["roles_waiting"] = queries.roles_waiting(db.session, user)
+    context |= queries.home_counts(db.session, user, on, sections)
     page = render_template("main/home.html", user=user, **context)
     # Audited once the page is rendered, one statement each (the request commits them): the
     # passports show pupils' SEN records; the lists name other pupils.

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 
 from sentrack import access, audit
 from sentrack.access import Ability
@@ -246,12 +246,15 @@ def destination_choices(session: Session, pupil: Pupil) -> list[tuple[int, str]]
 
 
 def load_staff(session: Session, user_ids) -> list[User]:
-    """The users with these ids, in one query (and one for their roles), so that a page's links to
-    them (who recorded, led or delivered something) find them in the session instead of loading
-    them one by one. Keep the list while the page renders: the session holds loaded objects only
-    as long as something refers to them."""
+    """The users with these ids, in one query, so that a page's links to them (who recorded, led or
+    delivered something) find them in the session instead of loading them one by one. The pages
+    show their names, not their roles: those are left to load if something asks for them. Keep
+    the list while the page renders: the session holds loaded objects only as long as something
+    refers to them."""
     wanted = {user_id for user_id in user_ids if user_id is not None}
-    return list(session.scalars(sa.select(User).where(User.id.in_(wanted)))) if wanted else []
+    if not wanted:
+        return []
+    return list(session.scalars(sa.select(User).where(User.id.in_(wanted)).options(lazyload(User.role_assignments))))
 
 
 def group_choices(session: Session, user: User) -> list[tuple[int, str]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sentrack.models import (
     CostBasis,
@@ -15,6 +15,7 @@ from sentrack.models import (
     InterventionPupil,
     Pupil,
     School,
+    User,
 )
 from sentrack.workflows.register import on_roll_part
 from sentrack.workflows.registers import SessionCounts, session_counts
@@ -80,7 +81,7 @@ def on_roll_during(pupil: Pupil, start: date, end: date) -> bool:
 
 def _running_in(session: Session, school: School, term: Term, year_group: int | None) -> list[Intervention]:
     """The school's interventions running in the term (with a pupil in `year_group` when given),
-    with their types, deliverers and pupils loaded in bulk."""
+    with their types, deliverers and pupils loaded in bulk (two queries)."""
     query = (
         sa.select(Intervention)
         .where(
@@ -89,9 +90,11 @@ def _running_in(session: Session, school: School, term: Term, year_group: int | 
             Intervention.ends_on >= term.starts_on,
         )
         .options(
-            selectinload(Intervention.type),
-            selectinload(Intervention.delivered_by),
-            selectinload(Intervention.places).selectinload(InterventionPupil.pupil),
+            # The type and who delivers it come in the same rows (one each); the map shows the
+            # deliverer's name, not their roles.
+            joinedload(Intervention.type),
+            joinedload(Intervention.delivered_by).lazyload(User.role_assignments),
+            selectinload(Intervention.places).joinedload(InterventionPupil.pupil),
         )
     )
     if year_group is not None:

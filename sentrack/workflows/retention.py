@@ -32,6 +32,7 @@ from sentrack.models import (
     School,
     SenStatus,
     TransferStatus,
+    User,
 )
 
 SEN_FILE_YEARS = 31
@@ -274,7 +275,8 @@ def due_or_held(session: Session, school: School, today: date) -> list[Retention
         sa.select(Pupil, has_sen_file(), handed_at, LegalHold)
         .outerjoin(LegalHold, sa.and_(LegalHold.pupil_id == Pupil.id, LegalHold.lifted_at.is_(None)))
         .where(_candidates(school, today))
-        .options(joinedload(LegalHold.placed_by))
+        # Who placed the hold is named, not their roles.
+        .options(joinedload(LegalHold.placed_by).lazyload(User.role_assignments))
         .order_by(Pupil.left_on, Pupil.id)
     )
     found = []
