@@ -357,14 +357,14 @@ def _in_interventions_delivered_by(user: User) -> sa.ColumnElement[bool]:
     return Pupil.id.in_(delivered)
 
 
-def _in_ehc_work_in_authority(user: User) -> sa.ColumnElement[bool]:
+def _in_ehc_work_in_authority(user: User, listing: bool) -> sa.ColumnElement[bool]:
     """The pupils of the authority's schools with a needs assessment request in progress, an EHC
     plan in force, or an open "E" status (`sentrack.workflows.ehc_register.in_ehc_work`)."""
     schools = sa.select(School.id).where(School.local_authority_id == user.local_authority_id)
-    return sa.and_(Pupil.school_id.in_(schools), in_ehc_work(today()))
+    return sa.and_(Pupil.school_id.in_(schools), in_ehc_work(today(), listing=listing))
 
 
-def _role_condition(user: User, role: Role) -> sa.ColumnElement[bool]:
+def _role_condition(user: User, role: Role, listing: bool = False) -> sa.ColumnElement[bool]:
     """The pupils one role of the user reaches. The SENCO and the head teacher keep the records of
     pupils who have left, and an LA officer those of the authority's pupils in EHC work;
     class teachers, support assistants and administrators reach only the pupils on the roll."""
@@ -375,7 +375,7 @@ def _role_condition(user: User, role: Role) -> sa.ColumnElement[bool]:
     if role is Role.TEACHER:
         return sa.and_(Pupil.school_id == user.school_id, on_roll(today()), _taught_by(user))
     if role is Role.LA_OFFICER:
-        return _in_ehc_work_in_authority(user) if user.local_authority_id else sa.false()
+        return _in_ehc_work_in_authority(user, listing) if user.local_authority_id else sa.false()
     if role is Role.SUPPORT_ASSISTANT:
         return sa.and_(Pupil.school_id == user.school_id, on_roll(today()), _in_interventions_delivered_by(user))
     return sa.false()  # governors see no pupil
@@ -405,11 +405,12 @@ def _scope_kind(user: User, ability: Ability) -> tuple[tuple[Role, ...], str]:
     return roles, "read"
 
 
-def _reach(user: User, roles: tuple[Role, ...], rule: str) -> sa.ColumnElement[bool]:
-    """The pupils that the user's `roles` reach under `rule` (see `_scope_kind`)."""
+def _reach(user: User, roles: tuple[Role, ...], rule: str, listing: bool = False) -> sa.ColumnElement[bool]:
+    """The pupils that the user's `roles` reach under `rule` (see `_scope_kind`); `listing`: see
+    `pupil_scope`."""
     if not roles:
         return sa.false()
-    reach = sa.or_(*(_role_condition(user, role) for role in roles))
+    reach = sa.or_(*(_role_condition(user, role, listing) for role in roles))
     if rule == "leavers":
         return sa.and_(reach, Pupil.left_on.is_not(None))
     if rule in ("write", "leaving"):
@@ -419,20 +420,31 @@ def _reach(user: User, roles: tuple[Role, ...], rule: str) -> sa.ColumnElement[b
     return reach
 
 
-def _scope(user: User, ability: Ability) -> sa.ColumnElement[bool]:
+def _scope(user: User, ability: Ability, listing: bool = False) -> sa.ColumnElement[bool]:
     if not user.is_authenticated:
         return sa.false()
-    return _reach(user, *_scope_kind(user, ability))
+    return _reach(user, *_scope_kind(user, ability), listing=listing)
 
 
-def pupil_scope(user: User) -> sa.ColumnElement[bool]:
-    """The pupils whose record (details and contacts) the user may read."""
-    return _scope(user, Ability.VIEW_PUPILS)
+def pupil_scope(user: User, *, listing: bool = False) -> sa.ColumnElement[bool]:
+    """The pupils whose record (details and contacts) the user may read. `listing`: written for a
+    list of those pupils, where a reach that is a set of pupils (an LA officer's, the pupils in EHC
+    work) is read through its ids rather than tested for each pupil of the authority."""
+    return _scope(user, Ability.VIEW_PUPILS, listing)
 
 
 def sen_scope(user: User) -> sa.ColumnElement[bool]:
     """The pupils whose SEN record (status, needs, concerns) the user may read."""
     return _scope(user, Ability.VIEW_SEN)
+
+
+def sen_scope_among_readable(user: User) -> sa.ColumnElement[bool]:
+    """`sen_scope`, asked of pupils already within `pupil_scope`: plainly true when the user's
+    reach is of the same kind for both (`_scope_kind`), so that a list does not work out the same
+    reach twice."""
+    if user.is_authenticated and _scope_kind(user, Ability.VIEW_SEN) == _scope_kind(user, Ability.VIEW_PUPILS):
+        return sa.true()
+    return sen_scope(user)
 
 
 def scope_for(user: User, ability: Ability) -> sa.ColumnElement[bool]:

@@ -431,6 +431,52 @@ def test_a_school_not_counted_this_week_says_so(session, login, client):
     ]
 
 
+def test_the_schools_side_by_side_follow_each_new_snapshot_and_name(app, session, login, client):
+    """The table is written out once for the snapshots it shows: a view of the same snapshots shows
+    the same table, and a newer snapshot, a school renamed or a snapshot gone shows in the next."""
+    from datetime import timedelta
+
+    build_demo(session, today=TODAY, schools=2, pupils_per_school=30)
+    run_sweep(session, TODAY)
+    session.commit()
+    login(_user(session, "la@demo.test"))
+
+    def rows() -> dict[str, list[str]]:
+        return {
+            cells[0]: cells[1:] for cells in client.page("/dashboard/").table('[aria-label="Schools side by side"]')
+        }
+
+    first = rows()
+    assert rows() == first
+    school = session.scalars(sa.select(School).order_by(School.name)).first()
+    stored = session.scalars(sa.select(ComplianceSnapshot).where(ComplianceSnapshot.school_id == school.id)).all()
+    latest = max(stored, key=lambda snapshot: snapshot.as_of)
+    figures = json.loads(json.dumps(latest.figures))
+    figures["figures"]["tasks_overdue"].update(count=60, population=80)
+    tomorrow = TODAY + timedelta(days=1)
+    session.add(ComplianceSnapshot(school_id=school.id, as_of=tomorrow, figures=figures, counted_on=tomorrow))
+    session.commit()
+    app.config["TODAY"] = tomorrow
+
+    counted = rows()
+    heading = next(name for name in counted if name.startswith(school.name))
+    tasks = AUTHORITY_COLUMNS.index("tasks_overdue")
+    assert counted[heading][tasks] == "60 75.0%"
+    assert counted[heading][-1] == f"{tomorrow.day} {tomorrow:%b %Y}"
+    assert {name: cells for name, cells in counted.items() if name != heading} == {
+        name: cells for name, cells in first.items() if name != heading
+    }
+
+    school.name = "Renamed School"
+    session.commit()
+    assert any(name.startswith("Renamed School") for name in rows())
+
+    session.execute(sa.delete(ComplianceSnapshot).where(ComplianceSnapshot.school_id == school.id))
+    session.commit()
+    renamed = next(cells for name, cells in rows().items() if name.startswith("Renamed School"))
+    assert renamed == ["Not counted in the last week: the school's figures appear after its next daily check."]
+
+
 # --- The trend -----------------------------------------------------------------------------------
 
 

@@ -225,6 +225,47 @@ def test_a_teacher_lists_only_the_pupils_of_their_classes(client, world, login, 
     assert _listed(client, f"/pupils/?group={not_theirs.id}") == []
 
 
+def test_an_la_officer_pages_through_exactly_the_pupils_they_reach(client, world, login, session, three_per_page):
+    """The officer's list reads the pupils in EHC work through their ids: page by page it holds, in
+    name order and counted, exactly the pupils on the roll that the officer's reach (asked of each
+    pupil, as a pupil's own pages ask) lets them read."""
+    from sentrack import access
+    from sentrack.access import Ability
+    from sentrack.models import EhcPlan, EhcRequest, EhcRequester
+
+    in_progress = make_pupil(session, world.sibling, first="Ira", last="Ames", year=8)
+    session.add(EhcRequest(pupil_id=in_progress.id, requested_by=EhcRequester.PARENT, received_on=date(2026, 10, 1)))
+    plan_only = make_pupil(session, world.school, first="Jo", last="Cole", provision=Provision.SEN_SUPPORT)
+    session.add(
+        EhcPlan(
+            pupil_id=plan_only.id,
+            local_authority_id=world.la.id,
+            issued_on=date(2026, 3, 1),
+            named_setting="Oak Primary",
+            primary_need=NeedType.ASD,
+        )
+    )
+    for n in range(4):
+        make_pupil(session, world.school, first=f"Kai{n}", last="Moss", provision=Provision.EHC_PLAN)
+    left = make_pupil(session, world.school, first="Lea", last="Nash", provision=Provision.EHC_PLAN)
+    left.left_on, left.leaving_reason = date(2026, 10, 1), "moved"
+    make_pupil(session, world.sibling, first="Max", last="Orme", year=8, provision=Provision.SEN_SUPPORT)
+    session.commit()
+    officer = world.users["la"]
+    on_roll = session.scalars(
+        sa.select(Pupil).where(Pupil.left_on.is_(None)).order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+    ).all()
+    reached = [pupil.public_id for pupil in on_roll if access.may(officer, Ability.VIEW_PUPILS, pupil)]
+    login(officer)
+
+    first = client.page("/pupils/")
+    listed = [public_id for n in (1, 2, 3) for public_id in _listed(client, f"/pupils/?page={n}")]
+
+    assert len(reached) == 8
+    assert listed == reached
+    assert "8 pupils, page 1 of 3" in first
+
+
 # --- Adding a pupil -----------------------------------------------------------------------------
 
 

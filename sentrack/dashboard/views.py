@@ -11,6 +11,7 @@ from sentrack import access, audit, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.dashboard import bp, queries
+from sentrack.dashboard.authority import shown_figures, side_by_side
 from sentrack.dashboard.cards import AUTHORITY_COLUMNS, BY_KEY, CARDS, SECTIONS
 from sentrack.dashboard.charts import sparkline
 from sentrack.dashboard.forms import DashboardFilterForm
@@ -18,7 +19,6 @@ from sentrack.dashboard.lists import ROW_PAGES, address_of, holders, rows_for
 from sentrack.exports import csv_response
 from sentrack.extensions import db
 from sentrack.forms import bounded_int
-from sentrack.main.queries import visible_schools
 from sentrack.models import NeedType, Provision, Pupil, School
 from sentrack.models.enums import year_group_label
 from sentrack.workflows import small_numbers
@@ -28,7 +28,6 @@ from sentrack.workflows.compliance import (
     PupilFilter,
     SchoolCompliance,
     compliance_figures,
-    latest_snapshots,
     school_figure,
     term_trend,
 )
@@ -152,53 +151,32 @@ def index():
     return _shown_school(body, "dashboard_viewed", user, selection)
 
 
-def _authority_figures(user):
-    """The schools of the LA officer's authority and the latest daily snapshot of each (the
-    figures of a hundred schools are too many to count while the officer waits)."""
+def _authority(user, *, printing: bool = False):
+    """The LA officer's view: each school of the authority side by side, from each one's latest
+    daily snapshot (the figures of a hundred schools are too many to count while the officer waits)."""
     if not access.may_see_authority_figures(user):
         abort(404)
-    schools = visible_schools(db.session, user)
-    return schools, latest_snapshots(db.session, [s.id for s in schools], today())
-
-
-def _shown_snapshots(user, snapshots) -> dict:
-    """Each school's stored figures as the user is shown them."""
-    suppress = not access.sees_small_numbers(user)
-    return {
-        school_id: small_numbers.present(snapshot.figures["figures"], suppress=suppress)
-        for school_id, snapshot in snapshots.items()
-    }
-
-
-def _authority(user, *, printing: bool = False):
-    """The LA officer's view: each school of the authority side by side."""
-    schools, snapshots = _authority_figures(user)
+    found = side_by_side(db.session, user, printing=printing)
     body = render_template(
-        "dashboard/authority.html",
-        schools=schools,
-        snapshots=snapshots,
-        shown=_shown_snapshots(user, snapshots),
-        columns=AUTHORITY_COLUMNS,
-        by_key=BY_KEY,
-        today=today(),
-        printing=printing,
+        "dashboard/authority.html", schools=found.schools, side_by_side=found.table, printing=printing
     )
     action = "dashboard_printed" if printing else "dashboard_viewed"
-    details = {"schools": len(schools), "format": "print" if printing else "page"}
+    details = {"schools": len(found.schools), "format": "print" if printing else "page"}
     return audit.shown_authority(db.session, body, action, actor=user, details=details)
 
 
 def _authority_csv(user) -> Response:
-    schools, snapshots = _authority_figures(user)
+    if not access.may_see_authority_figures(user):
+        abort(404)
+    schools = queries.authority_schools(db.session, user, today())
+    shown = shown_figures(db.session, schools, suppress=not access.sees_small_numbers(user))
     rows = [
         ["School", "URN"]
         + [f"{BY_KEY[key].title} ({part})" for key in AUTHORITY_COLUMNS for part in ("count", "percent")]
         + ["Counted on"]
     ]
-    shown = _shown_snapshots(user, snapshots)
     for school in schools:
-        snapshot = snapshots.get(school.id)
-        figures = shown[school.id].figures if snapshot else {}
+        figures = shown[school.id].figures if school.id in shown else {}
         rows.append(
             [school.name, school.urn]
             + [
@@ -206,7 +184,7 @@ def _authority_csv(user) -> Response:
                 for key in AUTHORITY_COLUMNS
                 for part in ("count", "percent")
             ]
-            + [snapshot.as_of.isoformat() if snapshot else ""]
+            + [school.as_of.isoformat() if school.as_of else ""]
         )
     body = csv_response(rows, f"compliance-by-school-{today().isoformat()}.csv")
     return audit.shown_authority(

@@ -113,9 +113,10 @@ def _name_or_upn(q: str) -> sa.ColumnElement[bool]:
 
 
 def _conditions(user: User, filters: PupilFilters, today: date) -> list[sa.ColumnElement[bool]]:
-    sen_scope = access.sen_scope(user)
+    # Within the pupils the user may read, the SEN filters ask whether the user may see each one's SEN.
+    sen_scope = access.sen_scope_among_readable(user)
     # The pupils on the roll today: a pupil who has left is in the list of leavers instead.
-    conditions = [access.pupil_scope(user), on_roll(today)]
+    conditions = [access.pupil_scope(user, listing=True), on_roll(today)]
     if filters.q:
         conditions.append(_name_or_upn(filters.q))
     if filters.year is not None:
@@ -142,7 +143,12 @@ def _pupil_order(user: User, filters: PupilFilters) -> list:
             (SenStatus.provision == Provision.EHC_PLAN, 0), (SenStatus.provision == Provision.SEN_SUPPORT, 1), else_=2
         )
         # Provision is only a sort key where it is visible, so the order reveals nothing more.
-        order = [sa.case((access.sen_scope(user), rank), else_=3), Pupil.last_name, Pupil.first_name, Pupil.id]
+        order = [
+            sa.case((access.sen_scope_among_readable(user), rank), else_=3),
+            Pupil.last_name,
+            Pupil.first_name,
+            Pupil.id,
+        ]
     else:
         order = list(SORTS.get(filters.sort, SORTS["name"]))
     if filters.descending:
@@ -150,32 +156,59 @@ def _pupil_order(user: User, filters: PupilFilters) -> list:
     return order
 
 
+def _open_status() -> sa.ColumnElement[bool]:
+    return sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None))
+
+
+def _pupils_found(filters: PupilFilters, conditions: list[sa.ColumnElement[bool]]) -> sa.Select:
+    """The pupils the conditions find, as their ids: the SEN status (at most one open for each
+    pupil) is joined only where a filter or the order asks about it."""
+    found = sa.select(Pupil.id).select_from(Pupil)
+    if filters.provision is not None or filters.need is not None or filters.sort == "provision":
+        found = found.outerjoin(SenStatus, _open_status())
+    return found.where(*conditions)
+
+
+def _page_of(found: sa.Select, order: list, *, page: int, per_page: int) -> sa.Subquery:
+    """The ids of one page of the pupils found, in the list's order, each with the number found
+    in all (a window over the ids alone, before the page is cut)."""
+    return (
+        found.add_columns(sa.func.count().over().label("total"))
+        .order_by(*order)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+        .subquery("listed")
+    )
+
+
 def pupil_page(
     session: Session, user: User, filters: PupilFilters, *, page: int, per_page: int, today: date
 ) -> PupilPage:
     """One page of the pupils on the roll today that the user may see, with SEN provision where
-    the user may see it. The page's rows and the number of pupils in all come from one statement
-    (the count is a window over the pupils found), so the scope and the filters are worked out
-    once; only a page past the last asks again, for the last page."""
-    open_status = sa.and_(SenStatus.pupil_id == Pupil.id, SenStatus.end_date.is_(None))
-    conditions = _conditions(user, filters, today)
-    sen_visible = sa.case((access.sen_scope(user), sa.true()), else_=sa.false())
-    query = (
-        sa.select(Pupil, sen_visible, SenStatus.provision, SenStatus.primary_need, sa.func.count().over())
-        .outerjoin(SenStatus, open_status)
-        .where(*conditions)
-        .options(selectinload(Pupil.groups), selectinload(Pupil.school))
-        .order_by(*_pupil_order(user, filters))
-        .limit(per_page)
-    )
+    the user may see it. The page's rows and the number of pupils in all come from one statement:
+    the scope and the filters are worked out once, over the pupils' ids and the order's columns
+    (the count is a window over them), and only the page's pupils are then read in full. Only a
+    page past the last asks again, for the last page."""
+    found = _pupils_found(filters, _conditions(user, filters, today))
+    order = _pupil_order(user, filters)
+    sen_visible = sa.case((access.sen_scope_among_readable(user), sa.true()), else_=sa.false())
+
+    def read(page: int) -> list:
+        listed = _page_of(found, order, page=page, per_page=per_page)
+        return session.execute(
+            sa.select(Pupil, sen_visible, SenStatus.provision, SenStatus.primary_need, listed.c.total)
+            .join(listed, listed.c.id == Pupil.id)
+            .outerjoin(SenStatus, _open_status())
+            .options(selectinload(Pupil.groups), selectinload(Pupil.school))
+            .order_by(*order)
+        ).all()
+
     page = max(1, page)
-    rows = session.execute(query.offset((page - 1) * per_page)).all()
+    rows = read(page)
     if not rows and page > 1:
-        total = session.scalar(
-            sa.select(sa.func.count(Pupil.id)).select_from(Pupil).outerjoin(SenStatus, open_status).where(*conditions)
-        )
+        total = session.scalar(sa.select(sa.func.count()).select_from(found.subquery()))
         page = max(1, -(-(total or 0) // per_page))
-        rows = session.execute(query.offset((page - 1) * per_page)).all()
+        rows = read(page)
     total = rows[0][-1] if rows else 0
     return PupilPage(
         rows=[

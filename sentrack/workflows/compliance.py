@@ -522,10 +522,10 @@ def record_snapshots(session: Session, today: date) -> int:
     return stored
 
 
-def latest_snapshots(session: Session, school_ids: list[int], today: date) -> dict[int, ComplianceSnapshot]:
-    """The latest snapshot of each school as of `today` or before, within the daily snapshots'
-    week, by school id. One query."""
-    latest = (
+def latest_snapshot_dates(school_ids: sa.Select, today: date) -> sa.Subquery:
+    """The date of each school's latest snapshot as of `today` or before, within the daily
+    snapshots' week (`school_id`, `as_of`), for the schools whose ids `school_ids` selects."""
+    return (
         sa.select(ComplianceSnapshot.school_id, sa.func.max(ComplianceSnapshot.as_of).label("as_of"))
         .where(
             ComplianceSnapshot.school_id.in_(school_ids),
@@ -533,17 +533,8 @@ def latest_snapshots(session: Session, school_ids: list[int], today: date) -> di
             ComplianceSnapshot.as_of >= today - DAILY_SNAPSHOTS_KEPT,
         )
         .group_by(ComplianceSnapshot.school_id)
-        .subquery()
+        .subquery("latest")
     )
-    return {
-        snapshot.school_id: snapshot
-        for snapshot in session.scalars(
-            sa.select(ComplianceSnapshot).join(
-                latest,
-                sa.and_(latest.c.school_id == ComplianceSnapshot.school_id, latest.c.as_of == ComplianceSnapshot.as_of),
-            )
-        )
-    }
 
 
 @dataclass(frozen=True)

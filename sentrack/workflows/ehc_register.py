@@ -18,6 +18,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from sentrack.models import AssessmentDecision, EhcPlan, EhcRequest, PlanDecision, Provision, Pupil, SenStatus
+from sentrack.workflows.among import among
 
 
 def request_in_progress(request=EhcRequest) -> sa.ColumnElement[bool]:
@@ -104,15 +105,18 @@ def has_counted_ehc_work(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
     return sa.or_(pupil.id.in_(requests), pupil.id.in_(plans))
 
 
-def in_ehc_work(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
+def in_ehc_work(day: date, pupil=Pupil, *, listing: bool = False) -> sa.ColumnElement[bool]:
     """The pupil has a request in progress, a plan in force, an open "E" status, or EHC work of the
     years the figures count: the pupils an LA officer reaches in the authority's schools.
 
     One IN over the union of those pupils rather than an OR of five INs: a list of the authority's
-    pupils then probes one set for each pupil instead of five (the same pupils either way)."""
-    return pupil.id.in_(
-        sa.union(_requests_in_progress(), _plans_in_force(day), _open_ehc_statuses(), *_counted_work(day))
-    )
+    pupils then probes one set for each pupil instead of five (the same pupils either way). For a
+    list of the pupils in EHC work themselves (`listing`), the union's ids are listed first
+    (`among`), so that PostgreSQL reads those pupils by their ids instead of every pupil of the
+    authority; pupils read some other way (a few by id, one by its public id) are tested against
+    the hashed set, which a list of ids would have to search through for each."""
+    work = sa.union(_requests_in_progress(), _plans_in_force(day), _open_ehc_statuses(), *_counted_work(day))
+    return among(pupil.id, work) if listing else pupil.id.in_(work)
 
 
 def ehc_without_plan(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
