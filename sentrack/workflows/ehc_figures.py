@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from itertools import groupby
+from operator import itemgetter
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -177,53 +179,68 @@ class EhcFigures:
         return {"counts": self.counts(school_id), "issued_within_20_weeks": years}
 
 
-def _requests(session: Session, today: date, schools: sa.ColumnElement[bool]) -> list[RequestRow]:
-    """The requests in progress, their clocks run on their dates (`ehc_clocks.RequestDates`): two
-    queries of plain columns, the requests and their advice, rather than the records."""
-    in_progress = sa.and_(request_in_progress(), schools)
+def _school_of(pupil_id: sa.ColumnElement[int]) -> sa.ScalarSelect:
+    """The school of the row's pupil, read through the pupil's key for each row: the figures'
+    requests are a few hundred of an authority's tens of thousands of pupils, whom a join would
+    read every one of (and test against the list of schools) to find theirs."""
+    return sa.select(Pupil.school_id).where(Pupil.id == pupil_id).scalar_subquery()
+
+
+def _requests(session: Session, today: date, school_ids: list[int]) -> list[RequestRow]:
+    """The requests in progress, their clocks run on their dates (`ehc_clocks.RequestDates`): one
+    query of plain columns, each request beside each of its advice (once, with none), rather than
+    the records."""
+    school = _school_of(EhcRequest.pupil_id)
     exceptions = (
-        sa.select(sa.func.count(EhcException.id)).where(EhcException.request_id == EhcRequest.id).scalar_subquery()
+        sa.select(EhcException.request_id, sa.func.count().label("count")).group_by(EhcException.request_id).subquery()
     )
     found = session.execute(
-        sa.select(EhcRequest.id, EhcRequest.pupil_id, Pupil.school_id, exceptions, *ehc_clocks.REQUEST_DATES)
-        .join(Pupil, Pupil.id == EhcRequest.pupil_id)
-        .where(in_progress)
-    ).all()
-    advice: dict[int, list[ehc_clocks.AdviceDates]] = {}
-    for request_id, *values in session.execute(
-        sa.select(EhcAdvice.request_id, *ehc_clocks.ADVICE_DATES)
-        .join(EhcRequest, EhcRequest.id == EhcAdvice.request_id)
-        .join(Pupil, Pupil.id == EhcRequest.pupil_id)
-        .where(in_progress)
-        .order_by(EhcAdvice.request_id, *ehc_clocks.ADVICE_ORDER)
-    ):
-        advice.setdefault(request_id, []).append(ehc_clocks.AdviceDates(*values))
+        sa.select(
+            EhcRequest.id,
+            EhcRequest.pupil_id,
+            school,
+            sa.func.coalesce(exceptions.c.count, 0),
+            *ehc_clocks.REQUEST_DATES,
+            *ehc_clocks.ADVICE_DATES,
+        )
+        .outerjoin(exceptions, exceptions.c.request_id == EhcRequest.id)
+        .outerjoin(EhcAdvice, EhcAdvice.request_id == EhcRequest.id)
+        .where(request_in_progress(), school.in_(school_ids))
+        .order_by(EhcRequest.id, *ehc_clocks.ADVICE_ORDER)
+    )
+    dates = slice(4, 4 + len(ehc_clocks.REQUEST_DATES))
+    advice = slice(dates.stop, None)
     rows = []
-    for request_id, pupil_id, school_id, excepted, *dates in found:
-        request = ehc_clocks.RequestDates(*dates, advice=tuple(advice.get(request_id, ())))
+    for request_id, lines in groupby(found, key=itemgetter(0)):
+        first, *more = lines
+        asked = tuple(
+            ehc_clocks.AdviceDates(*line[advice]) for line in (first, *more) if line[advice.start] is not None
+        )
+        request = ehc_clocks.RequestDates(*first[dates], asked)
         weeks, next_date, at_risk = ehc_clocks.standing(request, today)
+        _, pupil_id, school_id, excepted = first[:4]
         rows.append(
             RequestRow(request_id, pupil_id, school_id, request.received_on, weeks, next_date, at_risk, excepted)
         )
     return sorted(rows, key=lambda r: (not r.at_risk, r.next_date or date.max, r.received_on, r.request_id))
 
 
-def _issued(session: Session, today: date, schools: sa.ColumnElement[bool]) -> list[IssuedRow]:
+def _issued(session: Session, today: date, school_ids: list[int]) -> list[IssuedRow]:
     """The final plans issued last calendar year and this, from the requests' columns alone."""
+    school = _school_of(EhcRequest.pupil_id)
     found = session.execute(
         sa.select(
             EhcRequest.id,
             EhcRequest.pupil_id,
-            Pupil.school_id,
+            school,
             EhcRequest.received_on,
             EhcRequest.final_issued_on,
             EhcRequest.exceptions.any(),
         )
-        .join(Pupil, Pupil.id == EhcRequest.pupil_id)
         .where(
-            schools,
             EhcRequest.final_issued_on >= date(today.year - 1, 1, 1),
             EhcRequest.final_issued_on <= date(today.year, 12, 31),
+            school.in_(school_ids),
         )
         .order_by(EhcRequest.final_issued_on, EhcRequest.id)
     )
@@ -260,8 +277,8 @@ def ehc_figures(session: Session, today: date, school_ids: Iterable[int]) -> Ehc
     schools = Pupil.school_id.in_(ids)
     return EhcFigures(
         today=today,
-        requests=_requests(session, today, schools),
-        issued=_issued(session, today, schools),
+        requests=_requests(session, today, ids),
+        issued=_issued(session, today, ids),
         reviews=review_schedule(session, today, schools),
         waiting=_waiting(session, today, schools),
         school_ids=ids,
