@@ -108,11 +108,14 @@ def in_ehc_work(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
     """The pupil has a request in progress, a plan in force, an open "E" status, or EHC work of the
     years the figures count: the pupils an LA officer reaches in the authority's schools.
 
-    One IN over the union of those pupils rather than an OR of five INs: a list of the authority's
-    pupils then probes one set for each pupil instead of five (the same pupils either way)."""
-    return pupil.id.in_(
-        sa.union(_requests_in_progress(), _plans_in_force(day), _open_ehc_statuses(), *_counted_work(day))
-    )
+    One EXISTS over all the kinds of work (UNION ALL) narrowed to the pupil, rather than an OR of
+    five INs or one IN over their union: a page about one pupil (their record, the abilities on
+    them) then probes each kind's pupil index for that pupil, where an IN built the authority's
+    whole set of pupils in EHC work each time; a list of the authority's pupils joins the work once
+    (the same pupils either way)."""
+    work = sa.union_all(_requests_in_progress(), _plans_in_force(day), _open_ehc_statuses(), *_counted_work(day))
+    found = work.subquery()
+    return sa.exists().where(found.c.pupil_id == pupil.id)
 
 
 def ehc_without_plan(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
