@@ -13,6 +13,7 @@ expression and, where a caller holds the row, a Python predicate with the same m
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import sqlalchemy as sa
@@ -104,6 +105,7 @@ def has_counted_ehc_work(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
     return sa.or_(pupil.id.in_(requests), pupil.id.in_(plans))
 
 
+@functools.lru_cache(maxsize=16)
 def in_ehc_work(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
     """The pupil has a request in progress, a plan in force, an open "E" status, or EHC work of the
     years the figures count: the pupils an LA officer reaches in the authority's schools.
@@ -112,7 +114,10 @@ def in_ehc_work(day: date, pupil=Pupil) -> sa.ColumnElement[bool]:
     five INs or one IN over their union: a page about one pupil (their record, the abilities on
     them) then probes each kind's pupil index for that pupil, where an IN built the authority's
     whole set of pupils in EHC work each time; a list of the authority's pupils joins the work once
-    (the same pupils either way)."""
+    (the same pupils either way).
+
+    Made once for each day (and pupil entity) and kept: the expression of the five kinds of work
+    takes longer to build than a page about one pupil takes to ask it, and it reads only `day`."""
     work = sa.union_all(_requests_in_progress(), _plans_in_force(day), _open_ehc_statuses(), *_counted_work(day))
     found = work.subquery()
     return sa.exists().where(found.c.pupil_id == pupil.id)
