@@ -16,7 +16,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask import abort, current_app
 from flask_login import current_user, login_required
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from werkzeug.exceptions import HTTPException
 
 from sentrack import audit
@@ -946,11 +946,15 @@ def get_ehc_record(
 ) -> T:
     """An EHC request, plan or document (anything with a `pupil_id`) whose pupil `ability` (or, for
     a step either side may record, any of a tuple of abilities) reaches for this user, else 404.
-    The pupil is audited as shown, like any page about them."""
+    The pupil is audited as shown, like any page about them; it comes with the record, from the
+    join that checks its reach."""
     abilities = ability if isinstance(ability, tuple) else (ability,)
     reach = sa.or_(*(_scope(user, one) for one in abilities))
     record = db.session.scalar(
-        sa.select(model).join(Pupil, Pupil.id == model.pupil_id).where(model.id == record_id, reach)
+        sa.select(model)
+        .join(Pupil, Pupil.id == model.pupil_id)
+        .where(model.id == record_id, reach)
+        .options(contains_eager(model.pupil))
     )
     if record is None:
         abort(404)

@@ -170,3 +170,46 @@ def test_exceptions_move_no_date_and_only_those_of_regulation_10_4_count():
     assert ehc_clocks.has_time_limit_exception(with_personal) and not ehc_clocks.has_time_limit_exception(with_missed)
     assert "regulation 8(2)" in ehc_clocks.exception_concerns(missed)
     assert "regulation 10(4)" in ehc_clocks.exception_concerns(personal)
+
+
+def _dates(request: EhcRequest) -> ehc_clocks.RequestDates:
+    """The request as a caseload reads it: its columns and its advice as plain values, in order."""
+    values = [getattr(request, column.key) for column in ehc_clocks.REQUEST_DATES]
+    advice = request.advice
+    asked = tuple(ehc_clocks.AdviceDates(*(getattr(a, c.key) for c in ehc_clocks.ADVICE_DATES)) for a in advice)
+    return ehc_clocks.RequestDates(*values, asked)
+
+
+def test_the_clocks_run_the_same_on_the_dates_of_a_request_as_on_the_record():
+    """A caseload runs the clocks on `RequestDates` (plain columns): every clock, the next date, the
+    risk and the weeks are those of the record, at each stage."""
+    asked = date(2026, 10, 26)
+    stages = [
+        _request(),
+        _request(advice=[EhcAdvice(id=7, adviser="Health", asked_on=asked)]),
+        _request(
+            assessment=AssessmentDecision.AGREED,
+            assessment_decided_on=date(2026, 10, 12),
+            advice=[
+                EhcAdvice(id=8, adviser="Educational psychologist", asked_on=asked, received_on=date(2026, 11, 20)),
+                EhcAdvice(id=9, adviser="Social care", asked_on=asked),
+            ],
+            draft_sent_on=date(2026, 12, 14),
+        ),
+        _request(assessment=AssessmentDecision.REFUSED, assessment_decided_on=date(2026, 10, 12)),
+        _request(
+            assessment=AssessmentDecision.AGREED,
+            assessment_decided_on=date(2026, 10, 12),
+            plan_decision=PlanDecision.NO_PLAN,
+            plan_decided_on=date(2026, 12, 1),
+        ),
+        _request(withdrawn_on=date(2026, 10, 1)),
+    ]
+    for request in stages:
+        dates = _dates(request)
+        assert ehc_clocks.request_clocks(dates) == ehc_clocks.request_clocks(request)
+        for today in (date(2026, 10, 1), date(2026, 10, 6), date(2026, 12, 20), date(2027, 2, 1)):
+            standing = ehc_clocks.standing(dates, today)
+            assert standing.next_date == ehc_clocks.next_statutory_date(request)
+            assert standing.at_risk is ehc_clocks.is_at_risk(request, today)
+            assert standing.weeks_gone == ehc_clocks.weeks_gone(request, today)

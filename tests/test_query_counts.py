@@ -275,6 +275,30 @@ def test_la_ehc_caseload(app, login, schools):
         assert_flat(count_pages(app, login, schools, "officer", path))
 
 
+def test_la_ehc_caseload_with_ehc_work(app, login, builder, schools):
+    """The caseload and its lists as the EHC work grows with the authority: ten times the requests
+    in progress, their advice and exceptions, the plans and their reviews, and the same statements."""
+    for school in builder.rolls:
+        add_ehc_work(db.session, builder.context, school)
+    db.session.commit()
+    work = {}
+    for roll, school in zip((SMALL, LARGE), builder.rolls, strict=True):
+        in_school = Pupil.school_id == school.school_id
+        work[roll] = [
+            db.session.scalar(sa.select(sa.func.count()).select_from(EhcRequest).join(Pupil).where(in_school)),
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(EhcAdvice).join(EhcRequest).join(Pupil).where(in_school)
+            ),
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(EhcReview).join(EhcPlan).join(Pupil).where(in_school)
+            ),
+        ]
+    assert all(large > small > 0 for small, large in zip(work[SMALL], work[LARGE], strict=True)), work
+    paths = ["/ehc/", "/ehc/requests", "/ehc/reviews", "/ehc/figures/requests_at_risk", "/ehc/figures/issued_this_year"]
+    for path in paths + ["/ehc/figures/decisions_waiting", "/ehc/sen2.csv"]:
+        assert_flat(count_pages(app, login, schools, "officer", path))
+
+
 def test_notifications_page(app, login, schools):
     """A page of 25 notifications, their tasks' titles naming pupils in reach, and the count."""
     assert_flat(count_pages(app, login, schools, "senco", "/notifications"))

@@ -245,10 +245,12 @@ class RequestPage:
     advice_waiting: list[EhcAdvice]
     cycles: list[SupportCycle]
     plan_id: int | None
+    recorded_by: str | None  # the name of who recorded it; None when a review's decision opened it
 
 
 def request_page(session: Session, request: EhcRequest, today: date) -> RequestPage:
-    session.refresh(request, ["advice", "exceptions"])
+    """The request's clocks, steps and exceptions, read from its advice and exceptions (one query
+    each), with the plan it ended in and who recorded it (one query)."""
     cycles = []
     if request.review_id is not None:
         cycles = list(
@@ -259,19 +261,26 @@ def request_page(session: Session, request: EhcRequest, today: date) -> RequestP
                 .order_by(SupportCycle.number)
             )
         )
-    plan_id = session.scalar(sa.select(EhcPlan.id).where(EhcPlan.request_id == request.id))
+    plan_id, recorded_by = session.execute(
+        sa.select(
+            sa.select(EhcPlan.id).where(EhcPlan.request_id == request.id).scalar_subquery(),
+            sa.select(User.full_name).where(User.id == request.recorded_by_id).scalar_subquery(),
+        )
+    ).one()
+    standing = ehc_clocks.standing(request, today)
     return RequestPage(
         request=request,
         clocks=ehc_clocks.request_clocks(request),
         exceptions=[ExceptionRow(e, ehc_clocks.exception_concerns(e)) for e in request.exceptions],
-        weeks_gone=ehc_clocks.weeks_gone(request, today),
-        next_date=ehc_clocks.next_statutory_date(request),
-        at_risk=ehc_clocks.is_at_risk(request, today),
+        weeks_gone=standing.weeks_gone,
+        next_date=standing.next_date,
+        at_risk=standing.at_risk,
         ended=request_flow.ended_problem(request),
         steps=request_flow.open_steps(request),
         advice_waiting=[a for a in request.advice if a.received_on is None],
         cycles=cycles,
         plan_id=plan_id,
+        recorded_by=recorded_by,
     )
 
 

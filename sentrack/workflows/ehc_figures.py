@@ -20,19 +20,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from itertools import groupby
+from operator import itemgetter
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from sentrack.models import EhcPlan, EhcRequest, EhcReview, Pupil
+from sentrack.models import EhcAdvice, EhcException, EhcPlan, EhcRequest, EhcReview, Pupil
 from sentrack.workflows import ehc_clocks, ehc_dates
 from sentrack.workflows.ehc_register import plan_in_force, request_in_progress
 from sentrack.workflows.ehc_schedule import ReviewDue, review_schedule
 from sentrack.workflows.small_numbers import FEWER, SMALL, WITHHELD, Cell
 
+# The rows are named tuples: an authority's figures make thousands of them for each page.
 
-@dataclass(frozen=True)
-class RequestRow:
+
+class RequestRow(NamedTuple):
     request_id: int
     pupil_id: int
     school_id: int
@@ -43,8 +47,7 @@ class RequestRow:
     exceptions: int
 
 
-@dataclass(frozen=True)
-class IssuedRow:
+class IssuedRow(NamedTuple):
     """A final plan issued from a request: when, and whether within 20 weeks of it."""
 
     request_id: int
@@ -57,8 +60,7 @@ class IssuedRow:
     with_exceptions: bool
 
 
-@dataclass(frozen=True)
-class WaitingRow:
+class WaitingRow(NamedTuple):
     """A review held whose decision the authority has not recorded, past its 4 weeks."""
 
     review_id: int
@@ -145,20 +147,23 @@ class EhcFigures:
         return len(self._by_school[key].get(school_id, ()))
 
     @cached_property
-    def _issued_by_school(self) -> dict[int, list[IssuedRow]]:
-        grouped: dict[int, list[IssuedRow]] = {}
+    def _timeliness(self) -> dict[tuple[int | None, int, bool], tuple[int, int]]:
+        """(plans issued, of them within 20 weeks) by (school, year of issue, with exceptions), all
+        the schools' under None: counted in one pass for a table of a hundred schools."""
+        counted: dict[tuple[int | None, int, bool], list[int]] = {}
         for row in self.issued:
-            grouped.setdefault(row.school_id, []).append(row)
-        return grouped
+            for school_id in (row.school_id, None):
+                cell = counted.setdefault((school_id, row.issued_on.year, row.with_exceptions), [0, 0])
+                cell[0] += 1
+                cell[1] += row.within_20_weeks
+        return {key: (issued, within) for key, (issued, within) in counted.items()}
 
     def timeliness(self, year: int, school_id: int | None = None, exceptions: bool | None = None) -> Timeliness:
         """Plans issued in `year` and how many within 20 weeks: all (`exceptions` None), or only
         those whose request had an exception recorded (True) or had none (False)."""
-        issued = self.issued if school_id is None else self._issued_by_school.get(school_id, ())
-        rows = [
-            r for r in issued if r.issued_on.year == year and (exceptions is None or r.with_exceptions is exceptions)
-        ]
-        return Timeliness(len(rows), sum(r.within_20_weeks for r in rows))
+        parts = (False, True) if exceptions is None else (exceptions,)
+        cells = [self._timeliness.get((school_id, year, part), (0, 0)) for part in parts]
+        return Timeliness(sum(issued for issued, _ in cells), sum(within for _, within in cells))
 
     def counts(self, school_id: int | None = None) -> dict[str, int]:
         return {key: self.count(key, school_id) for key in FIGURES}
@@ -174,52 +179,83 @@ class EhcFigures:
         return {"counts": self.counts(school_id), "issued_within_20_weeks": years}
 
 
-def _requests(session: Session, today: date, schools: sa.ColumnElement[bool]) -> list[RequestRow]:
+def _school_of(pupil_id: sa.ColumnElement[int]) -> sa.ScalarSelect:
+    """The school of the row's pupil, read through the pupil's key for each row: the figures'
+    requests are a few hundred of an authority's tens of thousands of pupils, whom a join would
+    read every one of (and test against the list of schools) to find theirs."""
+    return sa.select(Pupil.school_id).where(Pupil.id == pupil_id).scalar_subquery()
+
+
+def _requests(session: Session, today: date, school_ids: list[int]) -> list[RequestRow]:
+    """The requests in progress, their clocks run on their dates (`ehc_clocks.RequestDates`): one
+    query of plain columns, each request beside each of its advice (once, with none), rather than
+    the records."""
+    school = _school_of(EhcRequest.pupil_id)
+    exceptions = (
+        sa.select(EhcException.request_id, sa.func.count().label("count")).group_by(EhcException.request_id).subquery()
+    )
     found = session.execute(
-        sa.select(EhcRequest, Pupil.school_id)
-        .join(Pupil, Pupil.id == EhcRequest.pupil_id)
-        .where(request_in_progress(), schools)
-        .options(selectinload(EhcRequest.advice), selectinload(EhcRequest.exceptions))
-    ).all()
-    rows = [
-        RequestRow(
-            request_id=r.id,
-            pupil_id=r.pupil_id,
-            school_id=school_id,
-            received_on=r.received_on,
-            weeks_gone=ehc_clocks.weeks_gone(r, today),
-            next_date=ehc_clocks.next_statutory_date(r),
-            at_risk=ehc_clocks.is_at_risk(r, today),
-            exceptions=len(r.exceptions),
+        sa.select(
+            EhcRequest.id,
+            EhcRequest.pupil_id,
+            school,
+            sa.func.coalesce(exceptions.c.count, 0),
+            *ehc_clocks.REQUEST_DATES,
+            *ehc_clocks.ADVICE_DATES,
         )
-        for r, school_id in found
-    ]
+        .outerjoin(exceptions, exceptions.c.request_id == EhcRequest.id)
+        .outerjoin(EhcAdvice, EhcAdvice.request_id == EhcRequest.id)
+        .where(request_in_progress(), school.in_(school_ids))
+        .order_by(EhcRequest.id, *ehc_clocks.ADVICE_ORDER)
+    )
+    dates = slice(4, 4 + len(ehc_clocks.REQUEST_DATES))
+    advice = slice(dates.stop, None)
+    rows = []
+    for request_id, lines in groupby(found, key=itemgetter(0)):
+        first, *more = lines
+        asked = tuple(
+            ehc_clocks.AdviceDates(*line[advice]) for line in (first, *more) if line[advice.start] is not None
+        )
+        request = ehc_clocks.RequestDates(*first[dates], asked)
+        weeks, next_date, at_risk = ehc_clocks.standing(request, today)
+        _, pupil_id, school_id, excepted = first[:4]
+        rows.append(
+            RequestRow(request_id, pupil_id, school_id, request.received_on, weeks, next_date, at_risk, excepted)
+        )
     return sorted(rows, key=lambda r: (not r.at_risk, r.next_date or date.max, r.received_on, r.request_id))
 
 
-def _issued(session: Session, today: date, schools: sa.ColumnElement[bool]) -> list[IssuedRow]:
-    has_exception = EhcRequest.exceptions.any()
+def _issued(session: Session, today: date, school_ids: list[int]) -> list[IssuedRow]:
+    """The final plans issued last calendar year and this, from the requests' columns alone."""
+    school = _school_of(EhcRequest.pupil_id)
     found = session.execute(
-        sa.select(EhcRequest, Pupil.school_id, has_exception)
-        .join(Pupil, Pupil.id == EhcRequest.pupil_id)
+        sa.select(
+            EhcRequest.id,
+            EhcRequest.pupil_id,
+            school,
+            EhcRequest.received_on,
+            EhcRequest.final_issued_on,
+            EhcRequest.exceptions.any(),
+        )
         .where(
-            schools,
             EhcRequest.final_issued_on >= date(today.year - 1, 1, 1),
             EhcRequest.final_issued_on <= date(today.year, 12, 31),
+            school.in_(school_ids),
         )
-    ).all()
+        .order_by(EhcRequest.final_issued_on, EhcRequest.id)
+    )
     return [
         IssuedRow(
-            request_id=r.id,
-            pupil_id=r.pupil_id,
-            school_id=school_id,
-            received_on=r.received_on,
-            issued_on=r.final_issued_on,
-            weeks=ehc_dates.weeks_gone(r.received_on, r.final_issued_on),
-            within_20_weeks=bool(ehc_clocks.issued_within_20_weeks(r)),
-            with_exceptions=bool(excepted),
+            request_id,
+            pupil_id,
+            school_id,
+            received,
+            issued,
+            ehc_dates.weeks_gone(received, issued),
+            ehc_clocks.final_plan_in_time(received, issued),
+            bool(excepted),
         )
-        for r, school_id, excepted in sorted(found, key=lambda row: (row[0].final_issued_on, row[0].id))
+        for request_id, pupil_id, school_id, received, issued, excepted in found
     ]
 
 
@@ -230,8 +266,8 @@ def _waiting(session: Session, today: date, schools: sa.ColumnElement[bool]) -> 
         .join(Pupil, Pupil.id == EhcPlan.pupil_id)
         .where(schools, plan_in_force(today), EhcReview.held_on.is_not(None), EhcReview.la_decision.is_(None))
         .order_by(EhcReview.held_on, EhcReview.id)
-    ).all()
-    rows = [WaitingRow(*row, due_on=ehc_dates.la_decision_due(row.held_on)) for row in found]
+    )
+    rows = [WaitingRow(*row, ehc_dates.la_decision_due(row[4])) for row in found]
     return [row for row in rows if today > row.due_on]
 
 
@@ -241,8 +277,8 @@ def ehc_figures(session: Session, today: date, school_ids: Iterable[int]) -> Ehc
     schools = Pupil.school_id.in_(ids)
     return EhcFigures(
         today=today,
-        requests=_requests(session, today, schools),
-        issued=_issued(session, today, schools),
+        requests=_requests(session, today, ids),
+        issued=_issued(session, today, ids),
         reviews=review_schedule(session, today, schools),
         waiting=_waiting(session, today, schools),
         school_ids=ids,

@@ -9,8 +9,8 @@ not move the date. A review is *due soon* from 8 weeks before its date, and *ove
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,8 +22,9 @@ from sentrack.workflows.ehc_register import plan_in_force
 DUE_SOON = timedelta(weeks=8)
 
 
-@dataclass(frozen=True)
-class ReviewDue:
+class ReviewDue(NamedTuple):
+    """A plan's next annual review (a named tuple: a schedule of an authority has thousands)."""
+
     plan_id: int
     pupil_id: int
     school_id: int
@@ -68,15 +69,15 @@ def review_schedule(session: Session, today: date, *conditions: sa.ColumnElement
         .join(Pupil, Pupil.id == EhcPlan.pupil_id)
         .join(School, School.id == Pupil.school_id)
         .where(plan_in_force(today), *conditions)
-    ).all()
+    )
     found = [
         ReviewDue(
-            plan_id=plan_id,
-            pupil_id=pupil_id,
-            school_id=school_id,
-            issued_on=issued_on,
-            last_meeting_on=held_on,
-            due_on=review_due(issued_on, held_on, born, year_group, today, lowest, highest),
+            plan_id,
+            pupil_id,
+            school_id,
+            issued_on,
+            held_on,
+            review_due(issued_on, held_on, born, year_group, today, lowest, highest),
         )
         for plan_id, pupil_id, school_id, issued_on, held_on, born, year_group, lowest, highest in rows
     ]
