@@ -218,6 +218,40 @@ def test_the_share_within_20_weeks_keeps_exceptions_apart_by_calendar_year(world
     assert ehc_figures(session, TODAY, [world.sibling.id]).timeliness(2026).within == 1
 
 
+def test_a_missed_appointment_alone_does_not_set_a_plan_apart_from_the_20_weeks(officer, world, session, caseload):
+    """Regulation 10(4)'s exceptions excuse the 20 weeks; a missed appointment excuses only the
+    advice's 6 weeks (regulation 8(2)): the figures and SEN2's Week20 count only the former."""
+    in_time = caseload.requests["issued_in_time"]
+    missed = EhcException(
+        request_id=in_time.id,
+        kind=ExceptionKind.MISSED_APPOINTMENT,
+        starts_on=date(2026, 2, 2),
+        reason="Missed the educational psychologist's visit",
+    )
+    session.add(missed)
+    session.commit()
+
+    def week20() -> str:
+        rows = csv.DictReader(io.StringIO(officer.get("/ehc/sen2.csv").get_data(as_text=True).lstrip("\ufeff")))
+        return next(row["Week20"] for row in rows if row["Surname"] == "Ivy" and row["ReceivedDate"] == "2026-01-05")
+
+    figures = ehc_figures(session, TODAY, [world.school.id, world.sibling.id])
+    assert (figures.timeliness(2026, exceptions=True).issued, figures.timeliness(2026, exceptions=False).issued) == (
+        1,
+        1,
+    )
+    assert week20() == "0"
+
+    missed.kind = ExceptionKind.AWAY
+    session.commit()
+    figures = ehc_figures(session, TODAY, [world.school.id, world.sibling.id])
+    assert (figures.timeliness(2026, exceptions=True).issued, figures.timeliness(2026, exceptions=False).issued) == (
+        2,
+        0,
+    )
+    assert week20() == "1"
+
+
 def test_governors_see_small_numbers_suppressed(world, session, caseload):
     figures = ehc_figures(session, TODAY, [world.school.id, world.sibling.id])
     cells = shown(figures, None, suppress=True)

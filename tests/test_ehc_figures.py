@@ -79,7 +79,7 @@ def _issued_by_hand(records: list[EhcRequest], today: date) -> list[IssuedRow]:
             r.final_issued_on,
             ehc_dates.weeks_gone(r.received_on, r.final_issued_on),
             ehc_clocks.issued_within_20_weeks(r),
-            bool(r.exceptions),
+            ehc_clocks.has_time_limit_exception(r),
         )
         for r in records
         if r.final_issued_on is not None and r.final_issued_on.year in (today.year - 1, today.year)

@@ -14,6 +14,7 @@ from sentrack.exports import csv_response
 from sentrack.extensions import db
 from sentrack.forms import bounded_int
 from sentrack.models import AssessmentDecision, EhcPlan, EhcRequest, EhcRequester, PlanDecision, School
+from sentrack.workflows import ehc_clocks
 from sentrack.workflows.ehc_figures import FIGURES
 
 REVIEW_VIEWS = {"due": "Due in the next 8 weeks", "overdue": "Overdue", "all": "Due in 8 weeks and overdue"}
@@ -220,7 +221,7 @@ def _request_cells(r: EhcRequest | None) -> list:
         _SOURCE.get(r.requested_by, "5"),
         *_request_outcome(r),
         *_assessment_outcome(r),
-        "1" if r.exceptions else "0",
+        "1" if ehc_clocks.has_time_limit_exception(r) else "0",
     ]
 
 

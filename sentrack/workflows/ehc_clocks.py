@@ -18,6 +18,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import NamedTuple
 
+import sqlalchemy as sa
+
 from sentrack.models import AssessmentDecision, EhcAdvice, EhcException, EhcRequest, ExceptionKind, PlanDecision
 from sentrack.workflows import ehc_dates
 from sentrack.workflows.ehc_register import is_request_in_progress
@@ -250,3 +252,8 @@ def has_time_limit_exception(request: EhcRequest) -> bool:
     """Whether an exception of reg 10(4) is recorded on the request: SEN2 counts plans issued
     within 20 weeks with and without these. A missed appointment is not one of them."""
     return any(exception.kind in TIME_LIMIT_EXCEPTIONS for exception in request.exceptions)
+
+
+def time_limit_exception_recorded(request=EhcRequest) -> sa.ColumnElement[bool]:
+    """`has_time_limit_exception` in SQL, for figures read from the requests' columns."""
+    return request.exceptions.any(EhcException.kind.in_(TIME_LIMIT_EXCEPTIONS))

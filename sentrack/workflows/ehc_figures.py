@@ -160,7 +160,8 @@ class EhcFigures:
 
     def timeliness(self, year: int, school_id: int | None = None, exceptions: bool | None = None) -> Timeliness:
         """Plans issued in `year` and how many within 20 weeks: all (`exceptions` None), or only
-        those whose request had an exception recorded (True) or had none (False)."""
+        those whose request had an exception to the time limits recorded (True, reg 10(4):
+        `ehc_clocks.has_time_limit_exception`; a missed appointment is not one) or had none (False)."""
         parts = (False, True) if exceptions is None else (exceptions,)
         cells = [self._timeliness.get((school_id, year, part), (0, 0)) for part in parts]
         return Timeliness(sum(issued for issued, _ in cells), sum(within for _, within in cells))
@@ -235,7 +236,7 @@ def _issued(session: Session, today: date, school_ids: list[int]) -> list[Issued
             school,
             EhcRequest.received_on,
             EhcRequest.final_issued_on,
-            EhcRequest.exceptions.any(),
+            ehc_clocks.time_limit_exception_recorded(),
         )
         .where(
             EhcRequest.final_issued_on >= date(today.year - 1, 1, 1),
