@@ -275,12 +275,17 @@ def test_la_ehc_caseload(app, login, schools):
         assert_flat(count_pages(app, login, schools, "officer", path))
 
 
-def test_la_ehc_caseload_with_ehc_work(app, login, builder, schools):
-    """The caseload and its lists as the EHC work grows with the authority: ten times the requests
-    in progress, their advice and exceptions, the plans and their reviews, and the same statements."""
+def _add_ehc_work(builder) -> None:
+    """The demo's EHC work (requests, advice, exceptions, plans, reviews) at each school, committed."""
     for school in builder.rolls:
         add_ehc_work(db.session, builder.context, school)
     db.session.commit()
+
+
+def test_la_ehc_caseload_with_ehc_work(app, login, builder, schools):
+    """The caseload and its lists as the EHC work grows with the authority: ten times the requests
+    in progress, their advice and exceptions, the plans and their reviews, and the same statements."""
+    _add_ehc_work(builder)
     work = {}
     for roll, school in zip((SMALL, LARGE), builder.rolls, strict=True):
         in_school = Pupil.school_id == school.school_id
@@ -383,9 +388,7 @@ def test_dashboard_drill_downs(app, login, schools):
 def test_la_ehc_case_pages(app, login, builder, schools):
     """An EHC request and an EHC plan as the LA officer opens them: the authority's case with
     the most advice and exceptions, and the plan with the most reviews."""
-    for school in builder.rolls:
-        add_ehc_work(db.session, builder.context, school)
-    db.session.commit()
+    _add_ehc_work(builder)
     cases = {}
     for roll, school in zip((SMALL, LARGE), builder.rolls, strict=True):
         in_school = Pupil.school_id == school.school_id
