@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, request
 from flask_login import current_user
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session, selectinload
 
 from sentrack.clock import now
@@ -118,25 +119,57 @@ def record_for_pupils(
     if not found:
         return
     remote_addr = request.remote_addr if has_request_context() else None
-    session.execute(
-        sa.insert(AuditEvent),
-        [
-            {
-                "occurred_at": now(),
-                "action": action,
-                "user_id": actor.id if actor is not None else None,
-                "actor_name": _actor_name(actor),
-                "school_id": school_id,
-                "pupil_id": pupil_id,
-                "object_type": object_type,
-                "object_id": str(pupil_id if object_id is None else object_id),
-                "remote_addr": remote_addr,
-                "details": details,
-            }
-            for pupil_id, school_id in sorted(found.items())
-        ],
-    )
+    event = {
+        "occurred_at": now(),
+        "action": action,
+        "user_id": actor.id if actor is not None else None,
+        "actor_name": _actor_name(actor),
+        "object_type": object_type,
+        "remote_addr": remote_addr,
+        "details": details,
+    }
+    pairs = sorted(found.items())
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_insert_for_pupils(event, pairs, object_id))
+    else:
+        session.execute(
+            sa.insert(AuditEvent),
+            [
+                event
+                | {
+                    "school_id": school_id,
+                    "pupil_id": pupil_id,
+                    "object_id": str(pupil_id if object_id is None else object_id),
+                }
+                for pupil_id, school_id in pairs
+            ],
+        )
     _note_audited(set(found))
+
+
+def _insert_for_pupils(event: dict[str, Any], pairs: list[tuple[int, int | None]], object_id: Any) -> sa.Insert:
+    """On PostgreSQL, one INSERT of a row per (pupil id, school id) of `pairs`, the pupils' ids and
+    schools sent as two arrays (`unnest`): the same statement and three parameters however many
+    pupils a page names, where an executemany sends and runs a statement for each of them. The
+    other columns are `event`'s, the same for every row; the object is the pupil unless
+    `object_id` is given."""
+    table = AuditEvent.__table__
+    named = (
+        sa.func.unnest(
+            sa.bindparam("audit_pupil_ids", [pupil_id for pupil_id, _ in pairs], type_=postgresql.ARRAY(sa.Integer)),
+            sa.bindparam("audit_school_ids", [school_id for _, school_id in pairs], type_=postgresql.ARRAY(sa.Integer)),
+        )
+        .table_valued("pupil_id", "school_id")
+        .render_derived()
+    )
+    object_text = sa.cast(named.c.pupil_id, sa.String) if object_id is None else sa.literal(str(object_id), sa.String)
+    columns = {
+        **{key: sa.literal(value, table.c[key].type) for key, value in event.items()},
+        "school_id": named.c.school_id,
+        "pupil_id": named.c.pupil_id,
+        "object_id": object_text,
+    }
+    return sa.insert(AuditEvent).from_select(list(columns), sa.select(*columns.values()).select_from(named))
 
 
 def record_each(session: Session, action: str, events: list[dict[str, Any]]) -> None:

@@ -998,3 +998,26 @@ def _named_in_text(session, response) -> set[int]:
 def test_the_list_actions_read_as_words():
     for action in ("named_in_pupil_list", "named_in_leavers_list", "named_in_intervention_list", "named_on_home_page"):
         assert action in audit.DESCRIPTIONS
+
+
+@pytest.mark.parametrize("object_id", [None, 77])
+def test_naming_pupils_writes_one_event_each_with_the_event_s_columns(app, world, session, object_id):
+    """`record_for_pupils` (one statement on either database): a row for each pupil, with their own
+    school, and the actor, action, object, address and details the same on every row."""
+    head = world.users["head"]
+    pupils = [world.pupils["untaught"], world.pupils["sibling_k"], world.pupils["foreign"]]
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "192.0.2.9"}):
+        audit.record_for_pupils(
+            session, "named_in_probe", actor=head, pupils=pupils, object_id=object_id, details={"list": "probe"}
+        )
+    session.flush()
+    found = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "named_in_probe")).all()
+    assert sorted((e.pupil_id, e.school_id, e.object_id) for e in found) == sorted(
+        (p.id, p.school_id, str(p.id if object_id is None else object_id)) for p in pupils
+    )
+    assert {p.school_id for p in pupils} >= {world.school.id, world.sibling.id}
+    assert {(e.user_id, e.actor_name, e.object_type, e.remote_addr) for e in found} == {
+        (head.id, head.full_name, "pupil", "192.0.2.9")
+    }
+    assert [e.details for e in found] == [{"list": "probe"}] * 3
+    assert len({e.occurred_at for e in found}) == 1 and found[0].occurred_at is not None
