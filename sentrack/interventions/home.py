@@ -62,7 +62,7 @@ def home_interventions(session: Session, user: User, today: date) -> HomeInterve
             sa.select(Intervention)
             .where(access.own_interventions(user), Intervention.starts_on <= friday, Intervention.ends_on >= monday)
             .options(
-                joinedload(Intervention.delivered_by).lazyload(User.role_assignments),
+                joinedload(Intervention.delivered_by).options(User.named_only()),
                 # The places of pupils on the roll today: a pupil who left is on no register.
                 selectinload(
                     Intervention.places.and_(InterventionPupil.pupil_id.in_(sa.select(Pupil.id).where(on_roll(today))))
@@ -126,7 +126,7 @@ def ended_without_impact(session: Session, school_id: int, today: date, limit: i
         sa.select(Intervention, awaiting, pupils)
         .where(Intervention.school_id == school_id, Intervention.ends_on < today, awaiting > 0)
         # The name of who delivered it, in the same statement; their roles are not shown.
-        .options(joinedload(Intervention.delivered_by).lazyload(User.role_assignments))
+        .options(joinedload(Intervention.delivered_by).options(User.named_only()))
         .order_by(Intervention.ends_on)
         .limit(limit)
     ).all()

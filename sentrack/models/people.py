@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
 
 from sentrack.clock import now
 from sentrack.models.base import Base, UTCDateTime
@@ -58,6 +58,12 @@ class User(Base):
     session_times = None
     # Whether the signed-in session still awaits the second factor (auth.sessions, auth.factors).
     second_factor_pending = False
+
+    @classmethod
+    def named_only(cls):
+        """The loader option for users a page only names (who recorded, who delivers): their roles,
+        loaded with every user otherwise, are left unloaded."""
+        return lazyload(cls.role_assignments)
 
     @property
     def roles(self) -> frozenset[Role]:

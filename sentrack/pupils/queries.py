@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sentrack import access, audit
 from sentrack.access import Ability
@@ -287,7 +287,7 @@ def load_staff(session: Session, user_ids) -> list[User]:
     wanted = {user_id for user_id in user_ids if user_id is not None}
     if not wanted:
         return []
-    return list(session.scalars(sa.select(User).where(User.id.in_(wanted)).options(lazyload(User.role_assignments))))
+    return list(session.scalars(sa.select(User).where(User.id.in_(wanted)).options(User.named_only())))
 
 
 def group_choices(session: Session, user: User) -> list[tuple[int, str]]:

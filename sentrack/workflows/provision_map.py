@@ -93,7 +93,7 @@ def _running_in(session: Session, school: School, term: Term, year_group: int | 
             # The type and who delivers it come in the same rows (one each); the map shows the
             # deliverer's name, not their roles.
             joinedload(Intervention.type),
-            joinedload(Intervention.delivered_by).lazyload(User.role_assignments),
+            joinedload(Intervention.delivered_by).options(User.named_only()),
             selectinload(Intervention.places).joinedload(InterventionPupil.pupil),
         )
     )

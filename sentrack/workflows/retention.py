@@ -276,7 +276,7 @@ def due_or_held(session: Session, school: School, today: date) -> list[Retention
         .outerjoin(LegalHold, sa.and_(LegalHold.pupil_id == Pupil.id, LegalHold.lifted_at.is_(None)))
         .where(_candidates(school, today))
         # Who placed the hold is named, not their roles.
-        .options(joinedload(LegalHold.placed_by).lazyload(User.role_assignments))
+        .options(joinedload(LegalHold.placed_by).options(User.named_only()))
         .order_by(Pupil.left_on, Pupil.id)
     )
     found = []
