@@ -41,6 +41,11 @@ LATEST_DATE = date(2100, 12, 31)
 DATE_RANGE_MESSAGE = "between 1 January 1900 and 31 December 2100"
 
 
+def page_count(total: int, per_page: int) -> int:
+    """How many pages of `per_page` rows `total` rows fill: one at least, for a list with none."""
+    return max(1, -(-total // per_page))
+
+
 def bounded_int(value) -> int | None:
     """The whole number written in `value` (a query-string argument, say) if it is one the
     database can hold, otherwise None: a filter that names nothing."""

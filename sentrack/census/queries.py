@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from sentrack.forms import page_count
 from sentrack.models import Pupil, School, User
 from sentrack.workflows.census_check import CensusCheck, CensusRow, census_check
 
@@ -54,7 +55,7 @@ def census_page(
 ) -> CensusPage:
     """Every pupil of `check` with a problem, and the `page`th `per_page` of the pupils with none
     (a page past the last is the last), both in name order: one query for the pupils named."""
-    pages = max(1, -(-len(check.without_problems) // per_page))
+    pages = page_count(len(check.without_problems), per_page)
     page = min(max(1, page), pages)
     fine = [] if only_problems else check.without_problems[(page - 1) * per_page : page * per_page]
     named = census_pupils(session, school_id, check.with_problems + fine)

@@ -10,6 +10,7 @@ of its own."""
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from sentrack.workflows.small_numbers import ShownSnapshot
 
 TABLES_KEPT = 8
 _KEPT = "sentrack.dashboard.side_by_side"
+_KEEPING = threading.Lock()  # a threaded server's requests keep tables at once
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,9 @@ def side_by_side(session: Session, user: User, *, printing: bool) -> SideBySide:
     schools = queries.authority_schools(session, user, today())
     suppress = not access.sees_small_numbers(user)
     key = (tuple(schools), suppress, printing, request.script_root)
-    kept: OrderedDict = current_app.extensions.setdefault(_KEPT, OrderedDict())
-    table = kept.get(key)
+    with _KEEPING:
+        kept: OrderedDict = current_app.extensions.setdefault(_KEPT, OrderedDict())
+        table = kept.get(key)
     if table is None:
         table = Markup(
             render_template(
@@ -67,7 +70,8 @@ def side_by_side(session: Session, user: User, *, printing: bool) -> SideBySide:
                 printing=printing,
             )
         )
-        kept[key] = table
-        while len(kept) > TABLES_KEPT:
-            kept.popitem(last=False)
+        with _KEEPING:
+            kept[key] = table
+            while len(kept) > TABLES_KEPT:
+                kept.popitem(last=False)
     return SideBySide(schools, table)

@@ -12,7 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import Session, lazyload, load_only, selectinload
+from sqlalchemy.orm import Session, load_only, selectinload
 
 from sentrack import access
 from sentrack.dashboard.cards import BY_KEY
@@ -92,7 +92,7 @@ _TASK_COLUMNS = (
         Task.due_on,
         Task.assigned_to_id,
     ),
-    selectinload(Task.assigned_to).options(load_only(User.id, User.full_name), lazyload(User.role_assignments)),
+    selectinload(Task.assigned_to).options(load_only(User.id, User.full_name), User.named_only()),
 )
 
 

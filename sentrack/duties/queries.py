@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import g
 from sqlalchemy.orm import Session
 
+from sentrack.forms import page_count
 from sentrack.models import User
 from sentrack.models.duties import EmailStatus, Notification
 
@@ -27,7 +28,7 @@ def notification_page(session: Session, user: User, page: int, per_page: int = N
     """One page of the user's own notifications, newest first (a page past the last is the last):
     two queries on the (recipient, created) index."""
     total = session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.recipient_id == user.id)) or 0
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     page = min(max(1, page), pages)
     rows = session.scalars(
         sa.select(Notification)

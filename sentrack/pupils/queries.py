@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from sentrack import access, audit
 from sentrack.access import Ability
-from sentrack.forms import bounded_int
+from sentrack.forms import bounded_int, page_count
 from sentrack.interventions.queries import PupilInterventionRow, pupil_interventions
 from sentrack.models import (
     AssessmentDecision,
@@ -207,7 +207,7 @@ def pupil_page(
     rows = read(page)
     if not rows and page > 1:
         total = session.scalar(sa.select(sa.func.count()).select_from(found.subquery()))
-        page = max(1, -(-(total or 0) // per_page))
+        page = page_count(total or 0, per_page)
         rows = read(page)
     total = rows[0][-1] if rows else 0
     return PupilPage(
@@ -222,7 +222,7 @@ def pupil_page(
         ],
         total=total,
         page=page,
-        pages=max(1, -(-total // per_page)),
+        pages=page_count(total, per_page),
         per_page=per_page,
     )
 
@@ -248,7 +248,7 @@ def leaver_page(session: Session, user: User, q: str | None, *, page: int, per_p
     if q:
         conditions.append(_name_or_upn(q))
     total = session.scalar(sa.select(sa.func.count(Pupil.id)).where(*conditions)) or 0
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     page = min(max(1, page), pages)
     pupils = session.scalars(
         sa.select(Pupil)
@@ -539,4 +539,4 @@ def audit_page(session: Session, pupil: Pupil, *, page: int, per_page: int) -> A
         )
         for event in events
     ]
-    return AuditPage(rows=rows, total=total, page=page, pages=max((total + per_page - 1) // per_page, 1))
+    return AuditPage(rows=rows, total=total, page=page, pages=page_count(total, per_page))
