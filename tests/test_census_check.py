@@ -292,18 +292,18 @@ def test_another_pupils_plan_does_not_count(world, session):
 def test_pupils_with_the_same_records_are_flagged_each_by_their_own(world, session, batch):
     """The check works out each combination of records once: pupils alike in every column but
     one (a plan in force, the CTF's needs) are still flagged each by their own records."""
-    alike = [make_pupil(session, world.school, first=f"Twin{n}", last="Alike") for n in range(4)]
-    for pupil in alike:
-        session.add(
-            SenStatus(
-                pupil_id=pupil.id,
-                provision=Provision.EHC_PLAN,
-                primary_need=NeedType.ASD,
-                start_date=date(2025, 9, 1),
-                reason="Plan",
-            )
+    alike = [
+        make_pupil(
+            session,
+            world.school,
+            first=f"Twin{n}",
+            last="Alike",
+            provision=Provision.EHC_PLAN,
+            need=NeedType.ASD,
+            since=date(2025, 9, 1),
         )
-    session.flush()
+        for n in range(4)
+    ]
     _plan(session, world, alike[0])
     for pupil in alike[:3]:
         _mis(session, batch, pupil, Provision.EHC_PLAN, (1, "ASD"))
