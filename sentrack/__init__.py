@@ -128,6 +128,8 @@ def _sqlite_begin(connection) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    from sentrack import changes  # noqa: F401  (its events move each school's version as it changes)
+
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
     from sentrack.ehc.plans import allow_uploads
     from sentrack.imports.views import allow_import_uploads

@@ -503,6 +503,15 @@ def visible_schools(user: User) -> sa.Select:
     return sa.select(School).where(sa.or_(*conditions) if conditions else sa.false())
 
 
+def schools_shown(user: User) -> list[int] | None:
+    """The schools whose records the user's pages may show: the user's own, or every school (None)
+    for an LA officer, whose reach crosses the authority's schools. A page kept in a web process
+    (`sentrack.kept`) is written again when any of them changes."""
+    if user.has_role(Role.LA_OFFICER) or user.school_id is None:
+        return None
+    return [user.school_id]
+
+
 def get_staff_member(user: User, user_id: int) -> User:
     """A member of the managing user's own school, else 404."""
     if not can(user, Ability.MANAGE_STAFF) or user.school_id is None:

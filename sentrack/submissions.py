@@ -105,7 +105,10 @@ def field() -> Markup:
     """The hidden input every form page writes beside its CSRF token (a Jinja global)."""
     if not current_user.is_authenticated:
         return Markup("")
-    return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, escape(issue(current_user.id)))
+    from sentrack import kept
+
+    value = kept.form_mark() or issue(current_user.id)
+    return Markup('<input type="hidden" name="{}" value="{}">').format(FIELD, escape(value))
 
 
 def purge(db_session: Session, now: datetime) -> int:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Response, abort, render_template, request
+from markupsafe import Markup
 
-from sentrack import access, audit, operations
+from sentrack import access, audit, kept, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.dashboard import bp, queries
@@ -129,12 +130,20 @@ def index():
     user = operations.signed_in_user()
     if user.school_id is None:
         return _authority(user)
+    part = kept.part("dashboard", user_id=user.id, schools=access.schools_shown(user), write=lambda: _index(user))
+    school_id, args = part.facts
+    body = render_template("dashboard/index.html", content=part.html)
+    return audit.shown_school(db.session, body, "dashboard_viewed", actor=user, school_id=school_id, details=args)
+
+
+def _index(user) -> kept.Part:
+    """The body of the school's dashboard; its facts the school and the filters, for the audit trail."""
     selection, compliance = _school_figures(user)
     shown, trend = _shown(user, selection, compliance)
     checks = [card for card in CARDS if card.tone == "action"]
     lists = access.can(user, Ability.VIEW_FIGURE_LISTS)
-    body = render_template(
-        "dashboard/index.html",
+    html = render_template(
+        "dashboard/_index.html",
         selection=selection,
         compliance=shown,
         form=DashboardFilterForm.from_record(selection),
@@ -148,7 +157,7 @@ def index():
         classes=figures_by_class(db.session, compliance) if lists else None,
         reports=access.can(user, Ability.READ_SEN_REPORT),
     )
-    return _shown_school(body, "dashboard_viewed", user, selection)
+    return kept.Part(Markup(html), facts=(selection.school.id, selection.args))
 
 
 def _authority(user, *, printing: bool = False):

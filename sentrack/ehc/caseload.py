@@ -5,8 +5,9 @@ are audited against the authority, and the pupils they name each in their own tr
 from __future__ import annotations
 
 from flask import abort, render_template, request
+from markupsafe import Markup
 
-from sentrack import access, audit, operations
+from sentrack import access, audit, kept, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.ehc import bp, queries
@@ -41,18 +42,24 @@ def _named(action: str, user, pupils, details: dict) -> None:
 @access.requires(Ability.VIEW_EHC_CASELOAD)
 def caseload():
     user = _user()
+    part = kept.part("ehc_caseload", user_id=user.id, schools=access.schools_shown(user), write=lambda: _caseload(user))
+    body = render_template("ehc/caseload_index.html", content=part.html)
+    details = {"schools": part.facts[0]}
+    return audit.shown_authority(db.session, body, "ehc_caseload_viewed", actor=user, details=details)
+
+
+def _caseload(user) -> kept.Part:
+    """The body of the caseload; its facts the number of schools it covers."""
     found = queries.caseload(db.session, user, today())
-    body = render_template(
-        "ehc/caseload_index.html",
+    html = render_template(
+        "ehc/_caseload_index.html",
         caseload=found,
         figures=found.figures,
         titles=FIGURES,
         not_held=SEN2_NOT_HELD,
         years=(found.figures.this_year, found.figures.this_year - 1),
     )
-    return audit.shown_authority(
-        db.session, body, "ehc_caseload_viewed", actor=user, details={"schools": len(found.schools)}
-    )
+    return kept.Part(Markup(html), facts=(len(found.schools),))
 
 
 @bp.route("/ehc/requests")

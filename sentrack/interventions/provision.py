@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import render_template, request
+from markupsafe import Markup
 
-from sentrack import access, audit, operations
+from sentrack import access, audit, kept, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.exports import csv_response, safe_cell
@@ -114,16 +115,34 @@ def _shown(user, selection: Selection, result: ProvisionMap, response, actions: 
 @bp.route("/provision-map")
 @access.requires(Ability.VIEW_PROVISION_MAP)
 def provision_map_page():
-    user, selection, result = _mapped()
-    page = render_template(
-        "interventions/provision_map.html",
+    user = operations.signed_in_user()
+    part = kept.part("provision_map", user_id=user.id, schools=access.schools_shown(user), write=lambda: _map(user))
+    school_id, filters = part.facts
+    for action, pupils in part.named:
+        audit.record_for_pupils(db.session, action, actor=user, pupil_schools=pupils)
+    page = render_template("interventions/provision_map.html", content=part.html)
+    action = "provision_map_viewed"
+    return audit.shown_school(db.session, page, action, actor=user, school_id=school_id, details=filters)
+
+
+def _map(user) -> kept.Part:
+    """The body of the provision map, the pupils it names, and its school and filters."""
+    selection = _selection(user)
+    result = _build(selection)
+    html = render_template(
+        "interventions/_provision_map.html",
         selection=selection,
         result=result,
         form=_filter_form(selection),
         numeric_sorts=NUMERIC_SORTS,
         today=today(),
     )
-    return _shown(user, selection, result, page, ("provision_map_viewed", "named_in_provision_map"))
+    named = {p.id: p.school_id for row in result.rows for p in row.pupils}
+    return kept.Part(
+        Markup(html),
+        named=(("named_in_provision_map", named),),
+        facts=(selection.school.id, selection.audit_details),
+    )
 
 
 @bp.route("/provision-map/print")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import render_template
 from flask_login import login_required
+from markupsafe import Markup
 
-from sentrack import access, audit, operations
+from sentrack import access, audit, kept, operations
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.interventions import home as intervention_home
@@ -22,6 +23,16 @@ from sentrack.workflows.figures import register_figures
 @login_required
 def home():
     user = operations.signed_in_user()
+    part = kept.part("home", user_id=user.id, schools=access.schools_shown(user), write=lambda: _home(user))
+    # Audited on every view, one statement each (the request commits them): the passports show
+    # pupils' SEN records; the lists name other pupils.
+    for action, pupils in part.named:
+        audit.record_for_pupils(db.session, action, actor=user, pupil_schools=pupils)
+    return render_template("main/home.html", content=part.html)
+
+
+def _home(user) -> kept.Part:
+    """The body of the home page, with the pupils it names."""
     on = today()
     sections = access.home_sections(user)
     context: dict = {"today": on, "sections": sections}
@@ -59,17 +70,10 @@ def home():
     if "retention" in sections:
         context["records_due"] = retention_queries.due_count(db.session, user.school, on)
     context |= queries.home_counts(db.session, user, on, sections)
-    page = render_template("main/home.html", user=user, **context)
-    # Audited once the page is rendered, one statement each (the request commits them): the
-    # passports show pupils' SEN records; the lists name other pupils.
-    passported = {p.pupil.id for p in context.get("passports", ())}
-    if delivers:
-        audit.record_for_pupils(
-            db.session, "passport_viewed", actor=user, pupils=[p.pupil for p in context["passports"]]
-        )
-    named = [pupil for pupil in _named_on_home(user, context) if pupil.id not in passported]
-    audit.record_for_pupils(db.session, "named_on_home_page", actor=user, pupils=named)
-    return page
+    html = Markup(render_template("main/_home.html", user=user, **context))
+    passported = {p.pupil.id: p.pupil.school_id for p in context.get("passports", ())}
+    named = {pupil.id: pupil.school_id for pupil in _named_on_home(user, context) if pupil.id not in passported}
+    return kept.Part(html, named=(("passport_viewed", passported), ("named_on_home_page", named)))
 
 
 def _named_on_home(user, context: dict) -> list:

@@ -108,9 +108,12 @@ from sentrack.models.subject_access import (
     SubjectAccessWithheld,
 )
 from sentrack.models.submissions import FormSubmission
+from sentrack.models.versions import ANY_SCHOOL, DataVersion
 from sentrack.models.webauthn import WebAuthnCredential
 
 __all__ = [
+    "ANY_SCHOOL",
+    "DataVersion",
     "AccessKind",
     "AccessStatus",
     "Requester",
