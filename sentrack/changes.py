@@ -148,12 +148,15 @@ def _mapper_of(table: str) -> Mapper | None:
 
 
 def _values(record, key: str) -> set:
-    """The attribute's value now, and the one it had when loaded if the flush changes it."""
+    """The attribute's value now, and the one it had when loaded if the flush changes it (None when
+    that one was never loaded: the record's old school cannot be told)."""
     state = sa.inspect(record)
     history = attributes.get_state_history(state, key, passive=attributes.PASSIVE_NO_INITIALIZE)
     found = set(history.added or ()) | set(history.deleted or ()) | set(history.unchanged or ())
     if not found and key in state.dict:
         found.add(state.dict[key])
+    if history.added and state.committed_state.get(key, None) is attributes.NO_VALUE and state.has_identity:
+        found.add(None)
     return found
 
 
