@@ -26,6 +26,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
@@ -37,7 +38,7 @@ from sqlalchemy.pool import Pool
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.elements import TextClause
 
-from sentrack.models import ANY_SCHOOL, Base, DataVersion, Pupil, RecordRevision, School
+from sentrack.models import ANY_SCHOOL, Base, DataVersion, RecordRevision, School
 
 UNSHOWN = frozenset(
     {"audit_event", "user_session", "session_value", "form_submission", "draft", DataVersion.__tablename__}
@@ -61,6 +62,13 @@ def of_records(session: Session, *records) -> dict:
     tracer = _Tracer(session)
     for record in records:
         tracer.record(record)
+    return {_SCHOOLS_OPTION: frozenset(tracer.finish())}
+
+
+def of_rows(session: Session, model: type, ids: Iterable[int]) -> dict:
+    """`touching` the schools of the records of `model` with `ids`, read as a flush reads them."""
+    tracer = _Tracer(session)
+    tracer.wanted[model].update(ids)
     return {_SCHOOLS_OPTION: frozenset(tracer.finish())}
 
 
@@ -110,33 +118,48 @@ def migrated(connection) -> None:
 
 # --- Tracing the records a flush writes to their schools ----------------------------------------
 
+_UNKNOWN = object()  # a value the flush cannot tell (a key changed that was never loaded)
+
+
+@dataclass(frozen=True)
+class _Route:
+    """One way from a record to a school: its column `key` holds a school's id (`parent` None),
+    a parent's id (the parent's school is the record's), or a record of the table the record
+    names (`revision`: a saved version of that record)."""
+
+    key: str
+    parent: type | None = None
+    revision: bool = False
+    by_staff: bool = False  # a member of staff's: followed only when no other way names a school
+
+
+def _routes(mapper: Mapper) -> tuple[_Route, ...]:
+    """Every way from a record of `mapper` to a school, along its foreign keys to the school,
+    to a pupil, to any record that has a way (a cycle, an intervention, a meeting, ...), and last
+    to a member of staff. None: a record of no one school."""
+    return _routes_avoiding(mapper, frozenset())
+
 
 @cache
-def _route(mapper: Mapper) -> tuple[str, str, type | None] | None:
-    """How a record of `mapper` finds its school: ("school", column, None) when it holds the
-    school's id, ("parent", column, class) when its parent's school is its own, None when no school
-    can be told (the record belongs to every school, or a row of a table it names)."""
-    cls = mapper.class_
-    if cls is School:
-        return ("school", "id", None)
-    columns = mapper.columns
-    if "school_id" in columns:
-        return ("school", "school_id", None)
-    if "pupil_id" in columns:
-        return ("parent", "pupil_id", Pupil)
-    if cls is RecordRevision:
-        return ("revision", "record_id", None)
-    by_user = None
+def _routes_avoiding(mapper: Mapper, visiting: frozenset) -> tuple[_Route, ...]:
+    if mapper.class_ is School:
+        return (_Route("id"),)
+    if mapper.class_ is RecordRevision:
+        return (_Route("record_id", revision=True),)
+    visiting = visiting | {mapper}
+    found: list[_Route] = []
     for column in mapper.local_table.columns:
-        for key in column.foreign_keys:
-            parent = _mapper_of(key.column.table.name)
-            if parent is None or parent is mapper or _route(parent) is None:
+        for foreign in column.foreign_keys:
+            key = mapper.get_property_by_column(column).key
+            table = foreign.column.table.name
+            if table == School.__tablename__:
+                found.append(_Route(key))
                 continue
-            if parent.local_table.name == "user":
-                by_user = by_user or ("parent", mapper.get_property_by_column(column).key, parent.class_)
-            else:
-                return ("parent", mapper.get_property_by_column(column).key, parent.class_)
-    return by_user
+            parent = _mapper_of(table)
+            if parent is None or parent in visiting or not _routes_avoiding(parent, visiting):
+                continue
+            found.append(_Route(key, parent.class_, by_staff=table == "user"))
+    return tuple(sorted(found, key=lambda route: route.by_staff))
 
 
 @cache
@@ -148,78 +171,86 @@ def _mapper_of(table: str) -> Mapper | None:
 
 
 def _values(record, key: str) -> set:
-    """The attribute's value now, and the one it had when loaded if the flush changes it (None when
-    that one was never loaded: the record's old school cannot be told)."""
+    """The attribute's value now, and the one it had when loaded if the flush changes it
+    (`_UNKNOWN` when that one was never loaded)."""
     state = sa.inspect(record)
     history = attributes.get_state_history(state, key, passive=attributes.PASSIVE_NO_INITIALIZE)
     found = set(history.added or ()) | set(history.deleted or ()) | set(history.unchanged or ())
     if not found and key in state.dict:
         found.add(state.dict[key])
     if history.added and state.committed_state.get(key, None) is attributes.NO_VALUE and state.has_identity:
-        found.add(None)
+        found.add(_UNKNOWN)
     return found
 
 
 class _Tracer:
     """The schools of the records given (`record`), reading the parents not loaded in one query
-    per kind (`finish`)."""
+    per kind and way (`finish`)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.schools: set[int] = set()
-        self.wanted: dict[type, set] = defaultdict(set)
+        self.wanted: dict[type, set] = defaultdict(set)  # records to read: class -> ids
 
     def record(self, record) -> None:
-        mapper = sa.inspect(record).mapper
-        if mapper.local_table.name in UNSHOWN:
+        state = sa.inspect(record)
+        if state.mapper.local_table.name in UNSHOWN:
             return
-        route = _route(mapper)
-        if route is None:
-            self.schools.add(ANY_SCHOOL)
+        routes = _routes(state.mapper)
+        if not routes:
+            self.schools.add(ANY_SCHOOL)  # a record of no one school (the authority, say)
             return
-        kind, key, parent = route
-        if kind == "revision":
-            parent = _mapper_of(record.record_type)
-            parent = parent.class_ if parent is not None else None
-        values = _values(record, key)
-        if not values and sa.inspect(record).identity is not None and kind != "revision":
-            self.wanted[mapper.class_].add(sa.inspect(record).identity[0])  # its key not loaded: read it
+        if any(route.key not in state.dict for route in routes) and state.identity is not None:
+            self.wanted[state.mapper.class_].add(state.identity[0])  # its keys not loaded: read them
             return
-        if not values or None in values or (kind != "school" and parent is None):
-            self.schools.add(ANY_SCHOOL)  # a record of no school (a shared wording, an LA officer)
-        if kind == "school":
-            self.schools.update(v for v in values if v is not None)
-            return
-        for value in values - {None}:
-            self.parent(parent, value)
+        self.told(record, routes, [_values(record, route.key) for route in routes])
 
-    def parent(self, cls: type, value) -> None:
-        loaded = self.session.identity_map.get(identity_key(cls, value))
-        route = _route(sa.inspect(cls))
-        if loaded is not None and route is not None and route[1] in sa.inspect(loaded).dict:
+    def told(self, record, routes: tuple[_Route, ...], values: list[set]) -> None:
+        """Follow the ways that name a school; the staff's only when no other does."""
+        told = False
+        for route, found in zip(routes, values, strict=True):
+            if route.by_staff and told:
+                break
+            for value in found:
+                if value is _UNKNOWN:
+                    self.schools.add(ANY_SCHOOL)  # where it was cannot be told
+                elif value is not None:
+                    told = True
+                    self.follow(route, record, value)
+        if not told:
+            self.schools.add(ANY_SCHOOL)  # no school named (a member of the authority's staff, say)
+
+    def follow(self, route: _Route, record, value) -> None:
+        if route.parent is None and not route.revision:
+            self.schools.add(value)
+            return
+        parent = route.parent
+        if route.revision:
+            mapper = _mapper_of(record.record_type)
+            if mapper is None:
+                self.schools.add(ANY_SCHOOL)
+                return
+            parent = mapper.class_
+        loaded = self.session.identity_map.get(identity_key(parent, value))
+        if loaded is not None and all(r.key in sa.inspect(loaded).dict for r in _routes(sa.inspect(parent))):
             self.record(loaded)
         else:
-            self.wanted[cls].add(value)
+            self.wanted[parent].add(value)
 
     def finish(self) -> set[int]:
         connection = self.session.connection()
         while self.wanted:
             cls, ids = self.wanted.popitem()
-            kind, key, parent = _route(sa.inspect(cls))
-            if kind == "revision":
-                self.schools.add(ANY_SCHOOL)  # a revision's revision: none are kept
+            routes = _routes(sa.inspect(cls))
+            if any(route.revision for route in routes):
+                self.schools.add(ANY_SCHOOL)  # a saved version's saved version: none are kept
                 continue
-            column = getattr(cls, key)
-            rows = connection.execute(sa.select(cls.id, column).where(cls.id.in_(ids))).all()
-            if len(rows) < len(ids) or any(value is None for _id, value in rows):
-                self.schools.add(ANY_SCHOOL)  # deleted already, or of no school
-            for _id, value in rows:
-                if value is None:
-                    continue
-                if kind == "school":
-                    self.schools.add(value)
-                else:
-                    self.parent(parent, value)
+            query = sa.select(cls.id, *(getattr(cls, route.key) for route in routes)).where(cls.id.in_(ids))
+            rows = connection.execute(query).all()
+            if len(rows) < len(ids):
+                self.schools.add(ANY_SCHOOL)  # deleted already: where it was cannot be told
+            for _id, *values in rows:
+                self.told(None, routes, [{value} for value in values])
         return self.schools
 
 

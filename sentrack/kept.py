@@ -23,7 +23,7 @@ from flask import current_app, g, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from sentrack import changes
+from sentrack import audit, changes
 from sentrack.clock import today
 from sentrack.extensions import db
 
@@ -36,11 +36,32 @@ _WRITING = "sentrack_kept_writing"
 
 
 @dataclass(frozen=True)
+class Named:
+    """Pupils a part names, audited on every view as `action` (with `details`)."""
+
+    action: str
+    pupils: dict[int, int | None]  # pupil id: school id
+    details: dict | None = None
+
+
+@dataclass(frozen=True)
 class Part:
     html: Markup
-    # The pupils the part names, for the audit trail: (action, {pupil id: school id}) pairs.
-    named: tuple[tuple[str, dict[int, int | None]], ...] = ()
-    facts: tuple = field(default=())  # what the view needs beside the markup
+    named: tuple[Named, ...] = ()
+    facts: tuple = field(default=())  # what the view needs beside the markup (for its audit event)
+
+    def audit(self, actor) -> None:
+        """Each pupil the part names in their own trail, one statement for each kind."""
+        for named in self.named:
+            audit.record_for_pupils(
+                db.session, named.action, actor=actor, pupil_schools=named.pupils, details=named.details
+            )
+
+
+def forget(app) -> None:
+    """Drop every part the process keeps (a test that changed the app's configuration, say)."""
+    with _KEEPING:
+        app.extensions.pop(_KEPT, None)
 
 
 def form_mark() -> str | None:

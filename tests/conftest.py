@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
-from sentrack import create_app, submissions
+from sentrack import create_app, kept, submissions
 from sentrack.auth import throttle
 from sentrack.auth.sessions import start_session
 from sentrack.extensions import db
@@ -240,9 +240,11 @@ def _isolated(request, app):
 @pytest.fixture(autouse=True)
 def _app_day(app):
     """A test may stand the app on another day (`app.config["TODAY"] = day`, as the demo's
-    SENTRACK_TODAY does): the next test stands on TODAY again."""
+    SENTRACK_TODAY does): the next test stands on TODAY again. The pages one test kept (written
+    under its configuration) are not the next one's."""
     yield
     app.config["TODAY"] = TODAY
+    kept.forget(app)
 
 
 @pytest.fixture

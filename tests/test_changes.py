@@ -14,7 +14,7 @@ from sqlalchemy import event
 from sentrack import changes
 from sentrack.audit import record_for_pupils
 from sentrack.extensions import db
-from sentrack.models import ANY_SCHOOL, Concern, CycleState, Plan, Pupil, SupportCycle
+from sentrack.models import ANY_SCHOOL, Concern, CycleState, Notification, Plan, Pupil, SupportCycle
 from tests import factories
 
 
@@ -66,6 +66,19 @@ def test_a_record_traced_through_a_parent_not_loaded_moves_its_school(session, w
     plan.strategies = "Read with an adult every day."
     session.commit()
     assert _moved(old, before()) == {"school"}
+
+
+def test_a_record_that_names_only_a_member_of_staff_moves_their_school(session, world, before):
+    """A notification is its recipient's: a SENCO's moves the SENCO's school, an officer's every page."""
+    old = before()
+    session.add(Notification(recipient_id=world.users["senco"].id, **_notification()))
+    session.commit()
+    assert _moved(old, before()) == {"school"}
+
+    old = before()
+    session.add(Notification(recipient_id=world.users["la"].id, **_notification()))
+    session.commit()
+    assert _moved(old, before()) == {"any"}
 
 
 def test_a_pupil_moving_school_moves_both_schools(session, world, before):
@@ -144,6 +157,17 @@ def test_the_versions_are_tokens_that_never_repeat(session, world, before):
         session.commit()
         seen.add(before()["school"])
     assert len(seen) == 6
+
+
+def _notification() -> dict:
+    return {
+        "kind": "task_due",
+        "subject_type": "task",
+        "subject_id": 1,
+        "period": "2026-11-27",
+        "title": "A task is due",
+        "body": "A task is due.",
+    }
 
 
 def _concern() -> dict:

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from sentrack import changes, submissions
+from sentrack import changes, kept, submissions
 from sentrack.extensions import db
 from sentrack.models import AuditEvent, Concern, InterventionSession, Pupil, School, Task, TaskStatus
 from sentrack.scheduler import run_sweep_job
@@ -42,10 +42,10 @@ def _keeping(app):
     """Each test starts with no page kept and keeping on; the setting is put back after."""
     was = app.config.get("KEEP_PAGES", True)
     app.config["KEEP_PAGES"] = True
-    app.extensions.pop("sentrack.kept.parts", None)
+    kept.forget(app)
     yield
     app.config["KEEP_PAGES"] = was
-    app.extensions.pop("sentrack.kept.parts", None)
+    kept.forget(app)
 
 
 def get(client, url: str) -> str:

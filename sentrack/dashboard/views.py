@@ -315,9 +315,23 @@ def _drill_down(key: str):
 @bp.route("/figures/<key>")
 @access.requires(Ability.VIEW_FIGURE_LISTS)
 def figure(key: str):
+    user = operations.signed_in_user()
+    part = kept.part(
+        "dashboard_list", user_id=user.id, schools=access.schools_shown(user), args=(key,), write=lambda: _list(key)
+    )
+    part.audit(user)
+    school_id, title, filters, details = part.facts
+    body = render_template("dashboard/figure.html", content=part.html, title=title, filters=filters)
+    return audit.shown_school(
+        db.session, body, "dashboard_list_viewed", actor=user, school_id=school_id, details=details
+    )
+
+
+def _list(key: str) -> kept.Part:
+    """The body of the drill-down of `key`, the pupils it names, and its school and filters."""
     user, selection, on, found, rows = _drill_down(key)
-    body = render_template(
-        "dashboard/figure.html",
+    html = render_template(
+        "dashboard/_figure.html",
         key=key,
         figure=found,
         card=BY_KEY.get(key),
@@ -327,10 +341,10 @@ def figure(key: str):
         row_page=address_of(*ROW_PAGES[found.id_kind]),
         task_page=address_of(*ROW_PAGES["task"]),
     )
-    audit.record_for_pupils(
-        db.session, "named_in_dashboard_list", actor=user, pupils=_named(rows), details={"figure": key}
-    )
-    return _shown_school(body, "dashboard_list_viewed", user, selection, {"figure": key, "rows": len(rows)})
+    named = kept.Named("named_in_dashboard_list", {p.id: p.school_id for p in _named(rows)}, {"figure": key})
+    title = card.title if (card := BY_KEY.get(key)) else found.label
+    details = selection.args | {"figure": key, "rows": len(rows)}
+    return kept.Part(Markup(html), named=(named,), facts=(selection.school.id, title, selection.args, details))
 
 
 @bp.route("/figures/<key>.csv")

@@ -118,8 +118,7 @@ def provision_map_page():
     user = operations.signed_in_user()
     part = kept.part("provision_map", user_id=user.id, schools=access.schools_shown(user), write=lambda: _map(user))
     school_id, filters = part.facts
-    for action, pupils in part.named:
-        audit.record_for_pupils(db.session, action, actor=user, pupil_schools=pupils)
+    part.audit(user)
     page = render_template("interventions/provision_map.html", content=part.html)
     action = "provision_map_viewed"
     return audit.shown_school(db.session, page, action, actor=user, school_id=school_id, details=filters)
@@ -140,7 +139,7 @@ def _map(user) -> kept.Part:
     named = {p.id: p.school_id for row in result.rows for p in row.pupils}
     return kept.Part(
         Markup(html),
-        named=(("named_in_provision_map", named),),
+        named=(kept.Named("named_in_provision_map", named),),
         facts=(selection.school.id, selection.audit_details),
     )
 

@@ -6,7 +6,7 @@ from flask import render_template
 from flask_login import login_required
 from markupsafe import Markup
 
-from sentrack import access, audit, kept, operations
+from sentrack import access, kept, operations
 from sentrack.clock import today
 from sentrack.extensions import db
 from sentrack.interventions import home as intervention_home
@@ -26,8 +26,7 @@ def home():
     part = kept.part("home", user_id=user.id, schools=access.schools_shown(user), write=lambda: _home(user))
     # Audited on every view, one statement each (the request commits them): the passports show
     # pupils' SEN records; the lists name other pupils.
-    for action, pupils in part.named:
-        audit.record_for_pupils(db.session, action, actor=user, pupil_schools=pupils)
+    part.audit(user)
     return render_template("main/home.html", content=part.html)
 
 
@@ -73,7 +72,7 @@ def _home(user) -> kept.Part:
     html = Markup(render_template("main/_home.html", user=user, **context))
     passported = {p.pupil.id: p.pupil.school_id for p in context.get("passports", ())}
     named = {pupil.id: pupil.school_id for pupil in _named_on_home(user, context) if pupil.id not in passported}
-    return kept.Part(html, named=(("passport_viewed", passported), ("named_on_home_page", named)))
+    return kept.Part(html, named=(kept.Named("passport_viewed", passported), kept.Named("named_on_home_page", named)))
 
 
 def _named_on_home(user, context: dict) -> list:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
-from sentrack import access, audit, operations
+from sentrack import access, audit, kept, operations
 from sentrack.access import Ability
 from sentrack.auth.sessions import recall, remember
 from sentrack.clock import today
@@ -152,12 +153,20 @@ def show(public_id: str):
     """The pupil's record, audited as shown."""
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id)
-    record = record_page(db.session, user, pupil, today())
-    undo_form = UndoLeavingForm() if Ability.UNDO_LEAVING in record.reach else None
-    page = render_template("pupils/show.html", undo_form=undo_form, **record.context())
+    part = kept.part(
+        "pupil", user_id=user.id, schools=[pupil.school_id], args=(pupil.id,), write=lambda: _record(user, pupil)
+    )
+    page = render_template("pupils/show.html", content=part.html)
     return audit.shown(
         db.session, page, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id
     )
+
+
+def _record(user, pupil) -> kept.Part:
+    """The body of the pupil's record as the user may see it."""
+    record = record_page(db.session, user, pupil, today())
+    undo_form = UndoLeavingForm() if Ability.UNDO_LEAVING in record.reach else None
+    return kept.Part(Markup(render_template("pupils/_show.html", undo_form=undo_form, **record.context())))
 
 
 @bp.route("/<public_id>/edit", methods=["GET", "POST"])

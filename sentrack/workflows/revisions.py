@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from sentrack import changes
 from sentrack.models import User
 from sentrack.models.cycles import RecordRevision
 from sentrack.workflows import RuleBroken
@@ -175,7 +176,7 @@ def begin_edit(
         sa.update(model)
         .where(model.id == record.id, model.version == expected_version)
         .values(version=expected_version + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **changes.of_records(session, record))
     ).rowcount
     if claimed != 1:
         # Saved by someone else since this record was loaded: read it as they left it.
@@ -241,7 +242,7 @@ def _claim_versions(session: Session, model: Any, seen: dict[int, int]) -> None:
             sa.update(model)
             .where(model.id.in_(chunk))
             .values(version=model.version + 1)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False, **changes.of_rows(session, model, chunk))
         )
         now_at = dict(session.execute(sa.select(model.id, model.version).where(model.id.in_(chunk))).all())
         if any(now_at.get(record_id) != seen[record_id] + 1 for record_id in chunk):
@@ -362,7 +363,7 @@ def take_step(session: Session, record: Any, column: str, values: dict[str, Any]
         sa.update(model)
         .where(model.id == record.id, getattr(model, column).is_(None))
         .values(values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **changes.of_records(session, record))
     ).rowcount
     if taken:
         for name, value in values.items():
