@@ -94,18 +94,43 @@ def _listed(template: str, action: str, pupils, **context) -> str:
 @access.requires(Ability.VIEW_PUPILS)
 def index():
     user = operations.signed_in_user()
-    sen = access.can(user, Ability.VIEW_SEN)
+    q = recall(db.session, user, SEARCH_KEY) or None
+    if request.method == "POST":
+        form = _search_form(user)
+        if _searched(form, SEARCH_KEY):
+            return redirect(url_for("pupils.index", **form.filter_args(access.can(user, Ability.VIEW_SEN))))
+        # A refused search: shown with its errors beside the fields; nothing stored, kept or audited.
+        listed = _pupil_list(user, form, q)
+        return render_template("pupils/index.html", content=listed.html, errors=True)
+    part = kept.part(
+        "pupil_list",
+        user_id=user.id,
+        schools=access.schools_shown(user),
+        args=(q,),
+        write=lambda: _pupil_list(user, _search_form(user), q),
+    )
+    part.audit(user)
+    return render_template("pupils/index.html", content=part.html, errors=False)
+
+
+def _search_form(user) -> PupilSearchForm:
     form = PupilSearchForm.posted()
     form.group.choices = [("", "All classes")] + [(str(i), n) for i, n in group_choices(db.session, user)]
-    if _searched(form, SEARCH_KEY):
-        return redirect(url_for("pupils.index", **form.filter_args(sen)))
-    filters = PupilFilters.from_args(request.args, q=recall(db.session, user, SEARCH_KEY) or None, sen=sen)
+    return form
+
+
+def _pupil_list(user, form: PupilSearchForm, q: str | None) -> kept.Part:
+    """The body of the list of pupils (`q` the search kept for the session), and the pupils it names."""
+    sen = access.can(user, Ability.VIEW_SEN)
+    filters = PupilFilters.from_args(request.args, q=q, sen=sen)
     form.show_filters(filters)
     page = pupil_page(db.session, user, filters, **_window())
     query_args = {k: v for k, v in request.args.items() if k != "page"}
-    pupils = [row.pupil for row in page.rows]
     context = {"form": form, "page": page, "filters": filters, "sen": sen, "query_args": query_args}
-    return _listed("pupils/index.html", "named_in_pupil_list", pupils, **context)
+    html = Markup(render_template("pupils/_index.html", **context))
+    return kept.Part(
+        html, named=(kept.Named("named_in_pupil_list", {r.pupil.id: r.pupil.school_id for r in page.rows}),)
+    )
 
 
 @bp.route("/left", methods=["GET", "POST"])
