@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from sentrack import clock
+from sentrack import changes, clock
 from sentrack.clock import now
 from sentrack.demo import DEMO_PASSWORD, DemoSummary, build_demo, demo_pupil_count
 from sentrack.demo.builder import LA_CODE
@@ -61,7 +61,8 @@ def demo_command(seed: int, schools: int, pupils_per_school: int | None, reset: 
     started = time.perf_counter()
     today = clock.today()
     total = demo_pupil_count(schools, pupils_per_school)
-    with click.progressbar(length=total, label="Creating pupils") as bar:
+    # Built many records at once: not traced school by school, every kept page is written again.
+    with changes.untraced(db.session), click.progressbar(length=total, label="Creating pupils") as bar:
         summary = build_demo(
             db.session,
             today=today,
@@ -70,10 +71,11 @@ def demo_command(seed: int, schools: int, pupils_per_school: int | None, reset: 
             pupils_per_school=pupils_per_school,
             progress=bar.update,
         )
-    # Retention at the demo school: former pupils of long ago, one due for destruction and one
-    # held, and a destruction earlier in the term.
-    summary.former_pupils = add_retention(db.session, today=today, la_code=LA_CODE)
-    db.session.commit()
+        # Retention at the demo school: former pupils of long ago, one due for destruction and one
+        # held, and a destruction earlier in the term.
+        summary.former_pupils = add_retention(db.session, today=today, la_code=LA_CODE)
+        changes.everything_changed(db.session)  # COPY writes around the statements traced
+        db.session.commit()
     # The daily sweep as the scheduler would run it this morning: the duties' tasks, due and
     # overdue, and their notifications (marked as already emailed: a demo sends no mail).
     swept = run_sweep(db.session, today)
