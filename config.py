@@ -136,6 +136,9 @@ class Config:
     EHC_DOCUMENT_MAX_BYTES = int(os.environ.get("EHC_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 
     PUPILS_PER_PAGE = 25
+    # Busy pages kept by each web worker until their records change (sentrack/kept.py). Off
+    # (KEEP_PAGES=0), every view writes the page again: for measuring what writing one costs.
+    KEEP_PAGES = _env_bool("KEEP_PAGES", True)
     DEMO_BANNER = False
     # The app's clock: outside production SENTRACK_TODAY stands the app on another date.
     TODAY: date | None = None

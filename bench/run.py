@@ -25,6 +25,8 @@ Settings (environment variables):
   BENCH_PORT           the loopback port to serve on (8765)
   BENCH_CONCURRENCY    requests in flight at once (8)
   BENCH_REQUESTS       timed requests per page (200), after BENCH_WARMUP (24) untimed ones
+  KEEP_PAGES=0         the app's setting, passed on to gunicorn: every view writes its page again
+                       (by default the busiest pages are kept until their records change)
 
 Nothing here prints or stores a pupil's details: pupils are chosen by public id and records by
 id, and the search text is posted, never put in a URL or the results.

@@ -315,7 +315,11 @@ def _flushed(session: Session, flush_context) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _committing(session: Session) -> None:
-    """Move the versions of the schools changed, in the transaction that changed them."""
+    """Move the versions of the schools changed, in the transaction that changed them, as it
+    commits: its versions' rows are locked only for the moment of the commit. (A savepoint
+    released moves nothing yet: the transaction around it does, when it commits.)"""
+    if session.in_nested_transaction():
+        return
     session.flush()
     for connection in _connections(session):
         keys = connection.info.pop(_CHANGED, None)

@@ -1,8 +1,9 @@
 """Command-line commands: `flask demo` (the demo authority), `flask create-user` (the first
 account of a real school), `flask sweep` (the daily sweep of duties and reminders), `flask compliance` (the
 compliance dashboard's figures as JSON), `flask move-school` (a school moving to another
-local authority), `flask import-ctf` (a Common Transfer File imported on a schedule) and `flask
-backup-check` (a backup restored and compared, sentrack/backups.py)."""
+local authority), `flask import-ctf` (a Common Transfer File imported on a schedule), `flask
+backup-check` (a backup restored and compared, sentrack/backups.py) and `flask pages-changed`
+(every kept page written again after records were changed around the app)."""
 
 from __future__ import annotations
 
@@ -282,6 +283,18 @@ def backup_check_command(path):
     click.echo(f"Restored and compared: {tables} tables, {rows} rows, migration {live.version}, all the same.{kept}")
 
 
+@click.command("pages-changed")
+@with_appcontext
+def pages_changed_command():
+    """Tell every web server that records changed around the app (SQL run by hand, a restore into
+    the live database): each page it keeps is written again on its next view (sentrack.kept)."""
+    from sentrack import changes
+
+    changes.everything_changed(db.session)
+    db.session.commit()
+    click.echo("Every school's version moved: each kept page is written again when next viewed.")
+
+
 def register(app: Flask) -> None:
     from sentrack.demo.cli import demo_command
     from sentrack.scheduler import scheduler_command
@@ -296,3 +309,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(move_school_command)
     app.cli.add_command(import_ctf_command)
     app.cli.add_command(backup_check_command)
+    app.cli.add_command(pages_changed_command)

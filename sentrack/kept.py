@@ -76,7 +76,7 @@ def part(
     """The part `name` for the user, as `write` writes it from the records of `schools` (every
     school when None): the one kept for the same user, day, query (`args`, and the request's query
     string) and school versions when there is one, else written now and kept."""
-    if not current_app.config.get("KEEP_PAGES", True) or changes.unsettled(db.session):
+    if not current_app.config["KEEP_PAGES"] or changes.unsettled(db.session):
         return write()
     versions = changes.versions(db.session, None if schools is None else sorted(set(schools)))
     key = (name, user_id, today(), request.script_root, args, tuple(sorted(request.args.items(multi=True))), versions)

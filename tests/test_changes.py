@@ -81,6 +81,18 @@ def test_a_record_that_names_only_a_member_of_staff_moves_their_school(session, 
     assert _moved(old, before()) == {"any"}
 
 
+def test_a_savepoint_released_moves_nothing_until_its_transaction_commits(session, world, before):
+    """Versions move as the transaction commits (their rows locked only then), not at each
+    savepoint, as a CTF import of many rows releases them; until then the transaction is unsettled."""
+    old = before()
+    with session.begin_nested():
+        world.pupils["taught"].first_name = "Robin"
+    assert _moved(old, before()) == set()
+    assert changes.unsettled(session)
+    session.commit()
+    assert _moved(old, before()) == {"school"}
+
+
 def test_a_pupil_moving_school_moves_both_schools(session, world, before):
     pupil = world.pupils["taught_plain"]
     old = before()
@@ -213,3 +225,11 @@ def test_a_kept_page_reads_no_table_whose_writes_move_nothing(app, session, worl
     tables = {name for statement in read for name in re.findall(r'(?:FROM|JOIN)\s+"?(\w+)', statement, re.I)}
     assert tables, read
     assert not tables & changes.UNSHOWN
+
+
+def test_flask_pages_changed_moves_every_kept_page(app, session, world, before):
+    old = before()
+    result = app.test_cli_runner().invoke(args=["pages-changed"])
+    assert result.exit_code == 0, result.output
+    assert "Every school's version moved" in result.output
+    assert _moved(old, before()) == {"any"}

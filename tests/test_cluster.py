@@ -151,6 +151,34 @@ def test_a_session_signed_in_on_one_server_works_on_the_other_and_signing_out_on
     assert after_on_a.headers["location"].startswith("/sign-in")
 
 
+def test_a_page_kept_by_the_servers_is_written_again_when_another_process_changes_its_records(cluster, database):
+    """Each server's workers keep the teacher's home (sentrack.kept) until the school's version
+    moves: a change committed by another process (here the tests' own app) is on the next view
+    from either server."""
+    a, b = cluster.servers()
+    email, name = database.people["teacher"]
+    first = name.split(" ")[0]
+    clients = [_signed_in(a.port, email), _signed_in(b.port, email)]
+    for client in clients:
+        for _ in range(4):  # kept by each worker of each server
+            assert f"Good to see you, {first}" in client.request("GET", "/").body
+    try:
+        _rename(database, email, f"Marigold {name}")
+        for client in clients:
+            for _ in range(4):
+                assert "Good to see you, Marigold" in client.request("GET", "/").body
+    finally:
+        _rename(database, email, name)
+
+
+def _rename(database, email: str, full_name: str) -> None:
+    with database.app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        user.full_name = full_name
+        db.session.commit()
+        db.session.remove()
+
+
 def test_failed_sign_ins_on_one_server_count_on_the_other(cluster, database):
     a, b = cluster.servers()
     email, _ = database.people["ta"]
