@@ -237,6 +237,7 @@ NOT_PUPIL_DATA: dict[str, str] = {
     "outcome_wording": "A school's bank of outcome wordings, written for no one pupil.",
     "letter_template": "A school's letter templates.",
     "compliance_snapshot": "A school's figures: counts only.",
+    "data_version": "A school's version of its records, for the pages kept (sentrack.changes): a number only.",
     "sen_report": "A school's SEN information report: published, counts only.",
     "year_end": "A school's year-end rollover: counts only.",
     "destruction_log": "What a destruction removed: kinds of record and counts, naming no child.",
