@@ -199,6 +199,7 @@ KEPT_PAGES = [
     ("head", "/dashboard/figures/concerns_past_deadline"),
     ("senco", "/provision-map"),
     ("la", "/ehc/"),
+    ("senco", "/census"),
     ("senco", "/pupils/"),
     ("la", "/pupils/"),
     ("senco", "/pupils/{taught}"),

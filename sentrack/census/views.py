@@ -7,8 +7,9 @@ has every pupil (or, asked for, every pupil with a problem)."""
 from __future__ import annotations
 
 from flask import abort, current_app, render_template, request
+from markupsafe import Markup
 
-from sentrack import access, audit, operations
+from sentrack import access, audit, kept, operations
 from sentrack.access import Ability
 from sentrack.census import bp, queries
 from sentrack.clock import today
@@ -41,7 +42,17 @@ def _shown(response, actions: tuple[str, str], user, school, named: list[queries
 @bp.route("/census")
 @access.requires(Ability.VIEW_CENSUS_CHECK)
 def check():
-    user, school, census, only_problems = _checked()
+    user = operations.signed_in_user()
+    part = kept.part("census_check", user_id=user.id, schools=access.schools_shown(user), write=_check_part)
+    part.audit(user)
+    school_id, details = part.facts
+    page = render_template("census/check.html", content=part.html)
+    return audit.shown_school(db.session, page, "census_check_viewed", actor=user, school_id=school_id, details=details)
+
+
+def _check_part() -> kept.Part:
+    """The body of the census check, the pupils it names, and its school and what it shows."""
+    _user, school, census, only_problems = _checked()
     shown = queries.census_page(
         db.session,
         school.id,
@@ -50,16 +61,17 @@ def check():
         page=request.args.get("page", type=bounded_int) or 1,
         per_page=current_app.config["PUPILS_PER_PAGE"],
     )
-    page = render_template(
-        "census/check.html",
+    html = render_template(
+        "census/_check.html",
         school=school,
         check=census,
         shown=shown,
         only_problems=only_problems,
         flag_kinds=FLAG_KINDS,
     )
+    named = kept.Named("named_in_census_check", {pupil.id: pupil.school_id for pupil, _ in shown.named})
     details = {"only_problems": only_problems} if only_problems else {"only_problems": False, "page": shown.page}
-    return _shown(page, ("census_check_viewed", "named_in_census_check"), user, school, shown.named, **details)
+    return kept.Part(Markup(html), named=(named,), facts=(school.id, {"rows": len(shown.named), **details}))
 
 
 @bp.route("/census.csv", endpoint="csv")
