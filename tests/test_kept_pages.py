@@ -18,9 +18,9 @@ from sqlalchemy import event
 
 from sentrack import changes, kept, submissions
 from sentrack.extensions import db
-from sentrack.models import AuditEvent, Concern, InterventionSession, Pupil, School, Task, TaskStatus
+from sentrack.models import AuditEvent, Concern, CycleState, InterventionSession, Plan, Pupil, School, Task, TaskStatus
 from sentrack.scheduler import run_sweep_job
-from tests.factories import make_intervention, make_intervention_type
+from tests.factories import drive_cycle, make_intervention, make_intervention_type
 from tests.helpers import date_parts
 from tests.pages import Html
 from tests.test_meetings_views import _meeting_form
@@ -453,3 +453,18 @@ def test_the_next_day_gives_a_fresh_page(app, client, world, login, session):
     later = get(client, "/")
     assert "As of 30 November 2026" in Html(later).text()
     assert normalised(later) == normalised(fresh(app, client, "/"))
+
+
+def test_cycle_page_after_its_plan_is_changed(app, client, world, login, session):
+    """A record of the cycle (its plan) traced to the pupil's school through the cycle."""
+    cycle = drive_cycle(session, actor=world.users["senco"], pupil=world.pupils["taught"], to=CycleState.DO)
+    session.commit()
+    url = f"/pupils/{world.pupils['taught'].public_id}/cycles/{cycle.number}"
+    login(world.users["senco"])
+    before = get(client, url)
+    assert get(client, url) and normalised(get(client, url)) == normalised(before)
+    plan = session.scalar(sa.select(Plan).where(Plan.cycle_id == cycle.id))
+    plan.strategies = "Pre-teach the week's new words on Mondays."
+    session.commit()
+    after = assert_not_stale(app, client, url, before)
+    assert "Pre-teach the week" in after

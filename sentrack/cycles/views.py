@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 from sqlalchemy.exc import IntegrityError
 
-from sentrack import access, audit, drafts, operations
+from sentrack import access, audit, drafts, kept, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.cycles import bp, queries
@@ -58,15 +59,27 @@ def _to_cycle(cycle: SupportCycle, anchor: str = ""):
 @login_required
 def show(public_id: str, number: int):
     user, pupil, cycle = _load(public_id, number, Ability.VIEW_SEN)
-    return _show_page(user, pupil, cycle, StartReviewForm(formdata=None))
+    part = kept.part(
+        "cycle",
+        user_id=user.id,
+        schools=[pupil.school_id],
+        args=(cycle.id,),
+        write=lambda: _cycle_part(user, pupil, cycle, StartReviewForm(formdata=None)),
+    )
+    return _cycle_page(user, pupil, cycle, part)
 
 
 def _show_page(user: User, pupil: Pupil, cycle: SupportCycle, start_form: StartReviewForm):
+    """The cycle page written now: after a post refused, its form with the messages beside its fields."""
+    return _cycle_page(user, pupil, cycle, _cycle_part(user, pupil, cycle, start_form))
+
+
+def _cycle_part(user: User, pupil: Pupil, cycle: SupportCycle, start_form: StartReviewForm) -> kept.Part:
     on = today()
     reach = access.abilities_on(user, pupil)
     found = queries.cycle_page(db.session, user, cycle, today=on)
-    page = render_template(
-        "cycles/show.html",
+    html = render_template(
+        "cycles/_show.html",
         pupil=pupil,
         cycle=cycle,
         today=on,
@@ -78,6 +91,11 @@ def _show_page(user: User, pupil: Pupil, cycle: SupportCycle, start_form: StartR
         may_observe=Ability.RECORD_OBSERVATION in reach,
         **vars(found),
     )
+    return kept.Part(Markup(html))
+
+
+def _cycle_page(user: User, pupil: Pupil, cycle: SupportCycle, part: kept.Part):
+    page = render_template("cycles/show.html", pupil=pupil, cycle=cycle, content=part.html)
     return audit.shown(
         db.session, page, "cycle_viewed", actor=user, pupil=pupil, object_type="support_cycle", object_id=cycle.id
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from markupsafe import Markup
 
-from sentrack import access, audit, drafts, operations
+from sentrack import access, audit, drafts, kept, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.ehc import bp, queries
@@ -33,10 +34,24 @@ def _plan_url(plan: EhcPlan) -> str:
 def plan(plan_id: int):
     user = operations.signed_in_user()
     record = access.get_ehc_record(user, EhcPlan, plan_id)
+    part = kept.part(
+        "ehc_plan",
+        user_id=user.id,
+        schools=[record.pupil.school_id],
+        args=(record.id,),
+        write=lambda: _plan_part(user, record),
+    )
+    page = render_template("ehc/plan_show.html", pupil=record.pupil, content=part.html)
+    return audit.shown(
+        db.session, page, "ehc_plan_viewed", actor=user, pupil=record.pupil, object_type="ehc_plan", object_id=plan_id
+    )
+
+
+def _plan_part(user, record: EhcPlan) -> kept.Part:
     reach = access.abilities_on(user, record.pupil)
     found = queries.plan_page(db.session, record, today=today())
-    page = render_template(
-        "ehc/plan_show.html",
+    html = render_template(
+        "ehc/_plan_show.html",
         plan=record,
         pupil=record.pupil,
         today=today(),
@@ -46,9 +61,7 @@ def plan(plan_id: int):
         may_convene=Ability.RECORD_EHC_SCHOOL in reach and record.ceased_on is None,
         **vars(found),
     )
-    return audit.shown(
-        db.session, page, "ehc_plan_viewed", actor=user, pupil=record.pupil, object_type="ehc_plan", object_id=plan_id
-    )
+    return kept.Part(Markup(html))
 
 
 @bp.route("/pupils/<public_id>/ehc/plans/new", methods=["GET", "POST"])

@@ -9,8 +9,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask import request as http
 from flask_login import login_required
+from markupsafe import Markup
 
-from sentrack import access, audit, operations
+from sentrack import access, audit, kept, operations
 from sentrack.access import Ability
 from sentrack.clock import today
 from sentrack.ehc import bp, queries
@@ -110,10 +111,24 @@ def request(request_id: int):
     user = operations.signed_in_user()
     found = _load(request_id, Ability.VIEW_SEN)
     pupil = found.pupil
+    part = kept.part(
+        "ehc_request",
+        user_id=user.id,
+        schools=[pupil.school_id],
+        args=(found.id,),
+        write=lambda: _request_part(user, found),
+    )
+    rendered = render_template("ehc/request_show.html", pupil=pupil, content=part.html)
+    about = {"object_type": "ehc_request", "object_id": found.id}
+    return audit.shown(db.session, rendered, "ehc_request_viewed", actor=user, pupil=pupil, **about)
+
+
+def _request_part(user, found: EhcRequest) -> kept.Part:
+    pupil = found.pupil
     reach = access.abilities_on(user, pupil)
     page = queries.request_page(db.session, found, today())
-    rendered = render_template(
-        "ehc/request_show.html",
+    html = render_template(
+        "ehc/_request_show.html",
         page=page,
         ehc_request=found,
         pupil=pupil,
@@ -125,8 +140,7 @@ def request(request_id: int):
         if Ability.UPLOAD_EHC_DOCUMENT in reach
         else None,
     )
-    about = {"object_type": "ehc_request", "object_id": found.id}
-    return audit.shown(db.session, rendered, "ehc_request_viewed", actor=user, pupil=pupil, **about)
+    return kept.Part(Markup(html))
 
 
 # --- The steps, one form each -------------------------------------------------------------------
