@@ -23,7 +23,7 @@ from flask import current_app, g, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from sentrack import audit, changes
+from sentrack import access, audit, changes
 from sentrack.clock import today
 from sentrack.extensions import db
 
@@ -70,16 +70,17 @@ def form_mark() -> str | None:
     return _ONCE if g.get(_WRITING) else None
 
 
-def part(
-    name: str, *, user_id: int, schools: Iterable[int] | None, write: Callable[[], Part], args: tuple = ()
-) -> Part:
-    """The part `name` for the user, as `write` writes it from the records of `schools` (every
-    school when None): the one kept for the same user, day, query (`args`, and the request's query
-    string) and school versions when there is one, else written now and kept."""
+def part(name: str, user, *, write: Callable[[], Part], schools: Iterable[int] | None = (), args: tuple = ()) -> Part:
+    """The part `name` for `user`, as `write` writes it from the records of `schools` (by default
+    those the user's pages may show, `access.schools_shown`; every school when None): the one kept
+    for the same user, day, query (`args`, and the request's query string) and school versions when
+    there is one, else written now and kept."""
+    if schools == ():
+        schools = access.schools_shown(user)
     if not current_app.config["KEEP_PAGES"] or changes.unsettled(db.session):
         return write()
     versions = changes.versions(db.session, None if schools is None else sorted(set(schools)))
-    key = (name, user_id, today(), request.script_root, args, tuple(sorted(request.args.items(multi=True))), versions)
+    key = (name, user.id, today(), request.script_root, args, tuple(sorted(request.args.items(multi=True))), versions)
     with _KEEPING:
         kept: OrderedDict = current_app.extensions.setdefault(_KEPT, OrderedDict())
         found = kept.get(key)
@@ -91,7 +92,7 @@ def part(
             kept[key] = found
             while len(kept) > PARTS_KEPT:
                 kept.popitem(last=False)
-    return Part(_filled(found.html, user_id), found.named, found.facts)
+    return Part(_filled(found.html, user.id), found.named, found.facts)
 
 
 def _write(write: Callable[[], Part]) -> Part:

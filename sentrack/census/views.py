@@ -43,7 +43,7 @@ def _shown(response, actions: tuple[str, str], user, school, named: list[queries
 @access.requires(Ability.VIEW_CENSUS_CHECK)
 def check():
     user = operations.signed_in_user()
-    part = kept.part("census_check", user_id=user.id, schools=access.schools_shown(user), write=_check_part)
+    part = kept.part("census_check", user, write=_check_part)
     part.audit(user)
     school_id, details = part.facts
     page = render_template("census/check.html", content=part.html)

@@ -61,7 +61,7 @@ def show(public_id: str, number: int):
     user, pupil, cycle = _load(public_id, number, Ability.VIEW_SEN)
     part = kept.part(
         "cycle",
-        user_id=user.id,
+        user,
         schools=[pupil.school_id],
         args=(cycle.id,),
         write=lambda: _cycle_part(user, pupil, cycle, StartReviewForm(formdata=None)),

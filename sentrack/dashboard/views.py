@@ -130,7 +130,7 @@ def index():
     user = operations.signed_in_user()
     if user.school_id is None:
         return _authority(user)
-    part = kept.part("dashboard", user_id=user.id, schools=access.schools_shown(user), write=lambda: _index(user))
+    part = kept.part("dashboard", user, write=lambda: _index(user))
     school_id, args = part.facts
     body = render_template("dashboard/index.html", content=part.html)
     return audit.shown_school(db.session, body, "dashboard_viewed", actor=user, school_id=school_id, details=args)
@@ -316,9 +316,7 @@ def _drill_down(key: str):
 @access.requires(Ability.VIEW_FIGURE_LISTS)
 def figure(key: str):
     user = operations.signed_in_user()
-    part = kept.part(
-        "dashboard_list", user_id=user.id, schools=access.schools_shown(user), args=(key,), write=lambda: _list(key)
-    )
+    part = kept.part("dashboard_list", user, args=(key,), write=lambda: _list(key))
     part.audit(user)
     school_id, title, filters, details = part.facts
     body = render_template("dashboard/figure.html", content=part.html, title=title, filters=filters)

@@ -42,7 +42,7 @@ def _named(action: str, user, pupils, details: dict) -> None:
 @access.requires(Ability.VIEW_EHC_CASELOAD)
 def caseload():
     user = _user()
-    part = kept.part("ehc_caseload", user_id=user.id, schools=access.schools_shown(user), write=lambda: _caseload(user))
+    part = kept.part("ehc_caseload", user, write=lambda: _caseload(user))
     body = render_template("ehc/caseload_index.html", content=part.html)
     details = {"schools": part.facts[0]}
     return audit.shown_authority(db.session, body, "ehc_caseload_viewed", actor=user, details=details)

@@ -36,7 +36,7 @@ def plan(plan_id: int):
     record = access.get_ehc_record(user, EhcPlan, plan_id)
     part = kept.part(
         "ehc_plan",
-        user_id=user.id,
+        user,
         schools=[record.pupil.school_id],
         args=(record.id,),
         write=lambda: _plan_part(user, record),

@@ -113,7 +113,7 @@ def request(request_id: int):
     pupil = found.pupil
     part = kept.part(
         "ehc_request",
-        user_id=user.id,
+        user,
         schools=[pupil.school_id],
         args=(found.id,),
         write=lambda: _request_part(user, found),

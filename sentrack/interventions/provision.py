@@ -116,7 +116,7 @@ def _shown(user, selection: Selection, result: ProvisionMap, response, actions: 
 @access.requires(Ability.VIEW_PROVISION_MAP)
 def provision_map_page():
     user = operations.signed_in_user()
-    part = kept.part("provision_map", user_id=user.id, schools=access.schools_shown(user), write=lambda: _map(user))
+    part = kept.part("provision_map", user, write=lambda: _map(user))
     school_id, filters = part.facts
     part.audit(user)
     page = render_template("interventions/provision_map.html", content=part.html)

@@ -23,7 +23,7 @@ from sentrack.workflows.figures import register_figures
 @login_required
 def home():
     user = operations.signed_in_user()
-    part = kept.part("home", user_id=user.id, schools=access.schools_shown(user), write=lambda: _home(user))
+    part = kept.part("home", user, write=lambda: _home(user))
     # Audited on every view, one statement each (the request commits them): the passports show
     # pupils' SEN records; the lists name other pupils.
     part.audit(user)

@@ -104,8 +104,7 @@ def index():
         return render_template("pupils/index.html", content=listed.html, errors=True)
     part = kept.part(
         "pupil_list",
-        user_id=user.id,
-        schools=access.schools_shown(user),
+        user,
         args=(q,),
         write=lambda: _pupil_list(user, _search_form(user), q),
     )
@@ -178,9 +177,7 @@ def show(public_id: str):
     """The pupil's record, audited as shown."""
     user = operations.signed_in_user()
     pupil = access.get_pupil(user, public_id)
-    part = kept.part(
-        "pupil", user_id=user.id, schools=[pupil.school_id], args=(pupil.id,), write=lambda: _record(user, pupil)
-    )
+    part = kept.part("pupil", user, schools=[pupil.school_id], args=(pupil.id,), write=lambda: _record(user, pupil))
     page = render_template("pupils/show.html", content=part.html)
     return audit.shown(
         db.session, page, "pupil_viewed", actor=user, pupil=pupil, object_type="pupil", object_id=pupil.id
