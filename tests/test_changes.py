@@ -15,6 +15,7 @@ from sentrack import changes
 from sentrack.audit import record_for_pupils
 from sentrack.extensions import db
 from sentrack.models import ANY_SCHOOL, Concern, CycleState, Notification, Plan, Pupil, SupportCycle
+from sentrack.workflows.notices import mark_all_read
 from tests import factories
 
 
@@ -89,6 +90,16 @@ def test_a_savepoint_released_moves_nothing_until_its_transaction_commits(sessio
         world.pupils["taught"].first_name = "Robin"
     assert _moved(old, before()) == set()
     assert changes.unsettled(session)
+    session.commit()
+    assert _moved(old, before()) == {"school"}
+
+
+def test_marking_notifications_read_moves_the_reader_s_school_alone(session, world, before):
+    """The notifications' UPDATE names its school, as the trace of a notification would."""
+    session.add(Notification(recipient_id=world.users["senco"].id, **_notification()))
+    session.commit()
+    old = before()
+    assert mark_all_read(session, user=world.users["senco"], newest=None) == 1
     session.commit()
     assert _moved(old, before()) == {"school"}
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from sentrack import access, audit
+from sentrack import access, audit, changes
 from sentrack.clock import now
 from sentrack.models import EmailDelivery, Notification, NotificationPreference, Role, Task, User
 from sentrack.models.factors import SECOND_FACTOR_RESET
@@ -176,7 +176,10 @@ def mark_all_read(session: Session, *, user: User, newest: int | None) -> int:
     if newest is not None:
         unread = sa.and_(unread, Notification.id <= newest)
     count = session.execute(
-        sa.update(Notification).where(unread).values(read_at=now()).execution_options(synchronize_session=False)
+        sa.update(Notification)
+        .where(unread)
+        .values(read_at=now())
+        .execution_options(synchronize_session=False, **changes.touching(user.school_id))
     ).rowcount
     if not count:
         raise RuleBroken("You have no unread notifications")
