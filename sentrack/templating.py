@@ -5,17 +5,15 @@ macro call costs many times more than a function call."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
 from sentrack.access import Ability, abilities, may_see_ehc_caseload, page_flags
+from sentrack.clock import SCHOOL_TIME as LONDON
 from sentrack.models.enums import NeedType, Provision, Role, year_group_label
 from sentrack.workflows.revisions import display
-
-LONDON = ZoneInfo("Europe/London")
 
 
 def format_date(value: date | None, style: str = "long") -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pytest
 import sqlalchemy as sa
@@ -147,7 +147,7 @@ def test_sentrack_today_sets_the_app_clock(env, tmp_path):
 
     with app.app_context():
         assert clock.today() == date(2025, 3, 4)
-        assert clock.now().date() == date(2025, 3, 4)
+        assert clock.day_of(clock.now()) == date(2025, 3, 4)
 
 
 def test_without_sentrack_today_the_clock_is_the_real_date(env, tmp_path):
@@ -156,7 +156,41 @@ def test_without_sentrack_today_the_clock_is_the_real_date(env, tmp_path):
     app = create_app(config_name="development")
 
     with app.app_context():
-        assert clock.today() == date.today()
+        assert clock.today() == datetime.now(clock.SCHOOL_TIME).date()
+
+
+@pytest.mark.parametrize(
+    ("real", "school_time"),
+    [
+        # Late evening UTC in summer is already the next morning in London: the entry still
+        # falls on the app's day.
+        (datetime(2026, 12, 6, 23, 40, tzinfo=UTC), time(23, 40)),
+        (datetime(2027, 7, 21, 23, 40, tzinfo=UTC), time(0, 40)),
+        (datetime(2027, 7, 21, 0, 10, tzinfo=UTC), time(1, 10)),
+        (datetime(2027, 7, 20, 12, 0, tzinfo=UTC), time(13, 0)),
+    ],
+)
+def test_a_fixed_date_keeps_the_school_time_of_day_and_stays_on_that_day(real, school_time):
+    moment = clock.moved_to(date(2027, 7, 20), real)
+
+    assert moment.tzinfo is UTC
+    assert clock.day_of(moment) == date(2027, 7, 20)
+    assert moment.astimezone(clock.SCHOOL_TIME).time() == school_time
+
+
+@pytest.mark.parametrize(
+    ("moment", "day"),
+    [
+        (datetime(2027, 7, 20, 23, 30, tzinfo=UTC), date(2027, 7, 21)),  # 00:30 BST
+        (datetime(2027, 7, 20, 22, 59, tzinfo=UTC), date(2027, 7, 20)),
+        (datetime(2027, 1, 20, 23, 30, tzinfo=UTC), date(2027, 1, 20)),  # GMT: the same day
+        (datetime(2027, 7, 20, 23, 30), date(2027, 7, 21)),  # naive, as stored: UTC
+        ("2027-07-20 23:30:00.000000", date(2027, 7, 21)),  # SQLite's max() of a timestamp
+        (date(2027, 7, 20), date(2027, 7, 20)),
+    ],
+)
+def test_the_day_of_a_moment_is_its_day_at_the_school(moment, day):
+    assert clock.day_of(moment) == day
 
 
 @pytest.mark.parametrize("value", ["04/03/2025", "2025-02-30", "tomorrow"])

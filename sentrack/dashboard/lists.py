@@ -15,6 +15,7 @@ from flask import url_for
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from sentrack import access
+from sentrack.clock import day_of
 from sentrack.dashboard.cards import BY_KEY
 from sentrack.models import (
     Concern,
@@ -171,7 +172,7 @@ def _pupil_details(session: Session, key: str, figure: Figure, school, today: da
             ).all()
         )
         return {
-            pid: f"Last recorded {_d(latest[pid].date())}" if latest.get(pid) else "Nothing recorded" for pid in ids
+            pid: f"Last recorded {_d(day_of(latest[pid]))}" if latest.get(pid) else "Nothing recorded" for pid in ids
         }
     return {}
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from sentrack.clock import SCHOOL_TIME as LONDON
 from sentrack.digest import DIGEST_HOUR
 from sentrack.models import EmailDelivery, EmailDigest, NotificationPreference, Task, User
 from sentrack.models.duties import EmailStatus, Notification
@@ -20,7 +20,6 @@ from sentrack.workflows.staff import ROLE_PROPOSED
 from sentrack.workflows.sweep import TASK_ASSIGNED
 from sentrack.workflows.transfers import TRANSFER_ASKED
 
-LONDON = ZoneInfo("Europe/London")
 SPREAD_DAYS = 10  # an overdue task's reminder came up to this many days ago
 READ_SHARE = 0.7  # of the reminders two days old or more, this share has been read
 

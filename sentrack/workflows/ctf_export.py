@@ -14,14 +14,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sentrack import audit
-from sentrack.clock import now
+from sentrack import audit, clock
+from sentrack.clock import SCHOOL_TIME, now
 from sentrack.models import Contact, CtfExport, EhcPlan, ExportKind, Provision, Pupil, SenStatus, User
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.ctf_format import (
@@ -42,8 +41,7 @@ from sentrack.workflows.fulfilment import settle_tasks
 from sentrack.workflows.terms import academic_year_of
 
 SUPPLIER = "SEN Track"
-# The header's DateTime is written as the school's clock reads it.
-SCHOOL_TIME = ZoneInfo("Europe/London")
+# The header's DateTime is written as the school's clock (clock.SCHOOL_TIME) reads it.
 # How often an export is numbered again when another export to the same destination took the
 # number first (two SENCOs at once): each try reads the numbers then committed.
 NUMBER_TRIES = 5
@@ -119,7 +117,7 @@ def destination_school(pupil: Pupil) -> CtfSchool:
 def ctf_for(session: Session, pupil: Pupil, *, today: date | None = None) -> CtfFile:
     """The pupil's CTF: basic details, contacts and every SEN status as an <SEN> period (oldest
     first) with the latest status's needs ranked. Two queries (statuses, contacts)."""
-    today = today or now().date()
+    today = today or clock.today()
     statuses = list(
         session.scalars(
             sa.select(SenStatus).where(SenStatus.pupil_id == pupil.id).order_by(SenStatus.start_date, SenStatus.id)
@@ -247,7 +245,7 @@ def export_ctf(
     school, under the next sequence number; audited, and the pupil's task to send the SEN file
     settled. The same person's repeat within `REPEAT_WINDOW` records nothing new: the same export
     is given back (and its sending again audited). RuleBroken when `export_refusal` gives a reason."""
-    today = today or now().date()
+    today = today or clock.today()
     refusal = export_refusal(pupil, today)
     if refusal is not None:
         raise RuleBroken(refusal)

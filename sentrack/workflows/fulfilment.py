@@ -18,6 +18,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from sentrack.clock import day_of
 from sentrack.models import (
     AccessStatus,
     AssessmentDecision,
@@ -291,15 +292,15 @@ def _record_updated(session: Session, scope) -> list[Done]:
         except ValueError:
             continue
         event = latest.get(pupil_id)
-        if event is not None and event[1].date() > since:
+        if event is not None and day_of(event[1]) > since:
             found.append(
                 Done(
                     task_id,
                     "timeline_event",
                     event[0],
-                    event[1].date(),
+                    day_of(event[1]),
                     event[2],
-                    f"entry of {_day(event[1].date())} on the pupil's timeline",
+                    f"entry of {_day(day_of(event[1]))} on the pupil's timeline",
                 )
             )
     return found
@@ -421,7 +422,7 @@ def _plan_recorded(session: Session, scope) -> list[Done]:
     for task_id, pupil_id, _ in tasks:
         plan = plans.get(pupil_id)
         if plan is not None:
-            on = plan.recorded_at.date()
+            on = day_of(plan.recorded_at)
             what = f"EHC plan issued on {_day(plan.issued_on)}, recorded on {_day(on)}"
             found.append(Done(task_id, "ehc_plan", plan.id, on, plan.recorded_by_id, what))
     return found
@@ -460,9 +461,9 @@ def _sen_file_sent(session: Session, scope) -> list[Done]:
     found = []
     for task_id, pupil_id, _ in tasks:
         left_on = leavings[task_id]
-        sent = next((e for e in exports.get(pupil_id, ()) if left_on and e[2].date() >= left_on), None)
+        sent = next((e for e in exports.get(pupil_id, ()) if left_on and day_of(e[2]) >= left_on), None)
         if sent is not None:
-            on = sent[2].date()
+            on = day_of(sent[2])
             found.append(Done(task_id, "ctf_export", sent[1], on, sent[3], f"{sent[4]} exported on {_day(on)}"))
     return found
 

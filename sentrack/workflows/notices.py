@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack import access, audit, changes
+from sentrack.clock import SCHOOL_TIME as LONDON
 from sentrack.clock import now
 from sentrack.models import EmailDelivery, Notification, NotificationPreference, Role, Task, User
 from sentrack.models.factors import SECOND_FACTOR_RESET
@@ -32,8 +32,6 @@ from sentrack.workflows.password_resets import PASSWORD_RESET, PASSWORD_RESET_DO
 from sentrack.workflows.staff import ROLE_PROPOSED
 from sentrack.workflows.sweep import TASK_ASSIGNED
 from sentrack.workflows.transfers import TRANSFER_ASKED, TRANSFER_DECIDED
-
-LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ predicate with the same meaning.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from sentrack.clock import day_of
 from sentrack.models import (
     Concern,
     ConcernStatus,
@@ -119,18 +120,10 @@ def is_concern_past_deadline(status: ConcernStatus, deadline: date, today: date)
     return status is ConcernStatus.OPEN and deadline < today
 
 
-def _day_of(moment: datetime | date | str) -> date:
-    if isinstance(moment, str):  # SQLite's max() of a timestamp column
-        moment = datetime.fromisoformat(moment)
-    if isinstance(moment, datetime):
-        return (moment.astimezone(UTC) if moment.tzinfo else moment).date()
-    return moment
-
-
 def last_recorded(updated_at: datetime | None, latest_event: datetime | date | str | None) -> date:
     """The day of the latest change to a pupil's record: the later of the pupil row's last update
     and their latest timeline entry (when it was entered)."""
-    return max(_day_of(v) for v in (updated_at, latest_event) if v is not None)
+    return max(day_of(v) for v in (updated_at, latest_event) if v is not None)
 
 
 def latest_timeline_entry(pupil=Pupil) -> sa.ScalarSelect:

@@ -17,11 +17,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from sentrack.clock import day_of
 from sentrack.models import (
     EhcPlan,
     EhcRequest,
@@ -169,7 +170,7 @@ def handed_on(session: Session, pupil_ids: Iterable[int]) -> dict[int, date]:
             PupilTransfer.to_pupil_id.is_not(None),
         )
     )
-    return {pupil_id: decided_at.date() for pupil_id, decided_at in rows}
+    return {pupil_id: day_of(decided_at) for pupil_id, decided_at in rows}
 
 
 @dataclass(frozen=True)
@@ -292,9 +293,7 @@ def due_or_held(session: Session, school: School, today: date) -> list[Retention
 
 def _day(moment) -> date:
     """The day of a moment read from a subquery: a datetime (or its text on SQLite)."""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    return moment.date()
+    return day_of(moment)
 
 
 def last_lifted_holds(session: Session, pupil_ids: list[int]) -> dict[int, int]:

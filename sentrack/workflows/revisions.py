@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from sentrack import changes
+from sentrack.clock import day_of
 from sentrack.models import User
 from sentrack.models.cycles import RecordRevision
 from sentrack.workflows import RuleBroken
@@ -52,7 +53,7 @@ def display(value: Any) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
-        value = value.date()
+        value = day_of(value)
     if isinstance(value, date):
         return f"{value.day} {value:%B %Y}"
     if isinstance(value, (list, tuple, set)):

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from sentrack import access, audit
-from sentrack.clock import now
+from sentrack.clock import day_of, now
 from sentrack.models import (
     AccessStatus,
     AssessmentDecision,
@@ -193,7 +193,7 @@ class Context:
 
 
 def _date(value) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
+    return day_of(value) if value is not None else value
 
 
 # --- Loading ---------------------------------------------------------------------------------------

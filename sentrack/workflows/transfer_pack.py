@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session, selectinload, undefer
 
-from sentrack.clock import now
+from sentrack import clock
 from sentrack.models import (
     Contact,
     EhcDocument,
@@ -145,7 +145,7 @@ def pack_name(ctf_name: str) -> str:
 def download(session: Session, *, actor: User, pupil: Pupil, kind: ExportKind, today: date | None = None) -> Download:
     """Export the pupil's CTF (`export_ctf`: numbered, audited, refused with the reason) and give
     the file to download: the CTF itself, or the transfer pack holding it."""
-    today = today or now().date()
+    today = today or clock.today()
     export = export_ctf(session, actor=actor, pupil=pupil, kind=kind, today=today)
     ctf = write_ctf(ctf_for(session, pupil, today=today))
     if kind is ExportKind.CTF:
