@@ -28,7 +28,7 @@ from sentrack.workflows import RuleBroken
 from sentrack.workflows import cycles as flow
 from sentrack.workflows.concerns import decide_no_further_action, raise_concern
 from sentrack.workflows.duty_catalogue import DUTIES
-from sentrack.workflows.fulfilment import FULFILLED, settle_tasks
+from sentrack.workflows.fulfilment import FULFILLED, settle_tasks, settled_together
 from sentrack.workflows.letters import mark_letter_sent
 from sentrack.workflows.meetings import MeetingDetails, record_meeting
 from sentrack.workflows.passports import mark_passport_read
@@ -87,6 +87,25 @@ def test_a_meeting_held_in_the_term_closes_the_teachers_task_at_once_naming_it(s
     assert task.closed_on == TODAY
     assert task.completed_by_id == teacher.id
     assert task.note == f"Done: meeting with parents of 25 November 2026, recorded by {teacher.full_name}."
+
+
+def test_records_made_settled_together_close_their_tasks_at_the_end_as_done_on_their_dates(session, world):
+    ada, teacher = world.pupils["taught"], world.users["teacher"]
+    run_sweep(session, TODAY, codes=["teacher_meets_parents"])
+
+    with settled_together(session, TODAY):
+        meeting = record_meeting(
+            session, actor=teacher, pupil=ada, details=_meeting(date(2026, 11, 25), teacher), today=TODAY
+        )
+        assert _one(session, "teacher_meets_parents", pupil_id=ada.id).status is TaskStatus.OPEN  # waits
+
+    task = _one(session, "teacher_meets_parents", pupil_id=ada.id)
+    assert task.status is TaskStatus.DONE
+    assert (task.done_by_type, task.done_by_id) == ("parent_meeting", meeting.id)
+    assert task.completed_on == date(2026, 11, 25)
+    # Outside the block, settling is at once again.
+    assert settle_tasks(session, TODAY, pupil_ids=[ada.id]).done == 0
+    assert "sentrack.fulfilment.waiting" not in session.info
 
 
 def test_a_meeting_of_another_term_does_not_close_this_terms_task(session, world):

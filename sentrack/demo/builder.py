@@ -26,13 +26,14 @@ from sentrack.demo.meetings import add_parent_meetings
 from sentrack.demo.pupils import PupilBuilder
 from sentrack.demo.register import add_sen_statuses, place_on_register
 from sentrack.demo.reports import add_sen_report
-from sentrack.demo.roll import SchoolRoll, add_leavers, admit_in_january_with_carried_support
+from sentrack.demo.roll import SchoolRoll, add_leavers, admit_in_january_with_carried_support, latest_records
 from sentrack.demo.schools import Group, SchoolSpec, school_specs
 from sentrack.demo.staff import StaffBuilder
 from sentrack.demo.subject_access import add_subject_access
 from sentrack.demo.tasks import add_passport_reads, add_task_history
 from sentrack.models import LocalAuthority, Phase, Provision, Role, School, SchoolTerm, TeachingGroup
 from sentrack.workflows.duty_catalogue import sync_catalogue
+from sentrack.workflows.fulfilment import settled_together
 from sentrack.workflows.outcome_bank import seed_outcome_bank
 
 LA_CODE = "999"
@@ -51,16 +52,21 @@ class DemoBuilder:
     def build(self, specs: list[SchoolSpec]) -> DemoSummary:
         self.add_authority(LA_CODE, LA_NAME, specs, officer_email="la@demo.test")
         self.context.rows.advance_sequences()
+        # What follows reads the rows school by school, through the planner's statistics.
+        self.context.rows.analyze()
         # The leavers go through the app's workflow, once the sequences are past the demo's rows.
         # At the demo school, the SEN leavers left when their SEN files to the next school were due.
         session = self.context.rows.session
         seed_outcome_bank(session, [school.school_id for school in self.rolls])
-        for school in self.rolls:
-            aims = SEN_FILE_AIMS if school.number == 1 else ()
-            self.context.summary.leavers += add_leavers(session, self.context, school, aims=aims)
-        # EHC work follows, through the plans' workflow, for the pupils still on the roll.
-        for school in self.rolls:
-            add_ehc_work(session, self.context, school)
+        latest = latest_records(session)  # of every pupil at once, not school by school
+        # The workflows' tasks settle once for all the pupils they touched, at the end.
+        with settled_together(session, self.context.today):
+            for school in self.rolls:
+                aims = SEN_FILE_AIMS if school.number == 1 else ()
+                self.context.summary.leavers += add_leavers(session, self.context, school, aims=aims, latest=latest)
+            # EHC work follows, through the plans' workflow, for the pupils still on the roll.
+            for school in self.rolls:
+                add_ehc_work(session, self.context, school)
         # Then what passed between the schools and the demo school's MIS.
         add_exchange(session, self.context, self.rolls)
         # Last, the demo school's SEN information report, drafted from the figures of the rest.

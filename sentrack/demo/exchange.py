@@ -97,16 +97,18 @@ def _give_destinations(session: Session, rng: random.Random, school: School, sch
     a school of the authority teaching the pupil's year for a move between schools, when there is
     one, else a school elsewhere; a special school; for a family that moved away, a school
     elsewhere, unknown for some who were not on the SEN register. Returns how many got one."""
-    on_register = set(
-        session.scalars(
-            sa.select(SenStatus.pupil_id).where(
-                SenStatus.end_date.is_(None), SenStatus.provision.in_((Provision.SEN_SUPPORT, Provision.EHC_PLAN))
-            )
-        )
-    )
     leavers = session.scalars(
         sa.select(Pupil).where(Pupil.school_id == school.id, Pupil.left_on.is_not(None)).order_by(Pupil.id)
     ).all()
+    on_register = set(
+        session.scalars(
+            sa.select(SenStatus.pupil_id).where(
+                SenStatus.pupil_id.in_([pupil.id for pupil in leavers]),
+                SenStatus.end_date.is_(None),
+                SenStatus.provision.in_((Provision.SEN_SUPPORT, Provision.EHC_PLAN)),
+            )
+        )
+    )
     given = 0
     for pupil in leavers:
         destination = _destination(rng, pupil, schools, pupil.id in on_register)

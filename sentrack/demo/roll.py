@@ -107,11 +107,11 @@ class SchoolRoll:
     officer_id: int | None = None  # the authority's LA officer, once added
 
 
-def latest_records(session: Session, school_id: int) -> dict[int, date]:
-    """For each pupil of the school, the date of the last thing recorded about them (or planned
-    for them): statuses, concerns, the timeline, meetings, letters, cycles, interventions they have
-    a place in (to their end), registers and tasks."""
-    of_school = sa.select(Pupil.id).where(Pupil.school_id == school_id)
+def latest_records(session: Session, school_id: int | None = None) -> dict[int, date]:
+    """For each pupil of the school (of every school when None), the date of the last thing
+    recorded about them (or planned for them): statuses, concerns, the timeline, meetings,
+    letters, cycles, interventions they have a place in (to their end), registers and tasks."""
+    of_school = sa.select(Pupil.id).where(Pupil.school_id == school_id) if school_id is not None else None
     sources = [
         sa.select(SenStatus.pupil_id, SenStatus.start_date),
         sa.select(Concern.pupil_id, sa.func.coalesce(Concern.decided_on, Concern.deadline)),
@@ -134,7 +134,7 @@ def latest_records(session: Session, school_id: int) -> dict[int, date]:
         # alone are hundreds of rows).
         for pupil_id, day in session.execute(
             source.with_only_columns(pupil_column, sa.func.max(day_column), maintain_column_froms=True)
-            .where(pupil_column.in_(of_school))
+            .where(pupil_column.in_(of_school) if of_school is not None else pupil_column.is_not(None))
             .group_by(pupil_column)
         ):
             if day is not None and (pupil_id not in latest or day > latest[pupil_id]):
@@ -142,12 +142,13 @@ def latest_records(session: Session, school_id: int) -> dict[int, date]:
     return latest
 
 
-def _leaving_candidates(session: Session, context: DemoContext, school_id: int) -> list[tuple[bool, int, date]]:
+def _leaving_candidates(
+    session: Session, context: DemoContext, school_id: int, latest: dict[int, date]
+) -> list[tuple[bool, int, date]]:
     """The school's pupils who could have left before today: (on the register, id, the first day
-    they could leave: after the last thing recorded about them and after admission)."""
+    they could leave: after the last thing recorded about them, `latest`, and after admission)."""
     today, year_start = context.today, context.year_start
     earliest = year_start + 14 * DAY  # a fortnight into the year: the middle of a term
-    latest = latest_records(session, school_id)
     on_register = set(
         session.scalars(
             sa.select(SenStatus.pupil_id)
@@ -189,16 +190,20 @@ def add_leavers(
     *,
     count: int = LEAVERS_PER_SCHOOL,
     aims: Sequence[int] = (),
+    latest: dict[int, date] | None = None,
 ) -> int:
     """Up to `count` pupils of the school who left this academic year, on a school day after the
     last thing recorded about them and before today, recorded by the SENCO through the workflow.
     Those on the SEN register come first, so that the leavers' list shows records. The first
     leave `aims` school days before today where a pupil on the register allows it (at the demo
     school: the SEN files to send to the next school, one sent, one overdue and one due soon), for
-    a reason that names a next school. Returns how many left."""
+    a reason that names a next school. `latest` is `latest_records` when read already for every
+    school (a build of many schools reads it once). Returns how many left."""
     rng = own_rng(context, school.school_id, "leavers")
     today = context.today
-    candidates = _leaving_candidates(session, context, school.school_id)
+    if latest is None:
+        latest = latest_records(session, school.school_id)
+    candidates = _leaving_candidates(session, context, school.school_id, latest)
     rng.shuffle(candidates)
     candidates.sort(key=lambda c: not c[0])  # those on the register first, in shuffled order
     aimed = _aimed_leavings(candidates, today, aims[:count])

@@ -162,6 +162,14 @@ class Rows:
                 )
         return True
 
+    def analyze(self) -> None:
+        """On PostgreSQL, gather the planner's statistics of every table: the build's rows are
+        inserted in one transaction the autovacuum does not see, and without statistics the
+        planner reads a school's rows by scanning whole tables (its own uncommitted rows are
+        sampled by an ANALYZE in the transaction)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(sa.text("ANALYZE"))
+
     def advance_sequences(self) -> None:
         """On PostgreSQL, move each id sequence past the ids assigned here, so that rows the app
         adds later get fresh ids."""

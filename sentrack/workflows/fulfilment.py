@@ -11,7 +11,8 @@ closed by a person with a note (`workflows.tasks.complete_task`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -704,6 +705,26 @@ def task_scope(
     return sa.or_(*conditions) if conditions else sa.false()
 
 
+_WAITING = "sentrack.fulfilment.waiting"  # session.info: the pupils whose tasks wait to be settled
+SETTLED_TOGETHER_CHUNK = 1000  # pupils settled in one pass at the end of `settled_together`
+
+
+@contextmanager
+def settled_together(session: Session, today: date) -> Iterator[None]:
+    """Records made for many pupils one after another (a build of a whole authority) settle
+    their tasks once, at the end, for all those pupils together, in passes of a thousand, rather
+    than once a record: the same tasks close, as done on the same records' dates."""
+    waiting: set[int] = set()
+    session.info[_WAITING] = waiting
+    try:
+        yield
+    finally:
+        session.info.pop(_WAITING, None)
+    pupils = sorted(waiting)
+    for start in range(0, len(pupils), SETTLED_TOGETHER_CHUNK):
+        settle_tasks(session, today, pupil_ids=pupils[start : start + SETTLED_TOGETHER_CHUNK])
+
+
 def settle_tasks(
     session: Session,
     today: date,
@@ -714,7 +735,12 @@ def settle_tasks(
 ) -> Settled:
     """Close every open task (of `pupil_ids`, of `subjects`, or of `task_ids`; all when none is
     given) whose work a record has done, as done on the record's date, naming the record; then
-    those whose reason has gone, as no longer needed. Flushes."""
+    those whose reason has gone, as no longer needed. Flushes. Within `settled_together`, the
+    settling of some pupils' tasks waits for its end, and nothing is counted here."""
+    waiting = session.info.get(_WAITING)
+    if waiting is not None and pupil_ids is not None and subjects is None and task_ids is None:
+        waiting.update(pupil_ids)
+        return Settled()
     session.flush()
     scope = task_scope(pupil_ids=pupil_ids, subjects=subjects)
     if task_ids is not None:

@@ -858,15 +858,13 @@ def _insert_ignoring_duplicates(
         return []
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # One statement compiled once and sent with each chunk's rows (SQLAlchemy's "insertmanyvalues"
+    # writes them into one INSERT a chunk): compiling a VALUES clause of the chunk's rows each time
+    # took twice as long as the inserting.
+    statement = insert(table).on_conflict_do_nothing(index_elements=keys).returning(*returning)
     inserted = []
     for start in range(0, len(rows), CHUNK):
-        statement = (
-            insert(table)
-            .values(rows[start : start + CHUNK])
-            .on_conflict_do_nothing(index_elements=keys)
-            .returning(*returning)
-        )
-        inserted.extend(session.execute(statement).all())
+        inserted.extend(session.execute(statement, rows[start : start + CHUNK]).all())
     return inserted
 
 
