@@ -141,23 +141,28 @@ class Rows:
 
     def _copy(self, table: sa.Table, rows: list[dict[str, Any]]) -> bool:
         """On PostgreSQL, send the rows with COPY, each value through its column type's bind
-        processor as an INSERT would send it. False (nothing sent) when a column the rows leave
-        out has a Python-side default, which only an INSERT applies."""
+        processor as an INSERT would send it, and a column the rows leave out that has a fixed
+        Python-side default (a record's first `version`) with that default. False (nothing sent)
+        when a column left out has a computed Python-side default, which only an INSERT applies."""
         names = list(rows[0])
-        if any(column.default is not None for column in table.c if column.name not in names):
+        left_out = [column for column in table.c if column.name not in names and column.default is not None]
+        if any(not column.default.is_scalar for column in left_out):
             return False
+        fixed = [column.default.arg for column in left_out]
         bind = self.session.get_bind()
         processors = [table.c[name].type._cached_bind_processor(bind.dialect) for name in names]
+        processors += [column.type._cached_bind_processor(bind.dialect) for column in left_out]
         preparer = bind.dialect.identifier_preparer
-        columns = ", ".join(preparer.quote(name) for name in names)
+        columns = ", ".join(preparer.quote(name) for name in names + [column.name for column in left_out])
         statement = f"COPY {preparer.format_table(table)} ({columns}) FROM STDIN"
         cursor = self.session.connection().connection.driver_connection.cursor()
         with cursor, cursor.copy(statement) as copy:
             for row in rows:
+                values = [row[name] for name in names] + fixed
                 copy.write_row(
                     [
-                        process(row[name]) if process is not None else row[name]
-                        for name, process in zip(names, processors, strict=True)
+                        process(value) if process is not None else value
+                        for value, process in zip(values, processors, strict=True)
                     ]
                 )
         return True
