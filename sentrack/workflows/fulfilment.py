@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -732,19 +732,23 @@ def settle_tasks(
     pupil_ids: Iterable[int] | None = None,
     subjects: Iterable[tuple[str, int]] | None = None,
     task_ids: Iterable[int] | None = None,
+    created_at: datetime | None = None,
 ) -> Settled:
-    """Close every open task (of `pupil_ids`, of `subjects`, or of `task_ids`; all when none is
-    given) whose work a record has done, as done on the record's date, naming the record; then
-    those whose reason has gone, as no longer needed. Flushes. Within `settled_together`, the
-    settling of some pupils' tasks waits for its end, and nothing is counted here."""
+    """Close every open task (of `pupil_ids`, of `subjects`, of `task_ids`, or created at the
+    moment `created_at`; all when none is given) whose work a record has done, as done on the
+    record's date, naming the record; then those whose reason has gone, as no longer needed.
+    Flushes. Within `settled_together`, the settling of some pupils' tasks waits for its end, and
+    nothing is counted here."""
     waiting = session.info.get(_WAITING)
-    if waiting is not None and pupil_ids is not None and subjects is None and task_ids is None:
+    if waiting is not None and pupil_ids is not None and subjects is None and task_ids is None and created_at is None:
         waiting.update(pupil_ids)
         return Settled()
     session.flush()
     scope = task_scope(pupil_ids=pupil_ids, subjects=subjects)
     if task_ids is not None:
         scope = sa.and_(scope, Task.id.in_(list(task_ids)))
+    if created_at is not None:
+        scope = sa.and_(scope, Task.created_at == created_at)
     # Most records are made for a pupil with no open task: one look at the index, not every rule.
     if session.scalar(sa.select(Task.id).where(Task.status == TaskStatus.OPEN, scope).limit(1)) is None:
         return Settled()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -939,8 +939,9 @@ def _made_before(session: Session, duty: Duty) -> tuple[set[tuple], dict[tuple, 
     }
 
 
-def _create_tasks(session: Session, ctx: Context, duty: Duty, dues: list[Due], school_la: dict[int, int]) -> list:
-    created_at = now()
+def _create_tasks(
+    session: Session, ctx: Context, duty: Duty, dues: list[Due], school_la: dict[int, int], created_at: datetime
+) -> list:
     # The duty's tasks already created, read first, are left out before inserting: most of
     # what is due each day was created on an earlier day, and offering it again to the insert only
     # for the constraint to turn it away made a sweep after a sweep as slow as the first.
@@ -1188,27 +1189,29 @@ def run_sweep(session: Session, today: date, *, codes: list[str] | None = None) 
     moved = _follow_the_role(session, ctx, duties, school_la, summary)
     summary.notifications_created += notify_assignees(session, moved)
 
+    made_at = now()  # every task this sweep creates is stamped with this one moment
+    created = []
     for code, rule in RULES.items():
         duty = duties[code]
         if not duty.active or (codes is not None and code not in codes):
             continue
-        created = _create_tasks(session, ctx, duty, list(rule(ctx, BY_CODE[code])), school_la)
-        summary.by_duty[code] = len(created)
-        summary.tasks_created += len(created)
-        # A task whose work was already recorded (a meeting held earlier in the term) is made done
-        # at once, naming the record, and nobody is asked to do it.
-        if created:
-            settled = settle_tasks(session, today, task_ids=[t.id for t in created])
-            summary.tasks_done += settled.done
-            summary.tasks_cancelled += settled.no_longer_needed
-            if settled.done or settled.no_longer_needed:
-                still_open = set(
-                    session.scalars(
-                        sa.select(Task.id).where(Task.id.in_([t.id for t in created]), Task.status == TaskStatus.OPEN)
-                    )
-                )
-                created = [t for t in created if t.id in still_open]
-        summary.notifications_created += notify_assignees(session, created)
+        made = _create_tasks(session, ctx, duty, list(rule(ctx, BY_CODE[code])), school_la, made_at)
+        summary.by_duty[code] = len(made)
+        summary.tasks_created += len(made)
+        created += made
+    # A task whose work was already recorded (a meeting held earlier in the term) is made done at
+    # once, naming the record, and nobody is asked to do it. The new tasks are found by their
+    # moment, not by a list of ids: at a large authority the first sweep makes a hundred thousand.
+    if created:
+        settled = settle_tasks(session, today, created_at=made_at)
+        summary.tasks_done += settled.done
+        summary.tasks_cancelled += settled.no_longer_needed
+        if settled.done or settled.no_longer_needed:
+            still_open = set(
+                session.scalars(sa.select(Task.id).where(Task.created_at == made_at, Task.status == TaskStatus.OPEN))
+            )
+            created = [t for t in created if t.id in still_open]
+    summary.notifications_created += notify_assignees(session, created)
     if codes is None:
         summary.snapshots_stored = record_snapshots(session, today)
     session.flush()
