@@ -117,6 +117,7 @@ class EhcBuilder:
         self.overdue: list[EhcPlan] = []  # the first review fallen due in the last 10 weeks is always overdue
         self.convened: list[EhcReview] = []  # the first review due within 8 weeks is always convened
         self.waiting: list[EhcReview] = []  # for the authority's decision: the first recent one always
+        self.entered: list[dict] = []  # each plan's pupil and when the plan was entered
 
     def build(self) -> None:
         rows = self.session.execute(
@@ -135,6 +136,15 @@ class EhcBuilder:
         for stage, pupil in zip(STAGES, self.rng.sample(on_support, min(len(on_support), len(STAGES))), strict=False):
             self._add_open_request(pupil, stage)
         self.session.flush()
+        # Each plan's timeline event was entered when the plan was: one statement for the school.
+        if self.entered:
+            events = TimelineEvent.__table__  # the table's, not the model's: an UPDATE a row of parameters
+            self.session.execute(
+                sa.update(events)
+                .where(events.c.pupil_id == sa.bindparam("pupil"), events.c.kind == "ehc_plan")
+                .values(recorded_at=sa.bindparam("at")),
+                self.entered,
+            )
         self._count()
 
     def _count(self) -> None:
@@ -173,12 +183,7 @@ class EhcBuilder:
         today, officer = self.today, self.officer
         plan = add_plan(self.session, actor=officer, pupil=pupil, details=details, today=today, request=request)
         plan.recorded_at = moment(rng, issued)
-        # The plan's timeline event was entered when the plan was.
-        self.session.execute(
-            sa.update(TimelineEvent)
-            .where(TimelineEvent.pupil_id == pupil.id, TimelineEvent.kind == "ehc_plan")
-            .values(recorded_at=plan.recorded_at)
-        )
+        self.entered.append({"pupil": pupil.id, "at": plan.recorded_at})
         self._add_reviews(plan, pupil)
         if rng.random() < DOCUMENT_RATE:
             self._add_document(plan, DocumentKind.PLAN, "Education, health and care plan", issued, texts.PLAN_LINES)
