@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from sentrack.clock import SCHOOL_TIME
 from sentrack.dashboard.cards import BY_KEY
 from sentrack.models import (
     Concern,
@@ -532,8 +533,10 @@ def test_a_task_is_overdue_only_the_day_after_it_is_due_and_never_once_closed(se
 
 def test_a_record_is_stale_from_the_day_the_schools_weeks_have_passed_since_its_latest_change(session, school):
     today = D(2026, 11, 27)
-    last_moment = datetime(2026, 10, 2, 23, 59, 59, tzinfo=UTC)  # the last moment of the day 8 weeks before
-    next_day = datetime(2026, 10, 3, tzinfo=UTC)
+    # The last moment of the day 8 weeks before, and the first of the next, at the school: a day
+    # is London's (in October, an hour ahead of UTC).
+    last_moment = datetime(2026, 10, 2, 23, 59, 59, tzinfo=SCHOOL_TIME)
+    next_day = datetime(2026, 10, 3, tzinfo=SCHOOL_TIME)
     old = datetime(2026, 6, 1, 9, tzinfo=UTC)
     eight_weeks = pupil(session, school, k_since(), updated_at=last_moment)
     under_eight = pupil(session, school, k_since(), updated_at=next_day)
