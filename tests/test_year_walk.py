@@ -32,6 +32,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from sentrack.clock import day_of
 from sentrack.dashboard.cards import BY_KEY
 from sentrack.models import (
     AccessKind,
@@ -302,7 +303,7 @@ class Walk:
             places.setdefault(place.intervention_id, []).append(place)
         events: dict[int, date] = {}
         for event in self._all(TimelineEvent):
-            events[event.pupil_id] = max(events.get(event.pupil_id, date.min), event.recorded_at.date())
+            events[event.pupil_id] = max(events.get(event.pupil_id, date.min), day_of(event.recorded_at))
         return {
             "reviewed": {r.cycle_id for r in self._all(Review) if r.recorded_at is not None},
             "meetings": [(m.pupil_id, m.held_on) for m in self._all(ParentMeeting) if m.held_on is not None],
@@ -416,7 +417,7 @@ class Walk:
             or task.subject_type in ("concern", "intervention", "parent_letter")
             or task.period.endswith("-spring")
         )
-        start = task.due_on + timedelta(days=8) if late else task.created_at.date()
+        start = task.due_on + timedelta(days=8) if late else day_of(task.created_at)
         return self.day >= start and (key // 2 + index) % 2 == 0
 
     def meeting(self, pupil: Pupil, actor: User, held_on: date) -> ParentMeeting:
