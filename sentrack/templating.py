@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from sentrack.access import Ability, abilities, may_see_ehc_caseload, page_flags
 from sentrack.clock import SCHOOL_TIME as LONDON
+from sentrack.clock import day_of
 from sentrack.models.enums import NeedType, Provision, Role, year_group_label
 from sentrack.workflows.revisions import display
 
@@ -21,7 +22,7 @@ def format_date(value: date | None, style: str = "long") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        value = value.astimezone(LONDON).date()
+        value = day_of(value)
     if style == "long":
         return display(value)  # the one way dates are written, in pages and in messages alike
     return f"{value.day} {value:%b} {value.year}"
@@ -30,7 +31,7 @@ def format_date(value: date | None, style: str = "long") -> str:
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return f"{format_date(value.astimezone(LONDON).date())} at {typed_at(value)}"
+    return f"{format_date(day_of(value))} at {typed_at(value)}"
 
 
 def typed_at(value: datetime) -> str:

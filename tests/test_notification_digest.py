@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from sentrack.clock import SCHOOL_TIME as LONDON
 from sentrack.digest import LISTED, gather, send_due_digests
 from sentrack.extensions import db
 from sentrack.models import EmailDelivery, EmailDigest, NotificationPreference, Task
@@ -20,7 +21,7 @@ from sentrack.scheduler import past_digest_hour
 from sentrack.workflows import RuleBroken
 from sentrack.workflows.duty_catalogue import sync_catalogue
 from sentrack.workflows.invitations import INVITATION
-from sentrack.workflows.notices import LONDON, choose_emails
+from sentrack.workflows.notices import choose_emails
 from sentrack.workflows.tasks import resend_failed_emails
 from tests.conftest import TODAY
 from tests.helpers import email_text, free_port, smtp_server

@@ -8,9 +8,9 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from sentrack.clock import SCHOOL_TIME as LONDON
 from sentrack.demo.context import DemoContext
 from sentrack.models import CycleState, Draft, Pupil, Review, SupportCycle
-from sentrack.templating import LONDON
 from sentrack.workflows.drafts import form_key
 
 TYPED_AT = time(16, 40)  # yesterday, after school

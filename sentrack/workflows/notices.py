@@ -21,8 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from sentrack import access, audit, changes
-from sentrack.clock import SCHOOL_TIME as LONDON
-from sentrack.clock import now
+from sentrack.clock import day_of, now
 from sentrack.models import EmailDelivery, Notification, NotificationPreference, Role, Task, User
 from sentrack.models.factors import SECOND_FACTOR_RESET
 from sentrack.workflows import RuleBroken
@@ -248,7 +247,7 @@ def by_day(notifications: list[Notification], today: date) -> list[Day]:
 
 
 def day_heading(moment: datetime, today: date) -> str:
-    day = moment.astimezone(LONDON).date()
+    day = day_of(moment)
     if day == today:
         return "Today"
     if day == today - timedelta(days=1):

@@ -283,17 +283,12 @@ def due_or_held(session: Session, school: School, today: date) -> list[Retention
     found = []
     periods = {p.kind: p.years for p in retention_periods(school)}
     for pupil, sen_file, handed, hold in rows:
-        handed_day = _day(handed) if handed is not None else None
+        handed_day = day_of(handed) if handed is not None else None
         kept = _Kept(bool(sen_file), periods[RecordKind.SEN_FILE], periods[RecordKind.PUPIL_RECORD])
         record = _retention(pupil, kept, handed_day, hold, today)
         if record.due_because is not None:
             found.append(record)
     return found
-
-
-def _day(moment) -> date:
-    """The day of a moment read from a subquery: a datetime (or its text on SQLite)."""
-    return day_of(moment)
 
 
 def last_lifted_holds(session: Session, pupil_ids: list[int]) -> dict[int, int]:

@@ -192,10 +192,6 @@ class Context:
         return self.holders.get((due.school_id, duty.role))
 
 
-def _date(value) -> date:
-    return day_of(value) if value is not None else value
-
-
 # --- Loading ---------------------------------------------------------------------------------------
 
 
@@ -301,7 +297,7 @@ def _register(session: Session, today: date) -> list[OnRegister]:
             row.status_id,
             row.provision,
             row.start_date,
-            _date(row.updated_at),
+            day_of(row.updated_at) if row.updated_at is not None else None,
         )
         for row in rows
     ]
