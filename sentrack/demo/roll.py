@@ -189,20 +189,18 @@ def add_leavers(
     school: SchoolRoll,
     *,
     count: int = LEAVERS_PER_SCHOOL,
+    latest: dict[int, date],
     aims: Sequence[int] = (),
-    latest: dict[int, date] | None = None,
 ) -> int:
     """Up to `count` pupils of the school who left this academic year, on a school day after the
     last thing recorded about them and before today, recorded by the SENCO through the workflow.
     Those on the SEN register come first, so that the leavers' list shows records. The first
     leave `aims` school days before today where a pupil on the register allows it (at the demo
     school: the SEN files to send to the next school, one sent, one overdue and one due soon), for
-    a reason that names a next school. `latest` is `latest_records` when read already for every
-    school (a build of many schools reads it once). Returns how many left."""
+    a reason that names a next school. `latest` is `latest_records`, read once for every school
+    of the build. Returns how many left."""
     rng = own_rng(context, school.school_id, "leavers")
     today = context.today
-    if latest is None:
-        latest = latest_records(session, school.school_id)
     candidates = _leaving_candidates(session, context, school.school_id, latest)
     rng.shuffle(candidates)
     candidates.sort(key=lambda c: not c[0])  # those on the register first, in shuffled order
