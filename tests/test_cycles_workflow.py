@@ -581,7 +581,7 @@ def _lock_snapshot(session, cycle) -> dict:
     return {
         "outcomes": [
             (o.id, o.description, o.version, o.rating)
-            for o in session.scalars(sa.select(Outcome).where(Outcome.cycle_id == cycle.id))
+            for o in session.scalars(sa.select(Outcome).where(Outcome.cycle_id == cycle.id).order_by(Outcome.id))
         ],
         "observations": count(session, Observation, Observation.cycle_id == cycle.id),
         "assessment": (cycle.assessment.strengths, cycle.assessment.assessed_on),

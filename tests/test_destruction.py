@@ -244,7 +244,10 @@ def test_a_legal_hold_stops_destruction_until_lifted(session, world, built):
 def _destruction_tasks(session) -> list[Task]:
     return list(
         session.scalars(
-            sa.select(Task).join(Duty, Duty.id == Task.duty_id).where(Duty.code == "senco_approves_destruction")
+            sa.select(Task)
+            .join(Duty, Duty.id == Task.duty_id)
+            .where(Duty.code == "senco_approves_destruction")
+            .order_by(Task.id)
         )
     )
 

@@ -74,7 +74,11 @@ def _typed(page, name: str) -> str:
 def _bank(session, world) -> list[OutcomeWording]:
     seed_outcome_bank(session, [world.school.id])
     session.commit()
-    return list(session.scalars(sa.select(OutcomeWording).where(OutcomeWording.school_id == world.school.id)))
+    return list(
+        session.scalars(
+            sa.select(OutcomeWording).where(OutcomeWording.school_id == world.school.id).order_by(OutcomeWording.id)
+        )
+    )
 
 
 # --- The evidence beside each outcome at the review -------------------------------------------------

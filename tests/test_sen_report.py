@@ -45,7 +45,7 @@ def _save(client, data: dict, version: str):
 
 
 def _events(session, action: str) -> list[AuditEvent]:
-    return list(session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)))
+    return list(session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
 # --- Drafting from the figures ---------------------------------------------------------------------
