@@ -16,9 +16,17 @@ from sqlalchemy.orm import Session
 
 from sentrack.models import (
     Assessment,
+    AuditEvent,
     Concern,
     Contact,
     ContactPhone,
+    EhcAdvice,
+    EhcDocument,
+    EhcException,
+    EhcOutcome,
+    EhcPlan,
+    EhcRequest,
+    EhcReview,
     Intervention,
     InterventionPupil,
     InterventionSession,
@@ -101,16 +109,30 @@ class Rows:
         Task,
         Notification,
         PassportRead,
+        EhcRequest,  # after the reviews, whose decision a request may follow
+        EhcAdvice,
+        EhcException,
+        EhcPlan,
+        EhcOutcome,
+        EhcReview,
+        EhcDocument,
+        AuditEvent,
     )
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._pending: dict[Target, list[dict[str, Any]]] = {target: [] for target in self.ORDER}
         self._next_id: dict[Target, int] = {}
-        for target in self.ORDER:
+        self.follow_on(*self.ORDER)
+
+    def follow_on(self, *targets: Target) -> None:
+        """The ids of `targets` continue from the highest in each table now: after the app's
+        workflows have added rows of their own since the last `insert`."""
+        for target in targets:
             table = _table(target)
             if "id" in table.c:
-                self._next_id[target] = (session.scalar(sa.select(sa.func.max(table.c.id))) or 0) + 1
+                highest = self.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
+                self._next_id[target] = max(self._next_id.get(target, 1), highest + 1)
 
     def add(self, target: Target, **values: Any) -> dict[str, Any]:
         if target in self._next_id:
@@ -175,15 +197,15 @@ class Rows:
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(sa.text("ANALYZE"))
 
-    def advance_sequences(self) -> None:
-        """On PostgreSQL, move each id sequence past the ids assigned here, so that rows the app
-        adds later get fresh ids."""
+    def advance_sequences(self, *targets: Target) -> None:
+        """On PostgreSQL, move the id sequence of each of `targets` (of every table when none is
+        named) past the ids assigned here, so that rows the app adds later get fresh ids."""
         bind = self.session.get_bind()
         if bind.dialect.name != "postgresql":
             return
         preparer = bind.dialect.identifier_preparer
         for target, next_id in self._next_id.items():
-            if next_id > 1:
+            if next_id > 1 and (not targets or target in targets):
                 self.session.execute(
                     sa.text("SELECT setval(pg_get_serial_sequence(:table, 'id'), :last)"),
                     {"table": preparer.format_table(_table(target)), "last": next_id - 1},
