@@ -552,3 +552,28 @@ def test_a_pupil_who_left_before_an_intervention_ended_has_no_impact_to_record(s
     assert (task.status is TaskStatus.DONE) is not needs_impact
     figure = compliance_figures(session, world.school, TODAY)["interventions_without_impact"]
     assert (iv.id in figure.ids) is needs_impact
+
+
+def test_the_check_for_a_leaver_reads_the_places_own_pupil_and_intervention_in_any_query(session):
+    """`awaiting_impact` is correlated to the place alone: wherever it is used (a query of places,
+    of tasks, of interventions), it never joins every pupil who has left with every intervention,
+    which at a large authority read tens of millions of rows for one sweep's rule."""
+    from sentrack.models import Intervention, InterventionPupil, Task
+    from sentrack.workflows.register import awaiting_impact
+
+    queries = [
+        sa.select(InterventionPupil.intervention_id).where(awaiting_impact()),
+        sa.select(Task.id).where(
+            sa.select(InterventionPupil.id)
+            .where(InterventionPupil.intervention_id == Task.subject_id, awaiting_impact())
+            .exists()
+        ),
+        sa.select(Intervention.id).where(
+            Intervention.id.in_(sa.select(InterventionPupil.intervention_id).where(awaiting_impact()))
+        ),
+    ]
+    for query in queries:
+        sql = " ".join(str(query.compile(session.get_bind())).split())
+        assert sql.count("FROM intervention_pupil") == 1, sql  # the place is the query's own
+        assert "FROM pupil WHERE pupil.id = intervention_pupil.pupil_id" in sql, sql
+        assert "FROM pupil," not in sql and ", intervention_pupil" not in sql, sql

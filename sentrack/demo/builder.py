@@ -81,6 +81,9 @@ class DemoBuilder:
                 self.context.summary.subject_access_requests += add_subject_access(
                     session, self.context, school.school_id, school.senco_id
                 )
+        # The statistics again, of what the workflows and the EHC work wrote since (the leavers,
+        # the plans): the sweep that follows the build reads them before any autovacuum would.
+        self.context.rows.analyze()
         return self.context.summary
 
     def add_authority(self, code: str, name: str, specs: list[SchoolSpec], *, officer_email: str | None = None) -> int:

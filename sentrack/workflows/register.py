@@ -23,6 +23,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from sentrack.clock import day_of
 from sentrack.models import (
@@ -144,11 +145,20 @@ def is_record_stale(last: date, weeks: int, today: date) -> bool:
 def awaiting_impact() -> sa.ColumnElement[bool]:
     """Over `InterventionPupil`: no impact recorded, and the pupil had not left the roll by the
     intervention's last day."""
-    left_before_the_end = sa.exists().where(
-        Pupil.id == InterventionPupil.pupil_id,
-        Intervention.id == InterventionPupil.intervention_id,
-        Pupil.left_on.is_not(None),
-        Pupil.left_on <= Intervention.ends_on,
+    # Correlated to the place alone, whatever the query around it: the intervention's last day is
+    # read from its own alias, so the check is one probe of the pupil (and of the intervention for
+    # a pupil who has left), never a join of every leaver with every intervention.
+    ended = aliased(Intervention)
+    last_day = (
+        sa.select(ended.ends_on)
+        .where(ended.id == InterventionPupil.intervention_id)
+        .correlate(InterventionPupil)
+        .scalar_subquery()
+    )
+    left_before_the_end = (
+        sa.exists()
+        .where(Pupil.id == InterventionPupil.pupil_id, Pupil.left_on.is_not(None), Pupil.left_on <= last_day)
+        .correlate(InterventionPupil)
     )
     return sa.and_(InterventionPupil.impact.is_(None), ~left_before_the_end)
 
