@@ -36,6 +36,32 @@ def _actor_name(actor: User | None) -> str | None:
     return actor.full_name if actor is not None else _acting_as.get()
 
 
+def event_values(
+    action: str,
+    *,
+    actor: User | None,
+    school_id: int | None,
+    pupil_id: int | None,
+    object_type: str | None = None,
+    object_id: Any = None,
+    details: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The columns of one audit event but its moment: what `record` stores, and what the demo
+    writes in bulk with its own moments. The actor's name is the one they have now (a later rename
+    rewrites no history); the address is the request's, when there is one."""
+    return {
+        "action": action,
+        "user_id": actor.id if actor is not None else None,
+        "actor_name": _actor_name(actor),
+        "school_id": school_id,
+        "pupil_id": pupil_id,
+        "object_type": object_type,
+        "object_id": str(object_id) if object_id is not None else None,
+        "remote_addr": request.remote_addr if has_request_context() else None,
+        "details": details,
+    }
+
+
 def record(
     session: Session,
     action: str,
@@ -57,19 +83,20 @@ def record(
         object_type, object_id = about.__tablename__, about.id
     if school_id is None:
         school_id = pupil.school_id if pupil is not None else (actor.school_id if actor else None)
+    pupil_id = pupil.id if pupil is not None else pupil_id
     event = AuditEvent(
-        action=action,
-        user_id=actor.id if actor is not None else None,
-        actor_name=_actor_name(actor),
-        school_id=school_id,
-        pupil_id=pupil.id if pupil is not None else pupil_id,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else None,
-        remote_addr=request.remote_addr if has_request_context() else None,
-        details=details,
+        **event_values(
+            action,
+            actor=actor,
+            school_id=school_id,
+            pupil_id=pupil_id,
+            object_type=object_type,
+            object_id=object_id,
+            details=details,
+        )
     )
     session.add(event)
-    _note_audited({pupil.id if pupil is not None else pupil_id})
+    _note_audited({pupil_id})
     return event
 
 
@@ -100,6 +127,9 @@ def shown_authority(session: Session, page, action: str, *, actor, details: dict
     )
 
 
+_EACH_ROW = ("school_id", "pupil_id", "object_id")
+
+
 def record_for_pupils(
     session: Session,
     action: str,
@@ -118,16 +148,9 @@ def record_for_pupils(
     found.update({pupil.id: pupil.school_id for pupil in pupils or ()})
     if not found:
         return
-    remote_addr = request.remote_addr if has_request_context() else None
-    event = {
-        "occurred_at": now(),
-        "action": action,
-        "user_id": actor.id if actor is not None else None,
-        "actor_name": _actor_name(actor),
-        "object_type": object_type,
-        "remote_addr": remote_addr,
-        "details": details,
-    }
+    # Each row's school, pupil and object are its own (below); the rest is the one event's.
+    shared = event_values(action, actor=actor, school_id=None, pupil_id=None, object_type=object_type, details=details)
+    event = {"occurred_at": now(), **{key: value for key, value in shared.items() if key not in _EACH_ROW}}
     pairs = sorted(found.items())
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_insert_for_pupils(event, pairs, object_id))

@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from sentrack import audit
 from sentrack.demo import ehc_texts as texts
 from sentrack.demo import names
 from sentrack.demo.chronology import add_event
@@ -136,7 +137,7 @@ class EhcBuilder:
         self.roll = roll
         self.school = session.get(School, roll.school_id)
         self.senco_id, self.officer_id = roll.senco_id, roll.officer_id
-        self.officer_name = session.get(User, roll.officer_id).full_name
+        self.officer = session.get(User, roll.officer_id)
         self.held: list[Row] = []
         self.overdue: list[Row] = []  # the first review fallen due in the last 10 weeks is always overdue
         self.convened: list[Row] = []  # the first review due within 8 weeks is always convened
@@ -211,19 +212,15 @@ class EhcBuilder:
             self.rows.add(EhcOutcome, plan_id=plan["id"], position=position, area_of_need=area, description=text)
         setting = f"Named setting: {plan['named_setting']}"
         add_event(self.context, pupil.id, "ehc_plan", EHC_PLAN_ISSUED, issued, entered, self.officer_id, detail=setting)
-        self.rows.add(
-            AuditEvent,
-            occurred_at=entered,
-            user_id=self.officer_id,
-            actor_name=self.officer_name,
+        audited = audit.event_values(
+            "ehc_plan_added",
+            actor=self.officer,
             school_id=self.school.id,
             pupil_id=pupil.id,
-            action="ehc_plan_added",
             object_type="ehc_plan",
-            object_id=str(plan["id"]),
-            remote_addr=None,
-            details=None,
+            object_id=plan["id"],
         )
+        self.rows.add(AuditEvent, occurred_at=entered, **audited)
         self.planned.append(pupil.id)
         self._add_reviews(plan, pupil)
         if rng.random() < DOCUMENT_RATE:
@@ -453,9 +450,9 @@ class EhcBuilder:
         today = self.today
         if any(r["amendments_proposed_on"] and r["amended_final_on"] is None for r in self.held):
             return
-        waiting = {id(r) for r in self.waiting}
+        waiting = {r["id"] for r in self.waiting}
         recent = [
-            r for r in self.held if today - 16 * 7 * DAY <= r["held_on"] <= today - 21 * DAY and id(r) not in waiting
+            r for r in self.held if today - 16 * 7 * DAY <= r["held_on"] <= today - 21 * DAY and r["id"] not in waiting
         ]
         if not recent:
             return
