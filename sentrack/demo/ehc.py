@@ -41,6 +41,7 @@ from sentrack.demo.dates import (
 )
 from sentrack.demo.pdf import pdf_document
 from sentrack.demo.roll import SchoolRoll, own_rng
+from sentrack.demo.rows import EHC
 from sentrack.models import (
     AssessmentDecision,
     AuditEvent,
@@ -115,18 +116,9 @@ def long_date(day: date) -> str:
 
 Row = dict[str, Any]
 
-# The tables the EHC work writes, as rows of the demo's buffer (`demo.rows`).
-EHC_TABLES = (
-    EhcRequest,
-    EhcAdvice,
-    EhcException,
-    EhcPlan,
-    EhcOutcome,
-    EhcReview,
-    EhcDocument,
-    TimelineEvent,
-    AuditEvent,
-)
+# The tables the EHC work writes, as rows of the demo's buffer: its own, and the plans' timeline
+# events and audit.
+EHC_TABLES = (*EHC, TimelineEvent, AuditEvent)
 
 
 class EhcBuilder:

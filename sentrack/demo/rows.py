@@ -61,6 +61,10 @@ from sentrack.models import (
 
 INSERT_CHUNK = 1000
 
+# The EHC work's own tables, in the order they refer to each other (`demo.ehc`). The requests come
+# after the reviews of support cycles, whose decision a request may follow.
+EHC: tuple[type, ...] = (EhcRequest, EhcAdvice, EhcException, EhcPlan, EhcOutcome, EhcReview, EhcDocument)
+
 Target = type | sa.Table
 
 
@@ -109,13 +113,7 @@ class Rows:
         Task,
         Notification,
         PassportRead,
-        EhcRequest,  # after the reviews, whose decision a request may follow
-        EhcAdvice,
-        EhcException,
-        EhcPlan,
-        EhcOutcome,
-        EhcReview,
-        EhcDocument,
+        *EHC,
         AuditEvent,
     )
 
